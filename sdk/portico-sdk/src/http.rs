@@ -1,0 +1,285 @@
+//! Requests the host routes to the module, and what the module answers.
+
+use crate::View;
+use crate::wit::portico::plugin::types as wit;
+
+fn lookup<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    pairs
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}
+
+/// The route of the manifest that matched, with its parameters and query.
+#[derive(Debug, Clone)]
+struct Route(wit::RouteMatch);
+
+impl Route {
+    fn param(&self, name: &str) -> Option<&str> {
+        lookup(&self.0.params, name)
+    }
+    fn query(&self, name: &str) -> Option<&str> {
+        lookup(&self.0.query, name)
+    }
+}
+
+/// A request for one of the module's pages.
+#[derive(Debug, Clone)]
+pub struct Page {
+    route: Route,
+}
+
+impl Page {
+    /// The path below `/m/<module>`, e.g. `/notices/42`.
+    pub fn path(&self) -> &str {
+        &self.route.0.path
+    }
+
+    /// The manifest's route pattern that matched, e.g. `/notices/{id}`.
+    pub fn pattern(&self) -> &str {
+        &self.route.0.pattern
+    }
+
+    /// A parameter of the pattern, e.g. `id`.
+    pub fn param(&self, name: &str) -> Option<&str> {
+        self.route.param(name)
+    }
+
+    /// The first query string value named `name`.
+    pub fn query(&self, name: &str) -> Option<&str> {
+        self.route.query(name)
+    }
+}
+
+impl From<wit::PageRequest> for Page {
+    fn from(p: wit::PageRequest) -> Self {
+        Page {
+            route: Route(p.route),
+        }
+    }
+}
+
+/// A form posted to one of the module's pages.
+#[derive(Debug, Clone)]
+pub struct FormPost {
+    route: Route,
+    fields: Vec<(String, String)>,
+}
+
+impl FormPost {
+    /// The page path the form was posted to.
+    pub fn path(&self) -> &str {
+        &self.route.0.path
+    }
+
+    /// A parameter of the page's route pattern.
+    pub fn param(&self, name: &str) -> Option<&str> {
+        self.route.param(name)
+    }
+
+    /// The first value posted under `name`.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        lookup(&self.fields, name)
+    }
+
+    /// Every value posted under `name` (multi-valued fields).
+    pub fn all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.fields
+            .iter()
+            .filter(move |(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+impl From<wit::ActionRequest> for FormPost {
+    fn from(a: wit::ActionRequest) -> Self {
+        FormPost {
+            route: Route(a.route),
+            fields: a.fields,
+        }
+    }
+}
+
+/// What the user sees after a form post.
+#[derive(Debug, Clone)]
+pub enum Outcome {
+    /// Accepted: go to `to` (a path below `/m/<module>`), optionally showing a message.
+    Redirect {
+        /// Where to go.
+        to: String,
+        /// A confirmation to show there.
+        message: Option<String>,
+    },
+    /// Show this view, typically the form again with errors at its fields.
+    Show(View),
+}
+
+impl Outcome {
+    /// Accepted; go to `to`.
+    pub fn redirect(to: impl Into<String>) -> Self {
+        Outcome::Redirect {
+            to: to.into(),
+            message: None,
+        }
+    }
+
+    /// Accepted; go to `to` and show `message` there.
+    pub fn redirect_with(to: impl Into<String>, message: impl Into<String>) -> Self {
+        Outcome::Redirect {
+            to: to.into(),
+            message: Some(message.into()),
+        }
+    }
+}
+
+impl From<Outcome> for wit::Outcome {
+    fn from(o: Outcome) -> Self {
+        match o {
+            Outcome::Redirect { to, message } => {
+                wit::Outcome::Redirect(wit::Redirect { to, message })
+            }
+            Outcome::Show(view) => wit::Outcome::Show(view.into()),
+        }
+    }
+}
+
+/// An HTTP method.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub enum Method {
+    Get,
+    Head,
+    Post,
+    Put,
+    Patch,
+    Delete,
+    Options,
+}
+
+/// An HTTP request to one of the module's API routes.
+#[derive(Debug, Clone)]
+pub struct Request {
+    method: Method,
+    route: Route,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl Request {
+    /// The request's method.
+    pub fn method(&self) -> Method {
+        self.method
+    }
+
+    /// The path below `/m/<module>`.
+    pub fn path(&self) -> &str {
+        &self.route.0.path
+    }
+
+    /// A parameter of the matched route pattern.
+    pub fn param(&self, name: &str) -> Option<&str> {
+        self.route.param(name)
+    }
+
+    /// The first query string value named `name`.
+    pub fn query(&self, name: &str) -> Option<&str> {
+        self.route.query(name)
+    }
+
+    /// A request header (names are lower case).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        lookup(&self.headers, &name.to_ascii_lowercase())
+    }
+
+    /// The raw body.
+    pub fn body(&self) -> &[u8] {
+        &self.body
+    }
+
+    /// The body parsed as JSON; a parse failure is an `Invalid` error on `body`.
+    pub fn json<T: serde::de::DeserializeOwned>(&self) -> crate::Result<T> {
+        Ok(serde_json::from_slice(&self.body)?)
+    }
+}
+
+impl From<wit::Request> for Request {
+    fn from(r: wit::Request) -> Self {
+        let method = match r.method {
+            wit::Method::Get => Method::Get,
+            wit::Method::Head => Method::Head,
+            wit::Method::Post => Method::Post,
+            wit::Method::Put => Method::Put,
+            wit::Method::Patch => Method::Patch,
+            wit::Method::Delete => Method::Delete,
+            wit::Method::Options => Method::Options,
+        };
+        Request {
+            method,
+            route: Route(r.route),
+            headers: r.headers,
+            body: r.body,
+        }
+    }
+}
+
+/// The module's answer to an API request.
+///
+/// ```no_run
+/// let ok = portico_sdk::Response::json(&serde_json::json!({"count": 3}));
+/// let gone = portico_sdk::Response::new(410).text("withdrawn");
+/// ```
+#[derive(Debug, Clone)]
+pub struct Response {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl Response {
+    /// An empty response with `status`.
+    pub fn new(status: u16) -> Self {
+        Response {
+            status,
+            headers: Vec::new(),
+            body: Vec::new(),
+        }
+    }
+
+    /// A 200 response with `value` as JSON.
+    pub fn json<T: serde::Serialize + ?Sized>(value: &T) -> Self {
+        match serde_json::to_vec(value) {
+            Ok(body) => Response::new(200)
+                .header("content-type", "application/json")
+                .body(body),
+            Err(e) => Response::new(500).text(format!("could not encode JSON: {e}")),
+        }
+    }
+
+    /// Adds a header.
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    /// Sets the body.
+    pub fn body(mut self, body: impl Into<Vec<u8>>) -> Self {
+        self.body = body.into();
+        self
+    }
+
+    /// Sets a plain-text body.
+    pub fn text(self, text: impl Into<String>) -> Self {
+        self.header("content-type", "text/plain; charset=utf-8")
+            .body(text.into().into_bytes())
+    }
+}
+
+impl From<Response> for wit::Response {
+    fn from(r: Response) -> Self {
+        wit::Response {
+            status: r.status,
+            headers: r.headers,
+            body: r.body,
+        }
+    }
+}

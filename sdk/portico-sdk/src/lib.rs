@@ -1,0 +1,205 @@
+//! Write Portico modules in Rust.
+//!
+//! A Portico module is a WebAssembly component (target `wasm32-wasip2`) that
+//! the Portico host loads in a sandbox and calls once per request, each time
+//! in a fresh instance. This crate is all a vendor needs: implement
+//! [`Module`] for a type, export it with [`export!`], and build pages with
+//! [`View`], API answers with [`Response`] and failures with [`Error`].
+//!
+//! ```no_run
+//! use portico_sdk::{Context, Module, Page, Result, Table, View};
+//!
+//! struct Hello;
+//!
+//! impl Module for Hello {
+//!     const ID: &'static str = "hello";
+//!     const NAME: &'static str = "Hello";
+//!
+//!     fn render(ctx: &Context, page: &Page) -> Result<View> {
+//!         let who = page.query("name").unwrap_or("world");
+//!         Ok(View::new("Hello")
+//!             .text(format!("Hello, {who}! You are in organization {}.", ctx.org_id()))
+//!             .table(Table::new("Greetings").column("Language").row(["English"])))
+//!     }
+//! }
+//!
+//! portico_sdk::export!(Hello);
+//! ```
+//!
+//! The host calls only the routes the module's manifest declares, and only
+//! lets it use the host capabilities the manifest asks for (see [`settings`]).
+#![deny(missing_docs)]
+
+extern crate self as portico_sdk;
+
+mod context;
+mod error;
+mod http;
+pub mod log;
+pub mod settings;
+mod view;
+
+pub use context::{Assurance, Context, Principal};
+pub use error::{Error, FieldError, Result};
+pub use http::{FormPost, Method, Outcome, Page, Request, Response};
+pub use view::{Action, Cell, Field, FieldKind, Form, NoticeLevel, Table, View};
+
+/// The raw bindings of the `portico:plugin` WIT world. Not part of the API:
+/// it changes whenever the WIT does.
+#[doc(hidden)]
+pub mod wit {
+    wit_bindgen::generate!({
+        path: "../../wit/0.1.0",
+        world: "portal-module",
+        pub_export_macro: true,
+        export_macro_name: "__export_portal_module",
+        default_bindings_module: "::portico_sdk::wit",
+        runtime_path: "::portico_sdk::__private::wit_bindgen::rt",
+    });
+}
+
+#[doc(hidden)]
+pub mod __private {
+    //! What [`crate::export!`] expands to calls these; not part of the API.
+    pub use crate::wit::exports::portico::plugin::module::Guest;
+    pub use crate::wit::portico::plugin::types as wit;
+    pub use wit_bindgen;
+
+    pub fn describe<M: crate::Module>(version: &str) -> wit::ModuleInfo {
+        wit::ModuleInfo {
+            id: M::ID.to_owned(),
+            version: version.to_owned(),
+            name: M::NAME.to_owned(),
+        }
+    }
+
+    pub fn handle<M: crate::Module>(
+        ctx: wit::Context,
+        req: wit::Request,
+    ) -> Result<wit::Response, wit::Error> {
+        M::handle(&ctx.into(), &req.into())
+            .map(Into::into)
+            .map_err(Into::into)
+    }
+
+    pub fn render<M: crate::Module>(
+        ctx: wit::Context,
+        page: wit::PageRequest,
+    ) -> Result<wit::View, wit::Error> {
+        M::render(&ctx.into(), &page.into())
+            .map(Into::into)
+            .map_err(Into::into)
+    }
+
+    pub fn submit<M: crate::Module>(
+        ctx: wit::Context,
+        action: wit::ActionRequest,
+    ) -> Result<wit::Outcome, wit::Error> {
+        M::submit(&ctx.into(), &action.into())
+            .map(Into::into)
+            .map_err(Into::into)
+    }
+
+    pub fn run_job<M: crate::Module>(ctx: wit::Context, job: String) -> Result<(), wit::Error> {
+        M::run_job(&ctx.into(), &job).map_err(Into::into)
+    }
+}
+
+/// Encodes `value` for use as one segment of a path, so that an id such as
+/// `MMB/0412/2026` stays one segment: the host decodes it again before it
+/// reaches [`Page::param`].
+///
+/// ```
+/// assert_eq!(portico_sdk::segment("MMB/0412/2026"), "MMB%2F0412%2F2026");
+/// ```
+pub fn segment(value: &str) -> String {
+    const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'_')
+        .remove(b'.')
+        .remove(b'~');
+    percent_encoding::utf8_percent_encode(value, SEGMENT).to_string()
+}
+
+/// A Portico module. Every method has a default that answers `not-found`,
+/// so a module implements only what its manifest routes to.
+pub trait Module: 'static {
+    /// The module's identifier; must equal `id` in its manifest.
+    const ID: &'static str;
+    /// The module's name for people.
+    const NAME: &'static str;
+
+    /// Renders a portal page: one of the manifest's `page` routes.
+    fn render(ctx: &Context, page: &Page) -> Result<View> {
+        let _ = ctx;
+        Err(Error::not_found(format!("no page at {}", page.path())))
+    }
+
+    /// Handles a form posted to one of the manifest's `page` routes.
+    fn submit(ctx: &Context, form: &FormPost) -> Result<Outcome> {
+        let _ = ctx;
+        Err(Error::not_found(format!("no form at {}", form.path())))
+    }
+
+    /// Answers a request to one of the manifest's `api` routes.
+    fn handle(ctx: &Context, req: &Request) -> Result<Response> {
+        let _ = ctx;
+        Err(Error::not_found(format!("no API at {}", req.path())))
+    }
+
+    /// Runs one of the manifest's jobs for the organization in `ctx`.
+    fn run_job(ctx: &Context, job: &str) -> Result<()> {
+        let _ = ctx;
+        Err(Error::not_found(format!("no job named {job}")))
+    }
+}
+
+/// Exports a [`Module`] implementation as the component's `module` export.
+///
+/// Use it once per crate. The module's version is the version of the crate
+/// that calls the macro, so it always matches `Cargo.toml`.
+///
+/// ```no_run
+/// struct Board;
+/// impl portico_sdk::Module for Board {
+///     const ID: &'static str = "board";
+///     const NAME: &'static str = "Board";
+/// }
+/// portico_sdk::export!(Board);
+/// ```
+#[macro_export]
+macro_rules! export {
+    ($module:ty) => {
+        const _: () = {
+            use $crate::__private as __p;
+            struct __PorticoExport;
+            impl __p::Guest for __PorticoExport {
+                fn describe() -> __p::wit::ModuleInfo {
+                    __p::describe::<$module>(env!("CARGO_PKG_VERSION"))
+                }
+                fn handle(
+                    ctx: __p::wit::Context,
+                    req: __p::wit::Request,
+                ) -> Result<__p::wit::Response, __p::wit::Error> {
+                    __p::handle::<$module>(ctx, req)
+                }
+                fn render(
+                    ctx: __p::wit::Context,
+                    page: __p::wit::PageRequest,
+                ) -> Result<__p::wit::View, __p::wit::Error> {
+                    __p::render::<$module>(ctx, page)
+                }
+                fn submit(
+                    ctx: __p::wit::Context,
+                    action: __p::wit::ActionRequest,
+                ) -> Result<__p::wit::Outcome, __p::wit::Error> {
+                    __p::submit::<$module>(ctx, action)
+                }
+                fn run_job(ctx: __p::wit::Context, job: String) -> Result<(), __p::wit::Error> {
+                    __p::run_job::<$module>(ctx, job)
+                }
+            }
+    $crate::wit::__export_portal_module!(__PorticoExport with_types_in $crate::wit);
+        };
+    };
+}

@@ -1,0 +1,370 @@
+//! Pages as typed blocks. The host renders them with the portal's design
+//! system, escaped and accessible; a module never writes markup.
+//!
+//! ```no_run
+//! use portico_sdk::{Action, Cell, Field, Form, NoticeLevel, Table, View};
+//!
+//! let view = View::new("Waste collection")
+//!     .notice(NoticeLevel::Info, "Collection moves to Tuesday this week.")
+//!     .heading("Routes")
+//!     .table(
+//!         Table::new("Collection routes")
+//!             .column("Street")
+//!             .numeric_column("Bins")
+//!             .row([Cell::link("Main Street", "/routes/1"), Cell::from("42")])
+//!             .empty_text("No routes yet."),
+//!     )
+//!     .form(
+//!         Form::new("/routes", "Add route")
+//!             .field(Field::text("street", "Street").required())
+//!             .field(Field::number("bins", "Number of bins")),
+//!     )
+//!     .actions([Action::primary("Export", "/routes/export")]);
+//! ```
+
+use crate::wit::portico::plugin::types as wit;
+
+/// A page: a title and blocks, top to bottom.
+#[derive(Debug, Clone)]
+pub struct View {
+    title: String,
+    blocks: Vec<wit::Block>,
+}
+
+impl View {
+    /// An empty page with a title.
+    pub fn new(title: impl Into<String>) -> Self {
+        View {
+            title: title.into(),
+            blocks: Vec::new(),
+        }
+    }
+
+    /// Adds a section heading (level 2).
+    pub fn heading(self, text: impl Into<String>) -> Self {
+        self.heading_at(2, text)
+    }
+
+    /// Adds a heading at `level` (2 = section, 3 = subsection, up to 6).
+    pub fn heading_at(mut self, level: u8, text: impl Into<String>) -> Self {
+        self.blocks.push(wit::Block::Heading(wit::Heading {
+            level: level.clamp(2, 6),
+            text: text.into(),
+        }));
+        self
+    }
+
+    /// Adds a paragraph of plain text.
+    pub fn text(mut self, text: impl Into<String>) -> Self {
+        self.blocks.push(wit::Block::Text(text.into()));
+        self
+    }
+
+    /// Adds a table.
+    pub fn table(mut self, table: Table) -> Self {
+        self.blocks.push(wit::Block::Table(table.0));
+        self
+    }
+
+    /// Adds label–value pairs.
+    pub fn key_values<K: Into<String>, V: Into<String>>(
+        mut self,
+        pairs: impl IntoIterator<Item = (K, V)>,
+    ) -> Self {
+        self.blocks.push(wit::Block::KeyValues(
+            pairs
+                .into_iter()
+                .map(|(k, v)| wit::KeyValue {
+                    key: k.into(),
+                    value: v.into(),
+                })
+                .collect(),
+        ));
+        self
+    }
+
+    /// Adds a row of buttons and links.
+    pub fn actions(mut self, actions: impl IntoIterator<Item = Action>) -> Self {
+        self.blocks.push(wit::Block::Actions(
+            actions.into_iter().map(|a| a.0).collect(),
+        ));
+        self
+    }
+
+    /// Adds a form.
+    pub fn form(mut self, form: Form) -> Self {
+        self.blocks.push(wit::Block::Form(form.0));
+        self
+    }
+
+    /// Adds a notice.
+    pub fn notice(mut self, level: NoticeLevel, text: impl Into<String>) -> Self {
+        let level = match level {
+            NoticeLevel::Info => wit::NoticeLevel::Info,
+            NoticeLevel::Success => wit::NoticeLevel::Success,
+            NoticeLevel::Warning => wit::NoticeLevel::Warning,
+            NoticeLevel::Error => wit::NoticeLevel::Error,
+        };
+        self.blocks.push(wit::Block::Notice(wit::Notice {
+            level,
+            text: text.into(),
+        }));
+        self
+    }
+}
+
+impl From<View> for wit::View {
+    fn from(v: View) -> Self {
+        wit::View {
+            title: v.title,
+            blocks: v.blocks,
+        }
+    }
+}
+
+/// How severe a notice is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoticeLevel {
+    /// Neutral information.
+    Info,
+    /// Something went well.
+    Success,
+    /// Something needs attention.
+    Warning,
+    /// Something went wrong.
+    Error,
+}
+
+/// A table cell: text, optionally a link.
+#[derive(Debug, Clone)]
+pub struct Cell(wit::Cell);
+
+impl Cell {
+    /// A cell linking to `href` (a path below `/m/<module>` or an `https:` URL).
+    pub fn link(text: impl Into<String>, href: impl Into<String>) -> Self {
+        Cell(wit::Cell {
+            text: text.into(),
+            link: Some(href.into()),
+        })
+    }
+}
+
+impl From<&str> for Cell {
+    fn from(text: &str) -> Self {
+        Cell(wit::Cell {
+            text: text.to_owned(),
+            link: None,
+        })
+    }
+}
+
+impl From<String> for Cell {
+    fn from(text: String) -> Self {
+        Cell(wit::Cell { text, link: None })
+    }
+}
+
+/// A table with a caption, columns and rows.
+#[derive(Debug, Clone)]
+pub struct Table(wit::Table);
+
+impl Table {
+    /// An empty table; the caption says what it shows.
+    pub fn new(caption: impl Into<String>) -> Self {
+        Table(wit::Table {
+            caption: caption.into(),
+            columns: Vec::new(),
+            rows: Vec::new(),
+            empty_text: String::new(),
+        })
+    }
+
+    /// Adds a text column.
+    pub fn column(mut self, label: impl Into<String>) -> Self {
+        self.0.columns.push(wit::Column {
+            label: label.into(),
+            numeric: false,
+        });
+        self
+    }
+
+    /// Adds a column of numbers (aligned right).
+    pub fn numeric_column(mut self, label: impl Into<String>) -> Self {
+        self.0.columns.push(wit::Column {
+            label: label.into(),
+            numeric: true,
+        });
+        self
+    }
+
+    /// Adds a row, one cell per column.
+    pub fn row<C: Into<Cell>>(mut self, cells: impl IntoIterator<Item = C>) -> Self {
+        self.0
+            .rows
+            .push(cells.into_iter().map(|c| c.into().0).collect());
+        self
+    }
+
+    /// The text shown instead of an empty table.
+    pub fn empty_text(mut self, text: impl Into<String>) -> Self {
+        self.0.empty_text = text.into();
+        self
+    }
+}
+
+/// A link styled as a button.
+#[derive(Debug, Clone)]
+pub struct Action(wit::Action);
+
+impl Action {
+    fn styled(label: impl Into<String>, href: impl Into<String>, style: wit::ActionStyle) -> Self {
+        Action(wit::Action {
+            label: label.into(),
+            href: href.into(),
+            style,
+        })
+    }
+
+    /// The main thing to do on the page.
+    pub fn primary(label: impl Into<String>, href: impl Into<String>) -> Self {
+        Self::styled(label, href, wit::ActionStyle::Primary)
+    }
+
+    /// Any other action.
+    pub fn secondary(label: impl Into<String>, href: impl Into<String>) -> Self {
+        Self::styled(label, href, wit::ActionStyle::Secondary)
+    }
+
+    /// Something that deletes or cannot be undone.
+    pub fn danger(label: impl Into<String>, href: impl Into<String>) -> Self {
+        Self::styled(label, href, wit::ActionStyle::Danger)
+    }
+}
+
+/// The kind of input a form field takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub enum FieldKind {
+    Text,
+    Textarea,
+    Number,
+    Date,
+    Email,
+    Tel,
+    Select,
+    Checkbox,
+    Hidden,
+}
+
+/// One input of a form.
+#[derive(Debug, Clone)]
+pub struct Field(wit::FormField);
+
+impl Field {
+    /// A field of any kind.
+    pub fn new(name: impl Into<String>, label: impl Into<String>, kind: FieldKind) -> Self {
+        let kind = match kind {
+            FieldKind::Text => wit::FieldKind::Text,
+            FieldKind::Textarea => wit::FieldKind::Textarea,
+            FieldKind::Number => wit::FieldKind::Number,
+            FieldKind::Date => wit::FieldKind::Date,
+            FieldKind::Email => wit::FieldKind::Email,
+            FieldKind::Tel => wit::FieldKind::Tel,
+            FieldKind::Select => wit::FieldKind::Select,
+            FieldKind::Checkbox => wit::FieldKind::Checkbox,
+            FieldKind::Hidden => wit::FieldKind::Hidden,
+        };
+        Field(wit::FormField {
+            name: name.into(),
+            label: label.into(),
+            kind,
+            required: false,
+            value: None,
+            help: None,
+            choices: Vec::new(),
+            error: None,
+        })
+    }
+
+    /// One line of text.
+    pub fn text(name: impl Into<String>, label: impl Into<String>) -> Self {
+        Self::new(name, label, FieldKind::Text)
+    }
+
+    /// Several lines of text.
+    pub fn textarea(name: impl Into<String>, label: impl Into<String>) -> Self {
+        Self::new(name, label, FieldKind::Textarea)
+    }
+
+    /// A number.
+    pub fn number(name: impl Into<String>, label: impl Into<String>) -> Self {
+        Self::new(name, label, FieldKind::Number)
+    }
+
+    /// A date.
+    pub fn date(name: impl Into<String>, label: impl Into<String>) -> Self {
+        Self::new(name, label, FieldKind::Date)
+    }
+
+    /// One of `choices` (value, label).
+    pub fn select<V: Into<String>, L: Into<String>>(
+        name: impl Into<String>,
+        label: impl Into<String>,
+        choices: impl IntoIterator<Item = (V, L)>,
+    ) -> Self {
+        let mut field = Self::new(name, label, FieldKind::Select);
+        field.0.choices = choices
+            .into_iter()
+            .map(|(v, l)| wit::Choice {
+                value: v.into(),
+                label: l.into(),
+            })
+            .collect();
+        field
+    }
+
+    /// Must be filled in.
+    pub fn required(mut self) -> Self {
+        self.0.required = true;
+        self
+    }
+
+    /// The current value.
+    pub fn value(mut self, value: impl Into<String>) -> Self {
+        self.0.value = Some(value.into());
+        self
+    }
+
+    /// A hint shown under the field.
+    pub fn help(mut self, help: impl Into<String>) -> Self {
+        self.0.help = Some(help.into());
+        self
+    }
+
+    /// Why the posted value was refused, shown at the field.
+    pub fn error(mut self, error: impl Into<String>) -> Self {
+        self.0.error = Some(error.into());
+        self
+    }
+}
+
+/// A form that posts back to the module's `submit`.
+#[derive(Debug, Clone)]
+pub struct Form(wit::Form);
+
+impl Form {
+    /// A form posting to `action` (a page path below `/m/<module>`).
+    pub fn new(action: impl Into<String>, submit_label: impl Into<String>) -> Self {
+        Form(wit::Form {
+            action: action.into(),
+            submit_label: submit_label.into(),
+            fields: Vec::new(),
+        })
+    }
+
+    /// Adds a field.
+    pub fn field(mut self, field: Field) -> Self {
+        self.0.fields.push(field.0);
+        self
+    }
+}
