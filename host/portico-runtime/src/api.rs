@@ -1,0 +1,308 @@
+//! The host's own model of what crosses the module boundary: the context a
+//! call runs in, requests, and the views and responses modules return.
+//!
+//! These types are independent of any one WIT version: each supported
+//! version's bindings convert into them, so the web layer speaks one model.
+//! Views serialize to the JSON the portal's API returns.
+
+use serde::Serialize;
+
+/// How strongly the identity of a principal was verified.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Assurance {
+    /// Nobody is logged in.
+    Anonymous,
+    /// A local account or an unverified identity.
+    Registered,
+    /// eIDAS level "substantial".
+    Substantial,
+    /// eIDAS level "high".
+    High,
+}
+
+/// The person or machine client on whose behalf a call runs.
+#[derive(Debug, Clone, Serialize)]
+pub struct Principal {
+    /// Stable identifier of the user.
+    pub user_id: String,
+    /// Display name.
+    pub name: String,
+    /// The organization the principal acts for.
+    pub org_id: String,
+    /// Roles held in that organization.
+    pub roles: Vec<String>,
+    /// How strongly the identity was verified.
+    pub assurance: Assurance,
+    /// Verified claims of the identity provider.
+    pub claims: Vec<(String, String)>,
+}
+
+/// What a call runs in: set by the host, never by the module.
+#[derive(Debug, Clone)]
+pub struct CallContext {
+    /// The organization (tenant) of the call.
+    pub org_id: String,
+    /// Who is asking.
+    pub principal: Option<Principal>,
+    /// The request's identifier.
+    pub request_id: String,
+    /// The user's language.
+    pub locale: String,
+}
+
+/// An HTTP method.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub enum Method {
+    Get,
+    Head,
+    Post,
+    Put,
+    Patch,
+    Delete,
+    Options,
+}
+
+/// The route of a module's manifest that matched a request.
+#[derive(Debug, Clone)]
+pub struct RouteMatch {
+    /// The manifest's pattern, e.g. `/notices/{id}`.
+    pub pattern: String,
+    /// The path below `/m/<module>`.
+    pub path: String,
+    /// The pattern's parameters.
+    pub params: Vec<(String, String)>,
+    /// The decoded query string.
+    pub query: Vec<(String, String)>,
+}
+
+/// An API request for a module.
+#[derive(Debug, Clone)]
+pub struct Request {
+    /// The method.
+    pub method: Method,
+    /// The route that matched.
+    pub route: RouteMatch,
+    /// Headers (lower-case names) without cookies or credentials.
+    pub headers: Vec<(String, String)>,
+    /// The body.
+    pub body: Vec<u8>,
+}
+
+/// A module's answer to an API request.
+#[derive(Debug, Clone)]
+pub struct Response {
+    /// HTTP status.
+    pub status: u16,
+    /// Headers as the module set them; the web layer filters them.
+    pub headers: Vec<(String, String)>,
+    /// The body.
+    pub body: Vec<u8>,
+}
+
+/// A posted form.
+#[derive(Debug, Clone)]
+pub struct FormPost {
+    /// The page route the form was posted to.
+    pub route: RouteMatch,
+    /// The posted fields in order.
+    pub fields: Vec<(String, String)>,
+}
+
+/// What to do after a form post.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "type")]
+pub enum Outcome {
+    /// Go to `to` (below `/m/<module>`), showing `message` there.
+    Redirect {
+        /// Where to go.
+        to: String,
+        /// What to show.
+        message: Option<String>,
+    },
+    /// Show this view.
+    Show {
+        /// The view.
+        view: View,
+    },
+}
+
+/// What a module says about itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ModuleInfo {
+    /// Identifier.
+    pub id: String,
+    /// Version.
+    pub version: String,
+    /// Name.
+    pub name: String,
+}
+
+/// A page as typed blocks.
+#[derive(Debug, Clone, Serialize)]
+pub struct View {
+    /// The page title.
+    pub title: String,
+    /// The content, top to bottom.
+    pub blocks: Vec<Block>,
+}
+
+/// One block of a view.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "type")]
+#[allow(missing_docs)]
+pub enum Block {
+    Heading { level: u8, text: String },
+    Text { text: String },
+    Table(Table),
+    KeyValues { items: Vec<KeyValue> },
+    Actions { items: Vec<Action> },
+    Form(Form),
+    Notice { level: NoticeLevel, text: String },
+}
+
+/// A table.
+#[derive(Debug, Clone, Serialize)]
+#[allow(missing_docs)]
+pub struct Table {
+    pub caption: String,
+    pub columns: Vec<Column>,
+    pub rows: Vec<Vec<Cell>>,
+    pub empty_text: String,
+}
+
+/// A table column.
+#[derive(Debug, Clone, Serialize)]
+#[allow(missing_docs)]
+pub struct Column {
+    pub label: String,
+    pub numeric: bool,
+}
+
+/// A table cell.
+#[derive(Debug, Clone, Serialize)]
+#[allow(missing_docs)]
+pub struct Cell {
+    pub text: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub link: Option<String>,
+}
+
+/// A label and value.
+#[derive(Debug, Clone, Serialize)]
+#[allow(missing_docs)]
+pub struct KeyValue {
+    pub key: String,
+    pub value: String,
+}
+
+/// How prominent an action is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+#[allow(missing_docs)]
+pub enum ActionStyle {
+    Primary,
+    Secondary,
+    Danger,
+}
+
+/// A link styled as a button.
+#[derive(Debug, Clone, Serialize)]
+#[allow(missing_docs)]
+pub struct Action {
+    pub label: String,
+    pub href: String,
+    pub style: ActionStyle,
+}
+
+/// How severe a notice is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+#[allow(missing_docs)]
+pub enum NoticeLevel {
+    Info,
+    Success,
+    Warning,
+    Error,
+}
+
+/// A form.
+#[derive(Debug, Clone, Serialize)]
+#[allow(missing_docs)]
+pub struct Form {
+    pub action: String,
+    pub submit_label: String,
+    pub fields: Vec<FormField>,
+}
+
+/// The kind of a form input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+#[allow(missing_docs)]
+pub enum FieldKind {
+    Text,
+    Textarea,
+    Number,
+    Date,
+    Email,
+    Tel,
+    Select,
+    Checkbox,
+    Hidden,
+}
+
+/// A choice of a select field.
+#[derive(Debug, Clone, Serialize)]
+#[allow(missing_docs)]
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+}
+
+/// One input of a form.
+#[derive(Debug, Clone, Serialize)]
+#[allow(missing_docs)]
+pub struct FormField {
+    pub name: String,
+    pub label: String,
+    pub kind: FieldKind,
+    pub required: bool,
+    pub value: Option<String>,
+    pub help: Option<String>,
+    pub choices: Vec<Choice>,
+    pub error: Option<String>,
+}
+
+/// One problem with one input field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    /// The field.
+    pub field: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// A failure a module reported on purpose (as opposed to a fault).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
+#[serde(rename_all = "kebab-case", tag = "error", content = "detail")]
+pub enum ModuleError {
+    /// 404
+    #[error("not found: {0}")]
+    NotFound(String),
+    /// 403
+    #[error("forbidden: {0}")]
+    Forbidden(String),
+    /// 409
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// 422
+    #[error("invalid input ({} fields)", .0.len())]
+    Invalid(Vec<FieldError>),
+    /// 503
+    #[error("unavailable: {0}")]
+    Unavailable(String),
+    /// 500
+    #[error("internal error: {0}")]
+    Internal(String),
+}

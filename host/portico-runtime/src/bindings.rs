@@ -1,0 +1,251 @@
+//! Bindings of `portico:plugin@0.1.0` and their conversion to the host's
+//! model in [`crate::api`]. The generated code stays private to this crate.
+
+pub(crate) mod generated {
+    wasmtime::component::bindgen!({
+        path: "../../wit/0.1.0",
+        world: "portal-module",
+        imports: { default: async | trappable },
+        exports: { default: async },
+    });
+}
+
+use crate::api;
+use generated::portico::plugin::types as wit;
+
+pub(crate) use generated::PortalModulePre;
+
+impl From<&api::CallContext> for wit::Context {
+    fn from(c: &api::CallContext) -> Self {
+        wit::Context {
+            org_id: c.org_id.clone(),
+            principal: c.principal.as_ref().map(|p| wit::Principal {
+                user_id: p.user_id.clone(),
+                name: p.name.clone(),
+                org_id: p.org_id.clone(),
+                roles: p.roles.clone(),
+                assurance: match p.assurance {
+                    api::Assurance::Anonymous => wit::Assurance::Anonymous,
+                    api::Assurance::Registered => wit::Assurance::Registered,
+                    api::Assurance::Substantial => wit::Assurance::Substantial,
+                    api::Assurance::High => wit::Assurance::High,
+                },
+                claims: p.claims.clone(),
+            }),
+            request_id: c.request_id.clone(),
+            locale: c.locale.clone(),
+        }
+    }
+}
+
+impl From<api::RouteMatch> for wit::RouteMatch {
+    fn from(r: api::RouteMatch) -> Self {
+        wit::RouteMatch {
+            pattern: r.pattern,
+            path: r.path,
+            params: r.params,
+            query: r.query,
+        }
+    }
+}
+
+impl From<api::Request> for wit::Request {
+    fn from(r: api::Request) -> Self {
+        wit::Request {
+            method: match r.method {
+                api::Method::Get => wit::Method::Get,
+                api::Method::Head => wit::Method::Head,
+                api::Method::Post => wit::Method::Post,
+                api::Method::Put => wit::Method::Put,
+                api::Method::Patch => wit::Method::Patch,
+                api::Method::Delete => wit::Method::Delete,
+                api::Method::Options => wit::Method::Options,
+            },
+            route: r.route.into(),
+            headers: r.headers,
+            body: r.body,
+        }
+    }
+}
+
+impl From<api::FormPost> for wit::ActionRequest {
+    fn from(f: api::FormPost) -> Self {
+        wit::ActionRequest {
+            route: f.route.into(),
+            fields: f.fields,
+        }
+    }
+}
+
+impl From<wit::Response> for api::Response {
+    fn from(r: wit::Response) -> Self {
+        api::Response {
+            status: r.status,
+            headers: r.headers,
+            body: r.body,
+        }
+    }
+}
+
+impl From<wit::ModuleInfo> for api::ModuleInfo {
+    fn from(i: wit::ModuleInfo) -> Self {
+        api::ModuleInfo {
+            id: i.id,
+            version: i.version,
+            name: i.name,
+        }
+    }
+}
+
+impl From<wit::Outcome> for api::Outcome {
+    fn from(o: wit::Outcome) -> Self {
+        match o {
+            wit::Outcome::Redirect(r) => api::Outcome::Redirect {
+                to: r.to,
+                message: r.message,
+            },
+            wit::Outcome::Show(v) => api::Outcome::Show { view: v.into() },
+        }
+    }
+}
+
+impl From<wit::View> for api::View {
+    fn from(v: wit::View) -> Self {
+        api::View {
+            title: v.title,
+            blocks: v.blocks.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
+impl From<wit::Block> for api::Block {
+    fn from(b: wit::Block) -> Self {
+        match b {
+            wit::Block::Heading(h) => api::Block::Heading {
+                level: h.level,
+                text: h.text,
+            },
+            wit::Block::Text(text) => api::Block::Text { text },
+            wit::Block::Table(t) => api::Block::Table(api::Table {
+                caption: t.caption,
+                columns: t
+                    .columns
+                    .into_iter()
+                    .map(|c| api::Column {
+                        label: c.label,
+                        numeric: c.numeric,
+                    })
+                    .collect(),
+                rows: t
+                    .rows
+                    .into_iter()
+                    .map(|row| {
+                        row.into_iter()
+                            .map(|c| api::Cell {
+                                text: c.text,
+                                link: c.link,
+                            })
+                            .collect()
+                    })
+                    .collect(),
+                empty_text: t.empty_text,
+            }),
+            wit::Block::KeyValues(items) => api::Block::KeyValues {
+                items: items
+                    .into_iter()
+                    .map(|kv| api::KeyValue {
+                        key: kv.key,
+                        value: kv.value,
+                    })
+                    .collect(),
+            },
+            wit::Block::Actions(items) => api::Block::Actions {
+                items: items
+                    .into_iter()
+                    .map(|a| api::Action {
+                        label: a.label,
+                        href: a.href,
+                        style: match a.style {
+                            wit::ActionStyle::Primary => api::ActionStyle::Primary,
+                            wit::ActionStyle::Secondary => api::ActionStyle::Secondary,
+                            wit::ActionStyle::Danger => api::ActionStyle::Danger,
+                        },
+                    })
+                    .collect(),
+            },
+            wit::Block::Form(f) => api::Block::Form(api::Form {
+                action: f.action,
+                submit_label: f.submit_label,
+                fields: f.fields.into_iter().map(Into::into).collect(),
+            }),
+            wit::Block::Notice(n) => api::Block::Notice {
+                level: match n.level {
+                    wit::NoticeLevel::Info => api::NoticeLevel::Info,
+                    wit::NoticeLevel::Success => api::NoticeLevel::Success,
+                    wit::NoticeLevel::Warning => api::NoticeLevel::Warning,
+                    wit::NoticeLevel::Error => api::NoticeLevel::Error,
+                },
+                text: n.text,
+            },
+        }
+    }
+}
+
+impl From<wit::FormField> for api::FormField {
+    fn from(f: wit::FormField) -> Self {
+        api::FormField {
+            name: f.name,
+            label: f.label,
+            kind: match f.kind {
+                wit::FieldKind::Text => api::FieldKind::Text,
+                wit::FieldKind::Textarea => api::FieldKind::Textarea,
+                wit::FieldKind::Number => api::FieldKind::Number,
+                wit::FieldKind::Date => api::FieldKind::Date,
+                wit::FieldKind::Email => api::FieldKind::Email,
+                wit::FieldKind::Tel => api::FieldKind::Tel,
+                wit::FieldKind::Select => api::FieldKind::Select,
+                wit::FieldKind::Checkbox => api::FieldKind::Checkbox,
+                wit::FieldKind::Hidden => api::FieldKind::Hidden,
+            },
+            required: f.required,
+            value: f.value,
+            help: f.help,
+            choices: f
+                .choices
+                .into_iter()
+                .map(|c| api::Choice {
+                    value: c.value,
+                    label: c.label,
+                })
+                .collect(),
+            error: f.error,
+        }
+    }
+}
+
+impl From<wit::Error> for api::ModuleError {
+    fn from(e: wit::Error) -> Self {
+        match e {
+            wit::Error::NotFound(m) => api::ModuleError::NotFound(m),
+            wit::Error::Forbidden(m) => api::ModuleError::Forbidden(m),
+            wit::Error::Conflict(m) => api::ModuleError::Conflict(m),
+            wit::Error::Invalid(fields) => api::ModuleError::Invalid(
+                fields
+                    .into_iter()
+                    .map(|f| api::FieldError {
+                        field: f.field,
+                        message: f.message,
+                    })
+                    .collect(),
+            ),
+            wit::Error::Unavailable(m) => api::ModuleError::Unavailable(m),
+            wit::Error::Internal(m) => api::ModuleError::Internal(m),
+        }
+    }
+}
+
+pub(crate) fn page_request(route: api::RouteMatch) -> wit::PageRequest {
+    wit::PageRequest {
+        route: route.into(),
+    }
+}

@@ -1,0 +1,253 @@
+//! The one wasmtime `Engine` of a host: its configuration (pooling
+//! allocator, epoch interruption), the linker with every host interface,
+//! the epoch ticker, and the on-disk cache of compiled components.
+
+use std::hash::{Hash, Hasher};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use sha2::{Digest, Sha256};
+use wasmtime::component::{Component, Linker};
+use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
+
+use crate::sandbox::CallState;
+
+/// How often the epoch advances; a call's deadline is checked at this pace.
+pub const EPOCH_TICK: Duration = Duration::from_millis(5);
+
+/// How the engine is set up.
+#[derive(Debug, Clone)]
+pub struct EngineConfig {
+    /// Where compiled components are kept between runs; `None` compiles every time.
+    pub cache_dir: Option<PathBuf>,
+    /// Try the pooling allocator (falls back to on-demand if it cannot be reserved).
+    pub pooling: bool,
+    /// Instance slots of the pool: how many calls can run at once.
+    pub max_concurrent_calls: u32,
+    /// The most linear memory any one call may be given.
+    pub max_memory_bytes: usize,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        EngineConfig {
+            cache_dir: None,
+            pooling: true,
+            // Sized for a small server (2 cores, some GiB): calls are short,
+            // so a few hundred slots serve thousands of requests a second.
+            max_concurrent_calls: 256,
+            max_memory_bytes: 256 << 20,
+        }
+    }
+}
+
+/// Which instance allocator the engine ended up with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Allocator {
+    /// Pre-reserved slots: fast instantiation, bounded concurrency.
+    Pooling {
+        /// Instance slots.
+        slots: u32,
+    },
+    /// Memory mapped per instance: slower, used when the pool cannot be reserved.
+    OnDemand,
+}
+
+/// Where a component's machine code came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CodeSource {
+    /// Compiled now (and stored in the cache, if there is one).
+    Compiled,
+    /// Loaded from the on-disk cache.
+    Cache,
+}
+
+/// Why the engine could not be built.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot set up the WebAssembly engine: {0}")]
+pub struct EngineError(String);
+
+/// The host's WebAssembly engine; one per process, shared by every module.
+pub struct ModuleEngine {
+    engine: Engine,
+    linker: Linker<CallState>,
+    allocator: Allocator,
+    cache_dir: Option<PathBuf>,
+    compat: String,
+    max_memory_bytes: usize,
+    ticker_stop: Arc<AtomicBool>,
+}
+
+impl ModuleEngine {
+    /// Builds the engine, its linker and starts the epoch ticker.
+    pub fn new(config: &EngineConfig) -> Result<ModuleEngine, EngineError> {
+        let (engine, allocator) = if config.pooling {
+            match Engine::new(&base_config(config, true)) {
+                Ok(engine) => (
+                    engine,
+                    Allocator::Pooling {
+                        slots: config.max_concurrent_calls,
+                    },
+                ),
+                Err(e) => {
+                    tracing::warn!(
+                        error = %e,
+                        "the pooling allocator could not reserve its memory; \
+                         falling back to on-demand allocation (slower instantiation)"
+                    );
+                    let engine = Engine::new(&base_config(config, false))
+                        .map_err(|e| EngineError(e.to_string()))?;
+                    (engine, Allocator::OnDemand)
+                }
+            }
+        } else {
+            let engine =
+                Engine::new(&base_config(config, false)).map_err(|e| EngineError(e.to_string()))?;
+            (engine, Allocator::OnDemand)
+        };
+
+        let linker = crate::sandbox::linker(&engine).map_err(|e| EngineError(e.to_string()))?;
+
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        engine.precompile_compatibility_hash().hash(&mut hasher);
+        let compat = format!("{:016x}", hasher.finish());
+
+        if let Some(dir) = &config.cache_dir {
+            std::fs::create_dir_all(dir).map_err(|e| {
+                EngineError(format!(
+                    "cannot create the cache folder {}: {e}",
+                    dir.display()
+                ))
+            })?;
+        }
+
+        let ticker_stop = Arc::new(AtomicBool::new(false));
+        spawn_ticker(engine.clone(), ticker_stop.clone());
+
+        Ok(ModuleEngine {
+            engine,
+            linker,
+            allocator,
+            cache_dir: config.cache_dir.clone(),
+            compat,
+            max_memory_bytes: config.max_memory_bytes,
+            ticker_stop,
+        })
+    }
+
+    /// The allocator in use.
+    pub fn allocator(&self) -> Allocator {
+        self.allocator
+    }
+
+    /// The most memory a call can be given.
+    pub fn max_memory_bytes(&self) -> usize {
+        self.max_memory_bytes
+    }
+
+    pub(crate) fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    pub(crate) fn linker(&self) -> &Linker<CallState> {
+        &self.linker
+    }
+
+    /// Compiles the component in `bytes`, or loads its machine code from the
+    /// cache when this engine compiled the same bytes before.
+    pub(crate) fn component(&self, bytes: &[u8]) -> Result<(Component, CodeSource), String> {
+        let Some(dir) = &self.cache_dir else {
+            return Component::new(&self.engine, bytes)
+                .map(|c| (c, CodeSource::Compiled))
+                .map_err(|e| format!("{e:#}"));
+        };
+        let digest = hex::encode(Sha256::digest(bytes));
+        let cached = dir.join(format!("{digest}-{}.cwasm", self.compat));
+        if cached.exists() {
+            match self.deserialize(&cached) {
+                Ok(component) => return Ok((component, CodeSource::Cache)),
+                Err(e) => tracing::warn!(
+                    file = %cached.display(), error = %e,
+                    "a cached component could not be loaded; compiling it again"
+                ),
+            }
+        }
+        let component = Component::new(&self.engine, bytes).map_err(|e| format!("{e:#}"))?;
+        if let Err(e) = component
+            .serialize()
+            .map_err(|e| e.to_string())
+            .and_then(|code| write_atomically(&cached, &code).map_err(|e| e.to_string()))
+        {
+            tracing::warn!(file = %cached.display(), error = %e, "cannot store a compiled component");
+        }
+        Ok((component, CodeSource::Compiled))
+    }
+
+    #[allow(unsafe_code)]
+    fn deserialize(&self, path: &Path) -> wasmtime::Result<Component> {
+        // Read, not mapped: a cache file changed on disk later can then never
+        // pull code out from under a running module.
+        let code = std::fs::read(path)?;
+        // SAFETY: the file is machine code this host wrote itself into its own
+        // cache folder, named by the SHA-256 of the component it was compiled
+        // from and by this engine's compatibility hash; wasmtime also checks
+        // the header against the engine's configuration before using it.
+        unsafe { Component::deserialize(&self.engine, code) }
+    }
+}
+
+impl Drop for ModuleEngine {
+    fn drop(&mut self) {
+        self.ticker_stop.store(true, Ordering::Relaxed);
+    }
+}
+
+fn base_config(config: &EngineConfig, pooling: bool) -> Config {
+    let mut c = Config::new();
+    c.wasm_component_model(true);
+    c.epoch_interruption(true);
+    c.cranelift_opt_level(wasmtime::OptLevel::Speed);
+    if pooling {
+        let slots = config.max_concurrent_calls;
+        let mut pool = PoolingAllocationConfig::default();
+        pool.total_component_instances(slots)
+            .total_core_instances(slots * 4)
+            .total_memories(slots * 2)
+            .total_tables(slots * 4)
+            .total_stacks(slots)
+            .max_memory_size(config.max_memory_bytes)
+            .max_core_instances_per_component(16)
+            .max_memories_per_component(2)
+            .max_tables_per_component(8)
+            // Keep a little of each slot mapped so a hot module reuses it
+            // without page faults; the rest goes back to the OS after a call.
+            .linear_memory_keep_resident(1 << 20)
+            .table_keep_resident(64 << 10);
+        c.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+    }
+    c
+}
+
+fn spawn_ticker(engine: Engine, stop: Arc<AtomicBool>) {
+    let spawned = std::thread::Builder::new()
+        .name("portico-epoch".into())
+        .spawn(move || {
+            while !stop.load(Ordering::Relaxed) {
+                std::thread::sleep(EPOCH_TICK);
+                engine.increment_epoch();
+            }
+        });
+    if let Err(e) = spawned {
+        tracing::error!(error = %e, "cannot start the epoch ticker; call deadlines will not be enforced");
+    }
+}
+
+fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    let tmp = path.with_extension(format!("tmp-{}-{n}", std::process::id()));
+    std::fs::write(&tmp, bytes)?;
+    std::fs::rename(&tmp, path)
+}

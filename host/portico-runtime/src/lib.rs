@@ -1,0 +1,27 @@
+//! The sandbox Portico modules run in.
+//!
+//! One [`ModuleEngine`] per host holds the wasmtime engine (pooling
+//! allocator, epoch interruption), the linker with every host interface and
+//! the on-disk cache of compiled components. A [`ModuleRegistry`] loads the
+//! modules of a folder; each [`LoadedModule`] keeps one pre-linked instance
+//! template and runs every call in a fresh store under a deadline and a
+//! memory limit. A fault (trap, deadline, memory) is that call's
+//! [`CallError`]; after several in a row the module's circuit breaker
+//! switches it off.
+//!
+//! The runtime knows nothing of HTTP or databases: the host interfaces stand
+//! on the [`HostServices`] trait, implemented by whoever embeds it.
+
+pub mod api;
+mod bindings;
+pub mod breaker;
+mod engine;
+pub mod manifest;
+mod module;
+mod registry;
+mod sandbox;
+
+pub use engine::{Allocator, CodeSource, EPOCH_TICK, EngineConfig, EngineError, ModuleEngine};
+pub use module::{CallError, CallErrorKind, CallLimits, Export, LoadedModule, ModuleOptions};
+pub use registry::{LoadError, ModuleRegistry, load_module};
+pub use sandbox::{DefaultsOnly, HostServices};

@@ -1,0 +1,399 @@
+//! The module manifest: what a module is, which routes it serves, which
+//! host capabilities it asks for, its menu entry, settings schema and jobs.
+//! The host reads it before it loads the component and enforces it on
+//! every call.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+/// The manifest schema this host reads.
+pub const MANIFEST_SCHEMA: u32 = 1;
+
+/// The file name of a manifest inside a module folder.
+pub const MANIFEST_FILE: &str = "module.toml";
+
+/// A module's manifest, as written by its vendor.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Manifest {
+    /// Manifest schema version; this host reads [`MANIFEST_SCHEMA`].
+    pub schema: u32,
+    /// Identifier: lower-case letters, digits and dashes, e.g. `notice-board`.
+    pub id: String,
+    /// Semantic version of the module.
+    pub version: semver::Version,
+    /// Name for people.
+    pub name: String,
+    /// Who builds and supports the module.
+    #[serde(default)]
+    pub vendor: String,
+    /// What the module is for.
+    #[serde(default)]
+    pub description: String,
+    /// The component file, relative to the manifest.
+    pub component: PathBuf,
+    /// Host capabilities the module asks for (see [`Capability`]).
+    #[serde(default)]
+    pub capabilities: Vec<Capability>,
+    /// Routes below `/m/<id>` the host forwards to the module.
+    #[serde(default)]
+    pub routes: Vec<Route>,
+    /// The module's entry in the portal navigation.
+    #[serde(default)]
+    pub menu: Option<MenuEntry>,
+    /// Settings an administrator can set, by key.
+    #[serde(default)]
+    pub settings: BTreeMap<String, SettingSpec>,
+    /// Jobs the host runs on a schedule.
+    #[serde(default)]
+    pub jobs: Vec<Job>,
+}
+
+/// A host interface a module may use only when its manifest asks for it.
+/// Logging is always allowed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Capability {
+    /// `settings`: read the module's settings for the organization.
+    Settings,
+}
+
+impl Capability {
+    /// The capability's name as written in manifests.
+    pub fn name(self) -> &'static str {
+        match self {
+            Capability::Settings => "settings",
+        }
+    }
+}
+
+/// Whether a route renders a portal page or answers an API request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RouteKind {
+    /// A portal page: GET renders a view (HTML or JSON), POST submits a form.
+    Page,
+    /// An HTTP API: every method goes to the module's `handle`.
+    Api,
+}
+
+/// One route of the module.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Route {
+    /// Pattern below `/m/<id>`: `/`, `/notices/{id}`, `/api/{*rest}`.
+    pub path: String,
+    /// Page or API.
+    pub kind: RouteKind,
+    /// Whether anonymous visitors may use it.
+    #[serde(default)]
+    pub public: bool,
+}
+
+/// The module's entry in the portal navigation.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MenuEntry {
+    /// The text of the entry.
+    pub label: String,
+    /// The page below `/m/<id>` it leads to.
+    #[serde(default = "root_path")]
+    pub path: String,
+}
+
+fn root_path() -> String {
+    "/".to_owned()
+}
+
+/// The type of a setting's value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SettingType {
+    /// Any text.
+    String,
+    /// A whole or decimal number.
+    Number,
+    /// `true` or `false`.
+    Boolean,
+    /// A JSON document.
+    Json,
+}
+
+/// One setting of the module.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SettingSpec {
+    /// The type of its value.
+    #[serde(rename = "type")]
+    pub kind: SettingType,
+    /// The label an administrator sees.
+    #[serde(default)]
+    pub label: String,
+    /// The value when an administrator set none.
+    #[serde(default)]
+    pub default: Option<String>,
+}
+
+impl SettingSpec {
+    /// Checks that `value` is of this setting's type.
+    pub fn check(&self, value: &str) -> Result<(), String> {
+        match self.kind {
+            SettingType::String => Ok(()),
+            SettingType::Number => value
+                .trim()
+                .parse::<f64>()
+                .map(drop)
+                .map_err(|_| format!("`{value}` is not a number")),
+            SettingType::Boolean => match value {
+                "true" | "false" => Ok(()),
+                _ => Err(format!("`{value}` is not `true` or `false`")),
+            },
+            SettingType::Json => serde_json::from_str::<serde_json::Value>(value)
+                .map(drop)
+                .map_err(|e| format!("not valid JSON: {e}")),
+        }
+    }
+}
+
+/// A job the host runs on a schedule, once per organization that enabled the module.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Job {
+    /// The name passed to the module's `run-job`.
+    pub name: String,
+    /// When it runs, in cron syntax (minute hour day-of-month month day-of-week).
+    pub schedule: String,
+}
+
+/// Why a manifest was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum ManifestError {
+    /// The file could not be read.
+    #[error("{path}: cannot read the manifest: {source}")]
+    Read {
+        /// The manifest file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The file is not a valid manifest document.
+    #[error("{path}: {message}")]
+    Parse {
+        /// The manifest file.
+        path: PathBuf,
+        /// What is wrong and where (line and column).
+        message: String,
+    },
+    /// The document parses but breaks a rule.
+    #[error("{path}: `{field}` {message}")]
+    Invalid {
+        /// The manifest file.
+        path: PathBuf,
+        /// The offending field, e.g. `routes[1].path`.
+        field: String,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+impl Manifest {
+    /// Reads and validates the manifest at `path`.
+    pub fn from_file(path: &Path) -> Result<Manifest, ManifestError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ManifestError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        Manifest::parse(&text, path)
+    }
+
+    /// Parses and validates manifest text; `path` is only for messages.
+    pub fn parse(text: &str, path: &Path) -> Result<Manifest, ManifestError> {
+        let manifest: Manifest = toml::from_str(text).map_err(|e| ManifestError::Parse {
+            path: path.to_owned(),
+            message: e.to_string().trim_end().replace('\n', " "),
+        })?;
+        manifest.validate(path)?;
+        Ok(manifest)
+    }
+
+    fn validate(&self, path: &Path) -> Result<(), ManifestError> {
+        let invalid = |field: &str, message: String| ManifestError::Invalid {
+            path: path.to_owned(),
+            field: field.to_owned(),
+            message,
+        };
+        if self.schema != MANIFEST_SCHEMA {
+            return Err(invalid(
+                "schema",
+                format!(
+                    "is {}, but this host reads schema {MANIFEST_SCHEMA}",
+                    self.schema
+                ),
+            ));
+        }
+        if !is_module_id(&self.id) {
+            return Err(invalid(
+                "id",
+                format!(
+                    "`{}` must be 2 to 64 lower-case letters, digits and dashes, starting with a letter",
+                    self.id
+                ),
+            ));
+        }
+        if self.name.trim().is_empty() {
+            return Err(invalid("name", "must not be empty".into()));
+        }
+        if self.component.is_absolute()
+            || self
+                .component
+                .components()
+                .any(|c| !matches!(c, std::path::Component::Normal(_)))
+        {
+            return Err(invalid(
+                "component",
+                format!(
+                    "`{}` must be a file name inside the module folder",
+                    self.component.display()
+                ),
+            ));
+        }
+        let mut router = matchit::Router::new();
+        for (i, route) in self.routes.iter().enumerate() {
+            if !route.path.starts_with('/') {
+                return Err(invalid(
+                    &format!("routes[{i}].path"),
+                    format!("`{}` must start with `/`", route.path),
+                ));
+            }
+            router.insert(route.path.as_str(), ()).map_err(|e| {
+                invalid(
+                    &format!("routes[{i}].path"),
+                    format!("`{}` is not a usable route: {e}", route.path),
+                )
+            })?;
+        }
+        if let Some(menu) = &self.menu
+            && !self
+                .routes
+                .iter()
+                .any(|r| r.kind == RouteKind::Page && router_matches(&r.path, &menu.path))
+        {
+            return Err(invalid(
+                "menu.path",
+                format!("`{}` is not one of the module's page routes", menu.path),
+            ));
+        }
+        for (key, spec) in &self.settings {
+            if let Some(default) = &spec.default {
+                spec.check(default)
+                    .map_err(|m| invalid(&format!("settings.{key}.default"), m))?;
+            }
+        }
+        for (i, job) in self.jobs.iter().enumerate() {
+            if job.name.trim().is_empty() {
+                return Err(invalid(
+                    &format!("jobs[{i}].name"),
+                    "must not be empty".into(),
+                ));
+            }
+            if job.schedule.split_whitespace().count() != 5 {
+                return Err(invalid(
+                    &format!("jobs[{i}].schedule"),
+                    format!(
+                        "`{}` must have five fields: minute hour day-of-month month day-of-week",
+                        job.schedule
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether the manifest asks for `capability`.
+    pub fn grants(&self, capability: Capability) -> bool {
+        self.capabilities.contains(&capability)
+    }
+}
+
+fn router_matches(pattern: &str, path: &str) -> bool {
+    let mut r = matchit::Router::new();
+    r.insert(pattern, ()).is_ok() && r.at(path).is_ok()
+}
+
+/// Whether `id` is a valid module identifier.
+pub fn is_module_id(id: &str) -> bool {
+    (2..=64).contains(&id.len())
+        && id.starts_with(|c: char| c.is_ascii_lowercase())
+        && id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r#"
+        schema = 1
+        id = "notice-board"
+        version = "0.1.0"
+        name = "Notice board"
+        component = "notice_board.wasm"
+        capabilities = ["settings"]
+        [[routes]]
+        path = "/"
+        kind = "page"
+        [menu]
+        label = "Notices"
+    "#;
+
+    fn parse(text: &str) -> Result<Manifest, ManifestError> {
+        Manifest::parse(text, Path::new("mods/x/module.toml"))
+    }
+
+    #[test]
+    fn a_good_manifest_is_read() {
+        let m = parse(GOOD).expect("valid");
+        assert_eq!(m.id, "notice-board");
+        assert!(m.grants(Capability::Settings));
+        assert_eq!(m.menu.expect("menu").path, "/");
+    }
+
+    #[test]
+    fn errors_name_the_file_and_the_field() {
+        let e = parse(&GOOD.replace("notice-board", "Notice Board")).unwrap_err();
+        let msg = e.to_string();
+        assert!(msg.starts_with("mods/x/module.toml: `id`"), "{msg}");
+
+        let e = parse(&GOOD.replace("\"settings\"", "\"filesystem\"")).unwrap_err();
+        assert!(
+            e.to_string().contains("unknown variant `filesystem`"),
+            "{e}"
+        );
+
+        let e = parse(&GOOD.replace("notice_board.wasm", "../../etc/passwd")).unwrap_err();
+        assert!(e.to_string().contains("`component`"), "{e}");
+
+        let e = parse(&GOOD.replace("label = \"Notices\"", "label = \"N\"\npath = \"/x\""))
+            .unwrap_err();
+        assert!(e.to_string().contains("`menu.path`"), "{e}");
+
+        let e = parse(&format!(
+            "{GOOD}\n[[jobs]]\nname = \"j\"\nschedule = \"daily\""
+        ))
+        .unwrap_err();
+        assert!(e.to_string().contains("`jobs[0].schedule`"), "{e}");
+
+        let e = parse("schema = 1\nid = ").unwrap_err();
+        assert!(e.to_string().contains("line 2"), "{e}");
+    }
+
+    #[test]
+    fn setting_defaults_must_match_their_type() {
+        let text = format!("{GOOD}\n[settings.limit]\ntype = \"number\"\ndefault = \"ten\"");
+        let e = parse(&text).unwrap_err();
+        assert!(e.to_string().contains("`settings.limit.default`"), "{e}");
+    }
+}

@@ -1,0 +1,481 @@
+//! A loaded module: its manifest, its pre-linked component, its routes and
+//! breaker, and the calls into it. Each call gets a fresh `Store` and a
+//! fresh instance; a fault is that call's error only.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use wasmtime::component::Component;
+use wasmtime::{Store, Trap, UpdateDeadline};
+
+use crate::api::{
+    CallContext, FormPost, ModuleError, ModuleInfo, Outcome, Request, Response, RouteMatch, View,
+};
+use crate::bindings::PortalModulePre;
+use crate::breaker::{Breaker, BreakerState, SwitchedOff};
+use crate::engine::{CodeSource, ModuleEngine};
+use crate::manifest::{Manifest, Route, RouteKind};
+use crate::sandbox::{CallScope, CallState, DeadlineExceeded, HostServices, MemoryLimitExceeded};
+
+/// The limits every call of a module runs under.
+#[derive(Debug, Clone, Copy)]
+pub struct CallLimits {
+    /// Wall-clock time a call may take.
+    pub deadline: Duration,
+    /// Linear memory a call may use.
+    pub memory_bytes: usize,
+}
+
+impl Default for CallLimits {
+    fn default() -> Self {
+        CallLimits {
+            deadline: Duration::from_secs(5),
+            memory_bytes: 64 << 20,
+        }
+    }
+}
+
+/// The exports of a module, for logs and metrics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Export {
+    /// `describe`
+    Describe,
+    /// `render`
+    Render,
+    /// `submit`
+    Submit,
+    /// `handle`
+    Handle,
+    /// `run-job`
+    RunJob,
+}
+
+impl Export {
+    /// The export's WIT name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Export::Describe => "describe",
+            Export::Render => "render",
+            Export::Submit => "submit",
+            Export::Handle => "handle",
+            Export::RunJob => "run-job",
+        }
+    }
+}
+
+/// Why a call into a module did not return a result.
+#[derive(Debug, thiserror::Error)]
+#[error("module {module}@{version}: {kind}")]
+pub struct CallError {
+    /// The module's id.
+    pub module: String,
+    /// The module's version.
+    pub version: String,
+    /// What went wrong.
+    pub kind: CallErrorKind,
+}
+
+/// What went wrong in a call.
+#[derive(Debug, thiserror::Error)]
+pub enum CallErrorKind {
+    /// The module answered with an error on purpose.
+    #[error("{0}")]
+    Module(ModuleError),
+    /// The module crashed (a WebAssembly trap, e.g. a panic).
+    #[error("trapped: {0}")]
+    Trap(String),
+    /// The call ran past its deadline and was stopped.
+    #[error("stopped after its deadline of {0:?}")]
+    DeadlineExceeded(Duration),
+    /// The call asked for more memory than its limit and was stopped.
+    #[error("stopped at its memory limit of {0} bytes")]
+    MemoryExceeded(usize),
+    /// The module is switched off by its circuit breaker.
+    #[error("switched off after {} faults in a row: {}", .0.faults_in_a_row, .0.reason)]
+    SwitchedOff(SwitchedOff),
+    /// Every instance slot is busy.
+    #[error("too many calls at once; no instance slot is free")]
+    Overloaded,
+    /// The host could not set up or finish the call.
+    #[error("host failure: {0}")]
+    Host(String),
+}
+
+impl CallErrorKind {
+    /// Whether this is a fault of the module's code (counts for the breaker).
+    pub fn is_fault(&self) -> bool {
+        matches!(
+            self,
+            CallErrorKind::Trap(_)
+                | CallErrorKind::DeadlineExceeded(_)
+                | CallErrorKind::MemoryExceeded(_)
+        )
+    }
+}
+
+/// A module loaded into the host, ready to be called.
+pub struct LoadedModule {
+    manifest: Arc<Manifest>,
+    dir: PathBuf,
+    pre: PortalModulePre<CallState>,
+    engine: wasmtime::Engine,
+    routes: matchit::Router<usize>,
+    breaker: Breaker,
+    limits: CallLimits,
+    services: Arc<dyn HostServices>,
+    code_source: CodeSource,
+}
+
+/// The argument of a call, by export.
+enum Invocation {
+    Describe,
+    Render(RouteMatch),
+    Submit(FormPost),
+    Handle(Request),
+    RunJob(String),
+}
+
+/// The result of a call, by export.
+enum Returned {
+    Info(ModuleInfo),
+    View(View),
+    Outcome(Outcome),
+    Response(Response),
+    Done,
+}
+
+/// How a module is loaded: limits, breaker and the services behind the host interfaces.
+#[derive(Clone)]
+pub struct ModuleOptions {
+    /// Limits of every call.
+    pub limits: CallLimits,
+    /// Faults in a row that switch a module off.
+    pub breaker_threshold: u32,
+    /// Where breaker state is kept; `None` keeps it in memory only.
+    pub state_dir: Option<PathBuf>,
+    /// What the host interfaces stand on.
+    pub services: Arc<dyn HostServices>,
+}
+
+impl Default for ModuleOptions {
+    fn default() -> Self {
+        ModuleOptions {
+            limits: CallLimits::default(),
+            breaker_threshold: 5,
+            state_dir: None,
+            services: Arc::new(crate::sandbox::DefaultsOnly),
+        }
+    }
+}
+
+impl LoadedModule {
+    /// Links a compiled component with its manifest and checks that it is
+    /// what the manifest says (by calling `describe`).
+    pub(crate) async fn link(
+        engine: &ModuleEngine,
+        manifest: Manifest,
+        dir: PathBuf,
+        component: Component,
+        code_source: CodeSource,
+        options: &ModuleOptions,
+    ) -> Result<LoadedModule, String> {
+        let instance_pre = engine.linker().instantiate_pre(&component).map_err(|e| {
+            format!("the component needs something this host does not provide: {e:#}")
+        })?;
+        let pre = PortalModulePre::new(instance_pre).map_err(|e| {
+            format!("the component does not export the portico:plugin module interface: {e:#}")
+        })?;
+        let mut routes = matchit::Router::new();
+        for (i, route) in manifest.routes.iter().enumerate() {
+            // Validated with the manifest already.
+            routes
+                .insert(route.path.as_str(), i)
+                .map_err(|e| format!("route `{}`: {e}", route.path))?;
+        }
+        let memory_bytes = options.limits.memory_bytes.min(engine.max_memory_bytes());
+        let module = LoadedModule {
+            breaker: Breaker::new(
+                &manifest.id,
+                options.breaker_threshold,
+                options.state_dir.as_deref(),
+            ),
+            manifest: Arc::new(manifest),
+            dir,
+            pre,
+            engine: engine.engine().clone(),
+            routes,
+            limits: CallLimits {
+                memory_bytes,
+                ..options.limits
+            },
+            services: options.services.clone(),
+            code_source,
+        };
+        let ctx = CallContext {
+            org_id: String::new(),
+            principal: None,
+            request_id: "load".into(),
+            locale: "en".into(),
+        };
+        let info = module
+            .call(&ctx, Invocation::Describe)
+            .await
+            .map_err(|e| format!("`describe` failed: {}", e.kind))?;
+        let Returned::Info(info) = info else {
+            return Err("`describe` returned something else".into());
+        };
+        let m = &module.manifest;
+        if info.id != m.id || info.version != m.version.to_string() {
+            return Err(format!(
+                "the component says it is {}@{} but the manifest says {}@{}",
+                info.id, info.version, m.id, m.version
+            ));
+        }
+        Ok(module)
+    }
+
+    /// The module's id.
+    pub fn id(&self) -> &str {
+        &self.manifest.id
+    }
+
+    /// The module's manifest.
+    pub fn manifest(&self) -> &Manifest {
+        &self.manifest
+    }
+
+    /// The folder the module was loaded from.
+    pub fn dir(&self) -> &std::path::Path {
+        &self.dir
+    }
+
+    /// Whether the machine code came from the cache.
+    pub fn code_source(&self) -> CodeSource {
+        self.code_source
+    }
+
+    /// The limits of its calls.
+    pub fn limits(&self) -> CallLimits {
+        self.limits
+    }
+
+    /// Its circuit breaker's state.
+    pub fn breaker_state(&self) -> BreakerState {
+        self.breaker.state()
+    }
+
+    /// Switches the module on again after its breaker opened.
+    pub fn switch_on(&self) -> std::io::Result<()> {
+        self.breaker.reset()
+    }
+
+    /// The manifest route that serves `path` (below `/m/<id>`), with its
+    /// parameters; `None` when no route matches.
+    pub fn route(&self, path: &str) -> Option<(&Route, RouteMatch)> {
+        let path = if path.is_empty() { "/" } else { path };
+        let found = self.routes.at(path).ok()?;
+        let route = &self.manifest.routes[*found.value];
+        // Parameters arrive percent-encoded (an id may contain `/`); modules get them decoded.
+        let params = found
+            .params
+            .iter()
+            .map(|(k, v)| {
+                let value = percent_encoding::percent_decode_str(v).decode_utf8_lossy();
+                (k.to_owned(), value.into_owned())
+            })
+            .collect();
+        Some((
+            route,
+            RouteMatch {
+                pattern: route.path.clone(),
+                path: path.to_owned(),
+                params,
+                query: Vec::new(),
+            },
+        ))
+    }
+
+    /// Renders a page route.
+    pub async fn render(&self, ctx: &CallContext, route: RouteMatch) -> Result<View, CallError> {
+        match self.call(ctx, Invocation::Render(route)).await? {
+            Returned::View(v) => Ok(v),
+            _ => Err(self.error(CallErrorKind::Host("unexpected result".into()))),
+        }
+    }
+
+    /// Submits a form to a page route.
+    pub async fn submit(&self, ctx: &CallContext, form: FormPost) -> Result<Outcome, CallError> {
+        match self.call(ctx, Invocation::Submit(form)).await? {
+            Returned::Outcome(o) => Ok(o),
+            _ => Err(self.error(CallErrorKind::Host("unexpected result".into()))),
+        }
+    }
+
+    /// Handles an API request.
+    pub async fn handle(&self, ctx: &CallContext, req: Request) -> Result<Response, CallError> {
+        match self.call(ctx, Invocation::Handle(req)).await? {
+            Returned::Response(r) => Ok(r),
+            _ => Err(self.error(CallErrorKind::Host("unexpected result".into()))),
+        }
+    }
+
+    /// Runs one of the manifest's jobs.
+    pub async fn run_job(&self, ctx: &CallContext, job: &str) -> Result<(), CallError> {
+        if !self.manifest.jobs.iter().any(|j| j.name == job) {
+            return Err(
+                self.error(CallErrorKind::Module(ModuleError::NotFound(format!(
+                    "the manifest declares no job `{job}`"
+                )))),
+            );
+        }
+        self.call(ctx, Invocation::RunJob(job.to_owned()))
+            .await
+            .map(drop)
+    }
+
+    /// Calls `describe`: the cheapest full round trip into the module.
+    pub async fn describe(&self) -> Result<ModuleInfo, CallError> {
+        let ctx = CallContext {
+            org_id: String::new(),
+            principal: None,
+            request_id: String::new(),
+            locale: "en".into(),
+        };
+        match self.call(&ctx, Invocation::Describe).await? {
+            Returned::Info(i) => Ok(i),
+            _ => Err(self.error(CallErrorKind::Host("unexpected result".into()))),
+        }
+    }
+
+    fn error(&self, kind: CallErrorKind) -> CallError {
+        CallError {
+            module: self.manifest.id.clone(),
+            version: self.manifest.version.to_string(),
+            kind,
+        }
+    }
+
+    async fn call(&self, ctx: &CallContext, inv: Invocation) -> Result<Returned, CallError> {
+        // `describe` is the host checking the module, not traffic: a module
+        // that is switched off still says who it is.
+        let traffic = !matches!(inv, Invocation::Describe);
+        if traffic && let Err(off) = self.breaker.admit() {
+            return Err(self.error(CallErrorKind::SwitchedOff(off)));
+        }
+        let scope = CallScope {
+            manifest: self.manifest.clone(),
+            org_id: ctx.org_id.clone(),
+            request_id: ctx.request_id.clone(),
+            services: self.services.clone(),
+        };
+        let deadline = Instant::now() + self.limits.deadline;
+        let mut store = Store::new(
+            &self.engine,
+            CallState::new(scope, self.limits.memory_bytes, deadline),
+        );
+        store.limiter(|s| &mut s.limiter);
+        store.set_epoch_deadline(1);
+        store.epoch_deadline_callback(|store| {
+            if Instant::now() >= store.data().deadline {
+                Err(wasmtime::Error::new(DeadlineExceeded))
+            } else {
+                // Let other tasks run on this thread, then check again next tick.
+                Ok(UpdateDeadline::Yield(1))
+            }
+        });
+
+        let result = self.invoke(&mut store, ctx, inv).await;
+        match result {
+            Ok(Ok(returned)) => {
+                if traffic {
+                    self.breaker.record_success();
+                }
+                Ok(returned)
+            }
+            Ok(Err(module_error)) => {
+                if traffic {
+                    self.breaker.record_success();
+                }
+                Err(self.error(CallErrorKind::Module(module_error)))
+            }
+            Err(e) => {
+                let kind = self.classify(&e);
+                if traffic && kind.is_fault() {
+                    let stderr = store.data().stderr();
+                    tracing::warn!(
+                        module = %self.manifest.id,
+                        version = %self.manifest.version,
+                        request_id = %ctx.request_id,
+                        fault = %kind,
+                        module_stderr = %stderr,
+                        "module call faulted"
+                    );
+                    self.breaker
+                        .record_fault(&self.manifest.version.to_string(), &kind.to_string());
+                }
+                Err(self.error(kind))
+            }
+        }
+    }
+
+    async fn invoke(
+        &self,
+        store: &mut Store<CallState>,
+        ctx: &CallContext,
+        inv: Invocation,
+    ) -> wasmtime::Result<Result<Returned, ModuleError>> {
+        let instance = self.pre.instantiate_async(&mut *store).await?;
+        let guest = instance.portico_plugin_module();
+        let wctx = ctx.into();
+        Ok(match inv {
+            Invocation::Describe => Ok(Returned::Info(
+                guest.call_describe(&mut *store).await?.into(),
+            )),
+            Invocation::Render(route) => guest
+                .call_render(&mut *store, &wctx, &crate::bindings::page_request(route))
+                .await?
+                .map(|v| Returned::View(v.into()))
+                .map_err(Into::into),
+            Invocation::Submit(form) => guest
+                .call_submit(&mut *store, &wctx, &form.into())
+                .await?
+                .map(|o| Returned::Outcome(o.into()))
+                .map_err(Into::into),
+            Invocation::Handle(req) => guest
+                .call_handle(&mut *store, &wctx, &req.into())
+                .await?
+                .map(|r| Returned::Response(r.into()))
+                .map_err(Into::into),
+            Invocation::RunJob(job) => guest
+                .call_run_job(&mut *store, &wctx, &job)
+                .await?
+                .map(|()| Returned::Done)
+                .map_err(Into::into),
+        })
+    }
+
+    fn classify(&self, e: &wasmtime::Error) -> CallErrorKind {
+        if e.is::<DeadlineExceeded>() {
+            CallErrorKind::DeadlineExceeded(self.limits.deadline)
+        } else if let Some(m) = e.downcast_ref::<MemoryLimitExceeded>() {
+            CallErrorKind::MemoryExceeded(m.limit)
+        } else if e.is::<wasmtime::PoolConcurrencyLimitError>() {
+            CallErrorKind::Overloaded
+        } else if let Some(trap) = e.downcast_ref::<Trap>() {
+            CallErrorKind::Trap(trap.to_string())
+        } else {
+            CallErrorKind::Host(format!("{e:#}"))
+        }
+    }
+}
+
+impl RouteKind {
+    /// The manifest's name of the kind.
+    pub fn name(self) -> &'static str {
+        match self {
+            RouteKind::Page => "page",
+            RouteKind::Api => "api",
+        }
+    }
+}
