@@ -1,0 +1,139 @@
+//! Portico's HTTP face: routes `/m/<module>/…` to modules, renders their
+//! views as accessible HTML or JSON, and serves health and metrics.
+//!
+//! The flow of a request: request id assigned → module and manifest route
+//! resolved → public/log-in check → one call into the module (fresh
+//! instance) → view rendered, or API response filtered → response.
+
+mod metrics;
+mod modules;
+pub mod render;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::http::{HeaderName, HeaderValue, Request, header};
+use axum::routing::get;
+use portico_runtime::ModuleRegistry;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+pub use metrics::Metrics;
+
+/// The header that carries the request id, in and out.
+pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// The most a request body may hold.
+pub const MAX_BODY_BYTES: usize = 1 << 20;
+
+/// Deployment settings the web layer needs.
+#[derive(Debug, Clone)]
+pub struct WebConfig {
+    /// The organization requests belong to until organizations are resolved per request.
+    pub org_id: String,
+    /// The portal's name, shown in the header.
+    pub portal_name: String,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        WebConfig {
+            org_id: "default".into(),
+            portal_name: "Portico".into(),
+        }
+    }
+}
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    /// The loaded modules.
+    pub registry: Arc<ModuleRegistry>,
+    /// Per-module call metrics.
+    pub metrics: Arc<Metrics>,
+    /// Deployment settings.
+    pub config: Arc<WebConfig>,
+}
+
+impl AppState {
+    /// State over a registry.
+    pub fn new(registry: ModuleRegistry, config: WebConfig) -> AppState {
+        AppState {
+            registry: Arc::new(registry),
+            metrics: Arc::new(Metrics::default()),
+            config: Arc::new(config),
+        }
+    }
+}
+
+/// The strictest policy the pages work with: no script at all, styles and
+/// images only from the portal itself.
+const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; \
+     form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+/// The whole application: every area's router, merged, with request ids,
+/// tracing and security headers.
+pub fn app(state: AppState) -> Router {
+    Router::new()
+        .route("/healthz", get(health))
+        .route("/assets/portico.css", get(stylesheet))
+        .merge(metrics::router())
+        .merge(modules::router())
+        .with_state(state)
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ))
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
+                let request_id = req
+                    .headers()
+                    .get(REQUEST_ID)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("");
+                tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id)
+            }),
+        )
+        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+}
+
+async fn health(
+    axum::extract::State(state): axum::extract::State<AppState>,
+) -> axum::Json<serde_json::Value> {
+    let switched_off: Vec<&str> = state
+        .registry
+        .iter()
+        .filter(|m| {
+            matches!(
+                m.breaker_state(),
+                portico_runtime::breaker::BreakerState::Open(_)
+            )
+        })
+        .map(|m| m.id())
+        .collect();
+    axum::Json(serde_json::json!({
+        "status": "ok",
+        "modules": state.registry.len(),
+        "switched_off": switched_off,
+    }))
+}
+
+async fn stylesheet() -> impl axum::response::IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../assets/portico.css"),
+    )
+}

@@ -1,0 +1,345 @@
+//! Renders module views as accessible HTML pages. Every text a module
+//! returns is escaped (maud escapes by default); every link a module gives
+//! is either a path below its own `/m/<module>` or an absolute http(s) URL,
+//! anything else (`javascript:`, `data:`, `//host`) is shown as plain text.
+
+use maud::{DOCTYPE, Markup, PreEscaped, html};
+use portico_runtime::api::{
+    ActionStyle, Block, FieldKind, Form, FormField, NoticeLevel, Table, View,
+};
+
+/// One entry of the portal navigation.
+#[derive(Debug, Clone)]
+pub struct NavItem {
+    /// The text.
+    pub label: String,
+    /// Where it leads.
+    pub href: String,
+    /// Whether it is the current module.
+    pub current: bool,
+}
+
+/// What surrounds every page: the portal's name, navigation and language.
+#[derive(Debug, Clone)]
+pub struct Shell {
+    /// The portal's name.
+    pub portal_name: String,
+    /// Navigation entries.
+    pub nav: Vec<NavItem>,
+    /// The page language (`cs`, `en`).
+    pub lang: String,
+}
+
+/// Resolves a link a module gave: a path below the module, or an absolute
+/// http(s) URL. `None` for anything else.
+pub fn module_href(module_id: &str, href: &str) -> Option<String> {
+    let lower = href.trim_start().to_ascii_lowercase();
+    if href.starts_with('/') && !href.starts_with("//") && !href.contains('\\') {
+        Some(format!("/m/{module_id}{href}"))
+    } else if lower.starts_with("https://") || lower.starts_with("http://") {
+        Some(href.to_owned())
+    } else {
+        None
+    }
+}
+
+/// A whole page around `content`.
+pub fn page(shell: &Shell, title: &str, content: Markup) -> String {
+    html! {
+        (DOCTYPE)
+        html lang=(shell.lang) {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " – " (shell.portal_name) }
+                link rel="stylesheet" href="/assets/portico.css";
+            }
+            body {
+                a.skip href="#content" { "Skip to content" }
+                header.portal-header {
+                    a.portal-name href="/" { (shell.portal_name) }
+                }
+                @if !shell.nav.is_empty() {
+                    nav.portal-nav aria-label="Modules" {
+                        ul {
+                            @for item in &shell.nav {
+                                li {
+                                    @if item.current {
+                                        a href=(item.href) aria-current="page" { (item.label) }
+                                    } @else {
+                                        a href=(item.href) { (item.label) }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+                main #content tabindex="-1" {
+                    h1 { (title) }
+                    (content)
+                }
+            }
+        }
+    }
+    .into_string()
+}
+
+/// A module's view as a page.
+pub fn view_page(shell: &Shell, module_id: &str, view: &View, flash: Option<&str>) -> String {
+    let content = html! {
+        @if let Some(message) = flash {
+            div.notice.notice-success role="status" { p { (message) } }
+        }
+        @for block in &view.blocks {
+            (block_html(module_id, block))
+        }
+    };
+    page(shell, &view.title, content)
+}
+
+/// An error page: what happened, and the request id to quote.
+pub fn error_page(shell: &Shell, title: &str, message: &str, request_id: &str) -> String {
+    let content = html! {
+        div.notice.notice-error role="alert" {
+            p { (message) }
+        }
+        @if !request_id.is_empty() {
+            p.request-id { "Request id: " code { (request_id) } }
+        }
+        p { a href="/" { "Back to the portal" } }
+    };
+    page(shell, title, content)
+}
+
+fn link_or_text(module_id: &str, text: &str, href: Option<&str>) -> Markup {
+    match href.and_then(|h| module_href(module_id, h)) {
+        Some(url) => html! { a href=(url) { (text) } },
+        None => html! { (text) },
+    }
+}
+
+fn paragraph(text: &str) -> Markup {
+    html! {
+        p {
+            @for (i, line) in text.split('\n').enumerate() {
+                @if i > 0 { br; }
+                (line)
+            }
+        }
+    }
+}
+
+fn block_html(module_id: &str, block: &Block) -> Markup {
+    match block {
+        Block::Heading { level, text } => {
+            let level = (*level).clamp(2, 6);
+            // The tag name comes from a number we clamped, never from the module.
+            html! {
+                (PreEscaped(format!("<h{level}>")))
+                (text)
+                (PreEscaped(format!("</h{level}>")))
+            }
+        }
+        Block::Text { text } => paragraph(text),
+        Block::Table(table) => table_html(module_id, table),
+        Block::KeyValues { items } => html! {
+            dl.key-values {
+                @for kv in items {
+                    div {
+                        dt { (kv.key) }
+                        dd { (kv.value) }
+                    }
+                }
+            }
+        },
+        Block::Actions { items } => html! {
+            div.actions {
+                @for a in items {
+                    @let class = match a.style {
+                        ActionStyle::Primary => "button primary",
+                        ActionStyle::Secondary => "button secondary",
+                        ActionStyle::Danger => "button danger",
+                    };
+                    @match module_href(module_id, &a.href) {
+                        Some(url) => a class=(class) href=(url) { (a.label) },
+                        None => span class=(class) { (a.label) },
+                    }
+                }
+            }
+        },
+        Block::Form(form) => form_html(module_id, form),
+        Block::Notice { level, text } => {
+            let (class, role) = match level {
+                NoticeLevel::Info => ("notice notice-info", "status"),
+                NoticeLevel::Success => ("notice notice-success", "status"),
+                NoticeLevel::Warning => ("notice notice-warning", "status"),
+                NoticeLevel::Error => ("notice notice-error", "alert"),
+            };
+            html! { div class=(class) role=(role) { (paragraph(text)) } }
+        }
+    }
+}
+
+fn table_html(module_id: &str, table: &Table) -> Markup {
+    html! {
+        @if table.rows.is_empty() {
+            section.table-empty aria-label=(table.caption) {
+                h2.caption { (table.caption) }
+                p { (if table.empty_text.is_empty() { "Nothing to show." } else { &table.empty_text }) }
+            }
+        } @else {
+            div.table-wrap {
+                table {
+                    caption { (table.caption) }
+                    thead {
+                        tr {
+                            @for col in &table.columns {
+                                th scope="col" class=[col.numeric.then_some("num")] { (col.label) }
+                            }
+                        }
+                    }
+                    tbody {
+                        @for row in &table.rows {
+                            tr {
+                                @for (i, cell) in row.iter().enumerate() {
+                                    @let numeric = table.columns.get(i).is_some_and(|c| c.numeric);
+                                    td class=[numeric.then_some("num")] {
+                                        (link_or_text(module_id, &cell.text, cell.link.as_deref()))
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn form_html(module_id: &str, form: &Form) -> Markup {
+    // A form posts only to the module's own pages.
+    let action = if form.action.starts_with('/') {
+        module_href(module_id, &form.action)
+    } else {
+        None
+    };
+    let has_errors = form.fields.iter().any(|f| f.error.is_some());
+    html! {
+        form method="post" action=(action.unwrap_or_default()) novalidate {
+            @if has_errors {
+                div.notice.notice-error role="alert" {
+                    p { "Please correct the marked fields." }
+                    ul {
+                        @for f in form.fields.iter().filter(|f| f.error.is_some()) {
+                            li { a href=(format!("#f-{}", f.name)) { (f.label) ": " (f.error.as_deref().unwrap_or_default()) } }
+                        }
+                    }
+                }
+            }
+            @for field in &form.fields {
+                (field_html(field))
+            }
+            button.button.primary type="submit" { (form.submit_label) }
+        }
+    }
+}
+
+fn field_html(f: &FormField) -> Markup {
+    let id = format!("f-{}", f.name);
+    let help_id = format!("{id}-help");
+    let error_id = format!("{id}-error");
+    let mut described = Vec::new();
+    if f.help.is_some() {
+        described.push(help_id.clone());
+    }
+    if f.error.is_some() {
+        described.push(error_id.clone());
+    }
+    let described = (!described.is_empty()).then(|| described.join(" "));
+    let invalid = f.error.as_ref().map(|_| "true");
+    let value = f.value.clone().unwrap_or_default();
+    if f.kind == FieldKind::Hidden {
+        return html! { input type="hidden" name=(f.name) value=(value); };
+    }
+    let input_type = match f.kind {
+        FieldKind::Number => "number",
+        FieldKind::Date => "date",
+        FieldKind::Email => "email",
+        FieldKind::Tel => "tel",
+        _ => "text",
+    };
+    html! {
+        div.field.field-error[f.error.is_some()] {
+            @if f.kind == FieldKind::Checkbox {
+                input #(id) type="checkbox" name=(f.name) value="true"
+                    checked[matches!(value.as_str(), "true" | "on")]
+                    aria-describedby=[described.as_deref()] aria-invalid=[invalid];
+                label for=(id) { (f.label) @if f.required { " " span.required { "(required)" } } }
+            } @else {
+                label for=(id) { (f.label) @if f.required { " " span.required { "(required)" } } }
+                @match f.kind {
+                    FieldKind::Textarea => textarea #(id) name=(f.name) rows="5" required[f.required]
+                        aria-describedby=[described.as_deref()] aria-invalid=[invalid] { (value) },
+                    FieldKind::Select => select #(id) name=(f.name) required[f.required]
+                        aria-describedby=[described.as_deref()] aria-invalid=[invalid] {
+                        @if !f.required { option value="" { "—" } }
+                        @for c in &f.choices {
+                            option value=(c.value) selected[c.value == value] { (c.label) }
+                        }
+                    },
+                    _ => input #(id) type=(input_type) name=(f.name) value=(value) required[f.required]
+                        aria-describedby=[described.as_deref()] aria-invalid=[invalid];
+                }
+            }
+            @if let Some(help) = &f.help {
+                p.help #(help_id) { (help) }
+            }
+            @if let Some(error) = &f.error {
+                p.error #(error_id) { (error) }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn links_stay_inside_the_module_or_go_to_http() {
+        assert_eq!(
+            module_href("nb", "/notices/1").as_deref(),
+            Some("/m/nb/notices/1")
+        );
+        assert_eq!(
+            module_href("nb", "https://gov.example/x").as_deref(),
+            Some("https://gov.example/x")
+        );
+        assert_eq!(module_href("nb", "javascript:alert(1)"), None);
+        assert_eq!(module_href("nb", " JaVaScRiPt:alert(1)"), None);
+        assert_eq!(module_href("nb", "//evil.example/"), None);
+        assert_eq!(module_href("nb", "data:text/html,<script>"), None);
+    }
+
+    #[test]
+    fn module_text_is_escaped() {
+        let shell = Shell {
+            portal_name: "P".into(),
+            nav: vec![],
+            lang: "en".into(),
+        };
+        let view = View {
+            title: "<script>alert(1)</script>".into(),
+            blocks: vec![Block::Text {
+                text: "<img src=x onerror=alert(1)>".into(),
+            }],
+        };
+        let html = view_page(&shell, "m", &view, None);
+        assert!(!html.contains("<script>alert"), "{html}");
+        assert!(!html.contains("<img src=x"), "{html}");
+        assert!(
+            html.contains("&lt;img src=x onerror=alert(1)&gt;"),
+            "{html}"
+        );
+    }
+}
