@@ -1,0 +1,163 @@
+//! The `portico` binary as an administrator uses it: `serve`, `plugin list`,
+//! `plugin enable`.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use portico_tests::{copy_module, portico_bin};
+
+fn install(data: &Path, id: &str) {
+    copy_module(id, &data.join("modules").join(id));
+}
+
+/// A `portico serve` process, killed when dropped.
+struct Server {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn serve(data: &Path, extra: &[&str]) -> Server {
+    let mut child = Command::new(portico_bin())
+        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(data)
+        .args(extra)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("portico starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut line = String::new();
+    BufReader::new(stdout).read_line(&mut line).expect("a line");
+    let url = line
+        .trim()
+        .strip_prefix("Portico is serving on ")
+        .unwrap_or_else(|| panic!("unexpected first line: {line}"))
+        .trim_end_matches('/')
+        .to_owned();
+    Server { child, url }
+}
+
+fn portico(args: &[&str], data: &Path) -> String {
+    let out = Command::new(portico_bin())
+        .args(args)
+        .arg("--data-dir")
+        .arg(data)
+        .env("RUST_LOG", "off")
+        .output()
+        .expect("portico runs");
+    assert!(
+        out.status.success(),
+        "portico {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[tokio::test]
+async fn serve_lists_and_switches_modules_on_again_across_processes() {
+    let data = tempfile::tempdir().unwrap();
+    install(data.path(), "notice-board");
+    install(data.path(), "trapper");
+    std::fs::create_dir_all(data.path().join("settings")).unwrap();
+    std::fs::write(
+        data.path().join("settings/notice-board.toml"),
+        "title = \"Notice board of Lhota\"\n",
+    )
+    .unwrap();
+
+    let server = serve(data.path(), &["--breaker-threshold", "2"]);
+    let client = reqwest::Client::new();
+    let page = client
+        .get(format!("{}/m/notice-board/", server.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(
+        page.text()
+            .await
+            .unwrap()
+            .contains("<h1>Notice board of Lhota</h1>")
+    );
+
+    for _ in 0..2 {
+        let r = client
+            .get(format!("{}/m/trapper/", server.url))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 500);
+    }
+    let list = portico(&["plugin", "list"], data.path());
+    let trapper = list
+        .lines()
+        .find(|l| l.starts_with("trapper"))
+        .expect("trapper listed");
+    assert!(
+        trapper.contains("switched off since") && trapper.contains("2 faults in a row"),
+        "{list}"
+    );
+    let board = list
+        .lines()
+        .find(|l| l.starts_with("notice-board"))
+        .expect("board listed");
+    assert!(
+        board.contains("0.1.0") && board.contains("settings") && board.contains("serving"),
+        "{list}"
+    );
+
+    let r = client
+        .get(format!("{}/m/trapper/?behave=1", server.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 503, "still off");
+
+    let enabled = portico(&["plugin", "enable", "trapper"], data.path());
+    assert!(enabled.contains("switched on again"), "{enabled}");
+    let r = client
+        .get(format!("{}/m/trapper/?behave=1", server.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "the running portal serves it again");
+    let list = portico(&["plugin", "list"], data.path());
+    assert!(
+        list.lines()
+            .any(|l| l.starts_with("trapper") && l.contains("serving")),
+        "{list}"
+    );
+    tokio::time::sleep(Duration::from_millis(1)).await;
+}
+
+#[tokio::test]
+async fn plugin_list_names_refused_modules() {
+    let data = tempfile::tempdir().unwrap();
+    install(data.path(), "notice-board");
+    install(data.path(), "looper");
+    std::fs::write(
+        data.path().join("modules/looper/module.toml"),
+        "schema = 2\n",
+    )
+    .unwrap();
+    let list = portico(&["plugin", "list"], data.path());
+    assert!(
+        list.lines().any(|l| l.starts_with("notice-board")),
+        "{list}"
+    );
+    let refused = list
+        .lines()
+        .find(|l| l.starts_with("refused:"))
+        .expect("a refused line");
+    assert!(refused.contains("looper/module.toml"), "{refused}");
+}

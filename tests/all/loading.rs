@@ -1,0 +1,171 @@
+//! Loading modules: bad files are refused with the file and the problem
+//! named, the rest load; compiled code is cached across restarts.
+
+use portico_runtime::{CodeSource, EngineConfig, ModuleEngine, ModuleOptions, ModuleRegistry};
+use portico_tests::{copy_module, engine, module_dir};
+
+#[tokio::test]
+async fn broken_modules_are_refused_by_name_and_the_others_still_load() {
+    let dir = tempfile::tempdir().unwrap();
+    let modules = dir.path();
+    copy_module("notice-board", &modules.join("notice-board"));
+    copy_module("trapper", &modules.join("trapper"));
+
+    // A component file that is not WebAssembly.
+    copy_module("looper", &modules.join("garbage"));
+    std::fs::write(
+        modules.join("garbage/looper.wasm"),
+        b"this is not a component",
+    )
+    .unwrap();
+    // A truncated component.
+    copy_module("memory-hog", &modules.join("truncated"));
+    let wasm = modules.join("truncated/memory_hog.wasm");
+    let bytes = std::fs::read(&wasm).unwrap();
+    std::fs::write(&wasm, &bytes[..bytes.len() / 2]).unwrap();
+    // A manifest that is not TOML, and one that breaks a rule.
+    copy_module("sneaky", &modules.join("bad-toml"));
+    std::fs::write(modules.join("bad-toml/module.toml"), "id = [unclosed").unwrap();
+    copy_module("sneaky", &modules.join("bad-id"));
+    let manifest = std::fs::read_to_string(modules.join("bad-id/module.toml")).unwrap();
+    std::fs::write(
+        modules.join("bad-id/module.toml"),
+        manifest.replace("id = \"sneaky\"", "id = \"Sneaky Module\""),
+    )
+    .unwrap();
+    // A manifest whose id does not match the component's own.
+    copy_module("sneaky", &modules.join("impostor"));
+    let manifest = std::fs::read_to_string(modules.join("impostor/module.toml")).unwrap();
+    std::fs::write(
+        modules.join("impostor/module.toml"),
+        manifest.replace("id = \"sneaky\"", "id = \"payments\""),
+    )
+    .unwrap();
+
+    let (registry, refused) =
+        ModuleRegistry::load_dir(engine(), modules, &ModuleOptions::default()).await;
+    let loaded: Vec<&str> = registry.iter().map(|m| m.id()).collect();
+    assert_eq!(loaded, ["notice-board", "trapper"]);
+
+    let message = |folder: &str| {
+        refused
+            .iter()
+            .find(|e| e.path.starts_with(modules.join(folder)))
+            .unwrap_or_else(|| panic!("{folder} is refused: {refused:?}"))
+            .to_string()
+    };
+    let garbage = message("garbage");
+    assert!(
+        garbage.contains("garbage/looper.wasm") && garbage.contains("not a WebAssembly file"),
+        "{garbage}"
+    );
+    let truncated = message("truncated");
+    assert!(
+        truncated.contains("truncated/memory_hog.wasm")
+            && truncated.contains("not a valid component"),
+        "{truncated}"
+    );
+    let bad_toml = message("bad-toml");
+    assert!(
+        bad_toml.contains("bad-toml/module.toml") && bad_toml.contains("line 1"),
+        "{bad_toml}"
+    );
+    let bad_id = message("bad-id");
+    assert!(
+        bad_id.contains("bad-id/module.toml") && bad_id.contains("`id`"),
+        "{bad_id}"
+    );
+    let impostor = message("impostor");
+    assert!(
+        impostor.contains("says it is sneaky@0.1.0 but the manifest says payments@0.1.0"),
+        "{impostor}"
+    );
+    assert_eq!(refused.len(), 5, "{refused:#?}");
+}
+
+#[tokio::test]
+async fn a_component_importing_what_the_host_does_not_provide_is_refused() {
+    // A component that imports a filesystem: modules never get one.
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("fs-user");
+    std::fs::create_dir_all(&folder).unwrap();
+    std::fs::write(
+        folder.join("fs_user.wasm"),
+        component_importing_filesystem(),
+    )
+    .unwrap();
+    std::fs::write(
+        folder.join("module.toml"),
+        "schema = 1\nid = \"fs-user\"\nversion = \"0.1.0\"\nname = \"Reads files\"\ncomponent = \"fs_user.wasm\"\n",
+    )
+    .unwrap();
+    let e = portico_runtime::load_module(engine(), &folder, &ModuleOptions::default())
+        .await
+        .err()
+        .expect("refused");
+    let e = e.to_string();
+    assert!(
+        e.contains("fs_user.wasm") && e.contains("wasi:filesystem/preopens"),
+        "{e}"
+    );
+}
+
+/// A component that imports a filesystem interface (and does nothing).
+fn component_importing_filesystem() -> Vec<u8> {
+    wat::parse_str(
+        r#"(component
+            (import "wasi:filesystem/preopens@0.2.6" (instance
+                (export "get-directories" (func (result (list u32))))
+            ))
+        )"#,
+    )
+    .expect("valid component text")
+}
+
+#[tokio::test]
+async fn compiled_code_is_cached_so_a_restart_does_not_recompile() {
+    let cache = tempfile::tempdir().unwrap();
+    let config = EngineConfig {
+        cache_dir: Some(cache.path().to_owned()),
+        ..EngineConfig::default()
+    };
+    let first = ModuleEngine::new(&config).unwrap();
+    let m = portico_runtime::load_module(
+        &first,
+        &module_dir("notice-board"),
+        &ModuleOptions::default(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(m.code_source(), CodeSource::Compiled);
+    drop(m);
+    drop(first);
+    // A new engine, as after a restart.
+    let second = ModuleEngine::new(&config).unwrap();
+    let m = portico_runtime::load_module(
+        &second,
+        &module_dir("notice-board"),
+        &ModuleOptions::default(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(m.code_source(), CodeSource::Cache);
+    assert_eq!(m.describe().await.unwrap().id, "notice-board");
+    // A corrupted cache entry is compiled again, not trusted.
+    for entry in std::fs::read_dir(cache.path()).unwrap() {
+        std::fs::write(entry.unwrap().path(), b"garbage").unwrap();
+    }
+    assert_eq!(
+        m.describe().await.unwrap().id,
+        "notice-board",
+        "the loaded module is unaffected"
+    );
+    let m = portico_runtime::load_module(
+        &second,
+        &module_dir("notice-board"),
+        &ModuleOptions::default(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(m.code_source(), CodeSource::Compiled);
+}

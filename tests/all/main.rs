@@ -1,0 +1,54 @@
+//! Portico's integration tests: one binary, real built components, real
+//! HTTP. Modules are built by `cargo xtask build-plugins`.
+#![allow(clippy::unwrap_used)]
+
+mod cli;
+mod loading;
+mod pages;
+mod sandbox;
+
+use axum::body::Body;
+use axum::http::{HeaderMap, Request, StatusCode};
+use http_body_util::BodyExt;
+use tower::ServiceExt;
+
+/// A response as a test looks at it.
+pub struct Got {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: String,
+}
+
+/// Sends one request through the router, no socket needed.
+pub async fn send(app: &axum::Router, request: Request<Body>) -> Got {
+    let response = app
+        .clone()
+        .oneshot(request)
+        .await
+        .expect("the router answers");
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = response
+        .into_body()
+        .collect()
+        .await
+        .expect("the body arrives")
+        .to_bytes();
+    Got {
+        status,
+        headers,
+        body: String::from_utf8_lossy(&bytes).into_owned(),
+    }
+}
+
+/// GETs `path` with an `Accept` header.
+pub async fn get(app: &axum::Router, path: &str, accept: &str) -> Got {
+    let request = Request::get(path)
+        .header("accept", accept)
+        .body(Body::empty())
+        .expect("a request");
+    send(app, request).await
+}
+
+pub const HTML: &str = "text/html,application/xhtml+xml";
+pub const JSON: &str = "application/json";

@@ -1,0 +1,183 @@
+//! The first module's pages through HTTP: HTML, JSON, API, metrics, health.
+
+use portico_tests::TestPortal;
+
+use crate::{HTML, JSON, get};
+
+#[tokio::test]
+async fn notice_board_renders_as_an_accessible_html_page() {
+    let portal = TestPortal::builder().module("notice-board").build().await;
+    let got = get(&portal.app(), "/m/notice-board/", HTML).await;
+    assert_eq!(got.status, 200, "{}", got.body);
+    assert!(
+        got.headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    let html = &got.body;
+    assert!(html.contains("<html lang=\"en\">"), "{html}");
+    assert!(html.contains("<h1>Official notice board</h1>"), "{html}");
+    // A notice still posted is in the first table, one taken down in the archive.
+    let posted = html.find("Posted notices").expect("posted table");
+    let archive = html.find("Notices taken down").expect("archive table");
+    let hearing = html
+        .find("Public hearing on the zoning plan")
+        .expect("current notice");
+    let grants = html.find("grants for sports clubs").expect("old notice");
+    assert!(
+        posted < hearing && hearing < archive && archive < grants,
+        "{html}"
+    );
+    // Tables are accessible: a caption and column headers with scope.
+    assert!(html.contains("<caption>Posted notices</caption>"));
+    assert!(html.contains("<th scope=\"col\">Notice</th>"));
+    // An id with slashes is one path segment, and the detail page finds it.
+    assert!(
+        html.contains("href=\"/m/notice-board/notices/MMB%2F0412%2F2026\""),
+        "{html}"
+    );
+    let detail = get(
+        &portal.app(),
+        "/m/notice-board/notices/MMB%2F0412%2F2026",
+        HTML,
+    )
+    .await;
+    assert_eq!(detail.status, 200, "{}", detail.body);
+    assert!(detail.body.contains("council hall"), "{}", detail.body);
+    // A strict content security policy and a request id on every page.
+    let csp = got.headers["content-security-policy"].to_str().unwrap();
+    assert!(
+        csp.contains("default-src 'none'") && !csp.contains("unsafe-inline"),
+        "{csp}"
+    );
+    assert!(!got.headers["x-request-id"].is_empty());
+}
+
+#[tokio::test]
+async fn the_same_page_is_json_for_api_clients() {
+    let portal = TestPortal::builder().module("notice-board").build().await;
+    let got = get(&portal.app(), "/m/notice-board/", JSON).await;
+    assert_eq!(got.status, 200, "{}", got.body);
+    assert!(
+        got.headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/json")
+    );
+    let view: serde_json::Value = serde_json::from_str(&got.body).expect("JSON");
+    assert_eq!(view["title"], "Official notice board");
+    let blocks = view["blocks"].as_array().expect("blocks");
+    let table = blocks
+        .iter()
+        .find(|b| b["type"] == "table" && b["caption"] == "Posted notices")
+        .expect("a table block");
+    assert_eq!(table["rows"].as_array().map(Vec::len), Some(3), "{table}");
+    assert_eq!(
+        table["rows"][0][0]["text"],
+        "Public hearing on the zoning plan change Nr. 14"
+    );
+}
+
+#[tokio::test]
+async fn czech_visitors_get_czech_labels() {
+    let portal = TestPortal::builder().module("notice-board").build().await;
+    let request = axum::http::Request::get("/m/notice-board/")
+        .header("accept-language", "cs-CZ,cs;q=0.9,en;q=0.5")
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let got = crate::send(&portal.app(), request).await;
+    assert!(got.body.contains("<html lang=\"cs\">"), "{}", got.body);
+    assert!(got.body.contains("Vyvěšená oznámení"), "{}", got.body);
+}
+
+#[tokio::test]
+async fn the_api_route_answers_with_the_modules_json_and_settings_apply() {
+    let notices = r#"[{"id":"A-1","title":"Road closure","published":"2026-01-01","until":"2999-12-31"},
+                      {"id":"A-2","title":"Old","published":"2020-01-01","until":"2020-02-01"}]"#;
+    let portal = TestPortal::builder()
+        .module("notice-board")
+        .setting("notice-board", "notices", notices)
+        .setting("notice-board", "title", "Úřední deska obce Lhota")
+        .build()
+        .await;
+    let got = get(&portal.app(), "/m/notice-board/api/notices", JSON).await;
+    assert_eq!(got.status, 200, "{}", got.body);
+    let list: Vec<serde_json::Value> = serde_json::from_str(&got.body).expect("JSON list");
+    assert_eq!(list.len(), 1, "only notices still posted: {list:?}");
+    assert_eq!(list[0]["id"], "A-1");
+    let all = get(&portal.app(), "/m/notice-board/api/notices?all=1", JSON).await;
+    assert_eq!(
+        serde_json::from_str::<Vec<serde_json::Value>>(&all.body)
+            .unwrap()
+            .len(),
+        2
+    );
+    let page = get(&portal.app(), "/m/notice-board/", HTML).await;
+    assert!(
+        page.body.contains("<h1>Úřední deska obce Lhota</h1>"),
+        "{}",
+        page.body
+    );
+}
+
+#[tokio::test]
+async fn unknown_modules_and_pages_are_404_and_routes_outside_the_manifest_never_reach_the_module()
+{
+    let portal = TestPortal::builder().module("notice-board").build().await;
+    assert_eq!(get(&portal.app(), "/m/nope/", HTML).await.status, 404);
+    let got = get(&portal.app(), "/m/notice-board/admin/secret", JSON).await;
+    assert_eq!(got.status, 404);
+    assert!(got.body.contains("\"request_id\""), "{}", got.body);
+    let missing = get(&portal.app(), "/m/notice-board/notices/NOPE", HTML).await;
+    assert_eq!(
+        missing.status, 404,
+        "the module's own not-found: {}",
+        missing.body
+    );
+}
+
+#[tokio::test]
+async fn health_and_metrics_report_per_module_calls() {
+    let portal = TestPortal::builder()
+        .module("notice-board")
+        .module("trapper")
+        .build()
+        .await;
+    let app = portal.app();
+    for _ in 0..3 {
+        assert_eq!(get(&app, "/m/notice-board/", HTML).await.status, 200);
+    }
+    assert_eq!(get(&app, "/m/trapper/", HTML).await.status, 500);
+
+    let health = get(&app, "/healthz", JSON).await;
+    assert_eq!(health.status, 200);
+    let health: serde_json::Value = serde_json::from_str(&health.body).unwrap();
+    assert_eq!(health["modules"], 2);
+
+    let metrics = get(&app, "/metrics", "text/plain").await;
+    assert_eq!(metrics.status, 200);
+    let m = &metrics.body;
+    assert!(
+        m.contains(
+            r#"portico_module_calls_total{module="notice-board",export="render",outcome="ok"} 3"#
+        ),
+        "{m}"
+    );
+    assert!(
+        m.contains(
+            r#"portico_module_calls_total{module="trapper",export="render",outcome="trap"} 1"#
+        ),
+        "{m}"
+    );
+    assert!(
+        m.contains(
+            r#"portico_module_call_duration_seconds_count{module="notice-board",export="render"} 3"#
+        ),
+        "{m}"
+    );
+    assert!(
+        m.contains(r#"portico_module_switched_off{module="trapper"} 0"#),
+        "{m}"
+    );
+}

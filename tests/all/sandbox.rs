@@ -1,0 +1,201 @@
+//! Faults stay inside the call that made them: endless loops, memory bombs,
+//! traps and capability grabs, and the circuit breaker.
+
+use std::time::{Duration, Instant};
+
+use portico_runtime::breaker::BreakerState;
+use portico_runtime::{CallLimits, EPOCH_TICK};
+use portico_tests::{TestPortal, resident_bytes};
+
+use crate::{HTML, JSON, get};
+
+const DEADLINE: Duration = Duration::from_millis(400);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_endless_loop_ends_with_503_at_its_deadline_while_other_modules_keep_serving() {
+    let portal = TestPortal::builder()
+        .module("looper")
+        .module("notice-board")
+        .limits(CallLimits {
+            deadline: DEADLINE,
+            ..CallLimits::default()
+        })
+        .build()
+        .await;
+    let addr = portal.serve().await;
+    let client = reqwest::Client::new();
+
+    let looping = {
+        let client = client.clone();
+        tokio::spawn(async move {
+            let start = Instant::now();
+            let r = client
+                .get(format!("http://{addr}/m/looper/"))
+                .send()
+                .await
+                .expect("an answer");
+            (
+                r.status().as_u16(),
+                start.elapsed(),
+                r.text().await.unwrap_or_default(),
+            )
+        })
+    };
+    // Meanwhile a healthy module keeps answering, promptly.
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    let mut healthy = 0;
+    let mut slowest = Duration::ZERO;
+    while !looping.is_finished() {
+        let start = Instant::now();
+        let r = client
+            .get(format!("http://{addr}/m/notice-board/"))
+            .send()
+            .await
+            .expect("an answer");
+        assert_eq!(r.status(), 200);
+        slowest = slowest.max(start.elapsed());
+        healthy += 1;
+    }
+    let (status, took, body) = looping.await.expect("the looping request finishes");
+    assert_eq!(status, 503, "{body}");
+    assert!(
+        took >= DEADLINE && took <= DEADLINE + Duration::from_millis(100),
+        "the loop was stopped after {took:?}; the deadline is {DEADLINE:?} (+100 ms allowed)"
+    );
+    assert!(
+        healthy >= 10,
+        "only {healthy} healthy requests were served meanwhile"
+    );
+    assert!(
+        slowest < Duration::from_millis(150),
+        "a healthy request took {slowest:?} while the loop ran"
+    );
+    assert!(EPOCH_TICK < Duration::from_millis(50));
+}
+
+#[tokio::test]
+async fn a_memory_bomb_is_stopped_at_its_limit_and_the_host_stays_bounded() {
+    const LIMIT: usize = 32 << 20;
+    let portal = TestPortal::builder()
+        .module("memory-hog")
+        .module("notice-board")
+        .limits(CallLimits {
+            memory_bytes: LIMIT,
+            ..CallLimits::default()
+        })
+        .build()
+        .await;
+    let app = portal.app();
+    let first = get(&app, "/m/memory-hog/", JSON).await;
+    assert_eq!(first.status, 503, "{}", first.body);
+    let before = resident_bytes();
+    for _ in 0..20 {
+        let got = get(&app, "/m/memory-hog/", JSON).await;
+        assert_eq!(got.status, 503, "{}", got.body);
+    }
+    let grown = resident_bytes().saturating_sub(before);
+    // Twenty calls each filled 32 MiB; the memory went back each time.
+    assert!(
+        grown < 2 * LIMIT as u64,
+        "resident memory grew by {} MiB over 20 memory bombs",
+        grown >> 20
+    );
+    assert_eq!(get(&app, "/m/notice-board/", HTML).await.status, 200);
+}
+
+#[tokio::test]
+async fn a_trap_is_a_500_with_the_request_id_and_nothing_of_the_module_inside() {
+    let portal = TestPortal::builder().module("trapper").build().await;
+    for accept in [HTML, JSON] {
+        let got = get(&portal.app(), "/m/trapper/", accept).await;
+        assert_eq!(got.status, 500);
+        let request_id = got.headers["x-request-id"].to_str().unwrap().to_owned();
+        assert!(!request_id.is_empty());
+        assert!(
+            got.body.contains(&request_id),
+            "the body quotes the request id: {}",
+            got.body
+        );
+        for leak in [
+            "secret-internal-state",
+            "unreachable",
+            "wasm",
+            "lib.rs",
+            "backtrace",
+        ] {
+            assert!(
+                !got.body.contains(leak),
+                "the body leaks `{leak}`: {}",
+                got.body
+            );
+        }
+    }
+    // The same module answers the next call normally: nothing survived the trap.
+    let ok = get(&portal.app(), "/m/trapper/?behave=1", HTML).await;
+    assert_eq!(ok.status, 200, "{}", ok.body);
+}
+
+#[tokio::test]
+async fn a_module_using_a_capability_it_did_not_ask_for_is_forbidden() {
+    let portal = TestPortal::builder().module("sneaky").build().await;
+    let got = get(&portal.app(), "/m/sneaky/", JSON).await;
+    assert_eq!(got.status, 403, "{}", got.body);
+    let body: serde_json::Value = serde_json::from_str(&got.body).unwrap();
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("`settings` capability"),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn the_breaker_switches_a_failing_module_off_until_it_is_switched_on() {
+    let state_dir = tempfile::tempdir().unwrap();
+    let portal = TestPortal::builder()
+        .module("trapper")
+        .module("notice-board")
+        .breaker_threshold(3)
+        .state_dir(state_dir.path())
+        .build()
+        .await;
+    let app = portal.app();
+    for _ in 0..3 {
+        assert_eq!(get(&app, "/m/trapper/", HTML).await.status, 500);
+    }
+    // Open: even a call that would succeed is refused, without running the module.
+    let off = get(&app, "/m/trapper/?behave=1", HTML).await;
+    assert_eq!(off.status, 503, "{}", off.body);
+    assert!(off.body.contains("switched off"), "{}", off.body);
+    assert!(matches!(
+        portal.module("trapper").breaker_state(),
+        BreakerState::Open(_)
+    ));
+    // Other modules are untouched.
+    assert_eq!(get(&app, "/m/notice-board/", HTML).await.status, 200);
+    let health: serde_json::Value =
+        serde_json::from_str(&get(&app, "/healthz", JSON).await.body).unwrap();
+    assert_eq!(health["switched_off"], serde_json::json!(["trapper"]));
+
+    // Switched on again as `portico plugin enable` does it: through the state folder.
+    assert!(portico_runtime::breaker::switch_on(state_dir.path(), "trapper").unwrap());
+    let back = get(&app, "/m/trapper/?behave=1", HTML).await;
+    assert_eq!(back.status, 200, "{}", back.body);
+}
+
+#[tokio::test]
+async fn module_errors_that_are_not_faults_do_not_trip_the_breaker() {
+    let portal = TestPortal::builder()
+        .module("sneaky")
+        .breaker_threshold(2)
+        .build()
+        .await;
+    for _ in 0..5 {
+        assert_eq!(get(&portal.app(), "/m/sneaky/", HTML).await.status, 403);
+    }
+    assert_eq!(
+        portal.module("sneaky").breaker_state(),
+        BreakerState::Closed { faults_in_a_row: 0 }
+    );
+}

@@ -1,0 +1,221 @@
+//! What Portico's integration tests and benchmarks share: the built module
+//! folders, one engine per test process, a portal assembled from chosen
+//! modules, and a server on a loopback port.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+
+use portico_runtime::{
+    CallLimits, EngineConfig, HostServices, LoadedModule, ModuleEngine, ModuleOptions,
+    ModuleRegistry, load_module,
+};
+use portico_web::{AppState, WebConfig};
+
+/// The repository's root folder.
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
+}
+
+/// The folder of a built module (`target/modules/<id>`).
+///
+/// # Panics
+/// When the modules were not built: run `cargo xtask build-plugins` (or
+/// `cargo xtask test`, which builds them first).
+pub fn module_dir(id: &str) -> PathBuf {
+    let dir = repo_root().join("target/modules").join(id);
+    assert!(
+        dir.join("module.toml").exists(),
+        "module `{id}` is not built at {}; run `cargo xtask build-plugins` first",
+        dir.display()
+    );
+    dir
+}
+
+/// Copies the built module `id` into the folder `to` (created if missing).
+pub fn copy_module(id: &str, to: &Path) {
+    std::fs::create_dir_all(to).expect("create the module folder");
+    for entry in std::fs::read_dir(module_dir(id)).expect("read the built module") {
+        let entry = entry.expect("a folder entry");
+        std::fs::copy(entry.path(), to.join(entry.file_name())).expect("copy a module file");
+    }
+}
+
+/// The `portico` binary the tests run (built by `cargo xtask test`).
+///
+/// # Panics
+/// When it is not there.
+pub fn portico_bin() -> PathBuf {
+    let bin = std::env::var_os("PORTICO_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join("target/debug/portico"));
+    assert!(
+        bin.exists(),
+        "the portico binary is not at {}; run `cargo build -p portico` or `cargo xtask test`",
+        bin.display()
+    );
+    bin
+}
+
+/// The engine of this test process: one per process, as in the host, with
+/// the compiled-code cache in `target/test-cache` so each component is
+/// compiled once.
+pub fn engine() -> &'static ModuleEngine {
+    static ENGINE: OnceLock<ModuleEngine> = OnceLock::new();
+    ENGINE.get_or_init(|| {
+        ModuleEngine::new(&EngineConfig {
+            cache_dir: Some(repo_root().join("target/test-cache")),
+            ..EngineConfig::default()
+        })
+        .expect("the engine starts")
+    })
+}
+
+/// Settings by (module, key), the same for every organization.
+#[derive(Debug, Default, Clone)]
+pub struct MapSettings(pub HashMap<(String, String), String>);
+
+impl MapSettings {
+    /// Adds a value.
+    pub fn with(mut self, module: &str, key: &str, value: &str) -> Self {
+        self.0
+            .insert((module.to_owned(), key.to_owned()), value.to_owned());
+        self
+    }
+}
+
+impl HostServices for MapSettings {
+    fn setting(&self, _org_id: &str, module: &str, key: &str) -> Option<String> {
+        self.0.get(&(module.to_owned(), key.to_owned())).cloned()
+    }
+}
+
+/// The notice board's demo notices (the ones `cargo xtask run` installs).
+pub fn demo_notices() -> String {
+    let path = repo_root().join("xtask/src/demo/notice-board.toml");
+    let text = std::fs::read_to_string(&path).expect("demo settings");
+    let table: toml::Table = toml::from_str(&text).expect("demo settings are TOML");
+    table["notices"]
+        .as_str()
+        .expect("notices is a string")
+        .to_owned()
+}
+
+/// A portal assembled from chosen built modules.
+pub struct TestPortal {
+    /// What the web layer serves; `state.registry` holds the modules.
+    pub state: AppState,
+}
+
+/// Builds a [`TestPortal`].
+pub struct PortalBuilder {
+    modules: Vec<String>,
+    options: ModuleOptions,
+    settings: MapSettings,
+}
+
+impl Default for PortalBuilder {
+    fn default() -> Self {
+        PortalBuilder {
+            modules: Vec::new(),
+            options: ModuleOptions::default(),
+            settings: MapSettings::default().with("notice-board", "notices", &demo_notices()),
+        }
+    }
+}
+
+impl PortalBuilder {
+    /// Adds a built module.
+    pub fn module(mut self, id: &str) -> Self {
+        self.modules.push(id.to_owned());
+        self
+    }
+
+    /// Sets the call limits.
+    pub fn limits(mut self, limits: CallLimits) -> Self {
+        self.options.limits = limits;
+        self
+    }
+
+    /// Sets the breaker threshold.
+    pub fn breaker_threshold(mut self, n: u32) -> Self {
+        self.options.breaker_threshold = n;
+        self
+    }
+
+    /// Keeps breaker state in `dir`.
+    pub fn state_dir(mut self, dir: &Path) -> Self {
+        self.options.state_dir = Some(dir.to_owned());
+        self
+    }
+
+    /// Sets a setting.
+    pub fn setting(mut self, module: &str, key: &str, value: &str) -> Self {
+        self.settings = self.settings.with(module, key, value);
+        self
+    }
+
+    /// Loads the modules.
+    pub async fn build(mut self) -> TestPortal {
+        self.options.services = Arc::new(self.settings);
+        let mut registry = ModuleRegistry::default();
+        for id in &self.modules {
+            let module = load_module(engine(), &module_dir(id), &self.options)
+                .await
+                .unwrap_or_else(|e| panic!("module {id} loads: {e}"));
+            registry.insert(module);
+        }
+        TestPortal {
+            state: AppState::new(registry, WebConfig::default()),
+        }
+    }
+}
+
+impl TestPortal {
+    /// A builder.
+    pub fn builder() -> PortalBuilder {
+        PortalBuilder::default()
+    }
+
+    /// The application router.
+    pub fn app(&self) -> axum::Router {
+        portico_web::app(self.state.clone())
+    }
+
+    /// A loaded module.
+    pub fn module(&self, id: &str) -> &LoadedModule {
+        self.state.registry.get(id).expect("module is loaded")
+    }
+
+    /// Serves the portal on a loopback port until the test ends.
+    pub async fn serve(&self) -> SocketAddr {
+        serve(self.app()).await
+    }
+}
+
+/// Serves `app` on a free loopback port in the background.
+pub async fn serve(app: axum::Router) -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind a loopback port");
+    let addr = listener.local_addr().expect("local address");
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    addr
+}
+
+/// Resident memory of this process in bytes (Linux).
+pub fn resident_bytes() -> u64 {
+    let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
+    let pages: u64 = statm
+        .split_whitespace()
+        .nth(1)
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(0);
+    pages * 4096
+}
