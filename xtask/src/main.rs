@@ -1,0 +1,288 @@
+//! `cargo xtask`: Portico's automation.
+//!
+//! - `build-plugins`: builds every first-party and test module for
+//!   `wasm32-wasip2` (adding the target with rustup when it is missing) and
+//!   lays each out as a module folder under `target/modules/`.
+//! - `run`: builds everything, prepares `data/` with the modules and demo
+//!   settings, and starts `portico serve`.
+//! - `test`: everything CI runs: formatting, lints, the WIT freeze check, the tests.
+//! - `bench`: the benchmarks, each figure printed as `name: value unit`.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+const TARGET: &str = "wasm32-wasip2";
+
+/// The wasm workspaces: first-party modules, and modules that misbehave for tests.
+const PLUGIN_WORKSPACES: &[&str] = &["plugins", "tests/plugins"];
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("build-plugins") => build_plugins().map(drop),
+        Some("run") => run(&args[1..]),
+        Some("test") => test(),
+        Some("bench") => bench(),
+        _ => {
+            eprintln!(
+                "usage: cargo xtask <command>\n\n\
+                 commands:\n  \
+                 build-plugins  build every module for {TARGET} into target/modules/\n  \
+                 run            build everything and start the portal with demo data\n  \
+                 test           run everything CI runs\n  \
+                 bench          run the benchmarks"
+            );
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+type Result<T = ()> = std::result::Result<T, String>;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+fn cargo() -> Command {
+    Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+}
+
+fn status(cmd: &mut Command) -> Result {
+    let shown = format!("{cmd:?}");
+    let status = cmd
+        .status()
+        .map_err(|e| format!("cannot run {shown}: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{shown} failed with {status}"))
+    }
+}
+
+fn ensure_target() -> Result {
+    let out = Command::new("rustup")
+        .args(["target", "list", "--installed"])
+        .output();
+    match out {
+        Ok(out)
+            if String::from_utf8_lossy(&out.stdout)
+                .lines()
+                .any(|l| l.trim() == TARGET) =>
+        {
+            Ok(())
+        }
+        Ok(_) => {
+            eprintln!("adding the {TARGET} target with rustup");
+            status(Command::new("rustup").args(["target", "add", TARGET]))
+        }
+        // No rustup: the toolchain may still have the target; cargo will say if not.
+        Err(_) => Ok(()),
+    }
+}
+
+/// A built module: its folder under target/modules.
+struct BuiltModule {
+    id: String,
+}
+
+/// Reads `key = "value"` from a manifest without a TOML parser (xtask stays
+/// dependency-free so it builds in seconds).
+fn manifest_value(manifest: &str, key: &str) -> Option<String> {
+    manifest.lines().find_map(|line| {
+        let (k, v) = line.split_once('=')?;
+        (k.trim() == key).then(|| v.trim().trim_matches('"').to_owned())
+    })
+}
+
+fn build_plugins() -> Result<Vec<BuiltModule>> {
+    ensure_target()?;
+    let root = root();
+    let wasm_target_dir = root.join("target/wasm");
+    let out_dir = root.join("target/modules");
+    let mut built = Vec::new();
+    for ws in PLUGIN_WORKSPACES {
+        let ws_dir = root.join(ws);
+        let mut members: Vec<PathBuf> = std::fs::read_dir(&ws_dir)
+            .map_err(|e| format!("cannot read {}: {e}", ws_dir.display()))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.join("module.toml").exists())
+            .collect();
+        members.sort();
+        eprintln!("building {} module(s) in {ws}/ for {TARGET}", members.len());
+        status(
+            cargo()
+                .current_dir(&ws_dir)
+                .args(["build", "--release", "--target", TARGET])
+                .env("CARGO_TARGET_DIR", &wasm_target_dir),
+        )?;
+        for member in members {
+            let manifest_path = member.join("module.toml");
+            let manifest = std::fs::read_to_string(&manifest_path)
+                .map_err(|e| format!("cannot read {}: {e}", manifest_path.display()))?;
+            let id = manifest_value(&manifest, "id")
+                .ok_or_else(|| format!("{}: no `id`", manifest_path.display()))?;
+            let component = manifest_value(&manifest, "component")
+                .ok_or_else(|| format!("{}: no `component`", manifest_path.display()))?;
+            let wasm = wasm_target_dir
+                .join(TARGET)
+                .join("release")
+                .join(&component);
+            let dest = out_dir.join(&id);
+            std::fs::create_dir_all(&dest)
+                .map_err(|e| format!("cannot create {}: {e}", dest.display()))?;
+            std::fs::copy(&wasm, dest.join(&component))
+                .map_err(|e| format!("cannot copy {}: {e}", wasm.display()))?;
+            std::fs::copy(&manifest_path, dest.join("module.toml"))
+                .map_err(|e| format!("cannot copy {}: {e}", manifest_path.display()))?;
+            let size = std::fs::metadata(dest.join(&component))
+                .map(|m| m.len())
+                .unwrap_or(0);
+            eprintln!(
+                "  module {id:<16} {:>8} KiB  -> target/modules/{id}/",
+                size / 1024
+            );
+            built.push(BuiltModule { id });
+        }
+    }
+    Ok(built)
+}
+
+fn copy_dir(from: &Path, to: &Path) -> Result {
+    std::fs::create_dir_all(to).map_err(|e| format!("cannot create {}: {e}", to.display()))?;
+    for entry in
+        std::fs::read_dir(from).map_err(|e| format!("cannot read {}: {e}", from.display()))?
+    {
+        let entry = entry.map_err(|e| e.to_string())?;
+        let dest = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_dir(&entry.path(), &dest)?;
+        } else {
+            std::fs::copy(entry.path(), &dest)
+                .map_err(|e| format!("cannot copy {}: {e}", entry.path().display()))?;
+        }
+    }
+    Ok(())
+}
+
+/// The demo data: the notice board's notices. Written only when absent, so
+/// an administrator's changes survive the next `cargo xtask run`.
+const DEMO_NOTICE_BOARD: &str = include_str!("demo/notice-board.toml");
+
+fn run(extra: &[String]) -> Result {
+    let built = build_plugins()?;
+    let root = root();
+    let data = root.join("data");
+    let modules = data.join("modules");
+    // First-party modules only: the test modules misbehave on purpose.
+    for id in ["notice-board"] {
+        if built.iter().any(|m| m.id == id) {
+            copy_dir(&root.join("target/modules").join(id), &modules.join(id))?;
+        }
+    }
+    let settings = data.join("settings");
+    std::fs::create_dir_all(&settings).map_err(|e| e.to_string())?;
+    let demo = settings.join("notice-board.toml");
+    if !demo.exists() {
+        std::fs::write(&demo, DEMO_NOTICE_BOARD).map_err(|e| e.to_string())?;
+        eprintln!("demo data written to {}", demo.display());
+    }
+    eprintln!("starting the portal; open http://127.0.0.1:8080/ (Ctrl-C stops it)");
+    status(
+        cargo()
+            .current_dir(&root)
+            .args([
+                "run",
+                "--release",
+                "--package",
+                "portico",
+                "--",
+                "serve",
+                "--data-dir",
+            ])
+            .arg(&data)
+            .args(extra),
+    )
+}
+
+fn test() -> Result {
+    let root = root();
+    build_plugins()?;
+    check_frozen_wit(&root)?;
+    status(cargo().current_dir(&root).args(["fmt", "--all", "--check"]))?;
+    for ws in PLUGIN_WORKSPACES {
+        status(
+            cargo()
+                .current_dir(root.join(ws))
+                .args(["fmt", "--all", "--check"]),
+        )?;
+    }
+    status(cargo().current_dir(&root).args([
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
+    status(cargo().current_dir(&root).args(["test", "--workspace"]))
+}
+
+/// Released WIT versions never change: each folder's SHA-256 is recorded in
+/// `wit/released.txt` when it is released. A folder not listed there is
+/// still being developed.
+fn check_frozen_wit(root: &Path) -> Result {
+    let list = root.join("wit/released.txt");
+    let Ok(text) = std::fs::read_to_string(&list) else {
+        return Ok(());
+    };
+    for line in text
+        .lines()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+    {
+        let (version, expected) = line
+            .split_once(char::is_whitespace)
+            .ok_or_else(|| format!("{}: cannot read `{line}`", list.display()))?;
+        let dir = root.join("wit").join(version);
+        let out = Command::new("sh")
+            .arg("-c")
+            .arg("find . -type f -name '*.wit' | LC_ALL=C sort | xargs cat | sha256sum")
+            .current_dir(&dir)
+            .output()
+            .map_err(|e| format!("cannot hash {}: {e}", dir.display()))?;
+        let actual = String::from_utf8_lossy(&out.stdout);
+        let actual = actual.split_whitespace().next().unwrap_or("");
+        if actual != expected.trim() {
+            return Err(format!(
+                "wit/{version} was released and must not change (its SHA-256 is {actual}, released as {})",
+                expected.trim()
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn bench() -> Result {
+    let root = root();
+    build_plugins()?;
+    status(
+        cargo()
+            .current_dir(&root)
+            .args(["build", "--release", "--package", "portico"]),
+    )?;
+    status(
+        cargo()
+            .current_dir(&root)
+            .args(["bench", "--package", "portico-tests", "--bench", "portico"])
+            .env("PORTICO_BIN", root.join("target/release/portico")),
+    )
+}
