@@ -11,9 +11,12 @@ pub(crate) mod generated {
 }
 
 use crate::api;
-use generated::portico::plugin::types as wit;
+pub(crate) use generated::portico::plugin::types as wit;
 
 pub(crate) use generated::PortalModulePre;
+
+/// The name of the exported interface in 0.1.0.
+pub(crate) const MODULE_EXPORT: &str = "portico:plugin/module@0.1.0";
 
 impl From<&api::CallContext> for wit::Context {
     fn from(c: &api::CallContext) -> Self {

@@ -6,13 +6,13 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use wasmtime::component::Component;
+use wasmtime::component::{Component, ComponentExportIndex};
 use wasmtime::{Store, Trap, UpdateDeadline};
 
 use crate::api::{
     CallContext, FormPost, ModuleError, ModuleInfo, Outcome, Request, Response, RouteMatch, View,
 };
-use crate::bindings::PortalModulePre;
+use crate::bindings::{MODULE_EXPORT, PortalModulePre, wit};
 use crate::breaker::{Breaker, BreakerState, SwitchedOff};
 use crate::engine::{CodeSource, ModuleEngine};
 use crate::manifest::{Manifest, Route, RouteKind};
@@ -114,11 +114,41 @@ impl CallErrorKind {
     }
 }
 
+/// Where each export of the module is, resolved once at load.
+struct Exports {
+    describe: ComponentExportIndex,
+    handle: ComponentExportIndex,
+    render: ComponentExportIndex,
+    submit: ComponentExportIndex,
+    run_job: ComponentExportIndex,
+}
+
+impl Exports {
+    fn find(component: &Component) -> Result<Exports, String> {
+        let interface = component
+            .get_export_index(None, MODULE_EXPORT)
+            .ok_or_else(|| format!("the component does not export {MODULE_EXPORT}"))?;
+        let find = |name: &str| {
+            component
+                .get_export_index(Some(&interface), name)
+                .ok_or_else(|| format!("the component's {MODULE_EXPORT} has no `{name}`"))
+        };
+        Ok(Exports {
+            describe: find("describe")?,
+            handle: find("handle")?,
+            render: find("render")?,
+            submit: find("submit")?,
+            run_job: find("run-job")?,
+        })
+    }
+}
+
 /// A module loaded into the host, ready to be called.
 pub struct LoadedModule {
     manifest: Arc<Manifest>,
     dir: PathBuf,
     pre: PortalModulePre<CallState>,
+    exports: Exports,
     engine: wasmtime::Engine,
     routes: matchit::Router<usize>,
     breaker: Breaker,
@@ -183,9 +213,11 @@ impl LoadedModule {
         let instance_pre = engine.linker().instantiate_pre(&component).map_err(|e| {
             format!("the component needs something this host does not provide: {e:#}")
         })?;
+        // Checks every export's type once; calls then check only their own.
         let pre = PortalModulePre::new(instance_pre).map_err(|e| {
             format!("the component does not export the portico:plugin module interface: {e:#}")
         })?;
+        let exports = Exports::find(&component)?;
         let mut routes = matchit::Router::new();
         for (i, route) in manifest.routes.iter().enumerate() {
             // Validated with the manifest already.
@@ -203,6 +235,7 @@ impl LoadedModule {
             manifest: Arc::new(manifest),
             dir,
             pre,
+            exports,
             engine: engine.engine().clone(),
             routes,
             limits: CallLimits {
@@ -425,33 +458,56 @@ impl LoadedModule {
         ctx: &CallContext,
         inv: Invocation,
     ) -> wasmtime::Result<Result<Returned, ModuleError>> {
-        let instance = self.pre.instantiate_async(&mut *store).await?;
-        let guest = instance.portico_plugin_module();
-        let wctx = ctx.into();
+        // Instantiate, then look up and type-check only the export called:
+        // the generated `instantiate_async` would check all five each time.
+        let instance = self
+            .pre
+            .instance_pre()
+            .instantiate_async(&mut *store)
+            .await?;
+        let wctx: wit::Context = ctx.into();
+        let e = &self.exports;
         Ok(match inv {
-            Invocation::Describe => Ok(Returned::Info(
-                guest.call_describe(&mut *store).await?.into(),
-            )),
-            Invocation::Render(route) => guest
-                .call_render(&mut *store, &wctx, &crate::bindings::page_request(route))
-                .await?
-                .map(|v| Returned::View(v.into()))
-                .map_err(Into::into),
-            Invocation::Submit(form) => guest
-                .call_submit(&mut *store, &wctx, &form.into())
-                .await?
-                .map(|o| Returned::Outcome(o.into()))
-                .map_err(Into::into),
-            Invocation::Handle(req) => guest
-                .call_handle(&mut *store, &wctx, &req.into())
-                .await?
-                .map(|r| Returned::Response(r.into()))
-                .map_err(Into::into),
-            Invocation::RunJob(job) => guest
-                .call_run_job(&mut *store, &wctx, &job)
-                .await?
-                .map(|()| Returned::Done)
-                .map_err(Into::into),
+            Invocation::Describe => {
+                let f =
+                    instance.get_typed_func::<(), (wit::ModuleInfo,)>(&mut *store, &e.describe)?;
+                let (info,) = f.call_async(&mut *store, ()).await?;
+                Ok(Returned::Info(info.into()))
+            }
+            Invocation::Render(route) => {
+                let f = instance.get_typed_func::<
+                    (&wit::Context, &wit::PageRequest),
+                    (Result<wit::View, wit::Error>,),
+                >(&mut *store, &e.render)?;
+                let page = crate::bindings::page_request(route);
+                let (r,) = f.call_async(&mut *store, (&wctx, &page)).await?;
+                r.map(|v| Returned::View(v.into())).map_err(Into::into)
+            }
+            Invocation::Submit(form) => {
+                let f = instance.get_typed_func::<
+                    (&wit::Context, &wit::ActionRequest),
+                    (Result<wit::Outcome, wit::Error>,),
+                >(&mut *store, &e.submit)?;
+                let (r,) = f.call_async(&mut *store, (&wctx, &form.into())).await?;
+                r.map(|o| Returned::Outcome(o.into())).map_err(Into::into)
+            }
+            Invocation::Handle(req) => {
+                let f = instance.get_typed_func::<
+                    (&wit::Context, &wit::Request),
+                    (Result<wit::Response, wit::Error>,),
+                >(&mut *store, &e.handle)?;
+                let (r,) = f.call_async(&mut *store, (&wctx, &req.into())).await?;
+                r.map(|r| Returned::Response(r.into())).map_err(Into::into)
+            }
+            Invocation::RunJob(job) => {
+                let f = instance
+                    .get_typed_func::<(&wit::Context, &str), (Result<(), wit::Error>,)>(
+                        &mut *store,
+                        &e.run_job,
+                    )?;
+                let (r,) = f.call_async(&mut *store, (&wctx, job.as_str())).await?;
+                r.map(|()| Returned::Done).map_err(Into::into)
+            }
         })
     }
 
