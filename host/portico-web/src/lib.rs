@@ -20,6 +20,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 pub use metrics::Metrics;
+pub use modules::shell;
 
 /// The header that carries the request id, in and out.
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -75,11 +76,18 @@ const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'self'; img
 /// The whole application: every area's router, merged, with request ids,
 /// tracing and security headers.
 pub fn app(state: AppState) -> Router {
+    app_with(state, Router::new())
+}
+
+/// The application with `extra` routes merged in, behind the same
+/// middleware (used to compare a module with native code in one binary).
+pub fn app_with(state: AppState, extra: Router<AppState>) -> Router {
     Router::new()
         .route("/healthz", get(health))
         .route("/assets/portico.css", get(stylesheet))
         .merge(metrics::router())
         .merge(modules::router())
+        .merge(extra)
         .with_state(state)
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
@@ -101,7 +109,15 @@ pub fn app(state: AppState) -> Router {
                     .get(REQUEST_ID)
                     .and_then(|v| v.to_str().ok())
                     .unwrap_or("");
-                tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id)
+                // `module` is recorded once the module is resolved, so every
+                // event of the request (the module's own log lines too) carries it.
+                tracing::info_span!(
+                    "request",
+                    method = %req.method(),
+                    path = %req.uri().path(),
+                    request_id,
+                    module = tracing::field::Empty,
+                )
             }),
         )
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))

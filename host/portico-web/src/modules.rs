@@ -64,8 +64,9 @@ fn request_id(headers: &HeaderMap) -> String {
         .to_owned()
 }
 
-/// The navigation: the menu entry of every module.
-pub(crate) fn shell(state: &AppState, current: Option<&str>, lang: &str) -> Shell {
+/// What surrounds every page: the portal's name and the navigation (the
+/// menu entry of every module), `current` marked.
+pub fn shell(state: &AppState, current: Option<&str>, lang: &str) -> Shell {
     let nav = state
         .registry
         .iter()
@@ -239,6 +240,7 @@ async fn module_request(
         Some(i) => (&path[..i], &path[i..]),
         None => (path, "/"),
     };
+    tracing::Span::current().record("module", module_id);
     let Some(module) = state.registry.get(module_id).cloned() else {
         return Failure::new(
             StatusCode::NOT_FOUND,
