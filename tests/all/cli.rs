@@ -25,14 +25,16 @@ impl Drop for Server {
     }
 }
 
+/// Starts `portico serve`; its log goes to `<data>/serve.log`.
 fn serve(data: &Path, extra: &[&str]) -> Server {
+    let log = std::fs::File::create(data.join("serve.log")).unwrap();
     let mut child = Command::new(portico_bin())
         .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
         .arg(data)
         .args(extra)
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(log)
         .spawn()
         .expect("portico starts");
     let stdout = child.stdout.take().expect("stdout");

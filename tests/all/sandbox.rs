@@ -24,6 +24,7 @@ async fn an_endless_loop_ends_with_503_at_its_deadline_while_other_modules_keep_
         .await;
     let addr = portal.serve().await;
     let client = reqwest::Client::new();
+    let _quiet = portico_tests::quiet().await;
 
     let looping = {
         let client = client.clone();
@@ -86,6 +87,7 @@ async fn a_memory_bomb_is_stopped_at_its_limit_and_the_host_stays_bounded() {
         .build()
         .await;
     let app = portal.app();
+    let _quiet = portico_tests::quiet().await;
     let first = get(&app, "/m/memory-hog/", JSON).await;
     assert_eq!(first.status, 503, "{}", first.body);
     let before = resident_bytes();

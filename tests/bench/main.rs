@@ -1,1 +1,410 @@
-fn main() {}
+//! `cargo xtask bench`: Portico's figures, each printed as `name: value unit`.
+//!
+//! - instantiate + call of a trivial export (`describe`), p50 and p99,
+//!   with the pooling allocator (and on-demand, for comparison);
+//! - requests per second of a module page against a native axum route that
+//!   does the same work (same data, same view, same renderer, same
+//!   middleware) in the same binary under the same load, and their ratio;
+//! - time from process start to the first 200 of a module page, with the
+//!   compiled-code cache cold and warm, all built modules installed.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant, SystemTime};
+
+use axum::extract::State;
+use axum::response::Html;
+use axum::routing::get;
+use portico_runtime::api::{Block, Cell, Column, Table, View};
+use portico_runtime::{EngineConfig, ModuleEngine, ModuleOptions, load_module};
+use portico_tests::{MapSettings, copy_module, demo_notices, module_dir, repo_root};
+use portico_web::{AppState, WebConfig};
+
+// The same allocator as the `portico` binary.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+fn print(name: &str, value: f64, unit: &str) {
+    println!("{name}: {value:.2} {unit}");
+}
+
+fn main() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    // `PORTICO_BENCH=call,http,startup` picks parts; all by default.
+    let only = std::env::var("PORTICO_BENCH").unwrap_or_default();
+    let run = |part: &str| only.is_empty() || only.split(',').any(|p| p == part);
+    rt.block_on(async {
+        if run("call") {
+            instantiate_and_call().await;
+        }
+        if run("http") {
+            module_vs_native().await;
+        }
+    });
+    if run("startup") {
+        startup(&rt);
+    }
+}
+
+async fn instantiate_and_call() {
+    for (label, pooling) in [("", true), ("_on_demand", false)] {
+        let engine = ModuleEngine::new(&EngineConfig {
+            pooling,
+            cache_dir: Some(repo_root().join("target/test-cache")),
+            ..EngineConfig::default()
+        })
+        .expect("engine");
+        let options = ModuleOptions {
+            services: Arc::new(MapSettings::default().with(
+                "notice-board",
+                "notices",
+                &demo_notices(),
+            )),
+            ..ModuleOptions::default()
+        };
+        let module = load_module(&engine, &module_dir("notice-board"), &options)
+            .await
+            .expect("notice board loads");
+        for _ in 0..2_000 {
+            module.describe().await.expect("describe");
+        }
+        let mut samples = Vec::with_capacity(20_000);
+        for _ in 0..20_000 {
+            let start = Instant::now();
+            module.describe().await.expect("describe");
+            samples.push(start.elapsed());
+        }
+        samples.sort();
+        let pct = |p: f64| samples[((samples.len() as f64 * p) as usize).min(samples.len() - 1)];
+        if pooling {
+            eprintln!("allocator: {:?}", engine.allocator());
+        }
+        print(
+            &format!("instantiate_call_p50{label}"),
+            pct(0.50).as_secs_f64() * 1e6,
+            "us",
+        );
+        print(
+            &format!("instantiate_call_p99{label}"),
+            pct(0.99).as_secs_f64() * 1e6,
+            "us",
+        );
+        if pooling {
+            let page = module.route("/").expect("the board's front page").1;
+            let ctx = portico_runtime::api::CallContext {
+                org_id: "bench".into(),
+                principal: None,
+                request_id: String::new(),
+                locale: "en".into(),
+            };
+            let mut samples = Vec::with_capacity(5_000);
+            for _ in 0..5_000 {
+                let start = Instant::now();
+                module.render(&ctx, page.clone()).await.expect("render");
+                samples.push(start.elapsed());
+            }
+            samples.sort();
+            print(
+                "render_call_p50",
+                samples[samples.len() / 2].as_secs_f64() * 1e6,
+                "us",
+            );
+            // Throughput of render calls on every worker at once: does the
+            // sandbox scale across cores?
+            let module = Arc::new(module);
+            let start = Instant::now();
+            let tasks: Vec<_> = (0..4)
+                .map(|_| {
+                    let (module, ctx, page) = (module.clone(), ctx.clone(), page.clone());
+                    tokio::spawn(async move {
+                        for _ in 0..5_000 {
+                            module.render(&ctx, page.clone()).await.expect("render");
+                        }
+                    })
+                })
+                .collect();
+            for t in tasks {
+                t.await.expect("task");
+            }
+            print(
+                "render_calls_per_second_all_cores",
+                20_000.0 / start.elapsed().as_secs_f64(),
+                "calls/s",
+            );
+        }
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct Notice {
+    id: String,
+    title: String,
+    #[serde(default)]
+    department: String,
+    published: String,
+    until: String,
+}
+
+/// Today as YYYY-MM-DD (UTC), as the module computes it.
+fn today() -> String {
+    let days = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| d.as_secs() / 86_400)
+        .unwrap_or(0) as i64;
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
+/// The notice board's front page, built natively: the same settings read,
+/// the same JSON parsed, the same view, the same renderer.
+async fn native_board(State(state): State<AppState>) -> Html<String> {
+    let settings = NATIVE_SETTINGS.get().expect("settings");
+    let notices: Vec<Notice> = serde_json::from_str(&settings.notices).unwrap_or_default();
+    let today = today();
+    let (posted, archived): (Vec<_>, Vec<_>) = notices.into_iter().partition(|n| n.until >= today);
+    let table = |caption: &str, rows: &[Notice]| {
+        Block::Table(Table {
+            caption: caption.into(),
+            columns: ["Notice", "Department", "Posted", "Until"]
+                .map(|l| Column {
+                    label: l.into(),
+                    numeric: false,
+                })
+                .to_vec(),
+            rows: rows
+                .iter()
+                .map(|n| {
+                    vec![
+                        Cell {
+                            text: n.title.clone(),
+                            link: Some(format!("/notices/{}", n.id.replace('/', "%2F"))),
+                        },
+                        Cell {
+                            text: n.department.clone(),
+                            link: None,
+                        },
+                        Cell {
+                            text: n.published.clone(),
+                            link: None,
+                        },
+                        Cell {
+                            text: n.until.clone(),
+                            link: None,
+                        },
+                    ]
+                })
+                .collect(),
+            empty_text: "No notices.".into(),
+        })
+    };
+    let view = View {
+        title: settings.title.clone(),
+        blocks: vec![
+            Block::Text {
+                text: settings.intro.clone(),
+            },
+            table("Posted notices", &posted),
+            Block::Heading {
+                level: 2,
+                text: "Archive".into(),
+            },
+            table("Notices taken down", &archived),
+        ],
+    };
+    let shell = portico_web::shell(&state, Some("notice-board"), "en");
+    Html(portico_web::render::view_page(
+        &shell,
+        "notice-board",
+        &view,
+        None,
+    ))
+}
+
+struct NativeSettings {
+    title: String,
+    intro: String,
+    notices: String,
+}
+
+static NATIVE_SETTINGS: std::sync::OnceLock<NativeSettings> = std::sync::OnceLock::new();
+
+async fn load(addr: std::net::SocketAddr, path: &str, seconds: f64) -> f64 {
+    const CONNECTIONS: usize = 32;
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(CONNECTIONS)
+        .build()
+        .expect("client");
+    let url = format!("http://{addr}{path}");
+    let done = Arc::new(AtomicU64::new(0));
+    let until = Instant::now() + Duration::from_secs_f64(seconds);
+    let start = Instant::now();
+    let workers: Vec<_> = (0..CONNECTIONS)
+        .map(|_| {
+            let (client, url, done) = (client.clone(), url.clone(), done.clone());
+            tokio::spawn(async move {
+                while Instant::now() < until {
+                    let r = client.get(&url).send().await.expect("an answer");
+                    assert_eq!(r.status(), 200, "{url}");
+                    r.bytes().await.expect("a body");
+                    done.fetch_add(1, Ordering::Relaxed);
+                }
+            })
+        })
+        .collect();
+    for w in workers {
+        w.await.expect("worker");
+    }
+    done.load(Ordering::Relaxed) as f64 / start.elapsed().as_secs_f64()
+}
+
+async fn module_vs_native() {
+    let demo = std::fs::read_to_string(repo_root().join("xtask/src/demo/notice-board.toml"))
+        .expect("demo settings");
+    let demo: toml::Table = toml::from_str(&demo).expect("TOML");
+    let setting = |k: &str| demo[k].as_str().expect("a string").to_owned();
+    let _ = NATIVE_SETTINGS.set(NativeSettings {
+        title: setting("title"),
+        intro: setting("intro"),
+        notices: demo_notices(),
+    });
+    let services = MapSettings::default()
+        .with("notice-board", "notices", &demo_notices())
+        .with("notice-board", "title", &setting("title"))
+        .with("notice-board", "intro", &setting("intro"));
+    let options = ModuleOptions {
+        services: Arc::new(services),
+        ..ModuleOptions::default()
+    };
+    let module = load_module(
+        portico_tests::engine(),
+        &module_dir("notice-board"),
+        &options,
+    )
+    .await
+    .expect("notice board loads");
+    let mut registry = portico_runtime::ModuleRegistry::default();
+    registry.insert(module);
+    let state = AppState::new(registry, WebConfig::default());
+    let extra = axum::Router::new().route("/native/notice-board/", get(native_board));
+    let addr = portico_tests::serve(portico_web::app_with(state, extra)).await;
+
+    // Both answer the same page (same bytes but for the request's own headers).
+    let client = reqwest::Client::new();
+    let module_html = client
+        .get(format!("http://{addr}/m/notice-board/"))
+        .send()
+        .await
+        .expect("module")
+        .text()
+        .await
+        .expect("body");
+    let native_html = client
+        .get(format!("http://{addr}/native/notice-board/"))
+        .send()
+        .await
+        .expect("native")
+        .text()
+        .await
+        .expect("body");
+    assert_eq!(
+        module_html, native_html,
+        "the native route must do the same work"
+    );
+
+    load(addr, "/m/notice-board/", 0.5).await;
+    load(addr, "/native/notice-board/", 0.5).await;
+    let (mut native, mut module) = (0f64, 0f64);
+    for _ in 0..2 {
+        native = native.max(load(addr, "/native/notice-board/", 3.0).await);
+        module = module.max(load(addr, "/m/notice-board/", 3.0).await);
+    }
+    print("native_route_rps", native, "req/s");
+    print("module_route_rps", module, "req/s");
+    print("module_vs_native_rps_ratio", module / native, "");
+}
+
+fn startup(rt: &tokio::runtime::Runtime) {
+    let bin = std::env::var_os("PORTICO_BIN")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| repo_root().join("target/release/portico"));
+    if !bin.exists() {
+        eprintln!(
+            "startup: skipped, no portico binary at {} (run `cargo xtask bench`)",
+            bin.display()
+        );
+        return;
+    }
+    let data = tempfile::tempdir().expect("a data folder");
+    let mut installed = 0;
+    for entry in std::fs::read_dir(repo_root().join("target/modules")).expect("built modules") {
+        let id = entry
+            .expect("entry")
+            .file_name()
+            .to_string_lossy()
+            .into_owned();
+        copy_module(&id, &data.path().join("modules").join(&id));
+        installed += 1;
+    }
+    eprintln!("startup: {installed} modules installed");
+    let first_200 = |data: &Path| -> Duration {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .expect("a port")
+            .local_addr()
+            .expect("addr")
+            .port();
+        let start = Instant::now();
+        let mut child = std::process::Command::new(&bin)
+            .args([
+                "serve",
+                "--listen",
+                &format!("127.0.0.1:{port}"),
+                "--data-dir",
+            ])
+            .arg(data)
+            .env("RUST_LOG", "error")
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("portico starts");
+        let url = format!("http://127.0.0.1:{port}/m/notice-board/");
+        let took = rt.block_on(async {
+            let client = reqwest::Client::new();
+            loop {
+                if let Ok(r) = client.get(&url).send().await
+                    && r.status() == 200
+                {
+                    return start.elapsed();
+                }
+                assert!(
+                    start.elapsed() < Duration::from_secs(60),
+                    "no 200 within a minute"
+                );
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+        });
+        let _ = child.kill();
+        let _ = child.wait();
+        took
+    };
+    let cold = first_200(data.path());
+    let mut warm: Vec<Duration> = (0..5).map(|_| first_200(data.path())).collect();
+    warm.sort();
+    print("startup_to_first_200_cold", cold.as_secs_f64() * 1e3, "ms");
+    print(
+        "startup_to_first_200_warm",
+        warm[2].as_secs_f64() * 1e3,
+        "ms",
+    );
+}

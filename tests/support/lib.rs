@@ -75,6 +75,17 @@ pub fn engine() -> &'static ModuleEngine {
     })
 }
 
+/// Module loading (compilation on a cold cache) holds this shared; a test
+/// that measures time or memory holds it exclusively, so that it measures
+/// the host and not other tests compiling components beside it.
+static LOADING: tokio::sync::RwLock<()> = tokio::sync::RwLock::const_new(());
+
+/// Waits until no test is loading modules and keeps others from starting
+/// to, while the guard lives.
+pub async fn quiet() -> tokio::sync::RwLockWriteGuard<'static, ()> {
+    LOADING.write().await
+}
+
 /// Settings by (module, key), the same for every organization.
 #[derive(Debug, Default, Clone)]
 pub struct MapSettings(pub HashMap<(String, String), String>);
@@ -162,6 +173,7 @@ impl PortalBuilder {
     /// Loads the modules.
     pub async fn build(mut self) -> TestPortal {
         self.options.services = Arc::new(self.settings);
+        let _loading = LOADING.read().await;
         let mut registry = ModuleRegistry::default();
         for id in &self.modules {
             let module = load_module(engine(), &module_dir(id), &self.options)
