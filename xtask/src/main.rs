@@ -234,7 +234,34 @@ fn test() -> Result {
         "-D",
         "warnings",
     ]))?;
-    status(cargo().current_dir(&root).args(["test", "--workspace"]))
+    for ws in PLUGIN_WORKSPACES {
+        status(
+            cargo()
+                .current_dir(root.join(ws))
+                .args([
+                    "clippy",
+                    "--release",
+                    "--target",
+                    TARGET,
+                    "--",
+                    "-D",
+                    "warnings",
+                ])
+                .env("CARGO_TARGET_DIR", root.join("target/wasm")),
+        )?;
+    }
+    // The tests also run the `portico` binary, as an administrator would.
+    status(
+        cargo()
+            .current_dir(&root)
+            .args(["build", "--package", "portico"]),
+    )?;
+    status(
+        cargo()
+            .current_dir(&root)
+            .args(["test", "--workspace"])
+            .env("PORTICO_BIN", root.join("target/debug/portico")),
+    )
 }
 
 /// Released WIT versions never change: each folder's SHA-256 is recorded in
