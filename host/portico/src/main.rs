@@ -96,7 +96,9 @@ struct ServeArgs {
 }
 
 fn main() -> anyhow::Result<()> {
+    // Logs go to stderr; stdout carries only what a command prints for people and scripts.
     tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
