@@ -127,11 +127,13 @@ impl CallState {
         }
     }
 
-    /// What the module wrote to standard error (usually a panic message).
+    /// What the module wrote to standard error (usually a panic message),
+    /// on one line: control characters escaped so it cannot forge log lines.
     pub(crate) fn stderr(&self) -> String {
         String::from_utf8_lossy(&self.stderr.contents())
             .trim()
-            .to_owned()
+            .escape_debug()
+            .to_string()
     }
 
     fn grant(&self, capability: Capability) -> Result<(), types::Error> {
@@ -209,8 +211,10 @@ impl types::Host for CallState {}
 
 impl log::Host for CallState {
     async fn write(&mut self, level: log::Level, message: String) -> wasmtime::Result<()> {
-        // Bounded so a module cannot flood the host's log with one call.
+        // Bounded, so a module cannot flood the host's log with one call, and
+        // escaped, so it cannot forge log lines with line breaks.
         let message: String = message.chars().take(2000).collect();
+        let message = message.escape_debug();
         let s = &self.scope;
         let (module, org, request_id) = (&s.manifest.id, &s.org_id, &s.request_id);
         match level {
