@@ -92,6 +92,7 @@ async fn serve_lists_and_switches_modules_on_again_across_processes() {
             .contains("<h1>Notice board of Lhota</h1>")
     );
 
+    let mut request_ids = Vec::new();
     for _ in 0..2 {
         let r = client
             .get(format!("{}/m/trapper/", server.url))
@@ -99,7 +100,23 @@ async fn serve_lists_and_switches_modules_on_again_across_processes() {
             .await
             .unwrap();
         assert_eq!(r.status(), 500);
+        request_ids.push(r.headers()["x-request-id"].to_str().unwrap().to_owned());
+        assert!(!r.text().await.unwrap().contains("secret-internal-state"));
     }
+    // The operator's log has the cause, tagged with the module and the request.
+    let log = std::fs::read_to_string(data.path().join("serve.log")).unwrap();
+    let fault = log
+        .lines()
+        .find(|l| l.contains("module call faulted") && l.contains(&request_ids[0]))
+        .unwrap_or_else(|| panic!("no fault line for {}:\n{log}", request_ids[0]));
+    assert!(
+        fault.contains("module=trapper") && fault.contains("secret-internal-state"),
+        "{fault}"
+    );
+    assert!(
+        log.contains("module switched off by its circuit breaker"),
+        "{log}"
+    );
     let list = portico(&["plugin", "list"], data.path());
     let trapper = list
         .lines()
@@ -162,4 +179,33 @@ async fn plugin_list_names_refused_modules() {
         .find(|l| l.starts_with("refused:"))
         .expect("a refused line");
     assert!(refused.contains("looper/module.toml"), "{refused}");
+}
+
+#[tokio::test]
+async fn without_room_for_the_pool_the_host_falls_back_to_on_demand_and_says_so() {
+    let data = tempfile::tempdir().unwrap();
+    install(data.path(), "notice-board");
+    // 16 GiB of address space: enough for on-demand memories, far too
+    // little for the pool's reservation (256 slots of 4 GiB and guards).
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg("ulimit -v 16777216 && exec \"$0\" plugin list --data-dir \"$1\"")
+        .arg(portico_bin())
+        .arg(data.path())
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("portico runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("falling back to on-demand allocation"),
+        "no fallback line in: {stderr}\nstdout: {stdout}"
+    );
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l.starts_with("notice-board") && l.contains("serving")),
+        "{stdout}"
+    );
 }

@@ -122,6 +122,16 @@ fn component_importing_filesystem() -> Vec<u8> {
     .expect("valid component text")
 }
 
+async fn load_board(engine: &ModuleEngine) -> portico_runtime::LoadedModule {
+    portico_runtime::load_module(
+        engine,
+        &module_dir("notice-board"),
+        &ModuleOptions::default(),
+    )
+    .await
+    .unwrap()
+}
+
 #[tokio::test]
 async fn compiled_code_is_cached_so_a_restart_does_not_recompile() {
     let cache = tempfile::tempdir().unwrap();
@@ -130,25 +140,11 @@ async fn compiled_code_is_cached_so_a_restart_does_not_recompile() {
         ..EngineConfig::default()
     };
     let first = ModuleEngine::new(&config).unwrap();
-    let m = portico_runtime::load_module(
-        &first,
-        &module_dir("notice-board"),
-        &ModuleOptions::default(),
-    )
-    .await
-    .unwrap();
-    assert_eq!(m.code_source(), CodeSource::Compiled);
-    drop(m);
+    assert_eq!(load_board(&first).await.code_source(), CodeSource::Compiled);
     drop(first);
     // A new engine, as after a restart.
     let second = ModuleEngine::new(&config).unwrap();
-    let m = portico_runtime::load_module(
-        &second,
-        &module_dir("notice-board"),
-        &ModuleOptions::default(),
-    )
-    .await
-    .unwrap();
+    let m = load_board(&second).await;
     assert_eq!(m.code_source(), CodeSource::Cache);
     assert_eq!(m.describe().await.unwrap().id, "notice-board");
     // A corrupted cache entry is compiled again, not trusted.
@@ -160,12 +156,8 @@ async fn compiled_code_is_cached_so_a_restart_does_not_recompile() {
         "notice-board",
         "the loaded module is unaffected"
     );
-    let m = portico_runtime::load_module(
-        &second,
-        &module_dir("notice-board"),
-        &ModuleOptions::default(),
-    )
-    .await
-    .unwrap();
-    assert_eq!(m.code_source(), CodeSource::Compiled);
+    assert_eq!(
+        load_board(&second).await.code_source(),
+        CodeSource::Compiled
+    );
 }
