@@ -233,6 +233,20 @@ async fn native_board(State(state): State<AppState>) -> Html<String> {
     ))
 }
 
+/// The trapper's well-behaved page, built natively.
+async fn native_minimal(State(state): State<AppState>) -> Html<String> {
+    let view = View {
+        title: "Behaving".into(),
+        blocks: vec![Block::Text {
+            text: "no trap this time".into(),
+        }],
+    };
+    let shell = portico_web::shell(&state, Some("trapper"), "en");
+    Html(portico_web::render::view_page(
+        &shell, "trapper", &view, None,
+    ))
+}
+
 struct NativeSettings {
     title: String,
     intro: String,
@@ -241,7 +255,36 @@ struct NativeSettings {
 
 static NATIVE_SETTINGS: std::sync::OnceLock<NativeSettings> = std::sync::OnceLock::new();
 
+/// Requests per second that `wrk` (a separate process, like real clients)
+/// gets from `path`; `None` when wrk is not installed.
+async fn load_wrk(addr: std::net::SocketAddr, path: &str, seconds: f64) -> Option<f64> {
+    let out = tokio::process::Command::new("wrk")
+        .args(["-t1", "-c32", &format!("-d{}s", seconds.ceil() as u64)])
+        .arg(format!("http://{addr}{path}"))
+        .output()
+        .await
+        .ok()?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        !text.contains("Non-2xx"),
+        "wrk saw errors from {path}:\n{text}"
+    );
+    text.lines()
+        .find_map(|l| l.strip_prefix("Requests/sec:"))
+        .and_then(|v| v.trim().parse().ok())
+}
+
+/// Requests per second from `path` under 32 concurrent connections: by wrk
+/// when it is installed, else by a client inside this process (which then
+/// shares the CPU and caches with the server, to the module's cost).
 async fn load(addr: std::net::SocketAddr, path: &str, seconds: f64) -> f64 {
+    if let Some(rps) = load_wrk(addr, path, seconds).await {
+        return rps;
+    }
+    load_in_process(addr, path, seconds).await
+}
+
+async fn load_in_process(addr: std::net::SocketAddr, path: &str, seconds: f64) -> f64 {
     const CONNECTIONS: usize = 32;
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(CONNECTIONS)
@@ -297,8 +340,18 @@ async fn module_vs_native() {
     .expect("notice board loads");
     let mut registry = portico_runtime::ModuleRegistry::default();
     registry.insert(module);
+    let trapper = load_module(
+        portico_tests::engine(),
+        &module_dir("trapper"),
+        &ModuleOptions::default(),
+    )
+    .await
+    .expect("trapper loads");
+    registry.insert(trapper);
     let state = AppState::new(registry, WebConfig::default());
-    let extra = axum::Router::new().route("/native/notice-board/", get(native_board));
+    let extra = axum::Router::new()
+        .route("/native/notice-board/", get(native_board))
+        .route("/native/minimal/", get(native_minimal));
     let addr = portico_tests::serve(portico_web::app_with(state, extra)).await;
 
     // Both answer the same page (same bytes but for the request's own headers).
@@ -324,8 +377,17 @@ async fn module_vs_native() {
         "the native route must do the same work"
     );
 
-    load(addr, "/m/notice-board/", 0.5).await;
-    load(addr, "/native/notice-board/", 0.5).await;
+    let wrk = load_wrk(addr, "/healthz", 1.0).await.is_some();
+    eprintln!(
+        "load generator: {}",
+        if wrk {
+            "wrk (separate process), 32 connections"
+        } else {
+            "in-process client, 32 connections (install wrk for a separate-process load)"
+        }
+    );
+    load(addr, "/m/notice-board/", 1.0).await;
+    load(addr, "/native/notice-board/", 1.0).await;
     let (mut native, mut module) = (0f64, 0f64);
     for _ in 0..2 {
         native = native.max(load(addr, "/native/notice-board/", 3.0).await);
@@ -334,6 +396,41 @@ async fn module_vs_native() {
     print("native_route_rps", native, "req/s");
     print("module_route_rps", module, "req/s");
     print("module_vs_native_rps_ratio", module / native, "");
+
+    // The fixed cost of the sandbox: a page with one line of text.
+    let minimal = "/m/trapper/?behave=1";
+    let module_html = client
+        .get(format!("http://{addr}{minimal}"))
+        .send()
+        .await
+        .expect("module")
+        .text()
+        .await
+        .expect("body");
+    let native_html = client
+        .get(format!("http://{addr}/native/minimal/?behave=1"))
+        .send()
+        .await
+        .expect("native")
+        .text()
+        .await
+        .expect("body");
+    assert_eq!(
+        module_html, native_html,
+        "the native minimal page must be the same"
+    );
+    let (mut native, mut module) = (0f64, 0f64);
+    for _ in 0..2 {
+        native = native.max(load(addr, "/native/minimal/?behave=1", 3.0).await);
+        module = module.max(load(addr, minimal, 3.0).await);
+    }
+    print("minimal_page_native_rps", native, "req/s");
+    print("minimal_page_module_rps", module, "req/s");
+    print(
+        "minimal_page_module_vs_native_rps_ratio",
+        module / native,
+        "",
+    );
 }
 
 fn startup(rt: &tokio::runtime::Runtime) {
