@@ -181,3 +181,23 @@ async fn health_and_metrics_report_per_module_calls() {
         "{m}"
     );
 }
+
+#[tokio::test]
+async fn a_proxys_request_id_is_kept_but_an_odd_one_is_replaced() {
+    let portal = TestPortal::builder().module("notice-board").build().await;
+    let with_id = |id: &str| {
+        axum::http::Request::get("/m/notice-board/")
+            .header("x-request-id", id)
+            .body(axum::body::Body::empty())
+            .unwrap()
+    };
+    let kept = crate::send(&portal.app(), with_id("lb-7f3a.42")).await;
+    assert_eq!(kept.headers["x-request-id"], "lb-7f3a.42");
+    let long = "a".repeat(200);
+    for odd in ["<script>alert(1)</script>", long.as_str(), "a b"] {
+        let got = crate::send(&portal.app(), with_id(odd)).await;
+        let id = got.headers["x-request-id"].to_str().unwrap();
+        assert_ne!(id, odd);
+        assert_eq!(id.len(), 36, "a fresh UUID: {id}");
+    }
+}

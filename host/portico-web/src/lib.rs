@@ -121,6 +121,25 @@ pub fn app_with(state: AppState, extra: Router<AppState>) -> Router {
             }),
         )
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+        .layer(axum::middleware::map_request(drop_odd_request_id))
+}
+
+/// A request id from the client (e.g. a proxy's) is kept for tracing across
+/// systems only when it is a short token; anything else is replaced by ours,
+/// since the id is written to logs and shown on error pages.
+async fn drop_odd_request_id<B>(mut req: Request<B>) -> Request<B> {
+    let odd = req.headers().get(REQUEST_ID).is_some_and(|v| {
+        let v = v.as_bytes();
+        v.is_empty()
+            || v.len() > 64
+            || !v
+                .iter()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+    });
+    if odd {
+        req.headers_mut().remove(REQUEST_ID);
+    }
+    req
 }
 
 async fn health(
