@@ -4,6 +4,7 @@
 
 mod cli;
 mod loading;
+mod organizations;
 mod pages;
 mod sandbox;
 

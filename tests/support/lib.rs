@@ -231,3 +231,87 @@ pub fn resident_bytes() -> u64 {
         .unwrap_or(0);
     pages * 4096
 }
+
+/// A database for one test: a fresh SQLite file, or a fresh schema in the
+/// PostgreSQL on this machine (`PORTICO_TEST_POSTGRES`, default
+/// `postgres://postgres@127.0.0.1:5432/test`), so tests never see each other.
+pub struct TestDatabase {
+    /// `sqlite` or `postgres`.
+    pub engine: &'static str,
+    /// The URL to connect with.
+    pub url: String,
+    schema: Option<String>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+fn postgres_base() -> String {
+    std::env::var("PORTICO_TEST_POSTGRES")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+}
+
+impl TestDatabase {
+    /// A new SQLite database in a temporary folder.
+    pub fn sqlite() -> TestDatabase {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        TestDatabase {
+            engine: "sqlite",
+            url: portico_platform::sqlite_url(dir.path()),
+            schema: None,
+            _dir: Some(dir),
+        }
+    }
+
+    /// A new schema in the test PostgreSQL.
+    ///
+    /// # Panics
+    /// When PostgreSQL cannot be reached: the data layer is tested on it for real.
+    pub async fn postgres() -> TestDatabase {
+        static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0);
+        let schema = format!("t_{}_{n}_{nanos}", std::process::id());
+        let base = postgres_base();
+        let admin = portico_platform::connect(&base)
+            .await
+            .unwrap_or_else(|e| panic!("PostgreSQL at {base} must be running for the tests: {e}"));
+        sea_orm::ConnectionTrait::execute_unprepared(&admin, &format!("CREATE SCHEMA {schema}"))
+            .await
+            .expect("create a test schema");
+        admin.close().await.ok();
+        let sep = if base.contains('?') { '&' } else { '?' };
+        TestDatabase {
+            engine: "postgres",
+            url: format!("{base}{sep}options=-c%20search_path%3D{schema}"),
+            schema: Some(schema),
+            _dir: None,
+        }
+    }
+
+    /// Both engines, SQLite first.
+    pub async fn both() -> Vec<TestDatabase> {
+        vec![TestDatabase::sqlite(), TestDatabase::postgres().await]
+    }
+
+    /// Connects and migrates.
+    pub async fn connect(&self) -> sea_orm::DatabaseConnection {
+        let db = portico_platform::connect(&self.url).await.expect("connect");
+        portico_platform::migrate(&db).await.expect("migrate");
+        db
+    }
+
+    /// Drops the PostgreSQL schema (a SQLite folder goes by itself).
+    pub async fn cleanup(self) {
+        if let Some(schema) = &self.schema
+            && let Ok(admin) = portico_platform::connect(&postgres_base()).await
+        {
+            let _ = sea_orm::ConnectionTrait::execute_unprepared(
+                &admin,
+                &format!("DROP SCHEMA {schema} CASCADE"),
+            )
+            .await;
+        }
+    }
+}

@@ -38,6 +38,36 @@ enum Command {
     /// Show and manage the installed modules.
     #[command(subcommand)]
     Plugin(PluginCommand),
+    /// Bring the database's tables up to date (serve does this at start too).
+    Migrate(DataArgs),
+    /// Manage the organization tree.
+    #[command(subcommand)]
+    Org(OrgCommand),
+}
+
+#[derive(Subcommand)]
+enum OrgCommand {
+    /// Add an organization to the tree.
+    Create {
+        /// Its identifier: lower-case letters, digits and dashes, e.g. `nemocnice-znojmo`.
+        id: String,
+        /// Its name.
+        #[arg(long)]
+        name: String,
+        /// Its IČO (8 digits).
+        #[arg(long)]
+        ico: Option<String>,
+        /// region, city, organization or unit.
+        #[arg(long, default_value = "organization")]
+        kind: String,
+        /// The organization above it (required for organizations and units).
+        #[arg(long)]
+        parent: Option<String>,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Show the organization tree.
+    List(DataArgs),
 }
 
 #[derive(Subcommand)]
@@ -61,6 +91,9 @@ struct DataArgs {
     /// The modules folder (default: <data-dir>/modules).
     #[arg(long, env = "PORTICO_MODULES_DIR")]
     modules_dir: Option<PathBuf>,
+    /// The database: `postgres://…` in production (default: SQLite in the data folder).
+    #[arg(long, env = "PORTICO_DATABASE_URL")]
+    database_url: Option<String>,
 }
 
 impl DataArgs {
@@ -71,6 +104,25 @@ impl DataArgs {
     }
     fn state_dir(&self) -> PathBuf {
         self.data_dir.join("state")
+    }
+
+    /// Connects to the database and brings its tables up to date.
+    async fn database(&self) -> anyhow::Result<sea_orm::DatabaseConnection> {
+        let url = match &self.database_url {
+            Some(url) => url.clone(),
+            None => {
+                std::fs::create_dir_all(&self.data_dir)
+                    .with_context(|| format!("cannot create {}", self.data_dir.display()))?;
+                portico_platform::sqlite_url(&self.data_dir)
+            }
+        };
+        let db = portico_platform::connect(&url)
+            .await
+            .context("cannot connect to the database")?;
+        portico_platform::migrate(&db)
+            .await
+            .context("cannot bring the database up to date")?;
+        Ok(db)
     }
 }
 
@@ -95,14 +147,26 @@ struct ServeArgs {
     breaker_threshold: u32,
 }
 
-fn main() -> anyhow::Result<()> {
+fn main() -> std::process::ExitCode {
+    match run() {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            // What went wrong and where, in one line, without a backtrace.
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> anyhow::Result<()> {
     // Logs go to stderr; stdout carries only what a command prints for people and scripts.
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,wasmtime=warn,cranelift=warn".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+                "info,wasmtime=warn,cranelift=warn,sea_orm_migration=warn".into()
+            }),
         )
         .init();
     let cli = Cli::parse();
@@ -114,6 +178,12 @@ fn main() -> anyhow::Result<()> {
         Command::Serve(args) => rt.block_on(serve(args)),
         Command::Plugin(PluginCommand::List(data)) => rt.block_on(list(data)),
         Command::Plugin(PluginCommand::Enable { id, data }) => enable(&id, &data),
+        Command::Migrate(data) => rt.block_on(async {
+            data.database().await?;
+            println!("The database is up to date.");
+            Ok(())
+        }),
+        Command::Org(command) => rt.block_on(org(command)),
     }
 }
 
@@ -169,6 +239,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         deadline: Duration::from_millis(args.call_deadline_ms),
         memory_bytes: args.call_memory_mib << 20,
     };
+    let _db = args.data.database().await?;
     let (engine, registry, refused) = load(&args.data, limits, args.breaker_threshold).await?;
     tracing::info!(
         allocator = ?engine.allocator(),
@@ -244,6 +315,56 @@ fn enable(id: &str, data: &DataArgs) -> anyhow::Result<()> {
         println!("{id} is switched on again; a running portal serves it from its next request.");
     } else {
         println!("{id} was not switched off.");
+    }
+    Ok(())
+}
+
+async fn org(command: OrgCommand) -> anyhow::Result<()> {
+    use portico_platform::organizations::{self, Kind, NewOrganization};
+    match command {
+        OrgCommand::Create {
+            id,
+            name,
+            ico,
+            kind,
+            parent,
+            data,
+        } => {
+            let kind = Kind::parse(&kind).with_context(|| {
+                format!("`--kind {kind}` must be region, city, organization or unit")
+            })?;
+            let db = data.database().await?;
+            let org = organizations::create(
+                &db,
+                NewOrganization {
+                    id,
+                    name,
+                    ico,
+                    kind,
+                    parent_id: parent,
+                },
+            )
+            .await?;
+            println!("Created {} `{}`: {}", org.kind.name(), org.id, org.name);
+        }
+        OrgCommand::List(data) => {
+            let db = data.database().await?;
+            let tree = organizations::tree(&db).await?;
+            if tree.is_empty() {
+                println!("No organizations yet; add one with `portico org create`.");
+            }
+            for (depth, org) in tree {
+                println!(
+                    "{:indent$}{} ({}, {}){}",
+                    "",
+                    org.name,
+                    org.id,
+                    org.kind.name(),
+                    org.ico.map(|i| format!(", IČO {i}")).unwrap_or_default(),
+                    indent = depth * 2
+                );
+            }
+        }
     }
     Ok(())
 }

@@ -1,0 +1,302 @@
+//! The organization tree: a region or a city at the root, the organizations
+//! it founds (schools, hospitals, road administration…) and their units.
+//! Each organization is a tenant: modules are enabled per organization and
+//! see only its data.
+
+use std::collections::HashMap;
+
+use sea_orm::{ActiveModelTrait, DatabaseConnection, EntityTrait, QueryOrder, Set};
+use serde::Serialize;
+
+use crate::PlatformError;
+
+pub(crate) mod entity {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "organizations")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: String,
+        pub name: String,
+        pub ico: Option<String>,
+        pub kind: String,
+        pub parent_id: Option<String>,
+        pub created_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// What kind of body an organization is; it decides where it may stand in the tree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Kind {
+    /// A region (kraj): a root.
+    Region,
+    /// A city or municipality: a root.
+    City,
+    /// An organization founded by a region, a city or another organization.
+    Organization,
+    /// A unit (department, branch) of an organization.
+    Unit,
+}
+
+impl Kind {
+    /// The kind's name as stored and typed.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Region => "region",
+            Kind::City => "city",
+            Kind::Organization => "organization",
+            Kind::Unit => "unit",
+        }
+    }
+
+    /// Parses a kind's name.
+    pub fn parse(s: &str) -> Option<Kind> {
+        [Kind::Region, Kind::City, Kind::Organization, Kind::Unit]
+            .into_iter()
+            .find(|k| k.name() == s)
+    }
+
+    fn may_stand_under(self, parent: Option<Kind>) -> Result<(), String> {
+        match (self, parent) {
+            (Kind::Region | Kind::City, None) => Ok(()),
+            (Kind::Region | Kind::City, Some(p)) => Err(format!(
+                "a {} is a root of the tree and has no parent, but a {} was given",
+                self.name(),
+                p.name()
+            )),
+            (Kind::Organization | Kind::Unit, None) => {
+                Err(format!("a {} needs a parent", self.name()))
+            }
+            (Kind::Organization, Some(Kind::Unit)) => {
+                Err("an organization cannot stand under a unit".into())
+            }
+            (Kind::Unit, Some(Kind::Region | Kind::City)) => Err(
+                "a unit stands under an organization, not directly under a region or city".into(),
+            ),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// An organization.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Organization {
+    /// Stable identifier used in addresses and by modules, e.g. `jmk-nemocnice-znojmo`.
+    pub id: String,
+    /// Its name.
+    pub name: String,
+    /// Its identification number (IČO), 8 digits with a valid check digit.
+    pub ico: Option<String>,
+    /// Region, city, organization or unit.
+    pub kind: Kind,
+    /// The organization above it.
+    pub parent_id: Option<String>,
+}
+
+impl From<entity::Model> for Organization {
+    fn from(m: entity::Model) -> Self {
+        Organization {
+            kind: Kind::parse(&m.kind).unwrap_or(Kind::Organization),
+            id: m.id,
+            name: m.name,
+            ico: m.ico,
+            parent_id: m.parent_id,
+        }
+    }
+}
+
+/// What is needed to create an organization.
+#[derive(Debug, Clone)]
+pub struct NewOrganization {
+    /// Identifier: 2 to 64 lower-case letters, digits and dashes.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// IČO, if it has one (spaces are ignored).
+    pub ico: Option<String>,
+    /// Kind.
+    pub kind: Kind,
+    /// Parent's id; required for organizations and units.
+    pub parent_id: Option<String>,
+}
+
+/// Checks an IČO: eight digits whose last is the weighted mod-11 check digit.
+pub fn check_ico(ico: &str) -> Result<String, String> {
+    let digits: String = ico.chars().filter(|c| !c.is_whitespace()).collect();
+    if digits.len() != 8 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format!("`{ico}` must be 8 digits"));
+    }
+    let d: Vec<u32> = digits.bytes().map(|b| u32::from(b - b'0')).collect();
+    let sum: u32 = d[..7].iter().zip((2..=8).rev()).map(|(x, w)| x * w).sum();
+    let expected = match sum % 11 {
+        0 => 1,
+        1 => 0,
+        r => 11 - r,
+    };
+    if d[7] != expected {
+        return Err(format!(
+            "`{ico}` has a wrong check digit (expected {expected} at the end)"
+        ));
+    }
+    Ok(digits)
+}
+
+fn check_id(id: &str) -> Result<(), String> {
+    let ok = (2..=64).contains(&id.len())
+        && id.starts_with(|c: char| c.is_ascii_lowercase())
+        && id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{id}` must be 2 to 64 lower-case letters, digits and dashes, starting with a letter"
+        ))
+    }
+}
+
+/// Creates an organization after checking every field.
+pub async fn create(
+    db: &DatabaseConnection,
+    new: NewOrganization,
+) -> Result<Organization, PlatformError> {
+    check_id(&new.id).map_err(|m| PlatformError::invalid("id", m))?;
+    let name = new.name.trim().to_owned();
+    if name.is_empty() || name.chars().count() > 300 {
+        return Err(PlatformError::invalid(
+            "name",
+            "must be 1 to 300 characters",
+        ));
+    }
+    let ico = new
+        .ico
+        .as_deref()
+        .filter(|s| !s.trim().is_empty())
+        .map(check_ico)
+        .transpose()
+        .map_err(|m| PlatformError::invalid("ico", m))?;
+    let parent =
+        match &new.parent_id {
+            None => None,
+            Some(pid) => Some(get(db, pid).await?.ok_or_else(|| {
+                PlatformError::invalid("parent", format!("no organization `{pid}`"))
+            })?),
+        };
+    new.kind
+        .may_stand_under(parent.as_ref().map(|p| p.kind))
+        .map_err(|m| PlatformError::invalid("kind", m))?;
+    if get(db, &new.id).await?.is_some() {
+        return Err(PlatformError::Conflict(format!(
+            "organization `{}` already exists",
+            new.id
+        )));
+    }
+    if let Some(ico) = &ico
+        && let Some(other) = list(db)
+            .await?
+            .into_iter()
+            .find(|o| o.ico.as_ref() == Some(ico))
+    {
+        return Err(PlatformError::Conflict(format!(
+            "IČO {ico} is already used by `{}`",
+            other.id
+        )));
+    }
+    let model = entity::ActiveModel {
+        id: Set(new.id),
+        name: Set(name),
+        ico: Set(ico),
+        kind: Set(new.kind.name().to_owned()),
+        parent_id: Set(new.parent_id),
+        created_at: Set(chrono::Utc::now()),
+    }
+    .insert(db)
+    .await?;
+    tracing::info!(org = %model.id, kind = %model.kind, "organization created");
+    Ok(model.into())
+}
+
+/// The organization with `id`.
+pub async fn get(db: &DatabaseConnection, id: &str) -> Result<Option<Organization>, PlatformError> {
+    Ok(entity::Entity::find_by_id(id.to_owned())
+        .one(db)
+        .await?
+        .map(Into::into))
+}
+
+/// Every organization, by id.
+pub async fn list(db: &DatabaseConnection) -> Result<Vec<Organization>, PlatformError> {
+    Ok(entity::Entity::find()
+        .order_by_asc(entity::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(Into::into)
+        .collect())
+}
+
+/// Every organization in tree order (each followed by its children, by
+/// name), with its depth (0 for a root).
+pub async fn tree(db: &DatabaseConnection) -> Result<Vec<(usize, Organization)>, PlatformError> {
+    let all = list(db).await?;
+    let mut children: HashMap<Option<String>, Vec<Organization>> = HashMap::new();
+    for org in all {
+        children.entry(org.parent_id.clone()).or_default().push(org);
+    }
+    for list in children.values_mut() {
+        list.sort_by(|a, b| a.name.cmp(&b.name).then(a.id.cmp(&b.id)));
+    }
+    let mut out = Vec::new();
+    let mut stack: Vec<(usize, Organization)> = children
+        .remove(&None)
+        .unwrap_or_default()
+        .into_iter()
+        .rev()
+        .map(|o| (0, o))
+        .collect();
+    while let Some((depth, org)) = stack.pop() {
+        if let Some(kids) = children.remove(&Some(org.id.clone())) {
+            stack.extend(kids.into_iter().rev().map(|k| (depth + 1, k)));
+        }
+        out.push((depth, org));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ico_check_digit() {
+        // Real IČOs: Jihomoravský kraj, Statutární město Brno.
+        assert_eq!(check_ico("70888337").as_deref(), Ok("70888337"));
+        assert_eq!(check_ico("449 92 785").as_deref(), Ok("44992785"));
+        assert!(check_ico("70888338").unwrap_err().contains("check digit"));
+        assert!(check_ico("7088833").unwrap_err().contains("8 digits"));
+        assert!(check_ico("7088833x").unwrap_err().contains("8 digits"));
+    }
+
+    #[test]
+    fn where_kinds_may_stand() {
+        assert!(Kind::Region.may_stand_under(None).is_ok());
+        assert!(
+            Kind::Organization
+                .may_stand_under(Some(Kind::Region))
+                .is_ok()
+        );
+        assert!(Kind::Unit.may_stand_under(Some(Kind::Organization)).is_ok());
+        assert!(Kind::Unit.may_stand_under(Some(Kind::Unit)).is_ok());
+        assert!(Kind::Unit.may_stand_under(Some(Kind::City)).is_err());
+        assert!(Kind::Organization.may_stand_under(None).is_err());
+        assert!(Kind::City.may_stand_under(Some(Kind::Region)).is_err());
+    }
+}
