@@ -9,6 +9,7 @@ pub use sea_orm_migration::MigratorTrait;
 use sea_orm_migration::prelude::*;
 
 mod m20261121_000001_organizations;
+mod m20261121_000002_audit;
 
 /// Every migration of the host's tables.
 pub struct Migrator;
@@ -16,6 +17,9 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261121_000001_organizations::Migration)]
+        vec![
+            Box::new(m20261121_000001_organizations::Migration),
+            Box::new(m20261121_000002_audit::Migration),
+        ]
     }
 }

@@ -31,6 +31,7 @@ async fn organizations_form_a_checked_tree_on_both_engines() {
 
         organizations::create(
             &db,
+            "test",
             new(
                 "jmk",
                 "Jihomoravský kraj",
@@ -43,6 +44,7 @@ async fn organizations_form_a_checked_tree_on_both_engines() {
         .unwrap();
         organizations::create(
             &db,
+            "test",
             new(
                 "nemocnice-znojmo",
                 "Nemocnice Znojmo",
@@ -55,6 +57,7 @@ async fn organizations_form_a_checked_tree_on_both_engines() {
         .unwrap();
         organizations::create(
             &db,
+            "test",
             new(
                 "ssz-brno",
                 "Správa silnic Brno",
@@ -67,6 +70,7 @@ async fn organizations_form_a_checked_tree_on_both_engines() {
         .unwrap();
         organizations::create(
             &db,
+            "test",
             new(
                 "chirurgie",
                 "Chirurgie",
@@ -129,7 +133,7 @@ async fn organizations_form_a_checked_tree_on_both_engines() {
             ),
         ];
         for (input, field, words) in refused {
-            match organizations::create(&db, input).await {
+            match organizations::create(&db, "test", input).await {
                 Err(PlatformError::Invalid { field: f, message }) => {
                     assert_eq!(f, field, "{engine}: {message}");
                     assert!(message.contains(words), "{engine}: {message}");
@@ -153,7 +157,7 @@ async fn organizations_form_a_checked_tree_on_both_engines() {
                 "already used by `nemocnice-znojmo`",
             ),
         ] {
-            match organizations::create(&db, input).await {
+            match organizations::create(&db, "test", input).await {
                 Err(PlatformError::Conflict(message)) => {
                     assert!(message.contains(words), "{engine}: {message}")
                 }

@@ -5,10 +5,12 @@
 
 use std::collections::HashMap;
 
-use sea_orm::{ActiveModelTrait, DatabaseConnection, EntityTrait, QueryOrder, Set};
+use sea_orm::{
+    ActiveModelTrait, DatabaseConnection, EntityTrait, QueryOrder, Set, TransactionTrait,
+};
 use serde::Serialize;
 
-use crate::PlatformError;
+use crate::{PlatformError, audit};
 
 pub(crate) mod entity {
     use sea_orm::entity::prelude::*;
@@ -163,9 +165,12 @@ fn check_id(id: &str) -> Result<(), String> {
     }
 }
 
-/// Creates an organization after checking every field.
+/// Creates an organization after checking every field, starts its audit
+/// chain and records the creation in it, all in one transaction. `actor`
+/// is who does it (a user id or `cli:<name>`).
 pub async fn create(
     db: &DatabaseConnection,
+    actor: &str,
     new: NewOrganization,
 ) -> Result<Organization, PlatformError> {
     check_id(&new.id).map_err(|m| PlatformError::invalid("id", m))?;
@@ -210,6 +215,7 @@ pub async fn create(
             other.id
         )));
     }
+    let txn = db.begin().await?;
     let model = entity::ActiveModel {
         id: Set(new.id),
         name: Set(name),
@@ -218,8 +224,27 @@ pub async fn create(
         parent_id: Set(new.parent_id),
         created_at: Set(chrono::Utc::now()),
     }
-    .insert(db)
+    .insert(&txn)
     .await?;
+    audit::start_chain(&txn, &model.id).await?;
+    audit::append(
+        &txn,
+        &model.id,
+        audit::Event {
+            actor: actor.to_owned(),
+            module: audit::HOST.to_owned(),
+            action: "organization.create".into(),
+            subject: model.id.clone(),
+            detail: serde_json::json!({
+                "name": model.name,
+                "ico": model.ico,
+                "kind": model.kind,
+                "parent": model.parent_id,
+            }),
+        },
+    )
+    .await?;
+    txn.commit().await?;
     tracing::info!(org = %model.id, kind = %model.kind, "organization created");
     Ok(model.into())
 }

@@ -43,6 +43,30 @@ enum Command {
     /// Manage the organization tree.
     #[command(subcommand)]
     Org(OrgCommand),
+    /// Check and export the audit chains.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Walk the audit chain of one organization (or of all) and name the
+    /// first entry that does not match. Exits with 1 when a chain is broken.
+    Verify {
+        /// Only this organization.
+        #[arg(long)]
+        org: Option<String>,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Write an organization's entries and chain head as JSON lines, for an outside witness.
+    Export {
+        /// The organization.
+        #[arg(long)]
+        org: String,
+        #[command(flatten)]
+        data: DataArgs,
+    },
 }
 
 #[derive(Subcommand)]
@@ -184,6 +208,7 @@ fn run() -> anyhow::Result<()> {
             Ok(())
         }),
         Command::Org(command) => rt.block_on(org(command)),
+        Command::Audit(command) => rt.block_on(audit(command)),
     }
 }
 
@@ -336,6 +361,7 @@ async fn org(command: OrgCommand) -> anyhow::Result<()> {
             let db = data.database().await?;
             let org = organizations::create(
                 &db,
+                &cli_actor(),
                 NewOrganization {
                     id,
                     name,
@@ -364,6 +390,59 @@ async fn org(command: OrgCommand) -> anyhow::Result<()> {
                     indent = depth * 2
                 );
             }
+        }
+    }
+    Ok(())
+}
+
+/// Who runs a command, for the audit chain.
+fn cli_actor() -> String {
+    format!(
+        "cli:{}",
+        std::env::var("USER").unwrap_or_else(|_| "unknown".into())
+    )
+}
+
+async fn audit(command: AuditCommand) -> anyhow::Result<()> {
+    use portico_platform::audit::{self, Verdict};
+    use portico_platform::organizations;
+    match command {
+        AuditCommand::Verify { org, data } => {
+            let db = data.database().await?;
+            let orgs = match org {
+                Some(id) => vec![id],
+                None => organizations::list(&db)
+                    .await?
+                    .into_iter()
+                    .map(|o| o.id)
+                    .collect(),
+            };
+            let mut broken = 0;
+            for id in orgs {
+                match audit::verify(&db, &id).await? {
+                    Verdict::Intact { entries, head } => {
+                        println!("{id}: intact, {entries} entries, head {head}");
+                    }
+                    Verdict::Broken { seq, problem } => {
+                        broken += 1;
+                        println!("{id}: BROKEN at entry {seq}: {problem}");
+                    }
+                }
+            }
+            if broken > 0 {
+                anyhow::bail!("{broken} audit chain(s) broken");
+            }
+        }
+        AuditCommand::Export { org, data } => {
+            let db = data.database().await?;
+            let verdict = audit::verify(&db, &org).await?;
+            for entry in audit::entries(&db, &org).await? {
+                println!("{}", serde_json::to_string(&entry)?);
+            }
+            println!(
+                "{}",
+                serde_json::json!({ "org_id": org, "verdict": verdict })
+            );
         }
     }
     Ok(())

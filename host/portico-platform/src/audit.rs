@@ -1,0 +1,310 @@
+//! The audit chain: every operation that changes something is an entry in
+//! an append-only log per organization, written in the same transaction as
+//! the change. Each entry's hash covers the previous entry's hash, so an
+//! entry altered, removed or inserted afterwards breaks the chain at that
+//! entry; [`verify`] finds the first break.
+
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set,
+};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::PlatformError;
+
+pub(crate) mod entry {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "audit_entries")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub org_id: String,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub seq: i64,
+        pub at_micros: i64,
+        pub actor: String,
+        pub module: String,
+        pub action: String,
+        pub subject: String,
+        pub detail: String,
+        pub prev_hash: String,
+        pub hash: String,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub(crate) mod head {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "audit_heads")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub org_id: String,
+        pub seq: i64,
+        pub hash: String,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// The hash before the first entry of a chain.
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// The module name of entries the host itself writes.
+pub const HOST: &str = "portico";
+
+/// What happened, as the caller describes it.
+#[derive(Debug, Clone)]
+pub struct Event {
+    /// Who did it: a user id, `cli:<name>`, or `module:<id>`.
+    pub actor: String,
+    /// The module it happened in, or [`HOST`].
+    pub module: String,
+    /// What was done, e.g. `organization.create`.
+    pub action: String,
+    /// What it was done to, e.g. an organization or record id.
+    pub subject: String,
+    /// Details as JSON. Never secrets: passwords and tokens do not go here.
+    pub detail: serde_json::Value,
+}
+
+/// An entry of the chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Entry {
+    /// The organization whose chain it is in.
+    pub org_id: String,
+    /// Its place in the chain, from 1.
+    pub seq: i64,
+    /// When, in microseconds since the Unix epoch.
+    pub at_micros: i64,
+    /// Who.
+    pub actor: String,
+    /// In which module.
+    pub module: String,
+    /// What.
+    pub action: String,
+    /// To what.
+    pub subject: String,
+    /// Details (JSON).
+    pub detail: String,
+    /// The previous entry's hash.
+    pub prev_hash: String,
+    /// This entry's hash.
+    pub hash: String,
+}
+
+impl From<entry::Model> for Entry {
+    fn from(m: entry::Model) -> Self {
+        Entry {
+            org_id: m.org_id,
+            seq: m.seq,
+            at_micros: m.at_micros,
+            actor: m.actor,
+            module: m.module,
+            action: m.action,
+            subject: m.subject,
+            detail: m.detail,
+            prev_hash: m.prev_hash,
+            hash: m.hash,
+        }
+    }
+}
+
+/// The hash of an entry: SHA-256 over its fields, each prefixed by its
+/// length so that no two different entries encode alike.
+pub fn hash_of(e: &Entry) -> String {
+    let mut h = Sha256::new();
+    let seq = e.seq.to_string();
+    let at = e.at_micros.to_string();
+    for part in [
+        e.prev_hash.as_str(),
+        e.org_id.as_str(),
+        seq.as_str(),
+        at.as_str(),
+        e.actor.as_str(),
+        e.module.as_str(),
+        e.action.as_str(),
+        e.subject.as_str(),
+        e.detail.as_str(),
+    ] {
+        h.update((part.len() as u64).to_be_bytes());
+        h.update(part.as_bytes());
+    }
+    hex::encode(h.finalize())
+}
+
+/// Starts the chain of a new organization (in the transaction that creates it).
+pub(crate) async fn start_chain<C: ConnectionTrait>(
+    conn: &C,
+    org_id: &str,
+) -> Result<(), PlatformError> {
+    head::ActiveModel {
+        org_id: Set(org_id.to_owned()),
+        seq: Set(0),
+        hash: Set(GENESIS.to_owned()),
+    }
+    .insert(conn)
+    .await?;
+    Ok(())
+}
+
+/// Appends `event` to the chain of `org_id`. Call it inside the transaction
+/// of the change it records: both are stored, or neither.
+pub async fn append<C: ConnectionTrait>(
+    conn: &C,
+    org_id: &str,
+    event: Event,
+) -> Result<Entry, PlatformError> {
+    // The head row is locked until the transaction ends, so appends to one
+    // chain follow one another (FOR UPDATE on PostgreSQL; SQLite has one writer).
+    let head = head::Entity::find_by_id(org_id.to_owned())
+        .lock_exclusive()
+        .one(conn)
+        .await?
+        .ok_or_else(|| {
+            PlatformError::NotFound(format!("no audit chain for organization `{org_id}`"))
+        })?;
+    let mut e = Entry {
+        org_id: org_id.to_owned(),
+        seq: head.seq + 1,
+        at_micros: chrono::Utc::now().timestamp_micros(),
+        actor: event.actor,
+        module: event.module,
+        action: event.action,
+        subject: event.subject,
+        detail: event.detail.to_string(),
+        prev_hash: head.hash.clone(),
+        hash: String::new(),
+    };
+    e.hash = hash_of(&e);
+    entry::ActiveModel {
+        org_id: Set(e.org_id.clone()),
+        seq: Set(e.seq),
+        at_micros: Set(e.at_micros),
+        actor: Set(e.actor.clone()),
+        module: Set(e.module.clone()),
+        action: Set(e.action.clone()),
+        subject: Set(e.subject.clone()),
+        detail: Set(e.detail.clone()),
+        prev_hash: Set(e.prev_hash.clone()),
+        hash: Set(e.hash.clone()),
+    }
+    .insert(conn)
+    .await?;
+    let mut head: head::ActiveModel = head.into();
+    head.seq = Set(e.seq);
+    head.hash = Set(e.hash.clone());
+    head.update(conn).await?;
+    Ok(e)
+}
+
+/// The result of walking one chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum Verdict {
+    /// Every entry matches; the chain ends at this head.
+    Intact {
+        /// How many entries.
+        entries: i64,
+        /// The last entry's hash (to hand to an outside witness).
+        head: String,
+    },
+    /// The first entry that does not match.
+    Broken {
+        /// Its place in the chain.
+        seq: i64,
+        /// What does not match.
+        problem: String,
+    },
+}
+
+/// Entries read per query while walking a chain.
+const PAGE: u64 = 10_000;
+
+/// Walks the chain of `org_id` from the start and names the first entry that
+/// does not match (altered, missing, inserted, or not the recorded head).
+pub async fn verify(db: &DatabaseConnection, org_id: &str) -> Result<Verdict, PlatformError> {
+    let mut prev = GENESIS.to_owned();
+    let mut expected_seq = 1i64;
+    loop {
+        let page = entry::Entity::find()
+            .filter(entry::Column::OrgId.eq(org_id))
+            .filter(entry::Column::Seq.gte(expected_seq))
+            .order_by_asc(entry::Column::Seq)
+            .limit(PAGE)
+            .all(db)
+            .await?;
+        let last_page = (page.len() as u64) < PAGE;
+        for m in page {
+            let e: Entry = m.into();
+            if e.seq != expected_seq {
+                return Ok(Verdict::Broken {
+                    seq: expected_seq,
+                    problem: format!("entry {expected_seq} is missing (the next is {})", e.seq),
+                });
+            }
+            if e.prev_hash != prev {
+                return Ok(Verdict::Broken {
+                    seq: e.seq,
+                    problem: "its link to the previous entry does not match".into(),
+                });
+            }
+            if hash_of(&e) != e.hash {
+                return Ok(Verdict::Broken {
+                    seq: e.seq,
+                    problem: format!(
+                        "its content was altered ({} {} by {})",
+                        e.action, e.subject, e.actor
+                    ),
+                });
+            }
+            prev = e.hash;
+            expected_seq += 1;
+        }
+        if last_page {
+            break;
+        }
+    }
+    let entries = expected_seq - 1;
+    match head::Entity::find_by_id(org_id.to_owned()).one(db).await? {
+        Some(h) if h.seq == entries && h.hash == prev => Ok(Verdict::Intact {
+            entries,
+            head: prev,
+        }),
+        Some(h) => Ok(Verdict::Broken {
+            seq: h.seq.max(entries),
+            problem: format!(
+                "the recorded head is entry {} but the chain ends at entry {entries}: entries were removed from its end",
+                h.seq
+            ),
+        }),
+        None if entries == 0 => Ok(Verdict::Intact {
+            entries,
+            head: prev,
+        }),
+        None => Err(PlatformError::NotFound(format!(
+            "no audit chain for organization `{org_id}`"
+        ))),
+    }
+}
+
+/// Every entry of `org_id`'s chain, in order (for export to an outside witness).
+pub async fn entries(db: &DatabaseConnection, org_id: &str) -> Result<Vec<Entry>, PlatformError> {
+    Ok(entry::Entity::find()
+        .filter(entry::Column::OrgId.eq(org_id))
+        .order_by_asc(entry::Column::Seq)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(Into::into)
+        .collect())
+}
