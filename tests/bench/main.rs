@@ -18,7 +18,7 @@ use axum::response::Html;
 use axum::routing::get;
 use portico_runtime::api::{Block, Cell, Column, Table, View};
 use portico_runtime::{EngineConfig, ModuleEngine, ModuleOptions, load_module};
-use portico_tests::{MapSettings, copy_module, demo_notices, module_dir, repo_root};
+use portico_tests::{MapSettings, TestDatabase, copy_module, demo_notices, module_dir, repo_root};
 use portico_web::{AppState, WebConfig};
 
 // The same allocator as the `portico` binary.
@@ -48,6 +48,12 @@ fn main() {
     });
     if run("startup") {
         startup(&rt);
+    }
+    if run("audit") {
+        rt.block_on(async {
+            audit_verify(TestDatabase::sqlite()).await;
+            audit_verify(TestDatabase::postgres().await).await;
+        });
     }
 }
 
@@ -504,4 +510,103 @@ fn startup(rt: &tokio::runtime::Runtime) {
         warm[2].as_secs_f64() * 1e3,
         "ms",
     );
+}
+
+/// `audit verify` over a chain of 1,000,000 entries.
+async fn audit_verify(test_db: TestDatabase) {
+    use portico_platform::audit::{self, Entry, Verdict};
+    use portico_platform::organizations::{self, Kind, NewOrganization};
+    use sea_orm::ConnectionTrait;
+
+    const ENTRIES: i64 = 1_000_000;
+    let db = test_db.connect().await;
+    organizations::create(
+        &db,
+        "bench",
+        NewOrganization {
+            id: "bench".into(),
+            name: "Bench".into(),
+            ico: None,
+            kind: Kind::City,
+            parent_id: None,
+        },
+    )
+    .await
+    .expect("an organization");
+    let Verdict::Intact { mut head, .. } = audit::verify(&db, "bench").await.expect("verify")
+    else {
+        panic!("a fresh chain verifies");
+    };
+    // A valid chain, written in bulk (appending one by one would measure
+    // transactions, not verification).
+    let start = Instant::now();
+    let mut values = Vec::with_capacity(2_000);
+    for seq in 2..=ENTRIES {
+        let mut e = Entry {
+            org_id: "bench".into(),
+            seq,
+            at_micros: 1_790_000_000_000_000 + seq,
+            actor: "user:bench".into(),
+            module: "notice-board".into(),
+            action: "notice.publish".into(),
+            subject: format!("MMB/{seq}/2026"),
+            detail: format!(r#"{{"title":"Notice {seq}"}}"#),
+            prev_hash: head.clone(),
+            hash: String::new(),
+        };
+        e.hash = audit::hash_of(&e);
+        head = e.hash.clone();
+        values.push(format!(
+            "('bench',{},{},'{}','{}','{}','{}','{}','{}','{}')",
+            e.seq,
+            e.at_micros,
+            e.actor,
+            e.module,
+            e.action,
+            e.subject,
+            e.detail,
+            e.prev_hash,
+            e.hash
+        ));
+        if values.len() == 2_000 || seq == ENTRIES {
+            db.execute_unprepared(&format!(
+                "INSERT INTO audit_entries (org_id, seq, at_micros, actor, module, action, subject, detail, prev_hash, hash) VALUES {}",
+                values.join(",")
+            ))
+            .await
+            .expect("bulk insert");
+            values.clear();
+        }
+    }
+    db.execute_unprepared(&format!(
+        "UPDATE audit_heads SET seq = {ENTRIES}, hash = '{head}' WHERE org_id = 'bench'"
+    ))
+    .await
+    .expect("head");
+    eprintln!(
+        "audit: {ENTRIES} entries written to {} in {:?}",
+        test_db.engine,
+        start.elapsed()
+    );
+
+    let start = Instant::now();
+    let verdict = audit::verify(&db, "bench").await.expect("verify");
+    let took = start.elapsed();
+    assert!(
+        matches!(
+            verdict,
+            Verdict::Intact {
+                entries: ENTRIES,
+                ..
+            }
+        ),
+        "{verdict:?}"
+    );
+    print(
+        &format!("audit_verify_1m_{}", test_db.engine),
+        took.as_secs_f64(),
+        "s",
+    );
+    db.close().await.ok();
+    test_db.cleanup().await;
 }
