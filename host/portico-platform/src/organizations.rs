@@ -6,7 +6,8 @@
 use std::collections::HashMap;
 
 use sea_orm::{
-    ActiveModelTrait, DatabaseConnection, EntityTrait, QueryOrder, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,
+    TransactionTrait,
 };
 use serde::Serialize;
 
@@ -205,10 +206,10 @@ pub async fn create(
         )));
     }
     if let Some(ico) = &ico
-        && let Some(other) = list(db)
+        && let Some(other) = entity::Entity::find()
+            .filter(entity::Column::Ico.eq(ico.as_str()))
+            .one(db)
             .await?
-            .into_iter()
-            .find(|o| o.ico.as_ref() == Some(ico))
     {
         return Err(PlatformError::Conflict(format!(
             "IČO {ico} is already used by `{}`",
