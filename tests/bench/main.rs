@@ -360,29 +360,6 @@ async fn module_vs_native() {
         .route("/native/minimal/", get(native_minimal));
     let addr = portico_tests::serve(portico_web::app_with(state, extra)).await;
 
-    // Both answer the same page (same bytes but for the request's own headers).
-    let client = reqwest::Client::new();
-    let module_html = client
-        .get(format!("http://{addr}/m/notice-board/"))
-        .send()
-        .await
-        .expect("module")
-        .text()
-        .await
-        .expect("body");
-    let native_html = client
-        .get(format!("http://{addr}/native/notice-board/"))
-        .send()
-        .await
-        .expect("native")
-        .text()
-        .await
-        .expect("body");
-    assert_eq!(
-        module_html, native_html,
-        "the native route must do the same work"
-    );
-
     let wrk = load_wrk(addr, "/healthz", 1.0).await.is_some();
     eprintln!(
         "load generator: {}",
@@ -392,48 +369,56 @@ async fn module_vs_native() {
             "in-process client, 32 connections (install wrk for a separate-process load)"
         }
     );
-    load(addr, "/m/notice-board/", 1.0).await;
-    load(addr, "/native/notice-board/", 1.0).await;
-    let (mut native, mut module) = (0f64, 0f64);
-    for _ in 0..2 {
-        native = native.max(load(addr, "/native/notice-board/", 3.0).await);
-        module = module.max(load(addr, "/m/notice-board/", 3.0).await);
-    }
-    print("native_route_rps", native, "req/s");
-    print("module_route_rps", module, "req/s");
-    print("module_vs_native_rps_ratio", module / native, "");
-
+    compare(addr, "", "/m/notice-board/", "/native/notice-board/").await;
     // The fixed cost of the sandbox: a page with one line of text.
-    let minimal = "/m/trapper/?behave=1";
-    let module_html = client
-        .get(format!("http://{addr}{minimal}"))
-        .send()
-        .await
-        .expect("module")
-        .text()
-        .await
-        .expect("body");
-    let native_html = client
-        .get(format!("http://{addr}/native/minimal/?behave=1"))
-        .send()
-        .await
-        .expect("native")
-        .text()
-        .await
-        .expect("body");
+    compare(
+        addr,
+        "minimal_page_",
+        "/m/trapper/?behave=1",
+        "/native/minimal/?behave=1",
+    )
+    .await;
+}
+
+/// Loads a module page and its native twin alike and prints both rates and
+/// their ratio, after checking that both answer the same page.
+async fn compare(addr: std::net::SocketAddr, prefix: &str, module_path: &str, native_path: &str) {
+    let client = reqwest::Client::new();
+    let page = |path: String| {
+        let client = client.clone();
+        async move {
+            client
+                .get(path)
+                .send()
+                .await
+                .expect("an answer")
+                .text()
+                .await
+                .expect("a body")
+        }
+    };
     assert_eq!(
-        module_html, native_html,
-        "the native minimal page must be the same"
+        page(format!("http://{addr}{module_path}")).await,
+        page(format!("http://{addr}{native_path}")).await,
+        "the native route must do the same work as {module_path}"
     );
+    load(addr, module_path, 1.0).await;
+    load(addr, native_path, 1.0).await;
     let (mut native, mut module) = (0f64, 0f64);
     for _ in 0..2 {
-        native = native.max(load(addr, "/native/minimal/?behave=1", 3.0).await);
-        module = module.max(load(addr, minimal, 3.0).await);
+        native = native.max(load(addr, native_path, 3.0).await);
+        module = module.max(load(addr, module_path, 3.0).await);
     }
-    print("minimal_page_native_rps", native, "req/s");
-    print("minimal_page_module_rps", module, "req/s");
+    // The notice board's figures keep their first names, so runs compare.
+    let (native_name, module_name) = if prefix.is_empty() {
+        ("native_route_rps".to_owned(), "module_route_rps".to_owned())
+    } else {
+        (format!("{prefix}native_rps"), format!("{prefix}module_rps"))
+    };
+    print(&native_name, native, "req/s");
+    print(&module_name, module, "req/s");
     print(
-        "minimal_page_module_vs_native_rps_ratio",
+        &format!("{prefix}module_vs_native_rps_ratio"),
         module / native,
         "",
     );
