@@ -4,7 +4,7 @@
 
 use portico_platform::audit::{self, Event, Verdict};
 use portico_platform::organizations::{self, Kind, NewOrganization};
-use portico_tests::{TestDatabase, portico_bin};
+use portico_tests::{TestDatabase, run_portico};
 use sea_orm::{ConnectionTrait, DatabaseConnection, TransactionTrait};
 
 async fn city(db: &DatabaseConnection, id: &str) {
@@ -165,19 +165,7 @@ async fn an_audit_entry_is_written_with_its_change_or_not_at_all() {
 async fn portico_audit_verify_names_the_altered_entry() {
     let data = tempfile::tempdir().unwrap();
     let dir = data.path().to_str().unwrap();
-    let run = |args: &[&str]| {
-        let out = std::process::Command::new(portico_bin())
-            .args(args)
-            .args(["--data-dir", dir])
-            .env("RUST_LOG", "warn")
-            .output()
-            .unwrap();
-        (
-            out.status.success(),
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        )
-    };
+    let run = |args: &[&str]| run_portico(&[args, &["--data-dir", dir][..]].concat());
     assert!(run(&["org", "create", "brno", "--name", "Brno", "--kind", "city"]).0);
     assert!(
         run(&[

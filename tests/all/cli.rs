@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use portico_tests::{copy_module, portico_bin};
+use portico_tests::{copy_module, portico_bin, run_portico};
 
 fn install(data: &Path, id: &str) {
     copy_module(id, &data.join("modules").join(id));
@@ -50,19 +50,10 @@ fn serve(data: &Path, extra: &[&str]) -> Server {
 }
 
 fn portico(args: &[&str], data: &Path) -> String {
-    let out = Command::new(portico_bin())
-        .args(args)
-        .arg("--data-dir")
-        .arg(data)
-        .env("RUST_LOG", "off")
-        .output()
-        .expect("portico runs");
-    assert!(
-        out.status.success(),
-        "portico {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    let data = data.to_str().expect("a UTF-8 path");
+    let (ok, out, err) = run_portico(&[args, &["--data-dir", data][..]].concat());
+    assert!(ok, "portico {args:?} failed: {err}");
+    out
 }
 
 #[tokio::test]

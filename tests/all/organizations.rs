@@ -3,7 +3,7 @@
 
 use portico_platform::PlatformError;
 use portico_platform::organizations::{self, Kind, NewOrganization};
-use portico_tests::{TestDatabase, portico_bin};
+use portico_tests::{TestDatabase, run_portico};
 
 fn new(
     id: &str,
@@ -170,19 +170,6 @@ async fn organizations_form_a_checked_tree_on_both_engines() {
     }
 }
 
-fn portico(args: &[&str]) -> (bool, String, String) {
-    let out = std::process::Command::new(portico_bin())
-        .args(args)
-        .env("RUST_LOG", "warn")
-        .output()
-        .expect("portico runs");
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
 #[tokio::test]
 async fn portico_org_creates_and_lists_on_sqlite_and_postgres() {
     for test_db in TestDatabase::both().await {
@@ -192,7 +179,7 @@ async fn portico_org_creates_and_lists_on_sqlite_and_postgres() {
         if test_db.engine == "postgres" {
             at.extend(["--database-url", &test_db.url]);
         }
-        let run = |args: &[&str]| portico(&[args, &at].concat());
+        let run = |args: &[&str]| run_portico(&[args, &at].concat());
 
         let (ok, out, err) = run(&[
             "org",

@@ -61,6 +61,21 @@ pub fn portico_bin() -> PathBuf {
     bin
 }
 
+/// Runs the `portico` binary with `args` (warnings logged to stderr) and
+/// returns whether it succeeded, its stdout and its stderr.
+pub fn run_portico(args: &[&str]) -> (bool, String, String) {
+    let out = std::process::Command::new(portico_bin())
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("portico runs");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
 /// The engine of this test process: one per process, as in the host, with
 /// the compiled-code cache in `target/test-cache` so each component is
 /// compiled once.
