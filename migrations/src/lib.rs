@@ -10,6 +10,9 @@ use sea_orm_migration::prelude::*;
 
 mod m20261121_000001_organizations;
 mod m20261121_000002_audit;
+mod m20261121_000003_data_platform;
+
+pub use m20261121_000003_data_platform::SLOTS;
 
 /// Every migration of the host's tables.
 pub struct Migrator;
@@ -20,6 +23,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261121_000001_organizations::Migration),
             Box::new(m20261121_000002_audit::Migration),
+            Box::new(m20261121_000003_data_platform::Migration),
         ]
     }
 }

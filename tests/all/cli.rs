@@ -61,14 +61,56 @@ async fn serve_lists_and_switches_modules_on_again_across_processes() {
     let data = tempfile::tempdir().unwrap();
     install(data.path(), "notice-board");
     install(data.path(), "trapper");
-    std::fs::create_dir_all(data.path().join("settings")).unwrap();
-    std::fs::write(
-        data.path().join("settings/notice-board.toml"),
-        "title = \"Notice board of Lhota\"\n",
-    )
-    .unwrap();
+    portico(
+        &[
+            "org",
+            "create",
+            "lhota",
+            "--name",
+            "Obec Lhota",
+            "--kind",
+            "city",
+        ],
+        data.path(),
+    );
+    let enabled = portico(
+        &[
+            "plugin",
+            "enable",
+            "notice-board",
+            "--org",
+            "lhota",
+            "--set",
+            "title=Notice board of Lhota",
+        ],
+        data.path(),
+    );
+    assert!(
+        enabled.contains("notice-board in lhota: enabled (settings: title)"),
+        "{enabled}"
+    );
+    portico(
+        &["plugin", "enable", "trapper", "--org", "lhota"],
+        data.path(),
+    );
+    // A setting the manifest does not declare, or of the wrong type, is refused by name.
+    let (ok, _, err) = run_portico(&[
+        "plugin",
+        "configure",
+        "notice-board",
+        "--org",
+        "lhota",
+        "--set",
+        "colour=red",
+        "--data-dir",
+        data.path().to_str().unwrap(),
+    ]);
+    assert!(!ok && err.contains("declares no setting `colour`"), "{err}");
 
-    let server = serve(data.path(), &["--breaker-threshold", "2"]);
+    let server = serve(
+        data.path(),
+        &["--breaker-threshold", "2", "--default-org", "lhota"],
+    );
     let client = reqwest::Client::new();
     let page = client
         .get(format!("{}/m/notice-board/", server.url))
@@ -122,7 +164,10 @@ async fn serve_lists_and_switches_modules_on_again_across_processes() {
         .find(|l| l.starts_with("notice-board"))
         .expect("board listed");
     assert!(
-        board.contains("0.1.0") && board.contains("settings") && board.contains("serving"),
+        board.contains("0.1.0")
+            && board.contains("settings")
+            && board.contains("serving")
+            && board.contains("enabled in 1 organization(s)"),
         "{list}"
     );
 
@@ -133,7 +178,7 @@ async fn serve_lists_and_switches_modules_on_again_across_processes() {
         .unwrap();
     assert_eq!(r.status(), 503, "still off");
 
-    let enabled = portico(&["plugin", "enable", "trapper"], data.path());
+    let enabled = portico(&["plugin", "switch-on", "trapper"], data.path());
     assert!(enabled.contains("switched on again"), "{enabled}");
     let r = client
         .get(format!("{}/m/trapper/?behave=1", server.url))

@@ -4,6 +4,7 @@
 
 mod audit;
 mod cli;
+mod data;
 mod loading;
 mod organizations;
 mod pages;

@@ -1,12 +1,21 @@
 //! The first module's pages through HTTP: HTML, JSON, API, metrics, health.
 
-use portico_tests::TestPortal;
+use portico_tests::{TEST_CITY, TestPortal, demo_notices};
 
 use crate::{HTML, JSON, get};
 
+/// A portal with the notice board and the demo notices.
+async fn board() -> TestPortal {
+    let portal = TestPortal::builder().module("notice-board").build().await;
+    portal
+        .import(TEST_CITY, "notice-board", "notices", &demo_notices())
+        .await;
+    portal
+}
+
 #[tokio::test]
 async fn notice_board_renders_as_an_accessible_html_page() {
-    let portal = TestPortal::builder().module("notice-board").build().await;
+    let portal = board().await;
     let got = get(&portal.app(), "/m/notice-board/", HTML).await;
     assert_eq!(got.status, 200, "{}", got.body);
     assert!(
@@ -56,7 +65,7 @@ async fn notice_board_renders_as_an_accessible_html_page() {
 
 #[tokio::test]
 async fn the_same_page_is_json_for_api_clients() {
-    let portal = TestPortal::builder().module("notice-board").build().await;
+    let portal = board().await;
     let got = get(&portal.app(), "/m/notice-board/", JSON).await;
     assert_eq!(got.status, 200, "{}", got.body);
     assert!(
@@ -72,16 +81,37 @@ async fn the_same_page_is_json_for_api_clients() {
         .iter()
         .find(|b| b["type"] == "table" && b["caption"] == "Posted notices")
         .expect("a table block");
-    assert_eq!(table["rows"].as_array().map(Vec::len), Some(3), "{table}");
-    assert_eq!(
-        table["rows"][0][0]["text"],
-        "Public hearing on the zoning plan change Nr. 14"
-    );
+    // Every demo notice still posted today, the one coming down first on top.
+    let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
+    let mut expected: Vec<(String, String)> = demo_notices()
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|n| n["until"].as_str().unwrap() >= today.as_str())
+        .map(|n| {
+            (
+                n["until"].as_str().unwrap().to_owned(),
+                n["title"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    expected.sort();
+    let shown: Vec<(String, String)> = table["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r[3]["text"].as_str().unwrap().to_owned(),
+                r[0]["text"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(shown, expected, "{table}");
 }
 
 #[tokio::test]
 async fn czech_visitors_get_czech_labels() {
-    let portal = TestPortal::builder().module("notice-board").build().await;
+    let portal = board().await;
     let request = axum::http::Request::get("/m/notice-board/")
         .header("accept-language", "cs-CZ,cs;q=0.9,en;q=0.5")
         .body(axum::body::Body::empty())
@@ -93,19 +123,21 @@ async fn czech_visitors_get_czech_labels() {
 
 #[tokio::test]
 async fn the_api_route_answers_with_the_modules_json_and_settings_apply() {
-    let notices = r#"[{"id":"A-1","title":"Road closure","published":"2026-01-01","until":"2999-12-31"},
-                      {"id":"A-2","title":"Old","published":"2020-01-01","until":"2020-02-01"}]"#;
+    let notices = r#"{"reference":"A-1","title":"Road closure","published":"2026-01-01","until":"2999-12-31"}
+                     {"reference":"A-2","title":"Old","published":"2020-01-01","until":"2020-02-01"}"#;
     let portal = TestPortal::builder()
         .module("notice-board")
-        .setting("notice-board", "notices", notices)
         .setting("notice-board", "title", "Úřední deska obce Lhota")
         .build()
+        .await;
+    portal
+        .import(TEST_CITY, "notice-board", "notices", notices)
         .await;
     let got = get(&portal.app(), "/m/notice-board/api/notices", JSON).await;
     assert_eq!(got.status, 200, "{}", got.body);
     let list: Vec<serde_json::Value> = serde_json::from_str(&got.body).expect("JSON list");
     assert_eq!(list.len(), 1, "only notices still posted: {list:?}");
-    assert_eq!(list[0]["id"], "A-1");
+    assert_eq!(list[0]["reference"], "A-1");
     let all = get(&portal.app(), "/m/notice-board/api/notices?all=1", JSON).await;
     assert_eq!(
         serde_json::from_str::<Vec<serde_json::Value>>(&all.body)

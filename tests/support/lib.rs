@@ -2,16 +2,19 @@
 //! folders, one engine per test process, a portal assembled from chosen
 //! modules, and a server on a loopback port.
 
-use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, OnceLock};
+use std::sync::OnceLock;
 
+use portico_platform::Platform;
+use portico_platform::modules::{self, Change};
+use portico_platform::organizations::{self, Kind, NewOrganization};
 use portico_runtime::{
-    CallLimits, EngineConfig, HostServices, LoadedModule, ModuleEngine, ModuleOptions,
-    ModuleRegistry, load_module,
+    CallLimits, EngineConfig, LoadedModule, ModuleEngine, ModuleOptions, ModuleRegistry,
+    load_module,
 };
-use portico_web::{AppState, WebConfig};
+use portico_web::workers::WorkerConfig;
+use portico_web::{AppState, PlatformServices, WebConfig};
 
 /// The repository's root folder.
 pub fn repo_root() -> PathBuf {
@@ -101,47 +104,32 @@ pub async fn quiet() -> tokio::sync::RwLockWriteGuard<'static, ()> {
     LOADING.write().await
 }
 
-/// Settings by (module, key), the same for every organization.
-#[derive(Debug, Default, Clone)]
-pub struct MapSettings(pub HashMap<(String, String), String>);
-
-impl MapSettings {
-    /// Adds a value.
-    pub fn with(mut self, module: &str, key: &str, value: &str) -> Self {
-        self.0
-            .insert((module.to_owned(), key.to_owned()), value.to_owned());
-        self
-    }
-}
-
-impl HostServices for MapSettings {
-    fn setting(&self, _org_id: &str, module: &str, key: &str) -> Option<String> {
-        self.0.get(&(module.to_owned(), key.to_owned())).cloned()
-    }
-}
-
-/// The notice board's demo notices (the ones `cargo xtask run` installs).
+/// The notice board's demo notices (the ones `cargo xtask run` imports),
+/// one JSON document per line.
 pub fn demo_notices() -> String {
-    let path = repo_root().join("xtask/src/demo/notice-board.toml");
-    let text = std::fs::read_to_string(&path).expect("demo settings");
-    let table: toml::Table = toml::from_str(&text).expect("demo settings are TOML");
-    table["notices"]
-        .as_str()
-        .expect("notices is a string")
-        .to_owned()
+    std::fs::read_to_string(repo_root().join("xtask/src/demo/notices.jsonl"))
+        .expect("the demo notices")
 }
 
-/// A portal assembled from chosen built modules.
+/// The organization a [`TestPortal`] serves at `/` and `/m/…`.
+pub const TEST_CITY: &str = "test-city";
+
+/// A portal assembled from chosen built modules, over a real database.
 pub struct TestPortal {
     /// What the web layer serves; `state.registry` holds the modules.
     pub state: AppState,
+    /// The database (a fresh SQLite file unless another was given).
+    pub database: TestDatabase,
 }
 
 /// Builds a [`TestPortal`].
 pub struct PortalBuilder {
     modules: Vec<String>,
     options: ModuleOptions,
-    settings: MapSettings,
+    settings: Vec<(String, String, String)>,
+    orgs: Vec<String>,
+    create_orgs: bool,
+    database: Option<TestDatabase>,
 }
 
 impl Default for PortalBuilder {
@@ -149,15 +137,38 @@ impl Default for PortalBuilder {
         PortalBuilder {
             modules: Vec::new(),
             options: ModuleOptions::default(),
-            settings: MapSettings::default().with("notice-board", "notices", &demo_notices()),
+            settings: Vec::new(),
+            orgs: vec![TEST_CITY.to_owned()],
+            create_orgs: true,
+            database: None,
         }
     }
 }
 
 impl PortalBuilder {
-    /// Adds a built module.
+    /// Adds a built module, enabled in every organization of the portal.
     pub fn module(mut self, id: &str) -> Self {
         self.modules.push(id.to_owned());
+        self
+    }
+
+    /// Adds another organization (a city) with the same modules enabled.
+    pub fn org(mut self, id: &str) -> Self {
+        self.orgs.push(id.to_owned());
+        self
+    }
+
+    /// Another host over a database a first one set up: its organizations
+    /// exist already (the test city and `other-city`).
+    pub fn existing_orgs(mut self) -> Self {
+        self.create_orgs = false;
+        self.orgs = vec![TEST_CITY.to_owned(), "other-city".to_owned()];
+        self
+    }
+
+    /// Uses this database instead of a fresh SQLite file.
+    pub fn database(mut self, database: TestDatabase) -> Self {
+        self.database = Some(database);
         self
     }
 
@@ -179,25 +190,76 @@ impl PortalBuilder {
         self
     }
 
-    /// Sets a setting.
+    /// Sets a setting of a module in every organization.
     pub fn setting(mut self, module: &str, key: &str, value: &str) -> Self {
-        self.settings = self.settings.with(module, key, value);
+        self.settings
+            .push((module.to_owned(), key.to_owned(), value.to_owned()));
         self
     }
 
-    /// Loads the modules.
+    /// Creates the organizations, loads the modules and enables them.
     pub async fn build(mut self) -> TestPortal {
-        self.options.services = Arc::new(self.settings);
-        let _loading = LOADING.read().await;
+        let database = self.database.take().unwrap_or_else(TestDatabase::sqlite);
+        let db = database.connect().await;
+        for org in self.orgs.iter().filter(|_| self.create_orgs) {
+            organizations::create(
+                &db,
+                "test",
+                NewOrganization {
+                    id: org.clone(),
+                    name: format!("City {org}"),
+                    ico: None,
+                    kind: Kind::City,
+                    parent_id: None,
+                },
+            )
+            .await
+            .expect("create a test organization");
+        }
+        let services = PlatformServices::new(Platform::new(db.clone()));
+        self.options.services = services.clone();
         let mut registry = ModuleRegistry::default();
-        for id in &self.modules {
-            let module = load_module(engine(), &module_dir(id), &self.options)
+        {
+            let _loading = LOADING.read().await;
+            for id in &self.modules {
+                let module = load_module(engine(), &module_dir(id), &self.options)
+                    .await
+                    .unwrap_or_else(|e| panic!("module {id} loads: {e}"));
+                registry.insert(module);
+            }
+        }
+        for module in registry.iter() {
+            let m = module.manifest();
+            modules::install(&db, &m.id, &m.version.to_string())
                 .await
-                .unwrap_or_else(|e| panic!("module {id} loads: {e}"));
-            registry.insert(module);
+                .expect("install");
+            let change = Change {
+                enabled: Some(true),
+                set: self
+                    .settings
+                    .iter()
+                    .filter(|(module, _, _)| *module == m.id)
+                    .map(|(_, k, v)| (k.clone(), v.clone()))
+                    .collect(),
+                ..Change::default()
+            };
+            for org in &self.orgs {
+                services
+                    .change(org, &m.id, &change, "test")
+                    .await
+                    .expect("enable");
+            }
         }
         TestPortal {
-            state: AppState::new(registry, WebConfig::default()),
+            state: AppState::new(
+                registry,
+                services,
+                WebConfig {
+                    default_org: Some(TEST_CITY.to_owned()),
+                    ..WebConfig::default()
+                },
+            ),
+            database,
         }
     }
 }
@@ -216,6 +278,38 @@ impl TestPortal {
     /// A loaded module.
     pub fn module(&self, id: &str) -> &LoadedModule {
         self.state.registry.get(id).expect("module is loaded")
+    }
+
+    /// The database.
+    pub fn db(&self) -> &sea_orm::DatabaseConnection {
+        self.state.services.platform().db()
+    }
+
+    /// Inserts JSON documents (one per line) into a module's collection in `org`.
+    pub async fn import(&self, org: &str, module: &str, collection: &str, lines: &str) {
+        let manifest = self.module(module).manifest();
+        let spec = &manifest.collections[collection];
+        let schema = portico_web::services::schema(portico_runtime::services::CollectionRef {
+            name: collection,
+            spec,
+        });
+        let scope = portico_platform::records::Scope {
+            org_id: org.to_owned(),
+            module_id: module.to_owned(),
+            actor: "test".into(),
+        };
+        for line in lines.lines().filter(|l| !l.trim().is_empty()) {
+            portico_platform::records::insert(self.db(), &scope, &schema, line)
+                .await
+                .expect("import a document");
+        }
+    }
+
+    /// Delivers every event that is due, as the dispatcher does.
+    pub async fn dispatch(&self, config: &WorkerConfig) -> usize {
+        portico_web::workers::dispatch_once(&self.state, config)
+            .await
+            .expect("dispatch")
     }
 
     /// Serves the portal on a loopback port until the test ends.
@@ -301,6 +395,20 @@ impl TestDatabase {
             engine: "postgres",
             url: format!("{base}{sep}options=-c%20search_path%3D{schema}"),
             schema: Some(schema),
+            _dir: None,
+        }
+    }
+
+    /// A database another test database already set up (not cleaned up by this one).
+    pub fn existing(url: &str) -> TestDatabase {
+        TestDatabase {
+            engine: if url.starts_with("postgres") {
+                "postgres"
+            } else {
+                "sqlite"
+            },
+            url: url.to_owned(),
+            schema: None,
             _dir: None,
         }
     }

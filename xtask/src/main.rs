@@ -3,8 +3,8 @@
 //! - `build-plugins`: builds every first-party and test module for
 //!   `wasm32-wasip2` (adding the target with rustup when it is missing) and
 //!   lays each out as a module folder under `target/modules/`.
-//! - `run`: builds everything, prepares `data/` with the modules and demo
-//!   settings, and starts `portico serve`.
+//! - `run`: builds everything, puts the modules in `data/`, sets up a demo
+//!   city with the notice board and its notices (once), and starts `portico serve`.
 //! - `test`: everything CI runs: formatting, lints, the WIT freeze check, the tests.
 //! - `bench`: the benchmarks, each figure printed as `name: value unit`.
 
@@ -174,9 +174,9 @@ fn copy_dir(from: &Path, to: &Path) -> Result {
     Ok(())
 }
 
-/// The demo data: the notice board's notices. Written only when absent, so
-/// an administrator's changes survive the next `cargo xtask run`.
-const DEMO_NOTICE_BOARD: &str = include_str!("demo/notice-board.toml");
+/// The demo organization `cargo xtask run` sets up when the data folder
+/// has none: a city with the notice board enabled and a few notices.
+const DEMO_ORG: &str = "brno-example";
 
 fn run(extra: &[String]) -> Result {
     let built = build_plugins()?;
@@ -189,29 +189,58 @@ fn run(extra: &[String]) -> Result {
             copy_dir(&root.join("target/modules").join(id), &modules.join(id))?;
         }
     }
-    let settings = data.join("settings");
-    std::fs::create_dir_all(&settings).map_err(|e| e.to_string())?;
-    let demo = settings.join("notice-board.toml");
-    if !demo.exists() {
-        std::fs::write(&demo, DEMO_NOTICE_BOARD).map_err(|e| e.to_string())?;
-        eprintln!("demo data written to {}", demo.display());
-    }
-    eprintln!("starting the portal; open http://127.0.0.1:8080/ (Ctrl-C stops it)");
     status(
         cargo()
             .current_dir(&root)
-            .args([
-                "run",
-                "--release",
-                "--package",
-                "portico",
-                "--",
-                "serve",
-                "--data-dir",
-            ])
-            .arg(&data)
-            .args(extra),
-    )
+            .args(["build", "--release", "--package", "portico"]),
+    )?;
+    let portico = |args: &[&str]| {
+        let mut c = Command::new(root.join("target/release/portico"));
+        c.current_dir(&root).args(args).arg("--data-dir").arg(&data);
+        c
+    };
+    let orgs = portico(&["org", "list"])
+        .output()
+        .map_err(|e| format!("cannot run portico: {e}"))?;
+    if !String::from_utf8_lossy(&orgs.stdout).contains(&format!("({DEMO_ORG},")) {
+        eprintln!("setting up the demo organization `{DEMO_ORG}`");
+        status(&mut portico(&[
+            "org",
+            "create",
+            DEMO_ORG,
+            "--name",
+            "Statutární město Brno-Example",
+            "--kind",
+            "city",
+            "--ico",
+            "44992785",
+        ]))?;
+        status(&mut portico(&[
+            "plugin",
+            "enable",
+            "notice-board",
+            "--org",
+            DEMO_ORG,
+            "--set",
+            "title=Official notice board of the City of Brno-Example",
+            "--set",
+            "intro=Notices the city must post publicly. Each stays posted until the date shown; then it moves to the archive.",
+        ]))?;
+        let notices = root.join("xtask/src/demo/notices.jsonl");
+        status(&mut portico(&[
+            "records",
+            "import",
+            &notices.to_string_lossy(),
+            "--org",
+            DEMO_ORG,
+            "--module",
+            "notice-board",
+            "--collection",
+            "notices",
+        ]))?;
+    }
+    eprintln!("starting the portal; open http://127.0.0.1:8080/ (Ctrl-C stops it)");
+    status(portico(&["serve", "--default-org", DEMO_ORG]).args(extra))
 }
 
 fn test() -> Result {

@@ -4,10 +4,20 @@
 //! rules that keep them consistent; it knows nothing of HTTP or wasm.
 
 pub mod audit;
+pub mod events;
+pub mod jobs;
+pub mod modules;
 pub mod organizations;
+pub mod records;
+mod work;
+
+pub use work::{Platform, Work};
 
 use portico_migrations::{Migrator, MigratorTrait};
-use sea_orm::{ConnectOptions, DatabaseConnection, DbErr};
+use sea_orm::{
+    ConnectOptions, DatabaseConnection, DatabaseTransaction, DbErr, SqliteTransactionMode,
+    TransactionOptions, TransactionTrait,
+};
 
 /// Why a platform operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -16,7 +26,7 @@ pub enum PlatformError {
     #[error("`{field}` {message}")]
     Invalid {
         /// The offending field.
-        field: &'static str,
+        field: String,
         /// What is wrong with it.
         message: String,
     },
@@ -26,18 +36,36 @@ pub enum PlatformError {
     /// It exists already, or clashes with something that does.
     #[error("{0}")]
     Conflict(String),
+    /// The caller may not do this here (e.g. write while rendering a page).
+    #[error("{0}")]
+    Forbidden(String),
+    /// Stored data cannot be read back (altered outside Portico).
+    #[error("stored data is damaged: {0}")]
+    Corrupt(String),
     /// The database failed.
     #[error("database error: {0}")]
     Database(#[from] DbErr),
 }
 
 impl PlatformError {
-    pub(crate) fn invalid(field: &'static str, message: impl Into<String>) -> Self {
+    pub(crate) fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
         PlatformError::Invalid {
-            field,
+            field: field.into(),
             message: message.into(),
         }
     }
+}
+
+/// Starts a transaction that will write. On SQLite it takes the write lock
+/// at once (`BEGIN IMMEDIATE`): a transaction that first reads and later
+/// writes could otherwise fail when another writer committed in between.
+pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, PlatformError> {
+    Ok(db
+        .begin_with_options(TransactionOptions {
+            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+            ..TransactionOptions::default()
+        })
+        .await?)
 }
 
 /// The SQLite database in `data_dir`, created when missing.
@@ -53,6 +81,12 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, PlatformError> {
     let mut options = ConnectOptions::new(url.to_owned());
     // Statements are logged by tracing at debug level, never with values at info.
     options.sqlx_logging(false).max_connections(16);
+    // Readers do not block the writer and a crashed process loses nothing
+    // committed; a writer waits for another instead of failing at once.
+    options.map_sqlx_sqlite_opts(|o| {
+        o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+            .busy_timeout(std::time::Duration::from_secs(10))
+    });
     Ok(sea_orm::Database::connect(options).await?)
 }
 

@@ -7,7 +7,6 @@ use std::collections::HashMap;
 
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,
-    TransactionTrait,
 };
 use serde::Serialize;
 
@@ -216,7 +215,7 @@ pub async fn create(
             other.id
         )));
     }
-    let txn = db.begin().await?;
+    let txn = crate::begin_write(db).await?;
     let model = entity::ActiveModel {
         id: Set(new.id),
         name: Set(name),
@@ -293,6 +292,23 @@ pub async fn tree(db: &DatabaseConnection) -> Result<Vec<(usize, Organization)>,
             stack.extend(kids.into_iter().rev().map(|k| (depth + 1, k)));
         }
         out.push((depth, org));
+    }
+    Ok(out)
+}
+
+/// The ids of every organization below `id`, at any depth.
+pub async fn descendants(db: &DatabaseConnection, id: &str) -> Result<Vec<String>, PlatformError> {
+    let all = list(db).await?;
+    let mut out = Vec::new();
+    let mut frontier = vec![id.to_owned()];
+    while let Some(parent) = frontier.pop() {
+        for org in all
+            .iter()
+            .filter(|o| o.parent_id.as_deref() == Some(&parent))
+        {
+            out.push(org.id.clone());
+            frontier.push(org.id.clone());
+        }
     }
     Ok(out)
 }

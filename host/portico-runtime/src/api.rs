@@ -21,6 +21,21 @@ pub enum Assurance {
     High,
 }
 
+/// An event delivered to a subscribing module.
+#[derive(Debug, Clone, Serialize)]
+pub struct Event {
+    /// The event's id (the same for every delivery of it).
+    pub id: u64,
+    /// Its topic.
+    pub topic: String,
+    /// Its payload, JSON.
+    pub payload: String,
+    /// The module that published it.
+    pub source: String,
+    /// When it was published (RFC 3339).
+    pub published_at: String,
+}
+
 /// The person or machine client on whose behalf a call runs.
 #[derive(Debug, Clone, Serialize)]
 pub struct Principal {

@@ -252,3 +252,80 @@ pub(crate) fn page_request(route: api::RouteMatch) -> wit::PageRequest {
         route: route.into(),
     }
 }
+
+mod data {
+    use super::generated::portico::plugin::records as wit;
+    use crate::services;
+
+    impl From<wit::Filter> for services::Filter {
+        fn from(f: wit::Filter) -> Self {
+            services::Filter {
+                field: f.field,
+                op: match f.op {
+                    wit::Op::Eq => services::FilterOp::Eq,
+                    wit::Op::Lt => services::FilterOp::Lt,
+                    wit::Op::Le => services::FilterOp::Le,
+                    wit::Op::Gt => services::FilterOp::Gt,
+                    wit::Op::Ge => services::FilterOp::Ge,
+                    wit::Op::Prefix => services::FilterOp::Prefix,
+                },
+                value: f.value,
+            }
+        }
+    }
+
+    impl From<wit::Query> for services::RecordQuery {
+        fn from(q: wit::Query) -> Self {
+            services::RecordQuery {
+                filters: q.filters.into_iter().map(Into::into).collect(),
+                sort: q.sort.map(|s| (s.field, s.descending)),
+                newest_first: q.newest_first,
+                limit: q.limit,
+                cursor: q.cursor,
+            }
+        }
+    }
+
+    impl From<services::Document> for wit::Document {
+        fn from(d: services::Document) -> Self {
+            wit::Document {
+                id: d.id,
+                version: d.version,
+                data: d.data,
+                created_at: d.created_at,
+                updated_at: d.updated_at,
+            }
+        }
+    }
+
+    impl From<services::DocumentPage> for wit::Page {
+        fn from(p: services::DocumentPage) -> Self {
+            wit::Page {
+                documents: p.documents.into_iter().map(Into::into).collect(),
+                next_cursor: p.next_cursor,
+            }
+        }
+    }
+
+    impl From<services::DocumentGroup> for wit::Group {
+        fn from(g: services::DocumentGroup) -> Self {
+            wit::Group {
+                key: g.key,
+                count: g.count,
+                sum: g.sum,
+            }
+        }
+    }
+}
+
+impl From<api::Event> for wit::Event {
+    fn from(e: api::Event) -> Self {
+        wit::Event {
+            id: e.id,
+            topic: e.topic,
+            payload: e.payload,
+            source: e.source,
+            published_at: e.published_at,
+        }
+    }
+}

@@ -20,8 +20,9 @@ pub mod manifest;
 mod module;
 mod registry;
 mod sandbox;
+pub mod services;
 
 pub use engine::{Allocator, CodeSource, EPOCH_TICK, EngineConfig, EngineError, ModuleEngine};
 pub use module::{CallError, CallErrorKind, CallLimits, Export, LoadedModule, ModuleOptions};
 pub use registry::{LoadError, ModuleRegistry, load_module};
-pub use sandbox::{DefaultsOnly, HostServices};
+pub use services::{DefaultsOnly, HostServices};

@@ -49,6 +49,57 @@ pub struct Manifest {
     /// Jobs the host runs on a schedule.
     #[serde(default)]
     pub jobs: Vec<Job>,
+    /// Record collections, by name (needs the `records` capability).
+    #[serde(default)]
+    pub collections: BTreeMap<String, Collection>,
+    /// Event topics the module handles in `on-event`.
+    #[serde(default)]
+    pub subscribes: Vec<String>,
+}
+
+/// The most indexed fields of each type one collection may declare.
+pub const MAX_INDEXES_PER_TYPE: usize = 4;
+
+/// The largest document a collection may allow, in bytes of JSON.
+pub const MAX_DOCUMENT_BYTES: usize = 1 << 20;
+
+fn default_max_bytes() -> usize {
+    64 * 1024
+}
+
+/// A record collection of the module.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Collection {
+    /// Fields of the documents the host indexes for filters, sorting and
+    /// grouping, in order. Add new ones at the end: the order decides where
+    /// each is stored.
+    #[serde(default)]
+    pub indexes: Vec<IndexSpec>,
+    /// The largest document, in bytes of JSON (default 64 KiB, at most 1 MiB).
+    #[serde(default = "default_max_bytes")]
+    pub max_bytes: usize,
+}
+
+/// An indexed field of a collection.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IndexSpec {
+    /// A top-level field of the documents.
+    pub field: String,
+    /// Its type.
+    #[serde(rename = "type")]
+    pub kind: IndexType,
+}
+
+/// The type of an indexed field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum IndexType {
+    /// Text (dates as `YYYY-MM-DD` sort correctly as text).
+    String,
+    /// A number.
+    Number,
 }
 
 /// A host interface a module may use only when its manifest asks for it.
@@ -58,6 +109,12 @@ pub struct Manifest {
 pub enum Capability {
     /// `settings`: read the module's settings for the organization.
     Settings,
+    /// `records`: keep documents in the manifest's collections.
+    Records,
+    /// `audit`: append entries to the organization's audit chain.
+    Audit,
+    /// `events`: publish events to other modules.
+    Events,
 }
 
 impl Capability {
@@ -65,6 +122,9 @@ impl Capability {
     pub fn name(self) -> &'static str {
         match self {
             Capability::Settings => "settings",
+            Capability::Records => "records",
+            Capability::Audit => "audit",
+            Capability::Events => "events",
         }
     }
 }
@@ -163,8 +223,18 @@ impl SettingSpec {
 pub struct Job {
     /// The name passed to the module's `run-job`.
     pub name: String,
-    /// When it runs, in cron syntax (minute hour day-of-month month day-of-week).
+    /// When it runs, in cron syntax: minute hour day-of-month month
+    /// day-of-week, with an optional leading seconds field.
     pub schedule: String,
+}
+
+impl Job {
+    /// The schedule, parsed.
+    pub fn cron(&self) -> Result<croner::Cron, String> {
+        self.schedule
+            .parse::<croner::Cron>()
+            .map_err(|e| format!("`{}` is not a cron schedule: {e}", self.schedule))
+    }
 }
 
 /// Why a manifest was refused.
@@ -298,13 +368,52 @@ impl Manifest {
                     "must not be empty".into(),
                 ));
             }
-            if job.schedule.split_whitespace().count() != 5 {
+            job.cron()
+                .map_err(|m| invalid(&format!("jobs[{i}].schedule"), m))?;
+        }
+        for (name, c) in &self.collections {
+            if !is_module_id(name) {
                 return Err(invalid(
-                    &format!("jobs[{i}].schedule"),
-                    format!(
-                        "`{}` must have five fields: minute hour day-of-month month day-of-week",
-                        job.schedule
-                    ),
+                    &format!("collections.{name}"),
+                    "the name must be 2 to 64 lower-case letters, digits and dashes".into(),
+                ));
+            }
+            if c.max_bytes == 0 || c.max_bytes > MAX_DOCUMENT_BYTES {
+                return Err(invalid(
+                    &format!("collections.{name}.max-bytes"),
+                    format!("must be between 1 and {MAX_DOCUMENT_BYTES}"),
+                ));
+            }
+            for kind in [IndexType::String, IndexType::Number] {
+                if c.indexes.iter().filter(|i| i.kind == kind).count() > MAX_INDEXES_PER_TYPE {
+                    return Err(invalid(
+                        &format!("collections.{name}.indexes"),
+                        format!("declares more than {MAX_INDEXES_PER_TYPE} {kind:?} fields"),
+                    ));
+                }
+            }
+            for (i, idx) in c.indexes.iter().enumerate() {
+                if idx.field.is_empty()
+                    || c.indexes[..i].iter().any(|other| other.field == idx.field)
+                {
+                    return Err(invalid(
+                        &format!("collections.{name}.indexes[{i}].field"),
+                        format!("`{}` is empty or declared twice", idx.field),
+                    ));
+                }
+            }
+        }
+        if !self.collections.is_empty() && !self.grants(Capability::Records) {
+            return Err(invalid(
+                "collections",
+                "are declared, but `capabilities` does not ask for `records`".into(),
+            ));
+        }
+        for (i, topic) in self.subscribes.iter().enumerate() {
+            if !is_topic(topic) {
+                return Err(invalid(
+                    &format!("subscribes[{i}]"),
+                    format!("`{topic}` is not a topic: lower-case words joined by dots"),
                 ));
             }
         }
@@ -320,6 +429,17 @@ impl Manifest {
 fn router_matches(pattern: &str, path: &str) -> bool {
     let mut r = matchit::Router::new();
     r.insert(pattern, ()).is_ok() && r.at(path).is_ok()
+}
+
+/// Whether `topic` is an event topic: lower-case words of letters, digits
+/// and dashes, joined by dots.
+pub fn is_topic(topic: &str) -> bool {
+    topic.len() <= 100
+        && topic.split('.').all(|w| {
+            !w.is_empty()
+                && w.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        })
 }
 
 /// Whether `id` is a valid module identifier.

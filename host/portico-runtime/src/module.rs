@@ -10,13 +10,15 @@ use wasmtime::component::{Component, ComponentExportIndex};
 use wasmtime::{Store, Trap, UpdateDeadline};
 
 use crate::api::{
-    CallContext, FormPost, ModuleError, ModuleInfo, Outcome, Request, Response, RouteMatch, View,
+    self, CallContext, FormPost, ModuleError, ModuleInfo, Outcome, Request, Response, RouteMatch,
+    View,
 };
 use crate::bindings::{MODULE_EXPORT, PortalModulePre, wit};
 use crate::breaker::{Breaker, BreakerState, SwitchedOff};
 use crate::engine::{CodeSource, ModuleEngine};
 use crate::manifest::{Manifest, Route, RouteKind};
-use crate::sandbox::{CallScope, CallState, DeadlineExceeded, HostServices, MemoryLimitExceeded};
+use crate::sandbox::{CallScope, CallState, DeadlineExceeded, MemoryLimitExceeded};
+use crate::services::HostServices;
 
 /// The limits every call of a module runs under.
 #[derive(Debug, Clone, Copy)]
@@ -49,6 +51,8 @@ pub enum Export {
     Handle,
     /// `run-job`
     RunJob,
+    /// `on-event`
+    OnEvent,
 }
 
 impl Export {
@@ -60,6 +64,7 @@ impl Export {
             Export::Submit => "submit",
             Export::Handle => "handle",
             Export::RunJob => "run-job",
+            Export::OnEvent => "on-event",
         }
     }
 }
@@ -121,6 +126,7 @@ struct Exports {
     render: ComponentExportIndex,
     submit: ComponentExportIndex,
     run_job: ComponentExportIndex,
+    on_event: ComponentExportIndex,
 }
 
 impl Exports {
@@ -139,6 +145,7 @@ impl Exports {
             render: find("render")?,
             submit: find("submit")?,
             run_job: find("run-job")?,
+            on_event: find("on-event")?,
         })
     }
 }
@@ -164,6 +171,22 @@ enum Invocation {
     Submit(FormPost),
     Handle(Request),
     RunJob(String),
+    OnEvent(api::Event),
+}
+
+impl Invocation {
+    /// Whether the call may write: forms, API requests that are not GET,
+    /// jobs and events. Pages and GET requests only read.
+    fn writes(&self) -> bool {
+        match self {
+            Invocation::Describe | Invocation::Render(_) => false,
+            Invocation::Handle(r) => !matches!(
+                r.method,
+                api::Method::Get | api::Method::Head | api::Method::Options
+            ),
+            Invocation::Submit(_) | Invocation::RunJob(_) | Invocation::OnEvent(_) => true,
+        }
+    }
 }
 
 /// The result of a call, by export.
@@ -194,7 +217,7 @@ impl Default for ModuleOptions {
             limits: CallLimits::default(),
             breaker_threshold: 5,
             state_dir: None,
-            services: Arc::new(crate::sandbox::DefaultsOnly),
+            services: Arc::new(crate::services::DefaultsOnly),
         }
     }
 }
@@ -367,6 +390,19 @@ impl LoadedModule {
             .map(drop)
     }
 
+    /// Delivers an event the manifest subscribes to.
+    pub async fn on_event(&self, ctx: &CallContext, event: api::Event) -> Result<(), CallError> {
+        if !self.manifest.subscribes.contains(&event.topic) {
+            return Err(
+                self.error(CallErrorKind::Module(ModuleError::NotFound(format!(
+                    "the manifest does not subscribe to `{}`",
+                    event.topic
+                )))),
+            );
+        }
+        self.call(ctx, Invocation::OnEvent(event)).await.map(drop)
+    }
+
     /// Calls `describe`: the cheapest full round trip into the module.
     pub async fn describe(&self) -> Result<ModuleInfo, CallError> {
         let ctx = CallContext {
@@ -400,6 +436,11 @@ impl LoadedModule {
             manifest: self.manifest.clone(),
             org_id: ctx.org_id.clone(),
             request_id: ctx.request_id.clone(),
+            actor: ctx.principal.as_ref().map_or_else(
+                || format!("module:{}", self.manifest.id),
+                |p| p.user_id.clone(),
+            ),
+            writable: inv.writes(),
             services: self.services.clone(),
         };
         let deadline = Instant::now() + self.limits.deadline;
@@ -419,6 +460,16 @@ impl LoadedModule {
         });
 
         let result = self.invoke(&mut store, ctx, inv).await;
+        // The unit of work is kept only when the module succeeded; on an
+        // error or a fault it is dropped, which rolls every write back.
+        let session = store.data_mut().take_session();
+        let result = match (result, session) {
+            (Ok(Ok(returned)), Some(session)) => match session.commit().await {
+                Ok(()) => Ok(Ok(returned)),
+                Err(e) => Ok(Err(e)),
+            },
+            (result, _) => result,
+        };
         match result {
             Ok(Ok(returned)) => {
                 if traffic {
@@ -506,6 +557,15 @@ impl LoadedModule {
                         &e.run_job,
                     )?;
                 let (r,) = f.call_async(&mut *store, (&wctx, job.as_str())).await?;
+                r.map(|()| Returned::Done).map_err(Into::into)
+            }
+            Invocation::OnEvent(event) => {
+                let f = instance
+                    .get_typed_func::<(&wit::Context, &wit::Event), (Result<(), wit::Error>,)>(
+                        &mut *store,
+                        &e.on_event,
+                    )?;
+                let (r,) = f.call_async(&mut *store, (&wctx, &event.into())).await?;
                 r.map(|()| Returned::Done).map_err(Into::into)
             }
         })

@@ -11,26 +11,10 @@ use wasmtime::{Engine, ResourceLimiter};
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
-use crate::bindings::generated::portico::plugin::{log, settings, types};
+use crate::api::ModuleError;
+use crate::bindings::generated::portico::plugin::{audit, events, log, records, settings, types};
 use crate::manifest::{Capability, Manifest};
-
-/// The platform services the host interfaces stand on. The runtime knows
-/// nothing of databases or HTTP; whoever embeds it implements this.
-pub trait HostServices: Send + Sync + 'static {
-    /// The value an administrator set for `key` of `module` in `org_id`,
-    /// if any. The runtime falls back to the manifest's default itself.
-    fn setting(&self, org_id: &str, module: &str, key: &str) -> Option<String>;
-}
-
-/// Host services with no stored settings: every setting has its default.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct DefaultsOnly;
-
-impl HostServices for DefaultsOnly {
-    fn setting(&self, _org_id: &str, _module: &str, _key: &str) -> Option<String> {
-        None
-    }
-}
+use crate::services::{self, CollectionRef, DataSession, HostServices};
 
 /// A call overran its deadline.
 #[derive(Debug, thiserror::Error)]
@@ -95,6 +79,10 @@ pub(crate) struct CallScope {
     pub(crate) manifest: Arc<Manifest>,
     pub(crate) org_id: String,
     pub(crate) request_id: String,
+    /// Who acts, for the audit chain.
+    pub(crate) actor: String,
+    /// Whether the call may write.
+    pub(crate) writable: bool,
     pub(crate) services: Arc<dyn HostServices>,
 }
 
@@ -106,6 +94,8 @@ pub(crate) struct CallState {
     pub(crate) deadline: Instant,
     scope: CallScope,
     stderr: MemoryOutputPipe,
+    /// The call's unit of work, begun at its first data operation.
+    session: Option<Box<dyn DataSession>>,
 }
 
 /// Bytes of a module's standard error kept per call (the panic message).
@@ -124,7 +114,55 @@ impl CallState {
             deadline,
             scope,
             stderr,
+            session: None,
         }
+    }
+
+    /// The unit of work, if the call used one; the caller commits it.
+    pub(crate) fn take_session(&mut self) -> Option<Box<dyn DataSession>> {
+        self.session.take()
+    }
+
+    /// The call's unit of work, begun on first use.
+    async fn session(&mut self) -> Result<&mut Box<dyn DataSession>, types::Error> {
+        if self.session.is_none() {
+            let s = &self.scope;
+            let begun = s
+                .services
+                .begin(services::CallScope {
+                    org_id: s.org_id.clone(),
+                    module_id: s.manifest.id.clone(),
+                    actor: s.actor.clone(),
+                    writable: s.writable,
+                })
+                .await
+                .map_err(types::Error::from)?;
+            self.session = Some(begun);
+        }
+        self.session
+            .as_mut()
+            .ok_or_else(|| types::Error::Internal("no unit of work".into()))
+    }
+
+    /// The manifest's declaration of `name`, once `records` is granted.
+    fn collection(&self, name: &str) -> Result<(Arc<Manifest>, String), types::Error> {
+        self.grant(Capability::Records)?;
+        let manifest = self.scope.manifest.clone();
+        if !manifest.collections.contains_key(name) {
+            let declared: Vec<&str> = manifest.collections.keys().map(String::as_str).collect();
+            return Err(types::Error::Invalid(vec![types::FieldError {
+                field: "collection".into(),
+                message: format!(
+                    "the manifest declares no collection `{name}` (declared: {})",
+                    if declared.is_empty() {
+                        "none".to_owned()
+                    } else {
+                        declared.join(", ")
+                    }
+                ),
+            }]));
+        }
+        Ok((manifest, name.to_owned()))
     }
 
     /// What the module wrote to standard error (usually a panic message),
@@ -252,7 +290,183 @@ impl settings::Host for CallState {
         let value = s
             .services
             .setting(&s.org_id, &s.manifest.id, &key)
+            .await
             .or_else(|| spec.default.clone());
         Ok(Ok(value))
+    }
+}
+
+/// Runs one data operation of a call: resolves the collection against the
+/// manifest, begins the unit of work on first use, and maps errors into the
+/// module's error type.
+macro_rules! with_collection {
+    ($state:ident, $name:expr, |$session:ident, $c:ident| $body:expr) => {{
+        let (manifest, name) = match $state.collection(&$name) {
+            Ok(found) => found,
+            Err(e) => return Ok(Err(e)),
+        };
+        let spec = &manifest.collections[&name];
+        let $c = CollectionRef { name: &name, spec };
+        let $session = match $state.session().await {
+            Ok(s) => s,
+            Err(e) => return Ok(Err(e)),
+        };
+        Ok($body.await.map(Into::into).map_err(types::Error::from))
+    }};
+}
+
+impl records::Host for CallState {
+    async fn get(
+        &mut self,
+        collection: String,
+        id: String,
+    ) -> wasmtime::Result<Result<records::Document, types::Error>> {
+        with_collection!(self, collection, |s, c| s.get(c, &id))
+    }
+
+    async fn insert(
+        &mut self,
+        collection: String,
+        data: String,
+    ) -> wasmtime::Result<Result<records::Document, types::Error>> {
+        with_collection!(self, collection, |s, c| s.insert(c, &data))
+    }
+
+    async fn update(
+        &mut self,
+        collection: String,
+        id: String,
+        expected_version: u64,
+        data: String,
+    ) -> wasmtime::Result<Result<records::Document, types::Error>> {
+        with_collection!(self, collection, |s, c| s.update(
+            c,
+            &id,
+            expected_version,
+            &data
+        ))
+    }
+
+    async fn delete(
+        &mut self,
+        collection: String,
+        id: String,
+        expected_version: u64,
+    ) -> wasmtime::Result<Result<(), types::Error>> {
+        with_collection!(self, collection, |s, c| s.delete(c, &id, expected_version))
+    }
+
+    async fn find(
+        &mut self,
+        collection: String,
+        q: records::Query,
+    ) -> wasmtime::Result<Result<records::Page, types::Error>> {
+        with_collection!(self, collection, |s, c| s.query(c, q.into()))
+    }
+
+    async fn aggregate(
+        &mut self,
+        collection: String,
+        filters: Vec<records::Filter>,
+        group_by: String,
+        sum: Option<String>,
+    ) -> wasmtime::Result<Result<Vec<records::Group>, types::Error>> {
+        let filters = filters.into_iter().map(Into::into).collect();
+        let groups: Result<Result<Vec<services::DocumentGroup>, types::Error>, wasmtime::Error> = with_collection!(
+            self,
+            collection,
+            |s, c| s.aggregate(c, filters, &group_by, sum.as_deref())
+        );
+        Ok(groups?.map(|g| g.into_iter().map(Into::into).collect()))
+    }
+}
+
+impl audit::Host for CallState {
+    async fn append(
+        &mut self,
+        action: String,
+        subject: String,
+        detail: String,
+    ) -> wasmtime::Result<Result<(), types::Error>> {
+        if let Err(e) = self.grant(Capability::Audit) {
+            return Ok(Err(e));
+        }
+        let invalid = |field: &str, message: String| {
+            Ok(Err(types::Error::Invalid(vec![types::FieldError {
+                field: field.into(),
+                message,
+            }])))
+        };
+        if action.is_empty() || action.len() > 100 {
+            return invalid("action", "must be 1 to 100 characters".into());
+        }
+        if subject.len() > 300 {
+            return invalid("subject", "may be at most 300 characters".into());
+        }
+        if detail.len() > 16 * 1024 {
+            return invalid("detail", "may be at most 16 KiB".into());
+        }
+        let detail: serde_json::Value = match serde_json::from_str(&detail) {
+            Ok(v @ serde_json::Value::Object(_)) => v,
+            Ok(_) => return invalid("detail", "must be a JSON object".into()),
+            Err(e) => return invalid("detail", format!("is not valid JSON: {e}")),
+        };
+        let session = match self.session().await {
+            Ok(s) => s,
+            Err(e) => return Ok(Err(e)),
+        };
+        Ok(session
+            .audit(&action, &subject, detail)
+            .await
+            .map_err(types::Error::from))
+    }
+}
+
+impl events::Host for CallState {
+    async fn publish(
+        &mut self,
+        topic: String,
+        payload: String,
+    ) -> wasmtime::Result<Result<(), types::Error>> {
+        if let Err(e) = self.grant(Capability::Events) {
+            return Ok(Err(e));
+        }
+        if !crate::manifest::is_topic(&topic) {
+            return Ok(Err(types::Error::Invalid(vec![types::FieldError {
+                field: "topic".into(),
+                message: format!(
+                    "`{topic}` is not a topic: use lower-case words joined by dots, e.g. `notice.posted`"
+                ),
+            }])));
+        }
+        let session = match self.session().await {
+            Ok(s) => s,
+            Err(e) => return Ok(Err(e)),
+        };
+        Ok(session
+            .publish(&topic, &payload)
+            .await
+            .map_err(types::Error::from))
+    }
+}
+
+impl From<ModuleError> for types::Error {
+    fn from(e: ModuleError) -> Self {
+        match e {
+            ModuleError::NotFound(m) => types::Error::NotFound(m),
+            ModuleError::Forbidden(m) => types::Error::Forbidden(m),
+            ModuleError::Conflict(m) => types::Error::Conflict(m),
+            ModuleError::Invalid(fields) => types::Error::Invalid(
+                fields
+                    .into_iter()
+                    .map(|f| types::FieldError {
+                        field: f.field,
+                        message: f.message,
+                    })
+                    .collect(),
+            ),
+            ModuleError::Unavailable(m) => types::Error::Unavailable(m),
+            ModuleError::Internal(m) => types::Error::Internal(m),
+        }
     }
 }

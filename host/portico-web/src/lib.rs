@@ -8,6 +8,8 @@
 mod metrics;
 mod modules;
 pub mod render;
+pub mod services;
+pub mod workers;
 
 use std::sync::Arc;
 
@@ -20,7 +22,8 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 pub use metrics::Metrics;
-pub use modules::shell;
+pub use modules::org_shell;
+pub use services::PlatformServices;
 
 /// The header that carries the request id, in and out.
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -31,8 +34,9 @@ pub const MAX_BODY_BYTES: usize = 1 << 20;
 /// Deployment settings the web layer needs.
 #[derive(Debug, Clone)]
 pub struct WebConfig {
-    /// The organization requests belong to until organizations are resolved per request.
-    pub org_id: String,
+    /// The organization whose portal `/` and `/m/…` are; without one, `/`
+    /// lists the organizations and each has its portal at `/o/<id>/`.
+    pub default_org: Option<String>,
     /// The portal's name, shown in the header.
     pub portal_name: String,
 }
@@ -40,7 +44,7 @@ pub struct WebConfig {
 impl Default for WebConfig {
     fn default() -> Self {
         WebConfig {
-            org_id: "default".into(),
+            default_org: None,
             portal_name: "Portico".into(),
         }
     }
@@ -55,15 +59,23 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Deployment settings.
     pub config: Arc<WebConfig>,
+    /// Organizations, enablement and the data behind the host interfaces.
+    pub services: Arc<PlatformServices>,
 }
 
 impl AppState {
-    /// State over a registry.
-    pub fn new(registry: ModuleRegistry, config: WebConfig) -> AppState {
+    /// State over a registry whose modules were loaded with `services`.
+    pub fn new(
+        registry: ModuleRegistry,
+        services: Arc<PlatformServices>,
+        config: WebConfig,
+    ) -> AppState {
+        services.subscribe(&registry);
         AppState {
             registry: Arc::new(registry),
             metrics: Arc::new(Metrics::default()),
             config: Arc::new(config),
+            services,
         }
     }
 }

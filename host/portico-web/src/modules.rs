@@ -2,6 +2,7 @@
 //! use it, makes one call into the module and turns the result into a page,
 //! JSON, or the module's own API response.
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use axum::Router;
@@ -15,15 +16,82 @@ use portico_runtime::manifest::RouteKind;
 use portico_runtime::{CallError, CallErrorKind, Export, LoadedModule};
 
 use crate::render::{self, NavItem, Shell};
+use crate::services::OrgModules;
 use crate::{AppState, MAX_BODY_BYTES, REQUEST_ID};
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(index))
+        .route("/o/{org}", get(org_home))
+        .route("/o/{org}/", get(org_home))
+        .route("/o/{org}/m/{module}", any(module_request))
+        .route("/o/{org}/m/{module}/", any(module_request))
+        .route("/o/{org}/m/{module}/{*rest}", any(module_request))
         .route("/m/{module}", any(module_request))
         .route("/m/{module}/", any(module_request))
         .route("/m/{module}/{*rest}", any(module_request))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+}
+
+/// The organization a request is for: named in the path (`/o/<org>/…`),
+/// or the deployment's default organization (`/m/…`).
+pub(crate) struct Tenant {
+    /// The organization's id.
+    pub(crate) id: String,
+    /// The prefix of its pages: `/o/<org>`, or empty for the default organization.
+    pub(crate) base: String,
+    /// What it has enabled.
+    pub(crate) modules: Arc<OrgModules>,
+}
+
+impl Tenant {
+    /// Where a module's pages are for this organization.
+    fn module_base(&self, module_id: &str) -> String {
+        format!("{}/m/{module_id}", self.base)
+    }
+}
+
+/// Resolves the organization of a request path; `Err` is the page to answer.
+async fn tenant(state: &AppState, path: &str) -> Result<(Tenant, String), Failure> {
+    let (org_id, base, rest) = match path.strip_prefix("/o/") {
+        Some(p) => {
+            let (org, rest) = p.split_once('/').unwrap_or((p, ""));
+            (org.to_owned(), format!("/o/{org}"), format!("/{rest}"))
+        }
+        None => match &state.config.default_org {
+            Some(org) => (org.clone(), String::new(), path.to_owned()),
+            None => {
+                return Err(Failure::new(
+                    StatusCode::NOT_FOUND,
+                    "Not found",
+                    "Choose an organization first: its pages are at /o/<organization>/.",
+                ));
+            }
+        },
+    };
+    let modules = state.services.org(&org_id).await.map_err(|e| {
+        tracing::error!(error = %e, org = %org_id, "cannot read the organization's modules");
+        Failure::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Service unavailable",
+            "The portal cannot reach its database. Try again shortly.",
+        )
+    })?;
+    if !modules.exists {
+        return Err(Failure::new(
+            StatusCode::NOT_FOUND,
+            "Not found",
+            format!("There is no organization `{org_id}` in this portal."),
+        ));
+    }
+    Ok((
+        Tenant {
+            id: org_id,
+            base,
+            modules,
+        },
+        rest,
+    ))
 }
 
 /// The language of the page: Czech when the browser prefers it, else English.
@@ -65,33 +133,112 @@ fn request_id(headers: &HeaderMap) -> String {
 }
 
 /// What surrounds every page: the portal's name and the navigation (the
-/// menu entry of every module), `current` marked.
-pub fn shell(state: &AppState, current: Option<&str>, lang: &str) -> Shell {
-    let nav = state
-        .registry
-        .iter()
-        .filter_map(|m| {
-            let menu = m.manifest().menu.as_ref()?;
-            Some(NavItem {
-                label: menu.label.clone(),
-                href: format!("/m/{}{}", m.id(), menu.path),
-                current: current == Some(m.id()),
-            })
+/// menu entry of every module the organization enabled), `current` marked.
+pub(crate) fn shell(
+    state: &AppState,
+    tenant: Option<&Tenant>,
+    current: Option<&str>,
+    lang: &str,
+) -> Shell {
+    let nav = tenant
+        .map(|t| {
+            state
+                .registry
+                .iter()
+                .filter(|m| t.modules.enabled.contains_key(m.id()))
+                .filter_map(|m| {
+                    let menu = m.manifest().menu.as_ref()?;
+                    Some(NavItem {
+                        label: menu.label.clone(),
+                        href: format!("{}{}", t.module_base(m.id()), menu.path),
+                        current: current == Some(m.id()),
+                    })
+                })
+                .collect()
         })
-        .collect();
+        .unwrap_or_default();
+    let (portal_name, home) = match tenant {
+        Some(t) => (t.modules.name.clone(), format!("{}/", t.base)),
+        None => (state.config.portal_name.clone(), "/".to_owned()),
+    };
     Shell {
-        portal_name: state.config.portal_name.clone(),
+        portal_name,
         nav,
         lang: lang.to_owned(),
+        home,
     }
 }
 
+/// The page frame of `org_id`'s portal, as its module pages have it
+/// (for pages the host builds natively). `None` when there is no such
+/// organization or its data cannot be read.
+pub async fn org_shell(
+    state: &AppState,
+    org_id: &str,
+    current: Option<&str>,
+    lang: &str,
+) -> Option<(Shell, String)> {
+    let path = if state.config.default_org.as_deref() == Some(org_id) {
+        "/".to_owned()
+    } else {
+        format!("/o/{org_id}/")
+    };
+    let (tenant, _) = tenant(state, &path).await.ok()?;
+    let base = current.map(|m| tenant.module_base(m)).unwrap_or_default();
+    Some((shell(state, Some(&tenant), current, lang), base))
+}
+
+/// `/`: the default organization's home, or the list of organizations.
 async fn index(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    if state.config.default_org.is_some() {
+        return home(&state, &headers, "/").await;
+    }
     let lang = locale(&headers);
-    let shell = shell(&state, None, &lang);
+    let orgs = match portico_platform::organizations::tree(state.services.platform().db()).await {
+        Ok(orgs) => orgs,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot list organizations");
+            return Failure::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Service unavailable",
+                "The portal cannot reach its database. Try again shortly.",
+            )
+            .respond(&state, &headers, None, None);
+        }
+    };
+    let shell = shell(&state, None, None, &lang);
+    let content = maud::html! {
+        @if orgs.is_empty() {
+            p { "No organizations are set up yet." }
+        } @else {
+            p { "Choose an organization:" }
+            ul.services {
+                @for (depth, org) in &orgs {
+                    li class=(format!("depth-{}", (*depth).min(3))) {
+                        a href=(format!("/o/{}/", org.id)) { (org.name) }
+                    }
+                }
+            }
+        }
+    };
+    let title = state.config.portal_name.clone();
+    html_response(StatusCode::OK, render::page(&shell, &title, content))
+}
+
+async fn org_home(State(state): State<AppState>, uri: Uri, headers: HeaderMap) -> Response {
+    home(&state, &headers, uri.path()).await
+}
+
+/// An organization's home page: the services it offers.
+async fn home(state: &AppState, headers: &HeaderMap, path: &str) -> Response {
+    let (tenant, _) = match tenant(state, path).await {
+        Ok(t) => t,
+        Err(f) => return f.respond(state, headers, None, None),
+    };
+    let shell = shell(state, Some(&tenant), None, &locale(headers));
     let content = maud::html! {
         @if shell.nav.is_empty() {
-            p { "No modules are installed yet." }
+            p { "This organization offers no services here yet." }
         } @else {
             p { "Choose a service:" }
             ul.services {
@@ -101,7 +248,7 @@ async fn index(State(state): State<AppState>, headers: HeaderMap) -> Response {
             }
         }
     };
-    let title = state.config.portal_name.clone();
+    let title = shell.portal_name.clone();
     html_response(StatusCode::OK, render::page(&shell, &title, content))
 }
 
@@ -196,7 +343,13 @@ impl Failure {
         }
     }
 
-    fn respond(self, state: &AppState, headers: &HeaderMap, module: Option<&str>) -> Response {
+    fn respond(
+        self,
+        state: &AppState,
+        headers: &HeaderMap,
+        tenant: Option<&Tenant>,
+        module: Option<&str>,
+    ) -> Response {
         let request_id = request_id(headers);
         let mut response = if wants_json(headers) {
             let mut body = serde_json::json!({
@@ -209,7 +362,7 @@ impl Failure {
             }
             (self.status, axum::Json(body)).into_response()
         } else {
-            let shell = shell(state, module, &locale(headers));
+            let shell = shell(state, tenant, module, &locale(headers));
             html_response(
                 self.status,
                 render::error_page(&shell, self.title, &self.message, &request_id),
@@ -235,205 +388,291 @@ async fn module_request(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let path = uri.path().strip_prefix("/m/").unwrap_or("");
+    let (tenant, path) = match tenant(&state, uri.path()).await {
+        Ok(t) => t,
+        Err(f) => return f.respond(&state, &headers, None, None),
+    };
+    let path = path.strip_prefix("/m/").unwrap_or("");
     let (module_id, rest) = match path.find('/') {
         Some(i) => (&path[..i], &path[i..]),
         None => (path, "/"),
     };
     tracing::Span::current().record("module", module_id);
-    let Some(module) = state.registry.get(module_id).cloned() else {
+    let module = state
+        .registry
+        .get(module_id)
+        .filter(|_| tenant.modules.enabled.contains_key(module_id))
+        .cloned();
+    let Some(module) = module else {
+        // The same answer whether the module is not installed or only not
+        // enabled here: an organization's portal shows what it offers.
         return Failure::new(
             StatusCode::NOT_FOUND,
             "Not found",
-            format!("There is no service `{module_id}` in this portal."),
+            format!(
+                "{} offers no service `{module_id}` in this portal.",
+                tenant.modules.name
+            ),
         )
-        .respond(&state, &headers, None);
+        .respond(&state, &headers, Some(&tenant), None);
+    };
+    let call = Call {
+        state: &state,
+        tenant: &tenant,
+        module: &module,
+        headers: &headers,
     };
     let Some((route, mut route_match)) = module.route(rest) else {
-        return Failure::new(StatusCode::NOT_FOUND, "Not found", "There is no such page.").respond(
-            &state,
-            &headers,
-            Some(module_id),
-        );
+        return call.fail(Failure::new(
+            StatusCode::NOT_FOUND,
+            "Not found",
+            "There is no such page.",
+        ));
     };
     if !route.public {
-        return Failure::new(
+        return call.fail(Failure::new(
             StatusCode::UNAUTHORIZED,
             "Log-in required",
             "This page is only for logged-in users.",
-        )
-        .respond(&state, &headers, Some(module_id));
+        ));
     }
     route_match.query = match parse_pairs(uri.query().unwrap_or("")) {
         Ok(q) => q,
         Err(e) => {
-            return Failure::new(
+            return call.fail(Failure::new(
                 StatusCode::BAD_REQUEST,
                 "Bad request",
                 format!("The query string cannot be read: {e}"),
-            )
-            .respond(&state, &headers, Some(module_id));
+            ));
         }
     };
     let ctx = CallContext {
-        org_id: state.config.org_id.clone(),
+        org_id: tenant.id.clone(),
         principal: None,
         request_id: request_id(&headers),
         locale: locale(&headers),
     };
     let kind = route.kind;
     match (kind, &method) {
-        (RouteKind::Page, &Method::GET | &Method::HEAD) => {
-            page(&state, &module, &ctx, route_match, &headers).await
-        }
-        (RouteKind::Page, &Method::POST) => {
-            form_post(&state, &module, &ctx, route_match, &headers, &body).await
-        }
+        (RouteKind::Page, &Method::GET | &Method::HEAD) => call.page(&ctx, route_match).await,
+        (RouteKind::Page, &Method::POST) => call.form_post(&ctx, route_match, &body).await,
         (RouteKind::Page, _) => {
-            let mut r = Failure::new(
+            let mut r = call.fail(Failure::new(
                 StatusCode::METHOD_NOT_ALLOWED,
                 "Method not allowed",
                 format!("{method} is not allowed on a page."),
-            )
-            .respond(&state, &headers, Some(module_id));
+            ));
             r.headers_mut()
                 .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD, POST"));
             r
         }
-        (RouteKind::Api, _) => {
-            api(&state, &module, &ctx, route_match, method, &headers, body).await
-        }
+        (RouteKind::Api, _) => call.api(&ctx, route_match, method, body).await,
     }
 }
 
-async fn timed<T>(
-    state: &AppState,
-    module: &LoadedModule,
-    export: Export,
-    call: impl Future<Output = Result<T, CallError>>,
-) -> Result<T, CallError> {
-    let start = Instant::now();
-    let result = call.await;
-    let outcome = crate::metrics::outcome(result.as_ref().map(drop).map_err(|e| &e.kind));
-    state
-        .metrics
-        .record(module.id(), export, outcome, start.elapsed());
-    if let Err(e) = &result {
-        match &e.kind {
-            CallErrorKind::Module(ModuleError::Internal(detail)) => {
-                tracing::error!(module = %e.module, version = %e.version, detail = %detail, "module reported an internal error");
-            }
-            CallErrorKind::Module(_) => {}
-            _ => tracing::warn!(error = %e, "module call failed"),
-        }
-    }
-    result
+/// One request to one module of one organization.
+struct Call<'a> {
+    state: &'a AppState,
+    tenant: &'a Tenant,
+    module: &'a LoadedModule,
+    headers: &'a HeaderMap,
 }
 
-async fn page(
-    state: &AppState,
-    module: &LoadedModule,
-    ctx: &CallContext,
-    route: RouteMatch,
-    headers: &HeaderMap,
-) -> Response {
-    let flash = route
-        .query
-        .iter()
-        .find(|(k, _)| k == "flash")
-        .map(|(_, v)| v.clone());
-    match timed(state, module, Export::Render, module.render(ctx, route)).await {
-        Ok(view) => view_response(
-            state,
-            module,
-            &view,
-            flash.as_deref(),
-            headers,
-            StatusCode::OK,
-        ),
-        Err(e) => Failure::from_call(&e).respond(state, headers, Some(module.id())),
-    }
-}
-
-fn view_response(
-    state: &AppState,
-    module: &LoadedModule,
-    view: &api::View,
-    flash: Option<&str>,
-    headers: &HeaderMap,
-    status: StatusCode,
-) -> Response {
-    if wants_json(headers) {
-        return (status, axum::Json(view)).into_response();
-    }
-    let shell = shell(state, Some(module.id()), &locale(headers));
-    html_response(status, render::view_page(&shell, module.id(), view, flash))
-}
-
-async fn form_post(
-    state: &AppState,
-    module: &LoadedModule,
-    ctx: &CallContext,
-    route: RouteMatch,
-    headers: &HeaderMap,
-    body: &Bytes,
-) -> Response {
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    if !content_type.starts_with("application/x-www-form-urlencoded") {
-        return Failure::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "Unsupported form",
-            "Forms must be posted as application/x-www-form-urlencoded.",
+impl Call<'_> {
+    fn fail(&self, f: Failure) -> Response {
+        f.respond(
+            self.state,
+            self.headers,
+            Some(self.tenant),
+            Some(self.module.id()),
         )
-        .respond(state, headers, Some(module.id()));
     }
-    let fields = match std::str::from_utf8(body)
-        .map_err(|e| e.to_string())
-        .and_then(parse_pairs)
-    {
-        Ok(f) => f,
-        Err(e) => {
-            return Failure::new(
-                StatusCode::BAD_REQUEST,
-                "Bad request",
-                format!("The form cannot be read: {e}"),
-            )
-            .respond(state, headers, Some(module.id()));
-        }
-    };
-    let form = api::FormPost { route, fields };
-    match timed(state, module, Export::Submit, module.submit(ctx, form)).await {
-        Ok(Outcome::Redirect { to, message }) => {
-            let Some(mut target) =
-                render::module_href(module.id(), &to).filter(|_| to.starts_with('/'))
-            else {
-                tracing::warn!(module = %module.id(), to = %to, "module redirected outside itself; refused");
-                return Failure::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "Something went wrong",
-                    "The service failed to answer. Quote the request id when you report it.",
-                )
-                .respond(state, headers, Some(module.id()));
-            };
-            if let Some(message) = message {
-                let sep = if target.contains('?') { '&' } else { '?' };
-                let encoded = serde_urlencoded::to_string([("flash", message)]).unwrap_or_default();
-                target = format!("{target}{sep}{encoded}");
+
+    fn call_failed(&self, e: &CallError) -> Response {
+        self.fail(Failure::from_call(e))
+    }
+
+    async fn timed<T>(
+        &self,
+        export: Export,
+        call: impl Future<Output = Result<T, CallError>>,
+    ) -> Result<T, CallError> {
+        let start = Instant::now();
+        let result = call.await;
+        let outcome = crate::metrics::outcome(result.as_ref().map(drop).map_err(|e| &e.kind));
+        self.state
+            .metrics
+            .record(self.module.id(), export, outcome, start.elapsed());
+        if let Err(e) = &result {
+            match &e.kind {
+                CallErrorKind::Module(ModuleError::Internal(detail)) => {
+                    tracing::error!(module = %e.module, version = %e.version, org = %self.tenant.id, detail = %detail, "module reported an internal error");
+                }
+                CallErrorKind::Module(_) => {}
+                _ => tracing::warn!(error = %e, org = %self.tenant.id, "module call failed"),
             }
-            Redirect::to(&target).into_response()
         }
-        Ok(Outcome::Show { view }) => view_response(
-            state,
-            module,
-            &view,
-            None,
-            headers,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        ),
-        Err(e) => Failure::from_call(&e).respond(state, headers, Some(module.id())),
+        result
+    }
+
+    async fn page(&self, ctx: &CallContext, route: RouteMatch) -> Response {
+        let flash = route
+            .query
+            .iter()
+            .find(|(k, _)| k == "flash")
+            .map(|(_, v)| v.clone());
+        match self
+            .timed(Export::Render, self.module.render(ctx, route))
+            .await
+        {
+            Ok(view) => self.view_response(&view, flash.as_deref(), StatusCode::OK),
+            Err(e) => self.call_failed(&e),
+        }
+    }
+
+    fn view_response(&self, view: &api::View, flash: Option<&str>, status: StatusCode) -> Response {
+        if wants_json(self.headers) {
+            return (status, axum::Json(view)).into_response();
+        }
+        let shell = shell(
+            self.state,
+            Some(self.tenant),
+            Some(self.module.id()),
+            &locale(self.headers),
+        );
+        let base = self.tenant.module_base(self.module.id());
+        html_response(status, render::view_page(&shell, &base, view, flash))
+    }
+
+    async fn form_post(&self, ctx: &CallContext, route: RouteMatch, body: &Bytes) -> Response {
+        let content_type = self
+            .headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        if !content_type.starts_with("application/x-www-form-urlencoded") {
+            return self.fail(Failure::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "Unsupported form",
+                "Forms must be posted as application/x-www-form-urlencoded.",
+            ));
+        }
+        let fields = match std::str::from_utf8(body)
+            .map_err(|e| e.to_string())
+            .and_then(parse_pairs)
+        {
+            Ok(f) => f,
+            Err(e) => {
+                return self.fail(Failure::new(
+                    StatusCode::BAD_REQUEST,
+                    "Bad request",
+                    format!("The form cannot be read: {e}"),
+                ));
+            }
+        };
+        let form = api::FormPost { route, fields };
+        match self
+            .timed(Export::Submit, self.module.submit(ctx, form))
+            .await
+        {
+            Ok(Outcome::Redirect { to, message }) => {
+                let base = self.tenant.module_base(self.module.id());
+                let Some(mut target) =
+                    render::module_href(&base, &to).filter(|_| to.starts_with('/'))
+                else {
+                    tracing::warn!(module = %self.module.id(), to = %to, "module redirected outside itself; refused");
+                    return self.fail(Failure::new(
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        "Something went wrong",
+                        "The service failed to answer. Quote the request id when you report it.",
+                    ));
+                };
+                if let Some(message) = message {
+                    let sep = if target.contains('?') { '&' } else { '?' };
+                    let encoded =
+                        serde_urlencoded::to_string([("flash", message)]).unwrap_or_default();
+                    target = format!("{target}{sep}{encoded}");
+                }
+                Redirect::to(&target).into_response()
+            }
+            Ok(Outcome::Show { view }) => {
+                self.view_response(&view, None, StatusCode::UNPROCESSABLE_ENTITY)
+            }
+            Err(e) => self.call_failed(&e),
+        }
+    }
+
+    async fn api(
+        &self,
+        ctx: &CallContext,
+        route: RouteMatch,
+        method: Method,
+        body: Bytes,
+    ) -> Response {
+        let method = match method {
+            Method::GET => api::Method::Get,
+            Method::HEAD => api::Method::Head,
+            Method::POST => api::Method::Post,
+            Method::PUT => api::Method::Put,
+            Method::PATCH => api::Method::Patch,
+            Method::DELETE => api::Method::Delete,
+            Method::OPTIONS => api::Method::Options,
+            other => {
+                return self.fail(Failure::new(
+                    StatusCode::METHOD_NOT_ALLOWED,
+                    "Method not allowed",
+                    format!("{other} is not supported."),
+                ));
+            }
+        };
+        let request = api::Request {
+            method,
+            route,
+            headers: self
+                .headers
+                .iter()
+                .filter(|(name, _)| !HIDDEN_REQUEST_HEADERS.contains(&name.as_str()))
+                .filter_map(|(name, value)| {
+                    Some((name.as_str().to_owned(), value.to_str().ok()?.to_owned()))
+                })
+                .collect(),
+            body: body.to_vec(),
+        };
+        let response = match self
+            .timed(Export::Handle, self.module.handle(ctx, request))
+            .await
+        {
+            Ok(r) => r,
+            Err(e) => {
+                let mut json = self.headers.clone();
+                json.insert(header::ACCEPT, HeaderValue::from_static("application/json"));
+                return Failure::from_call(&e).respond(
+                    self.state,
+                    &json,
+                    Some(self.tenant),
+                    Some(self.module.id()),
+                );
+            }
+        };
+        let Ok(status) = StatusCode::from_u16(response.status) else {
+            tracing::warn!(module = %self.module.id(), status = response.status, "module answered with an invalid HTTP status");
+            return self.fail(Failure::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Something went wrong",
+                "The service failed to answer. Quote the request id when you report it.",
+            ));
+        };
+        let mut out = Response::builder().status(status);
+        for (name, value) in &response.headers {
+            let name = name.to_ascii_lowercase();
+            if MODULE_RESPONSE_HEADERS.contains(&name.as_str()) {
+                out = out.header(name, value);
+            }
+        }
+        out.body(Body::from(response.body)).unwrap_or_else(|e| {
+            tracing::warn!(module = %self.module.id(), error = %e, "module answered with an invalid header");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        })
     }
 }
 
@@ -453,71 +692,3 @@ const MODULE_RESPONSE_HEADERS: &[&str] = &[
     "retry-after",
     "x-total-count",
 ];
-
-async fn api(
-    state: &AppState,
-    module: &LoadedModule,
-    ctx: &CallContext,
-    route: RouteMatch,
-    method: Method,
-    headers: &HeaderMap,
-    body: Bytes,
-) -> Response {
-    let method = match method {
-        Method::GET => api::Method::Get,
-        Method::HEAD => api::Method::Head,
-        Method::POST => api::Method::Post,
-        Method::PUT => api::Method::Put,
-        Method::PATCH => api::Method::Patch,
-        Method::DELETE => api::Method::Delete,
-        Method::OPTIONS => api::Method::Options,
-        other => {
-            return Failure::new(
-                StatusCode::METHOD_NOT_ALLOWED,
-                "Method not allowed",
-                format!("{other} is not supported."),
-            )
-            .respond(state, headers, Some(module.id()));
-        }
-    };
-    let request = api::Request {
-        method,
-        route,
-        headers: headers
-            .iter()
-            .filter(|(name, _)| !HIDDEN_REQUEST_HEADERS.contains(&name.as_str()))
-            .filter_map(|(name, value)| {
-                Some((name.as_str().to_owned(), value.to_str().ok()?.to_owned()))
-            })
-            .collect(),
-        body: body.to_vec(),
-    };
-    let response = match timed(state, module, Export::Handle, module.handle(ctx, request)).await {
-        Ok(r) => r,
-        Err(e) => {
-            let mut json = headers.clone();
-            json.insert(header::ACCEPT, HeaderValue::from_static("application/json"));
-            return Failure::from_call(&e).respond(state, &json, Some(module.id()));
-        }
-    };
-    let Ok(status) = StatusCode::from_u16(response.status) else {
-        tracing::warn!(module = %module.id(), status = response.status, "module answered with an invalid HTTP status");
-        return Failure::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "Something went wrong",
-            "The service failed to answer. Quote the request id when you report it.",
-        )
-        .respond(state, headers, Some(module.id()));
-    };
-    let mut out = Response::builder().status(status);
-    for (name, value) in &response.headers {
-        let name = name.to_ascii_lowercase();
-        if MODULE_RESPONSE_HEADERS.contains(&name.as_str()) {
-            out = out.header(name, value);
-        }
-    }
-    out.body(Body::from(response.body)).unwrap_or_else(|e| {
-        tracing::warn!(module = %module.id(), error = %e, "module answered with an invalid header");
-        StatusCode::INTERNAL_SERVER_ERROR.into_response()
-    })
-}

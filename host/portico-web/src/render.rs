@@ -28,14 +28,17 @@ pub struct Shell {
     pub nav: Vec<NavItem>,
     /// The page language (`cs`, `en`).
     pub lang: String,
+    /// The home page the portal's name links to.
+    pub home: String,
 }
 
-/// Resolves a link a module gave: a path below the module, or an absolute
-/// http(s) URL. `None` for anything else.
-pub fn module_href(module_id: &str, href: &str) -> Option<String> {
+/// Resolves a link a module gave: a path below the module (whose pages are
+/// at `base`, e.g. `/o/brno/m/notice-board`), or an absolute http(s) URL.
+/// `None` for anything else.
+pub fn module_href(base: &str, href: &str) -> Option<String> {
     let lower = href.trim_start().to_ascii_lowercase();
     if href.starts_with('/') && !href.starts_with("//") && !href.contains('\\') {
-        Some(format!("/m/{module_id}{href}"))
+        Some(format!("{base}{href}"))
     } else if lower.starts_with("https://") || lower.starts_with("http://") {
         Some(href.to_owned())
     } else {
@@ -57,7 +60,7 @@ pub fn page(shell: &Shell, title: &str, content: Markup) -> String {
             body {
                 a.skip href="#content" { "Skip to content" }
                 header.portal-header {
-                    a.portal-name href="/" { (shell.portal_name) }
+                    a.portal-name href=(shell.home) { (shell.portal_name) }
                 }
                 @if !shell.nav.is_empty() {
                     nav.portal-nav aria-label="Modules" {
@@ -84,14 +87,14 @@ pub fn page(shell: &Shell, title: &str, content: Markup) -> String {
     .into_string()
 }
 
-/// A module's view as a page.
-pub fn view_page(shell: &Shell, module_id: &str, view: &View, flash: Option<&str>) -> String {
+/// A module's view as a page; the module's pages are at `base`.
+pub fn view_page(shell: &Shell, base: &str, view: &View, flash: Option<&str>) -> String {
     let content = html! {
         @if let Some(message) = flash {
             div.notice.notice-success role="status" { p { (message) } }
         }
         @for block in &view.blocks {
-            (block_html(module_id, block))
+            (block_html(base, block))
         }
     };
     page(shell, &view.title, content)
@@ -106,13 +109,13 @@ pub fn error_page(shell: &Shell, title: &str, message: &str, request_id: &str) -
         @if !request_id.is_empty() {
             p.request-id { "Request id: " code { (request_id) } }
         }
-        p { a href="/" { "Back to the portal" } }
+        p { a href=(shell.home) { "Back to the portal" } }
     };
     page(shell, title, content)
 }
 
-fn link_or_text(module_id: &str, text: &str, href: Option<&str>) -> Markup {
-    match href.and_then(|h| module_href(module_id, h)) {
+fn link_or_text(base: &str, text: &str, href: Option<&str>) -> Markup {
+    match href.and_then(|h| module_href(base, h)) {
         Some(url) => html! { a href=(url) { (text) } },
         None => html! { (text) },
     }
@@ -129,7 +132,7 @@ fn paragraph(text: &str) -> Markup {
     }
 }
 
-fn block_html(module_id: &str, block: &Block) -> Markup {
+fn block_html(base: &str, block: &Block) -> Markup {
     match block {
         Block::Heading { level, text } => {
             let level = (*level).clamp(2, 6);
@@ -141,7 +144,7 @@ fn block_html(module_id: &str, block: &Block) -> Markup {
             }
         }
         Block::Text { text } => paragraph(text),
-        Block::Table(table) => table_html(module_id, table),
+        Block::Table(table) => table_html(base, table),
         Block::KeyValues { items } => html! {
             dl.key-values {
                 @for kv in items {
@@ -160,14 +163,14 @@ fn block_html(module_id: &str, block: &Block) -> Markup {
                         ActionStyle::Secondary => "button secondary",
                         ActionStyle::Danger => "button danger",
                     };
-                    @match module_href(module_id, &a.href) {
+                    @match module_href(base, &a.href) {
                         Some(url) => a class=(class) href=(url) { (a.label) },
                         None => span class=(class) { (a.label) },
                     }
                 }
             }
         },
-        Block::Form(form) => form_html(module_id, form),
+        Block::Form(form) => form_html(base, form),
         Block::Notice { level, text } => {
             let (class, role) = match level {
                 NoticeLevel::Info => ("notice notice-info", "status"),
@@ -180,7 +183,7 @@ fn block_html(module_id: &str, block: &Block) -> Markup {
     }
 }
 
-fn table_html(module_id: &str, table: &Table) -> Markup {
+fn table_html(base: &str, table: &Table) -> Markup {
     html! {
         @if table.rows.is_empty() {
             section.table-empty aria-label=(table.caption) {
@@ -204,7 +207,7 @@ fn table_html(module_id: &str, table: &Table) -> Markup {
                                 @for (i, cell) in row.iter().enumerate() {
                                     @let numeric = table.columns.get(i).is_some_and(|c| c.numeric);
                                     td class=[numeric.then_some("num")] {
-                                        (link_or_text(module_id, &cell.text, cell.link.as_deref()))
+                                        (link_or_text(base, &cell.text, cell.link.as_deref()))
                                     }
                                 }
                             }
@@ -216,10 +219,10 @@ fn table_html(module_id: &str, table: &Table) -> Markup {
     }
 }
 
-fn form_html(module_id: &str, form: &Form) -> Markup {
+fn form_html(base: &str, form: &Form) -> Markup {
     // A form posts only to the module's own pages.
     let action = if form.action.starts_with('/') {
-        module_href(module_id, &form.action)
+        module_href(base, &form.action)
     } else {
         None
     };
@@ -308,17 +311,17 @@ mod tests {
     #[test]
     fn links_stay_inside_the_module_or_go_to_http() {
         assert_eq!(
-            module_href("nb", "/notices/1").as_deref(),
+            module_href("/m/nb", "/notices/1").as_deref(),
             Some("/m/nb/notices/1")
         );
         assert_eq!(
-            module_href("nb", "https://gov.example/x").as_deref(),
+            module_href("/m/nb", "https://gov.example/x").as_deref(),
             Some("https://gov.example/x")
         );
-        assert_eq!(module_href("nb", "javascript:alert(1)"), None);
-        assert_eq!(module_href("nb", " JaVaScRiPt:alert(1)"), None);
-        assert_eq!(module_href("nb", "//evil.example/"), None);
-        assert_eq!(module_href("nb", "data:text/html,<script>"), None);
+        assert_eq!(module_href("/m/nb", "javascript:alert(1)"), None);
+        assert_eq!(module_href("/m/nb", " JaVaScRiPt:alert(1)"), None);
+        assert_eq!(module_href("/m/nb", "//evil.example/"), None);
+        assert_eq!(module_href("/m/nb", "data:text/html,<script>"), None);
     }
 
     #[test]
@@ -327,6 +330,7 @@ mod tests {
             portal_name: "P".into(),
             nav: vec![],
             lang: "en".into(),
+            home: "/".into(),
         };
         let view = View {
             title: "<script>alert(1)</script>".into(),
@@ -334,7 +338,7 @@ mod tests {
                 text: "<img src=x onerror=alert(1)>".into(),
             }],
         };
-        let html = view_page(&shell, "m", &view, None);
+        let html = view_page(&shell, "/m/m", &view, None);
         assert!(!html.contains("<script>alert"), "{html}");
         assert!(!html.contains("<img src=x"), "{html}");
         assert!(

@@ -1,7 +1,6 @@
-//! `portico`: the portal host. `portico serve` runs the portal; `portico
-//! plugin list|enable` shows and manages the installed modules.
-
-mod settings;
+//! `portico`: the portal host. `portico serve` runs the portal; the other
+//! commands manage organizations, modules per organization, the outbox,
+//! jobs and the audit chains.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -10,10 +9,13 @@ use std::time::{Duration, UNIX_EPOCH};
 
 use anyhow::Context as _;
 use clap::{Args, Parser, Subcommand};
+use portico_platform::modules::{self, Change};
+use portico_platform::{Platform, organizations};
 use portico_runtime::breaker::{self, BreakerState};
 use portico_runtime::manifest::{MANIFEST_FILE, Manifest};
 use portico_runtime::{CallLimits, EngineConfig, ModuleEngine, ModuleOptions, ModuleRegistry};
-use portico_web::{AppState, WebConfig};
+use portico_web::workers::WorkerConfig;
+use portico_web::{AppState, PlatformServices, WebConfig};
 
 // A multi-threaded server allocates a lot per request; glibc's allocator
 // contends across threads where mimalloc does not (measured by the bench).
@@ -46,6 +48,71 @@ enum Command {
     /// Check and export the audit chains.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// See and re-drive event deliveries.
+    #[command(subcommand)]
+    Events(EventsCommand),
+    /// See the runs of scheduled jobs.
+    #[command(subcommand)]
+    Jobs(JobsCommand),
+    /// Bring documents into a module's collection.
+    #[command(subcommand)]
+    Records(RecordsCommand),
+}
+
+#[derive(Subcommand)]
+enum EventsCommand {
+    /// List the deliveries parked after too many failures.
+    Dead {
+        /// Only this organization.
+        #[arg(long)]
+        org: Option<String>,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Put dead deliveries of an organization back in line.
+    Redrive {
+        /// The organization.
+        #[arg(long)]
+        org: String,
+        /// Only this delivery (as `events dead` lists it).
+        #[arg(long)]
+        id: Option<i64>,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum JobsCommand {
+    /// The latest runs, newest first.
+    List {
+        /// Only this organization.
+        #[arg(long)]
+        org: Option<String>,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum RecordsCommand {
+    /// Insert the JSON documents of a file (one per line) into a module's
+    /// collection, all or none, each audited.
+    Import {
+        /// The file: one JSON object per line.
+        file: PathBuf,
+        /// The organization.
+        #[arg(long)]
+        org: String,
+        /// The module whose collection it is.
+        #[arg(long)]
+        module: String,
+        /// The collection.
+        #[arg(long)]
+        collection: String,
+        #[command(flatten)]
+        data: DataArgs,
+    },
 }
 
 #[derive(Subcommand)]
@@ -96,15 +163,70 @@ enum OrgCommand {
 
 #[derive(Subcommand)]
 enum PluginCommand {
-    /// List the modules, their versions, capabilities and state.
-    List(DataArgs),
-    /// Switch a module on again after its circuit breaker switched it off.
+    /// List the modules, their versions, capabilities and state (in one
+    /// organization with `--org`).
+    List {
+        /// Show whether each module is enabled in this organization.
+        #[arg(long)]
+        org: Option<String>,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Enable a module for an organization (and, with `--children`, for
+    /// every organization below it).
     Enable {
+        /// The module's id.
+        id: String,
+        #[command(flatten)]
+        target: OrgTarget,
+        /// Settings to set, `key=value`, checked against the manifest.
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        set: Vec<String>,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Disable a module for an organization. Its data stays; enabling it
+    /// again brings it back.
+    Disable {
+        /// The module's id.
+        id: String,
+        #[command(flatten)]
+        target: OrgTarget,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Change a module's settings in an organization.
+    Configure {
+        /// The module's id.
+        id: String,
+        #[command(flatten)]
+        target: OrgTarget,
+        /// Settings to set, `key=value`, checked against the manifest.
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        set: Vec<String>,
+        /// Settings to return to their defaults.
+        #[arg(long = "unset", value_name = "KEY")]
+        unset: Vec<String>,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Switch a module on again after its circuit breaker switched it off.
+    SwitchOn {
         /// The module's id.
         id: String,
         #[command(flatten)]
         data: DataArgs,
     },
+}
+
+#[derive(Args, Clone)]
+struct OrgTarget {
+    /// The organization.
+    #[arg(long)]
+    org: String,
+    /// Also every organization below it.
+    #[arg(long)]
+    children: bool,
 }
 
 #[derive(Args, Clone)]
@@ -169,6 +291,10 @@ struct ServeArgs {
     /// Faults in a row after which a module is switched off.
     #[arg(long, default_value_t = 5)]
     breaker_threshold: u32,
+    /// The organization whose portal `/` is (a city's citizen portal);
+    /// without it `/` lists the organizations.
+    #[arg(long, env = "PORTICO_DEFAULT_ORG")]
+    default_org: Option<String>,
 }
 
 fn main() -> std::process::ExitCode {
@@ -200,8 +326,11 @@ fn run() -> anyhow::Result<()> {
         .context("cannot start the async runtime")?;
     match cli.command {
         Command::Serve(args) => rt.block_on(serve(args)),
-        Command::Plugin(PluginCommand::List(data)) => rt.block_on(list(data)),
-        Command::Plugin(PluginCommand::Enable { id, data }) => enable(&id, &data),
+        Command::Plugin(PluginCommand::SwitchOn { id, data }) => switch_on(&id, &data),
+        Command::Plugin(command) => rt.block_on(plugin(command)),
+        Command::Events(command) => rt.block_on(events(command)),
+        Command::Jobs(command) => rt.block_on(jobs(command)),
+        Command::Records(command) => rt.block_on(records(command)),
         Command::Migrate(data) => rt.block_on(async {
             data.database().await?;
             println!("The database is up to date.");
@@ -233,8 +362,19 @@ fn manifests(modules_dir: &Path) -> Vec<Manifest> {
         .collect()
 }
 
+/// The platform over the database, its modules recorded as installed.
+async fn platform(data: &DataArgs) -> anyhow::Result<(Arc<PlatformServices>, Vec<Manifest>)> {
+    let db = data.database().await?;
+    let manifests = manifests(&data.modules_dir());
+    for m in &manifests {
+        modules::install(&db, &m.id, &m.version.to_string()).await?;
+    }
+    Ok((PlatformServices::new(Platform::new(db)), manifests))
+}
+
 async fn load(
     data: &DataArgs,
+    services: Arc<PlatformServices>,
     limits: CallLimits,
     breaker_threshold: u32,
 ) -> anyhow::Result<(
@@ -247,13 +387,11 @@ async fn load(
     std::fs::create_dir_all(&state_dir)
         .with_context(|| format!("cannot create {}", state_dir.display()))?;
     let engine = engine(data, limits.memory_bytes >> 20)?;
-    let settings =
-        settings::SettingsFiles::load(&data.data_dir.join("settings"), &manifests(&modules_dir));
     let options = ModuleOptions {
         limits,
         breaker_threshold,
         state_dir: Some(state_dir),
-        services: Arc::new(settings),
+        services,
     };
     let (registry, refused) = ModuleRegistry::load_dir(&engine, &modules_dir, &options).await;
     Ok((engine, registry, refused))
@@ -264,8 +402,16 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         deadline: Duration::from_millis(args.call_deadline_ms),
         memory_bytes: args.call_memory_mib << 20,
     };
-    let _db = args.data.database().await?;
-    let (engine, registry, refused) = load(&args.data, limits, args.breaker_threshold).await?;
+    let (services, _) = platform(&args.data).await?;
+    if let Some(org) = &args.default_org
+        && organizations::get(services.platform().db(), org)
+            .await?
+            .is_none()
+    {
+        anyhow::bail!("`--default-org {org}`: there is no such organization");
+    }
+    let (engine, registry, refused) =
+        load(&args.data, services.clone(), limits, args.breaker_threshold).await?;
     tracing::info!(
         allocator = ?engine.allocator(),
         modules = registry.len(),
@@ -275,11 +421,13 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     );
     let state = AppState::new(
         registry,
+        services,
         WebConfig {
             portal_name: args.name,
-            ..WebConfig::default()
+            default_org: args.default_org,
         },
     );
+    portico_web::workers::spawn(&state, WorkerConfig::default());
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
@@ -297,16 +445,114 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn list(data: DataArgs) -> anyhow::Result<()> {
-    let (_engine, registry, refused) = load(&data, CallLimits::default(), 5).await?;
+async fn plugin(command: PluginCommand) -> anyhow::Result<()> {
+    match command {
+        PluginCommand::List { org, data } => list(data, org).await,
+        PluginCommand::Enable {
+            id,
+            target,
+            set,
+            data,
+        } => {
+            let change = Change {
+                enabled: Some(true),
+                ..Change::default()
+            };
+            apply(&data, &id, &target, change, &set, &[]).await
+        }
+        PluginCommand::Disable { id, target, data } => {
+            let change = Change {
+                enabled: Some(false),
+                ..Change::default()
+            };
+            apply(&data, &id, &target, change, &[], &[]).await
+        }
+        PluginCommand::Configure {
+            id,
+            target,
+            set,
+            unset,
+            data,
+        } => apply(&data, &id, &target, Change::default(), &set, &unset).await,
+        PluginCommand::SwitchOn { id, data } => switch_on(&id, &data),
+    }
+}
+
+/// Applies an enable/disable/configure, with settings checked against the manifest.
+async fn apply(
+    data: &DataArgs,
+    id: &str,
+    target: &OrgTarget,
+    mut change: Change,
+    set: &[String],
+    unset: &[String],
+) -> anyhow::Result<()> {
+    let (services, manifests) = platform(data).await?;
+    let manifest = manifests.iter().find(|m| m.id == id).with_context(|| {
+        format!(
+            "the module `{id}` is not installed in {}",
+            data.modules_dir().display()
+        )
+    })?;
+    for pair in set {
+        let (key, value) = pair
+            .split_once('=')
+            .with_context(|| format!("`--set {pair}` must be KEY=VALUE"))?;
+        let spec = manifest.settings.get(key).with_context(|| {
+            format!("`--set {pair}`: the module `{id}` declares no setting `{key}`")
+        })?;
+        spec.check(value)
+            .map_err(|e| anyhow::anyhow!("`--set {pair}`: {e}"))?;
+        change.set.insert(key.to_owned(), value.to_owned());
+    }
+    for key in unset {
+        if !manifest.settings.contains_key(key) {
+            anyhow::bail!("`--unset {key}`: the module `{id}` declares no setting `{key}`");
+        }
+        change.unset.push(key.clone());
+    }
+    change.include_children = target.children;
+    let states = services
+        .change(&target.org, id, &change, &cli_actor())
+        .await?;
+    for e in states {
+        let keys: Vec<&str> = e.settings.keys().map(String::as_str).collect();
+        println!(
+            "{id} in {}: {}{}",
+            e.org_id,
+            if e.enabled { "enabled" } else { "disabled" },
+            if keys.is_empty() {
+                String::new()
+            } else {
+                format!(" (settings: {})", keys.join(", "))
+            }
+        );
+    }
+    Ok(())
+}
+
+async fn list(data: DataArgs, org: Option<String>) -> anyhow::Result<()> {
+    let (services, _) = platform(&data).await?;
+    let (_engine, registry, refused) =
+        load(&data, services.clone(), CallLimits::default(), 5).await?;
+    let db = services.platform().db();
+    let enabled = match &org {
+        Some(org) => {
+            if organizations::get(db, org).await?.is_none() {
+                anyhow::bail!("`--org {org}`: there is no such organization");
+            }
+            Some(modules::enabled_modules(db, org).await?)
+        }
+        None => None,
+    };
     println!(
-        "{:<20} {:<10} {:<34} {:<16} STATE",
+        "{:<20} {:<10} {:<34} {:<28} STATE",
         "ID", "VERSION", "NAME", "CAPABILITIES"
     );
     for m in registry.iter() {
         let manifest = m.manifest();
         let caps: Vec<&str> = manifest.capabilities.iter().map(|c| c.name()).collect();
-        let state = match m.breaker_state() {
+        let mut state = match m.breaker_state() {
             BreakerState::Closed { .. } => "serving".to_owned(),
             BreakerState::Open(off) => format!(
                 "switched off since {} after {} faults in a row: {}",
@@ -315,8 +561,20 @@ async fn list(data: DataArgs) -> anyhow::Result<()> {
                 off.reason
             ),
         };
+        match &enabled {
+            Some(list) if list.iter().any(|e| e == m.id()) => state.push_str(", enabled here"),
+            Some(_) => state.push_str(", not enabled here"),
+            None => {
+                let n = modules::enablements(db, None, Some(m.id()))
+                    .await?
+                    .iter()
+                    .filter(|e| e.enabled)
+                    .count();
+                state.push_str(&format!(", enabled in {n} organization(s)"));
+            }
+        }
         println!(
-            "{:<20} {:<10} {:<34} {:<16} {state}",
+            "{:<20} {:<10} {:<34} {:<28} {state}",
             manifest.id,
             manifest.version.to_string(),
             manifest.name,
@@ -333,7 +591,7 @@ async fn list(data: DataArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn enable(id: &str, data: &DataArgs) -> anyhow::Result<()> {
+fn switch_on(id: &str, data: &DataArgs) -> anyhow::Result<()> {
     let was_off = breaker::switch_on(&data.state_dir(), id)
         .with_context(|| format!("cannot switch {id} on"))?;
     if was_off {
@@ -344,8 +602,112 @@ fn enable(id: &str, data: &DataArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+async fn events(command: EventsCommand) -> anyhow::Result<()> {
+    use portico_platform::events;
+    match command {
+        EventsCommand::Dead { org, data } => {
+            let db = data.database().await?;
+            let dead = events::dead_letters(&db, org.as_deref()).await?;
+            if dead.is_empty() {
+                println!("No dead deliveries.");
+            }
+            for d in dead {
+                println!(
+                    "{} {} event {} `{}` from {} to {}: {} attempts, last error: {}",
+                    d.id,
+                    d.org_id,
+                    d.event_id,
+                    d.topic,
+                    d.source_module,
+                    d.module_id,
+                    d.attempts,
+                    d.last_error.unwrap_or_default()
+                );
+            }
+        }
+        EventsCommand::Redrive { org, id, data } => {
+            let db = data.database().await?;
+            let n = events::redrive(&db, &org, id).await?;
+            println!("{n} delivery(ies) of {org} put back in line.");
+        }
+    }
+    Ok(())
+}
+
+async fn jobs(command: JobsCommand) -> anyhow::Result<()> {
+    let JobsCommand::List { org, data } = command;
+    let db = data.database().await?;
+    let runs = portico_platform::jobs::runs(&db, org.as_deref(), 100).await?;
+    if runs.is_empty() {
+        println!("No job has run yet.");
+    }
+    for r in runs {
+        let at = chrono::DateTime::from_timestamp_micros(r.key.slot_micros).unwrap_or_default();
+        println!(
+            "{} {}/{} in {} on {}: {}",
+            at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            r.key.module_id,
+            r.key.job,
+            r.key.org_id,
+            r.holder,
+            r.outcome.as_deref().unwrap_or("running")
+        );
+    }
+    Ok(())
+}
+
+async fn records(command: RecordsCommand) -> anyhow::Result<()> {
+    use portico_platform::records::{self, Scope};
+    let RecordsCommand::Import {
+        file,
+        org,
+        module,
+        collection,
+        data,
+    } = command;
+    let (services, manifests) = platform(&data).await?;
+    let manifest = manifests
+        .iter()
+        .find(|m| m.id == module)
+        .with_context(|| format!("`--module {module}`: no such module is installed"))?;
+    let spec = manifest.collections.get(&collection).with_context(|| {
+        format!("`--collection {collection}`: the module `{module}` declares no such collection")
+    })?;
+    let schema = portico_web::services::schema(portico_runtime::services::CollectionRef {
+        name: &collection,
+        spec,
+    });
+    if organizations::get(services.platform().db(), &org)
+        .await?
+        .is_none()
+    {
+        anyhow::bail!("`--org {org}`: there is no such organization");
+    }
+    let text = std::fs::read_to_string(&file)
+        .with_context(|| format!("cannot read {}", file.display()))?;
+    let scope = Scope {
+        org_id: org.clone(),
+        module_id: module.clone(),
+        actor: cli_actor(),
+    };
+    let txn = portico_platform::begin_write(services.platform().db()).await?;
+    let mut n = 0;
+    for (i, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        records::insert(&txn, &scope, &schema, line)
+            .await
+            .with_context(|| format!("{}:{}", file.display(), i + 1))?;
+        n += 1;
+    }
+    txn.commit().await?;
+    println!("Imported {n} document(s) into {module}/{collection} of {org}.");
+    Ok(())
+}
+
 async fn org(command: OrgCommand) -> anyhow::Result<()> {
-    use portico_platform::organizations::{self, Kind, NewOrganization};
+    use portico_platform::organizations::{Kind, NewOrganization};
     match command {
         OrgCommand::Create {
             id,
@@ -405,7 +767,6 @@ fn cli_actor() -> String {
 
 async fn audit(command: AuditCommand) -> anyhow::Result<()> {
     use portico_platform::audit::{self, Verdict};
-    use portico_platform::organizations;
     match command {
         AuditCommand::Verify { org, data } => {
             let db = data.database().await?;

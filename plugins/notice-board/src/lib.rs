@@ -1,19 +1,24 @@
 //! The official notice board (úřední deska): notices an office must post
 //! publicly, each with the date it was posted and the date it comes down.
-//! The notices come from the module's settings for the organization.
+//! Notices are documents in the `notices` collection; staff post them with
+//! a form, and a nightly job takes down those past their date.
 
+use portico_sdk::records::{Collection, Document, Filters};
 use portico_sdk::{
-    Action, Cell, Context, Error, Module, NoticeLevel, Page, Request, Response, Result, Table,
-    View, log, segment, settings,
+    Action, Cell, Context, Error, Field, Form, FormPost, Module, NoticeLevel, Outcome, Page,
+    Request, Response, Result, Table, View, audit, events, log, segment, settings,
 };
 use serde::{Deserialize, Serialize};
 
 struct NoticeBoard;
 
-/// One notice as an administrator enters it in the settings.
+const NOTICES: Collection = Collection::new("notices");
+
+/// One notice.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct Notice {
-    id: String,
+    /// The reference number (číslo jednací), e.g. `MMB/0412/2026`.
+    reference: String,
     title: String,
     #[serde(default)]
     department: String,
@@ -23,10 +28,41 @@ struct Notice {
     until: String,
     #[serde(default)]
     text: String,
+    /// Set by the nightly job once the notice came down.
+    #[serde(default)]
+    taken_down: bool,
 }
 
-fn notices() -> Result<Vec<Notice>> {
-    Ok(settings::get_json::<Vec<Notice>>("notices")?.unwrap_or_default())
+fn posted(today: &str) -> Result<Vec<Notice>> {
+    let found = NOTICES
+        .find()
+        .ge("until", today)
+        .sort("until")
+        .limit(200)
+        .fetch()?;
+    Ok(found.documents.into_iter().map(|d| d.data).collect())
+}
+
+fn archived(today: &str) -> Result<Vec<Notice>> {
+    let found = NOTICES
+        .find()
+        .lt("until", today)
+        .sort_desc("until")
+        .limit(50)
+        .fetch()?;
+    Ok(found.documents.into_iter().map(|d| d.data).collect())
+}
+
+fn by_reference(reference: &str) -> Result<Document<Notice>> {
+    NOTICES
+        .find()
+        .eq("reference", reference)
+        .limit(1)
+        .fetch()?
+        .documents
+        .into_iter()
+        .next()
+        .ok_or_else(|| Error::not_found(format!("no notice {reference}")))
 }
 
 /// Chooses the Czech or English wording by the user's language.
@@ -61,8 +97,7 @@ fn board(ctx: &Context) -> Result<View> {
     let title = settings::get("title")?.unwrap_or_default();
     let intro = settings::get("intro")?.unwrap_or_default();
     let today = today();
-    let (posted, archived): (Vec<_>, Vec<_>) =
-        notices()?.into_iter().partition(|n| n.until >= today);
+    let (posted, archived) = (posted(&today)?, archived(&today)?);
 
     let table = |caption: &str, rows: &[Notice]| {
         let mut t = Table::new(caption)
@@ -73,7 +108,10 @@ fn board(ctx: &Context) -> Result<View> {
             .empty_text(tr(ctx, "No notices.", "Žádná oznámení."));
         for n in rows {
             t = t.row([
-                Cell::link(n.title.as_str(), format!("/notices/{}", segment(&n.id))),
+                Cell::link(
+                    n.title.as_str(),
+                    format!("/notices/{}", segment(&n.reference)),
+                ),
                 Cell::from(n.department.as_str()),
                 Cell::from(n.published.as_str()),
                 Cell::from(n.until.as_str()),
@@ -96,10 +134,7 @@ fn board(ctx: &Context) -> Result<View> {
 }
 
 fn notice(ctx: &Context, id: &str) -> Result<View> {
-    let n = notices()?
-        .into_iter()
-        .find(|n| n.id == id)
-        .ok_or_else(|| Error::not_found(format!("no notice {id}")))?;
+    let n = by_reference(id)?.data;
     let mut view = View::new(n.title.clone());
     if n.until < today() {
         view = view.notice(
@@ -113,7 +148,7 @@ fn notice(ctx: &Context, id: &str) -> Result<View> {
     }
     Ok(view
         .key_values([
-            (tr(ctx, "Reference", "Číslo jednací"), n.id.as_str()),
+            (tr(ctx, "Reference", "Číslo jednací"), n.reference.as_str()),
             (tr(ctx, "Department", "Odbor"), n.department.as_str()),
             (tr(ctx, "Posted", "Vyvěšeno"), n.published.as_str()),
             (tr(ctx, "Until", "Sejmuto"), n.until.as_str()),
@@ -133,32 +168,181 @@ impl Module for NoticeBoard {
         match page.pattern() {
             "/" => board(ctx),
             "/notices/{id}" => notice(ctx, page.param("id").unwrap_or_default()),
+            "/post" => Ok(post_form(ctx, None, &[])),
             other => Err(Error::not_found(format!("no page {other}"))),
         }
     }
 
+    fn submit(ctx: &Context, form: &FormPost) -> Result<Outcome> {
+        if form.path() != "/post" {
+            return Err(Error::not_found(format!("no form at {}", form.path())));
+        }
+        let field = |name: &str| form.get(name).unwrap_or_default().trim().to_owned();
+        let notice = Notice {
+            reference: field("reference"),
+            title: field("title"),
+            department: field("department"),
+            published: today(),
+            until: field("until"),
+            text: field("text"),
+            taken_down: false,
+        };
+        let mut errors = Vec::new();
+        for (name, value) in [
+            ("reference", &notice.reference),
+            ("title", &notice.title),
+            ("until", &notice.until),
+        ] {
+            if value.is_empty() {
+                errors.push((name, tr(ctx, "Fill this in.", "Vyplňte prosím.").to_owned()));
+            }
+        }
+        if !notice.until.is_empty() && !is_date(&notice.until) {
+            errors.push((
+                "until",
+                tr(
+                    ctx,
+                    "Use the form YYYY-MM-DD.",
+                    "Zadejte ve tvaru RRRR-MM-DD.",
+                )
+                .to_owned(),
+            ));
+        }
+        if !notice.reference.is_empty() && by_reference(&notice.reference).is_ok() {
+            errors.push((
+                "reference",
+                tr(
+                    ctx,
+                    "A notice with this reference is posted already.",
+                    "Oznámení s tímto číslem jednacím už je vyvěšeno.",
+                )
+                .to_owned(),
+            ));
+        }
+        if !errors.is_empty() {
+            return Ok(Outcome::Show(post_form(ctx, Some(form), &errors)));
+        }
+        let stored = NOTICES.insert(&notice)?;
+        events::publish(
+            "notice.posted",
+            &serde_json::json!({ "id": stored.id, "reference": notice.reference, "until": notice.until }),
+        )?;
+        Ok(Outcome::redirect_with(
+            format!("/notices/{}", segment(&notice.reference)),
+            tr(ctx, "The notice is posted.", "Oznámení je vyvěšeno."),
+        ))
+    }
+
     fn handle(_ctx: &Context, req: &Request) -> Result<Response> {
         let today = today();
-        let posted: Vec<Notice> = notices()?
-            .into_iter()
-            .filter(|n| req.query("all").is_some() || n.until >= today)
-            .collect();
-        Ok(Response::json(&posted))
+        let mut notices = posted(&today)?;
+        if req.query("all").is_some() {
+            notices.extend(archived(&today)?);
+        }
+        Ok(Response::json(&notices))
     }
 
     fn run_job(_ctx: &Context, job: &str) -> Result<()> {
         match job {
-            "report-expired" => {
+            "take-down" => {
                 let today = today();
-                let expired = notices()?.iter().filter(|n| n.until < today).count();
-                log::info(format!(
-                    "{expired} notices are past their date and taken down"
-                ));
+                let due = NOTICES
+                    .find()
+                    .lt("until", &today)
+                    .sort("until")
+                    .limit(500)
+                    .fetch::<Notice>()?;
+                let mut n = 0;
+                for d in due.documents.into_iter().filter(|d| !d.data.taken_down) {
+                    let mut notice = d.data.clone();
+                    notice.taken_down = true;
+                    NOTICES.update(&d.id, d.version, &notice)?;
+                    events::publish(
+                        "notice.taken-down",
+                        &serde_json::json!({ "id": d.id, "reference": notice.reference }),
+                    )?;
+                    n += 1;
+                }
+                if n > 0 {
+                    audit::append(
+                        "notice.take-down",
+                        "notices",
+                        &serde_json::json!({ "count": n }),
+                    )?;
+                }
+                log::info(format!("{n} notices past their date taken down"));
                 Ok(())
             }
             other => Err(Error::not_found(format!("no job {other}"))),
         }
     }
+}
+
+fn is_date(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
+}
+
+/// The form staff post a notice with; after a refused post, with what they
+/// typed and the errors at the fields.
+fn post_form(ctx: &Context, form: Option<&FormPost>, errors: &[(&str, String)]) -> View {
+    let value = |name: &str| {
+        form.and_then(|f| f.get(name))
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let error = |name: &str| {
+        errors
+            .iter()
+            .find(|(f, _)| *f == name)
+            .map(|(_, m)| m.clone())
+    };
+    let field = |f: Field, name: &str| {
+        let f = f.value(value(name));
+        match error(name) {
+            Some(e) => f.error(e),
+            None => f,
+        }
+    };
+    let mut view = View::new(tr(ctx, "Post a notice", "Vyvěsit oznámení"));
+    if !errors.is_empty() {
+        view = view.notice(
+            NoticeLevel::Error,
+            tr(
+                ctx,
+                "The notice was not posted; see the fields below.",
+                "Oznámení nebylo vyvěšeno; opravte pole níže.",
+            ),
+        );
+    }
+    view.form(
+        Form::new("/post", tr(ctx, "Post", "Vyvěsit"))
+            .field(field(
+                Field::text("reference", tr(ctx, "Reference", "Číslo jednací")).required(),
+                "reference",
+            ))
+            .field(field(
+                Field::text("title", tr(ctx, "Title", "Název")).required(),
+                "title",
+            ))
+            .field(field(
+                Field::text("department", tr(ctx, "Department", "Odbor")),
+                "department",
+            ))
+            .field(field(
+                Field::date("until", tr(ctx, "Posted until", "Vyvěšeno do")).required(),
+                "until",
+            ))
+            .field(field(
+                Field::textarea("text", tr(ctx, "Text", "Text")),
+                "text",
+            )),
+    )
 }
 
 portico_sdk::export!(NoticeBoard);

@@ -186,6 +186,16 @@ impl Request {
         self.route.query(name)
     }
 
+    /// Every query string value named `name`, in order.
+    pub fn query_all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.route
+            .0
+            .query
+            .iter()
+            .filter(move |(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
     /// A request header (names are lower case).
     pub fn header(&self, name: &str) -> Option<&str> {
         lookup(&self.headers, &name.to_ascii_lowercase())
@@ -253,6 +263,12 @@ impl Response {
                 .body(body),
             Err(e) => Response::new(500).text(format!("could not encode JSON: {e}")),
         }
+    }
+
+    /// Sets the status, e.g. 201 after a POST created something.
+    pub fn status(mut self, status: u16) -> Self {
+        self.status = status;
+        self
     }
 
     /// Adds a header.

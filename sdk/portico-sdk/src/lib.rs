@@ -32,15 +32,19 @@
 
 extern crate self as portico_sdk;
 
+pub mod audit;
 mod context;
 mod error;
+pub mod events;
 mod http;
 pub mod log;
+pub mod records;
 pub mod settings;
 mod view;
 
 pub use context::{Assurance, Context, Principal};
 pub use error::{Error, FieldError, Result};
+pub use events::Event;
 pub use http::{FormPost, Method, Outcome, Page, Request, Response};
 pub use view::{Action, Cell, Field, FieldKind, Form, NoticeLevel, Table, View};
 
@@ -103,6 +107,13 @@ pub mod __private {
     pub fn run_job<M: crate::Module>(ctx: wit::Context, job: String) -> Result<(), wit::Error> {
         M::run_job(&ctx.into(), &job).map_err(Into::into)
     }
+
+    pub fn on_event<M: crate::Module>(
+        ctx: wit::Context,
+        event: wit::Event,
+    ) -> Result<(), wit::Error> {
+        M::on_event(&ctx.into(), &event.into()).map_err(Into::into)
+    }
 }
 
 /// Encodes `value` for use as one segment of a path, so that an id such as
@@ -152,6 +163,13 @@ pub trait Module: 'static {
         let _ = ctx;
         Err(Error::not_found(format!("no job named {job}")))
     }
+
+    /// Handles an event of a topic the manifest `subscribes` to. An error
+    /// makes the host deliver it again later.
+    fn on_event(ctx: &Context, event: &Event) -> Result<()> {
+        let _ = ctx;
+        Err(Error::not_found(format!("no handler for {}", event.topic)))
+    }
 }
 
 /// Exports a [`Module`] implementation as the component's `module` export.
@@ -197,6 +215,12 @@ macro_rules! export {
                 }
                 fn run_job(ctx: __p::wit::Context, job: String) -> Result<(), __p::wit::Error> {
                     __p::run_job::<$module>(ctx, job)
+                }
+                fn on_event(
+                    ctx: __p::wit::Context,
+                    event: __p::wit::Event,
+                ) -> Result<(), __p::wit::Error> {
+                    __p::on_event::<$module>(ctx, event)
                 }
             }
     $crate::wit::__export_portal_module!(__PorticoExport with_types_in $crate::wit);

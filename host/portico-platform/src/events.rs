@@ -1,0 +1,331 @@
+//! The event outbox. Publishing writes the event and one delivery per
+//! subscribed module in the publisher's transaction; a dispatcher then
+//! claims due deliveries, calls the module, and marks each delivered, or
+//! schedules a retry with backoff, or parks it as dead after too many
+//! failures. Delivery is at least once: a subscriber may see an event twice
+//! (after a crash between its handling and the mark), never zero times.
+
+use std::time::Duration;
+
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set,
+};
+use serde::Serialize;
+
+use crate::records::Scope;
+use crate::{PlatformError, modules};
+
+pub(crate) mod event {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "events")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub org_id: String,
+        pub module_id: String,
+        pub topic: String,
+        pub payload: String,
+        pub created_at_micros: i64,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub(crate) mod delivery {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "event_deliveries")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub event_id: i64,
+        pub org_id: String,
+        pub module_id: String,
+        pub status: String,
+        pub attempts: i32,
+        pub next_attempt_micros: i64,
+        pub last_error: Option<String>,
+        pub delivered_at_micros: Option<i64>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+const PENDING: &str = "pending";
+const DELIVERED: &str = "delivered";
+const DEAD: &str = "dead";
+
+/// The largest event payload, in bytes of JSON.
+pub const MAX_PAYLOAD: usize = 64 * 1024;
+
+fn now_micros() -> i64 {
+    chrono::Utc::now().timestamp_micros()
+}
+
+/// Writes an event and a delivery for each of `subscribers` enabled in the
+/// scope's organization. Returns the event's id. The topic was checked by
+/// the runtime against the same rule manifests follow.
+pub async fn publish<C: ConnectionTrait>(
+    conn: &C,
+    scope: &Scope,
+    topic: &str,
+    payload: &str,
+    subscribers: &[String],
+) -> Result<i64, PlatformError> {
+    if payload.len() > MAX_PAYLOAD {
+        return Err(PlatformError::invalid(
+            "payload",
+            format!(
+                "is {} bytes; an event takes at most {MAX_PAYLOAD}",
+                payload.len()
+            ),
+        ));
+    }
+    let value: serde_json::Value = serde_json::from_str(payload)
+        .map_err(|e| PlatformError::invalid("payload", format!("is not valid JSON: {e}")))?;
+    let now = now_micros();
+    let ev = event::ActiveModel {
+        org_id: Set(scope.org_id.clone()),
+        module_id: Set(scope.module_id.clone()),
+        topic: Set(topic.to_owned()),
+        payload: Set(value.to_string()),
+        created_at_micros: Set(now),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await?;
+    let enabled = modules::enabled_modules(conn, &scope.org_id).await?;
+    for module in subscribers.iter().filter(|m| enabled.contains(m)) {
+        delivery::ActiveModel {
+            event_id: Set(ev.id),
+            org_id: Set(scope.org_id.clone()),
+            module_id: Set(module.clone()),
+            status: Set(PENDING.into()),
+            attempts: Set(0),
+            next_attempt_micros: Set(now),
+            ..Default::default()
+        }
+        .insert(conn)
+        .await?;
+    }
+    Ok(ev.id)
+}
+
+/// A delivery claimed for one attempt.
+#[derive(Debug, Clone, Serialize)]
+pub struct Delivery {
+    /// The delivery's id.
+    pub id: i64,
+    /// The event's id.
+    pub event_id: i64,
+    /// The organization the event belongs to.
+    pub org_id: String,
+    /// The module to deliver to.
+    pub module_id: String,
+    /// The module that published it.
+    pub source_module: String,
+    /// Its topic.
+    pub topic: String,
+    /// Its payload (JSON).
+    pub payload: String,
+    /// When it was published, microseconds since the Unix epoch.
+    pub published_at_micros: i64,
+    /// Attempts made before this one.
+    pub attempts: i32,
+    /// Why the last attempt failed.
+    pub last_error: Option<String>,
+    /// `pending`, `delivered` or `dead`.
+    pub status: String,
+}
+
+async fn with_events(
+    db: &DatabaseConnection,
+    rows: Vec<delivery::Model>,
+) -> Result<Vec<Delivery>, PlatformError> {
+    let ids: Vec<i64> = rows.iter().map(|d| d.event_id).collect();
+    let events: std::collections::HashMap<i64, event::Model> = event::Entity::find()
+        .filter(event::Column::Id.is_in(ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|e| (e.id, e))
+        .collect();
+    Ok(rows
+        .into_iter()
+        .filter_map(|d| {
+            let e = events.get(&d.event_id)?;
+            Some(Delivery {
+                id: d.id,
+                event_id: d.event_id,
+                org_id: d.org_id,
+                module_id: d.module_id,
+                source_module: e.module_id.clone(),
+                topic: e.topic.clone(),
+                payload: e.payload.clone(),
+                published_at_micros: e.created_at_micros,
+                attempts: d.attempts,
+                last_error: d.last_error,
+                status: d.status,
+            })
+        })
+        .collect())
+}
+
+/// Claims up to `limit` due deliveries for `lease`: another dispatcher (on
+/// this host or another) will not take them until the lease runs out, so a
+/// dispatcher that dies mid-delivery only delays them.
+pub async fn claim_due(
+    db: &DatabaseConnection,
+    limit: u64,
+    lease: Duration,
+) -> Result<Vec<Delivery>, PlatformError> {
+    let now = now_micros();
+    let due = delivery::Entity::find()
+        .filter(delivery::Column::Status.eq(PENDING))
+        .filter(delivery::Column::NextAttemptMicros.lte(now))
+        .order_by_asc(delivery::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await?;
+    let until = now + i64::try_from(lease.as_micros()).unwrap_or(i64::MAX);
+    let mut claimed = Vec::new();
+    for d in due {
+        // Compare-and-set on the due time: of two dispatchers racing for
+        // one delivery, exactly one changes the row.
+        let r = delivery::Entity::update_many()
+            .col_expr(delivery::Column::NextAttemptMicros, Expr::value(until))
+            .filter(delivery::Column::Id.eq(d.id))
+            .filter(delivery::Column::Status.eq(PENDING))
+            .filter(delivery::Column::NextAttemptMicros.eq(d.next_attempt_micros))
+            .exec(db)
+            .await?;
+        if r.rows_affected == 1 {
+            claimed.push(d);
+        }
+    }
+    with_events(db, claimed).await
+}
+
+/// Marks a delivery done.
+pub async fn delivered(db: &DatabaseConnection, id: i64) -> Result<(), PlatformError> {
+    delivery::Entity::update_many()
+        .col_expr(delivery::Column::Status, Expr::value(DELIVERED))
+        .col_expr(
+            delivery::Column::DeliveredAtMicros,
+            Expr::value(now_micros()),
+        )
+        .filter(delivery::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// What became of a failed attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Retry {
+    /// Tried again after this long.
+    After(Duration),
+    /// Parked in the dead-letter list.
+    Dead,
+}
+
+/// Records a failed attempt: retried with exponential backoff (from
+/// `base`, capped at an hour), or dead after `max_attempts`.
+pub async fn failed(
+    db: &DatabaseConnection,
+    d: &Delivery,
+    error: &str,
+    max_attempts: i32,
+    base: Duration,
+) -> Result<Retry, PlatformError> {
+    let attempts = d.attempts + 1;
+    let error: String = error.chars().take(2000).collect();
+    let (status, retry) = if attempts >= max_attempts {
+        (DEAD, Retry::Dead)
+    } else {
+        let exp = u32::try_from(attempts - 1).unwrap_or(0).min(20);
+        let wait = base.saturating_mul(1 << exp).min(Duration::from_secs(3600));
+        (PENDING, Retry::After(wait))
+    };
+    let next = match retry {
+        Retry::After(w) => now_micros() + i64::try_from(w.as_micros()).unwrap_or(i64::MAX),
+        Retry::Dead => now_micros(),
+    };
+    delivery::Entity::update_many()
+        .col_expr(delivery::Column::Status, Expr::value(status))
+        .col_expr(delivery::Column::Attempts, Expr::value(attempts))
+        .col_expr(delivery::Column::LastError, Expr::value(error))
+        .col_expr(delivery::Column::NextAttemptMicros, Expr::value(next))
+        .filter(delivery::Column::Id.eq(d.id))
+        .exec(db)
+        .await?;
+    Ok(retry)
+}
+
+/// The deliveries parked after too many failures, oldest first.
+pub async fn dead_letters(
+    db: &DatabaseConnection,
+    org_id: Option<&str>,
+) -> Result<Vec<Delivery>, PlatformError> {
+    let mut q = delivery::Entity::find().filter(delivery::Column::Status.eq(DEAD));
+    if let Some(org) = org_id {
+        q = q.filter(delivery::Column::OrgId.eq(org));
+    }
+    let rows = q.order_by_asc(delivery::Column::Id).all(db).await?;
+    with_events(db, rows).await
+}
+
+/// Every delivery of the organization's events, newest first (at most `limit`).
+pub async fn deliveries(
+    db: &DatabaseConnection,
+    org_id: &str,
+    limit: u64,
+) -> Result<Vec<Delivery>, PlatformError> {
+    let rows = delivery::Entity::find()
+        .filter(delivery::Column::OrgId.eq(org_id))
+        .order_by_desc(delivery::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await?;
+    with_events(db, rows).await
+}
+
+/// Puts dead deliveries back in line (all of the organization's, or one),
+/// with their attempts counted from zero. Returns how many.
+pub async fn redrive(
+    db: &DatabaseConnection,
+    org_id: &str,
+    delivery_id: Option<i64>,
+) -> Result<u64, PlatformError> {
+    let mut q = delivery::Entity::update_many()
+        .col_expr(delivery::Column::Status, Expr::value(PENDING))
+        .col_expr(delivery::Column::Attempts, Expr::value(0))
+        .col_expr(
+            delivery::Column::NextAttemptMicros,
+            Expr::value(now_micros()),
+        )
+        .filter(delivery::Column::Status.eq(DEAD))
+        .filter(delivery::Column::OrgId.eq(org_id));
+    if let Some(id) = delivery_id {
+        q = q.filter(delivery::Column::Id.eq(id));
+    }
+    let n = q.exec(db).await?.rows_affected;
+    if n == 0 && delivery_id.is_some() {
+        return Err(PlatformError::NotFound(format!(
+            "no dead delivery {} in organization `{org_id}`",
+            delivery_id.unwrap_or_default()
+        )));
+    }
+    Ok(n)
+}

@@ -1,0 +1,314 @@
+//! Module installations and their enablement per organization. A module
+//! version is installed once for the whole deployment; each organization
+//! enables it on its own, with its own settings. Disabling keeps the
+//! module's data in that organization; enabling again brings it back.
+//! Every change is written to the organization's audit chain in the same
+//! transaction.
+
+use std::collections::BTreeMap;
+
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, Set,
+};
+use serde::Serialize;
+
+use crate::{PlatformError, audit, organizations};
+
+pub(crate) mod installation {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "module_installations")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub module_id: String,
+        pub version: String,
+        pub installed_at_micros: i64,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub(crate) mod enablement {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "module_enablements")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub org_id: String,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub module_id: String,
+        pub enabled: bool,
+        pub settings: String,
+        pub updated_at_micros: i64,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// An installed module version.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Installation {
+    /// The module's id.
+    pub module_id: String,
+    /// The version installed.
+    pub version: String,
+    /// When this version was installed, microseconds since the Unix epoch.
+    pub installed_at_micros: i64,
+}
+
+/// A module's state in one organization.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Enablement {
+    /// The organization.
+    pub org_id: String,
+    /// The module.
+    pub module_id: String,
+    /// Whether it serves the organization now.
+    pub enabled: bool,
+    /// The settings the organization's administrator set, by key.
+    pub settings: BTreeMap<String, String>,
+}
+
+impl From<enablement::Model> for Enablement {
+    fn from(m: enablement::Model) -> Self {
+        Enablement {
+            settings: serde_json::from_str(&m.settings).unwrap_or_default(),
+            org_id: m.org_id,
+            module_id: m.module_id,
+            enabled: m.enabled,
+        }
+    }
+}
+
+fn now_micros() -> i64 {
+    chrono::Utc::now().timestamp_micros()
+}
+
+/// Records that `version` of `module_id` is the installed one. Installing
+/// the same version again changes nothing.
+pub async fn install(
+    db: &DatabaseConnection,
+    module_id: &str,
+    version: &str,
+) -> Result<Installation, PlatformError> {
+    if let Some(existing) = installation::Entity::find_by_id(module_id.to_owned())
+        .one(db)
+        .await?
+        && existing.version == version
+    {
+        return Ok(Installation {
+            module_id: existing.module_id,
+            version: existing.version,
+            installed_at_micros: existing.installed_at_micros,
+        });
+    }
+    let now = now_micros();
+    installation::Entity::insert(installation::ActiveModel {
+        module_id: Set(module_id.to_owned()),
+        version: Set(version.to_owned()),
+        installed_at_micros: Set(now),
+    })
+    .on_conflict(
+        OnConflict::column(installation::Column::ModuleId)
+            .update_columns([
+                installation::Column::Version,
+                installation::Column::InstalledAtMicros,
+            ])
+            .to_owned(),
+    )
+    .exec_without_returning(db)
+    .await?;
+    Ok(Installation {
+        module_id: module_id.to_owned(),
+        version: version.to_owned(),
+        installed_at_micros: now,
+    })
+}
+
+/// Every installed module, by id.
+pub async fn installations(db: &DatabaseConnection) -> Result<Vec<Installation>, PlatformError> {
+    Ok(installation::Entity::find()
+        .order_by_asc(installation::Column::ModuleId)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|m| Installation {
+            module_id: m.module_id,
+            version: m.version,
+            installed_at_micros: m.installed_at_micros,
+        })
+        .collect())
+}
+
+/// The ids of the modules enabled in `org_id`.
+pub async fn enabled_modules<C: ConnectionTrait>(
+    conn: &C,
+    org_id: &str,
+) -> Result<Vec<String>, PlatformError> {
+    Ok(enablement::Entity::find()
+        .filter(enablement::Column::OrgId.eq(org_id))
+        .filter(enablement::Column::Enabled.eq(true))
+        .order_by_asc(enablement::Column::ModuleId)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|m| m.module_id)
+        .collect())
+}
+
+/// The module's state in every organization that ever enabled it, or
+/// every module's state in one organization.
+pub async fn enablements(
+    db: &DatabaseConnection,
+    org_id: Option<&str>,
+    module_id: Option<&str>,
+) -> Result<Vec<Enablement>, PlatformError> {
+    let mut q = enablement::Entity::find();
+    if let Some(org) = org_id {
+        q = q.filter(enablement::Column::OrgId.eq(org));
+    }
+    if let Some(m) = module_id {
+        q = q.filter(enablement::Column::ModuleId.eq(m));
+    }
+    Ok(q.order_by_asc(enablement::Column::OrgId)
+        .order_by_asc(enablement::Column::ModuleId)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(Into::into)
+        .collect())
+}
+
+/// What an administrator changes about a module in an organization.
+#[derive(Debug, Clone, Default)]
+pub struct Change {
+    /// Enable (`Some(true)`), disable (`Some(false)`) or leave as it is.
+    pub enabled: Option<bool>,
+    /// Settings to set, already checked against the manifest's schema.
+    pub set: BTreeMap<String, String>,
+    /// Settings to return to their defaults.
+    pub unset: Vec<String>,
+    /// Apply to every organization below as well.
+    pub include_children: bool,
+}
+
+/// Applies `change` to `module_id` in `org_id` (and, when asked, in every
+/// organization below it), all or nothing, audited in each organization's
+/// chain. Returns the resulting states.
+pub async fn change(
+    db: &DatabaseConnection,
+    org_id: &str,
+    module_id: &str,
+    change: &Change,
+    actor: &str,
+) -> Result<Vec<Enablement>, PlatformError> {
+    if organizations::get(db, org_id).await?.is_none() {
+        return Err(PlatformError::NotFound(format!(
+            "there is no organization `{org_id}`"
+        )));
+    }
+    if installation::Entity::find_by_id(module_id.to_owned())
+        .one(db)
+        .await?
+        .is_none()
+    {
+        return Err(PlatformError::NotFound(format!(
+            "the module `{module_id}` is not installed"
+        )));
+    }
+    let mut orgs = vec![org_id.to_owned()];
+    if change.include_children {
+        orgs.extend(organizations::descendants(db, org_id).await?);
+    }
+    let txn = crate::begin_write(db).await?;
+    let mut out = Vec::new();
+    for org in orgs {
+        let current = enablement::Entity::find_by_id((org.clone(), module_id.to_owned()))
+            .one(&txn)
+            .await?;
+        let was_enabled = current.as_ref().is_some_and(|c| c.enabled);
+        let mut settings: BTreeMap<String, String> = current
+            .as_ref()
+            .and_then(|c| serde_json::from_str(&c.settings).ok())
+            .unwrap_or_default();
+        for key in &change.unset {
+            settings.remove(key);
+        }
+        settings.extend(change.set.clone());
+        let enabled = change.enabled.unwrap_or(was_enabled);
+        let row = enablement::ActiveModel {
+            org_id: Set(org.clone()),
+            module_id: Set(module_id.to_owned()),
+            enabled: Set(enabled),
+            settings: Set(serde_json::to_string(&settings).unwrap_or_else(|_| "{}".into())),
+            updated_at_micros: Set(now_micros()),
+        };
+        if current.is_some() {
+            row.update(&txn).await?;
+        } else {
+            row.insert(&txn).await?;
+        }
+        if enabled != was_enabled {
+            let action = if enabled {
+                "module.enable"
+            } else {
+                "module.disable"
+            };
+            append(&txn, &org, actor, action, module_id, serde_json::json!({})).await?;
+        }
+        if !change.set.is_empty() || !change.unset.is_empty() {
+            // Keys only: a setting may hold a credential.
+            let keys: Vec<&String> = change.set.keys().chain(change.unset.iter()).collect();
+            append(
+                &txn,
+                &org,
+                actor,
+                "module.configure",
+                module_id,
+                serde_json::json!({ "keys": keys }),
+            )
+            .await?;
+        }
+        out.push(Enablement {
+            org_id: org,
+            module_id: module_id.to_owned(),
+            enabled,
+            settings,
+        });
+    }
+    txn.commit().await?;
+    Ok(out)
+}
+
+async fn append<C: ConnectionTrait>(
+    conn: &C,
+    org: &str,
+    actor: &str,
+    action: &str,
+    module_id: &str,
+    detail: serde_json::Value,
+) -> Result<(), PlatformError> {
+    audit::append(
+        conn,
+        org,
+        audit::Event {
+            actor: actor.to_owned(),
+            module: audit::HOST.to_owned(),
+            action: action.to_owned(),
+            subject: module_id.to_owned(),
+            detail,
+        },
+    )
+    .await
+    .map(drop)
+}

@@ -1,0 +1,187 @@
+//! One module call's unit of work: everything the call writes (records,
+//! audit entries, events) commits together when the call succeeds, and
+//! nothing of it when the call fails or traps.
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use sea_orm::{DatabaseConnection, DatabaseTransaction, DbBackend, TransactionTrait};
+use tokio::sync::{Mutex, OwnedMutexGuard};
+
+use crate::records::{self, CollectionSchema, Filter, Group, Page, Query, Record, Scope};
+use crate::{PlatformError, audit, events};
+
+/// The platform services over one database, shared by every call.
+#[derive(Clone)]
+pub struct Platform {
+    db: DatabaseConnection,
+    /// SQLite has one writer: calls that write take turns here instead of
+    /// failing with "database is locked" halfway through.
+    writer: Option<Arc<Mutex<()>>>,
+    subscriptions: Arc<RwLock<HashMap<String, Vec<String>>>>,
+}
+
+impl Platform {
+    /// The services over `db`.
+    pub fn new(db: DatabaseConnection) -> Platform {
+        let writer = (db.get_database_backend() == DbBackend::Sqlite).then(Default::default);
+        Platform {
+            db,
+            writer,
+            subscriptions: Arc::default(),
+        }
+    }
+
+    /// The database.
+    pub fn db(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    /// Which modules subscribe to which topics (from their manifests).
+    pub fn set_subscriptions(&self, by_topic: HashMap<String, Vec<String>>) {
+        if let Ok(mut s) = self.subscriptions.write() {
+            *s = by_topic;
+        }
+    }
+
+    fn subscribers(&self, topic: &str) -> Vec<String> {
+        self.subscriptions
+            .read()
+            .ok()
+            .and_then(|s| s.get(topic).cloned())
+            .unwrap_or_default()
+    }
+
+    /// Starts a unit of work for `scope`. A read-only one refuses writes.
+    pub async fn begin(&self, scope: Scope, writable: bool) -> Result<Work, PlatformError> {
+        let guard = match (&self.writer, writable) {
+            (Some(w), true) => Some(w.clone().lock_owned().await),
+            _ => None,
+        };
+        let txn = if writable {
+            crate::begin_write(&self.db).await?
+        } else {
+            self.db.begin().await?
+        };
+        Ok(Work {
+            txn,
+            scope,
+            writable,
+            platform: self.clone(),
+            _writer: guard,
+        })
+    }
+}
+
+/// One call's reads and writes, in one transaction.
+pub struct Work {
+    txn: DatabaseTransaction,
+    scope: Scope,
+    writable: bool,
+    platform: Platform,
+    _writer: Option<OwnedMutexGuard<()>>,
+}
+
+impl Work {
+    fn writing(&self) -> Result<(), PlatformError> {
+        if self.writable {
+            Ok(())
+        } else {
+            Err(PlatformError::Forbidden(
+                "this call only reads: pages and GET requests cannot change data; \
+                 write in a form submission or a POST request"
+                    .into(),
+            ))
+        }
+    }
+
+    /// The scope the work runs in.
+    pub fn scope(&self) -> &Scope {
+        &self.scope
+    }
+
+    /// See [`records::get`].
+    pub async fn get(&self, c: &CollectionSchema, id: &str) -> Result<Record, PlatformError> {
+        records::get(&self.txn, &self.scope, c, id).await
+    }
+
+    /// See [`records::insert`].
+    pub async fn insert(&self, c: &CollectionSchema, json: &str) -> Result<Record, PlatformError> {
+        self.writing()?;
+        records::insert(&self.txn, &self.scope, c, json).await
+    }
+
+    /// See [`records::update`].
+    pub async fn update(
+        &self,
+        c: &CollectionSchema,
+        id: &str,
+        expected_version: i64,
+        json: &str,
+    ) -> Result<Record, PlatformError> {
+        self.writing()?;
+        records::update(&self.txn, &self.scope, c, id, expected_version, json).await
+    }
+
+    /// See [`records::delete`].
+    pub async fn delete(
+        &self,
+        c: &CollectionSchema,
+        id: &str,
+        expected_version: i64,
+    ) -> Result<(), PlatformError> {
+        self.writing()?;
+        records::delete(&self.txn, &self.scope, c, id, expected_version).await
+    }
+
+    /// See [`records::query`].
+    pub async fn query(&self, c: &CollectionSchema, q: &Query) -> Result<Page, PlatformError> {
+        records::query(&self.txn, &self.scope, c, q).await
+    }
+
+    /// See [`records::aggregate`].
+    pub async fn aggregate(
+        &self,
+        c: &CollectionSchema,
+        filters: &[Filter],
+        group_by: &str,
+        sum: Option<&str>,
+    ) -> Result<Vec<Group>, PlatformError> {
+        records::aggregate(&self.txn, &self.scope, c, filters, group_by, sum).await
+    }
+
+    /// Appends an entry to the organization's audit chain.
+    pub async fn audit(
+        &self,
+        action: &str,
+        subject: &str,
+        detail: serde_json::Value,
+    ) -> Result<audit::Entry, PlatformError> {
+        self.writing()?;
+        audit::append(
+            &self.txn,
+            &self.scope.org_id,
+            audit::Event {
+                actor: self.scope.actor.clone(),
+                module: self.scope.module_id.clone(),
+                action: action.to_owned(),
+                subject: subject.to_owned(),
+                detail,
+            },
+        )
+        .await
+    }
+
+    /// Puts an event in the outbox, for every module enabled in the
+    /// organization that subscribes to `topic`.
+    pub async fn publish(&self, topic: &str, payload: &str) -> Result<i64, PlatformError> {
+        self.writing()?;
+        let subscribers = self.platform.subscribers(topic);
+        events::publish(&self.txn, &self.scope, topic, payload, &subscribers).await
+    }
+
+    /// Makes every write of the work durable.
+    pub async fn commit(self) -> Result<(), PlatformError> {
+        Ok(self.txn.commit().await?)
+    }
+}

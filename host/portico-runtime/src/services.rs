@@ -1,0 +1,188 @@
+//! What the host interfaces stand on. The runtime checks capabilities,
+//! collections and topics against the manifest, fixes the organization and
+//! module of every operation from the call, and hands the rest to these
+//! traits, which the embedder implements over its database.
+
+use crate::api::ModuleError;
+use crate::manifest::Collection;
+
+/// Who a call's data operations act as and for.
+#[derive(Debug, Clone)]
+pub struct CallScope {
+    /// The organization of the call.
+    pub org_id: String,
+    /// The calling module.
+    pub module_id: String,
+    /// Who acts, for the audit chain: the principal's user id, or
+    /// `module:<id>` for jobs, events and anonymous visitors.
+    pub actor: String,
+    /// Whether the call may write (form submissions, non-GET API requests,
+    /// jobs and events) or only read (pages, GET requests).
+    pub writable: bool,
+}
+
+/// The platform services behind the host interfaces.
+#[async_trait::async_trait]
+pub trait HostServices: Send + Sync + 'static {
+    /// The value an administrator set for `key` of `module` in `org_id`,
+    /// if any. The runtime falls back to the manifest's default itself.
+    async fn setting(&self, org_id: &str, module: &str, key: &str) -> Option<String>;
+
+    /// Starts the unit of work of one call: every write made through it is
+    /// kept only if the runtime commits it at the end of a successful call.
+    async fn begin(&self, scope: CallScope) -> Result<Box<dyn DataSession>, ModuleError>;
+}
+
+/// A stored document, as modules see it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Document {
+    /// Its identifier.
+    pub id: String,
+    /// Its version.
+    pub version: u64,
+    /// The JSON document.
+    pub data: String,
+    /// When it was inserted (RFC 3339).
+    pub created_at: String,
+    /// When it was last changed (RFC 3339).
+    pub updated_at: String,
+}
+
+/// How a filter compares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FilterOp {
+    /// Equal.
+    Eq,
+    /// Less than.
+    Lt,
+    /// Less than or equal.
+    Le,
+    /// Greater than.
+    Gt,
+    /// Greater than or equal.
+    Ge,
+    /// Text starting with.
+    Prefix,
+}
+
+/// A condition on one indexed field.
+#[derive(Debug, Clone)]
+pub struct Filter {
+    /// The field.
+    pub field: String,
+    /// The comparison.
+    pub op: FilterOp,
+    /// The value as text.
+    pub value: String,
+}
+
+/// A query on one collection.
+#[derive(Debug, Clone)]
+pub struct RecordQuery {
+    /// Conditions that must all hold.
+    pub filters: Vec<Filter>,
+    /// Sort field and whether descending.
+    pub sort: Option<(String, bool)>,
+    /// Without a sort: newest first.
+    pub newest_first: bool,
+    /// Page size.
+    pub limit: u32,
+    /// Where the last page ended.
+    pub cursor: Option<String>,
+}
+
+/// One page of results.
+#[derive(Debug, Clone)]
+pub struct DocumentPage {
+    /// The documents.
+    pub documents: Vec<Document>,
+    /// The next page's cursor.
+    pub next_cursor: Option<String>,
+}
+
+/// One group of an aggregate.
+#[derive(Debug, Clone)]
+pub struct DocumentGroup {
+    /// The group's value.
+    pub key: Option<String>,
+    /// How many.
+    pub count: u64,
+    /// The sum asked for.
+    pub sum: Option<f64>,
+}
+
+/// A collection named by a module, resolved against its manifest.
+#[derive(Debug, Clone, Copy)]
+pub struct CollectionRef<'a> {
+    /// The collection's name.
+    pub name: &'a str,
+    /// Its declaration in the manifest.
+    pub spec: &'a Collection,
+}
+
+/// One call's reads and writes, in one transaction.
+#[async_trait::async_trait]
+pub trait DataSession: Send {
+    /// `records.get`
+    async fn get(&mut self, c: CollectionRef<'_>, id: &str) -> Result<Document, ModuleError>;
+    /// `records.insert`
+    async fn insert(&mut self, c: CollectionRef<'_>, data: &str) -> Result<Document, ModuleError>;
+    /// `records.update`
+    async fn update(
+        &mut self,
+        c: CollectionRef<'_>,
+        id: &str,
+        expected_version: u64,
+        data: &str,
+    ) -> Result<Document, ModuleError>;
+    /// `records.delete`
+    async fn delete(
+        &mut self,
+        c: CollectionRef<'_>,
+        id: &str,
+        expected_version: u64,
+    ) -> Result<(), ModuleError>;
+    /// `records.query`
+    async fn query(
+        &mut self,
+        c: CollectionRef<'_>,
+        q: RecordQuery,
+    ) -> Result<DocumentPage, ModuleError>;
+    /// `records.aggregate`
+    async fn aggregate(
+        &mut self,
+        c: CollectionRef<'_>,
+        filters: Vec<Filter>,
+        group_by: &str,
+        sum: Option<&str>,
+    ) -> Result<Vec<DocumentGroup>, ModuleError>;
+    /// `audit.append`; `detail` is a JSON object already checked.
+    async fn audit(
+        &mut self,
+        action: &str,
+        subject: &str,
+        detail: serde_json::Value,
+    ) -> Result<(), ModuleError>;
+    /// `events.publish`; the topic is already checked.
+    async fn publish(&mut self, topic: &str, payload: &str) -> Result<(), ModuleError>;
+    /// Keeps every write of the call.
+    async fn commit(self: Box<Self>) -> Result<(), ModuleError>;
+}
+
+/// Host services with no stored settings and no data store: every setting
+/// has its default, and data operations are `unavailable`.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct DefaultsOnly;
+
+#[async_trait::async_trait]
+impl HostServices for DefaultsOnly {
+    async fn setting(&self, _org_id: &str, _module: &str, _key: &str) -> Option<String> {
+        None
+    }
+
+    async fn begin(&self, _scope: CallScope) -> Result<Box<dyn DataSession>, ModuleError> {
+        Err(ModuleError::Unavailable(
+            "this host has no data store".into(),
+        ))
+    }
+}

@@ -1,0 +1,247 @@
+//! The host's background work: the event dispatcher, which delivers the
+//! outbox to subscribed modules, and the scheduler, which runs the jobs
+//! modules declare, once per organization that enabled them. Both are safe
+//! to run on several replicas over one database: deliveries are claimed
+//! with a lease, job runs with a unique row per scheduled time.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Local};
+use portico_platform::{events, jobs, modules};
+use portico_runtime::api::{CallContext, Event};
+use portico_runtime::{CallError, LoadedModule};
+
+use crate::AppState;
+
+/// How the background work runs.
+#[derive(Debug, Clone)]
+pub struct WorkerConfig {
+    /// How often the outbox is polled when it was empty.
+    pub poll: Duration,
+    /// How long a claimed delivery is not handed to another dispatcher.
+    pub lease: Duration,
+    /// Failed attempts after which a delivery is parked as dead.
+    pub max_attempts: i32,
+    /// The wait before the first retry; it doubles after each failure.
+    pub backoff: Duration,
+    /// How often the scheduler looks for due jobs.
+    pub tick: Duration,
+    /// This host's name in job leases.
+    pub holder: String,
+}
+
+impl Default for WorkerConfig {
+    fn default() -> Self {
+        WorkerConfig {
+            poll: Duration::from_millis(250),
+            lease: Duration::from_secs(60),
+            max_attempts: 8,
+            backoff: Duration::from_secs(2),
+            tick: Duration::from_millis(500),
+            holder: format!(
+                "{}:{}",
+                std::env::var("HOSTNAME").unwrap_or_else(|_| "portico".into()),
+                std::process::id()
+            ),
+        }
+    }
+}
+
+/// Starts the dispatcher and the scheduler on the current runtime.
+pub fn spawn(state: &AppState, config: WorkerConfig) {
+    tokio::spawn(run_dispatcher(state.clone(), config.clone()));
+    tokio::spawn(run_scheduler(state.clone(), config));
+}
+
+async fn run_dispatcher(state: AppState, config: WorkerConfig) {
+    loop {
+        match dispatch_once(&state, &config).await {
+            Ok(0) => tokio::time::sleep(config.poll).await,
+            Ok(_) => {}
+            Err(e) => {
+                tracing::error!(error = %e, "event dispatcher cannot read the outbox");
+                tokio::time::sleep(config.poll * 4).await;
+            }
+        }
+    }
+}
+
+fn rfc3339(micros: i64) -> String {
+    chrono::DateTime::from_timestamp_micros(micros)
+        .unwrap_or_default()
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+fn job_context(org_id: &str, request_id: String) -> CallContext {
+    CallContext {
+        org_id: org_id.to_owned(),
+        principal: None,
+        request_id,
+        locale: "cs".into(),
+    }
+}
+
+/// Claims the due deliveries and delivers each; returns how many it tried.
+pub async fn dispatch_once(
+    state: &AppState,
+    config: &WorkerConfig,
+) -> Result<usize, portico_platform::PlatformError> {
+    let db = state.services.platform().db();
+    let due = events::claim_due(db, 32, config.lease).await?;
+    let n = due.len();
+    let mut running = tokio::task::JoinSet::new();
+    for d in due {
+        let state = state.clone();
+        let config = config.clone();
+        running.spawn(async move { deliver(&state, &config, d).await });
+    }
+    while running.join_next().await.is_some() {}
+    Ok(n)
+}
+
+async fn deliver(state: &AppState, config: &WorkerConfig, d: events::Delivery) {
+    let db = state.services.platform().db();
+    let result = match enabled_module(state, &d.org_id, &d.module_id).await {
+        Err(why) => Err(why),
+        Ok(module) => {
+            let ctx = job_context(&d.org_id, format!("event-{}-{}", d.event_id, d.id));
+            let event = Event {
+                id: u64::try_from(d.event_id).unwrap_or_default(),
+                topic: d.topic.clone(),
+                payload: d.payload.clone(),
+                source: d.source_module.clone(),
+                published_at: rfc3339(d.published_at_micros),
+            };
+            module
+                .on_event(&ctx, event)
+                .await
+                .map_err(|e: CallError| e.to_string())
+        }
+    };
+    let outcome = match result {
+        Ok(()) => events::delivered(db, d.id).await.map(|()| None),
+        Err(why) => events::failed(db, &d, &why, config.max_attempts, config.backoff)
+            .await
+            .map(|retry| Some((why, retry))),
+    };
+    match outcome {
+        Ok(None) => {
+            tracing::debug!(event = d.event_id, module = %d.module_id, org = %d.org_id, "event delivered");
+        }
+        Ok(Some((why, events::Retry::After(wait)))) => {
+            tracing::warn!(event = d.event_id, module = %d.module_id, org = %d.org_id, error = %why, retry_in = ?wait, "event delivery failed; will retry");
+        }
+        Ok(Some((why, events::Retry::Dead))) => {
+            tracing::error!(event = d.event_id, module = %d.module_id, org = %d.org_id, error = %why, "event delivery failed too often; parked as dead");
+        }
+        Err(e) => {
+            tracing::error!(event = d.event_id, error = %e, "cannot record the outcome of an event delivery; it will be delivered again");
+        }
+    }
+}
+
+async fn enabled_module<'a>(
+    state: &'a AppState,
+    org_id: &str,
+    module_id: &str,
+) -> Result<&'a LoadedModule, String> {
+    let module = state
+        .registry
+        .get(module_id)
+        .ok_or_else(|| format!("the module `{module_id}` is not installed"))?;
+    let org = state
+        .services
+        .org(org_id)
+        .await
+        .map_err(|e| e.to_string())?;
+    if !org.enabled.contains_key(module_id) {
+        return Err(format!(
+            "the module `{module_id}` is not enabled in `{org_id}`"
+        ));
+    }
+    Ok(module)
+}
+
+async fn run_scheduler(state: AppState, config: WorkerConfig) {
+    let mut from = Local::now();
+    loop {
+        tokio::time::sleep(config.tick).await;
+        let to = Local::now();
+        if let Err(e) = schedule_once(&state, &config, from, to).await {
+            tracing::error!(error = %e, "scheduler cannot read which organizations enabled which module");
+            continue;
+        }
+        from = to;
+    }
+}
+
+/// Runs every job whose scheduled time falls in (`from`, `to`], for every
+/// organization that enabled its module, unless another host took the run.
+/// When several times passed (the host was down or busy), only the latest runs.
+pub async fn schedule_once(
+    state: &AppState,
+    config: &WorkerConfig,
+    from: DateTime<Local>,
+    to: DateTime<Local>,
+) -> Result<(), portico_platform::PlatformError> {
+    let db = state.services.platform().db();
+    for module in state.registry.iter() {
+        let jobs = &module.manifest().jobs;
+        if jobs.is_empty() {
+            continue;
+        }
+        let orgs: Vec<String> = modules::enablements(db, None, Some(module.id()))
+            .await?
+            .into_iter()
+            .filter(|e| e.enabled)
+            .map(|e| e.org_id)
+            .collect();
+        for job in jobs {
+            let Ok(cron) = job.cron() else { continue };
+            let mut slot = None;
+            let mut at = from;
+            while let Ok(next) = cron.find_next_occurrence(&at, false) {
+                if next > to {
+                    break;
+                }
+                slot = Some(next);
+                at = next;
+            }
+            let Some(slot) = slot else { continue };
+            for org in &orgs {
+                let key = jobs::RunKey {
+                    module_id: module.id().to_owned(),
+                    job: job.name.clone(),
+                    org_id: org.clone(),
+                    slot_micros: slot.timestamp_micros(),
+                };
+                if !jobs::claim(db, &key, &config.holder).await? {
+                    continue;
+                }
+                let state = state.clone();
+                tokio::spawn(async move { run_job(&state, key).await });
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn run_job(state: &AppState, key: jobs::RunKey) {
+    let Some(module) = state.registry.get(&key.module_id) else {
+        return;
+    };
+    let ctx = job_context(
+        &key.org_id,
+        format!("job-{}-{}-{}", key.module_id, key.job, key.slot_micros),
+    );
+    let outcome = match module.run_job(&ctx, &key.job).await {
+        Ok(()) => "ok".to_owned(),
+        Err(e) => {
+            tracing::warn!(module = %key.module_id, job = %key.job, org = %key.org_id, error = %e, "scheduled job failed");
+            e.to_string()
+        }
+    };
+    if let Err(e) = jobs::finish(state.services.platform().db(), &key, &outcome).await {
+        tracing::error!(module = %key.module_id, job = %key.job, error = %e, "cannot record how a job run ended");
+    }
+}

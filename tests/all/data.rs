@@ -1,0 +1,569 @@
+//! The data platform through a module and HTTP: records, the audit chain,
+//! events and jobs, organizations kept apart, bad input refused, and
+//! module enablement per organization.
+
+use axum::body::Body;
+use axum::http::Request;
+use portico_platform::audit::{self, Verdict};
+use portico_platform::{events, modules::Change};
+use portico_tests::{TEST_CITY, TestDatabase, TestPortal};
+use portico_web::workers::{self, WorkerConfig};
+use serde_json::{Value, json};
+
+use crate::{Got, JSON, get, send};
+
+async fn call(portal: &TestPortal, method: &str, path: &str, body: &str) -> Got {
+    let request = Request::builder()
+        .method(method)
+        .uri(path)
+        .header("accept", JSON)
+        .header("content-type", "application/json")
+        .body(Body::from(body.to_owned()))
+        .unwrap();
+    send(&portal.app(), request).await
+}
+
+fn json_of(got: &Got) -> Value {
+    serde_json::from_str(&got.body).unwrap_or_else(|e| panic!("{e}: {}", got.body))
+}
+
+async fn ledger(database: TestDatabase) -> TestPortal {
+    TestPortal::builder()
+        .module("ledger")
+        .org("other-city")
+        .database(database)
+        .build()
+        .await
+}
+
+async fn entries(portal: &TestPortal, org_prefix: &str) -> Vec<Value> {
+    let got = get(
+        &portal.app(),
+        &format!("{org_prefix}/m/ledger/api/find/entries?limit=500"),
+        JSON,
+    )
+    .await;
+    assert_eq!(got.status, 200, "{}", got.body);
+    json_of(&got)["documents"].as_array().unwrap().clone()
+}
+
+#[tokio::test]
+async fn records_audit_and_events_work_through_a_module_on_both_engines() {
+    for database in TestDatabase::both().await {
+        let engine = database.engine;
+        let portal = ledger(database).await;
+        // Insert, read back, update with the right version, refuse a stale one.
+        let mut ids = Vec::new();
+        for (i, kind) in ["fee", "fee", "fine", "grant", "fee"].iter().enumerate() {
+            let got = call(
+                &portal,
+                "POST",
+                "/m/ledger/api/entries",
+                &json!({ "title": format!("Entry {i}"), "kind": kind, "amount": (i + 1) * 100 })
+                    .to_string(),
+            )
+            .await;
+            assert_eq!(got.status, 201, "{engine}: {}", got.body);
+            ids.push(json_of(&got)["id"].as_str().unwrap().to_owned());
+        }
+        let got = get(
+            &portal.app(),
+            &format!("/m/ledger/api/entries/{}", ids[0]),
+            JSON,
+        )
+        .await;
+        assert_eq!(json_of(&got)["data"]["title"], "Entry 0", "{engine}");
+        assert_eq!(json_of(&got)["version"], 1);
+        let path = format!("/m/ledger/api/entries/{}?version=1", ids[0]);
+        let body =
+            json!({ "title": "Entry 0, corrected", "kind": "fee", "amount": 150 }).to_string();
+        let got = call(&portal, "PUT", &path, &body).await;
+        assert_eq!(got.status, 200, "{engine}: {}", got.body);
+        assert_eq!(json_of(&got)["version"], 2);
+        let stale = call(&portal, "PUT", &path, &body).await;
+        assert_eq!(stale.status, 409, "{engine}: {}", stale.body);
+        assert!(stale.body.contains("version 2, not 1"), "{}", stale.body);
+        let got = call(
+            &portal,
+            "DELETE",
+            &format!("/m/ledger/api/entries/{}?version=2", ids[4]),
+            "",
+        )
+        .await;
+        assert_eq!(
+            got.status, 409,
+            "{engine}: deleting needs the current version"
+        );
+        let got = call(
+            &portal,
+            "DELETE",
+            &format!("/m/ledger/api/entries/{}?version=1", ids[4]),
+            "",
+        )
+        .await;
+        assert_eq!(got.status, 204, "{engine}: {}", got.body);
+        let got = get(
+            &portal.app(),
+            &format!("/m/ledger/api/entries/{}", ids[4]),
+            JSON,
+        )
+        .await;
+        assert_eq!(
+            got.status, 404,
+            "{engine}: a deleted record is gone for reads"
+        );
+
+        // Filters, sort and cursor pagination.
+        let got = get(
+            &portal.app(),
+            "/m/ledger/api/find/entries?f=kind,eq,fee&sort=amount&desc=1&limit=1",
+            JSON,
+        )
+        .await;
+        let page1 = json_of(&got);
+        assert_eq!(
+            page1["documents"][0]["data"]["amount"], 200,
+            "{engine}: {page1}"
+        );
+        let cursor = page1["next"].as_str().expect("a next page").to_owned();
+        let got = get(
+            &portal.app(),
+            &format!("/m/ledger/api/find/entries?f=kind,eq,fee&sort=amount&desc=1&limit=1&cursor={cursor}"),
+            JSON,
+        )
+        .await;
+        let page2 = json_of(&got);
+        assert_eq!(
+            page2["documents"][0]["data"]["amount"], 150,
+            "{engine}: {page2}"
+        );
+        assert!(page2["next"].is_null(), "{engine}: two fees left: {page2}");
+        let got = get(
+            &portal.app(),
+            "/m/ledger/api/find/entries?f=amount,ge,300&f=title,prefix,Entry",
+            JSON,
+        )
+        .await;
+        assert_eq!(
+            json_of(&got)["documents"].as_array().unwrap().len(),
+            2,
+            "{engine}: {}",
+            got.body
+        );
+
+        // Count and sum by group, for reports.
+        let got = get(
+            &portal.app(),
+            "/m/ledger/api/report?by=kind&sum=amount",
+            JSON,
+        )
+        .await;
+        let report = json_of(&got);
+        assert_eq!(
+            report[0],
+            json!({ "key": "fee", "count": 2, "sum": 350.0 }),
+            "{engine}: {report}"
+        );
+
+        // Every write is in the organization's audit chain, with the module's own entries.
+        let db = portal.db();
+        match audit::verify(db, TEST_CITY).await.unwrap() {
+            Verdict::Intact { .. } => {}
+            broken => panic!("{engine}: {broken:?}"),
+        }
+        let chain = audit::entries(db, TEST_CITY).await.unwrap();
+        let count = |action: &str| chain.iter().filter(|e| e.action == action).count();
+        assert_eq!(count("record.insert"), 5, "{engine}");
+        assert_eq!(count("record.update"), 1, "{engine}");
+        assert_eq!(count("record.delete"), 1, "{engine}");
+        assert_eq!(count("ledger.add"), 5, "{engine}");
+        assert!(
+            chain
+                .iter()
+                .any(|e| e.action == "module.enable" && e.subject == "ledger")
+        );
+
+        // Each insert published an event; the dispatcher delivers it to the subscriber.
+        let delivered = portal.dispatch(&WorkerConfig::default()).await;
+        assert_eq!(delivered, 5, "{engine}");
+        assert_eq!(
+            portal.dispatch(&WorkerConfig::default()).await,
+            0,
+            "{engine}: once"
+        );
+        let seen = get(&portal.app(), "/m/ledger/api/find/seen?limit=100", JSON).await;
+        let seen: Vec<String> = json_of(&seen)["documents"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["data"]["entry"].as_str().unwrap().to_owned())
+            .collect();
+        let mut expected = ids.clone();
+        expected.sort();
+        let mut seen_sorted = seen.clone();
+        seen_sorted.sort();
+        assert_eq!(seen_sorted, expected, "{engine}");
+        portal.database.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn two_organizations_never_see_each_others_data() {
+    let portal = ledger(TestDatabase::sqlite()).await;
+    let got = call(
+        &portal,
+        "POST",
+        "/m/ledger/api/entries",
+        r#"{"title":"Secret of the test city","kind":"fee","amount":1}"#,
+    )
+    .await;
+    assert_eq!(got.status, 201);
+    let id = json_of(&got)["id"].as_str().unwrap().to_owned();
+    let other = "/o/other-city";
+    // A forged id: the other organization's record does not exist here.
+    let got = get(
+        &portal.app(),
+        &format!("{other}/m/ledger/api/entries/{id}"),
+        JSON,
+    )
+    .await;
+    assert_eq!(got.status, 404, "{}", got.body);
+    let got = call(
+        &portal,
+        "PUT",
+        &format!("{other}/m/ledger/api/entries/{id}?version=1"),
+        r#"{"title":"x"}"#,
+    )
+    .await;
+    assert_eq!(got.status, 404, "{}", got.body);
+    assert!(entries(&portal, other).await.is_empty());
+    let got = get(
+        &portal.app(),
+        &format!("{other}/m/ledger/api/report?by=kind"),
+        JSON,
+    )
+    .await;
+    assert_eq!(json_of(&got), json!([]));
+    // Crafted filters: fields that are not indexed fields (the host's own
+    // columns among them) are refused by name; values are only values.
+    for field in ["org_id", "collection_id", "deleted"] {
+        let got = get(
+            &portal.app(),
+            &format!("{other}/m/ledger/api/find/entries?f={field},eq,x"),
+            JSON,
+        )
+        .await;
+        assert_eq!(got.status, 422, "{}", got.body);
+        assert!(got.body.contains("filters[0].field"), "{}", got.body);
+    }
+    let got = get(
+        &portal.app(),
+        &format!("{other}/m/ledger/api/find/entries?f=kind,eq,fee'%20OR%20'1'='1"),
+        JSON,
+    )
+    .await;
+    assert_eq!(json_of(&got)["documents"], json!([]));
+    // Another module's collection or a made-up one cannot be named.
+    for name in ["notices", "..%2Fentries", "ENTRIES"] {
+        let got = get(
+            &portal.app(),
+            &format!("{other}/m/ledger/api/find/{name}"),
+            JSON,
+        )
+        .await;
+        assert_eq!(got.status, 422, "{name}: {}", got.body);
+        assert!(
+            got.body.contains("\"field\":\"collection\""),
+            "{}",
+            got.body
+        );
+    }
+    // The other organization's own data and events stay its own.
+    let got = call(
+        &portal,
+        "POST",
+        &format!("{other}/m/ledger/api/entries"),
+        r#"{"title":"Other","kind":"fee"}"#,
+    )
+    .await;
+    assert_eq!(got.status, 201);
+    assert_eq!(portal.dispatch(&WorkerConfig::default()).await, 2);
+    assert_eq!(entries(&portal, "").await.len(), 1);
+    let seen = get(
+        &portal.app(),
+        &format!("{other}/m/ledger/api/find/seen"),
+        JSON,
+    )
+    .await;
+    let seen = json_of(&seen)["documents"].as_array().unwrap().clone();
+    assert_eq!(seen.len(), 1);
+    assert_ne!(seen[0]["data"]["entry"], id);
+}
+
+#[tokio::test]
+async fn bad_input_is_refused_by_field_and_nothing_is_half_written() {
+    let portal = ledger(TestDatabase::sqlite()).await;
+    let cases = [
+        (
+            "POST",
+            "/m/ledger/api/raw/entries",
+            "{\"title\": \"unfinished",
+            422,
+            "\"field\":\"data\"",
+        ),
+        (
+            "POST",
+            "/m/ledger/api/raw/entries",
+            "[1, 2]",
+            422,
+            "must be a JSON object",
+        ),
+        (
+            "POST",
+            "/m/ledger/api/raw/entries",
+            r#"{"amount": "ten"}"#,
+            422,
+            "\"field\":\"amount\"",
+        ),
+        (
+            "POST",
+            "/m/ledger/api/raw/entries",
+            &format!(r#"{{"text": "{}"}}"#, "x".repeat(5000)),
+            422,
+            "at most 4096",
+        ),
+        (
+            "POST",
+            "/m/ledger/api/raw/nowhere",
+            "{}",
+            422,
+            "\"field\":\"collection\"",
+        ),
+        (
+            "GET",
+            "/m/ledger/api/find/entries?limit=0",
+            "",
+            422,
+            "\"field\":\"limit\"",
+        ),
+        (
+            "GET",
+            "/m/ledger/api/find/entries?f=amount,gt,lots",
+            "",
+            422,
+            "filters[0].value",
+        ),
+        (
+            "GET",
+            "/m/ledger/api/find/entries?cursor=zz",
+            "",
+            422,
+            "\"field\":\"cursor\"",
+        ),
+        (
+            "POST",
+            "/m/ledger/api/publish/Not%20A%20Topic",
+            "",
+            422,
+            "\"field\":\"topic\"",
+        ),
+        ("GET", "/m/ledger/api/write-in-get", "", 403, "only reads"),
+        (
+            "POST",
+            "/m/ledger/api/fail-after-write",
+            r#"{"title":"lost"}"#,
+            503,
+            "",
+        ),
+        (
+            "POST",
+            "/m/ledger/api/trap-after-write",
+            r#"{"title":"lost"}"#,
+            500,
+            "",
+        ),
+    ];
+    let chain_before = audit::entries(portal.db(), TEST_CITY).await.unwrap().len();
+    for (method, path, body, status, needle) in cases {
+        let got = call(&portal, method, path, body).await;
+        assert_eq!(got.status, status, "{method} {path}: {}", got.body);
+        assert!(got.body.contains(needle), "{method} {path}: {}", got.body);
+    }
+    // Nothing of the refused or failed calls was stored, audited or published.
+    assert!(entries(&portal, "").await.is_empty());
+    assert_eq!(
+        audit::entries(portal.db(), TEST_CITY).await.unwrap().len(),
+        chain_before
+    );
+    assert_eq!(portal.dispatch(&WorkerConfig::default()).await, 0);
+}
+
+#[tokio::test]
+async fn failing_deliveries_are_retried_then_parked_and_can_be_redriven() {
+    let portal = ledger(TestDatabase::sqlite()).await;
+    let got = call(
+        &portal,
+        "POST",
+        "/m/ledger/api/entries",
+        r#"{"title":"x","fail_event":true}"#,
+    )
+    .await;
+    assert_eq!(got.status, 201);
+    let config = WorkerConfig {
+        max_attempts: 2,
+        backoff: std::time::Duration::ZERO,
+        ..WorkerConfig::default()
+    };
+    assert_eq!(portal.dispatch(&config).await, 1);
+    assert_eq!(portal.dispatch(&config).await, 1, "retried");
+    assert_eq!(portal.dispatch(&config).await, 0, "parked");
+    let dead = events::dead_letters(portal.db(), Some(TEST_CITY))
+        .await
+        .unwrap();
+    assert_eq!(dead.len(), 1);
+    assert_eq!(dead[0].attempts, 2);
+    assert!(
+        dead[0]
+            .last_error
+            .as_deref()
+            .unwrap_or("")
+            .contains("fails on purpose"),
+        "{dead:?}"
+    );
+    assert_eq!(
+        events::redrive(portal.db(), TEST_CITY, None).await.unwrap(),
+        1
+    );
+    assert_eq!(
+        portal.dispatch(&config).await,
+        1,
+        "delivered again after the re-drive"
+    );
+}
+
+#[tokio::test]
+async fn a_job_runs_once_per_time_and_organization_even_with_two_hosts() {
+    let database = TestDatabase::postgres().await;
+    let url = database.url.clone();
+    let first = ledger(database).await;
+    // A second host over the same database.
+    let second = TestPortal::builder()
+        .module("ledger")
+        .database(TestDatabase::existing(&url))
+        .existing_orgs()
+        .build()
+        .await;
+    let to = chrono::Local::now();
+    let from = to - chrono::Duration::milliseconds(2500);
+    let host_a = WorkerConfig {
+        holder: "a".into(),
+        ..WorkerConfig::default()
+    };
+    let host_b = WorkerConfig {
+        holder: "b".into(),
+        ..WorkerConfig::default()
+    };
+    let (a, b) = tokio::join!(
+        workers::schedule_once(&first.state, &host_a, from, to),
+        workers::schedule_once(&second.state, &host_b, from, to),
+    );
+    a.unwrap();
+    b.unwrap();
+    // The runs are spawned; wait for them to finish.
+    for _ in 0..100 {
+        let runs = portico_platform::jobs::runs(first.db(), None, 100)
+            .await
+            .unwrap();
+        if runs.len() == 2 && runs.iter().all(|r| r.outcome.is_some()) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let runs = portico_platform::jobs::runs(first.db(), None, 100)
+        .await
+        .unwrap();
+    assert_eq!(runs.len(), 2, "one run per organization: {runs:?}");
+    assert!(
+        runs.iter().all(|r| r.outcome.as_deref() == Some("ok")),
+        "{runs:?}"
+    );
+    for prefix in ["", "/o/other-city"] {
+        let ticks = get(
+            &first.app(),
+            &format!("{prefix}/m/ledger/api/find/ticks"),
+            JSON,
+        )
+        .await;
+        assert_eq!(
+            json_of(&ticks)["documents"].as_array().unwrap().len(),
+            1,
+            "{prefix}"
+        );
+    }
+    first.database.cleanup().await;
+}
+
+#[tokio::test]
+async fn disabling_a_module_hides_it_and_enabling_it_again_brings_its_data_back() {
+    let portal = ledger(TestDatabase::sqlite()).await;
+    call(
+        &portal,
+        "POST",
+        "/m/ledger/api/entries",
+        r#"{"title":"kept"}"#,
+    )
+    .await;
+    assert_eq!(
+        get(&portal.app(), "/m/ledger/", crate::HTML).await.status,
+        200
+    );
+    let change = |enabled| Change {
+        enabled: Some(enabled),
+        ..Change::default()
+    };
+    portal
+        .state
+        .services
+        .change(TEST_CITY, "ledger", &change(false), "test")
+        .await
+        .unwrap();
+    assert_eq!(
+        get(&portal.app(), "/m/ledger/api/find/entries", JSON)
+            .await
+            .status,
+        404
+    );
+    let page = get(&portal.app(), "/m/ledger/", crate::HTML).await;
+    assert_eq!(page.status, 404);
+    assert!(
+        page.body.contains("offers no service `ledger`"),
+        "{}",
+        page.body
+    );
+    // The other organization still has it.
+    assert_eq!(
+        get(
+            &portal.app(),
+            "/o/other-city/m/ledger/api/find/entries",
+            JSON
+        )
+        .await
+        .status,
+        200
+    );
+    portal
+        .state
+        .services
+        .change(TEST_CITY, "ledger", &change(true), "test")
+        .await
+        .unwrap();
+    let back = entries(&portal, "").await;
+    assert_eq!(back.len(), 1);
+    assert_eq!(back[0]["data"]["title"], "kept");
+    let chain = audit::entries(portal.db(), TEST_CITY).await.unwrap();
+    assert!(
+        chain
+            .iter()
+            .any(|e| e.action == "module.disable" && e.subject == "ledger")
+    );
+}
