@@ -829,10 +829,7 @@ pub async fn aggregate<C: ConnectionTrait>(
     };
     let (s_expr, f_expr): (SimpleExpr, SimpleExpr) = match group.kind {
         FieldType::String => (Expr::col(group.column()), null_number()),
-        FieldType::Number => (
-            Expr::cust("CAST(NULL AS TEXT)"),
-            Expr::col(group.column()),
-        ),
+        FieldType::Number => (Expr::cust("CAST(NULL AS TEXT)"), Expr::col(group.column())),
     };
     let total: SimpleExpr = match sum {
         Some(slot) => Func::sum(Expr::col(slot.column())).into(),
