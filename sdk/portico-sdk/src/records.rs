@@ -8,7 +8,7 @@
 //! if it succeeds.
 //!
 //! ```no_run
-//! use portico_sdk::records::Collection;
+//! use portico_sdk::records::{Collection, Filters};
 //! # #[derive(serde::Serialize, serde::Deserialize)]
 //! # struct Notice { title: String, until: String }
 //! # fn f() -> portico_sdk::Result<()> {
