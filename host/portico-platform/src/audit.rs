@@ -177,7 +177,7 @@ pub async fn append<C: ConnectionTrait>(
     let mut e = Entry {
         org_id: org_id.to_owned(),
         seq: head.seq + 1,
-        at_micros: chrono::Utc::now().timestamp_micros(),
+        at_micros: crate::now_micros(),
         actor: event.actor,
         module: event.module,
         action: event.action,

@@ -9,7 +9,7 @@ use sea_orm::{
 };
 use serde::Serialize;
 
-use crate::PlatformError;
+use crate::{PlatformError, now_micros};
 
 pub(crate) mod run {
     use sea_orm::entity::prelude::*;
@@ -77,7 +77,7 @@ pub async fn claim(
         org_id: Set(key.org_id.clone()),
         slot_micros: Set(key.slot_micros),
         holder: Set(holder.to_owned()),
-        started_at_micros: Set(chrono::Utc::now().timestamp_micros()),
+        started_at_micros: Set(now_micros()),
         finished_at_micros: Set(None),
         outcome: Set(None),
     };
@@ -104,10 +104,7 @@ pub async fn finish(
     outcome: &str,
 ) -> Result<(), PlatformError> {
     run::Entity::update_many()
-        .col_expr(
-            run::Column::FinishedAtMicros,
-            Expr::value(chrono::Utc::now().timestamp_micros()),
-        )
+        .col_expr(run::Column::FinishedAtMicros, Expr::value(now_micros()))
         .col_expr(
             run::Column::Outcome,
             Expr::value(outcome.chars().take(2000).collect::<String>()),

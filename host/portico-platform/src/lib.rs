@@ -56,6 +56,11 @@ impl PlatformError {
     }
 }
 
+/// Now, in microseconds since the Unix epoch: how every table stores time.
+pub(crate) fn now_micros() -> i64 {
+    chrono::Utc::now().timestamp_micros()
+}
+
 /// Starts a transaction that will write. On SQLite it takes the write lock
 /// at once (`BEGIN IMMEDIATE`): a transaction that first reads and later
 /// writes could otherwise fail when another writer committed in between.

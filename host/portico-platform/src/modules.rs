@@ -14,7 +14,7 @@ use sea_orm::{
 };
 use serde::Serialize;
 
-use crate::{PlatformError, audit, organizations};
+use crate::{PlatformError, audit, now_micros, organizations};
 
 pub(crate) mod installation {
     use sea_orm::entity::prelude::*;
@@ -90,10 +90,6 @@ impl From<enablement::Model> for Enablement {
     }
 }
 
-fn now_micros() -> i64 {
-    chrono::Utc::now().timestamp_micros()
-}
-
 /// Records that `version` of `module_id` is the installed one. Installing
 /// the same version again changes nothing.
 pub async fn install(
@@ -133,21 +129,6 @@ pub async fn install(
         version: version.to_owned(),
         installed_at_micros: now,
     })
-}
-
-/// Every installed module, by id.
-pub async fn installations(db: &DatabaseConnection) -> Result<Vec<Installation>, PlatformError> {
-    Ok(installation::Entity::find()
-        .order_by_asc(installation::Column::ModuleId)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|m| Installation {
-            module_id: m.module_id,
-            version: m.version,
-            installed_at_micros: m.installed_at_micros,
-        })
-        .collect())
 }
 
 /// The ids of the modules enabled in `org_id`.

@@ -16,8 +16,7 @@ use sea_orm::{
 };
 use serde::Serialize;
 
-use crate::PlatformError;
-use crate::audit;
+use crate::{PlatformError, audit, now_micros};
 
 pub use portico_migrations::SLOTS;
 
@@ -262,10 +261,6 @@ pub struct Group {
     pub count: u64,
     /// The sum of the summed field over the group.
     pub sum: Option<f64>,
-}
-
-fn now_micros() -> i64 {
-    chrono::Utc::now().timestamp_micros()
 }
 
 /// The collection's row id, created on first write. `None` when it was

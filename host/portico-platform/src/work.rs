@@ -95,11 +95,6 @@ impl Work {
         }
     }
 
-    /// The scope the work runs in.
-    pub fn scope(&self) -> &Scope {
-        &self.scope
-    }
-
     /// See [`records::get`].
     pub async fn get(&self, c: &CollectionSchema, id: &str) -> Result<Record, PlatformError> {
         records::get(&self.txn, &self.scope, c, id).await

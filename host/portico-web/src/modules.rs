@@ -71,11 +71,7 @@ async fn tenant(state: &AppState, path: &str) -> Result<(Tenant, String), Failur
     };
     let modules = state.services.org(&org_id).await.map_err(|e| {
         tracing::error!(error = %e, org = %org_id, "cannot read the organization's modules");
-        Failure::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "Service unavailable",
-            "The portal cannot reach its database. Try again shortly.",
-        )
+        Failure::database()
     })?;
     if !modules.exists {
         return Err(Failure::new(
@@ -198,12 +194,7 @@ async fn index(State(state): State<AppState>, headers: HeaderMap) -> Response {
         Ok(orgs) => orgs,
         Err(e) => {
             tracing::error!(error = %e, "cannot list organizations");
-            return Failure::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "Service unavailable",
-                "The portal cannot reach its database. Try again shortly.",
-            )
-            .respond(&state, &headers, None, None);
+            return Failure::database().respond(&state, &headers, None, None);
         }
     };
     let shell = shell(&state, None, None, &lang);
@@ -280,6 +271,15 @@ impl Failure {
             fields: Vec::new(),
             retry_after: None,
         }
+    }
+
+    /// The database cannot be reached (the cause is logged by the caller).
+    fn database() -> Failure {
+        Failure::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Service unavailable",
+            "The portal cannot reach its database. Try again shortly.",
+        )
     }
 
     fn from_call(e: &CallError) -> Failure {

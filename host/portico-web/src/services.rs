@@ -71,7 +71,7 @@ impl PlatformServices {
     }
 
     /// What `org_id` has enabled (cached).
-    pub async fn org(&self, org_id: &str) -> Result<Arc<OrgModules>, PlatformError> {
+    pub async fn org(&self, org_id: &str) -> Result<Arc<OrgModules>, Arc<PlatformError>> {
         let db = self.platform.db().clone();
         let id = org_id.to_owned();
         self.orgs
@@ -92,9 +92,6 @@ impl PlatformServices {
                 }))
             })
             .await
-            .map_err(|e: Arc<PlatformError>| {
-                PlatformError::Conflict(format!("cannot read the organization: {e}"))
-            })
     }
 
     /// Applies an administrator's change and forgets the cached state of
@@ -177,7 +174,8 @@ pub fn schema(c: CollectionRef<'_>) -> CollectionSchema {
     }
 }
 
-fn rfc3339(micros: i64) -> String {
+/// A stored time (microseconds since the Unix epoch) as modules see times.
+pub(crate) fn rfc3339(micros: i64) -> String {
     chrono::DateTime::from_timestamp_micros(micros)
         .unwrap_or_default()
         .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)

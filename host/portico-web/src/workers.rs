@@ -12,6 +12,7 @@ use portico_runtime::api::{CallContext, Event};
 use portico_runtime::{CallError, LoadedModule};
 
 use crate::AppState;
+use crate::services::rfc3339;
 
 /// How the background work runs.
 #[derive(Debug, Clone)]
@@ -64,12 +65,6 @@ async fn run_dispatcher(state: AppState, config: WorkerConfig) {
             }
         }
     }
-}
-
-fn rfc3339(micros: i64) -> String {
-    chrono::DateTime::from_timestamp_micros(micros)
-        .unwrap_or_default()
-        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
 fn job_context(org_id: &str, request_id: String) -> CallContext {
@@ -186,8 +181,18 @@ pub async fn schedule_once(
 ) -> Result<(), portico_platform::PlatformError> {
     let db = state.services.platform().db();
     for module in state.registry.iter() {
-        let jobs = &module.manifest().jobs;
-        if jobs.is_empty() {
+        // The latest scheduled time of each job in the window; the
+        // organizations are looked up only when some job is due.
+        let due: Vec<(&str, DateTime<Local>)> = module
+            .manifest()
+            .jobs
+            .iter()
+            .filter_map(|job| {
+                let slot = job.cron().ok()?.find_previous_occurrence(&to, true).ok()?;
+                (slot > from).then_some((job.name.as_str(), slot))
+            })
+            .collect();
+        if due.is_empty() {
             continue;
         }
         let orgs: Vec<String> = modules::enablements(db, None, Some(module.id()))
@@ -196,22 +201,11 @@ pub async fn schedule_once(
             .filter(|e| e.enabled)
             .map(|e| e.org_id)
             .collect();
-        for job in jobs {
-            let Ok(cron) = job.cron() else { continue };
-            let mut slot = None;
-            let mut at = from;
-            while let Ok(next) = cron.find_next_occurrence(&at, false) {
-                if next > to {
-                    break;
-                }
-                slot = Some(next);
-                at = next;
-            }
-            let Some(slot) = slot else { continue };
+        for (job, slot) in due {
             for org in &orgs {
                 let key = jobs::RunKey {
                     module_id: module.id().to_owned(),
-                    job: job.name.clone(),
+                    job: job.to_owned(),
                     org_id: org.clone(),
                     slot_micros: slot.timestamp_micros(),
                 };

@@ -137,7 +137,17 @@ impl Collection {
 /// Conditions on indexed fields, shared by [`Find`] and [`Aggregate`].
 pub trait Filters: Sized {
     #[doc(hidden)]
-    fn push(self, field: &str, op: wit::Op, value: String) -> Self;
+    fn filters(&mut self) -> &mut Vec<wit::Filter>;
+
+    #[doc(hidden)]
+    fn push(mut self, field: &str, op: wit::Op, value: String) -> Self {
+        self.filters().push(wit::Filter {
+            field: field.to_owned(),
+            op,
+            value,
+        });
+        self
+    }
 
     /// `field` equals `value` (text, or a number written as text).
     fn eq(self, field: &str, value: impl ToString) -> Self {
@@ -178,13 +188,8 @@ pub struct Find {
 }
 
 impl Filters for Find {
-    fn push(mut self, field: &str, op: wit::Op, value: String) -> Self {
-        self.filters.push(wit::Filter {
-            field: field.to_owned(),
-            op,
-            value,
-        });
-        self
+    fn filters(&mut self) -> &mut Vec<wit::Filter> {
+        &mut self.filters
     }
 }
 
@@ -279,13 +284,8 @@ pub struct Aggregate {
 }
 
 impl Filters for Aggregate {
-    fn push(mut self, field: &str, op: wit::Op, value: String) -> Self {
-        self.filters.push(wit::Filter {
-            field: field.to_owned(),
-            op,
-            value,
-        });
-        self
+    fn filters(&mut self) -> &mut Vec<wit::Filter> {
+        &mut self.filters
     }
 }
 
