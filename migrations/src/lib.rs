@@ -11,6 +11,7 @@ use sea_orm_migration::prelude::*;
 mod m20261121_000001_organizations;
 mod m20261121_000002_audit;
 mod m20261121_000003_data_platform;
+mod m20261121_000004_notifications_files;
 
 pub use m20261121_000003_data_platform::SLOTS;
 
@@ -24,6 +25,32 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000001_organizations::Migration),
             Box::new(m20261121_000002_audit::Migration),
             Box::new(m20261121_000003_data_platform::Migration),
+            Box::new(m20261121_000004_notifications_files::Migration),
         ]
+    }
+}
+
+/// Column shapes the migrations share.
+pub(crate) mod columns {
+    use sea_orm_migration::prelude::*;
+
+    /// An auto-incremented 64-bit primary key.
+    pub(crate) fn id_col<T: IntoIden>(name: T) -> ColumnDef {
+        ColumnDef::new(name)
+            .big_integer()
+            .not_null()
+            .auto_increment()
+            .primary_key()
+            .to_owned()
+    }
+
+    /// Required text of at most `len` characters.
+    pub(crate) fn text<T: IntoIden>(name: T, len: u32) -> ColumnDef {
+        ColumnDef::new(name).string_len(len).not_null().to_owned()
+    }
+
+    /// A required time, in microseconds since the Unix epoch.
+    pub(crate) fn micros<T: IntoIden>(name: T) -> ColumnDef {
+        ColumnDef::new(name).big_integer().not_null().to_owned()
     }
 }

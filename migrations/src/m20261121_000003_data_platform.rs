@@ -4,6 +4,8 @@
 
 use sea_orm_migration::prelude::*;
 
+use crate::columns::{id_col, micros, text};
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -87,23 +89,6 @@ enum JobRuns {
     StartedAtMicros,
     FinishedAtMicros,
     Outcome,
-}
-
-fn id_col<T: IntoIden>(name: T) -> ColumnDef {
-    ColumnDef::new(name)
-        .big_integer()
-        .not_null()
-        .auto_increment()
-        .primary_key()
-        .to_owned()
-}
-
-fn text<T: IntoIden>(name: T, len: u32) -> ColumnDef {
-    ColumnDef::new(name).string_len(len).not_null().to_owned()
-}
-
-fn micros<T: IntoIden>(name: T) -> ColumnDef {
-    ColumnDef::new(name).big_integer().not_null().to_owned()
 }
 
 #[async_trait::async_trait]

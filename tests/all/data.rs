@@ -2,30 +2,13 @@
 //! events and jobs, organizations kept apart, bad input refused, and
 //! module enablement per organization.
 
-use axum::body::Body;
-use axum::http::Request;
 use portico_platform::audit::{self, Verdict};
 use portico_platform::{events, modules::Change};
 use portico_tests::{TEST_CITY, TestDatabase, TestPortal};
 use portico_web::workers::{self, WorkerConfig};
 use serde_json::{Value, json};
 
-use crate::{Got, JSON, get, send};
-
-async fn call(portal: &TestPortal, method: &str, path: &str, body: &str) -> Got {
-    let request = Request::builder()
-        .method(method)
-        .uri(path)
-        .header("accept", JSON)
-        .header("content-type", "application/json")
-        .body(Body::from(body.to_owned()))
-        .unwrap();
-    send(&portal.app(), request).await
-}
-
-fn json_of(got: &Got) -> Value {
-    serde_json::from_str(&got.body).unwrap_or_else(|e| panic!("{e}: {}", got.body))
-}
+use crate::{JSON, call, get, json_of};
 
 async fn ledger(database: TestDatabase) -> TestPortal {
     TestPortal::builder()

@@ -5,7 +5,9 @@
 mod audit;
 mod cli;
 mod data;
+mod files;
 mod loading;
+mod notify;
 mod organizations;
 mod pages;
 mod sandbox;
@@ -55,3 +57,20 @@ pub async fn get(app: &axum::Router, path: &str, accept: &str) -> Got {
 
 pub const HTML: &str = "text/html,application/xhtml+xml";
 pub const JSON: &str = "application/json";
+
+/// Sends `method path` with a JSON body to a portal, asking for JSON.
+pub async fn call(portal: &portico_tests::TestPortal, method: &str, path: &str, body: &str) -> Got {
+    let request = Request::builder()
+        .method(method)
+        .uri(path)
+        .header("accept", JSON)
+        .header("content-type", "application/json")
+        .body(Body::from(body.to_owned()))
+        .expect("a request");
+    send(&portal.app(), request).await
+}
+
+/// The body of a response as JSON.
+pub fn json_of(got: &Got) -> serde_json::Value {
+    serde_json::from_str(&got.body).unwrap_or_else(|e| panic!("{e}: {}", got.body))
+}

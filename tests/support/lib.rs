@@ -2,17 +2,21 @@
 //! folders, one engine per test process, a portal assembled from chosen
 //! modules, and a server on a loopback port.
 
+pub mod peers;
+
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use portico_platform::Platform;
+use portico_platform::files::FileStore;
 use portico_platform::modules::{self, Change};
 use portico_platform::organizations::{self, Kind, NewOrganization};
 use portico_runtime::{
     CallLimits, EngineConfig, LoadedModule, ModuleEngine, ModuleOptions, ModuleRegistry,
     load_module,
 };
+use portico_web::notify::{EmailSender, Senders, SmsGateway};
 use portico_web::workers::WorkerConfig;
 use portico_web::{AppState, PlatformServices, WebConfig};
 
@@ -120,6 +124,9 @@ pub struct TestPortal {
     pub state: AppState,
     /// The database (a fresh SQLite file unless another was given).
     pub database: TestDatabase,
+    /// Where file content is kept.
+    pub files_dir: PathBuf,
+    _files_tmp: Option<tempfile::TempDir>,
 }
 
 /// Builds a [`TestPortal`].
@@ -130,6 +137,9 @@ pub struct PortalBuilder {
     orgs: Vec<String>,
     create_orgs: bool,
     database: Option<TestDatabase>,
+    files_dir: Option<PathBuf>,
+    smtp: Option<String>,
+    sms: Option<(String, Option<String>)>,
 }
 
 impl Default for PortalBuilder {
@@ -141,6 +151,9 @@ impl Default for PortalBuilder {
             orgs: vec![TEST_CITY.to_owned()],
             create_orgs: true,
             database: None,
+            files_dir: None,
+            smtp: None,
+            sms: None,
         }
     }
 }
@@ -169,6 +182,24 @@ impl PortalBuilder {
     /// Uses this database instead of a fresh SQLite file.
     pub fn database(mut self, database: TestDatabase) -> Self {
         self.database = Some(database);
+        self
+    }
+
+    /// Keeps file content in `dir` (a fresh temporary folder otherwise).
+    pub fn files_dir(mut self, dir: &Path) -> Self {
+        self.files_dir = Some(dir.to_owned());
+        self
+    }
+
+    /// Sends e-mail through the SMTP server at `url`.
+    pub fn smtp(mut self, url: &str) -> Self {
+        self.smtp = Some(url.to_owned());
+        self
+    }
+
+    /// Sends text messages through the gateway at `url`.
+    pub fn sms(mut self, url: &str, token: Option<&str>) -> Self {
+        self.sms = Some((url.to_owned(), token.map(str::to_owned)));
         self
     }
 
@@ -216,7 +247,25 @@ impl PortalBuilder {
             .await
             .expect("create a test organization");
         }
-        let services = PlatformServices::new(Platform::new(db.clone()));
+        let (files_dir, files_tmp) = match self.files_dir.take() {
+            Some(dir) => (dir, None),
+            None => {
+                let tmp = tempfile::tempdir().expect("a temporary folder");
+                (tmp.path().to_owned(), Some(tmp))
+            }
+        };
+        let senders = Senders {
+            email: self.smtp.as_deref().map(|url| {
+                EmailSender::new(url, "Portico tests <portal@test-city.example>")
+                    .expect("an SMTP sender")
+            }),
+            sms: self
+                .sms
+                .take()
+                .map(|(url, token)| SmsGateway::new(&url, token).expect("an SMS gateway")),
+        };
+        let platform = Platform::new(db.clone(), FileStore::in_data_dir(&files_dir));
+        let services = PlatformServices::new(platform, senders);
         self.options.services = services.clone();
         let mut registry = ModuleRegistry::default();
         {
@@ -260,6 +309,8 @@ impl PortalBuilder {
                 },
             ),
             database,
+            files_dir,
+            _files_tmp: files_tmp,
         }
     }
 }
@@ -310,6 +361,13 @@ impl TestPortal {
         portico_web::workers::dispatch_once(&self.state, config)
             .await
             .expect("dispatch")
+    }
+
+    /// Sends the due e-mails and text messages once; returns how many it tried.
+    pub async fn send_notifications(&self, config: &WorkerConfig) -> usize {
+        portico_web::workers::send_once(&self.state, config)
+            .await
+            .expect("send notifications")
     }
 
     /// Serves the portal on a loopback port until the test ends.

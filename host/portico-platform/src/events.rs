@@ -15,7 +15,7 @@ use sea_orm::{
 use serde::Serialize;
 
 use crate::records::Scope;
-use crate::{PlatformError, modules, now_micros};
+use crate::{PlatformError, Retry, modules, now_micros};
 
 pub(crate) mod event {
     use sea_orm::entity::prelude::*;
@@ -230,15 +230,6 @@ pub async fn delivered(db: &DatabaseConnection, id: i64) -> Result<(), PlatformE
     Ok(())
 }
 
-/// What became of a failed attempt.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Retry {
-    /// Tried again after this long.
-    After(Duration),
-    /// Parked in the dead-letter list.
-    Dead,
-}
-
 /// Records a failed attempt: retried with exponential backoff (from
 /// `base`, capped at an hour), or dead after `max_attempts`.
 pub async fn failed(
@@ -250,17 +241,12 @@ pub async fn failed(
 ) -> Result<Retry, PlatformError> {
     let attempts = d.attempts + 1;
     let error: String = error.chars().take(2000).collect();
-    let (status, retry) = if attempts >= max_attempts {
-        (DEAD, Retry::Dead)
-    } else {
-        let exp = u32::try_from(attempts - 1).unwrap_or(0).min(20);
-        let wait = base.saturating_mul(1 << exp).min(Duration::from_secs(3600));
-        (PENDING, Retry::After(wait))
+    let retry = Retry::after(attempts, max_attempts, base);
+    let status = match retry {
+        Retry::After(_) => PENDING,
+        Retry::Dead => DEAD,
     };
-    let next = match retry {
-        Retry::After(w) => now_micros() + i64::try_from(w.as_micros()).unwrap_or(i64::MAX),
-        Retry::Dead => now_micros(),
-    };
+    let next = retry.next_attempt_micros();
     delivery::Entity::update_many()
         .col_expr(delivery::Column::Status, Expr::value(status))
         .col_expr(delivery::Column::Attempts, Expr::value(attempts))

@@ -5,8 +5,10 @@
 
 pub mod audit;
 pub mod events;
+pub mod files;
 pub mod jobs;
 pub mod modules;
+pub mod notifications;
 pub mod organizations;
 pub mod records;
 mod work;
@@ -59,6 +61,38 @@ impl PlatformError {
 /// Now, in microseconds since the Unix epoch: how every table stores time.
 pub(crate) fn now_micros() -> i64 {
     chrono::Utc::now().timestamp_micros()
+}
+
+/// What becomes of a delivery (of an event or a notification) that failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Retry {
+    /// Tried again after this long.
+    After(std::time::Duration),
+    /// Parked as dead: no more attempts until an administrator re-drives it.
+    Dead,
+}
+
+impl Retry {
+    /// After `attempts` failed attempts: dead at `max_attempts`, otherwise
+    /// again after `base` doubled per earlier failure, at most an hour.
+    pub fn after(attempts: i32, max_attempts: i32, base: std::time::Duration) -> Retry {
+        if attempts >= max_attempts {
+            return Retry::Dead;
+        }
+        let exp = u32::try_from(attempts - 1).unwrap_or(0).min(20);
+        Retry::After(
+            base.saturating_mul(1 << exp)
+                .min(std::time::Duration::from_secs(3600)),
+        )
+    }
+
+    /// When the next attempt is due (now, for a dead one).
+    pub(crate) fn next_attempt_micros(self) -> i64 {
+        match self {
+            Retry::After(w) => now_micros() + i64::try_from(w.as_micros()).unwrap_or(i64::MAX),
+            Retry::Dead => now_micros(),
+        }
+    }
 }
 
 /// Starts a transaction that will write. On SQLite it takes the write lock

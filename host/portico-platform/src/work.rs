@@ -1,5 +1,5 @@
 //! One module call's unit of work: everything the call writes (records,
-//! audit entries, events) commits together when the call succeeds, and
+//! audit entries, events, notifications, files) commits together when the call succeeds, and
 //! nothing of it when the call fails or traps.
 
 use std::collections::HashMap;
@@ -8,6 +8,8 @@ use std::sync::{Arc, RwLock};
 use sea_orm::{DatabaseConnection, DatabaseTransaction, DbBackend, TransactionTrait};
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
+use crate::files::{self, FileInfo, FileStore, NewFile};
+use crate::notifications::{self, Notification, Outgoing};
 use crate::records::{self, CollectionSchema, Filter, Group, Page, Query, Record, Scope};
 use crate::{PlatformError, audit, events};
 
@@ -19,22 +21,29 @@ pub struct Platform {
     /// failing with "database is locked" halfway through.
     writer: Option<Arc<Mutex<()>>>,
     subscriptions: Arc<RwLock<HashMap<String, Vec<String>>>>,
+    files: FileStore,
 }
 
 impl Platform {
-    /// The services over `db`.
-    pub fn new(db: DatabaseConnection) -> Platform {
+    /// The services over `db`, keeping file content in `files`.
+    pub fn new(db: DatabaseConnection, files: FileStore) -> Platform {
         let writer = (db.get_database_backend() == DbBackend::Sqlite).then(Default::default);
         Platform {
             db,
             writer,
             subscriptions: Arc::default(),
+            files,
         }
     }
 
     /// The database.
     pub fn db(&self) -> &DatabaseConnection {
         &self.db
+    }
+
+    /// Where file content is kept.
+    pub fn files(&self) -> &FileStore {
+        &self.files
     }
 
     /// Which modules subscribe to which topics (from their manifests).
@@ -173,6 +182,52 @@ impl Work {
         self.writing()?;
         let subscribers = self.platform.subscribers(topic);
         events::publish(&self.txn, &self.scope, topic, payload, &subscribers).await
+    }
+
+    /// Queues a rendered notification; it goes out once the work commits.
+    pub async fn notify(&self, out: Outgoing) -> Result<String, PlatformError> {
+        self.writing()?;
+        notifications::enqueue(&self.txn, &self.scope, out).await
+    }
+
+    /// A notification the module sent earlier, with its delivery status.
+    pub async fn notification(&self, id: &str) -> Result<Notification, PlatformError> {
+        notifications::get(&self.txn, &self.scope, id).await
+    }
+
+    /// Stores a file (audited as `file.store`).
+    pub async fn put_file(&self, f: NewFile<'_>) -> Result<FileInfo, PlatformError> {
+        self.writing()?;
+        let info = files::put(&self.txn, &self.platform.files, &self.scope, f).await?;
+        self.file_audit("file.store", &info).await?;
+        Ok(info)
+    }
+
+    /// What is known of a file.
+    pub async fn file_info(&self, id: &str) -> Result<FileInfo, PlatformError> {
+        files::info(&self.txn, &self.scope, id).await
+    }
+
+    /// A file's content, checked against its hash.
+    pub async fn read_file(&self, id: &str) -> Result<(FileInfo, Vec<u8>), PlatformError> {
+        files::read(&self.txn, &self.platform.files, &self.scope, id).await
+    }
+
+    /// Deletes a file past its retention period (audited as `file.delete`).
+    pub async fn delete_file(&self, id: &str) -> Result<(), PlatformError> {
+        self.writing()?;
+        let info = files::delete(&self.txn, &self.scope, id).await?;
+        self.file_audit("file.delete", &info).await
+    }
+
+    async fn file_audit(&self, action: &str, info: &FileInfo) -> Result<(), PlatformError> {
+        let detail = serde_json::json!({
+            "name": info.name,
+            "sha256": info.sha256,
+            "size": info.size,
+            "retention": info.mark.letter(),
+        });
+        self.audit(action, &info.id, detail).await.map(drop)
     }
 
     /// Makes every write of the work durable.

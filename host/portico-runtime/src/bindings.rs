@@ -10,8 +10,9 @@ pub(crate) mod generated {
     });
 }
 
-use crate::api;
+use crate::{api, services};
 pub(crate) use generated::portico::plugin::types as wit;
+use generated::portico::plugin::{files, notify};
 
 pub(crate) use generated::PortalModulePre;
 
@@ -326,6 +327,52 @@ impl From<api::Event> for wit::Event {
             payload: e.payload,
             source: e.source,
             published_at: e.published_at,
+        }
+    }
+}
+
+impl From<services::Delivery> for notify::Delivery {
+    fn from(d: services::Delivery) -> Self {
+        notify::Delivery {
+            status: match d.status {
+                services::DeliveryStatus::Queued => notify::DeliveryStatus::Queued,
+                services::DeliveryStatus::Sent => notify::DeliveryStatus::Sent,
+                services::DeliveryStatus::Delivered => notify::DeliveryStatus::Delivered,
+                services::DeliveryStatus::Failed => notify::DeliveryStatus::Failed,
+            },
+            attempts: d.attempts,
+            last_error: d.last_error,
+            sent_at: d.sent_at,
+            read_at: d.read_at,
+        }
+    }
+}
+
+impl From<files::RetentionMark> for services::RetentionMark {
+    fn from(m: files::RetentionMark) -> Self {
+        match m {
+            files::RetentionMark::A => services::RetentionMark::A,
+            files::RetentionMark::S => services::RetentionMark::S,
+            files::RetentionMark::V => services::RetentionMark::V,
+        }
+    }
+}
+
+impl From<services::FileInfo> for files::FileInfo {
+    fn from(f: services::FileInfo) -> Self {
+        files::FileInfo {
+            id: f.id,
+            name: f.name,
+            media_type: f.media_type,
+            size: f.size,
+            sha256: f.sha256,
+            mark: match f.mark {
+                services::RetentionMark::A => files::RetentionMark::A,
+                services::RetentionMark::S => files::RetentionMark::S,
+                services::RetentionMark::V => files::RetentionMark::V,
+            },
+            keep_until: f.keep_until,
+            created_at: f.created_at,
         }
     }
 }

@@ -55,6 +55,83 @@ pub struct Manifest {
     /// Event topics the module handles in `on-event`.
     #[serde(default)]
     pub subscribes: Vec<String>,
+    /// Message templates for `notify`, by name (needs the `notify` capability).
+    #[serde(default)]
+    pub templates: BTreeMap<String, Template>,
+}
+
+/// A message template. Each text is a template in the syntax of Jinja
+/// (`{{ field }}`, `{% if %}`), filled with the data of a `notify.send`;
+/// a field the data lacks is an error, not an empty gap.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Template {
+    /// The subject of an e-mail or an inbox message.
+    pub subject: String,
+    /// The text of an e-mail or an inbox message.
+    pub text: String,
+    /// The text of an SMS; without one, the subject is sent.
+    #[serde(default)]
+    pub sms: Option<String>,
+}
+
+impl Template {
+    fn environment() -> minijinja::Environment<'static> {
+        let mut env = minijinja::Environment::new();
+        env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+        // A template loops over the data it is given; bound its work.
+        env.set_fuel(Some(100_000));
+        env
+    }
+
+    /// Checks that every text is a well-formed template.
+    fn check(&self) -> Result<(), (&'static str, String)> {
+        let env = Template::environment();
+        let texts = [
+            ("subject", Some(&self.subject)),
+            ("text", Some(&self.text)),
+            ("sms", self.sms.as_ref()),
+        ];
+        for (part, text) in texts {
+            if let Some(text) = text {
+                env.template_from_str(text)
+                    .map_err(|e| (part, e.to_string()))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Fills the subject, the text and the SMS text with `data`; the error
+    /// says what the data lacks or what went wrong.
+    pub fn render(&self, data: &serde_json::Value) -> Result<Rendered, String> {
+        let env = Template::environment();
+        let data = minijinja::Value::from(minijinja::value::Serde(data));
+        let fill = |text: &str| {
+            env.render_str(text, data.clone())
+                .map(|s| s.trim().to_owned())
+                .map_err(|e| e.to_string())
+        };
+        let subject = fill(&self.subject)?;
+        Ok(Rendered {
+            text: fill(&self.text)?,
+            sms: match &self.sms {
+                Some(sms) => fill(sms)?,
+                None => subject.clone(),
+            },
+            subject,
+        })
+    }
+}
+
+/// A template filled with data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
+    /// The subject.
+    pub subject: String,
+    /// The text.
+    pub text: String,
+    /// The SMS text.
+    pub sms: String,
 }
 
 /// The most indexed fields of each type one collection may declare.
@@ -115,6 +192,10 @@ pub enum Capability {
     Audit,
     /// `events`: publish events to other modules.
     Events,
+    /// `notify`: send e-mails, text messages and inbox messages.
+    Notify,
+    /// `files`: keep files.
+    Files,
 }
 
 impl Capability {
@@ -125,6 +206,8 @@ impl Capability {
             Capability::Records => "records",
             Capability::Audit => "audit",
             Capability::Events => "events",
+            Capability::Notify => "notify",
+            Capability::Files => "files",
         }
     }
 }
@@ -409,6 +492,26 @@ impl Manifest {
                 "are declared, but `capabilities` does not ask for `records`".into(),
             ));
         }
+        for (name, template) in &self.templates {
+            if !is_module_id(name) {
+                return Err(invalid(
+                    &format!("templates.{name}"),
+                    "the name must be 2 to 64 lower-case letters, digits and dashes".into(),
+                ));
+            }
+            template.check().map_err(|(part, m)| {
+                invalid(
+                    &format!("templates.{name}.{part}"),
+                    format!("is not a usable template: {m}"),
+                )
+            })?;
+        }
+        if !self.templates.is_empty() && !self.grants(Capability::Notify) {
+            return Err(invalid(
+                "templates",
+                "are declared, but `capabilities` does not ask for `notify`".into(),
+            ));
+        }
         for (i, topic) in self.subscribes.iter().enumerate() {
             if !is_topic(topic) {
                 return Err(invalid(
@@ -479,6 +582,44 @@ mod tests {
         assert_eq!(m.id, "notice-board");
         assert!(m.grants(Capability::Settings));
         assert_eq!(m.menu.expect("menu").path, "/");
+    }
+
+    #[test]
+    fn templates_are_checked_at_load_and_filled_strictly() {
+        let with = |template: &str| {
+            GOOD.replace("[[routes]]", &format!("{template}\n[[routes]]"))
+                .replace("[\"settings\"]", "[\"settings\", \"notify\"]")
+        };
+        let m = parse(&with(
+            "[templates.done]\nsubject = \"Hotovo: {{ title }}\"\ntext = \"{% if urgent %}Spěchá. {% endif %}{{ title }}\"",
+        ))
+        .expect("valid");
+        let t = &m.templates["done"];
+        let r = t
+            .render(&serde_json::json!({ "title": "Most", "urgent": true }))
+            .expect("filled");
+        assert_eq!(r.subject, "Hotovo: Most");
+        assert_eq!(r.text, "Spěchá. Most");
+        assert_eq!(
+            r.sms, "Hotovo: Most",
+            "the subject is the SMS without an sms text"
+        );
+        let e = t
+            .render(&serde_json::json!({ "urgent": false }))
+            .unwrap_err();
+        assert!(e.contains("undefined"), "{e}");
+
+        let e = parse(&with(
+            "[templates.done]\nsubject = \"{{ title \"\ntext = \"x\"",
+        ))
+        .unwrap_err();
+        assert!(e.to_string().contains("`templates.done.subject`"), "{e}");
+        let e = parse(&GOOD.replace(
+            "[[routes]]",
+            "[templates.done]\nsubject = \"a\"\ntext = \"b\"\n[[routes]]",
+        ))
+        .unwrap_err();
+        assert!(e.to_string().contains("does not ask for `notify`"), "{e}");
     }
 
     #[test]

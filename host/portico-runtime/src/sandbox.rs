@@ -12,7 +12,9 @@ use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
 use crate::api::ModuleError;
-use crate::bindings::generated::portico::plugin::{audit, events, log, records, settings, types};
+use crate::bindings::generated::portico::plugin::{
+    audit, events, files, log, notify, records, settings, types,
+};
 use crate::manifest::{Capability, Manifest};
 use crate::services::{self, CollectionRef, DataSession, HostServices};
 
@@ -447,6 +449,117 @@ impl events::Host for CallState {
             .publish(&topic, &payload)
             .await
             .map_err(types::Error::from))
+    }
+}
+
+fn invalid<T>(field: &str, message: String) -> wasmtime::Result<Result<T, types::Error>> {
+    Ok(Err(types::Error::Invalid(vec![types::FieldError {
+        field: field.into(),
+        message,
+    }])))
+}
+
+/// Runs one operation of `capability` in the call's unit of work.
+macro_rules! with_session {
+    ($state:ident, $capability:expr, |$session:ident| $body:expr) => {{
+        if let Err(e) = $state.grant($capability) {
+            return Ok(Err(e));
+        }
+        let $session = match $state.session().await {
+            Ok(s) => s,
+            Err(e) => return Ok(Err(e)),
+        };
+        Ok($body.await.map(Into::into).map_err(types::Error::from))
+    }};
+}
+
+impl notify::Host for CallState {
+    async fn send(
+        &mut self,
+        to: notify::Recipient,
+        template: String,
+        data: String,
+    ) -> wasmtime::Result<Result<String, types::Error>> {
+        if let Err(e) = self.grant(Capability::Notify) {
+            return Ok(Err(e));
+        }
+        let manifest = self.scope.manifest.clone();
+        let Some(spec) = manifest.templates.get(&template) else {
+            let declared: Vec<&str> = manifest.templates.keys().map(String::as_str).collect();
+            return invalid(
+                "template",
+                format!(
+                    "the manifest declares no template `{template}` (declared: {})",
+                    if declared.is_empty() {
+                        "none".to_owned()
+                    } else {
+                        declared.join(", ")
+                    }
+                ),
+            );
+        };
+        let data: serde_json::Value = match serde_json::from_str(&data) {
+            Ok(v @ serde_json::Value::Object(_)) => v,
+            Ok(_) => return invalid("data", "must be a JSON object".into()),
+            Err(e) => return invalid("data", format!("is not valid JSON: {e}")),
+        };
+        let rendered = match spec.render(&data) {
+            Ok(r) => r,
+            Err(e) => return invalid("data", format!("does not fill `{template}`: {e}")),
+        };
+        let (to, body) = match to {
+            notify::Recipient::User(u) => (services::Recipient::User(u), rendered.text),
+            notify::Recipient::Email(a) => (services::Recipient::Email(a), rendered.text),
+            notify::Recipient::Phone(p) => (services::Recipient::Phone(p), rendered.sms),
+        };
+        let message = services::Message {
+            to,
+            template,
+            subject: rendered.subject,
+            body,
+        };
+        with_session!(self, Capability::Notify, |s| s.notify(message))
+    }
+
+    async fn status(
+        &mut self,
+        id: String,
+    ) -> wasmtime::Result<Result<notify::Delivery, types::Error>> {
+        with_session!(self, Capability::Notify, |s| s.notification(&id))
+    }
+}
+
+impl files::Host for CallState {
+    async fn store(
+        &mut self,
+        name: String,
+        media_type: String,
+        content: Vec<u8>,
+        retention: files::Retention,
+    ) -> wasmtime::Result<Result<files::FileInfo, types::Error>> {
+        let file = services::NewFile {
+            name,
+            media_type,
+            content,
+            mark: retention.mark.into(),
+            years: retention.years,
+        };
+        with_session!(self, Capability::Files, |s| s.store_file(file))
+    }
+
+    async fn info(
+        &mut self,
+        id: String,
+    ) -> wasmtime::Result<Result<files::FileInfo, types::Error>> {
+        with_session!(self, Capability::Files, |s| s.file_info(&id))
+    }
+
+    async fn read(&mut self, id: String) -> wasmtime::Result<Result<Vec<u8>, types::Error>> {
+        with_session!(self, Capability::Files, |s| s.read_file(&id))
+    }
+
+    async fn delete(&mut self, id: String) -> wasmtime::Result<Result<(), types::Error>> {
+        with_session!(self, Capability::Files, |s| s.delete_file(&id))
     }
 }
 

@@ -165,8 +165,119 @@ pub trait DataSession: Send {
     ) -> Result<(), ModuleError>;
     /// `events.publish`; the topic is already checked.
     async fn publish(&mut self, topic: &str, payload: &str) -> Result<(), ModuleError>;
+    /// `notify.send`, rendered from the manifest's template already.
+    async fn notify(&mut self, message: Message) -> Result<String, ModuleError>;
+    /// `notify.status`
+    async fn notification(&mut self, id: &str) -> Result<Delivery, ModuleError>;
+    /// `files.store`
+    async fn store_file(&mut self, file: NewFile) -> Result<FileInfo, ModuleError>;
+    /// `files.info`
+    async fn file_info(&mut self, id: &str) -> Result<FileInfo, ModuleError>;
+    /// `files.read`
+    async fn read_file(&mut self, id: &str) -> Result<Vec<u8>, ModuleError>;
+    /// `files.delete`
+    async fn delete_file(&mut self, id: &str) -> Result<(), ModuleError>;
     /// Keeps every write of the call.
     async fn commit(self: Box<Self>) -> Result<(), ModuleError>;
+}
+
+/// Who a message goes to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Recipient {
+    /// A portal user's inbox.
+    User(String),
+    /// An e-mail address.
+    Email(String),
+    /// A phone number.
+    Phone(String),
+}
+
+/// A message rendered from a manifest template.
+#[derive(Debug, Clone)]
+pub struct Message {
+    /// To whom.
+    pub to: Recipient,
+    /// The template's name.
+    pub template: String,
+    /// The rendered subject.
+    pub subject: String,
+    /// The rendered text (the SMS text for a phone).
+    pub body: String,
+}
+
+/// Where a message is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeliveryStatus {
+    /// Waiting to be sent.
+    Queued,
+    /// Sent.
+    Sent,
+    /// In the inbox.
+    Delivered,
+    /// Failed for good.
+    Failed,
+}
+
+/// What the host knows of a message.
+#[derive(Debug, Clone)]
+pub struct Delivery {
+    /// Where it is.
+    pub status: DeliveryStatus,
+    /// Failed attempts.
+    pub attempts: u32,
+    /// Why the last attempt failed.
+    pub last_error: Option<String>,
+    /// When it was sent (RFC 3339).
+    pub sent_at: Option<String>,
+    /// When it was read (RFC 3339).
+    pub read_at: Option<String>,
+}
+
+/// A retention mark of the records schedule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RetentionMark {
+    /// Archive.
+    A,
+    /// Destroy.
+    S,
+    /// The archivist decides.
+    V,
+}
+
+/// A file to store.
+#[derive(Debug, Clone)]
+pub struct NewFile {
+    /// Its name.
+    pub name: String,
+    /// Its media type.
+    pub media_type: String,
+    /// Its content.
+    pub content: Vec<u8>,
+    /// Its retention mark.
+    pub mark: RetentionMark,
+    /// Its retention period in years.
+    pub years: u32,
+}
+
+/// A stored file.
+#[derive(Debug, Clone)]
+pub struct FileInfo {
+    /// Its id.
+    pub id: String,
+    /// Its name.
+    pub name: String,
+    /// Its media type.
+    pub media_type: String,
+    /// Its size.
+    pub size: u64,
+    /// Its SHA-256, hex.
+    pub sha256: String,
+    /// Its retention mark.
+    pub mark: RetentionMark,
+    /// Kept until (RFC 3339).
+    pub keep_until: String,
+    /// Stored at (RFC 3339).
+    pub created_at: String,
 }
 
 /// Host services with no stored settings and no data store: every setting

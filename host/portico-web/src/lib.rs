@@ -7,6 +7,7 @@
 
 mod metrics;
 mod modules;
+pub mod notify;
 pub mod render;
 pub mod services;
 pub mod workers;

@@ -8,15 +8,20 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 
+use portico_platform::files::{self, Mark};
 use portico_platform::modules::{self, Change, Enablement};
+use portico_platform::notifications::{self, Channel, Outgoing};
 use portico_platform::records::{self, CollectionSchema, FieldType, IndexedField, Scope};
 use portico_platform::{Platform, PlatformError, Work, organizations};
 use portico_runtime::api::{FieldError, ModuleError};
 use portico_runtime::manifest::IndexType;
 use portico_runtime::services::{
-    CallScope, CollectionRef, DataSession, Document, DocumentGroup, DocumentPage, Filter, FilterOp,
-    RecordQuery,
+    CallScope, CollectionRef, DataSession, Delivery, DeliveryStatus, Document, DocumentGroup,
+    DocumentPage, FileInfo, Filter, FilterOp, Message, NewFile, Recipient, RecordQuery,
+    RetentionMark,
 };
+
+use crate::notify::{self, Senders};
 use portico_runtime::{HostServices, ModuleRegistry};
 
 /// How long a replica may serve a stale enablement made by another one.
@@ -36,14 +41,16 @@ pub struct OrgModules {
 /// The platform services, shared by the web layer and every module call.
 pub struct PlatformServices {
     platform: Platform,
+    senders: Arc<Senders>,
     orgs: moka::future::Cache<String, Arc<OrgModules>>,
 }
 
 impl PlatformServices {
-    /// The services over `platform`.
-    pub fn new(platform: Platform) -> Arc<PlatformServices> {
+    /// The services over `platform`, sending notifications with `senders`.
+    pub fn new(platform: Platform, senders: Senders) -> Arc<PlatformServices> {
         Arc::new(PlatformServices {
             platform,
+            senders: Arc::new(senders),
             orgs: moka::future::Cache::builder()
                 .max_capacity(10_000)
                 .time_to_live(ENABLEMENT_TTL)
@@ -54,6 +61,11 @@ impl PlatformServices {
     /// The platform.
     pub fn platform(&self) -> &Platform {
         &self.platform
+    }
+
+    /// The ways notifications leave the portal.
+    pub fn senders(&self) -> &Senders {
+        &self.senders
     }
 
     /// Tells the outbox which module subscribes to which topic.
@@ -131,12 +143,79 @@ impl HostServices for PlatformServices {
             )
             .await
             .map_err(module_error)?;
-        Ok(Box::new(Session(work)))
+        Ok(Box::new(Session {
+            work,
+            senders: self.senders.clone(),
+        }))
     }
 }
 
 /// A module call's unit of work over the platform.
-struct Session(Work);
+struct Session {
+    work: Work,
+    senders: Arc<Senders>,
+}
+
+impl Session {
+    /// The channel and the checked recipient of a message, or why it
+    /// cannot be sent from this portal.
+    fn route(&self, to: Recipient) -> Result<(Channel, String), ModuleError> {
+        let bad = |message: String| {
+            ModuleError::Invalid(vec![FieldError {
+                field: "to".into(),
+                message,
+            }])
+        };
+        match to {
+            Recipient::User(user) => {
+                let user = user.trim();
+                if user.is_empty() || user.len() > 128 || user.contains(char::is_control) {
+                    return Err(bad("a user id is 1 to 128 characters".into()));
+                }
+                Ok((Channel::Inbox, user.to_owned()))
+            }
+            Recipient::Email(address) => {
+                let address = notify::check_email(&address).map_err(bad)?;
+                if self.senders.email.is_none() {
+                    return Err(ModuleError::Unavailable(
+                        "this portal sends no e-mail: no SMTP server is configured".into(),
+                    ));
+                }
+                Ok((Channel::Email, address))
+            }
+            Recipient::Phone(phone) => {
+                let phone = notify::normalize_phone(&phone).ok_or_else(|| {
+                    bad(format!(
+                        "`{phone}` is not a phone number in international form, e.g. `+420601234567`"
+                    ))
+                })?;
+                if self.senders.sms.is_none() {
+                    return Err(ModuleError::Unavailable(
+                        "this portal sends no text messages: no SMS gateway is configured".into(),
+                    ));
+                }
+                Ok((Channel::Sms, phone))
+            }
+        }
+    }
+}
+
+fn file_info(f: files::FileInfo) -> FileInfo {
+    FileInfo {
+        id: f.id,
+        name: f.name,
+        media_type: f.media_type,
+        size: f.size,
+        sha256: f.sha256,
+        mark: match f.mark {
+            Mark::A => RetentionMark::A,
+            Mark::S => RetentionMark::S,
+            Mark::V => RetentionMark::V,
+        },
+        keep_until: rfc3339(f.keep_until_micros),
+        created_at: rfc3339(f.created_at_micros),
+    }
+}
 
 fn module_error(e: PlatformError) -> ModuleError {
     match e {
@@ -215,7 +294,7 @@ fn version(v: u64) -> i64 {
 #[async_trait::async_trait]
 impl DataSession for Session {
     async fn get(&mut self, c: CollectionRef<'_>, id: &str) -> Result<Document, ModuleError> {
-        self.0
+        self.work
             .get(&schema(c), id)
             .await
             .map(document)
@@ -223,7 +302,7 @@ impl DataSession for Session {
     }
 
     async fn insert(&mut self, c: CollectionRef<'_>, data: &str) -> Result<Document, ModuleError> {
-        self.0
+        self.work
             .insert(&schema(c), data)
             .await
             .map(document)
@@ -237,7 +316,7 @@ impl DataSession for Session {
         expected_version: u64,
         data: &str,
     ) -> Result<Document, ModuleError> {
-        self.0
+        self.work
             .update(&schema(c), id, version(expected_version), data)
             .await
             .map(document)
@@ -250,7 +329,7 @@ impl DataSession for Session {
         id: &str,
         expected_version: u64,
     ) -> Result<(), ModuleError> {
-        self.0
+        self.work
             .delete(&schema(c), id, version(expected_version))
             .await
             .map_err(module_error)
@@ -271,7 +350,7 @@ impl DataSession for Session {
             cursor: q.cursor,
         };
         let page = self
-            .0
+            .work
             .query(&schema(c), &query)
             .await
             .map_err(module_error)?;
@@ -289,7 +368,7 @@ impl DataSession for Session {
         sum: Option<&str>,
     ) -> Result<Vec<DocumentGroup>, ModuleError> {
         let groups = self
-            .0
+            .work
             .aggregate(&schema(c), &filters(fs), group_by, sum)
             .await
             .map_err(module_error)?;
@@ -309,7 +388,7 @@ impl DataSession for Session {
         subject: &str,
         detail: serde_json::Value,
     ) -> Result<(), ModuleError> {
-        self.0
+        self.work
             .audit(action, subject, detail)
             .await
             .map(drop)
@@ -317,14 +396,82 @@ impl DataSession for Session {
     }
 
     async fn publish(&mut self, topic: &str, payload: &str) -> Result<(), ModuleError> {
-        self.0
+        self.work
             .publish(topic, payload)
             .await
             .map(drop)
             .map_err(module_error)
     }
 
+    async fn notify(&mut self, message: Message) -> Result<String, ModuleError> {
+        let (channel, recipient) = self.route(message.to)?;
+        self.work
+            .notify(Outgoing {
+                channel,
+                recipient,
+                template: message.template,
+                subject: message.subject,
+                body: message.body,
+            })
+            .await
+            .map_err(module_error)
+    }
+
+    async fn notification(&mut self, id: &str) -> Result<Delivery, ModuleError> {
+        let n = self.work.notification(id).await.map_err(module_error)?;
+        Ok(Delivery {
+            status: match n.status.as_str() {
+                notifications::SENT => DeliveryStatus::Sent,
+                notifications::DELIVERED => DeliveryStatus::Delivered,
+                notifications::FAILED => DeliveryStatus::Failed,
+                _ => DeliveryStatus::Queued,
+            },
+            attempts: u32::try_from(n.attempts).unwrap_or_default(),
+            last_error: n.last_error,
+            sent_at: n.sent_at_micros.map(rfc3339),
+            read_at: n.read_at_micros.map(rfc3339),
+        })
+    }
+
+    async fn store_file(&mut self, file: NewFile) -> Result<FileInfo, ModuleError> {
+        self.work
+            .put_file(files::NewFile {
+                name: &file.name,
+                media_type: &file.media_type,
+                content: &file.content,
+                mark: match file.mark {
+                    RetentionMark::A => Mark::A,
+                    RetentionMark::S => Mark::S,
+                    RetentionMark::V => Mark::V,
+                },
+                years: file.years,
+            })
+            .await
+            .map(file_info)
+            .map_err(module_error)
+    }
+
+    async fn file_info(&mut self, id: &str) -> Result<FileInfo, ModuleError> {
+        self.work
+            .file_info(id)
+            .await
+            .map(file_info)
+            .map_err(module_error)
+    }
+
+    async fn read_file(&mut self, id: &str) -> Result<Vec<u8>, ModuleError> {
+        self.work
+            .read_file(id)
+            .await
+            .map(|(_, content)| content)
+            .map_err(module_error)
+    }
+
+    async fn delete_file(&mut self, id: &str) -> Result<(), ModuleError> {
+        self.work.delete_file(id).await.map_err(module_error)
+    }
+
     async fn commit(self: Box<Self>) -> Result<(), ModuleError> {
-        self.0.commit().await.map_err(module_error)
+        self.work.commit().await.map_err(module_error)
     }
 }

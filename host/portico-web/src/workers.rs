@@ -1,5 +1,7 @@
 //! The host's background work: the event dispatcher, which delivers the
-//! outbox to subscribed modules, and the scheduler, which runs the jobs
+//! outbox to subscribed modules, the notification sender, which hands
+//! e-mails and text messages to the mail server and the SMS gateway, and
+//! the scheduler, which runs the jobs
 //! modules declare, once per organization that enabled them. Both are safe
 //! to run on several replicas over one database: deliveries are claimed
 //! with a lease, job runs with a unique row per scheduled time.
@@ -7,7 +9,8 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Local};
-use portico_platform::{events, jobs, modules};
+use portico_platform::notifications::{self, Channel, Notification};
+use portico_platform::{Retry, events, jobs, modules};
 use portico_runtime::api::{CallContext, Event};
 use portico_runtime::{CallError, LoadedModule};
 
@@ -51,6 +54,7 @@ impl Default for WorkerConfig {
 /// Starts the dispatcher and the scheduler on the current runtime.
 pub fn spawn(state: &AppState, config: WorkerConfig) {
     tokio::spawn(run_dispatcher(state.clone(), config.clone()));
+    tokio::spawn(run_sender(state.clone(), config.clone()));
     tokio::spawn(run_scheduler(state.clone(), config));
 }
 
@@ -123,10 +127,10 @@ async fn deliver(state: &AppState, config: &WorkerConfig, d: events::Delivery) {
         Ok(None) => {
             tracing::debug!(event = d.event_id, module = %d.module_id, org = %d.org_id, "event delivered");
         }
-        Ok(Some((why, events::Retry::After(wait)))) => {
+        Ok(Some((why, Retry::After(wait)))) => {
             tracing::warn!(event = d.event_id, module = %d.module_id, org = %d.org_id, error = %why, retry_in = ?wait, "event delivery failed; will retry");
         }
-        Ok(Some((why, events::Retry::Dead))) => {
+        Ok(Some((why, Retry::Dead))) => {
             tracing::error!(event = d.event_id, module = %d.module_id, org = %d.org_id, error = %why, "event delivery failed too often; parked as dead");
         }
         Err(e) => {
@@ -155,6 +159,75 @@ async fn enabled_module<'a>(
         ));
     }
     Ok(module)
+}
+
+async fn run_sender(state: AppState, config: WorkerConfig) {
+    loop {
+        match send_once(&state, &config).await {
+            Ok(0) => tokio::time::sleep(config.poll).await,
+            Ok(_) => {}
+            Err(e) => {
+                tracing::error!(error = %e, "notification sender cannot read the outbox");
+                tokio::time::sleep(config.poll * 4).await;
+            }
+        }
+    }
+}
+
+/// Claims the due e-mails and text messages and sends each; returns how
+/// many it tried.
+pub async fn send_once(
+    state: &AppState,
+    config: &WorkerConfig,
+) -> Result<usize, portico_platform::PlatformError> {
+    let db = state.services.platform().db();
+    let due = notifications::claim_due(db, 32, config.lease).await?;
+    let n = due.len();
+    let mut running = tokio::task::JoinSet::new();
+    for message in due {
+        let state = state.clone();
+        let config = config.clone();
+        running.spawn(async move { send(&state, &config, message).await });
+    }
+    while running.join_next().await.is_some() {}
+    Ok(n)
+}
+
+async fn send(state: &AppState, config: &WorkerConfig, n: Notification) {
+    let senders = state.services.senders();
+    let result = match n.channel {
+        Channel::Email => match &senders.email {
+            Some(email) => email.send(&n.recipient, &n.subject, &n.body, &n.id).await,
+            None => Err("no SMTP server is configured".into()),
+        },
+        Channel::Sms => match &senders.sms {
+            Some(sms) => sms.send(&n.recipient, &n.body, &n.id).await,
+            None => Err("no SMS gateway is configured".into()),
+        },
+        Channel::Inbox => Ok(()),
+    };
+    let db = state.services.platform().db();
+    let outcome = match result {
+        Ok(()) => notifications::sent(db, &n.id).await.map(|()| None),
+        Err(why) => notifications::failed(db, &n, &why, config.max_attempts, config.backoff)
+            .await
+            .map(|retry| Some((why, retry))),
+    };
+    let channel = n.channel.name();
+    match outcome {
+        Ok(None) => {
+            tracing::info!(notification = %n.id, org = %n.org_id, module = %n.module_id, channel, "notification sent");
+        }
+        Ok(Some((why, Retry::After(wait)))) => {
+            tracing::warn!(notification = %n.id, org = %n.org_id, channel, error = %why, retry_in = ?wait, "sending a notification failed; will retry");
+        }
+        Ok(Some((why, Retry::Dead))) => {
+            tracing::error!(notification = %n.id, org = %n.org_id, channel, error = %why, "sending a notification failed too often; it is marked failed");
+        }
+        Err(e) => {
+            tracing::error!(notification = %n.id, error = %e, "cannot record the outcome of sending a notification; it will be sent again");
+        }
+    }
 }
 
 async fn run_scheduler(state: AppState, config: WorkerConfig) {

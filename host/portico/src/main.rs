@@ -1,6 +1,6 @@
 //! `portico`: the portal host. `portico serve` runs the portal; the other
 //! commands manage organizations, modules per organization, the outbox,
-//! jobs and the audit chains.
+//! notifications, files, jobs and the audit chains.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -9,11 +9,13 @@ use std::time::{Duration, UNIX_EPOCH};
 
 use anyhow::Context as _;
 use clap::{Args, Parser, Subcommand};
+use portico_platform::files::FileStore;
 use portico_platform::modules::{self, Change};
 use portico_platform::{Platform, organizations};
 use portico_runtime::breaker::{self, BreakerState};
 use portico_runtime::manifest::{MANIFEST_FILE, Manifest};
 use portico_runtime::{CallLimits, EngineConfig, ModuleEngine, ModuleOptions, ModuleRegistry};
+use portico_web::notify::{EmailSender, Senders, SmsGateway};
 use portico_web::workers::WorkerConfig;
 use portico_web::{AppState, PlatformServices, WebConfig};
 
@@ -57,6 +59,54 @@ enum Command {
     /// Bring documents into a module's collection.
     #[command(subcommand)]
     Records(RecordsCommand),
+    /// See the notification outbox and send failed messages again.
+    #[command(subcommand)]
+    Notifications(NotificationsCommand),
+    /// Check stored files.
+    #[command(subcommand)]
+    Files(FilesCommand),
+}
+
+#[derive(Subcommand)]
+enum NotificationsCommand {
+    /// The latest messages, newest first, with their delivery status.
+    List {
+        /// Only this organization.
+        #[arg(long)]
+        org: Option<String>,
+        /// Only this status: queued, sent, delivered or failed.
+        #[arg(long)]
+        status: Option<String>,
+        /// At most this many.
+        #[arg(long, default_value_t = 50)]
+        limit: u64,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Queue an organization's failed messages (or one) again.
+    Retry {
+        /// The organization.
+        #[arg(long)]
+        org: String,
+        /// Only this message (as `notifications list` shows it).
+        #[arg(long)]
+        id: Option<String>,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum FilesCommand {
+    /// Read every stored file (of one organization, or all) and check its
+    /// content against its SHA-256. Exits with 1 when a file is damaged.
+    Verify {
+        /// Only this organization.
+        #[arg(long)]
+        org: Option<String>,
+        #[command(flatten)]
+        data: DataArgs,
+    },
 }
 
 #[derive(Subcommand)]
@@ -251,6 +301,9 @@ impl DataArgs {
     fn state_dir(&self) -> PathBuf {
         self.data_dir.join("state")
     }
+    fn files(&self) -> FileStore {
+        FileStore::in_data_dir(&self.data_dir)
+    }
 
     /// Connects to the database and brings its tables up to date.
     async fn database(&self) -> anyhow::Result<sea_orm::DatabaseConnection> {
@@ -295,6 +348,54 @@ struct ServeArgs {
     /// without it `/` lists the organizations.
     #[arg(long, env = "PORTICO_DEFAULT_ORG")]
     default_org: Option<String>,
+    #[command(flatten)]
+    senders: SenderArgs,
+}
+
+/// How notifications leave the portal.
+#[derive(Args)]
+struct SenderArgs {
+    /// The SMTP server for e-mail: `smtp://host:port` (a relay without
+    /// TLS), `smtps://user:password@host` or `smtp://…?tls=required`.
+    /// Without one, modules cannot send e-mail.
+    #[arg(long, env = "PORTICO_SMTP_URL", hide_env_values = true)]
+    smtp_url: Option<String>,
+    /// The sender of e-mail, e.g. `Portál města <portal@mesto.cz>`.
+    #[arg(
+        long,
+        env = "PORTICO_MAIL_FROM",
+        default_value = "Portico <portico@localhost>"
+    )]
+    mail_from: String,
+    /// The HTTP SMS gateway that takes `POST {"to","text","reference"}`.
+    /// Without one, modules cannot send text messages.
+    #[arg(long, env = "PORTICO_SMS_GATEWAY_URL")]
+    sms_gateway_url: Option<String>,
+    /// The gateway's bearer token.
+    #[arg(long, env = "PORTICO_SMS_GATEWAY_TOKEN", hide_env_values = true)]
+    sms_gateway_token: Option<String>,
+}
+
+impl SenderArgs {
+    fn senders(&self) -> anyhow::Result<Senders> {
+        let email = match &self.smtp_url {
+            Some(url) => Some(EmailSender::new(url, &self.mail_from).map_err(anyhow::Error::msg)?),
+            None => None,
+        };
+        let sms = match &self.sms_gateway_url {
+            Some(url) => Some(
+                SmsGateway::new(url, self.sms_gateway_token.clone()).map_err(anyhow::Error::msg)?,
+            ),
+            None => None,
+        };
+        if let Some(e) = &email {
+            tracing::info!(
+                server = e.server(),
+                "e-mail goes out through this SMTP server"
+            );
+        }
+        Ok(Senders { email, sms })
+    }
 }
 
 fn main() -> std::process::ExitCode {
@@ -331,6 +432,8 @@ fn run() -> anyhow::Result<()> {
         Command::Events(command) => rt.block_on(events(command)),
         Command::Jobs(command) => rt.block_on(jobs(command)),
         Command::Records(command) => rt.block_on(records(command)),
+        Command::Notifications(command) => rt.block_on(notifications(command)),
+        Command::Files(command) => rt.block_on(files(command)),
         Command::Migrate(data) => rt.block_on(async {
             data.database().await?;
             println!("The database is up to date.");
@@ -363,13 +466,19 @@ fn manifests(modules_dir: &Path) -> Vec<Manifest> {
 }
 
 /// The platform over the database, its modules recorded as installed.
-async fn platform(data: &DataArgs) -> anyhow::Result<(Arc<PlatformServices>, Vec<Manifest>)> {
+async fn platform(
+    data: &DataArgs,
+    senders: Senders,
+) -> anyhow::Result<(Arc<PlatformServices>, Vec<Manifest>)> {
     let db = data.database().await?;
     let manifests = manifests(&data.modules_dir());
     for m in &manifests {
         modules::install(&db, &m.id, &m.version.to_string()).await?;
     }
-    Ok((PlatformServices::new(Platform::new(db)), manifests))
+    Ok((
+        PlatformServices::new(Platform::new(db, data.files()), senders),
+        manifests,
+    ))
 }
 
 async fn load(
@@ -402,7 +511,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         deadline: Duration::from_millis(args.call_deadline_ms),
         memory_bytes: args.call_memory_mib << 20,
     };
-    let (services, _) = platform(&args.data).await?;
+    let (services, _) = platform(&args.data, args.senders.senders()?).await?;
     if let Some(org) = &args.default_org
         && organizations::get(services.platform().db(), org)
             .await?
@@ -487,7 +596,7 @@ async fn apply(
     set: &[String],
     unset: &[String],
 ) -> anyhow::Result<()> {
-    let (services, manifests) = platform(data).await?;
+    let (services, manifests) = platform(data, Senders::default()).await?;
     let manifest = manifests.iter().find(|m| m.id == id).with_context(|| {
         format!(
             "the module `{id}` is not installed in {}",
@@ -532,7 +641,7 @@ async fn apply(
 }
 
 async fn list(data: DataArgs, org: Option<String>) -> anyhow::Result<()> {
-    let (services, _) = platform(&data).await?;
+    let (services, _) = platform(&data, Senders::default()).await?;
     let (_engine, registry, refused) =
         load(&data, services.clone(), CallLimits::default(), 5).await?;
     let db = services.platform().db();
@@ -634,6 +743,83 @@ async fn events(command: EventsCommand) -> anyhow::Result<()> {
     Ok(())
 }
 
+fn time(micros: i64) -> String {
+    chrono::DateTime::from_timestamp_micros(micros)
+        .unwrap_or_default()
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+async fn notifications(command: NotificationsCommand) -> anyhow::Result<()> {
+    use portico_platform::notifications::{self, ListFilter};
+    match command {
+        NotificationsCommand::List {
+            org,
+            status,
+            limit,
+            data,
+        } => {
+            let db = data.database().await?;
+            let filter = ListFilter {
+                org_id: org,
+                status,
+                limit,
+            };
+            let list = notifications::list(&db, &filter).await?;
+            if list.is_empty() {
+                println!("No notifications.");
+            }
+            for n in list {
+                let error = n
+                    .last_error
+                    .map(|e| format!(" ({} attempts, last error: {e})", n.attempts))
+                    .unwrap_or_default();
+                println!(
+                    "{} {} {} {} {} to {} `{}`: {}{error}",
+                    n.id,
+                    time(n.created_at_micros),
+                    n.org_id,
+                    n.module_id,
+                    n.channel.name(),
+                    n.recipient,
+                    n.subject,
+                    n.status,
+                );
+            }
+        }
+        NotificationsCommand::Retry { org, id, data } => {
+            let db = data.database().await?;
+            let n = notifications::retry(&db, &org, id.as_deref()).await?;
+            println!("{n} message(s) of {org} queued again.");
+        }
+    }
+    Ok(())
+}
+
+async fn files(command: FilesCommand) -> anyhow::Result<()> {
+    let FilesCommand::Verify { org, data } = command;
+    let db = data.database().await?;
+    let report = portico_platform::files::verify(&db, &data.files(), org.as_deref()).await?;
+    for d in &report.damaged {
+        println!(
+            "damaged: file {} `{}` of {} ({}), sha256 {}: {}",
+            d.file.id, d.file.name, d.file.org_id, d.file.module_id, d.file.sha256, d.problem
+        );
+    }
+    if report.damaged.is_empty() {
+        println!(
+            "{} file(s) verified ({} distinct contents): every content matches its SHA-256.",
+            report.files, report.contents
+        );
+        Ok(())
+    } else {
+        anyhow::bail!(
+            "{} of {} file(s) are damaged",
+            report.damaged.len(),
+            report.files
+        )
+    }
+}
+
 async fn jobs(command: JobsCommand) -> anyhow::Result<()> {
     let JobsCommand::List { org, data } = command;
     let db = data.database().await?;
@@ -642,10 +828,9 @@ async fn jobs(command: JobsCommand) -> anyhow::Result<()> {
         println!("No job has run yet.");
     }
     for r in runs {
-        let at = chrono::DateTime::from_timestamp_micros(r.key.slot_micros).unwrap_or_default();
         println!(
             "{} {}/{} in {} on {}: {}",
-            at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            time(r.key.slot_micros),
             r.key.module_id,
             r.key.job,
             r.key.org_id,
@@ -665,7 +850,7 @@ async fn records(command: RecordsCommand) -> anyhow::Result<()> {
         collection,
         data,
     } = command;
-    let (services, manifests) = platform(&data).await?;
+    let (services, manifests) = platform(&data, Senders::default()).await?;
     let manifest = manifests
         .iter()
         .find(|m| m.id == module)

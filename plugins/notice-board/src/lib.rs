@@ -1,12 +1,15 @@
 //! The official notice board (úřední deska): notices an office must post
 //! publicly, each with the date it was posted and the date it comes down.
 //! Notices are documents in the `notices` collection; staff post them with
-//! a form, and a nightly job takes down those past their date.
+//! a form, and a nightly job takes down those past their date. The office
+//! is told of both by e-mail (setting `notify-email`), from the module's
+//! own events, so a slow mail server never holds up posting.
 
+use portico_sdk::notify::{self, To};
 use portico_sdk::records::{Collection, Document, Filters};
 use portico_sdk::{
-    Action, Cell, Context, Error, Field, Form, FormPost, Module, NoticeLevel, Outcome, Page,
-    Request, Response, Result, Table, View, audit, events, log, segment, settings,
+    Action, Cell, Context, Error, Event, Field, Form, FormPost, Module, NoticeLevel, Outcome,
+    Page, Request, Response, Result, Table, View, audit, events, log, segment, settings,
 };
 use serde::{Deserialize, Serialize};
 
@@ -276,6 +279,27 @@ impl Module for NoticeBoard {
             other => Err(Error::not_found(format!("no job {other}"))),
         }
     }
+
+    fn on_event(_ctx: &Context, event: &Event) -> Result<()> {
+        let template = match event.topic.as_str() {
+            "notice.posted" => "notice-posted",
+            "notice.taken-down" => "notice-taken-down",
+            _ => return Ok(()),
+        };
+        let Some(office) = settings::get("notify-email")?.filter(|a| !a.trim().is_empty()) else {
+            return Ok(());
+        };
+        let changed: NoticeEvent = event.payload()?;
+        let notice = NOTICES.get::<Notice>(&changed.id)?.data;
+        notify::send(To::Email(office.trim()), template, &notice)?;
+        Ok(())
+    }
+}
+
+/// The payload of `notice.posted` and `notice.taken-down`.
+#[derive(Debug, Deserialize)]
+struct NoticeEvent {
+    id: String,
 }
 
 fn is_date(s: &str) -> bool {

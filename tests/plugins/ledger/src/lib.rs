@@ -1,7 +1,10 @@
 //! Uses every data service the host offers, through plain HTTP routes, so
-//! the tests can drive the record store, the audit chain, events and jobs
-//! from outside, and try to cross from one organization into another.
+//! the tests can drive the record store, the audit chain, events, jobs,
+//! notifications and files from outside, and try to cross from one
+//! organization into another.
 
+use portico_sdk::files::{self, FileInfo, Mark};
+use portico_sdk::notify::{self, Status, To};
 use portico_sdk::records::{Collection, Document, Filters};
 use portico_sdk::{
     Context, Error, Event, Field, Form, FormPost, Method, Module, Outcome, Page, Request, Response,
@@ -95,6 +98,52 @@ fn add_entry(data: &Value) -> Result<Document<Value>> {
     Ok(doc)
 }
 
+fn file_json(f: &FileInfo) -> Value {
+    let mark = match f.mark {
+        Mark::A => "A",
+        Mark::S => "S",
+        Mark::V => "V",
+    };
+    json!({
+        "id": f.id, "name": f.name, "media_type": f.media_type, "size": f.size,
+        "sha256": f.sha256, "mark": mark, "keep_until": f.keep_until,
+    })
+}
+
+/// `POST /api/notify` with `{"to": {"email": "…"}, "template": "…", "data": {…}}`.
+fn send(req: &Request) -> Result<Response> {
+    let body = body_json(req)?;
+    let to = &body["to"];
+    let text = |k: &str| to.get(k).and_then(Value::as_str);
+    let to = match (text("user"), text("email"), text("phone")) {
+        (Some(u), _, _) => To::User(u),
+        (_, Some(e), _) => To::Email(e),
+        (_, _, Some(p)) => To::Phone(p),
+        _ => return Err(Error::invalid("to", "give user, email or phone")),
+    };
+    let template = body["template"].as_str().unwrap_or("receipt");
+    let id = notify::send(to, template, &body["data"])?;
+    Ok(Response::json(&json!({ "id": id })).status(201))
+}
+
+/// `POST /api/files?name=…&type=…&mark=A|S|V&years=N` with the content as body.
+fn store_file(req: &Request) -> Result<Response> {
+    let mark = match req.query("mark").unwrap_or("S") {
+        "A" => Mark::A,
+        "V" => Mark::V,
+        _ => Mark::S,
+    };
+    let years = req.query("years").and_then(|y| y.parse().ok()).unwrap_or(5);
+    let info = files::store(
+        req.query("name").unwrap_or("file.bin"),
+        req.query("type").unwrap_or("application/octet-stream"),
+        req.body(),
+        mark,
+        years,
+    )?;
+    Ok(Response::json(&file_json(&info)).status(201))
+}
+
 impl Module for Ledger {
     const ID: &'static str = "ledger";
     const NAME: &'static str = "Ledger";
@@ -171,6 +220,34 @@ impl Module for Ledger {
             }
             (Method::Get, ["write-in-get"]) => {
                 add_entry(&json!({ "title": "from a GET" }))?;
+                Ok(Response::new(204))
+            }
+            (Method::Post, ["notify"]) => send(req),
+            (Method::Get, ["notify", id]) => {
+                let d = notify::status(id)?;
+                let status = match d.status {
+                    Status::Queued => "queued",
+                    Status::Sent => "sent",
+                    Status::Delivered => "delivered",
+                    Status::Failed => "failed",
+                };
+                Ok(Response::json(&json!({
+                    "status": status, "attempts": d.attempts, "last_error": d.last_error,
+                    "sent_at": d.sent_at, "read_at": d.read_at,
+                })))
+            }
+            (Method::Post, ["files"]) => store_file(req),
+            (Method::Get, ["files", id]) => {
+                let info = files::info(id)?;
+                Ok(Response::new(200)
+                    .header("content-type", info.media_type)
+                    .body(files::read(id)?))
+            }
+            (Method::Get, ["files", id, "info"]) => {
+                Ok(Response::json(&file_json(&files::info(id)?)))
+            }
+            (Method::Delete, ["files", id]) => {
+                files::delete(id)?;
                 Ok(Response::new(204))
             }
             (Method::Post, ["publish", topic]) => {
