@@ -245,3 +245,160 @@ async fn without_room_for_the_pool_the_host_falls_back_to_on_demand_and_says_so(
         "{stdout}"
     );
 }
+
+fn portico_owned(args: &[String], data: &Path) -> String {
+    portico(&args.iter().map(String::as_str).collect::<Vec<_>>(), data)
+}
+
+fn serve_owned(data: &Path, extra: &[String]) -> Server {
+    serve(data, &extra.iter().map(String::as_str).collect::<Vec<_>>())
+}
+
+/// Every entry the ledger's `seen` collection records (one per delivered
+/// `ledger.entry-added` event), by the entry's id.
+async fn seen_entries(client: &reqwest::Client, url: &str) -> std::collections::HashSet<String> {
+    let mut seen = std::collections::HashSet::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let mut page = format!("{url}/m/ledger/api/find/seen?limit=500");
+        if let Some(c) = &cursor {
+            page.push_str(&format!("&cursor={c}"));
+        }
+        let got: serde_json::Value = client
+            .get(&page)
+            .header("accept", "application/json")
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        for d in got["documents"].as_array().unwrap() {
+            seen.insert(d["data"]["entry"].as_str().unwrap_or_default().to_owned());
+        }
+        match got["next"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => return seen,
+        }
+    }
+}
+
+#[tokio::test]
+async fn acknowledged_writes_survive_kill_9_and_their_events_are_delivered_after_restart() {
+    use std::sync::{Arc, Mutex};
+
+    for database in portico_tests::TestDatabase::both().await {
+        let engine = database.engine;
+        let data = tempfile::tempdir().unwrap();
+        install(data.path(), "ledger");
+        let url = database.url.clone();
+        let with_db = |args: &[&'static str]| {
+            let mut all: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
+            all.extend(["--database-url".to_owned(), url.clone()]);
+            all
+        };
+        portico_owned(
+            &with_db(&[
+                "org",
+                "create",
+                "kill-city",
+                "--name",
+                "Kill City",
+                "--kind",
+                "city",
+            ]),
+            data.path(),
+        );
+        portico_owned(
+            &with_db(&["plugin", "enable", "ledger", "--org", "kill-city"]),
+            data.path(),
+        );
+        let server = serve_owned(
+            data.path(),
+            &with_db(&["--default-org", "kill-city", "--call-deadline-ms", "1000"]),
+        );
+
+        // 1,000 inserts, 50 at a time; the host is killed once 300 are acknowledged.
+        let client = reqwest::Client::new();
+        let acknowledged = Arc::new(Mutex::new(Vec::<String>::new()));
+        let gate = Arc::new(tokio::sync::Semaphore::new(50));
+        let mut inserts = tokio::task::JoinSet::new();
+        for i in 0..1000 {
+            let (client, url) = (client.clone(), server.url.clone());
+            let (acknowledged, gate) = (acknowledged.clone(), gate.clone());
+            inserts.spawn(async move {
+                let _turn = gate.acquire_owned().await;
+                let response = client
+                    .post(format!("{url}/m/ledger/api/entries"))
+                    .header("accept", "application/json")
+                    .json(&serde_json::json!({ "title": format!("entry {i}"), "kind": "fee", "amount": i }))
+                    .send()
+                    .await;
+                if let Ok(r) = response
+                    && r.status() == 201
+                    && let Ok(body) = r.json::<serde_json::Value>().await
+                {
+                    let id = body["id"].as_str().unwrap_or_default().to_owned();
+                    acknowledged.lock().unwrap().push(id);
+                }
+            });
+        }
+        let mut server = server;
+        loop {
+            if acknowledged.lock().unwrap().len() >= 300 {
+                server.child.kill().unwrap(); // SIGKILL: no shutdown, no flush
+                server.child.wait().unwrap();
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        while inserts.join_next().await.is_some() {}
+        let acknowledged = acknowledged.lock().unwrap().clone();
+        assert!(
+            (300..1000).contains(&acknowledged.len()),
+            "{engine}: the kill came mid-stream ({} acknowledged)",
+            acknowledged.len()
+        );
+        drop(server);
+
+        // After restart every acknowledged entry is there, the chain verifies,
+        // and the event of every acknowledged entry reaches the subscriber.
+        let server = serve_owned(
+            data.path(),
+            &with_db(&["--default-org", "kill-city", "--call-deadline-ms", "1000"]),
+        );
+        for id in &acknowledged {
+            let got = client
+                .get(format!("{}/m/ledger/api/entries/{id}", server.url))
+                .header("accept", "application/json")
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(
+                got.status(),
+                200,
+                "{engine}: acknowledged entry {id} is lost"
+            );
+        }
+        let verified = portico_owned(
+            &with_db(&["audit", "verify", "--org", "kill-city"]),
+            data.path(),
+        );
+        assert!(verified.contains("kill-city"), "{engine}: {verified}");
+        let mut missing = acknowledged.len();
+        for _ in 0..600 {
+            let seen = seen_entries(&client, &server.url).await;
+            missing = acknowledged.iter().filter(|id| !seen.contains(*id)).count();
+            if missing == 0 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert_eq!(
+            missing, 0,
+            "{engine}: events of acknowledged entries not delivered"
+        );
+        drop(server);
+        database.cleanup().await;
+    }
+}

@@ -233,12 +233,17 @@ const PAGE: u64 = 10_000;
 /// Walks the chain of `org_id` from the start and names the first entry that
 /// does not match (altered, missing, inserted, or not the recorded head).
 pub async fn verify(db: &DatabaseConnection, org_id: &str) -> Result<Verdict, PlatformError> {
+    // The head first: entries appended while the walk runs come after it
+    // and are left for the next verification, so a busy chain verifies too.
+    let head = head::Entity::find_by_id(org_id.to_owned()).one(db).await?;
+    let last = head.as_ref().map_or(i64::MAX, |h| h.seq);
     let mut prev = GENESIS.to_owned();
     let mut expected_seq = 1i64;
     loop {
         let page = entry::Entity::find()
             .filter(entry::Column::OrgId.eq(org_id))
             .filter(entry::Column::Seq.gte(expected_seq))
+            .filter(entry::Column::Seq.lte(last))
             .order_by_asc(entry::Column::Seq)
             .limit(PAGE)
             .all(db)
@@ -275,7 +280,7 @@ pub async fn verify(db: &DatabaseConnection, org_id: &str) -> Result<Verdict, Pl
         }
     }
     let entries = expected_seq - 1;
-    match head::Entity::find_by_id(org_id.to_owned()).one(db).await? {
+    match head {
         Some(h) if h.seq == entries && h.hash == prev => Ok(Verdict::Intact {
             entries,
             head: prev,

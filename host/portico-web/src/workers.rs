@@ -22,8 +22,13 @@ use crate::services::rfc3339;
 pub struct WorkerConfig {
     /// How often the outbox is polled when it was empty.
     pub poll: Duration,
-    /// How long a claimed delivery is not handed to another dispatcher.
+    /// How long a claimed event delivery is not handed to another
+    /// dispatcher: longer than a module call may take, and short, because
+    /// it is how long the deliveries of a host that died wait.
     pub lease: Duration,
+    /// The same for a claimed e-mail or text message: longer than the mail
+    /// server or the gateway may take to answer.
+    pub send_lease: Duration,
     /// Failed attempts after which a delivery is parked as dead.
     pub max_attempts: i32,
     /// The wait before the first retry; it doubles after each failure.
@@ -38,7 +43,8 @@ impl Default for WorkerConfig {
     fn default() -> Self {
         WorkerConfig {
             poll: Duration::from_millis(250),
-            lease: Duration::from_secs(60),
+            lease: Duration::from_secs(15),
+            send_lease: Duration::from_secs(60),
             max_attempts: 8,
             backoff: Duration::from_secs(2),
             tick: Duration::from_millis(500),
@@ -51,7 +57,17 @@ impl Default for WorkerConfig {
     }
 }
 
-/// Starts the dispatcher and the scheduler on the current runtime.
+impl WorkerConfig {
+    /// The defaults, with the event lease fitted to the calls' deadline.
+    pub fn for_deadline(deadline: Duration) -> WorkerConfig {
+        WorkerConfig {
+            lease: deadline * 2 + Duration::from_secs(1),
+            ..WorkerConfig::default()
+        }
+    }
+}
+
+/// Starts the dispatcher, the sender and the scheduler on the current runtime.
 pub fn spawn(state: &AppState, config: WorkerConfig) {
     tokio::spawn(run_dispatcher(state.clone(), config.clone()));
     tokio::spawn(run_sender(state.clone(), config.clone()));
@@ -181,7 +197,7 @@ pub async fn send_once(
     config: &WorkerConfig,
 ) -> Result<usize, portico_platform::PlatformError> {
     let db = state.services.platform().db();
-    let due = notifications::claim_due(db, 32, config.lease).await?;
+    let due = notifications::claim_due(db, 32, config.send_lease).await?;
     let n = due.len();
     let mut running = tokio::task::JoinSet::new();
     for message in due {

@@ -536,7 +536,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             default_org: args.default_org,
         },
     );
-    portico_web::workers::spawn(&state, WorkerConfig::default());
+    portico_web::workers::spawn(&state, WorkerConfig::for_deadline(limits.deadline));
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
