@@ -550,3 +550,47 @@ async fn disabling_a_module_hides_it_and_enabling_it_again_brings_its_data_back(
             .any(|e| e.action == "module.disable" && e.subject == "ledger")
     );
 }
+
+#[tokio::test]
+async fn a_sorted_query_over_an_unselective_filter_pages_through_in_order() {
+    // Over 2,000 matches of `kind`, so SQLite walks the `amount` index and
+    // tests `kind` on each document: the pages must be what sorting gives.
+    let portal = ledger(TestDatabase::sqlite()).await;
+    let lines: Vec<String> = (0..4_200)
+        .map(|i| {
+            let kind = if i % 2 == 0 { "fee" } else { "fine" };
+            json!({ "title": format!("Entry {i}"), "kind": kind, "amount": i % 97 }).to_string()
+        })
+        .collect();
+    portal
+        .import(TEST_CITY, "ledger", "entries", &lines.join("\n"))
+        .await;
+    let mut expected: Vec<(i64, i64)> = (0..4_200)
+        .filter(|i| i % 2 == 0)
+        .map(|i| (i % 97, i))
+        .collect();
+    // Largest amount first; among equal amounts, the latest first.
+    expected.sort_by(|a, b| b.cmp(a));
+    let mut got = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let mut path =
+            "/m/ledger/api/find/entries?f=kind,eq,fee&sort=amount&desc=1&limit=500".to_owned();
+        if let Some(c) = &cursor {
+            path.push_str(&format!("&cursor={c}"));
+        }
+        let page = json_of(&get(&portal.app(), &path, JSON).await);
+        for d in page["documents"].as_array().unwrap() {
+            assert_eq!(d["data"]["kind"], "fee");
+            let title = d["data"]["title"].as_str().unwrap();
+            let i: i64 = title.trim_start_matches("Entry ").parse().unwrap();
+            got.push((d["data"]["amount"].as_i64().unwrap(), i));
+        }
+        match page["next"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => break,
+        }
+    }
+    assert_eq!(got.len(), expected.len());
+    assert_eq!(got, expected);
+}

@@ -6,7 +6,11 @@
 //!   does the same work (same data, same view, same renderer, same
 //!   middleware) in the same binary under the same load, and their ratio;
 //! - time from process start to the first 200 of a module page, with the
-//!   compiled-code cache cold and warm, all built modules installed.
+//!   compiled-code cache cold and warm, all built modules installed;
+//! - on SQLite and PostgreSQL: record inserts per second through a module's
+//!   API, the p95 of a filtered, sorted query through a module over a
+//!   collection of 1,000,000 records, and `audit verify` of 1,000,000
+//!   entries.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -51,6 +55,18 @@ fn main() {
     });
     if run("startup") {
         startup(&rt);
+    }
+    if run("records") {
+        rt.block_on(async {
+            let engines = std::env::var("PORTICO_BENCH_DB").unwrap_or_default();
+            let on = |e: &str| engines.is_empty() || engines == e;
+            if on("sqlite") {
+                records_bench(TestDatabase::sqlite()).await;
+            }
+            if on("postgres") {
+                records_bench(TestDatabase::postgres().await).await;
+            }
+        });
     }
     if run("audit") {
         rt.block_on(async {
@@ -622,4 +638,151 @@ async fn audit_verify(test_db: TestDatabase) {
     );
     db.close().await.ok();
     test_db.cleanup().await;
+}
+
+/// The 95th percentile of `times`, in milliseconds.
+fn p95(times: &mut [Duration]) -> f64 {
+    times.sort();
+    times[times.len() * 95 / 100].as_secs_f64() * 1000.0
+}
+
+/// Sends one request through the portal's router; returns its status.
+async fn request(app: &axum::Router, method: &str, path: &str, body: String) -> u16 {
+    use tower::ServiceExt;
+    let request = axum::http::Request::builder()
+        .method(method)
+        .uri(path)
+        .header("accept", "application/json")
+        .header("content-type", "application/json")
+        .body(axum::body::Body::from(body))
+        .expect("a request");
+    let response = app.clone().oneshot(request).await.expect("an answer");
+    let status = response.status().as_u16();
+    // Read the body, as a client would.
+    let _ = http_body_util::BodyExt::collect(response.into_body()).await;
+    status
+}
+
+/// Record inserts per second through a module call, and the p95 of a
+/// filtered query through a module over 1,000,000 records.
+async fn records_bench(test_db: TestDatabase) {
+    use sea_orm::ConnectionTrait;
+
+    let engine = test_db.engine;
+    let portal = TestPortal::builder()
+        .module("ledger")
+        .database(test_db)
+        .build()
+        .await;
+    let app = portal.app();
+
+    // Inserts: 16 clients at once, each insert one module call and one
+    // transaction (document, slots, audit entry).
+    const INSERTS: usize = 2_000;
+    let next = Arc::new(AtomicU64::new(0));
+    let start = Instant::now();
+    let mut clients = tokio::task::JoinSet::new();
+    for _ in 0..16 {
+        let (app, next) = (app.clone(), next.clone());
+        clients.spawn(async move {
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                if i >= INSERTS as u64 {
+                    return;
+                }
+                let body = format!(r#"{{"title":"Entry {i}","kind":"fee","amount":{i}}}"#);
+                let status = request(&app, "POST", "/m/ledger/api/raw/entries", body).await;
+                assert_eq!(status, 201);
+            }
+        });
+    }
+    while clients.join_next().await.is_some() {}
+    let took = start.elapsed();
+    print(
+        &format!("record_insert_{engine}"),
+        INSERTS as f64 / took.as_secs_f64(),
+        "inserts/s",
+    );
+
+    // A collection of 1,000,000 records, written in bulk beside the ones above.
+    const RECORDS: usize = 1_000_000;
+    let db = portal.db();
+    let collection: i64 = db
+        .query_one_raw(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            "SELECT id FROM record_collections WHERE module_id = 'ledger' AND name = 'entries'",
+        ))
+        .await
+        .expect("the collection")
+        .expect("a row")
+        .try_get("", "id")
+        .expect("its id");
+    let start = Instant::now();
+    let mut values = Vec::with_capacity(5_000);
+    for i in 0..RECORDS {
+        let kind = format!("kind-{}", i % 20);
+        let amount = (i * 7919) % 100_000;
+        let title = format!("Entry {i}");
+        let id = uuid::Uuid::now_v7();
+        values.push(format!(
+            "({collection},'{id}',1,false,'{{\"title\":\"{title}\",\"kind\":\"{kind}\",\"amount\":{amount}}}',1790000000000000,1790000000000000,'{kind}','{title}',{amount})"
+        ));
+        if values.len() == 5_000 || i + 1 == RECORDS {
+            db.execute_unprepared(&format!(
+                "INSERT INTO records (collection_id, id, version, deleted, doc, created_at_micros, updated_at_micros, s0, s1, n0) VALUES {}",
+                values.join(",")
+            ))
+            .await
+            .expect("bulk insert");
+            values.clear();
+        }
+    }
+    let analyze = if engine == "postgres" {
+        "ANALYZE records"
+    } else {
+        "ANALYZE"
+    };
+    db.execute_unprepared(analyze).await.expect("analyze");
+    eprintln!(
+        "records: {RECORDS} written to {engine} in {:?}",
+        start.elapsed()
+    );
+
+    // Filtered queries through the module: one kind, an amount range,
+    // sorted by amount, a page of 50, each with other values.
+    let mut times = Vec::new();
+    for q in 0..300 {
+        let path = format!(
+            "/m/ledger/api/find/entries?f=kind,eq,kind-{}&f=amount,ge,{}&sort=amount&limit=50",
+            q % 20,
+            (q * 331) % 90_000
+        );
+        let start = Instant::now();
+        let status = request(&app, "GET", &path, String::new()).await;
+        times.push(start.elapsed());
+        assert_eq!(status, 200, "{path}");
+    }
+    print(
+        &format!("record_query_p95_1m_{engine}"),
+        p95(&mut times),
+        "ms",
+    );
+    // And a selective one: one title, sorted by amount.
+    let mut times = Vec::new();
+    for q in 0..300 {
+        let path = format!(
+            "/m/ledger/api/find/entries?f=title,eq,Entry%20{}&sort=amount&limit=50",
+            q * 3331
+        );
+        let start = Instant::now();
+        let status = request(&app, "GET", &path, String::new()).await;
+        times.push(start.elapsed());
+        assert_eq!(status, 200, "{path}");
+    }
+    print(
+        &format!("record_lookup_p95_1m_{engine}"),
+        p95(&mut times),
+        "ms",
+    );
+    portal.database.cleanup().await;
 }

@@ -11,8 +11,8 @@
 
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, OnConflict, Order, SimpleExpr};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult,
-    QueryFilter, QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait,
+    FromQueryResult, QueryFilter, QueryOrder, QuerySelect, Set, Statement,
 };
 use serde::Serialize;
 
@@ -117,19 +117,23 @@ pub struct CollectionSchema {
 }
 
 /// Where an indexed field's value is kept.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Slot {
     kind: FieldType,
     index: usize,
 }
 
 impl Slot {
-    fn column(self) -> Alias {
+    fn name(self) -> String {
         let prefix = match self.kind {
             FieldType::String => 's',
             FieldType::Number => 'n',
         };
-        Alias::new(format!("{prefix}{}", self.index))
+        format!("{prefix}{}", self.index)
+    }
+
+    fn column(self) -> Alias {
+        Alias::new(self.name())
     }
 }
 
@@ -627,14 +631,21 @@ fn slot_value(
     }
 }
 
+/// The filters as one condition. With `only_index`, a filter on any other
+/// slot is written so that SQLite cannot use that slot's index for it
+/// (`+col`), which leaves it the index of `only_index`.
 fn filter_condition(
     schema: &CollectionSchema,
     filters: &[Filter],
+    only_index: Option<Slot>,
 ) -> Result<Condition, PlatformError> {
     let mut cond = Condition::all();
     for (i, f) in filters.iter().enumerate() {
         let slot = slot_of(schema, &f.field, || format!("filters[{i}].field"))?;
-        let col = Expr::col(slot.column());
+        let col = match only_index {
+            Some(keep) if keep != slot => Expr::cust(format!("+\"{}\"", slot.name())),
+            _ => Expr::col(slot.column()),
+        };
         let at = || format!("filters[{i}].value");
         let expr: SimpleExpr = match f.op {
             Op::Prefix => {
@@ -691,7 +702,8 @@ pub async fn query<C: ConnectionTrait>(
             format!("must be between 1 and {MAX_PAGE}, not {}", q.limit),
         ));
     }
-    let cond = filter_condition(schema, &q.filters)?;
+    // Bad filters are refused even where the collection is still empty.
+    filter_condition(schema, &q.filters, None)?;
     let sort = match &q.sort {
         Some(s) => Some((
             slot_of(schema, &s.field, || "sort.field".into())?,
@@ -706,6 +718,13 @@ pub async fn query<C: ConnectionTrait>(
             next_cursor: None,
         });
     };
+    let only_index = match sort {
+        Some((slot, _)) if walk_sort_index(conn, cid, schema, &q.filters, slot).await? => {
+            Some(slot)
+        }
+        _ => None,
+    };
+    let cond = filter_condition(schema, &q.filters, only_index)?;
     let mut select = record::Entity::find()
         .filter(record::Column::CollectionId.eq(cid))
         .filter(record::Column::Deleted.eq(false))
@@ -768,6 +787,63 @@ pub async fn query<C: ConnectionTrait>(
     })
 }
 
+/// How many documents an equality filter must match before walking the
+/// sort field's index beats sorting the filter's matches.
+const UNSELECTIVE: i64 = 2_000;
+
+/// Whether a sorted query should walk the sort field's index (and test the
+/// other filters on each document it passes) rather than use a filter's
+/// index and sort what matches. SQLite's planner, which knows nothing of
+/// the page size, sorts every match of an equality filter even when the
+/// filter matches half the collection; PostgreSQL's statistics decide
+/// well on their own. So on SQLite, when every equality or prefix filter
+/// on another field matches many documents (counted in its index, up to
+/// [`UNSELECTIVE`]), the sort index is walked: a page is then found after
+/// a few hundred documents instead of a sort of many thousands.
+async fn walk_sort_index<C: ConnectionTrait>(
+    conn: &C,
+    cid: i64,
+    schema: &CollectionSchema,
+    filters: &[Filter],
+    sort: Slot,
+) -> Result<bool, PlatformError> {
+    if conn.get_database_backend() != DbBackend::Sqlite {
+        return Ok(false);
+    }
+    let mut others = false;
+    for f in filters {
+        let slot = slot_of(schema, &f.field, String::new)?;
+        if slot == sort || !matches!(f.op, Op::Eq | Op::Prefix) {
+            continue;
+        }
+        others = true;
+        let value = slot_value(slot, &f.value, String::new)?;
+        let col = slot.name();
+        let (test, values) = match f.op {
+            Op::Prefix => (
+                format!("{col} >= ? AND {col} < ?"),
+                vec![value, format!("{}\u{10FFFF}", f.value).into()],
+            ),
+            _ => (format!("{col} = ?"), vec![value]),
+        };
+        let sql = format!(
+            "SELECT COUNT(*) AS n FROM (SELECT 1 FROM records WHERE collection_id = ? AND {test} LIMIT {UNSELECTIVE})"
+        );
+        let mut all = vec![cid.into()];
+        all.extend(values);
+        let n: i64 = conn
+            .query_one_raw(Statement::from_sql_and_values(DbBackend::Sqlite, sql, all))
+            .await?
+            .map(|r| r.try_get("", "n"))
+            .transpose()?
+            .unwrap_or(0);
+        if n < UNSELECTIVE {
+            return Ok(false);
+        }
+    }
+    Ok(others)
+}
+
 fn slot_json(m: &record::Model, slot: Slot) -> serde_json::Value {
     match slot.kind {
         FieldType::String => {
@@ -804,7 +880,7 @@ pub async fn aggregate<C: ConnectionTrait>(
     group_by: &str,
     sum: Option<&str>,
 ) -> Result<Vec<Group>, PlatformError> {
-    let cond = filter_condition(schema, filters)?;
+    let cond = filter_condition(schema, filters, None)?;
     let group = slot_of(schema, group_by, || "group-by".into())?;
     let sum = match sum {
         Some(f) => {
