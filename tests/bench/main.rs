@@ -10,7 +10,7 @@
 //! - on SQLite and PostgreSQL: record inserts per second through a module's
 //!   API, the p95 of a filtered, sorted query through a module over a
 //!   collection of 1,000,000 records, and `audit verify` of 1,000,000
-//!   entries.
+//!   entries (`PORTICO_BENCH_DB=sqlite|postgres` picks one engine).
 
 use std::path::Path;
 use std::sync::Arc;

@@ -8,8 +8,8 @@
 use portico_sdk::notify::{self, To};
 use portico_sdk::records::{Collection, Document, Filters};
 use portico_sdk::{
-    Action, Cell, Context, Error, Event, Field, Form, FormPost, Module, NoticeLevel, Outcome,
-    Page, Request, Response, Result, Table, View, audit, events, log, segment, settings,
+    Action, Cell, Context, Error, Event, Field, Form, FormPost, Module, NoticeLevel, Outcome, Page,
+    Request, Response, Result, Table, View, audit, events, log, segment, settings,
 };
 use serde::{Deserialize, Serialize};
 
