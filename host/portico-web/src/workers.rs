@@ -69,19 +69,31 @@ impl WorkerConfig {
 
 /// Starts the dispatcher, the sender and the scheduler on the current runtime.
 pub fn spawn(state: &AppState, config: WorkerConfig) {
-    tokio::spawn(run_dispatcher(state.clone(), config.clone()));
-    tokio::spawn(run_sender(state.clone(), config.clone()));
+    let (s, c) = (state.clone(), config.clone());
+    tokio::spawn(async move {
+        drain("event dispatcher", c.poll, || dispatch_once(&s, &c)).await;
+    });
+    let (s, c) = (state.clone(), config.clone());
+    tokio::spawn(async move {
+        drain("notification sender", c.poll, || send_once(&s, &c)).await;
+    });
     tokio::spawn(run_scheduler(state.clone(), config));
 }
 
-async fn run_dispatcher(state: AppState, config: WorkerConfig) {
+/// Runs `once` for ever: straight again while it finds work, after `poll`
+/// when it found none, and after a longer pause when the outbox cannot be read.
+async fn drain<F, Fut>(what: &'static str, poll: Duration, mut once: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<usize, portico_platform::PlatformError>>,
+{
     loop {
-        match dispatch_once(&state, &config).await {
-            Ok(0) => tokio::time::sleep(config.poll).await,
+        match once().await {
+            Ok(0) => tokio::time::sleep(poll).await,
             Ok(_) => {}
             Err(e) => {
-                tracing::error!(error = %e, "event dispatcher cannot read the outbox");
-                tokio::time::sleep(config.poll * 4).await;
+                tracing::error!(error = %e, "{what} cannot read the outbox");
+                tokio::time::sleep(poll * 4).await;
             }
         }
     }
@@ -175,19 +187,6 @@ async fn enabled_module<'a>(
         ));
     }
     Ok(module)
-}
-
-async fn run_sender(state: AppState, config: WorkerConfig) {
-    loop {
-        match send_once(&state, &config).await {
-            Ok(0) => tokio::time::sleep(config.poll).await,
-            Ok(_) => {}
-            Err(e) => {
-                tracing::error!(error = %e, "notification sender cannot read the outbox");
-                tokio::time::sleep(config.poll * 4).await;
-            }
-        }
-    }
 }
 
 /// Claims the due e-mails and text messages and sends each; returns how
