@@ -594,3 +594,40 @@ async fn a_sorted_query_over_an_unselective_filter_pages_through_in_order() {
     assert_eq!(got.len(), expected.len());
     assert_eq!(got, expected);
 }
+
+#[tokio::test]
+async fn on_postgresql_a_change_on_one_host_reaches_the_others_at_once() {
+    let database = TestDatabase::postgres().await;
+    let url = database.url.clone();
+    let first = ledger(database).await;
+    let second = TestPortal::builder()
+        .module("ledger")
+        .database(TestDatabase::existing(&url))
+        .existing_orgs()
+        .build()
+        .await;
+    let path = "/o/other-city/m/ledger/api/find/entries";
+    // The first host has the organization's modules cached now.
+    assert_eq!(get(&first.app(), path, JSON).await.status, 200);
+    let disable = Change {
+        enabled: Some(false),
+        ..Change::default()
+    };
+    second
+        .state
+        .services
+        .change("other-city", "ledger", &disable, "test")
+        .await
+        .unwrap();
+    // Well within the cache's lifetime, the first host follows.
+    let started = std::time::Instant::now();
+    while get(&first.app(), path, JSON).await.status == 200 {
+        assert!(
+            started.elapsed() < portico_web::services::ENABLEMENT_TTL / 2,
+            "the first host still serves a module disabled on the second"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(get(&first.app(), path, JSON).await.status, 404);
+    first.database.cleanup().await;
+}

@@ -266,6 +266,7 @@ impl PortalBuilder {
         };
         let platform = Platform::new(db.clone(), FileStore::in_data_dir(&files_dir));
         let services = PlatformServices::new(platform, senders);
+        services.follow_changes();
         self.options.services = services.clone();
         let mut registry = ModuleRegistry::default();
         {

@@ -9,8 +9,8 @@ use std::collections::BTreeMap;
 
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
+    QueryFilter, QueryOrder, Set, Statement,
 };
 use serde::Serialize;
 
@@ -267,9 +267,25 @@ pub async fn change(
             settings,
         });
     }
+    if txn.get_database_backend() == DbBackend::Postgres {
+        // Delivered when the change commits, to every host listening.
+        for e in &out {
+            txn.execute_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "SELECT pg_notify($1, $2)",
+                [CHANGES_CHANNEL.into(), e.org_id.clone().into()],
+            ))
+            .await?;
+        }
+    }
     txn.commit().await?;
     Ok(out)
 }
+
+/// The PostgreSQL channel on which every committed enablement or settings
+/// change is announced, with the organization's id as the payload, so that
+/// hosts caching them can forget that organization at once.
+pub const CHANGES_CHANNEL: &str = "portico_enablement";
 
 async fn append<C: ConnectionTrait>(
     conn: &C,

@@ -1,7 +1,8 @@
 //! The platform behind the modules' host interfaces, and which modules each
 //! organization has enabled. Enablement and settings are read per request,
-//! so they are cached for a few seconds per organization; a change made
-//! through this process is seen at once, one made by another replica within
+//! so they are cached for a few seconds per organization. A change made
+//! through this process is seen at once; on PostgreSQL one made by another
+//! replica or the CLI is too (LISTEN/NOTIFY), and on SQLite within
 //! [`ENABLEMENT_TTL`].
 
 use std::collections::{BTreeMap, HashMap};
@@ -104,6 +105,54 @@ impl PlatformServices {
                 }))
             })
             .await
+    }
+
+    /// On PostgreSQL, forgets an organization's cached state as soon as any
+    /// host or `portico plugin …` changes it (LISTEN/NOTIFY), instead of
+    /// after [`ENABLEMENT_TTL`]. When the listening connection drops, every
+    /// cached organization is forgotten, since changes meanwhile are unknown.
+    /// Does nothing on SQLite, whose changes come from this host or the CLI
+    /// on the same machine and are picked up within the TTL.
+    pub fn follow_changes(self: &Arc<Self>) {
+        use sea_orm::sqlx::postgres::PgListener;
+
+        let db = self.platform.db();
+        if db.get_database_backend() != sea_orm::DbBackend::Postgres {
+            return;
+        }
+        let pool = db.get_postgres_connection_pool().clone();
+        let services = Arc::downgrade(self);
+        tokio::spawn(async move {
+            let mut listener = loop {
+                let listening = async {
+                    let mut l = PgListener::connect_with(&pool).await?;
+                    l.listen(modules::CHANGES_CHANNEL).await?;
+                    Ok::<_, sea_orm::sqlx::Error>(l)
+                };
+                match listening.await {
+                    Ok(l) => break l,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "cannot listen for enablement changes; trying again");
+                        tokio::time::sleep(Duration::from_secs(5)).await;
+                    }
+                }
+            };
+            loop {
+                let next = listener.try_recv().await;
+                let Some(services) = services.upgrade() else {
+                    return;
+                };
+                match next {
+                    Ok(Some(n)) => services.orgs.invalidate(n.payload()).await,
+                    Ok(None) => services.orgs.invalidate_all(),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "lost the enablement change listener; forgetting the cache");
+                        services.orgs.invalidate_all();
+                        tokio::time::sleep(Duration::from_secs(1)).await;
+                    }
+                }
+            }
+        });
     }
 
     /// Applies an administrator's change and forgets the cached state of

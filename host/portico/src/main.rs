@@ -512,6 +512,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         memory_bytes: args.call_memory_mib << 20,
     };
     let (services, _) = platform(&args.data, args.senders.senders()?).await?;
+    services.follow_changes();
     if let Some(org) = &args.default_org
         && organizations::get(services.platform().db(), org)
             .await?
