@@ -165,6 +165,17 @@ async fn files_are_kept_once_per_content_checked_on_read_and_kept_apart() {
     let (ok, out, _) = verify(&portal);
     assert!(!ok);
     assert!(out.contains("its content is missing"), "{out}");
+    // Storing the same content again restores what the others refer to.
+    let (code, _) = store(&portal, "name=again.pdf&type=application/pdf", content).await;
+    assert_eq!(code, 201);
+    let got = get(&portal.app(), &format!("/m/ledger/api/files/{id}"), JSON).await;
+    assert_eq!(got.body, content);
+    let (ok, out, err) = verify(&portal);
+    assert!(ok, "{out}{err}");
+    assert!(
+        out.contains("3 file(s) verified (1 distinct contents)"),
+        "{out}"
+    );
 }
 
 #[tokio::test]

@@ -163,10 +163,11 @@ impl FileStore {
             .join(sha256)
     }
 
-    /// Writes `content` under its hash, durably, unless it is there already.
+    /// Writes `content` under its hash, durably, unless it is there already
+    /// intact (damaged content is replaced by the good copy).
     fn write(&self, sha256: &str, content: &[u8]) -> std::io::Result<()> {
         let path = self.path(sha256);
-        if path.exists() {
+        if self.read(sha256).is_ok() {
             return Ok(());
         }
         let dir = path.parent().unwrap_or(&self.root);
@@ -392,6 +393,7 @@ pub async fn verify(
     org_id: Option<&str>,
 ) -> Result<Report, PlatformError> {
     let mut report = Report::default();
+    let mut checked: std::collections::HashMap<String, Option<Problem>> = Default::default();
     let mut after = String::new();
     loop {
         let mut q = Entity::find()
@@ -409,13 +411,20 @@ pub async fn verify(
             by_hash.entry(r.sha256.clone()).or_default().push(r.into());
         }
         for (hash, files) in by_hash {
-            report.contents += 1;
-            let s = store.clone();
-            let h = hash.clone();
-            let outcome = tokio::task::spawn_blocking(move || s.read(&h).map(drop))
-                .await
-                .map_err(|e| PlatformError::Corrupt(e.to_string()))?;
-            if let Err(problem) = outcome {
+            let outcome = match checked.get(&hash) {
+                Some(known) => known.clone(),
+                None => {
+                    let s = store.clone();
+                    let h = hash.clone();
+                    let outcome = tokio::task::spawn_blocking(move || s.read(&h).err())
+                        .await
+                        .map_err(|e| PlatformError::Corrupt(e.to_string()))?;
+                    checked.insert(hash, outcome.clone());
+                    report.contents += 1;
+                    outcome
+                }
+            };
+            if let Some(problem) = outcome {
                 for file in files {
                     report.damaged.push(Damaged {
                         file,

@@ -111,7 +111,11 @@ impl Template {
                 .map(|s| s.trim().to_owned())
                 .map_err(|e| e.to_string())
         };
-        let subject = fill(&self.subject)?;
+        // One line: a subject is a mail header and an inbox title.
+        let subject = fill(&self.subject)?
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
         Ok(Rendered {
             text: fill(&self.text)?,
             sms: match &self.sms {
