@@ -608,6 +608,10 @@ mod tests {
             r.sms, "Hotovo: Most",
             "the subject is the SMS without an sms text"
         );
+        let forged = t
+            .render(&serde_json::json!({ "title": "Most\r\nBcc: x@example.cz", "urgent": false }))
+            .expect("filled");
+        assert_eq!(forged.subject, "Hotovo: Most Bcc: x@example.cz", "one line");
         let e = t
             .render(&serde_json::json!({ "urgent": false }))
             .unwrap_err();
