@@ -546,7 +546,7 @@ fn startup(rt: &tokio::runtime::Runtime) {
                 .expect("portico starts"),
         );
         let url = format!("http://127.0.0.1:{port}/m/notice-board/");
-        let took = rt.block_on(async {
+        rt.block_on(async {
             let client = reqwest::Client::new();
             loop {
                 if let Ok(r) = client.get(&url).send().await
@@ -560,8 +560,7 @@ fn startup(rt: &tokio::runtime::Runtime) {
                 );
                 tokio::time::sleep(Duration::from_millis(1)).await;
             }
-        });
-        took
+        })
     };
     let cold = first_200(data.path());
     let mut warm: Vec<Duration> = (0..5).map(|_| first_200(data.path())).collect();
