@@ -424,18 +424,23 @@ async fn failing_deliveries_are_retried_then_parked_and_can_be_redriven() {
     );
 }
 
-#[tokio::test]
-async fn a_job_runs_once_per_time_and_organization_even_with_two_hosts() {
+/// Two hosts with the ledger over one fresh PostgreSQL schema.
+async fn two_hosts() -> (TestPortal, TestPortal) {
     let database = TestDatabase::postgres().await;
     let url = database.url.clone();
     let first = ledger(database).await;
-    // A second host over the same database.
     let second = TestPortal::builder()
         .module("ledger")
         .database(TestDatabase::existing(&url))
         .existing_orgs()
         .build()
         .await;
+    (first, second)
+}
+
+#[tokio::test]
+async fn a_job_runs_once_per_time_and_organization_even_with_two_hosts() {
+    let (first, second) = two_hosts().await;
     let to = chrono::Local::now();
     let from = to - chrono::Duration::milliseconds(2500);
     let host_a = WorkerConfig {
@@ -597,15 +602,7 @@ async fn a_sorted_query_over_an_unselective_filter_pages_through_in_order() {
 
 #[tokio::test]
 async fn on_postgresql_a_change_on_one_host_reaches_the_others_at_once() {
-    let database = TestDatabase::postgres().await;
-    let url = database.url.clone();
-    let first = ledger(database).await;
-    let second = TestPortal::builder()
-        .module("ledger")
-        .database(TestDatabase::existing(&url))
-        .existing_orgs()
-        .build()
-        .await;
+    let (first, second) = two_hosts().await;
     let path = "/o/other-city/m/ledger/api/find/entries";
     // The first host has the organization's modules cached now.
     assert_eq!(get(&first.app(), path, JSON).await.status, 200);
