@@ -1,10 +1,10 @@
 //! The host's background work: the event dispatcher, which delivers the
-//! outbox to subscribed modules, the notification sender, which hands
-//! e-mails and text messages to the mail server and the SMS gateway, and
-//! the scheduler, which runs the jobs
-//! modules declare, once per organization that enabled them. Both are safe
-//! to run on several replicas over one database: deliveries are claimed
-//! with a lease, job runs with a unique row per scheduled time.
+//! outbox to subscribed modules; the notification sender, which hands
+//! e-mails and text messages to the mail server and the SMS gateway; and
+//! the scheduler, which runs the jobs modules declare, once per
+//! organization that enabled them. All three are safe to run on several
+//! replicas over one database: deliveries and messages are claimed with a
+//! lease, job runs with a unique row per scheduled time.
 
 use std::time::Duration;
 
