@@ -488,13 +488,7 @@ pub async fn update<C: ConnectionTrait>(
     json: &str,
 ) -> Result<Record, PlatformError> {
     let (data, slots) = check_document(schema, json)?;
-    let cid = collection_id(conn, scope, &schema.name, false)
-        .await?
-        .ok_or_else(|| not_found(&schema.name, id))?;
-    let current = find_live(conn, cid, id)
-        .await?
-        .ok_or_else(|| not_found(&schema.name, id))?;
-    let version = check_version(&schema.name, &current, expected_version)?;
+    let (current, version) = current_at(conn, scope, schema, id, expected_version).await?;
     let now = now_micros();
     let mut model = record::ActiveModel {
         seq: sea_orm::ActiveValue::Unchanged(current.seq),
@@ -529,13 +523,7 @@ pub async fn delete<C: ConnectionTrait>(
     id: &str,
     expected_version: i64,
 ) -> Result<(), PlatformError> {
-    let cid = collection_id(conn, scope, &schema.name, false)
-        .await?
-        .ok_or_else(|| not_found(&schema.name, id))?;
-    let current = find_live(conn, cid, id)
-        .await?
-        .ok_or_else(|| not_found(&schema.name, id))?;
-    let version = check_version(&schema.name, &current, expected_version)?;
+    let (current, version) = current_at(conn, scope, schema, id, expected_version).await?;
     let model = record::ActiveModel {
         seq: sea_orm::ActiveValue::Unchanged(current.seq),
         version: Set(version),
@@ -553,18 +541,30 @@ pub async fn delete<C: ConnectionTrait>(
     Ok(())
 }
 
-fn check_version(
-    collection: &str,
-    current: &record::Model,
+/// The live record `id` if it still has `expected` as its version, and the
+/// version a write makes of it; `not-found` or `conflict` otherwise.
+async fn current_at<C: ConnectionTrait>(
+    conn: &C,
+    scope: &Scope,
+    schema: &CollectionSchema,
+    id: &str,
     expected: i64,
-) -> Result<i64, PlatformError> {
+) -> Result<(record::Model, i64), PlatformError> {
+    let collection = &schema.name;
+    let cid = collection_id(conn, scope, collection, false)
+        .await?
+        .ok_or_else(|| not_found(collection, id))?;
+    let current = find_live(conn, cid, id)
+        .await?
+        .ok_or_else(|| not_found(collection, id))?;
     if current.version != expected {
         return Err(PlatformError::Conflict(format!(
             "record `{}` in `{collection}` is at version {}, not {expected}: it changed since it was read",
             current.id, current.version
         )));
     }
-    Ok(current.version + 1)
+    let next = current.version + 1;
+    Ok((current, next))
 }
 
 /// Writes `model` only if the row still has the version read, so two
@@ -703,7 +703,7 @@ pub async fn query<C: ConnectionTrait>(
         ));
     }
     // Bad filters are refused even where the collection is still empty.
-    filter_condition(schema, &q.filters, None)?;
+    let mut cond = filter_condition(schema, &q.filters, None)?;
     let sort = match &q.sort {
         Some(s) => Some((
             slot_of(schema, &s.field, || "sort.field".into())?,
@@ -718,13 +718,11 @@ pub async fn query<C: ConnectionTrait>(
             next_cursor: None,
         });
     };
-    let only_index = match sort {
-        Some((slot, _)) if walk_sort_index(conn, cid, schema, &q.filters, slot).await? => {
-            Some(slot)
-        }
-        _ => None,
-    };
-    let cond = filter_condition(schema, &q.filters, only_index)?;
+    if let Some((slot, _)) = sort
+        && walk_sort_index(conn, cid, schema, &q.filters, slot).await?
+    {
+        cond = filter_condition(schema, &q.filters, Some(slot))?;
+    }
     let mut select = record::Entity::find()
         .filter(record::Column::CollectionId.eq(cid))
         .filter(record::Column::Deleted.eq(false))

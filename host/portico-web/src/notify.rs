@@ -35,14 +35,14 @@ impl EmailSender {
     /// `smtp://…?tls=required` for one that needs TLS), sending as `from`
     /// (`Portal <noreply@city.example>`).
     pub fn new(url: &str, from: &str) -> Result<EmailSender, String> {
-        let server = url
-            .split_once("://")
-            .map(|(_, rest)| rest.rsplit('@').next().unwrap_or(rest))
-            .unwrap_or("")
-            .split(['/', '?'])
-            .next()
-            .unwrap_or("")
-            .to_owned();
+        // Host and port only: the URL may hold a user name and password.
+        let server = reqwest::Url::parse(url)
+            .ok()
+            .and_then(|u| {
+                let host = u.host_str()?.to_owned();
+                Some(u.port().map_or(host.clone(), |p| format!("{host}:{p}")))
+            })
+            .unwrap_or_default();
         let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
             .map_err(|e| format!("`--smtp-url` is not a usable SMTP URL ({server}): {e}"))?
             .timeout(Some(SEND_TIMEOUT))
