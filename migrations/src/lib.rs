@@ -12,6 +12,7 @@ mod m20261121_000001_organizations;
 mod m20261121_000002_audit;
 mod m20261121_000003_data_platform;
 mod m20261121_000004_notifications_files;
+mod m20261121_000005_identity;
 
 pub use m20261121_000003_data_platform::SLOTS;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000002_audit::Migration),
             Box::new(m20261121_000003_data_platform::Migration),
             Box::new(m20261121_000004_notifications_files::Migration),
+            Box::new(m20261121_000005_identity::Migration),
         ]
     }
 }
@@ -47,6 +49,20 @@ pub(crate) mod columns {
     /// Required text of at most `len` characters.
     pub(crate) fn text<T: IntoIden>(name: T, len: u32) -> ColumnDef {
         ColumnDef::new(name).string_len(len).not_null().to_owned()
+    }
+
+    /// An index named `name` over `cols` of `table`.
+    pub(crate) fn index<T: IntoIden, C: IntoIden>(
+        name: &str,
+        table: T,
+        cols: impl IntoIterator<Item = C>,
+    ) -> IndexCreateStatement {
+        let mut index = Index::create();
+        index.name(name).table(table);
+        for col in cols {
+            index.col(col);
+        }
+        index
     }
 
     /// A required time, in microseconds since the Unix epoch.

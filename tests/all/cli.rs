@@ -27,12 +27,17 @@ impl Drop for Server {
 
 /// Starts `portico serve`; its log goes to `<data>/serve.log`.
 fn serve(data: &Path, extra: &[&str]) -> Server {
+    serve_logging(data, extra, "warn")
+}
+
+/// Starts `portico serve` logging at `level`.
+fn serve_logging(data: &Path, extra: &[&str], level: &str) -> Server {
     let log = std::fs::File::create(data.join("serve.log")).unwrap();
     let mut child = Command::new(portico_bin())
         .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
         .arg(data)
         .args(extra)
-        .env("RUST_LOG", "warn")
+        .env("RUST_LOG", level)
         .stdout(Stdio::piped())
         .stderr(log)
         .spawn()
@@ -401,4 +406,177 @@ async fn acknowledged_writes_survive_kill_9_and_their_events_are_delivered_after
         drop(server);
         database.cleanup().await;
     }
+}
+
+/// Runs `portico` with `input` on its standard input.
+fn portico_with_input(args: &[&str], data: &Path, input: &str) -> (bool, String, String) {
+    use std::io::Write as _;
+    let mut child = Command::new(portico_bin())
+        .args(args)
+        .arg("--data-dir")
+        .arg(data)
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("portico runs");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[tokio::test]
+async fn an_administrator_sets_up_people_roles_and_tokens_from_the_command_line() {
+    let data = tempfile::tempdir().unwrap();
+    let dir = data.path();
+    install(dir, "notice-board");
+    portico(
+        &[
+            "org",
+            "create",
+            "lhota",
+            "--name",
+            "Obec Lhota",
+            "--kind",
+            "city",
+        ],
+        dir,
+    );
+    portico(&["plugin", "enable", "notice-board", "--org", "lhota"], dir);
+    let password = "heslo-pro-starostu";
+    let (ok, out, err) = portico_with_input(
+        &[
+            "user",
+            "create",
+            "starosta",
+            "--name",
+            "Jan Novák",
+            "--password-stdin",
+        ],
+        dir,
+        &format!("{password}\n"),
+    );
+    assert!(ok, "{err}");
+    assert!(out.contains("Created staff account `starosta`"), "{out}");
+    let (ok, _, err) = portico_with_input(
+        &["user", "create", "kratke", "--password-stdin"],
+        dir,
+        "short\n",
+    );
+    assert!(!ok);
+    assert!(
+        err.contains("`password` must be at least 10 characters"),
+        "{err}"
+    );
+
+    let available = portico(&["role", "available"], dir);
+    assert!(
+        available.contains("notice-board.editor\tNotice board editor (post)"),
+        "{available}"
+    );
+    let (ok, _, err) = run_portico(&[
+        "role",
+        "grant",
+        "starosta",
+        "notice-board.pilot",
+        "--org",
+        "lhota",
+        "--data-dir",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(!ok);
+    assert!(
+        err.contains("no installed module declares the role `notice-board.pilot`"),
+        "{err}"
+    );
+    portico(
+        &[
+            "role",
+            "grant",
+            "starosta",
+            "notice-board.editor",
+            "--org",
+            "lhota",
+        ],
+        dir,
+    );
+    let listed = portico(&["role", "list", "--org", "lhota"], dir);
+    assert!(
+        listed.contains("lhota\tstarosta\tnotice-board.editor"),
+        "{listed}"
+    );
+
+    let secret = portico(
+        &[
+            "token",
+            "create",
+            "spisovka",
+            "--org",
+            "lhota",
+            "--permission",
+            "notice-board.post",
+        ],
+        dir,
+    )
+    .trim()
+    .to_owned();
+    assert!(secret.starts_with("pt_"), "{secret}");
+    let tokens = portico(&["token", "list", "--org", "lhota"], dir);
+    assert!(
+        tokens.contains("spisovka\tnotice-board.post\tlive"),
+        "{tokens}"
+    );
+    assert!(!tokens.contains(&secret));
+
+    // The account works in the running portal, and neither the password
+    // nor the token reaches the log, even at debug level.
+    let server = serve_logging(dir, &["--default-org", "lhota"], "debug");
+    let addr: std::net::SocketAddr = server.url.trim_start_matches("http://").parse().unwrap();
+    let browser = portico_tests::browser::Browser::new(addr);
+    assert_eq!(
+        browser.log_in("starosta", "wrong-password-1").await.status,
+        401
+    );
+    assert_eq!(browser.log_in("starosta", password).await.status, 303);
+    assert_eq!(browser.get("/m/notice-board/post").await.status, 200);
+    let machine = portico_tests::browser::Browser::new(addr);
+    let page = machine
+        .send(
+            "GET",
+            "/m/notice-board/post",
+            &[("authorization", &format!("Bearer {secret}"))],
+            None,
+        )
+        .await;
+    assert_eq!(
+        page.status, 200,
+        "a token with the permission reaches the page"
+    );
+    portico(&["user", "deactivate", "starosta"], dir);
+    assert_eq!(
+        browser.get("/m/notice-board/post").await.status,
+        303,
+        "logged out"
+    );
+    drop(server);
+    let log = std::fs::read_to_string(dir.join("serve.log")).unwrap();
+    assert!(
+        log.contains("logged in"),
+        "the log is written at debug level"
+    );
+    assert!(!log.contains(password) && !log.contains("wrong-password-1"));
+    assert!(!log.contains(&secret));
+
+    let verified = portico(&["audit", "verify"], dir);
+    assert!(verified.contains("_platform: intact"), "{verified}");
 }

@@ -6,6 +6,7 @@ mod audit;
 mod cli;
 mod data;
 mod files;
+mod identity;
 mod loading;
 mod notify;
 mod organizations;

@@ -2,16 +2,18 @@
 //! folders, one engine per test process, a portal assembled from chosen
 //! modules, and a server on a loopback port.
 
+pub mod browser;
 pub mod peers;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use portico_platform::Platform;
 use portico_platform::files::FileStore;
 use portico_platform::modules::{self, Change};
 use portico_platform::organizations::{self, Kind, NewOrganization};
+use portico_platform::users::{self, NewUser, User, UserKind};
+use portico_platform::{Platform, roles};
 use portico_runtime::{
     CallLimits, EngineConfig, LoadedModule, ModuleEngine, ModuleOptions, ModuleRegistry,
     load_module,
@@ -371,6 +373,24 @@ impl TestPortal {
             .expect("send notifications")
     }
 
+    /// Creates a local account with a password.
+    pub async fn user(&self, username: &str, kind: UserKind, password: &str) -> User {
+        users::create(
+            self.db(),
+            "test",
+            NewUser::local(username, &format!("User {username}"), kind, password),
+        )
+        .await
+        .expect("create a user")
+    }
+
+    /// Grants `role` in `org` to a user.
+    pub async fn grant(&self, user: &User, org: &str, role: &str) {
+        roles::grant(self.db(), "test", &user.id, org, role)
+            .await
+            .expect("grant a role");
+    }
+
     /// Serves the portal on a loopback port until the test ends.
     pub async fn serve(&self) -> SocketAddr {
         serve(self.app()).await
@@ -384,7 +404,11 @@ pub async fn serve(app: axum::Router) -> SocketAddr {
         .expect("bind a loopback port");
     let addr = listener.local_addr().expect("local address");
     tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
+        let _ = axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await;
     });
     addr
 }

@@ -178,6 +178,16 @@ fn copy_dir(from: &Path, to: &Path) -> Result {
 /// has none: a city with the notice board enabled and a few notices.
 const DEMO_ORG: &str = "brno-example";
 
+/// The demo's accounts: user name, name, kind.
+const DEMO_USERS: [(&str, &str, &str); 3] = [
+    ("admin", "Demo administrator", "staff"),
+    ("editor", "Demo notice board editor", "staff"),
+    ("citizen", "Demo citizen", "citizen"),
+];
+
+/// The password of every demo account (a demo on a developer's machine only).
+const DEMO_PASSWORD: &str = "portico-demo";
+
 fn run(extra: &[String]) -> Result {
     let built = build_plugins()?;
     let root = root();
@@ -239,6 +249,53 @@ fn run(extra: &[String]) -> Result {
             "notices",
         ]))?;
     }
+    let users = portico(&["user", "list"])
+        .output()
+        .map_err(|e| format!("cannot run portico: {e}"))?;
+    if String::from_utf8_lossy(&users.stdout).trim().is_empty() {
+        eprintln!("setting up the demo accounts");
+        for (username, name, kind) in DEMO_USERS {
+            let mut create = portico(&[
+                "user",
+                "create",
+                username,
+                "--name",
+                name,
+                "--kind",
+                kind,
+                "--password-stdin",
+            ]);
+            create.stdin(std::process::Stdio::piped());
+            let shown = format!("{create:?}");
+            let mut child = create
+                .spawn()
+                .map_err(|e| format!("cannot run {shown}: {e}"))?;
+            if let Some(mut stdin) = child.stdin.take() {
+                use std::io::Write as _;
+                writeln!(stdin, "{DEMO_PASSWORD}").map_err(|e| format!("{shown}: {e}"))?;
+            }
+            let done = child.wait().map_err(|e| format!("{shown}: {e}"))?;
+            if !done.success() {
+                return Err(format!("{shown} failed with {done}"));
+            }
+        }
+        status(&mut portico(&[
+            "role",
+            "grant",
+            "admin",
+            "platform-admin",
+            "--everywhere",
+        ]))?;
+        status(&mut portico(&[
+            "role",
+            "grant",
+            "editor",
+            "notice-board.editor",
+            "--org",
+            DEMO_ORG,
+        ]))?;
+    }
+    eprintln!("demo accounts: admin, editor (posts notices), citizen; password `{DEMO_PASSWORD}`");
     eprintln!("starting the portal; open http://127.0.0.1:8080/ (Ctrl-C stops it)");
     status(portico(&["serve", "--default-org", DEMO_ORG]).args(extra))
 }

@@ -60,6 +60,11 @@ pub(crate) mod head {
 /// The hash before the first entry of a chain.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
+/// The chain of events that belong to no organization (log-ins,
+/// lock-outs, accounts, platform-wide roles). Organization ids start with
+/// a letter, so it cannot clash with one.
+pub const PLATFORM_CHAIN: &str = "_platform";
+
 /// The module name of entries the host itself writes.
 pub const HOST: &str = "portico";
 

@@ -6,11 +6,16 @@
 pub mod audit;
 pub mod events;
 pub mod files;
+pub mod groups;
 pub mod jobs;
 pub mod modules;
 pub mod notifications;
 pub mod organizations;
 pub mod records;
+pub mod roles;
+pub mod sessions;
+pub mod tokens;
+pub mod users;
 mod work;
 
 pub use work::{Platform, Work};
@@ -61,6 +66,23 @@ impl PlatformError {
 /// Now, in microseconds since the Unix epoch: how every table stores time.
 pub(crate) fn now_micros() -> i64 {
     chrono::Utc::now().timestamp_micros()
+}
+
+/// A fresh secret: 32 random bytes from the operating system, base64url.
+pub fn random_token() -> String {
+    use base64::Engine as _;
+    let mut bytes = [0u8; 32];
+    // Without the OS's random numbers no secret can be made; that is not
+    // a state to go on in.
+    #[allow(clippy::expect_used)]
+    getrandom::fill(&mut bytes).expect("the operating system gives random bytes");
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// The SHA-256 of a secret, in hex: what is stored in place of a token.
+pub fn sha256_hex(secret: &str) -> String {
+    use sha2::Digest as _;
+    hex::encode(sha2::Sha256::digest(secret.as_bytes()))
 }
 
 /// What becomes of a delivery (of an event or a notification) that failed.

@@ -47,6 +47,8 @@ pub struct Principal {
     pub org_id: String,
     /// Roles held in that organization.
     pub roles: Vec<String>,
+    /// The called module's permissions held there (`<module>.<permission>`).
+    pub permissions: Vec<String>,
     /// How strongly the identity was verified.
     pub assurance: Assurance,
     /// Verified claims of the identity provider.

@@ -28,6 +28,7 @@ impl From<&api::CallContext> for wit::Context {
                 name: p.name.clone(),
                 org_id: p.org_id.clone(),
                 roles: p.roles.clone(),
+                permissions: p.permissions.clone(),
                 assurance: match p.assurance {
                     api::Assurance::Anonymous => wit::Assurance::Anonymous,
                     api::Assurance::Registered => wit::Assurance::Registered,

@@ -58,6 +58,51 @@ pub struct Manifest {
     /// Message templates for `notify`, by name (needs the `notify` capability).
     #[serde(default)]
     pub templates: BTreeMap<String, Template>,
+    /// Permissions the host checks for the module, by name, with what each
+    /// allows (shown to administrators).
+    #[serde(default)]
+    pub permissions: BTreeMap<String, String>,
+    /// Roles administrators grant, by name (granted as `<module>.<role>`).
+    #[serde(default)]
+    pub roles: BTreeMap<String, RoleSpec>,
+}
+
+/// Roles that hold every permission of every module in their organization.
+pub const ADMIN_ROLES: [&str; 2] = ["platform-admin", "org-admin"];
+
+impl Manifest {
+    /// The module's permissions (qualified, `<module>.<permission>`) that
+    /// holders of `roles` (qualified role names) have.
+    pub fn permissions_of<'a>(&self, roles: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+        let prefix = format!("{}.", self.id);
+        let mut granted = std::collections::BTreeSet::new();
+        for role in roles {
+            if ADMIN_ROLES.contains(&role) {
+                granted.extend(self.permissions.keys().map(String::as_str));
+            } else if let Some(spec) = role.strip_prefix(&prefix).and_then(|r| self.roles.get(r)) {
+                granted.extend(spec.permissions.iter().map(String::as_str));
+            }
+        }
+        granted
+            .into_iter()
+            .map(|p| format!("{prefix}{p}"))
+            .collect()
+    }
+
+    /// Whether the module declares the qualified role `role`.
+    pub fn declares_role(&self, role: &str) -> bool {
+        role.strip_prefix(&self.id)
+            .and_then(|r| r.strip_prefix('.'))
+            .is_some_and(|r| self.roles.contains_key(r))
+    }
+
+    /// Whether the module declares the qualified permission `permission`.
+    pub fn declares_permission(&self, permission: &str) -> bool {
+        permission
+            .strip_prefix(&self.id)
+            .and_then(|p| p.strip_prefix('.'))
+            .is_some_and(|p| self.permissions.contains_key(p))
+    }
 }
 
 /// A message template. Each text is a template in the syntax of Jinja
@@ -234,9 +279,37 @@ pub struct Route {
     pub path: String,
     /// Page or API.
     pub kind: RouteKind,
-    /// Whether anonymous visitors may use it.
+    /// Who may use it (staff of the organization unless said otherwise).
     #[serde(default)]
-    pub public: bool,
+    pub access: Access,
+    /// A permission of this module the caller must hold as well (staff only).
+    #[serde(default)]
+    pub permission: Option<String>,
+}
+
+/// Who may use a route. The host checks it before the module is called.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Access {
+    /// Everybody, anonymous visitors included.
+    Public,
+    /// Everybody logged in, citizens included.
+    User,
+    /// People (and API tokens) holding a role in the organization.
+    #[default]
+    Staff,
+}
+
+/// A role the module declares; administrators grant it per organization as
+/// `<module>.<role>`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoleSpec {
+    /// The role's name for people, e.g. `Complaint handler`.
+    pub label: String,
+    /// The module's permissions the role carries.
+    #[serde(default)]
+    pub permissions: Vec<String>,
 }
 
 /// The module's entry in the portal navigation.
@@ -424,6 +497,20 @@ impl Manifest {
                     format!("`{}` must start with `/`", route.path),
                 ));
             }
+            if let Some(p) = &route.permission {
+                if !self.permissions.contains_key(p) {
+                    return Err(invalid(
+                        &format!("routes[{i}].permission"),
+                        format!("`{p}` is not one of the module's permissions"),
+                    ));
+                }
+                if route.access != Access::Staff {
+                    return Err(invalid(
+                        &format!("routes[{i}].access"),
+                        "a route that needs a permission is for staff".into(),
+                    ));
+                }
+            }
             router.insert(route.path.as_str(), ()).map_err(|e| {
                 invalid(
                     &format!("routes[{i}].path"),
@@ -441,6 +528,32 @@ impl Manifest {
                 "menu.path",
                 format!("`{}` is not one of the module's page routes", menu.path),
             ));
+        }
+        for name in self.permissions.keys() {
+            if !is_module_id(name) {
+                return Err(invalid(
+                    &format!("permissions.{name}"),
+                    "the name must be 2 to 64 lower-case letters, digits and dashes".into(),
+                ));
+            }
+        }
+        for (name, role) in &self.roles {
+            if !is_module_id(name) {
+                return Err(invalid(
+                    &format!("roles.{name}"),
+                    "the name must be 2 to 64 lower-case letters, digits and dashes".into(),
+                ));
+            }
+            if let Some(p) = role
+                .permissions
+                .iter()
+                .find(|p| !self.permissions.contains_key(*p))
+            {
+                return Err(invalid(
+                    &format!("roles.{name}.permissions"),
+                    format!("`{p}` is not one of the module's permissions"),
+                ));
+            }
         }
         for (key, spec) in &self.settings {
             if let Some(default) = &spec.default {

@@ -5,6 +5,8 @@
 //! resolved → public/log-in check → one call into the module (fresh
 //! instance) → view rendered, or API response filtered → response.
 
+mod admin;
+pub mod auth;
 mod metrics;
 mod modules;
 pub mod notify;
@@ -40,6 +42,9 @@ pub struct WebConfig {
     pub default_org: Option<String>,
     /// The portal's name, shown in the header.
     pub portal_name: String,
+    /// Whether cookies are `Secure` with `__Host-` names (a portal served
+    /// over HTTPS, or on localhost, which browsers count as secure).
+    pub secure_cookies: bool,
 }
 
 impl Default for WebConfig {
@@ -47,6 +52,7 @@ impl Default for WebConfig {
         WebConfig {
             default_org: None,
             portal_name: "Portico".into(),
+            secure_cookies: true,
         }
     }
 }
@@ -62,6 +68,9 @@ pub struct AppState {
     pub config: Arc<WebConfig>,
     /// Organizations, enablement and the data behind the host interfaces.
     pub services: Arc<PlatformServices>,
+    /// The names and flags of the portal's cookies.
+    pub cookies: auth::Cookies,
+    pub(crate) login_limiter: Arc<auth::LoginLimiter>,
 }
 
 impl AppState {
@@ -75,8 +84,10 @@ impl AppState {
         AppState {
             registry: Arc::new(registry),
             metrics: Arc::new(Metrics::default()),
+            cookies: auth::Cookies::new(config.secure_cookies),
             config: Arc::new(config),
             services,
+            login_limiter: Arc::default(),
         }
     }
 }
@@ -100,6 +111,8 @@ pub fn app_with(state: AppState, extra: Router<AppState>) -> Router {
         .route("/assets/portico.css", get(stylesheet))
         .merge(metrics::router())
         .merge(modules::router())
+        .merge(auth::router())
+        .merge(admin::router())
         .merge(extra)
         .with_state(state)
         .layer(SetResponseHeaderLayer::if_not_present(

@@ -15,7 +15,8 @@ use portico_runtime::api::{self, CallContext, ModuleError, Outcome, RouteMatch};
 use portico_runtime::manifest::RouteKind;
 use portico_runtime::{CallError, CallErrorKind, Export, LoadedModule};
 
-use crate::render::{self, NavItem, Shell};
+use crate::auth::{self, Standing, Visitor};
+use crate::render::{self, CSRF_FIELD, NavItem, Shell};
 use crate::services::OrgModules;
 use crate::{AppState, MAX_BODY_BYTES, REQUEST_ID};
 
@@ -91,7 +92,7 @@ async fn tenant(state: &AppState, path: &str) -> Result<(Tenant, String), Failur
 }
 
 /// The language of the page: Czech when the browser prefers it, else English.
-fn locale(headers: &HeaderMap) -> String {
+pub(crate) fn locale(headers: &HeaderMap) -> String {
     let accept = headers
         .get(header::ACCEPT_LANGUAGE)
         .and_then(|v| v.to_str().ok())
@@ -113,7 +114,7 @@ fn locale(headers: &HeaderMap) -> String {
     "en".into()
 }
 
-fn wants_json(headers: &HeaderMap) -> bool {
+pub(crate) fn wants_json(headers: &HeaderMap) -> bool {
     headers
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
@@ -135,7 +136,10 @@ pub(crate) fn shell(
     tenant: Option<&Tenant>,
     current: Option<&str>,
     lang: &str,
+    viewer: Option<(&Visitor, &Standing)>,
 ) -> Shell {
+    let anonymous = Standing::default();
+    let standing = viewer.map_or(&anonymous, |v| v.1);
     let nav = tenant
         .map(|t| {
             state
@@ -144,6 +148,10 @@ pub(crate) fn shell(
                 .filter(|m| t.modules.enabled.contains_key(m.id()))
                 .filter_map(|m| {
                     let menu = m.manifest().menu.as_ref()?;
+                    let (route, _) = m.route(&menu.path)?;
+                    if !auth::may_reach(route, m.manifest(), standing) {
+                        return None;
+                    }
                     Some(NavItem {
                         label: menu.label.clone(),
                         href: format!("{}{}", t.module_base(m.id()), menu.path),
@@ -162,6 +170,8 @@ pub(crate) fn shell(
         nav,
         lang: lang.to_owned(),
         home,
+        user: viewer.and_then(|v| v.0.display_name()),
+        csrf: viewer.map(|v| v.0.csrf().to_owned()).unwrap_or_default(),
     }
 }
 
@@ -181,7 +191,7 @@ pub async fn org_shell(
     };
     let (tenant, _) = tenant(state, &path).await.ok()?;
     let base = current.map(|m| tenant.module_base(m)).unwrap_or_default();
-    Some((shell(state, Some(&tenant), current, lang), base))
+    Some((shell(state, Some(&tenant), current, lang, None), base))
 }
 
 /// `/`: the default organization's home, or the list of organizations.
@@ -197,7 +207,7 @@ async fn index(State(state): State<AppState>, headers: HeaderMap) -> Response {
             return Failure::database().respond(&state, &headers, None, None);
         }
     };
-    let shell = shell(&state, None, None, &lang);
+    let shell = shell(&state, None, None, &lang, None);
     let content = maud::html! {
         @if orgs.is_empty() {
             p { "No organizations are set up yet." }
@@ -226,7 +236,21 @@ async fn home(state: &AppState, headers: &HeaderMap, path: &str) -> Response {
         Ok(t) => t,
         Err(f) => return f.respond(state, headers, None, None),
     };
-    let shell = shell(state, Some(&tenant), None, &locale(headers));
+    let visitor = match auth::visitor(state, headers).await {
+        Ok(v) => v,
+        Err(f) => return f.respond(state, headers, Some(&tenant), None),
+    };
+    let standing = match auth::standing(state, &visitor, &tenant.id).await {
+        Ok(s) => s,
+        Err(f) => return f.respond(state, headers, Some(&tenant), None),
+    };
+    let shell = shell(
+        state,
+        Some(&tenant),
+        None,
+        &locale(headers),
+        Some((&visitor, &standing)),
+    );
     let content = maud::html! {
         @if shell.nav.is_empty() {
             p { "This organization offers no services here yet." }
@@ -243,7 +267,7 @@ async fn home(state: &AppState, headers: &HeaderMap, path: &str) -> Response {
     html_response(StatusCode::OK, render::page(&shell, &title, content))
 }
 
-fn html_response(status: StatusCode, body: String) -> Response {
+pub(crate) fn html_response(status: StatusCode, body: String) -> Response {
     (
         status,
         [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
@@ -254,8 +278,8 @@ fn html_response(status: StatusCode, body: String) -> Response {
 
 /// How a request is answered when it cannot be served: a page for people,
 /// JSON for API clients. 5xx bodies never carry the cause, only the request id.
-struct Failure {
-    status: StatusCode,
+pub(crate) struct Failure {
+    pub(crate) status: StatusCode,
     title: &'static str,
     message: String,
     fields: Vec<api::FieldError>,
@@ -263,7 +287,11 @@ struct Failure {
 }
 
 impl Failure {
-    fn new(status: StatusCode, title: &'static str, message: impl Into<String>) -> Failure {
+    pub(crate) fn new(
+        status: StatusCode,
+        title: &'static str,
+        message: impl Into<String>,
+    ) -> Failure {
         Failure {
             status,
             title,
@@ -274,7 +302,7 @@ impl Failure {
     }
 
     /// The database cannot be reached (the cause is logged by the caller).
-    fn database() -> Failure {
+    pub(crate) fn database() -> Failure {
         Failure::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "Service unavailable",
@@ -343,12 +371,24 @@ impl Failure {
         }
     }
 
-    fn respond(
+    pub(crate) fn respond(
         self,
         state: &AppState,
         headers: &HeaderMap,
         tenant: Option<&Tenant>,
         module: Option<&str>,
+    ) -> Response {
+        self.respond_to(state, headers, tenant, module, None)
+    }
+
+    /// The answer, in the page frame `viewer` sees.
+    pub(crate) fn respond_to(
+        self,
+        state: &AppState,
+        headers: &HeaderMap,
+        tenant: Option<&Tenant>,
+        module: Option<&str>,
+        viewer: Option<(&Visitor, &Standing)>,
     ) -> Response {
         let request_id = request_id(headers);
         let mut response = if wants_json(headers) {
@@ -362,7 +402,7 @@ impl Failure {
             }
             (self.status, axum::Json(body)).into_response()
         } else {
-            let shell = shell(state, tenant, module, &locale(headers));
+            let shell = shell(state, tenant, module, &locale(headers), viewer);
             html_response(
                 self.status,
                 render::error_page(&shell, self.title, &self.message, &request_id),
@@ -416,11 +456,21 @@ async fn module_request(
         )
         .respond(&state, &headers, Some(&tenant), None);
     };
+    let visitor = match auth::visitor(&state, &headers).await {
+        Ok(v) => v,
+        Err(f) => return f.respond(&state, &headers, Some(&tenant), Some(module_id)),
+    };
+    let standing = match auth::standing(&state, &visitor, &tenant.id).await {
+        Ok(s) => s,
+        Err(f) => return f.respond(&state, &headers, Some(&tenant), Some(module_id)),
+    };
     let call = Call {
         state: &state,
         tenant: &tenant,
         module: &module,
         headers: &headers,
+        visitor: &visitor,
+        standing: &standing,
     };
     let Some((route, mut route_match)) = module.route(rest) else {
         return call.fail(Failure::new(
@@ -429,12 +479,27 @@ async fn module_request(
             "There is no such page.",
         ));
     };
-    if !route.public {
-        return call.fail(Failure::new(
-            StatusCode::UNAUTHORIZED,
-            "Log-in required",
-            "This page is only for logged-in users.",
-        ));
+    let principal = auth::principal(&visitor, &standing, &tenant.id, module.manifest());
+    if let Err(f) = auth::check_route(
+        route,
+        module.manifest(),
+        &standing,
+        principal.as_ref(),
+        &tenant.modules.name,
+    ) {
+        // A person who is not logged in is sent to log in, and back here after.
+        if f.status == StatusCode::UNAUTHORIZED
+            && route.kind == RouteKind::Page
+            && method == Method::GET
+            && !wants_json(&headers)
+        {
+            let here = uri
+                .path_and_query()
+                .map_or_else(|| uri.path().to_owned(), |p| p.as_str().to_owned());
+            let next = serde_urlencoded::to_string([("next", here)]).unwrap_or_default();
+            return Redirect::to(&format!("/auth/login?{next}")).into_response();
+        }
+        return call.fail(f);
     }
     route_match.query = match parse_pairs(uri.query().unwrap_or("")) {
         Ok(q) => q,
@@ -448,7 +513,7 @@ async fn module_request(
     };
     let ctx = CallContext {
         org_id: tenant.id.clone(),
-        principal: None,
+        principal,
         request_id: request_id(&headers),
         locale: locale(&headers),
     };
@@ -466,7 +531,24 @@ async fn module_request(
                 .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD, POST"));
             r
         }
-        (RouteKind::Api, _) => call.api(&ctx, route_match, method, body).await,
+        (RouteKind::Api, _) => {
+            // A browser's session cookie goes with every request to the
+            // portal, so a state-changing call made with it must prove it
+            // comes from the portal's own pages.
+            let unsafe_method = !matches!(method, Method::GET | Method::HEAD | Method::OPTIONS);
+            if unsafe_method
+                && matches!(visitor, Visitor::User(_))
+                && !visitor
+                    .csrf_matches(headers.get(auth::CSRF_HEADER).and_then(|v| v.to_str().ok()))
+            {
+                return call.fail(Failure::new(
+                    StatusCode::FORBIDDEN,
+                    "Forbidden",
+                    "A request made with a session cookie must carry the session's CSRF token in the X-CSRF-Token header (see /auth/me).",
+                ));
+            }
+            call.api(&ctx, route_match, method, body).await
+        }
     }
 }
 
@@ -476,15 +558,18 @@ struct Call<'a> {
     tenant: &'a Tenant,
     module: &'a LoadedModule,
     headers: &'a HeaderMap,
+    visitor: &'a Visitor,
+    standing: &'a Standing,
 }
 
 impl Call<'_> {
     fn fail(&self, f: Failure) -> Response {
-        f.respond(
+        f.respond_to(
             self.state,
             self.headers,
             Some(self.tenant),
             Some(self.module.id()),
+            Some((self.visitor, self.standing)),
         )
     }
 
@@ -539,9 +624,14 @@ impl Call<'_> {
             Some(self.tenant),
             Some(self.module.id()),
             &locale(self.headers),
+            Some((self.visitor, self.standing)),
         );
         let base = self.tenant.module_base(self.module.id());
-        html_response(status, render::view_page(&shell, &base, view, flash))
+        let mut response = html_response(status, render::view_page(&shell, &base, view, flash));
+        if view.blocks.iter().any(|b| matches!(b, api::Block::Form(_))) {
+            self.visitor.set_cookie(self.state.cookies, &mut response);
+        }
+        response
     }
 
     async fn form_post(&self, ctx: &CallContext, route: RouteMatch, body: &Bytes) -> Response {
@@ -557,7 +647,7 @@ impl Call<'_> {
                 "Forms must be posted as application/x-www-form-urlencoded.",
             ));
         }
-        let fields = match std::str::from_utf8(body)
+        let mut fields = match std::str::from_utf8(body)
             .map_err(|e| e.to_string())
             .and_then(parse_pairs)
         {
@@ -570,6 +660,15 @@ impl Call<'_> {
                 ));
             }
         };
+        let submitted = fields
+            .iter()
+            .find(|(k, _)| k == CSRF_FIELD)
+            .map(|(_, v)| v.clone());
+        if !self.visitor.csrf_matches(submitted.as_deref()) {
+            return self.fail(auth::csrf_failure());
+        }
+        // The token is the host's business, not the module's.
+        fields.retain(|(k, _)| k != CSRF_FIELD);
         let form = api::FormPost { route, fields };
         match self
             .timed(Export::Submit, self.module.submit(ctx, form))

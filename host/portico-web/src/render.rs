@@ -30,7 +30,14 @@ pub struct Shell {
     pub lang: String,
     /// The home page the portal's name links to.
     pub home: String,
+    /// The name of the user logged in, if one is.
+    pub user: Option<String>,
+    /// The token every form of this page carries against cross-site forgery.
+    pub csrf: String,
 }
+
+/// The name of the hidden form field that carries the CSRF token.
+pub const CSRF_FIELD: &str = "_csrf";
 
 /// Resolves a link a module gave: a path below the module (whose pages are
 /// at `base`, e.g. `/o/brno/m/notice-board`), or an absolute http(s) URL.
@@ -61,6 +68,17 @@ pub fn page(shell: &Shell, title: &str, content: Markup) -> String {
                 a.skip href="#content" { "Skip to content" }
                 header.portal-header {
                     a.portal-name href=(shell.home) { (shell.portal_name) }
+                    div.account {
+                        @if let Some(user) = &shell.user {
+                            a href="/auth/me" { (user) }
+                            form.inline method="post" action="/auth/logout" {
+                                input type="hidden" name=(CSRF_FIELD) value=(shell.csrf);
+                                button.link type="submit" { "Log out" }
+                            }
+                        } @else {
+                            a href="/auth/login" { "Log in" }
+                        }
+                    }
                 }
                 @if !shell.nav.is_empty() {
                     nav.portal-nav aria-label="Modules" {
@@ -94,7 +112,7 @@ pub fn view_page(shell: &Shell, base: &str, view: &View, flash: Option<&str>) ->
             div.notice.notice-success role="status" { p { (message) } }
         }
         @for block in &view.blocks {
-            (block_html(base, block))
+            (block_html(base, &shell.csrf, block))
         }
     };
     page(shell, &view.title, content)
@@ -132,7 +150,7 @@ fn paragraph(text: &str) -> Markup {
     }
 }
 
-fn block_html(base: &str, block: &Block) -> Markup {
+fn block_html(base: &str, csrf: &str, block: &Block) -> Markup {
     match block {
         Block::Heading { level, text } => {
             let level = (*level).clamp(2, 6);
@@ -170,7 +188,7 @@ fn block_html(base: &str, block: &Block) -> Markup {
                 }
             }
         },
-        Block::Form(form) => form_html(base, form),
+        Block::Form(form) => form_html(base, csrf, form),
         Block::Notice { level, text } => {
             let (class, role) = match level {
                 NoticeLevel::Info => ("notice notice-info", "status"),
@@ -219,7 +237,7 @@ fn table_html(base: &str, table: &Table) -> Markup {
     }
 }
 
-fn form_html(base: &str, form: &Form) -> Markup {
+fn form_html(base: &str, csrf: &str, form: &Form) -> Markup {
     // A form posts only to the module's own pages.
     let action = if form.action.starts_with('/') {
         module_href(base, &form.action)
@@ -229,6 +247,7 @@ fn form_html(base: &str, form: &Form) -> Markup {
     let has_errors = form.fields.iter().any(|f| f.error.is_some());
     html! {
         form method="post" action=(action.unwrap_or_default()) novalidate {
+            input type="hidden" name=(CSRF_FIELD) value=(csrf);
             @if has_errors {
                 div.notice.notice-error role="alert" {
                     p { "Please correct the marked fields." }
@@ -331,6 +350,8 @@ mod tests {
             nav: vec![],
             lang: "en".into(),
             home: "/".into(),
+            user: Some("<b>Eve</b>".into()),
+            csrf: "\"><script>".into(),
         };
         let view = View {
             title: "<script>alert(1)</script>".into(),
@@ -341,6 +362,8 @@ mod tests {
         let html = view_page(&shell, "/m/m", &view, None);
         assert!(!html.contains("<script>alert"), "{html}");
         assert!(!html.contains("<img src=x"), "{html}");
+        assert!(!html.contains("<b>Eve"), "{html}");
+        assert!(!html.contains("\"><script>"), "{html}");
         assert!(
             html.contains("&lt;img src=x onerror=alert(1)&gt;"),
             "{html}"

@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, UNIX_EPOCH};
 
+mod people;
+
 use anyhow::Context as _;
 use clap::{Args, Parser, Subcommand};
 use portico_platform::files::FileStore;
@@ -65,6 +67,15 @@ enum Command {
     /// Check stored files.
     #[command(subcommand)]
     Files(FilesCommand),
+    /// Manage accounts.
+    #[command(subcommand)]
+    User(people::UserCommand),
+    /// Grant and revoke roles in organizations.
+    #[command(subcommand)]
+    Role(people::RoleCommand),
+    /// Create and revoke API tokens for machine clients.
+    #[command(subcommand)]
+    Token(people::TokenCommand),
 }
 
 #[derive(Subcommand)]
@@ -348,6 +359,10 @@ struct ServeArgs {
     /// without it `/` lists the organizations.
     #[arg(long, env = "PORTICO_DEFAULT_ORG")]
     default_org: Option<String>,
+    /// Plain cookies (no `Secure`, no `__Host-` names), for a portal
+    /// served over plain HTTP on another host than localhost. Never in production.
+    #[arg(long, env = "PORTICO_INSECURE_COOKIES")]
+    insecure_cookies: bool,
     #[command(flatten)]
     senders: SenderArgs,
 }
@@ -434,6 +449,9 @@ fn run() -> anyhow::Result<()> {
         Command::Records(command) => rt.block_on(records(command)),
         Command::Notifications(command) => rt.block_on(notifications(command)),
         Command::Files(command) => rt.block_on(files(command)),
+        Command::User(command) => rt.block_on(people::user(command)),
+        Command::Role(command) => rt.block_on(people::role(command)),
+        Command::Token(command) => rt.block_on(people::token(command)),
         Command::Migrate(data) => rt.block_on(async {
             data.database().await?;
             println!("The database is up to date.");
@@ -535,6 +553,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         WebConfig {
             portal_name: args.name,
             default_org: args.default_org,
+            secure_cookies: !args.insecure_cookies,
         },
     );
     portico_web::workers::spawn(&state, WorkerConfig::for_deadline(limits.deadline));
@@ -544,13 +563,16 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
     // Printed for people and for scripts that wait for the portal.
     println!("Portico is serving on http://{addr}/");
-    axum::serve(listener, portico_web::app(state))
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-            tracing::info!("shutting down");
-        })
-        .await
-        .context("the server failed")?;
+    axum::serve(
+        listener,
+        portico_web::app(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+        tracing::info!("shutting down");
+    })
+    .await
+    .context("the server failed")?;
     drop(engine);
     Ok(())
 }
@@ -958,10 +980,8 @@ async fn audit(command: AuditCommand) -> anyhow::Result<()> {
             let db = data.database().await?;
             let orgs = match org {
                 Some(id) => vec![id],
-                None => organizations::list(&db)
-                    .await?
-                    .into_iter()
-                    .map(|o| o.id)
+                None => std::iter::once(audit::PLATFORM_CHAIN.to_owned())
+                    .chain(organizations::list(&db).await?.into_iter().map(|o| o.id))
                     .collect(),
             };
             let mut broken = 0;

@@ -21,6 +21,7 @@ pub struct Principal {
     user_id: String,
     name: String,
     roles: Vec<String>,
+    permissions: Vec<String>,
     assurance: Assurance,
     claims: Vec<(String, String)>,
 }
@@ -39,6 +40,30 @@ impl Principal {
     /// Whether the principal holds `role` in the organization of the call.
     pub fn has_role(&self, role: &str) -> bool {
         self.roles.iter().any(|r| r == role)
+    }
+
+    /// Whether the principal holds this module's `permission` (the name
+    /// the manifest declares, e.g. `post`, or qualified, `notice-board.post`).
+    pub fn has_permission(&self, permission: &str) -> bool {
+        self.permissions
+            .iter()
+            .any(|p| p == permission || p.split_once('.').is_some_and(|(_, q)| q == permission))
+    }
+
+    /// The roles the principal holds in the organization of the call.
+    pub fn roles(&self) -> &[String] {
+        &self.roles
+    }
+
+    /// This module's permissions the principal holds, qualified
+    /// (`notice-board.post`).
+    pub fn permissions(&self) -> &[String] {
+        &self.permissions
+    }
+
+    /// Every verified claim of the identity provider, as (name, value).
+    pub fn claims(&self) -> &[(String, String)] {
+        &self.claims
     }
 
     /// How strongly the identity was verified.
@@ -106,6 +131,7 @@ impl From<wit::Context> for Context {
                 user_id: p.user_id,
                 name: p.name,
                 roles: p.roles,
+                permissions: p.permissions,
                 assurance: p.assurance.into(),
                 claims: p.claims,
             }),

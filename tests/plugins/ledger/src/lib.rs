@@ -174,10 +174,25 @@ impl Module for Ledger {
         Ok(Outcome::redirect_with("/", "Entry added."))
     }
 
-    fn handle(_ctx: &Context, req: &Request) -> Result<Response> {
-        let path = req.path().trim_start_matches("/api/");
+    fn handle(ctx: &Context, req: &Request) -> Result<Response> {
+        let path = req
+            .path()
+            .trim_start_matches("/api/")
+            .trim_start_matches("/staff/")
+            .trim_start_matches("/mine/");
         let segments: Vec<&str> = path.split('/').collect();
         match (req.method(), segments.as_slice()) {
+            (Method::Get, ["whoami"]) => Ok(Response::json(&match ctx.principal() {
+                None => Value::Null,
+                Some(p) => json!({
+                    "user_id": p.user_id(),
+                    "name": p.name(),
+                    "roles": p.roles(),
+                    "permissions": p.permissions(),
+                    "assurance": format!("{:?}", p.assurance()),
+                    "claims": p.claims().iter().cloned().collect::<std::collections::BTreeMap<_, _>>(),
+                }),
+            })),
             (Method::Post, ["entries"]) => {
                 let doc = add_entry(&body_json(req)?)?;
                 Ok(Response::json(&doc_json(&doc)).status(201))

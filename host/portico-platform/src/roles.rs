@@ -1,0 +1,281 @@
+//! Who may do what where: roles granted to users per organization, directly
+//! or through a group the identity management system provisions. Three
+//! kinds of role: `platform-admin` (granted in every organization at once),
+//! `org-admin` (one organization), and the roles each module declares in
+//! its manifest, named `<module>.<role>` (e.g. `complaints.handler`).
+//! Every grant and revocation is audited in the organization's chain.
+
+use std::collections::BTreeSet;
+
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, Set,
+};
+use serde::Serialize;
+
+use crate::audit::{self, PLATFORM_CHAIN};
+use crate::groups;
+use crate::{PlatformError, now_micros, organizations};
+
+pub(crate) mod entity {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "role_grants")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub user_id: String,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub org_id: String,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub role: String,
+        pub granted_by: String,
+        pub granted_at_micros: i64,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// Administers the whole portal; granted in every organization at once.
+pub const PLATFORM_ADMIN: &str = "platform-admin";
+
+/// Administers one organization: its modules, settings and people's roles.
+pub const ORG_ADMIN: &str = "org-admin";
+
+/// The organization a platform-wide grant is recorded under.
+pub const EVERY_ORG: &str = "*";
+
+/// One role of one user in one organization.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Grant {
+    /// The user.
+    pub user_id: String,
+    /// The organization (`*` for a platform-wide role).
+    pub org_id: String,
+    /// The role.
+    pub role: String,
+    /// Who granted it.
+    pub granted_by: String,
+    /// When (µs since the epoch).
+    pub granted_at_micros: i64,
+}
+
+impl From<entity::Model> for Grant {
+    fn from(m: entity::Model) -> Self {
+        Grant {
+            user_id: m.user_id,
+            org_id: m.org_id,
+            role: m.role,
+            granted_by: m.granted_by,
+            granted_at_micros: m.granted_at_micros,
+        }
+    }
+}
+
+/// Checks the shape of a role's name: `platform-admin`, `org-admin` or
+/// `<module>.<role>`. Whether a module declares the role is the caller's
+/// check (the platform does not read manifests).
+pub fn check_role_name(role: &str) -> Result<(), PlatformError> {
+    let part_ok = |p: &str| {
+        !p.is_empty()
+            && p.len() <= 64
+            && p.starts_with(|c: char| c.is_ascii_lowercase())
+            && p.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+    };
+    let ok = role == PLATFORM_ADMIN
+        || role == ORG_ADMIN
+        || role
+            .split_once('.')
+            .is_some_and(|(m, r)| part_ok(m) && part_ok(r));
+    if ok {
+        Ok(())
+    } else {
+        Err(PlatformError::invalid(
+            "role",
+            format!(
+                "`{role}` is not a role: use `platform-admin`, `org-admin` or `<module>.<role>`"
+            ),
+        ))
+    }
+}
+
+/// Where a grant of `role` in `org_id` is recorded and audited.
+async fn place(
+    db: &DatabaseConnection,
+    org_id: &str,
+    role: &str,
+) -> Result<(String, String), PlatformError> {
+    check_role_name(role)?;
+    if role == PLATFORM_ADMIN {
+        return Ok((EVERY_ORG.to_owned(), PLATFORM_CHAIN.to_owned()));
+    }
+    if organizations::get(db, org_id).await?.is_none() {
+        return Err(PlatformError::invalid(
+            "org",
+            format!("no organization `{org_id}`"),
+        ));
+    }
+    Ok((org_id.to_owned(), org_id.to_owned()))
+}
+
+/// Grants `role` in `org_id` to a staff user (audited as `role.grant`).
+/// Granting a role the user holds already changes nothing.
+pub async fn grant(
+    db: &DatabaseConnection,
+    actor: &str,
+    user_id: &str,
+    org_id: &str,
+    role: &str,
+) -> Result<Grant, PlatformError> {
+    let (org, chain) = place(db, org_id, role).await?;
+    let user = crate::users::get(db, user_id)
+        .await?
+        .ok_or_else(|| PlatformError::invalid("user", format!("no user `{user_id}`")))?;
+    if user.kind == crate::users::UserKind::Citizen {
+        return Err(PlatformError::invalid(
+            "user",
+            format!(
+                "`{}` is a citizen's account; only staff hold roles",
+                user.username
+            ),
+        ));
+    }
+    let txn = crate::begin_write(db).await?;
+    let key = (user_id.to_owned(), org.clone(), role.to_owned());
+    if let Some(existing) = entity::Entity::find_by_id(key).one(&txn).await? {
+        return Ok(existing.into());
+    }
+    let model = entity::ActiveModel {
+        user_id: Set(user_id.to_owned()),
+        org_id: Set(org.clone()),
+        role: Set(role.to_owned()),
+        granted_by: Set(actor.to_owned()),
+        granted_at_micros: Set(now_micros()),
+    }
+    .insert(&txn)
+    .await?;
+    append(&txn, &chain, actor, "role.grant", user_id, &org, role).await?;
+    txn.commit().await?;
+    Ok(model.into())
+}
+
+/// Revokes `role` in `org_id` from a user (audited as `role.revoke`).
+pub async fn revoke(
+    db: &DatabaseConnection,
+    actor: &str,
+    user_id: &str,
+    org_id: &str,
+    role: &str,
+) -> Result<(), PlatformError> {
+    let (org, chain) = place(db, org_id, role).await?;
+    let txn = crate::begin_write(db).await?;
+    let done = entity::Entity::delete_by_id((user_id.to_owned(), org.clone(), role.to_owned()))
+        .exec(&txn)
+        .await?;
+    if done.rows_affected == 0 {
+        return Err(PlatformError::NotFound(format!(
+            "user `{user_id}` does not hold `{role}` in `{org}`"
+        )));
+    }
+    append(&txn, &chain, actor, "role.revoke", user_id, &org, role).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+async fn append<C: ConnectionTrait>(
+    conn: &C,
+    chain: &str,
+    actor: &str,
+    action: &str,
+    user_id: &str,
+    org: &str,
+    role: &str,
+) -> Result<(), PlatformError> {
+    audit::append(
+        conn,
+        chain,
+        audit::Event {
+            actor: actor.to_owned(),
+            module: audit::HOST.to_owned(),
+            action: action.to_owned(),
+            subject: user_id.to_owned(),
+            detail: serde_json::json!({ "role": role, "org": org }),
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// The roles a user holds in an organization: granted there, through a
+/// group, and `platform-admin` wherever it holds.
+pub async fn roles_in<C: ConnectionTrait>(
+    db: &C,
+    user_id: &str,
+    org_id: &str,
+) -> Result<BTreeSet<String>, PlatformError> {
+    let mut roles: BTreeSet<String> = entity::Entity::find()
+        .filter(entity::Column::UserId.eq(user_id))
+        .filter(entity::Column::OrgId.is_in([org_id, EVERY_ORG]))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|g| g.role)
+        .collect();
+    roles.extend(groups::roles_in(db, user_id, org_id).await?);
+    Ok(roles)
+}
+
+/// The organizations where a user holds any role (`*` for a platform admin).
+pub async fn orgs_of(
+    db: &DatabaseConnection,
+    user_id: &str,
+) -> Result<BTreeSet<String>, PlatformError> {
+    let mut orgs: BTreeSet<String> = entity::Entity::find()
+        .filter(entity::Column::UserId.eq(user_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|g| g.org_id)
+        .collect();
+    orgs.extend(groups::orgs_of(db, user_id).await?);
+    Ok(orgs)
+}
+
+/// Every direct grant in an organization (with `org_id`) or of a user.
+pub async fn grants(
+    db: &DatabaseConnection,
+    org_id: Option<&str>,
+    user_id: Option<&str>,
+) -> Result<Vec<Grant>, PlatformError> {
+    let mut q = entity::Entity::find();
+    if let Some(org) = org_id {
+        q = q.filter(entity::Column::OrgId.eq(org));
+    }
+    if let Some(user) = user_id {
+        q = q.filter(entity::Column::UserId.eq(user));
+    }
+    Ok(q.order_by_asc(entity::Column::OrgId)
+        .order_by_asc(entity::Column::UserId)
+        .order_by_asc(entity::Column::Role)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(Into::into)
+        .collect())
+}
+
+/// Forgets a deleted user's grants and group memberships.
+pub(crate) async fn forget_user<C: ConnectionTrait>(
+    conn: &C,
+    user_id: &str,
+) -> Result<(), PlatformError> {
+    entity::Entity::delete_many()
+        .filter(entity::Column::UserId.eq(user_id))
+        .exec(conn)
+        .await?;
+    groups::forget_user(conn, user_id).await
+}

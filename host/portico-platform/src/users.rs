@@ -1,0 +1,700 @@
+//! People: local accounts (argon2id passwords, for small deployments and
+//! the demo), accounts from an identity provider (staff IDM, national eID)
+//! and accounts provisioned by SCIM. Failed log-ins lock an account for a
+//! while; every account change and every lock-out is audited in the
+//! platform's chain, never with a password in it.
+
+use std::collections::BTreeMap;
+
+use argon2::Argon2;
+use argon2::password_hash::rand_core::OsRng;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, Set,
+};
+use serde::Serialize;
+
+use crate::audit::{self, PLATFORM_CHAIN};
+use crate::{PlatformError, now_micros};
+
+pub(crate) mod entity {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "users")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: String,
+        pub username: String,
+        pub display_name: String,
+        pub given_name: Option<String>,
+        pub family_name: Option<String>,
+        pub email: Option<String>,
+        pub kind: String,
+        pub password_hash: Option<String>,
+        pub active: bool,
+        pub external_id: Option<String>,
+        pub issuer: Option<String>,
+        pub subject: Option<String>,
+        pub assurance: String,
+        pub claims: String,
+        pub failed_logins: i32,
+        pub locked_until_micros: Option<i64>,
+        pub version: i64,
+        pub created_at_micros: i64,
+        pub updated_at_micros: i64,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// Failed log-ins in a row after which an account is locked.
+pub const MAX_FAILED_LOGINS: i32 = 5;
+
+/// How long a locked account stays locked.
+pub const LOCK_FOR: std::time::Duration = std::time::Duration::from_secs(15 * 60);
+
+/// The shortest password a local account may have.
+pub const MIN_PASSWORD_CHARS: usize = 10;
+
+/// Staff of an organization, or a citizen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum UserKind {
+    /// An official or employee: may hold roles in organizations.
+    Staff,
+    /// A citizen: sees public pages and their own affairs, holds no roles.
+    Citizen,
+}
+
+impl UserKind {
+    /// The kind's name as stored and typed.
+    pub fn name(self) -> &'static str {
+        match self {
+            UserKind::Staff => "staff",
+            UserKind::Citizen => "citizen",
+        }
+    }
+
+    /// Parses a kind's name.
+    pub fn parse(s: &str) -> Option<UserKind> {
+        [UserKind::Staff, UserKind::Citizen]
+            .into_iter()
+            .find(|k| k.name() == s)
+    }
+}
+
+/// How strongly an identity was verified (eIDAS levels of assurance).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Assurance {
+    /// Nobody logged in.
+    Anonymous,
+    /// A registered account (a local password).
+    Registered,
+    /// eIDAS substantial.
+    Substantial,
+    /// eIDAS high.
+    High,
+}
+
+impl Assurance {
+    /// The level's name as stored.
+    pub fn name(self) -> &'static str {
+        match self {
+            Assurance::Anonymous => "anonymous",
+            Assurance::Registered => "registered",
+            Assurance::Substantial => "substantial",
+            Assurance::High => "high",
+        }
+    }
+
+    /// Parses a level's name.
+    pub fn parse(s: &str) -> Option<Assurance> {
+        [
+            Assurance::Anonymous,
+            Assurance::Registered,
+            Assurance::Substantial,
+            Assurance::High,
+        ]
+        .into_iter()
+        .find(|a| a.name() == s)
+    }
+}
+
+/// A user, as the rest of Portico sees one (no password hash).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct User {
+    /// Stable identifier.
+    pub id: String,
+    /// The name to log in with (unique).
+    pub username: String,
+    /// The name shown.
+    pub display_name: String,
+    /// Given name.
+    pub given_name: Option<String>,
+    /// Family name.
+    pub family_name: Option<String>,
+    /// E-mail address.
+    pub email: Option<String>,
+    /// Staff or citizen.
+    pub kind: UserKind,
+    /// Whether the account may log in.
+    pub active: bool,
+    /// The identifier the provisioning system knows it by (SCIM `externalId`).
+    pub external_id: Option<String>,
+    /// The identity provider that vouches for it, if any.
+    pub issuer: Option<String>,
+    /// The level of assurance of its last verified identity.
+    pub assurance: Assurance,
+    /// Verified claims of its identity provider (name, birth date, address…).
+    pub claims: BTreeMap<String, String>,
+    /// Whether a local password is set.
+    pub has_password: bool,
+    /// Locked after failed log-ins until this time (µs since the epoch).
+    pub locked_until_micros: Option<i64>,
+    /// Raised by every change (SCIM's `meta.version`).
+    pub version: i64,
+    /// When it was created (µs since the epoch).
+    pub created_at_micros: i64,
+    /// When it last changed (µs since the epoch).
+    pub updated_at_micros: i64,
+}
+
+impl From<entity::Model> for User {
+    fn from(m: entity::Model) -> Self {
+        User {
+            kind: UserKind::parse(&m.kind).unwrap_or(UserKind::Citizen),
+            assurance: Assurance::parse(&m.assurance).unwrap_or(Assurance::Registered),
+            claims: serde_json::from_str(&m.claims).unwrap_or_default(),
+            has_password: m.password_hash.is_some(),
+            id: m.id,
+            username: m.username,
+            display_name: m.display_name,
+            given_name: m.given_name,
+            family_name: m.family_name,
+            email: m.email,
+            active: m.active,
+            external_id: m.external_id,
+            issuer: m.issuer,
+            locked_until_micros: m.locked_until_micros,
+            version: m.version,
+            created_at_micros: m.created_at_micros,
+            updated_at_micros: m.updated_at_micros,
+        }
+    }
+}
+
+/// What is needed to create a user; also what a change sets.
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    /// The name to log in with: 1 to 200 characters, no spaces.
+    pub username: String,
+    /// The name shown (the username when empty).
+    pub display_name: String,
+    /// Given name.
+    pub given_name: Option<String>,
+    /// Family name.
+    pub family_name: Option<String>,
+    /// E-mail address.
+    pub email: Option<String>,
+    /// Staff or citizen.
+    pub kind: UserKind,
+    /// A local password (hashed with argon2id; never stored or logged as is).
+    pub password: Option<String>,
+    /// Whether the account may log in.
+    pub active: bool,
+    /// The provisioning system's identifier.
+    pub external_id: Option<String>,
+    /// The identity provider and its subject identifier.
+    pub identity: Option<(String, String)>,
+    /// The level of assurance.
+    pub assurance: Assurance,
+    /// Verified claims.
+    pub claims: BTreeMap<String, String>,
+}
+
+impl NewUser {
+    /// A local account with a password.
+    pub fn local(username: &str, display_name: &str, kind: UserKind, password: &str) -> NewUser {
+        NewUser {
+            username: username.to_owned(),
+            display_name: display_name.to_owned(),
+            given_name: None,
+            family_name: None,
+            email: None,
+            kind,
+            password: Some(password.to_owned()),
+            active: true,
+            external_id: None,
+            identity: None,
+            assurance: Assurance::Registered,
+            claims: BTreeMap::new(),
+        }
+    }
+
+    fn check(&mut self) -> Result<(), PlatformError> {
+        self.username = self.username.trim().to_owned();
+        if self.username.is_empty()
+            || self.username.chars().count() > 200
+            || self
+                .username
+                .chars()
+                .any(|c| c.is_whitespace() || c.is_control())
+        {
+            return Err(PlatformError::invalid(
+                "username",
+                "must be 1 to 200 characters without spaces",
+            ));
+        }
+        self.display_name = self.display_name.trim().to_owned();
+        if self.display_name.is_empty() {
+            self.display_name = self.username.clone();
+        }
+        if self.display_name.chars().count() > 200 {
+            return Err(PlatformError::invalid(
+                "displayName",
+                "must be at most 200 characters",
+            ));
+        }
+        if let Some(email) = &self.email
+            && (email.len() > 320 || !email.contains('@') || email.contains(char::is_whitespace))
+        {
+            return Err(PlatformError::invalid(
+                "email",
+                format!("`{email}` is not an e-mail address"),
+            ));
+        }
+        if let Some(p) = &self.password {
+            check_password_strength(p)?;
+        }
+        Ok(())
+    }
+}
+
+fn check_password_strength(p: &str) -> Result<(), PlatformError> {
+    if p.chars().count() < MIN_PASSWORD_CHARS {
+        return Err(PlatformError::invalid(
+            "password",
+            format!("must be at least {MIN_PASSWORD_CHARS} characters"),
+        ));
+    }
+    if p.len() > 1024 {
+        return Err(PlatformError::invalid(
+            "password",
+            "must be at most 1024 bytes",
+        ));
+    }
+    Ok(())
+}
+
+/// Hashes a password with argon2id (OWASP's parameters, a fresh salt).
+/// Slow on purpose: call it off the async threads.
+pub fn hash_password(password: &str) -> Result<String, PlatformError> {
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| PlatformError::Corrupt(format!("cannot hash a password: {e}")))
+}
+
+/// Whether `password` matches `hash` (slow on purpose).
+pub fn verify_password(hash: &str, password: &str) -> bool {
+    PasswordHash::new(hash).is_ok_and(|h| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &h)
+            .is_ok()
+    })
+}
+
+async fn hash_off_thread(password: String) -> Result<String, PlatformError> {
+    tokio::task::spawn_blocking(move || hash_password(&password))
+        .await
+        .map_err(|e| PlatformError::Corrupt(format!("password hashing stopped: {e}")))?
+}
+
+/// Creates a user (audited in the platform chain as `user.create`).
+pub async fn create(
+    db: &DatabaseConnection,
+    actor: &str,
+    mut new: NewUser,
+) -> Result<User, PlatformError> {
+    new.check()?;
+    let hash = match new.password.take() {
+        Some(p) => Some(hash_off_thread(p).await?),
+        None => None,
+    };
+    let txn = crate::begin_write(db).await?;
+    if by_username(&txn, &new.username).await?.is_some() {
+        return Err(PlatformError::Conflict(format!(
+            "a user `{}` exists already",
+            new.username
+        )));
+    }
+    let now = now_micros();
+    let (issuer, subject) = new.identity.clone().unzip();
+    let model = entity::ActiveModel {
+        id: Set(uuid::Uuid::now_v7().to_string()),
+        username: Set(new.username.clone()),
+        display_name: Set(new.display_name.clone()),
+        given_name: Set(new.given_name.clone()),
+        family_name: Set(new.family_name.clone()),
+        email: Set(new.email.clone()),
+        kind: Set(new.kind.name().to_owned()),
+        password_hash: Set(hash),
+        active: Set(new.active),
+        external_id: Set(new.external_id.clone()),
+        issuer: Set(issuer),
+        subject: Set(subject),
+        assurance: Set(new.assurance.name().to_owned()),
+        claims: Set(serde_json::to_string(&new.claims).unwrap_or_else(|_| "{}".into())),
+        failed_logins: Set(0),
+        locked_until_micros: Set(None),
+        version: Set(1),
+        created_at_micros: Set(now),
+        updated_at_micros: Set(now),
+    }
+    .insert(&txn)
+    .await?;
+    platform_audit(
+        &txn,
+        actor,
+        "user.create",
+        &model.id,
+        serde_json::json!({ "username": model.username, "kind": model.kind }),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(model.into())
+}
+
+/// Changes a user's profile (everything [`NewUser`] holds but the
+/// password, which is kept unless one is given). Deactivating ends the
+/// user's sessions. Audited as `user.update`.
+pub async fn update(
+    db: &DatabaseConnection,
+    actor: &str,
+    id: &str,
+    mut new: NewUser,
+) -> Result<User, PlatformError> {
+    new.check()?;
+    let hash = match new.password.take() {
+        Some(p) => Some(hash_off_thread(p).await?),
+        None => None,
+    };
+    let txn = crate::begin_write(db).await?;
+    let current = entity::Entity::find_by_id(id.to_owned())
+        .one(&txn)
+        .await?
+        .ok_or_else(|| PlatformError::NotFound(format!("no user `{id}`")))?;
+    if current.username != new.username && by_username(&txn, &new.username).await?.is_some() {
+        return Err(PlatformError::Conflict(format!(
+            "a user `{}` exists already",
+            new.username
+        )));
+    }
+    let deactivated = current.active && !new.active;
+    let version = current.version + 1;
+    let mut m: entity::ActiveModel = current.into();
+    m.username = Set(new.username.clone());
+    m.display_name = Set(new.display_name);
+    m.given_name = Set(new.given_name);
+    m.family_name = Set(new.family_name);
+    m.email = Set(new.email);
+    m.active = Set(new.active);
+    m.external_id = Set(new.external_id);
+    if let Some(hash) = hash {
+        m.password_hash = Set(Some(hash));
+    }
+    m.version = Set(version);
+    m.updated_at_micros = Set(now_micros());
+    let model = m.update(&txn).await?;
+    if deactivated {
+        crate::sessions::end_all_in(&txn, id).await?;
+    }
+    platform_audit(
+        &txn,
+        actor,
+        "user.update",
+        id,
+        serde_json::json!({ "username": model.username, "active": model.active }),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(model.into())
+}
+
+/// Deletes a user with their sessions, roles and group memberships.
+/// Audited as `user.delete`.
+pub async fn delete(db: &DatabaseConnection, actor: &str, id: &str) -> Result<(), PlatformError> {
+    let txn = crate::begin_write(db).await?;
+    let user = entity::Entity::find_by_id(id.to_owned())
+        .one(&txn)
+        .await?
+        .ok_or_else(|| PlatformError::NotFound(format!("no user `{id}`")))?;
+    crate::sessions::end_all_in(&txn, id).await?;
+    crate::roles::forget_user(&txn, id).await?;
+    entity::Entity::delete_by_id(id.to_owned())
+        .exec(&txn)
+        .await?;
+    platform_audit(
+        &txn,
+        actor,
+        "user.delete",
+        id,
+        serde_json::json!({ "username": user.username }),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// A user by id.
+pub async fn get<C: ConnectionTrait>(db: &C, id: &str) -> Result<Option<User>, PlatformError> {
+    Ok(entity::Entity::find_by_id(id.to_owned())
+        .one(db)
+        .await?
+        .map(Into::into))
+}
+
+/// A user by the name they log in with.
+pub async fn by_username<C: ConnectionTrait>(
+    db: &C,
+    username: &str,
+) -> Result<Option<User>, PlatformError> {
+    Ok(entity::Entity::find()
+        .filter(entity::Column::Username.eq(username))
+        .one(db)
+        .await?
+        .map(Into::into))
+}
+
+/// The user an identity provider knows as `subject`.
+pub async fn by_identity(
+    db: &DatabaseConnection,
+    issuer: &str,
+    subject: &str,
+) -> Result<Option<User>, PlatformError> {
+    Ok(entity::Entity::find()
+        .filter(entity::Column::Issuer.eq(issuer))
+        .filter(entity::Column::Subject.eq(subject))
+        .one(db)
+        .await?
+        .map(Into::into))
+}
+
+/// Every user, by username.
+pub async fn list(db: &DatabaseConnection) -> Result<Vec<User>, PlatformError> {
+    Ok(entity::Entity::find()
+        .order_by_asc(entity::Column::Username)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(Into::into)
+        .collect())
+}
+
+/// Records what an identity provider verified at a log-in: links the
+/// account to the provider's subject, and keeps the latest claims, names
+/// and level of assurance.
+pub async fn record_identity(
+    db: &DatabaseConnection,
+    id: &str,
+    identity: (&str, &str),
+    verified: &NewUser,
+) -> Result<User, PlatformError> {
+    let txn = crate::begin_write(db).await?;
+    let current = entity::Entity::find_by_id(id.to_owned())
+        .one(&txn)
+        .await?
+        .ok_or_else(|| PlatformError::NotFound(format!("no user `{id}`")))?;
+    let version = current.version + 1;
+    let mut m: entity::ActiveModel = current.into();
+    m.issuer = Set(Some(identity.0.to_owned()));
+    m.subject = Set(Some(identity.1.to_owned()));
+    m.display_name = Set(verified.display_name.clone());
+    if verified.given_name.is_some() {
+        m.given_name = Set(verified.given_name.clone());
+    }
+    if verified.family_name.is_some() {
+        m.family_name = Set(verified.family_name.clone());
+    }
+    if verified.email.is_some() {
+        m.email = Set(verified.email.clone());
+    }
+    m.assurance = Set(verified.assurance.name().to_owned());
+    m.claims = Set(serde_json::to_string(&verified.claims).unwrap_or_else(|_| "{}".into()));
+    m.version = Set(version);
+    m.updated_at_micros = Set(now_micros());
+    let model = m.update(&txn).await?;
+    txn.commit().await?;
+    Ok(model.into())
+}
+
+/// What a log-in with a password came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PasswordCheck {
+    /// The password matches.
+    Accepted(Box<User>),
+    /// Unknown user or wrong password (the caller says which to nobody).
+    Refused,
+    /// Too many failed log-ins; locked until this time (µs since the epoch).
+    Locked(i64),
+    /// The account is deactivated.
+    Inactive,
+}
+
+/// A hash to verify against when the user does not exist, so that an
+/// unknown name takes as long to refuse as a wrong password.
+fn decoy_hash() -> &'static str {
+    static DECOY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DECOY.get_or_init(|| hash_password("decoy password that matches nothing").unwrap_or_default())
+}
+
+/// Checks a log-in with a password. Failures count towards a lock-out;
+/// a failure and a lock-out are audited in the platform chain with the
+/// client's address (`from`), never the password.
+pub async fn check_password(
+    db: &DatabaseConnection,
+    username: &str,
+    password: &str,
+    from: &str,
+) -> Result<PasswordCheck, PlatformError> {
+    let username = username.trim();
+    let user = entity::Entity::find()
+        .filter(entity::Column::Username.eq(username))
+        .one(db)
+        .await?;
+    let now = now_micros();
+    if let Some(u) = &user
+        && let Some(until) = u.locked_until_micros.filter(|t| *t > now)
+    {
+        return Ok(PasswordCheck::Locked(until));
+    }
+    let hash = user
+        .as_ref()
+        .and_then(|u| u.password_hash.clone())
+        .unwrap_or_else(|| decoy_hash().to_owned());
+    let password = password.to_owned();
+    let matches = tokio::task::spawn_blocking(move || verify_password(&hash, &password))
+        .await
+        .unwrap_or(false);
+    let Some(user) = user else {
+        let txn = crate::begin_write(db).await?;
+        platform_audit(
+            &txn,
+            "anonymous",
+            "user.login-failed",
+            "",
+            serde_json::json!({ "username": truncate(username, 200), "from": from, "reason": "unknown user" }),
+        )
+        .await?;
+        txn.commit().await?;
+        return Ok(PasswordCheck::Refused);
+    };
+    if matches && user.password_hash.is_some() {
+        if !user.active {
+            return Ok(PasswordCheck::Inactive);
+        }
+        if user.failed_logins > 0 || user.locked_until_micros.is_some() {
+            entity::Entity::update_many()
+                .col_expr(entity::Column::FailedLogins, Expr::value(0))
+                .col_expr(
+                    entity::Column::LockedUntilMicros,
+                    Expr::value(Option::<i64>::None),
+                )
+                .filter(entity::Column::Id.eq(&user.id))
+                .exec(db)
+                .await?;
+        }
+        return Ok(PasswordCheck::Accepted(Box::new(user.into())));
+    }
+    let txn = crate::begin_write(db).await?;
+    let failed = entity::Entity::find_by_id(user.id.clone())
+        .one(&txn)
+        .await?
+        .map_or(1, |u| u.failed_logins + 1);
+    let locked_until = (failed >= MAX_FAILED_LOGINS)
+        .then(|| now + i64::try_from(LOCK_FOR.as_micros()).unwrap_or(i64::MAX));
+    entity::Entity::update_many()
+        .col_expr(entity::Column::FailedLogins, Expr::value(failed))
+        .col_expr(entity::Column::LockedUntilMicros, Expr::value(locked_until))
+        .filter(entity::Column::Id.eq(&user.id))
+        .exec(&txn)
+        .await?;
+    platform_audit(
+        &txn,
+        "anonymous",
+        "user.login-failed",
+        &user.id,
+        serde_json::json!({ "username": user.username, "from": from, "failures": failed }),
+    )
+    .await?;
+    if let Some(until) = locked_until {
+        platform_audit(
+            &txn,
+            "portico",
+            "user.locked",
+            &user.id,
+            serde_json::json!({ "username": user.username, "from": from, "until_micros": until }),
+        )
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(match locked_until {
+        Some(until) => PasswordCheck::Locked(until),
+        None => PasswordCheck::Refused,
+    })
+}
+
+/// Lifts a lock-out (audited as `user.unlock`).
+pub async fn unlock(db: &DatabaseConnection, actor: &str, id: &str) -> Result<(), PlatformError> {
+    let txn = crate::begin_write(db).await?;
+    let done = entity::Entity::update_many()
+        .col_expr(entity::Column::FailedLogins, Expr::value(0))
+        .col_expr(
+            entity::Column::LockedUntilMicros,
+            Expr::value(Option::<i64>::None),
+        )
+        .filter(entity::Column::Id.eq(id))
+        .exec(&txn)
+        .await?;
+    if done.rows_affected == 0 {
+        return Err(PlatformError::NotFound(format!("no user `{id}`")));
+    }
+    platform_audit(&txn, actor, "user.unlock", id, serde_json::json!({})).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+fn truncate(s: &str, chars: usize) -> String {
+    s.chars().take(chars).collect()
+}
+
+/// Appends an entry to the platform's own chain.
+pub(crate) async fn platform_audit<C: ConnectionTrait>(
+    conn: &C,
+    actor: &str,
+    action: &str,
+    subject: &str,
+    detail: serde_json::Value,
+) -> Result<(), PlatformError> {
+    audit::append(
+        conn,
+        PLATFORM_CHAIN,
+        audit::Event {
+            actor: actor.to_owned(),
+            module: audit::HOST.to_owned(),
+            action: action.to_owned(),
+            subject: subject.to_owned(),
+            detail,
+        },
+    )
+    .await?;
+    Ok(())
+}

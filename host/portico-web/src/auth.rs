@@ -1,0 +1,790 @@
+//! Who is asking, and may they: the session cookie or API token of a
+//! request, the principal a module sees, the access check of a manifest
+//! route, CSRF tokens, and the log-in and log-out pages.
+//!
+//! Sessions live in the database; the browser holds only a random token in
+//! a Secure, HttpOnly, SameSite=Lax cookie. Every state-changing form carries
+//! a CSRF token: the session's own when logged in, otherwise the value of a
+//! separate cookie (double submit). API calls authenticated by the session
+//! cookie must send the session's token in `X-CSRF-Token`; calls with a
+//! bearer API token carry no ambient credentials and need none.
+
+use std::collections::BTreeSet;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use cookie::{Cookie, SameSite};
+use portico_platform::sessions::{self, Session};
+use portico_platform::tokens::{self, ApiToken};
+use portico_platform::users::{Assurance, PasswordCheck};
+use portico_platform::{roles, users};
+use portico_runtime::api;
+use portico_runtime::manifest::{Access, Manifest, Route};
+
+use crate::modules::{Failure, html_response, locale, shell, wants_json};
+use crate::render::{self, CSRF_FIELD};
+use crate::{AppState, MAX_BODY_BYTES};
+
+/// Log-in attempts one address may make per minute.
+pub const LOGIN_ATTEMPTS_PER_MINUTE: u32 = 20;
+
+/// The header API clients with a session cookie send the CSRF token in.
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
+/// The names and flags of Portico's cookies. With secure cookies (the
+/// default) the names carry the `__Host-` prefix, which browsers accept
+/// only from a secure origin, on path `/`, without a domain.
+#[derive(Debug, Clone, Copy)]
+pub struct Cookies {
+    secure: bool,
+}
+
+impl Cookies {
+    /// Secure cookies (`Secure`, `__Host-` names) unless `secure` is false
+    /// (a portal served over plain HTTP, e.g. on a developer's machine).
+    pub fn new(secure: bool) -> Cookies {
+        Cookies { secure }
+    }
+
+    /// The session cookie's name.
+    pub fn session(self) -> &'static str {
+        if self.secure {
+            "__Host-portico-session"
+        } else {
+            "portico-session"
+        }
+    }
+
+    /// The anonymous CSRF cookie's name.
+    pub fn csrf(self) -> &'static str {
+        if self.secure {
+            "__Host-portico-csrf"
+        } else {
+            "portico-csrf"
+        }
+    }
+
+    fn build(self, name: &'static str, value: String, max_age: Option<Duration>) -> HeaderValue {
+        let mut c = Cookie::build((name, value))
+            .path("/")
+            .http_only(true)
+            .secure(self.secure)
+            .same_site(SameSite::Lax);
+        if let Some(age) = max_age {
+            c = c.max_age(cookie::time::Duration::seconds(
+                i64::try_from(age.as_secs()).unwrap_or(i64::MAX),
+            ));
+        }
+        HeaderValue::from_str(&c.build().to_string()).unwrap_or(HeaderValue::from_static(""))
+    }
+}
+
+fn cookie_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.trim_matches('"'))
+        .filter(|v| !v.is_empty())
+}
+
+/// Who a request comes from.
+pub(crate) enum Visitor {
+    /// Nobody logged in; the CSRF cookie's value if the browser has one.
+    Anonymous {
+        /// The CSRF token of the browser (or a fresh one to set).
+        csrf: String,
+        /// Whether `csrf` is fresh and must be set as a cookie.
+        fresh: bool,
+    },
+    /// A logged-in user.
+    User(Box<Session>),
+    /// A machine client with an API token.
+    Token(ApiToken),
+}
+
+impl Visitor {
+    /// The CSRF token forms on a page for this visitor carry.
+    pub(crate) fn csrf(&self) -> &str {
+        match self {
+            Visitor::Anonymous { csrf, .. } => csrf,
+            Visitor::User(s) => &s.csrf,
+            Visitor::Token(_) => "",
+        }
+    }
+
+    /// The name shown in the page header.
+    pub(crate) fn display_name(&self) -> Option<String> {
+        match self {
+            Visitor::User(s) => Some(s.user.display_name.clone()),
+            _ => None,
+        }
+    }
+
+    /// Sets the anonymous CSRF cookie on `response` if it is fresh.
+    pub(crate) fn set_cookie(&self, cookies: Cookies, response: &mut Response) {
+        if let Visitor::Anonymous { csrf, fresh: true } = self {
+            response.headers_mut().append(
+                header::SET_COOKIE,
+                cookies.build(cookies.csrf(), csrf.clone(), None),
+            );
+        }
+    }
+
+    /// Checks a submitted CSRF token against this visitor's.
+    pub(crate) fn csrf_matches(&self, submitted: Option<&str>) -> bool {
+        let expected = match self {
+            Visitor::Anonymous { fresh: true, .. } | Visitor::Token(_) => return false,
+            v => v.csrf(),
+        };
+        submitted.is_some_and(|s| {
+            !expected.is_empty()
+                && portico_platform::sha256_hex(s) == portico_platform::sha256_hex(expected)
+        })
+    }
+}
+
+/// Finds who a request comes from: a bearer API token, a session cookie,
+/// or nobody. A bearer token that is not valid is refused outright.
+pub(crate) async fn visitor(state: &AppState, headers: &HeaderMap) -> Result<Visitor, Failure> {
+    let db = state.services.platform().db();
+    if let Some(auth) = headers.get(header::AUTHORIZATION) {
+        let secret = auth
+            .to_str()
+            .ok()
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim);
+        let token = match secret {
+            Some(s) => tokens::resolve(db, s).await.map_err(|e| {
+                tracing::error!(error = %e, "cannot read API tokens");
+                Failure::database()
+            })?,
+            None => None,
+        };
+        return match token {
+            Some(t) => Ok(Visitor::Token(t)),
+            None => {
+                tracing::warn!("request with an unknown, revoked or expired API token refused");
+                Err(Failure::new(
+                    StatusCode::UNAUTHORIZED,
+                    "Not authorized",
+                    "The API token is not valid: it is unknown, revoked or expired.",
+                ))
+            }
+        };
+    }
+    if let Some(token) = cookie_value(headers, state.cookies.session()) {
+        match sessions::resolve(db, token).await {
+            Ok(Some(s)) => return Ok(Visitor::User(Box::new(s))),
+            Ok(None) => {}
+            Err(e) => {
+                tracing::error!(error = %e, "cannot read sessions");
+                return Err(Failure::database());
+            }
+        }
+    }
+    Ok(match cookie_value(headers, state.cookies.csrf()) {
+        Some(c) => Visitor::Anonymous {
+            csrf: c.to_owned(),
+            fresh: false,
+        },
+        None => Visitor::Anonymous {
+            csrf: portico_platform::random_token(),
+            fresh: true,
+        },
+    })
+}
+
+/// What a visitor is in one organization.
+#[derive(Debug, Default)]
+pub(crate) struct Standing {
+    /// The roles held there.
+    pub(crate) roles: BTreeSet<String>,
+    /// Whether the visitor is staff there (holds a role, or is its API token).
+    pub(crate) staff: bool,
+    /// Whether anyone is logged in.
+    pub(crate) logged_in: bool,
+}
+
+/// The visitor's roles in `org_id`. An API token of another organization is refused.
+pub(crate) async fn standing(
+    state: &AppState,
+    visitor: &Visitor,
+    org_id: &str,
+) -> Result<Standing, Failure> {
+    match visitor {
+        Visitor::Anonymous { .. } => Ok(Standing::default()),
+        Visitor::Token(t) if t.org_id != org_id => Err(Failure::new(
+            StatusCode::FORBIDDEN,
+            "Forbidden",
+            format!("This API token is for organization `{}` only.", t.org_id),
+        )),
+        Visitor::Token(_) => Ok(Standing {
+            roles: BTreeSet::new(),
+            staff: true,
+            logged_in: true,
+        }),
+        Visitor::User(s) => {
+            let roles = roles::roles_in(state.services.platform().db(), &s.user.id, org_id)
+                .await
+                .map_err(|e| {
+                    tracing::error!(error = %e, "cannot read roles");
+                    Failure::database()
+                })?;
+            Ok(Standing {
+                staff: !roles.is_empty(),
+                roles,
+                logged_in: true,
+            })
+        }
+    }
+}
+
+fn assurance(a: Assurance) -> api::Assurance {
+    match a {
+        Assurance::Anonymous => api::Assurance::Anonymous,
+        Assurance::Registered => api::Assurance::Registered,
+        Assurance::Substantial => api::Assurance::Substantial,
+        Assurance::High => api::Assurance::High,
+    }
+}
+
+/// The principal a module sees: who, their roles in the organization and
+/// the module's permissions they hold.
+pub(crate) fn principal(
+    visitor: &Visitor,
+    standing: &Standing,
+    org_id: &str,
+    manifest: &Manifest,
+) -> Option<api::Principal> {
+    match visitor {
+        Visitor::Anonymous { .. } => None,
+        Visitor::Token(t) => {
+            let prefix = format!("{}.", manifest.id);
+            Some(api::Principal {
+                user_id: format!("token:{}", t.id),
+                name: t.name.clone(),
+                org_id: org_id.to_owned(),
+                roles: Vec::new(),
+                permissions: t
+                    .permissions
+                    .iter()
+                    .filter(|p| p.starts_with(&prefix))
+                    .cloned()
+                    .collect(),
+                assurance: api::Assurance::Registered,
+                claims: Vec::new(),
+            })
+        }
+        Visitor::User(s) => {
+            let claims = if s.claims.is_empty() {
+                &s.user.claims
+            } else {
+                &s.claims
+            };
+            Some(api::Principal {
+                user_id: s.user.id.clone(),
+                name: s.user.display_name.clone(),
+                org_id: org_id.to_owned(),
+                roles: standing.roles.iter().cloned().collect(),
+                permissions: manifest.permissions_of(standing.roles.iter().map(String::as_str)),
+                assurance: assurance(s.assurance),
+                claims: claims.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+            })
+        }
+    }
+}
+
+/// Whether the visitor may use `route`; `Err` says why not (401 when
+/// nobody is logged in, 403 otherwise).
+pub(crate) fn check_route(
+    route: &Route,
+    manifest: &Manifest,
+    standing: &Standing,
+    principal: Option<&api::Principal>,
+    org_name: &str,
+) -> Result<(), Failure> {
+    let login = || {
+        Failure::new(
+            StatusCode::UNAUTHORIZED,
+            "Log-in required",
+            "This page is only for logged-in users. Log in and try again.",
+        )
+    };
+    match route.access {
+        Access::Public => return Ok(()),
+        Access::User if !standing.logged_in => return Err(login()),
+        Access::User => {}
+        Access::Staff if !standing.logged_in => return Err(login()),
+        Access::Staff if !standing.staff => {
+            return Err(Failure::new(
+                StatusCode::FORBIDDEN,
+                "Forbidden",
+                format!("This page is for the staff of {org_name}."),
+            ));
+        }
+        Access::Staff => {}
+    }
+    if let Some(p) = &route.permission {
+        let qualified = format!("{}.{p}", manifest.id);
+        let held = principal.is_some_and(|pr| pr.permissions.contains(&qualified));
+        if !held {
+            return Err(Failure::new(
+                StatusCode::FORBIDDEN,
+                "Forbidden",
+                format!(
+                    "This needs the permission `{qualified}` ({}) in {org_name}. Ask an administrator for a role that carries it.",
+                    manifest
+                        .permissions
+                        .get(p)
+                        .map(String::as_str)
+                        .unwrap_or("")
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Whether the visitor can reach a route (for menus).
+pub(crate) fn may_reach(route: &Route, manifest: &Manifest, standing: &Standing) -> bool {
+    match route.access {
+        Access::Public => true,
+        Access::User => standing.logged_in,
+        Access::Staff => {
+            standing.staff
+                && route.permission.as_ref().is_none_or(|p| {
+                    manifest
+                        .permissions_of(standing.roles.iter().map(String::as_str))
+                        .contains(&format!("{}.{p}", manifest.id))
+                })
+        }
+    }
+}
+
+/// Counts log-in attempts per client address in one-minute windows.
+pub(crate) struct LoginLimiter {
+    attempts: moka::sync::Cache<IpAddr, Arc<AtomicU32>>,
+}
+
+impl Default for LoginLimiter {
+    fn default() -> Self {
+        LoginLimiter {
+            attempts: moka::sync::Cache::builder()
+                .max_capacity(100_000)
+                .time_to_live(Duration::from_secs(60))
+                .build(),
+        }
+    }
+}
+
+impl LoginLimiter {
+    /// Counts an attempt; `false` when the address has used up its minute.
+    fn allow(&self, ip: IpAddr) -> bool {
+        let n = self
+            .attempts
+            .get_with(ip, Arc::default)
+            .fetch_add(1, Ordering::Relaxed);
+        n < LOGIN_ATTEMPTS_PER_MINUTE
+    }
+}
+
+pub(crate) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/auth/login", get(login_page).post(login))
+        .route("/auth/logout", post(logout))
+        .route("/auth/logout-everywhere", post(logout_everywhere))
+        .route("/auth/me", get(me))
+        .layer(DefaultBodyLimit::max(MAX_AUTH_BODY))
+}
+
+#[derive(serde::Deserialize)]
+struct Next {
+    next: Option<String>,
+}
+
+/// A path on this portal to go to after log-in; anything else is `/`.
+fn local_path(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_owned(),
+        _ => "/".to_owned(),
+    }
+}
+
+fn login_form(
+    state: &AppState,
+    headers: &HeaderMap,
+    visitor: &Visitor,
+    status: StatusCode,
+    error: Option<&str>,
+    username: &str,
+    next: &str,
+) -> Response {
+    let mut shell = shell(state, None, None, &locale(headers), None);
+    shell.csrf = visitor.csrf().to_owned();
+    let content = maud::html! {
+        @if let Some(error) = error {
+            div.notice.notice-error role="alert" { p { (error) } }
+        }
+        form method="post" action="/auth/login" {
+            input type="hidden" name=(CSRF_FIELD) value=(visitor.csrf());
+            input type="hidden" name="next" value=(next);
+            div.field {
+                label for="f-username" { "User name" }
+                input #f-username type="text" name="username" value=(username) autocomplete="username" required;
+            }
+            div.field {
+                label for="f-password" { "Password" }
+                input #f-password type="password" name="password" autocomplete="current-password" required;
+            }
+            button.button.primary type="submit" { "Log in" }
+        }
+    };
+    let mut response = html_response(status, render::page(&shell, "Log in", content));
+    visitor.set_cookie(state.cookies, &mut response);
+    response
+}
+
+async fn login_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<Next>,
+) -> Response {
+    let visitor = match visitor(&state, &headers).await {
+        Ok(v) => v,
+        Err(f) => return f.respond(&state, &headers, None, None),
+    };
+    let next = local_path(q.next.as_deref());
+    if let Visitor::User(_) = visitor {
+        return Redirect::to(&next).into_response();
+    }
+    login_form(&state, &headers, &visitor, StatusCode::OK, None, "", &next)
+}
+
+fn form_fields(headers: &HeaderMap, body: &Bytes) -> Result<Vec<(String, String)>, Failure> {
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if !content_type.starts_with("application/x-www-form-urlencoded") {
+        return Err(Failure::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "Unsupported form",
+            "Forms must be posted as application/x-www-form-urlencoded.",
+        ));
+    }
+    std::str::from_utf8(body)
+        .map_err(|e| e.to_string())
+        .and_then(|s| {
+            serde_urlencoded::from_str::<Vec<(String, String)>>(s).map_err(|e| e.to_string())
+        })
+        .map_err(|e| {
+            Failure::new(
+                StatusCode::BAD_REQUEST,
+                "Bad request",
+                format!("The form cannot be read: {e}"),
+            )
+        })
+}
+
+fn field<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    fields
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}
+
+/// The refusal of a form whose CSRF token does not match.
+pub(crate) fn csrf_failure() -> Failure {
+    Failure::new(
+        StatusCode::FORBIDDEN,
+        "Form expired",
+        "The form has expired or did not come from this portal. Reload the page and try again.",
+    )
+}
+
+async fn login(
+    State(state): State<AppState>,
+    connect: Option<axum::Extension<ConnectInfo<SocketAddr>>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let fail = |f: Failure| f.respond(&state, &headers, None, None);
+    let visitor = match visitor(&state, &headers).await {
+        Ok(v) => v,
+        Err(f) => return fail(f),
+    };
+    let fields = match form_fields(&headers, &body) {
+        Ok(f) => f,
+        Err(f) => return fail(f),
+    };
+    if !visitor.csrf_matches(field(&fields, CSRF_FIELD)) {
+        return fail(csrf_failure());
+    }
+    let next = local_path(field(&fields, "next"));
+    let username = field(&fields, "username").unwrap_or("").trim();
+    let password = field(&fields, "password").unwrap_or("");
+    let ip = connect.map_or(IpAddr::from([127, 0, 0, 1]), |c| c.0.0.ip());
+    if !state.login_limiter.allow(ip) {
+        tracing::warn!(from = %ip, "too many log-in attempts from one address; refused");
+        let mut r = Failure::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "Too many attempts",
+            "Too many log-in attempts from your address. Wait a minute and try again.",
+        )
+        .respond(&state, &headers, None, None);
+        r.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(60u32));
+        return r;
+    }
+    if username.is_empty() || password.is_empty() {
+        return login_form(
+            &state,
+            &headers,
+            &visitor,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("Enter your user name and password."),
+            username,
+            &next,
+        );
+    }
+    let db = state.services.platform().db();
+    let check = match users::check_password(db, username, password, &ip.to_string()).await {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot check a log-in");
+            return fail(Failure::database());
+        }
+    };
+    let user = match check {
+        PasswordCheck::Accepted(user) => user,
+        PasswordCheck::Refused => {
+            tracing::warn!(username, from = %ip, "log-in refused: unknown user or wrong password");
+            return login_form(
+                &state,
+                &headers,
+                &visitor,
+                StatusCode::UNAUTHORIZED,
+                Some("The user name or the password is wrong."),
+                username,
+                &next,
+            );
+        }
+        PasswordCheck::Locked(until) => {
+            tracing::warn!(username, from = %ip, "log-in refused: the account is locked");
+            let until = chrono::DateTime::from_timestamp_micros(until)
+                .map(|t| t.format("%H:%M UTC").to_string())
+                .unwrap_or_default();
+            return login_form(
+                &state,
+                &headers,
+                &visitor,
+                StatusCode::FORBIDDEN,
+                Some(&format!(
+                    "This account is locked after {} failed log-ins, until {until}. Try again later or ask an administrator.",
+                    users::MAX_FAILED_LOGINS
+                )),
+                username,
+                &next,
+            );
+        }
+        PasswordCheck::Inactive => {
+            tracing::warn!(username, from = %ip, "log-in refused: the account is deactivated");
+            return login_form(
+                &state,
+                &headers,
+                &visitor,
+                StatusCode::FORBIDDEN,
+                Some("This account is deactivated."),
+                username,
+                &next,
+            );
+        }
+    };
+    start_session(
+        &state,
+        &user,
+        Assurance::Registered,
+        &user.claims.clone(),
+        &next,
+    )
+    .await
+}
+
+/// Starts a session for `user` and sends the browser to `next` with its cookie.
+pub(crate) async fn start_session(
+    state: &AppState,
+    user: &users::User,
+    assurance: Assurance,
+    claims: &std::collections::BTreeMap<String, String>,
+    next: &str,
+) -> Response {
+    let db = state.services.platform().db();
+    let (token, _) = match sessions::start(db, user, assurance, claims).await {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot start a session");
+            return StatusCode::SERVICE_UNAVAILABLE.into_response();
+        }
+    };
+    tracing::info!(user = %user.id, assurance = assurance.name(), "logged in");
+    let mut response = Redirect::to(next).into_response();
+    let cookies = state.cookies;
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        cookies.build(cookies.session(), token, Some(sessions::LIFETIME)),
+    );
+    response
+}
+
+fn clear_session(state: &AppState, mut response: Response) -> Response {
+    let cookies = state.cookies;
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        cookies.build(cookies.session(), String::new(), Some(Duration::ZERO)),
+    );
+    response
+}
+
+/// The session of a state-changing request to an auth endpoint, its CSRF
+/// token checked.
+async fn posted_session(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> Result<Option<(Box<Session>, String)>, Failure> {
+    let fields = form_fields(headers, body)?;
+    let visitor = visitor(state, headers).await?;
+    if !visitor.csrf_matches(field(&fields, CSRF_FIELD)) {
+        return Err(csrf_failure());
+    }
+    let token = cookie_value(headers, state.cookies.session()).map(str::to_owned);
+    Ok(match (visitor, token) {
+        (Visitor::User(s), Some(t)) => Some((s, t)),
+        _ => None,
+    })
+}
+
+async fn logout(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let session = match posted_session(&state, &headers, &body).await {
+        Ok(s) => s,
+        Err(f) => return f.respond(&state, &headers, None, None),
+    };
+    if let Some((session, token)) = session {
+        if let Err(e) = sessions::end(state.services.platform().db(), &token).await {
+            tracing::error!(error = %e, "cannot end a session");
+            return Failure::database().respond(&state, &headers, None, None);
+        }
+        tracing::info!(user = %session.user.id, "logged out");
+    }
+    clear_session(&state, Redirect::to("/").into_response())
+}
+
+async fn logout_everywhere(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let session = match posted_session(&state, &headers, &body).await {
+        Ok(s) => s,
+        Err(f) => return f.respond(&state, &headers, None, None),
+    };
+    if let Some((session, _)) = session {
+        let db = state.services.platform().db();
+        match sessions::end_all(db, &session.user.id, &session.user.id).await {
+            Ok(n) => tracing::info!(user = %session.user.id, sessions = n, "logged out everywhere"),
+            Err(e) => {
+                tracing::error!(error = %e, "cannot end sessions");
+                return Failure::database().respond(&state, &headers, None, None);
+            }
+        }
+    }
+    clear_session(&state, Redirect::to("/").into_response())
+}
+
+/// The logged-in user: who they are and their roles per organization.
+async fn me(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let visitor = match visitor(&state, &headers).await {
+        Ok(v) => v,
+        Err(f) => return f.respond(&state, &headers, None, None),
+    };
+    let Visitor::User(session) = &visitor else {
+        if wants_json(&headers) {
+            return Failure::new(
+                StatusCode::UNAUTHORIZED,
+                "Not logged in",
+                "Nobody is logged in.",
+            )
+            .respond(&state, &headers, None, None);
+        }
+        return Redirect::to("/auth/login?next=/auth/me").into_response();
+    };
+    let db = state.services.platform().db();
+    let mut by_org = std::collections::BTreeMap::new();
+    let orgs = match roles::orgs_of(db, &session.user.id).await {
+        Ok(o) => o,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot read roles");
+            return Failure::database().respond(&state, &headers, None, None);
+        }
+    };
+    for org in orgs {
+        if let Ok(r) = roles::roles_in(db, &session.user.id, &org).await {
+            by_org.insert(org, r);
+        }
+    }
+    let user = &session.user;
+    if wants_json(&headers) {
+        return axum::Json(serde_json::json!({
+            "id": user.id,
+            "username": user.username,
+            "display_name": user.display_name,
+            "kind": user.kind,
+            "assurance": session.assurance,
+            "claims": session.claims,
+            "roles": by_org,
+            "csrf_token": session.csrf,
+        }))
+        .into_response();
+    }
+    let mut shell = shell(&state, None, None, &locale(&headers), None);
+    shell.user = Some(user.display_name.clone());
+    shell.csrf = session.csrf.clone();
+    let content = maud::html! {
+        dl.key-values {
+            div { dt { "User name" } dd { (user.username) } }
+            div { dt { "Account" } dd { (user.kind.name()) } }
+            div { dt { "Identity verified" } dd { (session.assurance.name()) } }
+        }
+        @if !by_org.is_empty() {
+            h2 { "Roles" }
+            ul {
+                @for (org, roles) in &by_org {
+                    li { (org) ": " (roles.iter().cloned().collect::<Vec<_>>().join(", ")) }
+                }
+            }
+        }
+        form method="post" action="/auth/logout-everywhere" {
+            input type="hidden" name=(CSRF_FIELD) value=(session.csrf);
+            button.button.secondary type="submit" { "Log out everywhere" }
+        }
+    };
+    html_response(
+        StatusCode::OK,
+        render::page(&shell, &user.display_name, content),
+    )
+}
+
+/// The largest body the auth endpoints read.
+const MAX_AUTH_BODY: usize = MAX_BODY_BYTES / 16;

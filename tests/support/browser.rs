@@ -1,0 +1,189 @@
+//! A browser for tests: real HTTP to a served portal, cookies kept as a
+//! browser keeps them (whatever their `Secure` flag, since tests speak
+//! plain HTTP on loopback), redirects not followed so tests see them.
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+
+/// A response as a test looks at it.
+pub struct Page {
+    /// The status.
+    pub status: u16,
+    /// The headers.
+    pub headers: reqwest::header::HeaderMap,
+    /// The body as text.
+    pub body: String,
+}
+
+impl Page {
+    /// Where a redirect leads.
+    pub fn location(&self) -> &str {
+        self.headers
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    }
+
+    /// The `Set-Cookie` header that sets cookie `name`, if one does.
+    pub fn set_cookie(&self, name: &str) -> Option<String> {
+        self.headers
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|v| v.starts_with(&format!("{name}=")))
+            .map(str::to_owned)
+    }
+
+    /// The body as JSON.
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+
+    /// The value of the first hidden `_csrf` field of the page.
+    pub fn csrf(&self) -> String {
+        hidden_field(&self.body, "_csrf")
+            .unwrap_or_else(|| panic!("no CSRF field on the page: {}", self.body))
+    }
+}
+
+/// The value of the hidden input `name` in an HTML page.
+pub fn hidden_field(html: &str, name: &str) -> Option<String> {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html.find(&marker)? + marker.len();
+    let end = html[start..].find('"')?;
+    Some(html[start..start + end].replace("&amp;", "&"))
+}
+
+/// One browser (one cookie jar) against one portal.
+pub struct Browser {
+    base: String,
+    client: reqwest::Client,
+    cookies: Mutex<BTreeMap<String, String>>,
+}
+
+impl Browser {
+    /// A browser with no cookies, for the portal at `addr`.
+    pub fn new(addr: std::net::SocketAddr) -> Browser {
+        Browser {
+            base: format!("http://{addr}"),
+            client: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .expect("an HTTP client"),
+            cookies: Mutex::default(),
+        }
+    }
+
+    /// The value of a cookie the browser holds.
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        self.cookies.lock().expect("cookies").get(name).cloned()
+    }
+
+    /// Sends a request with the browser's cookies and keeps what it sets.
+    pub async fn send(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<(String, &str)>,
+    ) -> Page {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("a method");
+        let mut req = self.client.request(method, format!("{}{path}", self.base));
+        let jar: String = self
+            .cookies
+            .lock()
+            .expect("cookies")
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ");
+        if !jar.is_empty() {
+            req = req.header("cookie", jar);
+        }
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        if let Some((body, content_type)) = body {
+            req = req.header("content-type", content_type).body(body);
+        }
+        let response = req.send().await.expect("the portal answers");
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        for set in headers
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+        {
+            let Some((pair, attrs)) = set.split_once(';').or(Some((set, ""))) else {
+                continue;
+            };
+            let Some((name, value)) = pair.split_once('=') else {
+                continue;
+            };
+            let mut cookies = self.cookies.lock().expect("cookies");
+            if value.is_empty() || attrs.to_ascii_lowercase().contains("max-age=0") {
+                cookies.remove(name.trim());
+            } else {
+                cookies.insert(name.trim().to_owned(), value.to_owned());
+            }
+        }
+        let body = response.text().await.unwrap_or_default();
+        Page {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    /// GETs a page.
+    pub async fn get(&self, path: &str) -> Page {
+        self.send("GET", path, &[("accept", "text/html")], None)
+            .await
+    }
+
+    /// GETs JSON.
+    pub async fn get_json(&self, path: &str) -> Page {
+        self.send("GET", path, &[("accept", "application/json")], None)
+            .await
+    }
+
+    /// Posts a form.
+    pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> Page {
+        let body = serde_urlencoded::to_string(fields).expect("form fields");
+        self.send(
+            "POST",
+            path,
+            &[("accept", "text/html")],
+            Some((body, "application/x-www-form-urlencoded")),
+        )
+        .await
+    }
+
+    /// Logs in through the log-in form, as a person does; returns the answer
+    /// to the form (a redirect when it worked).
+    pub async fn log_in(&self, username: &str, password: &str) -> Page {
+        let form = self.get("/auth/login").await;
+        assert_eq!(form.status, 200, "the log-in page: {}", form.body);
+        let csrf = form.csrf();
+        self.post_form(
+            "/auth/login",
+            &[
+                ("_csrf", csrf.as_str()),
+                ("username", username),
+                ("password", password),
+                ("next", "/"),
+            ],
+        )
+        .await
+    }
+
+    /// The session's CSRF token, as `/auth/me` tells it.
+    pub async fn csrf_token(&self) -> String {
+        let me = self.get_json("/auth/me").await;
+        assert_eq!(me.status, 200, "logged in: {}", me.body);
+        me.json()["csrf_token"]
+            .as_str()
+            .expect("a token")
+            .to_owned()
+    }
+}
