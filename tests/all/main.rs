@@ -9,6 +9,7 @@ mod files;
 mod identity;
 mod loading;
 mod notify;
+mod oidc;
 mod organizations;
 mod pages;
 mod sandbox;

@@ -56,6 +56,7 @@ pub fn hidden_field(html: &str, name: &str) -> Option<String> {
 
 /// One browser (one cookie jar) against one portal.
 pub struct Browser {
+    addr: std::net::SocketAddr,
     base: String,
     client: reqwest::Client,
     cookies: Mutex<BTreeMap<String, String>>,
@@ -65,6 +66,7 @@ impl Browser {
     /// A browser with no cookies, for the portal at `addr`.
     pub fn new(addr: std::net::SocketAddr) -> Browser {
         Browser {
+            addr,
             base: format!("http://{addr}"),
             client: reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
@@ -72,6 +74,11 @@ impl Browser {
                 .expect("an HTTP client"),
             cookies: Mutex::default(),
         }
+    }
+
+    /// The portal's address.
+    pub fn addr(&self) -> std::net::SocketAddr {
+        self.addr
     }
 
     /// The value of a cookie the browser holds.

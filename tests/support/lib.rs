@@ -3,6 +3,8 @@
 //! modules, and a server on a loopback port.
 
 pub mod browser;
+pub mod logs;
+pub mod oidc;
 pub mod peers;
 
 use std::net::SocketAddr;
@@ -142,6 +144,7 @@ pub struct PortalBuilder {
     files_dir: Option<PathBuf>,
     smtp: Option<String>,
     sms: Option<(String, Option<String>)>,
+    web: WebConfig,
 }
 
 impl Default for PortalBuilder {
@@ -156,6 +159,10 @@ impl Default for PortalBuilder {
             files_dir: None,
             smtp: None,
             sms: None,
+            web: WebConfig {
+                default_org: Some(TEST_CITY.to_owned()),
+                ..WebConfig::default()
+            },
         }
     }
 }
@@ -202,6 +209,12 @@ impl PortalBuilder {
     /// Sends text messages through the gateway at `url`.
     pub fn sms(mut self, url: &str, token: Option<&str>) -> Self {
         self.sms = Some((url.to_owned(), token.map(str::to_owned)));
+        self
+    }
+
+    /// Changes the web layer's settings (identity providers, public URL…).
+    pub fn web(mut self, change: impl FnOnce(&mut WebConfig)) -> Self {
+        change(&mut self.web);
         self
     }
 
@@ -303,14 +316,7 @@ impl PortalBuilder {
             }
         }
         TestPortal {
-            state: AppState::new(
-                registry,
-                services,
-                WebConfig {
-                    default_org: Some(TEST_CITY.to_owned()),
-                    ..WebConfig::default()
-                },
-            ),
+            state: AppState::new(registry, services, self.web),
             database,
             files_dir,
             _files_tmp: files_tmp,
@@ -397,11 +403,20 @@ impl TestPortal {
     }
 }
 
+/// A free loopback port, bound (to learn a portal's address before it is built).
+pub async fn listener() -> tokio::net::TcpListener {
+    tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind a loopback port")
+}
+
 /// Serves `app` on a free loopback port in the background.
 pub async fn serve(app: axum::Router) -> SocketAddr {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind a loopback port");
+    serve_on(listener().await, app)
+}
+
+/// Serves `app` on `listener` in the background.
+pub fn serve_on(listener: tokio::net::TcpListener, app: axum::Router) -> SocketAddr {
     let addr = listener.local_addr().expect("local address");
     tokio::spawn(async move {
         let _ = axum::serve(

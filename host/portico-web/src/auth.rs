@@ -72,7 +72,12 @@ impl Cookies {
         }
     }
 
-    fn build(self, name: &'static str, value: String, max_age: Option<Duration>) -> HeaderValue {
+    pub(crate) fn build(
+        self,
+        name: &'static str,
+        value: String,
+        max_age: Option<Duration>,
+    ) -> HeaderValue {
         let mut c = Cookie::build((name, value))
             .path("/")
             .http_only(true)
@@ -87,7 +92,7 @@ impl Cookies {
     }
 }
 
-fn cookie_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+pub(crate) fn cookie_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -415,7 +420,7 @@ struct Next {
 }
 
 /// A path on this portal to go to after log-in; anything else is `/`.
-fn local_path(next: Option<&str>) -> String {
+pub(crate) fn local_path(next: Option<&str>) -> String {
     match next {
         Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_owned(),
         _ => "/".to_owned(),
@@ -449,6 +454,17 @@ fn login_form(
                 input #f-password type="password" name="password" autocomplete="current-password" required;
             }
             button.button.primary type="submit" { "Log in" }
+        }
+        @let providers = crate::oidc::providers(state);
+        @if !providers.is_empty() {
+            h2 { "Or log in with" }
+            ul.services {
+                @for (id, label) in &providers {
+                    li {
+                        a href=(format!("/auth/oidc/{id}/start?{}", serde_urlencoded::to_string([("next", next)]).unwrap_or_default())) { (label) }
+                    }
+                }
+            }
         }
     };
     let mut response = html_response(status, render::page(&shell, "Log in", content));

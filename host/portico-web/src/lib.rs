@@ -10,6 +10,7 @@ pub mod auth;
 mod metrics;
 mod modules;
 pub mod notify;
+pub mod oidc;
 pub mod render;
 pub mod services;
 pub mod workers;
@@ -45,6 +46,11 @@ pub struct WebConfig {
     /// Whether cookies are `Secure` with `__Host-` names (a portal served
     /// over HTTPS, or on localhost, which browsers count as secure).
     pub secure_cookies: bool,
+    /// The portal's address as browsers reach it, e.g. `https://portal.brno.cz`
+    /// (identity providers send people back to it).
+    pub public_url: Option<String>,
+    /// The OpenID Connect identity providers people log in with.
+    pub identity_providers: Vec<oidc::OidcProvider>,
 }
 
 impl Default for WebConfig {
@@ -53,6 +59,8 @@ impl Default for WebConfig {
             default_org: None,
             portal_name: "Portico".into(),
             secure_cookies: true,
+            public_url: None,
+            identity_providers: Vec::new(),
         }
     }
 }
@@ -71,6 +79,7 @@ pub struct AppState {
     /// The names and flags of the portal's cookies.
     pub cookies: auth::Cookies,
     pub(crate) login_limiter: Arc<auth::LoginLimiter>,
+    pub(crate) oidc: Arc<oidc::Oidc>,
 }
 
 impl AppState {
@@ -88,6 +97,7 @@ impl AppState {
             config: Arc::new(config),
             services,
             login_limiter: Arc::default(),
+            oidc: Arc::default(),
         }
     }
 }
@@ -113,6 +123,7 @@ pub fn app_with(state: AppState, extra: Router<AppState>) -> Router {
         .merge(modules::router())
         .merge(auth::router())
         .merge(admin::router())
+        .merge(oidc::router())
         .merge(extra)
         .with_state(state)
         .layer(SetResponseHeaderLayer::if_not_present(

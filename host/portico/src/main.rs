@@ -40,7 +40,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run the portal.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Show and manage the installed modules.
     #[command(subcommand)]
     Plugin(PluginCommand),
@@ -365,6 +365,76 @@ struct ServeArgs {
     insecure_cookies: bool,
     #[command(flatten)]
     senders: SenderArgs,
+    #[command(flatten)]
+    identity: IdentityArgs,
+}
+
+/// Where people log in besides local accounts.
+#[derive(Args)]
+struct IdentityArgs {
+    /// The portal's address as browsers reach it, e.g. `https://portal.brno.cz`.
+    #[arg(long, env = "PORTICO_PUBLIC_URL")]
+    public_url: Option<String>,
+    /// The issuer URL of the staff identity management system (OpenID Connect).
+    #[arg(long, env = "PORTICO_OIDC_STAFF_ISSUER")]
+    oidc_staff_issuer: Option<String>,
+    /// Portico's client id at the staff identity provider.
+    #[arg(long, env = "PORTICO_OIDC_STAFF_CLIENT_ID", default_value = "portico")]
+    oidc_staff_client_id: String,
+    /// Portico's client secret at the staff identity provider.
+    #[arg(long, env = "PORTICO_OIDC_STAFF_CLIENT_SECRET", hide_env_values = true)]
+    oidc_staff_client_secret: Option<String>,
+    /// The issuer URL of the national eID (citizens' log-in, OpenID Connect).
+    #[arg(long, env = "PORTICO_OIDC_EID_ISSUER")]
+    oidc_eid_issuer: Option<String>,
+    /// Portico's client id at the national eID.
+    #[arg(long, env = "PORTICO_OIDC_EID_CLIENT_ID", default_value = "portico")]
+    oidc_eid_client_id: String,
+    /// Portico's client secret at the national eID.
+    #[arg(long, env = "PORTICO_OIDC_EID_CLIENT_SECRET", hide_env_values = true)]
+    oidc_eid_client_secret: Option<String>,
+}
+
+impl IdentityArgs {
+    fn providers(&self) -> anyhow::Result<Vec<portico_web::oidc::OidcProvider>> {
+        use portico_platform::users::UserKind;
+        let mut out = Vec::new();
+        let configured = [
+            (
+                "staff",
+                "Staff log-in",
+                &self.oidc_staff_issuer,
+                &self.oidc_staff_client_id,
+                &self.oidc_staff_client_secret,
+                UserKind::Staff,
+            ),
+            (
+                "eid",
+                "Citizen log-in (national eID)",
+                &self.oidc_eid_issuer,
+                &self.oidc_eid_client_id,
+                &self.oidc_eid_client_secret,
+                UserKind::Citizen,
+            ),
+        ];
+        for (id, label, issuer, client_id, secret, users) in configured {
+            if let Some(issuer) = issuer {
+                anyhow::ensure!(
+                    self.public_url.is_some(),
+                    "an identity provider needs `--public-url`, the address it sends people back to"
+                );
+                out.push(portico_web::oidc::OidcProvider {
+                    id: id.into(),
+                    label: label.into(),
+                    issuer: issuer.clone(),
+                    client_id: client_id.clone(),
+                    client_secret: secret.clone(),
+                    users,
+                });
+            }
+        }
+        Ok(out)
+    }
 }
 
 /// How notifications leave the portal.
@@ -441,7 +511,7 @@ fn run() -> anyhow::Result<()> {
         .build()
         .context("cannot start the async runtime")?;
     match cli.command {
-        Command::Serve(args) => rt.block_on(serve(args)),
+        Command::Serve(args) => rt.block_on(serve(*args)),
         Command::Plugin(PluginCommand::SwitchOn { id, data }) => switch_on(&id, &data),
         Command::Plugin(command) => rt.block_on(plugin(command)),
         Command::Events(command) => rt.block_on(events(command)),
@@ -554,6 +624,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             portal_name: args.name,
             default_org: args.default_org,
             secure_cookies: !args.insecure_cookies,
+            public_url: args.identity.public_url.clone(),
+            identity_providers: args.identity.providers()?,
         },
     );
     portico_web::workers::spawn(&state, WorkerConfig::for_deadline(limits.deadline));

@@ -1,0 +1,450 @@
+//! Log-in through OpenID Connect identity providers: the staff identity
+//! management system and the national eID for citizens. The authorization
+//! code flow with PKCE; the ID token's signature, issuer, audience, expiry
+//! and nonce are checked by the `openidconnect` crate. The verified claims
+//! (person identifier, names, date of birth, address, e-mail) and the level
+//! of assurance go into the session, where modules see them in `context`.
+//!
+//! The flow's state (state, nonce, PKCE verifier, where to return) is kept
+//! in a short-lived HttpOnly cookie, so any replica can finish a log-in.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use base64::Engine as _;
+use openidconnect::core::{CoreAuthenticationFlow, CoreClient, CoreProviderMetadata};
+use openidconnect::{
+    AuthorizationCode, ClientId, ClientSecret, CsrfToken, IssuerUrl, Nonce, PkceCodeChallenge,
+    PkceCodeVerifier, RedirectUrl, Scope, TokenResponse as _,
+};
+use portico_platform::users::{self, Assurance, NewUser, User, UserKind};
+use serde::{Deserialize, Serialize};
+
+use crate::AppState;
+use crate::auth::start_session;
+use crate::modules::Failure;
+
+/// An identity provider the portal trusts.
+#[derive(Clone)]
+pub struct OidcProvider {
+    /// Its name in addresses, e.g. `staff` or `eid`.
+    pub id: String,
+    /// Its name for people, e.g. `Národní identitní autorita`.
+    pub label: String,
+    /// Its issuer URL (discovery at `<issuer>/.well-known/openid-configuration`).
+    pub issuer: String,
+    /// Portico's client id there.
+    pub client_id: String,
+    /// Portico's client secret there.
+    pub client_secret: Option<String>,
+    /// Whom it vouches for: staff or citizens.
+    pub users: UserKind,
+}
+
+impl std::fmt::Debug for OidcProvider {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OidcProvider")
+            .field("id", &self.id)
+            .field("issuer", &self.issuer)
+            .field("client_id", &self.client_id)
+            .field(
+                "client_secret",
+                &self.client_secret.as_ref().map(|_| "<redacted>"),
+            )
+            .field("users", &self.users)
+            .finish()
+    }
+}
+
+/// The HTTP client and discovered provider metadata, shared by requests.
+pub(crate) struct Oidc {
+    http: openidconnect::reqwest::Client,
+    metadata: moka::future::Cache<String, Arc<CoreProviderMetadata>>,
+}
+
+impl Default for Oidc {
+    fn default() -> Self {
+        Oidc {
+            http: openidconnect::reqwest::Client::builder()
+                // Following redirects would open the client to SSRF.
+                .redirect(openidconnect::reqwest::redirect::Policy::none())
+                .timeout(Duration::from_secs(10))
+                .build()
+                .unwrap_or_default(),
+            metadata: moka::future::Cache::builder()
+                .time_to_live(Duration::from_secs(3600))
+                .build(),
+        }
+    }
+}
+
+pub(crate) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/auth/oidc/{provider}/start", get(start))
+        .route("/auth/oidc/{provider}/callback", get(callback))
+}
+
+/// What the browser keeps between leaving for the provider and coming back.
+#[derive(Serialize, Deserialize)]
+struct Pending {
+    provider: String,
+    state: String,
+    nonce: String,
+    verifier: String,
+    next: String,
+}
+
+fn flow_cookie(state: &AppState) -> &'static str {
+    if state.config.secure_cookies {
+        "__Host-portico-oidc"
+    } else {
+        "portico-oidc"
+    }
+}
+
+fn provider<'a>(state: &'a AppState, id: &str) -> Result<&'a OidcProvider, Failure> {
+    state
+        .config
+        .identity_providers
+        .iter()
+        .find(|p| p.id == id)
+        .ok_or_else(|| {
+            Failure::new(
+                StatusCode::NOT_FOUND,
+                "Not found",
+                format!("This portal has no identity provider `{id}`."),
+            )
+        })
+}
+
+async fn client(
+    state: &AppState,
+    p: &OidcProvider,
+) -> Result<(Arc<CoreProviderMetadata>, RedirectUrl), Failure> {
+    let unavailable = |what: String| {
+        tracing::warn!(provider = %p.id, "{what}");
+        Failure::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Log-in unavailable",
+            format!("{} cannot be reached now. Try again later.", p.label),
+        )
+    };
+    let Some(public) = &state.config.public_url else {
+        return Err(unavailable(
+            "OpenID Connect needs the portal's public URL (--public-url)".into(),
+        ));
+    };
+    let redirect = RedirectUrl::new(format!(
+        "{}/auth/oidc/{}/callback",
+        public.trim_end_matches('/'),
+        p.id
+    ))
+    .map_err(|e| unavailable(format!("the redirect URL is not valid: {e}")))?;
+    let http = state.oidc.http.clone();
+    let issuer = p.issuer.clone();
+    let metadata = state
+        .oidc
+        .metadata
+        .try_get_with(p.id.clone(), async move {
+            let issuer = IssuerUrl::new(issuer).map_err(|e| e.to_string())?;
+            CoreProviderMetadata::discover_async(issuer, &http)
+                .await
+                .map(Arc::new)
+                .map_err(|e| e.to_string())
+        })
+        .await
+        .map_err(|e| unavailable(format!("discovery of the identity provider failed: {e}")))?;
+    Ok((metadata, redirect))
+}
+
+#[derive(Deserialize)]
+struct StartQuery {
+    next: Option<String>,
+}
+
+async fn start(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(q): Query<StartQuery>,
+) -> Response {
+    let fail = |f: Failure| f.respond(&state, &headers, None, None);
+    let p = match provider(&state, &id) {
+        Ok(p) => p,
+        Err(f) => return fail(f),
+    };
+    let (metadata, redirect) = match client(&state, p).await {
+        Ok(c) => c,
+        Err(f) => return fail(f),
+    };
+    let client = CoreClient::from_provider_metadata(
+        (*metadata).clone(),
+        ClientId::new(p.client_id.clone()),
+        p.client_secret.clone().map(ClientSecret::new),
+    )
+    .set_redirect_uri(redirect);
+    let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+    let mut request = client
+        .authorize_url(
+            CoreAuthenticationFlow::AuthorizationCode,
+            CsrfToken::new_random,
+            Nonce::new_random,
+        )
+        .add_scope(Scope::new("profile".into()))
+        .add_scope(Scope::new("email".into()))
+        .set_pkce_challenge(challenge);
+    if p.users == UserKind::Citizen {
+        request = request.add_scope(Scope::new("address".into()));
+    }
+    let (url, csrf, nonce) = request.url();
+    let pending = Pending {
+        provider: p.id.clone(),
+        state: csrf.secret().clone(),
+        nonce: nonce.secret().clone(),
+        verifier: verifier.secret().clone(),
+        next: crate::auth::local_path(q.next.as_deref()),
+    };
+    let value = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode(serde_json::to_vec(&pending).unwrap_or_default());
+    let mut response = Redirect::to(url.as_str()).into_response();
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        state
+            .cookies
+            .build(flow_cookie(&state), value, Some(Duration::from_secs(600))),
+    );
+    response
+}
+
+#[derive(Deserialize)]
+struct Callback {
+    code: Option<String>,
+    state: Option<String>,
+    error: Option<String>,
+    error_description: Option<String>,
+}
+
+fn pending(state: &AppState, headers: &HeaderMap) -> Option<Pending> {
+    let raw = crate::auth::cookie_value(headers, flow_cookie(state))?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(raw)
+        .ok()?;
+    serde_json::from_slice(&bytes).ok()
+}
+
+async fn callback(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(q): Query<Callback>,
+) -> Response {
+    let mut response = finish(&state, &headers, &id, q)
+        .await
+        .unwrap_or_else(|f| f.respond(&state, &headers, None, None));
+    // The flow's cookie is spent whatever happened.
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        state
+            .cookies
+            .build(flow_cookie(&state), String::new(), Some(Duration::ZERO)),
+    );
+    response
+}
+
+fn refused(label: &str) -> Failure {
+    Failure::new(
+        StatusCode::UNAUTHORIZED,
+        "Log-in failed",
+        format!(
+            "The answer of {label} could not be verified, so you are not logged in. Try again."
+        ),
+    )
+}
+
+async fn finish(
+    state: &AppState,
+    headers: &HeaderMap,
+    id: &str,
+    q: Callback,
+) -> Result<Response, Failure> {
+    let p = provider(state, id)?;
+    if let Some(error) = &q.error {
+        tracing::warn!(provider = %p.id, error = %error, description = q.error_description.as_deref().unwrap_or(""), "the identity provider refused the log-in");
+        return Err(Failure::new(
+            StatusCode::UNAUTHORIZED,
+            "Log-in failed",
+            format!("{} did not log you in ({error}).", p.label),
+        ));
+    }
+    let pending = pending(state, headers)
+        .filter(|f| f.provider == p.id)
+        .filter(|f| q.state.as_deref().is_some_and(|s| s == f.state));
+    let Some(pending) = pending else {
+        tracing::warn!(provider = %p.id, "log-in refused: the state does not match the one this browser started with");
+        return Err(Failure::new(
+            StatusCode::BAD_REQUEST,
+            "Log-in failed",
+            "This log-in was not started in this browser, or took too long. Start again.",
+        ));
+    };
+    let Some(code) = q.code else {
+        return Err(Failure::new(
+            StatusCode::BAD_REQUEST,
+            "Log-in failed",
+            "The identity provider sent no authorization code.",
+        ));
+    };
+    let (metadata, redirect) = client(state, p).await?;
+    let issuer = metadata.issuer().as_str().to_owned();
+    let client = CoreClient::from_provider_metadata(
+        (*metadata).clone(),
+        ClientId::new(p.client_id.clone()),
+        p.client_secret.clone().map(ClientSecret::new),
+    )
+    .set_redirect_uri(redirect);
+    let request = client.exchange_code(AuthorizationCode::new(code)).map_err(|e| {
+        tracing::warn!(provider = %p.id, error = %e, "the identity provider has no token endpoint");
+        refused(&p.label)
+    })?;
+    let tokens = request
+        .set_pkce_verifier(PkceCodeVerifier::new(pending.verifier))
+        .request_async(&state.oidc.http)
+        .await
+        .map_err(|e| {
+            tracing::warn!(provider = %p.id, error = %e, "the code could not be exchanged for tokens");
+            refused(&p.label)
+        })?;
+    let Some(id_token) = tokens.id_token() else {
+        tracing::warn!(provider = %p.id, "ID token refused: the provider sent none");
+        return Err(refused(&p.label));
+    };
+    let verifier = client.id_token_verifier();
+    let claims = id_token
+        .claims(&verifier, &Nonce::new(pending.nonce))
+        .map_err(|e| {
+            tracing::warn!(provider = %p.id, reason = %e, "ID token refused");
+            refused(&p.label)
+        })?;
+
+    let subject = claims.subject().as_str().to_owned();
+    let mut verified = BTreeMap::new();
+    verified.insert("person_id".to_owned(), subject.clone());
+    let mut put = |k: &str, v: Option<&str>| {
+        if let Some(v) = v.filter(|v| !v.is_empty()) {
+            verified.insert(k.to_owned(), v.to_owned());
+        }
+    };
+    let given = claims
+        .given_name()
+        .and_then(|n| n.get(None))
+        .map(|n| n.as_str().to_owned());
+    let family = claims
+        .family_name()
+        .and_then(|n| n.get(None))
+        .map(|n| n.as_str().to_owned());
+    let name = claims
+        .name()
+        .and_then(|n| n.get(None))
+        .map(|n| n.as_str().to_owned());
+    put("given_name", given.as_deref());
+    put("family_name", family.as_deref());
+    put("name", name.as_deref());
+    put("email", claims.email().map(|e| e.as_str()));
+    put("birthdate", claims.birthdate().map(|b| b.as_str()));
+    put(
+        "address",
+        claims
+            .address()
+            .and_then(|a| a.formatted.as_ref())
+            .map(|f| f.as_str()),
+    );
+    let username = claims.preferred_username().map(|u| u.as_str().to_owned());
+    let assurance = match claims
+        .auth_context_ref()
+        .map(|a| a.as_str().to_ascii_lowercase())
+    {
+        Some(acr) if acr.contains("high") => Assurance::High,
+        Some(acr) if acr.contains("substantial") => Assurance::Substantial,
+        Some(acr) if acr.contains("low") => Assurance::Registered,
+        _ => Assurance::Substantial,
+    };
+    let display = name
+        .clone()
+        .or_else(|| match (&given, &family) {
+            (Some(g), Some(f)) => Some(format!("{g} {f}")),
+            _ => None,
+        })
+        .or_else(|| username.clone())
+        .unwrap_or_else(|| subject.clone());
+    let profile = NewUser {
+        username: username
+            .clone()
+            .unwrap_or_else(|| format!("{}:{subject}", p.id)),
+        display_name: display,
+        given_name: given,
+        family_name: family,
+        email: claims.email().map(|e| e.as_str().to_owned()),
+        kind: p.users,
+        password: None,
+        active: true,
+        external_id: None,
+        identity: Some((issuer.clone(), subject.clone())),
+        assurance,
+        claims: verified.clone(),
+    };
+    let user = account(state, p, &issuer, &subject, profile)
+        .await
+        .map_err(|e| {
+            tracing::error!(provider = %p.id, error = %e, "cannot record the account of a log-in");
+            Failure::database()
+        })?;
+    if !user.active {
+        tracing::warn!(provider = %p.id, user = %user.id, "log-in refused: the account is deactivated");
+        return Err(Failure::new(
+            StatusCode::FORBIDDEN,
+            "Log-in failed",
+            "This account is deactivated.",
+        ));
+    }
+    Ok(start_session(state, &user, assurance, &verified, &pending.next).await)
+}
+
+/// The account of a verified identity: the one linked to it, for staff an
+/// account of the same user name not yet linked (provisioned by the IDM),
+/// or a new one.
+async fn account(
+    state: &AppState,
+    p: &OidcProvider,
+    issuer: &str,
+    subject: &str,
+    mut profile: NewUser,
+) -> Result<User, portico_platform::PlatformError> {
+    let db = state.services.platform().db();
+    if let Some(u) = users::by_identity(db, issuer, subject).await? {
+        return users::record_identity(db, &u.id, (issuer, subject), &profile).await;
+    }
+    if let Some(u) = users::by_username(db, &profile.username).await? {
+        if p.users == UserKind::Staff && u.kind == UserKind::Staff && u.issuer.is_none() {
+            return users::record_identity(db, &u.id, (issuer, subject), &profile).await;
+        }
+        profile.username = format!("{}:{subject}", p.id);
+    }
+    let actor = format!("oidc:{}", p.id);
+    users::create(db, &actor, profile).await
+}
+
+/// The links to every configured identity provider, for the log-in page.
+pub(crate) fn providers(state: &AppState) -> Vec<(String, String)> {
+    state
+        .config
+        .identity_providers
+        .iter()
+        .map(|p| (p.id.clone(), p.label.clone()))
+        .collect()
+}
