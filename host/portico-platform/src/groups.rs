@@ -327,18 +327,23 @@ pub async fn list(db: &DatabaseConnection) -> Result<Vec<Group>, PlatformError> 
     Ok(out)
 }
 
-/// The groups a user is a member of: (id, name).
-pub async fn of_user(
-    db: &DatabaseConnection,
-    user_id: &str,
-) -> Result<Vec<(String, String)>, PlatformError> {
-    let ids: Vec<String> = member::Entity::find()
+/// The ids of the groups a user is a member of.
+async fn ids_of<C: ConnectionTrait>(db: &C, user_id: &str) -> Result<Vec<String>, PlatformError> {
+    Ok(member::Entity::find()
         .filter(member::Column::UserId.eq(user_id))
         .all(db)
         .await?
         .into_iter()
         .map(|m| m.group_id)
-        .collect();
+        .collect())
+}
+
+/// The groups a user is a member of: (id, name).
+pub async fn of_user(
+    db: &DatabaseConnection,
+    user_id: &str,
+) -> Result<Vec<(String, String)>, PlatformError> {
+    let ids = ids_of(db, user_id).await?;
     Ok(entity::Entity::find()
         .filter(entity::Column::Id.is_in(ids))
         .order_by_asc(entity::Column::DisplayName)
@@ -353,13 +358,7 @@ async fn mapped_groups<C: ConnectionTrait>(
     db: &C,
     user_id: &str,
 ) -> Result<Vec<entity::Model>, PlatformError> {
-    let ids: Vec<String> = member::Entity::find()
-        .filter(member::Column::UserId.eq(user_id))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|m| m.group_id)
-        .collect();
+    let ids = ids_of(db, user_id).await?;
     if ids.is_empty() {
         return Ok(Vec::new());
     }
