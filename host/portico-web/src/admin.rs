@@ -107,21 +107,26 @@ async fn session(
             "Log in first: the administration API takes a session.",
         )
     })?;
-    let Visitor::User(session) = visitor else {
-        return Err(ApiError::new(
+    let not_logged_in = || {
+        ApiError::new(
             StatusCode::UNAUTHORIZED,
             "Log in first: the administration API takes a session, not an API token.",
-        ));
+        )
     };
-    if !matches!(*method, Method::GET | Method::HEAD) {
-        let sent = headers.get(auth::CSRF_HEADER).and_then(|v| v.to_str().ok());
-        if !Visitor::User(session.clone()).csrf_matches(sent) {
-            return Err(ApiError::new(
-                StatusCode::FORBIDDEN,
-                "A change must carry the session's CSRF token in the X-CSRF-Token header (see /auth/me).",
-            ));
-        }
+    if !matches!(visitor, Visitor::User(_)) {
+        return Err(not_logged_in());
     }
+    if !matches!(*method, Method::GET | Method::HEAD)
+        && !visitor.csrf_matches(headers.get(auth::CSRF_HEADER).and_then(|v| v.to_str().ok()))
+    {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "A change must carry the session's CSRF token in the X-CSRF-Token header (see /auth/me).",
+        ));
+    }
+    let Visitor::User(session) = visitor else {
+        return Err(not_logged_in());
+    };
     Ok(session)
 }
 

@@ -488,7 +488,10 @@ async fn login_page(
     login_form(&state, &headers, &visitor, StatusCode::OK, None, "", &next)
 }
 
-fn form_fields(headers: &HeaderMap, body: &Bytes) -> Result<Vec<(String, String)>, Failure> {
+pub(crate) fn form_fields(
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> Result<Vec<(String, String)>, Failure> {
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())

@@ -635,30 +635,9 @@ impl Call<'_> {
     }
 
     async fn form_post(&self, ctx: &CallContext, route: RouteMatch, body: &Bytes) -> Response {
-        let content_type = self
-            .headers
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("");
-        if !content_type.starts_with("application/x-www-form-urlencoded") {
-            return self.fail(Failure::new(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "Unsupported form",
-                "Forms must be posted as application/x-www-form-urlencoded.",
-            ));
-        }
-        let mut fields = match std::str::from_utf8(body)
-            .map_err(|e| e.to_string())
-            .and_then(parse_pairs)
-        {
+        let mut fields = match auth::form_fields(self.headers, body) {
             Ok(f) => f,
-            Err(e) => {
-                return self.fail(Failure::new(
-                    StatusCode::BAD_REQUEST,
-                    "Bad request",
-                    format!("The form cannot be read: {e}"),
-                ));
-            }
+            Err(f) => return self.fail(f),
         };
         let submitted = fields
             .iter()
