@@ -13,6 +13,7 @@ mod m20261121_000002_audit;
 mod m20261121_000003_data_platform;
 mod m20261121_000004_notifications_files;
 mod m20261121_000005_identity;
+mod m20261121_000006_user_emails;
 
 pub use m20261121_000003_data_platform::SLOTS;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000003_data_platform::Migration),
             Box::new(m20261121_000004_notifications_files::Migration),
             Box::new(m20261121_000005_identity::Migration),
+            Box::new(m20261121_000006_user_emails::Migration),
         ]
     }
 }

@@ -214,6 +214,37 @@ pub async fn replace(
     Ok(group)
 }
 
+/// Maps a group to a role in an organization, or (with `None`) removes
+/// its mapping; members hold the role through the group from now on
+/// (audited as `group.update`). Naming a group by its id or its name.
+pub async fn map(
+    db: &DatabaseConnection,
+    actor: &str,
+    group: &str,
+    role: Option<(String, String)>,
+) -> Result<Group, PlatformError> {
+    let current = match get(db, group).await? {
+        Some(g) => g,
+        None => {
+            let by_name = entity::Entity::find()
+                .filter(entity::Column::DisplayName.eq(group))
+                .one(db)
+                .await?
+                .ok_or_else(|| PlatformError::NotFound(format!("no group `{group}`")))?;
+            get(db, &by_name.id)
+                .await?
+                .ok_or_else(|| PlatformError::NotFound(format!("no group `{group}`")))?
+        }
+    };
+    let new = NewGroup {
+        display_name: current.display_name,
+        external_id: current.external_id,
+        role,
+        members: current.members,
+    };
+    replace(db, actor, &current.id, new).await
+}
+
 /// Deletes a group; its members lose the role it gave (audited as `group.delete`).
 pub async fn delete(db: &DatabaseConnection, actor: &str, id: &str) -> Result<(), PlatformError> {
     let txn = crate::begin_write(db).await?;

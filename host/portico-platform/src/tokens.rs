@@ -39,6 +39,14 @@ pub(crate) mod entity {
 /// What every token starts with, so that a leaked one is easy to recognize.
 pub const PREFIX: &str = "pt_";
 
+/// The host's own permission of an identity system's provisioning token:
+/// SCIM may create, change and delete staff accounts and groups with it.
+/// Only a platform administrator may issue a token that carries it.
+pub const PROVISION: &str = "portico.provision";
+
+/// The permissions the host itself defines (modules define the others).
+pub const HOST_PERMISSIONS: &[&str] = &[PROVISION];
+
 /// An API token (never its secret).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ApiToken {

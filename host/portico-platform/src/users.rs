@@ -14,7 +14,7 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
     QueryOrder, Set,
 };
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::audit::{self, PLATFORM_CHAIN};
 use crate::{PlatformError, now_micros};
@@ -32,6 +32,7 @@ pub(crate) mod entity {
         pub given_name: Option<String>,
         pub family_name: Option<String>,
         pub email: Option<String>,
+        pub emails: Option<String>,
         pub kind: String,
         pub password_hash: Option<String>,
         pub active: bool,
@@ -127,6 +128,29 @@ impl Assurance {
     }
 }
 
+/// One of a user's e-mail addresses.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Email {
+    /// The address.
+    pub value: String,
+    /// What kind of address it is (`work`, `home`, `other`), if told.
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    /// Whether it is the address to write to.
+    #[serde(default)]
+    pub primary: bool,
+}
+
+fn check_email(field: &str, email: &str) -> Result<(), PlatformError> {
+    if email.len() > 320 || !email.contains('@') || email.contains(char::is_whitespace) {
+        return Err(PlatformError::invalid(
+            field,
+            format!("`{email}` is not an e-mail address"),
+        ));
+    }
+    Ok(())
+}
+
 /// A user, as the rest of Portico sees one (no password hash).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct User {
@@ -134,14 +158,16 @@ pub struct User {
     pub id: String,
     /// The name to log in with (unique).
     pub username: String,
-    /// The name shown.
+    /// The name shown, as set (empty when none was given: see [`User::shown_name`]).
     pub display_name: String,
     /// Given name.
     pub given_name: Option<String>,
     /// Family name.
     pub family_name: Option<String>,
-    /// E-mail address.
+    /// The e-mail address notifications go to (the primary one).
     pub email: Option<String>,
+    /// Every e-mail address, as provisioned.
+    pub emails: Vec<Email>,
     /// Staff or citizen.
     pub kind: UserKind,
     /// Whether the account may log in.
@@ -166,9 +192,50 @@ pub struct User {
     pub updated_at_micros: i64,
 }
 
+impl User {
+    /// Its profile as a change that keeps everything as it is (no new
+    /// password), to alter a field or two and pass to [`update`].
+    pub fn profile(&self) -> NewUser {
+        NewUser {
+            username: self.username.clone(),
+            display_name: self.display_name.clone(),
+            given_name: self.given_name.clone(),
+            family_name: self.family_name.clone(),
+            email: self.email.clone(),
+            emails: self.emails.clone(),
+            kind: self.kind,
+            password: None,
+            active: self.active,
+            external_id: self.external_id.clone(),
+            identity: None,
+            assurance: self.assurance,
+            claims: self.claims.clone(),
+        }
+    }
+
+    /// The name to show: the display name, or the user name without one.
+    pub fn shown_name(&self) -> &str {
+        if self.display_name.is_empty() {
+            &self.username
+        } else {
+            &self.display_name
+        }
+    }
+}
+
 impl From<entity::Model> for User {
     fn from(m: entity::Model) -> Self {
+        let emails = match (&m.emails, &m.email) {
+            (Some(list), _) => serde_json::from_str(list).unwrap_or_default(),
+            (None, Some(email)) => vec![Email {
+                value: email.clone(),
+                kind: None,
+                primary: true,
+            }],
+            (None, None) => Vec::new(),
+        };
         User {
+            emails,
             kind: UserKind::parse(&m.kind).unwrap_or(UserKind::Citizen),
             assurance: Assurance::parse(&m.assurance).unwrap_or(Assurance::Registered),
             claims: serde_json::from_str(&m.claims).unwrap_or_default(),
@@ -195,14 +262,17 @@ impl From<entity::Model> for User {
 pub struct NewUser {
     /// The name to log in with: 1 to 200 characters, no spaces.
     pub username: String,
-    /// The name shown (the username when empty).
+    /// The name shown (none when empty).
     pub display_name: String,
     /// Given name.
     pub given_name: Option<String>,
     /// Family name.
     pub family_name: Option<String>,
-    /// E-mail address.
+    /// The e-mail address to write to; taken from `emails` when that is
+    /// not empty.
     pub email: Option<String>,
+    /// Every e-mail address (at most one primary).
+    pub emails: Vec<Email>,
     /// Staff or citizen.
     pub kind: UserKind,
     /// A local password (hashed with argon2id; never stored or logged as is).
@@ -228,6 +298,7 @@ impl NewUser {
             given_name: None,
             family_name: None,
             email: None,
+            emails: Vec::new(),
             kind,
             password: Some(password.to_owned()),
             active: true,
@@ -253,22 +324,42 @@ impl NewUser {
             ));
         }
         self.display_name = self.display_name.trim().to_owned();
-        if self.display_name.is_empty() {
-            self.display_name = self.username.clone();
-        }
         if self.display_name.chars().count() > 200 {
             return Err(PlatformError::invalid(
                 "displayName",
                 "must be at most 200 characters",
             ));
         }
-        if let Some(email) = &self.email
-            && (email.len() > 320 || !email.contains('@') || email.contains(char::is_whitespace))
-        {
+        for name in [&self.given_name, &self.family_name].into_iter().flatten() {
+            if name.chars().count() > 200 {
+                return Err(PlatformError::invalid(
+                    "name",
+                    "given and family names must be at most 200 characters",
+                ));
+            }
+        }
+        if self.emails.len() > 20 {
+            return Err(PlatformError::invalid("emails", "at most 20 addresses"));
+        }
+        for e in &self.emails {
+            check_email("emails", &e.value)?;
+        }
+        if self.emails.iter().filter(|e| e.primary).count() > 1 {
             return Err(PlatformError::invalid(
-                "email",
-                format!("`{email}` is not an e-mail address"),
+                "emails",
+                "at most one address may be primary",
             ));
+        }
+        if !self.emails.is_empty() {
+            let to = self
+                .emails
+                .iter()
+                .find(|e| e.primary)
+                .unwrap_or(&self.emails[0]);
+            self.email = Some(to.value.clone());
+        }
+        if let Some(email) = &self.email {
+            check_email("email", email)?;
         }
         if let Some(p) = &self.password {
             check_password_strength(p)?;
@@ -318,6 +409,10 @@ async fn hash_off_thread(password: String) -> Result<String, PlatformError> {
         .map_err(|e| PlatformError::Corrupt(format!("password hashing stopped: {e}")))?
 }
 
+fn emails_column(emails: &[Email]) -> Option<String> {
+    (!emails.is_empty()).then(|| serde_json::to_string(emails).unwrap_or_else(|_| "[]".into()))
+}
+
 /// Creates a user (audited in the platform chain as `user.create`).
 pub async fn create(
     db: &DatabaseConnection,
@@ -345,6 +440,7 @@ pub async fn create(
         given_name: Set(new.given_name.clone()),
         family_name: Set(new.family_name.clone()),
         email: Set(new.email.clone()),
+        emails: Set(emails_column(&new.emails)),
         kind: Set(new.kind.name().to_owned()),
         password_hash: Set(hash),
         active: Set(new.active),
@@ -406,6 +502,7 @@ pub async fn update(
     m.given_name = Set(new.given_name);
     m.family_name = Set(new.family_name);
     m.email = Set(new.email);
+    m.emails = Set(emails_column(&new.emails));
     m.active = Set(new.active);
     m.external_id = Set(new.external_id);
     if let Some(hash) = hash {
@@ -488,7 +585,22 @@ pub async fn by_identity(
         .map(Into::into))
 }
 
-/// Every user, by username.
+/// The users of one kind, by user name.
+pub async fn list_of_kind(
+    db: &DatabaseConnection,
+    kind: UserKind,
+) -> Result<Vec<User>, PlatformError> {
+    Ok(entity::Entity::find()
+        .filter(entity::Column::Kind.eq(kind.name()))
+        .order_by_asc(entity::Column::Username)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(Into::into)
+        .collect())
+}
+
+/// Every user, by user name.
 pub async fn list(db: &DatabaseConnection) -> Result<Vec<User>, PlatformError> {
     Ok(entity::Entity::find()
         .order_by_asc(entity::Column::Username)
