@@ -13,6 +13,7 @@ mod oidc;
 mod organizations;
 mod pages;
 mod sandbox;
+mod scim;
 
 use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode};

@@ -393,11 +393,28 @@ async fn create_token(
     let session = session(&state, &headers, &method).await?;
     admin_of(&state, &session, &org).await?;
     let new: NewToken = json_body(&headers, &body)?;
+    if new
+        .permissions
+        .iter()
+        .any(|p| tokens::HOST_PERMISSIONS.contains(&p.as_str()))
+    {
+        let held = roles::roles_in(state.services.platform().db(), &session.user.id, &org).await?;
+        if !held.contains(roles::PLATFORM_ADMIN) {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                format!(
+                    "Only a platform administrator may issue a token with `{}`.",
+                    tokens::PROVISION
+                ),
+            ));
+        }
+    }
     if let Some(p) = new.permissions.iter().find(|p| {
-        !state
-            .registry
-            .iter()
-            .any(|m| m.manifest().declares_permission(p))
+        !tokens::HOST_PERMISSIONS.contains(&p.as_str())
+            && !state
+                .registry
+                .iter()
+                .any(|m| m.manifest().declares_permission(p))
     }) {
         return Err(ApiError {
             field: Some("permissions".into()),

@@ -132,7 +132,7 @@ impl Visitor {
     /// The name shown in the page header.
     pub(crate) fn display_name(&self) -> Option<String> {
         match self {
-            Visitor::User(s) => Some(s.user.display_name.clone()),
+            Visitor::User(s) => Some(s.user.shown_name().to_owned()),
             _ => None,
         }
     }
@@ -300,7 +300,7 @@ pub(crate) fn principal(
             };
             Some(api::Principal {
                 user_id: s.user.id.clone(),
-                name: s.user.display_name.clone(),
+                name: s.user.shown_name().to_owned(),
                 org_id: org_id.to_owned(),
                 roles: standing.roles.iter().cloned().collect(),
                 permissions: manifest.permissions_of(standing.roles.iter().map(String::as_str)),
@@ -768,7 +768,7 @@ async fn me(State(state): State<AppState>, headers: HeaderMap) -> Response {
         return axum::Json(serde_json::json!({
             "id": user.id,
             "username": user.username,
-            "display_name": user.display_name,
+            "display_name": user.shown_name(),
             "kind": user.kind,
             "assurance": session.assurance,
             "claims": session.claims,
@@ -778,7 +778,7 @@ async fn me(State(state): State<AppState>, headers: HeaderMap) -> Response {
         .into_response();
     }
     let mut shell = shell(&state, None, None, &locale(&headers), None);
-    shell.user = Some(user.display_name.clone());
+    shell.user = Some(user.shown_name().to_owned());
     shell.csrf = session.csrf.clone();
     let content = maud::html! {
         dl.key-values {
@@ -801,7 +801,7 @@ async fn me(State(state): State<AppState>, headers: HeaderMap) -> Response {
     };
     html_response(
         StatusCode::OK,
-        render::page(&shell, &user.display_name, content),
+        render::page(&shell, user.shown_name(), content),
     )
 }
 

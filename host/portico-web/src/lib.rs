@@ -12,6 +12,7 @@ mod modules;
 pub mod notify;
 pub mod oidc;
 pub mod render;
+mod scim;
 pub mod services;
 pub mod workers;
 
@@ -124,6 +125,7 @@ pub fn app_with(state: AppState, extra: Router<AppState>) -> Router {
         .merge(auth::router())
         .merge(admin::router())
         .merge(oidc::router())
+        .merge(scim::router())
         .merge(extra)
         .with_state(state)
         .layer(SetResponseHeaderLayer::if_not_present(

@@ -390,6 +390,7 @@ async fn finish(
         given_name: given,
         family_name: family,
         email: claims.email().map(|e| e.as_str().to_owned()),
+        emails: Vec::new(),
         kind: p.users,
         password: None,
         active: true,

@@ -73,6 +73,9 @@ enum Command {
     /// Grant and revoke roles in organizations.
     #[command(subcommand)]
     Role(people::RoleCommand),
+    /// Groups provisioned by the IDM, and the roles they give.
+    #[command(subcommand)]
+    Group(people::GroupCommand),
     /// Create and revoke API tokens for machine clients.
     #[command(subcommand)]
     Token(people::TokenCommand),
@@ -521,6 +524,7 @@ fn run() -> anyhow::Result<()> {
         Command::Files(command) => rt.block_on(files(command)),
         Command::User(command) => rt.block_on(people::user(command)),
         Command::Role(command) => rt.block_on(people::role(command)),
+        Command::Group(command) => rt.block_on(people::group(command)),
         Command::Token(command) => rt.block_on(people::token(command)),
         Command::Migrate(data) => rt.block_on(async {
             data.database().await?;

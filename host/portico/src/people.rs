@@ -4,7 +4,7 @@
 use anyhow::Context as _;
 use clap::Subcommand;
 use portico_platform::users::{self, NewUser, UserKind};
-use portico_platform::{roles, tokens};
+use portico_platform::{groups, roles, tokens};
 
 use crate::{DataArgs, cli_actor, manifests};
 
@@ -102,6 +102,31 @@ pub(crate) enum RoleCommand {
 }
 
 #[derive(Subcommand)]
+pub(crate) enum GroupCommand {
+    /// List the groups (provisioned by the IDM over SCIM) and the role each gives.
+    List(DataArgs),
+    /// Make a group give its members a role in an organization.
+    Map {
+        /// The group's name or id.
+        group: String,
+        /// The role: `org-admin` or a module's role (`complaints.handler`).
+        role: String,
+        /// The organization.
+        #[arg(long)]
+        org: String,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Stop a group giving a role.
+    Unmap {
+        /// The group's name or id.
+        group: String,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+}
+
+#[derive(Subcommand)]
 pub(crate) enum TokenCommand {
     /// Create an API token for a machine client. The token is printed once.
     Create {
@@ -193,7 +218,7 @@ pub(crate) async fn user(command: UserCommand) -> anyhow::Result<()> {
                 println!(
                     "{}\t{}\t{}\t{}{}",
                     u.username,
-                    u.display_name,
+                    u.shown_name(),
                     u.kind.name(),
                     if u.active { "active" } else { "deactivated" },
                     if u.locked_until_micros
@@ -210,7 +235,7 @@ pub(crate) async fn user(command: UserCommand) -> anyhow::Result<()> {
             let password = read_password()?;
             let db = data.database().await?;
             let u = user_named(&db, &username).await?;
-            let mut change = profile(&u);
+            let mut change = u.profile();
             change.password = Some(password);
             users::update(&db, &cli_actor(), &u.id, change).await?;
             println!("The password of `{username}` is set.");
@@ -224,31 +249,13 @@ pub(crate) async fn user(command: UserCommand) -> anyhow::Result<()> {
         UserCommand::Deactivate { username, data } => {
             let db = data.database().await?;
             let u = user_named(&db, &username).await?;
-            let mut change = profile(&u);
+            let mut change = u.profile();
             change.active = false;
             users::update(&db, &cli_actor(), &u.id, change).await?;
             println!("`{username}` is deactivated and logged out everywhere.");
         }
     }
     Ok(())
-}
-
-/// A user's profile as a change that keeps everything as it is.
-pub(crate) fn profile(u: &users::User) -> NewUser {
-    NewUser {
-        username: u.username.clone(),
-        display_name: u.display_name.clone(),
-        given_name: u.given_name.clone(),
-        family_name: u.family_name.clone(),
-        email: u.email.clone(),
-        kind: u.kind,
-        password: None,
-        active: u.active,
-        external_id: u.external_id.clone(),
-        identity: None,
-        assurance: u.assurance,
-        claims: u.claims.clone(),
-    }
 }
 
 /// Checks that `role` exists: an administrator role or one an installed module declares.
@@ -271,6 +278,48 @@ fn target_org(role: &str, org: Option<String>, everywhere: bool) -> anyhow::Resu
         (Some(org), false) if role != roles::PLATFORM_ADMIN => Ok(org),
         _ => anyhow::bail!("`platform-admin` holds in every organization: use `--everywhere`"),
     }
+}
+
+pub(crate) async fn group(command: GroupCommand) -> anyhow::Result<()> {
+    match command {
+        GroupCommand::List(data) => {
+            let db = data.database().await?;
+            for g in groups::list(&db).await? {
+                let gives = match (&g.org_id, &g.role) {
+                    (Some(org), Some(role)) => format!("{role} in {org}"),
+                    _ => "no role".to_owned(),
+                };
+                println!(
+                    "{}\t{}\t{} members\t{gives}",
+                    g.id,
+                    g.display_name,
+                    g.members.len()
+                );
+            }
+        }
+        GroupCommand::Map {
+            group,
+            role,
+            org,
+            data,
+        } => {
+            check_role(&data, &role)?;
+            let db = data.database().await?;
+            let g =
+                groups::map(&db, &cli_actor(), &group, Some((org.clone(), role.clone()))).await?;
+            println!(
+                "The {} members of `{}` hold `{role}` in `{org}`.",
+                g.members.len(),
+                g.display_name
+            );
+        }
+        GroupCommand::Unmap { group, data } => {
+            let db = data.database().await?;
+            let g = groups::map(&db, &cli_actor(), &group, None).await?;
+            println!("`{}` gives no role now.", g.display_name);
+        }
+    }
+    Ok(())
 }
 
 pub(crate) async fn role(command: RoleCommand) -> anyhow::Result<()> {
@@ -339,11 +388,14 @@ pub(crate) async fn token(command: TokenCommand) -> anyhow::Result<()> {
             data,
         } => {
             let known = manifests(&data.modules_dir());
-            if let Some(p) = permissions
-                .iter()
-                .find(|p| !known.iter().any(|m| m.declares_permission(p)))
-            {
-                anyhow::bail!("no installed module declares the permission `{p}`");
+            if let Some(p) = permissions.iter().find(|p| {
+                !tokens::HOST_PERMISSIONS.contains(&p.as_str())
+                    && !known.iter().any(|m| m.declares_permission(p))
+            }) {
+                anyhow::bail!(
+                    "no installed module declares the permission `{p}`, and the host's own are: {}",
+                    tokens::HOST_PERMISSIONS.join(", ")
+                );
             }
             let expires =
                 days.map(|d| chrono::Utc::now().timestamp_micros() + i64::from(d) * 86_400_000_000);
