@@ -14,6 +14,7 @@ pub mod organizations;
 pub mod records;
 pub mod roles;
 pub mod sessions;
+pub mod signing;
 pub mod tokens;
 pub mod users;
 mod work;
