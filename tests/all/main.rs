@@ -5,6 +5,7 @@
 mod audit;
 mod cli;
 mod data;
+mod exchange;
 mod files;
 mod identity;
 mod loading;

@@ -7,6 +7,7 @@
 
 mod admin;
 pub mod auth;
+pub mod exchange;
 mod metrics;
 mod modules;
 pub mod notify;
@@ -52,6 +53,10 @@ pub struct WebConfig {
     pub public_url: Option<String>,
     /// The OpenID Connect identity providers people log in with.
     pub identity_providers: Vec<oidc::OidcProvider>,
+    /// The outside systems Portico issues tokens for (token exchange).
+    pub token_audiences: Vec<exchange::TokenAudience>,
+    /// How long an issued token lives.
+    pub token_lifetime: std::time::Duration,
 }
 
 impl Default for WebConfig {
@@ -62,6 +67,8 @@ impl Default for WebConfig {
             secure_cookies: true,
             public_url: None,
             identity_providers: Vec::new(),
+            token_audiences: Vec::new(),
+            token_lifetime: exchange::DEFAULT_LIFETIME,
         }
     }
 }
@@ -81,6 +88,7 @@ pub struct AppState {
     pub cookies: auth::Cookies,
     pub(crate) login_limiter: Arc<auth::LoginLimiter>,
     pub(crate) oidc: Arc<oidc::Oidc>,
+    pub(crate) signing_keys: Arc<exchange::Keys>,
 }
 
 impl AppState {
@@ -99,6 +107,7 @@ impl AppState {
             services,
             login_limiter: Arc::default(),
             oidc: Arc::default(),
+            signing_keys: Arc::default(),
         }
     }
 }
@@ -126,6 +135,7 @@ pub fn app_with(state: AppState, extra: Router<AppState>) -> Router {
         .merge(admin::router())
         .merge(oidc::router())
         .merge(scim::router())
+        .merge(exchange::router())
         .merge(extra)
         .with_state(state)
         .layer(SetResponseHeaderLayer::if_not_present(

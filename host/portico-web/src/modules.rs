@@ -281,7 +281,7 @@ pub(crate) fn html_response(status: StatusCode, body: String) -> Response {
 pub(crate) struct Failure {
     pub(crate) status: StatusCode,
     title: &'static str,
-    message: String,
+    pub(crate) message: String,
     fields: Vec<api::FieldError>,
     retry_after: Option<u32>,
 }

@@ -396,9 +396,30 @@ struct IdentityArgs {
     /// Portico's client secret at the national eID.
     #[arg(long, env = "PORTICO_OIDC_EID_CLIENT_SECRET", hide_env_values = true)]
     oidc_eid_client_secret: Option<String>,
+    /// An outside system Portico issues tokens for (OAuth 2.0 token
+    /// exchange, `/auth/token`): `AUDIENCE` or `AUDIENCE=LOGIN_URL`, where
+    /// `/auth/sso?audience=AUDIENCE` sends logged-in users with `?jwt=…`.
+    /// Repeatable; needs `--public-url` (the tokens' issuer).
+    #[arg(
+        long = "token-audience",
+        env = "PORTICO_TOKEN_AUDIENCES",
+        value_delimiter = ','
+    )]
+    token_audiences: Vec<portico_web::exchange::TokenAudience>,
+    /// How long an issued token lives, in seconds (at most an hour).
+    #[arg(long, default_value_t = 300, value_parser = clap::value_parser!(u64).range(10..=3600))]
+    token_lifetime_secs: u64,
 }
 
 impl IdentityArgs {
+    fn audiences(&self) -> anyhow::Result<Vec<portico_web::exchange::TokenAudience>> {
+        anyhow::ensure!(
+            self.token_audiences.is_empty() || self.public_url.is_some(),
+            "issuing tokens for outside systems needs `--public-url`, the tokens' issuer"
+        );
+        Ok(self.token_audiences.clone())
+    }
+
     fn providers(&self) -> anyhow::Result<Vec<portico_web::oidc::OidcProvider>> {
         use portico_platform::users::UserKind;
         let mut out = Vec::new();
@@ -630,6 +651,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             secure_cookies: !args.insecure_cookies,
             public_url: args.identity.public_url.clone(),
             identity_providers: args.identity.providers()?,
+            token_audiences: args.identity.audiences()?,
+            token_lifetime: std::time::Duration::from_secs(args.identity.token_lifetime_secs),
         },
     );
     portico_web::workers::spawn(&state, WorkerConfig::for_deadline(limits.deadline));

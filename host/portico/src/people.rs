@@ -4,7 +4,7 @@
 use anyhow::Context as _;
 use clap::Subcommand;
 use portico_platform::users::{self, NewUser, UserKind};
-use portico_platform::{groups, roles, tokens};
+use portico_platform::{groups, roles, signing, tokens};
 
 use crate::{DataArgs, cli_actor, manifests};
 
@@ -152,6 +152,9 @@ pub(crate) enum TokenCommand {
         #[command(flatten)]
         data: DataArgs,
     },
+    /// Make a new key to sign tokens for outside systems with (the
+    /// previous one stays in the JWKS until the next rotation).
+    RotateKey(DataArgs),
     /// Revoke a token.
     Revoke {
         /// The token's id (as `token list` shows it).
@@ -425,6 +428,14 @@ pub(crate) async fn token(command: TokenCommand) -> anyhow::Result<()> {
             let db = data.database().await?;
             tokens::revoke(&db, &cli_actor(), &org, &id).await?;
             println!("Token {id} is revoked.");
+        }
+        TokenCommand::RotateKey(data) => {
+            let db = data.database().await?;
+            let key = signing::rotate(&db, &cli_actor()).await?;
+            println!(
+                "Tokens for outside systems are signed with key {} now; the previous key stays published until the next rotation. Running portals pick it up within a minute.",
+                key.kid
+            );
         }
     }
     Ok(())
