@@ -562,6 +562,70 @@ async fn an_administrator_sets_up_people_roles_and_tokens_from_the_command_line(
         page.status, 200,
         "a token with the permission reaches the page"
     );
+
+    // The IDM's provisioning token; a group it provisions is mapped to a
+    // role from the command line.
+    let idm = portico(
+        &[
+            "token",
+            "create",
+            "krajsky IDM",
+            "--org",
+            "lhota",
+            "--permission",
+            "portico.provision",
+        ],
+        dir,
+    )
+    .trim()
+    .to_owned();
+    let group = machine
+        .send(
+            "POST",
+            "/scim/v2/Groups",
+            &[("authorization", &format!("Bearer {idm}"))],
+            Some((
+                r#"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"Redakce"}"#
+                    .into(),
+                "application/scim+json",
+            )),
+        )
+        .await;
+    assert_eq!(group.status, 201, "{}", group.body);
+    let (ok, _, err) = run_portico(&[
+        "group",
+        "map",
+        "Redakce",
+        "notice-board.pilot",
+        "--org",
+        "lhota",
+        "--data-dir",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(!ok);
+    assert!(
+        err.contains("no installed module declares the role"),
+        "{err}"
+    );
+    portico(
+        &[
+            "group",
+            "map",
+            "Redakce",
+            "notice-board.editor",
+            "--org",
+            "lhota",
+        ],
+        dir,
+    );
+    let groups = portico(&["group", "list"], dir);
+    assert!(
+        groups.contains("\tRedakce\t0 members\tnotice-board.editor in lhota"),
+        "{groups}"
+    );
+    let rotated = portico(&["token", "rotate-key"], dir);
+    assert!(rotated.contains("signed with key"), "{rotated}");
+
     portico(&["user", "deactivate", "starosta"], dir);
     assert_eq!(
         browser.get("/m/notice-board/post").await.status,
@@ -575,7 +639,7 @@ async fn an_administrator_sets_up_people_roles_and_tokens_from_the_command_line(
         "the log is written at debug level"
     );
     assert!(!log.contains(password) && !log.contains("wrong-password-1"));
-    assert!(!log.contains(&secret));
+    assert!(!log.contains(&secret) && !log.contains(&idm));
 
     let verified = portico(&["audit", "verify"], dir);
     assert!(verified.contains("_platform: intact"), "{verified}");

@@ -364,6 +364,15 @@ async fn api_tokens_work_in_their_organization_with_their_permissions_until_revo
                 .await
         }
     };
+    // Provisioning people is for a platform administrator to allow.
+    let idm = create(r#"{"name":"IDM","permissions":["portico.provision"]}"#).await;
+    assert_eq!(idm.status, 403, "{}", idm.body);
+    assert!(
+        idm.json()["message"]
+            .as_str()
+            .unwrap()
+            .contains("platform administrator")
+    );
     let created = create(r#"{"name":"spisová služba","permissions":["ledger.book"]}"#).await;
     assert_eq!(created.status, 201, "{}", created.body);
     assert_eq!(created.headers["cache-control"], "no-store");
