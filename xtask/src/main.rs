@@ -90,6 +90,28 @@ fn ensure_target() -> Result {
     }
 }
 
+/// The third-party SCIM conformance tool the tests run (scim2-cli with
+/// scim2-tester, from PyPI, every version pinned): installed once into a
+/// virtual environment under target/.
+fn ensure_scim_tester(root: &Path) -> Result<PathBuf> {
+    let venv = root.join("target/ci-venv");
+    let cli = venv.join("bin/scim2");
+    if cli.exists() {
+        return Ok(cli);
+    }
+    eprintln!(
+        "installing the SCIM conformance tool into {}",
+        venv.display()
+    );
+    status(Command::new("python3").arg("-m").arg("venv").arg(&venv))?;
+    status(
+        Command::new(venv.join("bin/pip"))
+            .args(["install", "--quiet", "--disable-pip-version-check", "-r"])
+            .arg(root.join(".ci/scim-conformance.txt")),
+    )?;
+    Ok(cli)
+}
+
 /// A built module: its folder under target/modules.
 struct BuiltModule {
     id: String,
@@ -303,6 +325,7 @@ fn run(extra: &[String]) -> Result {
 fn test() -> Result {
     let root = root();
     build_plugins()?;
+    let scim2 = ensure_scim_tester(&root)?;
     check_frozen_wit(&root)?;
     status(cargo().current_dir(&root).args(["fmt", "--all", "--check"]))?;
     for ws in PLUGIN_WORKSPACES {
@@ -346,7 +369,8 @@ fn test() -> Result {
         cargo()
             .current_dir(&root)
             .args(["test", "--workspace"])
-            .env("PORTICO_BIN", root.join("target/debug/portico")),
+            .env("PORTICO_BIN", root.join("target/debug/portico"))
+            .env("SCIM2_CLI", scim2),
     )
 }
 
