@@ -233,3 +233,65 @@ async fn a_proxys_request_id_is_kept_but_an_odd_one_is_replaced() {
         assert_eq!(id.len(), 36, "a fresh UUID: {id}");
     }
 }
+
+#[tokio::test]
+async fn the_language_chosen_in_the_header_is_remembered() {
+    let portal = board().await;
+    let addr = portal.serve().await;
+    let browser = portico_tests::browser::Browser::new(addr);
+    let english = browser
+        .send(
+            "GET",
+            "/m/notice-board/",
+            &[("accept-language", "en")],
+            None,
+        )
+        .await;
+    assert!(english.body.contains("<html lang=\"en\""));
+    assert!(
+        english
+            .body
+            .contains(r#"<a href="/lang/cs" lang="cs" hreflang="cs">Čeština</a>"#)
+    );
+
+    let odd = browser.get("/lang/de").await;
+    assert_eq!(odd.status, 404);
+    assert!(odd.body.contains("There is no language `de` here"));
+
+    let chosen = browser
+        .send(
+            "GET",
+            "/lang/cs",
+            &[("referer", &format!("http://{addr}/m/notice-board/?page=2"))],
+            None,
+        )
+        .await;
+    assert_eq!(chosen.status, 303);
+    assert_eq!(chosen.location(), "/m/notice-board/?page=2");
+    let cookie = chosen.set_cookie("__Host-portico-lang").unwrap();
+    assert!(
+        cookie.contains("Max-Age=31536000") && cookie.contains("HttpOnly"),
+        "{cookie}"
+    );
+    // Chosen beats what the browser asks for, on every page after.
+    let czech = browser
+        .send(
+            "GET",
+            "/m/notice-board/",
+            &[("accept-language", "en")],
+            None,
+        )
+        .await;
+    assert!(czech.body.contains("<html lang=\"cs\""), "{}", czech.body);
+    assert!(czech.body.contains("Vyvěšená oznámení"));
+    assert!(czech.body.contains(">English</a>"));
+    let elsewhere = browser
+        .send(
+            "GET",
+            "/lang/en",
+            &[("referer", "https://evil.example/x")],
+            None,
+        )
+        .await;
+    assert_eq!(elsewhere.location(), "/", "never back to another site");
+}

@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, DefaultBodyLimit, Query, State};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -60,6 +60,15 @@ impl Cookies {
             "__Host-portico-session"
         } else {
             "portico-session"
+        }
+    }
+
+    /// The cookie that remembers the chosen language.
+    pub fn lang(self) -> &'static str {
+        if self.secure {
+            "__Host-portico-lang"
+        } else {
+            "portico-lang"
         }
     }
 
@@ -411,6 +420,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/auth/logout", post(logout))
         .route("/auth/logout-everywhere", post(logout_everywhere))
         .route("/auth/me", get(me))
+        .route("/lang/{lang}", get(choose_language))
         .layer(DefaultBodyLimit::max(MAX_AUTH_BODY))
 }
 
@@ -436,7 +446,9 @@ fn login_form(
     username: &str,
     next: &str,
 ) -> Response {
-    let mut shell = shell(state, None, None, &locale(headers), None);
+    let lang = locale(headers);
+    let l = lang.as_str();
+    let mut shell = shell(state, None, None, &lang, None);
     shell.csrf = visitor.csrf().to_owned();
     let content = maud::html! {
         @if let Some(error) = error {
@@ -446,18 +458,18 @@ fn login_form(
             input type="hidden" name=(CSRF_FIELD) value=(visitor.csrf());
             input type="hidden" name="next" value=(next);
             div.field {
-                label for="f-username" { "User name" }
+                label for="f-username" { (render::tr(l, "User name", "Uživatelské jméno")) }
                 input #f-username type="text" name="username" value=(username) autocomplete="username" required;
             }
             div.field {
-                label for="f-password" { "Password" }
+                label for="f-password" { (render::tr(l, "Password", "Heslo")) }
                 input #f-password type="password" name="password" autocomplete="current-password" required;
             }
-            button.button.primary type="submit" { "Log in" }
+            button.button.primary type="submit" { (render::tr(l, "Log in", "Přihlásit se")) }
         }
         @let providers = crate::oidc::providers(state);
         @if !providers.is_empty() {
-            h2 { "Or log in with" }
+            h2 { (render::tr(l, "Or log in with", "Nebo se přihlaste přes")) }
             ul.services {
                 @for (id, label) in &providers {
                     li {
@@ -467,7 +479,8 @@ fn login_form(
             }
         }
     };
-    let mut response = html_response(status, render::page(&shell, "Log in", content));
+    let title = render::tr(l, "Log in", "Přihlášení");
+    let mut response = html_response(status, render::page(&shell, title, content));
     visitor.set_cookie(state.cookies, &mut response);
     response
 }
@@ -573,7 +586,11 @@ async fn login(
             &headers,
             &visitor,
             StatusCode::UNPROCESSABLE_ENTITY,
-            Some("Enter your user name and password."),
+            Some(render::tr(
+                &locale(&headers),
+                "Enter your user name and password.",
+                "Zadejte uživatelské jméno a heslo.",
+            )),
             username,
             &next,
         );
@@ -595,7 +612,11 @@ async fn login(
                 &headers,
                 &visitor,
                 StatusCode::UNAUTHORIZED,
-                Some("The user name or the password is wrong."),
+                Some(render::tr(
+                    &locale(&headers),
+                    "The user name or the password is wrong.",
+                    "Uživatelské jméno nebo heslo není správné.",
+                )),
                 username,
                 &next,
             );
@@ -610,10 +631,17 @@ async fn login(
                 &headers,
                 &visitor,
                 StatusCode::FORBIDDEN,
-                Some(&format!(
-                    "This account is locked after {} failed log-ins, until {until}. Try again later or ask an administrator.",
-                    users::MAX_FAILED_LOGINS
-                )),
+                Some(&if locale(&headers) == "cs" {
+                    format!(
+                        "Účet je po {} neúspěšných přihlášeních zamčen do {until}. Zkuste to později nebo požádejte správce.",
+                        users::MAX_FAILED_LOGINS
+                    )
+                } else {
+                    format!(
+                        "This account is locked after {} failed log-ins, until {until}. Try again later or ask an administrator.",
+                        users::MAX_FAILED_LOGINS
+                    )
+                }),
                 username,
                 &next,
             );
@@ -625,7 +653,11 @@ async fn login(
                 &headers,
                 &visitor,
                 StatusCode::FORBIDDEN,
-                Some("This account is deactivated."),
+                Some(render::tr(
+                    &locale(&headers),
+                    "This account is deactivated.",
+                    "Účet je zrušen.",
+                )),
                 username,
                 &next,
             );
@@ -693,6 +725,51 @@ async fn posted_session(
         (Visitor::User(s), Some(t)) => Some((s, t)),
         _ => None,
     })
+}
+
+/// `GET /lang/{cs|en}`: remembers the language chosen in the page header
+/// (a year, in a cookie in the browser; nothing is stored on the server)
+/// and goes back to the page it was chosen on.
+async fn choose_language(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(lang): Path<String>,
+) -> Response {
+    if !matches!(lang.as_str(), "cs" | "en") {
+        return Failure::new(
+            StatusCode::NOT_FOUND,
+            "Not found",
+            format!("There is no language `{lang}` here: choose `cs` or `en`."),
+        )
+        .respond(&state, &headers, None, None);
+    }
+    // Back to the page the choice was made on, when it is one of ours.
+    let back = headers
+        .get(header::REFERER)
+        .and_then(|r| r.to_str().ok())
+        .and_then(|r| openidconnect::url::Url::parse(r).ok())
+        .filter(|u| {
+            let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+            host.is_some_and(|h| {
+                u.host_str().is_some_and(|uh| {
+                    h == uh || h.strip_prefix(uh).is_some_and(|p| p.starts_with(':'))
+                })
+            })
+        })
+        .map(|u| match u.query() {
+            Some(q) => format!("{}?{q}", u.path()),
+            None => u.path().to_owned(),
+        });
+    let mut response = Redirect::to(&local_path(back.as_deref())).into_response();
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        state.cookies.build(
+            state.cookies.lang(),
+            lang,
+            Some(Duration::from_secs(365 * 86_400)),
+        ),
+    );
+    response
 }
 
 async fn logout(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {

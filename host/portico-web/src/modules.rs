@@ -91,8 +91,14 @@ async fn tenant(state: &AppState, path: &str) -> Result<(Tenant, String), Failur
     ))
 }
 
-/// The language of the page: Czech when the browser prefers it, else English.
+/// The language of the page: the one chosen in the page header, else
+/// Czech when the browser prefers it, else English.
 pub(crate) fn locale(headers: &HeaderMap) -> String {
+    let chosen = crate::auth::cookie_value(headers, crate::auth::Cookies::new(true).lang())
+        .or_else(|| crate::auth::cookie_value(headers, crate::auth::Cookies::new(false).lang()));
+    if let Some(l @ ("cs" | "en")) = chosen {
+        return l.to_owned();
+    }
     let accept = headers
         .get(header::ACCEPT_LANGUAGE)
         .and_then(|v| v.to_str().ok())

@@ -39,6 +39,11 @@ pub struct Shell {
 /// The name of the hidden form field that carries the CSRF token.
 pub const CSRF_FIELD: &str = "_csrf";
 
+/// The portal's own text in the page's language: Czech or English.
+pub fn tr<'a>(lang: &str, en: &'a str, cs: &'a str) -> &'a str {
+    if lang == "cs" { cs } else { en }
+}
+
 /// Resolves a link a module gave: a path below the module (whose pages are
 /// at `base`, e.g. `/o/brno/m/notice-board`), or an absolute http(s) URL.
 /// `None` for anything else.
@@ -55,6 +60,7 @@ pub fn module_href(base: &str, href: &str) -> Option<String> {
 
 /// A whole page around `content`.
 pub fn page(shell: &Shell, title: &str, content: Markup) -> String {
+    let l = shell.lang.as_str();
     html! {
         (DOCTYPE)
         html lang=(shell.lang) {
@@ -65,23 +71,28 @@ pub fn page(shell: &Shell, title: &str, content: Markup) -> String {
                 link rel="stylesheet" href="/assets/portico.css";
             }
             body {
-                a.skip href="#content" { "Skip to content" }
+                a.skip href="#content" { (tr(l, "Skip to content", "Přejít na obsah")) }
                 header.portal-header {
                     a.portal-name href=(shell.home) { (shell.portal_name) }
                     div.account {
+                        @if l == "cs" {
+                            a href="/lang/en" lang="en" hreflang="en" { "English" }
+                        } @else {
+                            a href="/lang/cs" lang="cs" hreflang="cs" { "Čeština" }
+                        }
                         @if let Some(user) = &shell.user {
                             a href="/auth/me" { (user) }
                             form.inline method="post" action="/auth/logout" {
                                 input type="hidden" name=(CSRF_FIELD) value=(shell.csrf);
-                                button.link type="submit" { "Log out" }
+                                button.link type="submit" { (tr(l, "Log out", "Odhlásit se")) }
                             }
                         } @else {
-                            a href="/auth/login" { "Log in" }
+                            a href="/auth/login" { (tr(l, "Log in", "Přihlásit se")) }
                         }
                     }
                 }
                 @if !shell.nav.is_empty() {
-                    nav.portal-nav aria-label="Modules" {
+                    nav.portal-nav aria-label=(tr(l, "Modules", "Moduly")) {
                         ul {
                             @for item in &shell.nav {
                                 li {
@@ -112,7 +123,7 @@ pub fn view_page(shell: &Shell, base: &str, view: &View, flash: Option<&str>) ->
             div.notice.notice-success role="status" { p { (message) } }
         }
         @for block in &view.blocks {
-            (block_html(base, &shell.csrf, block))
+            (block_html(base, shell, block))
         }
     };
     page(shell, &view.title, content)
@@ -125,9 +136,9 @@ pub fn error_page(shell: &Shell, title: &str, message: &str, request_id: &str) -
             p { (message) }
         }
         @if !request_id.is_empty() {
-            p.request-id { "Request id: " code { (request_id) } }
+            p.request-id { (tr(&shell.lang, "Request id: ", "Číslo požadavku: ")) code { (request_id) } }
         }
-        p { a href=(shell.home) { "Back to the portal" } }
+        p { a href=(shell.home) { (tr(&shell.lang, "Back to the portal", "Zpět na portál")) } }
     };
     page(shell, title, content)
 }
@@ -150,7 +161,7 @@ fn paragraph(text: &str) -> Markup {
     }
 }
 
-fn block_html(base: &str, csrf: &str, block: &Block) -> Markup {
+fn block_html(base: &str, shell: &Shell, block: &Block) -> Markup {
     match block {
         Block::Heading { level, text } => {
             let level = (*level).clamp(2, 6);
@@ -162,7 +173,7 @@ fn block_html(base: &str, csrf: &str, block: &Block) -> Markup {
             }
         }
         Block::Text { text } => paragraph(text),
-        Block::Table(table) => table_html(base, table),
+        Block::Table(table) => table_html(base, &shell.lang, table),
         Block::KeyValues { items } => html! {
             dl.key-values {
                 @for kv in items {
@@ -188,7 +199,7 @@ fn block_html(base: &str, csrf: &str, block: &Block) -> Markup {
                 }
             }
         },
-        Block::Form(form) => form_html(base, csrf, form),
+        Block::Form(form) => form_html(base, shell, form),
         Block::Notice { level, text } => {
             let (class, role) = match level {
                 NoticeLevel::Info => ("notice notice-info", "status"),
@@ -201,12 +212,12 @@ fn block_html(base: &str, csrf: &str, block: &Block) -> Markup {
     }
 }
 
-fn table_html(base: &str, table: &Table) -> Markup {
+fn table_html(base: &str, lang: &str, table: &Table) -> Markup {
     html! {
         @if table.rows.is_empty() {
             section.table-empty aria-label=(table.caption) {
                 h2.caption { (table.caption) }
-                p { (if table.empty_text.is_empty() { "Nothing to show." } else { &table.empty_text }) }
+                p { (if table.empty_text.is_empty() { tr(lang, "Nothing to show.", "Nic tu není.") } else { &table.empty_text }) }
             }
         } @else {
             div.table-wrap {
@@ -237,7 +248,8 @@ fn table_html(base: &str, table: &Table) -> Markup {
     }
 }
 
-fn form_html(base: &str, csrf: &str, form: &Form) -> Markup {
+fn form_html(base: &str, shell: &Shell, form: &Form) -> Markup {
+    let lang = shell.lang.as_str();
     // A form posts only to the module's own pages.
     let action = if form.action.starts_with('/') {
         module_href(base, &form.action)
@@ -247,10 +259,10 @@ fn form_html(base: &str, csrf: &str, form: &Form) -> Markup {
     let has_errors = form.fields.iter().any(|f| f.error.is_some());
     html! {
         form method="post" action=(action.unwrap_or_default()) novalidate {
-            input type="hidden" name=(CSRF_FIELD) value=(csrf);
+            input type="hidden" name=(CSRF_FIELD) value=(shell.csrf);
             @if has_errors {
                 div.notice.notice-error role="alert" {
-                    p { "Please correct the marked fields." }
+                    p { (tr(lang, "Please correct the marked fields.", "Opravte prosím označená pole.")) }
                     ul {
                         @for f in form.fields.iter().filter(|f| f.error.is_some()) {
                             li { a href=(format!("#f-{}", f.name)) { (f.label) ": " (f.error.as_deref().unwrap_or_default()) } }
@@ -259,14 +271,15 @@ fn form_html(base: &str, csrf: &str, form: &Form) -> Markup {
                 }
             }
             @for field in &form.fields {
-                (field_html(field))
+                (field_html(lang, field))
             }
             button.button.primary type="submit" { (form.submit_label) }
         }
     }
 }
 
-fn field_html(f: &FormField) -> Markup {
+fn field_html(lang: &str, f: &FormField) -> Markup {
+    let required = tr(lang, "(required)", "(povinné)");
     let id = format!("f-{}", f.name);
     let help_id = format!("{id}-help");
     let error_id = format!("{id}-error");
@@ -296,9 +309,9 @@ fn field_html(f: &FormField) -> Markup {
                 input #(id) type="checkbox" name=(f.name) value="true"
                     checked[matches!(value.as_str(), "true" | "on")]
                     aria-describedby=[described.as_deref()] aria-invalid=[invalid];
-                label for=(id) { (f.label) @if f.required { " " span.required { "(required)" } } }
+                label for=(id) { (f.label) @if f.required { " " span.required { (required) } } }
             } @else {
-                label for=(id) { (f.label) @if f.required { " " span.required { "(required)" } } }
+                label for=(id) { (f.label) @if f.required { " " span.required { (required) } } }
                 @match f.kind {
                     FieldKind::Textarea => textarea #(id) name=(f.name) rows="5" required[f.required]
                         aria-describedby=[described.as_deref()] aria-invalid=[invalid] { (value) },
