@@ -7,6 +7,7 @@
 
 mod admin;
 pub mod auth;
+mod console;
 pub mod exchange;
 mod metrics;
 mod modules;
@@ -133,6 +134,7 @@ pub fn app_with(state: AppState, extra: Router<AppState>) -> Router {
         .merge(modules::router())
         .merge(auth::router())
         .merge(admin::router())
+        .merge(console::router())
         .merge(oidc::router())
         .merge(scim::router())
         .merge(exchange::router())

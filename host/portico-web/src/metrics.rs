@@ -41,6 +41,31 @@ struct ModuleLabel {
 pub struct Metrics {
     calls: Family<CallLabels, Counter>,
     latency: Family<LatencyLabels, Histogram>,
+    health: std::sync::Mutex<std::collections::HashMap<String, Tally>>,
+}
+
+/// How many recent calls a module's latency figure covers.
+const RECENT_CALLS: usize = 1000;
+
+#[derive(Default)]
+struct Tally {
+    calls: u64,
+    errors: u64,
+    faults: u64,
+    recent_micros: std::collections::VecDeque<u64>,
+}
+
+/// A module's health since this host started, for the admin console.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Health {
+    /// Calls made.
+    pub calls: u64,
+    /// Calls the module answered with an error of its own.
+    pub errors: u64,
+    /// Calls that faulted: trap, deadline, memory, switched off, overload.
+    pub faults: u64,
+    /// The 95th percentile of the latest calls' time, in milliseconds.
+    pub p95_ms: Option<f64>,
 }
 
 impl Default for Metrics {
@@ -51,6 +76,7 @@ impl Default for Metrics {
                 // 50 µs … ~13 s
                 Histogram::new(exponential_buckets(0.000_05, 2.0, 19))
             }),
+            health: std::sync::Mutex::default(),
         }
     }
 }
@@ -85,6 +111,40 @@ impl Metrics {
                 export: export.name(),
             })
             .observe(took.as_secs_f64());
+        let mut health = self.health.lock().unwrap_or_else(|e| e.into_inner());
+        let tally = health.entry(module.to_owned()).or_default();
+        tally.calls += 1;
+        match outcome {
+            "ok" => {}
+            "module_error" => tally.errors += 1,
+            _ => tally.faults += 1,
+        }
+        if tally.recent_micros.len() == RECENT_CALLS {
+            tally.recent_micros.pop_front();
+        }
+        tally
+            .recent_micros
+            .push_back(u64::try_from(took.as_micros()).unwrap_or(u64::MAX));
+    }
+
+    /// A module's health since this host started.
+    pub fn health(&self, module: &str) -> Health {
+        let health = self.health.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(t) = health.get(module) else {
+            return Health::default();
+        };
+        let mut recent: Vec<u64> = t.recent_micros.iter().copied().collect();
+        recent.sort_unstable();
+        let p95_ms = (!recent.is_empty()).then(|| {
+            let at = (recent.len() * 95).div_ceil(100).saturating_sub(1);
+            recent[at] as f64 / 1000.0
+        });
+        Health {
+            calls: t.calls,
+            errors: t.errors,
+            faults: t.faults,
+            p95_ms,
+        }
     }
 }
 

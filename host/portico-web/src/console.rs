@@ -1,0 +1,996 @@
+//! The admin console (`/admin`), server-rendered like every page: the
+//! catalog of installed modules with what each asks for and how it fares,
+//! each organization's modules, enabling and disabling a module for an
+//! organization (and those below it), its settings as a form generated
+//! from the manifest's settings schema, and the organization's audit
+//! chain with filters and verification. A platform administrator sees
+//! every organization; an organization's administrator sees theirs. Every
+//! change is audited by the platform; every form carries the CSRF token.
+
+use std::collections::BTreeMap;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use portico_platform::modules::Change;
+use portico_platform::sessions::Session;
+use portico_platform::{audit, events, organizations, roles};
+use portico_runtime::api::{
+    Block, Cell, Choice, Column, FieldKind, Form, FormField, KeyValue, NoticeLevel, Table, View,
+};
+use portico_runtime::breaker::BreakerState;
+use portico_runtime::manifest::{SettingSpec, SettingType};
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::auth::{self, Visitor};
+use crate::modules::{Failure, html_response, locale, shell};
+use crate::render::{self, tr};
+
+pub(crate) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/admin", get(overview))
+        .route("/admin/modules", get(catalog))
+        .route("/admin/modules/{id}/switch-on", post(switch_on))
+        .route("/admin/orgs/{org}", get(organization))
+        .route(
+            "/admin/orgs/{org}/modules/{id}",
+            get(module_in_org).post(change_module),
+        )
+        .route(
+            "/admin/orgs/{org}/audit",
+            get(audit_chain).post(audit_filter),
+        )
+}
+
+/// Who is at the console: a logged-in user, with the language of the page.
+struct Admin {
+    visitor: Visitor,
+    session: Box<Session>,
+    lang: String,
+}
+
+impl Admin {
+    fn l(&self) -> &str {
+        &self.lang
+    }
+}
+
+async fn admin(state: &AppState, headers: &HeaderMap, path: &str) -> Result<Admin, Response> {
+    let visitor = auth::visitor(state, headers)
+        .await
+        .map_err(|f| f.respond(state, headers, None, None))?;
+    let Visitor::User(session) = &visitor else {
+        let to = format!(
+            "/auth/login?{}",
+            serde_urlencoded::to_string([("next", path)]).unwrap_or_default()
+        );
+        return Err(Redirect::to(&to).into_response());
+    };
+    let session = session.clone();
+    Ok(Admin {
+        visitor,
+        session,
+        lang: locale(headers),
+    })
+}
+
+async fn held(
+    state: &AppState,
+    admin: &Admin,
+    org: &str,
+) -> Result<std::collections::BTreeSet<String>, Failure> {
+    roles::roles_in(state.services.platform().db(), &admin.session.user.id, org)
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "cannot read roles");
+            Failure::database()
+        })
+}
+
+/// Whether the user administers `org` (or everything).
+async fn administers(state: &AppState, admin: &Admin, org: &str) -> Result<bool, Failure> {
+    let held = held(state, admin, org).await?;
+    Ok(held.contains(roles::PLATFORM_ADMIN) || held.contains(roles::ORG_ADMIN))
+}
+
+async fn platform_admin(state: &AppState, admin: &Admin) -> Result<bool, Failure> {
+    Ok(held(state, admin, roles::EVERY_ORG)
+        .await?
+        .contains(roles::PLATFORM_ADMIN))
+}
+
+fn forbidden(admin: &Admin) -> Failure {
+    Failure::new(
+        StatusCode::FORBIDDEN,
+        "Forbidden",
+        tr(
+            admin.l(),
+            "Only an administrator of this organization may do this.",
+            "Toto smí jen správce této organizace.",
+        ),
+    )
+}
+
+/// A console page: `view` in the portal's frame.
+fn page(state: &AppState, admin: &Admin, view: &View, flash: Option<&str>) -> Response {
+    let mut shell = shell(state, None, None, &admin.lang, None);
+    shell.user = admin.visitor.display_name();
+    shell.csrf = admin.visitor.csrf().to_owned();
+    shell.nav = console_nav(admin.l());
+    html_response(StatusCode::OK, render::view_page(&shell, "", view, flash))
+}
+
+fn console_nav(l: &str) -> Vec<render::NavItem> {
+    vec![
+        render::NavItem {
+            label: tr(l, "Organizations", "Organizace").into(),
+            href: "/admin".into(),
+            current: false,
+        },
+        render::NavItem {
+            label: tr(l, "Modules", "Moduly").into(),
+            href: "/admin/modules".into(),
+            current: false,
+        },
+    ]
+}
+
+fn text(s: impl Into<String>) -> Cell {
+    Cell {
+        text: s.into(),
+        link: None,
+    }
+}
+
+fn link(s: impl Into<String>, href: impl Into<String>) -> Cell {
+    Cell {
+        text: s.into(),
+        link: Some(href.into()),
+    }
+}
+
+fn columns(labels: &[&str]) -> Vec<Column> {
+    labels
+        .iter()
+        .map(|l| Column {
+            label: (*l).to_owned(),
+            numeric: false,
+        })
+        .collect()
+}
+
+fn fail(state: &AppState, headers: &HeaderMap, f: Failure) -> Response {
+    f.respond(state, headers, None, None)
+}
+
+/// `GET /admin`: the organizations the user administers.
+async fn overview(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let admin = match admin(&state, &headers, "/admin").await {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let l = admin.l().to_owned();
+    let db = state.services.platform().db();
+    let tree = match organizations::tree(db).await {
+        Ok(t) => t,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot read organizations");
+            return fail(&state, &headers, Failure::database());
+        }
+    };
+    let mut rows = Vec::new();
+    for (depth, org) in tree {
+        match administers(&state, &admin, &org.id).await {
+            Ok(true) => rows.push(vec![
+                link(
+                    format!("{}{}", "– ".repeat(depth), org.name),
+                    format!("/admin/orgs/{}", org.id),
+                ),
+                text(org.id.clone()),
+                text(org.kind.name()),
+            ]),
+            Ok(false) => {}
+            Err(f) => return fail(&state, &headers, f),
+        }
+    }
+    let view = View {
+        title: tr(&l, "Administration", "Správa").into(),
+        blocks: vec![Block::Table(Table {
+            caption: tr(
+                &l,
+                "Organizations you administer",
+                "Organizace, které spravujete",
+            )
+            .into(),
+            columns: columns(&[
+                tr(&l, "Organization", "Organizace"),
+                tr(&l, "Identifier", "Identifikátor"),
+                tr(&l, "Kind", "Druh"),
+            ]),
+            rows,
+            empty_text: tr(
+                &l,
+                "You administer no organization.",
+                "Nespravujete žádnou organizaci.",
+            )
+            .into(),
+        })],
+    };
+    page(&state, &admin, &view, None)
+}
+
+/// `GET /admin/modules`: every installed module, what it asks for, how it fares.
+async fn catalog(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<Done>,
+) -> Response {
+    let admin = match admin(&state, &headers, "/admin/modules").await {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let l = admin.l().to_owned();
+    let is_platform_admin = match platform_admin(&state, &admin).await {
+        Ok(p) => p,
+        Err(f) => return fail(&state, &headers, f),
+    };
+    let mut blocks = Vec::new();
+    for m in state.registry.iter() {
+        let man = m.manifest();
+        let health = state.metrics.health(m.id());
+        let breaker = match m.breaker_state() {
+            BreakerState::Closed { .. } => tr(&l, "serving", "v provozu").to_owned(),
+            BreakerState::Open(off) => {
+                format!("{} ({})", tr(&l, "switched off", "vypnut"), off.reason)
+            }
+        };
+        blocks.push(Block::Heading {
+            level: 2,
+            text: format!("{} {}", man.name, man.version),
+        });
+        let mut items = vec![
+            kv(tr(&l, "Identifier", "Identifikátor"), man.id.clone()),
+            kv(tr(&l, "Vendor", "Dodavatel"), man.vendor.clone()),
+            kv(tr(&l, "Description", "Popis"), man.description.clone()),
+            kv(
+                tr(
+                    &l,
+                    "Host interfaces it uses",
+                    "Rozhraní hostitele, která používá",
+                ),
+                join(man.capabilities.iter().map(|c| c.name().to_owned())),
+            ),
+            kv(
+                tr(&l, "Permissions it declares", "Oprávnění, která zavádí"),
+                join(
+                    man.permissions
+                        .iter()
+                        .map(|(p, d)| format!("{}.{p} ({d})", man.id)),
+                ),
+            ),
+            kv(
+                tr(&l, "Roles", "Role"),
+                join(
+                    man.roles
+                        .iter()
+                        .map(|(r, spec)| format!("{}.{r} ({})", man.id, spec.label)),
+                ),
+            ),
+            kv(tr(&l, "State", "Stav"), breaker.clone()),
+            kv(tr(&l, "Calls", "Volání"), health.calls.to_string()),
+            kv(tr(&l, "Errors", "Chyby"), health.errors.to_string()),
+            kv(tr(&l, "Faults", "Selhání"), health.faults.to_string()),
+        ];
+        items.push(kv(
+            tr(&l, "Latency (95th percentile)", "Odezva (95. percentil)"),
+            health
+                .p95_ms
+                .map_or_else(|| "–".to_owned(), |ms| format!("{ms:.1} ms")),
+        ));
+        blocks.push(Block::KeyValues { items });
+        if is_platform_admin && matches!(m.breaker_state(), BreakerState::Open(_)) {
+            blocks.push(Block::Form(Form {
+                action: format!("/admin/modules/{}/switch-on", m.id()),
+                submit_label: format!("{} {}", tr(&l, "Switch on", "Zapnout"), man.name),
+                fields: Vec::new(),
+            }));
+        }
+    }
+    let view = View {
+        title: tr(&l, "Installed modules", "Nainstalované moduly").into(),
+        blocks,
+    };
+    page(&state, &admin, &view, q.message(&l))
+}
+
+fn kv(key: &str, value: String) -> KeyValue {
+    KeyValue {
+        key: key.to_owned(),
+        value: if value.is_empty() {
+            "–".into()
+        } else {
+            value
+        },
+    }
+}
+
+fn join(items: impl Iterator<Item = String>) -> String {
+    items.collect::<Vec<_>>().join(", ")
+}
+
+/// What the last change did, for the message on the page it returns to.
+#[derive(Deserialize, Default)]
+struct Done {
+    done: Option<String>,
+}
+
+impl Done {
+    fn message(&self, l: &str) -> Option<&'static str> {
+        Some(match self.done.as_deref()? {
+            "enabled" => tr(l, "The module is enabled.", "Modul je zapnut."),
+            "disabled" => tr(
+                l,
+                "The module is disabled. Its data stay.",
+                "Modul je vypnut. Jeho data zůstávají.",
+            ),
+            "saved" => tr(l, "The settings are saved.", "Nastavení je uloženo."),
+            "switched-on" => tr(
+                l,
+                "The module is switched on again.",
+                "Modul je znovu zapnut.",
+            ),
+            _ => return None,
+        })
+    }
+}
+
+async fn switch_on(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Response {
+    let admin = match admin(&state, &headers, "/admin/modules").await {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    if let Err(f) = checked_form(&admin, &headers, &body) {
+        return fail(&state, &headers, f);
+    }
+    match platform_admin(&state, &admin).await {
+        Ok(true) => {}
+        Ok(false) => return fail(&state, &headers, forbidden(&admin)),
+        Err(f) => return fail(&state, &headers, f),
+    }
+    let Some(m) = state.registry.get(&id) else {
+        return fail(
+            &state,
+            &headers,
+            Failure::new(
+                StatusCode::NOT_FOUND,
+                "Not found",
+                format!("no module `{id}`"),
+            ),
+        );
+    };
+    if let Err(e) = m.switch_on() {
+        tracing::error!(module = %id, error = %e, "cannot switch a module on");
+        return fail(&state, &headers, Failure::database());
+    }
+    tracing::info!(module = %id, by = %admin.session.user.id, "module switched on from the console");
+    Redirect::to("/admin/modules?done=switched-on").into_response()
+}
+
+/// The form fields of a console POST, its CSRF token checked.
+fn checked_form(
+    admin: &Admin,
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> Result<BTreeMap<String, String>, Failure> {
+    let fields = auth::form_fields(headers, body)?;
+    let token = fields
+        .iter()
+        .find(|(k, _)| k == render::CSRF_FIELD)
+        .map(|(_, v)| v.as_str());
+    if !admin.visitor.csrf_matches(token) {
+        return Err(auth::csrf_failure());
+    }
+    Ok(fields.into_iter().collect())
+}
+
+/// `GET /admin/orgs/{org}`: the organization's modules.
+async fn organization(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(org): Path<String>,
+) -> Response {
+    let admin = match admin(&state, &headers, &format!("/admin/orgs/{org}")).await {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let l = admin.l().to_owned();
+    let the_org = match checked_org(&state, &admin, &org).await {
+        Ok(o) => o,
+        Err(f) => return fail(&state, &headers, f),
+    };
+    let enabled = match state.services.org(&org).await {
+        Ok(o) => o,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot read enablement");
+            return fail(&state, &headers, Failure::database());
+        }
+    };
+    let rows = state
+        .registry
+        .iter()
+        .map(|m| {
+            let on = enabled.enabled.contains_key(m.id());
+            vec![
+                link(
+                    m.manifest().name.clone(),
+                    format!("/admin/orgs/{org}/modules/{}", m.id()),
+                ),
+                text(m.manifest().version.to_string()),
+                text(if on {
+                    tr(&l, "enabled", "zapnut")
+                } else {
+                    tr(&l, "not enabled", "nezapnut")
+                }),
+            ]
+        })
+        .collect();
+    let view = View {
+        title: the_org.name.clone(),
+        blocks: vec![
+            Block::Table(Table {
+                caption: tr(&l, "Modules", "Moduly").into(),
+                columns: columns(&[
+                    tr(&l, "Module", "Modul"),
+                    tr(&l, "Version", "Verze"),
+                    tr(&l, "State", "Stav"),
+                ]),
+                rows,
+                empty_text: tr(
+                    &l,
+                    "No module is installed.",
+                    "Není nainstalován žádný modul.",
+                )
+                .into(),
+            }),
+            Block::Actions {
+                items: vec![portico_runtime::api::Action {
+                    label: tr(&l, "Audit trail", "Auditní stopa").into(),
+                    href: format!("/admin/orgs/{org}/audit"),
+                    style: portico_runtime::api::ActionStyle::Secondary,
+                }],
+            },
+        ],
+    };
+    page(&state, &admin, &view, None)
+}
+
+async fn checked_org(
+    state: &AppState,
+    admin: &Admin,
+    org: &str,
+) -> Result<organizations::Organization, Failure> {
+    let found = organizations::get(state.services.platform().db(), org)
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "cannot read organizations");
+            Failure::database()
+        })?;
+    let Some(found) = found else {
+        return Err(Failure::new(
+            StatusCode::NOT_FOUND,
+            "Not found",
+            format!("no organization `{org}`"),
+        ));
+    };
+    if !administers(state, admin, org).await? {
+        return Err(forbidden(admin));
+    }
+    Ok(found)
+}
+
+/// The settings form of a module in an organization.
+fn settings_form(
+    l: &str,
+    org: &str,
+    id: &str,
+    specs: &BTreeMap<String, SettingSpec>,
+    values: &BTreeMap<String, String>,
+    errors: &BTreeMap<String, String>,
+) -> Form {
+    let fields = specs
+        .iter()
+        .map(|(key, spec)| {
+            let value = values.get(key).cloned().or_else(|| spec.default.clone());
+            let (kind, choices) = match spec.kind {
+                SettingType::String => (FieldKind::Text, Vec::new()),
+                SettingType::Number => (FieldKind::Number, Vec::new()),
+                SettingType::Json => (FieldKind::Textarea, Vec::new()),
+                SettingType::Boolean => (
+                    FieldKind::Select,
+                    vec![
+                        Choice {
+                            value: "true".into(),
+                            label: tr(l, "yes", "ano").into(),
+                        },
+                        Choice {
+                            value: "false".into(),
+                            label: tr(l, "no", "ne").into(),
+                        },
+                    ],
+                ),
+            };
+            FormField {
+                name: format!("setting.{key}"),
+                label: if spec.label.is_empty() {
+                    key.clone()
+                } else {
+                    spec.label.clone()
+                },
+                kind,
+                required: false,
+                value,
+                help: spec
+                    .default
+                    .as_ref()
+                    .map(|d| format!("{} {d}", tr(l, "Default:", "Výchozí:"))),
+                choices,
+                error: errors.get(key).cloned(),
+            }
+        })
+        .collect();
+    Form {
+        action: format!("/admin/orgs/{org}/modules/{id}"),
+        submit_label: tr(l, "Save settings", "Uložit nastavení").into(),
+        fields,
+    }
+}
+
+/// `GET /admin/orgs/{org}/modules/{id}`: a module in an organization.
+async fn module_in_org(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path((org, id)): Path<(String, String)>,
+    Query(q): Query<Done>,
+) -> Response {
+    let path = format!("/admin/orgs/{org}/modules/{id}");
+    let admin = match admin(&state, &headers, &path).await {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    module_page(
+        &state,
+        &headers,
+        &admin,
+        &org,
+        &id,
+        &BTreeMap::new(),
+        None,
+        q.message(admin.l()),
+    )
+    .await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn module_page(
+    state: &AppState,
+    headers: &HeaderMap,
+    admin: &Admin,
+    org: &str,
+    id: &str,
+    errors: &BTreeMap<String, String>,
+    typed: Option<&BTreeMap<String, String>>,
+    flash: Option<&str>,
+) -> Response {
+    let l = admin.l().to_owned();
+    let the_org = match checked_org(state, admin, org).await {
+        Ok(o) => o,
+        Err(f) => return fail(state, headers, f),
+    };
+    let Some(m) = state.registry.get(id) else {
+        return fail(
+            state,
+            headers,
+            Failure::new(
+                StatusCode::NOT_FOUND,
+                "Not found",
+                format!("no module `{id}`"),
+            ),
+        );
+    };
+    let current = match state.services.org(org).await {
+        Ok(o) => o.enabled.get(id).cloned(),
+        Err(e) => {
+            tracing::error!(error = %e, "cannot read enablement");
+            return fail(state, headers, Failure::database());
+        }
+    };
+    let on = current.is_some();
+    let mut values = current.map(|e| e.settings).unwrap_or_default();
+    if let Some(typed) = typed {
+        values.extend(typed.clone());
+    }
+    let man = m.manifest();
+    let mut blocks = vec![Block::KeyValues {
+        items: vec![
+            kv(tr(&l, "Organization", "Organizace"), the_org.name.clone()),
+            kv(
+                tr(&l, "State", "Stav"),
+                if on {
+                    tr(&l, "enabled", "zapnut")
+                } else {
+                    tr(&l, "not enabled", "nezapnut")
+                }
+                .into(),
+            ),
+            kv(tr(&l, "Version", "Verze"), man.version.to_string()),
+        ],
+    }];
+    blocks.push(Block::Form(Form {
+        action: format!("/admin/orgs/{org}/modules/{id}"),
+        submit_label: if on {
+            tr(&l, "Disable", "Vypnout")
+        } else {
+            tr(&l, "Enable", "Zapnout")
+        }
+        .into(),
+        fields: vec![
+            FormField {
+                name: "state".into(),
+                label: String::new(),
+                kind: FieldKind::Hidden,
+                required: false,
+                value: Some(if on { "disable" } else { "enable" }.into()),
+                help: None,
+                choices: Vec::new(),
+                error: None,
+            },
+            FormField {
+                name: "children".into(),
+                label: tr(
+                    &l,
+                    "Also for the organizations below",
+                    "Také pro podřízené organizace",
+                )
+                .into(),
+                kind: FieldKind::Checkbox,
+                required: false,
+                value: None,
+                help: None,
+                choices: Vec::new(),
+                error: None,
+            },
+        ],
+    }));
+    if on && !man.settings.is_empty() {
+        blocks.push(Block::Heading {
+            level: 2,
+            text: tr(&l, "Settings", "Nastavení").into(),
+        });
+        if !errors.is_empty() {
+            blocks.push(Block::Notice {
+                level: NoticeLevel::Error,
+                text: tr(
+                    &l,
+                    "The settings were not saved.",
+                    "Nastavení nebylo uloženo.",
+                )
+                .into(),
+            });
+        }
+        blocks.push(Block::Form(settings_form(
+            &l,
+            org,
+            id,
+            &man.settings,
+            &values,
+            errors,
+        )));
+    }
+    let dead = events::dead_letters(state.services.platform().db(), Some(org)).await;
+    if let Ok(dead) = dead {
+        let rows: Vec<Vec<Cell>> = dead
+            .iter()
+            .filter(|d| d.module_id == id)
+            .map(|d| {
+                vec![
+                    text(d.id.to_string()),
+                    text(d.topic.clone()),
+                    text(d.source_module.clone()),
+                ]
+            })
+            .collect();
+        blocks.push(Block::Table(Table {
+            caption: tr(
+                &l,
+                "Events it could not take (dead letters)",
+                "Události, které nepřijal (nedoručené)",
+            )
+            .into(),
+            columns: columns(&[
+                tr(&l, "Delivery", "Doručení"),
+                tr(&l, "Topic", "Téma"),
+                tr(&l, "From", "Od"),
+            ]),
+            rows,
+            empty_text: tr(&l, "None.", "Žádné.").into(),
+        }));
+    }
+    let view = View {
+        title: man.name.clone(),
+        blocks,
+    };
+    let mut response = page(state, admin, &view, flash);
+    if !errors.is_empty() {
+        *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    response
+}
+
+/// `POST /admin/orgs/{org}/modules/{id}`: enable, disable, or save settings.
+async fn change_module(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path((org, id)): Path<(String, String)>,
+    body: Bytes,
+) -> Response {
+    let path = format!("/admin/orgs/{org}/modules/{id}");
+    let admin = match admin(&state, &headers, &path).await {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let fields = match checked_form(&admin, &headers, &body) {
+        Ok(f) => f,
+        Err(f) => return fail(&state, &headers, f),
+    };
+    if let Err(f) = checked_org(&state, &admin, &org).await {
+        return fail(&state, &headers, f);
+    }
+    let Some(m) = state.registry.get(&id) else {
+        return fail(
+            &state,
+            &headers,
+            Failure::new(
+                StatusCode::NOT_FOUND,
+                "Not found",
+                format!("no module `{id}`"),
+            ),
+        );
+    };
+    let mut change = Change::default();
+    let done;
+    match fields.get("state").map(String::as_str) {
+        Some(s @ ("enable" | "disable")) => {
+            change.enabled = Some(s == "enable");
+            change.include_children = fields
+                .get("children")
+                .is_some_and(|v| v == "true" || v == "on");
+            done = if s == "enable" { "enabled" } else { "disabled" };
+        }
+        Some(other) => {
+            return fail(
+                &state,
+                &headers,
+                Failure::new(
+                    StatusCode::BAD_REQUEST,
+                    "Bad request",
+                    format!("`state` must be `enable` or `disable`, not `{other}`"),
+                ),
+            );
+        }
+        None => {
+            let specs = &m.manifest().settings;
+            let mut errors = BTreeMap::new();
+            let mut typed = BTreeMap::new();
+            for (name, value) in &fields {
+                let Some(key) = name.strip_prefix("setting.") else {
+                    continue;
+                };
+                let Some(spec) = specs.get(key) else {
+                    return fail(
+                        &state,
+                        &headers,
+                        Failure::new(
+                            StatusCode::BAD_REQUEST,
+                            "Bad request",
+                            format!("`{key}` is not a setting of {}", m.manifest().name),
+                        ),
+                    );
+                };
+                typed.insert(key.to_owned(), value.clone());
+                if value.trim().is_empty() {
+                    change.unset.push(key.to_owned());
+                } else if let Err(e) = spec.check(value) {
+                    errors.insert(key.to_owned(), e);
+                } else {
+                    change.set.insert(key.to_owned(), value.clone());
+                }
+            }
+            if !errors.is_empty() {
+                return module_page(
+                    &state,
+                    &headers,
+                    &admin,
+                    &org,
+                    &id,
+                    &errors,
+                    Some(&typed),
+                    None,
+                )
+                .await;
+            }
+            done = "saved";
+        }
+    }
+    let actor = admin.session.user.id.clone();
+    if let Err(e) = state.services.change(&org, &id, &change, &actor).await {
+        tracing::error!(error = %e, "cannot change a module's state");
+        return fail(&state, &headers, Failure::database());
+    }
+    tracing::info!(org = %org, module = %id, by = %actor, done, "module changed from the console");
+    Redirect::to(&format!("{path}?done={done}")).into_response()
+}
+
+#[derive(Deserialize, Default)]
+struct AuditQuery {
+    actor: Option<String>,
+    action: Option<String>,
+}
+
+/// `GET /admin/orgs/{org}/audit`: the chain, newest first, filtered, verified.
+async fn audit_chain(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(org): Path<String>,
+    Query(q): Query<AuditQuery>,
+) -> Response {
+    let admin = match admin(&state, &headers, &format!("/admin/orgs/{org}/audit")).await {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let l = admin.l().to_owned();
+    let the_org = match checked_org(&state, &admin, &org).await {
+        Ok(o) => o,
+        Err(f) => return fail(&state, &headers, f),
+    };
+    let db = state.services.platform().db();
+    let (entries, verdict) = match (
+        audit::entries(db, &org).await,
+        audit::verify(db, &org).await,
+    ) {
+        (Ok(e), Ok(v)) => (e, v),
+        (Err(e), _) | (_, Err(e)) => {
+            tracing::error!(error = %e, "cannot read the audit chain");
+            return fail(&state, &headers, Failure::database());
+        }
+    };
+    let wanted = |have: &str, want: &Option<String>| {
+        want.as_deref()
+            .is_none_or(|w| w.trim().is_empty() || have.contains(w.trim()))
+    };
+    let rows: Vec<Vec<Cell>> = entries
+        .iter()
+        .rev()
+        .filter(|e| wanted(&e.actor, &q.actor) && wanted(&e.action, &q.action))
+        .take(500)
+        .map(|e| {
+            vec![
+                text(e.seq.to_string()),
+                text(crate::services::rfc3339(e.at_micros)),
+                text(e.actor.clone()),
+                text(e.module.clone()),
+                text(e.action.clone()),
+                text(e.subject.clone()),
+            ]
+        })
+        .collect();
+    let verdict = match verdict {
+        audit::Verdict::Intact { entries, head } => Block::Notice {
+            level: NoticeLevel::Success,
+            text: format!(
+                "{} {entries} {} {head}",
+                tr(&l, "The chain is intact:", "Řetězec je neporušený:"),
+                tr(&l, "entries, head", "záznamů, hlava"),
+            ),
+        },
+        audit::Verdict::Broken { seq, problem } => Block::Notice {
+            level: NoticeLevel::Error,
+            text: format!(
+                "{} {seq}: {problem}",
+                tr(
+                    &l,
+                    "The chain is broken at entry",
+                    "Řetězec je porušen u záznamu"
+                )
+            ),
+        },
+    };
+    let filter = Form {
+        action: format!("/admin/orgs/{org}/audit"),
+        submit_label: tr(&l, "Filter", "Filtrovat").into(),
+        fields: vec![
+            filter_field("actor", tr(&l, "Who", "Kdo"), q.actor.clone()),
+            filter_field("action", tr(&l, "Action", "Akce"), q.action.clone()),
+        ],
+    };
+    let view = View {
+        title: format!(
+            "{} – {}",
+            tr(&l, "Audit trail", "Auditní stopa"),
+            the_org.name
+        ),
+        blocks: vec![
+            verdict,
+            Block::Form(filter),
+            Block::Table(Table {
+                caption: tr(&l, "Entries, newest first", "Záznamy, nejnovější první").into(),
+                columns: columns(&[
+                    "#",
+                    tr(&l, "When", "Kdy"),
+                    tr(&l, "Who", "Kdo"),
+                    tr(&l, "Module", "Modul"),
+                    tr(&l, "Action", "Akce"),
+                    tr(&l, "Subject", "Předmět"),
+                ]),
+                rows,
+                empty_text: tr(&l, "No entries.", "Žádné záznamy.").into(),
+            }),
+        ],
+    };
+    page(&state, &admin, &view, None)
+}
+
+/// `POST /admin/orgs/{org}/audit`: the filter form, as a link to its result.
+async fn audit_filter(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(org): Path<String>,
+    body: Bytes,
+) -> Response {
+    let path = format!("/admin/orgs/{org}/audit");
+    let admin = match admin(&state, &headers, &path).await {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let fields = match checked_form(&admin, &headers, &body) {
+        Ok(f) => f,
+        Err(f) => return fail(&state, &headers, f),
+    };
+    let query: Vec<(&str, &str)> = ["actor", "action"]
+        .into_iter()
+        .filter_map(|k| {
+            fields
+                .get(k)
+                .map(|v| (k, v.trim()))
+                .filter(|(_, v)| !v.is_empty())
+        })
+        .collect();
+    let query = serde_urlencoded::to_string(query).unwrap_or_default();
+    Redirect::to(&if query.is_empty() {
+        path
+    } else {
+        format!("{path}?{query}")
+    })
+    .into_response()
+}
+
+fn filter_field(name: &str, label: &str, value: Option<String>) -> FormField {
+    FormField {
+        name: name.into(),
+        label: label.into(),
+        kind: FieldKind::Text,
+        required: false,
+        value,
+        help: None,
+        choices: Vec::new(),
+        error: None,
+    }
+}

@@ -1,0 +1,164 @@
+//! The admin console through HTTP: who may use it, changes that need the
+//! page's CSRF token, enabling for an organization and those below it,
+//! settings checked against the manifest's schema.
+
+use portico_platform::organizations::{self, Kind, NewOrganization};
+use portico_platform::users::UserKind;
+use portico_platform::{audit, modules};
+use portico_tests::browser::Browser;
+use portico_tests::{TEST_CITY, TestPortal};
+
+const PASSWORD: &str = "correct horse battery";
+
+async fn org(portal: &TestPortal, id: &str, parent: Option<&str>) {
+    organizations::create(
+        portal.db(),
+        "test",
+        NewOrganization {
+            id: id.into(),
+            name: format!("Organizace {id}"),
+            ico: None,
+            kind: if parent.is_some() {
+                Kind::Organization
+            } else {
+                Kind::City
+            },
+            parent_id: parent.map(str::to_owned),
+        },
+    )
+    .await
+    .unwrap();
+}
+
+#[tokio::test]
+async fn organization_administrators_run_their_own_organizations_modules_only() {
+    let portal = TestPortal::builder()
+        .module("notice-board")
+        .module("ledger")
+        .build()
+        .await;
+    org(&portal, "mesto", None).await;
+    org(&portal, "zs-mesto", Some("mesto")).await;
+    org(&portal, "jine-mesto", None).await;
+    let admin = portal.user("spravce", UserKind::Staff, PASSWORD).await;
+    portal.grant(&admin, "mesto", "org-admin").await;
+    portal.user("urednik", UserKind::Staff, PASSWORD).await;
+    let addr = portal.serve().await;
+
+    let anonymous = Browser::new(addr).get("/admin/orgs/mesto").await;
+    assert_eq!(anonymous.status, 303);
+    assert_eq!(
+        anonymous.location(),
+        "/auth/login?next=%2Fadmin%2Forgs%2Fmesto"
+    );
+
+    let clerk = Browser::new(addr);
+    assert_eq!(clerk.log_in("urednik", PASSWORD).await.status, 303);
+    assert_eq!(clerk.get("/admin/orgs/mesto").await.status, 403);
+    let overview = clerk.get("/admin").await;
+    assert!(overview.body.contains("You administer no organization."));
+
+    let browser = Browser::new(addr);
+    assert_eq!(browser.log_in("spravce", PASSWORD).await.status, 303);
+    let overview = browser.get("/admin").await;
+    assert!(
+        overview.body.contains("/admin/orgs/mesto"),
+        "{}",
+        overview.body
+    );
+    assert!(!overview.body.contains("/admin/orgs/jine-mesto"));
+    assert_eq!(browser.get("/admin/orgs/jine-mesto").await.status, 403);
+    assert_eq!(browser.get("/admin/orgs/nikde").await.status, 404);
+
+    let page = browser.get("/admin/orgs/mesto/modules/ledger").await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let csrf = page.csrf();
+    let path = "/admin/orgs/mesto/modules/ledger";
+    let forged = browser
+        .post_form(path, &[("state", "enable"), ("children", "true")])
+        .await;
+    assert_eq!(forged.status, 403);
+    let odd = browser
+        .post_form(path, &[("_csrf", &csrf), ("state", "maybe")])
+        .await;
+    assert_eq!(odd.status, 400);
+    assert!(
+        odd.body
+            .contains("`state` must be `enable` or `disable`, not `maybe`")
+    );
+    let enabled = browser
+        .post_form(
+            path,
+            &[("_csrf", &csrf), ("state", "enable"), ("children", "true")],
+        )
+        .await;
+    assert_eq!(enabled.status, 303, "{}", enabled.body);
+    assert_eq!(enabled.location(), format!("{path}?done=enabled"));
+    for (org, on) in [("mesto", true), ("zs-mesto", true), ("jine-mesto", false)] {
+        let states = modules::enabled_modules(portal.db(), org).await.unwrap();
+        assert_eq!(states.iter().any(|m| m == "ledger"), on, "{org}");
+    }
+    let trail = audit::entries(portal.db(), "zs-mesto").await.unwrap();
+    assert!(
+        trail
+            .iter()
+            .any(|e| e.action == "module.enable" && e.actor == admin.id)
+    );
+
+    // Settings are a form made from the manifest, checked against its
+    // types; the error is at the field and nothing is saved.
+    let page = browser.get(path).await;
+    assert!(
+        page.body
+            .contains(r#"<label for="f-setting.largest-amount">Largest amount</label>"#),
+        "{}",
+        page.body
+    );
+    let bad = browser
+        .post_form(
+            path,
+            &[
+                ("_csrf", &csrf),
+                ("setting.largest-amount", "a lot"),
+                ("setting.strict", "true"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, 422, "{}", bad.body);
+    assert!(
+        bad.body.contains(
+            r#"<p class="error" id="f-setting.largest-amount-error">`a lot` is not a number</p>"#
+        ),
+        "{}",
+        bad.body
+    );
+    assert!(
+        bad.body.contains(r#"value="a lot""#),
+        "what was typed is kept"
+    );
+    let unknown = browser
+        .post_form(path, &[("_csrf", &csrf), ("setting.nope", "1")])
+        .await;
+    assert_eq!(unknown.status, 400);
+    assert!(unknown.body.contains("`nope` is not a setting of Ledger"));
+    let stored = modules::enablements(portal.db(), Some("mesto"), Some("ledger"))
+        .await
+        .unwrap();
+    assert!(stored.iter().all(|e| e.settings.is_empty()), "{stored:?}");
+
+    let saved = browser
+        .post_form(
+            path,
+            &[
+                ("_csrf", &csrf),
+                ("setting.largest-amount", "5000"),
+                ("setting.strict", "true"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.location(), format!("{path}?done=saved"));
+    let page = browser.get(saved.location()).await;
+    assert!(page.body.contains("The settings are saved."));
+    assert!(page.body.contains(r#"value="5000""#));
+    let _ = TEST_CITY;
+}
