@@ -3,7 +3,9 @@
 #![allow(clippy::unwrap_used)]
 
 mod audit;
+mod browser;
 mod cli;
+mod console;
 mod data;
 mod exchange;
 mod files;

@@ -112,6 +112,21 @@ fn ensure_scim_tester(root: &Path) -> Result<PathBuf> {
     Ok(cli)
 }
 
+/// axe-core, which the browser tests load into Chromium: from the npm
+/// registry through `tests/browser/package-lock.json`.
+fn ensure_axe(root: &Path) -> Result {
+    let browser = root.join("tests/browser");
+    if browser.join("node_modules/axe-core/axe.min.js").exists() {
+        return Ok(());
+    }
+    eprintln!("installing axe-core into tests/browser/node_modules");
+    status(
+        Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund"])
+            .current_dir(&browser),
+    )
+}
+
 /// A built module: its folder under target/modules.
 struct BuiltModule {
     id: String,
@@ -326,6 +341,7 @@ fn test() -> Result {
     let root = root();
     build_plugins()?;
     let scim2 = ensure_scim_tester(&root)?;
+    ensure_axe(&root)?;
     check_frozen_wit(&root)?;
     status(cargo().current_dir(&root).args(["fmt", "--all", "--check"]))?;
     for ws in PLUGIN_WORKSPACES {

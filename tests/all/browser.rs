@@ -1,0 +1,229 @@
+//! The portal in a real browser (headless Chromium): an editor logs in
+//! through the form, posts a notice, sees a server-side error at the field
+//! it belongs to, switches to Czech, and every page passes axe-core's
+//! WCAG 2.1 A/AA check.
+//! Screenshots of each page land in `target/screenshots/`.
+
+use fantoccini::Locator;
+use portico_platform::organizations::{self, Kind, NewOrganization};
+use portico_platform::roles;
+use portico_platform::users::UserKind;
+use portico_tests::chromium::Chromium;
+use portico_tests::{TEST_CITY, TestPortal};
+
+const PASSWORD: &str = "correct horse battery";
+
+async fn assert_accessible(browser: &Chromium, page: &str) {
+    let violations = browser.accessibility_violations().await;
+    assert!(
+        violations.is_empty(),
+        "{page} breaks WCAG 2.1 A/AA:\n{}",
+        violations.join("\n")
+    );
+    let shot = browser.screenshot(page).await;
+    assert!(
+        std::fs::metadata(&shot).is_ok_and(|m| m.len() > 1000),
+        "{}",
+        shot.display()
+    );
+}
+
+#[tokio::test]
+async fn an_editor_logs_in_and_posts_a_notice_in_a_real_browser() {
+    let portal = TestPortal::builder().module("notice-board").build().await;
+    let editor = portal.user("editor", UserKind::Staff, PASSWORD).await;
+    portal
+        .grant(&editor, TEST_CITY, "notice-board.editor")
+        .await;
+    let addr = portal.serve().await;
+    let browser = Chromium::start(addr).await;
+
+    browser.open("/m/notice-board/").await;
+    assert!(browser.text().await.contains("Official notice board"));
+    assert_accessible(&browser, "01-notice-board").await;
+
+    // The form is for editors: the browser is sent to log in first.
+    browser.open("/m/notice-board/post").await;
+    assert!(
+        browser.path().await.starts_with("/auth/login?next="),
+        "{}",
+        browser.path().await
+    );
+    assert_accessible(&browser, "02-log-in").await;
+    browser.fill("User name", "editor").await;
+    browser.fill("Password", "not the password").await;
+    browser.press("Log in").await;
+    assert!(
+        browser
+            .text()
+            .await
+            .contains("The user name or the password is wrong.")
+    );
+    browser.fill("Password", PASSWORD).await;
+    browser.press("Log in").await;
+    assert_eq!(browser.path().await, "/m/notice-board/post");
+    assert_accessible(&browser, "03-post-form").await;
+
+    // Without a date, the form comes back with the error at that field.
+    browser.fill("Reference", "MMB/1234/2026").await;
+    browser.fill("Title", "Uzavírka Husovy ulice").await;
+    browser.press("Post").await;
+    let error = browser
+        .client
+        .find(Locator::Id("f-until-error"))
+        .await
+        .expect("an error at the date field");
+    assert_eq!(error.text().await.unwrap(), "Fill this in.");
+    let until = browser.client.find(Locator::Id("f-until")).await.unwrap();
+    assert_eq!(
+        until.attr("aria-invalid").await.unwrap().as_deref(),
+        Some("true")
+    );
+    assert_eq!(
+        until.attr("aria-describedby").await.unwrap().as_deref(),
+        Some("f-until-error")
+    );
+    let title = browser.client.find(Locator::Id("f-title")).await.unwrap();
+    assert_eq!(
+        title.prop("value").await.unwrap().as_deref(),
+        Some("Uzavírka Husovy ulice"),
+        "what was typed is kept"
+    );
+    assert_accessible(&browser, "04-post-form-with-error").await;
+
+    browser
+        .client
+        .execute(
+            "document.getElementById('f-until').value = '2030-12-31';",
+            Vec::new(),
+        )
+        .await
+        .unwrap();
+    browser.press("Post").await;
+    assert!(
+        browser.path().await.starts_with("/m/notice-board/notices/"),
+        "{}",
+        browser.path().await
+    );
+    let text = browser.text().await;
+    assert!(text.contains("The notice is posted."), "{text}");
+    assert!(text.contains("Uzavírka Husovy ulice"), "{text}");
+    assert_accessible(&browser, "05-notice").await;
+
+    // Czech, chosen in the header, holds for the next pages too.
+    browser.follow("Čeština").await;
+    let lang = browser.client.find(Locator::Css("html")).await.unwrap();
+    assert_eq!(lang.attr("lang").await.unwrap().as_deref(), Some("cs"));
+    assert!(
+        browser.path().await.starts_with("/m/notice-board/notices/"),
+        "back where it was"
+    );
+    browser.open("/m/notice-board/").await;
+    let text = browser.text().await;
+    assert!(
+        text.contains("Vyvěšená oznámení") && text.contains("Odhlásit se"),
+        "{text}"
+    );
+    assert_accessible(&browser, "06-notice-board-cs").await;
+    browser.follow("English").await;
+    assert!(browser.text().await.contains("Posted notices"));
+
+    // The check itself finds what it must: an image without a text.
+    browser
+        .client
+        .execute(
+            "const i = document.createElement('img'); i.src = '/assets/none.png'; document.body.appendChild(i);",
+            Vec::new(),
+        )
+        .await
+        .unwrap();
+    let found = browser.accessibility_violations().await;
+    assert!(
+        found.iter().any(|v| v.starts_with("\"image-alt\"")),
+        "{found:?}"
+    );
+}
+
+async fn city(portal: &TestPortal, id: &str, name: &str) {
+    organizations::create(
+        portal.db(),
+        "test",
+        NewOrganization {
+            id: id.into(),
+            name: name.into(),
+            ico: None,
+            kind: Kind::City,
+            parent_id: None,
+        },
+    )
+    .await
+    .unwrap();
+}
+
+#[tokio::test]
+async fn an_administrator_enables_a_module_for_one_city_in_the_console() {
+    let portal = TestPortal::builder().module("notice-board").build().await;
+    city(&portal, "lhota", "Obec Lhota").await;
+    city(&portal, "dolni-lhota", "Obec Dolní Lhota").await;
+    let admin = portal.user("spravce", UserKind::Staff, PASSWORD).await;
+    portal
+        .grant(&admin, roles::EVERY_ORG, roles::PLATFORM_ADMIN)
+        .await;
+    let addr = portal.serve().await;
+    let browser = Chromium::start(addr).await;
+
+    browser.open("/admin").await;
+    browser.fill("User name", "spravce").await;
+    browser.fill("Password", PASSWORD).await;
+    browser.press("Log in").await;
+    assert_eq!(browser.path().await, "/admin");
+    assert_accessible(&browser, "10-console").await;
+
+    browser.open("/admin/modules").await;
+    let catalog = browser.text().await;
+    assert!(catalog.contains("Official notice board"), "{catalog}");
+    assert!(
+        catalog.contains("settings, records, events, audit, notify"),
+        "the host interfaces it uses: {catalog}"
+    );
+    assert!(catalog.contains("notice-board.post"), "{catalog}");
+    assert_accessible(&browser, "11-console-modules").await;
+
+    // Not yet enabled in Lhota: no entry in its navigation.
+    browser.open("/o/lhota/").await;
+    assert!(!browser.text().await.contains("Notice board"));
+
+    browser.open("/admin/orgs/lhota").await;
+    assert_accessible(&browser, "12-console-organization").await;
+    browser.follow("Official notice board").await;
+    assert_eq!(
+        browser.path().await,
+        "/admin/orgs/lhota/modules/notice-board"
+    );
+    browser.press("Enable").await;
+    let page = browser.text().await;
+    assert!(page.contains("The module is enabled."), "{page}");
+
+    // Its settings are a form made from the manifest's settings schema.
+    assert_accessible(&browser, "13-console-module").await;
+    browser.fill("Page title", "Úřední deska obce Lhota").await;
+    browser.press("Save settings").await;
+    assert!(browser.text().await.contains("The settings are saved."));
+    browser.open("/o/lhota/m/notice-board/").await;
+    assert!(browser.text().await.contains("Úřední deska obce Lhota"));
+
+    browser.open("/o/lhota/").await;
+    let lhota = browser.text().await;
+    assert!(lhota.contains("Notice board"), "{lhota}");
+    browser.open("/o/dolni-lhota/").await;
+    let other = browser.text().await;
+    assert!(!other.contains("Notice board"), "{other}");
+
+    // The change is in Lhota's audit trail, by the administrator.
+    browser.open("/admin/orgs/lhota/audit").await;
+    let trail = browser.text().await;
+    assert!(trail.contains("The chain is intact"), "{trail}");
+    assert!(trail.contains("module.enable"), "{trail}");
+    assert!(trail.contains(&admin.id), "{trail}");
+    assert_accessible(&browser, "14-console-audit").await;
+}

@@ -1,0 +1,246 @@
+//! A real browser for the tests: headless Chromium driven over WebDriver
+//! (Debian's `chromium` and `chromium-driver`, installed by `.ci/run`),
+//! with axe-core (from the npm registry, `tests/browser/`) to check pages
+//! for WCAG 2.1 A and AA violations, and screenshots of what a user sees
+//! in `target/screenshots/`.
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{Value, json};
+
+/// A Chromium session; the driver process ends with it.
+pub struct Chromium {
+    pub client: Client,
+    base: String,
+    driver: Child,
+}
+
+impl Drop for Chromium {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+fn program(var: &str, default: &str) -> PathBuf {
+    let path: PathBuf = std::env::var_os(var).map_or_else(|| default.into(), Into::into);
+    assert!(
+        path.exists(),
+        "{} is missing: `bash .ci/run` installs Debian's chromium and chromium-driver (or set {var})",
+        path.display()
+    );
+    path
+}
+
+impl Chromium {
+    /// Starts a headless Chromium that browses the portal at `addr`.
+    pub async fn start(addr: std::net::SocketAddr) -> Chromium {
+        let driver_bin = program("CHROMEDRIVER", "/usr/bin/chromedriver");
+        let browser_bin = program("CHROMIUM", "/usr/bin/chromium");
+        let port = free_port();
+        let driver = Command::new(driver_bin)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver starts");
+        let url = format!("http://127.0.0.1:{port}");
+        let mut ready = false;
+        for _ in 0..100 {
+            if reqwest::get(format!("{url}/status"))
+                .await
+                .is_ok_and(|r| r.status().is_success())
+            {
+                ready = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert!(ready, "chromedriver did not answer on {url}");
+        let mut caps = serde_json::Map::new();
+        caps.insert(
+            "goog:chromeOptions".into(),
+            json!({
+                "binary": browser_bin,
+                "args": ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage",
+                         "--disable-gpu", "--window-size=1280,900", "--lang=en-US"],
+            }),
+        );
+        // Plain HTTP to the driver on loopback: no TLS needed.
+        let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(caps)
+            .connect(&url)
+            .await
+            .expect("a Chromium session");
+        Chromium {
+            client,
+            base: format!("http://{addr}"),
+            driver,
+        }
+    }
+
+    /// Opens a path of the portal.
+    pub async fn open(&self, path: &str) {
+        self.client
+            .goto(&format!("{}{path}", self.base))
+            .await
+            .unwrap_or_else(|e| panic!("cannot open {path}: {e}"));
+    }
+
+    /// The path of the current page (with its query).
+    pub async fn path(&self) -> String {
+        let url = self.client.current_url().await.expect("the current URL");
+        let mut p = url.path().to_owned();
+        if let Some(q) = url.query() {
+            p.push('?');
+            p.push_str(q);
+        }
+        p
+    }
+
+    /// The visible text of the page.
+    pub async fn text(&self) -> String {
+        match self.client.find(Locator::Css("body")).await {
+            Ok(body) => body.text().await.unwrap_or_default(),
+            // Between two pages.
+            Err(_) => String::new(),
+        }
+    }
+
+    /// The page's text once it holds `needle` (a page may still be
+    /// loading after a click); panics with the text after 10 seconds.
+    pub async fn text_with(&self, needle: &str) -> String {
+        let mut text = String::new();
+        for _ in 0..100 {
+            text = self.text().await;
+            if text.contains(needle) {
+                return text;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!(
+            "`{needle}` never appeared on {}:\n{text}",
+            self.path().await
+        );
+    }
+
+    /// Types `value` into the field labelled `label`.
+    pub async fn fill(&self, label: &str, value: &str) {
+        let field = self
+            .client
+            .find(Locator::XPath(&format!(
+                "(//input|//textarea)[@id=//label[starts-with(normalize-space(), '{label}')]/@for]"
+            )))
+            .await
+            .unwrap_or_else(|e| panic!("no field labelled `{label}`: {e}"));
+        field.clear().await.expect("clear");
+        field.send_keys(value).await.expect("type");
+    }
+
+    /// Clicks the button that reads `text` and waits for the page it
+    /// leads to.
+    pub async fn press(&self, text: &str) {
+        self.click_through(&format!(
+            "//button[normalize-space()='{text}'] | //input[@type='submit'][@value='{text}']"
+        ))
+        .await;
+    }
+
+    /// Follows the link that reads `text` and waits for the page.
+    pub async fn follow(&self, text: &str) {
+        self.click_through(&format!("//a[normalize-space()='{text}']"))
+            .await;
+    }
+
+    async fn click_through(&self, xpath: &str) {
+        let before = self
+            .client
+            .find(Locator::Css("html"))
+            .await
+            .expect("a page");
+        self.client
+            .find(Locator::XPath(xpath))
+            .await
+            .unwrap_or_else(|e| panic!("nothing to click at {xpath}: {e}"))
+            .click()
+            .await
+            .expect("click");
+        // The old page's element goes stale once the next page replaces it.
+        for _ in 0..100 {
+            if before.tag_name().await.is_err() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        for _ in 0..100 {
+            let ready = self
+                .client
+                .execute("return document.readyState", Vec::new())
+                .await;
+            if ready.is_ok_and(|r| r == "complete") {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Saves a screenshot as `target/screenshots/<name>.png`; returns its path.
+    pub async fn screenshot(&self, name: &str) -> PathBuf {
+        let png = self.client.screenshot().await.expect("a screenshot");
+        let dir = crate::repo_root().join("target/screenshots");
+        std::fs::create_dir_all(&dir).expect("the screenshots folder");
+        let path = dir.join(format!("{name}.png"));
+        std::fs::write(&path, png).expect("the screenshot is written");
+        path
+    }
+
+    /// Runs axe-core on the current page for WCAG 2.1 A and AA; returns the
+    /// violations as "rule: what (where)" lines.
+    pub async fn accessibility_violations(&self) -> Vec<String> {
+        let axe = crate::repo_root().join("tests/browser/node_modules/axe-core/axe.min.js");
+        let source = std::fs::read_to_string(&axe).unwrap_or_else(|_| {
+            panic!(
+                "{} is missing: `cargo xtask test` installs it from the npm registry",
+                axe.display()
+            )
+        });
+        self.client
+            .execute(&source, Vec::new())
+            .await
+            .expect("axe-core loads");
+        let result = self
+            .client
+            .execute_async(
+                "const done = arguments[arguments.length - 1];
+                 axe.run(document, { runOnly: { type: 'tag',
+                     values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } })
+                   .then(r => done(r.violations), e => done([{ id: 'axe-error', help: String(e), nodes: [] }]));",
+                Vec::new(),
+            )
+            .await
+            .expect("axe-core runs");
+        let Value::Array(violations) = result else {
+            panic!("axe-core answered {result}");
+        };
+        violations
+            .iter()
+            .map(|v| {
+                let targets: Vec<String> = v["nodes"]
+                    .as_array()
+                    .map(|n| n.iter().map(|n| n["target"].to_string()).collect())
+                    .unwrap_or_default();
+                format!("{}: {} ({})", v["id"], v["help"], targets.join(", "))
+            })
+            .collect()
+    }
+}
