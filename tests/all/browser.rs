@@ -227,3 +227,39 @@ async fn an_administrator_enables_a_module_for_one_city_in_the_console() {
     assert!(trail.contains(&admin.id), "{trail}");
     assert_accessible(&browser, "14-console-audit").await;
 }
+
+#[tokio::test]
+async fn a_hostile_modules_script_and_links_show_as_text_and_never_run() {
+    let portal = TestPortal::builder().module("hostile").build().await;
+    let addr = portal.serve().await;
+    let browser = Chromium::start(addr).await;
+    browser.open("/m/hostile/").await;
+    let text = browser.text_with("Hostile").await;
+    assert!(
+        text.contains("Text <script>window.pwned = 1; document.title = 'pwned';</script>"),
+        "{text}"
+    );
+    assert!(
+        text.contains("<img src=x onerror=\"window.pwned=2\">"),
+        "{text}"
+    );
+    assert!(text.contains("a javascript: link") && text.contains("javascript: action"));
+    let pwned = browser
+        .client
+        .execute("return [typeof window.pwned, document.title]", Vec::new())
+        .await
+        .unwrap();
+    assert_eq!(pwned[0], "undefined", "nothing ran");
+    assert!(!pwned[1].as_str().unwrap().starts_with("pwned"), "{pwned}");
+    let dangerous = browser
+        .client
+        .execute(
+            "return document.querySelectorAll('main script, svg, img, [onerror], [onload], [onfocus], \
+             a[href^=\"javascript\"], a[href^=\"data\"], a[href^=\"//\"], form[action^=\"javascript\"]').length",
+            Vec::new(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(dangerous, 0, "no element a module made can run script");
+    assert_accessible(&browser, "20-hostile-module").await;
+}
