@@ -128,6 +128,11 @@ async fn an_editor_logs_in_and_posts_a_notice_in_a_real_browser() {
     browser.follow("English").await;
     assert!(browser.text().await.contains("Posted notices"));
 
+    // Every module page leads to the module's manual.
+    browser.follow("User manual").await;
+    browser.text_with("For editors").await;
+    assert_accessible(&browser, "07-manual").await;
+
     // The check itself finds what it must: an image without a text.
     browser
         .client

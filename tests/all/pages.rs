@@ -295,3 +295,65 @@ async fn the_language_chosen_in_the_header_is_remembered() {
         .await;
     assert_eq!(elsewhere.location(), "/", "never back to another site");
 }
+
+#[tokio::test]
+async fn every_page_of_a_module_leads_to_its_manual_rendered_safely() {
+    let portal = TestPortal::builder()
+        .module("notice-board")
+        .module("hostile")
+        .build()
+        .await;
+    let app = portal.app();
+    let board = get(&app, "/m/notice-board/", HTML).await;
+    assert!(
+        board
+            .body
+            .contains(r#"<a href="/help/notice-board">User manual</a>"#),
+        "{}",
+        board.body
+    );
+    let manual = get(&app, "/help/notice-board", HTML).await;
+    assert_eq!(manual.status, 200, "{}", manual.body);
+    assert!(
+        manual
+            .body
+            .contains("<h1>Manual – Official notice board</h1>")
+    );
+    assert!(manual.body.contains("<h2>For editors</h2>"));
+    assert!(manual.body.contains("<table>"));
+    let czech = crate::send(
+        &app,
+        axum::http::Request::get("/help/notice-board")
+            .header("accept-language", "cs")
+            .body(axum::body::Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert!(
+        czech.body.contains("<h2>Pro editory</h2>"),
+        "{}",
+        czech.body
+    );
+    assert_eq!(get(&app, "/help/ledger", HTML).await.status, 404);
+    assert_eq!(
+        get(&app, "/o/nowhere/help/notice-board", HTML).await.status,
+        404
+    );
+
+    let hostile = get(&app, "/help/hostile", HTML).await;
+    assert_eq!(hostile.status, 200);
+    assert!(
+        hostile
+            .body
+            .contains("&lt;script&gt;window.pwned = 8&lt;/script&gt;"),
+        "{}",
+        hostile.body
+    );
+    assert!(!hostile.body.contains("javascript:"), "{}", hostile.body);
+    assert!(!hostile.body.contains("<img"), "{}", hostile.body);
+    assert!(
+        hostile.body.contains(
+            r#"<a href="https://portal.example/" rel="noopener noreferrer">fine link</a>"#
+        )
+    );
+}

@@ -181,6 +181,17 @@ fn build_plugins() -> Result<Vec<BuiltModule>> {
                 .map_err(|e| format!("cannot copy {}: {e}", wasm.display()))?;
             std::fs::copy(&manifest_path, dest.join("module.toml"))
                 .map_err(|e| format!("cannot copy {}: {e}", manifest_path.display()))?;
+            // The user manual, in each language it is written in.
+            for entry in std::fs::read_dir(&member)
+                .map_err(|e| format!("cannot read {}: {e}", member.display()))?
+                .flatten()
+            {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                if name.starts_with("manual") && name.ends_with(".md") {
+                    std::fs::copy(entry.path(), dest.join(&name))
+                        .map_err(|e| format!("cannot copy {name}: {e}"))?;
+                }
+            }
             let size = std::fs::metadata(dest.join(&component))
                 .map(|m| m.len())
                 .unwrap_or(0);

@@ -9,6 +9,7 @@ mod admin;
 pub mod auth;
 mod console;
 pub mod exchange;
+mod manual;
 mod metrics;
 mod modules;
 pub mod notify;
@@ -135,6 +136,7 @@ pub fn app_with(state: AppState, extra: Router<AppState>) -> Router {
         .merge(auth::router())
         .merge(admin::router())
         .merge(console::router())
+        .merge(manual::router())
         .merge(oidc::router())
         .merge(scim::router())
         .merge(exchange::router())

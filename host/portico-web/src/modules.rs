@@ -178,7 +178,26 @@ pub(crate) fn shell(
         home,
         user: viewer.and_then(|v| v.0.display_name()),
         csrf: viewer.map(|v| v.0.csrf().to_owned()).unwrap_or_default(),
+        manual: None,
     }
+}
+
+/// The organization `org_id` and its page frame, for pages the host
+/// builds inside an organization's portal.
+pub(crate) async fn tenant_shell(
+    state: &AppState,
+    org_id: &str,
+    current: Option<&str>,
+    lang: &str,
+) -> Option<(Tenant, Shell)> {
+    let path = if state.config.default_org.as_deref() == Some(org_id) {
+        "/".to_owned()
+    } else {
+        format!("/o/{org_id}/")
+    };
+    let (tenant, _) = tenant(state, &path).await.ok()?;
+    let shell = shell(state, Some(&tenant), current, lang, None);
+    Some((tenant, shell))
 }
 
 /// The page frame of `org_id`'s portal, as its module pages have it
@@ -625,13 +644,17 @@ impl Call<'_> {
         if wants_json(self.headers) {
             return (status, axum::Json(view)).into_response();
         }
-        let shell = shell(
+        let lang = locale(self.headers);
+        let mut shell = shell(
             self.state,
             Some(self.tenant),
             Some(self.module.id()),
-            &locale(self.headers),
+            &lang,
             Some((self.visitor, self.standing)),
         );
+        if crate::manual::source(self.module, &lang).is_some() {
+            shell.manual = Some(format!("{}/help/{}", self.tenant.base, self.module.id()));
+        }
         let base = self.tenant.module_base(self.module.id());
         let mut response = html_response(status, render::view_page(&shell, &base, view, flash));
         if view.blocks.iter().any(|b| matches!(b, api::Block::Form(_))) {

@@ -34,6 +34,8 @@ pub struct Shell {
     pub user: Option<String>,
     /// The token every form of this page carries against cross-site forgery.
     pub csrf: String,
+    /// Where the user manual of the page's module is, if it has one.
+    pub manual: Option<String>,
 }
 
 /// The name of the hidden form field that carries the CSRF token.
@@ -108,6 +110,9 @@ pub fn page(shell: &Shell, title: &str, content: Markup) -> String {
                 }
                 main #content tabindex="-1" {
                     h1 { (title) }
+                    @if let Some(href) = &shell.manual {
+                        p.manual-link { a href=(href) { (tr(l, "User manual", "Uživatelská příručka")) } }
+                    }
                     (content)
                 }
             }
@@ -365,6 +370,7 @@ mod tests {
             home: "/".into(),
             user: Some("<b>Eve</b>".into()),
             csrf: "\"><script>".into(),
+            manual: None,
         };
         let view = View {
             title: "<script>alert(1)</script>".into(),

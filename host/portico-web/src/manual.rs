@@ -1,0 +1,148 @@
+//! Every module's user manual, shipped beside its manifest as Markdown
+//! (`manual.md`, and `manual.cs.md` for Czech), shown at
+//! `/o/<org>/help/<module>` (or `/help/<module>` for the default
+//! organization) wherever the module is enabled. A vendor's Markdown is
+//! rendered without its raw HTML and then cleaned with ammonia, so a
+//! manual can hold text, lists, tables, images and http(s) links, never
+//! script.
+
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use axum::routing::get;
+use maud::PreEscaped;
+use portico_runtime::LoadedModule;
+use pulldown_cmark::{Event, Options, Parser};
+
+use crate::AppState;
+use crate::auth;
+use crate::modules::{Failure, html_response, locale, tenant_shell};
+use crate::render;
+
+/// The largest manual shown.
+const MAX_MANUAL_BYTES: u64 = 512 * 1024;
+
+pub(crate) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/help/{module}", get(default_org_manual))
+        .route("/o/{org}/help/{module}", get(org_manual))
+}
+
+/// The manual's Markdown in `lang`, or in the language it is written in.
+pub(crate) fn source(module: &LoadedModule, lang: &str) -> Option<String> {
+    [format!("manual.{lang}.md"), "manual.md".to_owned()]
+        .iter()
+        .map(|name| module.dir().join(name))
+        .find(|p| std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.len() <= MAX_MANUAL_BYTES))
+        .and_then(|p| std::fs::read_to_string(p).ok())
+}
+
+/// Markdown as safe HTML: raw HTML is shown as text, then ammonia keeps
+/// only harmless elements and http(s)/mailto links.
+pub(crate) fn to_html(markdown: &str) -> String {
+    let parser = Parser::new_ext(
+        markdown,
+        Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH,
+    )
+    .map(|event| match event {
+        Event::Html(raw) | Event::InlineHtml(raw) => Event::Text(raw),
+        other => other,
+    });
+    let mut html = String::new();
+    pulldown_cmark::html::push_html(&mut html, parser);
+    ammonia::Builder::default()
+        .url_schemes(["http", "https", "mailto"].into())
+        .link_rel(Some("noopener noreferrer"))
+        .clean(&html)
+        .to_string()
+}
+
+async fn default_org_manual(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(module): Path<String>,
+) -> Response {
+    let Some(org) = state.config.default_org.clone() else {
+        return Failure::new(
+            StatusCode::NOT_FOUND,
+            "Not found",
+            "This portal has no default organization: open the manual at /o/<organization>/help/<module>.",
+        )
+        .respond(&state, &headers, None, None);
+    };
+    manual_page(&state, &headers, &org, &module).await
+}
+
+async fn org_manual(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path((org, module)): Path<(String, String)>,
+) -> Response {
+    manual_page(&state, &headers, &org, &module).await
+}
+
+async fn manual_page(state: &AppState, headers: &HeaderMap, org: &str, module: &str) -> Response {
+    let lang = locale(headers);
+    let not_found = || {
+        Failure::new(
+            StatusCode::NOT_FOUND,
+            "Not found",
+            format!("No manual of `{module}` here."),
+        )
+    };
+    let Some((tenant, mut shell)) = tenant_shell(state, org, Some(module), &lang).await else {
+        return not_found().respond(state, headers, None, None);
+    };
+    let Some(m) = state
+        .registry
+        .get(module)
+        .filter(|_| tenant.modules.enabled.contains_key(module))
+    else {
+        return not_found().respond(state, headers, Some(&tenant), None);
+    };
+    let Some(markdown) = source(m, &lang) else {
+        return not_found().respond(state, headers, Some(&tenant), Some(module));
+    };
+    if let Ok(visitor) = auth::visitor(state, headers).await {
+        shell.user = visitor.display_name();
+        shell.csrf = visitor.csrf().to_owned();
+    }
+    let title = format!(
+        "{} – {}",
+        render::tr(&lang, "Manual", "Příručka"),
+        m.manifest().name
+    );
+    let content = maud::html! {
+        div.manual { (PreEscaped(to_html(&markdown))) }
+    };
+    html_response(StatusCode::OK, render::page(&shell, &title, content))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::to_html;
+
+    #[test]
+    fn a_manual_keeps_its_text_and_loses_its_script() {
+        let html = to_html(
+            "# Help\n\n<script>alert(1)</script>\n\n[bad](javascript:alert(2)) \
+             [good](https://portal.example/) <img src=x onerror=alert(3)>\n\n| a | b |\n|---|---|\n| 1 | 2 |\n",
+        );
+        assert!(html.contains("<h1>Help</h1>"), "{html}");
+        assert!(
+            html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+            "{html}"
+        );
+        assert!(!html.contains("<script"), "{html}");
+        assert!(!html.contains("javascript:"), "{html}");
+        assert!(!html.contains("<img"), "{html}");
+        assert!(
+            html.contains(
+                r#"<a href="https://portal.example/" rel="noopener noreferrer">good</a>"#
+            ),
+            "{html}"
+        );
+        assert!(html.contains("<table>"), "{html}");
+    }
+}
