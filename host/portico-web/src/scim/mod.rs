@@ -46,27 +46,17 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/scim/v2/ResourceTypes/{id}", get(resource_type))
         .route("/scim/v2/Schemas", get(schemas))
         .route("/scim/v2/Schemas/{id}", get(schema_by_id))
-        .route("/scim/v2/Users", get(list_users).post(create_user))
-        .route("/scim/v2/Users/.search", post(search_users))
-        .route(
-            "/scim/v2/Users/{id}",
-            get(get_user)
-                .put(replace_user)
-                .patch(patch_user)
-                .delete(delete_user),
-        )
-        .route("/scim/v2/Groups", get(list_groups).post(create_group))
-        .route("/scim/v2/Groups/.search", post(search_groups))
-        .route(
-            "/scim/v2/Groups/{id}",
-            get(get_group)
-                .put(replace_group)
-                .patch(patch_group)
-                .delete(delete_group),
-        )
         .route("/scim/v2/.search", post(search_all))
+        // `Users` or `Groups`; the fixed paths above take precedence.
+        .route("/scim/v2/{endpoint}", get(list_all).post(create))
+        .route("/scim/v2/{endpoint}/.search", post(search_one))
+        .route(
+            "/scim/v2/{endpoint}/{id}",
+            get(get_one).put(replace).patch(modify).delete(remove),
+        )
         .route("/scim/v2", any(not_found))
-        .route("/scim/v2/{*rest}", any(not_found))
+        .route("/scim/v2/", any(not_found))
+        .route("/scim/v2/{endpoint}/{id}/{*rest}", any(not_found))
         .layer(DefaultBodyLimit::max(MAX_BODY))
 }
 
@@ -159,11 +149,10 @@ fn scim_json(status: StatusCode, body: &Value) -> Response {
         .into_response()
 }
 
+const NO_ENDPOINT: &str = "No such SCIM endpoint: use /Users, /Groups, /Schemas, /ResourceTypes or /ServiceProviderConfig.";
+
 async fn not_found() -> ScimError {
-    ScimError::new(
-        StatusCode::NOT_FOUND,
-        "No such SCIM endpoint: use /Users, /Groups, /Schemas, /ResourceTypes or /ServiceProviderConfig.",
-    )
+    ScimError::new(StatusCode::NOT_FOUND, NO_ENDPOINT)
 }
 
 /// The provisioning token a request carries.
@@ -825,21 +814,15 @@ async fn schema_by_id(
         .ok_or_else(|| ScimError::new(StatusCode::NOT_FOUND, format!("no schema `{id}`")))
 }
 
-/// `POST /.search`: users and groups at once (RFC 7644 §3.4.3).
-async fn search_all(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
-) -> ScimResult {
-    provisioner(&state, &headers).await?;
-    let listing = Listing::from_search(&body_json(&headers, body)?)?;
-    let base = base_url(&state, &headers);
-    let mut docs = all_users(&state, &base).await?;
-    docs.extend(all_groups(&state, &base).await?);
-    Ok(listing.respond(docs))
-}
+// ----- users and groups -----
 
-// ----- users -----
+/// The resource type an endpoint serves: `Users` or `Groups`.
+fn resource_of(endpoint: &str) -> Result<Resource, ScimError> {
+    [Resource::User, Resource::Group]
+        .into_iter()
+        .find(|r| r.endpoint() == endpoint)
+        .ok_or_else(|| ScimError::new(StatusCode::NOT_FOUND, NO_ENDPOINT))
+}
 
 /// Every group's (id, name) per member.
 async fn memberships(
@@ -856,65 +839,147 @@ async fn memberships(
     Ok(of)
 }
 
-async fn all_users(state: &AppState, base: &str) -> Result<Vec<Value>, ScimError> {
-    let of = memberships(state).await?;
-    Ok(
-        users::list_of_kind(state.services.platform().db(), UserKind::Staff)
+/// Every resource of a type, as SCIM shows them.
+async fn all(state: &AppState, resource: Resource, base: &str) -> Result<Vec<Value>, ScimError> {
+    let db = state.services.platform().db();
+    Ok(match resource {
+        Resource::User => {
+            let of = memberships(state).await?;
+            users::list_of_kind(db, UserKind::Staff)
+                .await?
+                .iter()
+                .map(|u| user_json(u, of.get(&u.id).map_or(&[], Vec::as_slice), base))
+                .collect()
+        }
+        Resource::Group => groups::list(db)
             .await?
             .iter()
-            .map(|u| user_json(u, of.get(&u.id).map_or(&[], Vec::as_slice), base))
+            .map(|g| group_json(g, base))
             .collect(),
-    )
+    })
 }
 
-async fn staff_user(state: &AppState, id: &str) -> Result<User, ScimError> {
-    users::get(state.services.platform().db(), id)
-        .await?
-        .filter(|u| u.kind == UserKind::Staff)
-        .ok_or_else(|| ScimError::not_found(Resource::User, id))
+/// A stored user or group.
+enum Stored {
+    User(User),
+    Group(Group),
 }
 
-async fn user_doc(state: &AppState, u: &User, base: &str) -> Result<Value, ScimError> {
-    let groups = groups::of_user(state.services.platform().db(), &u.id).await?;
-    Ok(user_json(u, &groups, base))
+impl Stored {
+    fn version(&self) -> i64 {
+        match self {
+            Stored::User(u) => u.version,
+            Stored::Group(g) => g.version,
+        }
+    }
+
+    /// The stored resource `id` of a type; 404 for anything else,
+    /// citizens' accounts included.
+    async fn find(state: &AppState, resource: Resource, id: &str) -> Result<Stored, ScimError> {
+        let db = state.services.platform().db();
+        let found = match resource {
+            Resource::User => users::get(db, id)
+                .await?
+                .filter(|u| u.kind == UserKind::Staff)
+                .map(Stored::User),
+            Resource::Group => groups::get(db, id).await?.map(Stored::Group),
+        };
+        found.ok_or_else(|| ScimError::not_found(resource, id))
+    }
+
+    async fn doc(&self, state: &AppState, base: &str) -> Result<Value, ScimError> {
+        Ok(match self {
+            Stored::User(u) => {
+                let groups = groups::of_user(state.services.platform().db(), &u.id).await?;
+                user_json(u, &groups, base)
+            }
+            Stored::Group(g) => group_json(g, base),
+        })
+    }
 }
 
-async fn list_users(
+/// Creates (without `current`) or replaces a resource from a body.
+async fn save(
+    state: &AppState,
+    token: &ApiToken,
+    resource: Resource,
+    current: Option<&Stored>,
+    doc: &Value,
+) -> Result<Stored, ScimError> {
+    let db = state.services.platform().db();
+    let actor = actor(token);
+    Ok(match (resource, current) {
+        (Resource::User, None) => {
+            let u = users::create(db, &actor, user_from(doc)?).await?;
+            tracing::info!(user = %u.id, username = %u.username, "SCIM created a user");
+            Stored::User(u)
+        }
+        (Resource::User, Some(Stored::User(was))) => {
+            let u = users::update(db, &actor, &was.id, user_from(doc)?).await?;
+            if was.active && !u.active {
+                tracing::info!(user = %u.id, username = %u.username, "SCIM deactivated a user; their sessions ended");
+            }
+            Stored::User(u)
+        }
+        (Resource::Group, None) => {
+            let g = groups::create(db, &actor, group_from(state, doc, None).await?).await?;
+            tracing::info!(group = %g.id, name = %g.display_name, "SCIM created a group");
+            Stored::Group(g)
+        }
+        (Resource::Group, Some(Stored::Group(was))) => {
+            let new = group_from(state, doc, Some(was)).await?;
+            Stored::Group(groups::replace(db, &actor, &was.id, new).await?)
+        }
+        _ => unreachable!("a stored resource is found by its own type"),
+    })
+}
+
+async fn list_all(
     State(state): State<AppState>,
     headers: HeaderMap,
+    Path(endpoint): Path<String>,
     Query(q): Query<BTreeMap<String, String>>,
 ) -> ScimResult {
     provisioner(&state, &headers).await?;
+    let resource = resource_of(&endpoint)?;
     let listing = Listing::from_query(&q)?;
     let base = base_url(&state, &headers);
-    Ok(listing.respond(all_users(&state, &base).await?))
+    Ok(listing.respond(all(&state, resource, &base).await?))
 }
 
-async fn search_users(
+/// `POST /<Users|Groups>/.search`, and `POST /.search` over both.
+async fn search(
+    state: &AppState,
+    headers: &HeaderMap,
+    resources: &[Resource],
+    body: Result<Bytes, BytesRejection>,
+) -> ScimResult {
+    provisioner(state, headers).await?;
+    let listing = Listing::from_search(&body_json(headers, body)?)?;
+    let base = base_url(state, headers);
+    let mut docs = Vec::new();
+    for r in resources {
+        docs.extend(all(state, *r, &base).await?);
+    }
+    Ok(listing.respond(docs))
+}
+
+async fn search_one(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(endpoint): Path<String>,
+    body: Result<Bytes, BytesRejection>,
+) -> ScimResult {
+    let resource = resource_of(&endpoint)?;
+    search(&state, &headers, &[resource], body).await
+}
+
+async fn search_all(
     State(state): State<AppState>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> ScimResult {
-    provisioner(&state, &headers).await?;
-    let listing = Listing::from_search(&body_json(&headers, body)?)?;
-    let base = base_url(&state, &headers);
-    Ok(listing.respond(all_users(&state, &base).await?))
-}
-
-async fn get_user(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    Query(q): Query<BTreeMap<String, String>>,
-) -> ScimResult {
-    provisioner(&state, &headers).await?;
-    let projection = Projection::from_query(&q)?;
-    let u = staff_user(&state, &id).await?;
-    if not_modified(&headers, u.version) {
-        return Ok(StatusCode::NOT_MODIFIED.into_response());
-    }
-    let doc = user_doc(&state, &u, &base_url(&state, &headers)).await?;
-    Ok(one(StatusCode::OK, &projection.apply(doc), u.version))
+    search(&state, &headers, &[Resource::User, Resource::Group], body).await
 }
 
 fn not_modified(headers: &HeaderMap, version: i64) -> bool {
@@ -924,203 +989,108 @@ fn not_modified(headers: &HeaderMap, version: i64) -> bool {
         .is_some_and(|v| v.split(',').any(|t| t.trim() == etag(version)))
 }
 
-async fn create_user(
+async fn get_one(
     State(state): State<AppState>,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
-) -> ScimResult {
-    let token = provisioner(&state, &headers).await?;
-    let new = user_from(&body_json(&headers, body)?)?;
-    let u = users::create(state.services.platform().db(), &actor(&token), new).await?;
-    tracing::info!(user = %u.id, username = %u.username, "SCIM created a user");
-    let doc = user_doc(&state, &u, &base_url(&state, &headers)).await?;
-    Ok(one(StatusCode::CREATED, &doc, u.version))
-}
-
-async fn replace_user(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    body: Result<Bytes, BytesRejection>,
-) -> ScimResult {
-    let token = provisioner(&state, &headers).await?;
-    let current = staff_user(&state, &id).await?;
-    check_if_match(&headers, current.version)?;
-    let new = user_from(&body_json(&headers, body)?)?;
-    save_user(&state, &headers, &token, &current, new).await
-}
-
-async fn save_user(
-    state: &AppState,
-    headers: &HeaderMap,
-    token: &ApiToken,
-    current: &User,
-    new: NewUser,
-) -> ScimResult {
-    let u = users::update(
-        state.services.platform().db(),
-        &actor(token),
-        &current.id,
-        new,
-    )
-    .await?;
-    if current.active && !u.active {
-        tracing::info!(user = %u.id, username = %u.username, "SCIM deactivated a user; their sessions ended");
-    }
-    let doc = user_doc(state, &u, &base_url(state, headers)).await?;
-    Ok(one(StatusCode::OK, &doc, u.version))
-}
-
-async fn patch_user(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    body: Result<Bytes, BytesRejection>,
-) -> ScimResult {
-    let token = provisioner(&state, &headers).await?;
-    let current = staff_user(&state, &id).await?;
-    check_if_match(&headers, current.version)?;
-    let body = body_json(&headers, body)?;
-    let mut doc = user_doc(&state, &current, &base_url(&state, &headers)).await?;
-    patch::apply(Resource::User, &mut doc, &body)
-        .map_err(|e| ScimError::bad(e.scim_type, e.detail))?;
-    let new = user_from(&doc)?;
-    save_user(&state, &headers, &token, &current, new).await
-}
-
-async fn delete_user(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-) -> ScimResult {
-    let token = provisioner(&state, &headers).await?;
-    let current = staff_user(&state, &id).await?;
-    check_if_match(&headers, current.version)?;
-    users::delete(state.services.platform().db(), &actor(&token), &id).await?;
-    tracing::info!(user = %id, username = %current.username, "SCIM deleted a user; their sessions ended");
-    Ok(StatusCode::NO_CONTENT.into_response())
-}
-
-// ----- groups -----
-
-async fn get_group_or_404(state: &AppState, id: &str) -> Result<Group, ScimError> {
-    groups::get(state.services.platform().db(), id)
-        .await?
-        .ok_or_else(|| ScimError::not_found(Resource::Group, id))
-}
-
-async fn all_groups(state: &AppState, base: &str) -> Result<Vec<Value>, ScimError> {
-    Ok(groups::list(state.services.platform().db())
-        .await?
-        .iter()
-        .map(|g| group_json(g, base))
-        .collect())
-}
-
-async fn list_groups(
-    State(state): State<AppState>,
-    headers: HeaderMap,
+    Path((endpoint, id)): Path<(String, String)>,
     Query(q): Query<BTreeMap<String, String>>,
 ) -> ScimResult {
     provisioner(&state, &headers).await?;
-    let listing = Listing::from_query(&q)?;
-    let base = base_url(&state, &headers);
-    Ok(listing.respond(all_groups(&state, &base).await?))
-}
-
-async fn search_groups(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
-) -> ScimResult {
-    provisioner(&state, &headers).await?;
-    let listing = Listing::from_search(&body_json(&headers, body)?)?;
-    let base = base_url(&state, &headers);
-    Ok(listing.respond(all_groups(&state, &base).await?))
-}
-
-async fn get_group(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    Query(q): Query<BTreeMap<String, String>>,
-) -> ScimResult {
-    provisioner(&state, &headers).await?;
+    let resource = resource_of(&endpoint)?;
     let projection = Projection::from_query(&q)?;
-    let g = get_group_or_404(&state, &id).await?;
-    if not_modified(&headers, g.version) {
+    let stored = Stored::find(&state, resource, &id).await?;
+    if not_modified(&headers, stored.version()) {
         return Ok(StatusCode::NOT_MODIFIED.into_response());
     }
-    let doc = group_json(&g, &base_url(&state, &headers));
-    Ok(one(StatusCode::OK, &projection.apply(doc), g.version))
+    let doc = stored.doc(&state, &base_url(&state, &headers)).await?;
+    Ok(one(
+        StatusCode::OK,
+        &projection.apply(doc),
+        stored.version(),
+    ))
 }
 
-async fn create_group(
+async fn create(
     State(state): State<AppState>,
     headers: HeaderMap,
+    Path(endpoint): Path<String>,
     body: Result<Bytes, BytesRejection>,
 ) -> ScimResult {
     let token = provisioner(&state, &headers).await?;
-    let new = group_from(&state, &body_json(&headers, body)?, None).await?;
-    let g = groups::create(state.services.platform().db(), &actor(&token), new).await?;
-    tracing::info!(group = %g.id, name = %g.display_name, "SCIM created a group");
-    let doc = group_json(&g, &base_url(&state, &headers));
-    Ok(one(StatusCode::CREATED, &doc, g.version))
+    let resource = resource_of(&endpoint)?;
+    let stored = save(&state, &token, resource, None, &body_json(&headers, body)?).await?;
+    let doc = stored.doc(&state, &base_url(&state, &headers)).await?;
+    Ok(one(StatusCode::CREATED, &doc, stored.version()))
 }
 
-async fn save_group(
+/// `PUT` replaces a resource; `PATCH` applies operations to its JSON
+/// and saves the result the same way.
+async fn change(
     state: &AppState,
     headers: &HeaderMap,
-    token: &ApiToken,
+    endpoint: &str,
     id: &str,
-    new: NewGroup,
+    body: Result<Bytes, BytesRejection>,
+    patching: bool,
 ) -> ScimResult {
-    let g = groups::replace(state.services.platform().db(), &actor(token), id, new).await?;
-    let doc = group_json(&g, &base_url(state, headers));
-    Ok(one(StatusCode::OK, &doc, g.version))
+    let token = provisioner(state, headers).await?;
+    let resource = resource_of(endpoint)?;
+    let current = Stored::find(state, resource, id).await?;
+    check_if_match(headers, current.version())?;
+    let body = body_json(headers, body)?;
+    let base = base_url(state, headers);
+    let doc = if patching {
+        let mut doc = current.doc(state, &base).await?;
+        patch::apply(resource, &mut doc, &body)
+            .map_err(|e| ScimError::bad(e.scim_type, e.detail))?;
+        doc
+    } else {
+        body
+    };
+    let stored = save(state, &token, resource, Some(&current), &doc).await?;
+    let doc = stored.doc(state, &base).await?;
+    Ok(one(StatusCode::OK, &doc, stored.version()))
 }
 
-async fn replace_group(
+async fn replace(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Path(id): Path<String>,
+    Path((endpoint, id)): Path<(String, String)>,
     body: Result<Bytes, BytesRejection>,
 ) -> ScimResult {
-    let token = provisioner(&state, &headers).await?;
-    let current = get_group_or_404(&state, &id).await?;
-    check_if_match(&headers, current.version)?;
-    let new = group_from(&state, &body_json(&headers, body)?, Some(&current)).await?;
-    save_group(&state, &headers, &token, &id, new).await
+    change(&state, &headers, &endpoint, &id, body, false).await
 }
 
-async fn patch_group(
+async fn modify(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Path(id): Path<String>,
+    Path((endpoint, id)): Path<(String, String)>,
     body: Result<Bytes, BytesRejection>,
 ) -> ScimResult {
-    let token = provisioner(&state, &headers).await?;
-    let current = get_group_or_404(&state, &id).await?;
-    check_if_match(&headers, current.version)?;
-    let body = body_json(&headers, body)?;
-    let mut doc = group_json(&current, &base_url(&state, &headers));
-    patch::apply(Resource::Group, &mut doc, &body)
-        .map_err(|e| ScimError::bad(e.scim_type, e.detail))?;
-    let new = group_from(&state, &doc, Some(&current)).await?;
-    save_group(&state, &headers, &token, &id, new).await
+    change(&state, &headers, &endpoint, &id, body, true).await
 }
 
-async fn delete_group(
+async fn remove(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Path(id): Path<String>,
+    Path((endpoint, id)): Path<(String, String)>,
 ) -> ScimResult {
     let token = provisioner(&state, &headers).await?;
-    let current = get_group_or_404(&state, &id).await?;
-    check_if_match(&headers, current.version)?;
-    groups::delete(state.services.platform().db(), &actor(&token), &id).await?;
-    if current.role.is_some() {
-        tracing::info!(group = %id, role = ?current.role, "SCIM deleted a group; its members lost its role");
+    let resource = resource_of(&endpoint)?;
+    let current = Stored::find(&state, resource, &id).await?;
+    check_if_match(&headers, current.version())?;
+    let db = state.services.platform().db();
+    match current {
+        Stored::User(u) => {
+            users::delete(db, &actor(&token), &id).await?;
+            tracing::info!(user = %id, username = %u.username, "SCIM deleted a user; their sessions ended");
+        }
+        Stored::Group(g) => {
+            groups::delete(db, &actor(&token), &id).await?;
+            if g.role.is_some() {
+                tracing::info!(group = %id, role = ?g.role, "SCIM deleted a group; its members lost its role");
+            }
+        }
     }
     Ok(StatusCode::NO_CONTENT.into_response())
 }
