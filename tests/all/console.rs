@@ -162,3 +162,54 @@ async fn organization_administrators_run_their_own_organizations_modules_only() 
     assert!(page.body.contains(r#"value="5000""#));
     let _ = TEST_CITY;
 }
+
+#[tokio::test]
+async fn a_platform_administrator_switches_a_tripped_module_back_on_and_it_is_audited() {
+    let portal = TestPortal::builder()
+        .module("trapper")
+        .breaker_threshold(2)
+        .build()
+        .await;
+    let admin = portal.user("spravce", UserKind::Staff, PASSWORD).await;
+    portal
+        .grant(
+            &admin,
+            portico_platform::roles::EVERY_ORG,
+            portico_platform::roles::PLATFORM_ADMIN,
+        )
+        .await;
+    let addr = portal.serve().await;
+    let anyone = Browser::new(addr);
+    for _ in 0..2 {
+        assert_eq!(anyone.get("/m/trapper/").await.status, 500);
+    }
+    assert_eq!(anyone.get("/m/trapper/?behave=1").await.status, 503);
+
+    let browser = Browser::new(addr);
+    assert_eq!(browser.log_in("spravce", PASSWORD).await.status, 303);
+    let catalog = browser.get("/admin/modules").await;
+    assert!(catalog.body.contains("switched off"), "{}", catalog.body);
+    // Two traps, and the call refused while it was off.
+    assert!(
+        catalog.body.contains("<dt>Calls</dt><dd>3</dd>")
+            && catalog.body.contains("<dt>Faults</dt><dd>3</dd>"),
+        "{}",
+        catalog.body
+    );
+    let on = browser
+        .post_form(
+            "/admin/modules/trapper/switch-on",
+            &[("_csrf", &catalog.csrf())],
+        )
+        .await;
+    assert_eq!(on.status, 303, "{}", on.body);
+    assert_eq!(anyone.get("/m/trapper/?behave=1").await.status, 200);
+    let trail = audit::entries(portal.db(), audit::PLATFORM_CHAIN)
+        .await
+        .unwrap();
+    assert!(
+        trail.iter().any(|e| e.action == "module.switch-on"
+            && e.subject == "trapper"
+            && e.actor == admin.id)
+    );
+}

@@ -91,6 +91,20 @@ async fn held(
         })
 }
 
+/// An installed module, or the 404 that says it is not.
+fn installed<'a>(
+    state: &'a AppState,
+    id: &str,
+) -> Result<&'a std::sync::Arc<portico_runtime::LoadedModule>, Failure> {
+    state.registry.get(id).ok_or_else(|| {
+        Failure::new(
+            StatusCode::NOT_FOUND,
+            "Not found",
+            format!("no module `{id}`"),
+        )
+    })
+}
+
 /// Whether the user administers `org` (or everything).
 async fn administers(state: &AppState, admin: &Admin, org: &str) -> Result<bool, Failure> {
     let held = held(state, admin, org).await?;
@@ -366,19 +380,26 @@ async fn switch_on(
         Ok(false) => return fail(&state, &headers, forbidden(&admin)),
         Err(f) => return fail(&state, &headers, f),
     }
-    let Some(m) = state.registry.get(&id) else {
-        return fail(
-            &state,
-            &headers,
-            Failure::new(
-                StatusCode::NOT_FOUND,
-                "Not found",
-                format!("no module `{id}`"),
-            ),
-        );
+    let m = match installed(&state, &id) {
+        Ok(m) => m,
+        Err(f) => return fail(&state, &headers, f),
     };
     if let Err(e) = m.switch_on() {
         tracing::error!(module = %id, error = %e, "cannot switch a module on");
+        return fail(&state, &headers, Failure::database());
+    }
+    // It belongs to no organization: the platform's chain records it.
+    let event = audit::Event {
+        actor: admin.session.user.id.clone(),
+        module: audit::HOST.to_owned(),
+        action: "module.switch-on".into(),
+        subject: id.clone(),
+        detail: serde_json::json!({}),
+    };
+    if let Err(e) =
+        audit::append(state.services.platform().db(), audit::PLATFORM_CHAIN, event).await
+    {
+        tracing::error!(module = %id, error = %e, "cannot audit switching a module on");
         return fail(&state, &headers, Failure::database());
     }
     tracing::info!(module = %id, by = %admin.session.user.id, "module switched on from the console");
@@ -595,16 +616,9 @@ async fn module_page(
         Ok(o) => o,
         Err(f) => return fail(state, headers, f),
     };
-    let Some(m) = state.registry.get(id) else {
-        return fail(
-            state,
-            headers,
-            Failure::new(
-                StatusCode::NOT_FOUND,
-                "Not found",
-                format!("no module `{id}`"),
-            ),
-        );
+    let m = match installed(state, id) {
+        Ok(m) => m,
+        Err(f) => return fail(state, headers, f),
     };
     let current = match state.services.org(org).await {
         Ok(o) => o.enabled.get(id).cloned(),
@@ -754,16 +768,9 @@ async fn change_module(
     if let Err(f) = checked_org(&state, &admin, &org).await {
         return fail(&state, &headers, f);
     }
-    let Some(m) = state.registry.get(&id) else {
-        return fail(
-            &state,
-            &headers,
-            Failure::new(
-                StatusCode::NOT_FOUND,
-                "Not found",
-                format!("no module `{id}`"),
-            ),
-        );
+    let m = match installed(&state, &id) {
+        Ok(m) => m,
+        Err(f) => return fail(&state, &headers, f),
     };
     let mut change = Change::default();
     let done;
