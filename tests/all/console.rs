@@ -57,6 +57,7 @@ async fn organization_administrators_run_their_own_organizations_modules_only() 
     assert_eq!(clerk.get("/admin/orgs/mesto").await.status, 403);
     let overview = clerk.get("/admin").await;
     assert!(overview.body.contains("You administer no organization."));
+    assert_eq!(clerk.get("/admin/modules").await.status, 403);
 
     let browser = Browser::new(addr);
     assert_eq!(browser.log_in("spravce", PASSWORD).await.status, 303);
@@ -68,6 +69,7 @@ async fn organization_administrators_run_their_own_organizations_modules_only() 
     );
     assert!(!overview.body.contains("/admin/orgs/jine-mesto"));
     assert_eq!(browser.get("/admin/orgs/jine-mesto").await.status, 403);
+    assert_eq!(browser.get("/admin/modules").await.status, 200);
     assert_eq!(browser.get("/admin/orgs/nikde").await.status, 404);
 
     let page = browser.get("/admin/orgs/mesto/modules/ledger").await;

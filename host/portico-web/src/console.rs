@@ -111,6 +111,32 @@ async fn administers(state: &AppState, admin: &Admin, org: &str) -> Result<bool,
     Ok(held.contains(roles::PLATFORM_ADMIN) || held.contains(roles::ORG_ADMIN))
 }
 
+/// The organizations the user administers: `None` for all of them (a
+/// platform administrator). Reads the user's few organizations, not the
+/// whole tree.
+async fn administered(
+    state: &AppState,
+    admin: &Admin,
+) -> Result<Option<std::collections::BTreeSet<String>>, Failure> {
+    if platform_admin(state, admin).await? {
+        return Ok(None);
+    }
+    let db = state.services.platform().db();
+    let orgs = roles::orgs_of(db, &admin.session.user.id)
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "cannot read roles");
+            Failure::database()
+        })?;
+    let mut out = std::collections::BTreeSet::new();
+    for org in orgs {
+        if held(state, admin, &org).await?.contains(roles::ORG_ADMIN) {
+            out.insert(org);
+        }
+    }
+    Ok(Some(out))
+}
+
 async fn platform_admin(state: &AppState, admin: &Admin) -> Result<bool, Failure> {
     Ok(held(state, admin, roles::EVERY_ORG)
         .await?
@@ -196,21 +222,24 @@ async fn overview(State(state): State<AppState>, headers: HeaderMap) -> Response
             return fail(&state, &headers, Failure::database());
         }
     };
-    let mut rows = Vec::new();
-    for (depth, org) in tree {
-        match administers(&state, &admin, &org.id).await {
-            Ok(true) => rows.push(vec![
+    let mine = match administered(&state, &admin).await {
+        Ok(m) => m,
+        Err(f) => return fail(&state, &headers, f),
+    };
+    let rows = tree
+        .into_iter()
+        .filter(|(_, org)| mine.as_ref().is_none_or(|m| m.contains(&org.id)))
+        .map(|(depth, org)| {
+            vec![
                 link(
                     format!("{}{}", "– ".repeat(depth), org.name),
                     format!("/admin/orgs/{}", org.id),
                 ),
                 text(org.id.clone()),
                 text(org.kind.name()),
-            ]),
-            Ok(false) => {}
-            Err(f) => return fail(&state, &headers, f),
-        }
-    }
+            ]
+        })
+        .collect();
     let view = View {
         title: tr(&l, "Administration", "Správa").into(),
         blocks: vec![Block::Table(Table {
@@ -248,8 +277,11 @@ async fn catalog(
         Err(r) => return r,
     };
     let l = admin.l().to_owned();
-    let is_platform_admin = match platform_admin(&state, &admin).await {
-        Ok(p) => p,
+    // For administrators only: the catalog shows what every module may do.
+    let is_platform_admin = match administered(&state, &admin).await {
+        Ok(None) => true,
+        Ok(Some(mine)) if !mine.is_empty() => false,
+        Ok(Some(_)) => return fail(&state, &headers, forbidden(&admin)),
         Err(f) => return fail(&state, &headers, f),
     };
     let mut blocks = Vec::new();
