@@ -193,6 +193,16 @@ fn link(s: impl Into<String>, href: impl Into<String>) -> Cell {
     }
 }
 
+/// A table block: caption, column labels, rows, and what to say when empty.
+fn table(caption: &str, labels: &[&str], rows: Vec<Vec<Cell>>, empty: &str) -> Block {
+    Block::Table(Table {
+        caption: caption.to_owned(),
+        columns: columns(labels),
+        rows,
+        empty_text: empty.to_owned(),
+    })
+}
+
 fn columns(labels: &[&str]) -> Vec<Column> {
     labels
         .iter()
@@ -242,26 +252,24 @@ async fn overview(State(state): State<AppState>, headers: HeaderMap) -> Response
         .collect();
     let view = View {
         title: tr(&l, "Administration", "Správa").into(),
-        blocks: vec![Block::Table(Table {
-            caption: tr(
+        blocks: vec![table(
+            tr(
                 &l,
                 "Organizations you administer",
                 "Organizace, které spravujete",
-            )
-            .into(),
-            columns: columns(&[
+            ),
+            &[
                 tr(&l, "Organization", "Organizace"),
                 tr(&l, "Identifier", "Identifikátor"),
                 tr(&l, "Kind", "Druh"),
-            ]),
+            ],
             rows,
-            empty_text: tr(
+            tr(
                 &l,
                 "You administer no organization.",
                 "Nespravujete žádnou organizaci.",
-            )
-            .into(),
-        })],
+            ),
+        )],
     };
     page(&state, &admin, &view, None)
 }
@@ -499,21 +507,20 @@ async fn organization(
     let view = View {
         title: the_org.name.clone(),
         blocks: vec![
-            Block::Table(Table {
-                caption: tr(&l, "Modules", "Moduly").into(),
-                columns: columns(&[
+            table(
+                tr(&l, "Modules", "Moduly"),
+                &[
                     tr(&l, "Module", "Modul"),
                     tr(&l, "Version", "Verze"),
                     tr(&l, "State", "Stav"),
-                ]),
+                ],
                 rows,
-                empty_text: tr(
+                tr(
                     &l,
                     "No module is installed.",
                     "Není nainstalován žádný modul.",
-                )
-                .into(),
-            }),
+                ),
+            ),
             Block::Actions {
                 items: vec![portico_runtime::api::Action {
                     label: tr(&l, "Audit trail", "Auditní stopa").into(),
@@ -754,21 +761,20 @@ async fn module_page(
                 ]
             })
             .collect();
-        blocks.push(Block::Table(Table {
-            caption: tr(
+        blocks.push(table(
+            tr(
                 &l,
                 "Events it could not take (dead letters)",
                 "Události, které nepřijal (nedoručené)",
-            )
-            .into(),
-            columns: columns(&[
+            ),
+            &[
                 tr(&l, "Delivery", "Doručení"),
                 tr(&l, "Topic", "Téma"),
                 tr(&l, "From", "Od"),
-            ]),
+            ],
             rows,
-            empty_text: tr(&l, "None.", "Žádné.").into(),
-        }));
+            tr(&l, "None.", "Žádné."),
+        ));
     }
     let view = View {
         title: man.name.clone(),
@@ -969,19 +975,19 @@ async fn audit_chain(
         blocks: vec![
             verdict,
             Block::Form(filter),
-            Block::Table(Table {
-                caption: tr(&l, "Entries, newest first", "Záznamy, nejnovější první").into(),
-                columns: columns(&[
+            table(
+                tr(&l, "Entries, newest first", "Záznamy, nejnovější první"),
+                &[
                     "#",
                     tr(&l, "When", "Kdy"),
                     tr(&l, "Who", "Kdo"),
                     tr(&l, "Module", "Modul"),
                     tr(&l, "Action", "Akce"),
                     tr(&l, "Subject", "Předmět"),
-                ]),
+                ],
                 rows,
-                empty_text: tr(&l, "No entries.", "Žádné záznamy.").into(),
-            }),
+                tr(&l, "No entries.", "Žádné záznamy."),
+            ),
         ],
     };
     page(&state, &admin, &view, None)

@@ -538,6 +538,13 @@ struct Projection {
     excluded: Vec<AttrPath>,
 }
 
+/// A query parameter; SCIM's parameter names ignore case.
+fn query_param(q: &BTreeMap<String, String>, name: &str) -> Option<String> {
+    q.iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.clone())
+}
+
 fn attr_list(s: &str, name: &str) -> Result<Vec<AttrPath>, ScimError> {
     s.split(',')
         .map(str::trim)
@@ -600,11 +607,7 @@ impl Listing {
     }
 
     fn from_query(q: &BTreeMap<String, String>) -> Result<Listing, ScimError> {
-        Listing::read(&|name: &str| {
-            q.iter()
-                .find(|(k, _)| k.eq_ignore_ascii_case(name))
-                .map(|(_, v)| v.clone())
-        })
+        Listing::read(&|name: &str| query_param(q, name))
     }
 
     fn from_search(body: &Value) -> Result<Listing, ScimError> {
@@ -693,11 +696,7 @@ impl Projection {
     }
 
     fn from_query(q: &BTreeMap<String, String>) -> Result<Projection, ScimError> {
-        Projection::read(&|name: &str| {
-            q.iter()
-                .find(|(k, _)| k.eq_ignore_ascii_case(name))
-                .map(|(_, v)| v.clone())
-        })
+        Projection::read(&|name: &str| query_param(q, name))
     }
 
     /// Keeps the attributes asked for (`id` and `schemas` always) and
