@@ -22,6 +22,7 @@ mod registry;
 mod sandbox;
 pub mod services;
 
+pub use bindings::ApiVersion;
 pub use engine::{Allocator, CodeSource, EPOCH_TICK, EngineConfig, EngineError, ModuleEngine};
 pub use module::{CallError, CallErrorKind, CallLimits, Export, LoadedModule, ModuleOptions};
 pub use registry::{LoadError, ModuleRegistry, load_module};

@@ -6,14 +6,15 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use wasmtime::component::{Component, ComponentExportIndex};
+use wasmtime::component::{Component, ComponentExportIndex, InstancePre};
 use wasmtime::{Store, Trap, UpdateDeadline};
 
 use crate::api::{
     self, CallContext, FormPost, ModuleError, ModuleInfo, Outcome, Request, Response, RouteMatch,
     View,
 };
-use crate::bindings::{MODULE_EXPORT, PortalModulePre, wit};
+use crate::bindings::v0_1_0::wit;
+use crate::bindings::{ApiVersion, v0_1_0, v0_2_0};
 use crate::breaker::{Breaker, BreakerState, SwitchedOff};
 use crate::engine::{CodeSource, ModuleEngine};
 use crate::manifest::{Manifest, Route, RouteKind};
@@ -130,23 +131,37 @@ struct Exports {
 }
 
 impl Exports {
-    fn find(component: &Component) -> Result<Exports, String> {
-        let interface = component
-            .get_export_index(None, MODULE_EXPORT)
-            .ok_or_else(|| format!("the component does not export {MODULE_EXPORT}"))?;
+    /// The exports, and the API version they belong to: the newest version
+    /// whose `module` interface the component exports.
+    fn find(component: &Component) -> Result<(ApiVersion, Exports), String> {
+        let (version, interface) = ApiVersion::SUPPORTED
+            .into_iter()
+            .find_map(|v| Some((v, component.get_export_index(None, v.module_export())?)))
+            .ok_or_else(|| {
+                let known: Vec<&str> = ApiVersion::SUPPORTED
+                    .iter()
+                    .map(|v| v.module_export())
+                    .collect();
+                format!(
+                    "the component exports none of the module interfaces this host serves ({})",
+                    known.join(", ")
+                )
+            })?;
+        let export = version.module_export();
         let find = |name: &str| {
             component
                 .get_export_index(Some(&interface), name)
-                .ok_or_else(|| format!("the component's {MODULE_EXPORT} has no `{name}`"))
+                .ok_or_else(|| format!("the component's {export} has no `{name}`"))
         };
-        Ok(Exports {
+        let exports = Exports {
             describe: find("describe")?,
             handle: find("handle")?,
             render: find("render")?,
             submit: find("submit")?,
             run_job: find("run-job")?,
             on_event: find("on-event")?,
-        })
+        };
+        Ok((version, exports))
     }
 }
 
@@ -154,7 +169,8 @@ impl Exports {
 pub struct LoadedModule {
     manifest: Arc<Manifest>,
     dir: PathBuf,
-    pre: PortalModulePre<CallState>,
+    pre: InstancePre<CallState>,
+    api_version: ApiVersion,
     exports: Exports,
     engine: wasmtime::Engine,
     routes: matchit::Router<usize>,
@@ -236,11 +252,18 @@ impl LoadedModule {
         let instance_pre = engine.linker().instantiate_pre(&component).map_err(|e| {
             format!("the component needs something this host does not provide: {e:#}")
         })?;
+        let (api_version, exports) = Exports::find(&component)?;
         // Checks every export's type once; calls then check only their own.
-        let pre = PortalModulePre::new(instance_pre).map_err(|e| {
-            format!("the component does not export the portico:plugin module interface: {e:#}")
+        let typed = match api_version {
+            ApiVersion::V0_1_0 => v0_1_0::PortalModulePre::new(instance_pre.clone()).map(drop),
+            ApiVersion::V0_2_0 => v0_2_0::PortalModulePre::new(instance_pre.clone()).map(drop),
+        };
+        typed.map_err(|e| {
+            format!(
+                "the component's {} does not match portico:plugin@{api_version}: {e:#}",
+                api_version.module_export()
+            )
         })?;
-        let exports = Exports::find(&component)?;
         let mut routes = matchit::Router::new();
         for (i, route) in manifest.routes.iter().enumerate() {
             // Validated with the manifest already.
@@ -257,7 +280,8 @@ impl LoadedModule {
             ),
             manifest: Arc::new(manifest),
             dir,
-            pre,
+            pre: instance_pre,
+            api_version,
             exports,
             engine: engine.engine().clone(),
             routes,
@@ -299,6 +323,11 @@ impl LoadedModule {
     /// The module's manifest.
     pub fn manifest(&self) -> &Manifest {
         &self.manifest
+    }
+
+    /// The version of `portico:plugin` the module was built against.
+    pub fn api_version(&self) -> ApiVersion {
+        self.api_version
     }
 
     /// The folder the module was loaded from.
@@ -511,11 +540,7 @@ impl LoadedModule {
     ) -> wasmtime::Result<Result<Returned, ModuleError>> {
         // Instantiate, then look up and type-check only the export called:
         // the generated `instantiate_async` would check all five each time.
-        let instance = self
-            .pre
-            .instance_pre()
-            .instantiate_async(&mut *store)
-            .await?;
+        let instance = self.pre.instantiate_async(&mut *store).await?;
         let wctx: wit::Context = ctx.into();
         let e = &self.exports;
         Ok(match inv {
@@ -526,21 +551,46 @@ impl LoadedModule {
                 Ok(Returned::Info(info.into()))
             }
             Invocation::Render(route) => {
-                let f = instance.get_typed_func::<
-                    (&wit::Context, &wit::PageRequest),
-                    (Result<wit::View, wit::Error>,),
-                >(&mut *store, &e.render)?;
-                let page = crate::bindings::page_request(route);
-                let (r,) = f.call_async(&mut *store, (&wctx, &page)).await?;
-                r.map(|v| Returned::View(v.into())).map_err(Into::into)
+                let page = v0_1_0::page_request(route);
+                match self.api_version {
+                    ApiVersion::V0_1_0 => {
+                        let f = instance.get_typed_func::<
+                            (&wit::Context, &wit::PageRequest),
+                            (Result<wit::View, wit::Error>,),
+                        >(&mut *store, &e.render)?;
+                        let (r,) = f.call_async(&mut *store, (&wctx, &page)).await?;
+                        r.map(|v| Returned::View(v.into())).map_err(Into::into)
+                    }
+                    ApiVersion::V0_2_0 => {
+                        let f = instance.get_typed_func::<
+                            (&wit::Context, &wit::PageRequest),
+                            (Result<v0_2_0::wit::View, wit::Error>,),
+                        >(&mut *store, &e.render)?;
+                        let (r,) = f.call_async(&mut *store, (&wctx, &page)).await?;
+                        r.map(|v| Returned::View(v.into())).map_err(Into::into)
+                    }
+                }
             }
             Invocation::Submit(form) => {
-                let f = instance.get_typed_func::<
-                    (&wit::Context, &wit::ActionRequest),
-                    (Result<wit::Outcome, wit::Error>,),
-                >(&mut *store, &e.submit)?;
-                let (r,) = f.call_async(&mut *store, (&wctx, &form.into())).await?;
-                r.map(|o| Returned::Outcome(o.into())).map_err(Into::into)
+                let form: wit::ActionRequest = form.into();
+                match self.api_version {
+                    ApiVersion::V0_1_0 => {
+                        let f = instance.get_typed_func::<
+                            (&wit::Context, &wit::ActionRequest),
+                            (Result<wit::Outcome, wit::Error>,),
+                        >(&mut *store, &e.submit)?;
+                        let (r,) = f.call_async(&mut *store, (&wctx, &form)).await?;
+                        r.map(|o| Returned::Outcome(o.into())).map_err(Into::into)
+                    }
+                    ApiVersion::V0_2_0 => {
+                        let f = instance.get_typed_func::<
+                            (&wit::Context, &wit::ActionRequest),
+                            (Result<v0_2_0::wit::Outcome, wit::Error>,),
+                        >(&mut *store, &e.submit)?;
+                        let (r,) = f.call_async(&mut *store, (&wctx, &form)).await?;
+                        r.map(|o| Returned::Outcome(o.into())).map_err(Into::into)
+                    }
+                }
             }
             Invocation::Handle(req) => {
                 let f = instance.get_typed_func::<

@@ -12,7 +12,7 @@ use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
 use crate::api::ModuleError;
-use crate::bindings::generated::portico::plugin::{
+use crate::bindings::v0_1_0::generated::portico::plugin::{
     audit, events, files, log, notify, records, settings, types,
 };
 use crate::manifest::{Capability, Manifest};
@@ -240,7 +240,13 @@ pub(crate) fn linker(engine: &Engine) -> wasmtime::Result<Linker<CallState>> {
     cli::terminal_stdout::add_to_linker::<CallState, WasiCli>(&mut l, CallState::cli)?;
     cli::terminal_stderr::add_to_linker::<CallState, WasiCli>(&mut l, CallState::cli)?;
 
-    crate::bindings::generated::PortalModule::add_to_linker::<
+    // The host interfaces are 0.1.0's in every version; later versions add
+    // only their own (function-less) `types`.
+    crate::bindings::v0_1_0::generated::PortalModule::add_to_linker::<
+        CallState,
+        wasmtime::component::HasSelf<CallState>,
+    >(&mut l, |s| s)?;
+    crate::bindings::v0_2_0::generated::portico::plugin0_2_0::types::add_to_linker::<
         CallState,
         wasmtime::component::HasSelf<CallState>,
     >(&mut l, |s| s)?;
@@ -248,6 +254,7 @@ pub(crate) fn linker(engine: &Engine) -> wasmtime::Result<Linker<CallState>> {
 }
 
 impl types::Host for CallState {}
+impl crate::bindings::v0_2_0::generated::portico::plugin0_2_0::types::Host for CallState {}
 
 impl log::Host for CallState {
     async fn write(&mut self, level: log::Level, message: String) -> wasmtime::Result<()> {

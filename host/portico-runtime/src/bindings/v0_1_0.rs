@@ -1,5 +1,6 @@
 //! Bindings of `portico:plugin@0.1.0` and their conversion to the host's
-//! model in [`crate::api`]. The generated code stays private to this crate.
+//! model in [`crate::api`]. The host interfaces (`log`, `records`, …) are
+//! 0.1.0's in every version, so their host side is generated here only.
 
 pub(crate) mod generated {
     wasmtime::component::bindgen!({
@@ -126,10 +127,7 @@ impl From<wit::View> for api::View {
 impl From<wit::Block> for api::Block {
     fn from(b: wit::Block) -> Self {
         match b {
-            wit::Block::Heading(h) => api::Block::Heading {
-                level: h.level,
-                text: h.text,
-            },
+            wit::Block::Heading(h) => h.into(),
             wit::Block::Text(text) => api::Block::Text { text },
             wit::Block::Table(t) => api::Block::Table(api::Table {
                 caption: t.caption,
@@ -139,60 +137,95 @@ impl From<wit::Block> for api::Block {
                     .map(|c| api::Column {
                         label: c.label,
                         numeric: c.numeric,
+                        sort_key: None,
                     })
                     .collect(),
-                rows: t
-                    .rows
-                    .into_iter()
-                    .map(|row| {
-                        row.into_iter()
-                            .map(|c| api::Cell {
-                                text: c.text,
-                                link: c.link,
-                            })
-                            .collect()
-                    })
-                    .collect(),
+                rows: rows(t.rows),
                 empty_text: t.empty_text,
+                sorted_by: None,
             }),
-            wit::Block::KeyValues(items) => api::Block::KeyValues {
-                items: items
-                    .into_iter()
-                    .map(|kv| api::KeyValue {
-                        key: kv.key,
-                        value: kv.value,
-                    })
-                    .collect(),
-            },
-            wit::Block::Actions(items) => api::Block::Actions {
-                items: items
-                    .into_iter()
-                    .map(|a| api::Action {
-                        label: a.label,
-                        href: a.href,
-                        style: match a.style {
-                            wit::ActionStyle::Primary => api::ActionStyle::Primary,
-                            wit::ActionStyle::Secondary => api::ActionStyle::Secondary,
-                            wit::ActionStyle::Danger => api::ActionStyle::Danger,
-                        },
-                    })
-                    .collect(),
-            },
-            wit::Block::Form(f) => api::Block::Form(api::Form {
-                action: f.action,
-                submit_label: f.submit_label,
-                fields: f.fields.into_iter().map(Into::into).collect(),
-            }),
-            wit::Block::Notice(n) => api::Block::Notice {
-                level: match n.level {
-                    wit::NoticeLevel::Info => api::NoticeLevel::Info,
-                    wit::NoticeLevel::Success => api::NoticeLevel::Success,
-                    wit::NoticeLevel::Warning => api::NoticeLevel::Warning,
-                    wit::NoticeLevel::Error => api::NoticeLevel::Error,
-                },
-                text: n.text,
-            },
+            wit::Block::KeyValues(items) => key_values(items),
+            wit::Block::Actions(items) => actions(items),
+            wit::Block::Form(f) => api::Block::Form(f.into()),
+            wit::Block::Notice(n) => n.into(),
         }
+    }
+}
+
+// The pieces below are shared with later versions, whose views reuse them.
+
+impl From<wit::Heading> for api::Block {
+    fn from(h: wit::Heading) -> Self {
+        api::Block::Heading {
+            level: h.level,
+            text: h.text,
+        }
+    }
+}
+
+impl From<wit::Notice> for api::Block {
+    fn from(n: wit::Notice) -> Self {
+        api::Block::Notice {
+            level: match n.level {
+                wit::NoticeLevel::Info => api::NoticeLevel::Info,
+                wit::NoticeLevel::Success => api::NoticeLevel::Success,
+                wit::NoticeLevel::Warning => api::NoticeLevel::Warning,
+                wit::NoticeLevel::Error => api::NoticeLevel::Error,
+            },
+            text: n.text,
+        }
+    }
+}
+
+impl From<wit::Form> for api::Form {
+    fn from(f: wit::Form) -> Self {
+        api::Form {
+            action: f.action,
+            submit_label: f.submit_label,
+            fields: f.fields.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
+pub(crate) fn rows(rows: Vec<Vec<wit::Cell>>) -> Vec<Vec<api::Cell>> {
+    rows.into_iter()
+        .map(|row| {
+            row.into_iter()
+                .map(|c| api::Cell {
+                    text: c.text,
+                    link: c.link,
+                })
+                .collect()
+        })
+        .collect()
+}
+
+pub(crate) fn key_values(items: Vec<wit::KeyValue>) -> api::Block {
+    api::Block::KeyValues {
+        items: items
+            .into_iter()
+            .map(|kv| api::KeyValue {
+                key: kv.key,
+                value: kv.value,
+            })
+            .collect(),
+    }
+}
+
+pub(crate) fn actions(items: Vec<wit::Action>) -> api::Block {
+    api::Block::Actions {
+        items: items
+            .into_iter()
+            .map(|a| api::Action {
+                label: a.label,
+                href: a.href,
+                style: match a.style {
+                    wit::ActionStyle::Primary => api::ActionStyle::Primary,
+                    wit::ActionStyle::Secondary => api::ActionStyle::Secondary,
+                    wit::ActionStyle::Danger => api::ActionStyle::Danger,
+                },
+            })
+            .collect(),
     }
 }
 
