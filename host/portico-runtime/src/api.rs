@@ -177,6 +177,11 @@ pub enum Block {
     Actions { items: Vec<Action> },
     Form(Form),
     Notice { level: NoticeLevel, text: String },
+    Stats { items: Vec<Stat> },
+    Chart(Chart),
+    Timeline { items: Vec<TimelineEntry> },
+    Map(Map),
+    Pager(Pager),
 }
 
 /// A table.
@@ -187,6 +192,9 @@ pub struct Table {
     pub columns: Vec<Column>,
     pub rows: Vec<Vec<Cell>>,
     pub empty_text: String,
+    /// The column the module sorted the rows by.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sorted_by: Option<TableSort>,
 }
 
 /// A table column.
@@ -195,6 +203,101 @@ pub struct Table {
 pub struct Column {
     pub label: String,
     pub numeric: bool,
+    /// When set, the reader may sort by this column (`?sort=<key>&order=…`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sort_key: Option<String>,
+}
+
+/// The order of a table's rows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[allow(missing_docs)]
+pub struct TableSort {
+    pub key: String,
+    pub descending: bool,
+}
+
+/// One key figure.
+#[derive(Debug, Clone, Serialize)]
+#[allow(missing_docs)]
+pub struct Stat {
+    pub label: String,
+    pub value: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub link: Option<String>,
+}
+
+/// How a chart draws its series.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+#[allow(missing_docs)]
+pub enum ChartKind {
+    Bar,
+    Line,
+}
+
+/// A chart of series over categories.
+#[derive(Debug, Clone, Serialize)]
+#[allow(missing_docs)]
+pub struct Chart {
+    pub caption: String,
+    pub kind: ChartKind,
+    pub categories: Vec<String>,
+    pub series: Vec<Series>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
+}
+
+/// One series of a chart: one value per category.
+#[derive(Debug, Clone, Serialize)]
+#[allow(missing_docs)]
+pub struct Series {
+    pub name: String,
+    pub values: Vec<f64>,
+}
+
+/// One entry of a timeline.
+#[derive(Debug, Clone, Serialize)]
+#[allow(missing_docs)]
+pub struct TimelineEntry {
+    pub when: String,
+    pub title: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub link: Option<String>,
+}
+
+/// Places on a map.
+#[derive(Debug, Clone, Serialize)]
+#[allow(missing_docs)]
+pub struct Map {
+    pub caption: String,
+    pub points: Vec<MapPoint>,
+}
+
+/// One place (WGS 84).
+#[derive(Debug, Clone, Serialize)]
+#[allow(missing_docs)]
+pub struct MapPoint {
+    pub latitude: f64,
+    pub longitude: f64,
+    pub label: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub link: Option<String>,
+}
+
+/// Links to neighbouring pages of a list.
+#[derive(Debug, Clone, Serialize)]
+#[allow(missing_docs)]
+pub struct Pager {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub previous: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
 }
 
 /// A table cell.

@@ -10,7 +10,7 @@
 
 use serde::Serialize;
 
-use crate::wit::portico::plugin::audit;
+use crate::wit::portico::plugin0_1_0::audit;
 use crate::{Error, Result};
 
 /// Appends an entry: what was done, to what, and details (a JSON object).

@@ -1,6 +1,6 @@
 //! Who is calling, for which organization, in which language.
 
-use crate::wit::portico::plugin::types as wit;
+use crate::wit::portico::plugin0_1_0::types as wit;
 
 /// How strongly the identity of the caller was verified.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

@@ -1,6 +1,6 @@
 //! Typed failures; the host turns each into the right HTTP status.
 
-use crate::wit::portico::plugin::types as wit;
+use crate::wit::portico::plugin0_1_0::types as wit;
 
 /// The result of a module call.
 pub type Result<T, E = Error> = core::result::Result<T, E>;

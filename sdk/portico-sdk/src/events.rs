@@ -11,7 +11,7 @@
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::wit::portico::plugin::{events, types as wit};
+use crate::wit::portico::plugin0_1_0::{events, types as wit};
 use crate::{Error, Result};
 
 /// Publishes `payload` under `topic`: delivered at least once to every

@@ -12,7 +12,7 @@
 //! ```
 
 use crate::Result;
-use crate::wit::portico::plugin::files as wit;
+use crate::wit::portico::plugin0_1_0::files as wit;
 
 /// The retention mark of the records schedule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

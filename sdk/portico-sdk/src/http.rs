@@ -1,7 +1,8 @@
 //! Requests the host routes to the module, and what the module answers.
 
 use crate::View;
-use crate::wit::portico::plugin::types as wit;
+use crate::wit::portico::plugin0_1_0::types as wit;
+use crate::wit::portico::plugin0_2_0::types as views;
 
 fn lookup<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
     pairs
@@ -132,13 +133,13 @@ impl Outcome {
     }
 }
 
-impl From<Outcome> for wit::Outcome {
+impl From<Outcome> for views::Outcome {
     fn from(o: Outcome) -> Self {
         match o {
             Outcome::Redirect { to, message } => {
-                wit::Outcome::Redirect(wit::Redirect { to, message })
+                views::Outcome::Redirect(wit::Redirect { to, message })
             }
-            Outcome::Show(view) => wit::Outcome::Show(view.into()),
+            Outcome::Show(view) => views::Outcome::Show(view.into()),
         }
     }
 }

@@ -48,14 +48,18 @@ pub use context::{Assurance, Context, Principal};
 pub use error::{Error, FieldError, Result};
 pub use events::Event;
 pub use http::{FormPost, Method, Outcome, Page, Request, Response};
-pub use view::{Action, Cell, Field, FieldKind, Form, NoticeLevel, Table, View};
+pub use view::{
+    Action, Cell, Chart, Field, FieldKind, Form, Map, NoticeLevel, Pager, Stat, Table,
+    TimelineEntry, View,
+};
 
 /// The raw bindings of the `portico:plugin` WIT world. Not part of the API:
 /// it changes whenever the WIT does.
 #[doc(hidden)]
 pub mod wit {
     wit_bindgen::generate!({
-        path: "../../wit/0.1.0",
+        path: "../../wit/0.2.0",
+        generate_all,
         world: "portal-module",
         pub_export_macro: true,
         export_macro_name: "__export_portal_module",
@@ -67,8 +71,9 @@ pub mod wit {
 #[doc(hidden)]
 pub mod __private {
     //! What [`crate::export!`] expands to calls these; not part of the API.
-    pub use crate::wit::exports::portico::plugin::module::Guest;
-    pub use crate::wit::portico::plugin::types as wit;
+    pub use crate::wit::exports::portico::plugin0_2_0::module::Guest;
+    pub use crate::wit::portico::plugin0_1_0::types as wit;
+    pub use crate::wit::portico::plugin0_2_0::types as views;
     pub use wit_bindgen;
 
     pub fn describe<M: crate::Module>(version: &str) -> wit::ModuleInfo {
@@ -91,7 +96,7 @@ pub mod __private {
     pub fn render<M: crate::Module>(
         ctx: wit::Context,
         page: wit::PageRequest,
-    ) -> Result<wit::View, wit::Error> {
+    ) -> Result<views::View, wit::Error> {
         M::render(&ctx.into(), &page.into())
             .map(Into::into)
             .map_err(Into::into)
@@ -100,7 +105,7 @@ pub mod __private {
     pub fn submit<M: crate::Module>(
         ctx: wit::Context,
         action: wit::ActionRequest,
-    ) -> Result<wit::Outcome, wit::Error> {
+    ) -> Result<views::Outcome, wit::Error> {
         M::submit(&ctx.into(), &action.into())
             .map(Into::into)
             .map_err(Into::into)
@@ -206,13 +211,13 @@ macro_rules! export {
                 fn render(
                     ctx: __p::wit::Context,
                     page: __p::wit::PageRequest,
-                ) -> Result<__p::wit::View, __p::wit::Error> {
+                ) -> Result<__p::views::View, __p::wit::Error> {
                     __p::render::<$module>(ctx, page)
                 }
                 fn submit(
                     ctx: __p::wit::Context,
                     action: __p::wit::ActionRequest,
-                ) -> Result<__p::wit::Outcome, __p::wit::Error> {
+                ) -> Result<__p::views::Outcome, __p::wit::Error> {
                     __p::submit::<$module>(ctx, action)
                 }
                 fn run_job(ctx: __p::wit::Context, job: String) -> Result<(), __p::wit::Error> {

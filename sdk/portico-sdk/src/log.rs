@@ -5,7 +5,7 @@
 //! portico_sdk::log::info("notices rendered");
 //! ```
 
-use crate::wit::portico::plugin::log::{Level, write};
+use crate::wit::portico::plugin0_1_0::log::{Level, write};
 
 /// Logs very detailed tracing.
 pub fn trace(message: impl AsRef<str>) {

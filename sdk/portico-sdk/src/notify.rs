@@ -17,7 +17,7 @@
 
 use serde::Serialize;
 
-use crate::wit::portico::plugin::notify as wit;
+use crate::wit::portico::plugin0_1_0::notify as wit;
 use crate::{Error, Result};
 
 /// Who a message goes to.

@@ -27,7 +27,7 @@
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::wit::portico::plugin::records as wit;
+use crate::wit::portico::plugin0_1_0::records as wit;
 use crate::{Error, Result};
 
 /// A stored document with its data parsed into `T`.

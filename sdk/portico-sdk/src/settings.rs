@@ -10,7 +10,7 @@
 //! ```
 
 use crate::Result;
-use crate::wit::portico::plugin::settings;
+use crate::wit::portico::plugin0_1_0::settings;
 
 /// The value of a setting declared in the manifest, or its default.
 /// `Ok(None)` when it has neither.

@@ -22,13 +22,14 @@
 //!     .actions([Action::primary("Export", "/routes/export")]);
 //! ```
 
-use crate::wit::portico::plugin::types as wit;
+use crate::wit::portico::plugin0_1_0::types as wit;
+use crate::wit::portico::plugin0_2_0::types as views;
 
 /// A page: a title and blocks, top to bottom.
 #[derive(Debug, Clone)]
 pub struct View {
     title: String,
-    blocks: Vec<wit::Block>,
+    blocks: Vec<views::Block>,
 }
 
 impl View {
@@ -47,7 +48,7 @@ impl View {
 
     /// Adds a heading at `level` (2 = section, 3 = subsection, up to 6).
     pub fn heading_at(mut self, level: u8, text: impl Into<String>) -> Self {
-        self.blocks.push(wit::Block::Heading(wit::Heading {
+        self.blocks.push(views::Block::Heading(wit::Heading {
             level: level.clamp(2, 6),
             text: text.into(),
         }));
@@ -56,13 +57,13 @@ impl View {
 
     /// Adds a paragraph of plain text.
     pub fn text(mut self, text: impl Into<String>) -> Self {
-        self.blocks.push(wit::Block::Text(text.into()));
+        self.blocks.push(views::Block::Text(text.into()));
         self
     }
 
     /// Adds a table.
     pub fn table(mut self, table: Table) -> Self {
-        self.blocks.push(wit::Block::Table(table.0));
+        self.blocks.push(views::Block::Table(table.0));
         self
     }
 
@@ -71,7 +72,7 @@ impl View {
         mut self,
         pairs: impl IntoIterator<Item = (K, V)>,
     ) -> Self {
-        self.blocks.push(wit::Block::KeyValues(
+        self.blocks.push(views::Block::KeyValues(
             pairs
                 .into_iter()
                 .map(|(k, v)| wit::KeyValue {
@@ -85,7 +86,7 @@ impl View {
 
     /// Adds a row of buttons and links.
     pub fn actions(mut self, actions: impl IntoIterator<Item = Action>) -> Self {
-        self.blocks.push(wit::Block::Actions(
+        self.blocks.push(views::Block::Actions(
             actions.into_iter().map(|a| a.0).collect(),
         ));
         self
@@ -93,7 +94,7 @@ impl View {
 
     /// Adds a form.
     pub fn form(mut self, form: Form) -> Self {
-        self.blocks.push(wit::Block::Form(form.0));
+        self.blocks.push(views::Block::Form(form.0));
         self
     }
 
@@ -105,17 +106,250 @@ impl View {
             NoticeLevel::Warning => wit::NoticeLevel::Warning,
             NoticeLevel::Error => wit::NoticeLevel::Error,
         };
-        self.blocks.push(wit::Block::Notice(wit::Notice {
+        self.blocks.push(views::Block::Notice(wit::Notice {
             level,
             text: text.into(),
         }));
         self
     }
+
+    /// Adds key figures side by side, e.g. on a dashboard.
+    pub fn stats(mut self, stats: impl IntoIterator<Item = Stat>) -> Self {
+        self.blocks.push(views::Block::Stats(
+            stats.into_iter().map(|s| s.0).collect(),
+        ));
+        self
+    }
+
+    /// Adds a chart; the host also shows its numbers as a table.
+    pub fn chart(mut self, chart: Chart) -> Self {
+        self.blocks.push(views::Block::Chart(chart.0));
+        self
+    }
+
+    /// Adds dated entries, e.g. the history of a case.
+    pub fn timeline(mut self, entries: impl IntoIterator<Item = TimelineEntry>) -> Self {
+        self.blocks.push(views::Block::Timeline(
+            entries.into_iter().map(|e| e.0).collect(),
+        ));
+        self
+    }
+
+    /// Adds places on a map; the host also lists them as text.
+    pub fn map(mut self, map: Map) -> Self {
+        self.blocks.push(views::Block::LocationMap(map.0));
+        self
+    }
+
+    /// Adds links to the previous and next page of a list.
+    pub fn pager(mut self, pager: Pager) -> Self {
+        self.blocks.push(views::Block::Pager(pager.0));
+        self
+    }
 }
 
-impl From<View> for wit::View {
+/// One key figure, e.g. `Open complaints: 42`.
+#[derive(Debug, Clone)]
+pub struct Stat(views::Stat);
+
+impl Stat {
+    /// A figure with its label.
+    pub fn new(label: impl Into<String>, value: impl Into<String>) -> Self {
+        Stat(views::Stat {
+            label: label.into(),
+            value: value.into(),
+            detail: None,
+            link: None,
+        })
+    }
+
+    /// A line under the figure, e.g. `5 overdue`.
+    pub fn detail(mut self, detail: impl Into<String>) -> Self {
+        self.0.detail = Some(detail.into());
+        self
+    }
+
+    /// Where the details are (a path below `/m/<module>`).
+    pub fn link(mut self, href: impl Into<String>) -> Self {
+        self.0.link = Some(href.into());
+        self
+    }
+}
+
+/// A bar or line chart of series over categories.
+///
+/// ```no_run
+/// use portico_sdk::Chart;
+/// let chart = Chart::bar("Complaints per month", ["Jan", "Feb", "Mar"])
+///     .series("Received", [12.0, 9.0, 15.0])
+///     .series("Resolved", [10.0, 11.0, 12.0]);
+/// ```
+#[derive(Debug, Clone)]
+pub struct Chart(views::Chart);
+
+impl Chart {
+    fn of<C: Into<String>>(
+        kind: views::ChartKind,
+        caption: impl Into<String>,
+        categories: impl IntoIterator<Item = C>,
+    ) -> Self {
+        Chart(views::Chart {
+            caption: caption.into(),
+            kind,
+            categories: categories.into_iter().map(Into::into).collect(),
+            series: Vec::new(),
+            unit: None,
+        })
+    }
+
+    /// Bars side by side per category.
+    pub fn bar<C: Into<String>>(
+        caption: impl Into<String>,
+        categories: impl IntoIterator<Item = C>,
+    ) -> Self {
+        Self::of(views::ChartKind::Bar, caption, categories)
+    }
+
+    /// A line per series across the categories.
+    pub fn line<C: Into<String>>(
+        caption: impl Into<String>,
+        categories: impl IntoIterator<Item = C>,
+    ) -> Self {
+        Self::of(views::ChartKind::Line, caption, categories)
+    }
+
+    /// Adds a series: one value per category.
+    pub fn series(
+        mut self,
+        name: impl Into<String>,
+        values: impl IntoIterator<Item = f64>,
+    ) -> Self {
+        self.0.series.push(views::Series {
+            name: name.into(),
+            values: values.into_iter().collect(),
+        });
+        self
+    }
+
+    /// The unit of the values, e.g. `MWh`.
+    pub fn unit(mut self, unit: impl Into<String>) -> Self {
+        self.0.unit = Some(unit.into());
+        self
+    }
+}
+
+/// One dated entry of a timeline.
+#[derive(Debug, Clone)]
+pub struct TimelineEntry(views::TimelineEntry);
+
+impl TimelineEntry {
+    /// What happened `when` (an RFC 3339 date or date and time).
+    pub fn new(when: impl Into<String>, title: impl Into<String>) -> Self {
+        TimelineEntry(views::TimelineEntry {
+            when: when.into(),
+            title: title.into(),
+            text: None,
+            link: None,
+        })
+    }
+
+    /// More about it.
+    pub fn text(mut self, text: impl Into<String>) -> Self {
+        self.0.text = Some(text.into());
+        self
+    }
+
+    /// Where the details are (a path below `/m/<module>`).
+    pub fn link(mut self, href: impl Into<String>) -> Self {
+        self.0.link = Some(href.into());
+        self
+    }
+}
+
+/// Places on a map (WGS 84 coordinates).
+#[derive(Debug, Clone)]
+pub struct Map(views::LocationMap);
+
+impl Map {
+    /// An empty map; the caption says what it shows.
+    pub fn new(caption: impl Into<String>) -> Self {
+        Map(views::LocationMap {
+            caption: caption.into(),
+            points: Vec::new(),
+        })
+    }
+
+    /// Adds a place.
+    pub fn point(mut self, latitude: f64, longitude: f64, label: impl Into<String>) -> Self {
+        self.0.points.push(views::MapPoint {
+            latitude,
+            longitude,
+            label: label.into(),
+            link: None,
+        });
+        self
+    }
+
+    /// Adds a place that links to its details (a path below `/m/<module>`).
+    pub fn linked_point(
+        mut self,
+        latitude: f64,
+        longitude: f64,
+        label: impl Into<String>,
+        href: impl Into<String>,
+    ) -> Self {
+        self.0.points.push(views::MapPoint {
+            latitude,
+            longitude,
+            label: label.into(),
+            link: Some(href.into()),
+        });
+        self
+    }
+}
+
+/// Links to the previous and next page of a long list.
+#[derive(Debug, Clone)]
+pub struct Pager(views::Pager);
+
+impl Default for Pager {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Pager {
+    /// A pager with no neighbours yet.
+    pub fn new() -> Self {
+        Pager(views::Pager {
+            previous: None,
+            next: None,
+            summary: None,
+        })
+    }
+
+    /// The previous page (a path below `/m/<module>`).
+    pub fn previous(mut self, href: impl Into<String>) -> Self {
+        self.0.previous = Some(href.into());
+        self
+    }
+
+    /// The next page (a path below `/m/<module>`).
+    pub fn next(mut self, href: impl Into<String>) -> Self {
+        self.0.next = Some(href.into());
+        self
+    }
+
+    /// Where the reader is, e.g. `Notices 21–40`.
+    pub fn summary(mut self, summary: impl Into<String>) -> Self {
+        self.0.summary = Some(summary.into());
+        self
+    }
+}
+
+impl From<View> for views::View {
     fn from(v: View) -> Self {
-        wit::View {
+        views::View {
             title: v.title,
             blocks: v.blocks,
         }
@@ -165,34 +399,54 @@ impl From<String> for Cell {
 }
 
 /// A table with a caption, columns and rows.
+///
+/// A column made with [`Table::sortable`] lets the reader sort by it: the
+/// host links its heading to the same page with `?sort=<key>&order=asc` (or
+/// `desc`), and the module sorts by what [`crate::Page::query`] says.
 #[derive(Debug, Clone)]
-pub struct Table(wit::Table);
+pub struct Table(views::Table);
 
 impl Table {
     /// An empty table; the caption says what it shows.
     pub fn new(caption: impl Into<String>) -> Self {
-        Table(wit::Table {
+        Table(views::Table {
             caption: caption.into(),
             columns: Vec::new(),
             rows: Vec::new(),
             empty_text: String::new(),
+            sorted_by: None,
         })
     }
 
-    /// Adds a text column.
-    pub fn column(mut self, label: impl Into<String>) -> Self {
-        self.0.columns.push(wit::Column {
+    fn push_column(mut self, label: impl Into<String>, numeric: bool, key: Option<&str>) -> Self {
+        self.0.columns.push(views::Column {
             label: label.into(),
-            numeric: false,
+            numeric,
+            sort_key: key.map(str::to_owned),
         });
         self
     }
 
+    /// Adds a text column.
+    pub fn column(self, label: impl Into<String>) -> Self {
+        self.push_column(label, false, None)
+    }
+
     /// Adds a column of numbers (aligned right).
-    pub fn numeric_column(mut self, label: impl Into<String>) -> Self {
-        self.0.columns.push(wit::Column {
-            label: label.into(),
-            numeric: true,
+    pub fn numeric_column(self, label: impl Into<String>) -> Self {
+        self.push_column(label, true, None)
+    }
+
+    /// Adds a column the reader can sort by, under `key`.
+    pub fn sortable(self, label: impl Into<String>, key: &str, numeric: bool) -> Self {
+        self.push_column(label, numeric, Some(key))
+    }
+
+    /// Says which column the rows are sorted by.
+    pub fn sorted_by(mut self, key: &str, descending: bool) -> Self {
+        self.0.sorted_by = Some(views::TableSort {
+            key: key.to_owned(),
+            descending,
         });
         self
     }

@@ -1,7 +1,8 @@
 //! Returns text, links and form labels meant to run script in the portal:
 //! the shell must show all of it as text and run none of it.
 use portico_sdk::{
-    Action, Cell, Context, Field, Form, Module, NoticeLevel, Page, Result, Table, View,
+    Action, Cell, Chart, Context, Field, Form, Map, Module, NoticeLevel, Page, Pager, Result, Stat,
+    Table, TimelineEntry, View,
 };
 
 struct Hostile;
@@ -34,6 +35,41 @@ impl Module for Hostile {
             .form(
                 Form::new(JS_URL, "Send <b>now</b>")
                     .field(Field::text("x\" onfocus=\"window.pwned=7", HANDLER).value(SCRIPT)),
+            )
+            .stats([
+                Stat::new(HANDLER, SCRIPT).detail(HANDLER).link(JS_URL),
+                Stat::new("a data: figure", "1").link("data:text/html,<script>x</script>"),
+            ])
+            .chart(
+                Chart::bar(
+                    format!("Chart {SCRIPT}"),
+                    [HANDLER, "</text><script>window.pwned=8</script>"],
+                )
+                .series(format!("Series {HANDLER}"), [1.0, 2.0])
+                .unit("\"><svg onload=\"window.pwned=9\">"),
+            )
+            .chart(
+                Chart::line("Line </svg><script>window.pwned=10</script>", ["a", "b"])
+                    .series(SCRIPT, [f64::NAN, f64::INFINITY]),
+            )
+            .timeline([TimelineEntry::new(SCRIPT, HANDLER)
+                .text(SCRIPT)
+                .link(JS_URL)])
+            .map(
+                Map::new(format!("Map {SCRIPT}"))
+                    .linked_point(49.19, 16.6, format!("</title>{SCRIPT}"), JS_URL)
+                    .point(f64::NAN, 500.0, HANDLER),
+            )
+            .table(
+                Table::new("Sortable")
+                    .sortable(HANDLER, "\"><script>window.pwned=11</script>", false)
+                    .row([SCRIPT]),
+            )
+            .pager(
+                Pager::new()
+                    .previous(JS_URL)
+                    .next("//evil.example/")
+                    .summary(SCRIPT),
             ))
     }
 }
