@@ -5,8 +5,10 @@
 
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 use portico_runtime::api::{
-    ActionStyle, Block, FieldKind, Form, FormField, NoticeLevel, Table, View,
+    ActionStyle, Block, FieldKind, Form, FormField, NoticeLevel, Pager, Stat, Table, View,
 };
+
+use crate::figures;
 
 /// One entry of the portal navigation.
 #[derive(Debug, Clone)]
@@ -36,6 +38,46 @@ pub struct Shell {
     pub csrf: String,
     /// Where the user manual of the page's module is, if it has one.
     pub manual: Option<String>,
+    /// The way from the portal's home to this page (the page itself last,
+    /// not linked); empty on the home page.
+    pub crumbs: Vec<Crumb>,
+    /// The page's query string, so links that re-sort a table keep the rest.
+    pub query: Vec<(String, String)>,
+    /// The other organizations the user works in: (name, home page).
+    pub other_orgs: Vec<(String, String)>,
+    /// Where the user's inbox is, with the number of unread messages.
+    pub inbox: Option<(String, u64)>,
+    /// Where the search of this organization is.
+    pub search: Option<String>,
+}
+
+impl Shell {
+    /// A frame with the portal's name and language and nothing else.
+    pub fn plain(portal_name: impl Into<String>, lang: &str, home: impl Into<String>) -> Shell {
+        Shell {
+            portal_name: portal_name.into(),
+            nav: Vec::new(),
+            lang: lang.to_owned(),
+            home: home.into(),
+            user: None,
+            csrf: String::new(),
+            manual: None,
+            crumbs: Vec::new(),
+            query: Vec::new(),
+            other_orgs: Vec::new(),
+            inbox: None,
+            search: None,
+        }
+    }
+}
+
+/// One step of the breadcrumb trail.
+#[derive(Debug, Clone)]
+pub struct Crumb {
+    /// The text.
+    pub label: String,
+    /// Where it leads; `None` for the current page.
+    pub href: Option<String>,
 }
 
 /// The name of the hidden form field that carries the CSRF token.
@@ -82,6 +124,31 @@ pub fn page(shell: &Shell, title: &str, content: Markup) -> String {
                         } @else {
                             a href="/lang/cs" lang="cs" hreflang="cs" { "Čeština" }
                         }
+                        @if let Some(search) = &shell.search {
+                            form.inline.search method="get" action=(search) role="search" {
+                                label for="portal-search" { (tr(l, "Search", "Hledat")) }
+                                input #portal-search type="search" name="q";
+                                button.link type="submit" { (tr(l, "Go", "Najít")) }
+                            }
+                        }
+                        @if !shell.other_orgs.is_empty() {
+                            details.org-switch {
+                                summary { (tr(l, "Organizations", "Organizace")) }
+                                ul {
+                                    @for (name, href) in &shell.other_orgs {
+                                        li { a href=(href) { (name) } }
+                                    }
+                                }
+                            }
+                        }
+                        @if let Some((href, unread)) = &shell.inbox {
+                            a href=(href) {
+                                (tr(l, "Inbox", "Zprávy"))
+                                @if *unread > 0 {
+                                    " " span.badge { (unread) span.visually-hidden { " " (tr(l, "unread", "nepřečtené")) } }
+                                }
+                            }
+                        }
                         @if let Some(user) = &shell.user {
                             a href="/auth/me" { (user) }
                             form.inline method="post" action="/auth/logout" {
@@ -109,6 +176,20 @@ pub fn page(shell: &Shell, title: &str, content: Markup) -> String {
                     }
                 }
                 main #content tabindex="-1" {
+                    @if !shell.crumbs.is_empty() {
+                        nav.breadcrumbs aria-label=(tr(l, "Breadcrumb", "Drobečková navigace")) {
+                            ol {
+                                @for c in &shell.crumbs {
+                                    li {
+                                        @match &c.href {
+                                            Some(href) => a href=(href) { (c.label) },
+                                            None => span aria-current="page" { (c.label) },
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
                     h1 { (title) }
                     @if let Some(href) = &shell.manual {
                         p.manual-link { a href=(href) { (tr(l, "User manual", "Uživatelská příručka")) } }
@@ -127,11 +208,19 @@ pub fn view_page(shell: &Shell, base: &str, view: &View, flash: Option<&str>) ->
         @if let Some(message) = flash {
             div.notice.notice-success role="status" { p { (message) } }
         }
-        @for block in &view.blocks {
-            (block_html(base, shell, block))
-        }
+        (blocks(base, shell, &view.blocks))
     };
     page(shell, &view.title, content)
+}
+
+/// A module's blocks, top to bottom (a page's content, or one module's
+/// part of the dashboard).
+pub fn blocks(base: &str, shell: &Shell, blocks: &[Block]) -> Markup {
+    html! {
+        @for block in blocks {
+            (block_html(base, shell, block))
+        }
+    }
 }
 
 /// An error page: what happened, and the request id to quote.
@@ -178,7 +267,7 @@ fn block_html(base: &str, shell: &Shell, block: &Block) -> Markup {
             }
         }
         Block::Text { text } => paragraph(text),
-        Block::Table(table) => table_html(base, &shell.lang, table),
+        Block::Table(table) => table_html(base, shell, table),
         Block::KeyValues { items } => html! {
             dl.key-values {
                 @for kv in items {
@@ -214,10 +303,69 @@ fn block_html(base: &str, shell: &Shell, block: &Block) -> Markup {
             };
             html! { div class=(class) role=(role) { (paragraph(text)) } }
         }
+        Block::Stats { items } => stats_html(base, items),
+        Block::Chart(chart) => figures::chart(&shell.lang, chart),
+        Block::Timeline { items } => figures::timeline(base, &shell.lang, items),
+        Block::Map(map) => figures::map(base, &shell.lang, map),
+        Block::Pager(pager) => pager_html(base, &shell.lang, pager),
     }
 }
 
-fn table_html(base: &str, lang: &str, table: &Table) -> Markup {
+fn stats_html(base: &str, items: &[Stat]) -> Markup {
+    html! {
+        ul.stats {
+            @for s in items {
+                li.stat {
+                    span.stat-value { (s.value) }
+                    span.stat-label { (link_or_text(base, &s.label, s.link.as_deref())) }
+                    @if let Some(detail) = &s.detail { span.stat-detail { (detail) } }
+                }
+            }
+        }
+    }
+}
+
+fn pager_html(base: &str, lang: &str, pager: &Pager) -> Markup {
+    let previous = pager.previous.as_deref().and_then(|h| module_href(base, h));
+    let next = pager.next.as_deref().and_then(|h| module_href(base, h));
+    html! {
+        nav.pager aria-label=(tr(lang, "Pages", "Stránky")) {
+            @if let Some(href) = previous {
+                a rel="prev" href=(href) { "← " (tr(lang, "Previous", "Předchozí")) }
+            }
+            @if let Some(summary) = &pager.summary { span.pager-summary { (summary) } }
+            @if let Some(href) = next {
+                a rel="next" href=(href) { (tr(lang, "Next", "Další")) " →" }
+            }
+        }
+    }
+}
+
+/// The link that sorts a table by `key`: the page's own query with `sort`
+/// and `order` replaced and any cursor dropped (a new order starts over).
+fn sort_href(query: &[(String, String)], key: &str, descending: bool) -> String {
+    let mut pairs: Vec<(&str, &str)> = query
+        .iter()
+        .filter(|(k, _)| !matches!(k.as_str(), "sort" | "order" | "cursor" | "flash"))
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    pairs.push(("sort", key));
+    pairs.push(("order", if descending { "desc" } else { "asc" }));
+    format!(
+        "?{}",
+        serde_urlencoded::to_string(pairs).unwrap_or_default()
+    )
+}
+
+fn table_html(base: &str, shell: &Shell, table: &Table) -> Markup {
+    let lang = shell.lang.as_str();
+    let sorted = |key: &str| {
+        table
+            .sorted_by
+            .as_ref()
+            .filter(|s| s.key == key)
+            .map(|s| s.descending)
+    };
     html! {
         @if table.rows.is_empty() {
             section.table-empty aria-label=(table.caption) {
@@ -231,7 +379,23 @@ fn table_html(base: &str, lang: &str, table: &Table) -> Markup {
                     thead {
                         tr {
                             @for col in &table.columns {
-                                th scope="col" class=[col.numeric.then_some("num")] { (col.label) }
+                                @match &col.sort_key {
+                                    Some(key) => {
+                                        @let now = sorted(key);
+                                        th scope="col" class=[col.numeric.then_some("num")]
+                                            aria-sort=(match now { Some(true) => "descending", Some(false) => "ascending", None => "none" }) {
+                                            a.sort href=(sort_href(&shell.query, key, now == Some(false))) {
+                                                (col.label)
+                                                span.visually-hidden { ", " (match now {
+                                                    Some(false) => tr(lang, "sort descending", "seřadit sestupně"),
+                                                    _ => tr(lang, "sort ascending", "seřadit vzestupně"),
+                                                }) }
+                                                span.sort-mark aria-hidden="true" { (match now { Some(true) => " ▼", Some(false) => " ▲", None => " ↕" }) }
+                                            }
+                                        }
+                                    }
+                                    None => th scope="col" class=[col.numeric.then_some("num")] { (col.label) },
+                                }
                             }
                         }
                     }
@@ -364,13 +528,9 @@ mod tests {
     #[test]
     fn module_text_is_escaped() {
         let shell = Shell {
-            portal_name: "P".into(),
-            nav: vec![],
-            lang: "en".into(),
-            home: "/".into(),
             user: Some("<b>Eve</b>".into()),
             csrf: "\"><script>".into(),
-            manual: None,
+            ..Shell::plain("P", "en", "/")
         };
         let view = View {
             title: "<script>alert(1)</script>".into(),

@@ -1,0 +1,321 @@
+//! The blocks that draw: charts and maps as inline SVG, with the same
+//! numbers and places as text beside them (a table, a list), so a screen
+//! reader or a page without styles loses nothing. Every text is escaped by
+//! maud; coordinates are numbers we computed, never module text.
+
+use maud::{Markup, html};
+use portico_runtime::api::{Chart, ChartKind, Map, TimelineEntry};
+
+use crate::render::{module_href, tr};
+
+const WIDTH: f64 = 640.0;
+const CHART_HEIGHT: f64 = 260.0;
+const MAP_HEIGHT: f64 = 360.0;
+/// Series beyond this many share colours (the stylesheet has six).
+const PALETTE: usize = 6;
+
+/// A number as people read it in `lang`: no needless decimals, Czech with
+/// a decimal comma.
+pub(crate) fn number(lang: &str, v: f64) -> String {
+    if !v.is_finite() {
+        return "–".into();
+    }
+    let s = if (v - v.round()).abs() < 1e-9 {
+        format!("{v:.0}")
+    } else {
+        let s = format!("{v:.2}");
+        s.trim_end_matches('0').trim_end_matches('.').to_owned()
+    };
+    if lang == "cs" { s.replace('.', ",") } else { s }
+}
+
+/// The smallest of 1, 2, 5 × 10ⁿ at or above `v`, so axis labels are round.
+fn nice_ceiling(v: f64) -> f64 {
+    if v <= 0.0 {
+        return 1.0;
+    }
+    let magnitude = 10f64.powf(v.log10().floor());
+    [1.0, 2.0, 5.0, 10.0]
+        .into_iter()
+        .map(|m| m * magnitude)
+        .find(|c| *c >= v)
+        .unwrap_or(10.0 * magnitude)
+}
+
+fn value_of(series: &portico_runtime::api::Series, i: usize) -> Option<f64> {
+    series.values.get(i).copied().filter(|v| v.is_finite())
+}
+
+/// A bar or line chart, its legend, and its numbers as a table.
+pub(crate) fn chart(lang: &str, chart: &Chart) -> Markup {
+    let (left, right, top, bottom) = (56.0, 12.0, 12.0, 44.0);
+    let plot_w = WIDTH - left - right;
+    let plot_h = CHART_HEIGHT - top - bottom;
+    let finite = chart
+        .series
+        .iter()
+        .flat_map(|s| s.values.iter().copied())
+        .filter(|v| v.is_finite());
+    let (lo, hi) = finite.fold((0.0f64, 0.0f64), |(lo, hi), v| (lo.min(v), hi.max(v)));
+    let hi = nice_ceiling(hi);
+    let lo = if lo < 0.0 { -nice_ceiling(-lo) } else { 0.0 };
+    let y = |v: f64| top + plot_h * (hi - v) / (hi - lo);
+    let n = chart.categories.len().max(1);
+    let band = plot_w / n as f64;
+    let x_mid = |i: usize| left + band * (i as f64 + 0.5);
+    // Every k-th category label, so labels never overlap.
+    let label_every = (n as f64 / 12.0).ceil().max(1.0) as usize;
+    let unit = chart.unit.as_deref().unwrap_or("");
+    let ticks: Vec<f64> = (0..=4).map(|i| lo + (hi - lo) * i as f64 / 4.0).collect();
+    let bar_w = band * 0.8 / chart.series.len().max(1) as f64;
+    html! {
+        figure.chart {
+            figcaption { (chart.caption) @if !unit.is_empty() { " (" (unit) ")" } }
+            svg xmlns="http://www.w3.org/2000/svg" viewBox=(format!("0 0 {WIDTH} {CHART_HEIGHT}"))
+                role="img" aria-label=(chart.caption) {
+                @for t in &ticks {
+                    line.grid x1=(left) x2=(WIDTH - right) y1=(y(*t)) y2=(y(*t)) {}
+                    text.axis x=(left - 6.0) y=(y(*t) + 4.0) text-anchor="end" { (number(lang, *t)) }
+                }
+                line.axis-line x1=(left) x2=(WIDTH - right) y1=(y(0.0)) y2=(y(0.0)) {}
+                @for (i, c) in chart.categories.iter().enumerate() {
+                    @if i % label_every == 0 {
+                        text.axis x=(x_mid(i)) y=(CHART_HEIGHT - bottom + 18.0) text-anchor="middle" {
+                            (c.chars().take(14).collect::<String>())
+                        }
+                    }
+                }
+                @match chart.kind {
+                    ChartKind::Bar => {
+                        @for (s, series) in chart.series.iter().enumerate() {
+                            @for i in 0..chart.categories.len() {
+                                @if let Some(v) = value_of(series, i) {
+                                    @let x = left + band * i as f64 + band * 0.1 + bar_w * s as f64;
+                                    @let (y0, y1) = (y(v.max(0.0)), y(v.min(0.0)));
+                                    rect class=(format!("bar series-{}", s % PALETTE))
+                                        x=(format!("{x:.1}")) y=(format!("{y0:.1}"))
+                                        width=(format!("{:.1}", bar_w.max(1.0))) height=(format!("{:.1}", (y1 - y0).max(0.5))) {
+                                        title { (chart.categories[i]) " – " (series.name) ": " (number(lang, v)) " " (unit) }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    ChartKind::Line => {
+                        @for (s, series) in chart.series.iter().enumerate() {
+                            @let points: Vec<String> = (0..chart.categories.len())
+                                .filter_map(|i| value_of(series, i).map(|v| format!("{:.1},{:.1}", x_mid(i), y(v))))
+                                .collect();
+                            polyline class=(format!("line series-{}", s % PALETTE)) points=(points.join(" ")) {}
+                            @for i in 0..chart.categories.len() {
+                                @if let Some(v) = value_of(series, i) {
+                                    circle class=(format!("dot series-{}", s % PALETTE))
+                                        cx=(format!("{:.1}", x_mid(i))) cy=(format!("{:.1}", y(v))) r="3.5" {
+                                        title { (chart.categories[i]) " – " (series.name) ": " (number(lang, v)) " " (unit) }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            ul.legend {
+                @for (s, series) in chart.series.iter().enumerate() {
+                    li { span class=(format!("swatch series-{}", s % PALETTE)) aria-hidden="true" {} (series.name) }
+                }
+            }
+            details {
+                summary { (tr(lang, "The data as a table", "Data jako tabulka")) }
+                div.table-wrap {
+                    table {
+                        caption { (chart.caption) }
+                        thead { tr {
+                            th scope="col" { (tr(lang, "Category", "Kategorie")) }
+                            @for series in &chart.series { th.num scope="col" { (series.name) } }
+                        } }
+                        tbody {
+                            @for (i, c) in chart.categories.iter().enumerate() {
+                                tr {
+                                    th scope="row" { (c) }
+                                    @for series in &chart.series {
+                                        td.num { (number(lang, series.values.get(i).copied().unwrap_or(f64::NAN))) }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn valid_place(lat: f64, lon: f64) -> bool {
+    lat.is_finite()
+        && lon.is_finite()
+        && (-90.0..=90.0).contains(&lat)
+        && (-180.0..=180.0).contains(&lon)
+}
+
+fn degrees(lang: &str, lat: f64, lon: f64) -> String {
+    let ns = if lat >= 0.0 {
+        tr(lang, "N", "s. š.")
+    } else {
+        tr(lang, "S", "j. š.")
+    };
+    let ew = if lon >= 0.0 {
+        tr(lang, "E", "v. d.")
+    } else {
+        tr(lang, "W", "z. d.")
+    };
+    let f = |v: f64| {
+        let s = format!("{:.5}", v.abs());
+        if lang == "cs" { s.replace('.', ",") } else { s }
+    };
+    format!("{}° {ns}, {}° {ew}", f(lat), f(lon))
+}
+
+/// Places as numbered markers on a plain SVG plane (the portal loads no
+/// map tiles from elsewhere), and the same numbers in a list with each
+/// place's coordinates and a link to open it on OpenStreetMap.
+pub(crate) fn map(base: &str, lang: &str, map: &Map) -> Markup {
+    let valid: Vec<(usize, f64, f64)> = map
+        .points
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| valid_place(p.latitude, p.longitude))
+        .map(|(i, p)| (i, p.latitude, p.longitude))
+        .collect();
+    let (min_lat, max_lat, min_lon, max_lon) = valid.iter().fold(
+        (f64::MAX, f64::MIN, f64::MAX, f64::MIN),
+        |(a, b, c, d), &(_, lat, lon)| (a.min(lat), b.max(lat), c.min(lon), d.max(lon)),
+    );
+    // Longitude degrees shrink towards the poles.
+    let mid_lat = (min_lat + max_lat) / 2.0;
+    let shrink = mid_lat.to_radians().cos().max(0.1);
+    let span_x = ((max_lon - min_lon) * shrink).max(0.005);
+    let span_y = (max_lat - min_lat).max(0.005);
+    let pad = 28.0;
+    let scale = ((WIDTH - 2.0 * pad) / span_x).min((MAP_HEIGHT - 2.0 * pad) / span_y);
+    let cx = (min_lon + max_lon) / 2.0;
+    let cy = mid_lat;
+    let project = |lat: f64, lon: f64| {
+        (
+            WIDTH / 2.0 + (lon - cx) * shrink * scale,
+            MAP_HEIGHT / 2.0 - (lat - cy) * scale,
+        )
+    };
+    html! {
+        figure.map {
+            figcaption { (map.caption) }
+            @if !valid.is_empty() {
+                svg xmlns="http://www.w3.org/2000/svg" viewBox=(format!("0 0 {WIDTH} {MAP_HEIGHT}"))
+                    role="img" aria-label=(map.caption) {
+                    rect.map-plane x="0" y="0" width=(WIDTH) height=(MAP_HEIGHT) {}
+                    @for &(i, lat, lon) in &valid {
+                        @let (x, y) = project(lat, lon);
+                        @let label = &map.points[i].label;
+                        g.marker {
+                            title { (i + 1) ". " (label) }
+                            circle cx=(format!("{x:.1}")) cy=(format!("{y:.1}")) r="11" {}
+                            text x=(format!("{x:.1}")) y=(format!("{:.1}", y + 4.0)) text-anchor="middle" { (i + 1) }
+                        }
+                    }
+                }
+            }
+            ol.places {
+                @for p in &map.points {
+                    li {
+                        @match p.link.as_deref().and_then(|h| module_href(base, h)) {
+                            Some(url) => a href=(url) { (p.label) },
+                            None => (p.label),
+                        }
+                        @if valid_place(p.latitude, p.longitude) {
+                            " — " (degrees(lang, p.latitude, p.longitude)) " "
+                            a.external href=(format!(
+                                "https://www.openstreetmap.org/?mlat={:.6}&mlon={:.6}#map=17/{:.6}/{:.6}",
+                                p.latitude, p.longitude, p.latitude, p.longitude
+                            )) { (tr(lang, "(OpenStreetMap)", "(OpenStreetMap)")) }
+                        } @else {
+                            " — " (tr(lang, "no valid position", "bez platné polohy"))
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A date or date and time as people read it in `lang`; the text as given
+/// when it is neither.
+fn when(lang: &str, s: &str) -> (Option<String>, String) {
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
+        let shown = if lang == "cs" {
+            t.format("%-d. %-m. %Y %H:%M").to_string()
+        } else {
+            t.format("%-d %b %Y, %H:%M").to_string()
+        };
+        return (Some(t.to_rfc3339()), shown);
+    }
+    if let Ok(d) = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+        let shown = if lang == "cs" {
+            d.format("%-d. %-m. %Y").to_string()
+        } else {
+            d.format("%-d %b %Y").to_string()
+        };
+        return (Some(d.format("%Y-%m-%d").to_string()), shown);
+    }
+    (None, s.to_owned())
+}
+
+/// Dated entries as an ordered list, each with a machine-readable `<time>`.
+pub(crate) fn timeline(base: &str, lang: &str, items: &[TimelineEntry]) -> Markup {
+    html! {
+        ol.timeline {
+            @for e in items {
+                @let (datetime, shown) = when(lang, &e.when);
+                li {
+                    @match datetime {
+                        Some(dt) => time datetime=(dt) { (shown) },
+                        None => span.when { (shown) },
+                    }
+                    " "
+                    strong {
+                        @match e.link.as_deref().and_then(|h| module_href(base, h)) {
+                            Some(url) => a href=(url) { (e.title) },
+                            None => (e.title),
+                        }
+                    }
+                    @if let Some(text) = &e.text { p { (text) } }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_read_naturally() {
+        assert_eq!(number("en", 42.0), "42");
+        assert_eq!(number("en", 3.5), "3.5");
+        assert_eq!(number("cs", 3.25), "3,25");
+        assert_eq!(number("en", f64::NAN), "–");
+        assert_eq!(nice_ceiling(37.0), 50.0);
+        assert_eq!(nice_ceiling(101.0), 200.0);
+        assert_eq!(nice_ceiling(0.0), 1.0);
+    }
+
+    #[test]
+    fn dates_are_shown_in_the_reader_s_language() {
+        assert_eq!(when("cs", "2026-11-27").1, "27. 11. 2026");
+        assert_eq!(when("en", "2026-11-27").1, "27 Nov 2026");
+        assert_eq!(
+            when("en", "2026-11-27T14:05:00+01:00").1,
+            "27 Nov 2026, 14:05"
+        );
+        assert_eq!(when("en", "next week"), (None, "next week".into()));
+    }
+}
