@@ -10,8 +10,8 @@ use std::time::Duration;
 
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use serde::Serialize;
 
@@ -350,6 +350,21 @@ pub async fn inbox(
         .into_iter()
         .map(Notification::from)
         .collect())
+}
+
+/// How many messages of the user's inbox in an organization are unread.
+pub async fn unread_count(
+    db: &DatabaseConnection,
+    org_id: &str,
+    user: &str,
+) -> Result<u64, PlatformError> {
+    Ok(Entity::find()
+        .filter(Column::OrgId.eq(org_id))
+        .filter(Column::Channel.eq(Channel::Inbox.name()))
+        .filter(Column::Recipient.eq(user))
+        .filter(Column::ReadAtMicros.is_null())
+        .count(db)
+        .await?)
 }
 
 /// Marks one message of the user's inbox read; `not-found` when it is not

@@ -785,6 +785,65 @@ pub async fn query<C: ConnectionTrait>(
     })
 }
 
+/// The longest search term, in characters.
+pub const MAX_SEARCH_TERM: usize = 100;
+
+/// Documents of a collection whose indexed text `fields` contain `term`
+/// (ignoring case), newest first, at most `limit`. For the portal's search:
+/// it reads the slots only, so it finds what the collection indexes. On
+/// SQLite, case is ignored for ASCII letters only.
+pub async fn search<C: ConnectionTrait>(
+    conn: &C,
+    scope: &Scope,
+    schema: &CollectionSchema,
+    fields: &[String],
+    term: &str,
+    limit: u64,
+) -> Result<Vec<Record>, PlatformError> {
+    let term = term.trim();
+    if term.is_empty() || term.chars().count() > MAX_SEARCH_TERM {
+        return Err(PlatformError::invalid(
+            "q",
+            format!("must be 1 to {MAX_SEARCH_TERM} characters"),
+        ));
+    }
+    let mut any = Condition::any();
+    for (i, field) in fields.iter().enumerate() {
+        let slot = slot_of(schema, field, || format!("fields[{i}]"))?;
+        if slot.kind != FieldType::String {
+            return Err(PlatformError::invalid(
+                format!("fields[{i}]"),
+                format!("`{field}` is not a text field"),
+            ));
+        }
+        // `%`, `_` and the escape itself are the term's own characters.
+        let escaped: String = term
+            .to_lowercase()
+            .chars()
+            .flat_map(|c| match c {
+                '%' | '_' | '\\' => vec!['\\', c],
+                c => vec![c],
+            })
+            .collect();
+        let like = sea_orm::sea_query::LikeExpr::new(format!("%{escaped}%")).escape('\\');
+        any = any.add(Expr::expr(Func::lower(Expr::col(slot.column()))).like(like));
+    }
+    let Some(cid) = collection_id(conn, scope, &schema.name, false).await? else {
+        return Ok(Vec::new());
+    };
+    record::Entity::find()
+        .filter(record::Column::CollectionId.eq(cid))
+        .filter(record::Column::Deleted.eq(false))
+        .filter(any)
+        .order_by_desc(record::Column::Seq)
+        .limit(limit.clamp(1, u64::from(MAX_PAGE)))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(Record::try_from)
+        .collect()
+}
+
 /// How many documents an equality filter must match before walking the
 /// sort field's index beats sorting the filter's matches.
 const UNSELECTIVE: i64 = 2_000;

@@ -43,6 +43,16 @@ pub struct Manifest {
     /// The module's entry in the portal navigation.
     #[serde(default)]
     pub menu: Option<MenuEntry>,
+    /// The page whose blocks the organization's dashboard shows.
+    #[serde(default)]
+    pub dashboard: Option<DashboardEntry>,
+    /// Collections the portal's search looks through.
+    #[serde(default)]
+    pub search: Vec<SearchSpec>,
+    /// The manifest's texts for people in other languages, by language
+    /// (e.g. `cs`); the texts above are the English ones.
+    #[serde(default)]
+    pub translations: BTreeMap<String, ManifestTexts>,
     /// Settings an administrator can set, by key.
     #[serde(default)]
     pub settings: BTreeMap<String, SettingSpec>,
@@ -70,7 +80,47 @@ pub struct Manifest {
 /// Roles that hold every permission of every module in their organization.
 pub const ADMIN_ROLES: [&str; 2] = ["platform-admin", "org-admin"];
 
+/// A manifest's texts for people, in one language.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ManifestTexts {
+    /// The module's name.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// What the module is for.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// The label of its menu entry.
+    #[serde(default)]
+    pub menu: Option<String>,
+}
+
 impl Manifest {
+    /// The module's name in `lang`, or the English one.
+    pub fn name_in(&self, lang: &str) -> &str {
+        self.translations
+            .get(lang)
+            .and_then(|t| t.name.as_deref())
+            .unwrap_or(&self.name)
+    }
+
+    /// The module's description in `lang`, or the English one.
+    pub fn description_in(&self, lang: &str) -> &str {
+        self.translations
+            .get(lang)
+            .and_then(|t| t.description.as_deref())
+            .unwrap_or(&self.description)
+    }
+
+    /// The label of the module's menu entry in `lang` (the English one, or
+    /// its name, when there is none).
+    pub fn menu_label_in(&self, lang: &str) -> &str {
+        self.translations
+            .get(lang)
+            .and_then(|t| t.menu.as_deref())
+            .or(self.menu.as_ref().map(|m| m.label.as_str()))
+            .unwrap_or_else(|| self.name_in(lang))
+    }
     /// The module's permissions (qualified, `<module>.<permission>`) that
     /// holders of `roles` (qualified role names) have.
     pub fn permissions_of<'a>(&self, roles: impl IntoIterator<Item = &'a str>) -> Vec<String> {
@@ -323,6 +373,42 @@ pub struct MenuEntry {
     pub path: String,
 }
 
+/// The module's part of the organization's dashboard: one of its page
+/// routes, rendered for whoever may see it and shown among the others.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DashboardEntry {
+    /// The page below `/m/<id>`.
+    pub path: String,
+}
+
+/// A collection the portal's search looks through: which indexed text
+/// fields it matches, which field names a hit, and the page that shows it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SearchSpec {
+    /// One of the manifest's collections.
+    pub collection: String,
+    /// Indexed text fields of the collection the search term is looked for in.
+    pub fields: Vec<String>,
+    /// The document field shown as a hit's title.
+    pub title: String,
+    /// The page of a hit below `/m/<id>`: `{name}` stands for the document's
+    /// top-level field `name` (`{id}` for its id), e.g. `/notices/{reference}`.
+    pub link: String,
+}
+
+impl SearchSpec {
+    /// The fields `link` names in braces.
+    pub fn link_fields(&self) -> Vec<&str> {
+        self.link
+            .split('{')
+            .skip(1)
+            .filter_map(|s| s.split_once('}').map(|(name, _)| name))
+            .collect()
+    }
+}
+
 fn root_path() -> String {
     "/".to_owned()
 }
@@ -529,6 +615,20 @@ impl Manifest {
                 format!("`{}` is not one of the module's page routes", menu.path),
             ));
         }
+        if let Some(dashboard) = &self.dashboard
+            && !self
+                .routes
+                .iter()
+                .any(|r| r.kind == RouteKind::Page && router_matches(&r.path, &dashboard.path))
+        {
+            return Err(invalid(
+                "dashboard.path",
+                format!(
+                    "`{}` is not one of the module's page routes",
+                    dashboard.path
+                ),
+            ));
+        }
         for name in self.permissions.keys() {
             if !is_module_id(name) {
                 return Err(invalid(
@@ -601,6 +701,55 @@ impl Manifest {
                         format!("`{}` is empty or declared twice", idx.field),
                     ));
                 }
+            }
+        }
+        for (i, search) in self.search.iter().enumerate() {
+            let at = |field: &str| format!("search[{i}].{field}");
+            let Some(c) = self.collections.get(&search.collection) else {
+                return Err(invalid(
+                    &at("collection"),
+                    format!(
+                        "`{}` is not one of the module's collections",
+                        search.collection
+                    ),
+                ));
+            };
+            if search.fields.is_empty() {
+                return Err(invalid(&at("fields"), "name at least one field".into()));
+            }
+            if let Some(f) = search.fields.iter().find(|f| {
+                !c.indexes
+                    .iter()
+                    .any(|i| &i.field == *f && i.kind == IndexType::String)
+            }) {
+                return Err(invalid(
+                    &at("fields"),
+                    format!(
+                        "`{f}` is not an indexed text field of `{}`",
+                        search.collection
+                    ),
+                ));
+            }
+            // The link, with each field filled in, must be one of the pages.
+            let filled = search
+                .link_fields()
+                .iter()
+                .fold(search.link.clone(), |l, f| {
+                    l.replace(&format!("{{{f}}}"), "x")
+                });
+            if !search.link.starts_with('/')
+                || !self
+                    .routes
+                    .iter()
+                    .any(|r| r.kind == RouteKind::Page && router_matches(&r.path, &filled))
+            {
+                return Err(invalid(
+                    &at("link"),
+                    format!(
+                        "`{}` does not lead to one of the module's page routes",
+                        search.link
+                    ),
+                ));
             }
         }
         if !self.collections.is_empty() && !self.grants(Capability::Records) {

@@ -9,13 +9,17 @@ mod admin;
 pub mod auth;
 mod console;
 pub mod exchange;
+mod figures;
 mod manual;
 mod metrics;
 mod modules;
 pub mod notify;
 pub mod oidc;
+mod openapi;
+mod portal;
 pub mod render;
 mod scim;
+mod search;
 pub mod services;
 pub mod workers;
 
@@ -133,6 +137,9 @@ pub fn app_with(state: AppState, extra: Router<AppState>) -> Router {
         .route("/assets/portico.css", get(stylesheet))
         .merge(metrics::router())
         .merge(modules::router())
+        .merge(portal::router())
+        .merge(search::router())
+        .merge(openapi::router())
         .merge(auth::router())
         .merge(admin::router())
         .merge(console::router())

@@ -16,7 +16,7 @@ use portico_runtime::manifest::RouteKind;
 use portico_runtime::{CallError, CallErrorKind, Export, LoadedModule};
 
 use crate::auth::{self, Standing, Visitor};
-use crate::render::{self, CSRF_FIELD, NavItem, Shell};
+use crate::render::{self, CSRF_FIELD, Crumb, NavItem, Shell};
 use crate::services::OrgModules;
 use crate::{AppState, MAX_BODY_BYTES, REQUEST_ID};
 
@@ -53,7 +53,7 @@ impl Tenant {
 }
 
 /// Resolves the organization of a request path; `Err` is the page to answer.
-async fn tenant(state: &AppState, path: &str) -> Result<(Tenant, String), Failure> {
+pub(crate) async fn tenant(state: &AppState, path: &str) -> Result<(Tenant, String), Failure> {
     let (org_id, base, rest) = match path.strip_prefix("/o/") {
         Some(p) => {
             let (org, rest) = p.split_once('/').unwrap_or((p, ""));
@@ -159,7 +159,7 @@ pub(crate) fn shell(
                         return None;
                     }
                     Some(NavItem {
-                        label: menu.label.clone(),
+                        label: m.manifest().menu_label_in(lang).to_owned(),
                         href: format!("{}{}", t.module_base(m.id()), menu.path),
                         current: current == Some(m.id()),
                     })
@@ -171,14 +171,21 @@ pub(crate) fn shell(
         Some(t) => (t.modules.name.clone(), format!("{}/", t.base)),
         None => (state.config.portal_name.clone(), "/".to_owned()),
     };
+    // The search box, where any enabled module offers something to find.
+    let search = tenant
+        .filter(|t| {
+            state
+                .registry
+                .iter()
+                .any(|m| t.modules.enabled.contains_key(m.id()) && !m.manifest().search.is_empty())
+        })
+        .map(|t| format!("{}/search", t.base));
     Shell {
-        portal_name,
         nav,
-        lang: lang.to_owned(),
-        home,
+        search,
         user: viewer.and_then(|v| v.0.display_name()),
         csrf: viewer.map(|v| v.0.csrf().to_owned()).unwrap_or_default(),
-        manual: None,
+        ..Shell::plain(portal_name, lang, home)
     }
 }
 
@@ -222,7 +229,7 @@ pub async fn org_shell(
 /// `/`: the default organization's home, or the list of organizations.
 async fn index(State(state): State<AppState>, headers: HeaderMap) -> Response {
     if state.config.default_org.is_some() {
-        return home(&state, &headers, "/").await;
+        return crate::portal::dashboard(&state, &headers, "/").await;
     }
     let lang = locale(&headers);
     let orgs = match portico_platform::organizations::tree(state.services.platform().db()).await {
@@ -252,44 +259,7 @@ async fn index(State(state): State<AppState>, headers: HeaderMap) -> Response {
 }
 
 async fn org_home(State(state): State<AppState>, uri: Uri, headers: HeaderMap) -> Response {
-    home(&state, &headers, uri.path()).await
-}
-
-/// An organization's home page: the services it offers.
-async fn home(state: &AppState, headers: &HeaderMap, path: &str) -> Response {
-    let (tenant, _) = match tenant(state, path).await {
-        Ok(t) => t,
-        Err(f) => return f.respond(state, headers, None, None),
-    };
-    let visitor = match auth::visitor(state, headers).await {
-        Ok(v) => v,
-        Err(f) => return f.respond(state, headers, Some(&tenant), None),
-    };
-    let standing = match auth::standing(state, &visitor, &tenant.id).await {
-        Ok(s) => s,
-        Err(f) => return f.respond(state, headers, Some(&tenant), None),
-    };
-    let shell = shell(
-        state,
-        Some(&tenant),
-        None,
-        &locale(headers),
-        Some((&visitor, &standing)),
-    );
-    let content = maud::html! {
-        @if shell.nav.is_empty() {
-            p { "This organization offers no services here yet." }
-        } @else {
-            p { "Choose a service:" }
-            ul.services {
-                @for item in &shell.nav {
-                    li { a href=(item.href) { (item.label) } }
-                }
-            }
-        }
-    };
-    let title = shell.portal_name.clone();
-    html_response(StatusCode::OK, render::page(&shell, &title, content))
+    crate::portal::dashboard(&state, &headers, uri.path()).await
 }
 
 pub(crate) fn html_response(status: StatusCode, body: String) -> Response {
@@ -598,6 +568,33 @@ impl Call<'_> {
         )
     }
 
+    /// Home › the module (its menu entry, unless this is that page) › this page.
+    fn crumbs(&self, shell: &Shell, path: &str, title: &str) -> Vec<Crumb> {
+        let mut crumbs = vec![Crumb {
+            label: shell.portal_name.clone(),
+            href: Some(shell.home.clone()),
+        }];
+        if let Some(item) = shell.nav.iter().find(|i| i.current) {
+            let menu_path = self
+                .module
+                .manifest()
+                .menu
+                .as_ref()
+                .map(|m| m.path.as_str());
+            if menu_path != Some(path) {
+                crumbs.push(Crumb {
+                    label: item.label.clone(),
+                    href: Some(item.href.clone()),
+                });
+            }
+        }
+        crumbs.push(Crumb {
+            label: title.to_owned(),
+            href: None,
+        });
+        crumbs
+    }
+
     fn call_failed(&self, e: &CallError) -> Response {
         self.fail(Failure::from_call(e))
     }
@@ -631,16 +628,28 @@ impl Call<'_> {
             .iter()
             .find(|(k, _)| k == "flash")
             .map(|(_, v)| v.clone());
+        let path = route.path.clone();
+        let query = route.query.clone();
         match self
             .timed(Export::Render, self.module.render(ctx, route))
             .await
         {
-            Ok(view) => self.view_response(&view, flash.as_deref(), StatusCode::OK),
+            Ok(view) => {
+                self.view_response(&view, flash.as_deref(), StatusCode::OK, &path, query)
+                    .await
+            }
             Err(e) => self.call_failed(&e),
         }
     }
 
-    fn view_response(&self, view: &api::View, flash: Option<&str>, status: StatusCode) -> Response {
+    async fn view_response(
+        &self,
+        view: &api::View,
+        flash: Option<&str>,
+        status: StatusCode,
+        path: &str,
+        query: Vec<(String, String)>,
+    ) -> Response {
         if wants_json(self.headers) {
             return (status, axum::Json(view)).into_response();
         }
@@ -652,6 +661,9 @@ impl Call<'_> {
             &lang,
             Some((self.visitor, self.standing)),
         );
+        crate::portal::personalize(self.state, self.tenant, self.visitor, &mut shell).await;
+        shell.query = query;
+        shell.crumbs = self.crumbs(&shell, path, &view.title);
         if crate::manual::source(self.module, &lang).is_some() {
             shell.manual = Some(format!("{}/help/{}", self.tenant.base, self.module.id()));
         }
@@ -677,6 +689,7 @@ impl Call<'_> {
         }
         // The token is the host's business, not the module's.
         fields.retain(|(k, _)| k != CSRF_FIELD);
+        let form_path = route.path.clone();
         let form = api::FormPost { route, fields };
         match self
             .timed(Export::Submit, self.module.submit(ctx, form))
@@ -703,7 +716,18 @@ impl Call<'_> {
                 Redirect::to(&target).into_response()
             }
             Ok(Outcome::Show { view }) => {
-                self.view_response(&view, None, StatusCode::UNPROCESSABLE_ENTITY)
+                let path = self
+                    .module
+                    .route(&form_path)
+                    .map_or(form_path.clone(), |(_, m)| m.path);
+                self.view_response(
+                    &view,
+                    None,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    &path,
+                    Vec::new(),
+                )
+                .await
             }
             Err(e) => self.call_failed(&e),
         }

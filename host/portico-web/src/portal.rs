@@ -1,0 +1,309 @@
+//! The pages of an organization's portal that belong to no module: the
+//! dashboard that gathers the modules' dashboard blocks, the user's inbox
+//! of in-portal messages, and what the header shows a logged-in user (their
+//! other organizations, unread messages).
+
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use maud::html;
+use portico_runtime::api::CallContext;
+use portico_runtime::manifest::RouteKind;
+use portico_runtime::{CallErrorKind, Export};
+
+use crate::auth::{self, Standing, Visitor};
+use crate::modules::{Failure, Tenant, html_response, locale, shell, tenant};
+use crate::render::{self, CSRF_FIELD, Crumb, Shell, tr};
+use crate::{AppState, REQUEST_ID};
+
+pub(crate) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/inbox", get(inbox))
+        .route("/o/{org}/inbox", get(inbox))
+        .route("/inbox/{id}/read", post(mark_read))
+        .route("/o/{org}/inbox/{id}/read", post(mark_read))
+}
+
+/// Fills in what the header shows a logged-in user in `tenant`: the other
+/// organizations they hold a role in, and their inbox with its unread count.
+pub(crate) async fn personalize(
+    state: &AppState,
+    tenant: &Tenant,
+    visitor: &Visitor,
+    shell: &mut Shell,
+) {
+    let Visitor::User(session) = visitor else {
+        return;
+    };
+    let db = state.services.platform().db();
+    let user = &session.user.id;
+    match portico_platform::notifications::unread_count(db, &tenant.id, user).await {
+        Ok(unread) => shell.inbox = Some((format!("{}/inbox", tenant.base), unread)),
+        Err(e) => tracing::warn!(error = %e, "cannot count unread messages"),
+    }
+    let orgs = match portico_platform::roles::orgs_of(db, user).await {
+        Ok(orgs) => orgs,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot list the user's organizations");
+            return;
+        }
+    };
+    for org in orgs.iter().filter(|o| *o != &tenant.id && *o != "*") {
+        if let Ok(modules) = state.services.org(org).await
+            && modules.exists
+        {
+            let home = if state.config.default_org.as_deref() == Some(org.as_str()) {
+                "/".to_owned()
+            } else {
+                format!("/o/{org}/")
+            };
+            shell.other_orgs.push((modules.name.clone(), home));
+        }
+    }
+}
+
+/// The organization's home: the dashboard blocks of every enabled module
+/// the visitor may see (each module's `dashboard` page), then its services.
+pub(crate) async fn dashboard(state: &AppState, headers: &HeaderMap, path: &str) -> Response {
+    let (tenant, _) = match tenant(state, path).await {
+        Ok(t) => t,
+        Err(f) => return f.respond(state, headers, None, None),
+    };
+    let visitor = match auth::visitor(state, headers).await {
+        Ok(v) => v,
+        Err(f) => return f.respond(state, headers, Some(&tenant), None),
+    };
+    let standing = match auth::standing(state, &visitor, &tenant.id).await {
+        Ok(s) => s,
+        Err(f) => return f.respond(state, headers, Some(&tenant), None),
+    };
+    let lang = locale(headers);
+    let mut shell = shell(
+        state,
+        Some(&tenant),
+        None,
+        &lang,
+        Some((&visitor, &standing)),
+    );
+    personalize(state, &tenant, &visitor, &mut shell).await;
+    let request_id = headers
+        .get(REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    let mut panels = Vec::new();
+    for module in state
+        .registry
+        .iter()
+        .filter(|m| tenant.modules.enabled.contains_key(m.id()))
+    {
+        let Some(entry) = &module.manifest().dashboard else {
+            continue;
+        };
+        let Some((route, route_match)) = module.route(&entry.path) else {
+            continue;
+        };
+        if route.kind != RouteKind::Page || !auth::may_reach(route, module.manifest(), &standing) {
+            continue;
+        }
+        let ctx = CallContext {
+            org_id: tenant.id.clone(),
+            principal: auth::principal(&visitor, &standing, &tenant.id, module.manifest()),
+            request_id: request_id.clone(),
+            locale: lang.clone(),
+        };
+        let start = std::time::Instant::now();
+        let result = module.render(&ctx, route_match).await;
+        let outcome = crate::metrics::outcome(result.as_ref().map(drop).map_err(|e| &e.kind));
+        state
+            .metrics
+            .record(module.id(), Export::Render, outcome, start.elapsed());
+        let base = format!("{}/m/{}", tenant.base, module.id());
+        let title = module.manifest().menu_label_in(&lang).to_owned();
+        // One module failing leaves the rest of the dashboard standing.
+        let body = match result {
+            Ok(view) => render::blocks(&base, &shell, &view.blocks),
+            Err(e) => {
+                if !matches!(e.kind, CallErrorKind::Module(_)) {
+                    tracing::warn!(error = %e, org = %tenant.id, "dashboard block failed");
+                }
+                html! { p.muted { (tr(&lang, "This part is not available right now.", "Tato část teď není k dispozici.")) } }
+            }
+        };
+        panels.push((title, format!("{base}{}", entry.path), body));
+    }
+    let content = html! {
+        @if !panels.is_empty() {
+            div.dashboard {
+                @for (title, href, body) in &panels {
+                    section.panel aria-label=(title) {
+                        h2 { a href=(href) { (title) } }
+                        (body)
+                    }
+                }
+            }
+        }
+        @if shell.nav.is_empty() {
+            p { (tr(&lang, "This organization offers no services here yet.", "Tato organizace zde zatím nenabízí žádné služby.")) }
+        } @else {
+            h2 { (tr(&lang, "Services", "Služby")) }
+            ul.services {
+                @for item in &shell.nav {
+                    li { a href=(item.href) { (item.label) } }
+                }
+            }
+        }
+    };
+    let title = shell.portal_name.clone();
+    html_response(StatusCode::OK, render::page(&shell, &title, content))
+}
+
+/// The organization of an inbox path: `/o/<org>/inbox…` or the default's `/inbox…`.
+async fn inbox_tenant(
+    state: &AppState,
+    headers: &HeaderMap,
+    uri: &Uri,
+) -> Result<(Tenant, Visitor, Standing), Response> {
+    let (tenant, _) = tenant(state, uri.path())
+        .await
+        .map_err(|f| f.respond(state, headers, None, None))?;
+    let visitor = auth::visitor(state, headers)
+        .await
+        .map_err(|f| f.respond(state, headers, Some(&tenant), None))?;
+    let standing = auth::standing(state, &visitor, &tenant.id)
+        .await
+        .map_err(|f| f.respond(state, headers, Some(&tenant), None))?;
+    Ok((tenant, visitor, standing))
+}
+
+/// `GET …/inbox`: the messages modules sent the user in this organization.
+async fn inbox(State(state): State<AppState>, uri: Uri, headers: HeaderMap) -> Response {
+    let (tenant, visitor, standing) = match inbox_tenant(&state, &headers, &uri).await {
+        Ok(t) => t,
+        Err(r) => return r,
+    };
+    let Visitor::User(session) = &visitor else {
+        let next = serde_urlencoded::to_string([("next", uri.path())]).unwrap_or_default();
+        return Redirect::to(&format!("/auth/login?{next}")).into_response();
+    };
+    let lang = locale(&headers);
+    let db = state.services.platform().db();
+    let messages =
+        match portico_platform::notifications::inbox(db, &tenant.id, &session.user.id, 200).await {
+            Ok(m) => m,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot read an inbox");
+                return Failure::database().respond(&state, &headers, Some(&tenant), None);
+            }
+        };
+    let mut shell = shell(
+        &state,
+        Some(&tenant),
+        None,
+        &lang,
+        Some((&visitor, &standing)),
+    );
+    personalize(&state, &tenant, &visitor, &mut shell).await;
+    let title = tr(&lang, "Inbox", "Zprávy").to_owned();
+    shell.crumbs = vec![
+        Crumb {
+            label: shell.portal_name.clone(),
+            href: Some(shell.home.clone()),
+        },
+        Crumb {
+            label: title.clone(),
+            href: None,
+        },
+    ];
+    let module_name = |id: &str| {
+        state
+            .registry
+            .get(id)
+            .map_or_else(|| id.to_owned(), |m| m.manifest().name.clone())
+    };
+    let content = html! {
+        @if messages.is_empty() {
+            p { (tr(&lang, "No messages yet.", "Zatím žádné zprávy.")) }
+        } @else {
+            ol.inbox {
+                @for m in &messages {
+                    @let unread = m.read_at_micros.is_none();
+                    li.message.unread[unread] {
+                        h2 {
+                            @if unread { span.badge { (tr(&lang, "New", "Nové")) } " " }
+                            (m.subject)
+                        }
+                        p.meta {
+                            (module_name(&m.module_id)) " · "
+                            (chrono::DateTime::from_timestamp_micros(m.created_at_micros)
+                                .map(|t| t.format(if lang == "cs" { "%-d. %-m. %Y %H:%M UTC" } else { "%-d %b %Y, %H:%M UTC" }).to_string())
+                                .unwrap_or_default())
+                        }
+                        @for line in m.body.lines() { p { (line) } }
+                        @if unread {
+                            form.inline method="post" action=(format!("{}/inbox/{}/read", tenant.base, m.id)) {
+                                input type="hidden" name=(CSRF_FIELD) value=(visitor.csrf());
+                                button.button.secondary type="submit" { (tr(&lang, "Mark as read", "Označit jako přečtené")) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    html_response(StatusCode::OK, render::page(&shell, &title, content))
+}
+
+/// `POST …/inbox/<id>/read`: marks one of the user's messages read.
+async fn mark_read(
+    State(state): State<AppState>,
+    Path(params): Path<Vec<(String, String)>>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    let (tenant, visitor, _) = match inbox_tenant(&state, &headers, &uri).await {
+        Ok(t) => t,
+        Err(r) => return r,
+    };
+    let Visitor::User(session) = &visitor else {
+        return Failure::new(
+            StatusCode::UNAUTHORIZED,
+            "Not logged in",
+            "Log in to read your messages.",
+        )
+        .respond(&state, &headers, Some(&tenant), None);
+    };
+    let fields = match auth::form_fields(&headers, &body) {
+        Ok(f) => f,
+        Err(f) => return f.respond(&state, &headers, Some(&tenant), None),
+    };
+    let token = fields
+        .iter()
+        .find(|(k, _)| k == CSRF_FIELD)
+        .map(|(_, v)| v.as_str());
+    if !visitor.csrf_matches(token) {
+        return auth::csrf_failure().respond(&state, &headers, Some(&tenant), None);
+    }
+    let id = params
+        .iter()
+        .find(|(k, _)| k == "id")
+        .map(|(_, v)| v.as_str())
+        .unwrap_or("");
+    let db = state.services.platform().db();
+    match portico_platform::notifications::mark_read(db, &tenant.id, &session.user.id, id).await {
+        Ok(()) => Redirect::to(&format!("{}/inbox", tenant.base)).into_response(),
+        Err(portico_platform::PlatformError::NotFound(m)) => Failure::new(
+            StatusCode::NOT_FOUND,
+            "Not found",
+            m,
+        )
+        .respond(&state, &headers, Some(&tenant), None),
+        Err(e) => {
+            tracing::error!(error = %e, "cannot mark a message read");
+            Failure::database().respond(&state, &headers, Some(&tenant), None)
+        }
+    }
+}
