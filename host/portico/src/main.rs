@@ -777,8 +777,8 @@ async fn list(data: DataArgs, org: Option<String>) -> anyhow::Result<()> {
         None => None,
     };
     println!(
-        "{:<20} {:<10} {:<34} {:<28} STATE",
-        "ID", "VERSION", "NAME", "CAPABILITIES"
+        "{:<20} {:<10} {:<6} {:<34} {:<28} STATE",
+        "ID", "VERSION", "API", "NAME", "CAPABILITIES"
     );
     for m in registry.iter() {
         let manifest = m.manifest();
@@ -805,9 +805,10 @@ async fn list(data: DataArgs, org: Option<String>) -> anyhow::Result<()> {
             }
         }
         println!(
-            "{:<20} {:<10} {:<34} {:<28} {state}",
+            "{:<20} {:<10} {:<6} {:<34} {:<28} {state}",
             manifest.id,
             manifest.version.to_string(),
+            m.api_version().as_str(),
             manifest.name,
             if caps.is_empty() {
                 "-".to_owned()

@@ -30,9 +30,13 @@ use crate::auth::{self, Visitor};
 use crate::modules::{Failure, html_response, locale, shell};
 use crate::render::{self, tr};
 
+mod people;
+
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
         .route("/admin", get(overview))
+        .route("/admin/orgs", post(people::create_org))
+        .route("/admin/orgs/{org}/roles", post(people::change_role))
         .route("/admin/modules", get(catalog))
         .route("/admin/modules/{id}/switch-on", post(switch_on))
         .route("/admin/orgs/{org}", get(organization))
@@ -157,11 +161,21 @@ fn forbidden(admin: &Admin) -> Failure {
 
 /// A console page: `view` in the portal's frame.
 fn page(state: &AppState, admin: &Admin, view: &View, flash: Option<&str>) -> Response {
+    page_with_status(state, admin, view, flash, StatusCode::OK)
+}
+
+fn page_with_status(
+    state: &AppState,
+    admin: &Admin,
+    view: &View,
+    flash: Option<&str>,
+    status: StatusCode,
+) -> Response {
     let mut shell = shell(state, None, None, &admin.lang, None);
     shell.user = admin.visitor.display_name();
     shell.csrf = admin.visitor.csrf().to_owned();
     shell.nav = console_nav(admin.l());
-    html_response(StatusCode::OK, render::view_page(&shell, "", view, flash))
+    html_response(status, render::view_page(&shell, "", view, flash))
 }
 
 fn console_nav(l: &str) -> Vec<render::NavItem> {
@@ -200,6 +214,7 @@ fn table(caption: &str, labels: &[&str], rows: Vec<Vec<Cell>>, empty: &str) -> B
         columns: columns(labels),
         rows,
         empty_text: empty.to_owned(),
+        sorted_by: None,
     })
 }
 
@@ -209,6 +224,7 @@ fn columns(labels: &[&str]) -> Vec<Column> {
         .map(|l| Column {
             label: (*l).to_owned(),
             numeric: false,
+            sort_key: None,
         })
         .collect()
 }
@@ -218,11 +234,28 @@ fn fail(state: &AppState, headers: &HeaderMap, f: Failure) -> Response {
 }
 
 /// `GET /admin`: the organizations the user administers.
-async fn overview(State(state): State<AppState>, headers: HeaderMap) -> Response {
+async fn overview(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<Done>,
+) -> Response {
     let admin = match admin(&state, &headers, "/admin").await {
         Ok(a) => a,
         Err(r) => return r,
     };
+    overview_page(&state, &headers, &admin, None, q.message(admin.l())).await
+}
+
+/// The organizations the user administers and, for a platform
+/// administrator, the form for a new region or city.
+async fn overview_page(
+    state: &AppState,
+    headers: &HeaderMap,
+    admin: &Admin,
+    problem: Option<&people::Problem>,
+    flash: Option<&str>,
+) -> Response {
+    let (state, headers) = (state.clone(), headers.clone());
     let l = admin.l().to_owned();
     let db = state.services.platform().db();
     let tree = match organizations::tree(db).await {
@@ -232,7 +265,7 @@ async fn overview(State(state): State<AppState>, headers: HeaderMap) -> Response
             return fail(&state, &headers, Failure::database());
         }
     };
-    let mine = match administered(&state, &admin).await {
+    let mine = match administered(&state, admin).await {
         Ok(m) => m,
         Err(f) => return fail(&state, &headers, f),
     };
@@ -269,9 +302,23 @@ async fn overview(State(state): State<AppState>, headers: HeaderMap) -> Response
                 "You administer no organization.",
                 "Nespravujete žádnou organizaci.",
             ),
-        )],
+        )]
+        .into_iter()
+        // Regions and cities at the top are a platform administrator's.
+        .chain(
+            mine.is_none()
+                .then(|| people::new_org_blocks(&l, None, problem))
+                .into_iter()
+                .flatten(),
+        )
+        .collect(),
     };
-    page(&state, &admin, &view, None)
+    let status = if problem.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    page_with_status(&state, admin, &view, flash, status)
 }
 
 /// `GET /admin/modules`: every installed module, what it asks for, how it fares.
@@ -304,12 +351,19 @@ async fn catalog(
         };
         blocks.push(Block::Heading {
             level: 2,
-            text: format!("{} {}", man.name, man.version),
+            text: format!("{} {}", man.name_in(&l), man.version),
         });
         let mut items = vec![
             kv(tr(&l, "Identifier", "Identifikátor"), man.id.clone()),
             kv(tr(&l, "Vendor", "Dodavatel"), man.vendor.clone()),
-            kv(tr(&l, "Description", "Popis"), man.description.clone()),
+            kv(
+                tr(&l, "Built against", "Postaveno proti"),
+                format!("portico:plugin@{}", m.api_version()),
+            ),
+            kv(
+                tr(&l, "Description", "Popis"),
+                man.description_in(&l).to_owned(),
+            ),
             kv(
                 tr(
                     &l,
@@ -397,6 +451,9 @@ impl Done {
                 "The module is switched on again.",
                 "Modul je znovu zapnut.",
             ),
+            "granted" => tr(l, "The role is granted.", "Role je udělena."),
+            "revoked" => tr(l, "The role is revoked.", "Role je odebrána."),
+            "created" => tr(l, "The organization is created.", "Organizace je založena."),
             _ => return None,
         })
     }
@@ -463,27 +520,47 @@ fn checked_form(
     Ok(fields.into_iter().collect())
 }
 
-/// `GET /admin/orgs/{org}`: the organization's modules.
+/// `GET /admin/orgs/{org}`: the organization's modules, its people and
+/// their roles, and a form for an organization below it.
 async fn organization(
     State(state): State<AppState>,
     headers: HeaderMap,
     Path(org): Path<String>,
+    Query(q): Query<Done>,
 ) -> Response {
     let admin = match admin(&state, &headers, &format!("/admin/orgs/{org}")).await {
         Ok(a) => a,
         Err(r) => return r,
     };
+    organization_page(&state, &headers, &admin, &org, None, q.message(admin.l())).await
+}
+
+/// The organization's page; `problem` is a refused form, shown with its
+/// error at the field and what was typed kept.
+async fn organization_page(
+    state: &AppState,
+    headers: &HeaderMap,
+    admin: &Admin,
+    org: &str,
+    problem: Option<&people::Problem>,
+    flash: Option<&str>,
+) -> Response {
+    let (state, org) = (state.clone(), org.to_owned());
     let l = admin.l().to_owned();
-    let the_org = match checked_org(&state, &admin, &org).await {
+    let the_org = match checked_org(&state, admin, &org).await {
         Ok(o) => o,
-        Err(f) => return fail(&state, &headers, f),
+        Err(f) => return fail(&state, headers, f),
     };
     let enabled = match state.services.org(&org).await {
         Ok(o) => o,
         Err(e) => {
             tracing::error!(error = %e, "cannot read enablement");
-            return fail(&state, &headers, Failure::database());
+            return fail(&state, headers, Failure::database());
         }
+    };
+    let people = match people::blocks(&state, &l, &the_org, problem).await {
+        Ok(b) => b,
+        Err(f) => return fail(&state, headers, f),
     };
     let rows = state
         .registry
@@ -528,9 +605,17 @@ async fn organization(
                     style: portico_runtime::api::ActionStyle::Secondary,
                 }],
             },
-        ],
+        ]
+        .into_iter()
+        .chain(people)
+        .collect(),
     };
-    page(&state, &admin, &view, None)
+    let status = if problem.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    page_with_status(&state, admin, &view, flash, status)
 }
 
 async fn checked_org(
