@@ -9,7 +9,7 @@ use portico_sdk::notify::{self, To};
 use portico_sdk::records::{Collection, Document, Filters};
 use portico_sdk::{
     Action, Cell, Context, Error, Event, Field, Form, FormPost, Module, NoticeLevel, Outcome, Page,
-    Request, Response, Result, Table, View, audit, events, log, segment, settings,
+    Pager, Request, Response, Result, Stat, Table, View, audit, events, log, segment, settings,
 };
 use serde::{Deserialize, Serialize};
 
@@ -36,6 +36,22 @@ struct Notice {
     taken_down: bool,
 }
 
+/// Posted notices on one page of the board.
+const PAGE_SIZE: u32 = 20;
+
+/// The fields readers may sort the posted notices by (all indexed).
+const SORTABLE: [&str; 3] = ["until", "reference", "department"];
+
+/// How the reader asked the posted notices sorted: `?sort=…&order=…`,
+/// by default the soonest to come down first.
+fn sort_of(page: &Page) -> (&'static str, bool) {
+    let field = page
+        .query("sort")
+        .and_then(|s| SORTABLE.into_iter().find(|f| *f == s))
+        .unwrap_or("until");
+    (field, page.query("order") == Some("desc"))
+}
+
 fn posted(today: &str) -> Result<Vec<Notice>> {
     let found = NOTICES
         .find()
@@ -44,6 +60,26 @@ fn posted(today: &str) -> Result<Vec<Notice>> {
         .limit(200)
         .fetch()?;
     Ok(found.documents.into_iter().map(|d| d.data).collect())
+}
+
+/// One page of the posted notices, as the reader sorted them, and the
+/// cursor of the next page.
+fn posted_page(today: &str, page: &Page) -> Result<(Vec<Notice>, Option<String>)> {
+    let (field, descending) = sort_of(page);
+    let find = NOTICES.find().ge("until", today);
+    let find = if descending {
+        find.sort_desc(field)
+    } else {
+        find.sort(field)
+    };
+    let found = find
+        .limit(PAGE_SIZE)
+        .after(page.query("cursor").map(str::to_owned))
+        .fetch()?;
+    Ok((
+        found.documents.into_iter().map(|d| d.data).collect(),
+        found.next_cursor,
+    ))
 }
 
 fn archived(today: &str) -> Result<Vec<Notice>> {
@@ -83,8 +119,12 @@ fn today() -> String {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0);
-    // Days since 1970-01-01 to a civil date (proleptic Gregorian calendar).
-    let z = (secs / 86_400) as i64 + 719_468;
+    civil((secs / 86_400) as i64)
+}
+
+/// Days since 1970-01-01 as a civil date YYYY-MM-DD (proleptic Gregorian).
+fn civil(days: i64) -> String {
+    let z = days + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z.rem_euclid(146_097);
     let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
@@ -96,19 +136,28 @@ fn today() -> String {
     format!("{year:04}-{month:02}-{day:02}")
 }
 
-fn board(ctx: &Context) -> Result<View> {
+fn board(ctx: &Context, page: &Page) -> Result<View> {
     let title = settings::get("title")?.unwrap_or_default();
     let intro = settings::get("intro")?.unwrap_or_default();
     let today = today();
-    let (posted, archived) = (posted(&today)?, archived(&today)?);
+    let ((posted, next), archived) = (posted_page(&today, page)?, archived(&today)?);
+    let (sort, descending) = sort_of(page);
 
-    let table = |caption: &str, rows: &[Notice]| {
-        let mut t = Table::new(caption)
-            .column(tr(ctx, "Notice", "Oznámení"))
-            .column(tr(ctx, "Department", "Odbor"))
-            .column(tr(ctx, "Posted", "Vyvěšeno"))
-            .column(tr(ctx, "Until", "Sejmuto"))
-            .empty_text(tr(ctx, "No notices.", "Žádná oznámení."));
+    let table = |caption: &str, rows: &[Notice], sortable: bool| {
+        let mut t = Table::new(caption);
+        t = if sortable {
+            t.sortable(tr(ctx, "Notice", "Oznámení"), "reference", false)
+                .sortable(tr(ctx, "Department", "Odbor"), "department", false)
+                .column(tr(ctx, "Posted", "Vyvěšeno"))
+                .sortable(tr(ctx, "Until", "Sejmuto"), "until", false)
+                .sorted_by(sort, descending)
+        } else {
+            t.column(tr(ctx, "Notice", "Oznámení"))
+                .column(tr(ctx, "Department", "Odbor"))
+                .column(tr(ctx, "Posted", "Vyvěšeno"))
+                .column(tr(ctx, "Until", "Sejmuto"))
+        }
+        .empty_text(tr(ctx, "No notices.", "Žádná oznámení."));
         for n in rows {
             t = t.row([
                 Cell::link(
@@ -123,17 +172,71 @@ fn board(ctx: &Context) -> Result<View> {
         t
     };
 
-    Ok(View::new(title)
-        .text(intro)
-        .table(table(
-            tr(ctx, "Posted notices", "Vyvěšená oznámení"),
-            &posted,
-        ))
-        .heading(tr(ctx, "Archive", "Archiv"))
-        .table(table(
-            tr(ctx, "Notices taken down", "Sejmutá oznámení"),
-            &archived,
-        )))
+    let order = if descending { "desc" } else { "asc" };
+    let mut view = View::new(title).text(intro).table(table(
+        tr(ctx, "Posted notices", "Vyvěšená oznámení"),
+        &posted,
+        true,
+    ));
+    let later_page = page.query("cursor").is_some();
+    if later_page || next.is_some() {
+        let mut pager = Pager::new();
+        if later_page {
+            pager = pager.previous(format!("/?sort={sort}&order={order}"));
+        }
+        if let Some(cursor) = next {
+            pager = pager.next(format!(
+                "/?sort={sort}&order={order}&cursor={}",
+                segment(&cursor)
+            ));
+        }
+        view = view.pager(pager);
+    }
+    Ok(view.heading(tr(ctx, "Archive", "Archiv")).table(table(
+        tr(ctx, "Notices taken down", "Sejmutá oznámení"),
+        &archived,
+        false,
+    )))
+}
+
+/// The board's part of the organization's dashboard: how many notices are
+/// posted and how many come down within a week.
+fn dashboard(ctx: &Context) -> Result<View> {
+    let today = today();
+    let week = date_after(&today, 7);
+    let count = |find: portico_sdk::records::Find| -> Result<usize> {
+        Ok(find.limit(500).fetch::<Notice>()?.documents.len())
+    };
+    let posted = count(NOTICES.find().ge("until", &today))?;
+    let ending = count(NOTICES.find().ge("until", &today).le("until", &week))?;
+    Ok(View::new(tr(ctx, "Notice board", "Úřední deska")).stats([
+        Stat::new(
+            tr(ctx, "Notices posted", "Vyvěšená oznámení"),
+            posted.to_string(),
+        )
+        .link("/"),
+        Stat::new(
+            tr(ctx, "Coming down within a week", "Sejmutí do týdne"),
+            ending.to_string(),
+        )
+        .link("/?sort=until&order=asc"),
+    ]))
+}
+
+/// The date `days` after `date` (both YYYY-MM-DD); `date` when it cannot be read.
+fn date_after(date: &str, days: i64) -> String {
+    let parts: Vec<i64> = date.split('-').filter_map(|p| p.parse().ok()).collect();
+    let [y, m, d] = parts[..] else {
+        return date.to_owned();
+    };
+    // Days from civil and back (proleptic Gregorian), as `today` does.
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = if m > 2 { m - 3 } else { m + 9 };
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    civil(era * 146_097 + doe - 719_468 + days)
 }
 
 fn notice(ctx: &Context, id: &str) -> Result<View> {
@@ -169,7 +272,8 @@ impl Module for NoticeBoard {
 
     fn render(ctx: &Context, page: &Page) -> Result<View> {
         match page.pattern() {
-            "/" => board(ctx),
+            "/" => board(ctx, page),
+            "/dashboard" => dashboard(ctx),
             "/notices/{id}" => notice(ctx, page.param("id").unwrap_or_default()),
             "/post" => Ok(post_form(ctx, None, &[])),
             other => Err(Error::not_found(format!("no page {other}"))),
@@ -198,6 +302,24 @@ impl Module for NoticeBoard {
         ] {
             if value.is_empty() {
                 errors.push((name, tr(ctx, "Fill this in.", "Vyplňte prosím.").to_owned()));
+            }
+        }
+        // Indexed fields (the search looks through them) hold 200 characters.
+        for (name, value) in [
+            ("reference", &notice.reference),
+            ("title", &notice.title),
+            ("department", &notice.department),
+        ] {
+            if value.chars().count() > 200 {
+                errors.push((
+                    name,
+                    tr(
+                        ctx,
+                        "Use at most 200 characters.",
+                        "Použijte nejvýše 200 znaků.",
+                    )
+                    .to_owned(),
+                ));
             }
         }
         if !notice.until.is_empty() && !is_date(&notice.until) {

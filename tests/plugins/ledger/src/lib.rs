@@ -148,7 +148,13 @@ impl Module for Ledger {
     const ID: &'static str = "ledger";
     const NAME: &'static str = "Ledger";
 
-    fn render(_ctx: &Context, _page: &Page) -> Result<View> {
+    fn render(_ctx: &Context, page: &Page) -> Result<View> {
+        if page.pattern() == "/entries/{id}" {
+            // A staff page: the portal's search links entries here.
+            let entry = ENTRIES.get::<Value>(page.param("id").unwrap_or_default())?;
+            return Ok(View::new(entry.data["title"].as_str().unwrap_or_default())
+                .key_values([("Kind", entry.data["kind"].as_str().unwrap_or_default())]));
+        }
         let found = ENTRIES.find().newest_first().limit(20).fetch::<Value>()?;
         let mut table = Table::new("Entries")
             .column("Title")
