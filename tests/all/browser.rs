@@ -259,12 +259,144 @@ async fn a_hostile_modules_script_and_links_show_as_text_and_never_run() {
     let dangerous = browser
         .client
         .execute(
-            "return document.querySelectorAll('main script, svg, img, [onerror], [onload], [onfocus], \
+            "return document.querySelectorAll('main script, svg script, svg foreignObject, img, [onerror], [onload], [onfocus], \
              a[href^=\"javascript\"], a[href^=\"data\"], a[href^=\"//\"], form[action^=\"javascript\"]').length",
             Vec::new(),
         )
         .await
         .unwrap();
     assert_eq!(dangerous, 0, "no element a module made can run script");
+    // The charts and the map the host drew from the module's numbers are
+    // there, their texts as text.
+    let drawn = browser
+        .client
+        .execute(
+            "return [document.querySelectorAll('figure.chart svg').length, \
+             document.querySelectorAll('figure.map svg circle').length]",
+            Vec::new(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        drawn,
+        serde_json::json!([2, 1]),
+        "two charts, one valid place"
+    );
+    assert!(text.contains("Chart <script>"), "{text}");
+    assert!(text.contains("no valid position"), "{text}");
     assert_accessible(&browser, "20-hostile-module").await;
+}
+
+#[tokio::test]
+async fn a_citizen_uses_the_dashboard_search_sorting_and_inbox_in_a_real_browser() {
+    use portico_platform::notifications::{self, Channel, Outgoing};
+    let portal = TestPortal::builder()
+        .module("notice-board")
+        .module("guestbook")
+        .build()
+        .await;
+    portal
+        .import(
+            TEST_CITY,
+            "notice-board",
+            "notices",
+            &portico_tests::demo_notices(),
+        )
+        .await;
+    let jana = portal.user("jana", UserKind::Citizen, PASSWORD).await;
+    let scope = portico_platform::records::Scope {
+        org_id: TEST_CITY.into(),
+        module_id: "notice-board".into(),
+        actor: "module:notice-board".into(),
+    };
+    notifications::enqueue(
+        portal.db(),
+        &scope,
+        Outgoing {
+            channel: Channel::Inbox,
+            recipient: jana.id.clone(),
+            template: "notice-posted".into(),
+            subject: "A new notice about your street".into(),
+            body: "Husova street closes on 3 December.".into(),
+        },
+    )
+    .await
+    .unwrap();
+    let addr = portal.serve().await;
+    let browser = Chromium::start(addr).await;
+
+    browser.open("/auth/login").await;
+    browser.fill("User name", "jana").await;
+    browser.fill("Password", PASSWORD).await;
+    browser.press("Log in").await;
+
+    // The home page: the board's figures, the services, one unread message.
+    browser.open("/").await;
+    let home = browser.text_with("Notices posted").await;
+    assert!(home.contains("Guest book"), "{home}");
+    let badge = browser
+        .client
+        .execute(
+            "return document.querySelector('.badge').textContent",
+            Vec::new(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(badge, "1 unread");
+    assert_accessible(&browser, "30-dashboard").await;
+
+    // The search box in the header finds a notice; its hit opens it.
+    browser.fill("Search", "zoning").await;
+    browser.press("Go").await;
+    assert!(browser.path().await.starts_with("/search?q=zoning"));
+    browser.text_with("Found: 1").await;
+    assert_accessible(&browser, "31-search").await;
+    browser
+        .follow("Public hearing on the zoning plan change Nr. 14")
+        .await;
+    let notice = browser.text().await;
+    assert!(notice.contains("MMB/0412/2026"), "{notice}");
+    assert_accessible(&browser, "32-notice-with-breadcrumbs").await;
+    browser.follow("Notice board").await;
+
+    // A click on a column heading sorts by it, a second the other way.
+    browser.follow("Until, sort descending ▲").await;
+    let until = browser
+        .client
+        .execute(
+            "return document.querySelector('th[aria-sort=\"descending\"]').innerText",
+            Vec::new(),
+        )
+        .await
+        .unwrap();
+    assert!(until.as_str().unwrap().starts_with("Until"), "{until}");
+    let order = browser
+        .client
+        .execute(
+            "return [...document.querySelectorAll('table')[0].querySelectorAll('tbody tr td:last-child')].map(c => c.innerText)",
+            Vec::new(),
+        )
+        .await
+        .unwrap();
+    let dates: Vec<&str> = order
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|d| d.as_str())
+        .collect();
+    let mut sorted = dates.clone();
+    sorted.sort_by(|a, b| b.cmp(a));
+    assert_eq!(dates, sorted, "latest first");
+    assert_accessible(&browser, "33-notices-sorted").await;
+
+    // The inbox, and the message marked read.
+    browser.follow("Inbox 1 unread").await;
+    browser
+        .text_with("Husova street closes on 3 December.")
+        .await;
+    assert_accessible(&browser, "34-inbox").await;
+    browser.press("Mark as read").await;
+    let inbox = browser.text().await;
+    assert!(!inbox.contains("Mark as read"), "{inbox}");
+    assert!(inbox.contains("A new notice about your street"), "{inbox}");
 }

@@ -215,3 +215,224 @@ async fn a_platform_administrator_switches_a_tripped_module_back_on_and_it_is_au
             && e.actor == admin.id)
     );
 }
+
+#[tokio::test]
+async fn administrators_grant_roles_and_found_organizations_in_the_console() {
+    let portal = TestPortal::builder().module("notice-board").build().await;
+    org(&portal, "mesto", None).await;
+    let admin = portal.user("spravce", UserKind::Staff, PASSWORD).await;
+    portal.grant(&admin, "mesto", "org-admin").await;
+    let clerk = portal.user("urednik", UserKind::Staff, PASSWORD).await;
+    portal.user("obcan", UserKind::Citizen, PASSWORD).await;
+    let root = portal.user("koren", UserKind::Staff, PASSWORD).await;
+    portal
+        .grant(
+            &root,
+            portico_platform::roles::EVERY_ORG,
+            portico_platform::roles::PLATFORM_ADMIN,
+        )
+        .await;
+    let addr = portal.serve().await;
+    let browser = Browser::new(addr);
+    assert_eq!(browser.log_in("spravce", PASSWORD).await.status, 303);
+
+    // The organization's page lists who holds which role.
+    let page = browser.get("/admin/orgs/mesto").await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("<td>spravce</td>"), "{}", page.body);
+    let csrf = page.csrf();
+    let roles = "/admin/orgs/mesto/roles";
+
+    // Granting a module's role to a clerk, as the form offers it.
+    assert!(
+        page.body
+            .contains("<option value=\"notice-board.editor\">Notice board editor (Official notice board)</option>"),
+        "{}",
+        page.body
+    );
+    let forged = browser
+        .post_form(
+            roles,
+            &[
+                ("change", "grant"),
+                ("username", "urednik"),
+                ("role", "notice-board.editor"),
+            ],
+        )
+        .await;
+    assert_eq!(forged.status, 403);
+    let granted = browser
+        .post_form(
+            roles,
+            &[
+                ("_csrf", &csrf),
+                ("change", "grant"),
+                ("username", "urednik"),
+                ("role", "notice-board.editor"),
+            ],
+        )
+        .await;
+    assert_eq!(granted.status, 303, "{}", granted.body);
+    assert_eq!(granted.location(), "/admin/orgs/mesto?done=granted");
+    let held = portico_platform::roles::roles_in(portal.db(), &clerk.id, "mesto")
+        .await
+        .unwrap();
+    assert!(held.contains("notice-board.editor"), "{held:?}");
+    let trail = audit::entries(portal.db(), "mesto").await.unwrap();
+    assert!(
+        trail
+            .iter()
+            .any(|e| e.action == "role.grant" && e.actor == admin.id)
+    );
+
+    // Wrong input comes back at its field, typed values kept, nothing granted.
+    let nobody = browser
+        .post_form(
+            roles,
+            &[
+                ("_csrf", &csrf),
+                ("change", "grant"),
+                ("username", "nikdo"),
+                ("role", "org-admin"),
+            ],
+        )
+        .await;
+    assert_eq!(nobody.status, 422, "{}", nobody.body);
+    assert!(
+        nobody
+            .body
+            .contains("id=\"f-username-error\">There is no user `nikdo`."),
+        "{}",
+        nobody.body
+    );
+    assert!(nobody.body.contains("value=\"nikdo\""), "{}", nobody.body);
+    let citizen = browser
+        .post_form(
+            roles,
+            &[
+                ("_csrf", &csrf),
+                ("change", "grant"),
+                ("username", "obcan"),
+                ("role", "org-admin"),
+            ],
+        )
+        .await;
+    assert_eq!(citizen.status, 422, "{}", citizen.body);
+    assert!(
+        citizen.body.contains("only staff hold roles"),
+        "{}",
+        citizen.body
+    );
+    let odd_role = browser
+        .post_form(
+            roles,
+            &[
+                ("_csrf", &csrf),
+                ("change", "grant"),
+                ("username", "urednik"),
+                ("role", "god"),
+            ],
+        )
+        .await;
+    assert_eq!(odd_role.status, 422);
+    assert!(
+        odd_role.body.contains("id=\"f-role-error\""),
+        "{}",
+        odd_role.body
+    );
+
+    // Revoking it again.
+    let revoked = browser
+        .post_form(
+            roles,
+            &[
+                ("_csrf", &csrf),
+                ("change", "revoke"),
+                ("grant", "urednik notice-board.editor"),
+            ],
+        )
+        .await;
+    assert_eq!(revoked.location(), "/admin/orgs/mesto?done=revoked");
+    let held = portico_platform::roles::roles_in(portal.db(), &clerk.id, "mesto")
+        .await
+        .unwrap();
+    assert!(held.is_empty(), "{held:?}");
+
+    // An organization below: a bad IČO is refused at its field, then it is founded.
+    let bad = browser
+        .post_form(
+            "/admin/orgs",
+            &[
+                ("_csrf", &csrf),
+                ("parent", "mesto"),
+                ("id", "zs-lipova"),
+                ("name", "ZŠ Lipová"),
+                ("kind", "organization"),
+                ("ico", "12345678"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, 422, "{}", bad.body);
+    assert!(bad.body.contains("id=\"f-ico-error\""), "{}", bad.body);
+    assert!(bad.body.contains("value=\"ZŠ Lipová\""), "{}", bad.body);
+    assert!(
+        organizations::get(portal.db(), "zs-lipova")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let founded = browser
+        .post_form(
+            "/admin/orgs",
+            &[
+                ("_csrf", &csrf),
+                ("parent", "mesto"),
+                ("id", "zs-lipova"),
+                ("name", "ZŠ Lipová"),
+                ("kind", "organization"),
+                ("ico", ""),
+            ],
+        )
+        .await;
+    assert_eq!(founded.status, 303, "{}", founded.body);
+    assert_eq!(founded.location(), "/admin/orgs/zs-lipova?done=created");
+    let created = organizations::get(portal.db(), "zs-lipova")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(created.parent_id.as_deref(), Some("mesto"));
+    // Its administrator may not found a city at the top: that is a platform administrator's.
+    let city = browser
+        .post_form(
+            "/admin/orgs",
+            &[
+                ("_csrf", &csrf),
+                ("id", "nove-mesto"),
+                ("name", "Nové Město"),
+                ("kind", "city"),
+            ],
+        )
+        .await;
+    assert_eq!(city.status, 403);
+
+    let root_browser = Browser::new(addr);
+    assert_eq!(root_browser.log_in("koren", PASSWORD).await.status, 303);
+    let overview = root_browser.get("/admin").await;
+    assert!(
+        overview.body.contains("New region or city"),
+        "{}",
+        overview.body
+    );
+    let city = root_browser
+        .post_form(
+            "/admin/orgs",
+            &[
+                ("_csrf", &overview.csrf()),
+                ("id", "nove-mesto"),
+                ("name", "Nové Město"),
+                ("kind", "city"),
+            ],
+        )
+        .await;
+    assert_eq!(city.location(), "/admin/orgs/nove-mesto?done=created");
+}

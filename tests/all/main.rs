@@ -13,8 +13,10 @@ mod identity;
 mod loading;
 mod notify;
 mod oidc;
+mod openapi;
 mod organizations;
 mod pages;
+mod portal;
 mod sandbox;
 mod scim;
 

@@ -707,6 +707,8 @@ async fn portal_pages() {
     let app = portal.app();
     for (name, path, shows) in [
         ("notice board", "/m/notice-board/", "Posted notices"),
+        ("dashboard", "/", "Notices posted"),
+        ("search", "/search?q=zoning", "Found: 1"),
         ("contacts", "/m/contacts/", "Registry office"),
         ("manual", "/help/notice-board", "For editors"),
         ("log-in", "/auth/login", "Password"),

@@ -90,26 +90,28 @@ fn ensure_target() -> Result {
     }
 }
 
-/// The third-party SCIM conformance tool the tests run (scim2-cli with
-/// scim2-tester, from PyPI, every version pinned): installed once into a
-/// virtual environment under target/.
-fn ensure_scim_tester(root: &Path) -> Result<PathBuf> {
-    let venv = root.join("target/ci-venv");
-    let cli = venv.join("bin/scim2");
-    if cli.exists() {
-        return Ok(cli);
+/// A third-party Python tool the tests run, from PyPI with every version
+/// pinned in `requirements`: installed once into its own virtual
+/// environment `venv` under target/. Returns the path of `program`.
+fn ensure_python_tool(
+    root: &Path,
+    venv: &str,
+    requirements: &str,
+    program: &str,
+) -> Result<PathBuf> {
+    let venv = root.join("target").join(venv);
+    let bin = venv.join("bin").join(program);
+    if bin.exists() {
+        return Ok(bin);
     }
-    eprintln!(
-        "installing the SCIM conformance tool into {}",
-        venv.display()
-    );
+    eprintln!("installing {program} into {}", venv.display());
     status(Command::new("python3").arg("-m").arg("venv").arg(&venv))?;
     status(
         Command::new(venv.join("bin/pip"))
             .args(["install", "--quiet", "--disable-pip-version-check", "-r"])
-            .arg(root.join(".ci/scim-conformance.txt")),
+            .arg(root.join(requirements)),
     )?;
-    Ok(cli)
+    Ok(bin)
 }
 
 /// axe-core, which the browser tests load into Chromium: from the npm
@@ -351,7 +353,15 @@ fn run(extra: &[String]) -> Result {
 fn test() -> Result {
     let root = root();
     build_plugins()?;
-    let scim2 = ensure_scim_tester(&root)?;
+    // The SCIM conformance tool (scim2-cli with scim2-tester) and the
+    // OpenAPI validator the tests run.
+    let scim2 = ensure_python_tool(&root, "ci-venv", ".ci/scim-conformance.txt", "scim2")?;
+    let openapi = ensure_python_tool(
+        &root,
+        "openapi-venv",
+        ".ci/openapi-validator.txt",
+        "openapi-spec-validator",
+    )?;
     ensure_axe(&root)?;
     check_frozen_wit(&root)?;
     status(cargo().current_dir(&root).args(["fmt", "--all", "--check"]))?;
@@ -387,17 +397,23 @@ fn test() -> Result {
         )?;
     }
     // The tests also run the `portico` binary, as an administrator would.
-    status(
-        cargo()
-            .current_dir(&root)
-            .args(["build", "--package", "portico"]),
-    )?;
+    // Built with the same selection as `cargo test --workspace` (libraries,
+    // binaries and tests of every member), so both resolve the same
+    // features and the test run reuses every compiled dependency.
+    status(cargo().current_dir(&root).args([
+        "build",
+        "--workspace",
+        "--lib",
+        "--bins",
+        "--tests",
+    ]))?;
     status(
         cargo()
             .current_dir(&root)
             .args(["test", "--workspace"])
             .env("PORTICO_BIN", root.join("target/debug/portico"))
-            .env("SCIM2_CLI", scim2),
+            .env("SCIM2_CLI", scim2)
+            .env("OPENAPI_SPEC_VALIDATOR", openapi),
     )
 }
 
