@@ -254,6 +254,7 @@ async fn native_board(State(state): State<AppState>) -> Html<String> {
                 .map(|l| Column {
                     label: l.into(),
                     numeric: false,
+                    sort_key: None,
                 })
                 .to_vec(),
             rows: rows
@@ -280,6 +281,7 @@ async fn native_board(State(state): State<AppState>) -> Html<String> {
                 })
                 .collect(),
             empty_text: "No notices.".into(),
+            sorted_by: None,
         })
     };
     let view = View {

@@ -221,7 +221,7 @@ async fn inbox(State(state): State<AppState>, uri: Uri, headers: HeaderMap) -> R
         state
             .registry
             .get(id)
-            .map_or_else(|| id.to_owned(), |m| m.manifest().name.clone())
+            .map_or_else(|| id.to_owned(), |m| m.manifest().name_in(&lang).to_owned())
     };
     let content = html! {
         @if messages.is_empty() {
