@@ -666,3 +666,138 @@ async fn an_administrator_sets_up_people_roles_and_tokens_from_the_command_line(
     let verified = portico(&["audit", "verify"], dir);
     assert!(verified.contains("_platform: intact"), "{verified}");
 }
+
+/// Runs `portico` and expects it to fail; returns what it said on stderr.
+fn portico_refuses(args: &[&str]) -> String {
+    let (ok, out, err) = run_portico(args);
+    assert!(!ok, "portico {args:?} should have failed: {out}");
+    err
+}
+
+#[tokio::test]
+async fn a_signed_package_installs_and_serves_while_altered_untrusted_and_unsigned_ones_are_refused()
+ {
+    let work = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let (w, d) = (work.path(), data.path().to_str().unwrap());
+    let at = |name: &str| w.join(name).to_str().unwrap().to_owned();
+    let built = portico_tests::module_dir("notice-board");
+    let built = built.to_str().unwrap();
+
+    // The vendor makes a key and packs the built module with it; another
+    // vendor, unknown to this portal, packs it too; and an unsigned one.
+    let (ok, out, err) = run_portico(&["vendor", "keygen", "--out", &at(""), "--name", "acme"]);
+    assert!(ok, "{err}");
+    assert!(out.contains("fingerprint"), "{out}");
+    let secret = std::fs::read_to_string(w.join("acme.key")).unwrap();
+    assert!(!out.contains(secret.trim()), "the secret is never printed");
+    run_portico(&["vendor", "keygen", "--out", &at(""), "--name", "mallory"]);
+    let signed = at("notice-board.portico");
+    let (ok, out, err) = run_portico(&[
+        "plugin",
+        "pack",
+        built,
+        "--key",
+        &at("acme.key"),
+        "--out",
+        &signed,
+    ]);
+    assert!(ok && out.contains("signed by key"), "{out}{err}");
+    let untrusted = at("mallory.portico");
+    assert!(
+        run_portico(&[
+            "plugin",
+            "pack",
+            built,
+            "--key",
+            &at("mallory.key"),
+            "--out",
+            &untrusted
+        ])
+        .0
+    );
+    let unsigned = at("unsigned.portico");
+    assert!(run_portico(&["plugin", "pack", built, "--unsigned", "--out", &unsigned]).0);
+    // One byte of the component changed after signing.
+    let mut bytes = std::fs::read(&signed).unwrap();
+    let wasm = bytes
+        .windows(4)
+        .position(|w| w == b"\0asm")
+        .expect("the component is in the package");
+    bytes[wasm + 1000] ^= 0x01;
+    let altered = at("altered.portico");
+    std::fs::write(&altered, &bytes).unwrap();
+
+    // The portal trusts the vendor's key.
+    let (ok, out, err) = run_portico(&[
+        "trust",
+        "add",
+        &at("acme.pub"),
+        "--vendor",
+        "Acme",
+        "--data-dir",
+        d,
+    ]);
+    assert!(ok, "{err}");
+    assert!(out.contains("as Acme"), "{out}");
+
+    let (ok, out, err) = run_portico(&["plugin", "verify", &signed, "--data-dir", d]);
+    assert!(ok, "{err}");
+    assert!(out.contains("notice-board 0.1.0, signed by Acme"), "{out}");
+
+    // Each bad package is refused, saying which check failed; nothing is installed.
+    for (file, says) in [
+        (&altered, "`notice_board.wasm` was altered: its SHA-256 is"),
+        (&untrusted, "which this portal does not trust"),
+        (&unsigned, "the package is not signed"),
+    ] {
+        let err = portico_refuses(&["plugin", "verify", file, "--data-dir", d]);
+        assert!(err.contains(says), "{file}: {err}");
+        let err = portico_refuses(&["plugin", "install", file, "--data-dir", d]);
+        assert!(err.contains(says), "{file}: {err}");
+        assert!(
+            !data.path().join("modules/notice-board").exists(),
+            "{file} left nothing installed"
+        );
+    }
+    let (_, listed, _) = run_portico(&["plugin", "list", "--data-dir", d]);
+    assert!(!listed.contains("notice-board"), "{listed}");
+
+    // The signed package installs, is listed, is enabled and answers.
+    let (ok, out, err) = run_portico(&["plugin", "install", &signed, "--data-dir", d]);
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("installed notice-board 0.1.0 by Acme"),
+        "{out}"
+    );
+    let listed = portico(&["plugin", "list"], data.path());
+    assert!(
+        listed.contains("notice-board") && listed.contains("0.2.0"),
+        "{listed}"
+    );
+    // Installing it again is refused; the unsigned one even in development mode.
+    let err = portico_refuses(&["plugin", "install", &unsigned, "--dev", "--data-dir", d]);
+    assert!(err.contains("is installed already"), "{err}");
+    portico(
+        &[
+            "org",
+            "create",
+            "pkg-city",
+            "--name",
+            "Package City",
+            "--kind",
+            "city",
+        ],
+        data.path(),
+    );
+    portico(
+        &["plugin", "enable", "notice-board", "--org", "pkg-city"],
+        data.path(),
+    );
+    let server = serve(data.path(), &["--default-org", "pkg-city"]);
+    let page = reqwest::get(format!("{}/m/notice-board/", server.url))
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.unwrap().contains("Posted notices"));
+}

@@ -7,6 +7,8 @@
 //!   city with the notice board and its notices (once), and starts `portico serve`.
 //! - `test`: everything CI runs: formatting, lints, the WIT freeze check, the tests.
 //! - `bench`: the benchmarks, each figure printed as `name: value unit`.
+//! - `package ID --key FILE`: builds a module and packs it, signed with the
+//!   vendor's key, into `target/packages/<id>-<version>.portico`.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -23,6 +25,7 @@ fn main() -> ExitCode {
         Some("run") => run(&args[1..]),
         Some("test") => test(),
         Some("bench") => bench(),
+        Some("package") => package(&args[1..]),
         _ => {
             eprintln!(
                 "usage: cargo xtask <command>\n\n\
@@ -30,7 +33,9 @@ fn main() -> ExitCode {
                  build-plugins  build every module for {TARGET} into target/modules/\n  \
                  run            build everything and start the portal with demo data\n  \
                  test           run everything CI runs\n  \
-                 bench          run the benchmarks"
+                 bench          run the benchmarks\n  \
+                 package ID (--key FILE | --unsigned)\n                \
+                 build module ID and pack it into target/packages/ as one signed file"
             );
             return ExitCode::from(2);
         }
@@ -449,6 +454,43 @@ fn check_frozen_wit(root: &Path) -> Result {
         }
     }
     Ok(())
+}
+
+fn package(args: &[String]) -> Result {
+    let Some(id) = args.first().filter(|a| !a.starts_with('-')) else {
+        return Err("usage: cargo xtask package ID (--key FILE | --unsigned)".into());
+    };
+    let built = build_plugins()?;
+    if !built.iter().any(|m| &m.id == id) {
+        let ids: Vec<&str> = built.iter().map(|m| m.id.as_str()).collect();
+        return Err(format!("no module `{id}` (built: {})", ids.join(", ")));
+    }
+    let root = root();
+    let out_dir = root.join("target/packages");
+    std::fs::create_dir_all(&out_dir)
+        .map_err(|e| format!("cannot create {}: {e}", out_dir.display()))?;
+    let manifest =
+        std::fs::read_to_string(root.join("target/modules").join(id).join("module.toml"))
+            .map_err(|e| format!("cannot read the built manifest of {id}: {e}"))?;
+    let version = manifest_value(&manifest, "version").unwrap_or_default();
+    let out = out_dir.join(format!("{id}-{version}.portico"));
+    status(
+        cargo()
+            .current_dir(&root)
+            .args([
+                "run",
+                "--quiet",
+                "--package",
+                "portico",
+                "--",
+                "plugin",
+                "pack",
+            ])
+            .arg(root.join("target/modules").join(id))
+            .args(&args[1..])
+            .arg("--out")
+            .arg(&out),
+    )
 }
 
 fn bench() -> Result {

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, UNIX_EPOCH};
 
+mod packages;
 mod people;
 
 use anyhow::Context as _;
@@ -79,6 +80,12 @@ enum Command {
     /// Create and revoke API tokens for machine clients.
     #[command(subcommand)]
     Token(people::TokenCommand),
+    /// The vendors' keys this portal trusts to sign module packages.
+    #[command(subcommand)]
+    Trust(packages::TrustCommand),
+    /// A vendor's signing key for module packages.
+    #[command(subcommand)]
+    Vendor(packages::VendorCommand),
 }
 
 #[derive(Subcommand)]
@@ -278,6 +285,39 @@ enum PluginCommand {
     SwitchOn {
         /// The module's id.
         id: String,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Pack a built module folder (its module.toml, component and
+    /// manuals) into one package file signed with the vendor's key.
+    Pack {
+        /// The built module folder, e.g. target/modules/notice-board.
+        dir: PathBuf,
+        /// The vendor's secret key (from `portico vendor keygen`).
+        #[arg(long)]
+        key: Option<PathBuf>,
+        /// Make an unsigned package, which only a host in development mode installs.
+        #[arg(long)]
+        unsigned: bool,
+        /// The package file (default: `<id>-<version>.portico`).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Check a package: signed by a trusted vendor, every file as signed.
+    Verify {
+        /// The package file.
+        file: PathBuf,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Install a package after checking it; the module is then listed and
+    /// can be enabled for organizations.
+    Install {
+        /// The package file.
+        file: PathBuf,
+        /// Development mode: accept an unsigned package.
+        #[arg(long)]
+        dev: bool,
         #[command(flatten)]
         data: DataArgs,
     },
@@ -537,6 +577,8 @@ fn run() -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(args) => rt.block_on(serve(*args)),
         Command::Plugin(PluginCommand::SwitchOn { id, data }) => switch_on(&id, &data),
+        Command::Trust(command) => packages::trust(command),
+        Command::Vendor(command) => packages::vendor(command),
         Command::Plugin(command) => rt.block_on(plugin(command)),
         Command::Events(command) => rt.block_on(events(command)),
         Command::Jobs(command) => rt.block_on(jobs(command)),
@@ -706,6 +748,14 @@ async fn plugin(command: PluginCommand) -> anyhow::Result<()> {
             data,
         } => apply(&data, &id, &target, Change::default(), &set, &unset).await,
         PluginCommand::SwitchOn { id, data } => switch_on(&id, &data),
+        PluginCommand::Install { file, dev, data } => packages::install(&file, &data, dev).await,
+        PluginCommand::Pack {
+            dir,
+            key,
+            unsigned,
+            out,
+        } => packages::pack(&dir, key.as_deref(), unsigned, out),
+        PluginCommand::Verify { file, data } => packages::verify(&file, &data),
     }
 }
 

@@ -1,0 +1,264 @@
+//! Module packages at the command line: a vendor makes a key and packs a
+//! built module into one signed file; an administrator trusts the vendor's
+//! key, verifies a package, and installs it. Nothing is installed unless
+//! every check passes, and the module loads.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use clap::Subcommand;
+use portico_package::{Package, PublicKey, TrustStore, VendorKey};
+use portico_platform::modules;
+use portico_runtime::{CallLimits, ModuleOptions, load_module};
+
+use crate::DataArgs;
+
+/// A vendor's key for signing packages.
+#[derive(Subcommand)]
+pub(crate) enum VendorCommand {
+    /// Make a new signing key: `<name>.key` (secret: keep it safe and out
+    /// of repositories) and `<name>.pub` (give it to the portals that
+    /// install your modules).
+    Keygen {
+        /// The folder the two files are written to.
+        #[arg(long, default_value = ".")]
+        out: PathBuf,
+        /// The files' name.
+        #[arg(long, default_value = "vendor")]
+        name: String,
+    },
+}
+
+/// The vendors' keys this portal trusts.
+#[derive(Subcommand)]
+pub(crate) enum TrustCommand {
+    /// Trust a vendor's public key (a `.pub` file from `portico vendor keygen`).
+    Add {
+        /// The public key file.
+        key: PathBuf,
+        /// The vendor's name, shown with every package it signed.
+        #[arg(long)]
+        vendor: String,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// List the trusted keys.
+    List {
+        #[command(flatten)]
+        data: DataArgs,
+    },
+}
+
+fn trust_dir(data: &DataArgs) -> PathBuf {
+    data.data_dir.join("trust")
+}
+
+fn is_vendor_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 64
+        && name
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, ' ' | '-' | '_' | '.'))
+        && !name.starts_with('.')
+}
+
+pub(crate) fn vendor(command: VendorCommand) -> anyhow::Result<()> {
+    let VendorCommand::Keygen { out, name } = command;
+    let key = VendorKey::generate()?;
+    std::fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
+    let secret = out.join(format!("{name}.key"));
+    if secret.exists() {
+        anyhow::bail!(
+            "{} exists already; a new key would make the old one's packages unverifiable",
+            secret.display()
+        );
+    }
+    write_secret(&secret, &key.secret_hex())?;
+    let public = out.join(format!("{name}.pub"));
+    std::fs::write(&public, format!("{}\n", key.public().to_hex()))
+        .with_context(|| format!("cannot write {}", public.display()))?;
+    println!(
+        "secret key: {} (keep it safe)\npublic key: {} (fingerprint {})",
+        secret.display(),
+        public.display(),
+        key.public().fingerprint()
+    );
+    Ok(())
+}
+
+/// Writes a secret readable by its owner only.
+fn write_secret(path: &Path, text: &str) -> anyhow::Result<()> {
+    use std::io::Write as _;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options
+        .open(path)
+        .with_context(|| format!("cannot create {}", path.display()))?;
+    writeln!(file, "{text}").with_context(|| format!("cannot write {}", path.display()))
+}
+
+pub(crate) fn trust(command: TrustCommand) -> anyhow::Result<()> {
+    match command {
+        TrustCommand::Add { key, vendor, data } => {
+            if !is_vendor_name(&vendor) {
+                anyhow::bail!(
+                    "`--vendor {vendor}`: use letters, digits, spaces, `-`, `_` and `.` (at most 64)"
+                );
+            }
+            let text = std::fs::read_to_string(&key)
+                .with_context(|| format!("cannot read {}", key.display()))?;
+            let public = PublicKey::parse(&text).with_context(|| {
+                format!(
+                    "{} is not a public key (64 hexadecimal digits, as `portico vendor keygen` writes)",
+                    key.display()
+                )
+            })?;
+            let dir = trust_dir(&data);
+            std::fs::create_dir_all(&dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
+            let file = dir.join(format!("{vendor}.pub"));
+            std::fs::write(&file, format!("{}\n", public.to_hex()))
+                .with_context(|| format!("cannot write {}", file.display()))?;
+            println!("trusted key {} as {vendor}", public.fingerprint());
+            Ok(())
+        }
+        TrustCommand::List { data } => {
+            let store = TrustStore::load(&trust_dir(&data))?;
+            for (vendor, key) in store.keys() {
+                println!("{}\t{vendor}", key.fingerprint());
+            }
+            Ok(())
+        }
+    }
+}
+
+/// `portico plugin pack DIR`: a built module folder as one package file.
+pub(crate) fn pack(
+    dir: &Path,
+    key: Option<&Path>,
+    unsigned: bool,
+    out: Option<PathBuf>,
+) -> anyhow::Result<()> {
+    let key = match (key, unsigned) {
+        (Some(k), false) => Some(VendorKey::read(k)?),
+        (None, true) => None,
+        (Some(_), true) => anyhow::bail!("give either `--key` or `--unsigned`, not both"),
+        (None, false) => anyhow::bail!(
+            "sign the package with `--key FILE` (from `portico vendor keygen`), or pass `--unsigned` for a host in development mode"
+        ),
+    };
+    let bytes = Package::build(dir, key.as_ref())?;
+    let package = Package::read(&bytes)?;
+    let mut trust = TrustStore::default();
+    if let Some(k) = &key {
+        trust.add("this vendor", k.public());
+    }
+    let named = package.verify_or_accept_unsigned(&trust)?;
+    let out = out.unwrap_or_else(|| {
+        PathBuf::from(format!(
+            "{}-{}.{}",
+            named.id,
+            named.version,
+            portico_package::EXTENSION
+        ))
+    });
+    std::fs::write(&out, &bytes).with_context(|| format!("cannot write {}", out.display()))?;
+    println!(
+        "{} ({} {}, {} bytes{})",
+        out.display(),
+        named.id,
+        named.version,
+        bytes.len(),
+        named
+            .fingerprint
+            .map(|f| format!(", signed by key {f}"))
+            .unwrap_or_else(|| ", unsigned".into())
+    );
+    Ok(())
+}
+
+/// Reads and checks a package file against the portal's trust store.
+fn checked(file: &Path, data: &DataArgs, dev: bool) -> anyhow::Result<portico_package::Verified> {
+    let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let trust = TrustStore::load(&trust_dir(data))?;
+    let package = Package::read(&bytes)
+        .and_then(|p| {
+            if dev {
+                p.verify_or_accept_unsigned(&trust)
+            } else {
+                p.verify(&trust)
+            }
+        })
+        .with_context(|| format!("{} is refused", file.display()))?;
+    Ok(package)
+}
+
+/// `portico plugin verify FILE`.
+pub(crate) fn verify(file: &Path, data: &DataArgs) -> anyhow::Result<()> {
+    let v = checked(file, data, false)?;
+    println!(
+        "{}: {} {}, signed by {} (key {}); every file matches the signature",
+        file.display(),
+        v.id,
+        v.version,
+        v.vendor,
+        v.fingerprint.unwrap_or_default()
+    );
+    Ok(())
+}
+
+/// `portico plugin install FILE`: checks the package, loads the module from
+/// a staging folder (so a component the host cannot run is refused too),
+/// and only then moves it among the modules and records it installed.
+pub(crate) async fn install(file: &Path, data: &DataArgs, dev: bool) -> anyhow::Result<()> {
+    let v = checked(file, data, dev)?;
+    if !portico_runtime::manifest::is_module_id(&v.id) {
+        anyhow::bail!("the package's module id `{}` is not a module id", v.id);
+    }
+    let modules_dir = data.modules_dir();
+    let target = modules_dir.join(&v.id);
+    if let Ok(installed) = portico_runtime::manifest::Manifest::from_file(
+        &target.join(portico_runtime::manifest::MANIFEST_FILE),
+    ) {
+        anyhow::bail!(
+            "{} {} is installed already; this package is version {} (upgrading a module is not supported yet)",
+            installed.id,
+            installed.version,
+            v.version
+        );
+    }
+    let staging = data
+        .data_dir
+        .join("staging")
+        .join(format!("{}-{}", v.id, std::process::id()));
+    let _ = std::fs::remove_dir_all(&staging);
+    v.unpack(&staging)?;
+    let engine = crate::engine(data, CallLimits::default().memory_bytes >> 20)?;
+    let options = ModuleOptions {
+        services: Arc::new(portico_runtime::DefaultsOnly),
+        ..ModuleOptions::default()
+    };
+    if let Err(e) = load_module(&engine, &staging, &options).await {
+        let _ = std::fs::remove_dir_all(&staging);
+        anyhow::bail!(
+            "{} is refused: the module does not load: {}",
+            file.display(),
+            e.message
+        );
+    }
+    drop(engine);
+    std::fs::create_dir_all(&modules_dir)
+        .with_context(|| format!("cannot create {}", modules_dir.display()))?;
+    std::fs::rename(&staging, &target)
+        .with_context(|| format!("cannot move the module into {}", target.display()))?;
+    let db = data.database().await?;
+    modules::install(&db, &v.id, &v.version).await?;
+    println!(
+        "installed {} {} by {}; enable it with `portico plugin enable {} --org ORG`",
+        v.id, v.version, v.vendor, v.id
+    );
+    Ok(())
+}
