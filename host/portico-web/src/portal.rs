@@ -67,17 +67,9 @@ pub(crate) async fn personalize(
 /// The organization's home: the dashboard blocks of every enabled module
 /// the visitor may see (each module's `dashboard` page), then its services.
 pub(crate) async fn dashboard(state: &AppState, headers: &HeaderMap, path: &str) -> Response {
-    let (tenant, _) = match tenant(state, path).await {
-        Ok(t) => t,
-        Err(f) => return f.respond(state, headers, None, None),
-    };
-    let visitor = match auth::visitor(state, headers).await {
+    let (tenant, visitor, standing) = match visit(state, headers, path).await {
         Ok(v) => v,
-        Err(f) => return f.respond(state, headers, Some(&tenant), None),
-    };
-    let standing = match auth::standing(state, &visitor, &tenant.id).await {
-        Ok(s) => s,
-        Err(f) => return f.respond(state, headers, Some(&tenant), None),
+        Err(r) => return r,
     };
     let lang = locale(headers);
     let mut shell = shell(
@@ -160,13 +152,14 @@ pub(crate) async fn dashboard(state: &AppState, headers: &HeaderMap, path: &str)
     html_response(StatusCode::OK, render::page(&shell, &title, content))
 }
 
-/// The organization of an inbox path: `/o/<org>/inbox…` or the default's `/inbox…`.
-async fn inbox_tenant(
+/// Who visits which organization's page the host builds itself (the
+/// organization from the path: `/o/<org>/…` or the default's `/…`).
+pub(crate) async fn visit(
     state: &AppState,
     headers: &HeaderMap,
-    uri: &Uri,
+    path: &str,
 ) -> Result<(Tenant, Visitor, Standing), Response> {
-    let (tenant, _) = tenant(state, uri.path())
+    let (tenant, _) = tenant(state, path)
         .await
         .map_err(|f| f.respond(state, headers, None, None))?;
     let visitor = auth::visitor(state, headers)
@@ -178,9 +171,32 @@ async fn inbox_tenant(
     Ok((tenant, visitor, standing))
 }
 
+/// The frame of a page the host builds in an organization's portal:
+/// the visitor's header, and breadcrumbs from the home to `title`.
+pub(crate) async fn host_page_shell(
+    state: &AppState,
+    (tenant, visitor, standing): (&Tenant, &Visitor, &Standing),
+    lang: &str,
+    title: &str,
+) -> Shell {
+    let mut shell = shell(state, Some(tenant), None, lang, Some((visitor, standing)));
+    personalize(state, tenant, visitor, &mut shell).await;
+    shell.crumbs = vec![
+        Crumb {
+            label: shell.portal_name.clone(),
+            href: Some(shell.home.clone()),
+        },
+        Crumb {
+            label: title.to_owned(),
+            href: None,
+        },
+    ];
+    shell
+}
+
 /// `GET …/inbox`: the messages modules sent the user in this organization.
 async fn inbox(State(state): State<AppState>, uri: Uri, headers: HeaderMap) -> Response {
-    let (tenant, visitor, standing) = match inbox_tenant(&state, &headers, &uri).await {
+    let (tenant, visitor, standing) = match visit(&state, &headers, uri.path()).await {
         Ok(t) => t,
         Err(r) => return r,
     };
@@ -198,25 +214,8 @@ async fn inbox(State(state): State<AppState>, uri: Uri, headers: HeaderMap) -> R
                 return Failure::database().respond(&state, &headers, Some(&tenant), None);
             }
         };
-    let mut shell = shell(
-        &state,
-        Some(&tenant),
-        None,
-        &lang,
-        Some((&visitor, &standing)),
-    );
-    personalize(&state, &tenant, &visitor, &mut shell).await;
     let title = tr(&lang, "Inbox", "Zprávy").to_owned();
-    shell.crumbs = vec![
-        Crumb {
-            label: shell.portal_name.clone(),
-            href: Some(shell.home.clone()),
-        },
-        Crumb {
-            label: title.clone(),
-            href: None,
-        },
-    ];
+    let shell = host_page_shell(&state, (&tenant, &visitor, &standing), &lang, &title).await;
     let module_name = |id: &str| {
         state
             .registry
@@ -264,7 +263,7 @@ async fn mark_read(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
-    let (tenant, visitor, _) = match inbox_tenant(&state, &headers, &uri).await {
+    let (tenant, visitor, _) = match visit(&state, &headers, uri.path()).await {
         Ok(t) => t,
         Err(r) => return r,
     };

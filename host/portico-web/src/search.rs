@@ -17,8 +17,8 @@ use portico_runtime::services::CollectionRef;
 
 use crate::AppState;
 use crate::auth::{self, Standing};
-use crate::modules::{Failure, html_response, locale, shell, tenant};
-use crate::render::{self, Crumb, tr};
+use crate::modules::{Failure, html_response, locale};
+use crate::render::{self, tr};
 
 /// Hits shown per module.
 const HITS_PER_MODULE: u64 = 20;
@@ -68,17 +68,10 @@ fn may_open(module: &LoadedModule, spec: &SearchSpec, standing: &Standing) -> bo
 }
 
 async fn search(State(state): State<AppState>, uri: Uri, headers: HeaderMap) -> Response {
-    let (tenant, _) = match tenant(&state, uri.path()).await {
-        Ok(t) => t,
-        Err(f) => return f.respond(&state, &headers, None, None),
-    };
-    let visitor = match auth::visitor(&state, &headers).await {
+    let (tenant, visitor, standing) = match crate::portal::visit(&state, &headers, uri.path()).await
+    {
         Ok(v) => v,
-        Err(f) => return f.respond(&state, &headers, Some(&tenant), None),
-    };
-    let standing = match auth::standing(&state, &visitor, &tenant.id).await {
-        Ok(s) => s,
-        Err(f) => return f.respond(&state, &headers, Some(&tenant), None),
+        Err(r) => return r,
     };
     let term = serde_urlencoded::from_str::<Vec<(String, String)>>(uri.query().unwrap_or(""))
         .unwrap_or_default()
@@ -146,25 +139,9 @@ async fn search(State(state): State<AppState>, uri: Uri, headers: HeaderMap) -> 
             }
         }
     }
-    let mut shell = shell(
-        &state,
-        Some(&tenant),
-        None,
-        &lang,
-        Some((&visitor, &standing)),
-    );
-    crate::portal::personalize(&state, &tenant, &visitor, &mut shell).await;
     let title = tr(&lang, "Search", "Hledání").to_owned();
-    shell.crumbs = vec![
-        Crumb {
-            label: shell.portal_name.clone(),
-            href: Some(shell.home.clone()),
-        },
-        Crumb {
-            label: title.clone(),
-            href: None,
-        },
-    ];
+    let shell =
+        crate::portal::host_page_shell(&state, (&tenant, &visitor, &standing), &lang, &title).await;
     let action = format!("{}/search", tenant.base);
     let content = html! {
         form.search-page method="get" action=(action) role="search" {

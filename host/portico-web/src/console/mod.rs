@@ -313,12 +313,7 @@ async fn overview_page(
         )
         .collect(),
     };
-    let status = if problem.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
-    page_with_status(&state, admin, &view, flash, status)
+    page_with_status(&state, admin, &view, flash, people::status(problem))
 }
 
 /// `GET /admin/modules`: every installed module, what it asks for, how it fares.
@@ -610,12 +605,7 @@ async fn organization_page(
         .chain(people)
         .collect(),
     };
-    let status = if problem.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
-    page_with_status(&state, admin, &view, flash, status)
+    page_with_status(&state, admin, &view, flash, people::status(problem))
 }
 
 async fn checked_org(

@@ -52,6 +52,15 @@ impl Problem {
     }
 }
 
+/// A page with a refused form answers 422, else 200.
+pub(super) fn status(problem: Option<&Problem>) -> axum::http::StatusCode {
+    if problem.is_some() {
+        axum::http::StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        axum::http::StatusCode::OK
+    }
+}
+
 fn field(name: &str, label: &str, kind: FieldKind, required: bool) -> FormField {
     FormField {
         name: name.into(),
