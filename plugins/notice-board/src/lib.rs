@@ -40,7 +40,7 @@ struct Notice {
 const PAGE_SIZE: u32 = 20;
 
 /// The fields readers may sort the posted notices by (all indexed).
-const SORTABLE: [&str; 3] = ["until", "reference", "department"];
+const SORTABLE: [&str; 4] = ["until", "title", "department", "reference"];
 
 /// How the reader asked the posted notices sorted: `?sort=…&order=…`,
 /// by default the soonest to come down first.
@@ -146,7 +146,7 @@ fn board(ctx: &Context, page: &Page) -> Result<View> {
     let table = |caption: &str, rows: &[Notice], sortable: bool| {
         let mut t = Table::new(caption);
         t = if sortable {
-            t.sortable(tr(ctx, "Notice", "Oznámení"), "reference", false)
+            t.sortable(tr(ctx, "Notice", "Oznámení"), "title", false)
                 .sortable(tr(ctx, "Department", "Odbor"), "department", false)
                 .column(tr(ctx, "Posted", "Vyvěšeno"))
                 .sortable(tr(ctx, "Until", "Sejmuto"), "until", false)
