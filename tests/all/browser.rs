@@ -289,7 +289,6 @@ async fn a_hostile_modules_script_and_links_show_as_text_and_never_run() {
 
 #[tokio::test]
 async fn a_citizen_uses_the_dashboard_search_sorting_and_inbox_in_a_real_browser() {
-    use portico_platform::notifications::{self, Channel, Outgoing};
     let portal = TestPortal::builder()
         .module("notice-board")
         .module("guestbook")
@@ -304,24 +303,13 @@ async fn a_citizen_uses_the_dashboard_search_sorting_and_inbox_in_a_real_browser
         )
         .await;
     let jana = portal.user("jana", UserKind::Citizen, PASSWORD).await;
-    let scope = portico_platform::records::Scope {
-        org_id: TEST_CITY.into(),
-        module_id: "notice-board".into(),
-        actor: "module:notice-board".into(),
-    };
-    notifications::enqueue(
-        portal.db(),
-        &scope,
-        Outgoing {
-            channel: Channel::Inbox,
-            recipient: jana.id.clone(),
-            template: "notice-posted".into(),
-            subject: "A new notice about your street".into(),
-            body: "Husova street closes on 3 December.".into(),
-        },
-    )
-    .await
-    .unwrap();
+    portal
+        .inbox_message(
+            &jana,
+            "A new notice about your street",
+            "Husova street closes on 3 December.",
+        )
+        .await;
     let addr = portal.serve().await;
     let browser = Chromium::start(addr).await;
 

@@ -2,8 +2,6 @@
 //! side by side, the dashboard, breadcrumbs, tables the reader sorts and
 //! pages through, the inbox and the organization switcher.
 
-use portico_platform::notifications::{self, Channel, Outgoing};
-use portico_platform::records::Scope;
 use portico_platform::users::UserKind;
 use portico_runtime::ApiVersion;
 use portico_tests::browser::{Browser, hidden_field};
@@ -240,28 +238,13 @@ async fn a_user_reads_their_inbox_and_switches_between_their_organizations() {
         .await;
     let jana = portal.user("jana", UserKind::Staff, PASSWORD).await;
     let petr = portal.user("petr", UserKind::Citizen, PASSWORD).await;
-    let scope = Scope {
-        org_id: TEST_CITY.into(),
-        module_id: "notice-board".into(),
-        actor: "module:notice-board".into(),
-    };
-    let message = |to: &str, subject: &str| Outgoing {
-        channel: Channel::Inbox,
-        recipient: to.to_owned(),
-        template: "notice-posted".into(),
-        subject: subject.into(),
-        body: "The hearing is on 3 December.\nBring your ID.".into(),
-    };
-    notifications::enqueue(
-        portal.db(),
-        &scope,
-        message(&jana.id, "Your <b>request</b> is accepted"),
-    )
-    .await
-    .expect("queue a message");
-    notifications::enqueue(portal.db(), &scope, message(&petr.id, "Petr's own message"))
-        .await
-        .expect("queue a message");
+    let body = "The hearing is on 3 December.\nBring your ID.";
+    portal
+        .inbox_message(&jana, "Your <b>request</b> is accepted", body)
+        .await;
+    portal
+        .inbox_message(&petr, "Petr's own message", body)
+        .await;
     portal.grant(&jana, "lhota", "notice-board.editor").await;
 
     let addr = portal.serve().await;

@@ -398,6 +398,26 @@ impl TestPortal {
             .expect("grant a role");
     }
 
+    /// Puts a message from the notice board into `user`'s inbox in the
+    /// test city, as the board's `notify` would.
+    pub async fn inbox_message(&self, user: &User, subject: &str, body: &str) {
+        let scope = portico_platform::records::Scope {
+            org_id: TEST_CITY.into(),
+            module_id: "notice-board".into(),
+            actor: "module:notice-board".into(),
+        };
+        let message = portico_platform::notifications::Outgoing {
+            channel: portico_platform::notifications::Channel::Inbox,
+            recipient: user.id.clone(),
+            template: "notice-posted".into(),
+            subject: subject.into(),
+            body: body.into(),
+        };
+        portico_platform::notifications::enqueue(self.db(), &scope, message)
+            .await
+            .expect("queue an inbox message");
+    }
+
     /// Serves the portal on a loopback port until the test ends.
     pub async fn serve(&self) -> SocketAddr {
         serve(self.app()).await
