@@ -24,6 +24,8 @@ pub mod services;
 
 pub use bindings::ApiVersion;
 pub use engine::{Allocator, CodeSource, EPOCH_TICK, EngineConfig, EngineError, ModuleEngine};
-pub use module::{CallError, CallErrorKind, CallLimits, Export, LoadedModule, ModuleOptions};
+pub use module::{
+    CallError, CallErrorKind, CallLimits, Export, LoadedModule, MIGRATION_DEADLINE, ModuleOptions,
+};
 pub use registry::{LoadError, ModuleRegistry, load_module};
 pub use services::{DefaultsOnly, HostServices};

@@ -54,6 +54,8 @@ pub enum Export {
     RunJob,
     /// `on-event`
     OnEvent,
+    /// `migrate` (0.2.0 and later)
+    Migrate,
 }
 
 impl Export {
@@ -66,6 +68,7 @@ impl Export {
             Export::Handle => "handle",
             Export::RunJob => "run-job",
             Export::OnEvent => "on-event",
+            Export::Migrate => "migrate",
         }
     }
 }
@@ -128,6 +131,8 @@ struct Exports {
     submit: ComponentExportIndex,
     run_job: ComponentExportIndex,
     on_event: ComponentExportIndex,
+    /// Absent before 0.2.0: such modules have nothing to migrate.
+    migrate: Option<ComponentExportIndex>,
 }
 
 impl Exports {
@@ -160,10 +165,18 @@ impl Exports {
             submit: find("submit")?,
             run_job: find("run-job")?,
             on_event: find("on-event")?,
+            migrate: match version {
+                ApiVersion::V0_1_0 => None,
+                ApiVersion::V0_2_0 => Some(find("migrate")?),
+            },
         };
         Ok((version, exports))
     }
 }
+
+/// How long one organization's migration may run: it walks every record of
+/// the module there, far more than a request does.
+pub const MIGRATION_DEADLINE: Duration = Duration::from_secs(60);
 
 /// A module loaded into the host, ready to be called.
 pub struct LoadedModule {
@@ -188,6 +201,7 @@ enum Invocation {
     Handle(Request),
     RunJob(String),
     OnEvent(api::Event),
+    Migrate(String),
 }
 
 impl Invocation {
@@ -200,7 +214,10 @@ impl Invocation {
                 r.method,
                 api::Method::Get | api::Method::Head | api::Method::Options
             ),
-            Invocation::Submit(_) | Invocation::RunJob(_) | Invocation::OnEvent(_) => true,
+            Invocation::Submit(_)
+            | Invocation::RunJob(_)
+            | Invocation::OnEvent(_)
+            | Invocation::Migrate(_) => true,
         }
     }
 }
@@ -432,6 +449,32 @@ impl LoadedModule {
         self.call(ctx, Invocation::OnEvent(event)).await.map(drop)
     }
 
+    /// Migrates the records of `ctx`'s organization from what version
+    /// `from_version` of this module wrote (see the WIT `migrate`). The data
+    /// operations go to `services`, not to the module's own: the installer
+    /// passes services that keep every organization's migration in one
+    /// transaction. The call is not traffic (the breaker does not count it)
+    /// and has [`MIGRATION_DEADLINE`]. A module built against 0.1.0 has no
+    /// `migrate` and nothing is called.
+    pub async fn migrate(
+        &self,
+        ctx: &CallContext,
+        from_version: &str,
+        services: Arc<dyn HostServices>,
+    ) -> Result<(), CallError> {
+        if self.exports.migrate.is_none() {
+            return Ok(());
+        }
+        self.call_with(
+            ctx,
+            Invocation::Migrate(from_version.to_owned()),
+            services,
+            MIGRATION_DEADLINE,
+        )
+        .await
+        .map(drop)
+    }
+
     /// Calls `describe`: the cheapest full round trip into the module.
     pub async fn describe(&self) -> Result<ModuleInfo, CallError> {
         let ctx = CallContext {
@@ -455,9 +498,21 @@ impl LoadedModule {
     }
 
     async fn call(&self, ctx: &CallContext, inv: Invocation) -> Result<Returned, CallError> {
-        // `describe` is the host checking the module, not traffic: a module
-        // that is switched off still says who it is.
-        let traffic = !matches!(inv, Invocation::Describe);
+        self.call_with(ctx, inv, self.services.clone(), self.limits.deadline)
+            .await
+    }
+
+    async fn call_with(
+        &self,
+        ctx: &CallContext,
+        inv: Invocation,
+        services: Arc<dyn HostServices>,
+        deadline: Duration,
+    ) -> Result<Returned, CallError> {
+        // `describe` and `migrate` are the host checking and preparing the
+        // module, not traffic: a module that is switched off still says who
+        // it is, and a migration's failure is reported to the installer.
+        let traffic = !matches!(inv, Invocation::Describe | Invocation::Migrate(_));
         if traffic && let Err(off) = self.breaker.admit() {
             return Err(self.error(CallErrorKind::SwitchedOff(off)));
         }
@@ -470,9 +525,10 @@ impl LoadedModule {
                 |p| p.user_id.clone(),
             ),
             writable: inv.writes(),
-            services: self.services.clone(),
+            services,
         };
-        let deadline = Instant::now() + self.limits.deadline;
+        let limit = deadline;
+        let deadline = Instant::now() + deadline;
         let mut store = Store::new(
             &self.engine,
             CallState::new(scope, self.limits.memory_bytes, deadline),
@@ -513,7 +569,7 @@ impl LoadedModule {
                 Err(self.error(CallErrorKind::Module(module_error)))
             }
             Err(e) => {
-                let kind = self.classify(&e);
+                let kind = Self::classify(&e, limit);
                 if traffic && kind.is_fault() {
                     let stderr = store.data().stderr();
                     tracing::warn!(
@@ -618,12 +674,24 @@ impl LoadedModule {
                 let (r,) = f.call_async(&mut *store, (&wctx, &event.into())).await?;
                 r.map(|()| Returned::Done).map_err(Into::into)
             }
+            Invocation::Migrate(from) => {
+                let Some(migrate) = &e.migrate else {
+                    return Ok(Ok(Returned::Done));
+                };
+                let f = instance
+                    .get_typed_func::<(&wit::Context, &str), (Result<(), wit::Error>,)>(
+                        &mut *store,
+                        migrate,
+                    )?;
+                let (r,) = f.call_async(&mut *store, (&wctx, from.as_str())).await?;
+                r.map(|()| Returned::Done).map_err(Into::into)
+            }
         })
     }
 
-    fn classify(&self, e: &wasmtime::Error) -> CallErrorKind {
+    fn classify(e: &wasmtime::Error, limit: Duration) -> CallErrorKind {
         if e.is::<DeadlineExceeded>() {
-            CallErrorKind::DeadlineExceeded(self.limits.deadline)
+            CallErrorKind::DeadlineExceeded(limit)
         } else if let Some(m) = e.downcast_ref::<MemoryLimitExceeded>() {
             CallErrorKind::MemoryExceeded(m.limit)
         } else if e.is::<wasmtime::PoolConcurrencyLimitError>() {

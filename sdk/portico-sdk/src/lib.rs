@@ -121,6 +121,13 @@ pub mod __private {
     ) -> Result<(), wit::Error> {
         M::on_event(&ctx.into(), &event.into()).map_err(Into::into)
     }
+
+    pub fn migrate<M: crate::Module>(
+        ctx: wit::Context,
+        from_version: String,
+    ) -> Result<(), wit::Error> {
+        M::migrate(&ctx.into(), &from_version).map_err(Into::into)
+    }
 }
 
 /// Encodes `value` for use as one segment of a path, so that an id such as
@@ -177,6 +184,22 @@ pub trait Module: 'static {
         let _ = ctx;
         Err(Error::not_found(format!("no handler for {}", event.topic)))
     }
+
+    /// Brings this module's records in the organization of `ctx` from what
+    /// version `from_version` wrote to what this version reads. The host
+    /// calls it when an administrator installs this version over an older
+    /// one, once per organization with the module's data, before any
+    /// request reaches this version. Every organization's migration is one
+    /// transaction: an error undoes all of them and the older version keeps
+    /// serving, so return an error naming the record that cannot be
+    /// brought over rather than skipping it.
+    ///
+    /// The default changes nothing, for versions that read what the older
+    /// ones wrote.
+    fn migrate(ctx: &Context, from_version: &str) -> Result<()> {
+        let _ = (ctx, from_version);
+        Ok(())
+    }
 }
 
 /// Exports a [`Module`] implementation as the component's `module` export.
@@ -228,6 +251,12 @@ macro_rules! export {
                     event: __p::wit::Event,
                 ) -> Result<(), __p::wit::Error> {
                     __p::on_event::<$module>(ctx, event)
+                }
+                fn migrate(
+                    ctx: __p::wit::Context,
+                    from_version: String,
+                ) -> Result<(), __p::wit::Error> {
+                    __p::migrate::<$module>(ctx, from_version)
                 }
             }
     $crate::wit::__export_portal_module!(__PorticoExport with_types_in $crate::wit);
