@@ -92,8 +92,8 @@ impl From<enablement::Model> for Enablement {
 
 /// Records that `version` of `module_id` is the installed one. Installing
 /// the same version again changes nothing.
-pub async fn install(
-    db: &DatabaseConnection,
+pub async fn install<C: ConnectionTrait>(
+    db: &C,
     module_id: &str,
     version: &str,
 ) -> Result<Installation, PlatformError> {
@@ -129,6 +129,38 @@ pub async fn install(
         version: version.to_owned(),
         installed_at_micros: now,
     })
+}
+
+/// The installed version of `module_id`, if it is installed.
+pub async fn installation<C: ConnectionTrait>(
+    conn: &C,
+    module_id: &str,
+) -> Result<Option<Installation>, PlatformError> {
+    Ok(installation::Entity::find_by_id(module_id.to_owned())
+        .one(conn)
+        .await?
+        .map(|m| Installation {
+            module_id: m.module_id,
+            version: m.version,
+            installed_at_micros: m.installed_at_micros,
+        }))
+}
+
+/// Every installed module, by id.
+pub async fn installations<C: ConnectionTrait>(
+    conn: &C,
+) -> Result<Vec<Installation>, PlatformError> {
+    Ok(installation::Entity::find()
+        .order_by_asc(installation::Column::ModuleId)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|m| Installation {
+            module_id: m.module_id,
+            version: m.version,
+            installed_at_micros: m.installed_at_micros,
+        })
+        .collect())
 }
 
 /// The ids of the modules enabled in `org_id`.

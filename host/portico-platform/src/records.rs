@@ -23,7 +23,9 @@ pub use portico_migrations::SLOTS;
 pub(crate) mod collection {
     use sea_orm::entity::prelude::*;
 
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[derive(
+        Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize,
+    )]
     #[sea_orm(table_name = "record_collections")]
     pub struct Model {
         #[sea_orm(primary_key)]
@@ -42,7 +44,7 @@ pub(crate) mod collection {
 pub(crate) mod record {
     use sea_orm::entity::prelude::*;
 
-    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
     #[sea_orm(table_name = "records")]
     pub struct Model {
         #[sea_orm(primary_key)]
@@ -986,4 +988,142 @@ pub async fn aggregate<C: ConnectionTrait>(
             sum: sum.map(|_| r.total.unwrap_or(0.0)),
         })
         .collect())
+}
+
+/// A module's records in every organization, exactly as stored: what an
+/// upgrade keeps so that rolling back returns the data to what the older
+/// version wrote.
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+pub struct Snapshot {
+    /// The module whose records these are.
+    pub module_id: String,
+    /// When it was taken, microseconds since the Unix epoch.
+    pub taken_at_micros: i64,
+    collections: Vec<collection::Model>,
+    records: Vec<record::Model>,
+}
+
+impl Snapshot {
+    /// How many documents it holds (deleted ones included).
+    pub fn len(&self) -> usize {
+        self.records.len()
+    }
+
+    /// Whether it holds no document.
+    pub fn is_empty(&self) -> bool {
+        self.records.is_empty()
+    }
+}
+
+async fn collection_ids<C: ConnectionTrait>(
+    conn: &C,
+    module_id: &str,
+) -> Result<Vec<i64>, PlatformError> {
+    Ok(collection::Entity::find()
+        .filter(collection::Column::ModuleId.eq(module_id))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|c| c.id)
+        .collect())
+}
+
+/// Every collection and document of `module_id`, in every organization.
+pub async fn snapshot<C: ConnectionTrait>(
+    conn: &C,
+    module_id: &str,
+) -> Result<Snapshot, PlatformError> {
+    let collections = collection::Entity::find()
+        .filter(collection::Column::ModuleId.eq(module_id))
+        .order_by_asc(collection::Column::Id)
+        .all(conn)
+        .await?;
+    let ids: Vec<i64> = collections.iter().map(|c| c.id).collect();
+    let records = record::Entity::find()
+        .filter(record::Column::CollectionId.is_in(ids))
+        .order_by_asc(record::Column::Seq)
+        .all(conn)
+        .await?;
+    Ok(Snapshot {
+        module_id: module_id.to_owned(),
+        taken_at_micros: now_micros(),
+        collections,
+        records,
+    })
+}
+
+/// Puts `module_id`'s records back as `snapshot` holds them: what was
+/// written since is replaced, collections made since are removed.
+pub async fn restore<C: ConnectionTrait>(
+    conn: &C,
+    snapshot: &Snapshot,
+) -> Result<(), PlatformError> {
+    let module_id = &snapshot.module_id;
+    if snapshot
+        .collections
+        .iter()
+        .any(|c| &c.module_id != module_id)
+    {
+        return Err(PlatformError::Corrupt(format!(
+            "the snapshot of `{module_id}` holds another module's collections"
+        )));
+    }
+    let ids = collection_ids(conn, module_id).await?;
+    record::Entity::delete_many()
+        .filter(record::Column::CollectionId.is_in(ids.clone()))
+        .exec(conn)
+        .await?;
+    collection::Entity::delete_many()
+        .filter(collection::Column::Id.is_in(ids))
+        .exec(conn)
+        .await?;
+    // Inserted in batches: SQLite takes at most 32,766 bound values a statement.
+    for batch in snapshot.collections.chunks(500) {
+        collection::Entity::insert_many(batch.iter().cloned().map(|c| collection::ActiveModel {
+            id: Set(c.id),
+            org_id: Set(c.org_id),
+            module_id: Set(c.module_id),
+            name: Set(c.name),
+        }))
+        .exec_without_returning(conn)
+        .await?;
+    }
+    for batch in snapshot.records.chunks(500) {
+        record::Entity::insert_many(batch.iter().cloned().map(record::ActiveModel::from))
+            .exec_without_returning(conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// How many of `module_id`'s documents were written after `micros`.
+pub async fn changed_since<C: ConnectionTrait>(
+    conn: &C,
+    module_id: &str,
+    micros: i64,
+) -> Result<u64, PlatformError> {
+    use sea_orm::PaginatorTrait;
+    let ids = collection_ids(conn, module_id).await?;
+    Ok(record::Entity::find()
+        .filter(record::Column::CollectionId.is_in(ids))
+        .filter(record::Column::UpdatedAtMicros.gt(micros))
+        .count(conn)
+        .await?)
+}
+
+/// The organizations in which `module_id` has collections.
+pub async fn organizations_with_data<C: ConnectionTrait>(
+    conn: &C,
+    module_id: &str,
+) -> Result<Vec<String>, PlatformError> {
+    let mut orgs: Vec<String> = collection::Entity::find()
+        .filter(collection::Column::ModuleId.eq(module_id))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|c| c.org_id)
+        .collect();
+    orgs.sort();
+    orgs.dedup();
+    Ok(orgs)
 }

@@ -10,8 +10,8 @@ use tokio::sync::{Mutex, OwnedMutexGuard};
 
 use crate::files::{self, FileInfo, FileStore, NewFile};
 use crate::notifications::{self, Notification, Outgoing};
-use crate::records::{self, CollectionSchema, Filter, Group, Page, Query, Record, Scope};
-use crate::{PlatformError, audit, events};
+use crate::records::{self, CollectionSchema, Filter, Group, Page, Query, Record, Scope, Snapshot};
+use crate::{PlatformError, audit, events, modules};
 
 /// The platform services over one database, shared by every call.
 #[derive(Clone)]
@@ -228,6 +228,35 @@ impl Work {
             "retention": info.mark.letter(),
         });
         self.audit(action, &info.id, detail).await.map(drop)
+    }
+
+    /// Moves the work on to another organization's (or module's) data. An
+    /// upgrade migrates every organization in one work, so that a failure
+    /// in any of them undoes them all.
+    pub fn enter(&mut self, scope: Scope) {
+        self.scope = scope;
+    }
+
+    /// See [`records::snapshot`].
+    pub async fn snapshot_records(&self, module_id: &str) -> Result<Snapshot, PlatformError> {
+        records::snapshot(&self.txn, module_id).await
+    }
+
+    /// See [`records::restore`].
+    pub async fn restore_records(&self, snapshot: &Snapshot) -> Result<(), PlatformError> {
+        self.writing()?;
+        records::restore(&self.txn, snapshot).await
+    }
+
+    /// Records `version` of `module_id` as the installed one, with the
+    /// rest of the work (see [`modules::install`]).
+    pub async fn record_installation(
+        &self,
+        module_id: &str,
+        version: &str,
+    ) -> Result<modules::Installation, PlatformError> {
+        self.writing()?;
+        modules::install(&self.txn, module_id, version).await
     }
 
     /// Makes every write of the work durable.
