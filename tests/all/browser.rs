@@ -291,7 +291,7 @@ async fn a_hostile_modules_script_and_links_show_as_text_and_never_run() {
 async fn a_citizen_uses_the_dashboard_search_sorting_and_inbox_in_a_real_browser() {
     let portal = TestPortal::builder()
         .module("notice-board")
-        .module("guestbook")
+        .module("guestbook-010")
         .build()
         .await;
     portal

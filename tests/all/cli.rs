@@ -777,7 +777,7 @@ async fn a_signed_package_installs_and_serves_while_altered_untrusted_and_unsign
     );
     // Installing it again is refused; the unsigned one even in development mode.
     let err = portico_refuses(&["plugin", "install", &unsigned, "--dev", "--data-dir", d]);
-    assert!(err.contains("is installed already"), "{err}");
+    assert!(err.contains("which is not newer"), "{err}");
     portico(
         &[
             "org",
@@ -800,4 +800,94 @@ async fn a_signed_package_installs_and_serves_while_altered_untrusted_and_unsign
         .unwrap();
     assert_eq!(page.status(), 200);
     assert!(page.text().await.unwrap().contains("Posted notices"));
+}
+
+/// Waits until the page at `url` contains `text` (a serving portal picks up
+/// a module another process installed within seconds).
+async fn page_shows(url: &str, text: &str) -> String {
+    let mut last = String::new();
+    for _ in 0..100 {
+        if let Ok(r) = reqwest::get(url).await {
+            last = r.text().await.unwrap_or_default();
+            if last.contains(text) {
+                return last;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{url} never showed {text:?}; last: {last}");
+}
+
+#[tokio::test]
+async fn one_command_upgrades_a_module_in_a_running_portal_and_one_rolls_it_back() {
+    let work = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let (w, d) = (work.path(), data.path().to_str().unwrap());
+    let at = |name: &str| w.join(name).to_str().unwrap().to_owned();
+    copy_module("tally", &data.path().join("modules/tally"));
+    portico(
+        &[
+            "org",
+            "create",
+            "tally-city",
+            "--name",
+            "Tally City",
+            "--kind",
+            "city",
+        ],
+        data.path(),
+    );
+    portico(
+        &["plugin", "enable", "tally", "--org", "tally-city"],
+        data.path(),
+    );
+    run_portico(&["vendor", "keygen", "--out", &at(""), "--name", "acme"]);
+    let (ok, _, err) = run_portico(&[
+        "trust",
+        "add",
+        &at("acme.pub"),
+        "--vendor",
+        "Acme",
+        "--data-dir",
+        d,
+    ]);
+    assert!(ok, "{err}");
+    let v2 = at("tally-2.portico");
+    let tally_2 = portico_tests::module_dir("tally-2");
+    let (ok, _, err) = run_portico(&[
+        "plugin",
+        "pack",
+        tally_2.to_str().unwrap(),
+        "--key",
+        &at("acme.key"),
+        "--out",
+        &v2,
+    ]);
+    assert!(ok, "{err}");
+
+    let server = serve(data.path(), &["--default-org", "tally-city"]);
+    let page = format!("{}/m/tally/", server.url);
+    page_shows(&page, "Counts (version 1)").await;
+
+    let (ok, out, err) = run_portico(&["plugin", "install", &v2, "--data-dir", d]);
+    assert!(ok, "{err}");
+    assert!(
+        out.contains(
+            "upgraded tally from 1.0.0 to 2.0.0 by Acme; migrated the records of 1 organization(s)"
+        ),
+        "{out}"
+    );
+    page_shows(&page, "Counts (version 2)").await;
+    let listed = portico(&["plugin", "list"], data.path());
+    assert!(listed.contains("2.0.0"), "{listed}");
+
+    let (ok, out, err) = run_portico(&["plugin", "rollback", "tally", "--data-dir", d]);
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("rolled tally back from 2.0.0 to 1.0.0"),
+        "{out}"
+    );
+    page_shows(&page, "Counts (version 1)").await;
+    let err = portico_refuses(&["plugin", "rollback", "tally", "--data-dir", d]);
+    assert!(err.contains("no earlier version"), "{err}");
 }

@@ -15,7 +15,7 @@ const PASSWORD: &str = "correct horse battery staple";
 async fn modules_built_against_0_1_0_and_0_2_0_serve_side_by_side() {
     let portal = TestPortal::builder()
         .module("notice-board")
-        .module("guestbook")
+        .module("guestbook-010")
         .build()
         .await;
     portal
@@ -80,7 +80,7 @@ async fn modules_built_against_0_1_0_and_0_2_0_serve_side_by_side() {
 async fn the_dashboard_gathers_the_modules_figures_and_the_services() {
     let portal = TestPortal::builder()
         .module("notice-board")
-        .module("guestbook")
+        .module("guestbook-010")
         .build()
         .await;
     portal

@@ -396,7 +396,8 @@ async fn module_vs_native() {
     portal
         .import(TEST_CITY, "notice-board", "notices", &demo_notices())
         .await;
-    let spec = &portal.module("notice-board").manifest().collections["notices"];
+    let board = portal.module("notice-board");
+    let spec = &board.manifest().collections["notices"];
     let _ = NATIVE_SETTINGS.set(NativeSettings {
         title: title.into(),
         intro: intro.into(),

@@ -94,6 +94,60 @@ impl Browser {
         headers: &[(&str, &str)],
         body: Option<(String, &str)>,
     ) -> Page {
+        self.send_bytes(
+            method,
+            path,
+            headers,
+            body.map(|(b, t)| (b.into_bytes(), t)),
+        )
+        .await
+    }
+
+    /// Posts `multipart/form-data`, as a browser posts a form with a file:
+    /// text fields, then one file (field name, file name, content).
+    pub async fn post_multipart(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        file: (&str, &str, &[u8]),
+    ) -> Page {
+        let boundary = format!("----portico-test-{}", uuid::Uuid::new_v4().simple());
+        let mut body = Vec::new();
+        for (name, value) in fields {
+            body.extend_from_slice(
+                format!(
+                    "--{boundary}\r\ncontent-disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+                )
+                .as_bytes(),
+            );
+        }
+        let (name, file_name, content) = file;
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\ncontent-disposition: form-data; name=\"{name}\"; filename=\"{file_name}\"\r\ncontent-type: application/octet-stream\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(content);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let content_type = format!("multipart/form-data; boundary={boundary}");
+        self.send_bytes(
+            "POST",
+            path,
+            &[("accept", "text/html")],
+            Some((body, &content_type)),
+        )
+        .await
+    }
+
+    /// Sends a request with a body of bytes.
+    pub async fn send_bytes(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<(Vec<u8>, &str)>,
+    ) -> Page {
         let method = reqwest::Method::from_bytes(method.as_bytes()).expect("a method");
         let mut req = self.client.request(method, format!("{}{path}", self.base));
         let jar: String = self

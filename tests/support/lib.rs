@@ -10,7 +10,7 @@ pub mod peers;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use portico_platform::files::FileStore;
 use portico_platform::modules::{self, Change};
@@ -21,6 +21,7 @@ use portico_runtime::{
     CallLimits, EngineConfig, LoadedModule, ModuleEngine, ModuleOptions, ModuleRegistry,
     load_module,
 };
+use portico_web::lifecycle::Installer;
 use portico_web::notify::{EmailSender, Senders, SmsGateway};
 use portico_web::workers::WorkerConfig;
 use portico_web::{AppState, PlatformServices, WebConfig};
@@ -92,13 +93,19 @@ pub fn run_portico(args: &[&str]) -> (bool, String, String) {
 /// the compiled-code cache in `target/test-cache` so each component is
 /// compiled once.
 pub fn engine() -> &'static ModuleEngine {
-    static ENGINE: OnceLock<ModuleEngine> = OnceLock::new();
+    shared_engine_ref()
+}
+
+fn shared_engine_ref() -> &'static Arc<ModuleEngine> {
+    static ENGINE: OnceLock<Arc<ModuleEngine>> = OnceLock::new();
     ENGINE.get_or_init(|| {
-        ModuleEngine::new(&EngineConfig {
-            cache_dir: Some(repo_root().join("target/test-cache")),
-            ..EngineConfig::default()
-        })
-        .expect("the engine starts")
+        Arc::new(
+            ModuleEngine::new(&EngineConfig {
+                cache_dir: Some(repo_root().join("target/test-cache")),
+                ..EngineConfig::default()
+            })
+            .expect("the engine starts"),
+        )
     })
 }
 
@@ -125,7 +132,7 @@ pub const TEST_CITY: &str = "test-city";
 
 /// A portal assembled from chosen built modules, over a real database.
 pub struct TestPortal {
-    /// What the web layer serves; `state.registry` holds the modules.
+    /// What the web layer serves; `state.registry()` holds the modules.
     pub state: AppState,
     /// The database (a fresh SQLite file unless another was given).
     pub database: TestDatabase,
@@ -146,6 +153,7 @@ pub struct PortalBuilder {
     smtp: Option<String>,
     sms: Option<(String, Option<String>)>,
     web: WebConfig,
+    installing: Option<PathBuf>,
 }
 
 impl Default for PortalBuilder {
@@ -164,6 +172,7 @@ impl Default for PortalBuilder {
                 default_org: Some(TEST_CITY.to_owned()),
                 ..WebConfig::default()
             },
+            installing: None,
         }
     }
 }
@@ -216,6 +225,14 @@ impl PortalBuilder {
     /// Changes the web layer's settings (identity providers, public URL…).
     pub fn web(mut self, change: impl FnOnce(&mut WebConfig)) -> Self {
         change(&mut self.web);
+        self
+    }
+
+    /// Installs, upgrades and rolls back packages signed by keys in
+    /// `data_dir/trust`: the modules are copied into `data_dir/modules`,
+    /// where the installer keeps them.
+    pub fn installing(mut self, data_dir: &Path) -> Self {
+        self.installing = Some(data_dir.to_owned());
         self
     }
 
@@ -316,8 +333,27 @@ impl PortalBuilder {
                     .expect("enable");
             }
         }
+        let mut state = AppState::new(registry, services, self.web);
+        if let Some(data_dir) = &self.installing {
+            let modules_dir = data_dir.join("modules");
+            for name in &self.modules {
+                let id = portico_runtime::manifest::Manifest::from_file(
+                    &module_dir(name).join("module.toml"),
+                )
+                .expect("a built manifest")
+                .id;
+                copy_module(name, &modules_dir.join(id));
+            }
+            state = state.with_installer(Installer::new(
+                shared_engine_ref().clone(),
+                self.options.clone(),
+                modules_dir,
+                data_dir.clone(),
+                false,
+            ));
+        }
         TestPortal {
-            state: AppState::new(registry, services, self.web),
+            state,
             database,
             files_dir,
             _files_tmp: files_tmp,
@@ -337,8 +373,12 @@ impl TestPortal {
     }
 
     /// A loaded module.
-    pub fn module(&self, id: &str) -> &LoadedModule {
-        self.state.registry.get(id).expect("module is loaded")
+    pub fn module(&self, id: &str) -> Arc<LoadedModule> {
+        self.state
+            .registry()
+            .get(id)
+            .cloned()
+            .expect("module is loaded")
     }
 
     /// The database.
@@ -348,7 +388,8 @@ impl TestPortal {
 
     /// Inserts JSON documents (one per line) into a module's collection in `org`.
     pub async fn import(&self, org: &str, module: &str, collection: &str, lines: &str) {
-        let manifest = self.module(module).manifest();
+        let loaded = self.module(module);
+        let manifest = loaded.manifest();
         let spec = &manifest.collections[collection];
         let schema = portico_web::services::schema(portico_runtime::services::CollectionRef {
             name: collection,

@@ -181,7 +181,13 @@ fn build_plugins() -> Result<Vec<BuiltModule>> {
                 .join(TARGET)
                 .join("release")
                 .join(&component);
-            let dest = out_dir.join(&id);
+            // Named after the crate's folder, so two versions of one module
+            // (the upgrade tests') are built side by side.
+            let name = member
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| id.clone());
+            let dest = out_dir.join(&name);
             std::fs::create_dir_all(&dest)
                 .map_err(|e| format!("cannot create {}: {e}", dest.display()))?;
             std::fs::copy(&wasm, dest.join(&component))
@@ -203,10 +209,10 @@ fn build_plugins() -> Result<Vec<BuiltModule>> {
                 .map(|m| m.len())
                 .unwrap_or(0);
             eprintln!(
-                "  module {id:<16} {:>8} KiB  -> target/modules/{id}/",
+                "  module {id:<16} {:>8} KiB  -> target/modules/{name}/",
                 size / 1024
             );
-            built.push(BuiltModule { id });
+            built.push(BuiltModule { id: name });
         }
     }
     Ok(built)

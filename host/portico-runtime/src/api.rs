@@ -370,6 +370,9 @@ pub enum FieldKind {
     Select,
     Checkbox,
     Hidden,
+    /// A file to upload; the host's own forms only (a module receives form
+    /// fields as text).
+    File,
 }
 
 /// A choice of a select field.

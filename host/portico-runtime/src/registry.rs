@@ -22,7 +22,7 @@ pub struct LoadError {
 }
 
 /// The modules loaded into a host, by id.
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub struct ModuleRegistry {
     modules: BTreeMap<String, Arc<LoadedModule>>,
 }
@@ -85,6 +85,11 @@ impl ModuleRegistry {
     pub fn insert(&mut self, module: LoadedModule) {
         self.modules
             .insert(module.id().to_owned(), Arc::new(module));
+    }
+
+    /// Adds a module shared with another registry (replacing one with the same id).
+    pub fn insert_shared(&mut self, module: Arc<LoadedModule>) {
+        self.modules.insert(module.id().to_owned(), module);
     }
 
     /// The module with `id`.

@@ -283,7 +283,7 @@ async fn list_roles(
 fn known_role(state: &AppState, role: &str) -> Result<(), ApiError> {
     if role == roles::ORG_ADMIN
         || state
-            .registry
+            .registry()
             .iter()
             .any(|m| m.manifest().declares_role(role))
     {
@@ -412,7 +412,7 @@ async fn create_token(
     if let Some(p) = new.permissions.iter().find(|p| {
         !tokens::HOST_PERMISSIONS.contains(&p.as_str())
             && !state
-                .registry
+                .registry()
                 .iter()
                 .any(|m| m.manifest().declares_permission(p))
     }) {

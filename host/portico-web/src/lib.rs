@@ -10,6 +10,7 @@ pub mod auth;
 mod console;
 pub mod exchange;
 mod figures;
+pub mod lifecycle;
 mod manual;
 mod metrics;
 mod modules;
@@ -28,7 +29,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::http::{HeaderName, HeaderValue, Request, header};
 use axum::routing::get;
-use portico_runtime::ModuleRegistry;
+use portico_runtime::{LoadedModule, ModuleRegistry};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
@@ -82,8 +83,12 @@ impl Default for WebConfig {
 /// What every handler shares.
 #[derive(Clone)]
 pub struct AppState {
-    /// The loaded modules.
-    pub registry: Arc<ModuleRegistry>,
+    /// The modules serving now; an install or upgrade swaps in a new set
+    /// while calls in flight finish on the one they started with.
+    modules: Arc<arc_swap::ArcSwap<ModuleRegistry>>,
+    /// Installs, upgrades and rolls back modules (absent in a host that
+    /// serves a fixed set).
+    pub installer: Option<Arc<lifecycle::Installer>>,
     /// Per-module call metrics.
     pub metrics: Arc<Metrics>,
     /// Deployment settings.
@@ -106,7 +111,8 @@ impl AppState {
     ) -> AppState {
         services.subscribe(&registry);
         AppState {
-            registry: Arc::new(registry),
+            modules: Arc::new(arc_swap::ArcSwap::from_pointee(registry)),
+            installer: None,
             metrics: Arc::new(Metrics::default()),
             cookies: auth::Cookies::new(config.secure_cookies),
             config: Arc::new(config),
@@ -115,6 +121,72 @@ impl AppState {
             oidc: Arc::default(),
             signing_keys: Arc::default(),
         }
+    }
+}
+
+impl AppState {
+    /// The same state, able to install, upgrade and roll back modules.
+    pub fn with_installer(mut self, installer: lifecycle::Installer) -> AppState {
+        self.installer = Some(Arc::new(installer));
+        self
+    }
+
+    /// The modules serving now.
+    pub fn registry(&self) -> Arc<ModuleRegistry> {
+        self.modules.load_full()
+    }
+
+    /// Puts `module` in service, in place of any version of it serving now.
+    pub fn serve_module(&self, module: LoadedModule) {
+        let module = Arc::new(module);
+        let next = self.modules.rcu(|current| {
+            let mut next = ModuleRegistry::clone(current);
+            next.insert_shared(module.clone());
+            next
+        });
+        drop(next);
+        self.services.subscribe(&self.registry());
+    }
+
+    /// Picks up modules installed, upgraded or rolled back by another
+    /// process (`portico plugin install|rollback`) within a few seconds:
+    /// the installations recorded in the database are compared with what
+    /// serves, and a module whose version differs is loaded again from
+    /// the modules folder.
+    pub fn follow_installations(&self, every: std::time::Duration) {
+        let Some(installer) = self.installer.clone() else {
+            return;
+        };
+        let state = self.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                let db = state.services.platform().db();
+                let Ok(installed) = portico_platform::modules::installations(db).await else {
+                    continue;
+                };
+                for i in installed {
+                    let serving = state
+                        .registry()
+                        .get(&i.module_id)
+                        .map(|m| m.manifest().version.to_string());
+                    if serving.as_deref() == Some(i.version.as_str()) {
+                        continue;
+                    }
+                    let dir = installer.modules_dir().join(&i.module_id);
+                    match installer.load(&dir).await {
+                        Ok(m) if m.manifest().version.to_string() == i.version => {
+                            tracing::info!(module = %i.module_id, version = %i.version, "serving the version installed by another process");
+                            state.serve_module(m);
+                        }
+                        // The folder is not there yet (or no longer): next time.
+                        _ => {}
+                    }
+                }
+            }
+        });
     }
 }
 
@@ -205,8 +277,8 @@ async fn drop_odd_request_id<B>(mut req: Request<B>) -> Request<B> {
 async fn health(
     axum::extract::State(state): axum::extract::State<AppState>,
 ) -> axum::Json<serde_json::Value> {
-    let switched_off: Vec<&str> = state
-        .registry
+    let registry = state.registry();
+    let switched_off: Vec<&str> = registry
         .iter()
         .filter(|m| {
             matches!(
@@ -218,7 +290,7 @@ async fn health(
         .collect();
     axum::Json(serde_json::json!({
         "status": "ok",
-        "modules": state.registry.len(),
+        "modules": registry.len(),
         "switched_off": switched_off,
     }))
 }

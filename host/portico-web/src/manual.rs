@@ -95,13 +95,14 @@ async fn manual_page(state: &AppState, headers: &HeaderMap, org: &str, module: &
         return not_found().respond(state, headers, None, None);
     };
     let Some(m) = state
-        .registry
+        .registry()
         .get(module)
         .filter(|_| tenant.modules.enabled.contains_key(module))
+        .cloned()
     else {
         return not_found().respond(state, headers, Some(&tenant), None);
     };
-    let Some(markdown) = source(m, &lang) else {
+    let Some(markdown) = source(&m, &lang) else {
         return not_found().respond(state, headers, Some(&tenant), Some(module));
     };
     if let Ok(visitor) = auth::visitor(state, headers).await {

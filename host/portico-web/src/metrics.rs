@@ -165,7 +165,7 @@ async fn scrape(State(state): State<AppState>) -> impl IntoResponse {
         state.metrics.latency.clone(),
     );
     let switched_off = Family::<ModuleLabel, Gauge>::default();
-    for m in state.registry.iter() {
+    for m in state.registry().iter() {
         let off = matches!(m.breaker_state(), BreakerState::Open(_));
         switched_off
             .get_or_create(&ModuleLabel {

@@ -149,7 +149,7 @@ pub(crate) fn shell(
     let nav = tenant
         .map(|t| {
             state
-                .registry
+                .registry()
                 .iter()
                 .filter(|m| t.modules.enabled.contains_key(m.id()))
                 .filter_map(|m| {
@@ -175,7 +175,7 @@ pub(crate) fn shell(
     let search = tenant
         .filter(|t| {
             state
-                .registry
+                .registry()
                 .iter()
                 .any(|m| t.modules.enabled.contains_key(m.id()) && !m.manifest().search.is_empty())
         })
@@ -303,6 +303,19 @@ impl Failure {
             "Service unavailable",
             "The portal cannot reach its database. Try again shortly.",
         )
+    }
+
+    /// The module is being upgraded: its writes wait until the new version
+    /// serves, so none lands in data the migration already passed.
+    fn upgrading() -> Failure {
+        Failure {
+            retry_after: Some(5),
+            ..Failure::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Being upgraded",
+                "This service is being upgraded. Try again in a moment; nothing was saved.",
+            )
+        }
     }
 
     fn from_call(e: &CallError) -> Failure {
@@ -434,7 +447,7 @@ async fn module_request(
     };
     tracing::Span::current().record("module", module_id);
     let module = state
-        .registry
+        .registry()
         .get(module_id)
         .filter(|_| tenant.modules.enabled.contains_key(module_id))
         .cloned();
@@ -599,6 +612,14 @@ impl Call<'_> {
         self.fail(Failure::from_call(e))
     }
 
+    /// Whether the module is being upgraded (its writes must wait).
+    fn upgrading(&self) -> bool {
+        self.state
+            .installer
+            .as_ref()
+            .is_some_and(|i| i.is_upgrading(self.module.id()))
+    }
+
     async fn timed<T>(
         &self,
         export: Export,
@@ -689,6 +710,9 @@ impl Call<'_> {
         }
         // The token is the host's business, not the module's.
         fields.retain(|(k, _)| k != CSRF_FIELD);
+        if self.upgrading() {
+            return self.fail(Failure::upgrading());
+        }
         let form_path = route.path.clone();
         let form = api::FormPost { route, fields };
         match self
@@ -756,6 +780,13 @@ impl Call<'_> {
                 ));
             }
         };
+        let reads = matches!(
+            method,
+            api::Method::Get | api::Method::Head | api::Method::Options
+        );
+        if !reads && self.upgrading() {
+            return self.fail(Failure::upgrading());
+        }
         let request = api::Request {
             method,
             route,

@@ -292,7 +292,7 @@ fn route_summary(route: &Route) -> String {
 fn module_paths(state: &AppState) -> (Paths, Vec<utoipa::openapi::Tag>) {
     let mut paths = Paths::new();
     let mut tags = Vec::new();
-    for module in state.registry.iter() {
+    for module in state.registry().iter() {
         let m = module.manifest();
         tags.push(
             TagBuilder::new()

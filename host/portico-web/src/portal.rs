@@ -87,7 +87,7 @@ pub(crate) async fn dashboard(state: &AppState, headers: &HeaderMap, path: &str)
         .to_owned();
     let mut panels = Vec::new();
     for module in state
-        .registry
+        .registry()
         .iter()
         .filter(|m| tenant.modules.enabled.contains_key(m.id()))
     {
@@ -218,7 +218,7 @@ async fn inbox(State(state): State<AppState>, uri: Uri, headers: HeaderMap) -> R
     let shell = host_page_shell(&state, (&tenant, &visitor, &standing), &lang, &title).await;
     let module_name = |id: &str| {
         state
-            .registry
+            .registry()
             .get(id)
             .map_or_else(|| id.to_owned(), |m| m.manifest().name_in(&lang).to_owned())
     };

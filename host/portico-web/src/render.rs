@@ -426,8 +426,13 @@ fn form_html(base: &str, shell: &Shell, form: &Form) -> Markup {
         None
     };
     let has_errors = form.fields.iter().any(|f| f.error.is_some());
+    let uploads = form
+        .fields
+        .iter()
+        .any(|f| f.kind == FieldKind::File)
+        .then_some("multipart/form-data");
     html! {
-        form method="post" action=(action.unwrap_or_default()) novalidate {
+        form method="post" action=(action.unwrap_or_default()) enctype=[uploads] novalidate {
             input type="hidden" name=(CSRF_FIELD) value=(shell.csrf);
             @if has_errors {
                 div.notice.notice-error role="alert" {
@@ -470,6 +475,7 @@ fn field_html(lang: &str, f: &FormField) -> Markup {
         FieldKind::Date => "date",
         FieldKind::Email => "email",
         FieldKind::Tel => "tel",
+        FieldKind::File => "file",
         _ => "text",
     };
     html! {

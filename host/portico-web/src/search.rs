@@ -85,7 +85,7 @@ async fn search(State(state): State<AppState>, uri: Uri, headers: HeaderMap) -> 
     if !term.is_empty() && !too_long {
         let db = state.services.platform().db();
         for module in state
-            .registry
+            .registry()
             .iter()
             .filter(|m| tenant.modules.enabled.contains_key(m.id()))
         {

@@ -155,6 +155,18 @@ impl PlatformServices {
         });
     }
 
+    /// Begins the one transaction of an upgrade's migration (see [`Migration`]).
+    pub async fn begin_migration(
+        self: &Arc<Self>,
+        scope: Scope,
+    ) -> Result<Migration, PlatformError> {
+        let work = self.platform.begin(scope, true).await?;
+        Ok(Migration {
+            work: Arc::new(std::sync::Mutex::new(Some(work))),
+            services: self.clone(),
+        })
+    }
+
     /// Applies an administrator's change and forgets the cached state of
     /// every organization it touched.
     pub async fn change(
@@ -195,6 +207,7 @@ impl HostServices for PlatformServices {
         Ok(Box::new(Session {
             work,
             senders: self.senders.clone(),
+            hand_back: None,
         }))
     }
 }
@@ -203,6 +216,67 @@ impl HostServices for PlatformServices {
 struct Session {
     work: Work,
     senders: Arc<Senders>,
+    /// In a migration, where the work goes back to instead of committing.
+    hand_back: Option<WorkSlot>,
+}
+
+/// One transaction for an upgrade: every organization's `migrate` call
+/// gets it in turn, moved to that organization's data, and hands it back
+/// instead of committing. Only the installer commits it, once every
+/// organization migrated; dropped, it rolls everything back.
+pub struct Migration {
+    work: WorkSlot,
+    services: Arc<PlatformServices>,
+}
+
+type WorkSlot = Arc<std::sync::Mutex<Option<Work>>>;
+
+impl Migration {
+    /// Takes the work out, to use it between calls.
+    pub fn take(&self) -> Result<Work, PlatformError> {
+        self.work
+            .lock()
+            .ok()
+            .and_then(|mut w| w.take())
+            .ok_or_else(|| {
+                PlatformError::Conflict(
+                    "the migration's transaction ended: an earlier step failed".into(),
+                )
+            })
+    }
+
+    /// Puts the work back.
+    pub fn put(&self, work: Work) {
+        if let Ok(mut w) = self.work.lock() {
+            *w = Some(work);
+        }
+    }
+
+    /// Commits everything the migration wrote.
+    pub async fn commit(&self) -> Result<(), PlatformError> {
+        self.take()?.commit().await
+    }
+}
+
+#[async_trait::async_trait]
+impl HostServices for Migration {
+    async fn setting(&self, org_id: &str, module: &str, key: &str) -> Option<String> {
+        self.services.setting(org_id, module, key).await
+    }
+
+    async fn begin(&self, scope: CallScope) -> Result<Box<dyn DataSession>, ModuleError> {
+        let mut work = self.take().map_err(module_error)?;
+        work.enter(Scope {
+            org_id: scope.org_id,
+            module_id: scope.module_id,
+            actor: scope.actor,
+        });
+        Ok(Box::new(Session {
+            work,
+            senders: self.services.senders.clone(),
+            hand_back: Some(self.work.clone()),
+        }))
+    }
 }
 
 impl Session {
@@ -521,6 +595,14 @@ impl DataSession for Session {
     }
 
     async fn commit(self: Box<Self>) -> Result<(), ModuleError> {
-        self.work.commit().await.map_err(module_error)
+        match self.hand_back {
+            Some(slot) => {
+                if let Ok(mut w) = slot.lock() {
+                    *w = Some(self.work);
+                }
+                Ok(())
+            }
+            None => self.work.commit().await.map_err(module_error),
+        }
     }
 }

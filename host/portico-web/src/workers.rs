@@ -167,14 +167,15 @@ async fn deliver(state: &AppState, config: &WorkerConfig, d: events::Delivery) {
     }
 }
 
-async fn enabled_module<'a>(
-    state: &'a AppState,
+async fn enabled_module(
+    state: &AppState,
     org_id: &str,
     module_id: &str,
-) -> Result<&'a LoadedModule, String> {
+) -> Result<std::sync::Arc<LoadedModule>, String> {
     let module = state
-        .registry
+        .registry()
         .get(module_id)
+        .cloned()
         .ok_or_else(|| format!("the module `{module_id}` is not installed"))?;
     let org = state
         .services
@@ -268,7 +269,7 @@ pub async fn schedule_once(
     to: DateTime<Local>,
 ) -> Result<(), portico_platform::PlatformError> {
     let db = state.services.platform().db();
-    for module in state.registry.iter() {
+    for module in state.registry().iter() {
         // The latest scheduled time of each job in the window; the
         // organizations are looked up only when some job is due.
         let due: Vec<(&str, DateTime<Local>)> = module
@@ -309,7 +310,7 @@ pub async fn schedule_once(
 }
 
 async fn run_job(state: &AppState, key: jobs::RunKey) {
-    let Some(module) = state.registry.get(&key.module_id) else {
+    let Some(module) = state.registry().get(&key.module_id).cloned() else {
         return;
     };
     let ctx = job_context(

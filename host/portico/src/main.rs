@@ -18,6 +18,7 @@ use portico_platform::{Platform, organizations};
 use portico_runtime::breaker::{self, BreakerState};
 use portico_runtime::manifest::{MANIFEST_FILE, Manifest};
 use portico_runtime::{CallLimits, EngineConfig, ModuleEngine, ModuleOptions, ModuleRegistry};
+use portico_web::lifecycle::Installer;
 use portico_web::notify::{EmailSender, Senders, SmsGateway};
 use portico_web::workers::WorkerConfig;
 use portico_web::{AppState, PlatformServices, WebConfig};
@@ -311,13 +312,27 @@ enum PluginCommand {
         data: DataArgs,
     },
     /// Install a package after checking it; the module is then listed and
-    /// can be enabled for organizations.
+    /// can be enabled for organizations. A newer version of an installed
+    /// module replaces it: its `migrate` brings every organization's
+    /// records over first, and if that fails nothing changes.
     Install {
         /// The package file.
         file: PathBuf,
         /// Development mode: accept an unsigned package.
         #[arg(long)]
         dev: bool,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Return a module to the version before its last upgrade, and its
+    /// records to what they were then.
+    Rollback {
+        /// The module's id.
+        id: String,
+        /// Roll back even though records were written since the upgrade
+        /// (they are discarded).
+        #[arg(long)]
+        discard_changes: bool,
         #[command(flatten)]
         data: DataArgs,
     },
@@ -392,6 +407,9 @@ struct ServeArgs {
     /// Time one module call may take, in milliseconds.
     #[arg(long, default_value_t = 5000)]
     call_deadline_ms: u64,
+    /// Development mode: the console installs unsigned packages too.
+    #[arg(long)]
+    dev: bool,
     /// Memory one module call may use, in MiB.
     #[arg(long, default_value_t = 64)]
     call_memory_mib: usize,
@@ -643,6 +661,7 @@ async fn load(
     breaker_threshold: u32,
 ) -> anyhow::Result<(
     ModuleEngine,
+    ModuleOptions,
     ModuleRegistry,
     Vec<portico_runtime::LoadError>,
 )> {
@@ -658,7 +677,7 @@ async fn load(
         services,
     };
     let (registry, refused) = ModuleRegistry::load_dir(&engine, &modules_dir, &options).await;
-    Ok((engine, registry, refused))
+    Ok((engine, options, registry, refused))
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
@@ -675,7 +694,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     {
         anyhow::bail!("`--default-org {org}`: there is no such organization");
     }
-    let (engine, registry, refused) =
+    let (engine, options, registry, refused) =
         load(&args.data, services.clone(), limits, args.breaker_threshold).await?;
     tracing::info!(
         allocator = ?engine.allocator(),
@@ -696,7 +715,15 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             token_audiences: args.identity.audiences()?,
             token_lifetime: std::time::Duration::from_secs(args.identity.token_lifetime_secs),
         },
-    );
+    )
+    .with_installer(Installer::new(
+        Arc::new(engine),
+        options,
+        args.data.modules_dir(),
+        args.data.data_dir.clone(),
+        args.dev,
+    ));
+    state.follow_installations(INSTALLATIONS_POLL);
     portico_web::workers::spawn(&state, WorkerConfig::for_deadline(limits.deadline));
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
@@ -714,7 +741,6 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     })
     .await
     .context("the server failed")?;
-    drop(engine);
     Ok(())
 }
 
@@ -749,6 +775,11 @@ async fn plugin(command: PluginCommand) -> anyhow::Result<()> {
         } => apply(&data, &id, &target, Change::default(), &set, &unset).await,
         PluginCommand::SwitchOn { id, data } => switch_on(&id, &data),
         PluginCommand::Install { file, dev, data } => packages::install(&file, &data, dev).await,
+        PluginCommand::Rollback {
+            id,
+            discard_changes,
+            data,
+        } => packages::rollback(&id, discard_changes, &data).await,
         PluginCommand::Pack {
             dir,
             key,
@@ -814,7 +845,7 @@ async fn apply(
 
 async fn list(data: DataArgs, org: Option<String>) -> anyhow::Result<()> {
     let (services, _) = platform(&data, Senders::default()).await?;
-    let (_engine, registry, refused) =
+    let (_engine, _, registry, refused) =
         load(&data, services.clone(), CallLimits::default(), 5).await?;
     let db = services.platform().db();
     let enabled = match &org {
@@ -1116,6 +1147,10 @@ async fn org(command: OrgCommand) -> anyhow::Result<()> {
 }
 
 /// Who runs a command, for the audit chain.
+/// How often a serving portal looks for modules installed, upgraded or
+/// rolled back by `portico plugin …` in another process.
+const INSTALLATIONS_POLL: Duration = Duration::from_secs(2);
+
 fn cli_actor() -> String {
     format!(
         "cli:{}",

@@ -9,8 +9,9 @@ use std::sync::Arc;
 use anyhow::Context as _;
 use clap::Subcommand;
 use portico_package::{Package, PublicKey, TrustStore, VendorKey};
-use portico_platform::modules;
-use portico_runtime::{CallLimits, ModuleOptions, load_module};
+use portico_runtime::{CallLimits, ModuleOptions};
+use portico_web::lifecycle::Installer;
+use portico_web::notify::Senders;
 
 use crate::DataArgs;
 
@@ -210,55 +211,90 @@ pub(crate) fn verify(file: &Path, data: &DataArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `portico plugin install FILE`: checks the package, loads the module from
-/// a staging folder (so a component the host cannot run is refused too),
-/// and only then moves it among the modules and records it installed.
-pub(crate) async fn install(file: &Path, data: &DataArgs, dev: bool) -> anyhow::Result<()> {
-    let v = checked(file, data, dev)?;
-    if !portico_runtime::manifest::is_module_id(&v.id) {
-        anyhow::bail!("the package's module id `{}` is not a module id", v.id);
-    }
-    let modules_dir = data.modules_dir();
-    let target = modules_dir.join(&v.id);
-    if let Ok(installed) = portico_runtime::manifest::Manifest::from_file(
-        &target.join(portico_runtime::manifest::MANIFEST_FILE),
-    ) {
-        anyhow::bail!(
-            "{} {} is installed already; this package is version {} (upgrading a module is not supported yet)",
-            installed.id,
-            installed.version,
-            v.version
-        );
-    }
-    let staging = data
-        .data_dir
-        .join("staging")
-        .join(format!("{}-{}", v.id, std::process::id()));
-    let _ = std::fs::remove_dir_all(&staging);
-    v.unpack(&staging)?;
+/// The installer of the portal in `data`, over its database.
+async fn installer(
+    data: &DataArgs,
+    dev: bool,
+) -> anyhow::Result<(Installer, Arc<portico_web::services::PlatformServices>)> {
+    let (services, _) = crate::platform(data, Senders::default()).await?;
     let engine = crate::engine(data, CallLimits::default().memory_bytes >> 20)?;
     let options = ModuleOptions {
-        services: Arc::new(portico_runtime::DefaultsOnly),
+        state_dir: Some(data.state_dir()),
+        services: services.clone(),
         ..ModuleOptions::default()
     };
-    if let Err(e) = load_module(&engine, &staging, &options).await {
-        let _ = std::fs::remove_dir_all(&staging);
-        anyhow::bail!(
-            "{} is refused: the module does not load: {}",
-            file.display(),
-            e.message
-        );
+    let installer = Installer::new(
+        Arc::new(engine),
+        options,
+        data.modules_dir(),
+        data.data_dir.clone(),
+        dev,
+    );
+    Ok((installer, services))
+}
+
+/// `portico plugin install FILE`: checks the package and installs it, or
+/// upgrades the installed version through the new one's `migrate`. A
+/// running portal over the same data serves it within seconds.
+pub(crate) async fn install(file: &Path, data: &DataArgs, dev: bool) -> anyhow::Result<()> {
+    let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let (installer, services) = installer(data, dev).await?;
+    let done = installer
+        .install(&services, &bytes, &crate::cli_actor())
+        .await
+        .with_context(|| format!("{} is refused", file.display()))?;
+    match &done.upgraded_from {
+        None => println!(
+            "installed {} {} by {}; enable it with `portico plugin enable {} --org ORG`",
+            done.id, done.version, done.vendor, done.id
+        ),
+        Some(from) => println!(
+            "upgraded {} from {from} to {} by {}; migrated the records of {} organization(s); \
+             `portico plugin rollback {}` returns to {from}",
+            done.id,
+            done.version,
+            done.vendor,
+            done.migrated.len(),
+            done.id
+        ),
     }
-    drop(engine);
-    std::fs::create_dir_all(&modules_dir)
-        .with_context(|| format!("cannot create {}", modules_dir.display()))?;
-    std::fs::rename(&staging, &target)
-        .with_context(|| format!("cannot move the module into {}", target.display()))?;
-    let db = data.database().await?;
-    modules::install(&db, &v.id, &v.version).await?;
+    Ok(())
+}
+
+/// `portico plugin rollback ID`: the version before the last upgrade, with
+/// the records as they were then.
+pub(crate) async fn rollback(
+    id: &str,
+    discard_changes: bool,
+    data: &DataArgs,
+) -> anyhow::Result<()> {
+    let (installer, services) = installer(data, false).await?;
+    let done = installer
+        .rollback(&services, id, discard_changes, &crate::cli_actor())
+        .await
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "{e}{}",
+                if e.to_string().contains("Confirm") {
+                    " (pass `--discard-changes`)"
+                } else {
+                    ""
+                }
+            )
+        })?;
     println!(
-        "installed {} {} by {}; enable it with `portico plugin enable {} --org ORG`",
-        v.id, v.version, v.vendor, v.id
+        "rolled {} back from {} to {}{}",
+        done.id,
+        done.from,
+        done.to,
+        if done.discarded > 0 {
+            format!(
+                "; discarded {} record(s) written since the upgrade",
+                done.discarded
+            )
+        } else {
+            String::new()
+        }
     );
     Ok(())
 }

@@ -30,6 +30,7 @@ use crate::auth::{self, Visitor};
 use crate::modules::{Failure, html_response, locale, shell};
 use crate::render::{self, tr};
 
+mod packages;
 mod people;
 
 pub(crate) fn router() -> Router<AppState> {
@@ -39,6 +40,13 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/admin/orgs/{org}/roles", post(people::change_role))
         .route("/admin/modules", get(catalog))
         .route("/admin/modules/{id}/switch-on", post(switch_on))
+        .route(
+            packages::INSTALL_ACTION,
+            post(packages::install).layer(axum::extract::DefaultBodyLimit::max(
+                portico_package::MAX_PACKAGE_BYTES as usize + (1 << 20),
+            )),
+        )
+        .route("/admin/modules/{id}/rollback", post(packages::rollback))
         .route("/admin/orgs/{org}", get(organization))
         .route(
             "/admin/orgs/{org}/modules/{id}",
@@ -96,11 +104,11 @@ async fn held(
 }
 
 /// An installed module, or the 404 that says it is not.
-fn installed<'a>(
-    state: &'a AppState,
+fn installed(
+    state: &AppState,
     id: &str,
-) -> Result<&'a std::sync::Arc<portico_runtime::LoadedModule>, Failure> {
-    state.registry.get(id).ok_or_else(|| {
+) -> Result<std::sync::Arc<portico_runtime::LoadedModule>, Failure> {
+    state.registry().get(id).cloned().ok_or_else(|| {
         Failure::new(
             StatusCode::NOT_FOUND,
             "Not found",
@@ -334,41 +342,79 @@ async fn catalog(
         Ok(Some(_)) => return fail(&state, &headers, forbidden(&admin)),
         Err(f) => return fail(&state, &headers, f),
     };
+    let view = catalog_view(&state, &l, is_platform_admin, None);
+    page(&state, &admin, &view, q.message(&l))
+}
+
+/// A problem to show at one of the catalog's forms: the form's action and
+/// the message.
+pub(super) struct FormProblem {
+    action: String,
+    message: String,
+}
+
+/// The catalog: every installed module with what it may do and how it
+/// fares; for platform administrators, the forms to install a package, to
+/// switch a module on again and to roll an upgrade back.
+fn catalog_view(
+    state: &AppState,
+    l: &str,
+    is_platform_admin: bool,
+    problem: Option<&FormProblem>,
+) -> View {
+    let problem_at = |action: &str| {
+        problem
+            .filter(|p| p.action == action)
+            .map(|p| p.message.clone())
+    };
     let mut blocks = Vec::new();
-    for m in state.registry.iter() {
+    // A refused rollback is said at the top too: its form may be gone.
+    if let Some(p) = problem.filter(|p| p.action != packages::INSTALL_ACTION) {
+        blocks.push(Block::Notice {
+            level: NoticeLevel::Error,
+            text: p.message.clone(),
+        });
+    }
+    if is_platform_admin && state.installer.is_some() {
+        blocks.push(packages::upload_form(
+            l,
+            problem_at(packages::INSTALL_ACTION),
+        ));
+    }
+    for m in state.registry().iter() {
         let man = m.manifest();
         let health = state.metrics.health(m.id());
         let breaker = match m.breaker_state() {
-            BreakerState::Closed { .. } => tr(&l, "serving", "v provozu").to_owned(),
+            BreakerState::Closed { .. } => tr(l, "serving", "v provozu").to_owned(),
             BreakerState::Open(off) => {
-                format!("{} ({})", tr(&l, "switched off", "vypnut"), off.reason)
+                format!("{} ({})", tr(l, "switched off", "vypnut"), off.reason)
             }
         };
         blocks.push(Block::Heading {
             level: 2,
-            text: format!("{} {}", man.name_in(&l), man.version),
+            text: format!("{} {}", man.name_in(l), man.version),
         });
         let mut items = vec![
-            kv(tr(&l, "Identifier", "Identifikátor"), man.id.clone()),
-            kv(tr(&l, "Vendor", "Dodavatel"), man.vendor.clone()),
+            kv(tr(l, "Identifier", "Identifikátor"), man.id.clone()),
+            kv(tr(l, "Vendor", "Dodavatel"), man.vendor.clone()),
             kv(
-                tr(&l, "Built against", "Postaveno proti"),
+                tr(l, "Built against", "Postaveno proti"),
                 format!("portico:plugin@{}", m.api_version()),
             ),
             kv(
-                tr(&l, "Description", "Popis"),
-                man.description_in(&l).to_owned(),
+                tr(l, "Description", "Popis"),
+                man.description_in(l).to_owned(),
             ),
             kv(
                 tr(
-                    &l,
+                    l,
                     "Host interfaces it uses",
                     "Rozhraní hostitele, která používá",
                 ),
                 join(man.capabilities.iter().map(|c| c.name().to_owned())),
             ),
             kv(
-                tr(&l, "Permissions it declares", "Oprávnění, která zavádí"),
+                tr(l, "Permissions it declares", "Oprávnění, která zavádí"),
                 join(
                     man.permissions
                         .iter()
@@ -376,38 +422,47 @@ async fn catalog(
                 ),
             ),
             kv(
-                tr(&l, "Roles", "Role"),
+                tr(l, "Roles", "Role"),
                 join(
                     man.roles
                         .iter()
                         .map(|(r, spec)| format!("{}.{r} ({})", man.id, spec.label)),
                 ),
             ),
-            kv(tr(&l, "State", "Stav"), breaker.clone()),
-            kv(tr(&l, "Calls", "Volání"), health.calls.to_string()),
-            kv(tr(&l, "Errors", "Chyby"), health.errors.to_string()),
-            kv(tr(&l, "Faults", "Selhání"), health.faults.to_string()),
+            kv(tr(l, "State", "Stav"), breaker.clone()),
+            kv(tr(l, "Calls", "Volání"), health.calls.to_string()),
+            kv(tr(l, "Errors", "Chyby"), health.errors.to_string()),
+            kv(tr(l, "Faults", "Selhání"), health.faults.to_string()),
         ];
         items.push(kv(
-            tr(&l, "Latency (95th percentile)", "Odezva (95. percentil)"),
+            tr(l, "Latency (95th percentile)", "Odezva (95. percentil)"),
             health
                 .p95_ms
                 .map_or_else(|| "–".to_owned(), |ms| format!("{ms:.1} ms")),
         ));
         blocks.push(Block::KeyValues { items });
+        if is_platform_admin
+            && let Some(installer) = &state.installer
+            && let Some(previous) = installer.previous(m.id())
+        {
+            let action = packages::rollback_action(m.id());
+            let problem = problem_at(&action);
+            blocks.push(packages::rollback_form(
+                l, &man.name, &previous, action, problem,
+            ));
+        }
         if is_platform_admin && matches!(m.breaker_state(), BreakerState::Open(_)) {
             blocks.push(Block::Form(Form {
                 action: format!("/admin/modules/{}/switch-on", m.id()),
-                submit_label: format!("{} {}", tr(&l, "Switch on", "Zapnout"), man.name),
+                submit_label: format!("{} {}", tr(l, "Switch on", "Zapnout"), man.name),
                 fields: Vec::new(),
             }));
         }
     }
-    let view = View {
-        title: tr(&l, "Installed modules", "Nainstalované moduly").into(),
+    View {
+        title: tr(l, "Installed modules", "Nainstalované moduly").into(),
         blocks,
-    };
-    page(&state, &admin, &view, q.message(&l))
+    }
 }
 
 fn kv(key: &str, value: String) -> KeyValue {
@@ -449,6 +504,17 @@ impl Done {
             "granted" => tr(l, "The role is granted.", "Role je udělena."),
             "revoked" => tr(l, "The role is revoked.", "Role je odebrána."),
             "created" => tr(l, "The organization is created.", "Organizace je založena."),
+            "installed" => tr(l, "The module is installed.", "Modul je nainstalován."),
+            "upgraded" => tr(
+                l,
+                "The module is upgraded; its records were migrated.",
+                "Modul je povýšen; jeho záznamy byly převedeny.",
+            ),
+            "rolled-back" => tr(
+                l,
+                "The module is back at its earlier version, with its records as they were.",
+                "Modul je zpět ve dřívější verzi, se záznamy, jak byly.",
+            ),
             _ => return None,
         })
     }
@@ -558,7 +624,7 @@ async fn organization_page(
         Err(f) => return fail(&state, headers, f),
     };
     let rows = state
-        .registry
+        .registry()
         .iter()
         .map(|m| {
             let on = enabled.enabled.contains_key(m.id());

@@ -101,7 +101,7 @@ fn grantable(state: &AppState, l: &str) -> Vec<Choice> {
         value: roles::ORG_ADMIN.into(),
         label: tr(l, "Administrator of the organization", "Správce organizace").into(),
     }];
-    for m in state.registry.iter() {
+    for m in state.registry().iter() {
         let man = m.manifest();
         for (name, spec) in &man.roles {
             choices.push(Choice {
@@ -422,7 +422,7 @@ pub(super) async fn change_role(
     let refuse = |field: &str, message: String| Problem::new(which, field, message, &form);
     let known = role == roles::ORG_ADMIN
         || state
-            .registry
+            .registry()
             .iter()
             .any(|m| m.manifest().declares_role(&role));
     let problem = if !known {

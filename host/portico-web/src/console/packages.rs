@@ -1,0 +1,284 @@
+//! The catalog's package forms, for platform administrators: upload a
+//! package to install a module or upgrade it, and roll an upgrade back.
+//! Both go through the host's [`Installer`](crate::lifecycle::Installer),
+//! as `portico plugin install|rollback` do, and the result serves at once.
+
+use axum::extract::{Multipart, Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use portico_platform::audit;
+use portico_runtime::api::{Block, FieldKind, Form, FormField};
+
+use super::{
+    Admin, FormProblem, admin, catalog_view, checked_form, fail, forbidden, page_with_status,
+    platform_admin,
+};
+use crate::AppState;
+use crate::lifecycle::Previous;
+use crate::modules::Failure;
+use crate::render::{self, tr};
+
+/// Where the upload form posts.
+pub(super) const INSTALL_ACTION: &str = "/admin/modules/install";
+
+/// Where a module's rollback form posts.
+pub(super) fn rollback_action(id: &str) -> String {
+    format!("/admin/modules/{id}/rollback")
+}
+
+fn field(name: &str, label: &str, kind: FieldKind) -> FormField {
+    FormField {
+        name: name.to_owned(),
+        label: label.to_owned(),
+        kind,
+        required: false,
+        value: None,
+        help: None,
+        choices: Vec::new(),
+        error: None,
+    }
+}
+
+/// "Install or upgrade a module": one file field.
+pub(super) fn upload_form(l: &str, error: Option<String>) -> Block {
+    Block::Form(Form {
+        action: INSTALL_ACTION.into(),
+        submit_label: tr(l, "Install", "Nainstalovat").into(),
+        fields: vec![FormField {
+            required: true,
+            help: Some(
+                tr(
+                    l,
+                    "A .portico file signed by a vendor this portal trusts. A newer version of an \
+                     installed module replaces it after migrating its records; if that fails, \
+                     nothing changes.",
+                    "Soubor .portico podepsaný dodavatelem, kterému portál důvěřuje. Novější verze \
+                     nainstalovaného modulu jej nahradí po převodu jeho záznamů; selže-li převod, \
+                     nic se nezmění.",
+                )
+                .into(),
+            ),
+            error,
+            ..field(
+                "package",
+                tr(l, "Module package", "Balíček modulu"),
+                FieldKind::File,
+            )
+        }],
+    })
+}
+
+/// "Roll back to …" for a module upgraded on this host.
+pub(super) fn rollback_form(
+    l: &str,
+    name: &str,
+    previous: &Previous,
+    action: String,
+    error: Option<String>,
+) -> Block {
+    Block::Form(Form {
+        action,
+        submit_label: format!(
+            "{} {name} {}",
+            tr(l, "Roll back", "Vrátit"),
+            tr(l, &format!("to {}", previous.version), &format!("na {}", previous.version)),
+        ),
+        fields: vec![FormField {
+            help: Some(
+                tr(
+                    l,
+                    "Records return to their state before the upgrade; what was written since is discarded.",
+                    "Záznamy se vrátí do stavu před povýšením; co bylo zapsáno od té doby, se zahodí.",
+                )
+                .into(),
+            ),
+            error,
+            ..field(
+                "discard",
+                tr(
+                    l,
+                    "Discard records written since the upgrade",
+                    "Zahodit záznamy zapsané od povýšení",
+                ),
+                FieldKind::Checkbox,
+            )
+        }],
+    })
+}
+
+/// The catalog again, with `message` at the form that posted to `action`.
+fn refused(state: &AppState, admin: &Admin, action: String, message: String) -> Response {
+    let l = admin.l().to_owned();
+    let problem = FormProblem { action, message };
+    let view = catalog_view(state, &l, true, Some(&problem));
+    page_with_status(state, admin, &view, None, StatusCode::UNPROCESSABLE_ENTITY)
+}
+
+/// Appends a package change to the platform's audit chain.
+async fn audit_change(
+    state: &AppState,
+    admin: &Admin,
+    action: &str,
+    id: &str,
+    detail: serde_json::Value,
+) -> Result<(), Failure> {
+    let event = audit::Event {
+        actor: admin.session.user.id.clone(),
+        module: audit::HOST.to_owned(),
+        action: action.to_owned(),
+        subject: id.to_owned(),
+        detail,
+    };
+    audit::append(state.services.platform().db(), audit::PLATFORM_CHAIN, event)
+        .await
+        .map(drop)
+        .map_err(|e| {
+            tracing::error!(module = %id, error = %e, "cannot audit a package change");
+            Failure::database()
+        })
+}
+
+/// Checks that a platform administrator is at the console of a host that
+/// installs packages.
+async fn allowed(state: &AppState, headers: &HeaderMap) -> Result<Admin, Response> {
+    let admin = admin(state, headers, "/admin/modules").await?;
+    match platform_admin(state, &admin).await {
+        Ok(true) => {}
+        Ok(false) => return Err(fail(state, headers, forbidden(&admin))),
+        Err(f) => return Err(fail(state, headers, f)),
+    }
+    if state.installer.is_none() {
+        return Err(fail(
+            state,
+            headers,
+            Failure::new(
+                StatusCode::NOT_FOUND,
+                "Not found",
+                "This portal does not install modules from the console.",
+            ),
+        ));
+    }
+    Ok(admin)
+}
+
+/// `POST /admin/modules/install` (multipart): the package and the CSRF token.
+pub(super) async fn install(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    mut multipart: Multipart,
+) -> Response {
+    let admin = match allowed(&state, &headers).await {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let l = admin.l().to_owned();
+    let mut token = None;
+    let mut package = None;
+    loop {
+        match multipart.next_field().await {
+            Ok(Some(part)) => {
+                let name = part.name().unwrap_or_default().to_owned();
+                let bytes = match part.bytes().await {
+                    Ok(b) => b,
+                    Err(e) => {
+                        let message = format!(
+                            "{} {e}",
+                            tr(&l, "The upload broke off:", "Nahrávání se přerušilo:")
+                        );
+                        return refused(&state, &admin, INSTALL_ACTION.into(), message);
+                    }
+                };
+                match name.as_str() {
+                    render::CSRF_FIELD => {
+                        token = Some(String::from_utf8_lossy(&bytes).into_owned())
+                    }
+                    "package" => package = Some(bytes),
+                    _ => {}
+                }
+            }
+            Ok(None) => break,
+            Err(e) => {
+                let message = format!(
+                    "{} {e}",
+                    tr(
+                        &l,
+                        "The upload is not readable:",
+                        "Nahraný soubor nelze přečíst:"
+                    )
+                );
+                return refused(&state, &admin, INSTALL_ACTION.into(), message);
+            }
+        }
+    }
+    if !admin.visitor.csrf_matches(token.as_deref()) {
+        return fail(&state, &headers, crate::auth::csrf_failure());
+    }
+    let Some(package) = package.filter(|p| !p.is_empty()) else {
+        let message = tr(&l, "Choose a package file.", "Vyberte soubor balíčku.").to_owned();
+        return refused(&state, &admin, INSTALL_ACTION.into(), message);
+    };
+    let Some(installer) = state.installer.clone() else {
+        return fail(&state, &headers, Failure::database());
+    };
+    let done = match installer
+        .install(&state.services, &package, &admin.session.user.id)
+        .await
+    {
+        Ok(done) => done,
+        Err(e) => return refused(&state, &admin, INSTALL_ACTION.into(), e.to_string()),
+    };
+    let (action, outcome) = match &done.upgraded_from {
+        None => ("module.install", "installed"),
+        Some(_) => ("module.upgrade", "upgraded"),
+    };
+    let detail = serde_json::json!({
+        "version": done.version,
+        "from": done.upgraded_from,
+        "vendor": done.vendor,
+        "organizations": done.migrated,
+    });
+    let id = done.id.clone();
+    state.serve_module(done.module);
+    if let Err(f) = audit_change(&state, &admin, action, &id, detail).await {
+        return fail(&state, &headers, f);
+    }
+    Redirect::to(&format!("/admin/modules?done={outcome}")).into_response()
+}
+
+/// `POST /admin/modules/{id}/rollback`.
+pub(super) async fn rollback(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Response {
+    let admin = match allowed(&state, &headers).await {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let fields = match checked_form(&admin, &headers, &body) {
+        Ok(f) => f,
+        Err(f) => return fail(&state, &headers, f),
+    };
+    let discard = fields
+        .get("discard")
+        .is_some_and(|v| matches!(v.as_str(), "true" | "on"));
+    let Some(installer) = state.installer.clone() else {
+        return fail(&state, &headers, Failure::database());
+    };
+    let done = match installer
+        .rollback(&state.services, &id, discard, &admin.session.user.id)
+        .await
+    {
+        Ok(done) => done,
+        Err(e) => return refused(&state, &admin, rollback_action(&id), e.to_string()),
+    };
+    let detail = serde_json::json!({
+        "from": done.from, "to": done.to, "discarded": done.discarded,
+    });
+    state.serve_module(done.module);
+    if let Err(f) = audit_change(&state, &admin, "module.rollback", &id, detail).await {
+        return fail(&state, &headers, f);
+    }
+    Redirect::to("/admin/modules?done=rolled-back").into_response()
+}

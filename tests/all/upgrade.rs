@@ -1,0 +1,346 @@
+//! Upgrading a module in a running portal, as a platform administrator
+//! does it in the console: a signed package of a newer version migrates
+//! every organization's records through its `migrate`, or nothing changes;
+//! rolling back returns the older version and its records.
+//!
+//! `tally` 1.0.0 keeps amounts as typed text; `tally` 2.0.0 keeps cents
+//! and its migration fails on an amount that is not one.
+
+use portico_package::{Package, VendorKey};
+use portico_platform::records::{Query, Scope};
+use portico_platform::users::UserKind;
+use portico_platform::{audit, modules, roles};
+use portico_tests::browser::Browser;
+use portico_tests::{TEST_CITY, TestDatabase, TestPortal, module_dir};
+use serde_json::{Value, json};
+
+const PASSWORD: &str = "correct horse battery";
+const OTHER: &str = "other-city";
+
+/// The documents of tally's `counts` in `org`, ordered by label.
+async fn counts(portal: &TestPortal, org: &str) -> Vec<Value> {
+    let module = portal.module("tally");
+    let schema = portico_web::services::schema(portico_runtime::services::CollectionRef {
+        name: "counts",
+        spec: &module.manifest().collections["counts"],
+    });
+    let work = portal
+        .state
+        .services
+        .platform()
+        .begin(scope(org), false)
+        .await
+        .unwrap();
+    let page = work
+        .query(
+            &schema,
+            &Query {
+                limit: 100,
+                ..Query::default()
+            },
+        )
+        .await
+        .unwrap();
+    let mut docs: Vec<Value> = page.records.into_iter().map(|r| r.data).collect();
+    docs.sort_by_key(|d| d["label"].as_str().unwrap_or_default().to_owned());
+    docs
+}
+
+fn scope(org: &str) -> Scope {
+    Scope {
+        org_id: org.into(),
+        module_id: "tally".into(),
+        actor: "test".into(),
+    }
+}
+
+/// Corrects the amount of the count labelled `label` in `org`.
+async fn correct(portal: &TestPortal, org: &str, label: &str, amount: &str) {
+    let module = portal.module("tally");
+    let schema = portico_web::services::schema(portico_runtime::services::CollectionRef {
+        name: "counts",
+        spec: &module.manifest().collections["counts"],
+    });
+    let work = portal
+        .state
+        .services
+        .platform()
+        .begin(scope(org), true)
+        .await
+        .unwrap();
+    let page = work
+        .query(
+            &schema,
+            &Query {
+                limit: 100,
+                ..Query::default()
+            },
+        )
+        .await
+        .unwrap();
+    let doc = page
+        .records
+        .iter()
+        .find(|r| r.data["label"] == label)
+        .unwrap();
+    let fixed = json!({ "label": label, "amount": amount }).to_string();
+    work.update(&schema, &doc.id, doc.version, &fixed)
+        .await
+        .unwrap();
+    work.commit().await.unwrap();
+}
+
+async fn installed_version(portal: &TestPortal) -> String {
+    modules::installation(portal.db(), "tally")
+        .await
+        .unwrap()
+        .unwrap()
+        .version
+}
+
+#[tokio::test]
+async fn an_upgrade_migrates_every_organization_or_nothing_and_rolls_back_with_the_records() {
+    for database in TestDatabase::both().await {
+        let engine = database.engine;
+        let data = tempfile::tempdir().unwrap();
+        let portal = TestPortal::builder()
+            .module("tally")
+            .org(OTHER)
+            .database(database)
+            .installing(data.path())
+            .build()
+            .await;
+        // The vendor signs both versions; the portal trusts the vendor.
+        let key = VendorKey::generate().unwrap();
+        std::fs::create_dir_all(data.path().join("trust")).unwrap();
+        std::fs::write(data.path().join("trust/Acme.pub"), key.public().to_hex()).unwrap();
+        let v1 = Package::build(&module_dir("tally"), Some(&key)).unwrap();
+        let v2 = Package::build(&module_dir("tally-2"), Some(&key)).unwrap();
+        let unsigned = Package::build(&module_dir("tally-2"), None).unwrap();
+
+        let admin = portal.user("spravce", UserKind::Staff, PASSWORD).await;
+        portal
+            .grant(&admin, roles::EVERY_ORG, roles::PLATFORM_ADMIN)
+            .await;
+        portal
+            .import(
+                TEST_CITY,
+                "tally",
+                "counts",
+                "{\"label\": \"Salt\", \"amount\": \"12.50\"}\n{\"label\": \"Pepper\", \"amount\": \"3\"}",
+            )
+            .await;
+        portal
+            .import(
+                OTHER,
+                "tally",
+                "counts",
+                "{\"label\": \"Grit\", \"amount\": \"twelve\"}",
+            )
+            .await;
+        let addr = portal.serve().await;
+        let citizen = Browser::new(addr);
+        let page = citizen.get("/m/tally/").await;
+        assert!(
+            page.body.contains("Counts (version 1)") && page.body.contains("12.50"),
+            "{engine}: {}",
+            page.body
+        );
+
+        let browser = Browser::new(addr);
+        assert_eq!(browser.log_in("spravce", PASSWORD).await.status, 303);
+        let catalog = browser.get("/admin/modules").await;
+        assert!(
+            catalog.body.contains("enctype=\"multipart/form-data\"")
+                && catalog.body.contains("type=\"file\""),
+            "{engine}: {}",
+            catalog.body
+        );
+        let csrf = catalog.csrf();
+        let upload = |package: &[u8]| {
+            let package = package.to_vec();
+            let browser = &browser;
+            let csrf = csrf.clone();
+            async move {
+                browser
+                    .post_multipart(
+                        "/admin/modules/install",
+                        &[("_csrf", &csrf)],
+                        ("package", "tally.portico", &package),
+                    )
+                    .await
+            }
+        };
+
+        // The migration fails in the other city: it says where and why,
+        // and nothing changed anywhere, the migrated city included.
+        let salt_before = counts(&portal, TEST_CITY).await;
+        let grit_before = counts(&portal, OTHER).await;
+        let refused = upload(&v2).await;
+        assert_eq!(refused.status, 422, "{engine}: {}", refused.body);
+        for says in [
+            "failed in City other-city (other-city)",
+            "(Grit): `twelve` is not an amount",
+            "1.0.0 keeps serving",
+        ] {
+            assert!(
+                refused.body.contains(says),
+                "{engine}: {says}: {}",
+                refused.body
+            );
+        }
+        assert_eq!(counts(&portal, TEST_CITY).await, salt_before, "{engine}");
+        assert_eq!(counts(&portal, OTHER).await, grit_before, "{engine}");
+        assert_eq!(installed_version(&portal).await, "1.0.0");
+        assert!(
+            citizen
+                .get("/m/tally/")
+                .await
+                .body
+                .contains("Counts (version 1)")
+        );
+        assert!(!data.path().join("modules-previous/tally").exists());
+        assert!(
+            !audit::entries(portal.db(), TEST_CITY)
+                .await
+                .unwrap()
+                .iter()
+                .any(|e| e.action == "module.upgrade")
+        );
+
+        // Neither the same version, nor an unsigned package.
+        let same = upload(&v1).await;
+        assert_eq!(same.status, 422);
+        assert!(same.body.contains("which is not newer"), "{}", same.body);
+        let not_signed = upload(&unsigned).await;
+        assert_eq!(not_signed.status, 422);
+        assert!(
+            not_signed.body.contains("the package is not signed"),
+            "{}",
+            not_signed.body
+        );
+
+        // Once the amount is corrected, the upgrade goes through: every
+        // record is kept, in the new shape, and 2.0.0 serves.
+        correct(&portal, OTHER, "Grit", "12").await;
+        let upgraded = upload(&v2).await;
+        assert_eq!(upgraded.status, 303, "{engine}: {}", upgraded.body);
+        assert_eq!(upgraded.location(), "/admin/modules?done=upgraded");
+        assert_eq!(installed_version(&portal).await, "2.0.0");
+        assert_eq!(
+            counts(&portal, TEST_CITY).await,
+            vec![
+                json!({ "label": "Pepper", "cents": 300 }),
+                json!({ "label": "Salt", "cents": 1250 })
+            ],
+            "{engine}"
+        );
+        assert_eq!(
+            counts(&portal, OTHER).await,
+            vec![json!({ "label": "Grit", "cents": 1200 })]
+        );
+        let page = citizen.get("/m/tally/").await;
+        assert!(
+            page.body.contains("Counts (version 2)")
+                && page.body.contains("12.50")
+                && page.body.contains("3.00"),
+            "{engine}: {}",
+            page.body
+        );
+        for org in [TEST_CITY, OTHER] {
+            assert!(
+                audit::entries(portal.db(), org)
+                    .await
+                    .unwrap()
+                    .iter()
+                    .any(|e| e.action == "module.upgrade" && e.actor == admin.id),
+                "{engine}: {org}"
+            );
+        }
+        assert!(
+            audit::entries(portal.db(), audit::PLATFORM_CHAIN)
+                .await
+                .unwrap()
+                .iter()
+                .any(|e| e.action == "module.upgrade" && e.subject == "tally")
+        );
+
+        // A citizen counts with 2.0.0; rolling back would discard that,
+        // so the console asks first.
+        let form = citizen.get("/m/tally/").await;
+        let counted = citizen
+            .post_form(
+                "/m/tally/",
+                &[
+                    ("_csrf", &form.csrf()),
+                    ("label", "Tea"),
+                    ("amount", "4.20"),
+                ],
+            )
+            .await;
+        assert_eq!(counted.status, 303, "{}", counted.body);
+        let catalog = browser.get("/admin/modules").await;
+        assert!(
+            catalog.body.contains("Roll back Tally to 1.0.0"),
+            "{}",
+            catalog.body
+        );
+        let asked = browser
+            .post_form(
+                "/admin/modules/tally/rollback",
+                &[("_csrf", &catalog.csrf())],
+            )
+            .await;
+        assert_eq!(asked.status, 422);
+        assert!(
+            asked
+                .body
+                .contains("1 record(s) of tally were written since the upgrade to 2.0.0"),
+            "{}",
+            asked.body
+        );
+        assert_eq!(installed_version(&portal).await, "2.0.0");
+
+        // One action rolls back: 1.0.0 serves the records as they were.
+        let back = browser
+            .post_form(
+                "/admin/modules/tally/rollback",
+                &[("_csrf", &catalog.csrf()), ("discard", "true")],
+            )
+            .await;
+        assert_eq!(back.status, 303, "{engine}: {}", back.body);
+        assert_eq!(installed_version(&portal).await, "1.0.0");
+        assert_eq!(counts(&portal, TEST_CITY).await, salt_before, "{engine}");
+        assert_eq!(
+            counts(&portal, OTHER).await,
+            vec![json!({ "label": "Grit", "amount": "12" })]
+        );
+        let page = citizen.get("/m/tally/").await;
+        assert!(
+            page.body.contains("Counts (version 1)") && !page.body.contains("Tea"),
+            "{engine}: {}",
+            page.body
+        );
+        assert!(
+            audit::entries(portal.db(), OTHER)
+                .await
+                .unwrap()
+                .iter()
+                .any(|e| e.action == "module.rollback")
+        );
+        // There is nothing further back to return to.
+        let catalog = browser.get("/admin/modules").await;
+        assert!(!catalog.body.contains("Roll back"), "{}", catalog.body);
+        let again = browser
+            .post_form(
+                "/admin/modules/tally/rollback",
+                &[("_csrf", &catalog.csrf()), ("discard", "true")],
+            )
+            .await;
+        assert_eq!(again.status, 422);
+        assert!(again.body.contains("no earlier version"), "{}", again.body);
+
+        let TestPortal { database, .. } = portal;
+        database.cleanup().await;
+    }
+}
