@@ -19,6 +19,7 @@ mod pages;
 mod portal;
 mod sandbox;
 mod scim;
+mod testkit;
 mod upgrade;
 
 use axum::body::Body;
