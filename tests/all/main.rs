@@ -21,6 +21,7 @@ mod sandbox;
 mod scim;
 mod testkit;
 mod upgrade;
+mod vendor;
 
 use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode};

@@ -9,6 +9,8 @@
 //! - `bench`: the benchmarks, each figure printed as `name: value unit`.
 //! - `package ID --key FILE`: builds a module and packs it, signed with the
 //!   vendor's key, into `target/packages/<id>-<version>.portico`.
+//! - `new-plugin NAME [--dir DIR] [--vendor NAME]`: a new module crate,
+//!   anywhere, that builds, is tested with the test kit and packs as it is.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -26,6 +28,7 @@ fn main() -> ExitCode {
         Some("test") => test(),
         Some("bench") => bench(),
         Some("package") => package(&args[1..]),
+        Some("new-plugin") => new_plugin(&args[1..]),
         _ => {
             eprintln!(
                 "usage: cargo xtask <command>\n\n\
@@ -35,7 +38,9 @@ fn main() -> ExitCode {
                  test           run everything CI runs\n  \
                  bench          run the benchmarks\n  \
                  package ID (--key FILE | --unsigned)\n                \
-                 build module ID and pack it into target/packages/ as one signed file"
+                 build module ID and pack it into target/packages/ as one signed file\n  \
+                 new-plugin NAME [--dir DIR] [--vendor NAME]\n                \
+                 create a module crate DIR/NAME (DIR: the current folder)"
             );
             return ExitCode::from(2);
         }
@@ -497,6 +502,119 @@ fn package(args: &[String]) -> Result {
             .arg("--out")
             .arg(&out),
     )
+}
+
+/// The files of a new module crate, with `{{…}}` placeholders.
+const NEW_PLUGIN: &[(&str, &str)] = &[
+    (
+        "Cargo.toml",
+        include_str!("../templates/new-plugin/Cargo.toml.in"),
+    ),
+    (
+        "module.toml",
+        include_str!("../templates/new-plugin/module.toml.in"),
+    ),
+    (
+        "src/lib.rs",
+        include_str!("../templates/new-plugin/lib.rs.in"),
+    ),
+    (
+        "tests/module.rs",
+        include_str!("../templates/new-plugin/test.rs.in"),
+    ),
+    (
+        "manual.md",
+        include_str!("../templates/new-plugin/manual.md.in"),
+    ),
+    (
+        "README.md",
+        include_str!("../templates/new-plugin/README.md.in"),
+    ),
+    (".gitignore", "/target\n"),
+];
+
+/// `new-plugin NAME [--dir DIR] [--vendor NAME]`: a module crate that
+/// builds for wasm32-wasip2, is tested with the test kit and packs as it is.
+/// It depends on this checkout's SDK and test kit by path, and starts from
+/// this checkout's lock file, so it builds with the versions Portico is
+/// tested with.
+fn new_plugin(args: &[String]) -> Result {
+    let usage = "usage: cargo xtask new-plugin NAME [--dir DIR] [--vendor NAME]";
+    let mut name = None;
+    let mut dir = std::env::current_dir().map_err(|e| format!("no current folder: {e}"))?;
+    let mut vendor = "Your organization".to_owned();
+    let mut rest = args.iter();
+    while let Some(arg) = rest.next() {
+        match arg.as_str() {
+            "--dir" => dir = PathBuf::from(rest.next().ok_or(usage)?),
+            "--vendor" => vendor = rest.next().ok_or(usage)?.clone(),
+            a if a.starts_with('-') || name.is_some() => return Err(usage.into()),
+            a => name = Some(a.to_owned()),
+        }
+    }
+    let name = name.ok_or(usage)?;
+    let valid = name.len() <= 64
+        && name.starts_with(|c: char| c.is_ascii_lowercase())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !name.ends_with('-');
+    if !valid {
+        return Err(format!(
+            "`{name}` cannot name a module: use lower-case letters, digits and `-`, starting with a letter (at most 64)"
+        ));
+    }
+    if vendor.contains(['"', '\\', '\n']) {
+        return Err("`--vendor` cannot hold quotes, backslashes or line breaks".into());
+    }
+    let crate_dir = dir.join(&name);
+    if crate_dir.exists() {
+        return Err(format!("{} exists already", crate_dir.display()));
+    }
+    let root = root();
+    let title = {
+        let spaced = name.replace('-', " ");
+        let mut chars = spaced.chars();
+        chars
+            .next()
+            .map(|c| c.to_ascii_uppercase().to_string() + chars.as_str())
+            .unwrap_or_default()
+    };
+    let toml_path = |p: PathBuf| p.to_string_lossy().replace('\\', "/");
+    let values = [
+        ("{{name}}", name.clone()),
+        ("{{crate}}", name.replace('-', "_")),
+        ("{{title}}", title),
+        ("{{vendor}}", vendor),
+        ("{{sdk}}", toml_path(root.join("sdk/portico-sdk"))),
+        ("{{testkit}}", toml_path(root.join("sdk/portico-testkit"))),
+    ];
+    for (file, template) in NEW_PLUGIN {
+        let text = values
+            .iter()
+            .fold((*template).to_owned(), |t, (k, v)| t.replace(k, v));
+        let path = crate_dir.join(file);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)
+                .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+        }
+        std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    }
+    std::fs::copy(root.join("Cargo.lock"), crate_dir.join("Cargo.lock"))
+        .map_err(|e| format!("cannot copy the lock file: {e}"))?;
+    // The names filled in change line lengths: lay the code out as
+    // `cargo fmt` would (skipped, harmlessly, without rustfmt).
+    let _ = Command::new("rustfmt")
+        .args(["--edition", "2024"])
+        .arg(crate_dir.join("src/lib.rs"))
+        .arg(crate_dir.join("tests/module.rs"))
+        .status();
+    eprintln!(
+        "created {dir}\n\n  cd {dir}\n  cargo test                                      # builds the component, tests it\n  \
+         cargo build --release --target {TARGET}   # the component alone\n",
+        dir = crate_dir.display()
+    );
+    Ok(())
 }
 
 fn bench() -> Result {

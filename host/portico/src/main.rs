@@ -290,9 +290,11 @@ enum PluginCommand {
         data: DataArgs,
     },
     /// Pack a built module folder (its module.toml, component and
-    /// manuals) into one package file signed with the vendor's key.
+    /// manuals), or a module crate built for wasm32-wasip2, into one
+    /// package file signed with the vendor's key.
     Pack {
-        /// The built module folder, e.g. target/modules/notice-board.
+        /// The built module folder (e.g. target/modules/notice-board) or the
+        /// module crate.
         dir: PathBuf,
         /// The vendor's secret key (from `portico vendor keygen`).
         #[arg(long)]

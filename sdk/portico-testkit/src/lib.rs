@@ -245,6 +245,21 @@ impl Builder {
     }
 }
 
+/// Shows the module's log lines (and the host's) in the output of the
+/// test that fails, at `info` and up (`RUST_LOG` chooses otherwise). Call
+/// it at the start of a test; it does nothing when the test process logs
+/// elsewhere already.
+pub fn show_logs() {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+                tracing_subscriber::EnvFilter::new("info,wasmtime=warn,cranelift=warn")
+            }),
+        )
+        .with_test_writer()
+        .try_init();
+}
+
 /// Builds the crate in `crate_dir` for `wasm32-wasip2` (release) and lays
 /// it out as a module folder in `out`: `module.toml`, the component the
 /// manifest names, and the manuals.

@@ -1,0 +1,156 @@
+//! A vendor's whole path, as one vendor walks it: a module crate from the
+//! scaffold in a folder outside Portico, built and tested with the test
+//! kit by its own `cargo test`, packed and signed, uploaded to a running
+//! portal by its administrator, enabled for a city, and answering there.
+
+use std::path::Path;
+use std::process::Command;
+
+use portico_platform::roles;
+use portico_platform::users::UserKind;
+use portico_tests::browser::Browser;
+use portico_tests::{TEST_CITY, TestPortal, repo_root, run_portico};
+
+const PASSWORD: &str = "correct horse battery";
+
+/// Runs `command`, returning its output; panics with it when it fails.
+fn run(command: &mut Command) -> String {
+    let out = command.output().expect("the command starts");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "{command:?} failed:\n{text}");
+    text
+}
+
+fn cargo(crate_dir: &Path, target_dir: &Path) -> Command {
+    let mut c = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    c.current_dir(crate_dir).env("CARGO_TARGET_DIR", target_dir);
+    c
+}
+
+#[tokio::test]
+async fn a_scaffolded_module_is_tested_packed_signed_installed_enabled_and_answers() {
+    let vendor = tempfile::tempdir().unwrap();
+    let root = repo_root();
+    assert!(
+        !vendor.path().starts_with(&root),
+        "the vendor works outside Portico's folder"
+    );
+
+    // The scaffold.
+    let xtask = root.join("target/debug/xtask");
+    let out = run(Command::new(&xtask)
+        .args([
+            "new-plugin",
+            "road-signs",
+            "--vendor",
+            "Acme Roads",
+            "--dir",
+        ])
+        .arg(vendor.path()));
+    assert!(out.contains("created"), "{out}");
+    let crate_dir = vendor.path().join("road-signs");
+    let refused = Command::new(&xtask)
+        .args(["new-plugin", "road-signs", "--dir"])
+        .arg(vendor.path())
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("exists already"));
+
+    // Laid out as `cargo fmt` would.
+    run(cargo(&crate_dir, vendor.path()).args(["fmt", "--check"]));
+
+    // Its own tests, through the test kit (which builds the component).
+    // Portico's target folder is shared, so what matches is not built twice.
+    let target = root.join("target");
+    let tested = run(cargo(&crate_dir, &target).arg("test"));
+    assert!(tested.contains("test result: ok. 3 passed"), "{tested}");
+
+    // Built and packed, signed with the vendor's key.
+    run(cargo(&crate_dir, &target).args(["build", "--release", "--target", "wasm32-wasip2"]));
+    let at = |name: &str| vendor.path().join(name).to_str().unwrap().to_owned();
+    let (ok, _, err) = run_portico(&["vendor", "keygen", "--out", &at(""), "--name", "acme"]);
+    assert!(ok, "{err}");
+    let package = at("road-signs-0.1.0.portico");
+    let packed = run(Command::new(portico_tests::portico_bin())
+        .args(["plugin", "pack"])
+        .arg(&crate_dir)
+        .args(["--key", &at("acme.key"), "--out", &package])
+        .env("CARGO_TARGET_DIR", &target));
+    assert!(
+        packed.contains("road-signs 0.1.0") && packed.contains("signed by key"),
+        "{packed}"
+    );
+
+    // The region's portal trusts Acme, and its administrator uploads the
+    // package in the console, then enables the module for the city.
+    let data = tempfile::tempdir().unwrap();
+    let portal = TestPortal::builder().installing(data.path()).build().await;
+    std::fs::create_dir_all(data.path().join("trust")).unwrap();
+    std::fs::copy(at("acme.pub"), data.path().join("trust/Acme Roads.pub")).unwrap();
+    let admin = portal.user("spravce", UserKind::Staff, PASSWORD).await;
+    portal
+        .grant(&admin, roles::EVERY_ORG, roles::PLATFORM_ADMIN)
+        .await;
+    let addr = portal.serve().await;
+    let browser = Browser::new(addr);
+    assert_eq!(browser.log_in("spravce", PASSWORD).await.status, 303);
+    let catalog = browser.get("/admin/modules").await;
+    let bytes = std::fs::read(&package).unwrap();
+    let installed = browser
+        .post_multipart(
+            "/admin/modules/install",
+            &[("_csrf", &catalog.csrf())],
+            ("package", "road-signs-0.1.0.portico", &bytes),
+        )
+        .await;
+    assert_eq!(installed.status, 303, "{}", installed.body);
+    let catalog = browser.get("/admin/modules").await;
+    assert!(
+        catalog.body.contains("Road signs 0.1.0") && catalog.body.contains("Acme Roads"),
+        "{}",
+        catalog.body
+    );
+    let module_page = format!("/admin/orgs/{TEST_CITY}/modules/road-signs");
+    let form = browser.get(&module_page).await;
+    assert_eq!(form.status, 200, "{}", form.body);
+    let enabled = browser
+        .post_form(
+            &module_page,
+            &[("_csrf", &form.csrf()), ("state", "enable")],
+        )
+        .await;
+    assert_eq!(enabled.status, 303, "{}", enabled.body);
+
+    // A citizen of the city uses it.
+    let citizen = Browser::new(addr);
+    let page = citizen.get("/m/road-signs/").await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("Nothing here yet."), "{}", page.body);
+    let added = citizen
+        .post_form(
+            "/m/road-signs/",
+            &[
+                ("_csrf", &page.csrf()),
+                ("title", "Stop sign on Main Street"),
+            ],
+        )
+        .await;
+    assert_eq!(added.status, 303, "{}", added.body);
+    let page = citizen.get("/m/road-signs/").await;
+    assert!(
+        page.body.contains("Stop sign on Main Street"),
+        "{}",
+        page.body
+    );
+    let home = citizen.get("/").await;
+    assert!(
+        home.body.contains("Road signs"),
+        "the menu offers it: {}",
+        home.body
+    );
+}
