@@ -167,7 +167,12 @@ async fn city(portal: &TestPortal, id: &str, name: &str) {
 
 #[tokio::test]
 async fn an_administrator_enables_a_module_for_one_city_in_the_console() {
-    let portal = TestPortal::builder().module("notice-board").build().await;
+    let data = tempfile::tempdir().unwrap();
+    let portal = TestPortal::builder()
+        .module("notice-board")
+        .installing(data.path())
+        .build()
+        .await;
     city(&portal, "lhota", "Obec Lhota").await;
     city(&portal, "dolni-lhota", "Obec Dolní Lhota").await;
     let admin = portal.user("spravce", UserKind::Staff, PASSWORD).await;
@@ -193,6 +198,24 @@ async fn an_administrator_enables_a_module_for_one_city_in_the_console() {
     );
     assert!(catalog.contains("notice-board.post"), "{catalog}");
     assert_accessible(&browser, "11-console-modules").await;
+
+    // A package of the version installed already is refused at the file
+    // field, which says why.
+    let key = portico_package::VendorKey::generate().unwrap();
+    std::fs::create_dir_all(data.path().join("trust")).unwrap();
+    std::fs::write(data.path().join("trust/Acme.pub"), key.public().to_hex()).unwrap();
+    let package = data.path().join("notice-board-0.1.0.portico");
+    std::fs::write(
+        &package,
+        portico_package::Package::build(&portico_tests::module_dir("notice-board"), Some(&key))
+            .unwrap(),
+    )
+    .unwrap();
+    browser.choose_file("Module package", &package).await;
+    browser.press("Install").await;
+    let refused = browser.text().await;
+    assert!(refused.contains("which is not newer"), "{refused}");
+    assert_accessible(&browser, "15-console-package-refused").await;
 
     // Not yet enabled in Lhota: no entry in its navigation.
     browser.open("/o/lhota/").await;

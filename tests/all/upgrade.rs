@@ -17,72 +17,54 @@ use serde_json::{Value, json};
 const PASSWORD: &str = "correct horse battery";
 const OTHER: &str = "other-city";
 
-/// The documents of tally's `counts` in `org`, ordered by label.
-async fn counts(portal: &TestPortal, org: &str) -> Vec<Value> {
+/// Tally's `counts` in `org` as stored, with the unit of work that read
+/// them (writable when asked) and the collection's schema.
+async fn stored(
+    portal: &TestPortal,
+    org: &str,
+    writable: bool,
+) -> (
+    portico_platform::Work,
+    portico_platform::records::CollectionSchema,
+    Vec<portico_platform::records::Record>,
+) {
     let module = portal.module("tally");
     let schema = portico_web::services::schema(portico_runtime::services::CollectionRef {
         name: "counts",
         spec: &module.manifest().collections["counts"],
     });
+    let scope = Scope {
+        org_id: org.into(),
+        module_id: "tally".into(),
+        actor: "test".into(),
+    };
     let work = portal
         .state
         .services
         .platform()
-        .begin(scope(org), false)
+        .begin(scope, writable)
         .await
         .unwrap();
-    let page = work
-        .query(
-            &schema,
-            &Query {
-                limit: 100,
-                ..Query::default()
-            },
-        )
-        .await
-        .unwrap();
-    let mut docs: Vec<Value> = page.records.into_iter().map(|r| r.data).collect();
+    let query = Query {
+        limit: 100,
+        ..Query::default()
+    };
+    let records = work.query(&schema, &query).await.unwrap().records;
+    (work, schema, records)
+}
+
+/// The documents of tally's `counts` in `org`, ordered by label.
+async fn counts(portal: &TestPortal, org: &str) -> Vec<Value> {
+    let (_, _, records) = stored(portal, org, false).await;
+    let mut docs: Vec<Value> = records.into_iter().map(|r| r.data).collect();
     docs.sort_by_key(|d| d["label"].as_str().unwrap_or_default().to_owned());
     docs
 }
 
-fn scope(org: &str) -> Scope {
-    Scope {
-        org_id: org.into(),
-        module_id: "tally".into(),
-        actor: "test".into(),
-    }
-}
-
 /// Corrects the amount of the count labelled `label` in `org`.
 async fn correct(portal: &TestPortal, org: &str, label: &str, amount: &str) {
-    let module = portal.module("tally");
-    let schema = portico_web::services::schema(portico_runtime::services::CollectionRef {
-        name: "counts",
-        spec: &module.manifest().collections["counts"],
-    });
-    let work = portal
-        .state
-        .services
-        .platform()
-        .begin(scope(org), true)
-        .await
-        .unwrap();
-    let page = work
-        .query(
-            &schema,
-            &Query {
-                limit: 100,
-                ..Query::default()
-            },
-        )
-        .await
-        .unwrap();
-    let doc = page
-        .records
-        .iter()
-        .find(|r| r.data["label"] == label)
-        .unwrap();
+    let (work, schema, records) = stored(portal, org, true).await;
+    let doc = records.iter().find(|r| r.data["label"] == label).unwrap();
     let fixed = json!({ "label": label, "amount": amount }).to_string();
     work.update(&schema, &doc.id, doc.version, &fixed)
         .await

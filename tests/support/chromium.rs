@@ -147,6 +147,21 @@ impl Chromium {
         field.send_keys(value).await.expect("type");
     }
 
+    /// Chooses the file at `path` in the file field labelled `label`.
+    pub async fn choose_file(&self, label: &str, path: &std::path::Path) {
+        let field = self
+            .client
+            .find(Locator::XPath(&format!(
+                "//input[@type='file'][@id=//label[starts-with(normalize-space(), '{label}')]/@for]"
+            )))
+            .await
+            .unwrap_or_else(|e| panic!("no file field labelled `{label}`: {e}"));
+        field
+            .send_keys(path.to_str().expect("a UTF-8 path"))
+            .await
+            .expect("choose the file");
+    }
+
     /// Clicks the button that reads `text` and waits for the page it
     /// leads to.
     pub async fn press(&self, text: &str) {
