@@ -628,3 +628,53 @@ async fn on_postgresql_a_change_on_one_host_reaches_the_others_at_once() {
     assert_eq!(get(&first.app(), path, JSON).await.status, 404);
     first.database.cleanup().await;
 }
+
+/// On SQLite, calls that write take turns for the one writer. A call that
+/// waited its turn longer than its deadline still runs to the end, and
+/// the module is not counted faulty for the wait.
+#[tokio::test]
+async fn waiting_for_the_database_does_not_count_against_a_calls_deadline() {
+    let portal = TestPortal::builder()
+        .module("ledger")
+        .limits(portico_runtime::CallLimits {
+            deadline: std::time::Duration::from_millis(300),
+            ..portico_runtime::CallLimits::default()
+        })
+        .breaker_threshold(1)
+        .build()
+        .await;
+    // Another writer holds SQLite's write turn for longer than a call may take.
+    let busy = portal
+        .state
+        .services
+        .platform()
+        .begin(
+            portico_platform::records::Scope {
+                org_id: TEST_CITY.into(),
+                module_id: "ledger".into(),
+                actor: "test".into(),
+            },
+            true,
+        )
+        .await
+        .unwrap();
+    let app = portal.app();
+    let waiting = tokio::spawn(async move {
+        let request = axum::http::Request::post("/m/ledger/api/entries")
+            .header("accept", JSON)
+            .header("content-type", "application/json")
+            .body(axum::body::Body::from(
+                r#"{"title": "Queued", "kind": "test"}"#,
+            ))
+            .unwrap();
+        crate::send(&app, request).await
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(900)).await;
+    busy.commit().await.unwrap();
+    let got = waiting.await.unwrap();
+    assert_eq!(got.status, 201, "{}", got.body);
+    // The module stays on (its breaker opens at the first fault).
+    let listed = entries(&portal, "").await;
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0]["data"]["title"], "Queued");
+}
