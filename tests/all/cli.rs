@@ -891,3 +891,36 @@ async fn one_command_upgrades_a_module_in_a_running_portal_and_one_rolls_it_back
     let err = portico_refuses(&["plugin", "rollback", "tally", "--data-dir", d]);
     assert!(err.contains("no earlier version"), "{err}");
 }
+
+#[tokio::test]
+async fn an_upgrade_cut_off_before_it_committed_is_undone_at_the_next_start() {
+    let data = tempfile::tempdir().unwrap();
+    copy_module("tally", &data.path().join("modules/tally"));
+    let listed = portico(&["plugin", "list"], data.path());
+    assert!(listed.contains("1.0.0"), "{listed}");
+    // The process stopped mid-upgrade: 2.0.0's folder is in place and
+    // 1.0.0's kept aside, but the migration never committed.
+    let previous = data.path().join("modules-previous/tally");
+    std::fs::create_dir_all(&previous).unwrap();
+    std::fs::rename(data.path().join("modules/tally"), previous.join("module")).unwrap();
+    copy_module("tally-2", &data.path().join("modules/tally"));
+    std::fs::write(
+        previous.join("upgrade.json"),
+        r#"{"version": "1.0.0", "upgraded_to": "2.0.0", "upgraded_at_micros": 0}"#,
+    )
+    .unwrap();
+
+    let (ok, listed, log) = run_portico(&[
+        "plugin",
+        "list",
+        "--data-dir",
+        data.path().to_str().unwrap(),
+    ]);
+    assert!(ok, "{log}");
+    assert!(
+        listed.contains("1.0.0") && !listed.contains("2.0.0"),
+        "{listed}"
+    );
+    assert!(log.contains("cut off before it committed"), "{log}");
+    assert!(!previous.exists());
+}

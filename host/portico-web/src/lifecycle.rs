@@ -443,6 +443,54 @@ impl Installer {
     }
 }
 
+/// Puts back the older version of every module whose upgrade was cut off
+/// (the process stopped) after its folders moved but before its
+/// transaction committed: the database still records the older version
+/// and holds its records, so the older code must serve them. Run before
+/// the modules folder is read. Returns the modules put back.
+pub async fn recover_interrupted_upgrades(
+    db: &sea_orm::DatabaseConnection,
+    modules_dir: &Path,
+    data_dir: &Path,
+) -> Result<Vec<String>, LifecycleError> {
+    let mut recovered = Vec::new();
+    let Ok(entries) = std::fs::read_dir(data_dir.join(PREVIOUS_DIR)) else {
+        return Ok(recovered);
+    };
+    for entry in entries.flatten() {
+        let id = entry.file_name().to_string_lossy().into_owned();
+        let Ok(previous) = read_json::<Previous>(&entry.path().join(UPGRADE_FILE)) else {
+            continue;
+        };
+        let recorded = modules::installation(db, &id).await.map_err(failed)?;
+        let on_disk = Manifest::from_file(&modules_dir.join(&id).join(MANIFEST_FILE))
+            .ok()
+            .map(|m| m.version.to_string());
+        let cut_off = recorded.is_some_and(|r| r.version == previous.version)
+            && on_disk.as_deref() == Some(previous.upgraded_to.as_str())
+            && entry.path().join("module").exists();
+        if !cut_off {
+            continue;
+        }
+        let target = modules_dir.join(&id);
+        let aside = data_dir.join("staging").join(format!(
+            "{id}-{}-interrupted-{}",
+            previous.upgraded_to,
+            uuid::Uuid::new_v4().simple()
+        ));
+        std::fs::create_dir_all(data_dir.join("staging"))
+            .map_err(io("create", &data_dir.join("staging")))?;
+        std::fs::rename(&target, &aside).map_err(io("move aside", &target))?;
+        std::fs::rename(entry.path().join("module"), &target)
+            .map_err(io("put back the older version into", &target))?;
+        let _ = std::fs::remove_dir_all(&aside);
+        let _ = std::fs::remove_dir_all(entry.path());
+        tracing::warn!(module = %id, version = %previous.version, cut_off = %previous.upgraded_to, "an upgrade was cut off before it committed; the older version serves again");
+        recovered.push(id);
+    }
+    Ok(recovered)
+}
+
 /// What went wrong in a call, in full: a refusal's field messages too.
 fn why(kind: &CallErrorKind) -> String {
     match kind {

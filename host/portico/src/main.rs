@@ -646,6 +646,8 @@ async fn platform(
     senders: Senders,
 ) -> anyhow::Result<(Arc<PlatformServices>, Vec<Manifest>)> {
     let db = data.database().await?;
+    portico_web::lifecycle::recover_interrupted_upgrades(&db, &data.modules_dir(), &data.data_dir)
+        .await?;
     let manifests = manifests(&data.modules_dir());
     for m in &manifests {
         modules::install(&db, &m.id, &m.version.to_string()).await?;
