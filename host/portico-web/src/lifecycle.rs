@@ -36,12 +36,6 @@ use crate::services::{Migration, PlatformServices};
 #[error("{0}")]
 pub struct LifecycleError(String);
 
-impl LifecycleError {
-    fn new(message: impl Into<String>) -> Self {
-        LifecycleError(message.into())
-    }
-}
-
 fn io(what: &str, path: &Path) -> impl FnOnce(std::io::Error) -> LifecycleError {
     let at = format!("{what} {}", path.display());
     move |e| LifecycleError(format!("cannot {at}: {e}"))
@@ -185,7 +179,7 @@ impl Installer {
             })
             .map_err(|e| LifecycleError(e.to_string()))?;
         if !portico_runtime::manifest::is_module_id(&package.id) {
-            return Err(LifecycleError::new(format!(
+            return Err(LifecycleError(format!(
                 "the package's module id `{}` is not a module id",
                 package.id
             )));
