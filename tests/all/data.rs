@@ -678,3 +678,41 @@ async fn waiting_for_the_database_does_not_count_against_a_calls_deadline() {
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0]["data"]["title"], "Queued");
 }
+
+/// On PostgreSQL an upgrade's transaction holds off the module's writes
+/// (in every process over the database) until it ends; reads go on.
+#[tokio::test]
+async fn an_upgrade_holds_the_modules_writes_but_not_its_reads_on_postgresql() {
+    let portal = ledger(TestDatabase::postgres().await).await;
+    let upgrade = portal
+        .state
+        .services
+        .platform()
+        .begin_upgrade(portico_platform::records::Scope {
+            org_id: TEST_CITY.into(),
+            module_id: "ledger".into(),
+            actor: "test".into(),
+        })
+        .await
+        .unwrap();
+    let app = portal.app();
+    let write = tokio::spawn(async move {
+        let request = axum::http::Request::post("/m/ledger/api/entries")
+            .header("accept", JSON)
+            .header("content-type", "application/json")
+            .body(axum::body::Body::from(
+                r#"{"title": "Held", "kind": "test"}"#,
+            ))
+            .unwrap();
+        crate::send(&app, request).await
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert!(!write.is_finished(), "the write waits for the upgrade");
+    assert!(entries(&portal, "").await.is_empty(), "reads go on");
+    upgrade.commit().await.unwrap();
+    let got = write.await.unwrap();
+    assert_eq!(got.status, 201, "{}", got.body);
+    assert_eq!(entries(&portal, "").await.len(), 1);
+    let TestPortal { database, .. } = portal;
+    database.cleanup().await;
+}

@@ -63,6 +63,25 @@ impl Platform {
 
     /// Starts a unit of work for `scope`. A read-only one refuses writes.
     pub async fn begin(&self, scope: Scope, writable: bool) -> Result<Work, PlatformError> {
+        let lock = writable.then_some(ModuleLock::Shared);
+        self.begin_locked(scope, writable, lock).await
+    }
+
+    /// Starts the unit of work of a module's upgrade or rollback: it waits
+    /// for the module's writing calls in flight, and holds off new ones
+    /// until it ends, in every process over the database. (On SQLite, one
+    /// writer at a time holds anyway.)
+    pub async fn begin_upgrade(&self, scope: Scope) -> Result<Work, PlatformError> {
+        self.begin_locked(scope, true, Some(ModuleLock::Exclusive))
+            .await
+    }
+
+    async fn begin_locked(
+        &self,
+        scope: Scope,
+        writable: bool,
+        lock: Option<ModuleLock>,
+    ) -> Result<Work, PlatformError> {
         let guard = match (&self.writer, writable) {
             (Some(w), true) => Some(w.clone().lock_owned().await),
             _ => None,
@@ -72,6 +91,12 @@ impl Platform {
         } else {
             self.db.begin().await?
         };
+        if let Some(lock) = lock
+            && !scope.module_id.is_empty()
+            && self.db.get_database_backend() == DbBackend::Postgres
+        {
+            lock.take(&txn, &scope.module_id).await?;
+        }
         Ok(Work {
             txn,
             scope,
@@ -79,6 +104,37 @@ impl Platform {
             platform: self.clone(),
             _writer: guard,
         })
+    }
+}
+
+/// A transaction-scoped PostgreSQL advisory lock on one module: writing
+/// calls share it, an upgrade or rollback holds it alone.
+#[derive(Debug, Clone, Copy)]
+enum ModuleLock {
+    Shared,
+    Exclusive,
+}
+
+/// The advisory lock space of module locks (`PORT` in ASCII).
+const MODULE_LOCKS: i32 = 0x504F_5254;
+
+impl ModuleLock {
+    async fn take(self, txn: &DatabaseTransaction, module_id: &str) -> Result<(), PlatformError> {
+        use sea_orm::{ConnectionTrait, Statement};
+        use sha2::{Digest, Sha256};
+        let digest = Sha256::digest(module_id.as_bytes());
+        let key = i32::from_be_bytes([digest[0], digest[1], digest[2], digest[3]]);
+        let function = match self {
+            ModuleLock::Shared => "pg_advisory_xact_lock_shared",
+            ModuleLock::Exclusive => "pg_advisory_xact_lock",
+        };
+        txn.query_one_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            format!("SELECT {function}($1, $2)"),
+            [MODULE_LOCKS.into(), key.into()],
+        ))
+        .await?;
+        Ok(())
     }
 }
 

@@ -384,14 +384,11 @@ impl Installer {
         let from = current.version.to_string();
         let mut work = services
             .platform()
-            .begin(
-                Scope {
-                    org_id: String::new(),
-                    module_id: module_id.to_owned(),
-                    actor: actor.to_owned(),
-                },
-                true,
-            )
+            .begin_upgrade(Scope {
+                org_id: String::new(),
+                module_id: module_id.to_owned(),
+                actor: actor.to_owned(),
+            })
             .await
             .map_err(failed)?;
         work.restore_records(&snapshot).await.map_err(failed)?;

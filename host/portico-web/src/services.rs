@@ -160,7 +160,7 @@ impl PlatformServices {
         self: &Arc<Self>,
         scope: Scope,
     ) -> Result<Migration, PlatformError> {
-        let work = self.platform.begin(scope, true).await?;
+        let work = self.platform.begin_upgrade(scope).await?;
         Ok(Migration {
             work: Arc::new(std::sync::Mutex::new(Some(work))),
             services: self.clone(),
