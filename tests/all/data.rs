@@ -629,6 +629,19 @@ async fn on_postgresql_a_change_on_one_host_reaches_the_others_at_once() {
     first.database.cleanup().await;
 }
 
+/// Posts an entry to the ledger's API in a task of its own.
+fn spawn_entry(app: axum::Router, title: &str) -> tokio::task::JoinHandle<crate::Got> {
+    let body = json!({ "title": title, "kind": "test" }).to_string();
+    tokio::spawn(async move {
+        let request = axum::http::Request::post("/m/ledger/api/entries")
+            .header("accept", JSON)
+            .header("content-type", "application/json")
+            .body(axum::body::Body::from(body))
+            .unwrap();
+        crate::send(&app, request).await
+    })
+}
+
 /// On SQLite, calls that write take turns for the one writer. A call that
 /// waited its turn longer than its deadline still runs to the end, and
 /// the module is not counted faulty for the wait.
@@ -659,16 +672,7 @@ async fn waiting_for_the_database_does_not_count_against_a_calls_deadline() {
         .await
         .unwrap();
     let app = portal.app();
-    let waiting = tokio::spawn(async move {
-        let request = axum::http::Request::post("/m/ledger/api/entries")
-            .header("accept", JSON)
-            .header("content-type", "application/json")
-            .body(axum::body::Body::from(
-                r#"{"title": "Queued", "kind": "test"}"#,
-            ))
-            .unwrap();
-        crate::send(&app, request).await
-    });
+    let waiting = spawn_entry(app, "Queued");
     tokio::time::sleep(std::time::Duration::from_millis(900)).await;
     busy.commit().await.unwrap();
     let got = waiting.await.unwrap();
@@ -696,16 +700,7 @@ async fn an_upgrade_holds_the_modules_writes_but_not_its_reads_on_postgresql() {
         .await
         .unwrap();
     let app = portal.app();
-    let write = tokio::spawn(async move {
-        let request = axum::http::Request::post("/m/ledger/api/entries")
-            .header("accept", JSON)
-            .header("content-type", "application/json")
-            .body(axum::body::Body::from(
-                r#"{"title": "Held", "kind": "test"}"#,
-            ))
-            .unwrap();
-        crate::send(&app, request).await
-    });
+    let write = spawn_entry(app, "Held");
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     assert!(!write.is_finished(), "the write waits for the upgrade");
     assert!(entries(&portal, "").await.is_empty(), "reads go on");
