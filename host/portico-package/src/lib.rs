@@ -289,6 +289,35 @@ impl Package {
     /// Packs a built module folder (its `module.toml`, the component it
     /// names, and its `manual*.md`), signed with `key` (unsigned without).
     pub fn build(module_dir: &Path, key: Option<&VendorKey>) -> Result<Vec<u8>, PackageError> {
+        Package::build_with(module_dir, None, key)
+    }
+
+    /// Packs a module crate built for wasm32-wasip2: its `module.toml` and
+    /// manuals from `crate_dir`, the component from `component` (the
+    /// build's output, e.g. `target/wasm32-wasip2/release/<component>`).
+    pub fn build_crate(
+        crate_dir: &Path,
+        component: &Path,
+        key: Option<&VendorKey>,
+    ) -> Result<Vec<u8>, PackageError> {
+        Package::build_with(crate_dir, Some(component), key)
+    }
+
+    /// The component the manifest in `module_dir` names.
+    pub fn component_name(module_dir: &Path) -> Result<String, PackageError> {
+        let manifest_path = module_dir.join("module.toml");
+        let manifest =
+            std::fs::read(&manifest_path).map_err(|e| PackageError::file(&manifest_path, e))?;
+        let head: ManifestHead = toml::from_str(&String::from_utf8_lossy(&manifest))
+            .map_err(|e| PackageError::file(&manifest_path, e))?;
+        Ok(head.component)
+    }
+
+    fn build_with(
+        module_dir: &Path,
+        component: Option<&Path>,
+        key: Option<&VendorKey>,
+    ) -> Result<Vec<u8>, PackageError> {
         let manifest_path = module_dir.join("module.toml");
         let manifest =
             std::fs::read(&manifest_path).map_err(|e| PackageError::file(&manifest_path, e))?;
@@ -313,7 +342,10 @@ impl Package {
                     "a package holds plain file names only (letters, digits, `.`, `-`, `_`)",
                 ));
             }
-            let path = module_dir.join(&name);
+            let path = match component {
+                Some(built) if name == head.component => built.to_owned(),
+                _ => module_dir.join(&name),
+            };
             let bytes = std::fs::read(&path).map_err(|e| PackageError::file(&path, e))?;
             files.insert(name, bytes);
         }

@@ -146,8 +146,7 @@ impl Installer {
 
     /// The version a rollback of `module_id` would return to, if any.
     pub fn previous(&self, module_id: &str) -> Option<Previous> {
-        let text = std::fs::read_to_string(self.previous_dir(module_id).join(UPGRADE_FILE)).ok()?;
-        serde_json::from_str(&text).ok()
+        read_json(&self.previous_dir(module_id).join(UPGRADE_FILE)).ok()
     }
 
     /// Loads the module in `dir` with this host's options.

@@ -151,8 +151,7 @@ pub(crate) fn pack(
             "sign the package with `--key FILE` (from `portico vendor keygen`), or pass `--unsigned` for a host in development mode"
         ),
     };
-    let (dir, _laid_out) = module_folder(dir)?;
-    let bytes = Package::build(&dir, key.as_ref())?;
+    let bytes = build_package(dir, key.as_ref())?;
     let package = Package::read(&bytes)?;
     let mut trust = TrustStore::default();
     if let Some(k) = &key {
@@ -182,43 +181,28 @@ pub(crate) fn pack(
     Ok(())
 }
 
-/// The module folder to pack: `dir` itself when it holds the component
-/// its manifest names; for a module crate (its `Cargo.toml` and
-/// `module.toml`, built with `cargo build --release --target
-/// wasm32-wasip2`), a temporary folder with the manifest, the component
-/// from the crate's target folder (`CARGO_TARGET_DIR` when set) and the
-/// manuals.
-fn module_folder(dir: &Path) -> anyhow::Result<(PathBuf, Option<tempfile::TempDir>)> {
-    use portico_runtime::manifest::{MANIFEST_FILE, Manifest};
-    let manifest = Manifest::from_file(&dir.join(MANIFEST_FILE))?;
-    if dir.join(&manifest.component).exists() || !dir.join("Cargo.toml").exists() {
-        return Ok((dir.to_owned(), None));
+/// Packs `dir`: a built module folder holding the component its manifest
+/// names, or a module crate (its `Cargo.toml` and `module.toml`) built
+/// with `cargo build --release --target wasm32-wasip2`, whose component is
+/// in its target folder (`CARGO_TARGET_DIR` when set).
+fn build_package(dir: &Path, key: Option<&VendorKey>) -> anyhow::Result<Vec<u8>> {
+    let component = Package::component_name(dir)?;
+    if dir.join(&component).exists() || !dir.join("Cargo.toml").exists() {
+        return Ok(Package::build(dir, key)?);
     }
-    let target = std::env::var_os("CARGO_TARGET_DIR")
+    let built = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
-        .unwrap_or_else(|| dir.join("target"));
-    let component = target
+        .unwrap_or_else(|| dir.join("target"))
         .join("wasm32-wasip2/release")
-        .join(&manifest.component);
-    if !component.exists() {
+        .join(&component);
+    if !built.exists() {
         anyhow::bail!(
             "{} is a module crate without a built component: run `cargo build --release --target wasm32-wasip2` in it first (no {})",
             dir.display(),
-            component.display()
+            built.display()
         );
     }
-    let laid_out = tempfile::tempdir().context("cannot make a temporary folder")?;
-    let out = laid_out.path();
-    std::fs::copy(&component, out.join(&manifest.component))
-        .with_context(|| format!("cannot read {}", component.display()))?;
-    std::fs::copy(dir.join(MANIFEST_FILE), out.join(MANIFEST_FILE))?;
-    for entry in std::fs::read_dir(dir)?.flatten() {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if name.starts_with("manual") && name.ends_with(".md") {
-            std::fs::copy(entry.path(), out.join(&name))?;
-        }
-    }
-    Ok((out.to_owned(), Some(laid_out)))
+    Ok(Package::build_crate(dir, &built, key)?)
 }
 
 /// Reads and checks a package file against the portal's trust store.
