@@ -139,6 +139,7 @@ pub struct TestPortal {
     /// Where file content is kept.
     pub files_dir: PathBuf,
     _files_tmp: Option<tempfile::TempDir>,
+    clock: portico_runtime::Clock,
 }
 
 /// Builds a [`TestPortal`].
@@ -357,6 +358,7 @@ impl PortalBuilder {
             database,
             files_dir,
             _files_tmp: files_tmp,
+            clock: self.options.clock.clone(),
         }
     }
 }
@@ -379,6 +381,11 @@ impl TestPortal {
             .get(id)
             .cloned()
             .expect("module is loaded")
+    }
+
+    /// The wall clock the portal's modules read; tests move it forward.
+    pub fn clock(&self) -> &portico_runtime::Clock {
+        &self.clock
     }
 
     /// The database.

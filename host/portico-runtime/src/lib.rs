@@ -15,6 +15,7 @@
 pub mod api;
 mod bindings;
 pub mod breaker;
+mod clock;
 mod engine;
 pub mod manifest;
 mod module;
@@ -23,6 +24,7 @@ mod sandbox;
 pub mod services;
 
 pub use bindings::ApiVersion;
+pub use clock::Clock;
 pub use engine::{Allocator, CodeSource, EPOCH_TICK, EngineConfig, EngineError, ModuleEngine};
 pub use module::{
     CallError, CallErrorKind, CallLimits, Export, LoadedModule, MIGRATION_DEADLINE, ModuleOptions,

@@ -191,6 +191,7 @@ pub struct LoadedModule {
     limits: CallLimits,
     services: Arc<dyn HostServices>,
     code_source: CodeSource,
+    clock: crate::Clock,
 }
 
 /// The argument of a call, by export.
@@ -242,6 +243,8 @@ pub struct ModuleOptions {
     pub state_dir: Option<PathBuf>,
     /// What the host interfaces stand on.
     pub services: Arc<dyn HostServices>,
+    /// The wall clock modules read.
+    pub clock: crate::Clock,
 }
 
 impl Default for ModuleOptions {
@@ -251,6 +254,7 @@ impl Default for ModuleOptions {
             breaker_threshold: 5,
             state_dir: None,
             services: Arc::new(crate::services::DefaultsOnly),
+            clock: crate::Clock::default(),
         }
     }
 }
@@ -308,6 +312,7 @@ impl LoadedModule {
             },
             services: options.services.clone(),
             code_source,
+            clock: options.clock.clone(),
         };
         let ctx = CallContext {
             org_id: String::new(),
@@ -531,7 +536,7 @@ impl LoadedModule {
         let deadline = Instant::now() + deadline;
         let mut store = Store::new(
             &self.engine,
-            CallState::new(scope, self.limits.memory_bytes, deadline),
+            CallState::new(scope, self.limits.memory_bytes, deadline, &self.clock),
         );
         store.limiter(|s| &mut s.limiter);
         store.set_epoch_deadline(1);

@@ -108,11 +108,19 @@ const MAX_QUEUE_CREDIT: Duration = Duration::from_secs(30);
 const STDERR_CAPTURE: usize = 4096;
 
 impl CallState {
-    pub(crate) fn new(scope: CallScope, memory_limit: usize, deadline: Instant) -> CallState {
+    pub(crate) fn new(
+        scope: CallScope,
+        memory_limit: usize,
+        deadline: Instant,
+        clock: &crate::Clock,
+    ) -> CallState {
         let stderr = MemoryOutputPipe::new(STDERR_CAPTURE);
         // No preopened folders, no environment, no arguments, no network:
         // the module sees nothing of the host but what Portico's interfaces give.
-        let wasi = WasiCtxBuilder::new().stderr(stderr.clone()).build();
+        let wasi = WasiCtxBuilder::new()
+            .stderr(stderr.clone())
+            .wall_clock(clock.clone())
+            .build();
         CallState {
             wasi,
             table: ResourceTable::new(),

@@ -679,6 +679,7 @@ async fn load(
         breaker_threshold,
         state_dir: Some(state_dir),
         services,
+        ..ModuleOptions::default()
     };
     let (registry, refused) = ModuleRegistry::load_dir(&engine, &modules_dir, &options).await;
     Ok((engine, options, registry, refused))
