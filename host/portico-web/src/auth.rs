@@ -220,6 +220,30 @@ pub(crate) async fn visitor(state: &AppState, headers: &HeaderMap) -> Result<Vis
     })
 }
 
+/// Finds who a request comes from by an API token sent as a parameter
+/// (Open311's `api_key`). A key that is not valid leaves the request
+/// anonymous: the module refuses what needs a key in its API's own error
+/// format.
+pub(crate) async fn visitor_with_key(state: &AppState, key: &str) -> Result<Visitor, Failure> {
+    let db = state.services.platform().db();
+    let token = tokens::resolve(db, key.trim()).await.map_err(|e| {
+        tracing::error!(error = %e, "cannot read API tokens");
+        Failure::database()
+    })?;
+    Ok(match token {
+        Some(t) => Visitor::Token(t),
+        None => {
+            tracing::warn!(
+                "request with an unknown, revoked or expired api_key taken as anonymous"
+            );
+            Visitor::Anonymous {
+                csrf: String::new(),
+                fresh: false,
+            }
+        }
+    })
+}
+
 /// What a visitor is in one organization.
 #[derive(Debug, Default)]
 pub(crate) struct Standing {

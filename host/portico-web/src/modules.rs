@@ -464,7 +464,22 @@ async fn module_request(
         )
         .respond(&state, &headers, Some(&tenant), None);
     };
-    let visitor = match auth::visitor(&state, &headers).await {
+    // Open311 and other older APIs send their key as an `api_key`
+    // parameter, not a header. On an API route the host takes it as an API
+    // token and removes it: the module never sees the secret.
+    let is_api = module
+        .route(rest)
+        .is_some_and(|(r, _)| r.kind == RouteKind::Api);
+    let (api_key, query, body) = if is_api && !headers.contains_key(header::AUTHORIZATION) {
+        take_api_key(uri.query().unwrap_or(""), &headers, body)
+    } else {
+        (None, uri.query().unwrap_or("").to_owned(), body)
+    };
+    let visitor = match api_key {
+        Some(key) => auth::visitor_with_key(&state, &key).await,
+        None => auth::visitor(&state, &headers).await,
+    };
+    let visitor = match visitor {
         Ok(v) => v,
         Err(f) => return f.respond(&state, &headers, Some(&tenant), Some(module_id)),
     };
@@ -509,7 +524,7 @@ async fn module_request(
         }
         return call.fail(f);
     }
-    route_match.query = match parse_pairs(uri.query().unwrap_or("")) {
+    route_match.query = match parse_pairs(&query) {
         Ok(q) => q,
         Err(e) => {
             return call.fail(Failure::new(
@@ -559,6 +574,46 @@ async fn module_request(
         }
     }
 }
+
+/// Takes an `api_key` parameter out of the query string, or out of a
+/// form-encoded body: (the key, the query and the body without it).
+fn take_api_key(query: &str, headers: &HeaderMap, body: Bytes) -> (Option<String>, String, Bytes) {
+    let strip = |pairs: Vec<(String, String)>| -> (Option<String>, String) {
+        let key = pairs
+            .iter()
+            .find(|(k, _)| k == API_KEY_PARAM)
+            .map(|(_, v)| v.clone());
+        let rest: Vec<&(String, String)> =
+            pairs.iter().filter(|(k, _)| k != API_KEY_PARAM).collect();
+        (key, serde_urlencoded::to_string(rest).unwrap_or_default())
+    };
+    let mut key = None;
+    let mut query = query.to_owned();
+    if let Ok(pairs) = parse_pairs(&query)
+        && pairs.iter().any(|(k, _)| k == API_KEY_PARAM)
+    {
+        (key, query) = strip(pairs);
+    }
+    let form = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    let mut body = body;
+    if form
+        && let Ok(pairs) = std::str::from_utf8(&body)
+            .map_err(|e| e.to_string())
+            .and_then(parse_pairs)
+        && pairs.iter().any(|(k, _)| k == API_KEY_PARAM)
+    {
+        let (in_body, rest) = strip(pairs);
+        key = key.or(in_body);
+        body = Bytes::from(rest);
+    }
+    (key, query, body)
+}
+
+/// The parameter older APIs (Open311) send their key in.
+const API_KEY_PARAM: &str = "api_key";
 
 /// One request to one module of one organization.
 struct Call<'a> {
