@@ -73,6 +73,11 @@ impl FormPost {
         &self.route.0.path
     }
 
+    /// The manifest's route pattern the form was posted to, e.g. `/notices/{id}`.
+    pub fn pattern(&self) -> &str {
+        &self.route.0.pattern
+    }
+
     /// A parameter of the page's route pattern.
     pub fn param(&self, name: &str) -> Option<&str> {
         self.route.param(name)
@@ -175,6 +180,11 @@ impl Request {
     /// The path below `/m/<module>`.
     pub fn path(&self) -> &str {
         &self.route.0.path
+    }
+
+    /// The manifest's route pattern that matched, e.g. `/api/notices/{id}`.
+    pub fn pattern(&self) -> &str {
+        &self.route.0.pattern
     }
 
     /// A parameter of the matched route pattern.
