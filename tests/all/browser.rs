@@ -411,3 +411,88 @@ async fn a_citizen_uses_the_dashboard_search_sorting_and_inbox_in_a_real_browser
     assert!(!inbox.contains("Mark as read"), "{inbox}");
     assert!(inbox.contains("A new notice about your street"), "{inbox}");
 }
+
+#[tokio::test]
+async fn every_complaints_page_passes_the_accessibility_check_in_a_real_browser() {
+    let portal = TestPortal::builder().module("complaints").build().await;
+    portal
+        .import(
+            TEST_CITY,
+            "complaints",
+            "categories",
+            &serde_json::json!({
+                "code": "pothole", "name": "Pothole", "description": "Holes in roads.",
+                "unit": "Roads department", "deadline_days": 30,
+                "attributes": [{ "code": "depth", "description": "How deep is it?", "datatype": "singlevaluelist", "required": true, "values": [["shallow", "Shallow"], ["deep", "Deep"]] }]
+            })
+            .to_string(),
+        )
+        .await;
+    let handler = portal.user("hana", UserKind::Staff, PASSWORD).await;
+    portal
+        .grant(&handler, TEST_CITY, "complaints.manager")
+        .await;
+    let addr = portal.serve().await;
+    let browser = Chromium::start(addr).await;
+
+    // A citizen reports a pothole; a missing description comes back at its field.
+    browser.open("/m/complaints/").await;
+    browser.text_with("Reported problems").await;
+    assert_accessible(&browser, "40-complaints-registry-empty").await;
+    browser.follow("Report a problem").await;
+    assert_accessible(&browser, "41-complaints-categories").await;
+    browser.follow("Pothole").await;
+    browser.fill("Address or place", "Husova 12").await;
+    browser.fill("Latitude", "49.19522").await;
+    browser.fill("Longitude", "16.60796").await;
+    browser
+        .client
+        .execute(
+            "document.getElementById('f-attribute[depth]').value = 'deep'; document.getElementById('f-description').removeAttribute('required');",
+            Vec::new(),
+        )
+        .await
+        .unwrap();
+    browser.press("Send the report").await;
+    browser.text_with("Describe the problem.").await;
+    assert_accessible(&browser, "42-complaints-report-refused").await;
+    browser
+        .fill("What is wrong", "A deep hole in front of number 12.")
+        .await;
+    browser.press("Send the report").await;
+    let report = browser.text_with("Your report has number").await;
+    assert!(
+        report.contains("A deep hole in front of number 12."),
+        "{report}"
+    );
+    assert_accessible(&browser, "43-complaints-report").await;
+    browser.open("/m/complaints/").await;
+    assert_accessible(&browser, "44-complaints-registry-map").await;
+    browser.open("/m/complaints/dashboard").await;
+    browser.text_with("Open reports").await;
+    assert_accessible(&browser, "45-complaints-dashboard").await;
+
+    // The handler's inbox, the report with its forms, the categories.
+    browser.open("/auth/login").await;
+    browser.fill("User name", "hana").await;
+    browser.fill("Password", PASSWORD).await;
+    browser.press("Log in").await;
+    browser.open("/m/complaints/handle").await;
+    browser.text_with("Complaints inbox").await;
+    assert_accessible(&browser, "46-complaints-inbox").await;
+    browser.follow(&report_number(&report)).await;
+    browser.text_with("Record the step").await;
+    assert_accessible(&browser, "47-complaints-handling").await;
+    browser.fill("Note", "A crew comes on Monday.").await;
+    browser.press("Record the step").await;
+    browser.text_with("The step is recorded.").await;
+    browser.open("/m/complaints/categories?code=pothole").await;
+    browser.text_with("Change the category").await;
+    assert_accessible(&browser, "48-complaints-categories").await;
+}
+
+/// The number in "Your report has number 2026-ABCDEF; …".
+fn report_number(text: &str) -> String {
+    let start = text.find("has number ").expect("a number") + "has number ".len();
+    text[start..start + 11].to_owned()
+}

@@ -5,6 +5,7 @@
 mod audit;
 mod browser;
 mod cli;
+mod complaints;
 mod console;
 mod data;
 mod exchange;

@@ -241,13 +241,14 @@ fn copy_dir(from: &Path, to: &Path) -> Result {
 }
 
 /// The demo organization `cargo xtask run` sets up when the data folder
-/// has none: a city with the notice board enabled and a few notices.
+/// has none: a city with the notice board (a few notices) and complaints
+/// (three categories) enabled.
 const DEMO_ORG: &str = "brno-example";
 
 /// The demo's accounts: user name, name, kind.
 const DEMO_USERS: [(&str, &str, &str); 3] = [
     ("admin", "Demo administrator", "staff"),
-    ("editor", "Demo notice board editor", "staff"),
+    ("editor", "Demo editor (notice board, complaints)", "staff"),
     ("citizen", "Demo citizen", "citizen"),
 ];
 
@@ -260,7 +261,7 @@ fn run(extra: &[String]) -> Result {
     let data = root.join("data");
     let modules = data.join("modules");
     // First-party modules only: the test modules misbehave on purpose.
-    for id in ["notice-board"] {
+    for id in ["notice-board", "complaints"] {
         if built.iter().any(|m| m.id == id) {
             copy_dir(&root.join("target/modules").join(id), &modules.join(id))?;
         }
@@ -301,6 +302,25 @@ fn run(extra: &[String]) -> Result {
             "title=Official notice board of the City of Brno-Example",
             "--set",
             "intro=Notices the city must post publicly. Each stays posted until the date shown; then it moves to the archive.",
+        ]))?;
+        status(&mut portico(&[
+            "plugin",
+            "enable",
+            "complaints",
+            "--org",
+            DEMO_ORG,
+        ]))?;
+        let categories = root.join("xtask/src/demo/complaint-categories.jsonl");
+        status(&mut portico(&[
+            "records",
+            "import",
+            &categories.to_string_lossy(),
+            "--org",
+            DEMO_ORG,
+            "--module",
+            "complaints",
+            "--collection",
+            "categories",
         ]))?;
         let notices = root.join("xtask/src/demo/notices.jsonl");
         status(&mut portico(&[
@@ -360,6 +380,14 @@ fn run(extra: &[String]) -> Result {
             "--org",
             DEMO_ORG,
         ]))?;
+        status(&mut portico(&[
+            "role",
+            "grant",
+            "editor",
+            "complaints.manager",
+            "--org",
+            DEMO_ORG,
+        ]))?;
     }
     eprintln!("demo accounts: admin, editor (posts notices), citizen; password `{DEMO_PASSWORD}`");
     eprintln!("starting the portal; open http://127.0.0.1:8080/ (Ctrl-C stops it)");
@@ -378,6 +406,8 @@ fn test() -> Result {
         ".ci/openapi-validator.txt",
         "openapi-spec-validator",
     )?;
+    // The Open311 client (georeport) runs in its venv's Python.
+    let open311 = ensure_python_tool(&root, "open311-venv", ".ci/open311-client.txt", "python")?;
     ensure_axe(&root)?;
     check_frozen_wit(&root)?;
     status(cargo().current_dir(&root).args(["fmt", "--all", "--check"]))?;
@@ -429,7 +459,8 @@ fn test() -> Result {
             .args(["test", "--workspace"])
             .env("PORTICO_BIN", root.join("target/debug/portico"))
             .env("SCIM2_CLI", scim2)
-            .env("OPENAPI_SPEC_VALIDATOR", openapi),
+            .env("OPENAPI_SPEC_VALIDATOR", openapi)
+            .env("OPEN311_PYTHON", open311),
     )
 }
 

@@ -1,0 +1,699 @@
+//! What the module stores: categories (Open311's services) and reports
+//! (service requests), and the rules both follow.
+
+use chrono::{DateTime, Days, NaiveDate, SecondsFormat, Utc};
+use portico_sdk::records::{Collection, Document, Filters};
+use portico_sdk::{Context, Error, Result, settings};
+use serde::{Deserialize, Serialize};
+
+pub const CATEGORIES: Collection = Collection::new("categories");
+pub const REPORTS: Collection = Collection::new("reports");
+
+/// A category of reports: Open311's service.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Category {
+    /// Open311's `service_code`, e.g. `pothole`.
+    pub code: String,
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    /// Open311's `group`, e.g. `Roads`.
+    #[serde(default)]
+    pub group: String,
+    /// Open311's `keywords`, comma separated.
+    #[serde(default)]
+    pub keywords: String,
+    /// The unit that handles reports of this category.
+    pub unit: String,
+    /// The unit's mailbox: reminders of near deadlines go there.
+    #[serde(default)]
+    pub email: String,
+    /// The legal deadline, in days from the report.
+    pub deadline_days: u32,
+    /// Extra questions asked of every report of this category.
+    #[serde(default)]
+    pub attributes: Vec<Attribute>,
+}
+
+/// An extra question of a category (Open311's attribute).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Attribute {
+    pub code: String,
+    pub description: String,
+    /// `string`, `number`, `datetime`, `text`, `singlevaluelist` or `multivaluelist`.
+    pub datatype: String,
+    pub required: bool,
+    /// The allowed answers of a list: (key, name).
+    #[serde(default)]
+    pub values: Vec<(String, String)>,
+}
+
+pub const DATATYPES: [&str; 6] = [
+    "string",
+    "number",
+    "datetime",
+    "text",
+    "singlevaluelist",
+    "multivaluelist",
+];
+
+impl Attribute {
+    fn is_list(&self) -> bool {
+        self.datatype.ends_with("valuelist")
+    }
+
+    /// Checks one answer; `None` when it is fine.
+    pub fn check(&self, values: &[String], en: bool) -> Option<String> {
+        let values: Vec<&str> = values
+            .iter()
+            .map(|v| v.trim())
+            .filter(|v| !v.is_empty())
+            .collect();
+        let t = |e: &str, c: &str| Some(if en { e } else { c }.to_owned());
+        if values.is_empty() {
+            return if self.required {
+                t("Answer this question.", "Odpovězte prosím.")
+            } else {
+                None
+            };
+        }
+        if values.len() > 1 && self.datatype != "multivaluelist" {
+            return t("Give one answer only.", "Uveďte jen jednu odpověď.");
+        }
+        for v in &values {
+            let wrong = match self.datatype.as_str() {
+                "number" => v.parse::<f64>().map_or(true, |n| !n.is_finite()),
+                "datetime" => DateTime::parse_from_rfc3339(v).is_err() && parse_date(v).is_none(),
+                _ if self.is_list() => !self.values.iter().any(|(k, _)| k == v),
+                _ => v.chars().count() > 2000,
+            };
+            if wrong {
+                let keys: Vec<&str> = self.values.iter().map(|(k, _)| k.as_str()).collect();
+                return match self.datatype.as_str() {
+                    "number" => t("Give a number.", "Zadejte číslo."),
+                    "datetime" => t(
+                        "Give a date (YYYY-MM-DD) or a date and time.",
+                        "Zadejte datum (RRRR-MM-DD) nebo datum a čas.",
+                    ),
+                    _ if self.is_list() => Some(format!(
+                        "{} `{v}`: {} {}.",
+                        if en {
+                            "There is no answer"
+                        } else {
+                            "Odpověď"
+                        },
+                        if en {
+                            "choose one of"
+                        } else {
+                            "není na výběr; zvolte"
+                        },
+                        keys.join(", ")
+                    )),
+                    _ => t(
+                        "Use at most 2000 characters.",
+                        "Použijte nejvýše 2000 znaků.",
+                    ),
+                };
+            }
+        }
+        None
+    }
+}
+
+/// One report: Open311's service request.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Report {
+    /// The number the reporter quotes, e.g. `2026-4F3A9C`.
+    pub number: String,
+    /// The category's code.
+    pub category: String,
+    pub description: String,
+    #[serde(default)]
+    pub address: String,
+    #[serde(default)]
+    pub lat: Option<f64>,
+    #[serde(default)]
+    pub long: Option<f64>,
+    /// Answers to the category's questions: (code, value).
+    #[serde(default)]
+    pub attributes: Vec<(String, String)>,
+    #[serde(default)]
+    pub media_url: String,
+    /// Personal data: never shown in public or in Open311.
+    #[serde(default)]
+    pub contact: Contact,
+    /// The logged-in user who reported it, if anyone.
+    #[serde(default)]
+    pub reporter: String,
+    /// `portal` or `open311`.
+    pub source: String,
+    pub status: Status,
+    /// The unit responsible (from the category).
+    pub unit: String,
+    /// The official handling it.
+    #[serde(default)]
+    pub handler: String,
+    /// RFC 3339, UTC.
+    pub requested: String,
+    pub updated: String,
+    #[serde(default)]
+    pub closed: String,
+    /// YYYY-MM-DD: the last day of the legal deadline.
+    pub deadline: String,
+    #[serde(default)]
+    pub reminded: bool,
+    #[serde(default)]
+    pub escalated: bool,
+    /// E-mail addresses told of public updates. Personal data.
+    #[serde(default)]
+    pub subscribers: Vec<String>,
+    /// The report this one was merged into.
+    #[serde(default)]
+    pub duplicate_of: String,
+    #[serde(default)]
+    pub updates: Vec<Update>,
+}
+
+/// The contact a reporter left.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Contact {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub email: String,
+    #[serde(default)]
+    pub phone: String,
+}
+
+/// One step in the handling of a report.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Update {
+    pub at: String,
+    pub status: Status,
+    pub text: String,
+    /// Public updates are shown to everyone and sent to subscribers;
+    /// internal notes only to staff.
+    pub public: bool,
+    #[serde(default)]
+    pub by: String,
+}
+
+/// Where a report stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    New,
+    Acknowledged,
+    InProgress,
+    Resolved,
+    Rejected,
+    Duplicate,
+}
+
+impl Status {
+    pub const ALL: [Status; 6] = [
+        Status::New,
+        Status::Acknowledged,
+        Status::InProgress,
+        Status::Resolved,
+        Status::Rejected,
+        Status::Duplicate,
+    ];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Status::New => "new",
+            Status::Acknowledged => "acknowledged",
+            Status::InProgress => "in-progress",
+            Status::Resolved => "resolved",
+            Status::Rejected => "rejected",
+            Status::Duplicate => "duplicate",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Status> {
+        Status::ALL.into_iter().find(|x| x.key() == s)
+    }
+
+    pub fn is_open(self) -> bool {
+        matches!(
+            self,
+            Status::New | Status::Acknowledged | Status::InProgress
+        )
+    }
+
+    pub fn label(self, en: bool) -> &'static str {
+        match (self, en) {
+            (Status::New, true) => "New",
+            (Status::New, false) => "Nové",
+            (Status::Acknowledged, true) => "Acknowledged",
+            (Status::Acknowledged, false) => "Přijato",
+            (Status::InProgress, true) => "In progress",
+            (Status::InProgress, false) => "Řeší se",
+            (Status::Resolved, true) => "Resolved",
+            (Status::Resolved, false) => "Vyřešeno",
+            (Status::Rejected, true) => "Rejected",
+            (Status::Rejected, false) => "Zamítnuto",
+            (Status::Duplicate, true) => "Duplicate",
+            (Status::Duplicate, false) => "Duplicitní",
+        }
+    }
+}
+
+impl Report {
+    pub fn is_open(&self) -> bool {
+        self.status.is_open()
+    }
+
+    pub fn overdue(&self, today: &str) -> bool {
+        self.is_open() && self.deadline.as_str() < today
+    }
+
+    /// Records a step; a status that closes the report dates its closing.
+    pub fn step(&mut self, status: Status, text: String, public: bool, by: &str) {
+        let at = now();
+        if self.is_open() && !status.is_open() {
+            self.closed = at.clone();
+        }
+        if !self.is_open() && status.is_open() {
+            self.closed.clear();
+        }
+        self.status = status;
+        self.updated = at.clone();
+        self.updates.push(Update {
+            at,
+            status,
+            text,
+            public,
+            by: by.to_owned(),
+        });
+    }
+
+    /// The latest public note, Open311's `status_notes`.
+    pub fn public_note(&self) -> Option<&str> {
+        self.updates
+            .iter()
+            .rev()
+            .find(|u| u.public && !u.text.is_empty())
+            .map(|u| u.text.as_str())
+    }
+
+    /// What the notification templates are given: nothing personal.
+    pub fn template_data(&self, category: &str, en: bool, note: &str) -> serde_json::Value {
+        serde_json::json!({
+            "number": self.number,
+            "category": category,
+            "description": self.description,
+            "address": self.address,
+            "unit": self.unit,
+            "handler": if self.handler.is_empty() { "-" } else { &self.handler },
+            "deadline": self.deadline,
+            "status": self.status.label(en),
+            "note": note,
+        })
+    }
+}
+
+/// Whether the caller reads English (everything else gets Czech).
+pub fn english(ctx: &Context) -> bool {
+    ctx.locale().starts_with("en")
+}
+
+/// Now, RFC 3339 in UTC to the second.
+pub fn now() -> String {
+    Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// Today, YYYY-MM-DD (UTC).
+pub fn today() -> String {
+    Utc::now().date_naive().to_string()
+}
+
+pub fn parse_date(s: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
+}
+
+/// The date `days` after `date` (YYYY-MM-DD).
+pub fn date_after(date: &str, days: u64) -> String {
+    parse_date(date)
+        .and_then(|d| d.checked_add_days(Days::new(days)))
+        .map_or_else(|| date.to_owned(), |d| d.to_string())
+}
+
+/// Whole days from `from` to `to` (RFC 3339).
+pub fn days_between(from: &str, to: &str) -> Option<f64> {
+    let a = DateTime::parse_from_rfc3339(from).ok()?;
+    let b = DateTime::parse_from_rfc3339(to).ok()?;
+    Some((b - a).num_seconds() as f64 / 86_400.0)
+}
+
+/// A number setting, or its default.
+pub fn number_setting(key: &str, default: f64) -> Result<f64> {
+    Ok(settings::get(key)?
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .filter(|n| n.is_finite() && *n >= 0.0)
+        .unwrap_or(default))
+}
+
+/// Every document of a query, page by page (at most 10 000).
+pub fn all<T: serde::de::DeserializeOwned>(
+    find: portico_sdk::records::Find,
+) -> Result<Vec<Document<T>>> {
+    let mut out = Vec::new();
+    let mut cursor = None;
+    loop {
+        let page = find.clone().limit(500).after(cursor).fetch::<T>()?;
+        out.extend(page.documents);
+        cursor = page.next_cursor;
+        if cursor.is_none() || out.len() >= 10_000 {
+            return Ok(out);
+        }
+    }
+}
+
+pub fn categories() -> Result<Vec<Category>> {
+    let mut all: Vec<Category> = all(CATEGORIES.find().sort("code"))?
+        .into_iter()
+        .map(|d| d.data)
+        .collect();
+    all.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(all)
+}
+
+pub fn category(code: &str) -> Result<Document<Category>> {
+    CATEGORIES
+        .find()
+        .eq("code", code)
+        .limit(1)
+        .fetch::<Category>()?
+        .documents
+        .into_iter()
+        .next()
+        .ok_or_else(|| Error::not_found(format!("no category `{code}`")))
+}
+
+/// The category's name, or its code when it is gone.
+pub fn category_name(all: &[Category], code: &str) -> String {
+    all.iter()
+        .find(|c| c.code == code)
+        .map_or_else(|| code.to_owned(), |c| c.name.clone())
+}
+
+/// A new report's number: the year and six characters of its random part.
+pub fn new_number() -> String {
+    let mut bytes = [0u8; 3];
+    // WASI's random, which the host seeds from its own.
+    getrandom::fill(&mut bytes).unwrap_or_default();
+    format!(
+        "{}-{:02X}{:02X}{:02X}",
+        &today()[..4],
+        bytes[0],
+        bytes[1],
+        bytes[2]
+    )
+}
+
+/// Distance in metres between two WGS 84 points (haversine).
+pub fn metres(a: (f64, f64), b: (f64, f64)) -> f64 {
+    let (la1, lo1, la2, lo2) = (
+        a.0.to_radians(),
+        a.1.to_radians(),
+        b.0.to_radians(),
+        b.1.to_radians(),
+    );
+    let h = ((la2 - la1) / 2.0).sin().powi(2)
+        + la1.cos() * la2.cos() * ((lo2 - lo1) / 2.0).sin().powi(2);
+    2.0 * 6_371_000.0 * h.sqrt().asin()
+}
+
+/// Open reports of the same category near `report`, nearest first.
+pub fn near_duplicates(id: &str, report: &Report) -> Result<Vec<(Document<Report>, f64)>> {
+    let (Some(lat), Some(long)) = (report.lat, report.long) else {
+        return Ok(Vec::new());
+    };
+    let radius = number_setting("duplicate-metres", 50.0)?;
+    let mut near: Vec<(Document<Report>, f64)> =
+        all::<Report>(REPORTS.find().eq("category", &report.category))?
+            .into_iter()
+            .filter(|d| d.id != id && d.data.is_open())
+            .filter_map(|d| {
+                let m = metres((lat, long), (d.data.lat?, d.data.long?));
+                (m <= radius).then_some((d, m))
+            })
+            .collect();
+    near.sort_by(|a, b| a.1.total_cmp(&b.1));
+    Ok(near)
+}
+
+/// Problems with input: (field, message).
+pub type FieldProblems = Vec<(&'static str, String)>;
+
+/// Checks a place: coordinates within range, or an address.
+pub fn check_place(
+    address: &str,
+    lat: &str,
+    long: &str,
+    en: bool,
+) -> (Option<(f64, f64)>, FieldProblems) {
+    let mut errors = Vec::new();
+    let t = |e: &str, c: &str| if en { e } else { c }.to_owned();
+    let coordinate = |v: &str, max: f64| {
+        v.trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|n| n.is_finite() && n.abs() <= max)
+    };
+    let point = match (lat.trim().is_empty(), long.trim().is_empty()) {
+        (true, true) => None,
+        _ => {
+            let (a, b) = (coordinate(lat, 90.0), coordinate(long, 180.0));
+            if a.is_none() {
+                errors.push((
+                    "lat",
+                    t(
+                        "Give a latitude from -90 to 90.",
+                        "Zadejte zeměpisnou šířku od -90 do 90.",
+                    ),
+                ));
+            }
+            if b.is_none() {
+                errors.push((
+                    "long",
+                    t(
+                        "Give a longitude from -180 to 180.",
+                        "Zadejte zeměpisnou délku od -180 do 180.",
+                    ),
+                ));
+            }
+            a.zip(b)
+        }
+    };
+    if point.is_none() && errors.is_empty() && address.trim().is_empty() {
+        errors.push((
+            "address",
+            t(
+                "Say where it is: an address, or the coordinates.",
+                "Uveďte, kde to je: adresu, nebo souřadnice.",
+            ),
+        ));
+    }
+    if address.chars().count() > 300 {
+        errors.push((
+            "address",
+            t("Use at most 300 characters.", "Použijte nejvýše 300 znaků."),
+        ));
+    }
+    (point, errors)
+}
+
+/// Checks a contact e-mail address (loosely: one `@`, a dot after it).
+pub fn is_email(s: &str) -> bool {
+    let s = s.trim();
+    match s.split_once('@') {
+        Some((user, domain)) => {
+            !user.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !s.contains(char::is_whitespace)
+                && s.len() <= 254
+        }
+        None => false,
+    }
+}
+
+/// A new report of `category`, checked; the errors name the fields.
+pub struct Draft<'a> {
+    pub category: &'a Category,
+    pub description: String,
+    pub address: String,
+    pub lat: String,
+    pub long: String,
+    pub attributes: Vec<(String, Vec<String>)>,
+    pub contact: Contact,
+    pub media_url: String,
+}
+
+impl Draft<'_> {
+    /// The report, or the problems: (field, message). Attribute fields are
+    /// named `attribute[CODE]`, as Open311 names them.
+    pub fn check(
+        self,
+        reporter: &str,
+        source: &str,
+        en: bool,
+    ) -> std::result::Result<Report, Vec<(String, String)>> {
+        let t = |e: &str, c: &str| if en { e } else { c }.to_owned();
+        let mut errors: Vec<(String, String)> = Vec::new();
+        let description = self.description.trim().to_owned();
+        if description.is_empty() {
+            errors.push((
+                "description".into(),
+                t("Describe the problem.", "Popište problém."),
+            ));
+        } else if description.chars().count() > 4000 {
+            errors.push((
+                "description".into(),
+                t(
+                    "Use at most 4000 characters.",
+                    "Použijte nejvýše 4000 znaků.",
+                ),
+            ));
+        }
+        let (point, place) = check_place(&self.address, &self.lat, &self.long, en);
+        errors.extend(place.into_iter().map(|(f, m)| (f.to_owned(), m)));
+        let mut answers = Vec::new();
+        for a in &self.category.attributes {
+            let given: Vec<String> = self
+                .attributes
+                .iter()
+                .filter(|(code, _)| *code == a.code)
+                .flat_map(|(_, v)| v.clone())
+                .collect();
+            if let Some(problem) = a.check(&given, en) {
+                errors.push((format!("attribute[{}]", a.code), problem));
+            }
+            for v in given.iter().map(|v| v.trim()).filter(|v| !v.is_empty()) {
+                answers.push((a.code.clone(), v.to_owned()));
+            }
+        }
+        for (code, _) in &self.attributes {
+            if !self.category.attributes.iter().any(|a| &a.code == code) {
+                errors.push((
+                    format!("attribute[{code}]"),
+                    format!(
+                        "{} `{}`",
+                        t(
+                            "There is no such question in category",
+                            "Taková otázka v kategorii není:"
+                        ),
+                        self.category.code
+                    ),
+                ));
+            }
+        }
+        let email = self.contact.email.trim().to_owned();
+        if !email.is_empty() && !is_email(&email) {
+            errors.push((
+                "email".into(),
+                t(
+                    "Give an e-mail address such as jana@example.cz.",
+                    "Zadejte e-mail ve tvaru jana@example.cz.",
+                ),
+            ));
+        }
+        for (name, v) in [("name", &self.contact.name), ("phone", &self.contact.phone)] {
+            if v.chars().count() > 200 {
+                errors.push((
+                    name.into(),
+                    t("Use at most 200 characters.", "Použijte nejvýše 200 znaků."),
+                ));
+            }
+        }
+        let media_url = self.media_url.trim().to_owned();
+        if !media_url.is_empty()
+            && !media_url.starts_with("https://")
+            && !media_url.starts_with("http://")
+        {
+            errors.push((
+                "media_url".into(),
+                t("Give an http(s) address.", "Zadejte adresu http(s)."),
+            ));
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        let at = now();
+        let deadline = date_after(&today(), u64::from(self.category.deadline_days));
+        let subscribers = if email.is_empty() {
+            Vec::new()
+        } else {
+            vec![email.clone()]
+        };
+        Ok(Report {
+            number: new_number(),
+            category: self.category.code.clone(),
+            description,
+            address: self.address.trim().to_owned(),
+            lat: point.map(|p| p.0),
+            long: point.map(|p| p.1),
+            attributes: answers,
+            media_url,
+            contact: Contact {
+                name: self.contact.name.trim().to_owned(),
+                email,
+                phone: self.contact.phone.trim().to_owned(),
+            },
+            reporter: reporter.to_owned(),
+            source: source.to_owned(),
+            status: Status::New,
+            unit: self.category.unit.clone(),
+            handler: String::new(),
+            requested: at.clone(),
+            updated: at,
+            closed: String::new(),
+            deadline,
+            reminded: false,
+            escalated: false,
+            subscribers,
+            duplicate_of: String::new(),
+            updates: Vec::new(),
+        })
+    }
+}
+
+/// Stores a checked report: audited, and the reporter gets a receipt.
+pub fn file(report: &Report, category: &Category, en: bool) -> Result<Document<Report>> {
+    let stored = REPORTS.insert(report)?;
+    portico_sdk::audit::append(
+        "complaint.report",
+        &format!("reports/{}", stored.id),
+        &serde_json::json!({ "number": report.number, "category": report.category, "source": report.source }),
+    )?;
+    if !report.contact.email.is_empty() {
+        tell(
+            portico_sdk::notify::To::Email(&report.contact.email),
+            "report-received",
+            &report.template_data(&category.name, en, ""),
+        )?;
+    }
+    Ok(stored)
+}
+
+/// Sends a message to a person. A portal that sends no e-mail (none is
+/// configured) does not stop the report or the step that causes it: the
+/// message is left out and logged.
+pub fn tell(
+    to: portico_sdk::notify::To<'_>,
+    template: &str,
+    data: &serde_json::Value,
+) -> Result<()> {
+    match portico_sdk::notify::send(to, template, data) {
+        Ok(_) => Ok(()),
+        Err(Error::Unavailable(why)) => {
+            portico_sdk::log::warn(format!("message `{template}` not sent: {why}"));
+            Ok(())
+        }
+        Err(e) => Err(e),
+    }
+}

@@ -1,0 +1,778 @@
+//! The complaints module, as citizens, handlers, other systems and the
+//! deadline job use it: over HTTP on loopback, with a real SMTP server, a
+//! third-party Open311 client (georeport, from PyPI), and the modules'
+//! clock moved forward instead of waiting.
+
+use std::time::Duration;
+
+use portico_platform::audit;
+use portico_platform::tokens;
+use portico_platform::users::UserKind;
+use portico_runtime::api::CallContext;
+use portico_tests::browser::{Browser, Page};
+use portico_tests::peers::SmtpSink;
+use portico_tests::{TEST_CITY, TestDatabase, TestPortal};
+use portico_web::workers::WorkerConfig;
+
+const PASSWORD: &str = "correct horse battery";
+const BASE: &str = "/m/complaints";
+
+fn at_once() -> WorkerConfig {
+    WorkerConfig {
+        backoff: Duration::ZERO,
+        max_attempts: 3,
+        ..WorkerConfig::default()
+    }
+}
+
+/// Posts a module form as a browser does: the page first (for the CSRF
+/// token), then the fields.
+async fn post(browser: &Browser, page: &str, path: &str, fields: &[(&str, &str)]) -> Page {
+    let form = browser.get(&format!("{BASE}{page}")).await;
+    assert_eq!(form.status, 200, "{page}: {}", form.body);
+    let csrf = form.csrf();
+    let mut all = vec![("_csrf", csrf.as_str())];
+    all.extend_from_slice(fields);
+    browser.post_form(&format!("{BASE}{path}"), &all).await
+}
+
+/// The id in a redirect to `/m/complaints/<prefix>/<id>?…`.
+fn id_in(page: &Page, prefix: &str) -> String {
+    assert_eq!(page.status, 303, "{}", page.body);
+    let start = format!("{BASE}{prefix}/");
+    let rest = page
+        .location()
+        .strip_prefix(&start)
+        .unwrap_or_else(|| panic!("redirected to {}", page.location()));
+    rest.split('?').next().unwrap().to_owned()
+}
+
+const POTHOLE: &str =
+    "depth | How deep is it? | singlevaluelist | required | shallow=Shallow; deep=Deep (over 5 cm)";
+
+/// The categories of a city, as a manager would type them.
+async fn set_up_categories(manager: &Browser) {
+    for fields in [
+        [
+            ("code", "pothole"),
+            ("name", "Pothole"),
+            ("description", "Holes in roads and pavements."),
+            ("group", "Roads"),
+            ("unit", "Roads department"),
+            ("email", "roads@test-city.example"),
+            ("deadline_days", "30"),
+            ("attributes", POTHOLE),
+        ],
+        [
+            ("code", "lamp"),
+            ("name", "Street lamp out"),
+            ("description", "A street lamp that does not light."),
+            ("group", "Lighting"),
+            ("unit", "Public lighting"),
+            ("email", "lighting@test-city.example"),
+            ("deadline_days", "30"),
+            ("attributes", ""),
+        ],
+    ] {
+        let saved = post(manager, "/categories", "/categories", &fields).await;
+        assert_eq!(saved.status, 303, "{}", saved.body);
+    }
+}
+
+#[tokio::test]
+async fn a_citizen_reports_staff_handle_it_and_followers_hear_of_every_public_step() {
+    let smtp = SmtpSink::start(0).await;
+    let portal = TestPortal::builder()
+        .module("complaints")
+        .smtp(&smtp.url())
+        .setting("complaints", "escalation-email", "mayor@test-city.example")
+        .build()
+        .await;
+    let manager = portal.user("hana", UserKind::Staff, PASSWORD).await;
+    portal
+        .grant(&manager, TEST_CITY, "complaints.manager")
+        .await;
+    let addr = portal.serve().await;
+    let staff = Browser::new(addr);
+    assert_eq!(staff.log_in("hana", PASSWORD).await.status, 303);
+
+    // A malformed category is refused at its fields, and nothing is saved.
+    let refused = post(
+        &staff,
+        "/categories",
+        "/categories",
+        &[
+            ("code", "pot hole"),
+            ("name", "Pothole"),
+            ("unit", ""),
+            ("deadline_days", "0"),
+            ("attributes", "depth | How deep? | colour | required"),
+        ],
+    )
+    .await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    for message in [
+        "Use 1 to 40 letters, digits, `-` or `_`",
+        "Give a whole number of days from 1 to 365.",
+        "Line 1: `colour` is not a datatype",
+    ] {
+        assert!(
+            refused.body.contains(message),
+            "{message}: {}",
+            refused.body
+        );
+    }
+    assert!(
+        staff
+            .get(&format!("{BASE}/categories"))
+            .await
+            .body
+            .contains("No categories yet.")
+    );
+    set_up_categories(&staff).await;
+
+    // A citizen picks the category and gets its question.
+    let citizen = Browser::new(addr);
+    let choice = citizen.get(&format!("{BASE}/report")).await;
+    assert!(
+        choice.body.contains("Pothole") && choice.body.contains("Street lamp out"),
+        "{}",
+        choice.body
+    );
+    let form = citizen
+        .get(&format!("{BASE}/report?category=pothole"))
+        .await;
+    assert!(form.body.contains("How deep is it?"), "{}", form.body);
+
+    // Wrong input is refused at the fields; nothing is stored.
+    let wrong = post(
+        &citizen,
+        "/report?category=pothole",
+        "/report",
+        &[
+            ("category", "pothole"),
+            ("description", ""),
+            ("lat", "149.2"),
+            ("long", "16.6"),
+            ("attribute[depth]", "bottomless"),
+            ("email", "not-an-address"),
+        ],
+    )
+    .await;
+    assert_eq!(wrong.status, 422, "{}", wrong.body);
+    for message in [
+        "Describe the problem.",
+        "Give a latitude from -90 to 90.",
+        "There is no answer `bottomless`: choose one of shallow, deep.",
+        "Give an e-mail address such as jana@example.cz.",
+    ] {
+        assert!(wrong.body.contains(message), "{message}: {}", wrong.body);
+    }
+    assert!(
+        citizen
+            .get(&format!("{BASE}/"))
+            .await
+            .body
+            .contains("No reports yet.")
+    );
+
+    let filed = post(
+        &citizen,
+        "/report?category=pothole",
+        "/report",
+        &[
+            ("category", "pothole"),
+            ("description", "A deep hole in front of number 12."),
+            ("address", "Husova 12"),
+            ("lat", "49.19522"),
+            ("long", "16.60796"),
+            ("attribute[depth]", "deep"),
+            ("name", "Jana Nováková"),
+            ("email", "jana@example.cz"),
+        ],
+    )
+    .await;
+    let first = id_in(&filed, "/reports");
+    assert!(filed.location().contains("flash="), "{}", filed.location());
+    let shown = citizen.get(&format!("{BASE}/reports/{first}")).await;
+    assert_eq!(shown.status, 200);
+    assert!(
+        shown.body.contains("A deep hole in front of number 12.") && shown.body.contains("New"),
+        "{}",
+        shown.body
+    );
+    let number = portal_number(&shown.body);
+
+    // Someone else reports the same hole, 20 m away, without a contact.
+    let other = Browser::new(addr);
+    let second = id_in(
+        &post(
+            &other,
+            "/report?category=pothole",
+            "/report",
+            &[
+                ("category", "pothole"),
+                ("description", "Pothole on Husova street"),
+                ("lat", "49.19540"),
+                ("long", "16.60796"),
+                ("attribute[depth]", "shallow"),
+            ],
+        )
+        .await,
+        "/reports",
+    );
+
+    // The public registry hides who reported.
+    let registry = other.get(&format!("{BASE}/")).await;
+    assert!(registry.body.contains(&number), "{}", registry.body);
+    for personal in ["Jana Nováková", "jana@example.cz"] {
+        assert!(!registry.body.contains(personal), "{personal} is public");
+        assert!(!shown.body.contains(personal), "{personal} is public");
+    }
+
+    // A neighbour follows the first report.
+    let followed = post(
+        &other,
+        &format!("/reports/{first}"),
+        &format!("/reports/{first}"),
+        &[("email", "soused@example.cz")],
+    )
+    .await;
+    assert_eq!(followed.status, 303, "{}", followed.body);
+
+    // The receipt reached the reporter.
+    portal.send_notifications(&at_once()).await;
+    let mail = smtp.received();
+    assert_eq!(
+        mail.len(),
+        1,
+        "{:?}",
+        mail.iter().map(|m| m.subject()).collect::<Vec<_>>()
+    );
+    assert_eq!(mail[0].to, ["jana@example.cz"]);
+    assert_eq!(
+        mail[0].subject(),
+        format!("Report {number} received: Pothole")
+    );
+    assert!(
+        mail[0].text().contains("Roads department"),
+        "{}",
+        mail[0].text()
+    );
+
+    // Anonymous visitors cannot open the inbox or the export.
+    assert_ne!(other.get(&format!("{BASE}/handle")).await.status, 200);
+    assert!(matches!(
+        other.get(&format!("{BASE}/export.csv")).await.status,
+        401 | 403
+    ));
+
+    // The handler sees both in the inbox, and the second as a duplicate of the first.
+    let inbox = staff.get(&format!("{BASE}/handle")).await;
+    assert!(inbox.body.contains(&number), "{}", inbox.body);
+    let handling = staff.get(&format!("{BASE}/handle/{second}")).await;
+    assert!(
+        handling.body.contains("Possible duplicates") && handling.body.contains(&number),
+        "{}",
+        handling.body
+    );
+    let merged = post(
+        &staff,
+        &format!("/handle/{second}"),
+        &format!("/handle/{second}"),
+        &[("op", "merge"), ("into", &first)],
+    )
+    .await;
+    assert_eq!(id_in(&merged, "/handle"), first);
+    let duplicate = other.get(&format!("{BASE}/reports/{second}")).await;
+    assert!(
+        duplicate.body.contains("Duplicate")
+            && duplicate
+                .body
+                .contains(&format!("dealt with in report {number}")),
+        "{}",
+        duplicate.body
+    );
+
+    // A step without a note or a change is refused; an internal note is not public.
+    let empty = post(
+        &staff,
+        &format!("/handle/{first}"),
+        &format!("/handle/{first}"),
+        &[
+            ("op", "step"),
+            ("status", "new"),
+            ("handler", "hana"),
+            ("note", ""),
+            ("visibility", "internal"),
+        ],
+    )
+    .await;
+    assert_eq!(empty.status, 422);
+    assert!(
+        empty.body.contains("Write the note, or change the status."),
+        "{}",
+        empty.body
+    );
+    for (status, note, visibility) in [
+        ("acknowledged", "A crew will come this week.", "public"),
+        (
+            "in-progress",
+            "Call the contractor about asphalt.",
+            "internal",
+        ),
+        ("resolved", "The hole is filled.", "public"),
+    ] {
+        let step = post(
+            &staff,
+            &format!("/handle/{first}"),
+            &format!("/handle/{first}"),
+            &[
+                ("op", "step"),
+                ("status", status),
+                ("handler", "hana"),
+                ("note", note),
+                ("visibility", visibility),
+            ],
+        )
+        .await;
+        assert_eq!(step.status, 303, "{status}: {}", step.body);
+    }
+    let public = other.get(&format!("{BASE}/reports/{first}")).await;
+    assert!(
+        public.body.contains("A crew will come this week.") && public.body.contains("Resolved"),
+        "{}",
+        public.body
+    );
+    assert!(
+        !public.body.contains("asphalt"),
+        "an internal note is public"
+    );
+    assert!(
+        staff
+            .get(&format!("{BASE}/handle/{first}"))
+            .await
+            .body
+            .contains("Call the contractor about asphalt.")
+    );
+
+    // Reporter and follower heard of each public step, and of nothing internal.
+    portal.send_notifications(&at_once()).await;
+    let mut updates: Vec<(String, String)> = smtp
+        .received()
+        .iter()
+        .skip(1)
+        .map(|m| (m.to[0].clone(), m.subject()))
+        .collect();
+    updates.sort();
+    assert_eq!(
+        updates,
+        [
+            (
+                "jana@example.cz".to_owned(),
+                format!("Report {number}: Acknowledged")
+            ),
+            (
+                "jana@example.cz".to_owned(),
+                format!("Report {number}: Resolved")
+            ),
+            (
+                "soused@example.cz".to_owned(),
+                format!("Report {number}: Acknowledged")
+            ),
+            (
+                "soused@example.cz".to_owned(),
+                format!("Report {number}: Resolved")
+            ),
+        ]
+    );
+    let resolved = smtp
+        .received()
+        .into_iter()
+        .find(|m| m.subject().ends_with("Resolved"))
+        .unwrap();
+    assert!(
+        resolved.text().contains("The hole is filled."),
+        "{}",
+        resolved.text()
+    );
+
+    // The export has everything, personal data included; the dashboard the figures.
+    let csv = staff.get(&format!("{BASE}/export.csv")).await;
+    assert_eq!(csv.status, 200, "{}", csv.body);
+    assert!(
+        csv.headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    let rows: Vec<&str> = csv.body.lines().collect();
+    assert_eq!(rows.len(), 3, "{}", csv.body);
+    assert!(rows[0].starts_with("number,id,requested,category,status"));
+    assert!(
+        csv.body.contains("jana@example.cz")
+            && csv.body.contains(",duplicate,")
+            && csv.body.contains(",resolved,")
+    );
+    let dashboard = other.get(&format!("{BASE}/dashboard")).await;
+    assert!(
+        dashboard.body.contains("Average time to resolve") && dashboard.body.contains("1 resolved"),
+        "{}",
+        dashboard.body
+    );
+
+    // Every step is in the city's audit trail.
+    let actions: Vec<String> = audit::entries(portal.db(), TEST_CITY)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    for action in [
+        "complaint.category",
+        "complaint.report",
+        "complaint.merge",
+        "complaint.step",
+    ] {
+        assert!(actions.iter().any(|a| a == action), "{action}: {actions:?}");
+    }
+}
+
+/// The report number shown on a report's page (`Report 2026-…`).
+fn portal_number(html: &str) -> String {
+    let start = html.find("Report 20").expect("a report number") + "Report ".len();
+    html[start..start + 11].to_owned()
+}
+
+#[tokio::test]
+async fn the_deadline_job_reminds_the_unit_and_escalates_when_the_clock_passes_the_deadline() {
+    let smtp = SmtpSink::start(0).await;
+    let portal = TestPortal::builder()
+        .module("complaints")
+        .smtp(&smtp.url())
+        .setting("complaints", "escalation-email", "mayor@test-city.example")
+        .setting("complaints", "reminder-days", "5")
+        .build()
+        .await;
+    let manager = portal.user("hana", UserKind::Staff, PASSWORD).await;
+    portal
+        .grant(&manager, TEST_CITY, "complaints.manager")
+        .await;
+    let addr = portal.serve().await;
+    let staff = Browser::new(addr);
+    staff.log_in("hana", PASSWORD).await;
+    set_up_categories(&staff).await;
+    let citizen = Browser::new(addr);
+    let lamp = id_in(
+        &post(
+            &citizen,
+            "/report?category=lamp",
+            "/report",
+            &[
+                ("category", "lamp"),
+                ("description", "Dark all night."),
+                ("address", "Kounicova 5"),
+            ],
+        )
+        .await,
+        "/reports",
+    );
+    let module = portal.module("complaints");
+    let run = || async {
+        let ctx = CallContext {
+            org_id: TEST_CITY.into(),
+            principal: None,
+            request_id: "test-deadlines".into(),
+            locale: "en".into(),
+        };
+        module
+            .run_job(&ctx, "deadlines")
+            .await
+            .expect("the job runs");
+        portal.send_notifications(&at_once()).await;
+        smtp.received()
+            .iter()
+            .map(|m| (m.to[0].clone(), m.subject()))
+            .collect::<Vec<_>>()
+    };
+
+    // Today nothing is near its deadline.
+    assert!(run().await.is_empty());
+    // 26 days on, the deadline is 4 days away: the unit is reminded, once.
+    portal.clock().advance(Duration::from_secs(26 * 86_400));
+    let sent = run().await;
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!(sent[0].0, "lighting@test-city.example");
+    assert!(sent[0].1.starts_with("Deadline near: report "), "{sent:?}");
+    assert_eq!(run().await.len(), 1, "reminded once only");
+    // 31 days on, the deadline passed: the report is escalated, once.
+    portal.clock().advance(Duration::from_secs(5 * 86_400));
+    let sent = run().await;
+    assert_eq!(sent.len(), 2, "{sent:?}");
+    assert_eq!(sent[1].0, "mayor@test-city.example");
+    assert!(
+        sent[1].1.starts_with("Deadline passed: report "),
+        "{sent:?}"
+    );
+    assert_eq!(run().await.len(), 2, "escalated once only");
+
+    // The inbox shows it overdue; the audit trail has the escalation.
+    let overdue = staff
+        .get(&format!("{BASE}/handle?status=open&overdue=1"))
+        .await;
+    assert!(overdue.body.contains("(overdue)"), "{}", overdue.body);
+    let handling = staff.get(&format!("{BASE}/handle/{lamp}")).await;
+    assert!(
+        handling.body.contains("Escalated: the deadline passed on"),
+        "{}",
+        handling.body
+    );
+    let actions: Vec<String> = audit::entries(portal.db(), TEST_CITY)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    assert!(
+        actions.iter().any(|a| a == "complaint.escalate"),
+        "{actions:?}"
+    );
+}
+
+/// The Python of the venv that holds the Open311 client.
+fn open311_python() -> std::path::PathBuf {
+    if let Some(p) = std::env::var_os("OPEN311_PYTHON") {
+        return p.into();
+    }
+    let venv = portico_tests::repo_root().join("target/open311-venv/bin/python");
+    assert!(
+        venv.exists(),
+        "the Open311 client is not installed: run `cargo xtask test`, which installs it"
+    );
+    venv
+}
+
+/// What the client does: georeport lists services, reads a definition and
+/// requests, in JSON and in XML. georeport does not post (its README says
+/// so), so posting goes through `requests`, the HTTP library it stands on,
+/// with Open311's form fields and `api_key`.
+const CLIENT: &str = r#"
+import json, sys
+import requests
+from georeport import GeoReport
+
+root, key = sys.argv[1], sys.argv[2]
+out = {}
+for fmt in ("json", "xml"):
+    client = GeoReport(root, output_format=fmt)
+    services = client.get_service_list()
+    if isinstance(services, dict):
+        services = [services]
+    out[fmt + "_services"] = sorted(s["service_code"] for s in services)
+    out[fmt + "_definition"] = client.get_service_definition("pothole")
+
+def post(fields):
+    r = requests.post(root + "/requests.json", data=fields)
+    return {"status": r.status_code, "body": r.json()}
+
+report = {
+    "service_code": "pothole",
+    "lat": "49.19522",
+    "long": "16.60796",
+    "attribute[depth]": "deep",
+    "description": "Hole at the tram stop",
+    "first_name": "Jan",
+    "last_name": "Novák",
+    "email": "jan@example.cz",
+}
+out["no_key"] = post(report)
+out["wrong_key"] = post(dict(report, api_key="pt_not-a-key"))
+out["no_code"] = post({"api_key": key, "description": "x", "address_string": "Husova 1"})
+out["bad_answer"] = post(dict(report, api_key=key, **{"attribute[depth]": "bottomless"}))
+created = post(dict(report, api_key=key))
+out["created"] = created
+if created["status"] != 201:
+    print(json.dumps(out))
+    sys.exit(0)
+rid = created["body"][0]["service_request_id"]
+out["json_one"] = GeoReport(root).get_service_request(rid)
+out["xml_one"] = GeoReport(root, output_format="xml").get_service_request(rid)
+out["json_open"] = [r["service_request_id"] for r in GeoReport(root).get_service_requests(status="open")]
+out["json_closed"] = GeoReport(root).get_service_requests(status="closed")
+try:
+    GeoReport(root).get_service_definition("no-such-service")
+except requests.HTTPError as e:
+    out["missing"] = {"status": e.response.status_code, "body": e.response.json()}
+print(json.dumps(out))
+"#;
+
+#[tokio::test]
+async fn a_third_party_open311_client_lists_services_posts_and_reads_requests() {
+    let database = TestDatabase::postgres().await;
+    let portal = TestPortal::builder()
+        .module("complaints")
+        .database(database)
+        .build()
+        .await;
+    portal
+        .import(
+            TEST_CITY,
+            "complaints",
+            "categories",
+            &[
+                serde_json::json!({ "code": "pothole", "name": "Pothole", "description": "Holes in roads.", "group": "Roads", "keywords": "road, hole", "unit": "Roads department", "deadline_days": 30, "attributes": [{ "code": "depth", "description": "How deep is it?", "datatype": "singlevaluelist", "required": true, "values": [["shallow", "Shallow"], ["deep", "Deep"]] }] }),
+                serde_json::json!({ "code": "lamp", "name": "Street lamp out", "unit": "Public lighting", "deadline_days": 60 }),
+            ]
+            .map(|c| c.to_string())
+            .join("\n"),
+        )
+        .await;
+    let (key, _) = tokens::create(
+        portal.db(),
+        "test",
+        TEST_CITY,
+        "Dispatch centre",
+        &["complaints.open311".to_owned()],
+        None,
+    )
+    .await
+    .unwrap();
+    let addr = portal.serve().await;
+    let root = format!("http://{addr}{BASE}/open311/v2");
+
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("client.py");
+    std::fs::write(&script, CLIENT).unwrap();
+    let python = open311_python();
+    let out = tokio::process::Command::new(&python)
+        .arg(&script)
+        .arg(&root)
+        .arg(&key)
+        .output()
+        .await
+        .expect("the Open311 client runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let got: serde_json::Value = serde_json::from_str(&stdout).expect("the client's summary");
+    println!("{}", serde_json::to_string_pretty(&got).unwrap());
+
+    // Services and a definition, the same in JSON and XML.
+    assert_eq!(got["json_services"], serde_json::json!(["lamp", "pothole"]));
+    assert_eq!(got["xml_services"], got["json_services"]);
+    let json_attribute = &got["json_definition"]["attributes"][0];
+    assert_eq!(json_attribute["code"], "depth");
+    assert_eq!(json_attribute["datatype"], "singlevaluelist");
+    assert_eq!(json_attribute["required"], true);
+    assert_eq!(json_attribute["values"][1]["key"], "deep");
+    let xml_attribute = &got["xml_definition"]["attributes"]["attribute"];
+    assert_eq!(xml_attribute["code"], "depth");
+    assert_eq!(xml_attribute["required"], "true");
+    assert_eq!(xml_attribute["values"]["value"][1]["name"], "Deep");
+
+    // Posting takes a key with the permission; errors in Open311's format.
+    for (case, status) in [
+        ("no_key", 403),
+        ("wrong_key", 403),
+        ("no_code", 400),
+        ("bad_answer", 400),
+    ] {
+        assert_eq!(got[case]["status"], status, "{case}: {}", got[case]);
+        let error = &got[case]["body"][0];
+        assert_eq!(error["code"], status, "{case}: {error}");
+        assert!(error["description"].is_string(), "{case}: {error}");
+    }
+    assert!(
+        got["no_code"]["body"][0]["description"]
+            .as_str()
+            .unwrap()
+            .contains("service_code is required")
+    );
+    assert!(
+        got["bad_answer"]["body"][0]["description"]
+            .as_str()
+            .unwrap()
+            .starts_with("attribute[depth]:")
+    );
+    assert_eq!(got["created"]["status"], 201, "{}", got["created"]);
+    let id = got["created"]["body"][0]["service_request_id"]
+        .as_str()
+        .unwrap();
+
+    // The request reads back in both formats, without the reporter's data.
+    let one = &got["json_one"];
+    assert_eq!(one["service_request_id"], id);
+    assert_eq!(one["status"], "open");
+    assert_eq!(one["service_code"], "pothole");
+    assert_eq!(one["service_name"], "Pothole");
+    assert_eq!(one["agency_responsible"], "Roads department");
+    assert_eq!(one["lat"], 49.19522);
+    assert_eq!(one["description"], "Hole at the tram stop");
+    let xml = &got["xml_one"];
+    assert_eq!(xml["service_request_id"], id);
+    assert_eq!(xml["long"], "16.60796");
+    for field in ["email", "first_name", "last_name", "phone"] {
+        assert!(one.get(field).is_none(), "{field} in {one}");
+    }
+    assert_eq!(got["json_open"], serde_json::json!([id]));
+    assert_eq!(got["json_closed"], serde_json::json!([]));
+    assert_eq!(got["missing"]["status"], 404);
+    assert_eq!(
+        got["missing"]["body"][0]["description"],
+        "service_code `no-such-service` was not found"
+    );
+
+    // XML errors, and the request the module stored came with no key.
+    let client = reqwest::Client::new();
+    let refused = client
+        .post(format!("{root}/requests.xml"))
+        .form(&[
+            ("service_code", "lamp"),
+            ("address_string", "Kounicova 5"),
+            ("description", "Dark"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 403);
+    let body = refused.text().await.unwrap();
+    assert!(
+        body.contains("<errors><error><code>403</code><description>api_key is missing"),
+        "{body}"
+    );
+    let stored = portal_records(&portal).await;
+    assert_eq!(stored.len(), 1, "{stored:?}");
+    assert!(
+        !stored[0].contains(&key) && stored[0].contains("jan@example.cz"),
+        "{stored:?}"
+    );
+    portal.database.cleanup().await;
+}
+
+/// The complaints module's reports in the test city, as stored.
+async fn portal_records(portal: &TestPortal) -> Vec<String> {
+    let module = portal.module("complaints");
+    let schema = portico_web::services::schema(portico_runtime::services::CollectionRef {
+        name: "reports",
+        spec: &module.manifest().collections["reports"],
+    });
+    let scope = portico_platform::records::Scope {
+        org_id: TEST_CITY.into(),
+        module_id: "complaints".into(),
+        actor: "test".into(),
+    };
+    let query = portico_platform::records::Query {
+        limit: 100,
+        ..Default::default()
+    };
+    portico_platform::records::query(portal.db(), &scope, &schema, &query)
+        .await
+        .expect("the module's records")
+        .records
+        .into_iter()
+        .map(|r| r.data.to_string())
+        .collect()
+}
