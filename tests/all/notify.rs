@@ -306,6 +306,7 @@ async fn the_notice_board_tells_the_office_of_notices_posted_and_taken_down() {
             .iter()
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
             .collect(),
+        files: Vec::new(),
     };
     portal
         .module("notice-board")

@@ -125,6 +125,22 @@ pub struct FormPost {
     pub route: RouteMatch,
     /// The posted fields in order.
     pub fields: Vec<(String, String)>,
+    /// The files chosen in the form's file fields (0.2.0 modules get them).
+    pub files: Vec<UploadedFile>,
+}
+
+/// A file posted with a form.
+#[derive(Debug, Clone, Serialize)]
+pub struct UploadedFile {
+    /// The file field it was chosen in.
+    pub field: String,
+    /// Its name on the user's computer, without folders.
+    pub filename: String,
+    /// The media type the browser gave.
+    pub media_type: String,
+    /// The content.
+    #[serde(skip)]
+    pub content: Vec<u8>,
 }
 
 /// What to do after a form post.
@@ -348,19 +364,30 @@ pub enum NoticeLevel {
 }
 
 /// A form.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 #[allow(missing_docs)]
 pub struct Form {
     pub action: String,
     pub submit_label: String,
     pub fields: Vec<FormField>,
+    /// Further buttons, posted as `_button=<name>`.
+    pub buttons: Vec<FormButton>,
+}
+
+/// A further button of a form.
+#[derive(Debug, Clone, Serialize)]
+#[allow(missing_docs)]
+pub struct FormButton {
+    pub name: String,
+    pub label: String,
 }
 
 /// The kind of a form input.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 #[serde(rename_all = "kebab-case")]
 #[allow(missing_docs)]
 pub enum FieldKind {
+    #[default]
     Text,
     Textarea,
     Number,
@@ -370,8 +397,11 @@ pub enum FieldKind {
     Select,
     Checkbox,
     Hidden,
-    /// A file to upload; the host's own forms only (a module receives form
-    /// fields as text).
+    /// One of the choices, as radio buttons.
+    Radio,
+    /// Any number of the choices, as boxes to tick.
+    Checkboxes,
+    /// A file to upload.
     File,
 }
 
@@ -384,7 +414,7 @@ pub struct Choice {
 }
 
 /// One input of a form.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 #[allow(missing_docs)]
 pub struct FormField {
     pub name: String,
@@ -392,9 +422,20 @@ pub struct FormField {
     pub kind: FieldKind,
     pub required: bool,
     pub value: Option<String>,
+    /// The ticked choices of a `Checkboxes` field.
+    pub selected: Vec<String>,
     pub help: Option<String>,
     pub choices: Vec<Choice>,
     pub error: Option<String>,
+    /// Shown, posted, not changeable (e.g. a verified value).
+    pub read_only: bool,
+    pub pattern: Option<String>,
+    pub min: Option<String>,
+    pub max: Option<String>,
+    /// HTML's autofill token.
+    pub autocomplete: Option<String>,
+    /// Media types a file field takes.
+    pub accept: Option<String>,
 }
 
 /// One problem with one input field.

@@ -633,9 +633,10 @@ impl LoadedModule {
                 }
             }
             Invocation::Submit(form) => {
-                let form: wit::ActionRequest = form.into();
                 match self.api_version {
                     ApiVersion::V0_1_0 => {
+                        // 0.1.0 has no file fields: its forms never post files.
+                        let form: wit::ActionRequest = form.into();
                         let f = instance.get_typed_func::<
                             (&wit::Context, &wit::ActionRequest),
                             (Result<wit::Outcome, wit::Error>,),
@@ -644,8 +645,9 @@ impl LoadedModule {
                         r.map(|o| Returned::Outcome(o.into())).map_err(Into::into)
                     }
                     ApiVersion::V0_2_0 => {
+                        let form: v0_2_0::wit::ActionRequest = form.into();
                         let f = instance.get_typed_func::<
-                            (&wit::Context, &wit::ActionRequest),
+                            (&wit::Context, &v0_2_0::wit::ActionRequest),
                             (Result<v0_2_0::wit::Outcome, wit::Error>,),
                         >(&mut *store, &e.submit)?;
                         let (r,) = f.call_async(&mut *store, (&wctx, &form)).await?;

@@ -31,7 +31,9 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/m/{module}", any(module_request))
         .route("/m/{module}/", any(module_request))
         .route("/m/{module}/{*rest}", any(module_request))
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        // Form posts may carry files; every other body is held to
+        // MAX_BODY_BYTES where it is read.
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES + MAX_UPLOAD_BYTES))
 }
 
 /// The organization a request is for: named in the path (`/o/<org>/…`),
@@ -575,6 +577,93 @@ async fn module_request(
     }
 }
 
+/// The most all files of one form post may hold.
+pub const MAX_UPLOAD_BYTES: usize = 10 << 20;
+
+/// A posted form's fields and files: form-encoded (at most
+/// [`MAX_BODY_BYTES`]), or multipart when it has file fields (at most
+/// [`MAX_UPLOAD_BYTES`] of files besides). A file field left empty is no file.
+async fn form_parts(
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> Result<(Vec<(String, String)>, Vec<api::UploadedFile>), Failure> {
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let too_large = |what: &str| {
+        Failure::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "Too large",
+            format!("{what} The portal takes at most 10 MiB of files in one form."),
+        )
+    };
+    if !content_type.starts_with("multipart/form-data") {
+        if body.len() > MAX_BODY_BYTES {
+            return Err(too_large("The form is too large."));
+        }
+        return auth::form_fields(headers, body).map(|f| (f, Vec::new()));
+    }
+    let unreadable = |e: &dyn std::fmt::Display| {
+        Failure::new(
+            StatusCode::BAD_REQUEST,
+            "Bad request",
+            format!("The form cannot be read: {e}"),
+        )
+    };
+    let boundary = multer::parse_boundary(content_type).map_err(|e| unreadable(&e))?;
+    let limits = multer::Constraints::new().size_limit(
+        multer::SizeLimit::new().whole_stream((MAX_BODY_BYTES + MAX_UPLOAD_BYTES) as u64),
+    );
+    let body = body.clone();
+    let stream = futures_util::stream::once(async move { Ok::<_, std::convert::Infallible>(body) });
+    let mut multipart = multer::Multipart::with_constraints(stream, boundary, limits);
+    let (mut fields, mut files) = (Vec::new(), Vec::new());
+    let (mut text_bytes, mut file_bytes) = (0usize, 0usize);
+    while let Some(part) = multipart.next_field().await.map_err(|e| unreadable(&e))? {
+        let name = part.name().unwrap_or_default().to_owned();
+        let filename = part.file_name().map(str::to_owned);
+        let media_type = part.content_type().map_or_else(
+            || "application/octet-stream".to_owned(),
+            ToString::to_string,
+        );
+        let bytes = part.bytes().await.map_err(|e| unreadable(&e))?;
+        match filename {
+            Some(filename) => {
+                if filename.is_empty() && bytes.is_empty() {
+                    continue;
+                }
+                file_bytes += bytes.len();
+                if file_bytes > MAX_UPLOAD_BYTES {
+                    return Err(too_large("The files are too large."));
+                }
+                // Only the name: browsers once sent the whole path.
+                let filename = filename
+                    .rsplit(['/', '\\'])
+                    .next()
+                    .unwrap_or_default()
+                    .to_owned();
+                files.push(api::UploadedFile {
+                    field: name,
+                    filename,
+                    media_type,
+                    content: bytes.to_vec(),
+                });
+            }
+            None => {
+                text_bytes += bytes.len();
+                if text_bytes > MAX_BODY_BYTES {
+                    return Err(too_large("The form is too large."));
+                }
+                let value = String::from_utf8(bytes.to_vec())
+                    .map_err(|_| unreadable(&format!("the field `{name}` is not UTF-8 text")))?;
+                fields.push((name, value));
+            }
+        }
+    }
+    Ok((fields, files))
+}
+
 /// Takes an `api_key` parameter out of the query string, or out of a
 /// form-encoded body: (the key, the query and the body without it).
 fn take_api_key(query: &str, headers: &HeaderMap, body: Bytes) -> (Option<String>, String, Bytes) {
@@ -752,7 +841,7 @@ impl Call<'_> {
     }
 
     async fn form_post(&self, ctx: &CallContext, route: RouteMatch, body: &Bytes) -> Response {
-        let mut fields = match auth::form_fields(self.headers, body) {
+        let (mut fields, files) = match form_parts(self.headers, body).await {
             Ok(f) => f,
             Err(f) => return self.fail(f),
         };
@@ -769,7 +858,11 @@ impl Call<'_> {
             return self.fail(Failure::upgrading());
         }
         let form_path = route.path.clone();
-        let form = api::FormPost { route, fields };
+        let form = api::FormPost {
+            route,
+            fields,
+            files,
+        };
         match self
             .timed(Export::Submit, self.module.submit(ctx, form))
             .await
@@ -835,6 +928,13 @@ impl Call<'_> {
                 ));
             }
         };
+        if body.len() > MAX_BODY_BYTES {
+            return self.fail(Failure::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "Too large",
+                format!("A request body may hold at most {MAX_BODY_BYTES} bytes."),
+            ));
+        }
         let reads = matches!(
             method,
             api::Method::Get | api::Method::Head | api::Method::Options

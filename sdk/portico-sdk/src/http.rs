@@ -65,6 +65,21 @@ impl From<wit::PageRequest> for Page {
 pub struct FormPost {
     route: Route,
     fields: Vec<(String, String)>,
+    files: Vec<UploadedFile>,
+}
+
+/// A file posted with a form, from a [`crate::Field::file`] field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UploadedFile {
+    /// The file field it was chosen in.
+    pub field: String,
+    /// Its name on the user's computer, without folders.
+    pub filename: String,
+    /// The media type the browser gave, e.g. `image/jpeg`; check the
+    /// content too, a browser only guesses.
+    pub media_type: String,
+    /// The content.
+    pub content: Vec<u8>,
 }
 
 impl FormPost {
@@ -95,13 +110,38 @@ impl FormPost {
             .filter(move |(k, _)| k == name)
             .map(|(_, v)| v.as_str())
     }
+
+    /// The further button pressed ([`crate::Form::button`]), if one was.
+    pub fn button(&self) -> Option<&str> {
+        self.get("_button")
+    }
+
+    /// The file chosen in the file field `name`, if one was.
+    pub fn file(&self, name: &str) -> Option<&UploadedFile> {
+        self.files.iter().find(|f| f.field == name)
+    }
+
+    /// Every file posted with the form.
+    pub fn files(&self) -> &[UploadedFile] {
+        &self.files
+    }
 }
 
-impl From<wit::ActionRequest> for FormPost {
-    fn from(a: wit::ActionRequest) -> Self {
+impl From<crate::wit::portico::plugin0_2_0::types::ActionRequest> for FormPost {
+    fn from(a: crate::wit::portico::plugin0_2_0::types::ActionRequest) -> Self {
         FormPost {
             route: Route(a.route),
             fields: a.fields,
+            files: a
+                .files
+                .into_iter()
+                .map(|f| UploadedFile {
+                    field: f.field,
+                    filename: f.filename,
+                    media_type: f.media_type,
+                    content: f.content,
+                })
+                .collect(),
         }
     }
 }

@@ -47,7 +47,7 @@ mod view;
 pub use context::{Assurance, Context, Principal};
 pub use error::{Error, FieldError, Result};
 pub use events::Event;
-pub use http::{FormPost, Method, Outcome, Page, Request, Response};
+pub use http::{FormPost, Method, Outcome, Page, Request, Response, UploadedFile};
 pub use view::{
     Action, Cell, Chart, Field, FieldKind, Form, Map, NoticeLevel, Pager, Stat, Table,
     TimelineEntry, View,
@@ -104,7 +104,7 @@ pub mod __private {
 
     pub fn submit<M: crate::Module>(
         ctx: wit::Context,
-        action: wit::ActionRequest,
+        action: views::ActionRequest,
     ) -> Result<views::Outcome, wit::Error> {
         M::submit(&ctx.into(), &action.into())
             .map(Into::into)
@@ -239,7 +239,7 @@ macro_rules! export {
                 }
                 fn submit(
                     ctx: __p::wit::Context,
-                    action: __p::wit::ActionRequest,
+                    action: __p::views::ActionRequest,
                 ) -> Result<__p::views::Outcome, __p::wit::Error> {
                     __p::submit::<$module>(ctx, action)
                 }

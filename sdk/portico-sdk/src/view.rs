@@ -508,35 +508,51 @@ pub enum FieldKind {
     Select,
     Checkbox,
     Hidden,
+    /// One of the choices, as radio buttons.
+    Radio,
+    /// Any number of the choices, as boxes to tick.
+    Checkboxes,
+    /// A file to upload; read it with [`crate::FormPost::file`].
+    File,
 }
 
 /// One input of a form.
 #[derive(Debug, Clone)]
-pub struct Field(wit::FormField);
+pub struct Field(views::FormField);
 
 impl Field {
     /// A field of any kind.
     pub fn new(name: impl Into<String>, label: impl Into<String>, kind: FieldKind) -> Self {
         let kind = match kind {
-            FieldKind::Text => wit::FieldKind::Text,
-            FieldKind::Textarea => wit::FieldKind::Textarea,
-            FieldKind::Number => wit::FieldKind::Number,
-            FieldKind::Date => wit::FieldKind::Date,
-            FieldKind::Email => wit::FieldKind::Email,
-            FieldKind::Tel => wit::FieldKind::Tel,
-            FieldKind::Select => wit::FieldKind::Select,
-            FieldKind::Checkbox => wit::FieldKind::Checkbox,
-            FieldKind::Hidden => wit::FieldKind::Hidden,
+            FieldKind::Text => views::FieldKind::Text,
+            FieldKind::Textarea => views::FieldKind::Textarea,
+            FieldKind::Number => views::FieldKind::Number,
+            FieldKind::Date => views::FieldKind::Date,
+            FieldKind::Email => views::FieldKind::Email,
+            FieldKind::Tel => views::FieldKind::Tel,
+            FieldKind::Select => views::FieldKind::Select,
+            FieldKind::Checkbox => views::FieldKind::Checkbox,
+            FieldKind::Hidden => views::FieldKind::Hidden,
+            FieldKind::Radio => views::FieldKind::Radio,
+            FieldKind::Checkboxes => views::FieldKind::Checkboxes,
+            FieldKind::File => views::FieldKind::File,
         };
-        Field(wit::FormField {
+        Field(views::FormField {
             name: name.into(),
             label: label.into(),
             kind,
             required: false,
             value: None,
+            selected: Vec::new(),
             help: None,
             choices: Vec::new(),
             error: None,
+            read_only: false,
+            pattern: None,
+            min: None,
+            max: None,
+            autocomplete: None,
+            accept: None,
         })
     }
 
@@ -560,21 +576,52 @@ impl Field {
         Self::new(name, label, FieldKind::Date)
     }
 
-    /// One of `choices` (value, label).
+    /// A file to upload.
+    pub fn file(name: impl Into<String>, label: impl Into<String>) -> Self {
+        Self::new(name, label, FieldKind::File)
+    }
+
+    /// One of `choices` (value, label), from a list.
     pub fn select<V: Into<String>, L: Into<String>>(
         name: impl Into<String>,
         label: impl Into<String>,
         choices: impl IntoIterator<Item = (V, L)>,
     ) -> Self {
-        let mut field = Self::new(name, label, FieldKind::Select);
-        field.0.choices = choices
+        Self::new(name, label, FieldKind::Select).choices(choices)
+    }
+
+    /// One of `choices` (value, label), as radio buttons.
+    pub fn radio<V: Into<String>, L: Into<String>>(
+        name: impl Into<String>,
+        label: impl Into<String>,
+        choices: impl IntoIterator<Item = (V, L)>,
+    ) -> Self {
+        Self::new(name, label, FieldKind::Radio).choices(choices)
+    }
+
+    /// Any number of `choices` (value, label), as boxes to tick; read them
+    /// with [`crate::FormPost::all`].
+    pub fn checkboxes<V: Into<String>, L: Into<String>>(
+        name: impl Into<String>,
+        label: impl Into<String>,
+        choices: impl IntoIterator<Item = (V, L)>,
+    ) -> Self {
+        Self::new(name, label, FieldKind::Checkboxes).choices(choices)
+    }
+
+    /// The choices of a select, radio or checkboxes field.
+    pub fn choices<V: Into<String>, L: Into<String>>(
+        mut self,
+        choices: impl IntoIterator<Item = (V, L)>,
+    ) -> Self {
+        self.0.choices = choices
             .into_iter()
             .map(|(v, l)| wit::Choice {
                 value: v.into(),
                 label: l.into(),
             })
             .collect();
-        field
+        self
     }
 
     /// Must be filled in.
@@ -589,6 +636,12 @@ impl Field {
         self
     }
 
+    /// The ticked choices of a checkboxes field.
+    pub fn selected<S: Into<String>>(mut self, values: impl IntoIterator<Item = S>) -> Self {
+        self.0.selected = values.into_iter().map(Into::into).collect();
+        self
+    }
+
     /// A hint shown under the field.
     pub fn help(mut self, help: impl Into<String>) -> Self {
         self.0.help = Some(help.into());
@@ -600,25 +653,77 @@ impl Field {
         self.0.error = Some(error.into());
         self
     }
+
+    /// Shown and posted but not changeable, e.g. a value from the user's
+    /// verified identity. Check the posted value again: a browser can be
+    /// made to change anything.
+    pub fn read_only(mut self) -> Self {
+        self.0.read_only = true;
+        self
+    }
+
+    /// A regular expression the whole value must match (a hint to the
+    /// browser; the module checks it).
+    pub fn pattern(mut self, pattern: impl Into<String>) -> Self {
+        self.0.pattern = Some(pattern.into());
+        self
+    }
+
+    /// The least value: a number, or a date (YYYY-MM-DD).
+    pub fn min(mut self, min: impl Into<String>) -> Self {
+        self.0.min = Some(min.into());
+        self
+    }
+
+    /// The greatest value: a number, or a date (YYYY-MM-DD).
+    pub fn max(mut self, max: impl Into<String>) -> Self {
+        self.0.max = Some(max.into());
+        self
+    }
+
+    /// What the browser may fill in, as HTML's `autocomplete` token, e.g.
+    /// `given-name`, `bday`, `street-address`.
+    pub fn autocomplete(mut self, token: impl Into<String>) -> Self {
+        self.0.autocomplete = Some(token.into());
+        self
+    }
+
+    /// For a file field: the media types taken, e.g. `image/jpeg,image/png`.
+    pub fn accept(mut self, media_types: impl Into<String>) -> Self {
+        self.0.accept = Some(media_types.into());
+        self
+    }
 }
 
 /// A form that posts back to the module's `submit`.
 #[derive(Debug, Clone)]
-pub struct Form(wit::Form);
+pub struct Form(views::Form);
 
 impl Form {
     /// A form posting to `action` (a page path below `/m/<module>`).
     pub fn new(action: impl Into<String>, submit_label: impl Into<String>) -> Self {
-        Form(wit::Form {
+        Form(views::Form {
             action: action.into(),
             submit_label: submit_label.into(),
             fields: Vec::new(),
+            buttons: Vec::new(),
         })
     }
 
     /// Adds a field.
     pub fn field(mut self, field: Field) -> Self {
         self.0.fields.push(field.0);
+        self
+    }
+
+    /// Adds a further button after the submit button, e.g. "Save draft";
+    /// when it is pressed, the form posts `_button` = `name`
+    /// ([`crate::FormPost::button`]).
+    pub fn button(mut self, name: impl Into<String>, label: impl Into<String>) -> Self {
+        self.0.buttons.push(views::FormButton {
+            name: name.into(),
+            label: label.into(),
+        });
         self
     }
 }

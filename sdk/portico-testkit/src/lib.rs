@@ -584,12 +584,32 @@ impl Caller<'_> {
 
     /// Posts a form with `fields` to the page at `path`.
     pub async fn submit(&self, path: &str, fields: &[(&str, &str)]) -> Result<Outcome, Error> {
+        self.submit_with_files(path, fields, &[]).await
+    }
+
+    /// Posts a form with `fields` and files — (field, file name, media
+    /// type, content) — to the page at `path`.
+    pub async fn submit_with_files(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        files: &[(&str, &str, &str, &[u8])],
+    ) -> Result<Outcome, Error> {
         let route = self.route(path, RouteKind::Page)?;
         let form = api::FormPost {
             route,
             fields: fields
                 .iter()
                 .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+            files: files
+                .iter()
+                .map(|(field, filename, media_type, content)| api::UploadedFile {
+                    field: (*field).to_owned(),
+                    filename: (*filename).to_owned(),
+                    media_type: (*media_type).to_owned(),
+                    content: content.to_vec(),
+                })
                 .collect(),
         };
         Ok(self.host.module.submit(&self.ctx(), form).await?)

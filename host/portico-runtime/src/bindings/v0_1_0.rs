@@ -183,6 +183,7 @@ impl From<wit::Form> for api::Form {
             action: f.action,
             submit_label: f.submit_label,
             fields: f.fields.into_iter().map(Into::into).collect(),
+            buttons: Vec::new(),
         }
     }
 }
@@ -257,6 +258,7 @@ impl From<wit::FormField> for api::FormField {
                 })
                 .collect(),
             error: f.error,
+            ..api::FormField::default()
         }
     }
 }

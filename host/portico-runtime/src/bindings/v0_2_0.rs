@@ -137,3 +137,82 @@ impl From<wit::Block> for api::Block {
         }
     }
 }
+
+impl From<wit::Form> for api::Form {
+    fn from(f: wit::Form) -> Self {
+        api::Form {
+            action: f.action,
+            submit_label: f.submit_label,
+            fields: f.fields.into_iter().map(Into::into).collect(),
+            buttons: f
+                .buttons
+                .into_iter()
+                .map(|b| api::FormButton {
+                    name: b.name,
+                    label: b.label,
+                })
+                .collect(),
+        }
+    }
+}
+
+impl From<wit::FormField> for api::FormField {
+    fn from(f: wit::FormField) -> Self {
+        api::FormField {
+            name: f.name,
+            label: f.label,
+            kind: match f.kind {
+                wit::FieldKind::Text => api::FieldKind::Text,
+                wit::FieldKind::Textarea => api::FieldKind::Textarea,
+                wit::FieldKind::Number => api::FieldKind::Number,
+                wit::FieldKind::Date => api::FieldKind::Date,
+                wit::FieldKind::Email => api::FieldKind::Email,
+                wit::FieldKind::Tel => api::FieldKind::Tel,
+                wit::FieldKind::Select => api::FieldKind::Select,
+                wit::FieldKind::Checkbox => api::FieldKind::Checkbox,
+                wit::FieldKind::Hidden => api::FieldKind::Hidden,
+                wit::FieldKind::Radio => api::FieldKind::Radio,
+                wit::FieldKind::Checkboxes => api::FieldKind::Checkboxes,
+                wit::FieldKind::File => api::FieldKind::File,
+            },
+            required: f.required,
+            value: f.value,
+            selected: f.selected,
+            help: f.help,
+            choices: f
+                .choices
+                .into_iter()
+                .map(|c| api::Choice {
+                    value: c.value,
+                    label: c.label,
+                })
+                .collect(),
+            error: f.error,
+            read_only: f.read_only,
+            pattern: f.pattern,
+            min: f.min,
+            max: f.max,
+            autocomplete: f.autocomplete,
+            accept: f.accept,
+        }
+    }
+}
+
+impl From<api::FormPost> for wit::ActionRequest {
+    fn from(f: api::FormPost) -> Self {
+        wit::ActionRequest {
+            route: f.route.into(),
+            fields: f.fields,
+            files: f
+                .files
+                .into_iter()
+                .map(|u| wit::UploadedFile {
+                    field: u.field,
+                    filename: u.filename,
+                    media_type: u.media_type,
+                    content: u.content,
+                })
+                .collect(),
+        }
+    }
+}

@@ -456,6 +456,7 @@ fn catalog_view(
                 action: format!("/admin/modules/{}/switch-on", m.id()),
                 submit_label: format!("{} {}", tr(l, "Switch on", "Zapnout"), man.name),
                 fields: Vec::new(),
+                ..Default::default()
             }));
         }
     }
@@ -745,6 +746,7 @@ fn settings_form(
                     .map(|d| format!("{} {d}", tr(l, "Default:", "Výchozí:"))),
                 choices,
                 error: errors.get(key).cloned(),
+                ..Default::default()
             }
         })
         .collect();
@@ -752,6 +754,7 @@ fn settings_form(
         action: format!("/admin/orgs/{org}/modules/{id}"),
         submit_label: tr(l, "Save settings", "Uložit nastavení").into(),
         fields,
+        ..Default::default()
     }
 }
 
@@ -846,6 +849,7 @@ async fn module_page(
                 help: None,
                 choices: Vec::new(),
                 error: None,
+                ..Default::default()
             },
             FormField {
                 name: "children".into(),
@@ -861,8 +865,10 @@ async fn module_page(
                 help: None,
                 choices: Vec::new(),
                 error: None,
+                ..Default::default()
             },
         ],
+        ..Default::default()
     }));
     if on && !man.settings.is_empty() {
         blocks.push(Block::Heading {
@@ -1106,6 +1112,7 @@ async fn audit_chain(
             filter_field("actor", tr(&l, "Who", "Kdo"), q.actor.clone()),
             filter_field("action", tr(&l, "Action", "Akce"), q.action.clone()),
         ],
+        ..Default::default()
     };
     let view = View {
         title: format!(
@@ -1178,5 +1185,6 @@ fn filter_field(name: &str, label: &str, value: Option<String>) -> FormField {
         help: None,
         choices: Vec::new(),
         error: None,
+        ..Default::default()
     }
 }

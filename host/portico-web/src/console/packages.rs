@@ -36,6 +36,7 @@ fn field(name: &str, label: &str, kind: FieldKind) -> FormField {
         help: None,
         choices: Vec::new(),
         error: None,
+        ..Default::default()
     }
 }
 
@@ -65,6 +66,7 @@ pub(super) fn upload_form(l: &str, error: Option<String>) -> Block {
                 FieldKind::File,
             )
         }],
+        ..Default::default()
     })
 }
 
@@ -102,8 +104,7 @@ pub(super) fn rollback_form(
                 ),
                 FieldKind::Checkbox,
             )
-        }],
-    })
+        }], ..Default::default() })
 }
 
 /// The catalog again, with `message` at the form that posted to `action`.

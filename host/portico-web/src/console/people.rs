@@ -71,6 +71,7 @@ fn field(name: &str, label: &str, kind: FieldKind, required: bool) -> FormField 
         help: None,
         choices: Vec::new(),
         error: None,
+        ..Default::default()
     }
 }
 
@@ -198,6 +199,7 @@ pub(super) async fn blocks(
                 "grant",
                 problem,
             ),
+            ..Default::default()
         }),
     ];
     if !revocable.is_empty() {
@@ -224,6 +226,7 @@ pub(super) async fn blocks(
                 "revoke",
                 problem,
             ),
+            ..Default::default()
         }));
     }
     blocks.extend(new_org_blocks(l, Some(org), problem));
@@ -300,6 +303,7 @@ pub(super) fn new_org_blocks(
             action: "/admin/orgs".into(),
             submit_label: tr(l, "Create", "Založit").into(),
             fields: refill(fields, "org", problem),
+            ..Default::default()
         }),
     ]
 }
