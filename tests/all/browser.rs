@@ -448,7 +448,7 @@ async fn every_complaints_page_passes_the_accessibility_check_in_a_real_browser(
     browser
         .client
         .execute(
-            "document.getElementById('f-attribute[depth]').value = 'deep'; document.getElementById('f-description').removeAttribute('required');",
+            "document.getElementById('f-attribute[depth]-1').checked = true; document.getElementById('f-description').removeAttribute('required');",
             Vec::new(),
         )
         .await

@@ -36,6 +36,34 @@ async fn post(browser: &Browser, page: &str, path: &str, fields: &[(&str, &str)]
     browser.post_form(&format!("{BASE}{path}"), &all).await
 }
 
+/// Posts a module form with a file, as a browser does (multipart).
+async fn post_with_file(
+    browser: &Browser,
+    page: &str,
+    path: &str,
+    fields: &[(&str, &str)],
+    file: (&str, &str, &[u8]),
+) -> Page {
+    let form = browser.get(&format!("{BASE}{page}")).await;
+    assert_eq!(form.status, 200, "{page}: {}", form.body);
+    assert!(
+        form.body.contains("enctype=\"multipart/form-data\""),
+        "{}",
+        form.body
+    );
+    let csrf = form.csrf();
+    let mut all = vec![("_csrf", csrf.as_str())];
+    all.extend_from_slice(fields);
+    browser
+        .post_multipart(&format!("{BASE}{path}"), &all, file)
+        .await
+}
+
+/// The start of a PNG file: what the module looks at to tell a photo.
+const PNG: &[u8] = &[
+    0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, b'I', b'H', b'D', b'R',
+];
+
 /// The id in a redirect to `/m/complaints/<prefix>/<id>?…`.
 fn id_in(page: &Page, prefix: &str) -> String {
     assert_eq!(page.status, 303, "{}", page.body);
@@ -49,6 +77,8 @@ fn id_in(page: &Page, prefix: &str) -> String {
 
 const POTHOLE: &str =
     "depth | How deep is it? | singlevaluelist | required | shallow=Shallow; deep=Deep (over 5 cm)";
+
+const LAMP: &str = "what | What is wrong with it? | multivaluelist | optional | dark=It does not light; day=It lights by day; flicker=It flickers";
 
 /// The categories of a city, as a manager would type them.
 async fn set_up_categories(manager: &Browser) {
@@ -71,7 +101,7 @@ async fn set_up_categories(manager: &Browser) {
             ("unit", "Public lighting"),
             ("email", "lighting@test-city.example"),
             ("deadline_days", "30"),
-            ("attributes", ""),
+            ("attributes", LAMP),
         ],
     ] {
         let saved = post(manager, "/categories", "/categories", &fields).await;
@@ -176,20 +206,75 @@ async fn a_citizen_reports_staff_handle_it_and_followers_hear_of_every_public_st
             .contains("No reports yet.")
     );
 
-    let filed = post(
+    let report: &[(&str, &str)] = &[
+        ("category", "pothole"),
+        ("description", "A deep hole in front of number 12."),
+        ("address", "Husova 12"),
+        ("lat", "49.19522"),
+        ("long", "16.60796"),
+        ("attribute[depth]", "deep"),
+        ("name", "Jana Nováková"),
+        ("email", "jana@example.cz"),
+    ];
+    // A photo that is no picture, or too large, is refused at its field.
+    let not_a_photo = post_with_file(
         &citizen,
         "/report?category=pothole",
         "/report",
-        &[
-            ("category", "pothole"),
-            ("description", "A deep hole in front of number 12."),
-            ("address", "Husova 12"),
-            ("lat", "49.19522"),
-            ("long", "16.60796"),
-            ("attribute[depth]", "deep"),
-            ("name", "Jana Nováková"),
-            ("email", "jana@example.cz"),
-        ],
+        report,
+        ("photo", "hole.png", b"#!/bin/sh\nrm -rf /\n"),
+    )
+    .await;
+    assert_eq!(not_a_photo.status, 422, "{}", not_a_photo.body);
+    assert!(
+        not_a_photo
+            .body
+            .contains("Send a photo as JPEG, PNG or WebP."),
+        "{}",
+        not_a_photo.body
+    );
+    let mut large = PNG.to_vec();
+    large.resize(6 << 20, 0);
+    let too_large = post_with_file(
+        &citizen,
+        "/report?category=pothole",
+        "/report",
+        report,
+        ("photo", "hole.png", &large),
+    )
+    .await;
+    assert_eq!(too_large.status, 422, "{}", too_large.body);
+    assert!(
+        too_large.body.contains("The photo is larger than 5 MB"),
+        "{}",
+        too_large.body
+    );
+    large.resize(11 << 20, 0);
+    let over_limit = post_with_file(
+        &citizen,
+        "/report?category=pothole",
+        "/report",
+        report,
+        ("photo", "hole.png", &large),
+    )
+    .await;
+    assert_eq!(over_limit.status, 413, "{}", over_limit.body);
+    assert!(
+        citizen
+            .get(&format!("{BASE}/"))
+            .await
+            .body
+            .contains("No reports yet.")
+    );
+
+    let mut photo = PNG.to_vec();
+    photo.extend_from_slice(b"the rest of the picture");
+    let filed = post_with_file(
+        &citizen,
+        "/report?category=pothole",
+        "/report",
+        report,
+        ("photo", "C:\\Users\\jana\\hole.png", &photo),
     )
     .await;
     let first = id_in(&filed, "/reports");
@@ -270,6 +355,20 @@ async fn a_citizen_reports_staff_handle_it_and_followers_hear_of_every_public_st
     // The handler sees both in the inbox, and the second as a duplicate of the first.
     let inbox = staff.get(&format!("{BASE}/handle")).await;
     assert!(inbox.body.contains(&number), "{}", inbox.body);
+    // The photo is for staff only.
+    let first_handling = staff.get(&format!("{BASE}/handle/{first}")).await;
+    let at = first_handling
+        .body
+        .find(&format!("{BASE}/photos/"))
+        .expect("a link to the photo");
+    let link = &first_handling.body[at..];
+    let link = &link[..link.find('"').unwrap()];
+    let picture = staff.get(link).await;
+    assert_eq!(picture.status, 200, "{}", picture.body);
+    assert_eq!(picture.headers["content-type"], "image/png");
+    // The test browser reads bodies as text: compare them the same way.
+    assert_eq!(picture.body, String::from_utf8_lossy(&photo));
+    assert!(matches!(other.get(link).await.status, 401 | 403));
     let handling = staff.get(&format!("{BASE}/handle/{second}")).await;
     assert!(
         handling.body.contains("Possible duplicates") && handling.body.contains(&number),
@@ -472,6 +571,8 @@ async fn the_deadline_job_reminds_the_unit_and_escalates_when_the_clock_passes_t
                 ("category", "lamp"),
                 ("description", "Dark all night."),
                 ("address", "Kounicova 5"),
+                ("attribute[what]", "dark"),
+                ("attribute[what]", "flicker"),
             ],
         )
         .await,
@@ -524,6 +625,12 @@ async fn the_deadline_job_reminds_the_unit_and_escalates_when_the_clock_passes_t
     let handling = staff.get(&format!("{BASE}/handle/{lamp}")).await;
     assert!(
         handling.body.contains("Escalated: the deadline passed on"),
+        "{}",
+        handling.body
+    );
+    // Both ticked answers of the question, by their names.
+    assert!(
+        handling.body.contains("It does not light") && handling.body.contains("It flickers"),
         "{}",
         handling.body
     );
@@ -775,4 +882,101 @@ async fn portal_records(portal: &TestPortal) -> Vec<String> {
         .into_iter()
         .map(|r| r.data.to_string())
         .collect()
+}
+
+#[tokio::test]
+async fn a_name_verified_by_the_eid_is_filled_in_and_cannot_be_changed() {
+    use crate::oidc::{citizen, log_in_through};
+    use portico_tests::oidc::{CLIENT_ID, CLIENT_SECRET, TestProvider};
+    use portico_web::oidc::OidcProvider;
+
+    let provider = TestProvider::start(citizen()).await;
+    let listener = portico_tests::listener().await;
+    let addr = listener.local_addr().unwrap();
+    let issuer = provider.issuer().to_owned();
+    let portal = TestPortal::builder()
+        .module("complaints")
+        .web(move |c| {
+            c.public_url = Some(format!("http://{addr}"));
+            c.identity_providers = vec![OidcProvider {
+                id: "eid".into(),
+                label: "Národní identitní autorita".into(),
+                issuer,
+                client_id: CLIENT_ID.into(),
+                client_secret: Some(CLIENT_SECRET.into()),
+                users: UserKind::Citizen,
+            }];
+        })
+        .build()
+        .await;
+    portico_tests::serve_on(listener, portal.app());
+    let manager = portal.user("hana", UserKind::Staff, PASSWORD).await;
+    portal
+        .grant(&manager, TEST_CITY, "complaints.manager")
+        .await;
+    let staff = Browser::new(addr);
+    staff.log_in("hana", PASSWORD).await;
+    set_up_categories(&staff).await;
+
+    let jana = Browser::new(addr);
+    let back = log_in_through(&jana, "eid", "/m/complaints/report?category=lamp").await;
+    assert_eq!(back.status, 303, "{}", back.body);
+    let form = jana.get(&format!("{BASE}/report?category=lamp")).await;
+    // The verified name is there, read-only and marked; the e-mail filled in.
+    let name = &form.body[form.body.find("id=\"f-name\"").expect("the name field")..];
+    let name = &name[..name.find('>').unwrap()];
+    assert!(
+        name.contains("value=\"Jana Nováková\"") && name.contains("readonly"),
+        "{name}"
+    );
+    assert!(form.body.contains("(cannot be changed)"), "{}", form.body);
+    assert!(
+        form.body.contains("value=\"jana@example.cz\""),
+        "{}",
+        form.body
+    );
+    assert!(
+        form.body.contains("autocomplete=\"email\""),
+        "{}",
+        form.body
+    );
+    // The question with several answers is boxes to tick.
+    assert!(
+        form.body
+            .contains("type=\"checkbox\" name=\"attribute[what]\" value=\"flicker\""),
+        "{}",
+        form.body
+    );
+
+    // A wrong phone is refused at its field; a browser made to send
+    // another name does not change the verified one.
+    let mut fields = vec![
+        ("category", "lamp"),
+        ("description", "The lamp by the school is out."),
+        ("address", "Školní 3"),
+        ("name", "Someone Else"),
+        ("email", "jana@example.cz"),
+        ("phone", "call me maybe"),
+    ];
+    let refused = post(&jana, "/report?category=lamp", "/report", &fields).await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert!(
+        refused
+            .body
+            .contains("Give a phone number such as +420 601 234 567."),
+        "{}",
+        refused.body
+    );
+    fields[5] = ("phone", "+420 601 234 567");
+    let filed = post(&jana, "/report?category=lamp", "/report", &fields).await;
+    let id = id_in(&filed, "/reports");
+    let handling = staff.get(&format!("{BASE}/handle/{id}")).await;
+    assert!(
+        handling
+            .body
+            .contains("Jana Nováková, jana@example.cz, +420 601 234 567"),
+        "{}",
+        handling.body
+    );
+    assert!(!handling.body.contains("Someone Else"));
 }

@@ -8,7 +8,7 @@ use portico_tests::oidc::{CLIENT_ID, CLIENT_SECRET, Mode, Person, TestProvider};
 use portico_tests::{TEST_CITY, TestPortal, listener, logs, serve_on};
 use portico_web::oidc::OidcProvider;
 
-fn citizen() -> Person {
+pub(crate) fn citizen() -> Person {
     Person {
         subject: "CZ-7f3a9c".into(),
         username: None,
@@ -48,7 +48,7 @@ async fn portal(provider: &TestProvider, id: &str, users: UserKind) -> (TestPort
 }
 
 /// Goes through the flow as a browser does: to the provider and back.
-async fn log_in_through(browser: &Browser, provider: &str, next: &str) -> Page {
+pub(crate) async fn log_in_through(browser: &Browser, provider: &str, next: &str) -> Page {
     let start = browser
         .get(&format!("/auth/oidc/{provider}/start?next={next}"))
         .await;

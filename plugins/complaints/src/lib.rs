@@ -49,6 +49,7 @@ impl Module for Complaints {
     fn handle(ctx: &Context, req: &Request) -> Result<Response> {
         match req.pattern() {
             "/export.csv" => pages::export_csv(ctx),
+            "/photos/{id}" => pages::photo(req.param("id").unwrap_or_default()),
             _ => Ok(open311::handle(ctx, req)),
         }
     }

@@ -139,6 +139,9 @@ pub struct Report {
     pub attributes: Vec<(String, String)>,
     #[serde(default)]
     pub media_url: String,
+    /// Photos the reporter uploaded (file ids); shown to staff only.
+    #[serde(default)]
+    pub photos: Vec<String>,
     /// Personal data: never shown in public or in Open311.
     #[serde(default)]
     pub contact: Contact,
@@ -522,6 +525,20 @@ pub fn is_email(s: &str) -> bool {
     }
 }
 
+/// How long photos are kept: as long as the registry keeps its reports.
+const PHOTO_YEARS: u32 = 5;
+
+/// What the phone field takes: digits, spaces, `+`, `-`, brackets; 6 to
+/// 20 characters. The form gives browsers the same as a pattern.
+pub const PHONE_PATTERN: &str = r"[+0-9 \(\)\-]{6,20}";
+
+pub fn is_phone(s: &str) -> bool {
+    let s = s.trim();
+    (6..=20).contains(&s.chars().count())
+        && s.chars().all(|c| c.is_ascii_digit() || " +-()".contains(c))
+        && s.chars().filter(char::is_ascii_digit).count() >= 6
+}
+
 /// A new report of `category`, checked; the errors name the fields.
 pub struct Draft<'a> {
     pub category: &'a Category,
@@ -532,6 +549,36 @@ pub struct Draft<'a> {
     pub attributes: Vec<(String, Vec<String>)>,
     pub contact: Contact,
     pub media_url: String,
+    /// A photo: (file name, content).
+    pub photo: Option<(&'a str, &'a [u8])>,
+}
+
+/// The most a photo may hold.
+pub const MAX_PHOTO_BYTES: usize = 5 << 20;
+
+/// The media type of a photo, told by its first bytes (a browser's word
+/// is not enough): JPEG, PNG or WebP.
+pub fn photo_type(content: &[u8]) -> Option<&'static str> {
+    match content {
+        [0xFF, 0xD8, 0xFF, ..] => Some("image/jpeg"),
+        [0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, ..] => Some("image/png"),
+        [
+            b'R',
+            b'I',
+            b'F',
+            b'F',
+            _,
+            _,
+            _,
+            _,
+            b'W',
+            b'E',
+            b'B',
+            b'P',
+            ..,
+        ] => Some("image/webp"),
+        _ => None,
+    }
 }
 
 impl Draft<'_> {
@@ -602,13 +649,20 @@ impl Draft<'_> {
                 ),
             ));
         }
-        for (name, v) in [("name", &self.contact.name), ("phone", &self.contact.phone)] {
-            if v.chars().count() > 200 {
-                errors.push((
-                    name.into(),
-                    t("Use at most 200 characters.", "Použijte nejvýše 200 znaků."),
-                ));
-            }
+        if self.contact.name.chars().count() > 200 {
+            errors.push((
+                "name".into(),
+                t("Use at most 200 characters.", "Použijte nejvýše 200 znaků."),
+            ));
+        }
+        if !self.contact.phone.trim().is_empty() && !is_phone(&self.contact.phone) {
+            errors.push((
+                "phone".into(),
+                t(
+                    "Give a phone number such as +420 601 234 567.",
+                    "Zadejte telefon ve tvaru +420 601 234 567.",
+                ),
+            ));
         }
         let media_url = self.media_url.trim().to_owned();
         if !media_url.is_empty()
@@ -619,6 +673,25 @@ impl Draft<'_> {
                 "media_url".into(),
                 t("Give an http(s) address.", "Zadejte adresu http(s)."),
             ));
+        }
+        if let Some((_, content)) = self.photo {
+            match photo_type(content) {
+                _ if content.len() > MAX_PHOTO_BYTES => errors.push((
+                    "photo".into(),
+                    t(
+                        "The photo is larger than 5 MB; send a smaller one.",
+                        "Fotografie je větší než 5 MB; pošlete menší.",
+                    ),
+                )),
+                None => errors.push((
+                    "photo".into(),
+                    t(
+                        "Send a photo as JPEG, PNG or WebP.",
+                        "Pošlete fotografii jako JPEG, PNG nebo WebP.",
+                    ),
+                )),
+                Some(_) => {}
+            }
         }
         if !errors.is_empty() {
             return Err(errors);
@@ -639,6 +712,7 @@ impl Draft<'_> {
             long: point.map(|p| p.1),
             attributes: answers,
             media_url,
+            photos: Vec::new(),
             contact: Contact {
                 name: self.contact.name.trim().to_owned(),
                 email,
@@ -662,9 +736,27 @@ impl Draft<'_> {
     }
 }
 
-/// Stores a checked report: audited, and the reporter gets a receipt.
-pub fn file(report: &Report, category: &Category, en: bool) -> Result<Document<Report>> {
-    let stored = REPORTS.insert(report)?;
+/// Stores a checked report with its photo: audited, and the reporter gets
+/// a receipt.
+pub fn file(
+    report: &mut Report,
+    photo: Option<(&str, &[u8])>,
+    category: &Category,
+    en: bool,
+) -> Result<Document<Report>> {
+    if let Some((name, content)) = photo {
+        let media_type = photo_type(content).unwrap_or("application/octet-stream");
+        // Kept only if this call succeeds, as the report is.
+        let stored = portico_sdk::files::store(
+            name,
+            media_type,
+            content,
+            portico_sdk::files::Mark::S,
+            PHOTO_YEARS,
+        )?;
+        report.photos.push(stored.id);
+    }
+    let stored = REPORTS.insert(&*report)?;
     portico_sdk::audit::append(
         "complaint.report",
         &format!("reports/{}", stored.id),

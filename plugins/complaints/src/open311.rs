@@ -331,6 +331,7 @@ fn post(ctx: &Context, req: &Request) -> Answer {
             phone: get("phone"),
         },
         media_url: get("media_url"),
+        photo: None,
     };
     let by = ctx
         .principal()
@@ -348,7 +349,8 @@ fn post(ctx: &Context, req: &Request) -> Answer {
             })
             .collect::<Vec<_>>()
     })?;
-    let stored = model::file(&report, &category, true).map_err(internal)?;
+    let mut report = report;
+    let stored = model::file(&mut report, None, &category, true).map_err(internal)?;
     Ok((
         201,
         "service_requests",

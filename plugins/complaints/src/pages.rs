@@ -3,8 +3,8 @@
 
 use portico_sdk::records::{Document, Filters};
 use portico_sdk::{
-    Action, Cell, Chart, Context, Error, Field, FieldKind, Form, FormPost, Map, NoticeLevel,
-    Outcome, Page, Response, Result, Stat, Table, TimelineEntry, View, audit, segment,
+    Action, Assurance, Cell, Chart, Context, Error, Field, FieldKind, Form, FormPost, Map,
+    NoticeLevel, Outcome, Page, Response, Result, Stat, Table, TimelineEntry, View, audit, segment,
 };
 
 use crate::model::{self, Contact, Draft, REPORTS, Report, Status, english, today};
@@ -186,51 +186,83 @@ pub fn report_form(
         ));
     for a in &category.attributes {
         let name = format!("attribute[{}]", a.code);
-        let mut field = if a.datatype.ends_with("valuelist") {
-            let mut choices = vec![(
-                String::new(),
-                tr(ctx, "— choose —", "— vyberte —").to_owned(),
-            )];
-            choices.extend(a.values.iter().cloned());
-            Field::select(name.clone(), a.description.clone(), choices)
-        } else if a.datatype == "text" {
-            Field::textarea(name.clone(), a.description.clone())
-        } else {
-            Field::text(name.clone(), a.description.clone())
+        let label = a.description.clone();
+        let mut field = match a.datatype.as_str() {
+            "singlevaluelist" => Field::radio(name.clone(), label, a.values.clone()),
+            "multivaluelist" => Field::checkboxes(name.clone(), label, a.values.clone()).selected(
+                form.map(|f| f.all(&name).collect::<Vec<_>>())
+                    .unwrap_or_default(),
+            ),
+            "text" => Field::textarea(name.clone(), label),
+            "number" => Field::number(name.clone(), label),
+            "datetime" => Field::date(name.clone(), label),
+            _ => Field::text(name.clone(), label),
         };
         if a.required {
             field = field.required();
         }
         f = f.field(filled(field, &name, form, errors));
     }
+    f = f.field(filled(
+        Field::file("photo", tr(ctx, "Photo", "Fotografie"))
+            .accept("image/jpeg,image/png,image/webp")
+            .help(tr(
+                ctx,
+                "Optional: JPEG, PNG or WebP, at most 5 MB. Only the office sees it.",
+                "Nepovinné: JPEG, PNG nebo WebP, nejvýše 5 MB. Vidí ji jen úřad.",
+            )),
+        "photo",
+        None,
+        errors,
+    ));
     let contact_help = tr(
         ctx,
         "Optional. Only the office sees it; with an e-mail you are told of every step.",
         "Nepovinné. Vidí je jen úřad; s e-mailem vás budeme informovat o každém kroku.",
     );
-    for (name, label, kind, prefill) in [
-        (
+    // A name the identity provider verified is shown, not typed.
+    let name = match verified_name(ctx) {
+        Some(verified) => Field::text("name", tr(ctx, "Your name", "Vaše jméno"))
+            .value(verified)
+            .read_only()
+            .help(tr(
+                ctx,
+                "From your verified identity. Only the office sees it.",
+                "Z vaší ověřené identity. Vidí je jen úřad.",
+            )),
+        None => filled(
+            Field::text("name", tr(ctx, "Your name", "Vaše jméno"))
+                .value(person.map(|p| p.name().to_owned()).unwrap_or_default())
+                .help(contact_help),
             "name",
-            tr(ctx, "Your name", "Vaše jméno"),
-            FieldKind::Text,
-            person.map(|p| p.name().to_owned()).unwrap_or_default(),
+            form,
+            errors,
         ),
+    };
+    f = f.field(name.autocomplete("name"));
+    for (name, label, kind, prefill, autocomplete) in [
         (
             "email",
             tr(ctx, "Your e-mail", "Váš e-mail"),
             FieldKind::Email,
             claim("email"),
+            "email",
         ),
         (
             "phone",
             tr(ctx, "Your phone", "Váš telefon"),
             FieldKind::Tel,
             claim("phone_number"),
+            "tel",
         ),
     ] {
-        let field = Field::new(name, label, kind)
+        let mut field = Field::new(name, label, kind)
             .value(prefill)
+            .autocomplete(autocomplete)
             .help(contact_help);
+        if kind == FieldKind::Tel {
+            field = field.pattern(model::PHONE_PATTERN);
+        }
         f = f.field(filled(field, name, form, errors));
     }
     let view = View::new(format!(
@@ -259,6 +291,19 @@ pub fn report_form(
         ),
     )
     .form(f))
+}
+
+/// The reporter's name as an identity provider verified it (eIDAS level
+/// substantial or high), if it did.
+fn verified_name(ctx: &Context) -> Option<String> {
+    let p = ctx.principal()?;
+    if !matches!(p.assurance(), Assurance::Substantial | Assurance::High) {
+        return None;
+    }
+    match (p.claim("given_name"), p.claim("family_name")) {
+        (Some(given), Some(family)) => Some(format!("{given} {family}")),
+        _ => p.claim("name").map(str::to_owned),
+    }
 }
 
 /// Files a report from the form.
@@ -291,19 +336,26 @@ pub fn submit_report(ctx: &Context, form: &FormPost) -> Result<Outcome> {
             })
             .collect(),
         contact: Contact {
-            name: value("name"),
+            // Never what the browser sent for a verified name.
+            name: verified_name(ctx).unwrap_or_else(|| value("name")),
             email: value("email"),
             phone: value("phone"),
         },
         media_url: String::new(),
+        photo: form
+            .file("photo")
+            .map(|f| (f.filename.as_str(), f.content.as_slice())),
     };
     let reporter = ctx
         .principal()
         .map(|p| p.user_id().to_owned())
         .unwrap_or_default();
     match draft.check(&reporter, "portal", en) {
-        Ok(report) => {
-            let stored = model::file(&report, &category, en)?;
+        Ok(mut report) => {
+            let photo = form
+                .file("photo")
+                .map(|f| (f.filename.as_str(), f.content.as_slice()));
+            let stored = model::file(&mut report, photo, &category, en)?;
             Ok(Outcome::redirect_with(
                 format!("/reports/{}", segment(&stored.id)),
                 if en {
@@ -594,6 +646,17 @@ pub fn handling(
             r.media_url.clone(),
         ));
     }
+    let photos: Vec<Action> = r
+        .photos
+        .iter()
+        .enumerate()
+        .map(|(i, id)| {
+            Action::secondary(
+                format!("{} {}", tr(ctx, "Photo", "Fotografie"), i + 1),
+                format!("/photos/{}", segment(id)),
+            )
+        })
+        .collect();
     let mut view = View::new(format!("{} {}", tr(ctx, "Report", "Hlášení"), r.number))
         .actions([
             Action::secondary(tr(ctx, "Back to the inbox", "Zpět do podatelny"), "/handle"),
@@ -605,6 +668,9 @@ pub fn handling(
         .key_values(facts)
         .heading(tr(ctx, "Description", "Popis"))
         .text(r.description.clone());
+    if !photos.is_empty() {
+        view = view.actions(photos);
+    }
     let steps: Vec<TimelineEntry> = r
         .updates
         .iter()
@@ -1204,4 +1270,14 @@ pub fn export_csv(_ctx: &Context) -> Result<Response> {
             "attachment; filename=\"complaints.csv\"",
         )
         .body(body))
+}
+
+/// A report's photo, for staff.
+pub fn photo(id: &str) -> Result<Response> {
+    let info = portico_sdk::files::info(id)?;
+    let content = portico_sdk::files::read(id)?;
+    Ok(Response::new(200)
+        .header("content-type", info.media_type)
+        .header("cache-control", "private, max-age=3600")
+        .body(content))
 }
