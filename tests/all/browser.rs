@@ -496,3 +496,110 @@ fn report_number(text: &str) -> String {
     let start = text.find("has number ").expect("a number") + "has number ".len();
     text[start..start + 11].to_owned()
 }
+
+#[tokio::test]
+async fn every_smart_forms_page_passes_the_accessibility_check_in_a_real_browser() {
+    let portal = TestPortal::builder().module("smart-forms").build().await;
+    let designer = portal.user("petr", UserKind::Staff, PASSWORD).await;
+    portal
+        .grant(&designer, TEST_CITY, "smart-forms.designer")
+        .await;
+    portal.user("karel", UserKind::Citizen, PASSWORD).await;
+    let addr = portal.serve().await;
+    let http = portico_tests::browser::Browser::new(addr);
+    http.log_in("petr", PASSWORD).await;
+    crate::forms::set_up(&http, "registered").await;
+    let browser = Chromium::start(addr).await;
+    let log_in = |user: &'static str| {
+        let browser = &browser;
+        async move {
+            browser.client.delete_all_cookies().await.unwrap();
+            browser.open("/auth/login").await;
+            browser.fill("User name", user).await;
+            browser.fill("Password", PASSWORD).await;
+            browser.press("Log in").await;
+        }
+    };
+    let js = |script: &'static str| {
+        let browser = &browser;
+        async move { browser.client.execute(script, Vec::new()).await.unwrap() }
+    };
+
+    // A citizen: the situations, the form, its steps with an error, a draft.
+    log_in("karel").await;
+    browser.open("/m/smart-forms/").await;
+    browser.text_with("Forms and life situations").await;
+    assert_accessible(&browser, "50-forms-home").await;
+    browser.follow("Home and family").await;
+    browser.follow("I have a dog").await;
+    assert_accessible(&browser, "51-forms-situation").await;
+    browser.follow("Registering a dog").await;
+    assert_accessible(&browser, "52-forms-start").await;
+    browser.follow("Fill in").await;
+    browser.fill("Your name", "Karel Novák").await;
+    browser.fill("Address", "Dlouhá 5, Brno").await;
+    browser.fill("E-mail", "karel@example.cz").await;
+    assert_accessible(&browser, "53-forms-step-1").await;
+    browser.press("Next").await;
+    browser.text_with("step 2 / 2").await;
+    js("document.getElementById('f-breed-1').checked = true; document.getElementById('f-garden-0').checked = true;").await;
+    browser.fill("Number of dogs", "1").await;
+    browser.press("Submit").await;
+    let refused = browser.text_with("Please correct the marked fields.").await;
+    assert!(refused.contains("Tick the box to go on."), "{refused}");
+    assert!(
+        refused.contains("How high is the fence (cm)?: Fill this in."),
+        "{refused}"
+    );
+    assert_accessible(&browser, "54-forms-step-2-refused").await;
+    browser.press("Save draft").await;
+    browser.text_with("Your draft is saved").await;
+    assert_accessible(&browser, "55-forms-mine").await;
+    browser.follow("Go on with – Registering a dog").await;
+    browser
+        .text_with("You are going on with your saved draft.")
+        .await;
+    js("document.getElementById('f-breed-1').checked = true; document.getElementById('f-garden-1').checked = true; document.getElementById('f-consent').checked = true;").await;
+    browser.fill("Number of dogs", "1").await;
+    browser.press("Submit").await;
+    browser
+        .text_with("Your submission is received under number")
+        .await;
+    assert_accessible(&browser, "56-forms-submission").await;
+
+    // Staff: the inbox, a submission, the design pages, the figures.
+    log_in("petr").await;
+    browser.open("/m/smart-forms/inbox").await;
+    browser.text_with("User karel").await;
+    assert_accessible(&browser, "57-forms-inbox").await;
+    browser
+        .client
+        .find(Locator::Css("td a"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser.text_with("Record the step").await;
+    assert_accessible(&browser, "58-forms-case").await;
+    browser.open("/m/smart-forms/design").await;
+    browser
+        .fill(
+            "Definition (JSON Schema and UI layout)",
+            "{\"code\": \"x\"}",
+        )
+        .await;
+    browser.press("Publish").await;
+    browser.text_with("is not a definition").await;
+    assert_accessible(&browser, "59-forms-design-refused").await;
+    browser.open("/m/smart-forms/design/dog-registration").await;
+    assert_accessible(&browser, "60-forms-versions").await;
+    browser
+        .open("/m/smart-forms/situations-edit?key=i-have-a-dog")
+        .await;
+    browser.text_with("Change the situation").await;
+    assert_accessible(&browser, "61-forms-situations").await;
+    browser.open("/m/smart-forms/dashboard").await;
+    browser.text_with("Submissions by form and status").await;
+    assert_accessible(&browser, "62-forms-dashboard").await;
+}

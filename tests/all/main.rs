@@ -10,6 +10,7 @@ mod console;
 mod data;
 mod exchange;
 mod files;
+mod forms;
 mod identity;
 mod loading;
 mod notify;

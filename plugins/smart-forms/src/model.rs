@@ -1,0 +1,273 @@
+//! What the module stores: form versions, life situations, drafts and
+//! submissions.
+
+use chrono::{SecondsFormat, Utc};
+use portico_sdk::notify::To;
+use portico_sdk::records::{Collection, Document, Filters, Find};
+use portico_sdk::{Context, Error, Result};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::definition::{Answers, Definition, Form};
+
+pub const FORMS: Collection = Collection::new("forms");
+pub const SITUATIONS: Collection = Collection::new("situations");
+pub const DRAFTS: Collection = Collection::new("drafts");
+pub const SUBMISSIONS: Collection = Collection::new("submissions");
+
+/// One published version of a form.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Version {
+    pub code: String,
+    /// The definition's title, kept beside it for the portal's search.
+    #[serde(default)]
+    pub title: String,
+    pub version: u32,
+    pub definition: Definition,
+    pub published: String,
+    #[serde(default)]
+    pub by: String,
+}
+
+/// A life situation: a node of the tree that leads to forms.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Situation {
+    pub key: String,
+    /// The parent's key; empty at the top.
+    #[serde(default)]
+    pub parent: String,
+    pub title: String,
+    #[serde(default)]
+    pub text: String,
+    /// Codes of the forms it leads to.
+    #[serde(default)]
+    pub forms: Vec<String>,
+}
+
+/// A form a citizen began and saved.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Draft {
+    pub user: String,
+    pub form: String,
+    pub version: u32,
+    pub step: usize,
+    pub answers: Answers,
+    pub saved: String,
+}
+
+/// Where a submission stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    Submitted,
+    Accepted,
+    InProgress,
+    Resolved,
+    Rejected,
+}
+
+impl Status {
+    pub const ALL: [Status; 5] = [
+        Status::Submitted,
+        Status::Accepted,
+        Status::InProgress,
+        Status::Resolved,
+        Status::Rejected,
+    ];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Status::Submitted => "submitted",
+            Status::Accepted => "accepted",
+            Status::InProgress => "in-progress",
+            Status::Resolved => "resolved",
+            Status::Rejected => "rejected",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Status> {
+        Status::ALL.into_iter().find(|x| x.key() == s)
+    }
+
+    pub fn label(self, en: bool) -> &'static str {
+        match (self, en) {
+            (Status::Submitted, true) => "Submitted",
+            (Status::Submitted, false) => "Podáno",
+            (Status::Accepted, true) => "Accepted",
+            (Status::Accepted, false) => "Přijato",
+            (Status::InProgress, true) => "In progress",
+            (Status::InProgress, false) => "Vyřizuje se",
+            (Status::Resolved, true) => "Resolved",
+            (Status::Resolved, false) => "Vyřízeno",
+            (Status::Rejected, true) => "Rejected",
+            (Status::Rejected, false) => "Zamítnuto",
+        }
+    }
+
+    /// The statuses a submission may move to from this one.
+    pub fn next(self) -> &'static [Status] {
+        match self {
+            Status::Submitted => &[Status::Accepted, Status::Rejected],
+            Status::Accepted => &[Status::InProgress, Status::Resolved, Status::Rejected],
+            Status::InProgress => &[Status::Resolved, Status::Rejected],
+            Status::Resolved | Status::Rejected => &[],
+        }
+    }
+}
+
+/// One step of a submission's handling.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Step {
+    pub at: String,
+    pub status: Status,
+    #[serde(default)]
+    pub note: String,
+    #[serde(default)]
+    pub by: String,
+}
+
+/// A submitted form.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Submission {
+    /// The receipt number, e.g. `F-2026-4F3A9C`.
+    pub number: String,
+    pub form: String,
+    /// The version of the form it was made with.
+    pub version: u32,
+    pub title: String,
+    /// The user who submitted it; empty for an anonymous one.
+    #[serde(default)]
+    pub user: String,
+    #[serde(default)]
+    pub user_name: String,
+    pub answers: Answers,
+    pub status: Status,
+    #[serde(default)]
+    pub handler: String,
+    pub history: Vec<Step>,
+    pub submitted: String,
+    pub updated: String,
+    /// Where notifications go (from the answers or the identity).
+    #[serde(default)]
+    pub email: String,
+    #[serde(default)]
+    pub phone: String,
+}
+
+pub fn english(ctx: &Context) -> bool {
+    ctx.locale().starts_with("en")
+}
+
+pub fn now() -> String {
+    Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// Every document of a query, page by page (at most 10 000).
+pub fn all<T: serde::de::DeserializeOwned>(find: Find) -> Result<Vec<Document<T>>> {
+    let mut out = Vec::new();
+    let mut cursor = None;
+    loop {
+        let page = find.clone().limit(500).after(cursor).fetch::<T>()?;
+        out.extend(page.documents);
+        cursor = page.next_cursor;
+        if cursor.is_none() || out.len() >= 10_000 {
+            return Ok(out);
+        }
+    }
+}
+
+/// The latest version of every form, by title.
+pub fn latest_forms() -> Result<Vec<Version>> {
+    let mut latest: Vec<Version> = Vec::new();
+    for d in all::<Version>(FORMS.find().sort("code"))? {
+        match latest.iter_mut().find(|v| v.code == d.data.code) {
+            Some(v) if v.version < d.data.version => *v = d.data,
+            Some(_) => {}
+            None => latest.push(d.data),
+        }
+    }
+    latest.sort_by(|a, b| a.definition.title.cmp(&b.definition.title));
+    Ok(latest)
+}
+
+/// Every version of a form, newest first.
+pub fn versions(code: &str) -> Result<Vec<Version>> {
+    let mut v: Vec<Version> = all::<Version>(FORMS.find().eq("code", code))?
+        .into_iter()
+        .map(|d| d.data)
+        .collect();
+    v.sort_by_key(|x| std::cmp::Reverse(x.version));
+    Ok(v)
+}
+
+/// A form's version (the latest when `version` is `None`), read.
+pub fn form(code: &str, version: Option<u32>) -> Result<(Version, Form)> {
+    let found = versions(code)?
+        .into_iter()
+        .find(|v| version.is_none_or(|n| v.version == n))
+        .ok_or_else(|| Error::not_found(format!("no form `{code}`")))?;
+    let form = Form::read(found.definition.clone())
+        .map_err(|p| Error::internal(format!("stored form {code} does not read: {p:?}")))?;
+    Ok((found, form))
+}
+
+pub fn situations() -> Result<Vec<Situation>> {
+    let mut all: Vec<Situation> = all(SITUATIONS.find().sort("key"))?
+        .into_iter()
+        .map(|d| d.data)
+        .collect();
+    all.sort_by(|a, b| a.title.cmp(&b.title));
+    Ok(all)
+}
+
+pub fn draft_of(user: &str, code: &str) -> Result<Option<Document<Draft>>> {
+    Ok(DRAFTS
+        .find()
+        .eq("user", user)
+        .eq("form", code)
+        .limit(1)
+        .fetch::<Draft>()?
+        .documents
+        .into_iter()
+        .next())
+}
+
+/// A new receipt number.
+pub fn new_number() -> String {
+    let mut bytes = [0u8; 3];
+    // WASI's random, which the host seeds from its own.
+    getrandom::fill(&mut bytes).unwrap_or_default();
+    format!(
+        "F-{}-{:02X}{:02X}{:02X}",
+        &now()[..4],
+        bytes[0],
+        bytes[1],
+        bytes[2]
+    )
+}
+
+/// Tells the person who submitted: by e-mail, in the portal's inbox, and
+/// by text message where they gave a phone. A portal that sends no e-mail
+/// or texts leaves those out (logged); the inbox always gets it.
+pub fn tell(s: &Submission, template: &str, data: &Value) -> Result<()> {
+    let mut to = Vec::new();
+    if !s.email.is_empty() {
+        to.push(To::Email(&s.email));
+    }
+    if !s.user.is_empty() {
+        to.push(To::User(&s.user));
+    }
+    if !s.phone.is_empty() {
+        to.push(To::Phone(&s.phone));
+    }
+    for to in to {
+        match portico_sdk::notify::send(to, template, data) {
+            Ok(_) => {}
+            Err(Error::Unavailable(why)) => {
+                portico_sdk::log::warn(format!("message `{template}` not sent: {why}"));
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}

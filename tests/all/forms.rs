@@ -1,0 +1,716 @@
+//! Smart forms, as a designer, a citizen with the eID and an official use
+//! them: over HTTP on loopback, with a real OpenID Connect provider, a real
+//! SMTP server and a real SMS gateway.
+
+use std::time::Duration;
+
+use portico_platform::audit;
+use portico_platform::notifications;
+use portico_platform::users::UserKind;
+use portico_tests::browser::{Browser, Page};
+use portico_tests::oidc::{CLIENT_ID, CLIENT_SECRET, TestProvider};
+use portico_tests::peers::{SmsSink, SmtpSink};
+use portico_tests::{TEST_CITY, TestPortal};
+use portico_web::oidc::OidcProvider;
+use portico_web::workers::WorkerConfig;
+use serde_json::{Value, json};
+
+use crate::oidc::{citizen, log_in_through};
+
+const PASSWORD: &str = "correct horse battery";
+const BASE: &str = "/m/smart-forms";
+
+/// The dog registration: who you are (pre-filled from the eID), then the
+/// dog, with a choice, a range, a calculated fee, a field shown and
+/// required only with a garden, a file and a consent.
+pub(crate) fn dog_registration(title: &str, access: &str) -> Value {
+    json!({
+        "code": "dog-registration",
+        "title": title,
+        "description": "Register a dog you keep in the city; the fee is 500 CZK a dog.",
+        "access": access,
+        "schema": {
+            "type": "object",
+            "properties": {
+                "name": { "type": "string", "title": "Your name", "x-prefill": "name", "readOnly": true },
+                "born": { "type": "string", "format": "date", "title": "Date of birth", "x-prefill": "birthdate", "readOnly": true },
+                "address": { "type": "string", "title": "Address", "x-prefill": "address" },
+                "email": { "type": "string", "format": "email", "title": "E-mail", "x-prefill": "email" },
+                "phone": { "type": "string", "format": "phone", "title": "Phone for text messages" },
+                "breed": { "type": "string", "title": "Breed", "oneOf": [
+                    { "const": "labrador", "title": "Labrador" },
+                    { "const": "beagle", "title": "Beagle" },
+                    { "const": "other", "title": "Another breed" }
+                ] },
+                "dogs": { "type": "integer", "title": "Number of dogs", "minimum": 1, "maximum": 5 },
+                "fee": { "type": "number", "title": "Fee in CZK", "x-calculate": "dogs * 500", "readOnly": true },
+                "garden": { "type": "string", "title": "Is the dog kept in a garden?", "enum": ["yes", "no"] },
+                "fence": { "type": "string", "title": "How high is the fence (cm)?", "pattern": "[0-9]{2,3}", "description": "in centimetres, e.g. 150" },
+                "chip": { "type": "string", "title": "Microchip number", "pattern": "[0-9]{15}", "description": "15 digits" },
+                "certificate": { "type": "string", "title": "Vaccination certificate", "contentMediaType": "application/pdf", "x-max-bytes": 1000000 },
+                "consent": { "type": "boolean", "const": true, "title": "I confirm the answers are true." }
+            },
+            "required": ["name", "address", "breed", "dogs", "garden", "consent"],
+            "dependentRequired": { "phone": ["email"] },
+            "allOf": [
+                { "if": { "properties": { "breed": { "const": "other" } } }, "then": { "required": ["chip"] } },
+                { "if": { "properties": { "garden": { "const": "yes" } } }, "then": { "required": ["fence"] } }
+            ]
+        },
+        "uischema": {
+            "type": "Categorization",
+            "elements": [
+                { "type": "Category", "label": "You", "elements": [
+                    { "type": "Control", "scope": "#/properties/name" },
+                    { "type": "Control", "scope": "#/properties/born" },
+                    { "type": "Control", "scope": "#/properties/address", "options": { "multi": true } },
+                    { "type": "Control", "scope": "#/properties/email" },
+                    { "type": "Control", "scope": "#/properties/phone" }
+                ] },
+                { "type": "Category", "label": "The dog", "elements": [
+                    { "type": "Control", "scope": "#/properties/breed" },
+                    { "type": "Control", "scope": "#/properties/chip" },
+                    { "type": "Control", "scope": "#/properties/dogs" },
+                    { "type": "Control", "scope": "#/properties/fee" },
+                    { "type": "Control", "scope": "#/properties/garden" },
+                    { "type": "Control", "scope": "#/properties/fence",
+                      "rule": { "effect": "SHOW", "condition": { "scope": "#/properties/garden", "schema": { "const": "yes" } } } },
+                    { "type": "Control", "scope": "#/properties/certificate" },
+                    { "type": "Control", "scope": "#/properties/consent" }
+                ] }
+            ]
+        }
+    })
+}
+
+/// Posts a module form as a browser does: the page first (for the CSRF
+/// token), then the fields.
+async fn post(browser: &Browser, page: &str, path: &str, fields: &[(&str, &str)]) -> Page {
+    let form = browser.get(&format!("{BASE}{page}")).await;
+    assert_eq!(form.status, 200, "{page}: {}", form.body);
+    let csrf = form.csrf();
+    let mut all = vec![("_csrf", csrf.as_str())];
+    all.extend_from_slice(fields);
+    browser.post_form(&format!("{BASE}{path}"), &all).await
+}
+
+fn at_once() -> WorkerConfig {
+    WorkerConfig {
+        backoff: Duration::ZERO,
+        max_attempts: 3,
+        ..WorkerConfig::default()
+    }
+}
+
+/// The `value` of the input with id `f-<name>`.
+fn value_of(html: &str, name: &str) -> Option<String> {
+    let at = html.find(&format!("id=\"f-{name}\""))?;
+    let tag = &html[at..at + html[at..].find('>')?];
+    let v = tag.find("value=\"")? + "value=\"".len();
+    Some(tag[v..v + tag[v..].find('"')?].to_owned())
+}
+
+/// Publishes the definitions and the life situations a designer sets up.
+pub(crate) async fn set_up(designer: &Browser, access: &str) {
+    let v1 = dog_registration("Dog registration", access).to_string();
+    let published = post(designer, "/design", "/design", &[("definition", &v1)]).await;
+    assert_eq!(published.status, 303, "{}", published.body);
+    let v2 = dog_registration("Registering a dog", access).to_string();
+    let published = post(designer, "/design", "/design", &[("definition", &v2)]).await;
+    assert_eq!(published.status, 303, "{}", published.body);
+    for fields in [
+        [
+            ("key", "home-and-family"),
+            ("title", "Home and family"),
+            ("text", "Moving, a new child, pets."),
+            ("parent", ""),
+        ],
+        [
+            ("key", "i-have-a-dog"),
+            ("title", "I have a dog"),
+            ("text", "Register it and pay the fee."),
+            ("parent", "home-and-family"),
+        ],
+    ] {
+        let mut all = fields.to_vec();
+        if fields[0].1 == "i-have-a-dog" {
+            all.push(("forms", "dog-registration"));
+        }
+        let saved = post(designer, "/situations-edit", "/situations-edit", &all).await;
+        assert_eq!(saved.status, 303, "{}", saved.body);
+    }
+}
+
+#[tokio::test]
+async fn a_citizen_finds_a_form_by_life_situation_fills_it_pre_filled_with_a_draft_and_hears_of_every_step()
+ {
+    let smtp = SmtpSink::start(0).await;
+    let gateway = SmsSink::start(0).await;
+    let provider = TestProvider::start(citizen()).await;
+    let listener = portico_tests::listener().await;
+    let addr = listener.local_addr().unwrap();
+    let issuer = provider.issuer().to_owned();
+    let portal = TestPortal::builder()
+        .module("smart-forms")
+        .smtp(&smtp.url())
+        .sms(&gateway.url(), None)
+        .web(move |c| {
+            c.public_url = Some(format!("http://{addr}"));
+            c.identity_providers = vec![OidcProvider {
+                id: "eid".into(),
+                label: "Národní identitní autorita".into(),
+                issuer,
+                client_id: CLIENT_ID.into(),
+                client_secret: Some(CLIENT_SECRET.into()),
+                users: UserKind::Citizen,
+            }];
+        })
+        .build()
+        .await;
+    portico_tests::serve_on(listener, portal.app());
+    let designer = portal.user("petr", UserKind::Staff, PASSWORD).await;
+    portal
+        .grant(&designer, TEST_CITY, "smart-forms.designer")
+        .await;
+    let staff = Browser::new(addr);
+    assert_eq!(staff.log_in("petr", PASSWORD).await.status, 303);
+
+    // Malformed definitions are refused at the field, naming where; nothing is published.
+    let mut bad = dog_registration("Dog registration", "substantial");
+    bad["schema"]["properties"]["dogs"]["type"] = json!("count");
+    bad["schema"]["properties"]["fee"]["x-calculate"] = json!("dogs * price");
+    bad["uischema"]["elements"][1]["elements"][5]["rule"]["condition"]["scope"] =
+        json!("#/properties/pool");
+    bad["schema"]["required"] = json!(["name", "colour"]);
+    let refused = post(
+        &staff,
+        "/design",
+        "/design",
+        &[("definition", &bad.to_string())],
+    )
+    .await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    for problem in [
+        "schema.properties.dogs.type: `count` is not one of string, integer, number, boolean, array",
+        "schema.required: `colour` is not a property",
+        "uischema.elements[1].elements[5].rule: write",
+    ] {
+        assert!(
+            refused.body.contains(problem),
+            "{problem}: {}",
+            refused.body
+        );
+    }
+    let not_json = post(
+        &staff,
+        "/design",
+        "/design",
+        &[("definition", "{\"code\": \"x\",")],
+    )
+    .await;
+    assert_eq!(not_json.status, 422);
+    assert!(
+        not_json.body.contains("definition: is not a definition"),
+        "{}",
+        not_json.body
+    );
+    assert!(
+        staff
+            .get(&format!("{BASE}/design"))
+            .await
+            .body
+            .contains("No forms yet.")
+    );
+
+    set_up(&staff, "substantial").await;
+    // A situation cannot lie under itself.
+    let cycle = post(
+        &staff,
+        "/situations-edit",
+        "/situations-edit",
+        &[
+            ("key", "home-and-family"),
+            ("title", "Home"),
+            ("parent", "i-have-a-dog"),
+        ],
+    )
+    .await;
+    assert_eq!(cycle.status, 422);
+    assert!(
+        cycle.body.contains("A situation cannot lie under itself."),
+        "{}",
+        cycle.body
+    );
+    // Two versions, and the export is what was imported.
+    let versions = staff.get(&format!("{BASE}/design/dog-registration")).await;
+    assert!(
+        versions.body.contains("Registering a dog"),
+        "{}",
+        versions.body
+    );
+    let exported = staff
+        .get(&format!("{BASE}/design/dog-registration/export.json"))
+        .await;
+    assert_eq!(exported.status, 200, "{}", exported.body);
+    assert_eq!(
+        exported.json(),
+        dog_registration("Registering a dog", "substantial")
+    );
+
+    // The citizen logs in with the eID and finds the form through the tree.
+    let jana = Browser::new(addr);
+    let back = log_in_through(&jana, "eid", "/m/smart-forms/").await;
+    assert_eq!(back.status, 303, "{}", back.body);
+    let home = jana.get(&format!("{BASE}/")).await;
+    assert!(
+        home.body
+            .contains("/m/smart-forms/situations/home-and-family"),
+        "{}",
+        home.body
+    );
+    let top = jana
+        .get(&format!("{BASE}/situations/home-and-family"))
+        .await;
+    assert!(
+        top.body.contains("/m/smart-forms/situations/i-have-a-dog"),
+        "{}",
+        top.body
+    );
+    let dog = jana.get(&format!("{BASE}/situations/i-have-a-dog")).await;
+    assert!(
+        dog.body.contains("/m/smart-forms/forms/dog-registration"),
+        "{}",
+        dog.body
+    );
+    // The portal's search finds it too.
+    let found = jana.get("/search?q=registering").await;
+    assert!(
+        found
+            .body
+            .contains("/m/smart-forms/forms/dog%2Dregistration\">Registering a dog</a>"),
+        "{}",
+        found.body
+    );
+    let start = jana.get(&format!("{BASE}/forms/dog-registration")).await;
+    assert!(
+        start.body.contains("/m/smart-forms/fill/dog-registration"),
+        "{}",
+        start.body
+    );
+
+    // Step 1 is pre-filled from the eID; the verified name cannot be changed.
+    let step1 = jana.get(&format!("{BASE}/fill/dog-registration")).await;
+    assert_eq!(step1.status, 200, "{}", step1.body);
+    assert_eq!(
+        value_of(&step1.body, "name").as_deref(),
+        Some("Jana Nováková")
+    );
+    assert_eq!(value_of(&step1.body, "born").as_deref(), Some("1980-05-17"));
+    assert!(
+        step1.body.contains("Hlavní 1, 602 00 Brno"),
+        "{}",
+        step1.body
+    );
+    assert!(
+        step1.body.contains("(cannot be changed)")
+            && step1.body.contains("From your verified identity (eID).")
+    );
+    let next = post(
+        &jana,
+        "/fill/dog-registration",
+        "/fill/dog-registration",
+        &[
+            ("_step", "0"),
+            ("name", "Someone Else"),
+            ("address", "Hlavní 1, 602 00 Brno"),
+            ("email", "jana@example.cz"),
+            ("phone", "+420 601 234 567"),
+        ],
+    )
+    .await;
+    assert_eq!(next.status, 303, "{}", next.body);
+    assert!(next.location().ends_with("?step=1"), "{}", next.location());
+
+    // Step 2 refuses what is wrong, at the fields; the fence is required with a garden.
+    let wrong = post(
+        &jana,
+        "/fill/dog-registration?step=1",
+        "/fill/dog-registration",
+        &[
+            ("_step", "1"),
+            ("breed", "poodle"),
+            ("dogs", "9"),
+            ("garden", "yes"),
+            ("fence", ""),
+        ],
+    )
+    .await;
+    assert_eq!(wrong.status, 422, "{}", wrong.body);
+    for problem in [
+        "Choose one of: Labrador, Beagle, Another breed.",
+        "Give a number from 1 to 5.",
+        "Tick the box to go on.",
+    ] {
+        assert!(wrong.body.contains(problem), "{problem}: {}", wrong.body);
+    }
+    assert!(
+        wrong.body.contains("id=\"f-fence\""),
+        "the fence is asked with a garden"
+    );
+    assert!(
+        wrong
+            .body
+            .contains("How high is the fence (cm)?: Fill this in."),
+        "{}",
+        wrong.body
+    );
+    let other_breed = post(
+        &jana,
+        "/fill/dog-registration?step=1",
+        "/fill/dog-registration",
+        &[
+            ("_step", "1"),
+            ("breed", "other"),
+            ("chip", "12345"),
+            ("dogs", "2"),
+            ("garden", "yes"),
+            ("fence", "150"),
+            ("consent", "true"),
+        ],
+    )
+    .await;
+    assert_eq!(other_breed.status, 422);
+    assert!(
+        other_breed
+            .body
+            .contains("This does not have the expected form (15 digits)."),
+        "{}",
+        other_breed.body
+    );
+
+    // A draft is saved, and resumed later where it was left.
+    let saved = post(
+        &jana,
+        "/fill/dog-registration?step=1",
+        "/fill/dog-registration",
+        &[
+            ("_step", "1"),
+            ("breed", "beagle"),
+            ("dogs", "2"),
+            ("garden", "no"),
+            ("_button", "draft"),
+        ],
+    )
+    .await;
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    assert!(
+        saved.location().starts_with("/m/smart-forms/my?flash="),
+        "{}",
+        saved.location()
+    );
+    let mine = jana.get(&format!("{BASE}/my")).await;
+    assert!(
+        mine.body.contains("Go on with – Registering a dog"),
+        "{}",
+        mine.body
+    );
+    let resumed = jana.get(&format!("{BASE}/fill/dog-registration")).await;
+    assert!(
+        resumed
+            .body
+            .contains("You are going on with your saved draft."),
+        "{}",
+        resumed.body
+    );
+    assert!(resumed.body.contains("step 2 / 2"), "{}", resumed.body);
+    assert_eq!(value_of(&resumed.body, "dogs").as_deref(), Some("2"));
+    assert_eq!(
+        value_of(&resumed.body, "fee").as_deref(),
+        Some("1000"),
+        "calculated"
+    );
+    assert!(
+        !resumed.body.contains("id=\"f-fence\""),
+        "no fence without a garden"
+    );
+
+    // Submitted with a certificate; the receipt number comes back.
+    let form = jana.get(&format!("{BASE}/fill/dog-registration")).await;
+    let csrf = form.csrf();
+    let pdf = b"%PDF-1.7 vaccination certificate";
+    let submitted = jana
+        .post_multipart(
+            &format!("{BASE}/fill/dog-registration"),
+            &[
+                ("_csrf", &csrf),
+                ("_step", "1"),
+                ("breed", "beagle"),
+                ("dogs", "2"),
+                ("garden", "no"),
+                ("consent", "true"),
+            ],
+            ("certificate", "certificate.pdf", pdf),
+        )
+        .await;
+    assert_eq!(submitted.status, 303, "{}", submitted.body);
+    let path = submitted.location().split('?').next().unwrap().to_owned();
+    let receipt = jana.get(submitted.location()).await;
+    assert!(
+        receipt
+            .body
+            .contains("Your submission is received under number F-"),
+        "{}",
+        receipt.body
+    );
+    assert!(receipt.body.contains("Submitted"), "{}", receipt.body);
+    let number = {
+        let at = receipt.body.find("number F-").unwrap() + "number ".len();
+        receipt.body[at..at + 13].to_owned()
+    };
+    assert!(
+        !jana
+            .get(&format!("{BASE}/my"))
+            .await
+            .body
+            .contains("Go on with"),
+        "the draft is gone"
+    );
+
+    // The official sees the verified name, the calculated fee and the file.
+    let inbox = staff.get(&format!("{BASE}/inbox")).await;
+    assert!(inbox.body.contains(&number), "{}", inbox.body);
+    let id = path.rsplit('/').next().unwrap().to_owned();
+    let case = staff.get(&format!("{BASE}/inbox/{id}")).await;
+    assert_eq!(case.status, 200, "{}", case.body);
+    assert!(
+        case.body.contains("Jana Nováková") && !case.body.contains("Someone Else"),
+        "{}",
+        case.body
+    );
+    assert!(
+        case.body.contains("1000")
+            && case.body.contains("Beagle")
+            && case.body.contains("version 2"),
+        "{}",
+        case.body
+    );
+    let at = case
+        .body
+        .find(&format!("{BASE}/files/"))
+        .expect("the certificate");
+    let link = &case.body[at..];
+    let link = &link[..link.find('"').unwrap()];
+    let file = staff.get(link).await;
+    assert_eq!(file.status, 200);
+    assert_eq!(file.body.as_bytes(), pdf);
+    assert!(
+        matches!(jana.get(link).await.status, 401 | 403),
+        "files are for staff"
+    );
+    assert!(matches!(
+        jana.get(&format!("{BASE}/inbox")).await.status,
+        401 | 403
+    ));
+
+    // The workflow: a status not offered is refused; each step tells her.
+    let skip = post(
+        &staff,
+        &format!("/inbox/{id}"),
+        &format!("/inbox/{id}"),
+        &[("status", "resolved"), ("handler", "petr"), ("note", "")],
+    )
+    .await;
+    assert_eq!(skip.status, 422);
+    assert!(
+        skip.body.contains("Choose one of the statuses offered."),
+        "{}",
+        skip.body
+    );
+    for (status, note) in [
+        ("accepted", "We have your registration."),
+        ("in-progress", "The fee notice is being prepared."),
+        ("resolved", "Registered; the dog tag is in the post."),
+    ] {
+        let step = post(
+            &staff,
+            &format!("/inbox/{id}"),
+            &format!("/inbox/{id}"),
+            &[("status", status), ("handler", "petr"), ("note", note)],
+        )
+        .await;
+        assert_eq!(step.status, 303, "{status}: {}", step.body);
+    }
+    let done = jana.get(&path).await;
+    assert!(
+        done.body.contains("Resolved")
+            && done
+                .body
+                .contains("Registered; the dog tag is in the post."),
+        "{}",
+        done.body
+    );
+
+    // Every notification reached her: e-mail, text message and the portal's inbox.
+    portal.send_notifications(&at_once()).await;
+    let mut subjects: Vec<String> = smtp.received().iter().map(|m| m.subject()).collect();
+    subjects.sort();
+    assert_eq!(
+        subjects,
+        [
+            format!("Received: Registering a dog ({number})"),
+            format!("Registering a dog ({number}): Accepted"),
+            format!("Registering a dog ({number}): In progress"),
+            format!("Registering a dog ({number}): Resolved"),
+        ]
+    );
+    assert!(smtp.received().iter().all(|m| m.to == ["jana@example.cz"]));
+    let resolved = smtp
+        .received()
+        .into_iter()
+        .find(|m| m.subject().ends_with("Resolved"))
+        .unwrap();
+    assert!(
+        resolved
+            .text()
+            .contains("Registered; the dog tag is in the post."),
+        "{}",
+        resolved.text()
+    );
+    let texts = gateway.received();
+    assert_eq!(
+        texts.len(),
+        4,
+        "{:?}",
+        texts.iter().map(|t| t.body.clone()).collect::<Vec<_>>()
+    );
+    assert!(texts.iter().all(|t| t.body["to"] == "+420601234567"));
+    let jana_id = portal_user_id(&portal, &jana).await;
+    let inbox = notifications::inbox(portal.db(), TEST_CITY, &jana_id, 10)
+        .await
+        .unwrap();
+    assert_eq!(inbox.len(), 4);
+
+    // The export and the figures.
+    let csv = staff
+        .get(&format!("{BASE}/export.csv?form=dog-registration"))
+        .await;
+    assert_eq!(csv.status, 200, "{}", csv.body);
+    let rows: Vec<&str> = csv.body.lines().collect();
+    assert_eq!(rows.len(), 2, "{}", csv.body);
+    assert!(
+        rows[0].contains("Your name") && rows[0].contains("Fee in CZK"),
+        "{}",
+        rows[0]
+    );
+    assert!(
+        rows[1].contains(&number)
+            && rows[1].contains("Jana Nováková")
+            && rows[1].contains(",resolved,"),
+        "{}",
+        rows[1]
+    );
+    let figures = jana.get(&format!("{BASE}/dashboard")).await;
+    assert!(
+        figures.body.contains("Registering a dog"),
+        "{}",
+        figures.body
+    );
+    let actions: Vec<String> = audit::entries(portal.db(), TEST_CITY)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    for action in ["form.publish", "form.situation", "form.submit", "form.step"] {
+        assert!(actions.iter().any(|a| a == action), "{action}: {actions:?}");
+    }
+}
+
+/// The user id behind a browser's session.
+async fn portal_user_id(_portal: &TestPortal, browser: &Browser) -> String {
+    let me = browser.get_json("/auth/me").await;
+    me.json()["id"].as_str().expect("a user id").to_owned()
+}
+
+#[tokio::test]
+async fn a_public_form_is_filled_in_without_logging_in_and_a_stricter_one_is_refused() {
+    let portal = TestPortal::builder().module("smart-forms").build().await;
+    let designer = portal.user("petr", UserKind::Staff, PASSWORD).await;
+    portal
+        .grant(&designer, TEST_CITY, "smart-forms.designer")
+        .await;
+    let addr = portal.serve().await;
+    let staff = Browser::new(addr);
+    staff.log_in("petr", PASSWORD).await;
+    set_up(&staff, "public").await;
+    let mut strict = dog_registration("Weapons licence", "high");
+    strict["code"] = json!("weapons");
+    let published = post(
+        &staff,
+        "/design",
+        "/design",
+        &[("definition", &strict.to_string())],
+    )
+    .await;
+    assert_eq!(published.status, 303);
+
+    // Anonymous: every step on one page; the answers are checked all at once.
+    let visitor = Browser::new(addr);
+    let start = visitor.get(&format!("{BASE}/forms/dog-registration")).await;
+    assert!(
+        start
+            .body
+            .contains("/m/smart-forms/public/dog-registration"),
+        "{}",
+        start.body
+    );
+    let refused = post(
+        &visitor,
+        "/public/dog-registration",
+        "/public/dog-registration",
+        &[("name", "Karel Novák"), ("dogs", "two")],
+    )
+    .await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert!(
+        refused.body.contains("Give a number.") && refused.body.contains("Fill this in."),
+        "{}",
+        refused.body
+    );
+    let done = post(
+        &visitor,
+        "/public/dog-registration",
+        "/public/dog-registration",
+        &[
+            ("name", "Karel Novák"),
+            ("address", "Dlouhá 5"),
+            ("breed", "labrador"),
+            ("dogs", "1"),
+            ("garden", "no"),
+            ("consent", "true"),
+        ],
+    )
+    .await;
+    assert_eq!(done.status, 303, "{}", done.body);
+    assert!(done.location().contains("flash="), "{}", done.location());
+    assert!(
+        staff
+            .get(&format!("{BASE}/inbox"))
+            .await
+            .body
+            .contains("Karel Novák")
+    );
+
+    // A form for a verified identity is refused to a local account.
+    let local = portal.user("karel", UserKind::Citizen, PASSWORD).await;
+    let _ = local;
+    let karel = Browser::new(addr);
+    karel.log_in("karel", PASSWORD).await;
+    let start = karel.get(&format!("{BASE}/forms/weapons")).await;
+    assert!(
+        start.body.contains("not verified strongly enough"),
+        "{}",
+        start.body
+    );
+    assert_eq!(karel.get(&format!("{BASE}/fill/weapons")).await.status, 403);
+}
