@@ -145,3 +145,64 @@ async fn the_test_kit_refuses_settings_the_manifest_does_not_allow() {
         "{unknown}"
     );
 }
+
+#[tokio::test]
+async fn a_vendor_posts_a_form_with_a_file_through_the_test_kit() {
+    let host = TestHost::builder()
+        .org("brno")
+        .build_from(portico_tests::module_dir("complaints"))
+        .await
+        .unwrap();
+    let manager = host.staff("hana", &["manager"]);
+    let saved = manager
+        .submit(
+            "/categories",
+            &[
+                ("code", "litter"),
+                ("name", "Litter"),
+                ("unit", "Waste management"),
+                ("deadline_days", "30"),
+            ],
+        )
+        .await
+        .unwrap();
+    assert!(matches!(saved, Outcome::Redirect { .. }), "{saved:?}");
+    let report = [
+        ("category", "litter"),
+        ("description", "Bags of rubbish by the bins."),
+        ("address", "Lipová 7"),
+    ];
+    let citizen = host.anonymous();
+    // A file that is no photo is refused at its field; nothing is stored.
+    let refused = citizen
+        .submit_with_files(
+            "/report",
+            &report,
+            &[("photo", "bags.png", "image/png", b"not a picture")],
+        )
+        .await
+        .unwrap();
+    assert!(
+        matches!(&refused, Outcome::Show { view } if format!("{view:?}").contains("Send a photo as JPEG, PNG or WebP.")),
+        "{refused:?}"
+    );
+    assert!(host.records("reports").await.is_empty());
+    let jpeg: &[u8] = &[0xFF, 0xD8, 0xFF, 0xE0, 0, 16, b'J', b'F', b'I', b'F'];
+    let filed = citizen
+        .submit_with_files(
+            "/report",
+            &report,
+            &[("photo", "bags.jpg", "image/jpeg", jpeg)],
+        )
+        .await
+        .unwrap();
+    assert!(matches!(filed, Outcome::Redirect { .. }), "{filed:?}");
+    let reports = host.records("reports").await;
+    assert_eq!(reports.len(), 1);
+    assert_eq!(
+        reports[0]["photos"].as_array().map(Vec::len),
+        Some(1),
+        "{}",
+        reports[0]
+    );
+}

@@ -241,8 +241,9 @@ fn copy_dir(from: &Path, to: &Path) -> Result {
 }
 
 /// The demo organization `cargo xtask run` sets up when the data folder
-/// has none: a city with the notice board (a few notices) and complaints
-/// (three categories) enabled.
+/// has none: a city with the notice board (a few notices), complaints
+/// (three categories) and forms (a dog registration, two life situations)
+/// enabled.
 const DEMO_ORG: &str = "brno-example";
 
 /// The demo's accounts: user name, name, kind.
@@ -261,7 +262,7 @@ fn run(extra: &[String]) -> Result {
     let data = root.join("data");
     let modules = data.join("modules");
     // First-party modules only: the test modules misbehave on purpose.
-    for id in ["notice-board", "complaints"] {
+    for id in ["notice-board", "complaints", "smart-forms"] {
         if built.iter().any(|m| m.id == id) {
             copy_dir(&root.join("target/modules").join(id), &modules.join(id))?;
         }
@@ -322,6 +323,27 @@ fn run(extra: &[String]) -> Result {
             "--collection",
             "categories",
         ]))?;
+        status(&mut portico(&[
+            "plugin",
+            "enable",
+            "smart-forms",
+            "--org",
+            DEMO_ORG,
+        ]))?;
+        for (file, collection) in [("forms.jsonl", "forms"), ("situations.jsonl", "situations")] {
+            let path = root.join("xtask/src/demo").join(file);
+            status(&mut portico(&[
+                "records",
+                "import",
+                &path.to_string_lossy(),
+                "--org",
+                DEMO_ORG,
+                "--module",
+                "smart-forms",
+                "--collection",
+                collection,
+            ]))?;
+        }
         let notices = root.join("xtask/src/demo/notices.jsonl");
         status(&mut portico(&[
             "records",
@@ -385,6 +407,14 @@ fn run(extra: &[String]) -> Result {
             "grant",
             "editor",
             "complaints.manager",
+            "--org",
+            DEMO_ORG,
+        ]))?;
+        status(&mut portico(&[
+            "role",
+            "grant",
+            "editor",
+            "smart-forms.designer",
             "--org",
             DEMO_ORG,
         ]))?;
