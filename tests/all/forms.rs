@@ -8,14 +8,13 @@ use portico_platform::audit;
 use portico_platform::notifications;
 use portico_platform::users::UserKind;
 use portico_tests::browser::{Browser, Page};
-use portico_tests::oidc::{CLIENT_ID, CLIENT_SECRET, TestProvider};
+use portico_tests::oidc::TestProvider;
 use portico_tests::peers::{SmsSink, SmtpSink};
 use portico_tests::{TEST_CITY, TestPortal};
-use portico_web::oidc::OidcProvider;
 use portico_web::workers::WorkerConfig;
 use serde_json::{Value, json};
 
-use crate::oidc::{citizen, log_in_through};
+use crate::oidc::{citizen, log_in_through, portal_with};
 
 const PASSWORD: &str = "correct horse battery";
 const BASE: &str = "/m/smart-forms";
@@ -83,15 +82,11 @@ pub(crate) fn dog_registration(title: &str, access: &str) -> Value {
     })
 }
 
-/// Posts a module form as a browser does: the page first (for the CSRF
-/// token), then the fields.
+/// Submits a form of the module: `page` and `path` below it.
 async fn post(browser: &Browser, page: &str, path: &str, fields: &[(&str, &str)]) -> Page {
-    let form = browser.get(&format!("{BASE}{page}")).await;
-    assert_eq!(form.status, 200, "{page}: {}", form.body);
-    let csrf = form.csrf();
-    let mut all = vec![("_csrf", csrf.as_str())];
-    all.extend_from_slice(fields);
-    browser.post_form(&format!("{BASE}{path}"), &all).await
+    browser
+        .submit(&format!("{BASE}{page}"), &format!("{BASE}{path}"), fields)
+        .await
 }
 
 fn at_once() -> WorkerConfig {
@@ -147,27 +142,11 @@ async fn a_citizen_finds_a_form_by_life_situation_fills_it_pre_filled_with_a_dra
     let smtp = SmtpSink::start(0).await;
     let gateway = SmsSink::start(0).await;
     let provider = TestProvider::start(citizen()).await;
-    let listener = portico_tests::listener().await;
-    let addr = listener.local_addr().unwrap();
-    let issuer = provider.issuer().to_owned();
-    let portal = TestPortal::builder()
-        .module("smart-forms")
-        .smtp(&smtp.url())
-        .sms(&gateway.url(), None)
-        .web(move |c| {
-            c.public_url = Some(format!("http://{addr}"));
-            c.identity_providers = vec![OidcProvider {
-                id: "eid".into(),
-                label: "Národní identitní autorita".into(),
-                issuer,
-                client_id: CLIENT_ID.into(),
-                client_secret: Some(CLIENT_SECRET.into()),
-                users: UserKind::Citizen,
-            }];
-        })
-        .build()
-        .await;
-    portico_tests::serve_on(listener, portal.app());
+    let (portal, jana) = portal_with(&["smart-forms"], &provider, "eid", UserKind::Citizen, |b| {
+        b.smtp(&smtp.url()).sms(&gateway.url(), None)
+    })
+    .await;
+    let addr = jana.addr();
     let designer = portal.user("petr", UserKind::Staff, PASSWORD).await;
     portal
         .grant(&designer, TEST_CITY, "smart-forms.designer")
@@ -189,18 +168,11 @@ async fn a_citizen_finds_a_form_by_life_situation_fills_it_pre_filled_with_a_dra
         &[("definition", &bad.to_string())],
     )
     .await;
-    assert_eq!(refused.status, 422, "{}", refused.body);
-    for problem in [
+    refused.assert_refused(&[
         "schema.properties.dogs.type: `count` is not one of string, integer, number, boolean, array",
         "schema.required: `colour` is not a property",
         "uischema.elements[1].elements[5].rule: write",
-    ] {
-        assert!(
-            refused.body.contains(problem),
-            "{problem}: {}",
-            refused.body
-        );
-    }
+    ]);
     let not_json = post(
         &staff,
         "/design",
@@ -258,7 +230,6 @@ async fn a_citizen_finds_a_form_by_life_situation_fills_it_pre_filled_with_a_dra
     );
 
     // The citizen logs in with the eID and finds the form through the tree.
-    let jana = Browser::new(addr);
     let back = log_in_through(&jana, "eid", "/m/smart-forms/").await;
     assert_eq!(back.status, 303, "{}", back.body);
     let home = jana.get(&format!("{BASE}/")).await;
@@ -345,14 +316,11 @@ async fn a_citizen_finds_a_form_by_life_situation_fills_it_pre_filled_with_a_dra
         ],
     )
     .await;
-    assert_eq!(wrong.status, 422, "{}", wrong.body);
-    for problem in [
+    wrong.assert_refused(&[
         "Choose one of: Labrador, Beagle, Another breed.",
         "Give a number from 1 to 5.",
         "Tick the box to go on.",
-    ] {
-        assert!(wrong.body.contains(problem), "{problem}: {}", wrong.body);
-    }
+    ]);
     assert!(
         wrong.body.contains("id=\"f-fence\""),
         "the fence is asked with a garden"

@@ -5,7 +5,7 @@
 use portico_platform::users::UserKind;
 use portico_tests::browser::{Browser, Page};
 use portico_tests::oidc::{CLIENT_ID, CLIENT_SECRET, Mode, Person, TestProvider};
-use portico_tests::{TEST_CITY, TestPortal, listener, logs, serve_on};
+use portico_tests::{PortalBuilder, TEST_CITY, TestPortal, listener, logs, serve_on};
 use portico_web::oidc::OidcProvider;
 
 pub(crate) fn citizen() -> Person {
@@ -21,15 +21,24 @@ pub(crate) fn citizen() -> Person {
     }
 }
 
-/// A portal that trusts `provider` for `users`, served at a known address.
-async fn portal(provider: &TestProvider, id: &str, users: UserKind) -> (TestPortal, Browser) {
+/// A portal with `modules` that trusts `provider` (as `id`) for `users`,
+/// served at a known address.
+pub(crate) async fn portal_with(
+    modules: &[&str],
+    provider: &TestProvider,
+    id: &str,
+    users: UserKind,
+    change: impl FnOnce(PortalBuilder) -> PortalBuilder,
+) -> (TestPortal, Browser) {
     let listener = listener().await;
     let addr = listener.local_addr().unwrap();
     let issuer = provider.issuer().to_owned();
     let id = id.to_owned();
-    let portal = TestPortal::builder()
-        .module("notice-board")
-        .module("ledger")
+    let mut builder = TestPortal::builder();
+    for m in modules {
+        builder = builder.module(m);
+    }
+    let portal = change(builder)
         .web(move |c| {
             c.public_url = Some(format!("http://{addr}"));
             c.identity_providers = vec![OidcProvider {
@@ -45,6 +54,11 @@ async fn portal(provider: &TestProvider, id: &str, users: UserKind) -> (TestPort
         .await;
     serve_on(listener, portal.app());
     (portal, Browser::new(addr))
+}
+
+/// A portal that trusts `provider` for `users`, served at a known address.
+async fn portal(provider: &TestProvider, id: &str, users: UserKind) -> (TestPortal, Browser) {
+    portal_with(&["notice-board", "ledger"], provider, id, users, |b| b).await
 }
 
 /// Goes through the flow as a browser does: to the provider and back.

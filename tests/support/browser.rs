@@ -39,6 +39,18 @@ impl Page {
         serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
     }
 
+    /// Asserts the page is a form refused (422) with each of `messages`.
+    pub fn assert_refused(&self, messages: &[&str]) {
+        assert_eq!(self.status, 422, "{}", self.body);
+        for m in messages {
+            assert!(
+                self.body.contains(m),
+                "`{m}` not on the page: {}",
+                self.body
+            );
+        }
+    }
+
     /// The value of the first hidden `_csrf` field of the page.
     pub fn csrf(&self) -> String {
         hidden_field(&self.body, "_csrf")
@@ -218,6 +230,17 @@ impl Browser {
             Some((body, "application/x-www-form-urlencoded")),
         )
         .await
+    }
+
+    /// Submits a form as a person does: opens `page` (for its CSRF token),
+    /// then posts `fields` to `path`.
+    pub async fn submit(&self, page: &str, path: &str, fields: &[(&str, &str)]) -> Page {
+        let form = self.get(page).await;
+        assert_eq!(form.status, 200, "{page}: {}", form.body);
+        let csrf = form.csrf();
+        let mut all = vec![("_csrf", csrf.as_str())];
+        all.extend_from_slice(fields);
+        self.post_form(path, &all).await
     }
 
     /// Logs in through the log-in form, as a person does; returns the answer

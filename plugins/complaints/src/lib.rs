@@ -75,7 +75,11 @@ fn deadlines(ctx: &Context) -> Result<()> {
         .filter(|s| !s.is_empty());
     let categories = model::categories()?;
     let en = english(ctx);
-    let due = model::all::<Report>(REPORTS.find().le("deadline", &horizon).sort("deadline"))?;
+    let due = REPORTS
+        .find()
+        .le("deadline", &horizon)
+        .sort("deadline")
+        .fetch_all::<Report>(model::MOST)?;
     let (mut reminded, mut escalated) = (0, 0);
     for doc in due.into_iter().filter(|d| d.data.is_open()) {
         let mut report = doc.data.clone();

@@ -358,24 +358,14 @@ pub fn number_setting(key: &str, default: f64) -> Result<f64> {
         .unwrap_or(default))
 }
 
-/// Every document of a query, page by page (at most 10 000).
-pub fn all<T: serde::de::DeserializeOwned>(
-    find: portico_sdk::records::Find,
-) -> Result<Vec<Document<T>>> {
-    let mut out = Vec::new();
-    let mut cursor = None;
-    loop {
-        let page = find.clone().limit(500).after(cursor).fetch::<T>()?;
-        out.extend(page.documents);
-        cursor = page.next_cursor;
-        if cursor.is_none() || out.len() >= 10_000 {
-            return Ok(out);
-        }
-    }
-}
+/// The most documents a list or figure is built from.
+pub const MOST: usize = 10_000;
 
 pub fn categories() -> Result<Vec<Category>> {
-    let mut all: Vec<Category> = all(CATEGORIES.find().sort("code"))?
+    let mut all: Vec<Category> = CATEGORIES
+        .find()
+        .sort("code")
+        .fetch_all(MOST)?
         .into_iter()
         .map(|d| d.data)
         .collect();
@@ -435,15 +425,17 @@ pub fn near_duplicates(id: &str, report: &Report) -> Result<Vec<(Document<Report
         return Ok(Vec::new());
     };
     let radius = number_setting("duplicate-metres", 50.0)?;
-    let mut near: Vec<(Document<Report>, f64)> =
-        all::<Report>(REPORTS.find().eq("category", &report.category))?
-            .into_iter()
-            .filter(|d| d.id != id && d.data.is_open())
-            .filter_map(|d| {
-                let m = metres((lat, long), (d.data.lat?, d.data.long?));
-                (m <= radius).then_some((d, m))
-            })
-            .collect();
+    let mut near: Vec<(Document<Report>, f64)> = REPORTS
+        .find()
+        .eq("category", &report.category)
+        .fetch_all::<Report>(MOST)?
+        .into_iter()
+        .filter(|d| d.id != id && d.data.is_open())
+        .filter_map(|d| {
+            let m = metres((lat, long), (d.data.lat?, d.data.long?));
+            (m <= radius).then_some((d, m))
+        })
+        .collect();
     near.sort_by(|a, b| a.1.total_cmp(&b.1));
     Ok(near)
 }

@@ -242,7 +242,11 @@ fn requests(req: &Request) -> Answer {
             format!("status `{s}` is neither `open` nor `closed`"),
         ));
     }
-    let all = model::all::<Report>(REPORTS.find().newest_first()).map_err(internal)?;
+    let all = REPORTS
+        .find()
+        .newest_first()
+        .fetch_all::<Report>(model::MOST)
+        .map_err(internal)?;
     let found: Vec<Value> = all
         .iter()
         .filter(|d| codes.is_empty() || codes.contains(&d.data.category))

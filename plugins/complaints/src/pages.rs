@@ -48,7 +48,8 @@ pub fn registry(ctx: &Context, page: &Page) -> Result<View> {
         find = find.eq("category", c);
     }
     let wanted = page.query("status").unwrap_or("");
-    let reports: Vec<Document<Report>> = model::all::<Report>(find)?
+    let reports: Vec<Document<Report>> = find
+        .fetch_all::<Report>(model::MOST)?
         .into_iter()
         .filter(|d| match wanted {
             "open" => d.data.is_open(),
@@ -511,7 +512,8 @@ pub fn inbox(ctx: &Context, page: &Page) -> Result<View> {
     }
     let handler = page.query("handler").unwrap_or("");
     let overdue = page.query("overdue").is_some();
-    let reports: Vec<Document<Report>> = model::all::<Report>(find)?
+    let reports: Vec<Document<Report>> = find
+        .fetch_all::<Report>(model::MOST)?
         .into_iter()
         .filter(|d| match status {
             "open" => d.data.is_open(),
@@ -1123,7 +1125,9 @@ pub fn dashboard(ctx: &Context) -> Result<View> {
     let en = english(ctx);
     let today = today();
     let categories = model::categories()?;
-    let reports: Vec<Report> = model::all::<Report>(REPORTS.find())?
+    let reports: Vec<Report> = REPORTS
+        .find()
+        .fetch_all::<Report>(model::MOST)?
         .into_iter()
         .map(|d| d.data)
         .collect();
@@ -1235,7 +1239,11 @@ pub fn export_csv(_ctx: &Context) -> Result<Response> {
     let csv_error = |e: csv::Error| Error::internal(format!("cannot write CSV: {e}"));
     out.write_record(header).map_err(csv_error)?;
     let today = today();
-    for d in model::all::<Report>(REPORTS.find().newest_first())? {
+    for d in REPORTS
+        .find()
+        .newest_first()
+        .fetch_all::<Report>(model::MOST)?
+    {
         let r = d.data;
         let number = |n: Option<f64>| n.map(|v| v.to_string()).unwrap_or_default();
         out.write_record([

@@ -866,7 +866,12 @@ pub fn mine(ctx: &Context) -> Result<View> {
         .column(tr(ctx, "Submitted", "Podáno"))
         .column(tr(ctx, "Status", "Stav"))
         .empty_text(tr(ctx, "Nothing submitted yet.", "Zatím nic podáno."));
-    for d in model::all::<Submission>(SUBMISSIONS.find().eq("user", &user).newest_first())? {
+    for d in SUBMISSIONS
+        .find()
+        .eq("user", &user)
+        .newest_first()
+        .fetch_all::<Submission>(model::MOST)?
+    {
         let s = &d.data;
         subs = subs.row([
             Cell::link(s.number.clone(), format!("/my/{}", segment(&d.id))),
@@ -879,7 +884,11 @@ pub fn mine(ctx: &Context) -> Result<View> {
         .column(tr(ctx, "Form", "Formulář"))
         .column(tr(ctx, "Saved", "Uloženo"))
         .empty_text(tr(ctx, "No drafts.", "Žádná rozpracovaná podání."));
-    for d in model::all::<Draft>(DRAFTS.find().eq("user", &user))? {
+    for d in DRAFTS
+        .find()
+        .eq("user", &user)
+        .fetch_all::<Draft>(model::MOST)?
+    {
         let title = model::form(&d.data.form, Some(d.data.version))
             .map_or(d.data.form.clone(), |(_, f)| f.def.title);
         drafts = drafts.row([

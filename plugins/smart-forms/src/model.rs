@@ -3,7 +3,7 @@
 
 use chrono::{SecondsFormat, Utc};
 use portico_sdk::notify::To;
-use portico_sdk::records::{Collection, Document, Filters, Find};
+use portico_sdk::records::{Collection, Document, Filters};
 use portico_sdk::{Context, Error, Result};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -162,24 +162,13 @@ pub fn now() -> String {
     Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
-/// Every document of a query, page by page (at most 10 000).
-pub fn all<T: serde::de::DeserializeOwned>(find: Find) -> Result<Vec<Document<T>>> {
-    let mut out = Vec::new();
-    let mut cursor = None;
-    loop {
-        let page = find.clone().limit(500).after(cursor).fetch::<T>()?;
-        out.extend(page.documents);
-        cursor = page.next_cursor;
-        if cursor.is_none() || out.len() >= 10_000 {
-            return Ok(out);
-        }
-    }
-}
+/// The most documents a list or figure is built from.
+pub const MOST: usize = 10_000;
 
 /// The latest version of every form, by title.
 pub fn latest_forms() -> Result<Vec<Version>> {
     let mut latest: Vec<Version> = Vec::new();
-    for d in all::<Version>(FORMS.find().sort("code"))? {
+    for d in FORMS.find().sort("code").fetch_all::<Version>(MOST)? {
         match latest.iter_mut().find(|v| v.code == d.data.code) {
             Some(v) if v.version < d.data.version => *v = d.data,
             Some(_) => {}
@@ -192,7 +181,10 @@ pub fn latest_forms() -> Result<Vec<Version>> {
 
 /// Every version of a form, newest first.
 pub fn versions(code: &str) -> Result<Vec<Version>> {
-    let mut v: Vec<Version> = all::<Version>(FORMS.find().eq("code", code))?
+    let mut v: Vec<Version> = FORMS
+        .find()
+        .eq("code", code)
+        .fetch_all::<Version>(MOST)?
         .into_iter()
         .map(|d| d.data)
         .collect();
@@ -212,7 +204,10 @@ pub fn form(code: &str, version: Option<u32>) -> Result<(Version, Form)> {
 }
 
 pub fn situations() -> Result<Vec<Situation>> {
-    let mut all: Vec<Situation> = all(SITUATIONS.find().sort("key"))?
+    let mut all: Vec<Situation> = SITUATIONS
+        .find()
+        .sort("key")
+        .fetch_all(MOST)?
         .into_iter()
         .map(|d| d.data)
         .collect();

@@ -27,7 +27,8 @@ pub fn inbox(ctx: &Context, page: &Page) -> Result<View> {
         find = find.eq("status", s.key());
     }
     let handler = page.query("handler").unwrap_or("");
-    let subs: Vec<_> = model::all::<Submission>(find)?
+    let subs: Vec<_> = find
+        .fetch_all::<Submission>(model::MOST)?
         .into_iter()
         .filter(|d| handler.is_empty() || d.data.handler == handler)
         .collect();
@@ -381,7 +382,7 @@ pub fn export_csv(req: &portico_sdk::Request) -> Result<Response> {
     }
     header.extend(fields.iter().map(|(_, t)| t.clone()));
     out.write_record(&header).map_err(csv_error)?;
-    for d in model::all::<Submission>(find)? {
+    for d in find.fetch_all::<Submission>(model::MOST)? {
         let s = d.data;
         let mut row = vec![
             s.number.clone(),
@@ -423,7 +424,9 @@ pub fn export_csv(req: &portico_sdk::Request) -> Result<Response> {
 /// Counts per form and status: figures only, public.
 pub fn dashboard(ctx: &Context) -> Result<View> {
     let en = english(ctx);
-    let subs: Vec<Submission> = model::all::<Submission>(SUBMISSIONS.find())?
+    let subs: Vec<Submission> = SUBMISSIONS
+        .find()
+        .fetch_all::<Submission>(model::MOST)?
         .into_iter()
         .map(|d| d.data)
         .collect();
@@ -825,7 +828,10 @@ pub fn save_situation(ctx: &Context, post: &FormPost) -> Result<Outcome> {
             &errors,
         )?));
     }
-    let existing = model::all::<Situation>(SITUATIONS.find().eq("key", &s.key))?;
+    let existing = SITUATIONS
+        .find()
+        .eq("key", &s.key)
+        .fetch_all::<Situation>(model::MOST)?;
     match existing.first() {
         Some(d) => {
             SITUATIONS.update(&d.id, d.version, &s)?;

@@ -260,6 +260,23 @@ impl Find {
             next_cursor: page.next_cursor,
         })
     }
+
+    /// Runs the query page after page (500 documents each) and returns
+    /// every document, at most `max`: for the lists and figures a module
+    /// builds from all of a collection.
+    pub fn fetch_all<T: DeserializeOwned>(self, max: usize) -> Result<Vec<Document<T>>> {
+        let mut all = Vec::new();
+        let mut cursor = None;
+        loop {
+            let page = self.clone().limit(500).after(cursor).fetch::<T>()?;
+            all.extend(page.documents);
+            cursor = page.next_cursor;
+            if cursor.is_none() || all.len() >= max {
+                all.truncate(max);
+                return Ok(all);
+            }
+        }
+    }
 }
 
 /// One group of an aggregate.
