@@ -405,6 +405,34 @@ async fn a_citizen_finds_a_form_by_life_situation_fills_it_pre_filled_with_a_dra
     // Submitted with a certificate; the receipt number comes back.
     let form = jana.get(&format!("{BASE}/fill/dog-registration")).await;
     let csrf = form.csrf();
+    let step2: &[(&str, &str)] = &[
+        ("_csrf", &csrf),
+        ("_step", "1"),
+        ("breed", "beagle"),
+        ("dogs", "2"),
+        ("garden", "no"),
+        ("consent", "true"),
+    ];
+    // A file too large for the field, or of another type, is refused at it.
+    let mut large = b"%PDF-1.7 ".to_vec();
+    large.resize(1_200_000, b' ');
+    let too_large = jana
+        .post_multipart(
+            &format!("{BASE}/fill/dog-registration"),
+            step2,
+            ("certificate", "scan.pdf", &large),
+        )
+        .await;
+    too_large.assert_refused(&["The file is larger than 1.0 MB; choose a smaller one."]);
+    let png: &[u8] = &[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A];
+    let wrong_type = jana
+        .post_multipart(
+            &format!("{BASE}/fill/dog-registration"),
+            step2,
+            ("certificate", "scan.pdf", png),
+        )
+        .await;
+    wrong_type.assert_refused(&["Choose a file of type application/pdf."]);
     let pdf = b"%PDF-1.7 vaccination certificate";
     let submitted = jana
         .post_multipart(
