@@ -311,18 +311,6 @@ fn run(extra: &[String]) -> Result {
             "--org",
             DEMO_ORG,
         ]))?;
-        let categories = root.join("xtask/src/demo/complaint-categories.jsonl");
-        status(&mut portico(&[
-            "records",
-            "import",
-            &categories.to_string_lossy(),
-            "--org",
-            DEMO_ORG,
-            "--module",
-            "complaints",
-            "--collection",
-            "categories",
-        ]))?;
         status(&mut portico(&[
             "plugin",
             "enable",
@@ -330,7 +318,13 @@ fn run(extra: &[String]) -> Result {
             "--org",
             DEMO_ORG,
         ]))?;
-        for (file, collection) in [("forms.jsonl", "forms"), ("situations.jsonl", "situations")] {
+        // The demo records: (file in xtask/src/demo, module, collection).
+        for (file, module, collection) in [
+            ("notices.jsonl", "notice-board", "notices"),
+            ("complaint-categories.jsonl", "complaints", "categories"),
+            ("forms.jsonl", "smart-forms", "forms"),
+            ("situations.jsonl", "smart-forms", "situations"),
+        ] {
             let path = root.join("xtask/src/demo").join(file);
             status(&mut portico(&[
                 "records",
@@ -339,23 +333,11 @@ fn run(extra: &[String]) -> Result {
                 "--org",
                 DEMO_ORG,
                 "--module",
-                "smart-forms",
+                module,
                 "--collection",
                 collection,
             ]))?;
         }
-        let notices = root.join("xtask/src/demo/notices.jsonl");
-        status(&mut portico(&[
-            "records",
-            "import",
-            &notices.to_string_lossy(),
-            "--org",
-            DEMO_ORG,
-            "--module",
-            "notice-board",
-            "--collection",
-            "notices",
-        ]))?;
     }
     let users = portico(&["user", "list"])
         .output()
