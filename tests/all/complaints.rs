@@ -831,6 +831,16 @@ async fn a_third_party_open311_client_lists_services_posts_and_reads_requests() 
         body.contains("<errors><error><code>403</code><description>api_key is missing"),
         "{body}"
     );
+    // Only a form posted to a page may carry files: an API body over 1 MiB
+    // is refused while it is read.
+    let huge = client
+        .post(format!("{root}/requests.json"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(vec![b'a'; 2 << 20])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(huge.status(), 413);
     let stored = portal_records(&portal).await;
     assert_eq!(stored.len(), 1, "{stored:?}");
     assert!(

@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use axum::Router;
 use axum::body::{Body, Bytes};
-use axum::extract::{DefaultBodyLimit, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{any, get};
@@ -31,9 +31,6 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/m/{module}", any(module_request))
         .route("/m/{module}/", any(module_request))
         .route("/m/{module}/{*rest}", any(module_request))
-        // Form posts may carry files; every other body is held to
-        // MAX_BODY_BYTES where it is read.
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES + MAX_UPLOAD_BYTES))
 }
 
 /// The organization a request is for: named in the path (`/o/<org>/…`),
@@ -436,7 +433,7 @@ async fn module_request(
     method: Method,
     uri: Uri,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Response {
     let (tenant, path) = match tenant(&state, uri.path()).await {
         Ok(t) => t,
@@ -466,12 +463,28 @@ async fn module_request(
         )
         .respond(&state, &headers, Some(&tenant), None);
     };
+    // Only a form posted to a page may carry files; every other body is
+    // held to MAX_BODY_BYTES while it is read.
+    let kind = module.route(rest).map(|(r, _)| r.kind);
+    let limit = if kind == Some(RouteKind::Page) && method == Method::POST {
+        MAX_BODY_BYTES + MAX_UPLOAD_BYTES
+    } else {
+        MAX_BODY_BYTES
+    };
+    let Ok(body) = axum::body::to_bytes(body, limit).await else {
+        return Failure::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "Too large",
+            format!(
+                "The request is too large: a form takes at most 10 MiB of files, any other request {MAX_BODY_BYTES} bytes."
+            ),
+        )
+        .respond(&state, &headers, Some(&tenant), Some(module_id));
+    };
     // Open311 and other older APIs send their key as an `api_key`
     // parameter, not a header. On an API route the host takes it as an API
     // token and removes it: the module never sees the secret.
-    let is_api = module
-        .route(rest)
-        .is_some_and(|(r, _)| r.kind == RouteKind::Api);
+    let is_api = kind == Some(RouteKind::Api);
     let (api_key, query, body) = if is_api && !headers.contains_key(header::AUTHORIZATION) {
         take_api_key(uri.query().unwrap_or(""), &headers, body)
     } else {
@@ -928,13 +941,6 @@ impl Call<'_> {
                 ));
             }
         };
-        if body.len() > MAX_BODY_BYTES {
-            return self.fail(Failure::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "Too large",
-                format!("A request body may hold at most {MAX_BODY_BYTES} bytes."),
-            ));
-        }
         let reads = matches!(
             method,
             api::Method::Get | api::Method::Head | api::Method::Options
