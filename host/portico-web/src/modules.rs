@@ -465,7 +465,8 @@ async fn module_request(
     };
     // Only a form posted to a page may carry files; every other body is
     // held to MAX_BODY_BYTES while it is read.
-    let kind = module.route(rest).map(|(r, _)| r.kind);
+    let routed = module.route(rest);
+    let kind = routed.as_ref().map(|(r, _)| r.kind);
     let limit = if kind == Some(RouteKind::Page) && method == Method::POST {
         MAX_BODY_BYTES + MAX_UPLOAD_BYTES
     } else {
@@ -510,7 +511,7 @@ async fn module_request(
         visitor: &visitor,
         standing: &standing,
     };
-    let Some((route, mut route_match)) = module.route(rest) else {
+    let Some((route, mut route_match)) = routed else {
         return call.fail(Failure::new(
             StatusCode::NOT_FOUND,
             "Not found",

@@ -725,18 +725,7 @@ fn check_value(f: &FieldSpec, v: &Value, en: bool) -> Option<String> {
             let min = f.min.as_deref().and_then(|m| m.parse::<f64>().ok());
             let max = f.max.as_deref().and_then(|m| m.parse::<f64>().ok());
             if min.is_some_and(|m| n < m) || max.is_some_and(|m| n > m) {
-                return t(
-                    format!(
-                        "Give a number from {} to {}.",
-                        f.min.as_deref().unwrap_or("…"),
-                        f.max.as_deref().unwrap_or("…")
-                    ),
-                    format!(
-                        "Zadejte číslo od {} do {}.",
-                        f.min.as_deref().unwrap_or("…"),
-                        f.max.as_deref().unwrap_or("…")
-                    ),
-                );
+                return Some(out_of_range(f, ("a number", "číslo"), en));
             }
             None
         }
@@ -750,18 +739,7 @@ fn check_value(f: &FieldSpec, v: &Value, en: bool) -> Option<String> {
             if f.min.as_deref().is_some_and(|m| text < m)
                 || f.max.as_deref().is_some_and(|m| text > m)
             {
-                return t(
-                    format!(
-                        "Give a date from {} to {}.",
-                        f.min.as_deref().unwrap_or("…"),
-                        f.max.as_deref().unwrap_or("…")
-                    ),
-                    format!(
-                        "Zadejte datum od {} do {}.",
-                        f.min.as_deref().unwrap_or("…"),
-                        f.max.as_deref().unwrap_or("…")
-                    ),
-                );
+                return Some(out_of_range(f, ("a date", "datum"), en));
             }
             None
         }
@@ -828,6 +806,19 @@ fn check_value(f: &FieldSpec, v: &Value, en: bool) -> Option<String> {
             }
             None
         }
+    }
+}
+
+/// "Give a number from 1 to 5.": the field's range, for a value outside it.
+fn out_of_range(f: &FieldSpec, what: (&str, &str), en: bool) -> String {
+    let (min, max) = (
+        f.min.as_deref().unwrap_or("…"),
+        f.max.as_deref().unwrap_or("…"),
+    );
+    if en {
+        format!("Give {} from {min} to {max}.", what.0)
+    } else {
+        format!("Zadejte {} od {min} do {max}.", what.1)
     }
 }
 

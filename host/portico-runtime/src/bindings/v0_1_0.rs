@@ -188,6 +188,16 @@ impl From<wit::Form> for api::Form {
     }
 }
 
+pub(crate) fn choices(choices: Vec<wit::Choice>) -> Vec<api::Choice> {
+    choices
+        .into_iter()
+        .map(|c| api::Choice {
+            value: c.value,
+            label: c.label,
+        })
+        .collect()
+}
+
 pub(crate) fn rows(rows: Vec<Vec<wit::Cell>>) -> Vec<Vec<api::Cell>> {
     rows.into_iter()
         .map(|row| {
@@ -249,14 +259,7 @@ impl From<wit::FormField> for api::FormField {
             required: f.required,
             value: f.value,
             help: f.help,
-            choices: f
-                .choices
-                .into_iter()
-                .map(|c| api::Choice {
-                    value: c.value,
-                    label: c.label,
-                })
-                .collect(),
+            choices: choices(f.choices),
             error: f.error,
             ..api::FormField::default()
         }

@@ -179,14 +179,7 @@ impl From<wit::FormField> for api::FormField {
             value: f.value,
             selected: f.selected,
             help: f.help,
-            choices: f
-                .choices
-                .into_iter()
-                .map(|c| api::Choice {
-                    value: c.value,
-                    label: c.label,
-                })
-                .collect(),
+            choices: v0_1_0::choices(f.choices),
             error: f.error,
             read_only: f.read_only,
             pattern: f.pattern,
