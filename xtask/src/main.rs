@@ -406,74 +406,111 @@ fn run(extra: &[String]) -> Result {
     status(portico(&["serve", "--default-org", DEMO_ORG]).args(extra))
 }
 
+/// Runs one phase of `test`, printing its wall time as CI's log shows it.
+fn phase(name: &str, f: impl FnOnce() -> Result) -> Result {
+    let started = std::time::Instant::now();
+    let result = f();
+    eprintln!("phase {name:<28} {:>5} s", started.elapsed().as_secs());
+    result
+}
+
 fn test() -> Result {
     let root = root();
-    build_plugins()?;
-    // The SCIM conformance tool (scim2-cli with scim2-tester) and the
-    // OpenAPI validator the tests run.
-    let scim2 = ensure_python_tool(&root, "ci-venv", ".ci/scim-conformance.txt", "scim2")?;
-    let openapi = ensure_python_tool(
-        &root,
-        "openapi-venv",
-        ".ci/openapi-validator.txt",
-        "openapi-spec-validator",
-    )?;
-    // The Open311 client (georeport) runs in its venv's Python.
-    let open311 = ensure_python_tool(&root, "open311-venv", ".ci/open311-client.txt", "python")?;
-    ensure_axe(&root)?;
-    check_frozen_wit(&root)?;
-    status(cargo().current_dir(&root).args(["fmt", "--all", "--check"]))?;
-    for ws in PLUGIN_WORKSPACES {
-        status(
-            cargo()
-                .current_dir(root.join(ws))
-                .args(["fmt", "--all", "--check"]),
+    phase("wasm modules", || build_plugins().map(drop))?;
+    let mut tools = None;
+    phase("test tools", || {
+        // The SCIM conformance tool (scim2-cli with scim2-tester) and the
+        // OpenAPI validator the tests run.
+        let scim2 = ensure_python_tool(&root, "ci-venv", ".ci/scim-conformance.txt", "scim2")?;
+        let openapi = ensure_python_tool(
+            &root,
+            "openapi-venv",
+            ".ci/openapi-validator.txt",
+            "openapi-spec-validator",
         )?;
-    }
-    status(cargo().current_dir(&root).args([
-        "clippy",
-        "--workspace",
-        "--all-targets",
-        "--",
-        "-D",
-        "warnings",
-    ]))?;
-    for ws in PLUGIN_WORKSPACES {
-        status(
-            cargo()
-                .current_dir(root.join(ws))
-                .args([
-                    "clippy",
-                    "--release",
-                    "--target",
-                    TARGET,
-                    "--",
-                    "-D",
-                    "warnings",
-                ])
-                .env("CARGO_TARGET_DIR", root.join("target/wasm")),
-        )?;
-    }
+        // The Open311 client (georeport) runs in its venv's Python.
+        let open311 =
+            ensure_python_tool(&root, "open311-venv", ".ci/open311-client.txt", "python")?;
+        ensure_axe(&root)?;
+        tools = Some((scim2, openapi, open311));
+        Ok(())
+    })?;
+    let Some((scim2, openapi, open311)) = tools else {
+        return Err("the test tools were not installed".into());
+    };
+    phase("fmt and wit", || {
+        check_frozen_wit(&root)?;
+        status(cargo().current_dir(&root).args(["fmt", "--all", "--check"]))?;
+        for ws in PLUGIN_WORKSPACES {
+            status(
+                cargo()
+                    .current_dir(root.join(ws))
+                    .args(["fmt", "--all", "--check"]),
+            )?;
+        }
+        Ok(())
+    })?;
+    phase("clippy host", || {
+        status(cargo().current_dir(&root).args([
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ]))
+    })?;
+    phase("clippy modules", || {
+        for ws in PLUGIN_WORKSPACES {
+            status(
+                cargo()
+                    .current_dir(root.join(ws))
+                    .args([
+                        "clippy",
+                        "--release",
+                        "--target",
+                        TARGET,
+                        "--",
+                        "-D",
+                        "warnings",
+                    ])
+                    .env("CARGO_TARGET_DIR", root.join("target/wasm")),
+            )?;
+        }
+        Ok(())
+    })?;
     // The tests also run the `portico` binary, as an administrator would.
     // Built with the same selection as `cargo test --workspace` (libraries,
     // binaries and tests of every member), so both resolve the same
     // features and the test run reuses every compiled dependency.
-    status(cargo().current_dir(&root).args([
-        "build",
-        "--workspace",
-        "--lib",
-        "--bins",
-        "--tests",
-    ]))?;
-    status(
-        cargo()
-            .current_dir(&root)
-            .args(["test", "--workspace"])
-            .env("PORTICO_BIN", root.join("target/debug/portico"))
-            .env("SCIM2_CLI", scim2)
-            .env("OPENAPI_SPEC_VALIDATOR", openapi)
-            .env("OPEN311_PYTHON", open311),
-    )
+    phase("build host and tests", || {
+        status(cargo().current_dir(&root).args([
+            "build",
+            "--workspace",
+            "--lib",
+            "--bins",
+            "--tests",
+        ]))
+    })?;
+    let tests = |args: &[&str]| {
+        status(
+            cargo()
+                .current_dir(&root)
+                .arg("test")
+                .args(args)
+                .env("PORTICO_BIN", root.join("target/debug/portico"))
+                .env("SCIM2_CLI", &scim2)
+                .env("OPENAPI_SPEC_VALIDATOR", &openapi)
+                .env("OPEN311_PYTHON", &open311),
+        )
+    };
+    phase("tests", || {
+        tests(&["--workspace", "--", "--skip", "vendor::"])
+    })?;
+    // A vendor's own crate, built outside the workspace: timed on its own.
+    phase("vendor test", || {
+        tests(&["--package", "portico-tests", "--test", "all", "vendor::"])
+    })
 }
 
 /// Released WIT versions never change: each folder's SHA-256 is recorded in
