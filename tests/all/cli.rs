@@ -151,8 +151,11 @@ async fn serve_lists_and_switches_modules_on_again_across_processes() {
         fault.contains("module=trapper") && fault.contains("secret-internal-state"),
         "{fault}"
     );
+    // The log line names the command that switches it on, in the
+    // organization where the faults happened.
     assert!(
-        log.contains("module switched off by its circuit breaker"),
+        log.contains("module switched off in the organization by its circuit breaker")
+            && log.contains("portico plugin switch-on trapper --org"),
         "{log}"
     );
     let list = portico(&["plugin", "list"], data.path());
@@ -923,4 +926,261 @@ async fn an_upgrade_cut_off_before_it_committed_is_undone_at_the_next_start() {
     );
     assert!(log.contains("cut off before it committed"), "{log}");
     assert!(!previous.exists());
+}
+
+#[tokio::test]
+async fn another_vendors_upgrade_is_refused_at_the_command_line_unless_the_change_is_approved() {
+    let work = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let (w, d) = (work.path(), data.path().to_str().unwrap());
+    let at = |name: &str| w.join(name).to_str().unwrap().to_owned();
+    // Two vendors the portal trusts: Acme makes tally, Mallory signs a
+    // "newer tally" too; and an unsigned one for development mode.
+    let mut fingerprints = Vec::new();
+    for (name, vendor) in [("acme", "Acme"), ("mallory", "Mallory")] {
+        let (ok, out, err) = run_portico(&["vendor", "keygen", "--out", &at(""), "--name", name]);
+        assert!(ok, "{err}");
+        fingerprints.push(
+            out.split("fingerprint ")
+                .nth(1)
+                .and_then(|s| s.split(')').next())
+                .unwrap()
+                .to_owned(),
+        );
+        portico(
+            &[
+                "trust",
+                "add",
+                &at(&format!("{name}.pub")),
+                "--vendor",
+                vendor,
+            ],
+            data.path(),
+        );
+    }
+    let (acme_key, mallory_key) = (&fingerprints[0], &fingerprints[1]);
+    let pack = |module: &str, key: Option<&str>, out: &str| {
+        let dir = portico_tests::module_dir(module);
+        let mut args = vec!["plugin", "pack", dir.to_str().unwrap(), "--out", out];
+        match key {
+            Some(k) => args.extend(["--key", k]),
+            None => args.push("--unsigned"),
+        }
+        let (ok, _, err) = run_portico(&args);
+        assert!(ok, "{err}");
+    };
+    let (v1, v2_by_mallory, v2_unsigned) = (
+        at("tally-1.portico"),
+        at("tally-2-m.portico"),
+        at("tally-2-u.portico"),
+    );
+    pack("tally", Some(&at("acme.key")), &v1);
+    pack("tally-2", Some(&at("mallory.key")), &v2_by_mallory);
+    pack("tally-2", None, &v2_unsigned);
+
+    let out = portico(&["plugin", "install", &v1], data.path());
+    assert!(
+        out.contains(&format!("installed tally 1.0.0 by Acme (key {acme_key})")),
+        "{out}"
+    );
+    portico(
+        &[
+            "org",
+            "create",
+            "tally-city",
+            "--name",
+            "Tally City",
+            "--kind",
+            "city",
+        ],
+        data.path(),
+    );
+    portico(
+        &["plugin", "enable", "tally", "--org", "tally-city"],
+        data.path(),
+    );
+    // The list names who signed it, not what its manifest says.
+    let listed = portico(&["plugin", "list"], data.path());
+    assert!(
+        listed.contains(&format!("Acme (key {acme_key})")),
+        "{listed}"
+    );
+    assert!(!listed.contains("Portico tests"), "{listed}");
+
+    let server = serve(data.path(), &["--default-org", "tally-city"]);
+    let page = format!("{}/m/tally/", server.url);
+    page_shows(&page, "Counts (version 1)").await;
+
+    // Mallory's package is refused, naming both signers; so is an unsigned
+    // one in development mode. Acme's version keeps serving.
+    let err = portico_refuses(&["plugin", "install", &v2_by_mallory, "--data-dir", d]);
+    for says in [
+        format!("tally was installed from a package signed by Acme (key {acme_key})"),
+        format!("this package is signed by Mallory (key {mallory_key})"),
+        "--approve-vendor-change".to_owned(),
+    ] {
+        assert!(err.contains(&says), "{says}: {err}");
+    }
+    let err = portico_refuses(&["plugin", "install", &v2_unsigned, "--dev", "--data-dir", d]);
+    assert!(err.contains("this package is not signed"), "{err}");
+    let listed = portico(&["plugin", "list"], data.path());
+    assert!(
+        listed.contains("1.0.0") && listed.contains("Acme"),
+        "{listed}"
+    );
+    page_shows(&page, "Counts (version 1)").await;
+    let trail = portico(&["audit", "export", "--org", "_platform"], data.path());
+    assert!(!trail.contains("module.vendor-change"), "{trail}");
+
+    // Approved, it goes through; the approval is in the platform's chain.
+    let out = portico(
+        &[
+            "plugin",
+            "install",
+            &v2_by_mallory,
+            "--approve-vendor-change",
+        ],
+        data.path(),
+    );
+    assert!(
+        out.contains(&format!(
+            "upgraded tally from 1.0.0 to 2.0.0 by Mallory (key {mallory_key}); the change of vendor from Acme (key {acme_key}) is approved"
+        )),
+        "{out}"
+    );
+    page_shows(&page, "Counts (version 2)").await;
+    let listed = portico(&["plugin", "list"], data.path());
+    assert!(
+        listed.contains(&format!("Mallory (key {mallory_key})")),
+        "{listed}"
+    );
+    let trail = portico(&["audit", "export", "--org", "_platform"], data.path());
+    let entry = trail
+        .lines()
+        .find(|l| l.contains("module.vendor-change"))
+        .unwrap_or_else(|| panic!("{trail}"));
+    assert!(
+        entry.contains("Acme") && entry.contains("Mallory"),
+        "{entry}"
+    );
+}
+
+#[tokio::test]
+async fn a_module_installed_before_signers_were_recorded_is_bound_at_its_next_upgrade() {
+    let work = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let at = |name: &str| work.path().join(name).to_str().unwrap().to_owned();
+    copy_module("tally", &data.path().join("modules/tally"));
+    let listed = portico(&["plugin", "list"], data.path());
+    assert!(listed.contains("not recorded"), "{listed}");
+    run_portico(&["vendor", "keygen", "--out", &at(""), "--name", "acme"]);
+    portico(
+        &["trust", "add", &at("acme.pub"), "--vendor", "Acme"],
+        data.path(),
+    );
+    let v2 = at("tally-2.portico");
+    let dir = portico_tests::module_dir("tally-2");
+    let (ok, packed, err) = run_portico(&[
+        "plugin",
+        "pack",
+        dir.to_str().unwrap(),
+        "--key",
+        &at("acme.key"),
+        "--out",
+        &v2,
+    ]);
+    assert!(ok && packed.contains("signed by key"), "{packed}{err}");
+    let out = portico(&["plugin", "install", &v2], data.path());
+    assert!(
+        out.contains("tally had no recorded signer; it is bound to Acme (key"),
+        "{out}"
+    );
+    let listed = portico(&["plugin", "list"], data.path());
+    assert!(listed.contains("Acme (key"), "{listed}");
+}
+
+#[tokio::test]
+async fn a_number_setting_outside_its_range_or_not_finite_is_refused_at_the_command_line() {
+    let data = tempfile::tempdir().unwrap();
+    let d = data.path().to_str().unwrap();
+    install(data.path(), "ledger");
+    portico(
+        &[
+            "org",
+            "create",
+            "ledger-city",
+            "--name",
+            "Ledger City",
+            "--kind",
+            "city",
+        ],
+        data.path(),
+    );
+    let out = portico(
+        &[
+            "plugin",
+            "enable",
+            "ledger",
+            "--org",
+            "ledger-city",
+            "--set",
+            "largest-amount=5000",
+        ],
+        data.path(),
+    );
+    assert!(out.contains("enabled (settings: largest-amount)"), "{out}");
+    let stored = || async {
+        let db = portico_platform::connect(&portico_platform::sqlite_url(data.path()))
+            .await
+            .unwrap();
+        portico_platform::modules::enablements(&db, Some("ledger-city"), Some("ledger"))
+            .await
+            .unwrap()[0]
+            .settings
+            .get("largest-amount")
+            .cloned()
+    };
+    assert_eq!(stored().await.as_deref(), Some("5000"));
+    for (value, says) in [
+        ("inf", "`inf` is not a finite number"),
+        ("NaN", "`NaN` is not a finite number"),
+        ("1e309", "`1e309` is not a finite number"),
+        ("-5", "`-5` is less than 0"),
+        ("1000000001", "`1000000001` is more than 1000000000"),
+    ] {
+        let set = format!("largest-amount={value}");
+        for command in ["configure", "enable"] {
+            let err = portico_refuses(&[
+                "plugin",
+                command,
+                "ledger",
+                "--org",
+                "ledger-city",
+                "--set",
+                &set,
+                "--data-dir",
+                d,
+            ]);
+            assert!(
+                err.contains(&format!(
+                    "`--set {set}`: {says}: `largest-amount` takes a number from 0 to 1000000000"
+                )),
+                "{command} {value}: {err}"
+            );
+        }
+        assert_eq!(stored().await.as_deref(), Some("5000"), "{value}");
+    }
+    portico(
+        &[
+            "plugin",
+            "configure",
+            "ledger",
+            "--org",
+            "ledger-city",
+            "--set",
+            "largest-amount=0.5",
+        ],
+        data.path(),
+    );
+    assert_eq!(stored().await.as_deref(), Some("0.5"));
 }

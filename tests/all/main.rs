@@ -21,6 +21,7 @@ mod pages;
 mod portal;
 mod sandbox;
 mod scim;
+mod security;
 mod testkit;
 mod upgrade;
 mod vendor;

@@ -48,6 +48,7 @@ pub(crate) async fn portal_with(
                 client_id: CLIENT_ID.into(),
                 client_secret: Some(CLIENT_SECRET.into()),
                 users,
+                acr_levels: OidcProvider::eidas_levels(),
             }];
         })
         .build()
@@ -128,15 +129,17 @@ async fn staff_of_the_idm_log_in_to_their_provisioned_account_and_its_roles() {
     let provider = TestProvider::start(Person {
         subject: "idm-0042".into(),
         username: Some("novak".into()),
-        acr: None,
+        acr: Some("http://eidas.europa.eu/LoA/substantial".into()),
         ..citizen()
     })
     .await;
     let (portal, browser) = portal(&provider, "staff", UserKind::Staff).await;
-    // Provisioned beforehand (by SCIM or an administrator), without a password.
+    // Provisioned beforehand for exactly this person (by SCIM, or an
+    // administrator with `user create --external-id`), without a password.
     let mut new =
         portico_platform::users::NewUser::local("novak", "Petr Novák", UserKind::Staff, "");
     new.password = None;
+    new.external_id = Some("idm-0042".into());
     let user = portico_platform::users::create(portal.db(), "test", new)
         .await
         .unwrap();

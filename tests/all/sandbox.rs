@@ -152,36 +152,83 @@ async fn a_module_using_a_capability_it_did_not_ask_for_is_forbidden() {
 }
 
 #[tokio::test]
-async fn the_breaker_switches_a_failing_module_off_until_it_is_switched_on() {
+async fn the_breaker_switches_a_module_off_where_it_faults_until_it_is_switched_on() {
     let state_dir = tempfile::tempdir().unwrap();
     let portal = TestPortal::builder()
         .module("trapper")
         .module("notice-board")
+        .org("brno")
+        .org("znojmo")
         .breaker_threshold(3)
         .state_dir(state_dir.path())
         .build()
         .await;
     let app = portal.app();
+    // One organization's calls fault: the module is switched off there …
     for _ in 0..3 {
-        assert_eq!(get(&app, "/m/trapper/", HTML).await.status, 500);
+        assert_eq!(get(&app, "/o/brno/m/trapper/", HTML).await.status, 500);
     }
-    // Open: even a call that would succeed is refused, without running the module.
-    let off = get(&app, "/m/trapper/?behave=1", HTML).await;
+    let off = get(&app, "/o/brno/m/trapper/?behave=1", HTML).await;
     assert_eq!(off.status, 503, "{}", off.body);
     assert!(off.body.contains("switched off"), "{}", off.body);
+    // … and nowhere else: another organization is served, a fault there
+    // is counted for that organization alone.
+    assert_eq!(
+        get(&app, "/o/znojmo/m/trapper/?behave=1", HTML)
+            .await
+            .status,
+        200
+    );
+    assert_eq!(get(&app, "/m/trapper/?behave=1", HTML).await.status, 200);
+    assert!(matches!(
+        portal.module("trapper").breaker_state_in("brno"),
+        BreakerState::Open(_)
+    ));
+    assert!(matches!(
+        portal.module("trapper").breaker_state(),
+        BreakerState::Closed { .. }
+    ));
+    let health: serde_json::Value =
+        serde_json::from_str(&get(&app, "/healthz", JSON).await.body).unwrap();
+    assert_eq!(health["switched_off"], serde_json::json!([]));
+    assert_eq!(
+        health["switched_off_in_organizations"],
+        serde_json::json!({ "trapper": 1 })
+    );
+
+    // Switched on again in Brno as `portico plugin switch-on trapper --org brno`
+    // does it: through the state folder.
+    assert!(
+        portico_runtime::breaker::switch_on(state_dir.path(), "trapper", Some("brno")).unwrap()
+    );
+    assert_eq!(
+        get(&app, "/o/brno/m/trapper/?behave=1", HTML).await.status,
+        200
+    );
+
+    // When it faults in several organizations the fault is the module's:
+    // it is switched off everywhere, even where it never faulted.
+    for org in ["brno", "znojmo", portico_tests::TEST_CITY] {
+        for _ in 0..3 {
+            assert_eq!(
+                get(&app, &format!("/o/{org}/m/trapper/"), HTML)
+                    .await
+                    .status,
+                500
+            );
+        }
+    }
     assert!(matches!(
         portal.module("trapper").breaker_state(),
         BreakerState::Open(_)
     ));
-    // Other modules are untouched.
-    assert_eq!(get(&app, "/m/notice-board/", HTML).await.status, 200);
     let health: serde_json::Value =
         serde_json::from_str(&get(&app, "/healthz", JSON).await.body).unwrap();
     assert_eq!(health["switched_off"], serde_json::json!(["trapper"]));
-
-    // Switched on again as `portico plugin enable` does it: through the state folder.
-    assert!(portico_runtime::breaker::switch_on(state_dir.path(), "trapper").unwrap());
-    let back = get(&app, "/m/trapper/?behave=1", HTML).await;
+    // Other modules are untouched.
+    assert_eq!(get(&app, "/m/notice-board/", HTML).await.status, 200);
+    assert!(portico_runtime::breaker::switch_on(state_dir.path(), "trapper", None).unwrap());
+    let back = get(&app, "/o/znojmo/m/trapper/?behave=1", HTML).await;
     assert_eq!(back.status, 200, "{}", back.body);
 }
 

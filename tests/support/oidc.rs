@@ -2,8 +2,10 @@
 //! authorization endpoint that logs in the person the test chose, and a
 //! token endpoint that checks the client, the code and the PKCE verifier
 //! before it signs an ID token (RS256, built with the `openidconnect`
-//! crate's provider side). It can be told to misbehave: an expired token,
-//! a token signed with a key it does not publish, a token for another client.
+//! crate's provider side), and a UserInfo endpoint for the access token it
+//! issued. It can follow OIDC Core strictly (profile claims only from
+//! UserInfo), or misbehave: an expired token, a token signed with a key it
+//! does not publish, a token for another client, UserInfo of another subject.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -15,15 +17,16 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use openidconnect::core::{
-    CoreClaimName, CoreIdToken, CoreIdTokenClaims, CoreJsonWebKeySet, CoreJwsSigningAlgorithm,
-    CoreProviderMetadata, CoreResponseType, CoreRsaPrivateSigningKey, CoreSubjectIdentifierType,
+    CoreClaimName, CoreGenderClaim, CoreIdToken, CoreIdTokenClaims, CoreJsonWebKeySet,
+    CoreJwsSigningAlgorithm, CoreProviderMetadata, CoreResponseType, CoreRsaPrivateSigningKey,
+    CoreSubjectIdentifierType,
 };
 use openidconnect::{
     AddressClaim, Audience, AuthUrl, AuthenticationContextClass, EmptyAdditionalClaims,
     EmptyAdditionalProviderMetadata, EndUserBirthday, EndUserEmail, EndUserFamilyName,
     EndUserGivenName, EndUserName, EndUserUsername, FormattedAddress, IssuerUrl, JsonWebKeyId,
     JsonWebKeySetUrl, LocalizedClaim, Nonce, PrivateSigningKey, ResponseTypes, StandardClaims,
-    SubjectIdentifier, TokenUrl,
+    SubjectIdentifier, TokenUrl, UserInfoUrl,
 };
 use rsa::pkcs1::EncodeRsaPrivateKey;
 use sha2::Digest;
@@ -44,6 +47,11 @@ pub enum Mode {
     WrongKey,
     /// The ID token is for another client.
     WrongAudience,
+    /// As OIDC Core allows: the ID token says only who (`sub`, `acr`);
+    /// names, e-mail, birth date and address come from UserInfo.
+    Strict,
+    /// Strict, and UserInfo answers for another subject.
+    UserInfoOfAnother,
 }
 
 /// The person the provider logs in.
@@ -82,6 +90,9 @@ struct Inner {
     mode: Mutex<Mode>,
     codes: Mutex<HashMap<String, Grant>>,
     tokens_issued: Mutex<u32>,
+    /// Access tokens issued, and whom they are for.
+    access: Mutex<HashMap<String, Person>>,
+    userinfo_calls: Mutex<u32>,
 }
 
 /// A running provider.
@@ -116,6 +127,8 @@ impl TestProvider {
                 mode: Mutex::new(Mode::Good),
                 codes: Mutex::default(),
                 tokens_issued: Mutex::new(0),
+                access: Mutex::default(),
+                userinfo_calls: Mutex::new(0),
             }),
         };
         let app = Router::new()
@@ -123,6 +136,7 @@ impl TestProvider {
             .route("/jwks", get(jwks))
             .route("/authorize", get(authorize))
             .route("/token", axum::routing::post(token))
+            .route("/userinfo", get(userinfo))
             .with_state(provider.clone());
         tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
@@ -149,6 +163,57 @@ impl TestProvider {
     pub fn tokens_issued(&self) -> u32 {
         *self.inner.tokens_issued.lock().expect("count")
     }
+
+    /// How many times its UserInfo endpoint answered.
+    pub fn userinfo_calls(&self) -> u32 {
+        *self.inner.userinfo_calls.lock().expect("count")
+    }
+}
+
+/// The person's claims, as an ID token or UserInfo carries them.
+fn standard_claims(person: &Person, subject: &str) -> StandardClaims<CoreGenderClaim> {
+    let mut standard = StandardClaims::new(SubjectIdentifier::new(subject.to_owned()))
+        .set_given_name(Some(LocalizedClaim::from(EndUserGivenName::new(
+            person.given_name.clone(),
+        ))))
+        .set_family_name(Some(LocalizedClaim::from(EndUserFamilyName::new(
+            person.family_name.clone(),
+        ))))
+        .set_name(Some(LocalizedClaim::from(EndUserName::new(format!(
+            "{} {}",
+            person.given_name, person.family_name
+        )))))
+        .set_preferred_username(person.username.clone().map(EndUserUsername::new))
+        .set_email(person.email.clone().map(EndUserEmail::new))
+        .set_birthdate(person.birthdate.clone().map(EndUserBirthday::new));
+    if let Some(address) = &person.address {
+        standard = standard.set_address(Some(AddressClaim {
+            formatted: Some(FormattedAddress::new(address.clone())),
+            ..AddressClaim::default()
+        }));
+    }
+    standard
+}
+
+async fn userinfo(State(p): State<TestProvider>, headers: HeaderMap) -> Response {
+    let token = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or("");
+    let Some(person) = p.inner.access.lock().expect("access").get(token).cloned() else {
+        return (StatusCode::UNAUTHORIZED, "invalid_token").into_response();
+    };
+    *p.inner.userinfo_calls.lock().expect("count") += 1;
+    let subject = match *p.inner.mode.lock().expect("mode") {
+        Mode::UserInfoOfAnother => "someone-else".to_owned(),
+        _ => person.subject.clone(),
+    };
+    let claims = openidconnect::core::CoreUserInfoClaims::new(
+        standard_claims(&person, &subject),
+        EmptyAdditionalClaims {},
+    );
+    axum::Json(claims).into_response()
 }
 
 async fn discovery(State(p): State<TestProvider>) -> Response {
@@ -164,6 +229,9 @@ async fn discovery(State(p): State<TestProvider>) -> Response {
         EmptyAdditionalProviderMetadata {},
     )
     .set_token_endpoint(Some(TokenUrl::new(url("/token")).expect("token url")))
+    .set_userinfo_endpoint(Some(
+        UserInfoUrl::new(url("/userinfo")).expect("userinfo url"),
+    ))
     .set_claims_supported(Some(
         [
             "sub",
@@ -265,26 +333,13 @@ async fn token(State(p): State<TestProvider>, headers: HeaderMap, body: String) 
         _ => CLIENT_ID,
     };
     let person = grant.person;
-    let mut standard = StandardClaims::new(SubjectIdentifier::new(person.subject.clone()))
-        .set_given_name(Some(LocalizedClaim::from(EndUserGivenName::new(
-            person.given_name.clone(),
-        ))))
-        .set_family_name(Some(LocalizedClaim::from(EndUserFamilyName::new(
-            person.family_name.clone(),
-        ))))
-        .set_name(Some(LocalizedClaim::from(EndUserName::new(format!(
-            "{} {}",
-            person.given_name, person.family_name
-        )))))
-        .set_preferred_username(person.username.clone().map(EndUserUsername::new))
-        .set_email(person.email.clone().map(EndUserEmail::new))
-        .set_birthdate(person.birthdate.clone().map(EndUserBirthday::new));
-    if let Some(address) = &person.address {
-        standard = standard.set_address(Some(AddressClaim {
-            formatted: Some(FormattedAddress::new(address.clone())),
-            ..AddressClaim::default()
-        }));
-    }
+    let standard = match mode {
+        // Who, and nothing more.
+        Mode::Strict | Mode::UserInfoOfAnother => {
+            StandardClaims::new(SubjectIdentifier::new(person.subject.clone()))
+        }
+        _ => standard_claims(&person, &person.subject),
+    };
     let claims = CoreIdTokenClaims::new(
         IssuerUrl::new(p.inner.issuer.clone()).expect("issuer"),
         vec![Audience::new(audience.into())],
@@ -308,8 +363,14 @@ async fn token(State(p): State<TestProvider>, headers: HeaderMap, body: String) 
     )
     .expect("an ID token");
     *p.inner.tokens_issued.lock().expect("count") += 1;
+    let access_token = uuid::Uuid::new_v4().to_string();
+    p.inner
+        .access
+        .lock()
+        .expect("access")
+        .insert(access_token.clone(), person);
     axum::Json(serde_json::json!({
-        "access_token": uuid::Uuid::new_v4().to_string(),
+        "access_token": access_token,
         "token_type": "Bearer",
         "expires_in": 300,
         "id_token": id_token.to_string(),

@@ -173,6 +173,20 @@ pub(crate) async fn end_all_in<C: ConnectionTrait>(
         .rows_affected)
 }
 
+/// Ends every session of a user but the one of `keep` (a token).
+pub(crate) async fn end_others_in<C: ConnectionTrait>(
+    conn: &C,
+    user_id: &str,
+    keep: &str,
+) -> Result<u64, PlatformError> {
+    Ok(entity::Entity::delete_many()
+        .filter(entity::Column::UserId.eq(user_id))
+        .filter(entity::Column::TokenHash.ne(sha256_hex(keep)))
+        .exec(conn)
+        .await?
+        .rows_affected)
+}
+
 /// How many live sessions a user has.
 pub async fn count(db: &DatabaseConnection, user_id: &str) -> Result<u64, PlatformError> {
     use sea_orm::PaginatorTrait;

@@ -86,6 +86,23 @@ impl From<entity::Model> for ApiToken {
     }
 }
 
+/// The longest a token may live, in days (ten years).
+pub const MAX_DAYS: u32 = 3650;
+
+/// When a token that lives `days` from now expires (µs since the epoch);
+/// refused outside 1 to [`MAX_DAYS`], never wrapped around.
+pub fn expiry_after_days(days: u32) -> Result<i64, PlatformError> {
+    if !(1..=MAX_DAYS).contains(&days) {
+        return Err(PlatformError::invalid(
+            "days",
+            format!(
+                "must be from 1 to {MAX_DAYS} (ten years); leave it out for a token that does not expire"
+            ),
+        ));
+    }
+    Ok(crate::now_micros() + i64::from(days) * 86_400_000_000)
+}
+
 /// Creates a token; returns its secret (to show once) and the token.
 /// Which permissions exist is the caller's check (the platform does not
 /// read manifests); the shape `<module>.<permission>` is checked here.

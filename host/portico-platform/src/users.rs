@@ -9,10 +9,11 @@ use std::collections::BTreeMap;
 use argon2::Argon2;
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use sea_orm::ExprTrait as _;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, Set,
+    QueryOrder, QuerySelect, Set,
 };
 use serde::{Deserialize, Serialize};
 
@@ -495,6 +496,7 @@ pub async fn update(
         )));
     }
     let deactivated = current.active && !new.active;
+    let password_changed = hash.is_some();
     let version = current.version + 1;
     let mut m: entity::ActiveModel = current.into();
     m.username = Set(new.username.clone());
@@ -511,7 +513,9 @@ pub async fn update(
     m.version = Set(version);
     m.updated_at_micros = Set(now_micros());
     let model = m.update(&txn).await?;
-    if deactivated {
+    // Whoever knew the old password may hold a session: a new password
+    // ends them all, as deactivating does.
+    if deactivated || password_changed {
         crate::sessions::end_all_in(&txn, id).await?;
     }
     platform_audit(
@@ -519,7 +523,11 @@ pub async fn update(
         actor,
         "user.update",
         id,
-        serde_json::json!({ "username": model.username, "active": model.active }),
+        serde_json::json!({
+            "username": model.username,
+            "active": model.active,
+            "password_changed": password_changed,
+        }),
     )
     .await?;
     txn.commit().await?;
@@ -583,6 +591,69 @@ pub async fn by_identity(
         .one(db)
         .await?
         .map(Into::into))
+}
+
+/// The user an identity management system provisioned as `external_id`
+/// (SCIM `externalId`).
+pub async fn by_external_id(
+    db: &DatabaseConnection,
+    external_id: &str,
+) -> Result<Option<User>, PlatformError> {
+    // An `externalId` two accounts share names neither of them.
+    let mut found = entity::Entity::find()
+        .filter(entity::Column::ExternalId.eq(external_id))
+        .limit(2)
+        .all(db)
+        .await?;
+    Ok(match found.len() {
+        1 => found.pop().map(Into::into),
+        _ => None,
+    })
+}
+
+/// The account of a person an identity provider (`provider`, known by its
+/// `issuer`) verified as `subject`.
+///
+/// An outside identity is keyed by issuer and subject only: names the
+/// provider asserts (`preferred_username`) are not unique and are never
+/// used to find an account. The account linked to the identity is found
+/// first. For staff, an account the IDM provisioned for exactly this
+/// person (its `externalId` is the subject) is linked at the first log-in,
+/// but never one that has a local password or a platform-wide role, nor
+/// one linked to another identity. Anyone else gets a new account named
+/// `<provider>:<subject>`, in the provider's own name space.
+pub async fn account_for_identity(
+    db: &DatabaseConnection,
+    provider: &str,
+    issuer: &str,
+    subject: &str,
+    mut profile: NewUser,
+) -> Result<User, PlatformError> {
+    if let Some(u) = by_identity(db, issuer, subject).await? {
+        return record_identity(db, &u.id, (issuer, subject), &profile).await;
+    }
+    if profile.kind == UserKind::Staff
+        && let Some(u) = by_external_id(db, subject).await?
+        && u.kind == UserKind::Staff
+        && u.issuer.is_none()
+        && !u.has_password
+        && crate::roles::roles_in(db, &u.id, crate::roles::EVERY_ORG)
+            .await?
+            .is_empty()
+    {
+        return record_identity(db, &u.id, (issuer, subject), &profile).await;
+    }
+    profile.username = format!("{provider}:{subject}");
+    profile.external_id = None;
+    profile.password = None;
+    let mut suffix = 1;
+    while by_username(db, &profile.username).await?.is_some() {
+        // A local account took the name first; the identity still gets an
+        // account of its own.
+        suffix += 1;
+        profile.username = format!("{provider}:{subject}:{suffix}");
+    }
+    create(db, &format!("oidc:{provider}"), profile).await
 }
 
 /// The users of one kind, by user name.
@@ -668,9 +739,59 @@ fn decoy_hash() -> &'static str {
     DECOY.get_or_init(|| hash_password("decoy password that matches nothing").unwrap_or_default())
 }
 
+/// Failed log-ins under names that belong to nobody, counted like an
+/// account's so that the answers to a guesser are the same for both: the
+/// lock-out shows for an unknown name exactly as for a real one. Per name:
+/// failures in a row, when the last was, and until when it is "locked".
+type UnknownNames = std::collections::HashMap<String, (i32, i64, Option<i64>)>;
+
+fn unknown_names() -> &'static std::sync::Mutex<UnknownNames> {
+    static UNKNOWN: std::sync::OnceLock<std::sync::Mutex<UnknownNames>> =
+        std::sync::OnceLock::new();
+    UNKNOWN.get_or_init(Default::default)
+}
+
+fn lock_micros() -> i64 {
+    i64::try_from(LOCK_FOR.as_micros()).unwrap_or(i64::MAX)
+}
+
+/// Counts a failure under an unknown name; `Some(until)` once it locks.
+fn unknown_name_failed(username: &str, now: i64) -> Option<i64> {
+    let mut names = unknown_names().lock().unwrap_or_else(|p| p.into_inner());
+    if names.len() > 100_000 {
+        // Forget what has expired; under a flood of names, forget all.
+        names.retain(|_, (_, last, _)| now - *last < lock_micros());
+        if names.len() > 100_000 {
+            names.clear();
+        }
+    }
+    let entry = names
+        .entry(username.to_lowercase())
+        .or_insert((0, now, None));
+    entry.0 += 1;
+    entry.1 = now;
+    if entry.0 >= MAX_FAILED_LOGINS {
+        entry.2 = Some(now + lock_micros());
+    }
+    entry.2
+}
+
+fn unknown_name_locked(username: &str, now: i64) -> Option<i64> {
+    let names = unknown_names().lock().unwrap_or_else(|p| p.into_inner());
+    names
+        .get(&username.to_lowercase())
+        .and_then(|(_, _, until)| *until)
+        .filter(|until| *until > now)
+}
+
 /// Checks a log-in with a password. Failures count towards a lock-out;
 /// a failure and a lock-out are audited in the platform chain with the
 /// client's address (`from`), never the password.
+///
+/// The attempt is counted before the password is checked, in one atomic
+/// update that also refuses a locked account, so simultaneous guesses
+/// cannot all be checked: at most [`MAX_FAILED_LOGINS`] are, then the
+/// account is locked. A right password clears the count.
 pub async fn check_password(
     db: &DatabaseConnection,
     username: &str,
@@ -683,20 +804,13 @@ pub async fn check_password(
         .one(db)
         .await?;
     let now = now_micros();
-    if let Some(u) = &user
-        && let Some(until) = u.locked_until_micros.filter(|t| *t > now)
-    {
-        return Ok(PasswordCheck::Locked(until));
-    }
-    let hash = user
-        .as_ref()
-        .and_then(|u| u.password_hash.clone())
-        .unwrap_or_else(|| decoy_hash().to_owned());
-    let password = password.to_owned();
-    let matches = tokio::task::spawn_blocking(move || verify_password(&hash, &password))
-        .await
-        .unwrap_or(false);
     let Some(user) = user else {
+        if let Some(until) = unknown_name_locked(username, now) {
+            return Ok(PasswordCheck::Locked(until));
+        }
+        // As long as a wrong password takes.
+        let password = password.to_owned();
+        let _ = tokio::task::spawn_blocking(move || verify_password(decoy_hash(), &password)).await;
         let txn = crate::begin_write(db).await?;
         platform_audit(
             &txn,
@@ -707,38 +821,71 @@ pub async fn check_password(
         )
         .await?;
         txn.commit().await?;
-        return Ok(PasswordCheck::Refused);
+        return Ok(match unknown_name_failed(username, now) {
+            Some(until) => PasswordCheck::Locked(until),
+            None => PasswordCheck::Refused,
+        });
     };
+    // Count this attempt, and lock at the last one allowed, unless the
+    // account is locked already: one statement, so concurrent attempts
+    // see each other's counts.
+    let failures = Expr::col(entity::Column::FailedLogins).add(1);
+    let counted = entity::Entity::update_many()
+        .col_expr(entity::Column::FailedLogins, failures.clone())
+        .col_expr(
+            entity::Column::LockedUntilMicros,
+            Expr::case(
+                failures.gte(MAX_FAILED_LOGINS),
+                Expr::value(now + lock_micros()),
+            )
+            .finally(Expr::value(Option::<i64>::None))
+            .into(),
+        )
+        .filter(entity::Column::Id.eq(&user.id))
+        .filter(
+            entity::Column::LockedUntilMicros
+                .is_null()
+                .or(entity::Column::LockedUntilMicros.lte(now)),
+        )
+        .exec(db)
+        .await?;
+    if counted.rows_affected == 0 {
+        let until = entity::Entity::find_by_id(user.id.clone())
+            .one(db)
+            .await?
+            .and_then(|u| u.locked_until_micros)
+            .unwrap_or(now + lock_micros());
+        return Ok(PasswordCheck::Locked(until));
+    }
+    let hash = user
+        .password_hash
+        .clone()
+        .unwrap_or_else(|| decoy_hash().to_owned());
+    let password = password.to_owned();
+    let matches = tokio::task::spawn_blocking(move || verify_password(&hash, &password))
+        .await
+        .unwrap_or(false);
     if matches && user.password_hash.is_some() {
+        entity::Entity::update_many()
+            .col_expr(entity::Column::FailedLogins, Expr::value(0))
+            .col_expr(
+                entity::Column::LockedUntilMicros,
+                Expr::value(Option::<i64>::None),
+            )
+            .filter(entity::Column::Id.eq(&user.id))
+            .exec(db)
+            .await?;
         if !user.active {
             return Ok(PasswordCheck::Inactive);
         }
-        if user.failed_logins > 0 || user.locked_until_micros.is_some() {
-            entity::Entity::update_many()
-                .col_expr(entity::Column::FailedLogins, Expr::value(0))
-                .col_expr(
-                    entity::Column::LockedUntilMicros,
-                    Expr::value(Option::<i64>::None),
-                )
-                .filter(entity::Column::Id.eq(&user.id))
-                .exec(db)
-                .await?;
-        }
         return Ok(PasswordCheck::Accepted(Box::new(user.into())));
     }
+    let now_row = entity::Entity::find_by_id(user.id.clone()).one(db).await?;
+    let failed = now_row.as_ref().map_or(1, |u| u.failed_logins);
+    let locked_until = now_row
+        .and_then(|u| u.locked_until_micros)
+        .filter(|t| *t > now);
     let txn = crate::begin_write(db).await?;
-    let failed = entity::Entity::find_by_id(user.id.clone())
-        .one(&txn)
-        .await?
-        .map_or(1, |u| u.failed_logins + 1);
-    let locked_until = (failed >= MAX_FAILED_LOGINS)
-        .then(|| now + i64::try_from(LOCK_FOR.as_micros()).unwrap_or(i64::MAX));
-    entity::Entity::update_many()
-        .col_expr(entity::Column::FailedLogins, Expr::value(failed))
-        .col_expr(entity::Column::LockedUntilMicros, Expr::value(locked_until))
-        .filter(entity::Column::Id.eq(&user.id))
-        .exec(&txn)
-        .await?;
     platform_audit(
         &txn,
         "anonymous",
@@ -747,7 +894,9 @@ pub async fn check_password(
         serde_json::json!({ "username": user.username, "from": from, "failures": failed }),
     )
     .await?;
-    if let Some(until) = locked_until {
+    if let Some(until) = locked_until
+        && failed == MAX_FAILED_LOGINS
+    {
         platform_audit(
             &txn,
             "portico",
@@ -762,6 +911,51 @@ pub async fn check_password(
         Some(until) => PasswordCheck::Locked(until),
         None => PasswordCheck::Refused,
     })
+}
+
+/// A person changes their own password in the session of `session_token`:
+/// the current password is checked as a log-in is (a wrong one counts
+/// towards the lock-out), then every other session of theirs ends and this
+/// one stays. Audited as `user.password-change`.
+pub async fn change_own_password(
+    db: &DatabaseConnection,
+    id: &str,
+    current: &str,
+    new_password: &str,
+    session_token: &str,
+    from: &str,
+) -> Result<PasswordCheck, PlatformError> {
+    let user = get(db, id)
+        .await?
+        .ok_or_else(|| PlatformError::NotFound(format!("no user `{id}`")))?;
+    check_password_strength(new_password)?;
+    let check = check_password(db, &user.username, current, from).await?;
+    if !matches!(check, PasswordCheck::Accepted(_)) {
+        return Ok(check);
+    }
+    let hash = hash_off_thread(new_password.to_owned()).await?;
+    let txn = crate::begin_write(db).await?;
+    entity::Entity::update_many()
+        .col_expr(entity::Column::PasswordHash, Expr::value(hash))
+        .col_expr(
+            entity::Column::Version,
+            Expr::col(entity::Column::Version).add(1),
+        )
+        .col_expr(entity::Column::UpdatedAtMicros, Expr::value(now_micros()))
+        .filter(entity::Column::Id.eq(id))
+        .exec(&txn)
+        .await?;
+    let ended = crate::sessions::end_others_in(&txn, id, session_token).await?;
+    platform_audit(
+        &txn,
+        id,
+        "user.password-change",
+        id,
+        serde_json::json!({ "username": user.username, "from": from, "sessions_ended": ended }),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(check)
 }
 
 /// Lifts a lock-out (audited as `user.unlock`).

@@ -367,14 +367,25 @@ impl LoadedModule {
         self.limits
     }
 
-    /// Its circuit breaker's state.
+    /// Its circuit breaker's state everywhere (see [`crate::breaker`]).
     pub fn breaker_state(&self) -> BreakerState {
         self.breaker.state()
     }
 
-    /// Switches the module on again after its breaker opened.
-    pub fn switch_on(&self) -> std::io::Result<()> {
-        self.breaker.reset()
+    /// Its circuit breaker's state in organization `org`.
+    pub fn breaker_state_in(&self, org: &str) -> BreakerState {
+        self.breaker.state_in(org)
+    }
+
+    /// The organizations its breaker switched it off in.
+    pub fn switched_off_in(&self) -> std::collections::BTreeMap<String, SwitchedOff> {
+        self.breaker.switched_off_in()
+    }
+
+    /// Switches the module on again after its breaker opened: in `org`,
+    /// or everywhere and in every organization.
+    pub fn switch_on(&self, org: Option<&str>) -> std::io::Result<()> {
+        self.breaker.reset(org)
     }
 
     /// The manifest route that serves `path` (below `/m/<id>`), with its
@@ -518,7 +529,7 @@ impl LoadedModule {
         // module, not traffic: a module that is switched off still says who
         // it is, and a migration's failure is reported to the installer.
         let traffic = !matches!(inv, Invocation::Describe | Invocation::Migrate(_));
-        if traffic && let Err(off) = self.breaker.admit() {
+        if traffic && let Err(off) = self.breaker.admit(&ctx.org_id) {
             return Err(self.error(CallErrorKind::SwitchedOff(off)));
         }
         let scope = CallScope {
@@ -563,13 +574,13 @@ impl LoadedModule {
         match result {
             Ok(Ok(returned)) => {
                 if traffic {
-                    self.breaker.record_success();
+                    self.breaker.record_success(&ctx.org_id);
                 }
                 Ok(returned)
             }
             Ok(Err(module_error)) => {
                 if traffic {
-                    self.breaker.record_success();
+                    self.breaker.record_success(&ctx.org_id);
                 }
                 Err(self.error(CallErrorKind::Module(module_error)))
             }
@@ -585,8 +596,11 @@ impl LoadedModule {
                         module_stderr = %stderr,
                         "module call faulted"
                     );
-                    self.breaker
-                        .record_fault(&self.manifest.version.to_string(), &kind.to_string());
+                    self.breaker.record_fault(
+                        &ctx.org_id,
+                        &self.manifest.version.to_string(),
+                        &kind.to_string(),
+                    );
                 }
                 Err(self.error(kind))
             }

@@ -424,9 +424,7 @@ async fn create_token(
             )
         });
     }
-    let expires = new
-        .days
-        .map(|d| chrono::Utc::now().timestamp_micros() + i64::from(d) * 86_400_000_000);
+    let expires = new.days.map(tokens::expiry_after_days).transpose()?;
     let (secret, t) = tokens::create(
         state.services.platform().db(),
         &session.user.id,

@@ -36,6 +36,9 @@ use crate::{AppState, MAX_BODY_BYTES};
 /// Log-in attempts one address may make per minute.
 pub const LOGIN_ATTEMPTS_PER_MINUTE: u32 = 20;
 
+/// Log-in attempts under one account name per minute, from anywhere.
+pub const LOGIN_ATTEMPTS_PER_NAME_PER_MINUTE: u32 = 10;
+
 /// The header API clients with a session cookie send the CSRF token in.
 pub const CSRF_HEADER: &str = "x-csrf-token";
 
@@ -411,30 +414,53 @@ pub(crate) fn may_reach(route: &Route, manifest: &Manifest, standing: &Standing)
     }
 }
 
-/// Counts log-in attempts per client address in one-minute windows.
+/// Counts log-in attempts in one-minute windows, per client address and
+/// per account name: one address cannot guess many names quickly, and
+/// many addresses cannot guess one name quickly (the account's lock-out
+/// comes on top). Behind a trusted proxy the address is the client's, not
+/// the proxy's (see [`crate::client`]).
 pub(crate) struct LoginLimiter {
-    attempts: moka::sync::Cache<IpAddr, Arc<AtomicU32>>,
+    by_address: moka::sync::Cache<IpAddr, Arc<AtomicU32>>,
+    by_name: moka::sync::Cache<String, Arc<AtomicU32>>,
 }
 
 impl Default for LoginLimiter {
     fn default() -> Self {
-        LoginLimiter {
-            attempts: moka::sync::Cache::builder()
+        fn window<K: std::hash::Hash + Eq + Send + Sync + 'static>()
+        -> moka::sync::Cache<K, Arc<AtomicU32>> {
+            moka::sync::Cache::builder()
                 .max_capacity(100_000)
                 .time_to_live(Duration::from_secs(60))
-                .build(),
+                .build()
+        }
+        LoginLimiter {
+            by_address: window(),
+            by_name: window(),
         }
     }
 }
 
+/// Which limit an attempt ran into.
+enum Limited {
+    Address,
+    Name,
+}
+
 impl LoginLimiter {
-    /// Counts an attempt; `false` when the address has used up its minute.
-    fn allow(&self, ip: IpAddr) -> bool {
-        let n = self
-            .attempts
-            .get_with(ip, Arc::default)
-            .fetch_add(1, Ordering::Relaxed);
-        n < LOGIN_ATTEMPTS_PER_MINUTE
+    /// Counts an attempt; `Err` when the address or the name has used up
+    /// its minute.
+    fn allow(&self, ip: IpAddr, username: &str) -> Result<(), Limited> {
+        let count = |c: &Arc<AtomicU32>| c.fetch_add(1, Ordering::Relaxed);
+        if count(&self.by_address.get_with(ip, Arc::default)) >= LOGIN_ATTEMPTS_PER_MINUTE {
+            return Err(Limited::Address);
+        }
+        if !username.is_empty()
+            && count(&self.by_name.get_with(username.to_lowercase(), Arc::default))
+                >= LOGIN_ATTEMPTS_PER_NAME_PER_MINUTE
+        {
+            return Err(Limited::Name);
+        }
+        Ok(())
     }
 }
 
@@ -444,6 +470,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/auth/logout", post(logout))
         .route("/auth/logout-everywhere", post(logout_everywhere))
         .route("/auth/me", get(me))
+        .route("/auth/password", get(password_page).post(change_password))
         .route("/lang/{lang}", get(choose_language))
         .layer(DefaultBodyLimit::max(MAX_AUTH_BODY))
 }
@@ -453,13 +480,7 @@ struct Next {
     next: Option<String>,
 }
 
-/// A path on this portal to go to after log-in; anything else is `/`.
-pub(crate) fn local_path(next: Option<&str>) -> String {
-    match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_owned(),
-        _ => "/".to_owned(),
-    }
-}
+pub(crate) use crate::redirect::local_path;
 
 fn login_form(
     state: &AppState,
@@ -591,13 +612,35 @@ async fn login(
     let next = local_path(field(&fields, "next"));
     let username = field(&fields, "username").unwrap_or("").trim();
     let password = field(&fields, "password").unwrap_or("");
-    let ip = connect.map_or(IpAddr::from([127, 0, 0, 1]), |c| c.0.0.ip());
-    if !state.login_limiter.allow(ip) {
-        tracing::warn!(from = %ip, "too many log-in attempts from one address; refused");
+    let ip = crate::client::address(
+        &state.config.trusted_proxies,
+        connect.map(|c| c.0.0),
+        &headers,
+    );
+    if let Err(limit) = state.login_limiter.allow(ip, username) {
+        let lang = locale(&headers);
+        let message = match limit {
+            Limited::Address => {
+                tracing::warn!(from = %ip, "too many log-in attempts from one address; refused");
+                render::tr(
+                    &lang,
+                    "Too many log-in attempts from your address. Wait a minute and try again.",
+                    "Z vaší adresy přišlo příliš mnoho pokusů o přihlášení. Počkejte minutu a zkuste to znovu.",
+                )
+            }
+            Limited::Name => {
+                tracing::warn!(from = %ip, username, "too many log-in attempts under one name; refused");
+                render::tr(
+                    &lang,
+                    "Too many log-in attempts under this user name. Wait a minute and try again.",
+                    "Pod tímto uživatelským jménem přišlo příliš mnoho pokusů o přihlášení. Počkejte minutu a zkuste to znovu.",
+                )
+            }
+        };
         let mut r = Failure::new(
             StatusCode::TOO_MANY_REQUESTS,
-            "Too many attempts",
-            "Too many log-in attempts from your address. Wait a minute and try again.",
+            render::tr(&lang, "Too many attempts", "Příliš mnoho pokusů"),
+            message,
         )
         .respond(&state, &headers, None, None);
         r.headers_mut()
@@ -881,29 +924,208 @@ async fn me(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let mut shell = shell(&state, None, None, &locale(&headers), None);
     shell.user = Some(user.shown_name().to_owned());
     shell.csrf = session.csrf.clone();
+    let lang = locale(&headers);
+    let l = lang.as_str();
+    let kind = match user.kind {
+        users::UserKind::Staff => render::tr(l, "staff", "zaměstnanec"),
+        users::UserKind::Citizen => render::tr(l, "citizen", "občan"),
+    };
+    let assurance = match session.assurance {
+        Assurance::Anonymous => render::tr(l, "none", "žádné"),
+        Assurance::Registered => render::tr(l, "low", "nízká"),
+        Assurance::Substantial => render::tr(l, "substantial", "značná"),
+        Assurance::High => render::tr(l, "high", "vysoká"),
+    };
     let content = maud::html! {
         dl.key-values {
-            div { dt { "User name" } dd { (user.username) } }
-            div { dt { "Account" } dd { (user.kind.name()) } }
-            div { dt { "Identity verified" } dd { (session.assurance.name()) } }
+            div { dt { (render::tr(l, "User name", "Uživatelské jméno")) } dd { (user.username) } }
+            div { dt { (render::tr(l, "Account", "Účet")) } dd { (kind) } }
+            div { dt { (render::tr(l, "Identity verified", "Úroveň ověření totožnosti")) } dd { (assurance) } }
         }
         @if !by_org.is_empty() {
-            h2 { "Roles" }
+            h2 { (render::tr(l, "Roles", "Role")) }
             ul {
                 @for (org, roles) in &by_org {
                     li { (org) ": " (roles.iter().cloned().collect::<Vec<_>>().join(", ")) }
                 }
             }
         }
+        @if user.has_password {
+            p { a href="/auth/password" { (render::tr(l, "Change password", "Změnit heslo")) } }
+        }
         form method="post" action="/auth/logout-everywhere" {
             input type="hidden" name=(CSRF_FIELD) value=(session.csrf);
-            button.button.secondary type="submit" { "Log out everywhere" }
+            button.button.secondary type="submit" { (render::tr(l, "Log out everywhere", "Odhlásit se všude")) }
         }
     };
     html_response(
         StatusCode::OK,
         render::page(&shell, user.shown_name(), content),
     )
+}
+
+/// The page where a person with a local password changes it.
+fn password_form(
+    state: &AppState,
+    headers: &HeaderMap,
+    session: &Session,
+    status: StatusCode,
+    message: Option<(&str, bool)>,
+) -> Response {
+    let lang = locale(headers);
+    let l = lang.as_str();
+    let mut shell = shell(state, None, None, &lang, None);
+    shell.user = Some(session.user.shown_name().to_owned());
+    shell.csrf = session.csrf.clone();
+    let content = maud::html! {
+        @if let Some((text, ok)) = message {
+            @if ok {
+                div.notice.notice-success role="status" { p { (text) } }
+            } @else {
+                div.notice.notice-error role="alert" { p { (text) } }
+            }
+        }
+        p { (render::tr(l,
+            "A new password logs you out on every other device; this one stays logged in.",
+            "Nové heslo vás odhlásí na všech ostatních zařízeních; na tomto zůstanete přihlášeni.")) }
+        form method="post" action="/auth/password" {
+            input type="hidden" name=(CSRF_FIELD) value=(session.csrf);
+            input type="hidden" name="username" value=(session.user.username) autocomplete="username";
+            div.field {
+                label for="f-current" { (render::tr(l, "Current password", "Současné heslo")) }
+                input #f-current type="password" name="current" autocomplete="current-password" required;
+            }
+            div.field {
+                label for="f-new" { (render::tr(l, "New password", "Nové heslo")) }
+                input #f-new type="password" name="new" autocomplete="new-password" required
+                    minlength=(users::MIN_PASSWORD_CHARS) aria-describedby="f-new-help";
+                p.help #f-new-help { (if l == "cs" {
+                    format!("Alespoň {} znaků.", users::MIN_PASSWORD_CHARS)
+                } else {
+                    format!("At least {} characters.", users::MIN_PASSWORD_CHARS)
+                }) }
+            }
+            div.field {
+                label for="f-repeat" { (render::tr(l, "New password again", "Nové heslo znovu")) }
+                input #f-repeat type="password" name="repeat" autocomplete="new-password" required;
+            }
+            button.button.primary type="submit" { (render::tr(l, "Change password", "Změnit heslo")) }
+        }
+    };
+    html_response(
+        status,
+        render::page(
+            &shell,
+            render::tr(l, "Change password", "Změna hesla"),
+            content,
+        ),
+    )
+}
+
+async fn password_page(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    match visitor(&state, &headers).await {
+        Ok(Visitor::User(session)) => {
+            password_form(&state, &headers, &session, StatusCode::OK, None)
+        }
+        Ok(_) => Redirect::to("/auth/login?next=/auth/password").into_response(),
+        Err(f) => f.respond(&state, &headers, None, None),
+    }
+}
+
+/// `POST /auth/password`: checks the current password as a log-in does
+/// (a wrong one counts towards the lock-out), sets the new one, and ends
+/// every other session of the person; this one stays.
+async fn change_password(
+    State(state): State<AppState>,
+    connect: Option<axum::Extension<ConnectInfo<SocketAddr>>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let fail = |f: Failure| f.respond(&state, &headers, None, None);
+    let (session, token) = match posted_session(&state, &headers, &body).await {
+        Ok(Some(s)) => s,
+        Ok(None) => return Redirect::to("/auth/login?next=/auth/password").into_response(),
+        Err(f) => return fail(f),
+    };
+    let fields = match form_fields(&headers, &body) {
+        Ok(f) => f,
+        Err(f) => return fail(f),
+    };
+    let lang = locale(&headers);
+    let l = lang.as_str();
+    let current = field(&fields, "current").unwrap_or("");
+    let new = field(&fields, "new").unwrap_or("");
+    let refuse = |message: &str| {
+        password_form(
+            &state,
+            &headers,
+            &session,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some((message, false)),
+        )
+    };
+    if new != field(&fields, "repeat").unwrap_or("") {
+        return refuse(render::tr(
+            l,
+            "The new password and its repetition differ.",
+            "Nové heslo a jeho zopakování se liší.",
+        ));
+    }
+    if new.chars().count() < users::MIN_PASSWORD_CHARS {
+        return refuse(&if l == "cs" {
+            format!(
+                "Nové heslo musí mít alespoň {} znaků.",
+                users::MIN_PASSWORD_CHARS
+            )
+        } else {
+            format!(
+                "The new password must be at least {} characters.",
+                users::MIN_PASSWORD_CHARS
+            )
+        });
+    }
+    let ip = crate::client::address(
+        &state.config.trusted_proxies,
+        connect.map(|c| c.0.0),
+        &headers,
+    );
+    let db = state.services.platform().db();
+    match users::change_own_password(db, &session.user.id, current, new, &token, &ip.to_string())
+        .await
+    {
+        Ok(PasswordCheck::Accepted(_)) => {
+            tracing::info!(user = %session.user.id, "password changed; other sessions ended");
+            password_form(
+                &state,
+                &headers,
+                &session,
+                StatusCode::OK,
+                Some((
+                    render::tr(
+                        l,
+                        "Your password is changed. Every other device is logged out.",
+                        "Heslo je změněno. Na všech ostatních zařízeních jste odhlášeni.",
+                    ),
+                    true,
+                )),
+            )
+        }
+        Ok(PasswordCheck::Locked(_)) => refuse(render::tr(
+            l,
+            "The account is locked after repeated wrong passwords. Try again later.",
+            "Účet je po opakovaném zadání špatného hesla zamčen. Zkuste to později.",
+        )),
+        Ok(_) => refuse(render::tr(
+            l,
+            "The current password is wrong.",
+            "Současné heslo není správné.",
+        )),
+        Err(portico_platform::PlatformError::Invalid { message, .. }) => refuse(&message),
+        Err(e) => {
+            tracing::error!(error = %e, "cannot change a password");
+            fail(Failure::database())
+        }
+    }
 }
 
 /// The largest body the auth endpoints read.

@@ -7,6 +7,7 @@
 
 mod admin;
 pub mod auth;
+mod client;
 mod console;
 pub mod exchange;
 mod figures;
@@ -18,6 +19,7 @@ pub mod notify;
 pub mod oidc;
 mod openapi;
 mod portal;
+pub mod redirect;
 pub mod render;
 mod scim;
 mod search;
@@ -64,6 +66,9 @@ pub struct WebConfig {
     pub token_audiences: Vec<exchange::TokenAudience>,
     /// How long an issued token lives.
     pub token_lifetime: std::time::Duration,
+    /// The proxies (e.g. the TLS terminator) whose `Forwarded` and
+    /// `X-Forwarded-For` say who the client is; nobody else's are read.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 impl Default for WebConfig {
@@ -76,6 +81,7 @@ impl Default for WebConfig {
             identity_providers: Vec::new(),
             token_audiences: Vec::new(),
             token_lifetime: exchange::DEFAULT_LIFETIME,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -110,6 +116,7 @@ impl AppState {
         config: WebConfig,
     ) -> AppState {
         services.subscribe(&registry);
+        services.set_public_url(config.public_url.as_deref());
         AppState {
             modules: Arc::new(arc_swap::ArcSwap::from_pointee(registry)),
             installer: None,
@@ -221,6 +228,7 @@ pub fn app_with(state: AppState, extra: Router<AppState>) -> Router {
         .merge(exchange::router())
         .merge(extra)
         .with_state(state)
+        .layer(axum::middleware::map_response(no_store_when_personal))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(CONTENT_SECURITY_POLICY),
@@ -256,6 +264,40 @@ pub fn app_with(state: AppState, extra: Router<AppState>) -> Router {
         .layer(axum::middleware::map_request(drop_odd_request_id))
 }
 
+/// Whether a request carries who is asking: a session cookie or an API token.
+fn carries_credentials(headers: &axum::http::HeaderMap) -> bool {
+    headers.contains_key(header::AUTHORIZATION)
+        || headers
+            .get_all(header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(';'))
+            .any(|c| {
+                c.trim_start()
+                    .trim_start_matches("__Host-")
+                    .starts_with("portico-session=")
+            })
+}
+
+/// What a logged-in person or an API client is answered is theirs alone:
+/// no browser or shared cache keeps it (`Cache-Control: no-store`), unless
+/// the handler said otherwise.
+async fn no_store_when_personal(
+    headers: axum::http::HeaderMap,
+    mut response: axum::response::Response,
+) -> axum::response::Response {
+    // A response that sets a cookie (a log-in, a form's CSRF token) is
+    // personal too.
+    let personal =
+        carries_credentials(&headers) || response.headers().contains_key(header::SET_COOKIE);
+    if personal && !response.headers().contains_key(header::CACHE_CONTROL) {
+        response
+            .headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    response
+}
+
 /// A request id from the client (e.g. a proxy's) is kept for tracing across
 /// systems only when it is a short token; anything else is replaced by ours,
 /// since the id is written to logs and shown on error pages.
@@ -288,10 +330,19 @@ async fn health(
         })
         .map(|m| m.id())
         .collect();
+    // How many organizations each module is switched off in (which ones
+    // is for the console, not for anyone who asks).
+    let switched_off_in: serde_json::Map<String, serde_json::Value> = registry
+        .iter()
+        .map(|m| (m.id().to_owned(), m.switched_off_in().len()))
+        .filter(|(_, n)| *n > 0)
+        .map(|(id, n)| (id, n.into()))
+        .collect();
     axum::Json(serde_json::json!({
         "status": "ok",
         "modules": registry.len(),
         "switched_off": switched_off,
+        "switched_off_in_organizations": switched_off_in,
     }))
 }
 

@@ -20,10 +20,11 @@ use axum::routing::get;
 use base64::Engine as _;
 use openidconnect::core::{CoreAuthenticationFlow, CoreClient, CoreProviderMetadata};
 use openidconnect::{
-    AuthorizationCode, ClientId, ClientSecret, CsrfToken, IssuerUrl, Nonce, PkceCodeChallenge,
-    PkceCodeVerifier, RedirectUrl, Scope, TokenResponse as _,
+    AuthorizationCode, ClientId, ClientSecret, CsrfToken, IssuerUrl, Nonce,
+    OAuth2TokenResponse as _, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, Scope,
+    TokenResponse as _,
 };
-use portico_platform::users::{self, Assurance, NewUser, User, UserKind};
+use portico_platform::users::{self, Assurance, NewUser, UserKind};
 use serde::{Deserialize, Serialize};
 
 use crate::AppState;
@@ -45,6 +46,35 @@ pub struct OidcProvider {
     pub client_secret: Option<String>,
     /// Whom it vouches for: staff or citizens.
     pub users: UserKind,
+    /// The `acr` values it asserts and the level of assurance each stands
+    /// for, matched exactly (by default the eIDAS levels of assurance). A
+    /// log-in without `acr`, or with one not listed, is at the lowest level.
+    pub acr_levels: Vec<(String, Assurance)>,
+}
+
+impl OidcProvider {
+    /// The eIDAS levels of assurance, as the Czech national eID asserts them.
+    pub fn eidas_levels() -> Vec<(String, Assurance)> {
+        [
+            ("low", Assurance::Registered),
+            ("substantial", Assurance::Substantial),
+            ("high", Assurance::High),
+        ]
+        .into_iter()
+        .map(|(level, a)| (format!("http://eidas.europa.eu/LoA/{level}"), a))
+        .collect()
+    }
+
+    /// The level of assurance of a log-in that asserted `acr`.
+    pub fn assurance(&self, acr: Option<&str>) -> Assurance {
+        acr.and_then(|acr| {
+            self.acr_levels
+                .iter()
+                .find(|(value, _)| value == acr)
+                .map(|(_, a)| *a)
+        })
+        .unwrap_or(Assurance::Registered)
+    }
 }
 
 impl std::fmt::Debug for OidcProvider {
@@ -58,6 +88,7 @@ impl std::fmt::Debug for OidcProvider {
                 &self.client_secret.as_ref().map(|_| "<redacted>"),
             )
             .field("users", &self.users)
+            .field("acr_levels", &self.acr_levels)
             .finish()
     }
 }
@@ -333,63 +364,76 @@ async fn finish(
         })?;
 
     let subject = claims.subject().as_str().to_owned();
+    let assurance = p.assurance(claims.auth_context_ref().map(|a| a.as_str()));
+    let mut person = Person::default();
+    person.take(
+        claims.given_name(),
+        claims.family_name(),
+        claims.name(),
+        claims.email(),
+        claims.birthdate(),
+        claims.address(),
+        claims.preferred_username(),
+    );
+    // A provider that follows OIDC Core strictly gives profile, e-mail and
+    // address claims only at its UserInfo endpoint: ask it, for the same
+    // subject, and fill in what the ID token did not say.
+    if metadata.userinfo_endpoint().is_some() {
+        let info = client
+            .user_info(
+                tokens.access_token().clone(),
+                Some(openidconnect::SubjectIdentifier::new(subject.clone())),
+            )
+            .map_err(|e| {
+                tracing::warn!(provider = %p.id, error = %e, "the UserInfo endpoint cannot be asked");
+                refused(&p.label)
+            })?;
+        let info: openidconnect::core::CoreUserInfoClaims =
+            info.request_async(&state.oidc.http).await.map_err(|e| {
+                tracing::warn!(provider = %p.id, error = %e, "UserInfo refused (another subject, or unreadable)");
+                refused(&p.label)
+            })?;
+        person.take(
+            info.given_name(),
+            info.family_name(),
+            info.name(),
+            info.email(),
+            info.birthdate(),
+            info.address(),
+            info.preferred_username(),
+        );
+    }
     let mut verified = BTreeMap::new();
     verified.insert("person_id".to_owned(), subject.clone());
-    let mut put = |k: &str, v: Option<&str>| {
-        if let Some(v) = v.filter(|v| !v.is_empty()) {
-            verified.insert(k.to_owned(), v.to_owned());
+    for (k, v) in [
+        ("given_name", &person.given_name),
+        ("family_name", &person.family_name),
+        ("name", &person.name),
+        ("email", &person.email),
+        ("birthdate", &person.birthdate),
+        ("address", &person.address),
+    ] {
+        if let Some(v) = v.as_ref().filter(|v| !v.is_empty()) {
+            verified.insert(k.to_owned(), v.clone());
         }
-    };
-    let given = claims
-        .given_name()
-        .and_then(|n| n.get(None))
-        .map(|n| n.as_str().to_owned());
-    let family = claims
-        .family_name()
-        .and_then(|n| n.get(None))
-        .map(|n| n.as_str().to_owned());
-    let name = claims
-        .name()
-        .and_then(|n| n.get(None))
-        .map(|n| n.as_str().to_owned());
-    put("given_name", given.as_deref());
-    put("family_name", family.as_deref());
-    put("name", name.as_deref());
-    put("email", claims.email().map(|e| e.as_str()));
-    put("birthdate", claims.birthdate().map(|b| b.as_str()));
-    put(
-        "address",
-        claims
-            .address()
-            .and_then(|a| a.formatted.as_ref())
-            .map(|f| f.as_str()),
-    );
-    let username = claims.preferred_username().map(|u| u.as_str().to_owned());
-    let assurance = match claims
-        .auth_context_ref()
-        .map(|a| a.as_str().to_ascii_lowercase())
-    {
-        Some(acr) if acr.contains("high") => Assurance::High,
-        Some(acr) if acr.contains("substantial") => Assurance::Substantial,
-        Some(acr) if acr.contains("low") => Assurance::Registered,
-        _ => Assurance::Substantial,
-    };
-    let display = name
+    }
+    let display = person
+        .name
         .clone()
-        .or_else(|| match (&given, &family) {
+        .or_else(|| match (&person.given_name, &person.family_name) {
             (Some(g), Some(f)) => Some(format!("{g} {f}")),
             _ => None,
         })
-        .or_else(|| username.clone())
+        .or_else(|| person.username.clone())
         .unwrap_or_else(|| subject.clone());
     let profile = NewUser {
-        username: username
-            .clone()
-            .unwrap_or_else(|| format!("{}:{subject}", p.id)),
+        // The provider's name space; `preferred_username` is shown, never
+        // used to find an account (see `users::account_for_identity`).
+        username: format!("{}:{subject}", p.id),
         display_name: display,
-        given_name: given,
-        family_name: family,
-        email: claims.email().map(|e| e.as_str().to_owned()),
+        given_name: person.given_name,
+        family_name: person.family_name,
+        email: person.email,
         emails: Vec::new(),
         kind: p.users,
         password: None,
@@ -399,12 +443,18 @@ async fn finish(
         assurance,
         claims: verified.clone(),
     };
-    let user = account(state, p, &issuer, &subject, profile)
-        .await
-        .map_err(|e| {
-            tracing::error!(provider = %p.id, error = %e, "cannot record the account of a log-in");
-            Failure::database()
-        })?;
+    let user = users::account_for_identity(
+        state.services.platform().db(),
+        &p.id,
+        &issuer,
+        &subject,
+        profile,
+    )
+    .await
+    .map_err(|e| {
+        tracing::error!(provider = %p.id, error = %e, "cannot record the account of a log-in");
+        Failure::database()
+    })?;
     if !user.active {
         tracing::warn!(provider = %p.id, user = %user.id, "log-in refused: the account is deactivated");
         return Err(Failure::new(
@@ -416,28 +466,66 @@ async fn finish(
     Ok(start_session(state, &user, assurance, &verified, &pending.next).await)
 }
 
-/// The account of a verified identity: the one linked to it, for staff an
-/// account of the same user name not yet linked (provisioned by the IDM),
-/// or a new one.
-async fn account(
-    state: &AppState,
-    p: &OidcProvider,
-    issuer: &str,
-    subject: &str,
-    mut profile: NewUser,
-) -> Result<User, portico_platform::PlatformError> {
-    let db = state.services.platform().db();
-    if let Some(u) = users::by_identity(db, issuer, subject).await? {
-        return users::record_identity(db, &u.id, (issuer, subject), &profile).await;
-    }
-    if let Some(u) = users::by_username(db, &profile.username).await? {
-        if p.users == UserKind::Staff && u.kind == UserKind::Staff && u.issuer.is_none() {
-            return users::record_identity(db, &u.id, (issuer, subject), &profile).await;
+/// What a provider says of a person, from the ID token and UserInfo: the
+/// first source to say a thing is kept.
+#[derive(Default)]
+struct Person {
+    given_name: Option<String>,
+    family_name: Option<String>,
+    name: Option<String>,
+    email: Option<String>,
+    birthdate: Option<String>,
+    address: Option<String>,
+    username: Option<String>,
+}
+
+impl Person {
+    #[allow(clippy::too_many_arguments)]
+    fn take(
+        &mut self,
+        given: Option<&openidconnect::LocalizedClaim<openidconnect::EndUserGivenName>>,
+        family: Option<&openidconnect::LocalizedClaim<openidconnect::EndUserFamilyName>>,
+        name: Option<&openidconnect::LocalizedClaim<openidconnect::EndUserName>>,
+        email: Option<&openidconnect::EndUserEmail>,
+        birthdate: Option<&openidconnect::EndUserBirthday>,
+        address: Option<&openidconnect::AddressClaim>,
+        username: Option<&openidconnect::EndUserUsername>,
+    ) {
+        fn keep(slot: &mut Option<String>, value: Option<String>) {
+            if slot.is_none() {
+                *slot = value.filter(|v| !v.is_empty());
+            }
         }
-        profile.username = format!("{}:{subject}", p.id);
+        keep(
+            &mut self.given_name,
+            given
+                .and_then(|n| n.get(None))
+                .map(|n| n.as_str().to_owned()),
+        );
+        keep(
+            &mut self.family_name,
+            family
+                .and_then(|n| n.get(None))
+                .map(|n| n.as_str().to_owned()),
+        );
+        keep(
+            &mut self.name,
+            name.and_then(|n| n.get(None))
+                .map(|n| n.as_str().to_owned()),
+        );
+        keep(&mut self.email, email.map(|e| e.as_str().to_owned()));
+        keep(
+            &mut self.birthdate,
+            birthdate.map(|b| b.as_str().to_owned()),
+        );
+        keep(
+            &mut self.address,
+            address
+                .and_then(|a| a.formatted.as_ref())
+                .map(|f| f.as_str().to_owned()),
+        );
+        keep(&mut self.username, username.map(|u| u.as_str().to_owned()));
     }
-    let actor = format!("oidc:{}", p.id);
-    users::create(db, &actor, profile).await
 }
 
 /// The links to every configured identity provider, for the log-in page.

@@ -282,10 +282,14 @@ enum PluginCommand {
         #[command(flatten)]
         data: DataArgs,
     },
-    /// Switch a module on again after its circuit breaker switched it off.
+    /// Switch a module on again after its circuit breaker switched it off:
+    /// in one organization, or (without `--org`) everywhere.
     SwitchOn {
         /// The module's id.
         id: String,
+        /// Only in this organization.
+        #[arg(long)]
+        org: Option<String>,
         #[command(flatten)]
         data: DataArgs,
     },
@@ -426,10 +430,28 @@ struct ServeArgs {
     /// served over plain HTTP on another host than localhost. Never in production.
     #[arg(long, env = "PORTICO_INSECURE_COOKIES")]
     insecure_cookies: bool,
+    /// A proxy in front of the portal (e.g. the TLS terminator), as an
+    /// address or a range like `10.0.0.0/24`, whose `Forwarded` and
+    /// `X-Forwarded-For` headers say who the client is. Repeatable.
+    /// Without it the client is whoever connected.
+    #[arg(
+        long = "trusted-proxy",
+        env = "PORTICO_TRUSTED_PROXIES",
+        value_delimiter = ',',
+        value_parser = parse_proxy
+    )]
+    trusted_proxies: Vec<ipnet::IpNet>,
     #[command(flatten)]
     senders: SenderArgs,
     #[command(flatten)]
     identity: IdentityArgs,
+}
+
+/// A trusted proxy: one address, or a range in CIDR notation.
+fn parse_proxy(s: &str) -> Result<ipnet::IpNet, String> {
+    s.parse::<ipnet::IpNet>()
+        .or_else(|_| s.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+        .map_err(|_| format!("`{s}` is neither an address nor a range like 10.0.0.0/24"))
 }
 
 /// Where people log in besides local accounts.
@@ -456,6 +478,13 @@ struct IdentityArgs {
     /// Portico's client secret at the national eID.
     #[arg(long, env = "PORTICO_OIDC_EID_CLIENT_SECRET", hide_env_values = true)]
     oidc_eid_client_secret: Option<String>,
+    /// An `acr` value the identity providers assert and the level it
+    /// stands for, as `LEVEL=VALUE` (LEVEL: low, substantial, high), matched
+    /// exactly. Repeatable; replaces the default, the eIDAS levels
+    /// `http://eidas.europa.eu/LoA/low|substantial|high`. A log-in with no
+    /// `acr` or an unlisted one is at the lowest level.
+    #[arg(long = "oidc-acr", env = "PORTICO_OIDC_ACR", value_delimiter = ',')]
+    oidc_acr: Vec<String>,
     /// An outside system Portico issues tokens for (OAuth 2.0 token
     /// exchange, `/auth/token`): `AUDIENCE` or `AUDIENCE=LOGIN_URL`, where
     /// `/auth/sso?audience=AUDIENCE` sends logged-in users with `?jwt=…`.
@@ -478,6 +507,32 @@ impl IdentityArgs {
             "issuing tokens for outside systems needs `--public-url`, the tokens' issuer"
         );
         Ok(self.token_audiences.clone())
+    }
+
+    /// `--oidc-acr LEVEL=VALUE` pairs, or the eIDAS levels.
+    fn acr_levels(&self) -> anyhow::Result<Vec<(String, portico_platform::users::Assurance)>> {
+        use portico_platform::users::Assurance;
+        if self.oidc_acr.is_empty() {
+            return Ok(portico_web::oidc::OidcProvider::eidas_levels());
+        }
+        self.oidc_acr
+            .iter()
+            .map(|pair| {
+                let (level, value) = pair
+                    .split_once('=')
+                    .filter(|(_, v)| !v.is_empty())
+                    .with_context(|| format!("`--oidc-acr {pair}`: write LEVEL=VALUE"))?;
+                let level = match level {
+                    "low" => Assurance::Registered,
+                    "substantial" => Assurance::Substantial,
+                    "high" => Assurance::High,
+                    other => anyhow::bail!(
+                        "`--oidc-acr {pair}`: `{other}` is not a level (low, substantial or high)"
+                    ),
+                };
+                Ok((value.to_owned(), level))
+            })
+            .collect()
     }
 
     fn providers(&self) -> anyhow::Result<Vec<portico_web::oidc::OidcProvider>> {
@@ -514,6 +569,7 @@ impl IdentityArgs {
                     client_id: client_id.clone(),
                     client_secret: secret.clone(),
                     users,
+                    acr_levels: self.acr_levels()?,
                 });
             }
         }
@@ -596,7 +652,9 @@ fn run() -> anyhow::Result<()> {
         .context("cannot start the async runtime")?;
     match cli.command {
         Command::Serve(args) => rt.block_on(serve(*args)),
-        Command::Plugin(PluginCommand::SwitchOn { id, data }) => switch_on(&id, &data),
+        Command::Plugin(PluginCommand::SwitchOn { id, org, data }) => {
+            switch_on(&id, org.as_deref(), &data)
+        }
         Command::Trust(command) => packages::trust(command),
         Command::Vendor(command) => packages::vendor(command),
         Command::Plugin(command) => rt.block_on(plugin(command)),
@@ -719,6 +777,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             identity_providers: args.identity.providers()?,
             token_audiences: args.identity.audiences()?,
             token_lifetime: std::time::Duration::from_secs(args.identity.token_lifetime_secs),
+            trusted_proxies: args.trusted_proxies,
         },
     )
     .with_installer(Installer::new(
@@ -778,7 +837,7 @@ async fn plugin(command: PluginCommand) -> anyhow::Result<()> {
             unset,
             data,
         } => apply(&data, &id, &target, Change::default(), &set, &unset).await,
-        PluginCommand::SwitchOn { id, data } => switch_on(&id, &data),
+        PluginCommand::SwitchOn { id, org, data } => switch_on(&id, org.as_deref(), &data),
         PluginCommand::Install { file, dev, data } => packages::install(&file, &data, dev).await,
         PluginCommand::Rollback {
             id,
@@ -878,6 +937,18 @@ async fn list(data: DataArgs, org: Option<String>) -> anyhow::Result<()> {
                 off.reason
             ),
         };
+        if matches!(m.breaker_state(), BreakerState::Closed { .. }) {
+            for (org, off) in m.switched_off_in() {
+                state.push_str(&format!(
+                    ", switched off in {org} since {} after {} faults in a row: {}",
+                    humantime::format_rfc3339_seconds(
+                        UNIX_EPOCH + Duration::from_secs(off.at_unix)
+                    ),
+                    off.faults_in_a_row,
+                    off.reason
+                ));
+            }
+        }
         match &enabled {
             Some(list) if list.iter().any(|e| e == m.id()) => state.push_str(", enabled here"),
             Some(_) => state.push_str(", not enabled here"),
@@ -909,13 +980,16 @@ async fn list(data: DataArgs, org: Option<String>) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn switch_on(id: &str, data: &DataArgs) -> anyhow::Result<()> {
-    let was_off = breaker::switch_on(&data.state_dir(), id)
+fn switch_on(id: &str, org: Option<&str>, data: &DataArgs) -> anyhow::Result<()> {
+    let was_off = breaker::switch_on(&data.state_dir(), id, org)
         .with_context(|| format!("cannot switch {id} on"))?;
+    let where_ = org.map_or_else(|| "everywhere".to_owned(), |org| format!("in {org}"));
     if was_off {
-        println!("{id} is switched on again; a running portal serves it from its next request.");
+        println!(
+            "{id} is switched on again {where_}; a running portal serves it from its next request."
+        );
     } else {
-        println!("{id} was not switched off.");
+        println!("{id} was not switched off {where_}.");
     }
     Ok(())
 }

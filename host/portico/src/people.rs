@@ -28,6 +28,11 @@ pub(crate) enum UserCommand {
         /// can log in only through an identity provider).
         #[arg(long)]
         password_stdin: bool,
+        /// The staff identity provider's subject (`sub`) of this person:
+        /// their first log-in there is linked to this account. Only for an
+        /// account without a password.
+        #[arg(long, conflicts_with = "password_stdin")]
+        external_id: Option<String>,
         #[command(flatten)]
         data: DataArgs,
     },
@@ -194,6 +199,7 @@ pub(crate) async fn user(command: UserCommand) -> anyhow::Result<()> {
             email,
             kind,
             password_stdin,
+            external_id,
             data,
         } => {
             let kind = UserKind::parse(&kind)
@@ -207,6 +213,7 @@ pub(crate) async fn user(command: UserCommand) -> anyhow::Result<()> {
             let mut new = NewUser::local(&username, name.as_deref().unwrap_or(""), kind, "");
             new.password = password;
             new.email = email;
+            new.external_id = external_id;
             let user = users::create(&db, &cli_actor(), new).await?;
             println!(
                 "Created {} account `{}` ({})",
@@ -400,8 +407,7 @@ pub(crate) async fn token(command: TokenCommand) -> anyhow::Result<()> {
                     tokens::HOST_PERMISSIONS.join(", ")
                 );
             }
-            let expires =
-                days.map(|d| chrono::Utc::now().timestamp_micros() + i64::from(d) * 86_400_000_000);
+            let expires = days.map(tokens::expiry_after_days).transpose()?;
             let db = data.database().await?;
             let (secret, t) =
                 tokens::create(&db, &cli_actor(), &org, &name, &permissions, expires).await?;

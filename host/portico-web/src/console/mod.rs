@@ -384,11 +384,29 @@ fn catalog_view(
     for m in state.registry().iter() {
         let man = m.manifest();
         let health = state.metrics.health(m.id());
+        let off_in = m.switched_off_in();
         let breaker = match m.breaker_state() {
-            BreakerState::Closed { .. } => tr(l, "serving", "v provozu").to_owned(),
-            BreakerState::Open(off) => {
-                format!("{} ({})", tr(l, "switched off", "vypnut"), off.reason)
+            BreakerState::Closed { .. } if off_in.is_empty() => {
+                tr(l, "serving", "v provozu").to_owned()
             }
+            BreakerState::Closed { .. } => format!(
+                "{}: {}",
+                tr(
+                    l,
+                    "serving, but switched off in",
+                    "v provozu, ale vypnut v organizacích"
+                ),
+                join(
+                    off_in
+                        .iter()
+                        .map(|(org, off)| format!("{org} ({})", off.reason))
+                )
+            ),
+            BreakerState::Open(off) => format!(
+                "{} ({})",
+                tr(l, "switched off everywhere", "vypnut všude"),
+                off.reason
+            ),
         };
         blocks.push(Block::Heading {
             level: 2,
@@ -454,10 +472,34 @@ fn catalog_view(
         if is_platform_admin && matches!(m.breaker_state(), BreakerState::Open(_)) {
             blocks.push(Block::Form(Form {
                 action: format!("/admin/modules/{}/switch-on", m.id()),
-                submit_label: format!("{} {}", tr(l, "Switch on", "Zapnout"), man.name),
+                submit_label: format!(
+                    "{} {} {}",
+                    tr(l, "Switch on", "Zapnout"),
+                    man.name,
+                    tr(l, "everywhere", "všude")
+                ),
                 fields: Vec::new(),
                 ..Default::default()
             }));
+        } else if is_platform_admin {
+            for org in off_in.keys() {
+                blocks.push(Block::Form(Form {
+                    action: format!("/admin/modules/{}/switch-on", m.id()),
+                    submit_label: format!(
+                        "{} {} {} {org}",
+                        tr(l, "Switch on", "Zapnout"),
+                        man.name,
+                        tr(l, "in", "v")
+                    ),
+                    fields: vec![FormField {
+                        name: "org".into(),
+                        kind: FieldKind::Hidden,
+                        value: Some(org.clone()),
+                        ..Default::default()
+                    }],
+                    ..Default::default()
+                }));
+            }
         }
     }
     View {
@@ -531,9 +573,11 @@ async fn switch_on(
         Ok(a) => a,
         Err(r) => return r,
     };
-    if let Err(f) = checked_form(&admin, &headers, &body) {
-        return fail(&state, &headers, f);
-    }
+    let fields = match checked_form(&admin, &headers, &body) {
+        Ok(f) => f,
+        Err(f) => return fail(&state, &headers, f),
+    };
+    let org = fields.get("org").filter(|v| !v.is_empty()).cloned();
     match platform_admin(&state, &admin).await {
         Ok(true) => {}
         Ok(false) => return fail(&state, &headers, forbidden(&admin)),
@@ -543,7 +587,7 @@ async fn switch_on(
         Ok(m) => m,
         Err(f) => return fail(&state, &headers, f),
     };
-    if let Err(e) = m.switch_on() {
+    if let Err(e) = m.switch_on(org.as_deref()) {
         tracing::error!(module = %id, error = %e, "cannot switch a module on");
         return fail(&state, &headers, Failure::database());
     }
@@ -553,7 +597,7 @@ async fn switch_on(
         module: audit::HOST.to_owned(),
         action: "module.switch-on".into(),
         subject: id.clone(),
-        detail: serde_json::json!({}),
+        detail: serde_json::json!({ "org": org }),
     };
     if let Err(e) =
         audit::append(state.services.platform().db(), audit::PLATFORM_CHAIN, event).await
