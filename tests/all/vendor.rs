@@ -27,7 +27,12 @@ fn run(command: &mut Command) -> String {
 
 fn cargo(crate_dir: &Path, target_dir: &Path) -> Command {
     let mut c = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
-    c.current_dir(crate_dir).env("CARGO_TARGET_DIR", target_dir);
+    c.current_dir(crate_dir)
+        .env("CARGO_TARGET_DIR", target_dir)
+        // A vendor's cargo, not the lint-while-building one `cargo xtask
+        // test` runs Portico's own build with.
+        .env_remove("RUSTC_WORKSPACE_WRAPPER")
+        .env_remove("CLIPPY_ARGS");
     c
 }
 

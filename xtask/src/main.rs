@@ -5,7 +5,8 @@
 //!   lays each out as a module folder under `target/modules/`.
 //! - `run`: builds everything, puts the modules in `data/`, sets up a demo
 //!   city with the notice board and its notices (once), and starts `portico serve`.
-//! - `test`: everything CI runs: formatting, lints, the WIT freeze check, the tests.
+//! - `test`: everything CI runs: formatting, the WIT freeze check, the
+//!   build with clippy's lints, the tests.
 //! - `bench`: the benchmarks, each figure printed as `name: value unit`.
 //! - `package ID --key FILE`: builds a module and packs it, signed with the
 //!   vendor's key, into `target/packages/<id>-<version>.portico`.
@@ -153,7 +154,27 @@ fn manifest_value(manifest: &str, key: &str) -> Option<String> {
     })
 }
 
+/// Has `cmd` compile the workspace's own crates with clippy's driver, lints
+/// denied: one compilation both builds and lints them, where `cargo clippy`
+/// would check every dependency a second time, without code, before the
+/// build compiles it. Dependencies are compiled by plain rustc either way.
+fn with_lints(cmd: &mut Command) -> &mut Command {
+    let beside_cargo = std::env::var_os("CARGO")
+        .map(PathBuf::from)
+        .map(|cargo| cargo.with_file_name("clippy-driver"))
+        .filter(|driver| driver.exists());
+    let driver = beside_cargo.unwrap_or_else(|| PathBuf::from("clippy-driver"));
+    cmd.env("RUSTC_WORKSPACE_WRAPPER", driver)
+        // `cargo clippy -- -D warnings` passes its arguments so.
+        .env("CLIPPY_ARGS", "-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__")
+}
+
 fn build_plugins() -> Result<Vec<BuiltModule>> {
+    build_modules(false)
+}
+
+/// Builds every module for wasm32-wasip2, with clippy's lints when `lints`.
+fn build_modules(lints: bool) -> Result<Vec<BuiltModule>> {
     ensure_target()?;
     let root = root();
     let wasm_target_dir = root.join("target/wasm");
@@ -168,12 +189,15 @@ fn build_plugins() -> Result<Vec<BuiltModule>> {
             .collect();
         members.sort();
         eprintln!("building {} module(s) in {ws}/ for {TARGET}", members.len());
-        status(
-            cargo()
-                .current_dir(&ws_dir)
-                .args(["build", "--release", "--target", TARGET])
-                .env("CARGO_TARGET_DIR", &wasm_target_dir),
-        )?;
+        let mut build = cargo();
+        build
+            .current_dir(&ws_dir)
+            .args(["build", "--release", "--target", TARGET])
+            .env("CARGO_TARGET_DIR", &wasm_target_dir);
+        if lints {
+            with_lints(&mut build);
+        }
+        status(&mut build)?;
         for member in members {
             let manifest_path = member.join("module.toml");
             let manifest = std::fs::read_to_string(&manifest_path)
@@ -416,7 +440,6 @@ fn phase(name: &str, f: impl FnOnce() -> Result) -> Result {
 
 fn test() -> Result {
     let root = root();
-    phase("wasm modules", || build_plugins().map(drop))?;
     let mut tools = None;
     phase("test tools", || {
         // The SCIM conformance tool (scim2-cli with scim2-tester) and the
@@ -450,51 +473,22 @@ fn test() -> Result {
         }
         Ok(())
     })?;
-    phase("clippy host", || {
-        status(cargo().current_dir(&root).args([
-            "clippy",
-            "--workspace",
-            "--all-targets",
-            "--",
-            "-D",
-            "warnings",
-        ]))
-    })?;
-    phase("clippy modules", || {
-        for ws in PLUGIN_WORKSPACES {
-            status(
-                cargo()
-                    .current_dir(root.join(ws))
-                    .args([
-                        "clippy",
-                        "--release",
-                        "--target",
-                        TARGET,
-                        "--",
-                        "-D",
-                        "warnings",
-                    ])
-                    .env("CARGO_TARGET_DIR", root.join("target/wasm")),
-            )?;
-        }
-        Ok(())
-    })?;
+    // Clippy's lints are applied while the code is built (`with_lints`),
+    // not in a check of its own.
+    phase("wasm modules and lints", || build_modules(true).map(drop))?;
     // The tests also run the `portico` binary, as an administrator would.
-    // Built with the same selection as `cargo test --workspace` (libraries,
-    // binaries and tests of every member), so both resolve the same
-    // features and the test run reuses every compiled dependency.
-    phase("build host and tests", || {
-        status(cargo().current_dir(&root).args([
+    // Built with every target of every member (the test run then reuses it
+    // all: `cargo test` compiles a subset of the same units).
+    phase("host, tests and lints", || {
+        status(with_lints(cargo().current_dir(&root).args([
             "build",
             "--workspace",
-            "--lib",
-            "--bins",
-            "--tests",
-        ]))
+            "--all-targets",
+        ])))
     })?;
     let tests = |args: &[&str]| {
         status(
-            cargo()
+            with_lints(&mut cargo())
                 .current_dir(&root)
                 .arg("test")
                 .args(args)
@@ -504,9 +498,7 @@ fn test() -> Result {
                 .env("OPEN311_PYTHON", &open311),
         )
     };
-    phase("tests", || {
-        tests(&["--workspace", "--", "--skip", "vendor::"])
-    })?;
+    phase("tests", || tests(&["--workspace", "--", "--skip", "vendor::"]))?;
     // A vendor's own crate, built outside the workspace: timed on its own.
     phase("vendor test", || {
         tests(&["--package", "portico-tests", "--test", "all", "vendor::"])
