@@ -297,6 +297,44 @@ async fn the_language_chosen_in_the_header_is_remembered() {
 }
 
 #[tokio::test]
+async fn the_complaints_and_forms_manuals_are_read_in_czech_by_a_czech_reader() {
+    let portal = TestPortal::builder()
+        .module("complaints")
+        .module("smart-forms")
+        .build()
+        .await;
+    let app = portal.app();
+    for (module, english, czech) in [
+        (
+            "complaints",
+            "<h2>For handlers</h2>",
+            "<h2>Pro řešitele</h2>",
+        ),
+        (
+            "smart-forms",
+            "<h2>For designers</h2>",
+            "<h2>Pro návrháře</h2>",
+        ),
+    ] {
+        let path = format!("/o/{TEST_CITY}/help/{module}");
+        let manual = get(&app, &path, HTML).await;
+        assert_eq!(manual.status, 200, "{}", manual.body);
+        assert!(manual.body.contains(english), "{}", manual.body);
+        let in_czech = crate::send(
+            &app,
+            axum::http::Request::get(&path)
+                .header("accept-language", "cs")
+                .body(axum::body::Body::empty())
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(in_czech.status, 200, "{}", in_czech.body);
+        assert!(in_czech.body.contains(czech), "{}", in_czech.body);
+        assert!(!in_czech.body.contains(english), "{}", in_czech.body);
+    }
+}
+
+#[tokio::test]
 async fn every_page_of_a_module_leads_to_its_manual_rendered_safely() {
     let portal = TestPortal::builder()
         .module("notice-board")
