@@ -156,8 +156,9 @@ impl Manifest {
 }
 
 /// A message template. Each text is a template in the syntax of Jinja
-/// (`{{ field }}`, `{% if %}`), filled with the data of a `notify.send`;
-/// a field the data lacks is an error, not an empty gap.
+/// (`{{ field }}`, `{% if %}`), filled with the data of a `notify.send`
+/// and [`TEMPLATE_MODULE_URL`], which the host adds; a field the data
+/// lacks is an error, not an empty gap.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Template {
@@ -221,6 +222,12 @@ impl Template {
         })
     }
 }
+
+/// The field the host adds to the data of every message: the address of
+/// the sending module's pages in the call's organization, for links
+/// (`{{ module_url }}/reports/…`); absolute when the portal knows its
+/// public address.
+pub const TEMPLATE_MODULE_URL: &str = "module_url";
 
 /// A template filled with data.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -15,7 +15,7 @@ use crate::api::ModuleError;
 use crate::bindings::v0_1_0::generated::portico::plugin::{
     audit, events, files, log, notify, records, settings, types,
 };
-use crate::manifest::{Capability, Manifest};
+use crate::manifest::{Capability, Manifest, TEMPLATE_MODULE_URL};
 use crate::services::{self, CollectionRef, DataSession, HostServices};
 
 /// A call overran its deadline.
@@ -523,12 +523,21 @@ impl notify::Host for CallState {
                 ),
             );
         };
-        let data: serde_json::Value = match serde_json::from_str(&data) {
-            Ok(v @ serde_json::Value::Object(_)) => v,
+        let mut data = match serde_json::from_str(&data) {
+            Ok(serde_json::Value::Object(v)) => v,
             Ok(_) => return invalid("data", "must be a JSON object".into()),
             Err(e) => return invalid("data", format!("is not valid JSON: {e}")),
         };
-        let rendered = match spec.render(&data) {
+        // A message is read outside the portal: its links need the
+        // module's address, which only the host knows.
+        data.insert(
+            TEMPLATE_MODULE_URL.to_owned(),
+            self.scope
+                .services
+                .module_url(&self.scope.org_id, &manifest.id)
+                .into(),
+        );
+        let rendered = match spec.render(&serde_json::Value::Object(data)) {
             Ok(r) => r,
             Err(e) => return invalid("data", format!("does not fill `{template}`: {e}")),
         };

@@ -31,6 +31,15 @@ pub trait HostServices: Send + Sync + 'static {
     /// Starts the unit of work of one call: every write made through it is
     /// kept only if the runtime commits it at the end of a successful call.
     async fn begin(&self, scope: CallScope) -> Result<Box<dyn DataSession>, ModuleError>;
+
+    /// Where `module`'s pages of `org_id` are for someone who follows a
+    /// link in a message, outside the portal: absolute when the embedder
+    /// knows the portal's public address, a path from the portal's root
+    /// otherwise. The `/o/<org>` form, so a link stays right whichever
+    /// organization the portal later serves at its root.
+    fn module_url(&self, org_id: &str, module: &str) -> String {
+        format!("/o/{org_id}/m/{module}")
+    }
 }
 
 /// A stored document, as modules see it.

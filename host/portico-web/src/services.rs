@@ -44,6 +44,9 @@ pub struct PlatformServices {
     platform: Platform,
     senders: Arc<Senders>,
     orgs: moka::future::Cache<String, Arc<OrgModules>>,
+    /// The portal's public address, for links in messages; set by the web
+    /// layer's configuration.
+    public_url: arc_swap::ArcSwapOption<String>,
 }
 
 impl PlatformServices {
@@ -56,7 +59,18 @@ impl PlatformServices {
                 .max_capacity(10_000)
                 .time_to_live(ENABLEMENT_TTL)
                 .build(),
+            public_url: arc_swap::ArcSwapOption::empty(),
         })
+    }
+
+    /// Makes the links in messages absolute below `url`, the portal's
+    /// address as browsers reach it (none: they stay paths).
+    pub fn set_public_url(&self, url: Option<&str>) {
+        self.public_url.store(
+            url.map(|u| u.trim_end_matches('/').to_owned())
+                .filter(|u| !u.is_empty())
+                .map(Arc::new),
+        );
     }
 
     /// The platform.
@@ -210,6 +224,14 @@ impl HostServices for PlatformServices {
             hand_back: None,
         }))
     }
+
+    fn module_url(&self, org_id: &str, module: &str) -> String {
+        let path = format!("/o/{org_id}/m/{module}");
+        match self.public_url.load().as_deref() {
+            Some(base) => format!("{base}{path}"),
+            None => path,
+        }
+    }
 }
 
 /// A module call's unit of work over the platform.
@@ -276,6 +298,10 @@ impl HostServices for Migration {
             senders: self.services.senders.clone(),
             hand_back: Some(self.work.clone()),
         }))
+    }
+
+    fn module_url(&self, org_id: &str, module: &str) -> String {
+        self.services.module_url(org_id, module)
     }
 }
 

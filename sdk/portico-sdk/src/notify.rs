@@ -2,6 +2,9 @@
 //! `notify` in the manifest's `capabilities`, and a template per kind of
 //! message under `[templates.<name>]` with a `subject`, a `text` and
 //! optionally an `sms`, each with `{{ field }}` gaps the data fills.
+//! The host adds `module_url`, the address of the module's pages in the
+//! organization (absolute when the portal knows its public address), so a
+//! message links back: `{{ module_url }}/notices/{{ id }}`.
 //!
 //! ```no_run
 //! use portico_sdk::notify::{self, To};
