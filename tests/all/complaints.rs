@@ -309,7 +309,7 @@ async fn a_citizen_reports_staff_handle_it_and_followers_hear_of_every_public_st
         assert!(!shown.body.contains(personal), "{personal} is public");
     }
 
-    // A neighbour follows the first report.
+    // A neighbour asks to follow the first report.
     let followed = post(
         &other,
         &format!("/reports/{first}"),
@@ -319,25 +319,33 @@ async fn a_citizen_reports_staff_handle_it_and_followers_hear_of_every_public_st
     .await;
     assert_eq!(followed.status, 303, "{}", followed.body);
 
-    // The receipt reached the reporter.
+    // The receipt reached the reporter, and the neighbour a link to confirm.
     portal.send_notifications(&at_once()).await;
     let mail = smtp.received();
     assert_eq!(
         mail.len(),
-        1,
+        2,
         "{:?}",
         mail.iter().map(|m| m.subject()).collect::<Vec<_>>()
     );
-    assert_eq!(mail[0].to, ["jana@example.cz"]);
+    let receipt = mail.iter().find(|m| m.to == ["jana@example.cz"]).unwrap();
     assert_eq!(
-        mail[0].subject(),
+        receipt.subject(),
         format!("Report {number} received: Pothole")
     );
     assert!(
-        mail[0].text().contains("Roads department"),
+        receipt.text().contains("Roads department"),
         "{}",
-        mail[0].text()
+        receipt.text()
     );
+    let request = mail.iter().find(|m| m.to == ["soused@example.cz"]).unwrap();
+    assert_eq!(
+        request.subject(),
+        format!("Confirm that you follow report {number}")
+    );
+    // The neighbour confirms with the link.
+    let confirmed = press(&other, &link_in(&request.text(), "follow")).await;
+    assert_eq!(confirmed.status, 303, "{}", confirmed.body);
 
     // Anonymous visitors cannot open the inbox or the export.
     assert_ne!(other.get(&format!("{BASE}/handle")).await.status, 200);
@@ -454,8 +462,8 @@ async fn a_citizen_reports_staff_handle_it_and_followers_hear_of_every_public_st
     let mut updates: Vec<(String, String)> = smtp
         .received()
         .iter()
-        .skip(1)
         .map(|m| (m.to[0].clone(), m.subject()))
+        .filter(|(_, subject)| subject.starts_with(&format!("Report {number}: ")))
         .collect();
     updates.sort();
     assert_eq!(
@@ -952,4 +960,476 @@ async fn a_name_verified_by_the_eid_is_filled_in_and_cannot_be_changed() {
         handling.body
     );
     assert!(!handling.body.contains("Someone Else"));
+}
+
+/// The portal's public address: links in e-mails start with it.
+const PUBLIC: &str = "https://portal.test-city.example";
+
+/// A portal with complaints that mails through a loopback SMTP server and
+/// knows its public address, its categories set up by a manager (`hana`,
+/// logged in).
+async fn portal_with_links() -> (SmtpSink, TestPortal, Browser) {
+    let smtp = SmtpSink::start(0).await;
+    let portal = TestPortal::builder()
+        .module("complaints")
+        .smtp(&smtp.url())
+        .web(|c| c.public_url = Some(PUBLIC.into()))
+        .build()
+        .await;
+    let manager = portal.user("hana", UserKind::Staff, PASSWORD).await;
+    portal
+        .grant(&manager, TEST_CITY, "complaints.manager")
+        .await;
+    let staff = Browser::new(portal.serve().await);
+    assert_eq!(staff.log_in("hana", PASSWORD).await.status, 303);
+    set_up_categories(&staff).await;
+    (smtp, portal, staff)
+}
+
+/// Sends every message that is due (the sender takes a batch at a time).
+async fn send_all(portal: &TestPortal) {
+    while portal.send_notifications(&at_once()).await > 0 {}
+}
+
+/// The path of the link to `/{kind}/…` in a message (below the portal's
+/// public address when it has one), as a browser on loopback opens it.
+fn link_in(text: &str, kind: &str) -> String {
+    let start = format!("/o/{TEST_CITY}{BASE}/{kind}/");
+    let at = text
+        .find(&start)
+        .unwrap_or_else(|| panic!("no link to /{kind}/ in: {text}"));
+    text[at..].split_whitespace().next().unwrap().to_owned()
+}
+
+/// The `n`th of many different e-mail addresses, each as long as an
+/// address may be (254 characters, the longest a mail server takes).
+fn long_address(n: usize) -> String {
+    let address = format!(
+        "{n:0>64}@{}.{}.{}.example",
+        "a".repeat(63),
+        "b".repeat(63),
+        "c".repeat(53)
+    );
+    assert_eq!(address.len(), 254);
+    address
+}
+
+/// Files a pothole report as an anonymous citizen; its id.
+async fn file_pothole(citizen: &Browser, description: &str, email: &str) -> String {
+    id_in(
+        &post(
+            citizen,
+            "/report?category=pothole",
+            "/report",
+            &[
+                ("category", "pothole"),
+                ("description", description),
+                ("address", "Husova 12"),
+                ("attribute[depth]", "deep"),
+                ("email", email),
+            ],
+        )
+        .await,
+        "/reports",
+    )
+}
+
+/// Records a public step on report `id` as the handler.
+async fn public_step(staff: &Browser, id: &str, status: &str, note: &str) -> Page {
+    post(
+        staff,
+        &format!("/handle/{id}"),
+        &format!("/handle/{id}"),
+        &[
+            ("op", "step"),
+            ("status", status),
+            ("handler", "hana"),
+            ("note", note),
+            ("visibility", "public"),
+        ],
+    )
+    .await
+}
+
+/// Who got a message with `subject`, sorted.
+fn mailed(smtp: &SmtpSink, subject: &str) -> Vec<String> {
+    let mut to: Vec<String> = smtp
+        .received()
+        .into_iter()
+        .filter(|m| m.subject() == subject)
+        .flat_map(|m| m.to)
+        .collect();
+    to.sort();
+    to
+}
+
+/// Opens a link from a message and presses its button, as a person does.
+async fn press(browser: &Browser, link: &str) -> Page {
+    browser.submit(link, link, &[]).await
+}
+
+#[tokio::test]
+async fn a_flood_of_follow_requests_neither_freezes_a_report_nor_mails_strangers() {
+    let (smtp, portal, staff) = portal_with_links().await;
+    let addr = staff.addr();
+    let citizen = Browser::new(addr);
+    let first = file_pothole(
+        &citizen,
+        "A deep hole in front of number 12.",
+        "jana@example.cz",
+    )
+    .await;
+    let number = portal_number(&citizen.get(&format!("{BASE}/reports/{first}")).await.body);
+
+    // An attacker asks 253 times in a row to follow the report, each time
+    // with another address as long as addresses go.
+    let attacker = Browser::new(addr);
+    let csrf = attacker
+        .get(&format!("{BASE}/reports/{first}"))
+        .await
+        .csrf();
+    let (mut accepted, mut refused) = (0, 0);
+    for n in 0..253 {
+        let answer = attacker
+            .post_form(
+                &format!("{BASE}/reports/{first}"),
+                &[("_csrf", csrf.as_str()), ("email", &long_address(n))],
+            )
+            .await;
+        if answer.status == 303 {
+            accepted += 1;
+        } else {
+            answer.assert_refused(&["This report has as many followers as it can have (100)"]);
+            refused += 1;
+        }
+    }
+    // The reporter is the first of the 100 a report may have.
+    assert_eq!((accepted, refused), (99, 154));
+    // A Czech visitor is refused in Czech, at the field.
+    let body =
+        serde_urlencoded::to_string([("_csrf", csrf.as_str()), ("email", "soused@example.cz")])
+            .unwrap();
+    let czech = attacker
+        .send(
+            "POST",
+            &format!("{BASE}/reports/{first}"),
+            &[("accept", "text/html"), ("accept-language", "cs")],
+            Some((body, "application/x-www-form-urlencoded")),
+        )
+        .await;
+    czech.assert_refused(&["Toto hlášení už má nejvíce sledujících, kolik může mít (100)"]);
+
+    // The report is not frozen: the handler records a public step.
+    let step = public_step(
+        &staff,
+        &first,
+        "acknowledged",
+        "A crew will come this week.",
+    )
+    .await;
+    assert_eq!(step.status, 303, "{}", step.body);
+    send_all(&portal).await;
+    // Only the reporter hears of it; each stranger got one request to
+    // confirm, and nothing else.
+    assert_eq!(
+        mailed(&smtp, &format!("Report {number}: Acknowledged")),
+        ["jana@example.cz"]
+    );
+    let confirm_subject = format!("Confirm that you follow report {number}");
+    let mut asked = mailed(&smtp, &confirm_subject);
+    let mut expected: Vec<String> = (0..99).map(long_address).collect();
+    expected.sort();
+    asked.sort();
+    assert_eq!(asked, expected);
+    assert_eq!(
+        smtp.received().len(),
+        1 + 99 + 1,
+        "receipt, requests, update"
+    );
+
+    // A stranger who does want to follow confirms, once.
+    let request = smtp
+        .received()
+        .into_iter()
+        .find(|m| m.to == [long_address(7)])
+        .unwrap();
+    assert!(
+        request
+            .text()
+            .contains(&format!("{PUBLIC}/o/{TEST_CITY}{BASE}/follow/")),
+        "{}",
+        request.text()
+    );
+    let confirm = link_in(&request.text(), "follow");
+    let stranger = Browser::new(addr);
+    let page = stranger.get(&confirm).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains(&number), "{}", page.body);
+    let confirmed = press(&stranger, &confirm).await;
+    assert_eq!(confirmed.status, 303, "{}", confirmed.body);
+    assert!(
+        confirmed
+            .location()
+            .contains(&format!("{BASE}/reports/{first}?")),
+        "{}",
+        confirmed.location()
+    );
+    let again = stranger.get(&confirm).await;
+    assert_eq!(again.status, 404, "{}", again.body);
+    assert!(
+        again.body.contains("This link was used already"),
+        "{}",
+        again.body
+    );
+    // The next public step reaches the reporter and the one who confirmed.
+    let step = public_step(&staff, &first, "in-progress", "The crew is there.").await;
+    assert_eq!(step.status, 303, "{}", step.body);
+    send_all(&portal).await;
+    let progress = format!("Report {number}: In progress");
+    let mut both = vec!["jana@example.cz".to_owned(), long_address(7)];
+    both.sort();
+    assert_eq!(mailed(&smtp, &progress), both);
+    // Every update carries a link to stop them; it works for its follower.
+    let update = smtp
+        .received()
+        .into_iter()
+        .find(|m| m.subject() == progress && m.to == [long_address(7)])
+        .unwrap();
+    assert!(
+        update.text().contains("The crew is there."),
+        "{}",
+        update.text()
+    );
+    let stop = link_in(&update.text(), "unfollow");
+    let stopped = press(&stranger, &stop).await;
+    assert_eq!(stopped.status, 303, "{}", stopped.body);
+    assert_eq!(stranger.get(&stop).await.status, 404);
+
+    // A second report, for the limits of one address.
+    let second = file_pothole(&citizen, "Another hole by the school.", "").await;
+    let neighbour = Browser::new(addr);
+    let follow = |id: String| {
+        let neighbour = &neighbour;
+        async move {
+            post(
+                neighbour,
+                &format!("/reports/{id}"),
+                &format!("/reports/{id}"),
+                &[("email", "soused@example.cz")],
+            )
+            .await
+        }
+    };
+    assert_eq!(follow(second.clone()).await.status, 303);
+    send_all(&portal).await;
+    // Asking again within the hour sends nothing more.
+    follow(second.clone())
+        .await
+        .assert_refused(&["We sent a link to confirm to this address less than an hour ago"]);
+    portal.clock().advance(Duration::from_secs(61 * 60));
+    assert_eq!(follow(second.clone()).await.status, 303);
+    send_all(&portal).await;
+    let requests: Vec<String> = smtp
+        .received()
+        .into_iter()
+        .filter(|m| m.to == ["soused@example.cz"])
+        .map(|m| m.text())
+        .collect();
+    assert_eq!(requests.len(), 2, "{requests:?}");
+    // Only the newest link confirms.
+    assert_eq!(
+        neighbour.get(&link_in(&requests[0], "follow")).await.status,
+        404
+    );
+    assert_eq!(
+        press(&neighbour, &link_in(&requests[1], "follow"))
+            .await
+            .status,
+        303
+    );
+    // One address follows at most 20 reports.
+    for n in 2..=20 {
+        let id = file_pothole(&citizen, &format!("Hole number {n}."), "").await;
+        assert_eq!(follow(id).await.status, 303, "report {n}");
+    }
+    let twenty_first = file_pothole(&citizen, "Hole number 21.", "").await;
+    follow(twenty_first)
+        .await
+        .assert_refused(&["This address follows 20 reports already, the most one address may"]);
+
+    // A day on, requests nobody confirmed have lapsed: their links no
+    // longer work, and the flooded report takes followers again.
+    portal.clock().advance(Duration::from_secs(25 * 3600));
+    let lapsed = smtp
+        .received()
+        .into_iter()
+        .find(|m| m.to == [long_address(8)])
+        .unwrap();
+    assert_eq!(
+        stranger
+            .get(&link_in(&lapsed.text(), "follow"))
+            .await
+            .status,
+        404
+    );
+    let other = Browser::new(addr);
+    let taken = post(
+        &other,
+        &format!("/reports/{first}"),
+        &format!("/reports/{first}"),
+        &[("email", "dalsi@example.cz")],
+    )
+    .await;
+    assert_eq!(taken.status, 303, "{}", taken.body);
+}
+
+/// A report as the first version stored it, followers and steps inside.
+fn earlier_report(number: &str, followers: &[String]) -> String {
+    serde_json::json!({
+        "number": number,
+        "category": "pothole",
+        "description": "A hole reported before followers were confirmed.",
+        "address": "Masarykova 1",
+        "attributes": [["depth", "deep"]],
+        "contact": { "name": "Jana Nováková", "email": "jana@example.cz", "phone": "" },
+        "source": "portal",
+        "status": "acknowledged",
+        "unit": "Roads department",
+        "handler": "hana",
+        "requested": "2026-01-05T08:00:00Z",
+        "updated": "2026-01-06T09:00:00Z",
+        "deadline": "2099-02-04",
+        "subscribers": followers,
+        "updates": [
+            { "at": "2026-01-06T09:00:00Z", "status": "acknowledged", "text": "Seen by the roads department.", "public": true, "by": "hana" },
+            { "at": "2026-01-06T09:05:00Z", "status": "acknowledged", "text": "Ask the contractor.", "public": false, "by": "hana" }
+        ]
+    })
+    .to_string()
+}
+
+/// The id of the report numbered `number`, from the handler's inbox.
+async fn id_of(staff: &Browser, number: &str) -> String {
+    let inbox = staff.get(&format!("{BASE}/handle?status=all")).await;
+    let at = inbox
+        .body
+        .find(&format!(">{number}<"))
+        .unwrap_or_else(|| panic!("{number} not in the inbox: {}", inbox.body));
+    let link = &inbox.body[..at];
+    let start = link.rfind(&format!("{BASE}/handle/")).unwrap() + BASE.len() + "/handle/".len();
+    link[start..link[start..].find('"').unwrap() + start].to_owned()
+}
+
+#[tokio::test]
+async fn reports_stored_with_followers_inside_keep_their_steps_and_never_freeze() {
+    let (smtp, portal, staff) = portal_with_links().await;
+    let addr = staff.addr();
+    // A report the first version filled to the brim: 252 followers nobody
+    // confirmed, besides its reporter.
+    let mut followers = vec!["jana@example.cz".to_owned()];
+    followers.extend((0..252).map(long_address));
+    let full = earlier_report("2026-0AAAAA", &followers);
+    assert!(
+        full.len() > 64_500 && full.len() <= 65_536,
+        "{}",
+        full.len()
+    );
+    portal
+        .import(TEST_CITY, "complaints", "reports", &full)
+        .await;
+    let id = id_of(&staff, "2026-0AAAAA").await;
+
+    // Its steps read as before: the public one in public, both for staff.
+    let public = Browser::new(addr)
+        .get(&format!("{BASE}/reports/{id}"))
+        .await;
+    assert!(
+        public.body.contains("Seen by the roads department.")
+            && !public.body.contains("Ask the contractor."),
+        "{}",
+        public.body
+    );
+    let handling = staff.get(&format!("{BASE}/handle/{id}")).await;
+    assert!(
+        handling.body.contains("Seen by the roads department.")
+            && handling.body.contains("Ask the contractor."),
+        "{}",
+        handling.body
+    );
+
+    // The handler records a public step on the full report.
+    let step = public_step(&staff, &id, "in-progress", "The crew is there.").await;
+    assert_eq!(step.status, 303, "{}", step.body);
+    send_all(&portal).await;
+    // The reporter hears of it (in Czech: the first version did not keep
+    // anybody's language); of the followers nobody confirmed, as many as a
+    // report may have are asked once to confirm, and told nothing else.
+    assert_eq!(
+        mailed(&smtp, "Hlášení 2026-0AAAAA: Řeší se"),
+        ["jana@example.cz"]
+    );
+    // Nobody knows their language: they are asked in Czech.
+    let asked = mailed(&smtp, "Potvrďte, že sledujete hlášení 2026-0AAAAA");
+    assert_eq!(asked.len(), 99, "{asked:?}");
+    assert!(!asked.contains(&"jana@example.cz".to_owned()));
+    assert_eq!(smtp.received().len(), 1 + 99);
+    // The history reads in order, the new step last.
+    let handling = staff.get(&format!("{BASE}/handle/{id}")).await;
+    let (seen, crew) = (
+        handling.body.find("Seen by the roads department.").unwrap(),
+        handling.body.find("The crew is there.").unwrap(),
+    );
+    assert!(seen < crew, "{}", handling.body);
+    // A second step fits too, and the report keeps nobody's address but
+    // its reporter's.
+    let step = public_step(&staff, &id, "resolved", "The hole is filled.").await;
+    assert_eq!(step.status, 303, "{}", step.body);
+    let stored = portal_records(&portal).await;
+    assert!(
+        stored[0].len() < 4_000 && !stored[0].contains(&long_address(0)),
+        "{}",
+        stored[0]
+    );
+
+    // An upgrade moves what an earlier version kept inside every report.
+    let few = vec!["jana@example.cz".to_owned(), "soused@example.cz".to_owned()];
+    portal
+        .import(
+            TEST_CITY,
+            "complaints",
+            "reports",
+            &earlier_report("2026-0BBBBB", &few),
+        )
+        .await;
+    let ctx = CallContext {
+        org_id: TEST_CITY.into(),
+        principal: None,
+        request_id: "test-upgrade".into(),
+        locale: "cs".into(),
+    };
+    portal
+        .module("complaints")
+        .migrate(&ctx, "0.1.0", portal.state.services.clone())
+        .await
+        .expect("the migration runs");
+    for doc in portal_records(&portal).await {
+        assert!(
+            !doc.contains("\"subscribers\"") && !doc.contains("\"updates\""),
+            "{doc}"
+        );
+    }
+    let other = id_of(&staff, "2026-0BBBBB").await;
+    let public = Browser::new(addr)
+        .get(&format!("{BASE}/reports/{other}"))
+        .await;
+    assert!(
+        public.body.contains("Seen by the roads department."),
+        "{}",
+        public.body
+    );
+    send_all(&portal).await;
+    assert_eq!(
+        mailed(&smtp, "Potvrďte, že sledujete hlášení 2026-0BBBBB"),
+        ["soused@example.cz"]
+    );
 }

@@ -1,5 +1,8 @@
-//! What the module stores: categories (Open311's services) and reports
-//! (service requests), and the rules both follow.
+//! What the module stores: categories (Open311's services), reports
+//! (service requests) and the steps of their handling, and the rules they
+//! follow. A report's steps and followers are documents of their own, so
+//! what a report document holds is bounded when it is filed: recording a
+//! step never fails because the report is full.
 
 use chrono::{DateTime, Days, NaiveDate, SecondsFormat, Utc};
 use portico_sdk::records::{Collection, Document, Filters};
@@ -8,6 +11,18 @@ use serde::{Deserialize, Serialize};
 
 pub const CATEGORIES: Collection = Collection::new("categories");
 pub const REPORTS: Collection = Collection::new("reports");
+pub const STEPS: Collection = Collection::new("steps");
+
+/// The most a new report's document may take. The collection takes 64 KiB;
+/// after filing only fields of bounded size change (the status, the
+/// handler, the copy of the latest public note), so a report filed within
+/// this bound always takes its next step.
+pub const FILED_MOST_BYTES: usize = 32 * 1024;
+
+/// The most a report's document takes when it is stored again: the copy
+/// of the latest public note gives way if it would not fit (the step keeps
+/// the whole note).
+const STORED_MOST_BYTES: usize = 60 * 1024;
 
 /// A category of reports: Open311's service.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -167,14 +182,21 @@ pub struct Report {
     pub reminded: bool,
     #[serde(default)]
     pub escalated: bool,
-    /// E-mail addresses told of public updates. Personal data.
-    #[serde(default)]
-    pub subscribers: Vec<String>,
     /// The report this one was merged into.
     #[serde(default)]
     pub duplicate_of: String,
+    /// The text of the latest public step (Open311's `status_notes`).
     #[serde(default)]
-    pub updates: Vec<Update>,
+    pub note: String,
+    /// Addresses told of public steps, as version 0.1.0 kept them inside
+    /// the report (unconfirmed). Moved out by `migrate` or at the report's
+    /// next change ([`store`]); never written again.
+    #[serde(default, rename = "subscribers", skip_serializing_if = "Vec::is_empty")]
+    pub earlier_followers: Vec<String>,
+    /// Steps as version 0.1.0 kept them inside the report; moved out like
+    /// [`Report::earlier_followers`].
+    #[serde(default, rename = "updates", skip_serializing_if = "Vec::is_empty")]
+    pub earlier_steps: Vec<Step>,
 }
 
 /// The contact a reporter left.
@@ -190,7 +212,10 @@ pub struct Contact {
 
 /// One step in the handling of a report.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Update {
+pub struct Step {
+    /// The report's id (empty in a step still inside a report of 0.1.0).
+    #[serde(default)]
+    pub report: String,
     pub at: String,
     pub status: Status,
     pub text: String,
@@ -272,38 +297,34 @@ impl Report {
         self.is_open() && self.deadline.as_str() < today
     }
 
-    /// Records a step; a status that closes the report dates its closing.
-    pub fn step(&mut self, status: Status, text: String, public: bool, by: &str) {
-        let at = now();
-        if self.is_open() && !status.is_open() {
-            self.closed = at.clone();
-        }
-        if !self.is_open() && status.is_open() {
-            self.closed.clear();
-        }
-        self.status = status;
-        self.updated = at.clone();
-        self.updates.push(Update {
-            at,
-            status,
-            text,
-            public,
-            by: by.to_owned(),
-        });
-    }
-
     /// The latest public note, Open311's `status_notes`.
     pub fn public_note(&self) -> Option<&str> {
-        self.updates
+        if !self.note.is_empty() {
+            return Some(&self.note);
+        }
+        self.earlier_steps
             .iter()
             .rev()
             .find(|u| u.public && !u.text.is_empty())
             .map(|u| u.text.as_str())
     }
 
-    /// What the notification templates are given: nothing personal.
-    pub fn template_data(&self, category: &str, en: bool, note: &str) -> serde_json::Value {
+    /// Whether it still holds what version 0.1.0 kept inside a report.
+    pub fn has_earlier(&self) -> bool {
+        !self.earlier_followers.is_empty() || !self.earlier_steps.is_empty()
+    }
+
+    /// What the notification templates are given: nothing personal. `id`
+    /// is the report's, for the link to its page.
+    pub fn template_data(
+        &self,
+        id: &str,
+        category: &str,
+        en: bool,
+        note: &str,
+    ) -> serde_json::Value {
         serde_json::json!({
+            "en": en,
             "number": self.number,
             "category": category,
             "description": self.description,
@@ -313,8 +334,86 @@ impl Report {
             "deadline": self.deadline,
             "status": self.status.label(en),
             "note": note,
+            "report_path": format!("/reports/{}", portico_sdk::segment(id)),
         })
     }
+
+    /// Shortens the copy of the latest note until the document is within
+    /// [`STORED_MOST_BYTES`].
+    fn keep_within_bound(&mut self) {
+        let mut shortened = false;
+        while json_bytes(self) > STORED_MOST_BYTES && !self.note.is_empty() {
+            let keep = self.note.chars().count() / 2;
+            self.note = self.note.chars().take(keep).collect();
+            shortened = true;
+        }
+        if shortened && self.note.pop().is_some() {
+            self.note.push('…');
+        }
+    }
+}
+
+/// How many bytes a document takes stored (as the SDK sends it).
+fn json_bytes<T: Serialize>(data: &T) -> usize {
+    serde_json::to_string(data).map_or(usize::MAX, |s| s.len())
+}
+
+/// Records a step of the report `id`: the step is a document of its own.
+/// A status that closes the report dates its closing; a public step's
+/// text becomes the report's note. Store the report afterwards ([`store`]).
+pub fn record_step(
+    id: &str,
+    report: &mut Report,
+    status: Status,
+    text: String,
+    public: bool,
+    by: &str,
+) -> Result<()> {
+    // The report's earlier steps go first, so its history keeps its order.
+    crate::followers::settle(id, report)?;
+    let at = now();
+    if report.is_open() && !status.is_open() {
+        report.closed = at.clone();
+    }
+    if !report.is_open() && status.is_open() {
+        report.closed.clear();
+    }
+    report.status = status;
+    report.updated = at.clone();
+    if public && !text.is_empty() {
+        report.note = text.clone();
+    }
+    STEPS.insert(&Step {
+        report: id.to_owned(),
+        at,
+        status,
+        text,
+        public,
+        by: by.to_owned(),
+    })?;
+    Ok(())
+}
+
+/// Stores a changed report: what version 0.1.0 kept inside it is moved
+/// out first, and the document stays within its bound.
+pub fn store(id: &str, version: u64, report: &mut Report) -> Result<Document<Report>> {
+    crate::followers::settle(id, report)?;
+    report.keep_within_bound();
+    REPORTS.update(id, version, &*report)
+}
+
+/// The steps of the report `id`, oldest first.
+pub fn steps(id: &str, report: &Report) -> Result<Vec<Step>> {
+    let mut all = report.earlier_steps.clone();
+    all.extend(
+        STEPS
+            .find()
+            .eq("report", id)
+            .fetch_all::<Step>(MOST)?
+            .into_iter()
+            .map(|d| d.data),
+    );
+    Ok(all)
 }
 
 /// Whether the caller reads English (everything else gets Czech).
@@ -501,15 +600,17 @@ pub fn check_place(
     (point, errors)
 }
 
-/// Checks a contact e-mail address (loosely: one `@`, a dot after it).
+/// Checks a contact e-mail address, loosely, but so that a mail server
+/// takes it: one `@`, at most 64 characters before it, a domain of labels
+/// of 1 to 63 characters with a dot, 254 characters in all.
 pub fn is_email(s: &str) -> bool {
     let s = s.trim();
     match s.split_once('@') {
         Some((user, domain)) => {
             !user.is_empty()
+                && user.len() <= 64
                 && domain.contains('.')
-                && !domain.starts_with('.')
-                && !domain.ends_with('.')
+                && domain.split('.').all(|l| (1..=63).contains(&l.len()))
                 && !s.contains(char::is_whitespace)
                 && s.len() <= 254
         }
@@ -690,12 +791,7 @@ impl Draft<'_> {
         }
         let at = now();
         let deadline = date_after(&today(), u64::from(self.category.deadline_days));
-        let subscribers = if email.is_empty() {
-            Vec::new()
-        } else {
-            vec![email.clone()]
-        };
-        Ok(Report {
+        let report = Report {
             number: new_number(),
             category: self.category.code.clone(),
             description,
@@ -721,10 +817,22 @@ impl Draft<'_> {
             deadline,
             reminded: false,
             escalated: false,
-            subscribers,
             duplicate_of: String::new(),
-            updates: Vec::new(),
-        })
+            note: String::new(),
+            earlier_followers: Vec::new(),
+            earlier_steps: Vec::new(),
+        };
+        // Within its bound when filed, a report always takes its steps.
+        if json_bytes(&report) > FILED_MOST_BYTES {
+            return Err(vec![(
+                "description".into(),
+                t(
+                    "The report is too long to keep: shorten the description or the answers.",
+                    "Hlášení je příliš dlouhé: zkraťte popis nebo odpovědi.",
+                ),
+            )]);
+        }
+        Ok(report)
     }
 }
 
@@ -755,10 +863,14 @@ pub fn file(
         &serde_json::json!({ "number": report.number, "category": report.category, "source": report.source }),
     )?;
     if !report.contact.email.is_empty() {
+        // The reporter gave the address with the report to hear of it.
+        let unfollow = crate::followers::add_reporter(&stored.id, &report.contact.email, en)?;
+        let mut data = report.template_data(&stored.id, &category.name, en, "");
+        data["unfollow_path"] = crate::followers::unfollow_path(&unfollow).into();
         tell(
             portico_sdk::notify::To::Email(&report.contact.email),
             "report-received",
-            &report.template_data(&category.name, en, ""),
+            &data,
         )?;
     }
     Ok(stored)

@@ -429,8 +429,7 @@ pub fn public_report(ctx: &Context, id: &str, errors: Option<&[(String, String)]
             r.number.clone(),
         ));
     }
-    let steps: Vec<TimelineEntry> = r
-        .updates
+    let steps: Vec<TimelineEntry> = model::steps(&doc.id, r)?
         .iter()
         .filter(|u| u.public)
         .map(|u| TimelineEntry::new(u.at.clone(), u.status.label(en)).text(u.text.clone()))
@@ -448,6 +447,12 @@ pub fn public_report(ctx: &Context, id: &str, errors: Option<&[(String, String)]
             tr(ctx, "Your e-mail", "Váš e-mail"),
             FieldKind::Email,
         )
+        .autocomplete("email")
+        .help(tr(
+            ctx,
+            "We send you a link to confirm; you follow the report once you open it, within 24 hours. Every message has a link that stops them.",
+            "Pošleme vám odkaz k potvrzení; hlášení sledujete, jakmile ho do 24 hodin otevřete. Každá zpráva má odkaz, kterým je zastavíte.",
+        ))
         .required();
         let field = match errors.iter().find(|(f, _)| f == "email") {
             Some((_, e)) => field.error(e.clone()),
@@ -466,33 +471,44 @@ pub fn public_report(ctx: &Context, id: &str, errors: Option<&[(String, String)]
     Ok(view)
 }
 
-/// Someone asks to be told of a report's public steps.
+/// Someone asks to be told of a report's public steps: they are sent a
+/// link to confirm (`followers`).
 pub fn subscribe(ctx: &Context, id: &str, form: &FormPost) -> Result<Outcome> {
     let email = form.get("email").unwrap_or_default().trim().to_lowercase();
+    let refuse = |message: String| -> Result<Outcome> {
+        Ok(Outcome::Show(public_report(
+            ctx,
+            id,
+            Some(&[("email".to_owned(), message)]),
+        )?))
+    };
     if !model::is_email(&email) {
-        let errors = vec![(
-            "email".to_owned(),
+        return refuse(
             tr(
                 ctx,
                 "Give an e-mail address such as jana@example.cz.",
                 "Zadejte e-mail ve tvaru jana@example.cz.",
             )
             .to_owned(),
-        )];
-        return Ok(Outcome::Show(public_report(ctx, id, Some(&errors))?));
+        );
     }
-    let doc = report(id)?;
-    let mut r = doc.data;
-    if !r.subscribers.contains(&email) {
-        r.subscribers.push(email);
-        REPORTS.update(&doc.id, doc.version, &r)?;
+    let mut doc = report(id)?;
+    if doc.data.has_earlier() {
+        // A report of the first version: its followers move out first.
+        let mut r = doc.data.clone();
+        doc = model::store(&doc.id, doc.version, &mut r)?;
     }
+    if let Err(message) = crate::followers::request(ctx, &doc.id, &doc.data, &email)? {
+        return refuse(message);
+    }
+    // The same answer whether or not the address follows already: nobody
+    // learns who follows what.
     Ok(Outcome::redirect_with(
         format!("/reports/{}", segment(id)),
         tr(
             ctx,
-            "You will be told of every step by e-mail.",
-            "O každém kroku vám pošleme e-mail.",
+            "Look in your mailbox: unless the address follows this report already, we sent it a link to confirm, valid for 24 hours.",
+            "Podívejte se do své schránky: pokud adresa toto hlášení už nesleduje, poslali jsme na ni odkaz k potvrzení, platný 24 hodin.",
         ),
     ))
 }
@@ -623,10 +639,14 @@ pub fn handling(
             .collect::<Vec<_>>()
             .join(", "),
         ),
-        (
-            tr(ctx, "Followers", "Sledující").to_owned(),
-            r.subscribers.len().to_string(),
-        ),
+        (tr(ctx, "Followers", "Sledující").to_owned(), {
+            let (confirmed, waiting) = crate::followers::count(id, r)?;
+            if en {
+                format!("{confirmed} ({waiting} waiting for confirmation)")
+            } else {
+                format!("{confirmed} ({waiting} čeká na potvrzení)")
+            }
+        }),
     ];
     for (code, value) in &r.attributes {
         let attribute = categories
@@ -673,8 +693,7 @@ pub fn handling(
     if !photos.is_empty() {
         view = view.actions(photos);
     }
-    let steps: Vec<TimelineEntry> = r
-        .updates
+    let steps: Vec<TimelineEntry> = model::steps(&doc.id, r)?
         .iter()
         .map(|u| {
             let kind = if u.public {
@@ -835,7 +854,6 @@ pub fn handling(
 
 /// A step, or a merge, posted from the handling page.
 pub fn submit_handling(ctx: &Context, id: &str, form: &FormPost) -> Result<Outcome> {
-    let en = english(ctx);
     let doc = report(id)?;
     let by = ctx
         .principal()
@@ -874,13 +892,10 @@ pub fn submit_handling(ctx: &Context, id: &str, form: &FormPost) -> Result<Outco
             }
         };
         let mut target = into.data.clone();
-        for s in &r.subscribers {
-            if !target.subscribers.contains(s) {
-                target.subscribers.push(s.clone());
-            }
-        }
         let status = target.status;
-        target.step(
+        model::record_step(
+            &into.id,
+            &mut target,
             status,
             format!(
                 "{} {}",
@@ -889,8 +904,8 @@ pub fn submit_handling(ctx: &Context, id: &str, form: &FormPost) -> Result<Outco
             ),
             false,
             &by,
-        );
-        REPORTS.update(&into.id, into.version, &target)?;
+        )?;
+        model::store(&into.id, into.version, &mut target)?;
         r.duplicate_of = into.id.clone();
         let note = format!(
             "{} {}.",
@@ -901,14 +916,16 @@ pub fn submit_handling(ctx: &Context, id: &str, form: &FormPost) -> Result<Outco
             ),
             target.number
         );
-        r.step(Status::Duplicate, note.clone(), true, &by);
-        REPORTS.update(&doc.id, doc.version, &r)?;
+        model::record_step(&doc.id, &mut r, Status::Duplicate, note.clone(), true, &by)?;
+        model::store(&doc.id, doc.version, &mut r)?;
         audit::append(
             "complaint.merge",
             &format!("reports/{}", doc.id),
             &serde_json::json!({ "number": r.number, "into": target.number }),
         )?;
-        crate::tell_subscribers(&r, &name, &note, en)?;
+        // Told where the problem is dealt with, its followers follow that report.
+        crate::followers::tell(ctx, &doc.id, &r, &name, &note)?;
+        crate::followers::move_to(&doc.id, &into.id)?;
         return Ok(Outcome::redirect_with(
             format!("/handle/{}", segment(&into.id)),
             format!(
@@ -995,15 +1012,15 @@ pub fn submit_handling(ctx: &Context, id: &str, form: &FormPost) -> Result<Outco
     }
     let assigned = handler != r.handler;
     r.handler = handler;
-    r.step(status, note.clone(), public, &by);
-    REPORTS.update(&doc.id, doc.version, &r)?;
+    model::record_step(&doc.id, &mut r, status, note.clone(), public, &by)?;
+    model::store(&doc.id, doc.version, &mut r)?;
     audit::append(
         "complaint.step",
         &format!("reports/{}", doc.id),
         &serde_json::json!({ "number": r.number, "status": status.key(), "public": public, "handler": r.handler, "assigned": assigned }),
     )?;
     if public {
-        crate::tell_subscribers(&r, &name, &note, en)?;
+        crate::followers::tell(ctx, &doc.id, &r, &name, &note)?;
     }
     Ok(Outcome::redirect_with(
         format!("/handle/{}", segment(id)),
