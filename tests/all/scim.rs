@@ -447,6 +447,58 @@ async fn bad_requests_get_scim_errors_that_say_what_is_wrong() {
     assert_eq!(all.json()["totalResults"], 0, "{}", all.body);
 }
 
+/// A filter or a PATCH path whose attribute has a letter beyond ASCII
+/// straddling its fourth byte (where a `urn:` prefix would end) is
+/// refused like any other word that is not an attribute; it used to
+/// break the request off.
+#[tokio::test]
+async fn an_attribute_with_czech_letters_in_a_filter_or_a_path_is_refused() {
+    let portal = portal().await;
+    let token = provisioning_token(&portal).await;
+    let addr = portal.serve().await;
+    let idm = Idm::new(addr, &token);
+    let created = idm.send("POST", "/Users", Some(new_user("jnovak"))).await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    let id = created.json()["id"].as_str().unwrap().to_owned();
+
+    let filter = idm
+        .send(
+            "GET",
+            "/Users?filter=p%C5%99%C3%ADjmen%C3%AD%20eq%20%22Jan%22",
+            None,
+        )
+        .await;
+    assert_eq!(filter.status, 400, "{}", filter.body);
+    assert_eq!(
+        error_of(&filter),
+        (
+            "invalidFilter".into(),
+            "`příjmení` is not an attribute".into()
+        )
+    );
+
+    let patch = idm
+        .send(
+            "PATCH",
+            &format!("/Users/{id}"),
+            Some(json!({
+                "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+                "Operations": [{"op": "replace", "path": "příjmení", "value": "Jan"}]
+            })),
+        )
+        .await;
+    assert_eq!(patch.status, 400, "{}", patch.body);
+    assert_eq!(error_of(&patch).0, "invalidPath");
+    assert!(
+        error_of(&patch)
+            .1
+            .contains("`příjmení` is not an attribute")
+    );
+
+    let unchanged = idm.send("GET", &format!("/Users/{id}"), None).await;
+    assert_eq!(unchanged.json()["displayName"], "Jana Dvořáková");
+}
+
 /// The SCIM conformance tool: `scim2` of scim2-cli (with scim2-tester),
 /// from PyPI, which `cargo xtask test` installs and names in `SCIM2_CLI`.
 fn scim2_cli() -> std::path::PathBuf {

@@ -127,7 +127,8 @@ fn is_name(s: &str) -> bool {
 
 /// Parses `attr`, `attr.sub`, `urn:…:attr` or `urn:…:attr.sub`.
 pub(crate) fn parse_attr_path(word: &str) -> Result<AttrPath, String> {
-    let (urn, rest) = if word.len() > 4 && word[..4].eq_ignore_ascii_case("urn:") {
+    // Compared as bytes: the fourth byte of a word may fall inside a letter.
+    let (urn, rest) = if word.len() > 4 && word.as_bytes()[..4].eq_ignore_ascii_case(b"urn:") {
         let at = word
             .rfind(':')
             .ok_or_else(|| format!("`{word}` is not an attribute"))?;
