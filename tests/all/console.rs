@@ -129,7 +129,7 @@ async fn organization_administrators_run_their_own_organizations_modules_only() 
     assert_eq!(bad.status, 422, "{}", bad.body);
     assert!(
         bad.body.contains(
-            r#"<p class="error" id="f-setting.largest-amount-error">`a lot` is not a number</p>"#
+            r#"<p class="error" id="f-setting.largest-amount-error">`a lot` is not a number: `largest-amount` takes a number from 0 to 1000000000</p>"#
         ),
         "{}",
         bad.body
@@ -435,4 +435,72 @@ async fn administrators_grant_roles_and_found_organizations_in_the_console() {
         )
         .await;
     assert_eq!(city.location(), "/admin/orgs/nove-mesto?done=created");
+}
+
+#[tokio::test]
+async fn a_number_setting_outside_its_range_or_not_finite_is_refused_and_nothing_stored_changes() {
+    let portal = TestPortal::builder().module("ledger").build().await;
+    let admin = portal.user("spravce", UserKind::Staff, PASSWORD).await;
+    portal.grant(&admin, TEST_CITY, "org-admin").await;
+    let addr = portal.serve().await;
+    let browser = Browser::new(addr);
+    assert_eq!(browser.log_in("spravce", PASSWORD).await.status, 303);
+    let path = format!("/admin/orgs/{TEST_CITY}/modules/ledger");
+    let stored = || async {
+        modules::enablements(portal.db(), Some(TEST_CITY), Some("ledger"))
+            .await
+            .unwrap()[0]
+            .settings
+            .get("largest-amount")
+            .cloned()
+    };
+    let post = |value: &'static str| {
+        let browser = &browser;
+        let path = path.clone();
+        async move {
+            let csrf = browser.get(&path).await.csrf();
+            browser
+                .post_form(
+                    &path,
+                    &[("_csrf", &csrf), ("setting.largest-amount", value)],
+                )
+                .await
+        }
+    };
+
+    // A value in range is saved, and the field says what the range is.
+    let saved = post("5000").await;
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    assert_eq!(stored().await.as_deref(), Some("5000"));
+    let page = browser.get(&path).await;
+    assert!(
+        page.body.contains(r#"min="0""#) && page.body.contains(r#"max="1000000000""#),
+        "{}",
+        page.body
+    );
+
+    for (value, says) in [
+        ("inf", "`inf` is not a finite number"),
+        ("NaN", "`NaN` is not a finite number"),
+        ("-Infinity", "`-Infinity` is not a finite number"),
+        ("1e309", "`1e309` is not a finite number"),
+        ("-5", "`-5` is less than 0"),
+        ("1000000001", "`1000000001` is more than 1000000000"),
+        ("lots", "`lots` is not a number"),
+    ] {
+        let refused = post(value).await;
+        refused.assert_refused(&[
+            "The settings were not saved.",
+            &format!("{says}: `largest-amount` takes a number from 0 to 1000000000"),
+        ]);
+        assert_eq!(stored().await.as_deref(), Some("5000"), "{value}");
+    }
+
+    // In Czech too.
+    browser.get("/lang/cs").await;
+    post("-5").await.assert_refused(&[
+        "Nastavení nebylo uloženo.",
+        "`-5` je menší než 0: `largest-amount` přijímá číslo od 0 do 1000000000",
+    ]);
+    assert_eq!(stored().await.as_deref(), Some("5000"));
 }

@@ -447,25 +447,145 @@ pub struct SettingSpec {
     /// The value when an administrator set none.
     #[serde(default)]
     pub default: Option<String>,
+    /// The smallest value a number setting takes.
+    #[serde(default)]
+    pub min: Option<f64>,
+    /// The largest value a number setting takes.
+    #[serde(default)]
+    pub max: Option<f64>,
 }
 
+/// Why a value does not fit its setting: what is wrong, and what the
+/// setting takes. The console and the command line both check with
+/// [`SettingSpec::check`], so they refuse alike.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SettingValueError {
+    /// The setting's key.
+    pub key: String,
+    /// The value refused.
+    pub value: String,
+    /// What is wrong with it.
+    pub problem: SettingProblem,
+    /// The setting's type, minimum and maximum, to say what it takes.
+    takes: (SettingType, Option<f64>, Option<f64>),
+}
+
+/// What is wrong with a setting's value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SettingProblem {
+    /// Not a number at all.
+    NotANumber,
+    /// Infinite or not a number (`inf`, `NaN`, `1e309`).
+    NotFinite,
+    /// Below the setting's minimum.
+    BelowMinimum(f64),
+    /// Above the setting's maximum.
+    AboveMaximum(f64),
+    /// Not `true` or `false`.
+    NotABoolean,
+    /// Not a JSON document; the parser's words.
+    NotJson(String),
+}
+
+impl SettingValueError {
+    /// What is wrong and what the setting takes, in `lang` (`cs` or English).
+    pub fn message(&self, lang: &str) -> String {
+        let cs = lang == "cs";
+        let value = &self.value;
+        let problem = match (&self.problem, cs) {
+            (SettingProblem::NotANumber, false) => format!("`{value}` is not a number"),
+            (SettingProblem::NotANumber, true) => format!("`{value}` není číslo"),
+            (SettingProblem::NotFinite, false) => format!("`{value}` is not a finite number"),
+            (SettingProblem::NotFinite, true) => format!("`{value}` není konečné číslo"),
+            (SettingProblem::BelowMinimum(min), false) => format!("`{value}` is less than {min}"),
+            (SettingProblem::BelowMinimum(min), true) => format!("`{value}` je menší než {min}"),
+            (SettingProblem::AboveMaximum(max), false) => format!("`{value}` is more than {max}"),
+            (SettingProblem::AboveMaximum(max), true) => format!("`{value}` je větší než {max}"),
+            (SettingProblem::NotABoolean, false) => format!("`{value}` is not `true` or `false`"),
+            (SettingProblem::NotABoolean, true) => format!("`{value}` není `true` ani `false`"),
+            (SettingProblem::NotJson(e), false) => format!("not valid JSON ({e})"),
+            (SettingProblem::NotJson(e), true) => format!("není platný JSON ({e})"),
+        };
+        let takes = match (self.takes, cs) {
+            ((SettingType::Number, Some(min), Some(max)), false) => {
+                format!("a number from {min} to {max}")
+            }
+            ((SettingType::Number, Some(min), Some(max)), true) => {
+                format!("číslo od {min} do {max}")
+            }
+            ((SettingType::Number, Some(min), None), false) => {
+                format!("a number of at least {min}")
+            }
+            ((SettingType::Number, Some(min), None), true) => format!("číslo nejméně {min}"),
+            ((SettingType::Number, None, Some(max)), false) => {
+                format!("a number of at most {max}")
+            }
+            ((SettingType::Number, None, Some(max)), true) => format!("číslo nejvýše {max}"),
+            ((SettingType::Number, None, None), false) => "a finite number".to_owned(),
+            ((SettingType::Number, None, None), true) => "konečné číslo".to_owned(),
+            ((SettingType::Boolean, ..), false) => "`true` or `false`".to_owned(),
+            ((SettingType::Boolean, ..), true) => "`true` nebo `false`".to_owned(),
+            ((SettingType::Json, ..), false) => "a JSON document".to_owned(),
+            ((SettingType::Json, ..), true) => "dokument JSON".to_owned(),
+            ((SettingType::String, ..), false) => "any text".to_owned(),
+            ((SettingType::String, ..), true) => "libovolný text".to_owned(),
+        };
+        let key = &self.key;
+        if cs {
+            format!("{problem}: `{key}` přijímá {takes}")
+        } else {
+            format!("{problem}: `{key}` takes {takes}")
+        }
+    }
+}
+
+impl std::fmt::Display for SettingValueError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message("en"))
+    }
+}
+
+impl std::error::Error for SettingValueError {}
+
 impl SettingSpec {
-    /// Checks that `value` is of this setting's type.
-    pub fn check(&self, value: &str) -> Result<(), String> {
+    /// Checks that `value` fits the setting `key`: its type, and for a
+    /// number, finite and within its minimum and maximum.
+    pub fn check(&self, key: &str, value: &str) -> Result<(), SettingValueError> {
+        let refuse = |problem| SettingValueError {
+            key: key.to_owned(),
+            value: value.to_owned(),
+            problem,
+            takes: (self.kind, self.min, self.max),
+        };
         match self.kind {
             SettingType::String => Ok(()),
-            SettingType::Number => value
-                .trim()
-                .parse::<f64>()
-                .map(drop)
-                .map_err(|_| format!("`{value}` is not a number")),
+            SettingType::Number => {
+                let n = value
+                    .trim()
+                    .parse::<f64>()
+                    .map_err(|_| refuse(SettingProblem::NotANumber))?;
+                if !n.is_finite() {
+                    return Err(refuse(SettingProblem::NotFinite));
+                }
+                if let Some(min) = self.min
+                    && n < min
+                {
+                    return Err(refuse(SettingProblem::BelowMinimum(min)));
+                }
+                if let Some(max) = self.max
+                    && n > max
+                {
+                    return Err(refuse(SettingProblem::AboveMaximum(max)));
+                }
+                Ok(())
+            }
             SettingType::Boolean => match value {
                 "true" | "false" => Ok(()),
-                _ => Err(format!("`{value}` is not `true` or `false`")),
+                _ => Err(refuse(SettingProblem::NotABoolean)),
             },
             SettingType::Json => serde_json::from_str::<serde_json::Value>(value)
                 .map(drop)
-                .map_err(|e| format!("not valid JSON: {e}")),
+                .map_err(|e| refuse(SettingProblem::NotJson(e.to_string()))),
         }
     }
 }
@@ -663,9 +783,32 @@ impl Manifest {
             }
         }
         for (key, spec) in &self.settings {
+            for (bound, name) in [(spec.min, "min"), (spec.max, "max")] {
+                let Some(bound) = bound else { continue };
+                if spec.kind != SettingType::Number {
+                    return Err(invalid(
+                        &format!("settings.{key}.{name}"),
+                        "only a number setting has a minimum or maximum".into(),
+                    ));
+                }
+                if !bound.is_finite() {
+                    return Err(invalid(
+                        &format!("settings.{key}.{name}"),
+                        format!("`{bound}` is not a finite number"),
+                    ));
+                }
+            }
+            if let (Some(min), Some(max)) = (spec.min, spec.max)
+                && min > max
+            {
+                return Err(invalid(
+                    &format!("settings.{key}.max"),
+                    format!("{max} is less than the minimum {min}"),
+                ));
+            }
             if let Some(default) = &spec.default {
-                spec.check(default)
-                    .map_err(|m| invalid(&format!("settings.{key}.default"), m))?;
+                spec.check(key, default)
+                    .map_err(|e| invalid(&format!("settings.{key}.default"), e.to_string()))?;
             }
         }
         for (i, job) in self.jobs.iter().enumerate() {
@@ -933,5 +1076,54 @@ mod tests {
         let text = format!("{GOOD}\n[settings.limit]\ntype = \"number\"\ndefault = \"ten\"");
         let e = parse(&text).unwrap_err();
         assert!(e.to_string().contains("`settings.limit.default`"), "{e}");
+    }
+
+    #[test]
+    fn a_number_setting_takes_finite_numbers_within_its_range() {
+        let setting = |extra: &str| format!("{GOOD}\n[settings.limit]\ntype = \"number\"\n{extra}");
+        let m = parse(&setting("min = 1\nmax = 10.5")).expect("valid");
+        let spec = &m.settings["limit"];
+        for ok in ["1", "10.5", " 7 "] {
+            assert_eq!(spec.check("limit", ok), Ok(()), "{ok}");
+        }
+        for (bad, says) in [
+            (
+                "inf",
+                "`inf` is not a finite number: `limit` takes a number from 1 to 10.5",
+            ),
+            ("NaN", "`NaN` is not a finite number"),
+            ("1e309", "`1e309` is not a finite number"),
+            ("-5", "`-5` is less than 1"),
+            ("11", "`11` is more than 10.5"),
+            ("ten", "`ten` is not a number"),
+        ] {
+            let e = spec.check("limit", bad).unwrap_err();
+            assert!(e.to_string().starts_with(says), "{bad}: {e}");
+        }
+        assert_eq!(
+            spec.check("limit", "-5").unwrap_err().message("cs"),
+            "`-5` je menší než 1: `limit` přijímá číslo od 1 do 10.5"
+        );
+        // Without a range, still finite only.
+        let m = parse(&setting("")).expect("valid");
+        let e = m.settings["limit"].check("limit", "-inf").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "`-inf` is not a finite number: `limit` takes a finite number"
+        );
+        assert_eq!(m.settings["limit"].check("limit", "-5"), Ok(()));
+
+        for (extra, field) in [
+            ("min = 5\nmax = 1", "`settings.limit.max`"),
+            ("min = inf", "`settings.limit.min`"),
+            ("max = nan", "`settings.limit.max`"),
+            ("min = 0\ndefault = \"-1\"", "`settings.limit.default`"),
+        ] {
+            let e = parse(&setting(extra)).unwrap_err();
+            assert!(e.to_string().contains(field), "{extra}: {e}");
+        }
+        let text = format!("{GOOD}\n[settings.name]\ntype = \"string\"\nmin = 1");
+        let e = parse(&text).unwrap_err();
+        assert!(e.to_string().contains("`settings.name.min`"), "{e}");
     }
 }

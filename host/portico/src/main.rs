@@ -877,7 +877,7 @@ async fn apply(
         let spec = manifest.settings.get(key).with_context(|| {
             format!("`--set {pair}`: the module `{id}` declares no setting `{key}`")
         })?;
-        spec.check(value)
+        spec.check(key, value)
             .map_err(|e| anyhow::anyhow!("`--set {pair}`: {e}"))?;
         change.set.insert(key.to_owned(), value.to_owned());
     }

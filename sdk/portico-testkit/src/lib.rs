@@ -216,7 +216,7 @@ impl Builder {
                     let spec = manifest.settings.get(key).ok_or_else(|| {
                         setup(format!("the manifest declares no setting `{key}`"))
                     })?;
-                    spec.check(value)
+                    spec.check(key, value)
                         .map_err(|e| setup(format!("setting `{key}`: {e}")))?;
                     set.insert(key.clone(), value.clone());
                 }

@@ -790,6 +790,8 @@ fn settings_form(
                     .map(|d| format!("{} {d}", tr(l, "Default:", "Výchozí:"))),
                 choices,
                 error: errors.get(key).cloned(),
+                min: spec.min.map(|m| m.to_string()),
+                max: spec.max.map(|m| m.to_string()),
                 ..Default::default()
             }
         })
@@ -1044,8 +1046,8 @@ async fn change_module(
                 typed.insert(key.to_owned(), value.clone());
                 if value.trim().is_empty() {
                     change.unset.push(key.to_owned());
-                } else if let Err(e) = spec.check(value) {
-                    errors.insert(key.to_owned(), e);
+                } else if let Err(e) = spec.check(key, value) {
+                    errors.insert(key.to_owned(), e.message(admin.l()));
                 } else {
                     change.set.insert(key.to_owned(), value.clone());
                 }
