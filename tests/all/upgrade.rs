@@ -10,7 +10,7 @@ use portico_package::{Package, VendorKey};
 use portico_platform::records::{Query, Scope};
 use portico_platform::users::UserKind;
 use portico_platform::{audit, modules, roles};
-use portico_tests::browser::Browser;
+use portico_tests::browser::{Browser, Page, hidden_field};
 use portico_tests::{TEST_CITY, TestDatabase, TestPortal, module_dir};
 use serde_json::{Value, json};
 
@@ -321,6 +321,215 @@ async fn an_upgrade_migrates_every_organization_or_nothing_and_rolls_back_with_t
             .await;
         assert_eq!(again.status, 422);
         assert!(again.body.contains("no earlier version"), "{}", again.body);
+
+        let TestPortal { database, .. } = portal;
+        database.cleanup().await;
+    }
+}
+
+/// `bytes` as the console's upload form sends them, with `fields` beside.
+async fn upload_with(browser: &Browser, fields: &[(&str, &str)], package: &[u8]) -> Page {
+    let csrf = browser.get("/admin/modules").await.csrf();
+    let mut all = vec![("_csrf", csrf.as_str())];
+    all.extend_from_slice(fields);
+    browser
+        .post_multipart(
+            "/admin/modules/install",
+            &all,
+            ("package", "tally.portico", package),
+        )
+        .await
+}
+
+#[tokio::test]
+async fn another_vendors_upgrade_is_refused_until_an_administrator_approves_the_change_of_vendor() {
+    for database in TestDatabase::both().await {
+        let engine = database.engine;
+        let data = tempfile::tempdir().unwrap();
+        let portal = TestPortal::builder()
+            .database(database)
+            .installing(data.path())
+            .build()
+            .await;
+        // The portal trusts two vendors. Acme makes tally; Mallory, trusted
+        // for a module of its own, signs a "newer tally" too.
+        let acme = VendorKey::generate().unwrap();
+        let mallory = VendorKey::generate().unwrap();
+        std::fs::create_dir_all(data.path().join("trust")).unwrap();
+        std::fs::write(data.path().join("trust/Acme.pub"), acme.public().to_hex()).unwrap();
+        std::fs::write(
+            data.path().join("trust/Mallory.pub"),
+            mallory.public().to_hex(),
+        )
+        .unwrap();
+        let (acme_key, mallory_key) = (acme.public().fingerprint(), mallory.public().fingerprint());
+        let v1 = Package::build(&module_dir("tally"), Some(&acme)).unwrap();
+        let v2_by_mallory = Package::build(&module_dir("tally-2"), Some(&mallory)).unwrap();
+
+        let admin = portal.user("spravce", UserKind::Staff, PASSWORD).await;
+        portal
+            .grant(&admin, roles::EVERY_ORG, roles::PLATFORM_ADMIN)
+            .await;
+        let addr = portal.serve().await;
+        let browser = Browser::new(addr);
+        assert_eq!(browser.log_in("spravce", PASSWORD).await.status, 303);
+
+        // Acme's tally is installed and serves the city.
+        let installed = upload_with(&browser, &[], &v1).await;
+        assert_eq!(installed.status, 303, "{engine}: {}", installed.body);
+        let enabled = modules::Change {
+            enabled: Some(true),
+            ..modules::Change::default()
+        };
+        portal
+            .state
+            .services
+            .change(TEST_CITY, "tally", &enabled, "test")
+            .await
+            .unwrap();
+        portal
+            .import(
+                TEST_CITY,
+                "tally",
+                "counts",
+                "{\"label\": \"Salt\", \"amount\": \"12.50\"}",
+            )
+            .await;
+        let citizen = Browser::new(addr);
+        assert!(
+            citizen
+                .get("/m/tally/")
+                .await
+                .body
+                .contains("Counts (version 1)")
+        );
+        // The catalog names the verified signer, not what the manifest says.
+        let catalog = browser.get("/admin/modules").await;
+        assert!(
+            catalog
+                .body
+                .contains(&format!("<dd>Acme (key {acme_key})</dd>")),
+            "{engine}: {}",
+            catalog.body
+        );
+        assert!(!catalog.body.contains("Portico tests"), "{}", catalog.body);
+
+        // Mallory's upgrade is refused before its code runs: both signers
+        // are named, and the form offers the administrator the approval.
+        let refused = upload_with(&browser, &[], &v2_by_mallory).await;
+        refused.assert_refused(&[
+            &format!("tally was installed from a package signed by Acme (key {acme_key})"),
+            &format!("this package is signed by Mallory (key {mallory_key})"),
+            &format!("Approve the change of vendor of tally from Acme (key {acme_key}) to Mallory (key {mallory_key})"),
+        ]);
+        assert_eq!(installed_version(&portal).await, "1.0.0", "{engine}");
+        assert!(
+            citizen
+                .get("/m/tally/")
+                .await
+                .body
+                .contains("Counts (version 1)")
+        );
+        assert_eq!(
+            counts(&portal, TEST_CITY).await,
+            vec![json!({ "label": "Salt", "amount": "12.50" })]
+        );
+        // In Czech too.
+        let czech = Browser::new(addr);
+        assert_eq!(czech.log_in("spravce", PASSWORD).await.status, 303);
+        czech.get("/lang/cs").await;
+        let odmitnuto = upload_with(&czech, &[], &v2_by_mallory).await;
+        odmitnuto.assert_refused(&[
+            &format!("Modul tally byl nainstalován z balíčku podepsaného dodavatelem Acme (klíč {acme_key})"),
+            &format!("Schvaluji změnu dodavatele modulu tally z Acme (klíč {acme_key}) na Mallory (klíč {mallory_key})"),
+        ]);
+
+        // An approval of another signer than the package's does not do.
+        let approval = hidden_field(&refused.body, "approved-signer").expect("the signer approved");
+        let wrong = upload_with(
+            &browser,
+            &[
+                ("approve-vendor-change", "true"),
+                ("approved-signer", &acme.public().to_hex()),
+            ],
+            &v2_by_mallory,
+        )
+        .await;
+        wrong.assert_refused(&["this package is signed by Mallory"]);
+        assert_eq!(installed_version(&portal).await, "1.0.0", "{engine}");
+        let platform_trail = || async {
+            audit::entries(portal.db(), audit::PLATFORM_CHAIN)
+                .await
+                .unwrap()
+        };
+        assert!(
+            !platform_trail()
+                .await
+                .iter()
+                .any(|e| e.action == "module.vendor-change"),
+            "{engine}"
+        );
+
+        // Approved: the upgrade goes through, and the approval is audited.
+        let approved = upload_with(
+            &browser,
+            &[
+                ("approve-vendor-change", "true"),
+                ("approved-signer", &approval),
+            ],
+            &v2_by_mallory,
+        )
+        .await;
+        assert_eq!(approved.status, 303, "{engine}: {}", approved.body);
+        assert_eq!(installed_version(&portal).await, "2.0.0", "{engine}");
+        assert!(
+            citizen
+                .get("/m/tally/")
+                .await
+                .body
+                .contains("Counts (version 2)")
+        );
+        let trail = platform_trail().await;
+        let change = trail
+            .iter()
+            .find(|e| e.action == "module.vendor-change")
+            .unwrap_or_else(|| panic!("{engine}: {trail:?}"));
+        assert_eq!(
+            (change.actor.as_str(), change.subject.as_str()),
+            (admin.id.as_str(), "tally")
+        );
+        let detail: Value = serde_json::from_str(&change.detail).unwrap();
+        assert_eq!(change.module, "portico", "the host's own entry");
+        assert_eq!(detail["from"]["vendor"], "Acme", "{detail}");
+        assert_eq!(detail["from"]["fingerprint"], *acme_key, "{detail}");
+        assert_eq!(detail["to"]["vendor"], "Mallory", "{detail}");
+        assert_eq!(detail["to"]["key"], mallory.public().to_hex(), "{detail}");
+        assert_eq!(detail["to"]["fingerprint"], *mallory_key, "{detail}");
+        let catalog = browser.get("/admin/modules").await;
+        assert!(
+            catalog
+                .body
+                .contains(&format!("<dd>Mallory (key {mallory_key})</dd>")),
+            "{engine}: {}",
+            catalog.body
+        );
+
+        // Rolling back returns to Acme's version, bound to Acme again.
+        let back = browser
+            .post_form(
+                "/admin/modules/tally/rollback",
+                &[("_csrf", &catalog.csrf()), ("discard", "true")],
+            )
+            .await;
+        assert_eq!(back.status, 303, "{engine}: {}", back.body);
+        let catalog = browser.get("/admin/modules").await;
+        assert!(
+            catalog
+                .body
+                .contains(&format!("<dd>Acme (key {acme_key})</dd>")),
+            "{engine}: {}",
+            catalog.body
+        );
 
         let TestPortal { database, .. } = portal;
         database.cleanup().await;

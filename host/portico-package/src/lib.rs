@@ -37,6 +37,8 @@ pub const SIGNATURE: &str = "portico-package.sig";
 pub const EXTENSION: &str = "portico";
 /// The package format this crate reads and writes.
 pub const FORMAT: u32 = 1;
+/// The vendor named for an unsigned package (development mode).
+pub const UNSIGNED: &str = "unsigned";
 /// The largest package, in bytes.
 pub const MAX_PACKAGE_BYTES: u64 = 64 << 20;
 
@@ -254,6 +256,8 @@ pub struct Verified {
     pub vendor: String,
     /// The signing key's fingerprint, if signed.
     pub fingerprint: Option<String>,
+    /// The signing key, if signed: what an installed module is bound to.
+    pub key: Option<PublicKey>,
     /// The module's files: the manifest, the component, the manuals.
     pub files: BTreeMap<String, Vec<u8>>,
 }
@@ -481,14 +485,14 @@ impl Package {
         if let Some(extra) = self.files.keys().find(|n| !listed.files.contains_key(*n)) {
             return Err(PackageError::Unlisted(extra.clone()));
         }
-        self.into_verified(vendor, Some(key.fingerprint()))
+        self.into_verified(vendor, Some(key))
     }
 
     /// Accepts the package without a signature: for a host in development
     /// mode only. A signed package is still checked in full.
     pub fn verify_or_accept_unsigned(self, trust: &TrustStore) -> Result<Verified, PackageError> {
         if self.contents.is_none() && self.signature.is_none() {
-            return self.into_verified("unsigned".into(), None);
+            return self.into_verified(UNSIGNED.into(), None);
         }
         self.verify(trust)
     }
@@ -496,7 +500,7 @@ impl Package {
     fn into_verified(
         self,
         vendor: String,
-        fingerprint: Option<String>,
+        key: Option<PublicKey>,
     ) -> Result<Verified, PackageError> {
         let manifest = self
             .files
@@ -511,7 +515,8 @@ impl Package {
             id: head.id,
             version: head.version,
             vendor,
-            fingerprint,
+            fingerprint: key.map(|k| k.fingerprint()),
+            key,
             files: self.files,
         })
     }

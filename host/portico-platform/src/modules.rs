@@ -4,15 +4,19 @@
 //! module's data in that organization; enabling again brings it back.
 //! Every change is written to the organization's audit chain in the same
 //! transaction.
+//!
+//! An installation records who signed its package: the vendor's key it is
+//! bound to, so that another vendor's package does not replace it unless a
+//! platform administrator approves the change.
 
 use std::collections::BTreeMap;
 
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
-    QueryFilter, QueryOrder, Set, Statement,
+    NotSet, QueryFilter, QueryOrder, Set, Statement,
 };
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::{PlatformError, audit, now_micros, organizations};
 
@@ -26,6 +30,8 @@ pub(crate) mod installation {
         pub module_id: String,
         pub version: String,
         pub installed_at_micros: i64,
+        pub signer_key: Option<String>,
+        pub signer_vendor: Option<String>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -64,6 +70,34 @@ pub struct Installation {
     pub version: String,
     /// When this version was installed, microseconds since the Unix epoch.
     pub installed_at_micros: i64,
+    /// Who signed the package it was installed from; `None` when that was
+    /// not recorded (installed before signers were, or put in the modules
+    /// folder by hand): its next upgrade binds it.
+    pub signer: Option<Signer>,
+}
+
+/// Who signed an installed module's package.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Signer {
+    /// The vendor's public key (64 hex digits) the module is bound to;
+    /// `None` for an unsigned package, installed in development mode.
+    pub key: Option<String>,
+    /// The vendor the portal trusted the key as when it installed.
+    pub vendor: String,
+}
+
+impl From<installation::Model> for Installation {
+    fn from(m: installation::Model) -> Self {
+        Installation {
+            signer: m.signer_vendor.map(|vendor| Signer {
+                key: m.signer_key,
+                vendor,
+            }),
+            module_id: m.module_id,
+            version: m.version,
+            installed_at_micros: m.installed_at_micros,
+        }
+    }
 }
 
 /// A module's state in one organization.
@@ -90,8 +124,9 @@ impl From<enablement::Model> for Enablement {
     }
 }
 
-/// Records that `version` of `module_id` is the installed one. Installing
-/// the same version again changes nothing.
+/// Records that `version` of `module_id` is the installed one, as found in
+/// the modules folder; the signer recorded before stays. Installing the
+/// same version again changes nothing.
 pub async fn install<C: ConnectionTrait>(
     db: &C,
     module_id: &str,
@@ -102,32 +137,64 @@ pub async fn install<C: ConnectionTrait>(
         .await?
         && existing.version == version
     {
-        return Ok(Installation {
-            module_id: existing.module_id,
-            version: existing.version,
-            installed_at_micros: existing.installed_at_micros,
-        });
+        return Ok(existing.into());
     }
+    upsert(db, module_id, version, None).await
+}
+
+/// Records that `version` of `module_id`, from a package `signer` signed,
+/// is the installed one, bound to `signer` (to none when `None`: a
+/// rollback to a version installed before signers were recorded).
+pub async fn install_signed<C: ConnectionTrait>(
+    db: &C,
+    module_id: &str,
+    version: &str,
+    signer: Option<&Signer>,
+) -> Result<Installation, PlatformError> {
+    upsert(db, module_id, version, Some(signer)).await
+}
+
+/// Inserts or updates the installation; its signer too when `signer` is given.
+async fn upsert<C: ConnectionTrait>(
+    db: &C,
+    module_id: &str,
+    version: &str,
+    signer: Option<Option<&Signer>>,
+) -> Result<Installation, PlatformError> {
     let now = now_micros();
+    let mut columns = vec![
+        installation::Column::Version,
+        installation::Column::InstalledAtMicros,
+    ];
+    let (key, vendor) = match signer {
+        Some(s) => {
+            columns.extend([
+                installation::Column::SignerKey,
+                installation::Column::SignerVendor,
+            ]);
+            (
+                Set(s.and_then(|s| s.key.clone())),
+                Set(s.map(|s| s.vendor.clone())),
+            )
+        }
+        None => (NotSet, NotSet),
+    };
     installation::Entity::insert(installation::ActiveModel {
         module_id: Set(module_id.to_owned()),
         version: Set(version.to_owned()),
         installed_at_micros: Set(now),
+        signer_key: key,
+        signer_vendor: vendor,
     })
     .on_conflict(
         OnConflict::column(installation::Column::ModuleId)
-            .update_columns([
-                installation::Column::Version,
-                installation::Column::InstalledAtMicros,
-            ])
+            .update_columns(columns)
             .to_owned(),
     )
     .exec_without_returning(db)
     .await?;
-    Ok(Installation {
-        module_id: module_id.to_owned(),
-        version: version.to_owned(),
-        installed_at_micros: now,
+    installation(db, module_id).await?.ok_or_else(|| {
+        PlatformError::NotFound(format!("the installation of `{module_id}` is gone"))
     })
 }
 
@@ -139,11 +206,7 @@ pub async fn installation<C: ConnectionTrait>(
     Ok(installation::Entity::find_by_id(module_id.to_owned())
         .one(conn)
         .await?
-        .map(|m| Installation {
-            module_id: m.module_id,
-            version: m.version,
-            installed_at_micros: m.installed_at_micros,
-        }))
+        .map(Into::into))
 }
 
 /// Every installed module, by id.
@@ -155,11 +218,7 @@ pub async fn installations<C: ConnectionTrait>(
         .all(conn)
         .await?
         .into_iter()
-        .map(|m| Installation {
-            module_id: m.module_id,
-            version: m.version,
-            installed_at_micros: m.installed_at_micros,
-        })
+        .map(Into::into)
         .collect())
 }
 

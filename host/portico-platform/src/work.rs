@@ -304,15 +304,17 @@ impl Work {
         records::restore(&self.txn, snapshot).await
     }
 
-    /// Records `version` of `module_id` as the installed one, with the
-    /// rest of the work (see [`modules::install`]).
+    /// Records `version` of `module_id`, signed by `signer`, as the
+    /// installed one, with the rest of the work (see
+    /// [`modules::install_signed`]).
     pub async fn record_installation(
         &self,
         module_id: &str,
         version: &str,
+        signer: Option<&modules::Signer>,
     ) -> Result<modules::Installation, PlatformError> {
         self.writing()?;
-        modules::install(&self.txn, module_id, version).await
+        modules::install_signed(&self.txn, module_id, version, signer).await
     }
 
     /// Makes every write of the work durable.

@@ -12,6 +12,14 @@
 //! snapshot. Records written since the upgrade are lost by that, so the
 //! rollback refuses unless the administrator agrees to discard them.
 //!
+//! An installed module is bound to the vendor's key that signed it: a
+//! package of the same module signed by another key (another vendor, a
+//! vendor's new key, or no key in development mode) is refused before any
+//! of its code runs, unless a platform administrator approves the change
+//! of vendor, which the platform's audit chain records. A module whose
+//! signer was never recorded (installed before signers were, or put in the
+//! modules folder by hand) is bound at its next upgrade.
+//!
 //! Folders, under the data folder: `staging/` (a package being checked),
 //! `modules-previous/<id>/module/` (the version before the last upgrade)
 //! with `snapshot.json` (its records) and `upgrade.json` (when and from
@@ -21,9 +29,10 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use portico_package::{Package, TrustStore};
+use portico_package::{Package, PublicKey, TrustStore};
+use portico_platform::modules::Signer;
 use portico_platform::records::{Scope, Snapshot};
-use portico_platform::{modules, organizations, records};
+use portico_platform::{audit, modules, organizations, records};
 use portico_runtime::api::{CallContext, ModuleError};
 use portico_runtime::manifest::{MANIFEST_FILE, Manifest};
 use portico_runtime::{CallErrorKind, LoadedModule, ModuleEngine, ModuleOptions, load_module};
@@ -33,12 +42,155 @@ use crate::services::{Migration, PlatformServices};
 
 /// Why an install, upgrade or rollback did not happen. Nothing changed.
 #[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct LifecycleError(String);
+pub enum LifecycleError {
+    /// The package is signed by another key than the one the installed
+    /// module is bound to, and no platform administrator approved that.
+    #[error("{0}")]
+    VendorChange(VendorChange),
+    /// Any other reason, said in full.
+    #[error("{0}")]
+    Refused(String),
+}
 
 fn io(what: &str, path: &Path) -> impl FnOnce(std::io::Error) -> LifecycleError {
     let at = format!("{what} {}", path.display());
-    move |e| LifecycleError(format!("cannot {at}: {e}"))
+    move |e| LifecycleError::Refused(format!("cannot {at}: {e}"))
+}
+
+/// A package of an installed module, signed by another key than the one
+/// the module is bound to.
+#[derive(Debug, Clone)]
+pub struct VendorChange {
+    /// The module's id.
+    pub module_id: String,
+    /// Who signed the installed version.
+    pub installed: Signer,
+    /// Who signed the package.
+    pub offered: Signer,
+}
+
+impl VendorChange {
+    /// What the refusal says, in `lang`.
+    pub fn message(&self, lang: &str) -> String {
+        let id = &self.module_id;
+        let cs = lang == "cs";
+        let installed = match (&self.installed.key, cs) {
+            (Some(_), false) => format!(
+                "{id} was installed from a package signed by {}",
+                describe(&self.installed, lang)
+            ),
+            (Some(_), true) => format!(
+                "Modul {id} byl nainstalován z balíčku podepsaného dodavatelem {}",
+                describe(&self.installed, lang)
+            ),
+            (None, false) => format!("{id} was installed from an unsigned package"),
+            (None, true) => format!("Modul {id} byl nainstalován z nepodepsaného balíčku"),
+        };
+        let offered = match (&self.offered.key, cs) {
+            (Some(_), false) => format!(
+                "this package is signed by {}",
+                describe(&self.offered, lang)
+            ),
+            (Some(_), true) => format!(
+                "tento balíček podepsal dodavatel {}",
+                describe(&self.offered, lang)
+            ),
+            (None, false) => "this package is not signed".to_owned(),
+            (None, true) => "tento balíček není podepsán".to_owned(),
+        };
+        let rule = if cs {
+            "Modul povyšuje jen ten, kdo jej nainstaloval (tentýž klíč), pokud změnu dodavatele \
+             výslovně neschválí správce platformy."
+        } else {
+            "A module is upgraded only with packages signed by the key that installed it, \
+             unless a platform administrator approves the change of vendor explicitly."
+        };
+        format!("{installed}; {offered}. {rule}")
+    }
+
+    /// What an administrator approves, in `lang`.
+    pub fn approval(&self, lang: &str) -> String {
+        let (id, from, to) = (
+            &self.module_id,
+            describe(&self.installed, lang),
+            describe(&self.offered, lang),
+        );
+        if lang == "cs" {
+            format!("Schvaluji změnu dodavatele modulu {id} z {from} na {to}")
+        } else {
+            format!("Approve the change of vendor of {id} from {from} to {to}")
+        }
+    }
+}
+
+impl std::fmt::Display for VendorChange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message("en"))
+    }
+}
+
+/// A signer as people read it: the vendor and the key's fingerprint.
+pub fn describe(signer: &Signer, lang: &str) -> String {
+    match &signer.key {
+        Some(key) => format!(
+            "{} ({} {})",
+            signer.vendor,
+            if lang == "cs" { "klíč" } else { "key" },
+            fingerprint(key)
+        ),
+        None if lang == "cs" => "nepodepsaný balíček".to_owned(),
+        None => "an unsigned package".to_owned(),
+    }
+}
+
+/// The fingerprint of a key kept in hex (the hex itself, were it damaged).
+fn fingerprint(key_hex: &str) -> String {
+    PublicKey::parse(key_hex).map_or_else(|| key_hex.to_owned(), |k| k.fingerprint())
+}
+
+/// How an approval names the signer it approves: its key in hex, or
+/// `unsigned`.
+pub fn signer_id(signer: &Signer) -> String {
+    signer
+        .key
+        .clone()
+        .unwrap_or_else(|| portico_package::UNSIGNED.to_owned())
+}
+
+/// Whether a platform administrator approved that a package's signer
+/// replaces the one an installed module is bound to.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum VendorApproval {
+    /// Not approved: a package signed by another key is refused.
+    #[default]
+    Refused,
+    /// Approved for whoever signed the package at hand (the command line,
+    /// whose operator names the file).
+    ThisPackage,
+    /// Approved for this signer only (see [`signer_id`]): the console's
+    /// form names the signer its administrator was asked about.
+    Signer(String),
+}
+
+impl VendorApproval {
+    fn approves(&self, signer: &Signer) -> bool {
+        match self {
+            VendorApproval::Refused => false,
+            VendorApproval::ThisPackage => true,
+            VendorApproval::Signer(id) => *id == signer_id(signer),
+        }
+    }
+}
+
+/// What an installation was bound to before this install or upgrade.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Binding {
+    /// Nothing: a new module, or one whose signer was never recorded.
+    New,
+    /// The same key that signed the package.
+    Same,
+    /// Another signer; a platform administrator approved the change.
+    Changed(Signer),
 }
 
 /// What an install or upgrade did.
@@ -47,8 +199,10 @@ pub struct Installed {
     pub id: String,
     /// The version now serving.
     pub version: String,
-    /// The vendor that signed it (`unsigned` in development mode).
-    pub vendor: String,
+    /// Who signed it; the installation is bound to it now.
+    pub signer: Signer,
+    /// What the installation was bound to before.
+    pub binding: Binding,
     /// The version it replaced, for an upgrade.
     pub upgraded_from: Option<String>,
     /// The organizations whose records were migrated.
@@ -80,6 +234,10 @@ pub struct Previous {
     pub upgraded_to: String,
     /// When the upgrade committed, microseconds since the Unix epoch.
     pub upgraded_at_micros: i64,
+    /// Who signed the version before the upgrade (`None`: not recorded),
+    /// to bind the module to again when it returns.
+    #[serde(default)]
+    pub signer: Option<Signer>,
 }
 
 const PREVIOUS_DIR: &str = "modules-previous";
@@ -153,21 +311,26 @@ impl Installer {
     pub async fn load(&self, dir: &Path) -> Result<LoadedModule, LifecycleError> {
         load_module(&self.engine, dir, &self.options)
             .await
-            .map_err(|e| LifecycleError(format!("the module does not load: {}", e.message)))
+            .map_err(|e| {
+                LifecycleError::Refused(format!("the module does not load: {}", e.message))
+            })
     }
 
     /// Checks the package in `bytes` against the trust store, and installs
     /// it: a new module, or an upgrade of an installed one through its
-    /// `migrate`. Nothing changes unless every step succeeds.
+    /// `migrate`. A package signed by another key than the one the module
+    /// is bound to is refused unless `approval` approves its signer.
+    /// Nothing changes unless every step succeeds.
     pub async fn install(
         &self,
         services: &Arc<PlatformServices>,
         bytes: &[u8],
         actor: &str,
+        approval: &VendorApproval,
     ) -> Result<Installed, LifecycleError> {
         let _busy = self.busy.lock().await;
         let trust = TrustStore::load(&self.data_dir.join("trust"))
-            .map_err(|e| LifecycleError(e.to_string()))?;
+            .map_err(|e| LifecycleError::Refused(e.to_string()))?;
         let package = Package::read(bytes)
             .and_then(|p| {
                 if self.development {
@@ -176,9 +339,9 @@ impl Installer {
                     p.verify(&trust)
                 }
             })
-            .map_err(|e| LifecycleError(e.to_string()))?;
+            .map_err(|e| LifecycleError::Refused(e.to_string()))?;
         if !portico_runtime::manifest::is_module_id(&package.id) {
-            return Err(LifecycleError(format!(
+            return Err(LifecycleError::Refused(format!(
                 "the package's module id `{}` is not a module id",
                 package.id
             )));
@@ -187,7 +350,7 @@ impl Installer {
         let target = self.modules_dir.join(&id);
         let installed = Manifest::from_file(&target.join(MANIFEST_FILE)).ok();
         let new_version = semver::Version::parse(&package.version).map_err(|e| {
-            LifecycleError(format!(
+            LifecycleError::Refused(format!(
                 "the package's version `{}` is not a version: {e}",
                 package.version
             ))
@@ -195,12 +358,37 @@ impl Installer {
         if let Some(old) = &installed
             && old.version >= new_version
         {
-            return Err(LifecycleError(format!(
+            return Err(LifecycleError::Refused(format!(
                 "{id} {} is installed; this package is version {new_version}, which is not newer \
                  (to return to the version before an upgrade, roll back)",
                 old.version
             )));
         }
+        let signer = Signer {
+            key: package.key.map(|k| k.to_hex()),
+            vendor: package.vendor.clone(),
+        };
+        let db = services.platform().db();
+        // Checked before any of the package's code runs: its `migrate`
+        // would read every organization's records.
+        let bound_to = modules::installation(db, &id)
+            .await
+            .map_err(failed)?
+            .and_then(|i| i.signer);
+        let binding = match bound_to {
+            None => Binding::New,
+            Some(s) if s.key == signer.key => Binding::Same,
+            Some(s) => {
+                if !approval.approves(&signer) {
+                    return Err(LifecycleError::VendorChange(VendorChange {
+                        module_id: id,
+                        installed: s,
+                        offered: signer,
+                    }));
+                }
+                Binding::Changed(s)
+            }
+        };
 
         let staging = self.data_dir.join("staging").join(format!(
             "{id}-{new_version}-{}",
@@ -209,7 +397,7 @@ impl Installer {
         let staged = Staged(staging.clone());
         package
             .unpack(&staging)
-            .map_err(|e| LifecycleError(e.to_string()))?;
+            .map_err(|e| LifecycleError::Refused(e.to_string()))?;
         let module = self.load(&staging).await?;
 
         let Some(old) = installed else {
@@ -217,18 +405,42 @@ impl Installer {
             drop(module);
             std::fs::rename(&staging, &target).map_err(io("move the module into", &target))?;
             staged.keep();
-            modules::install(services.platform().db(), &id, &package.version)
-                .await
-                .map_err(|e| {
-                    let _ = std::fs::remove_dir_all(&target);
-                    LifecycleError(format!("cannot record the installation: {e}"))
-                })?;
+            let recorded = async {
+                let mut work = services
+                    .platform()
+                    .begin_upgrade(Scope {
+                        org_id: audit::PLATFORM_CHAIN.to_owned(),
+                        module_id: id.clone(),
+                        actor: actor.to_owned(),
+                    })
+                    .await?;
+                if let Binding::Changed(from) = &binding {
+                    audit_vendor_change(
+                        &mut work,
+                        actor,
+                        &id,
+                        from,
+                        &signer,
+                        None,
+                        &package.version,
+                    )
+                    .await?;
+                }
+                work.record_installation(&id, &package.version, Some(&signer))
+                    .await?;
+                work.commit().await
+            };
+            recorded.await.map_err(|e| {
+                let _ = std::fs::remove_dir_all(&target);
+                LifecycleError::Refused(format!("cannot record the installation: {e}"))
+            })?;
             let module = self.load(&target).await?;
-            tracing::info!(module = %id, version = %new_version, vendor = %package.vendor, actor, "module installed");
+            tracing::info!(module = %id, version = %new_version, vendor = %signer.vendor, key = signer.key.as_deref().map(fingerprint), actor, "module installed");
             return Ok(Installed {
                 id,
                 version: package.version,
-                vendor: package.vendor,
+                signer,
+                binding,
                 upgraded_from: None,
                 migrated: Vec::new(),
                 module,
@@ -238,7 +450,13 @@ impl Installer {
         let from = old.version.to_string();
         let _gate = Upgrading::start(self, &id);
         let (migration, snapshot, migrated) = self
-            .migrate(services, &module, &from, &package.version, actor)
+            .migrate(
+                services,
+                &module,
+                (&from, &package.version),
+                (&signer, &binding),
+                actor,
+            )
             .await?;
         drop(module);
 
@@ -255,6 +473,11 @@ impl Installer {
                 version: from.clone(),
                 upgraded_to: package.version.clone(),
                 upgraded_at_micros: chrono::Utc::now().timestamp_micros(),
+                signer: match &binding {
+                    Binding::New => None,
+                    Binding::Same => Some(signer.clone()),
+                    Binding::Changed(from) => Some(from.clone()),
+                },
             },
         )?;
         let kept = previous.join("module");
@@ -267,17 +490,18 @@ impl Installer {
             let _ = std::fs::rename(&target, &staging);
             let _ = std::fs::rename(&kept, &target);
             let _ = std::fs::remove_dir_all(&previous);
-            return Err(LifecycleError(format!(
+            return Err(LifecycleError::Refused(format!(
                 "the upgrade of {id} could not be saved: {e}; {from} keeps serving"
             )));
         }
         staged.keep();
         let module = self.load(&target).await?;
-        tracing::info!(module = %id, from = %from, version = %new_version, vendor = %package.vendor, organizations = migrated.len(), actor, "module upgraded");
+        tracing::info!(module = %id, from = %from, version = %new_version, vendor = %signer.vendor, key = signer.key.as_deref().map(fingerprint), organizations = migrated.len(), actor, "module upgraded");
         Ok(Installed {
             id,
             version: package.version,
-            vendor: package.vendor,
+            signer,
+            binding,
             upgraded_from: Some(from),
             migrated,
             module,
@@ -285,14 +509,15 @@ impl Installer {
     }
 
     /// Snapshots the module's records, then migrates every organization
-    /// with its data and records the new version, in one transaction,
-    /// returned uncommitted.
+    /// with its data and records the new version and its signer (and an
+    /// approved change of vendor in the platform's chain), in one
+    /// transaction, returned uncommitted.
     async fn migrate(
         &self,
         services: &Arc<PlatformServices>,
         module: &LoadedModule,
-        from: &str,
-        to: &str,
+        (from, to): (&str, &str),
+        (signer, binding): (&Signer, &Binding),
         actor: &str,
     ) -> Result<(Arc<Migration>, Snapshot, Vec<String>), LifecycleError> {
         let id = module.id().to_owned();
@@ -321,7 +546,7 @@ impl Installer {
                     .flatten()
                     .map_or_else(|| org.clone(), |o| format!("{} ({org})", o.name));
                 tracing::warn!(module = %id, from, to, org = %org, error = %e.kind, "migration failed; the older version keeps serving");
-                return Err(LifecycleError(format!(
+                return Err(LifecycleError::Refused(format!(
                     "the migration of {id} from {from} to {to} failed in {name}: {}; \
                      nothing was changed and {from} keeps serving",
                     why(&e.kind)
@@ -335,8 +560,15 @@ impl Installer {
                 .map_err(failed)?;
             migration.put(work);
         }
-        let work = migration.take().map_err(failed)?;
-        work.record_installation(&id, to).await.map_err(failed)?;
+        let mut work = migration.take().map_err(failed)?;
+        if let Binding::Changed(previous) = binding {
+            audit_vendor_change(&mut work, actor, &id, previous, signer, Some(from), to)
+                .await
+                .map_err(failed)?;
+        }
+        work.record_installation(&id, to, Some(signer))
+            .await
+            .map_err(failed)?;
         migration.put(work);
         Ok((migration, snapshot, orgs))
     }
@@ -354,14 +586,14 @@ impl Installer {
         let _busy = self.busy.lock().await;
         let previous_dir = self.previous_dir(module_id);
         let Some(previous) = self.previous(module_id) else {
-            return Err(LifecycleError(format!(
+            return Err(LifecycleError::Refused(format!(
                 "{module_id} has no earlier version to return to: it was not upgraded on this host, \
                  or it was rolled back already"
             )));
         };
         let target = self.modules_dir.join(module_id);
         let current = Manifest::from_file(&target.join(MANIFEST_FILE))
-            .map_err(|e| LifecycleError(format!("{module_id} is not installed: {e}")))?;
+            .map_err(|e| LifecycleError::Refused(format!("{module_id} is not installed: {e}")))?;
         let snapshot: Snapshot = read_json(&previous_dir.join(SNAPSHOT_FILE))?;
         let older = self.load(&previous_dir.join("module")).await?;
         let db = services.platform().db();
@@ -369,7 +601,7 @@ impl Installer {
             .await
             .map_err(failed)?;
         if discarded > 0 && !discard_changes {
-            return Err(LifecycleError(format!(
+            return Err(LifecycleError::Refused(format!(
                 "{discarded} record(s) of {module_id} were written since the upgrade to {}; rolling back \
                  returns every record to its state before the upgrade and discards them. \
                  Confirm that you want this to roll back.",
@@ -404,7 +636,7 @@ impl Installer {
                 .await
                 .map_err(failed)?;
         }
-        work.record_installation(module_id, &previous.version)
+        work.record_installation(module_id, &previous.version, previous.signer.as_ref())
             .await
             .map_err(failed)?;
         work.commit().await.map_err(failed)?;
@@ -494,7 +726,41 @@ fn why(kind: &CallErrorKind) -> String {
 }
 
 fn failed(e: portico_platform::PlatformError) -> LifecycleError {
-    LifecycleError(e.to_string())
+    LifecycleError::Refused(e.to_string())
+}
+
+/// Writes an approved change of `module_id`'s vendor into the platform's
+/// chain, as the host's entry, with the work that makes it.
+async fn audit_vendor_change(
+    work: &mut portico_platform::Work,
+    actor: &str,
+    module_id: &str,
+    from: &Signer,
+    to: &Signer,
+    from_version: Option<&str>,
+    version: &str,
+) -> Result<(), portico_platform::PlatformError> {
+    let signer = |s: &Signer| {
+        serde_json::json!({
+            "vendor": s.vendor,
+            "key": s.key,
+            "fingerprint": s.key.as_deref().map(fingerprint),
+        })
+    };
+    let detail = serde_json::json!({
+        "from": signer(from),
+        "to": signer(to),
+        "from_version": from_version,
+        "version": version,
+    });
+    work.enter(Scope {
+        org_id: audit::PLATFORM_CHAIN.to_owned(),
+        module_id: audit::HOST.to_owned(),
+        actor: actor.to_owned(),
+    });
+    work.audit("module.vendor-change", module_id, detail)
+        .await
+        .map(drop)
 }
 
 /// The organizations a migration or rollback goes through: those with the
@@ -558,12 +824,12 @@ impl Drop for Upgrading<'_> {
 
 fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<(), LifecycleError> {
     let text = serde_json::to_vec(value)
-        .map_err(|e| LifecycleError(format!("cannot write {}: {e}", path.display())))?;
+        .map_err(|e| LifecycleError::Refused(format!("cannot write {}: {e}", path.display())))?;
     std::fs::write(path, text).map_err(io("write", path))
 }
 
 fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T, LifecycleError> {
     let text = std::fs::read(path).map_err(io("read", path))?;
     serde_json::from_slice(&text)
-        .map_err(|e| LifecycleError(format!("{} is damaged: {e}", path.display())))
+        .map_err(|e| LifecycleError::Refused(format!("{} is damaged: {e}", path.display())))
 }

@@ -327,6 +327,10 @@ enum PluginCommand {
         /// Development mode: accept an unsigned package.
         #[arg(long)]
         dev: bool,
+        /// Approve that this package's signer replaces the vendor that
+        /// installed the module (recorded in the platform's audit trail).
+        #[arg(long)]
+        approve_vendor_change: bool,
         #[command(flatten)]
         data: DataArgs,
     },
@@ -838,7 +842,12 @@ async fn plugin(command: PluginCommand) -> anyhow::Result<()> {
             data,
         } => apply(&data, &id, &target, Change::default(), &set, &unset).await,
         PluginCommand::SwitchOn { id, org, data } => switch_on(&id, org.as_deref(), &data),
-        PluginCommand::Install { file, dev, data } => packages::install(&file, &data, dev).await,
+        PluginCommand::Install {
+            file,
+            dev,
+            approve_vendor_change,
+            data,
+        } => packages::install(&file, &data, dev, approve_vendor_change).await,
         PluginCommand::Rollback {
             id,
             discard_changes,
@@ -921,9 +930,17 @@ async fn list(data: DataArgs, org: Option<String>) -> anyhow::Result<()> {
         }
         None => None,
     };
+    // Who signed each module, as verified at its install: the manifest's
+    // `vendor` is the package's own claim.
+    let signers: std::collections::BTreeMap<String, Option<modules::Signer>> =
+        modules::installations(db)
+            .await?
+            .into_iter()
+            .map(|i| (i.module_id, i.signer))
+            .collect();
     println!(
-        "{:<20} {:<10} {:<6} {:<34} {:<28} STATE",
-        "ID", "VERSION", "API", "NAME", "CAPABILITIES"
+        "{:<20} {:<10} {:<6} {:<34} {:<28} {:<36} STATE",
+        "ID", "VERSION", "API", "NAME", "CAPABILITIES", "SIGNED BY"
     );
     for m in registry.iter() {
         let manifest = m.manifest();
@@ -961,8 +978,13 @@ async fn list(data: DataArgs, org: Option<String>) -> anyhow::Result<()> {
                 state.push_str(&format!(", enabled in {n} organization(s)"));
             }
         }
+        let signed_by = match signers.get(m.id()) {
+            Some(Some(s)) if s.key.is_some() => portico_web::lifecycle::describe(s, "en"),
+            Some(Some(_)) => "unsigned".to_owned(),
+            _ => "not recorded".to_owned(),
+        };
         println!(
-            "{:<20} {:<10} {:<6} {:<34} {:<28} {state}",
+            "{:<20} {:<10} {:<6} {:<34} {:<28} {signed_by:<36} {state}",
             manifest.id,
             manifest.version.to_string(),
             m.api_version().as_str(),

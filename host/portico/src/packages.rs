@@ -10,7 +10,7 @@ use anyhow::Context as _;
 use clap::Subcommand;
 use portico_package::{Package, PublicKey, TrustStore, VendorKey};
 use portico_runtime::{CallLimits, ModuleOptions};
-use portico_web::lifecycle::Installer;
+use portico_web::lifecycle::{Binding, Installer, LifecycleError, VendorApproval, describe};
 use portico_web::notify::Senders;
 
 use crate::DataArgs;
@@ -259,28 +259,60 @@ async fn installer(
 
 /// `portico plugin install FILE`: checks the package and installs it, or
 /// upgrades the installed version through the new one's `migrate`. A
-/// running portal over the same data serves it within seconds.
-pub(crate) async fn install(file: &Path, data: &DataArgs, dev: bool) -> anyhow::Result<()> {
+/// package signed by another vendor than the installed module's is refused
+/// unless `approve_vendor_change`. A running portal over the same data
+/// serves it within seconds.
+pub(crate) async fn install(
+    file: &Path,
+    data: &DataArgs,
+    dev: bool,
+    approve_vendor_change: bool,
+) -> anyhow::Result<()> {
     let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
     let (installer, services) = installer(data, dev).await?;
+    let approval = if approve_vendor_change {
+        VendorApproval::ThisPackage
+    } else {
+        VendorApproval::Refused
+    };
     let done = installer
-        .install(&services, &bytes, &crate::cli_actor())
+        .install(&services, &bytes, &crate::cli_actor(), &approval)
         .await
+        .map_err(|e| match e {
+            LifecycleError::VendorChange(change) => anyhow::anyhow!(
+                "{change} To approve it, install again with `--approve-vendor-change`."
+            ),
+            other => anyhow::Error::new(other),
+        })
         .with_context(|| format!("{} is refused", file.display()))?;
+    let signer = describe(&done.signer, "en");
     match &done.upgraded_from {
         None => println!(
-            "installed {} {} by {}; enable it with `portico plugin enable {} --org ORG`",
-            done.id, done.version, done.vendor, done.id
+            "installed {} {} by {signer}; enable it with `portico plugin enable {} --org ORG`",
+            done.id, done.version, done.id
         ),
         Some(from) => println!(
             "upgraded {} from {from} to {} by {}; migrated the records of {} organization(s); \
              `portico plugin rollback {}` returns to {from}",
             done.id,
             done.version,
-            done.vendor,
+            done.signer.vendor,
             done.migrated.len(),
             done.id
         ),
+    }
+    match (&done.binding, &done.upgraded_from) {
+        (Binding::Changed(from), _) => println!(
+            "the change of vendor of {} from {} to {signer} is approved and recorded in the audit trail",
+            done.id,
+            describe(from, "en")
+        ),
+        (Binding::New, Some(_)) => println!(
+            "{} had no recorded signer; it is bound to {signer} now, and a package signed by \
+             another key needs `--approve-vendor-change`",
+            done.id
+        ),
+        _ => {}
     }
     Ok(())
 }

@@ -15,7 +15,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use portico_platform::modules::Change;
+use portico_platform::modules::{self, Change, Signer};
 use portico_platform::sessions::Session;
 use portico_platform::{audit, events, organizations, roles};
 use portico_runtime::api::{
@@ -342,7 +342,7 @@ async fn catalog(
         Ok(Some(_)) => return fail(&state, &headers, forbidden(&admin)),
         Err(f) => return fail(&state, &headers, f),
     };
-    let view = catalog_view(&state, &l, is_platform_admin, None);
+    let view = catalog_view(&state, &l, is_platform_admin, None).await;
     page(&state, &admin, &view, q.message(&l))
 }
 
@@ -351,17 +351,27 @@ async fn catalog(
 pub(super) struct FormProblem {
     action: String,
     message: String,
+    /// A change of vendor the upload form asks the administrator to approve.
+    vendor_change: Option<crate::lifecycle::VendorChange>,
 }
 
 /// The catalog: every installed module with what it may do and how it
 /// fares; for platform administrators, the forms to install a package, to
 /// switch a module on again and to roll an upgrade back.
-fn catalog_view(
+async fn catalog_view(
     state: &AppState,
     l: &str,
     is_platform_admin: bool,
     problem: Option<&FormProblem>,
 ) -> View {
+    let signers: BTreeMap<String, Option<Signer>> =
+        match modules::installations(state.services.platform().db()).await {
+            Ok(all) => all.into_iter().map(|i| (i.module_id, i.signer)).collect(),
+            Err(e) => {
+                tracing::error!(error = %e, "cannot read the installations");
+                BTreeMap::new()
+            }
+        };
     let problem_at = |action: &str| {
         problem
             .filter(|p| p.action == action)
@@ -379,6 +389,7 @@ fn catalog_view(
         blocks.push(packages::upload_form(
             l,
             problem_at(packages::INSTALL_ACTION),
+            problem.and_then(|p| p.vendor_change.as_ref()),
         ));
     }
     for m in state.registry().iter() {
@@ -414,7 +425,20 @@ fn catalog_view(
         });
         let mut items = vec![
             kv(tr(l, "Identifier", "Identifikátor"), man.id.clone()),
-            kv(tr(l, "Vendor", "Dodavatel"), man.vendor.clone()),
+            // Who signed it, as verified: the manifest's `vendor` is the
+            // package's own claim.
+            kv(
+                tr(l, "Signed by", "Podepsal"),
+                match signers.get(m.id()) {
+                    Some(Some(signer)) => crate::lifecycle::describe(signer, l),
+                    _ => tr(
+                        l,
+                        "not recorded (bound at its next upgrade)",
+                        "nezaznamenáno (určí se při příštím povýšení)",
+                    )
+                    .to_owned(),
+                },
+            ),
             kv(
                 tr(l, "Built against", "Postaveno proti"),
                 format!("portico:plugin@{}", m.api_version()),

@@ -2,6 +2,9 @@
 //! package to install a module or upgrade it, and roll an upgrade back.
 //! Both go through the host's [`Installer`](crate::lifecycle::Installer),
 //! as `portico plugin install|rollback` do, and the result serves at once.
+//! A package signed by another vendor than the installed module's is
+//! refused with a box to tick that approves that change of vendor (and no
+//! other), for the administrator to send the package again.
 
 use axum::extract::{Multipart, Path, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -14,7 +17,7 @@ use super::{
     platform_admin,
 };
 use crate::AppState;
-use crate::lifecycle::Previous;
+use crate::lifecycle::{self, LifecycleError, Previous, VendorApproval, VendorChange};
 use crate::modules::Failure;
 use crate::render::{self, tr};
 
@@ -40,12 +43,42 @@ fn field(name: &str, label: &str, kind: FieldKind) -> FormField {
     }
 }
 
-/// "Install or upgrade a module": one file field.
-pub(super) fn upload_form(l: &str, error: Option<String>) -> Block {
+/// The box that approves a change of vendor, and the hidden field naming
+/// the signer it approves.
+const APPROVE_FIELD: &str = "approve-vendor-change";
+const APPROVED_SIGNER_FIELD: &str = "approved-signer";
+
+/// "Install or upgrade a module": one file field; after a refused change
+/// of vendor, the box that approves it.
+pub(super) fn upload_form(
+    l: &str,
+    error: Option<String>,
+    vendor_change: Option<&VendorChange>,
+) -> Block {
+    let mut approval = Vec::new();
+    if let Some(change) = vendor_change {
+        approval.push(FormField {
+            help: Some(
+                tr(
+                    l,
+                    "Choose the package again and tick this to let the other vendor's code \
+                     migrate and serve this module. The approval is recorded in the audit trail.",
+                    "Vyberte balíček znovu a zaškrtněte toto, má-li kód jiného dodavatele převést \
+                     a obsluhovat tento modul. Schválení se zapíše do auditní stopy.",
+                )
+                .into(),
+            ),
+            ..field(APPROVE_FIELD, &change.approval(l), FieldKind::Checkbox)
+        });
+        approval.push(FormField {
+            value: Some(lifecycle::signer_id(&change.offered)),
+            ..field(APPROVED_SIGNER_FIELD, "", FieldKind::Hidden)
+        });
+    }
     Block::Form(Form {
         action: INSTALL_ACTION.into(),
         submit_label: tr(l, "Install", "Nainstalovat").into(),
-        fields: vec![FormField {
+        fields: [FormField {
             required: true,
             help: Some(
                 tr(
@@ -65,7 +98,10 @@ pub(super) fn upload_form(l: &str, error: Option<String>) -> Block {
                 tr(l, "Module package", "Balíček modulu"),
                 FieldKind::File,
             )
-        }],
+        }]
+        .into_iter()
+        .chain(approval)
+        .collect(),
         ..Default::default()
     })
 }
@@ -108,10 +144,18 @@ pub(super) fn rollback_form(
 }
 
 /// The catalog again, with `message` at the form that posted to `action`.
-fn refused(state: &AppState, admin: &Admin, action: String, message: String) -> Response {
+async fn refused(state: &AppState, admin: &Admin, action: String, message: String) -> Response {
+    let problem = FormProblem {
+        action,
+        message,
+        vendor_change: None,
+    };
+    refused_with(state, admin, problem).await
+}
+
+async fn refused_with(state: &AppState, admin: &Admin, problem: FormProblem) -> Response {
     let l = admin.l().to_owned();
-    let problem = FormProblem { action, message };
-    let view = catalog_view(state, &l, true, Some(&problem));
+    let view = catalog_view(state, &l, true, Some(&problem)).await;
     page_with_status(state, admin, &view, None, StatusCode::UNPROCESSABLE_ENTITY)
 }
 
@@ -175,6 +219,7 @@ pub(super) async fn install(
     let l = admin.l().to_owned();
     let mut token = None;
     let mut package = None;
+    let (mut approved, mut approved_signer) = (false, None);
     loop {
         match multipart.next_field().await {
             Ok(Some(part)) => {
@@ -186,7 +231,7 @@ pub(super) async fn install(
                             "{} {e}",
                             tr(&l, "The upload broke off:", "Nahrávání se přerušilo:")
                         );
-                        return refused(&state, &admin, INSTALL_ACTION.into(), message);
+                        return refused(&state, &admin, INSTALL_ACTION.into(), message).await;
                     }
                 };
                 match name.as_str() {
@@ -194,6 +239,10 @@ pub(super) async fn install(
                         token = Some(String::from_utf8_lossy(&bytes).into_owned())
                     }
                     "package" => package = Some(bytes),
+                    APPROVE_FIELD => approved = matches!(&bytes[..], b"true" | b"on"),
+                    APPROVED_SIGNER_FIELD => {
+                        approved_signer = Some(String::from_utf8_lossy(&bytes).into_owned())
+                    }
                     _ => {}
                 }
             }
@@ -207,7 +256,7 @@ pub(super) async fn install(
                         "Nahraný soubor nelze přečíst:"
                     )
                 );
-                return refused(&state, &admin, INSTALL_ACTION.into(), message);
+                return refused(&state, &admin, INSTALL_ACTION.into(), message).await;
             }
         }
     }
@@ -216,17 +265,31 @@ pub(super) async fn install(
     }
     let Some(package) = package.filter(|p| !p.is_empty()) else {
         let message = tr(&l, "Choose a package file.", "Vyberte soubor balíčku.").to_owned();
-        return refused(&state, &admin, INSTALL_ACTION.into(), message);
+        return refused(&state, &admin, INSTALL_ACTION.into(), message).await;
     };
     let Some(installer) = state.installer.clone() else {
         return fail(&state, &headers, Failure::database());
     };
+    // The approval names the signer it was given for: a package signed by
+    // yet another key is refused again.
+    let approval = match approved_signer.filter(|_| approved) {
+        Some(signer) => VendorApproval::Signer(signer),
+        None => VendorApproval::Refused,
+    };
     let done = match installer
-        .install(&state.services, &package, &admin.session.user.id)
+        .install(&state.services, &package, &admin.session.user.id, &approval)
         .await
     {
         Ok(done) => done,
-        Err(e) => return refused(&state, &admin, INSTALL_ACTION.into(), e.to_string()),
+        Err(LifecycleError::VendorChange(change)) => {
+            let problem = FormProblem {
+                action: INSTALL_ACTION.into(),
+                message: change.message(&l),
+                vendor_change: Some(change),
+            };
+            return refused_with(&state, &admin, problem).await;
+        }
+        Err(e) => return refused(&state, &admin, INSTALL_ACTION.into(), e.to_string()).await,
     };
     let (action, outcome) = match &done.upgraded_from {
         None => ("module.install", "installed"),
@@ -235,7 +298,8 @@ pub(super) async fn install(
     let detail = serde_json::json!({
         "version": done.version,
         "from": done.upgraded_from,
-        "vendor": done.vendor,
+        "vendor": done.signer.vendor,
+        "key": done.signer.key,
         "organizations": done.migrated,
     });
     let id = done.id.clone();
@@ -272,7 +336,7 @@ pub(super) async fn rollback(
         .await
     {
         Ok(done) => done,
-        Err(e) => return refused(&state, &admin, rollback_action(&id), e.to_string()),
+        Err(e) => return refused(&state, &admin, rollback_action(&id), e.to_string()).await,
     };
     let detail = serde_json::json!({
         "from": done.from, "to": done.to, "discarded": done.discarded,
