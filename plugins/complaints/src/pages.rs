@@ -1229,11 +1229,13 @@ pub fn dashboard(ctx: &Context) -> Result<View> {
     Ok(view.table(by_status))
 }
 
-/// Every report as CSV, personal data included: staff only.
+/// Every report as CSV, personal data included: staff only. What people
+/// typed is written so that a spreadsheet never runs it as a formula.
 pub fn export_csv(_ctx: &Context) -> Result<Response> {
+    use portico_sdk::csv::{self, Cell};
     let categories = model::categories()?;
-    let mut out = csv::Writer::from_writer(Vec::new());
-    let header = [
+    let mut out = csv::Writer::new();
+    out.row([
         "number",
         "id",
         "requested",
@@ -1252,9 +1254,7 @@ pub fn export_csv(_ctx: &Context) -> Result<Response> {
         "email",
         "phone",
         "source",
-    ];
-    let csv_error = |e: csv::Error| Error::internal(format!("cannot write CSV: {e}"));
-    out.write_record(header).map_err(csv_error)?;
+    ])?;
     let today = today();
     for d in REPORTS
         .find()
@@ -1262,39 +1262,28 @@ pub fn export_csv(_ctx: &Context) -> Result<Response> {
         .fetch_all::<Report>(model::MOST)?
     {
         let r = d.data;
-        let number = |n: Option<f64>| n.map(|v| v.to_string()).unwrap_or_default();
-        out.write_record([
-            r.number.clone(),
-            d.id,
-            r.requested.clone(),
-            model::category_name(&categories, &r.category),
-            r.status.key().to_owned(),
-            r.address.clone(),
-            number(r.lat),
-            number(r.long),
-            r.unit.clone(),
-            r.handler.clone(),
-            r.deadline.clone(),
-            r.closed.clone(),
-            r.overdue(&today).to_string(),
-            r.description.clone(),
-            r.contact.name.clone(),
-            r.contact.email.clone(),
-            r.contact.phone.clone(),
-            r.source.clone(),
-        ])
-        .map_err(csv_error)?;
+        out.row([
+            Cell::from(&r.number),
+            Cell::from(d.id),
+            Cell::from(&r.requested),
+            Cell::from(model::category_name(&categories, &r.category)),
+            Cell::from(r.status.key()),
+            Cell::from(&r.address),
+            Cell::from(r.lat),
+            Cell::from(r.long),
+            Cell::from(&r.unit),
+            Cell::from(&r.handler),
+            Cell::from(&r.deadline),
+            Cell::from(&r.closed),
+            Cell::from(r.overdue(&today).to_string()),
+            Cell::from(&r.description),
+            Cell::from(&r.contact.name),
+            Cell::from(&r.contact.email),
+            Cell::from(&r.contact.phone),
+            Cell::from(&r.source),
+        ])?;
     }
-    let body = out
-        .into_inner()
-        .map_err(|e| Error::internal(format!("cannot write CSV: {e}")))?;
-    Ok(Response::new(200)
-        .header("content-type", "text/csv; charset=utf-8")
-        .header(
-            "content-disposition",
-            "attachment; filename=\"complaints.csv\"",
-        )
-        .body(body))
+    out.into_response("complaints.csv")
 }
 
 /// A report's photo, for staff.

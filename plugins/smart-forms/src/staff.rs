@@ -4,7 +4,7 @@
 use portico_sdk::records::Filters;
 use portico_sdk::{
     Action, Cell, Context, Error, Field, Form as SdkForm, FormPost, NoticeLevel, Outcome, Page,
-    Response, Result, Stat, Table, TimelineEntry, View, audit, files, segment,
+    Response, Result, Stat, Table, TimelineEntry, View, audit, csv, files, segment,
 };
 use serde_json::{Value, json};
 
@@ -346,6 +346,8 @@ pub fn file(id: &str) -> Result<Response> {
 }
 
 /// Submissions as CSV; with `?form=`, one column per field of that form.
+/// Numbers answered or calculated stay numbers; what people typed is
+/// written so that a spreadsheet never runs it as a formula.
 pub fn export_csv(req: &portico_sdk::Request) -> Result<Response> {
     let code = req.query("form").filter(|c| !c.is_empty());
     let mut find = SUBMISSIONS.find().newest_first();
@@ -361,8 +363,7 @@ pub fn export_csv(req: &portico_sdk::Request) -> Result<Response> {
             .collect(),
         None => Vec::new(),
     };
-    let csv_error = |e: csv::Error| Error::internal(format!("cannot write CSV: {e}"));
-    let mut out = csv::Writer::from_writer(Vec::new());
+    let mut out = csv::Writer::new();
     let mut header: Vec<String> = [
         "number",
         "form",
@@ -381,44 +382,37 @@ pub fn export_csv(req: &portico_sdk::Request) -> Result<Response> {
         header.push("answers".into());
     }
     header.extend(fields.iter().map(|(_, t)| t.clone()));
-    out.write_record(&header).map_err(csv_error)?;
+    out.row(&header)?;
     for d in find.fetch_all::<Submission>(model::MOST)? {
         let s = d.data;
         let mut row = vec![
-            s.number.clone(),
-            s.form.clone(),
-            s.version.to_string(),
-            s.status.key().to_owned(),
-            s.submitted.clone(),
-            s.updated.clone(),
-            s.user_name.clone(),
-            s.handler.clone(),
-            s.email.clone(),
-            s.phone.clone(),
+            csv::Cell::from(&s.number),
+            csv::Cell::from(&s.form),
+            csv::Cell::from(s.version),
+            csv::Cell::from(s.status.key()),
+            csv::Cell::from(&s.submitted),
+            csv::Cell::from(&s.updated),
+            csv::Cell::from(&s.user_name),
+            csv::Cell::from(&s.handler),
+            csv::Cell::from(&s.email),
+            csv::Cell::from(&s.phone),
         ];
         if fields.is_empty() {
-            row.push(Value::Object(s.answers.clone()).to_string());
+            row.push(Value::Object(s.answers.clone()).to_string().into());
         }
         for (name, _) in &fields {
-            row.push(
-                s.answers
-                    .get(name)
-                    .map(|v| shown(None, name, v))
-                    .unwrap_or_default(),
-            );
+            row.push(match s.answers.get(name) {
+                Some(Value::Number(n)) => match n.as_i64() {
+                    Some(i) => i.into(),
+                    None => n.as_f64().into(),
+                },
+                Some(v) => shown(None, name, v).into(),
+                None => csv::Cell::empty(),
+            });
         }
-        out.write_record(&row).map_err(csv_error)?;
+        out.row(row)?;
     }
-    let body = out
-        .into_inner()
-        .map_err(|e| Error::internal(format!("cannot write CSV: {e}")))?;
-    Ok(Response::new(200)
-        .header("content-type", "text/csv; charset=utf-8")
-        .header(
-            "content-disposition",
-            "attachment; filename=\"submissions.csv\"",
-        )
-        .body(body))
+    out.into_response("submissions.csv")
 }
 
 /// Counts per form and status: figures only, public.

@@ -28,12 +28,15 @@
 //!
 //! The host calls only the routes the module's manifest declares, and only
 //! lets it use the host capabilities the manifest asks for (see [`settings`]).
+//! Exports for staff are written with [`csv`], which keeps the text in them
+//! from running as spreadsheet formulas.
 #![deny(missing_docs)]
 
 extern crate self as portico_sdk;
 
 pub mod audit;
 mod context;
+pub mod csv;
 mod error;
 pub mod events;
 pub mod files;
