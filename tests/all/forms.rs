@@ -711,6 +711,134 @@ async fn a_public_form_is_filled_in_without_logging_in_and_a_stricter_one_is_ref
     assert_eq!(karel.get(&format!("{BASE}/fill/weapons")).await.status, 403);
 }
 
+/// `depth` layouts, each the only element of the one around it, with the
+/// form's controls in the innermost: JSON text, as a designer pastes it.
+fn nested_layout(depth: usize) -> String {
+    let controls = dog_registration("Dog registration", "public")["uischema"]["elements"]
+        .as_array()
+        .expect("categories")
+        .iter()
+        .flat_map(|c| c["elements"].as_array().expect("controls").clone())
+        .map(|c| c.to_string())
+        .collect::<Vec<_>>()
+        .join(",");
+    format!(
+        "{}{controls}{}",
+        r#"{"type":"VerticalLayout","elements":["#.repeat(depth),
+        "]}".repeat(depth)
+    )
+}
+
+/// The definition with `uischema` replaced by `layout` (JSON text).
+fn with_layout(layout: &str) -> String {
+    let mut def = dog_registration("Dog registration", "public");
+    def["uischema"] = json!("LAYOUT");
+    def.to_string().replace("\"LAYOUT\"", layout)
+}
+
+/// One organization's designer cannot make the module fault, and so be
+/// switched off for everybody, with a definition nested too deeply: the
+/// calculation and the layout are bounded and refused at the field.
+#[tokio::test]
+async fn a_definition_nested_too_deeply_is_refused_at_its_path_and_the_module_stays_on() {
+    // The breaker switches the module off at its first fault.
+    let portal = TestPortal::builder()
+        .module("smart-forms")
+        .breaker_threshold(1)
+        .build()
+        .await;
+    let designer = portal.user("petr", UserKind::Staff, PASSWORD).await;
+    portal
+        .grant(&designer, TEST_CITY, "smart-forms.designer")
+        .await;
+    let addr = portal.serve().await;
+    let staff = Browser::new(addr);
+    assert_eq!(staff.log_in("petr", PASSWORD).await.status, 303);
+    let publish = |def: String| {
+        let staff = &staff;
+        async move { post(staff, "/design", "/design", &[("definition", &def)]).await }
+    };
+
+    // 20,000 brackets around the fee's calculation.
+    let mut brackets = dog_registration("Dog registration", "public");
+    brackets["schema"]["properties"]["fee"]["x-calculate"] = json!(format!(
+        "{}dogs * 500{}",
+        "(".repeat(20_000),
+        ")".repeat(20_000)
+    ));
+    publish(brackets.to_string())
+        .await
+        .assert_refused(&["schema.properties.fee.x-calculate: is longer than 1000 characters"]);
+    // Short, but nested deeper than a fee needs.
+    let mut deep = dog_registration("Dog registration", "public");
+    deep["schema"]["properties"]["fee"]["x-calculate"] =
+        json!(format!("{}dogs * 500{}", "(".repeat(40), ")".repeat(40)));
+    publish(deep.to_string()).await.assert_refused(&[
+        "schema.properties.fee.x-calculate: nests brackets more than 32 levels deep",
+    ]);
+
+    // Layouts nested 5,000 deep, and 50 deep.
+    publish(with_layout(&nested_layout(5_000)))
+        .await
+        .assert_refused(&["definition: is more than 32 levels deep at line 1, column "]);
+    let refused = publish(with_layout(&nested_layout(50))).await;
+    refused.assert_refused(&[&format!(
+        "uischema{}: is more than 32 levels deep",
+        ".elements[0]".repeat(16)
+    )]);
+
+    // As deep in a control's options, which the module does not read.
+    let mut options = dog_registration("Dog registration", "public");
+    options["uischema"]["elements"][0]["elements"][2]["options"] = json!("OPTIONS");
+    let options = options.to_string().replace(
+        "\"OPTIONS\"",
+        &format!("{}true{}", r#"{"detail":"#.repeat(110), "}".repeat(110)),
+    );
+    publish(options).await.assert_refused(&[&format!(
+        "uischema.elements[0].elements[2].options{}: is more than 32 levels deep",
+        ".detail".repeat(27)
+    )]);
+
+    // Within the length, but operations nested 990 deep (a citizen's
+    // step would overflow the stack at a few thousand).
+    let mut negations = dog_registration("Dog registration", "public");
+    negations["schema"]["properties"]["fee"]["x-calculate"] =
+        json!(format!("{}dogs * 500", "-".repeat(990)));
+    publish(negations.to_string()).await.assert_refused(&[
+        "schema.properties.fee.x-calculate: nests more than 256 operations in one another",
+    ]);
+
+    // Nothing was published, and the module is still on.
+    let design = staff.get(&format!("{BASE}/design")).await;
+    assert_eq!(design.status, 200, "{}", design.body);
+    assert!(design.body.contains("No forms yet."), "{}", design.body);
+    // A calculation near the bounds is published and calculated.
+    let mut deepest = dog_registration("Dog registration", "public");
+    deepest["schema"]["properties"]["fee"]["x-calculate"] =
+        json!(format!("{}dogs * 500", "-".repeat(250)));
+    let published = publish(deepest.to_string()).await;
+    assert_eq!(published.status, 303, "{}", published.body);
+    let visitor = Browser::new(addr);
+    let done = post(
+        &visitor,
+        "/public/dog-registration",
+        "/public/dog-registration",
+        &[
+            ("name", "Karel Novák"),
+            ("address", "Dlouhá 5"),
+            ("breed", "labrador"),
+            ("dogs", "2"),
+            ("garden", "no"),
+            ("consent", "true"),
+        ],
+    )
+    .await;
+    assert_eq!(done.status, 303, "{}", done.body);
+    let inbox = staff.get(&format!("{BASE}/export.csv")).await;
+    assert_eq!(inbox.status, 200, "{}", inbox.body);
+    assert!(inbox.body.contains("\"\"fee\"\":1000"), "{}", inbox.body);
+}
+
 /// Answers that a spreadsheet would run as formulas come out of the staff
 /// export as text: a quote in front, the rest as typed. Numbers the form
 /// calculated or took as numbers stay numbers.

@@ -23,6 +23,13 @@
 //! {"multi": true}` (several lines) and a `rule` `{"effect": "SHOW",
 //! "condition": {"scope": "#/properties/G", "schema": {"const": V}}}`
 //! (shown, and so required, only when G is V).
+//!
+//! Bounds, so that no definition can exhaust the module's stack (a fault
+//! that would switch the module off): a definition nests at most
+//! [`MAX_DEPTH`] levels, and an `x-calculate` expression has at most
+//! [`MAX_EXPRESSION_CHARS`] characters, [`MAX_BRACKET_DEPTH`] levels of
+//! brackets and [`MAX_OPERATION_DEPTH`] of operations. Deeper or longer ones
+//! are refused at their path before anything walks or evaluates them.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -45,6 +52,104 @@ pub struct Definition {
 
 fn public() -> String {
     "public".to_owned()
+}
+
+/// How many levels a definition nests at most, below its top: a form needs
+/// about a dozen (`uischema.elements[0].elements[3].rule.condition.schema`).
+pub const MAX_DEPTH: usize = 32;
+/// The longest `x-calculate`, in characters.
+pub const MAX_EXPRESSION_CHARS: usize = 1000;
+/// How deep an `x-calculate` nests brackets at most.
+pub const MAX_BRACKET_DEPTH: usize = 32;
+/// How deep the operations of an `x-calculate` nest at most: evaluating
+/// recurses that deep, and a citizen's step overflows the module's stack
+/// at a few thousand.
+pub const MAX_OPERATION_DEPTH: usize = 256;
+
+impl Definition {
+    /// Reads a definition from the JSON text staff import; a problem names
+    /// where it is.
+    pub fn parse(text: &str) -> Result<Definition, Problems> {
+        serde_json::from_str(text).map_err(|e| {
+            // The JSON reader stops at 128 levels, before any path exists.
+            let message = if e.to_string().starts_with("recursion limit exceeded") {
+                format!(
+                    "is more than {MAX_DEPTH} levels deep at line {}, column {}",
+                    e.line(),
+                    e.column()
+                )
+            } else {
+                format!("is not a definition: {e}")
+            };
+            vec![("definition".to_owned(), message)]
+        })
+    }
+}
+
+/// The path of the first value of the definition that lies deeper than
+/// [`MAX_DEPTH`], in document order. Walked with a stack of its own, so a
+/// deep definition cannot exhaust the call stack.
+fn too_deep(def: &Definition) -> Option<String> {
+    let mut stack: Vec<(&Value, String, usize)> = vec![
+        (&def.uischema, "uischema".to_owned(), 1),
+        (&def.schema, "schema".to_owned(), 1),
+    ];
+    while let Some((value, at, depth)) = stack.pop() {
+        if depth > MAX_DEPTH {
+            return Some(at);
+        }
+        match value {
+            Value::Object(m) => stack.extend(
+                m.iter()
+                    .rev()
+                    .map(|(k, v)| (v, format!("{at}.{k}"), depth + 1)),
+            ),
+            Value::Array(a) => stack.extend(
+                a.iter()
+                    .enumerate()
+                    .rev()
+                    .map(|(i, v)| (v, format!("{at}[{i}]"), depth + 1)),
+            ),
+            _ => {}
+        }
+    }
+    None
+}
+
+/// How deep the operations of an expression nest, counted with a stack of
+/// its own.
+fn operation_depth(tree: &evalexpr::Node<evalexpr::DefaultNumericTypes>) -> usize {
+    let mut deepest = 0;
+    let mut stack = vec![(tree, 0)];
+    while let Some((node, depth)) = stack.pop() {
+        deepest = deepest.max(depth);
+        stack.extend(node.children().iter().map(|c| (c, depth + 1)));
+    }
+    deepest
+}
+
+/// Why an `x-calculate` expression is not evaluated, if it is too long or
+/// nests brackets too deep: evaluating builds a tree as deep as that.
+fn expression_problem(expr: &str) -> Option<String> {
+    if expr.chars().count() > MAX_EXPRESSION_CHARS {
+        return Some(format!("is longer than {MAX_EXPRESSION_CHARS} characters"));
+    }
+    let mut depth = 0usize;
+    for c in expr.chars() {
+        match c {
+            '(' => {
+                depth += 1;
+                if depth > MAX_BRACKET_DEPTH {
+                    return Some(format!(
+                        "nests brackets more than {MAX_BRACKET_DEPTH} levels deep"
+                    ));
+                }
+            }
+            ')' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    None
 }
 
 pub const ACCESS: [&str; 4] = ["public", "registered", "substantial", "high"];
@@ -136,6 +241,9 @@ impl Form {
 
     /// Reads a definition; every problem names where it is.
     pub fn read(def: Definition) -> Result<Form, Problems> {
+        if let Some(at) = too_deep(&def) {
+            return Err(vec![(at, format!("is more than {MAX_DEPTH} levels deep"))]);
+        }
         let mut problems: Problems = Vec::new();
         let mut p = |at: &str, m: String| problems.push((at.to_owned(), m));
         if def.code.is_empty()
@@ -405,6 +513,10 @@ impl Form {
         for f in &fields {
             if let Some(expr) = &f.calculate {
                 match evalexpr::build_operator_tree::<evalexpr::DefaultNumericTypes>(expr) {
+                    Ok(tree) if operation_depth(&tree) > MAX_OPERATION_DEPTH => p(
+                        &format!("schema.properties.{}.x-calculate", f.name),
+                        format!("nests more than {MAX_OPERATION_DEPTH} operations in one another"),
+                    ),
                     Ok(tree) => {
                         for v in tree.iter_variable_identifiers() {
                             let ok = fields.iter().any(|g| {
@@ -553,6 +665,9 @@ fn field_spec(name: &str, prop: &Value) -> Result<FieldSpec, Problems> {
     let calculate = s("x-calculate");
     if calculate.is_some() && !matches!(kind, Kind::Integer | Kind::Number) {
         p(".x-calculate", "only a number field is calculated".into());
+    }
+    if let Some(problem) = calculate.as_deref().and_then(expression_problem) {
+        p(".x-calculate", problem);
     }
     let max_bytes = o
         .get("x-max-bytes")

@@ -536,14 +536,9 @@ pub fn publish(ctx: &Context, post: &FormPost) -> Result<Outcome> {
     let refused = |errors: Vec<(String, String)>| -> Result<Outcome> {
         Ok(Outcome::Show(design(ctx, Some(typed), &errors)?))
     };
-    let def: Definition = match serde_json::from_str(typed) {
+    let def = match Definition::parse(typed) {
         Ok(d) => d,
-        Err(e) => {
-            return refused(vec![(
-                "definition".into(),
-                format!("is not a definition: {e}"),
-            )]);
-        }
+        Err(problems) => return refused(problems),
     };
     let form = match Form::read(def) {
         Ok(f) => f,
