@@ -190,7 +190,14 @@ async fn a_platform_administrator_switches_a_tripped_module_back_on_and_it_is_au
     let browser = Browser::new(addr);
     assert_eq!(browser.log_in("spravce", PASSWORD).await.status, 303);
     let catalog = browser.get("/admin/modules").await;
-    assert!(catalog.body.contains("switched off"), "{}", catalog.body);
+    // Switched off where it faulted, with a button for that organization.
+    assert!(
+        catalog.body.contains("serving, but switched off in")
+            && catalog.body.contains(&format!("{TEST_CITY} (trapped"))
+            && catalog.body.contains(&format!("Switch on Panics in every call in {TEST_CITY}")),
+        "{}",
+        catalog.body
+    );
     // Two traps, and the call refused while it was off.
     assert!(
         catalog.body.contains("<dt>Calls</dt><dd>3</dd>")

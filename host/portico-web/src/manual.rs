@@ -112,7 +112,7 @@ async fn manual_page(state: &AppState, headers: &HeaderMap, org: &str, module: &
     let title = format!(
         "{} – {}",
         render::tr(&lang, "Manual", "Příručka"),
-        m.manifest().name
+        m.manifest().name_in(&lang)
     );
     let content = maud::html! {
         div.manual { (PreEscaped(to_html(&markdown))) }
