@@ -164,7 +164,7 @@ async fn serve_lists_and_switches_modules_on_again_across_processes() {
         .find(|l| l.starts_with("trapper"))
         .expect("trapper listed");
     assert!(
-        trapper.contains("switched off since") && trapper.contains("2 faults in a row"),
+        trapper.contains("switched off in lhota since") && trapper.contains("2 faults in a row"),
         "{list}"
     );
     let board = list

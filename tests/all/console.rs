@@ -194,7 +194,9 @@ async fn a_platform_administrator_switches_a_tripped_module_back_on_and_it_is_au
     assert!(
         catalog.body.contains("serving, but switched off in")
             && catalog.body.contains(&format!("{TEST_CITY} (trapped"))
-            && catalog.body.contains(&format!("Switch on Panics in every call in {TEST_CITY}")),
+            && catalog
+                .body
+                .contains(&format!("Switch on Panics in every call in {TEST_CITY}")),
         "{}",
         catalog.body
     );

@@ -166,7 +166,10 @@ fn with_lints(cmd: &mut Command) -> &mut Command {
     let driver = beside_cargo.unwrap_or_else(|| PathBuf::from("clippy-driver"));
     cmd.env("RUSTC_WORKSPACE_WRAPPER", driver)
         // `cargo clippy -- -D warnings` passes its arguments so.
-        .env("CLIPPY_ARGS", "-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__")
+        .env(
+            "CLIPPY_ARGS",
+            "-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__",
+        )
 }
 
 fn build_plugins() -> Result<Vec<BuiltModule>> {
@@ -498,7 +501,9 @@ fn test() -> Result {
                 .env("OPEN311_PYTHON", &open311),
         )
     };
-    phase("tests", || tests(&["--workspace", "--", "--skip", "vendor::"]))?;
+    phase("tests", || {
+        tests(&["--workspace", "--", "--skip", "vendor::"])
+    })?;
     // A vendor's own crate, built outside the workspace: timed on its own.
     phase("vendor test", || {
         tests(&["--package", "portico-tests", "--test", "all", "vendor::"])
