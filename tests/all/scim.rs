@@ -499,6 +499,64 @@ async fn an_attribute_with_czech_letters_in_a_filter_or_a_path_is_refused() {
     assert_eq!(unchanged.json()["displayName"], "Jana Dvořáková");
 }
 
+/// A filter that nests brackets thousands deep (it still fits the 4096
+/// bytes a filter may have) is refused, in a list and in a PATCH path; it
+/// used to overflow the stack of the thread that parsed it and so end the
+/// whole portal, for every organization.
+#[tokio::test]
+async fn a_filter_nested_thousands_deep_is_refused_and_the_portal_stays_up() {
+    let portal = portal().await;
+    let token = provisioning_token(&portal).await;
+    let addr = portal.serve().await;
+    let idm = Idm::new(addr, &token);
+    let created = idm.send("POST", "/Users", Some(new_user("jnovak"))).await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    let id = created.json()["id"].as_str().unwrap().to_owned();
+
+    let idm = &idm;
+    let list = move |filter: String| {
+        let query = filter
+            .replace('(', "%28")
+            .replace(')', "%29")
+            .replace(' ', "%20")
+            .replace('"', "%22");
+        async move {
+            idm.send("GET", &format!("/Users?filter={query}"), None)
+                .await
+        }
+    };
+
+    let deep = format!("{}userName pr{}", "(".repeat(2000), ")".repeat(2000));
+    let listed = list(deep).await;
+    assert_eq!(listed.status, 400, "{}", listed.body);
+    assert_eq!(
+        error_of(&listed),
+        (
+            "invalidFilter".into(),
+            "the filter nests brackets more than 32 levels deep".into()
+        )
+    );
+
+    let patch = idm
+        .send(
+            "PATCH",
+            &format!("/Users/{id}"),
+            Some(json!({
+                "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+                "Operations": [{"op": "remove", "path": format!("emails[{}]", "not (".repeat(700) + "type eq \"work\"" + &")".repeat(700))}]
+            })),
+        )
+        .await;
+    assert_eq!(patch.status, 400, "{}", patch.body);
+    assert_eq!(error_of(&patch).0, "invalidPath");
+
+    // Brackets as deep as an IDM writes them still work.
+    let nested = format!("{}userName eq \"jnovak\"{}", "(".repeat(32), ")".repeat(32));
+    let found = list(nested).await;
+    assert_eq!(found.status, 200, "{}", found.body);
+    assert_eq!(found.json()["totalResults"], 1);
+}
+
 /// The SCIM conformance tool: `scim2` of scim2-cli (with scim2-tester),
 /// from PyPI, which `cargo xtask test` installs and names in `SCIM2_CLI`.
 fn scim2_cli() -> std::path::PathBuf {

@@ -150,9 +150,18 @@ pub(crate) fn parse_attr_path(word: &str) -> Result<AttrPath, String> {
     })
 }
 
+/// How deep brackets (`(…)`, `not (…)`, `attr[…]`) may nest: deeper than
+/// any IDM writes, and shallow enough that parsing, matching and dropping
+/// a filter recurse well within a worker thread's stack. Without a bound,
+/// the 4096 bytes a filter may have nest 2000 deep and overflow it, which
+/// ends the whole process.
+const MAX_NESTING: usize = 32;
+
 struct Parser {
     tokens: Vec<Token>,
     at: usize,
+    /// How many brackets are open where the parser is.
+    depth: usize,
 }
 
 impl Parser {
@@ -164,6 +173,17 @@ impl Parser {
         let t = self.tokens.get(self.at).cloned();
         self.at += 1;
         t
+    }
+
+    /// Opens a bracket, unless that nests too deep.
+    fn open(&mut self) -> Result<(), String> {
+        self.depth += 1;
+        if self.depth > MAX_NESTING {
+            return Err(format!(
+                "the filter nests brackets more than {MAX_NESTING} levels deep"
+            ));
+        }
+        Ok(())
     }
 
     fn keyword(&self, k: &str) -> bool {
@@ -194,10 +214,12 @@ impl Parser {
         if self.next() != Some(Token::Open) {
             return Err("`(` expected".into());
         }
+        self.open()?;
         let inner = self.or()?;
         if self.next() != Some(Token::Close) {
             return Err("`)` expected".into());
         }
+        self.depth -= 1;
         Ok(inner)
     }
 
@@ -217,10 +239,12 @@ impl Parser {
         let path = parse_attr_path(&word)?;
         if self.peek() == Some(&Token::OpenBracket) {
             self.at += 1;
+            self.open()?;
             let inner = self.or()?;
             if self.next() != Some(Token::CloseBracket) {
                 return Err("`]` expected".into());
             }
+            self.depth -= 1;
             return Ok(Filter::ValuePath(path, Box::new(inner)));
         }
         let op_name = match self.next() {
@@ -264,6 +288,7 @@ pub(crate) fn parse(input: &str) -> Result<Filter, String> {
     let mut p = Parser {
         tokens: tokenize(input)?,
         at: 0,
+        depth: 0,
     };
     let f = p.or()?;
     if let Some(t) = p.peek() {
