@@ -506,7 +506,9 @@ fn test() -> Result {
     })?;
     // A vendor's own crate, built outside the workspace: timed on its own.
     phase("vendor test", || {
-        tests(&["--package", "portico-tests", "--test", "all", "vendor::"])
+        // The same selection as above (`-p` alone would resolve other
+        // features and compile the workspace again), only its test.
+        tests(&["--workspace", "--", "vendor::"])
     })
 }
 
