@@ -482,6 +482,19 @@ struct Next {
 
 pub(crate) use crate::redirect::local_path;
 
+/// The address of the person behind a request (see [`crate::client`]).
+fn client_address(
+    state: &AppState,
+    connect: Option<axum::Extension<ConnectInfo<SocketAddr>>>,
+    headers: &HeaderMap,
+) -> IpAddr {
+    crate::client::address(
+        &state.config.trusted_proxies,
+        connect.map(|c| c.0.0),
+        headers,
+    )
+}
+
 fn login_form(
     state: &AppState,
     headers: &HeaderMap,
@@ -612,11 +625,7 @@ async fn login(
     let next = local_path(field(&fields, "next"));
     let username = field(&fields, "username").unwrap_or("").trim();
     let password = field(&fields, "password").unwrap_or("");
-    let ip = crate::client::address(
-        &state.config.trusted_proxies,
-        connect.map(|c| c.0.0),
-        &headers,
-    );
+    let ip = client_address(&state, connect, &headers);
     if let Err(limit) = state.login_limiter.allow(ip, username) {
         let lang = locale(&headers);
         let message = match limit {
@@ -1084,11 +1093,7 @@ async fn change_password(
             )
         });
     }
-    let ip = crate::client::address(
-        &state.config.trusted_proxies,
-        connect.map(|c| c.0.0),
-        &headers,
-    );
+    let ip = client_address(&state, connect, &headers);
     let db = state.services.platform().db();
     match users::change_own_password(db, &session.user.id, current, new, &token, &ip.to_string())
         .await

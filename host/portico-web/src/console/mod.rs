@@ -493,36 +493,31 @@ async fn catalog_view(
                 l, &man.name, &previous, action, problem,
             ));
         }
-        if is_platform_admin && matches!(m.breaker_state(), BreakerState::Open(_)) {
-            blocks.push(Block::Form(Form {
-                action: format!("/admin/modules/{}/switch-on", m.id()),
-                submit_label: format!(
-                    "{} {} {}",
-                    tr(l, "Switch on", "Zapnout"),
-                    man.name,
-                    tr(l, "everywhere", "všude")
-                ),
-                fields: Vec::new(),
-                ..Default::default()
-            }));
-        } else if is_platform_admin {
-            for org in off_in.keys() {
-                blocks.push(Block::Form(Form {
+        if is_platform_admin {
+            // Everywhere when it is off everywhere, else in each
+            // organization it is off in.
+            let switch_on = |place: String, org: Option<&String>| {
+                Block::Form(Form {
                     action: format!("/admin/modules/{}/switch-on", m.id()),
-                    submit_label: format!(
-                        "{} {} {} {org}",
-                        tr(l, "Switch on", "Zapnout"),
-                        man.name,
-                        tr(l, "in", "v")
-                    ),
-                    fields: vec![FormField {
-                        name: "org".into(),
-                        kind: FieldKind::Hidden,
-                        value: Some(org.clone()),
-                        ..Default::default()
-                    }],
+                    submit_label: format!("{} {} {place}", tr(l, "Switch on", "Zapnout"), man.name),
+                    fields: org
+                        .map(|org| FormField {
+                            name: "org".into(),
+                            kind: FieldKind::Hidden,
+                            value: Some(org.clone()),
+                            ..Default::default()
+                        })
+                        .into_iter()
+                        .collect(),
                     ..Default::default()
-                }));
+                })
+            };
+            if matches!(m.breaker_state(), BreakerState::Open(_)) {
+                blocks.push(switch_on(tr(l, "everywhere", "všude").to_owned(), None));
+            } else {
+                for org in off_in.keys() {
+                    blocks.push(switch_on(format!("{} {org}", tr(l, "in", "v")), Some(org)));
+                }
             }
         }
     }
