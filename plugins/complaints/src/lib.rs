@@ -78,12 +78,20 @@ impl Module for Complaints {
     /// own collections (`followers::settle`). A report not moved here (a
     /// module folder replaced by hand, without an upgrade) is moved at its
     /// next change, and read in both shapes until then.
+    ///
+    /// Version 0.3.0 indexes `open`, `filed` and `resolve_days`: the host
+    /// fills an index when a document is written, so every report stored
+    /// before is written again with them. Until then a report is left out
+    /// of the lists of open or closed reports, Open311's answers, the
+    /// average time to resolve and the morning's reminders, and the chart
+    /// by category counts it closed; the other figures count statuses,
+    /// which every version indexed.
     fn migrate(_ctx: &Context, _from_version: &str) -> Result<()> {
         let mut cursor = None;
         loop {
             let page = REPORTS.find().limit(100).after(cursor).fetch::<Report>()?;
             for doc in page.documents {
-                if doc.data.has_earlier() {
+                if doc.data.has_earlier() || doc.data.needs_deriving() {
                     let mut report = doc.data;
                     model::store(&doc.id, doc.version, &mut report)?;
                 }
@@ -111,6 +119,7 @@ fn deadlines(ctx: &Context) -> Result<()> {
     let en = english(ctx);
     let due = REPORTS
         .find()
+        .eq("open", 1)
         .le("deadline", &horizon)
         .sort("deadline")
         .fetch_all::<Report>(model::MOST)?;

@@ -197,6 +197,19 @@ pub struct Report {
     /// [`Report::earlier_followers`].
     #[serde(default, rename = "updates", skip_serializing_if = "Vec::is_empty")]
     pub earlier_steps: Vec<Step>,
+    /// 1 while the report is open, 0 once it is closed: indexed, so that
+    /// lists ask the store for open or closed reports (three statuses
+    /// each). Derived when the report is stored ([`Report::derive_indexed`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub open: Option<u8>,
+    /// When it was reported (`requested`), in seconds since 1970: indexed,
+    /// so Open311's dates are a range the store walks. Derived.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filed: Option<i64>,
+    /// Days from the report to its resolution, once resolved: indexed, so
+    /// the dashboard's average is a sum the store makes. Derived.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resolve_days: Option<f64>,
 }
 
 /// The contact a reporter left.
@@ -314,6 +327,29 @@ impl Report {
         !self.earlier_followers.is_empty() || !self.earlier_steps.is_empty()
     }
 
+    /// Fills in the indexed fields that repeat the others in a form the
+    /// store filters, sorts and sums: `open`, `filed`, `resolve_days`.
+    pub fn derive_indexed(&mut self) {
+        self.open = Some(u8::from(self.is_open()));
+        self.filed = DateTime::parse_from_rfc3339(&self.requested)
+            .ok()
+            .map(|t| t.timestamp());
+        self.resolve_days = if self.status == Status::Resolved {
+            days_between(&self.requested, &self.closed)
+        } else {
+            None
+        };
+    }
+
+    /// Whether its indexed fields are missing or out of date: a report
+    /// stored by version 0.2.0 or earlier.
+    pub fn needs_deriving(&self) -> bool {
+        let mut derived = self.clone();
+        derived.derive_indexed();
+        (derived.open, derived.filed, derived.resolve_days)
+            != (self.open, self.filed, self.resolve_days)
+    }
+
     /// What the notification templates are given: nothing personal. `id`
     /// is the report's, for the link to its page.
     pub fn template_data(
@@ -398,6 +434,7 @@ pub fn record_step(
 /// out first, and the document stays within its bound.
 pub fn store(id: &str, version: u64, report: &mut Report) -> Result<Document<Report>> {
     crate::followers::settle(id, report)?;
+    report.derive_indexed();
     report.keep_within_bound();
     REPORTS.update(id, version, &*report)
 }
@@ -527,6 +564,7 @@ pub fn near_duplicates(id: &str, report: &Report) -> Result<Vec<(Document<Report
     let mut near: Vec<(Document<Report>, f64)> = REPORTS
         .find()
         .eq("category", &report.category)
+        .eq("open", 1)
         .fetch_all::<Report>(MOST)?
         .into_iter()
         .filter(|d| d.id != id && d.data.is_open())
@@ -821,6 +859,9 @@ impl Draft<'_> {
             note: String::new(),
             earlier_followers: Vec::new(),
             earlier_steps: Vec::new(),
+            open: None,
+            filed: None,
+            resolve_days: None,
         };
         // Within its bound when filed, a report always takes its steps.
         if json_bytes(&report) > FILED_MOST_BYTES {
@@ -856,6 +897,7 @@ pub fn file(
         )?;
         report.photos.push(stored.id);
     }
+    report.derive_indexed();
     let stored = REPORTS.insert(&*report)?;
     portico_sdk::audit::append(
         "complaint.report",
