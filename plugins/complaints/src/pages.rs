@@ -4,7 +4,8 @@
 use portico_sdk::records::{Document, Filters};
 use portico_sdk::{
     Action, Assurance, Cell, Chart, Context, Error, Field, FieldKind, Form, FormPost, Map,
-    NoticeLevel, Outcome, Page, Response, Result, Stat, Table, TimelineEntry, View, audit, segment,
+    NoticeLevel, Outcome, Page, Pager, Response, Result, Stat, Table, TimelineEntry, View, audit,
+    segment,
 };
 
 use crate::model::{self, Contact, Draft, REPORTS, Report, Status, english, today};
@@ -38,26 +39,34 @@ fn refused(
     }
 }
 
-/// The public registry: open and recent reports without personal data, as
-/// a table and on a map; `?status=open|closed` and `?category=` filter it.
+/// Reports on one page of the registry and of the inbox.
+const PAGE_SIZE: u32 = 50;
+
+/// The public registry: reports without personal data, newest first, a
+/// page at a time, as a table and on a map; `?status=open|closed` and
+/// `?category=` filter it in the store.
 pub fn registry(ctx: &Context, page: &Page) -> Result<View> {
     let en = english(ctx);
     let categories = model::categories()?;
     let mut find = REPORTS.find().newest_first();
-    if let Some(c) = page.query("category").filter(|c| !c.is_empty()) {
+    let category = page.query("category").filter(|c| !c.is_empty());
+    if let Some(c) = category {
         find = find.eq("category", c);
     }
-    let wanted = page.query("status").unwrap_or("");
-    let reports: Vec<Document<Report>> = find
-        .fetch_all::<Report>(model::MOST)?
-        .into_iter()
-        .filter(|d| match wanted {
-            "open" => d.data.is_open(),
-            "closed" => !d.data.is_open(),
-            _ => true,
-        })
-        .take(200)
-        .collect();
+    let status = match page.query("status") {
+        Some("open") => Some("open"),
+        Some("closed") => Some("closed"),
+        _ => None,
+    };
+    if let Some(s) = status {
+        find = find.eq("open", u8::from(s == "open"));
+    }
+    let cursor = page.query("cursor").filter(|c| !c.is_empty());
+    let found = find
+        .limit(PAGE_SIZE)
+        .after(cursor.map(str::to_owned))
+        .fetch::<Report>()?;
+    let reports = found.documents;
     let mut view = View::new(tr(ctx, "Reported problems", "Nahlášené závady"))
         .text(tr(
             ctx,
@@ -89,7 +98,7 @@ pub fn registry(ctx: &Context, page: &Page) -> Result<View> {
             Cell::link(r.number.clone(), href.clone()),
             Cell::from(name.clone()),
             Cell::from(place(r)),
-            Cell::from(r.requested[..10].to_owned()),
+            Cell::from(r.requested.get(..10).unwrap_or_default().to_owned()),
             Cell::from(r.status.label(en)),
         ]);
         if let (Some(lat), Some(long)) = (r.lat, r.long) {
@@ -97,6 +106,29 @@ pub fn registry(ctx: &Context, page: &Page) -> Result<View> {
         }
     }
     view = view.table(table);
+    let query = |cursor: Option<&str>| {
+        let mut parts: Vec<String> = Vec::new();
+        if let Some(s) = status {
+            parts.push(format!("status={s}"));
+        }
+        if let Some(c) = category {
+            parts.push(format!("category={}", segment(c)));
+        }
+        if let Some(c) = cursor {
+            parts.push(format!("cursor={}", segment(c)));
+        }
+        format!("/?{}", parts.join("&"))
+    };
+    if cursor.is_some() || found.next_cursor.is_some() {
+        let mut pager = Pager::new();
+        if cursor.is_some() {
+            pager = pager.previous(query(None));
+        }
+        if let Some(next) = &found.next_cursor {
+            pager = pager.next(query(Some(next)));
+        }
+        view = view.pager(pager);
+    }
     if reports.iter().any(|d| d.data.lat.is_some()) {
         view = view.map(map);
     }
@@ -513,32 +545,85 @@ pub fn subscribe(ctx: &Context, id: &str, form: &FormPost) -> Result<Outcome> {
     ))
 }
 
-/// The staff inbox: filters by status, category, handler and overdue.
+/// How many reports the inbox looks through for one page when it picks
+/// out a handler's (the handler is not indexed).
+const HANDLER_SCAN: usize = 2_000;
+
+/// The staff inbox, soonest deadline first, a page at a time: by status
+/// (open unless asked otherwise), category and overdue, filtered in the
+/// store; by handler, picked out of the pages read, at most
+/// [`HANDLER_SCAN`] reports for one page.
 pub fn inbox(ctx: &Context, page: &Page) -> Result<View> {
     let en = english(ctx);
     let today = today();
     let categories = model::categories()?;
     let mut find = REPORTS.find().sort("deadline");
     let status = page.query("status").unwrap_or("open");
-    if let Some(s) = Status::parse(status) {
-        find = find.eq("status", s.key());
+    match status {
+        "open" => find = find.eq("open", 1),
+        "closed" => find = find.eq("open", 0),
+        other => {
+            if let Some(s) = Status::parse(other) {
+                find = find.eq("status", s.key());
+            }
+        }
     }
-    if let Some(c) = page.query("category").filter(|c| !c.is_empty()) {
+    let category = page.query("category").filter(|c| !c.is_empty());
+    if let Some(c) = category {
         find = find.eq("category", c);
     }
     let handler = page.query("handler").unwrap_or("");
     let overdue = page.query("overdue").is_some();
-    let reports: Vec<Document<Report>> = find
-        .fetch_all::<Report>(model::MOST)?
-        .into_iter()
-        .filter(|d| match status {
-            "open" => d.data.is_open(),
-            "closed" => !d.data.is_open(),
-            _ => true,
-        })
-        .filter(|d| handler.is_empty() || d.data.handler == handler)
-        .filter(|d| !overdue || d.data.overdue(&today))
-        .collect();
+    if overdue {
+        find = find.lt("deadline", &today);
+    }
+    let first = page.query("cursor").filter(|c| !c.is_empty());
+    let mut cursor = first.map(str::to_owned);
+    let mut reports: Vec<Document<Report>> = Vec::new();
+    let mut looked = 0;
+    loop {
+        let found = find
+            .clone()
+            .limit(PAGE_SIZE)
+            .after(cursor.take())
+            .fetch::<Report>()?;
+        looked += found.documents.len();
+        reports.extend(found.documents.into_iter().filter(|d| {
+            (handler.is_empty() || d.data.handler == handler)
+                && (!overdue || d.data.overdue(&today))
+        }));
+        cursor = found.next_cursor;
+        if cursor.is_none() || reports.len() >= PAGE_SIZE as usize || looked >= HANDLER_SCAN {
+            break;
+        }
+    }
+    let query = |cursor: Option<&str>| {
+        let mut parts = vec![format!("status={}", segment(status))];
+        if let Some(c) = category {
+            parts.push(format!("category={}", segment(c)));
+        }
+        if !handler.is_empty() {
+            parts.push(format!("handler={}", segment(handler)));
+        }
+        if overdue {
+            parts.push("overdue=1".to_owned());
+        }
+        if let Some(c) = cursor {
+            parts.push(format!("cursor={}", segment(c)));
+        }
+        format!("/handle?{}", parts.join("&"))
+    };
+    let pager = (first.is_some() || cursor.is_some()).then(|| {
+        let mut pager = Pager::new();
+        if first.is_some() {
+            pager = pager.previous(query(None));
+        }
+        if let Some(next) = &cursor {
+            pager = pager.next(query(Some(next)));
+        }
+        pager
+    });
+    let cut_short = cursor.is_some() && reports.len() < PAGE_SIZE as usize;
     let mut filters = vec![
         Action::secondary(tr(ctx, "Open", "Otevřená"), "/handle?status=open"),
         Action::secondary(
@@ -593,9 +678,20 @@ pub fn inbox(ctx: &Context, page: &Page) -> Result<View> {
             "/categories",
         ));
     }
-    Ok(View::new(tr(ctx, "Complaints inbox", "Podatelna podnětů"))
+    let mut view = View::new(tr(ctx, "Complaints inbox", "Podatelna podnětů"))
         .actions(actions)
-        .table(table))
+        .table(table);
+    if cut_short {
+        view = view.text(if en {
+            format!("This page looked through {looked} reports and found fewer that fit; the next page looks further.")
+        } else {
+            format!("Tato stránka prošla {looked} hlášení a vyhovujících našla méně; další stránka hledá dál.")
+        });
+    }
+    if let Some(pager) = pager {
+        view = view.pager(pager);
+    }
+    Ok(view)
 }
 
 /// One report for staff: everything, with the handling form, internal
@@ -1137,71 +1233,76 @@ pub fn submit_category(ctx: &Context, form: &FormPost) -> Result<Outcome> {
 }
 
 /// Key figures: open, overdue, closed, the time to resolve, and counts by
-/// category and status. Figures only, nothing personal: public.
+/// category and status. Figures only, nothing personal: public. Every
+/// figure is counted (and summed) by the store, over all reports.
 pub fn dashboard(ctx: &Context) -> Result<View> {
     let en = english(ctx);
     let today = today();
     let categories = model::categories()?;
-    let reports: Vec<Report> = REPORTS
-        .find()
-        .fetch_all::<Report>(model::MOST)?
-        .into_iter()
-        .map(|d| d.data)
-        .collect();
-    let open = reports.iter().filter(|r| r.is_open()).count();
-    let overdue = reports.iter().filter(|r| r.overdue(&today)).count();
-    let resolved: Vec<f64> = reports
-        .iter()
-        .filter(|r| r.status == Status::Resolved)
-        .filter_map(|r| model::days_between(&r.requested, &r.closed))
-        .collect();
-    let average = if resolved.is_empty() {
+    let by_status = Tally::fetch(REPORTS.count_by("status"))?;
+    let overdue = Tally::fetch(REPORTS.count_by("status").lt("deadline", &today))?;
+    let (open, total) = (by_status.open(), by_status.total());
+    // The days to resolve, summed by the store over the resolved reports
+    // that have them (every one since version 0.3.0).
+    let resolved = REPORTS
+        .count_by("status")
+        .eq("status", Status::Resolved.key())
+        .ge("resolve_days", 0)
+        .sum("resolve_days")
+        .fetch()?;
+    let (resolved_count, resolved_days) = resolved.iter().fold((0, 0.0), |(n, d), g| {
+        (n + g.count, d + g.sum.unwrap_or(0.0))
+    });
+    let average = if resolved_count == 0 {
         "–".to_owned()
     } else {
         format!(
             "{:.1} {}",
-            resolved.iter().sum::<f64>() / resolved.len() as f64,
+            resolved_days / resolved_count as f64,
             tr(ctx, "days", "dne")
         )
     };
     let mut view = View::new(tr(ctx, "Complaints in figures", "Podněty v číslech")).stats([
-        Stat::new(
-            tr(ctx, "Open reports", "Otevřená hlášení"),
-            open.to_string(),
-        )
-        .link("/?status=open"),
-        Stat::new(
+        by_status
+            .stat(ctx, tr(ctx, "Open reports", "Otevřená hlášení"), open)
+            .link("/?status=open"),
+        overdue.stat(
+            ctx,
             tr(ctx, "Past their deadline", "Po lhůtě"),
-            overdue.to_string(),
+            overdue.open(),
         ),
-        Stat::new(
-            tr(ctx, "Closed", "Uzavřená"),
-            (reports.len() - open).to_string(),
-        )
-        .link("/?status=closed"),
+        by_status
+            .stat(ctx, tr(ctx, "Closed", "Uzavřená"), total - open)
+            .link("/?status=closed"),
         Stat::new(
             tr(ctx, "Average time to resolve", "Průměrná doba vyřešení"),
             average,
         )
         .detail(format!(
             "{} {}",
-            resolved.len(),
+            resolved_count,
             tr(ctx, "resolved", "vyřešeno")
         )),
     ]);
-    let mut codes: Vec<String> = categories.iter().map(|c| c.code.clone()).collect();
-    for r in &reports {
-        if !codes.contains(&r.category) {
-            codes.push(r.category.clone());
+    if total > 0 {
+        // Each category counted, and its open reports; the rest are closed.
+        let all = Tally::fetch(REPORTS.count_by("category"))?;
+        let open_ones = Tally::fetch(REPORTS.count_by("category").eq("open", 1))?;
+        let whole = all.whole && open_ones.whole;
+        let mut codes: Vec<String> = categories.iter().map(|c| c.code.clone()).collect();
+        for (code, _) in &all.groups {
+            if !codes.contains(code) {
+                codes.push(code.clone());
+            }
         }
-    }
-    let count = |code: &str, open: bool| {
-        reports
-            .iter()
-            .filter(|r| r.category == code && r.is_open() == open)
-            .count() as f64
-    };
-    if !reports.is_empty() {
+        let count = |code: &str, open: bool| {
+            let opened = open_ones.count(code);
+            (if open {
+                opened
+            } else {
+                all.count(code).saturating_sub(opened)
+            }) as f64
+        };
         view = view.chart(
             Chart::bar(
                 tr(ctx, "Reports by category", "Hlášení podle kategorie"),
@@ -1216,17 +1317,78 @@ pub fn dashboard(ctx: &Context) -> Result<View> {
                 codes.iter().map(|c| count(c, false)),
             ),
         );
+        if !whole {
+            view = view.text(tr(ctx, PARTIAL.0, PARTIAL.1));
+        }
     }
-    let mut by_status = Table::new(tr(ctx, "Reports by status", "Hlášení podle stavu"))
+    let mut table = Table::new(tr(ctx, "Reports by status", "Hlášení podle stavu"))
         .column(tr(ctx, "Status", "Stav"))
         .numeric_column(tr(ctx, "Reports", "Hlášení"));
     for s in Status::ALL {
-        by_status = by_status.row([
-            s.label(en).to_owned(),
-            reports.iter().filter(|r| r.status == s).count().to_string(),
-        ]);
+        table = table.row([s.label(en).to_owned(), by_status.count(s.key()).to_string()]);
     }
-    Ok(view.table(by_status))
+    Ok(view.table(table))
+}
+
+/// The most groups the store's aggregate returns.
+const MOST_GROUPS: usize = 1_000;
+
+/// What a figure says when the store counted only the largest 1,000 groups.
+const PARTIAL: (&str, &str) = (
+    "At least this many: the store counts at most 1,000 groups, and there are more.",
+    "Nejméně tolik: úložiště sečte nejvýše 1 000 skupin a tady jich je víc.",
+);
+
+/// Counts by the values of a field, as the store gave them. Past
+/// [`MOST_GROUPS`] values the store leaves the smallest groups out: the
+/// counts are then a floor, and the page says so.
+struct Tally {
+    groups: Vec<(String, u64)>,
+    whole: bool,
+}
+
+impl Tally {
+    fn fetch(aggregate: portico_sdk::records::Aggregate) -> Result<Tally> {
+        let groups = aggregate.fetch()?;
+        Ok(Tally {
+            whole: groups.len() < MOST_GROUPS,
+            groups: groups
+                .into_iter()
+                .map(|g| (g.key.unwrap_or_default(), g.count))
+                .collect(),
+        })
+    }
+
+    fn count(&self, key: &str) -> u64 {
+        self.groups
+            .iter()
+            .filter(|(k, _)| k == key)
+            .map(|(_, n)| n)
+            .sum()
+    }
+
+    fn total(&self) -> u64 {
+        self.groups.iter().map(|(_, n)| n).sum()
+    }
+
+    /// The count of the open statuses.
+    fn open(&self) -> u64 {
+        Status::ALL
+            .into_iter()
+            .filter(|s| s.is_open())
+            .map(|s| self.count(s.key()))
+            .sum()
+    }
+
+    /// `value` as a figure: with a `+` and a word of why when the store
+    /// left groups out.
+    fn stat(&self, ctx: &Context, label: &str, value: u64) -> Stat {
+        if self.whole {
+            Stat::new(label, value.to_string())
+        } else {
+            Stat::new(label, format!("{value}+")).detail(tr(ctx, PARTIAL.0, PARTIAL.1))
+        }
+    }
 }
 
 /// Every report as CSV, personal data included: staff only. What people
