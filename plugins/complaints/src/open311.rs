@@ -8,7 +8,7 @@
 //! two never differ.
 
 use chrono::{DateTime, Duration, Utc};
-use portico_sdk::records::Document;
+use portico_sdk::records::{Document, Filters, Find};
 use portico_sdk::{Context, Method, Request, Response};
 use quick_xml::Writer;
 use quick_xml::events::BytesText;
@@ -187,21 +187,47 @@ fn shown(doc: &Document<Report>, categories: &[Category]) -> Value {
     })
 }
 
+/// The most requests one answer lists, as the spec has it.
+const MOST_REQUESTS: usize = 1000;
+
+/// The most service codes one query names: each is a walk of the store.
+const MOST_CODES: usize = 20;
+
 /// `requests.json`: by ids, or by service codes, status and dates (by
-/// default the last 90 days), newest first, at most 1000.
+/// default the last 90 days), newest first, at most 1000. The codes,
+/// the status and the dates are filters in the store.
 fn requests(req: &Request) -> Answer {
     let categories = model::categories().map_err(internal)?;
     let list = |name: &str| -> Vec<String> {
-        req.query(name)
+        let mut values: Vec<String> = req
+            .query(name)
             .unwrap_or_default()
             .split(',')
             .map(str::trim)
             .filter(|s| !s.is_empty())
             .map(str::to_owned)
-            .collect()
+            .collect();
+        // Within the bounds checked below, each named once.
+        if values.len() <= MOST_REQUESTS {
+            let mut seen: Vec<String> = Vec::new();
+            values.retain(|v| {
+                let new = !seen.contains(v);
+                if new {
+                    seen.push(v.clone());
+                }
+                new
+            });
+        }
+        values
     };
     let ids = list("service_request_id");
     if !ids.is_empty() {
+        if ids.len() > MOST_REQUESTS {
+            return Err(problem(
+                400,
+                format!("service_request_id names at most {MOST_REQUESTS} requests"),
+            ));
+        }
         let found: Vec<Value> = ids
             .iter()
             .filter_map(|id| REPORTS.get::<Report>(id).ok())
@@ -235,6 +261,12 @@ fn requests(req: &Request) -> Answer {
         ));
     }
     let codes = list("service_code");
+    if codes.len() > MOST_CODES {
+        return Err(problem(
+            400,
+            format!("service_code names at most {MOST_CODES} services at once"),
+        ));
+    }
     let statuses = list("status");
     if let Some(s) = statuses.iter().find(|s| *s != "open" && *s != "closed") {
         return Err(problem(
@@ -242,24 +274,50 @@ fn requests(req: &Request) -> Answer {
             format!("status `{s}` is neither `open` nor `closed`"),
         ));
     }
-    let all = REPORTS
+    // Reports are stamped to the second: a start within a second begins
+    // at the next whole one.
+    let first = start.timestamp() + i64::from(start.timestamp_subsec_nanos() > 0);
+    let mut find = REPORTS
         .find()
-        .newest_first()
-        .fetch_all::<Report>(model::MOST)
-        .map_err(internal)?;
-    let found: Vec<Value> = all
-        .iter()
-        .filter(|d| codes.is_empty() || codes.contains(&d.data.category))
-        .filter(|d| {
-            statuses.is_empty() || statuses.iter().any(|s| (s == "open") == d.data.is_open())
-        })
-        .filter(|d| {
-            DateTime::parse_from_rfc3339(&d.data.requested).is_ok_and(|t| t >= start && t <= end)
-        })
-        .take(1000)
-        .map(|d| shown(d, &categories))
-        .collect();
+        .ge("filed", first)
+        .le("filed", end.timestamp())
+        .sort_desc("filed");
+    if let [only] = &statuses[..] {
+        find = find.eq("open", u8::from(only == "open"));
+    }
+    // Newest first across the codes asked for: each code's newest, merged.
+    let mut all: Vec<Document<Report>> = Vec::new();
+    if codes.is_empty() {
+        all = newest(find)?;
+    } else {
+        for code in &codes {
+            all.extend(newest(find.clone().eq("category", code))?);
+        }
+        all.sort_by_key(|d| std::cmp::Reverse(d.data.filed));
+        all.truncate(MOST_REQUESTS);
+    }
+    let found: Vec<Value> = all.iter().map(|d| shown(d, &categories)).collect();
     Ok((200, "service_requests", Value::Array(found)))
+}
+
+/// The first [`MOST_REQUESTS`] reports `find` finds, a page of the store at a time.
+fn newest(find: Find) -> Result<Vec<Document<Report>>, Vec<Problem>> {
+    let mut found = Vec::new();
+    let mut cursor = None;
+    loop {
+        let want = (MOST_REQUESTS - found.len()).min(500) as u32;
+        let page = find
+            .clone()
+            .limit(want)
+            .after(cursor)
+            .fetch::<Report>()
+            .map_err(internal)?;
+        found.extend(page.documents);
+        cursor = page.next_cursor;
+        if cursor.is_none() || found.len() >= MOST_REQUESTS {
+            return Ok(found);
+        }
+    }
 }
 
 fn request(id: &str) -> Answer {
