@@ -4,7 +4,7 @@
 use portico_sdk::records::Filters;
 use portico_sdk::{
     Action, Cell, Context, Error, Field, Form as SdkForm, FormPost, NoticeLevel, Outcome, Page,
-    Response, Result, Stat, Table, TimelineEntry, View, audit, csv, files, segment,
+    Pager, Response, Result, Stat, Table, TimelineEntry, View, audit, csv, files, segment,
 };
 use serde_json::{Value, json};
 
@@ -15,23 +15,78 @@ use crate::model::{
     now,
 };
 
-/// The inbox: filters by form, status and handler.
+/// Submissions on one page of the inbox.
+const PAGE_SIZE: u32 = 50;
+
+/// How many submissions the inbox looks through for one page when it
+/// picks out a handler's (the handler is not indexed).
+const HANDLER_SCAN: usize = 2_000;
+
+/// The inbox, newest first, a page at a time: by form and status,
+/// filtered in the store; by handler, picked out of the pages read, at
+/// most [`HANDLER_SCAN`] submissions for one page.
 pub fn inbox(ctx: &Context, page: &Page) -> Result<View> {
     let en = english(ctx);
     let mut find = SUBMISSIONS.find().newest_first();
-    if let Some(f) = page.query("form").filter(|f| !f.is_empty()) {
+    let form = page.query("form").filter(|f| !f.is_empty());
+    if let Some(f) = form {
         find = find.eq("form", f);
     }
-    let status = page.query("status").unwrap_or("");
-    if let Some(s) = Status::parse(status) {
+    let status = page.query("status").and_then(Status::parse);
+    if let Some(s) = status {
         find = find.eq("status", s.key());
     }
     let handler = page.query("handler").unwrap_or("");
-    let subs: Vec<_> = find
-        .fetch_all::<Submission>(model::MOST)?
-        .into_iter()
-        .filter(|d| handler.is_empty() || d.data.handler == handler)
-        .collect();
+    let first = page.query("cursor").filter(|c| !c.is_empty());
+    let mut cursor = first.map(str::to_owned);
+    let mut subs = Vec::new();
+    let mut looked = 0;
+    loop {
+        let found = find
+            .clone()
+            .limit(PAGE_SIZE)
+            .after(cursor.take())
+            .fetch::<Submission>()?;
+        looked += found.documents.len();
+        subs.extend(
+            found
+                .documents
+                .into_iter()
+                .filter(|d| handler.is_empty() || d.data.handler == handler),
+        );
+        cursor = found.next_cursor;
+        if cursor.is_none() || subs.len() >= PAGE_SIZE as usize || looked >= HANDLER_SCAN {
+            break;
+        }
+    }
+    let query = |cursor: Option<&str>| {
+        let mut parts = Vec::new();
+        if let Some(f) = form {
+            parts.push(format!("form={}", segment(f)));
+        }
+        if let Some(s) = status {
+            parts.push(format!("status={}", s.key()));
+        }
+        if !handler.is_empty() {
+            parts.push(format!("handler={}", segment(handler)));
+        }
+        if let Some(c) = cursor {
+            parts.push(format!("cursor={}", segment(c)));
+        }
+        format!("/inbox?{}", parts.join("&"))
+    };
+    let mut pager = None;
+    if first.is_some() || cursor.is_some() {
+        let mut p = Pager::new();
+        if first.is_some() {
+            p = p.previous(query(None));
+        }
+        if let Some(next) = &cursor {
+            p = p.next(query(Some(next)));
+        }
+        pager = Some(p);
+    }
+    let cut_short = cursor.is_some() && subs.len() < PAGE_SIZE as usize;
     let mut filters = vec![Action::secondary(tr(ctx, "All", "Vše"), "/inbox")];
     for s in Status::ALL {
         filters.push(Action::secondary(
@@ -72,11 +127,20 @@ pub fn inbox(ctx: &Context, page: &Page) -> Result<View> {
             Cell::from(s.handler.clone()),
         ]);
     }
-    Ok(
-        View::new(tr(ctx, "Submissions inbox", "Podatelna formulářů"))
-            .actions(filters)
-            .table(t),
-    )
+    let mut view = View::new(tr(ctx, "Submissions inbox", "Podatelna formulářů"))
+        .actions(filters)
+        .table(t);
+    if cut_short {
+        view = view.text(if en {
+            format!("This page looked through {looked} submissions and found fewer that fit; the next page looks further.")
+        } else {
+            format!("Tato stránka prošla {looked} podání a vyhovujících našla méně; další stránka hledá dál.")
+        });
+    }
+    if let Some(pager) = pager {
+        view = view.pager(pager);
+    }
+    Ok(view)
 }
 
 /// An answer as staff read it: choices by their names, files linked.
@@ -415,26 +479,32 @@ pub fn export_csv(req: &portico_sdk::Request) -> Result<Response> {
     out.into_response("submissions.csv")
 }
 
-/// Counts per form and status: figures only, public.
+/// Counts per form and status: figures only, public. Every figure is
+/// counted by the store, over all submissions.
 pub fn dashboard(ctx: &Context) -> Result<View> {
     let en = english(ctx);
-    let subs: Vec<Submission> = SUBMISSIONS
-        .find()
-        .fetch_all::<Submission>(model::MOST)?
+    let forms = model::latest_forms()?;
+    let by_status = SUBMISSIONS.count_by("status").fetch()?;
+    let count = |key: &str| -> u64 {
+        by_status
+            .iter()
+            .filter(|g| g.key.as_deref() == Some(key))
+            .map(|g| g.count)
+            .sum()
+    };
+    let total: u64 = by_status.iter().map(|g| g.count).sum();
+    let open: u64 = Status::ALL
         .into_iter()
-        .map(|d| d.data)
-        .collect();
-    let open = subs.iter().filter(|s| !s.status.next().is_empty()).count();
+        .filter(|s| !s.next().is_empty())
+        .map(|s| count(s.key()))
+        .sum();
     let mut view = View::new(tr(ctx, "Forms in figures", "Formuláře v číslech")).stats([
-        Stat::new(tr(ctx, "Submissions", "Podání"), subs.len().to_string()),
+        Stat::new(tr(ctx, "Submissions", "Podání"), total.to_string()),
         Stat::new(
             tr(ctx, "Being dealt with", "Ve vyřizování"),
             open.to_string(),
         ),
-        Stat::new(
-            tr(ctx, "Forms", "Formuláře"),
-            model::latest_forms()?.len().to_string(),
-        ),
+        Stat::new(tr(ctx, "Forms", "Formuláře"), forms.len().to_string()),
     ]);
     let mut t = Table::new(tr(
         ctx,
@@ -446,27 +516,54 @@ pub fn dashboard(ctx: &Context) -> Result<View> {
         t = t.numeric_column(s.label(en));
     }
     t = t.empty_text(tr(ctx, "No submissions yet.", "Zatím žádná podání."));
-    let mut titles: Vec<(String, String)> = Vec::new();
-    for s in &subs {
-        if !titles.iter().any(|(c, _)| *c == s.form) {
-            titles.push((s.form.clone(), s.title.clone()));
+    // Each status counted by form; a form is a row.
+    let mut codes: Vec<String> = Vec::new();
+    let mut counts: Vec<(String, Status, u64)> = Vec::new();
+    let mut whole = true;
+    for s in Status::ALL {
+        let groups = SUBMISSIONS.count_by("form").eq("status", s.key()).fetch()?;
+        whole &= groups.len() < MOST_GROUPS;
+        for g in groups {
+            let code = g.key.unwrap_or_default();
+            if !codes.contains(&code) {
+                codes.push(code.clone());
+            }
+            counts.push((code, s, g.count));
         }
     }
-    for (code, title) in titles {
+    let title = |code: &str| {
+        forms
+            .iter()
+            .find(|f| f.code == code)
+            .map_or_else(|| code.to_owned(), |f| f.definition.title.clone())
+    };
+    let mut rows: Vec<(String, String)> = codes.into_iter().map(|c| (title(&c), c)).collect();
+    rows.sort();
+    for (title, code) in rows {
         let mut row = vec![title];
         for st in Status::ALL {
-            row.push(
-                subs.iter()
-                    .filter(|s| s.form == code && s.status == st)
-                    .count()
-                    .to_string(),
-            );
+            let n: u64 = counts
+                .iter()
+                .filter(|(c, s, _)| *c == code && *s == st)
+                .map(|(_, _, n)| n)
+                .sum();
+            row.push(n.to_string());
         }
         t = t.row(row);
     }
     view = view.table(t);
+    if !whole {
+        view = view.text(tr(
+            ctx,
+            "Only the 1,000 forms with the most submissions of each status are counted in the table.",
+            "Tabulka počítá jen 1 000 formulářů s nejvíce podáními v každém stavu.",
+        ));
+    }
     Ok(view)
 }
+
+/// The most groups the store's aggregate returns.
+const MOST_GROUPS: usize = 1_000;
 
 /// The forms, and the import of a definition (a new form or a new version).
 pub fn design(ctx: &Context, typed: Option<&str>, errors: &[(String, String)]) -> Result<View> {
