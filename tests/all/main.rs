@@ -9,6 +9,7 @@ mod complaints;
 mod console;
 mod data;
 mod exchange;
+mod figures;
 mod files;
 mod forms;
 mod identity;
