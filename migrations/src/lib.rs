@@ -15,6 +15,7 @@ mod m20261121_000004_notifications_files;
 mod m20261121_000005_identity;
 mod m20261121_000006_user_emails;
 mod m20261202_000001_module_signers;
+mod m20261202_000002_record_imports;
 
 pub use m20261121_000003_data_platform::SLOTS;
 
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000005_identity::Migration),
             Box::new(m20261121_000006_user_emails::Migration),
             Box::new(m20261202_000001_module_signers::Migration),
+            Box::new(m20261202_000002_record_imports::Migration),
         ]
     }
 }

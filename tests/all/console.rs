@@ -200,10 +200,14 @@ async fn a_platform_administrator_switches_a_tripped_module_back_on_and_it_is_au
         "{}",
         catalog.body
     );
-    // Two traps, and the call refused while it was off.
+    // Two traps, and the call refused while it was off: counted as
+    // refused, not as a call that ran (nor in the latency figure).
     assert!(
-        catalog.body.contains("<dt>Calls</dt><dd>3</dd>")
-            && catalog.body.contains("<dt>Faults</dt><dd>3</dd>"),
+        catalog.body.contains("<dt>Calls</dt><dd>2</dd>")
+            && catalog.body.contains("<dt>Faults</dt><dd>2</dd>")
+            && catalog
+                .body
+                .contains("<dt>Refused (switched off or busy)</dt><dd>1</dd>"),
         "{}",
         catalog.body
     );

@@ -13,6 +13,8 @@ mod figures;
 mod files;
 mod forms;
 mod identity;
+mod imports;
+mod load;
 mod loading;
 mod notify;
 mod oidc;

@@ -155,6 +155,7 @@ pub struct PortalBuilder {
     sms: Option<(String, Option<String>)>,
     web: WebConfig,
     installing: Option<PathBuf>,
+    engine: Option<Arc<ModuleEngine>>,
 }
 
 impl Default for PortalBuilder {
@@ -174,11 +175,19 @@ impl Default for PortalBuilder {
                 ..WebConfig::default()
             },
             installing: None,
+            engine: None,
         }
     }
 }
 
 impl PortalBuilder {
+    /// Runs the modules on `engine` instead of the process's shared one
+    /// (e.g. with fewer instance slots).
+    pub fn engine(mut self, engine: Arc<ModuleEngine>) -> Self {
+        self.engine = Some(engine);
+        self
+    }
+
     /// Adds a built module, enabled in every organization of the portal.
     pub fn module(mut self, id: &str) -> Self {
         self.modules.push(id.to_owned());
@@ -303,10 +312,14 @@ impl PortalBuilder {
         services.follow_changes();
         self.options.services = services.clone();
         let mut registry = ModuleRegistry::default();
+        let engine = self
+            .engine
+            .clone()
+            .unwrap_or_else(|| shared_engine_ref().clone());
         {
             let _loading = LOADING.read().await;
             for id in &self.modules {
-                let module = load_module(engine(), &module_dir(id), &self.options)
+                let module = load_module(&engine, &module_dir(id), &self.options)
                     .await
                     .unwrap_or_else(|e| panic!("module {id} loads: {e}"));
                 registry.insert(module);
@@ -346,7 +359,7 @@ impl PortalBuilder {
                 copy_module(name, &modules_dir.join(id));
             }
             state = state.with_installer(Installer::new(
-                shared_engine_ref().clone(),
+                engine,
                 self.options.clone(),
                 modules_dir,
                 data_dir.clone(),

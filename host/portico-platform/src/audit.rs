@@ -170,47 +170,126 @@ pub async fn append<C: ConnectionTrait>(
     org_id: &str,
     event: Event,
 ) -> Result<Entry, PlatformError> {
-    // The head row is locked until the transaction ends, so appends to one
-    // chain follow one another (FOR UPDATE on PostgreSQL; SQLite has one writer).
-    let head = head::Entity::find_by_id(org_id.to_owned())
-        .lock_exclusive()
-        .one(conn)
-        .await?
-        .ok_or_else(|| {
-            PlatformError::NotFound(format!("no audit chain for organization `{org_id}`"))
-        })?;
-    let mut e = Entry {
-        org_id: org_id.to_owned(),
-        seq: head.seq + 1,
-        at_micros: crate::now_micros(),
-        actor: event.actor,
-        module: event.module,
-        action: event.action,
-        subject: event.subject,
-        detail: event.detail.to_string(),
-        prev_hash: head.hash.clone(),
-        hash: String::new(),
-    };
-    e.hash = hash_of(&e);
-    entry::ActiveModel {
-        org_id: Set(e.org_id.clone()),
-        seq: Set(e.seq),
-        at_micros: Set(e.at_micros),
-        actor: Set(e.actor.clone()),
-        module: Set(e.module.clone()),
-        action: Set(e.action.clone()),
-        subject: Set(e.subject.clone()),
-        detail: Set(e.detail.clone()),
-        prev_hash: Set(e.prev_hash.clone()),
-        hash: Set(e.hash.clone()),
+    let mut chain = Chain::open(conn, org_id).await?;
+    let entry = chain.push(event);
+    chain.close(conn).await?;
+    Ok(entry)
+}
+
+/// Entries written per statement.
+const ENTRIES_PER_INSERT: usize = 500;
+
+/// A chain open for appending inside one transaction: its head is read
+/// and locked once, entries are chained in memory and written in batches,
+/// and the head is written once, at [`Chain::close`]. Updating the head
+/// row for every entry made a long transaction quadratic on PostgreSQL,
+/// which keeps every version of the row until commit.
+///
+/// While a chain is open, every append to that organization in the same
+/// transaction must go through it.
+#[derive(Debug)]
+pub struct Chain {
+    org_id: String,
+    seq: i64,
+    hash: String,
+    pending: Vec<Entry>,
+    moved: bool,
+}
+
+impl Chain {
+    /// Opens the chain of `org_id`. The head row stays locked until the
+    /// transaction ends, so appends to one chain follow one another (FOR
+    /// UPDATE on PostgreSQL; SQLite has one writer).
+    pub async fn open<C: ConnectionTrait>(conn: &C, org_id: &str) -> Result<Chain, PlatformError> {
+        let head = head::Entity::find_by_id(org_id.to_owned())
+            .lock_exclusive()
+            .one(conn)
+            .await?
+            .ok_or_else(|| {
+                PlatformError::NotFound(format!("no audit chain for organization `{org_id}`"))
+            })?;
+        Ok(Chain {
+            org_id: head.org_id,
+            seq: head.seq,
+            hash: head.hash,
+            pending: Vec::new(),
+            moved: false,
+        })
     }
-    .insert(conn)
-    .await?;
-    let mut head: head::ActiveModel = head.into();
-    head.seq = Set(e.seq);
-    head.hash = Set(e.hash.clone());
-    head.update(conn).await?;
-    Ok(e)
+
+    /// The organization whose chain this is.
+    pub fn org_id(&self) -> &str {
+        &self.org_id
+    }
+
+    /// Chains `event` after the last entry; it is written with the next
+    /// batch, or at [`Chain::close`].
+    pub fn push(&mut self, event: Event) -> Entry {
+        let mut e = Entry {
+            org_id: self.org_id.clone(),
+            seq: self.seq + 1,
+            at_micros: crate::now_micros(),
+            actor: event.actor,
+            module: event.module,
+            action: event.action,
+            subject: event.subject,
+            detail: event.detail.to_string(),
+            prev_hash: std::mem::take(&mut self.hash),
+            hash: String::new(),
+        };
+        e.hash = hash_of(&e);
+        self.seq = e.seq;
+        self.hash.clone_from(&e.hash);
+        self.moved = true;
+        self.pending.push(e.clone());
+        e
+    }
+
+    /// Writes the entries chained so far once a batch is full.
+    pub async fn write_if_full<C: ConnectionTrait>(
+        &mut self,
+        conn: &C,
+    ) -> Result<(), PlatformError> {
+        if self.pending.len() >= ENTRIES_PER_INSERT {
+            self.write_entries(conn).await?;
+        }
+        Ok(())
+    }
+
+    async fn write_entries<C: ConnectionTrait>(&mut self, conn: &C) -> Result<(), PlatformError> {
+        for batch in self.pending.chunks(ENTRIES_PER_INSERT) {
+            let models = batch.iter().map(|e| entry::ActiveModel {
+                org_id: Set(e.org_id.clone()),
+                seq: Set(e.seq),
+                at_micros: Set(e.at_micros),
+                actor: Set(e.actor.clone()),
+                module: Set(e.module.clone()),
+                action: Set(e.action.clone()),
+                subject: Set(e.subject.clone()),
+                detail: Set(e.detail.clone()),
+                prev_hash: Set(e.prev_hash.clone()),
+                hash: Set(e.hash.clone()),
+            });
+            entry::Entity::insert_many(models).exec(conn).await?;
+        }
+        self.pending.clear();
+        Ok(())
+    }
+
+    /// Writes the entries not yet written and the new head.
+    pub async fn close<C: ConnectionTrait>(mut self, conn: &C) -> Result<(), PlatformError> {
+        self.write_entries(conn).await?;
+        if self.moved {
+            head::Entity::update(head::ActiveModel {
+                org_id: sea_orm::ActiveValue::Unchanged(self.org_id.clone()),
+                seq: Set(self.seq),
+                hash: Set(self.hash.clone()),
+            })
+            .exec(conn)
+            .await?;
+        }
+        Ok(())
+    }
 }
 
 /// The result of walking one chain.

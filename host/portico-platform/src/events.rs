@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use serde::Serialize;
 
@@ -179,6 +179,14 @@ async fn with_events(
             })
         })
         .collect())
+}
+
+/// Deliveries waiting to be delivered (retries included), for metrics.
+pub async fn backlog(db: &DatabaseConnection) -> Result<u64, PlatformError> {
+    Ok(delivery::Entity::find()
+        .filter(delivery::Column::Status.eq(PENDING))
+        .count(db)
+        .await?)
 }
 
 /// Claims up to `limit` due deliveries for `lease`: another dispatcher (on

@@ -7,6 +7,7 @@ pub mod audit;
 pub mod events;
 pub mod files;
 pub mod groups;
+pub mod imports;
 pub mod jobs;
 pub mod modules;
 pub mod notifications;
@@ -19,7 +20,7 @@ pub mod tokens;
 pub mod users;
 mod work;
 
-pub use work::{Platform, Work};
+pub use work::{Platform, PoolFigures, Work};
 
 use portico_migrations::{Migrator, MigratorTrait};
 use sea_orm::{
@@ -138,11 +139,17 @@ pub fn sqlite_url(data_dir: &std::path::Path) -> String {
     )
 }
 
+/// Connections the pool of a process opens at most. The runtime's instance
+/// slots are sized with it: a running call that reads holds one until it ends.
+pub const POOL_CONNECTIONS: u32 = 16;
+
 /// Connects to the database at `url` (`sqlite://…` or `postgres://…`).
 pub async fn connect(url: &str) -> Result<DatabaseConnection, PlatformError> {
     let mut options = ConnectOptions::new(url.to_owned());
     // Statements are logged by tracing at debug level, never with values at info.
-    options.sqlx_logging(false).max_connections(16);
+    options
+        .sqlx_logging(false)
+        .max_connections(POOL_CONNECTIONS);
     // Readers do not block the writer and a crashed process loses nothing
     // committed; a writer waits for another instead of failing at once.
     options.map_sqlx_sqlite_opts(|o| {

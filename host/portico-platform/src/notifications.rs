@@ -223,6 +223,14 @@ pub async fn get<C: ConnectionTrait>(
         .ok_or_else(|| PlatformError::NotFound(format!("no notification `{id}`")))
 }
 
+/// E-mails and text messages waiting to be sent (retries included), for metrics.
+pub async fn backlog(db: &DatabaseConnection) -> Result<u64, PlatformError> {
+    Ok(Entity::find()
+        .filter(Column::Status.eq(QUEUED))
+        .count(db)
+        .await?)
+}
+
 /// Claims up to `limit` due e-mails and text messages for `lease`, so that
 /// no other sender takes them meanwhile.
 pub async fn claim_due(

@@ -447,30 +447,29 @@ pub async fn insert<C: ConnectionTrait>(
     schema: &CollectionSchema,
     json: &str,
 ) -> Result<Record, PlatformError> {
+    let mut chain = audit::Chain::open(conn, &scope.org_id).await?;
+    let record = insert_chained(conn, scope, schema, json, &mut chain).await?;
+    chain.close(conn).await?;
+    Ok(record)
+}
+
+/// [`insert`], audited on a chain the caller holds open.
+pub async fn insert_chained<C: ConnectionTrait>(
+    conn: &C,
+    scope: &Scope,
+    schema: &CollectionSchema,
+    json: &str,
+    chain: &mut audit::Chain,
+) -> Result<Record, PlatformError> {
     let (data, slots) = check_document(schema, json)?;
     let cid = collection_id(conn, scope, &schema.name, true)
         .await?
         .unwrap_or_default();
     let now = now_micros();
     let id = uuid::Uuid::now_v7().simple().to_string();
-    let mut model = record::ActiveModel {
-        collection_id: Set(cid),
-        id: Set(id.clone()),
-        version: Set(1),
-        deleted: Set(false),
-        doc: Set(data.to_string()),
-        created_at_micros: Set(now),
-        updated_at_micros: Set(now),
-        ..Default::default()
-    };
-    set_slots(&mut model, &slots);
-    model.insert(conn).await?;
-    audit::append(
-        conn,
-        &scope.org_id,
-        audit_write(scope, "record.insert", &schema.name, &id, 1),
-    )
-    .await?;
+    new_model(cid, &id, &data, &slots, now).insert(conn).await?;
+    chain.push(audit_write(scope, "record.insert", &schema.name, &id, 1));
+    chain.write_if_full(conn).await?;
     Ok(Record {
         id,
         version: 1,
@@ -478,6 +477,70 @@ pub async fn insert<C: ConnectionTrait>(
         created_at_micros: now,
         updated_at_micros: now,
     })
+}
+
+fn new_model(
+    cid: i64,
+    id: &str,
+    data: &serde_json::Value,
+    slots: &[(Slot, serde_json::Value)],
+    now: i64,
+) -> record::ActiveModel {
+    let mut model = record::ActiveModel {
+        collection_id: Set(cid),
+        id: Set(id.to_owned()),
+        version: Set(1),
+        deleted: Set(false),
+        doc: Set(data.to_string()),
+        created_at_micros: Set(now),
+        updated_at_micros: Set(now),
+        ..Default::default()
+    };
+    set_slots(&mut model, slots);
+    model
+}
+
+/// A document checked against its collection's schema, ready to be stored.
+#[derive(Debug, Clone)]
+pub struct Checked {
+    data: serde_json::Value,
+    slots: Vec<(Slot, serde_json::Value)>,
+}
+
+/// Checks a document as [`insert`] would, without storing it: an import
+/// checks every line before it writes any.
+pub fn check(schema: &CollectionSchema, json: &str) -> Result<Checked, PlatformError> {
+    let (data, slots) = check_document(schema, json)?;
+    Ok(Checked { data, slots })
+}
+
+/// Documents stored per statement by [`insert_batch`].
+const RECORDS_PER_INSERT: usize = 500;
+
+/// Stores checked documents as [`insert`] does, many rows per statement,
+/// each audited on `chain`. Returns how many were stored.
+pub async fn insert_batch<C: ConnectionTrait>(
+    conn: &C,
+    scope: &Scope,
+    schema: &CollectionSchema,
+    docs: &[Checked],
+    chain: &mut audit::Chain,
+) -> Result<usize, PlatformError> {
+    let cid = collection_id(conn, scope, &schema.name, true)
+        .await?
+        .unwrap_or_default();
+    for batch in docs.chunks(RECORDS_PER_INSERT) {
+        let now = now_micros();
+        let mut models = Vec::with_capacity(batch.len());
+        for doc in batch {
+            let id = uuid::Uuid::now_v7().simple().to_string();
+            models.push(new_model(cid, &id, &doc.data, &doc.slots, now));
+            chain.push(audit_write(scope, "record.insert", &schema.name, &id, 1));
+        }
+        record::Entity::insert_many(models).exec(conn).await?;
+        chain.write_if_full(conn).await?;
+    }
+    Ok(docs.len())
 }
 
 /// Replaces a document, if it still has `expected_version`. Audited.
@@ -488,6 +551,23 @@ pub async fn update<C: ConnectionTrait>(
     id: &str,
     expected_version: i64,
     json: &str,
+) -> Result<Record, PlatformError> {
+    let mut chain = audit::Chain::open(conn, &scope.org_id).await?;
+    let record =
+        update_chained(conn, scope, schema, id, expected_version, json, &mut chain).await?;
+    chain.close(conn).await?;
+    Ok(record)
+}
+
+/// [`update`], audited on a chain the caller holds open.
+pub async fn update_chained<C: ConnectionTrait>(
+    conn: &C,
+    scope: &Scope,
+    schema: &CollectionSchema,
+    id: &str,
+    expected_version: i64,
+    json: &str,
+    chain: &mut audit::Chain,
 ) -> Result<Record, PlatformError> {
     let (data, slots) = check_document(schema, json)?;
     let (current, version) = current_at(conn, scope, schema, id, expected_version).await?;
@@ -501,12 +581,14 @@ pub async fn update<C: ConnectionTrait>(
     };
     set_slots(&mut model, &slots);
     guarded_update(conn, model, &current, &schema.name).await?;
-    audit::append(
-        conn,
-        &scope.org_id,
-        audit_write(scope, "record.update", &schema.name, id, version),
-    )
-    .await?;
+    chain.push(audit_write(
+        scope,
+        "record.update",
+        &schema.name,
+        id,
+        version,
+    ));
+    chain.write_if_full(conn).await?;
     Ok(Record {
         id: id.to_owned(),
         version,
@@ -525,6 +607,20 @@ pub async fn delete<C: ConnectionTrait>(
     id: &str,
     expected_version: i64,
 ) -> Result<(), PlatformError> {
+    let mut chain = audit::Chain::open(conn, &scope.org_id).await?;
+    delete_chained(conn, scope, schema, id, expected_version, &mut chain).await?;
+    chain.close(conn).await
+}
+
+/// [`delete`], audited on a chain the caller holds open.
+pub async fn delete_chained<C: ConnectionTrait>(
+    conn: &C,
+    scope: &Scope,
+    schema: &CollectionSchema,
+    id: &str,
+    expected_version: i64,
+    chain: &mut audit::Chain,
+) -> Result<(), PlatformError> {
     let (current, version) = current_at(conn, scope, schema, id, expected_version).await?;
     let model = record::ActiveModel {
         seq: sea_orm::ActiveValue::Unchanged(current.seq),
@@ -534,13 +630,14 @@ pub async fn delete<C: ConnectionTrait>(
         ..Default::default()
     };
     guarded_update(conn, model, &current, &schema.name).await?;
-    audit::append(
-        conn,
-        &scope.org_id,
-        audit_write(scope, "record.delete", &schema.name, id, version),
-    )
-    .await?;
-    Ok(())
+    chain.push(audit_write(
+        scope,
+        "record.delete",
+        &schema.name,
+        id,
+        version,
+    ));
+    chain.write_if_full(conn).await
 }
 
 /// The live record `id` if it still has `expected` as its version, and the

@@ -3,7 +3,9 @@
 //! nothing of it when the call fails or traps.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock};
+use std::time::Instant;
 
 use sea_orm::{DatabaseConnection, DatabaseTransaction, DbBackend, TransactionTrait};
 use tokio::sync::{Mutex, OwnedMutexGuard};
@@ -22,6 +24,52 @@ pub struct Platform {
     writer: Option<Arc<Mutex<()>>>,
     subscriptions: Arc<RwLock<HashMap<String, Vec<String>>>>,
     files: FileStore,
+    waits: Arc<Waits>,
+}
+
+/// What units of work waited for, counted for metrics.
+#[derive(Default)]
+struct Waits {
+    /// Units of work waiting for the SQLite writer now.
+    writer_queue: AtomicUsize,
+    /// Units of work begun.
+    begun: AtomicU64,
+    /// Time spent waiting to begin them (a connection, the writer), in µs.
+    waited_micros: AtomicU64,
+}
+
+/// A place in a counted queue, given back however the wait ends (a
+/// caller that went away included).
+struct Queued<'a>(&'a AtomicUsize);
+
+impl<'a> Queued<'a> {
+    fn join(queue: &'a AtomicUsize) -> Queued<'a> {
+        queue.fetch_add(1, Ordering::Relaxed);
+        Queued(queue)
+    }
+}
+
+impl Drop for Queued<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// The database pool and its queues now, for metrics.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PoolFigures {
+    /// Connections the pool may open.
+    pub max_connections: u32,
+    /// Connections open.
+    pub open: u32,
+    /// Open connections in use.
+    pub in_use: u32,
+    /// Writing units of work waiting for SQLite's one writer.
+    pub writer_queue: usize,
+    /// Units of work begun since the host started.
+    pub begun: u64,
+    /// Microseconds they waited, in total, for a connection or the writer.
+    pub waited_micros: u64,
 }
 
 impl Platform {
@@ -33,6 +81,30 @@ impl Platform {
             writer,
             subscriptions: Arc::default(),
             files,
+            waits: Arc::default(),
+        }
+    }
+
+    /// The pool and its queues now.
+    pub fn pool_figures(&self) -> PoolFigures {
+        let (open, idle) = match self.db.get_database_backend() {
+            DbBackend::Sqlite => {
+                let pool = self.db.get_sqlite_connection_pool();
+                (pool.size(), pool.num_idle())
+            }
+            DbBackend::Postgres => {
+                let pool = self.db.get_postgres_connection_pool();
+                (pool.size(), pool.num_idle())
+            }
+            _ => (0, 0),
+        };
+        PoolFigures {
+            max_connections: crate::POOL_CONNECTIONS,
+            open,
+            in_use: open.saturating_sub(u32::try_from(idle).unwrap_or(u32::MAX)),
+            writer_queue: self.waits.writer_queue.load(Ordering::Relaxed),
+            begun: self.waits.begun.load(Ordering::Relaxed),
+            waited_micros: self.waits.waited_micros.load(Ordering::Relaxed),
         }
     }
 
@@ -82,8 +154,12 @@ impl Platform {
         writable: bool,
         lock: Option<ModuleLock>,
     ) -> Result<Work, PlatformError> {
+        let asked = Instant::now();
         let guard = match (&self.writer, writable) {
-            (Some(w), true) => Some(w.clone().lock_owned().await),
+            (Some(w), true) => {
+                let _queued = Queued::join(&self.waits.writer_queue);
+                Some(w.clone().lock_owned().await)
+            }
             _ => None,
         };
         let txn = if writable {
@@ -91,6 +167,11 @@ impl Platform {
         } else {
             self.db.begin().await?
         };
+        self.waits.begun.fetch_add(1, Ordering::Relaxed);
+        self.waits.waited_micros.fetch_add(
+            u64::try_from(asked.elapsed().as_micros()).unwrap_or(u64::MAX),
+            Ordering::Relaxed,
+        );
         if let Some(lock) = lock
             && !scope.module_id.is_empty()
             && self.db.get_database_backend() == DbBackend::Postgres
@@ -102,6 +183,7 @@ impl Platform {
             scope,
             writable,
             platform: self.clone(),
+            chains: Mutex::default(),
             _writer: guard,
         })
     }
@@ -144,10 +226,39 @@ pub struct Work {
     scope: Scope,
     writable: bool,
     platform: Platform,
+    /// The audit chains this work appended to, open until it commits: a
+    /// head is read once and written once however many writes the work
+    /// makes (a migration may make hundreds of thousands).
+    chains: Mutex<HashMap<String, audit::Chain>>,
     _writer: Option<OwnedMutexGuard<()>>,
 }
 
 impl Work {
+    /// The open chain of the work's organization, opened on first use.
+    async fn chain(
+        &self,
+    ) -> Result<tokio::sync::MappedMutexGuard<'_, audit::Chain>, PlatformError> {
+        let mut chains = self.chains.lock().await;
+        if !chains.contains_key(&self.scope.org_id) {
+            let chain = audit::Chain::open(&self.txn, &self.scope.org_id).await?;
+            chains.insert(self.scope.org_id.clone(), chain);
+        }
+        let org = self.scope.org_id.clone();
+        Ok(tokio::sync::MutexGuard::map(chains, move |c| {
+            c.get_mut(&org).expect("opened above")
+        }))
+    }
+
+    /// Writes the open chains' entries and heads, so that a write outside
+    /// them in this transaction continues from where they are.
+    async fn close_chains(&self) -> Result<(), PlatformError> {
+        let chains = std::mem::take(&mut *self.chains.lock().await);
+        for chain in chains.into_values() {
+            chain.close(&self.txn).await?;
+        }
+        Ok(())
+    }
+
     fn writing(&self) -> Result<(), PlatformError> {
         if self.writable {
             Ok(())
@@ -168,7 +279,8 @@ impl Work {
     /// See [`records::insert`].
     pub async fn insert(&self, c: &CollectionSchema, json: &str) -> Result<Record, PlatformError> {
         self.writing()?;
-        records::insert(&self.txn, &self.scope, c, json).await
+        let mut chain = self.chain().await?;
+        records::insert_chained(&self.txn, &self.scope, c, json, &mut chain).await
     }
 
     /// See [`records::update`].
@@ -180,7 +292,17 @@ impl Work {
         json: &str,
     ) -> Result<Record, PlatformError> {
         self.writing()?;
-        records::update(&self.txn, &self.scope, c, id, expected_version, json).await
+        let mut chain = self.chain().await?;
+        records::update_chained(
+            &self.txn,
+            &self.scope,
+            c,
+            id,
+            expected_version,
+            json,
+            &mut chain,
+        )
+        .await
     }
 
     /// See [`records::delete`].
@@ -191,7 +313,8 @@ impl Work {
         expected_version: i64,
     ) -> Result<(), PlatformError> {
         self.writing()?;
-        records::delete(&self.txn, &self.scope, c, id, expected_version).await
+        let mut chain = self.chain().await?;
+        records::delete_chained(&self.txn, &self.scope, c, id, expected_version, &mut chain).await
     }
 
     /// See [`records::query`].
@@ -218,18 +341,16 @@ impl Work {
         detail: serde_json::Value,
     ) -> Result<audit::Entry, PlatformError> {
         self.writing()?;
-        audit::append(
-            &self.txn,
-            &self.scope.org_id,
-            audit::Event {
-                actor: self.scope.actor.clone(),
-                module: self.scope.module_id.clone(),
-                action: action.to_owned(),
-                subject: subject.to_owned(),
-                detail,
-            },
-        )
-        .await
+        let mut chain = self.chain().await?;
+        let entry = chain.push(audit::Event {
+            actor: self.scope.actor.clone(),
+            module: self.scope.module_id.clone(),
+            action: action.to_owned(),
+            subject: subject.to_owned(),
+            detail,
+        });
+        chain.write_if_full(&self.txn).await?;
+        Ok(entry)
     }
 
     /// Puts an event in the outbox, for every module enabled in the
@@ -301,6 +422,7 @@ impl Work {
     /// See [`records::restore`].
     pub async fn restore_records(&self, snapshot: &Snapshot) -> Result<(), PlatformError> {
         self.writing()?;
+        self.close_chains().await?;
         records::restore(&self.txn, snapshot).await
     }
 
@@ -314,11 +436,13 @@ impl Work {
         signer: Option<&modules::Signer>,
     ) -> Result<modules::Installation, PlatformError> {
         self.writing()?;
+        self.close_chains().await?;
         modules::install_signed(&self.txn, module_id, version, signer).await
     }
 
     /// Makes every write of the work durable.
     pub async fn commit(self) -> Result<(), PlatformError> {
+        self.close_chains().await?;
         Ok(self.txn.commit().await?)
     }
 }

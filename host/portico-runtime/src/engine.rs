@@ -5,13 +5,14 @@
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use sha2::{Digest, Sha256};
 use wasmtime::component::{Component, Linker};
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
 
+use crate::admission::Admission;
 use crate::sandbox::CallState;
 
 /// How often the epoch advances; a call's deadline is checked at this pace.
@@ -24,8 +25,13 @@ pub struct EngineConfig {
     pub cache_dir: Option<PathBuf>,
     /// Try the pooling allocator (falls back to on-demand if it cannot be reserved).
     pub pooling: bool,
-    /// Instance slots of the pool: how many calls can run at once.
+    /// Instance slots of the pool: how many calls can run at once. Size it
+    /// with the database's connections (see [`Admission`]): a running call
+    /// that reads holds a connection until it ends, so slots far beyond the
+    /// connections only park calls on the pool, each holding an instance.
     pub max_concurrent_calls: u32,
+    /// How many calls may wait for a slot before more are refused.
+    pub max_queued_calls: usize,
     /// The most linear memory any one call may be given.
     pub max_memory_bytes: usize,
 }
@@ -35,9 +41,11 @@ impl Default for EngineConfig {
         EngineConfig {
             cache_dir: None,
             pooling: true,
-            // Sized for a small server (2 cores, some GiB): calls are short,
-            // so a few hundred slots serve thousands of requests a second.
-            max_concurrent_calls: 256,
+            // Calls are short and mostly CPU: on a small server (2 cores,
+            // 16 database connections) 32 running at once keep every core
+            // and connection busy, and the rest wait their turn in the queue.
+            max_concurrent_calls: 32,
+            max_queued_calls: 2048,
             max_memory_bytes: 256 << 20,
         }
     }
@@ -77,7 +85,7 @@ pub struct ModuleEngine {
     cache_dir: Option<PathBuf>,
     compat: String,
     max_memory_bytes: usize,
-    ticker_stop: Arc<AtomicBool>,
+    admission: Arc<Admission>,
 }
 
 impl ModuleEngine {
@@ -123,8 +131,7 @@ impl ModuleEngine {
             })?;
         }
 
-        let ticker_stop = Arc::new(AtomicBool::new(false));
-        spawn_ticker(engine.clone(), ticker_stop.clone());
+        spawn_ticker(&engine);
 
         Ok(ModuleEngine {
             engine,
@@ -133,7 +140,10 @@ impl ModuleEngine {
             cache_dir: config.cache_dir.clone(),
             compat,
             max_memory_bytes: config.max_memory_bytes,
-            ticker_stop,
+            admission: Arc::new(Admission::new(
+                config.max_concurrent_calls as usize,
+                config.max_queued_calls,
+            )),
         })
     }
 
@@ -145,6 +155,11 @@ impl ModuleEngine {
     /// The most memory a call can be given.
     pub fn max_memory_bytes(&self) -> usize {
         self.max_memory_bytes
+    }
+
+    /// The gate every call passes to get an instance slot.
+    pub fn admission(&self) -> &Arc<Admission> {
+        &self.admission
     }
 
     pub(crate) fn engine(&self) -> &Engine {
@@ -198,12 +213,6 @@ impl ModuleEngine {
     }
 }
 
-impl Drop for ModuleEngine {
-    fn drop(&mut self) {
-        self.ticker_stop.store(true, Ordering::Relaxed);
-    }
-}
-
 fn base_config(config: &EngineConfig, pooling: bool) -> Config {
     let mut c = Config::new();
     c.wasm_component_model(true);
@@ -240,13 +249,18 @@ fn base_config(config: &EngineConfig, pooling: bool) -> Config {
     c
 }
 
-fn spawn_ticker(engine: Engine, stop: Arc<AtomicBool>) {
+/// Advances the epoch for as long as anything uses the engine: the
+/// `ModuleEngine`, or any module loaded on it (each holds the engine), so a
+/// module outliving its `ModuleEngine` still has its calls' deadlines kept.
+fn spawn_ticker(engine: &Engine) {
+    let engine = engine.weak();
     let spawned = std::thread::Builder::new()
         .name("portico-epoch".into())
         .spawn(move || {
-            while !stop.load(Ordering::Relaxed) {
-                std::thread::sleep(EPOCH_TICK);
+            while let Some(engine) = engine.upgrade() {
                 engine.increment_epoch();
+                drop(engine);
+                std::thread::sleep(EPOCH_TICK);
             }
         });
     if let Err(e) = spawned {

@@ -12,6 +12,7 @@
 //! The runtime knows nothing of HTTP or databases: the host interfaces stand
 //! on the [`HostServices`] trait, implemented by whoever embeds it.
 
+pub mod admission;
 pub mod api;
 mod bindings;
 pub mod breaker;

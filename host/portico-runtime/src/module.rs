@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use wasmtime::component::{Component, ComponentExportIndex, InstancePre};
 use wasmtime::{Store, Trap, UpdateDeadline};
 
+use crate::admission::{Admission, Refusal};
 use crate::api::{
     self, CallContext, FormPost, ModuleError, ModuleInfo, Outcome, Request, Response, RouteMatch,
     View,
@@ -103,9 +104,10 @@ pub enum CallErrorKind {
     /// The module is switched off by its circuit breaker.
     #[error("switched off after {} faults in a row: {}", .0.faults_in_a_row, .0.reason)]
     SwitchedOff(SwitchedOff),
-    /// Every instance slot is busy.
-    #[error("too many calls at once; no instance slot is free")]
-    Overloaded,
+    /// Every instance slot stayed busy: the call was refused before it
+    /// started (see [`crate::admission`]).
+    #[error("too many calls at once; refused before it started ({})", .0.label())]
+    Overloaded(Refusal),
     /// The host could not set up or finish the call.
     #[error("host failure: {0}")]
     Host(String),
@@ -186,6 +188,7 @@ pub struct LoadedModule {
     api_version: ApiVersion,
     exports: Exports,
     engine: wasmtime::Engine,
+    admission: Arc<Admission>,
     routes: matchit::Router<usize>,
     breaker: Breaker,
     limits: CallLimits,
@@ -305,6 +308,7 @@ impl LoadedModule {
             api_version,
             exports,
             engine: engine.engine().clone(),
+            admission: engine.admission().clone(),
             routes,
             limits: CallLimits {
                 memory_bytes,
@@ -360,6 +364,11 @@ impl LoadedModule {
     /// Whether the machine code came from the cache.
     pub fn code_source(&self) -> CodeSource {
         self.code_source
+    }
+
+    /// The gate its calls pass for an instance slot (shared by every module of the engine).
+    pub fn admission(&self) -> &Admission {
+        &self.admission
     }
 
     /// The limits of its calls.
@@ -544,7 +553,15 @@ impl LoadedModule {
             services,
         };
         let limit = deadline;
-        let deadline = Instant::now() + deadline;
+        let arrived = Instant::now();
+        let deadline = arrived + deadline;
+        // The wait for a slot counts against the deadline, and takes at most
+        // half of it, so the module always keeps the other half to run.
+        let _slot = self
+            .admission
+            .enter(&ctx.org_id, arrived + limit / 2)
+            .await
+            .map_err(|refusal| self.error(CallErrorKind::Overloaded(refusal)))?;
         let mut store = Store::new(
             &self.engine,
             CallState::new(scope, self.limits.memory_bytes, deadline, &self.clock),
@@ -716,7 +733,9 @@ impl LoadedModule {
         } else if let Some(m) = e.downcast_ref::<MemoryLimitExceeded>() {
             CallErrorKind::MemoryExceeded(m.limit)
         } else if e.is::<wasmtime::PoolConcurrencyLimitError>() {
-            CallErrorKind::Overloaded
+            // Admission keeps calls within the slots; this is a slot taken
+            // outside it (another engine user), so a queue refusal in effect.
+            CallErrorKind::Overloaded(Refusal::QueueFull)
         } else if let Some(trap) = e.downcast_ref::<Trap>() {
             CallErrorKind::Trap(trap.to_string())
         } else {

@@ -211,6 +211,7 @@ pub fn app(state: AppState) -> Router {
 /// The application with `extra` routes merged in, behind the same
 /// middleware (used to compare a module with native code in one binary).
 pub fn app_with(state: AppState, extra: Router<AppState>) -> Router {
+    let metrics = state.metrics.clone();
     Router::new()
         .route("/healthz", get(health))
         .route("/assets/portico.css", get(stylesheet))
@@ -227,6 +228,7 @@ pub fn app_with(state: AppState, extra: Router<AppState>) -> Router {
         .merge(scim::router())
         .merge(exchange::router())
         .merge(extra)
+        .layer(axum::middleware::from_fn_with_state(metrics, metrics::http))
         .with_state(state)
         .layer(axum::middleware::map_response(no_store_when_personal))
         .layer(SetResponseHeaderLayer::if_not_present(
@@ -243,25 +245,43 @@ pub fn app_with(state: AppState, extra: Router<AppState>) -> Router {
         ))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(
-            TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
-                let request_id = req
-                    .headers()
-                    .get(REQUEST_ID)
-                    .and_then(|v| v.to_str().ok())
-                    .unwrap_or("");
-                // `module` is recorded once the module is resolved, so every
-                // event of the request (the module's own log lines too) carries it.
-                tracing::info_span!(
-                    "request",
-                    method = %req.method(),
-                    path = %req.uri().path(),
-                    request_id,
-                    module = tracing::field::Empty,
-                )
-            }),
+            TraceLayer::new_for_http()
+                .make_span_with(|req: &Request<_>| {
+                    let request_id = req
+                        .headers()
+                        .get(REQUEST_ID)
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("");
+                    // `module` is recorded once the module is resolved, so every
+                    // event of the request (the module's own log lines too) carries it.
+                    tracing::info_span!(
+                        "request",
+                        method = %req.method(),
+                        path = %req.uri().path(),
+                        request_id,
+                        module = tracing::field::Empty,
+                    )
+                })
+                .on_failure(log_failure),
         )
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
         .layer(axum::middleware::map_request(drop_odd_request_id))
+}
+
+/// Logs a response that failed. A `503` is not logged here: it is the
+/// portal refusing work under load, and the refusals are summed up where
+/// they happen, at most a line every few seconds, not a line each.
+fn log_failure(
+    class: tower_http::classify::ServerErrorsFailureClass,
+    latency: std::time::Duration,
+    _span: &tracing::Span,
+) {
+    use tower_http::classify::ServerErrorsFailureClass;
+    if matches!(class, ServerErrorsFailureClass::StatusCode(s) if s == axum::http::StatusCode::SERVICE_UNAVAILABLE)
+    {
+        return;
+    }
+    tracing::error!(classification = %class, latency_ms = latency.as_millis(), "response failed");
 }
 
 /// Whether a request carries who is asking: a session cookie or an API token.

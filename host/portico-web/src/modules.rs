@@ -3,7 +3,6 @@
 //! JSON, or the module's own API response.
 
 use std::sync::Arc;
-use std::time::Instant;
 
 use axum::Router;
 use axum::body::{Body, Bytes};
@@ -367,7 +366,7 @@ impl Failure {
                 "Service switched off",
                 "This service is switched off after repeated failures. The administrators have been told.",
             ),
-            CallErrorKind::Overloaded => Failure {
+            CallErrorKind::Overloaded(_) => Failure {
                 retry_after: Some(1),
                 ..Failure::new(
                     StatusCode::SERVICE_UNAVAILABLE,
@@ -783,18 +782,22 @@ impl Call<'_> {
         export: Export,
         call: impl Future<Output = Result<T, CallError>>,
     ) -> Result<T, CallError> {
-        let start = Instant::now();
-        let result = call.await;
-        let outcome = crate::metrics::outcome(result.as_ref().map(drop).map_err(|e| &e.kind));
-        self.state
+        let result = self
+            .state
             .metrics
-            .record(self.module.id(), export, outcome, start.elapsed());
+            .timed(self.module.id(), export, call)
+            .await;
         if let Err(e) = &result {
             match &e.kind {
                 CallErrorKind::Module(ModuleError::Internal(detail)) => {
                     tracing::error!(module = %e.module, version = %e.version, org = %self.tenant.id, detail = %detail, "module reported an internal error");
                 }
-                CallErrorKind::Module(_) => {}
+                // Refusals are summed up where they happen (the admission
+                // gate, the breaker): one line per refusal would flood the
+                // log exactly when the portal is busiest.
+                CallErrorKind::Module(_)
+                | CallErrorKind::Overloaded(_)
+                | CallErrorKind::SwitchedOff(_) => {}
                 _ => tracing::warn!(error = %e, org = %self.tenant.id, "module call failed"),
             }
         }

@@ -106,19 +106,26 @@ pub(crate) async fn dashboard(state: &AppState, headers: &HeaderMap, path: &str)
             request_id: request_id.clone(),
             locale: lang.clone(),
         };
-        let start = std::time::Instant::now();
-        let result = module.render(&ctx, route_match).await;
-        let outcome = crate::metrics::outcome(result.as_ref().map(drop).map_err(|e| &e.kind));
-        state
+        let result = state
             .metrics
-            .record(module.id(), Export::Render, outcome, start.elapsed());
+            .timed(
+                module.id(),
+                Export::Render,
+                module.render(&ctx, route_match),
+            )
+            .await;
         let base = format!("{}/m/{}", tenant.base, module.id());
         let title = module.manifest().menu_label_in(&lang).to_owned();
         // One module failing leaves the rest of the dashboard standing.
         let body = match result {
             Ok(view) => render::blocks(&base, &shell, &view.blocks),
             Err(e) => {
-                if !matches!(e.kind, CallErrorKind::Module(_)) {
+                if !matches!(
+                    e.kind,
+                    CallErrorKind::Module(_)
+                        | CallErrorKind::Overloaded(_)
+                        | CallErrorKind::SwitchedOff(_)
+                ) {
                     tracing::warn!(error = %e, org = %tenant.id, "dashboard block failed");
                 }
                 html! { p.muted { (tr(&lang, "This part is not available right now.", "Tato část teď není k dispozici.")) } }

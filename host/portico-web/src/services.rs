@@ -403,7 +403,7 @@ pub fn schema(c: CollectionRef<'_>) -> CollectionSchema {
 }
 
 /// A stored time (microseconds since the Unix epoch) as modules see times.
-pub(crate) fn rfc3339(micros: i64) -> String {
+pub fn rfc3339(micros: i64) -> String {
     chrono::DateTime::from_timestamp_micros(micros)
         .unwrap_or_default()
         .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)

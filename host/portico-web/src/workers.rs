@@ -12,7 +12,7 @@ use chrono::{DateTime, Local};
 use portico_platform::notifications::{self, Channel, Notification};
 use portico_platform::{Retry, events, jobs, modules};
 use portico_runtime::api::{CallContext, Event};
-use portico_runtime::{CallError, LoadedModule};
+use portico_runtime::{CallError, Export, LoadedModule};
 
 use crate::AppState;
 use crate::services::rfc3339;
@@ -139,8 +139,9 @@ async fn deliver(state: &AppState, config: &WorkerConfig, d: events::Delivery) {
                 source: d.source_module.clone(),
                 published_at: rfc3339(d.published_at_micros),
             };
-            module
-                .on_event(&ctx, event)
+            state
+                .metrics
+                .timed(module.id(), Export::OnEvent, module.on_event(&ctx, event))
                 .await
                 .map_err(|e: CallError| e.to_string())
         }
@@ -317,7 +318,8 @@ async fn run_job(state: &AppState, key: jobs::RunKey) {
         &key.org_id,
         format!("job-{}-{}-{}", key.module_id, key.job, key.slot_micros),
     );
-    let outcome = match module.run_job(&ctx, &key.job).await {
+    let run = module.run_job(&ctx, &key.job);
+    let outcome = match state.metrics.timed(module.id(), Export::RunJob, run).await {
         Ok(()) => "ok".to_owned(),
         Err(e) => {
             tracing::warn!(module = %key.module_id, job = %key.job, org = %key.org_id, error = %e, "scheduled job failed");

@@ -169,10 +169,15 @@ enum JobsCommand {
 #[derive(Subcommand)]
 enum RecordsCommand {
     /// Insert the JSON documents of a file (one per line) into a module's
-    /// collection, all or none, each audited.
+    /// collection, each audited. Every line is checked first: one bad line
+    /// and nothing is imported. Large files go in batches; an import that
+    /// was stopped resumes where it stopped when run again on the same file.
     Import {
         /// The file: one JSON object per line.
         file: PathBuf,
+        /// Import the file again although it was imported whole before.
+        #[arg(long)]
+        again: bool,
         /// The organization.
         #[arg(long)]
         org: String,
@@ -1147,9 +1152,11 @@ async fn jobs(command: JobsCommand) -> anyhow::Result<()> {
 }
 
 async fn records(command: RecordsCommand) -> anyhow::Result<()> {
-    use portico_platform::records::{self, Scope};
+    use portico_platform::imports;
+    use portico_platform::records::Scope;
     let RecordsCommand::Import {
         file,
+        again,
         org,
         module,
         collection,
@@ -1180,20 +1187,73 @@ async fn records(command: RecordsCommand) -> anyhow::Result<()> {
         module_id: module.clone(),
         actor: cli_actor(),
     };
-    let txn = portico_platform::begin_write(services.platform().db()).await?;
-    let mut n = 0;
-    for (i, line) in text.lines().enumerate() {
-        if line.trim().is_empty() {
-            continue;
+    let what = imports::Import {
+        scope: &scope,
+        schema: &schema,
+        text: &text,
+        again,
+    };
+    let mut shown = Progress::new();
+    let imported = imports::import(services.platform().db(), what, |p| shown.show(p))
+        .await
+        .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+    shown.finish();
+    match imported {
+        imports::Imported::Done {
+            documents,
+            resumed_at_line,
+        } => {
+            if let Some(line) = resumed_at_line {
+                println!("Resumed an import that had stopped after line {line}.");
+            }
+            println!("Imported {documents} document(s) into {module}/{collection} of {org}.");
         }
-        records::insert(&txn, &scope, &schema, line)
-            .await
-            .with_context(|| format!("{}:{}", file.display(), i + 1))?;
-        n += 1;
+        imports::Imported::AlreadyDone {
+            documents,
+            finished_at_micros,
+        } => println!(
+            "This file was imported whole before ({documents} document(s), finished {}); \
+             nothing was imported. Add --again to import it once more.",
+            portico_web::services::rfc3339(finished_at_micros)
+        ),
     }
-    txn.commit().await?;
-    println!("Imported {n} document(s) into {module}/{collection} of {org}.");
     Ok(())
+}
+
+/// How far an import is, on the terminal: one line rewritten in place when
+/// stderr is a terminal, a line per tenth of the file otherwise.
+struct Progress {
+    terminal: bool,
+    last_tenth: u64,
+    shown: bool,
+}
+
+impl Progress {
+    fn new() -> Progress {
+        use std::io::IsTerminal;
+        Progress {
+            terminal: std::io::stderr().is_terminal(),
+            last_tenth: 0,
+            shown: false,
+        }
+    }
+
+    fn show(&mut self, p: portico_platform::imports::Progress) {
+        let percent = p.lines_done * 100 / p.lines.max(1);
+        if self.terminal {
+            eprint!("\r{} of {} lines ({percent} %)", p.lines_done, p.lines);
+            self.shown = true;
+        } else if percent / 10 > self.last_tenth {
+            self.last_tenth = percent / 10;
+            eprintln!("{} of {} lines ({percent} %)", p.lines_done, p.lines);
+        }
+    }
+
+    fn finish(&self) {
+        if self.shown {
+            eprintln!();
+        }
+    }
 }
 
 async fn org(command: OrgCommand) -> anyhow::Result<()> {

@@ -475,6 +475,14 @@ async fn catalog_view(
             kv(tr(l, "Calls", "Volání"), health.calls.to_string()),
             kv(tr(l, "Errors", "Chyby"), health.errors.to_string()),
             kv(tr(l, "Faults", "Selhání"), health.faults.to_string()),
+            kv(
+                tr(
+                    l,
+                    "Refused (switched off or busy)",
+                    "Odmítnuto (vypnut nebo přetížen)",
+                ),
+                health.refused.to_string(),
+            ),
         ];
         items.push(kv(
             tr(l, "Latency (95th percentile)", "Odezva (95. percentil)"),
