@@ -16,6 +16,7 @@ mod m20261121_000005_identity;
 mod m20261121_000006_user_emails;
 mod m20261202_000001_module_signers;
 mod m20261202_000002_record_imports;
+mod m20261202_000003_collection_generations;
 
 pub use m20261121_000003_data_platform::SLOTS;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000006_user_emails::Migration),
             Box::new(m20261202_000001_module_signers::Migration),
             Box::new(m20261202_000002_record_imports::Migration),
+            Box::new(m20261202_000003_collection_generations::Migration),
         ]
     }
 }

@@ -386,6 +386,43 @@ async fn figures_are_true_at_scale(database: TestDatabase) {
         format!("{average:.1} days")
     );
 
+    // Counted once, shown again from what was counted while nothing
+    // changed; a write by another process over the same database (it
+    // goes through the store, not this portal) shows at once.
+    let again = figures(&get(&portal.app(), "/", HTML).await.body);
+    assert_eq!(figure(&again, "Notices posted"), posted.to_string());
+    let scope = Scope {
+        org_id: TEST_CITY.into(),
+        module_id: "notice-board".into(),
+        actor: "test".into(),
+    };
+    let schema = portico_web::services::schema(CollectionRef {
+        name: "notices",
+        spec: &portal.module("notice-board").manifest().collections["notices"],
+    });
+    let other = portal.database.connect().await;
+    records::insert(&other, &scope, &schema, &notice(1, today).to_string())
+        .await
+        .expect("another process posts a notice");
+    let after = figures(&get(&portal.app(), "/", HTML).await.body);
+    assert_eq!(
+        figure(&after, "Notices posted"),
+        (posted + 1).to_string(),
+        "{engine}: the figure follows a write made elsewhere"
+    );
+
+    // A word nobody used looks through the newest documents only, and
+    // the page says so.
+    let search = get(&portal.app(), "/search?q=zzqx", HTML).await;
+    assert_eq!(search.status, 200);
+    assert!(
+        search
+            .body
+            .contains("Only the newest 20000 entries of each section were searched"),
+        "{}",
+        search.body
+    );
+
     // The complaints dashboard counts every status and category.
     let dashboard = json_of(&get(&portal.app(), "/m/complaints/dashboard", JSON).await);
     let by_status = block(&dashboard, "table", "Reports by status");

@@ -194,6 +194,9 @@ pub struct Chain {
     hash: String,
     pending: Vec<Entry>,
     moved: bool,
+    /// The record collections the transaction wrote to: their generation
+    /// moves on once, when the chain closes.
+    touched: std::collections::BTreeSet<i64>,
 }
 
 impl Chain {
@@ -214,6 +217,7 @@ impl Chain {
             hash: head.hash,
             pending: Vec::new(),
             moved: false,
+            touched: std::collections::BTreeSet::new(),
         })
     }
 
@@ -243,6 +247,11 @@ impl Chain {
         self.moved = true;
         self.pending.push(e.clone());
         e
+    }
+
+    /// Notes that the transaction wrote to record collection `id`.
+    pub(crate) fn touch(&mut self, collection_id: i64) {
+        self.touched.insert(collection_id);
     }
 
     /// Writes the entries chained so far once a batch is full.
@@ -288,7 +297,7 @@ impl Chain {
             .exec(conn)
             .await?;
         }
-        Ok(())
+        crate::records::next_generation(conn, &self.touched).await
     }
 }
 

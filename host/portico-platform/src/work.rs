@@ -25,6 +25,7 @@ pub struct Platform {
     subscriptions: Arc<RwLock<HashMap<String, Vec<String>>>>,
     files: FileStore,
     waits: Arc<Waits>,
+    aggregates: records::AggregateCache,
 }
 
 /// What units of work waited for, counted for metrics.
@@ -82,6 +83,7 @@ impl Platform {
             subscriptions: Arc::default(),
             files,
             waits: Arc::default(),
+            aggregates: records::AggregateCache::default(),
         }
     }
 
@@ -330,7 +332,9 @@ impl Work {
         group_by: &str,
         sum: Option<&str>,
     ) -> Result<Vec<Group>, PlatformError> {
-        records::aggregate(&self.txn, &self.scope, c, filters, group_by, sum).await
+        // A work that writes would not see its own writes in the cache.
+        let cache = (!self.writable).then_some(&self.platform.aggregates);
+        records::aggregate(&self.txn, &self.scope, c, filters, group_by, sum, cache).await
     }
 
     /// Appends an entry to the organization's audit chain.

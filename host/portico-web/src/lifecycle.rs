@@ -495,6 +495,11 @@ impl Installer {
             )));
         }
         staged.keep();
+        // A migration may have rewritten every record of the module: the
+        // planner's statistics follow (PostgreSQL; nothing to do on SQLite).
+        if let Err(e) = portico_platform::imports::analyze(services.platform().db()).await {
+            tracing::warn!(error = %e, "cannot update the planner's statistics after the upgrade");
+        }
         let module = self.load(&target).await?;
         tracing::info!(module = %id, from = %from, version = %new_version, vendor = %signer.vendor, key = signer.key.as_deref().map(fingerprint), organizations = migrated.len(), actor, "module upgraded");
         Ok(Installed {

@@ -82,6 +82,7 @@ async fn search(State(state): State<AppState>, uri: Uri, headers: HeaderMap) -> 
     let lang = locale(&headers);
     let too_long = term.chars().count() > records::MAX_SEARCH_TERM;
     let mut groups: Vec<(String, Vec<Hit>)> = Vec::new();
+    let mut narrowed = false;
     if !term.is_empty() && !too_long {
         let db = state.services.platform().db();
         for module in state
@@ -108,7 +109,7 @@ async fn search(State(state): State<AppState>, uri: Uri, headers: HeaderMap) -> 
                     name: &spec.collection,
                     spec: collection,
                 });
-                let found = match records::search(
+                let (found, older_unsearched) = match records::search(
                     db,
                     &scope,
                     &schema,
@@ -124,6 +125,7 @@ async fn search(State(state): State<AppState>, uri: Uri, headers: HeaderMap) -> 
                         return Failure::database().respond(&state, &headers, Some(&tenant), None);
                     }
                 };
+                narrowed |= older_unsearched;
                 let base = format!("{}/m/{}", tenant.base, manifest.id);
                 hits.extend(found.into_iter().filter_map(|r| {
                     let title = r.data.get(&spec.title)?.as_str()?.to_owned();
@@ -154,6 +156,13 @@ async fn search(State(state): State<AppState>, uri: Uri, headers: HeaderMap) -> 
                 }
             }
             button.button.primary type="submit" { (tr(&lang, "Search", "Hledat")) }
+        }
+        @if narrowed {
+            p.muted {
+                (tr(&lang, "Only the newest ", "Prohledáno bylo jen nejnovějších "))
+                (crate::figures::number(&lang, records::SEARCH_WINDOW as f64))
+                (tr(&lang, " entries of each section were searched; older ones were not.", " záznamů každé části; starší ne."))
+            }
         }
         @if !term.is_empty() && !too_long {
             @if groups.is_empty() {
