@@ -7,7 +7,8 @@
 //!   city with the notice board and its notices (once), and starts `portico serve`.
 //! - `test`: everything CI runs: formatting, the WIT freeze check, the
 //!   build with clippy's lints, the tests.
-//! - `bench`: the benchmarks, each figure printed as `name: value unit`.
+//! - `bench`: the benchmarks, each figure printed as `name: value unit`;
+//!   `bench --smoke` runs every part tiny and short on the test build (CI).
 //! - `package ID --key FILE`: builds a module and packs it, signed with the
 //!   vendor's key, into `target/packages/<id>-<version>.portico`.
 //! - `new-plugin NAME [--dir DIR] [--vendor NAME]`: a new module crate,
@@ -27,7 +28,7 @@ fn main() -> ExitCode {
         Some("build-plugins") => build_plugins().map(drop),
         Some("run") => run(&args[1..]),
         Some("test") => test(),
-        Some("bench") => bench(),
+        Some("bench") => bench(&args[1..]),
         Some("package") => package(&args[1..]),
         Some("new-plugin") => new_plugin(&args[1..]),
         _ => {
@@ -37,7 +38,8 @@ fn main() -> ExitCode {
                  build-plugins  build every module for {TARGET} into target/modules/\n  \
                  run            build everything and start the portal with demo data\n  \
                  test           run everything CI runs\n  \
-                 bench          run the benchmarks\n  \
+                 bench [--smoke]\n                \
+                 run the benchmarks (--smoke: each part tiny and short, as CI runs it)\n  \
                  package ID (--key FILE | --unsigned)\n                \
                  build module ID and pack it into target/packages/ as one signed file\n  \
                  new-plugin NAME [--dir DIR] [--vendor NAME]\n                \
@@ -696,8 +698,13 @@ fn new_plugin(args: &[String]) -> Result {
     Ok(())
 }
 
-fn bench() -> Result {
+fn bench(args: &[String]) -> Result {
     let root = root();
+    match args {
+        [] => {}
+        [flag] if flag == "--smoke" => return bench_smoke(&root),
+        _ => return Err("usage: cargo xtask bench [--smoke]".into()),
+    }
     build_plugins()?;
     status(
         cargo()
@@ -709,5 +716,31 @@ fn bench() -> Result {
             .current_dir(&root)
             .args(["bench", "--package", "portico-tests", "--bench", "portico"])
             .env("PORTICO_BIN", root.join("target/release/portico")),
+    )
+}
+
+/// Every part of the bench with tiny sizes and runs of about a second: it
+/// still builds, runs and does not panic (its figures mean nothing). Built
+/// as `cargo xtask test` builds (test profile, the same selection, clippy's
+/// driver), so after the tests it compiles nothing.
+fn bench_smoke(root: &Path) -> Result {
+    build_modules(true)?;
+    // The `portico` binary the server parts run, as the tests run it. With
+    // the bench in the selection, dependencies resolve their features as in
+    // the test build (with dev-dependencies); `--bins` alone would compile
+    // sqlx, rustls and the host again, with other features.
+    status(with_lints(cargo().current_dir(root).args([
+        "build",
+        "--workspace",
+        "--bins",
+        "--bench",
+        "portico",
+    ])))?;
+    status(
+        with_lints(&mut cargo())
+            .current_dir(root)
+            .args(["test", "--workspace", "--bench", "portico"])
+            .env("PORTICO_BENCH_SMOKE", "1")
+            .env("PORTICO_BIN", root.join("target/debug/portico")),
     )
 }
