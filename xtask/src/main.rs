@@ -725,21 +725,27 @@ fn bench(args: &[String]) -> Result {
 /// driver), so after the tests it compiles nothing.
 fn bench_smoke(root: &Path) -> Result {
     build_modules(true)?;
-    // The `portico` binary the server parts run, as the tests run it. With
-    // the bench in the selection, dependencies resolve their features as in
-    // the test build (with dev-dependencies); `--bins` alone would compile
-    // sqlx, rustls and the host again, with other features.
+    // The `portico` binary the server parts run, built as the test phase
+    // builds (the same selection, so nothing compiles again after it).
     status(with_lints(cargo().current_dir(root).args([
         "build",
         "--workspace",
-        "--bins",
-        "--bench",
-        "portico",
+        "--all-targets",
     ])))?;
+    // The bench runs with every other test target (each given a filter no
+    // test has, so only the bench does anything): with the selection of
+    // the test phase, dependencies keep the features they were built with.
     status(
         with_lints(&mut cargo())
             .current_dir(root)
-            .args(["test", "--workspace", "--bench", "portico"])
+            .args([
+                "test",
+                "--workspace",
+                "--all-targets",
+                "--",
+                "--exact",
+                "bench-smoke:no-test-has-this-name",
+            ])
             .env("PORTICO_BENCH_SMOKE", "1")
             .env("PORTICO_BIN", root.join("target/debug/portico")),
     )
