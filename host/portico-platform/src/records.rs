@@ -274,18 +274,21 @@ pub struct Group {
 
 /// The collection's row id, created on first write. `None` when it was
 /// never written to (reads then find nothing).
+/// The collection `name` of the scope's organization and module.
+fn the_collection(scope: &Scope, name: &str) -> sea_orm::Select<collection::Entity> {
+    collection::Entity::find()
+        .filter(collection::Column::OrgId.eq(&scope.org_id))
+        .filter(collection::Column::ModuleId.eq(&scope.module_id))
+        .filter(collection::Column::Name.eq(name))
+}
+
 async fn collection_id<C: ConnectionTrait>(
     conn: &C,
     scope: &Scope,
     name: &str,
     create: bool,
 ) -> Result<Option<i64>, PlatformError> {
-    let find = || {
-        collection::Entity::find()
-            .filter(collection::Column::OrgId.eq(&scope.org_id))
-            .filter(collection::Column::ModuleId.eq(&scope.module_id))
-            .filter(collection::Column::Name.eq(name))
-    };
+    let find = || the_collection(scope, name);
     if let Some(c) = find().one(conn).await? {
         return Ok(Some(c.id));
     }
@@ -1140,13 +1143,8 @@ pub async fn aggregate<C: ConnectionTrait>(
         }
         None => None,
     };
-    let Some(found) = collection::Entity::find()
-        .filter(collection::Column::OrgId.eq(&scope.org_id))
-        .filter(collection::Column::ModuleId.eq(&scope.module_id))
-        .filter(collection::Column::Name.eq(&schema.name))
-        .one(conn)
-        .await?
-    else {
+    // The generation comes with the row: a cache hit costs this one look-up.
+    let Some(found) = the_collection(scope, &schema.name).one(conn).await? else {
         return Ok(Vec::new());
     };
     let cid = found.id;
