@@ -495,6 +495,21 @@ async fn an_attribute_with_czech_letters_in_a_filter_or_a_path_is_refused() {
             .contains("`příjmení` is not an attribute")
     );
 
+    // A `]` before the `[` once cut the path backwards and took the
+    // request down with it.
+    let backwards = idm
+        .send(
+            "PATCH",
+            &format!("/Users/{id}"),
+            Some(json!({
+                "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+                "Operations": [{"op": "replace", "path": "emails]type eq \"work\"[", "value": "x"}]
+            })),
+        )
+        .await;
+    assert_eq!(backwards.status, 400, "{}", backwards.body);
+    assert_eq!(error_of(&backwards).0, "invalidPath");
+
     let unchanged = idm.send("GET", &format!("/Users/{id}"), None).await;
     assert_eq!(unchanged.json()["displayName"], "Jana Dvořáková");
 }

@@ -309,7 +309,8 @@ pub(crate) fn parse_patch_path(input: &str) -> Result<PatchPath, String> {
     };
     let close = input
         .rfind(']')
-        .ok_or_else(|| format!("`{input}`: `]` expected"))?;
+        .filter(|&close| close > open)
+        .ok_or_else(|| format!("`{input}`: `]` expected after `[`"))?;
     let attr = parse_attr_path(&input[..open])?;
     if attr.sub.is_some() {
         return Err(format!(
@@ -555,5 +556,6 @@ mod tests {
         assert_eq!(p.attr.attr, "userName");
         assert!(parse_patch_path("emails[type eq \"work\"").is_err());
         assert!(parse_patch_path("9lives").is_err());
+        assert!(parse_patch_path("emails]type eq \"work\"[").is_err());
     }
 }
