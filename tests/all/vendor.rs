@@ -28,11 +28,22 @@ fn run(command: &mut Command) -> String {
 fn cargo(crate_dir: &Path, target_dir: &Path) -> Command {
     let mut c = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
     c.current_dir(crate_dir)
-        .env("CARGO_TARGET_DIR", target_dir)
         // A vendor's cargo, not the lint-while-building one `cargo xtask
         // test` runs Portico's own build with.
         .env_remove("RUSTC_WORKSPACE_WRAPPER")
         .env_remove("CLIPPY_ARGS");
+    // Nor what cargo sets for this test (`CARGO_MANIFEST_DIR` and the
+    // like), which a vendor's shell does not have: build scripts that
+    // watch them would run again, and what they build compile again.
+    for (name, _) in std::env::vars_os() {
+        if let Some(name) = name.to_str()
+            && name.starts_with("CARGO_")
+            && name != "CARGO_HOME"
+        {
+            c.env_remove(name);
+        }
+    }
+    c.env("CARGO_TARGET_DIR", target_dir);
     c
 }
 
@@ -72,11 +83,29 @@ async fn a_scaffolded_module_is_tested_packed_signed_installed_enabled_and_answe
     // Its own tests, through the test kit (which builds the component).
     // Portico's target folder is shared, so what matches is not built twice.
     let target = root.join("target");
+    // Only Portico's crates (built outside their workspace, so on their
+    // own) and the vendor's compile: every other dependency resolves the
+    // features Portico's build compiled it with and is reused. One that is
+    // not pulls `syn`, `wasmtime` or `sqlx` with it, minutes of every build.
+    let built = run(cargo(&crate_dir, &target).args(["test", "--no-run"]));
+    let compiled_again: Vec<&str> = built
+        .lines()
+        .filter_map(|line| line.trim().strip_prefix("Compiling "))
+        .filter_map(|what| what.split_whitespace().next())
+        .filter(|name| !name.starts_with("portico-") && *name != "road-signs")
+        .collect();
+    assert!(
+        compiled_again.is_empty(),
+        "the scaffold compiled {compiled_again:?} again: align the test kit's \
+         features with the workspace's (sdk/portico-testkit/Cargo.toml)"
+    );
     let tested = run(cargo(&crate_dir, &target).arg("test"));
     assert!(tested.contains("test result: ok. 3 passed"), "{tested}");
 
-    // Built and packed, signed with the vendor's key.
-    run(cargo(&crate_dir, &target).args(["build", "--release", "--target", "wasm32-wasip2"]));
+    // Built and packed, signed with the vendor's key (in the folder the
+    // test kit built the component in, so it is there already).
+    let wasm_target = target.join("portico-wasm");
+    run(cargo(&crate_dir, &wasm_target).args(["build", "--release", "--target", "wasm32-wasip2"]));
     let at = |name: &str| vendor.path().join(name).to_str().unwrap().to_owned();
     let (ok, _, err) = run_portico(&["vendor", "keygen", "--out", &at(""), "--name", "acme"]);
     assert!(ok, "{err}");
@@ -85,7 +114,7 @@ async fn a_scaffolded_module_is_tested_packed_signed_installed_enabled_and_answe
         .args(["plugin", "pack"])
         .arg(&crate_dir)
         .args(["--key", &at("acme.key"), "--out", &package])
-        .env("CARGO_TARGET_DIR", &target));
+        .env("CARGO_TARGET_DIR", &wasm_target));
     assert!(
         packed.contains("road-signs 0.1.0") && packed.contains("signed by key"),
         "{packed}"
