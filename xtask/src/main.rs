@@ -66,8 +66,30 @@ fn root() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("."))
 }
 
+/// A cargo as a developer's shell runs it. `cargo xtask` is `cargo run`,
+/// which tells this program about itself (`CARGO_MANIFEST_DIR=xtask/`,
+/// `CARGO_PKG_NAME=xtask`, ...); passed on, that reaches build scripts
+/// that watch those variables (ring's does), so everything built on them
+/// would compile again in the next `cargo build` from a shell, and in the
+/// vendor test's build beside the workspace.
 fn cargo() -> Command {
-    Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+    let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    for (name, _) in std::env::vars_os() {
+        let Some(name) = name.to_str() else { continue };
+        let about_this_program = name.starts_with("CARGO_PKG_")
+            || matches!(
+                name,
+                "CARGO_MANIFEST_DIR"
+                    | "CARGO_MANIFEST_PATH"
+                    | "CARGO_CRATE_NAME"
+                    | "CARGO_BIN_NAME"
+                    | "CARGO_PRIMARY_PACKAGE"
+            );
+        if about_this_program {
+            cmd.env_remove(name);
+        }
+    }
+    cmd
 }
 
 fn status(cmd: &mut Command) -> Result {
