@@ -611,6 +611,59 @@ async fn figures_are_true_at_scale(database: TestDatabase) {
         let (median, p95) = timed(&portal, path, accept, 10).await;
         eprintln!("{engine}: {what} ({path}): median {median:.1?}, p95 {p95:.1?}");
     }
+
+    // The night's job takes down every notice whose date passed in the
+    // last 30 days, however many the archive holds before them (it took
+    // 500 of the oldest, long taken down, and then nothing ever again),
+    // each once; older ones stay in the archive unannounced.
+    let since = (today - Days::new(30)).to_string();
+    let due = notices
+        .iter()
+        .filter(|n| until(n) < today_s && until(n) >= since)
+        .count();
+    assert!(due > 500, "more than one page of the job: {due}");
+    let take_down = || async {
+        let ctx = CallContext {
+            org_id: TEST_CITY.into(),
+            principal: None,
+            request_id: "test-take-down".into(),
+            locale: "en".into(),
+        };
+        portal
+            .module("notice-board")
+            .run_job(&ctx, "take-down")
+            .await
+            .expect("the job runs");
+        let count = |sql: &str| {
+            let db = portal.db();
+            let sql = sql.to_owned();
+            async move {
+                let row = db
+                    .query_one_raw(sea_orm::Statement::from_string(
+                        db.get_database_backend(),
+                        sql,
+                    ))
+                    .await
+                    .expect("a count")
+                    .expect("a row");
+                row.try_get_by_index::<i64>(0).expect("a number")
+            }
+        };
+        (
+            count("SELECT COUNT(*) FROM records WHERE doc LIKE '%\"taken_down\":true%'").await,
+            count("SELECT COUNT(*) FROM events WHERE topic = 'notice.taken-down'").await,
+        )
+    };
+    assert_eq!(
+        take_down().await,
+        (due as i64, due as i64),
+        "{engine}: taken down, and told, once each"
+    );
+    assert_eq!(
+        take_down().await,
+        (due as i64, due as i64),
+        "{engine}: the next night finds nothing new"
+    );
     portal.database.cleanup().await;
 }
 

@@ -36,6 +36,12 @@ struct Notice {
     taken_down: bool,
 }
 
+/// How many days back the nightly job takes notices down. One further past
+/// its date when the job first meets it (imported from an earlier board,
+/// or the portal was off for longer) is in the archive by its date all
+/// the same, but nobody is told of it: a month-old news is no news.
+const TAKE_DOWN_DAYS: i64 = 30;
+
 /// Posted notices on one page of the board.
 const PAGE_SIZE: u32 = 20;
 
@@ -403,23 +409,35 @@ impl Module for NoticeBoard {
     fn run_job(_ctx: &Context, job: &str) -> Result<()> {
         match job {
             "take-down" => {
+                // Every notice whose date passed within the window, page by
+                // page: the board's archive grows by the thousands a year,
+                // and its oldest were taken down long ago.
                 let today = today();
-                let due = NOTICES
-                    .find()
-                    .lt("until", &today)
-                    .sort("until")
-                    .limit(500)
-                    .fetch::<Notice>()?;
-                let mut n = 0;
-                for d in due.documents.into_iter().filter(|d| !d.data.taken_down) {
-                    let mut notice = d.data.clone();
-                    notice.taken_down = true;
-                    NOTICES.update(&d.id, d.version, &notice)?;
-                    events::publish(
-                        "notice.taken-down",
-                        &serde_json::json!({ "id": d.id, "reference": notice.reference }),
-                    )?;
-                    n += 1;
+                let since = date_after(&today, -TAKE_DOWN_DAYS);
+                let (mut n, mut cursor) = (0, None);
+                loop {
+                    let due = NOTICES
+                        .find()
+                        .ge("until", &since)
+                        .lt("until", &today)
+                        .sort("until")
+                        .limit(500)
+                        .after(cursor)
+                        .fetch::<Notice>()?;
+                    for d in due.documents.into_iter().filter(|d| !d.data.taken_down) {
+                        let mut notice = d.data.clone();
+                        notice.taken_down = true;
+                        NOTICES.update(&d.id, d.version, &notice)?;
+                        events::publish(
+                            "notice.taken-down",
+                            &serde_json::json!({ "id": d.id, "reference": notice.reference }),
+                        )?;
+                        n += 1;
+                    }
+                    cursor = due.next_cursor;
+                    if cursor.is_none() {
+                        break;
+                    }
                 }
                 if n > 0 {
                     audit::append(
