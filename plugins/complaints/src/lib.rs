@@ -104,6 +104,10 @@ impl Module for Complaints {
     }
 }
 
+/// How many days past its deadline the morning job still escalates a
+/// report it has not escalated yet.
+const ESCALATE_DAYS: u64 = 30;
+
 /// The morning job: the unit of every open report whose deadline is
 /// `reminder-days` away or nearer is reminded once; every open report past
 /// its deadline is escalated once (the `escalation-email` is told, the
@@ -117,53 +121,68 @@ fn deadlines(ctx: &Context) -> Result<()> {
         .filter(|s| !s.is_empty());
     let categories = model::categories()?;
     let en = english(ctx);
-    let due = REPORTS
-        .find()
-        .eq("open", 1)
-        .le("deadline", &horizon)
-        .sort("deadline")
-        .fetch_all::<Report>(model::MOST)?;
-    let (mut reminded, mut escalated) = (0, 0);
-    for doc in due.into_iter().filter(|d| d.data.is_open()) {
-        let mut report = doc.data.clone();
-        let category = categories.iter().find(|c| c.code == report.category);
-        let name = model::category_name(&categories, &report.category);
-        let data = report.template_data(&doc.id, &name, en, "");
-        let mut changed = false;
-        if !report.reminded {
-            if let Some(mailbox) = category.map(|c| c.email.trim()).filter(|m| !m.is_empty()) {
-                notify::send(To::Email(mailbox), "deadline-reminder", &data)?;
+    // Page by page through every open report due within the window: a
+    // city's years of reports hold thousands overdue since long ago, dealt
+    // with when they were. A report further past its deadline when the
+    // job first meets it (imported, or the portal was off for longer)
+    // shows overdue in the inbox, unannounced.
+    let since = model::date_before(&today, ESCALATE_DAYS);
+    let (mut reminded, mut escalated, mut cursor) = (0, 0, None);
+    loop {
+        let page = REPORTS
+            .find()
+            .eq("open", 1)
+            .ge("deadline", &since)
+            .le("deadline", &horizon)
+            .sort("deadline")
+            .limit(200)
+            .after(cursor)
+            .fetch::<Report>()?;
+        for doc in page.documents.into_iter().filter(|d| d.data.is_open()) {
+            let mut report = doc.data.clone();
+            let category = categories.iter().find(|c| c.code == report.category);
+            let name = model::category_name(&categories, &report.category);
+            let data = report.template_data(&doc.id, &name, en, "");
+            let mut changed = false;
+            if !report.reminded {
+                if let Some(mailbox) = category.map(|c| c.email.trim()).filter(|m| !m.is_empty()) {
+                    notify::send(To::Email(mailbox), "deadline-reminder", &data)?;
+                }
+                report.reminded = true;
+                reminded += 1;
+                changed = true;
             }
-            report.reminded = true;
-            reminded += 1;
-            changed = true;
-        }
-        if report.overdue(&today) && !report.escalated {
-            if let Some(to) = &escalate_to {
-                notify::send(To::Email(to), "deadline-passed", &data)?;
+            if report.overdue(&today) && !report.escalated {
+                if let Some(to) = &escalate_to {
+                    notify::send(To::Email(to), "deadline-passed", &data)?;
+                }
+                report.escalated = true;
+                let status = report.status;
+                let note = format!(
+                    "{} {}",
+                    if en {
+                        "Escalated: the deadline passed on"
+                    } else {
+                        "Eskalováno: lhůta uplynula"
+                    },
+                    report.deadline
+                );
+                model::record_step(&doc.id, &mut report, status, note, false, "")?;
+                audit::append(
+                    "complaint.escalate",
+                    &format!("reports/{}", doc.id),
+                    &serde_json::json!({ "number": report.number, "deadline": report.deadline }),
+                )?;
+                escalated += 1;
+                changed = true;
             }
-            report.escalated = true;
-            let status = report.status;
-            let note = format!(
-                "{} {}",
-                if en {
-                    "Escalated: the deadline passed on"
-                } else {
-                    "Eskalováno: lhůta uplynula"
-                },
-                report.deadline
-            );
-            model::record_step(&doc.id, &mut report, status, note, false, "")?;
-            audit::append(
-                "complaint.escalate",
-                &format!("reports/{}", doc.id),
-                &serde_json::json!({ "number": report.number, "deadline": report.deadline }),
-            )?;
-            escalated += 1;
-            changed = true;
+            if changed {
+                model::store(&doc.id, doc.version, &mut report)?;
+            }
         }
-        if changed {
-            model::store(&doc.id, doc.version, &mut report)?;
+        cursor = page.next_cursor;
+        if cursor.is_none() {
+            break;
         }
     }
     log::info(format!(

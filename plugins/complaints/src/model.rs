@@ -479,6 +479,13 @@ pub fn date_after(date: &str, days: u64) -> String {
         .map_or_else(|| date.to_owned(), |d| d.to_string())
 }
 
+/// The date `days` before `date` (both YYYY-MM-DD); `date` when it cannot be read.
+pub fn date_before(date: &str, days: u64) -> String {
+    parse_date(date)
+        .and_then(|d| d.checked_sub_days(Days::new(days)))
+        .map_or_else(|| date.to_owned(), |d| d.to_string())
+}
+
 /// Whole days from `from` to `to` (RFC 3339).
 pub fn days_between(from: &str, to: &str) -> Option<f64> {
     let a = DateTime::parse_from_rfc3339(from).ok()?;
