@@ -14,6 +14,11 @@
 //!   bytes its log grows by per second;
 //! - `cpu`: the server process's CPU time per request of a notice-board
 //!   page showing 50 notices;
+//! - `imports`: on SQLite and PostgreSQL, `portico records import` of
+//!   20,000 and 200,000 notices and how its time grows, then the p95 under
+//!   four connections of the pages that grow with a board of 200,000: the
+//!   organization's home, the notices sorted by title, a search for a word
+//!   no notice holds;
 //! - `records`, `audit`: on SQLite and PostgreSQL, record inserts per second
 //!   through a module's API, the p95 of a filtered, sorted query through a
 //!   module over a collection of 1,000,000 records, and `audit verify` of
@@ -25,6 +30,7 @@
 //! runs, its figures mean nothing. Bars are never asserted: figures only.
 
 mod call;
+mod imports;
 mod native;
 mod scale;
 mod serve;
@@ -94,6 +100,15 @@ fn main() {
     }
     let engines = std::env::var("PORTICO_BENCH_DB").unwrap_or_default();
     let on = |e: &str| engines.is_empty() || engines == e;
+    timed("imports", &mut || {
+        let sqlite = on("sqlite")
+            .then(|| imports::at_scale(&rt, TestDatabase::sqlite()))
+            .flatten();
+        let postgres = on("postgres")
+            .then(|| imports::at_scale(&rt, rt.block_on(TestDatabase::postgres())))
+            .flatten();
+        imports::compare(sqlite, postgres);
+    });
     timed("records", &mut || {
         rt.block_on(async {
             if on("sqlite") {

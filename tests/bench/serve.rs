@@ -16,7 +16,7 @@ use crate::{bar, notices, print, seconds, size, smoke, traffic};
 
 /// The `portico` binary: `PORTICO_BIN`, else the release build. `None`
 /// when it is not there (a smoke run must have it: it fails then).
-fn portico_bin(part: &str) -> Option<PathBuf> {
+pub fn portico_bin(part: &str) -> Option<PathBuf> {
     let bin = std::env::var_os("PORTICO_BIN")
         .map(PathBuf::from)
         .unwrap_or_else(|| repo_root().join("target/release/portico"));
@@ -41,33 +41,57 @@ impl Drop for Running {
     }
 }
 
-/// Runs `portico ARGS --data-dir DATA`, which must succeed.
-fn portico(bin: &Path, data: &Path, args: &[&str]) {
-    let out = Command::new(bin)
-        .args(args)
-        .arg("--data-dir")
-        .arg(data)
-        .env("RUST_LOG", "error")
-        .output()
-        .expect("portico runs");
-    assert!(
-        out.status.success(),
-        "portico {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+/// A portal as its administrator has it: the `portico` binary, a data
+/// folder and a database (SQLite in the folder unless a URL is given).
+pub struct Site {
+    pub bin: PathBuf,
+    pub data: PathBuf,
+    pub database: Option<String>,
 }
 
-/// A city with the notice board enabled, whose portal `/` is.
-fn city(bin: &Path, data: &Path, id: &str, name: &str) {
-    portico(
-        bin,
-        data,
-        &["org", "create", id, "--name", name, "--kind", "city"],
-    );
-    portico(
-        bin,
-        data,
-        &[
+impl Site {
+    /// A portal in `data`, on the embedded SQLite.
+    pub fn new(bin: PathBuf, data: &Path) -> Site {
+        Site {
+            bin,
+            data: data.to_owned(),
+            database: None,
+        }
+    }
+
+    /// Installs a built module (`target/modules/<id>`).
+    pub fn install(&self, id: &str) {
+        copy_module(id, &self.data.join("modules").join(id));
+    }
+
+    /// `portico ARGS` on this site's folder and database.
+    fn command(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(&self.bin);
+        c.args(args).arg("--data-dir").arg(&self.data);
+        if let Some(url) = &self.database {
+            c.env("PORTICO_DATABASE_URL", url);
+        }
+        c
+    }
+
+    /// Runs `portico ARGS`, which must succeed.
+    pub fn portico(&self, args: &[&str]) {
+        let out = self
+            .command(args)
+            .env("RUST_LOG", "error")
+            .output()
+            .expect("portico runs");
+        assert!(
+            out.status.success(),
+            "portico {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    /// A city with the notice board enabled.
+    pub fn city(&self, id: &str, name: &str) {
+        self.portico(&["org", "create", id, "--name", name, "--kind", "city"]);
+        self.portico(&[
             "plugin",
             "enable",
             "notice-board",
@@ -75,8 +99,23 @@ fn city(bin: &Path, data: &Path, id: &str, name: &str) {
             id,
             "--set",
             "title=Official notice board",
-        ],
-    );
+        ]);
+    }
+
+    /// `portico records import FILE` into the city's notices.
+    pub fn import(&self, org: &str, file: &Path) {
+        self.portico(&[
+            "records",
+            "import",
+            file.to_str().expect("a UTF-8 path"),
+            "--org",
+            org,
+            "--module",
+            "notice-board",
+            "--collection",
+            "notices",
+        ]);
+    }
 }
 
 /// Time from process start to the first 200 of a module page, with the
@@ -86,6 +125,7 @@ pub fn startup(rt: &tokio::runtime::Runtime) {
         return;
     };
     let data = tempfile::tempdir().expect("a data folder");
+    let site = Site::new(bin, data.path());
     let mut installed = 0;
     for entry in std::fs::read_dir(repo_root().join("target/modules")).expect("built modules") {
         let id = entry
@@ -97,12 +137,12 @@ pub fn startup(rt: &tokio::runtime::Runtime) {
         if smoke() && id != "notice-board" {
             continue;
         }
-        copy_module(&id, &data.path().join("modules").join(&id));
+        site.install(&id);
         installed += 1;
     }
     eprintln!("startup: {installed} modules installed");
-    city(&bin, data.path(), "bench-city", "Bench City");
-    let first_200 = |data: &Path| -> Duration {
+    site.city("bench-city", "Bench City");
+    let first_200 = || -> Duration {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .expect("a port")
             .local_addr()
@@ -110,20 +150,17 @@ pub fn startup(rt: &tokio::runtime::Runtime) {
             .port();
         let start = Instant::now();
         let _server = Running(
-            Command::new(&bin)
-                .args([
-                    "serve",
-                    "--default-org",
-                    "bench-city",
-                    "--listen",
-                    &format!("127.0.0.1:{port}"),
-                    "--data-dir",
-                ])
-                .arg(data)
-                .env("RUST_LOG", "error")
-                .stdout(Stdio::null())
-                .spawn()
-                .expect("portico starts"),
+            site.command(&[
+                "serve",
+                "--default-org",
+                "bench-city",
+                "--listen",
+                &format!("127.0.0.1:{port}"),
+            ])
+            .env("RUST_LOG", "error")
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("portico starts"),
         );
         let url = format!("http://127.0.0.1:{port}/m/notice-board/");
         rt.block_on(async {
@@ -142,8 +179,8 @@ pub fn startup(rt: &tokio::runtime::Runtime) {
             }
         })
     };
-    let cold = first_200(data.path());
-    let mut warm: Vec<Duration> = (0..size(5, 1)).map(|_| first_200(data.path())).collect();
+    let cold = first_200();
+    let mut warm: Vec<Duration> = (0..size(5, 1)).map(|_| first_200()).collect();
     warm.sort();
     print("startup_to_first_200_cold", cold.as_secs_f64() * 1e3, "ms");
     print(
@@ -154,25 +191,24 @@ pub fn startup(rt: &tokio::runtime::Runtime) {
 }
 
 /// A `portico serve` process logging at `info` into a file.
-struct Server {
+pub struct Server {
     process: Running,
-    addr: SocketAddr,
+    pub addr: SocketAddr,
     log: PathBuf,
 }
 
 impl Server {
-    fn start(bin: &Path, data: &Path) -> Server {
-        let log = data.join("serve.log");
-        let mut child = Command::new(bin)
-            .args([
+    /// Serves `site`, with `default_org` at `/`.
+    pub fn start(site: &Site, default_org: &str) -> Server {
+        let log = site.data.join("serve.log");
+        let mut child = site
+            .command(&[
                 "serve",
                 "--default-org",
-                "bench-city",
+                default_org,
                 "--listen",
                 "127.0.0.1:0",
-                "--data-dir",
             ])
-            .arg(data)
             .env("RUST_LOG", "info")
             .stdout(Stdio::piped())
             .stderr(std::fs::File::create(&log).expect("a log file"))
@@ -281,39 +317,27 @@ pub fn under_load(rt: &tokio::runtime::Runtime, load: bool, cpu: bool) {
         return;
     };
     let data = tempfile::tempdir().expect("a data folder");
-    copy_module("notice-board", &data.path().join("modules/notice-board"));
+    let site = Site::new(bin, data.path());
+    site.install("notice-board");
     // The city of the load, with the demo's notices.
-    city(&bin, data.path(), "bench-city", "Bench City");
-    let import = |org: &str, file: &Path| {
-        portico(
-            &bin,
-            data.path(),
-            &[
-                "records",
-                "import",
-                file.to_str().expect("a UTF-8 path"),
-                "--org",
-                org,
-                "--module",
-                "notice-board",
-                "--collection",
-                "notices",
-            ],
-        );
-    };
-    import(
+    site.city("bench-city", "Bench City");
+    site.import(
         "bench-city",
         &repo_root().join("xtask/src/demo/notices.jsonl"),
     );
     // A town whose board shows 50 notices: a page of 20 posted ones (of
     // 30) and 30 taken down.
-    city(&bin, data.path(), "bench-town", "Bench Town");
+    site.city("bench-town", "Bench Town");
     let fifty = data.path().join("fifty.jsonl");
     std::fs::write(&fifty, notices(60, 30, "MMB")).expect("a file");
-    import("bench-town", &fifty);
+    site.import("bench-town", &fifty);
 
-    let server = Server::start(&bin, data.path());
-    eprintln!("load: portico serve at {} ({})", server.addr, bin.display());
+    let server = Server::start(&site, "bench-city");
+    eprintln!(
+        "load: portico serve at {} ({})",
+        server.addr,
+        site.bin.display()
+    );
     rt.block_on(async {
         if load {
             levels(&server).await;

@@ -63,11 +63,16 @@ impl Tally {
 
     /// The 99th percentile of the answers' times, in milliseconds.
     pub fn p99_ms(&mut self) -> f64 {
+        self.percentile_ms(99)
+    }
+
+    /// The `p`th percentile of the answers' times, in milliseconds.
+    pub fn percentile_ms(&mut self, p: usize) -> f64 {
         if self.latencies.is_empty() {
             return 0.0;
         }
         self.latencies.sort();
-        let i = (self.latencies.len() * 99 / 100).min(self.latencies.len() - 1);
+        let i = (self.latencies.len() * p / 100).min(self.latencies.len() - 1);
         self.latencies[i].as_secs_f64() * 1e3
     }
 }
