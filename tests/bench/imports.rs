@@ -60,25 +60,25 @@ pub fn at_scale(rt: &tokio::runtime::Runtime, database: TestDatabase) -> Option<
     let server = Server::start(&site, "bench-city");
     rt.block_on(async {
         for (name, path, shows, bar_ms) in [
-            ("org_home", "/".to_owned(), "Notices posted", 50.0),
+            ("org_home", "/", "Notices posted", 50.0),
             (
                 "notices_by_title",
-                "/m/notice-board/?sort=title".to_owned(),
+                "/m/notice-board/?sort=title",
                 "Notice ",
                 30.0,
             ),
             (
                 "search_unused_word",
-                "/search?q=zzyzx".to_owned(),
+                "/search?q=zzyzx",
                 "zzyzx",
                 f64::INFINITY,
             ),
         ] {
-            let body = page(&server, &path).await;
+            let body = page(&server, path).await;
             assert!(body.contains(shows), "{path}: {body}");
             // Warm: the compiled module, the pool, the caches.
-            traffic::run(server.addr, &path, 4, seconds(1.0, 0.2)).await;
-            let mut tally = traffic::run(server.addr, &path, 4, seconds(5.0, 0.5)).await;
+            traffic::run(server.addr, path, 4, seconds(1.0, 0.2)).await;
+            let mut tally = traffic::run(server.addr, path, 4, seconds(5.0, 0.5)).await;
             assert_eq!(
                 tally.ok(),
                 tally.latencies.len() as u64,
