@@ -277,9 +277,13 @@ async fn the_notice_board_tells_the_office_of_notices_posted_and_taken_down() {
         .smtp(&smtp.url())
         .build()
         .await;
-    let expired = r#"{"reference":"OU/7/2026","title":"Oprava mostu přes Svratku","published":"2026-01-05","until":"2026-02-05"}"#;
+    // Its last day was yesterday: the night takes it down.
+    let yesterday = Local::now().date_naive() - chrono::Days::new(1);
+    let expired = format!(
+        r#"{{"reference":"OU/7/2026","title":"Oprava mostu přes Svratku","published":"2026-01-05","until":"{yesterday}"}}"#
+    );
     portal
-        .import(TEST_CITY, "notice-board", "notices", expired)
+        .import(TEST_CITY, "notice-board", "notices", &expired)
         .await;
 
     // An official posts a notice with the module's form.
