@@ -5,8 +5,8 @@
 //! entry; [`verify`] finds the first break.
 
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -179,6 +179,20 @@ pub async fn append<C: ConnectionTrait>(
 /// Entries written per statement.
 const ENTRIES_PER_INSERT: usize = 500;
 
+/// The columns of an entry, as [`Entry`] names its fields.
+const ENTRY_COLUMNS: &[&str] = &[
+    "org_id",
+    "seq",
+    "at_micros",
+    "actor",
+    "module",
+    "action",
+    "subject",
+    "detail",
+    "prev_hash",
+    "hash",
+];
+
 /// A chain open for appending inside one transaction: its head is read
 /// and locked once, entries are chained in memory and written in batches,
 /// and the head is written once, at [`Chain::close`]. Updating the head
@@ -266,6 +280,14 @@ impl Chain {
     }
 
     async fn write_entries<C: ConnectionTrait>(&mut self, conn: &C) -> Result<(), PlatformError> {
+        if conn.get_database_backend() == DbBackend::Postgres {
+            // An entry serializes with the table's column names.
+            for batch in self.pending.chunks(ENTRIES_PER_INSERT) {
+                crate::insert_json_rows(conn, "audit_entries", ENTRY_COLUMNS, batch).await?;
+            }
+            self.pending.clear();
+            return Ok(());
+        }
         for batch in self.pending.chunks(ENTRIES_PER_INSERT) {
             let models = batch.iter().map(|e| entry::ActiveModel {
                 org_id: Set(e.org_id.clone()),

@@ -10,6 +10,7 @@ pub mod groups;
 pub mod imports;
 pub mod jobs;
 pub mod modules;
+pub mod nodelay;
 pub mod notifications;
 pub mod organizations;
 pub mod records;
@@ -131,6 +132,38 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction,
         .await?)
 }
 
+/// Inserts `rows` into `table` in one statement whose one parameter is the
+/// rows as a JSON array (`json_populate_recordset`): PostgreSQL parses and
+/// plans one short statement instead of a `VALUES` list of thousands of
+/// parameters, which is most of a large import's time there. Each row
+/// serializes to an object whose keys are the table's column names; the
+/// columns not in `columns` take their defaults.
+pub(crate) async fn insert_json_rows<C: sea_orm::ConnectionTrait, T: serde::Serialize>(
+    conn: &C,
+    table: &str,
+    columns: &[&str],
+    rows: &[T],
+) -> Result<(), PlatformError> {
+    let json = serde_json::to_string(rows)
+        .map_err(|e| PlatformError::Corrupt(format!("rows of `{table}`: {e}")))?;
+    let columns = columns
+        .iter()
+        .map(|c| format!("\"{c}\""))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "INSERT INTO \"{table}\" ({columns}) SELECT {columns} \
+         FROM json_populate_recordset(NULL::\"{table}\", $1::json)"
+    );
+    conn.execute_raw(sea_orm::Statement::from_sql_and_values(
+        sea_orm::DbBackend::Postgres,
+        sql,
+        [json.into()],
+    ))
+    .await?;
+    Ok(())
+}
+
 /// The SQLite database in `data_dir`, created when missing.
 pub fn sqlite_url(data_dir: &std::path::Path) -> String {
     format!(
@@ -150,6 +183,17 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, PlatformError> {
     options
         .sqlx_logging(false)
         .max_connections(POOL_CONNECTIONS);
+    // Each new PostgreSQL connection sends without waiting (see `nodelay`).
+    if let Some(port) = postgres_port(url) {
+        options.map_sqlx_postgres_pool_opts(move |pool| {
+            pool.after_connect(move |_, _| {
+                Box::pin(async move {
+                    nodelay::towards_port(port);
+                    Ok(())
+                })
+            })
+        });
+    }
     // Readers do not block the writer and a crashed process loses nothing
     // committed; a writer waits for another instead of failing at once.
     options.map_sqlx_sqlite_opts(|o| {
@@ -157,6 +201,14 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, PlatformError> {
             .busy_timeout(std::time::Duration::from_secs(10))
     });
     Ok(sea_orm::Database::connect(options).await?)
+}
+
+/// The TCP port of a `postgres://` URL (5432 unless it names one); `None`
+/// for other databases and for a Unix socket.
+fn postgres_port(url: &str) -> Option<u16> {
+    let options: sea_orm::sqlx::postgres::PgConnectOptions = url.parse().ok()?;
+    let socket = options.get_socket().is_some() || options.get_host().starts_with('/');
+    (!socket).then(|| options.get_port())
 }
 
 /// Applies every migration not yet applied. Safe to run at every start.

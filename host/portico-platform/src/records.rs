@@ -12,7 +12,7 @@
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, OnConflict, Order, SimpleExpr};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait,
-    FromQueryResult, QueryFilter, QueryOrder, QuerySelect, Set, Statement,
+    FromQueryResult, QueryFilter, QueryOrder, QuerySelect, Set, Statement, TryIntoModel,
 };
 use serde::Serialize;
 
@@ -540,6 +540,15 @@ fn new_model(
         doc: Set(data.to_string()),
         created_at_micros: Set(now),
         updated_at_micros: Set(now),
+        // Every slot is stated: an import on PostgreSQL takes the whole row.
+        s0: Set(None),
+        s1: Set(None),
+        s2: Set(None),
+        s3: Set(None),
+        n0: Set(None),
+        n1: Set(None),
+        n2: Set(None),
+        n3: Set(None),
         ..Default::default()
     };
     set_slots(&mut model, slots);
@@ -563,6 +572,25 @@ pub fn check(schema: &CollectionSchema, json: &str) -> Result<Checked, PlatformE
 /// Documents stored per statement by [`insert_batch`].
 const RECORDS_PER_INSERT: usize = 500;
 
+/// The columns [`insert_batch`] writes (the sequence is the database's).
+const RECORD_COLUMNS: &[&str] = &[
+    "collection_id",
+    "id",
+    "version",
+    "deleted",
+    "doc",
+    "created_at_micros",
+    "updated_at_micros",
+    "s0",
+    "s1",
+    "s2",
+    "s3",
+    "n0",
+    "n1",
+    "n2",
+    "n3",
+];
+
 /// Stores checked documents as [`insert`] does, many rows per statement,
 /// each audited on `chain`. Returns how many were stored.
 pub async fn insert_batch<C: ConnectionTrait>(
@@ -575,6 +603,7 @@ pub async fn insert_batch<C: ConnectionTrait>(
     let cid = collection_id(conn, scope, &schema.name, true)
         .await?
         .unwrap_or_default();
+    let postgres = conn.get_database_backend() == DbBackend::Postgres;
     for batch in docs.chunks(RECORDS_PER_INSERT) {
         let now = now_micros();
         let mut models = Vec::with_capacity(batch.len());
@@ -583,7 +612,18 @@ pub async fn insert_batch<C: ConnectionTrait>(
             models.push(new_model(cid, &id, &doc.data, &doc.slots, now));
             chain.push(audit_write(scope, "record.insert", &schema.name, &id, 1));
         }
-        record::Entity::insert_many(models).exec(conn).await?;
+        if postgres {
+            let rows = models
+                .into_iter()
+                .map(|mut m| {
+                    m.seq = Set(0);
+                    m.try_into_model()
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            crate::insert_json_rows(conn, "records", RECORD_COLUMNS, &rows).await?;
+        } else {
+            record::Entity::insert_many(models).exec(conn).await?;
+        }
         chain.write_if_full(conn).await?;
     }
     chain.touch(cid);
