@@ -206,6 +206,9 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, PlatformError> {
 /// The TCP port of a `postgres://` URL (5432 unless it names one); `None`
 /// for other databases and for a Unix socket.
 fn postgres_port(url: &str) -> Option<u16> {
+    if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+        return None;
+    }
     let options: sea_orm::sqlx::postgres::PgConnectOptions = url.parse().ok()?;
     let socket = options.get_socket().is_some() || options.get_host().starts_with('/');
     (!socket).then(|| options.get_port())
