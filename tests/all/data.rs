@@ -711,3 +711,37 @@ async fn an_upgrade_holds_the_modules_writes_but_not_its_reads_on_postgresql() {
     let TestPortal { database, .. } = portal;
     database.cleanup().await;
 }
+
+/// A list one host read, and keeps for its next readers, shows at once
+/// what another host wrote since: a kept page is used only while its
+/// collection is unchanged in the database.
+#[tokio::test]
+async fn a_list_read_on_one_host_shows_at_once_what_another_host_wrote() {
+    let (first, second) = two_hosts().await;
+    let path = "/o/other-city/m/ledger/api/find/entries?limit=500";
+    let before = get(&first.app(), path, JSON).await;
+    assert_eq!(before.status, 200, "{}", before.body);
+    assert!(!before.body.contains("Written on the second host"));
+    // Read again: the same answer, now from the kept page.
+    assert_eq!(get(&first.app(), path, JSON).await.body, before.body);
+
+    let body = json!({ "title": "Written on the second host", "kind": "test" }).to_string();
+    let posted = call(&second, "POST", "/o/other-city/m/ledger/api/entries", &body).await;
+    assert!(posted.status.is_success(), "{}", posted.body);
+    let after = get(&first.app(), path, JSON).await;
+    assert!(
+        after.body.contains("Written on the second host"),
+        "the first host answered from a page kept before the write: {}",
+        after.body
+    );
+    // And a change the first host makes itself shows there too.
+    let id = json_of(&posted)["id"].as_str().expect("an id").to_owned();
+    let edit = json!({ "title": "Corrected on the first host", "kind": "test" }).to_string();
+    let path_one = format!("/o/other-city/m/ledger/api/entries/{id}?version=1");
+    let edited = call(&first, "PUT", &path_one, &edit).await;
+    assert_eq!(edited.status, 200, "{}", edited.body);
+    let after = get(&first.app(), path, JSON).await;
+    assert!(after.body.contains("Corrected on the first host"));
+    assert!(!after.body.contains("Written on the second host"));
+    first.database.cleanup().await;
+}

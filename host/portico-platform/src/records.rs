@@ -318,7 +318,7 @@ async fn collection_id<C: ConnectionTrait>(
 }
 
 /// Moves the generation of the collections `ids` on (see
-/// [`AggregateCache`]); called once per transaction that wrote to them.
+/// [`ReadCache`]); called once per transaction that wrote to them.
 pub(crate) async fn next_generation<C: ConnectionTrait>(
     conn: &C,
     ids: &std::collections::BTreeSet<i64>,
@@ -337,22 +337,35 @@ pub(crate) async fn next_generation<C: ConnectionTrait>(
     Ok(())
 }
 
-/// Aggregates computed before, by collection, generation and question.
-/// A collection's generation moves on with every transaction that writes
-/// to it (in any process over the database), so an entry is only found
-/// while what it counted is unchanged: a dashboard over 200,000 documents
-/// counts once per change instead of once per visitor.
+/// Aggregates and pages read before, by collection, generation and
+/// question. A collection's generation moves on with every transaction
+/// that writes to it (in any process over the database), so an entry is
+/// only found while what it read is unchanged: a dashboard over 200,000
+/// documents counts once per change instead of once per visitor, and a
+/// list that many read costs one look-up of its collection.
 #[derive(Clone)]
-pub struct AggregateCache(moka::sync::Cache<String, std::sync::Arc<Vec<Group>>>);
+pub struct ReadCache {
+    aggregates: moka::sync::Cache<String, std::sync::Arc<Vec<Group>>>,
+    /// Pages with the bytes of their documents, as the weight.
+    pages: moka::sync::Cache<String, (std::sync::Arc<Page>, u32)>,
+}
 
-impl Default for AggregateCache {
+/// The most document bytes cached pages hold together.
+const CACHED_PAGE_BYTES: u64 = 64 << 20;
+
+impl Default for ReadCache {
     fn default() -> Self {
-        AggregateCache(
-            moka::sync::Cache::builder()
+        ReadCache {
+            aggregates: moka::sync::Cache::builder()
                 .max_capacity(10_000)
                 .time_to_idle(std::time::Duration::from_secs(600))
                 .build(),
-        )
+            pages: moka::sync::Cache::builder()
+                .weigher(|_, (_, bytes): &(std::sync::Arc<Page>, u32)| *bytes)
+                .max_capacity(CACHED_PAGE_BYTES)
+                .time_to_idle(std::time::Duration::from_secs(600))
+                .build(),
+        }
     }
 }
 
@@ -884,6 +897,18 @@ pub async fn query<C: ConnectionTrait>(
     schema: &CollectionSchema,
     q: &Query,
 ) -> Result<Page, PlatformError> {
+    query_cached(conn, scope, schema, q, None).await
+}
+
+/// [`query`], answered from `cache` while the collection is unchanged. Only
+/// for a reading unit of work: one that writes would not see its writes.
+pub async fn query_cached<C: ConnectionTrait>(
+    conn: &C,
+    scope: &Scope,
+    schema: &CollectionSchema,
+    q: &Query,
+    cache: Option<&ReadCache>,
+) -> Result<Page, PlatformError> {
     if q.limit == 0 || q.limit > MAX_PAGE {
         return Err(PlatformError::invalid(
             "limit",
@@ -900,12 +925,20 @@ pub async fn query<C: ConnectionTrait>(
         None => None,
     };
     let cursor = q.cursor.as_deref().map(decode_cursor).transpose()?;
-    let Some(cid) = collection_id(conn, scope, &schema.name, false).await? else {
+    // The generation comes with the row: a cache hit costs this one look-up.
+    let Some(found) = the_collection(scope, &schema.name).one(conn).await? else {
         return Ok(Page {
             records: Vec::new(),
             next_cursor: None,
         });
     };
+    let cid = found.id;
+    let key = cache.map(|_| format!("{cid}/{}/{:?}/{q:?}", found.generation, schema.fields));
+    if let (Some(cache), Some(key)) = (cache, &key)
+        && let Some((page, _)) = cache.pages.get(key)
+    {
+        return Ok(page.as_ref().clone());
+    }
     if let Some((slot, _)) = sort
         && walk_sort_index(conn, cid, schema, &q.filters, slot).await?
     {
@@ -963,14 +996,22 @@ pub async fn query<C: ConnectionTrait>(
         })),
         _ => None,
     };
+    let bytes: usize = rows.iter().map(|r| r.doc.len()).sum();
     let records = rows
         .into_iter()
         .map(Record::try_from)
         .collect::<Result<_, _>>()?;
-    Ok(Page {
+    let page = Page {
         records,
         next_cursor,
-    })
+    };
+    if let (Some(cache), Some(key)) = (cache, key) {
+        let weight = u32::try_from(bytes + key.len()).unwrap_or(u32::MAX);
+        cache
+            .pages
+            .insert(key, (std::sync::Arc::new(page.clone()), weight));
+    }
+    Ok(page)
 }
 
 /// The longest search term, in characters.
@@ -1166,7 +1207,7 @@ pub async fn aggregate<C: ConnectionTrait>(
     filters: &[Filter],
     group_by: &str,
     sum: Option<&str>,
-    cache: Option<&AggregateCache>,
+    cache: Option<&ReadCache>,
 ) -> Result<Vec<Group>, PlatformError> {
     let cond = filter_condition(schema, filters, None)?;
     let group = slot_of(schema, group_by, || "group-by".into())?;
@@ -1190,7 +1231,7 @@ pub async fn aggregate<C: ConnectionTrait>(
     let cid = found.id;
     let key = cache.map(|_| format!("{cid}/{}/{group_by}/{sum:?}/{filters:?}", found.generation));
     if let (Some(cache), Some(key)) = (cache, &key)
-        && let Some(groups) = cache.0.get(key)
+        && let Some(groups) = cache.aggregates.get(key)
     {
         return Ok(groups.as_ref().clone());
     }
@@ -1226,7 +1267,9 @@ pub async fn aggregate<C: ConnectionTrait>(
         })
         .collect();
     if let (Some(cache), Some(key)) = (cache, key) {
-        cache.0.insert(key, std::sync::Arc::new(groups.clone()));
+        cache
+            .aggregates
+            .insert(key, std::sync::Arc::new(groups.clone()));
     }
     Ok(groups)
 }

@@ -25,7 +25,7 @@ pub struct Platform {
     subscriptions: Arc<RwLock<HashMap<String, Vec<String>>>>,
     files: FileStore,
     waits: Arc<Waits>,
-    aggregates: records::AggregateCache,
+    reads: records::ReadCache,
 }
 
 /// What units of work waited for, counted for metrics.
@@ -83,7 +83,7 @@ impl Platform {
             subscriptions: Arc::default(),
             files,
             waits: Arc::default(),
-            aggregates: records::AggregateCache::default(),
+            reads: records::ReadCache::default(),
         }
     }
 
@@ -321,7 +321,9 @@ impl Work {
 
     /// See [`records::query`].
     pub async fn query(&self, c: &CollectionSchema, q: &Query) -> Result<Page, PlatformError> {
-        records::query(&self.txn, &self.scope, c, q).await
+        // A work that writes would not see its own writes in the cache.
+        let cache = (!self.writable).then_some(&self.platform.reads);
+        records::query_cached(&self.txn, &self.scope, c, q, cache).await
     }
 
     /// See [`records::aggregate`].
@@ -333,7 +335,7 @@ impl Work {
         sum: Option<&str>,
     ) -> Result<Vec<Group>, PlatformError> {
         // A work that writes would not see its own writes in the cache.
-        let cache = (!self.writable).then_some(&self.platform.aggregates);
+        let cache = (!self.writable).then_some(&self.platform.reads);
         records::aggregate(&self.txn, &self.scope, c, filters, group_by, sum, cache).await
     }
 
