@@ -210,7 +210,8 @@ async fn an_import_killed_halfway_resumes_where_it_stopped_once_per_document_wit
 /// `TCP_NODELAY`, a statement longer than one TCP segment (an import's
 /// batch; across a network, a document of 2 KB) waited 40 ms for the
 /// server's acknowledgement, and a 200,000-line import spent more than
-/// half its time waiting.
+/// half its time waiting. (Portico sets the option on Linux.)
+#[cfg(target_os = "linux")]
 #[tokio::test]
 async fn statements_to_postgresql_go_out_without_waiting_for_an_acknowledgement() {
     let database = TestDatabase::postgres().await;

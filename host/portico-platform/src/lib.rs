@@ -135,7 +135,8 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction,
 /// Inserts `rows` into `table` in one statement whose one parameter is the
 /// rows as a JSON array (`json_populate_recordset`): PostgreSQL parses and
 /// plans one short statement instead of a `VALUES` list of thousands of
-/// parameters, which is most of a large import's time there. Each row
+/// parameters (a quarter to a third less server time for an import's
+/// rows, measured with 200,000 of them). Each row
 /// serializes to an object whose keys are the table's column names; the
 /// columns not in `columns` take their defaults.
 pub(crate) async fn insert_json_rows<C: sea_orm::ConnectionTrait, T: serde::Serialize>(
@@ -184,6 +185,8 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, PlatformError> {
         .sqlx_logging(false)
         .max_connections(POOL_CONNECTIONS);
     // Each new PostgreSQL connection sends without waiting (see `nodelay`).
+    // sqlx keeps one `after_connect` hook: were a schema search path ever
+    // set in `options`, sea-orm's hook for it would be replaced by this one.
     if let Some(port) = postgres_port(url) {
         options.map_sqlx_postgres_pool_opts(move |pool| {
             pool.after_connect(move |_, _| {

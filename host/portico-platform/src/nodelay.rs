@@ -12,7 +12,9 @@
 //! Linux only (it reads `/proc/self/fd`); elsewhere nothing changes.
 
 /// Sets `TCP_NODELAY` on every TCP socket of this process whose peer
-/// listens on `port`; returns how many it set.
+/// listens on `port`, on whichever host (the option only ever helps a
+/// connection that sends requests and waits for answers); returns how
+/// many it set.
 pub(crate) fn towards_port(port: u16) -> usize {
     let mut set = 0;
     each_socket(|socket| {

@@ -350,7 +350,8 @@ pub struct ReadCache {
     pages: moka::sync::Cache<String, (std::sync::Arc<Page>, u32)>,
 }
 
-/// The most document bytes cached pages hold together.
+/// The memory cached pages may take together, reckoned as four times the
+/// text of their documents.
 const CACHED_PAGE_BYTES: u64 = 64 << 20;
 
 impl Default for ReadCache {
@@ -1006,7 +1007,8 @@ pub async fn query_cached<C: ConnectionTrait>(
         next_cursor,
     };
     if let (Some(cache), Some(key)) = (cache, key) {
-        let weight = u32::try_from(bytes + key.len()).unwrap_or(u32::MAX);
+        // Parsed documents take about four times their text.
+        let weight = u32::try_from(4 * bytes + key.len()).unwrap_or(u32::MAX);
         cache
             .pages
             .insert(key, (std::sync::Arc::new(page.clone()), weight));
