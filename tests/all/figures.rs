@@ -165,26 +165,11 @@ async fn load(portal: &TestPortal, module: &str, collection: &str, docs: Vec<Val
         .expect("the collection");
     let collection_id: i64 = row.try_get("", "id").expect("its id");
     let now = Utc::now().timestamp_micros();
-    let columns: Vec<Alias> = [
-        "collection_id",
-        "id",
-        "version",
-        "deleted",
-        "doc",
-        "created_at_micros",
-        "updated_at_micros",
-        "s0",
-        "s1",
-        "s2",
-        "s3",
-        "n0",
-        "n1",
-        "n2",
-        "n3",
-    ]
-    .into_iter()
-    .map(Alias::new)
-    .collect();
+    let columns: Vec<Alias> = portico_platform::records::RECORD_COLUMNS
+        .iter()
+        .copied()
+        .map(Alias::new)
+        .collect();
     // As many rows a statement as the engine takes bound values (SQLite
     // 32,766, PostgreSQL 65,535), 15 a row.
     let per_statement = match db.get_database_backend() {

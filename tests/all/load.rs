@@ -81,14 +81,7 @@ async fn more_visitors_than_instance_slots_are_all_served_on_both_engines() {
                 );
                 served += 1;
             }
-            metrics = client
-                .get(format!("http://{addr}/metrics"))
-                .send()
-                .await
-                .unwrap()
-                .text()
-                .await
-                .unwrap();
+            metrics = get(&client, format!("http://{addr}/metrics")).await.2;
             if metric(&metrics, "portico_calls_queued_total").unwrap_or(0.0) > 0.0 {
                 break;
             }

@@ -280,15 +280,13 @@ impl Chain {
     }
 
     async fn write_entries<C: ConnectionTrait>(&mut self, conn: &C) -> Result<(), PlatformError> {
-        if conn.get_database_backend() == DbBackend::Postgres {
-            // An entry serializes with the table's column names.
-            for batch in self.pending.chunks(ENTRIES_PER_INSERT) {
-                crate::insert_json_rows(conn, "audit_entries", ENTRY_COLUMNS, batch).await?;
-            }
-            self.pending.clear();
-            return Ok(());
-        }
+        let postgres = conn.get_database_backend() == DbBackend::Postgres;
         for batch in self.pending.chunks(ENTRIES_PER_INSERT) {
+            if postgres {
+                // An entry serializes with the table's column names.
+                crate::insert_json_rows(conn, "audit_entries", ENTRY_COLUMNS, batch).await?;
+                continue;
+            }
             let models = batch.iter().map(|e| entry::ActiveModel {
                 org_id: Set(e.org_id.clone()),
                 seq: Set(e.seq),

@@ -13,25 +13,17 @@
 
 /// Sets `TCP_NODELAY` on every TCP socket of this process whose peer
 /// listens on `port`, on whichever host (the option only ever helps a
-/// connection that sends requests and waits for answers); returns how
-/// many it set.
-pub(crate) fn towards_port(port: u16) -> usize {
-    let mut set = 0;
+/// connection that sends requests and waits for answers).
+pub(crate) fn towards_port(port: u16) {
     each_socket(|socket| {
-        let towards = socket
-            .peer_addr()
-            .ok()
-            .and_then(|a| a.as_socket())
-            .is_some_and(|a| a.port() == port);
-        if towards
+        if port_of(socket.peer_addr()) == Some(port)
             && socket.r#type().ok() == Some(socket2::Type::STREAM)
-            && socket.set_tcp_nodelay(true).is_ok()
         {
-            set += 1;
+            // A socket that refuses keeps sending as before.
+            let _ = socket.set_tcp_nodelay(true);
         }
         false
     });
-    set
 }
 
 /// Whether the socket of this process whose local port is `local` has
@@ -39,17 +31,18 @@ pub(crate) fn towards_port(port: u16) -> usize {
 pub fn is_set_on_local_port(local: u16) -> Option<bool> {
     let mut found = None;
     each_socket(|socket| {
-        let here = socket
-            .local_addr()
-            .ok()
-            .and_then(|a| a.as_socket())
-            .is_some_and(|a| a.port() == local);
+        let here = port_of(socket.local_addr()) == Some(local);
         if here {
             found = socket.tcp_nodelay().ok();
         }
         here
     });
     found
+}
+
+/// The port of an internet socket's address.
+fn port_of(address: std::io::Result<socket2::SockAddr>) -> Option<u16> {
+    address.ok()?.as_socket().map(|a| a.port())
 }
 
 /// Calls `f` with each socket this process has open, until it says stop.

@@ -346,7 +346,7 @@ pub(crate) async fn next_generation<C: ConnectionTrait>(
 #[derive(Clone)]
 pub struct ReadCache {
     aggregates: moka::sync::Cache<String, std::sync::Arc<Vec<Group>>>,
-    /// Pages with the bytes of their documents, as the weight.
+    /// Pages with their weight (see [`CACHED_PAGE_BYTES`]).
     pages: moka::sync::Cache<String, (std::sync::Arc<Page>, u32)>,
 }
 
@@ -586,8 +586,9 @@ pub fn check(schema: &CollectionSchema, json: &str) -> Result<Checked, PlatformE
 /// Documents stored per statement by [`insert_batch`].
 const RECORDS_PER_INSERT: usize = 500;
 
-/// The columns [`insert_batch`] writes (the sequence is the database's).
-const RECORD_COLUMNS: &[&str] = &[
+/// The columns of a stored document's row that a write sets, in this
+/// order (the sequence is the database's).
+pub const RECORD_COLUMNS: &[&str] = &[
     "collection_id",
     "id",
     "version",
@@ -997,7 +998,7 @@ pub async fn query_cached<C: ConnectionTrait>(
         })),
         _ => None,
     };
-    let bytes: usize = rows.iter().map(|r| r.doc.len()).sum();
+    let text: usize = cache.map_or(0, |_| rows.iter().map(|r| r.doc.len()).sum());
     let records = rows
         .into_iter()
         .map(Record::try_from)
@@ -1008,7 +1009,7 @@ pub async fn query_cached<C: ConnectionTrait>(
     };
     if let (Some(cache), Some(key)) = (cache, key) {
         // Parsed documents take about four times their text.
-        let weight = u32::try_from(4 * bytes + key.len()).unwrap_or(u32::MAX);
+        let weight = u32::try_from(4 * text + key.len()).unwrap_or(u32::MAX);
         cache
             .pages
             .insert(key, (std::sync::Arc::new(page.clone()), weight));
