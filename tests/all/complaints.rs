@@ -879,7 +879,7 @@ async fn portal_records(portal: &TestPortal) -> Vec<String> {
         .expect("the module's records")
         .records
         .into_iter()
-        .map(|r| r.data.to_string())
+        .map(|r| r.doc)
         .collect()
 }
 

@@ -56,7 +56,7 @@ async fn stored(
 /// The documents of tally's `counts` in `org`, ordered by label.
 async fn counts(portal: &TestPortal, org: &str) -> Vec<Value> {
     let (_, _, records) = stored(portal, org, false).await;
-    let mut docs: Vec<Value> = records.into_iter().map(|r| r.data).collect();
+    let mut docs: Vec<Value> = records.iter().map(|r| r.data().unwrap()).collect();
     docs.sort_by_key(|d| d["label"].as_str().unwrap_or_default().to_owned());
     docs
 }
@@ -64,7 +64,7 @@ async fn counts(portal: &TestPortal, org: &str) -> Vec<Value> {
 /// Corrects the amount of the count labelled `label` in `org`.
 async fn correct(portal: &TestPortal, org: &str, label: &str, amount: &str) {
     let (work, schema, records) = stored(portal, org, true).await;
-    let doc = records.iter().find(|r| r.data["label"] == label).unwrap();
+    let doc = records.iter().find(|r| r.data().unwrap()["label"] == label).unwrap();
     let fixed = json!({ "label": label, "amount": amount }).to_string();
     work.update(&schema, &doc.id, doc.version, &fixed)
         .await

@@ -175,28 +175,33 @@ pub struct Record {
     pub id: String,
     /// Its version: 1 when inserted, one more at every update.
     pub version: i64,
-    /// The document.
-    pub data: serde_json::Value,
+    /// The document as JSON text, as stored (checked when it was written):
+    /// a module gets it as it is, without parsing and writing it again.
+    pub doc: String,
     /// When it was inserted, microseconds since the Unix epoch.
     pub created_at_micros: i64,
     /// When it was last changed.
     pub updated_at_micros: i64,
 }
 
-impl TryFrom<record::Model> for Record {
-    type Error = PlatformError;
+impl Record {
+    /// The document, parsed.
+    pub fn data(&self) -> Result<serde_json::Value, PlatformError> {
+        serde_json::from_str(&self.doc).map_err(|e| {
+            PlatformError::Corrupt(format!("record {} holds unreadable JSON: {e}", self.id))
+        })
+    }
+}
 
-    fn try_from(m: record::Model) -> Result<Self, Self::Error> {
-        let data = serde_json::from_str(&m.doc).map_err(|e| {
-            PlatformError::Corrupt(format!("record {} holds unreadable JSON: {e}", m.id))
-        })?;
-        Ok(Record {
+impl From<record::Model> for Record {
+    fn from(m: record::Model) -> Self {
+        Record {
             id: m.id,
             version: m.version,
-            data,
+            doc: m.doc,
             created_at_micros: m.created_at_micros,
             updated_at_micros: m.updated_at_micros,
-        })
+        }
     }
 }
 
@@ -350,9 +355,87 @@ pub struct ReadCache {
     pages: moka::sync::Cache<String, (std::sync::Arc<Page>, u32)>,
 }
 
-/// The memory cached pages may take together, reckoned as four times the
-/// text of their documents.
+/// The memory cached pages may take together, reckoned as the text of
+/// their documents.
 const CACHED_PAGE_BYTES: u64 = 64 << 20;
+
+impl ReadCache {
+    /// The page `q` asks of `schema`, if it was read before from the
+    /// collection as it is `known`. Costs no statement: a reading unit of
+    /// work answered from here need not begin its transaction.
+    pub fn page(&self, known: &Known, schema: &CollectionSchema, q: &Query) -> Option<Page> {
+        let (cid, generation) = known.0.get(&schema.name).copied()?;
+        let (page, _) = self.pages.get(&page_key(cid, generation, schema, q))?;
+        Some(page.as_ref().clone())
+    }
+
+    /// What [`aggregate`] counted before, like [`ReadCache::page`].
+    pub fn groups(
+        &self,
+        known: &Known,
+        schema: &CollectionSchema,
+        filters: &[Filter],
+        group_by: &str,
+        sum: Option<&str>,
+    ) -> Option<Vec<Group>> {
+        let (cid, generation) = known.0.get(&schema.name).copied()?;
+        let key = groups_key(cid, generation, filters, group_by, sum);
+        self.aggregates.get(&key).map(|g| g.as_ref().clone())
+    }
+}
+
+fn page_key(cid: i64, generation: i64, schema: &CollectionSchema, q: &Query) -> String {
+    format!("{cid}/{generation}/{:?}/{q:?}", schema.fields)
+}
+
+fn groups_key(
+    cid: i64,
+    generation: i64,
+    filters: &[Filter],
+    group_by: &str,
+    sum: Option<&str>,
+) -> String {
+    format!("{cid}/{generation}/{group_by}/{sum:?}/{filters:?}")
+}
+
+/// The collections of one organization's module as a reading unit of work
+/// found them, read in one statement: row id and generation by name.
+#[derive(Debug, Clone, Default)]
+pub struct Known(std::collections::HashMap<String, (i64, i64)>);
+
+impl Known {
+    /// The collections of the scope's organization and module now.
+    pub async fn read<C: ConnectionTrait>(conn: &C, scope: &Scope) -> Result<Known, PlatformError> {
+        let found = collection::Entity::find()
+            .filter(collection::Column::OrgId.eq(&scope.org_id))
+            .filter(collection::Column::ModuleId.eq(&scope.module_id))
+            .all(conn)
+            .await?;
+        Ok(Known(
+            found
+                .into_iter()
+                .map(|c| (c.name, (c.id, c.generation)))
+                .collect(),
+        ))
+    }
+}
+
+/// The collection's row id and generation: from what is `known` when
+/// reading through the cache, else looked up.
+async fn find_collection<C: ConnectionTrait>(
+    conn: &C,
+    scope: &Scope,
+    schema: &CollectionSchema,
+    cache: Option<(&ReadCache, &Known)>,
+) -> Result<Option<(i64, i64)>, PlatformError> {
+    Ok(match cache {
+        Some((_, known)) => known.0.get(&schema.name).copied(),
+        None => the_collection(scope, &schema.name)
+            .one(conn)
+            .await?
+            .map(|c| (c.id, c.generation)),
+    })
+}
 
 impl Default for ReadCache {
     fn default() -> Self {
@@ -495,8 +578,8 @@ pub async fn get<C: ConnectionTrait>(
     };
     find_live(conn, cid, id)
         .await?
-        .ok_or_else(|| not_found(&schema.name, id))?
-        .try_into()
+        .map(Record::from)
+        .ok_or_else(|| not_found(&schema.name, id))
 }
 
 /// Stores a new document; the host assigns its id. Audited.
@@ -526,14 +609,15 @@ pub async fn insert_chained<C: ConnectionTrait>(
         .unwrap_or_default();
     let now = now_micros();
     let id = uuid::Uuid::now_v7().simple().to_string();
-    new_model(cid, &id, &data, &slots, now).insert(conn).await?;
+    let doc = data.to_string();
+    new_model(cid, &id, doc.clone(), &slots, now).insert(conn).await?;
     chain.touch(cid);
     chain.push(audit_write(scope, "record.insert", &schema.name, &id, 1));
     chain.write_if_full(conn).await?;
     Ok(Record {
         id,
         version: 1,
-        data,
+        doc,
         created_at_micros: now,
         updated_at_micros: now,
     })
@@ -542,7 +626,7 @@ pub async fn insert_chained<C: ConnectionTrait>(
 fn new_model(
     cid: i64,
     id: &str,
-    data: &serde_json::Value,
+    doc: String,
     slots: &[(Slot, serde_json::Value)],
     now: i64,
 ) -> record::ActiveModel {
@@ -551,7 +635,7 @@ fn new_model(
         id: Set(id.to_owned()),
         version: Set(1),
         deleted: Set(false),
-        doc: Set(data.to_string()),
+        doc: Set(doc),
         created_at_micros: Set(now),
         updated_at_micros: Set(now),
         // Every slot is stated: an import on PostgreSQL takes the whole row.
@@ -624,7 +708,7 @@ pub async fn insert_batch<C: ConnectionTrait>(
         let mut models = Vec::with_capacity(batch.len());
         for doc in batch {
             let id = uuid::Uuid::now_v7().simple().to_string();
-            models.push(new_model(cid, &id, &doc.data, &doc.slots, now));
+            models.push(new_model(cid, &id, doc.data.to_string(), &doc.slots, now));
             chain.push(audit_write(scope, "record.insert", &schema.name, &id, 1));
         }
         if postgres {
@@ -673,11 +757,12 @@ pub async fn update_chained<C: ConnectionTrait>(
 ) -> Result<Record, PlatformError> {
     let (data, slots) = check_document(schema, json)?;
     let (current, version) = current_at(conn, scope, schema, id, expected_version).await?;
+    let doc = data.to_string();
     let now = now_micros();
     let mut model = record::ActiveModel {
         seq: sea_orm::ActiveValue::Unchanged(current.seq),
         version: Set(version),
-        doc: Set(data.to_string()),
+        doc: Set(doc.clone()),
         updated_at_micros: Set(now),
         ..Default::default()
     };
@@ -695,7 +780,7 @@ pub async fn update_chained<C: ConnectionTrait>(
     Ok(Record {
         id: id.to_owned(),
         version,
-        data,
+        doc,
         created_at_micros: current.created_at_micros,
         updated_at_micros: now,
     })
@@ -902,14 +987,15 @@ pub async fn query<C: ConnectionTrait>(
     query_cached(conn, scope, schema, q, None).await
 }
 
-/// [`query`], answered from `cache` while the collection is unchanged. Only
-/// for a reading unit of work: one that writes would not see its writes.
+/// [`query`], answered from `cache` while the collection is unchanged, as
+/// it was [`Known`]. Only for a reading unit of work: one that writes would
+/// not see its writes.
 pub async fn query_cached<C: ConnectionTrait>(
     conn: &C,
     scope: &Scope,
     schema: &CollectionSchema,
     q: &Query,
-    cache: Option<&ReadCache>,
+    cache: Option<(&ReadCache, &Known)>,
 ) -> Result<Page, PlatformError> {
     if q.limit == 0 || q.limit > MAX_PAGE {
         return Err(PlatformError::invalid(
@@ -927,16 +1013,14 @@ pub async fn query_cached<C: ConnectionTrait>(
         None => None,
     };
     let cursor = q.cursor.as_deref().map(decode_cursor).transpose()?;
-    // The generation comes with the row: a cache hit costs this one look-up.
-    let Some(found) = the_collection(scope, &schema.name).one(conn).await? else {
+    let Some((cid, generation)) = find_collection(conn, scope, schema, cache).await? else {
         return Ok(Page {
             records: Vec::new(),
             next_cursor: None,
         });
     };
-    let cid = found.id;
-    let key = cache.map(|_| format!("{cid}/{}/{:?}/{q:?}", found.generation, schema.fields));
-    if let (Some(cache), Some(key)) = (cache, &key)
+    let key = cache.map(|_| page_key(cid, generation, schema, q));
+    if let (Some((cache, _)), Some(key)) = (cache, &key)
         && let Some((page, _)) = cache.pages.get(key)
     {
         return Ok(page.as_ref().clone());
@@ -998,18 +1082,14 @@ pub async fn query_cached<C: ConnectionTrait>(
         })),
         _ => None,
     };
-    let text: usize = cache.map_or(0, |_| rows.iter().map(|r| r.doc.len()).sum());
-    let records = rows
-        .into_iter()
-        .map(Record::try_from)
-        .collect::<Result<_, _>>()?;
+    let records: Vec<Record> = rows.into_iter().map(Record::from).collect();
     let page = Page {
         records,
         next_cursor,
     };
-    if let (Some(cache), Some(key)) = (cache, key) {
-        // Parsed documents take about four times their text.
-        let weight = u32::try_from(4 * text + key.len()).unwrap_or(u32::MAX);
+    if let (Some((cache, _)), Some(key)) = (cache, key) {
+        let text: usize = page.records.iter().map(|r| r.doc.len() + r.id.len()).sum();
+        let weight = u32::try_from(text + key.len()).unwrap_or(u32::MAX);
         cache
             .pages
             .insert(key, (std::sync::Arc::new(page.clone()), weight));
@@ -1094,8 +1174,8 @@ pub async fn search<C: ConnectionTrait>(
         .all(conn)
         .await?
         .into_iter()
-        .map(Record::try_from)
-        .collect::<Result<_, _>>()?;
+        .map(Record::from)
+        .collect();
     Ok((found, oldest.is_some()))
 }
 
@@ -1210,11 +1290,11 @@ pub async fn aggregate<C: ConnectionTrait>(
     filters: &[Filter],
     group_by: &str,
     sum: Option<&str>,
-    cache: Option<&ReadCache>,
+    cache: Option<(&ReadCache, &Known)>,
 ) -> Result<Vec<Group>, PlatformError> {
     let cond = filter_condition(schema, filters, None)?;
     let group = slot_of(schema, group_by, || "group-by".into())?;
-    let sum = match sum {
+    let summed = match sum {
         Some(f) => {
             let slot = slot_of(schema, f, || "sum".into())?;
             if slot.kind != FieldType::Number {
@@ -1227,13 +1307,11 @@ pub async fn aggregate<C: ConnectionTrait>(
         }
         None => None,
     };
-    // The generation comes with the row: a cache hit costs this one look-up.
-    let Some(found) = the_collection(scope, &schema.name).one(conn).await? else {
+    let Some((cid, generation)) = find_collection(conn, scope, schema, cache).await? else {
         return Ok(Vec::new());
     };
-    let cid = found.id;
-    let key = cache.map(|_| format!("{cid}/{}/{group_by}/{sum:?}/{filters:?}", found.generation));
-    if let (Some(cache), Some(key)) = (cache, &key)
+    let key = cache.map(|_| groups_key(cid, generation, filters, group_by, sum));
+    if let (Some((cache, _)), Some(key)) = (cache, &key)
         && let Some(groups) = cache.aggregates.get(key)
     {
         return Ok(groups.as_ref().clone());
@@ -1242,7 +1320,7 @@ pub async fn aggregate<C: ConnectionTrait>(
         FieldType::String => (Expr::col(group.column()), null_number()),
         FieldType::Number => (Expr::cust("CAST(NULL AS TEXT)"), Expr::col(group.column())),
     };
-    let total: SimpleExpr = match sum {
+    let total: SimpleExpr = match summed {
         Some(slot) => Func::sum(Expr::col(slot.column())).into(),
         None => null_number(),
     };
@@ -1269,7 +1347,7 @@ pub async fn aggregate<C: ConnectionTrait>(
             sum: sum.map(|_| r.total.unwrap_or(0.0)),
         })
         .collect();
-    if let (Some(cache), Some(key)) = (cache, key) {
+    if let (Some((cache, _)), Some(key)) = (cache, key) {
         cache
             .aggregates
             .insert(key, std::sync::Arc::new(groups.clone()));

@@ -8,7 +8,7 @@ use std::sync::{Arc, RwLock};
 use std::time::Instant;
 
 use sea_orm::{DatabaseConnection, DatabaseTransaction, DbBackend, TransactionTrait};
-use tokio::sync::{Mutex, OwnedMutexGuard};
+use tokio::sync::{Mutex, OnceCell, OwnedMutexGuard};
 
 use crate::files::{self, FileInfo, FileStore, NewFile};
 use crate::notifications::{self, Notification, Outgoing};
@@ -164,30 +164,37 @@ impl Platform {
             }
             _ => None,
         };
-        let txn = if writable {
-            crate::begin_write(&self.db).await?
-        } else {
-            self.db.begin().await?
-        };
         self.waits.begun.fetch_add(1, Ordering::Relaxed);
-        self.waits.waited_micros.fetch_add(
-            u64::try_from(asked.elapsed().as_micros()).unwrap_or(u64::MAX),
-            Ordering::Relaxed,
-        );
-        if let Some(lock) = lock
-            && !scope.module_id.is_empty()
-            && self.db.get_database_backend() == DbBackend::Postgres
-        {
-            lock.take(&txn, &scope.module_id).await?;
+        // A reading work begins its transaction at its first statement
+        // that the read cache does not answer, if any.
+        let txn = OnceCell::new();
+        if writable {
+            let begun = crate::begin_write(&self.db).await?;
+            if let Some(lock) = lock
+                && !scope.module_id.is_empty()
+                && self.db.get_database_backend() == DbBackend::Postgres
+            {
+                lock.take(&begun, &scope.module_id).await?;
+            }
+            txn.set(begun).ok();
         }
+        self.waited(asked);
         Ok(Work {
             txn,
             scope,
             writable,
             platform: self.clone(),
             chains: Mutex::default(),
+            known: OnceCell::new(),
             _writer: guard,
         })
+    }
+
+    fn waited(&self, since: Instant) {
+        self.waits.waited_micros.fetch_add(
+            u64::try_from(since.elapsed().as_micros()).unwrap_or(u64::MAX),
+            Ordering::Relaxed,
+        );
     }
 }
 
@@ -224,7 +231,7 @@ impl ModuleLock {
 
 /// One call's reads and writes, in one transaction.
 pub struct Work {
-    txn: DatabaseTransaction,
+    txn: OnceCell<DatabaseTransaction>,
     scope: Scope,
     writable: bool,
     platform: Platform,
@@ -232,17 +239,48 @@ pub struct Work {
     /// head is read once and written once however many writes the work
     /// makes (a migration may make hundreds of thousands).
     chains: Mutex<HashMap<String, audit::Chain>>,
+    /// A reading work's collections, read once: with them, a page or
+    /// figure read before costs no statement.
+    known: OnceCell<records::Known>,
     _writer: Option<OwnedMutexGuard<()>>,
 }
 
 impl Work {
+    /// The work's transaction, begun now if it was not yet.
+    async fn txn(&self) -> Result<&DatabaseTransaction, PlatformError> {
+        self.txn
+            .get_or_try_init(|| async {
+                let asked = Instant::now();
+                let txn = self.platform.db.begin().await?;
+                self.platform.waited(asked);
+                Ok(txn)
+            })
+            .await
+    }
+
+    /// The read cache with what this reading work knows of its
+    /// collections; `None` for a work that writes, which would not see its
+    /// own writes in the cache.
+    async fn cache(&self) -> Result<Option<(&records::ReadCache, &records::Known)>, PlatformError> {
+        if self.writable {
+            return Ok(None);
+        }
+        // Read outside the transaction: a page read later in it is at
+        // least as new as the generation it is kept under, never older.
+        let known = self
+            .known
+            .get_or_try_init(|| records::Known::read(&self.platform.db, &self.scope))
+            .await?;
+        Ok(Some((&self.platform.reads, known)))
+    }
+
     /// The open chain of the work's organization, opened on first use.
     async fn chain(
         &self,
     ) -> Result<tokio::sync::MappedMutexGuard<'_, audit::Chain>, PlatformError> {
         let mut chains = self.chains.lock().await;
         if !chains.contains_key(&self.scope.org_id) {
-            let chain = audit::Chain::open(&self.txn, &self.scope.org_id).await?;
+            let chain = audit::Chain::open(self.txn().await?, &self.scope.org_id).await?;
             chains.insert(self.scope.org_id.clone(), chain);
         }
         let org = self.scope.org_id.clone();
@@ -256,7 +294,7 @@ impl Work {
     async fn close_chains(&self) -> Result<(), PlatformError> {
         let chains = std::mem::take(&mut *self.chains.lock().await);
         for chain in chains.into_values() {
-            chain.close(&self.txn).await?;
+            chain.close(self.txn().await?).await?;
         }
         Ok(())
     }
@@ -275,14 +313,14 @@ impl Work {
 
     /// See [`records::get`].
     pub async fn get(&self, c: &CollectionSchema, id: &str) -> Result<Record, PlatformError> {
-        records::get(&self.txn, &self.scope, c, id).await
+        records::get(self.txn().await?, &self.scope, c, id).await
     }
 
     /// See [`records::insert`].
     pub async fn insert(&self, c: &CollectionSchema, json: &str) -> Result<Record, PlatformError> {
         self.writing()?;
         let mut chain = self.chain().await?;
-        records::insert_chained(&self.txn, &self.scope, c, json, &mut chain).await
+        records::insert_chained(self.txn().await?, &self.scope, c, json, &mut chain).await
     }
 
     /// See [`records::update`].
@@ -296,7 +334,7 @@ impl Work {
         self.writing()?;
         let mut chain = self.chain().await?;
         records::update_chained(
-            &self.txn,
+            self.txn().await?,
             &self.scope,
             c,
             id,
@@ -316,14 +354,16 @@ impl Work {
     ) -> Result<(), PlatformError> {
         self.writing()?;
         let mut chain = self.chain().await?;
-        records::delete_chained(&self.txn, &self.scope, c, id, expected_version, &mut chain).await
+        records::delete_chained(self.txn().await?, &self.scope, c, id, expected_version, &mut chain).await
     }
 
     /// See [`records::query`].
     pub async fn query(&self, c: &CollectionSchema, q: &Query) -> Result<Page, PlatformError> {
-        // A work that writes would not see its own writes in the cache.
-        let cache = (!self.writable).then_some(&self.platform.reads);
-        records::query_cached(&self.txn, &self.scope, c, q, cache).await
+        let cache = self.cache().await?;
+        if let Some(page) = cache.and_then(|(reads, known)| reads.page(known, c, q)) {
+            return Ok(page);
+        }
+        records::query_cached(self.txn().await?, &self.scope, c, q, cache).await
     }
 
     /// See [`records::aggregate`].
@@ -334,9 +374,14 @@ impl Work {
         group_by: &str,
         sum: Option<&str>,
     ) -> Result<Vec<Group>, PlatformError> {
-        // A work that writes would not see its own writes in the cache.
-        let cache = (!self.writable).then_some(&self.platform.reads);
-        records::aggregate(&self.txn, &self.scope, c, filters, group_by, sum, cache).await
+        let cache = self.cache().await?;
+        if let Some(groups) =
+            cache.and_then(|(reads, known)| reads.groups(known, c, filters, group_by, sum))
+        {
+            return Ok(groups);
+        }
+        let txn = self.txn().await?;
+        records::aggregate(txn, &self.scope, c, filters, group_by, sum, cache).await
     }
 
     /// Appends an entry to the organization's audit chain.
@@ -355,7 +400,7 @@ impl Work {
             subject: subject.to_owned(),
             detail,
         });
-        chain.write_if_full(&self.txn).await?;
+        chain.write_if_full(self.txn().await?).await?;
         Ok(entry)
     }
 
@@ -364,42 +409,42 @@ impl Work {
     pub async fn publish(&self, topic: &str, payload: &str) -> Result<i64, PlatformError> {
         self.writing()?;
         let subscribers = self.platform.subscribers(topic);
-        events::publish(&self.txn, &self.scope, topic, payload, &subscribers).await
+        events::publish(self.txn().await?, &self.scope, topic, payload, &subscribers).await
     }
 
     /// Queues a rendered notification; it goes out once the work commits.
     pub async fn notify(&self, out: Outgoing) -> Result<String, PlatformError> {
         self.writing()?;
-        notifications::enqueue(&self.txn, &self.scope, out).await
+        notifications::enqueue(self.txn().await?, &self.scope, out).await
     }
 
     /// A notification the module sent earlier, with its delivery status.
     pub async fn notification(&self, id: &str) -> Result<Notification, PlatformError> {
-        notifications::get(&self.txn, &self.scope, id).await
+        notifications::get(self.txn().await?, &self.scope, id).await
     }
 
     /// Stores a file (audited as `file.store`).
     pub async fn put_file(&self, f: NewFile<'_>) -> Result<FileInfo, PlatformError> {
         self.writing()?;
-        let info = files::put(&self.txn, &self.platform.files, &self.scope, f).await?;
+        let info = files::put(self.txn().await?, &self.platform.files, &self.scope, f).await?;
         self.file_audit("file.store", &info).await?;
         Ok(info)
     }
 
     /// What is known of a file.
     pub async fn file_info(&self, id: &str) -> Result<FileInfo, PlatformError> {
-        files::info(&self.txn, &self.scope, id).await
+        files::info(self.txn().await?, &self.scope, id).await
     }
 
     /// A file's content, checked against its hash.
     pub async fn read_file(&self, id: &str) -> Result<(FileInfo, Vec<u8>), PlatformError> {
-        files::read(&self.txn, &self.platform.files, &self.scope, id).await
+        files::read(self.txn().await?, &self.platform.files, &self.scope, id).await
     }
 
     /// Deletes a file past its retention period (audited as `file.delete`).
     pub async fn delete_file(&self, id: &str) -> Result<(), PlatformError> {
         self.writing()?;
-        let info = files::delete(&self.txn, &self.scope, id).await?;
+        let info = files::delete(self.txn().await?, &self.scope, id).await?;
         self.file_audit("file.delete", &info).await
     }
 
@@ -418,18 +463,19 @@ impl Work {
     /// in any of them undoes them all.
     pub fn enter(&mut self, scope: Scope) {
         self.scope = scope;
+        self.known = OnceCell::new();
     }
 
     /// See [`records::snapshot`].
     pub async fn snapshot_records(&self, module_id: &str) -> Result<Snapshot, PlatformError> {
-        records::snapshot(&self.txn, module_id).await
+        records::snapshot(self.txn().await?, module_id).await
     }
 
     /// See [`records::restore`].
     pub async fn restore_records(&self, snapshot: &Snapshot) -> Result<(), PlatformError> {
         self.writing()?;
         self.close_chains().await?;
-        records::restore(&self.txn, snapshot).await
+        records::restore(self.txn().await?, snapshot).await
     }
 
     /// Records `version` of `module_id`, signed by `signer`, as the
@@ -443,12 +489,15 @@ impl Work {
     ) -> Result<modules::Installation, PlatformError> {
         self.writing()?;
         self.close_chains().await?;
-        modules::install_signed(&self.txn, module_id, version, signer).await
+        modules::install_signed(self.txn().await?, module_id, version, signer).await
     }
 
     /// Makes every write of the work durable.
     pub async fn commit(self) -> Result<(), PlatformError> {
         self.close_chains().await?;
-        Ok(self.txn.commit().await?)
+        match self.txn.into_inner() {
+            Some(txn) => Ok(txn.commit().await?),
+            None => Ok(()),
+        }
     }
 }

@@ -128,8 +128,9 @@ async fn search(State(state): State<AppState>, uri: Uri, headers: HeaderMap) -> 
                 narrowed |= older_unsearched;
                 let base = format!("{}/m/{}", tenant.base, manifest.id);
                 hits.extend(found.into_iter().filter_map(|r| {
-                    let title = r.data.get(&spec.title)?.as_str()?.to_owned();
-                    let link = link_of(spec, &r.id, &r.data)?;
+                    let data = r.data().ok()?;
+                    let title = data.get(&spec.title)?.as_str()?.to_owned();
+                    let link = link_of(spec, &r.id, &data)?;
                     Some(Hit {
                         title,
                         href: format!("{base}{link}"),

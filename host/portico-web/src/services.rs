@@ -413,7 +413,7 @@ fn document(r: records::Record) -> Document {
     Document {
         id: r.id,
         version: u64::try_from(r.version).unwrap_or_default(),
-        data: r.data.to_string(),
+        data: r.doc,
         created_at: rfc3339(r.created_at_micros),
         updated_at: rfc3339(r.updated_at_micros),
     }
