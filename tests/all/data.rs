@@ -620,7 +620,7 @@ async fn on_postgresql_a_change_on_one_host_reaches_the_others_at_once() {
     let started = std::time::Instant::now();
     while get(&first.app(), path, JSON).await.status == 200 {
         assert!(
-            started.elapsed() < portico_web::services::ENABLEMENT_TTL / 2,
+            started.elapsed() < portico_host::services::ENABLEMENT_TTL / 2,
             "the first host still serves a module disabled on the second"
         );
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;

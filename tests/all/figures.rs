@@ -136,7 +136,7 @@ fn stamp(t: DateTime<Utc>) -> String {
 /// store gives them.
 async fn load(portal: &TestPortal, module: &str, collection: &str, docs: Vec<Value>) {
     let loaded = portal.module(module);
-    let schema = portico_web::services::schema(CollectionRef {
+    let schema = portico_host::services::schema(CollectionRef {
         name: collection,
         spec: &loaded.manifest().collections[collection],
     });
@@ -381,7 +381,7 @@ async fn figures_are_true_at_scale(database: TestDatabase) {
         module_id: "notice-board".into(),
         actor: "test".into(),
     };
-    let schema = portico_web::services::schema(CollectionRef {
+    let schema = portico_host::services::schema(CollectionRef {
         name: "notices",
         spec: &portal.module("notice-board").manifest().collections["notices"],
     });

@@ -71,7 +71,7 @@ async fn native_board(State(state): State<AppState>, RawQuery(raw): RawQuery) ->
         .cloned()
         .expect("the notice board");
     let schema = || {
-        portico_web::services::schema(portico_runtime::services::CollectionRef {
+        portico_host::services::schema(portico_runtime::services::CollectionRef {
             name: "notices",
             spec: &module.manifest().collections["notices"],
         })

@@ -21,10 +21,11 @@ use portico_runtime::{
     CallLimits, EngineConfig, LoadedModule, ModuleEngine, ModuleOptions, ModuleRegistry,
     load_module,
 };
-use portico_web::lifecycle::Installer;
-use portico_web::notify::{EmailSender, Senders, SmsGateway};
+use portico_host::lifecycle::Installer;
+use portico_host::notify::{EmailSender, Senders, SmsGateway};
 use portico_web::workers::WorkerConfig;
-use portico_web::{AppState, PlatformServices, WebConfig};
+use portico_host::services::PlatformServices;
+use portico_web::{AppState, WebConfig};
 
 /// The repository's root folder.
 pub fn repo_root() -> PathBuf {
@@ -411,7 +412,7 @@ impl TestPortal {
         let loaded = self.module(module);
         let manifest = loaded.manifest();
         let spec = &manifest.collections[collection];
-        let schema = portico_web::services::schema(portico_runtime::services::CollectionRef {
+        let schema = portico_host::services::schema(portico_runtime::services::CollectionRef {
             name: collection,
             spec,
         });

@@ -273,7 +273,7 @@ async fn list_roles(
             "username": username,
             "role": g.role,
             "granted_by": g.granted_by,
-            "granted_at": crate::services::rfc3339(g.granted_at_micros),
+            "granted_at": portico_host::services::rfc3339(g.granted_at_micros),
         }));
     }
     Ok(axum::Json(serde_json::json!({ "organization": org, "grants": out })).into_response())
@@ -353,10 +353,10 @@ fn token_json(t: &tokens::ApiToken) -> serde_json::Value {
         "organization": t.org_id,
         "permissions": t.permissions,
         "created_by": t.created_by,
-        "created_at": crate::services::rfc3339(t.created_at_micros),
-        "expires_at": t.expires_at_micros.map(crate::services::rfc3339),
-        "revoked_at": t.revoked_at_micros.map(crate::services::rfc3339),
-        "last_used_at": t.last_used_micros.map(crate::services::rfc3339),
+        "created_at": portico_host::services::rfc3339(t.created_at_micros),
+        "expires_at": t.expires_at_micros.map(portico_host::services::rfc3339),
+        "revoked_at": t.revoked_at_micros.map(portico_host::services::rfc3339),
+        "last_used_at": t.last_used_micros.map(portico_host::services::rfc3339),
     })
 }
 

@@ -11,11 +11,9 @@ mod client;
 mod console;
 pub mod exchange;
 mod figures;
-pub mod lifecycle;
 mod manual;
 mod metrics;
 mod modules;
-pub mod notify;
 pub mod oidc;
 mod openapi;
 mod portal;
@@ -23,7 +21,6 @@ pub mod redirect;
 pub mod render;
 mod scim;
 mod search;
-pub mod services;
 pub mod workers;
 
 use std::sync::Arc;
@@ -31,6 +28,8 @@ use std::sync::Arc;
 use axum::Router;
 use axum::http::{HeaderName, HeaderValue, Request, header};
 use axum::routing::get;
+use portico_host::lifecycle;
+use portico_host::services::PlatformServices;
 use portico_runtime::{LoadedModule, ModuleRegistry};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -38,7 +37,6 @@ use tower_http::trace::TraceLayer;
 
 pub use metrics::Metrics;
 pub use modules::org_shell;
-pub use services::PlatformServices;
 
 /// The header that carries the request id, in and out.
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");

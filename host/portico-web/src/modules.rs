@@ -16,7 +16,7 @@ use portico_runtime::{CallError, CallErrorKind, Export, LoadedModule};
 
 use crate::auth::{self, Standing, Visitor};
 use crate::render::{self, CSRF_FIELD, Crumb, NavItem, Shell};
-use crate::services::OrgModules;
+use portico_host::services::OrgModules;
 use crate::{AppState, MAX_BODY_BYTES, REQUEST_ID};
 
 pub(crate) fn router() -> Router<AppState> {

@@ -105,7 +105,7 @@ async fn search(State(state): State<AppState>, uri: Uri, headers: HeaderMap) -> 
                 let Some(collection) = manifest.collections.get(&spec.collection) else {
                     continue;
                 };
-                let schema = crate::services::schema(CollectionRef {
+                let schema = portico_host::services::schema(CollectionRef {
                     name: &spec.collection,
                     spec: collection,
                 });

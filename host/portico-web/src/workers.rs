@@ -15,7 +15,7 @@ use portico_runtime::api::{CallContext, Event};
 use portico_runtime::{CallError, Export, LoadedModule};
 
 use crate::AppState;
-use crate::services::rfc3339;
+use portico_host::services::rfc3339;
 
 /// How the background work runs.
 #[derive(Debug, Clone)]

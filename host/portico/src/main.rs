@@ -18,10 +18,11 @@ use portico_platform::{Platform, organizations};
 use portico_runtime::breaker::{self, BreakerState};
 use portico_runtime::manifest::{MANIFEST_FILE, Manifest};
 use portico_runtime::{CallLimits, EngineConfig, ModuleEngine, ModuleOptions, ModuleRegistry};
-use portico_web::lifecycle::Installer;
-use portico_web::notify::{EmailSender, Senders, SmsGateway};
+use portico_host::lifecycle::Installer;
+use portico_host::notify::{EmailSender, Senders, SmsGateway};
 use portico_web::workers::WorkerConfig;
-use portico_web::{AppState, PlatformServices, WebConfig};
+use portico_host::services::PlatformServices;
+use portico_web::{AppState, WebConfig};
 
 // A multi-threaded server allocates a lot per request; glibc's allocator
 // contends across threads where mimalloc does not (measured by the bench).
@@ -713,7 +714,7 @@ async fn platform(
     senders: Senders,
 ) -> anyhow::Result<(Arc<PlatformServices>, Vec<Manifest>)> {
     let db = data.database().await?;
-    portico_web::lifecycle::recover_interrupted_upgrades(&db, &data.modules_dir(), &data.data_dir)
+    portico_host::lifecycle::recover_interrupted_upgrades(&db, &data.modules_dir(), &data.data_dir)
         .await?;
     let manifests = manifests(&data.modules_dir());
     for m in &manifests {
@@ -984,7 +985,7 @@ async fn list(data: DataArgs, org: Option<String>) -> anyhow::Result<()> {
             }
         }
         let signed_by = match signers.get(m.id()) {
-            Some(Some(s)) if s.key.is_some() => portico_web::lifecycle::describe(s, "en"),
+            Some(Some(s)) if s.key.is_some() => portico_host::lifecycle::describe(s, "en"),
             Some(Some(_)) => "unsigned".to_owned(),
             _ => "not recorded".to_owned(),
         };
@@ -1170,7 +1171,7 @@ async fn records(command: RecordsCommand) -> anyhow::Result<()> {
     let spec = manifest.collections.get(&collection).with_context(|| {
         format!("`--collection {collection}`: the module `{module}` declares no such collection")
     })?;
-    let schema = portico_web::services::schema(portico_runtime::services::CollectionRef {
+    let schema = portico_host::services::schema(portico_runtime::services::CollectionRef {
         name: &collection,
         spec,
     });
@@ -1214,7 +1215,7 @@ async fn records(command: RecordsCommand) -> anyhow::Result<()> {
         } => println!(
             "This file was imported whole before ({documents} document(s), finished {}); \
              nothing was imported. Add --again to import it once more.",
-            portico_web::services::rfc3339(finished_at_micros)
+            portico_host::services::rfc3339(finished_at_micros)
         ),
     }
     Ok(())

@@ -10,8 +10,8 @@ use anyhow::Context as _;
 use clap::Subcommand;
 use portico_package::{Package, PublicKey, TrustStore, VendorKey};
 use portico_runtime::{CallLimits, ModuleOptions};
-use portico_web::lifecycle::{Binding, Installer, LifecycleError, VendorApproval, describe};
-use portico_web::notify::Senders;
+use portico_host::lifecycle::{Binding, Installer, LifecycleError, VendorApproval, describe};
+use portico_host::notify::Senders;
 
 use crate::DataArgs;
 
@@ -239,7 +239,7 @@ pub(crate) fn verify(file: &Path, data: &DataArgs) -> anyhow::Result<()> {
 async fn installer(
     data: &DataArgs,
     dev: bool,
-) -> anyhow::Result<(Installer, Arc<portico_web::services::PlatformServices>)> {
+) -> anyhow::Result<(Installer, Arc<portico_host::services::PlatformServices>)> {
     let (services, _) = crate::platform(data, Senders::default()).await?;
     let engine = crate::engine(data, CallLimits::default().memory_bytes >> 20)?;
     let options = ModuleOptions {

@@ -37,8 +37,8 @@ use portico_runtime::manifest::{Access, MANIFEST_FILE, Manifest, RouteKind};
 use portico_runtime::{
     CallError, EngineConfig, LoadedModule, ModuleEngine, ModuleOptions, load_module,
 };
-use portico_web::notify::{EmailSender, Senders, SmsGateway};
-use portico_web::services::{PlatformServices, schema};
+use portico_host::notify::{EmailSender, Senders, SmsGateway};
+use portico_host::services::{PlatformServices, schema};
 
 pub use portico_platform::audit::Entry as AuditEntry;
 pub use portico_platform::notifications::Notification;

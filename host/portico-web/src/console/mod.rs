@@ -352,7 +352,7 @@ pub(super) struct FormProblem {
     action: String,
     message: String,
     /// A change of vendor the upload form asks the administrator to approve.
-    vendor_change: Option<crate::lifecycle::VendorChange>,
+    vendor_change: Option<portico_host::lifecycle::VendorChange>,
 }
 
 /// The catalog: every installed module with what it may do and how it
@@ -430,7 +430,7 @@ async fn catalog_view(
             kv(
                 tr(l, "Signed by", "Podepsal"),
                 match signers.get(m.id()) {
-                    Some(Some(signer)) => crate::lifecycle::describe(signer, l),
+                    Some(Some(signer)) => portico_host::lifecycle::describe(signer, l),
                     _ => tr(
                         l,
                         "not recorded (bound at its next upgrade)",
@@ -1149,7 +1149,7 @@ async fn audit_chain(
         .map(|e| {
             vec![
                 text(e.seq.to_string()),
-                text(crate::services::rfc3339(e.at_micros)),
+                text(portico_host::services::rfc3339(e.at_micros)),
                 text(e.actor.clone()),
                 text(e.module.clone()),
                 text(e.action.clone()),

@@ -1,6 +1,6 @@
 //! The catalog's package forms, for platform administrators: upload a
 //! package to install a module or upgrade it, and roll an upgrade back.
-//! Both go through the host's [`Installer`](crate::lifecycle::Installer),
+//! Both go through the host's [`Installer`](portico_host::lifecycle::Installer),
 //! as `portico plugin install|rollback` do, and the result serves at once.
 //! A package signed by another vendor than the installed module's is
 //! refused with a box to tick that approves that change of vendor (and no
@@ -17,7 +17,7 @@ use super::{
     platform_admin,
 };
 use crate::AppState;
-use crate::lifecycle::{self, LifecycleError, Previous, VendorApproval, VendorChange};
+use portico_host::lifecycle::{self, LifecycleError, Previous, VendorApproval, VendorChange};
 use crate::modules::Failure;
 use crate::render::{self, tr};
 

@@ -142,7 +142,7 @@ pub(super) async fn blocks(
             text(username.clone()),
             text(name),
             text(g.role.clone()),
-            text(crate::services::rfc3339(g.granted_at_micros)),
+            text(portico_host::services::rfc3339(g.granted_at_micros)),
         ]);
         revocable.push(Choice {
             value: format!("{username} {}", g.role),
