@@ -115,7 +115,7 @@ async fn native_board(State(state): State<AppState>, RawQuery(raw): RawQuery) ->
         let notices = page
             .records
             .into_iter()
-            .map(|r| serde_json::from_value(r.data).expect("a notice"))
+            .map(|r| serde_json::from_str(&r.doc).expect("a notice"))
             .collect();
         (notices, page.next_cursor)
     };

@@ -475,7 +475,9 @@ impl TestHost {
             )
             .await
             .unwrap_or_else(|e| panic!("reading `{collection}`: {e}"));
-            docs.extend(page.records.into_iter().map(|r| r.data));
+            for r in &page.records {
+                docs.push(r.data().unwrap_or_else(|e| panic!("reading `{collection}`: {e}")));
+            }
             match page.next_cursor {
                 Some(next) => cursor = Some(next),
                 None => return docs,
