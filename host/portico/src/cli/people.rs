@@ -6,7 +6,7 @@ use clap::Subcommand;
 use portico_platform::users::{self, NewUser, UserKind};
 use portico_platform::{groups, roles, signing, tokens};
 
-use crate::{DataArgs, cli_actor, manifests};
+use super::{DataArgs, cli_actor, manifests};
 
 #[derive(Subcommand)]
 pub(crate) enum UserCommand {

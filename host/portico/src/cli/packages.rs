@@ -8,12 +8,12 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use clap::Subcommand;
-use portico_package::{Package, PublicKey, TrustStore, VendorKey};
-use portico_runtime::{CallLimits, ModuleOptions};
 use portico_host::lifecycle::{Binding, Installer, LifecycleError, VendorApproval, describe};
 use portico_host::notify::Senders;
+use portico_package::{Package, PublicKey, TrustStore, VendorKey};
+use portico_runtime::{CallLimits, ModuleOptions};
 
-use crate::DataArgs;
+use super::DataArgs;
 
 /// A vendor's key for signing packages.
 #[derive(Subcommand)]
@@ -240,8 +240,8 @@ async fn installer(
     data: &DataArgs,
     dev: bool,
 ) -> anyhow::Result<(Installer, Arc<portico_host::services::PlatformServices>)> {
-    let (services, _) = crate::platform(data, Senders::default()).await?;
-    let engine = crate::engine(data, CallLimits::default().memory_bytes >> 20)?;
+    let (services, _) = super::platform(data, Senders::default()).await?;
+    let engine = super::engine(data, CallLimits::default().memory_bytes >> 20)?;
     let options = ModuleOptions {
         state_dir: Some(data.state_dir()),
         services: services.clone(),
@@ -276,7 +276,7 @@ pub(crate) async fn install(
         VendorApproval::Refused
     };
     let done = installer
-        .install(&services, &bytes, &crate::cli_actor(), &approval)
+        .install(&services, &bytes, &super::cli_actor(), &approval)
         .await
         .map_err(|e| match e {
             LifecycleError::VendorChange(change) => anyhow::anyhow!(
@@ -326,7 +326,7 @@ pub(crate) async fn rollback(
 ) -> anyhow::Result<()> {
     let (installer, services) = installer(data, false).await?;
     let done = installer
-        .rollback(&services, id, discard_changes, &crate::cli_actor())
+        .rollback(&services, id, discard_changes, &super::cli_actor())
         .await
         .map_err(|e| {
             anyhow::anyhow!(
