@@ -610,7 +610,9 @@ pub async fn insert_chained<C: ConnectionTrait>(
     let now = now_micros();
     let id = uuid::Uuid::now_v7().simple().to_string();
     let doc = data.to_string();
-    new_model(cid, &id, doc.clone(), &slots, now).insert(conn).await?;
+    new_model(cid, &id, doc.clone(), &slots, now)
+        .insert(conn)
+        .await?;
     chain.touch(cid);
     chain.push(audit_write(scope, "record.insert", &schema.name, &id, 1));
     chain.write_if_full(conn).await?;

@@ -354,7 +354,15 @@ impl Work {
     ) -> Result<(), PlatformError> {
         self.writing()?;
         let mut chain = self.chain().await?;
-        records::delete_chained(self.txn().await?, &self.scope, c, id, expected_version, &mut chain).await
+        records::delete_chained(
+            self.txn().await?,
+            &self.scope,
+            c,
+            id,
+            expected_version,
+            &mut chain,
+        )
+        .await
     }
 
     /// See [`records::query`].

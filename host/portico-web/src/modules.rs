@@ -16,8 +16,8 @@ use portico_runtime::{CallError, CallErrorKind, Export, LoadedModule};
 
 use crate::auth::{self, Standing, Visitor};
 use crate::render::{self, CSRF_FIELD, Crumb, NavItem, Shell};
-use portico_host::services::OrgModules;
 use crate::{AppState, MAX_BODY_BYTES, REQUEST_ID};
+use portico_host::services::OrgModules;
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new()

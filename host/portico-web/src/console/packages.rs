@@ -17,9 +17,9 @@ use super::{
     platform_admin,
 };
 use crate::AppState;
-use portico_host::lifecycle::{self, LifecycleError, Previous, VendorApproval, VendorChange};
 use crate::modules::Failure;
 use crate::render::{self, tr};
+use portico_host::lifecycle::{self, LifecycleError, Previous, VendorApproval, VendorChange};
 
 /// Where the upload form posts.
 pub(super) const INSTALL_ACTION: &str = "/admin/modules/install";
