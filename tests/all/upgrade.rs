@@ -64,7 +64,10 @@ async fn counts(portal: &TestPortal, org: &str) -> Vec<Value> {
 /// Corrects the amount of the count labelled `label` in `org`.
 async fn correct(portal: &TestPortal, org: &str, label: &str, amount: &str) {
     let (work, schema, records) = stored(portal, org, true).await;
-    let doc = records.iter().find(|r| r.data().unwrap()["label"] == label).unwrap();
+    let doc = records
+        .iter()
+        .find(|r| r.data().unwrap()["label"] == label)
+        .unwrap();
     let fixed = json!({ "label": label, "amount": amount }).to_string();
     work.update(&schema, &doc.id, doc.version, &fixed)
         .await

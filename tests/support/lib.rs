@@ -12,6 +12,9 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
+use portico_host::lifecycle::Installer;
+use portico_host::notify::{EmailSender, Senders, SmsGateway};
+use portico_host::services::PlatformServices;
 use portico_platform::files::FileStore;
 use portico_platform::modules::{self, Change};
 use portico_platform::organizations::{self, Kind, NewOrganization};
@@ -21,10 +24,7 @@ use portico_runtime::{
     CallLimits, EngineConfig, LoadedModule, ModuleEngine, ModuleOptions, ModuleRegistry,
     load_module,
 };
-use portico_host::lifecycle::Installer;
-use portico_host::notify::{EmailSender, Senders, SmsGateway};
 use portico_web::workers::WorkerConfig;
-use portico_host::services::PlatformServices;
 use portico_web::{AppState, WebConfig};
 
 /// The repository's root folder.

@@ -27,6 +27,8 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use portico_host::notify::{EmailSender, Senders, SmsGateway};
+use portico_host::services::{PlatformServices, schema};
 use portico_platform::files::FileStore;
 use portico_platform::modules::{self, Change};
 use portico_platform::organizations::{self, Kind, NewOrganization};
@@ -37,8 +39,6 @@ use portico_runtime::manifest::{Access, MANIFEST_FILE, Manifest, RouteKind};
 use portico_runtime::{
     CallError, EngineConfig, LoadedModule, ModuleEngine, ModuleOptions, load_module,
 };
-use portico_host::notify::{EmailSender, Senders, SmsGateway};
-use portico_host::services::{PlatformServices, schema};
 
 pub use portico_platform::audit::Entry as AuditEntry;
 pub use portico_platform::notifications::Notification;
@@ -476,7 +476,10 @@ impl TestHost {
             .await
             .unwrap_or_else(|e| panic!("reading `{collection}`: {e}"));
             for r in &page.records {
-                docs.push(r.data().unwrap_or_else(|e| panic!("reading `{collection}`: {e}")));
+                docs.push(
+                    r.data()
+                        .unwrap_or_else(|e| panic!("reading `{collection}`: {e}")),
+                );
             }
             match page.next_cursor {
                 Some(next) => cursor = Some(next),
