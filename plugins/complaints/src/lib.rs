@@ -87,20 +87,15 @@ impl Module for Complaints {
     /// by category counts it closed; the other figures count statuses,
     /// which every version indexed.
     fn migrate(_ctx: &Context, _from_version: &str) -> Result<()> {
-        let mut cursor = None;
-        loop {
-            let page = REPORTS.find().limit(100).after(cursor).fetch::<Report>()?;
-            for doc in page.documents {
+        for page in REPORTS.find().limit(100).pages::<Report>() {
+            for doc in page? {
                 if doc.data.has_earlier() || doc.data.needs_deriving() {
                     let mut report = doc.data;
                     model::store(&doc.id, doc.version, &mut report)?;
                 }
             }
-            cursor = page.next_cursor;
-            if cursor.is_none() {
-                return Ok(());
-            }
         }
+        Ok(())
     }
 }
 
@@ -127,18 +122,16 @@ fn deadlines(ctx: &Context) -> Result<()> {
     // job first meets it (imported, or the portal was off for longer)
     // shows overdue in the inbox, unannounced.
     let since = model::date_before(&today, ESCALATE_DAYS);
-    let (mut reminded, mut escalated, mut cursor) = (0, 0, None);
-    loop {
-        let page = REPORTS
-            .find()
-            .eq("open", 1)
-            .ge("deadline", &since)
-            .le("deadline", &horizon)
-            .sort("deadline")
-            .limit(200)
-            .after(cursor)
-            .fetch::<Report>()?;
-        for doc in page.documents.into_iter().filter(|d| d.data.is_open()) {
+    let (mut reminded, mut escalated) = (0, 0);
+    let due = REPORTS
+        .find()
+        .eq("open", 1)
+        .ge("deadline", &since)
+        .le("deadline", &horizon)
+        .sort("deadline")
+        .limit(200);
+    for page in due.pages::<Report>() {
+        for doc in page?.into_iter().filter(|d| d.data.is_open()) {
             let mut report = doc.data.clone();
             let category = categories.iter().find(|c| c.code == report.category);
             let name = model::category_name(&categories, &report.category);
@@ -179,10 +172,6 @@ fn deadlines(ctx: &Context) -> Result<()> {
             if changed {
                 model::store(&doc.id, doc.version, &mut report)?;
             }
-        }
-        cursor = page.next_cursor;
-        if cursor.is_none() {
-            break;
         }
     }
     log::info(format!(

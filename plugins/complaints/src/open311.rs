@@ -302,22 +302,7 @@ fn requests(req: &Request) -> Answer {
 
 /// The first [`MOST_REQUESTS`] reports `find` finds, a page of the store at a time.
 fn newest(find: Find) -> Result<Vec<Document<Report>>, Vec<Problem>> {
-    let mut found = Vec::new();
-    let mut cursor = None;
-    loop {
-        let want = (MOST_REQUESTS - found.len()).min(500) as u32;
-        let page = find
-            .clone()
-            .limit(want)
-            .after(cursor)
-            .fetch::<Report>()
-            .map_err(internal)?;
-        found.extend(page.documents);
-        cursor = page.next_cursor;
-        if cursor.is_none() || found.len() >= MOST_REQUESTS {
-            return Ok(found);
-        }
-    }
+    find.fetch_all(MOST_REQUESTS).map_err(internal)
 }
 
 fn request(id: &str) -> Answer {

@@ -578,25 +578,24 @@ pub fn inbox(ctx: &Context, page: &Page) -> Result<View> {
         find = find.lt("deadline", &today);
     }
     let first = page.query("cursor").filter(|c| !c.is_empty());
-    let mut cursor = first.map(str::to_owned);
+    let mut pages = find
+        .limit(PAGE_SIZE)
+        .after(first.map(str::to_owned))
+        .pages::<Report>();
     let mut reports: Vec<Document<Report>> = Vec::new();
     let mut looked = 0;
-    loop {
-        let found = find
-            .clone()
-            .limit(PAGE_SIZE)
-            .after(cursor.take())
-            .fetch::<Report>()?;
-        looked += found.documents.len();
-        reports.extend(found.documents.into_iter().filter(|d| {
+    for found in pages.by_ref() {
+        let found = found?;
+        looked += found.len();
+        reports.extend(found.into_iter().filter(|d| {
             (handler.is_empty() || d.data.handler == handler)
                 && (!overdue || d.data.overdue(&today))
         }));
-        cursor = found.next_cursor;
-        if cursor.is_none() || reports.len() >= PAGE_SIZE as usize || looked >= HANDLER_SCAN {
+        if reports.len() >= PAGE_SIZE as usize || looked >= HANDLER_SCAN {
             break;
         }
     }
+    let cursor = pages.next_cursor().map(str::to_owned);
     let query = |cursor: Option<&str>| {
         let mut parts = vec![format!("status={}", segment(status))];
         if let Some(c) = category {

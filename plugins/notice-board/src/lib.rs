@@ -414,17 +414,15 @@ impl Module for NoticeBoard {
                 // and its oldest were taken down long ago.
                 let today = today();
                 let since = date_after(&today, -TAKE_DOWN_DAYS);
-                let (mut n, mut cursor) = (0, None);
-                loop {
-                    let due = NOTICES
-                        .find()
-                        .ge("until", &since)
-                        .lt("until", &today)
-                        .sort("until")
-                        .limit(500)
-                        .after(cursor)
-                        .fetch::<Notice>()?;
-                    for d in due.documents.into_iter().filter(|d| !d.data.taken_down) {
+                let mut n = 0;
+                let due = NOTICES
+                    .find()
+                    .ge("until", &since)
+                    .lt("until", &today)
+                    .sort("until")
+                    .limit(500);
+                for page in due.pages::<Notice>() {
+                    for d in page?.into_iter().filter(|d| !d.data.taken_down) {
                         let mut notice = d.data.clone();
                         notice.taken_down = true;
                         NOTICES.update(&d.id, d.version, &notice)?;
@@ -433,10 +431,6 @@ impl Module for NoticeBoard {
                             &serde_json::json!({ "id": d.id, "reference": notice.reference }),
                         )?;
                         n += 1;
-                    }
-                    cursor = due.next_cursor;
-                    if cursor.is_none() {
-                        break;
                     }
                 }
                 if n > 0 {

@@ -38,27 +38,25 @@ pub fn inbox(ctx: &Context, page: &Page) -> Result<View> {
     }
     let handler = page.query("handler").unwrap_or("");
     let first = page.query("cursor").filter(|c| !c.is_empty());
-    let mut cursor = first.map(str::to_owned);
+    let mut pages = find
+        .limit(PAGE_SIZE)
+        .after(first.map(str::to_owned))
+        .pages::<Submission>();
     let mut subs = Vec::new();
     let mut looked = 0;
-    loop {
-        let found = find
-            .clone()
-            .limit(PAGE_SIZE)
-            .after(cursor.take())
-            .fetch::<Submission>()?;
-        looked += found.documents.len();
+    for found in pages.by_ref() {
+        let found = found?;
+        looked += found.len();
         subs.extend(
             found
-                .documents
                 .into_iter()
                 .filter(|d| handler.is_empty() || d.data.handler == handler),
         );
-        cursor = found.next_cursor;
-        if cursor.is_none() || subs.len() >= PAGE_SIZE as usize || looked >= HANDLER_SCAN {
+        if subs.len() >= PAGE_SIZE as usize || looked >= HANDLER_SCAN {
             break;
         }
     }
+    let cursor = pages.next_cursor().map(str::to_owned);
     let query = |cursor: Option<&str>| {
         let mut parts = Vec::new();
         if let Some(f) = form {

@@ -266,15 +266,74 @@ impl Find {
     /// builds from all of a collection.
     pub fn fetch_all<T: DeserializeOwned>(self, max: usize) -> Result<Vec<Document<T>>> {
         let mut all = Vec::new();
-        let mut cursor = None;
-        loop {
-            let page = self.clone().limit(500).after(cursor).fetch::<T>()?;
-            all.extend(page.documents);
-            cursor = page.next_cursor;
-            if cursor.is_none() || all.len() >= max {
-                all.truncate(max);
-                return Ok(all);
+        for page in self.limit(500).pages::<T>() {
+            all.extend(page?);
+            if all.len() >= max {
+                break;
             }
+        }
+        all.truncate(max);
+        Ok(all)
+    }
+
+    /// The query's results page after page, each of [`Find::limit`]
+    /// documents, from the page [`Find::after`] names: for a job or a
+    /// migration that walks a whole collection, or a list that reads on
+    /// until it has enough. A page that fails ends the walk with its error.
+    ///
+    /// ```no_run
+    /// # use portico_sdk::records::Collection;
+    /// # #[derive(serde::Deserialize, serde::Serialize)] struct Report { open: bool }
+    /// # const REPORTS: Collection = Collection::new("reports");
+    /// # fn job() -> portico_sdk::Result<()> {
+    /// for page in REPORTS.find().limit(200).pages::<Report>() {
+    ///     for doc in page? {
+    ///         // …
+    ///     }
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn pages<T: DeserializeOwned>(self) -> Pages<T> {
+        Pages {
+            cursor: self.cursor.clone(),
+            find: Some(self),
+            kind: std::marker::PhantomData,
+        }
+    }
+}
+
+/// A query's results page after page; see [`Find::pages`].
+#[derive(Debug)]
+#[must_use]
+pub struct Pages<T> {
+    /// `None` once the last page was read, or one failed.
+    find: Option<Find>,
+    cursor: Option<String>,
+    kind: std::marker::PhantomData<fn() -> T>,
+}
+
+impl<T> Pages<T> {
+    /// The cursor of the page after those read so far, for a "next page"
+    /// link; `None` once the last page was read.
+    pub fn next_cursor(&self) -> Option<&str> {
+        self.find.as_ref().and(self.cursor.as_deref())
+    }
+}
+
+impl<T: DeserializeOwned> Iterator for Pages<T> {
+    type Item = Result<Vec<Document<T>>>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let find = self.find.take()?;
+        match find.clone().after(self.cursor.take()).fetch::<T>() {
+            Ok(page) => {
+                if page.next_cursor.is_some() {
+                    self.find = Some(find);
+                    self.cursor = page.next_cursor;
+                }
+                Some(Ok(page.documents))
+            }
+            Err(e) => Some(Err(e)),
         }
     }
 }
