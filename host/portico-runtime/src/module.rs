@@ -184,6 +184,10 @@ pub const MIGRATION_DEADLINE: Duration = Duration::from_secs(60);
 pub struct LoadedModule {
     manifest: Arc<Manifest>,
     dir: PathBuf,
+    /// The files in `dir` when the module was loaded, with their sizes:
+    /// a loaded module's folder does not change (a new version is loaded
+    /// anew), so a page need not look at the disk to know what it ships.
+    files: std::collections::BTreeMap<String, u64>,
     pre: InstancePre<CallState>,
     api_version: ApiVersion,
     exports: Exports,
@@ -296,6 +300,15 @@ impl LoadedModule {
                 .map_err(|e| format!("route `{}`: {e}", route.path))?;
         }
         let memory_bytes = options.limits.memory_bytes.min(engine.max_memory_bytes());
+        let files = std::fs::read_dir(&dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|entry| {
+                let meta = entry.metadata().ok().filter(|m| m.is_file())?;
+                Some((entry.file_name().into_string().ok()?, meta.len()))
+            })
+            .collect();
         let module = LoadedModule {
             breaker: Breaker::new(
                 &manifest.id,
@@ -304,6 +317,7 @@ impl LoadedModule {
             ),
             manifest: Arc::new(manifest),
             dir,
+            files,
             pre: instance_pre,
             api_version,
             exports,
@@ -359,6 +373,12 @@ impl LoadedModule {
     /// The folder the module was loaded from.
     pub fn dir(&self) -> &std::path::Path {
         &self.dir
+    }
+
+    /// The size of the file `name` of the module's folder, as it was when
+    /// the module was loaded; `None` when it ships no such file.
+    pub fn file_size(&self, name: &str) -> Option<u64> {
+        self.files.get(name).copied()
     }
 
     /// Whether the machine code came from the cache.

@@ -29,13 +29,17 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/o/{org}/help/{module}", get(org_manual))
 }
 
+/// The file of the manual in `lang`, or in the language it is written in,
+/// as the module shipped it (no look at the disk: every page asks).
+pub(crate) fn file(module: &LoadedModule, lang: &str) -> Option<String> {
+    [format!("manual.{lang}.md"), "manual.md".to_owned()]
+        .into_iter()
+        .find(|name| module.file_size(name).is_some_and(|n| n <= MAX_MANUAL_BYTES))
+}
+
 /// The manual's Markdown in `lang`, or in the language it is written in.
 pub(crate) fn source(module: &LoadedModule, lang: &str) -> Option<String> {
-    [format!("manual.{lang}.md"), "manual.md".to_owned()]
-        .iter()
-        .map(|name| module.dir().join(name))
-        .find(|p| std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.len() <= MAX_MANUAL_BYTES))
-        .and_then(|p| std::fs::read_to_string(p).ok())
+    std::fs::read_to_string(module.dir().join(file(module, lang)?)).ok()
 }
 
 /// Markdown as safe HTML: raw HTML is shown as text, then ammonia keeps

@@ -846,7 +846,7 @@ impl Call<'_> {
         crate::portal::personalize(self.state, self.tenant, self.visitor, &mut shell).await;
         shell.query = query;
         shell.crumbs = self.crumbs(&shell, path, &view.title);
-        if crate::manual::source(self.module, &lang).is_some() {
+        if crate::manual::file(self.module, &lang).is_some() {
             shell.manual = Some(format!("{}/help/{}", self.tenant.base, self.module.id()));
         }
         let base = self.tenant.module_base(self.module.id());
