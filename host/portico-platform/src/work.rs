@@ -265,11 +265,18 @@ impl Work {
         if self.writable {
             return Ok(None);
         }
-        // Read outside the transaction: a page read later in it is at
-        // least as new as the generation it is kept under, never older.
+        // Read before the transaction begins, if it has not: a page read
+        // later in it is at least as new as the generation it is kept
+        // under, never older. Once it has begun, read in it, so that a
+        // work never holds one connection while it waits for another.
         let known = self
             .known
-            .get_or_try_init(|| records::Known::read(&self.platform.db, &self.scope))
+            .get_or_try_init(|| async {
+                match self.txn.get() {
+                    Some(txn) => records::Known::read(txn, &self.scope).await,
+                    None => records::Known::read(&self.platform.db, &self.scope).await,
+                }
+            })
             .await?;
         Ok(Some((&self.platform.reads, known)))
     }
