@@ -1509,3 +1509,66 @@ async fn reports_stored_with_followers_inside_keep_their_steps_and_never_freeze(
         ["soused@example.cz"]
     );
 }
+
+/// A report numbered `number` handled by `handler`, as an import stores it.
+fn handled_report(number: &str, handler: &str) -> String {
+    let mut report: serde_json::Value = serde_json::from_str(&earlier_report(number, &[])).unwrap();
+    report["handler"] = handler.into();
+    report["number"] = number.into();
+    report.to_string()
+}
+
+/// The report numbers on a page of the handler's inbox, and its "next" link.
+fn inbox_page(page: &Page) -> (Vec<String>, Option<String>) {
+    let numbers = page
+        .body
+        .split(">2026-")
+        .skip(1)
+        .filter_map(|rest| rest.split_once('<').map(|(n, _)| format!("2026-{n}")))
+        .collect();
+    let next = page.body.split_once("rel=\"next\" href=\"").map(|(_, rest)| {
+        rest.split_once('"')
+            .unwrap()
+            .0
+            .replace("&amp;", "&")
+    });
+    (numbers, next)
+}
+
+#[tokio::test]
+async fn a_handler_pages_through_an_inbox_longer_than_a_page_that_shows_only_their_reports() {
+    let (_smtp, portal, staff) = portal_with_manager().await;
+    // 120 reports, every other one Hana's: her 60 fill more than a page.
+    let lines: Vec<String> = (0..120)
+        .map(|i| {
+            let handler = if i % 2 == 0 { "hana" } else { "petr" };
+            handled_report(&format!("2026-{i:04}"), handler)
+        })
+        .collect();
+    portal
+        .import(TEST_CITY, "complaints", "reports", &lines.join("\n"))
+        .await;
+    let hers: std::collections::BTreeSet<String> =
+        (0..120).step_by(2).map(|i| format!("2026-{i:04}")).collect();
+
+    let first = staff
+        .get(&format!("{BASE}/handle?status=all&handler=hana"))
+        .await;
+    assert_eq!(first.status, 200, "{}", first.body);
+    let (on_first, next) = inbox_page(&first);
+    assert_eq!(on_first.len(), 50, "a full page: {on_first:?}");
+    let next = next.unwrap_or_else(|| panic!("a link to the next page: {}", first.body));
+    assert!(next.contains("handler=hana"), "{next}");
+
+    let second = staff.get(&format!("{BASE}{next}")).await;
+    assert_eq!(second.status, 200, "{}", second.body);
+    let (on_second, after) = inbox_page(&second);
+    assert_eq!(after, None, "the last page links nowhere on");
+    let seen: std::collections::BTreeSet<String> =
+        on_first.iter().chain(&on_second).cloned().collect();
+    assert_eq!(
+        seen, hers,
+        "every one of Hana's reports once, and no one else's"
+    );
+    assert_eq!(on_first.len() + on_second.len(), hers.len());
+}
