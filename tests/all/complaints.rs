@@ -12,7 +12,7 @@ use portico_runtime::api::CallContext;
 use portico_tests::browser::{Browser, Page};
 use portico_tests::peers::SmtpSink;
 use portico_tests::{TEST_CITY, TestDatabase, TestPortal};
-use portico_web::workers::WorkerConfig;
+use portico_host::workers::WorkerConfig;
 
 const PASSWORD: &str = "correct horse battery";
 const BASE: &str = "/m/complaints";

@@ -5,7 +5,7 @@
 use portico_platform::audit::{self, Verdict};
 use portico_platform::{events, modules::Change};
 use portico_tests::{TEST_CITY, TestDatabase, TestPortal};
-use portico_web::workers::{self, WorkerConfig};
+use portico_host::workers::{self, WorkerConfig};
 use serde_json::{Value, json};
 
 use crate::{JSON, call, get, json_of};

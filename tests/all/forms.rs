@@ -11,7 +11,7 @@ use portico_tests::browser::{Browser, Page};
 use portico_tests::oidc::TestProvider;
 use portico_tests::peers::{SmsSink, SmtpSink};
 use portico_tests::{TEST_CITY, TestPortal};
-use portico_web::workers::WorkerConfig;
+use portico_host::workers::WorkerConfig;
 use serde_json::{Value, json};
 
 use crate::oidc::{citizen, log_in_through, portal_with};

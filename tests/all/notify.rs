@@ -7,7 +7,7 @@ use std::time::Duration;
 use portico_platform::notifications::{self, ListFilter};
 use portico_tests::peers::{SmsSink, SmtpSink};
 use portico_tests::{TEST_CITY, TestPortal, run_portico};
-use portico_web::workers::WorkerConfig;
+use portico_host::workers::WorkerConfig;
 use serde_json::{Value, json};
 
 use crate::{JSON, call, get, json_of};
@@ -327,7 +327,7 @@ async fn the_notice_board_tells_the_office_of_notices_posted_and_taken_down() {
             .unwrap()
     };
     let config = retry_at_once(3);
-    portico_web::workers::schedule_once(&portal.state, &config, at(0, 4), at(0, 6))
+    portico_host::workers::schedule_once(&portal.state, &config, at(0, 4), at(0, 6))
         .await
         .unwrap();
     for _ in 0..100 {

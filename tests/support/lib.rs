@@ -15,6 +15,7 @@ use std::sync::{Arc, OnceLock};
 use portico_host::lifecycle::Installer;
 use portico_host::notify::{EmailSender, Senders, SmsGateway};
 use portico_host::services::PlatformServices;
+use portico_host::workers::WorkerConfig;
 use portico_platform::files::FileStore;
 use portico_platform::modules::{self, Change};
 use portico_platform::organizations::{self, Kind, NewOrganization};
@@ -24,7 +25,6 @@ use portico_runtime::{
     CallLimits, EngineConfig, LoadedModule, ModuleEngine, ModuleOptions, ModuleRegistry,
     load_module,
 };
-use portico_web::workers::WorkerConfig;
 use portico_web::{AppState, WebConfig};
 
 /// The repository's root folder.
@@ -430,14 +430,14 @@ impl TestPortal {
 
     /// Delivers every event that is due, as the dispatcher does.
     pub async fn dispatch(&self, config: &WorkerConfig) -> usize {
-        portico_web::workers::dispatch_once(&self.state, config)
+        portico_host::workers::dispatch_once(&self.state, config)
             .await
             .expect("dispatch")
     }
 
     /// Sends the due e-mails and text messages once; returns how many it tried.
     pub async fn send_notifications(&self, config: &WorkerConfig) -> usize {
-        portico_web::workers::send_once(&self.state, config)
+        portico_host::workers::send_once(&self.state, config)
             .await
             .expect("send notifications")
     }

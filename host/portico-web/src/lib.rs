@@ -21,7 +21,6 @@ pub mod redirect;
 pub mod render;
 mod scim;
 mod search;
-pub mod workers;
 
 use std::sync::Arc;
 
@@ -104,6 +103,27 @@ pub struct AppState {
     pub(crate) login_limiter: Arc<auth::LoginLimiter>,
     pub(crate) oidc: Arc<oidc::Oidc>,
     pub(crate) signing_keys: Arc<exchange::Keys>,
+}
+
+impl portico_host::workers::Background for AppState {
+    fn services(&self) -> &Arc<PlatformServices> {
+        &self.services
+    }
+
+    fn registry(&self) -> Arc<ModuleRegistry> {
+        AppState::registry(self)
+    }
+
+    fn record_call(
+        &self,
+        module: &str,
+        export: portico_runtime::Export,
+        result: Result<(), &portico_runtime::CallErrorKind>,
+        took: std::time::Duration,
+    ) {
+        self.metrics
+            .record(module, export, metrics::outcome(result), took);
+    }
 }
 
 impl AppState {

@@ -12,7 +12,7 @@ use portico_host::lifecycle::Installer;
 use portico_host::notify::{EmailSender, Senders, SmsGateway};
 use portico_platform::organizations;
 use portico_runtime::CallLimits;
-use portico_web::workers::WorkerConfig;
+use portico_host::workers::WorkerConfig;
 use portico_web::{AppState, WebConfig};
 
 use super::{DataArgs, load, platform};
@@ -289,7 +289,7 @@ pub(crate) async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         args.dev,
     ));
     state.follow_installations(INSTALLATIONS_POLL);
-    portico_web::workers::spawn(&state, WorkerConfig::for_deadline(limits.deadline));
+    portico_host::workers::spawn(&state, WorkerConfig::for_deadline(limits.deadline));
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;

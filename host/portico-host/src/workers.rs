@@ -5,17 +5,55 @@
 //! organization that enabled them. All three are safe to run on several
 //! replicas over one database: deliveries and messages are claimed with a
 //! lease, job runs with a unique row per scheduled time.
+//!
+//! The process that runs them (the web host, a test) gives them what they
+//! need through [`Background`].
 
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Local};
 use portico_platform::notifications::{self, Channel, Notification};
 use portico_platform::{Retry, events, jobs, modules};
 use portico_runtime::api::{CallContext, Event};
-use portico_runtime::{CallError, Export, LoadedModule};
+use portico_runtime::{CallError, CallErrorKind, Export, LoadedModule, ModuleRegistry};
 
-use crate::AppState;
-use portico_host::services::rfc3339;
+use crate::services::{PlatformServices, rfc3339};
+
+/// What the background work needs from the process it runs in.
+pub trait Background: Clone + Send + Sync + 'static {
+    /// The platform services.
+    fn services(&self) -> &Arc<PlatformServices>;
+    /// The modules serving now.
+    fn registry(&self) -> Arc<ModuleRegistry>;
+    /// Counts a background call of `module`'s `export` that ended with
+    /// `result` after `took`, as the process counts its pages' calls.
+    fn record_call(
+        &self,
+        module: &str,
+        export: Export,
+        result: Result<(), &CallErrorKind>,
+        took: Duration,
+    );
+}
+
+/// Runs `call`, a background call of `module`'s `export`, and counts it.
+async fn timed<B: Background, T>(
+    host: &B,
+    module: &str,
+    export: Export,
+    call: impl Future<Output = Result<T, CallError>>,
+) -> Result<T, CallError> {
+    let start = Instant::now();
+    let result = call.await;
+    host.record_call(
+        module,
+        export,
+        result.as_ref().map(drop).map_err(|e| &e.kind),
+        start.elapsed(),
+    );
+    result
+}
 
 /// How the background work runs.
 #[derive(Debug, Clone)]
@@ -68,16 +106,16 @@ impl WorkerConfig {
 }
 
 /// Starts the dispatcher, the sender and the scheduler on the current runtime.
-pub fn spawn(state: &AppState, config: WorkerConfig) {
-    let (s, c) = (state.clone(), config.clone());
+pub fn spawn<B: Background>(host: &B, config: WorkerConfig) {
+    let (s, c) = (host.clone(), config.clone());
     tokio::spawn(async move {
         drain("event dispatcher", c.poll, || dispatch_once(&s, &c)).await;
     });
-    let (s, c) = (state.clone(), config.clone());
+    let (s, c) = (host.clone(), config.clone());
     tokio::spawn(async move {
         drain("notification sender", c.poll, || send_once(&s, &c)).await;
     });
-    tokio::spawn(run_scheduler(state.clone(), config));
+    tokio::spawn(run_scheduler(host.clone(), config));
 }
 
 /// Runs `once` for ever: straight again while it finds work, after `poll`
@@ -109,26 +147,26 @@ fn job_context(org_id: &str, request_id: String) -> CallContext {
 }
 
 /// Claims the due deliveries and delivers each; returns how many it tried.
-pub async fn dispatch_once(
-    state: &AppState,
+pub async fn dispatch_once<B: Background>(
+    host: &B,
     config: &WorkerConfig,
 ) -> Result<usize, portico_platform::PlatformError> {
-    let db = state.services.platform().db();
+    let db = host.services().platform().db();
     let due = events::claim_due(db, 32, config.lease).await?;
     let n = due.len();
     let mut running = tokio::task::JoinSet::new();
     for d in due {
-        let state = state.clone();
+        let host = host.clone();
         let config = config.clone();
-        running.spawn(async move { deliver(&state, &config, d).await });
+        running.spawn(async move { deliver(&host, &config, d).await });
     }
     while running.join_next().await.is_some() {}
     Ok(n)
 }
 
-async fn deliver(state: &AppState, config: &WorkerConfig, d: events::Delivery) {
-    let db = state.services.platform().db();
-    let result = match enabled_module(state, &d.org_id, &d.module_id).await {
+async fn deliver<B: Background>(host: &B, config: &WorkerConfig, d: events::Delivery) {
+    let db = host.services().platform().db();
+    let result = match enabled_module(host, &d.org_id, &d.module_id).await {
         Err(why) => Err(why),
         Ok(module) => {
             let ctx = job_context(&d.org_id, format!("event-{}-{}", d.event_id, d.id));
@@ -139,9 +177,7 @@ async fn deliver(state: &AppState, config: &WorkerConfig, d: events::Delivery) {
                 source: d.source_module.clone(),
                 published_at: rfc3339(d.published_at_micros),
             };
-            state
-                .metrics
-                .timed(module.id(), Export::OnEvent, module.on_event(&ctx, event))
+            timed(host, module.id(), Export::OnEvent, module.on_event(&ctx, event))
                 .await
                 .map_err(|e: CallError| e.to_string())
         }
@@ -168,18 +204,18 @@ async fn deliver(state: &AppState, config: &WorkerConfig, d: events::Delivery) {
     }
 }
 
-async fn enabled_module(
-    state: &AppState,
+async fn enabled_module<B: Background>(
+    host: &B,
     org_id: &str,
     module_id: &str,
-) -> Result<std::sync::Arc<LoadedModule>, String> {
-    let module = state
+) -> Result<Arc<LoadedModule>, String> {
+    let module = host
         .registry()
         .get(module_id)
         .cloned()
         .ok_or_else(|| format!("the module `{module_id}` is not installed"))?;
-    let org = state
-        .services
+    let org = host
+        .services()
         .org(org_id)
         .await
         .map_err(|e| e.to_string())?;
@@ -193,25 +229,25 @@ async fn enabled_module(
 
 /// Claims the due e-mails and text messages and sends each; returns how
 /// many it tried.
-pub async fn send_once(
-    state: &AppState,
+pub async fn send_once<B: Background>(
+    host: &B,
     config: &WorkerConfig,
 ) -> Result<usize, portico_platform::PlatformError> {
-    let db = state.services.platform().db();
+    let db = host.services().platform().db();
     let due = notifications::claim_due(db, 32, config.send_lease).await?;
     let n = due.len();
     let mut running = tokio::task::JoinSet::new();
     for message in due {
-        let state = state.clone();
+        let host = host.clone();
         let config = config.clone();
-        running.spawn(async move { send(&state, &config, message).await });
+        running.spawn(async move { send(&host, &config, message).await });
     }
     while running.join_next().await.is_some() {}
     Ok(n)
 }
 
-async fn send(state: &AppState, config: &WorkerConfig, n: Notification) {
-    let senders = state.services.senders();
+async fn send<B: Background>(host: &B, config: &WorkerConfig, n: Notification) {
+    let senders = host.services().senders();
     let result = match n.channel {
         Channel::Email => match &senders.email {
             Some(email) => email.send(&n.recipient, &n.subject, &n.body, &n.id).await,
@@ -223,7 +259,7 @@ async fn send(state: &AppState, config: &WorkerConfig, n: Notification) {
         },
         Channel::Inbox => Ok(()),
     };
-    let db = state.services.platform().db();
+    let db = host.services().platform().db();
     let outcome = match result {
         Ok(()) => notifications::sent(db, &n.id).await.map(|()| None),
         Err(why) => notifications::failed(db, &n, &why, config.max_attempts, config.backoff)
@@ -247,12 +283,12 @@ async fn send(state: &AppState, config: &WorkerConfig, n: Notification) {
     }
 }
 
-async fn run_scheduler(state: AppState, config: WorkerConfig) {
+async fn run_scheduler<B: Background>(host: B, config: WorkerConfig) {
     let mut from = Local::now();
     loop {
         tokio::time::sleep(config.tick).await;
         let to = Local::now();
-        if let Err(e) = schedule_once(&state, &config, from, to).await {
+        if let Err(e) = schedule_once(&host, &config, from, to).await {
             tracing::error!(error = %e, "scheduler cannot read which organizations enabled which module");
             continue;
         }
@@ -263,14 +299,14 @@ async fn run_scheduler(state: AppState, config: WorkerConfig) {
 /// Runs every job whose scheduled time falls in (`from`, `to`], for every
 /// organization that enabled its module, unless another host took the run.
 /// When several times passed (the host was down or busy), only the latest runs.
-pub async fn schedule_once(
-    state: &AppState,
+pub async fn schedule_once<B: Background>(
+    host: &B,
     config: &WorkerConfig,
     from: DateTime<Local>,
     to: DateTime<Local>,
 ) -> Result<(), portico_platform::PlatformError> {
-    let db = state.services.platform().db();
-    for module in state.registry().iter() {
+    let db = host.services().platform().db();
+    for module in host.registry().iter() {
         // The latest scheduled time of each job in the window; the
         // organizations are looked up only when some job is due.
         let due: Vec<(&str, DateTime<Local>)> = module
@@ -302,16 +338,16 @@ pub async fn schedule_once(
                 if !jobs::claim(db, &key, &config.holder).await? {
                     continue;
                 }
-                let state = state.clone();
-                tokio::spawn(async move { run_job(&state, key).await });
+                let host = host.clone();
+                tokio::spawn(async move { run_job(&host, key).await });
             }
         }
     }
     Ok(())
 }
 
-async fn run_job(state: &AppState, key: jobs::RunKey) {
-    let Some(module) = state.registry().get(&key.module_id).cloned() else {
+async fn run_job<B: Background>(host: &B, key: jobs::RunKey) {
+    let Some(module) = host.registry().get(&key.module_id).cloned() else {
         return;
     };
     let ctx = job_context(
@@ -319,14 +355,14 @@ async fn run_job(state: &AppState, key: jobs::RunKey) {
         format!("job-{}-{}-{}", key.module_id, key.job, key.slot_micros),
     );
     let run = module.run_job(&ctx, &key.job);
-    let outcome = match state.metrics.timed(module.id(), Export::RunJob, run).await {
+    let outcome = match timed(host, module.id(), Export::RunJob, run).await {
         Ok(()) => "ok".to_owned(),
         Err(e) => {
             tracing::warn!(module = %key.module_id, job = %key.job, org = %key.org_id, error = %e, "scheduled job failed");
             e.to_string()
         }
     };
-    if let Err(e) = jobs::finish(state.services.platform().db(), &key, &outcome).await {
+    if let Err(e) = jobs::finish(host.services().platform().db(), &key, &outcome).await {
         tracing::error!(module = %key.module_id, job = %key.job, error = %e, "cannot record how a job run ended");
     }
 }
