@@ -465,6 +465,42 @@ fn phase(name: &str, f: impl FnOnce() -> Result) -> Result {
     result
 }
 
+/// Every test module under `tests/plugins/` is named (as `"<folder>"`) by
+/// some test: a guest no test loads is built for nothing, and what it was
+/// written to check is no longer checked.
+fn check_every_guest_is_used(root: &Path) -> Result {
+    let mut sources = String::new();
+    for dir in ["tests/all", "tests/support", "tests/bench"] {
+        for entry in std::fs::read_dir(root.join(dir))
+            .map_err(|e| format!("cannot read {dir}: {e}"))?
+            .flatten()
+        {
+            if entry.path().extension().is_some_and(|e| e == "rs") {
+                sources.push_str(&std::fs::read_to_string(entry.path()).unwrap_or_default());
+            }
+        }
+    }
+    let guests = root.join("tests/plugins");
+    let mut unused = Vec::new();
+    for entry in std::fs::read_dir(&guests)
+        .map_err(|e| format!("cannot read {}: {e}", guests.display()))?
+        .flatten()
+    {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if entry.path().join("module.toml").exists() && !sources.contains(&format!("\"{name}\"")) {
+            unused.push(name);
+        }
+    }
+    unused.sort();
+    match unused.as_slice() {
+        [] => Ok(()),
+        names => Err(format!(
+            "no test loads the test module(s) {} in tests/plugins/: test them or remove them",
+            names.join(", ")
+        )),
+    }
+}
+
 fn test() -> Result {
     let root = root();
     let mut tools = None;
@@ -490,6 +526,7 @@ fn test() -> Result {
     };
     phase("fmt and wit", || {
         check_frozen_wit(&root)?;
+        check_every_guest_is_used(&root)?;
         status(cargo().current_dir(&root).args(["fmt", "--all", "--check"]))?;
         for ws in PLUGIN_WORKSPACES {
             status(
