@@ -5,6 +5,7 @@
 
 use std::time::Duration;
 
+use portico_host::workers::WorkerConfig;
 use portico_platform::audit;
 use portico_platform::tokens;
 use portico_platform::users::UserKind;
@@ -12,7 +13,6 @@ use portico_runtime::api::CallContext;
 use portico_tests::browser::{Browser, Page};
 use portico_tests::peers::SmtpSink;
 use portico_tests::{TEST_CITY, TestDatabase, TestPortal};
-use portico_host::workers::WorkerConfig;
 
 const PASSWORD: &str = "correct horse battery";
 const BASE: &str = "/m/complaints";
@@ -1526,12 +1526,10 @@ fn inbox_page(page: &Page) -> (Vec<String>, Option<String>) {
         .skip(1)
         .filter_map(|rest| rest.split_once('<').map(|(n, _)| format!("KP-{n}")))
         .collect();
-    let next = page.body.split_once("rel=\"next\" href=\"").map(|(_, rest)| {
-        rest.split_once('"')
-            .unwrap()
-            .0
-            .replace("&amp;", "&")
-    });
+    let next = page
+        .body
+        .split_once("rel=\"next\" href=\"")
+        .map(|(_, rest)| rest.split_once('"').unwrap().0.replace("&amp;", "&"));
     (numbers, next)
 }
 

@@ -2,10 +2,10 @@
 //! events and jobs, organizations kept apart, bad input refused, and
 //! module enablement per organization.
 
+use portico_host::workers::{self, WorkerConfig};
 use portico_platform::audit::{self, Verdict};
 use portico_platform::{events, modules::Change};
 use portico_tests::{TEST_CITY, TestDatabase, TestPortal};
-use portico_host::workers::{self, WorkerConfig};
 use serde_json::{Value, json};
 
 use crate::{JSON, call, get, json_of};

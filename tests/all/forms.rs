@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use portico_host::workers::WorkerConfig;
 use portico_platform::audit;
 use portico_platform::notifications;
 use portico_platform::users::UserKind;
@@ -11,7 +12,6 @@ use portico_tests::browser::{Browser, Page};
 use portico_tests::oidc::TestProvider;
 use portico_tests::peers::{SmsSink, SmtpSink};
 use portico_tests::{TEST_CITY, TestPortal};
-use portico_host::workers::WorkerConfig;
 use serde_json::{Value, json};
 
 use crate::oidc::{citizen, log_in_through, portal_with};

@@ -4,10 +4,10 @@
 
 use std::time::Duration;
 
+use portico_host::workers::WorkerConfig;
 use portico_platform::notifications::{self, ListFilter};
 use portico_tests::peers::{SmsSink, SmtpSink};
 use portico_tests::{TEST_CITY, TestPortal, run_portico};
-use portico_host::workers::WorkerConfig;
 use serde_json::{Value, json};
 
 use crate::{JSON, call, get, json_of};

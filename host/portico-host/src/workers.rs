@@ -177,9 +177,14 @@ async fn deliver<B: Background>(host: &B, config: &WorkerConfig, d: events::Deli
                 source: d.source_module.clone(),
                 published_at: rfc3339(d.published_at_micros),
             };
-            timed(host, module.id(), Export::OnEvent, module.on_event(&ctx, event))
-                .await
-                .map_err(|e: CallError| e.to_string())
+            timed(
+                host,
+                module.id(),
+                Export::OnEvent,
+                module.on_event(&ctx, event),
+            )
+            .await
+            .map_err(|e: CallError| e.to_string())
         }
     };
     let outcome = match result {

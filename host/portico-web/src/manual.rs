@@ -34,7 +34,11 @@ pub(crate) fn router() -> Router<AppState> {
 pub(crate) fn file(module: &LoadedModule, lang: &str) -> Option<String> {
     [format!("manual.{lang}.md"), "manual.md".to_owned()]
         .into_iter()
-        .find(|name| module.file_size(name).is_some_and(|n| n <= MAX_MANUAL_BYTES))
+        .find(|name| {
+            module
+                .file_size(name)
+                .is_some_and(|n| n <= MAX_MANUAL_BYTES)
+        })
 }
 
 /// The manual's Markdown in `lang`, or in the language it is written in.

@@ -10,9 +10,9 @@ use anyhow::Context as _;
 use clap::Args;
 use portico_host::lifecycle::Installer;
 use portico_host::notify::{EmailSender, Senders, SmsGateway};
+use portico_host::workers::WorkerConfig;
 use portico_platform::organizations;
 use portico_runtime::CallLimits;
-use portico_host::workers::WorkerConfig;
 use portico_web::{AppState, WebConfig};
 
 use super::{DataArgs, load, platform};
