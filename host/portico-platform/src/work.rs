@@ -239,8 +239,8 @@ pub struct Work {
     /// head is read once and written once however many writes the work
     /// makes (a migration may make hundreds of thousands).
     chains: Mutex<HashMap<String, audit::Chain>>,
-    /// A reading work's collections, read once: with them, a page or
-    /// figure read before costs no statement.
+    /// A reading work's collections, read once in one statement: with
+    /// them, a page or figure read before costs no further statement.
     known: OnceCell<records::Known>,
     _writer: Option<OwnedMutexGuard<()>>,
 }
