@@ -29,7 +29,8 @@ use portico_platform::{roles, users};
 use portico_runtime::api;
 use portico_runtime::manifest::{Access, Manifest, Route};
 
-use crate::modules::{Failure, html_response, locale, shell, wants_json};
+use crate::failure::Failure;
+use crate::frame::{html_response, locale, shell, wants_json};
 use crate::render::{self, CSRF_FIELD};
 use crate::{AppState, MAX_BODY_BYTES};
 

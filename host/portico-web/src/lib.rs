@@ -10,7 +10,9 @@ pub mod auth;
 mod client;
 mod console;
 pub mod exchange;
+mod failure;
 mod figures;
+mod frame;
 mod manual;
 mod metrics;
 mod modules;
@@ -34,8 +36,8 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
+pub use frame::org_shell;
 pub use metrics::Metrics;
-pub use modules::org_shell;
 
 /// The header that carries the request id, in and out.
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");

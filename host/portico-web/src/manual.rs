@@ -17,7 +17,8 @@ use pulldown_cmark::{Event, Options, Parser};
 
 use crate::AppState;
 use crate::auth;
-use crate::modules::{Failure, html_response, locale, tenant_shell};
+use crate::failure::Failure;
+use crate::frame::{html_response, locale, tenant_shell};
 use crate::render;
 
 /// The largest manual shown.

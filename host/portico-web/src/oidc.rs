@@ -29,7 +29,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::AppState;
 use crate::auth::start_session;
-use crate::modules::Failure;
+use crate::failure::Failure;
 
 /// An identity provider the portal trusts.
 #[derive(Clone)]

@@ -14,7 +14,8 @@ use portico_runtime::manifest::RouteKind;
 use portico_runtime::{CallErrorKind, Export};
 
 use crate::auth::{self, Standing, Visitor};
-use crate::modules::{Failure, Tenant, html_response, locale, shell, tenant};
+use crate::failure::Failure;
+use crate::frame::{Tenant, html_response, locale, shell, tenant};
 use crate::render::{self, CSRF_FIELD, Crumb, Shell, tr};
 use crate::{AppState, REQUEST_ID};
 

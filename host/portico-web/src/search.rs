@@ -17,7 +17,8 @@ use portico_runtime::services::CollectionRef;
 
 use crate::AppState;
 use crate::auth::{self, Standing};
-use crate::modules::{Failure, html_response, locale};
+use crate::failure::Failure;
+use crate::frame::{html_response, locale};
 use crate::render::{self, tr};
 
 /// Hits shown per module.

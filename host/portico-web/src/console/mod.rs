@@ -27,7 +27,8 @@ use serde::Deserialize;
 
 use crate::AppState;
 use crate::auth::{self, Visitor};
-use crate::modules::{Failure, html_response, locale, shell};
+use crate::failure::Failure;
+use crate::frame::{html_response, locale, shell};
 use crate::render::{self, tr};
 
 mod packages;

@@ -17,7 +17,7 @@ use super::{
     platform_admin,
 };
 use crate::AppState;
-use crate::modules::Failure;
+use crate::failure::Failure;
 use crate::render::{self, tr};
 use portico_host::lifecycle::{self, LifecycleError, Previous, VendorApproval, VendorChange};
 

@@ -19,7 +19,7 @@ use super::{
     platform_admin, table, text,
 };
 use crate::AppState;
-use crate::modules::Failure;
+use crate::failure::Failure;
 use crate::render::tr;
 
 /// A refused console form: which one, the field at fault and why, and

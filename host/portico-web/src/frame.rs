@@ -1,0 +1,215 @@
+//! The frame of every page: which organization a request is for
+//! ([`Tenant`]), the visitor's language, the page shell (the portal's name
+//! and the menu of the organization's modules), and the HTML response.
+
+use std::sync::Arc;
+
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use portico_host::services::OrgModules;
+
+use crate::auth::{self, Standing, Visitor};
+use crate::failure::Failure;
+use crate::render::{NavItem, Shell};
+use crate::{AppState, REQUEST_ID};
+
+/// The organization a request is for: named in the path (`/o/<org>/…`),
+/// or the deployment's default organization (`/m/…`).
+pub(crate) struct Tenant {
+    /// The organization's id.
+    pub(crate) id: String,
+    /// The prefix of its pages: `/o/<org>`, or empty for the default organization.
+    pub(crate) base: String,
+    /// What it has enabled.
+    pub(crate) modules: Arc<OrgModules>,
+}
+
+impl Tenant {
+    /// Where a module's pages are for this organization.
+    pub(crate) fn module_base(&self, module_id: &str) -> String {
+        format!("{}/m/{module_id}", self.base)
+    }
+}
+
+/// Resolves the organization of a request path; `Err` is the page to answer.
+pub(crate) async fn tenant(state: &AppState, path: &str) -> Result<(Tenant, String), Failure> {
+    let (org_id, base, rest) = match path.strip_prefix("/o/") {
+        Some(p) => {
+            let (org, rest) = p.split_once('/').unwrap_or((p, ""));
+            (org.to_owned(), format!("/o/{org}"), format!("/{rest}"))
+        }
+        None => match &state.config.default_org {
+            Some(org) => (org.clone(), String::new(), path.to_owned()),
+            None => {
+                return Err(Failure::new(
+                    StatusCode::NOT_FOUND,
+                    "Not found",
+                    "Choose an organization first: its pages are at /o/<organization>/.",
+                ));
+            }
+        },
+    };
+    let modules = state.services.org(&org_id).await.map_err(|e| {
+        tracing::error!(error = %e, org = %org_id, "cannot read the organization's modules");
+        Failure::database()
+    })?;
+    if !modules.exists {
+        return Err(Failure::new(
+            StatusCode::NOT_FOUND,
+            "Not found",
+            format!("There is no organization `{org_id}` in this portal."),
+        ));
+    }
+    Ok((
+        Tenant {
+            id: org_id,
+            base,
+            modules,
+        },
+        rest,
+    ))
+}
+
+/// The language of the page: the one chosen in the page header, else
+/// Czech when the browser prefers it, else English.
+pub(crate) fn locale(headers: &HeaderMap) -> String {
+    let chosen = crate::auth::cookie_value(headers, crate::auth::Cookies::new(true).lang())
+        .or_else(|| crate::auth::cookie_value(headers, crate::auth::Cookies::new(false).lang()));
+    if let Some(l @ ("cs" | "en")) = chosen {
+        return l.to_owned();
+    }
+    let accept = headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    for lang in accept.split(',') {
+        let tag = lang
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
+        if tag.starts_with("cs") {
+            return "cs".into();
+        }
+        if tag.starts_with("en") {
+            return "en".into();
+        }
+    }
+    "en".into()
+}
+
+pub(crate) fn wants_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("application/json") && !a.contains("text/html"))
+}
+
+pub(crate) fn request_id(headers: &HeaderMap) -> String {
+    headers
+        .get(REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned()
+}
+
+/// What surrounds every page: the portal's name and the navigation (the
+/// menu entry of every module the organization enabled), `current` marked.
+pub(crate) fn shell(
+    state: &AppState,
+    tenant: Option<&Tenant>,
+    current: Option<&str>,
+    lang: &str,
+    viewer: Option<(&Visitor, &Standing)>,
+) -> Shell {
+    let anonymous = Standing::default();
+    let standing = viewer.map_or(&anonymous, |v| v.1);
+    let nav = tenant
+        .map(|t| {
+            state
+                .registry()
+                .iter()
+                .filter(|m| t.modules.enabled.contains_key(m.id()))
+                .filter_map(|m| {
+                    let menu = m.manifest().menu.as_ref()?;
+                    let (route, _) = m.route(&menu.path)?;
+                    if !auth::may_reach(route, m.manifest(), standing) {
+                        return None;
+                    }
+                    Some(NavItem {
+                        label: m.manifest().menu_label_in(lang).to_owned(),
+                        href: format!("{}{}", t.module_base(m.id()), menu.path),
+                        current: current == Some(m.id()),
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let (portal_name, home) = match tenant {
+        Some(t) => (t.modules.name.clone(), format!("{}/", t.base)),
+        None => (state.config.portal_name.clone(), "/".to_owned()),
+    };
+    // The search box, where any enabled module offers something to find.
+    let search = tenant
+        .filter(|t| {
+            state
+                .registry()
+                .iter()
+                .any(|m| t.modules.enabled.contains_key(m.id()) && !m.manifest().search.is_empty())
+        })
+        .map(|t| format!("{}/search", t.base));
+    Shell {
+        nav,
+        search,
+        user: viewer.and_then(|v| v.0.display_name()),
+        csrf: viewer.map(|v| v.0.csrf().to_owned()).unwrap_or_default(),
+        ..Shell::plain(portal_name, lang, home)
+    }
+}
+
+/// The organization `org_id` and its page frame, for pages the host
+/// builds inside an organization's portal.
+pub(crate) async fn tenant_shell(
+    state: &AppState,
+    org_id: &str,
+    current: Option<&str>,
+    lang: &str,
+) -> Option<(Tenant, Shell)> {
+    let path = if state.config.default_org.as_deref() == Some(org_id) {
+        "/".to_owned()
+    } else {
+        format!("/o/{org_id}/")
+    };
+    let (tenant, _) = tenant(state, &path).await.ok()?;
+    let shell = shell(state, Some(&tenant), current, lang, None);
+    Some((tenant, shell))
+}
+
+/// The page frame of `org_id`'s portal, as its module pages have it
+/// (for pages the host builds natively). `None` when there is no such
+/// organization or its data cannot be read.
+pub async fn org_shell(
+    state: &AppState,
+    org_id: &str,
+    current: Option<&str>,
+    lang: &str,
+) -> Option<(Shell, String)> {
+    let path = if state.config.default_org.as_deref() == Some(org_id) {
+        "/".to_owned()
+    } else {
+        format!("/o/{org_id}/")
+    };
+    let (tenant, _) = tenant(state, &path).await.ok()?;
+    let base = current.map(|m| tenant.module_base(m)).unwrap_or_default();
+    Some((shell(state, Some(&tenant), current, lang, None), base))
+}
+
+pub(crate) fn html_response(status: StatusCode, body: String) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        body,
+    )
+        .into_response()
+}
