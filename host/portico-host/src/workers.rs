@@ -153,15 +153,28 @@ pub async fn dispatch_once<B: Background>(
 ) -> Result<usize, portico_platform::PlatformError> {
     let db = host.services().platform().db();
     let due = events::claim_due(db, 32, config.lease).await?;
-    let n = due.len();
+    Ok(run_all(host, config, due, |host, config, d| async move {
+        deliver(&host, &config, d).await
+    })
+    .await)
+}
+
+/// Runs `each` on every claimed item at once and waits for them all;
+/// returns how many there were.
+async fn run_all<B, T, F, Fut>(host: &B, config: &WorkerConfig, items: Vec<T>, each: F) -> usize
+where
+    B: Background,
+    T: Send + 'static,
+    F: Fn(B, WorkerConfig, T) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let n = items.len();
     let mut running = tokio::task::JoinSet::new();
-    for d in due {
-        let host = host.clone();
-        let config = config.clone();
-        running.spawn(async move { deliver(&host, &config, d).await });
+    for item in items {
+        running.spawn(each(host.clone(), config.clone(), item));
     }
     while running.join_next().await.is_some() {}
-    Ok(n)
+    n
 }
 
 async fn deliver<B: Background>(host: &B, config: &WorkerConfig, d: events::Delivery) {
@@ -240,15 +253,12 @@ pub async fn send_once<B: Background>(
 ) -> Result<usize, portico_platform::PlatformError> {
     let db = host.services().platform().db();
     let due = notifications::claim_due(db, 32, config.send_lease).await?;
-    let n = due.len();
-    let mut running = tokio::task::JoinSet::new();
-    for message in due {
-        let host = host.clone();
-        let config = config.clone();
-        running.spawn(async move { send(&host, &config, message).await });
-    }
-    while running.join_next().await.is_some() {}
-    Ok(n)
+    Ok(
+        run_all(host, config, due, |host, config, message| async move {
+            send(&host, &config, message).await
+        })
+        .await,
+    )
 }
 
 async fn send<B: Background>(host: &B, config: &WorkerConfig, n: Notification) {

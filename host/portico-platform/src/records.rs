@@ -989,9 +989,10 @@ pub async fn query<C: ConnectionTrait>(
     query_cached(conn, scope, schema, q, None).await
 }
 
-/// [`query`], answered from `cache` while the collection is unchanged, as
-/// it was [`Known`]. Only for a reading unit of work: one that writes would
-/// not see its writes.
+/// [`query`], keeping the page in `cache` under the collection's generation
+/// as it was [`Known`], where [`ReadCache::page`] finds it while the
+/// collection is unchanged (ask it first: this reads the store). Only for a
+/// reading unit of work: one that writes would not see its writes.
 pub async fn query_cached<C: ConnectionTrait>(
     conn: &C,
     scope: &Scope,
@@ -1022,11 +1023,6 @@ pub async fn query_cached<C: ConnectionTrait>(
         });
     };
     let key = cache.map(|_| page_key(cid, generation, schema, q));
-    if let (Some((cache, _)), Some(key)) = (cache, &key)
-        && let Some((page, _)) = cache.pages.get(key)
-    {
-        return Ok(page.as_ref().clone());
-    }
     if let Some((slot, _)) = sort
         && walk_sort_index(conn, cid, schema, &q.filters, slot).await?
     {
@@ -1284,7 +1280,8 @@ struct GroupRow {
 /// Counts records (and sums a number field) grouped by an indexed field,
 /// for reports. At most 1,000 groups, largest count first. With a `cache`
 /// (only where the transaction has not written: its own writes are not yet
-/// in the generation), an unchanged collection is not counted again.
+/// in the generation), the groups are kept for [`ReadCache::groups`], so an
+/// unchanged collection is not counted again.
 pub async fn aggregate<C: ConnectionTrait>(
     conn: &C,
     scope: &Scope,
@@ -1313,11 +1310,6 @@ pub async fn aggregate<C: ConnectionTrait>(
         return Ok(Vec::new());
     };
     let key = cache.map(|_| groups_key(cid, generation, filters, group_by, sum));
-    if let (Some((cache, _)), Some(key)) = (cache, &key)
-        && let Some(groups) = cache.aggregates.get(key)
-    {
-        return Ok(groups.as_ref().clone());
-    }
     let (s_expr, f_expr): (SimpleExpr, SimpleExpr) = match group.kind {
         FieldType::String => (Expr::col(group.column()), null_number()),
         FieldType::Number => (Expr::cust("CAST(NULL AS TEXT)"), Expr::col(group.column())),

@@ -195,14 +195,9 @@ pub async fn org_shell(
     current: Option<&str>,
     lang: &str,
 ) -> Option<(Shell, String)> {
-    let path = if state.config.default_org.as_deref() == Some(org_id) {
-        "/".to_owned()
-    } else {
-        format!("/o/{org_id}/")
-    };
-    let (tenant, _) = tenant(state, &path).await.ok()?;
+    let (tenant, shell) = tenant_shell(state, org_id, current, lang).await?;
     let base = current.map(|m| tenant.module_base(m)).unwrap_or_default();
-    Some((shell(state, Some(&tenant), current, lang, None), base))
+    Some((shell, base))
 }
 
 pub(crate) fn html_response(status: StatusCode, body: String) -> Response {
