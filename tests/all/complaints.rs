@@ -861,7 +861,7 @@ async fn a_third_party_open311_client_lists_services_posts_and_reads_requests() 
 /// The complaints module's reports in the test city, as stored.
 async fn portal_records(portal: &TestPortal) -> Vec<String> {
     let module = portal.module("complaints");
-    let schema = portico_host::services::schema(portico_runtime::services::CollectionRef {
+    let schema = portico_host::services::schema(portico_runtime::backend::CollectionRef {
         name: "reports",
         spec: &module.manifest().collections["reports"],
     });

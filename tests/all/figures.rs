@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Days, NaiveDate, SubsecRound, Utc};
 use portico_platform::records::{self, CollectionSchema, FieldType, Scope};
 use portico_runtime::api::CallContext;
-use portico_runtime::services::CollectionRef;
+use portico_runtime::backend::CollectionRef;
 use portico_tests::{TEST_CITY, TestDatabase, TestPortal};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
 use sea_orm::{ConnectionTrait, TransactionTrait};

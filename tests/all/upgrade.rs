@@ -29,7 +29,7 @@ async fn stored(
     Vec<portico_platform::records::Record>,
 ) {
     let module = portal.module("tally");
-    let schema = portico_host::services::schema(portico_runtime::services::CollectionRef {
+    let schema = portico_host::services::schema(portico_runtime::backend::CollectionRef {
         name: "counts",
         spec: &module.manifest().collections["counts"],
     });

@@ -13,7 +13,7 @@ use axum::response::Html;
 use axum::routing::get;
 use portico_platform::records::{self, Scope};
 use portico_runtime::api::{Block, Cell, Column, Pager, Table, TableSort, View};
-use portico_runtime::services::HostServices;
+use portico_runtime::backend::HostServices;
 use portico_tests::{TEST_CITY, TestPortal, demo_notices};
 use portico_web::AppState;
 use portico_web::render::Crumb;
@@ -71,7 +71,7 @@ async fn native_board(State(state): State<AppState>, RawQuery(raw): RawQuery) ->
         .cloned()
         .expect("the notice board");
     let schema = || {
-        portico_host::services::schema(portico_runtime::services::CollectionRef {
+        portico_host::services::schema(portico_runtime::backend::CollectionRef {
             name: "notices",
             spec: &module.manifest().collections["notices"],
         })

@@ -412,7 +412,7 @@ impl TestPortal {
         let loaded = self.module(module);
         let manifest = loaded.manifest();
         let spec = &manifest.collections[collection];
-        let schema = portico_host::services::schema(portico_runtime::services::CollectionRef {
+        let schema = portico_host::services::schema(portico_runtime::backend::CollectionRef {
             name: collection,
             spec,
         });

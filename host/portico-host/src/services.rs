@@ -16,8 +16,8 @@ use portico_platform::records::{self, CollectionSchema, FieldType, IndexedField,
 use portico_platform::{Platform, PlatformError, Work, organizations};
 use portico_runtime::api::{FieldError, ModuleError};
 use portico_runtime::manifest::IndexType;
-use portico_runtime::services::{
-    CallScope, CollectionRef, DataSession, Delivery, DeliveryStatus, Document, DocumentGroup,
+use portico_runtime::backend::{
+    self, CallScope, CollectionRef, Delivery, DeliveryStatus, Document, DocumentGroup,
     DocumentPage, FileInfo, Filter, FilterOp, Message, NewFile, Recipient, RecordQuery,
     RetentionMark,
 };
@@ -205,7 +205,7 @@ impl HostServices for PlatformServices {
         org.enabled.get(module)?.settings.get(key).cloned()
     }
 
-    async fn begin(&self, scope: CallScope) -> Result<Box<dyn DataSession>, ModuleError> {
+    async fn begin(&self, scope: CallScope) -> Result<Box<dyn backend::Work>, ModuleError> {
         let work = self
             .platform
             .begin(
@@ -218,7 +218,7 @@ impl HostServices for PlatformServices {
             )
             .await
             .map_err(module_error)?;
-        Ok(Box::new(Session {
+        Ok(Box::new(CallWork {
             work,
             senders: self.senders.clone(),
             hand_back: None,
@@ -235,7 +235,7 @@ impl HostServices for PlatformServices {
 }
 
 /// A module call's unit of work over the platform.
-struct Session {
+struct CallWork {
     work: Work,
     senders: Arc<Senders>,
     /// In a migration, where the work goes back to instead of committing.
@@ -286,14 +286,14 @@ impl HostServices for Migration {
         self.services.setting(org_id, module, key).await
     }
 
-    async fn begin(&self, scope: CallScope) -> Result<Box<dyn DataSession>, ModuleError> {
+    async fn begin(&self, scope: CallScope) -> Result<Box<dyn backend::Work>, ModuleError> {
         let mut work = self.take().map_err(module_error)?;
         work.enter(Scope {
             org_id: scope.org_id,
             module_id: scope.module_id,
             actor: scope.actor,
         });
-        Ok(Box::new(Session {
+        Ok(Box::new(CallWork {
             work,
             senders: self.services.senders.clone(),
             hand_back: Some(self.work.clone()),
@@ -305,7 +305,7 @@ impl HostServices for Migration {
     }
 }
 
-impl Session {
+impl CallWork {
     /// The channel and the checked recipient of a message, or why it
     /// cannot be sent from this portal.
     fn route(&self, to: Recipient) -> Result<(Channel, String), ModuleError> {
@@ -441,7 +441,7 @@ fn version(v: u64) -> i64 {
 }
 
 #[async_trait::async_trait]
-impl DataSession for Session {
+impl backend::Records for CallWork {
     async fn get(&mut self, c: CollectionRef<'_>, id: &str) -> Result<Document, ModuleError> {
         self.work
             .get(&schema(c), id)
@@ -531,6 +531,10 @@ impl DataSession for Session {
             .collect())
     }
 
+}
+
+#[async_trait::async_trait]
+impl backend::Audit for CallWork {
     async fn audit(
         &mut self,
         action: &str,
@@ -544,6 +548,10 @@ impl DataSession for Session {
             .map_err(module_error)
     }
 
+}
+
+#[async_trait::async_trait]
+impl backend::Events for CallWork {
     async fn publish(&mut self, topic: &str, payload: &str) -> Result<(), ModuleError> {
         self.work
             .publish(topic, payload)
@@ -552,6 +560,10 @@ impl DataSession for Session {
             .map_err(module_error)
     }
 
+}
+
+#[async_trait::async_trait]
+impl backend::Notify for CallWork {
     async fn notify(&mut self, message: Message) -> Result<String, ModuleError> {
         let (channel, recipient) = self.route(message.to)?;
         self.work
@@ -582,6 +594,10 @@ impl DataSession for Session {
         })
     }
 
+}
+
+#[async_trait::async_trait]
+impl backend::Files for CallWork {
     async fn store_file(&mut self, file: NewFile) -> Result<FileInfo, ModuleError> {
         self.work
             .put_file(files::NewFile {
@@ -620,6 +636,10 @@ impl DataSession for Session {
         self.work.delete_file(id).await.map_err(module_error)
     }
 
+}
+
+#[async_trait::async_trait]
+impl backend::Work for CallWork {
     async fn commit(self: Box<Self>) -> Result<(), ModuleError> {
         match self.hand_back {
             Some(slot) => {

@@ -13,7 +13,7 @@ use wasmtime::component::{Component, Linker};
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
 
 use crate::admission::Admission;
-use crate::sandbox::CallState;
+use crate::host::CallState;
 
 /// How often the epoch advances; a call's deadline is checked at this pace.
 pub const EPOCH_TICK: Duration = Duration::from_millis(5);
@@ -116,7 +116,7 @@ impl ModuleEngine {
             (engine, Allocator::OnDemand)
         };
 
-        let linker = crate::sandbox::linker(&engine).map_err(|e| EngineError(e.to_string()))?;
+        let linker = crate::host::linker(&engine).map_err(|e| EngineError(e.to_string()))?;
 
         let mut hasher = std::collections::hash_map::DefaultHasher::new();
         engine.precompile_compatibility_hash().hash(&mut hasher);

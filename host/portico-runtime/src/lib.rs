@@ -9,11 +9,15 @@
 //! [`CallError`]; after several in a row the module's circuit breaker
 //! switches it off.
 //!
-//! The runtime knows nothing of HTTP or databases: the host interfaces stand
-//! on the [`HostServices`] trait, implemented by whoever embeds it.
+//! The host side of each interface a module may import is a file of its own
+//! in `host/`. The runtime knows nothing of HTTP or databases: the host
+//! interfaces stand on the traits of [`backend`] ([`HostServices`], and a
+//! call's unit of work, [`backend::Work`], one trait per capability),
+//! implemented by whoever embeds it.
 
 pub mod admission;
 pub mod api;
+pub mod backend;
 mod bindings;
 pub mod breaker;
 mod clock;
@@ -21,8 +25,7 @@ mod engine;
 pub mod manifest;
 mod module;
 mod registry;
-mod sandbox;
-pub mod services;
+mod host;
 
 pub use bindings::ApiVersion;
 pub use clock::Clock;
@@ -31,4 +34,4 @@ pub use module::{
     CallError, CallErrorKind, CallLimits, Export, LoadedModule, MIGRATION_DEADLINE, ModuleOptions,
 };
 pub use registry::{LoadError, ModuleRegistry, load_module};
-pub use services::{DefaultsOnly, HostServices};
+pub use backend::{DefaultsOnly, HostServices};

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use wasmtime::component::{Component, ComponentExportIndex, InstancePre};
+use wasmtime::component::{Component, InstancePre};
 use wasmtime::{Store, Trap, UpdateDeadline};
 
 use crate::admission::{Admission, Refusal};
@@ -15,12 +15,12 @@ use crate::api::{
     View,
 };
 use crate::bindings::v0_1_0::wit;
-use crate::bindings::{ApiVersion, v0_1_0, v0_2_0};
+use crate::bindings::{ApiVersion, Exports};
 use crate::breaker::{Breaker, BreakerState, SwitchedOff};
 use crate::engine::{CodeSource, ModuleEngine};
 use crate::manifest::{Manifest, Route, RouteKind};
-use crate::sandbox::{CallScope, CallState, DeadlineExceeded, MemoryLimitExceeded};
-use crate::services::HostServices;
+use crate::backend::{self, HostServices};
+use crate::host::{CallState, Caller, DeadlineExceeded, MemoryLimitExceeded};
 
 /// The limits every call of a module runs under.
 #[derive(Debug, Clone, Copy)]
@@ -125,57 +125,6 @@ impl CallErrorKind {
     }
 }
 
-/// Where each export of the module is, resolved once at load.
-struct Exports {
-    describe: ComponentExportIndex,
-    handle: ComponentExportIndex,
-    render: ComponentExportIndex,
-    submit: ComponentExportIndex,
-    run_job: ComponentExportIndex,
-    on_event: ComponentExportIndex,
-    /// Absent before 0.2.0: such modules have nothing to migrate.
-    migrate: Option<ComponentExportIndex>,
-}
-
-impl Exports {
-    /// The exports, and the API version they belong to: the newest version
-    /// whose `module` interface the component exports.
-    fn find(component: &Component) -> Result<(ApiVersion, Exports), String> {
-        let (version, interface) = ApiVersion::SUPPORTED
-            .into_iter()
-            .find_map(|v| Some((v, component.get_export_index(None, v.module_export())?)))
-            .ok_or_else(|| {
-                let known: Vec<&str> = ApiVersion::SUPPORTED
-                    .iter()
-                    .map(|v| v.module_export())
-                    .collect();
-                format!(
-                    "the component exports none of the module interfaces this host serves ({})",
-                    known.join(", ")
-                )
-            })?;
-        let export = version.module_export();
-        let find = |name: &str| {
-            component
-                .get_export_index(Some(&interface), name)
-                .ok_or_else(|| format!("the component's {export} has no `{name}`"))
-        };
-        let exports = Exports {
-            describe: find("describe")?,
-            handle: find("handle")?,
-            render: find("render")?,
-            submit: find("submit")?,
-            run_job: find("run-job")?,
-            on_event: find("on-event")?,
-            migrate: match version {
-                ApiVersion::V0_1_0 => None,
-                ApiVersion::V0_2_0 => Some(find("migrate")?),
-            },
-        };
-        Ok((version, exports))
-    }
-}
-
 /// How long one organization's migration may run: it walks every record of
 /// the module there, far more than a request does.
 pub const MIGRATION_DEADLINE: Duration = Duration::from_secs(60);
@@ -189,7 +138,6 @@ pub struct LoadedModule {
     /// anew), so a page need not look at the disk to know what it ships.
     files: std::collections::BTreeMap<String, u64>,
     pre: InstancePre<CallState>,
-    api_version: ApiVersion,
     exports: Exports,
     engine: wasmtime::Engine,
     admission: Arc<Admission>,
@@ -260,7 +208,7 @@ impl Default for ModuleOptions {
             limits: CallLimits::default(),
             breaker_threshold: 5,
             state_dir: None,
-            services: Arc::new(crate::services::DefaultsOnly),
+            services: Arc::new(backend::DefaultsOnly),
             clock: crate::Clock::default(),
         }
     }
@@ -280,18 +228,8 @@ impl LoadedModule {
         let instance_pre = engine.linker().instantiate_pre(&component).map_err(|e| {
             format!("the component needs something this host does not provide: {e:#}")
         })?;
-        let (api_version, exports) = Exports::find(&component)?;
-        // Checks every export's type once; calls then check only their own.
-        let typed = match api_version {
-            ApiVersion::V0_1_0 => v0_1_0::PortalModulePre::new(instance_pre.clone()).map(drop),
-            ApiVersion::V0_2_0 => v0_2_0::PortalModulePre::new(instance_pre.clone()).map(drop),
-        };
-        typed.map_err(|e| {
-            format!(
-                "the component's {} does not match portico:plugin@{api_version}: {e:#}",
-                api_version.module_export()
-            )
-        })?;
+        let exports = Exports::find(&component)?;
+        exports.check(&instance_pre)?;
         let mut routes = matchit::Router::new();
         for (i, route) in manifest.routes.iter().enumerate() {
             // Validated with the manifest already.
@@ -319,7 +257,6 @@ impl LoadedModule {
             dir,
             files,
             pre: instance_pre,
-            api_version,
             exports,
             engine: engine.engine().clone(),
             admission: engine.admission().clone(),
@@ -367,7 +304,7 @@ impl LoadedModule {
 
     /// The version of `portico:plugin` the module was built against.
     pub fn api_version(&self) -> ApiVersion {
-        self.api_version
+        self.exports.version()
     }
 
     /// The folder the module was loaded from.
@@ -507,7 +444,7 @@ impl LoadedModule {
         from_version: &str,
         services: Arc<dyn HostServices>,
     ) -> Result<(), CallError> {
-        if self.exports.migrate.is_none() {
+        if !self.exports.migrates() {
             return Ok(());
         }
         self.call_with(
@@ -561,15 +498,18 @@ impl LoadedModule {
         if traffic && let Err(off) = self.breaker.admit(&ctx.org_id) {
             return Err(self.error(CallErrorKind::SwitchedOff(off)));
         }
-        let scope = CallScope {
+        let caller = Caller {
             manifest: self.manifest.clone(),
-            org_id: ctx.org_id.clone(),
+            scope: backend::CallScope {
+                org_id: ctx.org_id.clone(),
+                module_id: self.manifest.id.clone(),
+                actor: ctx.principal.as_ref().map_or_else(
+                    || format!("module:{}", self.manifest.id),
+                    |p| p.user_id.clone(),
+                ),
+                writable: inv.writes(),
+            },
             request_id: ctx.request_id.clone(),
-            actor: ctx.principal.as_ref().map_or_else(
-                || format!("module:{}", self.manifest.id),
-                |p| p.user_id.clone(),
-            ),
-            writable: inv.writes(),
             services,
         };
         let limit = deadline;
@@ -584,7 +524,7 @@ impl LoadedModule {
             .map_err(|refusal| self.error(CallErrorKind::Overloaded(refusal)))?;
         let mut store = Store::new(
             &self.engine,
-            CallState::new(scope, self.limits.memory_bytes, deadline, &self.clock),
+            CallState::new(caller, self.limits.memory_bytes, deadline, &self.clock),
         );
         store.limiter(|s| &mut s.limiter);
         store.set_epoch_deadline(1);
@@ -600,9 +540,9 @@ impl LoadedModule {
         let result = self.invoke(&mut store, ctx, inv).await;
         // The unit of work is kept only when the module succeeded; on an
         // error or a fault it is dropped, which rolls every write back.
-        let session = store.data_mut().take_session();
-        let result = match (result, session) {
-            (Ok(Ok(returned)), Some(session)) => match session.commit().await {
+        let work = store.data_mut().take_work();
+        let result = match (result, work) {
+            (Ok(Ok(returned)), Some(work)) => match work.commit().await {
                 Ok(()) => Ok(Ok(returned)),
                 Err(e) => Ok(Err(e)),
             },
@@ -653,96 +593,27 @@ impl LoadedModule {
         // Instantiate, then look up and type-check only the export called:
         // the generated `instantiate_async` would check all five each time.
         let instance = self.pre.instantiate_async(&mut *store).await?;
-        let wctx: wit::Context = ctx.into();
-        let e = &self.exports;
+        let ctx: wit::Context = ctx.into();
+        let (e, ctx) = (&self.exports, &ctx);
         Ok(match inv {
-            Invocation::Describe => {
-                let f =
-                    instance.get_typed_func::<(), (wit::ModuleInfo,)>(&mut *store, &e.describe)?;
-                let (info,) = f.call_async(&mut *store, ()).await?;
-                Ok(Returned::Info(info.into()))
-            }
+            Invocation::Describe => Ok(Returned::Info(e.describe(store, &instance).await?)),
             Invocation::Render(route) => {
-                let page = v0_1_0::page_request(route);
-                match self.api_version {
-                    ApiVersion::V0_1_0 => {
-                        let f = instance.get_typed_func::<
-                            (&wit::Context, &wit::PageRequest),
-                            (Result<wit::View, wit::Error>,),
-                        >(&mut *store, &e.render)?;
-                        let (r,) = f.call_async(&mut *store, (&wctx, &page)).await?;
-                        r.map(|v| Returned::View(v.into())).map_err(Into::into)
-                    }
-                    ApiVersion::V0_2_0 => {
-                        let f = instance.get_typed_func::<
-                            (&wit::Context, &wit::PageRequest),
-                            (Result<v0_2_0::wit::View, wit::Error>,),
-                        >(&mut *store, &e.render)?;
-                        let (r,) = f.call_async(&mut *store, (&wctx, &page)).await?;
-                        r.map(|v| Returned::View(v.into())).map_err(Into::into)
-                    }
-                }
+                (e.render(store, &instance, ctx, route).await?).map(Returned::View)
             }
             Invocation::Submit(form) => {
-                match self.api_version {
-                    ApiVersion::V0_1_0 => {
-                        // 0.1.0 has no file fields: its forms never post files.
-                        let form: wit::ActionRequest = form.into();
-                        let f = instance.get_typed_func::<
-                            (&wit::Context, &wit::ActionRequest),
-                            (Result<wit::Outcome, wit::Error>,),
-                        >(&mut *store, &e.submit)?;
-                        let (r,) = f.call_async(&mut *store, (&wctx, &form)).await?;
-                        r.map(|o| Returned::Outcome(o.into())).map_err(Into::into)
-                    }
-                    ApiVersion::V0_2_0 => {
-                        let form: v0_2_0::wit::ActionRequest = form.into();
-                        let f = instance.get_typed_func::<
-                            (&wit::Context, &v0_2_0::wit::ActionRequest),
-                            (Result<v0_2_0::wit::Outcome, wit::Error>,),
-                        >(&mut *store, &e.submit)?;
-                        let (r,) = f.call_async(&mut *store, (&wctx, &form)).await?;
-                        r.map(|o| Returned::Outcome(o.into())).map_err(Into::into)
-                    }
-                }
+                (e.submit(store, &instance, ctx, form).await?).map(Returned::Outcome)
             }
             Invocation::Handle(req) => {
-                let f = instance.get_typed_func::<
-                    (&wit::Context, &wit::Request),
-                    (Result<wit::Response, wit::Error>,),
-                >(&mut *store, &e.handle)?;
-                let (r,) = f.call_async(&mut *store, (&wctx, &req.into())).await?;
-                r.map(|r| Returned::Response(r.into())).map_err(Into::into)
+                (e.handle(store, &instance, ctx, req).await?).map(Returned::Response)
             }
             Invocation::RunJob(job) => {
-                let f = instance
-                    .get_typed_func::<(&wit::Context, &str), (Result<(), wit::Error>,)>(
-                        &mut *store,
-                        &e.run_job,
-                    )?;
-                let (r,) = f.call_async(&mut *store, (&wctx, job.as_str())).await?;
-                r.map(|()| Returned::Done).map_err(Into::into)
+                (e.run_job(store, &instance, ctx, &job).await?).map(|()| Returned::Done)
             }
             Invocation::OnEvent(event) => {
-                let f = instance
-                    .get_typed_func::<(&wit::Context, &wit::Event), (Result<(), wit::Error>,)>(
-                        &mut *store,
-                        &e.on_event,
-                    )?;
-                let (r,) = f.call_async(&mut *store, (&wctx, &event.into())).await?;
-                r.map(|()| Returned::Done).map_err(Into::into)
+                (e.on_event(store, &instance, ctx, event).await?).map(|()| Returned::Done)
             }
             Invocation::Migrate(from) => {
-                let Some(migrate) = &e.migrate else {
-                    return Ok(Ok(Returned::Done));
-                };
-                let f = instance
-                    .get_typed_func::<(&wit::Context, &str), (Result<(), wit::Error>,)>(
-                        &mut *store,
-                        migrate,
-                    )?;
-                let (r,) = f.call_async(&mut *store, (&wctx, from.as_str())).await?;
-                r.map(|()| Returned::Done).map_err(Into::into)
+                (e.migrate(store, &instance, ctx, &from).await?).map(|()| Returned::Done)
             }
         })
     }

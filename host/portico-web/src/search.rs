@@ -13,7 +13,7 @@ use maud::html;
 use portico_platform::records::{self, Scope};
 use portico_runtime::LoadedModule;
 use portico_runtime::manifest::{RouteKind, SearchSpec};
-use portico_runtime::services::CollectionRef;
+use portico_runtime::backend::CollectionRef;
 
 use crate::AppState;
 use crate::auth::{self, Standing};

@@ -451,7 +451,7 @@ impl TestHost {
             .collections
             .get(collection)
             .unwrap_or_else(|| panic!("the manifest declares no collection `{collection}`"));
-        let schema = schema(portico_runtime::services::CollectionRef {
+        let schema = schema(portico_runtime::backend::CollectionRef {
             name: collection,
             spec,
         });

@@ -7,11 +7,19 @@ pub(crate) mod generated {
         path: "../../wit/0.1.0",
         world: "portal-module",
         imports: { default: async | trappable },
+        // A host function fails with `crate::host::HostError`: an error
+        // given to the module, or a trap.
+        trappable_error_type: { "portico:plugin/types.error" => crate::host::HostError },
         exports: { default: async },
     });
 }
 
-use crate::{api, services};
+use wasmtime::Store;
+use wasmtime::component::{ComponentExportIndex, Instance};
+
+use super::{Answer, call};
+use crate::host::CallState;
+use crate::{api, backend};
 pub(crate) use generated::portico::plugin::types as wit;
 use generated::portico::plugin::{files, notify};
 
@@ -293,30 +301,132 @@ pub(crate) fn page_request(route: api::RouteMatch) -> wit::PageRequest {
     }
 }
 
+/// Where 0.1.0's exports are; 0.2.0 keeps all but `render` and `submit`
+/// as they are.
+pub(crate) struct Exports {
+    describe: ComponentExportIndex,
+    handle: ComponentExportIndex,
+    // 0.2.0 calls these two with its own types.
+    pub(super) render: ComponentExportIndex,
+    pub(super) submit: ComponentExportIndex,
+    run_job: ComponentExportIndex,
+    on_event: ComponentExportIndex,
+}
+
+impl Exports {
+    /// Looks each export up with `find`.
+    pub(crate) fn find(
+        find: impl Fn(&str) -> Result<ComponentExportIndex, String>,
+    ) -> Result<Exports, String> {
+        Ok(Exports {
+            describe: find("describe")?,
+            handle: find("handle")?,
+            render: find("render")?,
+            submit: find("submit")?,
+            run_job: find("run-job")?,
+            on_event: find("on-event")?,
+        })
+    }
+
+    pub(crate) async fn describe(
+        &self,
+        store: &mut Store<CallState>,
+        instance: &Instance,
+    ) -> wasmtime::Result<api::ModuleInfo> {
+        let (info,): (wit::ModuleInfo,) = call(store, instance, &self.describe, ()).await?;
+        Ok(info.into())
+    }
+
+    pub(crate) async fn render(
+        &self,
+        store: &mut Store<CallState>,
+        instance: &Instance,
+        ctx: &wit::Context,
+        route: api::RouteMatch,
+    ) -> Answer<api::View> {
+        let page = page_request(route);
+        let (r,): (Result<wit::View, wit::Error>,) =
+            call(store, instance, &self.render, (ctx, &page)).await?;
+        Ok(r.map(Into::into).map_err(Into::into))
+    }
+
+    pub(crate) async fn submit(
+        &self,
+        store: &mut Store<CallState>,
+        instance: &Instance,
+        ctx: &wit::Context,
+        form: api::FormPost,
+    ) -> Answer<api::Outcome> {
+        // 0.1.0 has no file fields: its forms never post files.
+        let form: wit::ActionRequest = form.into();
+        let (r,): (Result<wit::Outcome, wit::Error>,) =
+            call(store, instance, &self.submit, (ctx, &form)).await?;
+        Ok(r.map(Into::into).map_err(Into::into))
+    }
+
+    pub(crate) async fn handle(
+        &self,
+        store: &mut Store<CallState>,
+        instance: &Instance,
+        ctx: &wit::Context,
+        req: api::Request,
+    ) -> Answer<api::Response> {
+        let req: wit::Request = req.into();
+        let (r,): (Result<wit::Response, wit::Error>,) =
+            call(store, instance, &self.handle, (ctx, &req)).await?;
+        Ok(r.map(Into::into).map_err(Into::into))
+    }
+
+    pub(crate) async fn run_job(
+        &self,
+        store: &mut Store<CallState>,
+        instance: &Instance,
+        ctx: &wit::Context,
+        job: &str,
+    ) -> Answer<()> {
+        let (r,): (Result<(), wit::Error>,) =
+            call(store, instance, &self.run_job, (ctx, job)).await?;
+        Ok(r.map_err(Into::into))
+    }
+
+    pub(crate) async fn on_event(
+        &self,
+        store: &mut Store<CallState>,
+        instance: &Instance,
+        ctx: &wit::Context,
+        event: api::Event,
+    ) -> Answer<()> {
+        let event: wit::Event = event.into();
+        let (r,): (Result<(), wit::Error>,) =
+            call(store, instance, &self.on_event, (ctx, &event)).await?;
+        Ok(r.map_err(Into::into))
+    }
+}
+
 mod data {
     use super::generated::portico::plugin::records as wit;
-    use crate::services;
+    use crate::backend;
 
-    impl From<wit::Filter> for services::Filter {
+    impl From<wit::Filter> for backend::Filter {
         fn from(f: wit::Filter) -> Self {
-            services::Filter {
+            backend::Filter {
                 field: f.field,
                 op: match f.op {
-                    wit::Op::Eq => services::FilterOp::Eq,
-                    wit::Op::Lt => services::FilterOp::Lt,
-                    wit::Op::Le => services::FilterOp::Le,
-                    wit::Op::Gt => services::FilterOp::Gt,
-                    wit::Op::Ge => services::FilterOp::Ge,
-                    wit::Op::Prefix => services::FilterOp::Prefix,
+                    wit::Op::Eq => backend::FilterOp::Eq,
+                    wit::Op::Lt => backend::FilterOp::Lt,
+                    wit::Op::Le => backend::FilterOp::Le,
+                    wit::Op::Gt => backend::FilterOp::Gt,
+                    wit::Op::Ge => backend::FilterOp::Ge,
+                    wit::Op::Prefix => backend::FilterOp::Prefix,
                 },
                 value: f.value,
             }
         }
     }
 
-    impl From<wit::Query> for services::RecordQuery {
+    impl From<wit::Query> for backend::RecordQuery {
         fn from(q: wit::Query) -> Self {
-            services::RecordQuery {
+            backend::RecordQuery {
                 filters: q.filters.into_iter().map(Into::into).collect(),
                 sort: q.sort.map(|s| (s.field, s.descending)),
                 newest_first: q.newest_first,
@@ -326,8 +436,8 @@ mod data {
         }
     }
 
-    impl From<services::Document> for wit::Document {
-        fn from(d: services::Document) -> Self {
+    impl From<backend::Document> for wit::Document {
+        fn from(d: backend::Document) -> Self {
             wit::Document {
                 id: d.id,
                 version: d.version,
@@ -338,8 +448,8 @@ mod data {
         }
     }
 
-    impl From<services::DocumentPage> for wit::Page {
-        fn from(p: services::DocumentPage) -> Self {
+    impl From<backend::DocumentPage> for wit::Page {
+        fn from(p: backend::DocumentPage) -> Self {
             wit::Page {
                 documents: p.documents.into_iter().map(Into::into).collect(),
                 next_cursor: p.next_cursor,
@@ -347,8 +457,8 @@ mod data {
         }
     }
 
-    impl From<services::DocumentGroup> for wit::Group {
-        fn from(g: services::DocumentGroup) -> Self {
+    impl From<backend::DocumentGroup> for wit::Group {
+        fn from(g: backend::DocumentGroup) -> Self {
             wit::Group {
                 key: g.key,
                 count: g.count,
@@ -370,14 +480,14 @@ impl From<api::Event> for wit::Event {
     }
 }
 
-impl From<services::Delivery> for notify::Delivery {
-    fn from(d: services::Delivery) -> Self {
+impl From<backend::Delivery> for notify::Delivery {
+    fn from(d: backend::Delivery) -> Self {
         notify::Delivery {
             status: match d.status {
-                services::DeliveryStatus::Queued => notify::DeliveryStatus::Queued,
-                services::DeliveryStatus::Sent => notify::DeliveryStatus::Sent,
-                services::DeliveryStatus::Delivered => notify::DeliveryStatus::Delivered,
-                services::DeliveryStatus::Failed => notify::DeliveryStatus::Failed,
+                backend::DeliveryStatus::Queued => notify::DeliveryStatus::Queued,
+                backend::DeliveryStatus::Sent => notify::DeliveryStatus::Sent,
+                backend::DeliveryStatus::Delivered => notify::DeliveryStatus::Delivered,
+                backend::DeliveryStatus::Failed => notify::DeliveryStatus::Failed,
             },
             attempts: d.attempts,
             last_error: d.last_error,
@@ -387,18 +497,18 @@ impl From<services::Delivery> for notify::Delivery {
     }
 }
 
-impl From<files::RetentionMark> for services::RetentionMark {
+impl From<files::RetentionMark> for backend::RetentionMark {
     fn from(m: files::RetentionMark) -> Self {
         match m {
-            files::RetentionMark::A => services::RetentionMark::A,
-            files::RetentionMark::S => services::RetentionMark::S,
-            files::RetentionMark::V => services::RetentionMark::V,
+            files::RetentionMark::A => backend::RetentionMark::A,
+            files::RetentionMark::S => backend::RetentionMark::S,
+            files::RetentionMark::V => backend::RetentionMark::V,
         }
     }
 }
 
-impl From<services::FileInfo> for files::FileInfo {
-    fn from(f: services::FileInfo) -> Self {
+impl From<backend::FileInfo> for files::FileInfo {
+    fn from(f: backend::FileInfo) -> Self {
         files::FileInfo {
             id: f.id,
             name: f.name,
@@ -406,9 +516,9 @@ impl From<services::FileInfo> for files::FileInfo {
             size: f.size,
             sha256: f.sha256,
             mark: match f.mark {
-                services::RetentionMark::A => files::RetentionMark::A,
-                services::RetentionMark::S => files::RetentionMark::S,
-                services::RetentionMark::V => files::RetentionMark::V,
+                backend::RetentionMark::A => files::RetentionMark::A,
+                backend::RetentionMark::S => files::RetentionMark::S,
+                backend::RetentionMark::V => files::RetentionMark::V,
             },
             keep_until: f.keep_until,
             created_at: f.created_at,

@@ -21,8 +21,12 @@ pub(crate) mod generated {
     });
 }
 
-use super::v0_1_0;
+use wasmtime::Store;
+use wasmtime::component::{ComponentExportIndex, Instance};
+
+use super::{Answer, call, v0_1_0};
 use crate::api;
+use crate::host::CallState;
 pub(crate) use generated::PortalModulePre;
 pub(crate) use generated::portico::plugin0_2_0::types as wit;
 
@@ -207,5 +211,62 @@ impl From<api::FormPost> for wit::ActionRequest {
                 })
                 .collect(),
         }
+    }
+}
+
+/// Where 0.2.0's exports are: `render` and `submit` take and give 0.2.0's
+/// types, `migrate` is new, the rest are 0.1.0's.
+pub(crate) struct Exports {
+    pub(crate) unchanged: v0_1_0::Exports,
+    migrate: ComponentExportIndex,
+}
+
+impl Exports {
+    /// Looks each export up with `find`.
+    pub(crate) fn find(
+        find: impl Fn(&str) -> Result<ComponentExportIndex, String>,
+    ) -> Result<Exports, String> {
+        Ok(Exports {
+            migrate: find("migrate")?,
+            unchanged: v0_1_0::Exports::find(find)?,
+        })
+    }
+
+    pub(crate) async fn render(
+        &self,
+        store: &mut Store<CallState>,
+        instance: &Instance,
+        ctx: &v0_1_0::wit::Context,
+        route: api::RouteMatch,
+    ) -> Answer<api::View> {
+        let page = v0_1_0::page_request(route);
+        let (r,): (Result<wit::View, v0_1_0::wit::Error>,) =
+            call(store, instance, &self.unchanged.render, (ctx, &page)).await?;
+        Ok(r.map(Into::into).map_err(Into::into))
+    }
+
+    pub(crate) async fn submit(
+        &self,
+        store: &mut Store<CallState>,
+        instance: &Instance,
+        ctx: &v0_1_0::wit::Context,
+        form: api::FormPost,
+    ) -> Answer<api::Outcome> {
+        let form: wit::ActionRequest = form.into();
+        let (r,): (Result<wit::Outcome, v0_1_0::wit::Error>,) =
+            call(store, instance, &self.unchanged.submit, (ctx, &form)).await?;
+        Ok(r.map(Into::into).map_err(Into::into))
+    }
+
+    pub(crate) async fn migrate(
+        &self,
+        store: &mut Store<CallState>,
+        instance: &Instance,
+        ctx: &v0_1_0::wit::Context,
+        from: &str,
+    ) -> Answer<()> {
+        let (r,): (Result<(), v0_1_0::wit::Error>,) =
+            call(store, instance, &self.migrate, (ctx, from)).await?;
+        Ok(r.map_err(Into::into))
     }
 }

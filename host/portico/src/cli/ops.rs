@@ -263,7 +263,7 @@ pub(crate) async fn records(command: RecordsCommand) -> anyhow::Result<()> {
     let spec = manifest.collections.get(&collection).with_context(|| {
         format!("`--collection {collection}`: the module `{module}` declares no such collection")
     })?;
-    let schema = portico_host::services::schema(portico_runtime::services::CollectionRef {
+    let schema = portico_host::services::schema(portico_runtime::backend::CollectionRef {
         name: &collection,
         spec,
     });

@@ -1,7 +1,9 @@
 //! What the host interfaces stand on. The runtime checks capabilities,
 //! collections and topics against the manifest, fixes the organization and
 //! module of every operation from the call, and hands the rest to these
-//! traits, which the embedder implements over its database.
+//! traits, which the embedder implements over its database:
+//! [`HostServices`] begins a call's unit of work, a [`Work`], which is one
+//! narrow trait per capability.
 
 use crate::api::ModuleError;
 use crate::manifest::Collection;
@@ -30,7 +32,7 @@ pub trait HostServices: Send + Sync + 'static {
 
     /// Starts the unit of work of one call: every write made through it is
     /// kept only if the runtime commits it at the end of a successful call.
-    async fn begin(&self, scope: CallScope) -> Result<Box<dyn DataSession>, ModuleError>;
+    async fn begin(&self, scope: CallScope) -> Result<Box<dyn Work>, ModuleError>;
 
     /// Where `module`'s pages of `org_id` are for someone who follows a
     /// link in a message, outside the portal: absolute when the embedder
@@ -129,9 +131,19 @@ pub struct CollectionRef<'a> {
     pub spec: &'a Collection,
 }
 
-/// One call's reads and writes, in one transaction.
+/// One call's unit of work: every operation of the call's host
+/// interfaces, in one transaction, kept only when the runtime commits it at
+/// the end of a successful call. One trait per capability, so that a new
+/// host interface adds a trait of its own and touches none of the others.
 #[async_trait::async_trait]
-pub trait DataSession: Send {
+pub trait Work: Records + Audit + Events + Notify + Files {
+    /// Keeps every write of the call.
+    async fn commit(self: Box<Self>) -> Result<(), ModuleError>;
+}
+
+/// `records`: the module's collections.
+#[async_trait::async_trait]
+pub trait Records: Send {
     /// `records.get`
     async fn get(&mut self, c: CollectionRef<'_>, id: &str) -> Result<Document, ModuleError>;
     /// `records.insert`
@@ -151,7 +163,7 @@ pub trait DataSession: Send {
         id: &str,
         expected_version: u64,
     ) -> Result<(), ModuleError>;
-    /// `records.query`
+    /// `records.find`
     async fn query(
         &mut self,
         c: CollectionRef<'_>,
@@ -165,6 +177,11 @@ pub trait DataSession: Send {
         group_by: &str,
         sum: Option<&str>,
     ) -> Result<Vec<DocumentGroup>, ModuleError>;
+}
+
+/// `audit`: the organization's audit chain.
+#[async_trait::async_trait]
+pub trait Audit: Send {
     /// `audit.append`; `detail` is a JSON object already checked.
     async fn audit(
         &mut self,
@@ -172,12 +189,27 @@ pub trait DataSession: Send {
         subject: &str,
         detail: serde_json::Value,
     ) -> Result<(), ModuleError>;
+}
+
+/// `events`: what the module tells its organization's other modules.
+#[async_trait::async_trait]
+pub trait Events: Send {
     /// `events.publish`; the topic is already checked.
     async fn publish(&mut self, topic: &str, payload: &str) -> Result<(), ModuleError>;
+}
+
+/// `notify`: messages to people.
+#[async_trait::async_trait]
+pub trait Notify: Send {
     /// `notify.send`, rendered from the manifest's template already.
     async fn notify(&mut self, message: Message) -> Result<String, ModuleError>;
     /// `notify.status`
     async fn notification(&mut self, id: &str) -> Result<Delivery, ModuleError>;
+}
+
+/// `files`: the module's stored files.
+#[async_trait::async_trait]
+pub trait Files: Send {
     /// `files.store`
     async fn store_file(&mut self, file: NewFile) -> Result<FileInfo, ModuleError>;
     /// `files.info`
@@ -186,8 +218,6 @@ pub trait DataSession: Send {
     async fn read_file(&mut self, id: &str) -> Result<Vec<u8>, ModuleError>;
     /// `files.delete`
     async fn delete_file(&mut self, id: &str) -> Result<(), ModuleError>;
-    /// Keeps every write of the call.
-    async fn commit(self: Box<Self>) -> Result<(), ModuleError>;
 }
 
 /// Who a message goes to.
@@ -300,7 +330,7 @@ impl HostServices for DefaultsOnly {
         None
     }
 
-    async fn begin(&self, _scope: CallScope) -> Result<Box<dyn DataSession>, ModuleError> {
+    async fn begin(&self, _scope: CallScope) -> Result<Box<dyn Work>, ModuleError> {
         Err(ModuleError::Unavailable(
             "this host has no data store".into(),
         ))

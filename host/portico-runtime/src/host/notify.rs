@@ -1,0 +1,66 @@
+//! `notify`: messages to people, rendered by the host from the manifest's
+//! templates and sent when the call's unit of work is kept.
+
+use super::{CallState, HostResult, invalid};
+use crate::backend::{Message, Recipient};
+use crate::bindings::v0_1_0::generated::portico::plugin::notify;
+use crate::manifest::{Capability, TEMPLATE_MODULE_URL};
+
+impl notify::Host for CallState {
+    async fn send(
+        &mut self,
+        to: notify::Recipient,
+        template: String,
+        data: String,
+    ) -> HostResult<String> {
+        self.grant(Capability::Notify)?;
+        let manifest = self.caller.manifest.clone();
+        let Some(spec) = manifest.templates.get(&template) else {
+            let declared: Vec<&str> = manifest.templates.keys().map(String::as_str).collect();
+            return Err(invalid(
+                "template",
+                format!(
+                    "the manifest declares no template `{template}` (declared: {})",
+                    if declared.is_empty() {
+                        "none".to_owned()
+                    } else {
+                        declared.join(", ")
+                    }
+                ),
+            ));
+        };
+        let mut data = match serde_json::from_str(&data) {
+            Ok(serde_json::Value::Object(v)) => v,
+            Ok(_) => return Err(invalid("data", "must be a JSON object")),
+            Err(e) => return Err(invalid("data", format!("is not valid JSON: {e}"))),
+        };
+        // A message is read outside the portal: its links need the
+        // module's address, which only the host knows.
+        let c = &self.caller;
+        data.insert(
+            TEMPLATE_MODULE_URL.to_owned(),
+            c.services.module_url(&c.scope.org_id, &manifest.id).into(),
+        );
+        let rendered = spec
+            .render(&serde_json::Value::Object(data))
+            .map_err(|e| invalid("data", format!("does not fill `{template}`: {e}")))?;
+        let (to, body) = match to {
+            notify::Recipient::User(u) => (Recipient::User(u), rendered.text),
+            notify::Recipient::Email(a) => (Recipient::Email(a), rendered.text),
+            notify::Recipient::Phone(p) => (Recipient::Phone(p), rendered.sms),
+        };
+        let message = Message {
+            to,
+            template,
+            subject: rendered.subject,
+            body,
+        };
+        let work = self.work(Capability::Notify).await?;
+        Ok(work.notify(message).await?)
+    }
+
+    async fn status(&mut self, id: String) -> HostResult<notify::Delivery> {
+        let work = self.work(Capability::Notify).await?;
+        Ok(work.notification(&id).await?.into())
+    }
+}
