@@ -526,13 +526,13 @@ fn login_form(
             }
             button.button.primary type="submit" { (render::tr(l, "Log in", "Přihlásit se")) }
         }
-        @let providers = crate::oidc::providers(state);
+        @let providers = &state.config.identity_providers;
         @if !providers.is_empty() {
             h2 { (render::tr(l, "Or log in with", "Nebo se přihlaste přes")) }
             ul.services {
-                @for (id, label) in &providers {
+                @for p in providers {
                     li {
-                        a href=(format!("/auth/oidc/{id}/start?{}", serde_urlencoded::to_string([("next", next)]).unwrap_or_default())) { (label) }
+                        a href=(format!("/auth/oidc/{}/start?{}", p.id, serde_urlencoded::to_string([("next", next)]).unwrap_or_default())) { (p.label) }
                     }
                 }
             }

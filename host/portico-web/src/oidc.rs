@@ -527,13 +527,3 @@ impl Person {
         keep(&mut self.username, username.map(|u| u.as_str().to_owned()));
     }
 }
-
-/// The links to every configured identity provider, for the log-in page.
-pub(crate) fn providers(state: &AppState) -> Vec<(String, String)> {
-    state
-        .config
-        .identity_providers
-        .iter()
-        .map(|p| (p.id.clone(), p.label.clone()))
-        .collect()
-}
