@@ -1,6 +1,8 @@
 //! The frame of every page: which organization a request is for
-//! ([`Tenant`]), the visitor's language, the page shell (the portal's name
-//! and the menu of the organization's modules), and the HTML response.
+//! ([`Tenant`]), the visitor's language, the page shell (the portal's name,
+//! the menu of the organization's modules, and what the header shows a
+//! logged-in user: their unread messages and other organizations), and
+//! the HTML response.
 
 use std::sync::Arc;
 
@@ -10,7 +12,7 @@ use portico_host::services::OrgModules;
 
 use crate::auth::{self, Standing, Visitor};
 use crate::failure::Failure;
-use crate::render::{NavItem, Shell};
+use crate::render::{Crumb, NavItem, Shell};
 use crate::{AppState, REQUEST_ID};
 
 /// The organization a request is for: named in the path (`/o/<org>/…`),
@@ -166,6 +168,67 @@ pub(crate) fn shell(
         csrf: viewer.map(|v| v.0.csrf().to_owned()).unwrap_or_default(),
         ..Shell::plain(portal_name, lang, home)
     }
+}
+
+/// Fills in what the header shows a logged-in user in `tenant`: the other
+/// organizations they hold a role in, and their inbox with its unread count.
+pub(crate) async fn personalize(
+    state: &AppState,
+    tenant: &Tenant,
+    visitor: &Visitor,
+    shell: &mut Shell,
+) {
+    let Visitor::User(session) = visitor else {
+        return;
+    };
+    let db = state.services.platform().db();
+    let user = &session.user.id;
+    match portico_platform::notifications::unread_count(db, &tenant.id, user).await {
+        Ok(unread) => shell.inbox = Some((format!("{}/inbox", tenant.base), unread)),
+        Err(e) => tracing::warn!(error = %e, "cannot count unread messages"),
+    }
+    let orgs = match portico_platform::roles::orgs_of(db, user).await {
+        Ok(orgs) => orgs,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot list the user's organizations");
+            return;
+        }
+    };
+    for org in orgs.iter().filter(|o| *o != &tenant.id && *o != "*") {
+        if let Ok(modules) = state.services.org(org).await
+            && modules.exists
+        {
+            let home = if state.config.default_org.as_deref() == Some(org.as_str()) {
+                "/".to_owned()
+            } else {
+                format!("/o/{org}/")
+            };
+            shell.other_orgs.push((modules.name.clone(), home));
+        }
+    }
+}
+
+/// The frame of a page the host builds in an organization's portal:
+/// the visitor's header, and breadcrumbs from the home to `title`.
+pub(crate) async fn host_page_shell(
+    state: &AppState,
+    (tenant, visitor, standing): (&Tenant, &Visitor, &Standing),
+    lang: &str,
+    title: &str,
+) -> Shell {
+    let mut shell = shell(state, Some(tenant), None, lang, Some((visitor, standing)));
+    personalize(state, tenant, visitor, &mut shell).await;
+    shell.crumbs = vec![
+        Crumb {
+            label: shell.portal_name.clone(),
+            href: Some(shell.home.clone()),
+        },
+        Crumb {
+            label: title.to_owned(),
+            href: None,
+        },
+    ];
+    shell
 }
 
 /// The organization `org_id` and its page frame, for pages the host

@@ -7,64 +7,27 @@ use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{any, get};
+use axum::routing::any;
 use portico_runtime::api::{self, CallContext, ModuleError, Outcome, RouteMatch};
 use portico_runtime::manifest::RouteKind;
 use portico_runtime::{CallError, CallErrorKind, Export, LoadedModule};
 
 use crate::auth::{self, Standing, Visitor};
 use crate::failure::Failure;
-use crate::frame::{Tenant, html_response, locale, request_id, shell, tenant, wants_json};
+use crate::frame::{
+    Tenant, html_response, locale, personalize, request_id, shell, tenant, wants_json,
+};
 use crate::render::{self, CSRF_FIELD, Crumb, Shell};
 use crate::{AppState, MAX_BODY_BYTES};
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
-        .route("/", get(index))
-        .route("/o/{org}", get(org_home))
-        .route("/o/{org}/", get(org_home))
         .route("/o/{org}/m/{module}", any(module_request))
         .route("/o/{org}/m/{module}/", any(module_request))
         .route("/o/{org}/m/{module}/{*rest}", any(module_request))
         .route("/m/{module}", any(module_request))
         .route("/m/{module}/", any(module_request))
         .route("/m/{module}/{*rest}", any(module_request))
-}
-
-/// `/`: the default organization's home, or the list of organizations.
-async fn index(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    if state.config.default_org.is_some() {
-        return crate::portal::dashboard(&state, &headers, "/").await;
-    }
-    let lang = locale(&headers);
-    let orgs = match portico_platform::organizations::tree(state.services.platform().db()).await {
-        Ok(orgs) => orgs,
-        Err(e) => {
-            tracing::error!(error = %e, "cannot list organizations");
-            return Failure::database().respond(&state, &headers, None, None);
-        }
-    };
-    let shell = shell(&state, None, None, &lang, None);
-    let content = maud::html! {
-        @if orgs.is_empty() {
-            p { "No organizations are set up yet." }
-        } @else {
-            p { "Choose an organization:" }
-            ul.services {
-                @for (depth, org) in &orgs {
-                    li class=(format!("depth-{}", (*depth).min(3))) {
-                        a href=(format!("/o/{}/", org.id)) { (org.name) }
-                    }
-                }
-            }
-        }
-    };
-    let title = state.config.portal_name.clone();
-    html_response(StatusCode::OK, render::page(&shell, &title, content))
-}
-
-async fn org_home(State(state): State<AppState>, uri: Uri, headers: HeaderMap) -> Response {
-    crate::portal::dashboard(&state, &headers, uri.path()).await
 }
 
 fn parse_pairs(s: &str) -> Result<Vec<(String, String)>, String> {
@@ -487,7 +450,7 @@ impl Call<'_> {
             &lang,
             Some((self.visitor, self.standing)),
         );
-        crate::portal::personalize(self.state, self.tenant, self.visitor, &mut shell).await;
+        personalize(self.state, self.tenant, self.visitor, &mut shell).await;
         shell.query = query;
         shell.crumbs = self.crumbs(&shell, path, &view.title);
         if crate::manual::file(self.module, &lang).is_some() {

@@ -1,7 +1,7 @@
-//! The pages of an organization's portal that belong to no module: the
-//! dashboard that gathers the modules' dashboard blocks, the user's inbox
-//! of in-portal messages, and what the header shows a logged-in user (their
-//! other organizations, unread messages).
+//! The pages of the portal that belong to no module: the list of
+//! organizations (`/` when there is no default organization), an
+//! organization's home, the dashboard that gathers the modules' dashboard
+//! blocks, and the user's inbox of in-portal messages.
 
 use axum::Router;
 use axum::extract::{Path, State};
@@ -15,59 +15,60 @@ use portico_runtime::{CallErrorKind, Export};
 
 use crate::auth::{self, Standing, Visitor};
 use crate::failure::Failure;
-use crate::frame::{Tenant, html_response, locale, shell, tenant};
-use crate::render::{self, CSRF_FIELD, Crumb, Shell, tr};
+use crate::frame::{Tenant, host_page_shell, html_response, locale, personalize, shell, tenant};
+use crate::render::{self, CSRF_FIELD, tr};
 use crate::{AppState, REQUEST_ID};
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
+        .route("/", get(index))
+        .route("/o/{org}", get(org_home))
+        .route("/o/{org}/", get(org_home))
         .route("/inbox", get(inbox))
         .route("/o/{org}/inbox", get(inbox))
         .route("/inbox/{id}/read", post(mark_read))
         .route("/o/{org}/inbox/{id}/read", post(mark_read))
 }
 
-/// Fills in what the header shows a logged-in user in `tenant`: the other
-/// organizations they hold a role in, and their inbox with its unread count.
-pub(crate) async fn personalize(
-    state: &AppState,
-    tenant: &Tenant,
-    visitor: &Visitor,
-    shell: &mut Shell,
-) {
-    let Visitor::User(session) = visitor else {
-        return;
-    };
-    let db = state.services.platform().db();
-    let user = &session.user.id;
-    match portico_platform::notifications::unread_count(db, &tenant.id, user).await {
-        Ok(unread) => shell.inbox = Some((format!("{}/inbox", tenant.base), unread)),
-        Err(e) => tracing::warn!(error = %e, "cannot count unread messages"),
+/// `/`: the default organization's home, or the list of organizations.
+async fn index(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    if state.config.default_org.is_some() {
+        return dashboard(&state, &headers, "/").await;
     }
-    let orgs = match portico_platform::roles::orgs_of(db, user).await {
+    let lang = locale(&headers);
+    let orgs = match portico_platform::organizations::tree(state.services.platform().db()).await {
         Ok(orgs) => orgs,
         Err(e) => {
-            tracing::warn!(error = %e, "cannot list the user's organizations");
-            return;
+            tracing::error!(error = %e, "cannot list organizations");
+            return Failure::database().respond(&state, &headers, None, None);
         }
     };
-    for org in orgs.iter().filter(|o| *o != &tenant.id && *o != "*") {
-        if let Ok(modules) = state.services.org(org).await
-            && modules.exists
-        {
-            let home = if state.config.default_org.as_deref() == Some(org.as_str()) {
-                "/".to_owned()
-            } else {
-                format!("/o/{org}/")
-            };
-            shell.other_orgs.push((modules.name.clone(), home));
+    let shell = shell(&state, None, None, &lang, None);
+    let content = maud::html! {
+        @if orgs.is_empty() {
+            p { "No organizations are set up yet." }
+        } @else {
+            p { "Choose an organization:" }
+            ul.services {
+                @for (depth, org) in &orgs {
+                    li class=(format!("depth-{}", (*depth).min(3))) {
+                        a href=(format!("/o/{}/", org.id)) { (org.name) }
+                    }
+                }
+            }
         }
-    }
+    };
+    let title = state.config.portal_name.clone();
+    html_response(StatusCode::OK, render::page(&shell, &title, content))
+}
+
+async fn org_home(State(state): State<AppState>, uri: Uri, headers: HeaderMap) -> Response {
+    dashboard(&state, &headers, uri.path()).await
 }
 
 /// The organization's home: the dashboard blocks of every enabled module
 /// the visitor may see (each module's `dashboard` page), then its services.
-pub(crate) async fn dashboard(state: &AppState, headers: &HeaderMap, path: &str) -> Response {
+async fn dashboard(state: &AppState, headers: &HeaderMap, path: &str) -> Response {
     let (tenant, visitor, standing) = match visit(state, headers, path).await {
         Ok(v) => v,
         Err(r) => return r,
@@ -177,29 +178,6 @@ pub(crate) async fn visit(
         .await
         .map_err(|f| f.respond(state, headers, Some(&tenant), None))?;
     Ok((tenant, visitor, standing))
-}
-
-/// The frame of a page the host builds in an organization's portal:
-/// the visitor's header, and breadcrumbs from the home to `title`.
-pub(crate) async fn host_page_shell(
-    state: &AppState,
-    (tenant, visitor, standing): (&Tenant, &Visitor, &Standing),
-    lang: &str,
-    title: &str,
-) -> Shell {
-    let mut shell = shell(state, Some(tenant), None, lang, Some((visitor, standing)));
-    personalize(state, tenant, visitor, &mut shell).await;
-    shell.crumbs = vec![
-        Crumb {
-            label: shell.portal_name.clone(),
-            href: Some(shell.home.clone()),
-        },
-        Crumb {
-            label: title.to_owned(),
-            href: None,
-        },
-    ];
-    shell
 }
 
 /// `GET …/inbox`: the messages modules sent the user in this organization.

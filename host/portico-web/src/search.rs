@@ -145,7 +145,7 @@ async fn search(State(state): State<AppState>, uri: Uri, headers: HeaderMap) -> 
     }
     let title = tr(&lang, "Search", "Hledání").to_owned();
     let shell =
-        crate::portal::host_page_shell(&state, (&tenant, &visitor, &standing), &lang, &title).await;
+        crate::frame::host_page_shell(&state, (&tenant, &visitor, &standing), &lang, &title).await;
     let action = format!("{}/search", tenant.base);
     let content = html! {
         form.search-page method="get" action=(action) role="search" {
