@@ -21,7 +21,6 @@ use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use cookie::{Cookie, SameSite};
 use portico_platform::sessions::{self, Session};
 use portico_platform::tokens::{self, ApiToken};
 use portico_platform::users::{Assurance, PasswordCheck};
@@ -29,10 +28,14 @@ use portico_platform::{roles, users};
 use portico_runtime::api;
 use portico_runtime::manifest::{Access, Manifest, Route};
 
+use crate::cookies::cookie_value;
 use crate::failure::Failure;
 use crate::frame::{html_response, locale, shell, wants_json};
 use crate::render::{self, CSRF_FIELD};
 use crate::{AppState, MAX_BODY_BYTES};
+
+/// The names of the portal's cookies, as `AppState::cookies` has them.
+pub use crate::cookies::Cookies;
 
 /// Log-in attempts one address may make per minute.
 pub const LOGIN_ATTEMPTS_PER_MINUTE: u32 = 20;
@@ -42,80 +45,6 @@ pub const LOGIN_ATTEMPTS_PER_NAME_PER_MINUTE: u32 = 10;
 
 /// The header API clients with a session cookie send the CSRF token in.
 pub const CSRF_HEADER: &str = "x-csrf-token";
-
-/// The names and flags of Portico's cookies. With secure cookies (the
-/// default) the names carry the `__Host-` prefix, which browsers accept
-/// only from a secure origin, on path `/`, without a domain.
-#[derive(Debug, Clone, Copy)]
-pub struct Cookies {
-    secure: bool,
-}
-
-impl Cookies {
-    /// Secure cookies (`Secure`, `__Host-` names) unless `secure` is false
-    /// (a portal served over plain HTTP, e.g. on a developer's machine).
-    pub fn new(secure: bool) -> Cookies {
-        Cookies { secure }
-    }
-
-    /// The session cookie's name.
-    pub fn session(self) -> &'static str {
-        if self.secure {
-            "__Host-portico-session"
-        } else {
-            "portico-session"
-        }
-    }
-
-    /// The cookie that remembers the chosen language.
-    pub fn lang(self) -> &'static str {
-        if self.secure {
-            "__Host-portico-lang"
-        } else {
-            "portico-lang"
-        }
-    }
-
-    /// The anonymous CSRF cookie's name.
-    pub fn csrf(self) -> &'static str {
-        if self.secure {
-            "__Host-portico-csrf"
-        } else {
-            "portico-csrf"
-        }
-    }
-
-    pub(crate) fn build(
-        self,
-        name: &'static str,
-        value: String,
-        max_age: Option<Duration>,
-    ) -> HeaderValue {
-        let mut c = Cookie::build((name, value))
-            .path("/")
-            .http_only(true)
-            .secure(self.secure)
-            .same_site(SameSite::Lax);
-        if let Some(age) = max_age {
-            c = c.max_age(cookie::time::Duration::seconds(
-                i64::try_from(age.as_secs()).unwrap_or(i64::MAX),
-            ));
-        }
-        HeaderValue::from_str(&c.build().to_string()).unwrap_or(HeaderValue::from_static(""))
-    }
-}
-
-pub(crate) fn cookie_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v.trim_matches('"'))
-        .filter(|v| !v.is_empty())
-}
 
 /// Who a request comes from.
 pub(crate) enum Visitor {

@@ -11,6 +11,7 @@ use axum::response::{IntoResponse, Response};
 use portico_host::services::OrgModules;
 
 use crate::auth::{self, Standing, Visitor};
+use crate::cookies::{Cookies, cookie_value};
 use crate::failure::Failure;
 use crate::render::{Crumb, NavItem, Shell};
 use crate::{AppState, REQUEST_ID};
@@ -75,8 +76,8 @@ pub(crate) async fn tenant(state: &AppState, path: &str) -> Result<(Tenant, Stri
 /// The language of the page: the one chosen in the page header, else
 /// Czech when the browser prefers it, else English.
 pub(crate) fn locale(headers: &HeaderMap) -> String {
-    let chosen = crate::auth::cookie_value(headers, crate::auth::Cookies::new(true).lang())
-        .or_else(|| crate::auth::cookie_value(headers, crate::auth::Cookies::new(false).lang()));
+    let chosen = cookie_value(headers, Cookies::new(true).lang())
+        .or_else(|| cookie_value(headers, Cookies::new(false).lang()));
     if let Some(l @ ("cs" | "en")) = chosen {
         return l.to_owned();
     }

@@ -9,6 +9,7 @@ mod admin;
 pub mod auth;
 mod client;
 mod console;
+mod cookies;
 pub mod exchange;
 mod failure;
 mod figures;

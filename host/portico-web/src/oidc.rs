@@ -29,6 +29,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::AppState;
 use crate::auth::start_session;
+use crate::cookies::cookie_value;
 use crate::failure::Failure;
 
 /// An identity provider the portal trusts.
@@ -262,7 +263,7 @@ struct Callback {
 }
 
 fn pending(state: &AppState, headers: &HeaderMap) -> Option<Pending> {
-    let raw = crate::auth::cookie_value(headers, flow_cookie(state))?;
+    let raw = cookie_value(headers, flow_cookie(state))?;
     let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(raw)
         .ok()?;
