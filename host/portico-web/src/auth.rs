@@ -525,15 +525,6 @@ fn field<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
         .map(|(_, v)| v.as_str())
 }
 
-/// The refusal of a form whose CSRF token does not match.
-pub(crate) fn csrf_failure() -> Failure {
-    Failure::new(
-        StatusCode::FORBIDDEN,
-        "Form expired",
-        "The form has expired or did not come from this portal. Reload the page and try again.",
-    )
-}
-
 async fn login(
     State(state): State<AppState>,
     connect: Option<axum::Extension<ConnectInfo<SocketAddr>>>,
@@ -550,7 +541,7 @@ async fn login(
         Err(f) => return fail(f),
     };
     if !visitor.csrf_matches(field(&fields, CSRF_FIELD)) {
-        return fail(csrf_failure());
+        return fail(Failure::csrf());
     }
     let next = local_path(field(&fields, "next"));
     let username = field(&fields, "username").unwrap_or("").trim();
@@ -724,7 +715,7 @@ async fn posted_session(
     let fields = form_fields(headers, body)?;
     let visitor = visitor(state, headers).await?;
     if !visitor.csrf_matches(field(&fields, CSRF_FIELD)) {
-        return Err(csrf_failure());
+        return Err(Failure::csrf());
     }
     let token = cookie_value(headers, state.cookies.session()).map(str::to_owned);
     Ok(match (visitor, token) {

@@ -45,6 +45,15 @@ impl Failure {
         )
     }
 
+    /// The refusal of a form whose CSRF token does not match.
+    pub(crate) fn csrf() -> Failure {
+        Failure::new(
+            StatusCode::FORBIDDEN,
+            "Form expired",
+            "The form has expired or did not come from this portal. Reload the page and try again.",
+        )
+    }
+
     /// The module is being upgraded: its writes wait until the new version
     /// serves, so none lands in data the migration already passed.
     pub(crate) fn upgrading() -> Failure {

@@ -474,7 +474,7 @@ impl Call<'_> {
             .find(|(k, _)| k == CSRF_FIELD)
             .map(|(_, v)| v.clone());
         if !self.visitor.csrf_matches(submitted.as_deref()) {
-            return self.fail(auth::csrf_failure());
+            return self.fail(Failure::csrf());
         }
         // The token is the host's business, not the module's.
         fields.retain(|(k, _)| k != CSRF_FIELD);

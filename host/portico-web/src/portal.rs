@@ -270,7 +270,7 @@ async fn mark_read(
         .find(|(k, _)| k == CSRF_FIELD)
         .map(|(_, v)| v.as_str());
     if !visitor.csrf_matches(token) {
-        return auth::csrf_failure().respond(&state, &headers, Some(&tenant), None);
+        return Failure::csrf().respond(&state, &headers, Some(&tenant), None);
     }
     let id = params
         .iter()

@@ -649,7 +649,7 @@ fn checked_form(
         .find(|(k, _)| k == render::CSRF_FIELD)
         .map(|(_, v)| v.as_str());
     if !admin.visitor.csrf_matches(token) {
-        return Err(auth::csrf_failure());
+        return Err(Failure::csrf());
     }
     Ok(fields.into_iter().collect())
 }

@@ -261,7 +261,7 @@ pub(super) async fn install(
         }
     }
     if !admin.visitor.csrf_matches(token.as_deref()) {
-        return fail(&state, &headers, crate::auth::csrf_failure());
+        return fail(&state, &headers, Failure::csrf());
     }
     let Some(package) = package.filter(|p| !p.is_empty()) else {
         let message = tr(&l, "Choose a package file.", "Vyberte soubor balíčku.").to_owned();
