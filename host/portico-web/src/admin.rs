@@ -18,7 +18,8 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use crate::AppState;
-use crate::auth::{self, Visitor};
+use crate::auth;
+use crate::extractors::{self, Visitor};
 
 /// The largest body the administration API reads.
 const MAX_ADMIN_BODY: usize = 64 * 1024;
@@ -101,7 +102,7 @@ async fn session(
     headers: &HeaderMap,
     method: &Method,
 ) -> Result<Box<Session>, ApiError> {
-    let visitor = auth::visitor(state, headers).await.map_err(|f| {
+    let visitor = extractors::visitor(state, headers).await.map_err(|f| {
         ApiError::new(
             f.status,
             "Log in first: the administration API takes a session.",

@@ -40,7 +40,7 @@ use portico_platform::{audit, signing};
 use serde::{Deserialize, Serialize};
 
 use crate::AppState;
-use crate::auth::{self, Visitor};
+use crate::extractors::{Visitor, form_fields, visitor};
 
 /// The grant type of a token exchange.
 pub const GRANT_TYPE: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
@@ -329,7 +329,7 @@ async fn exchange(
     headers: &HeaderMap,
     body: &Bytes,
 ) -> Result<Response, Refusal> {
-    let fields = auth::form_fields(headers, body)
+    let fields = form_fields(headers, body)
         .map_err(|f| Refusal::bad("invalid_request", f.message.clone()))?;
     match field(&fields, "grant_type")? {
         Some(GRANT_TYPE) => {}
@@ -422,7 +422,7 @@ async fn sso(
     headers: HeaderMap,
     Query(q): Query<SsoQuery>,
 ) -> Response {
-    let visitor = match auth::visitor(&state, &headers).await {
+    let visitor = match visitor(&state, &headers).await {
         Ok(v) => v,
         Err(f) => return f.respond(&state, &headers, None, None),
     };

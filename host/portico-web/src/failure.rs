@@ -7,8 +7,8 @@ use portico_runtime::api::{self, ModuleError};
 use portico_runtime::{CallError, CallErrorKind};
 
 use crate::AppState;
-use crate::auth::{Standing, Visitor};
-use crate::frame::{Tenant, html_response, locale, request_id, shell, wants_json};
+use crate::extractors::{Standing, Tenant, Visitor};
+use crate::frame::{html_response, locale, request_id, shell, wants_json};
 use crate::render;
 
 /// How a request is answered when it cannot be served: a page for people,

@@ -1,77 +1,15 @@
-//! The frame of every page: which organization a request is for
-//! ([`Tenant`]), the visitor's language, the page shell (the portal's name,
-//! the menu of the organization's modules, and what the header shows a
-//! logged-in user: their unread messages and other organizations), and
-//! the HTML response.
-
-use std::sync::Arc;
+//! The frame of every page: the visitor's language, the page shell (the
+//! portal's name, the menu of the organization's modules, and what the
+//! header shows a logged-in user: their unread messages and other
+//! organizations), and the HTML response.
 
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use portico_host::services::OrgModules;
 
-use crate::auth::{self, Standing, Visitor};
 use crate::cookies::{Cookies, cookie_value};
-use crate::failure::Failure;
+use crate::extractors::{Standing, Tenant, Visitor, tenant};
 use crate::render::{Crumb, NavItem, Shell};
 use crate::{AppState, REQUEST_ID};
-
-/// The organization a request is for: named in the path (`/o/<org>/…`),
-/// or the deployment's default organization (`/m/…`).
-pub(crate) struct Tenant {
-    /// The organization's id.
-    pub(crate) id: String,
-    /// The prefix of its pages: `/o/<org>`, or empty for the default organization.
-    pub(crate) base: String,
-    /// What it has enabled.
-    pub(crate) modules: Arc<OrgModules>,
-}
-
-impl Tenant {
-    /// Where a module's pages are for this organization.
-    pub(crate) fn module_base(&self, module_id: &str) -> String {
-        format!("{}/m/{module_id}", self.base)
-    }
-}
-
-/// Resolves the organization of a request path; `Err` is the page to answer.
-pub(crate) async fn tenant(state: &AppState, path: &str) -> Result<(Tenant, String), Failure> {
-    let (org_id, base, rest) = match path.strip_prefix("/o/") {
-        Some(p) => {
-            let (org, rest) = p.split_once('/').unwrap_or((p, ""));
-            (org.to_owned(), format!("/o/{org}"), format!("/{rest}"))
-        }
-        None => match &state.config.default_org {
-            Some(org) => (org.clone(), String::new(), path.to_owned()),
-            None => {
-                return Err(Failure::new(
-                    StatusCode::NOT_FOUND,
-                    "Not found",
-                    "Choose an organization first: its pages are at /o/<organization>/.",
-                ));
-            }
-        },
-    };
-    let modules = state.services.org(&org_id).await.map_err(|e| {
-        tracing::error!(error = %e, org = %org_id, "cannot read the organization's modules");
-        Failure::database()
-    })?;
-    if !modules.exists {
-        return Err(Failure::new(
-            StatusCode::NOT_FOUND,
-            "Not found",
-            format!("There is no organization `{org_id}` in this portal."),
-        ));
-    }
-    Ok((
-        Tenant {
-            id: org_id,
-            base,
-            modules,
-        },
-        rest,
-    ))
-}
 
 /// The language of the page: the one chosen in the page header, else
 /// Czech when the browser prefers it, else English.
@@ -137,7 +75,7 @@ pub(crate) fn shell(
                 .filter_map(|m| {
                     let menu = m.manifest().menu.as_ref()?;
                     let (route, _) = m.route(&menu.path)?;
-                    if !auth::may_reach(route, m.manifest(), standing) {
+                    if !standing.may_reach(route, m.manifest()) {
                         return None;
                     }
                     Some(NavItem {

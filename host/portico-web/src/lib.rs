@@ -11,6 +11,7 @@ mod client;
 mod console;
 mod cookies;
 pub mod exchange;
+mod extractors;
 mod failure;
 mod figures;
 mod frame;

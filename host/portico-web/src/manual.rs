@@ -16,7 +16,7 @@ use portico_runtime::LoadedModule;
 use pulldown_cmark::{Event, Options, Parser};
 
 use crate::AppState;
-use crate::auth;
+use crate::extractors::visitor;
 use crate::failure::Failure;
 use crate::frame::{html_response, locale, tenant_shell};
 use crate::render;
@@ -114,7 +114,7 @@ async fn manual_page(state: &AppState, headers: &HeaderMap, org: &str, module: &
     let Some(markdown) = source(&m, &lang) else {
         return not_found().respond(state, headers, Some(&tenant), Some(module));
     };
-    if let Ok(visitor) = auth::visitor(state, headers).await {
+    if let Ok(visitor) = visitor(state, headers).await {
         shell.user = visitor.display_name();
         shell.csrf = visitor.csrf().to_owned();
     }

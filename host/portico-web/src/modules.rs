@@ -12,11 +12,12 @@ use portico_runtime::api::{self, CallContext, ModuleError, Outcome, RouteMatch};
 use portico_runtime::manifest::RouteKind;
 use portico_runtime::{CallError, CallErrorKind, Export, LoadedModule};
 
-use crate::auth::{self, Standing, Visitor};
-use crate::failure::Failure;
-use crate::frame::{
-    Tenant, html_response, locale, personalize, request_id, shell, tenant, wants_json,
+use crate::auth;
+use crate::extractors::{
+    Standing, Tenant, Visitor, form_fields, standing, tenant, visitor, visitor_with_key,
 };
+use crate::failure::Failure;
+use crate::frame::{html_response, locale, personalize, request_id, shell, wants_json};
 use crate::render::{self, CSRF_FIELD, Crumb, Shell};
 use crate::{AppState, MAX_BODY_BYTES};
 
@@ -98,14 +99,14 @@ async fn module_request(
         (None, uri.query().unwrap_or("").to_owned(), body)
     };
     let visitor = match api_key {
-        Some(key) => auth::visitor_with_key(&state, &key).await,
-        None => auth::visitor(&state, &headers).await,
+        Some(key) => visitor_with_key(&state, &key).await,
+        None => visitor(&state, &headers).await,
     };
     let visitor = match visitor {
         Ok(v) => v,
         Err(f) => return f.respond(&state, &headers, Some(&tenant), Some(module_id)),
     };
-    let standing = match auth::standing(&state, &visitor, &tenant.id).await {
+    let standing = match standing(&state, &visitor, &tenant.id).await {
         Ok(s) => s,
         Err(f) => return f.respond(&state, &headers, Some(&tenant), Some(module_id)),
     };
@@ -222,7 +223,7 @@ async fn form_parts(
         if body.len() > MAX_BODY_BYTES {
             return Err(too_large("The form is too large."));
         }
-        return auth::form_fields(headers, body).map(|f| (f, Vec::new()));
+        return form_fields(headers, body).map(|f| (f, Vec::new()));
     }
     let unreadable = |e: &dyn std::fmt::Display| {
         Failure::new(

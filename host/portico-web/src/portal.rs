@@ -13,9 +13,10 @@ use portico_runtime::api::CallContext;
 use portico_runtime::manifest::RouteKind;
 use portico_runtime::{CallErrorKind, Export};
 
-use crate::auth::{self, Standing, Visitor};
+use crate::auth;
+use crate::extractors::{Standing, Tenant, Visitor, form_fields, standing, tenant, visitor};
 use crate::failure::Failure;
-use crate::frame::{Tenant, host_page_shell, html_response, locale, personalize, shell, tenant};
+use crate::frame::{host_page_shell, html_response, locale, personalize, shell};
 use crate::render::{self, CSRF_FIELD, tr};
 use crate::{AppState, REQUEST_ID};
 
@@ -99,7 +100,7 @@ async fn dashboard(state: &AppState, headers: &HeaderMap, path: &str) -> Respons
         let Some((route, route_match)) = module.route(&entry.path) else {
             continue;
         };
-        if route.kind != RouteKind::Page || !auth::may_reach(route, module.manifest(), &standing) {
+        if route.kind != RouteKind::Page || !standing.may_reach(route, module.manifest()) {
             continue;
         }
         let ctx = CallContext {
@@ -171,10 +172,10 @@ pub(crate) async fn visit(
     let (tenant, _) = tenant(state, path)
         .await
         .map_err(|f| f.respond(state, headers, None, None))?;
-    let visitor = auth::visitor(state, headers)
+    let visitor = visitor(state, headers)
         .await
         .map_err(|f| f.respond(state, headers, Some(&tenant), None))?;
-    let standing = auth::standing(state, &visitor, &tenant.id)
+    let standing = standing(state, &visitor, &tenant.id)
         .await
         .map_err(|f| f.respond(state, headers, Some(&tenant), None))?;
     Ok((tenant, visitor, standing))
@@ -261,7 +262,7 @@ async fn mark_read(
         )
         .respond(&state, &headers, Some(&tenant), None);
     };
-    let fields = match auth::form_fields(&headers, &body) {
+    let fields = match form_fields(&headers, &body) {
         Ok(f) => f,
         Err(f) => return f.respond(&state, &headers, Some(&tenant), None),
     };

@@ -16,7 +16,7 @@ use portico_runtime::manifest::{RouteKind, SearchSpec};
 use portico_runtime::backend::CollectionRef;
 
 use crate::AppState;
-use crate::auth::{self, Standing};
+use crate::extractors::Standing;
 use crate::failure::Failure;
 use crate::frame::{html_response, locale};
 use crate::render::{self, tr};
@@ -64,7 +64,7 @@ fn may_open(module: &LoadedModule, spec: &SearchSpec, standing: &Standing) -> bo
         l.replace(&format!("{{{f}}}"), "x")
     });
     module.route(&sample).is_some_and(|(route, _)| {
-        route.kind == RouteKind::Page && auth::may_reach(route, module.manifest(), standing)
+        route.kind == RouteKind::Page && standing.may_reach(route, module.manifest())
     })
 }
 

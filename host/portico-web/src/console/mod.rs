@@ -26,7 +26,7 @@ use portico_runtime::manifest::{SettingSpec, SettingType};
 use serde::Deserialize;
 
 use crate::AppState;
-use crate::auth::{self, Visitor};
+use crate::extractors::{Visitor, form_fields, visitor};
 use crate::failure::Failure;
 use crate::frame::{html_response, locale, shell};
 use crate::render::{self, tr};
@@ -73,7 +73,7 @@ impl Admin {
 }
 
 async fn admin(state: &AppState, headers: &HeaderMap, path: &str) -> Result<Admin, Response> {
-    let visitor = auth::visitor(state, headers)
+    let visitor = visitor(state, headers)
         .await
         .map_err(|f| f.respond(state, headers, None, None))?;
     let Visitor::User(session) = &visitor else {
@@ -643,7 +643,7 @@ fn checked_form(
     headers: &HeaderMap,
     body: &Bytes,
 ) -> Result<BTreeMap<String, String>, Failure> {
-    let fields = auth::form_fields(headers, body)?;
+    let fields = form_fields(headers, body)?;
     let token = fields
         .iter()
         .find(|(k, _)| k == render::CSRF_FIELD)
