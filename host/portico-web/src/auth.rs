@@ -1,7 +1,7 @@
 //! May they: the principal a module sees, the access check of a manifest
 //! route, CSRF, and the log-in, log-out, password and language pages. Who
-//! is asking (the session cookie or API token of a request) is found in
-//! `extractors.rs`.
+//! is asking (the session cookie or API token of a request) is found by
+//! the extractors (`extractors::Visitor`).
 //!
 //! Sessions live in the database; the browser holds only a random token in
 //! a Secure, HttpOnly, SameSite=Lax cookie. Every state-changing form carries
@@ -18,7 +18,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use portico_platform::sessions::{self, Session};
@@ -28,9 +28,10 @@ use portico_runtime::api;
 use portico_runtime::manifest::{Access, Manifest, Route};
 
 use crate::cookies::cookie_value;
-use crate::extractors::{Standing, Visitor, form_fields, visitor};
+use crate::extractors::{Lang, Standing, Visitor, form_fields, visitor};
 use crate::failure::Failure;
-use crate::frame::{html_response, locale, shell, wants_json};
+use crate::frame::{html_response, shell, wants_json};
+use crate::redirect::local_path;
 use crate::render::{self, CSRF_FIELD};
 use crate::{AppState, MAX_BODY_BYTES};
 
@@ -218,8 +219,6 @@ struct Next {
     next: Option<String>,
 }
 
-pub(crate) use crate::redirect::local_path;
-
 /// The address of the person behind a request (see [`crate::client`]).
 fn client_address(
     state: &AppState,
@@ -235,16 +234,14 @@ fn client_address(
 
 fn login_form(
     state: &AppState,
-    headers: &HeaderMap,
+    l: &str,
     visitor: &Visitor,
     status: StatusCode,
     error: Option<&str>,
     username: &str,
     next: &str,
 ) -> Response {
-    let lang = locale(headers);
-    let l = lang.as_str();
-    let mut shell = shell(state, None, None, &lang, None);
+    let mut shell = shell(state, None, None, l, None);
     shell.csrf = visitor.csrf().to_owned();
     let content = maud::html! {
         @if let Some(error) = error {
@@ -283,18 +280,15 @@ fn login_form(
 
 async fn login_page(
     State(state): State<AppState>,
-    headers: HeaderMap,
     Query(q): Query<Next>,
+    visitor: Visitor,
+    Lang(lang): Lang,
 ) -> Response {
-    let visitor = match visitor(&state, &headers).await {
-        Ok(v) => v,
-        Err(f) => return f.respond(&state, &headers, None, None),
-    };
     let next = local_path(q.next.as_deref());
     if let Visitor::User(_) = visitor {
         return Redirect::to(&next).into_response();
     }
-    login_form(&state, &headers, &visitor, StatusCode::OK, None, "", &next)
+    login_form(&state, &lang, &visitor, StatusCode::OK, None, "", &next)
 }
 
 fn field<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
@@ -307,27 +301,20 @@ fn field<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
 async fn login(
     State(state): State<AppState>,
     connect: Option<axum::Extension<ConnectInfo<SocketAddr>>>,
+    visitor: Visitor,
+    Lang(lang): Lang,
     headers: HeaderMap,
     body: Bytes,
-) -> Response {
-    let fail = |f: Failure| f.respond(&state, &headers, None, None);
-    let visitor = match visitor(&state, &headers).await {
-        Ok(v) => v,
-        Err(f) => return fail(f),
-    };
-    let fields = match form_fields(&headers, &body) {
-        Ok(f) => f,
-        Err(f) => return fail(f),
-    };
+) -> Result<Response, Failure> {
+    let fields = form_fields(&headers, &body)?;
     if !visitor.csrf_matches(field(&fields, CSRF_FIELD)) {
-        return fail(Failure::csrf());
+        return Err(Failure::csrf());
     }
     let next = local_path(field(&fields, "next"));
     let username = field(&fields, "username").unwrap_or("").trim();
     let password = field(&fields, "password").unwrap_or("");
     let ip = client_address(&state, connect, &headers);
     if let Err(limit) = state.login_limiter.allow(ip, username) {
-        let lang = locale(&headers);
         let message = match limit {
             Limited::Address => {
                 tracing::warn!(from = %ip, "too many log-in attempts from one address; refused");
@@ -346,68 +333,64 @@ async fn login(
                 )
             }
         };
-        let mut r = Failure::new(
+        return Err(Failure::new(
             StatusCode::TOO_MANY_REQUESTS,
             render::tr(&lang, "Too many attempts", "Příliš mnoho pokusů"),
             message,
         )
-        .respond(&state, &headers, None, None);
-        r.headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from(60u32));
-        return r;
+        .retry_after(60));
     }
     if username.is_empty() || password.is_empty() {
-        return login_form(
+        return Ok(login_form(
             &state,
-            &headers,
+            &lang,
             &visitor,
             StatusCode::UNPROCESSABLE_ENTITY,
             Some(render::tr(
-                &locale(&headers),
+                &lang,
                 "Enter your user name and password.",
                 "Zadejte uživatelské jméno a heslo.",
             )),
             username,
             &next,
-        );
+        ));
     }
     let db = state.services.platform().db();
-    let check = match users::check_password(db, username, password, &ip.to_string()).await {
-        Ok(c) => c,
-        Err(e) => {
+    let check = users::check_password(db, username, password, &ip.to_string())
+        .await
+        .map_err(|e| {
             tracing::error!(error = %e, "cannot check a log-in");
-            return fail(Failure::database());
-        }
-    };
+            Failure::database()
+        })?;
     let user = match check {
         PasswordCheck::Accepted(user) => user,
         PasswordCheck::Refused => {
             tracing::warn!(username, from = %ip, "log-in refused: unknown user or wrong password");
-            return login_form(
+            return Ok(login_form(
                 &state,
-                &headers,
+                &lang,
                 &visitor,
                 StatusCode::UNAUTHORIZED,
                 Some(render::tr(
-                    &locale(&headers),
+                    &lang,
                     "The user name or the password is wrong.",
                     "Uživatelské jméno nebo heslo není správné.",
                 )),
                 username,
                 &next,
-            );
+            ));
         }
         PasswordCheck::Locked(until) => {
             tracing::warn!(username, from = %ip, "log-in refused: the account is locked");
             let until = chrono::DateTime::from_timestamp_micros(until)
                 .map(|t| t.format("%H:%M UTC").to_string())
                 .unwrap_or_default();
-            return login_form(
+            return Ok(login_form(
                 &state,
-                &headers,
+                &lang,
                 &visitor,
                 StatusCode::FORBIDDEN,
-                Some(&if locale(&headers) == "cs" {
+                Some(&if lang == "cs" {
                     format!(
                         "Účet je po {} neúspěšných přihlášeních zamčen do {until}. Zkuste to později nebo požádejte správce.",
                         users::MAX_FAILED_LOGINS
@@ -420,33 +403,33 @@ async fn login(
                 }),
                 username,
                 &next,
-            );
+            ));
         }
         PasswordCheck::Inactive => {
             tracing::warn!(username, from = %ip, "log-in refused: the account is deactivated");
-            return login_form(
+            return Ok(login_form(
                 &state,
-                &headers,
+                &lang,
                 &visitor,
                 StatusCode::FORBIDDEN,
                 Some(render::tr(
-                    &locale(&headers),
+                    &lang,
                     "This account is deactivated.",
                     "Účet je zrušen.",
                 )),
                 username,
                 &next,
-            );
+            ));
         }
     };
-    start_session(
+    Ok(start_session(
         &state,
         &user,
         Assurance::Registered,
         &user.claims.clone(),
         &next,
     )
-    .await
+    .await)
 }
 
 /// Starts a session for `user` and sends the browser to `next` with its cookie.
@@ -510,14 +493,13 @@ async fn choose_language(
     State(state): State<AppState>,
     headers: HeaderMap,
     Path(lang): Path<String>,
-) -> Response {
+) -> Result<Response, Failure> {
     if !matches!(lang.as_str(), "cs" | "en") {
-        return Failure::new(
+        return Err(Failure::new(
             StatusCode::NOT_FOUND,
             "Not found",
             format!("There is no language `{lang}` here: choose `cs` or `en`."),
-        )
-        .respond(&state, &headers, None, None);
+        ));
     }
     // Back to the page the choice was made on, when it is one of ours.
     let back = headers
@@ -545,72 +527,67 @@ async fn choose_language(
             Some(Duration::from_secs(365 * 86_400)),
         ),
     );
-    response
+    Ok(response)
 }
 
-async fn logout(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    let session = match posted_session(&state, &headers, &body).await {
-        Ok(s) => s,
-        Err(f) => return f.respond(&state, &headers, None, None),
-    };
-    if let Some((session, token)) = session {
-        if let Err(e) = sessions::end(state.services.platform().db(), &token).await {
-            tracing::error!(error = %e, "cannot end a session");
-            return Failure::database().respond(&state, &headers, None, None);
-        }
+async fn logout(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, Failure> {
+    if let Some((session, token)) = posted_session(&state, &headers, &body).await? {
+        sessions::end(state.services.platform().db(), &token)
+            .await
+            .map_err(|e| {
+                tracing::error!(error = %e, "cannot end a session");
+                Failure::database()
+            })?;
         tracing::info!(user = %session.user.id, "logged out");
     }
-    clear_session(&state, Redirect::to("/").into_response())
+    Ok(clear_session(&state, Redirect::to("/").into_response()))
 }
 
 async fn logout_everywhere(
     State(state): State<AppState>,
     headers: HeaderMap,
     body: Bytes,
-) -> Response {
-    let session = match posted_session(&state, &headers, &body).await {
-        Ok(s) => s,
-        Err(f) => return f.respond(&state, &headers, None, None),
-    };
-    if let Some((session, _)) = session {
+) -> Result<Response, Failure> {
+    if let Some((session, _)) = posted_session(&state, &headers, &body).await? {
         let db = state.services.platform().db();
-        match sessions::end_all(db, &session.user.id, &session.user.id).await {
-            Ok(n) => tracing::info!(user = %session.user.id, sessions = n, "logged out everywhere"),
-            Err(e) => {
+        let n = sessions::end_all(db, &session.user.id, &session.user.id)
+            .await
+            .map_err(|e| {
                 tracing::error!(error = %e, "cannot end sessions");
-                return Failure::database().respond(&state, &headers, None, None);
-            }
-        }
+                Failure::database()
+            })?;
+        tracing::info!(user = %session.user.id, sessions = n, "logged out everywhere");
     }
-    clear_session(&state, Redirect::to("/").into_response())
+    Ok(clear_session(&state, Redirect::to("/").into_response()))
 }
 
 /// The logged-in user: who they are and their roles per organization.
-async fn me(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let visitor = match visitor(&state, &headers).await {
-        Ok(v) => v,
-        Err(f) => return f.respond(&state, &headers, None, None),
-    };
+async fn me(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Lang(lang): Lang,
+    headers: HeaderMap,
+) -> Result<Response, Failure> {
     let Visitor::User(session) = &visitor else {
         if wants_json(&headers) {
-            return Failure::new(
+            return Err(Failure::new(
                 StatusCode::UNAUTHORIZED,
                 "Not logged in",
                 "Nobody is logged in.",
-            )
-            .respond(&state, &headers, None, None);
+            ));
         }
-        return Redirect::to("/auth/login?next=/auth/me").into_response();
+        return Ok(Redirect::to("/auth/login?next=/auth/me").into_response());
     };
     let db = state.services.platform().db();
     let mut by_org = std::collections::BTreeMap::new();
-    let orgs = match roles::orgs_of(db, &session.user.id).await {
-        Ok(o) => o,
-        Err(e) => {
-            tracing::error!(error = %e, "cannot read roles");
-            return Failure::database().respond(&state, &headers, None, None);
-        }
-    };
+    let orgs = roles::orgs_of(db, &session.user.id).await.map_err(|e| {
+        tracing::error!(error = %e, "cannot read roles");
+        Failure::database()
+    })?;
     for org in orgs {
         if let Ok(r) = roles::roles_in(db, &session.user.id, &org).await {
             by_org.insert(org, r);
@@ -618,7 +595,7 @@ async fn me(State(state): State<AppState>, headers: HeaderMap) -> Response {
     }
     let user = &session.user;
     if wants_json(&headers) {
-        return axum::Json(serde_json::json!({
+        return Ok(axum::Json(serde_json::json!({
             "id": user.id,
             "username": user.username,
             "display_name": user.shown_name(),
@@ -628,13 +605,12 @@ async fn me(State(state): State<AppState>, headers: HeaderMap) -> Response {
             "roles": by_org,
             "csrf_token": session.csrf,
         }))
-        .into_response();
+        .into_response());
     }
-    let mut shell = shell(&state, None, None, &locale(&headers), None);
+    let l = lang.as_str();
+    let mut shell = shell(&state, None, None, l, None);
     shell.user = Some(user.shown_name().to_owned());
     shell.csrf = session.csrf.clone();
-    let lang = locale(&headers);
-    let l = lang.as_str();
     let kind = match user.kind {
         users::UserKind::Staff => render::tr(l, "staff", "zaměstnanec"),
         users::UserKind::Citizen => render::tr(l, "citizen", "občan"),
@@ -667,23 +643,21 @@ async fn me(State(state): State<AppState>, headers: HeaderMap) -> Response {
             button.button.secondary type="submit" { (render::tr(l, "Log out everywhere", "Odhlásit se všude")) }
         }
     };
-    html_response(
+    Ok(html_response(
         StatusCode::OK,
         render::page(&shell, user.shown_name(), content),
-    )
+    ))
 }
 
 /// The page where a person with a local password changes it.
 fn password_form(
     state: &AppState,
-    headers: &HeaderMap,
+    l: &str,
     session: &Session,
     status: StatusCode,
     message: Option<(&str, bool)>,
 ) -> Response {
-    let lang = locale(headers);
-    let l = lang.as_str();
-    let mut shell = shell(state, None, None, &lang, None);
+    let mut shell = shell(state, None, None, l, None);
     shell.user = Some(session.user.shown_name().to_owned());
     shell.csrf = session.csrf.clone();
     let content = maud::html! {
@@ -731,13 +705,14 @@ fn password_form(
     )
 }
 
-async fn password_page(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    match visitor(&state, &headers).await {
-        Ok(Visitor::User(session)) => {
-            password_form(&state, &headers, &session, StatusCode::OK, None)
-        }
-        Ok(_) => Redirect::to("/auth/login?next=/auth/password").into_response(),
-        Err(f) => f.respond(&state, &headers, None, None),
+async fn password_page(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Lang(lang): Lang,
+) -> Response {
+    match visitor {
+        Visitor::User(session) => password_form(&state, &lang, &session, StatusCode::OK, None),
+        _ => Redirect::to("/auth/login?next=/auth/password").into_response(),
     }
 }
 
@@ -747,31 +722,25 @@ async fn password_page(State(state): State<AppState>, headers: HeaderMap) -> Res
 async fn change_password(
     State(state): State<AppState>,
     connect: Option<axum::Extension<ConnectInfo<SocketAddr>>>,
+    Lang(lang): Lang,
     headers: HeaderMap,
     body: Bytes,
-) -> Response {
-    let fail = |f: Failure| f.respond(&state, &headers, None, None);
-    let (session, token) = match posted_session(&state, &headers, &body).await {
-        Ok(Some(s)) => s,
-        Ok(None) => return Redirect::to("/auth/login?next=/auth/password").into_response(),
-        Err(f) => return fail(f),
+) -> Result<Response, Failure> {
+    let Some((session, token)) = posted_session(&state, &headers, &body).await? else {
+        return Ok(Redirect::to("/auth/login?next=/auth/password").into_response());
     };
-    let fields = match form_fields(&headers, &body) {
-        Ok(f) => f,
-        Err(f) => return fail(f),
-    };
-    let lang = locale(&headers);
+    let fields = form_fields(&headers, &body)?;
     let l = lang.as_str();
     let current = field(&fields, "current").unwrap_or("");
     let new = field(&fields, "new").unwrap_or("");
     let refuse = |message: &str| {
-        password_form(
+        Ok(password_form(
             &state,
-            &headers,
+            l,
             &session,
             StatusCode::UNPROCESSABLE_ENTITY,
             Some((message, false)),
-        )
+        ))
     };
     if new != field(&fields, "repeat").unwrap_or("") {
         return refuse(render::tr(
@@ -800,9 +769,9 @@ async fn change_password(
     {
         Ok(PasswordCheck::Accepted(_)) => {
             tracing::info!(user = %session.user.id, "password changed; other sessions ended");
-            password_form(
+            Ok(password_form(
                 &state,
-                &headers,
+                l,
                 &session,
                 StatusCode::OK,
                 Some((
@@ -813,7 +782,7 @@ async fn change_password(
                     ),
                     true,
                 )),
-            )
+            ))
         }
         Ok(PasswordCheck::Locked(_)) => refuse(render::tr(
             l,
@@ -828,7 +797,7 @@ async fn change_password(
         Err(portico_platform::PlatformError::Invalid { message, .. }) => refuse(&message),
         Err(e) => {
             tracing::error!(error = %e, "cannot change a password");
-            fail(Failure::database())
+            Err(Failure::database())
         }
     }
 }

@@ -40,7 +40,7 @@ use portico_platform::{audit, signing};
 use serde::{Deserialize, Serialize};
 
 use crate::AppState;
-use crate::extractors::{Visitor, form_fields, visitor};
+use crate::extractors::{Visitor, form_fields};
 
 /// The grant type of a token exchange.
 pub const GRANT_TYPE: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
@@ -419,13 +419,9 @@ struct SsoQuery {
 /// `GET /auth/sso?audience=…`: off to the outside system, logged in.
 async fn sso(
     State(state): State<AppState>,
-    headers: HeaderMap,
     Query(q): Query<SsoQuery>,
+    visitor: Visitor,
 ) -> Response {
-    let visitor = match visitor(&state, &headers).await {
-        Ok(v) => v,
-        Err(f) => return f.respond(&state, &headers, None, None),
-    };
     let Visitor::User(session) = visitor else {
         let back = format!(
             "/auth/sso?{}",

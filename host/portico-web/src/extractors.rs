@@ -1,13 +1,22 @@
-//! Who is asking, and where: the organization a request is for
-//! ([`Tenant`]), who asks ([`Visitor`]: a session cookie, an API token, or
-//! nobody) and what they are in that organization ([`Standing`]), and the
-//! fields of a posted form. The page frame, the access checks and every
-//! area's handlers need them; this file needs none of those.
+//! What a handler learns of its request, as axum extractors: the language
+//! of the page ([`Lang`]), the organization the request is for
+//! ([`Tenant`]), who is asking ([`Visitor`]: a session cookie, an API
+//! token, or nobody) and what they are in that organization
+//! ([`Standing`]), and the frame a failure of the request is drawn in
+//! ([`PageFrame`]), which the other extractors fill in. A rejection is a
+//! [`Failure`].
+//!
+//! Each is worked out once per request: the frame layer reads the
+//! language before the handler runs, and a tenant or visitor found for
+//! one extractor is kept in the request's extensions for the next.
 
 use std::collections::BTreeSet;
-use std::sync::Arc;
+use std::convert::Infallible;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use axum::body::Bytes;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use portico_host::services::OrgModules;
 use portico_platform::roles;
@@ -19,8 +28,57 @@ use crate::AppState;
 use crate::cookies::{Cookies, cookie_value};
 use crate::failure::Failure;
 
+/// The language of the page: the one chosen in the page header, else
+/// Czech when the browser prefers it, else English.
+#[derive(Debug, Clone)]
+pub(crate) struct Lang(pub(crate) String);
+
+impl Lang {
+    /// The language `headers` ask for (the frame layer reads it once per
+    /// request; the extractor takes it from there).
+    pub(crate) fn of(headers: &HeaderMap) -> Lang {
+        let chosen = cookie_value(headers, Cookies::new(true).lang())
+            .or_else(|| cookie_value(headers, Cookies::new(false).lang()));
+        if let Some(l @ ("cs" | "en")) = chosen {
+            return Lang(l.to_owned());
+        }
+        let accept = headers
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        for lang in accept.split(',') {
+            let tag = lang
+                .split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase();
+            if tag.starts_with("cs") {
+                return Lang("cs".into());
+            }
+            if tag.starts_with("en") {
+                return Lang("en".into());
+            }
+        }
+        Lang("en".into())
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Lang {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Lang, Infallible> {
+        Ok(parts
+            .extensions
+            .get::<Lang>()
+            .cloned()
+            .unwrap_or_else(|| Lang::of(&parts.headers)))
+    }
+}
+
 /// The organization a request is for: named in the path (`/o/<org>/…`),
 /// or the deployment's default organization (`/m/…`).
+#[derive(Clone)]
 pub(crate) struct Tenant {
     /// The organization's id.
     pub(crate) id: String,
@@ -31,52 +89,68 @@ pub(crate) struct Tenant {
 }
 
 impl Tenant {
+    /// The organization of a request path; `Err` is the page to answer.
+    pub(crate) async fn of(state: &AppState, path: &str) -> Result<Tenant, Failure> {
+        let (org_id, base) = match path.strip_prefix("/o/") {
+            Some(p) => {
+                let org = p.split_once('/').map_or(p, |(org, _)| org);
+                (org.to_owned(), format!("/o/{org}"))
+            }
+            None => match &state.config.default_org {
+                Some(org) => (org.clone(), String::new()),
+                None => {
+                    return Err(Failure::new(
+                        StatusCode::NOT_FOUND,
+                        "Not found",
+                        "Choose an organization first: its pages are at /o/<organization>/.",
+                    ));
+                }
+            },
+        };
+        let modules = state.services.org(&org_id).await.map_err(|e| {
+            tracing::error!(error = %e, org = %org_id, "cannot read the organization's modules");
+            Failure::database()
+        })?;
+        if !modules.exists {
+            return Err(Failure::new(
+                StatusCode::NOT_FOUND,
+                "Not found",
+                format!("There is no organization `{org_id}` in this portal."),
+            ));
+        }
+        Ok(Tenant {
+            id: org_id,
+            base,
+            modules,
+        })
+    }
+
     /// Where a module's pages are for this organization.
     pub(crate) fn module_base(&self, module_id: &str) -> String {
         format!("{}/m/{module_id}", self.base)
     }
 }
 
-/// Resolves the organization of a request path; `Err` is the page to answer.
-pub(crate) async fn tenant(state: &AppState, path: &str) -> Result<(Tenant, String), Failure> {
-    let (org_id, base, rest) = match path.strip_prefix("/o/") {
-        Some(p) => {
-            let (org, rest) = p.split_once('/').unwrap_or((p, ""));
-            (org.to_owned(), format!("/o/{org}"), format!("/{rest}"))
+/// The organization from the request's path; from here on a failure of
+/// the request is drawn in its frame.
+impl FromRequestParts<AppState> for Tenant {
+    type Rejection = Failure;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Tenant, Failure> {
+        if let Some(tenant) = parts.extensions.get::<Tenant>() {
+            return Ok(tenant.clone());
         }
-        None => match &state.config.default_org {
-            Some(org) => (org.clone(), String::new(), path.to_owned()),
-            None => {
-                return Err(Failure::new(
-                    StatusCode::NOT_FOUND,
-                    "Not found",
-                    "Choose an organization first: its pages are at /o/<organization>/.",
-                ));
-            }
-        },
-    };
-    let modules = state.services.org(&org_id).await.map_err(|e| {
-        tracing::error!(error = %e, org = %org_id, "cannot read the organization's modules");
-        Failure::database()
-    })?;
-    if !modules.exists {
-        return Err(Failure::new(
-            StatusCode::NOT_FOUND,
-            "Not found",
-            format!("There is no organization `{org_id}` in this portal."),
-        ));
+        let tenant = Tenant::of(state, parts.uri.path()).await?;
+        if let Some(frame) = parts.extensions.get::<PageFrame>() {
+            frame.in_organization(&tenant);
+        }
+        parts.extensions.insert(tenant.clone());
+        Ok(tenant)
     }
-    Ok((
-        Tenant {
-            id: org_id,
-            base,
-            modules,
-        },
-        rest,
-    ))
 }
 
 /// Who a request comes from.
+#[derive(Clone)]
 pub(crate) enum Visitor {
     /// Nobody logged in; the CSRF cookie's value if the browser has one.
     Anonymous {
@@ -207,8 +281,22 @@ pub(crate) async fn visitor_with_key(state: &AppState, key: &str) -> Result<Visi
     })
 }
 
+/// Who asks, from the request's `Authorization` header or cookies.
+impl FromRequestParts<AppState> for Visitor {
+    type Rejection = Failure;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Visitor, Failure> {
+        if let Some(visitor) = parts.extensions.get::<Visitor>() {
+            return Ok(visitor.clone());
+        }
+        let visitor = visitor(state, &parts.headers).await?;
+        parts.extensions.insert(visitor.clone());
+        Ok(visitor)
+    }
+}
+
 /// What a visitor is in one organization.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub(crate) struct Standing {
     /// The roles held there.
     pub(crate) roles: BTreeSet<String>,
@@ -219,6 +307,40 @@ pub(crate) struct Standing {
 }
 
 impl Standing {
+    /// The visitor's roles in `org_id`. An API token of another organization is refused.
+    pub(crate) async fn of(
+        state: &AppState,
+        visitor: &Visitor,
+        org_id: &str,
+    ) -> Result<Standing, Failure> {
+        match visitor {
+            Visitor::Anonymous { .. } => Ok(Standing::default()),
+            Visitor::Token(t) if t.org_id != org_id => Err(Failure::new(
+                StatusCode::FORBIDDEN,
+                "Forbidden",
+                format!("This API token is for organization `{}` only.", t.org_id),
+            )),
+            Visitor::Token(_) => Ok(Standing {
+                roles: BTreeSet::new(),
+                staff: true,
+                logged_in: true,
+            }),
+            Visitor::User(s) => {
+                let roles = roles::roles_in(state.services.platform().db(), &s.user.id, org_id)
+                    .await
+                    .map_err(|e| {
+                        tracing::error!(error = %e, "cannot read roles");
+                        Failure::database()
+                    })?;
+                Ok(Standing {
+                    staff: !roles.is_empty(),
+                    roles,
+                    logged_in: true,
+                })
+            }
+        }
+    }
+
     /// Whether this standing reaches `route` (for menus, the dashboard and
     /// search; a request itself is checked by `auth::check_route`, which
     /// also says why not).
@@ -238,37 +360,72 @@ impl Standing {
     }
 }
 
-/// The visitor's roles in `org_id`. An API token of another organization is refused.
-pub(crate) async fn standing(
-    state: &AppState,
-    visitor: &Visitor,
-    org_id: &str,
-) -> Result<Standing, Failure> {
-    match visitor {
-        Visitor::Anonymous { .. } => Ok(Standing::default()),
-        Visitor::Token(t) if t.org_id != org_id => Err(Failure::new(
-            StatusCode::FORBIDDEN,
-            "Forbidden",
-            format!("This API token is for organization `{}` only.", t.org_id),
-        )),
-        Visitor::Token(_) => Ok(Standing {
-            roles: BTreeSet::new(),
-            staff: true,
-            logged_in: true,
-        }),
-        Visitor::User(s) => {
-            let roles = roles::roles_in(state.services.platform().db(), &s.user.id, org_id)
-                .await
-                .map_err(|e| {
-                    tracing::error!(error = %e, "cannot read roles");
-                    Failure::database()
-                })?;
-            Ok(Standing {
-                staff: !roles.is_empty(),
-                roles,
-                logged_in: true,
-            })
-        }
+/// The visitor's standing in the request's organization: the tenant
+/// first, then the visitor, each refused as its own extractor refuses.
+impl FromRequestParts<AppState> for Standing {
+    type Rejection = Failure;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Standing, Failure> {
+        let tenant = Tenant::from_request_parts(parts, state).await?;
+        let visitor = Visitor::from_request_parts(parts, state).await?;
+        Standing::of(state, &visitor, &tenant.id).await
+    }
+}
+
+/// The frame a failure of this request is drawn in, as far as the
+/// handler got: the organization (set by the [`Tenant`] extractor), the
+/// module, and who looks at the page. The frame layer gives every request
+/// one and draws a [`Failure`] the handler answers with in it; a frame
+/// left empty is the portal's plain one.
+#[derive(Clone, Default)]
+pub(crate) struct PageFrame(Arc<Mutex<FrameParts>>);
+
+/// What a [`PageFrame`] holds.
+#[derive(Default)]
+pub(crate) struct FrameParts {
+    pub(crate) tenant: Option<Tenant>,
+    /// The module whose menu entry is marked.
+    pub(crate) module: Option<String>,
+    /// Whose header and menu the page shows; a page the host builds is
+    /// drawn for nobody in particular.
+    pub(crate) viewer: Option<(Visitor, Standing)>,
+}
+
+impl PageFrame {
+    pub(crate) fn in_organization(&self, tenant: &Tenant) {
+        self.lock().tenant = Some(tenant.clone());
+    }
+
+    pub(crate) fn in_module(&self, module_id: &str) {
+        self.lock().module = Some(module_id.to_owned());
+    }
+
+    pub(crate) fn seen_by(&self, visitor: &Visitor, standing: &Standing) {
+        self.lock().viewer = Some((visitor.clone(), standing.clone()));
+    }
+
+    /// What the frame holds, leaving it empty.
+    pub(crate) fn take(&self) -> FrameParts {
+        std::mem::take(&mut *self.lock())
+    }
+
+    fn lock(&self) -> MutexGuard<'_, FrameParts> {
+        // What it holds stays whole whatever panicked while it was held.
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// The frame the layer gave the request (a frame of its own, drawn by
+/// nobody, for a route outside the layer).
+impl<S: Send + Sync> FromRequestParts<S> for PageFrame {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<PageFrame, Infallible> {
+        Ok(parts
+            .extensions
+            .get::<PageFrame>()
+            .cloned()
+            .unwrap_or_default())
     }
 }
 

@@ -1,24 +1,28 @@
-//! How a request that cannot be served is answered: [`Failure`], a page
-//! in the portal's frame for people, JSON for API clients.
+//! [`Failure`]: a request that cannot be served, as plain data. A handler
+//! answers with it (`Result<Response, Failure>`, `?`); its response only
+//! carries it, and the frame layer (`frame::draw_failures`) draws it: a
+//! page in the portal's frame for people, JSON for API clients, 5xx
+//! without the cause.
 
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use portico_runtime::api::{self, ModuleError};
 use portico_runtime::{CallError, CallErrorKind};
 
-use crate::AppState;
-use crate::extractors::{Standing, Tenant, Visitor};
-use crate::frame::{html_response, locale, request_id, shell, wants_json};
-use crate::render;
-
-/// How a request is answered when it cannot be served: a page for people,
-/// JSON for API clients. 5xx bodies never carry the cause, only the request id.
+/// Why a request cannot be served, in words for the person or client
+/// who sent it. 5xx messages never carry the cause (the caller logs it).
+#[derive(Debug, Clone)]
 pub(crate) struct Failure {
     pub(crate) status: StatusCode,
-    title: &'static str,
+    pub(crate) title: &'static str,
     pub(crate) message: String,
-    fields: Vec<api::FieldError>,
-    retry_after: Option<u32>,
+    /// The input fields at fault, for a client to show at each.
+    pub(crate) fields: Vec<api::FieldError>,
+    /// Seconds after which trying again may succeed (`Retry-After`).
+    pub(crate) retry_after: Option<u32>,
+    /// Answered as JSON whatever the client accepts: a module's API
+    /// route answers JSON, whoever calls it.
+    pub(crate) always_json: bool,
 }
 
 impl Failure {
@@ -33,6 +37,23 @@ impl Failure {
             message: message.into(),
             fields: Vec::new(),
             retry_after: None,
+            always_json: false,
+        }
+    }
+
+    /// The same failure, saying when to try again.
+    pub(crate) fn retry_after(self, seconds: u32) -> Failure {
+        Failure {
+            retry_after: Some(seconds),
+            ..self
+        }
+    }
+
+    /// The same failure, answered as JSON whatever the client accepts.
+    pub(crate) fn as_json(self) -> Failure {
+        Failure {
+            always_json: true,
+            ..self
         }
     }
 
@@ -57,14 +78,12 @@ impl Failure {
     /// The module is being upgraded: its writes wait until the new version
     /// serves, so none lands in data the migration already passed.
     pub(crate) fn upgrading() -> Failure {
-        Failure {
-            retry_after: Some(5),
-            ..Failure::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "Being upgraded",
-                "This service is being upgraded. Try again in a moment; nothing was saved.",
-            )
-        }
+        Failure::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Being upgraded",
+            "This service is being upgraded. Try again in a moment; nothing was saved.",
+        )
+        .retry_after(5)
     }
 
     pub(crate) fn from_call(e: &CallError) -> Failure {
@@ -117,59 +136,23 @@ impl Failure {
                 "Service switched off",
                 "This service is switched off after repeated failures. The administrators have been told.",
             ),
-            CallErrorKind::Overloaded(_) => Failure {
-                retry_after: Some(1),
-                ..Failure::new(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "Service busy",
-                    "The portal is busy. Try again in a moment.",
-                )
-            },
-        }
-    }
-
-    pub(crate) fn respond(
-        self,
-        state: &AppState,
-        headers: &HeaderMap,
-        tenant: Option<&Tenant>,
-        module: Option<&str>,
-    ) -> Response {
-        self.respond_to(state, headers, tenant, module, None)
-    }
-
-    /// The answer, in the page frame `viewer` sees.
-    pub(crate) fn respond_to(
-        self,
-        state: &AppState,
-        headers: &HeaderMap,
-        tenant: Option<&Tenant>,
-        module: Option<&str>,
-        viewer: Option<(&Visitor, &Standing)>,
-    ) -> Response {
-        let request_id = request_id(headers);
-        let mut response = if wants_json(headers) {
-            let mut body = serde_json::json!({
-                "error": self.title,
-                "message": self.message,
-                "request_id": request_id,
-            });
-            if !self.fields.is_empty() {
-                body["fields"] = serde_json::to_value(&self.fields).unwrap_or_default();
-            }
-            (self.status, axum::Json(body)).into_response()
-        } else {
-            let shell = shell(state, tenant, module, &locale(headers), viewer);
-            html_response(
-                self.status,
-                render::error_page(&shell, self.title, &self.message, &request_id),
+            CallErrorKind::Overloaded(_) => Failure::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Service busy",
+                "The portal is busy. Try again in a moment.",
             )
-        };
-        if let Some(secs) = self.retry_after {
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+            .retry_after(1),
         }
+    }
+}
+
+/// The status, with the failure itself in the response's extensions for
+/// the frame layer to draw; without that layer the body stays empty.
+/// Headers a handler adds to this response (e.g. `Allow`) are kept.
+impl IntoResponse for Failure {
+    fn into_response(self) -> Response {
+        let mut response = self.status.into_response();
+        response.extensions_mut().insert(self);
         response
     }
 }

@@ -1,44 +1,19 @@
-//! The frame of every page: the visitor's language, the page shell (the
-//! portal's name, the menu of the organization's modules, and what the
-//! header shows a logged-in user: their unread messages and other
-//! organizations), and the HTML response.
+//! The frame of every page: the page shell (the portal's name, the menu of
+//! the organization's modules, what the header shows a logged-in user:
+//! their unread messages and other organizations), the HTML response, and
+//! the layer ([`draw_failures`]) that reads the visitor's language once
+//! per request and draws every [`Failure`] a handler answers with: a page
+//! in this frame, or JSON for a client that wants JSON.
 
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use crate::cookies::{Cookies, cookie_value};
-use crate::extractors::{Standing, Tenant, Visitor, tenant};
-use crate::render::{Crumb, NavItem, Shell};
+use crate::extractors::{FrameParts, Lang, PageFrame, Standing, Tenant, Visitor};
+use crate::failure::Failure;
+use crate::render::{self, Crumb, NavItem, Shell};
 use crate::{AppState, REQUEST_ID};
-
-/// The language of the page: the one chosen in the page header, else
-/// Czech when the browser prefers it, else English.
-pub(crate) fn locale(headers: &HeaderMap) -> String {
-    let chosen = cookie_value(headers, Cookies::new(true).lang())
-        .or_else(|| cookie_value(headers, Cookies::new(false).lang()));
-    if let Some(l @ ("cs" | "en")) = chosen {
-        return l.to_owned();
-    }
-    let accept = headers
-        .get(header::ACCEPT_LANGUAGE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    for lang in accept.split(',') {
-        let tag = lang
-            .split(';')
-            .next()
-            .unwrap_or("")
-            .trim()
-            .to_ascii_lowercase();
-        if tag.starts_with("cs") {
-            return "cs".into();
-        }
-        if tag.starts_with("en") {
-            return "en".into();
-        }
-    }
-    "en".into()
-}
 
 pub(crate) fn wants_json(headers: &HeaderMap) -> bool {
     headers
@@ -183,7 +158,7 @@ pub(crate) async fn tenant_shell(
     } else {
         format!("/o/{org_id}/")
     };
-    let (tenant, _) = tenant(state, &path).await.ok()?;
+    let tenant = Tenant::of(state, &path).await.ok()?;
     let shell = shell(state, Some(&tenant), current, lang, None);
     Some((tenant, shell))
 }
@@ -209,4 +184,75 @@ pub(crate) fn html_response(status: StatusCode, body: String) -> Response {
         body,
     )
         .into_response()
+}
+
+/// The layer around every route that serves people and API clients. It
+/// reads the language once, for the handler's [`Lang`] and for a failure
+/// page, gives the handler an empty [`PageFrame`] for its extractors to
+/// fill in, and turns a [`Failure`] the handler answered with into the
+/// answer: JSON when the client wants JSON (or the failure is always
+/// JSON), else the error page in the frame the handler got to. Headers
+/// the handler put on its failure (`Allow`, `Set-Cookie`) stay.
+pub(crate) async fn draw_failures(
+    State(state): State<AppState>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let lang = Lang::of(request.headers());
+    let json = wants_json(request.headers());
+    let request_id = request_id(request.headers());
+    let frame = PageFrame::default();
+    request.extensions_mut().insert(lang.clone());
+    request.extensions_mut().insert(frame.clone());
+    let mut response = next.run(request).await;
+    let Some(failure) = response.extensions_mut().remove::<Failure>() else {
+        return response;
+    };
+    let mut drawn = if json || failure.always_json {
+        failure_json(&failure, &request_id)
+    } else {
+        failure_page(&state, &failure, frame.take(), &lang.0, &request_id)
+    };
+    if let Some(secs) = failure.retry_after {
+        drawn
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+    }
+    drawn
+        .headers_mut()
+        .extend(std::mem::take(response.headers_mut()));
+    drawn
+}
+
+fn failure_json(failure: &Failure, request_id: &str) -> Response {
+    let mut body = serde_json::json!({
+        "error": failure.title,
+        "message": failure.message,
+        "request_id": request_id,
+    });
+    if !failure.fields.is_empty() {
+        body["fields"] = serde_json::to_value(&failure.fields).unwrap_or_default();
+    }
+    (failure.status, axum::Json(body)).into_response()
+}
+
+fn failure_page(
+    state: &AppState,
+    failure: &Failure,
+    frame: FrameParts,
+    lang: &str,
+    request_id: &str,
+) -> Response {
+    let viewer = frame.viewer.as_ref().map(|v| (&v.0, &v.1));
+    let shell = shell(
+        state,
+        frame.tenant.as_ref(),
+        frame.module.as_deref(),
+        lang,
+        viewer,
+    );
+    html_response(
+        failure.status,
+        render::error_page(&shell, failure.title, &failure.message, request_id),
+    )
 }

@@ -1,9 +1,11 @@
 //! Portico's HTTP face: routes `/m/<module>/…` to modules, renders their
 //! views as accessible HTML or JSON, and serves health and metrics.
 //!
-//! The flow of a request: request id assigned → module and manifest route
-//! resolved → public/log-in check → one call into the module (fresh
-//! instance) → view rendered, or API response filtered → response.
+//! The flow of a request: request id assigned → language read and a
+//! failure's frame set up (`frame::draw_failures`) → organization,
+//! module and manifest route resolved → public/log-in check → one call
+//! into the module (fresh instance) → view rendered, or API response
+//! filtered → response (a `Failure` drawn by the frame layer).
 
 mod admin;
 pub mod auth;
@@ -234,21 +236,33 @@ pub fn app(state: AppState) -> Router {
 /// middleware (used to compare a module with native code in one binary).
 pub fn app_with(state: AppState, extra: Router<AppState>) -> Router {
     let metrics = state.metrics.clone();
+    // Every route that may answer people or API clients with a `Failure`,
+    // behind the layer that draws it (a page in the portal's frame, or
+    // JSON). The administration API and SCIM answer errors in formats of
+    // their own.
+    let framed = Router::new()
+        .merge(modules::router())
+        .merge(portal::router())
+        .merge(search::router())
+        .merge(auth::router())
+        .merge(console::router())
+        .merge(manual::router())
+        .merge(oidc::router())
+        .merge(exchange::router())
+        // On the routes only: a request no route matches keeps the
+        // application's plain 404.
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            frame::draw_failures,
+        ));
     Router::new()
         .route("/healthz", get(health))
         .route("/assets/portico.css", get(stylesheet))
         .merge(metrics::router())
-        .merge(modules::router())
-        .merge(portal::router())
-        .merge(search::router())
+        .merge(framed)
         .merge(openapi::router())
-        .merge(auth::router())
         .merge(admin::router())
-        .merge(console::router())
-        .merge(manual::router())
-        .merge(oidc::router())
         .merge(scim::router())
-        .merge(exchange::router())
         .merge(extra)
         .layer(axum::middleware::from_fn_with_state(metrics, metrics::http))
         .with_state(state)

@@ -8,7 +8,7 @@
 
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
 use maud::PreEscaped;
@@ -16,9 +16,9 @@ use portico_runtime::LoadedModule;
 use pulldown_cmark::{Event, Options, Parser};
 
 use crate::AppState;
-use crate::extractors::visitor;
+use crate::extractors::{Lang, PageFrame, Visitor};
 use crate::failure::Failure;
-use crate::frame::{html_response, locale, tenant_shell};
+use crate::frame::{html_response, tenant_shell};
 use crate::render;
 
 /// The largest manual shown.
@@ -67,32 +67,45 @@ pub(crate) fn to_html(markdown: &str) -> String {
         .to_string()
 }
 
+/// Who reads the manual, for the page header only: a visitor who cannot
+/// be found (a bad API token, the database away) still reads it.
+type Reader = Result<Visitor, Failure>;
+
 async fn default_org_manual(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    frame: PageFrame,
+    Lang(lang): Lang,
+    reader: Reader,
     Path(module): Path<String>,
-) -> Response {
+) -> Result<Response, Failure> {
     let Some(org) = state.config.default_org.clone() else {
-        return Failure::new(
+        return Err(Failure::new(
             StatusCode::NOT_FOUND,
             "Not found",
             "This portal has no default organization: open the manual at /o/<organization>/help/<module>.",
-        )
-        .respond(&state, &headers, None, None);
+        ));
     };
-    manual_page(&state, &headers, &org, &module).await
+    manual_page(&state, &frame, &lang, reader.ok(), &org, &module).await
 }
 
 async fn org_manual(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    frame: PageFrame,
+    Lang(lang): Lang,
+    reader: Reader,
     Path((org, module)): Path<(String, String)>,
-) -> Response {
-    manual_page(&state, &headers, &org, &module).await
+) -> Result<Response, Failure> {
+    manual_page(&state, &frame, &lang, reader.ok(), &org, &module).await
 }
 
-async fn manual_page(state: &AppState, headers: &HeaderMap, org: &str, module: &str) -> Response {
-    let lang = locale(headers);
+async fn manual_page(
+    state: &AppState,
+    frame: &PageFrame,
+    lang: &str,
+    reader: Option<Visitor>,
+    org: &str,
+    module: &str,
+) -> Result<Response, Failure> {
     let not_found = || {
         Failure::new(
             StatusCode::NOT_FOUND,
@@ -100,33 +113,34 @@ async fn manual_page(state: &AppState, headers: &HeaderMap, org: &str, module: &
             format!("No manual of `{module}` here."),
         )
     };
-    let Some((tenant, mut shell)) = tenant_shell(state, org, Some(module), &lang).await else {
-        return not_found().respond(state, headers, None, None);
-    };
-    let Some(m) = state
+    let (tenant, mut shell) = tenant_shell(state, org, Some(module), lang)
+        .await
+        .ok_or_else(not_found)?;
+    frame.in_organization(&tenant);
+    let m = state
         .registry()
         .get(module)
         .filter(|_| tenant.modules.enabled.contains_key(module))
         .cloned()
-    else {
-        return not_found().respond(state, headers, Some(&tenant), None);
-    };
-    let Some(markdown) = source(&m, &lang) else {
-        return not_found().respond(state, headers, Some(&tenant), Some(module));
-    };
-    if let Ok(visitor) = visitor(state, headers).await {
+        .ok_or_else(not_found)?;
+    frame.in_module(module);
+    let markdown = source(&m, lang).ok_or_else(not_found)?;
+    if let Some(visitor) = reader {
         shell.user = visitor.display_name();
         shell.csrf = visitor.csrf().to_owned();
     }
     let title = format!(
         "{} – {}",
-        render::tr(&lang, "Manual", "Příručka"),
-        m.manifest().name_in(&lang)
+        render::tr(lang, "Manual", "Příručka"),
+        m.manifest().name_in(lang)
     );
     let content = maud::html! {
         div.manual { (PreEscaped(to_html(&markdown))) }
     };
-    html_response(StatusCode::OK, render::page(&shell, &title, content))
+    Ok(html_response(
+        StatusCode::OK,
+        render::page(&shell, &title, content),
+    ))
 }
 
 #[cfg(test)]

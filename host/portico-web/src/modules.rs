@@ -14,10 +14,10 @@ use portico_runtime::{CallError, CallErrorKind, Export, LoadedModule};
 
 use crate::auth;
 use crate::extractors::{
-    Standing, Tenant, Visitor, form_fields, standing, tenant, visitor, visitor_with_key,
+    Lang, PageFrame, Standing, Tenant, Visitor, form_fields, visitor, visitor_with_key,
 };
 use crate::failure::Failure;
-use crate::frame::{html_response, locale, personalize, request_id, shell, wants_json};
+use crate::frame::{html_response, personalize, request_id, shell, wants_json};
 use crate::render::{self, CSRF_FIELD, Crumb, Shell};
 use crate::{AppState, MAX_BODY_BYTES};
 
@@ -35,17 +35,22 @@ fn parse_pairs(s: &str) -> Result<Vec<(String, String)>, String> {
     serde_urlencoded::from_str::<Vec<(String, String)>>(s).map_err(|e| e.to_string())
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn module_request(
     State(state): State<AppState>,
+    tenant: Tenant,
+    frame: PageFrame,
+    Lang(lang): Lang,
     method: Method,
     uri: Uri,
     headers: HeaderMap,
     body: Body,
-) -> Response {
-    let (tenant, path) = match tenant(&state, uri.path()).await {
-        Ok(t) => t,
-        Err(f) => return f.respond(&state, &headers, None, None),
-    };
+) -> Result<Response, Failure> {
+    // The path below the organization's prefix: `/m/<module>/…`.
+    let path = uri
+        .path()
+        .strip_prefix(tenant.base.as_str())
+        .unwrap_or_default();
     let path = path.strip_prefix("/m/").unwrap_or("");
     let (module_id, rest) = match path.find('/') {
         Some(i) => (&path[..i], &path[i..]),
@@ -60,16 +65,16 @@ async fn module_request(
     let Some(module) = module else {
         // The same answer whether the module is not installed or only not
         // enabled here: an organization's portal shows what it offers.
-        return Failure::new(
+        return Err(Failure::new(
             StatusCode::NOT_FOUND,
             "Not found",
             format!(
                 "{} offers no service `{module_id}` in this portal.",
                 tenant.modules.name
             ),
-        )
-        .respond(&state, &headers, Some(&tenant), None);
+        ));
     };
+    frame.in_module(module_id);
     // Only a form posted to a page may carry files; every other body is
     // held to MAX_BODY_BYTES while it is read.
     let routed = module.route(rest);
@@ -80,18 +85,18 @@ async fn module_request(
         MAX_BODY_BYTES
     };
     let Ok(body) = axum::body::to_bytes(body, limit).await else {
-        return Failure::new(
+        return Err(Failure::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             "Too large",
             format!(
                 "The request is too large: a form takes at most 10 MiB of files, any other request {MAX_BODY_BYTES} bytes."
             ),
-        )
-        .respond(&state, &headers, Some(&tenant), Some(module_id));
+        ));
     };
     // Open311 and other older APIs send their key as an `api_key`
     // parameter, not a header. On an API route the host takes it as an API
-    // token and removes it: the module never sees the secret.
+    // token and removes it: the module never sees the secret. So the
+    // visitor is found here, after the body, not by its extractor.
     let is_api = kind == Some(RouteKind::Api);
     let (api_key, query, body) = if is_api && !headers.contains_key(header::AUTHORIZATION) {
         take_api_key(uri.query().unwrap_or(""), &headers, body)
@@ -99,17 +104,12 @@ async fn module_request(
         (None, uri.query().unwrap_or("").to_owned(), body)
     };
     let visitor = match api_key {
-        Some(key) => visitor_with_key(&state, &key).await,
-        None => visitor(&state, &headers).await,
+        Some(key) => visitor_with_key(&state, &key).await?,
+        None => visitor(&state, &headers).await?,
     };
-    let visitor = match visitor {
-        Ok(v) => v,
-        Err(f) => return f.respond(&state, &headers, Some(&tenant), Some(module_id)),
-    };
-    let standing = match standing(&state, &visitor, &tenant.id).await {
-        Ok(s) => s,
-        Err(f) => return f.respond(&state, &headers, Some(&tenant), Some(module_id)),
-    };
+    let standing = Standing::of(&state, &visitor, &tenant.id).await?;
+    // From here on a failure page shows the visitor's header and menu.
+    frame.seen_by(&visitor, &standing);
     let call = Call {
         state: &state,
         tenant: &tenant,
@@ -117,9 +117,10 @@ async fn module_request(
         headers: &headers,
         visitor: &visitor,
         standing: &standing,
+        lang: &lang,
     };
     let Some((route, mut route_match)) = routed else {
-        return call.fail(Failure::new(
+        return Err(Failure::new(
             StatusCode::NOT_FOUND,
             "Not found",
             "There is no such page.",
@@ -143,39 +144,37 @@ async fn module_request(
                 .path_and_query()
                 .map_or_else(|| uri.path().to_owned(), |p| p.as_str().to_owned());
             let next = serde_urlencoded::to_string([("next", here)]).unwrap_or_default();
-            return Redirect::to(&format!("/auth/login?{next}")).into_response();
+            return Ok(Redirect::to(&format!("/auth/login?{next}")).into_response());
         }
-        return call.fail(f);
+        return Err(f);
     }
-    route_match.query = match parse_pairs(&query) {
-        Ok(q) => q,
-        Err(e) => {
-            return call.fail(Failure::new(
-                StatusCode::BAD_REQUEST,
-                "Bad request",
-                format!("The query string cannot be read: {e}"),
-            ));
-        }
-    };
+    route_match.query = parse_pairs(&query).map_err(|e| {
+        Failure::new(
+            StatusCode::BAD_REQUEST,
+            "Bad request",
+            format!("The query string cannot be read: {e}"),
+        )
+    })?;
     let ctx = CallContext {
         org_id: tenant.id.clone(),
         principal,
         request_id: request_id(&headers),
-        locale: locale(&headers),
+        locale: lang.clone(),
     };
     let kind = route.kind;
     match (kind, &method) {
         (RouteKind::Page, &Method::GET | &Method::HEAD) => call.page(&ctx, route_match).await,
         (RouteKind::Page, &Method::POST) => call.form_post(&ctx, route_match, &body).await,
         (RouteKind::Page, _) => {
-            let mut r = call.fail(Failure::new(
+            let mut r = Failure::new(
                 StatusCode::METHOD_NOT_ALLOWED,
                 "Method not allowed",
                 format!("{method} is not allowed on a page."),
-            ));
+            )
+            .into_response();
             r.headers_mut()
                 .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD, POST"));
-            r
+            Ok(r)
         }
         (RouteKind::Api, _) => {
             // A browser's session cookie goes with every request to the
@@ -187,7 +186,7 @@ async fn module_request(
                 && !visitor
                     .csrf_matches(headers.get(auth::CSRF_HEADER).and_then(|v| v.to_str().ok()))
             {
-                return call.fail(Failure::new(
+                return Err(Failure::new(
                     StatusCode::FORBIDDEN,
                     "Forbidden",
                     "A request made with a session cookie must carry the session's CSRF token in the X-CSRF-Token header (see /auth/me).",
@@ -333,19 +332,10 @@ struct Call<'a> {
     headers: &'a HeaderMap,
     visitor: &'a Visitor,
     standing: &'a Standing,
+    lang: &'a str,
 }
 
 impl Call<'_> {
-    fn fail(&self, f: Failure) -> Response {
-        f.respond_to(
-            self.state,
-            self.headers,
-            Some(self.tenant),
-            Some(self.module.id()),
-            Some((self.visitor, self.standing)),
-        )
-    }
-
     /// Home › the module (its menu entry, unless this is that page) › this page.
     fn crumbs(&self, shell: &Shell, path: &str, title: &str) -> Vec<Crumb> {
         let mut crumbs = vec![Crumb {
@@ -371,10 +361,6 @@ impl Call<'_> {
             href: None,
         });
         crumbs
-    }
-
-    fn call_failed(&self, e: &CallError) -> Response {
-        self.fail(Failure::from_call(e))
     }
 
     /// Whether the module is being upgraded (its writes must wait).
@@ -412,7 +398,7 @@ impl Call<'_> {
         result
     }
 
-    async fn page(&self, ctx: &CallContext, route: RouteMatch) -> Response {
+    async fn page(&self, ctx: &CallContext, route: RouteMatch) -> Result<Response, Failure> {
         let flash = route
             .query
             .iter()
@@ -420,16 +406,13 @@ impl Call<'_> {
             .map(|(_, v)| v.clone());
         let path = route.path.clone();
         let query = route.query.clone();
-        match self
+        let view = self
             .timed(Export::Render, self.module.render(ctx, route))
             .await
-        {
-            Ok(view) => {
-                self.view_response(&view, flash.as_deref(), StatusCode::OK, &path, query)
-                    .await
-            }
-            Err(e) => self.call_failed(&e),
-        }
+            .map_err(|e| Failure::from_call(&e))?;
+        Ok(self
+            .view_response(&view, flash.as_deref(), StatusCode::OK, &path, query)
+            .await)
     }
 
     async fn view_response(
@@ -443,18 +426,17 @@ impl Call<'_> {
         if wants_json(self.headers) {
             return (status, axum::Json(view)).into_response();
         }
-        let lang = locale(self.headers);
         let mut shell = shell(
             self.state,
             Some(self.tenant),
             Some(self.module.id()),
-            &lang,
+            self.lang,
             Some((self.visitor, self.standing)),
         );
         personalize(self.state, self.tenant, self.visitor, &mut shell).await;
         shell.query = query;
         shell.crumbs = self.crumbs(&shell, path, &view.title);
-        if crate::manual::file(self.module, &lang).is_some() {
+        if crate::manual::file(self.module, self.lang).is_some() {
             shell.manual = Some(format!("{}/help/{}", self.tenant.base, self.module.id()));
         }
         let base = self.tenant.module_base(self.module.id());
@@ -465,22 +447,24 @@ impl Call<'_> {
         response
     }
 
-    async fn form_post(&self, ctx: &CallContext, route: RouteMatch, body: &Bytes) -> Response {
-        let (mut fields, files) = match form_parts(self.headers, body).await {
-            Ok(f) => f,
-            Err(f) => return self.fail(f),
-        };
+    async fn form_post(
+        &self,
+        ctx: &CallContext,
+        route: RouteMatch,
+        body: &Bytes,
+    ) -> Result<Response, Failure> {
+        let (mut fields, files) = form_parts(self.headers, body).await?;
         let submitted = fields
             .iter()
             .find(|(k, _)| k == CSRF_FIELD)
             .map(|(_, v)| v.clone());
         if !self.visitor.csrf_matches(submitted.as_deref()) {
-            return self.fail(Failure::csrf());
+            return Err(Failure::csrf());
         }
         // The token is the host's business, not the module's.
         fields.retain(|(k, _)| k != CSRF_FIELD);
         if self.upgrading() {
-            return self.fail(Failure::upgrading());
+            return Err(Failure::upgrading());
         }
         let form_path = route.path.clone();
         let form = api::FormPost {
@@ -488,17 +472,18 @@ impl Call<'_> {
             fields,
             files,
         };
-        match self
+        let outcome = self
             .timed(Export::Submit, self.module.submit(ctx, form))
             .await
-        {
-            Ok(Outcome::Redirect { to, message }) => {
+            .map_err(|e| Failure::from_call(&e))?;
+        match outcome {
+            Outcome::Redirect { to, message } => {
                 let base = self.tenant.module_base(self.module.id());
                 let Some(mut target) =
                     render::module_href(&base, &to).filter(|_| to.starts_with('/'))
                 else {
                     tracing::warn!(module = %self.module.id(), to = %to, "module redirected outside itself; refused");
-                    return self.fail(Failure::new(
+                    return Err(Failure::new(
                         StatusCode::INTERNAL_SERVER_ERROR,
                         "Something went wrong",
                         "The service failed to answer. Quote the request id when you report it.",
@@ -510,23 +495,23 @@ impl Call<'_> {
                         serde_urlencoded::to_string([("flash", message)]).unwrap_or_default();
                     target = format!("{target}{sep}{encoded}");
                 }
-                Redirect::to(&target).into_response()
+                Ok(Redirect::to(&target).into_response())
             }
-            Ok(Outcome::Show { view }) => {
+            Outcome::Show { view } => {
                 let path = self
                     .module
                     .route(&form_path)
                     .map_or(form_path.clone(), |(_, m)| m.path);
-                self.view_response(
-                    &view,
-                    None,
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    &path,
-                    Vec::new(),
-                )
-                .await
+                Ok(self
+                    .view_response(
+                        &view,
+                        None,
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        &path,
+                        Vec::new(),
+                    )
+                    .await)
             }
-            Err(e) => self.call_failed(&e),
         }
     }
 
@@ -536,7 +521,7 @@ impl Call<'_> {
         route: RouteMatch,
         method: Method,
         body: Bytes,
-    ) -> Response {
+    ) -> Result<Response, Failure> {
         let method = match method {
             Method::GET => api::Method::Get,
             Method::HEAD => api::Method::Head,
@@ -546,7 +531,7 @@ impl Call<'_> {
             Method::DELETE => api::Method::Delete,
             Method::OPTIONS => api::Method::Options,
             other => {
-                return self.fail(Failure::new(
+                return Err(Failure::new(
                     StatusCode::METHOD_NOT_ALLOWED,
                     "Method not allowed",
                     format!("{other} is not supported."),
@@ -558,7 +543,7 @@ impl Call<'_> {
             api::Method::Get | api::Method::Head | api::Method::Options
         );
         if !reads && self.upgrading() {
-            return self.fail(Failure::upgrading());
+            return Err(Failure::upgrading());
         }
         let request = api::Request {
             method,
@@ -573,25 +558,14 @@ impl Call<'_> {
                 .collect(),
             body: body.to_vec(),
         };
-        let response = match self
+        // A module's API answers JSON, whatever the client accepts.
+        let response = self
             .timed(Export::Handle, self.module.handle(ctx, request))
             .await
-        {
-            Ok(r) => r,
-            Err(e) => {
-                let mut json = self.headers.clone();
-                json.insert(header::ACCEPT, HeaderValue::from_static("application/json"));
-                return Failure::from_call(&e).respond(
-                    self.state,
-                    &json,
-                    Some(self.tenant),
-                    Some(self.module.id()),
-                );
-            }
-        };
+            .map_err(|e| Failure::from_call(&e).as_json())?;
         let Ok(status) = StatusCode::from_u16(response.status) else {
             tracing::warn!(module = %self.module.id(), status = response.status, "module answered with an invalid HTTP status");
-            return self.fail(Failure::new(
+            return Err(Failure::new(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "Something went wrong",
                 "The service failed to answer. Quote the request id when you report it.",
@@ -604,10 +578,10 @@ impl Call<'_> {
                 out = out.header(name, value);
             }
         }
-        out.body(Body::from(response.body)).unwrap_or_else(|e| {
+        Ok(out.body(Body::from(response.body)).unwrap_or_else(|e| {
             tracing::warn!(module = %self.module.id(), error = %e, "module answered with an invalid header");
             StatusCode::INTERNAL_SERVER_ERROR.into_response()
-        })
+        }))
     }
 }
 

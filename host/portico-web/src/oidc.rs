@@ -31,6 +31,7 @@ use crate::AppState;
 use crate::auth::start_session;
 use crate::cookies::cookie_value;
 use crate::failure::Failure;
+use crate::redirect::local_path;
 
 /// An identity provider the portal trusts.
 #[derive(Clone)]
@@ -202,19 +203,11 @@ struct StartQuery {
 
 async fn start(
     State(state): State<AppState>,
-    headers: HeaderMap,
     Path(id): Path<String>,
     Query(q): Query<StartQuery>,
-) -> Response {
-    let fail = |f: Failure| f.respond(&state, &headers, None, None);
-    let p = match provider(&state, &id) {
-        Ok(p) => p,
-        Err(f) => return fail(f),
-    };
-    let (metadata, redirect) = match client(&state, p).await {
-        Ok(c) => c,
-        Err(f) => return fail(f),
-    };
+) -> Result<Response, Failure> {
+    let p = provider(&state, &id)?;
+    let (metadata, redirect) = client(&state, p).await?;
     let client = CoreClient::from_provider_metadata(
         (*metadata).clone(),
         ClientId::new(p.client_id.clone()),
@@ -240,7 +233,7 @@ async fn start(
         state: csrf.secret().clone(),
         nonce: nonce.secret().clone(),
         verifier: verifier.secret().clone(),
-        next: crate::auth::local_path(q.next.as_deref()),
+        next: local_path(q.next.as_deref()),
     };
     let value = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .encode(serde_json::to_vec(&pending).unwrap_or_default());
@@ -251,7 +244,7 @@ async fn start(
             .cookies
             .build(flow_cookie(&state), value, Some(Duration::from_secs(600))),
     );
-    response
+    Ok(response)
 }
 
 #[derive(Deserialize)]
@@ -278,8 +271,9 @@ async fn callback(
 ) -> Response {
     let mut response = finish(&state, &headers, &id, q)
         .await
-        .unwrap_or_else(|f| f.respond(&state, &headers, None, None));
-    // The flow's cookie is spent whatever happened.
+        .unwrap_or_else(IntoResponse::into_response);
+    // The flow's cookie is spent whatever happened (on a failure too: the
+    // frame layer keeps it when it draws the page).
     response.headers_mut().append(
         header::SET_COOKIE,
         state

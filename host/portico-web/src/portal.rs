@@ -4,7 +4,8 @@
 //! blocks, and the user's inbox of in-portal messages.
 
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::body::Bytes;
+use axum::extract::{Path, Request, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -13,18 +14,18 @@ use portico_runtime::api::CallContext;
 use portico_runtime::manifest::RouteKind;
 use portico_runtime::{CallErrorKind, Export};
 
+use crate::AppState;
 use crate::auth;
-use crate::extractors::{Standing, Tenant, Visitor, form_fields, standing, tenant, visitor};
+use crate::extractors::{Lang, Standing, Tenant, Visitor, form_fields};
 use crate::failure::Failure;
-use crate::frame::{host_page_shell, html_response, locale, personalize, shell};
+use crate::frame::{host_page_shell, html_response, personalize, request_id, shell};
 use crate::render::{self, CSRF_FIELD, tr};
-use crate::{AppState, REQUEST_ID};
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(index))
-        .route("/o/{org}", get(org_home))
-        .route("/o/{org}/", get(org_home))
+        .route("/o/{org}", get(dashboard))
+        .route("/o/{org}/", get(dashboard))
         .route("/inbox", get(inbox))
         .route("/o/{org}/inbox", get(inbox))
         .route("/inbox/{id}/read", post(mark_read))
@@ -32,20 +33,22 @@ pub(crate) fn router() -> Router<AppState> {
 }
 
 /// `/`: the default organization's home, or the list of organizations.
-async fn index(State(state): State<AppState>, headers: HeaderMap) -> Response {
+async fn index(
+    State(state): State<AppState>,
+    Lang(lang): Lang,
+    request: Request,
+) -> Result<Response, Failure> {
     if state.config.default_org.is_some() {
-        return dashboard(&state, &headers, "/").await;
+        return Ok(axum::handler::Handler::call(dashboard, request, state).await);
     }
-    let lang = locale(&headers);
-    let orgs = match portico_platform::organizations::tree(state.services.platform().db()).await {
-        Ok(orgs) => orgs,
-        Err(e) => {
+    let orgs = portico_platform::organizations::tree(state.services.platform().db())
+        .await
+        .map_err(|e| {
             tracing::error!(error = %e, "cannot list organizations");
-            return Failure::database().respond(&state, &headers, None, None);
-        }
-    };
+            Failure::database()
+        })?;
     let shell = shell(&state, None, None, &lang, None);
-    let content = maud::html! {
+    let content = html! {
         @if orgs.is_empty() {
             p { "No organizations are set up yet." }
         } @else {
@@ -60,34 +63,31 @@ async fn index(State(state): State<AppState>, headers: HeaderMap) -> Response {
         }
     };
     let title = state.config.portal_name.clone();
-    html_response(StatusCode::OK, render::page(&shell, &title, content))
-}
-
-async fn org_home(State(state): State<AppState>, uri: Uri, headers: HeaderMap) -> Response {
-    dashboard(&state, &headers, uri.path()).await
+    Ok(html_response(
+        StatusCode::OK,
+        render::page(&shell, &title, content),
+    ))
 }
 
 /// The organization's home: the dashboard blocks of every enabled module
 /// the visitor may see (each module's `dashboard` page), then its services.
-async fn dashboard(state: &AppState, headers: &HeaderMap, path: &str) -> Response {
-    let (tenant, visitor, standing) = match visit(state, headers, path).await {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
-    let lang = locale(headers);
+async fn dashboard(
+    State(state): State<AppState>,
+    tenant: Tenant,
+    visitor: Visitor,
+    standing: Standing,
+    Lang(lang): Lang,
+    headers: HeaderMap,
+) -> Response {
     let mut shell = shell(
-        state,
+        &state,
         Some(&tenant),
         None,
         &lang,
         Some((&visitor, &standing)),
     );
-    personalize(state, &tenant, &visitor, &mut shell).await;
-    let request_id = headers
-        .get(REQUEST_ID)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_owned();
+    personalize(&state, &tenant, &visitor, &mut shell).await;
+    let request_id = request_id(&headers);
     let mut panels = Vec::new();
     for module in state
         .registry()
@@ -162,45 +162,26 @@ async fn dashboard(state: &AppState, headers: &HeaderMap, path: &str) -> Respons
     html_response(StatusCode::OK, render::page(&shell, &title, content))
 }
 
-/// Who visits which organization's page the host builds itself (the
-/// organization from the path: `/o/<org>/…` or the default's `/…`).
-pub(crate) async fn visit(
-    state: &AppState,
-    headers: &HeaderMap,
-    path: &str,
-) -> Result<(Tenant, Visitor, Standing), Response> {
-    let (tenant, _) = tenant(state, path)
-        .await
-        .map_err(|f| f.respond(state, headers, None, None))?;
-    let visitor = visitor(state, headers)
-        .await
-        .map_err(|f| f.respond(state, headers, Some(&tenant), None))?;
-    let standing = standing(state, &visitor, &tenant.id)
-        .await
-        .map_err(|f| f.respond(state, headers, Some(&tenant), None))?;
-    Ok((tenant, visitor, standing))
-}
-
 /// `GET …/inbox`: the messages modules sent the user in this organization.
-async fn inbox(State(state): State<AppState>, uri: Uri, headers: HeaderMap) -> Response {
-    let (tenant, visitor, standing) = match visit(&state, &headers, uri.path()).await {
-        Ok(t) => t,
-        Err(r) => return r,
-    };
+async fn inbox(
+    State(state): State<AppState>,
+    tenant: Tenant,
+    visitor: Visitor,
+    standing: Standing,
+    Lang(lang): Lang,
+    uri: Uri,
+) -> Result<Response, Failure> {
     let Visitor::User(session) = &visitor else {
         let next = serde_urlencoded::to_string([("next", uri.path())]).unwrap_or_default();
-        return Redirect::to(&format!("/auth/login?{next}")).into_response();
+        return Ok(Redirect::to(&format!("/auth/login?{next}")).into_response());
     };
-    let lang = locale(&headers);
     let db = state.services.platform().db();
-    let messages =
-        match portico_platform::notifications::inbox(db, &tenant.id, &session.user.id, 200).await {
-            Ok(m) => m,
-            Err(e) => {
-                tracing::error!(error = %e, "cannot read an inbox");
-                return Failure::database().respond(&state, &headers, Some(&tenant), None);
-            }
-        };
+    let messages = portico_platform::notifications::inbox(db, &tenant.id, &session.user.id, 200)
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "cannot read an inbox");
+            Failure::database()
+        })?;
     let title = tr(&lang, "Inbox", "Zprávy").to_owned();
     let shell = host_page_shell(&state, (&tenant, &visitor, &standing), &lang, &title).await;
     let module_name = |id: &str| {
@@ -239,39 +220,38 @@ async fn inbox(State(state): State<AppState>, uri: Uri, headers: HeaderMap) -> R
             }
         }
     };
-    html_response(StatusCode::OK, render::page(&shell, &title, content))
+    Ok(html_response(
+        StatusCode::OK,
+        render::page(&shell, &title, content),
+    ))
 }
 
 /// `POST …/inbox/<id>/read`: marks one of the user's messages read.
 async fn mark_read(
     State(state): State<AppState>,
     Path(params): Path<Vec<(String, String)>>,
-    uri: Uri,
+    tenant: Tenant,
+    visitor: Visitor,
+    // Refuses an API token of another organization, as the organization's
+    // other pages do.
+    _standing: Standing,
     headers: HeaderMap,
-    body: axum::body::Bytes,
-) -> Response {
-    let (tenant, visitor, _) = match visit(&state, &headers, uri.path()).await {
-        Ok(t) => t,
-        Err(r) => return r,
-    };
+    body: Bytes,
+) -> Result<Response, Failure> {
     let Visitor::User(session) = &visitor else {
-        return Failure::new(
+        return Err(Failure::new(
             StatusCode::UNAUTHORIZED,
             "Not logged in",
             "Log in to read your messages.",
-        )
-        .respond(&state, &headers, Some(&tenant), None);
+        ));
     };
-    let fields = match form_fields(&headers, &body) {
-        Ok(f) => f,
-        Err(f) => return f.respond(&state, &headers, Some(&tenant), None),
-    };
+    let fields = form_fields(&headers, &body)?;
     let token = fields
         .iter()
         .find(|(k, _)| k == CSRF_FIELD)
         .map(|(_, v)| v.as_str());
     if !visitor.csrf_matches(token) {
-        return Failure::csrf().respond(&state, &headers, Some(&tenant), None);
+        return Err(Failure::csrf());
     }
     let id = params
         .iter()
@@ -280,16 +260,13 @@ async fn mark_read(
         .unwrap_or("");
     let db = state.services.platform().db();
     match portico_platform::notifications::mark_read(db, &tenant.id, &session.user.id, id).await {
-        Ok(()) => Redirect::to(&format!("{}/inbox", tenant.base)).into_response(),
-        Err(portico_platform::PlatformError::NotFound(m)) => Failure::new(
-            StatusCode::NOT_FOUND,
-            "Not found",
-            m,
-        )
-        .respond(&state, &headers, Some(&tenant), None),
+        Ok(()) => Ok(Redirect::to(&format!("{}/inbox", tenant.base)).into_response()),
+        Err(portico_platform::PlatformError::NotFound(m)) => {
+            Err(Failure::new(StatusCode::NOT_FOUND, "Not found", m))
+        }
         Err(e) => {
             tracing::error!(error = %e, "cannot mark a message read");
-            Failure::database().respond(&state, &headers, Some(&tenant), None)
+            Err(Failure::database())
         }
     }
 }

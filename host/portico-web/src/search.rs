@@ -6,7 +6,7 @@
 
 use axum::Router;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::http::{StatusCode, Uri};
 use axum::response::Response;
 use axum::routing::get;
 use maud::html;
@@ -16,9 +16,9 @@ use portico_runtime::manifest::{RouteKind, SearchSpec};
 use portico_runtime::backend::CollectionRef;
 
 use crate::AppState;
-use crate::extractors::Standing;
+use crate::extractors::{Lang, Standing, Tenant, Visitor};
 use crate::failure::Failure;
-use crate::frame::{html_response, locale};
+use crate::frame::{host_page_shell, html_response};
 use crate::render::{self, tr};
 
 /// Hits shown per module.
@@ -68,19 +68,20 @@ fn may_open(module: &LoadedModule, spec: &SearchSpec, standing: &Standing) -> bo
     })
 }
 
-async fn search(State(state): State<AppState>, uri: Uri, headers: HeaderMap) -> Response {
-    let (tenant, visitor, standing) = match crate::portal::visit(&state, &headers, uri.path()).await
-    {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
+async fn search(
+    State(state): State<AppState>,
+    tenant: Tenant,
+    visitor: Visitor,
+    standing: Standing,
+    Lang(lang): Lang,
+    uri: Uri,
+) -> Result<Response, Failure> {
     let term = serde_urlencoded::from_str::<Vec<(String, String)>>(uri.query().unwrap_or(""))
         .unwrap_or_default()
         .into_iter()
         .find(|(k, _)| k == "q")
         .map(|(_, v)| v.trim().to_owned())
         .unwrap_or_default();
-    let lang = locale(&headers);
     let too_long = term.chars().count() > records::MAX_SEARCH_TERM;
     let mut groups: Vec<(String, Vec<Hit>)> = Vec::new();
     let mut narrowed = false;
@@ -110,7 +111,7 @@ async fn search(State(state): State<AppState>, uri: Uri, headers: HeaderMap) -> 
                     name: &spec.collection,
                     spec: collection,
                 });
-                let (found, older_unsearched) = match records::search(
+                let (found, older_unsearched) = records::search(
                     db,
                     &scope,
                     &schema,
@@ -119,13 +120,10 @@ async fn search(State(state): State<AppState>, uri: Uri, headers: HeaderMap) -> 
                     HITS_PER_MODULE,
                 )
                 .await
-                {
-                    Ok(found) => found,
-                    Err(e) => {
-                        tracing::error!(error = %e, module = %manifest.id, "search failed");
-                        return Failure::database().respond(&state, &headers, Some(&tenant), None);
-                    }
-                };
+                .map_err(|e| {
+                    tracing::error!(error = %e, module = %manifest.id, "search failed");
+                    Failure::database()
+                })?;
                 narrowed |= older_unsearched;
                 let base = format!("{}/m/{}", tenant.base, manifest.id);
                 hits.extend(found.into_iter().filter_map(|r| {
@@ -144,8 +142,7 @@ async fn search(State(state): State<AppState>, uri: Uri, headers: HeaderMap) -> 
         }
     }
     let title = tr(&lang, "Search", "Hledání").to_owned();
-    let shell =
-        crate::frame::host_page_shell(&state, (&tenant, &visitor, &standing), &lang, &title).await;
+    let shell = host_page_shell(&state, (&tenant, &visitor, &standing), &lang, &title).await;
     let action = format!("{}/search", tenant.base);
     let content = html! {
         form.search-page method="get" action=(action) role="search" {
@@ -191,5 +188,5 @@ async fn search(State(state): State<AppState>, uri: Uri, headers: HeaderMap) -> 
     } else {
         StatusCode::OK
     };
-    html_response(status, render::page(&shell, &title, content))
+    Ok(html_response(status, render::page(&shell, &title, content)))
 }

@@ -26,9 +26,9 @@ use portico_runtime::manifest::{SettingSpec, SettingType};
 use serde::Deserialize;
 
 use crate::AppState;
-use crate::extractors::{Visitor, form_fields, visitor};
+use crate::extractors::{Lang, Visitor, form_fields};
 use crate::failure::Failure;
-use crate::frame::{html_response, locale, shell};
+use crate::frame::{html_response, shell};
 use crate::render::{self, tr};
 
 mod packages;
@@ -67,28 +67,32 @@ struct Admin {
 }
 
 impl Admin {
+    /// The logged-in user at the console; `None` when nobody is logged
+    /// in (send them [`to_login`]).
+    fn of(visitor: Visitor, Lang(lang): Lang) -> Option<Admin> {
+        let Visitor::User(session) = &visitor else {
+            return None;
+        };
+        let session = session.clone();
+        Some(Admin {
+            visitor,
+            session,
+            lang,
+        })
+    }
+
     fn l(&self) -> &str {
         &self.lang
     }
 }
 
-async fn admin(state: &AppState, headers: &HeaderMap, path: &str) -> Result<Admin, Response> {
-    let visitor = visitor(state, headers)
-        .await
-        .map_err(|f| f.respond(state, headers, None, None))?;
-    let Visitor::User(session) = &visitor else {
-        let to = format!(
-            "/auth/login?{}",
-            serde_urlencoded::to_string([("next", path)]).unwrap_or_default()
-        );
-        return Err(Redirect::to(&to).into_response());
-    };
-    let session = session.clone();
-    Ok(Admin {
-        visitor,
-        session,
-        lang: locale(headers),
-    })
+/// Off to log in, and back to the console's page at `path` after.
+fn to_login(path: &str) -> Response {
+    let to = format!(
+        "/auth/login?{}",
+        serde_urlencoded::to_string([("next", path)]).unwrap_or_default()
+    );
+    Redirect::to(&to).into_response()
 }
 
 async fn held(
@@ -238,46 +242,35 @@ fn columns(labels: &[&str]) -> Vec<Column> {
         .collect()
 }
 
-fn fail(state: &AppState, headers: &HeaderMap, f: Failure) -> Response {
-    f.respond(state, headers, None, None)
-}
-
 /// `GET /admin`: the organizations the user administers.
 async fn overview(
     State(state): State<AppState>,
-    headers: HeaderMap,
     Query(q): Query<Done>,
-) -> Response {
-    let admin = match admin(&state, &headers, "/admin").await {
-        Ok(a) => a,
-        Err(r) => return r,
+    visitor: Visitor,
+    lang: Lang,
+) -> Result<Response, Failure> {
+    let Some(admin) = Admin::of(visitor, lang) else {
+        return Ok(to_login("/admin"));
     };
-    overview_page(&state, &headers, &admin, None, q.message(admin.l())).await
+    overview_page(&state, &admin, None, q.message(admin.l())).await
 }
 
 /// The organizations the user administers and, for a platform
 /// administrator, the form for a new region or city.
 async fn overview_page(
     state: &AppState,
-    headers: &HeaderMap,
     admin: &Admin,
     problem: Option<&people::Problem>,
     flash: Option<&str>,
-) -> Response {
-    let (state, headers) = (state.clone(), headers.clone());
+) -> Result<Response, Failure> {
+    let state = state.clone();
     let l = admin.l().to_owned();
     let db = state.services.platform().db();
-    let tree = match organizations::tree(db).await {
-        Ok(t) => t,
-        Err(e) => {
-            tracing::error!(error = %e, "cannot read organizations");
-            return fail(&state, &headers, Failure::database());
-        }
-    };
-    let mine = match administered(&state, admin).await {
-        Ok(m) => m,
-        Err(f) => return fail(&state, &headers, f),
-    };
+    let tree = organizations::tree(db).await.map_err(|e| {
+        tracing::error!(error = %e, "cannot read organizations");
+        Failure::database()
+    })?;
+    let mine = administered(&state, admin).await?;
     let rows = tree
         .into_iter()
         .filter(|(_, org)| mine.as_ref().is_none_or(|m| m.contains(&org.id)))
@@ -322,29 +315,34 @@ async fn overview_page(
         )
         .collect(),
     };
-    page_with_status(&state, admin, &view, flash, people::status(problem))
+    Ok(page_with_status(
+        &state,
+        admin,
+        &view,
+        flash,
+        people::status(problem),
+    ))
 }
 
 /// `GET /admin/modules`: every installed module, what it asks for, how it fares.
 async fn catalog(
     State(state): State<AppState>,
-    headers: HeaderMap,
     Query(q): Query<Done>,
-) -> Response {
-    let admin = match admin(&state, &headers, "/admin/modules").await {
-        Ok(a) => a,
-        Err(r) => return r,
+    visitor: Visitor,
+    lang: Lang,
+) -> Result<Response, Failure> {
+    let Some(admin) = Admin::of(visitor, lang) else {
+        return Ok(to_login("/admin/modules"));
     };
     let l = admin.l().to_owned();
     // For administrators only: the catalog shows what every module may do.
-    let is_platform_admin = match administered(&state, &admin).await {
-        Ok(None) => true,
-        Ok(Some(mine)) if !mine.is_empty() => false,
-        Ok(Some(_)) => return fail(&state, &headers, forbidden(&admin)),
-        Err(f) => return fail(&state, &headers, f),
+    let is_platform_admin = match administered(&state, &admin).await? {
+        None => true,
+        Some(mine) if !mine.is_empty() => false,
+        Some(_) => return Err(forbidden(&admin)),
     };
     let view = catalog_view(&state, &l, is_platform_admin, None).await;
-    page(&state, &admin, &view, q.message(&l))
+    Ok(page(&state, &admin, &view, q.message(&l)))
 }
 
 /// A problem to show at one of the catalog's forms: the form's action and
@@ -595,29 +593,22 @@ async fn switch_on(
     State(state): State<AppState>,
     headers: HeaderMap,
     Path(id): Path<String>,
+    visitor: Visitor,
+    lang: Lang,
     body: Bytes,
-) -> Response {
-    let admin = match admin(&state, &headers, "/admin/modules").await {
-        Ok(a) => a,
-        Err(r) => return r,
+) -> Result<Response, Failure> {
+    let Some(admin) = Admin::of(visitor, lang) else {
+        return Ok(to_login("/admin/modules"));
     };
-    let fields = match checked_form(&admin, &headers, &body) {
-        Ok(f) => f,
-        Err(f) => return fail(&state, &headers, f),
-    };
+    let fields = checked_form(&admin, &headers, &body)?;
     let org = fields.get("org").filter(|v| !v.is_empty()).cloned();
-    match platform_admin(&state, &admin).await {
-        Ok(true) => {}
-        Ok(false) => return fail(&state, &headers, forbidden(&admin)),
-        Err(f) => return fail(&state, &headers, f),
+    if !platform_admin(&state, &admin).await? {
+        return Err(forbidden(&admin));
     }
-    let m = match installed(&state, &id) {
-        Ok(m) => m,
-        Err(f) => return fail(&state, &headers, f),
-    };
+    let m = installed(&state, &id)?;
     if let Err(e) = m.switch_on(org.as_deref()) {
         tracing::error!(module = %id, error = %e, "cannot switch a module on");
-        return fail(&state, &headers, Failure::database());
+        return Err(Failure::database());
     }
     // It belongs to no organization: the platform's chain records it.
     let event = audit::Event {
@@ -631,10 +622,10 @@ async fn switch_on(
         audit::append(state.services.platform().db(), audit::PLATFORM_CHAIN, event).await
     {
         tracing::error!(module = %id, error = %e, "cannot audit switching a module on");
-        return fail(&state, &headers, Failure::database());
+        return Err(Failure::database());
     }
     tracing::info!(module = %id, by = %admin.session.user.id, "module switched on from the console");
-    Redirect::to("/admin/modules?done=switched-on").into_response()
+    Ok(Redirect::to("/admin/modules?done=switched-on").into_response())
 }
 
 /// The form fields of a console POST, its CSRF token checked.
@@ -658,44 +649,34 @@ fn checked_form(
 /// their roles, and a form for an organization below it.
 async fn organization(
     State(state): State<AppState>,
-    headers: HeaderMap,
     Path(org): Path<String>,
     Query(q): Query<Done>,
-) -> Response {
-    let admin = match admin(&state, &headers, &format!("/admin/orgs/{org}")).await {
-        Ok(a) => a,
-        Err(r) => return r,
+    visitor: Visitor,
+    lang: Lang,
+) -> Result<Response, Failure> {
+    let Some(admin) = Admin::of(visitor, lang) else {
+        return Ok(to_login(&format!("/admin/orgs/{org}")));
     };
-    organization_page(&state, &headers, &admin, &org, None, q.message(admin.l())).await
+    organization_page(&state, &admin, &org, None, q.message(admin.l())).await
 }
 
 /// The organization's page; `problem` is a refused form, shown with its
 /// error at the field and what was typed kept.
 async fn organization_page(
     state: &AppState,
-    headers: &HeaderMap,
     admin: &Admin,
     org: &str,
     problem: Option<&people::Problem>,
     flash: Option<&str>,
-) -> Response {
+) -> Result<Response, Failure> {
     let (state, org) = (state.clone(), org.to_owned());
     let l = admin.l().to_owned();
-    let the_org = match checked_org(&state, admin, &org).await {
-        Ok(o) => o,
-        Err(f) => return fail(&state, headers, f),
-    };
-    let enabled = match state.services.org(&org).await {
-        Ok(o) => o,
-        Err(e) => {
-            tracing::error!(error = %e, "cannot read enablement");
-            return fail(&state, headers, Failure::database());
-        }
-    };
-    let people = match people::blocks(&state, &l, &the_org, problem).await {
-        Ok(b) => b,
-        Err(f) => return fail(&state, headers, f),
-    };
+    let the_org = checked_org(&state, admin, &org).await?;
+    let enabled = state.services.org(&org).await.map_err(|e| {
+        tracing::error!(error = %e, "cannot read enablement");
+        Failure::database()
+    })?;
+    let people = people::blocks(&state, &l, &the_org, problem).await?;
     let rows = state
         .registry()
         .iter()
@@ -744,7 +725,13 @@ async fn organization_page(
         .chain(people)
         .collect(),
     };
-    page_with_status(&state, admin, &view, flash, people::status(problem))
+    Ok(page_with_status(
+        &state,
+        admin,
+        &view,
+        flash,
+        people::status(problem),
+    ))
 }
 
 async fn checked_org(
@@ -835,18 +822,16 @@ fn settings_form(
 /// `GET /admin/orgs/{org}/modules/{id}`: a module in an organization.
 async fn module_in_org(
     State(state): State<AppState>,
-    headers: HeaderMap,
     Path((org, id)): Path<(String, String)>,
     Query(q): Query<Done>,
-) -> Response {
-    let path = format!("/admin/orgs/{org}/modules/{id}");
-    let admin = match admin(&state, &headers, &path).await {
-        Ok(a) => a,
-        Err(r) => return r,
+    visitor: Visitor,
+    lang: Lang,
+) -> Result<Response, Failure> {
+    let Some(admin) = Admin::of(visitor, lang) else {
+        return Ok(to_login(&format!("/admin/orgs/{org}/modules/{id}")));
     };
     module_page(
         &state,
-        &headers,
         &admin,
         &org,
         &id,
@@ -857,31 +842,23 @@ async fn module_in_org(
     .await
 }
 
-#[allow(clippy::too_many_arguments)]
 async fn module_page(
     state: &AppState,
-    headers: &HeaderMap,
     admin: &Admin,
     org: &str,
     id: &str,
     errors: &BTreeMap<String, String>,
     typed: Option<&BTreeMap<String, String>>,
     flash: Option<&str>,
-) -> Response {
+) -> Result<Response, Failure> {
     let l = admin.l().to_owned();
-    let the_org = match checked_org(state, admin, org).await {
-        Ok(o) => o,
-        Err(f) => return fail(state, headers, f),
-    };
-    let m = match installed(state, id) {
-        Ok(m) => m,
-        Err(f) => return fail(state, headers, f),
-    };
+    let the_org = checked_org(state, admin, org).await?;
+    let m = installed(state, id)?;
     let current = match state.services.org(org).await {
         Ok(o) => o.enabled.get(id).cloned(),
         Err(e) => {
             tracing::error!(error = %e, "cannot read enablement");
-            return fail(state, headers, Failure::database());
+            return Err(Failure::database());
         }
     };
     let on = current.is_some();
@@ -1005,7 +982,7 @@ async fn module_page(
     if !errors.is_empty() {
         *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
     }
-    response
+    Ok(response)
 }
 
 /// `POST /admin/orgs/{org}/modules/{id}`: enable, disable, or save settings.
@@ -1013,24 +990,17 @@ async fn change_module(
     State(state): State<AppState>,
     headers: HeaderMap,
     Path((org, id)): Path<(String, String)>,
+    visitor: Visitor,
+    lang: Lang,
     body: Bytes,
-) -> Response {
+) -> Result<Response, Failure> {
     let path = format!("/admin/orgs/{org}/modules/{id}");
-    let admin = match admin(&state, &headers, &path).await {
-        Ok(a) => a,
-        Err(r) => return r,
+    let Some(admin) = Admin::of(visitor, lang) else {
+        return Ok(to_login(&path));
     };
-    let fields = match checked_form(&admin, &headers, &body) {
-        Ok(f) => f,
-        Err(f) => return fail(&state, &headers, f),
-    };
-    if let Err(f) = checked_org(&state, &admin, &org).await {
-        return fail(&state, &headers, f);
-    }
-    let m = match installed(&state, &id) {
-        Ok(m) => m,
-        Err(f) => return fail(&state, &headers, f),
-    };
+    let fields = checked_form(&admin, &headers, &body)?;
+    checked_org(&state, &admin, &org).await?;
+    let m = installed(&state, &id)?;
     let mut change = Change::default();
     let done;
     match fields.get("state").map(String::as_str) {
@@ -1042,15 +1012,11 @@ async fn change_module(
             done = if s == "enable" { "enabled" } else { "disabled" };
         }
         Some(other) => {
-            return fail(
-                &state,
-                &headers,
-                Failure::new(
-                    StatusCode::BAD_REQUEST,
-                    "Bad request",
-                    format!("`state` must be `enable` or `disable`, not `{other}`"),
-                ),
-            );
+            return Err(Failure::new(
+                StatusCode::BAD_REQUEST,
+                "Bad request",
+                format!("`state` must be `enable` or `disable`, not `{other}`"),
+            ));
         }
         None => {
             let specs = &m.manifest().settings;
@@ -1061,15 +1027,11 @@ async fn change_module(
                     continue;
                 };
                 let Some(spec) = specs.get(key) else {
-                    return fail(
-                        &state,
-                        &headers,
-                        Failure::new(
-                            StatusCode::BAD_REQUEST,
-                            "Bad request",
-                            format!("`{key}` is not a setting of {}", m.manifest().name),
-                        ),
-                    );
+                    return Err(Failure::new(
+                        StatusCode::BAD_REQUEST,
+                        "Bad request",
+                        format!("`{key}` is not a setting of {}", m.manifest().name),
+                    ));
                 };
                 typed.insert(key.to_owned(), value.clone());
                 if value.trim().is_empty() {
@@ -1081,17 +1043,7 @@ async fn change_module(
                 }
             }
             if !errors.is_empty() {
-                return module_page(
-                    &state,
-                    &headers,
-                    &admin,
-                    &org,
-                    &id,
-                    &errors,
-                    Some(&typed),
-                    None,
-                )
-                .await;
+                return module_page(&state, &admin, &org, &id, &errors, Some(&typed), None).await;
             }
             done = "saved";
         }
@@ -1099,10 +1051,10 @@ async fn change_module(
     let actor = admin.session.user.id.clone();
     if let Err(e) = state.services.change(&org, &id, &change, &actor).await {
         tracing::error!(error = %e, "cannot change a module's state");
-        return fail(&state, &headers, Failure::database());
+        return Err(Failure::database());
     }
     tracing::info!(org = %org, module = %id, by = %actor, done, "module changed from the console");
-    Redirect::to(&format!("{path}?done={done}")).into_response()
+    Ok(Redirect::to(&format!("{path}?done={done}")).into_response())
 }
 
 #[derive(Deserialize, Default)]
@@ -1114,19 +1066,16 @@ struct AuditQuery {
 /// `GET /admin/orgs/{org}/audit`: the chain, newest first, filtered, verified.
 async fn audit_chain(
     State(state): State<AppState>,
-    headers: HeaderMap,
     Path(org): Path<String>,
     Query(q): Query<AuditQuery>,
-) -> Response {
-    let admin = match admin(&state, &headers, &format!("/admin/orgs/{org}/audit")).await {
-        Ok(a) => a,
-        Err(r) => return r,
+    visitor: Visitor,
+    lang: Lang,
+) -> Result<Response, Failure> {
+    let Some(admin) = Admin::of(visitor, lang) else {
+        return Ok(to_login(&format!("/admin/orgs/{org}/audit")));
     };
     let l = admin.l().to_owned();
-    let the_org = match checked_org(&state, &admin, &org).await {
-        Ok(o) => o,
-        Err(f) => return fail(&state, &headers, f),
-    };
+    let the_org = checked_org(&state, &admin, &org).await?;
     let db = state.services.platform().db();
     let (entries, verdict) = match (
         audit::entries(db, &org).await,
@@ -1135,7 +1084,7 @@ async fn audit_chain(
         (Ok(e), Ok(v)) => (e, v),
         (Err(e), _) | (_, Err(e)) => {
             tracing::error!(error = %e, "cannot read the audit chain");
-            return fail(&state, &headers, Failure::database());
+            return Err(Failure::database());
         }
     };
     let wanted = |have: &str, want: &Option<String>| {
@@ -1212,25 +1161,22 @@ async fn audit_chain(
             ),
         ],
     };
-    page(&state, &admin, &view, None)
+    Ok(page(&state, &admin, &view, None))
 }
 
 /// `POST /admin/orgs/{org}/audit`: the filter form, as a link to its result.
 async fn audit_filter(
-    State(state): State<AppState>,
     headers: HeaderMap,
     Path(org): Path<String>,
+    visitor: Visitor,
+    lang: Lang,
     body: Bytes,
-) -> Response {
+) -> Result<Response, Failure> {
     let path = format!("/admin/orgs/{org}/audit");
-    let admin = match admin(&state, &headers, &path).await {
-        Ok(a) => a,
-        Err(r) => return r,
+    let Some(admin) = Admin::of(visitor, lang) else {
+        return Ok(to_login(&path));
     };
-    let fields = match checked_form(&admin, &headers, &body) {
-        Ok(f) => f,
-        Err(f) => return fail(&state, &headers, f),
-    };
+    let fields = checked_form(&admin, &headers, &body)?;
     let query: Vec<(&str, &str)> = ["actor", "action"]
         .into_iter()
         .filter_map(|k| {
@@ -1241,12 +1187,12 @@ async fn audit_filter(
         })
         .collect();
     let query = serde_urlencoded::to_string(query).unwrap_or_default();
-    Redirect::to(&if query.is_empty() {
+    Ok(Redirect::to(&if query.is_empty() {
         path
     } else {
         format!("{path}?{query}")
     })
-    .into_response()
+    .into_response())
 }
 
 fn filter_field(name: &str, label: &str, value: Option<String>) -> FormField {

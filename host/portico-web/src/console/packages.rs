@@ -13,10 +13,11 @@ use portico_platform::audit;
 use portico_runtime::api::{Block, FieldKind, Form, FormField};
 
 use super::{
-    Admin, FormProblem, admin, catalog_view, checked_form, fail, forbidden, page_with_status,
-    platform_admin,
+    Admin, FormProblem, catalog_view, checked_form, forbidden, page_with_status, platform_admin,
+    to_login,
 };
 use crate::AppState;
+use crate::extractors::{Lang, Visitor};
 use crate::failure::Failure;
 use crate::render::{self, tr};
 use portico_host::lifecycle::{self, LifecycleError, Previous, VendorApproval, VendorChange};
@@ -185,37 +186,31 @@ async fn audit_change(
 
 /// Checks that a platform administrator is at the console of a host that
 /// installs packages.
-async fn allowed(state: &AppState, headers: &HeaderMap) -> Result<Admin, Response> {
-    let admin = admin(state, headers, "/admin/modules").await?;
-    match platform_admin(state, &admin).await {
-        Ok(true) => {}
-        Ok(false) => return Err(fail(state, headers, forbidden(&admin))),
-        Err(f) => return Err(fail(state, headers, f)),
+async fn allowed(state: &AppState, admin: &Admin) -> Result<(), Failure> {
+    if !platform_admin(state, admin).await? {
+        return Err(forbidden(admin));
     }
     if state.installer.is_none() {
-        return Err(fail(
-            state,
-            headers,
-            Failure::new(
-                StatusCode::NOT_FOUND,
-                "Not found",
-                "This portal does not install modules from the console.",
-            ),
+        return Err(Failure::new(
+            StatusCode::NOT_FOUND,
+            "Not found",
+            "This portal does not install modules from the console.",
         ));
     }
-    Ok(admin)
+    Ok(())
 }
 
 /// `POST /admin/modules/install` (multipart): the package and the CSRF token.
 pub(super) async fn install(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    visitor: Visitor,
+    lang: Lang,
     mut multipart: Multipart,
-) -> Response {
-    let admin = match allowed(&state, &headers).await {
-        Ok(a) => a,
-        Err(r) => return r,
+) -> Result<Response, Failure> {
+    let Some(admin) = Admin::of(visitor, lang) else {
+        return Ok(to_login("/admin/modules"));
     };
+    allowed(&state, &admin).await?;
     let l = admin.l().to_owned();
     let mut token = None;
     let mut package = None;
@@ -231,7 +226,7 @@ pub(super) async fn install(
                             "{} {e}",
                             tr(&l, "The upload broke off:", "Nahrávání se přerušilo:")
                         );
-                        return refused(&state, &admin, INSTALL_ACTION.into(), message).await;
+                        return Ok(refused(&state, &admin, INSTALL_ACTION.into(), message).await);
                     }
                 };
                 match name.as_str() {
@@ -256,19 +251,19 @@ pub(super) async fn install(
                         "Nahraný soubor nelze přečíst:"
                     )
                 );
-                return refused(&state, &admin, INSTALL_ACTION.into(), message).await;
+                return Ok(refused(&state, &admin, INSTALL_ACTION.into(), message).await);
             }
         }
     }
     if !admin.visitor.csrf_matches(token.as_deref()) {
-        return fail(&state, &headers, Failure::csrf());
+        return Err(Failure::csrf());
     }
     let Some(package) = package.filter(|p| !p.is_empty()) else {
         let message = tr(&l, "Choose a package file.", "Vyberte soubor balíčku.").to_owned();
-        return refused(&state, &admin, INSTALL_ACTION.into(), message).await;
+        return Ok(refused(&state, &admin, INSTALL_ACTION.into(), message).await);
     };
     let Some(installer) = state.installer.clone() else {
-        return fail(&state, &headers, Failure::database());
+        return Err(Failure::database());
     };
     // The approval names the signer it was given for: a package signed by
     // yet another key is refused again.
@@ -287,9 +282,11 @@ pub(super) async fn install(
                 message: change.message(&l),
                 vendor_change: Some(change),
             };
-            return refused_with(&state, &admin, problem).await;
+            return Ok(refused_with(&state, &admin, problem).await);
         }
-        Err(e) => return refused(&state, &admin, INSTALL_ACTION.into(), e.to_string()).await,
+        Err(e) => {
+            return Ok(refused(&state, &admin, INSTALL_ACTION.into(), e.to_string()).await);
+        }
     };
     let (action, outcome) = match &done.upgraded_from {
         None => ("module.install", "installed"),
@@ -304,10 +301,8 @@ pub(super) async fn install(
     });
     let id = done.id.clone();
     state.serve_module(done.module);
-    if let Err(f) = audit_change(&state, &admin, action, &id, detail).await {
-        return fail(&state, &headers, f);
-    }
-    Redirect::to(&format!("/admin/modules?done={outcome}")).into_response()
+    audit_change(&state, &admin, action, &id, detail).await?;
+    Ok(Redirect::to(&format!("/admin/modules?done={outcome}")).into_response())
 }
 
 /// `POST /admin/modules/{id}/rollback`.
@@ -315,35 +310,34 @@ pub(super) async fn rollback(
     State(state): State<AppState>,
     headers: HeaderMap,
     Path(id): Path<String>,
+    visitor: Visitor,
+    lang: Lang,
     body: axum::body::Bytes,
-) -> Response {
-    let admin = match allowed(&state, &headers).await {
-        Ok(a) => a,
-        Err(r) => return r,
+) -> Result<Response, Failure> {
+    let Some(admin) = Admin::of(visitor, lang) else {
+        return Ok(to_login("/admin/modules"));
     };
-    let fields = match checked_form(&admin, &headers, &body) {
-        Ok(f) => f,
-        Err(f) => return fail(&state, &headers, f),
-    };
+    allowed(&state, &admin).await?;
+    let fields = checked_form(&admin, &headers, &body)?;
     let discard = fields
         .get("discard")
         .is_some_and(|v| matches!(v.as_str(), "true" | "on"));
     let Some(installer) = state.installer.clone() else {
-        return fail(&state, &headers, Failure::database());
+        return Err(Failure::database());
     };
     let done = match installer
         .rollback(&state.services, &id, discard, &admin.session.user.id)
         .await
     {
         Ok(done) => done,
-        Err(e) => return refused(&state, &admin, rollback_action(&id), e.to_string()).await,
+        Err(e) => {
+            return Ok(refused(&state, &admin, rollback_action(&id), e.to_string()).await);
+        }
     };
     let detail = serde_json::json!({
         "from": done.from, "to": done.to, "discarded": done.discarded,
     });
     state.serve_module(done.module);
-    if let Err(f) = audit_change(&state, &admin, "module.rollback", &id, detail).await {
-        return fail(&state, &headers, f);
-    }
-    Redirect::to("/admin/modules?done=rolled-back").into_response()
+    audit_change(&state, &admin, "module.rollback", &id, detail).await?;
+    Ok(Redirect::to("/admin/modules?done=rolled-back").into_response())
 }

@@ -15,10 +15,11 @@ use portico_platform::{PlatformError, roles, users};
 use portico_runtime::api::{Block, Choice, FieldKind, Form, FormField};
 
 use super::{
-    Admin, admin, administers, checked_form, checked_org, fail, organization_page, overview_page,
-    platform_admin, table, text,
+    Admin, administers, checked_form, checked_org, organization_page, overview_page,
+    platform_admin, table, text, to_login,
 };
 use crate::AppState;
+use crate::extractors::{Lang, Visitor};
 use crate::failure::Failure;
 use crate::render::tr;
 
@@ -312,16 +313,14 @@ pub(super) fn new_org_blocks(
 pub(super) async fn create_org(
     State(state): State<AppState>,
     headers: HeaderMap,
+    visitor: Visitor,
+    lang: Lang,
     body: Bytes,
-) -> Response {
-    let admin = match admin(&state, &headers, "/admin").await {
-        Ok(a) => a,
-        Err(r) => return r,
+) -> Result<Response, Failure> {
+    let Some(admin) = Admin::of(visitor, lang) else {
+        return Ok(to_login("/admin"));
     };
-    let form = match checked_form(&admin, &headers, &body) {
-        Ok(f) => f,
-        Err(f) => return fail(&state, &headers, f),
-    };
+    let form = checked_form(&admin, &headers, &body)?;
     let value = |k: &str| {
         form.get(k)
             .map(|v| v.trim().to_owned())
@@ -334,10 +333,8 @@ pub(super) async fn create_org(
         Some(p) => administers(&state, &admin, p).await,
         None => platform_admin(&state, &admin).await,
     };
-    match allowed {
-        Ok(true) => {}
-        Ok(false) => return fail(&state, &headers, super::forbidden(&admin)),
-        Err(f) => return fail(&state, &headers, f),
+    if !allowed? {
+        return Err(super::forbidden(&admin));
     }
     let l = admin.l().to_owned();
     let refuse = |field: &str, message: String| Problem::new("org", field, message, &form);
@@ -357,8 +354,8 @@ pub(super) async fn create_org(
             let db = state.services.platform().db();
             match organizations::create(db, &admin.session.user.id, new).await {
                 Ok(org) => {
-                    return Redirect::to(&format!("/admin/orgs/{}?done=created", org.id))
-                        .into_response();
+                    let to = format!("/admin/orgs/{}?done=created", org.id);
+                    return Ok(Redirect::to(&to).into_response());
                 }
                 Err(PlatformError::Invalid { field, message }) => {
                     Some(refuse(field.trim_start_matches("parent_"), message))
@@ -367,14 +364,14 @@ pub(super) async fn create_org(
                 Err(PlatformError::NotFound(message)) => Some(refuse("parent", message)),
                 Err(e) => {
                     tracing::error!(error = %e, "cannot create an organization");
-                    return fail(&state, &headers, Failure::database());
+                    return Err(Failure::database());
                 }
             }
         }
     };
     match &parent {
-        Some(p) => organization_page(&state, &headers, &admin, p, problem.as_ref(), None).await,
-        None => overview_page(&state, &headers, &admin, problem.as_ref(), None).await,
+        Some(p) => organization_page(&state, &admin, p, problem.as_ref(), None).await,
+        None => overview_page(&state, &admin, problem.as_ref(), None).await,
     }
 }
 
@@ -383,19 +380,15 @@ pub(super) async fn change_role(
     State(state): State<AppState>,
     headers: HeaderMap,
     Path(org): Path<String>,
+    visitor: Visitor,
+    lang: Lang,
     body: Bytes,
-) -> Response {
-    let admin: Admin = match admin(&state, &headers, &format!("/admin/orgs/{org}")).await {
-        Ok(a) => a,
-        Err(r) => return r,
+) -> Result<Response, Failure> {
+    let Some(admin) = Admin::of(visitor, lang) else {
+        return Ok(to_login(&format!("/admin/orgs/{org}")));
     };
-    let form = match checked_form(&admin, &headers, &body) {
-        Ok(f) => f,
-        Err(f) => return fail(&state, &headers, f),
-    };
-    if let Err(f) = checked_org(&state, &admin, &org).await {
-        return fail(&state, &headers, f);
-    }
+    let form = checked_form(&admin, &headers, &body)?;
+    checked_org(&state, &admin, &org).await?;
     let l = admin.l().to_owned();
     let db = state.services.platform().db();
     let get = |k: &str| form.get(k).map(|v| v.trim()).unwrap_or_default();
@@ -406,15 +399,11 @@ pub(super) async fn change_role(
             ("revoke", user.to_owned(), role.to_owned())
         }
         _ => {
-            return fail(
-                &state,
-                &headers,
-                Failure::new(
-                    axum::http::StatusCode::BAD_REQUEST,
-                    "Bad request",
-                    "The form says neither grant nor revoke.",
-                ),
-            );
+            return Err(Failure::new(
+                axum::http::StatusCode::BAD_REQUEST,
+                "Bad request",
+                "The form says neither grant nor revoke.",
+            ));
         }
     };
     let user_field = if which == "grant" {
@@ -458,22 +447,22 @@ pub(super) async fn change_role(
                         } else {
                             "revoked"
                         };
-                        return Redirect::to(&format!("/admin/orgs/{org}?done={done}"))
-                            .into_response();
+                        let to = format!("/admin/orgs/{org}?done={done}");
+                        return Ok(Redirect::to(&to).into_response());
                     }
                     Err(PlatformError::Invalid { message, .. })
                     | Err(PlatformError::NotFound(message)) => Some(refuse(user_field, message)),
                     Err(e) => {
                         tracing::error!(error = %e, "cannot change a role");
-                        return fail(&state, &headers, Failure::database());
+                        return Err(Failure::database());
                     }
                 }
             }
             Err(e) => {
                 tracing::error!(error = %e, "cannot read users");
-                return fail(&state, &headers, Failure::database());
+                return Err(Failure::database());
             }
         }
     };
-    organization_page(&state, &headers, &admin, &org, problem.as_ref(), None).await
+    organization_page(&state, &admin, &org, problem.as_ref(), None).await
 }
