@@ -15,12 +15,12 @@ use portico_platform::notifications::{self, Channel, Outgoing};
 use portico_platform::records::{self, CollectionSchema, FieldType, IndexedField, Scope};
 use portico_platform::{Platform, PlatformError, Work, organizations};
 use portico_runtime::api::{FieldError, ModuleError};
-use portico_runtime::manifest::IndexType;
 use portico_runtime::backend::{
     self, CallScope, CollectionRef, Delivery, DeliveryStatus, Document, DocumentGroup,
     DocumentPage, FileInfo, Filter, FilterOp, Message, NewFile, Recipient, RecordQuery,
     RetentionMark,
 };
+use portico_runtime::manifest::IndexType;
 
 use crate::notify::{self, Senders};
 use portico_runtime::{HostServices, ModuleRegistry};
@@ -530,7 +530,6 @@ impl backend::Records for CallWork {
             })
             .collect())
     }
-
 }
 
 #[async_trait::async_trait]
@@ -547,7 +546,6 @@ impl backend::Audit for CallWork {
             .map(drop)
             .map_err(module_error)
     }
-
 }
 
 #[async_trait::async_trait]
@@ -559,7 +557,6 @@ impl backend::Events for CallWork {
             .map(drop)
             .map_err(module_error)
     }
-
 }
 
 #[async_trait::async_trait]
@@ -593,7 +590,6 @@ impl backend::Notify for CallWork {
             read_at: n.read_at_micros.map(rfc3339),
         })
     }
-
 }
 
 #[async_trait::async_trait]
@@ -635,7 +631,6 @@ impl backend::Files for CallWork {
     async fn delete_file(&mut self, id: &str) -> Result<(), ModuleError> {
         self.work.delete_file(id).await.map_err(module_error)
     }
-
 }
 
 #[async_trait::async_trait]

@@ -22,11 +22,12 @@ mod bindings;
 pub mod breaker;
 mod clock;
 mod engine;
+mod host;
 pub mod manifest;
 mod module;
 mod registry;
-mod host;
 
+pub use backend::{DefaultsOnly, HostServices};
 pub use bindings::ApiVersion;
 pub use clock::Clock;
 pub use engine::{Allocator, CodeSource, EPOCH_TICK, EngineConfig, EngineError, ModuleEngine};
@@ -34,4 +35,3 @@ pub use module::{
     CallError, CallErrorKind, CallLimits, Export, LoadedModule, MIGRATION_DEADLINE, ModuleOptions,
 };
 pub use registry::{LoadError, ModuleRegistry, load_module};
-pub use backend::{DefaultsOnly, HostServices};

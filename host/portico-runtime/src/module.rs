@@ -14,13 +14,13 @@ use crate::api::{
     self, CallContext, FormPost, ModuleError, ModuleInfo, Outcome, Request, Response, RouteMatch,
     View,
 };
+use crate::backend::{self, HostServices};
 use crate::bindings::v0_1_0::wit;
 use crate::bindings::{ApiVersion, Exports};
 use crate::breaker::{Breaker, BreakerState, SwitchedOff};
 use crate::engine::{CodeSource, ModuleEngine};
-use crate::manifest::{Manifest, Route, RouteKind};
-use crate::backend::{self, HostServices};
 use crate::host::{CallState, Caller, DeadlineExceeded, MemoryLimitExceeded};
+use crate::manifest::{Manifest, Route, RouteKind};
 
 /// The limits every call of a module runs under.
 #[derive(Debug, Clone, Copy)]

@@ -77,7 +77,10 @@ impl Exports {
 
     /// Checks the type of every export once, at load: a call then checks
     /// only its own.
-    pub(crate) fn check(&self, pre: &wasmtime::component::InstancePre<CallState>) -> Result<(), String> {
+    pub(crate) fn check(
+        &self,
+        pre: &wasmtime::component::InstancePre<CallState>,
+    ) -> Result<(), String> {
         let typed = match self {
             Exports::V0_1_0(_) => v0_1_0::PortalModulePre::new(pre.clone()).map(drop),
             Exports::V0_2_0(_) => v0_2_0::PortalModulePre::new(pre.clone()).map(drop),

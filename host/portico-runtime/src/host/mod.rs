@@ -297,7 +297,6 @@ pub(crate) fn linker(engine: &Engine) -> wasmtime::Result<Linker<CallState>> {
     Ok(l)
 }
 
-
 impl types::Host for CallState {
     fn convert_error(&mut self, err: HostError) -> wasmtime::Result<types::Error> {
         match err {

@@ -76,7 +76,10 @@ impl records::Host for CallState {
 
     async fn find(&mut self, collection: String, q: records::Query) -> HostResult<records::Page> {
         let (m, work) = self.records(&collection).await?;
-        Ok(work.query(declared(&m, &collection), q.into()).await?.into())
+        Ok(work
+            .query(declared(&m, &collection), q.into())
+            .await?
+            .into())
     }
 
     async fn aggregate(
@@ -89,7 +92,9 @@ impl records::Host for CallState {
         let filters = filters.into_iter().map(Into::into).collect();
         let (m, work) = self.records(&collection).await?;
         let c = declared(&m, &collection);
-        let groups = work.aggregate(c, filters, &group_by, sum.as_deref()).await?;
+        let groups = work
+            .aggregate(c, filters, &group_by, sum.as_deref())
+            .await?;
         Ok(groups.into_iter().map(Into::into).collect())
     }
 }
