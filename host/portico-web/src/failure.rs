@@ -50,7 +50,7 @@ impl Failure {
     }
 
     /// The same failure, answered as JSON whatever the client accepts.
-    pub(crate) fn as_json(self) -> Failure {
+    pub(crate) fn always_json(self) -> Failure {
         Failure {
             always_json: true,
             ..self

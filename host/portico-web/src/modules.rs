@@ -562,7 +562,7 @@ impl Call<'_> {
         let response = self
             .timed(Export::Handle, self.module.handle(ctx, request))
             .await
-            .map_err(|e| Failure::from_call(&e).as_json())?;
+            .map_err(|e| Failure::from_call(&e).always_json())?;
         let Ok(status) = StatusCode::from_u16(response.status) else {
             tracing::warn!(module = %self.module.id(), status = response.status, "module answered with an invalid HTTP status");
             return Err(Failure::new(

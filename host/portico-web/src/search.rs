@@ -12,8 +12,8 @@ use axum::routing::get;
 use maud::html;
 use portico_platform::records::{self, Scope};
 use portico_runtime::LoadedModule;
-use portico_runtime::manifest::{RouteKind, SearchSpec};
 use portico_runtime::backend::CollectionRef;
+use portico_runtime::manifest::{RouteKind, SearchSpec};
 
 use crate::AppState;
 use crate::extractors::{Lang, Standing, Tenant, Visitor};
@@ -111,19 +111,13 @@ async fn search(
                     name: &spec.collection,
                     spec: collection,
                 });
-                let (found, older_unsearched) = records::search(
-                    db,
-                    &scope,
-                    &schema,
-                    &spec.fields,
-                    &term,
-                    HITS_PER_MODULE,
-                )
-                .await
-                .map_err(|e| {
-                    tracing::error!(error = %e, module = %manifest.id, "search failed");
-                    Failure::database()
-                })?;
+                let (found, older_unsearched) =
+                    records::search(db, &scope, &schema, &spec.fields, &term, HITS_PER_MODULE)
+                        .await
+                        .map_err(|e| {
+                            tracing::error!(error = %e, module = %manifest.id, "search failed");
+                            Failure::database()
+                        })?;
                 narrowed |= older_unsearched;
                 let base = format!("{}/m/{}", tenant.base, manifest.id);
                 hits.extend(found.into_iter().filter_map(|r| {
