@@ -548,6 +548,9 @@ fn test() -> Result {
             "build",
             "--workspace",
             "--all-targets",
+            // What each crate cost, crate by crate, in
+            // target/cargo-timings/cargo-timing.html.
+            "--timings",
         ])))
     })?;
     let tests = |args: &[&str]| {
