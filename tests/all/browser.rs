@@ -5,9 +5,9 @@
 //! Screenshots of each page land in `target/screenshots/`.
 
 use fantoccini::Locator;
+use portico_platform::identity::roles;
+use portico_platform::identity::users::UserKind;
 use portico_platform::organizations::{self, Kind, NewOrganization};
-use portico_platform::roles;
-use portico_platform::users::UserKind;
 use portico_tests::chromium::Chromium;
 use portico_tests::{TEST_CITY, TestPortal};
 

@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use portico_host::workers::WorkerConfig;
 use portico_platform::audit;
+use portico_platform::identity::users::UserKind;
 use portico_platform::tokens;
-use portico_platform::users::UserKind;
 use portico_runtime::api::CallContext;
 use portico_tests::browser::{Browser, Page};
 use portico_tests::peers::SmtpSink;

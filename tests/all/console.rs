@@ -2,8 +2,8 @@
 //! page's CSRF token, enabling for an organization and those below it,
 //! settings checked against the manifest's schema.
 
+use portico_platform::identity::users::UserKind;
 use portico_platform::organizations::{self, Kind, NewOrganization};
-use portico_platform::users::UserKind;
 use portico_platform::{audit, modules};
 use portico_tests::browser::Browser;
 use portico_tests::{TEST_CITY, TestPortal};
@@ -176,8 +176,8 @@ async fn a_platform_administrator_switches_a_tripped_module_back_on_and_it_is_au
     portal
         .grant(
             &admin,
-            portico_platform::roles::EVERY_ORG,
-            portico_platform::roles::PLATFORM_ADMIN,
+            portico_platform::identity::roles::EVERY_ORG,
+            portico_platform::identity::roles::PLATFORM_ADMIN,
         )
         .await;
     let addr = portal.serve().await;
@@ -241,8 +241,8 @@ async fn administrators_grant_roles_and_found_organizations_in_the_console() {
     portal
         .grant(
             &root,
-            portico_platform::roles::EVERY_ORG,
-            portico_platform::roles::PLATFORM_ADMIN,
+            portico_platform::identity::roles::EVERY_ORG,
+            portico_platform::identity::roles::PLATFORM_ADMIN,
         )
         .await;
     let addr = portal.serve().await;
@@ -287,7 +287,7 @@ async fn administrators_grant_roles_and_found_organizations_in_the_console() {
         .await;
     assert_eq!(granted.status, 303, "{}", granted.body);
     assert_eq!(granted.location(), "/admin/orgs/mesto?done=granted");
-    let held = portico_platform::roles::roles_in(portal.db(), &clerk.id, "mesto")
+    let held = portico_platform::identity::roles::roles_in(portal.db(), &clerk.id, "mesto")
         .await
         .unwrap();
     assert!(held.contains("notice-board.editor"), "{held:?}");
@@ -366,7 +366,7 @@ async fn administrators_grant_roles_and_found_organizations_in_the_console() {
         )
         .await;
     assert_eq!(revoked.location(), "/admin/orgs/mesto?done=revoked");
-    let held = portico_platform::roles::roles_in(portal.db(), &clerk.id, "mesto")
+    let held = portico_platform::identity::roles::roles_in(portal.db(), &clerk.id, "mesto")
         .await
         .unwrap();
     assert!(held.is_empty(), "{held:?}");

@@ -6,7 +6,7 @@
 use base64::Engine;
 use openidconnect::core::{CoreIdToken, CoreIdTokenVerifier, CoreJsonWebKeySet};
 use openidconnect::{ClientId, IssuerUrl, Nonce};
-use portico_platform::users::UserKind;
+use portico_platform::identity::users::UserKind;
 use portico_platform::{audit, signing};
 use portico_tests::browser::{Browser, Page};
 use portico_tests::{TestPortal, listener, logs, serve_on};
@@ -97,11 +97,11 @@ async fn a_session_becomes_a_short_lived_token_the_helpdesk_verifies() {
         .await
         .profile();
     profile.email = Some("jana@kraj.example".into());
-    let user = portico_platform::users::by_username(portal.db(), "jdvorakova")
+    let user = portico_platform::identity::users::by_username(portal.db(), "jdvorakova")
         .await
         .unwrap()
         .unwrap();
-    portico_platform::users::update(portal.db(), "test", &user.id, profile)
+    portico_platform::identity::users::update(portal.db(), "test", &user.id, profile)
         .await
         .unwrap();
     // A rotated key signs; the one before stays published.

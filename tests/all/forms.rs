@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use portico_host::workers::WorkerConfig;
 use portico_platform::audit;
+use portico_platform::identity::users::UserKind;
 use portico_platform::notifications;
-use portico_platform::users::UserKind;
 use portico_tests::browser::{Browser, Page};
 use portico_tests::oidc::TestProvider;
 use portico_tests::peers::{SmsSink, SmtpSink};

@@ -3,7 +3,7 @@
 //! module permissions, API tokens and the administration API.
 
 use portico_platform::audit;
-use portico_platform::users::UserKind;
+use portico_platform::identity::users::UserKind;
 use portico_tests::browser::Browser;
 use portico_tests::{TEST_CITY, TestPortal};
 
@@ -177,7 +177,7 @@ async fn failed_log_ins_lock_the_account_and_are_audited_without_the_password() 
     ));
 
     // An administrator lifts the lock.
-    portico_platform::users::unlock(portal.db(), "test", &user.id)
+    portico_platform::identity::users::unlock(portal.db(), "test", &user.id)
         .await
         .unwrap();
     assert_eq!(browser.log_in("eva", PASSWORD).await.status, 303);
@@ -630,5 +630,5 @@ async fn the_admin_api_creates_organizations_and_grants_roles_and_refuses_bad_in
 }
 
 fn roles_everywhere() -> &'static str {
-    portico_platform::roles::EVERY_ORG
+    portico_platform::identity::roles::EVERY_ORG
 }

@@ -2,7 +2,7 @@
 //! whole authorization-code flow with PKCE over HTTP, the claims modules
 //! see, and ID tokens that must be refused.
 
-use portico_platform::users::UserKind;
+use portico_platform::identity::users::{self, UserKind};
 use portico_tests::browser::{Browser, Page};
 use portico_tests::oidc::{CLIENT_ID, CLIENT_SECRET, Mode, Person, TestProvider};
 use portico_tests::{PortalBuilder, TEST_CITY, TestPortal, listener, logs, serve_on};
@@ -136,11 +136,10 @@ async fn staff_of_the_idm_log_in_to_their_provisioned_account_and_its_roles() {
     let (portal, browser) = portal(&provider, "staff", UserKind::Staff).await;
     // Provisioned beforehand for exactly this person (by SCIM, or an
     // administrator with `user create --external-id`), without a password.
-    let mut new =
-        portico_platform::users::NewUser::local("novak", "Petr Novák", UserKind::Staff, "");
+    let mut new = users::NewUser::local("novak", "Petr Novák", UserKind::Staff, "");
     new.password = None;
     new.external_id = Some("idm-0042".into());
-    let user = portico_platform::users::create(portal.db(), "test", new)
+    let user = users::create(portal.db(), "test", new)
         .await
         .unwrap();
     portal.grant(&user, TEST_CITY, "notice-board.editor").await;

@@ -2,7 +2,7 @@
 //! side by side, the dashboard, breadcrumbs, tables the reader sorts and
 //! pages through, the inbox and the organization switcher.
 
-use portico_platform::users::UserKind;
+use portico_platform::identity::users::UserKind;
 use portico_runtime::ApiVersion;
 use portico_tests::browser::{Browser, hidden_field};
 use portico_tests::{TEST_CITY, TestPortal, demo_notices};

@@ -3,8 +3,9 @@
 //! groups that give roles; filters; bad input; and the run of a third-party
 //! conformance tool (`scim2-tester`, through `scim2-cli`, from PyPI).
 
-use portico_platform::users::UserKind;
-use portico_platform::{groups, tokens};
+use portico_platform::identity::groups;
+use portico_platform::identity::users::UserKind;
+use portico_platform::tokens;
 use portico_tests::browser::{Browser, Page};
 use portico_tests::{TEST_CITY, TestPortal};
 use serde_json::{Value, json};
@@ -143,13 +144,13 @@ async fn an_idm_creates_patches_deactivates_and_deletes_a_user() {
     );
 
     // The user gets a password (a small deployment) and logs in.
-    let account = portico_platform::users::get(portal.db(), &id)
+    let account = portico_platform::identity::users::get(portal.db(), &id)
         .await
         .unwrap()
         .unwrap();
     let mut change = account.profile();
     change.password = Some(PASSWORD.into());
-    portico_platform::users::update(portal.db(), "test", &id, change)
+    portico_platform::identity::users::update(portal.db(), "test", &id, change)
         .await
         .unwrap();
     let browser = Browser::new(addr);
@@ -176,7 +177,7 @@ async fn an_idm_creates_patches_deactivates_and_deletes_a_user() {
         "jana.dvorakova@kraj.example"
     );
     assert_eq!(patched.json()["name"]["givenName"], "Jana Marie");
-    let account = portico_platform::users::get(portal.db(), &id)
+    let account = portico_platform::identity::users::get(portal.db(), &id)
         .await
         .unwrap()
         .unwrap();

@@ -6,8 +6,9 @@
 //! only UserInfo gives, pages a shared cache would keep, and token
 //! lifetimes that wrap around.
 
-use portico_platform::users::{NewUser, UserKind};
-use portico_platform::{audit, roles, users};
+use portico_platform::audit;
+use portico_platform::identity::users::{NewUser, UserKind};
+use portico_platform::identity::{roles, users};
 use portico_tests::browser::Browser;
 use portico_tests::oidc::{CLIENT_ID, CLIENT_SECRET, Mode, Person, TestProvider};
 use portico_tests::{TestPortal, listener, serve_on};

@@ -7,9 +7,10 @@
 //! and its migration fails on an amount that is not one.
 
 use portico_package::{Package, VendorKey};
+use portico_platform::identity::roles;
+use portico_platform::identity::users::UserKind;
 use portico_platform::records::{Query, Scope};
-use portico_platform::users::UserKind;
-use portico_platform::{audit, modules, roles};
+use portico_platform::{audit, modules};
 use portico_tests::browser::{Browser, Page, hidden_field};
 use portico_tests::{TEST_CITY, TestDatabase, TestPortal, module_dir};
 use serde_json::{Value, json};

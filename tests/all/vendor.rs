@@ -6,8 +6,8 @@
 use std::path::Path;
 use std::process::Command;
 
-use portico_platform::roles;
-use portico_platform::users::UserKind;
+use portico_platform::identity::roles;
+use portico_platform::identity::users::UserKind;
 use portico_tests::browser::Browser;
 use portico_tests::{TEST_CITY, TestPortal, repo_root, run_portico};
 

@@ -16,11 +16,12 @@ use portico_host::lifecycle::Installer;
 use portico_host::notify::{EmailSender, Senders, SmsGateway};
 use portico_host::services::PlatformServices;
 use portico_host::workers::WorkerConfig;
+use portico_platform::Platform;
 use portico_platform::files::FileStore;
+use portico_platform::identity::roles;
+use portico_platform::identity::users::{self, NewUser, User, UserKind};
 use portico_platform::modules::{self, Change};
 use portico_platform::organizations::{self, Kind, NewOrganization};
-use portico_platform::users::{self, NewUser, User, UserKind};
-use portico_platform::{Platform, roles};
 use portico_runtime::{
     CallLimits, EngineConfig, LoadedModule, ModuleEngine, ModuleOptions, ModuleRegistry,
     load_module,

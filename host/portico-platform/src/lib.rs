@@ -6,7 +6,7 @@
 pub mod audit;
 pub mod events;
 pub mod files;
-pub mod groups;
+pub mod identity;
 pub mod imports;
 pub mod jobs;
 pub mod modules;
@@ -14,11 +14,8 @@ pub mod nodelay;
 pub mod notifications;
 pub mod organizations;
 pub mod records;
-pub mod roles;
-pub mod sessions;
 pub mod signing;
 pub mod tokens;
-pub mod users;
 mod work;
 
 pub use work::{Platform, PoolFigures, Work};

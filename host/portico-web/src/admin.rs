@@ -11,9 +11,10 @@ use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, put};
+use portico_platform::identity::sessions::Session;
+use portico_platform::identity::{roles, users};
 use portico_platform::organizations::{self, Kind, NewOrganization};
-use portico_platform::sessions::Session;
-use portico_platform::{PlatformError, roles, tokens, users};
+use portico_platform::{PlatformError, tokens};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 

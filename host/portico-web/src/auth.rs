@@ -21,9 +21,9 @@ use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use portico_platform::sessions::{self, Session};
-use portico_platform::users::{Assurance, PasswordCheck};
-use portico_platform::{roles, users};
+use portico_platform::identity::sessions::{self, Session};
+use portico_platform::identity::users::{Assurance, PasswordCheck};
+use portico_platform::identity::{roles, users};
 use portico_runtime::api;
 use portico_runtime::manifest::{Access, Manifest, Route};
 

@@ -35,7 +35,7 @@ use openidconnect::{
     EndUserGivenName, EndUserName, EndUserUsername, IdToken, IdTokenClaims, IssuerUrl,
     JsonWebKeyId, LocalizedClaim, PrivateSigningKey, StandardClaims, SubjectIdentifier,
 };
-use portico_platform::sessions::{self, Session};
+use portico_platform::identity::sessions::{self, Session};
 use portico_platform::{audit, signing};
 use serde::{Deserialize, Serialize};
 

@@ -19,8 +19,8 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use portico_host::services::OrgModules;
-use portico_platform::roles;
-use portico_platform::sessions::{self, Session};
+use portico_platform::identity::roles;
+use portico_platform::identity::sessions::{self, Session};
 use portico_platform::tokens::{self, ApiToken};
 use portico_runtime::manifest::{Access, Manifest, Route};
 

@@ -101,7 +101,7 @@ pub(crate) async fn personalize(
         Ok(unread) => shell.inbox = Some((format!("{}/inbox", tenant.base), unread)),
         Err(e) => tracing::warn!(error = %e, "cannot count unread messages"),
     }
-    let orgs = match portico_platform::roles::orgs_of(db, user).await {
+    let orgs = match portico_platform::identity::roles::orgs_of(db, user).await {
         Ok(orgs) => orgs,
         Err(e) => {
             tracing::warn!(error = %e, "cannot list the user's organizations");

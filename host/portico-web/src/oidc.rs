@@ -24,7 +24,7 @@ use openidconnect::{
     OAuth2TokenResponse as _, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, Scope,
     TokenResponse as _,
 };
-use portico_platform::users::{self, Assurance, NewUser, UserKind};
+use portico_platform::identity::users::{self, Assurance, NewUser, UserKind};
 use serde::{Deserialize, Serialize};
 
 use crate::AppState;

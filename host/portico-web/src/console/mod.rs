@@ -15,9 +15,10 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
+use portico_platform::identity::roles;
+use portico_platform::identity::sessions::Session;
 use portico_platform::modules::{self, Change, Signer};
-use portico_platform::sessions::Session;
-use portico_platform::{audit, events, organizations, roles};
+use portico_platform::{audit, events, organizations};
 use portico_runtime::api::{
     Block, Cell, Choice, Column, FieldKind, Form, FormField, KeyValue, NoticeLevel, Table, View,
 };

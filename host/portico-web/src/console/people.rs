@@ -10,8 +10,9 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
+use portico_platform::PlatformError;
+use portico_platform::identity::{roles, users};
 use portico_platform::organizations::{self, Kind, NewOrganization, Organization};
-use portico_platform::{PlatformError, roles, users};
 use portico_runtime::api::{Block, Choice, FieldKind, Form, FormField};
 
 use super::{

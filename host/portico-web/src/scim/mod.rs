@@ -22,9 +22,9 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get, post};
 use portico_platform::PlatformError;
-use portico_platform::groups::{self, Group, NewGroup};
+use portico_platform::identity::groups::{self, Group, NewGroup};
+use portico_platform::identity::users::{self, Email, NewUser, User, UserKind};
 use portico_platform::tokens::{self, ApiToken};
-use portico_platform::users::{self, Email, NewUser, User, UserKind};
 use serde_json::{Map, Value, json};
 
 use self::filter::{AttrPath, get_ci};

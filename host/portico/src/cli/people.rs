@@ -3,8 +3,9 @@
 
 use anyhow::Context as _;
 use clap::Subcommand;
-use portico_platform::users::{self, NewUser, UserKind};
-use portico_platform::{groups, roles, signing, tokens};
+use portico_platform::identity::users::{self, NewUser, UserKind};
+use portico_platform::identity::{groups, roles};
+use portico_platform::{signing, tokens};
 
 use super::{DataArgs, cli_actor, manifests};
 

@@ -127,8 +127,10 @@ impl IdentityArgs {
     }
 
     /// `--oidc-acr LEVEL=VALUE` pairs, or the eIDAS levels.
-    fn acr_levels(&self) -> anyhow::Result<Vec<(String, portico_platform::users::Assurance)>> {
-        use portico_platform::users::Assurance;
+    fn acr_levels(
+        &self,
+    ) -> anyhow::Result<Vec<(String, portico_platform::identity::users::Assurance)>> {
+        use portico_platform::identity::users::Assurance;
         if self.oidc_acr.is_empty() {
             return Ok(portico_web::oidc::OidcProvider::eidas_levels());
         }
@@ -153,7 +155,7 @@ impl IdentityArgs {
     }
 
     fn providers(&self) -> anyhow::Result<Vec<portico_web::oidc::OidcProvider>> {
-        use portico_platform::users::UserKind;
+        use portico_platform::identity::users::UserKind;
         let mut out = Vec::new();
         let configured = [
             (

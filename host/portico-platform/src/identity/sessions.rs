@@ -13,7 +13,7 @@ use sea_orm::{
     Set,
 };
 
-use crate::users::{self, Assurance, User};
+use super::users::{self, Assurance, User};
 use crate::{PlatformError, now_micros, random_token, sha256_hex};
 
 pub(crate) mod entity {

@@ -11,8 +11,9 @@ use sea_orm::{
 };
 use serde::Serialize;
 
+use super::roles;
 use crate::audit::{self, PLATFORM_CHAIN};
-use crate::{PlatformError, now_micros, organizations, roles};
+use crate::{PlatformError, now_micros, organizations};
 
 pub(crate) mod entity {
     use sea_orm::entity::prelude::*;
@@ -121,7 +122,7 @@ async fn check<C: ConnectionTrait>(db: &C, new: &mut NewGroup) -> Result<(), Pla
     let mut seen = BTreeSet::new();
     new.members.retain(|m| seen.insert(m.clone()));
     for m in &new.members {
-        if crate::users::get(db, m).await?.is_none() {
+        if super::users::get(db, m).await?.is_none() {
             return Err(PlatformError::invalid("members", format!("no user `{m}`")));
         }
     }

@@ -13,8 +13,8 @@ use sea_orm::{
 };
 use serde::Serialize;
 
+use super::groups;
 use crate::audit::{self, PLATFORM_CHAIN};
-use crate::groups;
 use crate::{PlatformError, now_micros, organizations};
 
 pub(crate) mod entity {
@@ -132,10 +132,10 @@ pub async fn grant(
     role: &str,
 ) -> Result<Grant, PlatformError> {
     let (org, chain) = place(db, org_id, role).await?;
-    let user = crate::users::get(db, user_id)
+    let user = super::users::get(db, user_id)
         .await?
         .ok_or_else(|| PlatformError::invalid("user", format!("no user `{user_id}`")))?;
-    if user.kind == crate::users::UserKind::Citizen {
+    if user.kind == super::users::UserKind::Citizen {
         return Err(PlatformError::invalid(
             "user",
             format!(

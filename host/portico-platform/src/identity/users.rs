@@ -516,7 +516,7 @@ pub async fn update(
     // Whoever knew the old password may hold a session: a new password
     // ends them all, as deactivating does.
     if deactivated || password_changed {
-        crate::sessions::end_all_in(&txn, id).await?;
+        super::sessions::end_all_in(&txn, id).await?;
     }
     platform_audit(
         &txn,
@@ -542,8 +542,8 @@ pub async fn delete(db: &DatabaseConnection, actor: &str, id: &str) -> Result<()
         .one(&txn)
         .await?
         .ok_or_else(|| PlatformError::NotFound(format!("no user `{id}`")))?;
-    crate::sessions::end_all_in(&txn, id).await?;
-    crate::roles::forget_user(&txn, id).await?;
+    super::sessions::end_all_in(&txn, id).await?;
+    super::roles::forget_user(&txn, id).await?;
     entity::Entity::delete_by_id(id.to_owned())
         .exec(&txn)
         .await?;
@@ -637,7 +637,7 @@ pub async fn account_for_identity(
         && u.kind == UserKind::Staff
         && u.issuer.is_none()
         && !u.has_password
-        && crate::roles::roles_in(db, &u.id, crate::roles::EVERY_ORG)
+        && super::roles::roles_in(db, &u.id, super::roles::EVERY_ORG)
             .await?
             .is_empty()
     {
@@ -945,7 +945,7 @@ pub async fn change_own_password(
         .filter(entity::Column::Id.eq(id))
         .exec(&txn)
         .await?;
-    let ended = crate::sessions::end_others_in(&txn, id, session_token).await?;
+    let ended = super::sessions::end_others_in(&txn, id, session_token).await?;
     platform_audit(
         &txn,
         id,
