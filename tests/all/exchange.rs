@@ -101,7 +101,7 @@ async fn a_session_becomes_a_short_lived_token_the_helpdesk_verifies() {
         .await
         .unwrap()
         .unwrap();
-    portico_platform::identity::users::update(portal.db(), "test", &user.id, profile)
+    portico_platform::identity::accounts::update(portal.db(), "test", &user.id, profile)
         .await
         .unwrap();
     // A rotated key signs; the one before stays published.

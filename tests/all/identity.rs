@@ -177,7 +177,7 @@ async fn failed_log_ins_lock_the_account_and_are_audited_without_the_password() 
     ));
 
     // An administrator lifts the lock.
-    portico_platform::identity::users::unlock(portal.db(), "test", &user.id)
+    portico_platform::identity::logins::unlock(portal.db(), "test", &user.id)
         .await
         .unwrap();
     assert_eq!(browser.log_in("eva", PASSWORD).await.status, 303);

@@ -150,7 +150,7 @@ async fn an_idm_creates_patches_deactivates_and_deletes_a_user() {
         .unwrap();
     let mut change = account.profile();
     change.password = Some(PASSWORD.into());
-    portico_platform::identity::users::update(portal.db(), "test", &id, change)
+    portico_platform::identity::accounts::update(portal.db(), "test", &id, change)
         .await
         .unwrap();
     let browser = Browser::new(addr);

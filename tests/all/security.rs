@@ -8,7 +8,7 @@
 
 use portico_platform::audit;
 use portico_platform::identity::users::{NewUser, UserKind};
-use portico_platform::identity::{roles, users};
+use portico_platform::identity::{accounts, logins, roles, users};
 use portico_tests::browser::Browser;
 use portico_tests::oidc::{CLIENT_ID, CLIENT_SECRET, Mode, Person, TestProvider};
 use portico_tests::{TestPortal, listener, serve_on};
@@ -380,7 +380,7 @@ async fn simultaneous_guesses_are_counted_before_any_is_checked() {
         .iter()
         .filter(|e| e.action == "user.login-failed" && e.subject == user.id)
         .count();
-    assert_eq!(checked, users::MAX_FAILED_LOGINS as usize, "{statuses:?}");
+    assert_eq!(checked, logins::MAX_FAILED_LOGINS as usize, "{statuses:?}");
     // Refused (401), locked (403), or over the name's limit for the
     // minute (429); never a session.
     assert!(
@@ -389,10 +389,10 @@ async fn simultaneous_guesses_are_counted_before_any_is_checked() {
     );
     // Locked now, even with the right password.
     assert!(matches!(
-        users::check_password(portal.db(), "racer", PASSWORD, "test")
+        logins::check_password(portal.db(), "racer", PASSWORD, "test")
             .await
             .unwrap(),
-        users::PasswordCheck::Locked(_)
+        logins::PasswordCheck::Locked(_)
     ));
 }
 
@@ -511,7 +511,7 @@ async fn a_new_password_ends_every_other_session_but_the_one_that_set_it() {
         .unwrap()
         .profile();
     change.password = Some("set by the administrator".into());
-    users::update(portal.db(), "admin", &user.id, change)
+    accounts::update(portal.db(), "admin", &user.id, change)
         .await
         .unwrap();
     assert_eq!(laptop.get_json("/auth/me").await.status, 401);

@@ -21,9 +21,10 @@ use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
+use portico_platform::identity::logins::{self, PasswordCheck};
 use portico_platform::identity::sessions::{self, Session};
-use portico_platform::identity::users::{Assurance, PasswordCheck};
-use portico_platform::identity::{roles, users};
+use portico_platform::identity::users::Assurance;
+use portico_platform::identity::{accounts, passwords, roles, users};
 use portico_runtime::api;
 use portico_runtime::manifest::{Access, Manifest, Route};
 
@@ -356,7 +357,7 @@ async fn login(
         ));
     }
     let db = state.services.platform().db();
-    let check = users::check_password(db, username, password, &ip.to_string())
+    let check = logins::check_password(db, username, password, &ip.to_string())
         .await
         .map_err(|e| {
             tracing::error!(error = %e, "cannot check a log-in");
@@ -393,12 +394,12 @@ async fn login(
                 Some(&if lang == "cs" {
                     format!(
                         "Účet je po {} neúspěšných přihlášeních zamčen do {until}. Zkuste to později nebo požádejte správce.",
-                        users::MAX_FAILED_LOGINS
+                        logins::MAX_FAILED_LOGINS
                     )
                 } else {
                     format!(
                         "This account is locked after {} failed log-ins, until {until}. Try again later or ask an administrator.",
-                        users::MAX_FAILED_LOGINS
+                        logins::MAX_FAILED_LOGINS
                     )
                 }),
                 username,
@@ -681,11 +682,11 @@ fn password_form(
             div.field {
                 label for="f-new" { (render::tr(l, "New password", "Nové heslo")) }
                 input #f-new type="password" name="new" autocomplete="new-password" required
-                    minlength=(users::MIN_PASSWORD_CHARS) aria-describedby="f-new-help";
+                    minlength=(passwords::MIN_PASSWORD_CHARS) aria-describedby="f-new-help";
                 p.help #f-new-help { (if l == "cs" {
-                    format!("Alespoň {} znaků.", users::MIN_PASSWORD_CHARS)
+                    format!("Alespoň {} znaků.", passwords::MIN_PASSWORD_CHARS)
                 } else {
-                    format!("At least {} characters.", users::MIN_PASSWORD_CHARS)
+                    format!("At least {} characters.", passwords::MIN_PASSWORD_CHARS)
                 }) }
             }
             div.field {
@@ -749,22 +750,22 @@ async fn change_password(
             "Nové heslo a jeho zopakování se liší.",
         ));
     }
-    if new.chars().count() < users::MIN_PASSWORD_CHARS {
+    if new.chars().count() < passwords::MIN_PASSWORD_CHARS {
         return refuse(&if l == "cs" {
             format!(
                 "Nové heslo musí mít alespoň {} znaků.",
-                users::MIN_PASSWORD_CHARS
+                passwords::MIN_PASSWORD_CHARS
             )
         } else {
             format!(
                 "The new password must be at least {} characters.",
-                users::MIN_PASSWORD_CHARS
+                passwords::MIN_PASSWORD_CHARS
             )
         });
     }
     let ip = client_address(&state, connect, &headers);
     let db = state.services.platform().db();
-    match users::change_own_password(db, &session.user.id, current, new, &token, &ip.to_string())
+    match accounts::change_own_password(db, &session.user.id, current, new, &token, &ip.to_string())
         .await
     {
         Ok(PasswordCheck::Accepted(_)) => {

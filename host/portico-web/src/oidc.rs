@@ -24,7 +24,8 @@ use openidconnect::{
     OAuth2TokenResponse as _, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, Scope,
     TokenResponse as _,
 };
-use portico_platform::identity::users::{self, Assurance, NewUser, UserKind};
+use portico_platform::identity::accounts;
+use portico_platform::identity::users::{Assurance, NewUser, UserKind};
 use serde::{Deserialize, Serialize};
 
 use crate::AppState;
@@ -423,7 +424,7 @@ async fn finish(
         .unwrap_or_else(|| subject.clone());
     let profile = NewUser {
         // The provider's name space; `preferred_username` is shown, never
-        // used to find an account (see `users::account_for_identity`).
+        // used to find an account (see `accounts::account_for_identity`).
         username: format!("{}:{subject}", p.id),
         display_name: display,
         given_name: person.given_name,
@@ -438,7 +439,7 @@ async fn finish(
         assurance,
         claims: verified.clone(),
     };
-    let user = users::account_for_identity(
+    let user = accounts::account_for_identity(
         state.services.platform().db(),
         &p.id,
         &issuer,

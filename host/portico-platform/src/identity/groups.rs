@@ -2,6 +2,9 @@
 //! A group may stand for one role in one organization: its members hold
 //! that role there for as long as they are members. Every change is
 //! audited (in the organization's chain when the group maps to one).
+//!
+//! Below `roles`, which reads the roles groups give; this file checks a
+//! mapping's role by `role_names` alone, so it never imports `roles`.
 
 use std::collections::BTreeSet;
 
@@ -11,7 +14,8 @@ use sea_orm::{
 };
 use serde::Serialize;
 
-use super::roles;
+use super::role_names::{PLATFORM_ADMIN, check_role_name};
+use super::users;
 use crate::audit::{self, PLATFORM_CHAIN};
 use crate::{PlatformError, now_micros, organizations};
 
@@ -101,8 +105,8 @@ async fn check<C: ConnectionTrait>(db: &C, new: &mut NewGroup) -> Result<(), Pla
         ));
     }
     if let Some((org, role)) = &new.role {
-        roles::check_role_name(role)?;
-        if role == roles::PLATFORM_ADMIN {
+        check_role_name(role)?;
+        if role == PLATFORM_ADMIN {
             return Err(PlatformError::invalid(
                 "role",
                 "a group cannot make its members platform administrators",
@@ -122,7 +126,7 @@ async fn check<C: ConnectionTrait>(db: &C, new: &mut NewGroup) -> Result<(), Pla
     let mut seen = BTreeSet::new();
     new.members.retain(|m| seen.insert(m.clone()));
     for m in &new.members {
-        if super::users::get(db, m).await?.is_none() {
+        if users::get(db, m).await?.is_none() {
             return Err(PlatformError::invalid("members", format!("no user `{m}`")));
         }
     }

@@ -4,6 +4,10 @@
 //! `org-admin` (one organization), and the roles each module declares in
 //! its manifest, named `<module>.<role>` (e.g. `complaints.handler`).
 //! Every grant and revocation is audited in the organization's chain.
+//!
+//! Above `groups` (a user's roles include those their groups give) and
+//! `users`; the names of roles are in `role_names`, below both, so that
+//! `groups` can check a mapping's role without importing this file.
 
 use std::collections::BTreeSet;
 
@@ -14,8 +18,12 @@ use sea_orm::{
 use serde::Serialize;
 
 use super::groups;
+use super::users::{self, UserKind};
 use crate::audit::{self, PLATFORM_CHAIN};
 use crate::{PlatformError, now_micros, organizations};
+
+// Defined below `groups`, which checks a mapping's role by them too.
+pub use super::role_names::{EVERY_ORG, ORG_ADMIN, PLATFORM_ADMIN, check_role_name};
 
 pub(crate) mod entity {
     use sea_orm::entity::prelude::*;
@@ -38,15 +46,6 @@ pub(crate) mod entity {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
-
-/// Administers the whole portal; granted in every organization at once.
-pub const PLATFORM_ADMIN: &str = "platform-admin";
-
-/// Administers one organization: its modules, settings and people's roles.
-pub const ORG_ADMIN: &str = "org-admin";
-
-/// The organization a platform-wide grant is recorded under.
-pub const EVERY_ORG: &str = "*";
 
 /// One role of one user in one organization.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -72,34 +71,6 @@ impl From<entity::Model> for Grant {
             granted_by: m.granted_by,
             granted_at_micros: m.granted_at_micros,
         }
-    }
-}
-
-/// Checks the shape of a role's name: `platform-admin`, `org-admin` or
-/// `<module>.<role>`. Whether a module declares the role is the caller's
-/// check (the platform does not read manifests).
-pub fn check_role_name(role: &str) -> Result<(), PlatformError> {
-    let part_ok = |p: &str| {
-        !p.is_empty()
-            && p.len() <= 64
-            && p.starts_with(|c: char| c.is_ascii_lowercase())
-            && p.chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-    };
-    let ok = role == PLATFORM_ADMIN
-        || role == ORG_ADMIN
-        || role
-            .split_once('.')
-            .is_some_and(|(m, r)| part_ok(m) && part_ok(r));
-    if ok {
-        Ok(())
-    } else {
-        Err(PlatformError::invalid(
-            "role",
-            format!(
-                "`{role}` is not a role: use `platform-admin`, `org-admin` or `<module>.<role>`"
-            ),
-        ))
     }
 }
 
@@ -132,10 +103,10 @@ pub async fn grant(
     role: &str,
 ) -> Result<Grant, PlatformError> {
     let (org, chain) = place(db, org_id, role).await?;
-    let user = super::users::get(db, user_id)
+    let user = users::get(db, user_id)
         .await?
         .ok_or_else(|| PlatformError::invalid("user", format!("no user `{user_id}`")))?;
-    if user.kind == super::users::UserKind::Citizen {
+    if user.kind == UserKind::Citizen {
         return Err(PlatformError::invalid(
             "user",
             format!(

@@ -2,7 +2,9 @@
 //! database holds its SHA-256, the user, the CSRF token of the session,
 //! and what the log-in verified. A session ends at log-out, after an idle
 //! hour, after a working day at most, when the user logs out everywhere,
-//! and when the account is deactivated or deleted.
+//! and when the account is deactivated or deleted (`accounts` ends them
+//! there, through `end_all_in` and `end_others_in`, in the account's
+//! transaction). Above `users` only.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -162,6 +164,7 @@ pub async fn end_all(
     Ok(n)
 }
 
+/// Ends every session of a user in the caller's transaction; returns how many.
 pub(crate) async fn end_all_in<C: ConnectionTrait>(
     conn: &C,
     user_id: &str,

@@ -1,22 +1,23 @@
-//! People: local accounts (argon2id passwords, for small deployments and
-//! the demo), accounts from an identity provider (staff IDM, national eID)
-//! and accounts provisioned by SCIM. Failed log-ins lock an account for a
-//! while; every account change and every lock-out is audited in the
-//! platform's chain, never with a password in it.
+//! People's accounts, the bottom of identity: local accounts (argon2id
+//! passwords, for small deployments and the demo), accounts from an
+//! identity provider (staff IDM, national eID) and accounts provisioned by
+//! SCIM. Every account change is audited in the platform's chain, never
+//! with a password in it.
+//!
+//! Nothing here imports the rest of identity but `passwords`. A change
+//! that also ends the account's sessions or forgets its roles (deactivating,
+//! deleting, a new password) is in `accounts`, above `sessions` and
+//! `roles`; the log-in check and the lock-out are in `logins`.
 
 use std::collections::BTreeMap;
 
-use argon2::Argon2;
-use argon2::password_hash::rand_core::OsRng;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use sea_orm::ExprTrait as _;
-use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect, Set,
 };
 use serde::{Deserialize, Serialize};
 
+use super::passwords::{check_password_strength, hash_off_thread};
 use crate::audit::{self, PLATFORM_CHAIN};
 use crate::{PlatformError, now_micros};
 
@@ -54,15 +55,6 @@ pub(crate) mod entity {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
-
-/// Failed log-ins in a row after which an account is locked.
-pub const MAX_FAILED_LOGINS: i32 = 5;
-
-/// How long a locked account stays locked.
-pub const LOCK_FOR: std::time::Duration = std::time::Duration::from_secs(15 * 60);
-
-/// The shortest password a local account may have.
-pub const MIN_PASSWORD_CHARS: usize = 10;
 
 /// Staff of an organization, or a citizen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -195,7 +187,8 @@ pub struct User {
 
 impl User {
     /// Its profile as a change that keeps everything as it is (no new
-    /// password), to alter a field or two and pass to [`update`].
+    /// password), to alter a field or two and pass to
+    /// [`accounts::update`](super::accounts::update).
     pub fn profile(&self) -> NewUser {
         NewUser {
             username: self.username.clone(),
@@ -310,7 +303,7 @@ impl NewUser {
         }
     }
 
-    fn check(&mut self) -> Result<(), PlatformError> {
+    pub(super) fn check(&mut self) -> Result<(), PlatformError> {
         self.username = self.username.trim().to_owned();
         if self.username.is_empty()
             || self.username.chars().count() > 200
@@ -369,48 +362,7 @@ impl NewUser {
     }
 }
 
-fn check_password_strength(p: &str) -> Result<(), PlatformError> {
-    if p.chars().count() < MIN_PASSWORD_CHARS {
-        return Err(PlatformError::invalid(
-            "password",
-            format!("must be at least {MIN_PASSWORD_CHARS} characters"),
-        ));
-    }
-    if p.len() > 1024 {
-        return Err(PlatformError::invalid(
-            "password",
-            "must be at most 1024 bytes",
-        ));
-    }
-    Ok(())
-}
-
-/// Hashes a password with argon2id (OWASP's parameters, a fresh salt).
-/// Slow on purpose: call it off the async threads.
-pub fn hash_password(password: &str) -> Result<String, PlatformError> {
-    let salt = SaltString::generate(&mut OsRng);
-    Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(|e| PlatformError::Corrupt(format!("cannot hash a password: {e}")))
-}
-
-/// Whether `password` matches `hash` (slow on purpose).
-pub fn verify_password(hash: &str, password: &str) -> bool {
-    PasswordHash::new(hash).is_ok_and(|h| {
-        Argon2::default()
-            .verify_password(password.as_bytes(), &h)
-            .is_ok()
-    })
-}
-
-async fn hash_off_thread(password: String) -> Result<String, PlatformError> {
-    tokio::task::spawn_blocking(move || hash_password(&password))
-        .await
-        .map_err(|e| PlatformError::Corrupt(format!("password hashing stopped: {e}")))?
-}
-
-fn emails_column(emails: &[Email]) -> Option<String> {
+pub(super) fn emails_column(emails: &[Email]) -> Option<String> {
     (!emails.is_empty()).then(|| serde_json::to_string(emails).unwrap_or_else(|_| "[]".into()))
 }
 
@@ -470,95 +422,6 @@ pub async fn create(
     Ok(model.into())
 }
 
-/// Changes a user's profile (everything [`NewUser`] holds but the
-/// password, which is kept unless one is given). Deactivating ends the
-/// user's sessions. Audited as `user.update`.
-pub async fn update(
-    db: &DatabaseConnection,
-    actor: &str,
-    id: &str,
-    mut new: NewUser,
-) -> Result<User, PlatformError> {
-    new.check()?;
-    let hash = match new.password.take() {
-        Some(p) => Some(hash_off_thread(p).await?),
-        None => None,
-    };
-    let txn = crate::begin_write(db).await?;
-    let current = entity::Entity::find_by_id(id.to_owned())
-        .one(&txn)
-        .await?
-        .ok_or_else(|| PlatformError::NotFound(format!("no user `{id}`")))?;
-    if current.username != new.username && by_username(&txn, &new.username).await?.is_some() {
-        return Err(PlatformError::Conflict(format!(
-            "a user `{}` exists already",
-            new.username
-        )));
-    }
-    let deactivated = current.active && !new.active;
-    let password_changed = hash.is_some();
-    let version = current.version + 1;
-    let mut m: entity::ActiveModel = current.into();
-    m.username = Set(new.username.clone());
-    m.display_name = Set(new.display_name);
-    m.given_name = Set(new.given_name);
-    m.family_name = Set(new.family_name);
-    m.email = Set(new.email);
-    m.emails = Set(emails_column(&new.emails));
-    m.active = Set(new.active);
-    m.external_id = Set(new.external_id);
-    if let Some(hash) = hash {
-        m.password_hash = Set(Some(hash));
-    }
-    m.version = Set(version);
-    m.updated_at_micros = Set(now_micros());
-    let model = m.update(&txn).await?;
-    // Whoever knew the old password may hold a session: a new password
-    // ends them all, as deactivating does.
-    if deactivated || password_changed {
-        super::sessions::end_all_in(&txn, id).await?;
-    }
-    platform_audit(
-        &txn,
-        actor,
-        "user.update",
-        id,
-        serde_json::json!({
-            "username": model.username,
-            "active": model.active,
-            "password_changed": password_changed,
-        }),
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(model.into())
-}
-
-/// Deletes a user with their sessions, roles and group memberships.
-/// Audited as `user.delete`.
-pub async fn delete(db: &DatabaseConnection, actor: &str, id: &str) -> Result<(), PlatformError> {
-    let txn = crate::begin_write(db).await?;
-    let user = entity::Entity::find_by_id(id.to_owned())
-        .one(&txn)
-        .await?
-        .ok_or_else(|| PlatformError::NotFound(format!("no user `{id}`")))?;
-    super::sessions::end_all_in(&txn, id).await?;
-    super::roles::forget_user(&txn, id).await?;
-    entity::Entity::delete_by_id(id.to_owned())
-        .exec(&txn)
-        .await?;
-    platform_audit(
-        &txn,
-        actor,
-        "user.delete",
-        id,
-        serde_json::json!({ "username": user.username }),
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(())
-}
-
 /// A user by id.
 pub async fn get<C: ConnectionTrait>(db: &C, id: &str) -> Result<Option<User>, PlatformError> {
     Ok(entity::Entity::find_by_id(id.to_owned())
@@ -609,51 +472,6 @@ pub async fn by_external_id(
         1 => found.pop().map(Into::into),
         _ => None,
     })
-}
-
-/// The account of a person an identity provider (`provider`, known by its
-/// `issuer`) verified as `subject`.
-///
-/// An outside identity is keyed by issuer and subject only: names the
-/// provider asserts (`preferred_username`) are not unique and are never
-/// used to find an account. The account linked to the identity is found
-/// first. For staff, an account the IDM provisioned for exactly this
-/// person (its `externalId` is the subject) is linked at the first log-in,
-/// but never one that has a local password or a platform-wide role, nor
-/// one linked to another identity. Anyone else gets a new account named
-/// `<provider>:<subject>`, in the provider's own name space.
-pub async fn account_for_identity(
-    db: &DatabaseConnection,
-    provider: &str,
-    issuer: &str,
-    subject: &str,
-    mut profile: NewUser,
-) -> Result<User, PlatformError> {
-    if let Some(u) = by_identity(db, issuer, subject).await? {
-        return record_identity(db, &u.id, (issuer, subject), &profile).await;
-    }
-    if profile.kind == UserKind::Staff
-        && let Some(u) = by_external_id(db, subject).await?
-        && u.kind == UserKind::Staff
-        && u.issuer.is_none()
-        && !u.has_password
-        && super::roles::roles_in(db, &u.id, super::roles::EVERY_ORG)
-            .await?
-            .is_empty()
-    {
-        return record_identity(db, &u.id, (issuer, subject), &profile).await;
-    }
-    profile.username = format!("{provider}:{subject}");
-    profile.external_id = None;
-    profile.password = None;
-    let mut suffix = 1;
-    while by_username(db, &profile.username).await?.is_some() {
-        // A local account took the name first; the identity still gets an
-        // account of its own.
-        suffix += 1;
-        profile.username = format!("{provider}:{subject}:{suffix}");
-    }
-    create(db, &format!("oidc:{provider}"), profile).await
 }
 
 /// The users of one kind, by user name.
@@ -719,270 +537,9 @@ pub async fn record_identity(
     Ok(model.into())
 }
 
-/// What a log-in with a password came to.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PasswordCheck {
-    /// The password matches.
-    Accepted(Box<User>),
-    /// Unknown user or wrong password (the caller says which to nobody).
-    Refused,
-    /// Too many failed log-ins; locked until this time (µs since the epoch).
-    Locked(i64),
-    /// The account is deactivated.
-    Inactive,
-}
-
-/// A hash to verify against when the user does not exist, so that an
-/// unknown name takes as long to refuse as a wrong password.
-fn decoy_hash() -> &'static str {
-    static DECOY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    DECOY.get_or_init(|| hash_password("decoy password that matches nothing").unwrap_or_default())
-}
-
-/// Failed log-ins under names that belong to nobody, counted like an
-/// account's so that the answers to a guesser are the same for both: the
-/// lock-out shows for an unknown name exactly as for a real one. Per name:
-/// failures in a row, when the last was, and until when it is "locked".
-type UnknownNames = std::collections::HashMap<String, (i32, i64, Option<i64>)>;
-
-fn unknown_names() -> &'static std::sync::Mutex<UnknownNames> {
-    static UNKNOWN: std::sync::OnceLock<std::sync::Mutex<UnknownNames>> =
-        std::sync::OnceLock::new();
-    UNKNOWN.get_or_init(Default::default)
-}
-
-fn lock_micros() -> i64 {
-    i64::try_from(LOCK_FOR.as_micros()).unwrap_or(i64::MAX)
-}
-
-/// Counts a failure under an unknown name; `Some(until)` once it locks.
-fn unknown_name_failed(username: &str, now: i64) -> Option<i64> {
-    let mut names = unknown_names().lock().unwrap_or_else(|p| p.into_inner());
-    if names.len() > 100_000 {
-        // Forget what has expired; under a flood of names, forget all.
-        names.retain(|_, (_, last, _)| now - *last < lock_micros());
-        if names.len() > 100_000 {
-            names.clear();
-        }
-    }
-    let entry = names
-        .entry(username.to_lowercase())
-        .or_insert((0, now, None));
-    entry.0 += 1;
-    entry.1 = now;
-    if entry.0 >= MAX_FAILED_LOGINS {
-        entry.2 = Some(now + lock_micros());
-    }
-    entry.2
-}
-
-fn unknown_name_locked(username: &str, now: i64) -> Option<i64> {
-    let names = unknown_names().lock().unwrap_or_else(|p| p.into_inner());
-    names
-        .get(&username.to_lowercase())
-        .and_then(|(_, _, until)| *until)
-        .filter(|until| *until > now)
-}
-
-/// Checks a log-in with a password. Failures count towards a lock-out;
-/// a failure and a lock-out are audited in the platform chain with the
-/// client's address (`from`), never the password.
-///
-/// The attempt is counted before the password is checked, in one atomic
-/// update that also refuses a locked account, so simultaneous guesses
-/// cannot all be checked: at most [`MAX_FAILED_LOGINS`] are, then the
-/// account is locked. A right password clears the count.
-pub async fn check_password(
-    db: &DatabaseConnection,
-    username: &str,
-    password: &str,
-    from: &str,
-) -> Result<PasswordCheck, PlatformError> {
-    let username = username.trim();
-    let user = entity::Entity::find()
-        .filter(entity::Column::Username.eq(username))
-        .one(db)
-        .await?;
-    let now = now_micros();
-    let Some(user) = user else {
-        if let Some(until) = unknown_name_locked(username, now) {
-            return Ok(PasswordCheck::Locked(until));
-        }
-        // As long as a wrong password takes.
-        let password = password.to_owned();
-        let _ = tokio::task::spawn_blocking(move || verify_password(decoy_hash(), &password)).await;
-        let txn = crate::begin_write(db).await?;
-        platform_audit(
-            &txn,
-            "anonymous",
-            "user.login-failed",
-            "",
-            serde_json::json!({ "username": truncate(username, 200), "from": from, "reason": "unknown user" }),
-        )
-        .await?;
-        txn.commit().await?;
-        return Ok(match unknown_name_failed(username, now) {
-            Some(until) => PasswordCheck::Locked(until),
-            None => PasswordCheck::Refused,
-        });
-    };
-    // Count this attempt, and lock at the last one allowed, unless the
-    // account is locked already: one statement, so concurrent attempts
-    // see each other's counts.
-    let failures = Expr::col(entity::Column::FailedLogins).add(1);
-    let counted = entity::Entity::update_many()
-        .col_expr(entity::Column::FailedLogins, failures.clone())
-        .col_expr(
-            entity::Column::LockedUntilMicros,
-            Expr::case(
-                failures.gte(MAX_FAILED_LOGINS),
-                Expr::value(now + lock_micros()),
-            )
-            .finally(Expr::value(Option::<i64>::None))
-            .into(),
-        )
-        .filter(entity::Column::Id.eq(&user.id))
-        .filter(
-            entity::Column::LockedUntilMicros
-                .is_null()
-                .or(entity::Column::LockedUntilMicros.lte(now)),
-        )
-        .exec(db)
-        .await?;
-    if counted.rows_affected == 0 {
-        let until = entity::Entity::find_by_id(user.id.clone())
-            .one(db)
-            .await?
-            .and_then(|u| u.locked_until_micros)
-            .unwrap_or(now + lock_micros());
-        return Ok(PasswordCheck::Locked(until));
-    }
-    let hash = user
-        .password_hash
-        .clone()
-        .unwrap_or_else(|| decoy_hash().to_owned());
-    let password = password.to_owned();
-    let matches = tokio::task::spawn_blocking(move || verify_password(&hash, &password))
-        .await
-        .unwrap_or(false);
-    if matches && user.password_hash.is_some() {
-        entity::Entity::update_many()
-            .col_expr(entity::Column::FailedLogins, Expr::value(0))
-            .col_expr(
-                entity::Column::LockedUntilMicros,
-                Expr::value(Option::<i64>::None),
-            )
-            .filter(entity::Column::Id.eq(&user.id))
-            .exec(db)
-            .await?;
-        if !user.active {
-            return Ok(PasswordCheck::Inactive);
-        }
-        return Ok(PasswordCheck::Accepted(Box::new(user.into())));
-    }
-    let now_row = entity::Entity::find_by_id(user.id.clone()).one(db).await?;
-    let failed = now_row.as_ref().map_or(1, |u| u.failed_logins);
-    let locked_until = now_row
-        .and_then(|u| u.locked_until_micros)
-        .filter(|t| *t > now);
-    let txn = crate::begin_write(db).await?;
-    platform_audit(
-        &txn,
-        "anonymous",
-        "user.login-failed",
-        &user.id,
-        serde_json::json!({ "username": user.username, "from": from, "failures": failed }),
-    )
-    .await?;
-    if let Some(until) = locked_until
-        && failed == MAX_FAILED_LOGINS
-    {
-        platform_audit(
-            &txn,
-            "portico",
-            "user.locked",
-            &user.id,
-            serde_json::json!({ "username": user.username, "from": from, "until_micros": until }),
-        )
-        .await?;
-    }
-    txn.commit().await?;
-    Ok(match locked_until {
-        Some(until) => PasswordCheck::Locked(until),
-        None => PasswordCheck::Refused,
-    })
-}
-
-/// A person changes their own password in the session of `session_token`:
-/// the current password is checked as a log-in is (a wrong one counts
-/// towards the lock-out), then every other session of theirs ends and this
-/// one stays. Audited as `user.password-change`.
-pub async fn change_own_password(
-    db: &DatabaseConnection,
-    id: &str,
-    current: &str,
-    new_password: &str,
-    session_token: &str,
-    from: &str,
-) -> Result<PasswordCheck, PlatformError> {
-    let user = get(db, id)
-        .await?
-        .ok_or_else(|| PlatformError::NotFound(format!("no user `{id}`")))?;
-    check_password_strength(new_password)?;
-    let check = check_password(db, &user.username, current, from).await?;
-    if !matches!(check, PasswordCheck::Accepted(_)) {
-        return Ok(check);
-    }
-    let hash = hash_off_thread(new_password.to_owned()).await?;
-    let txn = crate::begin_write(db).await?;
-    entity::Entity::update_many()
-        .col_expr(entity::Column::PasswordHash, Expr::value(hash))
-        .col_expr(
-            entity::Column::Version,
-            Expr::col(entity::Column::Version).add(1),
-        )
-        .col_expr(entity::Column::UpdatedAtMicros, Expr::value(now_micros()))
-        .filter(entity::Column::Id.eq(id))
-        .exec(&txn)
-        .await?;
-    let ended = super::sessions::end_others_in(&txn, id, session_token).await?;
-    platform_audit(
-        &txn,
-        id,
-        "user.password-change",
-        id,
-        serde_json::json!({ "username": user.username, "from": from, "sessions_ended": ended }),
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(check)
-}
-
-/// Lifts a lock-out (audited as `user.unlock`).
-pub async fn unlock(db: &DatabaseConnection, actor: &str, id: &str) -> Result<(), PlatformError> {
-    let txn = crate::begin_write(db).await?;
-    let done = entity::Entity::update_many()
-        .col_expr(entity::Column::FailedLogins, Expr::value(0))
-        .col_expr(
-            entity::Column::LockedUntilMicros,
-            Expr::value(Option::<i64>::None),
-        )
-        .filter(entity::Column::Id.eq(id))
-        .exec(&txn)
-        .await?;
-    if done.rows_affected == 0 {
-        return Err(PlatformError::NotFound(format!("no user `{id}`")));
-    }
-    platform_audit(&txn, actor, "user.unlock", id, serde_json::json!({})).await?;
-    txn.commit().await?;
-    Ok(())
-}
-
-fn truncate(s: &str, chars: usize) -> String {
-    s.chars().take(chars).collect()
-}
-
-/// Appends an entry to the platform's own chain.
+/// Appends an entry to the platform's own chain. Here, at the bottom of
+/// identity, because `logins`, `sessions` and `accounts` above all append
+/// there too.
 pub(crate) async fn platform_audit<C: ConnectionTrait>(
     conn: &C,
     actor: &str,

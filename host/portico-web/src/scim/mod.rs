@@ -22,6 +22,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get, post};
 use portico_platform::PlatformError;
+use portico_platform::identity::accounts;
 use portico_platform::identity::groups::{self, Group, NewGroup};
 use portico_platform::identity::users::{self, Email, NewUser, User, UserKind};
 use portico_platform::tokens::{self, ApiToken};
@@ -914,7 +915,7 @@ async fn save(
             Stored::User(u)
         }
         (Resource::User, Some(Stored::User(was))) => {
-            let u = users::update(db, &actor, &was.id, user_from(doc)?).await?;
+            let u = accounts::update(db, &actor, &was.id, user_from(doc)?).await?;
             if was.active && !u.active {
                 tracing::info!(user = %u.id, username = %u.username, "SCIM deactivated a user; their sessions ended");
             }
@@ -1081,7 +1082,7 @@ async fn remove(
     let db = state.services.platform().db();
     match current {
         Stored::User(u) => {
-            users::delete(db, &actor(&token), &id).await?;
+            accounts::delete(db, &actor(&token), &id).await?;
             tracing::info!(user = %id, username = %u.username, "SCIM deleted a user; their sessions ended");
         }
         Stored::Group(g) => {

@@ -4,7 +4,7 @@
 use anyhow::Context as _;
 use clap::Subcommand;
 use portico_platform::identity::users::{self, NewUser, UserKind};
-use portico_platform::identity::{groups, roles};
+use portico_platform::identity::{accounts, groups, logins, roles};
 use portico_platform::{signing, tokens};
 
 use super::{DataArgs, cli_actor, manifests};
@@ -248,13 +248,13 @@ pub(crate) async fn user(command: UserCommand) -> anyhow::Result<()> {
             let u = user_named(&db, &username).await?;
             let mut change = u.profile();
             change.password = Some(password);
-            users::update(&db, &cli_actor(), &u.id, change).await?;
+            accounts::update(&db, &cli_actor(), &u.id, change).await?;
             println!("The password of `{username}` is set.");
         }
         UserCommand::Unlock { username, data } => {
             let db = data.database().await?;
             let u = user_named(&db, &username).await?;
-            users::unlock(&db, &cli_actor(), &u.id).await?;
+            logins::unlock(&db, &cli_actor(), &u.id).await?;
             println!("`{username}` can log in again.");
         }
         UserCommand::Deactivate { username, data } => {
@@ -262,7 +262,7 @@ pub(crate) async fn user(command: UserCommand) -> anyhow::Result<()> {
             let u = user_named(&db, &username).await?;
             let mut change = u.profile();
             change.active = false;
-            users::update(&db, &cli_actor(), &u.id, change).await?;
+            accounts::update(&db, &cli_actor(), &u.id, change).await?;
             println!("`{username}` is deactivated and logged out everywhere.");
         }
     }
