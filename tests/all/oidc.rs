@@ -139,9 +139,7 @@ async fn staff_of_the_idm_log_in_to_their_provisioned_account_and_its_roles() {
     let mut new = users::NewUser::local("novak", "Petr Novák", UserKind::Staff, "");
     new.password = None;
     new.external_id = Some("idm-0042".into());
-    let user = users::create(portal.db(), "test", new)
-        .await
-        .unwrap();
+    let user = users::create(portal.db(), "test", new).await.unwrap();
     portal.grant(&user, TEST_CITY, "notice-board.editor").await;
 
     assert_eq!(

@@ -35,8 +35,7 @@ pub async fn update(
         .one(&txn)
         .await?
         .ok_or_else(|| PlatformError::NotFound(format!("no user `{id}`")))?;
-    if current.username != new.username
-        && users::by_username(&txn, &new.username).await?.is_some()
+    if current.username != new.username && users::by_username(&txn, &new.username).await?.is_some()
     {
         return Err(PlatformError::Conflict(format!(
             "a user `{}` exists already",
