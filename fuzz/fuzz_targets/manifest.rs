@@ -9,7 +9,8 @@ use std::path::Path;
 
 use libfuzzer_sys::fuzz_target;
 
-#[path = "../../host/portico-runtime/src/manifest.rs"]
+// The folder's mod.rs: its `mod settings;` and the others resolve beside it.
+#[path = "../../host/portico-runtime/src/manifest/mod.rs"]
 #[allow(dead_code)]
 mod manifest;
 mod stack;

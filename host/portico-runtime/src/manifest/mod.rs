@@ -1,0 +1,381 @@
+//! The module manifest: what a module is, which routes it serves, which
+//! host capabilities it asks for, its menu entry, settings schema and jobs.
+//! The host reads it before it loads the component and enforces it on
+//! every call.
+//!
+//! This file holds the document's shape: [`Manifest`] and its parts
+//! (routes, access, roles, menu, dashboard, search, collections, jobs).
+//! `settings` has the settings schema and the check of a value,
+//! `templates` the message templates `notify` fills, and `validation`
+//! the reading of a manifest: parsing, the rules it must keep and
+//! [`ManifestError`]. Everything public is re-exported here, so callers
+//! name `manifest::X` whichever file holds it.
+//!
+//! The fuzz target `fuzz/fuzz_targets/manifest.rs` compiles this folder by
+//! `#[path]` to `manifest/mod.rs`, outside this crate: these files name no
+//! `crate::` path, only one another through `super`.
+
+mod settings;
+mod templates;
+mod validation;
+
+pub use settings::{SettingProblem, SettingSpec, SettingType, SettingValueError};
+pub use templates::{Rendered, TEMPLATE_MODULE_URL, Template};
+pub use validation::{ManifestError, is_module_id, is_topic};
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+/// The manifest schema this host reads.
+pub const MANIFEST_SCHEMA: u32 = 1;
+
+/// The file name of a manifest inside a module folder.
+pub const MANIFEST_FILE: &str = "module.toml";
+
+/// A module's manifest, as written by its vendor.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Manifest {
+    /// Manifest schema version; this host reads [`MANIFEST_SCHEMA`].
+    pub schema: u32,
+    /// Identifier: lower-case letters, digits and dashes, e.g. `notice-board`.
+    pub id: String,
+    /// Semantic version of the module.
+    pub version: semver::Version,
+    /// Name for people.
+    pub name: String,
+    /// Who builds and supports the module.
+    #[serde(default)]
+    pub vendor: String,
+    /// What the module is for.
+    #[serde(default)]
+    pub description: String,
+    /// The component file, relative to the manifest.
+    pub component: PathBuf,
+    /// Host capabilities the module asks for (see [`Capability`]).
+    #[serde(default)]
+    pub capabilities: Vec<Capability>,
+    /// Routes below `/m/<id>` the host forwards to the module.
+    #[serde(default)]
+    pub routes: Vec<Route>,
+    /// The module's entry in the portal navigation.
+    #[serde(default)]
+    pub menu: Option<MenuEntry>,
+    /// The page whose blocks the organization's dashboard shows.
+    #[serde(default)]
+    pub dashboard: Option<DashboardEntry>,
+    /// Collections the portal's search looks through.
+    #[serde(default)]
+    pub search: Vec<SearchSpec>,
+    /// The manifest's texts for people in other languages, by language
+    /// (e.g. `cs`); the texts above are the English ones.
+    #[serde(default)]
+    pub translations: BTreeMap<String, ManifestTexts>,
+    /// Settings an administrator can set, by key.
+    #[serde(default)]
+    pub settings: BTreeMap<String, SettingSpec>,
+    /// Jobs the host runs on a schedule.
+    #[serde(default)]
+    pub jobs: Vec<Job>,
+    /// Record collections, by name (needs the `records` capability).
+    #[serde(default)]
+    pub collections: BTreeMap<String, Collection>,
+    /// Event topics the module handles in `on-event`.
+    #[serde(default)]
+    pub subscribes: Vec<String>,
+    /// Message templates for `notify`, by name (needs the `notify` capability).
+    #[serde(default)]
+    pub templates: BTreeMap<String, Template>,
+    /// Permissions the host checks for the module, by name, with what each
+    /// allows (shown to administrators).
+    #[serde(default)]
+    pub permissions: BTreeMap<String, String>,
+    /// Roles administrators grant, by name (granted as `<module>.<role>`).
+    #[serde(default)]
+    pub roles: BTreeMap<String, RoleSpec>,
+}
+
+/// Roles that hold every permission of every module in their organization.
+pub const ADMIN_ROLES: [&str; 2] = ["platform-admin", "org-admin"];
+
+/// A manifest's texts for people, in one language.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ManifestTexts {
+    /// The module's name.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// What the module is for.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// The label of its menu entry.
+    #[serde(default)]
+    pub menu: Option<String>,
+}
+
+impl Manifest {
+    /// The module's name in `lang`, or the English one.
+    pub fn name_in(&self, lang: &str) -> &str {
+        self.translations
+            .get(lang)
+            .and_then(|t| t.name.as_deref())
+            .unwrap_or(&self.name)
+    }
+
+    /// The module's description in `lang`, or the English one.
+    pub fn description_in(&self, lang: &str) -> &str {
+        self.translations
+            .get(lang)
+            .and_then(|t| t.description.as_deref())
+            .unwrap_or(&self.description)
+    }
+
+    /// The label of the module's menu entry in `lang` (the English one, or
+    /// its name, when there is none).
+    pub fn menu_label_in(&self, lang: &str) -> &str {
+        self.translations
+            .get(lang)
+            .and_then(|t| t.menu.as_deref())
+            .or(self.menu.as_ref().map(|m| m.label.as_str()))
+            .unwrap_or_else(|| self.name_in(lang))
+    }
+    /// The module's permissions (qualified, `<module>.<permission>`) that
+    /// holders of `roles` (qualified role names) have.
+    pub fn permissions_of<'a>(&self, roles: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+        let prefix = format!("{}.", self.id);
+        let mut granted = std::collections::BTreeSet::new();
+        for role in roles {
+            if ADMIN_ROLES.contains(&role) {
+                granted.extend(self.permissions.keys().map(String::as_str));
+            } else if let Some(spec) = role.strip_prefix(&prefix).and_then(|r| self.roles.get(r)) {
+                granted.extend(spec.permissions.iter().map(String::as_str));
+            }
+        }
+        granted
+            .into_iter()
+            .map(|p| format!("{prefix}{p}"))
+            .collect()
+    }
+
+    /// Whether the module declares the qualified role `role`.
+    pub fn declares_role(&self, role: &str) -> bool {
+        role.strip_prefix(&self.id)
+            .and_then(|r| r.strip_prefix('.'))
+            .is_some_and(|r| self.roles.contains_key(r))
+    }
+
+    /// Whether the module declares the qualified permission `permission`.
+    pub fn declares_permission(&self, permission: &str) -> bool {
+        permission
+            .strip_prefix(&self.id)
+            .and_then(|p| p.strip_prefix('.'))
+            .is_some_and(|p| self.permissions.contains_key(p))
+    }
+
+    /// Whether the manifest asks for `capability`.
+    pub fn grants(&self, capability: Capability) -> bool {
+        self.capabilities.contains(&capability)
+    }
+}
+
+/// The most indexed fields of each type one collection may declare.
+pub const MAX_INDEXES_PER_TYPE: usize = 4;
+
+/// The largest document a collection may allow, in bytes of JSON.
+pub const MAX_DOCUMENT_BYTES: usize = 1 << 20;
+
+fn default_max_bytes() -> usize {
+    64 * 1024
+}
+
+/// A record collection of the module.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Collection {
+    /// Fields of the documents the host indexes for filters, sorting and
+    /// grouping, in order. Add new ones at the end: the order decides where
+    /// each is stored.
+    #[serde(default)]
+    pub indexes: Vec<IndexSpec>,
+    /// The largest document, in bytes of JSON (default 64 KiB, at most 1 MiB).
+    #[serde(default = "default_max_bytes")]
+    pub max_bytes: usize,
+}
+
+/// An indexed field of a collection.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IndexSpec {
+    /// A top-level field of the documents.
+    pub field: String,
+    /// Its type.
+    #[serde(rename = "type")]
+    pub kind: IndexType,
+}
+
+/// The type of an indexed field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum IndexType {
+    /// Text (dates as `YYYY-MM-DD` sort correctly as text).
+    String,
+    /// A number.
+    Number,
+}
+
+/// A host interface a module may use only when its manifest asks for it.
+/// Logging is always allowed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Capability {
+    /// `settings`: read the module's settings for the organization.
+    Settings,
+    /// `records`: keep documents in the manifest's collections.
+    Records,
+    /// `audit`: append entries to the organization's audit chain.
+    Audit,
+    /// `events`: publish events to other modules.
+    Events,
+    /// `notify`: send e-mails, text messages and inbox messages.
+    Notify,
+    /// `files`: keep files.
+    Files,
+}
+
+impl Capability {
+    /// The capability's name as written in manifests.
+    pub fn name(self) -> &'static str {
+        match self {
+            Capability::Settings => "settings",
+            Capability::Records => "records",
+            Capability::Audit => "audit",
+            Capability::Events => "events",
+            Capability::Notify => "notify",
+            Capability::Files => "files",
+        }
+    }
+}
+
+/// Whether a route renders a portal page or answers an API request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RouteKind {
+    /// A portal page: GET renders a view (HTML or JSON), POST submits a form.
+    Page,
+    /// An HTTP API: every method goes to the module's `handle`.
+    Api,
+}
+
+/// One route of the module.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Route {
+    /// Pattern below `/m/<id>`: `/`, `/notices/{id}`, `/api/{*rest}`.
+    pub path: String,
+    /// Page or API.
+    pub kind: RouteKind,
+    /// Who may use it (staff of the organization unless said otherwise).
+    #[serde(default)]
+    pub access: Access,
+    /// A permission of this module the caller must hold as well (staff only).
+    #[serde(default)]
+    pub permission: Option<String>,
+}
+
+/// Who may use a route. The host checks it before the module is called.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Access {
+    /// Everybody, anonymous visitors included.
+    Public,
+    /// Everybody logged in, citizens included.
+    User,
+    /// People (and API tokens) holding a role in the organization.
+    #[default]
+    Staff,
+}
+
+/// A role the module declares; administrators grant it per organization as
+/// `<module>.<role>`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoleSpec {
+    /// The role's name for people, e.g. `Complaint handler`.
+    pub label: String,
+    /// The module's permissions the role carries.
+    #[serde(default)]
+    pub permissions: Vec<String>,
+}
+
+/// The module's entry in the portal navigation.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MenuEntry {
+    /// The text of the entry.
+    pub label: String,
+    /// The page below `/m/<id>` it leads to.
+    #[serde(default = "root_path")]
+    pub path: String,
+}
+
+/// The module's part of the organization's dashboard: one of its page
+/// routes, rendered for whoever may see it and shown among the others.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DashboardEntry {
+    /// The page below `/m/<id>`.
+    pub path: String,
+}
+
+/// A collection the portal's search looks through: which indexed text
+/// fields it matches, which field names a hit, and the page that shows it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SearchSpec {
+    /// One of the manifest's collections.
+    pub collection: String,
+    /// Indexed text fields of the collection the search term is looked for in.
+    pub fields: Vec<String>,
+    /// The document field shown as a hit's title.
+    pub title: String,
+    /// The page of a hit below `/m/<id>`: `{name}` stands for the document's
+    /// top-level field `name` (`{id}` for its id), e.g. `/notices/{reference}`.
+    pub link: String,
+}
+
+impl SearchSpec {
+    /// The fields `link` names in braces.
+    pub fn link_fields(&self) -> Vec<&str> {
+        self.link
+            .split('{')
+            .skip(1)
+            .filter_map(|s| s.split_once('}').map(|(name, _)| name))
+            .collect()
+    }
+}
+
+fn root_path() -> String {
+    "/".to_owned()
+}
+
+/// A job the host runs on a schedule, once per organization that enabled the module.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Job {
+    /// The name passed to the module's `run-job`.
+    pub name: String,
+    /// When it runs, in cron syntax: minute hour day-of-month month
+    /// day-of-week, with an optional leading seconds field.
+    pub schedule: String,
+}
+
+impl Job {
+    /// The schedule, parsed.
+    pub fn cron(&self) -> Result<croner::Cron, String> {
+        self.schedule
+            .parse::<croner::Cron>()
+            .map_err(|e| format!("`{}` is not a cron schedule: {e}", self.schedule))
+    }
+}
