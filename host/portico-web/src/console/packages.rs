@@ -12,10 +12,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use portico_platform::audit;
 use portico_runtime::api::{Block, FieldKind, Form, FormField};
 
-use super::{
-    Admin, FormProblem, catalog_view, checked_form, forbidden, page_with_status, platform_admin,
-    to_login,
-};
+use super::catalog::{FormProblem, catalog_view};
+use super::{Admin, checked_form, forbidden, page_with_status, platform_admin, to_login};
 use crate::AppState;
 use crate::extractors::{Lang, Visitor};
 use crate::failure::Failure;

@@ -15,10 +15,8 @@ use portico_platform::identity::{roles, users};
 use portico_platform::organizations::{self, Kind, NewOrganization, Organization};
 use portico_runtime::api::{Block, Choice, FieldKind, Form, FormField};
 
-use super::{
-    Admin, administers, checked_form, checked_org, organization_page, overview_page,
-    platform_admin, table, text, to_login,
-};
+use super::orgs::{organization_page, overview_page};
+use super::{Admin, administers, checked_form, checked_org, platform_admin, table, text, to_login};
 use crate::AppState;
 use crate::extractors::{Lang, Visitor};
 use crate::failure::Failure;

@@ -1,0 +1,320 @@
+//! A module in one organization (`/admin/orgs/{org}/modules/{id}`):
+//! enabling and disabling it there (and below), its settings as a form
+//! generated from the manifest's settings schema and checked with
+//! `SettingSpec::check`, and the events it could not take (dead letters).
+
+use std::collections::BTreeMap;
+
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use portico_platform::events;
+use portico_platform::modules::Change;
+use portico_runtime::api::{Block, Cell, Choice, FieldKind, Form, FormField, NoticeLevel, View};
+use portico_runtime::manifest::{SettingSpec, SettingType};
+
+use super::{Admin, Done, checked_form, checked_org, installed, kv, page, table, text, to_login};
+use crate::AppState;
+use crate::extractors::{Lang, Visitor};
+use crate::failure::Failure;
+use crate::render::tr;
+
+/// The settings form of a module in an organization.
+fn settings_form(
+    l: &str,
+    org: &str,
+    id: &str,
+    specs: &BTreeMap<String, SettingSpec>,
+    values: &BTreeMap<String, String>,
+    errors: &BTreeMap<String, String>,
+) -> Form {
+    let fields = specs
+        .iter()
+        .map(|(key, spec)| {
+            let value = values.get(key).cloned().or_else(|| spec.default.clone());
+            let (kind, choices) = match spec.kind {
+                SettingType::String => (FieldKind::Text, Vec::new()),
+                SettingType::Number => (FieldKind::Number, Vec::new()),
+                SettingType::Json => (FieldKind::Textarea, Vec::new()),
+                SettingType::Boolean => (
+                    FieldKind::Select,
+                    vec![
+                        Choice {
+                            value: "true".into(),
+                            label: tr(l, "yes", "ano").into(),
+                        },
+                        Choice {
+                            value: "false".into(),
+                            label: tr(l, "no", "ne").into(),
+                        },
+                    ],
+                ),
+            };
+            FormField {
+                name: format!("setting.{key}"),
+                label: if spec.label.is_empty() {
+                    key.clone()
+                } else {
+                    spec.label.clone()
+                },
+                kind,
+                required: false,
+                value,
+                help: spec
+                    .default
+                    .as_ref()
+                    .map(|d| format!("{} {d}", tr(l, "Default:", "Výchozí:"))),
+                choices,
+                error: errors.get(key).cloned(),
+                min: spec.min.map(|m| m.to_string()),
+                max: spec.max.map(|m| m.to_string()),
+                ..Default::default()
+            }
+        })
+        .collect();
+    Form {
+        action: format!("/admin/orgs/{org}/modules/{id}"),
+        submit_label: tr(l, "Save settings", "Uložit nastavení").into(),
+        fields,
+        ..Default::default()
+    }
+}
+
+/// `GET /admin/orgs/{org}/modules/{id}`: a module in an organization.
+pub(super) async fn module_in_org(
+    State(state): State<AppState>,
+    Path((org, id)): Path<(String, String)>,
+    Query(q): Query<Done>,
+    visitor: Visitor,
+    lang: Lang,
+) -> Result<Response, Failure> {
+    let Some(admin) = Admin::of(visitor, lang) else {
+        return Ok(to_login(&format!("/admin/orgs/{org}/modules/{id}")));
+    };
+    module_page(
+        &state,
+        &admin,
+        &org,
+        &id,
+        &BTreeMap::new(),
+        None,
+        q.message(admin.l()),
+    )
+    .await
+}
+
+async fn module_page(
+    state: &AppState,
+    admin: &Admin,
+    org: &str,
+    id: &str,
+    errors: &BTreeMap<String, String>,
+    typed: Option<&BTreeMap<String, String>>,
+    flash: Option<&str>,
+) -> Result<Response, Failure> {
+    let l = admin.l().to_owned();
+    let the_org = checked_org(state, admin, org).await?;
+    let m = installed(state, id)?;
+    let current = match state.services.org(org).await {
+        Ok(o) => o.enabled.get(id).cloned(),
+        Err(e) => {
+            tracing::error!(error = %e, "cannot read enablement");
+            return Err(Failure::database());
+        }
+    };
+    let on = current.is_some();
+    let mut values = current.map(|e| e.settings).unwrap_or_default();
+    if let Some(typed) = typed {
+        values.extend(typed.clone());
+    }
+    let man = m.manifest();
+    let mut blocks = vec![Block::KeyValues {
+        items: vec![
+            kv(tr(&l, "Organization", "Organizace"), the_org.name.clone()),
+            kv(
+                tr(&l, "State", "Stav"),
+                if on {
+                    tr(&l, "enabled", "zapnut")
+                } else {
+                    tr(&l, "not enabled", "nezapnut")
+                }
+                .into(),
+            ),
+            kv(tr(&l, "Version", "Verze"), man.version.to_string()),
+        ],
+    }];
+    blocks.push(Block::Form(Form {
+        action: format!("/admin/orgs/{org}/modules/{id}"),
+        submit_label: if on {
+            tr(&l, "Disable", "Vypnout")
+        } else {
+            tr(&l, "Enable", "Zapnout")
+        }
+        .into(),
+        fields: vec![
+            FormField {
+                name: "state".into(),
+                label: String::new(),
+                kind: FieldKind::Hidden,
+                required: false,
+                value: Some(if on { "disable" } else { "enable" }.into()),
+                help: None,
+                choices: Vec::new(),
+                error: None,
+                ..Default::default()
+            },
+            FormField {
+                name: "children".into(),
+                label: tr(
+                    &l,
+                    "Also for the organizations below",
+                    "Také pro podřízené organizace",
+                )
+                .into(),
+                kind: FieldKind::Checkbox,
+                required: false,
+                value: None,
+                help: None,
+                choices: Vec::new(),
+                error: None,
+                ..Default::default()
+            },
+        ],
+        ..Default::default()
+    }));
+    if on && !man.settings.is_empty() {
+        blocks.push(Block::Heading {
+            level: 2,
+            text: tr(&l, "Settings", "Nastavení").into(),
+        });
+        if !errors.is_empty() {
+            blocks.push(Block::Notice {
+                level: NoticeLevel::Error,
+                text: tr(
+                    &l,
+                    "The settings were not saved.",
+                    "Nastavení nebylo uloženo.",
+                )
+                .into(),
+            });
+        }
+        blocks.push(Block::Form(settings_form(
+            &l,
+            org,
+            id,
+            &man.settings,
+            &values,
+            errors,
+        )));
+    }
+    let dead = events::dead_letters(state.services.platform().db(), Some(org)).await;
+    if let Ok(dead) = dead {
+        let rows: Vec<Vec<Cell>> = dead
+            .iter()
+            .filter(|d| d.module_id == id)
+            .map(|d| {
+                vec![
+                    text(d.id.to_string()),
+                    text(d.topic.clone()),
+                    text(d.source_module.clone()),
+                ]
+            })
+            .collect();
+        blocks.push(table(
+            tr(
+                &l,
+                "Events it could not take (dead letters)",
+                "Události, které nepřijal (nedoručené)",
+            ),
+            &[
+                tr(&l, "Delivery", "Doručení"),
+                tr(&l, "Topic", "Téma"),
+                tr(&l, "From", "Od"),
+            ],
+            rows,
+            tr(&l, "None.", "Žádné."),
+        ));
+    }
+    let view = View {
+        title: man.name.clone(),
+        blocks,
+    };
+    let mut response = page(state, admin, &view, flash);
+    if !errors.is_empty() {
+        *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(response)
+}
+
+/// `POST /admin/orgs/{org}/modules/{id}`: enable, disable, or save settings.
+pub(super) async fn change_module(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path((org, id)): Path<(String, String)>,
+    visitor: Visitor,
+    lang: Lang,
+    body: Bytes,
+) -> Result<Response, Failure> {
+    let path = format!("/admin/orgs/{org}/modules/{id}");
+    let Some(admin) = Admin::of(visitor, lang) else {
+        return Ok(to_login(&path));
+    };
+    let fields = checked_form(&admin, &headers, &body)?;
+    checked_org(&state, &admin, &org).await?;
+    let m = installed(&state, &id)?;
+    let mut change = Change::default();
+    let done;
+    match fields.get("state").map(String::as_str) {
+        Some(s @ ("enable" | "disable")) => {
+            change.enabled = Some(s == "enable");
+            change.include_children = fields
+                .get("children")
+                .is_some_and(|v| v == "true" || v == "on");
+            done = if s == "enable" { "enabled" } else { "disabled" };
+        }
+        Some(other) => {
+            return Err(Failure::new(
+                StatusCode::BAD_REQUEST,
+                "Bad request",
+                format!("`state` must be `enable` or `disable`, not `{other}`"),
+            ));
+        }
+        None => {
+            let specs = &m.manifest().settings;
+            let mut errors = BTreeMap::new();
+            let mut typed = BTreeMap::new();
+            for (name, value) in &fields {
+                let Some(key) = name.strip_prefix("setting.") else {
+                    continue;
+                };
+                let Some(spec) = specs.get(key) else {
+                    return Err(Failure::new(
+                        StatusCode::BAD_REQUEST,
+                        "Bad request",
+                        format!("`{key}` is not a setting of {}", m.manifest().name),
+                    ));
+                };
+                typed.insert(key.to_owned(), value.clone());
+                if value.trim().is_empty() {
+                    change.unset.push(key.to_owned());
+                } else if let Err(e) = spec.check(key, value) {
+                    errors.insert(key.to_owned(), e.message(admin.l()));
+                } else {
+                    change.set.insert(key.to_owned(), value.clone());
+                }
+            }
+            if !errors.is_empty() {
+                return module_page(&state, &admin, &org, &id, &errors, Some(&typed), None).await;
+            }
+            done = "saved";
+        }
+    }
+    let actor = admin.session.user.id.clone();
+    if let Err(e) = state.services.change(&org, &id, &change, &actor).await {
+        tracing::error!(error = %e, "cannot change a module's state");
+        return Err(Failure::database());
+    }
+    tracing::info!(org = %org, module = %id, by = %actor, done, "module changed from the console");
+    Ok(Redirect::to(&format!("{path}?done={done}")).into_response())
+}
