@@ -1,0 +1,258 @@
+//! The logged-in person's own pages: `/auth/me` (who they are, their
+//! roles per organization, log-out everywhere; JSON for API clients) and
+//! the change of a local password, which ends every other session.
+
+use std::net::SocketAddr;
+
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use portico_platform::identity::logins::PasswordCheck;
+use portico_platform::identity::sessions::Session;
+use portico_platform::identity::users::{self, Assurance};
+use portico_platform::identity::{accounts, passwords, roles};
+
+use super::{client_address, field, posted_session};
+use crate::AppState;
+use crate::extractors::{Lang, Visitor, form_fields};
+use crate::failure::Failure;
+use crate::frame::{html_response, shell, wants_json};
+use crate::render::{self, CSRF_FIELD};
+
+/// The logged-in user: who they are and their roles per organization.
+pub(super) async fn me(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Lang(lang): Lang,
+    headers: HeaderMap,
+) -> Result<Response, Failure> {
+    let Visitor::User(session) = &visitor else {
+        if wants_json(&headers) {
+            return Err(Failure::new(
+                StatusCode::UNAUTHORIZED,
+                "Not logged in",
+                "Nobody is logged in.",
+            ));
+        }
+        return Ok(Redirect::to("/auth/login?next=/auth/me").into_response());
+    };
+    let db = state.services.platform().db();
+    let mut by_org = std::collections::BTreeMap::new();
+    let orgs = roles::orgs_of(db, &session.user.id).await.map_err(|e| {
+        tracing::error!(error = %e, "cannot read roles");
+        Failure::database()
+    })?;
+    for org in orgs {
+        if let Ok(r) = roles::roles_in(db, &session.user.id, &org).await {
+            by_org.insert(org, r);
+        }
+    }
+    let user = &session.user;
+    if wants_json(&headers) {
+        return Ok(axum::Json(serde_json::json!({
+            "id": user.id,
+            "username": user.username,
+            "display_name": user.shown_name(),
+            "kind": user.kind,
+            "assurance": session.assurance,
+            "claims": session.claims,
+            "roles": by_org,
+            "csrf_token": session.csrf,
+        }))
+        .into_response());
+    }
+    let l = lang.as_str();
+    let mut shell = shell(&state, None, None, l, None);
+    shell.user = Some(user.shown_name().to_owned());
+    shell.csrf = session.csrf.clone();
+    let kind = match user.kind {
+        users::UserKind::Staff => render::tr(l, "staff", "zaměstnanec"),
+        users::UserKind::Citizen => render::tr(l, "citizen", "občan"),
+    };
+    let assurance = match session.assurance {
+        Assurance::Anonymous => render::tr(l, "none", "žádné"),
+        Assurance::Registered => render::tr(l, "low", "nízká"),
+        Assurance::Substantial => render::tr(l, "substantial", "značná"),
+        Assurance::High => render::tr(l, "high", "vysoká"),
+    };
+    let content = maud::html! {
+        dl.key-values {
+            div { dt { (render::tr(l, "User name", "Uživatelské jméno")) } dd { (user.username) } }
+            div { dt { (render::tr(l, "Account", "Účet")) } dd { (kind) } }
+            div { dt { (render::tr(l, "Identity verified", "Úroveň ověření totožnosti")) } dd { (assurance) } }
+        }
+        @if !by_org.is_empty() {
+            h2 { (render::tr(l, "Roles", "Role")) }
+            ul {
+                @for (org, roles) in &by_org {
+                    li { (org) ": " (roles.iter().cloned().collect::<Vec<_>>().join(", ")) }
+                }
+            }
+        }
+        @if user.has_password {
+            p { a href="/auth/password" { (render::tr(l, "Change password", "Změnit heslo")) } }
+        }
+        form method="post" action="/auth/logout-everywhere" {
+            input type="hidden" name=(CSRF_FIELD) value=(session.csrf);
+            button.button.secondary type="submit" { (render::tr(l, "Log out everywhere", "Odhlásit se všude")) }
+        }
+    };
+    Ok(html_response(
+        StatusCode::OK,
+        render::page(&shell, user.shown_name(), content),
+    ))
+}
+
+/// The page where a person with a local password changes it.
+fn password_form(
+    state: &AppState,
+    l: &str,
+    session: &Session,
+    status: StatusCode,
+    message: Option<(&str, bool)>,
+) -> Response {
+    let mut shell = shell(state, None, None, l, None);
+    shell.user = Some(session.user.shown_name().to_owned());
+    shell.csrf = session.csrf.clone();
+    let content = maud::html! {
+        @if let Some((text, ok)) = message {
+            @if ok {
+                div.notice.notice-success role="status" { p { (text) } }
+            } @else {
+                div.notice.notice-error role="alert" { p { (text) } }
+            }
+        }
+        p { (render::tr(l,
+            "A new password logs you out on every other device; this one stays logged in.",
+            "Nové heslo vás odhlásí na všech ostatních zařízeních; na tomto zůstanete přihlášeni.")) }
+        form method="post" action="/auth/password" {
+            input type="hidden" name=(CSRF_FIELD) value=(session.csrf);
+            input type="hidden" name="username" value=(session.user.username) autocomplete="username";
+            div.field {
+                label for="f-current" { (render::tr(l, "Current password", "Současné heslo")) }
+                input #f-current type="password" name="current" autocomplete="current-password" required;
+            }
+            div.field {
+                label for="f-new" { (render::tr(l, "New password", "Nové heslo")) }
+                input #f-new type="password" name="new" autocomplete="new-password" required
+                    minlength=(passwords::MIN_PASSWORD_CHARS) aria-describedby="f-new-help";
+                p.help #f-new-help { (if l == "cs" {
+                    format!("Alespoň {} znaků.", passwords::MIN_PASSWORD_CHARS)
+                } else {
+                    format!("At least {} characters.", passwords::MIN_PASSWORD_CHARS)
+                }) }
+            }
+            div.field {
+                label for="f-repeat" { (render::tr(l, "New password again", "Nové heslo znovu")) }
+                input #f-repeat type="password" name="repeat" autocomplete="new-password" required;
+            }
+            button.button.primary type="submit" { (render::tr(l, "Change password", "Změnit heslo")) }
+        }
+    };
+    html_response(
+        status,
+        render::page(
+            &shell,
+            render::tr(l, "Change password", "Změna hesla"),
+            content,
+        ),
+    )
+}
+
+pub(super) async fn password_page(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Lang(lang): Lang,
+) -> Response {
+    match visitor {
+        Visitor::User(session) => password_form(&state, &lang, &session, StatusCode::OK, None),
+        _ => Redirect::to("/auth/login?next=/auth/password").into_response(),
+    }
+}
+
+/// `POST /auth/password`: checks the current password as a log-in does
+/// (a wrong one counts towards the lock-out), sets the new one, and ends
+/// every other session of the person; this one stays.
+pub(super) async fn change_password(
+    State(state): State<AppState>,
+    connect: Option<axum::Extension<ConnectInfo<SocketAddr>>>,
+    Lang(lang): Lang,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, Failure> {
+    let Some((session, token)) = posted_session(&state, &headers, &body).await? else {
+        return Ok(Redirect::to("/auth/login?next=/auth/password").into_response());
+    };
+    let fields = form_fields(&headers, &body)?;
+    let l = lang.as_str();
+    let current = field(&fields, "current").unwrap_or("");
+    let new = field(&fields, "new").unwrap_or("");
+    let refuse = |message: &str| {
+        Ok(password_form(
+            &state,
+            l,
+            &session,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some((message, false)),
+        ))
+    };
+    if new != field(&fields, "repeat").unwrap_or("") {
+        return refuse(render::tr(
+            l,
+            "The new password and its repetition differ.",
+            "Nové heslo a jeho zopakování se liší.",
+        ));
+    }
+    if new.chars().count() < passwords::MIN_PASSWORD_CHARS {
+        return refuse(&if l == "cs" {
+            format!(
+                "Nové heslo musí mít alespoň {} znaků.",
+                passwords::MIN_PASSWORD_CHARS
+            )
+        } else {
+            format!(
+                "The new password must be at least {} characters.",
+                passwords::MIN_PASSWORD_CHARS
+            )
+        });
+    }
+    let ip = client_address(&state, connect, &headers);
+    let db = state.services.platform().db();
+    match accounts::change_own_password(db, &session.user.id, current, new, &token, &ip.to_string())
+        .await
+    {
+        Ok(PasswordCheck::Accepted(_)) => {
+            tracing::info!(user = %session.user.id, "password changed; other sessions ended");
+            Ok(password_form(
+                &state,
+                l,
+                &session,
+                StatusCode::OK,
+                Some((
+                    render::tr(
+                        l,
+                        "Your password is changed. Every other device is logged out.",
+                        "Heslo je změněno. Na všech ostatních zařízeních jste odhlášeni.",
+                    ),
+                    true,
+                )),
+            ))
+        }
+        Ok(PasswordCheck::Locked(_)) => refuse(render::tr(
+            l,
+            "The account is locked after repeated wrong passwords. Try again later.",
+            "Účet je po opakovaném zadání špatného hesla zamčen. Zkuste to později.",
+        )),
+        Ok(_) => refuse(render::tr(
+            l,
+            "The current password is wrong.",
+            "Současné heslo není správné.",
+        )),
+        Err(portico_platform::PlatformError::Invalid { message, .. }) => refuse(&message),
+        Err(e) => {
+            tracing::error!(error = %e, "cannot change a password");
+            Err(Failure::database())
+        }
+    }
+}
