@@ -1,0 +1,269 @@
+//! A module's form as HTML: it posts only to the module's own pages and
+//! carries the CSRF token; a refused form lists its errors at the top,
+//! each linked to its field; every field has its label, its help and its
+//! error tied to it for assistive technology.
+
+use maud::{Markup, html};
+use portico_runtime::api::{FieldKind, Form, FormField};
+
+use super::{CSRF_FIELD, Shell, module_href, tr};
+
+pub(super) fn form_html(base: &str, shell: &Shell, form: &Form) -> Markup {
+    let lang = shell.lang.as_str();
+    // A form posts only to the module's own pages.
+    let action = if form.action.starts_with('/') {
+        module_href(base, &form.action)
+    } else {
+        None
+    };
+    let has_errors = form.fields.iter().any(|f| f.error.is_some());
+    let uploads = form
+        .fields
+        .iter()
+        .any(|f| f.kind == FieldKind::File)
+        .then_some("multipart/form-data");
+    html! {
+        form method="post" action=(action.unwrap_or_default()) enctype=[uploads] novalidate {
+            input type="hidden" name=(CSRF_FIELD) value=(shell.csrf);
+            @if has_errors {
+                div.notice.notice-error role="alert" {
+                    p { (tr(lang, "Please correct the marked fields.", "Opravte prosím označená pole.")) }
+                    ul {
+                        @for f in form.fields.iter().filter(|f| f.error.is_some()) {
+                            li { a href=(format!("#f-{}", f.name)) { (f.label) ": " (f.error.as_deref().unwrap_or_default()) } }
+                        }
+                    }
+                }
+            }
+            @for field in &form.fields {
+                (field_html(lang, field))
+            }
+            div.buttons {
+                button.button.primary type="submit" { (form.submit_label) }
+                @for b in &form.buttons {
+                    " "
+                    button.button type="submit" name="_button" value=(b.name) { (b.label) }
+                }
+            }
+        }
+    }
+}
+
+fn field_html(lang: &str, f: &FormField) -> Markup {
+    let required = tr(lang, "(required)", "(povinné)");
+    let id = format!("f-{}", f.name);
+    let help_id = format!("{id}-help");
+    let error_id = format!("{id}-error");
+    let mut described = Vec::new();
+    if f.help.is_some() {
+        described.push(help_id.clone());
+    }
+    if f.error.is_some() {
+        described.push(error_id.clone());
+    }
+    let described = (!described.is_empty()).then(|| described.join(" "));
+    let invalid = f.error.as_ref().map(|_| "true");
+    let value = f.value.clone().unwrap_or_default();
+    if f.kind == FieldKind::Hidden {
+        return html! { input type="hidden" name=(f.name) value=(value); };
+    }
+    let input_type = match f.kind {
+        FieldKind::Number => "number",
+        FieldKind::Date => "date",
+        FieldKind::Email => "email",
+        FieldKind::Tel => "tel",
+        FieldKind::File => "file",
+        _ => "text",
+    };
+    // Text-like fields can be read-only; they say so in their label.
+    let read_only = f.read_only
+        && matches!(
+            f.kind,
+            FieldKind::Text
+                | FieldKind::Textarea
+                | FieldKind::Number
+                | FieldKind::Date
+                | FieldKind::Email
+                | FieldKind::Tel
+        );
+    let fixed = tr(lang, "(cannot be changed)", "(nelze změnit)");
+    if matches!(f.kind, FieldKind::Radio | FieldKind::Checkboxes) {
+        let radio = f.kind == FieldKind::Radio;
+        let kind = if radio { "radio" } else { "checkbox" };
+        let checked = |v: &str| {
+            if radio {
+                v == value
+            } else {
+                f.selected.iter().any(|s| s == v)
+            }
+        };
+        return html! {
+            fieldset.field.choices.field-error[f.error.is_some()] #(id) aria-describedby=[described.as_deref()] {
+                legend { (f.label) @if f.required { " " span.required { (required) } } }
+                @for (i, c) in f.choices.iter().enumerate() {
+                    @let choice_id = format!("{id}-{i}");
+                    div.choice {
+                        input #(choice_id) type=(kind) name=(f.name) value=(c.value) checked[checked(&c.value)];
+                        label for=(choice_id) { (c.label) }
+                    }
+                }
+                @if let Some(help) = &f.help {
+                    p.help #(help_id) { (help) }
+                }
+                @if let Some(error) = &f.error {
+                    p.error #(error_id) { (error) }
+                }
+            }
+        };
+    }
+    html! {
+        div.field.field-error[f.error.is_some()] {
+            @if f.kind == FieldKind::Checkbox {
+                input #(id) type="checkbox" name=(f.name) value="true"
+                    checked[matches!(value.as_str(), "true" | "on")]
+                    aria-describedby=[described.as_deref()] aria-invalid=[invalid];
+                label for=(id) { (f.label) @if f.required { " " span.required { (required) } } }
+            } @else {
+                label for=(id) {
+                    (f.label)
+                    @if f.required { " " span.required { (required) } }
+                    @if read_only { " " span.fixed { (fixed) } }
+                }
+                @match f.kind {
+                    FieldKind::Textarea => textarea #(id) name=(f.name) rows="5" required[f.required]
+                        readonly[read_only] autocomplete=[f.autocomplete.as_deref()]
+                        aria-describedby=[described.as_deref()] aria-invalid=[invalid] { (value) },
+                    FieldKind::Select => select #(id) name=(f.name) required[f.required]
+                        autocomplete=[f.autocomplete.as_deref()]
+                        aria-describedby=[described.as_deref()] aria-invalid=[invalid] {
+                        @if !f.required { option value="" { "—" } }
+                        @for c in &f.choices {
+                            option value=(c.value) selected[c.value == value] { (c.label) }
+                        }
+                    },
+                    FieldKind::File => input #(id) type="file" name=(f.name) required[f.required]
+                        accept=[f.accept.as_deref()]
+                        aria-describedby=[described.as_deref()] aria-invalid=[invalid];,
+                    _ => input #(id) type=(input_type) name=(f.name) value=(value) required[f.required]
+                        readonly[read_only] pattern=[f.pattern.as_deref()]
+                        min=[f.min.as_deref()] max=[f.max.as_deref()]
+                        step=[(f.kind == FieldKind::Number).then_some("any")]
+                        autocomplete=[f.autocomplete.as_deref()]
+                        aria-describedby=[described.as_deref()] aria-invalid=[invalid];
+                }
+            }
+            @if let Some(help) = &f.help {
+                p.help #(help_id) { (help) }
+            }
+            @if let Some(error) = &f.error {
+                p.error #(error_id) { (error) }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use portico_runtime::api::{Block, View};
+
+    use super::*;
+    use crate::render::view_page;
+
+    #[test]
+    fn richer_fields_render_as_accessible_controls() {
+        use portico_runtime::api::{Choice, FormButton};
+        let choices = vec![
+            Choice {
+                value: "dog".into(),
+                label: "A dog".into(),
+            },
+            Choice {
+                value: "cat".into(),
+                label: "<b>A cat</b>".into(),
+            },
+        ];
+        let form = Form {
+            action: "/apply".into(),
+            submit_label: "Send".into(),
+            fields: vec![
+                FormField {
+                    name: "kind".into(),
+                    label: "Which animal".into(),
+                    kind: FieldKind::Radio,
+                    required: true,
+                    value: Some("cat".into()),
+                    choices: choices.clone(),
+                    error: Some("Choose one.".into()),
+                    ..FormField::default()
+                },
+                FormField {
+                    name: "also".into(),
+                    label: "Also kept".into(),
+                    kind: FieldKind::Checkboxes,
+                    selected: vec!["dog".into()],
+                    choices,
+                    ..FormField::default()
+                },
+                FormField {
+                    name: "name".into(),
+                    label: "Name".into(),
+                    value: Some("Jana".into()),
+                    read_only: true,
+                    autocomplete: Some("name".into()),
+                    ..FormField::default()
+                },
+                FormField {
+                    name: "zip".into(),
+                    label: "Postcode".into(),
+                    pattern: Some("[0-9]{3} ?[0-9]{2}".into()),
+                    ..FormField::default()
+                },
+                FormField {
+                    name: "born".into(),
+                    label: "Born".into(),
+                    kind: FieldKind::Date,
+                    min: Some("1900-01-01".into()),
+                    max: Some("2026-12-31".into()),
+                    ..FormField::default()
+                },
+                FormField {
+                    name: "photo".into(),
+                    label: "Photo".into(),
+                    kind: FieldKind::File,
+                    accept: Some("image/png".into()),
+                    ..FormField::default()
+                },
+            ],
+            buttons: vec![FormButton {
+                name: "draft".into(),
+                label: "Save draft".into(),
+            }],
+        };
+        let view = View {
+            title: "Dog licence".into(),
+            blocks: vec![Block::Form(form)],
+        };
+        let html = view_page(&Shell::plain("P", "en", "/"), "/m/m", &view, None);
+        let has = |needle: &str| assert!(html.contains(needle), "{needle} in {html}");
+        // Radios in a fieldset named by its legend; the error link finds it.
+        has(
+            r#"<fieldset class="field choices field-error" id="f-kind" aria-describedby="f-kind-error"><legend>Which animal"#,
+        );
+        has(r#"<input id="f-kind-1" type="radio" name="kind" value="cat" checked>"#);
+        has(r#"<label for="f-kind-1">&lt;b&gt;A cat&lt;/b&gt;</label>"#);
+        has(r##"<a href="#f-kind">"##);
+        has(r#"<input id="f-also-0" type="checkbox" name="also" value="dog" checked>"#);
+        has(r#"<input id="f-also-1" type="checkbox" name="also" value="cat">"#);
+        // A read-only value says so; hints reach the browser.
+        has(r#"<span class="fixed">(cannot be changed)</span>"#);
+        has(r#"value="Jana" readonly autocomplete="name""#);
+        has(r#"pattern="[0-9]{3} ?[0-9]{2}""#);
+        has(r#"min="1900-01-01" max="2026-12-31""#);
+        has(r#"type="file" name="photo" accept="image/png""#);
+        has(r#"enctype="multipart/form-data""#);
+        // The further button posts its name.
+        has(
+            r#"<button class="button" type="submit" name="_button" value="draft">Save draft</button>"#,
+        );
+    }
+}
