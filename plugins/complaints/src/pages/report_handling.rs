@@ -1,0 +1,441 @@
+//! One report for staff: everything about it, its history, the
+//! reports nearby it may duplicate, and the forms that record a step or
+//! merge it into another report.
+
+use portico_sdk::{
+    Action, Cell, Context, Error, Field, FieldKind, Form, FormPost, Outcome, Result, Table,
+    TimelineEntry, View, audit, segment,
+};
+
+use super::{filled, place, refused, report, tr};
+use crate::model::{self, REPORTS, Report, Status, english};
+
+/// One report for staff: everything, with the handling form, internal
+/// notes and the open reports nearby that may be the same problem.
+pub fn handling(
+    ctx: &Context,
+    id: &str,
+    errors: Option<(&FormPost, &[(String, String)])>,
+) -> Result<View> {
+    let en = english(ctx);
+    let doc = report(id)?;
+    let r = &doc.data;
+    let categories = model::categories()?;
+    let mut facts = vec![
+        (
+            tr(ctx, "Category", "Kategorie").to_owned(),
+            model::category_name(&categories, &r.category),
+        ),
+        (
+            tr(ctx, "Status", "Stav").to_owned(),
+            r.status.label(en).to_owned(),
+        ),
+        (tr(ctx, "Place", "Místo").to_owned(), place(r)),
+        (
+            tr(ctx, "Reported", "Nahlášeno").to_owned(),
+            format!("{} ({})", r.requested, r.source),
+        ),
+        (tr(ctx, "Deadline", "Lhůta").to_owned(), r.deadline.clone()),
+        (tr(ctx, "Unit", "Útvar").to_owned(), r.unit.clone()),
+        (tr(ctx, "Handler", "Řešitel").to_owned(), r.handler.clone()),
+        (
+            tr(ctx, "Reporter", "Oznamovatel").to_owned(),
+            [
+                r.contact.name.as_str(),
+                r.contact.email.as_str(),
+                r.contact.phone.as_str(),
+            ]
+            .iter()
+            .filter(|s| !s.is_empty())
+            .copied()
+            .collect::<Vec<_>>()
+            .join(", "),
+        ),
+        (tr(ctx, "Followers", "Sledující").to_owned(), {
+            let (confirmed, waiting) = crate::followers::count(id, r)?;
+            if en {
+                format!("{confirmed} ({waiting} waiting for confirmation)")
+            } else {
+                format!("{confirmed} ({waiting} čeká na potvrzení)")
+            }
+        }),
+    ];
+    for (code, value) in &r.attributes {
+        let attribute = categories
+            .iter()
+            .find(|c| c.code == r.category)
+            .and_then(|c| c.attributes.iter().find(|a| &a.code == code));
+        // A list's answer by its name; a question since removed by its code.
+        let answer = attribute
+            .and_then(|a| a.values.iter().find(|(k, _)| k == value))
+            .map_or(value.clone(), |(_, name)| name.clone());
+        facts.push((
+            attribute.map_or(code.clone(), |a| a.description.clone()),
+            answer,
+        ));
+    }
+    if !r.media_url.is_empty() {
+        facts.push((
+            tr(ctx, "Photo", "Fotografie").to_owned(),
+            r.media_url.clone(),
+        ));
+    }
+    let photos: Vec<Action> = r
+        .photos
+        .iter()
+        .enumerate()
+        .map(|(i, id)| {
+            Action::secondary(
+                format!("{} {}", tr(ctx, "Photo", "Fotografie"), i + 1),
+                format!("/photos/{}", segment(id)),
+            )
+        })
+        .collect();
+    let mut view = View::new(format!("{} {}", tr(ctx, "Report", "Hlášení"), r.number))
+        .actions([
+            Action::secondary(tr(ctx, "Back to the inbox", "Zpět do podatelny"), "/handle"),
+            Action::secondary(
+                tr(ctx, "Public page", "Veřejná stránka"),
+                format!("/reports/{}", segment(id)),
+            ),
+        ])
+        .key_values(facts)
+        .heading(tr(ctx, "Description", "Popis"))
+        .text(r.description.clone());
+    if !photos.is_empty() {
+        view = view.actions(photos);
+    }
+    let steps: Vec<TimelineEntry> = model::steps(&doc.id, r)?
+        .iter()
+        .map(|u| {
+            let kind = if u.public {
+                tr(ctx, "public", "veřejné")
+            } else {
+                tr(ctx, "internal", "interní")
+            };
+            TimelineEntry::new(
+                u.at.clone(),
+                format!("{} ({kind}) {}", u.status.label(en), u.by),
+            )
+            .text(u.text.clone())
+        })
+        .collect();
+    view = view.heading(tr(ctx, "History", "Historie"));
+    view = if steps.is_empty() {
+        view.text(tr(ctx, "No steps yet.", "Zatím žádné kroky."))
+    } else {
+        view.timeline(steps)
+    };
+    if !r.is_open() {
+        return Ok(view);
+    }
+    let (form, errors) = match errors {
+        Some((f, e)) => (Some(f), e),
+        None => (None, &[][..]),
+    };
+    let near = model::near_duplicates(id, r)?;
+    if !near.is_empty() {
+        let mut table = Table::new(tr(
+            ctx,
+            "Open reports of the same category nearby",
+            "Otevřená hlášení stejné kategorie poblíž",
+        ))
+        .column(tr(ctx, "Number", "Číslo"))
+        .numeric_column(tr(ctx, "Distance (m)", "Vzdálenost (m)"))
+        .column(tr(ctx, "Description", "Popis"));
+        for (d, m) in &near {
+            table = table.row([
+                Cell::link(d.data.number.clone(), format!("/handle/{}", segment(&d.id))),
+                Cell::from(format!("{m:.0}")),
+                Cell::from(d.data.description.chars().take(80).collect::<String>()),
+            ]);
+        }
+        view = view
+            .heading(tr(ctx, "Possible duplicates", "Možné duplicity"))
+            .table(table)
+            .form(
+                Form::new(
+                    format!("/handle/{}", segment(id)),
+                    tr(
+                        ctx,
+                        "Merge into the chosen report",
+                        "Sloučit do vybraného hlášení",
+                    ),
+                )
+                .field(Field::new("op", "op", FieldKind::Hidden).value("merge"))
+                .field(filled(
+                    Field::select(
+                        "into",
+                        tr(
+                            ctx,
+                            "The report this one duplicates",
+                            "Hlášení, které toto zdvojuje",
+                        ),
+                        near.iter()
+                            .map(|(d, _)| (d.id.clone(), d.data.number.clone())),
+                    )
+                    .required(),
+                    "into",
+                    form,
+                    errors,
+                )),
+            );
+    }
+    let me = ctx
+        .principal()
+        .map(|p| p.name().to_owned())
+        .unwrap_or_default();
+    let current =
+        |name: &str, stored: String| form.and_then(|f| f.get(name)).map_or(stored, str::to_owned);
+    let step = Form::new(
+        format!("/handle/{}", segment(id)),
+        tr(ctx, "Record the step", "Zaznamenat krok"),
+    )
+    .field(Field::new("op", "op", FieldKind::Hidden).value("step"))
+    .field(filled(
+        Field::select(
+            "status",
+            tr(ctx, "Status", "Stav"),
+            crate::status_choices(en),
+        )
+        .value(current("status", r.status.key().to_owned()))
+        .required(),
+        "status",
+        None,
+        errors,
+    ))
+    .field(filled(
+        Field::text("handler", tr(ctx, "Handler", "Řešitel")).value(current(
+            "handler",
+            if r.handler.is_empty() {
+                me
+            } else {
+                r.handler.clone()
+            },
+        )),
+        "handler",
+        None,
+        errors,
+    ))
+    .field(filled(
+        Field::textarea("note", tr(ctx, "Note", "Poznámka")),
+        "note",
+        form,
+        errors,
+    ))
+    .field(filled(
+        Field::select(
+            "visibility",
+            tr(ctx, "Who sees the note", "Kdo poznámku uvidí"),
+            [
+                (
+                    "public",
+                    tr(
+                        ctx,
+                        "Everyone: a public update, sent to followers",
+                        "Všichni: veřejná zpráva, odešle se sledujícím",
+                    ),
+                ),
+                (
+                    "internal",
+                    tr(
+                        ctx,
+                        "Staff only: an internal note",
+                        "Jen úřad: interní poznámka",
+                    ),
+                ),
+            ],
+        )
+        .required(),
+        "visibility",
+        form,
+        errors,
+    ));
+    view = view.heading(tr(ctx, "Handle", "Vyřídit"));
+    Ok(refused(
+        ctx,
+        view,
+        errors,
+        (
+            "Nothing was recorded; see the fields below.",
+            "Nic nebylo zaznamenáno; opravte pole níže.",
+        ),
+    )
+    .form(step))
+}
+
+/// A step, or a merge, posted from the handling page.
+pub fn submit_handling(ctx: &Context, id: &str, form: &FormPost) -> Result<Outcome> {
+    let doc = report(id)?;
+    let by = ctx
+        .principal()
+        .map(|p| p.name().to_owned())
+        .unwrap_or_default();
+    let categories = model::categories()?;
+    let mut r = doc.data.clone();
+    let name = model::category_name(&categories, &r.category);
+    let fail = |errors: Vec<(String, String)>| -> Result<Outcome> {
+        Ok(Outcome::Show(handling(ctx, id, Some((form, &errors)))?))
+    };
+    if !r.is_open() {
+        return Err(Error::Conflict(
+            tr(
+                ctx,
+                "This report is closed already.",
+                "Toto hlášení je už uzavřené.",
+            )
+            .to_owned(),
+        ));
+    }
+    if form.get("op") == Some("merge") {
+        let into_id = form.get("into").unwrap_or_default();
+        let into = match REPORTS.get::<Report>(into_id) {
+            Ok(d) if d.id != doc.id && d.data.is_open() => d,
+            _ => {
+                return fail(vec![(
+                    "into".into(),
+                    tr(
+                        ctx,
+                        "Choose an open report other than this one.",
+                        "Vyberte jiné otevřené hlášení.",
+                    )
+                    .to_owned(),
+                )]);
+            }
+        };
+        let mut target = into.data.clone();
+        let status = target.status;
+        model::record_step(
+            &into.id,
+            &mut target,
+            status,
+            format!(
+                "{} {}",
+                tr(ctx, "Merged with report", "Sloučeno s hlášením"),
+                r.number
+            ),
+            false,
+            &by,
+        )?;
+        model::store(&into.id, into.version, &mut target)?;
+        r.duplicate_of = into.id.clone();
+        let note = format!(
+            "{} {}.",
+            tr(
+                ctx,
+                "The same problem is dealt with in report",
+                "Stejný problém se řeší v hlášení"
+            ),
+            target.number
+        );
+        model::record_step(&doc.id, &mut r, Status::Duplicate, note.clone(), true, &by)?;
+        model::store(&doc.id, doc.version, &mut r)?;
+        audit::append(
+            "complaint.merge",
+            &format!("reports/{}", doc.id),
+            &serde_json::json!({ "number": r.number, "into": target.number }),
+        )?;
+        // Told where the problem is dealt with, its followers follow that report.
+        crate::followers::tell(ctx, &doc.id, &r, &name, &note)?;
+        crate::followers::move_to(&doc.id, &into.id)?;
+        return Ok(Outcome::redirect_with(
+            format!("/handle/{}", segment(&into.id)),
+            format!(
+                "{} {} → {}",
+                tr(ctx, "Merged:", "Sloučeno:"),
+                r.number,
+                target.number
+            ),
+        ));
+    }
+    let mut errors = Vec::new();
+    let status = match form
+        .get("status")
+        .and_then(Status::parse)
+        .filter(|s| *s != Status::Duplicate)
+    {
+        Some(s) => s,
+        None => {
+            errors.push((
+                "status".to_owned(),
+                tr(
+                    ctx,
+                    "Choose a status from the list.",
+                    "Vyberte stav ze seznamu.",
+                )
+                .to_owned(),
+            ));
+            r.status
+        }
+    };
+    let public = match form.get("visibility") {
+        Some("public") => true,
+        Some("internal") => false,
+        _ => {
+            errors.push((
+                "visibility".to_owned(),
+                tr(
+                    ctx,
+                    "Choose who sees the note.",
+                    "Vyberte, kdo poznámku uvidí.",
+                )
+                .to_owned(),
+            ));
+            false
+        }
+    };
+    let note = form.get("note").unwrap_or_default().trim().to_owned();
+    if note.chars().count() > 4000 {
+        errors.push((
+            "note".to_owned(),
+            tr(
+                ctx,
+                "Use at most 4000 characters.",
+                "Použijte nejvýše 4000 znaků.",
+            )
+            .to_owned(),
+        ));
+    }
+    if !public && note.is_empty() && status == r.status {
+        errors.push((
+            "note".to_owned(),
+            tr(
+                ctx,
+                "Write the note, or change the status.",
+                "Napište poznámku, nebo změňte stav.",
+            )
+            .to_owned(),
+        ));
+    }
+    let handler = form.get("handler").unwrap_or_default().trim().to_owned();
+    if handler.chars().count() > 200 {
+        errors.push((
+            "handler".to_owned(),
+            tr(
+                ctx,
+                "Use at most 200 characters.",
+                "Použijte nejvýše 200 znaků.",
+            )
+            .to_owned(),
+        ));
+    }
+    if !errors.is_empty() {
+        return fail(errors);
+    }
+    let assigned = handler != r.handler;
+    r.handler = handler;
+    model::record_step(&doc.id, &mut r, status, note.clone(), public, &by)?;
+    model::store(&doc.id, doc.version, &mut r)?;
+    audit::append(
+        "complaint.step",
+        &format!("reports/{}", doc.id),
+        &serde_json::json!({ "number": r.number, "status": status.key(), "public": public, "handler": r.handler, "assigned": assigned }),
+    )?;
+    if public {
+        crate::followers::tell(ctx, &doc.id, &r, &name, &note)?;
+    }
+    Ok(Outcome::redirect_with(
+        format!("/handle/{}", segment(id)),
+        tr(ctx, "The step is recorded.", "Krok je zaznamenán."),
+    ))
+}
