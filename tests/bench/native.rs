@@ -120,14 +120,14 @@ async fn native_board(State(state): State<AppState>, RawQuery(raw): RawQuery) ->
         (notices, page.next_cursor)
     };
     let posted_query = find(
-        records::Op::Ge,
+        records::FilterOp::Ge,
         sort,
         descending,
         PAGE_SIZE,
         param("cursor"),
     );
     let (posted, next) = read(work.query(&schema(), &posted_query).await.expect("posted"));
-    let archived_query = find(records::Op::Lt, "until", true, 50, None);
+    let archived_query = find(records::FilterOp::Lt, "until", true, 50, None);
     let (archived, _) = read(
         work.query(&schema(), &archived_query)
             .await

@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 
-use portico_platform::files::{self, Mark};
+use portico_platform::files;
 use portico_platform::modules::{self, Change, Enablement};
 use portico_platform::notifications::{self, Channel, Outgoing};
 use portico_platform::records::{self, CollectionSchema, FieldType, IndexedField, Scope};
@@ -17,8 +17,7 @@ use portico_platform::{Platform, PlatformError, Work, organizations};
 use portico_runtime::api::{FieldError, ModuleError};
 use portico_runtime::backend::{
     self, CallScope, CollectionRef, Delivery, DeliveryStatus, Document, DocumentGroup,
-    DocumentPage, FileInfo, Filter, FilterOp, Message, NewFile, Recipient, RecordQuery,
-    RetentionMark,
+    DocumentPage, FileInfo, Filter, Message, NewFile, Recipient, RecordQuery,
 };
 use portico_runtime::manifest::IndexType;
 
@@ -356,11 +355,7 @@ fn file_info(f: files::FileInfo) -> FileInfo {
         media_type: f.media_type,
         size: f.size,
         sha256: f.sha256,
-        mark: match f.mark {
-            Mark::A => RetentionMark::A,
-            Mark::S => RetentionMark::S,
-            Mark::V => RetentionMark::V,
-        },
+        mark: f.mark,
         keep_until: rfc3339(f.keep_until_micros),
         created_at: rfc3339(f.created_at_micros),
     }
@@ -423,14 +418,7 @@ fn filters(fs: Vec<Filter>) -> Vec<records::Filter> {
     fs.into_iter()
         .map(|f| records::Filter {
             field: f.field,
-            op: match f.op {
-                FilterOp::Eq => records::Op::Eq,
-                FilterOp::Lt => records::Op::Lt,
-                FilterOp::Le => records::Op::Le,
-                FilterOp::Gt => records::Op::Gt,
-                FilterOp::Ge => records::Op::Ge,
-                FilterOp::Prefix => records::Op::Prefix,
-            },
+            op: f.op,
             value: f.value,
         })
         .collect()
@@ -600,11 +588,7 @@ impl backend::Files for CallWork {
                 name: &file.name,
                 media_type: &file.media_type,
                 content: &file.content,
-                mark: match file.mark {
-                    RetentionMark::A => Mark::A,
-                    RetentionMark::S => Mark::S,
-                    RetentionMark::V => Mark::V,
-                },
+                mark: file.mark,
                 years: file.years,
             })
             .await

@@ -55,35 +55,8 @@ pub const MAX_FILE: usize = 10 * 1024 * 1024;
 /// The longest retention period, in years.
 pub const MAX_YEARS: u32 = 100;
 
-/// The retention mark of the records schedule.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub enum Mark {
-    /// `A`: of lasting value, handed to the archive when the period ends.
-    A,
-    /// `S`: destroyed when the period ends.
-    S,
-    /// `V`: the archivist decides when the period ends.
-    V,
-}
-
-impl Mark {
-    /// The mark as a letter.
-    pub fn letter(self) -> &'static str {
-        match self {
-            Mark::A => "A",
-            Mark::S => "S",
-            Mark::V => "V",
-        }
-    }
-
-    fn parse(s: &str) -> Mark {
-        match s {
-            "A" => Mark::A,
-            "S" => Mark::S,
-            _ => Mark::V,
-        }
-    }
-}
+/// The retention mark of the records schedule, shared with the runtime.
+pub use portico_types::RetentionMark;
 
 /// A stored file, without its content.
 #[derive(Debug, Clone, Serialize)]
@@ -103,7 +76,7 @@ pub struct FileInfo {
     /// The SHA-256 of its content, hex.
     pub sha256: String,
     /// The retention mark.
-    pub mark: Mark,
+    pub mark: RetentionMark,
     /// Until when it must be kept (µs since the Unix epoch).
     pub keep_until_micros: i64,
     /// When it was stored.
@@ -120,7 +93,9 @@ impl From<file::Model> for FileInfo {
             media_type: m.media_type,
             size: u64::try_from(m.size).unwrap_or_default(),
             sha256: m.sha256,
-            mark: Mark::parse(&m.retention),
+            // Stored by this code, so a letter; `V` (the archivist decides)
+            // is what an unreadable one is kept as.
+            mark: RetentionMark::from_letter(&m.retention).unwrap_or(RetentionMark::V),
             keep_until_micros: m.keep_until_micros,
             created_at_micros: m.created_at_micros,
         }
@@ -137,7 +112,7 @@ pub struct NewFile<'a> {
     /// Its content.
     pub content: &'a [u8],
     /// Its retention mark.
-    pub mark: Mark,
+    pub mark: RetentionMark,
     /// How many years it must be kept.
     pub years: u32,
 }

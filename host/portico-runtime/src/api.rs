@@ -7,19 +7,9 @@
 
 use serde::Serialize;
 
-/// How strongly the identity of a principal was verified.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Assurance {
-    /// Nobody is logged in.
-    Anonymous,
-    /// A local account or an unverified identity.
-    Registered,
-    /// eIDAS level "substantial".
-    Substantial,
-    /// eIDAS level "high".
-    High,
-}
+/// How strongly the identity of a principal was verified, shared with
+/// the platform.
+pub use portico_types::Assurance;
 
 /// An event delivered to a subscribing module.
 #[derive(Debug, Clone, Serialize)]

@@ -59,22 +59,8 @@ pub struct Document {
     pub updated_at: String,
 }
 
-/// How a filter compares.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FilterOp {
-    /// Equal.
-    Eq,
-    /// Less than.
-    Lt,
-    /// Less than or equal.
-    Le,
-    /// Greater than.
-    Gt,
-    /// Greater than or equal.
-    Ge,
-    /// Text starting with.
-    Prefix,
-}
+/// How a filter compares, shared with the platform.
+pub use portico_types::FilterOp;
 
 /// A condition on one indexed field.
 #[derive(Debug, Clone)]
@@ -272,16 +258,8 @@ pub struct Delivery {
     pub read_at: Option<String>,
 }
 
-/// A retention mark of the records schedule.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RetentionMark {
-    /// Archive.
-    A,
-    /// Destroy.
-    S,
-    /// The archivist decides.
-    V,
-}
+/// A retention mark of the records schedule, shared with the platform.
+pub use portico_types::RetentionMark;
 
 /// A file to store.
 #[derive(Debug, Clone)]

@@ -83,43 +83,8 @@ impl UserKind {
     }
 }
 
-/// How strongly an identity was verified (eIDAS levels of assurance).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Assurance {
-    /// Nobody logged in.
-    Anonymous,
-    /// A registered account (a local password).
-    Registered,
-    /// eIDAS substantial.
-    Substantial,
-    /// eIDAS high.
-    High,
-}
-
-impl Assurance {
-    /// The level's name as stored.
-    pub fn name(self) -> &'static str {
-        match self {
-            Assurance::Anonymous => "anonymous",
-            Assurance::Registered => "registered",
-            Assurance::Substantial => "substantial",
-            Assurance::High => "high",
-        }
-    }
-
-    /// Parses a level's name.
-    pub fn parse(s: &str) -> Option<Assurance> {
-        [
-            Assurance::Anonymous,
-            Assurance::Registered,
-            Assurance::Substantial,
-            Assurance::High,
-        ]
-        .into_iter()
-        .find(|a| a.name() == s)
-    }
-}
+/// How strongly an identity was verified, shared with the runtime.
+pub use portico_types::Assurance;
 
 /// One of a user's e-mail addresses.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -148,22 +148,8 @@ impl From<record::Model> for Record {
 /// The most records one query returns.
 pub const MAX_PAGE: u32 = 500;
 
-/// How a filter compares.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Op {
-    /// Equal.
-    Eq,
-    /// Less than.
-    Lt,
-    /// Less than or equal.
-    Le,
-    /// Greater than.
-    Gt,
-    /// Greater than or equal.
-    Ge,
-    /// Text starting with the value.
-    Prefix,
-}
+/// How a filter compares, shared with the runtime.
+pub use portico_types::FilterOp;
 
 /// A condition on one indexed field.
 #[derive(Debug, Clone)]
@@ -171,7 +157,7 @@ pub struct Filter {
     /// The indexed field.
     pub field: String,
     /// The comparison.
-    pub op: Op,
+    pub op: FilterOp,
     /// The value, as text; a number field's value must parse as a number.
     pub value: String,
 }

@@ -11,7 +11,7 @@ use sea_orm::{
 
 use super::cache::{Known, ReadCache, find_collection, groups_key, page_key};
 use super::schema::{CollectionSchema, FieldType, Slot, slot_json, slot_of, slot_value};
-use super::{Filter, Group, MAX_PAGE, Op, Page, Query, Record, Scope, record};
+use super::{Filter, Group, MAX_PAGE, FilterOp, Page, Query, Record, Scope, record};
 use crate::PlatformError;
 
 /// The filters as one condition. With `only_index`, a filter on any other
@@ -31,7 +31,7 @@ fn filter_condition(
         };
         let at = || format!("filters[{i}].value");
         let expr: SimpleExpr = match f.op {
-            Op::Prefix => {
+            FilterOp::Prefix => {
                 if slot.kind != FieldType::String {
                     return Err(PlatformError::invalid(
                         format!("filters[{i}].op"),
@@ -43,11 +43,11 @@ fn filter_condition(
                 let upper = format!("{}\u{10FFFF}", f.value);
                 col.clone().gte(f.value.clone()).and(col.lt(upper))
             }
-            Op::Eq => col.eq(slot_value(slot, &f.value, at)?),
-            Op::Lt => col.lt(slot_value(slot, &f.value, at)?),
-            Op::Le => col.lte(slot_value(slot, &f.value, at)?),
-            Op::Gt => col.gt(slot_value(slot, &f.value, at)?),
-            Op::Ge => col.gte(slot_value(slot, &f.value, at)?),
+            FilterOp::Eq => col.eq(slot_value(slot, &f.value, at)?),
+            FilterOp::Lt => col.lt(slot_value(slot, &f.value, at)?),
+            FilterOp::Le => col.lte(slot_value(slot, &f.value, at)?),
+            FilterOp::Gt => col.gt(slot_value(slot, &f.value, at)?),
+            FilterOp::Ge => col.gte(slot_value(slot, &f.value, at)?),
         };
         cond = cond.add(expr);
     }
@@ -224,15 +224,15 @@ async fn walk_sort_index<C: ConnectionTrait>(
         let value = slot_value(slot, &f.value, String::new)?;
         let col = slot.name();
         let (tests, values) = match f.op {
-            Op::Prefix => (
+            FilterOp::Prefix => (
                 vec![format!("{col} >= ?"), format!("{col} < ?")],
                 vec![value, format!("{}\u{10FFFF}", f.value).into()],
             ),
-            Op::Eq => (vec![format!("{col} = ?")], vec![value]),
-            Op::Lt => (vec![format!("{col} < ?")], vec![value]),
-            Op::Le => (vec![format!("{col} <= ?")], vec![value]),
-            Op::Gt => (vec![format!("{col} > ?")], vec![value]),
-            Op::Ge => (vec![format!("{col} >= ?")], vec![value]),
+            FilterOp::Eq => (vec![format!("{col} = ?")], vec![value]),
+            FilterOp::Lt => (vec![format!("{col} < ?")], vec![value]),
+            FilterOp::Le => (vec![format!("{col} <= ?")], vec![value]),
+            FilterOp::Gt => (vec![format!("{col} > ?")], vec![value]),
+            FilterOp::Ge => (vec![format!("{col} >= ?")], vec![value]),
         };
         match by_slot.iter_mut().find(|(s, _, _)| *s == slot) {
             Some((_, t, v)) => {

@@ -34,7 +34,6 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use portico_platform::identity::sessions::Session;
-use portico_platform::identity::users::Assurance;
 use portico_runtime::api;
 use portico_runtime::manifest::{Access, Manifest, Route};
 
@@ -50,15 +49,6 @@ pub use crate::cookies::Cookies;
 
 /// The header API clients with a session cookie send the CSRF token in.
 pub const CSRF_HEADER: &str = "x-csrf-token";
-
-fn assurance(a: Assurance) -> api::Assurance {
-    match a {
-        Assurance::Anonymous => api::Assurance::Anonymous,
-        Assurance::Registered => api::Assurance::Registered,
-        Assurance::Substantial => api::Assurance::Substantial,
-        Assurance::High => api::Assurance::High,
-    }
-}
 
 /// The principal a module sees: who, their roles in the organization and
 /// the module's permissions they hold.
@@ -99,7 +89,7 @@ pub(crate) fn principal(
                 org_id: org_id.to_owned(),
                 roles: standing.roles.iter().cloned().collect(),
                 permissions: manifest.permissions_of(standing.roles.iter().map(String::as_str)),
-                assurance: assurance(s.assurance),
+                assurance: s.assurance,
                 claims: claims.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
             })
         }
