@@ -11,7 +11,7 @@ use sea_orm::{
 
 use super::cache::{Known, ReadCache, find_collection, groups_key, page_key};
 use super::schema::{CollectionSchema, FieldType, Slot, slot_json, slot_of, slot_value};
-use super::{Filter, Group, MAX_PAGE, FilterOp, Page, Query, Record, Scope, record};
+use super::{Filter, FilterOp, Group, MAX_PAGE, Page, Query, Record, Scope, record};
 use crate::PlatformError;
 
 /// The filters as one condition. With `only_index`, a filter on any other
