@@ -11,7 +11,7 @@ use libfuzzer_sys::fuzz_target;
 
 // The folder's mod.rs: its `mod settings;` and the others resolve beside it.
 #[path = "../../host/portico-runtime/src/manifest/mod.rs"]
-#[allow(dead_code)]
+#[allow(dead_code, unused_imports)]
 mod manifest;
 mod stack;
 
