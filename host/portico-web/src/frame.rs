@@ -200,7 +200,8 @@ pub(crate) async fn draw_failures(
 ) -> Response {
     let lang = Lang::of(request.headers());
     let json = wants_json(request.headers());
-    let request_id = request_id(request.headers());
+    // Read as text only when a failure is drawn: most requests succeed.
+    let request_id = request.headers().get(REQUEST_ID).cloned();
     let frame = PageFrame::default();
     request.extensions_mut().insert(lang.clone());
     request.extensions_mut().insert(frame.clone());
@@ -208,10 +209,14 @@ pub(crate) async fn draw_failures(
     let Some(failure) = response.extensions_mut().remove::<Failure>() else {
         return response;
     };
+    let request_id = request_id
+        .as_ref()
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
     let mut drawn = if json || failure.always_json {
-        failure_json(&failure, &request_id)
+        failure_json(&failure, request_id)
     } else {
-        failure_page(&state, &failure, frame.take(), &lang.0, &request_id)
+        failure_page(&state, &failure, frame.take(), &lang.0, request_id)
     };
     if let Some(secs) = failure.retry_after {
         drawn
