@@ -84,42 +84,65 @@ async fn broken_modules_are_refused_by_name_and_the_others_still_load() {
 }
 
 #[tokio::test]
-async fn a_component_importing_what_the_host_does_not_provide_is_refused() {
-    // A component that imports a filesystem: modules never get one.
+async fn a_component_importing_what_the_host_does_not_provide_is_refused_before_it_compiles() {
     let dir = tempfile::tempdir().unwrap();
-    let folder = dir.path().join("fs-user");
-    std::fs::create_dir_all(&folder).unwrap();
-    std::fs::write(
-        folder.join("fs_user.wasm"),
-        component_importing_filesystem(),
-    )
+    let cache = tempfile::tempdir().unwrap();
+    let engine = ModuleEngine::new(&EngineConfig {
+        cache_dir: Some(cache.path().to_owned()),
+        ..EngineConfig::default()
+    })
     .unwrap();
-    std::fs::write(
-        folder.join("module.toml"),
-        "schema = 1\nid = \"fs-user\"\nversion = \"0.1.0\"\nname = \"Reads files\"\ncomponent = \"fs_user.wasm\"\n",
-    )
-    .unwrap();
-    let e = portico_runtime::load_module(engine(), &folder, &ModuleOptions::default())
-        .await
-        .err()
-        .expect("refused");
-    let e = e.to_string();
+    let refusal = async |name: &str, bytes: Vec<u8>| {
+        let folder = dir.path().join(name);
+        std::fs::create_dir_all(&folder).unwrap();
+        std::fs::write(folder.join("vault.wasm"), bytes).unwrap();
+        std::fs::write(
+            folder.join("module.toml"),
+            format!("schema = 1\nid = \"{name}\"\nversion = \"0.1.0\"\nname = \"Vault\"\ncomponent = \"vault.wasm\"\n"),
+        )
+        .unwrap();
+        portico_runtime::load_module(&engine, &folder, &ModuleOptions::default())
+            .await
+            .err()
+            .expect("refused")
+            .to_string()
+    };
+    // An interface nobody links: named, with what a module may import.
+    let e = refusal("vault", component_importing("acme:vault/secrets@1.0.0")).await;
+    for says in [
+        "vault/vault.wasm",
+        "imports what Portico does not provide: `acme:vault/secrets@1.0.0`",
+        "WASI 0.2",
+    ] {
+        assert!(e.contains(says), "{says}: {e}");
+    }
+    // WASI 0.3 is not 0.2.
+    let e = refusal("vault-p3", component_importing("wasi:io/poll@0.3.0")).await;
+    assert!(e.contains("`wasi:io/poll@0.3.0`"), "{e}");
+    // A core module is not a component, and the refusal says what to do.
+    let e = refusal("core", b"\0asm\x01\0\0\0".to_vec()).await;
     assert!(
-        e.contains("fs_user.wasm") && e.contains("wasi:filesystem/preopens"),
+        e.contains("not a component") && e.contains("wasm32-wasip2"),
         "{e}"
     );
+    // Nothing was compiled, so nothing is cached.
+    assert_eq!(std::fs::read_dir(cache.path()).unwrap().count(), 0);
 }
 
-/// A component that imports a filesystem interface (and does nothing).
-fn component_importing_filesystem() -> Vec<u8> {
-    wat::parse_str(
-        r#"(component
-            (import "wasi:filesystem/preopens@0.2.6" (instance
-                (export "get-directories" (func (result (list u32))))
-            ))
-        )"#,
-    )
-    .expect("valid component text")
+/// The smallest component that imports the interface `name` (an instance
+/// with nothing in it), in the component model's binary format.
+fn component_importing(name: &str) -> Vec<u8> {
+    let mut bytes = b"\0asm\x0d\0\x01\0".to_vec();
+    // The type section: one instance type, without declarations.
+    bytes.extend([0x07, 0x03, 0x01, 0x42, 0x00]);
+    // The import section: `name`, an instance of type 0.
+    let mut import = vec![0x01, 0x00, u8::try_from(name.len()).unwrap()];
+    import.extend(name.as_bytes());
+    import.extend([0x05, 0x00]);
+    bytes.push(0x0a);
+    bytes.push(u8::try_from(import.len()).unwrap());
+    bytes.extend(import);
+    bytes
 }
 
 async fn load_board(engine: &ModuleEngine) -> portico_runtime::LoadedModule {
@@ -147,9 +170,14 @@ async fn compiled_code_is_cached_so_a_restart_does_not_recompile() {
     let m = load_board(&second).await;
     assert_eq!(m.code_source(), CodeSource::Cache);
     assert_eq!(m.describe().await.unwrap().id, "notice-board");
-    // A corrupted cache entry is compiled again, not trusted.
+    // A corrupted cache entry is compiled again, not trusted. (Replaced,
+    // as the host replaces its cache files: the loaded module runs from
+    // the file it mapped, which must never be rewritten in place.)
     for entry in std::fs::read_dir(cache.path()).unwrap() {
-        std::fs::write(entry.unwrap().path(), b"garbage").unwrap();
+        let path = entry.unwrap().path();
+        let garbage = path.with_extension("garbage");
+        std::fs::write(&garbage, b"garbage").unwrap();
+        std::fs::rename(&garbage, &path).unwrap();
     }
     assert_eq!(
         m.describe().await.unwrap().id,

@@ -171,15 +171,16 @@ impl ModuleEngine {
     }
 
     /// Compiles the component in `bytes`, or loads its machine code from the
-    /// cache when this engine compiled the same bytes before.
+    /// cache when this engine compiled the same bytes before. Its imports
+    /// are checked first, so a component this host cannot link is refused
+    /// before the seconds a large one takes to compile.
     pub(crate) fn component(&self, bytes: &[u8]) -> Result<(Component, CodeSource), String> {
-        let Some(dir) = &self.cache_dir else {
+        crate::host::check_imports(bytes)?;
+        let Some(cached) = self.cached_path(bytes) else {
             return Component::new(&self.engine, bytes)
                 .map(|c| (c, CodeSource::Compiled))
-                .map_err(|e| format!("{e:#}"));
+                .map_err(|e| refusal(&e));
         };
-        let digest = hex::encode(Sha256::digest(bytes));
-        let cached = dir.join(format!("{digest}-{}.cwasm", self.compat));
         if cached.exists() {
             match self.deserialize(&cached) {
                 Ok(component) => return Ok((component, CodeSource::Cache)),
@@ -189,7 +190,7 @@ impl ModuleEngine {
                 ),
             }
         }
-        let component = Component::new(&self.engine, bytes).map_err(|e| format!("{e:#}"))?;
+        let component = Component::new(&self.engine, bytes).map_err(|e| refusal(&e))?;
         if let Err(e) = component
             .serialize()
             .map_err(|e| e.to_string())
@@ -200,16 +201,65 @@ impl ModuleEngine {
         Ok((component, CodeSource::Compiled))
     }
 
+    /// Removes the compiled code of `bytes` from the cache: the component
+    /// was refused after it compiled, and nothing will load it again.
+    pub(crate) fn forget(&self, bytes: &[u8]) {
+        if let Some(cached) = self.cached_path(bytes)
+            && let Err(e) = std::fs::remove_file(&cached)
+            && e.kind() != std::io::ErrorKind::NotFound
+        {
+            tracing::warn!(file = %cached.display(), error = %e, "cannot remove a compiled component");
+        }
+    }
+
+    /// Where the compiled code of `bytes` is kept, named by their SHA-256
+    /// and this engine's compatibility hash.
+    fn cached_path(&self, bytes: &[u8]) -> Option<PathBuf> {
+        let dir = self.cache_dir.as_ref()?;
+        let digest = hex::encode(Sha256::digest(bytes));
+        Some(dir.join(format!("{digest}-{}.cwasm", self.compat)))
+    }
+
     #[allow(unsafe_code)]
     fn deserialize(&self, path: &Path) -> wasmtime::Result<Component> {
-        // Read, not mapped: a cache file changed on disk later can then never
-        // pull code out from under a running module.
-        let code = std::fs::read(path)?;
-        // SAFETY: the file is machine code this host wrote itself into its own
-        // cache folder, named by the SHA-256 of the component it was compiled
-        // from and by this engine's compatibility hash; wasmtime also checks
-        // the header against the engine's configuration before using it.
-        unsafe { Component::deserialize(&self.engine, code) }
+        // SAFETY: the file is machine code this host wrote itself into its
+        // own cache folder, named by the SHA-256 of the component it was
+        // compiled from and by this engine's compatibility hash; wasmtime
+        // also checks the header against the engine's configuration before
+        // using it. It is mapped, not read, so a module costs the memory of
+        // the code it runs: the host only ever replaces a cache file by
+        // renaming a new one over it, or removes it, and either leaves the
+        // mapped file as it was.
+        unsafe { Component::deserialize_file(&self.engine, path) }
+    }
+}
+
+/// The most core module instances, linear memories and tables one module
+/// (and so one call) may have. A Rust module has 1–4 instances, 1 memory
+/// and 1 table; componentize-py builds about 40 instances and ComponentizeJS
+/// a few: each Python library is a module of its own.
+pub(crate) const MAX_CORE_INSTANCES: u32 = 64;
+/// See [`MAX_CORE_INSTANCES`].
+pub(crate) const MAX_MEMORIES: u32 = 4;
+/// See [`MAX_CORE_INSTANCES`].
+pub(crate) const MAX_TABLES: u32 = 32;
+
+/// Why a component could not be compiled, in plain words: a limit it
+/// exceeds names the limit and the component's count.
+fn refusal(e: &wasmtime::Error) -> String {
+    let message = format!("{e:#}");
+    // wasmtime: "The component transitively contains 80 core module
+    // instances, which exceeds the configured maximum of 64 in the pooling
+    // allocator" (and the same for memories and tables).
+    let over_limit = message
+        .split_once("transitively contains ")
+        .and_then(|(_, rest)| rest.split_once(", which exceeds the configured maximum of "))
+        .and_then(|(count, rest)| Some((count, rest.split_whitespace().next()?)));
+    match over_limit {
+        Some((count, limit)) => {
+            format!("the component has {count}; a Portico module may have at most {limit}")
+        }
+        None => format!("not a valid component: {message}"),
     }
 }
 
@@ -221,15 +271,19 @@ fn base_config(config: &EngineConfig, pooling: bool) -> Config {
     if pooling {
         let slots = config.max_concurrent_calls;
         let mut pool = PoolingAllocationConfig::default();
+        // A core instance is only counted, not reserved: each slot may
+        // hold a module of the most instances (a Python one has about 40).
+        // Memories and tables reserve address space; every language's
+        // components have one or two of each.
         pool.total_component_instances(slots)
-            .total_core_instances(slots * 4)
+            .total_core_instances(slots * MAX_CORE_INSTANCES)
             .total_memories(slots * 2)
             .total_tables(slots * 4)
             .total_stacks(slots)
             .max_memory_size(config.max_memory_bytes)
-            .max_core_instances_per_component(16)
-            .max_memories_per_component(2)
-            .max_tables_per_component(8);
+            .max_core_instances_per_component(MAX_CORE_INSTANCES)
+            .max_memories_per_component(MAX_MEMORIES)
+            .max_tables_per_component(MAX_TABLES);
         // After a call, the pages it dirtied are reset in place and stay
         // resident for the next call of the slot, up to these sizes; the rest
         // goes back to the OS at once, so a memory bomb does not linger.

@@ -225,7 +225,19 @@ impl LoadedModule {
         code_source: CodeSource,
         options: &ModuleOptions,
     ) -> Result<LoadedModule, String> {
-        let instance_pre = engine.linker().instantiate_pre(&component).map_err(|e| {
+        let imports_http = component
+            .component_type()
+            .imports(engine.engine())
+            .any(|(name, _)| name.starts_with("wasi:http/"));
+        let linked = if imports_http {
+            // Its own linker, whose `wasi:http` refuses every call.
+            let mut linker = engine.linker().clone();
+            crate::host::refuse_http(&mut linker, &component)
+                .and_then(|()| linker.instantiate_pre(&component))
+        } else {
+            engine.linker().instantiate_pre(&component)
+        };
+        let instance_pre = linked.map_err(|e| {
             format!("the component needs something this host does not provide: {e:#}")
         })?;
         let exports = Exports::find(&component)?;
@@ -538,6 +550,18 @@ impl LoadedModule {
         });
 
         let result = self.invoke(&mut store, ctx, inv).await;
+        if result.is_ok() {
+            let output = store.data().output().text();
+            if !output.is_empty() {
+                tracing::info!(
+                    module = %self.manifest.id,
+                    org = %ctx.org_id,
+                    request_id = %ctx.request_id,
+                    module_output = %output,
+                    "module output"
+                );
+            }
+        }
         // The unit of work is kept only when the module succeeded; on an
         // error or a fault it is dropped, which rolls every write back.
         let work = store.data_mut().take_work();
@@ -563,20 +587,30 @@ impl LoadedModule {
             }
             Err(e) => {
                 let kind = Self::classify(&e, limit);
-                if traffic && kind.is_fault() {
-                    let stderr = store.data().stderr();
+                let output = store.data().output();
+                if kind.is_fault() {
                     tracing::warn!(
                         module = %self.manifest.id,
                         version = %self.manifest.version,
+                        org = %ctx.org_id,
                         request_id = %ctx.request_id,
                         fault = %kind,
-                        module_stderr = %stderr,
+                        module_output = %output.text(),
                         "module call faulted"
                     );
+                }
+                if traffic && kind.is_fault() {
+                    // What the administrator reads in the console when the
+                    // breaker switches the module off: the fault, and the
+                    // module's last words (a Python or JavaScript exception).
+                    let reason = match output.reason() {
+                        Some(line) => format!("{kind}; the module wrote: {line}"),
+                        None => kind.to_string(),
+                    };
                     self.breaker.record_fault(
                         &ctx.org_id,
                         &self.manifest.version.to_string(),
-                        &kind.to_string(),
+                        &reason,
                     );
                 }
                 Err(self.error(kind))

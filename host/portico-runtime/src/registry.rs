@@ -149,9 +149,7 @@ pub async fn load_module(
             "not a WebAssembly file (it does not start with the `\\0asm` magic bytes)".into(),
         ));
     }
-    let (component, source) = engine
-        .component(&bytes)
-        .map_err(|e| at_component(format!("not a valid component: {e}")))?;
+    let (component, source) = engine.component(&bytes).map_err(at_component)?;
     LoadedModule::link(
         engine,
         manifest,
@@ -161,5 +159,9 @@ pub async fn load_module(
         options,
     )
     .await
-    .map_err(at_component)
+    .map_err(|e| {
+        // Refused after it compiled: its code is no use to anyone.
+        engine.forget(&bytes);
+        at_component(e)
+    })
 }

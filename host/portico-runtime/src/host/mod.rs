@@ -7,10 +7,9 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use wasmtime::component::{HasData, Linker, ResourceTable};
+use wasmtime::component::{Linker, ResourceTable};
 use wasmtime::{Engine, ResourceLimiter};
-use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
-use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
+use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 use crate::api::ModuleError;
 use crate::backend::{self, HostServices, Work};
@@ -24,6 +23,9 @@ mod log;
 mod notify;
 mod records;
 mod settings;
+mod wasi;
+
+pub(crate) use wasi::{ModuleOutput, refuse_http};
 
 /// A call overran its deadline.
 #[derive(Debug, thiserror::Error)]
@@ -71,15 +73,15 @@ impl ResourceLimiter for CallLimiter {
     }
 
     fn instances(&self) -> usize {
-        32
+        crate::engine::MAX_CORE_INSTANCES as usize
     }
 
     fn tables(&self) -> usize {
-        32
+        crate::engine::MAX_TABLES as usize
     }
 
     fn memories(&self) -> usize {
-        4
+        crate::engine::MAX_MEMORIES as usize
     }
 }
 
@@ -141,7 +143,7 @@ pub(crate) struct CallState {
     pub(crate) limiter: CallLimiter,
     pub(crate) deadline: Instant,
     caller: Caller,
-    stderr: MemoryOutputPipe,
+    output: ModuleOutput,
     /// The call's unit of work, begun at its first data operation.
     work: Option<Box<dyn Work>>,
 }
@@ -150,9 +152,6 @@ pub(crate) struct CallState {
 /// work (see [`CallState::work`]).
 const MAX_QUEUE_CREDIT: Duration = Duration::from_secs(30);
 
-/// Bytes of a module's standard error kept per call (the panic message).
-const STDERR_CAPTURE: usize = 4096;
-
 impl CallState {
     pub(crate) fn new(
         caller: Caller,
@@ -160,20 +159,16 @@ impl CallState {
         deadline: Instant,
         clock: &crate::Clock,
     ) -> CallState {
-        let stderr = MemoryOutputPipe::new(STDERR_CAPTURE);
-        // No preopened folders, no environment, no arguments, no network:
-        // the module sees nothing of the host but what Portico's interfaces give.
-        let wasi = WasiCtxBuilder::new()
-            .stderr(stderr.clone())
-            .wall_clock(clock.clone())
-            .build();
+        let output = ModuleOutput::default();
         CallState {
-            wasi,
+            // No preopened folders, no environment, no arguments, no network:
+            // the module sees nothing of the host but what Portico's interfaces give.
+            wasi: wasi::context(&output, clock),
             table: ResourceTable::new(),
             limiter: CallLimiter { memory_limit },
             deadline,
             caller,
-            stderr,
+            output,
             work: None,
         }
     }
@@ -207,13 +202,9 @@ impl CallState {
         Ok(self.work.insert(work))
     }
 
-    /// What the module wrote to standard error (usually a panic message),
-    /// on one line: control characters escaped so it cannot forge log lines.
-    pub(crate) fn stderr(&self) -> String {
-        String::from_utf8_lossy(&self.stderr.contents())
-            .trim()
-            .escape_debug()
-            .to_string()
+    /// What the module wrote to standard output and error in this call.
+    pub(crate) fn output(&self) -> &ModuleOutput {
+        &self.output
     }
 
     /// Whether the module's manifest asks for `capability`; a module that
@@ -248,41 +239,74 @@ impl WasiView for CallState {
     }
 }
 
-struct Io;
+/// The interfaces of Portico's own packages the linker defines; anything
+/// else a component imports must be WASI (see [`wasi`]).
+const PORTICO_INTERFACES: &[&str] = &[
+    "portico:plugin/types@0.1.0",
+    "portico:plugin/log@0.1.0",
+    "portico:plugin/settings@0.1.0",
+    "portico:plugin/records@0.1.0",
+    "portico:plugin/audit@0.1.0",
+    "portico:plugin/events@0.1.0",
+    "portico:plugin/notify@0.1.0",
+    "portico:plugin/files@0.1.0",
+    "portico:plugin/types@0.2.0",
+];
 
-impl HasData for Io {
-    type Data<'a> = &'a mut ResourceTable;
+/// Checks, before a component is compiled, that the linker has everything
+/// it imports (`wasi:http` is answered by [`refuse_http`]); the refusal
+/// names each import that is not there.
+pub(crate) fn check_imports(bytes: &[u8]) -> Result<(), String> {
+    use wasmparser::{Encoding, Parser, Payload};
+    let mut depth = 0usize;
+    let mut missing = Vec::new();
+    for payload in Parser::new(0).parse_all(bytes) {
+        let payload = payload.map_err(|e| format!("not a valid component: {e}"))?;
+        match payload {
+            Payload::Version { encoding, .. } => {
+                if depth == 0 && encoding != Encoding::Component {
+                    return Err("a core WebAssembly module, not a component: build it for \
+                         `wasm32-wasip2`, or make a component of it with your language's \
+                         componentize tool"
+                        .into());
+                }
+                depth += 1;
+            }
+            Payload::End(_) => depth = depth.saturating_sub(1),
+            Payload::ComponentImportSection(reader) if depth == 1 => {
+                for import in reader {
+                    let name = import
+                        .map_err(|e| format!("not a valid component: {e}"))?
+                        .name
+                        .name;
+                    let linked = PORTICO_INTERFACES.contains(&name)
+                        || wasi::is_linked(name)
+                        || wasi::is_http(name);
+                    if !linked {
+                        missing.push(format!("`{name}`"));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "the component imports what Portico does not provide: {}. A module may import \
+             Portico's interfaces (portico:plugin 0.1.0 and 0.2.0) and WASI 0.2's io, clocks, \
+             random, cli, filesystem (with no folder) and sockets (with no network)",
+            missing.join(", ")
+        ))
+    }
 }
 
 /// The linker every module is instantiated with: Portico's interfaces and
-/// the parts of WASI the Rust standard library needs (clocks, random,
-/// standard streams, exit). No filesystem and no sockets: a component that
-/// imports them is refused at load.
+/// WASI 0.2 with nothing of the host behind it (see [`wasi`]).
 pub(crate) fn linker(engine: &Engine) -> wasmtime::Result<Linker<CallState>> {
-    use wasmtime_wasi::cli::{WasiCli, WasiCliView};
-    use wasmtime_wasi::clocks::{WasiClocks, WasiClocksView};
-    use wasmtime_wasi::p2::bindings::{cli, clocks, io, random};
-    use wasmtime_wasi::random::WasiRandom;
-
     let mut l = Linker::new(engine);
-    io::error::add_to_linker::<CallState, Io>(&mut l, |s| &mut s.table)?;
-    io::poll::add_to_linker::<CallState, Io>(&mut l, |s| &mut s.table)?;
-    io::streams::add_to_linker::<CallState, Io>(&mut l, |s| &mut s.table)?;
-    clocks::wall_clock::add_to_linker::<CallState, WasiClocks>(&mut l, CallState::clocks)?;
-    clocks::monotonic_clock::add_to_linker::<CallState, WasiClocks>(&mut l, CallState::clocks)?;
-    random::random::add_to_linker::<CallState, WasiRandom>(&mut l, |s| s.wasi.random())?;
-    random::insecure::add_to_linker::<CallState, WasiRandom>(&mut l, |s| s.wasi.random())?;
-    random::insecure_seed::add_to_linker::<CallState, WasiRandom>(&mut l, |s| s.wasi.random())?;
-    cli::exit::add_to_linker::<CallState, WasiCli>(&mut l, CallState::cli)?;
-    cli::environment::add_to_linker::<CallState, WasiCli>(&mut l, CallState::cli)?;
-    cli::stdin::add_to_linker::<CallState, WasiCli>(&mut l, CallState::cli)?;
-    cli::stdout::add_to_linker::<CallState, WasiCli>(&mut l, CallState::cli)?;
-    cli::stderr::add_to_linker::<CallState, WasiCli>(&mut l, CallState::cli)?;
-    cli::terminal_input::add_to_linker::<CallState, WasiCli>(&mut l, CallState::cli)?;
-    cli::terminal_output::add_to_linker::<CallState, WasiCli>(&mut l, CallState::cli)?;
-    cli::terminal_stdin::add_to_linker::<CallState, WasiCli>(&mut l, CallState::cli)?;
-    cli::terminal_stdout::add_to_linker::<CallState, WasiCli>(&mut l, CallState::cli)?;
-    cli::terminal_stderr::add_to_linker::<CallState, WasiCli>(&mut l, CallState::cli)?;
+    wasi::add_to_linker(&mut l)?;
 
     // The host interfaces are 0.1.0's in every version; later versions add
     // only their own (function-less) `types`.
