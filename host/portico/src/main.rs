@@ -7,7 +7,7 @@ mod cli;
 use anyhow::Context as _;
 use clap::Parser;
 use cli::plugin::{self, PluginCommand};
-use cli::{Cli, Command, ops, org, packages, people, serve};
+use cli::{Cli, Command, dev, ops, org, packages, people, serve};
 
 // A multi-threaded server allocates a lot per request; glibc's allocator
 // contends across threads where mimalloc does not (measured by the bench).
@@ -48,6 +48,7 @@ fn run() -> anyhow::Result<()> {
         }
         Command::Trust(command) => packages::trust(command),
         Command::Vendor(command) => packages::vendor(command),
+        Command::Dev(command) => rt.block_on(dev::run(command)),
         Command::Plugin(command) => rt.block_on(plugin::plugin(command)),
         Command::Events(command) => rt.block_on(ops::events(command)),
         Command::Jobs(command) => rt.block_on(ops::jobs(command)),

@@ -194,7 +194,7 @@ impl Builder {
         };
         let services = PlatformServices::new(platform, senders);
         let engine = ModuleEngine::new(&EngineConfig {
-            cache_dir: Some(dir.path().join("cache")),
+            cache_dir: Some(code_cache().unwrap_or_else(|| dir.path().join("cache"))),
             ..EngineConfig::default()
         })
         .map_err(setup)?;
@@ -245,6 +245,19 @@ impl Builder {
     }
 }
 
+/// Where compiled components are kept between test runs, so that a
+/// module is compiled once per change and not once per test (a Python or
+/// JavaScript one takes seconds): the user's own cache folder
+/// (`$XDG_CACHE_HOME/portico/modules`, else `~/.cache/portico/modules`),
+/// never a folder other users can write to.
+fn code_cache() -> Option<PathBuf> {
+    let base = std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute())
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))?;
+    Some(base.join("portico/modules"))
+}
+
 /// Shows the module's log lines (and the host's) in the output of the
 /// test that fails, at `info` and up (`RUST_LOG` chooses otherwise). Call
 /// it at the start of a test; it does nothing when the test process logs
@@ -269,7 +282,7 @@ pub fn build_module(crate_dir: &Path, out: &Path) -> Result<(), Error> {
     let target_dir = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| crate_dir.join("target"))
-        .join("portico-wasm");
+        .join("wasm");
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let status = std::process::Command::new(cargo)
         .args([
@@ -332,6 +345,12 @@ impl TestHost {
     /// A builder: organizations and settings.
     pub fn builder() -> Builder {
         Builder::default()
+    }
+
+    /// The organization calls go to unless told otherwise: the first given
+    /// to the builder, or [`TEST_ORG`].
+    pub fn default_org(&self) -> &str {
+        &self.org
     }
 
     /// The loaded module (its manifest, its limits, the WIT version it was

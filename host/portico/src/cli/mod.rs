@@ -2,6 +2,7 @@
 //! folder and database every command works on, and what the commands share
 //! (the module engine, the platform over the database, the modules loaded).
 
+pub(crate) mod dev;
 pub(crate) mod ops;
 pub(crate) mod org;
 pub(crate) mod packages;
@@ -88,6 +89,9 @@ pub(crate) enum Command {
     /// A vendor's signing key for module packages.
     #[command(subcommand)]
     Vendor(packages::VendorCommand),
+    /// For module vendors: run a module in a throw-away portal.
+    #[command(subcommand)]
+    Dev(dev::DevCommand),
 }
 
 #[derive(Args, Clone)]
