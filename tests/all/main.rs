@@ -14,6 +14,7 @@ mod files;
 mod forms;
 mod identity;
 mod imports;
+mod languages;
 mod load;
 mod loading;
 mod notify;

@@ -247,3 +247,76 @@ async fn module_errors_that_are_not_faults_do_not_trip_the_breaker() {
         BreakerState::Closed { faults_in_a_row: 0 }
     );
 }
+
+/// The sandbox holds a Python module (componentize-py, its default
+/// build) to the rules it holds a Rust one to: an endless loop ends at the
+/// deadline, a memory bomb at the memory limit, an exception is a 500 that
+/// shows nothing of the module, and a capability it did not ask for is
+/// forbidden; the module serves the next call as if nothing happened.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_python_module_is_held_to_the_same_rules() {
+    portico_tests::toolchains::python_module("py-hostile");
+    let portal = TestPortal::builder()
+        .module("py-hostile")
+        .limits(CallLimits {
+            deadline: Duration::from_secs(2),
+            ..CallLimits::default()
+        })
+        .breaker_threshold(100)
+        .build()
+        .await;
+    let app = portal.app();
+
+    let started = Instant::now();
+    let looped = get(&app, "/m/py-hostile/loop", JSON).await;
+    assert_eq!(looped.status, 503, "{}", looped.body);
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "stopped after {:?}",
+        started.elapsed()
+    );
+
+    let bomb = get(&app, "/m/py-hostile/memory", JSON).await;
+    assert_eq!(bomb.status, 503, "{}", bomb.body);
+
+    let raised = get(&app, "/m/py-hostile/raise", HTML).await;
+    assert_eq!(raised.status, 500, "{}", raised.body);
+    let request_id = raised.headers["x-request-id"].to_str().unwrap();
+    assert!(raised.body.contains(request_id), "{}", raised.body);
+    for leak in [
+        "secret-internal-state",
+        "Traceback",
+        "RuntimeError",
+        "app.py",
+    ] {
+        assert!(
+            !raised.body.contains(leak),
+            "the body leaks `{leak}`: {}",
+            raised.body
+        );
+    }
+
+    let grabbed = get(&app, "/m/py-hostile/notify", JSON).await;
+    assert_eq!(grabbed.status, 403, "{}", grabbed.body);
+    assert!(
+        grabbed.body.contains("`notify` capability"),
+        "{}",
+        grabbed.body
+    );
+
+    let fine = get(&app, "/m/py-hostile/fine", HTML).await;
+    assert_eq!(fine.status, 200, "{}", fine.body);
+    assert!(fine.body.contains("All is well."), "{}", fine.body);
+
+    // Its forty-odd core instances per call still leave the pool room for
+    // many calls at once.
+    let calls: Vec<_> = (0..12)
+        .map(|_| {
+            let app = app.clone();
+            tokio::spawn(async move { get(&app, "/m/py-hostile/fine", HTML).await.status })
+        })
+        .collect();
+    for call in calls {
+        assert_eq!(call.await.unwrap(), 200);
+    }
+}

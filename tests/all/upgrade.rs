@@ -56,8 +56,7 @@ async fn stored(
 
 /// The documents of tally's `counts` in `org`, ordered by label.
 async fn counts(portal: &TestPortal, org: &str) -> Vec<Value> {
-    let (_, _, records) = stored(portal, org, false).await;
-    let mut docs: Vec<Value> = records.iter().map(|r| r.data().unwrap()).collect();
+    let mut docs = portal.documents(org, "tally", "counts").await;
     docs.sort_by_key(|d| d["label"].as_str().unwrap_or_default().to_owned());
     docs
 }

@@ -100,11 +100,11 @@ async fn a_scaffolded_module_is_tested_packed_signed_installed_enabled_and_answe
          features with the workspace's (sdk/portico-testkit/Cargo.toml)"
     );
     let tested = run(cargo(&crate_dir, &target).arg("test"));
-    assert!(tested.contains("test result: ok. 3 passed"), "{tested}");
+    assert!(tested.contains("test result: ok. 4 passed"), "{tested}");
 
     // Built and packed, signed with the vendor's key (in the folder the
     // test kit built the component in, so it is there already).
-    let wasm_target = target.join("portico-wasm");
+    let wasm_target = target.join("wasm");
     run(cargo(&crate_dir, &wasm_target).args(["build", "--release", "--target", "wasm32-wasip2"]));
     let at = |name: &str| vendor.path().join(name).to_str().unwrap().to_owned();
     let (ok, _, err) = run_portico(&["vendor", "keygen", "--out", &at(""), "--name", "acme"]);

@@ -19,6 +19,9 @@
 //!   four connections of the pages that grow with a board of 200,000: the
 //!   organization's home, the notices sorted by title, a search for a word
 //!   no notice holds;
+//! - `languages`: the scaffolded module in Rust, Python and JavaScript,
+//!   each built by its own toolchain: install (compile) time, cold start,
+//!   host memory per module, instantiate + render p50;
 //! - `records`, `audit`: on SQLite and PostgreSQL, record inserts per second
 //!   through a module's API, the p95 of a filtered, sorted query through a
 //!   module over a collection of 1,000,000 records, and `audit verify` of
@@ -31,6 +34,7 @@
 
 mod call;
 mod imports;
+mod languages;
 mod native;
 mod scale;
 mod serve;
@@ -93,6 +97,7 @@ fn main() {
     timed("http", &mut || rt.block_on(native::module_vs_native()));
     timed("pages", &mut || rt.block_on(scale::portal_pages()));
     timed("startup", &mut || serve::startup(&rt));
+    timed("languages", &mut || rt.block_on(languages::per_language()));
     if run("load") || run("cpu") {
         let start = Instant::now();
         serve::under_load(&rt, run("load"), run("cpu"));

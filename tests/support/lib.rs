@@ -7,6 +7,7 @@ pub mod chromium;
 pub mod logs;
 pub mod oidc;
 pub mod peers;
+pub mod toolchains;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -36,13 +37,20 @@ pub fn repo_root() -> PathBuf {
         .unwrap_or_default()
 }
 
-/// The folder of a built module (`target/modules/<id>`).
+/// The folder of a built module: `target/modules/<id>` (Rust, built by
+/// `cargo xtask build-plugins`), or `target/lang-modules/<id>` (another
+/// language, built by [`toolchains`]).
 ///
 /// # Panics
 /// When the modules were not built: run `cargo xtask build-plugins` (or
 /// `cargo xtask test`, which builds them first).
 pub fn module_dir(id: &str) -> PathBuf {
-    let dir = repo_root().join("target/modules").join(id);
+    let root = repo_root();
+    let lang = root.join("target/lang-modules").join(id);
+    if lang.join("module.toml").exists() {
+        return lang;
+    }
+    let dir = root.join("target/modules").join(id);
     assert!(
         dir.join("module.toml").exists(),
         "module `{id}` is not built at {}; run `cargo xtask build-plugins` first",
@@ -406,6 +414,43 @@ impl TestPortal {
     /// The database.
     pub fn db(&self) -> &sea_orm::DatabaseConnection {
         self.state.services.platform().db()
+    }
+
+    /// The documents of a module's collection in `org`, as stored, oldest
+    /// first (at most 500).
+    pub async fn documents(
+        &self,
+        org: &str,
+        module: &str,
+        collection: &str,
+    ) -> Vec<serde_json::Value> {
+        let loaded = self.module(module);
+        let schema = portico_host::services::schema(portico_runtime::backend::CollectionRef {
+            name: collection,
+            spec: &loaded.manifest().collections[collection],
+        });
+        let scope = portico_platform::records::Scope {
+            org_id: org.into(),
+            module_id: module.into(),
+            actor: "test".into(),
+        };
+        let work = self
+            .state
+            .services
+            .platform()
+            .begin(scope, false)
+            .await
+            .expect("a unit of work begins");
+        let query = portico_platform::records::Query {
+            limit: 500,
+            ..Default::default()
+        };
+        let found = work.query(&schema, &query).await.expect("the query runs");
+        found
+            .records
+            .iter()
+            .map(|r| r.data().expect("stored JSON"))
+            .collect()
     }
 
     /// Inserts JSON documents (one per line) into a module's collection in `org`.

@@ -11,8 +11,10 @@
 //!   `bench --smoke` runs every part tiny and short on the test build (CI).
 //! - `package ID --key FILE`: builds a module and packs it, signed with the
 //!   vendor's key, into `target/packages/<id>-<version>.portico`.
-//! - `new-plugin NAME [--dir DIR] [--vendor NAME]`: a new module crate,
-//!   anywhere, that builds, is tested with the test kit and packs as it is.
+//! - `new-plugin NAME [--lang rust|python|js] [--dir DIR] [--vendor NAME]`:
+//!   a new module, anywhere, in Rust (a crate tested with the test kit),
+//!   Python (componentize-py) or JavaScript (ComponentizeJS), that builds
+//!   and packs as it is.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -42,8 +44,8 @@ fn main() -> ExitCode {
                  run the benchmarks (--smoke: each part tiny and short, as CI runs it)\n  \
                  package ID (--key FILE | --unsigned)\n                \
                  build module ID and pack it into target/packages/ as one signed file\n  \
-                 new-plugin NAME [--dir DIR] [--vendor NAME]\n                \
-                 create a module crate DIR/NAME (DIR: the current folder)"
+                 new-plugin NAME [--lang rust|python|js] [--dir DIR] [--vendor NAME]\n                \
+                 create a module DIR/NAME (DIR: the current folder; rust by default)"
             );
             return ExitCode::from(2);
         }
@@ -125,43 +127,133 @@ fn ensure_target() -> Result {
     }
 }
 
-/// A third-party Python tool the tests run, from PyPI with every version
-/// pinned in `requirements`: installed once into its own virtual
-/// environment `venv` under target/. Returns the path of `program`.
-fn ensure_python_tool(
-    root: &Path,
-    venv: &str,
-    requirements: &str,
-    program: &str,
-) -> Result<PathBuf> {
-    let venv = root.join("target").join(venv);
-    let bin = venv.join("bin").join(program);
-    if bin.exists() {
-        return Ok(bin);
-    }
-    eprintln!("installing {program} into {}", venv.display());
-    status(Command::new("python3").arg("-m").arg("venv").arg(&venv))?;
-    status(
-        Command::new(venv.join("bin/pip"))
-            .args(["install", "--quiet", "--disable-pip-version-check", "-r"])
-            .arg(root.join(requirements)),
-    )?;
-    Ok(bin)
+/// A third-party tool the tests run, from a package registry with every
+/// version pinned: a Python tool in its own virtual environment under
+/// target/ (PyPI, a requirements file), or an npm folder of the repository
+/// (its lock file).
+struct Tool {
+    /// What the tests are told it is: the environment variable, and the
+    /// file that is there once it is installed.
+    env: Option<&'static str>,
+    ready: PathBuf,
+    install: Command,
+    log: PathBuf,
 }
 
-/// axe-core, which the browser tests load into Chromium: from the npm
-/// registry through `tests/browser/package-lock.json`.
-fn ensure_axe(root: &Path) -> Result {
-    let browser = root.join("tests/browser");
-    if browser.join("node_modules/axe-core/axe.min.js").exists() {
-        return Ok(());
-    }
-    eprintln!("installing axe-core into tests/browser/node_modules");
-    status(
-        Command::new("npm")
+/// The tools `cargo xtask test` installs (each once).
+fn test_tools(root: &Path) -> Vec<Tool> {
+    let python = |env, venv: &str, requirements: &str, program: &str| {
+        let venv = root.join("target").join(venv);
+        let mut install = Command::new("sh");
+        install
+            .arg("-c")
+            .arg(
+                "python3 -m venv \"$1\" && \"$1/bin/pip\" install --quiet \
+                 --disable-pip-version-check -r \"$2\"",
+            )
+            .arg("sh")
+            .arg(&venv)
+            .arg(root.join(requirements));
+        Tool {
+            env: Some(env),
+            ready: venv.join("bin").join(program),
+            install,
+            log: root.join(format!("target/install-{program}.log")),
+        }
+    };
+    let npm = |dir: &str, marker: &str, name: &str| {
+        let mut install = Command::new("npm");
+        install
             .args(["ci", "--no-audit", "--no-fund"])
-            .current_dir(&browser),
-    )
+            .current_dir(root.join(dir));
+        Tool {
+            env: None,
+            ready: root.join(dir).join("node_modules").join(marker),
+            install,
+            log: root.join(format!("target/install-{name}.log")),
+        }
+    };
+    vec![
+        // The SCIM conformance tool (scim2-cli with scim2-tester).
+        python("SCIM2_CLI", "ci-venv", ".ci/scim-conformance.txt", "scim2"),
+        // The OpenAPI validator.
+        python(
+            "OPENAPI_SPEC_VALIDATOR",
+            "openapi-venv",
+            ".ci/openapi-validator.txt",
+            "openapi-spec-validator",
+        ),
+        // The Open311 client (georeport) runs in its venv's Python.
+        python(
+            "OPEN311_PYTHON",
+            "open311-venv",
+            ".ci/open311-client.txt",
+            "python",
+        ),
+        // What builds Python modules.
+        python(
+            "COMPONENTIZE_PY",
+            "componentize-py-venv",
+            COMPONENTIZE_PY,
+            "componentize-py",
+        ),
+        // axe-core, which the browser tests load into Chromium.
+        npm("tests/browser", "axe-core/axe.min.js", "axe-core"),
+        // What builds JavaScript modules.
+        npm(JS_TOOLCHAIN, ".bin/componentize-js", "componentize-js"),
+    ]
+}
+
+/// The tools being installed, side by side and beside the build: the
+/// time is the registries', not the machine's.
+struct Installing(Vec<(Tool, Option<std::process::Child>)>);
+
+impl Installing {
+    fn start(tools: Vec<Tool>) -> Result<Installing> {
+        let mut started = Vec::new();
+        for mut tool in tools {
+            if tool.ready.exists() {
+                started.push((tool, None));
+                continue;
+            }
+            let log = std::fs::File::create(&tool.log)
+                .map_err(|e| format!("cannot create {}: {e}", tool.log.display()))?;
+            let err = log
+                .try_clone()
+                .map_err(|e| format!("cannot write {}: {e}", tool.log.display()))?;
+            let child = tool
+                .install
+                .stdout(log)
+                .stderr(err)
+                .spawn()
+                .map_err(|e| format!("cannot start {:?}: {e}", tool.install))?;
+            started.push((tool, Some(child)));
+        }
+        Ok(Installing(started))
+    }
+
+    /// Waits for every install; the tools' environment variables for the tests.
+    fn finish(self) -> Result<Vec<(&'static str, PathBuf)>> {
+        let mut env = Vec::new();
+        for (tool, child) in self.0 {
+            if let Some(mut child) = child {
+                let done = child
+                    .wait()
+                    .map_err(|e| format!("{:?}: {e}", tool.install))?;
+                if !done.success() || !tool.ready.exists() {
+                    let log = std::fs::read_to_string(&tool.log).unwrap_or_default();
+                    return Err(format!(
+                        "{:?} failed ({done}); it wrote:\n{log}",
+                        tool.install
+                    ));
+                }
+            }
+            if let Some(name) = tool.env {
+                env.push((name, tool.ready));
+            }
+        }
+        Ok(env)
+    }
 }
 
 /// A built module: its folder under target/modules.
@@ -503,27 +595,8 @@ fn check_every_guest_is_used(root: &Path) -> Result {
 
 fn test() -> Result {
     let root = root();
-    let mut tools = None;
-    phase("test tools", || {
-        // The SCIM conformance tool (scim2-cli with scim2-tester) and the
-        // OpenAPI validator the tests run.
-        let scim2 = ensure_python_tool(&root, "ci-venv", ".ci/scim-conformance.txt", "scim2")?;
-        let openapi = ensure_python_tool(
-            &root,
-            "openapi-venv",
-            ".ci/openapi-validator.txt",
-            "openapi-spec-validator",
-        )?;
-        // The Open311 client (georeport) runs in its venv's Python.
-        let open311 =
-            ensure_python_tool(&root, "open311-venv", ".ci/open311-client.txt", "python")?;
-        ensure_axe(&root)?;
-        tools = Some((scim2, openapi, open311));
-        Ok(())
-    })?;
-    let Some((scim2, openapi, open311)) = tools else {
-        return Err("the test tools were not installed".into());
-    };
+    // Installed while the code compiles; waited for before the tests.
+    let installing = Installing::start(test_tools(&root))?;
     phase("fmt and wit", || {
         check_frozen_wit(&root)?;
         check_every_guest_is_used(&root)?;
@@ -553,6 +626,11 @@ fn test() -> Result {
             "--timings",
         ])))
     })?;
+    let mut tools = Vec::new();
+    phase("test tools (the rest of the wait)", || {
+        tools = installing.finish()?;
+        Ok(())
+    })?;
     let tests = |args: &[&str]| {
         status(
             with_lints(&mut cargo())
@@ -560,9 +638,7 @@ fn test() -> Result {
                 .arg("test")
                 .args(args)
                 .env("PORTICO_BIN", root.join("target/debug/portico"))
-                .env("SCIM2_CLI", &scim2)
-                .env("OPENAPI_SPEC_VALIDATOR", &openapi)
-                .env("OPEN311_PYTHON", &open311),
+                .envs(tools.iter().map(|(k, v)| (k, v))),
         )
     };
     phase("tests", || {
@@ -647,50 +723,158 @@ fn package(args: &[String]) -> Result {
     )
 }
 
-/// The files of a new module crate, with `{{…}}` placeholders.
-const NEW_PLUGIN: &[(&str, &str)] = &[
-    (
-        "Cargo.toml",
-        include_str!("../templates/new-plugin/Cargo.toml.in"),
-    ),
-    (
-        "module.toml",
-        include_str!("../templates/new-plugin/module.toml.in"),
-    ),
-    (
-        "src/lib.rs",
-        include_str!("../templates/new-plugin/lib.rs.in"),
-    ),
-    (
-        "tests/module.rs",
-        include_str!("../templates/new-plugin/test.rs.in"),
-    ),
-    (
-        "manual.md",
-        include_str!("../templates/new-plugin/manual.md.in"),
-    ),
-    (
-        "README.md",
-        include_str!("../templates/new-plugin/README.md.in"),
-    ),
-    (".gitignore", "/target\n"),
-];
+/// The languages a module can be scaffolded in.
+#[derive(Clone, Copy, PartialEq)]
+enum Lang {
+    Rust,
+    Python,
+    Js,
+}
 
-/// `new-plugin NAME [--dir DIR] [--vendor NAME]`: a module crate that
-/// builds for wasm32-wasip2, is tested with the test kit and packs as it is.
-/// It depends on this checkout's SDK and test kit by path, and starts from
-/// this checkout's lock file, so it builds with the versions Portico is
-/// tested with.
+/// The files of a new module, with `{{…}}` placeholders. The manifest and
+/// the manual are the same in every language.
+fn scaffold_files(lang: Lang) -> Vec<(&'static str, &'static str)> {
+    let shared = [
+        (
+            "module.toml",
+            include_str!("../templates/new-plugin/module.toml.in"),
+        ),
+        (
+            "manual.md",
+            include_str!("../templates/new-plugin/manual.md.in"),
+        ),
+    ];
+    let own: &[(&str, &str)] = match lang {
+        Lang::Rust => &[
+            (
+                "Cargo.toml",
+                include_str!("../templates/new-plugin/Cargo.toml.in"),
+            ),
+            (
+                "src/lib.rs",
+                include_str!("../templates/new-plugin/lib.rs.in"),
+            ),
+            (
+                "tests/module.rs",
+                include_str!("../templates/new-plugin/test.rs.in"),
+            ),
+            (
+                "README.md",
+                include_str!("../templates/new-plugin/README.md.in"),
+            ),
+            (".gitignore", "/target\n"),
+        ],
+        Lang::Python => &[
+            (
+                "app.py",
+                include_str!("../templates/new-plugin-python/app.py.in"),
+            ),
+            (
+                "requirements.txt",
+                include_str!("../templates/new-plugin-python/requirements.txt.in"),
+            ),
+            (
+                "README.md",
+                include_str!("../templates/new-plugin-python/README.md.in"),
+            ),
+            (".gitignore", "/wit_world/\n__pycache__/\n*.wasm\n"),
+        ],
+        Lang::Js => &[
+            (
+                "module.js",
+                include_str!("../templates/new-plugin-js/module.js.in"),
+            ),
+            (
+                "package.json",
+                include_str!("../templates/new-plugin-js/package.json.in"),
+            ),
+            (
+                "README.md",
+                include_str!("../templates/new-plugin-js/README.md.in"),
+            ),
+            (".gitignore", "/node_modules/\n*.wasm\n"),
+        ],
+    };
+    shared.into_iter().chain(own.iter().copied()).collect()
+}
+
+/// The componentize-py version Portico is tested with (pinned in `.ci/`).
+fn componentize_py_version(root: &Path) -> Result<String> {
+    let path = root.join(COMPONENTIZE_PY);
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    text.lines()
+        .find_map(|l| l.trim().strip_prefix("componentize-py=="))
+        .map(str::to_owned)
+        .ok_or_else(|| format!("{}: no `componentize-py==VERSION` line", path.display()))
+}
+
+/// The version of the npm package `name` Portico's JavaScript toolchain
+/// pins (`tests/toolchains/js/package.json`, locked beside it).
+fn js_toolchain_version(root: &Path, name: &str) -> Result<String> {
+    let path = root.join(JS_TOOLCHAIN).join("package.json");
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    text.lines()
+        .find_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            (k.trim().trim_matches('"') == name)
+                .then(|| v.trim().trim_end_matches(',').trim_matches('"').to_owned())
+        })
+        .ok_or_else(|| format!("{}: no {name}", path.display()))
+}
+
+/// Where the pinned componentize-py is listed, and the npm folder of the
+/// pinned ComponentizeJS.
+const COMPONENTIZE_PY: &str = ".ci/componentize-py.txt";
+const JS_TOOLCHAIN: &str = "tests/toolchains/js";
+
+/// The newest released WIT version (`wit/released.txt`).
+fn latest_wit(root: &Path) -> Result<String> {
+    let path = root.join("wit/released.txt");
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    text.lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| l.split_whitespace().next())
+        .next_back()
+        .map(str::to_owned)
+        .ok_or_else(|| format!("{}: no released version", path.display()))
+}
+
+/// `new-plugin NAME [--lang rust|python|js] [--dir DIR] [--vendor NAME]`:
+/// a module that builds, is tested and packs as it is.
+///
+/// - Rust: a crate that depends on this checkout's SDK and test kit by
+///   path, and starts from this checkout's lock file, so it builds with the
+///   versions Portico is tested with.
+/// - Python and JavaScript: a folder with the module's source, Portico's
+///   newest released contract (`wit/`) and the toolchain version Portico is
+///   tested with (componentize-py, ComponentizeJS).
 fn new_plugin(args: &[String]) -> Result {
-    let usage = "usage: cargo xtask new-plugin NAME [--dir DIR] [--vendor NAME]";
+    let usage =
+        "usage: cargo xtask new-plugin NAME [--lang rust|python|js] [--dir DIR] [--vendor NAME]";
     let mut name = None;
     let mut dir = std::env::current_dir().map_err(|e| format!("no current folder: {e}"))?;
     let mut vendor = "Your organization".to_owned();
+    let mut lang = Lang::Rust;
     let mut rest = args.iter();
     while let Some(arg) = rest.next() {
         match arg.as_str() {
             "--dir" => dir = PathBuf::from(rest.next().ok_or(usage)?),
             "--vendor" => vendor = rest.next().ok_or(usage)?.clone(),
+            "--lang" => {
+                lang = match rest.next().ok_or(usage)?.as_str() {
+                    "rust" => Lang::Rust,
+                    "python" => Lang::Python,
+                    "js" | "javascript" => Lang::Js,
+                    other => {
+                        return Err(format!(
+                            "`--lang {other}`: choose rust, python or js\n{usage}"
+                        ));
+                    }
+                }
+            }
             a if a.starts_with('-') || name.is_some() => return Err(usage.into()),
             a => name = Some(a.to_owned()),
         }
@@ -724,7 +908,7 @@ fn new_plugin(args: &[String]) -> Result {
             .unwrap_or_default()
     };
     let toml_path = |p: PathBuf| p.to_string_lossy().replace('\\', "/");
-    let values = [
+    let mut values = vec![
         ("{{name}}", name.clone()),
         ("{{crate}}", name.replace('-', "_")),
         ("{{title}}", title),
@@ -732,10 +916,26 @@ fn new_plugin(args: &[String]) -> Result {
         ("{{sdk}}", toml_path(root.join("sdk/portico-sdk"))),
         ("{{testkit}}", toml_path(root.join("sdk/portico-testkit"))),
     ];
-    for (file, template) in NEW_PLUGIN {
+    match lang {
+        Lang::Rust => {}
+        Lang::Python => values.push(("{{componentize_py}}", componentize_py_version(&root)?)),
+        Lang::Js => {
+            let version = |name| js_toolchain_version(&root, name);
+            values.push((
+                "{{componentize_js}}",
+                version("@bytecodealliance/componentize-js")?,
+            ));
+            // Used by ComponentizeJS when it builds, but not declared by it.
+            values.push((
+                "{{preview2_shim}}",
+                version("@bytecodealliance/preview2-shim")?,
+            ));
+        }
+    }
+    for (file, template) in scaffold_files(lang) {
         let text = values
             .iter()
-            .fold((*template).to_owned(), |t, (k, v)| t.replace(k, v));
+            .fold(template.to_owned(), |t, (k, v)| t.replace(k, v));
         let path = crate_dir.join(file);
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent)
@@ -743,20 +943,41 @@ fn new_plugin(args: &[String]) -> Result {
         }
         std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     }
-    std::fs::copy(root.join("Cargo.lock"), crate_dir.join("Cargo.lock"))
-        .map_err(|e| format!("cannot copy the lock file: {e}"))?;
-    // The names filled in change line lengths: lay the code out as
-    // `cargo fmt` would (skipped, harmlessly, without rustfmt).
-    let _ = Command::new("rustfmt")
-        .args(["--edition", "2024"])
-        .arg(crate_dir.join("src/lib.rs"))
-        .arg(crate_dir.join("tests/module.rs"))
-        .status();
-    eprintln!(
-        "created {dir}\n\n  cd {dir}\n  cargo test                                      # builds the component, tests it\n  \
-         cargo build --release --target {TARGET}   # the component alone\n",
-        dir = crate_dir.display()
-    );
+    let dir = crate_dir.display();
+    match lang {
+        Lang::Rust => {
+            std::fs::copy(root.join("Cargo.lock"), crate_dir.join("Cargo.lock"))
+                .map_err(|e| format!("cannot copy the lock file: {e}"))?;
+            // The names filled in change line lengths: lay the code out as
+            // `cargo fmt` would (skipped, harmlessly, without rustfmt).
+            let _ = Command::new("rustfmt")
+                .args(["--edition", "2024"])
+                .arg(crate_dir.join("src/lib.rs"))
+                .arg(crate_dir.join("tests/module.rs"))
+                .status();
+            eprintln!(
+                "created {dir}\n\n  cd {dir}\n  cargo test                                      # builds the component, tests it\n  \
+                 cargo build --release --target {TARGET}   # the component alone\n"
+            );
+        }
+        Lang::Python | Lang::Js => {
+            let version = latest_wit(&root)?;
+            copy_dir(&root.join("wit").join(&version), &crate_dir.join("wit"))?;
+            let build = if lang == Lang::Python {
+                format!(
+                    "pip install -r requirements.txt\n  \
+                     componentize-py -d wit -w portal-module componentize app -o {}.wasm",
+                    name.replace('-', "_")
+                )
+            } else {
+                "npm install\n  npm run build".to_owned()
+            };
+            eprintln!(
+                "created {dir} (Portico's contract {version} in wit/)\n\n  cd {dir}\n  {build}\n  \
+                 portico plugin pack . --key vendor.key\n"
+            );
+        }
+    }
     Ok(())
 }
 
@@ -777,7 +998,9 @@ fn bench(args: &[String]) -> Result {
         cargo()
             .current_dir(&root)
             .args(["bench", "--package", "portico-tests", "--bench", "portico"])
-            .env("PORTICO_BIN", root.join("target/release/portico")),
+            .env("PORTICO_BIN", root.join("target/release/portico"))
+            // Where the test kit builds the Rust scaffold (`languages`).
+            .env("CARGO_TARGET_DIR", root.join("target")),
     )
 }
 
@@ -809,6 +1032,7 @@ fn bench_smoke(root: &Path) -> Result {
                 "bench-smoke:no-test-has-this-name",
             ])
             .env("PORTICO_BENCH_SMOKE", "1")
-            .env("PORTICO_BIN", root.join("target/debug/portico")),
+            .env("PORTICO_BIN", root.join("target/debug/portico"))
+            .env("CARGO_TARGET_DIR", root.join("target")),
     )
 }
