@@ -129,6 +129,33 @@ async fn a_component_importing_what_the_host_does_not_provide_is_refused_before_
     assert_eq!(std::fs::read_dir(cache.path()).unwrap().count(), 0);
 }
 
+#[tokio::test]
+async fn a_module_refused_after_it_compiled_leaves_no_code_in_the_cache() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    let engine = ModuleEngine::new(&EngineConfig {
+        cache_dir: Some(cache.path().to_owned()),
+        ..EngineConfig::default()
+    })
+    .unwrap();
+    // The component says it is `sneaky`; the manifest says otherwise.
+    let folder = dir.path().join("impostor");
+    copy_module("sneaky", &folder);
+    let manifest = std::fs::read_to_string(folder.join("module.toml")).unwrap();
+    std::fs::write(
+        folder.join("module.toml"),
+        manifest.replace("id = \"sneaky\"", "id = \"payments\""),
+    )
+    .unwrap();
+    let e = portico_runtime::load_module(&engine, &folder, &ModuleOptions::default())
+        .await
+        .err()
+        .expect("refused")
+        .to_string();
+    assert!(e.contains("but the manifest says payments"), "{e}");
+    assert_eq!(std::fs::read_dir(cache.path()).unwrap().count(), 0);
+}
+
 /// The smallest component that imports the interface `name` (an instance
 /// with nothing in it), in the component model's binary format.
 fn component_importing(name: &str) -> Vec<u8> {

@@ -329,3 +329,22 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     std::fs::write(&tmp, bytes)?;
     std::fs::rename(&tmp, path)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_limit_refusal_names_the_count_and_the_limit_in_plain_words() {
+        let e = wasmtime::Error::msg(
+            "The component transitively contains 80 core module instances, which exceeds the \
+             configured maximum of 64 in the pooling allocator",
+        );
+        assert_eq!(
+            refusal(&e),
+            "the component has 80 core module instances; a Portico module may have at most 64"
+        );
+        let other = wasmtime::Error::msg("unknown section");
+        assert_eq!(refusal(&other), "not a valid component: unknown section");
+    }
+}

@@ -550,17 +550,17 @@ impl LoadedModule {
         });
 
         let result = self.invoke(&mut store, ctx, inv).await;
-        if result.is_ok() {
-            let output = store.data().output().text();
-            if !output.is_empty() {
-                tracing::info!(
-                    module = %self.manifest.id,
-                    org = %ctx.org_id,
-                    request_id = %ctx.request_id,
-                    module_output = %output,
-                    "module output"
-                );
-            }
+        // What a module printed (Python's `print`, `console.log`) goes to
+        // the log; a fault's output is logged with the fault below.
+        let output = store.data().output();
+        if result.is_ok() && !output.is_empty() {
+            tracing::info!(
+                module = %self.manifest.id,
+                org = %ctx.org_id,
+                request_id = %ctx.request_id,
+                module_output = %output.text(),
+                "module output"
+            );
         }
         // The unit of work is kept only when the module succeeded; on an
         // error or a fault it is dropped, which rolls every write back.

@@ -160,6 +160,12 @@ impl ModuleOutput {
         c.bytes.extend(bytes);
     }
 
+    /// Whether the module wrote nothing.
+    pub(crate) fn is_empty(&self) -> bool {
+        let c = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        c.bytes.is_empty() && c.dropped == 0
+    }
+
     /// The output on one line, control characters escaped so it cannot
     /// forge log lines; empty when the module wrote nothing.
     pub(crate) fn text(&self) -> String {
