@@ -19,6 +19,8 @@ use portico_tests::toolchains::{self, Lang};
 use portico_tests::{TEST_CITY, TestPortal, logs, repo_root, run_portico};
 use serde_json::json;
 
+use crate::{enable_module, install_package};
+
 const PASSWORD: &str = "correct horse battery";
 
 /// The module's name, as `cargo xtask new-plugin items` makes it.
@@ -212,26 +214,9 @@ async fn a_module_walks_from_scaffold_to_upgrade_and_fails_well(lang: Lang) {
     let addr = portal.serve().await;
     let browser = Browser::new(addr);
     assert_eq!(browser.log_in("spravce", PASSWORD).await.status, 303);
-    let upload = async |package: &[u8]| {
-        let catalog = browser.get("/admin/modules").await;
-        browser
-            .post_multipart(
-                "/admin/modules/install",
-                &[("_csrf", &catalog.csrf())],
-                ("package", "module.portico", package),
-            )
-            .await
-    };
-    let installed = upload(&v1).await;
+    let installed = install_package(&browser, "items-0.1.0.portico", &v1).await;
     assert_eq!(installed.status, 303, "{}", installed.body);
-    let module_page = format!("/admin/orgs/{TEST_CITY}/modules/{id}");
-    let form = browser.get(&module_page).await;
-    let enabled = browser
-        .post_form(
-            &module_page,
-            &[("_csrf", &form.csrf()), ("state", "enable")],
-        )
-        .await;
+    let enabled = enable_module(&browser, TEST_CITY, id).await;
     assert_eq!(enabled.status, 303, "{}", enabled.body);
 
     // A citizen of the city uses it: the page, the form, the API.
@@ -284,7 +269,7 @@ async fn a_module_walks_from_scaffold_to_upgrade_and_fails_well(lang: Lang) {
     write_version_2(lang, &dir, &broken);
     toolchains::build(lang, &dir, &dir.join("wit"));
     let v2 = pack(&dir, vendor.path(), "v2");
-    let upgraded = upload(&v2).await;
+    let upgraded = install_package(&browser, "items-0.2.0.portico", &v2).await;
     assert_eq!(upgraded.status, 303, "{}", upgraded.body);
     assert_eq!(portal.module(id).manifest().version.to_string(), "0.2.0");
     assert_eq!(

@@ -8,12 +8,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use portico_runtime::{CallLimits, EngineConfig, ModuleEngine};
-use portico_tests::{TEST_CITY, TestDatabase, TestPortal, demo_notices, repo_root};
+use portico_tests::{TEST_CITY, TestDatabase, TestPortal, demo_notices};
 
 fn engine(slots: u32, queue: usize) -> Arc<ModuleEngine> {
     Arc::new(
         ModuleEngine::new(&EngineConfig {
-            cache_dir: Some(repo_root().join("target/test-cache")),
+            cache_dir: Some(portico_tests::code_cache()),
             max_concurrent_calls: slots,
             max_queued_calls: queue,
             ..EngineConfig::default()

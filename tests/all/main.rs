@@ -92,3 +92,38 @@ pub async fn call(portal: &portico_tests::TestPortal, method: &str, path: &str, 
 pub fn json_of(got: &Got) -> serde_json::Value {
     serde_json::from_str(&got.body).unwrap_or_else(|e| panic!("{e}: {}", got.body))
 }
+
+/// Uploads a module package on the console's "Modules" page, as a platform
+/// administrator logged in to `browser` does.
+pub async fn install_package(
+    browser: &portico_tests::browser::Browser,
+    file_name: &str,
+    package: &[u8],
+) -> portico_tests::browser::Page {
+    let catalog = browser.get("/admin/modules").await;
+    browser
+        .post_multipart(
+            "/admin/modules/install",
+            &[("_csrf", &catalog.csrf())],
+            ("package", file_name, package),
+        )
+        .await
+}
+
+/// Enables module `id` for organization `org` on its console page, as an
+/// administrator logged in to `browser` does; the answer is the redirect.
+pub async fn enable_module(
+    browser: &portico_tests::browser::Browser,
+    org: &str,
+    id: &str,
+) -> portico_tests::browser::Page {
+    let module_page = format!("/admin/orgs/{org}/modules/{id}");
+    let form = browser.get(&module_page).await;
+    assert_eq!(form.status, 200, "{}", form.body);
+    browser
+        .post_form(
+            &module_page,
+            &[("_csrf", &form.csrf()), ("state", "enable")],
+        )
+        .await
+}

@@ -11,6 +11,8 @@ use portico_platform::identity::users::UserKind;
 use portico_tests::browser::Browser;
 use portico_tests::{TEST_CITY, TestPortal, repo_root, run_portico};
 
+use crate::{enable_module, install_package};
+
 const PASSWORD: &str = "correct horse battery";
 
 /// Runs `command`, returning its output; panics with it when it fails.
@@ -44,6 +46,8 @@ fn cargo(crate_dir: &Path, target_dir: &Path) -> Command {
         }
     }
     c.env("CARGO_TARGET_DIR", target_dir);
+    // The test kit's compiled-code cache: the tests' own, not the home folder's.
+    c.env("XDG_CACHE_HOME", portico_tests::cache_home());
     c
 }
 
@@ -133,15 +137,8 @@ async fn a_scaffolded_module_is_tested_packed_signed_installed_enabled_and_answe
     let addr = portal.serve().await;
     let browser = Browser::new(addr);
     assert_eq!(browser.log_in("spravce", PASSWORD).await.status, 303);
-    let catalog = browser.get("/admin/modules").await;
     let bytes = std::fs::read(&package).unwrap();
-    let installed = browser
-        .post_multipart(
-            "/admin/modules/install",
-            &[("_csrf", &catalog.csrf())],
-            ("package", "road-signs-0.1.0.portico", &bytes),
-        )
-        .await;
+    let installed = install_package(&browser, "road-signs-0.1.0.portico", &bytes).await;
     assert_eq!(installed.status, 303, "{}", installed.body);
     let catalog = browser.get("/admin/modules").await;
     assert!(
@@ -149,15 +146,7 @@ async fn a_scaffolded_module_is_tested_packed_signed_installed_enabled_and_answe
         "{}",
         catalog.body
     );
-    let module_page = format!("/admin/orgs/{TEST_CITY}/modules/road-signs");
-    let form = browser.get(&module_page).await;
-    assert_eq!(form.status, 200, "{}", form.body);
-    let enabled = browser
-        .post_form(
-            &module_page,
-            &[("_csrf", &form.csrf()), ("state", "enable")],
-        )
-        .await;
+    let enabled = enable_module(&browser, TEST_CITY, "road-signs").await;
     assert_eq!(enabled.status, 303, "{}", enabled.body);
 
     // A citizen of the city uses it.

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use portico_runtime::{EngineConfig, ModuleEngine, ModuleOptions, load_module};
-use portico_tests::{module_dir, repo_root};
+use portico_tests::module_dir;
 
 use crate::{print, size};
 
@@ -15,7 +15,7 @@ pub async fn instantiate_and_call() {
     for (label, pooling) in [("", true), ("_on_demand", false)] {
         let engine = ModuleEngine::new(&EngineConfig {
             pooling,
-            cache_dir: Some(repo_root().join("target/test-cache")),
+            cache_dir: Some(portico_tests::code_cache()),
             ..EngineConfig::default()
         })
         .expect("engine");

@@ -46,10 +46,17 @@ fn rust_items() -> PathBuf {
 }
 
 async fn measure(lang: &str, dir: &Path) {
+    // A smoke run reuses what the tests compiled: its figures mean nothing,
+    // and a Python or JavaScript component takes seconds to compile.
     let cache = tempfile::tempdir().expect("a cache folder");
+    let cache = if crate::smoke() {
+        portico_tests::code_cache()
+    } else {
+        cache.path().to_owned()
+    };
     let engine = || {
         ModuleEngine::new(&EngineConfig {
-            cache_dir: Some(cache.path().to_owned()),
+            cache_dir: Some(cache.clone()),
             ..EngineConfig::default()
         })
         .expect("engine")

@@ -90,6 +90,7 @@ pub fn run_portico(args: &[&str]) -> (bool, String, String) {
     let out = std::process::Command::new(portico_bin())
         .args(args)
         .env("RUST_LOG", "warn")
+        .env("XDG_CACHE_HOME", cache_home())
         .output()
         .expect("portico runs");
     (
@@ -99,9 +100,22 @@ pub fn run_portico(args: &[&str]) -> (bool, String, String) {
     )
 }
 
+/// Where the tests keep caches, as `XDG_CACHE_HOME` would: the `portico`
+/// processes they start and the vendor's test kit are given it, so that
+/// every engine of a test run shares [`code_cache`].
+pub fn cache_home() -> PathBuf {
+    repo_root().join("target/cache")
+}
+
+/// The compiled-code cache of the tests: the folder the test kit uses
+/// under [`cache_home`], so each component is compiled once per run, by
+/// whichever process loads it first.
+pub fn code_cache() -> PathBuf {
+    cache_home().join("portico/modules")
+}
+
 /// The engine of this test process: one per process, as in the host, with
-/// the compiled-code cache in `target/test-cache` so each component is
-/// compiled once.
+/// the compiled-code cache in [`code_cache`].
 pub fn engine() -> &'static ModuleEngine {
     shared_engine_ref()
 }
@@ -111,7 +125,7 @@ fn shared_engine_ref() -> &'static Arc<ModuleEngine> {
     ENGINE.get_or_init(|| {
         Arc::new(
             ModuleEngine::new(&EngineConfig {
-                cache_dir: Some(repo_root().join("target/test-cache")),
+                cache_dir: Some(code_cache()),
                 ..EngineConfig::default()
             })
             .expect("the engine starts"),
