@@ -627,7 +627,7 @@ fn test() -> Result {
         ])))
     })?;
     let mut tools = Vec::new();
-    phase("test tools (the rest of the wait)", || {
+    phase("waiting for test tools", || {
         tools = installing.finish()?;
         Ok(())
     })?;
