@@ -19,7 +19,7 @@ use portico_tests::toolchains::{self, Lang};
 use portico_tests::{TEST_CITY, TestPortal, logs, repo_root, run_portico};
 use serde_json::json;
 
-use crate::{enable_module, install_package};
+use crate::{enable_module, install_package, run};
 
 const PASSWORD: &str = "correct horse battery";
 
@@ -89,18 +89,6 @@ fn edit(dir: &Path, file: &str, changes: &[(&str, &str)]) {
         text = text.replacen(old, new, 1);
     }
     std::fs::write(&path, text).unwrap();
-}
-
-/// Runs `command`, returning its output; panics with it when it fails.
-fn run(command: &mut Command) -> String {
-    let out = command.output().expect("the command starts");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(out.status.success(), "{command:?} failed:\n{text}");
-    text
 }
 
 /// Packs the module folder `dir`, signed with the vendor's key in `keys`.

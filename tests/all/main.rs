@@ -127,3 +127,15 @@ pub async fn enable_module(
         )
         .await
 }
+
+/// Runs `command`, returning its output; panics with it when it fails.
+pub fn run(command: &mut std::process::Command) -> String {
+    let out = command.output().expect("the command starts");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "{command:?} failed:\n{text}");
+    text
+}

@@ -11,21 +11,9 @@ use portico_platform::identity::users::UserKind;
 use portico_tests::browser::Browser;
 use portico_tests::{TEST_CITY, TestPortal, repo_root, run_portico};
 
-use crate::{enable_module, install_package};
+use crate::{enable_module, install_package, run};
 
 const PASSWORD: &str = "correct horse battery";
-
-/// Runs `command`, returning its output; panics with it when it fails.
-fn run(command: &mut Command) -> String {
-    let out = command.output().expect("the command starts");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(out.status.success(), "{command:?} failed:\n{text}");
-    text
-}
 
 fn cargo(crate_dir: &Path, target_dir: &Path) -> Command {
     let mut c = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
