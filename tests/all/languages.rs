@@ -11,17 +11,13 @@
 use std::path::Path;
 use std::process::Command;
 
-use portico_platform::identity::roles;
-use portico_platform::identity::users::UserKind;
 use portico_runtime::api::CallContext;
 use portico_tests::browser::Browser;
 use portico_tests::toolchains::{self, Lang};
 use portico_tests::{TEST_CITY, TestPortal, logs, repo_root, run_portico};
 use serde_json::json;
 
-use crate::{enable_module, install_package, run};
-
-const PASSWORD: &str = "correct horse battery";
+use crate::{enable_module, install_package, run, serve_to_platform_admin};
 
 /// The module's name, as `cargo xtask new-plugin items` makes it.
 const ID: &str = "items";
@@ -195,13 +191,7 @@ async fn a_module_walks_from_scaffold_to_upgrade_and_fails_well(lang: Lang) {
         data.path().join("trust/Acme Roads.pub"),
     )
     .unwrap();
-    let admin = portal.user("spravce", UserKind::Staff, PASSWORD).await;
-    portal
-        .grant(&admin, roles::EVERY_ORG, roles::PLATFORM_ADMIN)
-        .await;
-    let addr = portal.serve().await;
-    let browser = Browser::new(addr);
-    assert_eq!(browser.log_in("spravce", PASSWORD).await.status, 303);
+    let (addr, browser) = serve_to_platform_admin(&portal).await;
     let installed = install_package(&browser, "items-0.1.0.portico", &v1).await;
     assert_eq!(installed.status, 303, "{}", installed.body);
     let enabled = enable_module(&browser, TEST_CITY, id).await;

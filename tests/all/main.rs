@@ -139,3 +139,20 @@ pub fn run(command: &mut std::process::Command) -> String {
     assert!(out.status.success(), "{command:?} failed:\n{text}");
     text
 }
+
+/// Serves `portal` and logs a platform administrator (`spravce`) in to a
+/// browser: the address, and the administrator's browser.
+pub async fn serve_to_platform_admin(
+    portal: &portico_tests::TestPortal,
+) -> (std::net::SocketAddr, portico_tests::browser::Browser) {
+    use portico_platform::identity::{roles, users::UserKind};
+    const PASSWORD: &str = "correct horse battery";
+    let admin = portal.user("spravce", UserKind::Staff, PASSWORD).await;
+    portal
+        .grant(&admin, roles::EVERY_ORG, roles::PLATFORM_ADMIN)
+        .await;
+    let addr = portal.serve().await;
+    let browser = portico_tests::browser::Browser::new(addr);
+    assert_eq!(browser.log_in("spravce", PASSWORD).await.status, 303);
+    (addr, browser)
+}

@@ -6,14 +6,10 @@
 use std::path::Path;
 use std::process::Command;
 
-use portico_platform::identity::roles;
-use portico_platform::identity::users::UserKind;
 use portico_tests::browser::Browser;
 use portico_tests::{TEST_CITY, TestPortal, repo_root, run_portico};
 
-use crate::{enable_module, install_package, run};
-
-const PASSWORD: &str = "correct horse battery";
+use crate::{enable_module, install_package, run, serve_to_platform_admin};
 
 fn cargo(crate_dir: &Path, target_dir: &Path) -> Command {
     let mut c = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
@@ -118,13 +114,7 @@ async fn a_scaffolded_module_is_tested_packed_signed_installed_enabled_and_answe
     let portal = TestPortal::builder().installing(data.path()).build().await;
     std::fs::create_dir_all(data.path().join("trust")).unwrap();
     std::fs::copy(at("acme.pub"), data.path().join("trust/Acme Roads.pub")).unwrap();
-    let admin = portal.user("spravce", UserKind::Staff, PASSWORD).await;
-    portal
-        .grant(&admin, roles::EVERY_ORG, roles::PLATFORM_ADMIN)
-        .await;
-    let addr = portal.serve().await;
-    let browser = Browser::new(addr);
-    assert_eq!(browser.log_in("spravce", PASSWORD).await.status, 303);
+    let (addr, browser) = serve_to_platform_admin(&portal).await;
     let bytes = std::fs::read(&package).unwrap();
     let installed = install_package(&browser, "road-signs-0.1.0.portico", &bytes).await;
     assert_eq!(installed.status, 303, "{}", installed.body);
