@@ -26,21 +26,8 @@ pub async fn per_language() {
 
 /// The Rust scaffold, built by the test kit as a vendor's `cargo test` builds it.
 fn rust_items() -> PathBuf {
-    let root = portico_tests::repo_root();
-    let scratch = root.join("target/scaffolds/rust");
-    let _ = std::fs::remove_dir_all(&scratch);
-    std::fs::create_dir_all(&scratch).expect("a scratch folder");
-    let made = std::process::Command::new(root.join("target/debug/xtask"))
-        .args(["new-plugin", "items", "--dir"])
-        .arg(&scratch)
-        .output()
-        .expect("xtask starts");
-    assert!(
-        made.status.success(),
-        "{}",
-        String::from_utf8_lossy(&made.stderr)
-    );
-    let out = root.join("target/lang-modules/rust-items");
+    let scratch = toolchains::scaffold(None);
+    let out = portico_tests::repo_root().join("target/lang-modules/rust-items");
     portico_testkit::build_module(&scratch.join("items"), &out).expect("the Rust scaffold builds");
     out
 }

@@ -174,12 +174,24 @@ pub fn python_module(name: &str) -> PathBuf {
 /// into `target/lang-modules/<lang>-items` by its toolchain: what a vendor in
 /// that language starts from.
 pub fn scaffolded(lang: Lang) -> PathBuf {
+    let scratch = scaffold(Some(lang));
+    let source = scratch.join("items");
+    // The contract stays where it is; the rest is the module's source.
+    let wit = scratch.join("wit");
+    std::fs::rename(source.join("wit"), &wit).expect("the contract");
+    built(lang, &format!("{}-items", lang.name()), &source, &wit)
+}
+
+/// Makes `cargo xtask new-plugin items` in `lang` (Rust when `None`) in a
+/// fresh `target/scaffolds/<lang>/`, and returns that folder.
+pub fn scaffold(lang: Option<Lang>) -> PathBuf {
     let root = repo_root();
-    let scratch = root.join("target/scaffolds").join(lang.name());
+    let name = lang.map_or("rust", Lang::name);
+    let scratch = root.join("target/scaffolds").join(name);
     let _ = std::fs::remove_dir_all(&scratch);
     std::fs::create_dir_all(&scratch).expect("a scratch folder");
     let out = Command::new(root.join("target/debug/xtask"))
-        .args(["new-plugin", "items", "--lang", lang.name(), "--dir"])
+        .args(["new-plugin", "items", "--lang", name, "--dir"])
         .arg(&scratch)
         .output()
         .expect("xtask starts (built by `cargo build --workspace`)");
@@ -188,9 +200,5 @@ pub fn scaffolded(lang: Lang) -> PathBuf {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let source = scratch.join("items");
-    // The contract stays where it is; the rest is the module's source.
-    let wit = scratch.join("wit");
-    std::fs::rename(source.join("wit"), &wit).expect("the contract");
-    built(lang, &format!("{}-items", lang.name()), &source, &wit)
+    scratch
 }
