@@ -228,7 +228,7 @@ impl LoadedModule {
         let imports_http = component
             .component_type()
             .imports(engine.engine())
-            .any(|(name, _)| name.starts_with("wasi:http/"));
+            .any(|(name, _)| crate::host::is_http(name));
         let linked = if imports_http {
             // Its own linker, whose `wasi:http` refuses every call.
             let mut linker = engine.linker().clone();

@@ -25,7 +25,7 @@ mod records;
 mod settings;
 mod wasi;
 
-pub(crate) use wasi::{ModuleOutput, refuse_http};
+pub(crate) use wasi::{ModuleOutput, is_http, refuse_http};
 
 /// A call overran its deadline.
 #[derive(Debug, thiserror::Error)]
@@ -257,28 +257,39 @@ const PORTICO_INTERFACES: &[&str] = &[
 /// it imports (`wasi:http` is answered by [`refuse_http`]); the refusal
 /// names each import that is not there.
 pub(crate) fn check_imports(bytes: &[u8]) -> Result<(), String> {
-    use wasmparser::{Encoding, Parser, Payload};
-    let mut depth = 0usize;
+    use wasmparser::{Chunk, Encoding, Parser, Payload};
+    let invalid = |e: wasmparser::BinaryReaderError| format!("not a valid component: {e}");
+    // Only the outer component's own sections are read: the modules and
+    // components nested in it (most of a Python or JavaScript component's
+    // megabytes) are stepped over, not parsed.
+    let mut parser = Parser::new(0);
+    let mut rest = bytes;
     let mut missing = Vec::new();
-    for payload in Parser::new(0).parse_all(bytes) {
-        let payload = payload.map_err(|e| format!("not a valid component: {e}"))?;
+    loop {
+        let Chunk::Parsed { consumed, payload } = parser.parse(rest, true).map_err(invalid)? else {
+            return Err("not a valid component: it ends early".into());
+        };
+        rest = &rest[consumed..];
         match payload {
-            Payload::Version { encoding, .. } => {
-                if depth == 0 && encoding != Encoding::Component {
-                    return Err("a core WebAssembly module, not a component: build it for \
-                         `wasm32-wasip2`, or make a component of it with your language's \
-                         componentize tool"
-                        .into());
-                }
-                depth += 1;
+            Payload::Version { encoding, .. } if encoding != Encoding::Component => {
+                return Err("a core WebAssembly module, not a component: build it for \
+                     `wasm32-wasip2`, or make a component of it with your language's \
+                     componentize tool"
+                    .into());
             }
-            Payload::End(_) => depth = depth.saturating_sub(1),
-            Payload::ComponentImportSection(reader) if depth == 1 => {
+            Payload::ModuleSection {
+                unchecked_range, ..
+            }
+            | Payload::ComponentSection {
+                unchecked_range, ..
+            } => {
+                rest = bytes
+                    .get(unchecked_range.end..)
+                    .ok_or("not a valid component: a nested module runs past its end")?;
+            }
+            Payload::ComponentImportSection(reader) => {
                 for import in reader {
-                    let name = import
-                        .map_err(|e| format!("not a valid component: {e}"))?
-                        .name
-                        .name;
+                    let name = import.map_err(invalid)?.name.name;
                     let linked = PORTICO_INTERFACES.contains(&name)
                         || wasi::is_linked(name)
                         || wasi::is_http(name);
@@ -287,6 +298,7 @@ pub(crate) fn check_imports(bytes: &[u8]) -> Result<(), String> {
                     }
                 }
             }
+            Payload::End(_) => break,
             _ => {}
         }
     }
