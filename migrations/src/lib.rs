@@ -17,6 +17,7 @@ mod m20261121_000006_user_emails;
 mod m20261202_000001_module_signers;
 mod m20261202_000002_record_imports;
 mod m20261202_000003_collection_generations;
+mod m20261203_000001_messages;
 
 pub use m20261121_000003_data_platform::SLOTS;
 
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000001_module_signers::Migration),
             Box::new(m20261202_000002_record_imports::Migration),
             Box::new(m20261202_000003_collection_generations::Migration),
+            Box::new(m20261203_000001_messages::Migration),
         ]
     }
 }

@@ -224,6 +224,29 @@ impl HostServices for PlatformServices {
         }))
     }
 
+    async fn audit_refusals(&self, scope: &CallScope, refusals: Vec<backend::Refusal>) {
+        let scope = Scope {
+            org_id: scope.org_id.clone(),
+            module_id: scope.module_id.clone(),
+            actor: scope.actor.clone(),
+        };
+        let written = async {
+            let work = self.platform.begin(scope.clone(), true).await?;
+            for r in refusals {
+                work.audit(&r.action, &r.subject, r.detail).await?;
+            }
+            work.commit().await
+        };
+        if let Err(e) = written.await {
+            tracing::error!(
+                org = %scope.org_id,
+                module = %scope.module_id,
+                error = %e,
+                "a refusal could not be written to the audit chain"
+            );
+        }
+    }
+
     fn module_url(&self, org_id: &str, module: &str) -> String {
         let path = format!("/o/{org_id}/m/{module}");
         match self.public_url.load().as_deref() {
@@ -614,6 +637,62 @@ impl backend::Files for CallWork {
 
     async fn delete_file(&mut self, id: &str) -> Result<(), ModuleError> {
         self.work.delete_file(id).await.map_err(module_error)
+    }
+}
+
+#[async_trait::async_trait]
+impl backend::Orgs for CallWork {
+    async fn org_line(&mut self) -> Result<backend::OrgLine, ModuleError> {
+        let (line, enabled) = self.work.line().await.map_err(module_error)?;
+        let org = |o: organizations::Organization| backend::Organization {
+            module_enabled: enabled.contains(&o.id),
+            id: o.id,
+            name: o.name,
+            kind: match o.kind {
+                organizations::Kind::Region => backend::OrgKind::Region,
+                organizations::Kind::City => backend::OrgKind::City,
+                organizations::Kind::Organization => backend::OrgKind::Organization,
+                organizations::Kind::Unit => backend::OrgKind::Unit,
+            },
+            category: o.category,
+            ico: o.ico,
+            address: o.address,
+            parent: o.parent_id,
+        };
+        Ok(backend::OrgLine {
+            current: org(line.current),
+            ancestors: line.ancestors.into_iter().map(org).collect(),
+            descendants: line.descendants.into_iter().map(org).collect(),
+        })
+    }
+}
+
+#[async_trait::async_trait]
+impl backend::Messages for CallWork {
+    async fn send_message(
+        &mut self,
+        to_org: &str,
+        kind: &str,
+        payload: &str,
+    ) -> Result<u64, ModuleError> {
+        let m = self
+            .work
+            .send_message(to_org, kind, payload)
+            .await
+            .map_err(module_error)?;
+        Ok(u64::try_from(m.id).unwrap_or_default())
+    }
+
+    async fn receive_message(
+        &mut self,
+        message: &portico_runtime::api::Message,
+    ) -> Result<bool, ModuleError> {
+        let id = i64::try_from(message.id)
+            .map_err(|_| ModuleError::NotFound(format!("no message {}", message.id)))?;
+        self.work
+            .receive_message(id, &message.from_org, &message.kind, &message.payload)
+            .await
+            .map_err(module_error)
     }
 }
 

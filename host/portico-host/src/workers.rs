@@ -1,10 +1,13 @@
 //! The host's background work: the event dispatcher, which delivers the
-//! outbox to subscribed modules; the notification sender, which hands
+//! outbox to subscribed modules; the message courier, which hands the
+//! messages modules send along the organization tree to the same module
+//! in the receiving organization; the notification sender, which hands
 //! e-mails and text messages to the mail server and the SMS gateway; and
 //! the scheduler, which runs the jobs modules declare, once per
-//! organization that enabled them. All three are safe to run on several
+//! organization that enabled them. All four are safe to run on several
 //! replicas over one database: deliveries and messages are claimed with a
-//! lease, job runs with a unique row per scheduled time.
+//! lease, job runs with a unique row per scheduled time, and a message's
+//! receipt is kept with what its receiver wrote.
 //!
 //! The process that runs them (the web host, a test) gives them what they
 //! need through [`Background`].
@@ -14,8 +17,8 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Local};
 use portico_platform::notifications::{self, Channel, Notification};
-use portico_platform::{Retry, events, jobs, modules};
-use portico_runtime::api::{CallContext, Event};
+use portico_platform::{Retry, events, jobs, messages, modules};
+use portico_runtime::api::{CallContext, Event, Message};
 use portico_runtime::{CallError, CallErrorKind, Export, LoadedModule, ModuleRegistry};
 
 use crate::services::{PlatformServices, rfc3339};
@@ -105,11 +108,16 @@ impl WorkerConfig {
     }
 }
 
-/// Starts the dispatcher, the sender and the scheduler on the current runtime.
+/// Starts the dispatcher, the courier, the sender and the scheduler on the
+/// current runtime.
 pub fn spawn<B: Background>(host: &B, config: WorkerConfig) {
     let (s, c) = (host.clone(), config.clone());
     tokio::spawn(async move {
         drain("event dispatcher", c.poll, || dispatch_once(&s, &c)).await;
+    });
+    let (s, c) = (host.clone(), config.clone());
+    tokio::spawn(async move {
+        drain("message courier", c.poll, || courier_once(&s, &c)).await;
     });
     let (s, c) = (host.clone(), config.clone());
     tokio::spawn(async move {
@@ -218,6 +226,70 @@ async fn deliver<B: Background>(host: &B, config: &WorkerConfig, d: events::Deli
         }
         Err(e) => {
             tracing::error!(event = d.event_id, error = %e, "cannot record the outcome of an event delivery; it will be delivered again");
+        }
+    }
+}
+
+/// Claims the due messages and delivers each; returns how many it tried.
+pub async fn courier_once<B: Background>(
+    host: &B,
+    config: &WorkerConfig,
+) -> Result<usize, portico_platform::PlatformError> {
+    let db = host.services().platform().db();
+    let due = messages::claim_due(db, 32, config.lease).await?;
+    Ok(run_all(host, config, due, |host, config, m| async move {
+        carry(&host, &config, m).await
+    })
+    .await)
+}
+
+async fn carry<B: Background>(host: &B, config: &WorkerConfig, m: messages::Message) {
+    let db = host.services().platform().db();
+    let result = match messages::was_received(db, &m).await {
+        // Handled before (the host stopped between the receiver's commit
+        // and this mark): marked, not handed over again.
+        Ok(true) => Ok(()),
+        Ok(false) => match enabled_module(host, &m.to_org, &m.module_id).await {
+            Err(why) => Err(why),
+            Ok(module) => {
+                let ctx = job_context(&m.to_org, format!("message-{}", m.id));
+                let message = Message {
+                    id: u64::try_from(m.id).unwrap_or_default(),
+                    kind: m.kind.clone(),
+                    payload: m.payload.clone(),
+                    from_org: m.from_org.clone(),
+                    sent_at: rfc3339(m.sent_at_micros),
+                };
+                timed(
+                    host,
+                    module.id(),
+                    Export::OnMessage,
+                    module.on_message(&ctx, message),
+                )
+                .await
+                .map_err(|e: CallError| e.to_string())
+            }
+        },
+        Err(e) => Err(format!("cannot read whether it was received: {e}")),
+    };
+    let outcome = match result {
+        Ok(()) => messages::delivered(db, m.id).await.map(|()| None),
+        Err(why) => messages::failed(db, &m, &why, config.max_attempts, config.backoff)
+            .await
+            .map(|retry| Some((why, retry))),
+    };
+    match outcome {
+        Ok(None) => {
+            tracing::debug!(message = m.id, module = %m.module_id, from = %m.from_org, to = %m.to_org, "message delivered");
+        }
+        Ok(Some((why, Retry::After(wait)))) => {
+            tracing::warn!(message = m.id, module = %m.module_id, to = %m.to_org, error = %why, retry_in = ?wait, "message delivery failed; will retry");
+        }
+        Ok(Some((why, Retry::Dead))) => {
+            tracing::error!(message = m.id, module = %m.module_id, to = %m.to_org, error = %why, "message delivery failed too often; parked as dead");
+        }
+        Err(e) => {
+            tracing::error!(message = m.id, error = %e, "cannot record the outcome of a message delivery; it will be delivered again");
         }
     }
 }

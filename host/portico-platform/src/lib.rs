@@ -9,6 +9,7 @@ pub mod files;
 pub mod identity;
 pub mod imports;
 pub mod jobs;
+pub mod messages;
 pub mod modules;
 pub mod nodelay;
 pub mod notifications;

@@ -238,6 +238,21 @@ pub async fn enabled_modules<C: ConnectionTrait>(
         .collect())
 }
 
+/// The organizations where `module_id` is enabled.
+pub async fn enabled_in<C: ConnectionTrait>(
+    conn: &C,
+    module_id: &str,
+) -> Result<std::collections::HashSet<String>, PlatformError> {
+    Ok(enablement::Entity::find()
+        .filter(enablement::Column::ModuleId.eq(module_id))
+        .filter(enablement::Column::Enabled.eq(true))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|m| m.org_id)
+        .collect())
+}
+
 /// The module's state in every organization that ever enabled it, or
 /// every module's state in one organization.
 pub async fn enablements(

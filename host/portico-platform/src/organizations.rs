@@ -6,7 +6,8 @@
 use std::collections::HashMap;
 
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, Set,
 };
 use serde::Serialize;
 
@@ -25,6 +26,8 @@ pub(crate) mod entity {
         pub kind: String,
         pub parent_id: Option<String>,
         pub created_at: DateTimeUtc,
+        pub category: Option<String>,
+        pub address: Option<String>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -100,6 +103,11 @@ pub struct Organization {
     pub kind: Kind,
     /// The organization above it.
     pub parent_id: Option<String>,
+    /// What it does, e.g. `school`, `hospital`: a lower-case word or words
+    /// joined by dashes, set by its administrator.
+    pub category: Option<String>,
+    /// Its postal address, on one line.
+    pub address: Option<String>,
 }
 
 impl From<entity::Model> for Organization {
@@ -110,6 +118,8 @@ impl From<entity::Model> for Organization {
             name: m.name,
             ico: m.ico,
             parent_id: m.parent_id,
+            category: m.category,
+            address: m.address,
         }
     }
 }
@@ -127,6 +137,29 @@ pub struct NewOrganization {
     pub kind: Kind,
     /// Parent's id; required for organizations and units.
     pub parent_id: Option<String>,
+    /// What it does, e.g. `school` (see [`check_category`]).
+    pub category: Option<String>,
+    /// Its postal address, on one line.
+    pub address: Option<String>,
+}
+
+/// Checks what an organization does: a lower-case word, or words joined by
+/// dashes (`school`, `social-services`), as modules filter by it.
+pub fn check_category(category: &str) -> Result<String, String> {
+    let c = category.trim();
+    let ok = (2..=64).contains(&c.len())
+        && c.split('-').all(|w| {
+            !w.is_empty()
+                && w.chars()
+                    .all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit())
+        });
+    if ok {
+        Ok(c.to_owned())
+    } else {
+        Err(format!(
+            "`{category}` must be lower-case words of letters and digits joined by dashes, e.g. `school` or `social-services`"
+        ))
+    }
 }
 
 /// Checks an IČO: eight digits whose last is the weighted mod-11 check digit.
@@ -188,6 +221,24 @@ pub async fn create(
         .map(check_ico)
         .transpose()
         .map_err(|m| PlatformError::invalid("ico", m))?;
+    let category = new
+        .category
+        .as_deref()
+        .filter(|s| !s.trim().is_empty())
+        .map(check_category)
+        .transpose()
+        .map_err(|m| PlatformError::invalid("category", m))?;
+    let address = new
+        .address
+        .as_deref()
+        .map(|a| a.split_whitespace().collect::<Vec<_>>().join(" "))
+        .filter(|a| !a.is_empty());
+    if address.as_ref().is_some_and(|a| a.chars().count() > 300) {
+        return Err(PlatformError::invalid(
+            "address",
+            "must be at most 300 characters",
+        ));
+    }
     let parent =
         match &new.parent_id {
             None => None,
@@ -223,6 +274,8 @@ pub async fn create(
         kind: Set(new.kind.name().to_owned()),
         parent_id: Set(new.parent_id),
         created_at: Set(chrono::Utc::now()),
+        category: Set(category),
+        address: Set(address),
     }
     .insert(&txn)
     .await?;
@@ -240,6 +293,8 @@ pub async fn create(
                 "ico": model.ico,
                 "kind": model.kind,
                 "parent": model.parent_id,
+                "category": model.category,
+                "address": model.address,
             }),
         },
     )
@@ -294,6 +349,71 @@ pub async fn tree(db: &DatabaseConnection) -> Result<Vec<(usize, Organization)>,
         out.push((depth, org));
     }
     Ok(out)
+}
+
+/// An organization's line in the tree: itself, those above it and those
+/// below it. What a module may see of the tree (`orgs`), and where its
+/// messages may go.
+#[derive(Debug, Clone)]
+pub struct Line {
+    /// The organization.
+    pub current: Organization,
+    /// Those above it, the parent first.
+    pub ancestors: Vec<Organization>,
+    /// Those below it in tree order: each after its parent, siblings by name.
+    pub descendants: Vec<Organization>,
+}
+
+/// The line of organization `id`; `None` if there is no such organization.
+pub async fn line(db: &impl ConnectionTrait, id: &str) -> Result<Option<Line>, PlatformError> {
+    let all: Vec<Organization> = entity::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(Into::into)
+        .collect();
+    let by_id: HashMap<&str, &Organization> = all.iter().map(|o| (o.id.as_str(), o)).collect();
+    let Some(current) = by_id.get(id).map(|o| (*o).clone()) else {
+        return Ok(None);
+    };
+    let mut ancestors = Vec::new();
+    let mut up = current.parent_id.as_deref();
+    while let Some(parent) = up.and_then(|p| by_id.get(p)) {
+        // A cycle cannot be created, but a line never loops on one.
+        if parent.id == current.id || ancestors.iter().any(|a: &Organization| a.id == parent.id) {
+            break;
+        }
+        ancestors.push((*parent).clone());
+        up = parent.parent_id.as_deref();
+    }
+    let mut children: HashMap<&str, Vec<&Organization>> = HashMap::new();
+    for org in &all {
+        if let Some(p) = org.parent_id.as_deref() {
+            children.entry(p).or_default().push(org);
+        }
+    }
+    for list in children.values_mut() {
+        list.sort_by(|a, b| a.name.cmp(&b.name).then(a.id.cmp(&b.id)));
+    }
+    let mut descendants = Vec::new();
+    let mut stack: Vec<&Organization> = children
+        .get(id)
+        .map(|k| k.iter().rev().copied().collect())
+        .unwrap_or_default();
+    while let Some(org) = stack.pop() {
+        if descendants.iter().any(|d: &Organization| d.id == org.id) {
+            continue;
+        }
+        if let Some(kids) = children.get(org.id.as_str()) {
+            stack.extend(kids.iter().rev().copied());
+        }
+        descendants.push(org.clone());
+    }
+    Ok(Some(Line {
+        current,
+        ancestors,
+        descendants,
+    }))
 }
 
 /// The ids of every organization below `id`, at any depth.

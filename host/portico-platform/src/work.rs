@@ -13,7 +13,7 @@ use tokio::sync::{Mutex, OnceCell, OwnedMutexGuard};
 use crate::files::{self, FileInfo, FileStore, NewFile};
 use crate::notifications::{self, Notification, Outgoing};
 use crate::records::{self, CollectionSchema, Filter, Group, Page, Query, Record, Scope, Snapshot};
-use crate::{PlatformError, audit, events, modules};
+use crate::{PlatformError, audit, events, messages, modules, organizations};
 
 /// The platform services over one database, shared by every call.
 #[derive(Clone)]
@@ -425,6 +425,86 @@ impl Work {
         self.writing()?;
         let subscribers = self.platform.subscribers(topic);
         events::publish(self.txn().await?, &self.scope, topic, payload, &subscribers).await
+    }
+
+    /// The line of the work's organization in the tree, and the
+    /// organizations of it where the work's module is enabled.
+    pub async fn line(
+        &self,
+    ) -> Result<(organizations::Line, std::collections::HashSet<String>), PlatformError> {
+        let txn = self.txn().await?;
+        let line = organizations::line(txn, &self.scope.org_id)
+            .await?
+            .ok_or_else(|| {
+                PlatformError::NotFound(format!("no organization `{}`", self.scope.org_id))
+            })?;
+        let enabled = modules::enabled_in(txn, &self.scope.module_id).await?;
+        Ok((line, enabled))
+    }
+
+    /// Sends a message of the work's module to `to_org`, which the caller
+    /// checked is in the line and has the module enabled, and records it
+    /// in the sender's audit chain with the payload's hash.
+    pub async fn send_message(
+        &self,
+        to_org: &str,
+        kind: &str,
+        payload: &str,
+    ) -> Result<messages::Message, PlatformError> {
+        self.writing()?;
+        let m = messages::send(
+            self.txn().await?,
+            &self.scope.module_id,
+            &self.scope.org_id,
+            to_org,
+            kind,
+            payload,
+        )
+        .await?;
+        self.audit(
+            "message.sent",
+            &m.id.to_string(),
+            serde_json::json!({
+                "to": to_org,
+                "kind": kind,
+                "payload_sha256": m.payload_sha256,
+            }),
+        )
+        .await?;
+        Ok(m)
+    }
+
+    /// Notes that the work's module received message `id` in the work's
+    /// organization and records it in the receiver's audit chain; `false`
+    /// when it had been received before.
+    pub async fn receive_message(
+        &self,
+        id: i64,
+        from_org: &str,
+        kind: &str,
+        payload: &str,
+    ) -> Result<bool, PlatformError> {
+        self.writing()?;
+        let first = messages::receive(
+            self.txn().await?,
+            &self.scope.org_id,
+            &self.scope.module_id,
+            id,
+        )
+        .await?;
+        if first {
+            self.audit(
+                "message.received",
+                &id.to_string(),
+                serde_json::json!({
+                    "from": from_org,
+                    "kind": kind,
+                    "payload_sha256": messages::payload_hash(payload),
+                }),
+            )
+            .await?;
+        }
+        Ok(first)
     }
 
     /// Queues a rendered notification; it goes out once the work commits.

@@ -26,6 +26,22 @@ pub struct Event {
     pub published_at: String,
 }
 
+/// A message delivered to a module from the same module in another
+/// organization of its line (0.3.0 on).
+#[derive(Debug, Clone, Serialize)]
+pub struct Message {
+    /// The message's id: the receiver's module is called once per id that succeeds.
+    pub id: u64,
+    /// What it is, in the sender's words, e.g. `task.assigned`.
+    pub kind: String,
+    /// Its payload, JSON.
+    pub payload: String,
+    /// The organization that sent it.
+    pub from_org: String,
+    /// When it was sent (RFC 3339).
+    pub sent_at: String,
+}
+
 /// The person or machine client on whose behalf a call runs.
 #[derive(Debug, Clone, Serialize)]
 pub struct Principal {

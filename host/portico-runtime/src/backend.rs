@@ -42,6 +42,35 @@ pub trait HostServices: Send + Sync + 'static {
     fn module_url(&self, org_id: &str, module: &str) -> String {
         format!("/o/{org_id}/m/{module}")
     }
+
+    /// Writes to the audit chain of `scope`'s organization what the host
+    /// refused the call (a message to an organization outside its line),
+    /// in a transaction of its own: the refusal stays on record whether
+    /// the call's own writes are kept or not. Called after the call's unit
+    /// of work is committed or dropped.
+    async fn audit_refusals(&self, scope: &CallScope, refusals: Vec<Refusal>) {
+        for r in refusals {
+            tracing::warn!(
+                org = %scope.org_id,
+                module = %scope.module_id,
+                action = %r.action,
+                subject = %r.subject,
+                "refused, and not audited: the host has no audit chain"
+            );
+        }
+    }
+}
+
+/// What the host refused a call, for the audit chain (see
+/// [`HostServices::audit_refusals`]).
+#[derive(Debug, Clone)]
+pub struct Refusal {
+    /// The audit action, e.g. `message.refused`.
+    pub action: String,
+    /// What was asked for, e.g. the organization a message was addressed to.
+    pub subject: String,
+    /// The particulars, a JSON object.
+    pub detail: serde_json::Value,
 }
 
 /// A stored document, as modules see it.
@@ -122,7 +151,7 @@ pub struct CollectionRef<'a> {
 /// the end of a successful call. One trait per capability, so that a new
 /// host interface adds a trait of its own and touches none of the others.
 #[async_trait::async_trait]
-pub trait Work: Records + Audit + Events + Notify + Files {
+pub trait Work: Records + Audit + Events + Notify + Files + Orgs + Messages {
     /// Keeps every write of the call.
     async fn commit(self: Box<Self>) -> Result<(), ModuleError>;
 }
@@ -182,6 +211,91 @@ pub trait Audit: Send {
 pub trait Events: Send {
     /// `events.publish`; the topic is already checked.
     async fn publish(&mut self, topic: &str, payload: &str) -> Result<(), ModuleError>;
+}
+
+/// `orgs`: the calling organization's line in the tree.
+#[async_trait::async_trait]
+pub trait Orgs: Send {
+    /// The call's organization, the organizations above it and those below
+    /// it, each with whether the calling module is enabled there. Nothing
+    /// outside that line.
+    async fn org_line(&mut self) -> Result<OrgLine, ModuleError>;
+}
+
+/// `messages`: the module's messages to itself in other organizations.
+#[async_trait::async_trait]
+pub trait Messages: Send {
+    /// `messages.send`: the kind and the payload's size are checked. The
+    /// embedder refuses an organization outside the caller's line
+    /// (`NotFound`) and one where the module is not enabled
+    /// (`Forbidden`), and audits the message in the sender's chain.
+    async fn send_message(
+        &mut self,
+        to_org: &str,
+        kind: &str,
+        payload: &str,
+    ) -> Result<u64, ModuleError>;
+
+    /// Notes that this call's module received `message` in the call's
+    /// organization, and audits it there. `false` when it had been
+    /// received already: the runtime then keeps none of the call's writes.
+    async fn receive_message(&mut self, message: &crate::api::Message)
+    -> Result<bool, ModuleError>;
+}
+
+/// What kind of body an organization is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OrgKind {
+    /// A region: a root.
+    Region,
+    /// A city or municipality: a root.
+    City,
+    /// An organization founded by another.
+    Organization,
+    /// A unit of an organization.
+    Unit,
+}
+
+/// An organization as a module sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Organization {
+    /// Its id.
+    pub id: String,
+    /// Its name.
+    pub name: String,
+    /// Its kind.
+    pub kind: OrgKind,
+    /// What it does (`school`, `hospital`…), if set.
+    pub category: Option<String>,
+    /// Its IČO.
+    pub ico: Option<String>,
+    /// Its address, on one line.
+    pub address: Option<String>,
+    /// The organization above it.
+    pub parent: Option<String>,
+    /// Whether the calling module is enabled there.
+    pub module_enabled: bool,
+}
+
+/// The calling organization's line: itself, above it, below it.
+#[derive(Debug, Clone)]
+pub struct OrgLine {
+    /// The call's organization.
+    pub current: Organization,
+    /// Those above it, the parent first.
+    pub ancestors: Vec<Organization>,
+    /// Those below it, each after its parent, siblings by name.
+    pub descendants: Vec<Organization>,
+}
+
+impl OrgLine {
+    /// The organization `id` if it is in the line.
+    pub fn find(&self, id: &str) -> Option<&Organization> {
+        std::iter::once(&self.current)
+            .chain(&self.ancestors)
+            .chain(&self.descendants)
+            .find(|o| o.id == id)
+    }
 }
 
 /// `notify`: messages to people.

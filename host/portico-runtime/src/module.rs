@@ -57,6 +57,8 @@ pub enum Export {
     OnEvent,
     /// `migrate` (0.2.0 and later)
     Migrate,
+    /// `on-message` (0.3.0 and later)
+    OnMessage,
 }
 
 impl Export {
@@ -70,6 +72,7 @@ impl Export {
             Export::RunJob => "run-job",
             Export::OnEvent => "on-event",
             Export::Migrate => "migrate",
+            Export::OnMessage => "on-message",
         }
     }
 }
@@ -158,6 +161,7 @@ enum Invocation {
     RunJob(String),
     OnEvent(api::Event),
     Migrate(String),
+    OnMessage(api::Message),
 }
 
 impl Invocation {
@@ -173,7 +177,8 @@ impl Invocation {
             Invocation::Submit(_)
             | Invocation::RunJob(_)
             | Invocation::OnEvent(_)
-            | Invocation::Migrate(_) => true,
+            | Invocation::Migrate(_)
+            | Invocation::OnMessage(_) => true,
         }
     }
 }
@@ -443,6 +448,25 @@ impl LoadedModule {
         self.call(ctx, Invocation::OnEvent(event)).await.map(drop)
     }
 
+    /// Whether the module receives messages (built against 0.3.0 or later).
+    pub fn receives_messages(&self) -> bool {
+        self.exports.receives_messages()
+    }
+
+    /// Delivers a message from this module in another organization to
+    /// `ctx`'s. The module's writes are kept together with the note that
+    /// the message was received; a message received before is not handed
+    /// to the module again, and its call keeps nothing.
+    pub async fn on_message(
+        &self,
+        ctx: &CallContext,
+        message: api::Message,
+    ) -> Result<(), CallError> {
+        self.call(ctx, Invocation::OnMessage(message))
+            .await
+            .map(drop)
+    }
+
     /// Migrates the records of `ctx`'s organization from what version
     /// `from_version` of this module wrote (see the WIT `migrate`). The data
     /// operations go to `services`, not to the module's own: the installer
@@ -549,6 +573,10 @@ impl LoadedModule {
             }
         });
 
+        let received = match &inv {
+            Invocation::OnMessage(m) => Some(m.clone()),
+            _ => None,
+        };
         let result = self.invoke(&mut store, ctx, inv).await;
         // What a module printed (Python's `print`, `console.log`) goes to
         // the log; a fault's output is logged with the fault below.
@@ -564,14 +592,23 @@ impl LoadedModule {
         }
         // The unit of work is kept only when the module succeeded; on an
         // error or a fault it is dropped, which rolls every write back.
-        let work = store.data_mut().take_work();
-        let result = match (result, work) {
-            (Ok(Ok(returned)), Some(work)) => match work.commit().await {
-                Ok(()) => Ok(Ok(returned)),
-                Err(e) => Ok(Err(e)),
+        let result = match (result, received) {
+            (Ok(Ok(returned)), Some(message)) => {
+                // A message's receipt is kept with the module's writes, so
+                // that each message is handled once: when it had been
+                // received already (delivered twice), nothing is kept.
+                Ok(Self::receive(store.data_mut(), &message)
+                    .await
+                    .map(|()| returned))
+            }
+            (Ok(Ok(returned)), None) => match store.data_mut().take_work() {
+                Some(work) => Ok(work.commit().await.map(|()| returned)),
+                None => Ok(Ok(returned)),
             },
             (result, _) => result,
         };
+        drop(store.data_mut().take_work());
+        store.data_mut().audit_refusals().await;
         match result {
             Ok(Ok(returned)) => {
                 if traffic {
@@ -649,7 +686,21 @@ impl LoadedModule {
             Invocation::Migrate(from) => {
                 (e.migrate(store, &instance, ctx, &from).await?).map(|()| Returned::Done)
             }
+            Invocation::OnMessage(message) => {
+                (e.on_message(store, &instance, ctx, message).await?).map(|()| Returned::Done)
+            }
         })
+    }
+
+    /// Keeps a message's receipt with the writes of the call that handled it.
+    async fn receive(state: &mut CallState, message: &api::Message) -> Result<(), ModuleError> {
+        let mut work = state.work_now().await?;
+        if work.receive_message(message).await? {
+            work.commit().await
+        } else {
+            // Received before: this call's writes are dropped with `work`.
+            Ok(())
+        }
     }
 
     fn classify(e: &wasmtime::Error, limit: Duration) -> CallErrorKind {

@@ -16,6 +16,7 @@ use crate::host::CallState;
 
 pub(crate) mod v0_1_0;
 pub(crate) mod v0_2_0;
+pub(crate) mod v0_3_0;
 
 /// What a call of an export gives: a trap or fault of the call (outer), or
 /// the module's own answer (inner).
@@ -28,6 +29,8 @@ pub(crate) enum Exports {
     V0_1_0(v0_1_0::Exports),
     /// `portico:plugin@0.2.0`
     V0_2_0(v0_2_0::Exports),
+    /// `portico:plugin@0.3.0`
+    V0_3_0(v0_3_0::Exports),
 }
 
 impl Exports {
@@ -56,6 +59,7 @@ impl Exports {
         Ok(match version {
             ApiVersion::V0_1_0 => Exports::V0_1_0(v0_1_0::Exports::find(find)?),
             ApiVersion::V0_2_0 => Exports::V0_2_0(v0_2_0::Exports::find(find)?),
+            ApiVersion::V0_3_0 => Exports::V0_3_0(v0_3_0::Exports::find(find)?),
         })
     }
 
@@ -64,6 +68,16 @@ impl Exports {
         match self {
             Exports::V0_1_0(_) => ApiVersion::V0_1_0,
             Exports::V0_2_0(_) => ApiVersion::V0_2_0,
+            Exports::V0_3_0(_) => ApiVersion::V0_3_0,
+        }
+    }
+
+    /// The exports whose types have not changed since 0.2.0.
+    fn since_v0_2_0(&self) -> Option<&v0_2_0::Exports> {
+        match self {
+            Exports::V0_1_0(_) => None,
+            Exports::V0_2_0(e) => Some(e),
+            Exports::V0_3_0(e) => Some(&e.earlier),
         }
     }
 
@@ -72,6 +86,7 @@ impl Exports {
         match self {
             Exports::V0_1_0(e) => e,
             Exports::V0_2_0(e) => &e.unchanged,
+            Exports::V0_3_0(e) => &e.earlier.unchanged,
         }
     }
 
@@ -84,6 +99,7 @@ impl Exports {
         let typed = match self {
             Exports::V0_1_0(_) => v0_1_0::PortalModulePre::new(pre.clone()).map(drop),
             Exports::V0_2_0(_) => v0_2_0::PortalModulePre::new(pre.clone()).map(drop),
+            Exports::V0_3_0(_) => v0_3_0::PortalModulePre::new(pre.clone()).map(drop),
         };
         let version = self.version();
         typed.map_err(|e| {
@@ -114,6 +130,7 @@ impl Exports {
         match self {
             Exports::V0_1_0(e) => e.render(store, instance, ctx, route).await,
             Exports::V0_2_0(e) => e.render(store, instance, ctx, route).await,
+            Exports::V0_3_0(e) => e.earlier.render(store, instance, ctx, route).await,
         }
     }
 
@@ -128,6 +145,7 @@ impl Exports {
         match self {
             Exports::V0_1_0(e) => e.submit(store, instance, ctx, form).await,
             Exports::V0_2_0(e) => e.submit(store, instance, ctx, form).await,
+            Exports::V0_3_0(e) => e.earlier.submit(store, instance, ctx, form).await,
         }
     }
 
@@ -166,7 +184,7 @@ impl Exports {
 
     /// Whether the module has a `migrate` (0.2.0 on).
     pub(crate) fn migrates(&self) -> bool {
-        !matches!(self, Exports::V0_1_0(_))
+        self.since_v0_2_0().is_some()
     }
 
     /// `migrate`; a 0.1.0 module has nothing to migrate.
@@ -177,9 +195,32 @@ impl Exports {
         ctx: &v0_1_0::wit::Context,
         from: &str,
     ) -> Answer<()> {
+        match self.since_v0_2_0() {
+            None => Ok(Ok(())),
+            Some(e) => e.migrate(store, instance, ctx, from).await,
+        }
+    }
+
+    /// Whether the module receives messages (0.3.0 on).
+    pub(crate) fn receives_messages(&self) -> bool {
+        matches!(self, Exports::V0_3_0(_))
+    }
+
+    /// `on-message`; only a module that [receives messages](Self::receives_messages)
+    /// is called.
+    pub(crate) async fn on_message(
+        &self,
+        store: &mut Store<CallState>,
+        instance: &Instance,
+        ctx: &v0_1_0::wit::Context,
+        message: api::Message,
+    ) -> Answer<()> {
         match self {
-            Exports::V0_1_0(_) => Ok(Ok(())),
-            Exports::V0_2_0(e) => e.migrate(store, instance, ctx, from).await,
+            Exports::V0_3_0(e) => e.on_message(store, instance, ctx, message).await,
+            _ => Ok(Err(ModuleError::NotFound(format!(
+                "the module is built against portico:plugin@{} and receives no messages",
+                self.version()
+            )))),
         }
     }
 }
@@ -207,17 +248,21 @@ pub enum ApiVersion {
     V0_1_0,
     /// `portico:plugin@0.2.0`
     V0_2_0,
+    /// `portico:plugin@0.3.0`
+    V0_3_0,
 }
 
 impl ApiVersion {
     /// Every version this host serves, newest first.
-    pub const SUPPORTED: [ApiVersion; 2] = [ApiVersion::V0_2_0, ApiVersion::V0_1_0];
+    pub const SUPPORTED: [ApiVersion; 3] =
+        [ApiVersion::V0_3_0, ApiVersion::V0_2_0, ApiVersion::V0_1_0];
 
     /// The version as written in WIT, e.g. `0.2.0`.
     pub fn as_str(self) -> &'static str {
         match self {
             ApiVersion::V0_1_0 => "0.1.0",
             ApiVersion::V0_2_0 => "0.2.0",
+            ApiVersion::V0_3_0 => "0.3.0",
         }
     }
 
@@ -226,6 +271,7 @@ impl ApiVersion {
         match self {
             ApiVersion::V0_1_0 => v0_1_0::MODULE_EXPORT,
             ApiVersion::V0_2_0 => v0_2_0::MODULE_EXPORT,
+            ApiVersion::V0_3_0 => v0_3_0::MODULE_EXPORT,
         }
     }
 }

@@ -12,7 +12,7 @@ use wasmtime::{Engine, ResourceLimiter};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 use crate::api::ModuleError;
-use crate::backend::{self, HostServices, Work};
+use crate::backend::{self, HostServices, Refusal, Work};
 use crate::bindings::v0_1_0::generated::portico::plugin::types;
 use crate::manifest::{Capability, Manifest};
 
@@ -20,7 +20,9 @@ mod audit;
 mod events;
 mod files;
 mod log;
+mod messages;
 mod notify;
+mod orgs;
 mod records;
 mod settings;
 mod wasi;
@@ -146,6 +148,8 @@ pub(crate) struct CallState {
     output: ModuleOutput,
     /// The call's unit of work, begun at its first data operation.
     work: Option<Box<dyn Work>>,
+    /// What the host refused the module, audited after the call.
+    refusals: Vec<Refusal>,
 }
 
 /// The most a call's deadline moves for the time it waited for its unit of
@@ -170,6 +174,39 @@ impl CallState {
             caller,
             output,
             work: None,
+            refusals: Vec::new(),
+        }
+    }
+
+    /// Audits what the host refused the module in this call, once its
+    /// unit of work is committed or dropped.
+    pub(crate) async fn audit_refusals(&mut self) {
+        let refusals = std::mem::take(&mut self.refusals);
+        if !refusals.is_empty() {
+            let c = &self.caller;
+            c.services.audit_refusals(&c.scope, refusals).await;
+        }
+    }
+
+    /// Notes a refusal to audit after the call, whatever becomes of its writes.
+    fn refuse(&mut self, refusal: Refusal) {
+        let c = &self.caller;
+        tracing::warn!(
+            module = %c.manifest.id,
+            org = %c.scope.org_id,
+            request_id = %c.request_id,
+            action = %refusal.action,
+            subject = %refusal.subject,
+            "the host refused a module's request"
+        );
+        self.refusals.push(refusal);
+    }
+
+    /// The call's unit of work, begun now if the module used none.
+    pub(crate) async fn work_now(&mut self) -> Result<Box<dyn Work>, ModuleError> {
+        match self.work.take() {
+            Some(work) => Ok(work),
+            None => self.caller.services.begin(self.caller.scope.clone()).await,
         }
     }
 
@@ -251,6 +288,9 @@ const PORTICO_INTERFACES: &[&str] = &[
     "portico:plugin/notify@0.1.0",
     "portico:plugin/files@0.1.0",
     "portico:plugin/types@0.2.0",
+    "portico:plugin/types@0.3.0",
+    "portico:plugin/orgs@0.3.0",
+    "portico:plugin/messages@0.3.0",
 ];
 
 /// Checks, before a component is compiled, that the linker has everything
@@ -307,7 +347,7 @@ pub(crate) fn check_imports(bytes: &[u8]) -> Result<(), String> {
     } else {
         Err(format!(
             "the component imports what Portico does not provide: {}. A module may import \
-             Portico's interfaces (portico:plugin 0.1.0 and 0.2.0) and WASI 0.2's io, clocks, \
+             Portico's interfaces (portico:plugin 0.1.0 to 0.3.0) and WASI 0.2's io, clocks, \
              random, cli, filesystem (with no folder) and sockets (with no network)",
             missing.join(", ")
         ))
@@ -320,8 +360,8 @@ pub(crate) fn linker(engine: &Engine) -> wasmtime::Result<Linker<CallState>> {
     let mut l = Linker::new(engine);
     wasi::add_to_linker(&mut l)?;
 
-    // The host interfaces are 0.1.0's in every version; later versions add
-    // only their own (function-less) `types`.
+    // The host interfaces of 0.1.0 are the same in every version; 0.2.0
+    // adds only its (function-less) `types`, 0.3.0 `orgs` and `messages`.
     crate::bindings::v0_1_0::generated::PortalModule::add_to_linker::<
         CallState,
         wasmtime::component::HasSelf<CallState>,
@@ -330,6 +370,13 @@ pub(crate) fn linker(engine: &Engine) -> wasmtime::Result<Linker<CallState>> {
         CallState,
         wasmtime::component::HasSelf<CallState>,
     >(&mut l, |s| s)?;
+    {
+        use crate::bindings::v0_3_0::generated::portico::plugin0_3_0 as v3;
+        type Data = wasmtime::component::HasSelf<CallState>;
+        v3::types::add_to_linker::<CallState, Data>(&mut l, |s| s)?;
+        v3::orgs::add_to_linker::<CallState, Data>(&mut l, |s| s)?;
+        v3::messages::add_to_linker::<CallState, Data>(&mut l, |s| s)?;
+    }
     Ok(l)
 }
 

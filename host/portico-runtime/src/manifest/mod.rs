@@ -242,6 +242,11 @@ pub enum Capability {
     Notify,
     /// `files`: keep files.
     Files,
+    /// `orgs`: see the organizations above and below (0.3.0 on).
+    Orgs,
+    /// `messages`: send messages to the module in the organizations above
+    /// and below (0.3.0 on).
+    Messages,
 }
 
 impl Capability {
@@ -254,6 +259,8 @@ impl Capability {
             Capability::Events => "events",
             Capability::Notify => "notify",
             Capability::Files => "files",
+            Capability::Orgs => "orgs",
+            Capability::Messages => "messages",
         }
     }
 }
