@@ -205,6 +205,10 @@ struct NewOrg {
     kind: String,
     #[serde(default)]
     parent: Option<String>,
+    #[serde(default)]
+    category: Option<String>,
+    #[serde(default)]
+    address: Option<String>,
 }
 
 async fn create_org(
@@ -252,6 +256,8 @@ async fn create_org(
             ico: new.ico,
             kind,
             parent_id: new.parent,
+            category: new.category,
+            address: new.address,
         },
     )
     .await?;

@@ -443,7 +443,9 @@ pub(crate) fn describe(state: &AppState) -> OpenApi {
                 .required("name")
                 .property("kind", string("region, city, organization or unit"))
                 .property("ico", string("The IČO (identification number), where it has one."))
-                .property("parent", string("The organization above it.")),
+                .property("parent_id", string("The organization above it."))
+                .property("category", string("What it does, e.g. `school`, `hospital`."))
+                .property("address", string("Its postal address, on one line.")),
         )
         .schema(
             "OrganizationList",
@@ -464,7 +466,12 @@ pub(crate) fn describe(state: &AppState) -> OpenApi {
                 )
                 .required("kind")
                 .property("ico", string("IČO: 8 digits with a valid check digit."))
-                .property("parent", string("The organization above it.")),
+                .property("parent", string("The organization above it."))
+                .property(
+                    "category",
+                    string("What it does: lower-case words joined by dashes, e.g. `school`, `social-services`."),
+                )
+                .property("address", string("Its postal address, on one line.")),
         )
         .schema(
             "NewToken",

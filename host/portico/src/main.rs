@@ -51,6 +51,7 @@ fn run() -> anyhow::Result<()> {
         Command::Dev(command) => rt.block_on(dev::run(command)),
         Command::Plugin(command) => rt.block_on(plugin::plugin(command)),
         Command::Events(command) => rt.block_on(ops::events(command)),
+        Command::Messages(command) => rt.block_on(ops::messages(command)),
         Command::Jobs(command) => rt.block_on(ops::jobs(command)),
         Command::Records(command) => rt.block_on(ops::records(command)),
         Command::Notifications(command) => rt.block_on(ops::notifications(command)),

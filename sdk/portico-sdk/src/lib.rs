@@ -42,7 +42,9 @@ pub mod events;
 pub mod files;
 mod http;
 pub mod log;
+pub mod messages;
 pub mod notify;
+pub mod orgs;
 pub mod records;
 pub mod settings;
 mod view;
@@ -51,6 +53,7 @@ pub use context::{Assurance, Context, Principal};
 pub use error::{Error, FieldError, Result};
 pub use events::Event;
 pub use http::{FormPost, Method, Outcome, Page, Request, Response, UploadedFile};
+pub use messages::Message;
 pub use view::{
     Action, Cell, Chart, Field, FieldKind, Form, Map, NoticeLevel, Pager, Stat, Table,
     TimelineEntry, View,
@@ -61,7 +64,7 @@ pub use view::{
 #[doc(hidden)]
 pub mod wit {
     wit_bindgen::generate!({
-        path: "../../wit/0.2.0",
+        path: "../../wit/0.3.0",
         generate_all,
         world: "portal-module",
         pub_export_macro: true,
@@ -74,9 +77,10 @@ pub mod wit {
 #[doc(hidden)]
 pub mod __private {
     //! What [`crate::export!`] expands to calls these; not part of the API.
-    pub use crate::wit::exports::portico::plugin0_2_0::module::Guest;
+    pub use crate::wit::exports::portico::plugin0_3_0::module::Guest;
     pub use crate::wit::portico::plugin0_1_0::types as wit;
     pub use crate::wit::portico::plugin0_2_0::types as views;
+    pub use crate::wit::portico::plugin0_3_0::types as tree;
     pub use wit_bindgen;
 
     pub fn describe<M: crate::Module>(version: &str) -> wit::ModuleInfo {
@@ -130,6 +134,13 @@ pub mod __private {
         from_version: String,
     ) -> Result<(), wit::Error> {
         M::migrate(&ctx.into(), &from_version).map_err(Into::into)
+    }
+
+    pub fn on_message<M: crate::Module>(
+        ctx: wit::Context,
+        message: tree::Message,
+    ) -> Result<(), wit::Error> {
+        M::on_message(&ctx.into(), &message.into()).map_err(Into::into)
     }
 }
 
@@ -203,6 +214,21 @@ pub trait Module: 'static {
         let _ = (ctx, from_version);
         Ok(())
     }
+
+    /// Receives a [message](messages) this module sent from another
+    /// organization; `ctx` is the receiving organization's, with no
+    /// principal. Once a call succeeds, its writes are kept together with
+    /// the note that the message arrived, and the host never hands the
+    /// message over again; an error makes the host deliver it again later,
+    /// and after too many failures an administrator finds it among the
+    /// dead letters.
+    fn on_message(ctx: &Context, message: &Message) -> Result<()> {
+        let _ = ctx;
+        Err(Error::not_found(format!(
+            "no handler for {} messages",
+            message.kind
+        )))
+    }
 }
 
 /// Exports a [`Module`] implementation as the component's `module` export.
@@ -260,6 +286,12 @@ macro_rules! export {
                     from_version: String,
                 ) -> Result<(), __p::wit::Error> {
                     __p::migrate::<$module>(ctx, from_version)
+                }
+                fn on_message(
+                    ctx: __p::wit::Context,
+                    message: __p::tree::Message,
+                ) -> Result<(), __p::wit::Error> {
+                    __p::on_message::<$module>(ctx, message)
                 }
             }
     $crate::wit::__export_portal_module!(__PorticoExport with_types_in $crate::wit);

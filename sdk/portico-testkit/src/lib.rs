@@ -29,15 +29,16 @@ use std::sync::Arc;
 
 use portico_host::notify::{EmailSender, Senders, SmsGateway};
 use portico_host::services::{PlatformServices, schema};
+use portico_host::workers::{self, Background, WorkerConfig};
 use portico_platform::files::FileStore;
 use portico_platform::modules::{self, Change};
 use portico_platform::organizations::{self, Kind, NewOrganization};
 use portico_platform::records::{Query, Scope};
-use portico_platform::{Platform, notifications};
+use portico_platform::{Platform, messages, notifications};
 use portico_runtime::api::{Assurance, CallContext, Method, Principal, RouteMatch};
 use portico_runtime::manifest::{Access, MANIFEST_FILE, Manifest, RouteKind};
 use portico_runtime::{
-    CallError, EngineConfig, LoadedModule, ModuleEngine, ModuleOptions, load_module,
+    CallError, EngineConfig, LoadedModule, ModuleEngine, ModuleOptions, ModuleRegistry, load_module,
 };
 
 pub use portico_platform::audit::Entry as AuditEntry;
@@ -107,22 +108,65 @@ fn setup(message: impl std::fmt::Display) -> Error {
 /// Builds a [`TestHost`].
 #[derive(Default)]
 pub struct Builder {
-    orgs: Vec<String>,
+    orgs: Vec<TreeOrg>,
     settings: Vec<(Option<String>, String, String)>,
     disabled_in: Vec<String>,
 }
 
+/// An organization of the test tree.
+struct TreeOrg {
+    id: String,
+    kind: Kind,
+    parent: Option<String>,
+    category: Option<String>,
+}
+
 impl Builder {
-    /// Adds an organization (a city) with the module enabled. The first is
-    /// the one calls go to; without any, there is [`TEST_ORG`].
-    pub fn org(mut self, id: &str) -> Self {
-        self.orgs.push(id.to_owned());
+    /// Adds an organization (a city, a root of the tree) with the module
+    /// enabled. The first organization added is the one calls go to;
+    /// without any, there is [`TEST_ORG`].
+    pub fn org(self, id: &str) -> Self {
+        self.root(id, Kind::City)
+    }
+
+    /// Adds a region (a root of the tree) with the module enabled.
+    pub fn region(self, id: &str) -> Self {
+        self.root(id, Kind::Region)
+    }
+
+    fn root(mut self, id: &str, kind: Kind) -> Self {
+        self.orgs.push(TreeOrg {
+            id: id.to_owned(),
+            kind,
+            parent: None,
+            category: None,
+        });
         self
     }
 
-    /// Adds an organization where the module is installed but not enabled.
-    pub fn org_without_module(mut self, id: &str) -> Self {
-        self.orgs.push(id.to_owned());
+    /// Adds an organization below `parent` (added before it), doing
+    /// `category` (`school`, `hospital`…; empty for none), with the module
+    /// enabled: a tree for a module that reads `orgs` and sends messages
+    /// (see [`TestHost::deliver_messages`]).
+    pub fn org_below(mut self, parent: &str, id: &str, category: &str) -> Self {
+        self.orgs.push(TreeOrg {
+            id: id.to_owned(),
+            kind: Kind::Organization,
+            parent: Some(parent.to_owned()),
+            category: Some(category.to_owned()).filter(|c| !c.is_empty()),
+        });
+        self
+    }
+
+    /// Adds an organization (a city) where the module is installed but not
+    /// enabled.
+    pub fn org_without_module(self, id: &str) -> Self {
+        self.org(id).without_module(id)
+    }
+
+    /// Leaves the module installed but not enabled in `id`, one of the
+    /// organizations added.
+    pub fn without_module(mut self, id: &str) -> Self {
         self.disabled_in.push(id.to_owned());
         self
     }
@@ -163,25 +207,38 @@ impl Builder {
             .await
             .map_err(setup)?;
         portico_platform::migrate(&db).await.map_err(setup)?;
-        let mut orgs = self.orgs;
-        if orgs.is_empty() {
-            orgs.push(TEST_ORG.to_owned());
+        let mut tree = self.orgs;
+        if tree.is_empty() {
+            tree.push(TreeOrg {
+                id: TEST_ORG.to_owned(),
+                kind: Kind::City,
+                parent: None,
+                category: None,
+            });
         }
-        for org in &orgs {
+        for org in &tree {
+            let name = match org.kind {
+                Kind::Region => format!("Region {}", org.id),
+                Kind::City => format!("City {}", org.id),
+                _ => format!("Organization {}", org.id),
+            };
             organizations::create(
                 &db,
                 "testkit",
                 NewOrganization {
-                    id: org.clone(),
-                    name: format!("City {org}"),
+                    id: org.id.clone(),
+                    name,
                     ico: None,
-                    kind: Kind::City,
-                    parent_id: None,
+                    kind: org.kind,
+                    parent_id: org.parent.clone(),
+                    category: org.category.clone(),
+                    address: None,
                 },
             )
             .await
             .map_err(setup)?;
         }
+        let orgs: Vec<String> = tree.into_iter().map(|o| o.id).collect();
         let platform = Platform::new(db.clone(), FileStore::in_data_dir(dir.path()));
         // E-mail and text messages are accepted and stay queued: no sender
         // runs here, so these addresses are never contacted.
@@ -237,6 +294,7 @@ impl Builder {
         services.subscribe(&registry);
         Ok(TestHost {
             module,
+            registry: Arc::new(registry),
             services,
             org: orgs[0].clone(),
             _engine: engine,
@@ -325,6 +383,7 @@ pub fn build_module(crate_dir: &Path, out: &Path) -> Result<(), Error> {
 /// One module in a Portico runtime over its own SQLite database.
 pub struct TestHost {
     module: Arc<LoadedModule>,
+    registry: Arc<ModuleRegistry>,
     services: Arc<PlatformServices>,
     org: String,
     _engine: ModuleEngine,
@@ -454,6 +513,52 @@ impl TestHost {
             .await?)
     }
 
+    /// Delivers every message the module sent (along the tree built with
+    /// [`Builder::org_below`]) to the module in the receiving organization,
+    /// as the portal's courier does, and those the receivers send in turn,
+    /// until none is left; returns how many were delivered. A receiver
+    /// that fails is the error (its message stays undelivered).
+    pub async fn deliver_messages(&self) -> Result<usize, Error> {
+        let config = WorkerConfig {
+            // A failed message is not tried again within this call.
+            backoff: std::time::Duration::from_secs(3600),
+            ..WorkerConfig::default()
+        };
+        let courier = Courier {
+            services: self.services.clone(),
+            registry: self.registry.clone(),
+        };
+        let db = self.services.platform().db();
+        let mut delivered = 0;
+        loop {
+            let tried = workers::courier_once(&courier, &config)
+                .await
+                .map_err(setup)?;
+            if tried == 0 {
+                return Ok(delivered);
+            }
+            let failed = messages::failing(db).await.map_err(setup)?;
+            if let Some(m) = failed.first() {
+                return Err(setup(format!(
+                    "message {} `{}` from `{}` to `{}` failed: {}",
+                    m.id,
+                    m.kind,
+                    m.from_org,
+                    m.to_org,
+                    m.last_error.as_deref().unwrap_or_default()
+                )));
+            }
+            delivered += tried;
+        }
+    }
+
+    /// The audit chain of `org`, oldest first.
+    pub async fn audit_in(&self, org: &str) -> Vec<AuditEntry> {
+        portico_platform::audit::entries(self.services.platform().db(), org)
+            .await
+            .unwrap_or_default()
+    }
+
     /// The documents of one of the module's collections in the default
     /// organization, in the order they were written.
     pub async fn records(&self, collection: &str) -> Vec<serde_json::Value> {
@@ -530,6 +635,32 @@ impl TestHost {
         .unwrap_or_default();
         sent.reverse();
         sent
+    }
+}
+
+/// The test kit's courier: the portal's, over the test host's services.
+#[derive(Clone)]
+struct Courier {
+    services: Arc<PlatformServices>,
+    registry: Arc<ModuleRegistry>,
+}
+
+impl Background for Courier {
+    fn services(&self) -> &Arc<PlatformServices> {
+        &self.services
+    }
+
+    fn registry(&self) -> Arc<ModuleRegistry> {
+        self.registry.clone()
+    }
+
+    fn record_call(
+        &self,
+        _module: &str,
+        _export: portico_runtime::Export,
+        _result: Result<(), &CallErrorKind>,
+        _took: std::time::Duration,
+    ) {
     }
 }
 

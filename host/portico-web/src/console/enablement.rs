@@ -1,7 +1,8 @@
 //! A module in one organization (`/admin/orgs/{org}/modules/{id}`):
 //! enabling and disabling it there (and below), its settings as a form
 //! generated from the manifest's settings schema and checked with
-//! `SettingSpec::check`, and the events it could not take (dead letters).
+//! `SettingSpec::check`, and the events and messages it could not take
+//! (dead letters), the messages with a button that puts them back in line.
 
 use std::collections::BTreeMap;
 
@@ -9,8 +10,8 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use portico_platform::events;
 use portico_platform::modules::Change;
+use portico_platform::{events, messages};
 use portico_runtime::api::{Block, Cell, Choice, FieldKind, Form, FormField, NoticeLevel, View};
 use portico_runtime::manifest::{SettingSpec, SettingType};
 
@@ -236,6 +237,50 @@ async fn module_page(
             tr(&l, "None.", "Žádné."),
         ));
     }
+    if let Ok(dead) = messages::dead_letters(state.services.platform().db(), Some(org)).await {
+        let dead: Vec<_> = dead.into_iter().filter(|m| m.module_id == id).collect();
+        let rows: Vec<Vec<Cell>> = dead
+            .iter()
+            .map(|m| {
+                vec![
+                    text(m.id.to_string()),
+                    text(m.kind.clone()),
+                    text(m.from_org.clone()),
+                    text(m.attempts.to_string()),
+                    text(m.last_error.clone().unwrap_or_default()),
+                ]
+            })
+            .collect();
+        blocks.push(table(
+            tr(
+                &l,
+                "Messages from other organizations it could not take (dead letters)",
+                "Zprávy z jiných organizací, které nepřijal (nedoručené)",
+            ),
+            &[
+                tr(&l, "Message", "Zpráva"),
+                tr(&l, "Kind", "Druh"),
+                tr(&l, "From", "Od"),
+                tr(&l, "Attempts", "Pokusy"),
+                tr(&l, "Last error", "Poslední chyba"),
+            ],
+            rows,
+            tr(&l, "None.", "Žádné."),
+        ));
+        if !dead.is_empty() {
+            blocks.push(Block::Form(Form {
+                action: format!("/admin/orgs/{org}/modules/{id}"),
+                submit_label: tr(&l, "Deliver them again", "Doručit je znovu").into(),
+                fields: vec![FormField {
+                    name: "redrive".into(),
+                    kind: FieldKind::Hidden,
+                    value: Some("messages".into()),
+                    ..Default::default()
+                }],
+                ..Default::default()
+            }));
+        }
+    }
     let view = View {
         title: man.name.clone(),
         blocks,
@@ -263,6 +308,23 @@ pub(super) async fn change_module(
     let fields = checked_form(&admin, &headers, &body)?;
     checked_org(&state, &admin, &org).await?;
     let m = installed(&state, &id)?;
+    if fields.get("redrive").map(String::as_str) == Some("messages") {
+        let db = state.services.platform().db();
+        // Only this module's: the organization's others stay as they are.
+        let mut n = 0;
+        for m in messages::dead_letters(db, Some(&org))
+            .await
+            .map_err(|_| Failure::database())?
+            .into_iter()
+            .filter(|m| m.module_id == id)
+        {
+            n += messages::redrive(db, &org, Some(m.id))
+                .await
+                .map_err(|_| Failure::database())?;
+        }
+        tracing::info!(org = %org, module = %id, by = %admin.session.user.id, messages = n, "dead messages re-driven from the console");
+        return Ok(Redirect::to(&format!("{path}?done=redriven")).into_response());
+    }
     let mut change = Change::default();
     let done;
     match fields.get("state").map(String::as_str) {

@@ -281,6 +281,11 @@ impl Done {
                 "Modul je vypnut. Jeho data zůstávají.",
             ),
             "saved" => tr(l, "The settings are saved.", "Nastavení je uloženo."),
+            "redriven" => tr(
+                l,
+                "The messages are back in line; they will be delivered in a moment.",
+                "Zprávy jsou znovu ve frontě; za okamžik budou doručeny.",
+            ),
             "switched-on" => tr(
                 l,
                 "The module is switched on again.",

@@ -349,6 +349,8 @@ pub(super) async fn create_org(
                 ico: value("ico"),
                 kind,
                 parent_id: parent.clone(),
+                category: None,
+                address: None,
             };
             let db = state.services.platform().db();
             match organizations::create(db, &admin.session.user.id, new).await {

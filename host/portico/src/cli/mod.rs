@@ -24,7 +24,8 @@ use portico_runtime::manifest::{MANIFEST_FILE, Manifest};
 use portico_runtime::{CallLimits, EngineConfig, ModuleEngine, ModuleOptions, ModuleRegistry};
 
 use ops::{
-    AuditCommand, EventsCommand, FilesCommand, JobsCommand, NotificationsCommand, RecordsCommand,
+    AuditCommand, EventsCommand, FilesCommand, JobsCommand, MessagesCommand, NotificationsCommand,
+    RecordsCommand,
 };
 use org::OrgCommand;
 use plugin::PluginCommand;
@@ -59,6 +60,9 @@ pub(crate) enum Command {
     /// See and re-drive event deliveries.
     #[command(subcommand)]
     Events(EventsCommand),
+    /// See and re-drive the messages modules send between organizations.
+    #[command(subcommand)]
+    Messages(MessagesCommand),
     /// See the runs of scheduled jobs.
     #[command(subcommand)]
     Jobs(JobsCommand),

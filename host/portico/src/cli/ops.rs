@@ -1,5 +1,5 @@
-//! The portal's running data at the command line: event deliveries, the
-//! notification outbox, stored files, job runs, documents imported into a
+//! The portal's running data at the command line: event deliveries,
+//! messages between organizations, the notification outbox, stored files, job runs, documents imported into a
 //! module's collection, and the audit chains.
 
 use std::path::PathBuf;
@@ -61,6 +61,100 @@ pub(crate) async fn events(command: EventsCommand) -> anyhow::Result<()> {
             let db = data.database().await?;
             let n = events::redrive(&db, &org, id).await?;
             println!("{n} delivery(ies) of {org} put back in line.");
+        }
+    }
+    Ok(())
+}
+
+#[derive(Subcommand)]
+pub(crate) enum MessagesCommand {
+    /// The latest messages a module sent to or from an organization,
+    /// newest first, with where each is.
+    List {
+        /// The organization.
+        #[arg(long)]
+        org: String,
+        /// The module.
+        #[arg(long)]
+        module: String,
+        /// At most this many.
+        #[arg(long, default_value_t = 50)]
+        limit: u64,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// List the messages parked after too many failed deliveries.
+    Dead {
+        /// Only those to this organization.
+        #[arg(long)]
+        org: Option<String>,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Put dead messages to an organization back in line.
+    Redrive {
+        /// The receiving organization.
+        #[arg(long)]
+        org: String,
+        /// Only this message (as `messages dead` lists it).
+        #[arg(long)]
+        id: Option<i64>,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+}
+
+pub(crate) async fn messages(command: MessagesCommand) -> anyhow::Result<()> {
+    use portico_platform::messages::{self, Message};
+    let line = |m: &Message| {
+        format!(
+            "{} {} `{}` {} → {}, sent {}: {}{}",
+            m.id,
+            m.module_id,
+            m.kind,
+            m.from_org,
+            m.to_org,
+            time(m.sent_at_micros),
+            m.status,
+            match (m.attempts, &m.last_error) {
+                (0, _) => String::new(),
+                (n, e) => format!(
+                    ", {n} failed attempts, last error: {}",
+                    e.as_deref().unwrap_or_default()
+                ),
+            }
+        )
+    };
+    match command {
+        MessagesCommand::List {
+            org,
+            module,
+            limit,
+            data,
+        } => {
+            let db = data.database().await?;
+            let list = messages::of_org(&db, &org, &module, limit).await?;
+            if list.is_empty() {
+                println!("No messages of `{module}` to or from `{org}`.");
+            }
+            for m in &list {
+                println!("{}", line(m));
+            }
+        }
+        MessagesCommand::Dead { org, data } => {
+            let db = data.database().await?;
+            let dead = messages::dead_letters(&db, org.as_deref()).await?;
+            if dead.is_empty() {
+                println!("No dead messages.");
+            }
+            for m in &dead {
+                println!("{}", line(m));
+            }
+        }
+        MessagesCommand::Redrive { org, id, data } => {
+            let db = data.database().await?;
+            let n = messages::redrive(&db, &org, id).await?;
+            println!("{n} message(s) to {org} put back in line.");
         }
     }
     Ok(())

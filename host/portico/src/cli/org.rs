@@ -25,6 +25,13 @@ pub(crate) enum OrgCommand {
         /// The organization above it (required for organizations and units).
         #[arg(long)]
         parent: Option<String>,
+        /// What it does, e.g. `school`, `hospital`, `social-services`: modules
+        /// address their messages by it.
+        #[arg(long)]
+        category: Option<String>,
+        /// Its postal address, on one line.
+        #[arg(long)]
+        address: Option<String>,
         #[command(flatten)]
         data: DataArgs,
     },
@@ -41,6 +48,8 @@ pub(crate) async fn org(command: OrgCommand) -> anyhow::Result<()> {
             ico,
             kind,
             parent,
+            category,
+            address,
             data,
         } => {
             let kind = Kind::parse(&kind).with_context(|| {
@@ -56,6 +65,8 @@ pub(crate) async fn org(command: OrgCommand) -> anyhow::Result<()> {
                     ico,
                     kind,
                     parent_id: parent,
+                    category,
+                    address,
                 },
             )
             .await?;
@@ -69,11 +80,12 @@ pub(crate) async fn org(command: OrgCommand) -> anyhow::Result<()> {
             }
             for (depth, org) in tree {
                 println!(
-                    "{:indent$}{} ({}, {}){}",
+                    "{:indent$}{} ({}, {}{}){}",
                     "",
                     org.name,
                     org.id,
                     org.kind.name(),
+                    org.category.map(|c| format!(", {c}")).unwrap_or_default(),
                     org.ico.map(|i| format!(", IČO {i}")).unwrap_or_default(),
                     indent = depth * 2
                 );
