@@ -17,6 +17,8 @@ async fn city(db: &DatabaseConnection, id: &str) {
             ico: None,
             kind: Kind::City,
             parent_id: None,
+            category: None,
+            address: None,
         },
     )
     .await

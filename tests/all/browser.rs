@@ -159,6 +159,8 @@ async fn city(portal: &TestPortal, id: &str, name: &str) {
             ico: None,
             kind: Kind::City,
             parent_id: None,
+            category: None,
+            address: None,
         },
     )
     .await

@@ -775,7 +775,8 @@ async fn a_signed_package_installs_and_serves_while_altered_untrusted_and_unsign
     );
     let listed = portico(&["plugin", "list"], data.path());
     assert!(
-        listed.contains("notice-board") && listed.contains("0.2.0"),
+        // The WIT version it was built against: the SDK's.
+        listed.contains("notice-board") && listed.contains("0.3.0"),
         "{listed}"
     );
     // Installing it again is refused; the unsigned one even in development mode.
@@ -1186,4 +1187,138 @@ async fn a_number_setting_outside_its_range_or_not_finite_is_refused_at_the_comm
         data.path(),
     );
     assert_eq!(stored().await.as_deref(), Some("0.5"));
+}
+
+/// The ids of the messages relay received in `org`, as it recorded them
+/// (one record per message it handled).
+async fn relayed(client: &reqwest::Client, url: &str, org: &str) -> Vec<u64> {
+    let got: serde_json::Value = client
+        .get(format!("{url}/o/{org}/m/relay/api/received"))
+        .header("accept", "application/json")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    got.as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["message"].as_u64().unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn messages_in_flight_survive_kill_9_and_are_each_handled_once_by_one_of_two_hosts() {
+    for database in portico_tests::TestDatabase::both().await {
+        let engine = database.engine;
+        let data = tempfile::tempdir().unwrap();
+        install(data.path(), "relay");
+        let url = database.url.clone();
+        let with_db = |args: &[&str]| {
+            let mut all: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
+            all.extend(["--database-url".to_owned(), url.clone()]);
+            all
+        };
+        let org = |id: &str, kind: &str, parent: Option<&str>| {
+            let mut args = vec!["org", "create", id, "--name", id, "--kind", kind];
+            if let Some(p) = parent {
+                args.extend(["--parent", p, "--category", "school"]);
+            }
+            portico_owned(&with_db(&args), data.path());
+            portico_owned(
+                &with_db(&["plugin", "enable", "relay", "--org", id]),
+                data.path(),
+            );
+        };
+        org("kraj", "region", None);
+        org("skola-a", "organization", Some("kraj"));
+        org("skola-b", "organization", Some("kraj"));
+        // What a killed host had claimed waits out its lease (twice the
+        // calls' deadline and a second) before another host takes it.
+        let serve_args = with_db(&["--call-deadline-ms", "4000"]);
+        let server = serve_owned(data.path(), &serve_args);
+
+        // 1,000 messages from the region, 100 a call, every call committed.
+        let client = reqwest::Client::new();
+        let mut sent = Vec::new();
+        for _ in 0..10 {
+            let got = client
+                .post(format!("{}/o/kraj/m/relay/api/send-many", server.url))
+                .header("accept", "application/json")
+                .json(&serde_json::json!({ "to": ["skola-a", "skola-b"], "count": 50 }))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(got.status(), 200, "{engine}");
+            let body: serde_json::Value = got.json().await.unwrap();
+            sent.extend(
+                body["ids"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|i| i.as_u64().unwrap()),
+            );
+        }
+        assert_eq!(sent.len(), 1000);
+
+        // Killed while the courier is delivering them.
+        let mut server = server;
+        let started = std::time::Instant::now();
+        loop {
+            let done = relayed(&client, &server.url, "skola-a").await.len()
+                + relayed(&client, &server.url, "skola-b").await.len();
+            if done >= 20 {
+                server.child.kill().unwrap(); // SIGKILL: no shutdown, no flush
+                server.child.wait().unwrap();
+                assert!(done < 1000, "{engine}: the kill came mid-delivery ({done})");
+                break;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(60),
+                "{engine}: no message delivered"
+            );
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        drop(server);
+
+        // Two hosts on PostgreSQL (one on SQLite) carry on; every message
+        // is handled exactly once.
+        let second = tempfile::tempdir().unwrap();
+        install(second.path(), "relay");
+        let servers = if engine == "postgres" {
+            vec![
+                serve_owned(data.path(), &serve_args),
+                serve_owned(second.path(), &serve_args),
+            ]
+        } else {
+            vec![serve_owned(data.path(), &serve_args)]
+        };
+        let handled_now = || async {
+            let mut all = relayed(&client, &servers[0].url, "skola-a").await;
+            all.extend(relayed(&client, &servers[0].url, "skola-b").await);
+            all
+        };
+        for _ in 0..1200 {
+            if handled_now().await.len() >= 1000 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        // A little longer: a message handled twice would show now.
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let mut handled = handled_now().await;
+        handled.sort_unstable();
+        let mut expected = sent.clone();
+        expected.sort_unstable();
+        assert_eq!(handled.len(), 1000, "{engine}: each message once");
+        assert_eq!(
+            handled, expected,
+            "{engine}: every message sent, and no other"
+        );
+        let dead = portico_owned(&with_db(&["messages", "dead"]), data.path());
+        assert!(dead.contains("No dead messages."), "{engine}: {dead}");
+        drop(servers);
+        database.cleanup().await;
+    }
 }

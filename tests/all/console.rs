@@ -24,6 +24,8 @@ async fn org(portal: &TestPortal, id: &str, parent: Option<&str>) {
                 Kind::City
             },
             parent_id: parent.map(str::to_owned),
+            category: None,
+            address: None,
         },
     )
     .await

@@ -17,6 +17,7 @@ mod imports;
 mod languages;
 mod load;
 mod loading;
+mod messages;
 mod notify;
 mod oidc;
 mod openapi;

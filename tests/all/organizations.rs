@@ -18,6 +18,8 @@ fn new(
         ico: ico.map(Into::into),
         kind,
         parent_id: parent.map(Into::into),
+        category: None,
+        address: None,
     }
 }
 

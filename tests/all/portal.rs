@@ -12,10 +12,11 @@ use crate::{HTML, JSON, get};
 const PASSWORD: &str = "correct horse battery staple";
 
 #[tokio::test]
-async fn modules_built_against_0_1_0_and_0_2_0_serve_side_by_side() {
+async fn modules_built_against_0_1_0_0_2_0_and_0_3_0_serve_side_by_side() {
     let portal = TestPortal::builder()
         .module("notice-board")
         .module("guestbook-010")
+        .module("streets-020")
         .build()
         .await;
     portal
@@ -23,9 +24,10 @@ async fn modules_built_against_0_1_0_and_0_2_0_serve_side_by_side() {
         .await;
     // The host reads the version each was built against from the component.
     assert_eq!(portal.module("guestbook").api_version(), ApiVersion::V0_1_0);
+    assert_eq!(portal.module("streets").api_version(), ApiVersion::V0_2_0);
     assert_eq!(
         portal.module("notice-board").api_version(),
-        ApiVersion::V0_2_0
+        ApiVersion::V0_3_0
     );
 
     let addr = portal.serve().await;
@@ -64,7 +66,22 @@ async fn modules_built_against_0_1_0_and_0_2_0_serve_side_by_side() {
         "{}",
         after.body
     );
-    // The 0.2.0 module next to it uses what 0.2.0 added: a sortable table.
+    // The 0.2.0 module next to it uses what 0.2.0 added: a table its
+    // reader sorts, longest street first.
+    let streets = browser.get("/m/streets/?sort=length&order=desc").await;
+    assert_eq!(streets.status, 200, "{}", streets.body);
+    let at = |name: &str| streets.body.find(name).expect(name);
+    assert!(
+        at("Údolní") < at("Cejl") && at("Cejl") < at("Bezručova"),
+        "{}",
+        streets.body
+    );
+    assert!(
+        streets.body.contains("aria-sort=\"descending\""),
+        "{}",
+        streets.body
+    );
+    // The 0.3.0 module (the SDK's) beside them.
     let board = browser.get("/m/notice-board/").await;
     assert_eq!(board.status, 200, "{}", board.body);
     assert!(
@@ -72,8 +89,12 @@ async fn modules_built_against_0_1_0_and_0_2_0_serve_side_by_side() {
         "{}",
         board.body
     );
-    // Both are in one navigation.
-    assert!(board.body.contains("Guest book") && board.body.contains("Notice board"));
+    // All three are in one navigation.
+    assert!(
+        board.body.contains("Guest book")
+            && board.body.contains("Notice board")
+            && board.body.contains("Streets")
+    );
 }
 
 #[tokio::test]

@@ -206,3 +206,85 @@ async fn a_vendor_posts_a_form_with_a_file_through_the_test_kit() {
         reports[0]
     );
 }
+
+#[tokio::test]
+async fn a_vendor_builds_a_small_tree_and_delivers_messages_along_it() {
+    let host = TestHost::builder()
+        .region("kraj")
+        .org_below("kraj", "skola", "school")
+        .org_below("kraj", "nemocnice", "hospital")
+        .org_below("kraj", "druha-skola", "school")
+        .without_module("druha-skola")
+        .build_from(portico_tests::module_dir("relay"))
+        .await
+        .unwrap();
+    assert_eq!(host.default_org(), "kraj");
+    let region = host.anonymous();
+    let line = region.get("/api/line?category=school").await.unwrap();
+    let line: serde_json::Value = serde_json::from_slice(&line.body).unwrap();
+    let schools: Vec<(&str, bool)> = line["descendants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| {
+            (
+                o["id"].as_str().unwrap(),
+                o["module_enabled"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(schools, [("druha-skola", false), ("skola", true)]);
+
+    let sent = region
+        .post(
+            "/api/send",
+            &json!({ "to": "skola", "kind": "task.assigned", "payload": { "task": 1 } }),
+        )
+        .await
+        .unwrap();
+    assert_eq!(sent.status, 200);
+    // The school answers from its own organization, up the tree.
+    let school = host.anonymous().in_org("skola");
+    let answered = school
+        .post(
+            "/api/send",
+            &json!({ "to": "kraj", "kind": "task.done", "payload": { "task": 1 } }),
+        )
+        .await
+        .unwrap();
+    assert_eq!(answered.status, 200);
+    assert_eq!(host.deliver_messages().await.unwrap(), 2);
+    let received = host.records_in("skola", "received").await;
+    assert_eq!(received.len(), 1);
+    assert_eq!(received[0]["from"], "kraj");
+    assert_eq!(received[0]["payload"], json!({ "task": 1 }));
+    assert_eq!(
+        host.records_in("kraj", "received").await[0]["kind"],
+        "task.done"
+    );
+    assert!(
+        host.audit_in("skola")
+            .await
+            .iter()
+            .any(|e| e.action == "message.received")
+    );
+    // A sibling is out of reach, and the refusal is on record.
+    let refused = school
+        .post(
+            "/api/send",
+            &json!({ "to": "nemocnice", "kind": "task.assigned", "payload": {} }),
+        )
+        .await;
+    let error = refused.unwrap_err();
+    assert!(
+        matches!(error.module_error(), Some(portico_testkit::ModuleError::NotFound(m)) if m.contains("nemocnice")),
+        "{error}"
+    );
+    assert!(
+        host.audit_in("skola")
+            .await
+            .iter()
+            .any(|e| e.action == "message.refused" && e.subject == "nemocnice")
+    );
+    assert_eq!(host.deliver_messages().await.unwrap(), 0);
+}

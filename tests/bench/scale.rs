@@ -90,6 +90,8 @@ pub async fn audit_verify(test_db: TestDatabase) {
             ico: None,
             kind: Kind::City,
             parent_id: None,
+            category: None,
+            address: None,
         },
     )
     .await

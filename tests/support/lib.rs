@@ -173,6 +173,8 @@ pub struct PortalBuilder {
     settings: Vec<(String, String, String)>,
     orgs: Vec<String>,
     create_orgs: bool,
+    tree: Vec<NewOrganization>,
+    disabled_in: Vec<String>,
     database: Option<TestDatabase>,
     files_dir: Option<PathBuf>,
     smtp: Option<String>,
@@ -190,6 +192,8 @@ impl Default for PortalBuilder {
             settings: Vec::new(),
             orgs: vec![TEST_CITY.to_owned()],
             create_orgs: true,
+            tree: Vec::new(),
+            disabled_in: Vec::new(),
             database: None,
             files_dir: None,
             smtp: None,
@@ -221,6 +225,39 @@ impl PortalBuilder {
     /// Adds another organization (a city) with the same modules enabled.
     pub fn org(mut self, id: &str) -> Self {
         self.orgs.push(id.to_owned());
+        self
+    }
+
+    /// Adds an organization of `kind` below `parent` (a root when `None`),
+    /// doing `category`, with the same modules enabled: the test city
+    /// stays, and the tree grows beside it. Parents come before children.
+    pub fn tree_org(
+        mut self,
+        id: &str,
+        kind: Kind,
+        parent: Option<&str>,
+        category: Option<&str>,
+    ) -> Self {
+        self.tree.push(NewOrganization {
+            id: id.to_owned(),
+            name: match kind {
+                Kind::Region => format!("Region {id}"),
+                Kind::City => format!("City {id}"),
+                Kind::Organization => format!("Organization {id}"),
+                Kind::Unit => format!("Unit {id}"),
+            },
+            ico: None,
+            kind,
+            parent_id: parent.map(str::to_owned),
+            category: category.map(str::to_owned),
+            address: Some(format!("Street {id} 1, Brno")),
+        });
+        self
+    }
+
+    /// Leaves the modules installed but not enabled in `id`.
+    pub fn without_modules_in(mut self, id: &str) -> Self {
+        self.disabled_in.push(id.to_owned());
         self
     }
 
@@ -309,10 +346,18 @@ impl PortalBuilder {
                     ico: None,
                     kind: Kind::City,
                     parent_id: None,
+                    category: None,
+                    address: None,
                 },
             )
             .await
             .expect("create a test organization");
+        }
+        for org in &self.tree {
+            organizations::create(&db, "test", org.clone())
+                .await
+                .expect("create an organization of the test tree");
+            self.orgs.push(org.id.clone());
         }
         let (files_dir, files_tmp) = match self.files_dir.take() {
             Some(dir) => (dir, None),
@@ -364,7 +409,7 @@ impl PortalBuilder {
                     .collect(),
                 ..Change::default()
             };
-            for org in &self.orgs {
+            for org in self.orgs.iter().filter(|o| !self.disabled_in.contains(o)) {
                 services
                     .change(org, &m.id, &change, "test")
                     .await
@@ -493,6 +538,14 @@ impl TestPortal {
         portico_host::workers::dispatch_once(&self.state, config)
             .await
             .expect("dispatch")
+    }
+
+    /// Delivers every message that is due, as the courier does; returns how
+    /// many it tried.
+    pub async fn carry_messages(&self, config: &WorkerConfig) -> usize {
+        portico_host::workers::courier_once(&self.state, config)
+            .await
+            .expect("carry messages")
     }
 
     /// Sends the due e-mails and text messages once; returns how many it tried.
