@@ -105,7 +105,9 @@ impl Module for Relay {
                 let count = b["count"].as_u64().unwrap_or(1);
                 let mut ids = Vec::new();
                 for to in b["to"].as_array().into_iter().flatten() {
-                    let to = to.as_str().ok_or_else(|| Error::invalid("to", "a list of ids"))?;
+                    let to = to
+                        .as_str()
+                        .ok_or_else(|| Error::invalid("to", "a list of ids"))?;
                     for n in 0..count {
                         ids.push(messages::send(to, "relay.numbered", &json!({ "n": n }))?);
                     }

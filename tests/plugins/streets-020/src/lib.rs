@@ -15,9 +15,7 @@ use exports::portico::plugin0_2_0::module::Guest;
 use portico::plugin0_1_0::types::{
     Cell, Context, Error, Event, ModuleInfo, PageRequest, Request, Response,
 };
-use portico::plugin0_2_0::types::{
-    ActionRequest, Block, Column, Outcome, Table, TableSort, View,
-};
+use portico::plugin0_2_0::types::{ActionRequest, Block, Column, Outcome, Table, TableSort, View};
 
 struct Streets;
 
