@@ -38,6 +38,16 @@ impl messages::Host for CallState {
         if let Err(e) = serde_json::from_str::<serde_json::Value>(&payload) {
             return Err(invalid("payload", format!("is not valid JSON: {e}")));
         }
+        if !self.caller.scope.writable {
+            // Before the addressee is looked at: a page or a GET request
+            // writes nothing, not even the audit entry of a refusal.
+            return Err(types::Error::Forbidden(
+                "this call only reads: pages and GET requests cannot send messages; \
+                 send in a form submission or a POST request"
+                    .into(),
+            )
+            .into());
+        }
         let work = self.work(Capability::Messages).await?;
         let line = work.org_line().await?;
         let refusal = if to_org == line.current.id {
