@@ -18,6 +18,7 @@ mod m20261202_000001_module_signers;
 mod m20261202_000002_record_imports;
 mod m20261202_000003_collection_generations;
 mod m20261203_000001_messages;
+mod m20261203_000002_admin_from_above;
 
 pub use m20261121_000003_data_platform::SLOTS;
 
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000002_record_imports::Migration),
             Box::new(m20261202_000003_collection_generations::Migration),
             Box::new(m20261203_000001_messages::Migration),
+            Box::new(m20261203_000002_admin_from_above::Migration),
         ]
     }
 }

@@ -519,3 +519,168 @@ async fn a_number_setting_outside_its_range_or_not_finite_is_refused_and_nothing
     ]);
     assert_eq!(stored().await.as_deref(), Some("5000"));
 }
+
+#[tokio::test]
+async fn an_administrator_above_runs_the_organizations_below_until_a_platform_administrator_closes_one()
+ {
+    let portal = TestPortal::builder()
+        .module("notice-board")
+        .module("ledger")
+        .build()
+        .await;
+    org(&portal, "kraj", None).await;
+    org(&portal, "skola", Some("kraj")).await;
+    org(&portal, "skola-jidelna", Some("skola")).await;
+    org(&portal, "nemocnice", Some("kraj")).await;
+    org(&portal, "jine-mesto", None).await;
+    org(&portal, "jina-skola", Some("jine-mesto")).await;
+    let region_admin = portal.user("spravce", UserKind::Staff, PASSWORD).await;
+    portal.grant(&region_admin, "kraj", "org-admin").await;
+    let root = portal.user("koren", UserKind::Staff, PASSWORD).await;
+    portal.grant(&root, "*", "platform-admin").await;
+    let addr = portal.serve().await;
+    let region = Browser::new(addr);
+    assert_eq!(region.log_in("spravce", PASSWORD).await.status, 303);
+
+    // The region's administrator runs the region and everything below it,
+    // and reads where the right comes from.
+    let overview = region.get("/admin").await;
+    for (org, listed) in [
+        ("kraj", true),
+        ("skola", true),
+        ("skola-jidelna", true),
+        ("nemocnice", true),
+        ("jine-mesto", false),
+        ("jina-skola", false),
+    ] {
+        assert_eq!(
+            overview.body.contains(&format!("/admin/orgs/{org}\"")),
+            listed,
+            "{org}: {}",
+            overview.body
+        );
+    }
+    let school = region.get("/admin/orgs/skola").await;
+    assert_eq!(school.status, 200, "{}", school.body);
+    assert!(
+        school
+            .body
+            .contains("as the administrator of Organizace kraj, above it"),
+        "{}",
+        school.body
+    );
+    assert!(!school.body.contains("Close to administration from above"));
+    assert_eq!(region.get("/admin/orgs/jina-skola").await.status, 403);
+    let path = "/admin/orgs/skola/modules/ledger";
+    let csrf = region.get(path).await.csrf();
+    let enabled = region
+        .post_form(path, &[("_csrf", &csrf), ("state", "enable")])
+        .await;
+    assert_eq!(enabled.status, 303, "{}", enabled.body);
+    let trail = audit::entries(portal.db(), "skola").await.unwrap();
+    assert!(
+        trail
+            .iter()
+            .any(|e| e.action == "module.enable" && e.actor == region_admin.id)
+    );
+
+    // A platform administrator closes the school to administration from
+    // above; the region's administrator no longer reaches it, nor its
+    // canteen, and enabling "for those below" passes them by.
+    let platform = Browser::new(addr);
+    assert_eq!(platform.log_in("koren", PASSWORD).await.status, 303);
+    let school = platform.get("/admin/orgs/skola").await;
+    assert!(
+        school.body.contains("as a platform administrator"),
+        "{}",
+        school.body
+    );
+    let closed = platform
+        .post_form(
+            "/admin/orgs/skola/above",
+            &[("_csrf", &school.csrf()), ("closed", "true")],
+        )
+        .await;
+    assert_eq!(closed.status, 303, "{}", closed.body);
+    let school = platform.get(closed.location()).await;
+    assert!(
+        school
+            .body
+            .contains("The administrators of the organizations above no longer administer it."),
+        "{}",
+        school.body
+    );
+    assert!(
+        school.body.contains("may not administer it"),
+        "{}",
+        school.body
+    );
+    for org in ["skola", "skola-jidelna"] {
+        assert_eq!(
+            region.get(&format!("/admin/orgs/{org}")).await.status,
+            403,
+            "{org}"
+        );
+        assert_eq!(
+            region
+                .get(&format!("/admin/orgs/{org}/modules/ledger"))
+                .await
+                .status,
+            403,
+            "{org}"
+        );
+    }
+    assert!(
+        !region
+            .get("/admin")
+            .await
+            .body
+            .contains("/admin/orgs/skola\"")
+    );
+    let refused = region
+        .post_form(
+            "/admin/orgs/skola/above",
+            &[("_csrf", &csrf), ("closed", "false")],
+        )
+        .await;
+    assert_eq!(refused.status, 403);
+    let path = "/admin/orgs/kraj/modules/notice-board";
+    let csrf = region.get(path).await.csrf();
+    let enabled = region
+        .post_form(
+            path,
+            &[("_csrf", &csrf), ("state", "enable"), ("children", "true")],
+        )
+        .await;
+    assert_eq!(enabled.status, 303, "{}", enabled.body);
+    for (org, on) in [
+        ("kraj", true),
+        ("nemocnice", true),
+        ("skola", false),
+        ("skola-jidelna", false),
+    ] {
+        let states = modules::enabled_modules(portal.db(), org).await.unwrap();
+        assert_eq!(states.iter().any(|m| m == "notice-board"), on, "{org}");
+    }
+    let trail = audit::entries(portal.db(), "skola").await.unwrap();
+    assert!(
+        trail
+            .iter()
+            .any(|e| e.action == "organization.close-to-above" && e.actor == root.id)
+    );
+
+    // Opened again from the command line, the region reaches it again.
+    let (ok, out, err) = portico_tests::run_portico(&[
+        "org",
+        "open-to-above",
+        "skola",
+        "--database-url",
+        &portal.database.url,
+    ]);
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("`skola` is open to administration from above"),
+        "{out}"
+    );
+    assert_eq!(region.get("/admin/orgs/skola-jidelna").await.status, 200);
+}

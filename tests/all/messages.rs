@@ -214,6 +214,15 @@ async fn messages_go_down_and_up_the_tree_and_each_is_handled_once() {
         .await;
         assert_eq!(got.status, 409, "{engine}: {}", got.body);
         assert_eq!(count_messages(&portal).await, 3, "{engine}");
+        // The operators' metrics count them as waiting.
+        let metrics = crate::get(&portal.app(), "/metrics", "text/plain").await;
+        assert!(
+            metrics
+                .body
+                .contains("portico_outbox_backlog{outbox=\"messages\"} 3"),
+            "{engine}: {}",
+            metrics.body
+        );
 
         assert_eq!(portal.carry_messages(&config).await, 3, "{engine}");
         assert_eq!(portal.carry_messages(&config).await, 0, "{engine}");

@@ -315,7 +315,14 @@ pub async fn change(
     }
     let mut orgs = vec![org_id.to_owned()];
     if change.include_children {
-        orgs.extend(organizations::descendants(db, org_id).await?);
+        // Not into an organization closed to administration from above,
+        // nor below it: a change there is made there.
+        orgs.extend(
+            organizations::administered_below(db, org_id)
+                .await?
+                .into_iter()
+                .map(|o| o.id),
+        );
     }
     let txn = crate::begin_write(db).await?;
     let mut out = Vec::new();

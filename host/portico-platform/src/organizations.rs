@@ -28,6 +28,7 @@ pub(crate) mod entity {
         pub created_at: DateTimeUtc,
         pub category: Option<String>,
         pub address: Option<String>,
+        pub closed_to_above: bool,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -108,6 +109,10 @@ pub struct Organization {
     pub category: Option<String>,
     /// Its postal address, on one line.
     pub address: Option<String>,
+    /// Whether a platform administrator closed it to administration from
+    /// above: the administrators of the organizations above it do not
+    /// administer it, nor anything below it.
+    pub closed_to_above: bool,
 }
 
 impl From<entity::Model> for Organization {
@@ -120,6 +125,7 @@ impl From<entity::Model> for Organization {
             parent_id: m.parent_id,
             category: m.category,
             address: m.address,
+            closed_to_above: m.closed_to_above,
         }
     }
 }
@@ -276,6 +282,7 @@ pub async fn create(
         created_at: Set(chrono::Utc::now()),
         category: Set(category),
         address: Set(address),
+        closed_to_above: Set(false),
     }
     .insert(&txn)
     .await?;
@@ -414,6 +421,71 @@ pub async fn line(db: &impl ConnectionTrait, id: &str) -> Result<Option<Line>, P
         ancestors,
         descendants,
     }))
+}
+
+/// Closes `id` to administration from above, or opens it again, audited
+/// in its chain. Only a platform administrator may (the caller checks).
+pub async fn set_closed_to_above(
+    db: &DatabaseConnection,
+    actor: &str,
+    id: &str,
+    closed: bool,
+) -> Result<(), PlatformError> {
+    let Some(org) = entity::Entity::find_by_id(id.to_owned()).one(db).await? else {
+        return Err(PlatformError::NotFound(format!("no organization `{id}`")));
+    };
+    if org.closed_to_above == closed {
+        return Ok(());
+    }
+    let txn = crate::begin_write(db).await?;
+    let mut row: entity::ActiveModel = org.into();
+    row.closed_to_above = Set(closed);
+    row.update(&txn).await?;
+    audit::append(
+        &txn,
+        id,
+        audit::Event {
+            actor: actor.to_owned(),
+            module: audit::HOST.to_owned(),
+            action: if closed {
+                "organization.close-to-above"
+            } else {
+                "organization.open-to-above"
+            }
+            .into(),
+            subject: id.to_owned(),
+            detail: serde_json::json!({}),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// The organizations an administrator of `id` administers besides `id`:
+/// those below it, except any closed to administration from above and
+/// everything below such a one.
+pub async fn administered_below(
+    db: &impl ConnectionTrait,
+    id: &str,
+) -> Result<Vec<Organization>, PlatformError> {
+    Ok(match line(db, id).await? {
+        None => Vec::new(),
+        Some(line) => {
+            let mut closed: Vec<String> = Vec::new();
+            line.descendants
+                .into_iter()
+                .filter(|o| {
+                    let shut = o.closed_to_above
+                        || o.parent_id.as_ref().is_some_and(|p| closed.contains(p));
+                    if shut {
+                        closed.push(o.id.clone());
+                    }
+                    !shut
+                })
+                .collect()
+        }
+    })
 }
 
 /// The ids of every organization below `id`, at any depth.

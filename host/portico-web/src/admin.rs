@@ -135,8 +135,9 @@ async fn session(
 /// Whether the session's user administers `org_id` (directly, or as a
 /// platform administrator).
 async fn administers(state: &AppState, session: &Session, org_id: &str) -> Result<bool, ApiError> {
-    let held = roles::roles_in(state.services.platform().db(), &session.user.id, org_id).await?;
-    Ok(held.contains(roles::PLATFORM_ADMIN) || held.contains(roles::ORG_ADMIN))
+    let right =
+        roles::admin_right(state.services.platform().db(), &session.user.id, org_id).await?;
+    Ok(right.is_some())
 }
 
 async fn admin_of(state: &AppState, session: &Session, org_id: &str) -> Result<(), ApiError> {

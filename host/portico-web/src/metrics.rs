@@ -390,6 +390,11 @@ async fn register_load(registry: &mut Registry, state: &AppState) {
             .get_or_create(&OutboxLabel { outbox: "events" })
             .set(i64::try_from(n).unwrap_or(i64::MAX));
     }
+    if let Ok(n) = portico_platform::messages::backlog(db).await {
+        outboxes
+            .get_or_create(&OutboxLabel { outbox: "messages" })
+            .set(i64::try_from(n).unwrap_or(i64::MAX));
+    }
     if let Ok(n) = portico_platform::notifications::backlog(db).await {
         outboxes
             .get_or_create(&OutboxLabel {
@@ -399,7 +404,7 @@ async fn register_load(registry: &mut Registry, state: &AppState) {
     }
     registry.register(
         "outbox_backlog",
-        "Deliveries waiting in an outbox (events to modules, e-mails and texts)",
+        "Deliveries waiting in an outbox (events to modules, messages between organizations, e-mails and texts)",
         outboxes,
     );
 }

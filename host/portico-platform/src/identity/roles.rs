@@ -200,6 +200,84 @@ pub async fn roles_in<C: ConnectionTrait>(
     Ok(roles)
 }
 
+/// Why a user administers an organization.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "as", rename_all = "kebab-case")]
+pub enum AdminRight {
+    /// As a platform administrator, everywhere.
+    Platform,
+    /// As the organization's own administrator.
+    Own,
+    /// As the administrator of `from`, an organization above it.
+    Above {
+        /// The organization whose `org-admin` the user is.
+        from: String,
+    },
+}
+
+/// Whether, and why, `user_id` administers `org_id`: as a platform
+/// administrator, as its `org-admin`, or as the `org-admin` of an
+/// organization above it, unless it, or one between, is closed to
+/// administration from above.
+pub async fn admin_right<C: ConnectionTrait>(
+    db: &C,
+    user_id: &str,
+    org_id: &str,
+) -> Result<Option<AdminRight>, PlatformError> {
+    let held = roles_in(db, user_id, org_id).await?;
+    if held.contains(PLATFORM_ADMIN) {
+        return Ok(Some(AdminRight::Platform));
+    }
+    if held.contains(ORG_ADMIN) {
+        return Ok(Some(AdminRight::Own));
+    }
+    let Some(line) = organizations::line(db, org_id).await? else {
+        return Ok(None);
+    };
+    if line.current.closed_to_above {
+        return Ok(None);
+    }
+    for above in &line.ancestors {
+        if roles_in(db, user_id, &above.id).await?.contains(ORG_ADMIN) {
+            return Ok(Some(AdminRight::Above {
+                from: above.id.clone(),
+            }));
+        }
+        if above.closed_to_above {
+            break;
+        }
+    }
+    Ok(None)
+}
+
+/// The organizations `user_id` administers: `None` for every one (a
+/// platform administrator); otherwise those where they are `org-admin`
+/// and those below them that are not closed to administration from above.
+pub async fn administered(
+    db: &DatabaseConnection,
+    user_id: &str,
+) -> Result<Option<BTreeSet<String>>, PlatformError> {
+    if roles_in(db, user_id, EVERY_ORG)
+        .await?
+        .contains(PLATFORM_ADMIN)
+    {
+        return Ok(None);
+    }
+    let mut out = BTreeSet::new();
+    for org in orgs_of(db, user_id).await? {
+        if org != EVERY_ORG && roles_in(db, user_id, &org).await?.contains(ORG_ADMIN) {
+            out.extend(
+                organizations::administered_below(db, &org)
+                    .await?
+                    .into_iter()
+                    .map(|o| o.id),
+            );
+            out.insert(org);
+        }
+    }
+    Ok(Some(out))
+}
+
 /// The organizations where a user holds any role (`*` for a platform admin).
 pub async fn orgs_of(
     db: &DatabaseConnection,

@@ -57,6 +57,7 @@ pub(crate) fn router() -> Router<AppState> {
         )
         .route("/admin/modules/{id}/rollback", post(packages::rollback))
         .route("/admin/orgs/{org}", get(orgs::organization))
+        .route("/admin/orgs/{org}/above", post(orgs::change_above))
         .route(
             "/admin/orgs/{org}/modules/{id}",
             get(enablement::module_in_org).post(enablement::change_module),
@@ -130,36 +131,37 @@ fn installed(
     })
 }
 
-/// Whether the user administers `org` (or everything).
-async fn administers(state: &AppState, admin: &Admin, org: &str) -> Result<bool, Failure> {
-    let held = held(state, admin, org).await?;
-    Ok(held.contains(roles::PLATFORM_ADMIN) || held.contains(roles::ORG_ADMIN))
-}
-
-/// The organizations the user administers: `None` for all of them (a
-/// platform administrator). Reads the user's few organizations, not the
-/// whole tree.
-async fn administered(
+/// Whether, and why, the user administers `org` (see [`roles::admin_right`]).
+async fn admin_right(
     state: &AppState,
     admin: &Admin,
-) -> Result<Option<std::collections::BTreeSet<String>>, Failure> {
-    if platform_admin(state, admin).await? {
-        return Ok(None);
-    }
-    let db = state.services.platform().db();
-    let orgs = roles::orgs_of(db, &admin.session.user.id)
+    org: &str,
+) -> Result<Option<roles::AdminRight>, Failure> {
+    roles::admin_right(state.services.platform().db(), &admin.session.user.id, org)
         .await
         .map_err(|e| {
             tracing::error!(error = %e, "cannot read roles");
             Failure::database()
-        })?;
-    let mut out = std::collections::BTreeSet::new();
-    for org in orgs {
-        if held(state, admin, &org).await?.contains(roles::ORG_ADMIN) {
-            out.insert(org);
-        }
-    }
-    Ok(Some(out))
+        })
+}
+
+/// Whether the user administers `org` (or everything).
+async fn administers(state: &AppState, admin: &Admin, org: &str) -> Result<bool, Failure> {
+    Ok(admin_right(state, admin, org).await?.is_some())
+}
+
+/// The organizations the user administers: `None` for all of them (a
+/// platform administrator); else their own and those below them.
+async fn administered(
+    state: &AppState,
+    admin: &Admin,
+) -> Result<Option<std::collections::BTreeSet<String>>, Failure> {
+    roles::administered(state.services.platform().db(), &admin.session.user.id)
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "cannot read roles");
+            Failure::database()
+        })
 }
 
 async fn platform_admin(state: &AppState, admin: &Admin) -> Result<bool, Failure> {
@@ -281,6 +283,16 @@ impl Done {
                 "Modul je vypnut. Jeho data zůstávají.",
             ),
             "saved" => tr(l, "The settings are saved.", "Nastavení je uloženo."),
+            "closed" => tr(
+                l,
+                "The administrators of the organizations above no longer administer it.",
+                "Správci nadřízených organizací ji již nespravují.",
+            ),
+            "opened" => tr(
+                l,
+                "The administrators of the organizations above administer it again.",
+                "Správci nadřízených organizací ji opět spravují.",
+            ),
             "redriven" => tr(
                 l,
                 "The messages are back in line; they will be delivered in a moment.",

@@ -3,13 +3,17 @@
 //! region or city) and one organization's page, with its modules, its
 //! people and their roles.
 
+use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::response::Response;
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Redirect, Response};
+use portico_platform::identity::roles::AdminRight;
 use portico_platform::organizations;
-use portico_runtime::api::{Block, View};
+use portico_runtime::api::{Block, FieldKind, Form, FormField, View};
 
 use super::{
-    Admin, Done, administered, checked_org, link, page_with_status, people, table, text, to_login,
+    Admin, Done, admin_right, administered, checked_form, checked_org, forbidden, kv, link,
+    page_with_status, people, platform_admin, table, text, to_login,
 };
 use crate::AppState;
 use crate::extractors::{Lang, Visitor};
@@ -130,6 +134,7 @@ pub(super) async fn organization_page(
         Failure::database()
     })?;
     let people = people::blocks(&state, &l, &the_org, problem).await?;
+    let rights = rights_blocks(&state, admin, &the_org).await?;
     let rows = state
         .registry()
         .iter()
@@ -151,32 +156,33 @@ pub(super) async fn organization_page(
         .collect();
     let view = View {
         title: the_org.name.clone(),
-        blocks: vec![
-            table(
-                tr(&l, "Modules", "Moduly"),
-                &[
-                    tr(&l, "Module", "Modul"),
-                    tr(&l, "Version", "Verze"),
-                    tr(&l, "State", "Stav"),
-                ],
-                rows,
-                tr(
-                    &l,
-                    "No module is installed.",
-                    "Není nainstalován žádný modul.",
+        blocks: rights
+            .into_iter()
+            .chain([
+                table(
+                    tr(&l, "Modules", "Moduly"),
+                    &[
+                        tr(&l, "Module", "Modul"),
+                        tr(&l, "Version", "Verze"),
+                        tr(&l, "State", "Stav"),
+                    ],
+                    rows,
+                    tr(
+                        &l,
+                        "No module is installed.",
+                        "Není nainstalován žádný modul.",
+                    ),
                 ),
-            ),
-            Block::Actions {
-                items: vec![portico_runtime::api::Action {
-                    label: tr(&l, "Audit trail", "Auditní stopa").into(),
-                    href: format!("/admin/orgs/{org}/audit"),
-                    style: portico_runtime::api::ActionStyle::Secondary,
-                }],
-            },
-        ]
-        .into_iter()
-        .chain(people)
-        .collect(),
+                Block::Actions {
+                    items: vec![portico_runtime::api::Action {
+                        label: tr(&l, "Audit trail", "Auditní stopa").into(),
+                        href: format!("/admin/orgs/{org}/audit"),
+                        style: portico_runtime::api::ActionStyle::Secondary,
+                    }],
+                },
+            ])
+            .chain(people)
+            .collect(),
     };
     Ok(page_with_status(
         &state,
@@ -185,4 +191,114 @@ pub(super) async fn organization_page(
         flash,
         people::status(problem),
     ))
+}
+
+/// Where the user's right to administer `org` comes from, whether the
+/// administrators of the organizations above it reach it, and, for a
+/// platform administrator, the switch that closes it to them.
+async fn rights_blocks(
+    state: &AppState,
+    admin: &Admin,
+    org: &organizations::Organization,
+) -> Result<Vec<Block>, Failure> {
+    let l = admin.l();
+    let db = state.services.platform().db();
+    let right = match admin_right(state, admin, &org.id).await? {
+        Some(AdminRight::Platform) => {
+            tr(l, "as a platform administrator", "jako správce platformy").to_owned()
+        }
+        Some(AdminRight::Own) => tr(l, "as its administrator", "jako její správce").to_owned(),
+        Some(AdminRight::Above { from }) => {
+            let name = organizations::get(db, &from)
+                .await
+                .ok()
+                .flatten()
+                .map_or(from, |o| o.name);
+            match l {
+                "cs" => format!("jako správce nadřízené organizace {name}"),
+                _ => format!("as the administrator of {name}, above it"),
+            }
+        }
+        None => return Err(forbidden(admin)),
+    };
+    let mut items = vec![kv(tr(l, "You administer it", "Spravujete ji"), right)];
+    if org.parent_id.is_some() {
+        items.push(kv(
+            tr(
+                l,
+                "Administrators of the organizations above",
+                "Správci nadřízených organizací",
+            ),
+            if org.closed_to_above {
+                tr(
+                    l,
+                    "may not administer it (closed by a platform administrator)",
+                    "ji spravovat nesmějí (uzavřel správce platformy)",
+                )
+            } else {
+                tr(l, "may administer it", "ji smějí spravovat")
+            }
+            .to_owned(),
+        ));
+    }
+    let mut blocks = vec![Block::KeyValues { items }];
+    if org.parent_id.is_some() && platform_admin(state, admin).await? {
+        blocks.push(Block::Form(Form {
+            action: format!("/admin/orgs/{}/above", org.id),
+            submit_label: if org.closed_to_above {
+                tr(
+                    l,
+                    "Open to administration from above",
+                    "Otevřít správě shora",
+                )
+            } else {
+                tr(
+                    l,
+                    "Close to administration from above",
+                    "Uzavřít správě shora",
+                )
+            }
+            .into(),
+            fields: vec![FormField {
+                name: "closed".into(),
+                kind: FieldKind::Hidden,
+                value: Some((!org.closed_to_above).to_string()),
+                ..Default::default()
+            }],
+            ..Default::default()
+        }));
+    }
+    Ok(blocks)
+}
+
+/// `POST /admin/orgs/{org}/above`: a platform administrator closes an
+/// organization to administration from above, or opens it again.
+pub(super) async fn change_above(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(org): Path<String>,
+    visitor: Visitor,
+    lang: Lang,
+    body: Bytes,
+) -> Result<Response, Failure> {
+    let path = format!("/admin/orgs/{org}");
+    let Some(admin) = Admin::of(visitor, lang) else {
+        return Ok(to_login(&path));
+    };
+    let fields = checked_form(&admin, &headers, &body)?;
+    checked_org(&state, &admin, &org).await?;
+    if !platform_admin(&state, &admin).await? {
+        return Err(forbidden(&admin));
+    }
+    let closed = fields.get("closed").is_some_and(|v| v == "true");
+    let actor = admin.session.user.id.clone();
+    organizations::set_closed_to_above(state.services.platform().db(), &actor, &org, closed)
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "cannot change administration from above");
+            Failure::database()
+        })?;
+    tracing::info!(org = %org, by = %actor, closed, "administration from above changed");
+    let done = if closed { "closed" } else { "opened" };
+    Ok(Redirect::to(&format!("{path}?done={done}")).into_response())
 }

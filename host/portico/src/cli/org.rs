@@ -37,6 +37,22 @@ pub(crate) enum OrgCommand {
     },
     /// Show the organization tree.
     List(DataArgs),
+    /// Close an organization to administration from above: the
+    /// administrators of the organizations above it no longer administer
+    /// it, nor anything below it.
+    CloseToAbove {
+        /// The organization.
+        id: String,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Open an organization to administration from above again.
+    OpenToAbove {
+        /// The organization.
+        id: String,
+        #[command(flatten)]
+        data: DataArgs,
+    },
 }
 
 pub(crate) async fn org(command: OrgCommand) -> anyhow::Result<()> {
@@ -72,6 +88,8 @@ pub(crate) async fn org(command: OrgCommand) -> anyhow::Result<()> {
             .await?;
             println!("Created {} `{}`: {}", org.kind.name(), org.id, org.name);
         }
+        OrgCommand::CloseToAbove { id, data } => above(&id, &data, true).await?,
+        OrgCommand::OpenToAbove { id, data } => above(&id, &data, false).await?,
         OrgCommand::List(data) => {
             let db = data.database().await?;
             let tree = organizations::tree(&db).await?;
@@ -91,6 +109,18 @@ pub(crate) async fn org(command: OrgCommand) -> anyhow::Result<()> {
                 );
             }
         }
+    }
+    Ok(())
+}
+
+/// Closes `id` to administration from above, or opens it again.
+async fn above(id: &str, data: &DataArgs, closed: bool) -> anyhow::Result<()> {
+    let db = data.database().await?;
+    organizations::set_closed_to_above(&db, &cli_actor(), id, closed).await?;
+    if closed {
+        println!("`{id}` is closed to administration from above.");
+    } else {
+        println!("`{id}` is open to administration from above.");
     }
     Ok(())
 }
