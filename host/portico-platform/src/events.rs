@@ -10,10 +10,11 @@ use std::time::Duration;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    PaginatorTrait, QueryFilter, QueryOrder, Set,
 };
 use serde::Serialize;
 
+use crate::outbox::{self, Outbox};
 use crate::records::Scope;
 use crate::{PlatformError, Retry, modules, now_micros};
 
@@ -65,6 +66,20 @@ pub(crate) mod delivery {
 const PENDING: &str = "pending";
 const DELIVERED: &str = "delivered";
 const DEAD: &str = "dead";
+
+impl Outbox for delivery::Entity {
+    const WAITING: &'static str = PENDING;
+    const PARKED: &'static str = DEAD;
+    const ID: delivery::Column = delivery::Column::Id;
+    const STATUS: delivery::Column = delivery::Column::Status;
+    const NEXT_ATTEMPT: delivery::Column = delivery::Column::NextAttemptMicros;
+    const ATTEMPTS: delivery::Column = delivery::Column::Attempts;
+    const LAST_ERROR: delivery::Column = delivery::Column::LastError;
+
+    fn lease_key(d: &delivery::Model) -> (sea_orm::Value, i64) {
+        (d.id.into(), d.next_attempt_micros)
+    }
+}
 
 /// The largest event payload, in bytes of JSON.
 pub const MAX_PAYLOAD: usize = 64 * 1024;
@@ -197,30 +212,8 @@ pub async fn claim_due(
     limit: u64,
     lease: Duration,
 ) -> Result<Vec<Delivery>, PlatformError> {
-    let now = now_micros();
-    let due = delivery::Entity::find()
-        .filter(delivery::Column::Status.eq(PENDING))
-        .filter(delivery::Column::NextAttemptMicros.lte(now))
-        .order_by_asc(delivery::Column::Id)
-        .limit(limit)
-        .all(db)
-        .await?;
-    let until = now + i64::try_from(lease.as_micros()).unwrap_or(i64::MAX);
-    let mut claimed = Vec::new();
-    for d in due {
-        // Compare-and-set on the due time: of two dispatchers racing for
-        // one delivery, exactly one changes the row.
-        let r = delivery::Entity::update_many()
-            .col_expr(delivery::Column::NextAttemptMicros, Expr::value(until))
-            .filter(delivery::Column::Id.eq(d.id))
-            .filter(delivery::Column::Status.eq(PENDING))
-            .filter(delivery::Column::NextAttemptMicros.eq(d.next_attempt_micros))
-            .exec(db)
-            .await?;
-        if r.rows_affected == 1 {
-            claimed.push(d);
-        }
-    }
+    let claimed =
+        outbox::claim_due::<delivery::Entity>(db, limit, lease, delivery::Column::Id).await?;
     with_events(db, claimed).await
 }
 
@@ -247,23 +240,7 @@ pub async fn failed(
     max_attempts: i32,
     base: Duration,
 ) -> Result<Retry, PlatformError> {
-    let attempts = d.attempts + 1;
-    let error: String = error.chars().take(2000).collect();
-    let retry = Retry::after(attempts, max_attempts, base);
-    let status = match retry {
-        Retry::After(_) => PENDING,
-        Retry::Dead => DEAD,
-    };
-    let next = retry.next_attempt_micros();
-    delivery::Entity::update_many()
-        .col_expr(delivery::Column::Status, Expr::value(status))
-        .col_expr(delivery::Column::Attempts, Expr::value(attempts))
-        .col_expr(delivery::Column::LastError, Expr::value(error))
-        .col_expr(delivery::Column::NextAttemptMicros, Expr::value(next))
-        .filter(delivery::Column::Id.eq(d.id))
-        .exec(db)
-        .await?;
-    Ok(retry)
+    outbox::failed::<delivery::Entity>(db, d.id, d.attempts, error, max_attempts, base).await
 }
 
 /// The deliveries parked after too many failures, oldest first.
@@ -286,19 +263,13 @@ pub async fn redrive(
     org_id: &str,
     delivery_id: Option<i64>,
 ) -> Result<u64, PlatformError> {
-    let mut q = delivery::Entity::update_many()
-        .col_expr(delivery::Column::Status, Expr::value(PENDING))
-        .col_expr(delivery::Column::Attempts, Expr::value(0))
-        .col_expr(
-            delivery::Column::NextAttemptMicros,
-            Expr::value(now_micros()),
-        )
-        .filter(delivery::Column::Status.eq(DEAD))
-        .filter(delivery::Column::OrgId.eq(org_id));
-    if let Some(id) = delivery_id {
-        q = q.filter(delivery::Column::Id.eq(id));
-    }
-    let n = q.exec(db).await?.rows_affected;
+    let n = outbox::redrive::<delivery::Entity>(
+        db,
+        delivery::Column::OrgId,
+        org_id,
+        delivery_id.map(Into::into),
+    )
+    .await?;
     if n == 0 && delivery_id.is_some() {
         return Err(PlatformError::NotFound(format!(
             "no dead delivery {} in organization `{org_id}`",

@@ -14,6 +14,7 @@ pub mod modules;
 pub mod nodelay;
 pub mod notifications;
 pub mod organizations;
+mod outbox;
 pub mod records;
 pub mod signing;
 pub mod tokens;

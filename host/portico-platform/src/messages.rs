@@ -19,6 +19,7 @@ use sea_orm::{
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use crate::outbox::{self, Outbox};
 use crate::{PlatformError, Retry, now_micros};
 
 pub(crate) mod message {
@@ -73,6 +74,20 @@ pub(crate) mod receipt {
 const PENDING: &str = "pending";
 const DELIVERED: &str = "delivered";
 const DEAD: &str = "dead";
+
+impl Outbox for message::Entity {
+    const WAITING: &'static str = PENDING;
+    const PARKED: &'static str = DEAD;
+    const ID: message::Column = message::Column::Id;
+    const STATUS: message::Column = message::Column::Status;
+    const NEXT_ATTEMPT: message::Column = message::Column::NextAttemptMicros;
+    const ATTEMPTS: message::Column = message::Column::Attempts;
+    const LAST_ERROR: message::Column = message::Column::LastError;
+
+    fn lease_key(m: &message::Model) -> (sea_orm::Value, i64) {
+        (m.id.into(), m.next_attempt_micros)
+    }
+}
 
 /// A message, as the dispatcher, the console and the CLI see it.
 #[derive(Debug, Clone, Serialize)]
@@ -202,38 +217,16 @@ pub async fn backlog(db: &DatabaseConnection) -> Result<u64, PlatformError> {
         .await?)
 }
 
-/// Claims up to `limit` due messages for `lease`: another dispatcher (on
+/// Claims up to `limit` due messages for `lease`: another courier (on
 /// this host or another) does not take them until the lease runs out.
 pub async fn claim_due(
     db: &DatabaseConnection,
     limit: u64,
     lease: Duration,
 ) -> Result<Vec<Message>, PlatformError> {
-    let now = now_micros();
-    let due = message::Entity::find()
-        .filter(message::Column::Status.eq(PENDING))
-        .filter(message::Column::NextAttemptMicros.lte(now))
-        .order_by_asc(message::Column::Id)
-        .limit(limit)
-        .all(db)
-        .await?;
-    let until = now + i64::try_from(lease.as_micros()).unwrap_or(i64::MAX);
-    let mut claimed = Vec::new();
-    for m in due {
-        // Compare-and-set on the due time: of two dispatchers racing for
-        // one message, exactly one changes the row.
-        let r = message::Entity::update_many()
-            .col_expr(message::Column::NextAttemptMicros, Expr::value(until))
-            .filter(message::Column::Id.eq(m.id))
-            .filter(message::Column::Status.eq(PENDING))
-            .filter(message::Column::NextAttemptMicros.eq(m.next_attempt_micros))
-            .exec(db)
-            .await?;
-        if r.rows_affected == 1 {
-            claimed.push(m.into());
-        }
-    }
-    Ok(claimed)
+    let claimed =
+        outbox::claim_due::<message::Entity>(db, limit, lease, message::Column::Id).await?;
+    Ok(claimed.into_iter().map(Into::into).collect())
 }
 
 /// Marks a message delivered.
@@ -259,25 +252,7 @@ pub async fn failed(
     max_attempts: i32,
     base: Duration,
 ) -> Result<Retry, PlatformError> {
-    let attempts = m.attempts + 1;
-    let error: String = error.chars().take(2000).collect();
-    let retry = Retry::after(attempts, max_attempts, base);
-    let status = match retry {
-        Retry::After(_) => PENDING,
-        Retry::Dead => DEAD,
-    };
-    message::Entity::update_many()
-        .col_expr(message::Column::Status, Expr::value(status))
-        .col_expr(message::Column::Attempts, Expr::value(attempts))
-        .col_expr(message::Column::LastError, Expr::value(error))
-        .col_expr(
-            message::Column::NextAttemptMicros,
-            Expr::value(retry.next_attempt_micros()),
-        )
-        .filter(message::Column::Id.eq(m.id))
-        .exec(db)
-        .await?;
-    Ok(retry)
+    outbox::failed::<message::Entity>(db, m.id, m.attempts, error, max_attempts, base).await
 }
 
 /// The messages still waiting after a failed attempt, oldest first.
@@ -342,19 +317,13 @@ pub async fn redrive(
     org_id: &str,
     message_id: Option<i64>,
 ) -> Result<u64, PlatformError> {
-    let mut q = message::Entity::update_many()
-        .col_expr(message::Column::Status, Expr::value(PENDING))
-        .col_expr(message::Column::Attempts, Expr::value(0))
-        .col_expr(
-            message::Column::NextAttemptMicros,
-            Expr::value(now_micros()),
-        )
-        .filter(message::Column::Status.eq(DEAD))
-        .filter(message::Column::ToOrg.eq(org_id));
-    if let Some(id) = message_id {
-        q = q.filter(message::Column::Id.eq(id));
-    }
-    let n = q.exec(db).await?.rows_affected;
+    let n = outbox::redrive::<message::Entity>(
+        db,
+        message::Column::ToOrg,
+        org_id,
+        message_id.map(Into::into),
+    )
+    .await?;
     if n == 0 && message_id.is_some() {
         return Err(PlatformError::NotFound(format!(
             "no dead message {} to organization `{org_id}`",

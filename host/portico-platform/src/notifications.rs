@@ -15,6 +15,7 @@ use sea_orm::{
 };
 use serde::Serialize;
 
+use crate::outbox::{self, Outbox};
 use crate::records::Scope;
 use crate::{PlatformError, Retry, now_micros};
 
@@ -49,6 +50,20 @@ pub(crate) mod notification {
 }
 
 use notification::{ActiveModel, Column, Entity};
+
+impl Outbox for Entity {
+    const WAITING: &'static str = QUEUED;
+    const PARKED: &'static str = FAILED;
+    const ID: Column = Column::Id;
+    const STATUS: Column = Column::Status;
+    const NEXT_ATTEMPT: Column = Column::NextAttemptMicros;
+    const ATTEMPTS: Column = Column::Attempts;
+    const LAST_ERROR: Column = Column::LastError;
+
+    fn lease_key(n: &notification::Model) -> (sea_orm::Value, i64) {
+        (n.id.clone().into(), n.next_attempt_micros)
+    }
+}
 
 /// How a notification reaches its recipient.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -238,29 +253,8 @@ pub async fn claim_due(
     limit: u64,
     lease: Duration,
 ) -> Result<Vec<Notification>, PlatformError> {
-    let now = now_micros();
-    let due = Entity::find()
-        .filter(Column::Status.eq(QUEUED))
-        .filter(Column::NextAttemptMicros.lte(now))
-        .order_by_asc(Column::CreatedAtMicros)
-        .limit(limit)
-        .all(db)
-        .await?;
-    let until = now + i64::try_from(lease.as_micros()).unwrap_or(i64::MAX);
-    let mut claimed = Vec::new();
-    for n in due {
-        let r = Entity::update_many()
-            .col_expr(Column::NextAttemptMicros, Expr::value(until))
-            .filter(Column::Id.eq(&n.id))
-            .filter(Column::Status.eq(QUEUED))
-            .filter(Column::NextAttemptMicros.eq(n.next_attempt_micros))
-            .exec(db)
-            .await?;
-        if r.rows_affected == 1 {
-            claimed.push(n.into());
-        }
-    }
-    Ok(claimed)
+    let claimed = outbox::claim_due::<Entity>(db, limit, lease, Column::CreatedAtMicros).await?;
+    Ok(claimed.into_iter().map(Into::into).collect())
 }
 
 /// Marks a notification sent.
@@ -283,27 +277,7 @@ pub async fn failed(
     max_attempts: i32,
     base: Duration,
 ) -> Result<Retry, PlatformError> {
-    let attempts = n.attempts + 1;
-    let retry = Retry::after(attempts, max_attempts, base);
-    let status = match retry {
-        Retry::After(_) => QUEUED,
-        Retry::Dead => FAILED,
-    };
-    Entity::update_many()
-        .col_expr(Column::Status, Expr::value(status))
-        .col_expr(Column::Attempts, Expr::value(attempts))
-        .col_expr(
-            Column::LastError,
-            Expr::value(error.chars().take(2000).collect::<String>()),
-        )
-        .col_expr(
-            Column::NextAttemptMicros,
-            Expr::value(retry.next_attempt_micros()),
-        )
-        .filter(Column::Id.eq(&n.id))
-        .exec(db)
-        .await?;
-    Ok(retry)
+    outbox::failed::<Entity>(db, n.id.clone(), n.attempts, error, max_attempts, base).await
 }
 
 /// What an administrator filters the outbox by.
@@ -415,16 +389,7 @@ pub async fn retry(
     org_id: &str,
     id: Option<&str>,
 ) -> Result<u64, PlatformError> {
-    let mut q = Entity::update_many()
-        .col_expr(Column::Status, Expr::value(QUEUED))
-        .col_expr(Column::Attempts, Expr::value(0))
-        .col_expr(Column::NextAttemptMicros, Expr::value(now_micros()))
-        .filter(Column::Status.eq(FAILED))
-        .filter(Column::OrgId.eq(org_id));
-    if let Some(id) = id {
-        q = q.filter(Column::Id.eq(id));
-    }
-    let n = q.exec(db).await?.rows_affected;
+    let n = outbox::redrive::<Entity>(db, Column::OrgId, org_id, id.map(Into::into)).await?;
     if n == 0
         && let Some(id) = id
     {
