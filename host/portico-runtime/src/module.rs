@@ -448,11 +448,6 @@ impl LoadedModule {
         self.call(ctx, Invocation::OnEvent(event)).await.map(drop)
     }
 
-    /// Whether the module receives messages (built against 0.3.0 or later).
-    pub fn receives_messages(&self) -> bool {
-        self.exports.receives_messages()
-    }
-
     /// Delivers a message from this module in another organization to
     /// `ctx`'s. The module's writes are kept together with the note that
     /// the message was received; a message received before is not handed

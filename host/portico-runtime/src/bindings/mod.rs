@@ -201,13 +201,7 @@ impl Exports {
         }
     }
 
-    /// Whether the module receives messages (0.3.0 on).
-    pub(crate) fn receives_messages(&self) -> bool {
-        matches!(self, Exports::V0_3_0(_))
-    }
-
-    /// `on-message`; only a module that [receives messages](Self::receives_messages)
-    /// is called.
+    /// `on-message`; a module built before 0.3.0 receives no messages.
     pub(crate) async fn on_message(
         &self,
         store: &mut Store<CallState>,
