@@ -7,10 +7,9 @@
 
 use std::time::Duration;
 
-use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, Set,
 };
 use serde::Serialize;
 
@@ -75,6 +74,8 @@ impl Outbox for delivery::Entity {
     const NEXT_ATTEMPT: delivery::Column = delivery::Column::NextAttemptMicros;
     const ATTEMPTS: delivery::Column = delivery::Column::Attempts;
     const LAST_ERROR: delivery::Column = delivery::Column::LastError;
+    const DONE: &'static str = DELIVERED;
+    const DONE_AT: delivery::Column = delivery::Column::DeliveredAtMicros;
 
     fn lease_key(d: &delivery::Model) -> (sea_orm::Value, i64) {
         (d.id.into(), d.next_attempt_micros)
@@ -198,10 +199,7 @@ async fn with_events(
 
 /// Deliveries waiting to be delivered (retries included), for metrics.
 pub async fn backlog(db: &DatabaseConnection) -> Result<u64, PlatformError> {
-    Ok(delivery::Entity::find()
-        .filter(delivery::Column::Status.eq(PENDING))
-        .count(db)
-        .await?)
+    outbox::backlog::<delivery::Entity>(db).await
 }
 
 /// Claims up to `limit` due deliveries for `lease`: another dispatcher (on
@@ -219,16 +217,7 @@ pub async fn claim_due(
 
 /// Marks a delivery done.
 pub async fn delivered(db: &DatabaseConnection, id: i64) -> Result<(), PlatformError> {
-    delivery::Entity::update_many()
-        .col_expr(delivery::Column::Status, Expr::value(DELIVERED))
-        .col_expr(
-            delivery::Column::DeliveredAtMicros,
-            Expr::value(now_micros()),
-        )
-        .filter(delivery::Column::Id.eq(id))
-        .exec(db)
-        .await?;
-    Ok(())
+    outbox::done::<delivery::Entity>(db, id).await
 }
 
 /// Records a failed attempt: retried with exponential backoff (from

@@ -11,10 +11,10 @@
 
 use std::time::Duration;
 
-use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
+use sea_orm::sea_query::{ExprTrait, OnConflict};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set,
 };
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -83,6 +83,8 @@ impl Outbox for message::Entity {
     const NEXT_ATTEMPT: message::Column = message::Column::NextAttemptMicros;
     const ATTEMPTS: message::Column = message::Column::Attempts;
     const LAST_ERROR: message::Column = message::Column::LastError;
+    const DONE: &'static str = DELIVERED;
+    const DONE_AT: message::Column = message::Column::DeliveredAtMicros;
 
     fn lease_key(m: &message::Model) -> (sea_orm::Value, i64) {
         (m.id.into(), m.next_attempt_micros)
@@ -211,10 +213,7 @@ pub async fn was_received(db: &DatabaseConnection, m: &Message) -> Result<bool, 
 
 /// Messages waiting to be delivered (retries included), for metrics.
 pub async fn backlog(db: &DatabaseConnection) -> Result<u64, PlatformError> {
-    Ok(message::Entity::find()
-        .filter(message::Column::Status.eq(PENDING))
-        .count(db)
-        .await?)
+    outbox::backlog::<message::Entity>(db).await
 }
 
 /// Claims up to `limit` due messages for `lease`: another courier (on
@@ -231,16 +230,7 @@ pub async fn claim_due(
 
 /// Marks a message delivered.
 pub async fn delivered(db: &DatabaseConnection, id: i64) -> Result<(), PlatformError> {
-    message::Entity::update_many()
-        .col_expr(message::Column::Status, Expr::value(DELIVERED))
-        .col_expr(
-            message::Column::DeliveredAtMicros,
-            Expr::value(now_micros()),
-        )
-        .filter(message::Column::Id.eq(id))
-        .exec(db)
-        .await?;
-    Ok(())
+    outbox::done::<message::Entity>(db, id).await
 }
 
 /// Records a failed attempt: retried with exponential backoff (from

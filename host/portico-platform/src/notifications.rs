@@ -59,6 +59,8 @@ impl Outbox for Entity {
     const NEXT_ATTEMPT: Column = Column::NextAttemptMicros;
     const ATTEMPTS: Column = Column::Attempts;
     const LAST_ERROR: Column = Column::LastError;
+    const DONE: &'static str = SENT;
+    const DONE_AT: Column = Column::SentAtMicros;
 
     fn lease_key(n: &notification::Model) -> (sea_orm::Value, i64) {
         (n.id.clone().into(), n.next_attempt_micros)
@@ -240,10 +242,7 @@ pub async fn get<C: ConnectionTrait>(
 
 /// E-mails and text messages waiting to be sent (retries included), for metrics.
 pub async fn backlog(db: &DatabaseConnection) -> Result<u64, PlatformError> {
-    Ok(Entity::find()
-        .filter(Column::Status.eq(QUEUED))
-        .count(db)
-        .await?)
+    outbox::backlog::<Entity>(db).await
 }
 
 /// Claims up to `limit` due e-mails and text messages for `lease`, so that
@@ -259,13 +258,7 @@ pub async fn claim_due(
 
 /// Marks a notification sent.
 pub async fn sent(db: &DatabaseConnection, id: &str) -> Result<(), PlatformError> {
-    Entity::update_many()
-        .col_expr(Column::Status, Expr::value(SENT))
-        .col_expr(Column::SentAtMicros, Expr::value(now_micros()))
-        .filter(Column::Id.eq(id))
-        .exec(db)
-        .await?;
-    Ok(())
+    outbox::done::<Entity>(db, id).await
 }
 
 /// Records a failed attempt: retried later, or `failed` for good after

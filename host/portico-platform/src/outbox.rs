@@ -10,7 +10,10 @@
 use std::time::Duration;
 
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+};
 
 use crate::{PlatformError, Retry, now_micros};
 
@@ -30,9 +33,35 @@ pub(crate) trait Outbox: EntityTrait {
     const ATTEMPTS: Self::Column;
     /// Why the last attempt failed.
     const LAST_ERROR: Self::Column;
+    /// The status of a row that went.
+    const DONE: &'static str;
+    /// When it went, microseconds since the epoch.
+    const DONE_AT: Self::Column;
 
     /// A row's key and the next attempt it was read with.
     fn lease_key(row: &Self::Model) -> (sea_orm::Value, i64);
+}
+
+/// How many rows wait (retries included), for metrics.
+pub(crate) async fn backlog<E: Outbox>(db: &DatabaseConnection) -> Result<u64, PlatformError>
+where
+    E::Model: Sync,
+{
+    Ok(E::find().filter(E::STATUS.eq(E::WAITING)).count(db).await?)
+}
+
+/// Marks row `id` gone, now.
+pub(crate) async fn done<E: Outbox>(
+    db: &DatabaseConnection,
+    id: impl Into<sea_orm::Value>,
+) -> Result<(), PlatformError> {
+    E::update_many()
+        .col_expr(E::STATUS, Expr::value(E::DONE))
+        .col_expr(E::DONE_AT, Expr::value(now_micros()))
+        .filter(E::ID.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 /// Claims up to `limit` due rows, the first by `order`, for `lease`.
