@@ -316,6 +316,12 @@ async fn a_module_cannot_message_outside_its_line_and_every_attempt_is_audited()
     let got = send(&portal, "jmk", "zs-a", "Task Assigned", json!({})).await;
     assert_eq!(got.status, 422, "{}", got.body);
     assert!(got.body.contains("kind"), "{}", got.body);
+    // Not an id at all (a module probing with a long string): bad input,
+    // not an addressee, so it fills no audit entry.
+    let long = "x".repeat(400);
+    let got = send(&portal, "zs-a", &long, "task.assigned", json!({})).await;
+    assert_eq!(got.status, 422, "{}", got.body);
+    assert!(got.body.contains("to-org"), "{}", got.body);
     assert_eq!(count_messages(&portal).await, 0, "nothing refused was sent");
 
     // Every refusal is in the sender's chain, though its call failed.

@@ -245,7 +245,8 @@ pub async fn failed(
     outbox::failed::<message::Entity>(db, m.id, m.attempts, error, max_attempts, base).await
 }
 
-/// The messages still waiting after a failed attempt, oldest first.
+/// The messages not delivered after a failed attempt (waiting for the
+/// next, or dead), oldest first.
 pub async fn failing(db: &DatabaseConnection) -> Result<Vec<Message>, PlatformError> {
     Ok(message::Entity::find()
         .filter(message::Column::Status.ne(DELIVERED))

@@ -225,10 +225,10 @@ pub trait Orgs: Send {
 /// `messages`: the module's messages to itself in other organizations.
 #[async_trait::async_trait]
 pub trait Messages: Send {
-    /// `messages.send`: the kind and the payload's size are checked. The
-    /// embedder refuses an organization outside the caller's line
-    /// (`NotFound`) and one where the module is not enabled
-    /// (`Forbidden`), and audits the message in the sender's chain.
+    /// `messages.send`. The runtime has checked the kind, the payload, and
+    /// that `to_org` is in the caller's line with the module enabled there
+    /// (and audited a refusal itself); the embedder writes the message and
+    /// audits it in the sender's chain, in the call's transaction.
     async fn send_message(
         &mut self,
         to_org: &str,

@@ -445,7 +445,15 @@ pub(crate) fn describe(state: &AppState) -> OpenApi {
                 .property("ico", string("The IČO (identification number), where it has one."))
                 .property("parent_id", string("The organization above it."))
                 .property("category", string("What it does, e.g. `school`, `hospital`."))
-                .property("address", string("Its postal address, on one line.")),
+                .property("address", string("Its postal address, on one line."))
+                .property(
+                    "closed_to_above",
+                    ObjectBuilder::new()
+                        .schema_type(Type::Boolean)
+                        .description(Some(
+                            "Whether the administrators of the organizations above it no longer administer it.",
+                        )),
+                ),
         )
         .schema(
             "OrganizationList",

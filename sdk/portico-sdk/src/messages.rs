@@ -32,7 +32,9 @@ use crate::{Error, Result};
 ///
 /// Fails with `not found` for an organization outside the caller's line
 /// (a sibling, another branch, one that does not exist) and `forbidden`
-/// where the module is not enabled; the host audits each refusal.
+/// where the module is not enabled, each audited by the host; `invalid`
+/// for a malformed id, kind or payload; `forbidden` on a page or a GET
+/// request, which only read.
 pub fn send<T: Serialize>(to_org: &str, kind: &str, payload: &T) -> Result<u64> {
     let json = serde_json::to_string(payload)
         .map_err(|e| Error::internal(format!("cannot encode the message: {e}")))?;

@@ -18,6 +18,14 @@ pub(crate) const MAX_MESSAGE_PAYLOAD: usize = 64 * 1024;
 impl messages::Host for CallState {
     async fn send(&mut self, to_org: String, kind: String, payload: String) -> HostResult<u64> {
         self.grant(Capability::Messages)?;
+        if !is_org_id(&to_org) {
+            // Not an organization's id at all: refused as bad input, before
+            // anything (the audit chain included) is written of it.
+            return Err(invalid(
+                "to-org",
+                "is not an organization's id: 2 to 64 lower-case letters, digits and dashes",
+            ));
+        }
         if !crate::manifest::is_topic(&kind) {
             return Err(invalid(
                 "kind",
@@ -77,4 +85,15 @@ impl messages::Host for CallState {
         }
         Ok(work.send_message(&to_org, &kind, &payload).await?)
     }
+}
+
+/// Whether `id` has the shape of an organization's id (as the platform
+/// checks a new one): 2 to 64 lower-case letters, digits and dashes,
+/// starting with a letter.
+fn is_org_id(id: &str) -> bool {
+    (2..=64).contains(&id.len())
+        && id.starts_with(|c: char| c.is_ascii_lowercase())
+        && id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
 }

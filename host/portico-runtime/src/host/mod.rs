@@ -190,6 +190,9 @@ impl CallState {
 
     /// Notes a refusal to audit after the call, whatever becomes of its writes.
     fn refuse(&mut self, refusal: Refusal) {
+        // A module that keeps trying is audited for the first few of a
+        // call; the log still has every one.
+        const AUDITED_PER_CALL: usize = 20;
         let c = &self.caller;
         tracing::warn!(
             module = %c.manifest.id,
@@ -199,7 +202,9 @@ impl CallState {
             subject = %refusal.subject,
             "the host refused a module's request"
         );
-        self.refusals.push(refusal);
+        if self.refusals.len() < AUDITED_PER_CALL {
+            self.refusals.push(refusal);
+        }
     }
 
     /// The call's unit of work, begun now if the module used none.

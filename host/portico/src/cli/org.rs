@@ -26,7 +26,7 @@ pub(crate) enum OrgCommand {
         #[arg(long)]
         parent: Option<String>,
         /// What it does, e.g. `school`, `hospital`, `social-services`: modules
-        /// address their messages by it.
+        /// pick the organizations below them by it.
         #[arg(long)]
         category: Option<String>,
         /// Its postal address, on one line.
