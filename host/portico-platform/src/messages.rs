@@ -4,10 +4,11 @@
 //! a dispatcher claims due messages with a lease, has the receiving
 //! organization's module handle each, and marks it delivered, or retries
 //! with backoff, or parks it as dead after too many failures, as events
-//! are. Delivery is at least once; a receipt written in the receiver's
-//! transaction, together with what the module wrote, makes handling once:
-//! a message already received is marked delivered without a call, and of
-//! two calls racing for one message only one keeps its writes.
+//! are. Delivery is at least once; a receipt, the first write of the
+//! receiver's transaction and kept only with what the module wrote, makes
+//! handling once: a message already received is marked delivered without
+//! a call, and of two calls racing for one message the second waits for
+//! the first and is then not called.
 
 use std::time::Duration;
 

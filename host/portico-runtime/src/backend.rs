@@ -237,8 +237,10 @@ pub trait Messages: Send {
     ) -> Result<u64, ModuleError>;
 
     /// Notes that this call's module received `message` in the call's
-    /// organization, and audits it there. `false` when it had been
-    /// received already: the runtime then keeps none of the call's writes.
+    /// organization, and audits it there; the runtime does this first,
+    /// before the module runs. `false` when it had been received already
+    /// (a second call racing for it waits for the first to end): the
+    /// module is then not called.
     async fn receive_message(&mut self, message: &crate::api::Message)
     -> Result<bool, ModuleError>;
 }

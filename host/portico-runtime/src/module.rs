@@ -449,9 +449,9 @@ impl LoadedModule {
     }
 
     /// Delivers a message from this module in another organization to
-    /// `ctx`'s. The module's writes are kept together with the note that
-    /// the message was received; a message received before is not handed
-    /// to the module again, and its call keeps nothing.
+    /// `ctx`'s. The note that the message was received is written first,
+    /// in the unit of work the module then writes in, and kept with its
+    /// writes; a message received before is not handed to the module again.
     pub async fn on_message(
         &self,
         ctx: &CallContext,
@@ -553,10 +553,21 @@ impl LoadedModule {
             .enter(&ctx.org_id, arrived + limit / 2)
             .await
             .map_err(|refusal| self.error(CallErrorKind::Overloaded(refusal)))?;
-        let mut store = Store::new(
-            &self.engine,
-            CallState::new(caller, self.limits.memory_bytes, deadline, &self.clock),
-        );
+        let mut state = CallState::new(caller, self.limits.memory_bytes, deadline, &self.clock);
+        if let Invocation::OnMessage(message) = &inv {
+            // The receipt first, in the unit of work the module then
+            // writes in: a message received before is not handed over
+            // again, and of two calls racing for one message the second
+            // waits for the first and then finds its receipt.
+            let first = state
+                .receive_first(message)
+                .await
+                .map_err(|e| self.error(CallErrorKind::Module(e)))?;
+            if !first {
+                return Ok(Returned::Done);
+            }
+        }
+        let mut store = Store::new(&self.engine, state);
         store.limiter(|s| &mut s.limiter);
         store.set_epoch_deadline(1);
         store.epoch_deadline_callback(|store| {
@@ -568,10 +579,6 @@ impl LoadedModule {
             }
         });
 
-        let received = match &inv {
-            Invocation::OnMessage(m) => Some(m.clone()),
-            _ => None,
-        };
         let result = self.invoke(&mut store, ctx, inv).await;
         // What a module printed (Python's `print`, `console.log`) goes to
         // the log; a fault's output is logged with the fault below.
@@ -587,20 +594,12 @@ impl LoadedModule {
         }
         // The unit of work is kept only when the module succeeded; on an
         // error or a fault it is dropped, which rolls every write back.
-        let result = match (result, received) {
-            (Ok(Ok(returned)), Some(message)) => {
-                // A message's receipt is kept with the module's writes, so
-                // that each message is handled once: when it had been
-                // received already (delivered twice), nothing is kept.
-                Ok(Self::receive(store.data_mut(), &message)
-                    .await
-                    .map(|()| returned))
-            }
-            (Ok(Ok(returned)), None) => match store.data_mut().take_work() {
+        let result = match result {
+            Ok(Ok(returned)) => match store.data_mut().take_work() {
                 Some(work) => Ok(work.commit().await.map(|()| returned)),
                 None => Ok(Ok(returned)),
             },
-            (result, _) => result,
+            result => result,
         };
         drop(store.data_mut().take_work());
         store.data_mut().audit_refusals().await;
@@ -685,17 +684,6 @@ impl LoadedModule {
                 (e.on_message(store, &instance, ctx, message).await?).map(|()| Returned::Done)
             }
         })
-    }
-
-    /// Keeps a message's receipt with the writes of the call that handled it.
-    async fn receive(state: &mut CallState, message: &api::Message) -> Result<(), ModuleError> {
-        let mut work = state.work_now().await?;
-        if work.receive_message(message).await? {
-            work.commit().await
-        } else {
-            // Received before: this call's writes are dropped with `work`.
-            Ok(())
-        }
     }
 
     fn classify(e: &wasmtime::Error, limit: Duration) -> CallErrorKind {

@@ -207,12 +207,26 @@ impl CallState {
         }
     }
 
-    /// The call's unit of work, begun now if the module used none.
-    pub(crate) async fn work_now(&mut self) -> Result<Box<dyn Work>, ModuleError> {
-        match self.work.take() {
-            Some(work) => Ok(work),
-            None => self.caller.services.begin(self.caller.scope.clone()).await,
+    /// Begins the call's unit of work with `message`'s receipt: `false`
+    /// when it had been received before (the work is dropped, nothing is
+    /// kept). The wait for the database moves the deadline, as a data
+    /// operation's does.
+    pub(crate) async fn receive_first(
+        &mut self,
+        message: &crate::api::Message,
+    ) -> Result<bool, ModuleError> {
+        let asked = Instant::now();
+        let mut work = self
+            .caller
+            .services
+            .begin(self.caller.scope.clone())
+            .await?;
+        if !work.receive_message(message).await? {
+            return Ok(false);
         }
+        self.deadline += asked.elapsed().min(MAX_QUEUE_CREDIT);
+        self.work = Some(work);
+        Ok(true)
     }
 
     /// The unit of work, if the call used one; the caller commits it.
