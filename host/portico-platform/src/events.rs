@@ -252,18 +252,11 @@ pub async fn redrive(
     org_id: &str,
     delivery_id: Option<i64>,
 ) -> Result<u64, PlatformError> {
-    let n = outbox::redrive::<delivery::Entity>(
+    outbox::redrive::<delivery::Entity>(
         db,
         delivery::Column::OrgId,
         org_id,
-        delivery_id.map(Into::into),
+        delivery_id.map(|id| (id.into(), format!("dead delivery {id}"))),
     )
-    .await?;
-    if n == 0 && delivery_id.is_some() {
-        return Err(PlatformError::NotFound(format!(
-            "no dead delivery {} in organization `{org_id}`",
-            delivery_id.unwrap_or_default()
-        )));
-    }
-    Ok(n)
+    .await
 }

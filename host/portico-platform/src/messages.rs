@@ -309,18 +309,11 @@ pub async fn redrive(
     org_id: &str,
     message_id: Option<i64>,
 ) -> Result<u64, PlatformError> {
-    let n = outbox::redrive::<message::Entity>(
+    outbox::redrive::<message::Entity>(
         db,
         message::Column::ToOrg,
         org_id,
-        message_id.map(Into::into),
+        message_id.map(|id| (id.into(), format!("dead message {id}"))),
     )
-    .await?;
-    if n == 0 && message_id.is_some() {
-        return Err(PlatformError::NotFound(format!(
-            "no dead message {} to organization `{org_id}`",
-            message_id.unwrap_or_default()
-        )));
-    }
-    Ok(n)
+    .await
 }

@@ -382,13 +382,11 @@ pub async fn retry(
     org_id: &str,
     id: Option<&str>,
 ) -> Result<u64, PlatformError> {
-    let n = outbox::redrive::<Entity>(db, Column::OrgId, org_id, id.map(Into::into)).await?;
-    if n == 0
-        && let Some(id) = id
-    {
-        return Err(PlatformError::NotFound(format!(
-            "no failed notification `{id}` in organization `{org_id}`"
-        )));
-    }
-    Ok(n)
+    outbox::redrive::<Entity>(
+        db,
+        Column::OrgId,
+        org_id,
+        id.map(|id| (id.into(), format!("failed notification `{id}`"))),
+    )
+    .await
 }

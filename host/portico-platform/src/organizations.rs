@@ -320,7 +320,7 @@ pub async fn get(db: &DatabaseConnection, id: &str) -> Result<Option<Organizatio
 }
 
 /// Every organization, by id.
-pub async fn list(db: &DatabaseConnection) -> Result<Vec<Organization>, PlatformError> {
+pub async fn list(db: &impl ConnectionTrait) -> Result<Vec<Organization>, PlatformError> {
     Ok(entity::Entity::find()
         .order_by_asc(entity::Column::Id)
         .all(db)
@@ -332,7 +332,7 @@ pub async fn list(db: &DatabaseConnection) -> Result<Vec<Organization>, Platform
 
 /// Every organization in tree order (each followed by its children, by
 /// name), with its depth (0 for a root).
-pub async fn tree(db: &DatabaseConnection) -> Result<Vec<(usize, Organization)>, PlatformError> {
+pub async fn tree(db: &impl ConnectionTrait) -> Result<Vec<(usize, Organization)>, PlatformError> {
     let all = list(db).await?;
     let mut children: HashMap<Option<String>, Vec<Organization>> = HashMap::new();
     for org in all {
@@ -373,48 +373,27 @@ pub struct Line {
 
 /// The line of organization `id`; `None` if there is no such organization.
 pub async fn line(db: &impl ConnectionTrait, id: &str) -> Result<Option<Line>, PlatformError> {
-    let all: Vec<Organization> = entity::Entity::find()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(Into::into)
-        .collect();
-    let by_id: HashMap<&str, &Organization> = all.iter().map(|o| (o.id.as_str(), o)).collect();
-    let Some(current) = by_id.get(id).map(|o| (*o).clone()) else {
+    let mut tree = tree(db).await?;
+    let Some(at) = tree.iter().position(|(_, o)| o.id == id) else {
         return Ok(None);
     };
+    // In tree order, what stands below an organization is the run after
+    // it that is deeper than it.
+    let depth = tree[at].0;
+    let below = tree[at + 1..]
+        .iter()
+        .take_while(|(d, _)| *d > depth)
+        .count();
+    let descendants: Vec<Organization> =
+        tree.drain(at + 1..at + 1 + below).map(|(_, o)| o).collect();
+    let current = tree.remove(at).1;
+    let by_id: HashMap<&str, &Organization> =
+        tree.iter().map(|(_, o)| (o.id.as_str(), o)).collect();
     let mut ancestors = Vec::new();
     let mut up = current.parent_id.as_deref();
     while let Some(parent) = up.and_then(|p| by_id.get(p)) {
-        // A cycle cannot be created, but a line never loops on one.
-        if parent.id == current.id || ancestors.iter().any(|a: &Organization| a.id == parent.id) {
-            break;
-        }
         ancestors.push((*parent).clone());
         up = parent.parent_id.as_deref();
-    }
-    let mut children: HashMap<&str, Vec<&Organization>> = HashMap::new();
-    for org in &all {
-        if let Some(p) = org.parent_id.as_deref() {
-            children.entry(p).or_default().push(org);
-        }
-    }
-    for list in children.values_mut() {
-        list.sort_by(|a, b| a.name.cmp(&b.name).then(a.id.cmp(&b.id)));
-    }
-    let mut descendants = Vec::new();
-    let mut stack: Vec<&Organization> = children
-        .get(id)
-        .map(|k| k.iter().rev().copied().collect())
-        .unwrap_or_default();
-    while let Some(org) = stack.pop() {
-        if descendants.iter().any(|d: &Organization| d.id == org.id) {
-            continue;
-        }
-        if let Some(kids) = children.get(org.id.as_str()) {
-            stack.extend(kids.iter().rev().copied());
-        }
-        descendants.push(org.clone());
     }
     Ok(Some(Line {
         current,
@@ -486,23 +465,6 @@ pub async fn administered_below(
                 .collect()
         }
     })
-}
-
-/// The ids of every organization below `id`, at any depth.
-pub async fn descendants(db: &DatabaseConnection, id: &str) -> Result<Vec<String>, PlatformError> {
-    let all = list(db).await?;
-    let mut out = Vec::new();
-    let mut frontier = vec![id.to_owned()];
-    while let Some(parent) = frontier.pop() {
-        for org in all
-            .iter()
-            .filter(|o| o.parent_id.as_deref() == Some(&parent))
-        {
-            out.push(org.id.clone());
-            frontier.push(org.id.clone());
-        }
-    }
-    Ok(out)
 }
 
 #[cfg(test)]

@@ -130,11 +130,13 @@ pub(crate) async fn failed<E: Outbox>(
 
 /// Puts the parked rows of `org` (by `org_column`) back in line, all or
 /// only `one`, with their attempts counted from zero; returns how many.
+/// `one` that is not parked there is `NotFound`, named as `what` (e.g.
+/// `dead message 12`).
 pub(crate) async fn redrive<E: Outbox>(
     db: &DatabaseConnection,
     org_column: E::Column,
     org: &str,
-    one: Option<sea_orm::Value>,
+    one: Option<(sea_orm::Value, String)>,
 ) -> Result<u64, PlatformError> {
     let mut q = E::update_many()
         .col_expr(E::STATUS, Expr::value(E::WAITING))
@@ -142,8 +144,15 @@ pub(crate) async fn redrive<E: Outbox>(
         .col_expr(E::NEXT_ATTEMPT, Expr::value(now_micros()))
         .filter(E::STATUS.eq(E::PARKED))
         .filter(org_column.eq(org));
-    if let Some(id) = one {
+    let missing = one.as_ref().map(|(_, what)| what.clone());
+    if let Some((id, _)) = one {
         q = q.filter(E::ID.eq(id));
     }
-    Ok(q.exec(db).await?.rows_affected)
+    let n = q.exec(db).await?.rows_affected;
+    match missing {
+        Some(what) if n == 0 => Err(PlatformError::NotFound(format!(
+            "no {what} in organization `{org}`"
+        ))),
+        _ => Ok(n),
+    }
 }

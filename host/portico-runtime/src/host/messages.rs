@@ -56,8 +56,7 @@ impl messages::Host for CallState {
             )
             .into());
         }
-        let work = self.work(Capability::Messages).await?;
-        let line = work.org_line().await?;
+        let line = self.org_line(Capability::Messages).await?;
         let refusal = if to_org == line.current.id {
             Some(types::Error::NotFound(format!(
                 "`{to_org}` is the calling organization: a message goes to one above or below it"
@@ -83,6 +82,7 @@ impl messages::Host for CallState {
             });
             return Err(error.into());
         }
+        let work = self.work(Capability::Messages).await?;
         Ok(work.send_message(&to_org, &kind, &payload).await?)
     }
 }

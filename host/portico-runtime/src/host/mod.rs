@@ -12,7 +12,7 @@ use wasmtime::{Engine, ResourceLimiter};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 use crate::api::ModuleError;
-use crate::backend::{self, HostServices, Refusal, Work};
+use crate::backend::{self, HostServices, OrgLine, Refusal, Work};
 use crate::bindings::v0_1_0::generated::portico::plugin::types;
 use crate::manifest::{Capability, Manifest};
 
@@ -150,6 +150,9 @@ pub(crate) struct CallState {
     work: Option<Box<dyn Work>>,
     /// What the host refused the module, audited after the call.
     refusals: Vec<Refusal>,
+    /// The organization's line of the tree, read at the call's first
+    /// `orgs` or `messages` call and kept for the rest of it.
+    org_line: Option<Arc<OrgLine>>,
 }
 
 /// The most a call's deadline moves for the time it waited for its unit of
@@ -175,6 +178,7 @@ impl CallState {
             output,
             work: None,
             refusals: Vec::new(),
+            org_line: None,
         }
     }
 
@@ -256,6 +260,20 @@ impl CallState {
             }
         };
         Ok(self.work.insert(work))
+    }
+
+    /// The call's organization line (see [`backend::Orgs`]), read in its
+    /// unit of work once per call, once `capability` is granted.
+    async fn org_line(&mut self, capability: Capability) -> HostResult<Arc<OrgLine>> {
+        if let Some(line) = &self.org_line {
+            let line = line.clone();
+            self.grant(capability)?;
+            return Ok(line);
+        }
+        let work = self.work(capability).await?;
+        let line = Arc::new(work.org_line().await?);
+        self.org_line = Some(line.clone());
+        Ok(line)
     }
 
     /// What the module wrote to standard output and error in this call.

@@ -10,14 +10,13 @@ use crate::manifest::Capability;
 
 impl orgs::Host for CallState {
     async fn current(&mut self) -> HostResult<wit::Organization> {
-        let work = self.work(Capability::Orgs).await?;
-        Ok(work.org_line().await?.current.into())
+        let line = self.org_line(Capability::Orgs).await?;
+        Ok(line.current.clone().into())
     }
 
     async fn ancestors(&mut self) -> HostResult<Vec<wit::Organization>> {
-        let work = self.work(Capability::Orgs).await?;
-        let line = work.org_line().await?;
-        Ok(line.ancestors.into_iter().map(Into::into).collect())
+        let line = self.org_line(Capability::Orgs).await?;
+        Ok(line.ancestors.iter().cloned().map(Into::into).collect())
     }
 
     async fn descendants(
@@ -25,21 +24,20 @@ impl orgs::Host for CallState {
         kind: Option<wit::OrgKind>,
         category: Option<String>,
     ) -> HostResult<Vec<wit::Organization>> {
-        let work = self.work(Capability::Orgs).await?;
-        let line = work.org_line().await?;
+        let line = self.org_line(Capability::Orgs).await?;
         let kind = kind.map(OrgKind::from);
         Ok(line
             .descendants
-            .into_iter()
+            .iter()
             .filter(|o| kind.is_none_or(|k| o.kind == k))
             .filter(|o| category.is_none() || o.category == category)
+            .cloned()
             .map(Into::into)
             .collect())
     }
 
     async fn get(&mut self, id: String) -> HostResult<wit::Organization> {
-        let work = self.work(Capability::Orgs).await?;
-        let line = work.org_line().await?;
+        let line = self.org_line(Capability::Orgs).await?;
         match line.find(&id) {
             Some(o) => Ok(o.clone().into()),
             None => Err(types::Error::NotFound(not_in_line(&id)).into()),

@@ -344,6 +344,15 @@ async fn checked_org(
     admin: &Admin,
     org: &str,
 ) -> Result<organizations::Organization, Failure> {
+    Ok(checked_org_and_right(state, admin, org).await?.0)
+}
+
+/// The organization `org`, if the user administers it, and why they do.
+async fn checked_org_and_right(
+    state: &AppState,
+    admin: &Admin,
+    org: &str,
+) -> Result<(organizations::Organization, roles::AdminRight), Failure> {
     let found = organizations::get(state.services.platform().db(), org)
         .await
         .map_err(|e| {
@@ -357,8 +366,8 @@ async fn checked_org(
             format!("no organization `{org}`"),
         ));
     };
-    if !administers(state, admin, org).await? {
-        return Err(forbidden(admin));
+    match admin_right(state, admin, org).await? {
+        Some(right) => Ok((found, right)),
+        None => Err(forbidden(admin)),
     }
-    Ok(found)
 }

@@ -12,8 +12,8 @@ use portico_platform::organizations;
 use portico_runtime::api::{Block, FieldKind, Form, FormField, View};
 
 use super::{
-    Admin, Done, admin_right, administered, checked_form, checked_org, forbidden, kv, link,
-    page_with_status, people, platform_admin, table, text, to_login,
+    Admin, Done, administered, checked_form, checked_org, checked_org_and_right, forbidden, kv,
+    link, page_with_status, people, platform_admin, table, text, to_login,
 };
 use crate::AppState;
 use crate::extractors::{Lang, Visitor};
@@ -128,13 +128,13 @@ pub(super) async fn organization_page(
 ) -> Result<Response, Failure> {
     let (state, org) = (state.clone(), org.to_owned());
     let l = admin.l().to_owned();
-    let the_org = checked_org(&state, admin, &org).await?;
+    let (the_org, right) = checked_org_and_right(&state, admin, &org).await?;
     let enabled = state.services.org(&org).await.map_err(|e| {
         tracing::error!(error = %e, "cannot read enablement");
         Failure::database()
     })?;
     let people = people::blocks(&state, &l, &the_org, problem).await?;
-    let rights = rights_blocks(&state, admin, &the_org).await?;
+    let rights = rights_blocks(&state, admin, &the_org, right).await?;
     let rows = state
         .registry()
         .iter()
@@ -200,15 +200,17 @@ async fn rights_blocks(
     state: &AppState,
     admin: &Admin,
     org: &organizations::Organization,
+    right: AdminRight,
 ) -> Result<Vec<Block>, Failure> {
     let l = admin.l();
     let db = state.services.platform().db();
-    let right = match admin_right(state, admin, &org.id).await? {
-        Some(AdminRight::Platform) => {
+    let platform = right == AdminRight::Platform;
+    let right = match right {
+        AdminRight::Platform => {
             tr(l, "as a platform administrator", "jako správce platformy").to_owned()
         }
-        Some(AdminRight::Own) => tr(l, "as its administrator", "jako její správce").to_owned(),
-        Some(AdminRight::Above { from }) => {
+        AdminRight::Own => tr(l, "as its administrator", "jako její správce").to_owned(),
+        AdminRight::Above { from } => {
             let name = organizations::get(db, &from)
                 .await
                 .ok()
@@ -219,7 +221,6 @@ async fn rights_blocks(
                 _ => format!("as the administrator of {name}, above it"),
             }
         }
-        None => return Err(forbidden(admin)),
     };
     let mut items = vec![kv(tr(l, "You administer it", "Spravujete ji"), right)];
     if org.parent_id.is_some() {
@@ -242,7 +243,7 @@ async fn rights_blocks(
         ));
     }
     let mut blocks = vec![Block::KeyValues { items }];
-    if org.parent_id.is_some() && platform_admin(state, admin).await? {
+    if org.parent_id.is_some() && platform {
         blocks.push(Block::Form(Form {
             action: format!("/admin/orgs/{}/above", org.id),
             submit_label: if org.closed_to_above {
