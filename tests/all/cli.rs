@@ -1192,20 +1192,31 @@ async fn a_number_setting_outside_its_range_or_not_finite_is_refused_at_the_comm
 /// The ids of the messages relay received in `org`, as it recorded them
 /// (one record per message it handled).
 async fn relayed(client: &reqwest::Client, url: &str, org: &str) -> Vec<u64> {
-    let got: serde_json::Value = client
-        .get(format!("{url}/o/{org}/m/relay/api/received"))
-        .header("accept", "application/json")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    got.as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["message"].as_u64().unwrap())
-        .collect()
+    // A read may be turned away while the host is busy delivering (503,
+    // or the call's deadline on a loaded machine): asked again.
+    let mut last = String::new();
+    for _ in 0..50 {
+        let got = client
+            .get(format!("{url}/o/{org}/m/relay/api/received"))
+            .header("accept", "application/json")
+            .send()
+            .await
+            .unwrap();
+        let status = got.status();
+        let body = got.text().await.unwrap();
+        if status == 200 {
+            let got: serde_json::Value = serde_json::from_str(&body).unwrap();
+            return got
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r["message"].as_u64().unwrap())
+                .collect();
+        }
+        last = format!("{status}: {body}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the messages received in {org} cannot be read: {last}")
 }
 
 #[tokio::test]
