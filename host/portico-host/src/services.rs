@@ -668,6 +668,20 @@ impl backend::Orgs for CallWork {
 }
 
 #[async_trait::async_trait]
+impl backend::People for CallWork {
+    async fn holders(&mut self, roles: &[String]) -> Result<Vec<backend::Person>, ModuleError> {
+        Ok(self
+            .work
+            .holders(roles)
+            .await
+            .map_err(module_error)?
+            .into_iter()
+            .map(|(user_id, name)| backend::Person { user_id, name })
+            .collect())
+    }
+}
+
+#[async_trait::async_trait]
 impl backend::Messages for CallWork {
     async fn send_message(
         &mut self,

@@ -442,6 +442,12 @@ impl Work {
         Ok((line, enabled))
     }
 
+    /// The active users of the work's organization who hold one of `roles`
+    /// (roles of the work's module, qualified), as (id, name) by name.
+    pub async fn holders(&self, roles: &[String]) -> Result<Vec<(String, String)>, PlatformError> {
+        crate::identity::roles::holders(self.txn().await?, &self.scope.org_id, roles).await
+    }
+
     /// Sends a message of the work's module to `to_org`, which the caller
     /// checked is in the line and has the module enabled, and records it
     /// in the sender's audit chain with the payload's hash.

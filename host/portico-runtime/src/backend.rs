@@ -151,7 +151,7 @@ pub struct CollectionRef<'a> {
 /// the end of a successful call. One trait per capability, so that a new
 /// host interface adds a trait of its own and touches none of the others.
 #[async_trait::async_trait]
-pub trait Work: Records + Audit + Events + Notify + Files + Orgs + Messages {
+pub trait Work: Records + Audit + Events + Notify + Files + Orgs + Messages + People {
     /// Keeps every write of the call.
     async fn commit(self: Box<Self>) -> Result<(), ModuleError>;
 }
@@ -243,6 +243,24 @@ pub trait Messages: Send {
     /// module is then not called.
     async fn receive_message(&mut self, message: &crate::api::Message)
     -> Result<bool, ModuleError>;
+}
+
+/// `people`: who in the call's organization holds the module's roles.
+#[async_trait::async_trait]
+pub trait People: Send {
+    /// The active users of the call's organization who hold one of `roles`
+    /// (the calling module's, qualified, e.g. `tasks.worker`) there,
+    /// directly or through a group; by name.
+    async fn holders(&mut self, roles: &[String]) -> Result<Vec<Person>, ModuleError>;
+}
+
+/// A user of the call's organization.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Person {
+    /// Their id.
+    pub user_id: String,
+    /// Their name.
+    pub name: String,
 }
 
 /// What kind of body an organization is.

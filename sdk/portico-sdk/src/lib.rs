@@ -45,6 +45,7 @@ pub mod log;
 pub mod messages;
 pub mod notify;
 pub mod orgs;
+pub mod people;
 pub mod records;
 pub mod settings;
 mod view;

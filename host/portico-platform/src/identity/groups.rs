@@ -419,6 +419,32 @@ pub(crate) async fn roles_in<C: ConnectionTrait>(
         .collect())
 }
 
+/// The users who hold one of `roles` in `org_id` through a group.
+pub(crate) async fn holders_in<C: ConnectionTrait>(
+    db: &C,
+    org_id: &str,
+    roles: &[String],
+) -> Result<Vec<String>, PlatformError> {
+    let groups: Vec<String> = entity::Entity::find()
+        .filter(entity::Column::OrgId.eq(org_id))
+        .filter(entity::Column::Role.is_in(roles.iter().map(String::as_str)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|g| g.id)
+        .collect();
+    if groups.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(member::Entity::find()
+        .filter(member::Column::GroupId.is_in(groups))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|m| m.user_id)
+        .collect())
+}
+
 /// The organizations where a user holds a role through groups.
 pub(crate) async fn orgs_of<C: ConnectionTrait>(
     db: &C,

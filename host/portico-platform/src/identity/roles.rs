@@ -200,6 +200,46 @@ pub async fn roles_in<C: ConnectionTrait>(
     Ok(roles)
 }
 
+/// The active users who hold one of `roles` (module roles, qualified) in
+/// `org_id`, granted there or through a group, as (id, display name) by
+/// name. The platform-wide roles are not among them: an administrator
+/// holds every permission without doing the organization's work.
+pub async fn holders<C: ConnectionTrait>(
+    db: &C,
+    org_id: &str,
+    roles: &[String],
+) -> Result<Vec<(String, String)>, PlatformError> {
+    if roles.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut ids: BTreeSet<String> = entity::Entity::find()
+        .filter(entity::Column::OrgId.eq(org_id))
+        .filter(entity::Column::Role.is_in(roles.iter().map(String::as_str)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|g| g.user_id)
+        .collect();
+    ids.extend(groups::holders_in(db, org_id, roles).await?);
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(users::entity::Entity::find()
+        .filter(users::entity::Column::Id.is_in(ids))
+        .filter(users::entity::Column::Active.eq(true))
+        .order_by_asc(users::entity::Column::DisplayName)
+        .order_by_asc(users::entity::Column::Username)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(users::User::from)
+        .map(|u| {
+            let name = u.shown_name().to_owned();
+            (u.id, name)
+        })
+        .collect())
+}
+
 /// Why a user administers an organization.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "as", rename_all = "kebab-case")]

@@ -23,6 +23,7 @@ mod log;
 mod messages;
 mod notify;
 mod orgs;
+mod people;
 mod records;
 mod settings;
 mod wasi;
@@ -328,6 +329,7 @@ const PORTICO_INTERFACES: &[&str] = &[
     "portico:plugin/types@0.3.0",
     "portico:plugin/orgs@0.3.0",
     "portico:plugin/messages@0.3.0",
+    "portico:plugin/people@0.3.0",
 ];
 
 /// Checks, before a component is compiled, that the linker has everything
@@ -398,7 +400,8 @@ pub(crate) fn linker(engine: &Engine) -> wasmtime::Result<Linker<CallState>> {
     wasi::add_to_linker(&mut l)?;
 
     // The host interfaces of 0.1.0 are the same in every version; 0.2.0
-    // adds only its (function-less) `types`, 0.3.0 `orgs` and `messages`.
+    // adds only its (function-less) `types`, 0.3.0 `orgs`, `messages`
+    // and `people`.
     crate::bindings::v0_1_0::generated::PortalModule::add_to_linker::<
         CallState,
         wasmtime::component::HasSelf<CallState>,
@@ -413,6 +416,7 @@ pub(crate) fn linker(engine: &Engine) -> wasmtime::Result<Linker<CallState>> {
         v3::types::add_to_linker::<CallState, Data>(&mut l, |s| s)?;
         v3::orgs::add_to_linker::<CallState, Data>(&mut l, |s| s)?;
         v3::messages::add_to_linker::<CallState, Data>(&mut l, |s| s)?;
+        v3::people::add_to_linker::<CallState, Data>(&mut l, |s| s)?;
     }
     Ok(l)
 }

@@ -247,6 +247,9 @@ pub enum Capability {
     /// `messages`: send messages to the module in the organizations above
     /// and below (0.3.0 on).
     Messages,
+    /// `people`: see who in the organization holds a permission of the
+    /// module (0.3.0 on).
+    People,
 }
 
 impl Capability {
@@ -261,6 +264,7 @@ impl Capability {
             Capability::Files => "files",
             Capability::Orgs => "orgs",
             Capability::Messages => "messages",
+            Capability::People => "people",
         }
     }
 }
