@@ -35,6 +35,7 @@
 extern crate self as portico_sdk;
 
 pub mod audit;
+pub mod calendar;
 mod context;
 pub mod csv;
 mod error;
@@ -47,6 +48,7 @@ pub mod notify;
 pub mod orgs;
 pub mod people;
 pub mod records;
+pub mod recurrence;
 pub mod settings;
 mod view;
 
