@@ -4,6 +4,7 @@
 
 mod audit;
 mod browser;
+mod calendar;
 mod cli;
 mod complaints;
 mod console;
@@ -27,6 +28,7 @@ mod portal;
 mod sandbox;
 mod scim;
 mod security;
+mod tasks;
 mod testkit;
 mod upgrade;
 mod vendor;

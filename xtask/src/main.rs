@@ -190,6 +190,14 @@ fn test_tools(root: &Path) -> Vec<Tool> {
             ".ci/open311-client.txt",
             "python",
         ),
+        // The Czech holidays and the recurrence rules the calendars are
+        // checked against (holidays, python-dateutil).
+        python(
+            "CALENDAR_PYTHON",
+            "calendar-venv",
+            ".ci/calendar-peers.txt",
+            "python",
+        ),
         // What builds Python modules.
         python(
             "COMPONENTIZE_PY",

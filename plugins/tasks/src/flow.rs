@@ -1,0 +1,526 @@
+//! How a task moves: sent down to each organization as a message, moved
+//! there (accepted, declined, handed to a worker, resolved, submitted),
+//! judged by the founder (returned or closed), discussed both ways; each
+//! step audited, told across as a message, and to whoever must act next
+//! as a notification.
+
+use portico_sdk::calendar;
+use portico_sdk::notify::{self, To};
+use portico_sdk::orgs::{self, Organization};
+use portico_sdk::{Context, Error, Message, Result, audit, messages, people, segment};
+use serde_json::{Value, json};
+
+use crate::model::{
+    Addressees, Note, Post, RECEIVED, Received, SENT, Sent, State, Step, TASKS, Task, actor,
+    new_key, now, received_of, record, sent_of, task_of,
+};
+
+/// The organizations below with the module enabled that `to` names.
+pub fn addressed(to: &Addressees) -> Result<Vec<Organization>> {
+    let below = orgs::descendants(None, None)?;
+    Ok(below
+        .into_iter()
+        .filter(|o| o.module_enabled)
+        .filter(|o| match to {
+            Addressees::All => true,
+            Addressees::Category { category } => o.category.as_deref() == Some(category),
+            Addressees::Picked { orgs } => orgs.contains(&o.id),
+        })
+        .collect())
+}
+
+/// Writes the task, sends it to each of `to`, and keeps a copy of each
+/// organization's progress. Returns the task's id.
+pub fn send_task(ctx: &Context, mut task: Task, to: &[Organization]) -> Result<String> {
+    if to.is_empty() {
+        return Err(Error::invalid(
+            "to",
+            "no organization below has this module enabled among those chosen",
+        ));
+    }
+    task.addressees = to.iter().map(|o| o.id.clone()).collect();
+    if task.key.is_empty() {
+        task.key = new_key();
+    }
+    TASKS.insert(&task)?;
+    let key = task.key.clone();
+    let founder = orgs::current()?;
+    for o in to {
+        let note = Note::Assigned {
+            task: key.clone(),
+            title: task.title.clone(),
+            text: task.text.clone(),
+            priority: task.priority,
+            due: task.due.clone(),
+            output: task.output.clone(),
+            official_name: task.official_name.clone(),
+            founder_name: founder.name.clone(),
+        };
+        messages::send(&o.id, note.kind(), &note)?;
+        SENT.insert(&Sent {
+            task: key.clone(),
+            org: o.id.clone(),
+            org_name: o.name.clone(),
+            title: task.title.clone(),
+            due: task.due.clone(),
+            state: State::New,
+            submitted_on: String::new(),
+            returns: 0,
+            escalated: false,
+            judged: 0,
+            moves_seen: 0,
+            answer: String::new(),
+            history: vec![Step {
+                at: now(),
+                by: actor(ctx),
+                state: State::New,
+                note: String::new(),
+            }],
+            thread: Vec::new(),
+        })?;
+    }
+    audit::append(
+        "task.sent",
+        &key,
+        &json!({ "title": task.title, "due": task.due, "to": task.addressees }),
+    )?;
+    Ok(key)
+}
+
+/// What the receiving organization does with a task.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Move {
+    Accept,
+    Decline,
+    Delegate,
+    Resolve,
+    Submit,
+}
+
+impl Move {
+    pub fn parse(key: &str) -> Option<Move> {
+        match key {
+            "accept" => Some(Move::Accept),
+            "decline" => Some(Move::Decline),
+            "delegate" => Some(Move::Delegate),
+            "resolve" => Some(Move::Resolve),
+            "submit" => Some(Move::Submit),
+            _ => None,
+        }
+    }
+
+    pub fn to(self) -> State {
+        match self {
+            Move::Accept => State::Accepted,
+            Move::Decline => State::Declined,
+            Move::Delegate => State::Delegated,
+            Move::Resolve => State::Resolved,
+            Move::Submit => State::Submitted,
+        }
+    }
+
+    /// The states a move may start from.
+    pub fn allowed_from(self, from: State) -> bool {
+        use State::*;
+        match self {
+            Move::Accept => matches!(from, New),
+            Move::Decline => matches!(from, New | Accepted),
+            Move::Delegate => matches!(from, New | Accepted | Returned | Delegated | Resolved),
+            Move::Resolve => matches!(from, Delegated),
+            Move::Submit => matches!(from, Accepted | Resolved | Returned | Delegated),
+        }
+    }
+
+    /// Whether the principal may make it: the responsible person, or for
+    /// resolving, the worker it is handed to.
+    pub fn permitted(self, ctx: &Context, r: &Received) -> bool {
+        let Some(p) = ctx.principal() else {
+            return false;
+        };
+        match self {
+            Move::Resolve => p.user_id() == r.worker && p.has_permission("tasks.resolve"),
+            _ => p.has_permission("tasks.respond"),
+        }
+    }
+}
+
+/// Makes `mv` on this organization's copy of `task`; `note` is the
+/// reason, the answer or the worker's note, `worker` the user id handed
+/// to. The caller checked the fields; this checks the state and the right.
+pub fn make_move(ctx: &Context, task: &str, mv: Move, note: &str, worker: &str) -> Result<()> {
+    let doc = received_of(task)?;
+    let mut r = doc.data;
+    if !mv.permitted(ctx, &r) {
+        return Err(Error::forbidden(
+            "only the organization's responsible person, or the worker it is handed to, may do this",
+        ));
+    }
+    if !mv.allowed_from(r.state) {
+        return Err(Error::Conflict(format!(
+            "the task is {}: it cannot be {} now",
+            r.state.key(),
+            mv.to().key()
+        )));
+    }
+    let by = actor(ctx);
+    if mv == Move::Delegate {
+        let chosen = people::holders("resolve")?
+            .into_iter()
+            .find(|p| p.user_id == worker)
+            .ok_or_else(|| Error::invalid("worker", "is not a worker of this organization"))?;
+        r.worker = chosen.user_id;
+        r.worker_name = chosen.name;
+        notify::send(
+            To::User(&r.worker),
+            "task-changed",
+            &changed(&r.title, &r.worker_name, State::Delegated, note, task),
+        )?;
+    }
+    if mv == Move::Submit {
+        r.answer = note.to_owned();
+    }
+    r.state = mv.to();
+    r.moves += 1;
+    let shown_note = match mv {
+        Move::Delegate => r.worker_name.clone(),
+        _ => note.to_owned(),
+    };
+    r.history.push(Step {
+        at: now(),
+        by: by.clone(),
+        state: r.state,
+        note: shown_note.clone(),
+    });
+    if mv == Move::Resolve {
+        for p in people::holders("respond")? {
+            notify::send(
+                To::User(&p.user_id),
+                "task-changed",
+                &changed(&r.title, &r.worker_name, State::Resolved, note, task),
+            )?;
+        }
+    }
+    let founder = r.founder.clone();
+    let state = r.state;
+    let seq = r.moves;
+    RECEIVED.update(&doc.id, doc.version, &r)?;
+    let up = Note::Moved {
+        task: task.to_owned(),
+        seq,
+        state,
+        by,
+        note: shown_note,
+    };
+    messages::send(&founder, up.kind(), &up)?;
+    audit::append(
+        &format!("task.{}", state.key()),
+        task,
+        &json!({ "founder": founder, "note": note }),
+    )?;
+    Ok(())
+}
+
+/// What the founder does with a submission.
+pub fn judge(ctx: &Context, task: &str, org: &str, accept: bool, reason: &str) -> Result<()> {
+    let doc = sent_of(task, org)?;
+    let mut s = doc.data;
+    if s.state != State::Submitted {
+        return Err(Error::Conflict(format!(
+            "{} has not submitted the task (it is {})",
+            s.org_name,
+            s.state.key()
+        )));
+    }
+    let state = if accept {
+        State::Closed
+    } else {
+        s.returns += 1;
+        State::Returned
+    };
+    let by = actor(ctx);
+    s.state = state;
+    s.judged += 1;
+    let seq = s.judged;
+    s.history.push(Step {
+        at: now(),
+        by: by.clone(),
+        state,
+        note: reason.to_owned(),
+    });
+    SENT.update(&doc.id, doc.version, &s)?;
+    let down = Note::Judged {
+        task: task.to_owned(),
+        seq,
+        state,
+        by,
+        note: reason.to_owned(),
+    };
+    messages::send(org, down.kind(), &down)?;
+    audit::append(
+        &format!("task.{}", state.key()),
+        task,
+        &json!({ "org": org, "reason": reason }),
+    )?;
+    Ok(())
+}
+
+/// A message of the discussion, from whichever side `ctx` is on.
+pub fn post(ctx: &Context, task: &str, org: Option<&str>, text: &str) -> Result<()> {
+    let post = Post {
+        at: now(),
+        by: actor(ctx),
+        org: orgs::current()?.name,
+        text: text.to_owned(),
+    };
+    let to = match org {
+        // The founder, to one organization.
+        Some(org) => {
+            let doc = sent_of(task, org)?;
+            let mut s = doc.data;
+            s.thread
+                .insert(s.thread.partition_point(|p| p.at <= post.at), post.clone());
+            SENT.update(&doc.id, doc.version, &s)?;
+            org.to_owned()
+        }
+        // An organization, to its founder.
+        None => {
+            let doc = received_of(task)?;
+            let mut r = doc.data;
+            r.thread
+                .insert(r.thread.partition_point(|p| p.at <= post.at), post.clone());
+            let founder = r.founder.clone();
+            RECEIVED.update(&doc.id, doc.version, &r)?;
+            founder
+        }
+    };
+    let note = Note::Posted {
+        task: task.to_owned(),
+        post,
+    };
+    messages::send(&to, note.kind(), &note)?;
+    audit::append("task.posted", task, &json!({ "to": to }))?;
+    Ok(())
+}
+
+fn changed(title: &str, org: &str, state: State, note: &str, task: &str) -> Value {
+    json!({
+        "title": title,
+        "org": org,
+        "state_en": state.en(),
+        "state_cs": state.cs(),
+        "note": note,
+        "path": format!("/inbox/{}", segment(task)),
+    })
+}
+
+/// The organization's responsible people, and the worker when there is
+/// one: who must act on what arrives.
+fn responsible(r: &Received) -> Result<Vec<String>> {
+    let mut to: Vec<String> = people::holders("respond")?
+        .into_iter()
+        .map(|p| p.user_id)
+        .collect();
+    if !r.worker.is_empty() && !to.contains(&r.worker) {
+        to.push(r.worker.clone());
+    }
+    Ok(to)
+}
+
+pub fn due_words(due: &str) -> (String, String) {
+    match calendar::parse_date(due) {
+        Some(d) => (
+            calendar::format_date(d, "en"),
+            calendar::format_date(d, "cs"),
+        ),
+        None => (due.to_owned(), due.to_owned()),
+    }
+}
+
+/// Handles what the other side sent.
+pub fn receive(message: &Message) -> Result<()> {
+    let from = message.from_org.as_str();
+    match message.payload::<Note>()? {
+        Note::Assigned {
+            task,
+            title,
+            text,
+            priority,
+            due,
+            output,
+            official_name,
+            founder_name,
+        } => {
+            if received_of(&task).is_ok() {
+                return Ok(());
+            }
+            let r = Received {
+                task: task.clone(),
+                founder: from.to_owned(),
+                founder_name: founder_name.clone(),
+                title,
+                text,
+                priority,
+                due,
+                output,
+                official_name: official_name.clone(),
+                state: State::New,
+                worker: String::new(),
+                worker_name: String::new(),
+                answer: String::new(),
+                history: vec![Step {
+                    at: now(),
+                    by: official_name,
+                    state: State::New,
+                    note: String::new(),
+                }],
+                thread: Vec::new(),
+                reminded: false,
+                escalated: false,
+                moves: 0,
+                judged_seen: 0,
+            };
+            let (due_en, due_cs) = due_words(&r.due);
+            for user in responsible(&r)? {
+                notify::send(
+                    To::User(&user),
+                    "task-assigned",
+                    &json!({
+                        "title": r.title,
+                        "from": founder_name,
+                        "due_cs": due_cs,
+                        "due_en": due_en,
+                        "path": format!("/inbox/{}", segment(&task)),
+                    }),
+                )?;
+            }
+            RECEIVED.insert(&r)?;
+            audit::append("task.received", &task, &json!({ "founder": from }))?;
+        }
+        Note::Moved {
+            task,
+            seq,
+            state,
+            by,
+            note,
+        } => {
+            let doc = sent_of(&task, from)?;
+            let mut s = doc.data;
+            record(
+                &mut s.history,
+                Step {
+                    at: now(),
+                    by,
+                    state,
+                    note: note.clone(),
+                },
+            );
+            // An older move arriving late goes to the history only.
+            if seq > s.moves_seen {
+                s.moves_seen = seq;
+                s.state = state;
+                if state == State::Submitted {
+                    s.answer = note.clone();
+                    s.submitted_on = crate::model::today().to_string();
+                }
+                if matches!(state, State::Submitted | State::Declined) {
+                    let official = task_of(&task)?.data.official;
+                    notify::send(
+                        To::User(&official),
+                        "task-changed",
+                        &json!({
+                            "title": s.title,
+                            "org": s.org_name,
+                            "state_en": state.en(),
+                            "state_cs": state.cs(),
+                            "note": note,
+                            "path": format!("/sent/{}/{}", segment(&task), segment(from)),
+                        }),
+                    )?;
+                }
+            }
+            SENT.update(&doc.id, doc.version, &s)?;
+        }
+        Note::Judged {
+            task,
+            seq,
+            state,
+            by,
+            note,
+        } => {
+            let doc = received_of(&task)?;
+            let mut r = doc.data;
+            record(
+                &mut r.history,
+                Step {
+                    at: now(),
+                    by,
+                    state,
+                    note: note.clone(),
+                },
+            );
+            if seq > r.judged_seen {
+                r.judged_seen = seq;
+                r.state = state;
+                for user in responsible(&r)? {
+                    notify::send(
+                        To::User(&user),
+                        "task-changed",
+                        &changed(&r.title, &r.founder_name, state, &note, &task),
+                    )?;
+                }
+            }
+            RECEIVED.update(&doc.id, doc.version, &r)?;
+        }
+        Note::Posted { task, post } => {
+            // From the founder to this organization, or from one below to
+            // this one as its founder.
+            let mine = received_of(&task).ok().filter(|d| d.data.founder == from);
+            if let Some(doc) = mine {
+                let mut r = doc.data;
+                r.thread
+                    .insert(r.thread.partition_point(|p| p.at <= post.at), post.clone());
+                for user in responsible(&r)? {
+                    notify::send(
+                        To::User(&user),
+                        "task-post",
+                        &json!({ "title": r.title, "by": post.by, "org": post.org, "text": post.text,
+                                 "path": format!("/inbox/{}", segment(&task)) }),
+                    )?;
+                }
+                RECEIVED.update(&doc.id, doc.version, &r)?;
+            } else {
+                let doc = sent_of(&task, from)?;
+                let mut s = doc.data;
+                s.thread
+                    .insert(s.thread.partition_point(|p| p.at <= post.at), post.clone());
+                let official = task_of(&task)?.data.official;
+                notify::send(
+                    To::User(&official),
+                    "task-post",
+                    &json!({ "title": s.title, "by": post.by, "org": post.org, "text": post.text,
+                             "path": format!("/sent/{}/{}", segment(&task), segment(from)) }),
+                )?;
+                SENT.update(&doc.id, doc.version, &s)?;
+            }
+        }
+        Note::Escalated { task, days } => {
+            let doc = received_of(&task)?;
+            let mut r = doc.data;
+            if r.escalated {
+                return Ok(());
+            }
+            r.escalated = true;
+            let (due_en, due_cs) = due_words(&r.due);
+            for user in responsible(&r)? {
+                notify::send(
+                    To::User(&user),
+                    "task-escalated",
+                    &json!({ "title": r.title, "org": r.founder_name, "due_cs": due_cs, "due_en": due_en,
+                             "days": days, "path": format!("/inbox/{}", segment(&task)) }),
+                )?;
+            }
+            RECEIVED.update(&doc.id, doc.version, &r)?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,477 @@
+//! What the module keeps: the founder's tasks and series, its copy of each
+//! organization's progress (`sent`), and each organization's own copy of
+//! what it received (`received`); the states a task goes through, and the
+//! messages between the two sides.
+
+use portico_sdk::calendar::{self, Date};
+use portico_sdk::records::{Collection, Document, Filters};
+use portico_sdk::{Context, Error, Result};
+use serde::{Deserialize, Serialize};
+
+pub const TASKS: Collection = Collection::new("tasks");
+pub const SERIES: Collection = Collection::new("series");
+pub const SENT: Collection = Collection::new("sent");
+pub const RECEIVED: Collection = Collection::new("received");
+
+/// The most documents one page reads of a collection.
+pub const MOST: usize = 20_000;
+
+/// Chooses the Czech or English wording by the user's language.
+pub fn tr<'a>(ctx: &Context, en: &'a str, cs: &'a str) -> &'a str {
+    if ctx.locale().starts_with("cs") {
+        cs
+    } else {
+        en
+    }
+}
+
+/// A date as the reader's language writes it; the text as it is when it
+/// is not a date.
+pub fn day(ctx: &Context, date: &str) -> String {
+    calendar::parse_date(date)
+        .map(|d| calendar::format_date(d, ctx.locale()))
+        .unwrap_or_else(|| date.to_owned())
+}
+
+/// Now in Europe/Prague, as stored in histories: `YYYY-MM-DD HH:MM`.
+pub fn now() -> String {
+    calendar::now().format("%Y-%m-%d %H:%M").to_string()
+}
+
+/// A moment of a history as the reader's language writes it.
+pub fn moment(ctx: &Context, at: &str) -> String {
+    match at.split_once(' ') {
+        Some((date, time)) => format!("{} {time}", day(ctx, date)),
+        None => day(ctx, at),
+    }
+}
+
+pub fn today() -> Date {
+    calendar::today()
+}
+
+/// How urgent a task is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum Priority {
+    Low,
+    #[default]
+    Normal,
+    High,
+}
+
+impl Priority {
+    pub const ALL: [Priority; 3] = [Priority::Low, Priority::Normal, Priority::High];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Priority::Low => "low",
+            Priority::Normal => "normal",
+            Priority::High => "high",
+        }
+    }
+
+    pub fn parse(key: &str) -> Option<Priority> {
+        Priority::ALL.into_iter().find(|p| p.key() == key)
+    }
+
+    pub fn label(self, ctx: &Context) -> &'static str {
+        let cs = ctx.locale().starts_with("cs");
+        match (self, cs) {
+            (Priority::Low, false) => "Low",
+            (Priority::Low, true) => "Nízká",
+            (Priority::Normal, false) => "Normal",
+            (Priority::Normal, true) => "Běžná",
+            (Priority::High, false) => "High",
+            (Priority::High, true) => "Vysoká",
+        }
+    }
+}
+
+/// Where an organization is with a task.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum State {
+    /// Received, nobody acted yet.
+    #[default]
+    New,
+    /// The organization took it on.
+    Accepted,
+    /// The organization declined it, with a reason.
+    Declined,
+    /// Handed to a worker of the organization.
+    Delegated,
+    /// The worker resolved it; back with the responsible person.
+    Resolved,
+    /// Submitted to the founder.
+    Submitted,
+    /// The founder returned it, with a reason: to be done again.
+    Returned,
+    /// The founder accepted what was submitted.
+    Closed,
+}
+
+impl State {
+    pub const ALL: [State; 8] = [
+        State::New,
+        State::Accepted,
+        State::Declined,
+        State::Delegated,
+        State::Resolved,
+        State::Submitted,
+        State::Returned,
+        State::Closed,
+    ];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            State::New => "new",
+            State::Accepted => "accepted",
+            State::Declined => "declined",
+            State::Delegated => "delegated",
+            State::Resolved => "resolved",
+            State::Submitted => "submitted",
+            State::Returned => "returned",
+            State::Closed => "closed",
+        }
+    }
+
+    pub fn parse(key: &str) -> Option<State> {
+        State::ALL.into_iter().find(|s| s.key() == key)
+    }
+
+    pub fn en(self) -> &'static str {
+        match self {
+            State::New => "New",
+            State::Accepted => "Accepted",
+            State::Declined => "Declined",
+            State::Delegated => "With a worker",
+            State::Resolved => "Resolved by the worker",
+            State::Submitted => "Submitted",
+            State::Returned => "Returned",
+            State::Closed => "Closed",
+        }
+    }
+
+    pub fn cs(self) -> &'static str {
+        match self {
+            State::New => "Nový",
+            State::Accepted => "Přijatý",
+            State::Declined => "Odmítnutý",
+            State::Delegated => "U pracovníka",
+            State::Resolved => "Vyřešený pracovníkem",
+            State::Submitted => "Odevzdaný",
+            State::Returned => "Vrácený",
+            State::Closed => "Uzavřený",
+        }
+    }
+
+    pub fn label(self, ctx: &Context) -> &'static str {
+        tr(ctx, self.en(), self.cs())
+    }
+
+    /// Whether the organization still owes something: not submitted,
+    /// declined or closed.
+    pub fn open(self) -> bool {
+        !matches!(self, State::Submitted | State::Declined | State::Closed)
+    }
+}
+
+/// Adds `step` to `history` in time order (messages may arrive out of
+/// order).
+pub fn record(history: &mut Vec<Step>, step: Step) {
+    let at = history.partition_point(|s| s.at <= step.at);
+    history.insert(at, step);
+}
+
+/// One step of a task's history at one organization.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Step {
+    /// `YYYY-MM-DD HH:MM`, Europe/Prague.
+    pub at: String,
+    /// Who took it (a name).
+    pub by: String,
+    /// The state it led to.
+    pub state: State,
+    /// The reason, the answer or the note given with it.
+    #[serde(default)]
+    pub note: String,
+}
+
+/// A message of the discussion between the founder and an organization.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Post {
+    pub at: String,
+    pub by: String,
+    /// The organization the writer acted for (its name).
+    pub org: String,
+    pub text: String,
+}
+
+/// A task, as the founder keeps it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Task {
+    /// Its key, in every copy and message: random, chosen when it is sent.
+    pub key: String,
+    pub title: String,
+    #[serde(default)]
+    pub text: String,
+    #[serde(default)]
+    pub priority: Priority,
+    /// YYYY-MM-DD.
+    pub due: String,
+    /// The official responsible for it: told of everything that comes back.
+    pub official: String,
+    pub official_name: String,
+    /// What the organizations are asked to submit.
+    #[serde(default)]
+    pub output: String,
+    /// The organizations it went to.
+    pub addressees: Vec<String>,
+    /// The series it is one date of, if it recurs.
+    #[serde(default)]
+    pub series: String,
+    pub created_by: String,
+    pub created_at: String,
+}
+
+/// Who a task goes to.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(tag = "to", rename_all = "kebab-case")]
+pub enum Addressees {
+    /// Every organization below with the module.
+    All,
+    /// Those of a category (e.g. every school).
+    Category { category: String },
+    /// A picked list.
+    Picked { orgs: Vec<String> },
+}
+
+/// A recurring task: one task per date of its schedule, each sent
+/// `lead-days` before its date.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Series {
+    pub title: String,
+    #[serde(default)]
+    pub text: String,
+    #[serde(default)]
+    pub priority: Priority,
+    pub official: String,
+    pub official_name: String,
+    #[serde(default)]
+    pub output: String,
+    pub addressees: Addressees,
+    /// The RRULE.
+    pub rule: String,
+    /// YYYY-MM-DD: the first day it may fall on.
+    pub start: String,
+    /// YYYY-MM-DD: the next date not yet sent.
+    pub next: String,
+    pub created_by: String,
+}
+
+/// The founder's copy of one organization's progress on one task.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Sent {
+    pub task: String,
+    pub org: String,
+    pub org_name: String,
+    pub title: String,
+    pub due: String,
+    pub state: State,
+    /// YYYY-MM-DD of the last submission.
+    #[serde(default)]
+    pub submitted_on: String,
+    /// How often the founder returned it.
+    #[serde(default)]
+    pub returns: u32,
+    /// Whether the founder's side was told it is late.
+    #[serde(default)]
+    pub escalated: bool,
+    /// The founder's judgements so far, numbered: each message down
+    /// carries its number.
+    #[serde(default)]
+    pub judged: u32,
+    /// The number of the organization's latest move applied here:
+    /// messages may arrive out of order, an older move never overwrites
+    /// a newer one.
+    #[serde(default)]
+    pub moves_seen: u32,
+    #[serde(default)]
+    pub answer: String,
+    #[serde(default)]
+    pub history: Vec<Step>,
+    #[serde(default)]
+    pub thread: Vec<Post>,
+}
+
+impl Sent {
+    /// Working days past its deadline with nothing submitted (0 when not late).
+    pub fn late_days(&self, today: Date) -> i64 {
+        late_days(&self.due, self.state, today)
+    }
+}
+
+/// What an organization received, and where it is with it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Received {
+    pub task: String,
+    pub founder: String,
+    pub founder_name: String,
+    pub title: String,
+    #[serde(default)]
+    pub text: String,
+    #[serde(default)]
+    pub priority: Priority,
+    pub due: String,
+    #[serde(default)]
+    pub output: String,
+    pub official_name: String,
+    pub state: State,
+    /// The worker it is handed to (their user id), if any.
+    #[serde(default)]
+    pub worker: String,
+    #[serde(default)]
+    pub worker_name: String,
+    #[serde(default)]
+    pub answer: String,
+    #[serde(default)]
+    pub history: Vec<Step>,
+    #[serde(default)]
+    pub thread: Vec<Post>,
+    /// Whether the reminder before the deadline went out.
+    #[serde(default)]
+    pub reminded: bool,
+    /// Whether the founder escalated it.
+    #[serde(default)]
+    pub escalated: bool,
+    /// The organization's moves so far, numbered: each message up
+    /// carries its number.
+    #[serde(default)]
+    pub moves: u32,
+    /// The number of the founder's latest judgement applied here.
+    #[serde(default)]
+    pub judged_seen: u32,
+}
+
+impl Received {
+    pub fn late_days(&self, today: Date) -> i64 {
+        late_days(&self.due, self.state, today)
+    }
+}
+
+fn late_days(due: &str, state: State, today: Date) -> i64 {
+    match calendar::parse_date(due) {
+        Some(due) if state.open() && today > due => {
+            calendar::working_days_between(due, today).max(1)
+        }
+        _ => 0,
+    }
+}
+
+/// The messages between the founder and an organization.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Note {
+    /// Down: a new task.
+    Assigned {
+        task: String,
+        title: String,
+        text: String,
+        priority: Priority,
+        due: String,
+        output: String,
+        official_name: String,
+        founder_name: String,
+    },
+    /// Up: the organization moved the task (accepted, declined, handed
+    /// to a worker, resolved, submitted), with its note.
+    Moved {
+        task: String,
+        /// The move's number at the organization.
+        seq: u32,
+        state: State,
+        by: String,
+        note: String,
+    },
+    /// Down: the founder returned or accepted (closed) the submission.
+    Judged {
+        task: String,
+        /// The judgement's number at the founder.
+        seq: u32,
+        state: State,
+        by: String,
+        note: String,
+    },
+    /// Either way: a message of the discussion.
+    Posted { task: String, post: Post },
+    /// Down: the deadline passed, the founder knows.
+    Escalated { task: String, days: i64 },
+}
+
+impl Note {
+    /// The message kind the host sees.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Note::Assigned { .. } => "task.assigned",
+            Note::Moved { .. } => "task.moved",
+            Note::Judged { .. } => "task.judged",
+            Note::Posted { .. } => "task.posted",
+            Note::Escalated { .. } => "task.escalated",
+        }
+    }
+}
+
+/// The founder's task of key `key`.
+pub fn task_of(key: &str) -> Result<Document<Task>> {
+    TASKS
+        .find()
+        .eq("key", key)
+        .limit(1)
+        .fetch::<Task>()?
+        .documents
+        .into_iter()
+        .next()
+        .ok_or_else(|| Error::not_found(format!("no task {key}")))
+}
+
+/// A new task's key: 16 random hexadecimal digits (from WASI's random,
+/// through the standard library's hasher seed).
+pub fn new_key() -> String {
+    use std::hash::{BuildHasher, RandomState};
+    format!("{:016x}", RandomState::new().hash_one(now()))
+}
+
+/// The founder's copy of `org`'s progress on `task`.
+pub fn sent_of(task: &str, org: &str) -> Result<Document<Sent>> {
+    SENT.find()
+        .eq("task", task)
+        .eq("org", org)
+        .limit(1)
+        .fetch::<Sent>()?
+        .documents
+        .into_iter()
+        .next()
+        .ok_or_else(|| Error::not_found(format!("task {task} was not sent to {org}")))
+}
+
+/// This organization's copy of `task`.
+pub fn received_of(task: &str) -> Result<Document<Received>> {
+    RECEIVED
+        .find()
+        .eq("task", task)
+        .limit(1)
+        .fetch::<Received>()?
+        .documents
+        .into_iter()
+        .next()
+        .ok_or_else(|| Error::not_found(format!("no task {task} here")))
+}
+
+/// The name of whoever acts, for histories: the principal's, or the
+/// module's own for jobs.
+pub fn actor(ctx: &Context) -> String {
+    ctx.principal()
+        .map(|p| p.name().to_owned())
+        .unwrap_or_else(|| tr(ctx, "Portal", "Portál").to_owned())
+}

@@ -1,0 +1,566 @@
+//! The tasks module (first-party, WIT 0.3.0) as the region's people use it,
+//! through HTTP: an official sends a quarterly task to every school; each
+//! school gets its copy; a director hands it to a worker, who resolves it;
+//! the director submits; the official returns it once with a reason, then
+//! accepts it; the overview shows it; the school that did nothing is
+//! escalated after the deadline (the clock moved); another school cannot
+//! reach the first one's task.
+
+use std::time::Duration;
+
+use portico_host::workers::WorkerConfig;
+use portico_platform::audit;
+use portico_platform::identity::users::UserKind;
+use portico_platform::organizations::Kind;
+use portico_runtime::api::CallContext;
+use portico_sdk::calendar;
+use portico_sdk::recurrence::Schedule;
+use portico_tests::TestPortal;
+use portico_tests::browser::{Browser, Page};
+use portico_tests::chromium::Chromium;
+
+const PASSWORD: &str = "correct horse battery staple";
+const QUARTERLY: &str = "FREQ=YEARLY;BYMONTH=1,4,7,10;BYMONTHDAY=15";
+
+fn at_once() -> WorkerConfig {
+    WorkerConfig {
+        backoff: Duration::ZERO,
+        max_attempts: 3,
+        ..WorkerConfig::default()
+    }
+}
+
+/// The region, two schools and a hospital, each with the module; the
+/// region's official, each school's director, a worker of the first.
+struct Region {
+    portal: TestPortal,
+    addr: std::net::SocketAddr,
+    official: Browser,
+    director_a: Browser,
+    worker_a: Browser,
+    director_b: Browser,
+    worker_id: String,
+}
+
+async fn region() -> Region {
+    let portal = TestPortal::builder()
+        .module("tasks")
+        .tree_org("kraj", Kind::Region, None, None)
+        .tree_org("zs-a", Kind::Organization, Some("kraj"), Some("school"))
+        .tree_org("zs-b", Kind::Organization, Some("kraj"), Some("school"))
+        .tree_org(
+            "nemocnice",
+            Kind::Organization,
+            Some("kraj"),
+            Some("hospital"),
+        )
+        // Far enough ahead that the first quarterly date is sent at once.
+        .setting("tasks", "lead-days", "100")
+        .build()
+        .await;
+    let addr = portal.serve().await;
+    let mut browsers = Vec::new();
+    let mut worker_id = String::new();
+    for (name, org, role) in [
+        ("olga", "kraj", "tasks.official"),
+        ("dana", "zs-a", "tasks.director"),
+        ("vaclav", "zs-a", "tasks.worker"),
+        ("bohus", "zs-b", "tasks.director"),
+    ] {
+        let user = portal.user(name, UserKind::Staff, PASSWORD).await;
+        portal.grant(&user, org, role).await;
+        if name == "vaclav" {
+            worker_id = user.id.clone();
+        }
+        let b = Browser::new(addr);
+        assert_eq!(b.log_in(name, PASSWORD).await.status, 303, "{name} logs in");
+        browsers.push(b);
+    }
+    let director_b = browsers.pop().unwrap();
+    let worker_a = browsers.pop().unwrap();
+    let director_a = browsers.pop().unwrap();
+    let official = browsers.pop().unwrap();
+    Region {
+        portal,
+        addr,
+        official,
+        director_a,
+        worker_a,
+        director_b,
+        worker_id,
+    }
+}
+
+impl Region {
+    /// Lets the host carry what was sent, and deliver the notifications.
+    async fn settle(&self) {
+        self.portal.carry_messages(&at_once()).await;
+        self.portal.send_notifications(&at_once()).await;
+    }
+
+    async fn job(&self, org: &str, job: &str) {
+        let ctx = CallContext {
+            org_id: org.into(),
+            principal: None,
+            request_id: format!("test-{job}"),
+            locale: "cs".into(),
+        };
+        self.portal
+            .module("tasks")
+            .run_job(&ctx, job)
+            .await
+            .unwrap_or_else(|e| panic!("{job} in {org}: {e:?}"));
+        self.settle().await;
+    }
+}
+
+async fn submit(b: &Browser, page: &str, path: &str, fields: &[(&str, &str)]) -> Page {
+    let done = b.submit(page, path, fields).await;
+    assert_eq!(done.status, 303, "{path}: {}", done.body);
+    done
+}
+
+/// The ids that follow `prefix` in the page's links, in order.
+fn linked_ids(html: &str, prefix: &str) -> Vec<String> {
+    html.match_indices(prefix)
+        .map(|(at, _)| {
+            html[at + prefix.len()..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
+                .collect::<String>()
+        })
+        .filter(|id| !id.is_empty())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_quarterly_task_goes_to_every_school_and_comes_back_through_worker_director_and_official()
+{
+    let r = region().await;
+    let today = calendar::today();
+
+    // The official sends a quarterly task to every school.
+    let new = r.official.get("/o/kraj/m/tasks/new").await;
+    assert_eq!(new.status, 200, "{}", new.body);
+    assert!(new.body.contains("Organization zs-a"), "{}", new.body);
+    submit(
+        &r.official,
+        "/o/kraj/m/tasks/new",
+        "/o/kraj/m/tasks/new",
+        &[
+            ("title", "Quarterly attendance report"),
+            ("text", "Attendance of pupils in the quarter, by class."),
+            ("output", "The attendance in percent."),
+            ("priority", "high"),
+            ("due", &today.to_string()),
+            ("schedule", QUARTERLY),
+            ("to", "category"),
+            ("category", "school"),
+        ],
+    )
+    .await;
+    // One task per quarterly date within the lead (100 days): the first
+    // 15 January, April, July or October from today on.
+    let dates = Schedule::parse(QUARTERLY, today)
+        .unwrap()
+        .between(today, today + chrono::Days::new(100));
+    assert!(!dates.is_empty());
+    let home = r.official.get("/o/kraj/m/tasks/").await;
+    let tasks = linked_ids(&home.body, "/o/kraj/m/tasks/sent/");
+    assert_eq!(tasks.len(), dates.len(), "{}", home.body);
+    r.settle().await;
+
+    // Each school has its own copy, the hospital none; the director finds
+    // it in the portal's inbox and on the module's home page.
+    let first_due = dates[0];
+    let task = {
+        let home = r.director_a.get("/o/zs-a/m/tasks/").await;
+        assert!(
+            home.body.contains("Quarterly attendance report"),
+            "{}",
+            home.body
+        );
+        let ids = linked_ids(&home.body, "/o/zs-a/m/tasks/inbox/");
+        assert_eq!(ids.len(), dates.len(), "{}", home.body);
+        ids[0].clone()
+    };
+    let inbox = r.director_a.get("/o/zs-a/inbox").await;
+    assert!(
+        inbox
+            .body
+            .contains("Nový úkol / New task: Quarterly attendance report"),
+        "{}",
+        inbox.body
+    );
+    assert!(
+        r.director_b
+            .get("/o/zs-b/m/tasks/")
+            .await
+            .body
+            .contains("Quarterly attendance report")
+    );
+    let hospital = r.portal.documents("nemocnice", "tasks", "received").await;
+    assert!(hospital.is_empty(), "{hospital:?}");
+
+    // Another school's director cannot open the first school's task.
+    let foreign = r
+        .director_b
+        .get(&format!("/o/zs-a/m/tasks/inbox/{task}"))
+        .await;
+    assert!(matches!(foreign.status, 403 | 404), "{}", foreign.status);
+
+    // The director hands it to the worker, who resolves it.
+    let page = format!("/o/zs-a/m/tasks/inbox/{task}");
+    let shown = r.director_a.get(&page).await;
+    assert!(
+        shown.body.contains("vaclav"),
+        "the worker is offered: {}",
+        shown.body
+    );
+    submit(
+        &r.director_a,
+        &page,
+        &format!("{page}/delegate"),
+        &[("worker", &r.worker_id)],
+    )
+    .await;
+    let mine = r.worker_a.get("/o/zs-a/m/tasks/").await;
+    assert!(mine.body.contains("Handed to me"), "{}", mine.body);
+    assert!(
+        mine.body.contains(&format!("/o/zs-a/m/tasks/inbox/{task}")),
+        "{}",
+        mine.body
+    );
+    // The worker cannot submit for the organization.
+    let refused = r
+        .worker_a
+        .submit(&page, &format!("{page}/submit"), &[("note", "96 %")])
+        .await;
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    submit(
+        &r.worker_a,
+        &page,
+        &format!("{page}/resolve"),
+        &[("note", "Counted: 96 %.")],
+    )
+    .await;
+
+    // The director submits; the official returns it once, with a reason.
+    let empty = r
+        .director_a
+        .submit(&page, &format!("{page}/submit"), &[("note", " ")])
+        .await;
+    assert_eq!(empty.status, 422, "refused at the field, shown again");
+    assert!(empty.body.contains("Fill this in."), "{}", empty.body);
+    submit(
+        &r.director_a,
+        &page,
+        &format!("{page}/submit"),
+        &[("note", "Attendance 96 %.")],
+    )
+    .await;
+    r.settle().await;
+    let judged = format!("/o/kraj/m/tasks/sent/{task}/zs-a");
+    let seen = r.official.get(&judged).await;
+    assert!(seen.body.contains("Attendance 96 %."), "{}", seen.body);
+    assert!(seen.body.contains("Submitted"), "{}", seen.body);
+    let told = r.official.get("/o/kraj/inbox").await;
+    assert!(
+        told.body
+            .contains("Quarterly attendance report: Odevzdaný / Submitted"),
+        "{}",
+        told.body
+    );
+    submit(
+        &r.official,
+        &judged,
+        &format!("{judged}/return"),
+        &[("note", "October is missing.")],
+    )
+    .await;
+    r.settle().await;
+    let back = r.director_a.get(&page).await;
+    assert!(back.body.contains("Returned"), "{}", back.body);
+    assert!(back.body.contains("October is missing."), "{}", back.body);
+
+    // A question and its answer, both ways.
+    submit(
+        &r.director_a,
+        &page,
+        &format!("{page}/post"),
+        &[("text", "Do you want it per class?")],
+    )
+    .await;
+    r.settle().await;
+    assert!(
+        r.official
+            .get(&judged)
+            .await
+            .body
+            .contains("Do you want it per class?")
+    );
+    submit(
+        &r.official,
+        &judged,
+        &format!("{judged}/post"),
+        &[("text", "Yes, per class.")],
+    )
+    .await;
+    r.settle().await;
+    assert!(
+        r.director_a
+            .get(&page)
+            .await
+            .body
+            .contains("Yes, per class.")
+    );
+
+    // Submitted again, then accepted: closed on both sides.
+    submit(
+        &r.director_a,
+        &page,
+        &format!("{page}/submit"),
+        &[("note", "Attendance 96 %, October included.")],
+    )
+    .await;
+    r.settle().await;
+    submit(&r.official, &judged, &format!("{judged}/accept"), &[]).await;
+    r.settle().await;
+    assert!(r.director_a.get(&page).await.body.contains("Closed"));
+
+    // The overview shows the closed school and the one that has not acted.
+    let overview = r.official.get("/o/kraj/m/tasks/overview").await;
+    assert_eq!(overview.status, 200, "{}", overview.body);
+    assert!(
+        overview.body.contains("Organization zs-a"),
+        "{}",
+        overview.body
+    );
+    assert!(overview.body.contains("Closed"), "{}", overview.body);
+    assert!(overview.body.contains("New"), "{}", overview.body);
+    let csv = r.official.get("/o/kraj/m/tasks/export.csv").await;
+    assert_eq!(csv.status, 200);
+    let rows = csv.csv_rows();
+    assert!(
+        rows.iter()
+            .any(|row| row[0] == task && row[3] == "zs-a" && row[5] == "closed" && row[8] == "1"),
+        "{rows:?}"
+    );
+
+    // Past the deadline: the school that did nothing is escalated, once;
+    // the closed one is not.
+    let days = (first_due - today).num_days() + 5;
+    r.portal
+        .clock()
+        .advance(Duration::from_secs(u64::try_from(days).unwrap() * 86_400));
+    r.job("kraj", "deadlines").await;
+    r.job("kraj", "deadlines").await;
+    let escalated: Vec<_> = audit::entries(r.portal.db(), "kraj")
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.action == "task.escalated")
+        .collect();
+    assert_eq!(escalated.len(), 1, "{escalated:?}");
+    assert_eq!(escalated[0].subject, task);
+    assert!(
+        escalated[0].detail.contains(r#""org":"zs-b""#),
+        "{}",
+        escalated[0].detail
+    );
+    let told = r.official.get("/o/kraj/inbox").await;
+    assert!(
+        told.body
+            .contains("Po termínu / Overdue: Quarterly attendance report (Organization zs-b)"),
+        "{}",
+        told.body
+    );
+    let late = r
+        .director_b
+        .get(&format!("/o/zs-b/m/tasks/inbox/{task}"))
+        .await;
+    assert!(late.body.contains("Past the deadline"), "{}", late.body);
+    // The filter, as the official uses it: only the late.
+    let filtered = submit(
+        &r.official,
+        "/o/kraj/m/tasks/overview",
+        "/o/kraj/m/tasks/overview",
+        &[("category", "school"), ("state", "late")],
+    )
+    .await;
+    assert_eq!(
+        filtered.location(),
+        "/o/kraj/m/tasks/overview?category=school&state=late"
+    );
+    let overview = r.official.get(filtered.location()).await;
+    assert!(
+        overview.body.contains("Organization zs-b"),
+        "{}",
+        overview.body
+    );
+    assert!(
+        !overview.body.contains("Organization zs-a"),
+        "{}",
+        overview.body
+    );
+
+    // Both sides' audit chains hold the steps, and still verify.
+    let kraj: Vec<String> = audit::entries(r.portal.db(), "kraj")
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    for action in [
+        "task.sent",
+        "task.returned",
+        "task.closed",
+        "message.received",
+    ] {
+        assert!(kraj.iter().any(|a| a == action), "{action} in {kraj:?}");
+    }
+    let school: Vec<String> = audit::entries(r.portal.db(), "zs-a")
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    for action in [
+        "task.received",
+        "task.delegated",
+        "task.resolved",
+        "task.submitted",
+    ] {
+        assert!(school.iter().any(|a| a == action), "{action} in {school:?}");
+    }
+}
+
+/// Every page of the module, as the official, the director and the worker
+/// see it, passes axe-core's WCAG 2.1 A/AA check in Czech and English, on
+/// a 320 px phone and on a desktop; the screenshots land in
+/// `target/screenshots/`.
+#[tokio::test]
+async fn every_tasks_page_passes_the_accessibility_check_in_both_languages_on_a_phone_and_a_desktop()
+ {
+    let r = region().await;
+    let due = calendar::today() + chrono::Days::new(14);
+    submit(
+        &r.official,
+        "/o/kraj/m/tasks/new",
+        "/o/kraj/m/tasks/new",
+        &[
+            ("title", "Annual safety inspection"),
+            ("text", "Inspect the building and send the record."),
+            ("due", &due.to_string()),
+            ("to", "all"),
+        ],
+    )
+    .await;
+    r.settle().await;
+    let home = r.director_a.get("/o/zs-a/m/tasks/").await;
+    let task = linked_ids(&home.body, "/o/zs-a/m/tasks/inbox/")[0].clone();
+    let page = format!("/o/zs-a/m/tasks/inbox/{task}");
+    submit(
+        &r.director_a,
+        &page,
+        &format!("{page}/delegate"),
+        &[("worker", &r.worker_id)],
+    )
+    .await;
+    r.settle().await;
+
+    let pages: [(&str, &str, Vec<String>); 3] = [
+        (
+            "olga",
+            "official",
+            vec![
+                "/o/kraj/m/tasks/".into(),
+                "/o/kraj/m/tasks/new".into(),
+                format!("/o/kraj/m/tasks/sent/{task}"),
+                format!("/o/kraj/m/tasks/sent/{task}/zs-a"),
+                "/o/kraj/m/tasks/overview".into(),
+            ],
+        ),
+        (
+            "dana",
+            "director",
+            vec!["/o/zs-a/m/tasks/".into(), page.clone()],
+        ),
+        (
+            "vaclav",
+            "worker",
+            vec!["/o/zs-a/m/tasks/".into(), page.clone()],
+        ),
+    ];
+    for (user, who, paths) in pages {
+        let browser = Chromium::start(r.addr).await;
+        browser.open("/auth/login").await;
+        browser.fill("User name", user).await;
+        browser.fill("Password", PASSWORD).await;
+        browser.press("Log in").await;
+        for (width, height, device) in [(1280, 900, "desktop"), (320, 640, "phone")] {
+            browser
+                .client
+                .set_window_size(width, height)
+                .await
+                .expect("the window takes the size");
+            for lang in ["en", "cs"] {
+                browser.open(&format!("/lang/{lang}")).await;
+                for (n, path) in paths.iter().enumerate() {
+                    browser.open(path).await;
+                    let text = browser.text().await;
+                    assert!(
+                        text.contains(if lang == "cs" { "Úkol" } else { "Task" })
+                            || text.contains(if lang == "cs" { "úkol" } else { "task" }),
+                        "{path} in {lang}: {text}"
+                    );
+                    assert_accessible(&browser, &format!("60-tasks-{who}-{n}-{lang}-{device}"))
+                        .await;
+                    // Nothing wider than the screen: a wide table scrolls
+                    // in its own box, the page does not.
+                    let wider = browser
+                        .client
+                        .execute(WIDER_THAN_THE_SCREEN, Vec::new())
+                        .await
+                        .expect("the page answers");
+                    assert_eq!(
+                        wider,
+                        serde_json::json!([]),
+                        "{path} in {lang} on a {device} is wider than the screen"
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// The innermost elements that reach past the right edge of the screen
+/// (outside a box that scrolls), as `tag.class`.
+const WIDER_THAN_THE_SCREEN: &str = r#"
+const width = document.documentElement.clientWidth;
+const scrolls = (el) => { for (let p = el.parentElement; p; p = p.parentElement) {
+  const o = getComputedStyle(p).overflowX; if (o === 'auto' || o === 'scroll') return true; } return false; };
+const out = [];
+for (const el of document.body.querySelectorAll('*')) {
+  if (el.getBoundingClientRect().right > width + 1 && !scrolls(el)
+      && ![...el.children].some(c => c.getBoundingClientRect().right > width + 1)) {
+    out.push(el.tagName.toLowerCase() + (el.className ? '.' + el.className : '') + ': ' + (el.textContent || '').trim().slice(0, 40));
+  }
+}
+return out;
+"#;
+
+async fn assert_accessible(browser: &Chromium, page: &str) {
+    let violations = browser.accessibility_violations().await;
+    assert!(
+        violations.is_empty(),
+        "{page} breaks WCAG 2.1 A/AA:\n{}",
+        violations.join("\n")
+    );
+    let shot = browser.screenshot(page).await;
+    assert!(
+        std::fs::metadata(&shot).is_ok_and(|m| m.len() > 1000),
+        "{}",
+        shot.display()
+    );
+}
