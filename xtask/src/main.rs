@@ -19,6 +19,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
+mod region;
+
 const TARGET: &str = "wasm32-wasip2";
 
 /// The wasm workspaces: first-party modules, and modules that misbehave for tests.
@@ -413,7 +415,7 @@ fn run(extra: &[String]) -> Result {
     let data = root.join("data");
     let modules = data.join("modules");
     // First-party modules only: the test modules misbehave on purpose.
-    for id in ["notice-board", "complaints", "smart-forms"] {
+    for id in ["notice-board", "complaints", "smart-forms", "tasks"] {
         if built.iter().any(|m| m.id == id) {
             copy_dir(&root.join("target/modules").join(id), &modules.join(id))?;
         }
@@ -490,35 +492,50 @@ fn run(extra: &[String]) -> Result {
             ]))?;
         }
     }
+    // Makes an account with the demo password; its id.
+    let create_user = |username: &str, name: &str, kind: &str| -> Result<String> {
+        let mut create = portico(&[
+            "user",
+            "create",
+            username,
+            "--name",
+            name,
+            "--kind",
+            kind,
+            "--password-stdin",
+        ]);
+        create
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped());
+        let shown = format!("{create:?}");
+        let mut child = create
+            .spawn()
+            .map_err(|e| format!("cannot run {shown}: {e}"))?;
+        if let Some(mut stdin) = child.stdin.take() {
+            use std::io::Write as _;
+            writeln!(stdin, "{DEMO_PASSWORD}").map_err(|e| format!("{shown}: {e}"))?;
+        }
+        let done = child
+            .wait_with_output()
+            .map_err(|e| format!("{shown}: {e}"))?;
+        if !done.status.success() {
+            return Err(format!("{shown} failed with {}", done.status));
+        }
+        // "Created staff account `name` (id)"
+        let said = String::from_utf8_lossy(&done.stdout);
+        said.trim()
+            .rsplit_once('(')
+            .and_then(|(_, id)| id.strip_suffix(')'))
+            .map(str::to_owned)
+            .ok_or_else(|| format!("{shown} did not say the new account's id: {said}"))
+    };
     let users = portico(&["user", "list"])
         .output()
         .map_err(|e| format!("cannot run portico: {e}"))?;
     if String::from_utf8_lossy(&users.stdout).trim().is_empty() {
         eprintln!("setting up the demo accounts");
         for (username, name, kind) in DEMO_USERS {
-            let mut create = portico(&[
-                "user",
-                "create",
-                username,
-                "--name",
-                name,
-                "--kind",
-                kind,
-                "--password-stdin",
-            ]);
-            create.stdin(std::process::Stdio::piped());
-            let shown = format!("{create:?}");
-            let mut child = create
-                .spawn()
-                .map_err(|e| format!("cannot run {shown}: {e}"))?;
-            if let Some(mut stdin) = child.stdin.take() {
-                use std::io::Write as _;
-                writeln!(stdin, "{DEMO_PASSWORD}").map_err(|e| format!("{shown}: {e}"))?;
-            }
-            let done = child.wait().map_err(|e| format!("{shown}: {e}"))?;
-            if !done.success() {
-                return Err(format!("{shown} failed with {done}"));
-            }
+            create_user(username, name, kind)?;
         }
         status(&mut portico(&[
             "role",
@@ -552,7 +569,13 @@ fn run(extra: &[String]) -> Result {
             DEMO_ORG,
         ]))?;
     }
-    eprintln!("demo accounts: admin, editor (posts notices), citizen; password `{DEMO_PASSWORD}`");
+    region::set_up(&root, &portico, &create_user)?;
+    eprintln!(
+        "demo accounts: admin, editor (posts notices), citizen; in the region {}: urednik \
+         (sends tasks), reditelka (a school's director), pracovnik (the school's worker); \
+         password `{DEMO_PASSWORD}`",
+        region::REGION
+    );
     eprintln!("starting the portal; open http://127.0.0.1:8080/ (Ctrl-C stops it)");
     status(portico(&["serve", "--default-org", DEMO_ORG]).args(extra))
 }

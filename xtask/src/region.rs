@@ -1,0 +1,392 @@
+//! The demo region `cargo xtask run` sets up beside the city: a region with
+//! four organizations below it (a school, a hospital, social services, the
+//! road administration), the tasks module enabled in each, the people who
+//! work with it, and tasks in every state they can be in.
+
+use std::path::Path;
+use std::process::Command;
+
+use crate::{Result, status};
+
+/// The demo region's id.
+pub const REGION: &str = "jmk-example";
+
+/// The organizations below the region: id, name, category, address.
+const BELOW: [(&str, &str, &str, &str); 4] = [
+    (
+        "zs-komenskeho-example",
+        "Základní škola Komenského-Example",
+        "school",
+        "Komenského 12, 602 00 Brno",
+    ),
+    (
+        "nemocnice-example",
+        "Nemocnice Vyškov-Example",
+        "hospital",
+        "Purkyňova 36, 682 01 Vyškov",
+    ),
+    (
+        "domov-seniory-example",
+        "Domov pro seniory Kyjov-Example",
+        "social-services",
+        "Strážovská 1094, 697 01 Kyjov",
+    ),
+    (
+        "silnice-example",
+        "Správa a údržba silnic-Example",
+        "road-administration",
+        "Žerotínovo náměstí 3, 601 82 Brno",
+    ),
+];
+
+/// The region's people: user name, name, organization, role.
+pub const PEOPLE: [(&str, &str, &str, &str); 3] = [
+    (
+        "urednik",
+        "Ing. Olga Nováková (odbor školství kraje)",
+        REGION,
+        "tasks.official",
+    ),
+    (
+        "reditelka",
+        "Mgr. Dana Svobodová (ředitelka školy)",
+        "zs-komenskeho-example",
+        "tasks.director",
+    ),
+    (
+        "pracovnik",
+        "Václav Dvořák (hospodář školy)",
+        "zs-komenskeho-example",
+        "tasks.worker",
+    ),
+];
+
+/// Sets the region up, unless it exists. `portico` runs the built CLI on
+/// the demo's data folder; `create_user` makes an account and returns its id.
+pub fn set_up(
+    root: &Path,
+    portico: &dyn Fn(&[&str]) -> Command,
+    create_user: &dyn Fn(&str, &str, &str) -> Result<String>,
+) -> Result {
+    let orgs = portico(&["org", "list"])
+        .output()
+        .map_err(|e| format!("cannot run portico: {e}"))?;
+    if String::from_utf8_lossy(&orgs.stdout).contains(&format!("({REGION},")) {
+        return Ok(());
+    }
+    eprintln!("setting up the demo region `{REGION}`");
+    status(&mut portico(&[
+        "org",
+        "create",
+        REGION,
+        "--name",
+        "Jihomoravský kraj-Example",
+        "--kind",
+        "region",
+        "--ico",
+        "70888337",
+        "--address",
+        "Žerotínovo náměstí 449/3, 601 82 Brno",
+    ]))?;
+    for (id, name, category, address) in BELOW {
+        status(&mut portico(&[
+            "org",
+            "create",
+            id,
+            "--name",
+            name,
+            "--kind",
+            "organization",
+            "--parent",
+            REGION,
+            "--category",
+            category,
+            "--address",
+            address,
+        ]))?;
+    }
+    for org in std::iter::once(REGION).chain(BELOW.iter().map(|b| b.0)) {
+        status(&mut portico(&["plugin", "enable", "tasks", "--org", org]))?;
+    }
+    let mut ids = Vec::new();
+    for (username, name, org, role) in PEOPLE {
+        ids.push(create_user(username, name, "staff")?);
+        status(&mut portico(&[
+            "role", "grant", username, role, "--org", org,
+        ]))?;
+    }
+    let dir = root.join("target/demo-region");
+    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let records = Records::new(&ids[0], PEOPLE[0].1, &ids[2], PEOPLE[2].1);
+    for (org, collection, lines) in records.files() {
+        let path = dir.join(format!("{org}-{collection}.jsonl"));
+        std::fs::write(&path, lines.join("\n") + "\n")
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        status(&mut portico(&[
+            "records",
+            "import",
+            &path.to_string_lossy(),
+            "--org",
+            org,
+            "--module",
+            "tasks",
+            "--collection",
+            collection,
+        ]))?;
+    }
+    Ok(())
+}
+
+/// The states a demo task is in at an organization, and the path there.
+fn path_to(state: &str) -> &'static [&'static str] {
+    match state {
+        "new" => &["new"],
+        "accepted" => &["new", "accepted"],
+        "declined" => &["new", "declined"],
+        "delegated" => &["new", "accepted", "delegated"],
+        "resolved" => &["new", "accepted", "delegated", "resolved"],
+        "submitted" => &["new", "accepted", "submitted"],
+        "returned" => &["new", "accepted", "submitted", "returned"],
+        _ => &[
+            "new",
+            "accepted",
+            "delegated",
+            "resolved",
+            "submitted",
+            "closed",
+        ],
+    }
+}
+
+/// A JSON string.
+fn q(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// Today plus `days`, as YYYY-MM-DD (UTC).
+fn date(days: i64) -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let z = i64::try_from(now / 86_400).unwrap_or(0) + days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
+/// A demo task.
+struct DemoTask {
+    key: &'static str,
+    title: &'static str,
+    text: &'static str,
+    output: &'static str,
+    /// Its deadline, in days from today.
+    due: i64,
+    /// The organizations it went to, and its state at each.
+    to: &'static [(&'static str, &'static str)],
+}
+
+/// The demo's tasks, in every state between them.
+const TASKS: [DemoTask; 3] = [
+    DemoTask {
+        key: "demo-hospodareni",
+        title: "Čtvrtletní zpráva o hospodaření",
+        text: "Zašlete zprávu o hospodaření za uplynulé čtvrtletí: výnosy, náklady, výsledek a komentář k odchylkám od rozpočtu.",
+        output: "Zpráva o hospodaření (text) s komentářem k odchylkám.",
+        due: 12,
+        to: &[
+            ("zs-komenskeho-example", "delegated"),
+            ("nemocnice-example", "submitted"),
+            ("domov-seniory-example", "new"),
+            ("silnice-example", "accepted"),
+        ],
+    },
+    DemoTask {
+        key: "demo-inventura",
+        title: "Inventura majetku k 31. prosinci",
+        text: "Proveďte řádnou inventarizaci majetku a závazků a zašlete inventarizační zprávu.",
+        output: "Inventarizační zpráva podepsaná předsedou komise.",
+        due: -4,
+        to: &[
+            ("zs-komenskeho-example", "closed"),
+            ("nemocnice-example", "returned"),
+            ("domov-seniory-example", "declined"),
+            ("silnice-example", "new"),
+        ],
+    },
+    DemoTask {
+        key: "demo-bozp",
+        title: "Roční prověrka BOZP",
+        text: "Proveďte roční prověrku bezpečnosti a ochrany zdraví při práci a zašlete zápis.",
+        output: "Zápis z prověrky a plán odstranění závad.",
+        due: 25,
+        to: &[
+            ("zs-komenskeho-example", "resolved"),
+            ("silnice-example", "submitted"),
+        ],
+    },
+];
+
+/// What a step's note says in the demo.
+fn note_of(step: &str, worker_name: &str) -> &'static str {
+    match step {
+        "declined" => "Inventuru v našem zařízení provádí zřizovatel sám, úkol se nás netýká.",
+        "submitted" => "Zasíláme požadované podklady v termínu.",
+        "returned" => "Chybí přehled drobného majetku; doplňte jej prosím.",
+        "resolved" => "Podklady jsou připraveny ke kontrole ředitelkou.",
+        "delegated" if !worker_name.is_empty() => "předáno hospodáři školy",
+        _ => "",
+    }
+}
+
+struct Records {
+    official: String,
+    official_name: String,
+    worker: String,
+    worker_name: String,
+}
+
+impl Records {
+    fn new(official: &str, official_name: &str, worker: &str, worker_name: &str) -> Records {
+        Records {
+            official: official.into(),
+            official_name: official_name.into(),
+            worker: worker.into(),
+            worker_name: worker_name.into(),
+        }
+    }
+
+    /// (organization, collection, JSON lines).
+    fn files(&self) -> Vec<(&'static str, &'static str, Vec<String>)> {
+        let mut tasks = Vec::new();
+        let mut sent = Vec::new();
+        let mut received: Vec<(&'static str, Vec<String>)> =
+            BELOW.iter().map(|b| (b.0, Vec::new())).collect();
+        for DemoTask {
+            key,
+            title,
+            text,
+            output,
+            due,
+            to,
+        } in TASKS
+        {
+            let due = date(due);
+            let addressees: Vec<String> = to.iter().map(|(org, _)| q(org)).collect();
+            tasks.push(format!(
+                r#"{{"key":{},"title":{},"text":{},"priority":"normal","due":{},"official":{},"official_name":{},"output":{},"addressees":[{}],"series":"","created_by":{},"created_at":{}}}"#,
+                q(key),
+                q(title),
+                q(text),
+                q(&due),
+                q(&self.official),
+                q(&self.official_name),
+                q(output),
+                addressees.join(","),
+                q(&self.official_name),
+                q(&format!("{} 09:00", date(-20))),
+            ));
+            for (org, state) in to {
+                let org_name = BELOW.iter().find(|b| b.0 == *org).map_or("", |b| b.1);
+                let delegated = path_to(state).contains(&"delegated");
+                let (worker, worker_name) = if delegated {
+                    (self.worker.as_str(), self.worker_name.as_str())
+                } else {
+                    ("", "")
+                };
+                let steps: Vec<String> = path_to(state)
+                    .iter()
+                    .enumerate()
+                    .map(|(n, step)| {
+                        let by = if matches!(*step, "new" | "returned" | "closed") {
+                            self.official_name.as_str()
+                        } else if *step == "resolved" {
+                            worker_name
+                        } else {
+                            "Vedení organizace"
+                        };
+                        format!(
+                            r#"{{"at":{},"by":{},"state":{},"note":{}}}"#,
+                            q(&format!("{} {:02}:00", date(-15 + 2 * n as i64), 8 + n)),
+                            q(by),
+                            q(step),
+                            q(note_of(step, worker_name)),
+                        )
+                    })
+                    .collect();
+                let answer = if path_to(state).contains(&"submitted") {
+                    note_of("submitted", "")
+                } else {
+                    ""
+                };
+                let returns = usize::from(*state == "returned");
+                let thread = if *org == "nemocnice-example" && key == "demo-hospodareni" {
+                    format!(
+                        r#"[{{"at":{},"by":"Vedení organizace","org":{},"text":"Máme do zprávy zahrnout i doplňkovou činnost?"}},{{"at":{},"by":{},"org":"Jihomoravský kraj-Example","text":"Ano, v samostatném oddílu."}}]"#,
+                        q(&format!("{} 10:15", date(-3))),
+                        q(org_name),
+                        q(&format!("{} 13:40", date(-2))),
+                        q(&self.official_name),
+                    )
+                } else {
+                    "[]".to_owned()
+                };
+                sent.push(format!(
+                    r#"{{"task":{},"org":{},"org_name":{},"title":{},"due":{},"state":{},"submitted_on":{},"returns":{returns},"escalated":false,"answer":{},"history":[{}],"thread":{thread}}}"#,
+                    q(key),
+                    q(org),
+                    q(org_name),
+                    q(title),
+                    q(&due),
+                    q(state),
+                    q(if answer.is_empty() { "" } else { &due }),
+                    q(answer),
+                    steps.join(","),
+                ));
+                let line = format!(
+                    r#"{{"task":{},"founder":{},"founder_name":"Jihomoravský kraj-Example","title":{},"text":{},"priority":"normal","due":{},"output":{},"official_name":{},"state":{},"worker":{},"worker_name":{},"answer":{},"history":[{}],"thread":{thread},"reminded":false,"escalated":false}}"#,
+                    q(key),
+                    q(REGION),
+                    q(title),
+                    q(text),
+                    q(&due),
+                    q(output),
+                    q(&self.official_name),
+                    q(state),
+                    q(worker),
+                    q(worker_name),
+                    q(answer),
+                    steps.join(","),
+                );
+                if let Some((_, lines)) = received.iter_mut().find(|(o, _)| o == org) {
+                    lines.push(line);
+                }
+            }
+        }
+        let mut files = vec![(REGION, "tasks", tasks), (REGION, "sent", sent)];
+        files.extend(
+            received
+                .into_iter()
+                .filter(|(_, lines)| !lines.is_empty())
+                .map(|(org, lines)| (org, "received", lines)),
+        );
+        files
+    }
+}
