@@ -114,6 +114,16 @@ impl Region {
     }
 }
 
+/// How many entries of `action` the organization's audit chain holds.
+async fn actions(r: &Region, org: &str, action: &str) -> usize {
+    audit::entries(r.portal.db(), org)
+        .await
+        .unwrap()
+        .iter()
+        .filter(|e| e.action == action)
+        .count()
+}
+
 async fn submit(b: &Browser, page: &str, path: &str, fields: &[(&str, &str)]) -> Page {
     let done = b.submit(page, path, fields).await;
     assert_eq!(done.status, 303, "{path}: {}", done.body);
@@ -202,12 +212,25 @@ async fn a_quarterly_task_goes_to_every_school_and_comes_back_through_worker_dir
     let hospital = r.portal.documents("nemocnice", "tasks", "received").await;
     assert!(hospital.is_empty(), "{hospital:?}");
 
-    // Another school's director cannot open the first school's task.
+    // Another school's director can neither open nor move the first
+    // school's task.
     let foreign = r
         .director_b
         .get(&format!("/o/zs-a/m/tasks/inbox/{task}"))
         .await;
     assert!(matches!(foreign.status, 403 | 404), "{}", foreign.status);
+    let own_page = r
+        .director_b
+        .get(&format!("/o/zs-b/m/tasks/inbox/{task}"))
+        .await;
+    let forged = r
+        .director_b
+        .post_form(
+            &format!("/o/zs-a/m/tasks/inbox/{task}/accept"),
+            &[("_csrf", own_page.csrf().as_str())],
+        )
+        .await;
+    assert!(matches!(forged.status, 403 | 404), "{}", forged.status);
 
     // The director hands it to the worker, who resolves it.
     let page = format!("/o/zs-a/m/tasks/inbox/{task}");
@@ -347,12 +370,27 @@ async fn a_quarterly_task_goes_to_every_school_and_comes_back_through_worker_dir
         "{rows:?}"
     );
 
-    // Past the deadline: the school that did nothing is escalated, once;
-    // the closed one is not.
-    let days = (first_due - today).num_days() + 5;
+    // The schedule's job, run again, sends no date twice.
+    let sent_before = actions(&r, "kraj", "task.sent").await;
+    r.job("kraj", "schedule").await;
+    assert_eq!(actions(&r, "kraj", "task.sent").await, sent_before);
+
+    // The day before the deadline the school that did nothing is reminded,
+    // once; past it, escalated, once; the closed one neither.
+    let before = (first_due - today).num_days() - 1;
     r.portal
         .clock()
-        .advance(Duration::from_secs(u64::try_from(days).unwrap() * 86_400));
+        .advance(Duration::from_secs(u64::try_from(before).unwrap() * 86_400));
+    r.job("zs-b", "deadlines").await;
+    r.job("zs-b", "deadlines").await;
+    let reminded = r.director_b.get("/o/zs-b/inbox").await;
+    assert_eq!(
+        reminded.body.matches("Termín / Due").count(),
+        1,
+        "{}",
+        reminded.body
+    );
+    r.portal.clock().advance(Duration::from_secs(6 * 86_400));
     r.job("kraj", "deadlines").await;
     r.job("kraj", "deadlines").await;
     let escalated: Vec<_> = audit::entries(r.portal.db(), "kraj")
@@ -405,6 +443,15 @@ async fn a_quarterly_task_goes_to_every_school_and_comes_back_through_worker_dir
     );
 
     // Both sides' audit chains hold the steps, and still verify.
+    for org in ["kraj", "zs-a", "zs-b"] {
+        assert!(
+            matches!(
+                audit::verify(r.portal.db(), org).await.unwrap(),
+                audit::Verdict::Intact { .. }
+            ),
+            "{org}'s chain verifies"
+        );
+    }
     let kraj: Vec<String> = audit::entries(r.portal.db(), "kraj")
         .await
         .unwrap()

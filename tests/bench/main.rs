@@ -22,6 +22,10 @@
 //! - `languages`: the scaffolded module in Rust, Python and JavaScript,
 //!   each built by its own toolchain: install (compile) time, cold start,
 //!   host memory per module, instantiate + render p50;
+//! - `tasks`: the region's load on the tasks module: a task sent to 300
+//!   organizations until each has it, the founder's overview of 300
+//!   organizations × 40 tasks (p95), and again after a year's 16,500
+//!   tasks imported;
 //! - `records`, `audit`: on SQLite and PostgreSQL, record inserts per second
 //!   through a module's API, the p95 of a filtered, sorted query through a
 //!   module over a collection of 1,000,000 records, and `audit verify` of
@@ -38,6 +42,7 @@ mod languages;
 mod native;
 mod scale;
 mod serve;
+mod tasks;
 mod traffic;
 
 use std::time::{Duration, Instant, SystemTime};
@@ -103,6 +108,7 @@ fn main() {
         serve::under_load(&rt, run("load"), run("cpu"));
         eprintln!("part load/cpu: {:.1} s", start.elapsed().as_secs_f64());
     }
+    timed("tasks", &mut || rt.block_on(tasks::region_load()));
     let engines = std::env::var("PORTICO_BENCH_DB").unwrap_or_default();
     let on = |e: &str| engines.is_empty() || engines == e;
     timed("imports", &mut || {

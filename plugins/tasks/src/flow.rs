@@ -7,12 +7,12 @@
 use portico_sdk::calendar;
 use portico_sdk::notify::{self, To};
 use portico_sdk::orgs::{self, Organization};
-use portico_sdk::{Context, Error, Message, Result, audit, messages, people, segment};
+use portico_sdk::{Context, Error, Message, Result, audit, log, messages, people, segment};
 use serde_json::{Value, json};
 
 use crate::model::{
-    Addressees, Note, Post, RECEIVED, Received, SENT, Sent, State, Step, TASKS, Task, actor,
-    new_key, now, received_of, record, sent_of, task_of,
+    Addressees, MOST_POSTS, Note, Post, RECEIVED, Received, SENT, Sent, State, Step, TASKS, Task,
+    actor, new_key, now, received_of, record, sent_of, task_of, tr,
 };
 
 /// The organizations below with the module enabled that `to` names.
@@ -151,23 +151,40 @@ pub fn make_move(ctx: &Context, task: &str, mv: Move, note: &str, worker: &str) 
     let doc = received_of(task)?;
     let mut r = doc.data;
     if !mv.permitted(ctx, &r) {
-        return Err(Error::forbidden(
-            "only the organization's responsible person, or the worker it is handed to, may do this",
-        ));
+        return Err(Error::forbidden(tr(
+            ctx,
+            "Only the organization's responsible person, or the worker the task is handed to, may do this.",
+            "Toto smí jen odpovědná osoba organizace nebo pracovník, jemuž byl úkol předán.",
+        )));
     }
     if !mv.allowed_from(r.state) {
-        return Err(Error::Conflict(format!(
-            "the task is {}: it cannot be {} now",
-            r.state.key(),
-            mv.to().key()
-        )));
+        return Err(Error::Conflict(if ctx.locale().starts_with("cs") {
+            format!(
+                "Úkol je ve stavu „{}“: to už nyní nejde. Obnovte stránku.",
+                r.state.cs()
+            )
+        } else {
+            format!(
+                "The task is \"{}\": that cannot be done now. Reload the page.",
+                r.state.en()
+            )
+        }));
     }
     let by = actor(ctx);
     if mv == Move::Delegate {
         let chosen = people::holders("resolve")?
             .into_iter()
             .find(|p| p.user_id == worker)
-            .ok_or_else(|| Error::invalid("worker", "is not a worker of this organization"))?;
+            .ok_or_else(|| {
+                Error::invalid(
+                    "worker",
+                    tr(
+                        ctx,
+                        "Choose one of the organization's workers.",
+                        "Vyberte jednoho z pracovníků organizace.",
+                    ),
+                )
+            })?;
         r.worker = chosen.user_id;
         r.worker_name = chosen.name;
         notify::send(
@@ -185,8 +202,9 @@ pub fn make_move(ctx: &Context, task: &str, mv: Move, note: &str, worker: &str) 
         Move::Delegate => r.worker_name.clone(),
         _ => note.to_owned(),
     };
+    let at = now();
     r.history.push(Step {
-        at: now(),
+        at: at.clone(),
         by: by.clone(),
         state: r.state,
         note: shown_note.clone(),
@@ -207,6 +225,7 @@ pub fn make_move(ctx: &Context, task: &str, mv: Move, note: &str, worker: &str) 
     let up = Note::Moved {
         task: task.to_owned(),
         seq,
+        at,
         state,
         by,
         note: shown_note,
@@ -225,11 +244,19 @@ pub fn judge(ctx: &Context, task: &str, org: &str, accept: bool, reason: &str) -
     let doc = sent_of(task, org)?;
     let mut s = doc.data;
     if s.state != State::Submitted {
-        return Err(Error::Conflict(format!(
-            "{} has not submitted the task (it is {})",
-            s.org_name,
-            s.state.key()
-        )));
+        return Err(Error::Conflict(if ctx.locale().starts_with("cs") {
+            format!(
+                "{} úkol neodevzdal(a), je ve stavu „{}“. Obnovte stránku.",
+                s.org_name,
+                s.state.cs()
+            )
+        } else {
+            format!(
+                "{} has not submitted the task; it is \"{}\". Reload the page.",
+                s.org_name,
+                s.state.en()
+            )
+        }));
     }
     let state = if accept {
         State::Closed
@@ -241,8 +268,9 @@ pub fn judge(ctx: &Context, task: &str, org: &str, accept: bool, reason: &str) -
     s.state = state;
     s.judged += 1;
     let seq = s.judged;
+    let at = now();
     s.history.push(Step {
-        at: now(),
+        at: at.clone(),
         by: by.clone(),
         state,
         note: reason.to_owned(),
@@ -251,6 +279,7 @@ pub fn judge(ctx: &Context, task: &str, org: &str, accept: bool, reason: &str) -
     let down = Note::Judged {
         task: task.to_owned(),
         seq,
+        at,
         state,
         by,
         note: reason.to_owned(),
@@ -266,6 +295,20 @@ pub fn judge(ctx: &Context, task: &str, org: &str, accept: bool, reason: &str) -
 
 /// A message of the discussion, from whichever side `ctx` is on.
 pub fn post(ctx: &Context, task: &str, org: Option<&str>, text: &str) -> Result<()> {
+    let full = |thread: &[Post]| {
+        if thread.len() >= MOST_POSTS {
+            Err(Error::Conflict(
+                tr(
+                    ctx,
+                    "This discussion is full (100 messages). Write to the other side directly.",
+                    "Tato diskuse je plná (100 zpráv). Napište druhé straně přímo.",
+                )
+                .to_owned(),
+            ))
+        } else {
+            Ok(())
+        }
+    };
     let post = Post {
         at: now(),
         by: actor(ctx),
@@ -277,6 +320,7 @@ pub fn post(ctx: &Context, task: &str, org: Option<&str>, text: &str) -> Result<
         Some(org) => {
             let doc = sent_of(task, org)?;
             let mut s = doc.data;
+            full(&s.thread)?;
             s.thread
                 .insert(s.thread.partition_point(|p| p.at <= post.at), post.clone());
             SENT.update(&doc.id, doc.version, &s)?;
@@ -286,6 +330,7 @@ pub fn post(ctx: &Context, task: &str, org: Option<&str>, text: &str) -> Result<
         None => {
             let doc = received_of(task)?;
             let mut r = doc.data;
+            full(&r.thread)?;
             r.thread
                 .insert(r.thread.partition_point(|p| p.at <= post.at), post.clone());
             let founder = r.founder.clone();
@@ -337,9 +382,47 @@ pub fn due_words(due: &str) -> (String, String) {
 }
 
 /// Handles what the other side sent.
+/// Drops a message the sender had no business sending (another build of
+/// the module, or a forgery): noted in the log and the audit chain, not
+/// delivered again.
+fn refuse(message: &Message, why: &str) -> Result<()> {
+    log::warn(format!(
+        "message {} ({}) from {} dropped: {why}",
+        message.id, message.kind, message.from_org
+    ));
+    audit::append(
+        "task.message-refused",
+        &message.from_org,
+        &json!({ "message": message.id, "kind": message.kind, "why": why }),
+    )
+}
+
 pub fn receive(message: &Message) -> Result<()> {
     let from = message.from_org.as_str();
     match message.payload::<Note>()? {
+        Note::Assigned { .. } if !orgs::ancestors()?.iter().any(|o| o.id == from) => {
+            refuse(message, "a task comes only from an organization above")?;
+        }
+        Note::Moved { state, .. }
+            if !matches!(
+                state,
+                State::Accepted
+                    | State::Declined
+                    | State::Delegated
+                    | State::Resolved
+                    | State::Submitted
+            ) =>
+        {
+            refuse(message, "an organization cannot move its task there itself")?;
+        }
+        Note::Judged { state, .. } if !matches!(state, State::Returned | State::Closed) => {
+            refuse(message, "a founder only returns or closes")?;
+        }
+        Note::Judged { ref task, .. } | Note::Escalated { ref task, .. }
+            if received_of(task).is_ok_and(|d| d.data.founder != from) =>
+        {
+            refuse(message, "only the task's founder judges or escalates it")?;
+        }
         Note::Assigned {
             task,
             title,
@@ -399,16 +482,19 @@ pub fn receive(message: &Message) -> Result<()> {
         Note::Moved {
             task,
             seq,
+            at,
             state,
             by,
             note,
         } => {
-            let doc = sent_of(&task, from)?;
+            let Ok(doc) = sent_of(&task, from) else {
+                return refuse(message, "the task was not sent to this organization");
+            };
             let mut s = doc.data;
             record(
                 &mut s.history,
                 Step {
-                    at: now(),
+                    at: if at.is_empty() { now() } else { at },
                     by,
                     state,
                     note: note.clone(),
@@ -443,6 +529,7 @@ pub fn receive(message: &Message) -> Result<()> {
         Note::Judged {
             task,
             seq,
+            at,
             state,
             by,
             note,
@@ -452,7 +539,7 @@ pub fn receive(message: &Message) -> Result<()> {
             record(
                 &mut r.history,
                 Step {
-                    at: now(),
+                    at: if at.is_empty() { now() } else { at },
                     by,
                     state,
                     note: note.clone(),

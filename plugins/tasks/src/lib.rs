@@ -42,9 +42,13 @@ fn create(ctx: &Context, form: &FormPost) -> Result<Outcome> {
         Ok(n) => n,
         Err(errors) => return Ok(Outcome::Show(pages::new_task(ctx, Some(form), &errors)?)),
     };
-    let me = ctx
-        .principal()
-        .ok_or_else(|| Error::forbidden("log in to send tasks"))?;
+    let me = ctx.principal().ok_or_else(|| {
+        Error::forbidden(tr(
+            ctx,
+            "Log in to send tasks.",
+            "Pro odeslání úkolu se přihlaste.",
+        ))
+    })?;
     let (official, official_name) = people::holders("assign")?
         .into_iter()
         .find(|p| p.user_id == new.official)
@@ -80,9 +84,15 @@ fn create(ctx: &Context, form: &FormPost) -> Result<Outcome> {
         };
         let id = flow::send_task(ctx, task, &to)?;
         let said = if ctx.locale().starts_with("cs") {
-            format!("Úkol byl odeslán {} organizacím.", to.len())
+            match to.len() {
+                1 => "Úkol byl odeslán 1 organizaci.".to_owned(),
+                n => format!("Úkol byl odeslán {n} organizacím."),
+            }
         } else {
-            format!("The task was sent to {} organizations.", to.len())
+            match to.len() {
+                1 => "The task was sent to 1 organization.".to_owned(),
+                n => format!("The task was sent to {n} organizations."),
+            }
         };
         return Ok(Outcome::redirect_with(
             format!("/sent/{}", segment(&id)),
@@ -141,16 +151,21 @@ fn required<'a>(
     form: &'a FormPost,
     name: &'static str,
 ) -> std::result::Result<&'a str, Vec<(&'static str, String)>> {
+    // A message of the discussion is shorter than a note or an answer.
+    let most = if name == "text" {
+        model::MOST_POST_CHARS
+    } else {
+        model::MOST_TEXT
+    };
     match form.get(name).map(str::trim).filter(|v| !v.is_empty()) {
-        Some(v) if v.chars().count() <= 10_000 => Ok(v),
+        Some(v) if v.chars().count() <= most => Ok(v),
         Some(_) => Err(vec![(
             name,
-            tr(
-                ctx,
-                "Use at most 10,000 characters.",
-                "Použijte nejvýše 10 000 znaků.",
-            )
-            .to_owned(),
+            if ctx.locale().starts_with("cs") {
+                format!("Použijte nejvýše {most} znaků.")
+            } else {
+                format!("Use at most {most} characters.")
+            },
         )]),
         None => Err(vec![(
             name,
@@ -176,9 +191,11 @@ fn act_in_organization(ctx: &Context, form: &FormPost) -> Result<Outcome> {
             .principal()
             .is_some_and(|p| p.has_permission("tasks.respond") || p.user_id() == r.worker);
         if !may {
-            return Err(Error::forbidden(
-                "only the organization's responsible person or its worker may write to the founder",
-            ));
+            return Err(Error::forbidden(tr(
+                ctx,
+                "Only the organization's responsible person or its worker may write to the founder.",
+                "Zřizovateli smí psát jen odpovědná osoba organizace nebo její pracovník.",
+            )));
         }
         flow::post(ctx, &task, None, text)?;
         return Ok(Outcome::redirect_with(

@@ -25,6 +25,21 @@ pub fn tr<'a>(ctx: &Context, en: &'a str, cs: &'a str) -> &'a str {
     }
 }
 
+/// `n` working days late, in the reader's language (with Czech plurals).
+pub fn days_late(ctx: &Context, n: i64) -> String {
+    if ctx.locale().starts_with("cs") {
+        match n {
+            1 => "1 pracovní den po termínu".to_owned(),
+            2..=4 => format!("{n} pracovní dny po termínu"),
+            _ => format!("{n} pracovních dnů po termínu"),
+        }
+    } else if n == 1 {
+        "1 working day late".to_owned()
+    } else {
+        format!("{n} working days late")
+    }
+}
+
 /// A date as the reader's language writes it; the text as it is when it
 /// is not a date.
 pub fn day(ctx: &Context, date: &str) -> String {
@@ -360,14 +375,31 @@ impl Received {
     }
 }
 
+/// Working days past the deadline, 0 when not late or nothing is owed. A
+/// deadline on a weekend or a holiday moves to the next working day.
 fn late_days(due: &str, state: State, today: Date) -> i64 {
-    match calendar::parse_date(due) {
-        Some(due) if state.open() && today > due => {
-            calendar::working_days_between(due, today).max(1)
-        }
-        _ => 0,
+    let Some(due) = calendar::parse_date(due) else {
+        return 0;
+    };
+    let due = if calendar::is_working_day(due) {
+        due
+    } else {
+        calendar::add_working_days(due, 1)
+    };
+    if state.open() && today > due {
+        calendar::working_days_between(due, today).max(0)
+    } else {
+        0
     }
 }
+
+/// The most characters of a task's text, of what is submitted, of a
+/// reason: a task and its copies travel as messages of at most 64 KiB.
+pub const MOST_TEXT: usize = 5_000;
+
+/// The most messages of one discussion, and characters of one.
+pub const MOST_POSTS: usize = 100;
+pub const MOST_POST_CHARS: usize = 2_000;
 
 /// The messages between the founder and an organization.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -390,6 +422,9 @@ pub enum Note {
         task: String,
         /// The move's number at the organization.
         seq: u32,
+        /// When it was made (`YYYY-MM-DD HH:MM`, Europe/Prague).
+        #[serde(default)]
+        at: String,
         state: State,
         by: String,
         note: String,
@@ -399,6 +434,9 @@ pub enum Note {
         task: String,
         /// The judgement's number at the founder.
         seq: u32,
+        /// When it was made.
+        #[serde(default)]
+        at: String,
         state: State,
         by: String,
         note: String,

@@ -15,8 +15,8 @@ use portico_sdk::{
 
 use crate::flow::Move;
 use crate::model::{
-    MOST, Post, Priority, RECEIVED, Received, SENT, Sent, State, Step, TASKS, Task, day, moment,
-    received_of, sent_of, task_of, today, tr,
+    MOST, Post, Priority, RECEIVED, Received, SENT, Sent, State, Step, TASKS, Task, day, days_late,
+    moment, received_of, sent_of, task_of, today, tr,
 };
 
 /// The schedules a recurring task can follow (checked against
@@ -32,6 +32,20 @@ pub fn schedules() -> Vec<Offered> {
     serde_json::from_str(include_str!("../schedules.json")).unwrap_or_default()
 }
 
+/// An organization's category as people read it; one the module does not
+/// know, as its administrator wrote it.
+fn category_label(ctx: &Context, category: &str) -> String {
+    let (en, cs) = match category {
+        "school" => ("Schools", "Školy"),
+        "hospital" => ("Hospitals", "Nemocnice"),
+        "social-services" => ("Social services", "Sociální služby"),
+        "road-administration" => ("Road administration", "Správa silnic"),
+        "culture" => ("Culture", "Kultura"),
+        other => return other.to_owned(),
+    };
+    tr(ctx, en, cs).to_owned()
+}
+
 fn can(ctx: &Context, permission: &str) -> bool {
     ctx.principal()
         .is_some_and(|p| p.has_permission(&format!("tasks.{permission}")))
@@ -40,12 +54,8 @@ fn can(ctx: &Context, permission: &str) -> bool {
 fn lateness(ctx: &Context, days: i64) -> String {
     if days == 0 {
         String::new()
-    } else if ctx.locale().starts_with("cs") {
-        format!("{days} prac. dní po termínu")
-    } else if days == 1 {
-        "1 working day late".to_owned()
     } else {
-        format!("{days} working days late")
+        days_late(ctx, days)
     }
 }
 
@@ -65,18 +75,22 @@ pub fn home(ctx: &Context) -> Result<View> {
         ));
     }
     if respond {
+        // What is still owed, by state (each an indexed query), soonest first.
         let mut owed = Vec::new();
-        for d in RECEIVED
-            .find()
-            .sort("due")
-            .limit(500)
-            .fetch::<Received>()?
-            .documents
-        {
-            if d.data.state != State::Closed {
-                owed.push(d.data);
-            }
+        for state in State::ALL.into_iter().filter(|s| s.open()) {
+            owed.extend(
+                RECEIVED
+                    .find()
+                    .eq("state", state.key())
+                    .sort("due")
+                    .limit(200)
+                    .fetch::<Received>()?
+                    .documents
+                    .into_iter()
+                    .map(|d| d.data),
+            );
         }
+        owed.sort_by(|a, b| a.due.cmp(&b.due));
         let mut t = Table::new(tr(
             ctx,
             "What our organization must do, by deadline",
@@ -107,6 +121,7 @@ pub fn home(ctx: &Context) -> Result<View> {
         let mine = RECEIVED
             .find()
             .eq("worker", &me)
+            .eq("state", State::Delegated.key())
             .sort("due")
             .limit(200)
             .fetch::<Received>()?
@@ -342,7 +357,9 @@ pub fn new_task(ctx: &Context, form: Option<&FormPost>, errors: &[(&str, String)
             Field::select(
                 "category",
                 tr(ctx, "Kind of organization", "Druh organizace"),
-                categories.iter().map(|c| (c.as_str(), c.as_str())),
+                categories
+                    .iter()
+                    .map(|c| (c.clone(), category_label(ctx, c))),
             )
             .selected([value("category")]),
         );
@@ -389,9 +406,11 @@ fn thread(ctx: &Context, view: View, posts: &[Post]) -> View {
 /// An organization's own copy of a task, with what its people may do.
 pub fn inbox(ctx: &Context, task: &str, errors: &[(&str, String)]) -> Result<View> {
     if !(can(ctx, "respond") || can(ctx, "resolve")) {
-        return Err(Error::forbidden(
-            "only the organization's responsible people and workers see its tasks",
-        ));
+        return Err(Error::forbidden(tr(
+            ctx,
+            "Only the organization's responsible people and workers see its tasks.",
+            "Úkoly organizace vidí jen její odpovědné osoby a pracovníci.",
+        )));
     }
     let r = received_of(task)?.data;
     let today = today();
@@ -757,21 +776,21 @@ pub fn overview(ctx: &Context, page: &Page) -> Result<View> {
         .limit(COLUMNS)
         .fetch::<Task>()?
         .documents;
-    // Every copy of the page's organizations, by organization and task.
+    // The page's organizations' copies of the column tasks: one indexed
+    // query per organization, however many tasks the years have added.
     let mut cells: BTreeMap<(String, String), Sent> = BTreeMap::new();
-    if let (Some(first), Some(last)) = (rows.first(), rows.last()) {
-        let ids: BTreeSet<&str> = rows.iter().map(|o| o.id.as_str()).collect();
-        let (lo, hi) = (
-            first.id.as_str().min(last.id.as_str()),
-            first.id.as_str().max(last.id.as_str()),
-        );
-        let oldest = tasks.last().map(|t| t.data.due.clone()).unwrap_or_default();
-        for d in SENT.find().ge("due", &oldest).fetch_all::<Sent>(MOST)? {
-            if ids.contains(d.data.org.as_str())
-                && d.data.org.as_str() >= lo
-                && d.data.org.as_str() <= hi
+    if let Some(oldest) = tasks.last().map(|t| t.data.due.clone()) {
+        let keys: BTreeSet<&str> = tasks.iter().map(|t| t.data.key.as_str()).collect();
+        for o in &rows {
+            for d in SENT
+                .find()
+                .eq("org", &o.id)
+                .ge("due", &oldest)
+                .fetch_all::<Sent>(MOST)?
             {
-                cells.insert((d.data.org.clone(), d.data.task.clone()), d.data);
+                if keys.contains(d.data.task.as_str()) {
+                    cells.insert((d.data.org.clone(), d.data.task.clone()), d.data);
+                }
             }
         }
     }
@@ -786,16 +805,23 @@ pub fn overview(ctx: &Context, page: &Page) -> Result<View> {
             returned += 1;
         }
     }
+    let shown_here = tr(
+        ctx,
+        "Of the organizations shown",
+        "U zobrazených organizací",
+    );
     let mut view = View::new(tr(ctx, "Overview of tasks", "Přehled plnění úkolů")).stats([
         Stat::new(
             tr(ctx, "Submitted on time", "Odevzdáno včas"),
             on_time.to_string(),
-        ),
-        Stat::new(tr(ctx, "Late", "Po termínu"), late.to_string()),
+        )
+        .detail(shown_here),
+        Stat::new(tr(ctx, "Late", "Po termínu"), late.to_string()).detail(shown_here),
         Stat::new(
             tr(ctx, "Returned at least once", "Alespoň jednou vráceno"),
             returned.to_string(),
-        ),
+        )
+        .detail(shown_here),
     ]);
     let mut states: Vec<(String, String)> = vec![
         (String::new(), tr(ctx, "Any", "Jakýkoli").to_owned()),
@@ -810,7 +836,11 @@ pub fn overview(ctx: &Context, page: &Page) -> Result<View> {
         String::new(),
         tr(ctx, "Every kind", "Všechny druhy").to_owned(),
     )];
-    cats.extend(categories.iter().map(|c| (c.clone(), c.clone())));
+    cats.extend(
+        categories
+            .iter()
+            .map(|c| (c.clone(), category_label(ctx, c))),
+    );
     view = view.form(
         Form::new("/overview", tr(ctx, "Filter", "Filtrovat"))
             .field(
@@ -908,19 +938,21 @@ pub fn export_csv() -> Result<Response> {
         "late_working_days",
         "returns",
     ])?;
-    for d in SENT.find().sort("due").fetch_all::<Sent>(MOST)? {
-        let s = d.data;
-        out.row([
-            C::from(&s.task),
-            C::from(&s.title),
-            C::from(&s.due),
-            C::from(&s.org),
-            C::from(&s.org_name),
-            C::from(s.state.key()),
-            C::from(&s.submitted_on),
-            C::from(s.late_days(today).to_string()),
-            C::from(s.returns.to_string()),
-        ])?;
+    for page in SENT.find().sort("due").limit(500).pages::<Sent>() {
+        for d in page? {
+            let s = d.data;
+            out.row([
+                C::from(&s.task),
+                C::from(&s.title),
+                C::from(&s.due),
+                C::from(&s.org),
+                C::from(&s.org_name),
+                C::from(s.state.key()),
+                C::from(&s.submitted_on),
+                C::from(s.late_days(today).to_string()),
+                C::from(s.returns.to_string()),
+            ])?;
+        }
     }
     out.into_response("tasks.csv")
 }
@@ -946,6 +978,19 @@ pub fn read_new(
             )
             .to_owned(),
         ));
+    }
+    for name in ["text", "output"] {
+        if field(name).chars().count() > crate::model::MOST_TEXT {
+            errors.push((
+                name,
+                tr(
+                    ctx,
+                    "Use at most 5,000 characters.",
+                    "Použijte nejvýše 5 000 znaků.",
+                )
+                .to_owned(),
+            ));
+        }
     }
     let due = field("due");
     let due_date = calendar::parse_date(&due);
