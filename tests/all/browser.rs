@@ -13,21 +13,6 @@ use portico_tests::{TEST_CITY, TestPortal};
 
 const PASSWORD: &str = "correct horse battery";
 
-async fn assert_accessible(browser: &Chromium, page: &str) {
-    let violations = browser.accessibility_violations().await;
-    assert!(
-        violations.is_empty(),
-        "{page} breaks WCAG 2.1 A/AA:\n{}",
-        violations.join("\n")
-    );
-    let shot = browser.screenshot(page).await;
-    assert!(
-        std::fs::metadata(&shot).is_ok_and(|m| m.len() > 1000),
-        "{}",
-        shot.display()
-    );
-}
-
 #[tokio::test]
 async fn an_editor_logs_in_and_posts_a_notice_in_a_real_browser() {
     let portal = TestPortal::builder().module("notice-board").build().await;
@@ -40,7 +25,7 @@ async fn an_editor_logs_in_and_posts_a_notice_in_a_real_browser() {
 
     browser.open("/m/notice-board/").await;
     assert!(browser.text().await.contains("Official notice board"));
-    assert_accessible(&browser, "01-notice-board").await;
+    browser.assert_accessible("01-notice-board").await;
 
     // The form is for editors: the browser is sent to log in first.
     browser.open("/m/notice-board/post").await;
@@ -49,7 +34,7 @@ async fn an_editor_logs_in_and_posts_a_notice_in_a_real_browser() {
         "{}",
         browser.path().await
     );
-    assert_accessible(&browser, "02-log-in").await;
+    browser.assert_accessible("02-log-in").await;
     browser.fill("User name", "editor").await;
     browser.fill("Password", "not the password").await;
     browser.press("Log in").await;
@@ -62,7 +47,7 @@ async fn an_editor_logs_in_and_posts_a_notice_in_a_real_browser() {
     browser.fill("Password", PASSWORD).await;
     browser.press("Log in").await;
     assert_eq!(browser.path().await, "/m/notice-board/post");
-    assert_accessible(&browser, "03-post-form").await;
+    browser.assert_accessible("03-post-form").await;
 
     // Without a date, the form comes back with the error at that field.
     browser.fill("Reference", "MMB/1234/2026").await;
@@ -89,7 +74,7 @@ async fn an_editor_logs_in_and_posts_a_notice_in_a_real_browser() {
         Some("Uzavírka Husovy ulice"),
         "what was typed is kept"
     );
-    assert_accessible(&browser, "04-post-form-with-error").await;
+    browser.assert_accessible("04-post-form-with-error").await;
 
     browser
         .client
@@ -108,7 +93,7 @@ async fn an_editor_logs_in_and_posts_a_notice_in_a_real_browser() {
     let text = browser.text().await;
     assert!(text.contains("The notice is posted."), "{text}");
     assert!(text.contains("Uzavírka Husovy ulice"), "{text}");
-    assert_accessible(&browser, "05-notice").await;
+    browser.assert_accessible("05-notice").await;
 
     // Czech, chosen in the header, holds for the next pages too.
     browser.follow("Čeština").await;
@@ -124,14 +109,14 @@ async fn an_editor_logs_in_and_posts_a_notice_in_a_real_browser() {
         text.contains("Vyvěšená oznámení") && text.contains("Odhlásit se"),
         "{text}"
     );
-    assert_accessible(&browser, "06-notice-board-cs").await;
+    browser.assert_accessible("06-notice-board-cs").await;
     browser.follow("English").await;
     assert!(browser.text().await.contains("Posted notices"));
 
     // Every module page leads to the module's manual.
     browser.follow("User manual").await;
     browser.text_with("For editors").await;
-    assert_accessible(&browser, "07-manual").await;
+    browser.assert_accessible("07-manual").await;
 
     // The check itself finds what it must: an image without a text.
     browser
@@ -189,7 +174,7 @@ async fn an_administrator_enables_a_module_for_one_city_in_the_console() {
     browser.fill("Password", PASSWORD).await;
     browser.press("Log in").await;
     assert_eq!(browser.path().await, "/admin");
-    assert_accessible(&browser, "10-console").await;
+    browser.assert_accessible("10-console").await;
 
     browser.open("/admin/modules").await;
     let catalog = browser.text().await;
@@ -199,7 +184,7 @@ async fn an_administrator_enables_a_module_for_one_city_in_the_console() {
         "the host interfaces it uses: {catalog}"
     );
     assert!(catalog.contains("notice-board.post"), "{catalog}");
-    assert_accessible(&browser, "11-console-modules").await;
+    browser.assert_accessible("11-console-modules").await;
 
     // A package of the version installed already is refused at the file
     // field, which says why.
@@ -217,14 +202,16 @@ async fn an_administrator_enables_a_module_for_one_city_in_the_console() {
     browser.press("Install").await;
     let refused = browser.text().await;
     assert!(refused.contains("which is not newer"), "{refused}");
-    assert_accessible(&browser, "15-console-package-refused").await;
+    browser
+        .assert_accessible("15-console-package-refused")
+        .await;
 
     // Not yet enabled in Lhota: no entry in its navigation.
     browser.open("/o/lhota/").await;
     assert!(!browser.text().await.contains("Notice board"));
 
     browser.open("/admin/orgs/lhota").await;
-    assert_accessible(&browser, "12-console-organization").await;
+    browser.assert_accessible("12-console-organization").await;
     browser.follow("Official notice board").await;
     assert_eq!(
         browser.path().await,
@@ -235,7 +222,7 @@ async fn an_administrator_enables_a_module_for_one_city_in_the_console() {
     assert!(page.contains("The module is enabled."), "{page}");
 
     // Its settings are a form made from the manifest's settings schema.
-    assert_accessible(&browser, "13-console-module").await;
+    browser.assert_accessible("13-console-module").await;
     browser.fill("Page title", "Úřední deska obce Lhota").await;
     browser.press("Save settings").await;
     assert!(browser.text().await.contains("The settings are saved."));
@@ -255,7 +242,7 @@ async fn an_administrator_enables_a_module_for_one_city_in_the_console() {
     assert!(trail.contains("The chain is intact"), "{trail}");
     assert!(trail.contains("module.enable"), "{trail}");
     assert!(trail.contains(&admin.id), "{trail}");
-    assert_accessible(&browser, "14-console-audit").await;
+    browser.assert_accessible("14-console-audit").await;
 }
 
 #[tokio::test]
@@ -309,7 +296,7 @@ async fn a_hostile_modules_script_and_links_show_as_text_and_never_run() {
     );
     assert!(text.contains("Chart <script>"), "{text}");
     assert!(text.contains("no valid position"), "{text}");
-    assert_accessible(&browser, "20-hostile-module").await;
+    browser.assert_accessible("20-hostile-module").await;
 }
 
 #[tokio::test]
@@ -356,20 +343,22 @@ async fn a_citizen_uses_the_dashboard_search_sorting_and_inbox_in_a_real_browser
         .await
         .unwrap();
     assert_eq!(badge, "1 unread");
-    assert_accessible(&browser, "30-dashboard").await;
+    browser.assert_accessible("30-dashboard").await;
 
     // The search box in the header finds a notice; its hit opens it.
     browser.fill("Search", "zoning").await;
     browser.press("Go").await;
     assert!(browser.path().await.starts_with("/search?q=zoning"));
     browser.text_with("Found: 1").await;
-    assert_accessible(&browser, "31-search").await;
+    browser.assert_accessible("31-search").await;
     browser
         .follow("Public hearing on the zoning plan change Nr. 14")
         .await;
     let notice = browser.text().await;
     assert!(notice.contains("MMB/0412/2026"), "{notice}");
-    assert_accessible(&browser, "32-notice-with-breadcrumbs").await;
+    browser
+        .assert_accessible("32-notice-with-breadcrumbs")
+        .await;
     browser.follow("Notice board").await;
 
     // A click on a column heading sorts by it, a second the other way.
@@ -400,14 +389,14 @@ async fn a_citizen_uses_the_dashboard_search_sorting_and_inbox_in_a_real_browser
     let mut sorted = dates.clone();
     sorted.sort_by(|a, b| b.cmp(a));
     assert_eq!(dates, sorted, "latest first");
-    assert_accessible(&browser, "33-notices-sorted").await;
+    browser.assert_accessible("33-notices-sorted").await;
 
     // The inbox, and the message marked read.
     browser.follow("Inbox 1 unread").await;
     browser
         .text_with("Husova street closes on 3 December.")
         .await;
-    assert_accessible(&browser, "34-inbox").await;
+    browser.assert_accessible("34-inbox").await;
     browser.press("Mark as read").await;
     let inbox = browser.text().await;
     assert!(!inbox.contains("Mark as read"), "{inbox}");
@@ -440,9 +429,11 @@ async fn every_complaints_page_passes_the_accessibility_check_in_a_real_browser(
     // A citizen reports a pothole; a missing description comes back at its field.
     browser.open("/m/complaints/").await;
     browser.text_with("Reported problems").await;
-    assert_accessible(&browser, "40-complaints-registry-empty").await;
+    browser
+        .assert_accessible("40-complaints-registry-empty")
+        .await;
     browser.follow("Report a problem").await;
-    assert_accessible(&browser, "41-complaints-categories").await;
+    browser.assert_accessible("41-complaints-categories").await;
     browser.follow("Pothole").await;
     browser.fill("Address or place", "Husova 12").await;
     browser.fill("Latitude", "49.19522").await;
@@ -457,7 +448,9 @@ async fn every_complaints_page_passes_the_accessibility_check_in_a_real_browser(
         .unwrap();
     browser.press("Send the report").await;
     browser.text_with("Describe the problem.").await;
-    assert_accessible(&browser, "42-complaints-report-refused").await;
+    browser
+        .assert_accessible("42-complaints-report-refused")
+        .await;
     browser
         .fill("What is wrong", "A deep hole in front of number 12.")
         .await;
@@ -467,12 +460,14 @@ async fn every_complaints_page_passes_the_accessibility_check_in_a_real_browser(
         report.contains("A deep hole in front of number 12."),
         "{report}"
     );
-    assert_accessible(&browser, "43-complaints-report").await;
+    browser.assert_accessible("43-complaints-report").await;
     browser.open("/m/complaints/").await;
-    assert_accessible(&browser, "44-complaints-registry-map").await;
+    browser
+        .assert_accessible("44-complaints-registry-map")
+        .await;
     browser.open("/m/complaints/dashboard").await;
     browser.text_with("Open reports").await;
-    assert_accessible(&browser, "45-complaints-dashboard").await;
+    browser.assert_accessible("45-complaints-dashboard").await;
 
     // The handler's inbox, the report with its forms, the categories.
     browser.open("/auth/login").await;
@@ -481,16 +476,16 @@ async fn every_complaints_page_passes_the_accessibility_check_in_a_real_browser(
     browser.press("Log in").await;
     browser.open("/m/complaints/handle").await;
     browser.text_with("Complaints inbox").await;
-    assert_accessible(&browser, "46-complaints-inbox").await;
+    browser.assert_accessible("46-complaints-inbox").await;
     browser.follow(&report_number(&report)).await;
     browser.text_with("Record the step").await;
-    assert_accessible(&browser, "47-complaints-handling").await;
+    browser.assert_accessible("47-complaints-handling").await;
     browser.fill("Note", "A crew comes on Monday.").await;
     browser.press("Record the step").await;
     browser.text_with("The step is recorded.").await;
     browser.open("/m/complaints/categories?code=pothole").await;
     browser.text_with("Change the category").await;
-    assert_accessible(&browser, "48-complaints-categories").await;
+    browser.assert_accessible("48-complaints-categories").await;
 }
 
 /// The number in "Your report has number 2026-ABCDEF; …".
@@ -531,17 +526,17 @@ async fn every_smart_forms_page_passes_the_accessibility_check_in_a_real_browser
     log_in("karel").await;
     browser.open("/m/smart-forms/").await;
     browser.text_with("Forms and life situations").await;
-    assert_accessible(&browser, "50-forms-home").await;
+    browser.assert_accessible("50-forms-home").await;
     browser.follow("Home and family").await;
     browser.follow("I have a dog").await;
-    assert_accessible(&browser, "51-forms-situation").await;
+    browser.assert_accessible("51-forms-situation").await;
     browser.follow("Registering a dog").await;
-    assert_accessible(&browser, "52-forms-start").await;
+    browser.assert_accessible("52-forms-start").await;
     browser.follow("Fill in").await;
     browser.fill("Your name", "Karel Novák").await;
     browser.fill("Address", "Dlouhá 5, Brno").await;
     browser.fill("E-mail", "karel@example.cz").await;
-    assert_accessible(&browser, "53-forms-step-1").await;
+    browser.assert_accessible("53-forms-step-1").await;
     browser.press("Next").await;
     browser.text_with("step 2 / 2").await;
     js("document.getElementById('f-breed-1').checked = true; document.getElementById('f-garden-0').checked = true;").await;
@@ -553,10 +548,10 @@ async fn every_smart_forms_page_passes_the_accessibility_check_in_a_real_browser
         refused.contains("How high is the fence (cm)?: Fill this in."),
         "{refused}"
     );
-    assert_accessible(&browser, "54-forms-step-2-refused").await;
+    browser.assert_accessible("54-forms-step-2-refused").await;
     browser.press("Save draft").await;
     browser.text_with("Your draft is saved").await;
-    assert_accessible(&browser, "55-forms-mine").await;
+    browser.assert_accessible("55-forms-mine").await;
     browser.follow("Go on with – Registering a dog").await;
     browser
         .text_with("You are going on with your saved draft.")
@@ -567,13 +562,13 @@ async fn every_smart_forms_page_passes_the_accessibility_check_in_a_real_browser
     browser
         .text_with("Your submission is received under number")
         .await;
-    assert_accessible(&browser, "56-forms-submission").await;
+    browser.assert_accessible("56-forms-submission").await;
 
     // Staff: the inbox, a submission, the design pages, the figures.
     log_in("petr").await;
     browser.open("/m/smart-forms/inbox").await;
     browser.text_with("User karel").await;
-    assert_accessible(&browser, "57-forms-inbox").await;
+    browser.assert_accessible("57-forms-inbox").await;
     browser
         .client
         .find(Locator::Css("td a"))
@@ -583,7 +578,7 @@ async fn every_smart_forms_page_passes_the_accessibility_check_in_a_real_browser
         .await
         .unwrap();
     browser.text_with("Record the step").await;
-    assert_accessible(&browser, "58-forms-case").await;
+    browser.assert_accessible("58-forms-case").await;
     browser.open("/m/smart-forms/design").await;
     browser
         .fill(
@@ -593,15 +588,15 @@ async fn every_smart_forms_page_passes_the_accessibility_check_in_a_real_browser
         .await;
     browser.press("Publish").await;
     browser.text_with("is not a definition").await;
-    assert_accessible(&browser, "59-forms-design-refused").await;
+    browser.assert_accessible("59-forms-design-refused").await;
     browser.open("/m/smart-forms/design/dog-registration").await;
-    assert_accessible(&browser, "60-forms-versions").await;
+    browser.assert_accessible("60-forms-versions").await;
     browser
         .open("/m/smart-forms/situations-edit?key=i-have-a-dog")
         .await;
     browser.text_with("Change the situation").await;
-    assert_accessible(&browser, "61-forms-situations").await;
+    browser.assert_accessible("61-forms-situations").await;
     browser.open("/m/smart-forms/dashboard").await;
     browser.text_with("Submissions by form and status").await;
-    assert_accessible(&browser, "62-forms-dashboard").await;
+    browser.assert_accessible("62-forms-dashboard").await;
 }

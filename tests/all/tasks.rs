@@ -561,53 +561,18 @@ async fn every_tasks_page_passes_the_accessibility_check_in_both_languages_on_a_
                             || text.contains(if lang == "cs" { "úkol" } else { "task" }),
                         "{path} in {lang}: {text}"
                     );
-                    assert_accessible(&browser, &format!("60-tasks-{who}-{n}-{lang}-{device}"))
+                    browser
+                        .assert_accessible(&format!("60-tasks-{who}-{n}-{lang}-{device}"))
                         .await;
                     // Nothing wider than the screen: a wide table scrolls
                     // in its own box, the page does not.
-                    let wider = browser
-                        .client
-                        .execute(WIDER_THAN_THE_SCREEN, Vec::new())
-                        .await
-                        .expect("the page answers");
                     assert_eq!(
-                        wider,
-                        serde_json::json!([]),
+                        browser.wider_than_the_screen().await,
+                        Vec::<String>::new(),
                         "{path} in {lang} on a {device} is wider than the screen"
                     );
                 }
             }
         }
     }
-}
-
-/// The innermost elements that reach past the right edge of the screen
-/// (outside a box that scrolls), as `tag.class`.
-const WIDER_THAN_THE_SCREEN: &str = r#"
-const width = document.documentElement.clientWidth;
-const scrolls = (el) => { for (let p = el.parentElement; p; p = p.parentElement) {
-  const o = getComputedStyle(p).overflowX; if (o === 'auto' || o === 'scroll') return true; } return false; };
-const out = [];
-for (const el of document.body.querySelectorAll('*')) {
-  if (el.getBoundingClientRect().right > width + 1 && !scrolls(el)
-      && ![...el.children].some(c => c.getBoundingClientRect().right > width + 1)) {
-    out.push(el.tagName.toLowerCase() + (el.className ? '.' + el.className : '') + ': ' + (el.textContent || '').trim().slice(0, 40));
-  }
-}
-return out;
-"#;
-
-async fn assert_accessible(browser: &Chromium, page: &str) {
-    let violations = browser.accessibility_violations().await;
-    assert!(
-        violations.is_empty(),
-        "{page} breaks WCAG 2.1 A/AA:\n{}",
-        violations.join("\n")
-    );
-    let shot = browser.screenshot(page).await;
-    assert!(
-        std::fs::metadata(&shot).is_ok_and(|m| m.len() > 1000),
-        "{}",
-        shot.display()
-    );
 }

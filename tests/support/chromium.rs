@@ -258,4 +258,48 @@ impl Chromium {
             })
             .collect()
     }
+
+    /// Checks the current page with axe-core (WCAG 2.1 A and AA) and saves
+    /// its screenshot as `target/screenshots/<page>.png`; panics with the
+    /// violations.
+    pub async fn assert_accessible(&self, page: &str) {
+        let violations = self.accessibility_violations().await;
+        assert!(
+            violations.is_empty(),
+            "{page} breaks WCAG 2.1 A/AA:\n{}",
+            violations.join("\n")
+        );
+        let shot = self.screenshot(page).await;
+        assert!(
+            std::fs::metadata(&shot).is_ok_and(|m| m.len() > 1000),
+            "{}",
+            shot.display()
+        );
+    }
+
+    /// The innermost elements of the current page that reach past the
+    /// right edge of the window (outside a box that scrolls), as
+    /// `tag.class: text`: on a phone, none should.
+    pub async fn wider_than_the_screen(&self) -> Vec<String> {
+        let found = self
+            .client
+            .execute(WIDER_THAN_THE_SCREEN, Vec::new())
+            .await
+            .expect("the page answers");
+        serde_json::from_value(found).expect("a list of elements")
+    }
 }
+
+const WIDER_THAN_THE_SCREEN: &str = r#"
+const width = document.documentElement.clientWidth;
+const scrolls = (el) => { for (let p = el.parentElement; p; p = p.parentElement) {
+  const o = getComputedStyle(p).overflowX; if (o === 'auto' || o === 'scroll') return true; } return false; };
+const out = [];
+for (const el of document.body.querySelectorAll('*')) {
+  if (el.getBoundingClientRect().right > width + 1 && !scrolls(el)
+      && ![...el.children].some(c => c.getBoundingClientRect().right > width + 1)) {
+    out.push(el.tagName.toLowerCase() + (el.className ? '.' + el.className : '') + ': ' + (el.textContent || '').trim().slice(0, 40));
+  }
+}
+return out;
+"#;

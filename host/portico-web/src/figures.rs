@@ -126,7 +126,7 @@ pub(crate) fn chart(lang: &str, chart: &Chart) -> Markup {
             }
             details {
                 summary { (tr(lang, "The data as a table", "Data jako tabulka")) }
-                div.table-wrap {
+                div.table-wrap tabindex="0" role="region" aria-label=(chart.caption) {
                     table {
                         caption { (chart.caption) }
                         thead { tr {

@@ -147,7 +147,9 @@ fn table_html(base: &str, shell: &Shell, table: &Table) -> Markup {
                 p { (if table.empty_text.is_empty() { tr(lang, "Nothing to show.", "Nic tu není.") } else { &table.empty_text }) }
             }
         } @else {
-            div.table-wrap {
+            // A wide table scrolls in its box; the box takes the keyboard's
+            // focus, so it scrolls without a mouse too (WCAG 2.1.1).
+            div.table-wrap tabindex="0" role="region" aria-label=(table.caption) {
                 table {
                     caption { (table.caption) }
                     thead {
