@@ -25,6 +25,7 @@ mod openapi;
 mod organizations;
 mod pages;
 mod portal;
+mod registry;
 mod sandbox;
 mod scim;
 mod security;

@@ -1,0 +1,375 @@
+//! The facts an organization's profile holds, how each is checked, and
+//! what is kept: the profile, the requests to change registered facts,
+//! every fact's history, and the founder's copies for the public list.
+
+use std::collections::BTreeMap;
+
+use portico_sdk::calendar;
+use portico_sdk::records::{Collection, Document, Filters};
+use portico_sdk::{Context, Error, Result};
+use serde::{Deserialize, Serialize};
+
+pub const PROFILE: Collection = Collection::new("profile");
+pub const REQUESTS: Collection = Collection::new("requests");
+pub const HISTORY: Collection = Collection::new("history");
+pub const REGISTER: Collection = Collection::new("register");
+
+/// Chooses the Czech or English wording by the user's language.
+pub fn tr<'a>(ctx: &Context, en: &'a str, cs: &'a str) -> &'a str {
+    if ctx.locale().starts_with("cs") {
+        cs
+    } else {
+        en
+    }
+}
+
+/// One fact of a profile.
+pub struct Fact {
+    pub name: &'static str,
+    pub en: &'static str,
+    pub cs: &'static str,
+    /// Registered: a change needs the founder's approval.
+    pub registered: bool,
+    pub kind: Kind,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Line,
+    Text,
+    Date,
+    Ico,
+    DataBox,
+    Account,
+    Email,
+    Web,
+}
+
+const fn fact(
+    name: &'static str,
+    en: &'static str,
+    cs: &'static str,
+    registered: bool,
+    kind: Kind,
+) -> Fact {
+    Fact {
+        name,
+        en,
+        cs,
+        registered,
+        kind,
+    }
+}
+
+/// Every fact, in the order the profile shows them.
+pub const FACTS: [Fact; 13] = [
+    fact("legal_form", "Legal form", "Právní forma", true, Kind::Line),
+    fact("ico", "Identification number (IČO)", "IČO", true, Kind::Ico),
+    fact("address", "Registered office", "Sídlo", true, Kind::Line),
+    fact(
+        "data_box",
+        "Data box",
+        "Datová schránka",
+        true,
+        Kind::DataBox,
+    ),
+    fact(
+        "bank_account",
+        "Bank account",
+        "Bankovní účet",
+        true,
+        Kind::Account,
+    ),
+    fact(
+        "director",
+        "Statutory body (director)",
+        "Statutární orgán (ředitel)",
+        true,
+        Kind::Line,
+    ),
+    fact(
+        "director_from",
+        "Term of office from",
+        "Funkční období od",
+        true,
+        Kind::Date,
+    ),
+    fact(
+        "director_until",
+        "Term of office until",
+        "Funkční období do",
+        true,
+        Kind::Date,
+    ),
+    fact(
+        "deed",
+        "Founding deed and its amendments",
+        "Zřizovací listina a její dodatky",
+        true,
+        Kind::Text,
+    ),
+    fact(
+        "activities",
+        "Supplementary activities",
+        "Doplňková činnost",
+        true,
+        Kind::Text,
+    ),
+    fact("phone", "Phone", "Telefon", false, Kind::Line),
+    fact("email", "E-mail", "E-mail", false, Kind::Email),
+    fact("web", "Web", "Web", false, Kind::Web),
+];
+
+pub fn fact_of(name: &str) -> Option<&'static Fact> {
+    FACTS.iter().find(|f| f.name == name)
+}
+
+impl Fact {
+    pub fn label(&self, ctx: &Context) -> &'static str {
+        tr(ctx, self.en, self.cs)
+    }
+
+    /// What is wrong with `value` for this fact, in the reader's language.
+    pub fn check(&self, ctx: &Context, value: &str) -> Option<String> {
+        if value.is_empty() {
+            return None;
+        }
+        let most = if self.kind == Kind::Text { 5_000 } else { 300 };
+        if value.chars().count() > most {
+            return Some(if ctx.locale().starts_with("cs") {
+                format!("Použijte nejvýše {most} znaků.")
+            } else {
+                format!("Use at most {most} characters.")
+            });
+        }
+        let bad = |en: &str, cs: &str| Some(tr(ctx, en, cs).to_owned());
+        match self.kind {
+            Kind::Date if calendar::parse_date(value).is_none() => {
+                bad("Use the form YYYY-MM-DD.", "Zadejte ve tvaru RRRR-MM-DD.")
+            }
+            Kind::Ico if !ico_valid(value) => bad(
+                "An IČO is eight digits whose last is their check digit; this one does not add up.",
+                "IČO má osm číslic a poslední je kontrolní; toto nesouhlasí.",
+            ),
+            Kind::DataBox
+                if value.len() != 7 || !value.chars().all(|c| c.is_ascii_alphanumeric()) =>
+            {
+                bad(
+                    "A data box id is seven letters and digits, e.g. abc2def.",
+                    "ID datové schránky má sedm písmen a číslic, např. abc2def.",
+                )
+            }
+            Kind::Account if !account_valid(value) => bad(
+                "Write the account as number/bank code, e.g. 123456789/0800 or 19-123456789/0710.",
+                "Zapište účet jako číslo/kód banky, např. 123456789/0800 nebo 19-123456789/0710.",
+            ),
+            Kind::Email if !value.contains('@') || value.contains(' ') => bad(
+                "This is not an e-mail address.",
+                "Toto není e-mailová adresa.",
+            ),
+            Kind::Web if !value.starts_with("https://") && !value.starts_with("http://") => bad(
+                "Write the whole address, beginning with https://.",
+                "Zapište celou adresu, začínající https://.",
+            ),
+            _ => None,
+        }
+    }
+}
+
+/// An IČO: eight digits, the last the check digit (mod 11).
+pub fn ico_valid(ico: &str) -> bool {
+    let digits: Vec<u32> = ico.chars().filter_map(|c| c.to_digit(10)).collect();
+    if ico.len() != 8 || digits.len() != 8 {
+        return false;
+    }
+    let sum: u32 = digits[..7]
+        .iter()
+        .zip((2..=8).rev())
+        .map(|(d, w)| d * w)
+        .sum();
+    let check = (11 - sum % 11) % 10;
+    digits[7] == check
+}
+
+/// A Czech account number: optional prefix (up to 6 digits) and dash, the
+/// number (2 to 10 digits), a slash and the bank's four-digit code.
+fn account_valid(account: &str) -> bool {
+    let Some((number, bank)) = account.split_once('/') else {
+        return false;
+    };
+    let digits = |s: &str, lo: usize, hi: usize| {
+        (lo..=hi).contains(&s.len()) && s.chars().all(|c| c.is_ascii_digit())
+    };
+    let number_ok = match number.split_once('-') {
+        Some((prefix, rest)) => digits(prefix, 1, 6) && digits(rest, 2, 10),
+        None => digits(number, 2, 10),
+    };
+    number_ok && digits(bank, 4, 4)
+}
+
+/// The organization's profile.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Profile {
+    #[serde(default)]
+    pub facts: BTreeMap<String, String>,
+}
+
+impl Profile {
+    pub fn get(&self, name: &str) -> &str {
+        self.facts.get(name).map(String::as_str).unwrap_or_default()
+    }
+}
+
+/// One fact changing: from, to.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Change {
+    pub field: String,
+    pub old: String,
+    pub new: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RequestState {
+    Pending,
+    Approved,
+    Rejected,
+}
+
+impl RequestState {
+    pub fn key(self) -> &'static str {
+        match self {
+            RequestState::Pending => "pending",
+            RequestState::Approved => "approved",
+            RequestState::Rejected => "rejected",
+        }
+    }
+
+    pub fn label(self, ctx: &Context) -> &'static str {
+        match self {
+            RequestState::Pending => tr(ctx, "Waiting for the founder", "Čeká na zřizovatele"),
+            RequestState::Approved => tr(ctx, "Approved", "Schváleno"),
+            RequestState::Rejected => tr(ctx, "Rejected", "Zamítnuto"),
+        }
+    }
+}
+
+/// A request to change registered facts: the organization's, and the
+/// founder's copy of it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Request {
+    pub key: String,
+    /// The organization it changes.
+    pub org: String,
+    pub org_name: String,
+    pub changes: Vec<Change>,
+    pub state: RequestState,
+    /// Who asked (a name) and when (`YYYY-MM-DD HH:MM`, Europe/Prague).
+    pub asked_by: String,
+    pub asked_at: String,
+    #[serde(default)]
+    pub decided_by: String,
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// One change of one fact, as the history shows it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Entry {
+    pub field: String,
+    pub old: String,
+    pub new: String,
+    pub at: String,
+    pub by: String,
+    /// Who approved it at the founder (registered facts).
+    #[serde(default)]
+    pub approved_by: String,
+}
+
+/// The founder's copy of an organization's profile.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Registered {
+    pub org: String,
+    pub name: String,
+    pub facts: BTreeMap<String, String>,
+}
+
+/// The messages between an organization and its founder.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Note {
+    /// Up: approve these changes.
+    Requested { request: Request },
+    /// Down: the founder's decision.
+    Decided {
+        key: String,
+        approved: bool,
+        by: String,
+        reason: String,
+    },
+    /// Up: the profile as it now is, for the founder's public list.
+    Published {
+        name: String,
+        facts: BTreeMap<String, String>,
+    },
+}
+
+impl Note {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Note::Requested { .. } => "registry.requested",
+            Note::Decided { .. } => "registry.decided",
+            Note::Published { .. } => "registry.published",
+        }
+    }
+}
+
+pub fn now() -> String {
+    calendar::now().format("%Y-%m-%d %H:%M").to_string()
+}
+
+/// The organization's profile document (an empty one before the first edit).
+pub fn profile() -> Result<Option<Document<Profile>>> {
+    Ok(PROFILE
+        .find()
+        .limit(1)
+        .fetch::<Profile>()?
+        .documents
+        .into_iter()
+        .next())
+}
+
+pub fn request_of(key: &str) -> Result<Document<Request>> {
+    REQUESTS
+        .find()
+        .eq("key", key)
+        .limit(1)
+        .fetch::<Request>()?
+        .documents
+        .into_iter()
+        .next()
+        .ok_or_else(|| Error::not_found(format!("no request {key}")))
+}
+
+pub fn registered_of(org: &str) -> Result<Option<Document<Registered>>> {
+    Ok(REGISTER
+        .find()
+        .eq("org", org)
+        .limit(1)
+        .fetch::<Registered>()?
+        .documents
+        .into_iter()
+        .next())
+}
+
+/// A new request's key: 16 random hexadecimal digits.
+pub fn new_key() -> String {
+    use std::hash::{BuildHasher, RandomState};
+    format!("{:016x}", RandomState::new().hash_one(now()))
+}
+
+pub fn actor(ctx: &Context) -> String {
+    ctx.principal()
+        .map(|p| p.name().to_owned())
+        .unwrap_or_else(|| tr(ctx, "Portal", "Portál").to_owned())
+}
