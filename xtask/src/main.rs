@@ -415,7 +415,13 @@ fn run(extra: &[String]) -> Result {
     let data = root.join("data");
     let modules = data.join("modules");
     // First-party modules only: the test modules misbehave on purpose.
-    for id in ["notice-board", "complaints", "smart-forms", "tasks"] {
+    for id in [
+        "notice-board",
+        "complaints",
+        "smart-forms",
+        "tasks",
+        "org-registry",
+    ] {
         if built.iter().any(|m| m.id == id) {
             copy_dir(&root.join("target/modules").join(id), &modules.join(id))?;
         }

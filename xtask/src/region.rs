@@ -106,7 +106,9 @@ pub fn set_up(
         ]))?;
     }
     for org in std::iter::once(REGION).chain(BELOW.iter().map(|b| b.0)) {
-        status(&mut portico(&["plugin", "enable", "tasks", "--org", org]))?;
+        for module in ["tasks", "org-registry"] {
+            status(&mut portico(&["plugin", "enable", module, "--org", org]))?;
+        }
     }
     let mut ids = Vec::new();
     for (username, name, org, role) in PEOPLE {
@@ -115,11 +117,25 @@ pub fn set_up(
             "role", "grant", username, role, "--org", org,
         ]))?;
     }
+    for (username, role, org) in [
+        ("urednik", "org-registry.approver", REGION),
+        ("reditelka", "org-registry.editor", BELOW[0].0),
+    ] {
+        status(&mut portico(&[
+            "role", "grant", username, role, "--org", org,
+        ]))?;
+    }
     let dir = root.join("target/demo-region");
     std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     let records = Records::new(&ids[0], PEOPLE[0].1, &ids[2], PEOPLE[2].1);
-    for (org, collection, lines) in records.files() {
-        let path = dir.join(format!("{org}-{collection}.jsonl"));
+    let mut files: Vec<_> = records
+        .files()
+        .into_iter()
+        .map(|(org, collection, lines)| (org, "tasks", collection, lines))
+        .collect();
+    files.extend(registry_files());
+    for (org, module, collection, lines) in files {
+        let path = dir.join(format!("{org}-{module}-{collection}.jsonl"));
         std::fs::write(&path, lines.join("\n") + "\n")
             .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
         status(&mut portico(&[
@@ -129,12 +145,63 @@ pub fn set_up(
             "--org",
             org,
             "--module",
-            "tasks",
+            module,
             "--collection",
             collection,
         ]))?;
     }
     Ok(())
+}
+
+/// Each organization's profile in the registry: IČO, director, phone.
+const PROFILES: [(&str, &str, &str); 4] = [
+    ("62157124", "Mgr. Dana Svobodová", "+420 541 000 101"),
+    ("70993416", "MUDr. Petr Král", "+420 517 000 102"),
+    ("00559075", "Bc. Eva Horáková", "+420 518 000 103"),
+    ("45135631", "Ing. Tomáš Beneš", "+420 541 000 104"),
+];
+
+/// The registry's demo: every organization's profile (and the region's
+/// copy of it), and the hospital's change of director waiting for the
+/// region's approval.
+fn registry_files() -> Vec<(&'static str, &'static str, &'static str, Vec<String>)> {
+    let mut files = Vec::new();
+    let mut register = Vec::new();
+    for ((org, name, _, address), (ico, director, phone)) in BELOW.iter().zip(PROFILES) {
+        let facts = format!(
+            r#"{{"legal_form":"příspěvková organizace","ico":{},"address":{},"director":{},"director_from":"2023-08-01","phone":{},"web":{}}}"#,
+            q(ico),
+            q(address),
+            q(director),
+            q(phone),
+            q(&format!("https://{org}.example.cz")),
+        );
+        files.push((
+            *org,
+            "org-registry",
+            "profile",
+            vec![format!(r#"{{"facts":{facts}}}"#)],
+        ));
+        register.push(format!(
+            r#"{{"org":{},"name":{},"facts":{facts}}}"#,
+            q(org),
+            q(name)
+        ));
+    }
+    files.push((REGION, "org-registry", "register", register));
+    let request = format!(
+        r#"{{"key":"demo-reditel","org":"nemocnice-example","org_name":"Nemocnice Vyškov-Example","changes":[{{"field":"director","old":"MUDr. Petr Král","new":"MUDr. Jana Malá, Ph.D."}},{{"field":"director_from","old":"2023-08-01","new":{}}}],"state":"pending","asked_by":"Vedení organizace","asked_at":{}}}"#,
+        q(&date(14)),
+        q(&format!("{} 09:30", date(-1))),
+    );
+    files.push((
+        "nemocnice-example",
+        "org-registry",
+        "requests",
+        vec![request.clone()],
+    ));
+    files.push((REGION, "org-registry", "requests", vec![request]));
+    files
 }
 
 /// The states a demo task is in at an organization, and the path there.
