@@ -132,14 +132,32 @@ async fn a_schools_registered_facts_change_only_once_the_region_approves_and_eve
     let home = r.editor_a.get(BASE_A).await;
     assert!(home.body.contains("+420 541 000 000"), "{}", home.body);
     assert!(home.body.contains("waits for the founder"), "{}", home.body);
-    assert!(
-        home.body.contains("Mgr. Jana Nová"),
-        "the change asked for is shown"
+    // The director shows only in the change asked for, not in the profile.
+    assert_eq!(
+        home.body.matches("Mgr. Jana Nová").count(),
+        1,
+        "{}",
+        home.body
     );
     // A second change while one waits is refused at the form.
     let again = submit(&r.editor_a, &edit, &edit, &[("legal_form", "s.r.o.")]).await;
     assert_eq!(again.status, 422, "{}", again.body);
+    assert!(
+        again.body.contains("waiting for the founder already"),
+        "{}",
+        again.body
+    );
     r.settle().await;
+    let public = Browser::new(r.addr);
+    let register = public.get(&format!("{BASE_KRAJ}/register")).await;
+    assert!(
+        register.body.contains("https://zs-a.example"),
+        "contacts are public at once"
+    );
+    assert!(
+        !register.body.contains("Mgr. Jana Nová"),
+        "not before approval"
+    );
 
     // The region's approver is told, and sees the change against now.
     let told = r.approver.get("/o/kraj/inbox").await;
@@ -182,6 +200,12 @@ async fn a_schools_registered_facts_change_only_once_the_region_approves_and_eve
         "approved by: {}",
         history.body
     );
+    assert!(
+        history.body.contains("User jana"),
+        "changed by: {}",
+        history.body
+    );
+    assert!(!history.body.contains("Portal"), "{}", history.body);
     assert!(history.body.contains("62157124"), "{}", history.body);
 
     // A second change, rejected with a reason the school reads.
@@ -223,10 +247,39 @@ async fn a_schools_registered_facts_change_only_once_the_region_approves_and_eve
     );
     assert!(!home.body.contains("Nová 1, Brno"), "{}", home.body);
 
+    // A third change, withdrawn before the founder decides: the founder's
+    // copy says so, and the profile stays.
+    submit(
+        &r.editor_a,
+        &edit,
+        &edit,
+        &[
+            ("legal_form", "příspěvková organizace"),
+            ("ico", "62157124"),
+            ("director", "Mgr. Jana Nová"),
+            ("director_from", "2024-08-01"),
+            ("data_box", "abc2def"),
+            ("phone", "+420 541 000 000"),
+            ("web", "https://zs-a.example"),
+        ],
+    )
+    .await;
+    let withdrawn = submit(&r.editor_a, BASE_A, &format!("{BASE_A}/withdraw"), &[]).await;
+    assert_eq!(withdrawn.status, 303, "{}", withdrawn.body);
+    r.settle().await;
+    let list = r.approver.get(&format!("{BASE_KRAJ}/changes")).await;
+    assert!(list.body.contains("Withdrawn"), "{}", list.body);
+    assert!(!r.editor_a.get(BASE_A).await.body.contains("abc2def"));
+
     // The public register (no log-in) and its CSV.
-    let public = Browser::new(r.addr);
     let register = public.get(&format!("{BASE_KRAJ}/register")).await;
     assert_eq!(register.status, 200, "{}", register.body);
+    assert!(
+        register.body.contains("Mgr. Jana Nová"),
+        "{}",
+        register.body
+    );
+    assert!(!register.body.contains("Nová 1, Brno"), "{}", register.body);
     assert!(register.body.contains("62157124"), "{}", register.body);
     assert!(
         register.body.contains("https://zs-a.example"),
@@ -242,14 +295,33 @@ async fn a_schools_registered_facts_change_only_once_the_region_approves_and_eve
     );
 
     // Another school's editor cannot read or change the first one's profile.
-    let foreign = r.editor_b.get(&edit).await;
-    assert!(matches!(foreign.status, 403 | 404), "{}", foreign.status);
+    for path in [BASE_A.to_owned(), edit.clone(), format!("{BASE_A}/history")] {
+        let foreign = r.editor_b.get(&path).await;
+        assert!(
+            matches!(foreign.status, 403 | 404),
+            "{path}: {}",
+            foreign.status
+        );
+    }
     let own = r.editor_b.get("/o/zs-b/m/org-registry/edit").await;
     let forged = r
         .editor_b
-        .post_form(&edit, &[("_csrf", own.csrf().as_str()), ("phone", "666")])
+        .post_form(
+            &edit,
+            &[
+                ("_csrf", own.csrf().as_str()),
+                ("phone", "+420 999 888 777"),
+            ],
+        )
         .await;
     assert!(matches!(forged.status, 403 | 404), "{}", forged.status);
+    assert!(
+        !r.editor_a
+            .get(BASE_A)
+            .await
+            .body
+            .contains("+420 999 888 777")
+    );
 
     // The steps are on both chains, which verify.
     let db = r.portal.db();
@@ -266,7 +338,11 @@ async fn a_schools_registered_facts_change_only_once_the_region_approves_and_eve
         assert!(kraj.iter().any(|x| x == a), "{a} in {kraj:?}");
     }
     let school = actions("zs-a").await;
-    for a in ["profile.change-requested", "profile.changed"] {
+    for a in [
+        "profile.change-requested",
+        "profile.changed",
+        "profile.change-withdrawn",
+    ] {
         assert!(school.iter().any(|x| x == a), "{a} in {school:?}");
     }
     for org in ["kraj", "zs-a"] {

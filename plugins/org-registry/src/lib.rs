@@ -17,7 +17,6 @@ use std::collections::BTreeMap;
 
 use portico_sdk::notify::{self, To};
 use portico_sdk::orgs;
-use portico_sdk::records::Filters;
 use portico_sdk::{
     Context, Error, FormPost, Message, Module, Outcome, Page, Request, Response, Result, View,
     audit, log, messages, people, segment,
@@ -26,8 +25,8 @@ use serde_json::json;
 
 use model::{
     Change, Entry, FACTS, HISTORY, Note, PROFILE, Profile, REGISTER, REQUESTS, Registered,
-    Request as ChangeRequest, RequestState, actor, fact_of, new_key, now, profile, registered_of,
-    request_of, tr,
+    Request as ChangeRequest, RequestState, actor, fact_of, new_key, now, pending_of, profile,
+    registered_of, request_from_below, request_of, tr,
 };
 
 struct Registry;
@@ -41,8 +40,9 @@ fn founder() -> Result<Option<orgs::Organization>> {
         .filter(|o| o.module_enabled))
 }
 
-/// Writes `facts` over the profile, each change into the history.
-fn apply(ctx: &Context, changes: &[Change], approved_by: &str) -> Result<()> {
+/// Writes `changes` over the profile, each into the history as made by
+/// `by` (and approved by `approved_by`).
+fn apply(changes: &[Change], by: &str, approved_by: &str) -> Result<()> {
     let (mut p, at) = match profile()? {
         Some(d) => (d.data, Some((d.id, d.version))),
         None => (Profile::default(), None),
@@ -59,10 +59,11 @@ fn apply(ctx: &Context, changes: &[Change], approved_by: &str) -> Result<()> {
             old: c.old.clone(),
             new: c.new.clone(),
             at: when.clone(),
-            by: actor(ctx),
+            by: by.to_owned(),
             approved_by: approved_by.to_owned(),
         })?;
     }
+    p.revision += 1;
     match at {
         Some((id, version)) => {
             PROFILE.update(&id, version, &p)?;
@@ -81,6 +82,7 @@ fn apply(ctx: &Context, changes: &[Change], approved_by: &str) -> Result<()> {
         let note = Note::Published {
             name: orgs::current()?.name,
             facts: p.facts,
+            revision: p.revision,
         };
         messages::send(&f.id, note.kind(), &note)?;
     }
@@ -121,37 +123,46 @@ fn edit(ctx: &Context, form: &FormPost) -> Result<Outcome> {
             }
         }
     }
+    let above = orgs::ancestors()?.into_iter().next();
+    let founder = above.clone().filter(|o| o.module_enabled);
+    if errors.is_empty() && !asked.is_empty() {
+        // Registered facts change only with a founder's approval: one
+        // request at a time, and only where the founder keeps the registry
+        // (a root, with nobody above, changes its own).
+        let refusal = if pending_of(ctx.org_id())?.is_some() {
+            Some(tr(
+                ctx,
+                "A change of registered facts is waiting for the founder already; wait for its decision, or withdraw it, before asking for another.",
+                "Změna zapsaných údajů už čeká na zřizovatele; než požádáte o další, vyčkejte jeho rozhodnutí, nebo ji vezměte zpět.",
+            ))
+        } else if above.is_some() && founder.is_none() {
+            Some(tr(
+                ctx,
+                "Your founder does not keep the registry, so nobody can approve a change of registered facts; ask its administrator to enable it.",
+                "Váš zřizovatel rejstřík nevede, změnu zapsaných údajů tedy nemá kdo schválit; požádejte jeho správce o zapnutí.",
+            ))
+        } else {
+            None
+        };
+        if let Some(why) = refusal {
+            for c in &asked {
+                if let Some(f) = fact_of(&c.field) {
+                    errors.push((f.name, why.to_owned()));
+                }
+            }
+        }
+    }
     if !errors.is_empty() {
         return Ok(Outcome::Show(pages::edit_form(ctx, Some(form), &errors)?));
     }
-    if !asked.is_empty()
-        && !REQUESTS
-            .find()
-            .eq("org", ctx.org_id())
-            .eq("state", RequestState::Pending.key())
-            .limit(1)
-            .fetch::<ChangeRequest>()?
-            .documents
-            .is_empty()
-    {
-        let errors = [(
-            "legal_form",
-            tr(
-                ctx,
-                "A change of registered facts is waiting for the founder already; wait for its decision before asking for another.",
-                "Změna zapsaných údajů už čeká na zřizovatele; než požádáte o další, vyčkejte jeho rozhodnutí.",
-            )
-            .to_owned(),
-        )];
-        return Ok(Outcome::Show(pages::edit_form(ctx, Some(form), &errors)?));
-    }
+    let by = actor(ctx);
     if !now_changes.is_empty() {
-        apply(ctx, &now_changes, "")?;
+        apply(&now_changes, &by, "")?;
     }
-    let said = match (asked.is_empty(), founder()?) {
+    let said = match (asked.is_empty(), founder) {
         (true, _) => tr(ctx, "The profile is saved.", "Profil je uložen."),
         (false, None) => {
-            apply(ctx, &asked, "")?;
+            apply(&asked, &by, "")?;
             tr(ctx, "The profile is saved.", "Profil je uložen.")
         }
         (false, Some(f)) => {
@@ -162,7 +173,7 @@ fn edit(ctx: &Context, form: &FormPost) -> Result<Outcome> {
                 org_name: me.name,
                 changes: asked,
                 state: RequestState::Pending,
-                asked_by: actor(ctx),
+                asked_by: by,
                 asked_at: now(),
                 decided_by: String::new(),
                 reason: String::new(),
@@ -177,12 +188,32 @@ fn edit(ctx: &Context, form: &FormPost) -> Result<Outcome> {
             messages::send(&f.id, note.kind(), &note)?;
             tr(
                 ctx,
-                "Contacts are saved; the change of registered facts is sent to the founder for approval.",
-                "Kontakty jsou uloženy; změna zapsaných údajů je odeslána zřizovateli ke schválení.",
+                "Saved; the change of registered facts is sent to the founder for approval.",
+                "Uloženo; změna zapsaných údajů je odeslána zřizovateli ke schválení.",
             )
         }
     };
     Ok(Outcome::redirect_with("/", said))
+}
+
+/// The organization takes back its request waiting for the founder.
+fn withdraw(ctx: &Context) -> Result<Outcome> {
+    let Some(doc) = pending_of(ctx.org_id())? else {
+        return Ok(Outcome::redirect("/"));
+    };
+    let mut r = doc.data;
+    r.state = RequestState::Withdrawn;
+    r.decided_by = actor(ctx);
+    REQUESTS.update(&doc.id, doc.version, &r)?;
+    audit::append("profile.change-withdrawn", &r.key, &json!({}))?;
+    if let Some(f) = founder()? {
+        let note = Note::Withdrawn { key: r.key.clone() };
+        messages::send(&f.id, note.kind(), &note)?;
+    }
+    Ok(Outcome::redirect_with(
+        "/",
+        tr(ctx, "The request is withdrawn.", "Žádost je vzata zpět."),
+    ))
 }
 
 /// The founder approves or rejects a request from below.
@@ -194,6 +225,18 @@ fn decide(ctx: &Context, form: &FormPost) -> Result<Outcome> {
         other => return Err(Error::not_found(format!("no action {other}"))),
     };
     let reason = form.get("reason").unwrap_or_default().trim().to_owned();
+    if reason.chars().count() > 2_000 {
+        let errors = [(
+            "reason",
+            tr(
+                ctx,
+                "Use at most 2,000 characters.",
+                "Použijte nejvýše 2 000 znaků.",
+            )
+            .to_owned(),
+        )];
+        return Ok(Outcome::Show(pages::request(ctx, &key, &errors)?));
+    }
     if !approved && reason.is_empty() {
         let errors = [(
             "reason",
@@ -206,7 +249,11 @@ fn decide(ctx: &Context, form: &FormPost) -> Result<Outcome> {
         )];
         return Ok(Outcome::Show(pages::request(ctx, &key, &errors)?));
     }
-    let doc = request_of(&key)?;
+    // Only a request from an organization directly below.
+    let doc = request_from_below(&key, ctx.org_id())?;
+    if orgs::get(&doc.data.org)?.parent.as_deref() != Some(ctx.org_id()) {
+        return Err(Error::not_found(format!("no request {key} from below")));
+    }
     let mut r = doc.data;
     if r.state != RequestState::Pending {
         return Err(Error::Conflict(
@@ -293,9 +340,23 @@ fn receive(ctx: &Context, message: &Message) -> Result<()> {
                     "a request comes from the organization directly below",
                 );
             }
-            if request_of(&request.key).is_ok() {
+            if request_of(&request.key, from).is_ok() {
                 return Ok(());
             }
+            let checked = request.changes.iter().all(|c| {
+                fact_of(&c.field).is_some_and(|f| f.registered && f.check(ctx, &c.new).is_none())
+            });
+            if !checked || request.changes.is_empty() {
+                return refuse(
+                    message,
+                    "a request changes registered facts, each a valid value",
+                );
+            }
+            if pending_of(from)?.is_some() {
+                return refuse(message, "one request of an organization waits at a time");
+            }
+            // The organization's name as the tree says it, not the message.
+            request.org_name = orgs::get(from)?.name;
             request.state = RequestState::Pending;
             tell(
                 "approve",
@@ -309,6 +370,21 @@ fn receive(ctx: &Context, message: &Message) -> Result<()> {
             )?;
             REQUESTS.insert(&request)?;
         }
+        Note::Withdrawn { key } => {
+            if !below()? {
+                return refuse(
+                    message,
+                    "a request is withdrawn by the organization that made it",
+                );
+            }
+            if let Ok(doc) = request_of(&key, from) {
+                let mut r = doc.data;
+                if r.state == RequestState::Pending {
+                    r.state = RequestState::Withdrawn;
+                    REQUESTS.update(&doc.id, doc.version, &r)?;
+                }
+            }
+        }
         Note::Decided {
             key,
             approved,
@@ -318,7 +394,9 @@ fn receive(ctx: &Context, message: &Message) -> Result<()> {
             if founder()?.is_none_or(|f| f.id != from) {
                 return refuse(message, "only the founder decides");
             }
-            let doc = request_of(&key)?;
+            let Ok(doc) = request_of(&key, ctx.org_id()) else {
+                return refuse(message, "no such request of this organization");
+            };
             let mut r = doc.data;
             if r.state != RequestState::Pending {
                 return Ok(());
@@ -343,7 +421,7 @@ fn receive(ctx: &Context, message: &Message) -> Result<()> {
                         new: c.new.clone(),
                     })
                     .collect();
-                apply(ctx, &changes, &by)?;
+                apply(&changes, &r.asked_by, &by)?;
             }
             tell(
                 "edit",
@@ -357,12 +435,24 @@ fn receive(ctx: &Context, message: &Message) -> Result<()> {
                 }),
             )?;
         }
-        Note::Published { name, facts } => {
+        Note::Published {
+            name,
+            facts,
+            revision,
+        } => {
             if !below()? {
                 return refuse(
                     message,
                     "a profile comes from the organization directly below",
                 );
+            }
+            let existing = registered_of(from)?;
+            // An older profile arriving late never overwrites a newer one.
+            if existing
+                .as_ref()
+                .is_some_and(|d| d.data.revision >= revision)
+            {
+                return Ok(());
             }
             let copy = Registered {
                 org: from.to_owned(),
@@ -371,8 +461,9 @@ fn receive(ctx: &Context, message: &Message) -> Result<()> {
                     .into_iter()
                     .filter(|(k, _)| fact_of(k).is_some())
                     .collect::<BTreeMap<_, _>>(),
+                revision,
             };
-            match registered_of(from)? {
+            match existing {
                 Some(d) => {
                     REGISTER.update(&d.id, d.version, &copy)?;
                 }
@@ -393,7 +484,7 @@ impl Module for Registry {
         let param = |name: &str| page.param(name).unwrap_or_default();
         match page.pattern() {
             "/" => pages::home(ctx),
-            "/edit" => pages::edit_form(ctx, None, &[]),
+            "/edit" | "/withdraw" => pages::edit_form(ctx, None, &[]),
             "/history" => pages::history(ctx),
             "/changes" => pages::changes(ctx),
             "/changes/{key}" | "/changes/{key}/{action}" => pages::request(ctx, param("key"), &[]),
@@ -407,6 +498,7 @@ impl Module for Registry {
         match form.pattern() {
             "/edit" => edit(ctx, form),
             "/changes/{key}/{action}" => decide(ctx, form),
+            "/withdraw" => withdraw(ctx),
             other => Err(Error::not_found(format!("no form at {other}"))),
         }
     }

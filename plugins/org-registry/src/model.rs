@@ -160,8 +160,8 @@ impl Fact {
                 )
             }
             Kind::Account if !account_valid(value) => bad(
-                "Write the account as number/bank code, e.g. 123456789/0800 or 19-123456789/0710.",
-                "Zapište účet jako číslo/kód banky, např. 123456789/0800 nebo 19-123456789/0710.",
+                "This is not a Czech account number: write it as number/bank code, e.g. 2000145102/0800 or 19-2000145102/0710, and check its digits.",
+                "Toto není české číslo účtu: zapište jej jako číslo/kód banky, např. 2000145102/0800 nebo 19-2000145102/0710, a zkontrolujte číslice.",
             ),
             Kind::Email if !value.contains('@') || value.contains(' ') => bad(
                 "This is not an e-mail address.",
@@ -191,20 +191,33 @@ pub fn ico_valid(ico: &str) -> bool {
     digits[7] == check
 }
 
-/// A Czech account number: optional prefix (up to 6 digits) and dash, the
-/// number (2 to 10 digits), a slash and the bank's four-digit code.
+/// A Czech account number (vyhláška ČNB č. 169/2011 Sb.): an optional
+/// prefix (up to 6 digits) and dash, the number (2 to 10 digits), a slash
+/// and the bank's four-digit code; prefix and number each pass the
+/// weighted check modulo 11.
 fn account_valid(account: &str) -> bool {
     let Some((number, bank)) = account.split_once('/') else {
         return false;
     };
-    let digits = |s: &str, lo: usize, hi: usize| {
-        (lo..=hi).contains(&s.len()) && s.chars().all(|c| c.is_ascii_digit())
+    // Weighted from the right: 1, 2, 4, 8, 5, 10, 9, 7, 3, 6.
+    const WEIGHTS: [u32; 10] = [1, 2, 4, 8, 5, 10, 9, 7, 3, 6];
+    let part = |s: &str, lo: usize, hi: usize| {
+        (lo..=hi).contains(&s.len())
+            && s.chars().all(|c| c.is_ascii_digit())
+            && s.chars()
+                .rev()
+                .filter_map(|c| c.to_digit(10))
+                .zip(WEIGHTS)
+                .map(|(d, w)| d * w)
+                .sum::<u32>()
+                % 11
+                == 0
     };
     let number_ok = match number.split_once('-') {
-        Some((prefix, rest)) => digits(prefix, 1, 6) && digits(rest, 2, 10),
-        None => digits(number, 2, 10),
+        Some((prefix, rest)) => part(prefix, 1, 6) && part(rest, 2, 10),
+        None => part(number, 2, 10),
     };
-    number_ok && digits(bank, 4, 4)
+    number_ok && bank.len() == 4 && bank.chars().all(|c| c.is_ascii_digit())
 }
 
 /// The organization's profile.
@@ -212,6 +225,10 @@ fn account_valid(account: &str) -> bool {
 pub struct Profile {
     #[serde(default)]
     pub facts: BTreeMap<String, String>,
+    /// Moves on with every change: the founder's copy keeps only a newer
+    /// one, whatever order the messages arrive in.
+    #[serde(default)]
+    pub revision: u64,
 }
 
 impl Profile {
@@ -234,6 +251,8 @@ pub enum RequestState {
     Pending,
     Approved,
     Rejected,
+    /// Taken back by the organization before the founder decided.
+    Withdrawn,
 }
 
 impl RequestState {
@@ -242,6 +261,7 @@ impl RequestState {
             RequestState::Pending => "pending",
             RequestState::Approved => "approved",
             RequestState::Rejected => "rejected",
+            RequestState::Withdrawn => "withdrawn",
         }
     }
 
@@ -250,6 +270,7 @@ impl RequestState {
             RequestState::Pending => tr(ctx, "Waiting for the founder", "Čeká na zřizovatele"),
             RequestState::Approved => tr(ctx, "Approved", "Schváleno"),
             RequestState::Rejected => tr(ctx, "Rejected", "Zamítnuto"),
+            RequestState::Withdrawn => tr(ctx, "Withdrawn", "Vzato zpět"),
         }
     }
 }
@@ -292,6 +313,8 @@ pub struct Registered {
     pub org: String,
     pub name: String,
     pub facts: BTreeMap<String, String>,
+    #[serde(default)]
+    pub revision: u64,
 }
 
 /// The messages between an organization and its founder.
@@ -307,10 +330,14 @@ pub enum Note {
         by: String,
         reason: String,
     },
+    /// Up: the organization took its request back.
+    Withdrawn { key: String },
     /// Up: the profile as it now is, for the founder's public list.
     Published {
         name: String,
         facts: BTreeMap<String, String>,
+        #[serde(default)]
+        revision: u64,
     },
 }
 
@@ -320,6 +347,7 @@ impl Note {
             Note::Requested { .. } => "registry.requested",
             Note::Decided { .. } => "registry.decided",
             Note::Published { .. } => "registry.published",
+            Note::Withdrawn { .. } => "registry.withdrawn",
         }
     }
 }
@@ -339,16 +367,45 @@ pub fn profile() -> Result<Option<Document<Profile>>> {
         .next())
 }
 
-pub fn request_of(key: &str) -> Result<Document<Request>> {
+/// The request `key` of organization `org`: its own, or, at its founder,
+/// the founder's copy.
+pub fn request_of(key: &str, org: &str) -> Result<Document<Request>> {
     REQUESTS
         .find()
         .eq("key", key)
+        .eq("org", org)
         .limit(1)
         .fetch::<Request>()?
         .documents
         .into_iter()
         .next()
         .ok_or_else(|| Error::not_found(format!("no request {key}")))
+}
+
+/// The request `key` from an organization below (the founder's copy).
+pub fn request_from_below(key: &str, me: &str) -> Result<Document<Request>> {
+    REQUESTS
+        .find()
+        .eq("key", key)
+        .limit(5)
+        .fetch::<Request>()?
+        .documents
+        .into_iter()
+        .find(|d| d.data.org != me)
+        .ok_or_else(|| Error::not_found(format!("no request {key} from below")))
+}
+
+/// The organization's request waiting for its founder, if any.
+pub fn pending_of(org: &str) -> Result<Option<Document<Request>>> {
+    Ok(REQUESTS
+        .find()
+        .eq("org", org)
+        .eq("state", RequestState::Pending.key())
+        .limit(1)
+        .fetch::<Request>()?
+        .documents
+        .into_iter()
+        .next())
 }
 
 pub fn registered_of(org: &str) -> Result<Option<Document<Registered>>> {

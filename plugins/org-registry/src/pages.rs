@@ -10,8 +10,8 @@ use portico_sdk::{
 };
 
 use crate::model::{
-    Entry, FACTS, HISTORY, Kind, REQUESTS, Registered, Request, RequestState, fact_of, profile,
-    registered_of, request_of, tr,
+    Entry, FACTS, HISTORY, Kind, REQUESTS, Registered, Request, RequestState, fact_of, pending_of,
+    profile, registered_of, request_from_below, tr,
 };
 
 fn can(ctx: &Context, permission: &str) -> bool {
@@ -46,7 +46,7 @@ fn shown(ctx: &Context, field: &str, value: &str) -> String {
 fn changes_table(ctx: &Context, caption: &str, r: &Request) -> Table {
     let mut t = Table::new(caption)
         .column(tr(ctx, "Fact", "Údaj"))
-        .column(tr(ctx, "Now", "Nyní"))
+        .column(tr(ctx, "When asked", "Při žádosti"))
         .column(tr(ctx, "Asked for", "Požadováno"));
     for c in &r.changes {
         let label = fact_of(&c.field).map_or(c.field.as_str(), |f| f.label(ctx));
@@ -64,14 +64,8 @@ pub fn home(ctx: &Context) -> Result<View> {
     let me = orgs::current()?;
     let p = profile()?.map(|d| d.data).unwrap_or_default();
     let mut view = View::new(me.name.clone());
-    let pending = REQUESTS
-        .find()
-        .eq("org", &me.id)
-        .eq("state", RequestState::Pending.key())
-        .limit(1)
-        .fetch::<Request>()?
-        .documents;
-    if let Some(r) = pending.first() {
+    let pending = pending_of(&me.id)?;
+    if let Some(r) = &pending {
         view = view
             .notice(
                 NoticeLevel::Info,
@@ -86,16 +80,27 @@ pub fn home(ctx: &Context) -> Result<View> {
                 tr(ctx, "The change asked for", "Požadovaná změna"),
                 &r.data,
             ));
+        if can(ctx, "edit") {
+            view = view.form(Form::new(
+                "/withdraw",
+                tr(ctx, "Withdraw the request", "Vzít žádost zpět"),
+            ));
+        }
     }
-    let last = REQUESTS
+    // The founder's last decision, when it was a rejection (one request
+    // waits at a time, so the newest decided is the last decided).
+    let last_decided = REQUESTS
         .find()
         .eq("org", &me.id)
-        .eq("state", RequestState::Rejected.key())
         .newest_first()
-        .limit(1)
+        .limit(20)
         .fetch::<Request>()?
-        .documents;
-    if let Some(r) = last.first().filter(|_| pending.is_empty()) {
+        .documents
+        .into_iter()
+        .map(|d| d.data)
+        .find(|r| matches!(r.state, RequestState::Approved | RequestState::Rejected));
+    if let Some(r) = last_decided.filter(|r| pending.is_none() && r.state == RequestState::Rejected)
+    {
         view = view.notice(
             NoticeLevel::Warning,
             format!(
@@ -105,7 +110,7 @@ pub fn home(ctx: &Context) -> Result<View> {
                     "The founder rejected the last change:",
                     "Zřizovatel poslední změnu zamítl:"
                 ),
-                r.data.reason
+                r.reason
             ),
         );
     }
@@ -231,6 +236,7 @@ pub fn changes(ctx: &Context) -> Result<View> {
         RequestState::Pending,
         RequestState::Approved,
         RequestState::Rejected,
+        RequestState::Withdrawn,
     ] {
         let found = REQUESTS
             .find()
@@ -265,10 +271,7 @@ pub fn changes(ctx: &Context) -> Result<View> {
 
 /// One request, with the founder's decision.
 pub fn request(ctx: &Context, key: &str, errors: &[(&str, String)]) -> Result<View> {
-    let r = request_of(key)?.data;
-    if r.org == ctx.org_id() {
-        return Err(Error::not_found(format!("no request {key} from below")));
-    }
+    let r = request_from_below(key, ctx.org_id())?.data;
     let mut view = View::new(format!(
         "{} — {}",
         r.org_name,
