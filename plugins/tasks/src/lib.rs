@@ -10,6 +10,7 @@
 //! - `jobs`: reminders, escalation, recurring tasks.
 //! - `pages`: what each person sees.
 
+mod approvals;
 mod flow;
 mod jobs;
 mod model;
@@ -311,6 +312,14 @@ impl Module for Tasks {
                 pages::sent_org(ctx, param("task"), param("org"), &[])
             }
             "/inbox/{task}" | "/inbox/{task}/{action}" => pages::inbox(ctx, param("task"), &[]),
+            "/approvals" => approvals::pages::overview(ctx),
+            "/approvals/new" => approvals::pages::new_request(ctx, None, &[]),
+            "/approvals/flows" => approvals::pages::flows(ctx, None, &[]),
+            "/approvals/absences" => approvals::pages::absences(ctx, None, &[]),
+            "/approvals/{org}/{key}" | "/approvals/{org}/{key}/{action}" => {
+                approvals::pages::one_screen(ctx, param("key"), param("org"), &[])
+            }
+            "/requests/{key}" => approvals::pages::own_request(ctx, param("key")),
             other => Err(Error::not_found(format!("no page {other}"))),
         }
     }
@@ -326,6 +335,10 @@ impl Module for Tasks {
             ))),
             "/inbox/{task}/{action}" => act_in_organization(ctx, form),
             "/sent/{task}/{org}/{action}" => act_as_founder(ctx, form),
+            "/approvals/new" => approvals::pages::submit_request(ctx, form),
+            "/approvals/flows" => approvals::pages::save_flow(ctx, form),
+            "/approvals/absences" => approvals::pages::save_absence(ctx, form),
+            "/approvals/{org}/{key}/{action}" => approvals::pages::decide(ctx, form),
             other => Err(Error::not_found(format!("no form at {other}"))),
         }
     }
@@ -345,8 +358,12 @@ impl Module for Tasks {
         }
     }
 
-    fn on_message(_ctx: &Context, message: &Message) -> Result<()> {
-        flow::receive(message)
+    fn on_message(ctx: &Context, message: &Message) -> Result<()> {
+        if message.kind.starts_with("approval.") {
+            approvals::deciding::receive(ctx, message)
+        } else {
+            flow::receive(message)
+        }
     }
 }
 

@@ -64,7 +64,8 @@ pub fn home(ctx: &Context) -> Result<View> {
     let mut view = View::new(tr(ctx, "Tasks", "Úkoly"));
     let today = today();
     let (assign, respond, resolve) = (can(ctx, "assign"), can(ctx, "respond"), can(ctx, "resolve"));
-    if !(assign || respond || resolve) {
+    let approve = can(ctx, "approve");
+    if !(assign || respond || resolve || approve) {
         return Ok(view.notice(
             NoticeLevel::Info,
             tr(
@@ -196,6 +197,12 @@ pub fn home(ctx: &Context) -> Result<View> {
             ]);
         }
         view = view.table(t);
+    }
+    if assign || respond || approve {
+        view = view.actions([Action::secondary(
+            tr(ctx, "Approvals", "Schvalování"),
+            "/approvals",
+        )]);
     }
     Ok(view)
 }
