@@ -1,0 +1,151 @@
+//! Each person's home: what the organization owes, what is handed to me, what I sent.
+
+use super::*;
+
+/// Each person's home: the parts their permissions open.
+pub fn home(ctx: &Context) -> Result<View> {
+    let mut view = View::new(tr(ctx, "Tasks", "Úkoly"));
+    let today = today();
+    let (assign, respond, resolve) = (can(ctx, "assign"), can(ctx, "respond"), can(ctx, "resolve"));
+    let approve = can(ctx, "approve");
+    if !(assign || respond || resolve || approve) {
+        return Ok(view.notice(
+            NoticeLevel::Info,
+            tr(
+                ctx,
+                "You hold no role in tasks here. Ask your administrator for one: an official sends tasks, the responsible person answers for the organization, a worker resolves what is handed to them.",
+                "V úkolech zde nemáte žádnou roli. Požádejte správce: úředník úkoly posílá, odpovědná osoba za organizaci odpovídá, pracovník řeší, co mu bylo předáno.",
+            ),
+        ));
+    }
+    if respond {
+        // What is still owed, by state (each an indexed query), soonest first.
+        let mut owed = Vec::new();
+        for state in State::ALL.into_iter().filter(|s| s.open()) {
+            owed.extend(
+                RECEIVED
+                    .find()
+                    .eq("state", state.key())
+                    .sort("due")
+                    .limit(200)
+                    .fetch::<Received>()?
+                    .documents
+                    .into_iter()
+                    .map(|d| d.data),
+            );
+        }
+        owed.sort_by(|a, b| a.due.cmp(&b.due));
+        let mut t = Table::new(tr(
+            ctx,
+            "What our organization must do, by deadline",
+            "Co musí naše organizace udělat, podle termínu",
+        ))
+        .column(tr(ctx, "Task", "Úkol"))
+        .column(tr(ctx, "From", "Od"))
+        .column(tr(ctx, "Due", "Termín"))
+        .column(tr(ctx, "State", "Stav"))
+        .column(tr(ctx, "Late", "Zpoždění"))
+        .empty_text(tr(ctx, "Nothing to do.", "Nic k vyřízení."));
+        for r in &owed {
+            t = t.row([
+                Cell::link(r.title.as_str(), format!("/inbox/{}", segment(&r.task))),
+                Cell::from(r.founder_name.as_str()),
+                Cell::from(day(ctx, &r.due)),
+                Cell::from(r.state.label(ctx)),
+                Cell::from(lateness(ctx, r.late_days(today))),
+            ]);
+        }
+        view = view.table(t);
+    }
+    if resolve {
+        let me = ctx
+            .principal()
+            .map(|p| p.user_id().to_owned())
+            .unwrap_or_default();
+        let mine = RECEIVED
+            .find()
+            .eq("worker", &me)
+            .eq("state", State::Delegated.key())
+            .sort("due")
+            .limit(200)
+            .fetch::<Received>()?
+            .documents;
+        let mut t = Table::new(tr(ctx, "Handed to me", "Předáno mně"))
+            .column(tr(ctx, "Task", "Úkol"))
+            .column(tr(ctx, "Due", "Termín"))
+            .column(tr(ctx, "State", "Stav"))
+            .empty_text(tr(
+                ctx,
+                "Nothing is handed to you.",
+                "Nic vám není předáno.",
+            ));
+        for d in mine.iter().filter(|d| d.data.state == State::Delegated) {
+            t = t.row([
+                Cell::link(
+                    d.data.title.as_str(),
+                    format!("/inbox/{}", segment(&d.data.task)),
+                ),
+                Cell::from(day(ctx, &d.data.due)),
+                Cell::from(d.data.state.label(ctx)),
+            ]);
+        }
+        view = view.table(t);
+    }
+    if assign {
+        view = view.actions([
+            Action::primary(tr(ctx, "New task", "Nový úkol"), "/new"),
+            Action::secondary(tr(ctx, "Overview", "Přehled plnění"), "/overview"),
+            Action::secondary(
+                tr(ctx, "Download as CSV", "Stáhnout jako CSV"),
+                "/export.csv",
+            ),
+        ]);
+        let tasks = TASKS
+            .find()
+            .sort_desc("due")
+            .limit(30)
+            .fetch::<Task>()?
+            .documents;
+        let mut t = Table::new(tr(
+            ctx,
+            "Tasks sent, latest deadline first",
+            "Odeslané úkoly, od nejpozdějšího termínu",
+        ))
+        .column(tr(ctx, "Task", "Úkol"))
+        .column(tr(ctx, "Due", "Termín"))
+        .numeric_column(tr(ctx, "Organizations", "Organizací"))
+        .numeric_column(tr(ctx, "Closed", "Uzavřeno"))
+        .empty_text(tr(
+            ctx,
+            "No task sent yet.",
+            "Zatím nebyl odeslán žádný úkol.",
+        ));
+        for d in tasks {
+            let closed: u64 = SENT
+                .count_by("state")
+                .eq("task", &d.data.key)
+                .fetch()?
+                .into_iter()
+                .filter(|g| g.key.as_deref() == Some(State::Closed.key()))
+                .map(|g| g.count)
+                .sum();
+            t = t.row([
+                Cell::link(
+                    d.data.title.as_str(),
+                    format!("/sent/{}", segment(&d.data.key)),
+                ),
+                Cell::from(day(ctx, &d.data.due)),
+                Cell::from(d.data.addressees.len().to_string()),
+                Cell::from(closed.to_string()),
+            ]);
+        }
+        view = view.table(t);
+    }
+    if assign || respond || approve {
+        view = view.actions([Action::secondary(
+            tr(ctx, "Approvals", "Schvalování"),
+            "/approvals",
+        )]);
+    }
+    Ok(view)
+}
