@@ -119,6 +119,7 @@ pub fn set_up(
     }
     for (username, role, org) in [
         ("urednik", "org-registry.approver", REGION),
+        ("urednik", "tasks.approver", REGION),
         ("reditelka", "org-registry.editor", BELOW[0].0),
     ] {
         status(&mut portico(&[
@@ -134,6 +135,10 @@ pub fn set_up(
         .map(|(org, collection, lines)| (org, "tasks", collection, lines))
         .collect();
     files.extend(registry_files());
+    files.extend(approval_files(
+        (&ids[0], PEOPLE[0].1),
+        (&ids[1], PEOPLE[1].1),
+    ));
     for (org, module, collection, lines) in files {
         let path = dir.join(format!("{org}-{module}-{collection}.jsonl"));
         std::fs::write(&path, lines.join("\n") + "\n")
@@ -201,6 +206,56 @@ fn registry_files() -> Vec<(&'static str, &'static str, &'static str, Vec<String
         vec![request.clone()],
     ));
     files.push((REGION, "org-registry", "requests", vec![request]));
+    files
+}
+
+/// The region's approval flow, offered to every organization below, and
+/// the school's request for a new roof waiting for the official.
+fn approval_files(
+    official: (&str, &str),
+    director: (&str, &str),
+) -> Vec<(&'static str, &'static str, &'static str, Vec<String>)> {
+    let flow_name = "Investice nad 500 000 Kč";
+    let official_json = format!(
+        r#"{{"user_id":{},"name":{}}}"#,
+        q(official.0),
+        q(official.1)
+    );
+    let flow = format!(
+        r#"{{"key":"demo-investice","name":{},"approvers":[{official_json}],"order":"sequential","rule":{{"rule":"all"}}}}"#,
+        q(flow_name)
+    );
+    let mut files = vec![(REGION, "tasks", "flows", vec![flow])];
+    for (org, ..) in BELOW {
+        files.push((
+            org,
+            "tasks",
+            "offered",
+            vec![format!(
+                r#"{{"founder":{},"flows":[["demo-investice",{}]]}}"#,
+                q(REGION),
+                q(flow_name)
+            )],
+        ));
+    }
+    let request = |steps: &str| {
+        format!(
+            r#"{{"key":"demo-strecha","org":"zs-komenskeho-example","org_name":"Základní škola Komenského-Example","flow":"demo-investice","flow_name":{},"title":"Oprava střechy tělocvičny","text":"Střecha tělocvičny zatéká; nabídka zhotovitele zní na 1 240 000 Kč s DPH. Žádáme o schválení investice z fondu investic.","submitter":{{"user_id":{},"name":{}}},"submitted_at":{},"outcome":"pending","steps":{steps},"note":""}}"#,
+            q(flow_name),
+            q(director.0),
+            q(director.1),
+            q(&format!("{} 10:00", date(-1))),
+        )
+    };
+    files.push((BELOW[0].0, "tasks", "approvals", vec![request("[]")]));
+    files.push((
+        REGION,
+        "tasks",
+        "approvals",
+        vec![request(&format!(
+            r#"[{{"approver":{official_json},"asked":{official_json}}}]"#
+        ))],
+    ));
     files
 }
 
