@@ -20,6 +20,7 @@ mod languages;
 mod load;
 mod loading;
 mod messages;
+mod methodology;
 mod notify;
 mod oidc;
 mod openapi;

@@ -555,6 +555,7 @@ async fn every_tasks_page_passes_the_accessibility_check_in_both_languages_on_a_
                 browser.open(&format!("/lang/{lang}")).await;
                 for (n, path) in paths.iter().enumerate() {
                     browser.open(path).await;
+                    assert!(!browser.is_error_page().await, "{path} in {lang}");
                     let text = browser.text().await;
                     assert!(
                         text.contains(if lang == "cs" { "Úkol" } else { "Task" })

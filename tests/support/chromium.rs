@@ -277,6 +277,15 @@ impl Chromium {
         );
     }
 
+    /// Whether the current page is one of the portal's error pages (each
+    /// shows the request's id), whatever its language.
+    pub async fn is_error_page(&self) -> bool {
+        self.client
+            .find(fantoccini::Locator::Css("p.request-id"))
+            .await
+            .is_ok()
+    }
+
     /// The innermost elements of the current page that reach past the
     /// right edge of the window (outside a box that scrolls), as
     /// `tag.class: text`: on a phone, none should.
