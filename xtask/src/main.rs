@@ -421,6 +421,7 @@ fn run(extra: &[String]) -> Result {
         "smart-forms",
         "tasks",
         "org-registry",
+        "methodology",
     ] {
         if built.iter().any(|m| m.id == id) {
             copy_dir(&root.join("target/modules").join(id), &modules.join(id))?;

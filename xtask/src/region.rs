@@ -106,7 +106,7 @@ pub fn set_up(
         ]))?;
     }
     for org in std::iter::once(REGION).chain(BELOW.iter().map(|b| b.0)) {
-        for module in ["tasks", "org-registry"] {
+        for module in ["tasks", "org-registry", "methodology"] {
             status(&mut portico(&["plugin", "enable", module, "--org", org]))?;
         }
     }
@@ -120,6 +120,8 @@ pub fn set_up(
     for (username, role, org) in [
         ("urednik", "org-registry.approver", REGION),
         ("urednik", "tasks.approver", REGION),
+        ("urednik", "methodology.author", REGION),
+        ("reditelka", "methodology.reader", BELOW[0].0),
         ("reditelka", "org-registry.editor", BELOW[0].0),
     ] {
         status(&mut portico(&[
@@ -135,6 +137,7 @@ pub fn set_up(
         .map(|(org, collection, lines)| (org, "tasks", collection, lines))
         .collect();
     files.extend(registry_files());
+    files.extend(guidance_files(PEOPLE[0].1));
     files.extend(approval_files(
         (&ids[0], PEOPLE[0].1),
         (&ids[1], PEOPLE[1].1),
@@ -206,6 +209,80 @@ fn registry_files() -> Vec<(&'static str, &'static str, &'static str, Vec<String
         vec![request.clone()],
     ));
     files.push((REGION, "org-registry", "requests", vec![request]));
+    files
+}
+
+/// The region's methodical guidance (two articles, one in its second
+/// version), copied to every organization below, and the school's
+/// question with the region's answer.
+fn guidance_files(author: &str) -> Vec<(&'static str, &'static str, &'static str, Vec<String>)> {
+    let article = |key: &str,
+                   title: &str,
+                   category: &str,
+                   body: &str,
+                   version: u32,
+                   changed: &str,
+                   days: i64| {
+        format!(
+            r#"{{"key":{},"title":{},"category":{},"body":{},"version":{version},"changed":{},"author":{},"published_at":{},"founder":{},"founder_name":"Jihomoravský kraj-Example"}}"#,
+            q(key),
+            q(title),
+            q(category),
+            q(body),
+            q(changed),
+            q(author),
+            q(&format!("{} 09:00", date(days))),
+            q(REGION),
+        )
+    };
+    let spis = article(
+        "demo-spisova-sluzba",
+        "Jak vést spisovou službu",
+        "Spisová služba",
+        "# Evidence dokumentů\n\nKaždý doručený dokument se eviduje v den doručení v elektronickém systému spisové služby.\n\n- podací deník\n- spisový a skartační plán\n- datové zprávy se evidují automaticky\n\nViz [zákon č. 499/2004 Sb.](https://www.zakonyprolidi.cz/cs/2004-499).",
+        2,
+        "Doplněno evidování datových zpráv.",
+        -3,
+    );
+    let rozpocet = article(
+        "demo-rozpocet",
+        "Sestavení rozpočtu příspěvkové organizace",
+        "Hospodaření",
+        "# Termíny\n\nNávrh rozpočtu na příští rok předložte zřizovateli do 30. září.\n\n# Střednědobý výhled\n\nVýhled se sestavuje na dva roky následující po roce rozpočtu.",
+        1,
+        "",
+        -10,
+    );
+    let mut files = vec![(
+        REGION,
+        "methodology",
+        "articles",
+        vec![spis.clone(), rozpocet.clone()],
+    )];
+    for (org, ..) in BELOW {
+        files.push((
+            org,
+            "methodology",
+            "copies",
+            vec![spis.clone(), rozpocet.clone()],
+        ));
+    }
+    let question = |answered: &str| {
+        format!(
+            r#"{{"key":"demo-dotaz","org":"zs-komenskeho-example","org_name":"Základní škola Komenského-Example","subject":"Evidence e-mailů","article":"demo-spisova-sluzba","posts":[{{"at":{},"by":"Mgr. Dana Svobodová (ředitelka školy)","org":"Základní škola Komenského-Example","text":"Evidujeme i e-maily bez elektronického podpisu?"}},{{"at":{},"by":{},"org":"Jihomoravský kraj-Example","text":"Ano, pokud jsou adresovány škole a týkají se její činnosti."}}],"answered":{}}}"#,
+            q(&format!("{} 11:20", date(-2))),
+            q(&format!("{} 08:45", date(-1))),
+            q(author),
+            q(answered),
+        )
+    };
+    files.push((
+        BELOW[0].0,
+        "methodology",
+        "questions",
+        vec![question("yes")],
+    ));
+    files.push((REGION, "methodology", "questions", vec![question("yes")]));
     files
 }
 
