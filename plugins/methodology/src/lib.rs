@@ -167,6 +167,7 @@ fn ask(ctx: &Context, form: &FormPost, key: Option<&str>, article: &str) -> Resu
                 ));
             }
             q.posts.push(post.clone());
+            q.posts.sort_by(|a, b| a.at.cmp(&b.at));
             q.answered = "no".into();
             QUESTIONS.update(&d.id, d.version, &q)?;
             (q.key, q.subject)
@@ -223,6 +224,7 @@ fn answer(ctx: &Context, form: &FormPost) -> Result<Outcome> {
         text,
     };
     q.posts.push(post.clone());
+    q.posts.sort_by(|a, b| a.at.cmp(&b.at));
     q.answered = "yes".into();
     QUESTIONS.update(&doc.id, doc.version, &q)?;
     let note = Note::Answered {
@@ -315,6 +317,7 @@ fn receive(ctx: &Context, message: &Message) -> Result<()> {
                         return Ok(());
                     }
                     q.posts.push(post.clone());
+                    q.posts.sort_by(|a, b| a.at.cmp(&b.at));
                     q.answered = "no".into();
                     QUESTIONS.update(&d.id, d.version, &q)?;
                 }
@@ -357,6 +360,7 @@ fn receive(ctx: &Context, message: &Message) -> Result<()> {
                 return Ok(());
             }
             q.posts.push(post.clone());
+            q.posts.sort_by(|a, b| a.at.cmp(&b.at));
             q.answered = "yes".into();
             QUESTIONS.update(&d.id, d.version, &q)?;
             tell(

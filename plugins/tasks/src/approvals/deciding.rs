@@ -244,6 +244,7 @@ pub fn receive(ctx: &Context, message: &Message) -> Result<()> {
             let offered = Offered {
                 founder: from.to_owned(),
                 flows,
+                message: message.id,
             };
             match OFFERED
                 .find()
@@ -253,6 +254,7 @@ pub fn receive(ctx: &Context, message: &Message) -> Result<()> {
                 .into_iter()
                 .next()
             {
+                Some(d) if d.data.message > message.id => {}
                 Some(d) => {
                     OFFERED.update(&d.id, d.version, &offered)?;
                 }

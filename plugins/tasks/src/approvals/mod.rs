@@ -173,6 +173,11 @@ impl Note {
 pub struct Offered {
     pub founder: String,
     pub flows: Vec<(String, String)>,
+    /// The message that brought the list: a list sent earlier but
+    /// delivered later (messages may arrive out of order) never replaces
+    /// a newer one.
+    #[serde(default)]
+    pub message: u64,
 }
 
 pub const OFFERED: Collection = Collection::new("offered");
