@@ -6,11 +6,8 @@
 //! another school sees none of it.
 
 use std::collections::HashMap;
-use std::time::Duration;
 
-use portico_host::workers::WorkerConfig;
 use portico_platform::audit;
-use portico_platform::identity::users::UserKind;
 use portico_platform::organizations::Kind;
 use portico_sdk::calendar;
 use portico_tests::TestPortal;
@@ -19,16 +16,6 @@ use portico_tests::browser::{Browser, Page};
 const PASSWORD: &str = "correct horse battery staple";
 const KRAJ: &str = "/o/kraj/m/tasks/approvals";
 const NEW: &str = "/o/zs-a/m/tasks/approvals/new";
-
-async fn settle(portal: &TestPortal) {
-    let at_once = WorkerConfig {
-        backoff: Duration::ZERO,
-        max_attempts: 3,
-        ..WorkerConfig::default()
-    };
-    portal.carry_messages(&at_once).await;
-    portal.send_notifications(&at_once).await;
-}
 
 async fn submit(b: &Browser, page: &str, path: &str, fields: &[(&str, &str)]) -> Page {
     b.submit(page, path, fields).await
@@ -76,31 +63,32 @@ async fn region() -> (TestPortal, std::net::SocketAddr, People, Browsers) {
         .build()
         .await;
     let addr = portal.serve().await;
+    let people = portal
+        .staff(
+            addr,
+            PASSWORD,
+            &[
+                (
+                    "olga",
+                    &[("kraj", "tasks.official"), ("kraj", "tasks.approver")],
+                ),
+                ("pavel", &[("kraj", "tasks.approver")]),
+                ("rita", &[("kraj", "tasks.approver")]),
+                ("dana", &[("zs-a", "tasks.director")]),
+                // A director of the school who approves at the region too.
+                (
+                    "dvoj",
+                    &[("zs-a", "tasks.director"), ("kraj", "tasks.approver")],
+                ),
+                ("bohus", &[("zs-b", "tasks.director")]),
+            ],
+        )
+        .await;
     let mut ids = HashMap::new();
     let mut browsers = HashMap::new();
-    for (name, grants) in [
-        (
-            "olga",
-            &[("kraj", "tasks.official"), ("kraj", "tasks.approver")][..],
-        ),
-        ("pavel", &[("kraj", "tasks.approver")][..]),
-        ("rita", &[("kraj", "tasks.approver")][..]),
-        ("dana", &[("zs-a", "tasks.director")][..]),
-        // A director of the school who approves at the region too.
-        (
-            "dvoj",
-            &[("zs-a", "tasks.director"), ("kraj", "tasks.approver")][..],
-        ),
-        ("bohus", &[("zs-b", "tasks.director")][..]),
-    ] {
-        let user = portal.user(name, UserKind::Staff, PASSWORD).await;
-        for (org, role) in grants {
-            portal.grant(&user, org, role).await;
-        }
-        ids.insert(name, user.id.clone());
-        let b = Browser::new(addr);
-        assert_eq!(b.log_in(name, PASSWORD).await.status, 303, "{name} logs in");
-        browsers.insert(name, b);
+    for (name, (id, browser)) in people {
+        ids.insert(name, id);
+        browsers.insert(name, browser);
     }
     (portal, addr, ids, browsers)
 }
@@ -161,7 +149,7 @@ async fn a_schools_requests_are_decided_in_turn_by_quorum_and_by_substitutes_nev
     )
     .await;
     assert_eq!(saved.status, 303, "{}", saved.body);
-    settle(&portal).await;
+    portal.settle().await;
 
     // Pavel is away this week; Olga decides in his place.
     let absences = format!("{KRAJ}/absences");
@@ -188,7 +176,7 @@ async fn a_schools_requests_are_decided_in_turn_by_quorum_and_by_substitutes_nev
     )
     .await;
     let key = own.rsplit('/').next().unwrap().to_owned();
-    settle(&portal).await;
+    portal.settle().await;
 
     // Olga is asked in Pavel's place, Rita not yet, Pavel not at all.
     let screen = format!("{KRAJ}/zs-a/{key}");
@@ -242,7 +230,7 @@ async fn a_schools_requests_are_decided_in_turn_by_quorum_and_by_substitutes_nev
     )
     .await;
     assert_eq!(agreed.status, 303, "{}", agreed.body);
-    settle(&portal).await;
+    portal.settle().await;
     let outcome = b("dana").get(&own).await;
     assert!(outcome.body.contains("Approved"), "{}", outcome.body);
     assert!(outcome.body.contains("Agreed."), "{}", outcome.body);
@@ -268,7 +256,7 @@ async fn a_schools_requests_are_decided_in_turn_by_quorum_and_by_substitutes_nev
     )
     .await;
     let key = own.rsplit('/').next().unwrap().to_owned();
-    settle(&portal).await;
+    portal.settle().await;
     let screen = format!("{KRAJ}/zs-a/{key}");
     assert!(b("olga").get(KRAJ).await.body.contains("Twenty laptops"));
     assert!(b("pavel").get(KRAJ).await.body.contains("Twenty laptops"));
@@ -293,7 +281,7 @@ async fn a_schools_requests_are_decided_in_turn_by_quorum_and_by_substitutes_nev
     )
     .await;
     assert_eq!(no.status, 303, "{}", no.body);
-    settle(&portal).await;
+    portal.settle().await;
     let outcome = b("dvoj").get(&own).await;
     assert!(outcome.body.contains("Rejected"), "{}", outcome.body);
     assert!(
@@ -344,7 +332,7 @@ async fn every_approvals_page_passes_the_accessibility_check_in_both_languages_o
     )
     .await;
     assert_eq!(saved.status, 303, "{}", saved.body);
-    settle(&portal).await;
+    portal.settle().await;
     let own = ask(
         &browsers["dana"],
         "Investment",
@@ -353,7 +341,7 @@ async fn every_approvals_page_passes_the_accessibility_check_in_both_languages_o
     )
     .await;
     let key = own.rsplit('/').next().unwrap().to_owned();
-    settle(&portal).await;
+    portal.settle().await;
     let pages: [(&str, Vec<String>); 2] = [
         (
             "olga",
@@ -371,35 +359,9 @@ async fn every_approvals_page_passes_the_accessibility_check_in_both_languages_o
     ];
     for (user, paths) in pages {
         let browser = Chromium::start(addr).await;
-        browser.open("/auth/login").await;
-        browser.fill("User name", user).await;
-        browser.fill("Password", PASSWORD).await;
-        browser.press("Log in").await;
-        for (width, height, device) in [(1280, 900, "desktop"), (320, 640, "phone")] {
-            browser
-                .client
-                .set_window_size(width, height)
-                .await
-                .expect("the window takes the size");
-            for lang in ["en", "cs"] {
-                browser.open(&format!("/lang/{lang}")).await;
-                for (n, path) in paths.iter().enumerate() {
-                    browser.open(path).await;
-                    assert!(
-                        !browser.is_error_page().await,
-                        "{path} in {lang}: {}",
-                        browser.text().await
-                    );
-                    browser
-                        .assert_accessible(&format!("62-approvals-{user}-{n}-{lang}-{device}"))
-                        .await;
-                    assert_eq!(
-                        browser.wider_than_the_screen().await,
-                        Vec::<String>::new(),
-                        "{path} in {lang} on a {device} is wider than the screen"
-                    );
-                }
-            }
-        }
+        browser.log_in(user, PASSWORD).await;
+        browser
+            .check_pages(&format!("62-approvals-{user}"), &paths)
+            .await;
     }
 }

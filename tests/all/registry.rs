@@ -7,11 +7,7 @@
 //! school's editor cannot touch the first one's profile. Every page
 //! passes axe in both languages on a phone and a desktop.
 
-use std::time::Duration;
-
-use portico_host::workers::WorkerConfig;
 use portico_platform::audit;
-use portico_platform::identity::users::UserKind;
 use portico_platform::organizations::Kind;
 use portico_tests::TestPortal;
 use portico_tests::browser::{Browser, Page};
@@ -38,21 +34,19 @@ async fn region() -> Region {
         .build()
         .await;
     let addr = portal.serve().await;
-    let mut browsers = Vec::new();
-    for (name, org, role) in [
-        ("jana", "zs-a", "org-registry.editor"),
-        ("petr", "zs-b", "org-registry.editor"),
-        ("olga", "kraj", "org-registry.approver"),
-    ] {
-        let user = portal.user(name, UserKind::Staff, PASSWORD).await;
-        portal.grant(&user, org, role).await;
-        let b = Browser::new(addr);
-        assert_eq!(b.log_in(name, PASSWORD).await.status, 303, "{name} logs in");
-        browsers.push(b);
-    }
-    let approver = browsers.pop().unwrap();
-    let editor_b = browsers.pop().unwrap();
-    let editor_a = browsers.pop().unwrap();
+    let mut people = portal
+        .staff(
+            addr,
+            PASSWORD,
+            &[
+                ("jana", &[("zs-a", "org-registry.editor")]),
+                ("petr", &[("zs-b", "org-registry.editor")]),
+                ("olga", &[("kraj", "org-registry.approver")]),
+            ],
+        )
+        .await;
+    let mut browser = |name| people.remove(name).expect("a person").1;
+    let (editor_a, editor_b, approver) = (browser("jana"), browser("petr"), browser("olga"));
     Region {
         portal,
         addr,
@@ -64,13 +58,7 @@ async fn region() -> Region {
 
 impl Region {
     async fn settle(&self) {
-        let at_once = WorkerConfig {
-            backoff: Duration::ZERO,
-            max_attempts: 3,
-            ..WorkerConfig::default()
-        };
-        self.portal.carry_messages(&at_once).await;
-        self.portal.send_notifications(&at_once).await;
+        self.portal.settle().await;
     }
 }
 
@@ -397,36 +385,10 @@ async fn every_registry_page_passes_the_accessibility_check_in_both_languages_on
     for (user, who, paths) in pages {
         let browser = Chromium::start(r.addr).await;
         if !user.is_empty() {
-            browser.open("/auth/login").await;
-            browser.fill("User name", user).await;
-            browser.fill("Password", PASSWORD).await;
-            browser.press("Log in").await;
+            browser.log_in(user, PASSWORD).await;
         }
-        for (width, height, device) in [(1280, 900, "desktop"), (320, 640, "phone")] {
-            browser
-                .client
-                .set_window_size(width, height)
-                .await
-                .expect("the window takes the size");
-            for lang in ["en", "cs"] {
-                browser.open(&format!("/lang/{lang}")).await;
-                for (n, path) in paths.iter().enumerate() {
-                    browser.open(path).await;
-                    assert!(
-                        !browser.is_error_page().await,
-                        "{path} in {lang}: {}",
-                        browser.text().await
-                    );
-                    browser
-                        .assert_accessible(&format!("61-registry-{who}-{n}-{lang}-{device}"))
-                        .await;
-                    assert_eq!(
-                        browser.wider_than_the_screen().await,
-                        Vec::<String>::new(),
-                        "{path} in {lang} on a {device} is wider than the screen"
-                    );
-                }
-            }
-        }
+        browser
+            .check_pages(&format!("61-registry-{who}"), &paths)
+            .await;
     }
 }

@@ -8,9 +8,7 @@
 
 use std::time::Duration;
 
-use portico_host::workers::WorkerConfig;
 use portico_platform::audit;
-use portico_platform::identity::users::UserKind;
 use portico_platform::organizations::Kind;
 use portico_runtime::api::CallContext;
 use portico_sdk::calendar;
@@ -21,14 +19,6 @@ use portico_tests::chromium::Chromium;
 
 const PASSWORD: &str = "correct horse battery staple";
 const QUARTERLY: &str = "FREQ=YEARLY;BYMONTH=1,4,7,10;BYMONTHDAY=15";
-
-fn at_once() -> WorkerConfig {
-    WorkerConfig {
-        backoff: Duration::ZERO,
-        max_attempts: 3,
-        ..WorkerConfig::default()
-    }
-}
 
 /// The region, two schools and a hospital, each with the module; the
 /// region's official, each school's director, a worker of the first.
@@ -59,27 +49,25 @@ async fn region() -> Region {
         .build()
         .await;
     let addr = portal.serve().await;
-    let mut browsers = Vec::new();
-    let mut worker_id = String::new();
-    for (name, org, role) in [
-        ("olga", "kraj", "tasks.official"),
-        ("dana", "zs-a", "tasks.director"),
-        ("vaclav", "zs-a", "tasks.worker"),
-        ("bohus", "zs-b", "tasks.director"),
-    ] {
-        let user = portal.user(name, UserKind::Staff, PASSWORD).await;
-        portal.grant(&user, org, role).await;
-        if name == "vaclav" {
-            worker_id = user.id.clone();
-        }
-        let b = Browser::new(addr);
-        assert_eq!(b.log_in(name, PASSWORD).await.status, 303, "{name} logs in");
-        browsers.push(b);
-    }
-    let director_b = browsers.pop().unwrap();
-    let worker_a = browsers.pop().unwrap();
-    let director_a = browsers.pop().unwrap();
-    let official = browsers.pop().unwrap();
+    let mut people = portal
+        .staff(
+            addr,
+            PASSWORD,
+            &[
+                ("olga", &[("kraj", "tasks.official")]),
+                ("dana", &[("zs-a", "tasks.director")]),
+                ("vaclav", &[("zs-a", "tasks.worker")]),
+                ("bohus", &[("zs-b", "tasks.director")]),
+            ],
+        )
+        .await;
+    let mut person = |name| people.remove(name).expect("a person");
+    let (official, director_a, (worker_id, worker_a), director_b) = (
+        person("olga").1,
+        person("dana").1,
+        person("vaclav"),
+        person("bohus").1,
+    );
     Region {
         portal,
         addr,
@@ -94,8 +82,7 @@ async fn region() -> Region {
 impl Region {
     /// Lets the host carry what was sent, and deliver the notifications.
     async fn settle(&self) {
-        self.portal.carry_messages(&at_once()).await;
-        self.portal.send_notifications(&at_once()).await;
+        self.portal.settle().await;
     }
 
     async fn job(&self, org: &str, job: &str) {
@@ -442,6 +429,39 @@ async fn a_quarterly_task_goes_to_every_school_and_comes_back_through_worker_dir
         overview.body
     );
 
+    // A judgement forged by another school (a build of the module that
+    // sends one, delivered past the host) is dropped and audited: the
+    // school that did nothing is still late, not closed.
+    let forged = portico_runtime::api::Message {
+        id: 9_000_001,
+        kind: "task.judged".into(),
+        payload: serde_json::json!({
+            "kind": "judged", "task": task, "seq": 99, "state": "closed",
+            "by": "Forger", "note": "",
+        })
+        .to_string(),
+        from_org: "zs-a".into(),
+        sent_at: "2026-12-03T10:00:00Z".into(),
+    };
+    let ctx = CallContext {
+        org_id: "zs-b".into(),
+        principal: None,
+        request_id: "test-forged".into(),
+        locale: "cs".into(),
+    };
+    r.portal
+        .module("tasks")
+        .on_message(&ctx, forged)
+        .await
+        .expect("a forged message is dropped, not retried");
+    assert_eq!(actions(&r, "zs-b", "task.message-refused").await, 1);
+    let still = r
+        .director_b
+        .get(&format!("/o/zs-b/m/tasks/inbox/{task}"))
+        .await;
+    assert!(still.body.contains("Past the deadline"), "{}", still.body);
+    assert!(!still.body.contains("Closed"), "{}", still.body);
+
     // Both sides' audit chains hold the steps, and still verify.
     for org in ["kraj", "zs-a", "zs-b"] {
         assert!(
@@ -541,39 +561,9 @@ async fn every_tasks_page_passes_the_accessibility_check_in_both_languages_on_a_
     ];
     for (user, who, paths) in pages {
         let browser = Chromium::start(r.addr).await;
-        browser.open("/auth/login").await;
-        browser.fill("User name", user).await;
-        browser.fill("Password", PASSWORD).await;
-        browser.press("Log in").await;
-        for (width, height, device) in [(1280, 900, "desktop"), (320, 640, "phone")] {
-            browser
-                .client
-                .set_window_size(width, height)
-                .await
-                .expect("the window takes the size");
-            for lang in ["en", "cs"] {
-                browser.open(&format!("/lang/{lang}")).await;
-                for (n, path) in paths.iter().enumerate() {
-                    browser.open(path).await;
-                    assert!(!browser.is_error_page().await, "{path} in {lang}");
-                    let text = browser.text().await;
-                    assert!(
-                        text.contains(if lang == "cs" { "Úkol" } else { "Task" })
-                            || text.contains(if lang == "cs" { "úkol" } else { "task" }),
-                        "{path} in {lang}: {text}"
-                    );
-                    browser
-                        .assert_accessible(&format!("60-tasks-{who}-{n}-{lang}-{device}"))
-                        .await;
-                    // Nothing wider than the screen: a wide table scrolls
-                    // in its own box, the page does not.
-                    assert_eq!(
-                        browser.wider_than_the_screen().await,
-                        Vec::<String>::new(),
-                        "{path} in {lang} on a {device} is wider than the screen"
-                    );
-                }
-            }
-        }
+        browser.log_in(user, PASSWORD).await;
+        browser
+            .check_pages(&format!("60-tasks-{who}"), &paths)
+            .await;
     }
 }

@@ -277,6 +277,45 @@ impl Chromium {
         );
     }
 
+    /// Logs in through the portal's form.
+    pub async fn log_in(&self, username: &str, password: &str) {
+        self.open("/auth/login").await;
+        self.fill("User name", username).await;
+        self.fill("Password", password).await;
+        self.press("Log in").await;
+    }
+
+    /// Opens each of `paths` on a desktop and on a 320 px phone, in
+    /// English and in Czech, and checks each: not an error page, no
+    /// WCAG 2.1 A/AA violation (axe-core), nothing wider than the screen.
+    /// The screenshots are `target/screenshots/<shots>-<n>-<lang>-<device>.png`.
+    pub async fn check_pages(&self, shots: &str, paths: &[String]) {
+        for (width, height, device) in [(1280, 900, "desktop"), (320, 640, "phone")] {
+            self.client
+                .set_window_size(width, height)
+                .await
+                .expect("the window takes the size");
+            for lang in ["en", "cs"] {
+                self.open(&format!("/lang/{lang}")).await;
+                for (n, path) in paths.iter().enumerate() {
+                    self.open(path).await;
+                    assert!(
+                        !self.is_error_page().await,
+                        "{path} in {lang}: {}",
+                        self.text().await
+                    );
+                    self.assert_accessible(&format!("{shots}-{n}-{lang}-{device}"))
+                        .await;
+                    assert_eq!(
+                        self.wider_than_the_screen().await,
+                        Vec::<String>::new(),
+                        "{path} in {lang} on a {device} is wider than the screen"
+                    );
+                }
+            }
+        }
+    }
+
     /// Whether the current page is one of the portal's error pages (each
     /// shows the request's id), whatever its language.
     pub async fn is_error_page(&self) -> bool {

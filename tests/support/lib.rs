@@ -555,6 +555,40 @@ impl TestPortal {
             .expect("send notifications")
     }
 
+    /// Carries every message due and sends every notification due, at
+    /// once and without backoff: what the host's workers would do next.
+    pub async fn settle(&self) {
+        let at_once = WorkerConfig {
+            backoff: std::time::Duration::ZERO,
+            max_attempts: 3,
+            ..WorkerConfig::default()
+        };
+        self.carry_messages(&at_once).await;
+        self.send_notifications(&at_once).await;
+    }
+
+    /// Staff accounts, each granted its roles (organization, role) and
+    /// logged in through the form in a browser of its own against the
+    /// portal at `addr`; by user name, with the account's id.
+    pub async fn staff(
+        &self,
+        addr: SocketAddr,
+        password: &str,
+        people: &[(&'static str, &[(&str, &str)])],
+    ) -> std::collections::HashMap<&'static str, (String, browser::Browser)> {
+        let mut out = std::collections::HashMap::new();
+        for (name, grants) in people {
+            let user = self.user(name, UserKind::Staff, password).await;
+            for (org, role) in *grants {
+                self.grant(&user, org, role).await;
+            }
+            let b = browser::Browser::new(addr);
+            assert_eq!(b.log_in(name, password).await.status, 303, "{name} logs in");
+            out.insert(*name, (user.id, b));
+        }
+        out
+    }
+
     /// Creates a local account with a password.
     pub async fn user(&self, username: &str, kind: UserKind, password: &str) -> User {
         users::create(

@@ -14,7 +14,7 @@ mod pages;
 use portico_sdk::notify::{self, To};
 use portico_sdk::orgs;
 use portico_sdk::{
-    Context, Error, FormPost, Message, Module, Outcome, Page, Result, View, audit, log, messages,
+    Context, Error, FormPost, Message, Module, Outcome, Page, Result, View, audit, messages,
     people, segment,
 };
 use serde_json::json;
@@ -246,18 +246,6 @@ fn tell(permission: &str, template: &str, data: &serde_json::Value) -> Result<()
     Ok(())
 }
 
-fn refuse(message: &Message, why: &str) -> Result<()> {
-    log::warn(format!(
-        "message {} ({}) from {} dropped: {why}",
-        message.id, message.kind, message.from_org
-    ));
-    audit::append(
-        "guidance.message-refused",
-        &message.from_org,
-        &json!({ "message": message.id, "kind": message.kind, "why": why }),
-    )
-}
-
 fn receive(ctx: &Context, message: &Message) -> Result<()> {
     let from = message.from_org.as_str();
     let above = || -> Result<bool> { Ok(orgs::ancestors()?.iter().any(|o| o.id == from)) };
@@ -267,7 +255,10 @@ fn receive(ctx: &Context, message: &Message) -> Result<()> {
     match message.payload::<Note>()? {
         Note::Published { mut article } => {
             if !above()? {
-                return refuse(message, "guidance comes from an organization above");
+                return message.refuse(
+                    "guidance.message-refused",
+                    "guidance comes from an organization above",
+                );
             }
             article.founder = from.to_owned();
             article.founder_name = orgs::get(from)?.name;
@@ -301,8 +292,8 @@ fn receive(ctx: &Context, message: &Message) -> Result<()> {
             post,
         } => {
             if !child()? {
-                return refuse(
-                    message,
+                return message.refuse(
+                    "guidance.message-refused",
                     "a question comes from an organization directly below",
                 );
             }
@@ -347,10 +338,16 @@ fn receive(ctx: &Context, message: &Message) -> Result<()> {
         }
         Note::Answered { key, post } => {
             if orgs::ancestors()?.first().is_none_or(|o| o.id != from) {
-                return refuse(message, "an answer comes from the founder");
+                return message.refuse(
+                    "guidance.message-refused",
+                    "an answer comes from the founder",
+                );
             }
             let Some(d) = question_of(&key, ctx.org_id())? else {
-                return refuse(message, "no such question of this organization");
+                return message.refuse(
+                    "guidance.message-refused",
+                    "no such question of this organization",
+                );
             };
             let mut q = d.data;
             if q.posts

@@ -19,7 +19,7 @@ use portico_sdk::notify::{self, To};
 use portico_sdk::orgs;
 use portico_sdk::{
     Context, Error, FormPost, Message, Module, Outcome, Page, Request, Response, Result, View,
-    audit, log, messages, people, segment,
+    audit, messages, people, segment,
 };
 use serde_json::json;
 
@@ -314,19 +314,6 @@ fn tell(permission: &str, template: &str, data: &serde_json::Value) -> Result<()
     Ok(())
 }
 
-/// Drops a message its sender had no business sending, noted and audited.
-fn refuse(message: &Message, why: &str) -> Result<()> {
-    log::warn(format!(
-        "message {} ({}) from {} dropped: {why}",
-        message.id, message.kind, message.from_org
-    ));
-    audit::append(
-        "registry.message-refused",
-        &message.from_org,
-        &json!({ "message": message.id, "kind": message.kind, "why": why }),
-    )
-}
-
 fn receive(ctx: &Context, message: &Message) -> Result<()> {
     let from = message.from_org.as_str();
     let below = || -> Result<bool> {
@@ -335,8 +322,8 @@ fn receive(ctx: &Context, message: &Message) -> Result<()> {
     match message.payload::<Note>()? {
         Note::Requested { mut request } => {
             if !below()? || request.org != from {
-                return refuse(
-                    message,
+                return message.refuse(
+                    "registry.message-refused",
                     "a request comes from the organization directly below",
                 );
             }
@@ -347,13 +334,16 @@ fn receive(ctx: &Context, message: &Message) -> Result<()> {
                 fact_of(&c.field).is_some_and(|f| f.registered && f.check(ctx, &c.new).is_none())
             });
             if !checked || request.changes.is_empty() {
-                return refuse(
-                    message,
+                return message.refuse(
+                    "registry.message-refused",
                     "a request changes registered facts, each a valid value",
                 );
             }
             if pending_of(from)?.is_some() {
-                return refuse(message, "one request of an organization waits at a time");
+                return message.refuse(
+                    "registry.message-refused",
+                    "one request of an organization waits at a time",
+                );
             }
             // The organization's name as the tree says it, not the message.
             request.org_name = orgs::get(from)?.name;
@@ -372,8 +362,8 @@ fn receive(ctx: &Context, message: &Message) -> Result<()> {
         }
         Note::Withdrawn { key } => {
             if !below()? {
-                return refuse(
-                    message,
+                return message.refuse(
+                    "registry.message-refused",
                     "a request is withdrawn by the organization that made it",
                 );
             }
@@ -392,10 +382,13 @@ fn receive(ctx: &Context, message: &Message) -> Result<()> {
             reason,
         } => {
             if founder()?.is_none_or(|f| f.id != from) {
-                return refuse(message, "only the founder decides");
+                return message.refuse("registry.message-refused", "only the founder decides");
             }
             let Ok(doc) = request_of(&key, ctx.org_id()) else {
-                return refuse(message, "no such request of this organization");
+                return message.refuse(
+                    "registry.message-refused",
+                    "no such request of this organization",
+                );
             };
             let mut r = doc.data;
             if r.state != RequestState::Pending {
@@ -441,8 +434,8 @@ fn receive(ctx: &Context, message: &Message) -> Result<()> {
             revision,
         } => {
             if !below()? {
-                return refuse(
-                    message,
+                return message.refuse(
+                    "registry.message-refused",
                     "a profile comes from the organization directly below",
                 );
             }

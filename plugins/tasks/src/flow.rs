@@ -7,7 +7,7 @@
 use portico_sdk::calendar;
 use portico_sdk::notify::{self, To};
 use portico_sdk::orgs::{self, Organization};
-use portico_sdk::{Context, Error, Message, Result, audit, log, messages, people, segment};
+use portico_sdk::{Context, Error, Message, Result, audit, messages, people, segment};
 use serde_json::{Value, json};
 
 use crate::model::{
@@ -381,27 +381,14 @@ pub fn due_words(due: &str) -> (String, String) {
     }
 }
 
-/// Handles what the other side sent.
-/// Drops a message the sender had no business sending (another build of
-/// the module, or a forgery): noted in the log and the audit chain, not
-/// delivered again.
-fn refuse(message: &Message, why: &str) -> Result<()> {
-    log::warn(format!(
-        "message {} ({}) from {} dropped: {why}",
-        message.id, message.kind, message.from_org
-    ));
-    audit::append(
-        "task.message-refused",
-        &message.from_org,
-        &json!({ "message": message.id, "kind": message.kind, "why": why }),
-    )
-}
-
 pub fn receive(message: &Message) -> Result<()> {
     let from = message.from_org.as_str();
     match message.payload::<Note>()? {
         Note::Assigned { .. } if !orgs::ancestors()?.iter().any(|o| o.id == from) => {
-            refuse(message, "a task comes only from an organization above")?;
+            message.refuse(
+                "task.message-refused",
+                "a task comes only from an organization above",
+            )?;
         }
         Note::Moved { state, .. }
             if !matches!(
@@ -413,15 +400,21 @@ pub fn receive(message: &Message) -> Result<()> {
                     | State::Submitted
             ) =>
         {
-            refuse(message, "an organization cannot move its task there itself")?;
+            message.refuse(
+                "task.message-refused",
+                "an organization cannot move its task there itself",
+            )?;
         }
         Note::Judged { state, .. } if !matches!(state, State::Returned | State::Closed) => {
-            refuse(message, "a founder only returns or closes")?;
+            message.refuse("task.message-refused", "a founder only returns or closes")?;
         }
         Note::Judged { ref task, .. } | Note::Escalated { ref task, .. }
             if received_of(task).is_ok_and(|d| d.data.founder != from) =>
         {
-            refuse(message, "only the task's founder judges or escalates it")?;
+            message.refuse(
+                "task.message-refused",
+                "only the task's founder judges or escalates it",
+            )?;
         }
         Note::Assigned {
             task,
@@ -488,7 +481,10 @@ pub fn receive(message: &Message) -> Result<()> {
             note,
         } => {
             let Ok(doc) = sent_of(&task, from) else {
-                return refuse(message, "the task was not sent to this organization");
+                return message.refuse(
+                    "task.message-refused",
+                    "the task was not sent to this organization",
+                );
             };
             let mut s = doc.data;
             record(

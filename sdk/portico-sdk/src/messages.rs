@@ -71,6 +71,24 @@ impl Message {
     pub fn payload_json(&self) -> &str {
         &self.payload
     }
+
+    /// Drops this message: its sender had no business sending it (another
+    /// build of the module, or a forgery — a judgement from anyone but
+    /// the founder, a task from below). Notes it in the log and, as
+    /// `action`, in the organization's audit chain (needs the `audit`
+    /// capability), with the reason; returns `Ok`, so that the host does
+    /// not deliver it again.
+    pub fn refuse(&self, action: &str, why: &str) -> Result<()> {
+        crate::log::warn(format!(
+            "message {} ({}) from {} dropped: {why}",
+            self.id, self.kind, self.from_org
+        ));
+        crate::audit::append(
+            action,
+            &self.from_org,
+            &serde_json::json!({ "message": self.id, "kind": self.kind, "why": why }),
+        )
+    }
 }
 
 impl From<wit::Message> for Message {

@@ -5,7 +5,7 @@ use portico_sdk::calendar;
 use portico_sdk::notify::{self, To};
 use portico_sdk::orgs;
 use portico_sdk::records::Filters;
-use portico_sdk::{Context, Error, Message, Result, audit, log, messages, people, segment};
+use portico_sdk::{Context, Error, Message, Result, audit, messages, people, segment};
 use serde_json::json;
 
 use super::{
@@ -215,19 +215,6 @@ pub fn offer_flows() -> Result<()> {
     Ok(())
 }
 
-/// Drops a message its sender had no business sending.
-fn refuse(message: &Message, why: &str) -> Result<()> {
-    log::warn(format!(
-        "message {} ({}) from {} dropped: {why}",
-        message.id, message.kind, message.from_org
-    ));
-    audit::append(
-        "approval.message-refused",
-        &message.from_org,
-        &json!({ "message": message.id, "kind": message.kind, "why": why }),
-    )
-}
-
 /// Handles a message of approvals.
 pub fn receive(ctx: &Context, message: &Message) -> Result<()> {
     let from = message.from_org.as_str();
@@ -239,7 +226,7 @@ pub fn receive(ctx: &Context, message: &Message) -> Result<()> {
     match message.payload::<Note>()? {
         Note::Flows { flows } => {
             if !founder()? {
-                return refuse(message, "flows come from the founder");
+                return message.refuse("approval.message-refused", "flows come from the founder");
             }
             let offered = Offered {
                 founder: from.to_owned(),
@@ -265,8 +252,8 @@ pub fn receive(ctx: &Context, message: &Message) -> Result<()> {
         }
         Note::Requested { mut approval } => {
             if !below()? || approval.org != from {
-                return refuse(
-                    message,
+                return message.refuse(
+                    "approval.message-refused",
                     "a request comes from the organization directly below",
                 );
             }
@@ -274,7 +261,7 @@ pub fn receive(ctx: &Context, message: &Message) -> Result<()> {
                 return Ok(());
             }
             let Ok(flow) = flow_of(&approval.flow) else {
-                return refuse(message, "no such flow");
+                return message.refuse("approval.message-refused", "no such flow");
             };
             let flow = flow.data;
             approval.org_name = orgs::get(from)?.name;
@@ -297,7 +284,10 @@ pub fn receive(ctx: &Context, message: &Message) -> Result<()> {
                 })
                 .collect();
             if approval.steps.is_empty() {
-                return refuse(message, "the flow has no approver but the submitter");
+                return message.refuse(
+                    "approval.message-refused",
+                    "the flow has no approver but the submitter",
+                );
             }
             let asked = ask(&flow, &mut approval)?;
             tell_asked(&approval, &asked)?;
@@ -310,10 +300,13 @@ pub fn receive(ctx: &Context, message: &Message) -> Result<()> {
         }
         Note::Decided { key, outcome, note } => {
             if !founder()? {
-                return refuse(message, "only the founder decides");
+                return message.refuse("approval.message-refused", "only the founder decides");
             }
             let Ok(doc) = approval_of(&key, ctx.org_id()) else {
-                return refuse(message, "no such request of this organization");
+                return message.refuse(
+                    "approval.message-refused",
+                    "no such request of this organization",
+                );
             };
             let mut a = doc.data;
             if a.outcome != Outcome::Pending {
