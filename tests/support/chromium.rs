@@ -4,6 +4,7 @@
 //! for WCAG 2.1 A and AA violations, and screenshots of what a user sees
 //! in `target/screenshots/`.
 
+use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -19,7 +20,15 @@ pub struct Chromium {
 }
 
 impl Drop for Chromium {
+    /// Ends chromedriver and the browser it started: killed alone,
+    /// chromedriver would leave Chromium and its renderers running, and
+    /// a test run would pile them up.
     fn drop(&mut self) {
+        // The driver leads a process group of its own, which the browser
+        // and its helpers join.
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{}", self.driver.id())])
+            .status();
         let _ = self.driver.kill();
         let _ = self.driver.wait();
     }
@@ -49,6 +58,7 @@ impl Chromium {
         let browser_bin = program("CHROMIUM", "/usr/bin/chromium");
         let port = free_port();
         let driver = Command::new(driver_bin)
+            .process_group(0)
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
