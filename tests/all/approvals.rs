@@ -290,6 +290,37 @@ async fn a_schools_requests_are_decided_in_turn_by_quorum_and_by_substitutes_nev
         outcome.body
     );
 
+    // A quorum is never lowered: two of Olga and Dvoj, asked by Dvoj,
+    // leaves one approver, so it is rejected at once, and says why.
+    let saved = submit(
+        b("olga"),
+        &flows,
+        &flows,
+        &[
+            ("name", "Small purchase"),
+            ("approvers", &ids["olga"]),
+            ("approvers", &ids["dvoj"]),
+            ("order", "parallel"),
+            ("rule", "quorum"),
+            ("quorum", "2"),
+        ],
+    )
+    .await;
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    portal.settle().await;
+    let own = ask(b("dvoj"), "Small purchase", "A printer", "For the office.").await;
+    // Up, then the decision down.
+    portal.settle().await;
+    portal.settle().await;
+    let outcome = b("dvoj").get(&own).await;
+    assert!(outcome.body.contains("Rejected"), "{}", outcome.body);
+    assert!(
+        outcome.body.contains("Too few approvers"),
+        "{}",
+        outcome.body
+    );
+    assert!(!b("olga").get(KRAJ).await.body.contains("A printer"));
+
     // Every decision is on the region's chain, which verifies.
     let actions: Vec<String> = audit::entries(portal.db(), "kraj")
         .await

@@ -158,7 +158,13 @@ fn ask(ctx: &Context, form: &FormPost, key: Option<&str>, article: &str) -> Resu
         org: me.name.clone(),
         text,
     };
-    let (key, subject) = match key.map(|k| question_of(k, &me.id)).transpose()?.flatten() {
+    let found = match key {
+        Some(k) => Some(
+            question_of(k, &me.id)?.ok_or_else(|| Error::not_found(format!("no question {k}")))?,
+        ),
+        None => None,
+    };
+    let (key, subject) = match found {
         Some(d) => {
             let mut q = d.data;
             if q.posts.len() >= 200 {
@@ -262,7 +268,15 @@ fn receive(ctx: &Context, message: &Message) -> Result<()> {
             }
             article.founder = from.to_owned();
             article.founder_name = orgs::get(from)?.name;
+            // A copy is its founder's: another organization above cannot
+            // replace it by sending the same key.
             let existing = copy_of(&article.key)?;
+            if existing.as_ref().is_some_and(|d| d.data.founder != from) {
+                return message.refuse(
+                    "guidance.message-refused",
+                    "an article is changed only by the organization that published it",
+                );
+            }
             if existing
                 .as_ref()
                 .is_some_and(|d| d.data.version >= article.version)

@@ -19,10 +19,12 @@ pub fn outcome(rule: Rule, steps: &[Step]) -> Outcome {
     let n = u32::try_from(steps.len()).unwrap_or(u32::MAX);
     let yes = u32::try_from(steps.iter().filter(|s| s.decision == Some(true)).count()).unwrap_or(0);
     let no = u32::try_from(steps.iter().filter(|s| s.decision == Some(false)).count()).unwrap_or(0);
+    // A quorum is never lowered: with the submitter left out, fewer
+    // approvers than the quorum can only reject.
     let needed = match rule {
         Rule::Any => 1,
         Rule::All => n,
-        Rule::Quorum { of } => of.clamp(1, n.max(1)),
+        Rule::Quorum { of } => of.max(1),
     };
     if yes >= needed {
         Outcome::Approved
@@ -283,11 +285,25 @@ pub fn receive(ctx: &Context, message: &Message) -> Result<()> {
                     note: String::new(),
                 })
                 .collect();
-            if approval.steps.is_empty() {
-                return message.refuse(
-                    "approval.message-refused",
-                    "the flow has no approver but the submitter",
-                );
+            if approval.steps.is_empty() || outcome(flow.rule, &approval.steps) == Outcome::Rejected
+            {
+                // Too few approvers besides the submitter: rejected at
+                // once, and the organization is told why.
+                approval.outcome = Outcome::Rejected;
+                approval.note = "Too few approvers in the flow besides the submitter. / Ve schvalovacím postupu je kromě žadatele příliš málo schvalovatelů.".into();
+                let down = Note::Decided {
+                    key: approval.key.clone(),
+                    outcome: Outcome::Rejected,
+                    note: approval.note.clone(),
+                };
+                messages::send(from, down.kind(), &down)?;
+                audit::append(
+                    "approval.rejected",
+                    &approval.key,
+                    &json!({ "org": from, "why": "too few approvers" }),
+                )?;
+                APPROVALS.insert(&approval)?;
+                return Ok(());
             }
             let asked = ask(&flow, &mut approval)?;
             tell_asked(&approval, &asked)?;
