@@ -25,19 +25,12 @@ pub fn tr<'a>(ctx: &Context, en: &'a str, cs: &'a str) -> &'a str {
     }
 }
 
-pub fn now() -> String {
-    calendar::now().format("%Y-%m-%d %H:%M").to_string()
-}
+/// Now, as histories keep it.
+pub use portico_sdk::calendar::stamp as now;
 
 /// A moment (`YYYY-MM-DD HH:MM`) as the reader's language writes it.
 pub fn when(ctx: &Context, at: &str) -> String {
-    let (date, time) = at.split_once(' ').unwrap_or((at, ""));
-    match calendar::parse_date(date) {
-        Some(d) => format!("{} {time}", calendar::format_date(d, ctx.locale()))
-            .trim_end()
-            .to_owned(),
-        None => at.to_owned(),
-    }
+    calendar::format_stamp(at, ctx.locale())
 }
 
 /// Text as search compares it: lower case, without diacritics
@@ -173,10 +166,7 @@ pub fn question_of(key: &str, org: &str) -> Result<Option<Document<Question>>> {
     ))
 }
 
-pub fn new_key() -> String {
-    use std::hash::{BuildHasher, RandomState};
-    format!("{:016x}", RandomState::new().hash_one(now()))
-}
+pub use portico_sdk::random_key as new_key;
 
 pub fn actor(ctx: &Context) -> String {
     ctx.principal()

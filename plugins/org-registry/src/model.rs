@@ -352,9 +352,8 @@ impl Note {
     }
 }
 
-pub fn now() -> String {
-    calendar::now().format("%Y-%m-%d %H:%M").to_string()
-}
+/// Now, as histories keep it.
+pub use portico_sdk::calendar::stamp as now;
 
 /// The organization's profile document (an empty one before the first edit).
 pub fn profile() -> Result<Option<Document<Profile>>> {
@@ -419,11 +418,7 @@ pub fn registered_of(org: &str) -> Result<Option<Document<Registered>>> {
         .next())
 }
 
-/// A new request's key: 16 random hexadecimal digits.
-pub fn new_key() -> String {
-    use std::hash::{BuildHasher, RandomState};
-    format!("{:016x}", RandomState::new().hash_one(now()))
-}
+pub use portico_sdk::random_key as new_key;
 
 pub fn actor(ctx: &Context) -> String {
     ctx.principal()

@@ -21,16 +21,7 @@ fn can(ctx: &Context, permission: &str) -> bool {
 
 /// A moment (`YYYY-MM-DD HH:MM`) as the reader's language writes it.
 fn when(ctx: &Context, at: &str) -> String {
-    let (date, time) = at.split_once(' ').unwrap_or((at, ""));
-    match portico_sdk::calendar::parse_date(date) {
-        Some(d) => format!(
-            "{} {time}",
-            portico_sdk::calendar::format_date(d, ctx.locale())
-        )
-        .trim_end()
-        .to_owned(),
-        None => at.to_owned(),
-    }
+    portico_sdk::calendar::format_stamp(at, ctx.locale())
 }
 
 /// A fact's value as people read it (a date as their language writes it).

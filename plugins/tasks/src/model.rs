@@ -48,17 +48,12 @@ pub fn day(ctx: &Context, date: &str) -> String {
         .unwrap_or_else(|| date.to_owned())
 }
 
-/// Now in Europe/Prague, as stored in histories: `YYYY-MM-DD HH:MM`.
-pub fn now() -> String {
-    calendar::now().format("%Y-%m-%d %H:%M").to_string()
-}
+/// Now, as histories keep it.
+pub use portico_sdk::calendar::stamp as now;
 
 /// A moment of a history as the reader's language writes it.
 pub fn moment(ctx: &Context, at: &str) -> String {
-    match at.split_once(' ') {
-        Some((date, time)) => format!("{} {time}", day(ctx, date)),
-        None => day(ctx, at),
-    }
+    calendar::format_stamp(at, ctx.locale())
 }
 
 pub fn today() -> Date {
@@ -473,12 +468,7 @@ pub fn task_of(key: &str) -> Result<Document<Task>> {
         .ok_or_else(|| Error::not_found(format!("no task {key}")))
 }
 
-/// A new task's key: 16 random hexadecimal digits (from WASI's random,
-/// through the standard library's hasher seed).
-pub fn new_key() -> String {
-    use std::hash::{BuildHasher, RandomState};
-    format!("{:016x}", RandomState::new().hash_one(now()))
-}
+pub use portico_sdk::random_key as new_key;
 
 /// The founder's copy of `org`'s progress on `task`.
 pub fn sent_of(task: &str, org: &str) -> Result<Document<Sent>> {

@@ -54,6 +54,24 @@ pub fn now() -> chrono::DateTime<chrono_tz::Tz> {
     utc.with_timezone(&Prague)
 }
 
+/// Now as a module keeps it in a history: `YYYY-MM-DD HH:MM`,
+/// Europe/Prague (sorts as text; shown by [`format_stamp`]).
+pub fn stamp() -> String {
+    now().format("%Y-%m-%d %H:%M").to_string()
+}
+
+/// A [`stamp`] as people of `locale`'s language write it (`2. 12. 2026
+/// 14:05`); text that is not one, as it is.
+pub fn format_stamp(stamp: &str, locale: &str) -> String {
+    let (date, time) = stamp.split_once(' ').unwrap_or((stamp, ""));
+    match parse_date(date) {
+        Some(d) => format!("{} {time}", format_date(d, locale))
+            .trim_end()
+            .to_owned(),
+        None => stamp.to_owned(),
+    }
+}
+
 /// Reads a date written as `YYYY-MM-DD`.
 pub fn parse_date(text: &str) -> Option<NaiveDate> {
     NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").ok()
@@ -286,5 +304,8 @@ mod tests {
     fn dates_are_written_as_each_language_writes_them() {
         assert_eq!(format_date(d("2026-12-02"), "cs-CZ"), "2. 12. 2026");
         assert_eq!(format_date(d("2026-12-02"), "en"), "2 December 2026");
+        assert_eq!(format_stamp("2026-12-02 14:05", "cs"), "2. 12. 2026 14:05");
+        assert_eq!(format_stamp("2026-12-02", "en"), "2 December 2026");
+        assert_eq!(format_stamp("soon", "en"), "soon");
     }
 }

@@ -147,6 +147,17 @@ pub mod __private {
     }
 }
 
+/// A key nobody can guess, for what a module names across organizations
+/// (a task, a request): 16 hexadecimal digits from WASI's random (the
+/// standard library's hasher seed).
+pub fn random_key() -> String {
+    use std::hash::{BuildHasher, RandomState};
+    format!(
+        "{:016x}",
+        RandomState::new().hash_one(std::time::SystemTime::now())
+    )
+}
+
 /// Encodes `value` for use as one segment of a path, so that an id such as
 /// `MMB/0412/2026` stays one segment: the host decodes it again before it
 /// reaches [`Page::param`].

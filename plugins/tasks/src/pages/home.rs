@@ -120,15 +120,19 @@ pub fn home(ctx: &Context) -> Result<View> {
             "No task sent yet.",
             "Zatím nebyl odeslán žádný úkol.",
         ));
+        // The closed copies of the tasks shown (a copy has its task's
+        // deadline), counted in one query.
+        let oldest = tasks.last().map(|d| d.data.due.clone()).unwrap_or_default();
+        let closed_by_task: BTreeMap<String, u64> = SENT
+            .count_by("task")
+            .eq("state", State::Closed.key())
+            .ge("due", &oldest)
+            .fetch()?
+            .into_iter()
+            .filter_map(|g| Some((g.key?, g.count)))
+            .collect();
         for d in tasks {
-            let closed: u64 = SENT
-                .count_by("state")
-                .eq("task", &d.data.key)
-                .fetch()?
-                .into_iter()
-                .filter(|g| g.key.as_deref() == Some(State::Closed.key()))
-                .map(|g| g.count)
-                .sum();
+            let closed = closed_by_task.get(&d.data.key).copied().unwrap_or(0);
             t = t.row([
                 Cell::link(
                     d.data.title.as_str(),
