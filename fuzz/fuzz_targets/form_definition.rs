@@ -11,7 +11,7 @@ use serde_json::Value;
 // The folder whole: its mod.rs names reading.rs and answers.rs beside it.
 // Allowed: what the module uses and this target does not (`Form::field`,
 // the re-exports `is_empty` and `number`).
-#[path = "../../plugins/smart-forms/src/definition/mod.rs"]
+#[path = "../../plugins/forms/src/definition/mod.rs"]
 #[allow(dead_code, unused_imports)]
 mod definition;
 mod stack;

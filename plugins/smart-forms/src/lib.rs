@@ -5,7 +5,6 @@
 //! workflow and the applicant is told of every step.
 
 mod citizen;
-mod definition;
 mod model;
 mod staff;
 

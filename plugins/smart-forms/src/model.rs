@@ -8,7 +8,7 @@ use portico_sdk::{Context, Error, Result};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::definition::{Answers, Definition, Form};
+use portico_forms::definition::{Answers, Definition, Form};
 
 pub const FORMS: Collection = Collection::new("forms");
 pub const SITUATIONS: Collection = Collection::new("situations");

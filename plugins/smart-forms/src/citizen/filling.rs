@@ -10,10 +10,10 @@ use serde_json::{Value, json};
 
 use super::fields::{field, prefilled, read_posted, settle};
 use super::{assurance, level, tr};
-use crate::definition::{Answers, Form, Kind};
 use crate::model::{
     self, DRAFTS, Draft, SUBMISSIONS, Status, Step, Submission, Version, english, now,
 };
+use portico_forms::definition::{Answers, Form, Kind};
 
 /// Who may fill in `form` here; an error says why not.
 fn may_fill(ctx: &Context, form: &Form) -> Result<()> {

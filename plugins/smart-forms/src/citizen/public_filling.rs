@@ -6,8 +6,8 @@ use portico_sdk::{Context, Error, Form as SdkForm, FormPost, Outcome, Result, Vi
 use super::fields::{field, read_posted, settle};
 use super::filling::{file_submission, receipt_message};
 use super::tr;
-use crate::definition::Answers;
 use crate::model::{self, english};
+use portico_forms::definition::Answers;
 
 /// A public form filled in without logging in: every step on one page.
 pub fn public_form(

@@ -9,8 +9,8 @@ use portico_sdk::{
 use serde_json::json;
 
 use crate::citizen::tr;
-use crate::definition::{Definition, Form};
 use crate::model::{self, FORMS, Version, english, now};
+use portico_forms::definition::{Definition, Form};
 
 /// The forms, and the import of a definition (a new form or a new version).
 pub fn design(ctx: &Context, typed: Option<&str>, errors: &[(String, String)]) -> Result<View> {

@@ -22,7 +22,7 @@ pub(crate) use workflow::{submission, submit_step};
 
 use serde_json::Value;
 
-use crate::definition::{Form, Kind};
+use portico_forms::definition::{Form, Kind};
 
 /// An answer as staff read it: choices by their names, files linked.
 fn shown(form: Option<&Form>, name: &str, v: &Value) -> String {

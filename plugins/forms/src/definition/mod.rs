@@ -41,7 +41,7 @@
 mod answers;
 mod reading;
 
-pub(crate) use answers::{Answers, is_empty, number};
+pub use answers::{Answers, is_empty, number};
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;

@@ -1,0 +1,295 @@
+//! A form's fields drawn as the SDK's fields, and read back from a post:
+//! numbers as numbers, ticked boxes as lists, files checked and stored.
+//! What is the caller's own (a value locked from a verified identity, say)
+//! comes in as [`Drawing::locked`].
+
+use portico_sdk::{Field, FieldKind, FormPost, Result, UploadedFile, files};
+use serde_json::{Value, json};
+
+use crate::definition::{Answers, FieldSpec, Form, Kind, is_empty, number};
+
+/// How a form is drawn for one person.
+#[derive(Clone, Copy)]
+pub struct Drawing<'a> {
+    /// Wording in English (else Czech).
+    pub en: bool,
+    /// The help shown instead of the field's description when the caller
+    /// locks the field (e.g. "From your verified identity").
+    pub locked: &'a dyn Fn(&FieldSpec) -> Option<String>,
+    /// Every field read-only: what was approved, or what waits for a
+    /// decision.
+    pub read_only: bool,
+}
+
+fn tr(en: bool, e: &str, c: &str) -> String {
+    if en { e } else { c }.to_owned()
+}
+
+/// A value as a person reads it: text as it is, a number, yes or no, the
+/// chosen options' labels, a file's name.
+pub fn shown_value(f: &FieldSpec, v: Option<&Value>, en: bool) -> String {
+    let label = |key: &str| {
+        f.choices
+            .iter()
+            .find(|(k, _)| k == key)
+            .map_or_else(|| key.to_owned(), |(_, l)| l.clone())
+    };
+    match v {
+        None | Some(Value::Null) => String::new(),
+        Some(Value::Bool(b)) => tr(
+            en,
+            if *b { "yes" } else { "no" },
+            if *b { "ano" } else { "ne" },
+        ),
+        Some(Value::String(s)) if matches!(f.kind, Kind::Choice) => label(s),
+        Some(Value::Array(a)) => a
+            .iter()
+            .filter_map(Value::as_str)
+            .map(label)
+            .collect::<Vec<_>>()
+            .join("; "),
+        Some(other) => text_of(Some(other)),
+    }
+}
+
+/// A value as a field holds it.
+fn text_of(v: Option<&Value>) -> String {
+    match v {
+        None | Some(Value::Null) => String::new(),
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Bool(b)) => b.to_string(),
+        Some(Value::Object(o)) => o
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned(),
+        Some(other) => other.to_string(),
+    }
+}
+
+/// The browser's autocomplete token for an identity claim.
+fn autocomplete(claim: &str) -> &'static str {
+    match claim {
+        "name" => "name",
+        "given_name" => "given-name",
+        "family_name" => "family-name",
+        "birthdate" => "bday",
+        "address" => "street-address",
+        "email" => "email",
+        _ => "tel",
+    }
+}
+
+/// One field as the SDK draws it, with its value and its error.
+pub fn draw(
+    how: Drawing,
+    form: &Form,
+    f: &FieldSpec,
+    answers: &Answers,
+    errors: &[(String, String)],
+) -> Field {
+    let value = answers.get(&f.name);
+    let (name, title) = (f.name.clone(), f.title.clone());
+    let mut field = match f.kind {
+        Kind::Text => Field::new(name, title, FieldKind::Text).value(text_of(value)),
+        Kind::Phone => Field::new(name, title, FieldKind::Tel).value(text_of(value)),
+        Kind::Email => Field::new(name, title, FieldKind::Email).value(text_of(value)),
+        Kind::Textarea => Field::textarea(name, title).value(text_of(value)),
+        Kind::Integer | Kind::Number => Field::number(name, title).value(text_of(value)),
+        Kind::Date => Field::date(name, title).value(text_of(value)),
+        Kind::Choice if f.choices.len() <= 5 => {
+            Field::radio(name, title, f.choices.clone()).value(text_of(value))
+        }
+        Kind::Choice => Field::select(name, title, f.choices.clone()).value(text_of(value)),
+        Kind::MultiChoice => Field::checkboxes(name, title, f.choices.clone()).selected(
+            value
+                .and_then(Value::as_array)
+                .map(|a| {
+                    a.iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_owned)
+                        .collect::<Vec<_>>()
+                })
+                .unwrap_or_default(),
+        ),
+        Kind::Consent => Field::new(name, title, FieldKind::Checkbox).value(
+            if value == Some(&Value::Bool(true)) {
+                "true"
+            } else {
+                ""
+            },
+        ),
+        Kind::File => {
+            let mut field = Field::file(name, title);
+            if let Some(a) = &f.accept {
+                field = field.accept(a.clone());
+            }
+            field
+        }
+    };
+    if let Some(p) = &f.pattern {
+        field = field.pattern(p.clone());
+    }
+    if let Some(m) = &f.min {
+        field = field.min(m.clone());
+    }
+    if let Some(m) = &f.max {
+        field = field.max(m.clone());
+    }
+    if let Some(claim) = f.prefill.as_deref() {
+        field = field.autocomplete(autocomplete(claim));
+    }
+    let mut help = f.description.clone();
+    if let Some(why) = (how.locked)(f) {
+        field = field.read_only();
+        help = why;
+    } else if f.calculate.is_some() {
+        field = field.read_only();
+        help = format!(
+            "{} {}",
+            tr(how.en, "Calculated:", "Vypočteno:"),
+            f.calculate.as_deref().unwrap_or_default()
+        );
+    } else if f.kind == Kind::File
+        && let Some(Value::Object(o)) = value
+    {
+        help = format!(
+            "{} {}",
+            tr(how.en, "Attached:", "Přiloženo:"),
+            o.get("name").and_then(Value::as_str).unwrap_or_default()
+        );
+    }
+    if how.read_only {
+        field = field.read_only();
+    }
+    if !help.is_empty() {
+        field = field.help(help);
+    }
+    if form.is_required(f, answers) {
+        field = field.required();
+    }
+    if let Some((_, e)) = errors.iter().find(|(n, _)| *n == f.name) {
+        field = field.error(e.clone());
+    }
+    field
+}
+
+/// Reads the posted answers of `names` into `answers`: numbers as numbers,
+/// ticked boxes as lists, files stored (kept only if the call succeeds).
+/// Locked and calculated fields are left as they are. A value that cannot
+/// be read stays as typed, with its error.
+pub fn read_posted(
+    how: Drawing,
+    form: &Form,
+    names: &[String],
+    post: &FormPost,
+    answers: &mut Answers,
+    errors: &mut Vec<(String, String)>,
+) -> Result<()> {
+    for f in form.fields.iter().filter(|f| names.contains(&f.name)) {
+        if (how.locked)(f).is_some() || f.calculate.is_some() {
+            continue;
+        }
+        let raw = post.get(&f.name).unwrap_or_default().trim().to_owned();
+        let value = match f.kind {
+            Kind::MultiChoice => Value::Array(
+                post.all(&f.name)
+                    .map(|v| Value::String(v.to_owned()))
+                    .collect(),
+            ),
+            Kind::Consent => Value::Bool(raw == "true"),
+            Kind::Integer | Kind::Number => match raw.replace(',', ".").parse::<f64>() {
+                _ if raw.is_empty() => Value::Null,
+                Ok(n) if n.is_finite() => number(n),
+                _ => {
+                    errors.push((
+                        f.name.clone(),
+                        tr(how.en, "Give a number.", "Zadejte číslo."),
+                    ));
+                    Value::String(raw)
+                }
+            },
+            Kind::File => match post.file(&f.name).map(|file| (file, media_type(file))) {
+                None => continue,
+                Some((file, _)) if file.content.len() as u64 > f.max_bytes => {
+                    let mb = f.max_bytes as f64 / 1_048_576.0;
+                    errors.push((
+                        f.name.clone(),
+                        if how.en {
+                            format!("The file is larger than {mb:.1} MB; choose a smaller one.")
+                        } else {
+                            format!("Soubor je větší než {mb:.1} MB; vyberte menší.")
+                        },
+                    ));
+                    continue;
+                }
+                Some((_, media_type)) if !accepted(f, &media_type) => {
+                    let accept = f.accept.as_deref().unwrap_or_default();
+                    errors.push((
+                        f.name.clone(),
+                        if how.en {
+                            format!("Choose a file of type {accept}.")
+                        } else {
+                            format!("Vyberte soubor typu {accept}.")
+                        },
+                    ));
+                    continue;
+                }
+                Some((file, media_type)) => {
+                    let stored = files::store(
+                        &file.filename,
+                        &media_type,
+                        &file.content,
+                        files::Mark::A,
+                        10,
+                    )?;
+                    json!({ "id": stored.id, "name": stored.name, "size": stored.size })
+                }
+            },
+            _ => Value::String(raw),
+        };
+        if is_empty(&value) && f.kind != Kind::Consent {
+            answers.remove(&f.name);
+        } else {
+            answers.insert(f.name.clone(), value);
+        }
+    }
+    Ok(())
+}
+
+/// A file's media type, told by its first bytes where they say it (a
+/// browser only guesses), else as the browser gave it.
+fn media_type(file: &UploadedFile) -> String {
+    match file.content.as_slice() {
+        [b'%', b'P', b'D', b'F', b'-', ..] => "application/pdf",
+        [0xFF, 0xD8, 0xFF, ..] => "image/jpeg",
+        [0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, ..] => "image/png",
+        [
+            b'R',
+            b'I',
+            b'F',
+            b'F',
+            _,
+            _,
+            _,
+            _,
+            b'W',
+            b'E',
+            b'B',
+            b'P',
+            ..,
+        ] => "image/webp",
+        _ => file.media_type.as_str(),
+    }
+    .to_owned()
+}
+
+fn accepted(f: &FieldSpec, media_type: &str) -> bool {
+    f.accept.as_deref().is_none_or(|accept| {
+        accept.split(',').map(str::trim).any(|a| {
+            a == media_type
+                || a.strip_suffix("/*")
+                    .is_some_and(|p| media_type.starts_with(&format!("{p}/")))
+        })
+    })
+}

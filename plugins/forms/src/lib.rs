@@ -1,0 +1,12 @@
+//! Forms in the smart-forms dialect, for every module that has people
+//! fill them: citizens' forms (`smart-forms`) and the founder's data
+//! collection campaigns (`tasks`).
+//!
+//! - `definition`: a JSON Schema of the answers with a JSON Forms layout,
+//!   read and checked into a [`Form`](definition::Form), and its answers
+//!   shown, required, calculated and checked.
+//! - `fields`: a form's fields drawn as the SDK's fields and read back
+//!   from a post.
+
+pub mod definition;
+pub mod fields;
