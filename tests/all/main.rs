@@ -7,6 +7,7 @@ mod audit;
 mod browser;
 mod calendar;
 mod cli;
+mod collection;
 mod complaints;
 mod console;
 mod data;

@@ -11,8 +11,11 @@ pub struct Page {
     pub status: u16,
     /// The headers.
     pub headers: reqwest::header::HeaderMap,
-    /// The body as text.
+    /// The body as text (a body that is not UTF-8, with replacement
+    /// characters).
     pub body: String,
+    /// The body as it came.
+    pub bytes: Vec<u8>,
 }
 
 impl Page {
@@ -215,11 +218,12 @@ impl Browser {
                 cookies.insert(name.trim().to_owned(), value.to_owned());
             }
         }
-        let body = response.text().await.unwrap_or_default();
+        let bytes = response.bytes().await.unwrap_or_default().to_vec();
         Page {
             status,
             headers,
-            body,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+            bytes,
         }
     }
 

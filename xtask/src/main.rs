@@ -200,6 +200,13 @@ fn test_tools(root: &Path) -> Vec<Tool> {
             ".ci/calendar-peers.txt",
             "python",
         ),
+        // The reader a data collection's workbook is checked with (openpyxl).
+        python(
+            "SPREADSHEET_PYTHON",
+            "spreadsheet-venv",
+            ".ci/spreadsheet-reader.txt",
+            "python",
+        ),
         // What builds Python modules.
         python(
             "COMPONENTIZE_PY",

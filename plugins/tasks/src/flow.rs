@@ -7,6 +7,7 @@
 use portico_sdk::calendar;
 use portico_sdk::notify::{self, To};
 use portico_sdk::orgs::{self, Organization};
+use portico_sdk::records::Filters;
 use portico_sdk::{Context, Error, Message, Result, audit, messages, people, segment};
 use serde_json::{Value, json};
 
@@ -55,6 +56,7 @@ pub fn send_task(ctx: &Context, mut task: Task, to: &[Organization]) -> Result<S
             output: task.output.clone(),
             official_name: task.official_name.clone(),
             founder_name: founder.name.clone(),
+            form: task.form.clone(),
         };
         messages::send(&o.id, note.kind(), &note)?;
         SENT.insert(&Sent {
@@ -70,6 +72,7 @@ pub fn send_task(ctx: &Context, mut task: Task, to: &[Organization]) -> Result<S
             judged: 0,
             moves_seen: 0,
             answer: String::new(),
+            answers: Default::default(),
             history: vec![Step {
                 at: now(),
                 by: actor(ctx),
@@ -196,6 +199,7 @@ pub fn make_move(ctx: &Context, task: &str, mv: Move, note: &str, worker: &str) 
     if mv == Move::Submit {
         r.answer = note.to_owned();
     }
+    let answers = (mv == Move::Submit && r.form.is_some()).then(|| r.answers.clone());
     r.state = mv.to();
     r.moves += 1;
     let shown_note = match mv {
@@ -229,6 +233,7 @@ pub fn make_move(ctx: &Context, task: &str, mv: Move, note: &str, worker: &str) 
         state,
         by,
         note: shown_note,
+        answers,
     };
     messages::send(&founder, up.kind(), &up)?;
     audit::append(
@@ -239,11 +244,37 @@ pub fn make_move(ctx: &Context, task: &str, mv: Move, note: &str, worker: &str) 
     Ok(())
 }
 
+/// What the founder does with what an organization submitted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Judgement {
+    /// Accepted (approved): closed, and its answers locked.
+    Accept,
+    /// Returned with a reason, to be done again.
+    Return,
+    /// An accepted one opened again, with a reason: only the founder may.
+    Reopen,
+}
+
 /// What the founder does with a submission.
-pub fn judge(ctx: &Context, task: &str, org: &str, accept: bool, reason: &str) -> Result<()> {
+pub fn judge(ctx: &Context, task: &str, org: &str, how: Judgement, reason: &str) -> Result<()> {
     let doc = sent_of(task, org)?;
     let mut s = doc.data;
-    if s.state != State::Submitted {
+    if how == Judgement::Reopen && s.state != State::Closed {
+        return Err(Error::Conflict(if ctx.locale().starts_with("cs") {
+            format!(
+                "Úkol u {} není uzavřený, je ve stavu „{}“. Obnovte stránku.",
+                s.org_name,
+                s.state.cs()
+            )
+        } else {
+            format!(
+                "{}'s task is not closed; it is \"{}\". Reload the page.",
+                s.org_name,
+                s.state.en()
+            )
+        }));
+    }
+    if how != Judgement::Reopen && s.state != State::Submitted {
         return Err(Error::Conflict(if ctx.locale().starts_with("cs") {
             format!(
                 "{} úkol neodevzdal(a), je ve stavu „{}“. Obnovte stránku.",
@@ -258,11 +289,13 @@ pub fn judge(ctx: &Context, task: &str, org: &str, accept: bool, reason: &str) -
             )
         }));
     }
-    let state = if accept {
-        State::Closed
-    } else {
-        s.returns += 1;
-        State::Returned
+    let state = match how {
+        Judgement::Accept => State::Closed,
+        Judgement::Return => {
+            s.returns += 1;
+            State::Returned
+        }
+        Judgement::Reopen => State::Returned,
     };
     let by = actor(ctx);
     s.state = state;
@@ -285,12 +318,38 @@ pub fn judge(ctx: &Context, task: &str, org: &str, accept: bool, reason: &str) -
         note: reason.to_owned(),
     };
     messages::send(org, down.kind(), &down)?;
-    audit::append(
-        &format!("task.{}", state.key()),
-        task,
-        &json!({ "org": org, "reason": reason }),
-    )?;
+    let action = match how {
+        Judgement::Reopen => "task.reopened".to_owned(),
+        _ => format!("task.{}", state.key()),
+    };
+    audit::append(&action, task, &json!({ "org": org, "reason": reason }))?;
     Ok(())
+}
+
+/// Reminds each organization that has not submitted `task` yet; returns
+/// how many were reminded.
+pub fn remind_late(ctx: &Context, task: &str) -> Result<usize> {
+    let by = actor(ctx);
+    let mut reminded = Vec::new();
+    for d in SENT
+        .find()
+        .eq("task", task)
+        .fetch_all::<Sent>(crate::model::MOST)?
+    {
+        if matches!(
+            d.data.state,
+            State::New | State::Accepted | State::Delegated | State::Resolved | State::Returned
+        ) {
+            let note = Note::Reminded {
+                task: task.to_owned(),
+                by: by.clone(),
+            };
+            messages::send(&d.data.org, note.kind(), &note)?;
+            reminded.push(d.data.org);
+        }
+    }
+    audit::append("task.reminded", task, &json!({ "orgs": reminded }))?;
+    Ok(reminded.len())
 }
 
 /// A message of the discussion, from whichever side `ctx` is on.
@@ -408,7 +467,9 @@ pub fn receive(message: &Message) -> Result<()> {
         Note::Judged { state, .. } if !matches!(state, State::Returned | State::Closed) => {
             message.refuse("task.message-refused", "a founder only returns or closes")?;
         }
-        Note::Judged { ref task, .. } | Note::Escalated { ref task, .. }
+        Note::Judged { ref task, .. }
+        | Note::Escalated { ref task, .. }
+        | Note::Reminded { ref task, .. }
             if received_of(task).is_ok_and(|d| d.data.founder != from) =>
         {
             message.refuse(
@@ -425,6 +486,7 @@ pub fn receive(message: &Message) -> Result<()> {
             output,
             official_name,
             founder_name,
+            form,
         } => {
             if received_of(&task).is_ok() {
                 return Ok(());
@@ -443,6 +505,10 @@ pub fn receive(message: &Message) -> Result<()> {
                 worker: String::new(),
                 worker_name: String::new(),
                 answer: String::new(),
+                form,
+                answers: Default::default(),
+                saved_at: String::new(),
+                saved_by: String::new(),
                 history: vec![Step {
                     at: now(),
                     by: official_name,
@@ -479,6 +545,7 @@ pub fn receive(message: &Message) -> Result<()> {
             state,
             by,
             note,
+            answers,
         } => {
             let Ok(doc) = sent_of(&task, from) else {
                 return message.refuse(
@@ -503,6 +570,9 @@ pub fn receive(message: &Message) -> Result<()> {
                 if state == State::Submitted {
                     s.answer = note.clone();
                     s.submitted_on = crate::model::today().to_string();
+                    if let Some(answers) = answers {
+                        s.answers = answers;
+                    }
                 }
                 if matches!(state, State::Submitted | State::Declined) {
                     let official = task_of(&task)?.data.official;
@@ -585,6 +655,24 @@ pub fn receive(message: &Message) -> Result<()> {
                 )?;
                 SENT.update(&doc.id, doc.version, &s)?;
             }
+        }
+        Note::Reminded { task, by } => {
+            let doc = received_of(&task)?;
+            let r = doc.data;
+            if !r.state.open() {
+                return Ok(());
+            }
+            let (due_en, due_cs) = due_words(&r.due);
+            for user in responsible(&r)? {
+                notify::send(
+                    To::User(&user),
+                    "task-reminded",
+                    &json!({ "title": r.title, "org": r.founder_name, "by": by,
+                             "due_cs": due_cs, "due_en": due_en,
+                             "path": format!("/inbox/{}", segment(&task)) }),
+                )?;
+            }
+            audit::append("task.reminded", &task, &json!({ "founder": from }))?;
         }
         Note::Escalated { task, days } => {
             let doc = received_of(&task)?;

@@ -173,6 +173,7 @@ pub fn send_due(ctx: &Context, id: &str, series: &mut Series, until: Date) -> Re
             output: series.output.clone(),
             addressees: Vec::new(),
             series: id.to_owned(),
+            form: series.form.clone(),
             created_by: series.created_by.clone(),
             created_at: crate::model::now(),
         };

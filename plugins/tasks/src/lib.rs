@@ -11,6 +11,7 @@
 //! - `pages`: what each person sees.
 
 mod approvals;
+mod collection;
 mod flow;
 mod jobs;
 mod model;
@@ -21,8 +22,9 @@ use portico_sdk::{
     people, segment,
 };
 
-use flow::Move;
+use flow::{Judgement, Move};
 use model::{Addressees, Priority, SERIES, Series, Task, actor, now, today, tr};
+use portico_forms::definition::Definition;
 
 struct Tasks;
 
@@ -36,6 +38,8 @@ pub struct NewTask {
     rule: String,
     official: String,
     to: Addressees,
+    /// The form to fill in, when the task collects data.
+    form: Option<Definition>,
 }
 
 fn create(ctx: &Context, form: &FormPost) -> Result<Outcome> {
@@ -80,6 +84,7 @@ fn create(ctx: &Context, form: &FormPost) -> Result<Outcome> {
             output: new.output,
             addressees: Vec::new(),
             series: String::new(),
+            form: new.form,
             created_by: actor(ctx),
             created_at: now(),
         };
@@ -111,6 +116,7 @@ fn create(ctx: &Context, form: &FormPost) -> Result<Outcome> {
         rule: new.rule,
         start: new.due.clone(),
         next: new.due,
+        form: new.form,
         created_by: actor(ctx),
     };
     let stored = SERIES.insert(&series)?;
@@ -207,6 +213,10 @@ fn act_in_organization(ctx: &Context, form: &FormPost) -> Result<Outcome> {
     let Some(mv) = Move::parse(action) else {
         return Err(Error::not_found(format!("no action {action}")));
     };
+    // What a form collects is submitted from the form, checked whole.
+    if mv == Move::Submit && model::received_of(&task)?.data.form.is_some() {
+        return Ok(Outcome::redirect(format!("/inbox/{}/form", segment(&task))));
+    }
     let (note, worker) = match mv {
         Move::Decline | Move::Resolve | Move::Submit => match required(ctx, form, "note") {
             Ok(n) => (n, ""),
@@ -261,7 +271,7 @@ fn act_as_founder(ctx: &Context, form: &FormPost) -> Result<Outcome> {
     };
     match form.param("action").unwrap_or_default() {
         "accept" => {
-            flow::judge(ctx, &task, &org, true, "")?;
+            flow::judge(ctx, &task, &org, Judgement::Accept, "")?;
             Ok(Outcome::redirect_with(
                 back,
                 tr(ctx, "Accepted and closed.", "Převzato a uzavřeno."),
@@ -272,13 +282,28 @@ fn act_as_founder(ctx: &Context, form: &FormPost) -> Result<Outcome> {
                 Ok(r) => r,
                 Err(e) => return show(e),
             };
-            flow::judge(ctx, &task, &org, false, reason)?;
+            flow::judge(ctx, &task, &org, Judgement::Return, reason)?;
             Ok(Outcome::redirect_with(
                 back,
                 tr(
                     ctx,
                     "Returned to the organization, with the reason.",
                     "Vráceno organizaci i s důvodem.",
+                ),
+            ))
+        }
+        "reopen" => {
+            let reason = match required(ctx, form, "note") {
+                Ok(r) => r,
+                Err(e) => return show(e),
+            };
+            flow::judge(ctx, &task, &org, Judgement::Reopen, reason)?;
+            Ok(Outcome::redirect_with(
+                back,
+                tr(
+                    ctx,
+                    "Opened again: the organization may change its answer.",
+                    "Znovu otevřeno: organizace může svou odpověď změnit.",
                 ),
             ))
         }
@@ -311,7 +336,9 @@ impl Module for Tasks {
             "/sent/{task}/{org}" | "/sent/{task}/{org}/{action}" => {
                 pages::sent_org(ctx, param("task"), param("org"), &[])
             }
+            "/inbox/{task}/form" => collection::pages::fill(ctx, param("task"), None, &[]),
             "/inbox/{task}" | "/inbox/{task}/{action}" => pages::inbox(ctx, param("task"), &[]),
+            "/campaign/{task}" => collection::pages::answers(ctx, param("task")),
             "/approvals" => approvals::pages::overview(ctx),
             "/approvals/new" => approvals::pages::new_request(ctx, None, &[]),
             "/approvals/flows" => approvals::pages::flows(ctx, None, &[]),
@@ -333,7 +360,9 @@ impl Module for Tasks {
                 segment(form.get("category").unwrap_or_default()),
                 segment(form.get("state").unwrap_or_default())
             ))),
+            "/inbox/{task}/form" => collection::pages::save(ctx, form),
             "/inbox/{task}/{action}" => act_in_organization(ctx, form),
+            "/campaign/{task}/remind" => collection::pages::remind(ctx, form),
             "/sent/{task}/{org}/{action}" => act_as_founder(ctx, form),
             "/approvals/new" => approvals::pages::submit_request(ctx, form),
             "/approvals/flows" => approvals::pages::save_flow(ctx, form),
@@ -343,9 +372,12 @@ impl Module for Tasks {
         }
     }
 
-    fn handle(_ctx: &Context, req: &Request) -> Result<Response> {
+    fn handle(ctx: &Context, req: &Request) -> Result<Response> {
+        let param = |name: &str| req.param(name).unwrap_or_default();
         match req.pattern() {
             "/export.csv" => pages::export_csv(),
+            "/campaign/{task}/answers.csv" => collection::export::csv(ctx, param("task")),
+            "/campaign/{task}/answers.xlsx" => collection::export::xlsx(ctx, param("task")),
             other => Err(Error::not_found(format!("no API at {other}"))),
         }
     }

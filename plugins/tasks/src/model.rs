@@ -3,6 +3,7 @@
 //! what it received (`received`); the states a task goes through, and the
 //! messages between the two sides.
 
+use portico_forms::definition::{Answers, Definition};
 use portico_sdk::calendar::{self, Date};
 use portico_sdk::records::{Collection, Document, Filters};
 use portico_sdk::{Context, Error, Result};
@@ -241,6 +242,9 @@ pub struct Task {
     /// The series it is one date of, if it recurs.
     #[serde(default)]
     pub series: String,
+    /// The form the organizations fill in, when the task collects data.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub form: Option<Definition>,
     pub created_by: String,
     pub created_at: String,
 }
@@ -277,6 +281,9 @@ pub struct Series {
     pub start: String,
     /// YYYY-MM-DD: the next date not yet sent.
     pub next: String,
+    /// The form each date's task collects, if it collects data.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub form: Option<Definition>,
     pub created_by: String,
 }
 
@@ -309,6 +316,9 @@ pub struct Sent {
     pub moves_seen: u32,
     #[serde(default)]
     pub answer: String,
+    /// The form's answers last submitted, for a task that collects data.
+    #[serde(default)]
+    pub answers: Answers,
     #[serde(default)]
     pub history: Vec<Step>,
     #[serde(default)]
@@ -345,6 +355,17 @@ pub struct Received {
     pub worker_name: String,
     #[serde(default)]
     pub answer: String,
+    /// The form to fill in, for a task that collects data.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub form: Option<Definition>,
+    /// The form's answers: a draft until submitted.
+    #[serde(default)]
+    pub answers: Answers,
+    /// When the answers were last saved, and by whom.
+    #[serde(default)]
+    pub saved_at: String,
+    #[serde(default)]
+    pub saved_by: String,
     #[serde(default)]
     pub history: Vec<Step>,
     #[serde(default)]
@@ -392,6 +413,11 @@ fn late_days(due: &str, state: State, today: Date) -> i64 {
 /// reason: a task and its copies travel as messages of at most 64 KiB.
 pub const MOST_TEXT: usize = 5_000;
 
+/// The most bytes of a form to fill in, and of its answers together: both
+/// travel in messages of at most 64 KiB, beside a task's texts.
+pub const MOST_FORM_BYTES: usize = 16_384;
+pub const MOST_ANSWER_BYTES: usize = 32_768;
+
 /// The most messages of one discussion, and characters of one.
 pub const MOST_POSTS: usize = 100;
 pub const MOST_POST_CHARS: usize = 2_000;
@@ -410,6 +436,9 @@ pub enum Note {
         output: String,
         official_name: String,
         founder_name: String,
+        /// The form to fill in, for a task that collects data.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        form: Option<Definition>,
     },
     /// Up: the organization moved the task (accepted, declined, handed
     /// to a worker, resolved, submitted), with its note.
@@ -423,6 +452,9 @@ pub enum Note {
         state: State,
         by: String,
         note: String,
+        /// The form's answers, when the move submits them.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        answers: Option<Answers>,
     },
     /// Down: the founder returned or accepted (closed) the submission.
     Judged {
@@ -440,6 +472,8 @@ pub enum Note {
     Posted { task: String, post: Post },
     /// Down: the deadline passed, the founder knows.
     Escalated { task: String, days: i64 },
+    /// Down: the founder reminds an organization that has not submitted.
+    Reminded { task: String, by: String },
 }
 
 impl Note {
@@ -451,6 +485,7 @@ impl Note {
             Note::Judged { .. } => "task.judged",
             Note::Posted { .. } => "task.posted",
             Note::Escalated { .. } => "task.escalated",
+            Note::Reminded { .. } => "task.reminded",
         }
     }
 }

@@ -16,6 +16,7 @@ pub fn sent_task(ctx: &Context, task: &str) -> Result<View> {
         *counts.entry(d.data.state.key()).or_default() += 1;
     }
     let late = rows.iter().filter(|d| d.data.late_days(today) > 0).count();
+    let collected: Vec<Sent> = rows.iter().map(|d| d.data.clone()).collect();
     let mut table = Table::new(tr(ctx, "Organizations", "Organizace"))
         .column(tr(ctx, "Organization", "Organizace"))
         .column(tr(ctx, "State", "Stav"))
@@ -68,10 +69,25 @@ pub fn sent_task(ctx: &Context, task: &str) -> Result<View> {
             Stat::new(tr(ctx, "Late", "Po termínu"), late.to_string()),
         ])
         .table(table)
-        .actions([Action::secondary(
-            tr(ctx, "All tasks", "Všechny úkoly"),
-            "/",
-        )]))
+        .actions(
+            t.form
+                .is_some()
+                .then(|| {
+                    Action::primary(
+                        format!(
+                            "{} — {}",
+                            tr(ctx, "Answers", "Odpovědi"),
+                            crate::collection::pages::completeness_words(ctx, &collected)
+                        ),
+                        format!("/campaign/{}", segment(task)),
+                    )
+                })
+                .into_iter()
+                .chain([Action::secondary(
+                    tr(ctx, "All tasks", "Všechny úkoly"),
+                    "/",
+                )]),
+        ))
 }
 
 /// The founder's view of one organization's progress on a task.
@@ -125,6 +141,14 @@ pub fn sent_org(ctx: &Context, task: &str, org: &str, errors: &[(&str, String)])
             .heading(tr(ctx, "What was submitted", "Co bylo odevzdáno"))
             .text(s.answer.clone());
     }
+    if let Some(def) = task_of(task)?.data.form
+        && !s.submitted_on.is_empty()
+    {
+        let form = crate::collection::form_of(&def)?;
+        view = view
+            .heading(tr(ctx, "The form's answers", "Odpovědi ve formuláři"))
+            .key_values(crate::collection::pages::answered(ctx, &form, &s.answers));
+    }
     let path = |action: &str| format!("/sent/{}/{}/{action}", segment(task), segment(org));
     if s.state == State::Submitted {
         view = view
@@ -150,6 +174,22 @@ pub fn sent_org(ctx: &Context, task: &str, org: &str, errors: &[(&str, String)])
                     "note",
                 )),
             );
+    }
+    if s.state == State::Closed {
+        view = view.form(
+            Form::new(path("reopen"), tr(ctx, "Open it again", "Znovu otevřít")).field(with(
+                Field::textarea(
+                    "note",
+                    tr(
+                        ctx,
+                        "Why the organization is to change it",
+                        "Proč ji má organizace změnit",
+                    ),
+                )
+                .required(),
+                "note",
+            )),
+        );
     }
     view = view
         .heading(tr(ctx, "History", "Průběh"))

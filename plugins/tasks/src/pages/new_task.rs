@@ -103,6 +103,22 @@ pub fn new_task(ctx: &Context, form: Option<&FormPost>, errors: &[(&str, String)
             )),
             "output",
         ))
+        .field(with(
+            Field::textarea(
+                "form",
+                tr(
+                    ctx,
+                    "Form to fill in (data collection)",
+                    "Formulář k vyplnění (sběr dat)",
+                ),
+            )
+            .help(tr(
+                ctx,
+                "Optional. A form definition as smart forms take it (JSON Schema with a layout, see the manual): each organization fills it in, you approve or return each answer and download them all as one table. Leave empty for a text answer.",
+                "Nepovinné. Definice formuláře jako u chytrých formulářů (JSON Schema s rozvržením, viz příručka): každá organizace jej vyplní, vy každou odpověď schválíte nebo vrátíte a všechny stáhnete jako jednu tabulku. Pro textovou odpověď nechte prázdné.",
+            )),
+            "form",
+        ))
         .field(
             Field::select(
                 "priority",
@@ -283,6 +299,13 @@ pub fn read_new(
         }
         _ => crate::model::Addressees::All,
     };
+    let form = match crate::collection::read_definition(ctx, &field("form"), &title) {
+        Ok(form) => form,
+        Err(e) => {
+            errors.push(("form", e));
+            None
+        }
+    };
     if !errors.is_empty() {
         return Err(errors);
     }
@@ -295,5 +318,6 @@ pub fn read_new(
         rule,
         official: field("official"),
         to,
+        form,
     })
 }

@@ -77,6 +77,30 @@ pub fn inbox(ctx: &Context, task: &str, errors: &[(&str, String)]) -> Result<Vie
             .text(r.answer.clone());
     }
     let path = |action: &str| format!("/inbox/{}/{action}", segment(task));
+    if let Some(def) = &r.form {
+        let filled = if r.saved_at.is_empty() {
+            tr(ctx, "Not filled in yet.", "Zatím nevyplněno.").to_owned()
+        } else if ctx.locale().starts_with("cs") {
+            format!(
+                "Naposledy uloženo {} ({}).",
+                moment(ctx, &r.saved_at),
+                r.saved_by
+            )
+        } else {
+            format!("Last saved {} ({}).", moment(ctx, &r.saved_at), r.saved_by)
+        };
+        view = view
+            .heading(tr(ctx, "Form to fill in", "Formulář k vyplnění"))
+            .text(format!("{} — {filled}", def.title))
+            .actions([Action::primary(
+                if r.state.open() {
+                    tr(ctx, "Fill in the form", "Vyplnit formulář")
+                } else {
+                    tr(ctx, "See the answers", "Zobrazit odpovědi")
+                },
+                path("form"),
+            )]);
+    }
     let allowed = |mv: Move| mv.allowed_from(r.state) && mv.permitted(ctx, &r);
     if allowed(Move::Accept) {
         view = view.form(Form::new(
@@ -121,7 +145,7 @@ pub fn inbox(ctx: &Context, task: &str, errors: &[(&str, String)]) -> Result<Vie
             )),
         );
     }
-    if allowed(Move::Submit) {
+    if allowed(Move::Submit) && r.form.is_none() {
         view = view.form(
             Form::new(
                 path("submit"),
