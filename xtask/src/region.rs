@@ -1,7 +1,8 @@
 //! The demo region `cargo xtask run` sets up beside the city: a region with
 //! four organizations below it (a school, a hospital, social services, the
 //! road administration), the tasks module enabled in each, the people who
-//! work with it, and tasks in every state they can be in.
+//! work with it, tasks in every state they can be in, and a data collection
+//! some organizations have answered.
 
 use std::path::Path;
 use std::process::Command;
@@ -400,10 +401,17 @@ struct DemoTask {
     due: i64,
     /// The organizations it went to, and its state at each.
     to: &'static [(&'static str, &'static str)],
+    /// The form it collects (JSON), if it collects data, and each
+    /// organization's answers (a JSON object) so far.
+    form: &'static str,
+    answers: &'static [(&'static str, &'static str)],
 }
 
+/// The demo's data collection: staff and wages on 30 September.
+const STAFF_FORM: &str = r##"{"code":"zamestnanci","title":"Zaměstnanci a mzdy k 30. 9.","description":"Údaje za celou organizaci včetně doplňkové činnosti.","schema":{"type":"object","properties":{"employees":{"type":"integer","title":"Počet zaměstnanců (fyzické osoby)","minimum":0},"fte":{"type":"number","title":"Přepočtené úvazky","minimum":0},"wage":{"type":"integer","title":"Průměrná hrubá mzda (Kč)","minimum":0},"vacancies":{"type":"string","title":"Neobsazená místa","oneOf":[{"const":"none","title":"Žádná"},{"const":"some","title":"Jedno až tři"},{"const":"many","title":"Více než tři"}]},"note":{"type":"string","title":"Poznámka"}},"required":["employees","fte","wage","vacancies"]},"uischema":{"type":"VerticalLayout","elements":[{"type":"Control","scope":"#/properties/employees"},{"type":"Control","scope":"#/properties/fte"},{"type":"Control","scope":"#/properties/wage"},{"type":"Control","scope":"#/properties/vacancies"},{"type":"Control","scope":"#/properties/note","options":{"multi":true}}]}}"##;
+
 /// The demo's tasks, in every state between them.
-const TASKS: [DemoTask; 3] = [
+const TASKS: [DemoTask; 4] = [
     DemoTask {
         key: "demo-hospodareni",
         title: "Čtvrtletní zpráva o hospodaření",
@@ -416,6 +424,8 @@ const TASKS: [DemoTask; 3] = [
             ("domov-seniory-example", "new"),
             ("silnice-example", "accepted"),
         ],
+        form: "",
+        answers: &[],
     },
     DemoTask {
         key: "demo-inventura",
@@ -429,6 +439,8 @@ const TASKS: [DemoTask; 3] = [
             ("domov-seniory-example", "declined"),
             ("silnice-example", "new"),
         ],
+        form: "",
+        answers: &[],
     },
     DemoTask {
         key: "demo-bozp",
@@ -439,6 +451,33 @@ const TASKS: [DemoTask; 3] = [
         to: &[
             ("zs-komenskeho-example", "resolved"),
             ("silnice-example", "submitted"),
+        ],
+        form: "",
+        answers: &[],
+    },
+    DemoTask {
+        key: "demo-zamestnanci",
+        title: "Sběr dat: zaměstnanci a mzdy k 30. září",
+        text: "Vyplňte formulář s počtem zaměstnanců, přepočtenými úvazky a průměrnou mzdou k 30. září; údaje kraj použije do výroční zprávy o příspěvkových organizacích.",
+        output: "Vyplněný formulář.",
+        due: 9,
+        to: &[
+            ("zs-komenskeho-example", "submitted"),
+            ("nemocnice-example", "closed"),
+            ("domov-seniory-example", "new"),
+            ("silnice-example", "accepted"),
+        ],
+        form: STAFF_FORM,
+        answers: &[
+            (
+                "zs-komenskeho-example",
+                r#"{"employees":48,"fte":44.5,"wage":41250,"vacancies":"some","note":"Dvě místa asistentů pedagoga jsou neobsazená."}"#,
+            ),
+            (
+                "nemocnice-example",
+                r#"{"employees":612,"fte":587.3,"wage":52830,"vacancies":"many"}"#,
+            ),
+            ("silnice-example", r#"{"employees":203,"fte":198.0}"#),
         ],
     },
 ];
@@ -485,12 +524,26 @@ impl Records {
             output,
             due,
             to,
+            form,
+            answers,
         } in TASKS
         {
             let due = date(due);
             let addressees: Vec<String> = to.iter().map(|(org, _)| q(org)).collect();
+            // The form, and the answers, where there are any: JSON as it is.
+            let form = if form.is_empty() {
+                String::new()
+            } else {
+                format!(r#","form":{form}"#)
+            };
+            let answers_of = |org: &str| {
+                answers
+                    .iter()
+                    .find(|(o, _)| *o == org)
+                    .map_or("{}", |(_, a)| *a)
+            };
             tasks.push(format!(
-                r#"{{"key":{},"title":{},"text":{},"priority":"normal","due":{},"official":{},"official_name":{},"output":{},"addressees":[{}],"series":"","created_by":{},"created_at":{}}}"#,
+                r#"{{"key":{},"title":{},"text":{},"priority":"normal","due":{},"official":{},"official_name":{},"output":{},"addressees":[{}],"series":""{form},"created_by":{},"created_at":{}}}"#,
                 q(key),
                 q(title),
                 q(text),
@@ -530,10 +583,32 @@ impl Records {
                         )
                     })
                     .collect();
-                let answer = if path_to(state).contains(&"submitted") {
+                let submitted = path_to(state).contains(&"submitted");
+                let answer = if submitted && form.is_empty() {
                     note_of("submitted", "")
                 } else {
                     ""
+                };
+                let (sent_answers, held) = if form.is_empty() {
+                    (String::new(), String::new())
+                } else {
+                    let a = answers_of(org);
+                    let saved = if a == "{}" {
+                        r#","saved_at":"","saved_by":"""#.to_owned()
+                    } else {
+                        format!(
+                            r#","saved_at":{},"saved_by":"Vedení organizace""#,
+                            q(&format!("{} 11:20", date(-2)))
+                        )
+                    };
+                    (
+                        if submitted {
+                            format!(r#","answers":{a}"#)
+                        } else {
+                            String::new()
+                        },
+                        format!(r#"{form},"answers":{a}{saved}"#),
+                    )
                 };
                 let returns = usize::from(*state == "returned");
                 let thread = if *org == "nemocnice-example" && key == "demo-hospodareni" {
@@ -548,19 +623,19 @@ impl Records {
                     "[]".to_owned()
                 };
                 sent.push(format!(
-                    r#"{{"task":{},"org":{},"org_name":{},"title":{},"due":{},"state":{},"submitted_on":{},"returns":{returns},"escalated":false,"answer":{},"history":[{}],"thread":{thread}}}"#,
+                    r#"{{"task":{},"org":{},"org_name":{},"title":{},"due":{},"state":{},"submitted_on":{},"returns":{returns},"escalated":false,"answer":{}{sent_answers},"history":[{}],"thread":{thread}}}"#,
                     q(key),
                     q(org),
                     q(org_name),
                     q(title),
                     q(&due),
                     q(state),
-                    q(if answer.is_empty() { "" } else { &due }),
+                    q(if submitted { &due } else { "" }),
                     q(answer),
                     steps.join(","),
                 ));
                 let line = format!(
-                    r#"{{"task":{},"founder":{},"founder_name":"Jihomoravský kraj-Example","title":{},"text":{},"priority":"normal","due":{},"output":{},"official_name":{},"state":{},"worker":{},"worker_name":{},"answer":{},"history":[{}],"thread":{thread},"reminded":false,"escalated":false}}"#,
+                    r#"{{"task":{},"founder":{},"founder_name":"Jihomoravský kraj-Example","title":{},"text":{},"priority":"normal","due":{},"output":{},"official_name":{},"state":{},"worker":{},"worker_name":{},"answer":{}{held},"history":[{}],"thread":{thread},"reminded":false,"escalated":false}}"#,
                     q(key),
                     q(REGION),
                     q(title),
