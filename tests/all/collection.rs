@@ -267,6 +267,12 @@ async fn a_collection_is_filled_checked_submitted_reminded_returned_approved_loc
         &[("note", "Counted from the register.")],
     )
     .await;
+    // Handed back, it is no longer the worker's to change.
+    let after = r
+        .worker_a
+        .submit(&form, &form, &[("pupils", "1"), ("teachers", "1")])
+        .await;
+    assert_eq!(after.status, 403, "{}", after.body);
 
     // Another school's director reaches neither the form nor the answers.
     for path in [
@@ -316,6 +322,15 @@ async fn a_collection_is_filled_checked_submitted_reminded_returned_approved_loc
         waiting.body
     );
     assert!(!waiting.body.contains("Save the draft"), "{}", waiting.body);
+    let csrf = waiting.csrf();
+    let meanwhile = r
+        .director_a
+        .post_form(
+            &form,
+            &[("_csrf", csrf.as_str()), ("pupils", "1"), ("teachers", "1")],
+        )
+        .await;
+    assert_eq!(meanwhile.status, 409, "{}", meanwhile.body);
 
     // The official sees half of the schools answered, and reminds the
     // other with one action; only that one is told.
@@ -497,6 +512,28 @@ async fn a_collection_is_filled_checked_submitted_reminded_returned_approved_loc
         reopened.body
     );
 
+    // Submitted again, the founder has the new answer to decide.
+    submit(
+        &r.director_a,
+        &form,
+        &form,
+        &[
+            ("pupils", "412"),
+            ("teachers", "34"),
+            ("meals", "own"),
+            ("_button", "submit"),
+        ],
+    )
+    .await;
+    r.portal.settle().await;
+    let decided = r.official.get(&judged).await;
+    assert!(decided.body.contains(">34<"), "{}", decided.body);
+    assert!(
+        decided.body.contains("Accept and close"),
+        "{}",
+        decided.body
+    );
+
     let kraj = actions(&r, "kraj").await;
     for action in [
         "task.sent",
@@ -515,8 +552,8 @@ async fn a_collection_is_filled_checked_submitted_reminded_returned_approved_loc
     );
 }
 
-/// The collection's pages as the official, the director and the worker
-/// see them pass axe-core's WCAG 2.1 A/AA check in Czech and English, on
+/// The collection's pages as the official and the schools' directors see
+/// them (an answer submitted, a form still to fill in) pass axe-core's WCAG 2.1 A/AA check in Czech and English, on
 /// a 320 px phone and on a desktop; the screenshots land in
 /// `target/screenshots/`.
 #[tokio::test]

@@ -3,7 +3,7 @@
 //! What is the caller's own (a value locked from a verified identity, say)
 //! comes in as [`Drawing::locked`].
 
-use portico_sdk::{Field, FieldKind, FormPost, Result, UploadedFile, files};
+use portico_sdk::{Field, FieldKind, FormPost, Result, UploadedFile, files, numbers};
 use serde_json::{Value, json};
 
 use crate::definition::{Answers, FieldSpec, Form, Kind, is_empty, number};
@@ -16,17 +16,15 @@ pub struct Drawing<'a> {
     /// The help shown instead of the field's description when the caller
     /// locks the field (e.g. "From your verified identity").
     pub locked: &'a dyn Fn(&FieldSpec) -> Option<String>,
-    /// Every field read-only: what was approved, or what waits for a
-    /// decision.
-    pub read_only: bool,
 }
 
 fn tr(en: bool, e: &str, c: &str) -> String {
     if en { e } else { c }.to_owned()
 }
 
-/// A value as a person reads it: text as it is, a number, yes or no, the
-/// chosen options' labels, a file's name.
+/// A value as a person reads it: text as it is, a number as their
+/// language writes it, yes or no, the chosen options' labels, a file's
+/// name.
 pub fn shown_value(f: &FieldSpec, v: Option<&Value>, en: bool) -> String {
     let label = |key: &str| {
         f.choices
@@ -41,6 +39,9 @@ pub fn shown_value(f: &FieldSpec, v: Option<&Value>, en: bool) -> String {
             if *b { "yes" } else { "no" },
             if *b { "ano" } else { "ne" },
         ),
+        Some(Value::Number(n)) => {
+            numbers::format(n.as_f64().unwrap_or_default(), if en { "en" } else { "cs" })
+        }
         Some(Value::String(s)) if matches!(f.kind, Kind::Choice) => label(s),
         Some(Value::Array(a)) => a
             .iter()
@@ -158,9 +159,6 @@ pub fn draw(
             tr(how.en, "Attached:", "Přiloženo:"),
             o.get("name").and_then(Value::as_str).unwrap_or_default()
         );
-    }
-    if how.read_only {
-        field = field.read_only();
     }
     if !help.is_empty() {
         field = field.help(help);

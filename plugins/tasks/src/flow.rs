@@ -1,9 +1,11 @@
 //! How a task moves: sent down to each organization as a message, moved
 //! there (accepted, declined, handed to a worker, resolved, submitted),
-//! judged by the founder (returned or closed), discussed both ways; each
+//! judged by the founder (returned, closed, or a closed one opened again),
+//! the ones not submitted reminded, discussed both ways; each
 //! step audited, told across as a message, and to whoever must act next
 //! as a notification.
 
+use portico_forms::definition::Answers;
 use portico_sdk::calendar;
 use portico_sdk::notify::{self, To};
 use portico_sdk::orgs::{self, Organization};
@@ -149,8 +151,18 @@ impl Move {
 
 /// Makes `mv` on this organization's copy of `task`; `note` is the
 /// reason, the answer or the worker's note, `worker` the user id handed
-/// to. The caller checked the fields; this checks the state and the right.
-pub fn make_move(ctx: &Context, task: &str, mv: Move, note: &str, worker: &str) -> Result<()> {
+/// to, `answers` the form's answers a submission carries (checked whole
+/// by the caller, and written with the move, so a draft saved meanwhile
+/// is never what goes). The caller checked the fields; this checks the
+/// state and the right.
+pub fn make_move(
+    ctx: &Context,
+    task: &str,
+    mv: Move,
+    note: &str,
+    worker: &str,
+    answers: Option<Answers>,
+) -> Result<()> {
     let doc = received_of(task)?;
     let mut r = doc.data;
     if !mv.permitted(ctx, &r) {
@@ -198,6 +210,9 @@ pub fn make_move(ctx: &Context, task: &str, mv: Move, note: &str, worker: &str) 
     }
     if mv == Move::Submit {
         r.answer = note.to_owned();
+    }
+    if let Some(answers) = answers {
+        r.answers = answers;
     }
     let answers = (mv == Move::Submit && r.form.is_some()).then(|| r.answers.clone());
     r.state = mv.to();
@@ -262,7 +277,7 @@ pub fn judge(ctx: &Context, task: &str, org: &str, how: Judgement, reason: &str)
     if how == Judgement::Reopen && s.state != State::Closed {
         return Err(Error::Conflict(if ctx.locale().starts_with("cs") {
             format!(
-                "Úkol u {} není uzavřený, je ve stavu „{}“. Obnovte stránku.",
+                "Úkol organizace „{}“ není uzavřený, je ve stavu „{}“. Obnovte stránku.",
                 s.org_name,
                 s.state.cs()
             )

@@ -9,6 +9,8 @@
 //! - `flow`: the moves, each audited, told across and to whoever acts next.
 //! - `jobs`: reminders, escalation, recurring tasks.
 //! - `pages`: what each person sees.
+//! - `collection`: a task whose output is a form (data collection).
+//! - `approvals`: requests for approval and the founder's flows.
 
 mod approvals;
 mod collection;
@@ -228,7 +230,7 @@ fn act_in_organization(ctx: &Context, form: &FormPost) -> Result<Outcome> {
         },
         Move::Accept => ("", ""),
     };
-    match flow::make_move(ctx, &task, mv, note, worker) {
+    match flow::make_move(ctx, &task, mv, note, worker, None) {
         Err(e) => match pages::field_errors(&e) {
             Some(errors) => show(errors),
             None => Err(e),
@@ -338,7 +340,9 @@ impl Module for Tasks {
             }
             "/inbox/{task}/form" => collection::pages::fill(ctx, param("task"), None, &[]),
             "/inbox/{task}" | "/inbox/{task}/{action}" => pages::inbox(ctx, param("task"), &[]),
-            "/campaign/{task}" => collection::pages::answers(ctx, param("task")),
+            "/campaign/{task}" | "/campaign/{task}/remind" => {
+                collection::pages::answers(ctx, param("task"))
+            }
             "/approvals" => approvals::pages::overview(ctx),
             "/approvals/new" => approvals::pages::new_request(ctx, None, &[]),
             "/approvals/flows" => approvals::pages::flows(ctx, None, &[]),

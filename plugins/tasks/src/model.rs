@@ -416,6 +416,9 @@ pub const MOST_TEXT: usize = 5_000;
 /// The most bytes of a form to fill in, and of its answers together: both
 /// travel in messages of at most 64 KiB, beside a task's texts.
 pub const MOST_FORM_BYTES: usize = 16_384;
+/// The most bytes of a task's title, texts and form together: its
+/// message down must stay under 64 KiB with what else it carries.
+pub const MOST_TASK_BYTES: usize = 60_000;
 pub const MOST_ANSWER_BYTES: usize = 32_768;
 
 /// The most messages of one discussion, and characters of one.
@@ -456,7 +459,8 @@ pub enum Note {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         answers: Option<Answers>,
     },
-    /// Down: the founder returned or accepted (closed) the submission.
+    /// Down: the founder returned or accepted (closed) the submission, or
+    /// opened a closed one again (returned).
     Judged {
         task: String,
         /// The judgement's number at the founder.

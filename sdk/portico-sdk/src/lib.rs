@@ -45,6 +45,7 @@ mod http;
 pub mod log;
 pub mod messages;
 pub mod notify;
+pub mod numbers;
 pub mod orgs;
 pub mod people;
 pub mod records;

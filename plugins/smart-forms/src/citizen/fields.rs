@@ -63,7 +63,6 @@ fn drawing<'a>(
     Drawing {
         en: english(ctx),
         locked: locked_help,
-        read_only: false,
     }
 }
 

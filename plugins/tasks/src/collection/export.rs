@@ -20,7 +20,11 @@ enum Entry {
 fn table(ctx: &Context, task: &str) -> Result<(String, Vec<String>, Vec<Vec<Entry>>)> {
     let t = task_of(task)?.data;
     let Some(def) = &t.form else {
-        return Err(Error::not_found("this task collects no form"));
+        return Err(Error::not_found(tr(
+            ctx,
+            "This task collects no form.",
+            "Tento úkol nesbírá data formulářem.",
+        )));
     };
     let form = form_of(def)?;
     let en = !ctx.locale().starts_with("cs");
@@ -75,9 +79,10 @@ fn file_name(title: &str, extension: &str) -> String {
         .collect::<Vec<_>>()
         .join("-");
     let stem: String = stem.chars().take(60).collect();
+    let stem = stem.trim_end_matches('-');
     format!(
         "{}.{extension}",
-        if stem.is_empty() { "answers" } else { &stem }
+        if stem.is_empty() { "answers" } else { stem }
     )
 }
 

@@ -60,15 +60,22 @@ pub fn read_definition(
         )
     };
     let mut value: Value = serde_json::from_str(text).map_err(|e| {
-        problems(vec![(
-            format!("line {}, column {}", e.line(), e.column()),
-            e.to_string(),
-        )])
+        let at = if ctx.locale().starts_with("cs") {
+            format!("řádek {}, sloupec {}", e.line(), e.column())
+        } else {
+            format!("line {}, column {}", e.line(), e.column())
+        };
+        problems(vec![(at, e.to_string())])
     })?;
     let Some(top) = value.as_object_mut() else {
         return Err(problems(vec![(
-            "definition".to_owned(),
-            "must be a JSON object with `schema` and `uischema`".to_owned(),
+            tr(ctx, "definition", "definice").to_owned(),
+            tr(
+                ctx,
+                "must be a JSON object with `schema` and `uischema`",
+                "musí být objekt JSON se `schema` a `uischema`",
+            )
+            .to_owned(),
         )]));
     };
     top.entry("code")

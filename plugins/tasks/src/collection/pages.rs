@@ -24,11 +24,10 @@ fn unlocked(_: &portico_forms::definition::FieldSpec) -> Option<String> {
     None
 }
 
-fn drawing(ctx: &Context, read_only: bool) -> Drawing<'static> {
+fn drawing(ctx: &Context) -> Drawing<'static> {
     Drawing {
         en: english(ctx),
         locked: &unlocked,
-        read_only,
     }
 }
 
@@ -38,12 +37,14 @@ fn may(ctx: &Context, permission: &str) -> bool {
 }
 
 /// Whether the principal may change this organization's answers: its
-/// responsible person, or the worker the task is handed to.
+/// responsible person, or the worker the task is handed to while it is
+/// with them.
 fn may_edit(ctx: &Context, r: &Received) -> bool {
     may(ctx, "respond")
-        || ctx
-            .principal()
-            .is_some_and(|p| p.user_id() == r.worker && p.has_permission("tasks.resolve"))
+        || (r.state == State::Delegated
+            && ctx
+                .principal()
+                .is_some_and(|p| p.user_id() == r.worker && p.has_permission("tasks.resolve")))
 }
 
 /// The states in which the organization's answers may change.
@@ -177,7 +178,7 @@ pub fn fill(
         view = view.text(form.def.description.clone());
     }
     if editable(r.state) && may_edit(ctx, &r) {
-        let how = drawing(ctx, false);
+        let how = drawing(ctx);
         let mut f = portico_sdk::Form::new(
             format!("/inbox/{}/form", segment(task)),
             tr(ctx, "Save the draft", "Uložit rozpracované"),
@@ -220,7 +221,11 @@ pub fn save(ctx: &Context, post: &FormPost) -> Result<Outcome> {
     let doc = received_of(&task)?;
     let mut r = doc.data;
     let Some(def) = r.form.clone() else {
-        return Err(Error::not_found("this task has no form to fill in"));
+        return Err(Error::not_found(tr(
+            ctx,
+            "This task has no form to fill in.",
+            "Tento úkol nemá formulář k vyplnění.",
+        )));
     };
     if !may_edit(ctx, &r) {
         return Err(Error::forbidden(tr(
@@ -254,7 +259,7 @@ pub fn save(ctx: &Context, post: &FormPost) -> Result<Outcome> {
     let names: Vec<String> = form.fields.iter().map(|f| f.name.clone()).collect();
     let mut answers = r.answers.clone();
     let mut errors = Vec::new();
-    let how = drawing(ctx, false);
+    let how = drawing(ctx);
     fields::read_posted(how, &form, &names, post, &mut answers, &mut errors)?;
     form.calculate(&mut answers);
     if !fits(&answers) {
@@ -286,7 +291,7 @@ pub fn save(ctx: &Context, post: &FormPost) -> Result<Outcome> {
             errors.push(e);
         }
     }
-    r.answers = answers;
+    r.answers = answers.clone();
     r.saved_at = now();
     r.saved_by = actor(ctx);
     let state = r.state;
@@ -306,9 +311,9 @@ pub fn save(ctx: &Context, post: &FormPost) -> Result<Outcome> {
         ));
     }
     if state == State::New {
-        flow::make_move(ctx, &task, Move::Accept, "", "")?;
+        flow::make_move(ctx, &task, Move::Accept, "", "", None)?;
     }
-    flow::make_move(ctx, &task, Move::Submit, "", "")?;
+    flow::make_move(ctx, &task, Move::Submit, "", "", Some(answers))?;
     Ok(Outcome::redirect_with(
         back,
         tr(
@@ -352,7 +357,7 @@ pub fn answers(ctx: &Context, task: &str) -> Result<View> {
         return Err(Error::not_found(tr(
             ctx,
             "This task collects no form.",
-            "Tento úkol nesbírá formulář.",
+            "Tento úkol nesbírá data formulářem.",
         )));
     };
     let form = form_of(def)?;
@@ -418,13 +423,13 @@ pub fn answers(ctx: &Context, task: &str) -> Result<View> {
                 tr(ctx, "Not submitted yet", "Dosud neodevzdáno"),
                 waiting.to_string(),
             ),
-            Stat::new(State::Declined.label(ctx), count(&[State::Declined])),
+            Stat::new(tr(ctx, "Declined", "Odmítnuto"), count(&[State::Declined])),
         ]);
     if waiting > 0 {
         view = view.form(portico_sdk::Form::new(
             format!("/campaign/{}/remind", segment(task)),
             if ctx.locale().starts_with("cs") {
-                format!("Připomenout neodevzdaným ({waiting})")
+                format!("Připomenout organizacím, které neodevzdaly ({waiting})")
             } else {
                 format!("Remind those who have not submitted ({waiting})")
             },

@@ -182,8 +182,8 @@ pub fn sent_org(ctx: &Context, task: &str, org: &str, errors: &[(&str, String)])
                     "note",
                     tr(
                         ctx,
-                        "Why the organization is to change it",
-                        "Proč ji má organizace změnit",
+                        "Why the organization is to change its answer",
+                        "Proč má organizace odpověď změnit",
                     ),
                 )
                 .required(),

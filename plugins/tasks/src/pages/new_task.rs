@@ -306,6 +306,25 @@ pub fn read_new(
             None
         }
     };
+    // The task travels to each organization as one message.
+    let size = title.len()
+        + field("text").len()
+        + field("output").len()
+        + form
+            .as_ref()
+            .and_then(|f| serde_json::to_vec(f).ok())
+            .map_or(0, |b| b.len());
+    if size > crate::model::MOST_TASK_BYTES {
+        errors.push((
+            if form.is_some() { "form" } else { "text" },
+            tr(
+                ctx,
+                "The task is too long with all its texts and its form; shorten the text or the form.",
+                "Úkol je se všemi texty a formulářem příliš dlouhý; zkraťte text nebo formulář.",
+            )
+            .to_owned(),
+        ));
+    }
     if !errors.is_empty() {
         return Err(errors);
     }

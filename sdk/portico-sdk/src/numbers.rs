@@ -1,0 +1,74 @@
+//! Numbers as a person reads them in their language: Czech writes a
+//! decimal comma and parts numbers of five digits and more into groups of
+//! three with a (non-breaking) space — `44,5`, `1250`, `52 830` — English
+//! a decimal point and thousands separated by commas — `44.5`, `1,250`,
+//! `52,830`. Files for machines (CSV, JSON) keep the number as it is.
+//!
+//! ```
+//! use portico_sdk::numbers::format;
+//!
+//! assert_eq!(format(52830.0, "cs"), "52\u{a0}830");
+//! assert_eq!(format(587.3, "cs"), "587,3");
+//! assert_eq!(format(52830.0, "en"), "52,830");
+//! ```
+
+/// `n` as the language of `locale` (`cs…` or anything else for English)
+/// writes it, with as many decimals as it has.
+pub fn format(n: f64, locale: &str) -> String {
+    if !n.is_finite() {
+        return n.to_string();
+    }
+    let czech = locale.starts_with("cs");
+    // Display never writes an exponent and gives the shortest decimals
+    // that read back as the same number.
+    let text = n.to_string();
+    let (sign, digits) = match text.strip_prefix('-') {
+        Some(rest) => ("-", rest),
+        None => ("", text.as_str()),
+    };
+    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
+    let (group, point, from) = if czech {
+        ('\u{a0}', ',', 5)
+    } else {
+        (',', '.', 4)
+    };
+    let mut out = String::from(sign);
+    if whole.len() >= from {
+        for (i, c) in whole.chars().enumerate() {
+            if i > 0 && (whole.len() - i) % 3 == 0 {
+                out.push(group);
+            }
+            out.push(c);
+        }
+    } else {
+        out.push_str(whole);
+    }
+    if !fraction.is_empty() {
+        out.push(point);
+        out.push_str(fraction);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::format;
+
+    #[test]
+    fn czech_groups_five_digits_and_more_and_writes_a_decimal_comma() {
+        assert_eq!(format(0.0, "cs"), "0");
+        assert_eq!(format(1250.0, "cs"), "1250");
+        assert_eq!(format(41250.0, "cs"), "41\u{a0}250");
+        assert_eq!(format(1_234_567.25, "cs-CZ"), "1\u{a0}234\u{a0}567,25");
+        assert_eq!(format(-52830.5, "cs"), "-52\u{a0}830,5");
+        assert_eq!(format(0.1, "cs"), "0,1");
+    }
+
+    #[test]
+    fn english_groups_thousands_with_commas_and_writes_a_decimal_point() {
+        assert_eq!(format(999.0, "en"), "999");
+        assert_eq!(format(1250.0, "en"), "1,250");
+        assert_eq!(format(1_234_567.25, "en"), "1,234,567.25");
+        assert_eq!(format(-44.5, "en"), "-44.5");
+    }
+}
