@@ -258,28 +258,9 @@ pub fn read_posted(
 /// A file's media type, told by its first bytes where they say it (a
 /// browser only guesses), else as the browser gave it.
 fn media_type(file: &UploadedFile) -> String {
-    match file.content.as_slice() {
-        [b'%', b'P', b'D', b'F', b'-', ..] => "application/pdf",
-        [0xFF, 0xD8, 0xFF, ..] => "image/jpeg",
-        [0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, ..] => "image/png",
-        [
-            b'R',
-            b'I',
-            b'F',
-            b'F',
-            _,
-            _,
-            _,
-            _,
-            b'W',
-            b'E',
-            b'B',
-            b'P',
-            ..,
-        ] => "image/webp",
-        _ => file.media_type.as_str(),
-    }
-    .to_owned()
+    files::media_type_of(&file.content)
+        .unwrap_or(file.media_type.as_str())
+        .to_owned()
 }
 
 fn accepted(f: &FieldSpec, media_type: &str) -> bool {

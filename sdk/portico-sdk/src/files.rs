@@ -100,3 +100,35 @@ pub fn read(id: &str) -> Result<Vec<u8>> {
 pub fn delete(id: &str) -> Result<()> {
     Ok(wit::delete(id)?)
 }
+
+/// The media type a file's first bytes say it is (`%PDF-` is
+/// `application/pdf`, `\x89PNG` is `image/png`, …), by the `infer` crate's
+/// signatures; `None` when they say nothing it knows. A browser's word
+/// for an upload is only a guess from the file's name: store and serve
+/// what the content says.
+pub fn media_type_of(content: &[u8]) -> Option<&'static str> {
+    infer::get(content).map(|kind| kind.mime_type())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::media_type_of;
+
+    #[test]
+    fn a_files_first_bytes_tell_its_type_not_its_name() {
+        assert_eq!(media_type_of(b"%PDF-1.7\n..."), Some("application/pdf"));
+        assert_eq!(
+            media_type_of(&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0]),
+            Some("image/png")
+        );
+        assert_eq!(
+            media_type_of(&[0xFF, 0xD8, 0xFF, 0xE0, 0, 0]),
+            Some("image/jpeg")
+        );
+        assert_eq!(
+            media_type_of(b"RIFF\x10\x00\x00\x00WEBPVP8 "),
+            Some("image/webp")
+        );
+        assert_eq!(media_type_of(b"plain words"), None);
+    }
+}

@@ -138,26 +138,8 @@ pub const MAX_PHOTO_BYTES: usize = 5 << 20;
 /// The media type of a photo, told by its first bytes (a browser's word
 /// is not enough): JPEG, PNG or WebP.
 pub fn photo_type(content: &[u8]) -> Option<&'static str> {
-    match content {
-        [0xFF, 0xD8, 0xFF, ..] => Some("image/jpeg"),
-        [0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, ..] => Some("image/png"),
-        [
-            b'R',
-            b'I',
-            b'F',
-            b'F',
-            _,
-            _,
-            _,
-            _,
-            b'W',
-            b'E',
-            b'B',
-            b'P',
-            ..,
-        ] => Some("image/webp"),
-        _ => None,
-    }
+    portico_sdk::files::media_type_of(content)
+        .filter(|t| matches!(*t, "image/jpeg" | "image/png" | "image/webp"))
 }
 
 impl Draft<'_> {
