@@ -17,22 +17,23 @@ use portico_tests::TestPortal;
 use portico_tests::browser::{Browser, Page};
 use portico_tests::chromium::Chromium;
 
-const PASSWORD: &str = "correct horse battery staple";
+pub(super) const PASSWORD: &str = "correct horse battery staple";
 const QUARTERLY: &str = "FREQ=YEARLY;BYMONTH=1,4,7,10;BYMONTHDAY=15";
 
 /// The region, two schools and a hospital, each with the module; the
 /// region's official, each school's director, a worker of the first.
-struct Region {
-    portal: TestPortal,
-    addr: std::net::SocketAddr,
-    official: Browser,
-    director_a: Browser,
-    worker_a: Browser,
-    director_b: Browser,
-    worker_id: String,
+/// The data collection's tests walk it too.
+pub(super) struct Region {
+    pub(super) portal: TestPortal,
+    pub(super) addr: std::net::SocketAddr,
+    pub(super) official: Browser,
+    pub(super) director_a: Browser,
+    pub(super) worker_a: Browser,
+    pub(super) director_b: Browser,
+    pub(super) worker_id: String,
 }
 
-async fn region() -> Region {
+pub(super) async fn region() -> Region {
     let portal = TestPortal::builder()
         .module("tasks")
         .tree_org("kraj", Kind::Region, None, None)
@@ -102,7 +103,7 @@ impl Region {
 }
 
 /// How many entries of `action` the organization's audit chain holds.
-async fn actions(r: &Region, org: &str, action: &str) -> usize {
+pub(super) async fn actions(r: &Region, org: &str, action: &str) -> usize {
     audit::entries(r.portal.db(), org)
         .await
         .unwrap()
@@ -111,14 +112,14 @@ async fn actions(r: &Region, org: &str, action: &str) -> usize {
         .count()
 }
 
-async fn submit(b: &Browser, page: &str, path: &str, fields: &[(&str, &str)]) -> Page {
+pub(super) async fn submit(b: &Browser, page: &str, path: &str, fields: &[(&str, &str)]) -> Page {
     let done = b.submit(page, path, fields).await;
     assert_eq!(done.status, 303, "{path}: {}", done.body);
     done
 }
 
 /// The ids that follow `prefix` in the page's links, in order.
-fn linked_ids(html: &str, prefix: &str) -> Vec<String> {
+pub(super) fn linked_ids(html: &str, prefix: &str) -> Vec<String> {
     html.match_indices(prefix)
         .map(|(at, _)| {
             html[at + prefix.len()..]

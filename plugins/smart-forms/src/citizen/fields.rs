@@ -92,9 +92,8 @@ pub(super) fn field(
     fields::draw(drawing(ctx, &help), form, f, answers, errors)
 }
 
-/// Reads the posted answers of `names` into `answers`: numbers as numbers,
-/// ticked boxes as lists, files stored (kept only if this call succeeds).
-/// A value that cannot be read stays as typed, for its error.
+/// Reads the posted answers of `names` into `answers`, the verified values
+/// left as they are (`portico_forms::fields::read_posted`).
 pub(super) fn read_posted(
     ctx: &Context,
     form: &Form,

@@ -7,8 +7,8 @@ use portico_forms::fields;
 use portico_sdk::records::Filters;
 use portico_sdk::{Context, Error, Response, Result};
 
-use super::{form_of, in_order};
-use crate::model::{MOST, SENT, Sent, State, task_of, tr};
+use super::{collecting, in_order};
+use crate::model::{MOST, SENT, Sent, State, tr};
 
 /// A cell of the table.
 enum Entry {
@@ -18,15 +18,7 @@ enum Entry {
 
 /// The answers of `task`: its title, the headers and the rows.
 fn table(ctx: &Context, task: &str) -> Result<(String, Vec<String>, Vec<Vec<Entry>>)> {
-    let t = task_of(task)?.data;
-    let Some(def) = &t.form else {
-        return Err(Error::not_found(tr(
-            ctx,
-            "This task collects no form.",
-            "Tento úkol nesbírá data formulářem.",
-        )));
-    };
-    let form = form_of(def)?;
+    let (t, form) = collecting(ctx, task)?;
     let en = !ctx.locale().starts_with("cs");
     let columns = in_order(&form);
     let mut headers: Vec<String> = [

@@ -16,7 +16,7 @@ use portico_forms::definition::{Answers, Definition, Form, Kind};
 use portico_sdk::{Context, Error, Result};
 use serde_json::Value;
 
-use crate::model::{MOST_ANSWER_BYTES, MOST_FORM_BYTES, tr};
+use crate::model::{MOST_ANSWER_BYTES, MOST_FORM_BYTES, Task, task_of, tr};
 
 /// Reads the form a new task collects, as typed into the new-task form:
 /// none when left empty; what is wrong, and where, when it cannot be used.
@@ -112,6 +112,21 @@ pub fn form_of(def: &Definition) -> Result<Form> {
                 .join("; ")
         ))
     })
+}
+
+/// The founder's task `task` and the form it collects; `not-found` for a
+/// task that collects none.
+pub fn collecting(ctx: &Context, task: &str) -> Result<(Task, Form)> {
+    let t = task_of(task)?.data;
+    let Some(def) = &t.form else {
+        return Err(Error::not_found(tr(
+            ctx,
+            "This task collects no form.",
+            "Tento úkol nesbírá data formulářem.",
+        )));
+    };
+    let form = form_of(def)?;
+    Ok((t, form))
 }
 
 /// Whether the answers fit in the messages they travel in.

@@ -10,7 +10,7 @@ use portico_sdk::{
     segment,
 };
 
-use super::{fits, form_of, in_order};
+use super::{collecting, fits, form_of, in_order};
 use crate::flow::{self, Move};
 use crate::model::{
     MOST, RECEIVED, Received, SENT, Sent, State, actor, day, moment, now, received_of, task_of, tr,
@@ -352,15 +352,7 @@ pub fn completeness_words(ctx: &Context, rows: &[Sent]) -> String {
 /// reminder for those who have not submitted, each organization's answers,
 /// and the downloads.
 pub fn answers(ctx: &Context, task: &str) -> Result<View> {
-    let t = task_of(task)?.data;
-    let Some(def) = &t.form else {
-        return Err(Error::not_found(tr(
-            ctx,
-            "This task collects no form.",
-            "Tento úkol nesbírá data formulářem.",
-        )));
-    };
-    let form = form_of(def)?;
+    let (t, form) = collecting(ctx, task)?;
     let rows: Vec<Sent> = SENT
         .find()
         .eq("task", task)
