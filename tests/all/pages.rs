@@ -169,6 +169,71 @@ async fn unknown_modules_and_pages_are_404_and_routes_outside_the_manifest_never
     );
 }
 
+/// GETs `path` as a browser set to `language` asks for it.
+async fn in_language(app: &axum::Router, path: &str, language: &str) -> crate::Got {
+    let request = axum::http::Request::get(path)
+        .header("accept", "text/html")
+        .header("accept-language", language)
+        .body(axum::body::Body::empty())
+        .unwrap();
+    crate::send(app, request).await
+}
+
+#[tokio::test]
+async fn an_unknown_path_a_modules_not_found_and_a_crash_each_get_a_page_in_the_visitors_language()
+{
+    let portal = TestPortal::builder()
+        .module("notice-board")
+        .module("trapper")
+        .build()
+        .await;
+    let app = portal.app();
+    // (path, status, the Czech title, the English one)
+    let cases = [
+        ("/nonexistent-page", 404, "Stránka nenalezena", "Not found"),
+        (
+            "/m/notice-board/notices/NOPE",
+            404,
+            "Stránka nenalezena",
+            "Not found",
+        ),
+        (
+            "/m/trapper/",
+            500,
+            "Něco se pokazilo",
+            "Something went wrong",
+        ),
+    ];
+    for (path, status, cs, en) in cases {
+        let czech = in_language(&app, path, "cs-CZ,cs;q=0.9").await;
+        assert_eq!(czech.status, status, "{path}: {}", czech.body);
+        for expected in [
+            "<html lang=\"cs\">",
+            "Přejít na obsah",
+            cs,
+            "Číslo požadavku",
+            "Zpět na portál",
+        ] {
+            assert!(
+                czech.body.contains(expected),
+                "{path} in Czech lacks {expected}: {}",
+                czech.body
+            );
+        }
+        let english = in_language(&app, path, "en").await;
+        assert_eq!(english.status, status);
+        assert!(english.body.contains(en), "{path}: {}", english.body);
+        assert!(english.body.contains("Request id"), "{}", english.body);
+        assert!(!english.body.contains(cs), "{}", english.body);
+    }
+    // An API client still gets JSON, its `error` in the same English words.
+    let api = get(&app, "/nonexistent-page", JSON).await;
+    assert_eq!(api.status, 404);
+    let json: serde_json::Value = serde_json::from_str(&api.body).unwrap();
+    assert_eq!(json["error"], "Not found", "{json}");
+    assert!(json["request_id"].as_str().is_some_and(|id| !id.is_empty()));
+}
+
 #[tokio::test]
 async fn health_and_metrics_report_per_module_calls() {
     let portal = TestPortal::builder()

@@ -330,7 +330,7 @@ async fn exchange(
     body: &Bytes,
 ) -> Result<Response, Refusal> {
     let fields = form_fields(headers, body)
-        .map_err(|f| Refusal::bad("invalid_request", f.message.clone()))?;
+        .map_err(|f| Refusal::bad("invalid_request", f.message.en.to_string()))?;
     match field(&fields, "grant_type")? {
         Some(GRANT_TYPE) => {}
         Some(other) => {

@@ -26,7 +26,7 @@ use portico_runtime::manifest::{Access, Manifest, Route};
 
 use crate::AppState;
 use crate::cookies::{Cookies, cookie_value};
-use crate::failure::Failure;
+use crate::failure::{BAD_REQUEST, FORBIDDEN, Failure, NOT_FOUND};
 
 /// The language of the page: the one chosen in the page header, else
 /// Czech when the browser prefers it, else English.
@@ -101,8 +101,11 @@ impl Tenant {
                 None => {
                     return Err(Failure::new(
                         StatusCode::NOT_FOUND,
-                        "Not found",
-                        "Choose an organization first: its pages are at /o/<organization>/.",
+                        NOT_FOUND,
+                        (
+                            "Choose an organization first: its pages are at /o/<organization>/.",
+                            "Nejprve zvolte organizaci: její stránky jsou na adrese /o/<organizace>/.",
+                        ),
                     ));
                 }
             },
@@ -114,8 +117,11 @@ impl Tenant {
         if !modules.exists {
             return Err(Failure::new(
                 StatusCode::NOT_FOUND,
-                "Not found",
-                format!("There is no organization `{org_id}` in this portal."),
+                NOT_FOUND,
+                (
+                    format!("There is no organization `{org_id}` in this portal."),
+                    format!("Organizace `{org_id}` v tomto portálu není."),
+                ),
             ));
         }
         Ok(Tenant {
@@ -229,8 +235,11 @@ pub(crate) async fn visitor(state: &AppState, headers: &HeaderMap) -> Result<Vis
                 tracing::warn!("request with an unknown, revoked or expired API token refused");
                 Err(Failure::new(
                     StatusCode::UNAUTHORIZED,
-                    "Not authorized",
-                    "The API token is not valid: it is unknown, revoked or expired.",
+                    ("Not authorized", "Neoprávněný přístup"),
+                    (
+                        "The API token is not valid: it is unknown, revoked or expired.",
+                        "Token API není platný: je neznámý, zrušený nebo prošlý.",
+                    ),
                 ))
             }
         };
@@ -317,8 +326,11 @@ impl Standing {
             Visitor::Anonymous { .. } => Ok(Standing::default()),
             Visitor::Token(t) if t.org_id != org_id => Err(Failure::new(
                 StatusCode::FORBIDDEN,
-                "Forbidden",
-                format!("This API token is for organization `{}` only.", t.org_id),
+                FORBIDDEN,
+                (
+                    format!("This API token is for organization `{}` only.", t.org_id),
+                    format!("Tento token API platí jen pro organizaci `{}`.", t.org_id),
+                ),
             )),
             Visitor::Token(_) => Ok(Standing {
                 roles: BTreeSet::new(),
@@ -441,8 +453,11 @@ pub(crate) fn form_fields(
     if !content_type.starts_with("application/x-www-form-urlencoded") {
         return Err(Failure::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "Unsupported form",
-            "Forms must be posted as application/x-www-form-urlencoded.",
+            ("Unsupported form", "Nepodporovaný formulář"),
+            (
+                "Forms must be posted as application/x-www-form-urlencoded.",
+                "Formuláře se posílají jako application/x-www-form-urlencoded.",
+            ),
         ));
     }
     std::str::from_utf8(body)
@@ -453,8 +468,11 @@ pub(crate) fn form_fields(
         .map_err(|e| {
             Failure::new(
                 StatusCode::BAD_REQUEST,
-                "Bad request",
-                format!("The form cannot be read: {e}"),
+                BAD_REQUEST,
+                (
+                    format!("The form cannot be read: {e}"),
+                    format!("Formulář nelze přečíst: {e}"),
+                ),
             )
         })
 }

@@ -1,21 +1,60 @@
 //! [`Failure`]: a request that cannot be served, as plain data. A handler
 //! answers with it (`Result<Response, Failure>`, `?`); its response only
 //! carries it, and the frame layer (`frame::draw_failures`) draws it: a
-//! page in the portal's frame for people, JSON for API clients, 5xx
-//! without the cause.
+//! page in the portal's frame for people, in their language, JSON for API
+//! clients, 5xx without the cause.
+
+use std::borrow::Cow;
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use portico_runtime::api::{self, ModuleError};
 use portico_runtime::{CallError, CallErrorKind};
 
+/// Words in both of the portal's languages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Words {
+    pub(crate) en: Cow<'static, str>,
+    pub(crate) cs: Cow<'static, str>,
+}
+
+impl Words {
+    /// A text that came in one language only: a module's, which it wrote in
+    /// the language of the call.
+    pub(crate) fn same(text: impl Into<Cow<'static, str>>) -> Words {
+        let text = text.into();
+        Words {
+            en: text.clone(),
+            cs: text,
+        }
+    }
+
+    /// The words in `lang` (`cs`, else English).
+    pub(crate) fn get(&self, lang: &str) -> &str {
+        if lang == "cs" { &self.cs } else { &self.en }
+    }
+}
+
+/// `(English, Czech)`.
+impl<E: Into<Cow<'static, str>>, C: Into<Cow<'static, str>>> From<(E, C)> for Words {
+    fn from((en, cs): (E, C)) -> Words {
+        Words {
+            en: en.into(),
+            cs: cs.into(),
+        }
+    }
+}
+
 /// Why a request cannot be served, in words for the person or client
-/// who sent it. 5xx messages never carry the cause (the caller logs it).
+/// who sent it, in both languages. 5xx messages never carry the cause (the
+/// caller logs it).
 #[derive(Debug, Clone)]
 pub(crate) struct Failure {
     pub(crate) status: StatusCode,
-    pub(crate) title: &'static str,
-    pub(crate) message: String,
+    /// What went wrong, in a few words: (English, Czech). The English is
+    /// the `error` of an API client's JSON.
+    pub(crate) title: (&'static str, &'static str),
+    pub(crate) message: Words,
     /// The input fields at fault, for a client to show at each.
     pub(crate) fields: Vec<api::FieldError>,
     /// Seconds after which trying again may succeed (`Retry-After`).
@@ -26,10 +65,19 @@ pub(crate) struct Failure {
 }
 
 impl Failure {
+    /// The title in `lang` (`cs`, else English).
+    pub(crate) fn title_in(&self, lang: &str) -> &'static str {
+        if lang == "cs" {
+            self.title.1
+        } else {
+            self.title.0
+        }
+    }
+
     pub(crate) fn new(
         status: StatusCode,
-        title: &'static str,
-        message: impl Into<String>,
+        title: (&'static str, &'static str),
+        message: impl Into<Words>,
     ) -> Failure {
         Failure {
             status,
@@ -61,8 +109,11 @@ impl Failure {
     pub(crate) fn database() -> Failure {
         Failure::new(
             StatusCode::SERVICE_UNAVAILABLE,
-            "Service unavailable",
-            "The portal cannot reach its database. Try again shortly.",
+            UNAVAILABLE,
+            (
+                "The portal cannot reach its database. Try again shortly.",
+                "Portál se nyní nedostane ke svým datům. Zkuste to prosím za chvíli.",
+            ),
         )
     }
 
@@ -70,8 +121,11 @@ impl Failure {
     pub(crate) fn csrf() -> Failure {
         Failure::new(
             StatusCode::FORBIDDEN,
-            "Form expired",
-            "The form has expired or did not come from this portal. Reload the page and try again.",
+            ("Form expired", "Formulář vypršel"),
+            (
+                "The form has expired or did not come from this portal. Reload the page and try again.",
+                "Formulář vypršel nebo nepochází z tohoto portálu. Načtěte stránku znovu a zkuste to ještě jednou.",
+            ),
         )
     }
 
@@ -80,71 +134,116 @@ impl Failure {
     pub(crate) fn upgrading() -> Failure {
         Failure::new(
             StatusCode::SERVICE_UNAVAILABLE,
-            "Being upgraded",
-            "This service is being upgraded. Try again in a moment; nothing was saved.",
+            ("Being upgraded", "Probíhá aktualizace"),
+            (
+                "This service is being upgraded. Try again in a moment; nothing was saved.",
+                "Tato služba se právě aktualizuje. Zkuste to za chvíli; nic nebylo uloženo.",
+            ),
         )
         .retry_after(5)
+    }
+
+    /// Nothing is at this address: a path no route knows, a page a module
+    /// does not have.
+    pub(crate) fn not_found() -> Failure {
+        Failure::new(
+            StatusCode::NOT_FOUND,
+            NOT_FOUND,
+            (
+                "There is nothing at this address. It may have been moved or removed, or the address is mistyped.",
+                "Na této adrese nic není. Stránka mohla být přesunuta či odstraněna, nebo je adresa zapsaná chybně.",
+            ),
+        )
+    }
+
+    /// The service failed (the cause is logged by the caller).
+    pub(crate) fn internal() -> Failure {
+        Failure::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            ("Something went wrong", "Něco se pokazilo"),
+            (
+                "The service failed to answer. Quote the request id when you report it.",
+                "Služba neodpověděla. Až chybu budete hlásit, uveďte číslo požadavku.",
+            ),
+        )
     }
 
     pub(crate) fn from_call(e: &CallError) -> Failure {
         match &e.kind {
             CallErrorKind::Module(m) => match m {
+                // A module's words say what is missing or what to do; it
+                // wrote them in the call's language.
                 ModuleError::NotFound(msg) => {
-                    Failure::new(StatusCode::NOT_FOUND, "Not found", msg.clone())
+                    Failure::new(StatusCode::NOT_FOUND, NOT_FOUND, Words::same(msg.clone()))
                 }
                 ModuleError::Forbidden(msg) => {
-                    Failure::new(StatusCode::FORBIDDEN, "Forbidden", msg.clone())
+                    Failure::new(StatusCode::FORBIDDEN, FORBIDDEN, Words::same(msg.clone()))
                 }
-                ModuleError::Conflict(msg) => {
-                    Failure::new(StatusCode::CONFLICT, "Conflict", msg.clone())
-                }
+                ModuleError::Conflict(msg) => Failure::new(
+                    StatusCode::CONFLICT,
+                    ("Cannot be done now", "Nyní to nelze"),
+                    Words::same(msg.clone()),
+                ),
                 ModuleError::Invalid(fields) => Failure {
                     fields: fields.clone(),
                     ..Failure::new(
                         StatusCode::UNPROCESSABLE_ENTITY,
-                        "Invalid input",
-                        fields
-                            .iter()
-                            .map(|f| format!("{}: {}", f.field, f.message))
-                            .collect::<Vec<_>>()
-                            .join("; "),
+                        ("Invalid input", "Neplatné údaje"),
+                        Words::same(
+                            fields
+                                .iter()
+                                .map(|f| format!("{}: {}", f.field, f.message))
+                                .collect::<Vec<_>>()
+                                .join("; "),
+                        ),
                     )
                 },
                 ModuleError::Unavailable(msg) => Failure::new(
                     StatusCode::SERVICE_UNAVAILABLE,
-                    "Service unavailable",
-                    msg.clone(),
+                    UNAVAILABLE,
+                    Words::same(msg.clone()),
                 ),
-                ModuleError::Internal(_) => Failure::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "Something went wrong",
-                    "The service failed to answer. Quote the request id when you report it.",
-                ),
+                ModuleError::Internal(_) => Failure::internal(),
             },
-            CallErrorKind::Trap(_) | CallErrorKind::Host(_) => Failure::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "Something went wrong",
-                "The service failed to answer. Quote the request id when you report it.",
-            ),
+            CallErrorKind::Trap(_) | CallErrorKind::Host(_) => Failure::internal(),
             CallErrorKind::DeadlineExceeded(_) | CallErrorKind::MemoryExceeded(_) => Failure::new(
                 StatusCode::SERVICE_UNAVAILABLE,
-                "Service unavailable",
-                "The service took too much time or memory and was stopped. Try again later.",
+                UNAVAILABLE,
+                (
+                    "The service took too much time or memory and was stopped. Try again later.",
+                    "Služba potřebovala příliš mnoho času či paměti a byla zastavena. Zkuste to později.",
+                ),
             ),
             CallErrorKind::SwitchedOff(_) => Failure::new(
                 StatusCode::SERVICE_UNAVAILABLE,
-                "Service switched off",
-                "This service is switched off after repeated failures. The administrators have been told.",
+                ("Service switched off", "Služba je vypnutá"),
+                (
+                    "This service is switched off after repeated failures. The administrators have been told.",
+                    "Tato služba je po opakovaných chybách vypnutá. Správci portálu o tom vědí.",
+                ),
             ),
             CallErrorKind::Overloaded(_) => Failure::new(
                 StatusCode::SERVICE_UNAVAILABLE,
-                "Service busy",
-                "The portal is busy. Try again in a moment.",
+                ("Service busy", "Služba je přetížená"),
+                (
+                    "The portal is busy. Try again in a moment.",
+                    "Portál je právě vytížený. Zkuste to za chvíli.",
+                ),
             )
             .retry_after(1),
         }
     }
 }
+
+/// The titles most failures share.
+pub(crate) const NOT_FOUND: (&str, &str) = ("Not found", "Stránka nenalezena");
+pub(crate) const FORBIDDEN: (&str, &str) = ("Not allowed", "Nepovoleno");
+pub(crate) const BAD_REQUEST: (&str, &str) = ("Bad request", "Chybný požadavek");
+pub(crate) const UNAVAILABLE: (&str, &str) = ("Service unavailable", "Služba není dostupná");
+pub(crate) const TOO_LARGE: (&str, &str) = ("Too large", "Příliš velké");
+pub(crate) const NOT_ALLOWED: (&str, &str) = ("Method not allowed", "Nepovolená metoda");
+pub(crate) const LOGIN_FAILED: (&str, &str) = ("Log-in failed", "Přihlášení se nezdařilo");
+pub(crate) const NOT_LOGGED_IN: (&str, &str) = ("Not logged in", "Nejste přihlášeni");
 
 /// The status, with the failure itself in the response's extensions for
 /// the frame layer to draw; without that layer the body stays empty.

@@ -214,7 +214,7 @@ pub(crate) async fn draw_failures(
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     let mut drawn = if json || failure.always_json {
-        failure_json(&failure, request_id)
+        failure_json(&failure, request_id, &lang.0)
     } else {
         failure_page(&state, &failure, frame.take(), &lang.0, request_id)
     };
@@ -229,10 +229,12 @@ pub(crate) async fn draw_failures(
     drawn
 }
 
-fn failure_json(failure: &Failure, request_id: &str) -> Response {
+/// An API client's error: `error` in English words that stay the same,
+/// `message` in the language it asked for.
+fn failure_json(failure: &Failure, request_id: &str, lang: &str) -> Response {
     let mut body = serde_json::json!({
-        "error": failure.title,
-        "message": failure.message,
+        "error": failure.title.0,
+        "message": failure.message.get(lang),
         "request_id": request_id,
     });
     if !failure.fields.is_empty() {
@@ -258,6 +260,11 @@ fn failure_page(
     );
     html_response(
         failure.status,
-        render::error_page(&shell, failure.title, &failure.message, request_id),
+        render::error_page(
+            &shell,
+            failure.title_in(lang),
+            failure.message.get(lang),
+            request_id,
+        ),
     )
 }

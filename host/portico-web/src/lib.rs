@@ -226,6 +226,11 @@ impl AppState {
 const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; \
      form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
+/// What answers a path no route knows.
+async fn unknown_path() -> failure::Failure {
+    failure::Failure::not_found()
+}
+
 /// The whole application: every area's router, merged, with request ids,
 /// tracing and security headers.
 pub fn app(state: AppState) -> Router {
@@ -249,9 +254,10 @@ pub fn app_with(state: AppState, extra: Router<AppState>) -> Router {
         .merge(manual::router())
         .merge(oidc::router())
         .merge(exchange::router())
-        // On the routes only: a request no route matches keeps the
-        // application's plain 404.
-        .route_layer(axum::middleware::from_fn_with_state(
+        // A path no route knows gets the same page as any other failure:
+        // in the portal's frame, in the visitor's language.
+        .fallback(unknown_path)
+        .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             frame::draw_failures,
         ));

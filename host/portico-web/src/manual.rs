@@ -17,7 +17,7 @@ use pulldown_cmark::{Event, Options, Parser};
 
 use crate::AppState;
 use crate::extractors::{Lang, PageFrame, Visitor};
-use crate::failure::Failure;
+use crate::failure::{Failure, NOT_FOUND};
 use crate::frame::{html_response, tenant_shell};
 use crate::render;
 
@@ -81,8 +81,11 @@ async fn default_org_manual(
     let Some(org) = state.config.default_org.clone() else {
         return Err(Failure::new(
             StatusCode::NOT_FOUND,
-            "Not found",
-            "This portal has no default organization: open the manual at /o/<organization>/help/<module>.",
+            NOT_FOUND,
+            (
+                "This portal has no default organization: open the manual at /o/<organization>/help/<module>.",
+                "Tento portál nemá výchozí organizaci: příručku otevřete na adrese /o/<organizace>/help/<modul>.",
+            ),
         ));
     };
     manual_page(&state, &frame, &lang, reader.ok(), &org, &module).await
@@ -109,8 +112,11 @@ async fn manual_page(
     let not_found = || {
         Failure::new(
             StatusCode::NOT_FOUND,
-            "Not found",
-            format!("No manual of `{module}` here."),
+            NOT_FOUND,
+            (
+                format!("There is no manual of `{module}` here."),
+                format!("Příručka modulu `{module}` tu není."),
+            ),
         )
     };
     let (tenant, mut shell) = tenant_shell(state, org, Some(module), lang)

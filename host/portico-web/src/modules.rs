@@ -16,7 +16,7 @@ use crate::auth;
 use crate::extractors::{
     Lang, PageFrame, Standing, Tenant, Visitor, form_fields, visitor, visitor_with_key,
 };
-use crate::failure::Failure;
+use crate::failure::{BAD_REQUEST, FORBIDDEN, Failure, NOT_ALLOWED, NOT_FOUND, TOO_LARGE};
 use crate::frame::{html_response, personalize, request_id, shell, wants_json};
 use crate::render::{self, CSRF_FIELD, Crumb, Shell};
 use crate::{AppState, MAX_BODY_BYTES};
@@ -67,10 +67,16 @@ async fn module_request(
         // enabled here: an organization's portal shows what it offers.
         return Err(Failure::new(
             StatusCode::NOT_FOUND,
-            "Not found",
-            format!(
-                "{} offers no service `{module_id}` in this portal.",
-                tenant.modules.name
+            NOT_FOUND,
+            (
+                format!(
+                    "{} offers no service `{module_id}` in this portal.",
+                    tenant.modules.name
+                ),
+                format!(
+                    "{} v tomto portálu službu `{module_id}` nenabízí.",
+                    tenant.modules.name
+                ),
             ),
         ));
     };
@@ -87,9 +93,14 @@ async fn module_request(
     let Ok(body) = axum::body::to_bytes(body, limit).await else {
         return Err(Failure::new(
             StatusCode::PAYLOAD_TOO_LARGE,
-            "Too large",
-            format!(
-                "The request is too large: a form takes at most 10 MiB of files, any other request {MAX_BODY_BYTES} bytes."
+            TOO_LARGE,
+            (
+                format!(
+                    "The request is too large: a form takes at most 10 MiB of files, any other request {MAX_BODY_BYTES} bytes."
+                ),
+                format!(
+                    "Požadavek je příliš velký: formulář smí nést nejvýše 10 MiB souborů, jiný požadavek {MAX_BODY_BYTES} bajtů."
+                ),
             ),
         ));
     };
@@ -120,11 +131,7 @@ async fn module_request(
         lang: &lang,
     };
     let Some((route, mut route_match)) = routed else {
-        return Err(Failure::new(
-            StatusCode::NOT_FOUND,
-            "Not found",
-            "There is no such page.",
-        ));
+        return Err(Failure::not_found());
     };
     let principal = auth::principal(&visitor, &standing, &tenant.id, module.manifest());
     if let Err(f) = auth::check_route(
@@ -151,8 +158,11 @@ async fn module_request(
     route_match.query = parse_pairs(&query).map_err(|e| {
         Failure::new(
             StatusCode::BAD_REQUEST,
-            "Bad request",
-            format!("The query string cannot be read: {e}"),
+            BAD_REQUEST,
+            (
+                format!("The query string cannot be read: {e}"),
+                format!("Parametry adresy nelze přečíst: {e}"),
+            ),
         )
     })?;
     let ctx = CallContext {
@@ -168,8 +178,11 @@ async fn module_request(
         (RouteKind::Page, _) => {
             let mut r = Failure::new(
                 StatusCode::METHOD_NOT_ALLOWED,
-                "Method not allowed",
-                format!("{method} is not allowed on a page."),
+                NOT_ALLOWED,
+                (
+                    format!("{method} is not allowed on a page."),
+                    format!("{method} není u stránky povoleno."),
+                ),
             )
             .into_response();
             r.headers_mut()
@@ -188,8 +201,11 @@ async fn module_request(
             {
                 return Err(Failure::new(
                     StatusCode::FORBIDDEN,
-                    "Forbidden",
-                    "A request made with a session cookie must carry the session's CSRF token in the X-CSRF-Token header (see /auth/me).",
+                    FORBIDDEN,
+                    (
+                        "A request made with a session cookie must carry the session's CSRF token in the X-CSRF-Token header (see /auth/me).",
+                        "Požadavek s cookie relace musí nést token CSRF relace v hlavičce X-CSRF-Token (viz /auth/me).",
+                    ),
                 ));
             }
             call.api(&ctx, route_match, method, body).await
@@ -211,24 +227,39 @@ async fn form_parts(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    let too_large = |what: &str| {
+    let too_large = |what: (&str, &str)| {
         Failure::new(
             StatusCode::PAYLOAD_TOO_LARGE,
-            "Too large",
-            format!("{what} The portal takes at most 10 MiB of files in one form."),
+            TOO_LARGE,
+            (
+                format!(
+                    "{} The portal takes at most 10 MiB of files in one form.",
+                    what.0
+                ),
+                format!(
+                    "{} Portál přijme v jednom formuláři nejvýše 10 MiB souborů.",
+                    what.1
+                ),
+            ),
         )
     };
     if !content_type.starts_with("multipart/form-data") {
         if body.len() > MAX_BODY_BYTES {
-            return Err(too_large("The form is too large."));
+            return Err(too_large((
+                "The form is too large.",
+                "Formulář je příliš velký.",
+            )));
         }
         return form_fields(headers, body).map(|f| (f, Vec::new()));
     }
     let unreadable = |e: &dyn std::fmt::Display| {
         Failure::new(
             StatusCode::BAD_REQUEST,
-            "Bad request",
-            format!("The form cannot be read: {e}"),
+            BAD_REQUEST,
+            (
+                format!("The form cannot be read: {e}"),
+                format!("Formulář nelze přečíst: {e}"),
+            ),
         )
     };
     let boundary = multer::parse_boundary(content_type).map_err(|e| unreadable(&e))?;
@@ -255,7 +286,10 @@ async fn form_parts(
                 }
                 file_bytes += bytes.len();
                 if file_bytes > MAX_UPLOAD_BYTES {
-                    return Err(too_large("The files are too large."));
+                    return Err(too_large((
+                        "The files are too large.",
+                        "Soubory jsou příliš velké.",
+                    )));
                 }
                 // Only the name: browsers once sent the whole path.
                 let filename = filename
@@ -273,7 +307,10 @@ async fn form_parts(
             None => {
                 text_bytes += bytes.len();
                 if text_bytes > MAX_BODY_BYTES {
-                    return Err(too_large("The form is too large."));
+                    return Err(too_large((
+                        "The form is too large.",
+                        "Formulář je příliš velký.",
+                    )));
                 }
                 let value = String::from_utf8(bytes.to_vec())
                     .map_err(|_| unreadable(&format!("the field `{name}` is not UTF-8 text")))?;
@@ -483,11 +520,7 @@ impl Call<'_> {
                     render::module_href(&base, &to).filter(|_| to.starts_with('/'))
                 else {
                     tracing::warn!(module = %self.module.id(), to = %to, "module redirected outside itself; refused");
-                    return Err(Failure::new(
-                        StatusCode::INTERNAL_SERVER_ERROR,
-                        "Something went wrong",
-                        "The service failed to answer. Quote the request id when you report it.",
-                    ));
+                    return Err(Failure::internal());
                 };
                 if let Some(message) = message {
                     let sep = if target.contains('?') { '&' } else { '?' };
@@ -533,8 +566,11 @@ impl Call<'_> {
             other => {
                 return Err(Failure::new(
                     StatusCode::METHOD_NOT_ALLOWED,
-                    "Method not allowed",
-                    format!("{other} is not supported."),
+                    NOT_ALLOWED,
+                    (
+                        format!("{other} is not supported."),
+                        format!("{other} se nepodporuje."),
+                    ),
                 ));
             }
         };
@@ -565,11 +601,7 @@ impl Call<'_> {
             .map_err(|e| Failure::from_call(&e).always_json())?;
         let Ok(status) = StatusCode::from_u16(response.status) else {
             tracing::warn!(module = %self.module.id(), status = response.status, "module answered with an invalid HTTP status");
-            return Err(Failure::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "Something went wrong",
-                "The service failed to answer. Quote the request id when you report it.",
-            ));
+            return Err(Failure::internal());
         };
         let mut out = Response::builder().status(status);
         for (name, value) in &response.headers {

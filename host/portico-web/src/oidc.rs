@@ -31,7 +31,7 @@ use serde::{Deserialize, Serialize};
 use crate::AppState;
 use crate::auth::start_session;
 use crate::cookies::cookie_value;
-use crate::failure::Failure;
+use crate::failure::{Failure, LOGIN_FAILED, NOT_FOUND};
 use crate::redirect::local_path;
 
 /// An identity provider the portal trusts.
@@ -151,8 +151,11 @@ fn provider<'a>(state: &'a AppState, id: &str) -> Result<&'a OidcProvider, Failu
         .ok_or_else(|| {
             Failure::new(
                 StatusCode::NOT_FOUND,
-                "Not found",
-                format!("This portal has no identity provider `{id}`."),
+                NOT_FOUND,
+                (
+                    format!("This portal has no identity provider `{id}`."),
+                    format!("Tento portál nemá poskytovatele identity `{id}`."),
+                ),
             )
         })
 }
@@ -165,8 +168,11 @@ async fn client(
         tracing::warn!(provider = %p.id, "{what}");
         Failure::new(
             StatusCode::SERVICE_UNAVAILABLE,
-            "Log-in unavailable",
-            format!("{} cannot be reached now. Try again later.", p.label),
+            ("Log-in unavailable", "Přihlášení není dostupné"),
+            (
+                format!("{} cannot be reached now. Try again later.", p.label),
+                format!("{} nyní není dostupný. Zkuste to později.", p.label),
+            ),
         )
     };
     let Some(public) = &state.config.public_url else {
@@ -287,9 +293,14 @@ async fn callback(
 fn refused(label: &str) -> Failure {
     Failure::new(
         StatusCode::UNAUTHORIZED,
-        "Log-in failed",
-        format!(
-            "The answer of {label} could not be verified, so you are not logged in. Try again."
+        LOGIN_FAILED,
+        (
+            format!(
+                "The answer of {label} could not be verified, so you are not logged in. Try again."
+            ),
+            format!(
+                "Odpověď služby {label} se nepodařilo ověřit, proto nejste přihlášeni. Zkuste to znovu."
+            ),
         ),
     )
 }
@@ -305,8 +316,11 @@ async fn finish(
         tracing::warn!(provider = %p.id, error = %error, description = q.error_description.as_deref().unwrap_or(""), "the identity provider refused the log-in");
         return Err(Failure::new(
             StatusCode::UNAUTHORIZED,
-            "Log-in failed",
-            format!("{} did not log you in ({error}).", p.label),
+            LOGIN_FAILED,
+            (
+                format!("{} did not log you in ({error}).", p.label),
+                format!("{} vás nepřihlásil(a) ({error}).", p.label),
+            ),
         ));
     }
     let pending = pending(state, headers)
@@ -316,15 +330,21 @@ async fn finish(
         tracing::warn!(provider = %p.id, "log-in refused: the state does not match the one this browser started with");
         return Err(Failure::new(
             StatusCode::BAD_REQUEST,
-            "Log-in failed",
-            "This log-in was not started in this browser, or took too long. Start again.",
+            LOGIN_FAILED,
+            (
+                "This log-in was not started in this browser, or took too long. Start again.",
+                "Toto přihlášení nezačalo v tomto prohlížeči, nebo trvalo příliš dlouho. Začněte znovu.",
+            ),
         ));
     };
     let Some(code) = q.code else {
         return Err(Failure::new(
             StatusCode::BAD_REQUEST,
-            "Log-in failed",
-            "The identity provider sent no authorization code.",
+            LOGIN_FAILED,
+            (
+                "The identity provider sent no authorization code.",
+                "Poskytovatel identity neposlal autorizační kód.",
+            ),
         ));
     };
     let (metadata, redirect) = client(state, p).await?;
@@ -455,8 +475,8 @@ async fn finish(
         tracing::warn!(provider = %p.id, user = %user.id, "log-in refused: the account is deactivated");
         return Err(Failure::new(
             StatusCode::FORBIDDEN,
-            "Log-in failed",
-            "This account is deactivated.",
+            LOGIN_FAILED,
+            ("This account is deactivated.", "Tento účet je zablokovaný."),
         ));
     }
     Ok(start_session(state, &user, assurance, &verified, &pending.next).await)

@@ -17,7 +17,7 @@ use portico_runtime::{CallErrorKind, Export};
 use crate::AppState;
 use crate::auth;
 use crate::extractors::{Lang, Standing, Tenant, Visitor, form_fields};
-use crate::failure::Failure;
+use crate::failure::{Failure, NOT_LOGGED_IN};
 use crate::frame::{host_page_shell, html_response, personalize, request_id, shell};
 use crate::render::{self, CSRF_FIELD, tr};
 
@@ -241,8 +241,11 @@ async fn mark_read(
     let Visitor::User(session) = &visitor else {
         return Err(Failure::new(
             StatusCode::UNAUTHORIZED,
-            "Not logged in",
-            "Log in to read your messages.",
+            NOT_LOGGED_IN,
+            (
+                "Log in to read your messages.",
+                "Pro čtení zpráv se přihlaste.",
+            ),
         ));
     };
     let fields = form_fields(&headers, &body)?;
@@ -262,7 +265,8 @@ async fn mark_read(
     match portico_platform::notifications::mark_read(db, &tenant.id, &session.user.id, id).await {
         Ok(()) => Ok(Redirect::to(&format!("{}/inbox", tenant.base)).into_response()),
         Err(portico_platform::PlatformError::NotFound(m)) => {
-            Err(Failure::new(StatusCode::NOT_FOUND, "Not found", m))
+            tracing::info!(why = %m, "no such message");
+            Err(Failure::not_found())
         }
         Err(e) => {
             tracing::error!(error = %e, "cannot mark a message read");

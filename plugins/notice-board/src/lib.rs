@@ -279,7 +279,15 @@ fn date_after(date: &str, days: i64) -> String {
 }
 
 fn notice(ctx: &Context, id: &str) -> Result<View> {
-    let n = by_reference(id)?.data;
+    let n = by_reference(id)
+        .map_err(|_| {
+            Error::not_found(if ctx.locale().starts_with("cs") {
+                format!("Oznámení {id} na desce není: mohlo být sejmuto, nebo je odkaz chybný.")
+            } else {
+                format!("There is no notice {id} on the board: it may have been taken down, or the link is wrong.")
+            })
+        })?
+        .data;
     let mut view = View::new(n.title.clone());
     if n.until < today() {
         view = view.notice(

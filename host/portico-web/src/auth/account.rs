@@ -16,7 +16,7 @@ use portico_platform::identity::{accounts, passwords, roles};
 use super::{client_address, field, posted_session};
 use crate::AppState;
 use crate::extractors::{Lang, Visitor, form_fields};
-use crate::failure::Failure;
+use crate::failure::{Failure, NOT_LOGGED_IN};
 use crate::frame::{html_response, shell, wants_json};
 use crate::render::{self, CSRF_FIELD};
 
@@ -31,8 +31,8 @@ pub(super) async fn me(
         if wants_json(&headers) {
             return Err(Failure::new(
                 StatusCode::UNAUTHORIZED,
-                "Not logged in",
-                "Nobody is logged in.",
+                NOT_LOGGED_IN,
+                ("Nobody is logged in.", "Nikdo není přihlášen."),
             ));
         }
         return Ok(Redirect::to("/auth/login?next=/auth/me").into_response());

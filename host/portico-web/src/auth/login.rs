@@ -164,16 +164,14 @@ pub(super) async fn login(
         let message = match limit {
             Limited::Address => {
                 tracing::warn!(from = %ip, "too many log-in attempts from one address; refused");
-                render::tr(
-                    &lang,
+                (
                     "Too many log-in attempts from your address. Wait a minute and try again.",
                     "Z vaší adresy přišlo příliš mnoho pokusů o přihlášení. Počkejte minutu a zkuste to znovu.",
                 )
             }
             Limited::Name => {
                 tracing::warn!(from = %ip, username, "too many log-in attempts under one name; refused");
-                render::tr(
-                    &lang,
+                (
                     "Too many log-in attempts under this user name. Wait a minute and try again.",
                     "Pod tímto uživatelským jménem přišlo příliš mnoho pokusů o přihlášení. Počkejte minutu a zkuste to znovu.",
                 )
@@ -181,7 +179,7 @@ pub(super) async fn login(
         };
         return Err(Failure::new(
             StatusCode::TOO_MANY_REQUESTS,
-            render::tr(&lang, "Too many attempts", "Příliš mnoho pokusů"),
+            ("Too many attempts", "Příliš mnoho pokusů"),
             message,
         )
         .retry_after(60));

@@ -39,7 +39,7 @@ use portico_runtime::manifest::{Access, Manifest, Route};
 
 use crate::cookies::cookie_value;
 use crate::extractors::{Standing, Visitor, form_fields, visitor};
-use crate::failure::Failure;
+use crate::failure::{FORBIDDEN, Failure, NOT_FOUND};
 use crate::redirect::local_path;
 use crate::render::CSRF_FIELD;
 use crate::{AppState, MAX_BODY_BYTES};
@@ -108,8 +108,11 @@ pub(crate) fn check_route(
     let login = || {
         Failure::new(
             StatusCode::UNAUTHORIZED,
-            "Log-in required",
-            "This page is only for logged-in users. Log in and try again.",
+            ("Log-in required", "Vyžaduje přihlášení"),
+            (
+                "This page is only for logged-in users. Log in and try again.",
+                "Tato stránka je jen pro přihlášené. Přihlaste se a zkuste to znovu.",
+            ),
         )
     };
     match route.access {
@@ -120,8 +123,11 @@ pub(crate) fn check_route(
         Access::Staff if !standing.staff => {
             return Err(Failure::new(
                 StatusCode::FORBIDDEN,
-                "Forbidden",
-                format!("This page is for the staff of {org_name}."),
+                FORBIDDEN,
+                (
+                    format!("This page is for the staff of {org_name}."),
+                    format!("Tato stránka je pro zaměstnance organizace {org_name}."),
+                ),
             ));
         }
         Access::Staff => {}
@@ -130,18 +136,21 @@ pub(crate) fn check_route(
         let qualified = format!("{}.{p}", manifest.id);
         let held = principal.is_some_and(|pr| pr.permissions.contains(&qualified));
         if !held {
-            return Err(Failure::new(
-                StatusCode::FORBIDDEN,
-                "Forbidden",
-                format!(
-                    "This needs the permission `{qualified}` ({}) in {org_name}. Ask an administrator for a role that carries it.",
-                    manifest
-                        .permissions
-                        .get(p)
-                        .map(String::as_str)
-                        .unwrap_or("")
-                ),
-            ));
+            return Err(Failure::new(StatusCode::FORBIDDEN, FORBIDDEN, {
+                let what = manifest
+                    .permissions
+                    .get(p)
+                    .map(String::as_str)
+                    .unwrap_or("");
+                (
+                    format!(
+                        "This needs the permission „{what}“ (`{qualified}`) in {org_name}. Ask an administrator for a role that carries it."
+                    ),
+                    format!(
+                        "K tomu je potřeba oprávnění „{what}“ (`{qualified}`) v organizaci {org_name}. Požádejte správce o roli, která je zahrnuje."
+                    ),
+                )
+            }));
         }
     }
     Ok(())
@@ -211,8 +220,11 @@ async fn choose_language(
     if !matches!(lang.as_str(), "cs" | "en") {
         return Err(Failure::new(
             StatusCode::NOT_FOUND,
-            "Not found",
-            format!("There is no language `{lang}` here: choose `cs` or `en`."),
+            NOT_FOUND,
+            (
+                format!("There is no language `{lang}` here: choose `cs` or `en`."),
+                format!("Jazyk `{lang}` tu není: zvolte `cs` nebo `en`."),
+            ),
         ));
     }
     // Back to the page the choice was made on, when it is one of ours.

@@ -38,7 +38,7 @@ pub(super) async fn catalog(
     let is_platform_admin = match administered(&state, &admin).await? {
         None => true,
         Some(mine) if !mine.is_empty() => false,
-        Some(_) => return Err(forbidden(&admin)),
+        Some(_) => return Err(forbidden()),
     };
     let view = catalog_view(&state, &l, is_platform_admin, None).await;
     Ok(page(&state, &admin, &view, q.message(&l)))
@@ -247,7 +247,7 @@ pub(super) async fn switch_on(
     let fields = checked_form(&admin, &headers, &body)?;
     let org = fields.get("org").filter(|v| !v.is_empty()).cloned();
     if !platform_admin(&state, &admin).await? {
-        return Err(forbidden(&admin));
+        return Err(forbidden());
     }
     let m = installed(&state, &id)?;
     if let Err(e) = m.switch_on(org.as_deref()) {

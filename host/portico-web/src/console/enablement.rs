@@ -18,7 +18,7 @@ use portico_runtime::manifest::{SettingSpec, SettingType};
 use super::{Admin, Done, checked_form, checked_org, installed, kv, page, table, text, to_login};
 use crate::AppState;
 use crate::extractors::{Lang, Visitor};
-use crate::failure::Failure;
+use crate::failure::{BAD_REQUEST, Failure};
 use crate::render::tr;
 
 /// The settings form of a module in an organization.
@@ -338,8 +338,11 @@ pub(super) async fn change_module(
         Some(other) => {
             return Err(Failure::new(
                 StatusCode::BAD_REQUEST,
-                "Bad request",
-                format!("`state` must be `enable` or `disable`, not `{other}`"),
+                BAD_REQUEST,
+                (
+                    format!("`state` must be `enable` or `disable`, not `{other}`."),
+                    format!("`state` musí být `enable` nebo `disable`, ne `{other}`."),
+                ),
             ));
         }
         None => {
@@ -353,8 +356,11 @@ pub(super) async fn change_module(
                 let Some(spec) = specs.get(key) else {
                     return Err(Failure::new(
                         StatusCode::BAD_REQUEST,
-                        "Bad request",
-                        format!("`{key}` is not a setting of {}", m.manifest().name),
+                        BAD_REQUEST,
+                        (
+                            format!("`{key}` is not a setting of {}.", m.manifest().name),
+                            format!("`{key}` není nastavení modulu {}.", m.manifest().name),
+                        ),
                     ));
                 };
                 typed.insert(key.to_owned(), value.clone());

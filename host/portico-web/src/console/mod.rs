@@ -31,7 +31,7 @@ use serde::Deserialize;
 
 use crate::AppState;
 use crate::extractors::{Lang, Visitor, form_fields};
-use crate::failure::Failure;
+use crate::failure::{FORBIDDEN, Failure, NOT_FOUND};
 use crate::frame::{html_response, shell};
 use crate::render::{self, tr};
 
@@ -125,8 +125,11 @@ fn installed(
     state.registry().get(id).cloned().ok_or_else(|| {
         Failure::new(
             StatusCode::NOT_FOUND,
-            "Not found",
-            format!("no module `{id}`"),
+            NOT_FOUND,
+            (
+                format!("There is no module `{id}` in this portal."),
+                format!("Modul `{id}` v tomto portálu není."),
+            ),
         )
     })
 }
@@ -170,12 +173,11 @@ async fn platform_admin(state: &AppState, admin: &Admin) -> Result<bool, Failure
         .contains(roles::PLATFORM_ADMIN))
 }
 
-fn forbidden(admin: &Admin) -> Failure {
+fn forbidden() -> Failure {
     Failure::new(
         StatusCode::FORBIDDEN,
-        "Forbidden",
-        tr(
-            admin.l(),
+        FORBIDDEN,
+        (
             "Only an administrator of this organization may do this.",
             "Toto smí jen správce této organizace.",
         ),
@@ -362,12 +364,15 @@ async fn checked_org_and_right(
     let Some(found) = found else {
         return Err(Failure::new(
             StatusCode::NOT_FOUND,
-            "Not found",
-            format!("no organization `{org}`"),
+            NOT_FOUND,
+            (
+                format!("There is no organization `{org}` in this portal."),
+                format!("Organizace `{org}` v tomto portálu není."),
+            ),
         ));
     };
     match admin_right(state, admin, org).await? {
         Some(right) => Ok((found, right)),
-        None => Err(forbidden(admin)),
+        None => Err(forbidden()),
     }
 }

@@ -289,7 +289,7 @@ pub(super) async fn change_above(
     let fields = checked_form(&admin, &headers, &body)?;
     checked_org(&state, &admin, &org).await?;
     if !platform_admin(&state, &admin).await? {
-        return Err(forbidden(&admin));
+        return Err(forbidden());
     }
     let closed = fields.get("closed").is_some_and(|v| v == "true");
     let actor = admin.session.user.id.clone();

@@ -16,7 +16,7 @@ use super::catalog::{FormProblem, catalog_view};
 use super::{Admin, checked_form, forbidden, page_with_status, platform_admin, to_login};
 use crate::AppState;
 use crate::extractors::{Lang, Visitor};
-use crate::failure::Failure;
+use crate::failure::{Failure, NOT_FOUND};
 use crate::render::{self, tr};
 use portico_host::lifecycle::{self, LifecycleError, Previous, VendorApproval, VendorChange};
 
@@ -186,13 +186,16 @@ async fn audit_change(
 /// installs packages.
 async fn allowed(state: &AppState, admin: &Admin) -> Result<(), Failure> {
     if !platform_admin(state, admin).await? {
-        return Err(forbidden(admin));
+        return Err(forbidden());
     }
     if state.installer.is_none() {
         return Err(Failure::new(
             StatusCode::NOT_FOUND,
-            "Not found",
-            "This portal does not install modules from the console.",
+            NOT_FOUND,
+            (
+                "This portal does not install modules from the console.",
+                "Tento portál neinstaluje moduly z konzole.",
+            ),
         ));
     }
     Ok(())

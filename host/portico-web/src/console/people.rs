@@ -333,7 +333,7 @@ pub(super) async fn create_org(
         None => platform_admin(&state, &admin).await,
     };
     if !allowed? {
-        return Err(super::forbidden(&admin));
+        return Err(super::forbidden());
     }
     let l = admin.l().to_owned();
     let refuse = |field: &str, message: String| Problem::new("org", field, message, &form);
@@ -402,8 +402,11 @@ pub(super) async fn change_role(
         _ => {
             return Err(Failure::new(
                 axum::http::StatusCode::BAD_REQUEST,
-                "Bad request",
-                "The form says neither grant nor revoke.",
+                crate::failure::BAD_REQUEST,
+                (
+                    "The form says neither grant nor revoke.",
+                    "Formulář neříká, zda roli udělit, či odebrat.",
+                ),
             ));
         }
     };
