@@ -289,6 +289,11 @@ async fn a_collection_is_filled_checked_submitted_reminded_returned_approved_loc
         told.body
     );
     assert!(
+        !told.body.contains("UTC"),
+        "times in Prague time: {}",
+        told.body
+    );
+    assert!(
         !r.director_a
             .get("/o/zs-a/inbox")
             .await

@@ -250,11 +250,7 @@ pub(crate) fn map(base: &str, lang: &str, map: &Map) -> Markup {
 /// when it is neither.
 fn when(lang: &str, s: &str) -> (Option<String>, String) {
     if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
-        let shown = if lang == "cs" {
-            t.format("%-d. %-m. %Y %H:%M").to_string()
-        } else {
-            t.format("%-d %b %Y, %H:%M").to_string()
-        };
+        let shown = crate::render::moment(t.to_utc(), lang);
         return (Some(t.to_rfc3339()), shown);
     }
     if let Ok(d) = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d") {
@@ -316,6 +312,9 @@ mod tests {
             when("en", "2026-11-27T14:05:00+01:00").1,
             "27 Nov 2026, 14:05"
         );
+        // Told in UTC, shown in Prague time (summer and winter).
+        assert_eq!(when("cs", "2026-07-01T10:00:00Z").1, "1. 7. 2026 12:00");
+        assert_eq!(when("cs", "2026-12-01T10:00:00Z").1, "1. 12. 2026 11:00");
         assert_eq!(when("en", "next week"), (None, "next week".into()));
     }
 }

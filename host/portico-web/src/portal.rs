@@ -205,7 +205,7 @@ async fn inbox(
                         p.meta {
                             (module_name(&m.module_id)) " · "
                             (chrono::DateTime::from_timestamp_micros(m.created_at_micros)
-                                .map(|t| t.format(if lang == "cs" { "%-d. %-m. %Y %H:%M UTC" } else { "%-d %b %Y, %H:%M UTC" }).to_string())
+                                .map(|t| render::moment(t, &lang))
                                 .unwrap_or_default())
                         }
                         @for line in m.body.lines() { p { (line) } }

@@ -227,7 +227,7 @@ pub(super) async fn login(
         PasswordCheck::Locked(until) => {
             tracing::warn!(username, from = %ip, "log-in refused: the account is locked");
             let until = chrono::DateTime::from_timestamp_micros(until)
-                .map(|t| t.format("%H:%M UTC").to_string())
+                .map(render::time_of_day)
                 .unwrap_or_default();
             return Ok(login_form(
                 &state,

@@ -96,6 +96,24 @@ pub fn tr<'a>(lang: &str, en: &'a str, cs: &'a str) -> &'a str {
     if lang == "cs" { cs } else { en }
 }
 
+/// A moment as people here read it: in Europe/Prague time (summer time
+/// included), `2. 12. 2026 14:05` in Czech, `2 Dec 2026, 14:05` in English.
+pub fn moment(t: chrono::DateTime<chrono::Utc>, lang: &str) -> String {
+    let here = t.with_timezone(&chrono_tz::Europe::Prague);
+    if lang == "cs" {
+        here.format("%-d. %-m. %Y %H:%M").to_string()
+    } else {
+        here.format("%-d %b %Y, %H:%M").to_string()
+    }
+}
+
+/// The time of day of a moment, in Europe/Prague time: `14:05`.
+pub fn time_of_day(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.with_timezone(&chrono_tz::Europe::Prague)
+        .format("%H:%M")
+        .to_string()
+}
+
 /// Resolves a link a module gave: a path below the module (whose pages are
 /// at `base`, e.g. `/o/brno/m/notice-board`), or an absolute http(s) URL.
 /// `None` for anything else.
@@ -248,6 +266,20 @@ pub fn error_page(shell: &Shell, title: &str, message: &str, request_id: &str) -
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn moments_are_shown_in_prague_time_in_each_language() {
+        let summer = chrono::DateTime::parse_from_rfc3339("2026-07-01T22:30:00Z")
+            .unwrap()
+            .to_utc();
+        assert_eq!(moment(summer, "cs"), "2. 7. 2026 00:30");
+        assert_eq!(moment(summer, "en"), "2 Jul 2026, 00:30");
+        let winter = chrono::DateTime::parse_from_rfc3339("2026-12-02T13:05:00Z")
+            .unwrap()
+            .to_utc();
+        assert_eq!(moment(winter, "cs"), "2. 12. 2026 14:05");
+        assert_eq!(time_of_day(winter), "14:05");
+    }
 
     #[test]
     fn links_stay_inside_the_module_or_go_to_http() {
