@@ -395,6 +395,16 @@ async fn a_citizen_reports_staff_handle_it_and_followers_hear_of_every_public_st
         duplicate.body
     );
 
+    // A note is internal unless the handler chooses public, at every step.
+    let handling = staff.get(&format!("{BASE}/handle/{first}")).await;
+    assert!(
+        handling
+            .body
+            .contains(r#"type="radio" name="visibility" value="internal" checked"#),
+        "{}",
+        handling.body
+    );
+
     // A step without a note or a change is refused; an internal note is not public.
     let empty = post(
         &staff,

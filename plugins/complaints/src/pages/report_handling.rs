@@ -223,19 +223,13 @@ pub fn handling(
         form,
         errors,
     ))
+    // Internal unless the handler chooses otherwise, at every step: a
+    // public note is e-mailed to everyone who follows the report.
     .field(filled(
-        Field::select(
+        Field::radio(
             "visibility",
             tr(ctx, "Who sees the note", "Kdo poznámku uvidí"),
             [
-                (
-                    "public",
-                    tr(
-                        ctx,
-                        "Everyone: a public update, sent to followers",
-                        "Všichni: veřejná zpráva, odešle se sledujícím",
-                    ),
-                ),
                 (
                     "internal",
                     tr(
@@ -244,8 +238,17 @@ pub fn handling(
                         "Jen úřad: interní poznámka",
                     ),
                 ),
+                (
+                    "public",
+                    tr(
+                        ctx,
+                        "Everyone: a public update, e-mailed to the report's followers",
+                        "Všichni: veřejná zpráva, odešle se e-mailem sledujícím hlášení",
+                    ),
+                ),
             ],
         )
+        .value("internal")
         .required(),
         "visibility",
         form,
