@@ -188,20 +188,31 @@ async fn an_unknown_path_a_modules_not_found_and_a_crash_each_get_a_page_in_the_
         .build()
         .await;
     let app = portal.app();
-    // (path, status, the Czech title, the English one)
+    // (path, status, the Czech title and words, the English ones)
     let cases = [
-        ("/nonexistent-page", 404, "Stránka nenalezena", "Not found"),
+        (
+            "/nonexistent-page",
+            404,
+            ["Stránka nenalezena", "Na této adrese nic není."],
+            ["Not found", "There is nothing at this address."],
+        ),
         (
             "/m/notice-board/notices/NOPE",
             404,
-            "Stránka nenalezena",
-            "Not found",
+            ["Stránka nenalezena", "Oznámení NOPE na desce není"],
+            ["Not found", "There is no notice NOPE on the board"],
         ),
         (
             "/m/trapper/",
             500,
-            "Něco se pokazilo",
-            "Something went wrong",
+            [
+                "Došlo k chybě",
+                "Budete-li chybu hlásit, uveďte číslo požadavku.",
+            ],
+            [
+                "Something went wrong",
+                "Quote the request id when you report it.",
+            ],
         ),
     ];
     for (path, status, cs, en) in cases {
@@ -210,10 +221,12 @@ async fn an_unknown_path_a_modules_not_found_and_a_crash_each_get_a_page_in_the_
         for expected in [
             "<html lang=\"cs\">",
             "Přejít na obsah",
-            cs,
             "Číslo požadavku",
             "Zpět na portál",
-        ] {
+        ]
+        .into_iter()
+        .chain(cs)
+        {
             assert!(
                 czech.body.contains(expected),
                 "{path} in Czech lacks {expected}: {}",
@@ -222,15 +235,33 @@ async fn an_unknown_path_a_modules_not_found_and_a_crash_each_get_a_page_in_the_
         }
         let english = in_language(&app, path, "en").await;
         assert_eq!(english.status, status);
-        assert!(english.body.contains(en), "{path}: {}", english.body);
-        assert!(english.body.contains("Request id"), "{}", english.body);
-        assert!(!english.body.contains(cs), "{}", english.body);
+        for expected in ["<html lang=\"en\">", "Request id", "Back to the portal"]
+            .into_iter()
+            .chain(en)
+        {
+            assert!(
+                english.body.contains(expected),
+                "{path} in English lacks {expected}: {}",
+                english.body
+            );
+        }
+        for czech_words in cs {
+            assert!(!english.body.contains(czech_words), "{}", english.body);
+        }
     }
     // An API client still gets JSON, its `error` in the same English words.
     let api = get(&app, "/nonexistent-page", JSON).await;
     assert_eq!(api.status, 404);
     let json: serde_json::Value = serde_json::from_str(&api.body).unwrap();
     assert_eq!(json["error"], "Not found", "{json}");
+    assert_eq!(
+        json["message"],
+        "There is nothing at this address. It may have been moved or removed, or the address is mistyped."
+    );
+    // Below the administration API a client keeps its bare 404.
+    let admin = get(&app, "/api/v1/no-such-thing", JSON).await;
+    assert_eq!(admin.status, 404);
+    assert!(admin.body.is_empty(), "{}", admin.body);
     assert!(json["request_id"].as_str().is_some_and(|id| !id.is_empty()));
 }
 

@@ -238,7 +238,7 @@ pub(crate) async fn visitor(state: &AppState, headers: &HeaderMap) -> Result<Vis
                     ("Not authorized", "Neoprávněný přístup"),
                     (
                         "The API token is not valid: it is unknown, revoked or expired.",
-                        "Token API není platný: je neznámý, zrušený nebo prošlý.",
+                        "Token API je neplatný: je neznámý, byl zrušen nebo mu vypršela platnost.",
                     ),
                 ))
             }
@@ -453,10 +453,10 @@ pub(crate) fn form_fields(
     if !content_type.starts_with("application/x-www-form-urlencoded") {
         return Err(Failure::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            ("Unsupported form", "Nepodporovaný formulář"),
+            ("Unsupported form", "Nepodporovaný formát formuláře"),
             (
                 "Forms must be posted as application/x-www-form-urlencoded.",
-                "Formuláře se posílají jako application/x-www-form-urlencoded.",
+                "Formulář je třeba odeslat ve formátu application/x-www-form-urlencoded.",
             ),
         ));
     }

@@ -112,7 +112,7 @@ impl Failure {
             UNAVAILABLE,
             (
                 "The portal cannot reach its database. Try again shortly.",
-                "Portál se nyní nedostane ke svým datům. Zkuste to prosím za chvíli.",
+                "Portál se nyní nemůže spojit se svou databází. Zkuste to prosím za chvíli.",
             ),
         )
     }
@@ -121,10 +121,10 @@ impl Failure {
     pub(crate) fn csrf() -> Failure {
         Failure::new(
             StatusCode::FORBIDDEN,
-            ("Form expired", "Formulář vypršel"),
+            ("Form expired", "Platnost formuláře vypršela"),
             (
                 "The form has expired or did not come from this portal. Reload the page and try again.",
-                "Formulář vypršel nebo nepochází z tohoto portálu. Načtěte stránku znovu a zkuste to ještě jednou.",
+                "Platnost formuláře vypršela nebo formulář nepochází z tohoto portálu. Načtěte stránku znovu a zkuste to ještě jednou.",
             ),
         )
     }
@@ -137,7 +137,7 @@ impl Failure {
             ("Being upgraded", "Probíhá aktualizace"),
             (
                 "This service is being upgraded. Try again in a moment; nothing was saved.",
-                "Tato služba se právě aktualizuje. Zkuste to za chvíli; nic nebylo uloženo.",
+                "Tato služba se právě aktualizuje. Zkuste to prosím za chvíli. Nic nebylo uloženo.",
             ),
         )
         .retry_after(5)
@@ -151,7 +151,7 @@ impl Failure {
             NOT_FOUND,
             (
                 "There is nothing at this address. It may have been moved or removed, or the address is mistyped.",
-                "Na této adrese nic není. Stránka mohla být přesunuta či odstraněna, nebo je adresa zapsaná chybně.",
+                "Na této adrese nic není. Stránka mohla být přesunuta či odstraněna, nebo je adresa zapsána chybně.",
             ),
         )
     }
@@ -160,10 +160,10 @@ impl Failure {
     pub(crate) fn internal() -> Failure {
         Failure::new(
             StatusCode::INTERNAL_SERVER_ERROR,
-            ("Something went wrong", "Něco se pokazilo"),
+            ("Something went wrong", "Došlo k chybě"),
             (
                 "The service failed to answer. Quote the request id when you report it.",
-                "Služba neodpověděla. Až chybu budete hlásit, uveďte číslo požadavku.",
+                "Požadavek se nepodařilo vyřídit. Budete-li chybu hlásit, uveďte číslo požadavku.",
             ),
         )
     }
@@ -181,7 +181,7 @@ impl Failure {
                 }
                 ModuleError::Conflict(msg) => Failure::new(
                     StatusCode::CONFLICT,
-                    ("Cannot be done now", "Nyní to nelze"),
+                    ("Conflict", "Akci nyní nelze provést"),
                     Words::same(msg.clone()),
                 ),
                 ModuleError::Invalid(fields) => Failure {
@@ -211,7 +211,7 @@ impl Failure {
                 UNAVAILABLE,
                 (
                     "The service took too much time or memory and was stopped. Try again later.",
-                    "Služba potřebovala příliš mnoho času či paměti a byla zastavena. Zkuste to později.",
+                    "Služba překročila povolený čas nebo paměť a byla zastavena. Zkuste to později.",
                 ),
             ),
             CallErrorKind::SwitchedOff(_) => Failure::new(
@@ -219,7 +219,7 @@ impl Failure {
                 ("Service switched off", "Služba je vypnutá"),
                 (
                     "This service is switched off after repeated failures. The administrators have been told.",
-                    "Tato služba je po opakovaných chybách vypnutá. Správci portálu o tom vědí.",
+                    "Tato služba je po opakovaných chybách vypnutá. Správci portálu byli upozorněni.",
                 ),
             ),
             CallErrorKind::Overloaded(_) => Failure::new(
@@ -227,7 +227,7 @@ impl Failure {
                 ("Service busy", "Služba je přetížená"),
                 (
                     "The portal is busy. Try again in a moment.",
-                    "Portál je právě vytížený. Zkuste to za chvíli.",
+                    "Portál je právě přetížený. Zkuste to za chvíli.",
                 ),
             )
             .retry_after(1),
@@ -237,10 +237,10 @@ impl Failure {
 
 /// The titles most failures share.
 pub(crate) const NOT_FOUND: (&str, &str) = ("Not found", "Stránka nenalezena");
-pub(crate) const FORBIDDEN: (&str, &str) = ("Not allowed", "Nepovoleno");
+pub(crate) const FORBIDDEN: (&str, &str) = ("Forbidden", "Přístup odepřen");
 pub(crate) const BAD_REQUEST: (&str, &str) = ("Bad request", "Chybný požadavek");
 pub(crate) const UNAVAILABLE: (&str, &str) = ("Service unavailable", "Služba není dostupná");
-pub(crate) const TOO_LARGE: (&str, &str) = ("Too large", "Příliš velké");
+pub(crate) const TOO_LARGE: (&str, &str) = ("Too large", "Příliš velký požadavek");
 pub(crate) const NOT_ALLOWED: (&str, &str) = ("Method not allowed", "Nepovolená metoda");
 pub(crate) const LOGIN_FAILED: (&str, &str) = ("Log-in failed", "Přihlášení se nezdařilo");
 pub(crate) const NOT_LOGGED_IN: (&str, &str) = ("Not logged in", "Nejste přihlášeni");

@@ -31,7 +31,8 @@ mod search;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::http::{HeaderName, HeaderValue, Request, header};
+use axum::http::{HeaderName, HeaderValue, Request, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use portico_host::lifecycle;
 use portico_host::services::PlatformServices;
@@ -226,9 +227,15 @@ impl AppState {
 const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; \
      form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
-/// What answers a path no route knows.
-async fn unknown_path() -> failure::Failure {
-    failure::Failure::not_found()
+/// What answers a path no route knows: the page of any other failure,
+/// except below the administration API and SCIM, whose clients read
+/// errors of their own format and get a bare 404 as before.
+async fn unknown_path(uri: axum::http::Uri) -> Response {
+    if uri.path().starts_with("/api/") || uri.path().starts_with("/scim/") {
+        StatusCode::NOT_FOUND.into_response()
+    } else {
+        failure::Failure::not_found().into_response()
+    }
 }
 
 /// The whole application: every area's router, merged, with request ids,

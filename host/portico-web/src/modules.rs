@@ -99,7 +99,7 @@ async fn module_request(
                     "The request is too large: a form takes at most 10 MiB of files, any other request {MAX_BODY_BYTES} bytes."
                 ),
                 format!(
-                    "Požadavek je příliš velký: formulář smí nést nejvýše 10 MiB souborů, jiný požadavek {MAX_BODY_BYTES} bajtů."
+                    "Požadavek je příliš velký: formulář smí obsahovat soubory o celkové velikosti nejvýše 10 MiB, jiný požadavek nejvýše {MAX_BODY_BYTES} bajtů."
                 ),
             ),
         ));
@@ -181,7 +181,7 @@ async fn module_request(
                 NOT_ALLOWED,
                 (
                     format!("{method} is not allowed on a page."),
-                    format!("{method} není u stránky povoleno."),
+                    format!("Metoda {method} není u stránky povolena."),
                 ),
             )
             .into_response();
@@ -204,7 +204,7 @@ async fn module_request(
                     FORBIDDEN,
                     (
                         "A request made with a session cookie must carry the session's CSRF token in the X-CSRF-Token header (see /auth/me).",
-                        "Požadavek s cookie relace musí nést token CSRF relace v hlavičce X-CSRF-Token (viz /auth/me).",
+                        "Požadavek odeslaný s cookie relace musí v hlavičce X-CSRF-Token obsahovat token CSRF této relace (viz /auth/me).",
                     ),
                 ));
             }
@@ -569,7 +569,7 @@ impl Call<'_> {
                     NOT_ALLOWED,
                     (
                         format!("{other} is not supported."),
-                        format!("{other} se nepodporuje."),
+                        format!("Metoda {other} není podporována."),
                     ),
                 ));
             }

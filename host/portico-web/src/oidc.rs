@@ -171,7 +171,7 @@ async fn client(
             ("Log-in unavailable", "Přihlášení není dostupné"),
             (
                 format!("{} cannot be reached now. Try again later.", p.label),
-                format!("{} nyní není dostupný. Zkuste to později.", p.label),
+                format!("Služba {} nyní není dostupná. Zkuste to později.", p.label),
             ),
         )
     };
@@ -319,7 +319,10 @@ async fn finish(
             LOGIN_FAILED,
             (
                 format!("{} did not log you in ({error}).", p.label),
-                format!("{} vás nepřihlásil(a) ({error}).", p.label),
+                format!(
+                    "Přihlášení prostřednictvím služby {} se nezdařilo ({error}).",
+                    p.label
+                ),
             ),
         ));
     }
@@ -333,7 +336,7 @@ async fn finish(
             LOGIN_FAILED,
             (
                 "This log-in was not started in this browser, or took too long. Start again.",
-                "Toto přihlášení nezačalo v tomto prohlížeči, nebo trvalo příliš dlouho. Začněte znovu.",
+                "Přihlášení nebylo zahájeno v tomto prohlížeči nebo trvalo příliš dlouho. Začněte prosím znovu.",
             ),
         ));
     };
@@ -476,7 +479,7 @@ async fn finish(
         return Err(Failure::new(
             StatusCode::FORBIDDEN,
             LOGIN_FAILED,
-            ("This account is deactivated.", "Tento účet je zablokovaný."),
+            ("This account is deactivated.", "Tento účet je zrušen."),
         ));
     }
     Ok(start_session(state, &user, assurance, &verified, &pending.next).await)

@@ -280,12 +280,13 @@ fn date_after(date: &str, days: i64) -> String {
 
 fn notice(ctx: &Context, id: &str) -> Result<View> {
     let n = by_reference(id)
-        .map_err(|_| {
-            Error::not_found(if ctx.locale().starts_with("cs") {
+        .map_err(|e| match e {
+            Error::NotFound(_) => Error::not_found(if ctx.locale().starts_with("cs") {
                 format!("Oznámení {id} na desce není: mohlo být sejmuto, nebo je odkaz chybný.")
             } else {
                 format!("There is no notice {id} on the board: it may have been taken down, or the link is wrong.")
-            })
+            }),
+            other => other,
         })?
         .data;
     let mut view = View::new(n.title.clone());

@@ -108,10 +108,10 @@ pub(crate) fn check_route(
     let login = || {
         Failure::new(
             StatusCode::UNAUTHORIZED,
-            ("Log-in required", "Vyžaduje přihlášení"),
+            ("Log-in required", "Nutné přihlášení"),
             (
                 "This page is only for logged-in users. Log in and try again.",
-                "Tato stránka je jen pro přihlášené. Přihlaste se a zkuste to znovu.",
+                "Tato stránka je jen pro přihlášené uživatele. Přihlaste se a zkuste to znovu.",
             ),
         )
     };
@@ -137,17 +137,21 @@ pub(crate) fn check_route(
         let held = principal.is_some_and(|pr| pr.permissions.contains(&qualified));
         if !held {
             return Err(Failure::new(StatusCode::FORBIDDEN, FORBIDDEN, {
-                let what = manifest
-                    .permissions
-                    .get(p)
-                    .map(String::as_str)
-                    .unwrap_or("");
+                // The permission by its description where the manifest
+                // gives one, always with its code for the administrator.
+                let (en, cs) = match manifest.permissions.get(p).filter(|d| !d.is_empty()) {
+                    Some(what) => (
+                        format!("“{what}” (`{qualified}`)"),
+                        format!("„{what}“ (`{qualified}`)"),
+                    ),
+                    None => (format!("`{qualified}`"), format!("`{qualified}`")),
+                };
                 (
                     format!(
-                        "This needs the permission „{what}“ (`{qualified}`) in {org_name}. Ask an administrator for a role that carries it."
+                        "This needs the permission {en} in {org_name}. Ask an administrator for a role that carries it."
                     ),
                     format!(
-                        "K tomu je potřeba oprávnění „{what}“ (`{qualified}`) v organizaci {org_name}. Požádejte správce o roli, která je zahrnuje."
+                        "K této akci potřebujete oprávnění {cs} v organizaci {org_name}. Požádejte správce o přidělení role, která toto oprávnění zahrnuje."
                     ),
                 )
             }));

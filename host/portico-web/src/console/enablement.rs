@@ -359,7 +359,7 @@ pub(super) async fn change_module(
                         BAD_REQUEST,
                         (
                             format!("`{key}` is not a setting of {}.", m.manifest().name),
-                            format!("`{key}` není nastavení modulu {}.", m.manifest().name),
+                            format!("Modul {} nemá nastavení `{key}`.", m.manifest().name),
                         ),
                     ));
                 };

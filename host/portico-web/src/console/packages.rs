@@ -194,7 +194,7 @@ async fn allowed(state: &AppState, admin: &Admin) -> Result<(), Failure> {
             NOT_FOUND,
             (
                 "This portal does not install modules from the console.",
-                "Tento portál neinstaluje moduly z konzole.",
+                "V tomto portálu nelze moduly instalovat z konzole.",
             ),
         ));
     }

@@ -405,7 +405,7 @@ pub(super) async fn change_role(
                 crate::failure::BAD_REQUEST,
                 (
                     "The form says neither grant nor revoke.",
-                    "Formulář neříká, zda roli udělit, či odebrat.",
+                    "Formulář neuvádí, zda má být role udělena, či odebrána.",
                 ),
             ));
         }
