@@ -362,7 +362,7 @@ async fn a_citizen_uses_the_dashboard_search_sorting_and_inbox_in_a_real_browser
     browser.follow("Notice board").await;
 
     // A click on a column heading sorts by it, a second the other way.
-    browser.follow("Until, sort descending ▲").await;
+    browser.follow("Posted until, sort descending ▲").await;
     let until = browser
         .client
         .execute(
@@ -371,7 +371,10 @@ async fn a_citizen_uses_the_dashboard_search_sorting_and_inbox_in_a_real_browser
         )
         .await
         .unwrap();
-    assert!(until.as_str().unwrap().starts_with("Until"), "{until}");
+    assert!(
+        until.as_str().unwrap().starts_with("Posted until"),
+        "{until}"
+    );
     let order = browser
         .client
         .execute(
@@ -380,11 +383,13 @@ async fn a_citizen_uses_the_dashboard_search_sorting_and_inbox_in_a_real_browser
         )
         .await
         .unwrap();
-    let dates: Vec<&str> = order
+    // Dates as an English reader writes them ("3 December 2026").
+    let dates: Vec<chrono::NaiveDate> = order
         .as_array()
         .unwrap()
         .iter()
         .filter_map(|d| d.as_str())
+        .map(|d| chrono::NaiveDate::parse_from_str(d, "%d %B %Y").unwrap())
         .collect();
     let mut sorted = dates.clone();
     sorted.sort_by(|a, b| b.cmp(a));

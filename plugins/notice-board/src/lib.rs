@@ -142,6 +142,14 @@ fn civil(days: i64) -> String {
     format!("{year:04}-{month:02}-{day:02}")
 }
 
+/// A date as the reader's language writes it (`2. 12. 2026`,
+/// `2 December 2026`); the text as it is when it is not a date.
+fn day(ctx: &Context, date: &str) -> String {
+    portico_sdk::calendar::parse_date(date)
+        .map(|d| portico_sdk::calendar::format_date(d, ctx.locale()))
+        .unwrap_or_else(|| date.to_owned())
+}
+
 fn board(ctx: &Context, page: &Page) -> Result<View> {
     let title = settings::get("title")?.unwrap_or_default();
     let intro = settings::get("intro")?.unwrap_or_default();
@@ -149,19 +157,21 @@ fn board(ctx: &Context, page: &Page) -> Result<View> {
     let ((posted, next), archived) = (posted_page(&today, page)?, archived(&today)?);
     let (sort, descending) = sort_of(page);
 
+    // The posted notices (sortable) stay up until a date; the archived
+    // ones were taken down on it.
     let table = |caption: &str, rows: &[Notice], sortable: bool| {
         let mut t = Table::new(caption);
         t = if sortable {
             t.sortable(tr(ctx, "Notice", "Oznámení"), "title", false)
                 .sortable(tr(ctx, "Department", "Odbor"), "department", false)
                 .column(tr(ctx, "Posted", "Vyvěšeno"))
-                .sortable(tr(ctx, "Until", "Sejmuto"), "until", false)
+                .sortable(tr(ctx, "Posted until", "Vyvěšeno do"), "until", false)
                 .sorted_by(sort, descending)
         } else {
             t.column(tr(ctx, "Notice", "Oznámení"))
                 .column(tr(ctx, "Department", "Odbor"))
                 .column(tr(ctx, "Posted", "Vyvěšeno"))
-                .column(tr(ctx, "Until", "Sejmuto"))
+                .column(tr(ctx, "Taken down", "Sejmuto"))
         }
         .empty_text(tr(ctx, "No notices.", "Žádná oznámení."));
         for n in rows {
@@ -171,15 +181,25 @@ fn board(ctx: &Context, page: &Page) -> Result<View> {
                     format!("/notices/{}", segment(&n.reference)),
                 ),
                 Cell::from(n.department.as_str()),
-                Cell::from(n.published.as_str()),
-                Cell::from(n.until.as_str()),
+                Cell::from(day(ctx, &n.published)),
+                Cell::from(day(ctx, &n.until)),
             ]);
         }
         t
     };
 
     let order = if descending { "desc" } else { "asc" };
-    let mut view = View::new(title).text(intro).table(table(
+    let mut view = View::new(title).text(intro);
+    if ctx
+        .principal()
+        .is_some_and(|p| p.has_permission("notice-board.post"))
+    {
+        view = view.actions([Action::primary(
+            tr(ctx, "Post a notice", "Vyvěsit oznámení"),
+            "/post",
+        )]);
+    }
+    view = view.table(table(
         tr(ctx, "Posted notices", "Vyvěšená oznámení"),
         &posted,
         true,
@@ -302,10 +322,17 @@ fn notice(ctx: &Context, id: &str) -> Result<View> {
     }
     Ok(view
         .key_values([
-            (tr(ctx, "Reference", "Číslo jednací"), n.reference.as_str()),
-            (tr(ctx, "Department", "Odbor"), n.department.as_str()),
-            (tr(ctx, "Posted", "Vyvěšeno"), n.published.as_str()),
-            (tr(ctx, "Until", "Sejmuto"), n.until.as_str()),
+            (tr(ctx, "Reference", "Číslo jednací"), n.reference.clone()),
+            (tr(ctx, "Department", "Odbor"), n.department.clone()),
+            (tr(ctx, "Posted", "Vyvěšeno"), day(ctx, &n.published)),
+            (
+                if n.until < today() {
+                    tr(ctx, "Taken down", "Sejmuto")
+                } else {
+                    tr(ctx, "Posted until", "Vyvěšeno do")
+                },
+                day(ctx, &n.until),
+            ),
         ])
         .text(n.text)
         .actions([Action::secondary(

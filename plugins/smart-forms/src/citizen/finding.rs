@@ -133,8 +133,8 @@ pub fn start(ctx: &Context, code: &str) -> Result<View> {
         ),
         "registered" => tr(
             ctx,
-            "You fill it in logged in.",
-            "Vyplňujete jej přihlášení.",
+            "You fill it in once logged in.",
+            "Vyplníte jej po přihlášení.",
         ),
         "substantial" => tr(
             ctx,
