@@ -148,7 +148,14 @@ async fn native_board(State(state): State<AppState>, RawQuery(raw): RawQuery) ->
                 column("Notice", Some("title")),
                 column("Department", Some("department")),
                 column("Posted", None),
-                column("Until", Some("until")),
+                column(
+                    if sortable {
+                        "Posted until"
+                    } else {
+                        "Taken down"
+                    },
+                    Some("until"),
+                ),
             ],
             rows: rows
                 .iter()
@@ -157,14 +164,21 @@ async fn native_board(State(state): State<AppState>, RawQuery(raw): RawQuery) ->
                         text: t.into(),
                         link: None,
                     };
+                    // A date as an English reader writes it, as the
+                    // module shows it.
+                    let day = |d: &str| {
+                        portico_sdk::calendar::parse_date(d)
+                            .map(|d| portico_sdk::calendar::format_date(d, "en"))
+                            .unwrap_or_else(|| d.to_owned())
+                    };
                     vec![
                         Cell {
                             text: n.title.clone(),
                             link: Some(format!("/notices/{}", segment(&n.reference))),
                         },
                         text(&n.department),
-                        text(&n.published),
-                        text(&n.until),
+                        text(&day(&n.published)),
+                        text(&day(&n.until)),
                     ]
                 })
                 .collect(),
