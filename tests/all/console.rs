@@ -109,6 +109,47 @@ async fn organization_administrators_run_their_own_organizations_modules_only() 
             .any(|e| e.action == "module.enable" && e.actor == admin.id)
     );
 
+    // Switching off is asked once more, saying what happens; nothing
+    // changes until the administrator confirms.
+    let asked = browser
+        .post_form(path, &[("_csrf", &csrf), ("state", "disable")])
+        .await;
+    assert_eq!(asked.status, 200, "{}", asked.body);
+    for expected in [
+        "Switch off “Ledger”?",
+        "its pages, its jobs and the messages to it stop there",
+        "Nothing it keeps is deleted",
+        "Keep it on",
+        r#"name="confirm" value="yes""#,
+    ] {
+        assert!(asked.body.contains(expected), "{expected}: {}", asked.body);
+    }
+    assert!(
+        modules::enabled_modules(portal.db(), "mesto")
+            .await
+            .unwrap()
+            .iter()
+            .any(|m| m == "ledger"),
+        "still on until confirmed"
+    );
+    let off = browser
+        .post_form(
+            path,
+            &[("_csrf", &csrf), ("state", "disable"), ("confirm", "yes")],
+        )
+        .await;
+    assert_eq!(off.status, 303, "{}", off.body);
+    assert_eq!(off.location(), format!("{path}?done=disabled"));
+    for (org, on) in [("mesto", false), ("zs-mesto", true)] {
+        let states = modules::enabled_modules(portal.db(), org).await.unwrap();
+        assert_eq!(states.iter().any(|m| m == "ledger"), on, "{org}");
+    }
+    // Switching on needs no second question.
+    let on = browser
+        .post_form(path, &[("_csrf", &csrf), ("state", "enable")])
+        .await;
+    assert_eq!(on.location(), format!("{path}?done=enabled"));
+
     // Settings are a form made from the manifest, checked against its
     // types; the error is at the field and nothing is saved.
     let page = browser.get(path).await;
@@ -356,7 +397,34 @@ async fn administrators_grant_roles_and_found_organizations_in_the_console() {
         odd_role.body
     );
 
-    // Revoking it again.
+    // Revoking it again: asked once more, saying what follows; nothing
+    // changes until confirmed.
+    let asked = browser
+        .post_form(
+            roles,
+            &[
+                ("_csrf", &csrf),
+                ("change", "revoke"),
+                ("grant", "urednik notice-board.editor"),
+            ],
+        )
+        .await;
+    assert_eq!(asked.status, 200, "{}", asked.body);
+    for expected in [
+        "Revoke the role “Notice board editor (Official notice board)”?",
+        "User urednik (urednik) at once loses in Organizace mesto",
+        "every permission the role gives",
+        "Keep the role",
+    ] {
+        assert!(asked.body.contains(expected), "{expected}: {}", asked.body);
+    }
+    assert!(
+        !portico_platform::identity::roles::roles_in(portal.db(), &clerk.id, "mesto")
+            .await
+            .unwrap()
+            .is_empty(),
+        "still held until confirmed"
+    );
     let revoked = browser
         .post_form(
             roles,
@@ -364,6 +432,7 @@ async fn administrators_grant_roles_and_found_organizations_in_the_console() {
                 ("_csrf", &csrf),
                 ("change", "revoke"),
                 ("grant", "urednik notice-board.editor"),
+                ("confirm", "yes"),
             ],
         )
         .await;

@@ -292,6 +292,77 @@ async fn module_page(
     Ok(response)
 }
 
+/// The page that asks before a module is switched off, and says what
+/// happens: its pages, jobs and messages stop there; its records stay.
+fn confirm_off(
+    state: &AppState,
+    admin: &Admin,
+    org_name: &str,
+    org: &str,
+    id: &str,
+    module_name: &str,
+    children: bool,
+) -> Response {
+    let l = admin.l();
+    let (en, cs) = if children {
+        (
+            format!(
+                "“{module_name}” stops serving {org_name} and the organizations below it: its pages, its jobs and the messages to it stop there. Nothing it keeps is deleted: switched on again, it has all its records."
+            ),
+            format!(
+                "Modul „{module_name}“ přestane sloužit organizaci {org_name} a organizacím pod ní: jeho stránky, úlohy i zprávy pro něj se tam zastaví. Nic z jeho záznamů se nesmaže: po opětovném zapnutí bude mít vše."
+            ),
+        )
+    } else {
+        (
+            format!(
+                "“{module_name}” stops serving {org_name}: its pages, its jobs and the messages to it stop there. Nothing it keeps is deleted: switched on again, it has all its records."
+            ),
+            format!(
+                "Modul „{module_name}“ přestane sloužit organizaci {org_name}: jeho stránky, úlohy i zprávy pro něj se tam zastaví. Nic z jeho záznamů se nesmaže: po opětovném zapnutí bude mít vše."
+            ),
+        )
+    };
+    let hidden = |name: &str, value: &str| FormField {
+        name: name.into(),
+        kind: FieldKind::Hidden,
+        value: Some(value.into()),
+        ..Default::default()
+    };
+    let path = format!("/admin/orgs/{org}/modules/{id}");
+    let view = View {
+        title: if l == "cs" {
+            format!("Vypnout modul „{module_name}“?")
+        } else {
+            format!("Switch off “{module_name}”?")
+        },
+        blocks: vec![
+            Block::Notice {
+                level: NoticeLevel::Warning,
+                text: if l == "cs" { cs } else { en },
+            },
+            Block::Form(Form {
+                action: path.clone(),
+                submit_label: tr(l, "Switch it off", "Vypnout").into(),
+                fields: vec![
+                    hidden("state", "disable"),
+                    hidden("children", if children { "true" } else { "" }),
+                    hidden("confirm", "yes"),
+                ],
+                ..Default::default()
+            }),
+            Block::Actions {
+                items: vec![portico_runtime::api::Action {
+                    label: tr(l, "Keep it on", "Ponechat zapnutý").into(),
+                    href: path,
+                    style: portico_runtime::api::ActionStyle::Secondary,
+                }],
+            },
+        ],
+    };
+    page(state, admin, &view, None)
+}
+
 /// `POST /admin/orgs/{org}/modules/{id}`: enable, disable, or save settings.
 pub(super) async fn change_module(
     State(state): State<AppState>,
@@ -333,6 +404,20 @@ pub(super) async fn change_module(
             change.include_children = fields
                 .get("children")
                 .is_some_and(|v| v == "true" || v == "on");
+            // Switching off stops a service people use: asked once more,
+            // saying what happens.
+            if s == "disable" && fields.get("confirm").map(String::as_str) != Some("yes") {
+                let the_org = checked_org(&state, &admin, &org).await?;
+                return Ok(confirm_off(
+                    &state,
+                    &admin,
+                    &the_org.name,
+                    &org,
+                    &id,
+                    m.manifest().name_in(admin.l()),
+                    change.include_children,
+                ));
+            }
             done = if s == "enable" { "enabled" } else { "disabled" };
         }
         Some(other) => {

@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use portico_platform::PlatformError;
 use portico_platform::identity::{roles, users};
 use portico_platform::organizations::{self, Kind, NewOrganization, Organization};
-use portico_runtime::api::{Block, Choice, FieldKind, Form, FormField};
+use portico_runtime::api::{Block, Choice, FieldKind, Form, FormField, NoticeLevel, View};
 
 use super::orgs::{organization_page, overview_page};
 use super::{Admin, administers, checked_form, checked_org, platform_admin, table, text, to_login};
@@ -112,6 +112,70 @@ fn grantable(state: &AppState, l: &str) -> Vec<Choice> {
         }
     }
     choices
+}
+
+/// The page that asks before a role is taken away, and says what follows.
+fn confirm_revoke(
+    state: &AppState,
+    admin: &Admin,
+    org: &str,
+    org_name: &str,
+    user: &users::User,
+    label: &str,
+    role: &str,
+) -> Response {
+    let l = admin.l();
+    let who = if user.display_name.is_empty() {
+        user.username.clone()
+    } else {
+        format!("{} ({})", user.display_name, user.username)
+    };
+    let hidden = |name: &str, value: String| FormField {
+        name: name.into(),
+        kind: FieldKind::Hidden,
+        value: Some(value),
+        ..Default::default()
+    };
+    let back = format!("/admin/orgs/{org}");
+    let view = View {
+        title: if l == "cs" {
+            format!("Odebrat roli „{label}“?")
+        } else {
+            format!("Revoke the role “{label}”?")
+        },
+        blocks: vec![
+            Block::Notice {
+                level: NoticeLevel::Warning,
+                text: if l == "cs" {
+                    format!(
+                        "{who} ihned ztratí v organizaci {org_name} všechna oprávnění, která role dává. Roli lze kdykoli udělit znovu."
+                    )
+                } else {
+                    format!(
+                        "{who} at once loses in {org_name} every permission the role gives. The role can be granted again at any time."
+                    )
+                },
+            },
+            Block::Form(Form {
+                action: format!("/admin/orgs/{org}/roles"),
+                submit_label: tr(l, "Revoke it", "Odebrat").into(),
+                fields: vec![
+                    hidden("change", "revoke".into()),
+                    hidden("grant", format!("{} {role}", user.username)),
+                    hidden("confirm", "yes".into()),
+                ],
+                ..Default::default()
+            }),
+            Block::Actions {
+                items: vec![portico_runtime::api::Action {
+                    label: tr(l, "Keep the role", "Ponechat roli").into(),
+                    href: back,
+                    style: portico_runtime::api::ActionStyle::Secondary,
+                }],
+            },
+        ],
+    };
+    super::page(state, admin, &view, None)
 }
 
 /// The organization page's part on people: the grants, and the forms to
@@ -436,6 +500,19 @@ pub(super) async fn change_role(
                     tr(&l, "There is no user", "Není žádný uživatel")
                 ),
             )),
+            // Taking a role away is asked once more, saying what follows.
+            Ok(Some(user))
+                if which == "revoke" && form.get("confirm").map(String::as_str) != Some("yes") =>
+            {
+                let label = grantable(&state, &l)
+                    .into_iter()
+                    .find(|c| c.value == role)
+                    .map_or(role.clone(), |c| c.label);
+                let org_name = checked_org(&state, &admin, &org).await?.name;
+                return Ok(confirm_revoke(
+                    &state, &admin, &org, &org_name, &user, &label, &role,
+                ));
+            }
             Ok(Some(user)) => {
                 let done = if which == "grant" {
                     roles::grant(db, &admin.session.user.id, &user.id, &org, &role)
