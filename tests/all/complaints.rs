@@ -549,10 +549,18 @@ async fn a_citizen_reports_staff_handle_it_and_followers_hear_of_every_public_st
     }
 }
 
-/// The report number shown on a report's page (`Report 2026-…`).
+/// The report number shown on a report's page (`Report 2026-482731`):
+/// the year and six digits, to be read out over the phone.
 fn portal_number(html: &str) -> String {
     let start = html.find("Report 20").expect("a report number") + "Report ".len();
-    html[start..start + 11].to_owned()
+    let number = html[start..start + 11].to_owned();
+    assert!(
+        number[..4].chars().all(|c| c.is_ascii_digit())
+            && &number[4..5] == "-"
+            && number[5..].chars().all(|c| c.is_ascii_digit()),
+        "a number made of digits: {number}"
+    );
+    number
 }
 
 #[tokio::test]

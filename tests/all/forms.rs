@@ -461,7 +461,14 @@ async fn a_citizen_finds_a_form_by_life_situation_fills_it_pre_filled_with_a_dra
     assert!(receipt.body.contains("Submitted"), "{}", receipt.body);
     let number = {
         let at = receipt.body.find("number F-").unwrap() + "number ".len();
-        receipt.body[at..at + 13].to_owned()
+        let number = receipt.body[at..at + 13].to_owned();
+        // F, the year and six digits, to be read out over the phone.
+        assert!(
+            number[2..6].chars().all(|c| c.is_ascii_digit())
+                && number[7..].chars().all(|c| c.is_ascii_digit()),
+            "{number}"
+        );
+        number
     };
     assert!(
         !jana

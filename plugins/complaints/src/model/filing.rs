@@ -3,7 +3,7 @@
 //! filing it with its photo and the reporter's receipt; and `tell`, which
 //! sends a message without stopping the report when no e-mail is set up.
 
-use portico_sdk::records::Document;
+use portico_sdk::records::{Document, Filters};
 use portico_sdk::{Error, Result};
 
 use super::REPORTS;
@@ -11,18 +11,33 @@ use super::catalogue::Category;
 use super::dates::{date_after, now, today};
 use super::report::{Contact, FILED_MOST_BYTES, Report, Status, json_bytes};
 
-/// A new report's number: the year and six characters of its random part.
-pub fn new_number() -> String {
-    let mut bytes = [0u8; 3];
-    // WASI's random, which the host seeds from its own.
-    getrandom::fill(&mut bytes).unwrap_or_default();
-    format!(
-        "{}-{:02X}{:02X}{:02X}",
-        &today()[..4],
-        bytes[0],
-        bytes[1],
-        bytes[2]
-    )
+/// A new report's number, as a person reads it out over the phone: the
+/// year and six digits (`2026-482731`; no letters to mistake for digits),
+/// one no report has yet.
+pub fn new_number() -> Result<String> {
+    for _ in 0..8 {
+        let mut bytes = [0u8; 4];
+        // WASI's random, which the host seeds from its own.
+        getrandom::fill(&mut bytes).unwrap_or_default();
+        let number = format!(
+            "{}-{:06}",
+            &today()[..4],
+            u32::from_le_bytes(bytes) % 1_000_000
+        );
+        let taken = !REPORTS
+            .find()
+            .eq("number", &number)
+            .limit(1)
+            .fetch::<Report>()?
+            .documents
+            .is_empty();
+        if !taken {
+            return Ok(number);
+        }
+    }
+    Err(Error::Unavailable(
+        "no free report number was found; try again".to_owned(),
+    ))
 }
 
 /// Problems with input: (field, message).
@@ -260,7 +275,8 @@ impl Draft<'_> {
         let at = now();
         let deadline = date_after(&today(), u64::from(self.category.deadline_days));
         let report = Report {
-            number: new_number(),
+            // Given when it is filed (`file`).
+            number: String::new(),
             category: self.category.code.clone(),
             description,
             address: self.address.trim().to_owned(),
@@ -315,6 +331,7 @@ pub fn file(
     category: &Category,
     en: bool,
 ) -> Result<Document<Report>> {
+    report.number = new_number()?;
     if let Some((name, content)) = photo {
         let media_type = photo_type(content).unwrap_or("application/octet-stream");
         // Kept only if this call succeeds, as the report is.

@@ -248,7 +248,7 @@ pub(super) fn file_submission(
     };
     let at = now();
     let submission = Submission {
-        number: model::new_number(),
+        number: model::new_number()?,
         form: v.code.clone(),
         version: v.version,
         title: form.def.title.clone(),
