@@ -330,6 +330,20 @@ async fn administrators_grant_roles_and_found_organizations_in_the_console() {
         .await;
     assert_eq!(granted.status, 303, "{}", granted.body);
     assert_eq!(granted.location(), "/admin/orgs/mesto?done=granted");
+    // The role is shown by its label, not its code.
+    let people = browser.get("/admin/orgs/mesto").await;
+    assert!(
+        people
+            .body
+            .contains("urednik – Notice board editor (Official notice board)"),
+        "{}",
+        people.body
+    );
+    assert!(
+        !people.body.contains(">notice-board.editor<"),
+        "{}",
+        people.body
+    );
     let held = portico_platform::identity::roles::roles_in(portal.db(), &clerk.id, "mesto")
         .await
         .unwrap();

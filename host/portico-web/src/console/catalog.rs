@@ -138,8 +138,8 @@ pub(super) async fn catalog_view(
                 },
             ),
             kv(
-                tr(l, "Built against", "Postaveno proti"),
-                format!("portico:plugin@{}", m.api_version()),
+                tr(l, "Contract version", "Verze rozhraní"),
+                m.api_version().to_string(),
             ),
             kv(
                 tr(l, "Description", "Popis"),

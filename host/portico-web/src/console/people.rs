@@ -196,7 +196,17 @@ pub(super) async fn blocks(
         .map_err(database)?;
     let mut rows = Vec::new();
     let mut revocable = Vec::new();
+    // Roles by their labels, as the grant form offers them; a role no
+    // installed module declares any more, by its code.
+    let labels: BTreeMap<String, String> = grantable(state, l)
+        .into_iter()
+        .map(|c| (c.value, c.label))
+        .collect();
     for g in &grants {
+        let role = labels
+            .get(&g.role)
+            .cloned()
+            .unwrap_or_else(|| g.role.clone());
         let user = users::get(db, &g.user_id).await.map_err(database)?;
         let (username, name) = user.map_or_else(
             || (g.user_id.clone(), String::new()),
@@ -205,12 +215,16 @@ pub(super) async fn blocks(
         rows.push(vec![
             text(username.clone()),
             text(name),
-            text(g.role.clone()),
-            text(portico_host::services::rfc3339(g.granted_at_micros)),
+            text(role.clone()),
+            text(
+                chrono::DateTime::from_timestamp_micros(g.granted_at_micros)
+                    .map(|t| crate::render::moment(t, l))
+                    .unwrap_or_default(),
+            ),
         ]);
         revocable.push(Choice {
             value: format!("{username} {}", g.role),
-            label: format!("{username} – {}", g.role),
+            label: format!("{username} – {role}"),
         });
     }
     let action = format!("/admin/orgs/{}/roles", org.id);
