@@ -228,32 +228,17 @@ pub fn draft_of(user: &str, code: &str) -> Result<Option<Document<Draft>>> {
 }
 
 /// A new receipt number, as a person reads it out over the phone: `F`,
-/// the year and six digits (`F-2026-482731`; no letters to mistake for
-/// digits), one no submission has yet.
+/// the year and six digits (`F-2026-482731`), one no submission has yet.
 pub fn new_number() -> Result<String> {
-    for _ in 0..8 {
-        let mut bytes = [0u8; 4];
-        // WASI's random, which the host seeds from its own.
-        getrandom::fill(&mut bytes).unwrap_or_default();
-        let number = format!(
-            "F-{}-{:06}",
-            &now()[..4],
-            u32::from_le_bytes(bytes) % 1_000_000
-        );
-        let taken = !SUBMISSIONS
+    portico_sdk::spoken_number(&format!("F-{}-", &now()[..4]), |number| {
+        Ok(!SUBMISSIONS
             .find()
-            .eq("number", &number)
+            .eq("number", number)
             .limit(1)
             .fetch::<Submission>()?
             .documents
-            .is_empty();
-        if !taken {
-            return Ok(number);
-        }
-    }
-    Err(portico_sdk::Error::Unavailable(
-        "no free receipt number was found; try again".to_owned(),
-    ))
+            .is_empty())
+    })
 }
 
 /// Tells the person who submitted: by e-mail, in the portal's inbox, and

@@ -159,6 +159,30 @@ pub fn random_key() -> String {
     )
 }
 
+/// A reference number a person can read out over the phone: `prefix` and
+/// six digits (`2026-482731`; no letters to mistake for digits), one that
+/// `taken` says is free (a lookup of the indexed field the numbers are
+/// kept in). Gives up, `unavailable`, after eight numbers taken in a row.
+///
+/// ```
+/// let number = portico_sdk::spoken_number("2026-", |_| Ok(false)).unwrap();
+/// assert_eq!(number.len(), "2026-482731".len());
+/// assert!(number[5..].chars().all(|c| c.is_ascii_digit()));
+/// ```
+pub fn spoken_number(prefix: &str, mut taken: impl FnMut(&str) -> Result<bool>) -> Result<String> {
+    use std::hash::{BuildHasher, RandomState};
+    for attempt in 0..8u32 {
+        let n = RandomState::new().hash_one((std::time::SystemTime::now(), attempt)) % 1_000_000;
+        let number = format!("{prefix}{n:06}");
+        if !taken(&number)? {
+            return Ok(number);
+        }
+    }
+    Err(Error::Unavailable(
+        "no free number was found; try again".to_owned(),
+    ))
+}
+
 /// Encodes `value` for use as one segment of a path, so that an id such as
 /// `MMB/0412/2026` stays one segment: the host decodes it again before it
 /// reaches [`Page::param`].

@@ -12,32 +12,17 @@ use super::dates::{date_after, now, today};
 use super::report::{Contact, FILED_MOST_BYTES, Report, Status, json_bytes};
 
 /// A new report's number, as a person reads it out over the phone: the
-/// year and six digits (`2026-482731`; no letters to mistake for digits),
-/// one no report has yet.
+/// year and six digits (`2026-482731`), one no report has yet.
 pub fn new_number() -> Result<String> {
-    for _ in 0..8 {
-        let mut bytes = [0u8; 4];
-        // WASI's random, which the host seeds from its own.
-        getrandom::fill(&mut bytes).unwrap_or_default();
-        let number = format!(
-            "{}-{:06}",
-            &today()[..4],
-            u32::from_le_bytes(bytes) % 1_000_000
-        );
-        let taken = !REPORTS
+    portico_sdk::spoken_number(&format!("{}-", &today()[..4]), |number| {
+        Ok(!REPORTS
             .find()
-            .eq("number", &number)
+            .eq("number", number)
             .limit(1)
             .fetch::<Report>()?
             .documents
-            .is_empty();
-        if !taken {
-            return Ok(number);
-        }
-    }
-    Err(Error::Unavailable(
-        "no free report number was found; try again".to_owned(),
-    ))
+            .is_empty())
+    })
 }
 
 /// Problems with input: (field, message).
