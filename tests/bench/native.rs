@@ -166,11 +166,7 @@ async fn native_board(State(state): State<AppState>, RawQuery(raw): RawQuery) ->
                     };
                     // A date as an English reader writes it, as the
                     // module shows it.
-                    let day = |d: &str| {
-                        portico_sdk::calendar::parse_date(d)
-                            .map(|d| portico_sdk::calendar::format_date(d, "en"))
-                            .unwrap_or_else(|| d.to_owned())
-                    };
+                    let day = |d: &str| portico_sdk::calendar::format_date_text(d, "en");
                     vec![
                         Cell {
                             text: n.title.clone(),

@@ -26,7 +26,7 @@ use portico_runtime::manifest::{Access, Manifest, Route};
 
 use crate::AppState;
 use crate::cookies::{Cookies, cookie_value};
-use crate::failure::{BAD_REQUEST, FORBIDDEN, Failure, NOT_FOUND};
+use crate::failure::{FORBIDDEN, Failure, NOT_FOUND};
 
 /// The language of the page: the one chosen in the page header, else
 /// Czech when the browser prefers it, else English.
@@ -465,14 +465,5 @@ pub(crate) fn form_fields(
         .and_then(|s| {
             serde_urlencoded::from_str::<Vec<(String, String)>>(s).map_err(|e| e.to_string())
         })
-        .map_err(|e| {
-            Failure::new(
-                StatusCode::BAD_REQUEST,
-                BAD_REQUEST,
-                (
-                    format!("The form cannot be read: {e}"),
-                    format!("Formulář nelze přečíst: {e}"),
-                ),
-            )
-        })
+        .map_err(|e| Failure::unreadable_form(&e))
 }

@@ -156,6 +156,18 @@ impl Failure {
         )
     }
 
+    /// A posted form that cannot be read, and why.
+    pub(crate) fn unreadable_form(e: &dyn std::fmt::Display) -> Failure {
+        Failure::new(
+            StatusCode::BAD_REQUEST,
+            BAD_REQUEST,
+            (
+                format!("The form cannot be read: {e}"),
+                format!("Formulář nelze přečíst: {e}"),
+            ),
+        )
+    }
+
     /// The service failed (the cause is logged by the caller).
     pub(crate) fn internal() -> Failure {
         Failure::new(

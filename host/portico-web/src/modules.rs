@@ -252,16 +252,7 @@ async fn form_parts(
         }
         return form_fields(headers, body).map(|f| (f, Vec::new()));
     }
-    let unreadable = |e: &dyn std::fmt::Display| {
-        Failure::new(
-            StatusCode::BAD_REQUEST,
-            BAD_REQUEST,
-            (
-                format!("The form cannot be read: {e}"),
-                format!("Formulář nelze přečíst: {e}"),
-            ),
-        )
-    };
+    let unreadable = Failure::unreadable_form;
     let boundary = multer::parse_boundary(content_type).map_err(|e| unreadable(&e))?;
     let limits = multer::Constraints::new().size_limit(
         multer::SizeLimit::new().whole_stream((MAX_BODY_BYTES + MAX_UPLOAD_BYTES) as u64),

@@ -145,9 +145,7 @@ fn civil(days: i64) -> String {
 /// A date as the reader's language writes it (`2. 12. 2026`,
 /// `2 December 2026`); the text as it is when it is not a date.
 fn day(ctx: &Context, date: &str) -> String {
-    portico_sdk::calendar::parse_date(date)
-        .map(|d| portico_sdk::calendar::format_date(d, ctx.locale()))
-        .unwrap_or_else(|| date.to_owned())
+    portico_sdk::calendar::format_date_text(date, ctx.locale())
 }
 
 fn board(ctx: &Context, page: &Page) -> Result<View> {

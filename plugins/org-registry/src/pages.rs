@@ -27,9 +27,9 @@ fn when(ctx: &Context, at: &str) -> String {
 /// A fact's value as people read it (a date as their language writes it).
 fn shown(ctx: &Context, field: &str, value: &str) -> String {
     match fact_of(field) {
-        Some(f) if f.kind == Kind::Date => portico_sdk::calendar::parse_date(value)
-            .map(|d| portico_sdk::calendar::format_date(d, ctx.locale()))
-            .unwrap_or_else(|| value.to_owned()),
+        Some(f) if f.kind == Kind::Date => {
+            portico_sdk::calendar::format_date_text(value, ctx.locale())
+        }
         _ => value.to_owned(),
     }
 }

@@ -213,6 +213,8 @@ pub fn make_move(
     }
     if let Some(answers) = answers {
         r.answers = answers;
+        r.saved_at = now();
+        r.saved_by = by.clone();
     }
     let answers = (mv == Move::Submit && r.form.is_some()).then(|| r.answers.clone());
     r.state = mv.to();
@@ -274,34 +276,35 @@ pub enum Judgement {
 pub fn judge(ctx: &Context, task: &str, org: &str, how: Judgement, reason: &str) -> Result<()> {
     let doc = sent_of(task, org)?;
     let mut s = doc.data;
-    if how == Judgement::Reopen && s.state != State::Closed {
-        return Err(Error::Conflict(if ctx.locale().starts_with("cs") {
-            format!(
+    // Only what is submitted is judged; only what is closed is reopened.
+    let from = if how == Judgement::Reopen {
+        State::Closed
+    } else {
+        State::Submitted
+    };
+    if s.state != from {
+        let cs = ctx.locale().starts_with("cs");
+        return Err(Error::Conflict(match (how, cs) {
+            (Judgement::Reopen, true) => format!(
                 "Úkol organizace „{}“ není uzavřený, je ve stavu „{}“. Obnovte stránku.",
                 s.org_name,
                 s.state.cs()
-            )
-        } else {
-            format!(
+            ),
+            (Judgement::Reopen, false) => format!(
                 "{}'s task is not closed; it is \"{}\". Reload the page.",
                 s.org_name,
                 s.state.en()
-            )
-        }));
-    }
-    if how != Judgement::Reopen && s.state != State::Submitted {
-        return Err(Error::Conflict(if ctx.locale().starts_with("cs") {
-            format!(
+            ),
+            (_, true) => format!(
                 "{} úkol neodevzdal(a), je ve stavu „{}“. Obnovte stránku.",
                 s.org_name,
                 s.state.cs()
-            )
-        } else {
-            format!(
+            ),
+            (_, false) => format!(
                 "{} has not submitted the task; it is \"{}\". Reload the page.",
                 s.org_name,
                 s.state.en()
-            )
+            ),
         }));
     }
     let state = match how {

@@ -44,9 +44,7 @@ pub fn days_late(ctx: &Context, n: i64) -> String {
 /// A date as the reader's language writes it; the text as it is when it
 /// is not a date.
 pub fn day(ctx: &Context, date: &str) -> String {
-    calendar::parse_date(date)
-        .map(|d| calendar::format_date(d, ctx.locale()))
-        .unwrap_or_else(|| date.to_owned())
+    calendar::format_date_text(date, ctx.locale())
 }
 
 /// Now, as histories keep it.

@@ -271,6 +271,18 @@ pub fn format_date(date: NaiveDate, locale: &str) -> String {
     }
 }
 
+/// A stored `YYYY-MM-DD` text as people of `locale`'s language write it
+/// ([`format_date`]); any other text as it is.
+///
+/// ```
+/// use portico_sdk::calendar::format_date_text;
+/// assert_eq!(format_date_text("2026-12-02", "cs"), "2. 12. 2026");
+/// assert_eq!(format_date_text("soon", "cs"), "soon");
+/// ```
+pub fn format_date_text(text: &str, locale: &str) -> String {
+    parse_date(text).map_or_else(|| text.to_owned(), |d| format_date(d, locale))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -15,7 +15,10 @@ use portico_platform::{events, messages};
 use portico_runtime::api::{Block, Cell, Choice, FieldKind, Form, FormField, NoticeLevel, View};
 use portico_runtime::manifest::{SettingSpec, SettingType};
 
-use super::{Admin, Done, checked_form, checked_org, installed, kv, page, table, text, to_login};
+use super::{
+    Admin, Confirm, Done, checked_form, checked_org, confirm_page, installed, kv, page, table,
+    text, to_login,
+};
 use crate::AppState;
 use crate::extractors::{Lang, Visitor};
 use crate::failure::{BAD_REQUEST, Failure};
@@ -304,63 +307,46 @@ fn confirm_off(
     children: bool,
 ) -> Response {
     let l = admin.l();
-    let (en, cs) = if children {
+    let (where_en, where_cs) = if children {
         (
+            format!("{org_name} and the organizations below it"),
+            format!("organizaci {org_name} a organizacím pod ní"),
+        )
+    } else {
+        (org_name.to_owned(), format!("organizaci {org_name}"))
+    };
+    let (title, warning) = if l == "cs" {
+        (
+            format!("Vypnout modul „{module_name}“?"),
             format!(
-                "“{module_name}” stops serving {org_name} and the organizations below it: its pages, its jobs and the messages to it stop there. Nothing it keeps is deleted: switched on again, it has all its records."
-            ),
-            format!(
-                "Modul „{module_name}“ přestane sloužit organizaci {org_name} a organizacím pod ní: jeho stránky, úlohy i zprávy pro něj se tam zastaví. Nic z jeho záznamů se nesmaže: po opětovném zapnutí bude mít vše."
+                "Modul „{module_name}“ přestane sloužit {where_cs}: jeho stránky, úlohy i zprávy pro něj se tam zastaví. Nic z jeho záznamů se nesmaže: po opětovném zapnutí bude mít vše."
             ),
         )
     } else {
         (
+            format!("Switch off “{module_name}”?"),
             format!(
-                "“{module_name}” stops serving {org_name}: its pages, its jobs and the messages to it stop there. Nothing it keeps is deleted: switched on again, it has all its records."
-            ),
-            format!(
-                "Modul „{module_name}“ přestane sloužit organizaci {org_name}: jeho stránky, úlohy i zprávy pro něj se tam zastaví. Nic z jeho záznamů se nesmaže: po opětovném zapnutí bude mít vše."
+                "“{module_name}” stops serving {where_en}: its pages, its jobs and the messages to it stop there. Nothing it keeps is deleted: switched on again, it has all its records."
             ),
         )
     };
-    let hidden = |name: &str, value: &str| FormField {
-        name: name.into(),
-        kind: FieldKind::Hidden,
-        value: Some(value.into()),
-        ..Default::default()
-    };
     let path = format!("/admin/orgs/{org}/modules/{id}");
-    let view = View {
-        title: if l == "cs" {
-            format!("Vypnout modul „{module_name}“?")
-        } else {
-            format!("Switch off “{module_name}”?")
+    confirm_page(
+        state,
+        admin,
+        Confirm {
+            title,
+            warning,
+            action: path.clone(),
+            fields: vec![
+                ("state", "disable".to_owned()),
+                ("children", if children { "true" } else { "" }.to_owned()),
+            ],
+            confirm: tr(l, "Switch it off", "Vypnout"),
+            keep: tr(l, "Keep it on", "Ponechat zapnutý"),
+            back: path,
         },
-        blocks: vec![
-            Block::Notice {
-                level: NoticeLevel::Warning,
-                text: if l == "cs" { cs } else { en },
-            },
-            Block::Form(Form {
-                action: path.clone(),
-                submit_label: tr(l, "Switch it off", "Vypnout").into(),
-                fields: vec![
-                    hidden("state", "disable"),
-                    hidden("children", if children { "true" } else { "" }),
-                    hidden("confirm", "yes"),
-                ],
-                ..Default::default()
-            }),
-            Block::Actions {
-                items: vec![portico_runtime::api::Action {
-                    label: tr(l, "Keep it on", "Ponechat zapnutý").into(),
-                    href: path,
-                    style: portico_runtime::api::ActionStyle::Secondary,
-                }],
-            },
-        ],
-    };
-    page(state, admin, &view, None)
+    )
 }
 
 /// `POST /admin/orgs/{org}/modules/{id}`: enable, disable, or save settings.
@@ -377,7 +363,7 @@ pub(super) async fn change_module(
         return Ok(to_login(&path));
     };
     let fields = checked_form(&admin, &headers, &body)?;
-    checked_org(&state, &admin, &org).await?;
+    let the_org = checked_org(&state, &admin, &org).await?;
     let m = installed(&state, &id)?;
     if fields.get("redrive").map(String::as_str) == Some("messages") {
         let db = state.services.platform().db();
@@ -407,7 +393,6 @@ pub(super) async fn change_module(
             // Switching off stops a service people use: asked once more,
             // saying what happens.
             if s == "disable" && fields.get("confirm").map(String::as_str) != Some("yes") {
-                let the_org = checked_org(&state, &admin, &org).await?;
                 return Ok(confirm_off(
                     &state,
                     &admin,

@@ -184,6 +184,60 @@ fn forbidden() -> Failure {
     )
 }
 
+/// What a confirmation page says and posts (see [`confirm_page`]).
+struct Confirm<'a> {
+    title: String,
+    /// What will happen.
+    warning: String,
+    /// Where the form is posted again, with `fields` and `confirm=yes`.
+    action: String,
+    fields: Vec<(&'a str, String)>,
+    /// The button that does it, and the link back that leaves all as it is.
+    confirm: &'a str,
+    keep: &'a str,
+    back: String,
+}
+
+/// A page that asks once more before something people rely on is undone:
+/// what will happen, a button that posts the form again confirmed, and a
+/// way back that changes nothing.
+fn confirm_page(state: &AppState, admin: &Admin, c: Confirm<'_>) -> Response {
+    let fields = c
+        .fields
+        .into_iter()
+        .chain([("confirm", "yes".to_owned())])
+        .map(|(name, value)| portico_runtime::api::FormField {
+            name: name.into(),
+            kind: portico_runtime::api::FieldKind::Hidden,
+            value: Some(value),
+            ..Default::default()
+        })
+        .collect();
+    let view = View {
+        title: c.title,
+        blocks: vec![
+            Block::Notice {
+                level: portico_runtime::api::NoticeLevel::Warning,
+                text: c.warning,
+            },
+            Block::Form(portico_runtime::api::Form {
+                action: c.action,
+                submit_label: c.confirm.into(),
+                fields,
+                ..Default::default()
+            }),
+            Block::Actions {
+                items: vec![portico_runtime::api::Action {
+                    label: c.keep.into(),
+                    href: c.back,
+                    style: portico_runtime::api::ActionStyle::Secondary,
+                }],
+            },
+        ],
+    };
+    page(state, admin, &view, None)
+}
+
 /// A console page: `view` in the portal's frame.
 fn page(state: &AppState, admin: &Admin, view: &View, flash: Option<&str>) -> Response {
     page_with_status(state, admin, view, flash, StatusCode::OK)

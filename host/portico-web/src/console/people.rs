@@ -13,10 +13,13 @@ use axum::response::{IntoResponse, Redirect, Response};
 use portico_platform::PlatformError;
 use portico_platform::identity::{roles, users};
 use portico_platform::organizations::{self, Kind, NewOrganization, Organization};
-use portico_runtime::api::{Block, Choice, FieldKind, Form, FormField, NoticeLevel, View};
+use portico_runtime::api::{Block, Choice, FieldKind, Form, FormField};
 
 use super::orgs::{organization_page, overview_page};
-use super::{Admin, administers, checked_form, checked_org, platform_admin, table, text, to_login};
+use super::{
+    Admin, Confirm, administers, checked_form, checked_org, confirm_page, platform_admin, table,
+    text, to_login,
+};
 use crate::AppState;
 use crate::extractors::{Lang, Visitor};
 use crate::failure::Failure;
@@ -130,52 +133,37 @@ fn confirm_revoke(
     } else {
         format!("{} ({})", user.display_name, user.username)
     };
-    let hidden = |name: &str, value: String| FormField {
-        name: name.into(),
-        kind: FieldKind::Hidden,
-        value: Some(value),
-        ..Default::default()
+    let (title, warning) = if l == "cs" {
+        (
+            format!("Odebrat roli „{label}“?"),
+            format!(
+                "{who} ihned ztratí v organizaci {org_name} všechna oprávnění, která role dává. Roli lze kdykoli udělit znovu."
+            ),
+        )
+    } else {
+        (
+            format!("Revoke the role “{label}”?"),
+            format!(
+                "{who} at once loses in {org_name} every permission the role gives. The role can be granted again at any time."
+            ),
+        )
     };
-    let back = format!("/admin/orgs/{org}");
-    let view = View {
-        title: if l == "cs" {
-            format!("Odebrat roli „{label}“?")
-        } else {
-            format!("Revoke the role “{label}”?")
+    confirm_page(
+        state,
+        admin,
+        Confirm {
+            title,
+            warning,
+            action: format!("/admin/orgs/{org}/roles"),
+            fields: vec![
+                ("change", "revoke".to_owned()),
+                ("grant", format!("{} {role}", user.username)),
+            ],
+            confirm: tr(l, "Revoke it", "Odebrat"),
+            keep: tr(l, "Keep the role", "Ponechat roli"),
+            back: format!("/admin/orgs/{org}"),
         },
-        blocks: vec![
-            Block::Notice {
-                level: NoticeLevel::Warning,
-                text: if l == "cs" {
-                    format!(
-                        "{who} ihned ztratí v organizaci {org_name} všechna oprávnění, která role dává. Roli lze kdykoli udělit znovu."
-                    )
-                } else {
-                    format!(
-                        "{who} at once loses in {org_name} every permission the role gives. The role can be granted again at any time."
-                    )
-                },
-            },
-            Block::Form(Form {
-                action: format!("/admin/orgs/{org}/roles"),
-                submit_label: tr(l, "Revoke it", "Odebrat").into(),
-                fields: vec![
-                    hidden("change", "revoke".into()),
-                    hidden("grant", format!("{} {role}", user.username)),
-                    hidden("confirm", "yes".into()),
-                ],
-                ..Default::default()
-            }),
-            Block::Actions {
-                items: vec![portico_runtime::api::Action {
-                    label: tr(l, "Keep the role", "Ponechat roli").into(),
-                    href: back,
-                    style: portico_runtime::api::ActionStyle::Secondary,
-                }],
-            },
-        ],
-    };
-    super::page(state, admin, &view, None)
+    )
 }
 
 /// The organization page's part on people: the grants, and the forms to
@@ -198,15 +186,15 @@ pub(super) async fn blocks(
     let mut revocable = Vec::new();
     // Roles by their labels, as the grant form offers them; a role no
     // installed module declares any more, by its code.
-    let labels: BTreeMap<String, String> = grantable(state, l)
-        .into_iter()
-        .map(|c| (c.value, c.label))
+    let offered = grantable(state, l);
+    let labels: BTreeMap<&str, &str> = offered
+        .iter()
+        .map(|c| (c.value.as_str(), c.label.as_str()))
         .collect();
     for g in &grants {
         let role = labels
-            .get(&g.role)
-            .cloned()
-            .unwrap_or_else(|| g.role.clone());
+            .get(g.role.as_str())
+            .map_or_else(|| g.role.clone(), |l| (*l).to_owned());
         let user = users::get(db, &g.user_id).await.map_err(database)?;
         let (username, name) = user.map_or_else(
             || (g.user_id.clone(), String::new()),
@@ -270,7 +258,7 @@ pub(super) async fn blocks(
                         ..field("username", tr(l, "User", "Uživatel"), FieldKind::Text, true)
                     },
                     FormField {
-                        choices: grantable(state, l),
+                        choices: offered,
                         ..field("role", tr(l, "Role", "Role"), FieldKind::Select, true)
                     },
                 ],
@@ -467,7 +455,7 @@ pub(super) async fn change_role(
         return Ok(to_login(&format!("/admin/orgs/{org}")));
     };
     let form = checked_form(&admin, &headers, &body)?;
-    checked_org(&state, &admin, &org).await?;
+    let org_name = checked_org(&state, &admin, &org).await?.name;
     let l = admin.l().to_owned();
     let db = state.services.platform().db();
     let get = |k: &str| form.get(k).map(|v| v.trim()).unwrap_or_default();
@@ -522,7 +510,6 @@ pub(super) async fn change_role(
                     .into_iter()
                     .find(|c| c.value == role)
                     .map_or(role.clone(), |c| c.label);
-                let org_name = checked_org(&state, &admin, &org).await?.name;
                 return Ok(confirm_revoke(
                     &state, &admin, &org, &org_name, &user, &label, &role,
                 ));

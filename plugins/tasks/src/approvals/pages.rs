@@ -680,9 +680,7 @@ pub fn absences(ctx: &Context, form: Option<&FormPost>, errors: &[(&str, String)
     };
     for d in &current {
         let a = &d.data;
-        let day = |s: &str| {
-            calendar::parse_date(s).map_or(s.to_owned(), |d| calendar::format_date(d, ctx.locale()))
-        };
+        let day = |s: &str| calendar::format_date_text(s, ctx.locale());
         t = t.row([
             Cell::from(name_of(&a.user_id)),
             Cell::from(a.substitute.name.as_str()),

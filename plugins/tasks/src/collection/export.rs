@@ -4,11 +4,10 @@
 
 use portico_forms::definition::Kind;
 use portico_forms::fields;
-use portico_sdk::records::Filters;
 use portico_sdk::{Context, Error, Response, Result};
 
-use super::{collecting, in_order};
-use crate::model::{MOST, SENT, Sent, State, tr};
+use super::{answers_shown, collecting, copies, in_order};
+use crate::model::tr;
 
 /// A cell of the table.
 enum Entry {
@@ -30,14 +29,8 @@ fn table(ctx: &Context, task: &str) -> Result<(String, Vec<String>, Vec<Vec<Entr
     .to_vec();
     headers.extend(columns.iter().map(|f| f.title.clone()));
     let mut rows = Vec::new();
-    for d in SENT
-        .find()
-        .eq("task", task)
-        .sort("org")
-        .fetch_all::<Sent>(MOST)?
-    {
-        let s = d.data;
-        let with_answers = matches!(s.state, State::Submitted | State::Closed | State::Returned);
+    for s in copies(task)? {
+        let with_answers = answers_shown(s.state);
         let mut row = vec![
             Entry::Text(s.org_name.clone()),
             Entry::Text(s.state.label(ctx).to_owned()),

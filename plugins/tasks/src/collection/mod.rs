@@ -16,7 +16,11 @@ use portico_forms::definition::{Answers, Definition, Form, Kind};
 use portico_sdk::{Context, Error, Result};
 use serde_json::Value;
 
-use crate::model::{MOST_ANSWER_BYTES, MOST_FORM_BYTES, Task, task_of, tr};
+use portico_sdk::records::Filters;
+
+use crate::model::{
+    MOST, MOST_ANSWER_BYTES, MOST_FORM_BYTES, SENT, Sent, State, Task, task_of, tr,
+};
 
 /// Reads the form a new task collects, as typed into the new-task form:
 /// none when left empty; what is wrong, and where, when it cannot be used.
@@ -127,6 +131,24 @@ pub fn collecting(ctx: &Context, task: &str) -> Result<(Task, Form)> {
     };
     let form = form_of(def)?;
     Ok((t, form))
+}
+
+/// Every organization's copy of `task`, the founder's, by organization.
+pub fn copies(task: &str) -> Result<Vec<Sent>> {
+    Ok(SENT
+        .find()
+        .eq("task", task)
+        .sort("org")
+        .fetch_all::<Sent>(MOST)?
+        .into_iter()
+        .map(|d| d.data)
+        .collect())
+}
+
+/// Whether the founder sees a copy's answers: once submitted, approved,
+/// and after a return the ones returned.
+pub fn answers_shown(state: State) -> bool {
+    matches!(state, State::Submitted | State::Closed | State::Returned)
 }
 
 /// Whether the answers fit in the messages they travel in.

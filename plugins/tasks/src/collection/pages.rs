@@ -4,17 +4,14 @@
 
 use portico_forms::definition::{Answers, Form, Kind};
 use portico_forms::fields::{self, Drawing};
-use portico_sdk::records::Filters;
 use portico_sdk::{
     Action, Cell, Context, Error, FormPost, NoticeLevel, Outcome, Result, Stat, Table, View,
     segment,
 };
 
-use super::{collecting, fits, form_of, in_order};
+use super::{answers_shown, collecting, copies, fits, form_of, in_order};
 use crate::flow::{self, Move};
-use crate::model::{
-    MOST, RECEIVED, Received, SENT, Sent, State, actor, day, moment, now, received_of, task_of, tr,
-};
+use crate::model::{RECEIVED, Received, State, actor, day, moment, now, received_of, task_of, tr};
 
 fn english(ctx: &Context) -> bool {
     !ctx.locale().starts_with("cs")
@@ -291,16 +288,17 @@ pub fn save(ctx: &Context, post: &FormPost) -> Result<Outcome> {
             errors.push(e);
         }
     }
-    r.answers = answers.clone();
-    r.saved_at = now();
-    r.saved_by = actor(ctx);
-    let state = r.state;
-    RECEIVED.update(&doc.id, doc.version, &r)?;
-    if !errors.is_empty() {
-        return Ok(Outcome::Show(fill(ctx, &task, Some(&r.answers), &errors)?));
-    }
     let back = format!("/inbox/{}", segment(&task));
-    if !submitting {
+    // A draft, or a submission with errors, is kept as a draft; a
+    // submission goes with its move, which writes the answers.
+    if !submitting || !errors.is_empty() {
+        r.answers = answers;
+        r.saved_at = now();
+        r.saved_by = actor(ctx);
+        RECEIVED.update(&doc.id, doc.version, &r)?;
+        if !errors.is_empty() {
+            return Ok(Outcome::Show(fill(ctx, &task, Some(&r.answers), &errors)?));
+        }
         return Ok(Outcome::redirect_with(
             format!("{back}/form"),
             tr(
@@ -310,7 +308,7 @@ pub fn save(ctx: &Context, post: &FormPost) -> Result<Outcome> {
             ),
         ));
     }
-    if state == State::New {
+    if r.state == State::New {
         flow::make_move(ctx, &task, Move::Accept, "", "", None)?;
     }
     flow::make_move(ctx, &task, Move::Submit, "", "", Some(answers))?;
@@ -330,17 +328,21 @@ fn answered_state(state: State) -> bool {
     matches!(state, State::Submitted | State::Closed)
 }
 
-/// How complete a collection is: answered of all, as a whole percentage.
-pub fn completeness(rows: &[Sent]) -> (usize, usize, u32) {
-    let answered = rows.iter().filter(|s| answered_state(s.state)).count();
-    let all = rows.len();
+/// How complete a collection is, from the states of its copies: answered
+/// of all, as a whole percentage.
+fn completeness(states: impl IntoIterator<Item = State>) -> (usize, usize, u32) {
+    let (mut answered, mut all) = (0, 0);
+    for state in states {
+        all += 1;
+        answered += usize::from(answered_state(state));
+    }
     let percent = (answered * 100).checked_div(all).unwrap_or(0) as u32;
     (answered, all, percent)
 }
 
 /// "3 of 4 (75 %)" in the reader's language.
-pub fn completeness_words(ctx: &Context, rows: &[Sent]) -> String {
-    let (answered, all, percent) = completeness(rows);
+pub fn completeness_words(ctx: &Context, states: impl IntoIterator<Item = State>) -> String {
+    let (answered, all, percent) = completeness(states);
     if ctx.locale().starts_with("cs") {
         format!("{answered} z {all} ({percent} %)")
     } else {
@@ -353,14 +355,7 @@ pub fn completeness_words(ctx: &Context, rows: &[Sent]) -> String {
 /// and the downloads.
 pub fn answers(ctx: &Context, task: &str) -> Result<View> {
     let (t, form) = collecting(ctx, task)?;
-    let rows: Vec<Sent> = SENT
-        .find()
-        .eq("task", task)
-        .sort("org")
-        .fetch_all::<Sent>(MOST)?
-        .into_iter()
-        .map(|d| d.data)
-        .collect();
+    let rows = copies(task)?;
     let count = |states: &[State]| {
         rows.iter()
             .filter(|s| states.contains(&s.state))
@@ -388,7 +383,7 @@ pub fn answers(ctx: &Context, task: &str) -> Result<View> {
             Cell::from(s.state.label(ctx)),
         ];
         for f in &columns {
-            let shown = if answered_state(s.state) || s.state == State::Returned {
+            let shown = if answers_shown(s.state) {
                 fields::shown_value(f, s.answers.get(&f.name), english(ctx))
             } else {
                 String::new()
@@ -402,7 +397,7 @@ pub fn answers(ctx: &Context, task: &str) -> Result<View> {
             (tr(ctx, "Deadline", "Termín").to_owned(), day(ctx, &t.due)),
             (
                 tr(ctx, "Completeness", "Úplnost").to_owned(),
-                completeness_words(ctx, &rows),
+                completeness_words(ctx, rows.iter().map(|s| s.state)),
             ),
         ])
         .stats([

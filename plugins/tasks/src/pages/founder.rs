@@ -16,7 +16,6 @@ pub fn sent_task(ctx: &Context, task: &str) -> Result<View> {
         *counts.entry(d.data.state.key()).or_default() += 1;
     }
     let late = rows.iter().filter(|d| d.data.late_days(today) > 0).count();
-    let collected: Vec<Sent> = rows.iter().map(|d| d.data.clone()).collect();
     let mut table = Table::new(tr(ctx, "Organizations", "Organizace"))
         .column(tr(ctx, "Organization", "Organizace"))
         .column(tr(ctx, "State", "Stav"))
@@ -77,7 +76,10 @@ pub fn sent_task(ctx: &Context, task: &str) -> Result<View> {
                         format!(
                             "{} — {}",
                             tr(ctx, "Answers", "Odpovědi"),
-                            crate::collection::pages::completeness_words(ctx, &collected)
+                            crate::collection::pages::completeness_words(
+                                ctx,
+                                rows.iter().map(|d| d.data.state),
+                            )
                         ),
                         format!("/campaign/{}", segment(task)),
                     )
