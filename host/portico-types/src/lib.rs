@@ -3,9 +3,13 @@
 //! the platform, and the platform's log-in to a module, without a copy of
 //! the type on each side and a conversion between them. The runtime knows
 //! nothing of the platform, nor the platform of the runtime: both depend
-//! on this crate, which depends on nothing of Portico's.
+//! on this crate, which depends on nothing of Portico's. `written` is how
+//! each language writes numbers, dates and moments, for the host's pages
+//! and messages and, through the SDK, for the modules.
 
 use serde::Serialize;
+
+pub mod written;
 
 /// How strongly an identity was verified: the eIDAS levels of assurance,
 /// below them a local account, and nobody. Ordered from weakest to

@@ -14,19 +14,10 @@ const MAP_HEIGHT: f64 = 360.0;
 /// Series beyond this many share colours (the stylesheet has six).
 const PALETTE: usize = 6;
 
-/// A number as people read it in `lang`: no needless decimals, Czech with
-/// a decimal comma.
+/// A number as people read it in `lang`: at most two decimals, written
+/// as the language writes it (`52 830,5`, `52,830.5`).
 pub(crate) fn number(lang: &str, v: f64) -> String {
-    if !v.is_finite() {
-        return "–".into();
-    }
-    let s = if (v - v.round()).abs() < 1e-9 {
-        format!("{v:.0}")
-    } else {
-        let s = format!("{v:.2}");
-        s.trim_end_matches('0').trim_end_matches('.').to_owned()
-    };
-    if lang == "cs" { s.replace('.', ",") } else { s }
+    portico_types::written::number((v * 100.0).round() / 100.0, lang)
 }
 
 /// The smallest of 1, 2, 5 × 10ⁿ at or above `v`, so axis labels are round.
@@ -56,9 +47,21 @@ pub(crate) fn chart(lang: &str, chart: &Chart) -> Markup {
         .iter()
         .flat_map(|s| s.values.iter().copied())
         .filter(|v| v.is_finite());
-    let (lo, hi) = finite.fold((0.0f64, 0.0f64), |(lo, hi), v| (lo.min(v), hi.max(v)));
-    let hi = nice_ceiling(hi);
+    let whole = chart
+        .series
+        .iter()
+        .flat_map(|s| s.values.iter().copied())
+        .filter(|v| v.is_finite())
+        .all(|v| v.fract() == 0.0);
+    let (lo, most) = finite.fold((0.0f64, 0.0f64), |(lo, hi), v| (lo.min(v), hi.max(v)));
     let lo = if lo < 0.0 { -nice_ceiling(-lo) } else { 0.0 };
+    // Counts are whole: their axis steps by a whole round number (four
+    // steps of 1, 2, 5, 10 …); other values get a round top.
+    let hi = if whole && lo == 0.0 {
+        nice_ceiling((most / 4.0).ceil().max(1.0)) * 4.0
+    } else {
+        nice_ceiling(most)
+    };
     let y = |v: f64| top + plot_h * (hi - v) / (hi - lo);
     let n = chart.categories.len().max(1);
     let band = plot_w / n as f64;
@@ -71,47 +74,51 @@ pub(crate) fn chart(lang: &str, chart: &Chart) -> Markup {
     html! {
         figure.chart {
             figcaption { (chart.caption) @if !unit.is_empty() { " (" (unit) ")" } }
-            svg xmlns="http://www.w3.org/2000/svg" viewBox=(format!("0 0 {WIDTH} {CHART_HEIGHT}"))
-                role="img" aria-label=(chart.caption) {
-                @for t in &ticks {
-                    line.grid x1=(left) x2=(WIDTH - right) y1=(y(*t)) y2=(y(*t)) {}
-                    text.axis x=(left - 6.0) y=(y(*t) + 4.0) text-anchor="end" { (number(lang, *t)) }
-                }
-                line.axis-line x1=(left) x2=(WIDTH - right) y1=(y(0.0)) y2=(y(0.0)) {}
-                @for (i, c) in chart.categories.iter().enumerate() {
-                    @if i % label_every == 0 {
-                        text.axis x=(x_mid(i)) y=(CHART_HEIGHT - bottom + 18.0) text-anchor="middle" {
-                            (c.chars().take(14).collect::<String>())
+            // On a phone the chart keeps a readable size and scrolls in
+            // its own box, which takes the keyboard's focus.
+            div.figure-scroll tabindex="0" role="region" aria-label=(chart.caption) {
+                svg xmlns="http://www.w3.org/2000/svg" viewBox=(format!("0 0 {WIDTH} {CHART_HEIGHT}"))
+                    role="img" aria-label=(chart.caption) {
+                    @for t in &ticks {
+                        line.grid x1=(left) x2=(WIDTH - right) y1=(y(*t)) y2=(y(*t)) {}
+                        text.axis x=(left - 6.0) y=(y(*t) + 4.0) text-anchor="end" { (number(lang, *t)) }
+                    }
+                    line.axis-line x1=(left) x2=(WIDTH - right) y1=(y(0.0)) y2=(y(0.0)) {}
+                    @for (i, c) in chart.categories.iter().enumerate() {
+                        @if i % label_every == 0 {
+                            text.axis x=(x_mid(i)) y=(CHART_HEIGHT - bottom + 18.0) text-anchor="middle" {
+                                (c.chars().take(14).collect::<String>())
+                            }
                         }
                     }
-                }
-                @match chart.kind {
-                    ChartKind::Bar => {
-                        @for (s, series) in chart.series.iter().enumerate() {
-                            @for i in 0..chart.categories.len() {
-                                @if let Some(v) = value_of(series, i) {
-                                    @let x = left + band * i as f64 + band * 0.1 + bar_w * s as f64;
-                                    @let (y0, y1) = (y(v.max(0.0)), y(v.min(0.0)));
-                                    rect class=(format!("bar series-{}", s % PALETTE))
-                                        x=(format!("{x:.1}")) y=(format!("{y0:.1}"))
-                                        width=(format!("{:.1}", bar_w.max(1.0))) height=(format!("{:.1}", (y1 - y0).max(0.5))) {
-                                        title { (chart.categories[i]) " – " (series.name) ": " (number(lang, v)) " " (unit) }
+                    @match chart.kind {
+                        ChartKind::Bar => {
+                            @for (s, series) in chart.series.iter().enumerate() {
+                                @for i in 0..chart.categories.len() {
+                                    @if let Some(v) = value_of(series, i) {
+                                        @let x = left + band * i as f64 + band * 0.1 + bar_w * s as f64;
+                                        @let (y0, y1) = (y(v.max(0.0)), y(v.min(0.0)));
+                                        rect class=(format!("bar series-{}", s % PALETTE))
+                                            x=(format!("{x:.1}")) y=(format!("{y0:.1}"))
+                                            width=(format!("{:.1}", bar_w.max(1.0))) height=(format!("{:.1}", (y1 - y0).max(0.5))) {
+                                            title { (chart.categories[i]) " – " (series.name) ": " (number(lang, v)) " " (unit) }
+                                        }
                                     }
                                 }
                             }
                         }
-                    }
-                    ChartKind::Line => {
-                        @for (s, series) in chart.series.iter().enumerate() {
-                            @let points: Vec<String> = (0..chart.categories.len())
-                                .filter_map(|i| value_of(series, i).map(|v| format!("{:.1},{:.1}", x_mid(i), y(v))))
-                                .collect();
-                            polyline class=(format!("line series-{}", s % PALETTE)) points=(points.join(" ")) {}
-                            @for i in 0..chart.categories.len() {
-                                @if let Some(v) = value_of(series, i) {
-                                    circle class=(format!("dot series-{}", s % PALETTE))
-                                        cx=(format!("{:.1}", x_mid(i))) cy=(format!("{:.1}", y(v))) r="3.5" {
-                                        title { (chart.categories[i]) " – " (series.name) ": " (number(lang, v)) " " (unit) }
+                        ChartKind::Line => {
+                            @for (s, series) in chart.series.iter().enumerate() {
+                                @let points: Vec<String> = (0..chart.categories.len())
+                                    .filter_map(|i| value_of(series, i).map(|v| format!("{:.1},{:.1}", x_mid(i), y(v))))
+                                    .collect();
+                                polyline class=(format!("line series-{}", s % PALETTE)) points=(points.join(" ")) {}
+                                @for i in 0..chart.categories.len() {
+                                    @if let Some(v) = value_of(series, i) {
+                                        circle class=(format!("dot series-{}", s % PALETTE))
+                                            cx=(format!("{:.1}", x_mid(i))) cy=(format!("{:.1}", y(v))) r="3.5" {
+                                            title { (chart.categories[i]) " – " (series.name) ": " (number(lang, v)) " " (unit) }
+                                        }
                                     }
                                 }
                             }
@@ -254,11 +261,7 @@ fn when(lang: &str, s: &str) -> (Option<String>, String) {
         return (Some(t.to_rfc3339()), shown);
     }
     if let Ok(d) = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d") {
-        let shown = if lang == "cs" {
-            d.format("%-d. %-m. %Y").to_string()
-        } else {
-            d.format("%-d %b %Y").to_string()
-        };
+        let shown = portico_types::written::date(d, lang);
         return (Some(d.format("%Y-%m-%d").to_string()), shown);
     }
     (None, s.to_owned())
@@ -307,10 +310,10 @@ mod tests {
     #[test]
     fn dates_are_shown_in_the_reader_s_language() {
         assert_eq!(when("cs", "2026-11-27").1, "27. 11. 2026");
-        assert_eq!(when("en", "2026-11-27").1, "27 Nov 2026");
+        assert_eq!(when("en", "2026-11-27").1, "27 November 2026");
         assert_eq!(
             when("en", "2026-11-27T14:05:00+01:00").1,
-            "27 Nov 2026, 14:05"
+            "27 November 2026, 14:05"
         );
         // Told in UTC, shown in Prague time (summer and winter).
         assert_eq!(when("cs", "2026-07-01T10:00:00Z").1, "1. 7. 2026 12:00");

@@ -245,34 +245,12 @@ fn shift(d: NaiveDate, step: i64) -> NaiveDate {
 /// `date` as people of `locale`'s language write it: `2. 12. 2026` in
 /// Czech, `2 December 2026` in English.
 pub fn format_date(date: NaiveDate, locale: &str) -> String {
-    if locale.starts_with("cs") {
-        format!("{}. {}. {}", date.day(), date.month(), date.year())
-    } else {
-        const MONTHS: [&str; 12] = [
-            "January",
-            "February",
-            "March",
-            "April",
-            "May",
-            "June",
-            "July",
-            "August",
-            "September",
-            "October",
-            "November",
-            "December",
-        ];
-        format!(
-            "{} {} {}",
-            date.day(),
-            MONTHS[date.month0() as usize],
-            date.year()
-        )
-    }
+    portico_types::written::date(date, locale)
 }
 
-/// A stored `YYYY-MM-DD` text as people of `locale`'s language write it
-/// ([`format_date`]); any other text as it is.
+/// A stored `YYYY-MM-DD` text, or the day of an RFC 3339 time in Prague,
+/// as people of `locale`'s language write it ([`format_date`]); any other
+/// text as it is.
 ///
 /// ```
 /// use portico_sdk::calendar::format_date_text;
@@ -280,7 +258,7 @@ pub fn format_date(date: NaiveDate, locale: &str) -> String {
 /// assert_eq!(format_date_text("soon", "cs"), "soon");
 /// ```
 pub fn format_date_text(text: &str, locale: &str) -> String {
-    parse_date(text).map_or_else(|| text.to_owned(), |d| format_date(d, locale))
+    portico_types::written::date_text(text, locale)
 }
 
 #[cfg(test)]

@@ -13,41 +13,11 @@
 //! ```
 
 /// `n` as the language of `locale` (`cs…` or anything else for English)
-/// writes it, with as many decimals as it has.
+/// writes it, with as many decimals as it has: the host's own way
+/// (`portico_types::written`), so a module's numbers read as the
+/// portal's.
 pub fn format(n: f64, locale: &str) -> String {
-    if !n.is_finite() {
-        return n.to_string();
-    }
-    let czech = locale.starts_with("cs");
-    // Display never writes an exponent and gives the shortest decimals
-    // that read back as the same number.
-    let text = n.to_string();
-    let (sign, digits) = match text.strip_prefix('-') {
-        Some(rest) => ("-", rest),
-        None => ("", text.as_str()),
-    };
-    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
-    let (group, point, from) = if czech {
-        ('\u{a0}', ',', 5)
-    } else {
-        (',', '.', 4)
-    };
-    let mut out = String::from(sign);
-    if whole.len() >= from {
-        for (i, c) in whole.chars().enumerate() {
-            if i > 0 && (whole.len() - i) % 3 == 0 {
-                out.push(group);
-            }
-            out.push(c);
-        }
-    } else {
-        out.push_str(whole);
-    }
-    if !fraction.is_empty() {
-        out.push(point);
-        out.push_str(fraction);
-    }
-    out
+    portico_types::written::number(n, locale)
 }
 
 #[cfg(test)]
