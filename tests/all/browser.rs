@@ -346,13 +346,13 @@ async fn a_citizen_uses_the_dashboard_search_sorting_and_inbox_in_a_real_browser
     browser.assert_accessible("30-dashboard").await;
 
     // The search box in the header finds a notice; its hit opens it.
-    browser.fill("Search", "zoning").await;
+    browser.fill("Search", "projedn").await;
     browser.press("Go").await;
-    assert!(browser.path().await.starts_with("/search?q=zoning"));
+    assert!(browser.path().await.starts_with("/search?q=projedn"));
     browser.text_with("Found: 1").await;
     browser.assert_accessible("31-search").await;
     browser
-        .follow("Public hearing on the zoning plan change Nr. 14")
+        .follow("Veřejné projednání změny územního plánu č. 14")
         .await;
     let notice = browser.text().await;
     assert!(notice.contains("MMB/0412/2026"), "{notice}");

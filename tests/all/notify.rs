@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use portico_host::workers::WorkerConfig;
+use portico_platform::identity::users::UserKind;
 use portico_platform::notifications::{self, ListFilter};
 use portico_tests::peers::{SmsSink, SmtpSink};
 use portico_tests::{TEST_CITY, TestPortal, run_portico};
@@ -125,7 +126,8 @@ async fn messages_reach_a_real_smtp_server_a_real_sms_gateway_and_the_inbox() {
         .await
         .unwrap();
     assert_eq!(messages.len(), 1);
-    assert_eq!(messages[0].subject, "Entry Road closure recorded");
+    // Nobody chose a language for "jana": the portal's, Czech.
+    assert_eq!(messages[0].subject, "Záznam Road closure zapsán");
     assert!(
         notifications::inbox(db, "other-city", "jana", 10)
             .await
@@ -368,4 +370,70 @@ async fn the_notice_board_tells_the_office_of_notices_posted_and_taken_down() {
         .find(|n| n["reference"] == "OU/7/2026")
         .unwrap();
     assert_eq!(old["taken_down"], true, "{notices}");
+}
+
+#[tokio::test]
+async fn each_message_is_written_in_the_language_its_recipient_reads() {
+    let portal = TestPortal::builder().module("ledger").build().await;
+    let db = portal.db();
+    let jana = portal
+        .user("jana", UserKind::Citizen, "correct horse battery staple")
+        .await;
+    let petr = portal
+        .user("petr", UserKind::Citizen, "correct horse battery staple")
+        .await;
+    // Jana chose English in the page header; Petr never chose.
+    portico_platform::identity::users::set_language(db, &jana.id, "en")
+        .await
+        .unwrap();
+    for user in [&jana, &petr] {
+        let (code, sent) = send(&portal, json!({ "user": user.id }), receipt()).await;
+        assert_eq!(code, 201, "{sent}");
+    }
+    let db = db.clone();
+    let inbox = |user: String| {
+        let db = db.clone();
+        async move {
+            notifications::inbox(&db, TEST_CITY, &user, 10)
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(
+        inbox(jana.id.clone()).await[0].subject,
+        "Entry Road closure recorded"
+    );
+    // Someone who never chose reads the portal's language, Czech.
+    let petrs = inbox(petr.id.clone()).await;
+    assert_eq!(petrs[0].subject, "Záznam Road closure zapsán");
+    assert!(
+        petrs[0]
+            .body
+            .contains("váš záznam „Road closure“ byl zapsán pod číslem 12/2026."),
+        "{}",
+        petrs[0].body
+    );
+
+    // A module that knows what its recipient reads says so with `lang`:
+    // it goes before the user's own choice.
+    let mut czech = receipt();
+    czech["lang"] = json!("cs");
+    let (code, _) = send(&portal, json!({ "user": jana.id }), czech).await;
+    assert_eq!(code, 201);
+    assert_eq!(
+        inbox(jana.id.clone()).await[0].subject,
+        "Záznam Road closure zapsán"
+    );
+    // A language the portal does not write is refused by name.
+    let mut german = receipt();
+    german["lang"] = json!("de");
+    let (code, refused) = send(&portal, json!({ "user": jana.id }), german).await;
+    assert_eq!(code, 422, "{refused}");
+    assert!(
+        refused
+            .to_string()
+            .contains("a message is written in `cs` or `en`"),
+        "{refused}"
+    );
+    assert_eq!(inbox(jana.id.clone()).await.len(), 2, "nothing more queued");
 }

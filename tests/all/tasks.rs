@@ -184,9 +184,7 @@ async fn a_quarterly_task_goes_to_every_school_and_comes_back_through_worker_dir
     };
     let inbox = r.director_a.get("/o/zs-a/inbox").await;
     assert!(
-        inbox
-            .body
-            .contains("Nový úkol / New task: Quarterly attendance report"),
+        inbox.body.contains("New task: Quarterly attendance report"),
         "{}",
         inbox.body
     );
@@ -277,8 +275,7 @@ async fn a_quarterly_task_goes_to_every_school_and_comes_back_through_worker_dir
     assert!(seen.body.contains("Submitted"), "{}", seen.body);
     let told = r.official.get("/o/kraj/inbox").await;
     assert!(
-        told.body
-            .contains("Quarterly attendance report: Odevzdaný / Submitted"),
+        told.body.contains("Quarterly attendance report: Submitted"),
         "{}",
         told.body
     );
@@ -373,7 +370,7 @@ async fn a_quarterly_task_goes_to_every_school_and_comes_back_through_worker_dir
     r.job("zs-b", "deadlines").await;
     let reminded = r.director_b.get("/o/zs-b/inbox").await;
     assert_eq!(
-        reminded.body.matches("Termín / Due").count(),
+        reminded.body.matches("Due ").count(),
         1,
         "{}",
         reminded.body
@@ -397,7 +394,7 @@ async fn a_quarterly_task_goes_to_every_school_and_comes_back_through_worker_dir
     let told = r.official.get("/o/kraj/inbox").await;
     assert!(
         told.body
-            .contains("Po termínu / Overdue: Quarterly attendance report (Organization zs-b)"),
+            .contains("Overdue: Quarterly attendance report (Organization zs-b)"),
         "{}",
         told.body
     );

@@ -150,7 +150,7 @@ fn job_context(org_id: &str, request_id: String) -> CallContext {
         org_id: org_id.to_owned(),
         principal: None,
         request_id,
-        locale: "cs".into(),
+        locale: portico_runtime::manifest::PORTAL_LANGUAGE.into(),
     }
 }
 

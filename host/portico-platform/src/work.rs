@@ -519,6 +519,11 @@ impl Work {
         notifications::enqueue(self.txn().await?, &self.scope, out).await
     }
 
+    /// The language `user_id` reads the portal in, if they chose one.
+    pub async fn language_of(&self, user_id: &str) -> Result<Option<String>, PlatformError> {
+        crate::identity::users::language(self.txn().await?, user_id).await
+    }
+
     /// A notification the module sent earlier, with its delivery status.
     pub async fn notification(&self, id: &str) -> Result<Notification, PlatformError> {
         notifications::get(self.txn().await?, &self.scope, id).await

@@ -325,6 +325,9 @@ pub trait Notify: Send {
     async fn notify(&mut self, message: Message) -> Result<String, ModuleError>;
     /// `notify.status`
     async fn notification(&mut self, id: &str) -> Result<Delivery, ModuleError>;
+    /// The language the portal user `user_id` chose to read it in, if any:
+    /// what a message to them is written in.
+    async fn language_of(&mut self, user_id: &str) -> Result<Option<String>, ModuleError>;
 }
 
 /// `files`: the module's stored files.

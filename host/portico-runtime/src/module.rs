@@ -541,6 +541,7 @@ impl LoadedModule {
                 writable: inv.writes(),
             },
             request_id: ctx.request_id.clone(),
+            locale: ctx.locale.clone(),
             services,
         };
         let limit = deadline;

@@ -251,7 +251,7 @@ fn admit(
 fn ask(id: &str, report: &Report, follower: &Follower, token: &str) -> Result<()> {
     let categories = model::categories()?;
     let data = serde_json::json!({
-        "en": follower.en(),
+        "lang": language(follower.en()),
         "number": report.number,
         "category": model::category_name(&categories, &report.category),
         "confirm_path": format!("/follow/{}", segment(token)),
@@ -415,8 +415,8 @@ pub fn unfollow(ctx: &Context, token: &str) -> Result<portico_sdk::Outcome> {
 
 /// Tells the confirmed followers of the report `id` of a public step,
 /// each in their language with their own stop link; a logged-in reporter
-/// who left no address hears of it in the portal's inbox (in `ctx`'s
-/// language, the only one known).
+/// who left no address hears of it in the portal's inbox, in the language
+/// they read the portal in (the host knows it).
 pub fn tell(ctx: &Context, id: &str, report: &Report, category: &str, note: &str) -> Result<()> {
     for d in of_report(id)?.iter().filter(|d| !d.data.waiting()) {
         let mut data = report.template_data(id, category, d.data.en(), note);
@@ -426,6 +426,9 @@ pub fn tell(ctx: &Context, id: &str, report: &Report, category: &str, note: &str
     if !report.reporter.is_empty() && report.contact.email.is_empty() {
         let mut data = report.template_data(id, category, english(ctx), note);
         data["unfollow_path"] = "".into();
+        if let Some(fields) = data.as_object_mut() {
+            fields.remove("lang");
+        }
         model::tell(To::User(&report.reporter), "report-updated", &data)?;
     }
     Ok(())

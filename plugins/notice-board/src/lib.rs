@@ -149,8 +149,21 @@ fn day(ctx: &Context, date: &str) -> String {
 }
 
 fn board(ctx: &Context, page: &Page) -> Result<View> {
-    let title = settings::get("title")?.unwrap_or_default();
-    let intro = settings::get("intro")?.unwrap_or_default();
+    // The office's own title and intro, or the board's in the reader's
+    // language.
+    let title = settings::get("title")?
+        .filter(|t| !t.trim().is_empty())
+        .unwrap_or_else(|| tr(ctx, "Official notice board", "Úřední deska").to_owned());
+    let intro = settings::get("intro")?
+        .filter(|t| !t.trim().is_empty())
+        .unwrap_or_else(|| {
+            tr(
+                ctx,
+                "Notices posted by the office, as the law requires. Each stays posted until the date shown.",
+                "Oznámení, která úřad vyvěšuje, jak ukládá zákon. Každé visí do uvedeného data.",
+            )
+            .to_owned()
+        });
     let today = today();
     let ((posted, next), archived) = (posted_page(&today, page)?, archived(&today)?);
     let (sort, descending) = sort_of(page);

@@ -152,6 +152,10 @@ pub struct Submission {
     pub email: String,
     #[serde(default)]
     pub phone: String,
+    /// The language the applicant filled the form in (`cs`, `en`): what
+    /// they are written to in. Empty on submissions older than it.
+    #[serde(default)]
+    pub lang: String,
 }
 
 pub fn english(ctx: &Context) -> bool {
@@ -245,6 +249,11 @@ pub fn new_number() -> Result<String> {
 /// by text message where they gave a phone. A portal that sends no e-mail
 /// or texts leaves those out (logged); the inbox always gets it.
 pub fn tell(s: &Submission, template: &str, data: &Value) -> Result<()> {
+    let mut data = data.clone();
+    if !s.lang.is_empty() {
+        data["lang"] = Value::from(s.lang.as_str());
+    }
+    let data = &data;
     let mut to = Vec::new();
     if !s.email.is_empty() {
         to.push(To::Email(&s.email));

@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set,
+    QueryOrder, QuerySelect, Set, sea_query::Expr,
 };
 use serde::{Deserialize, Serialize};
 
@@ -45,6 +45,7 @@ pub(crate) mod entity {
         pub claims: String,
         pub failed_logins: i32,
         pub locked_until_micros: Option<i64>,
+        pub language: Option<String>,
         pub version: i64,
         pub created_at_micros: i64,
         pub updated_at_micros: i64,
@@ -99,8 +100,14 @@ pub struct Email {
     pub primary: bool,
 }
 
+/// Whether `email` reads as an e-mail address: at most 320 characters,
+/// with an `@` and no spaces (whether it takes mail, only sending tells).
+pub fn is_email(email: &str) -> bool {
+    email.len() <= 320 && email.contains('@') && !email.contains(char::is_whitespace)
+}
+
 fn check_email(field: &str, email: &str) -> Result<(), PlatformError> {
-    if email.len() > 320 || !email.contains('@') || email.contains(char::is_whitespace) {
+    if !is_email(email) {
         return Err(PlatformError::invalid(
             field,
             format!("`{email}` is not an e-mail address"),
@@ -142,6 +149,8 @@ pub struct User {
     pub has_password: bool,
     /// Locked after failed log-ins until this time (µs since the epoch).
     pub locked_until_micros: Option<i64>,
+    /// The language they last chose to read the portal in (`cs`, `en`).
+    pub language: Option<String>,
     /// Raised by every change (SCIM's `meta.version`).
     pub version: i64,
     /// When it was created (µs since the epoch).
@@ -209,6 +218,7 @@ impl From<entity::Model> for User {
             external_id: m.external_id,
             issuer: m.issuer,
             locked_until_micros: m.locked_until_micros,
+            language: m.language,
             version: m.version,
             created_at_micros: m.created_at_micros,
             updated_at_micros: m.updated_at_micros,
@@ -369,6 +379,7 @@ pub async fn create(
         claims: Set(serde_json::to_string(&new.claims).unwrap_or_else(|_| "{}".into())),
         failed_logins: Set(0),
         locked_until_micros: Set(None),
+        language: Set(None),
         version: Set(1),
         created_at_micros: Set(now),
         updated_at_micros: Set(now),
@@ -385,6 +396,35 @@ pub async fn create(
     .await?;
     txn.commit().await?;
     Ok(model.into())
+}
+
+/// Remembers `lang` as the language the user reads the portal in. Not a
+/// change of the account: its version and audit trail stay as they are.
+pub async fn set_language(
+    db: &DatabaseConnection,
+    id: &str,
+    lang: &str,
+) -> Result<(), PlatformError> {
+    entity::Entity::update_many()
+        .col_expr(entity::Column::Language, Expr::value(lang))
+        .filter(entity::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// The language the user reads the portal in, if they ever chose one.
+pub async fn language<C: ConnectionTrait>(
+    db: &C,
+    id: &str,
+) -> Result<Option<String>, PlatformError> {
+    Ok(entity::Entity::find_by_id(id.to_owned())
+        .select_only()
+        .column(entity::Column::Language)
+        .into_tuple::<Option<String>>()
+        .one(db)
+        .await?
+        .flatten())
 }
 
 /// A user by id.

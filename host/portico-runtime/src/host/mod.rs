@@ -96,6 +96,8 @@ pub(crate) struct Caller {
     /// write, as the unit of work is begun with.
     pub(crate) scope: backend::CallScope,
     pub(crate) request_id: String,
+    /// The language of the call (the visitor's, or the portal's for a job).
+    pub(crate) locale: String,
     pub(crate) services: Arc<dyn HostServices>,
 }
 

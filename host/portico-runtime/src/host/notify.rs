@@ -4,7 +4,7 @@
 use super::{CallState, HostResult, invalid};
 use crate::backend::{Message, Recipient};
 use crate::bindings::v0_1_0::generated::portico::plugin::notify;
-use crate::manifest::{Capability, TEMPLATE_MODULE_URL};
+use crate::manifest::{Capability, LANGUAGES, PORTAL_LANGUAGE, TEMPLATE_LANG, TEMPLATE_MODULE_URL};
 
 impl notify::Host for CallState {
     async fn send(
@@ -15,7 +15,7 @@ impl notify::Host for CallState {
     ) -> HostResult<String> {
         self.grant(Capability::Notify)?;
         let manifest = self.caller.manifest.clone();
-        let Some(spec) = manifest.templates.get(&template) else {
+        if !manifest.templates.contains_key(&template) {
             let declared: Vec<&str> = manifest.templates.keys().map(String::as_str).collect();
             return Err(invalid(
                 "template",
@@ -28,11 +28,37 @@ impl notify::Host for CallState {
                     }
                 ),
             ));
-        };
+        }
         let mut data = match serde_json::from_str(&data) {
             Ok(serde_json::Value::Object(v)) => v,
             Ok(_) => return Err(invalid("data", "must be a JSON object")),
             Err(e) => return Err(invalid("data", format!("is not valid JSON: {e}"))),
+        };
+        // The language the message is written in: the one the module knows
+        // the recipient reads (a citizen who wrote in English), else a
+        // user's own choice, else the call's for an address the module was
+        // given in this call, else the portal's.
+        let lang = match data.get(TEMPLATE_LANG) {
+            Some(serde_json::Value::String(l)) if LANGUAGES.contains(&l.as_str()) => l.clone(),
+            Some(other) => {
+                return Err(invalid(
+                    "data",
+                    format!("`{TEMPLATE_LANG}` is {other}: a message is written in `cs` or `en`"),
+                ));
+            }
+            None => match &to {
+                notify::Recipient::User(u) => {
+                    let work = self.work(Capability::Notify).await?;
+                    work.language_of(u)
+                        .await?
+                        .unwrap_or_else(|| PORTAL_LANGUAGE.to_owned())
+                }
+                _ if LANGUAGES.contains(&self.caller.locale.as_str()) => self.caller.locale.clone(),
+                _ => PORTAL_LANGUAGE.to_owned(),
+            },
+        };
+        let Some(spec) = manifest.template_in(&template, &lang) else {
+            return Err(invalid("template", format!("`{template}` is not declared")));
         };
         // A message is read outside the portal: its links need the
         // module's address, which only the host knows.
@@ -42,8 +68,8 @@ impl notify::Host for CallState {
             c.services.module_url(&c.scope.org_id, &manifest.id).into(),
         );
         let rendered = spec
-            .render(&serde_json::Value::Object(data))
-            .map_err(|e| invalid("data", format!("does not fill `{template}`: {e}")))?;
+            .render(&serde_json::Value::Object(data), &lang)
+            .map_err(|e| invalid("data", format!("does not fill `{template}` ({lang}): {e}")))?;
         let (to, body) = match to {
             notify::Recipient::User(u) => (Recipient::User(u), rendered.text),
             notify::Recipient::Email(a) => (Recipient::Email(a), rendered.text),

@@ -20,7 +20,9 @@ mod templates;
 mod validation;
 
 pub use settings::{SettingProblem, SettingSpec, SettingType, SettingValueError};
-pub use templates::{Rendered, TEMPLATE_MODULE_URL, Template};
+pub use templates::{
+    LANGUAGES, PORTAL_LANGUAGE, Rendered, TEMPLATE_LANG, TEMPLATE_MODULE_URL, Template,
+};
 pub use validation::{ManifestError, is_module_id, is_topic};
 
 use std::collections::BTreeMap;
@@ -66,6 +68,15 @@ pub struct Manifest {
     /// The page whose blocks the organization's dashboard shows.
     #[serde(default)]
     pub dashboard: Option<DashboardEntry>,
+    /// The module's tools for staff, by name: the entries of a person's
+    /// agenda ("Moje agenda") whose permission they hold.
+    #[serde(default)]
+    pub agenda: BTreeMap<String, AgendaEntry>,
+    /// The page that shows a logged-in person their own affairs in the
+    /// module (drafts, submissions, reports), part of their overview
+    /// ("Můj přehled").
+    #[serde(default)]
+    pub mine: Option<DashboardEntry>,
     /// Collections the portal's search looks through.
     #[serde(default)]
     pub search: Vec<SearchSpec>,
@@ -113,6 +124,35 @@ pub struct ManifestTexts {
     /// The label of its menu entry.
     #[serde(default)]
     pub menu: Option<String>,
+    /// The message templates, by name.
+    #[serde(default)]
+    pub templates: BTreeMap<String, Template>,
+    /// What each permission allows, by name.
+    #[serde(default)]
+    pub permissions: BTreeMap<String, String>,
+    /// Each role's label, by name.
+    #[serde(default)]
+    pub roles: BTreeMap<String, String>,
+    /// Each setting's label, by key.
+    #[serde(default)]
+    pub settings: BTreeMap<String, String>,
+    /// Each agenda entry's label, by name.
+    #[serde(default)]
+    pub agenda: BTreeMap<String, String>,
+}
+
+/// The parts of [`ManifestTexts`] that translate a text the manifest keys
+/// by name; [`Manifest::text_in`] looks one up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Keyed {
+    /// A permission's description.
+    Permission,
+    /// A role's label.
+    Role,
+    /// A setting's label.
+    Setting,
+    /// An agenda entry's label.
+    Agenda,
 }
 
 impl Manifest {
@@ -141,6 +181,49 @@ impl Manifest {
             .or(self.menu.as_ref().map(|m| m.label.as_str()))
             .unwrap_or_else(|| self.name_in(lang))
     }
+    /// The translation into `lang` of the text `kind` keys by `key`, or
+    /// `english` (the manifest's own).
+    pub fn text_in<'a>(&'a self, kind: Keyed, key: &str, lang: &str, english: &'a str) -> &'a str {
+        self.translations
+            .get(lang)
+            .and_then(|t| {
+                match kind {
+                    Keyed::Permission => &t.permissions,
+                    Keyed::Role => &t.roles,
+                    Keyed::Setting => &t.settings,
+                    Keyed::Agenda => &t.agenda,
+                }
+                .get(key)
+            })
+            .map_or(english, String::as_str)
+    }
+
+    /// What the permission `name` (unqualified) allows, in `lang`.
+    pub fn permission_in<'a>(&'a self, name: &str, lang: &str) -> Option<&'a str> {
+        let english = self.permissions.get(name)?;
+        Some(self.text_in(Keyed::Permission, name, lang, english))
+    }
+
+    /// The label of the role `name` (unqualified), in `lang`.
+    pub fn role_label_in<'a>(&'a self, name: &str, lang: &str) -> Option<&'a str> {
+        let english = &self.roles.get(name)?.label;
+        Some(self.text_in(Keyed::Role, name, lang, english))
+    }
+
+    /// The label of the setting `key`, in `lang`.
+    pub fn setting_label_in<'a>(&'a self, key: &str, lang: &str) -> Option<&'a str> {
+        let english = &self.settings.get(key)?.label;
+        Some(self.text_in(Keyed::Setting, key, lang, english))
+    }
+
+    /// The message template `name` in `lang`, or the English one.
+    pub fn template_in(&self, name: &str, lang: &str) -> Option<&Template> {
+        self.translations
+            .get(lang)
+            .and_then(|t| t.templates.get(name))
+            .or_else(|| self.templates.get(name))
+    }
+
     /// The module's permissions (qualified, `<module>.<permission>`) that
     /// holders of `roles` (qualified role names) have.
     pub fn permissions_of<'a>(&self, roles: impl IntoIterator<Item = &'a str>) -> Vec<String> {
@@ -338,6 +421,36 @@ pub struct MenuEntry {
 pub struct DashboardEntry {
     /// The page below `/m/<id>`.
     pub path: String,
+}
+
+/// One of the module's tools for staff, in a person's agenda: a page and
+/// the permission it takes, and what of the module's records it counts
+/// (the host counts them in the record store; the module is not called).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AgendaEntry {
+    /// The entry's label (English; `translations` has the others).
+    pub label: String,
+    /// The page below `/m/<id>`.
+    pub path: String,
+    /// The permission of this module it takes.
+    pub permission: String,
+    /// What waits there, to show as a number beside the entry.
+    #[serde(default)]
+    pub count: Option<AgendaCount>,
+}
+
+/// The records an agenda entry counts: those of `collection` whose indexed
+/// `field` is `value`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AgendaCount {
+    /// One of the module's collections.
+    pub collection: String,
+    /// One of its indexed fields.
+    pub field: String,
+    /// The value counted (a number field's value as its text).
+    pub value: String,
 }
 
 /// A collection the portal's search looks through: which indexed text

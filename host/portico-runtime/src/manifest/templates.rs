@@ -21,8 +21,15 @@ pub struct Template {
 }
 
 impl Template {
-    fn environment() -> minijinja::Environment<'static> {
+    /// The templates' environment for messages in `lang`: strict, bounded,
+    /// with the filter `date` (`{{ until | date }}`), which writes a date
+    /// as `lang` does.
+    fn environment(lang: &str) -> minijinja::Environment<'static> {
         let mut env = minijinja::Environment::new();
+        let lang = lang.to_owned();
+        env.add_filter("date", move |value: String| {
+            portico_types::written::date_text(&value, &lang)
+        });
         env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
         // A template loops over the data it is given; bound its work.
         env.set_fuel(Some(100_000));
@@ -31,7 +38,7 @@ impl Template {
 
     /// Checks that every text is a well-formed template.
     pub(super) fn check(&self) -> Result<(), (&'static str, String)> {
-        let env = Template::environment();
+        let env = Template::environment("en");
         let texts = [
             ("subject", Some(&self.subject)),
             ("text", Some(&self.text)),
@@ -46,10 +53,11 @@ impl Template {
         Ok(())
     }
 
-    /// Fills the subject, the text and the SMS text with `data`; the error
-    /// says what the data lacks or what went wrong.
-    pub fn render(&self, data: &serde_json::Value) -> Result<Rendered, String> {
-        let env = Template::environment();
+    /// Fills the subject, the text and the SMS text with `data`, for a
+    /// message in `lang`; the error says what the data lacks or what went
+    /// wrong.
+    pub fn render(&self, data: &serde_json::Value, lang: &str) -> Result<Rendered, String> {
+        let env = Template::environment(lang);
         let data = minijinja::Value::from(minijinja::value::Serde(data));
         let fill = |text: &str| {
             env.render_str(text, data.clone())
@@ -77,6 +85,19 @@ impl Template {
 /// (`{{ module_url }}/reports/…`); absolute when the portal knows its
 /// public address.
 pub const TEMPLATE_MODULE_URL: &str = "module_url";
+
+/// The field of a message's data that says which language to write it in
+/// (`cs`, `en`), when the module knows what its recipient reads (a
+/// citizen who wrote in English). Without it a user gets their own
+/// language, an address given in a visitor's call the visitor's, and
+/// anyone else the portal's.
+pub const TEMPLATE_LANG: &str = "lang";
+
+/// The languages of the portal: every text a person reads exists in each.
+pub const LANGUAGES: [&str; 2] = ["cs", "en"];
+
+/// The portal's own language: what a person who never chose one reads.
+pub const PORTAL_LANGUAGE: &str = "cs";
 
 /// A template filled with data.
 #[derive(Debug, Clone, PartialEq, Eq)]

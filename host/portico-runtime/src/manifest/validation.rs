@@ -7,8 +7,8 @@
 use std::path::{Path, PathBuf};
 
 use super::{
-    Access, Capability, IndexType, MANIFEST_SCHEMA, MAX_DOCUMENT_BYTES, MAX_INDEXES_PER_TYPE,
-    Manifest, RouteKind, SettingType,
+    Access, Capability, IndexType, LANGUAGES, MANIFEST_SCHEMA, MAX_DOCUMENT_BYTES,
+    MAX_INDEXES_PER_TYPE, Manifest, RouteKind, SettingType,
 };
 
 /// Why a manifest was refused.
@@ -156,6 +156,78 @@ impl Manifest {
                     dashboard.path
                 ),
             ));
+        }
+        if let Some(mine) = &self.mine
+            && !self.routes.iter().any(|r| {
+                r.kind == RouteKind::Page
+                    && r.access != Access::Public
+                    && router_matches(&r.path, &mine.path)
+            })
+        {
+            return Err(invalid(
+                "mine.path",
+                format!(
+                    "`{}` is not one of the module's page routes for people logged in",
+                    mine.path
+                ),
+            ));
+        }
+        for (name, entry) in &self.agenda {
+            let at = |field: &str| format!("agenda.{name}.{field}");
+            if !is_module_id(name) {
+                return Err(invalid(
+                    &format!("agenda.{name}"),
+                    "the name must be 2 to 64 lower-case letters, digits and dashes".into(),
+                ));
+            }
+            if !self.permissions.contains_key(&entry.permission) {
+                return Err(invalid(
+                    &at("permission"),
+                    format!(
+                        "`{}` is not one of the module's permissions",
+                        entry.permission
+                    ),
+                ));
+            }
+            if !self
+                .routes
+                .iter()
+                .any(|r| r.kind == RouteKind::Page && router_matches(&r.path, &entry.path))
+            {
+                return Err(invalid(
+                    &at("path"),
+                    format!("`{}` is not one of the module's page routes", entry.path),
+                ));
+            }
+            if let Some(count) = &entry.count {
+                let Some(c) = self.collections.get(&count.collection) else {
+                    return Err(invalid(
+                        &at("count.collection"),
+                        format!(
+                            "`{}` is not one of the module's collections",
+                            count.collection
+                        ),
+                    ));
+                };
+                let Some(index) = c.indexes.iter().find(|i| i.field == count.field) else {
+                    return Err(invalid(
+                        &at("count.field"),
+                        format!(
+                            "`{}` is not an indexed field of `{}`",
+                            count.field, count.collection
+                        ),
+                    ));
+                };
+                if index.kind == IndexType::Number && count.value.parse::<f64>().is_err() {
+                    return Err(invalid(
+                        &at("count.value"),
+                        format!(
+                            "`{}` is not a number, and `{}` is a number field",
+                            count.value, count.field
+                        ),
+                    ));
+                }
+            }
         }
         for name in self.permissions.keys() {
             if !is_module_id(name) {
@@ -329,6 +401,59 @@ impl Manifest {
                 "are declared, but `capabilities` does not ask for `notify`".into(),
             ));
         }
+        for (lang, texts) in &self.translations {
+            if !LANGUAGES.contains(&lang.as_str()) || lang == "en" {
+                return Err(invalid(
+                    &format!("translations.{lang}"),
+                    "is not a language of the portal: use `cs`".into(),
+                ));
+            }
+            // A translation of something the manifest does not declare is
+            // a misspelt key: it would never be shown.
+            let keyed = [
+                (
+                    "permissions",
+                    texts.permissions.keys().collect::<Vec<_>>(),
+                    self.permissions.keys().collect::<Vec<_>>(),
+                ),
+                (
+                    "roles",
+                    texts.roles.keys().collect(),
+                    self.roles.keys().collect(),
+                ),
+                (
+                    "settings",
+                    texts.settings.keys().collect(),
+                    self.settings.keys().collect(),
+                ),
+                (
+                    "agenda",
+                    texts.agenda.keys().collect(),
+                    self.agenda.keys().collect(),
+                ),
+                (
+                    "templates",
+                    texts.templates.keys().collect(),
+                    self.templates.keys().collect(),
+                ),
+            ];
+            for (part, translated, declared) in keyed {
+                if let Some(key) = translated.iter().find(|k| !declared.contains(k)) {
+                    return Err(invalid(
+                        &format!("translations.{lang}.{part}.{key}"),
+                        format!("translates `{part}.{key}`, which the manifest does not declare"),
+                    ));
+                }
+            }
+            for (name, template) in &texts.templates {
+                template.check().map_err(|(part, m)| {
+                    invalid(
+                        &format!("translations.{lang}.templates.{name}.{part}"),
+                        format!("is not a usable template: {m}"),
+                    )
+                })?;
+            }
+        }
         for (i, topic) in self.subscribes.iter().enumerate() {
             if !is_topic(topic) {
                 return Err(invalid(
@@ -368,6 +493,7 @@ pub fn is_module_id(id: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use super::super::Keyed;
     use super::*;
 
     const GOOD: &str = r#"
@@ -408,7 +534,10 @@ mod tests {
         .expect("valid");
         let t = &m.templates["done"];
         let r = t
-            .render(&serde_json::json!({ "title": "Most", "urgent": true }))
+            .render(
+                &serde_json::json!({ "title": "Most", "urgent": true }),
+                "cs",
+            )
             .expect("filled");
         assert_eq!(r.subject, "Hotovo: Most");
         assert_eq!(r.text, "Spěchá. Most");
@@ -417,13 +546,30 @@ mod tests {
             "the subject is the SMS without an sms text"
         );
         let forged = t
-            .render(&serde_json::json!({ "title": "Most\r\nBcc: x@example.cz", "urgent": false }))
+            .render(
+                &serde_json::json!({ "title": "Most\r\nBcc: x@example.cz", "urgent": false }),
+                "cs",
+            )
             .expect("filled");
         assert_eq!(forged.subject, "Hotovo: Most Bcc: x@example.cz", "one line");
         let e = t
-            .render(&serde_json::json!({ "urgent": false }))
+            .render(&serde_json::json!({ "urgent": false }), "cs")
             .unwrap_err();
         assert!(e.contains("undefined"), "{e}");
+
+        let dated = parse(&with(
+            "[templates.done]\nsubject = \"{{ title }}\"\ntext = \"Do {{ until | date }}\"",
+        ))
+        .expect("valid");
+        let until = serde_json::json!({ "title": "Most", "until": "2026-12-04" });
+        let text = |lang| {
+            dated.templates["done"]
+                .render(&until, lang)
+                .expect("filled")
+                .text
+        };
+        assert_eq!(text("cs"), "Do 4. 12. 2026");
+        assert_eq!(text("en"), "Do 4 December 2026");
 
         let e = parse(&with(
             "[templates.done]\nsubject = \"{{ title \"\ntext = \"x\"",
@@ -436,6 +582,119 @@ mod tests {
         ))
         .unwrap_err();
         assert!(e.to_string().contains("does not ask for `notify`"), "{e}");
+    }
+
+    #[test]
+    fn a_translation_gives_templates_and_labels_in_its_language() {
+        let m = parse(
+            &GOOD
+                .replace("[\"settings\"]", "[\"settings\", \"notify\", \"records\"]")
+                .replace(
+                    "[[routes]]",
+                    r#"
+            [templates.done]
+            subject = "Done: {{ title }}"
+            text = "{{ title }}"
+            [permissions]
+            post = "Post notices"
+            [roles.editor]
+            label = "Editor"
+            permissions = ["post"]
+            [settings.days]
+            type = "number"
+            label = "Days a notice stays"
+            [collections.notices]
+            indexes = [{ field = "state", type = "string" }]
+            [agenda.drafts]
+            label = "Drafts"
+            path = "/"
+            permission = "post"
+            count = { collection = "notices", field = "state", value = "draft" }
+            [translations.cs]
+            roles = { editor = "Editor úřední desky" }
+            settings = { days = "Dní, po které oznámení visí" }
+            agenda = { drafts = "Koncepty" }
+            [translations.cs.templates.done]
+            subject = "Hotovo: {{ title }}"
+            text = "{{ title }}"
+            [[routes]]"#,
+                ),
+        )
+        .expect("valid");
+        let filled = |lang| {
+            m.template_in("done", lang)
+                .expect("declared")
+                .render(&serde_json::json!({ "title": "Most" }), lang)
+                .expect("filled")
+                .subject
+        };
+        assert_eq!(filled("cs"), "Hotovo: Most");
+        assert_eq!(filled("en"), "Done: Most");
+        assert_eq!(m.role_label_in("editor", "cs"), Some("Editor úřední desky"));
+        assert_eq!(
+            m.setting_label_in("days", "en"),
+            Some("Days a notice stays")
+        );
+        assert_eq!(
+            m.permission_in("post", "cs"),
+            Some("Post notices"),
+            "an untranslated text stays the English one"
+        );
+        assert_eq!(
+            m.text_in(Keyed::Agenda, "drafts", "cs", "Drafts"),
+            "Koncepty"
+        );
+
+        let e = parse(&GOOD.replace(
+            "[[routes]]",
+            "[translations.cs]\nroles = { editr = \"Editor\" }\n[[routes]]",
+        ))
+        .unwrap_err();
+        assert!(
+            e.to_string().contains("`translations.cs.roles.editr` translates `roles.editr`, which the manifest does not declare"),
+            "{e}"
+        );
+        let e = parse(&GOOD.replace(
+            "[[routes]]",
+            "[translations.de]\nname = \"Amtstafel\"\n[[routes]]",
+        ))
+        .unwrap_err();
+        assert!(e.to_string().contains("`translations.de`"), "{e}");
+    }
+
+    #[test]
+    fn an_agenda_entry_names_a_page_a_permission_and_an_indexed_field() {
+        let with = |entry: &str| {
+            parse(&GOOD.replace("[\"settings\"]", "[\"settings\", \"records\"]").replace(
+                "[[routes]]",
+                &format!(
+                    "[permissions]\npost = \"Post\"\n[collections.notices]\nindexes = [{{ field = \"open\", type = \"number\" }}]\n[agenda.open]\nlabel = \"Open\"\n{entry}\n[[routes]]"
+                ),
+            ))
+        };
+        with("path = \"/\"\npermission = \"post\"\ncount = { collection = \"notices\", field = \"open\", value = \"1\" }")
+            .expect("valid");
+        for (entry, says) in [
+            (
+                "path = \"/nowhere\"\npermission = \"post\"",
+                "`agenda.open.path` `/nowhere` is not one of the module's page routes",
+            ),
+            (
+                "path = \"/\"\npermission = \"edit\"",
+                "`agenda.open.permission` `edit` is not one of the module's permissions",
+            ),
+            (
+                "path = \"/\"\npermission = \"post\"\ncount = { collection = \"notices\", field = \"state\", value = \"1\" }",
+                "`state` is not an indexed field of `notices`",
+            ),
+            (
+                "path = \"/\"\npermission = \"post\"\ncount = { collection = \"notices\", field = \"open\", value = \"yes\" }",
+                "`yes` is not a number",
+            ),
+        ] {
+            let e = with(entry).unwrap_err();
+            assert!(e.to_string().contains(says), "{e}");
+        }
     }
 
     #[test]

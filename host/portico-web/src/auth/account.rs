@@ -17,7 +17,7 @@ use super::{client_address, field, posted_session};
 use crate::AppState;
 use crate::extractors::{Lang, Visitor, form_fields};
 use crate::failure::{Failure, NOT_LOGGED_IN};
-use crate::frame::{html_response, shell, wants_json};
+use crate::frame::{frame_of_path, html_response, role_label, wants_json};
 use crate::render::{self, CSRF_FIELD};
 
 /// The logged-in user: who they are and their roles per organization.
@@ -63,9 +63,24 @@ pub(super) async fn me(
         .into_response());
     }
     let l = lang.as_str();
-    let mut shell = shell(&state, None, None, l, None);
+    let mut shell = frame_of_path(&state, "/", l, &visitor).await;
     shell.user = Some(user.shown_name().to_owned());
     shell.csrf = session.csrf.clone();
+    // Each organization by its name, each role by its label.
+    let mut named = Vec::new();
+    for (org, roles) in &by_org {
+        let name = if org == roles::EVERY_ORG {
+            render::tr(l, "Every organization", "Všechny organizace").to_owned()
+        } else {
+            state
+                .services
+                .org(org)
+                .await
+                .map_or_else(|_| org.clone(), |o| o.name.clone())
+        };
+        let labels: Vec<String> = roles.iter().map(|r| role_label(&state, r, l)).collect();
+        named.push((name, labels));
+    }
     let kind = match user.kind {
         users::UserKind::Staff => render::tr(l, "staff", "zaměstnanec"),
         users::UserKind::Citizen => render::tr(l, "citizen", "občan"),
@@ -85,8 +100,8 @@ pub(super) async fn me(
         @if !by_org.is_empty() {
             h2 { (render::tr(l, "Roles", "Role")) }
             ul {
-                @for (org, roles) in &by_org {
-                    li { (org) ": " (roles.iter().cloned().collect::<Vec<_>>().join(", ")) }
+                @for (org, roles) in &named {
+                    li { (org) ": " (roles.join(", ")) }
                 }
             }
         }
@@ -112,7 +127,7 @@ fn password_form(
     status: StatusCode,
     message: Option<(&str, bool)>,
 ) -> Response {
-    let mut shell = shell(state, None, None, l, None);
+    let mut shell = crate::frame::shell(state, None, None, l, None);
     shell.user = Some(session.user.shown_name().to_owned());
     shell.csrf = session.csrf.clone();
     let content = maud::html! {

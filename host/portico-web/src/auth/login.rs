@@ -20,7 +20,7 @@ use super::{client_address, field, posted_session};
 use crate::AppState;
 use crate::extractors::{Lang, Visitor, form_fields};
 use crate::failure::Failure;
-use crate::frame::{html_response, shell};
+use crate::frame::{frame_of_path, html_response};
 use crate::redirect::local_path;
 use crate::render::{self, CSRF_FIELD};
 
@@ -85,7 +85,7 @@ pub(super) struct Next {
     next: Option<String>,
 }
 
-fn login_form(
+async fn login_form(
     state: &AppState,
     l: &str,
     visitor: &Visitor,
@@ -94,7 +94,8 @@ fn login_form(
     username: &str,
     next: &str,
 ) -> Response {
-    let mut shell = shell(state, None, None, l, None);
+    // The frame of the organization the person came from.
+    let mut shell = frame_of_path(state, next, l, visitor).await;
     shell.csrf = visitor.csrf().to_owned();
     let content = maud::html! {
         @if let Some(error) = error {
@@ -141,7 +142,7 @@ pub(super) async fn login_page(
     if let Visitor::User(_) = visitor {
         return Redirect::to(&next).into_response();
     }
-    login_form(&state, &lang, &visitor, StatusCode::OK, None, "", &next)
+    login_form(&state, &lang, &visitor, StatusCode::OK, None, "", &next).await
 }
 
 pub(super) async fn login(
@@ -197,7 +198,8 @@ pub(super) async fn login(
             )),
             username,
             &next,
-        ));
+        )
+        .await);
     }
     let db = state.services.platform().db();
     let check = logins::check_password(db, username, password, &ip.to_string())
@@ -222,7 +224,8 @@ pub(super) async fn login(
                 )),
                 username,
                 &next,
-            ));
+            )
+            .await);
         }
         PasswordCheck::Locked(until) => {
             tracing::warn!(username, from = %ip, "log-in refused: the account is locked");
@@ -247,7 +250,7 @@ pub(super) async fn login(
                 }),
                 username,
                 &next,
-            ));
+            ).await);
         }
         PasswordCheck::Inactive => {
             tracing::warn!(username, from = %ip, "log-in refused: the account is deactivated");
@@ -263,28 +266,38 @@ pub(super) async fn login(
                 )),
                 username,
                 &next,
-            ));
+            )
+            .await);
         }
     };
     Ok(start_session(
         &state,
         &user,
-        Assurance::Registered,
-        &user.claims.clone(),
+        (Assurance::Registered, &user.claims.clone()),
+        &lang,
         &next,
     )
     .await)
 }
 
-/// Starts a session for `user` and sends the browser to `next` with its cookie.
+/// Starts a session for `user` and sends the browser to `next` with its
+/// cookie. The language the person reads the portal in follows them: the
+/// one they chose earlier, on any device, becomes this browser's; someone
+/// who never chose keeps `lang`, the page's, which is remembered for what
+/// is written to them.
 pub(crate) async fn start_session(
     state: &AppState,
     user: &users::User,
-    assurance: Assurance,
-    claims: &std::collections::BTreeMap<String, String>,
+    (assurance, claims): (Assurance, &std::collections::BTreeMap<String, String>),
+    lang: &str,
     next: &str,
 ) -> Response {
     let db = state.services.platform().db();
+    if user.language.is_none()
+        && let Err(e) = users::set_language(db, &user.id, lang).await
+    {
+        tracing::warn!(error = %e, "cannot remember the user's language");
+    }
     let (token, _) = match sessions::start(db, user, assurance, claims).await {
         Ok(s) => s,
         Err(e) => {
@@ -299,6 +312,16 @@ pub(crate) async fn start_session(
         header::SET_COOKIE,
         cookies.build(cookies.session(), token, Some(sessions::LIFETIME)),
     );
+    if let Some(chosen) = user.language.as_deref().filter(|l| *l != lang) {
+        response.headers_mut().append(
+            header::SET_COOKIE,
+            cookies.build(
+                cookies.lang(),
+                chosen.to_owned(),
+                Some(super::LANGUAGE_KEPT),
+            ),
+        );
+    }
     response
 }
 

@@ -33,7 +33,7 @@ use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use portico_platform::identity::sessions::Session;
+use portico_platform::identity::{self, sessions::Session};
 use portico_runtime::api;
 use portico_runtime::manifest::{Access, Manifest, Route};
 
@@ -213,12 +213,17 @@ async fn posted_session(
     })
 }
 
+/// How long a browser remembers the language chosen in it: a year.
+const LANGUAGE_KEPT: Duration = Duration::from_secs(365 * 86_400);
+
 /// `GET /lang/{cs|en}`: remembers the language chosen in the page header
-/// (a year, in a cookie in the browser; nothing is stored on the server)
-/// and goes back to the page it was chosen on.
+/// (a year, in a cookie in the browser; for a person logged in, with
+/// their account too, so that their messages are written in it) and goes
+/// back to the page it was chosen on.
 async fn choose_language(
     State(state): State<AppState>,
     headers: HeaderMap,
+    visitor: Visitor,
     Path(lang): Path<String>,
 ) -> Result<Response, Failure> {
     if !matches!(lang.as_str(), "cs" | "en") {
@@ -248,14 +253,21 @@ async fn choose_language(
             Some(q) => format!("{}?{q}", u.path()),
             None => u.path().to_owned(),
         });
+    if let Visitor::User(session) = &visitor {
+        let db = state.services.platform().db();
+        identity::users::set_language(db, &session.user.id, &lang)
+            .await
+            .map_err(|e| {
+                tracing::error!(error = %e, "cannot remember the user's language");
+                Failure::database()
+            })?;
+    }
     let mut response = Redirect::to(&local_path(back.as_deref())).into_response();
     response.headers_mut().append(
         header::SET_COOKIE,
-        state.cookies.build(
-            state.cookies.lang(),
-            lang,
-            Some(Duration::from_secs(365 * 86_400)),
-        ),
+        state
+            .cookies
+            .build(state.cookies.lang(), lang, Some(LANGUAGE_KEPT)),
     );
     Ok(response)
 }

@@ -121,67 +121,64 @@ pub(super) async fn catalog_view(
             level: 2,
             text: format!("{} {}", man.name_in(l), man.version),
         });
-        let mut items = vec![
-            kv(tr(l, "Identifier", "Identifikátor"), man.id.clone()),
-            // Who signed it, as verified: the manifest's `vendor` is the
-            // package's own claim.
-            kv(
-                tr(l, "Signed by", "Podepsal"),
-                match signers.get(m.id()) {
-                    Some(Some(signer)) => portico_host::lifecycle::describe(signer, l),
-                    _ => tr(
+        let mut items =
+            vec![
+                kv(tr(l, "Identifier", "Identifikátor"), man.id.clone()),
+                // Who signed it, as verified: the manifest's `vendor` is the
+                // package's own claim.
+                kv(
+                    tr(l, "Signed by", "Podepsal"),
+                    match signers.get(m.id()) {
+                        Some(Some(signer)) => portico_host::lifecycle::describe(signer, l),
+                        _ => tr(
+                            l,
+                            "not recorded (bound at its next upgrade)",
+                            "nezaznamenáno (určí se při příštím povýšení)",
+                        )
+                        .to_owned(),
+                    },
+                ),
+                kv(
+                    tr(l, "Contract version", "Verze rozhraní"),
+                    m.api_version().to_string(),
+                ),
+                kv(
+                    tr(l, "Description", "Popis"),
+                    man.description_in(l).to_owned(),
+                ),
+                kv(
+                    tr(
                         l,
-                        "not recorded (bound at its next upgrade)",
-                        "nezaznamenáno (určí se při příštím povýšení)",
-                    )
-                    .to_owned(),
-                },
-            ),
-            kv(
-                tr(l, "Contract version", "Verze rozhraní"),
-                m.api_version().to_string(),
-            ),
-            kv(
-                tr(l, "Description", "Popis"),
-                man.description_in(l).to_owned(),
-            ),
-            kv(
-                tr(
-                    l,
-                    "Host interfaces it uses",
-                    "Rozhraní hostitele, která používá",
+                        "Host interfaces it uses",
+                        "Rozhraní hostitele, která používá",
+                    ),
+                    join(man.capabilities.iter().map(|c| c.name().to_owned())),
                 ),
-                join(man.capabilities.iter().map(|c| c.name().to_owned())),
-            ),
-            kv(
-                tr(l, "Permissions it declares", "Oprávnění, která zavádí"),
-                join(
-                    man.permissions
-                        .iter()
-                        .map(|(p, d)| format!("{}.{p} ({d})", man.id)),
+                kv(
+                    tr(l, "Permissions it declares", "Oprávnění, která zavádí"),
+                    join(man.permissions.iter().map(|(p, d)| {
+                        format!("{} ({}.{p})", man.permission_in(p, l).unwrap_or(d), man.id)
+                    })),
                 ),
-            ),
-            kv(
-                tr(l, "Roles", "Role"),
-                join(
-                    man.roles
-                        .iter()
-                        .map(|(r, spec)| format!("{}.{r} ({})", man.id, spec.label)),
+                kv(
+                    tr(l, "Roles", "Role"),
+                    join(man.roles.iter().map(|(r, spec)| {
+                        man.role_label_in(r, l).unwrap_or(&spec.label).to_owned()
+                    })),
                 ),
-            ),
-            kv(tr(l, "State", "Stav"), breaker.clone()),
-            kv(tr(l, "Calls", "Volání"), health.calls.to_string()),
-            kv(tr(l, "Errors", "Chyby"), health.errors.to_string()),
-            kv(tr(l, "Faults", "Selhání"), health.faults.to_string()),
-            kv(
-                tr(
-                    l,
-                    "Refused (switched off or busy)",
-                    "Odmítnuto (vypnut nebo přetížen)",
+                kv(tr(l, "State", "Stav"), breaker.clone()),
+                kv(tr(l, "Calls", "Volání"), health.calls.to_string()),
+                kv(tr(l, "Errors", "Chyby"), health.errors.to_string()),
+                kv(tr(l, "Faults", "Selhání"), health.faults.to_string()),
+                kv(
+                    tr(
+                        l,
+                        "Refused (switched off or busy)",
+                        "Odmítnuto (vypnut nebo přetížen)",
+                    ),
+                    health.refused.to_string(),
                 ),
-                health.refused.to_string(),
-            ),
-        ];
+            ];
         items.push(kv(
             tr(l, "Latency (95th percentile)", "Odezva (95. percentil)"),
             health

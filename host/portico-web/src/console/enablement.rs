@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use portico_platform::modules::Change;
 use portico_platform::{events, messages};
 use portico_runtime::api::{Block, Cell, Choice, FieldKind, Form, FormField, NoticeLevel, View};
-use portico_runtime::manifest::{SettingSpec, SettingType};
+use portico_runtime::manifest::{Manifest, SettingType};
 
 use super::{
     Admin, Confirm, Done, checked_form, checked_org, confirm_page, installed, kv, page, table,
@@ -28,12 +28,13 @@ use crate::render::tr;
 fn settings_form(
     l: &str,
     org: &str,
-    id: &str,
-    specs: &BTreeMap<String, SettingSpec>,
+    man: &Manifest,
     values: &BTreeMap<String, String>,
     errors: &BTreeMap<String, String>,
 ) -> Form {
-    let fields = specs
+    let id = man.id.as_str();
+    let fields = man
+        .settings
         .iter()
         .map(|(key, spec)| {
             let value = values.get(key).cloned().or_else(|| spec.default.clone());
@@ -57,10 +58,9 @@ fn settings_form(
             };
             FormField {
                 name: format!("setting.{key}"),
-                label: if spec.label.is_empty() {
-                    key.clone()
-                } else {
-                    spec.label.clone()
+                label: match man.setting_label_in(key, l) {
+                    Some(label) if !label.is_empty() => label.to_owned(),
+                    _ => key.clone(),
                 },
                 kind,
                 required: false,
@@ -203,14 +203,7 @@ async fn module_page(
                 .into(),
             });
         }
-        blocks.push(Block::Form(settings_form(
-            &l,
-            org,
-            id,
-            &man.settings,
-            &values,
-            errors,
-        )));
+        blocks.push(Block::Form(settings_form(&l, org, man, &values, errors)));
     }
     let dead = events::dead_letters(state.services.platform().db(), Some(org)).await;
     if let Ok(dead) = dead {

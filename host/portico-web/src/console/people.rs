@@ -108,9 +108,10 @@ fn grantable(state: &AppState, l: &str) -> Vec<Choice> {
     for m in state.registry().iter() {
         let man = m.manifest();
         for (name, spec) in &man.roles {
+            let label = man.role_label_in(name, l).unwrap_or(&spec.label);
             choices.push(Choice {
                 value: format!("{}.{name}", man.id),
-                label: format!("{} ({})", spec.label, man.name_in(l)),
+                label: format!("{label} ({})", man.name_in(l)),
             });
         }
     }

@@ -237,7 +237,9 @@ impl Report {
     }
 
     /// What the notification templates are given: nothing personal. `id`
-    /// is the report's, for the link to its page.
+    /// is the report's, for the link to its page; `en` the language the
+    /// recipient is written in (`lang`, which the host picks the template
+    /// by). The status is there in both languages.
     pub fn template_data(
         &self,
         id: &str,
@@ -246,7 +248,7 @@ impl Report {
         note: &str,
     ) -> serde_json::Value {
         serde_json::json!({
-            "en": en,
+            "lang": if en { "en" } else { "cs" },
             "number": self.number,
             "category": category,
             "description": self.description,
@@ -254,9 +256,11 @@ impl Report {
             "unit": self.unit,
             "handler": if self.handler.is_empty() { "-" } else { &self.handler },
             "deadline": self.deadline,
-            "status": self.status.label(en),
+            "status_en": self.status.label(true),
+            "status_cs": self.status.label(false),
             "note": note,
             "report_path": format!("/reports/{}", portico_sdk::segment(id)),
+            "handle_path": format!("/handle/{}", portico_sdk::segment(id)),
         })
     }
 

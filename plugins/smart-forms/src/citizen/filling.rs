@@ -267,6 +267,7 @@ pub(super) fn file_submission(
         updated: at,
         email,
         phone,
+        lang: if english(ctx) { "en" } else { "cs" }.to_owned(),
     };
     let stored = SUBMISSIONS.insert(&submission)?;
     audit::append(
@@ -277,7 +278,7 @@ pub(super) fn file_submission(
     model::tell(
         &submission,
         "submission-received",
-        &json!({ "number": submission.number, "title": submission.title, "status": Status::Submitted.label(english(ctx)) }),
+        &json!({ "number": submission.number, "title": submission.title }),
     )?;
     Ok((stored.id, submission.number))
 }

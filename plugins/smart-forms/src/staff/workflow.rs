@@ -146,7 +146,6 @@ pub fn submission(ctx: &Context, id: &str, errors: &[(String, String)]) -> Resul
 
 /// A step of the workflow: the status, the handler, a note; the applicant is told.
 pub fn submit_step(ctx: &Context, id: &str, post: &FormPost) -> Result<Outcome> {
-    let en = english(ctx);
     let d = SUBMISSIONS.get::<Submission>(id)?;
     let mut s = d.data.clone();
     let mut errors = Vec::new();
@@ -222,7 +221,13 @@ pub fn submit_step(ctx: &Context, id: &str, post: &FormPost) -> Result<Outcome> 
     model::tell(
         &s,
         "submission-status",
-        &json!({ "number": s.number, "title": s.title, "status": status.label(en), "note": note }),
+        &json!({
+            "number": s.number,
+            "title": s.title,
+            "status_en": status.label(true),
+            "status_cs": status.label(false),
+            "note": note,
+        }),
     )?;
     Ok(Outcome::redirect_with(
         format!("/inbox/{}", segment(id)),
