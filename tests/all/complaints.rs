@@ -377,11 +377,40 @@ async fn a_citizen_reports_staff_handle_it_and_followers_hear_of_every_public_st
         "{}",
         handling.body
     );
+    // Merging is asked once more, naming the report that stays open: the
+    // older one unless the handler chooses the newer.
+    let asked = post(
+        &staff,
+        &format!("/handle/{second}"),
+        &format!("/handle/{second}"),
+        &[("op", "merge"), ("into", &first), ("keep", "older")],
+    )
+    .await;
+    assert_eq!(asked.status, 303, "{}", asked.body);
+    let asked = staff.get(asked.location()).await;
+    assert_eq!(asked.status, 200, "{}", asked.body);
+    assert!(
+        asked.body.contains(&format!("Report {number} (filed "))
+            && asked.body.contains(") stays open. Report ")
+            && asked.body.contains("is closed as its duplicate"),
+        "{}",
+        asked.body
+    );
+    let untouched = staff.get(&format!("{BASE}/handle/{second}")).await;
+    assert!(
+        untouched.body.contains("Possible duplicates"),
+        "nothing merged yet"
+    );
     let merged = post(
         &staff,
         &format!("/handle/{second}"),
         &format!("/handle/{second}"),
-        &[("op", "merge"), ("into", &first)],
+        &[
+            ("op", "merge"),
+            ("into", &first),
+            ("keep", "older"),
+            ("confirm", "yes"),
+        ],
     )
     .await;
     assert_eq!(id_in(&merged, "/handle"), first);

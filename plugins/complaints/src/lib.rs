@@ -30,7 +30,12 @@ impl Module for Complaints {
             "/reports/{id}" => pages::public_report(ctx, id, None),
             "/dashboard" => pages::dashboard(ctx),
             "/handle" => pages::inbox(ctx, page),
-            "/handle/{id}" => pages::handling(ctx, id, None),
+            "/handle/{id}" => match page.query("merge") {
+                Some(other) => {
+                    pages::confirm_merge(ctx, id, other, page.query("keep").unwrap_or("older"))
+                }
+                None => pages::handling(ctx, id, None),
+            },
             "/categories" => pages::categories_page(ctx, page.query("code"), None, &[]),
             "/follow/{token}" => {
                 followers::confirm_page(ctx, page.param("token").unwrap_or_default())

@@ -19,7 +19,7 @@ pub(crate) use categories::{categories_page, submit_category};
 pub(crate) use downloads::{export_csv, photo};
 pub(crate) use figures::dashboard;
 pub(crate) use public::{public_report, registry, subscribe};
-pub(crate) use report_handling::{handling, submit_handling};
+pub(crate) use report_handling::{confirm_merge, handling, submit_handling};
 pub(crate) use reporting::{report_form, submit_report};
 pub(crate) use staff_inbox::inbox;
 

@@ -2,9 +2,10 @@
 //! reports nearby it may duplicate, and the forms that record a step or
 //! merge it into another report.
 
+use portico_sdk::records::Document;
 use portico_sdk::{
-    Action, Cell, Context, Error, Field, FieldKind, Form, FormPost, Outcome, Result, Table,
-    TimelineEntry, View, audit, segment,
+    Action, Cell, Context, Error, Field, FieldKind, Form, FormPost, NoticeLevel, Outcome, Result,
+    Table, TimelineEntry, View, audit, segment,
 };
 
 use super::{filled, place, refused, report, tr};
@@ -156,11 +157,7 @@ pub fn handling(
             .form(
                 Form::new(
                     format!("/handle/{}", segment(id)),
-                    tr(
-                        ctx,
-                        "Merge into the chosen report",
-                        "Sloučit do vybraného hlášení",
-                    ),
+                    tr(ctx, "Merge…", "Sloučit…"),
                 )
                 .field(Field::new("op", "op", FieldKind::Hidden).value("merge"))
                 .field(filled(
@@ -176,6 +173,28 @@ pub fn handling(
                     )
                     .required(),
                     "into",
+                    form,
+                    errors,
+                ))
+                .field(filled(
+                    Field::radio(
+                        "keep",
+                        tr(ctx, "Which stays open", "Které zůstane otevřené"),
+                        [
+                            (
+                                "older",
+                                tr(
+                                    ctx,
+                                    "The older report (the other is closed as its duplicate)",
+                                    "Starší hlášení (druhé se uzavře jako jeho duplicita)",
+                                ),
+                            ),
+                            ("newer", tr(ctx, "The newer report", "Novější hlášení")),
+                        ],
+                    )
+                    .value("older")
+                    .required(),
+                    "keep",
                     form,
                     errors,
                 )),
@@ -291,65 +310,35 @@ pub fn submit_handling(ctx: &Context, id: &str, form: &FormPost) -> Result<Outco
         ));
     }
     if form.get("op") == Some("merge") {
-        let into_id = form.get("into").unwrap_or_default();
-        let into = match REPORTS.get::<Report>(into_id) {
-            Ok(d) if d.id != doc.id && d.data.is_open() => d,
-            _ => {
-                return fail(vec![(
-                    "into".into(),
-                    tr(
-                        ctx,
-                        "Choose an open report other than this one.",
-                        "Vyberte jiné otevřené hlášení.",
-                    )
-                    .to_owned(),
-                )]);
-            }
+        let keep = form.get("keep").unwrap_or("older");
+        let Some((survivor, duplicate)) =
+            merging(&doc, form.get("into").unwrap_or_default(), keep)?
+        else {
+            return fail(vec![(
+                "into".into(),
+                tr(
+                    ctx,
+                    "Choose an open report other than this one.",
+                    "Vyberte jiné otevřené hlášení.",
+                )
+                .to_owned(),
+            )]);
         };
-        let mut target = into.data.clone();
-        let status = target.status;
-        model::record_step(
-            &into.id,
-            &mut target,
-            status,
-            format!(
-                "{} {}",
-                tr(ctx, "Merged with report", "Sloučeno s hlášením"),
-                r.number
-            ),
-            false,
-            &by,
-        )?;
-        model::store(&into.id, into.version, &mut target)?;
-        r.duplicate_of = into.id.clone();
-        let note = format!(
-            "{} {}.",
-            tr(
-                ctx,
-                "The same problem is dealt with in report",
-                "Stejný problém se řeší v hlášení"
-            ),
-            target.number
-        );
-        model::record_step(&doc.id, &mut r, Status::Duplicate, note.clone(), true, &by)?;
-        model::store(&doc.id, doc.version, &mut r)?;
-        audit::append(
-            "complaint.merge",
-            &format!("reports/{}", doc.id),
-            &serde_json::json!({ "number": r.number, "into": target.number }),
-        )?;
-        // Told where the problem is dealt with, its followers follow that report.
-        crate::followers::tell(ctx, &doc.id, &r, &name, &note)?;
-        crate::followers::move_to(&doc.id, &into.id)?;
-        return Ok(Outcome::redirect_with(
-            format!("/handle/{}", segment(&into.id)),
-            format!(
-                "{} {} → {}",
-                tr(ctx, "Merged:", "Sloučeno:"),
-                r.number,
-                target.number
-            ),
-        ));
+        // Asked once more on a page of its own, which names both.
+        if form.get("confirm") != Some("yes") {
+            let other = if survivor.id == doc.id {
+                &duplicate.id
+            } else {
+                &survivor.id
+            };
+            return Ok(Outcome::redirect(format!(
+                "/handle/{}?merge={}&keep={}",
+                segment(id),
+                segment(other),
+                if keep == "newer" { "newer" } else { "older" }
+            )));
+        }
+        return merge(ctx, (&survivor, &duplicate), &by);
     }
     let mut errors = Vec::new();
     let status = match form
@@ -440,5 +429,152 @@ pub fn submit_handling(ctx: &Context, id: &str, form: &FormPost) -> Result<Outco
     Ok(Outcome::redirect_with(
         format!("/handle/{}", segment(id)),
         tr(ctx, "The step is recorded.", "Krok je zaznamenán."),
+    ))
+}
+
+/// The report `doc` and the open report `other` as they would be merged:
+/// (the one that stays open, the one closed as its duplicate), the older
+/// staying unless `keep` is `newer`; `None` when `other` is no open report
+/// but this one.
+fn merging(
+    doc: &Document<Report>,
+    other: &str,
+    keep: &str,
+) -> Result<Option<(Document<Report>, Document<Report>)>> {
+    let other = match REPORTS.get::<Report>(other) {
+        Ok(d) if d.id != doc.id && d.data.is_open() => d,
+        _ => return Ok(None),
+    };
+    let r = &doc.data;
+    // Filed in the same second, the one stored first is the older.
+    let this_older = (r.filed, r.requested.as_str(), doc.id.as_str())
+        <= (
+            other.data.filed,
+            other.data.requested.as_str(),
+            other.id.as_str(),
+        );
+    let keep_this = if keep == "newer" {
+        !this_older
+    } else {
+        this_older
+    };
+    Ok(Some(if keep_this {
+        (doc.clone(), other)
+    } else {
+        (other, doc.clone())
+    }))
+}
+
+/// `/handle/{id}?merge=…&keep=…`: the page that asks before two reports
+/// are merged, saying which stays open, which is closed as its duplicate,
+/// and what its followers are told.
+pub fn confirm_merge(ctx: &Context, id: &str, other: &str, keep: &str) -> Result<View> {
+    let doc = report(id)?;
+    let Some((survivor, duplicate)) = merging(&doc, other, keep)? else {
+        return handling(ctx, id, None);
+    };
+    let (survivor, duplicate) = (&survivor, &duplicate);
+    let (followers, _) = crate::followers::count(&duplicate.id, &duplicate.data)?;
+    let filed = |r: &Report| portico_sdk::calendar::format_date_text(&r.requested, ctx.locale());
+    let (s, d) = (&survivor.data, &duplicate.data);
+    let text = if english(ctx) {
+        format!(
+            "Report {} (filed {}) stays open. Report {} (filed {}) is closed as its duplicate; its {} confirmed followers are told by e-mail and follow report {} from now on.",
+            s.number,
+            filed(s),
+            d.number,
+            filed(d),
+            followers,
+            s.number
+        )
+    } else {
+        format!(
+            "Hlášení {} (podané {}) zůstane otevřené. Hlášení {} (podané {}) se uzavře jako jeho duplicita; jeho potvrzení sledující (počet: {}) dostanou e-mail a od nynějška sledují hlášení {}.",
+            s.number,
+            filed(s),
+            d.number,
+            filed(d),
+            followers,
+            s.number
+        )
+    };
+    Ok(View::new(tr(ctx, "Merge the reports?", "Sloučit hlášení?"))
+        .notice(NoticeLevel::Warning, text)
+        .form(
+            Form::new(
+                format!("/handle/{}", segment(id)),
+                tr(ctx, "Merge", "Sloučit"),
+            )
+            .field(Field::new("op", "op", FieldKind::Hidden).value("merge"))
+            .field(Field::new("into", "into", FieldKind::Hidden).value(other))
+            .field(Field::new("keep", "keep", FieldKind::Hidden).value(keep))
+            .field(Field::new("confirm", "confirm", FieldKind::Hidden).value("yes")),
+        )
+        .actions([Action::secondary(
+            tr(ctx, "Back, merge nothing", "Zpět, nic neslučovat"),
+            format!("/handle/{}", segment(id)),
+        )]))
+}
+
+/// Closes `duplicate` as a duplicate of `survivor`, each with a step in
+/// its history, and moves the duplicate's followers over.
+fn merge(
+    ctx: &Context,
+    (survivor, duplicate): (&Document<Report>, &Document<Report>),
+    by: &str,
+) -> Result<Outcome> {
+    let categories = model::categories()?;
+    let mut target = survivor.data.clone();
+    let mut r = duplicate.data.clone();
+    let name = model::category_name(&categories, &r.category);
+    let status = target.status;
+    model::record_step(
+        &survivor.id,
+        &mut target,
+        status,
+        format!(
+            "{} {}",
+            tr(ctx, "Merged with report", "Sloučeno s hlášením"),
+            r.number
+        ),
+        false,
+        by,
+    )?;
+    model::store(&survivor.id, survivor.version, &mut target)?;
+    r.duplicate_of = survivor.id.clone();
+    let note = format!(
+        "{} {}.",
+        tr(
+            ctx,
+            "The same problem is dealt with in report",
+            "Stejný problém se řeší v hlášení"
+        ),
+        target.number
+    );
+    model::record_step(
+        &duplicate.id,
+        &mut r,
+        Status::Duplicate,
+        note.clone(),
+        true,
+        by,
+    )?;
+    model::store(&duplicate.id, duplicate.version, &mut r)?;
+    audit::append(
+        "complaint.merge",
+        &format!("reports/{}", duplicate.id),
+        &serde_json::json!({ "number": r.number, "into": target.number }),
+    )?;
+    // Told where the problem is dealt with, its followers follow that report.
+    crate::followers::tell(ctx, &duplicate.id, &r, &name, &note)?;
+    crate::followers::move_to(&duplicate.id, &survivor.id)?;
+    Ok(Outcome::redirect_with(
+        format!("/handle/{}", segment(&survivor.id)),
+        format!(
+            "{} {} → {}",
+            tr(ctx, "Merged:", "Sloučeno:"),
+            r.number,
+            target.number
+        ),
     ))
 }
