@@ -19,6 +19,8 @@ mod m20261202_000002_record_imports;
 mod m20261202_000003_collection_generations;
 mod m20261203_000001_messages;
 mod m20261203_000002_admin_from_above;
+mod m20261204_000001_user_language;
+mod m20261204_000002_org_pages;
 
 pub use m20261121_000003_data_platform::SLOTS;
 
@@ -40,6 +42,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000003_collection_generations::Migration),
             Box::new(m20261203_000001_messages::Migration),
             Box::new(m20261203_000002_admin_from_above::Migration),
+            Box::new(m20261204_000001_user_language::Migration),
+            Box::new(m20261204_000002_org_pages::Migration),
         ]
     }
 }

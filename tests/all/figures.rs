@@ -403,7 +403,7 @@ async fn figures_are_true_at_scale(database: TestDatabase) {
     assert!(
         search
             .body
-            .contains("Only the newest 20000 entries of each section were searched"),
+            .contains("Only the newest 20,000 entries of each section were searched"),
         "{}",
         search.body
     );

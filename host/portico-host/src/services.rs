@@ -13,7 +13,7 @@ use portico_platform::files;
 use portico_platform::modules::{self, Change, Enablement};
 use portico_platform::notifications::{self, Channel, Outgoing};
 use portico_platform::records::{self, CollectionSchema, FieldType, IndexedField, Scope};
-use portico_platform::{Platform, PlatformError, Work, organizations};
+use portico_platform::{Platform, PlatformError, Work, organizations, pages};
 use portico_runtime::api::{FieldError, ModuleError};
 use portico_runtime::backend::{
     self, CallScope, CollectionRef, Delivery, DeliveryStatus, Document, DocumentGroup,
@@ -34,6 +34,10 @@ pub struct OrgModules {
     pub exists: bool,
     /// Its name.
     pub name: String,
+    /// Its postal address, on one line.
+    pub address: Option<String>,
+    /// Its contacts and office hours, as its administrator wrote them.
+    pub contacts: pages::Written,
     /// Enabled modules by id.
     pub enabled: BTreeMap<String, Enablement>,
 }
@@ -111,9 +115,14 @@ impl PlatformServices {
                     .filter(|e| e.enabled)
                     .map(|e| (e.module_id.clone(), e))
                     .collect();
+                let contacts = pages::get(&db, &id, pages::OrgPage::Contacts)
+                    .await?
+                    .unwrap_or_default();
                 Ok(Arc::new(OrgModules {
                     exists: true,
                     name: org.name,
+                    address: org.address,
+                    contacts,
                     enabled,
                 }))
             })
@@ -178,6 +187,20 @@ impl PlatformServices {
             work: Arc::new(std::sync::Mutex::new(Some(work))),
             services: self.clone(),
         })
+    }
+
+    /// Writes one of an organization's own pages (see [`pages::put`]) and
+    /// forgets its cached state, whose contacts every page's footer shows.
+    pub async fn write_page(
+        &self,
+        actor: &str,
+        org_id: &str,
+        page: pages::OrgPage,
+        fields: BTreeMap<String, String>,
+    ) -> Result<(), PlatformError> {
+        pages::put(self.platform.db(), actor, org_id, page, fields).await?;
+        self.orgs.invalidate(org_id).await;
+        Ok(())
     }
 
     /// Applies an administrator's change and forgets the cached state of
@@ -584,6 +607,10 @@ impl backend::Notify for CallWork {
             })
             .await
             .map_err(module_error)
+    }
+
+    async fn language_of(&mut self, user_id: &str) -> Result<Option<String>, ModuleError> {
+        self.work.language_of(user_id).await.map_err(module_error)
     }
 
     async fn notification(&mut self, id: &str) -> Result<Delivery, ModuleError> {

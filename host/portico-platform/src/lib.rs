@@ -15,6 +15,7 @@ pub mod nodelay;
 pub mod notifications;
 pub mod organizations;
 mod outbox;
+pub mod pages;
 pub mod records;
 pub mod signing;
 pub mod tokens;

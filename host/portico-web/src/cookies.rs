@@ -51,6 +51,15 @@ impl Cookies {
         }
     }
 
+    /// The cookie that carries a log-in through an identity provider.
+    pub fn oidc_flow(self) -> &'static str {
+        if self.secure {
+            "__Host-portico-oidc"
+        } else {
+            "portico-oidc"
+        }
+    }
+
     pub(crate) fn build(
         self,
         name: &'static str,

@@ -5,14 +5,18 @@
 //! per request and draws every [`Failure`] a handler answers with: a page
 //! in this frame, or JSON for a client that wants JSON.
 
+use std::sync::Arc;
+
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use portico_runtime::LoadedModule;
+use portico_runtime::manifest::{ADMIN_ROLES, AgendaEntry};
 
 use crate::extractors::{FrameParts, Lang, PageFrame, Standing, Tenant, Visitor};
 use crate::failure::Failure;
-use crate::render::{self, Crumb, NavItem, Shell};
+use crate::render::{self, Crumb, Footer, NavItem, Shell};
 use crate::{AppState, REQUEST_ID};
 
 pub(crate) fn wants_json(headers: &HeaderMap) -> bool {
@@ -75,12 +79,116 @@ pub(crate) fn shell(
                 .any(|m| t.modules.enabled.contains_key(m.id()) && !m.manifest().search.is_empty())
         })
         .map(|t| format!("{}/search", t.base));
+    // A person's own pages: their tools where they have some (or
+    // administer), and their overview wherever they are logged in.
+    let (agenda, mine) = match (tenant, viewer) {
+        (Some(t), Some((Visitor::User(_), standing))) => {
+            let tools = standing
+                .roles
+                .iter()
+                .any(|r| ADMIN_ROLES.contains(&r.as_str()))
+                || !agenda_of(state, t, standing).is_empty();
+            (
+                tools.then(|| format!("{}/agenda", t.base)),
+                Some(format!("{}/mine", t.base)),
+            )
+        }
+        _ => (None, None),
+    };
+    let footer = tenant.map(|t| {
+        let c = &t.modules.contacts;
+        Footer {
+            name: t.modules.name.clone(),
+            address: t.modules.address.clone(),
+            phone: c.field("phone").to_owned(),
+            email: c.field("email").to_owned(),
+            data_box: c.field("data_box").to_owned(),
+            hours: match c.field(&format!("hours_{lang}")) {
+                "" if lang != "cs" => (c.field("hours_cs").to_owned(), Some("cs")),
+                hours => (hours.to_owned(), None),
+            },
+            base: t.base.clone(),
+        }
+    });
+    let description = tenant.map(|t| {
+        format!(
+            "{}: {}",
+            t.modules.name,
+            render::tr(
+                lang,
+                "the organization's services and information online",
+                "služby a informace organizace online"
+            )
+        )
+    });
     Shell {
         nav,
         search,
+        agenda,
+        mine,
+        footer,
+        description,
         user: viewer.and_then(|v| v.0.display_name()),
         csrf: viewer.map(|v| v.0.csrf().to_owned()).unwrap_or_default(),
         ..Shell::plain(portal_name, lang, home)
+    }
+}
+
+/// A module and the entries of its agenda, each by its name.
+pub(crate) type ModuleAgenda = (Arc<LoadedModule>, Vec<(String, AgendaEntry)>);
+
+/// The agenda entries of the modules `tenant` enabled that `standing`
+/// reaches (its roles carry the entry's permission), module by module.
+pub(crate) fn agenda_of(
+    state: &AppState,
+    tenant: &Tenant,
+    standing: &Standing,
+) -> Vec<ModuleAgenda> {
+    state
+        .registry()
+        .iter()
+        .filter(|m| tenant.modules.enabled.contains_key(m.id()))
+        .filter_map(|m| {
+            let man = m.manifest();
+            let held = man.permissions_of(standing.roles.iter().map(String::as_str));
+            let entries: Vec<_> = man
+                .agenda
+                .iter()
+                .filter(|(_, e)| {
+                    held.contains(&format!("{}.{}", man.id, e.permission))
+                        && m.route(&e.path)
+                            .is_some_and(|(r, _)| standing.may_reach(r, man))
+                })
+                .map(|(name, e)| (name.clone(), e.clone()))
+                .collect();
+            (!entries.is_empty()).then(|| (m.clone(), entries))
+        })
+        .collect()
+}
+
+/// A role as people call it in `lang`: the platform's own, or the label
+/// its module gives it, with the module's name.
+pub(crate) fn role_label(state: &AppState, role: &str, lang: &str) -> String {
+    use portico_platform::identity::roles;
+    match role {
+        roles::PLATFORM_ADMIN => {
+            render::tr(lang, "Platform administrator", "Správce platformy").into()
+        }
+        roles::ORG_ADMIN => render::tr(
+            lang,
+            "Administrator of the organization",
+            "Správce organizace",
+        )
+        .into(),
+        _ => role
+            .split_once('.')
+            .and_then(|(module, name)| {
+                let registry = state.registry();
+                let man = registry.get(module)?.manifest();
+                let label = man.role_label_in(name, lang)?;
+                Some(format!("{label} ({})", man.name_in(lang)))
+            })
+            .unwrap_or_else(|| role.to_owned()),
     }
 }
 
@@ -120,6 +228,27 @@ pub(crate) async fn personalize(
             shell.other_orgs.push((modules.name.clone(), home));
         }
     }
+}
+
+/// The frame of a page that belongs to no organization (the log-in, the
+/// person's account), in the organization of `path` (the page they came
+/// from or go to: `/o/<org>/…`, else the default organization), with its
+/// menu, header and footer; the portal's plain frame where there is none.
+pub(crate) async fn frame_of_path(
+    state: &AppState,
+    path: &str,
+    lang: &str,
+    visitor: &Visitor,
+) -> Shell {
+    let Ok(tenant) = Tenant::of(state, path).await else {
+        return shell(state, None, None, lang, None);
+    };
+    let standing = Standing::of(state, visitor, &tenant.id)
+        .await
+        .unwrap_or_default();
+    let mut framed = shell(state, Some(&tenant), None, lang, Some((visitor, &standing)));
+    personalize(state, &tenant, visitor, &mut framed).await;
+    framed
 }
 
 /// The frame of a page the host builds in an organization's portal:

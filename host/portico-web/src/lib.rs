@@ -7,6 +7,7 @@
 //! into the module (fresh instance) → view rendered, or API response
 //! filtered → response (a `Failure` drawn by the frame layer).
 
+mod about;
 mod admin;
 pub mod auth;
 mod client;
@@ -32,7 +33,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::http::{HeaderName, HeaderValue, Request, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use portico_host::lifecycle;
 use portico_host::services::PlatformServices;
@@ -256,6 +257,7 @@ pub fn app_with(state: AppState, extra: Router<AppState>) -> Router {
         .merge(modules::router())
         .merge(portal::router())
         .merge(search::router())
+        .merge(about::router())
         .merge(auth::router())
         .merge(console::router())
         .merge(manual::router())
@@ -271,6 +273,11 @@ pub fn app_with(state: AppState, extra: Router<AppState>) -> Router {
     Router::new()
         .route("/healthz", get(health))
         .route("/assets/portico.css", get(stylesheet))
+        .route("/assets/favicon.svg", get(favicon))
+        .route(
+            "/favicon.ico",
+            get(|| async { Redirect::permanent("/assets/favicon.svg") }),
+        )
         .merge(metrics::router())
         .merge(framed)
         .merge(openapi::router())
@@ -413,6 +420,16 @@ async fn health(
         "switched_off": switched_off,
         "switched_off_in_organizations": switched_off_in,
     }))
+}
+
+async fn favicon() -> impl axum::response::IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "image/svg+xml"),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        include_str!("../assets/favicon.svg"),
+    )
 }
 
 async fn stylesheet() -> impl axum::response::IntoResponse {

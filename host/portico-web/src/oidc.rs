@@ -135,11 +135,7 @@ struct Pending {
 }
 
 fn flow_cookie(state: &AppState) -> &'static str {
-    if state.config.secure_cookies {
-        "__Host-portico-oidc"
-    } else {
-        "portico-oidc"
-    }
+    state.cookies.oidc_flow()
 }
 
 fn provider<'a>(state: &'a AppState, id: &str) -> Result<&'a OidcProvider, Failure> {
@@ -482,7 +478,8 @@ async fn finish(
             ("This account is deactivated.", "Tento účet je zrušen."),
         ));
     }
-    Ok(start_session(state, &user, assurance, &verified, &pending.next).await)
+    let lang = crate::extractors::Lang::of(headers).0;
+    Ok(start_session(state, &user, (assurance, &verified), &lang, &pending.next).await)
 }
 
 /// What a provider says of a person, from the ID token and UserInfo: the

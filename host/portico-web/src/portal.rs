@@ -10,15 +10,18 @@ use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use maud::html;
+use portico_platform::identity;
+use portico_platform::records::{self, Scope};
 use portico_runtime::api::CallContext;
-use portico_runtime::manifest::RouteKind;
+use portico_runtime::backend::CollectionRef;
+use portico_runtime::manifest::{AgendaEntry, Keyed, Manifest, RouteKind};
 use portico_runtime::{CallErrorKind, Export};
 
 use crate::AppState;
 use crate::auth;
 use crate::extractors::{Lang, Standing, Tenant, Visitor, form_fields};
 use crate::failure::{Failure, NOT_LOGGED_IN};
-use crate::frame::{host_page_shell, html_response, personalize, request_id, shell};
+use crate::frame::{agenda_of, host_page_shell, html_response, personalize, request_id, shell};
 use crate::render::{self, CSRF_FIELD, tr};
 
 pub(crate) fn router() -> Router<AppState> {
@@ -26,6 +29,10 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/", get(index))
         .route("/o/{org}", get(dashboard))
         .route("/o/{org}/", get(dashboard))
+        .route("/agenda", get(agenda))
+        .route("/o/{org}/agenda", get(agenda))
+        .route("/mine", get(mine))
+        .route("/o/{org}/mine", get(mine))
         .route("/inbox", get(inbox))
         .route("/o/{org}/inbox", get(inbox))
         .route("/inbox/{id}/read", post(mark_read))
@@ -50,9 +57,9 @@ async fn index(
     let shell = shell(&state, None, None, &lang, None);
     let content = html! {
         @if orgs.is_empty() {
-            p { "No organizations are set up yet." }
+            p { (tr(&lang, "No organizations are set up yet.", "Zatím tu nejsou žádné organizace.")) }
         } @else {
-            p { "Choose an organization:" }
+            p { (tr(&lang, "Choose an organization:", "Vyberte organizaci:")) }
             ul.services {
                 @for (depth, org) in &orgs {
                     li class=(format!("depth-{}", (*depth).min(3))) {
@@ -87,62 +94,22 @@ async fn dashboard(
         Some((&visitor, &standing)),
     );
     personalize(&state, &tenant, &visitor, &mut shell).await;
-    let request_id = request_id(&headers);
-    let mut panels = Vec::new();
-    for module in state
-        .registry()
-        .iter()
-        .filter(|m| tenant.modules.enabled.contains_key(m.id()))
-    {
-        let Some(entry) = &module.manifest().dashboard else {
-            continue;
-        };
-        let Some((route, route_match)) = module.route(&entry.path) else {
-            continue;
-        };
-        if route.kind != RouteKind::Page || !standing.may_reach(route, module.manifest()) {
-            continue;
-        }
-        let ctx = CallContext {
-            org_id: tenant.id.clone(),
-            principal: auth::principal(&visitor, &standing, &tenant.id, module.manifest()),
-            request_id: request_id.clone(),
-            locale: lang.clone(),
-        };
-        let result = state
-            .metrics
-            .timed(
-                module.id(),
-                Export::Render,
-                module.render(&ctx, route_match),
-            )
-            .await;
-        let base = format!("{}/m/{}", tenant.base, module.id());
-        let title = module.manifest().menu_label_in(&lang).to_owned();
-        // One module failing leaves the rest of the dashboard standing.
-        let body = match result {
-            Ok(view) => render::blocks(&base, &shell, &view.blocks),
-            Err(e) => {
-                if !matches!(
-                    e.kind,
-                    CallErrorKind::Module(_)
-                        | CallErrorKind::Overloaded(_)
-                        | CallErrorKind::SwitchedOff(_)
-                ) {
-                    tracing::warn!(error = %e, org = %tenant.id, "dashboard block failed");
-                }
-                html! { p.muted { (tr(&lang, "This part is not available right now.", "Tato část teď není k dispozici.")) } }
-            }
-        };
-        panels.push((title, format!("{base}{}", entry.path), body));
-    }
+    let panels = module_panels(
+        &state,
+        (&tenant, &visitor, &standing),
+        &lang,
+        &request_id(&headers),
+        &shell,
+        |m| m.dashboard.as_ref().map(|d| d.path.as_str()),
+    )
+    .await;
     let content = html! {
         @if !panels.is_empty() {
             div.dashboard {
-                @for (title, href, body) in &panels {
-                    section.panel aria-label=(title) {
-                        h2 { a href=(href) { (title) } }
-                        (body)
+                @for panel in &panels {
+                    section.panel aria-label=(panel.title) {
+                        h2 { a href=(panel.href) { (panel.title) } }
+                        (panel.body)
                     }
                 }
             }
@@ -162,6 +129,252 @@ async fn dashboard(
     html_response(StatusCode::OK, render::page(&shell, &title, content))
 }
 
+/// One module's part of a page the host gathers from modules (the
+/// dashboard, a person's overview): its name, the page it comes from,
+/// and its blocks.
+struct Panel {
+    title: String,
+    href: String,
+    body: maud::Markup,
+}
+
+/// The panels of the page `pick` names in each enabled module the visitor
+/// may see it in, each module called once; one failing leaves the others
+/// standing.
+async fn module_panels(
+    state: &AppState,
+    (tenant, visitor, standing): (&Tenant, &Visitor, &Standing),
+    lang: &str,
+    request_id: &str,
+    shell: &render::Shell,
+    pick: impl Fn(&Manifest) -> Option<&str>,
+) -> Vec<Panel> {
+    let mut panels = Vec::new();
+    for module in state
+        .registry()
+        .iter()
+        .filter(|m| tenant.modules.enabled.contains_key(m.id()))
+    {
+        let Some(path) = pick(module.manifest()) else {
+            continue;
+        };
+        let Some((route, route_match)) = module.route(path) else {
+            continue;
+        };
+        if route.kind != RouteKind::Page || !standing.may_reach(route, module.manifest()) {
+            continue;
+        }
+        let ctx = CallContext {
+            org_id: tenant.id.clone(),
+            principal: auth::principal(visitor, standing, &tenant.id, module.manifest()),
+            request_id: request_id.to_owned(),
+            locale: lang.to_owned(),
+        };
+        let result = state
+            .metrics
+            .timed(
+                module.id(),
+                Export::Render,
+                module.render(&ctx, route_match),
+            )
+            .await;
+        let base = format!("{}/m/{}", tenant.base, module.id());
+        let body = match result {
+            Ok(view) => render::blocks(&base, shell, &view.blocks),
+            Err(e) => {
+                if !matches!(
+                    e.kind,
+                    CallErrorKind::Module(_)
+                        | CallErrorKind::Overloaded(_)
+                        | CallErrorKind::SwitchedOff(_)
+                ) {
+                    tracing::warn!(error = %e, org = %tenant.id, "a module's panel failed");
+                }
+                html! { p.muted { (tr(lang, "This part is not available right now.", "Tato část teď není k dispozici.")) } }
+            }
+        };
+        panels.push(Panel {
+            title: module.manifest().menu_label_in(lang).to_owned(),
+            href: format!("{base}{path}"),
+            body,
+        });
+    }
+    panels
+}
+
+/// The way to the log-in page and back to `uri`.
+fn to_login(uri: &Uri) -> Response {
+    let next = serde_urlencoded::to_string([("next", uri.path())]).unwrap_or_default();
+    Redirect::to(&format!("/auth/login?{next}")).into_response()
+}
+
+/// How many records an agenda entry counts in `tenant`; `None` when it
+/// counts none or they cannot be counted (the entry is shown without).
+async fn agenda_count(
+    state: &AppState,
+    tenant: &Tenant,
+    man: &Manifest,
+    entry: &AgendaEntry,
+) -> Option<u64> {
+    let count = entry.count.as_ref()?;
+    let spec = man.collections.get(&count.collection)?;
+    let schema = portico_host::services::schema(CollectionRef {
+        name: &count.collection,
+        spec,
+    });
+    let scope = Scope {
+        org_id: tenant.id.clone(),
+        module_id: man.id.clone(),
+        actor: String::new(),
+    };
+    let filter = records::Filter {
+        field: count.field.clone(),
+        op: records::FilterOp::Eq,
+        value: count.value.clone(),
+    };
+    let db = state.services.platform().db();
+    match records::aggregate(db, &scope, &schema, &[filter], &count.field, None, None).await {
+        Ok(groups) => Some(groups.iter().map(|g| g.count).sum()),
+        Err(e) => {
+            tracing::warn!(error = %e, module = %man.id, "cannot count an agenda entry");
+            None
+        }
+    }
+}
+
+/// `GET …/agenda`: the person's agenda in this organization: the tools
+/// of every module their roles reach, with what waits in each, and the
+/// console when they administer the organization.
+async fn agenda(
+    State(state): State<AppState>,
+    tenant: Tenant,
+    visitor: Visitor,
+    standing: Standing,
+    Lang(lang): Lang,
+    uri: Uri,
+) -> Result<Response, Failure> {
+    let Visitor::User(session) = &visitor else {
+        return Ok(to_login(&uri));
+    };
+    let mut sections = Vec::new();
+    for (module, entries) in agenda_of(&state, &tenant, &standing) {
+        let man = module.manifest();
+        let mut items = Vec::new();
+        for (name, entry) in &entries {
+            items.push((
+                man.text_in(Keyed::Agenda, name, &lang, &entry.label)
+                    .to_owned(),
+                format!("{}{}", tenant.module_base(module.id()), entry.path),
+                agenda_count(&state, &tenant, man, entry).await,
+            ));
+        }
+        sections.push((man.name_in(&lang).to_owned(), items));
+    }
+    let db = state.services.platform().db();
+    let administers = identity::roles::admin_right(db, &session.user.id, &tenant.id)
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "cannot read administration rights");
+            Failure::database()
+        })?
+        .is_some();
+    let title = tr(&lang, "My agenda", "Moje agenda").to_owned();
+    let shell = host_page_shell(&state, (&tenant, &visitor, &standing), &lang, &title).await;
+    let waiting = tr(&lang, "waiting", "čeká");
+    let content = html! {
+        @if sections.is_empty() && !administers {
+            p { (tr(&lang, "Your roles here give you no tools. An administrator of the organization grants roles.", "Vaše role vám zde nedávají žádné nástroje. Role přiděluje správce organizace.")) }
+        }
+        div.agenda {
+            @for (module, items) in &sections {
+                section.panel aria-label=(module) {
+                    h2 { (module) }
+                    ul.tools {
+                        @for (label, href, count) in items {
+                            li {
+                                a href=(href) { (label) }
+                                @if let Some(n) = count {
+                                    " " span.badge.zero[*n == 0] { (crate::figures::number(&lang, *n as f64)) span.visually-hidden { " " (waiting) } }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            @if administers {
+                section.panel aria-label=(tr(&lang, "Administration", "Správa")) {
+                    h2 { (tr(&lang, "Administration", "Správa")) }
+                    ul.tools {
+                        li { a href=(format!("/admin/orgs/{}", tenant.id)) { (tr(&lang, "The organization in the console: modules, settings, roles", "Organizace v konzoli: moduly, nastavení, role")) } }
+                        li { a href=(format!("/admin/orgs/{}/pages", tenant.id)) { (tr(&lang, "Contacts, accessibility statement, personal data", "Kontakty, prohlášení o přístupnosti, osobní údaje")) } }
+                    }
+                }
+            }
+        }
+    };
+    Ok(html_response(
+        StatusCode::OK,
+        render::page(&shell, &title, content),
+    ))
+}
+
+/// `GET …/mine`: the person's overview of their own affairs here: what
+/// each module shows them as theirs (drafts, submissions, reports), and
+/// their messages.
+async fn mine(
+    State(state): State<AppState>,
+    tenant: Tenant,
+    visitor: Visitor,
+    standing: Standing,
+    Lang(lang): Lang,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Result<Response, Failure> {
+    if !matches!(visitor, Visitor::User(_)) {
+        return Ok(to_login(&uri));
+    }
+    let title = tr(&lang, "My overview", "Můj přehled").to_owned();
+    let shell = host_page_shell(&state, (&tenant, &visitor, &standing), &lang, &title).await;
+    let panels = module_panels(
+        &state,
+        (&tenant, &visitor, &standing),
+        &lang,
+        &request_id(&headers),
+        &shell,
+        |m| m.mine.as_ref().map(|d| d.path.as_str()),
+    )
+    .await;
+    let content = html! {
+        @if let Some((href, unread)) = &shell.inbox {
+            p {
+                a href=(href) { (tr(&lang, "Messages", "Zprávy")) }
+                ": "
+                @if *unread == 0 {
+                    (tr(&lang, "nothing unread", "nic nepřečteného"))
+                } @else {
+                    (tr(&lang, "unread ", "nepřečtené ")) (crate::figures::number(&lang, *unread as f64))
+                }
+            }
+        }
+        @if panels.is_empty() {
+            p { (tr(&lang, "Nothing of yours is here yet.", "Zatím tu nic vašeho není.")) }
+        }
+        div.dashboard {
+            @for panel in &panels {
+                section.panel aria-label=(panel.title) {
+                    h2 { a href=(panel.href) { (panel.title) } }
+                    (panel.body)
+                }
+            }
+        }
+        p { a href="/auth/me" { (tr(&lang, "My account", "Můj účet")) } }
+    };
+    Ok(html_response(
+        StatusCode::OK,
+        render::page(&shell, &title, content),
+    ))
+}
+
 /// `GET …/inbox`: the messages modules sent the user in this organization.
 async fn inbox(
     State(state): State<AppState>,
@@ -172,8 +385,7 @@ async fn inbox(
     uri: Uri,
 ) -> Result<Response, Failure> {
     let Visitor::User(session) = &visitor else {
-        let next = serde_urlencoded::to_string([("next", uri.path())]).unwrap_or_default();
-        return Ok(Redirect::to(&format!("/auth/login?{next}")).into_response());
+        return Ok(to_login(&uri));
     };
     let db = state.services.platform().db();
     let messages = portico_platform::notifications::inbox(db, &tenant.id, &session.user.id, 200)

@@ -14,7 +14,9 @@
 //! organization's page), `catalog` (the installed modules, switching one
 //! on again), `enablement` (a module in an organization: enabling,
 //! settings, its dead letters), `audit_trail`, `people` (roles, new
-//! organizations) and `packages` (upload, rollback).
+//! organizations), `packages` (upload, rollback) and `texts` (the
+//! organization's own public pages: contacts, accessibility statement,
+//! personal data).
 
 use std::collections::BTreeMap;
 
@@ -41,6 +43,7 @@ mod enablement;
 mod orgs;
 mod packages;
 mod people;
+mod texts;
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
@@ -58,6 +61,8 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/admin/modules/{id}/rollback", post(packages::rollback))
         .route("/admin/orgs/{org}", get(orgs::organization))
         .route("/admin/orgs/{org}/above", post(orgs::change_above))
+        .route("/admin/orgs/{org}/pages", get(texts::org_pages))
+        .route("/admin/orgs/{org}/pages/{page}", post(texts::save_page))
         .route(
             "/admin/orgs/{org}/modules/{id}",
             get(enablement::module_in_org).post(enablement::change_module),
@@ -339,6 +344,11 @@ impl Done {
                 "Modul je vypnut. Jeho data zůstávají.",
             ),
             "saved" => tr(l, "The settings are saved.", "Nastavení je uloženo."),
+            "published" => tr(
+                l,
+                "The page is saved and published.",
+                "Stránka je uložena a zveřejněna.",
+            ),
             "closed" => tr(
                 l,
                 "The administrators of the organizations above no longer administer it.",

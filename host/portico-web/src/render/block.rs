@@ -150,7 +150,7 @@ fn table_html(base: &str, shell: &Shell, table: &Table) -> Markup {
             // A wide table scrolls in its box; the box takes the keyboard's
             // focus, so it scrolls without a mouse too (WCAG 2.1.1).
             div.table-wrap tabindex="0" role="region" aria-label=(table.caption) {
-                table {
+                table.stacking {
                     caption { (table.caption) }
                     thead {
                         tr {
@@ -179,8 +179,11 @@ fn table_html(base: &str, shell: &Shell, table: &Table) -> Markup {
                         @for row in &table.rows {
                             tr {
                                 @for (i, cell) in row.iter().enumerate() {
-                                    @let numeric = table.columns.get(i).is_some_and(|c| c.numeric);
-                                    td class=[numeric.then_some("num")] {
+                                    @let column = table.columns.get(i);
+                                    @let numeric = column.is_some_and(|c| c.numeric);
+                                    // On a phone a row stands as a card, each
+                                    // value under its column's name.
+                                    td class=[numeric.then_some("num")] data-label=[column.map(|c| c.label.as_str())] {
                                         (link_or_text(base, &cell.text, cell.link.as_deref()))
                                     }
                                 }

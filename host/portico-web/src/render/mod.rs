@@ -57,6 +57,35 @@ pub struct Shell {
     pub inbox: Option<(String, u64)>,
     /// Where the search of this organization is.
     pub search: Option<String>,
+    /// Where the person's agenda is (their tools), when they have one.
+    pub agenda: Option<String>,
+    /// Where the person's overview of their own affairs is.
+    pub mine: Option<String>,
+    /// The organization's footer, on pages of an organization's portal.
+    pub footer: Option<Footer>,
+    /// What search engines show of the page.
+    pub description: Option<String>,
+}
+
+/// The foot of every page of an organization's portal: who runs it and
+/// how to reach them, and the pages every public body's portal has.
+#[derive(Debug, Clone, Default)]
+pub struct Footer {
+    /// The organization's name.
+    pub name: String,
+    /// Its postal address.
+    pub address: Option<String>,
+    /// Its telephone, e-mail and data box, as written in its contacts.
+    pub phone: String,
+    /// Its e-mail address.
+    pub email: String,
+    /// Its data box (datová schránka).
+    pub data_box: String,
+    /// Its office hours, one day per line, in the page's language, or in
+    /// the language named when they are written in no other.
+    pub hours: (String, Option<&'static str>),
+    /// Where its portal's pages are (`""` or `/o/<org>`).
+    pub base: String,
 }
 
 impl Shell {
@@ -75,6 +104,10 @@ impl Shell {
             other_orgs: Vec::new(),
             inbox: None,
             search: None,
+            agenda: None,
+            mine: None,
+            footer: None,
+            description: None,
         }
     }
 }
@@ -96,23 +129,7 @@ pub fn tr<'a>(lang: &str, en: &'a str, cs: &'a str) -> &'a str {
     if lang == "cs" { cs } else { en }
 }
 
-/// A moment as people here read it: in Europe/Prague time (summer time
-/// included), `2. 12. 2026 14:05` in Czech, `2 Dec 2026, 14:05` in English.
-pub fn moment(t: chrono::DateTime<chrono::Utc>, lang: &str) -> String {
-    let here = t.with_timezone(&chrono_tz::Europe::Prague);
-    if lang == "cs" {
-        here.format("%-d. %-m. %Y %H:%M").to_string()
-    } else {
-        here.format("%-d %b %Y, %H:%M").to_string()
-    }
-}
-
-/// The time of day of a moment, in Europe/Prague time: `14:05`.
-pub fn time_of_day(t: chrono::DateTime<chrono::Utc>) -> String {
-    t.with_timezone(&chrono_tz::Europe::Prague)
-        .format("%H:%M")
-        .to_string()
-}
+pub use portico_types::written::{moment, time_of_day};
 
 /// Resolves a link a module gave: a path below the module (whose pages are
 /// at `base`, e.g. `/o/brno/m/notice-board`), or an absolute http(s) URL.
@@ -138,6 +155,10 @@ pub fn page(shell: &Shell, title: &str, content: Markup) -> String {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (title) " – " (shell.portal_name) }
+                @if let Some(description) = &shell.description {
+                    meta name="description" content=(description);
+                }
+                link rel="icon" href="/assets/favicon.svg" type="image/svg+xml";
                 link rel="stylesheet" href="/assets/portico.css";
             }
             body {
@@ -166,6 +187,12 @@ pub fn page(shell: &Shell, title: &str, content: Markup) -> String {
                                     }
                                 }
                             }
+                        }
+                        @if let Some(href) = &shell.agenda {
+                            a href=(href) { (tr(l, "My agenda", "Moje agenda")) }
+                        }
+                        @if let Some(href) = &shell.mine {
+                            a href=(href) { (tr(l, "My overview", "Můj přehled")) }
                         }
                         @if let Some((href, unread)) = &shell.inbox {
                             a href=(href) {
@@ -222,10 +249,59 @@ pub fn page(shell: &Shell, title: &str, content: Markup) -> String {
                     }
                     (content)
                 }
+                @if let Some(footer) = &shell.footer {
+                    (footer_html(footer, l))
+                }
             }
         }
     }
     .into_string()
+}
+
+/// The foot of an organization's pages: its contacts, and its statements.
+fn footer_html(f: &Footer, l: &str) -> Markup {
+    let tel = |phone: &str| {
+        let digits: String = phone
+            .chars()
+            .filter(|c| c.is_ascii_digit() || *c == '+')
+            .collect();
+        format!("tel:{digits}")
+    };
+    html! {
+        footer.portal-footer {
+            section.contacts aria-labelledby="footer-contacts" {
+                h2 #footer-contacts { (tr(l, "Contacts", "Kontakty")) }
+                p { strong { (f.name) } }
+                @if let Some(address) = &f.address { p { (address) } }
+                @if !f.phone.is_empty() {
+                    p { (tr(l, "Telephone: ", "Telefon: ")) a href=(tel(&f.phone)) { (f.phone) } }
+                }
+                @if !f.email.is_empty() {
+                    p { (tr(l, "E-mail: ", "E-mail: ")) a href=(format!("mailto:{}", f.email)) { (f.email) } }
+                }
+                @if !f.data_box.is_empty() {
+                    p { (tr(l, "Data box: ", "Datová schránka: ")) (f.data_box) }
+                }
+            }
+            @if !f.hours.0.is_empty() {
+                section.hours aria-labelledby="footer-hours" {
+                    h2 #footer-hours { (tr(l, "Office hours", "Úřední hodiny")) }
+                    div lang=[f.hours.1] {
+                        @for line in f.hours.0.lines().filter(|l| !l.trim().is_empty()) {
+                            p { (line.trim()) }
+                        }
+                    }
+                }
+            }
+            nav.statements aria-label=(tr(l, "About this portal", "O tomto portálu")) {
+                ul {
+                    li { a href=(format!("{}/accessibility", f.base)) { (tr(l, "Accessibility statement", "Prohlášení o přístupnosti")) } }
+                    li { a href=(format!("{}/privacy", f.base)) { (tr(l, "Personal data", "Ochrana osobních údajů")) } }
+                    li { a href=(format!("{}/cookies", f.base)) { (tr(l, "Cookies", "Cookies")) } }
+                }
+            }
+        }
+    }
 }
 
 /// A module's view as a page; the module's pages are at `base`.
@@ -273,7 +349,7 @@ mod tests {
             .unwrap()
             .to_utc();
         assert_eq!(moment(summer, "cs"), "2. 7. 2026 00:30");
-        assert_eq!(moment(summer, "en"), "2 Jul 2026, 00:30");
+        assert_eq!(moment(summer, "en"), "2 July 2026, 00:30");
         let winter = chrono::DateTime::parse_from_rfc3339("2026-12-02T13:05:00Z")
             .unwrap()
             .to_utc();

@@ -1,0 +1,469 @@
+//! An organization's own pages in the console
+//! (`/admin/orgs/{org}/pages`): its contacts and office hours, which
+//! every page's footer shows; its accessibility statement, filled in the
+//! structure the law sets (zákon č. 99/2019 Sb.: the state of compliance,
+//! what is not accessible and why, when and how it was assessed, whom to
+//! tell); and what it says of personal data. The public pages are drawn
+//! from these fields by `about.rs`.
+
+use std::collections::BTreeMap;
+
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use portico_platform::pages::{self, OrgPage, Written};
+use portico_runtime::api::{Block, Choice, FieldKind, Form, FormField, NoticeLevel, View};
+
+use super::{Admin, Done, checked_form, checked_org, page_with_status, to_login};
+use crate::AppState;
+use crate::extractors::{Lang, Visitor};
+use crate::failure::{Failure, NOT_FOUND};
+use crate::render::tr;
+
+/// The longest text a field takes.
+const MAX_FIELD: usize = 10_000;
+
+/// One field of a page: its name, kind, label (English, Czech) and help.
+struct Spec {
+    name: &'static str,
+    kind: FieldKind,
+    label: (&'static str, &'static str),
+    help: Option<(&'static str, &'static str)>,
+    required: bool,
+}
+
+const fn spec(
+    name: &'static str,
+    kind: FieldKind,
+    label: (&'static str, &'static str),
+    help: Option<(&'static str, &'static str)>,
+    required: bool,
+) -> Spec {
+    Spec {
+        name,
+        kind,
+        label,
+        help,
+        required,
+    }
+}
+
+/// The fields of `page`.
+fn specs(page: OrgPage) -> Vec<Spec> {
+    match page {
+        OrgPage::Contacts => vec![
+            spec(
+                "phone",
+                FieldKind::Tel,
+                ("Telephone", "Telefon"),
+                None,
+                false,
+            ),
+            spec("email", FieldKind::Email, ("E-mail", "E-mail"), None, false),
+            spec(
+                "data_box",
+                FieldKind::Text,
+                ("Data box", "Datová schránka"),
+                Some((
+                    "Its seven letters and digits, e.g. abc1234.",
+                    "Sedm písmen a číslic, např. abc1234.",
+                )),
+                false,
+            ),
+            spec(
+                "hours_cs",
+                FieldKind::Textarea,
+                ("Office hours, in Czech", "Úřední hodiny česky"),
+                Some((
+                    "One day per line, e.g. Po, St 8:00–17:00.",
+                    "Jeden den na řádek, např. Po, St 8:00–17:00.",
+                )),
+                false,
+            ),
+            spec(
+                "hours_en",
+                FieldKind::Textarea,
+                ("Office hours, in English", "Úřední hodiny anglicky"),
+                Some((
+                    "One day per line, e.g. Mon, Wed 8:00–17:00.",
+                    "Jeden den na řádek, např. Mon, Wed 8:00–17:00.",
+                )),
+                false,
+            ),
+        ],
+        OrgPage::Accessibility => vec![
+            spec(
+                "status",
+                FieldKind::Radio,
+                (
+                    "How far the portal complies",
+                    "Nakolik portál splňuje požadavky",
+                ),
+                None,
+                true,
+            ),
+            spec(
+                "exceptions_cs",
+                FieldKind::Textarea,
+                (
+                    "What is not accessible, and why (in Czech)",
+                    "Co přístupné není a proč (česky)",
+                ),
+                Some((
+                    "One item per line: the content, what is wrong, and the reason (a disproportionate burden, or outside the law's scope).",
+                    "Jedna položka na řádek: obsah, v čem není přístupný, a důvod (nepřiměřená zátěž nebo mimo působnost zákona).",
+                )),
+                false,
+            ),
+            spec(
+                "exceptions_en",
+                FieldKind::Textarea,
+                (
+                    "What is not accessible, and why (in English)",
+                    "Co přístupné není a proč (anglicky)",
+                ),
+                None,
+                false,
+            ),
+            spec(
+                "prepared",
+                FieldKind::Date,
+                ("Statement prepared on", "Prohlášení vypracováno dne"),
+                None,
+                true,
+            ),
+            spec(
+                "method",
+                FieldKind::Radio,
+                ("How compliance was assessed", "Jak byl soulad posouzen"),
+                None,
+                true,
+            ),
+            spec(
+                "reviewed",
+                FieldKind::Date,
+                ("Last reviewed on", "Naposledy přezkoumáno dne"),
+                None,
+                false,
+            ),
+            spec(
+                "contact",
+                FieldKind::Text,
+                (
+                    "Where to report what is not accessible",
+                    "Kam hlásit nepřístupný obsah",
+                ),
+                Some((
+                    "An e-mail address or a telephone.",
+                    "E-mailová adresa nebo telefon.",
+                )),
+                true,
+            ),
+        ],
+        OrgPage::Privacy => vec![
+            spec(
+                "officer",
+                FieldKind::Text,
+                (
+                    "The data protection officer and how to reach them",
+                    "Pověřenec pro ochranu osobních údajů a jak jej kontaktovat",
+                ),
+                None,
+                true,
+            ),
+            spec(
+                "text_cs",
+                FieldKind::Textarea,
+                (
+                    "What the organization does with personal data (in Czech)",
+                    "Co organizace dělá s osobními údaji (česky)",
+                ),
+                Some((
+                    "Paragraphs separated by an empty line.",
+                    "Odstavce oddělené prázdným řádkem.",
+                )),
+                true,
+            ),
+            spec(
+                "text_en",
+                FieldKind::Textarea,
+                (
+                    "What the organization does with personal data (in English)",
+                    "Co organizace dělá s osobními údaji (anglicky)",
+                ),
+                None,
+                false,
+            ),
+        ],
+    }
+}
+
+/// The choices of a radio field.
+fn choices(name: &str, l: &str) -> Vec<Choice> {
+    let choice = |value: &str, en: &str, cs: &str| Choice {
+        value: value.into(),
+        label: tr(l, en, cs).into(),
+    };
+    match name {
+        "status" => vec![
+            choice("full", "Fully compliant", "V plném souladu"),
+            choice("partial", "Partially compliant", "V částečném souladu"),
+            choice("none", "Not compliant", "V nesouladu"),
+        ],
+        "method" => vec![
+            choice(
+                "self",
+                "By the organization itself",
+                "Vlastním posouzením organizace",
+            ),
+            choice(
+                "third-party",
+                "By a third party",
+                "Posouzením třetí stranou",
+            ),
+        ],
+        _ => Vec::new(),
+    }
+}
+
+/// The page's title in `l`.
+fn title(page: OrgPage, l: &str) -> &'static str {
+    match page {
+        OrgPage::Contacts => tr(l, "Contacts and office hours", "Kontakty a úřední hodiny"),
+        OrgPage::Accessibility => tr(l, "Accessibility statement", "Prohlášení o přístupnosti"),
+        OrgPage::Privacy => tr(l, "Personal data", "Ochrana osobních údajů"),
+    }
+}
+
+/// What is wrong with `value` of the field `spec`, in `l`.
+fn problem(spec: &Spec, value: &str, l: &str) -> Option<&'static str> {
+    if value.is_empty() {
+        return spec
+            .required
+            .then(|| tr(l, "Fill this in.", "Vyplňte prosím."));
+    }
+    if value.chars().count() > MAX_FIELD {
+        return Some(tr(
+            l,
+            "Use at most 10,000 characters.",
+            "Použijte nejvýše 10 000 znaků.",
+        ));
+    }
+    match spec.kind {
+        FieldKind::Email if !portico_platform::identity::users::is_email(value) => Some(tr(
+            l,
+            "Give an e-mail address, e.g. podatelna@mesto.cz.",
+            "Zadejte e-mailovou adresu, např. podatelna@mesto.cz.",
+        )),
+        FieldKind::Tel
+            if !value
+                .chars()
+                .all(|c| c.is_ascii_digit() || " +()-".contains(c))
+                || value.chars().filter(char::is_ascii_digit).count() < 9 =>
+        {
+            Some(tr(
+                l,
+                "Give a telephone number, e.g. +420 542 172 111.",
+                "Zadejte telefonní číslo, např. +420 542 172 111.",
+            ))
+        }
+        FieldKind::Date if chrono::NaiveDate::parse_from_str(value, "%Y-%m-%d").is_err() => {
+            Some(tr(l, "Give a date.", "Zadejte datum."))
+        }
+        FieldKind::Radio if !choices(spec.name, l).iter().any(|c| c.value == value) => Some(tr(
+            l,
+            "Choose one of the options.",
+            "Zvolte jednu z možností.",
+        )),
+        _ if spec.name == "data_box"
+            && !(value.len() == 7 && value.chars().all(|c| c.is_ascii_alphanumeric())) =>
+        {
+            Some(tr(
+                l,
+                "A data box is seven letters and digits, e.g. abc1234.",
+                "Datová schránka má sedm písmen a číslic, např. abc1234.",
+            ))
+        }
+        _ => None,
+    }
+}
+
+/// The form of `page`, with `values` and the errors at their fields.
+fn form(
+    org: &str,
+    page: OrgPage,
+    l: &str,
+    values: &BTreeMap<String, String>,
+    errors: &BTreeMap<&str, &str>,
+) -> Form {
+    let fields = specs(page)
+        .into_iter()
+        .map(|s| FormField {
+            name: s.name.into(),
+            label: tr(l, s.label.0, s.label.1).into(),
+            kind: s.kind,
+            required: s.required,
+            value: values.get(s.name).cloned(),
+            help: s.help.map(|(en, cs)| tr(l, en, cs).into()),
+            choices: choices(s.name, l),
+            error: errors.get(s.name).map(|e| (*e).to_owned()),
+            ..Default::default()
+        })
+        .collect();
+    Form {
+        action: format!("/admin/orgs/{org}/pages/{}", page.name()),
+        submit_label: tr(l, "Save and publish", "Uložit a zveřejnit").into(),
+        fields,
+        ..Default::default()
+    }
+}
+
+/// The console's page of `org`'s own pages, each a form.
+fn view(
+    org: &str,
+    name: &str,
+    l: &str,
+    written: &BTreeMap<&'static str, BTreeMap<String, String>>,
+    failed: Option<(OrgPage, &BTreeMap<&str, &str>)>,
+) -> View {
+    let mut blocks = vec![Block::Text {
+        text: tr(
+            l,
+            "What you write here is public: the contacts are at the foot of every page of the portal, the statements are linked from there.",
+            "Co zde napíšete, je veřejné: kontakty jsou v patičce každé stránky portálu, prohlášení jsou odkázána odtud.",
+        )
+        .into(),
+    }];
+    for page in OrgPage::ALL {
+        blocks.push(Block::Heading {
+            text: title(page, l).into(),
+            level: 2,
+        });
+        let empty = BTreeMap::new();
+        let errors = match failed {
+            Some((p, errors)) if p == page => {
+                blocks.push(Block::Notice {
+                    level: NoticeLevel::Error,
+                    text: tr(
+                        l,
+                        "Nothing was saved: correct the fields marked.",
+                        "Nic nebylo uloženo: opravte označená pole.",
+                    )
+                    .into(),
+                });
+                errors
+            }
+            _ => &empty,
+        };
+        let values = written.get(page.name()).cloned().unwrap_or_default();
+        blocks.push(Block::Form(form(org, page, l, &values, errors)));
+    }
+    View {
+        title: format!("{}: {name}", tr(l, "Public pages", "Veřejné stránky")),
+        blocks,
+    }
+}
+
+async fn written(
+    state: &AppState,
+    org: &str,
+) -> Result<BTreeMap<&'static str, BTreeMap<String, String>>, Failure> {
+    let db = state.services.platform().db();
+    let mut out = BTreeMap::new();
+    for page in OrgPage::ALL {
+        let w = pages::get(db, org, page).await.map_err(|e| {
+            tracing::error!(error = %e, "cannot read an organization's pages");
+            Failure::database()
+        })?;
+        out.insert(
+            page.name(),
+            w.map(|w: Written| w.fields).unwrap_or_default(),
+        );
+    }
+    Ok(out)
+}
+
+/// `GET /admin/orgs/{org}/pages`.
+pub(super) async fn org_pages(
+    State(state): State<AppState>,
+    Path(org): Path<String>,
+    Query(done): Query<Done>,
+    visitor: Visitor,
+    lang: Lang,
+) -> Result<Response, Failure> {
+    let Some(admin) = Admin::of(visitor, lang) else {
+        return Ok(to_login(&format!("/admin/orgs/{org}/pages")));
+    };
+    let the_org = checked_org(&state, &admin, &org).await?;
+    let written = written(&state, &org).await?;
+    let view = view(&org, &the_org.name, admin.l(), &written, None);
+    Ok(page_with_status(
+        &state,
+        &admin,
+        &view,
+        done.message(admin.l()),
+        StatusCode::OK,
+    ))
+}
+
+/// `POST /admin/orgs/{org}/pages/{page}`: saves one page, or shows it
+/// again with what is wrong at each field and nothing saved.
+pub(super) async fn save_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path((org, name)): Path<(String, String)>,
+    visitor: Visitor,
+    lang: Lang,
+    body: Bytes,
+) -> Result<Response, Failure> {
+    let Some(admin) = Admin::of(visitor, lang) else {
+        return Ok(to_login(&format!("/admin/orgs/{org}/pages")));
+    };
+    let fields = checked_form(&admin, &headers, &body)?;
+    let the_org = checked_org(&state, &admin, &org).await?;
+    let Some(page) = OrgPage::parse(&name) else {
+        return Err(Failure::new(
+            StatusCode::NOT_FOUND,
+            NOT_FOUND,
+            (
+                format!("An organization has no page `{name}`."),
+                format!("Organizace nemá stránku `{name}`."),
+            ),
+        ));
+    };
+    let l = admin.l().to_owned();
+    let specs = specs(page);
+    let values: BTreeMap<String, String> = specs
+        .iter()
+        .map(|s| {
+            let v = fields.get(s.name).map_or("", |v| v.trim());
+            (s.name.to_owned(), v.replace("\r\n", "\n"))
+        })
+        .collect();
+    let errors: BTreeMap<&str, &str> = specs
+        .iter()
+        .filter_map(|s| Some((s.name, problem(s, &values[s.name], &l)?)))
+        .collect();
+    if !errors.is_empty() {
+        let mut written = written(&state, &org).await?;
+        written.insert(page.name(), values);
+        let view = view(&org, &the_org.name, &l, &written, Some((page, &errors)));
+        return Ok(page_with_status(
+            &state,
+            &admin,
+            &view,
+            None,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ));
+    }
+    state
+        .services
+        .write_page(&admin.session.user.id, &org, page, values)
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "cannot write an organization's page");
+            Failure::database()
+        })?;
+    Ok(Redirect::to(&format!("/admin/orgs/{org}/pages?done=published")).into_response())
+}
