@@ -76,7 +76,7 @@ async fn more_visitors_than_instance_slots_are_all_served_on_both_engines() {
                 let (status, _, body) = page.unwrap();
                 assert_eq!(status, 200, "{engine_name}: {body}");
                 assert!(
-                    body.contains("Winter road maintenance plan"),
+                    body.contains("Plán zimní údržby komunikací"),
                     "{engine_name}"
                 );
                 served += 1;

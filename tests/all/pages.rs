@@ -31,9 +31,9 @@ async fn notice_board_renders_as_an_accessible_html_page() {
     let posted = html.find("Posted notices").expect("posted table");
     let archive = html.find("Notices taken down").expect("archive table");
     let hearing = html
-        .find("Public hearing on the zoning plan")
+        .find("Veřejné projednání změny územního plánu")
         .expect("current notice");
-    let grants = html.find("grants for sports clubs").expect("old notice");
+    let grants = html.find("dotace pro sportovní kluby").expect("old notice");
     assert!(
         posted < hearing && hearing < archive && archive < grants,
         "{html}"
@@ -53,7 +53,7 @@ async fn notice_board_renders_as_an_accessible_html_page() {
     )
     .await;
     assert_eq!(detail.status, 200, "{}", detail.body);
-    assert!(detail.body.contains("council hall"), "{}", detail.body);
+    assert!(detail.body.contains("zasedací síni"), "{}", detail.body);
     // A strict content security policy and a request id on every page.
     let csp = got.headers["content-security-policy"].to_str().unwrap();
     assert!(

@@ -353,7 +353,7 @@ async fn one_search_finds_what_the_modules_declare_and_only_what_the_visitor_may
             TEST_CITY,
             "ledger",
             "entries",
-            "{\"title\": \"Zoning fees 2026\", \"kind\": \"fee\", \"amount\": 120}\n",
+            "{\"title\": \"Poplatky za projednání 2026\", \"kind\": \"fee\", \"amount\": 120}\n",
         )
         .await;
     let addr = portal.serve().await;
@@ -369,16 +369,20 @@ async fn one_search_finds_what_the_modules_declare_and_only_what_the_visitor_may
 
     // A citizen finds the notice, whatever the case of the term; the ledger's
     // entries are for staff, so its hit is not shown.
-    let found = anonymous.get("/search?q=ZONING").await;
+    let found = anonymous.get("/search?q=PROJEDN").await;
     assert_eq!(found.status, 200, "{}", found.body);
     assert!(
         found.body.contains(
-            "<a href=\"/m/notice-board/notices/MMB%2F0412%2F2026\">Public hearing on the zoning plan change Nr. 14</a>"
+            "<a href=\"/m/notice-board/notices/MMB%2F0412%2F2026\">Veřejné projednání změny územního plánu č. 14</a>"
         ),
         "{}",
         found.body
     );
-    assert!(!found.body.contains("Zoning fees"), "{}", found.body);
+    assert!(
+        !found.body.contains("Poplatky za projednání"),
+        "{}",
+        found.body
+    );
     let notice = anonymous
         .get("/m/notice-board/notices/MMB%2F0412%2F2026")
         .await;
@@ -399,7 +403,7 @@ async fn one_search_finds_what_the_modules_declare_and_only_what_the_visitor_may
     portal.grant(&staff, TEST_CITY, "org-admin").await;
     let browser = Browser::new(addr);
     assert_eq!(browser.log_in("jana", PASSWORD).await.status, 303);
-    let found = browser.get("/search?q=zoning").await;
+    let found = browser.get("/search?q=projedn").await;
     assert!(found.body.contains("<h2>Ledger</h2>"), "{}", found.body);
     let entry = found
         .body
@@ -411,7 +415,7 @@ async fn one_search_finds_what_the_modules_declare_and_only_what_the_visitor_may
     let page = browser.get(&entry).await;
     assert_eq!(page.status, 200, "{}", page.body);
     assert!(
-        page.body.contains("<h1>Zoning fees 2026</h1>"),
+        page.body.contains("<h1>Poplatky za projednání 2026</h1>"),
         "{}",
         page.body
     );
