@@ -232,6 +232,12 @@ impl Chromium {
     /// Runs axe-core on the current page for WCAG 2.1 A and AA; returns the
     /// violations as "rule: what (where)" lines.
     pub async fn accessibility_violations(&self) -> Vec<String> {
+        self.violations_of(&["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"])
+            .await
+    }
+
+    /// Runs axe-core on the current page for the rules tagged `tags`.
+    async fn violations_of(&self, tags: &[&str]) -> Vec<String> {
         let axe = crate::repo_root().join("tests/browser/node_modules/axe-core/axe.min.js");
         let source = std::fs::read_to_string(&axe).unwrap_or_else(|_| {
             panic!(
@@ -247,10 +253,9 @@ impl Chromium {
             .client
             .execute_async(
                 "const done = arguments[arguments.length - 1];
-                 axe.run(document, { runOnly: { type: 'tag',
-                     values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } })
+                 axe.run(document, { runOnly: { type: 'tag', values: arguments[0] } })
                    .then(r => done(r.violations), e => done([{ id: 'axe-error', help: String(e), nodes: [] }]));",
-                Vec::new(),
+                vec![json!(tags)],
             )
             .await
             .expect("axe-core runs");
@@ -324,6 +329,87 @@ impl Chromium {
                 }
             }
         }
+    }
+
+    /// Sets the window to `width` × `height` CSS pixels.
+    pub async fn set_size(&self, width: u32, height: u32) {
+        self.client
+            .set_window_size(width, height)
+            .await
+            .expect("the window takes the size");
+    }
+
+    /// Texts of `english` the current page shows outside the parts marked
+    /// as another language than Czech (`lang="en"`).
+    pub async fn english_shown(&self, english: &[String]) -> Vec<String> {
+        let text = self
+            .client
+            .execute(
+                "const body = document.body.cloneNode(true);
+                 body.querySelectorAll('[lang]:not([lang^=\"cs\"]), script, style').forEach(e => e.remove());
+                 return body.innerText || body.textContent;",
+                Vec::new(),
+            )
+            .await
+            .expect("the page answers");
+        let text = text.as_str().unwrap_or_default().to_owned();
+        english
+            .iter()
+            .filter(|e| text.contains(e.as_str()))
+            .cloned()
+            .collect()
+    }
+
+    /// Checks one step of a journey in `lang` at the window's width: in
+    /// the portal's frame, no violation of WCAG 2.1 A/AA or of WCAG 2.2's
+    /// target size (axe-core), nothing wider than the screen, and on a
+    /// Czech page none of the catalog's English texts (`english`); saves
+    /// its screenshot as `target/screenshots/<name>.png`.
+    pub async fn check_step(&self, name: &str, lang: &str, english: &[String]) {
+        let framed = self
+            .client
+            .find(Locator::Css("header.portal-header"))
+            .await
+            .is_ok();
+        assert!(
+            framed,
+            "{name} is not in the portal's frame: {}",
+            self.text().await
+        );
+        let violations = self
+            .violations_of(&["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"])
+            .await;
+        assert!(
+            violations.is_empty(),
+            "{name} breaks WCAG 2.1 A/AA or 2.2's target size:\n{}",
+            violations.join("\n")
+        );
+        assert_eq!(
+            self.wider_than_the_screen().await,
+            Vec::<String>::new(),
+            "{name} is wider than the screen"
+        );
+        let sideways = self
+            .client
+            .execute(
+                "return document.documentElement.scrollWidth - document.documentElement.clientWidth",
+                Vec::new(),
+            )
+            .await
+            .expect("the page answers");
+        assert!(
+            sideways.as_i64().unwrap_or(0) <= 0,
+            "{name} scrolls sideways by {sideways} px"
+        );
+        if lang == "cs" {
+            assert_eq!(
+                self.english_shown(english).await,
+                Vec::<String>::new(),
+                "{name} shows English on a Czech page: {}",
+                self.text().await
+            );
+        }
+        self.screenshot(name).await;
     }
 
     /// Whether the current page is one of the portal's error pages (each

@@ -3,6 +3,7 @@
 //! modules, and a server on a loopback port.
 
 pub mod browser;
+pub mod catalog;
 pub mod chromium;
 pub mod logs;
 pub mod oidc;

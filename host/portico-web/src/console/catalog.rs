@@ -193,7 +193,11 @@ pub(super) async fn catalog_view(
             let action = packages::rollback_action(m.id());
             let problem = problem_at(&action);
             blocks.push(packages::rollback_form(
-                l, &man.name, &previous, action, problem,
+                l,
+                man.name_in(l),
+                &previous,
+                action,
+                problem,
             ));
         }
         if is_platform_admin {
@@ -202,7 +206,11 @@ pub(super) async fn catalog_view(
             let switch_on = |place: String, org: Option<&String>| {
                 Block::Form(Form {
                     action: format!("/admin/modules/{}/switch-on", m.id()),
-                    submit_label: format!("{} {} {place}", tr(l, "Switch on", "Zapnout"), man.name),
+                    submit_label: format!(
+                        "{} {} {place}",
+                        tr(l, "Switch on", "Zapnout"),
+                        man.name_in(l)
+                    ),
                     fields: org
                         .map(|org| FormField {
                             name: "org".into(),

@@ -278,7 +278,7 @@ async fn module_page(
         }
     }
     let view = View {
-        title: man.name.clone(),
+        title: man.name_in(&l).to_owned(),
         blocks,
     };
     let mut response = page(state, admin, &view, flash);
@@ -422,7 +422,10 @@ pub(super) async fn change_module(
                         BAD_REQUEST,
                         (
                             format!("`{key}` is not a setting of {}.", m.manifest().name),
-                            format!("Modul {} nemá nastavení `{key}`.", m.manifest().name),
+                            format!(
+                                "Modul {} nemá nastavení `{key}`.",
+                                m.manifest().name_in("cs")
+                            ),
                         ),
                     ));
                 };

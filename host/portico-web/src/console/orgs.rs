@@ -142,7 +142,7 @@ pub(super) async fn organization_page(
             let on = enabled.enabled.contains_key(m.id());
             vec![
                 link(
-                    m.manifest().name.clone(),
+                    m.manifest().name_in(&l).to_owned(),
                     format!("/admin/orgs/{org}/modules/{}", m.id()),
                 ),
                 text(m.manifest().version.to_string()),

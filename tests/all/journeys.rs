@@ -1,0 +1,326 @@
+//! The three journeys people make through the portal, walked in a real
+//! browser in Czech and in English, on a desktop (1366 px), a phone
+//! (390 px) and a small phone (320 px): a citizen reports a problem and
+//! submits a form, then finds both in their overview; an official finds
+//! their work from the header alone and handles a report; an
+//! administrator enables a module and publishes the accessibility
+//! statement. Every step is checked: in the portal's frame, no WCAG 2.1
+//! A/AA violation nor one of WCAG 2.2's target size (axe-core), no page
+//! wider than the screen, and on a Czech page no English text of the
+//! portal's catalog. Screenshots of each step land in
+//! `target/screenshots/journey-…`.
+
+use fantoccini::Locator;
+use portico_platform::identity::users::UserKind;
+use portico_tests::chromium::Chromium;
+use portico_tests::{TEST_CITY, TestPortal, catalog};
+
+const PASSWORD: &str = "correct horse battery";
+
+/// The languages and window widths every journey is walked in.
+const LANGUAGES: [&str; 2] = ["cs", "en"];
+const WIDTHS: [(u32, u32); 3] = [(1366, 900), (390, 844), (320, 640)];
+
+const POTHOLE: &str = r#"{"code": "pothole", "name": "Výtluk", "description": "Díry v silnici.", "unit": "Odbor dopravy", "deadline_days": 30, "attributes": [{"code": "depth", "description": "Jak je hluboký?", "datatype": "singlevaluelist", "required": true, "values": [["shallow", "Mělký"], ["deep", "Hluboký"]]}]}"#;
+
+/// Runs `script` in the page.
+async fn js(browser: &Chromium, script: &str) {
+    browser
+        .client
+        .execute(script, Vec::new())
+        .await
+        .unwrap_or_else(|e| panic!("{script}: {e}"));
+}
+
+/// Clicks the element `css` finds.
+async fn click(browser: &Chromium, css: &str) {
+    browser
+        .client
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("nothing matches {css}: {e}"))
+        .click()
+        .await
+        .unwrap_or_else(|e| panic!("cannot click {css}: {e}"));
+}
+
+/// Waits until the page has an element `css` (a form's answer arrived).
+async fn wait_for(browser: &Chromium, css: &str) {
+    browser
+        .client
+        .wait()
+        .at_most(std::time::Duration::from_secs(10))
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css} never appeared: {e}"));
+}
+
+/// Logs in through the form, whatever the page's language.
+async fn log_in(browser: &Chromium, user: &str) {
+    browser.open("/auth/login").await;
+    js(
+        browser,
+        &format!(
+            "document.getElementById('f-username').value = '{user}';
+             document.getElementById('f-password').value = '{PASSWORD}';"
+        ),
+    )
+    .await;
+    click(browser, "main form button.primary").await;
+    for _ in 0..50 {
+        if !browser.path().await.starts_with("/auth/login") {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("{user} is not logged in: {}", browser.text().await);
+}
+
+/// A Czech city's form, in two steps: its texts are Czech data, as a
+/// Czech city writes them.
+const DOG: &str = r##"{"code": "pes", "title": "Přihlášení psa", "description": "Přihlaste psa, kterého ve městě chováte.", "access": "registered",
+ "schema": {"type": "object", "properties": {
+   "address": {"type": "string", "title": "Adresa"},
+   "email": {"type": "string", "format": "email", "title": "E-mail"},
+   "dogs": {"type": "integer", "title": "Počet psů", "minimum": 1, "maximum": 5},
+   "consent": {"type": "boolean", "const": true, "title": "Potvrzuji, že údaje jsou pravdivé."}},
+  "required": ["address", "dogs", "consent"]},
+ "uischema": {"type": "Categorization", "elements": [
+   {"type": "Category", "label": "Vy", "elements": [{"type": "Control", "scope": "#/properties/address"}, {"type": "Control", "scope": "#/properties/email"}]},
+   {"type": "Category", "label": "Pes", "elements": [{"type": "Control", "scope": "#/properties/dogs"}, {"type": "Control", "scope": "#/properties/consent"}]}]}}"##;
+
+/// A fresh browser on `addr` in `lang`, its window `size`.
+async fn browser_in(addr: std::net::SocketAddr, lang: &str, (w, h): (u32, u32)) -> Chromium {
+    let browser = Chromium::start(addr).await;
+    browser.set_size(w, h).await;
+    browser.open(&format!("/lang/{lang}")).await;
+    browser
+}
+
+#[tokio::test]
+async fn a_citizen_reports_a_problem_submits_a_form_and_finds_both_in_their_overview() {
+    let portal = TestPortal::builder()
+        .module("notice-board")
+        .module("complaints")
+        .module("smart-forms")
+        .build()
+        .await;
+    portal
+        .import(TEST_CITY, "complaints", "categories", POTHOLE)
+        .await;
+    let designer = portal.user("petr", UserKind::Staff, PASSWORD).await;
+    portal
+        .grant(&designer, TEST_CITY, "smart-forms.designer")
+        .await;
+    portal.user("karel", UserKind::Citizen, PASSWORD).await;
+    let addr = portal.serve().await;
+    let http = portico_tests::browser::Browser::new(addr);
+    http.log_in("petr", PASSWORD).await;
+    let design = "/m/smart-forms/design";
+    let published = http.submit(design, design, &[("definition", DOG)]).await;
+    assert_eq!(published.status, 303, "{}", published.body);
+    let english = catalog::english_texts();
+
+    for lang in LANGUAGES {
+        for size in WIDTHS {
+            let b = browser_in(addr, lang, size).await;
+            let step = |n: &str| format!("journey-citizen-{lang}-{}-{n}", size.0);
+            b.open("/").await;
+            b.check_step(&step("01-home"), lang, &english).await;
+            click(&b, "nav.portal-nav a[href='/m/complaints/']").await;
+            b.check_step(&step("02-reports"), lang, &english).await;
+            b.open("/m/complaints/report?category=pothole").await;
+            b.check_step(&step("03-report-form"), lang, &english).await;
+            js(
+                &b,
+                "document.getElementById('f-description').value = 'Hluboký výtluk před domem č. 12.';
+                 document.getElementById('f-address').value = 'Husova 12';
+                 document.getElementById('f-lat').value = '49.19522';
+                 document.getElementById('f-long').value = '16.60796';
+                 document.getElementById('f-attribute[depth]-1').checked = true;",
+            )
+            .await;
+            click(&b, "main form button.primary").await;
+            b.text_with("Hluboký výtluk před domem č. 12.").await;
+            b.check_step(&step("04-report-filed"), lang, &english).await;
+
+            log_in(&b, "karel").await;
+            b.check_step(&step("05-logged-in"), lang, &english).await;
+            b.open("/m/smart-forms/fill/pes").await;
+            b.check_step(&step("06-form-step-1"), lang, &english).await;
+            js(
+                &b,
+                "document.getElementById('f-address').value = 'Dlouhá 5, Brno';
+                 document.getElementById('f-email').value = 'karel@example.cz';",
+            )
+            .await;
+            click(&b, "main form button.primary").await;
+            wait_for(&b, "#f-dogs").await;
+            js(
+                &b,
+                "document.getElementById('f-dogs').value = '1';
+                 document.getElementById('f-consent').checked = true;",
+            )
+            .await;
+            b.check_step(&step("07-form-step-2"), lang, &english).await;
+            click(&b, "main form button.primary").await;
+            b.text_with("F-20").await;
+            b.check_step(&step("08-form-submitted"), lang, &english)
+                .await;
+
+            // From the header to their own affairs.
+            click(&b, "header a[href='/mine']").await;
+            b.text_with("Přihlášení psa").await;
+            b.check_step(&step("09-my-overview"), lang, &english).await;
+        }
+    }
+}
+
+/// Files a report as an anonymous citizen, over HTTP.
+async fn file_report(addr: std::net::SocketAddr, n: usize) {
+    let citizen = portico_tests::browser::Browser::new(addr);
+    let page = "/m/complaints/report?category=pothole";
+    // Each far from the others, so none is offered as a duplicate.
+    let lat = format!("{:.5}", 49.1 + n as f64 * 0.01);
+    let filed = citizen
+        .submit(
+            page,
+            page,
+            &[
+                ("category", "pothole"),
+                ("description", "Výtluk na chodníku."),
+                ("address", "Kounicova 3"),
+                ("lat", &lat),
+                ("long", "16.6"),
+                ("attribute[depth]", "deep"),
+            ],
+        )
+        .await;
+    assert_eq!(filed.status, 303, "{}", filed.body);
+}
+
+#[tokio::test]
+async fn an_official_finds_their_work_from_the_header_and_handles_a_report() {
+    let portal = TestPortal::builder()
+        .module("notice-board")
+        .module("complaints")
+        .build()
+        .await;
+    portal
+        .import(TEST_CITY, "complaints", "categories", POTHOLE)
+        .await;
+    let hana = portal.user("hana", UserKind::Staff, PASSWORD).await;
+    portal.grant(&hana, TEST_CITY, "complaints.handler").await;
+    let addr = portal.serve().await;
+    let english = catalog::english_texts();
+
+    let mut n = 0;
+    for lang in LANGUAGES {
+        for size in WIDTHS {
+            n += 1;
+            file_report(addr, n).await;
+            let b = browser_in(addr, lang, size).await;
+            let step = |s: &str| format!("journey-official-{lang}-{}-{s}", size.0);
+            b.open("/auth/login").await;
+            b.check_step(&step("01-login"), lang, &english).await;
+            log_in(&b, "hana").await;
+            click(&b, "header a[href='/agenda']").await;
+            b.check_step(&step("02-agenda"), lang, &english).await;
+            click(&b, "main a[href='/m/complaints/handle']").await;
+            b.check_step(&step("03-inbox"), lang, &english).await;
+            click(&b, "main td a[href^='/m/complaints/handle/']").await;
+            b.check_step(&step("04-report"), lang, &english).await;
+            js(
+                &b,
+                "document.getElementById('f-status').value = 'acknowledged';
+                 document.getElementById('f-note').value = 'Oprava je objednána.';",
+            )
+            .await;
+            let forms = "main form";
+            b.client
+                .execute(
+                    &format!(
+                        "const f = [...document.querySelectorAll('{forms}')].pop();
+                         f.querySelector('button.primary').click();"
+                    ),
+                    Vec::new(),
+                )
+                .await
+                .unwrap();
+            b.text_with("Oprava je objednána.").await;
+            b.check_step(&step("05-step-recorded"), lang, &english)
+                .await;
+
+            // Every status page is in the frame, in the visitor's language.
+            b.open("/nonexistent-page").await;
+            b.check_step(&step("06-unknown-path"), lang, &english).await;
+            b.open("/m/complaints/reports/nonexistent").await;
+            b.check_step(&step("07-module-not-found"), lang, &english)
+                .await;
+        }
+    }
+}
+
+#[tokio::test]
+async fn an_administrator_enables_a_module_and_publishes_the_accessibility_statement() {
+    let english = catalog::english_texts();
+    for lang in LANGUAGES {
+        for size in WIDTHS {
+            let portal = TestPortal::builder()
+                .module("notice-board")
+                .module("complaints")
+                .without_modules_in(TEST_CITY)
+                .build()
+                .await;
+            let boss = portal.user("boss", UserKind::Staff, PASSWORD).await;
+            portal.grant(&boss, TEST_CITY, "org-admin").await;
+            let addr = portal.serve().await;
+            let b = browser_in(addr, lang, size).await;
+            let step = |s: &str| format!("journey-admin-{lang}-{}-{s}", size.0);
+            log_in(&b, "boss").await;
+            click(&b, "header a[href='/agenda']").await;
+            b.check_step(&step("01-agenda"), lang, &english).await;
+            click(&b, "main a[href='/admin/orgs/test-city']").await;
+            b.check_step(&step("02-console"), lang, &english).await;
+            b.open("/admin/orgs/test-city/modules/notice-board").await;
+            b.check_step(&step("03-module"), lang, &english).await;
+            click(&b, "main form button.primary").await;
+            b.check_step(&step("04-enabled"), lang, &english).await;
+            b.open("/").await;
+            assert!(
+                b.client
+                    .find(Locator::Css("nav.portal-nav a[href='/m/notice-board/']"))
+                    .await
+                    .is_ok(),
+                "the board is in the menu once enabled"
+            );
+
+            click(&b, "header a[href='/agenda']").await;
+            click(&b, "main a[href='/admin/orgs/test-city/pages']").await;
+            b.check_step(&step("05-pages"), lang, &english).await;
+            js(
+                &b,
+                "document.getElementById('f-status-1').checked = true;
+                 document.getElementById('f-prepared').value = '2026-12-01';
+                 document.getElementById('f-method-0').checked = true;
+                 document.getElementById('f-contact').value = 'pristupnost@mesto.cz';
+                 document.querySelector('form[action$=\"/pages/accessibility\"] button.primary').click();",
+            )
+            .await;
+            wait_for(&b, "main .notice-success").await;
+            b.check_step(&step("06-published"), lang, &english).await;
+            b.open("/").await;
+            click(&b, "footer a[href='/accessibility']").await;
+            let statement = b.text().await;
+            assert!(
+                statement.contains(if lang == "cs" {
+                    "v částečném souladu"
+                } else {
+                    "partially compliant"
+                }),
+                "{statement}"
+            );
+            b.check_step(&step("07-statement"), lang, &english).await;
+        }
+    }
+}
