@@ -1,7 +1,7 @@
 //! The three journeys people make through the portal, walked in a real
 //! browser in Czech and in English, on a desktop (1366 px), a phone
-//! (390 px) and a small phone (320 px): a citizen reports a problem and
-//! submits a form, then finds both in their overview; an official finds
+//! (390 px) and a small phone (320 px): a citizen reports a problem from
+//! the front door and submits a form, then finds it in their overview; an official finds
 //! their work from the header alone and handles a report; an
 //! administrator enables a module and publishes the accessibility
 //! statement. Every step is checked: in the portal's frame, no WCAG 2.1
@@ -127,8 +127,9 @@ async fn a_citizen_reports_a_problem_submits_a_form_and_finds_both_in_their_over
             let step = |n: &str| format!("journey-citizen-{lang}-{}-{n}", size.0);
             b.open("/").await;
             b.check_step(&step("01-home"), lang, &english).await;
-            click(&b, "nav.portal-nav a[href='/m/complaints/']").await;
-            b.check_step(&step("02-reports"), lang, &english).await;
+            // The front door says what people come to do.
+            click(&b, "a.door[href='/m/complaints/report']").await;
+            b.check_step(&step("02-report-categories"), lang, &english).await;
             b.open("/m/complaints/report?category=pothole").await;
             b.check_step(&step("03-report-form"), lang, &english).await;
             js(

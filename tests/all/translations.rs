@@ -48,6 +48,7 @@ fn every_first_party_module_speaks_czech_and_english() {
             (Keyed::Role, "roles", m.roles.keys().collect()),
             (Keyed::Setting, "settings", m.settings.keys().collect()),
             (Keyed::Agenda, "agenda", m.agenda.keys().collect()),
+            (Keyed::Start, "start", m.start.keys().collect()),
         ];
         for (kind, part, keys) in keyed {
             for key in keys {

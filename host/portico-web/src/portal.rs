@@ -103,16 +103,53 @@ async fn dashboard(
         |m| m.dashboard.as_ref().map(|d| d.path.as_str()),
     )
     .await;
+    // What people come to do: the entry points of the modules enabled
+    // here that the visitor may open.
+    let doors: Vec<(String, String)> = state
+        .registry()
+        .iter()
+        .filter(|m| tenant.modules.enabled.contains_key(m.id()))
+        .flat_map(|m| {
+            let man = m.manifest();
+            man.start
+                .iter()
+                .filter(|(_, e)| {
+                    m.route(&e.path).is_some_and(|(r, _)| {
+                        r.kind == RouteKind::Page && standing.may_reach(r, man)
+                    })
+                })
+                .map(|(name, e)| {
+                    (
+                        man.text_in(Keyed::Start, name, &lang, &e.label).to_owned(),
+                        format!("{}{}", tenant.module_base(m.id()), e.path),
+                    )
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect();
     let content = html! {
-        @if !panels.is_empty() {
-            div.dashboard {
-                @for panel in &panels {
-                    section.panel aria-label=(panel.title) {
-                        h2 { a href=(panel.href) { (panel.title) } }
-                        (panel.body)
+        @if let Some(search) = &shell.search {
+            form.front-search method="get" action=(search) role="search" {
+                label for="front-q" { (tr(&lang, "What are you looking for?", "Co hledáte?")) }
+                div.front-search-row {
+                    input #front-q type="search" name="q" maxlength="100";
+                    button.button.primary type="submit" { (tr(&lang, "Search", "Hledat")) }
+                }
+            }
+        }
+        @if !doors.is_empty() {
+            section.doors aria-labelledby="doors" {
+                h2 #doors { (tr(&lang, "What do you want to do?", "Co chcete udělat?")) }
+                ul.doors {
+                    @for (label, href) in &doors {
+                        li { a.door href=(href) { (label) } }
                     }
                 }
             }
+        }
+        @if !panels.is_empty() {
+            h2 { (tr(&lang, "In figures", "V číslech")) }
+            (panels_html(&panels))
         }
         @if shell.nav.is_empty() {
             p { (tr(&lang, "This organization offers no services here yet.", "Tato organizace zde zatím nenabízí žádné služby.")) }
@@ -127,6 +164,20 @@ async fn dashboard(
     };
     let title = shell.portal_name.clone();
     html_response(StatusCode::OK, render::page(&shell, &title, content))
+}
+
+/// The modules' panels side by side, each headed by a link to its page.
+fn panels_html(panels: &[Panel]) -> maud::Markup {
+    html! {
+        div.dashboard {
+            @for panel in panels {
+                section.panel aria-label=(panel.title) {
+                    h2 { a href=(panel.href) { (panel.title) } }
+                    (panel.body)
+                }
+            }
+        }
+    }
 }
 
 /// One module's part of a page the host gathers from modules (the
@@ -359,14 +410,7 @@ async fn mine(
         @if panels.is_empty() {
             p { (tr(&lang, "Nothing of yours is here yet.", "Zatím tu nic vašeho není.")) }
         }
-        div.dashboard {
-            @for panel in &panels {
-                section.panel aria-label=(panel.title) {
-                    h2 { a href=(panel.href) { (panel.title) } }
-                    (panel.body)
-                }
-            }
-        }
+        (panels_html(&panels))
         p { a href="/auth/me" { (tr(&lang, "My account", "Můj účet")) } }
     };
     Ok(html_response(

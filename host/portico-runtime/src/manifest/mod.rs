@@ -72,6 +72,11 @@ pub struct Manifest {
     /// agenda ("Moje agenda") whose permission they hold.
     #[serde(default)]
     pub agenda: BTreeMap<String, AgendaEntry>,
+    /// What people come to the organization's portal to do in the module,
+    /// by name: the entry points its front door offers ("Nahlásit závadu"),
+    /// each a label and a page.
+    #[serde(default)]
+    pub start: BTreeMap<String, StartEntry>,
     /// The page that shows a logged-in person their own affairs in the
     /// module (drafts, submissions, reports), part of their overview
     /// ("Můj přehled").
@@ -139,6 +144,9 @@ pub struct ManifestTexts {
     /// Each agenda entry's label, by name.
     #[serde(default)]
     pub agenda: BTreeMap<String, String>,
+    /// Each entry point's label, by name.
+    #[serde(default)]
+    pub start: BTreeMap<String, String>,
 }
 
 /// The parts of [`ManifestTexts`] that translate a text the manifest keys
@@ -153,6 +161,8 @@ pub enum Keyed {
     Setting,
     /// An agenda entry's label.
     Agenda,
+    /// An entry point's label.
+    Start,
 }
 
 impl Manifest {
@@ -192,6 +202,7 @@ impl Manifest {
                     Keyed::Role => &t.roles,
                     Keyed::Setting => &t.settings,
                     Keyed::Agenda => &t.agenda,
+                    Keyed::Start => &t.start,
                 }
                 .get(key)
             })
@@ -419,6 +430,17 @@ pub struct MenuEntry {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DashboardEntry {
+    /// The page below `/m/<id>`.
+    pub path: String,
+}
+
+/// What people come to do, on the organization's front door: a label (a
+/// verb, "Report a problem") and the page it opens.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StartEntry {
+    /// The label (English; `translations` has the others).
+    pub label: String,
     /// The page below `/m/<id>`.
     pub path: String,
 }

@@ -172,6 +172,24 @@ impl Manifest {
                 ),
             ));
         }
+        for (name, entry) in &self.start {
+            if !is_module_id(name) {
+                return Err(invalid(
+                    &format!("start.{name}"),
+                    "the name must be 2 to 64 lower-case letters, digits and dashes".into(),
+                ));
+            }
+            if !self
+                .routes
+                .iter()
+                .any(|r| r.kind == RouteKind::Page && router_matches(&r.path, &entry.path))
+            {
+                return Err(invalid(
+                    &format!("start.{name}.path"),
+                    format!("`{}` is not one of the module's page routes", entry.path),
+                ));
+            }
+        }
         for (name, entry) in &self.agenda {
             let at = |field: &str| format!("agenda.{name}.{field}");
             if !is_module_id(name) {
