@@ -24,6 +24,7 @@ mod load;
 mod loading;
 mod messages;
 mod methodology;
+mod notices;
 mod notify;
 mod oidc;
 mod openapi;

@@ -3,23 +3,27 @@
 //! Notices are documents in the `notices` collection; staff post them with
 //! a form, and a nightly job takes down those past their date. The office
 //! is told of both by e-mail (setting `notify-email`), from the module's
-//! own events, so a slow mail server never holds up posting.
+//! own events, so a slow mail server never holds up posting. `lifecycle`
+//! has a notice's life: posting (at once or from a date, with documents),
+//! corrections, taking down early, and the certificate of posting.
+
+mod lifecycle;
 
 use portico_sdk::notify::{self, To};
 use portico_sdk::records::{Aggregate, Collection, Document, Filters};
 use portico_sdk::{
-    Action, Cell, Context, Error, Event, Field, Form, FormPost, Module, NoticeLevel, Outcome, Page,
-    Pager, Request, Response, Result, Stat, Table, View, audit, events, log, segment, settings,
+    Action, Cell, Context, Error, Event, FormPost, Module, NoticeLevel, Outcome, Page, Pager,
+    Request, Response, Result, Stat, Table, View, audit, events, log, segment, settings,
 };
 use serde::{Deserialize, Serialize};
 
 struct NoticeBoard;
 
-const NOTICES: Collection = Collection::new("notices");
+pub(crate) const NOTICES: Collection = Collection::new("notices");
 
 /// One notice.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct Notice {
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub(crate) struct Notice {
     /// The reference number (číslo jednací), e.g. `MMB/0412/2026`.
     reference: String,
     title: String,
@@ -34,6 +38,21 @@ struct Notice {
     /// Set by the nightly job once the notice came down.
     #[serde(default)]
     taken_down: bool,
+    /// Who posted it.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    posted_by: String,
+    /// Documents attached to it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    attachments: Vec<lifecycle::Attachment>,
+    /// The reference of the notice this one corrects.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    corrects: String,
+    /// The references of the corrections posted of this one.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    corrected_by: Vec<String>,
+    /// Set when it was taken down before its date.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    withdrawn: Option<lifecycle::Withdrawal>,
 }
 
 /// How many days back the nightly job takes notices down. One further past
@@ -98,7 +117,7 @@ fn archived(today: &str) -> Result<Vec<Notice>> {
     Ok(found.documents.into_iter().map(|d| d.data).collect())
 }
 
-fn by_reference(reference: &str) -> Result<Document<Notice>> {
+pub(crate) fn by_reference(reference: &str) -> Result<Document<Notice>> {
     NOTICES
         .find()
         .eq("reference", reference)
@@ -111,7 +130,7 @@ fn by_reference(reference: &str) -> Result<Document<Notice>> {
 }
 
 /// Chooses the Czech or English wording by the user's language.
-fn tr<'a>(ctx: &Context, en: &'a str, cs: &'a str) -> &'a str {
+pub(crate) fn tr<'a>(ctx: &Context, en: &'a str, cs: &'a str) -> &'a str {
     if ctx.locale().starts_with("cs") {
         cs
     } else {
@@ -120,7 +139,7 @@ fn tr<'a>(ctx: &Context, en: &'a str, cs: &'a str) -> &'a str {
 }
 
 /// Today's date as YYYY-MM-DD (UTC), from the host's wall clock.
-fn today() -> String {
+pub(crate) fn today() -> String {
     let secs = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs())
@@ -144,7 +163,7 @@ fn civil(days: i64) -> String {
 
 /// A date as the reader's language writes it (`2. 12. 2026`,
 /// `2 December 2026`); the text as it is when it is not a date.
-fn day(ctx: &Context, date: &str) -> String {
+pub(crate) fn day(ctx: &Context, date: &str) -> String {
     portico_sdk::calendar::format_date_text(date, ctx.locale())
 }
 
@@ -294,7 +313,7 @@ impl Count {
 }
 
 /// The date `days` after `date` (both YYYY-MM-DD); `date` when it cannot be read.
-fn date_after(date: &str, days: i64) -> String {
+pub(crate) fn date_after(date: &str, days: i64) -> String {
     let parts: Vec<i64> = date.split('-').filter_map(|p| p.parse().ok()).collect();
     let [y, m, d] = parts[..] else {
         return date.to_owned();
@@ -321,7 +340,19 @@ fn notice(ctx: &Context, id: &str) -> Result<View> {
         })?
         .data;
     let mut view = View::new(n.title.clone());
-    if n.until < today() {
+    let link = |reference: &str| format!("/notices/{}", segment(reference));
+    if let Some(w) = &n.withdrawn {
+        view = view.notice(
+            NoticeLevel::Warning,
+            format!(
+                "{} {}. {} {}",
+                tr(ctx, "Taken down early on", "Sejmuto předčasně dne"),
+                day(ctx, &w.on),
+                tr(ctx, "Reason:", "Důvod:"),
+                w.reason
+            ),
+        );
+    } else if n.until < today() {
         view = view.notice(
             NoticeLevel::Info,
             tr(
@@ -331,25 +362,87 @@ fn notice(ctx: &Context, id: &str) -> Result<View> {
             ),
         );
     }
-    Ok(view
-        .key_values([
-            (tr(ctx, "Reference", "Číslo jednací"), n.reference.clone()),
-            (tr(ctx, "Department", "Odbor"), n.department.clone()),
-            (tr(ctx, "Posted", "Vyvěšeno"), day(ctx, &n.published)),
-            (
-                if n.until < today() {
-                    tr(ctx, "Taken down", "Sejmuto")
-                } else {
-                    tr(ctx, "Posted until", "Vyvěšeno do")
-                },
-                day(ctx, &n.until),
+    if !n.corrected_by.is_empty() {
+        view = view.notice(
+            NoticeLevel::Warning,
+            format!(
+                "{} {}",
+                tr(
+                    ctx,
+                    "This notice is corrected by notice",
+                    "Toto oznámení opravuje oznámení"
+                ),
+                n.corrected_by.join(", ")
             ),
-        ])
-        .text(n.text)
-        .actions([Action::secondary(
-            tr(ctx, "All notices", "Všechna oznámení"),
-            "/",
-        )]))
+        );
+    }
+    let mut facts = vec![
+        (tr(ctx, "Reference", "Číslo jednací"), n.reference.clone()),
+        (tr(ctx, "Department", "Odbor"), n.department.clone()),
+        (tr(ctx, "Posted", "Vyvěšeno"), day(ctx, &n.published)),
+        (
+            if n.until < today() {
+                tr(ctx, "Taken down", "Sejmuto")
+            } else {
+                tr(ctx, "Posted until", "Vyvěšeno do")
+            },
+            day(ctx, &n.until),
+        ),
+    ];
+    if !n.corrects.is_empty() {
+        facts.push((
+            tr(ctx, "Corrects notice", "Opravuje oznámení"),
+            n.corrects.clone(),
+        ));
+    }
+    view = view.key_values(facts).text(n.text.clone());
+    let mut actions: Vec<Action> = n
+        .corrects
+        .is_empty()
+        .then_some(())
+        .into_iter()
+        .flat_map(|()| n.corrected_by.iter())
+        .map(|c| Action::secondary(format!("{} {c}", tr(ctx, "Correction", "Oprava")), link(c)))
+        .collect();
+    if !n.corrects.is_empty() {
+        actions.push(Action::secondary(
+            format!(
+                "{} {}",
+                tr(ctx, "The corrected notice", "Opravené oznámení"),
+                n.corrects
+            ),
+            link(&n.corrects),
+        ));
+    }
+    actions.extend(n.attachments.iter().map(|a| {
+        Action::secondary(
+            format!("{} ({} kB)", a.name, a.size.div_ceil(1024)),
+            format!("{}/files/{}", link(&n.reference), segment(&a.id)),
+        )
+    }));
+    actions.push(Action::secondary(
+        tr(ctx, "All notices", "Všechna oznámení"),
+        "/",
+    ));
+    view = view.actions(actions);
+    if lifecycle::editor(ctx) {
+        let mut tools = vec![Action::secondary(
+            tr(ctx, "Certificate of posting", "Doložka o vyvěšení"),
+            format!("{}/certificate", link(&n.reference)),
+        )];
+        if n.until >= today() && n.withdrawn.is_none() {
+            tools.push(Action::secondary(
+                tr(ctx, "Post a correction", "Vyvěsit opravu"),
+                format!("{}/correct", link(&n.reference)),
+            ));
+            tools.push(Action::danger(
+                tr(ctx, "Take down early", "Sejmout předčasně"),
+                format!("{}/withdraw", link(&n.reference)),
+            ));
+        }
+        view = view.actions(tools);
+    }
+    Ok(view)
 }
 
 impl Module for NoticeBoard {
@@ -361,90 +454,35 @@ impl Module for NoticeBoard {
             "/" => board(ctx, page),
             "/dashboard" => dashboard(ctx),
             "/notices/{id}" => notice(ctx, page.param("id").unwrap_or_default()),
-            "/post" => Ok(post_form(ctx, None, &[])),
+            "/notices/{id}/withdraw" => {
+                lifecycle::withdraw_form(ctx, page.param("id").unwrap_or_default(), None)
+            }
+            "/notices/{id}/correct" => {
+                let original = by_reference(page.param("id").unwrap_or_default())?.data;
+                lifecycle::post_form(ctx, None, &[], Some(&original))
+            }
+            "/notices/{id}/certificate" => {
+                lifecycle::certificate(ctx, page.param("id").unwrap_or_default())
+            }
+            "/post" => lifecycle::post_form(ctx, None, &[], None),
             other => Err(Error::not_found(format!("no page {other}"))),
         }
     }
 
     fn submit(ctx: &Context, form: &FormPost) -> Result<Outcome> {
-        if form.path() != "/post" {
-            return Err(Error::not_found(format!("no form at {}", form.path())));
+        let id = form.param("id").unwrap_or_default();
+        match form.pattern() {
+            "/post" => lifecycle::submit_post(ctx, form, None),
+            "/notices/{id}/correct" => lifecycle::submit_post(ctx, form, Some(by_reference(id)?)),
+            "/notices/{id}/withdraw" => lifecycle::withdraw(ctx, id, form),
+            _ => Err(Error::not_found(format!("no form at {}", form.path()))),
         }
-        let field = |name: &str| form.get(name).unwrap_or_default().trim().to_owned();
-        let notice = Notice {
-            reference: field("reference"),
-            title: field("title"),
-            department: field("department"),
-            published: today(),
-            until: field("until"),
-            text: field("text"),
-            taken_down: false,
-        };
-        let mut errors = Vec::new();
-        for (name, value) in [
-            ("reference", &notice.reference),
-            ("title", &notice.title),
-            ("until", &notice.until),
-        ] {
-            if value.is_empty() {
-                errors.push((name, tr(ctx, "Fill this in.", "Vyplňte prosím.").to_owned()));
-            }
-        }
-        // Indexed fields (the search looks through them) hold 200 characters.
-        for (name, value) in [
-            ("reference", &notice.reference),
-            ("title", &notice.title),
-            ("department", &notice.department),
-        ] {
-            if value.chars().count() > 200 {
-                errors.push((
-                    name,
-                    tr(
-                        ctx,
-                        "Use at most 200 characters.",
-                        "Použijte nejvýše 200 znaků.",
-                    )
-                    .to_owned(),
-                ));
-            }
-        }
-        if !notice.until.is_empty() && !is_date(&notice.until) {
-            errors.push((
-                "until",
-                tr(
-                    ctx,
-                    "Use the form YYYY-MM-DD.",
-                    "Zadejte ve tvaru RRRR-MM-DD.",
-                )
-                .to_owned(),
-            ));
-        }
-        if !notice.reference.is_empty() && by_reference(&notice.reference).is_ok() {
-            errors.push((
-                "reference",
-                tr(
-                    ctx,
-                    "A notice with this reference is posted already.",
-                    "Oznámení s tímto číslem jednacím už je vyvěšeno.",
-                )
-                .to_owned(),
-            ));
-        }
-        if !errors.is_empty() {
-            return Ok(Outcome::Show(post_form(ctx, Some(form), &errors)));
-        }
-        let stored = NOTICES.insert(&notice)?;
-        events::publish(
-            "notice.posted",
-            &serde_json::json!({ "id": stored.id, "reference": notice.reference, "until": notice.until }),
-        )?;
-        Ok(Outcome::redirect_with(
-            format!("/notices/{}", segment(&notice.reference)),
-            tr(ctx, "The notice is posted.", "Oznámení je vyvěšeno."),
-        ))
     }
 
     fn handle(_ctx: &Context, req: &Request) -> Result<Response> {
+        if let (Some(id), Some(file)) = (req.param("id"), req.param("file")) {
+            return lifecycle::attachment(id, file);
+        }
         let today = today();
         let mut notices = posted(&today)?;
         if req.query("all").is_some() {
@@ -456,6 +494,11 @@ impl Module for NoticeBoard {
     fn run_job(_ctx: &Context, job: &str) -> Result<()> {
         match job {
             "take-down" => {
+                // The notices whose day came are posted first.
+                let posted = lifecycle::post_scheduled()?;
+                if posted > 0 {
+                    log::info(format!("{posted} scheduled notices posted"));
+                }
                 // Every notice whose date passed within the window, page by
                 // page: the board's archive grows by the thousands a year,
                 // and its oldest were taken down long ago.
@@ -516,7 +559,7 @@ struct NoticeEvent {
     id: String,
 }
 
-fn is_date(s: &str) -> bool {
+pub(crate) fn is_date(s: &str) -> bool {
     let b = s.as_bytes();
     b.len() == 10
         && b[4] == b'-'
@@ -524,63 +567,6 @@ fn is_date(s: &str) -> bool {
         && b.iter()
             .enumerate()
             .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
-}
-
-/// The form staff post a notice with; after a refused post, with what they
-/// typed and the errors at the fields.
-fn post_form(ctx: &Context, form: Option<&FormPost>, errors: &[(&str, String)]) -> View {
-    let value = |name: &str| {
-        form.and_then(|f| f.get(name))
-            .unwrap_or_default()
-            .to_owned()
-    };
-    let error = |name: &str| {
-        errors
-            .iter()
-            .find(|(f, _)| *f == name)
-            .map(|(_, m)| m.clone())
-    };
-    let field = |f: Field, name: &str| {
-        let f = f.value(value(name));
-        match error(name) {
-            Some(e) => f.error(e),
-            None => f,
-        }
-    };
-    let mut view = View::new(tr(ctx, "Post a notice", "Vyvěsit oznámení"));
-    if !errors.is_empty() {
-        view = view.notice(
-            NoticeLevel::Error,
-            tr(
-                ctx,
-                "The notice was not posted; see the fields below.",
-                "Oznámení nebylo vyvěšeno; opravte pole níže.",
-            ),
-        );
-    }
-    view.form(
-        Form::new("/post", tr(ctx, "Post", "Vyvěsit"))
-            .field(field(
-                Field::text("reference", tr(ctx, "Reference", "Číslo jednací")).required(),
-                "reference",
-            ))
-            .field(field(
-                Field::text("title", tr(ctx, "Title", "Název")).required(),
-                "title",
-            ))
-            .field(field(
-                Field::text("department", tr(ctx, "Department", "Odbor")),
-                "department",
-            ))
-            .field(field(
-                Field::date("until", tr(ctx, "Posted until", "Vyvěšeno do")).required(),
-                "until",
-            ))
-            .field(field(
-                Field::textarea("text", tr(ctx, "Text", "Text")),
-                "text",
-            )),
-    )
 }
 
 portico_sdk::export!(NoticeBoard);
