@@ -148,13 +148,13 @@ async fn an_administrator_publishes_the_contacts_and_the_accessibility_statement
     // A wrong e-mail is refused at its field, and nothing is published.
     let contacts = [
         ("phone", "+420 542 172 111"),
-        ("email", "podatelna@mesto"),
+        ("email", "podatelna@mesto.cz"),
         ("data_box", "abc1234"),
         ("hours_cs", "Po, St 8:00–17:00\nÚt, Čt 8:00–14:00"),
         ("hours_en", ""),
     ];
     let mut wrong = contacts.to_vec();
-    wrong[1].1 = "podatelna mesto.cz";
+    wrong[1].1 = "podatelna@mesto.cz?bcc=x@y.cz";
     let refused = admin
         .submit(pages, &format!("{pages}/contacts"), &wrong)
         .await;
@@ -181,7 +181,7 @@ async fn an_administrator_publishes_the_contacts_and_the_accessibility_statement
             .contains("<a href=\"tel:+420542172111\">+420 542 172 111</a>")
             && home
                 .body
-                .contains("<a href=\"mailto:podatelna@mesto\">podatelna@mesto</a>")
+                .contains("<a href=\"mailto:podatelna@mesto.cz\">podatelna@mesto.cz</a>")
             && home.body.contains("Data box: abc1234")
             && home
                 .body
@@ -218,6 +218,20 @@ async fn an_administrator_publishes_the_contacts_and_the_accessibility_statement
         ("reviewed", ""),
         ("contact", "pristupnost@mesto.cz"),
     ];
+    // A portal not fully accessible must say what is not.
+    let mut silent = statement.to_vec();
+    silent[1].1 = "";
+    let refused = admin
+        .submit(pages, &format!("{pages}/accessibility"), &silent)
+        .await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert!(
+        refused
+            .body
+            .contains("Say what is not accessible, and why."),
+        "{}",
+        refused.body
+    );
     let saved = admin
         .submit(pages, &format!("{pages}/accessibility"), &statement)
         .await;

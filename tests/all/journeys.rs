@@ -129,7 +129,8 @@ async fn a_citizen_reports_a_problem_submits_a_form_and_finds_both_in_their_over
             b.check_step(&step("01-home"), lang, &english).await;
             // The front door says what people come to do.
             click(&b, "a.door[href='/m/complaints/report']").await;
-            b.check_step(&step("02-report-categories"), lang, &english).await;
+            b.check_step(&step("02-report-categories"), lang, &english)
+                .await;
             b.open("/m/complaints/report?category=pothole").await;
             b.check_step(&step("03-report-form"), lang, &english).await;
             js(
@@ -302,6 +303,7 @@ async fn an_administrator_enables_a_module_and_publishes_the_accessibility_state
             js(
                 &b,
                 "document.getElementById('f-status-1').checked = true;
+                 document.getElementById('f-exceptions_cs').value = 'Mapa hlášení nemá textovou alternativu.';
                  document.getElementById('f-prepared').value = '2026-12-01';
                  document.getElementById('f-method-0').checked = true;
                  document.getElementById('f-contact').value = 'pristupnost@mesto.cz';

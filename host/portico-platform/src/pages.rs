@@ -79,6 +79,21 @@ impl Written {
     pub fn field(&self, name: &str) -> &str {
         self.fields.get(name).map_or("", |v| v.trim())
     }
+
+    /// The text `name_<lang>` (`text_cs`, `text_en`); when it is empty,
+    /// the other language's, with that language's tag to mark it by.
+    pub fn in_language(&self, name: &str, lang: &str) -> (&str, Option<&'static str>) {
+        let own = self.field(&format!("{name}_{lang}"));
+        if !own.is_empty() {
+            return (own, None);
+        }
+        ["cs", "en"]
+            .into_iter()
+            .filter(|other| *other != lang)
+            .map(|other| (self.field(&format!("{name}_{other}")), Some(other)))
+            .find(|(text, _)| !text.is_empty())
+            .unwrap_or(("", None))
+    }
 }
 
 /// The page `page` of `org_id`, if its administrator wrote it.

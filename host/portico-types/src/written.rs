@@ -21,7 +21,8 @@ pub fn number(n: f64, lang: &str) -> String {
         return "–".to_owned();
     }
     // Display never writes an exponent and gives the shortest decimals
-    // that read back as the same number.
+    // that read back as the same number; -0 is 0.
+    let n = if n == 0.0 { 0.0 } else { n };
     let text = n.to_string();
     let (sign, digits) = match text.strip_prefix('-') {
         Some(rest) => ("-", rest),
@@ -63,6 +64,7 @@ pub fn date(d: NaiveDate, lang: &str) -> String {
 /// A date (`2026-12-04`), or the day of an RFC 3339 time in Prague, as
 /// `lang` writes it; `text` as it is when it is neither.
 pub fn date_text(text: &str, lang: &str) -> String {
+    let text = text.trim();
     if let Ok(t) = DateTime::parse_from_rfc3339(text) {
         let here = t.with_timezone(&chrono_tz::Europe::Prague);
         return date(here.date_naive(), lang);
@@ -100,6 +102,7 @@ mod tests {
         assert_eq!(number(1_234_567.25, "cs-CZ"), "1\u{a0}234\u{a0}567,25");
         assert_eq!(number(-52830.5, "cs"), "-52\u{a0}830,5");
         assert_eq!(number(f64::NAN, "cs"), "–");
+        assert_eq!(number(-0.0, "cs"), "0");
     }
 
     #[test]

@@ -54,15 +54,6 @@ fn paragraphs(text: &str) -> Markup {
     }
 }
 
-/// The text of `w`'s field `name_<lang>`, or the Czech one marked as
-/// Czech on an English page that has none of its own.
-fn in_language<'a>(w: &'a Written, name: &str, lang: &str) -> (&'a str, Option<&'static str>) {
-    match w.field(&format!("{name}_{lang}")) {
-        "" if lang != "cs" => (w.field(&format!("{name}_cs")), Some("cs")),
-        text => (text, None),
-    }
-}
-
 fn page(shell: &render::Shell, title: &str, content: Markup) -> Result<Response, Failure> {
     Ok(html_response(
         StatusCode::OK,
@@ -92,7 +83,7 @@ async fn accessibility(
             p { (name) (tr(&l, " has not published its accessibility statement here yet.", " zde zatím nezveřejnila své prohlášení o přístupnosti.")) }
         }
     } else {
-        let (exceptions, exceptions_lang) = in_language(&w, "exceptions", &l);
+        let (exceptions, exceptions_lang) = w.in_language("exceptions", &l);
         let status = match w.field("status") {
             "full" => tr(&l, "fully compliant", "v plném souladu"),
             "partial" => tr(&l, "partially compliant", "v částečném souladu"),
@@ -168,7 +159,7 @@ async fn privacy(
     let w = written(&state, &tenant, OrgPage::Privacy).await?;
     let title = tr(&l, "Personal data", "Ochrana osobních údajů");
     let shell = host_page_shell(&state, (&tenant, &visitor, &standing), &l, title).await;
-    let (text, text_lang) = in_language(&w, "text", &l);
+    let (text, text_lang) = w.in_language("text", &l);
     let content = html! {
         @if text.is_empty() {
             p { (tenant.modules.name) (tr(&l, " has not published here yet what it does with personal data.", " zde zatím nezveřejnila, co dělá s osobními údaji.")) }

@@ -37,10 +37,8 @@ impl Lang {
     /// The language `headers` ask for (the frame layer reads it once per
     /// request; the extractor takes it from there).
     pub(crate) fn of(headers: &HeaderMap) -> Lang {
-        let chosen = cookie_value(headers, Cookies::new(true).lang())
-            .or_else(|| cookie_value(headers, Cookies::new(false).lang()));
-        if let Some(l @ ("cs" | "en")) = chosen {
-            return Lang(l.to_owned());
+        if let Some(chosen) = Lang::chosen(headers) {
+            return chosen;
         }
         let accept = headers
             .get(header::ACCEPT_LANGUAGE)
@@ -61,6 +59,18 @@ impl Lang {
             }
         }
         Lang("en".into())
+    }
+}
+
+impl Lang {
+    /// The language chosen in the page header in this browser, if any.
+    pub(crate) fn chosen(headers: &HeaderMap) -> Option<Lang> {
+        let chosen = cookie_value(headers, Cookies::new(true).lang())
+            .or_else(|| cookie_value(headers, Cookies::new(false).lang()));
+        match chosen {
+            Some(l @ ("cs" | "en")) => Some(Lang(l.to_owned())),
+            _ => None,
+        }
     }
 }
 

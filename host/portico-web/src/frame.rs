@@ -103,9 +103,9 @@ pub(crate) fn shell(
             phone: c.field("phone").to_owned(),
             email: c.field("email").to_owned(),
             data_box: c.field("data_box").to_owned(),
-            hours: match c.field(&format!("hours_{lang}")) {
-                "" if lang != "cs" => (c.field("hours_cs").to_owned(), Some("cs")),
-                hours => (hours.to_owned(), None),
+            hours: {
+                let (hours, tag) = c.in_language("hours", lang);
+                (hours.to_owned(), tag)
             },
             base: t.base.clone(),
         }

@@ -478,8 +478,7 @@ async fn finish(
             ("This account is deactivated.", "Tento účet je zrušen."),
         ));
     }
-    let lang = crate::extractors::Lang::of(headers).0;
-    Ok(start_session(state, &user, (assurance, &verified), &lang, &pending.next).await)
+    Ok(start_session(state, &user, (assurance, &verified), headers, &pending.next).await)
 }
 
 /// What a provider says of a person, from the ID token and UserInfo: the

@@ -345,7 +345,7 @@ async fn agenda(
                             li {
                                 a href=(href) { (label) }
                                 @if let Some(n) = count {
-                                    " " span.badge.zero[*n == 0] { (crate::figures::number(&lang, *n as f64)) span.visually-hidden { " " (waiting) } }
+                                    " " span.badge.zero[*n == 0] { (portico_types::written::number(*n as f64, &lang)) span.visually-hidden { " " (waiting) } }
                                 }
                             }
                         }
@@ -403,7 +403,7 @@ async fn mine(
                 @if *unread == 0 {
                     (tr(&lang, "nothing unread", "nic nepřečteného"))
                 } @else {
-                    (tr(&lang, "unread ", "nepřečtené ")) (crate::figures::number(&lang, *unread as f64))
+                    (tr(&lang, "unread ", "nepřečtené ")) (portico_types::written::number(*unread as f64, &lang))
                 }
             }
         }

@@ -6,6 +6,14 @@
 //! organization (absolute when the portal knows its public address), so a
 //! message links back: `{{ module_url }}/notices/{{ id }}`.
 //!
+//! Each template is written in English under `[templates.<name>]` and in
+//! Czech under `[translations.cs.templates.<name>]`; the host writes each
+//! message in its recipient's language: the one the data names in `lang`
+//! (`"cs"`, `"en"`: a citizen who wrote in English), else a user's own
+//! choice, else the visitor's of the call for an address or a phone, else
+//! the portal's (Czech). The filter `date` writes a date as the language
+//! does: `{{ until | date }}` is `4. 12. 2026` or `4 December 2026`.
+//!
 //! ```no_run
 //! use portico_sdk::notify::{self, To};
 //! # fn f() -> portico_sdk::Result<()> {

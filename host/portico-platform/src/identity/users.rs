@@ -106,6 +106,18 @@ pub fn is_email(email: &str) -> bool {
     email.len() <= 320 && email.contains('@') && !email.contains(char::is_whitespace)
 }
 
+/// Whether `email` is an address fit to publish as a `mailto:` link: one
+/// `@` between letters, digits and `.-_+`, nothing that would add
+/// headers or recipients to the link.
+pub fn is_plain_email(email: &str) -> bool {
+    let Some((local, domain)) = email.split_once('@') else {
+        return false;
+    };
+    let plain =
+        |s: &str| !s.is_empty() && s.chars().all(|c| c.is_alphanumeric() || ".-_+".contains(c));
+    is_email(email) && plain(local) && plain(domain) && domain.contains('.')
+}
+
 fn check_email(field: &str, email: &str) -> Result<(), PlatformError> {
     if !is_email(email) {
         return Err(PlatformError::invalid(

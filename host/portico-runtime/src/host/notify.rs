@@ -34,18 +34,18 @@ impl notify::Host for CallState {
             Ok(_) => return Err(invalid("data", "must be a JSON object")),
             Err(e) => return Err(invalid("data", format!("is not valid JSON: {e}"))),
         };
-        // The language the message is written in: the one the module knows
-        // the recipient reads (a citizen who wrote in English), else a
-        // user's own choice, else the call's for an address the module was
-        // given in this call, else the portal's.
-        let lang = match data.get(TEMPLATE_LANG) {
-            Some(serde_json::Value::String(l)) if LANGUAGES.contains(&l.as_str()) => l.clone(),
-            Some(other) => {
-                return Err(invalid(
-                    "data",
-                    format!("`{TEMPLATE_LANG}` is {other}: a message is written in `cs` or `en`"),
-                ));
-            }
+        // The language the message is written in: the one the module says
+        // its recipient reads (`lang`: a citizen who wrote in English),
+        // else a user's own choice, else the call's for an address or a
+        // phone (the visitor's in their request, the portal's in a job),
+        // else the portal's. A `lang` the portal does not write is left
+        // aside, as data a module of an earlier version may carry.
+        let named = data
+            .get(TEMPLATE_LANG)
+            .and_then(serde_json::Value::as_str)
+            .and_then(|l| LANGUAGES.into_iter().find(|known| l.starts_with(known)));
+        let lang = match named {
+            Some(l) => l.to_owned(),
             None => match &to {
                 notify::Recipient::User(u) => {
                     let work = self.work(Capability::Notify).await?;
@@ -53,8 +53,11 @@ impl notify::Host for CallState {
                         .await?
                         .unwrap_or_else(|| PORTAL_LANGUAGE.to_owned())
                 }
-                _ if LANGUAGES.contains(&self.caller.locale.as_str()) => self.caller.locale.clone(),
-                _ => PORTAL_LANGUAGE.to_owned(),
+                _ => LANGUAGES
+                    .into_iter()
+                    .find(|known| self.caller.locale.starts_with(known))
+                    .unwrap_or(PORTAL_LANGUAGE)
+                    .to_owned(),
             },
         };
         let Some(spec) = manifest.template_in(&template, &lang) else {

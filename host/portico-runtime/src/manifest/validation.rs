@@ -7,8 +7,8 @@
 use std::path::{Path, PathBuf};
 
 use super::{
-    Access, Capability, IndexType, LANGUAGES, MANIFEST_SCHEMA, MAX_DOCUMENT_BYTES,
-    MAX_INDEXES_PER_TYPE, Manifest, RouteKind, SettingType,
+    Access, Capability, IndexType, MANIFEST_SCHEMA, MAX_DOCUMENT_BYTES, MAX_INDEXES_PER_TYPE,
+    Manifest, RouteKind, SettingType,
 };
 
 /// Why a manifest was refused.
@@ -420,10 +420,14 @@ impl Manifest {
             ));
         }
         for (lang, texts) in &self.translations {
-            if !LANGUAGES.contains(&lang.as_str()) || lang == "en" {
+            // Any language a vendor translates into is kept; the portal
+            // shows those it speaks.
+            if !(2..=8).contains(&lang.len())
+                || !lang.chars().all(|c| c.is_ascii_lowercase() || c == '-')
+            {
                 return Err(invalid(
                     &format!("translations.{lang}"),
-                    "is not a language of the portal: use `cs`".into(),
+                    "is not a language tag: two to eight lower-case letters, e.g. `cs`".into(),
                 ));
             }
             // A translation of something the manifest does not declare is
@@ -672,12 +676,19 @@ mod tests {
             e.to_string().contains("`translations.cs.roles.editr` translates `roles.editr`, which the manifest does not declare"),
             "{e}"
         );
-        let e = parse(&GOOD.replace(
+        // A language the portal does not speak is kept, not refused.
+        let m = parse(&GOOD.replace(
             "[[routes]]",
             "[translations.de]\nname = \"Amtstafel\"\n[[routes]]",
         ))
+        .expect("valid");
+        assert_eq!(m.name_in("de"), "Amtstafel");
+        let e = parse(&GOOD.replace(
+            "[[routes]]",
+            "[translations.\"Deutsch!\"]\nname = \"x\"\n[[routes]]",
+        ))
         .unwrap_err();
-        assert!(e.to_string().contains("`translations.de`"), "{e}");
+        assert!(e.to_string().contains("is not a language tag"), "{e}");
     }
 
     #[test]

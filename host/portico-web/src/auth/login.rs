@@ -274,27 +274,36 @@ pub(super) async fn login(
         &state,
         &user,
         (Assurance::Registered, &user.claims.clone()),
-        &lang,
+        &headers,
         &next,
     )
     .await)
 }
 
 /// Starts a session for `user` and sends the browser to `next` with its
-/// cookie. The language the person reads the portal in follows them: the
-/// one they chose earlier, on any device, becomes this browser's; someone
-/// who never chose keeps `lang`, the page's, which is remembered for what
+/// cookie. The language the person reads the portal in follows them: one
+/// chosen in this browser before logging in is remembered with their
+/// account; else the one they chose earlier, on any device, becomes this
+/// browser's; someone who never chose has the page's remembered, for what
 /// is written to them.
 pub(crate) async fn start_session(
     state: &AppState,
     user: &users::User,
     (assurance, claims): (Assurance, &std::collections::BTreeMap<String, String>),
-    lang: &str,
+    headers: &HeaderMap,
     next: &str,
 ) -> Response {
     let db = state.services.platform().db();
-    if user.language.is_none()
-        && let Err(e) = users::set_language(db, &user.id, lang).await
+    let chosen = Lang::chosen(headers);
+    let remember = match (&chosen, &user.language) {
+        (Some(Lang(here)), stored) if stored.as_deref() != Some(here.as_str()) => {
+            Some(here.clone())
+        }
+        (None, None) => Some(Lang::of(headers).0),
+        _ => None,
+    };
+    if let Some(lang) = remember
+        && let Err(e) = users::set_language(db, &user.id, &lang).await
     {
         tracing::warn!(error = %e, "cannot remember the user's language");
     }
@@ -312,7 +321,7 @@ pub(crate) async fn start_session(
         header::SET_COOKIE,
         cookies.build(cookies.session(), token, Some(sessions::LIFETIME)),
     );
-    if let Some(chosen) = user.language.as_deref().filter(|l| *l != lang) {
+    if let (None, Some(chosen)) = (&chosen, user.language.as_deref()) {
         response.headers_mut().append(
             header::SET_COOKIE,
             cookies.build(

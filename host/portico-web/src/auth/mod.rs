@@ -139,12 +139,13 @@ pub(crate) fn check_route(
             return Err(Failure::new(StatusCode::FORBIDDEN, FORBIDDEN, {
                 // The permission by its description where the manifest
                 // gives one, always with its code for the administrator.
-                let (en, cs) = match manifest.permissions.get(p).filter(|d| !d.is_empty()) {
-                    Some(what) => (
-                        format!("“{what}” (`{qualified}`)"),
-                        format!("„{what}“ (`{qualified}`)"),
+                let said = |lang| manifest.permission_in(p, lang).filter(|d| !d.is_empty());
+                let (en, cs) = match (said("en"), said("cs")) {
+                    (Some(en), Some(cs)) => (
+                        format!("“{en}” (`{qualified}`)"),
+                        format!("„{cs}“ (`{qualified}`)"),
                     ),
-                    None => (format!("`{qualified}`"), format!("`{qualified}`")),
+                    _ => (format!("`{qualified}`"), format!("`{qualified}`")),
                 };
                 (
                     format!(
@@ -253,14 +254,13 @@ async fn choose_language(
             Some(q) => format!("{}?{q}", u.path()),
             None => u.path().to_owned(),
         });
-    if let Visitor::User(session) = &visitor {
-        let db = state.services.platform().db();
-        identity::users::set_language(db, &session.user.id, &lang)
-            .await
-            .map_err(|e| {
-                tracing::error!(error = %e, "cannot remember the user's language");
-                Failure::database()
-            })?;
+    // The page switches whatever becomes of remembering it.
+    if let Visitor::User(session) = &visitor
+        && let Err(e) =
+            identity::users::set_language(state.services.platform().db(), &session.user.id, &lang)
+                .await
+    {
+        tracing::warn!(error = %e, "cannot remember the user's language");
     }
     let mut response = Redirect::to(&local_path(back.as_deref())).into_response();
     response.headers_mut().append(

@@ -174,11 +174,23 @@ pub(super) async fn organization_page(
                     ),
                 ),
                 Block::Actions {
-                    items: vec![portico_runtime::api::Action {
-                        label: tr(&l, "Audit trail", "Auditní stopa").into(),
-                        href: format!("/admin/orgs/{org}/audit"),
-                        style: portico_runtime::api::ActionStyle::Secondary,
-                    }],
+                    items: vec![
+                        portico_runtime::api::Action {
+                            label: tr(&l, "Audit trail", "Auditní stopa").into(),
+                            href: format!("/admin/orgs/{org}/audit"),
+                            style: portico_runtime::api::ActionStyle::Secondary,
+                        },
+                        portico_runtime::api::Action {
+                            label: tr(
+                                &l,
+                                "Contacts, accessibility statement, personal data",
+                                "Kontakty, prohlášení o přístupnosti, osobní údaje",
+                            )
+                            .into(),
+                            href: format!("/admin/orgs/{org}/pages"),
+                            style: portico_runtime::api::ActionStyle::Secondary,
+                        },
+                    ],
                 },
             ])
             .chain(people)

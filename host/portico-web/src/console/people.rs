@@ -103,15 +103,15 @@ fn hidden(name: &str, value: &str) -> FormField {
 fn grantable(state: &AppState, l: &str) -> Vec<Choice> {
     let mut choices = vec![Choice {
         value: roles::ORG_ADMIN.into(),
-        label: tr(l, "Administrator of the organization", "Správce organizace").into(),
+        label: crate::frame::role_label(state, roles::ORG_ADMIN, l),
     }];
     for m in state.registry().iter() {
         let man = m.manifest();
-        for (name, spec) in &man.roles {
-            let label = man.role_label_in(name, l).unwrap_or(&spec.label);
+        for name in man.roles.keys() {
+            let value = format!("{}.{name}", man.id);
             choices.push(Choice {
-                value: format!("{}.{name}", man.id),
-                label: format!("{label} ({})", man.name_in(l)),
+                label: crate::frame::role_label(state, &value, l),
+                value,
             });
         }
     }

@@ -251,7 +251,7 @@ fn problem(spec: &Spec, value: &str, l: &str) -> Option<&'static str> {
         ));
     }
     match spec.kind {
-        FieldKind::Email if !portico_platform::identity::users::is_email(value) => Some(tr(
+        FieldKind::Email if !portico_platform::identity::users::is_plain_email(value) => Some(tr(
             l,
             "Give an e-mail address, e.g. podatelna@mesto.cz.",
             "Zadejte e-mailovou adresu, např. podatelna@mesto.cz.",
@@ -441,10 +441,26 @@ pub(super) async fn save_page(
             (s.name.to_owned(), v.replace("\r\n", "\n"))
         })
         .collect();
-    let errors: BTreeMap<&str, &str> = specs
+    let mut errors: BTreeMap<&str, &str> = specs
         .iter()
         .filter_map(|s| Some((s.name, problem(s, &values[s.name], &l)?)))
         .collect();
+    // A portal not fully accessible says what is not, and why.
+    let field = |name: &str| values.get(name).map_or("", String::as_str);
+    if page == OrgPage::Accessibility
+        && matches!(field("status"), "partial" | "none")
+        && field("exceptions_cs").is_empty()
+        && field("exceptions_en").is_empty()
+    {
+        errors.insert(
+            "exceptions_cs",
+            tr(
+                &l,
+                "Say what is not accessible, and why.",
+                "Uveďte, co přístupné není a proč.",
+            ),
+        );
+    }
     if !errors.is_empty() {
         let mut written = written(&state, &org).await?;
         written.insert(page.name(), values);
