@@ -259,6 +259,69 @@ async fn an_administrator_publishes_the_contacts_and_the_accessibility_statement
         czech.body
     );
 
+    // The emblem and the colour of the header: a colour white text is not
+    // readable on is refused with its contrast, a picture that is not one
+    // (an SVG may carry script) too; nothing is changed by either.
+    let brand = "/admin/orgs/test-city/brand";
+    let csrf = admin.get(pages).await.csrf();
+    let png: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0";
+    let pale = admin
+        .post_multipart(
+            brand,
+            &[("_csrf", &csrf), ("colour", "#ffcc00")],
+            ("emblem", "znak.png", png),
+        )
+        .await;
+    assert_eq!(pale.status, 422, "{}", pale.body);
+    assert!(
+        pale.body.contains(
+            "White text on #ffcc00 has a contrast of only 1.5:1; it needs at least 4.5:1"
+        ),
+        "{}",
+        pale.body
+    );
+    let svg = admin
+        .post_multipart(
+            brand,
+            &[("_csrf", &csrf), ("colour", "")],
+            (
+                "emblem",
+                "znak.svg",
+                b"<svg xmlns=\"http://www.w3.org/2000/svg\"><script>alert(1)</script></svg>",
+            ),
+        )
+        .await;
+    assert_eq!(svg.status, 422, "{}", svg.body);
+    assert!(
+        svg.body.contains("Choose a picture in PNG, JPEG or WebP."),
+        "{}",
+        svg.body
+    );
+    assert!(!citizen.get("/").await.body.contains("class=\"emblem\""));
+    let branded = admin
+        .post_multipart(
+            brand,
+            &[("_csrf", &csrf), ("colour", "#0B4F8A")],
+            ("emblem", "znak.png", png),
+        )
+        .await;
+    assert_eq!(branded.status, 303, "{}", branded.body);
+    let home = citizen.get("/").await;
+    assert!(
+        home.body
+            .contains("<img class=\"emblem\" src=\"/emblem\" alt=\"\">")
+            && home
+                .body
+                .contains("<link rel=\"stylesheet\" href=\"/brand.css\">"),
+        "{}",
+        home.body
+    );
+    let picture = citizen.get("/emblem").await;
+    assert_eq!(picture.status, 200);
+    assert_eq!(picture.headers["content-type"], "image/png");
+    let css = citizen.get("/brand.css").await;
+    assert!(css.body.contains("--brand: #0b4f8a;"), "{}", css.body);
+
     // The cookies the portal sets, by the portal itself.
     let cookies = citizen.get("/cookies").await;
     assert!(

@@ -38,6 +38,8 @@ pub struct OrgModules {
     pub address: Option<String>,
     /// Its contacts and office hours, as its administrator wrote them.
     pub contacts: pages::Written,
+    /// Its emblem (`emblem`, a file id) and colour (`colour`).
+    pub brand: pages::Written,
     /// Enabled modules by id.
     pub enabled: BTreeMap<String, Enablement>,
 }
@@ -118,11 +120,15 @@ impl PlatformServices {
                 let contacts = pages::get(&db, &id, pages::OrgPage::Contacts)
                     .await?
                     .unwrap_or_default();
+                let brand = pages::get(&db, &id, pages::OrgPage::Brand)
+                    .await?
+                    .unwrap_or_default();
                 Ok(Arc::new(OrgModules {
                     exists: true,
                     name: org.name,
                     address: org.address,
                     contacts,
+                    brand,
                     enabled,
                 }))
             })

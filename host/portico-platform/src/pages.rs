@@ -1,7 +1,8 @@
 //! An organization's own pages, which its administrator writes for the
 //! public: its contacts and office hours (shown in every page's footer),
 //! its accessibility statement, which every Czech public body publishes
-//! (zákon č. 99/2019 Sb.), and how it handles personal data. Each page is
+//! (zákon č. 99/2019 Sb.), how it handles personal data, and its emblem
+//! and colour in the page header. Each page is
 //! a set of named fields; the web layer decides which fields a page has
 //! and how it reads. Every change is audited in the organization's chain.
 
@@ -42,10 +43,12 @@ pub enum OrgPage {
     Accessibility,
     /// Personal data: who handles it, how, and whom to ask.
     Privacy,
+    /// The organization's emblem (a file id) and colour.
+    Brand,
 }
 
 impl OrgPage {
-    /// Every page, in the order an administrator fills them.
+    /// Every page of text, in the order an administrator fills them.
     pub const ALL: [OrgPage; 3] = [OrgPage::Contacts, OrgPage::Accessibility, OrgPage::Privacy];
 
     /// The page's name, as stored and in addresses.
@@ -54,6 +57,7 @@ impl OrgPage {
             OrgPage::Contacts => "contacts",
             OrgPage::Accessibility => "accessibility",
             OrgPage::Privacy => "privacy",
+            OrgPage::Brand => "brand",
         }
     }
 
@@ -61,6 +65,25 @@ impl OrgPage {
     pub fn parse(name: &str) -> Option<OrgPage> {
         OrgPage::ALL.into_iter().find(|p| p.name() == name)
     }
+}
+
+/// The contrast of the colour `#rrggbb` against white, as WCAG 2.1
+/// measures it (1 to 21); `None` when it is no such colour.
+pub fn contrast_with_white(colour: &str) -> Option<f64> {
+    let hex = colour.strip_prefix('#')?;
+    if hex.len() != 6 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
+        return None;
+    }
+    let channel = |i: usize| {
+        let v = f64::from(u8::from_str_radix(&hex[i..i + 2], 16).ok()?) / 255.0;
+        Some(if v <= 0.039_28 {
+            v / 12.92
+        } else {
+            ((v + 0.055) / 1.055).powf(2.4)
+        })
+    };
+    let luminance = 0.2126 * channel(0)? + 0.7152 * channel(2)? + 0.0722 * channel(4)?;
+    Some(1.05 / (luminance + 0.05))
 }
 
 /// A page as its administrator last wrote it.
@@ -182,4 +205,21 @@ pub async fn put(
     }
     txn.commit().await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::contrast_with_white;
+
+    #[test]
+    fn contrast_is_measured_as_wcag_does() {
+        let ratio = |c| (contrast_with_white(c).unwrap() * 10.0).round() / 10.0;
+        assert_eq!(ratio("#000000"), 21.0);
+        assert_eq!(ratio("#ffffff"), 1.0);
+        assert_eq!(ratio("#0b4f8a"), 8.4);
+        assert!(contrast_with_white("#777777").unwrap() < 4.5);
+        assert!(contrast_with_white("#767676").unwrap() >= 4.5);
+        assert!(contrast_with_white("#12345").is_none());
+        assert!(contrast_with_white("red").is_none());
+    }
 }

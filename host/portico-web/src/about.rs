@@ -8,8 +8,8 @@
 
 use axum::Router;
 use axum::extract::State;
-use axum::http::StatusCode;
-use axum::response::Response;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use maud::{Markup, html};
 use portico_platform::pages::{self, OrgPage, Written};
@@ -28,6 +28,57 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/o/{org}/privacy", get(privacy))
         .route("/cookies", get(cookies))
         .route("/o/{org}/cookies", get(cookies))
+        .route("/emblem", get(emblem))
+        .route("/o/{org}/emblem", get(emblem))
+        .route("/brand.css", get(brand_css))
+        .route("/o/{org}/brand.css", get(brand_css))
+}
+
+/// `GET …/emblem`: the organization's emblem, as its administrator
+/// uploaded it (a picture checked by its first bytes).
+async fn emblem(State(state): State<AppState>, tenant: Tenant) -> Result<Response, Failure> {
+    let id = tenant.modules.brand.field("emblem");
+    if id.is_empty() {
+        return Err(Failure::not_found());
+    }
+    let scope = portico_platform::records::Scope {
+        org_id: tenant.id.clone(),
+        module_id: portico_platform::audit::HOST.into(),
+        actor: String::new(),
+    };
+    let platform = state.services.platform();
+    let (info, content) =
+        portico_platform::files::read(platform.db(), platform.files(), &scope, id)
+            .await
+            .map_err(|e| {
+                tracing::warn!(error = %e, org = %tenant.id, "cannot read the emblem");
+                Failure::not_found()
+            })?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, info.media_type),
+            (header::CACHE_CONTROL, "public, max-age=3600".to_owned()),
+        ],
+        content,
+    )
+        .into_response())
+}
+
+/// `GET …/brand.css`: the organization's colour for the header, which its
+/// administrator chose with enough contrast for white text.
+async fn brand_css(tenant: Tenant) -> Result<Response, Failure> {
+    let colour = tenant.modules.brand.field("colour");
+    if portico_platform::pages::contrast_with_white(colour).is_none_or(|r| r < 4.5) {
+        return Err(Failure::not_found());
+    }
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=300"),
+        ],
+        format!(":root {{ --brand: {colour}; }}\n"),
+    )
+        .into_response())
 }
 
 async fn written(state: &AppState, tenant: &Tenant, page: OrgPage) -> Result<Written, Failure> {

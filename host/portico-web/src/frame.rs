@@ -121,6 +121,13 @@ pub(crate) fn shell(
             )
         )
     });
+    let brand = tenant.map(|t| &t.modules.brand);
+    let emblem = tenant
+        .filter(|t| !t.modules.brand.field("emblem").is_empty())
+        .map(|t| format!("{}/emblem", t.base));
+    let brand_css = tenant
+        .filter(|_| brand.is_some_and(|b| !b.field("colour").is_empty()))
+        .map(|t| format!("{}/brand.css", t.base));
     Shell {
         nav,
         search,
@@ -128,6 +135,8 @@ pub(crate) fn shell(
         mine,
         footer,
         description,
+        emblem,
+        brand_css,
         user: viewer.and_then(|v| v.0.display_name()),
         csrf: viewer.map(|v| v.0.csrf().to_owned()).unwrap_or_default(),
         ..Shell::plain(portal_name, lang, home)

@@ -63,6 +63,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/admin/orgs/{org}/above", post(orgs::change_above))
         .route("/admin/orgs/{org}/pages", get(texts::org_pages))
         .route("/admin/orgs/{org}/pages/{page}", post(texts::save_page))
+        .route("/admin/orgs/{org}/brand", post(texts::save_brand))
         .route(
             "/admin/orgs/{org}/modules/{id}",
             get(enablement::module_in_org).post(enablement::change_module),

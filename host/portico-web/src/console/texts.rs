@@ -161,6 +161,8 @@ fn specs(page: OrgPage) -> Vec<Spec> {
                 true,
             ),
         ],
+        // The emblem and colour have a form of their own (a file).
+        OrgPage::Brand => Vec::new(),
         OrgPage::Privacy => vec![
             spec(
                 "officer",
@@ -233,6 +235,7 @@ fn title(page: OrgPage, l: &str) -> &'static str {
         OrgPage::Contacts => tr(l, "Contacts and office hours", "Kontakty a úřední hodiny"),
         OrgPage::Accessibility => tr(l, "Accessibility statement", "Prohlášení o přístupnosti"),
         OrgPage::Privacy => tr(l, "Personal data", "Ochrana osobních údajů"),
+        OrgPage::Brand => tr(l, "Emblem and colour", "Znak a barva"),
     }
 }
 
@@ -359,6 +362,18 @@ fn view(
         let values = written.get(page.name()).cloned().unwrap_or_default();
         blocks.push(Block::Form(form(org, page, l, &values, errors)));
     }
+    blocks.push(Block::Heading {
+        text: title(OrgPage::Brand, l).into(),
+        level: 2,
+    });
+    let colour = written
+        .get(OrgPage::Brand.name())
+        .and_then(|b| b.get("colour"))
+        .cloned()
+        .unwrap_or_default();
+    if !matches!(failed, Some((OrgPage::Brand, _))) {
+        blocks.push(Block::Form(brand_form(org, l, &colour, &BTreeMap::new())));
+    }
     View {
         title: format!("{}: {name}", tr(l, "Public pages", "Veřejné stránky")),
         blocks,
@@ -371,7 +386,7 @@ async fn written(
 ) -> Result<BTreeMap<&'static str, BTreeMap<String, String>>, Failure> {
     let db = state.services.platform().db();
     let mut out = BTreeMap::new();
-    for page in OrgPage::ALL {
+    for page in OrgPage::ALL.into_iter().chain([OrgPage::Brand]) {
         let w = pages::get(db, org, page).await.map_err(|e| {
             tracing::error!(error = %e, "cannot read an organization's pages");
             Failure::database()
@@ -422,7 +437,7 @@ pub(super) async fn save_page(
     };
     let fields = checked_form(&admin, &headers, &body)?;
     let the_org = checked_org(&state, &admin, &org).await?;
-    let Some(page) = OrgPage::parse(&name) else {
+    let Some(page) = OrgPage::parse(&name).filter(|p| *p != OrgPage::Brand) else {
         return Err(Failure::new(
             StatusCode::NOT_FOUND,
             NOT_FOUND,
@@ -479,6 +494,221 @@ pub(super) async fn save_page(
         .await
         .map_err(|e| {
             tracing::error!(error = %e, "cannot write an organization's page");
+            Failure::database()
+        })?;
+    Ok(Redirect::to(&format!("/admin/orgs/{org}/pages?done=published")).into_response())
+}
+
+/// The largest emblem, in bytes.
+const MAX_EMBLEM: usize = 200 * 1024;
+
+/// The form of the organization's emblem and colour (multipart, for the
+/// emblem's file).
+fn brand_form(org: &str, l: &str, colour: &str, errors: &BTreeMap<&str, String>) -> Form {
+    Form {
+        action: format!("/admin/orgs/{org}/brand"),
+        submit_label: tr(l, "Save and publish", "Uložit a zveřejnit").into(),
+        fields: vec![
+            FormField {
+                name: "emblem".into(),
+                label: tr(l, "Emblem", "Znak").into(),
+                kind: FieldKind::File,
+                help: Some(
+                    tr(
+                        l,
+                        "PNG, JPEG or WebP, at most 200 kB; shown beside the name in every page's header. None chosen: the emblem stays as it is.",
+                        "PNG, JPEG nebo WebP, nejvýše 200 kB; zobrazí se u názvu v záhlaví každé stránky. Nic nevybráno: znak zůstane, jak je.",
+                    )
+                    .into(),
+                ),
+                accept: Some("image/png,image/jpeg,image/webp".into()),
+                error: errors.get("emblem").cloned(),
+                ..Default::default()
+            },
+            FormField {
+                name: "colour".into(),
+                label: tr(l, "Colour of the header", "Barva záhlaví").into(),
+                kind: FieldKind::Text,
+                value: Some(colour.to_owned()),
+                help: Some(
+                    tr(
+                        l,
+                        "As #rrggbb, e.g. #0b4f8a; white text on it must be readable (contrast at least 4.5:1). Empty: the portal's blue.",
+                        "Ve tvaru #rrggbb, např. #0b4f8a; bílé písmo na ní musí být čitelné (kontrast alespoň 4,5 : 1). Prázdné: modrá portálu.",
+                    )
+                    .into(),
+                ),
+                error: errors.get("colour").cloned(),
+                ..Default::default()
+            },
+        ],
+        ..Default::default()
+    }
+}
+
+/// What is wrong with a colour for the header, in `l`.
+fn colour_problem(colour: &str, l: &str) -> Option<String> {
+    if colour.is_empty() {
+        return None;
+    }
+    let Some(ratio) = pages::contrast_with_white(colour) else {
+        return Some(
+            tr(
+                l,
+                "Give a colour as #rrggbb, e.g. #0b4f8a.",
+                "Zadejte barvu ve tvaru #rrggbb, např. #0b4f8a.",
+            )
+            .into(),
+        );
+    };
+    (ratio < 4.5).then(|| {
+        let ratio = portico_types::written::number((ratio * 10.0).round() / 10.0, l);
+        if l == "cs" {
+            format!(
+                "Bílé písmo na barvě {colour} má kontrast jen {ratio} : 1; potřebuje alespoň 4,5 : 1 (WCAG 1.4.3). Zvolte tmavší barvu."
+            )
+        } else {
+            format!(
+                "White text on {colour} has a contrast of only {ratio}:1; it needs at least 4.5:1 (WCAG 1.4.3). Choose a darker colour."
+            )
+        }
+    })
+}
+
+/// `POST /admin/orgs/{org}/brand` (multipart): the emblem and the colour.
+pub(super) async fn save_brand(
+    State(state): State<AppState>,
+    Path(org): Path<String>,
+    visitor: Visitor,
+    lang: Lang,
+    mut multipart: axum::extract::Multipart,
+) -> Result<Response, Failure> {
+    let Some(admin) = Admin::of(visitor, lang) else {
+        return Ok(to_login(&format!("/admin/orgs/{org}/pages")));
+    };
+    let (mut token, mut colour, mut emblem) = (None, String::new(), None);
+    while let Some(part) = multipart
+        .next_field()
+        .await
+        .map_err(|e| Failure::unreadable_form(&e.to_string()))?
+    {
+        let name = part.name().unwrap_or_default().to_owned();
+        let bytes = part
+            .bytes()
+            .await
+            .map_err(|e| Failure::unreadable_form(&e.to_string()))?;
+        match name.as_str() {
+            crate::render::CSRF_FIELD => token = Some(String::from_utf8_lossy(&bytes).into_owned()),
+            "colour" => colour = String::from_utf8_lossy(&bytes).trim().to_lowercase(),
+            "emblem" if !bytes.is_empty() => emblem = Some(bytes),
+            _ => {}
+        }
+    }
+    if !admin.visitor.csrf_matches(token.as_deref()) {
+        return Err(Failure::csrf());
+    }
+    let the_org = checked_org(&state, &admin, &org).await?;
+    let l = admin.l().to_owned();
+    let mut errors = BTreeMap::new();
+    if let Some(problem) = colour_problem(&colour, &l) {
+        errors.insert("colour", problem);
+    }
+    let media_type = emblem
+        .as_ref()
+        .map(|e| infer::get(e).map(|k| k.mime_type()));
+    match (&emblem, media_type) {
+        (Some(e), _) if e.len() > MAX_EMBLEM => {
+            errors.insert(
+                "emblem",
+                tr(
+                    &l,
+                    "The emblem is larger than 200 kB.",
+                    "Znak je větší než 200 kB.",
+                )
+                .into(),
+            );
+        }
+        (Some(_), Some(Some("image/png" | "image/jpeg" | "image/webp"))) | (None, _) => {}
+        (Some(_), _) => {
+            errors.insert(
+                "emblem",
+                tr(
+                    &l,
+                    "Choose a picture in PNG, JPEG or WebP.",
+                    "Vyberte obrázek ve formátu PNG, JPEG nebo WebP.",
+                )
+                .into(),
+            );
+        }
+    }
+    let db = state.services.platform().db();
+    let mut fields = pages::get(db, &org, OrgPage::Brand)
+        .await
+        .map_err(|_| Failure::database())?
+        .unwrap_or_default()
+        .fields;
+    if !errors.is_empty() {
+        let mut written = written(&state, &org).await?;
+        written.insert(OrgPage::Brand.name(), fields);
+        let none = BTreeMap::new();
+        let mut view = view(
+            &org,
+            &the_org.name,
+            &l,
+            &written,
+            Some((OrgPage::Brand, &none)),
+        );
+        view.blocks.push(Block::Notice {
+            level: NoticeLevel::Error,
+            text: tr(
+                &l,
+                "Nothing was saved: correct the fields marked.",
+                "Nic nebylo uloženo: opravte označená pole.",
+            )
+            .into(),
+        });
+        view.blocks
+            .push(Block::Form(brand_form(&org, &l, &colour, &errors)));
+        return Ok(page_with_status(
+            &state,
+            &admin,
+            &view,
+            None,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ));
+    }
+    if let (Some(content), Some(Some(media_type))) = (&emblem, media_type) {
+        let scope = portico_platform::records::Scope {
+            org_id: org.clone(),
+            module_id: portico_platform::audit::HOST.into(),
+            actor: admin.session.user.id.clone(),
+        };
+        let stored = portico_platform::files::put(
+            db,
+            state.services.platform().files(),
+            &scope,
+            portico_platform::files::NewFile {
+                name: "emblem",
+                media_type,
+                content,
+                mark: portico_platform::files::RetentionMark::S,
+                years: 10,
+            },
+        )
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "cannot store an emblem");
+            Failure::database()
+        })?;
+        fields.insert("emblem".into(), stored.id);
+    }
+    fields.insert("colour".into(), colour);
+    state
+        .services
+        .write_page(&admin.session.user.id, &org, OrgPage::Brand, fields)
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "cannot write an organization's brand");
             Failure::database()
         })?;
     Ok(Redirect::to(&format!("/admin/orgs/{org}/pages?done=published")).into_response())

@@ -65,6 +65,10 @@ pub struct Shell {
     pub footer: Option<Footer>,
     /// What search engines show of the page.
     pub description: Option<String>,
+    /// The organization's emblem, beside its name in the header.
+    pub emblem: Option<String>,
+    /// The organization's stylesheet of its colour.
+    pub brand_css: Option<String>,
 }
 
 /// The foot of every page of an organization's portal: who runs it and
@@ -108,6 +112,8 @@ impl Shell {
             mine: None,
             footer: None,
             description: None,
+            emblem: None,
+            brand_css: None,
         }
     }
 }
@@ -160,11 +166,19 @@ pub fn page(shell: &Shell, title: &str, content: Markup) -> String {
                 }
                 link rel="icon" href="/assets/favicon.svg" type="image/svg+xml";
                 link rel="stylesheet" href="/assets/portico.css";
+                @if let Some(css) = &shell.brand_css {
+                    link rel="stylesheet" href=(css);
+                }
             }
             body {
                 a.skip href="#content" { (tr(l, "Skip to content", "Přejít na obsah")) }
                 header.portal-header {
-                    a.portal-name href=(shell.home) { (shell.portal_name) }
+                    a.portal-name href=(shell.home) {
+                        @if let Some(emblem) = &shell.emblem {
+                            img.emblem src=(emblem) alt="";
+                        }
+                        (shell.portal_name)
+                    }
                     div.account {
                         @if l == "cs" {
                             a href="/lang/en" lang="en" hreflang="en" { "English" }
