@@ -624,6 +624,17 @@ async fn an_administrator_above_runs_the_organizations_below_until_a_platform_ad
     let addr = portal.serve().await;
     let region = Browser::new(addr);
     assert_eq!(region.log_in("spravce", PASSWORD).await.status, 303);
+    // In a school, where they hold no role, their agenda leads to its console.
+    let school = region.get("/o/skola/").await;
+    assert!(
+        school.body.contains("<a href=\"/o/skola/agenda\">My agenda</a>"),
+        "{}",
+        school.body
+    );
+    let agenda = region.get("/o/skola/agenda").await;
+    assert!(agenda.body.contains("href=\"/admin/orgs/skola\""), "{}", agenda.body);
+    let elsewhere = region.get("/o/jina-skola/").await;
+    assert!(!elsewhere.body.contains("/agenda\""), "{}", elsewhere.body);
 
     // The region's administrator runs the region and everything below it,
     // and reads where the right comes from.

@@ -214,6 +214,17 @@ pub(crate) async fn personalize(
     };
     let db = state.services.platform().db();
     let user = &session.user.id;
+    // An administrator of an organization above administers this one too,
+    // holding no role here: their agenda leads to its console.
+    if shell.agenda.is_none()
+        && session.user.kind == portico_platform::identity::users::UserKind::Staff
+        && matches!(
+            portico_platform::identity::roles::admin_right(db, user, &tenant.id).await,
+            Ok(Some(_))
+        )
+    {
+        shell.agenda = Some(format!("{}/agenda", tenant.base));
+    }
     match portico_platform::notifications::unread_count(db, &tenant.id, user).await {
         Ok(unread) => shell.inbox = Some((format!("{}/inbox", tenant.base), unread)),
         Err(e) => tracing::warn!(error = %e, "cannot count unread messages"),

@@ -120,7 +120,7 @@ pub(super) async fn audit_chain(
             ),
         ],
     };
-    Ok(page(&state, &admin, &view, None))
+    Ok(page(&state, &admin, &view, None).await)
 }
 
 /// `POST /admin/orgs/{org}/audit`: the filter form, as a link to its result.

@@ -41,7 +41,7 @@ pub(super) async fn catalog(
         Some(_) => return Err(forbidden()),
     };
     let view = catalog_view(&state, &l, is_platform_admin, None).await;
-    Ok(page(&state, &admin, &view, q.message(&l)))
+    Ok(page(&state, &admin, &view, q.message(&l)).await)
 }
 
 /// A problem to show at one of the catalog's forms: the form's action and

@@ -281,7 +281,7 @@ async fn module_page(
         title: man.name_in(&l).to_owned(),
         blocks,
     };
-    let mut response = page(state, admin, &view, flash);
+    let mut response = page(state, admin, &view, flash).await;
     if !errors.is_empty() {
         *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
     }
@@ -290,7 +290,7 @@ async fn module_page(
 
 /// The page that asks before a module is switched off, and says what
 /// happens: its pages, jobs and messages stop there; its records stay.
-fn confirm_off(
+async fn confirm_off(
     state: &AppState,
     admin: &Admin,
     org_name: &str,
@@ -340,6 +340,7 @@ fn confirm_off(
             back: path,
         },
     )
+    .await
 }
 
 /// `POST /admin/orgs/{org}/modules/{id}`: enable, disable, or save settings.
@@ -394,7 +395,8 @@ pub(super) async fn change_module(
                     &id,
                     m.manifest().name_in(admin.l()),
                     change.include_children,
-                ));
+                )
+                .await);
             }
             done = if s == "enable" { "enabled" } else { "disabled" };
         }

@@ -34,7 +34,7 @@ use serde::Deserialize;
 use crate::AppState;
 use crate::extractors::{Lang, Visitor, form_fields};
 use crate::failure::{FORBIDDEN, Failure, NOT_FOUND};
-use crate::frame::{html_response, shell};
+use crate::frame::{frame_of_path, html_response};
 use crate::render::{self, tr};
 
 mod audit_trail;
@@ -207,7 +207,7 @@ struct Confirm<'a> {
 /// A page that asks once more before something people rely on is undone:
 /// what will happen, a button that posts the form again confirmed, and a
 /// way back that changes nothing.
-fn confirm_page(state: &AppState, admin: &Admin, c: Confirm<'_>) -> Response {
+async fn confirm_page(state: &AppState, admin: &Admin, c: Confirm<'_>) -> Response {
     let fields = c
         .fields
         .into_iter()
@@ -241,22 +241,24 @@ fn confirm_page(state: &AppState, admin: &Admin, c: Confirm<'_>) -> Response {
             },
         ],
     };
-    page(state, admin, &view, None)
+    page(state, admin, &view, None).await
 }
 
 /// A console page: `view` in the portal's frame.
-fn page(state: &AppState, admin: &Admin, view: &View, flash: Option<&str>) -> Response {
-    page_with_status(state, admin, view, flash, StatusCode::OK)
+async fn page(state: &AppState, admin: &Admin, view: &View, flash: Option<&str>) -> Response {
+    page_with_status(state, admin, view, flash, StatusCode::OK).await
 }
 
-fn page_with_status(
+async fn page_with_status(
     state: &AppState,
     admin: &Admin,
     view: &View,
     flash: Option<&str>,
     status: StatusCode,
 ) -> Response {
-    let mut shell = shell(state, None, None, &admin.lang, None);
+    // The default organization's frame (its name, emblem, header and
+    // footer), with the console's own menu.
+    let mut shell = frame_of_path(state, "/", &admin.lang, &admin.visitor).await;
     shell.user = admin.visitor.display_name();
     shell.csrf = admin.visitor.csrf().to_owned();
     shell.nav = console_nav(admin.l());

@@ -93,13 +93,7 @@ pub(super) async fn overview_page(
         )
         .collect(),
     };
-    Ok(page_with_status(
-        &state,
-        admin,
-        &view,
-        flash,
-        people::status(problem),
-    ))
+    Ok(page_with_status(&state, admin, &view, flash, people::status(problem)).await)
 }
 
 /// `GET /admin/orgs/{org}`: the organization's modules, its people and
@@ -196,13 +190,7 @@ pub(super) async fn organization_page(
             .chain(people)
             .collect(),
     };
-    Ok(page_with_status(
-        &state,
-        admin,
-        &view,
-        flash,
-        people::status(problem),
-    ))
+    Ok(page_with_status(&state, admin, &view, flash, people::status(problem)).await)
 }
 
 /// Where the user's right to administer `org` comes from, whether the

@@ -155,7 +155,7 @@ async fn refused(state: &AppState, admin: &Admin, action: String, message: Strin
 async fn refused_with(state: &AppState, admin: &Admin, problem: FormProblem) -> Response {
     let l = admin.l().to_owned();
     let view = catalog_view(state, &l, true, Some(&problem)).await;
-    page_with_status(state, admin, &view, None, StatusCode::UNPROCESSABLE_ENTITY)
+    page_with_status(state, admin, &view, None, StatusCode::UNPROCESSABLE_ENTITY).await
 }
 
 /// Appends a package change to the platform's audit chain.

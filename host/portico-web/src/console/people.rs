@@ -119,7 +119,7 @@ fn grantable(state: &AppState, l: &str) -> Vec<Choice> {
 }
 
 /// The page that asks before a role is taken away, and says what follows.
-fn confirm_revoke(
+async fn confirm_revoke(
     state: &AppState,
     admin: &Admin,
     org: &str,
@@ -165,6 +165,7 @@ fn confirm_revoke(
             back: format!("/admin/orgs/{org}"),
         },
     )
+    .await
 }
 
 /// The organization page's part on people: the grants, and the forms to
@@ -511,9 +512,9 @@ pub(super) async fn change_role(
                     .into_iter()
                     .find(|c| c.value == role)
                     .map_or(role.clone(), |c| c.label);
-                return Ok(confirm_revoke(
-                    &state, &admin, &org, &org_name, &user, &label, &role,
-                ));
+                return Ok(
+                    confirm_revoke(&state, &admin, &org, &org_name, &user, &label, &role).await,
+                );
             }
             Ok(Some(user)) => {
                 let done = if which == "grant" {

@@ -419,7 +419,8 @@ pub(super) async fn org_pages(
         &view,
         done.message(admin.l()),
         StatusCode::OK,
-    ))
+    )
+    .await)
 }
 
 /// `POST /admin/orgs/{org}/pages/{page}`: saves one page, or shows it
@@ -486,7 +487,8 @@ pub(super) async fn save_page(
             &view,
             None,
             StatusCode::UNPROCESSABLE_ENTITY,
-        ));
+        )
+        .await);
     }
     state
         .services
@@ -675,7 +677,8 @@ pub(super) async fn save_brand(
             &view,
             None,
             StatusCode::UNPROCESSABLE_ENTITY,
-        ));
+        )
+        .await);
     }
     if let (Some(content), Some(Some(media_type))) = (&emblem, media_type) {
         let scope = portico_platform::records::Scope {
