@@ -627,12 +627,18 @@ async fn an_administrator_above_runs_the_organizations_below_until_a_platform_ad
     // In a school, where they hold no role, their agenda leads to its console.
     let school = region.get("/o/skola/").await;
     assert!(
-        school.body.contains("<a href=\"/o/skola/agenda\">My agenda</a>"),
+        school
+            .body
+            .contains("<a href=\"/o/skola/agenda\">My agenda</a>"),
         "{}",
         school.body
     );
     let agenda = region.get("/o/skola/agenda").await;
-    assert!(agenda.body.contains("href=\"/admin/orgs/skola\""), "{}", agenda.body);
+    assert!(
+        agenda.body.contains("href=\"/admin/orgs/skola\""),
+        "{}",
+        agenda.body
+    );
     let elsewhere = region.get("/o/jina-skola/").await;
     assert!(!elsewhere.body.contains("/agenda\""), "{}", elsewhere.body);
 

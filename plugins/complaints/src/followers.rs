@@ -417,7 +417,13 @@ pub fn unfollow(ctx: &Context, token: &str) -> Result<portico_sdk::Outcome> {
 /// each in their language with their own stop link; a logged-in reporter
 /// who left no address hears of it in the portal's inbox, in the language
 /// they read the portal in (the host knows it).
-pub fn tell(ctx: &Context, id: &str, report: &Report, category: &str, note: &str) -> Result<()> {
+pub fn tell(
+    ctx: &Context,
+    id: &str,
+    report: &Report,
+    category: &str,
+    note: (&str, &str),
+) -> Result<()> {
     for d in of_report(id)?.iter().filter(|d| !d.data.waiting()) {
         let mut data = report.template_data(id, category, d.data.en(), note);
         data["unfollow_path"] = unfollow_path(&d.data.unfollow).into();

@@ -140,7 +140,7 @@ fn deadlines(ctx: &Context) -> Result<()> {
             let mut report = doc.data.clone();
             let category = categories.iter().find(|c| c.code == report.category);
             let name = model::category_name(&categories, &report.category);
-            let data = report.template_data(&doc.id, &name, en, "");
+            let data = report.template_data(&doc.id, &name, en, ("", ""));
             let mut changed = false;
             if !report.reminded {
                 if let Some(mailbox) = category.map(|c| c.email.trim()).filter(|m| !m.is_empty()) {

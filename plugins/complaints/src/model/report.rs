@@ -239,13 +239,15 @@ impl Report {
     /// What the notification templates are given: nothing personal. `id`
     /// is the report's, for the link to its page; `en` the language the
     /// recipient is written in (`lang`, which the host picks the template
-    /// by). The status is there in both languages.
+    /// by). The status and the note are there in both languages (a note a
+    /// handler typed is the same in both), so whichever template the host
+    /// picks reads in its own.
     pub fn template_data(
         &self,
         id: &str,
         category: &str,
         en: bool,
-        note: &str,
+        (note_en, note_cs): (&str, &str),
     ) -> serde_json::Value {
         serde_json::json!({
             "lang": if en { "en" } else { "cs" },
@@ -258,7 +260,8 @@ impl Report {
             "deadline": self.deadline,
             "status_en": self.status.label(true),
             "status_cs": self.status.label(false),
-            "note": note,
+            "note_en": note_en,
+            "note_cs": note_cs,
             "report_path": format!("/reports/{}", portico_sdk::segment(id)),
             "handle_path": format!("/handle/{}", portico_sdk::segment(id)),
         })

@@ -424,7 +424,7 @@ pub fn submit_handling(ctx: &Context, id: &str, form: &FormPost) -> Result<Outco
         &serde_json::json!({ "number": r.number, "status": status.key(), "public": public, "handler": r.handler, "assigned": assigned }),
     )?;
     if public {
-        crate::followers::tell(ctx, &doc.id, &r, &name, &note)?;
+        crate::followers::tell(ctx, &doc.id, &r, &name, (&note, &note))?;
     }
     Ok(Outcome::redirect_with(
         format!("/handle/{}", segment(id)),
@@ -479,7 +479,7 @@ pub fn confirm_merge(ctx: &Context, id: &str, other: &str, keep: &str) -> Result
     let (s, d) = (&survivor.data, &duplicate.data);
     let text = if english(ctx) {
         format!(
-            "Report {} (filed {}) stays open. Report {} (filed {}) is closed as its duplicate; its {} confirmed followers are told by e-mail and follow report {} from now on.",
+            "Report {} (filed {}) stays open. Report {} (filed {}) is closed as its duplicate; its confirmed followers ({}) are told by e-mail and follow report {} from now on.",
             s.number,
             filed(s),
             d.number,
@@ -542,15 +542,14 @@ fn merge(
     )?;
     model::store(&survivor.id, survivor.version, &mut target)?;
     r.duplicate_of = survivor.id.clone();
-    let note = format!(
-        "{} {}.",
-        tr(
-            ctx,
-            "The same problem is dealt with in report",
-            "Stejný problém se řeší v hlášení"
-        ),
+    // Told to followers in each one's language, shown on the page in the
+    // handler's.
+    let note_en = format!(
+        "The same problem is dealt with in report {}.",
         target.number
     );
+    let note_cs = format!("Stejný problém se řeší v hlášení {}.", target.number);
+    let note = if english(ctx) { &note_en } else { &note_cs };
     model::record_step(
         &duplicate.id,
         &mut r,
@@ -566,7 +565,7 @@ fn merge(
         &serde_json::json!({ "number": r.number, "into": target.number }),
     )?;
     // Told where the problem is dealt with, its followers follow that report.
-    crate::followers::tell(ctx, &duplicate.id, &r, &name, &note)?;
+    crate::followers::tell(ctx, &duplicate.id, &r, &name, (&note_en, &note_cs))?;
     crate::followers::move_to(&duplicate.id, &survivor.id)?;
     Ok(Outcome::redirect_with(
         format!("/handle/{}", segment(&survivor.id)),
