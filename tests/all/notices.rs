@@ -291,3 +291,69 @@ async fn a_notice_is_posted_with_its_document_scheduled_corrected_taken_down_ear
         );
     }
 }
+
+#[tokio::test]
+async fn the_boards_title_and_intro_are_set_in_each_language() {
+    let portal = TestPortal::builder().module("notice-board").build().await;
+    let boss = portal.user("boss", UserKind::Staff, PASSWORD).await;
+    portal.grant(&boss, TEST_CITY, "org-admin").await;
+    let addr = portal.serve().await;
+    let admin = Browser::new(addr);
+    assert_eq!(admin.log_in("boss", PASSWORD).await.status, 303);
+    let page = "/admin/orgs/test-city/modules/notice-board";
+    let form = admin.get(page).await;
+    assert!(
+        form.body
+            .contains("Page title (none: the board&#39;s own) (in Czech)")
+            || form
+                .body
+                .contains("Page title (none: the board's own) (in Czech)"),
+        "{}",
+        form.body
+    );
+    assert!(
+        form.body.contains("name=\"setting.title.en\""),
+        "{}",
+        form.body
+    );
+    let saved = admin
+        .submit(
+            page,
+            page,
+            &[
+                ("setting.title", "Úřední deska města"),
+                ("setting.title.en", "The city's notice board"),
+                ("setting.intro", ""),
+                ("setting.intro.en", ""),
+                ("setting.notify-email", ""),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, 303, "{}", saved.body);
+
+    // Each reader gets the title in their language; an intro set in
+    // neither is the board's own, in theirs.
+    let reader = Browser::new(addr);
+    let english = reader.get(&format!("{BOARD}/")).await;
+    assert!(
+        english
+            .body
+            .contains("<h1>The city&#39;s notice board</h1>")
+            || english.body.contains("<h1>The city's notice board</h1>"),
+        "{}",
+        english.body
+    );
+    assert!(
+        english.body.contains("Notices posted by the office"),
+        "{}",
+        english.body
+    );
+    reader.get("/lang/cs").await;
+    let czech = reader.get(&format!("{BOARD}/")).await;
+    assert!(
+        czech.body.contains("<h1>Úřední deska města</h1>")
+            && czech.body.contains("Oznámení, která úřad vyvěšuje"),
+        "{}",
+        czech.body
+    );
+}

@@ -1,10 +1,11 @@
 //! `settings`: what an administrator set for the module in the calling
 //! organization, else the manifest's default; only keys the manifest
-//! declares.
+//! declares. A setting that is content (`translated`) is read in the
+//! call's language where the administrator set it in that one.
 
 use super::{CallState, HostResult};
 use crate::bindings::v0_1_0::generated::portico::plugin::{settings, types};
-use crate::manifest::Capability;
+use crate::manifest::{Capability, LANGUAGES, PORTAL_LANGUAGE};
 
 impl settings::Host for CallState {
     async fn get(&mut self, key: String) -> HostResult<Option<String>> {
@@ -16,11 +17,26 @@ impl settings::Host for CallState {
             ))
             .into());
         };
-        let value = c
-            .services
-            .setting(&c.scope.org_id, &c.manifest.id, &key)
-            .await
-            .or_else(|| spec.default.clone());
+        // Content set per language: the call's language's own value first.
+        let own = match LANGUAGES
+            .into_iter()
+            .find(|l| c.locale.starts_with(l) && *l != PORTAL_LANGUAGE)
+        {
+            Some(lang) if spec.translated => {
+                c.services
+                    .setting(&c.scope.org_id, &c.manifest.id, &format!("{key}.{lang}"))
+                    .await
+            }
+            _ => None,
+        };
+        let value = match own {
+            Some(v) => Some(v),
+            None => c
+                .services
+                .setting(&c.scope.org_id, &c.manifest.id, &key)
+                .await
+                .or_else(|| spec.default.clone()),
+        };
         Ok(value)
     }
 }

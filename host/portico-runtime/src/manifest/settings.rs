@@ -38,6 +38,12 @@ pub struct SettingSpec {
     /// The largest value a number setting takes.
     #[serde(default)]
     pub max: Option<f64>,
+    /// Whether the value is content people read (a title, an intro), set
+    /// per language: the value under the key is the portal's language's,
+    /// the one under `<key>.<lang>` another's, and a module reading the
+    /// key gets the one of its call's language.
+    #[serde(default)]
+    pub translated: bool,
 }
 
 /// Why a value does not fit its setting: what is wrong, and what the

@@ -289,6 +289,12 @@ impl Manifest {
                     ));
                 }
             }
+            if spec.translated && spec.kind != SettingType::String {
+                return Err(invalid(
+                    &format!("settings.{key}.translated"),
+                    "only a text setting is set per language".into(),
+                ));
+            }
             if let (Some(min), Some(max)) = (spec.min, spec.max)
                 && min > max
             {

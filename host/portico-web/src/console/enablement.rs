@@ -36,8 +36,22 @@ fn settings_form(
     let fields = man
         .settings
         .iter()
-        .map(|(key, spec)| {
-            let value = values.get(key).cloned().or_else(|| spec.default.clone());
+        .flat_map(|(key, spec)| {
+            // Content set per language: one field for each of them.
+            let keys: Vec<(String, Option<&str>)> = if spec.translated {
+                vec![(key.clone(), Some("cs")), (format!("{key}.en"), Some("en"))]
+            } else {
+                vec![(key.clone(), None)]
+            };
+            keys.into_iter()
+                .map(|(name, lang)| (key, spec, name, lang))
+                .collect::<Vec<_>>()
+        })
+        .map(|(key, spec, name, in_lang)| {
+            let value = values
+                .get(&name)
+                .cloned()
+                .or_else(|| spec.default.clone().filter(|_| name == *key));
             let (kind, choices) = match spec.kind {
                 SettingType::String => (FieldKind::Text, Vec::new()),
                 SettingType::Number => (FieldKind::Number, Vec::new()),
@@ -56,12 +70,19 @@ fn settings_form(
                     ],
                 ),
             };
+            let label = match man.setting_label_in(key, l) {
+                Some(label) if !label.is_empty() => label.to_owned(),
+                _ => key.clone(),
+            };
+            let label = match in_lang {
+                Some("cs") => format!("{label} {}", tr(l, "(in Czech)", "(česky)")),
+                Some(_) => format!("{label} {}", tr(l, "(in English)", "(anglicky)")),
+                None => label,
+            };
             FormField {
-                name: format!("setting.{key}"),
-                label: match man.setting_label_in(key, l) {
-                    Some(label) if !label.is_empty() => label.to_owned(),
-                    _ => key.clone(),
-                },
+                error: errors.get(&name).cloned(),
+                name: format!("setting.{name}"),
+                label,
                 kind,
                 required: false,
                 value,
@@ -70,7 +91,6 @@ fn settings_form(
                     .as_ref()
                     .map(|d| format!("{} {d}", tr(l, "Default:", "Výchozí:"))),
                 choices,
-                error: errors.get(key).cloned(),
                 min: spec.min.map(|m| m.to_string()),
                 max: spec.max.map(|m| m.to_string()),
                 ..Default::default()
@@ -418,7 +438,13 @@ pub(super) async fn change_module(
                 let Some(key) = name.strip_prefix("setting.") else {
                     continue;
                 };
-                let Some(spec) = specs.get(key) else {
+                // `<key>.en`: a setting's content in English.
+                let spec = specs.get(key).or_else(|| {
+                    key.strip_suffix(".en")
+                        .and_then(|base| specs.get(base))
+                        .filter(|s| s.translated)
+                });
+                let Some(spec) = spec else {
                     return Err(Failure::new(
                         StatusCode::BAD_REQUEST,
                         BAD_REQUEST,
