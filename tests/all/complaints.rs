@@ -102,6 +102,7 @@ async fn set_up_categories(manager: &Browser) {
         [
             ("code", "pothole"),
             ("name", "Pothole"),
+            ("name_en", ""),
             ("description", "Holes in roads and pavements."),
             ("group", "Roads"),
             ("unit", "Roads department"),
@@ -111,7 +112,8 @@ async fn set_up_categories(manager: &Browser) {
         ],
         [
             ("code", "lamp"),
-            ("name", "Street lamp out"),
+            ("name", "Nesvítící lampa"),
+            ("name_en", "Street lamp out"),
             ("description", "A street lamp that does not light."),
             ("group", "Lighting"),
             ("unit", "Public lighting"),
@@ -165,6 +167,15 @@ async fn a_citizen_reports_staff_handle_it_and_followers_hear_of_every_public_st
         choice.body.contains("Pothole") && choice.body.contains("Street lamp out"),
         "{}",
         choice.body
+    );
+    // A category is named in each reader's language.
+    let czech = Browser::new(addr);
+    czech.get("/lang/cs").await;
+    let choice_cs = czech.get(&format!("{BASE}/report")).await;
+    assert!(
+        choice_cs.body.contains("Nesvítící lampa") && !choice_cs.body.contains("Street lamp out"),
+        "{}",
+        choice_cs.body
     );
     let form = citizen
         .get(&format!("{BASE}/report?category=pothole"))

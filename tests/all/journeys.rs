@@ -255,8 +255,19 @@ async fn an_official_finds_their_work_from_the_header_and_handles_a_report() {
 
             // Every status page is in the frame, in the visitor's language.
             b.open("/nonexistent-page").await;
+            // In the city's frame, for the official still logged in.
+            assert!(b.text().await.contains("User hana"), "{}", b.text().await);
             b.check_step(&step("06-unknown-path"), lang, &english).await;
             b.open("/m/complaints/reports/nonexistent").await;
+            let missing = b.text().await;
+            assert!(
+                missing.contains(if lang == "cs" {
+                    "Takové hlášení tu není"
+                } else {
+                    "There is no such report"
+                }),
+                "{missing}"
+            );
             b.check_step(&step("07-module-not-found"), lang, &english)
                 .await;
         }

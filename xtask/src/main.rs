@@ -467,9 +467,13 @@ fn run(extra: &[String]) -> Result {
             "--org",
             DEMO_ORG,
             "--set",
-            "title=Official notice board of the City of Brno-Example",
+            "title=Úřední deska statutárního města Brno-Example",
             "--set",
-            "intro=Notices the city must post publicly. Each stays posted until the date shown; then it moves to the archive.",
+            "title.en=Official notice board of the City of Brno-Example",
+            "--set",
+            "intro=Oznámení, která město musí zveřejnit. Každé visí do uvedeného data, pak přejde do archivu.",
+            "--set",
+            "intro.en=Notices the city must post publicly. Each stays posted until the date shown; then it moves to the archive.",
         ]))?;
         status(&mut portico(&[
             "plugin",

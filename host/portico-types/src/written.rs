@@ -83,6 +83,15 @@ pub fn moment(t: DateTime<Utc>, lang: &str) -> String {
     }
 }
 
+/// A stored moment (RFC 3339) as `lang` writes it in Prague time, a
+/// stored date as [`date_text`] does; any other text as it is.
+pub fn moment_text(text: &str, lang: &str) -> String {
+    match DateTime::parse_from_rfc3339(text.trim()) {
+        Ok(t) => moment(t.to_utc(), lang),
+        Err(_) => date_text(text, lang),
+    }
+}
+
 /// The time of day of a moment, in Europe/Prague time: `14:05`.
 pub fn time_of_day(t: DateTime<Utc>) -> String {
     t.with_timezone(&chrono_tz::Europe::Prague)
@@ -128,5 +137,10 @@ mod tests {
             .unwrap()
             .to_utc();
         assert_eq!(time_of_day(winter), "11:00");
+        assert_eq!(
+            moment_text("2026-12-01T10:00:00Z", "cs"),
+            "1. 12. 2026 11:00"
+        );
+        assert_eq!(moment_text("2026-12-01", "cs"), "1. 12. 2026");
     }
 }

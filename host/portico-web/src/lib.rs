@@ -231,12 +231,27 @@ const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'self'; img
 /// What answers a path no route knows: the page of any other failure,
 /// except below the administration API and SCIM, whose clients read
 /// errors of their own format and get a bare 404 as before.
-async fn unknown_path(uri: axum::http::Uri) -> Response {
-    if uri.path().starts_with("/api/") || uri.path().starts_with("/scim/") {
-        StatusCode::NOT_FOUND.into_response()
-    } else {
-        failure::Failure::not_found().into_response()
+async fn unknown_path(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    tenant: Result<extractors::Tenant, failure::Failure>,
+    visitor: Result<extractors::Visitor, failure::Failure>,
+    request: axum::extract::Request,
+) -> Response {
+    let path = request.uri().path();
+    if path.starts_with("/api/") || path.starts_with("/scim/") {
+        return StatusCode::NOT_FOUND.into_response();
     }
+    // Drawn in the frame of the organization the path is in, for whoever
+    // is looking, as any page of it is.
+    if let (Ok(tenant), Ok(visitor), Some(frame)) = (
+        tenant,
+        visitor,
+        request.extensions().get::<extractors::PageFrame>(),
+    ) && let Ok(standing) = extractors::Standing::of(&state, &visitor, &tenant.id).await
+    {
+        frame.seen_by(&visitor, &standing);
+    }
+    failure::Failure::not_found().into_response()
 }
 
 /// The whole application: every area's router, merged, with request ids,

@@ -253,7 +253,8 @@ fn ask(id: &str, report: &Report, follower: &Follower, token: &str) -> Result<()
     let data = serde_json::json!({
         "lang": language(follower.en()),
         "number": report.number,
-        "category": model::category_name(&categories, &report.category),
+        "category_en": model::category_name(&categories, &report.category, true),
+        "category_cs": model::category_name(&categories, &report.category, false),
         "confirm_path": format!("/follow/{}", segment(token)),
         "report_path": format!("/reports/{}", segment(id)),
     });
@@ -421,7 +422,7 @@ pub fn tell(
     ctx: &Context,
     id: &str,
     report: &Report,
-    category: &str,
+    category: (&str, &str),
     note: (&str, &str),
 ) -> Result<()> {
     for d in of_report(id)?.iter().filter(|d| !d.data.waiting()) {

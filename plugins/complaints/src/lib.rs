@@ -139,8 +139,8 @@ fn deadlines(ctx: &Context) -> Result<()> {
         for doc in page?.into_iter().filter(|d| d.data.is_open()) {
             let mut report = doc.data.clone();
             let category = categories.iter().find(|c| c.code == report.category);
-            let name = model::category_name(&categories, &report.category);
-            let data = report.template_data(&doc.id, &name, en, ("", ""));
+            let names = model::category_names(&categories, &report.category);
+            let data = report.template_data(&doc.id, (&names.0, &names.1), en, ("", ""));
             let mut changed = false;
             if !report.reminded {
                 if let Some(mailbox) = category.map(|c| c.email.trim()).filter(|m| !m.is_empty()) {
@@ -248,6 +248,7 @@ fn check_category(
     Ok(Category {
         code,
         name: fields("name"),
+        name_en: fields("name_en"),
         description: fields("description"),
         group: fields("group"),
         keywords: fields("keywords"),

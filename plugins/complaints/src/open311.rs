@@ -170,7 +170,7 @@ fn shown(doc: &Document<Report>, categories: &[Category]) -> Value {
         "service_request_id": doc.id,
         "status": if r.is_open() { "open" } else { "closed" },
         "status_notes": r.public_note(),
-        "service_name": model::category_name(categories, &r.category),
+        "service_name": model::category_name(categories, &r.category, false),
         "service_code": r.category,
         "description": r.description,
         "agency_responsible": r.unit,

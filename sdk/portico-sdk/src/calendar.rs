@@ -261,6 +261,13 @@ pub fn format_date_text(text: &str, locale: &str) -> String {
     portico_types::written::date_text(text, locale)
 }
 
+/// A stored moment (RFC 3339, as `Utc::now()` writes it) as people of
+/// `locale`'s language read it, in Prague time: `4. 12. 2026 9:05`,
+/// `4 December 2026, 09:05`; a date as [`format_date_text`] writes it.
+pub fn format_moment_text(text: &str, locale: &str) -> String {
+    portico_types::written::moment_text(text, locale)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -227,6 +227,17 @@ impl Manifest {
         Some(self.text_in(Keyed::Setting, key, lang, english))
     }
 
+    /// The setting a stored key is of: `key` itself, or `key.<lang>`, the
+    /// value in another language of a `translated` setting.
+    pub fn setting_of(&self, key: &str) -> Option<&SettingSpec> {
+        self.settings.get(key).or_else(|| {
+            let (base, lang) = key.rsplit_once('.')?;
+            self.settings
+                .get(base)
+                .filter(|s| s.translated && LANGUAGES.contains(&lang) && lang != PORTAL_LANGUAGE)
+        })
+    }
+
     /// The message template `name` in `lang`, or the English one.
     pub fn template_in(&self, name: &str, lang: &str) -> Option<&Template> {
         self.translations

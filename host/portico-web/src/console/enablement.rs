@@ -431,7 +431,6 @@ pub(super) async fn change_module(
             ));
         }
         None => {
-            let specs = &m.manifest().settings;
             let mut errors = BTreeMap::new();
             let mut typed = BTreeMap::new();
             for (name, value) in &fields {
@@ -439,11 +438,7 @@ pub(super) async fn change_module(
                     continue;
                 };
                 // `<key>.en`: a setting's content in English.
-                let spec = specs.get(key).or_else(|| {
-                    key.strip_suffix(".en")
-                        .and_then(|base| specs.get(base))
-                        .filter(|s| s.translated)
-                });
+                let spec = m.manifest().setting_of(key);
                 let Some(spec) = spec else {
                     return Err(Failure::new(
                         StatusCode::BAD_REQUEST,

@@ -201,7 +201,7 @@ async fn apply(
         let (key, value) = pair
             .split_once('=')
             .with_context(|| format!("`--set {pair}` must be KEY=VALUE"))?;
-        let spec = manifest.settings.get(key).with_context(|| {
+        let spec = manifest.setting_of(key).with_context(|| {
             format!("`--set {pair}`: the module `{id}` declares no setting `{key}`")
         })?;
         spec.check(key, value)
@@ -209,7 +209,7 @@ async fn apply(
         change.set.insert(key.to_owned(), value.to_owned());
     }
     for key in unset {
-        if !manifest.settings.contains_key(key) {
+        if manifest.setting_of(key).is_none() {
             anyhow::bail!("`--unset {key}`: the module `{id}` declares no setting `{key}`");
         }
         change.unset.push(key.clone());

@@ -15,7 +15,11 @@ use super::{CATEGORIES, MOST};
 pub struct Category {
     /// Open311's `service_code`, e.g. `pothole`.
     pub code: String,
+    /// Its name in Czech, the portal's language.
     pub name: String,
+    /// Its name in English; empty: the Czech one.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub name_en: String,
     #[serde(default)]
     pub description: String,
     /// Open311's `group`, e.g. `Roads`.
@@ -145,9 +149,29 @@ pub fn category(code: &str) -> Result<Document<Category>> {
         .ok_or_else(|| Error::not_found(format!("no category `{code}`")))
 }
 
-/// The category's name, or its code when it is gone.
-pub fn category_name(all: &[Category], code: &str) -> String {
+impl Category {
+    /// Its name in English (`en`) or Czech.
+    pub fn name_in(&self, en: bool) -> &str {
+        if en && !self.name_en.is_empty() {
+            &self.name_en
+        } else {
+            &self.name
+        }
+    }
+}
+
+/// The category's name in English (`en`) or Czech, or its code when it
+/// is gone.
+pub fn category_name(all: &[Category], code: &str, en: bool) -> String {
     all.iter()
         .find(|c| c.code == code)
-        .map_or_else(|| code.to_owned(), |c| c.name.clone())
+        .map_or_else(|| code.to_owned(), |c| c.name_in(en).to_owned())
+}
+
+/// The category's name in both languages, for messages: (English, Czech).
+pub fn category_names(all: &[Category], code: &str) -> (String, String) {
+    (
+        category_name(all, code, true),
+        category_name(all, code, false),
+    )
 }

@@ -339,7 +339,12 @@ pub fn file(
     if !report.contact.email.is_empty() {
         // The reporter gave the address with the report to hear of it.
         let unfollow = crate::followers::add_reporter(&stored.id, &report.contact.email, en)?;
-        let mut data = report.template_data(&stored.id, &category.name, en, ("", ""));
+        let mut data = report.template_data(
+            &stored.id,
+            (category.name_in(true), category.name_in(false)),
+            en,
+            ("", ""),
+        );
         data["unfollow_path"] = crate::followers::unfollow_path(&unfollow).into();
         tell(
             portico_sdk::notify::To::Email(&report.contact.email),

@@ -16,7 +16,9 @@ mod dates;
 mod filing;
 mod report;
 
-pub(crate) use catalogue::{Attribute, Category, DATATYPES, categories, category, category_name};
+pub(crate) use catalogue::{
+    Attribute, Category, DATATYPES, categories, category, category_name, category_names,
+};
 pub(crate) use dates::{date_after, date_before, now, today};
 pub(crate) use filing::{Draft, PHONE_PATTERN, file, is_email, tell};
 pub(crate) use report::{Contact, Report, Status, near_duplicates, record_step, steps, store};

@@ -245,14 +245,15 @@ impl Report {
     pub fn template_data(
         &self,
         id: &str,
-        category: &str,
+        (category_en, category_cs): (&str, &str),
         en: bool,
         (note_en, note_cs): (&str, &str),
     ) -> serde_json::Value {
         serde_json::json!({
             "lang": if en { "en" } else { "cs" },
             "number": self.number,
-            "category": category,
+            "category_en": category_en,
+            "category_cs": category_cs,
             "description": self.description,
             "address": self.address,
             "unit": self.unit,

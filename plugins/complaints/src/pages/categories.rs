@@ -30,7 +30,7 @@ pub fn categories_page(
                 c.code.clone(),
                 format!("/categories?code={}", segment(&c.code)),
             ),
-            Cell::from(c.name.clone()),
+            Cell::from(c.name_in(english(ctx)).to_owned()),
             Cell::from(c.unit.clone()),
             Cell::from(c.deadline_days.to_string()),
             Cell::from(c.attributes.len().to_string()),
@@ -48,6 +48,7 @@ pub fn categories_page(
         match name {
             "code" => c.code.clone(),
             "name" => c.name.clone(),
+            "name_en" => c.name_en.clone(),
             "description" => c.description.clone(),
             "group" => c.group.clone(),
             "keywords" => c.keywords.clone(),
@@ -61,7 +62,8 @@ pub fn categories_page(
     let field = |f: Field, name: &str| filled(f.value(stored(name)), name, form, &errors);
     let f = Form::new("/categories", tr(ctx, "Save the category", "Uložit kategorii"))
         .field(field(Field::text("code", tr(ctx, "Code (Open311 service code)", "Kód (kód služby Open311)")).required(), "code"))
-        .field(field(Field::text("name", tr(ctx, "Name", "Název")).required(), "name"))
+        .field(field(Field::text("name", tr(ctx, "Name in Czech", "Název česky")).required(), "name"))
+        .field(field(Field::text("name_en", tr(ctx, "Name in English", "Název anglicky")).help(tr(ctx, "Empty: English readers see the Czech name.", "Prázdné: anglicky čtoucí uvidí český název.")), "name_en"))
         .field(field(Field::textarea("description", tr(ctx, "What it covers", "Co zahrnuje")), "description"))
         .field(field(Field::text("group", tr(ctx, "Group", "Skupina")), "group"))
         .field(field(Field::text("keywords", tr(ctx, "Keywords, comma separated", "Klíčová slova oddělená čárkou")), "keywords"))
@@ -105,7 +107,11 @@ pub fn submit_category(ctx: &Context, form: &FormPost) -> Result<Outcome> {
             crate::save_category(&category)?;
             Ok(Outcome::redirect_with(
                 "/categories",
-                format!("{} {}", tr(ctx, "Saved:", "Uloženo:"), category.name),
+                format!(
+                    "{} {}",
+                    tr(ctx, "Saved:", "Uloženo:"),
+                    category.name_in(english(ctx))
+                ),
             ))
         }
         Err(errors) => Ok(Outcome::Show(categories_page(

@@ -3,11 +3,11 @@
 
 use portico_sdk::{Context, Response, Result};
 
-use crate::model::{self, REPORTS, Report, today};
+use crate::model::{self, REPORTS, Report, english, today};
 
 /// Every report as CSV, personal data included: staff only. What people
 /// typed is written so that a spreadsheet never runs it as a formula.
-pub fn export_csv(_ctx: &Context) -> Result<Response> {
+pub fn export_csv(ctx: &Context) -> Result<Response> {
     use portico_sdk::csv::{self, Cell};
     let categories = model::categories()?;
     let mut out = csv::Writer::new();
@@ -42,7 +42,7 @@ pub fn export_csv(_ctx: &Context) -> Result<Response> {
             Cell::from(&r.number),
             Cell::from(d.id),
             Cell::from(&r.requested),
-            Cell::from(model::category_name(&categories, &r.category)),
+            Cell::from(model::category_name(&categories, &r.category, english(ctx))),
             Cell::from(r.status.key()),
             Cell::from(&r.address),
             Cell::from(r.lat),

@@ -82,7 +82,9 @@ pub fn dashboard(ctx: &Context) -> Result<View> {
         view = view.chart(
             Chart::bar(
                 tr(ctx, "Reports by category", "Hlášení podle kategorie"),
-                codes.iter().map(|c| model::category_name(&categories, c)),
+                codes
+                    .iter()
+                    .map(|c| model::category_name(&categories, c, english(ctx))),
             )
             .series(
                 tr(ctx, "Open", "Otevřená"),

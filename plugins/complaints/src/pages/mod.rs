@@ -24,7 +24,7 @@ pub(crate) use reporting::{report_form, submit_report};
 pub(crate) use staff_inbox::inbox;
 
 use portico_sdk::records::Document;
-use portico_sdk::{Context, Field, FormPost, NoticeLevel, Result, View};
+use portico_sdk::{Context, Error, Field, FormPost, NoticeLevel, Result, View};
 
 use crate::model::{REPORTS, Report, english};
 
@@ -68,6 +68,18 @@ fn place(r: &Report) -> String {
     }
 }
 
-fn report(id: &str) -> Result<Document<Report>> {
-    REPORTS.get::<Report>(id)
+/// The report `id`; a report that is not there is said so in the
+/// reader's language.
+fn report(ctx: &Context, id: &str) -> Result<Document<Report>> {
+    REPORTS.get::<Report>(id).map_err(|e| match e {
+        Error::NotFound(_) => Error::NotFound(
+            tr(
+                ctx,
+                "There is no such report: the number in the address may be mistyped.",
+                "Takové hlášení tu není: číslo v adrese je možná zapsáno chybně.",
+            )
+            .to_owned(),
+        ),
+        other => other,
+    })
 }

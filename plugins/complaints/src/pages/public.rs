@@ -61,12 +61,15 @@ pub fn registry(ctx: &Context, page: &Page) -> Result<View> {
     for d in &reports {
         let r = &d.data;
         let href = format!("/reports/{}", segment(&d.id));
-        let name = model::category_name(&categories, &r.category);
+        let name = model::category_name(&categories, &r.category, english(ctx));
         table = table.row([
             Cell::link(r.number.clone(), href.clone()),
             Cell::from(name.clone()),
             Cell::from(place(r)),
-            Cell::from(r.requested.get(..10).unwrap_or_default().to_owned()),
+            Cell::from(portico_sdk::calendar::format_date_text(
+                &r.requested,
+                ctx.locale(),
+            )),
             Cell::from(r.status.label(en)),
         ]);
         if let (Some(lat), Some(long)) = (r.lat, r.long) {
@@ -106,21 +109,24 @@ pub fn registry(ctx: &Context, page: &Page) -> Result<View> {
 /// One report in public: no personal data, public steps only.
 pub fn public_report(ctx: &Context, id: &str, errors: Option<&[(String, String)]>) -> Result<View> {
     let en = english(ctx);
-    let doc = report(id)?;
+    let doc = report(ctx, id)?;
     let r = &doc.data;
     let categories = model::categories()?;
     let mut view =
         View::new(format!("{} {}", tr(ctx, "Report", "Hlášení"), r.number)).key_values([
             (
                 tr(ctx, "Category", "Kategorie"),
-                model::category_name(&categories, &r.category),
+                model::category_name(&categories, &r.category, english(ctx)),
             ),
             (tr(ctx, "Status", "Stav"), r.status.label(en).to_owned()),
             (tr(ctx, "Place", "Místo"), place(r)),
-            (tr(ctx, "Reported", "Nahlášeno"), r.requested.clone()),
+            (
+                tr(ctx, "Reported", "Nahlášeno"),
+                portico_sdk::calendar::format_moment_text(&r.requested, ctx.locale()),
+            ),
             (
                 tr(ctx, "To be dealt with by", "Vyřízení do"),
-                r.deadline.clone(),
+                portico_sdk::calendar::format_date_text(&r.deadline, ctx.locale()),
             ),
             (
                 tr(ctx, "Responsible unit", "Odpovědný útvar"),
@@ -210,7 +216,7 @@ pub fn subscribe(ctx: &Context, id: &str, form: &FormPost) -> Result<Outcome> {
             .to_owned(),
         );
     }
-    let mut doc = report(id)?;
+    let mut doc = report(ctx, id)?;
     if doc.data.has_earlier() {
         // A report of the first version: its followers move out first.
         let mut r = doc.data.clone();

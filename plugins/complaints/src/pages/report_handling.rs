@@ -19,13 +19,13 @@ pub fn handling(
     errors: Option<(&FormPost, &[(String, String)])>,
 ) -> Result<View> {
     let en = english(ctx);
-    let doc = report(id)?;
+    let doc = report(ctx, id)?;
     let r = &doc.data;
     let categories = model::categories()?;
     let mut facts = vec![
         (
             tr(ctx, "Category", "Kategorie").to_owned(),
-            model::category_name(&categories, &r.category),
+            model::category_name(&categories, &r.category, en),
         ),
         (
             tr(ctx, "Status", "Stav").to_owned(),
@@ -34,9 +34,20 @@ pub fn handling(
         (tr(ctx, "Place", "Místo").to_owned(), place(r)),
         (
             tr(ctx, "Reported", "Nahlášeno").to_owned(),
-            format!("{} ({})", r.requested, r.source),
+            format!(
+                "{} ({})",
+                portico_sdk::calendar::format_moment_text(&r.requested, ctx.locale()),
+                match r.source.as_str() {
+                    "portal" => tr(ctx, "through the portal", "přes portál"),
+                    "open311" => tr(ctx, "through Open311", "přes Open311"),
+                    other => other,
+                }
+            ),
         ),
-        (tr(ctx, "Deadline", "Lhůta").to_owned(), r.deadline.clone()),
+        (
+            tr(ctx, "Deadline", "Lhůta").to_owned(),
+            portico_sdk::calendar::format_date_text(&r.deadline, ctx.locale()),
+        ),
         (tr(ctx, "Unit", "Útvar").to_owned(), r.unit.clone()),
         (tr(ctx, "Handler", "Řešitel").to_owned(), r.handler.clone()),
         (
@@ -288,14 +299,14 @@ pub fn handling(
 
 /// A step, or a merge, posted from the handling page.
 pub fn submit_handling(ctx: &Context, id: &str, form: &FormPost) -> Result<Outcome> {
-    let doc = report(id)?;
+    let doc = report(ctx, id)?;
     let by = ctx
         .principal()
         .map(|p| p.name().to_owned())
         .unwrap_or_default();
     let categories = model::categories()?;
     let mut r = doc.data.clone();
-    let name = model::category_name(&categories, &r.category);
+    let names = model::category_names(&categories, &r.category);
     let fail = |errors: Vec<(String, String)>| -> Result<Outcome> {
         Ok(Outcome::Show(handling(ctx, id, Some((form, &errors)))?))
     };
@@ -424,7 +435,7 @@ pub fn submit_handling(ctx: &Context, id: &str, form: &FormPost) -> Result<Outco
         &serde_json::json!({ "number": r.number, "status": status.key(), "public": public, "handler": r.handler, "assigned": assigned }),
     )?;
     if public {
-        crate::followers::tell(ctx, &doc.id, &r, &name, (&note, &note))?;
+        crate::followers::tell(ctx, &doc.id, &r, (&names.0, &names.1), (&note, &note))?;
     }
     Ok(Outcome::redirect_with(
         format!("/handle/{}", segment(id)),
@@ -469,7 +480,7 @@ fn merging(
 /// are merged, saying which stays open, which is closed as its duplicate,
 /// and what its followers are told.
 pub fn confirm_merge(ctx: &Context, id: &str, other: &str, keep: &str) -> Result<View> {
-    let doc = report(id)?;
+    let doc = report(ctx, id)?;
     let Some((survivor, duplicate)) = merging(&doc, other, keep)? else {
         return handling(ctx, id, None);
     };
@@ -526,7 +537,7 @@ fn merge(
     let categories = model::categories()?;
     let mut target = survivor.data.clone();
     let mut r = duplicate.data.clone();
-    let name = model::category_name(&categories, &r.category);
+    let names = model::category_names(&categories, &r.category);
     let status = target.status;
     model::record_step(
         &survivor.id,
@@ -565,7 +576,13 @@ fn merge(
         &serde_json::json!({ "number": r.number, "into": target.number }),
     )?;
     // Told where the problem is dealt with, its followers follow that report.
-    crate::followers::tell(ctx, &duplicate.id, &r, &name, (&note_en, &note_cs))?;
+    crate::followers::tell(
+        ctx,
+        &duplicate.id,
+        &r,
+        (&names.0, &names.1),
+        (&note_en, &note_cs),
+    )?;
     crate::followers::move_to(&duplicate.id, &survivor.id)?;
     Ok(Outcome::redirect_with(
         format!("/handle/{}", segment(&survivor.id)),

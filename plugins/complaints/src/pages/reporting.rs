@@ -30,7 +30,7 @@ pub fn report_form(
         for c in &categories {
             table = table.row([
                 Cell::link(
-                    c.name.clone(),
+                    c.name_in(english(ctx)).to_owned(),
                     format!("/report?category={}", segment(&c.code)),
                 ),
                 Cell::from(c.description.clone()),
@@ -167,7 +167,7 @@ pub fn report_form(
     let view = View::new(format!(
         "{}: {}",
         tr(ctx, "Report a problem", "Nahlásit závadu"),
-        category.name
+        category.name_in(english(ctx))
     ))
     .text(format!(
         "{} {} {} {}.",
@@ -260,12 +260,14 @@ pub fn submit_report(ctx: &Context, form: &FormPost) -> Result<Outcome> {
                 if en {
                     format!(
                         "Thank you. Your report has number {}; it will be dealt with by {}.",
-                        report.number, report.deadline
+                        report.number,
+                        portico_sdk::calendar::format_date_text(&report.deadline, "en")
                     )
                 } else {
                     format!(
                         "Děkujeme. Vaše hlášení má číslo {}; vyřízeno bude do {}.",
-                        report.number, report.deadline
+                        report.number,
+                        portico_sdk::calendar::format_date_text(&report.deadline, "cs")
                     )
                 },
             ))

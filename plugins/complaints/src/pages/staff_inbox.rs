@@ -119,13 +119,17 @@ pub fn inbox(ctx: &Context, page: &Page) -> Result<View> {
     for d in &reports {
         let r = &d.data;
         let deadline = if r.overdue(&today) {
-            format!("{} ({})", r.deadline, tr(ctx, "overdue", "po lhůtě"))
+            format!(
+                "{} ({})",
+                portico_sdk::calendar::format_date_text(&r.deadline, ctx.locale()),
+                tr(ctx, "overdue", "po lhůtě")
+            )
         } else {
-            r.deadline.clone()
+            portico_sdk::calendar::format_date_text(&r.deadline, ctx.locale())
         };
         table = table.row([
             Cell::link(r.number.clone(), format!("/handle/{}", segment(&d.id))),
-            Cell::from(model::category_name(&categories, &r.category)),
+            Cell::from(model::category_name(&categories, &r.category, english(ctx))),
             Cell::from(place(r)),
             Cell::from(r.status.label(en)),
             Cell::from(r.handler.clone()),

@@ -79,7 +79,10 @@ pub fn my_submission(ctx: &Context, id: &str) -> Result<View> {
         .key_values([
             (tr(ctx, "Number", "Číslo"), s.number.clone()),
             (tr(ctx, "Status", "Stav"), s.status.label(en).to_owned()),
-            (tr(ctx, "Submitted", "Podáno"), s.submitted.clone()),
+            (
+                tr(ctx, "Submitted", "Podáno"),
+                portico_sdk::calendar::format_moment_text(&s.submitted, ctx.locale()),
+            ),
             (
                 tr(ctx, "Form version", "Verze formuláře"),
                 s.version.to_string(),
