@@ -40,7 +40,7 @@ pub async fn portal_pages() {
     for (name, path, shows) in [
         ("notice board", "/m/notice-board/", "Posted notices"),
         ("dashboard", "/", "Notices posted"),
-        ("search", "/search?q=zoning", "Found: 1"),
+        ("search", "/search?q=projedn", "Found: 1"),
         ("contacts", "/m/contacts/", "Registry office"),
         ("manual", "/help/notice-board", "For editors"),
         ("log-in", "/auth/login", "Password"),
