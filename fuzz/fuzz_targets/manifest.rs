@@ -42,7 +42,13 @@ fuzz_target!(|data: &[u8]| {
         }
         let data = serde_json::json!({"title": "Výkop", "id": 7, "items": [1, 2, 3]});
         for template in m.templates.values() {
-            let _ = template.render(&data);
+            let _ = (template.render(&data, "cs"), template.render(&data, "en"));
+        }
+        // Every translation, as a message in that language would fill it.
+        for (lang, texts) in &m.translations {
+            for template in texts.templates.values() {
+                let _ = template.render(&data, lang);
+            }
         }
         let _ = m.permissions_of(["org-admin", "staff", "citizen"]);
     });
