@@ -159,9 +159,9 @@ async fn module_page(
             kv(
                 tr(&l, "State", "Stav"),
                 if on {
-                    tr(&l, "enabled", "zapnut")
+                    tr(&l, "enabled", "zapnuto")
                 } else {
-                    tr(&l, "not enabled", "nezapnut")
+                    tr(&l, "not enabled", "vypnuto")
                 }
                 .into(),
             ),

@@ -141,9 +141,9 @@ pub(super) async fn organization_page(
                 ),
                 text(m.manifest().version.to_string()),
                 text(if on {
-                    tr(&l, "enabled", "zapnut")
+                    tr(&l, "enabled", "zapnuto")
                 } else {
-                    tr(&l, "not enabled", "nezapnut")
+                    tr(&l, "not enabled", "vypnuto")
                 }),
             ]
         })
