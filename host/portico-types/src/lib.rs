@@ -5,10 +5,12 @@
 //! nothing of the platform, nor the platform of the runtime: both depend
 //! on this crate, which depends on nothing of Portico's. `written` is how
 //! each language writes numbers, dates and moments, for the host's pages
-//! and messages and, through the SDK, for the modules.
+//! and messages and, through the SDK, for the modules; `folding` is how
+//! search compares Czech text.
 
 use serde::Serialize;
 
+pub mod folding;
 pub mod written;
 
 /// How strongly an identity was verified: the eIDAS levels of assurance,
@@ -81,7 +83,10 @@ impl RetentionMark {
     }
 }
 
-/// How a filter on an indexed field of a record compares.
+/// How a filter on an indexed field of a record compares. On text,
+/// equality and prefix compare folded (`folding::fold`: case and
+/// diacritics aside, `Údolní` equals `udolni`); the ranges compare by code
+/// point.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FilterOp {
     /// Equal.
