@@ -21,6 +21,7 @@ mod m20261203_000001_messages;
 mod m20261203_000002_admin_from_above;
 mod m20261204_000001_user_language;
 mod m20261204_000002_org_pages;
+mod m20261204_000003_record_search;
 
 pub use m20261121_000003_data_platform::SLOTS;
 
@@ -44,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000002_admin_from_above::Migration),
             Box::new(m20261204_000001_user_language::Migration),
             Box::new(m20261204_000002_org_pages::Migration),
+            Box::new(m20261204_000003_record_search::Migration),
         ]
     }
 }

@@ -34,6 +34,7 @@ mod portal;
 mod registry;
 mod sandbox;
 mod scim;
+mod search;
 mod security;
 mod tasks;
 mod testkit;

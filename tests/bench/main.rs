@@ -26,10 +26,12 @@
 //!   organizations until each has it, the founder's overview of 300
 //!   organizations × 40 tasks (p95), and again after a year's 16,500
 //!   tasks imported;
-//! - `records`, `audit`: on SQLite and PostgreSQL, record inserts per second
-//!   through a module's API, the p95 of a filtered, sorted query through a
-//!   module over a collection of 1,000,000 records, and `audit verify` of
-//!   1,000,000 entries (`PORTICO_BENCH_DB=sqlite|postgres` picks one engine).
+//! - `records`, `search`, `audit`: on SQLite and PostgreSQL, record
+//!   inserts per second through a module's API, the p95 of a filtered,
+//!   sorted query through a module over a collection of 1,000,000 records,
+//!   the p95 of the portal's search for two words through 1,000,000
+//!   notices, and `audit verify` of 1,000,000 entries
+//!   (`PORTICO_BENCH_DB=sqlite|postgres` picks one engine).
 //!
 //! `PORTICO_BENCH=call,http,…` picks parts (all by default).
 //! `PORTICO_BENCH_SMOKE=1` runs every part with tiny sizes and runs of about
@@ -127,6 +129,16 @@ fn main() {
             }
             if on("postgres") {
                 scale::records_bench(TestDatabase::postgres().await).await;
+            }
+        })
+    });
+    timed("search", &mut || {
+        rt.block_on(async {
+            if on("sqlite") {
+                scale::search_bench(TestDatabase::sqlite()).await;
+            }
+            if on("postgres") {
+                scale::search_bench(TestDatabase::postgres().await).await;
             }
         })
     });

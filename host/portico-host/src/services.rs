@@ -429,6 +429,25 @@ fn module_error(e: PlatformError) -> ModuleError {
     }
 }
 
+/// Takes the search words of every searched collection of the registry's
+/// modules whose manifest changed them since they were taken (or that
+/// were never taken). Run as the host starts; a search finds them in the
+/// meantime as it is first asked.
+pub async fn take_search_words(platform: &Platform, registry: &ModuleRegistry) {
+    for module in registry.iter() {
+        let manifest = module.manifest();
+        for (name, spec) in &manifest.collections {
+            let schema = schema(CollectionRef { name, spec });
+            if let Err(e) =
+                records::ensure_search_indexes(platform.db(), &manifest.id, &schema).await
+            {
+                tracing::error!(error = %e, module = %manifest.id, collection = %name,
+                    "the search words could not be taken");
+            }
+        }
+    }
+}
+
 /// A manifest's collection as the record store takes it.
 pub fn schema(c: CollectionRef<'_>) -> CollectionSchema {
     CollectionSchema {
@@ -446,6 +465,7 @@ pub fn schema(c: CollectionRef<'_>) -> CollectionSchema {
             })
             .collect(),
         max_bytes: c.spec.max_bytes,
+        searched: c.spec.searched.clone(),
     }
 }
 

@@ -2,7 +2,9 @@
 //! Each module declares in its manifest which collections and indexed
 //! text fields the search looks through and which page shows a hit; the
 //! host searches the record store itself (no module is called) and lists
-//! only hits whose page the visitor may open.
+//! only hits whose page the visitor may open. Words are compared folded
+//! (`udolni` finds `Údolní`), each as a word's beginning; hits are grouped
+//! by module and ranked by relevance within each.
 
 use axum::Router;
 use axum::extract::State;
@@ -111,16 +113,19 @@ async fn search(
                     name: &spec.collection,
                     spec: collection,
                 });
-                let (found, older_unsearched) =
-                    records::search(db, &scope, &schema, &spec.fields, &term, HITS_PER_MODULE)
+                if let Err(e) = records::ensure_search_index(db, &scope, &schema).await {
+                    tracing::error!(error = %e, module = %manifest.id, "search words not taken");
+                }
+                let found =
+                    records::search(db, &scope, &schema, &spec.title, &term, HITS_PER_MODULE)
                         .await
                         .map_err(|e| {
                             tracing::error!(error = %e, module = %manifest.id, "search failed");
                             Failure::database()
                         })?;
-                narrowed |= older_unsearched;
+                narrowed |= found.more;
                 let base = format!("{}/m/{}", tenant.base, manifest.id);
-                hits.extend(found.into_iter().filter_map(|r| {
+                hits.extend(found.records.into_iter().filter_map(|r| {
                     let data = r.data().ok()?;
                     let title = data.get(&spec.title)?.as_str()?.to_owned();
                     let link = link_of(spec, &r.id, &data)?;
@@ -152,9 +157,9 @@ async fn search(
         }
         @if narrowed {
             p.muted {
-                (tr(&lang, "Only the newest ", "Prohledáno bylo jen nejnovějších "))
-                (crate::figures::number(&lang, records::SEARCH_WINDOW as f64))
-                (tr(&lang, " entries of each section were searched; older ones were not.", " záznamů každé části; starší ne."))
+                (tr(&lang, "Many entries match; the newest ", "Odpovídá mnoho záznamů; seřazeno bylo nejnovějších "))
+                (crate::figures::number(&lang, records::SEARCH_CANDIDATES as f64))
+                (tr(&lang, " of each section were ranked. Add a word to narrow the search.", " v každé části. Další slovo hledání zúží."))
             }
         }
         @if !term.is_empty() && !too_long {

@@ -7,13 +7,16 @@
 //! Indexed fields are copied from the document into slot columns of the
 //! `records` table (`s0`…`s3` for text, `n0`…`n3` for numbers), each slot
 //! indexed together with its collection, so a filter on one indexed field
-//! and keyset pagination walk one index.
+//! and keyset pagination walk one index. A text slot's value folded
+//! (`portico_types::folding`) is kept beside it in `f0`…`f3` where folding
+//! changes it: equality and prefix compare folded text.
 //!
 //! The store is laid out by concern: `schema` (what a collection is, its
 //! slots, the check of a document), `store` (one document: get, insert,
 //! update, delete), `queries` (filters, sort, cursors, aggregates),
 //! `cache` (the `ReadCache` and the collections' generations),
-//! `text_search` (the portal's search) and `snapshots` (an upgrade's copy
+//! `text_search` (the portal's search: each collection's searched words
+//! in the engine's own word index, `record_search`) and `snapshots` (an upgrade's copy
 //! of a module's records). The tables and the types every part shares are
 //! here; everything public is re-exported here, so callers name
 //! `records::X` whichever file `X` lives in.
@@ -28,13 +31,18 @@ mod text_search;
 pub use cache::{Known, ReadCache};
 pub use portico_migrations::SLOTS;
 pub use queries::{aggregate, query, query_cached};
-pub use schema::{Checked, CollectionSchema, FieldType, IndexedField, MAX_INDEXED_TEXT, check};
+pub use schema::{
+    Checked, CollectionSchema, FieldType, IndexedField, MAX_INDEXED_TEXT, check, folded_slot,
+};
 pub use snapshots::{Snapshot, changed_since, organizations_with_data, restore, snapshot};
 pub use store::{
     RECORD_COLUMNS, delete, delete_chained, get, insert, insert_batch, insert_chained, update,
     update_chained,
 };
-pub use text_search::{MAX_SEARCH_TERM, SEARCH_WINDOW, search};
+pub use text_search::{
+    Found, MAX_SEARCH_TERM, MAX_SEARCH_WORDS, SEARCH_CANDIDATES, ensure_search_index,
+    ensure_search_indexes, query_words, search,
+};
 
 pub(crate) use cache::next_generation;
 
@@ -58,6 +66,9 @@ pub(crate) mod collection {
         /// Moves on with every transaction that writes to the collection.
         #[serde(default)]
         pub generation: i64,
+        /// The fields its search words were taken from (`None`: not yet).
+        #[serde(default)]
+        pub search_fields: Option<String>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -89,6 +100,11 @@ pub(crate) mod record {
         pub n1: Option<f64>,
         pub n2: Option<f64>,
         pub n3: Option<f64>,
+        /// `s0`…`s3` folded, where folding changes them.
+        pub f0: Option<String>,
+        pub f1: Option<String>,
+        pub f2: Option<String>,
+        pub f3: Option<String>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

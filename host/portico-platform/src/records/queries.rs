@@ -25,11 +25,27 @@ fn filter_condition(
     let mut cond = Condition::all();
     for (i, f) in filters.iter().enumerate() {
         let slot = slot_of(schema, &f.field, || format!("filters[{i}].field"))?;
-        let col = match only_index {
-            Some(keep) if keep != slot => Expr::cust(format!("+\"{}\"", slot.name())),
-            _ => Expr::col(slot.column()),
+        let unindexed = matches!(only_index, Some(keep) if keep != slot);
+        let col = if unindexed {
+            Expr::cust(format!("+\"{}\"", slot.name()))
+        } else {
+            Expr::col(slot.column())
         };
         let at = || format!("filters[{i}].value");
+        // Equality and prefix on text compare folded text: the slot where
+        // folding leaves it as it is, its folded copy where it does not.
+        let folded =
+            slot.kind == FieldType::String && matches!(f.op, FilterOp::Eq | FilterOp::Prefix);
+        let (value, fcol) = if folded {
+            let fcol = if unindexed {
+                Expr::cust(format!("+\"{}\"", slot.folded_name()))
+            } else {
+                Expr::col(slot.folded_column())
+            };
+            (portico_types::folding::fold(&f.value), Some(fcol))
+        } else {
+            (f.value.clone(), None)
+        };
         let expr: SimpleExpr = match f.op {
             FilterOp::Prefix => {
                 if slot.kind != FieldType::String {
@@ -40,14 +56,22 @@ fn filter_condition(
                 }
                 // A range, not LIKE: it uses the index on both engines and
                 // needs no escaping of `%` and `_`.
-                let upper = format!("{}\u{10FFFF}", f.value);
-                col.clone().gte(f.value.clone()).and(col.lt(upper))
+                let upper = format!("{value}\u{10FFFF}");
+                let range = |c: Expr| c.clone().gte(value.clone()).and(c.lt(upper.clone()));
+                let on_slot = range(col);
+                match fcol {
+                    Some(fcol) => on_slot.or(range(fcol)),
+                    None => on_slot,
+                }
             }
-            FilterOp::Eq => col.eq(slot_value(slot, &f.value, at)?),
-            FilterOp::Lt => col.lt(slot_value(slot, &f.value, at)?),
-            FilterOp::Le => col.lte(slot_value(slot, &f.value, at)?),
-            FilterOp::Gt => col.gt(slot_value(slot, &f.value, at)?),
-            FilterOp::Ge => col.gte(slot_value(slot, &f.value, at)?),
+            FilterOp::Eq => match fcol {
+                Some(fcol) => col.eq(value.clone()).or(fcol.eq(value)),
+                None => col.eq(slot_value(slot, &value, at)?),
+            },
+            FilterOp::Lt => col.lt(slot_value(slot, &value, at)?),
+            FilterOp::Le => col.lte(slot_value(slot, &value, at)?),
+            FilterOp::Gt => col.gt(slot_value(slot, &value, at)?),
+            FilterOp::Ge => col.gte(slot_value(slot, &value, at)?),
         };
         cond = cond.add(expr);
     }
@@ -221,18 +245,46 @@ async fn walk_sort_index<C: ConnectionTrait>(
         if slot == sort {
             continue;
         }
-        let value = slot_value(slot, &f.value, String::new)?;
         let col = slot.name();
+        let text = slot.kind == FieldType::String;
         let (tests, values) = match f.op {
-            FilterOp::Prefix => (
-                vec![format!("{col} >= ?"), format!("{col} < ?")],
-                vec![value, format!("{}\u{10FFFF}", f.value).into()],
-            ),
-            FilterOp::Eq => (vec![format!("{col} = ?")], vec![value]),
-            FilterOp::Lt => (vec![format!("{col} < ?")], vec![value]),
-            FilterOp::Le => (vec![format!("{col} <= ?")], vec![value]),
-            FilterOp::Gt => (vec![format!("{col} > ?")], vec![value]),
-            FilterOp::Ge => (vec![format!("{col} >= ?")], vec![value]),
+            FilterOp::Prefix | FilterOp::Eq if text => {
+                let v = portico_types::folding::fold(&f.value);
+                let fcol = slot.folded_name();
+                if f.op == FilterOp::Eq {
+                    (
+                        vec![format!("({col} = ? OR {fcol} = ?)")],
+                        vec![v.clone().into(), v.into()],
+                    )
+                } else {
+                    let upper = format!("{v}\u{10FFFF}");
+                    (
+                        vec![format!(
+                            "(({col} >= ? AND {col} < ?) OR ({fcol} >= ? AND {fcol} < ?))"
+                        )],
+                        vec![
+                            v.clone().into(),
+                            upper.clone().into(),
+                            v.into(),
+                            upper.into(),
+                        ],
+                    )
+                }
+            }
+            op => {
+                let value = slot_value(slot, &f.value, String::new)?;
+                match op {
+                    FilterOp::Prefix => (
+                        vec![format!("{col} >= ?"), format!("{col} < ?")],
+                        vec![value, format!("{}\u{10FFFF}", f.value).into()],
+                    ),
+                    FilterOp::Eq => (vec![format!("{col} = ?")], vec![value]),
+                    FilterOp::Lt => (vec![format!("{col} < ?")], vec![value]),
+                    FilterOp::Le => (vec![format!("{col} <= ?")], vec![value]),
+                    FilterOp::Gt => (vec![format!("{col} > ?")], vec![value]),
+                    FilterOp::Ge => (vec![format!("{col} >= ?")], vec![value]),
+                }
+            }
         };
         match by_slot.iter_mut().find(|(s, _, _)| *s == slot) {
             Some((_, t, v)) => {

@@ -52,6 +52,10 @@ pub struct CollectionSchema {
     pub fields: Vec<IndexedField>,
     /// The largest document, in bytes of JSON.
     pub max_bytes: usize,
+    /// The top-level text fields the portal's search looks through (the
+    /// manifest's `[[search]]` of this collection); their words are
+    /// indexed as each document is written.
+    pub searched: Vec<String>,
 }
 
 /// Where an indexed field's value is kept.
@@ -72,6 +76,15 @@ impl Slot {
 
     pub(super) fn column(self) -> Alias {
         Alias::new(self.name())
+    }
+
+    /// A text slot's folded column's name, `f<n>`.
+    pub(super) fn folded_name(self) -> String {
+        format!("f{}", self.index)
+    }
+
+    pub(super) fn folded_column(self) -> Alias {
+        Alias::new(self.folded_name())
     }
 }
 
@@ -145,16 +158,24 @@ pub(super) fn check_document(
     Ok((value, slots))
 }
 
+/// A text slot's value folded, where folding changes it: what `f<n>` keeps.
+pub fn folded_slot(value: Option<&str>) -> Option<String> {
+    let value = value?;
+    let folded = portico_types::folding::fold(value);
+    (folded != value).then_some(folded)
+}
+
 pub(super) fn set_slots(model: &mut record::ActiveModel, slots: &[(Slot, serde_json::Value)]) {
     for (slot, value) in slots {
         match slot.kind {
             FieldType::String => {
                 let v = value.as_str().map(str::to_owned);
+                let f = folded_slot(v.as_deref());
                 match slot.index {
-                    0 => model.s0 = Set(v),
-                    1 => model.s1 = Set(v),
-                    2 => model.s2 = Set(v),
-                    _ => model.s3 = Set(v),
+                    0 => (model.s0, model.f0) = (Set(v), Set(f)),
+                    1 => (model.s1, model.f1) = (Set(v), Set(f)),
+                    2 => (model.s2, model.f2) = (Set(v), Set(f)),
+                    _ => (model.s3, model.f3) = (Set(v), Set(f)),
                 }
             }
             FieldType::Number => {
@@ -168,6 +189,33 @@ pub(super) fn set_slots(model: &mut record::ActiveModel, slots: &[(Slot, serde_j
             }
         }
     }
+}
+
+/// The folded words of one top-level field of a document: a text, each
+/// text of a list, or a number.
+pub(super) fn field_words(data: &serde_json::Value, field: &str) -> Vec<String> {
+    use portico_types::folding::words;
+    match data.get(field) {
+        Some(serde_json::Value::String(s)) => words(s).collect(),
+        Some(serde_json::Value::Array(items)) => items
+            .iter()
+            .filter_map(serde_json::Value::as_str)
+            .flat_map(words)
+            .collect(),
+        Some(serde_json::Value::Number(n)) => words(&n.to_string()).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// The folded words of a document's searched fields, space-separated, as
+/// `record_search` keeps them; empty when it has none.
+pub(super) fn search_words(schema: &CollectionSchema, data: &serde_json::Value) -> String {
+    schema
+        .searched
+        .iter()
+        .flat_map(|f| field_words(data, f))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// A document checked against its collection's schema, ready to be stored.

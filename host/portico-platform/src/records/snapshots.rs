@@ -5,6 +5,7 @@
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use serde::Serialize;
 
+use super::schema::folded_slot;
 use super::{collection, record};
 use crate::{PlatformError, now_micros};
 
@@ -96,6 +97,7 @@ pub async fn restore<C: ConnectionTrait>(
         .into_iter()
         .map(|c| (c.id, c.generation))
         .collect();
+    super::text_search::drop_collections_words(conn, &ids).await?;
     record::Entity::delete_many()
         .filter(record::Column::CollectionId.is_in(ids.clone()))
         .exec(conn)
@@ -112,12 +114,22 @@ pub async fn restore<C: ConnectionTrait>(
             module_id: Set(c.module_id),
             name: Set(c.name),
             generation: Set(Ord::max(c.generation, now_at.get(&c.id).copied().unwrap_or(0)) + 1),
+            // Its words are taken again from the documents put back.
+            search_fields: Set(None),
         }))
         .exec_without_returning(conn)
         .await?;
     }
     for batch in snapshot.records.chunks(500) {
-        record::Entity::insert_many(batch.iter().cloned().map(record::ActiveModel::from))
+        // The folded slots as this host folds (a snapshot may predate them).
+        let rows = batch.iter().cloned().map(|mut m| {
+            m.f0 = folded_slot(m.s0.as_deref());
+            m.f1 = folded_slot(m.s1.as_deref());
+            m.f2 = folded_slot(m.s2.as_deref());
+            m.f3 = folded_slot(m.s3.as_deref());
+            record::ActiveModel::from(m)
+        });
+        record::Entity::insert_many(rows)
             .exec_without_returning(conn)
             .await?;
     }

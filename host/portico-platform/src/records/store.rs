@@ -9,7 +9,8 @@ use sea_orm::{
     TryIntoModel,
 };
 
-use super::schema::{Checked, CollectionSchema, Slot, check_document, set_slots};
+use super::schema::{Checked, CollectionSchema, Slot, check_document, search_words, set_slots};
+use super::text_search::{drop_words, put_words, replace_words, search_signature};
 use super::{Record, Scope, collection, record};
 use crate::{PlatformError, audit, now_micros};
 
@@ -21,27 +22,30 @@ pub(super) fn the_collection(scope: &Scope, name: &str) -> sea_orm::Select<colle
         .filter(collection::Column::Name.eq(name))
 }
 
-/// The collection's row id, created on first write. `None` when it was
-/// never written to (reads then find nothing).
+/// The collection's row id, created on first write (`create`, with the
+/// schema it is written by). `None` when it was never written to (reads
+/// then find nothing).
 pub(super) async fn collection_id<C: ConnectionTrait>(
     conn: &C,
     scope: &Scope,
     name: &str,
-    create: bool,
+    create: Option<&CollectionSchema>,
 ) -> Result<Option<i64>, PlatformError> {
     let find = || the_collection(scope, name);
     if let Some(c) = find().one(conn).await? {
         return Ok(Some(c.id));
     }
-    if !create {
+    let Some(schema) = create else {
         return Ok(None);
-    }
+    };
     // Two first writes racing: one inserts, the other waits for it and
     // then finds its row.
     collection::Entity::insert(collection::ActiveModel {
         org_id: Set(scope.org_id.clone()),
         module_id: Set(scope.module_id.clone()),
         name: Set(name.to_owned()),
+        // Every write keeps its words from the start.
+        search_fields: Set(search_signature(schema)),
         ..Default::default()
     })
     .on_conflict(
@@ -98,7 +102,7 @@ pub async fn get<C: ConnectionTrait>(
     schema: &CollectionSchema,
     id: &str,
 ) -> Result<Record, PlatformError> {
-    let Some(cid) = collection_id(conn, scope, &schema.name, false).await? else {
+    let Some(cid) = collection_id(conn, scope, &schema.name, None).await? else {
         return Err(not_found(&schema.name, id));
     };
     find_live(conn, cid, id)
@@ -129,15 +133,19 @@ pub async fn insert_chained<C: ConnectionTrait>(
     chain: &mut audit::Chain,
 ) -> Result<Record, PlatformError> {
     let (data, slots) = check_document(schema, json)?;
-    let cid = collection_id(conn, scope, &schema.name, true)
+    let cid = collection_id(conn, scope, &schema.name, Some(schema))
         .await?
         .unwrap_or_default();
     let now = now_micros();
     let id = uuid::Uuid::now_v7().simple().to_string();
     let doc = data.to_string();
-    new_model(cid, &id, doc.clone(), &slots, now)
+    let stored = new_model(cid, &id, doc.clone(), &slots, now)
         .insert(conn)
         .await?;
+    if !schema.searched.is_empty() {
+        let words = search_words(schema, &data);
+        put_words(conn, cid, &[(stored.seq.into(), words)], false).await?;
+    }
     chain.touch(cid);
     chain.push(audit_write(scope, "record.insert", &schema.name, &id, 1));
     chain.write_if_full(conn).await?;
@@ -174,6 +182,10 @@ fn new_model(
         n1: Set(None),
         n2: Set(None),
         n3: Set(None),
+        f0: Set(None),
+        f1: Set(None),
+        f2: Set(None),
+        f3: Set(None),
         ..Default::default()
     };
     set_slots(&mut model, slots);
@@ -201,6 +213,10 @@ pub const RECORD_COLUMNS: &[&str] = &[
     "n1",
     "n2",
     "n3",
+    "f0",
+    "f1",
+    "f2",
+    "f3",
 ];
 
 /// Stores checked documents as [`insert`] does, many rows per statement,
@@ -212,16 +228,20 @@ pub async fn insert_batch<C: ConnectionTrait>(
     docs: &[Checked],
     chain: &mut audit::Chain,
 ) -> Result<usize, PlatformError> {
-    let cid = collection_id(conn, scope, &schema.name, true)
+    let cid = collection_id(conn, scope, &schema.name, Some(schema))
         .await?
         .unwrap_or_default();
     let postgres = conn.get_database_backend() == DbBackend::Postgres;
     for batch in docs.chunks(RECORDS_PER_INSERT) {
         let now = now_micros();
         let mut models = Vec::with_capacity(batch.len());
+        let mut words = Vec::new();
         for doc in batch {
             let id = uuid::Uuid::now_v7().simple().to_string();
             models.push(new_model(cid, &id, doc.data.to_string(), &doc.slots, now));
+            if !schema.searched.is_empty() {
+                words.push((id.clone().into(), search_words(schema, &doc.data)));
+            }
             chain.push(audit_write(scope, "record.insert", &schema.name, &id, 1));
         }
         if postgres {
@@ -236,6 +256,7 @@ pub async fn insert_batch<C: ConnectionTrait>(
         } else {
             record::Entity::insert_many(models).exec(conn).await?;
         }
+        put_words(conn, cid, &words, true).await?;
         chain.write_if_full(conn).await?;
     }
     chain.touch(cid);
@@ -281,6 +302,7 @@ pub async fn update_chained<C: ConnectionTrait>(
     };
     set_slots(&mut model, &slots);
     guarded_update(conn, model, &current, &schema.name).await?;
+    replace_words(conn, schema, current.collection_id, current.seq, &data).await?;
     chain.touch(current.collection_id);
     chain.push(audit_write(
         scope,
@@ -331,6 +353,9 @@ pub async fn delete_chained<C: ConnectionTrait>(
         ..Default::default()
     };
     guarded_update(conn, model, &current, &schema.name).await?;
+    if !schema.searched.is_empty() {
+        drop_words(conn, current.seq).await?;
+    }
     chain.touch(current.collection_id);
     chain.push(audit_write(
         scope,
@@ -352,7 +377,7 @@ async fn current_at<C: ConnectionTrait>(
     expected: i64,
 ) -> Result<(record::Model, i64), PlatformError> {
     let collection = &schema.name;
-    let cid = collection_id(conn, scope, collection, false)
+    let cid = collection_id(conn, scope, collection, None)
         .await?
         .ok_or_else(|| not_found(collection, id))?;
     let current = find_live(conn, cid, id)

@@ -307,6 +307,10 @@ pub struct Collection {
     /// The largest document, in bytes of JSON (default 64 KiB, at most 1 MiB).
     #[serde(default = "default_max_bytes")]
     pub max_bytes: usize,
+    /// The fields the portal's search looks through, from the manifest's
+    /// `[[search]]` of this collection (filled when the manifest is read).
+    #[serde(skip)]
+    pub searched: Vec<String>,
 }
 
 /// An indexed field of a collection.
@@ -493,7 +497,8 @@ pub struct AgendaCount {
 pub struct SearchSpec {
     /// One of the manifest's collections.
     pub collection: String,
-    /// Indexed text fields of the collection the search term is looked for in.
+    /// Top-level text fields of the documents whose words the search
+    /// looks for (indexed or not; a list of texts counts too).
     pub fields: Vec<String>,
     /// The document field shown as a hit's title.
     pub title: String,

@@ -59,6 +59,16 @@ impl Manifest {
             message: e.to_string().trim_end().replace('\n', " "),
         })?;
         manifest.validate(path)?;
+        let mut manifest = manifest;
+        for search in &manifest.search {
+            if let Some(c) = manifest.collections.get_mut(&search.collection) {
+                for field in &search.fields {
+                    if !c.searched.contains(field) {
+                        c.searched.push(field.clone());
+                    }
+                }
+            }
+        }
         Ok(manifest)
     }
 
@@ -365,16 +375,14 @@ impl Manifest {
                 return Err(invalid(&at("fields"), "name at least one field".into()));
             }
             if let Some(f) = search.fields.iter().find(|f| {
-                !c.indexes
-                    .iter()
-                    .any(|i| &i.field == *f && i.kind == IndexType::String)
+                f.is_empty()
+                    || c.indexes
+                        .iter()
+                        .any(|i| &i.field == *f && i.kind != IndexType::String)
             }) {
                 return Err(invalid(
                     &at("fields"),
-                    format!(
-                        "`{f}` is not an indexed text field of `{}`",
-                        search.collection
-                    ),
+                    format!("`{f}` is not a text field of `{}`", search.collection),
                 ));
             }
             // The link, with each field filled in, must be one of the pages.

@@ -291,6 +291,13 @@ pub(crate) async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         args.dev,
     ));
     state.follow_installations(INSTALLATIONS_POLL);
+    {
+        let state = state.clone();
+        tokio::spawn(async move {
+            let registry = state.registry();
+            portico_host::services::take_search_words(state.services.platform(), &registry).await;
+        });
+    }
     portico_host::workers::spawn(&state, WorkerConfig::for_deadline(limits.deadline));
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
