@@ -2,6 +2,7 @@
 //! HTTP. Modules are built by `cargo xtask build-plugins`.
 #![allow(clippy::unwrap_used)]
 
+mod account;
 mod approvals;
 mod audit;
 mod browser;

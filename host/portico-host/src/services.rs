@@ -623,6 +623,29 @@ impl backend::Events for CallWork {
 impl backend::Notify for CallWork {
     async fn notify(&mut self, message: Message) -> Result<String, ModuleError> {
         let (channel, recipient) = self.route(message.to)?;
+        // A person who asked for it gets a message to their inbox by
+        // e-mail too, where this portal sends e-mail; the inbox's copy is
+        // the one the module follows.
+        let copy = match channel {
+            Channel::Inbox if self.senders.email.is_some() => self
+                .work
+                .notice_email_of(&recipient)
+                .await
+                .map_err(module_error)?,
+            _ => None,
+        };
+        if let Some(address) = copy {
+            self.work
+                .notify(Outgoing {
+                    channel: Channel::Email,
+                    recipient: address,
+                    template: message.template.clone(),
+                    subject: message.subject.clone(),
+                    body: message.body.clone(),
+                })
+                .await
+                .map_err(module_error)?;
+        }
         self.work
             .notify(Outgoing {
                 channel,

@@ -524,6 +524,12 @@ impl Work {
         crate::identity::users::language(self.txn().await?, user_id).await
     }
 
+    /// The e-mail address a message to `user_id` goes to besides their
+    /// inbox, when they asked for that.
+    pub async fn notice_email_of(&self, user_id: &str) -> Result<Option<String>, PlatformError> {
+        crate::identity::users::notice_email(self.txn().await?, user_id).await
+    }
+
     /// A notification the module sent earlier, with its delivery status.
     pub async fn notification(&self, id: &str) -> Result<Notification, PlatformError> {
         notifications::get(self.txn().await?, &self.scope, id).await

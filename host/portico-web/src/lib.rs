@@ -109,6 +109,7 @@ pub struct AppState {
     /// The names and flags of the portal's cookies.
     pub cookies: auth::Cookies,
     pub(crate) login_limiter: Arc<auth::LoginLimiter>,
+    pub(crate) account_limiter: Arc<auth::AccountLimiter>,
     pub(crate) oidc: Arc<oidc::Oidc>,
     pub(crate) signing_keys: Arc<exchange::Keys>,
 }
@@ -151,6 +152,7 @@ impl AppState {
             config: Arc::new(config),
             services,
             login_limiter: Arc::default(),
+            account_limiter: Arc::default(),
             oidc: Arc::default(),
             signing_keys: Arc::default(),
         }

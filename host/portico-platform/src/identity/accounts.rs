@@ -8,7 +8,10 @@
 
 use sea_orm::ExprTrait as _;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    Set,
+};
 
 use super::logins::{self, PasswordCheck};
 use super::passwords::{check_password_strength, hash_off_thread};
@@ -128,16 +131,7 @@ pub async fn change_own_password(
     }
     let hash = hash_off_thread(new_password.to_owned()).await?;
     let txn = crate::begin_write(db).await?;
-    entity::Entity::update_many()
-        .col_expr(entity::Column::PasswordHash, Expr::value(hash))
-        .col_expr(
-            entity::Column::Version,
-            Expr::col(entity::Column::Version).add(1),
-        )
-        .col_expr(entity::Column::UpdatedAtMicros, Expr::value(now_micros()))
-        .filter(entity::Column::Id.eq(id))
-        .exec(&txn)
-        .await?;
+    set_password_in(&txn, id, hash).await?;
     let ended = sessions::end_others_in(&txn, id, session_token).await?;
     platform_audit(
         &txn,
@@ -149,6 +143,31 @@ pub async fn change_own_password(
     .await?;
     txn.commit().await?;
     Ok(check)
+}
+
+/// Sets the (already hashed) password of `id` and clears its failed
+/// log-ins and lock-out, in the caller's transaction.
+pub(crate) async fn set_password_in<C: ConnectionTrait>(
+    conn: &C,
+    id: &str,
+    hash: String,
+) -> Result<(), PlatformError> {
+    entity::Entity::update_many()
+        .col_expr(entity::Column::PasswordHash, Expr::value(hash))
+        .col_expr(entity::Column::FailedLogins, Expr::value(0))
+        .col_expr(
+            entity::Column::LockedUntilMicros,
+            Expr::value(Option::<i64>::None),
+        )
+        .col_expr(
+            entity::Column::Version,
+            Expr::col(entity::Column::Version).add(1),
+        )
+        .col_expr(entity::Column::UpdatedAtMicros, Expr::value(now_micros()))
+        .filter(entity::Column::Id.eq(id))
+        .exec(conn)
+        .await?;
+    Ok(())
 }
 
 /// The account of a person an identity provider (`provider`, known by its

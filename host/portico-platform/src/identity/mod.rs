@@ -18,7 +18,10 @@
 //!   groups;
 //! - `accounts` — the changes of an account that reach its sessions and
 //!   roles: deactivating, deleting, a new password, and linking an
-//!   identity provider's log-in.
+//!   identity provider's log-in;
+//! - `self_service` — what a person does for their own account: registering
+//!   with an address they confirm by an e-mailed link, a new password by
+//!   another when they forgot theirs.
 
 pub mod accounts;
 pub mod groups;
@@ -26,5 +29,6 @@ pub mod logins;
 pub mod passwords;
 mod role_names;
 pub mod roles;
+pub mod self_service;
 pub mod sessions;
 pub mod users;

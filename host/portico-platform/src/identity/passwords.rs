@@ -14,7 +14,7 @@ pub const MIN_PASSWORD_CHARS: usize = 10;
 
 /// Refuses a password shorter than [`MIN_PASSWORD_CHARS`] or longer than
 /// 1024 bytes.
-pub(super) fn check_password_strength(p: &str) -> Result<(), PlatformError> {
+pub fn check_password_strength(p: &str) -> Result<(), PlatformError> {
     if p.chars().count() < MIN_PASSWORD_CHARS {
         return Err(PlatformError::invalid(
             "password",

@@ -46,6 +46,7 @@ pub(crate) mod entity {
         pub failed_logins: i32,
         pub locked_until_micros: Option<i64>,
         pub language: Option<String>,
+        pub notify_email: bool,
         pub version: i64,
         pub created_at_micros: i64,
         pub updated_at_micros: i64,
@@ -163,6 +164,9 @@ pub struct User {
     pub locked_until_micros: Option<i64>,
     /// The language they last chose to read the portal in (`cs`, `en`).
     pub language: Option<String>,
+    /// Whether what modules tell them goes to their e-mail address too,
+    /// besides their inbox.
+    pub notify_email: bool,
     /// Raised by every change (SCIM's `meta.version`).
     pub version: i64,
     /// When it was created (µs since the epoch).
@@ -231,6 +235,7 @@ impl From<entity::Model> for User {
             issuer: m.issuer,
             locked_until_micros: m.locked_until_micros,
             language: m.language,
+            notify_email: m.notify_email,
             version: m.version,
             created_at_micros: m.created_at_micros,
             updated_at_micros: m.updated_at_micros,
@@ -392,6 +397,7 @@ pub async fn create(
         failed_logins: Set(0),
         locked_until_micros: Set(None),
         language: Set(None),
+        notify_email: Set(false),
         version: Set(1),
         created_at_micros: Set(now),
         updated_at_micros: Set(now),
@@ -408,6 +414,45 @@ pub async fn create(
     .await?;
     txn.commit().await?;
     Ok(model.into())
+}
+
+/// Sets how the user wants to be told of things: by e-mail too (`true`)
+/// or in their inbox only. Audited as `user.notices`.
+pub async fn set_notify_email(
+    db: &DatabaseConnection,
+    id: &str,
+    by_email: bool,
+) -> Result<(), PlatformError> {
+    let txn = crate::begin_write(db).await?;
+    entity::Entity::update_many()
+        .col_expr(entity::Column::NotifyEmail, Expr::value(by_email))
+        .col_expr(entity::Column::UpdatedAtMicros, Expr::value(now_micros()))
+        .filter(entity::Column::Id.eq(id))
+        .exec(&txn)
+        .await?;
+    platform_audit(
+        &txn,
+        id,
+        "user.notices",
+        id,
+        serde_json::json!({ "email": by_email }),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// The address a message to `user_id` goes to besides their inbox: their
+/// e-mail, when they asked for it and the account is active.
+pub async fn notice_email<C: ConnectionTrait>(
+    db: &C,
+    user_id: &str,
+) -> Result<Option<String>, PlatformError> {
+    Ok(entity::Entity::find_by_id(user_id)
+        .one(db)
+        .await?
+        .filter(|u| u.active && u.notify_email)
+        .and_then(|u| u.email))
 }
 
 /// Remembers `lang` as the language the user reads the portal in. Not a

@@ -1,6 +1,7 @@
 //! The logged-in person's own pages: `/auth/me` (who they are, their
-//! roles per organization, log-out everywhere; JSON for API clients) and
-//! the change of a local password, which ends every other session.
+//! roles per organization, how they are told of things, log-out
+//! everywhere; JSON for API clients) and the change of a local password,
+//! which ends every other session.
 
 use std::net::SocketAddr;
 
@@ -58,6 +59,7 @@ pub(super) async fn me(
             "assurance": session.assurance,
             "claims": session.claims,
             "roles": by_org,
+            "notify_email": user.notify_email,
             "csrf_token": session.csrf,
         }))
         .into_response());
@@ -105,6 +107,20 @@ pub(super) async fn me(
                 }
             }
         }
+        h2 #notices { (render::tr(l, "How we tell you of things", "Jak vám dáváme vědět")) }
+        form method="post" action="/auth/notices" {
+            input type="hidden" name=(CSRF_FIELD) value=(session.csrf);
+            p { (render::tr(l, "Every message reaches your inbox on the portal.", "Každá zpráva přijde do vaší schránky na portálu.")) }
+            @if let Some(email) = &user.email {
+                div.field.checkbox {
+                    input #n-email type="checkbox" name="email" value="1" checked[user.notify_email];
+                    label for="n-email" { (render::tr(l, "Also by e-mail to ", "Také e-mailem na adresu ")) (email) }
+                }
+                button.button.secondary type="submit" { (render::tr(l, "Save", "Uložit")) }
+            } @else {
+                p.muted { (render::tr(l, "Your account has no e-mail address to send messages to.", "Váš účet nemá e-mailovou adresu, na kterou by šlo zprávy posílat.")) }
+            }
+        }
         @if user.has_password {
             p { a href="/auth/password" { (render::tr(l, "Change password", "Změnit heslo")) } }
         }
@@ -117,6 +133,27 @@ pub(super) async fn me(
         StatusCode::OK,
         render::page(&shell, user.shown_name(), content),
     ))
+}
+
+/// `POST /auth/notices`: whether messages to the person go to their
+/// e-mail address too; back to their page.
+pub(super) async fn set_notices(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, Failure> {
+    let Some((session, _)) = posted_session(&state, &headers, &body).await? else {
+        return Ok(Redirect::to("/auth/login?next=/auth/me").into_response());
+    };
+    let fields = form_fields(&headers, &body)?;
+    let by_email = field(&fields, "email") == Some("1") && session.user.email.is_some();
+    users::set_notify_email(state.services.platform().db(), &session.user.id, by_email)
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "cannot save how a person is told of things");
+            Failure::database()
+        })?;
+    Ok(Redirect::to("/auth/me#notices").into_response())
 }
 
 /// The page where a person with a local password changes it.

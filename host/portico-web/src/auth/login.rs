@@ -13,6 +13,7 @@ use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use portico_platform::identity::logins::{self, PasswordCheck};
+use portico_platform::identity::self_service::{self, Purpose};
 use portico_platform::identity::sessions;
 use portico_platform::identity::users::{self, Assurance};
 
@@ -113,6 +114,11 @@ async fn login_form(
                 input #f-password type="password" name="password" autocomplete="current-password" required;
             }
             button.button.primary type="submit" { (render::tr(l, "Log in", "Přihlásit se")) }
+        }
+        p.account-links {
+            a href="/auth/reset" { (render::tr(l, "Forgot your password?", "Zapomněli jste heslo?")) }
+            " · "
+            a href="/auth/register" { (render::tr(l, "Create an account", "Založit účet")) }
         }
         @let providers = &state.config.identity_providers;
         @if !providers.is_empty() {
@@ -253,17 +259,29 @@ pub(super) async fn login(
             ).await);
         }
         PasswordCheck::Inactive => {
-            tracing::warn!(username, from = %ip, "log-in refused: the account is deactivated");
+            let db = state.services.platform().db();
+            let unconfirmed = match users::by_username(db, username).await {
+                Ok(Some(u)) => self_service::pending(db, &u.id, Purpose::Confirm)
+                    .await
+                    .unwrap_or(false),
+                _ => false,
+            };
+            tracing::warn!(username, from = %ip, unconfirmed, "log-in refused: the account is not active");
+            let message = if unconfirmed {
+                render::tr(
+                    &lang,
+                    "Confirm your e-mail address first: open the link we sent you when you registered.",
+                    "Nejprve potvrďte svou e-mailovou adresu: otevřete odkaz, který jsme vám poslali při registraci.",
+                )
+            } else {
+                render::tr(&lang, "This account is deactivated.", "Účet je zrušen.")
+            };
             return Ok(login_form(
                 &state,
                 &lang,
                 &visitor,
                 StatusCode::FORBIDDEN,
-                Some(render::tr(
-                    &lang,
-                    "This account is deactivated.",
-                    "Účet je zrušen.",
-                )),
+                Some(message),
                 username,
                 &next,
             )

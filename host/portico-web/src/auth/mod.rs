@@ -20,9 +20,11 @@
 
 mod account;
 mod login;
+mod register;
 
 pub use login::{LOGIN_ATTEMPTS_PER_MINUTE, LOGIN_ATTEMPTS_PER_NAME_PER_MINUTE};
 pub(crate) use login::{LoginLimiter, start_session};
+pub(crate) use register::AccountLimiter;
 
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
@@ -167,9 +169,26 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/auth/logout", post(login::logout))
         .route("/auth/logout-everywhere", post(login::logout_everywhere))
         .route("/auth/me", get(account::me))
+        .route("/auth/notices", post(account::set_notices))
         .route(
             "/auth/password",
             get(account::password_page).post(account::change_password),
+        )
+        .route(
+            "/auth/register",
+            get(register::register_page).post(register::register),
+        )
+        .route(
+            "/auth/confirm/{token}",
+            get(register::confirm_page).post(register::confirm),
+        )
+        .route(
+            "/auth/reset",
+            get(register::reset_request_page).post(register::reset_request),
+        )
+        .route(
+            "/auth/reset/{token}",
+            get(register::new_password_page).post(register::new_password),
         )
         .route("/lang/{lang}", get(choose_language))
         .layer(DefaultBodyLimit::max(MAX_AUTH_BODY))

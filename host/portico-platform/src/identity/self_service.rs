@@ -1,0 +1,299 @@
+//! What a person does for their own account without an administrator:
+//! registering with an e-mail address they confirm, and setting a new
+//! password through an e-mailed link when they forgot theirs.
+//!
+//! Each e-mailed link carries a random token the portal keeps only as its
+//! SHA-256; it serves one purpose, once, until it expires. Neither answer
+//! tells a stranger whether an address has an account: registering an
+//! address that has one, or asking a new password for one that has none,
+//! looks the same from outside (the caller sends what each case needs to
+//! the address itself). Audited in the platform's chain, never with a
+//! password or a token in it.
+
+use sea_orm::ExprTrait as _;
+use sea_orm::entity::prelude::*;
+use sea_orm::sea_query::{Expr, Func};
+use sea_orm::{ConnectionTrait, DatabaseConnection, QueryFilter, Set};
+
+use super::passwords::{check_password_strength, hash_off_thread};
+use super::users::{self, NewUser, User, UserKind, entity as user, platform_audit};
+use super::{accounts, sessions};
+use crate::{PlatformError, now_micros, random_token, sha256_hex};
+
+/// How long a link that confirms an address is good for.
+pub const CONFIRM_FOR: std::time::Duration = std::time::Duration::from_secs(48 * 3600);
+
+/// How long a link that sets a new password is good for.
+pub const RESET_FOR: std::time::Duration = std::time::Duration::from_secs(3600);
+
+mod link {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "account_links")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub token_hash: String,
+        pub user_id: String,
+        pub purpose: String,
+        pub created_at_micros: i64,
+        pub expires_at_micros: i64,
+        pub used_at_micros: Option<i64>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// What an e-mailed link is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    /// Confirms the address of an account its owner registered.
+    Confirm,
+    /// Sets a new password.
+    Reset,
+}
+
+impl Purpose {
+    fn name(self) -> &'static str {
+        match self {
+            Purpose::Confirm => "confirm",
+            Purpose::Reset => "reset",
+        }
+    }
+
+    fn lasts(self) -> std::time::Duration {
+        match self {
+            Purpose::Confirm => CONFIRM_FOR,
+            Purpose::Reset => RESET_FOR,
+        }
+    }
+}
+
+/// A new link for `user_id`; its token (to put in the e-mail).
+async fn issue<C: ConnectionTrait>(
+    conn: &C,
+    user_id: &str,
+    purpose: Purpose,
+) -> Result<String, PlatformError> {
+    let token = random_token();
+    let now = now_micros();
+    link::ActiveModel {
+        token_hash: Set(sha256_hex(&token)),
+        user_id: Set(user_id.to_owned()),
+        purpose: Set(purpose.name().to_owned()),
+        created_at_micros: Set(now),
+        expires_at_micros: Set(now + i64::try_from(purpose.lasts().as_micros()).unwrap_or(0)),
+        used_at_micros: Set(None),
+    }
+    .insert(conn)
+    .await?;
+    Ok(token)
+}
+
+/// Uses the link of `token` for `purpose`: the user it was for, once,
+/// while it has not expired; `None` for any other token.
+async fn redeem<C: ConnectionTrait>(
+    conn: &C,
+    token: &str,
+    purpose: Purpose,
+) -> Result<Option<String>, PlatformError> {
+    let hash = sha256_hex(token);
+    let now = now_micros();
+    // One update decides: two uses at once cannot both find it unused.
+    let used = link::Entity::update_many()
+        .col_expr(link::Column::UsedAtMicros, Expr::value(now))
+        .filter(link::Column::TokenHash.eq(&hash))
+        .filter(link::Column::Purpose.eq(purpose.name()))
+        .filter(link::Column::UsedAtMicros.is_null())
+        .filter(link::Column::ExpiresAtMicros.gt(now))
+        .exec(conn)
+        .await?;
+    if used.rows_affected != 1 {
+        return Ok(None);
+    }
+    Ok(link::Entity::find_by_id(hash)
+        .one(conn)
+        .await?
+        .map(|l| l.user_id))
+}
+
+/// Whether `user_id` has an unused, unexpired link for `purpose`.
+pub async fn pending<C: ConnectionTrait>(
+    conn: &C,
+    user_id: &str,
+    purpose: Purpose,
+) -> Result<bool, PlatformError> {
+    Ok(link::Entity::find()
+        .filter(link::Column::UserId.eq(user_id))
+        .filter(link::Column::Purpose.eq(purpose.name()))
+        .filter(link::Column::UsedAtMicros.is_null())
+        .filter(link::Column::ExpiresAtMicros.gt(now_micros()))
+        .one(conn)
+        .await?
+        .is_some())
+}
+
+/// The accounts whose address is `email` (any case).
+async fn with_email(db: &DatabaseConnection, email: &str) -> Result<Vec<User>, PlatformError> {
+    Ok(user::Entity::find()
+        .filter(Func::lower(Expr::col(user::Column::Email)).eq(email.to_lowercase()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(User::from)
+        .collect())
+}
+
+/// What registering an address came to; each case is told to the address
+/// by e-mail, and the person on the page is told the same in all three.
+#[derive(Debug)]
+pub enum Registration {
+    /// A new account, inactive until the link is opened.
+    Created(Box<User>, String),
+    /// The address already registered and not yet confirmed: a new link.
+    Unconfirmed(Box<User>, String),
+    /// The address has an account already (no new one is made).
+    Exists(Box<User>),
+}
+
+/// Registers a citizen's account named by its e-mail address, inactive
+/// until the address is confirmed by the link whose token comes back. The
+/// password meets the portal's rule (checked before anything is stored).
+pub async fn register(
+    db: &DatabaseConnection,
+    email: &str,
+    display_name: &str,
+    password: &str,
+) -> Result<Registration, PlatformError> {
+    let email = email.trim().to_lowercase();
+    if !users::is_plain_email(&email) {
+        return Err(PlatformError::invalid("email", "is not an e-mail address"));
+    }
+    let display_name = display_name.trim();
+    if display_name.is_empty() || display_name.chars().count() > 200 {
+        return Err(PlatformError::invalid(
+            "name",
+            "must be 1 to 200 characters",
+        ));
+    }
+    check_password_strength(password)?;
+    if let Some(existing) = with_email(db, &email).await?.into_iter().next() {
+        if !existing.active && pending(db, &existing.id, Purpose::Confirm).await? {
+            let token = issue(db, &existing.id, Purpose::Confirm).await?;
+            return Ok(Registration::Unconfirmed(Box::new(existing), token));
+        }
+        return Ok(Registration::Exists(Box::new(existing)));
+    }
+    let mut new = NewUser::local(&email, display_name, UserKind::Citizen, password);
+    new.email = Some(email.clone());
+    new.active = false;
+    let created = match users::create(db, "self-registration", new).await {
+        Ok(u) => u,
+        // The same address registered a moment ago, or an account whose
+        // user name is this address.
+        Err(PlatformError::Conflict(_)) => {
+            let existing = users::by_username(db, &email)
+                .await?
+                .ok_or_else(|| PlatformError::Conflict("the account changed".into()))?;
+            return Ok(Registration::Exists(Box::new(existing)));
+        }
+        Err(e) => return Err(e),
+    };
+    // They gave an address to be reached at: messages go there too.
+    users::set_notify_email(db, &created.id, true).await?;
+    let token = issue(db, &created.id, Purpose::Confirm).await?;
+    Ok(Registration::Created(Box::new(created), token))
+}
+
+/// Confirms the address of a registered account by its link's token: the
+/// account becomes active. `None` for a token that is unknown, used or
+/// expired.
+pub async fn confirm(db: &DatabaseConnection, token: &str) -> Result<Option<User>, PlatformError> {
+    let txn = crate::begin_write(db).await?;
+    let Some(user_id) = redeem(&txn, token, Purpose::Confirm).await? else {
+        return Ok(None);
+    };
+    user::Entity::update_many()
+        .col_expr(user::Column::Active, Expr::value(true))
+        .col_expr(
+            user::Column::Version,
+            Expr::col(user::Column::Version).add(1),
+        )
+        .col_expr(user::Column::UpdatedAtMicros, Expr::value(now_micros()))
+        .filter(user::Column::Id.eq(&user_id))
+        .exec(&txn)
+        .await?;
+    platform_audit(
+        &txn,
+        &user_id,
+        "user.confirm",
+        &user_id,
+        serde_json::json!({}),
+    )
+    .await?;
+    txn.commit().await?;
+    users::get(db, &user_id).await
+}
+
+/// Links that set a new password, one for each active local account with
+/// a password whose address is `email`; none when there is none (the
+/// caller answers the same either way).
+pub async fn request_reset(
+    db: &DatabaseConnection,
+    email: &str,
+) -> Result<Vec<(User, String)>, PlatformError> {
+    let mut links = Vec::new();
+    for account in with_email(db, email.trim()).await? {
+        if account.active && account.has_password {
+            let token = issue(db, &account.id, Purpose::Reset).await?;
+            links.push((account, token));
+        }
+    }
+    Ok(links)
+}
+
+/// Whether `token` is a link that would still set a new password (to show
+/// its form, or say it is no longer good, before anything is typed).
+pub async fn reset_is_open(db: &DatabaseConnection, token: &str) -> Result<bool, PlatformError> {
+    Ok(link::Entity::find_by_id(sha256_hex(token))
+        .one(db)
+        .await?
+        .is_some_and(|l| {
+            l.purpose == Purpose::Reset.name()
+                && l.used_at_micros.is_none()
+                && l.expires_at_micros > now_micros()
+        }))
+}
+
+/// Sets a new password through the link of `token`: the password is
+/// checked first (a weak one leaves the link as it was), then the link is
+/// used, the password set, the lock-out cleared and every session of the
+/// account ended. `None` for a link that is unknown, used or expired.
+pub async fn reset_password(
+    db: &DatabaseConnection,
+    token: &str,
+    new_password: &str,
+    from: &str,
+) -> Result<Option<User>, PlatformError> {
+    check_password_strength(new_password)?;
+    let hash = hash_off_thread(new_password.to_owned()).await?;
+    let txn = crate::begin_write(db).await?;
+    let Some(user_id) = redeem(&txn, token, Purpose::Reset).await? else {
+        return Ok(None);
+    };
+    accounts::set_password_in(&txn, &user_id, hash).await?;
+    let ended = sessions::end_all_in(&txn, &user_id).await?;
+    platform_audit(
+        &txn,
+        &user_id,
+        "user.password-reset",
+        &user_id,
+        serde_json::json!({ "from": from, "sessions_ended": ended }),
+    )
+    .await?;
+    txn.commit().await?;
+    users::get(db, &user_id).await
+}
