@@ -338,3 +338,84 @@ async fn an_administrator_enables_a_module_and_publishes_the_accessibility_state
         }
     }
 }
+
+/// A citizen without an account: from the log-in page to a confirmed
+/// account, the confirmation e-mail read from a real SMTP server on
+/// loopback, then their own page, where they say how to be told of
+/// things. Walked in Czech on a small phone and in English on a desktop.
+#[tokio::test]
+async fn a_citizen_registers_confirms_the_address_and_finds_their_page() {
+    let smtp = portico_tests::peers::SmtpSink::start(0).await;
+    let portal = TestPortal::builder()
+        .module("notice-board")
+        .smtp(&smtp.url())
+        .build()
+        .await;
+    let addr = portal.serve().await;
+    let english = catalog::english_texts();
+    for (lang, size) in [("cs", WIDTHS[2]), ("en", WIDTHS[0])] {
+        let b = browser_in(addr, lang, size).await;
+        let step = |s: &str| format!("journey-register-{lang}-{}-{s}", size.0);
+        let email = format!("eva.{lang}@example.cz");
+        b.open("/auth/login").await;
+        click(&b, "main a[href='/auth/register']").await;
+        b.check_step(&step("01-register"), lang, &english).await;
+        // A mistake first: it is named at its field.
+        js(
+            &b,
+            &format!(
+                "document.getElementById('r-name').value = 'Eva Dvořáková';
+                 document.getElementById('r-email').value = '{email}';
+                 document.getElementById('r-password').value = '{PASSWORD}';
+                 document.getElementById('r-again').value = 'something else';"
+            ),
+        )
+        .await;
+        click(&b, "main form button.primary").await;
+        wait_for(&b, "#r-again-error").await;
+        b.check_step(&step("02-mistake"), lang, &english).await;
+        js(
+            &b,
+            &format!(
+                "document.getElementById('r-password').value = '{PASSWORD}';
+                 document.getElementById('r-again').value = '{PASSWORD}';"
+            ),
+        )
+        .await;
+        click(&b, "main form button.primary").await;
+        b.text_with(&email).await;
+        b.check_step(&step("03-check-your-mail"), lang, &english)
+            .await;
+        portal.settle().await;
+        let mail = smtp
+            .received()
+            .into_iter()
+            .find(|m| m.to.contains(&email))
+            .expect("the confirmation e-mail");
+        let text = mail.text();
+        let link = text
+            .split_whitespace()
+            .find(|w| w.contains("/auth/confirm/"))
+            .expect("a link");
+        let path = &link[link.find("/auth/").expect("a path")..];
+        b.open(path).await;
+        b.check_step(&step("04-confirm"), lang, &english).await;
+        click(&b, "main form button.primary").await;
+        wait_for(&b, "main a.button[href='/auth/login']").await;
+        b.check_step(&step("05-confirmed"), lang, &english).await;
+        click(&b, "main a.button[href='/auth/login']").await;
+        js(
+            &b,
+            &format!(
+                "document.getElementById('f-username').value = '{email}';
+                 document.getElementById('f-password').value = '{PASSWORD}';"
+            ),
+        )
+        .await;
+        click(&b, "main form button.primary").await;
+        b.text_with("Eva Dvořáková").await;
+        b.open("/auth/me").await;
+        b.text_with(&email).await;
+        b.check_step(&step("06-my-page"), lang, &english).await;
+    }
+}
