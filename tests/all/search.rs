@@ -101,7 +101,7 @@ async fn czech_words_are_found(database: TestDatabase) {
         "{engine}"
     );
     assert_eq!(
-        search("ZABOVRESK").await,
+        search("ZABOVRESKY").await,
         ["Oprava chodníku v Žabovřeskách"],
         "{engine}"
     );

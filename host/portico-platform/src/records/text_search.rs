@@ -50,6 +50,29 @@ pub fn query_words(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// Czech endings a word of six letters or more is looked for without, so
+/// that a word finds its other cases (`Žabovřesky` finds `Žabovřeskách`,
+/// `silnice` finds `silnici`): what is left is a prefix of each. Longest
+/// first; at least five letters stay.
+const ENDINGS: [&str; 20] = [
+    "ach", "ami", "ech", "emi", "ich", "ove", "ovi", "ych", "ymi", "ou", "em", "om", "um", "ym",
+    "a", "e", "i", "o", "u", "y",
+];
+
+/// The part of a folded query word a document's word must begin with.
+pub fn stem(word: &str) -> &str {
+    if word.chars().count() < 6 || !word.chars().all(char::is_alphabetic) {
+        return word;
+    }
+    ENDINGS
+        .iter()
+        .find_map(|e| {
+            word.strip_suffix(e)
+                .filter(|rest| rest.chars().count() >= 5)
+        })
+        .unwrap_or(word)
+}
+
 fn stored_words(words: &str) -> String {
     words
         .split(' ')
@@ -337,7 +360,7 @@ pub async fn search<C: ConnectionTrait>(
         DbBackend::Postgres => {
             let query = words
                 .iter()
-                .map(|w| format!("'{w}':*"))
+                .map(|w| format!("'{}':*", stem(w)))
                 .collect::<Vec<_>>()
                 .join(" & ");
             Statement::from_sql_and_values(
@@ -358,7 +381,7 @@ pub async fn search<C: ConnectionTrait>(
                 c.id,
                 words
                     .iter()
-                    .map(|w| format!("\"{w}\"*"))
+                    .map(|w| format!("\"{}\"*", stem(w)))
                     .collect::<Vec<_>>()
                     .join(" AND ")
             );
@@ -407,8 +430,8 @@ pub async fn search<C: ConnectionTrait>(
 }
 
 /// How well a document answers the words: for each, 3 for a whole word of
-/// the title, 2 for a prefix of one there or a whole word elsewhere, 1 for
-/// a prefix elsewhere.
+/// the title, 2 for one there that begins with its stem or a whole word
+/// elsewhere, 1 for one elsewhere that begins with its stem.
 fn relevance(
     schema: &CollectionSchema,
     title: &str,
@@ -427,7 +450,7 @@ fn relevance(
             .map(|t| {
                 if t == w {
                     whole
-                } else if t.starts_with(w) {
+                } else if t.starts_with(stem(w)) {
                     prefix
                 } else {
                     0
@@ -451,6 +474,16 @@ mod tests {
         assert_eq!(query_words("Údolní a 5"), ["udolni", "5"]);
         assert_eq!(query_words("RPT-2026-000123"), ["rpt", "2026", "000123"]);
         assert!(query_words("– v –").is_empty());
+    }
+
+    #[test]
+    fn a_long_word_is_looked_for_without_its_ending() {
+        assert_eq!(stem("zabovresky"), "zabovresk");
+        assert_eq!(stem("silnice"), "silnic");
+        assert_eq!(stem("udolni"), "udoln");
+        assert_eq!(stem("lisni"), "lisni");
+        assert_eq!(stem("000123"), "000123");
+        assert_eq!(stem("rozhodnuti"), "rozhodnut");
     }
 
     #[test]
