@@ -123,6 +123,26 @@ fn unavailable() -> Failure {
     )
 }
 
+/// The fields of a posted account form, its CSRF token checked, and the
+/// client's address, counted against the rate limit.
+fn posted(
+    state: &AppState,
+    connect: Option<axum::Extension<ConnectInfo<SocketAddr>>>,
+    visitor: &Visitor,
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> Result<(Vec<(String, String)>, IpAddr), Failure> {
+    let fields = form_fields(headers, body)?;
+    if !visitor.csrf_matches(field(&fields, CSRF_FIELD)) {
+        return Err(Failure::csrf());
+    }
+    let ip = client_address(state, connect, headers);
+    if !state.account_limiter.allow_address(ip) {
+        return Err(too_many());
+    }
+    Ok((fields, ip))
+}
+
 /// Queues an e-mail the portal itself sends to `to`.
 async fn send(
     state: &AppState,
@@ -247,16 +267,7 @@ pub(super) async fn register(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, Failure> {
-    let fields = form_fields(&headers, &body)?;
-    if !visitor.csrf_matches(field(&fields, CSRF_FIELD)) {
-        return Err(Failure::csrf());
-    }
-    if !state
-        .account_limiter
-        .allow_address(client_address(&state, connect, &headers))
-    {
-        return Err(too_many());
-    }
+    let (fields, _) = posted(&state, connect, &visitor, &headers, &body)?;
     let base = link_base(&state, &headers).ok_or_else(unavailable)?;
     let name = field(&fields, "name").unwrap_or("").trim();
     let email = field(&fields, "email").unwrap_or("").trim();
@@ -403,16 +414,14 @@ pub(super) async fn confirm_page(
 
 pub(super) async fn confirm(
     State(state): State<AppState>,
+    connect: Option<axum::Extension<ConnectInfo<SocketAddr>>>,
     visitor: Visitor,
     Lang(l): Lang,
     Path(token): Path<String>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, Failure> {
-    let fields = form_fields(&headers, &body)?;
-    if !visitor.csrf_matches(field(&fields, CSRF_FIELD)) {
-        return Err(Failure::csrf());
-    }
+    posted(&state, connect, &visitor, &headers, &body)?;
     let confirmed = self_service::confirm(state.services.platform().db(), &token)
         .await
         .map_err(|e| {
@@ -467,16 +476,7 @@ pub(super) async fn reset_request(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, Failure> {
-    let fields = form_fields(&headers, &body)?;
-    if !visitor.csrf_matches(field(&fields, CSRF_FIELD)) {
-        return Err(Failure::csrf());
-    }
-    if !state
-        .account_limiter
-        .allow_address(client_address(&state, connect, &headers))
-    {
-        return Err(too_many());
-    }
+    let (fields, _) = posted(&state, connect, &visitor, &headers, &body)?;
     let base = link_base(&state, &headers).ok_or_else(unavailable)?;
     let email = field(&fields, "email").unwrap_or("").trim();
     let title = tr(&l, "Forgotten password", "Zapomenuté heslo");
@@ -596,14 +596,7 @@ pub(super) async fn new_password(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, Failure> {
-    let fields = form_fields(&headers, &body)?;
-    if !visitor.csrf_matches(field(&fields, CSRF_FIELD)) {
-        return Err(Failure::csrf());
-    }
-    let ip = client_address(&state, connect, &headers);
-    if !state.account_limiter.allow_address(ip) {
-        return Err(too_many());
-    }
+    let (fields, ip) = posted(&state, connect, &visitor, &headers, &body)?;
     let password = field(&fields, "password").unwrap_or("");
     let again = field(&fields, "again").unwrap_or("");
     let title = tr(&l, "A new password", "Nové heslo");
