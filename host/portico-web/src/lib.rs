@@ -330,7 +330,7 @@ pub fn app_with(state: AppState, extra: Router<AppState>) -> Router {
                     tracing::info_span!(
                         "request",
                         method = %req.method(),
-                        path = %req.uri().path(),
+                        path = %logged_path(req.uri().path()),
                         request_id,
                         module = tracing::field::Empty,
                     )
@@ -394,6 +394,17 @@ async fn no_store_when_personal(
 /// A request id from the client (e.g. a proxy's) is kept for tracing across
 /// systems only when it is a short token; anything else is replaced by ours,
 /// since the id is written to logs and shown on error pages.
+/// A request's path as the log writes it: the token of an e-mailed link
+/// (`/auth/confirm/…`, `/auth/reset/…`) is a secret and left out.
+fn logged_path(path: &str) -> std::borrow::Cow<'_, str> {
+    for prefix in ["/auth/confirm/", "/auth/reset/"] {
+        if path.len() > prefix.len() && path.starts_with(prefix) {
+            return format!("{prefix}…").into();
+        }
+    }
+    path.into()
+}
+
 async fn drop_odd_request_id<B>(mut req: Request<B>) -> Request<B> {
     let odd = req.headers().get(REQUEST_ID).is_some_and(|v| {
         let v = v.as_bytes();
@@ -457,4 +468,18 @@ async fn stylesheet() -> impl axum::response::IntoResponse {
         ],
         include_str!("../assets/portico.css"),
     )
+}
+
+#[cfg(test)]
+mod logging_tests {
+    #[test]
+    fn the_token_of_a_link_is_not_logged() {
+        assert_eq!(super::logged_path("/auth/reset/s3cr3t"), "/auth/reset/…");
+        assert_eq!(
+            super::logged_path("/auth/confirm/s3cr3t"),
+            "/auth/confirm/…"
+        );
+        assert_eq!(super::logged_path("/auth/reset"), "/auth/reset");
+        assert_eq!(super::logged_path("/m/notice-board/"), "/m/notice-board/");
+    }
 }
