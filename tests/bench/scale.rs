@@ -366,7 +366,7 @@ const DEPARTMENTS: [&str; 6] = [
 /// smoke run): the p95 of a two-word query as a person types it, without
 /// diacritics, through the search page.
 pub async fn search_bench(test_db: TestDatabase) {
-    use portico_platform::records::{self, Scope};
+    use portico_platform::records;
     use portico_types::folding::fold;
     use sea_orm::ConnectionTrait;
 
@@ -439,13 +439,8 @@ pub async fn search_bench(test_db: TestDatabase) {
         name: "notices",
         spec: &manifest.collections["notices"],
     });
-    let scope = Scope {
-        org_id: TEST_CITY.to_owned(),
-        module_id: "notice-board".to_owned(),
-        actor: String::new(),
-    };
     let written = start.elapsed();
-    records::ensure_search_index(db, &scope, &schema)
+    records::ensure_search_indexes(db, "notice-board", &schema)
         .await
         .expect("the words taken");
     let analyze = if engine == "postgres" {

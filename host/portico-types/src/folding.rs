@@ -20,13 +20,17 @@ pub fn fold(text: &str) -> String {
         .collect()
 }
 
-/// The words of `text`, folded: each run of letters and digits.
+/// The longest word, in characters: a longer run is cut to it.
+pub const MAX_WORD: usize = 60;
+
+/// The words of `text`, folded: each run of letters and digits, at most
+/// [`MAX_WORD`] characters.
 /// `RPT-2026/0042, Údolní 12` → `rpt`, `2026`, `0042`, `udolni`, `12`.
 pub fn words(text: &str) -> impl Iterator<Item = String> {
     fold(text)
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
-        .map(str::to_owned)
+        .map(|w| w.chars().take(MAX_WORD).collect())
         .collect::<Vec<_>>()
         .into_iter()
 }

@@ -113,9 +113,6 @@ async fn search(
                     name: &spec.collection,
                     spec: collection,
                 });
-                if let Err(e) = records::ensure_search_index(db, &scope, &schema).await {
-                    tracing::error!(error = %e, module = %manifest.id, "search words not taken");
-                }
                 let found =
                     records::search(db, &scope, &schema, &spec.title, &term, HITS_PER_MODULE)
                         .await

@@ -120,22 +120,6 @@ async fn redeem<C: ConnectionTrait>(
         .map(|l| l.user_id))
 }
 
-/// Whether `user_id` has an unused, unexpired link for `purpose`.
-pub async fn pending<C: ConnectionTrait>(
-    conn: &C,
-    user_id: &str,
-    purpose: Purpose,
-) -> Result<bool, PlatformError> {
-    Ok(link::Entity::find()
-        .filter(link::Column::UserId.eq(user_id))
-        .filter(link::Column::Purpose.eq(purpose.name()))
-        .filter(link::Column::UsedAtMicros.is_null())
-        .filter(link::Column::ExpiresAtMicros.gt(now_micros()))
-        .one(conn)
-        .await?
-        .is_some())
-}
-
 /// The accounts whose address is `email` (any case).
 async fn with_email(db: &DatabaseConnection, email: &str) -> Result<Vec<User>, PlatformError> {
     Ok(user::Entity::find()
@@ -181,7 +165,8 @@ pub async fn register(
     }
     check_password_strength(password)?;
     if let Some(existing) = with_email(db, &email).await?.into_iter().next() {
-        if !existing.active && pending(db, &existing.id, Purpose::Confirm).await? {
+        // Never confirmed (its link may have expired): a new link.
+        if !existing.active && awaits_confirmation(db, &existing.id).await? {
             let token = issue(db, &existing.id, Purpose::Confirm).await?;
             return Ok(Registration::Unconfirmed(Box::new(existing), token));
         }
@@ -190,11 +175,15 @@ pub async fn register(
     let mut new = NewUser::local(&email, display_name, UserKind::Citizen, password);
     new.email = Some(email.clone());
     new.active = false;
-    let created = match users::create(db, "self-registration", new).await {
+    new.check()?;
+    let hash = hash_off_thread(password.to_owned()).await?;
+    // The account and its link together: never an account nobody can confirm.
+    let txn = crate::begin_write(db).await?;
+    let created = match users::create_in(&txn, "self-registration", &new, Some(hash)).await {
         Ok(u) => u,
-        // The same address registered a moment ago, or an account whose
-        // user name is this address.
+        // An account whose user name is this address.
         Err(PlatformError::Conflict(_)) => {
+            drop(txn);
             let existing = users::by_username(db, &email)
                 .await?
                 .ok_or_else(|| PlatformError::Conflict("the account changed".into()))?;
@@ -202,22 +191,38 @@ pub async fn register(
         }
         Err(e) => return Err(e),
     };
-    // They gave an address to be reached at: messages go there too.
-    users::set_notify_email(db, &created.id, true).await?;
-    let token = issue(db, &created.id, Purpose::Confirm).await?;
+    let token = issue(&txn, &created.id, Purpose::Confirm).await?;
+    txn.commit().await?;
     Ok(Registration::Created(Box::new(created), token))
 }
 
+/// Whether `user_id` registered themselves and never confirmed the
+/// address: a confirmation link was sent and none was ever used (an
+/// account an administrator deactivated is not one).
+pub async fn awaits_confirmation<C: ConnectionTrait>(
+    conn: &C,
+    user_id: &str,
+) -> Result<bool, PlatformError> {
+    let links = link::Entity::find()
+        .filter(link::Column::UserId.eq(user_id))
+        .filter(link::Column::Purpose.eq(Purpose::Confirm.name()))
+        .all(conn)
+        .await?;
+    Ok(!links.is_empty() && links.iter().all(|l| l.used_at_micros.is_none()))
+}
+
 /// Confirms the address of a registered account by its link's token: the
-/// account becomes active. `None` for a token that is unknown, used or
+/// account becomes active, and messages to it go to the address too. `None` for a token that is unknown, used or
 /// expired.
 pub async fn confirm(db: &DatabaseConnection, token: &str) -> Result<Option<User>, PlatformError> {
     let txn = crate::begin_write(db).await?;
     let Some(user_id) = redeem(&txn, token, Purpose::Confirm).await? else {
         return Ok(None);
     };
+    // The address is proven to reach them: messages go there too.
     user::Entity::update_many()
         .col_expr(user::Column::Active, Expr::value(true))
+        .col_expr(user::Column::NotifyEmail, Expr::value(true))
         .col_expr(
             user::Column::Version,
             Expr::col(user::Column::Version).add(1),

@@ -370,7 +370,20 @@ pub async fn create(
         None => None,
     };
     let txn = crate::begin_write(db).await?;
-    if by_username(&txn, &new.username).await?.is_some() {
+    let user = create_in(&txn, actor, &new, hash).await?;
+    txn.commit().await?;
+    Ok(user)
+}
+
+/// [`create`] in the caller's transaction, of a checked `new` whose
+/// password is hashed already.
+pub(crate) async fn create_in<C: ConnectionTrait>(
+    txn: &C,
+    actor: &str,
+    new: &NewUser,
+    hash: Option<String>,
+) -> Result<User, PlatformError> {
+    if by_username(txn, &new.username).await?.is_some() {
         return Err(PlatformError::Conflict(format!(
             "a user `{}` exists already",
             new.username
@@ -402,17 +415,16 @@ pub async fn create(
         created_at_micros: Set(now),
         updated_at_micros: Set(now),
     }
-    .insert(&txn)
+    .insert(txn)
     .await?;
     platform_audit(
-        &txn,
+        txn,
         actor,
         "user.create",
         &model.id,
         serde_json::json!({ "username": model.username, "kind": model.kind }),
     )
     .await?;
-    txn.commit().await?;
     Ok(model.into())
 }
 

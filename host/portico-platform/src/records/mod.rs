@@ -40,8 +40,8 @@ pub use store::{
     update_chained,
 };
 pub use text_search::{
-    Found, MAX_SEARCH_TERM, MAX_SEARCH_WORDS, SEARCH_CANDIDATES, ensure_search_index,
-    ensure_search_indexes, query_words, search,
+    Found, MAX_SEARCH_TERM, MAX_SEARCH_WORDS, SEARCH_CANDIDATES, ensure_search_indexes,
+    query_words, search,
 };
 
 pub(crate) use cache::next_generation;

@@ -6,7 +6,7 @@
 use sea_orm::sea_query::{Expr, ExprTrait, Func, Order, SimpleExpr};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, QueryFilter,
-    QueryOrder, QuerySelect, Statement,
+    QueryOrder, QuerySelect,
 };
 
 use super::cache::{Known, ReadCache, find_collection, groups_key, page_key};
@@ -237,72 +237,33 @@ async fn walk_sort_index<C: ConnectionTrait>(
     if conn.get_database_backend() != DbBackend::Sqlite {
         return Ok(false);
     }
-    // The conditions on each other field, together: `until >= today` and
-    // `until < next year` count as one.
-    let mut by_slot: Vec<(Slot, Vec<String>, Vec<sea_orm::Value>)> = Vec::new();
+    // The filters on each other field, together: `until >= today` and
+    // `until < next year` count as one; each written as the query writes it.
+    let mut by_slot: Vec<(Slot, Vec<Filter>)> = Vec::new();
     for f in filters {
         let slot = slot_of(schema, &f.field, String::new)?;
         if slot == sort {
             continue;
         }
-        let col = slot.name();
-        let text = slot.kind == FieldType::String;
-        let (tests, values) = match f.op {
-            FilterOp::Prefix | FilterOp::Eq if text => {
-                let v = portico_types::folding::fold(&f.value);
-                let fcol = slot.folded_name();
-                if f.op == FilterOp::Eq {
-                    (
-                        vec![format!("({col} = ? OR {fcol} = ?)")],
-                        vec![v.clone().into(), v.into()],
-                    )
-                } else {
-                    let upper = format!("{v}\u{10FFFF}");
-                    (
-                        vec![format!(
-                            "(({col} >= ? AND {col} < ?) OR ({fcol} >= ? AND {fcol} < ?))"
-                        )],
-                        vec![
-                            v.clone().into(),
-                            upper.clone().into(),
-                            v.into(),
-                            upper.into(),
-                        ],
-                    )
-                }
-            }
-            op => {
-                let value = slot_value(slot, &f.value, String::new)?;
-                match op {
-                    FilterOp::Prefix => (
-                        vec![format!("{col} >= ?"), format!("{col} < ?")],
-                        vec![value, format!("{}\u{10FFFF}", f.value).into()],
-                    ),
-                    FilterOp::Eq => (vec![format!("{col} = ?")], vec![value]),
-                    FilterOp::Lt => (vec![format!("{col} < ?")], vec![value]),
-                    FilterOp::Le => (vec![format!("{col} <= ?")], vec![value]),
-                    FilterOp::Gt => (vec![format!("{col} > ?")], vec![value]),
-                    FilterOp::Ge => (vec![format!("{col} >= ?")], vec![value]),
-                }
-            }
-        };
-        match by_slot.iter_mut().find(|(s, _, _)| *s == slot) {
-            Some((_, t, v)) => {
-                t.extend(tests);
-                v.extend(values);
-            }
-            None => by_slot.push((slot, tests, values)),
+        match by_slot.iter_mut().find(|(s, _)| *s == slot) {
+            Some((_, same)) => same.push(f.clone()),
+            None => by_slot.push((slot, vec![f.clone()])),
         }
     }
-    for (_, tests, values) in &by_slot {
-        let sql = format!(
-            "SELECT COUNT(*) AS n FROM (SELECT 1 FROM records WHERE collection_id = ? AND {} LIMIT {UNSELECTIVE})",
-            tests.join(" AND ")
-        );
-        let mut all = vec![cid.into()];
-        all.extend(values.iter().cloned());
+    for (_, same) in &by_slot {
+        let matching = sea_orm::sea_query::Query::select()
+            .expr(Expr::val(1))
+            .from(record::Entity)
+            .and_where(Expr::col(record::Column::CollectionId).eq(cid))
+            .cond_where(filter_condition(schema, same, None)?)
+            .limit(UNSELECTIVE as u64)
+            .to_owned();
+        let count = sea_orm::sea_query::Query::select()
+            .expr_as(Expr::cust("COUNT(*)"), sea_orm::sea_query::Alias::new("n"))
+            .from_subquery(matching, sea_orm::sea_query::Alias::new("m"))
+            .to_owned();
         let n: i64 = conn
-            .query_one_raw(Statement::from_sql_and_values(DbBackend::Sqlite, sql, all))
+            .query_one(&count)
             .await?
             .map(|r| r.try_get("", "n"))
             .transpose()?

@@ -8,8 +8,8 @@
 //! answers a person's loose one.
 
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Statement, TransactionTrait,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect, Statement, TransactionTrait,
 };
 
 use super::schema::{CollectionSchema, field_words, search_words};
@@ -25,9 +25,6 @@ pub const MAX_SEARCH_WORDS: usize = 8;
 
 /// How many matching documents, newest first, are ranked by relevance.
 pub const SEARCH_CANDIDATES: u64 = 200;
-
-/// A word is indexed up to this many characters.
-const MAX_WORD: usize = 60;
 
 /// Documents re-indexed per statement.
 const REINDEX_BATCH: u64 = 1_000;
@@ -45,7 +42,6 @@ pub(super) fn search_signature(schema: &CollectionSchema) -> Option<String> {
 pub fn query_words(text: &str) -> Vec<String> {
     portico_types::folding::words(text)
         .filter(|w| w.chars().count() > 1 || w.chars().all(|c| c.is_ascii_digit()))
-        .map(|w| w.chars().take(MAX_WORD).collect())
         .take(MAX_SEARCH_WORDS)
         .collect()
 }
@@ -71,14 +67,6 @@ pub fn stem(word: &str) -> &str {
                 .filter(|rest| rest.chars().count() >= 5)
         })
         .unwrap_or(word)
-}
-
-fn stored_words(words: &str) -> String {
-    words
-        .split(' ')
-        .map(|w| w.chars().take(MAX_WORD).collect::<String>())
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 /// A `tsvector` literal of folded words: each quoted (they are letters and
@@ -107,8 +95,7 @@ pub(super) async fn put_words<C: ConnectionTrait>(
         .iter()
         .filter(|(_, w)| !w.is_empty())
         .map(|(k, w)| {
-            let w = stored_words(w);
-            let w = if postgres { tsvector(&w) } else { w };
+            let w = if postgres { tsvector(w) } else { w.clone() };
             serde_json::json!({ "k": k, "w": w })
         })
         .collect();
@@ -220,19 +207,16 @@ pub(super) async fn drop_collections_words<C: ConnectionTrait>(
     Ok(())
 }
 
-/// Makes the collection's words those of its searched fields: when the
-/// manifest changed them (or they were never taken, or a rollback put
-/// documents back), the words are taken again from every live document,
-/// in one transaction. Replicas starting together take them once: the
-/// first to mark the collection does the work, the others find it done.
-pub async fn ensure_search_index(
+/// Makes the words of collection `c` those of its searched fields: when
+/// the manifest changed them (or they were never taken, or a rollback put
+/// documents back), they are taken again from every live document, in
+/// one transaction. Replicas doing it together do it once: the first to
+/// mark the collection does the work, the others find it done.
+async fn take_words_if_stale(
     db: &DatabaseConnection,
-    scope: &Scope,
+    c: &collection::Model,
     schema: &CollectionSchema,
 ) -> Result<(), PlatformError> {
-    let Some(c) = the_collection(scope, &schema.name).one(db).await? else {
-        return Ok(());
-    };
     let wanted = search_signature(schema);
     if c.search_fields == wanted {
         return Ok(());
@@ -285,36 +269,37 @@ pub async fn ensure_search_index(
     }
     txn.commit().await?;
     tracing::info!(
-        org = %scope.org_id,
-        module = %scope.module_id,
-        collection = %schema.name,
+        org = %c.org_id,
+        module = %c.module_id,
+        collection = %c.name,
         "search words taken again"
     );
     Ok(())
 }
 
-/// [`ensure_search_index`] in every organization holding the module's
-/// collection: the host's start takes the words a manifest changed.
+/// Takes the words again in every organization whose copy of the module's
+/// collection has words of other fields (or none yet): the host's start
+/// does it for what a manifest changed; one query finds nothing to do
+/// when nothing changed.
 pub async fn ensure_search_indexes(
     db: &DatabaseConnection,
     module_id: &str,
     schema: &CollectionSchema,
 ) -> Result<(), PlatformError> {
-    let orgs: Vec<String> = collection::Entity::find()
-        .select_only()
-        .column(collection::Column::OrgId)
+    let stale = match search_signature(schema) {
+        Some(wanted) => Condition::any()
+            .add(collection::Column::SearchFields.is_null())
+            .add(collection::Column::SearchFields.ne(wanted)),
+        None => Condition::all().add(collection::Column::SearchFields.is_not_null()),
+    };
+    let stale = collection::Entity::find()
         .filter(collection::Column::ModuleId.eq(module_id))
         .filter(collection::Column::Name.eq(&schema.name))
-        .into_tuple()
+        .filter(stale)
         .all(db)
         .await?;
-    for org_id in orgs {
-        let scope = Scope {
-            org_id,
-            module_id: module_id.to_owned(),
-            actor: String::new(),
-        };
-        ensure_search_index(db, &scope, schema).await?;
+    for c in &stale {
+        take_words_if_stale(db, c, schema).await?;
     }
     Ok(())
 }
@@ -333,9 +318,10 @@ pub struct Found {
 /// with each word of `term`, case and diacritics aside: of the newest
 /// [`SEARCH_CANDIDATES`] that match, at most `limit`, most relevant first
 /// (a word of the `title` field over one of another field, a whole word
-/// over a prefix), newest first among equals.
-pub async fn search<C: ConnectionTrait>(
-    conn: &C,
+/// over a prefix), newest first among equals. Words the manifest changed
+/// are taken first.
+pub async fn search(
+    conn: &DatabaseConnection,
     scope: &Scope,
     schema: &CollectionSchema,
     title: &str,
@@ -356,6 +342,8 @@ pub async fn search<C: ConnectionTrait>(
     let Some(c) = the_collection(scope, &schema.name).one(conn).await? else {
         return Ok(Found::default());
     };
+    // Words a manifest changed are taken before they are searched.
+    take_words_if_stale(conn, &c, schema).await?;
     let stmt = match conn.get_database_backend() {
         DbBackend::Postgres => {
             let query = words

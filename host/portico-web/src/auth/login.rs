@@ -4,8 +4,6 @@
 //! here or everywhere.
 
 use std::net::{IpAddr, SocketAddr};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use axum::body::Bytes;
@@ -13,11 +11,11 @@ use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use portico_platform::identity::logins::{self, PasswordCheck};
-use portico_platform::identity::self_service::{self, Purpose};
+use portico_platform::identity::self_service;
 use portico_platform::identity::sessions;
 use portico_platform::identity::users::{self, Assurance};
 
-use super::{client_address, field, posted_session};
+use super::{Window, client_address, field, posted_session};
 use crate::AppState;
 use crate::extractors::{Lang, Visitor, form_fields};
 use crate::failure::Failure;
@@ -37,22 +35,15 @@ pub const LOGIN_ATTEMPTS_PER_NAME_PER_MINUTE: u32 = 10;
 /// comes on top). Behind a trusted proxy the address is the client's, not
 /// the proxy's (see [`crate::client`]).
 pub(crate) struct LoginLimiter {
-    by_address: moka::sync::Cache<IpAddr, Arc<AtomicU32>>,
-    by_name: moka::sync::Cache<String, Arc<AtomicU32>>,
+    by_address: Window<IpAddr>,
+    by_name: Window<String>,
 }
 
 impl Default for LoginLimiter {
     fn default() -> Self {
-        fn window<K: std::hash::Hash + Eq + Send + Sync + 'static>()
-        -> moka::sync::Cache<K, Arc<AtomicU32>> {
-            moka::sync::Cache::builder()
-                .max_capacity(100_000)
-                .time_to_live(Duration::from_secs(60))
-                .build()
-        }
         LoginLimiter {
-            by_address: window(),
-            by_name: window(),
+            by_address: Window::of(Duration::from_secs(60)),
+            by_name: Window::of(Duration::from_secs(60)),
         }
     }
 }
@@ -67,13 +58,13 @@ impl LoginLimiter {
     /// Counts an attempt; `Err` when the address or the name has used up
     /// its minute.
     fn allow(&self, ip: IpAddr, username: &str) -> Result<(), Limited> {
-        let count = |c: &Arc<AtomicU32>| c.fetch_add(1, Ordering::Relaxed);
-        if count(&self.by_address.get_with(ip, Arc::default)) >= LOGIN_ATTEMPTS_PER_MINUTE {
+        if !self.by_address.allow(ip, LOGIN_ATTEMPTS_PER_MINUTE) {
             return Err(Limited::Address);
         }
         if !username.is_empty()
-            && count(&self.by_name.get_with(username.to_lowercase(), Arc::default))
-                >= LOGIN_ATTEMPTS_PER_NAME_PER_MINUTE
+            && !self
+                .by_name
+                .allow(username.to_lowercase(), LOGIN_ATTEMPTS_PER_NAME_PER_MINUTE)
         {
             return Err(Limited::Name);
         }
@@ -261,7 +252,7 @@ pub(super) async fn login(
         PasswordCheck::Inactive => {
             let db = state.services.platform().db();
             let unconfirmed = match users::by_username(db, username).await {
-                Ok(Some(u)) => self_service::pending(db, &u.id, Purpose::Confirm)
+                Ok(Some(u)) => self_service::awaits_confirmation(db, &u.id)
                     .await
                     .unwrap_or(false),
                 _ => false,
@@ -270,8 +261,8 @@ pub(super) async fn login(
             let message = if unconfirmed {
                 render::tr(
                     &lang,
-                    "Confirm your e-mail address first: open the link we sent you when you registered.",
-                    "Nejprve potvrďte svou e-mailovou adresu: otevřete odkaz, který jsme vám poslali při registraci.",
+                    "Confirm your e-mail address first: open the link we sent you when you registered. If it expired, register again for a new one.",
+                    "Nejprve potvrďte svou e-mailovou adresu: otevřete odkaz, který jsme vám poslali při registraci. Pokud vypršel, zaregistrujte se znovu a přijde nový.",
                 )
             } else {
                 render::tr(&lang, "This account is deactivated.", "Účet je zrušen.")

@@ -194,6 +194,29 @@ pub(crate) fn router() -> Router<AppState> {
         .layer(DefaultBodyLimit::max(MAX_AUTH_BODY))
 }
 
+/// Counts per key in a window that starts at the key's first count and
+/// lasts `window`: what a rate limit of the auth forms counts in.
+pub(crate) struct Window<K> {
+    counts: moka::sync::Cache<K, std::sync::Arc<std::sync::atomic::AtomicU32>>,
+}
+
+impl<K: std::hash::Hash + Eq + Send + Sync + 'static> Window<K> {
+    pub(crate) fn of(window: Duration) -> Window<K> {
+        Window {
+            counts: moka::sync::Cache::builder()
+                .max_capacity(100_000)
+                .time_to_live(window)
+                .build(),
+        }
+    }
+
+    /// Counts one for `key`; whether it is within `limit` in its window.
+    pub(crate) fn allow(&self, key: K, limit: u32) -> bool {
+        let count = self.counts.get_with(key, Default::default);
+        count.fetch_add(1, std::sync::atomic::Ordering::Relaxed) < limit
+    }
+}
+
 /// The address of the person behind a request (see [`crate::client`]).
 fn client_address(
     state: &AppState,

@@ -11,8 +11,6 @@
 //! (`--public-url`), never at a `Host` a request names, outside loopback.
 
 use std::net::{IpAddr, SocketAddr};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use axum::body::Bytes;
@@ -26,7 +24,7 @@ use portico_platform::identity::users::User;
 use portico_platform::notifications::{self, Channel, Outgoing};
 use portico_platform::records::Scope;
 
-use super::{client_address, field};
+use super::{Window, client_address, field};
 use crate::AppState;
 use crate::extractors::{Lang, Visitor, form_fields};
 use crate::failure::Failure;
@@ -43,36 +41,27 @@ pub const ACCOUNT_MAILS_PER_HOUR: u32 = 3;
 /// their e-mails per address (an hour): nobody fills a stranger's mailbox
 /// or tries addresses quickly.
 pub(crate) struct AccountLimiter {
-    by_address: moka::sync::Cache<IpAddr, Arc<AtomicU32>>,
-    by_email: moka::sync::Cache<String, Arc<AtomicU32>>,
+    by_address: Window<IpAddr>,
+    by_email: Window<String>,
 }
 
 impl Default for AccountLimiter {
     fn default() -> Self {
-        fn window<K: std::hash::Hash + Eq + Send + Sync + 'static>(
-            live: Duration,
-        ) -> moka::sync::Cache<K, Arc<AtomicU32>> {
-            moka::sync::Cache::builder()
-                .max_capacity(100_000)
-                .time_to_live(live)
-                .build()
-        }
         AccountLimiter {
-            by_address: window(Duration::from_secs(60)),
-            by_email: window(Duration::from_secs(3600)),
+            by_address: Window::of(Duration::from_secs(60)),
+            by_email: Window::of(Duration::from_secs(3600)),
         }
     }
 }
 
 impl AccountLimiter {
     fn allow_address(&self, ip: IpAddr) -> bool {
-        let c = self.by_address.get_with(ip, Arc::default);
-        c.fetch_add(1, Ordering::Relaxed) < ACCOUNT_FORMS_PER_MINUTE
+        self.by_address.allow(ip, ACCOUNT_FORMS_PER_MINUTE)
     }
 
     fn allow_mail(&self, email: &str) -> bool {
-        let c = self.by_email.get_with(email.to_lowercase(), Arc::default);
-        c.fetch_add(1, Ordering::Relaxed) < ACCOUNT_MAILS_PER_HOUR
+        self.by_email
+            .allow(email.to_lowercase(), ACCOUNT_MAILS_PER_HOUR)
     }
 }
 
