@@ -23,6 +23,7 @@ mod m20261204_000001_user_language;
 mod m20261204_000002_org_pages;
 mod m20261204_000003_record_search;
 mod m20261204_000004_self_service;
+mod m20261204_000005_addresses;
 
 pub use m20261121_000003_data_platform::SLOTS;
 
@@ -48,6 +49,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000002_org_pages::Migration),
             Box::new(m20261204_000003_record_search::Migration),
             Box::new(m20261204_000004_self_service::Migration),
+            Box::new(m20261204_000005_addresses::Migration),
         ]
     }
 }

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod account;
+mod addresses;
 mod approvals;
 mod audit;
 mod browser;
@@ -23,6 +24,7 @@ mod journeys;
 mod languages;
 mod load;
 mod loading;
+mod maps;
 mod messages;
 mod methodology;
 mod notices;

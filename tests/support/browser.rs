@@ -27,6 +27,14 @@ impl Page {
             .unwrap_or("")
     }
 
+    /// The value of the header `name`; empty when there is none.
+    pub fn header(&self, name: &str) -> &str {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+    }
+
     /// The `Set-Cookie` header that sets cookie `name`, if one does.
     pub fn set_cookie(&self, name: &str) -> Option<String> {
         self.headers

@@ -422,7 +422,7 @@ impl Chromium {
     }
 
     /// The innermost elements of the current page that reach past the
-    /// right edge of the window (outside a box that scrolls), as
+    /// right edge of the window (outside a box that scrolls or a map that pans), as
     /// `tag.class: text`: on a phone, none should.
     pub async fn wider_than_the_screen(&self) -> Vec<String> {
         let found = self
@@ -436,8 +436,11 @@ impl Chromium {
 
 const WIDER_THAN_THE_SCREEN: &str = r#"
 const width = document.documentElement.clientWidth;
+// A box that scrolls, or a slippy map, which pans: what lies past its edge
+// is meant to be reached by moving it.
 const scrolls = (el) => { for (let p = el.parentElement; p; p = p.parentElement) {
-  const o = getComputedStyle(p).overflowX; if (o === 'auto' || o === 'scroll') return true; } return false; };
+  const o = getComputedStyle(p).overflowX; if (o === 'auto' || o === 'scroll') return true;
+  if (p.classList.contains('leaflet-container')) return true; } return false; };
 const out = [];
 for (const el of document.body.querySelectorAll('*')) {
   if (el.getBoundingClientRect().right > width + 1 && !scrolls(el)

@@ -1,6 +1,7 @@
 //! Real peers on loopback that record what the portal sent them: an SMTP
-//! server and an HTTP SMS gateway. Each can be told to refuse the first
-//! messages with a temporary failure, to exercise retries.
+//! server and an HTTP SMS gateway, each of which can be told to refuse the
+//! first messages with a temporary failure, to exercise retries; and a map
+//! tile server.
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -228,5 +229,86 @@ impl SmsSink {
     /// What arrived so far.
     pub fn received(&self) -> Vec<ReceivedSms> {
         self.received.lock().expect("lock").clone()
+    }
+}
+
+/// A map tile server on a loopback port, in the OpenStreetMap layout
+/// (`/{z}/{x}/{y}.png`): each tile a PNG of 256 × 256 pixels, a pale
+/// ground with a grid of streets, so that a screenshot shows where tiles
+/// lie. It counts the tiles asked for.
+#[derive(Clone)]
+pub struct TileServer {
+    /// Where it listens.
+    pub addr: SocketAddr,
+    served: Arc<AtomicUsize>,
+}
+
+impl TileServer {
+    /// Starts one.
+    pub async fn start() -> TileServer {
+        use axum::extract::{Path, State};
+        use axum::http::{StatusCode, header};
+        use axum::response::IntoResponse;
+
+        async fn tile(
+            State(served): State<Arc<AtomicUsize>>,
+            Path((z, x, y)): Path<(u32, u32, String)>,
+        ) -> axum::response::Response {
+            let Some(y) = y.strip_suffix(".png").and_then(|y| y.parse::<u32>().ok()) else {
+                return StatusCode::NOT_FOUND.into_response();
+            };
+            if z > 19 || x >= 1 << z || y >= 1 << z {
+                return StatusCode::NOT_FOUND.into_response();
+            }
+            served.fetch_add(1, Ordering::SeqCst);
+            (
+                [(header::CONTENT_TYPE, "image/png")],
+                TileServer::draw(x, y),
+            )
+                .into_response()
+        }
+        let served = Arc::new(AtomicUsize::new(0));
+        let app = axum::Router::new()
+            .route("/{z}/{x}/{y}", axum::routing::get(tile))
+            .with_state(served.clone());
+        TileServer {
+            addr: crate::serve(app).await,
+            served,
+        }
+    }
+
+    /// The tile URL template the portal is configured with.
+    pub fn template(&self) -> String {
+        format!("http://{}/{{z}}/{{x}}/{{y}}.png", self.addr)
+    }
+
+    /// Tiles served so far.
+    pub fn served(&self) -> usize {
+        self.served.load(Ordering::SeqCst)
+    }
+
+    /// A tile: ground, and streets every 64 pixels, shifted per tile.
+    fn draw(x: u32, y: u32) -> Vec<u8> {
+        const SIZE: u32 = 256;
+        let mut pixels = Vec::with_capacity((SIZE * SIZE * 3) as usize);
+        let shift = (x * 7 + y * 13) % 64;
+        for row in 0..SIZE {
+            for col in 0..SIZE {
+                let street = (row + shift) % 64 < 6 || (col + shift) % 64 < 6;
+                pixels.extend_from_slice(if street {
+                    &[255, 255, 255]
+                } else {
+                    &[226, 232, 214]
+                });
+            }
+        }
+        let mut png = Vec::new();
+        let mut encoder = png::Encoder::new(&mut png, SIZE, SIZE);
+        encoder.set_color(png::ColorType::Rgb);
+        encoder.set_depth(png::BitDepth::Eight);
+        let mut writer = encoder.write_header().expect("a PNG header");
+        writer.write_image_data(&pixels).expect("a PNG image");
+        writer.finish().expect("a whole PNG");
+        png
     }
 }

@@ -200,6 +200,14 @@ fn test_tools(root: &Path) -> Vec<Tool> {
             ".ci/calendar-peers.txt",
             "python",
         ),
+        // PROJ (pyproj), which the address register's conversion from
+        // S-JTSK to WGS 84 is checked against.
+        python(
+            "GEODESY_PYTHON",
+            "geodesy-venv",
+            ".ci/geodesy-peers.txt",
+            "python",
+        ),
         // The reader a data collection's workbook is checked with (openpyxl).
         python(
             "SPREADSHEET_PYTHON",

@@ -3,6 +3,7 @@
 //! host's tables (their migrations are in `portico-migrations`) and the
 //! rules that keep them consistent; it knows nothing of HTTP or wasm.
 
+pub mod addresses;
 pub mod audit;
 pub mod events;
 pub mod files;

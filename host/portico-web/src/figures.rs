@@ -6,7 +6,7 @@
 use maud::{Markup, html};
 use portico_runtime::api::{Chart, ChartKind, Map, TimelineEntry};
 
-use crate::render::{module_href, tr};
+use crate::render::{Shell, module_href, tr};
 
 const WIDTH: f64 = 640.0;
 const CHART_HEIGHT: f64 = 260.0;
@@ -185,7 +185,12 @@ fn degrees(lang: &str, lat: f64, lon: f64) -> String {
 /// Places as numbered markers on a plain SVG plane (the portal loads no
 /// map tiles from elsewhere), and the same numbers in a list with each
 /// place's coordinates and a link to open it on OpenStreetMap.
-pub(crate) fn map(base: &str, lang: &str, map: &Map) -> Markup {
+/// A map of places: a plan drawn here, and the list of the places with
+/// their positions, which is the map's text alternative. Where the portal
+/// has a tile source, the figure carries it (`data-tiles`) and the list its
+/// positions, and the map library draws a slippy map in the plan's place.
+pub(crate) fn map(base: &str, shell: &Shell, map: &Map) -> Markup {
+    let lang = shell.lang.as_str();
     let valid: Vec<(usize, f64, f64)> = map
         .points
         .iter()
@@ -212,8 +217,15 @@ pub(crate) fn map(base: &str, lang: &str, map: &Map) -> Markup {
             MAP_HEIGHT / 2.0 - (lat - cy) * scale,
         )
     };
+    let tiles = shell
+        .map_attribution
+        .as_deref()
+        .filter(|_| !valid.is_empty());
     html! {
-        figure.map {
+        figure.map data-tiles=[tiles.map(|_| "/tiles/{z}/{x}/{y}")] data-attribution=[tiles]
+            data-zoom-in=[tiles.map(|_| tr(lang, "Zoom in", "Přiblížit"))]
+            data-zoom-out=[tiles.map(|_| tr(lang, "Zoom out", "Oddálit"))]
+            data-label=[tiles.map(|_| &map.caption)] {
             figcaption { (map.caption) }
             @if !valid.is_empty() {
                 svg xmlns="http://www.w3.org/2000/svg" viewBox=(format!("0 0 {WIDTH} {MAP_HEIGHT}"))
@@ -232,7 +244,9 @@ pub(crate) fn map(base: &str, lang: &str, map: &Map) -> Markup {
             }
             ol.places {
                 @for p in &map.points {
-                    li {
+                    @let place = valid_place(p.latitude, p.longitude);
+                    li data-lat=[place.then(|| format!("{:.6}", p.latitude))]
+                        data-lon=[place.then(|| format!("{:.6}", p.longitude))] {
                         @match p.link.as_deref().and_then(|h| module_href(base, h)) {
                             Some(url) => a href=(url) { (p.label) },
                             None => (p.label),

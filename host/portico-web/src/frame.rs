@@ -137,6 +137,7 @@ pub(crate) fn shell(
         description,
         emblem,
         brand_css,
+        map_attribution: state.tiles.as_ref().map(|t| t.attribution().to_owned()),
         user: viewer.and_then(|v| v.0.display_name()),
         csrf: viewer.map(|v| v.0.csrf().to_owned()).unwrap_or_default(),
         ..Shell::plain(portal_name, lang, home)

@@ -19,6 +19,7 @@ mod failure;
 mod figures;
 mod frame;
 mod manual;
+pub mod map;
 mod metrics;
 mod modules;
 pub mod oidc;
@@ -74,6 +75,9 @@ pub struct WebConfig {
     /// The proxies (e.g. the TLS terminator) whose `Forwarded` and
     /// `X-Forwarded-For` say who the client is; nobody else's are read.
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Where the tiles of the portal's maps come from; without a source,
+    /// a map is drawn as a plan of its places.
+    pub map_tiles: Option<map::TileSource>,
 }
 
 impl Default for WebConfig {
@@ -87,6 +91,7 @@ impl Default for WebConfig {
             token_audiences: Vec::new(),
             token_lifetime: exchange::DEFAULT_LIFETIME,
             trusted_proxies: Vec::new(),
+            map_tiles: None,
         }
     }
 }
@@ -112,6 +117,7 @@ pub struct AppState {
     pub(crate) account_limiter: Arc<auth::AccountLimiter>,
     pub(crate) oidc: Arc<oidc::Oidc>,
     pub(crate) signing_keys: Arc<exchange::Keys>,
+    pub(crate) tiles: map::SharedTiles,
 }
 
 impl portico_host::workers::Background for AppState {
@@ -144,7 +150,12 @@ impl AppState {
     ) -> AppState {
         services.subscribe(&registry);
         services.set_public_url(config.public_url.as_deref());
+        let tiles = config
+            .map_tiles
+            .clone()
+            .map(|source| Arc::new(map::Tiles::new(source, config.public_url.as_deref())));
         AppState {
+            tiles,
             modules: Arc::new(arc_swap::ArcSwap::from_pointee(registry)),
             installer: None,
             metrics: Arc::new(Metrics::default()),
@@ -225,10 +236,12 @@ impl AppState {
     }
 }
 
-/// The strictest policy the pages work with: no script at all, styles and
-/// images only from the portal itself.
-const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; \
-     form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+/// The strictest policy the pages work with: scripts, styles, images and
+/// requests only from the portal itself (its own scripts: a module's
+/// output is always escaped and never carries one).
+const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
+     img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; \
+     base-uri 'none'";
 
 /// What answers a path no route knows: the page of any other failure,
 /// except below the administration API and SCIM, whose clients read
@@ -296,6 +309,7 @@ pub fn app_with(state: AppState, extra: Router<AppState>) -> Router {
             get(|| async { Redirect::permanent("/assets/favicon.svg") }),
         )
         .merge(metrics::router())
+        .merge(map::router())
         .merge(framed)
         .merge(openapi::router())
         .merge(admin::router())

@@ -1,13 +1,13 @@
 //! `portico`: the portal host. `portico serve` runs the portal; the other
-//! commands manage organizations, modules per organization, the outbox,
-//! notifications, files, jobs and the audit chains.
+//! commands manage organizations, modules per organization, the address
+//! register, the outbox, notifications, files, jobs and the audit chains.
 
 mod cli;
 
 use anyhow::Context as _;
 use clap::Parser;
 use cli::plugin::{self, PluginCommand};
-use cli::{Cli, Command, dev, ops, org, packages, people, serve};
+use cli::{Cli, Command, addresses, dev, ops, org, packages, people, serve};
 
 // A multi-threaded server allocates a lot per request; glibc's allocator
 // contends across threads where mimalloc does not (measured by the bench).
@@ -66,6 +66,7 @@ fn run() -> anyhow::Result<()> {
             Ok(())
         }),
         Command::Org(command) => rt.block_on(org::org(command)),
+        Command::Addresses(command) => rt.block_on(addresses::addresses(command)),
         Command::Audit(command) => rt.block_on(ops::audit(command)),
     }
 }

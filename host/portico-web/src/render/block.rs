@@ -80,7 +80,7 @@ pub(super) fn block_html(base: &str, shell: &Shell, block: &Block) -> Markup {
         Block::Stats { items } => stats_html(base, items),
         Block::Chart(chart) => figures::chart(&shell.lang, chart),
         Block::Timeline { items } => figures::timeline(base, &shell.lang, items),
-        Block::Map(map) => figures::map(base, &shell.lang, map),
+        Block::Map(map) => figures::map(base, shell, map),
         Block::Pager(pager) => pager_html(base, &shell.lang, pager),
     }
 }

@@ -69,6 +69,9 @@ pub struct Shell {
     pub emblem: Option<String>,
     /// The organization's stylesheet of its colour.
     pub brand_css: Option<String>,
+    /// Whose tiles the portal's maps show (`/tiles/…`), when it has a
+    /// tile source; without one, a map is a plan of its places.
+    pub map_attribution: Option<String>,
 }
 
 /// The foot of every page of an organization's portal: who runs it and
@@ -114,6 +117,7 @@ impl Shell {
             description: None,
             emblem: None,
             brand_css: None,
+            map_attribution: None,
         }
     }
 }
@@ -126,6 +130,10 @@ pub struct Crumb {
     /// Where it leads; `None` for the current page.
     pub href: Option<String>,
 }
+
+/// What marks a map the map library draws: the attribute that carries
+/// its tiles' address.
+pub(crate) const MAP_MARK: &str = "data-tiles=";
 
 /// The name of the hidden form field that carries the CSRF token.
 pub const CSRF_FIELD: &str = "_csrf";
@@ -168,6 +176,15 @@ pub fn page(shell: &Shell, title: &str, content: Markup) -> String {
                 link rel="stylesheet" href="/assets/portico.css";
                 @if let Some(css) = &shell.brand_css {
                     link rel="stylesheet" href=(css);
+                }
+                // The map library, on a page that has a map to draw.
+                @if shell.map_attribution.is_some() && content.0.contains(MAP_MARK) {
+                    link rel="stylesheet" href="/assets/map/leaflet.css";
+                    link rel="stylesheet" href="/assets/map/markercluster.css";
+                    link rel="stylesheet" href="/assets/map/markercluster-default.css";
+                    script src="/assets/map/leaflet.js" defer {}
+                    script src="/assets/map/markercluster.js" defer {}
+                    script src="/assets/map/portico-map.js" defer {}
                 }
             }
             body {

@@ -2,6 +2,7 @@
 //! folder and database every command works on, and what the commands share
 //! (the module engine, the platform over the database, the modules loaded).
 
+pub(crate) mod addresses;
 pub(crate) mod dev;
 pub(crate) mod ops;
 pub(crate) mod org;
@@ -54,6 +55,9 @@ pub(crate) enum Command {
     /// Manage the organization tree.
     #[command(subcommand)]
     Org(OrgCommand),
+    /// The address register: import RÚIAN address points, look addresses up.
+    #[command(subcommand)]
+    Addresses(addresses::AddressesCommand),
     /// Check and export the audit chains.
     #[command(subcommand)]
     Audit(AuditCommand),

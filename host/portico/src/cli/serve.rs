@@ -58,6 +58,17 @@ pub(crate) struct ServeArgs {
         value_parser = parse_proxy
     )]
     trusted_proxies: Vec<ipnet::IpNet>,
+    /// Where the tiles of the portal's maps come from: a URL template with
+    /// {z}, {x} and {y}, e.g. `https://tile.openstreetmap.org/{z}/{x}/{y}.png`
+    /// or the ČÚZK's WMTS in Web Mercator. The portal fetches and keeps
+    /// them; browsers ask only the portal. Without it, maps are plans of
+    /// their places.
+    #[arg(long, env = "PORTICO_MAP_TILES")]
+    map_tiles: Option<String>,
+    /// Whose map the tiles are, shown on every map (default for
+    /// OpenStreetMap and the ČÚZK: their credit).
+    #[arg(long, env = "PORTICO_MAP_ATTRIBUTION", default_value = "")]
+    map_attribution: String,
     #[command(flatten)]
     senders: SenderArgs,
     #[command(flatten)]
@@ -281,6 +292,12 @@ pub(crate) async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             token_audiences: args.identity.audiences()?,
             token_lifetime: std::time::Duration::from_secs(args.identity.token_lifetime_secs),
             trusted_proxies: args.trusted_proxies,
+            map_tiles: args
+                .map_tiles
+                .as_deref()
+                .map(|t| portico_web::map::TileSource::new(t, &args.map_attribution))
+                .transpose()
+                .map_err(|e| anyhow::anyhow!("--map-tiles: {e}"))?,
         },
     )
     .with_installer(Installer::new(

@@ -1,0 +1,317 @@
+//! Maps on real tiles: the portal passes on the tiles of the source the
+//! administrator set (a tile server on loopback here) and keeps them, so
+//! browsers ask only the portal; it serves the map library itself; the
+//! complaints registry is drawn as a slippy map with its reports clustered,
+//! in a real browser at phone and desktop widths, and stays a list of
+//! places without script. The address register answers the map's search.
+
+use fantoccini::Locator;
+use portico_platform::addresses;
+use portico_platform::identity::users::UserKind;
+use portico_tests::browser::Browser;
+use portico_tests::chromium::Chromium;
+use portico_tests::peers::TileServer;
+use portico_tests::{TEST_CITY, TestPortal, catalog, repo_root};
+use portico_web::map::TileSource;
+
+const PASSWORD: &str = "correct horse battery";
+const BASE: &str = "/m/complaints";
+
+const POTHOLE: &str =
+    "depth | How deep is it? | singlevaluelist | required | shallow=Shallow; deep=Deep (over 5 cm)";
+
+/// Reports of potholes: two a few steps apart on Údolní, one on the other
+/// side of the city centre.
+const PLACES: [(&str, &str, &str); 3] = [
+    ("Údolní 53", "49.19902", "16.59594"),
+    ("Údolní 51", "49.19910", "16.59610"),
+    ("Kozí 4", "49.19398", "16.60902"),
+];
+
+/// A portal with complaints, its maps on `tiles`, a manager who set up
+/// the pothole category, the Brno address points, and three reports.
+async fn portal_with_reports(tiles: Option<&TileServer>) -> TestPortal {
+    let source =
+        tiles.map(|t| TileSource::new(&t.template(), "© Testovací mapa").expect("a source"));
+    let portal = TestPortal::builder()
+        .module("complaints")
+        .web(|c| c.map_tiles = source)
+        .build()
+        .await;
+    let bytes = std::fs::read(repo_root().join("tests/data/ruian/20261130_OB_582786_ADR.csv"))
+        .expect("the fixture");
+    addresses::import(portal.db(), "fixture", &bytes)
+        .await
+        .expect("imported");
+    let manager = portal.user("hana", UserKind::Staff, PASSWORD).await;
+    portal
+        .grant(&manager, TEST_CITY, "complaints.manager")
+        .await;
+    let staff = Browser::new(portal.serve().await);
+    assert_eq!(staff.log_in("hana", PASSWORD).await.status, 303);
+    let saved = staff
+        .submit(
+            &format!("{BASE}/categories"),
+            &format!("{BASE}/categories"),
+            &[
+                ("code", "pothole"),
+                ("name", "Výtluk"),
+                ("name_en", "Pothole"),
+                ("description", "Díry v silnicích a chodnících."),
+                ("group", "Silnice"),
+                ("unit", "Odbor dopravy"),
+                ("email", "roads@test-city.example"),
+                ("deadline_days", "30"),
+                ("attributes", POTHOLE),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    let citizen = Browser::new(portal.serve().await);
+    for (address, lat, long) in PLACES {
+        let filed = citizen
+            .submit(
+                &format!("{BASE}/report?category=pothole"),
+                &format!("{BASE}/report"),
+                &[
+                    ("category", "pothole"),
+                    ("description", "Hluboký výtluk v jízdní dráze."),
+                    ("address", address),
+                    ("lat", lat),
+                    ("long", long),
+                    ("attribute[depth]", "deep"),
+                ],
+            )
+            .await;
+        assert_eq!(filed.status, 303, "{}", filed.body);
+    }
+    portal
+}
+
+#[tokio::test]
+async fn the_portal_passes_on_tiles_and_keeps_them_and_serves_the_map_library() {
+    let tiles = TileServer::start().await;
+    let portal = portal_with_reports(Some(&tiles)).await;
+    let visitor = Browser::new(portal.serve().await);
+
+    // The registry carries its tiles' address and the places' positions,
+    // and loads the map library from the portal.
+    let registry = visitor.get(&format!("{BASE}/")).await;
+    assert_eq!(registry.status, 200);
+    for part in [
+        r#"data-tiles="/tiles/{z}/{x}/{y}""#,
+        r#"data-attribution="© Testovací mapa""#,
+        r#"data-lat="49.199020" data-lon="16.595940""#,
+        r#"<script src="/assets/map/leaflet.js" defer></script>"#,
+        r#"<script src="/assets/map/portico-map.js" defer></script>"#,
+    ] {
+        assert!(registry.body.contains(part), "{part} in {}", registry.body);
+    }
+    let policy = registry.header("content-security-policy");
+    assert!(
+        policy.contains("script-src 'self'")
+            && policy.contains("img-src 'self' data:")
+            && !policy.contains("unsafe"),
+        "{policy}"
+    );
+    for (path, kind, inside) in [
+        ("/assets/map/leaflet.js", "text/javascript", "Leaflet"),
+        (
+            "/assets/map/markercluster.js",
+            "text/javascript",
+            "MarkerClusterGroup",
+        ),
+        ("/assets/map/leaflet.css", "text/css", ".leaflet-container"),
+        (
+            "/assets/map/portico-map.js",
+            "text/javascript",
+            "figure.map[data-tiles]",
+        ),
+    ] {
+        let asset = visitor.get(path).await;
+        assert_eq!(asset.status, 200, "{path}");
+        assert!(asset.header("content-type").starts_with(kind), "{path}");
+        assert!(asset.body.contains(inside), "{path}");
+    }
+
+    // A tile is fetched once from the source, then kept.
+    let tile = visitor.get("/tiles/16/36212/22545.png").await;
+    assert_eq!(tile.status, 200);
+    assert_eq!(tile.header("content-type"), "image/png");
+    assert!(tile.bytes.starts_with(b"\x89PNG"), "a PNG");
+    let served = tiles.served();
+    assert_eq!(served, 1);
+    let again = visitor.get("/tiles/16/36212/22545").await;
+    assert_eq!(again.bytes, tile.bytes);
+    assert_eq!(tiles.served(), served, "the second time from memory");
+    // Nothing past the deepest zoom or outside the world is asked for.
+    for outside in ["/tiles/20/0/0.png", "/tiles/3/8/0.png", "/tiles/3/0/x.png"] {
+        assert_eq!(visitor.get(outside).await.status, 404, "{outside}");
+    }
+    assert_eq!(tiles.served(), served);
+
+    // The map's address search and the address nearest a pin.
+    let found = visitor.get_json("/addresses/search?q=udolni%2053").await;
+    assert_eq!(found.status, 200);
+    let found = found.json();
+    assert_eq!(found[0]["label"], "Údolní 567/53, Veveří, 602 00 Brno");
+    assert_eq!(found[0]["code"], 19_096_101);
+    let near = visitor
+        .get_json("/addresses/nearest?lat=49.19398&lon=16.60905")
+        .await;
+    assert_eq!(near.status, 200);
+    assert_eq!(near.json()["label"], "Kozí 121/4, Brno-město, 602 00 Brno");
+    let far = visitor
+        .get_json("/addresses/nearest?lat=50.08&lon=14.42")
+        .await;
+    assert_eq!(far.status, 404, "Prague is not in Brno's register");
+}
+
+#[tokio::test]
+async fn without_a_tile_source_a_map_is_a_plan_and_a_list_without_script() {
+    let portal = portal_with_reports(None).await;
+    let visitor = Browser::new(portal.serve().await);
+    let registry = visitor.get(&format!("{BASE}/")).await;
+    assert!(registry.body.contains("<svg"), "{}", registry.body);
+    assert!(registry.body.contains("Údolní 53"));
+    assert!(!registry.body.contains("data-tiles"));
+    assert!(!registry.body.contains("<script"));
+    assert_eq!(visitor.get("/tiles/1/0/0.png").await.status, 404);
+}
+
+/// How many of the map's tiles the browser drew.
+async fn tiles_drawn(browser: &Chromium) -> u64 {
+    browser
+        .client
+        .execute(
+            "return [...document.querySelectorAll('.slippy img.leaflet-tile-loaded')]
+                .filter(i => i.naturalWidth === 256).length",
+            Vec::new(),
+        )
+        .await
+        .expect("the page answers")
+        .as_u64()
+        .unwrap_or(0)
+}
+
+#[tokio::test]
+async fn citizens_see_the_reports_on_a_slippy_map_at_phone_and_desktop_widths() {
+    let tiles = TileServer::start().await;
+    let portal = portal_with_reports(Some(&tiles)).await;
+    let addr = portal.serve().await;
+    let english = catalog::english_texts();
+    for (lang, (w, h)) in [("cs", (320, 640)), ("en", (1366, 900))] {
+        let browser = Chromium::start(addr).await;
+        browser.set_size(w, h).await;
+        browser.open(&format!("/lang/{lang}")).await;
+        browser.open(&format!("{BASE}/")).await;
+        browser
+            .client
+            .wait()
+            .at_most(std::time::Duration::from_secs(10))
+            .for_element(Locator::Css("figure.map.drawn .leaflet-marker-icon"))
+            .await
+            .expect("the map is drawn with its markers");
+        let mut drawn = 0;
+        for _ in 0..50 {
+            drawn = tiles_drawn(&browser).await;
+            if drawn > 0 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        assert!(drawn > 0, "{lang}: the tiles are drawn");
+        // Fitted to all three, the two on Údolní are one cluster of two,
+        // Kozí a pin of its own; the plan gave way to the map, the list stays.
+        let shown = browser
+            .client
+            .execute(
+                "return {
+                   clusters: [...document.querySelectorAll('.marker-cluster')].map(c => c.textContent.trim()),
+                   pins: document.querySelectorAll('.leaflet-marker-icon.map-pin').length,
+                   plan: document.querySelectorAll('figure.map > svg').length,
+                   places: document.querySelectorAll('figure.map ol.places li').length,
+                   attribution: document.querySelector('.leaflet-control-attribution').textContent,
+                 }",
+                Vec::new(),
+            )
+            .await
+            .expect("the page answers");
+        assert_eq!(
+            shown["clusters"],
+            serde_json::json!(["2"]),
+            "{lang}: {shown}"
+        );
+        assert_eq!(shown["pins"], 1, "{lang}: {shown}");
+        assert_eq!(shown["plan"], 0, "{lang}: {shown}");
+        assert_eq!(shown["places"], 3, "{lang}: {shown}");
+        assert_eq!(shown["attribution"], "© Testovací mapa", "{lang}: {shown}");
+        browser
+            .client
+            .execute(
+                "document.querySelector('figure.map').scrollIntoView()",
+                Vec::new(),
+            )
+            .await
+            .expect("scrolled");
+        browser
+            .check_step(&format!("maps-registry-{lang}-{w}"), lang, &english)
+            .await;
+        // The cluster opens to its reports; a report's pin leads to it
+        // (the newest first: 1 is on Kozí, 2 and 3 on Údolní).
+        browser
+            .client
+            .find(Locator::Css(".marker-cluster"))
+            .await
+            .expect("a cluster")
+            .click()
+            .await
+            .expect("clicked");
+        browser
+            .client
+            .wait()
+            .at_most(std::time::Duration::from_secs(5))
+            .for_element(Locator::Css(
+                "figure.map .leaflet-marker-icon.map-pin:not(.leaflet-cluster-anim)",
+            ))
+            .await
+            .expect("pins");
+        tokio::time::sleep(std::time::Duration::from_millis(600)).await;
+        let opened = browser
+            .client
+            .execute(
+                "return {
+                   clusters: document.querySelectorAll('.marker-cluster').length,
+                   pins: [...document.querySelectorAll('.leaflet-marker-icon.map-pin')]
+                     .map(p => p.title.split('.')[0]).sort(),
+                 }",
+                Vec::new(),
+            )
+            .await
+            .expect("the page answers");
+        assert_eq!(
+            opened,
+            serde_json::json!({"clusters": 0, "pins": ["2", "3"]}),
+            "{lang}: the cluster opened to the two reports on Údolní"
+        );
+        browser
+            .client
+            .find(Locator::Css(".leaflet-marker-icon.map-pin[title^='3. ']"))
+            .await
+            .expect("the first report's pin")
+            .click()
+            .await
+            .expect("clicked");
+        browser
+            .client
+            .wait()
+            .at_most(std::time::Duration::from_secs(5))
+            .for_element(Locator::Css(".leaflet-popup-content a"))
+            .await
+            .expect("a popup with the report's link");
+        browser
+            .check_step(&format!("maps-registry-{lang}-{w}-open"), lang, &english)
+            .await;
+    }
+    assert!(tiles.served() > 0);
+}
