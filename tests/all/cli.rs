@@ -776,7 +776,7 @@ async fn a_signed_package_installs_and_serves_while_altered_untrusted_and_unsign
     let listed = portico(&["plugin", "list"], data.path());
     assert!(
         // The WIT version it was built against: the SDK's.
-        listed.contains("notice-board") && listed.contains("0.3.0"),
+        listed.contains("notice-board") && listed.contains("0.4.0"),
         "{listed}"
     );
     // Installing it again is refused; the unsigned one even in development mode.

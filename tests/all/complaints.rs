@@ -293,20 +293,29 @@ async fn a_citizen_reports_staff_handle_it_and_followers_hear_of_every_public_st
     );
     let number = portal_number(&shown.body);
 
-    // Someone else reports the same hole, 20 m away, without a contact.
+    // Someone else reports the same hole, 20 m away, without a contact:
+    // before it is sent they are shown the open report there, and send
+    // theirs all the same.
     let other = Browser::new(addr);
+    let fields = [
+        ("category", "pothole"),
+        ("description", "Pothole on Husova street"),
+        ("lat", "49.19540"),
+        ("long", "16.60796"),
+        ("attribute[depth]", "shallow"),
+    ];
+    let asked = post(&other, "/report?category=pothole", "/report", &fields).await;
+    assert!(
+        asked.body.contains("Is it one of these?") && asked.body.contains(&number),
+        "{}",
+        asked.body
+    );
     let second = id_in(
         &post(
             &other,
             "/report?category=pothole",
             "/report",
-            &[
-                ("category", "pothole"),
-                ("description", "Pothole on Husova street"),
-                ("lat", "49.19540"),
-                ("long", "16.60796"),
-                ("attribute[depth]", "shallow"),
-            ],
+            &[&fields[..], &[("nearby_seen", "1")]].concat(),
         )
         .await,
         "/reports",

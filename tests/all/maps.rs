@@ -80,6 +80,8 @@ async fn portal_with_reports(tiles: Option<&TileServer>) -> TestPortal {
                     ("lat", lat),
                     ("long", long),
                     ("attribute[depth]", "deep"),
+                    // Two are a few steps apart: each a hole of its own.
+                    ("nearby_seen", "1"),
                 ],
             )
             .await;
@@ -314,4 +316,122 @@ async fn citizens_see_the_reports_on_a_slippy_map_at_phone_and_desktop_widths() 
             .await;
     }
     assert!(tiles.served() > 0);
+}
+
+/// Reports a deep pothole at the place `fields` give, as a citizen
+/// posts the form.
+async fn report(citizen: &Browser, fields: &[(&str, &str)]) -> portico_tests::browser::Page {
+    let mut all = vec![
+        ("category", "pothole"),
+        ("description", "Propadlý kanál."),
+        ("attribute[depth]", "deep"),
+    ];
+    all.extend_from_slice(fields);
+    citizen
+        .submit(
+            &format!("{BASE}/report?category=pothole"),
+            &format!("{BASE}/report"),
+            &all,
+        )
+        .await
+}
+
+/// The id in a redirect to `/m/complaints/reports/<id>?…`.
+fn filed_id(page: &portico_tests::browser::Page) -> String {
+    assert_eq!(page.status, 303, "{}", page.body);
+    let rest = page
+        .location()
+        .strip_prefix(&format!("{BASE}/reports/"))
+        .unwrap_or_else(|| panic!("redirected to {}", page.location()));
+    rest.split('?').next().unwrap_or_default().to_owned()
+}
+
+#[tokio::test]
+async fn a_citizen_finds_the_address_sees_the_report_nearby_and_files_another() {
+    let portal = portal_with_reports(None).await;
+    let citizen = Browser::new(portal.serve().await);
+    // A street alone matches three addresses: the citizen chooses one.
+    citizen.get("/lang/cs").await;
+    let choose = report(&citizen, &[("address", "udolni")]).await;
+    assert_eq!(choose.status, 422, "{}", choose.body);
+    for part in [
+        "Odpovídá více adres: vyberte svou níže, nebo ji napište přesněji.",
+        "Která adresa to je?",
+        r#"value="19096101""#,
+        "Údolní 567/53, Veveří, 602 00 Brno",
+        "Údolní 245/15, Veveří, 602 00 Brno",
+    ] {
+        assert!(choose.body.contains(part), "{part} in {}", choose.body);
+    }
+
+    // The chosen address has an open pothole report at its door: is it that one?
+    let nearby = report(
+        &citizen,
+        &[("address", "udolni"), ("address_code", "19096101")],
+    )
+    .await;
+    assert_eq!(nearby.status, 422, "{}", nearby.body);
+    assert!(
+        nearby
+            .body
+            .contains("Závadu tohoto druhu už někdo nahlásil poblíž tohoto místa"),
+        "{}",
+        nearby.body
+    );
+    assert!(nearby.body.contains("Není to některé z těchto?"));
+    assert!(nearby.body.contains(r#"name="nearby_seen" value="1""#));
+    assert!(
+        nearby
+            .body
+            .contains(r#"value="Údolní 567/53, Veveří, 602 00 Brno""#),
+        "the address is filled in as the register writes it"
+    );
+    let earlier = nearby
+        .body
+        .split("href=\"/m/complaints/reports/")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("a link to the report nearby")
+        .to_owned();
+    // Following it instead: its page offers to be told of its steps.
+    let page = citizen.get(&format!("{BASE}/reports/{earlier}")).await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("Údolní 53"), "{}", page.body);
+    assert!(page.body.contains(r#"name="email""#), "a form to follow it");
+
+    // It is another one: sent, with the register's address and position.
+    let filed = report(
+        &citizen,
+        &[
+            ("address", "Údolní 567/53, Veveří, 602 00 Brno"),
+            ("address_code", "19096101"),
+            ("nearby_seen", "1"),
+        ],
+    )
+    .await;
+    let id = filed_id(&filed);
+    assert_ne!(id, earlier);
+    let page = citizen.get(&format!("{BASE}/reports/{id}")).await;
+    assert!(
+        page.body.contains("Údolní 567/53, Veveří, 602 00 Brno"),
+        "{}",
+        page.body
+    );
+
+    // A pin alone is named by the nearest address; far from other reports,
+    // it is sent at once.
+    let filed = report(&citizen, &[("lat", "49.22103"), ("long", "16.50500")]).await;
+    let id = filed_id(&filed);
+    let page = citizen.get(&format!("{BASE}/reports/{id}")).await;
+    assert!(
+        page.body.contains("Bystrc č. ev. 12, 635 00 Brno"),
+        "{}",
+        page.body
+    );
+
+    // An address the register does not know is kept as typed.
+    let filed = report(&citizen, &[("address", "U Lípy u hřiště")]).await;
+    let id = filed_id(&filed);
+    let page = citizen.get(&format!("{BASE}/reports/{id}")).await;
+    assert!(page.body.contains("U Lípy u hřiště"), "{}", page.body);
 }

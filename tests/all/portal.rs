@@ -12,11 +12,12 @@ use crate::{HTML, JSON, get};
 const PASSWORD: &str = "correct horse battery staple";
 
 #[tokio::test]
-async fn modules_built_against_0_1_0_0_2_0_and_0_3_0_serve_side_by_side() {
+async fn modules_built_against_every_version_serve_side_by_side() {
     let portal = TestPortal::builder()
         .module("notice-board")
         .module("guestbook-010")
         .module("streets-020")
+        .module("lineage-030")
         .build()
         .await;
     portal
@@ -25,9 +26,10 @@ async fn modules_built_against_0_1_0_0_2_0_and_0_3_0_serve_side_by_side() {
     // The host reads the version each was built against from the component.
     assert_eq!(portal.module("guestbook").api_version(), ApiVersion::V0_1_0);
     assert_eq!(portal.module("streets").api_version(), ApiVersion::V0_2_0);
+    assert_eq!(portal.module("lineage").api_version(), ApiVersion::V0_3_0);
     assert_eq!(
         portal.module("notice-board").api_version(),
-        ApiVersion::V0_3_0
+        ApiVersion::V0_4_0
     );
 
     let addr = portal.serve().await;
@@ -81,7 +83,11 @@ async fn modules_built_against_0_1_0_0_2_0_and_0_3_0_serve_side_by_side() {
         "{}",
         streets.body
     );
-    // The 0.3.0 module (the SDK's) beside them.
+    // The 0.3.0 module: the organizations above it, through 0.3.0's `orgs`.
+    let lineage = browser.get("/m/lineage/").await;
+    assert_eq!(lineage.status, 200, "{}", lineage.body);
+    assert!(lineage.body.contains("City test-city"), "{}", lineage.body);
+    // The 0.4.0 module (the SDK's) beside them.
     let board = browser.get("/m/notice-board/").await;
     assert_eq!(board.status, 200, "{}", board.body);
     assert!(
@@ -89,11 +95,12 @@ async fn modules_built_against_0_1_0_0_2_0_and_0_3_0_serve_side_by_side() {
         "{}",
         board.body
     );
-    // All three are in one navigation.
+    // All four are in one navigation.
     assert!(
         board.body.contains("Guest book")
             && board.body.contains("Notice board")
             && board.body.contains("Streets")
+            && board.body.contains("Lineage")
     );
 }
 

@@ -758,6 +758,62 @@ impl backend::People for CallWork {
 }
 
 #[async_trait::async_trait]
+impl backend::Addresses for CallWork {
+    async fn search_addresses(
+        &mut self,
+        query: &str,
+        limit: usize,
+    ) -> Result<Vec<backend::Address>, ModuleError> {
+        Ok(self
+            .work
+            .search_addresses(query, limit)
+            .await
+            .map_err(module_error)?
+            .into_iter()
+            .map(address)
+            .collect())
+    }
+
+    async fn nearest_address(
+        &mut self,
+        latitude: f64,
+        longitude: f64,
+    ) -> Result<Option<(backend::Address, f64)>, ModuleError> {
+        Ok(self
+            .work
+            .nearest_address(latitude, longitude)
+            .await
+            .map_err(module_error)?
+            .map(|(a, metres)| (address(a), metres)))
+    }
+
+    async fn address(&mut self, code: i64) -> Result<Option<backend::Address>, ModuleError> {
+        Ok(self
+            .work
+            .address(code)
+            .await
+            .map_err(module_error)?
+            .map(address))
+    }
+}
+
+/// The register's address as the runtime hands it to a module.
+fn address(a: portico_platform::addresses::Address) -> backend::Address {
+    backend::Address {
+        code: a.code,
+        label: a.label,
+        street: a.street,
+        number: a.number,
+        part: a.part,
+        municipality: a.municipality,
+        district: a.district,
+        postcode: a.postcode,
+        position: a.position,
+        retired: a.retired,
+    }
+}
+
+#[async_trait::async_trait]
 impl backend::Messages for CallWork {
     async fn send_message(
         &mut self,

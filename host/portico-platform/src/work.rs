@@ -448,6 +448,32 @@ impl Work {
         crate::identity::roles::holders(self.txn().await?, &self.scope.org_id, roles).await
     }
 
+    /// The current addresses matching `query` (see [`crate::addresses::search`]).
+    pub async fn search_addresses(
+        &self,
+        query: &str,
+        limit: usize,
+    ) -> Result<Vec<crate::addresses::Address>, PlatformError> {
+        crate::addresses::search(self.txn().await?, query, limit).await
+    }
+
+    /// The current address nearest to a position, and how far it is.
+    pub async fn nearest_address(
+        &self,
+        latitude: f64,
+        longitude: f64,
+    ) -> Result<Option<(crate::addresses::Address, f64)>, PlatformError> {
+        crate::addresses::nearest(self.txn().await?, latitude, longitude).await
+    }
+
+    /// The address with `code`, retired or not.
+    pub async fn address(
+        &self,
+        code: i64,
+    ) -> Result<Option<crate::addresses::Address>, PlatformError> {
+        crate::addresses::by_code(self.txn().await?, code).await
+    }
+
     /// Sends a message of the work's module to `to_org`, which the caller
     /// checked is in the line and has the module enabled, and records it
     /// in the sender's audit chain with the payload's hash.

@@ -151,7 +151,9 @@ pub struct CollectionRef<'a> {
 /// the end of a successful call. One trait per capability, so that a new
 /// host interface adds a trait of its own and touches none of the others.
 #[async_trait::async_trait]
-pub trait Work: Records + Audit + Events + Notify + Files + Orgs + Messages + People {
+pub trait Work:
+    Records + Audit + Events + Notify + Files + Orgs + Messages + People + Addresses
+{
     /// Keeps every write of the call.
     async fn commit(self: Box<Self>) -> Result<(), ModuleError>;
 }
@@ -252,6 +254,53 @@ pub trait People: Send {
     /// (the calling module's, qualified, e.g. `tasks.worker`) there,
     /// directly or through a group; by name.
     async fn holders(&mut self, roles: &[String]) -> Result<Vec<Person>, ModuleError>;
+}
+
+/// `addresses`: the address register (public data, the same for every
+/// organization).
+#[async_trait::async_trait]
+pub trait Addresses: Send {
+    /// The current addresses whose words begin with every word of `query`,
+    /// best first, at most `limit`.
+    async fn search_addresses(
+        &mut self,
+        query: &str,
+        limit: usize,
+    ) -> Result<Vec<Address>, ModuleError>;
+    /// The current address nearest to a position, and how far it is in
+    /// metres.
+    async fn nearest_address(
+        &mut self,
+        latitude: f64,
+        longitude: f64,
+    ) -> Result<Option<(Address, f64)>, ModuleError>;
+    /// The address with `code`, retired or not.
+    async fn address(&mut self, code: i64) -> Result<Option<Address>, ModuleError>;
+}
+
+/// An address point of the register.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Address {
+    /// Its RÚIAN code.
+    pub code: i64,
+    /// As a letter is addressed.
+    pub label: String,
+    /// The street, if it has one.
+    pub street: Option<String>,
+    /// The building's number, e.g. `567/53`.
+    pub number: String,
+    /// The part of the municipality.
+    pub part: String,
+    /// The municipality.
+    pub municipality: String,
+    /// The city district, where there is one.
+    pub district: Option<String>,
+    /// The postcode.
+    pub postcode: String,
+    /// Latitude and longitude, WGS 84.
+    pub position: Option<(f64, f64)>,
+    /// No longer in the latest edition.
+    pub retired: bool,
 }
 
 /// A user of the call's organization.

@@ -26,7 +26,13 @@ impl Module for Complaints {
         let id = page.param("id").unwrap_or_default();
         match page.pattern() {
             "/" => pages::registry(ctx, page),
-            "/report" => pages::report_form(ctx, page.query("category"), None, &[]),
+            "/report" => pages::report_form(
+                ctx,
+                page.query("category"),
+                None,
+                &[],
+                &pages::PlaceCheck::default(),
+            ),
             "/reports/{id}" => pages::public_report(ctx, id, None),
             "/dashboard" => pages::dashboard(ctx),
             "/handle" => pages::inbox(ctx, page),

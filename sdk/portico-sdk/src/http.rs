@@ -125,6 +125,16 @@ impl FormPost {
     pub fn files(&self) -> &[UploadedFile] {
         &self.files
     }
+
+    /// The same post with `name` set to `value` in place of what was
+    /// posted: for a form shown again with what the module worked out
+    /// (an address found, a position filled in).
+    #[must_use]
+    pub fn with(mut self, name: &str, value: impl Into<String>) -> FormPost {
+        self.fields.retain(|(k, _)| k != name);
+        self.fields.push((name.to_owned(), value.into()));
+        self
+    }
 }
 
 impl From<crate::wit::portico::plugin0_2_0::types::ActionRequest> for FormPost {

@@ -34,6 +34,7 @@
 
 extern crate self as portico_sdk;
 
+pub mod addresses;
 pub mod audit;
 pub mod calendar;
 mod context;
@@ -68,7 +69,7 @@ pub use view::{
 #[doc(hidden)]
 pub mod wit {
     wit_bindgen::generate!({
-        path: "../../wit/0.3.0",
+        path: "../../wit/0.4.0",
         generate_all,
         world: "portal-module",
         pub_export_macro: true,
@@ -81,7 +82,7 @@ pub mod wit {
 #[doc(hidden)]
 pub mod __private {
     //! What [`crate::export!`] expands to calls these; not part of the API.
-    pub use crate::wit::exports::portico::plugin0_3_0::module::Guest;
+    pub use crate::wit::exports::portico::plugin0_4_0::module::Guest;
     pub use crate::wit::portico::plugin0_1_0::types as wit;
     pub use crate::wit::portico::plugin0_2_0::types as views;
     pub use crate::wit::portico::plugin0_3_0::types as tree;

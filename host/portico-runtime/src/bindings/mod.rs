@@ -17,6 +17,7 @@ use crate::host::CallState;
 pub(crate) mod v0_1_0;
 pub(crate) mod v0_2_0;
 pub(crate) mod v0_3_0;
+pub(crate) mod v0_4_0;
 
 /// What a call of an export gives: a trap or fault of the call (outer), or
 /// the module's own answer (inner).
@@ -31,6 +32,8 @@ pub(crate) enum Exports {
     V0_2_0(v0_2_0::Exports),
     /// `portico:plugin@0.3.0`
     V0_3_0(v0_3_0::Exports),
+    /// `portico:plugin@0.4.0`
+    V0_4_0(v0_4_0::Exports),
 }
 
 impl Exports {
@@ -60,6 +63,7 @@ impl Exports {
             ApiVersion::V0_1_0 => Exports::V0_1_0(v0_1_0::Exports::find(find)?),
             ApiVersion::V0_2_0 => Exports::V0_2_0(v0_2_0::Exports::find(find)?),
             ApiVersion::V0_3_0 => Exports::V0_3_0(v0_3_0::Exports::find(find)?),
+            ApiVersion::V0_4_0 => Exports::V0_4_0(v0_4_0::Exports::find(find)?),
         })
     }
 
@@ -69,6 +73,16 @@ impl Exports {
             Exports::V0_1_0(_) => ApiVersion::V0_1_0,
             Exports::V0_2_0(_) => ApiVersion::V0_2_0,
             Exports::V0_3_0(_) => ApiVersion::V0_3_0,
+            Exports::V0_4_0(_) => ApiVersion::V0_4_0,
+        }
+    }
+
+    /// The exports whose types have not changed since 0.3.0.
+    fn since_v0_3_0(&self) -> Option<&v0_3_0::Exports> {
+        match self {
+            Exports::V0_1_0(_) | Exports::V0_2_0(_) => None,
+            Exports::V0_3_0(e) => Some(e),
+            Exports::V0_4_0(e) => Some(&e.earlier),
         }
     }
 
@@ -77,7 +91,7 @@ impl Exports {
         match self {
             Exports::V0_1_0(_) => None,
             Exports::V0_2_0(e) => Some(e),
-            Exports::V0_3_0(e) => Some(&e.earlier),
+            _ => self.since_v0_3_0().map(|e| &e.earlier),
         }
     }
 
@@ -87,6 +101,7 @@ impl Exports {
             Exports::V0_1_0(e) => e,
             Exports::V0_2_0(e) => &e.unchanged,
             Exports::V0_3_0(e) => &e.earlier.unchanged,
+            Exports::V0_4_0(e) => &e.earlier.earlier.unchanged,
         }
     }
 
@@ -100,6 +115,7 @@ impl Exports {
             Exports::V0_1_0(_) => v0_1_0::PortalModulePre::new(pre.clone()).map(drop),
             Exports::V0_2_0(_) => v0_2_0::PortalModulePre::new(pre.clone()).map(drop),
             Exports::V0_3_0(_) => v0_3_0::PortalModulePre::new(pre.clone()).map(drop),
+            Exports::V0_4_0(_) => v0_4_0::generated::PortalModulePre::new(pre.clone()).map(drop),
         };
         let version = self.version();
         typed.map_err(|e| {
@@ -127,10 +143,9 @@ impl Exports {
         ctx: &v0_1_0::wit::Context,
         route: api::RouteMatch,
     ) -> Answer<api::View> {
-        match self {
-            Exports::V0_1_0(e) => e.render(store, instance, ctx, route).await,
-            Exports::V0_2_0(e) => e.render(store, instance, ctx, route).await,
-            Exports::V0_3_0(e) => e.earlier.render(store, instance, ctx, route).await,
+        match self.since_v0_2_0() {
+            None => self.unchanged().render(store, instance, ctx, route).await,
+            Some(e) => e.render(store, instance, ctx, route).await,
         }
     }
 
@@ -142,10 +157,9 @@ impl Exports {
         ctx: &v0_1_0::wit::Context,
         form: api::FormPost,
     ) -> Answer<api::Outcome> {
-        match self {
-            Exports::V0_1_0(e) => e.submit(store, instance, ctx, form).await,
-            Exports::V0_2_0(e) => e.submit(store, instance, ctx, form).await,
-            Exports::V0_3_0(e) => e.earlier.submit(store, instance, ctx, form).await,
+        match self.since_v0_2_0() {
+            None => self.unchanged().submit(store, instance, ctx, form).await,
+            Some(e) => e.submit(store, instance, ctx, form).await,
         }
     }
 
@@ -209,9 +223,9 @@ impl Exports {
         ctx: &v0_1_0::wit::Context,
         message: api::Message,
     ) -> Answer<()> {
-        match self {
-            Exports::V0_3_0(e) => e.on_message(store, instance, ctx, message).await,
-            _ => Ok(Err(ModuleError::NotFound(format!(
+        match self.since_v0_3_0() {
+            Some(e) => e.on_message(store, instance, ctx, message).await,
+            None => Ok(Err(ModuleError::NotFound(format!(
                 "the module is built against portico:plugin@{} and receives no messages",
                 self.version()
             )))),
@@ -244,12 +258,18 @@ pub enum ApiVersion {
     V0_2_0,
     /// `portico:plugin@0.3.0`
     V0_3_0,
+    /// `portico:plugin@0.4.0`
+    V0_4_0,
 }
 
 impl ApiVersion {
     /// Every version this host serves, newest first.
-    pub const SUPPORTED: [ApiVersion; 3] =
-        [ApiVersion::V0_3_0, ApiVersion::V0_2_0, ApiVersion::V0_1_0];
+    pub const SUPPORTED: [ApiVersion; 4] = [
+        ApiVersion::V0_4_0,
+        ApiVersion::V0_3_0,
+        ApiVersion::V0_2_0,
+        ApiVersion::V0_1_0,
+    ];
 
     /// The version as written in WIT, e.g. `0.2.0`.
     pub fn as_str(self) -> &'static str {
@@ -257,6 +277,7 @@ impl ApiVersion {
             ApiVersion::V0_1_0 => "0.1.0",
             ApiVersion::V0_2_0 => "0.2.0",
             ApiVersion::V0_3_0 => "0.3.0",
+            ApiVersion::V0_4_0 => "0.4.0",
         }
     }
 
@@ -266,6 +287,7 @@ impl ApiVersion {
             ApiVersion::V0_1_0 => v0_1_0::MODULE_EXPORT,
             ApiVersion::V0_2_0 => v0_2_0::MODULE_EXPORT,
             ApiVersion::V0_3_0 => v0_3_0::MODULE_EXPORT,
+            ApiVersion::V0_4_0 => v0_4_0::MODULE_EXPORT,
         }
     }
 }

@@ -16,6 +16,7 @@ use crate::backend::{self, HostServices, OrgLine, Refusal, Work};
 use crate::bindings::v0_1_0::generated::portico::plugin::types;
 use crate::manifest::{Capability, Manifest};
 
+mod addresses;
 mod audit;
 mod events;
 mod files;
@@ -332,6 +333,8 @@ const PORTICO_INTERFACES: &[&str] = &[
     "portico:plugin/orgs@0.3.0",
     "portico:plugin/messages@0.3.0",
     "portico:plugin/people@0.3.0",
+    "portico:plugin/types@0.4.0",
+    "portico:plugin/addresses@0.4.0",
 ];
 
 /// Checks, before a component is compiled, that the linker has everything
@@ -388,7 +391,7 @@ pub(crate) fn check_imports(bytes: &[u8]) -> Result<(), String> {
     } else {
         Err(format!(
             "the component imports what Portico does not provide: {}. A module may import \
-             Portico's interfaces (portico:plugin 0.1.0 to 0.3.0) and WASI 0.2's io, clocks, \
+             Portico's interfaces (portico:plugin 0.1.0 to 0.4.0) and WASI 0.2's io, clocks, \
              random, cli, filesystem (with no folder) and sockets (with no network)",
             missing.join(", ")
         ))
@@ -403,7 +406,7 @@ pub(crate) fn linker(engine: &Engine) -> wasmtime::Result<Linker<CallState>> {
 
     // The host interfaces of 0.1.0 are the same in every version; 0.2.0
     // adds only its (function-less) `types`, 0.3.0 `orgs`, `messages`
-    // and `people`.
+    // and `people`, 0.4.0 `addresses`.
     crate::bindings::v0_1_0::generated::PortalModule::add_to_linker::<
         CallState,
         wasmtime::component::HasSelf<CallState>,
@@ -419,6 +422,9 @@ pub(crate) fn linker(engine: &Engine) -> wasmtime::Result<Linker<CallState>> {
         v3::orgs::add_to_linker::<CallState, Data>(&mut l, |s| s)?;
         v3::messages::add_to_linker::<CallState, Data>(&mut l, |s| s)?;
         v3::people::add_to_linker::<CallState, Data>(&mut l, |s| s)?;
+        use crate::bindings::v0_4_0::generated::portico::plugin0_4_0 as v4;
+        v4::types::add_to_linker::<CallState, Data>(&mut l, |s| s)?;
+        v4::addresses::add_to_linker::<CallState, Data>(&mut l, |s| s)?;
     }
     Ok(l)
 }

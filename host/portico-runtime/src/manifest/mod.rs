@@ -359,6 +359,8 @@ pub enum Capability {
     /// `people`: see who in the organization holds a permission of the
     /// module (0.3.0 on).
     People,
+    /// `addresses`: look up the address register (0.4.0 on).
+    Addresses,
 }
 
 impl Capability {
@@ -374,6 +376,7 @@ impl Capability {
             Capability::Orgs => "orgs",
             Capability::Messages => "messages",
             Capability::People => "people",
+            Capability::Addresses => "addresses",
         }
     }
 }

@@ -347,19 +347,6 @@ pub fn steps(id: &str, report: &Report) -> Result<Vec<Step>> {
     Ok(all)
 }
 
-/// Distance in metres between two WGS 84 points (haversine).
-pub fn metres(a: (f64, f64), b: (f64, f64)) -> f64 {
-    let (la1, lo1, la2, lo2) = (
-        a.0.to_radians(),
-        a.1.to_radians(),
-        b.0.to_radians(),
-        b.1.to_radians(),
-    );
-    let h = ((la2 - la1) / 2.0).sin().powi(2)
-        + la1.cos() * la2.cos() * ((lo2 - lo1) / 2.0).sin().powi(2);
-    2.0 * 6_371_000.0 * h.sqrt().asin()
-}
-
 /// Open reports of the same category near `report`, nearest first.
 pub fn near_duplicates(id: &str, report: &Report) -> Result<Vec<(Document<Report>, f64)>> {
     let (Some(lat), Some(long)) = (report.lat, report.long) else {
@@ -374,7 +361,7 @@ pub fn near_duplicates(id: &str, report: &Report) -> Result<Vec<(Document<Report
         .into_iter()
         .filter(|d| d.id != id && d.data.is_open())
         .filter_map(|d| {
-            let m = metres((lat, long), (d.data.lat?, d.data.long?));
+            let m = portico_sdk::addresses::metres((lat, long), (d.data.lat?, d.data.long?));
             (m <= radius).then_some((d, m))
         })
         .collect();

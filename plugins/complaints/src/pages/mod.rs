@@ -20,7 +20,7 @@ pub(crate) use downloads::{export_csv, photo};
 pub(crate) use figures::dashboard;
 pub(crate) use public::{public_report, registry, subscribe};
 pub(crate) use report_handling::{confirm_merge, handling, submit_handling};
-pub(crate) use reporting::{report_form, submit_report};
+pub(crate) use reporting::{PlaceCheck, report_form, submit_report};
 pub(crate) use staff_inbox::inbox;
 
 use portico_sdk::records::Document;
