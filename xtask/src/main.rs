@@ -517,6 +517,14 @@ fn run(extra: &[String]) -> Result {
                 collection,
             ]))?;
         }
+        // Brno's address points, a dozen of them in the register's own
+        // format, for finding where a reported problem is.
+        let addresses = root.join("tests/data/ruian/20261130_OB_582786_ADR.csv");
+        status(&mut portico(&[
+            "addresses",
+            "import",
+            &addresses.to_string_lossy(),
+        ]))?;
     }
     // Makes an account with the demo password; its id.
     let create_user = |username: &str, name: &str, kind: &str| -> Result<String> {
@@ -603,7 +611,18 @@ fn run(extra: &[String]) -> Result {
         region::REGION
     );
     eprintln!("starting the portal; open http://127.0.0.1:8080/ (Ctrl-C stops it)");
-    status(portico(&["serve", "--default-org", DEMO_ORG]).args(extra))
+    let mut serve = portico(&["serve", "--default-org", DEMO_ORG]);
+    // The maps on OpenStreetMap's tiles, which the portal fetches (a demo's
+    // few), unless told otherwise.
+    if std::env::var_os("PORTICO_MAP_TILES").is_none()
+        && !extra.iter().any(|a| a.starts_with("--map-tiles"))
+    {
+        serve.args([
+            "--map-tiles",
+            "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+        ]);
+    }
+    status(serve.args(extra))
 }
 
 /// Runs one phase of `test`, printing its wall time as CI's log shows it.
