@@ -190,8 +190,8 @@ async fn a_citizen_reports_staff_handle_it_and_followers_hear_of_every_public_st
         &[
             ("category", "pothole"),
             ("description", ""),
-            ("lat", "149.2"),
-            ("long", "16.6"),
+            ("address.lat", "149.2"),
+            ("address.lon", "16.6"),
             ("attribute[depth]", "bottomless"),
             ("email", "not-an-address"),
         ],
@@ -215,8 +215,8 @@ async fn a_citizen_reports_staff_handle_it_and_followers_hear_of_every_public_st
         ("category", "pothole"),
         ("description", "A deep hole in front of number 12."),
         ("address", "Husova 12"),
-        ("lat", "49.19522"),
-        ("long", "16.60796"),
+        ("address.lat", "49.19522"),
+        ("address.lon", "16.60796"),
         ("attribute[depth]", "deep"),
         ("name", "Jana Nováková"),
         ("email", "jana@example.cz"),
@@ -300,8 +300,8 @@ async fn a_citizen_reports_staff_handle_it_and_followers_hear_of_every_public_st
     let fields = [
         ("category", "pothole"),
         ("description", "Pothole on Husova street"),
-        ("lat", "49.19540"),
-        ("long", "16.60796"),
+        ("address.lat", "49.19540"),
+        ("address.lon", "16.60796"),
         ("attribute[depth]", "shallow"),
     ];
     let asked = post(&other, "/report?category=pothole", "/report", &fields).await;
@@ -1046,8 +1046,8 @@ async fn text_that_begins_like_a_formula_is_exported_as_text_a_spreadsheet_does_
             ("category", "lamp"),
             ("description", hyperlink),
             ("address", "-1+2 Husova"),
-            ("lat", "49.19522"),
-            ("long", "-16.60796"),
+            ("address.lat", "49.19522"),
+            ("address.lon", "-16.60796"),
             ("name", "@SUM(1+1)"),
             ("email", "jana@example.cz"),
             ("phone", "+420 601 234 567"),

@@ -137,8 +137,8 @@ async fn a_citizen_reports_a_problem_submits_a_form_and_finds_both_in_their_over
                 &b,
                 "document.getElementById('f-description').value = 'Hluboký výtluk před domem č. 12.';
                  document.getElementById('f-address').value = 'Husova 12';
-                 document.getElementById('f-lat').value = '49.19522';
-                 document.getElementById('f-long').value = '16.60796';
+                 document.getElementById('f-address-lat').value = '49.19522';
+                 document.getElementById('f-address-lon').value = '16.60796';
                  document.getElementById('f-attribute[depth]-1').checked = true;",
             )
             .await;
@@ -192,8 +192,8 @@ async fn file_report(addr: std::net::SocketAddr, n: usize) {
                 ("category", "pothole"),
                 ("description", "Výtluk na chodníku."),
                 ("address", "Kounicova 3"),
-                ("lat", &lat),
-                ("long", "16.6"),
+                ("address.lat", &lat),
+                ("address.lon", "16.6"),
                 ("attribute[depth]", "deep"),
             ],
         )

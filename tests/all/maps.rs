@@ -6,6 +6,7 @@
 //! places without script. The address register answers the map's search.
 
 use fantoccini::Locator;
+use fantoccini::actions::InputSource as _;
 use portico_platform::addresses;
 use portico_platform::identity::users::UserKind;
 use portico_tests::browser::Browser;
@@ -77,8 +78,8 @@ async fn portal_with_reports(tiles: Option<&TileServer>) -> TestPortal {
                     ("category", "pothole"),
                     ("description", "Hluboký výtluk v jízdní dráze."),
                     ("address", address),
-                    ("lat", lat),
-                    ("long", long),
+                    ("address.lat", lat),
+                    ("address.lon", long),
                     ("attribute[depth]", "deep"),
                     // Two are a few steps apart: each a hole of its own.
                     ("nearby_seen", "1"),
@@ -420,7 +421,11 @@ async fn a_citizen_finds_the_address_sees_the_report_nearby_and_files_another() 
 
     // A pin alone is named by the nearest address; far from other reports,
     // it is sent at once.
-    let filed = report(&citizen, &[("lat", "49.22103"), ("long", "16.50500")]).await;
+    let filed = report(
+        &citizen,
+        &[("address.lat", "49.22103"), ("address.lon", "16.50500")],
+    )
+    .await;
     let id = filed_id(&filed);
     let page = citizen.get(&format!("{BASE}/reports/{id}")).await;
     assert!(
@@ -434,4 +439,235 @@ async fn a_citizen_finds_the_address_sees_the_report_nearby_and_files_another() 
     let id = filed_id(&filed);
     let page = citizen.get(&format!("{BASE}/reports/{id}")).await;
     assert!(page.body.contains("U Lípy u hřiště"), "{}", page.body);
+}
+
+/// Runs `script` in the page and gives back what it returns.
+async fn js(browser: &Chromium, script: &str) -> serde_json::Value {
+    browser
+        .client
+        .execute(script, Vec::new())
+        .await
+        .unwrap_or_else(|e| panic!("{script}: {e}"))
+}
+
+/// Waits until `script` returns true.
+async fn until(browser: &Chromium, what: &str, script: &str) {
+    for _ in 0..100 {
+        if js(browser, script).await == serde_json::Value::Bool(true) {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("{what} never happened");
+}
+
+#[tokio::test]
+async fn a_citizen_finds_the_pothole_on_the_map_follows_the_report_there_and_files_another() {
+    let tiles = TileServer::start().await;
+    let portal = portal_with_reports(Some(&tiles)).await;
+    let addr = portal.serve().await;
+    let english = catalog::english_texts();
+    for (lang, (w, h)) in [("cs", (320, 640)), ("en", (1366, 900))] {
+        let step = |s: &str| format!("maps-place-{lang}-{w}-{s}");
+        let b = Chromium::start(addr).await;
+        b.set_size(w, h).await;
+        b.open(&format!("/lang/{lang}")).await;
+        b.open(&format!("{BASE}/report?category=pothole")).await;
+        b.client
+            .wait()
+            .at_most(std::time::Duration::from_secs(10))
+            .for_element(Locator::Css("fieldset.place.drawn .leaflet-tile-loaded"))
+            .await
+            .expect("the place's map is drawn on tiles");
+        // The address as typed, found in the register: the pin goes there.
+        js(
+            &b,
+            "document.getElementById('f-address').value = 'udolni 53'",
+        )
+        .await;
+        b.client
+            .find(Locator::Css("fieldset.place .place-tools button"))
+            .await
+            .expect("the address search")
+            .click()
+            .await
+            .expect("clicked");
+        until(
+            &b,
+            "the address found",
+            "return document.getElementById('f-address-lat').value !== ''",
+        )
+        .await;
+        let found = js(
+            &b,
+            "return [document.getElementById('f-address').value,
+                     document.getElementById('f-address-lat').value,
+                     document.getElementById('f-address-lon').value,
+                     document.querySelectorAll('fieldset.place .leaflet-marker-icon.map-pin').length]",
+        )
+        .await;
+        assert_eq!(
+            found[0], "Údolní 567/53, Veveří, 602 00 Brno",
+            "{lang}: {found}"
+        );
+        assert_eq!(found[3], 1, "{lang}: one pin");
+        let (lat, lon): (f64, f64) = (
+            found[1]
+                .as_str()
+                .and_then(|v| v.parse().ok())
+                .expect("a latitude"),
+            found[2]
+                .as_str()
+                .and_then(|v| v.parse().ok())
+                .expect("a longitude"),
+        );
+        assert!(
+            addresses::metres(lat, lon, 49.19902, 16.59594) < 3.0,
+            "{lang}: {found}"
+        );
+        js(
+            &b,
+            "document.querySelector('fieldset.place').scrollIntoView()",
+        )
+        .await;
+        b.check_step(&step("01-found"), lang, &english).await;
+
+        // A tap a little north-west of it moves the pin, and the place is
+        // named by the nearest address.
+        let map = b
+            .client
+            .find(Locator::Css("fieldset.place .place-map"))
+            .await
+            .expect("the map");
+        js(
+            &b,
+            "document.querySelector('fieldset.place .place-map').scrollIntoView({block: 'center'})",
+        )
+        .await;
+        let (_, _, mw, mh) = map.rectangle().await.expect("its size");
+        b.client
+            .perform_actions(
+                fantoccini::actions::MouseActions::new("mouse".into())
+                    .then(fantoccini::actions::PointerAction::MoveToElement {
+                        element: map.clone(),
+                        duration: None,
+                        x: -(mw / 8.0),
+                        y: -(mh / 8.0),
+                    })
+                    .then(fantoccini::actions::PointerAction::Down {
+                        button: fantoccini::actions::MOUSE_BUTTON_LEFT,
+                    })
+                    .then(fantoccini::actions::PointerAction::Up {
+                        button: fantoccini::actions::MOUSE_BUTTON_LEFT,
+                    }),
+            )
+            .await
+            .expect("tapped");
+        until(
+            &b,
+            "the pin moved",
+            &format!(
+                "return document.getElementById('f-address-lat').value !== '{}'",
+                found[1].as_str().unwrap_or_default()
+            ),
+        )
+        .await;
+        until(
+            &b,
+            "the place named",
+            "return document.querySelector('.place-status').textContent.includes(' m)')",
+        )
+        .await;
+        let moved = js(
+            &b,
+            "return [parseFloat(document.getElementById('f-address-lat').value),
+                     parseFloat(document.getElementById('f-address-lon').value),
+                     document.querySelector('.place-status').textContent]",
+        )
+        .await;
+        let (lat2, lon2) = (
+            moved[0].as_f64().unwrap_or(0.0),
+            moved[1].as_f64().unwrap_or(0.0),
+        );
+        assert!(
+            lat2 > lat && lon2 < lon,
+            "{lang}: north-west of the door: {moved}"
+        );
+
+        // Sent: the open report at that door is shown first.
+        js(
+            &b,
+            "document.getElementById('f-description').value = 'Propadlý kanál u chodníku.';
+             document.getElementById('f-attribute[depth]-1').checked = true;",
+        )
+        .await;
+        b.client
+            .find(Locator::Css("main form button.primary"))
+            .await
+            .expect("the submit button")
+            .click()
+            .await
+            .expect("clicked");
+        b.client
+            .wait()
+            .at_most(std::time::Duration::from_secs(10))
+            .for_element(Locator::Css("input[name=nearby_seen]"))
+            .await
+            .expect("the reports nearby");
+        b.check_step(&step("02-nearby"), lang, &english).await;
+
+        // It is that one: the citizen follows it instead.
+        let earlier = js(
+            &b,
+            "return document.querySelector('table a[href*=\"/reports/\"]').getAttribute('href')",
+        )
+        .await;
+        b.open(earlier.as_str().expect("a link")).await;
+        js(
+            &b,
+            &format!("document.querySelector('input[type=email]').value = 'eva.{lang}@example.cz'"),
+        )
+        .await;
+        b.client
+            .find(Locator::Css("main form button.primary"))
+            .await
+            .expect("the follow button")
+            .click()
+            .await
+            .expect("clicked");
+        b.text_with(if lang == "cs" {
+            "Podívejte se do své schránky"
+        } else {
+            "Look in your mailbox"
+        })
+        .await;
+        b.check_step(&step("03-following"), lang, &english).await;
+
+        // Then files another problem elsewhere, placed by the pin alone.
+        b.open(&format!("{BASE}/report?category=pothole")).await;
+        b.client
+            .wait()
+            .at_most(std::time::Duration::from_secs(10))
+            .for_element(Locator::Css("fieldset.place.drawn"))
+            .await
+            .expect("the map");
+        js(
+            &b,
+            "document.getElementById('f-description').value = 'Výtluk u vozovny.';
+             document.getElementById('f-attribute[depth]-0').checked = true;
+             document.getElementById('f-address-lat').value = '49.22103';
+             document.getElementById('f-address-lon').value = '16.50500';",
+        )
+        .await;
+        b.client
+            .find(Locator::Css("main form button.primary"))
+            .await
+            .expect("the submit button")
+            .click()
+            .await
+            .expect("clicked");
+        b.text_with("Bystrc č. ev. 12, 635 00 Brno").await;
+        b.check_step(&step("04-filed"), lang, &english).await;
+    }
+    assert!(tiles.served() > 0);
 }

@@ -814,6 +814,29 @@ pub fn metres(lat1: f64, lon1: f64, lat2: f64, lon2: f64) -> f64 {
     2.0 * EARTH * a.sqrt().asin()
 }
 
+/// The box around every current address with a position: (south, west,
+/// north, east) in WGS 84 degrees; `None` for an empty register.
+pub async fn extent(
+    db: &impl ConnectionTrait,
+) -> Result<Option<(f64, f64, f64, f64)>, PlatformError> {
+    use sea_orm::sea_query::{Expr, ExprTrait};
+    type Bounds = (Option<f64>, Option<f64>, Option<f64>, Option<f64>);
+    let found: Option<Bounds> = address::Entity::find()
+        .select_only()
+        .expr(Expr::col(address::Column::Lat).min())
+        .expr(Expr::col(address::Column::Lon).min())
+        .expr(Expr::col(address::Column::Lat).max())
+        .expr(Expr::col(address::Column::Lon).max())
+        .filter(address::Column::RetiredIn.is_null())
+        .into_tuple()
+        .one(db)
+        .await?;
+    Ok(match found {
+        Some((Some(s), Some(w), Some(n), Some(e))) => Some((s, w, n, e)),
+        _ => None,
+    })
+}
+
 /// The editions imported, newest first.
 pub async fn editions(db: &impl ConnectionTrait) -> Result<Vec<EditionRecord>, PlatformError> {
     Ok(edition::Entity::find()

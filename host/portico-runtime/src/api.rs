@@ -409,6 +409,9 @@ pub enum FieldKind {
     Checkboxes,
     /// A file to upload.
     File,
+    /// A place: an address (the field's value) and a position, posted as
+    /// `<name>`, `<name>.lat` and `<name>.lon` (0.4.0 on).
+    Place,
 }
 
 /// A choice of a select field.
@@ -442,6 +445,8 @@ pub struct FormField {
     pub autocomplete: Option<String>,
     /// Media types a file field takes.
     pub accept: Option<String>,
+    /// A place's position given so far: latitude, longitude.
+    pub position: Option<(f64, f64)>,
 }
 
 /// One problem with one input field.

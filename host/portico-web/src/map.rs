@@ -11,9 +11,10 @@
 //!   Mercator), fetched by the host and kept in memory: browsers load
 //!   nothing from another site, which keeps the policy `img-src 'self'`
 //!   and tells no tile server who looks at what.
-//! - `/addresses/search?q=` and `/addresses/nearest?lat=&lon=`: the
-//!   address register (JSON), for the map's address search and the
-//!   address nearest a pin.
+//! - `/addresses/search?q=`, `/addresses/nearest?lat=&lon=` and
+//!   `/addresses/extent`: the address register (JSON), for the map's
+//!   address search, the address nearest a pin, and where a map with no
+//!   pin yet starts.
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -187,6 +188,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/tiles/{z}/{x}/{y}", get(tile))
         .route("/addresses/search", get(search))
         .route("/addresses/nearest", get(nearest))
+        .route("/addresses/extent", get(extent))
 }
 
 const JS: &str = "text/javascript; charset=utf-8";
@@ -273,6 +275,12 @@ async fn tile(
     }
 }
 
+/// A register that cannot be read: logged, and a 500 without the cause.
+fn register_failed(e: portico_platform::PlatformError) -> StatusCode {
+    tracing::error!(error = %e, "the address register cannot be read");
+    StatusCode::INTERNAL_SERVER_ERROR
+}
+
 /// An address as the map's script reads it.
 #[derive(Serialize)]
 struct Found {
@@ -310,10 +318,7 @@ async fn search(
 ) -> Result<Response, StatusCode> {
     let found = addresses::search(state.services.platform().db(), &query.q, FOUND_AT_MOST)
         .await
-        .map_err(|e| {
-            tracing::error!(error = %e, "the address register cannot be searched");
-            StatusCode::INTERNAL_SERVER_ERROR
-        })?;
+        .map_err(register_failed)?;
     let found: Vec<Found> = found.into_iter().map(|a| Found::of(a, None)).collect();
     Ok(axum::Json(found).into_response())
 }
@@ -330,14 +335,24 @@ async fn nearest(
 ) -> Result<Response, StatusCode> {
     let found = addresses::nearest(state.services.platform().db(), at.lat, at.lon)
         .await
-        .map_err(|e| {
-            tracing::error!(error = %e, "the address register cannot be searched");
-            StatusCode::INTERNAL_SERVER_ERROR
-        })?;
+        .map_err(register_failed)?;
     match found {
         Some((a, metres)) => Ok(axum::Json(Found::of(a, Some(metres))).into_response()),
         None => Err(StatusCode::NOT_FOUND),
     }
+}
+
+/// Where the register's addresses lie, for a map with no pin yet:
+/// `{"south", "west", "north", "east"}`; 404 for an empty register.
+async fn extent(State(state): State<AppState>) -> Result<Response, StatusCode> {
+    let found = addresses::extent(state.services.platform().db())
+        .await
+        .map_err(register_failed)?;
+    let (south, west, north, east) = found.ok_or(StatusCode::NOT_FOUND)?;
+    Ok(axum::Json(serde_json::json!({
+        "south": south, "west": west, "north": north, "east": east
+    }))
+    .into_response())
 }
 
 /// The tiles, when the administrator set a source.

@@ -2,7 +2,7 @@
 
 use crate::View;
 use crate::wit::portico::plugin0_1_0::types as wit;
-use crate::wit::portico::plugin0_2_0::types as views;
+use crate::wit::portico::plugin0_4_0::types as views;
 
 fn lookup<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
     pairs
@@ -124,6 +124,18 @@ impl FormPost {
     /// Every file posted with the form.
     pub fn files(&self) -> &[UploadedFile] {
         &self.files
+    }
+
+    /// A place field's answer ([`crate::Field::place`]): the address as
+    /// posted (trimmed), and the position when both coordinates are
+    /// numbers (their range is the module's to check).
+    pub fn place(&self, name: &str) -> (String, Option<(f64, f64)>) {
+        let number = |suffix: &str| {
+            self.get(&format!("{name}.{suffix}"))
+                .and_then(|v| v.trim().replace(',', ".").parse::<f64>().ok())
+        };
+        let address = self.get(name).unwrap_or_default().trim().to_owned();
+        (address, number("lat").zip(number("lon")))
     }
 
     /// The same post with `name` set to `value` in place of what was

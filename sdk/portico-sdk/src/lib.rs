@@ -84,8 +84,9 @@ pub mod __private {
     //! What [`crate::export!`] expands to calls these; not part of the API.
     pub use crate::wit::exports::portico::plugin0_4_0::module::Guest;
     pub use crate::wit::portico::plugin0_1_0::types as wit;
-    pub use crate::wit::portico::plugin0_2_0::types as views;
+    pub use crate::wit::portico::plugin0_2_0::types as figures;
     pub use crate::wit::portico::plugin0_3_0::types as tree;
+    pub use crate::wit::portico::plugin0_4_0::types as views;
     pub use wit_bindgen;
 
     pub fn describe<M: crate::Module>(version: &str) -> wit::ModuleInfo {
@@ -116,7 +117,7 @@ pub mod __private {
 
     pub fn submit<M: crate::Module>(
         ctx: wit::Context,
-        action: views::ActionRequest,
+        action: figures::ActionRequest,
     ) -> Result<views::Outcome, wit::Error> {
         M::submit(&ctx.into(), &action.into())
             .map(Into::into)
@@ -308,7 +309,7 @@ macro_rules! export {
                 }
                 fn submit(
                     ctx: __p::wit::Context,
-                    action: __p::views::ActionRequest,
+                    action: __p::figures::ActionRequest,
                 ) -> Result<__p::views::Outcome, __p::wit::Error> {
                     __p::submit::<$module>(ctx, action)
                 }

@@ -23,7 +23,9 @@
 //! ```
 
 use crate::wit::portico::plugin0_1_0::types as wit;
-use crate::wit::portico::plugin0_2_0::types as views;
+// 0.4.0's pages, blocks, forms and fields; the figures within are 0.2.0's.
+use crate::wit::portico::plugin0_2_0::types as figures;
+use crate::wit::portico::plugin0_4_0::types as views;
 
 /// A page: a title and blocks, top to bottom.
 #[derive(Debug, Clone)]
@@ -150,12 +152,12 @@ impl View {
 
 /// One key figure, e.g. `Open complaints: 42`.
 #[derive(Debug, Clone)]
-pub struct Stat(views::Stat);
+pub struct Stat(figures::Stat);
 
 impl Stat {
     /// A figure with its label.
     pub fn new(label: impl Into<String>, value: impl Into<String>) -> Self {
-        Stat(views::Stat {
+        Stat(figures::Stat {
             label: label.into(),
             value: value.into(),
             detail: None,
@@ -185,15 +187,15 @@ impl Stat {
 ///     .series("Resolved", [10.0, 11.0, 12.0]);
 /// ```
 #[derive(Debug, Clone)]
-pub struct Chart(views::Chart);
+pub struct Chart(figures::Chart);
 
 impl Chart {
     fn of<C: Into<String>>(
-        kind: views::ChartKind,
+        kind: figures::ChartKind,
         caption: impl Into<String>,
         categories: impl IntoIterator<Item = C>,
     ) -> Self {
-        Chart(views::Chart {
+        Chart(figures::Chart {
             caption: caption.into(),
             kind,
             categories: categories.into_iter().map(Into::into).collect(),
@@ -207,7 +209,7 @@ impl Chart {
         caption: impl Into<String>,
         categories: impl IntoIterator<Item = C>,
     ) -> Self {
-        Self::of(views::ChartKind::Bar, caption, categories)
+        Self::of(figures::ChartKind::Bar, caption, categories)
     }
 
     /// A line per series across the categories.
@@ -215,7 +217,7 @@ impl Chart {
         caption: impl Into<String>,
         categories: impl IntoIterator<Item = C>,
     ) -> Self {
-        Self::of(views::ChartKind::Line, caption, categories)
+        Self::of(figures::ChartKind::Line, caption, categories)
     }
 
     /// Adds a series: one value per category.
@@ -224,7 +226,7 @@ impl Chart {
         name: impl Into<String>,
         values: impl IntoIterator<Item = f64>,
     ) -> Self {
-        self.0.series.push(views::Series {
+        self.0.series.push(figures::Series {
             name: name.into(),
             values: values.into_iter().collect(),
         });
@@ -240,12 +242,12 @@ impl Chart {
 
 /// One dated entry of a timeline.
 #[derive(Debug, Clone)]
-pub struct TimelineEntry(views::TimelineEntry);
+pub struct TimelineEntry(figures::TimelineEntry);
 
 impl TimelineEntry {
     /// What happened `when` (an RFC 3339 date or date and time).
     pub fn new(when: impl Into<String>, title: impl Into<String>) -> Self {
-        TimelineEntry(views::TimelineEntry {
+        TimelineEntry(figures::TimelineEntry {
             when: when.into(),
             title: title.into(),
             text: None,
@@ -268,12 +270,12 @@ impl TimelineEntry {
 
 /// Places on a map (WGS 84 coordinates).
 #[derive(Debug, Clone)]
-pub struct Map(views::LocationMap);
+pub struct Map(figures::LocationMap);
 
 impl Map {
     /// An empty map; the caption says what it shows.
     pub fn new(caption: impl Into<String>) -> Self {
-        Map(views::LocationMap {
+        Map(figures::LocationMap {
             caption: caption.into(),
             points: Vec::new(),
         })
@@ -281,7 +283,7 @@ impl Map {
 
     /// Adds a place.
     pub fn point(mut self, latitude: f64, longitude: f64, label: impl Into<String>) -> Self {
-        self.0.points.push(views::MapPoint {
+        self.0.points.push(figures::MapPoint {
             latitude,
             longitude,
             label: label.into(),
@@ -298,7 +300,7 @@ impl Map {
         label: impl Into<String>,
         href: impl Into<String>,
     ) -> Self {
-        self.0.points.push(views::MapPoint {
+        self.0.points.push(figures::MapPoint {
             latitude,
             longitude,
             label: label.into(),
@@ -310,7 +312,7 @@ impl Map {
 
 /// Links to the previous and next page of a long list.
 #[derive(Debug, Clone)]
-pub struct Pager(views::Pager);
+pub struct Pager(figures::Pager);
 
 impl Default for Pager {
     fn default() -> Self {
@@ -321,7 +323,7 @@ impl Default for Pager {
 impl Pager {
     /// A pager with no neighbours yet.
     pub fn new() -> Self {
-        Pager(views::Pager {
+        Pager(figures::Pager {
             previous: None,
             next: None,
             summary: None,
@@ -404,12 +406,12 @@ impl From<String> for Cell {
 /// host links its heading to the same page with `?sort=<key>&order=asc` (or
 /// `desc`), and the module sorts by what [`crate::Page::query`] says.
 #[derive(Debug, Clone)]
-pub struct Table(views::Table);
+pub struct Table(figures::Table);
 
 impl Table {
     /// An empty table; the caption says what it shows.
     pub fn new(caption: impl Into<String>) -> Self {
-        Table(views::Table {
+        Table(figures::Table {
             caption: caption.into(),
             columns: Vec::new(),
             rows: Vec::new(),
@@ -419,7 +421,7 @@ impl Table {
     }
 
     fn push_column(mut self, label: impl Into<String>, numeric: bool, key: Option<&str>) -> Self {
-        self.0.columns.push(views::Column {
+        self.0.columns.push(figures::Column {
             label: label.into(),
             numeric,
             sort_key: key.map(str::to_owned),
@@ -444,7 +446,7 @@ impl Table {
 
     /// Says which column the rows are sorted by.
     pub fn sorted_by(mut self, key: &str, descending: bool) -> Self {
-        self.0.sorted_by = Some(views::TableSort {
+        self.0.sorted_by = Some(figures::TableSort {
             key: key.to_owned(),
             descending,
         });
@@ -514,6 +516,9 @@ pub enum FieldKind {
     Checkboxes,
     /// A file to upload; read it with [`crate::FormPost::file`].
     File,
+    /// A place: an address and a position, picked on a map where the
+    /// portal has one; read it with [`crate::FormPost::place`].
+    Place,
 }
 
 /// One input of a form.
@@ -536,6 +541,7 @@ impl Field {
             FieldKind::Radio => views::FieldKind::Radio,
             FieldKind::Checkboxes => views::FieldKind::Checkboxes,
             FieldKind::File => views::FieldKind::File,
+            FieldKind::Place => views::FieldKind::Place,
         };
         Field(views::FormField {
             name: name.into(),
@@ -553,6 +559,7 @@ impl Field {
             max: None,
             autocomplete: None,
             accept: None,
+            position: None,
         })
     }
 
@@ -579,6 +586,14 @@ impl Field {
     /// A file to upload.
     pub fn file(name: impl Into<String>, label: impl Into<String>) -> Self {
         Self::new(name, label, FieldKind::File)
+    }
+
+    /// A place: an address and a position. The portal lets people type
+    /// the address, find it in the address register, or place a pin on a
+    /// map, and posts `<name>`, `<name>.lat` and `<name>.lon`; read them
+    /// with [`crate::FormPost::place`].
+    pub fn place(name: impl Into<String>, label: impl Into<String>) -> Self {
+        Self::new(name, label, FieldKind::Place)
     }
 
     /// One of `choices` (value, label), from a list.
@@ -693,6 +708,15 @@ impl Field {
         self.0.accept = Some(media_types.into());
         self
     }
+
+    /// For a place: the position given so far (WGS 84 degrees).
+    pub fn position(mut self, latitude: f64, longitude: f64) -> Self {
+        self.0.position = Some(views::Position {
+            latitude,
+            longitude,
+        });
+        self
+    }
 }
 
 /// A form that posts back to the module's `submit`.
@@ -720,7 +744,7 @@ impl Form {
     /// when it is pressed, the form posts `_button` = `name`
     /// ([`crate::FormPost::button`]).
     pub fn button(mut self, name: impl Into<String>, label: impl Into<String>) -> Self {
-        self.0.buttons.push(views::FormButton {
+        self.0.buttons.push(figures::FormButton {
             name: name.into(),
             label: label.into(),
         });

@@ -143,9 +143,10 @@ impl Exports {
         ctx: &v0_1_0::wit::Context,
         route: api::RouteMatch,
     ) -> Answer<api::View> {
-        match self.since_v0_2_0() {
-            None => self.unchanged().render(store, instance, ctx, route).await,
-            Some(e) => e.render(store, instance, ctx, route).await,
+        match (self, self.since_v0_2_0()) {
+            (Exports::V0_4_0(e), _) => e.render(store, instance, ctx, route).await,
+            (_, Some(e)) => e.render(store, instance, ctx, route).await,
+            (_, None) => self.unchanged().render(store, instance, ctx, route).await,
         }
     }
 
@@ -157,9 +158,10 @@ impl Exports {
         ctx: &v0_1_0::wit::Context,
         form: api::FormPost,
     ) -> Answer<api::Outcome> {
-        match self.since_v0_2_0() {
-            None => self.unchanged().submit(store, instance, ctx, form).await,
-            Some(e) => e.submit(store, instance, ctx, form).await,
+        match (self, self.since_v0_2_0()) {
+            (Exports::V0_4_0(e), _) => e.submit(store, instance, ctx, form).await,
+            (_, Some(e)) => e.submit(store, instance, ctx, form).await,
+            (_, None) => self.unchanged().submit(store, instance, ctx, form).await,
         }
     }
 

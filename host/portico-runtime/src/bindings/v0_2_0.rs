@@ -59,85 +59,128 @@ impl From<wit::Block> for api::Block {
         match b {
             wit::Block::Heading(h) => h.into(),
             wit::Block::Text(text) => api::Block::Text { text },
-            wit::Block::Table(t) => api::Block::Table(api::Table {
-                caption: t.caption,
-                columns: t
-                    .columns
-                    .into_iter()
-                    .map(|c| api::Column {
-                        label: c.label,
-                        numeric: c.numeric,
-                        sort_key: c.sort_key,
-                    })
-                    .collect(),
-                rows: v0_1_0::rows(t.rows),
-                empty_text: t.empty_text,
-                sorted_by: t.sorted_by.map(|s| api::TableSort {
-                    key: s.key,
-                    descending: s.descending,
-                }),
-            }),
+            wit::Block::Table(t) => api::Block::Table(t.into()),
             wit::Block::KeyValues(items) => v0_1_0::key_values(items),
             wit::Block::Actions(items) => v0_1_0::actions(items),
             wit::Block::Form(f) => api::Block::Form(f.into()),
             wit::Block::Notice(n) => n.into(),
-            wit::Block::Stats(items) => api::Block::Stats {
-                items: items
-                    .into_iter()
-                    .map(|s| api::Stat {
-                        label: s.label,
-                        value: s.value,
-                        detail: s.detail,
-                        link: s.link,
-                    })
-                    .collect(),
+            wit::Block::Stats(items) => stats(items),
+            wit::Block::Chart(c) => api::Block::Chart(c.into()),
+            wit::Block::Timeline(items) => timeline(items),
+            wit::Block::LocationMap(m) => api::Block::Map(m.into()),
+            wit::Block::Pager(p) => api::Block::Pager(p.into()),
+        }
+    }
+}
+
+impl From<wit::Table> for api::Table {
+    fn from(t: wit::Table) -> Self {
+        api::Table {
+            caption: t.caption,
+            columns: t
+                .columns
+                .into_iter()
+                .map(|c| api::Column {
+                    label: c.label,
+                    numeric: c.numeric,
+                    sort_key: c.sort_key,
+                })
+                .collect(),
+            rows: v0_1_0::rows(t.rows),
+            empty_text: t.empty_text,
+            sorted_by: t.sorted_by.map(|s| api::TableSort {
+                key: s.key,
+                descending: s.descending,
+            }),
+        }
+    }
+}
+
+/// A `stats` block.
+pub(super) fn stats(items: Vec<wit::Stat>) -> api::Block {
+    api::Block::Stats {
+        items: items
+            .into_iter()
+            .map(|s| api::Stat {
+                label: s.label,
+                value: s.value,
+                detail: s.detail,
+                link: s.link,
+            })
+            .collect(),
+    }
+}
+
+impl From<wit::Chart> for api::Chart {
+    fn from(c: wit::Chart) -> Self {
+        api::Chart {
+            caption: c.caption,
+            kind: match c.kind {
+                wit::ChartKind::Bar => api::ChartKind::Bar,
+                wit::ChartKind::Line => api::ChartKind::Line,
             },
-            wit::Block::Chart(c) => api::Block::Chart(api::Chart {
-                caption: c.caption,
-                kind: match c.kind {
-                    wit::ChartKind::Bar => api::ChartKind::Bar,
-                    wit::ChartKind::Line => api::ChartKind::Line,
-                },
-                categories: c.categories,
-                series: c
-                    .series
-                    .into_iter()
-                    .map(|s| api::Series {
-                        name: s.name,
-                        values: s.values,
-                    })
-                    .collect(),
-                unit: c.unit,
-            }),
-            wit::Block::Timeline(items) => api::Block::Timeline {
-                items: items
-                    .into_iter()
-                    .map(|e| api::TimelineEntry {
-                        when: e.when,
-                        title: e.title,
-                        text: e.text,
-                        link: e.link,
-                    })
-                    .collect(),
-            },
-            wit::Block::LocationMap(m) => api::Block::Map(api::Map {
-                caption: m.caption,
-                points: m
-                    .points
-                    .into_iter()
-                    .map(|p| api::MapPoint {
-                        latitude: p.latitude,
-                        longitude: p.longitude,
-                        label: p.label,
-                        link: p.link,
-                    })
-                    .collect(),
-            }),
-            wit::Block::Pager(p) => api::Block::Pager(api::Pager {
-                previous: p.previous,
-                next: p.next,
-                summary: p.summary,
-            }),
+            categories: c.categories,
+            series: c
+                .series
+                .into_iter()
+                .map(|s| api::Series {
+                    name: s.name,
+                    values: s.values,
+                })
+                .collect(),
+            unit: c.unit,
+        }
+    }
+}
+
+/// A `timeline` block.
+pub(super) fn timeline(items: Vec<wit::TimelineEntry>) -> api::Block {
+    api::Block::Timeline {
+        items: items
+            .into_iter()
+            .map(|e| api::TimelineEntry {
+                when: e.when,
+                title: e.title,
+                text: e.text,
+                link: e.link,
+            })
+            .collect(),
+    }
+}
+
+impl From<wit::LocationMap> for api::Map {
+    fn from(m: wit::LocationMap) -> Self {
+        api::Map {
+            caption: m.caption,
+            points: m
+                .points
+                .into_iter()
+                .map(|p| api::MapPoint {
+                    latitude: p.latitude,
+                    longitude: p.longitude,
+                    label: p.label,
+                    link: p.link,
+                })
+                .collect(),
+        }
+    }
+}
+
+impl From<wit::Pager> for api::Pager {
+    fn from(p: wit::Pager) -> Self {
+        api::Pager {
+            previous: p.previous,
+            next: p.next,
+            summary: p.summary,
+        }
+    }
+}
+
+impl From<wit::FormButton> for api::FormButton {
+    fn from(b: wit::FormButton) -> Self {
+        api::FormButton {
+            name: b.name,
+            label: b.label,
         }
     }
 }
@@ -148,14 +191,7 @@ impl From<wit::Form> for api::Form {
             action: f.action,
             submit_label: f.submit_label,
             fields: f.fields.into_iter().map(Into::into).collect(),
-            buttons: f
-                .buttons
-                .into_iter()
-                .map(|b| api::FormButton {
-                    name: b.name,
-                    label: b.label,
-                })
-                .collect(),
+            buttons: f.buttons.into_iter().map(Into::into).collect(),
         }
     }
 }
@@ -191,6 +227,7 @@ impl From<wit::FormField> for api::FormField {
             max: f.max,
             autocomplete: f.autocomplete,
             accept: f.accept,
+            position: None,
         }
     }
 }

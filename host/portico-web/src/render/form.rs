@@ -36,7 +36,11 @@ pub(super) fn form_html(base: &str, shell: &Shell, form: &Form) -> Markup {
                 }
             }
             @for field in &form.fields {
-                (field_html(lang, field))
+                @if field.kind == FieldKind::Place {
+                    (place_html(shell, field))
+                } @else {
+                    (field_html(lang, field))
+                }
             }
             div.buttons {
                 button.button.primary type="submit" { (form.submit_label) }
@@ -154,6 +158,74 @@ fn field_html(lang: &str, f: &FormField) -> Markup {
             }
             @if let Some(help) = &f.help {
                 p.help #(help_id) { (help) }
+            }
+            @if let Some(error) = &f.error {
+                p.error #(error_id) { (error) }
+            }
+        }
+    }
+}
+
+/// A place: the address, and the position as two numbers, in one
+/// fieldset. Where the portal has tiles, the fieldset carries them
+/// (`data-tiles`) and its texts, and the map script adds a map to place
+/// the pin on, a search of the address register and "use my location".
+fn place_html(shell: &Shell, f: &FormField) -> Markup {
+    let lang = shell.lang.as_str();
+    let id = format!("f-{}", f.name);
+    let help_id = format!("{id}-help");
+    let error_id = format!("{id}-error");
+    let described: Vec<&str> = [
+        f.help.as_ref().map(|_| help_id.as_str()),
+        f.error.as_ref().map(|_| error_id.as_str()),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let described = (!described.is_empty()).then(|| described.join(" "));
+    let invalid = f.error.as_ref().map(|_| "true");
+    let coordinate = |v: Option<f64>| v.map(|v| format!("{v:.6}")).unwrap_or_default();
+    let (lat, lon) = (
+        coordinate(f.position.map(|p| p.0)),
+        coordinate(f.position.map(|p| p.1)),
+    );
+    let tiles = shell.map_attribution.as_deref();
+    let say = |en: &'static str, cs: &'static str| tiles.map(|_| tr(lang, en, cs));
+    html! {
+        fieldset.field.place.field-error[f.error.is_some()] #(format!("{id}-place"))
+            aria-describedby=[described.as_deref()]
+            data-tiles=[tiles.map(|_| "/tiles/{z}/{x}/{y}")] data-attribution=[tiles]
+            data-find=[say("Find the address", "Najít adresu")]
+            data-locate=[say("Use my location", "Použít moji polohu")]
+            data-centre=[say("Put the pin in the middle of the map", "Umístit špendlík do středu mapy")]
+            data-map-label=[say("Map: click or tap where it is", "Mapa: klikněte nebo ťukněte, kde to je")]
+            data-found=[say("Addresses found", "Nalezené adresy")]
+            data-none=[say("No address matches.", "Žádná adresa neodpovídá.")]
+            data-nearest=[say("Nearest address", "Nejbližší adresa")]
+            data-no-location=[say("Your location is not available.", "Vaše poloha není k dispozici.")]
+            data-zoom-in=[say("Zoom in", "Přiblížit")]
+            data-zoom-out=[say("Zoom out", "Oddálit")] {
+            legend { (f.label) @if f.required { " " span.required { (tr(lang, "(required)", "(povinné)")) } } }
+            @if let Some(help) = &f.help {
+                p.help #(help_id) { (help) }
+            }
+            div.field {
+                label for=(id) { (tr(lang, "Address", "Adresa")) }
+                input #(id) type="text" name=(f.name) value=(f.value.as_deref().unwrap_or_default())
+                    autocomplete=(f.autocomplete.as_deref().unwrap_or("street-address"))
+                    aria-invalid=[invalid];
+            }
+            div.coordinates {
+                div.field {
+                    label for=(format!("{id}-lat")) { (tr(lang, "Latitude", "Zeměpisná šířka")) }
+                    input #(format!("{id}-lat")) type="text" inputmode="decimal" name=(format!("{}.lat", f.name))
+                        value=(lat) aria-invalid=[invalid];
+                }
+                div.field {
+                    label for=(format!("{id}-lon")) { (tr(lang, "Longitude", "Zeměpisná délka")) }
+                    input #(format!("{id}-lon")) type="text" inputmode="decimal" name=(format!("{}.lon", f.name))
+                        value=(lon) aria-invalid=[invalid];
+                }
             }
             @if let Some(error) = &f.error {
                 p.error #(error_id) { (error) }

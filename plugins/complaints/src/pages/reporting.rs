@@ -73,18 +73,7 @@ pub fn report_form(
             form,
             errors,
         ))
-        .field(filled(
-            Field::text("address", tr(ctx, "Address or place", "Adresa nebo místo"))
-                .autocomplete("street-address")
-                .help(tr(
-                    ctx,
-                    "A street and number (e.g. Údolní 53), or the coordinates below: we look the address up.",
-                    "Ulice a číslo (např. Údolní 53), nebo souřadnice níže: adresu dohledáme.",
-                )),
-            "address",
-            form,
-            errors,
-        ));
+        .field(place_field(ctx, form, errors));
     if !check.choices.is_empty() {
         f = f.field(
             Field::radio(
@@ -101,19 +90,6 @@ pub fn report_form(
     if !check.nearby.is_empty() {
         f = f.field(Field::new("nearby_seen", "nearby_seen", FieldKind::Hidden).value("1"));
     }
-    f = f
-        .field(filled(
-            Field::text("lat", tr(ctx, "Latitude", "Zeměpisná šířka")).help("49.19522"),
-            "lat",
-            form,
-            errors,
-        ))
-        .field(filled(
-            Field::text("long", tr(ctx, "Longitude", "Zeměpisná délka")).help("16.60796"),
-            "long",
-            form,
-            errors,
-        ));
     for a in &category.attributes {
         let name = format!("attribute[{}]", a.code);
         let label = a.description.clone();
@@ -277,6 +253,32 @@ fn nearby_reports(
         .table(table)
 }
 
+/// Where it is: an address, or a pin on the map (or the two numbers of
+/// a position), as posted, with the errors of either.
+fn place_field(ctx: &Context, form: Option<&FormPost>, errors: &[(String, String)]) -> Field {
+    let mut field = Field::place("address", tr(ctx, "Where is it?", "Kde to je?"))
+        .help(tr(
+            ctx,
+            "A street and number (e.g. Údolní 53), or a pin on the map, or the latitude and longitude (e.g. 49.19522 and 16.60796): we look the address up.",
+            "Ulice a číslo (např. Údolní 53), nebo špendlík na mapě, nebo zeměpisná šířka a délka (např. 49,19522 a 16,60796): adresu dohledáme.",
+        ));
+    if let Some(form) = form {
+        let (address, position) = form.place("address");
+        field = field.value(address);
+        if let Some((lat, lon)) = position {
+            field = field.position(lat, lon);
+        }
+    }
+    // The position's own errors are shown with the place.
+    match errors
+        .iter()
+        .find(|(f, _)| matches!(f.as_str(), "address" | "lat" | "long"))
+    {
+        Some((_, e)) => field.error(e.clone()),
+        None => field,
+    }
+}
+
 /// Where the report is, found out before filing.
 enum Located {
     /// As the citizen gave it: nothing to add.
@@ -311,7 +313,7 @@ fn locate(form: &FormPost) -> Result<Located> {
             Err(e) => return Err(e),
         });
     }
-    let (address, lat, long) = (value("address"), value("lat"), value("long"));
+    let (address, lat, long) = (value("address"), value("address.lat"), value("address.lon"));
     if lat.is_empty() && long.is_empty() {
         if address.is_empty() {
             return Ok(Located::AsGiven);
@@ -397,8 +399,8 @@ pub fn submit_report(ctx: &Context, form: &FormPost) -> Result<Outcome> {
         Located::Found { label, position } => {
             form = form
                 .with("address", label)
-                .with("lat", format!("{:.6}", position.0))
-                .with("long", format!("{:.6}", position.1));
+                .with("address.lat", format!("{:.6}", position.0))
+                .with("address.lon", format!("{:.6}", position.1));
         }
         Located::AsGiven => {}
     }
@@ -408,8 +410,8 @@ pub fn submit_report(ctx: &Context, form: &FormPost) -> Result<Outcome> {
         category: &category,
         description: value("description"),
         address: value("address"),
-        lat: value("lat"),
-        long: value("long"),
+        lat: value("address.lat"),
+        long: value("address.lon"),
         attributes: category
             .attributes
             .iter()
