@@ -671,3 +671,117 @@ async fn a_citizen_finds_the_pothole_on_the_map_follows_the_report_there_and_fil
     }
     assert!(tiles.served() > 0);
 }
+
+/// Two areas of the city as a GIS exports them: Veveří around Údolní,
+/// the centre around Kozí; `unit` of the second left out when asked.
+fn areas_geojson(with_unit: bool) -> String {
+    let rectangle = |s: f64, w: f64, n: f64, e: f64| {
+        serde_json::json!([[[w, s], [e, s], [e, n], [w, n], [w, s]]])
+    };
+    let mut centre = serde_json::json!({"name": "Střed"});
+    if with_unit {
+        centre["unit"] = "ÚMČ Brno-střed, odbor dopravy".into();
+    }
+    serde_json::json!({
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"name": "Veveří", "unit": "Správa komunikací Veveří", "email": "veveri@test-city.example"},
+                "geometry": {"type": "Polygon", "coordinates": rectangle(49.196, 16.590, 49.202, 16.602)},
+            },
+            {
+                "type": "Feature",
+                "properties": centre,
+                "geometry": {"type": "MultiPolygon", "coordinates": [rectangle(49.190, 16.603, 49.196, 16.615)]},
+            },
+        ],
+    })
+    .to_string()
+}
+
+#[tokio::test]
+async fn reports_inside_an_area_go_to_its_unit_and_officials_find_them_by_area() {
+    let portal = portal_with_reports(None).await;
+    let addr = portal.serve().await;
+    let manager = Browser::new(addr);
+    assert_eq!(manager.log_in("hana", PASSWORD).await.status, 303);
+    manager.get("/lang/cs").await;
+
+    // A feature without its unit: refused by its number, nothing changed.
+    let refused = manager
+        .submit(
+            &format!("{BASE}/areas"),
+            &format!("{BASE}/areas"),
+            &[("geojson", &areas_geojson(false))],
+        )
+        .await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert!(
+        refused
+            .body
+            .contains("Oblast 2 (Střed) nemá ve vlastnostech `unit`."),
+        "{}",
+        refused.body
+    );
+    assert!(refused.body.contains("Žádné oblasti"), "nothing was stored");
+
+    let imported = manager
+        .submit(
+            &format!("{BASE}/areas"),
+            &format!("{BASE}/areas"),
+            &[("geojson", &areas_geojson(true))],
+        )
+        .await;
+    assert_eq!(imported.status, 303, "{}", imported.body);
+    let areas = manager.get(&format!("{BASE}/areas")).await;
+    for part in [
+        "Veveří",
+        "Správa komunikací Veveří",
+        "Střed",
+        "ÚMČ Brno-střed, odbor dopravy",
+    ] {
+        assert!(areas.body.contains(part), "{part} in {}", areas.body);
+    }
+
+    // A citizen's report on Údolní goes to Veveří's unit.
+    let citizen = Browser::new(addr);
+    let filed = report(
+        &citizen,
+        &[
+            ("address", "Údolní 567/53, Veveří, 602 00 Brno"),
+            ("address.lat", "49.19906"),
+            ("address.lon", "16.59600"),
+            ("nearby_seen", "1"),
+        ],
+    )
+    .await;
+    let id = filed_id(&filed);
+    let handling = manager.get(&format!("{BASE}/handle/{id}")).await;
+    assert_eq!(handling.status, 200, "{}", handling.body);
+    assert!(
+        handling.body.contains("Správa komunikací Veveří") && handling.body.contains("Veveří"),
+        "{}",
+        handling.body
+    );
+
+    // The official finds it in the inbox by its area, and only it there:
+    // the reports filed before the areas were set have none.
+    let inbox = manager
+        .get(&format!("{BASE}/handle?status=open&area=Veve%C5%99%C3%AD"))
+        .await;
+    assert_eq!(inbox.status, 200);
+    let rows = inbox.body.matches("href=\"/m/complaints/handle/").count();
+    assert_eq!(rows, 1, "{}", inbox.body);
+    assert!(inbox.body.contains(&format!("/m/complaints/handle/{id}")));
+    let everything = manager.get(&format!("{BASE}/handle?status=open")).await;
+    assert_eq!(
+        everything
+            .body
+            .matches("href=\"/m/complaints/handle/")
+            .count(),
+        4,
+        "{}",
+        everything.body
+    );
+}

@@ -43,6 +43,7 @@ impl Module for Complaints {
                 None => pages::handling(ctx, id, None),
             },
             "/categories" => pages::categories_page(ctx, page.query("code"), None, &[]),
+            "/areas" => pages::areas_page(ctx, None),
             "/follow/{token}" => {
                 followers::confirm_page(ctx, page.param("token").unwrap_or_default())
             }
@@ -60,6 +61,7 @@ impl Module for Complaints {
             "/reports/{id}" => pages::subscribe(ctx, id, form),
             "/handle/{id}" => pages::submit_handling(ctx, id, form),
             "/categories" => pages::submit_category(ctx, form),
+            "/areas" => pages::submit_areas(ctx, form),
             "/follow/{token}" => followers::confirm(ctx, form.param("token").unwrap_or_default()),
             "/unfollow/{token}" => {
                 followers::unfollow(ctx, form.param("token").unwrap_or_default())
@@ -132,6 +134,7 @@ fn deadlines(ctx: &Context) -> Result<()> {
     // with when they were. A report further past its deadline when the
     // job first meets it (imported, or the portal was off for longer)
     // shows overdue in the inbox, unannounced.
+    let areas = model::areas()?;
     let since = model::date_before(&today, ESCALATE_DAYS);
     let (mut reminded, mut escalated) = (0, 0);
     let due = REPORTS
@@ -145,11 +148,18 @@ fn deadlines(ctx: &Context) -> Result<()> {
         for doc in page?.into_iter().filter(|d| d.data.is_open()) {
             let mut report = doc.data.clone();
             let category = categories.iter().find(|c| c.code == report.category);
+            let area = model::area_named(&areas, &report.area);
             let names = model::category_names(&categories, &report.category);
             let data = report.template_data(&doc.id, (&names.0, &names.1), en, ("", ""));
             let mut changed = false;
             if !report.reminded {
-                if let Some(mailbox) = category.map(|c| c.email.trim()).filter(|m| !m.is_empty()) {
+                // The area's unit's mailbox, else the category's.
+                let mailbox = area
+                    .map(|a| a.email.trim())
+                    .filter(|m| !m.is_empty())
+                    .or_else(|| category.map(|c| c.email.trim()))
+                    .filter(|m| !m.is_empty());
+                if let Some(mailbox) = mailbox {
                     notify::send(To::Email(mailbox), "deadline-reminder", &data)?;
                 }
                 report.reminded = true;

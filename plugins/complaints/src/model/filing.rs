@@ -279,6 +279,7 @@ impl Draft<'_> {
             source: source.to_owned(),
             status: Status::New,
             unit: self.category.unit.clone(),
+            area: String::new(),
             handler: String::new(),
             requested: at.clone(),
             updated: at,
@@ -328,6 +329,13 @@ pub fn file(
             PHOTO_YEARS,
         )?;
         report.photos.push(stored.id);
+    }
+    // Inside an area, the area's unit deals with it.
+    if let (Some(lat), Some(long)) = (report.lat, report.long)
+        && let Some(area) = super::area_at(&super::areas()?, lat, long)
+    {
+        report.area = area.name.clone();
+        report.unit = area.unit.clone();
     }
     report.derive_indexed();
     let stored = REPORTS.insert(&*report)?;

@@ -5,17 +5,22 @@
 //! step never fails because the report is full.
 //!
 //! `catalogue.rs` holds the categories and their extra questions;
+//! `areas.rs` the areas whose units deal with what is reported inside them;
 //! `report.rs` a report, its states, its steps and its bound; `filing.rs`
 //! the checks of a new report and its filing; `dates.rs` the dates that
 //! deadlines are counted in. This file holds the collections and what all
 //! of them read, and re-exports what the rest of the crate names as
 //! `model::…`.
 
+mod areas;
 mod catalogue;
 mod dates;
 mod filing;
 mod report;
 
+pub(crate) use areas::{
+    area_at, areas, named as area_named, parse as parse_areas, replace as replace_areas,
+};
 pub(crate) use catalogue::{
     Attribute, Category, DATATYPES, categories, category, category_name, category_names,
 };

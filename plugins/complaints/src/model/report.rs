@@ -52,8 +52,11 @@ pub struct Report {
     /// `portal` or `open311`.
     pub source: String,
     pub status: Status,
-    /// The unit responsible (from the category).
+    /// The unit responsible (from the area it lies in, else the category).
     pub unit: String,
+    /// The area it lies in, when the office set areas up.
+    #[serde(default)]
+    pub area: String,
     /// The official handling it.
     #[serde(default)]
     pub handler: String,

@@ -7,6 +7,7 @@
 //! forms, the place of a report) and re-exports each page's entry points,
 //! so the module's routes in `lib.rs` name them as `pages::…`.
 
+mod areas;
 mod categories;
 mod downloads;
 mod figures;
@@ -15,6 +16,7 @@ mod report_handling;
 mod reporting;
 mod staff_inbox;
 
+pub(crate) use areas::{areas_page, submit_areas};
 pub(crate) use categories::{categories_page, submit_category};
 pub(crate) use downloads::{export_csv, photo};
 pub(crate) use figures::dashboard;

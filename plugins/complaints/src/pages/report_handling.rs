@@ -49,6 +49,7 @@ pub fn handling(
             portico_sdk::calendar::format_date_text(&r.deadline, ctx.locale()),
         ),
         (tr(ctx, "Unit", "Útvar").to_owned(), r.unit.clone()),
+        (tr(ctx, "Area", "Oblast").to_owned(), r.area.clone()),
         (tr(ctx, "Handler", "Řešitel").to_owned(), r.handler.clone()),
         (
             tr(ctx, "Reporter", "Oznamovatel").to_owned(),

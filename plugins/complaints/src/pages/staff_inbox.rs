@@ -13,7 +13,7 @@ const HANDLER_SCAN: usize = 2_000;
 
 /// The staff inbox, soonest deadline first, a page at a time: by status
 /// (open unless asked otherwise), category and overdue, filtered in the
-/// store; by handler, picked out of the pages read, at most
+/// store; by handler and by area, picked out of the pages read, at most
 /// [`HANDLER_SCAN`] reports for one page.
 pub fn inbox(ctx: &Context, page: &Page) -> Result<View> {
     let en = english(ctx);
@@ -35,6 +35,7 @@ pub fn inbox(ctx: &Context, page: &Page) -> Result<View> {
         find = find.eq("category", c);
     }
     let handler = page.query("handler").unwrap_or("");
+    let area = page.query("area").unwrap_or("");
     let overdue = page.query("overdue").is_some();
     if overdue {
         find = find.lt("deadline", &today);
@@ -51,6 +52,7 @@ pub fn inbox(ctx: &Context, page: &Page) -> Result<View> {
         looked += found.len();
         reports.extend(found.into_iter().filter(|d| {
             (handler.is_empty() || d.data.handler == handler)
+                && (area.is_empty() || d.data.area == area)
                 && (!overdue || d.data.overdue(&today))
         }));
         if reports.len() >= PAGE_SIZE as usize || looked >= HANDLER_SCAN {
@@ -65,6 +67,9 @@ pub fn inbox(ctx: &Context, page: &Page) -> Result<View> {
         }
         if !handler.is_empty() {
             parts.push(format!("handler={}", segment(handler)));
+        }
+        if !area.is_empty() {
+            parts.push(format!("area={}", segment(area)));
         }
         if overdue {
             parts.push("overdue=1".to_owned());
@@ -112,6 +117,7 @@ pub fn inbox(ctx: &Context, page: &Page) -> Result<View> {
     .column(tr(ctx, "Number", "Číslo"))
     .column(tr(ctx, "Category", "Kategorie"))
     .column(tr(ctx, "Place", "Místo"))
+    .column(tr(ctx, "Area", "Oblast"))
     .column(tr(ctx, "Status", "Stav"))
     .column(tr(ctx, "Handler", "Řešitel"))
     .column(tr(ctx, "Deadline", "Lhůta"))
@@ -131,17 +137,25 @@ pub fn inbox(ctx: &Context, page: &Page) -> Result<View> {
             Cell::link(r.number.clone(), format!("/handle/{}", segment(&d.id))),
             Cell::from(model::category_name(&categories, &r.category, english(ctx))),
             Cell::from(place(r)),
+            Cell::from(r.area.clone()),
             Cell::from(r.status.label(en)),
             Cell::from(r.handler.clone()),
             Cell::from(deadline),
         ]);
     }
     let mut actions = filters;
+    for a in model::areas()? {
+        actions.push(Action::secondary(
+            a.name.clone(),
+            format!("/handle?status=open&area={}", segment(&a.name)),
+        ));
+    }
     if ctx.principal().is_some_and(|p| p.has_permission("manage")) {
         actions.push(Action::secondary(
             tr(ctx, "Categories", "Kategorie"),
             "/categories",
         ));
+        actions.push(Action::secondary(tr(ctx, "Areas", "Oblasti"), "/areas"));
     }
     let mut view = View::new(tr(ctx, "Complaints inbox", "Podatelna podnětů"))
         .actions(actions)
