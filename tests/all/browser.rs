@@ -440,7 +440,7 @@ async fn every_complaints_page_passes_the_accessibility_check_in_a_real_browser(
     browser.follow("Report a problem").await;
     browser.assert_accessible("41-complaints-categories").await;
     browser.follow("Pothole").await;
-    browser.fill("Address or place", "Husova 12").await;
+    browser.fill("Address", "Husova 12").await;
     browser.fill("Latitude", "49.19522").await;
     browser.fill("Longitude", "16.60796").await;
     browser
