@@ -314,3 +314,166 @@ async fn a_citizen_registers_confirms_the_address_and_sets_a_forgotten_password_
     }
     assert!(statuses.contains(&429), "{statuses:?}");
 }
+
+/// Registers `email` and confirms it through the e-mailed link; the
+/// browser is logged in as them.
+async fn registered(
+    portal: &TestPortal,
+    smtp: &SmtpSink,
+    browser: &Browser,
+    email: &str,
+    seen: &mut usize,
+) {
+    let sent = browser
+        .submit(
+            "/auth/register",
+            "/auth/register",
+            &[
+                ("name", "Jana Nováková"),
+                ("email", email),
+                ("password", PASSWORD),
+                ("again", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(sent.status, 200, "{}", sent.body);
+    let link = link_in(&mail_to(portal, smtp, email, seen).await[0]);
+    assert_eq!(browser.submit(&link, &link, &[]).await.status, 200);
+    assert_eq!(browser.log_in(email, PASSWORD).await.status, 303);
+}
+
+#[tokio::test]
+async fn a_citizen_renames_themselves_moves_to_a_new_address_and_deletes_the_account() {
+    let smtp = SmtpSink::start(0).await;
+    let portal = TestPortal::builder()
+        .module("ledger")
+        .smtp(&smtp.url())
+        .build()
+        .await;
+    let addr = portal.serve().await;
+    let mut seen = 0;
+    let (old, new) = ("jana@example.cz", "jana.novakova@posta.example.cz");
+    let jana = Browser::new(addr);
+    registered(&portal, &smtp, &jana, old, &mut seen).await;
+
+    // The name, at once.
+    let renamed = jana
+        .submit(
+            "/auth/me",
+            "/auth/profile/name",
+            &[("name", "Jana Dvořáková")],
+        )
+        .await;
+    assert_eq!(renamed.status, 303, "{}", renamed.body);
+    let me = jana.get("/auth/me").await;
+    assert!(me.body.contains("Jana Dvořáková"), "{}", me.body);
+
+    // A new address: nothing changes until its link is opened.
+    let asked = jana
+        .submit("/auth/me", "/auth/profile/email", &[("email", new)])
+        .await;
+    assert_eq!(asked.status, 200, "{}", asked.body);
+    assert!(asked.body.contains(new), "{}", asked.body);
+    assert!(
+        jana.get("/auth/me").await.body.contains(old),
+        "unchanged so far"
+    );
+    let mails = mail_to(&portal, &smtp, new, &mut seen).await;
+    assert_eq!(mails.len(), 1);
+    let link = link_in(&mails[0]);
+    assert!(link.starts_with("/auth/email/"), "{link}");
+    // Opening it shows a button only; pressing it changes the address,
+    // and the old address is told.
+    let shown = jana.get(&link).await;
+    assert!(
+        shown.body.contains("Confirm the new address"),
+        "{}",
+        shown.body
+    );
+    assert!(jana.get("/auth/me").await.body.contains(old));
+    let confirmed = jana.submit(&link, &link, &[]).await;
+    assert_eq!(confirmed.status, 200, "{}", confirmed.body);
+    assert!(confirmed.body.contains(new));
+    let told = mail_to(&portal, &smtp, old, &mut seen).await;
+    assert_eq!(told.len(), 1, "the old address is told");
+    assert!(told[0].text().contains(new), "{}", told[0].text());
+    // The link works once; the user name followed the address.
+    assert_eq!(jana.submit(&link, &link, &[]).await.status, 410);
+    let again = Browser::new(addr);
+    assert_eq!(
+        again.log_in(old, PASSWORD).await.status,
+        401,
+        "the old name no longer logs in"
+    );
+    assert_eq!(again.log_in(new, PASSWORD).await.status, 303);
+
+    // Another account's address cannot be taken: its owner is told,
+    // and the person asking sees the same page as ever.
+    let petr = Browser::new(addr);
+    registered(&portal, &smtp, &petr, "petr@example.cz", &mut seen).await;
+    let asked = petr
+        .submit("/auth/me", "/auth/profile/email", &[("email", new)])
+        .await;
+    assert_eq!(asked.status, 200);
+    let mails = mail_to(&portal, &smtp, new, &mut seen).await;
+    assert_eq!(mails.len(), 1);
+    assert!(
+        !mails[0].text().contains("/auth/email/"),
+        "no link to take it"
+    );
+
+    // Deleting: the password is asked again; then the account is gone.
+    let wrong = jana
+        .submit(
+            "/auth/me",
+            "/auth/delete",
+            &[("password", "not the password"), ("understood", "1")],
+        )
+        .await;
+    assert_eq!(wrong.status, 422);
+    assert!(
+        wrong
+            .body
+            .contains("The password is wrong; the account stays.")
+    );
+    let deleted = jana
+        .submit(
+            "/auth/me",
+            "/auth/delete",
+            &[("password", PASSWORD), ("understood", "1")],
+        )
+        .await;
+    assert_eq!(deleted.status, 303, "{}", deleted.body);
+    assert_eq!(deleted.location(), "/auth/deleted");
+    assert!(
+        jana.get("/auth/deleted")
+            .await
+            .body
+            .contains("Your account is deleted")
+    );
+    assert_eq!(
+        jana.get("/auth/me").await.status,
+        303,
+        "logged out: the session is gone"
+    );
+    assert_eq!(again.get("/auth/me").await.status, 303, "everywhere");
+    assert_eq!(Browser::new(addr).log_in(new, PASSWORD).await.status, 401);
+    let users = portico_platform::identity::users::list(portal.db())
+        .await
+        .expect("users");
+    let gone = users
+        .iter()
+        .find(|u| u.username.starts_with("deleted-"))
+        .expect("kept as an id, for the records the law keeps");
+    assert!(gone.email.is_none() && !gone.active && !gone.has_password);
+    assert_eq!(gone.display_name, "—");
+    assert!(
+        !users
+            .iter()
+            .any(|u| u.display_name.contains("Dvořáková") || u.email.as_deref() == Some(new)),
+        "nothing that names her is left"
+    );
+    // Her address is free for a new account.
+    let later = Browser::new(addr);
+    registered(&portal, &smtp, &later, new, &mut seen).await;
+}

@@ -306,6 +306,20 @@ pub async fn list(
         .collect())
 }
 
+/// Deletes every message of the user's inboxes (their account is being
+/// deleted).
+pub(crate) async fn forget_inbox_of<C: ConnectionTrait>(
+    conn: &C,
+    user: &str,
+) -> Result<u64, PlatformError> {
+    Ok(Entity::delete_many()
+        .filter(Column::Channel.eq(Channel::Inbox.name()))
+        .filter(Column::Recipient.eq(user))
+        .exec(conn)
+        .await?
+        .rows_affected)
+}
+
 /// The user's inbox in an organization, newest first.
 pub async fn inbox(
     db: &DatabaseConnection,

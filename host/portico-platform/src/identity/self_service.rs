@@ -1,6 +1,8 @@
 //! What a person does for their own account without an administrator:
-//! registering with an e-mail address they confirm, and setting a new
-//! password through an e-mailed link when they forgot theirs.
+//! registering with an e-mail address they confirm, setting a new
+//! password through an e-mailed link when they forgot theirs, changing
+//! their name, changing their address (confirmed from the new address
+//! before anything changes), and deleting the account.
 //!
 //! Each e-mailed link carries a random token the portal keeps only as its
 //! SHA-256; it serves one purpose, once, until it expires. Neither answer
@@ -39,6 +41,8 @@ mod link {
         pub created_at_micros: i64,
         pub expires_at_micros: i64,
         pub used_at_micros: Option<i64>,
+        /// What the link confirms besides the person: a new address.
+        pub detail: Option<String>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -54,6 +58,8 @@ pub enum Purpose {
     Confirm,
     /// Sets a new password.
     Reset,
+    /// Confirms a new address for an account (the link's `detail`).
+    Email,
 }
 
 impl Purpose {
@@ -61,12 +67,13 @@ impl Purpose {
         match self {
             Purpose::Confirm => "confirm",
             Purpose::Reset => "reset",
+            Purpose::Email => "email",
         }
     }
 
     fn lasts(self) -> std::time::Duration {
         match self {
-            Purpose::Confirm => CONFIRM_FOR,
+            Purpose::Confirm | Purpose::Email => CONFIRM_FOR,
             Purpose::Reset => RESET_FOR,
         }
     }
@@ -77,6 +84,7 @@ async fn issue<C: ConnectionTrait>(
     conn: &C,
     user_id: &str,
     purpose: Purpose,
+    detail: Option<&str>,
 ) -> Result<String, PlatformError> {
     let token = random_token();
     let now = now_micros();
@@ -87,19 +95,20 @@ async fn issue<C: ConnectionTrait>(
         created_at_micros: Set(now),
         expires_at_micros: Set(now + i64::try_from(purpose.lasts().as_micros()).unwrap_or(0)),
         used_at_micros: Set(None),
+        detail: Set(detail.map(str::to_owned)),
     }
     .insert(conn)
     .await?;
     Ok(token)
 }
 
-/// Uses the link of `token` for `purpose`: the user it was for, once,
-/// while it has not expired; `None` for any other token.
+/// Uses the link of `token` for `purpose`: the link, once, while it has
+/// not expired; `None` for any other token.
 async fn redeem<C: ConnectionTrait>(
     conn: &C,
     token: &str,
     purpose: Purpose,
-) -> Result<Option<String>, PlatformError> {
+) -> Result<Option<link::Model>, PlatformError> {
     let hash = sha256_hex(token);
     let now = now_micros();
     // One update decides: two uses at once cannot both find it unused.
@@ -114,10 +123,7 @@ async fn redeem<C: ConnectionTrait>(
     if used.rows_affected != 1 {
         return Ok(None);
     }
-    Ok(link::Entity::find_by_id(hash)
-        .one(conn)
-        .await?
-        .map(|l| l.user_id))
+    Ok(link::Entity::find_by_id(hash).one(conn).await?)
 }
 
 /// The accounts whose address is `email` (any case).
@@ -167,7 +173,7 @@ pub async fn register(
     if let Some(existing) = with_email(db, &email).await?.into_iter().next() {
         // Never confirmed (its link may have expired): a new link.
         if !existing.active && awaits_confirmation(db, &existing.id).await? {
-            let token = issue(db, &existing.id, Purpose::Confirm).await?;
+            let token = issue(db, &existing.id, Purpose::Confirm, None).await?;
             return Ok(Registration::Unconfirmed(Box::new(existing), token));
         }
         return Ok(Registration::Exists(Box::new(existing)));
@@ -191,7 +197,7 @@ pub async fn register(
         }
         Err(e) => return Err(e),
     };
-    let token = issue(&txn, &created.id, Purpose::Confirm).await?;
+    let token = issue(&txn, &created.id, Purpose::Confirm, None).await?;
     txn.commit().await?;
     Ok(Registration::Created(Box::new(created), token))
 }
@@ -216,7 +222,10 @@ pub async fn awaits_confirmation<C: ConnectionTrait>(
 /// expired.
 pub async fn confirm(db: &DatabaseConnection, token: &str) -> Result<Option<User>, PlatformError> {
     let txn = crate::begin_write(db).await?;
-    let Some(user_id) = redeem(&txn, token, Purpose::Confirm).await? else {
+    let Some(user_id) = redeem(&txn, token, Purpose::Confirm)
+        .await?
+        .map(|l| l.user_id)
+    else {
         return Ok(None);
     };
     // The address is proven to reach them: messages go there too.
@@ -253,7 +262,7 @@ pub async fn request_reset(
     let mut links = Vec::new();
     for account in with_email(db, email.trim()).await? {
         if account.active && account.has_password {
-            let token = issue(db, &account.id, Purpose::Reset).await?;
+            let token = issue(db, &account.id, Purpose::Reset, None).await?;
             links.push((account, token));
         }
     }
@@ -286,7 +295,10 @@ pub async fn reset_password(
     check_password_strength(new_password)?;
     let hash = hash_off_thread(new_password.to_owned()).await?;
     let txn = crate::begin_write(db).await?;
-    let Some(user_id) = redeem(&txn, token, Purpose::Reset).await? else {
+    let Some(user_id) = redeem(&txn, token, Purpose::Reset)
+        .await?
+        .map(|l| l.user_id)
+    else {
         return Ok(None);
     };
     accounts::set_password_in(&txn, &user_id, hash).await?;
@@ -301,4 +313,177 @@ pub async fn reset_password(
     .await?;
     txn.commit().await?;
     users::get(db, &user_id).await
+}
+
+/// The longest name a person may give themselves.
+const MAX_NAME_CHARS: usize = 200;
+
+/// Changes the name a person goes by on the portal (their own, at once).
+pub async fn change_name(
+    db: &DatabaseConnection,
+    user_id: &str,
+    name: &str,
+) -> Result<(), PlatformError> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > MAX_NAME_CHARS {
+        return Err(PlatformError::invalid(
+            "name",
+            "must be 1 to 200 characters",
+        ));
+    }
+    let txn = crate::begin_write(db).await?;
+    touch(&txn, user_id)
+        .col_expr(user::Column::DisplayName, Expr::value(name))
+        .exec(&txn)
+        .await?;
+    platform_audit(&txn, user_id, "user.rename", user_id, serde_json::json!({})).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// An update of `user_id` that counts as a change of the account.
+fn touch<C: ConnectionTrait>(_conn: &C, user_id: &str) -> sea_orm::UpdateMany<user::Entity> {
+    user::Entity::update_many()
+        .col_expr(
+            user::Column::Version,
+            Expr::col(user::Column::Version).add(1),
+        )
+        .col_expr(user::Column::UpdatedAtMicros, Expr::value(now_micros()))
+        .filter(user::Column::Id.eq(user_id))
+}
+
+/// What asking for a new address came to: either way the person is told
+/// to look in the new mailbox, which is told what it needs.
+#[derive(Debug)]
+pub enum EmailChange {
+    /// A link to the new address; opened, the address becomes the account's.
+    Link(String),
+    /// Another account has the address: its owner is told, nothing changes.
+    Taken,
+}
+
+/// Asks to change the account's address to `new_email`: nothing changes
+/// until the link sent there is opened.
+pub async fn request_email_change(
+    db: &DatabaseConnection,
+    user_id: &str,
+    new_email: &str,
+) -> Result<EmailChange, PlatformError> {
+    let email = new_email.trim().to_lowercase();
+    if !users::is_plain_email(&email) {
+        return Err(PlatformError::invalid("email", "is not an e-mail address"));
+    }
+    if with_email(db, &email)
+        .await?
+        .iter()
+        .any(|u| u.id != user_id)
+    {
+        return Ok(EmailChange::Taken);
+    }
+    Ok(EmailChange::Link(
+        issue(db, user_id, Purpose::Email, Some(&email)).await?,
+    ))
+}
+
+/// Confirms a new address by its link: it becomes the account's address
+/// (and its user name, where the user name was the old address, as for
+/// an account its owner registered). `None` for a link that is unknown,
+/// used or expired; a conflict when another account took the address
+/// meanwhile.
+pub async fn confirm_email(
+    db: &DatabaseConnection,
+    token: &str,
+) -> Result<Option<User>, PlatformError> {
+    let txn = crate::begin_write(db).await?;
+    let Some(link) = redeem(&txn, token, Purpose::Email).await? else {
+        return Ok(None);
+    };
+    let email = link.detail.unwrap_or_default();
+    let Some(account) = users::get(&txn, &link.user_id).await? else {
+        return Ok(None);
+    };
+    let taken = user::Entity::find()
+        .filter(Func::lower(Expr::col(user::Column::Email)).eq(email.clone()))
+        .filter(user::Column::Id.ne(&account.id))
+        .one(&txn)
+        .await?
+        .is_some();
+    if taken {
+        return Err(PlatformError::Conflict(
+            "another account has this address".into(),
+        ));
+    }
+    let mut update = touch(&txn, &account.id).col_expr(user::Column::Email, Expr::value(&email));
+    if account
+        .email
+        .as_deref()
+        .is_some_and(|old| old.eq_ignore_ascii_case(&account.username))
+    {
+        update = update.col_expr(user::Column::Username, Expr::value(&email));
+    }
+    update.exec(&txn).await?;
+    platform_audit(
+        &txn,
+        &account.id,
+        "user.email-change",
+        &account.id,
+        serde_json::json!({}),
+    )
+    .await?;
+    txn.commit().await?;
+    users::get(db, &account.id).await
+}
+
+/// Deletes a person's account at their request: what identifies them is
+/// erased (name, addresses, identity provider's keys, password, verified
+/// claims), their sessions, links, roles, groups and inbox go, and the
+/// account stays only as an inactive id, so that the records the law
+/// requires an office to keep (the audit chains, the cases modules
+/// filed) still name who acted, as "deleted account". The caller checked
+/// that the person asked (their password, or a fresh log-in).
+pub async fn delete_account(db: &DatabaseConnection, user_id: &str) -> Result<(), PlatformError> {
+    let txn = crate::begin_write(db).await?;
+    let gone = format!("deleted-{user_id}");
+    touch(&txn, user_id)
+        .col_expr(user::Column::Username, Expr::value(&gone))
+        .col_expr(user::Column::DisplayName, Expr::value("—"))
+        .col_expr(user::Column::GivenName, Expr::value(Option::<String>::None))
+        .col_expr(
+            user::Column::FamilyName,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(user::Column::Email, Expr::value(Option::<String>::None))
+        .col_expr(user::Column::Emails, Expr::value(Option::<String>::None))
+        .col_expr(
+            user::Column::PasswordHash,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(user::Column::Active, Expr::value(false))
+        .col_expr(
+            user::Column::ExternalId,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(user::Column::Issuer, Expr::value(Option::<String>::None))
+        .col_expr(user::Column::Subject, Expr::value(Option::<String>::None))
+        .col_expr(user::Column::Claims, Expr::value("{}"))
+        .col_expr(user::Column::NotifyEmail, Expr::value(false))
+        .exec(&txn)
+        .await?;
+    let ended = sessions::end_all_in(&txn, user_id).await?;
+    link::Entity::delete_many()
+        .filter(link::Column::UserId.eq(user_id))
+        .exec(&txn)
+        .await?;
+    super::roles::forget_user(&txn, user_id).await?;
+    crate::notifications::forget_inbox_of(&txn, user_id).await?;
+    platform_audit(
+        &txn,
+        user_id,
+        "user.delete",
+        user_id,
+        serde_json::json!({ "sessions_ended": ended }),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
 }

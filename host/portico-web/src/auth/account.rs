@@ -121,12 +121,51 @@ pub(super) async fn me(
                 p.muted { (render::tr(l, "Your account has no e-mail address to send messages to.", "Váš účet nemá e-mailovou adresu, na kterou by šlo zprávy posílat.")) }
             }
         }
+        h2 #profile { (render::tr(l, "Your name and address", "Vaše jméno a adresa")) }
+        form method="post" action="/auth/profile/name" {
+            input type="hidden" name=(CSRF_FIELD) value=(session.csrf);
+            div.field {
+                label for="p-name" { (render::tr(l, "The name you go by on the portal", "Jméno, pod kterým na portálu vystupujete")) }
+                input #p-name type="text" name="name" value=(user.display_name) autocomplete="name" required;
+            }
+            button.button.secondary type="submit" { (render::tr(l, "Save the name", "Uložit jméno")) }
+        }
+        @if user.kind == users::UserKind::Citizen {
+            form method="post" action="/auth/profile/email" {
+                input type="hidden" name=(CSRF_FIELD) value=(session.csrf);
+                div.field {
+                    label for="p-email" { (render::tr(l, "E-mail address", "E-mailová adresa")) }
+                    input #p-email type="email" name="email" value=(user.email.as_deref().unwrap_or_default())
+                        autocomplete="email" required aria-describedby="p-email-help";
+                    p.help #p-email-help { (render::tr(l, "A new address counts once you open the link we send to it.", "Nová adresa platí, až otevřete odkaz, který na ni pošleme.")) }
+                }
+                button.button.secondary type="submit" { (render::tr(l, "Change the address", "Změnit adresu")) }
+            }
+        }
         @if user.has_password {
             p { a href="/auth/password" { (render::tr(l, "Change password", "Změnit heslo")) } }
         }
         form method="post" action="/auth/logout-everywhere" {
             input type="hidden" name=(CSRF_FIELD) value=(session.csrf);
             button.button.secondary type="submit" { (render::tr(l, "Log out everywhere", "Odhlásit se všude")) }
+        }
+        @if user.kind == users::UserKind::Citizen {
+            h2 #delete { (render::tr(l, "Delete the account", "Zrušení účtu")) }
+            form method="post" action="/auth/delete" {
+                input type="hidden" name=(CSRF_FIELD) value=(session.csrf);
+                p { (render::tr(l, "Your name, addresses and password are erased and you are logged out for good. What the office must keep by law (the cases you filed, the records of what happened) it keeps, without your name.", "Vaše jméno, adresy a heslo se smažou a budete natrvalo odhlášeni. Co úřad musí podle zákona uchovat (vaše podání a záznamy o tom, co se stalo), uchová, bez vašeho jména.")) }
+                @if user.has_password {
+                    div.field {
+                        label for="d-password" { (render::tr(l, "Your password", "Vaše heslo")) }
+                        input #d-password type="password" name="password" autocomplete="current-password" required;
+                    }
+                }
+                div.field.checkbox {
+                    input #d-understood type="checkbox" name="understood" value="1" required;
+                    label for="d-understood" { (render::tr(l, "I understand that this cannot be undone", "Rozumím, že to nelze vrátit")) }
+                }
+                button.button.danger type="submit" { (render::tr(l, "Delete my account", "Zrušit můj účet")) }
+            }
         }
     };
     Ok(html_response(

@@ -343,7 +343,7 @@ pub(crate) async fn start_session(
     response
 }
 
-fn clear_session(state: &AppState, mut response: Response) -> Response {
+pub(super) fn clear_session(state: &AppState, mut response: Response) -> Response {
     let cookies = state.cookies;
     response.headers_mut().append(
         header::SET_COOKIE,

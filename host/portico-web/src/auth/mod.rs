@@ -20,6 +20,7 @@
 
 mod account;
 mod login;
+mod profile;
 mod register;
 
 pub use login::{LOGIN_ATTEMPTS_PER_MINUTE, LOGIN_ATTEMPTS_PER_NAME_PER_MINUTE};
@@ -170,6 +171,14 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/auth/logout-everywhere", post(login::logout_everywhere))
         .route("/auth/me", get(account::me))
         .route("/auth/notices", post(account::set_notices))
+        .route("/auth/profile/name", post(profile::rename))
+        .route("/auth/profile/email", post(profile::change_email))
+        .route(
+            "/auth/email/{token}",
+            get(profile::confirm_email_page).post(profile::confirm_email),
+        )
+        .route("/auth/delete", post(profile::delete))
+        .route("/auth/deleted", get(profile::deleted))
         .route(
             "/auth/password",
             get(account::password_page).post(account::change_password),

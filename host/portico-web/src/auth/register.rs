@@ -59,7 +59,7 @@ impl AccountLimiter {
         self.by_address.allow(ip, ACCOUNT_FORMS_PER_MINUTE)
     }
 
-    fn allow_mail(&self, email: &str) -> bool {
+    pub(super) fn allow_mail(&self, email: &str) -> bool {
         self.by_email
             .allow(email.to_lowercase(), ACCOUNT_MAILS_PER_HOUR)
     }
@@ -76,7 +76,7 @@ fn password_rule(l: &str) -> &'static str {
     )
 }
 
-fn too_many() -> Failure {
+pub(super) fn too_many() -> Failure {
     Failure::new(
         StatusCode::TOO_MANY_REQUESTS,
         ("Too many attempts", "Příliš mnoho pokusů"),
@@ -92,7 +92,7 @@ fn too_many() -> Failure {
 /// loopback address (a portal tried out on one machine) the one the
 /// browser used. `None` when neither: links to a `Host` a request names
 /// could lead a person to someone else's site.
-fn link_base(state: &AppState, headers: &HeaderMap) -> Option<String> {
+pub(super) fn link_base(state: &AppState, headers: &HeaderMap) -> Option<String> {
     if let Some(url) = &state.config.public_url {
         return Some(url.trim_end_matches('/').to_owned());
     }
@@ -101,7 +101,7 @@ fn link_base(state: &AppState, headers: &HeaderMap) -> Option<String> {
     matches!(name, "localhost" | "127.0.0.1" | "[::1]").then(|| format!("http://{host}"))
 }
 
-fn unavailable() -> Failure {
+pub(super) fn unavailable() -> Failure {
     Failure::new(
         StatusCode::SERVICE_UNAVAILABLE,
         ("Not available", "Není k dispozici"),
@@ -114,7 +114,7 @@ fn unavailable() -> Failure {
 
 /// The fields of a posted account form, its CSRF token checked, and the
 /// client's address, counted against the rate limit.
-fn posted(
+pub(super) fn posted(
     state: &AppState,
     connect: Option<axum::Extension<ConnectInfo<SocketAddr>>>,
     visitor: &Visitor,
@@ -133,7 +133,7 @@ fn posted(
 }
 
 /// Queues an e-mail the portal itself sends to `to`.
-async fn send(
+pub(super) async fn send(
     state: &AppState,
     to: &str,
     template: &str,
@@ -165,7 +165,7 @@ async fn send(
 }
 
 /// A page of these forms in the frame of the portal.
-async fn page(
+pub(super) async fn page(
     state: &AppState,
     l: &str,
     visitor: &Visitor,
@@ -180,7 +180,7 @@ async fn page(
     response
 }
 
-fn error_box(errors: &[(&str, &str)]) -> Markup {
+pub(super) fn error_box(errors: &[(&str, &str)]) -> Markup {
     html! {
         @if !errors.is_empty() {
             div.notice.notice-error role="alert" tabindex="-1" {
@@ -195,7 +195,7 @@ fn error_box(errors: &[(&str, &str)]) -> Markup {
 }
 
 /// One labelled input, its error beside it.
-fn input(
+pub(super) fn input(
     id: &str,
     name: &str,
     (label, kind, autocomplete): (&str, &str, &str),

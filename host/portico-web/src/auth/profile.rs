@@ -1,0 +1,358 @@
+//! A person changes their own account from `/auth/me`: the name they go
+//! by, their e-mail address (nothing changes until they open the link
+//! sent to the new address; the old one is told when it did), and the
+//! deletion of the account (their password again, or for an account
+//! without one, their explicit consent). Each form carries the session's
+//! CSRF token; the e-mails a person asks for count per person and per
+//! address, and a wrong password counts towards the account's lock-out.
+
+use std::net::SocketAddr;
+
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use maud::html;
+use portico_platform::PlatformError;
+use portico_platform::identity::logins::{self, PasswordCheck};
+use portico_platform::identity::self_service::{self, EmailChange};
+
+use super::register::{link_base, page, posted, send, too_many, unavailable};
+use super::{client_address, field};
+use crate::AppState;
+use crate::extractors::{Lang, Visitor};
+use crate::failure::Failure;
+use crate::render::{CSRF_FIELD, tr};
+
+/// The fields of a form a logged-in person posted, its CSRF token checked.
+fn fields(
+    visitor: &Visitor,
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> Result<Vec<(String, String)>, Failure> {
+    let fields = crate::extractors::form_fields(headers, body)?;
+    if !visitor.csrf_matches(field(&fields, CSRF_FIELD)) {
+        return Err(Failure::csrf());
+    }
+    Ok(fields)
+}
+
+fn database(e: PlatformError) -> Failure {
+    tracing::error!(error = %e, "cannot change an account");
+    Failure::database()
+}
+
+/// The logged-in person's session.
+fn logged_in(visitor: &Visitor) -> Option<&portico_platform::identity::sessions::Session> {
+    match visitor {
+        Visitor::User(session) => Some(session),
+        _ => None,
+    }
+}
+
+/// Where someone not logged in is sent.
+fn to_log_in() -> Response {
+    Redirect::to("/auth/login?next=/auth/me").into_response()
+}
+
+/// `POST /auth/profile/name`: the name the person goes by.
+pub(super) async fn rename(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, Failure> {
+    let Some(session) = logged_in(&visitor) else {
+        return Ok(to_log_in());
+    };
+    let fields = fields(&visitor, &headers, &body)?;
+    let name = field(&fields, "name").unwrap_or("").trim();
+    let db = state.services.platform().db();
+    match self_service::change_name(db, &session.user.id, name).await {
+        Ok(()) => Ok(Redirect::to("/auth/me#profile").into_response()),
+        Err(PlatformError::Invalid { .. }) => Err(Failure::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ("Name not changed", "Jméno nezměněno"),
+            (
+                "Give a name of 1 to 200 characters.",
+                "Zadejte jméno o 1 až 200 znacích.",
+            ),
+        )),
+        Err(e) => Err(database(e)),
+    }
+}
+
+/// `POST /auth/profile/email`: a link to the new address; the person is
+/// told to look there, whatever the address turned out to be.
+pub(super) async fn change_email(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Lang(l): Lang,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, Failure> {
+    let Some(session) = logged_in(&visitor) else {
+        return Ok(to_log_in());
+    };
+    let fields = fields(&visitor, &headers, &body)?;
+    let base = link_base(&state, &headers).ok_or_else(unavailable)?;
+    let email = field(&fields, "email").unwrap_or("").trim().to_lowercase();
+    if !portico_platform::identity::users::is_plain_email(&email) {
+        return Err(Failure::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ("Address not changed", "Adresa nezměněna"),
+            (
+                "Enter an e-mail address such as jana@example.cz.",
+                "Zadejte e-mailovou adresu, např. jana@example.cz.",
+            ),
+        ));
+    }
+    // A few an hour, to each address and from each person.
+    if !state.account_limiter.allow_mail(&email)
+        || !state
+            .account_limiter
+            .allow_mail(&format!("user:{}", session.user.id))
+    {
+        return Err(too_many());
+    }
+    let db = state.services.platform().db();
+    let portal = &state.config.portal_name;
+    let name = session.user.shown_name();
+    let mail = match self_service::request_email_change(db, &session.user.id, &email)
+        .await
+        .map_err(database)?
+    {
+        EmailChange::Link(token) => {
+            let link = format!("{base}/auth/email/{token}");
+            if l == "cs" {
+                (
+                    format!("Potvrďte svou novou e-mailovou adresu pro {portal}"),
+                    format!(
+                        "Dobrý den, {name},\n\npro změnu adresy vašeho účtu na portálu {portal} na tuto otevřete odkaz (platí 48 hodin):\n\n{link}\n\nPokud jste o změnu nežádali, tento e-mail nevšímejte; nic se nezmění.\n"
+                    ),
+                )
+            } else {
+                (
+                    format!("Confirm your new e-mail address for {portal}"),
+                    format!(
+                        "Hello {name},\n\nto make this the address of your account on {portal}, open this link (it works for 48 hours):\n\n{link}\n\nIf you did not ask for this, ignore this e-mail; nothing changes.\n"
+                    ),
+                )
+            }
+        }
+        EmailChange::Taken => {
+            if l == "cs" {
+                (
+                    format!("Adresa už patří účtu na portálu {portal}"),
+                    format!(
+                        "Dobrý den,\n\nněkdo, možná vy, chtěl tuto adresu použít pro jiný účet na portálu {portal}. Adresa už patří vašemu účtu, nic se nezměnilo.\n"
+                    ),
+                )
+            } else {
+                (
+                    format!("This address belongs to an account on {portal}"),
+                    format!(
+                        "Hello,\n\nsomeone, perhaps you, wanted to use this address for another account on {portal}. It belongs to your account already; nothing changed.\n"
+                    ),
+                )
+            }
+        }
+    };
+    send(&state, &email, "account.email-change", mail).await?;
+    let content = html! {
+        div.notice role="status" {
+            p { (tr(&l, "We sent a message to ", "Poslali jsme zprávu na adresu ")) strong { (email) } "." }
+            p { (tr(&l, "Open the link in it to make it your address. Until then your address stays as it is.", "Odkazem v ní adresu potvrdíte. Do té doby zůstává vaše adresa beze změny.")) }
+        }
+        p { a href="/auth/me" { (tr(&l, "Back to my account", "Zpět na můj účet")) } }
+    };
+    Ok(page(
+        &state,
+        &l,
+        &visitor,
+        StatusCode::OK,
+        tr(&l, "Check your e-mail", "Zkontrolujte svůj e-mail"),
+        content,
+    )
+    .await)
+}
+
+/// `GET /auth/email/{token}`: a button, so that a mail scanner opening
+/// the link changes nothing.
+pub(super) async fn confirm_email_page(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Lang(l): Lang,
+    Path(token): Path<String>,
+) -> Response {
+    let content = html! {
+        form method="post" action=(format!("/auth/email/{token}")) {
+            input type="hidden" name=(CSRF_FIELD) value=(visitor.csrf());
+            p { (tr(&l, "Confirm that this address is yours to make it your account's address.", "Potvrďte, že tato adresa je vaše, a stane se adresou vašeho účtu.")) }
+            button.button.primary type="submit" { (tr(&l, "Confirm the new address", "Potvrdit novou adresu")) }
+        }
+    };
+    page(
+        &state,
+        &l,
+        &visitor,
+        StatusCode::OK,
+        tr(&l, "Your new e-mail address", "Vaše nová e-mailová adresa"),
+        content,
+    )
+    .await
+}
+
+/// `POST /auth/email/{token}`: the address becomes the account's; the old
+/// one is told.
+pub(super) async fn confirm_email(
+    State(state): State<AppState>,
+    connect: Option<axum::Extension<ConnectInfo<SocketAddr>>>,
+    visitor: Visitor,
+    Lang(l): Lang,
+    Path(token): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, Failure> {
+    posted(&state, connect, &visitor, &headers, &body)?;
+    let db = state.services.platform().db();
+    let before = match &visitor {
+        Visitor::User(s) => s.user.email.clone(),
+        _ => None,
+    };
+    let title = tr(&l, "Your new e-mail address", "Vaše nová e-mailová adresa");
+    let user = match self_service::confirm_email(db, &token).await {
+        Ok(Some(user)) => user,
+        Ok(None) => {
+            return Ok(page(
+                &state,
+                &l,
+                &visitor,
+                StatusCode::GONE,
+                title,
+                html! {
+                    div.notice.notice-error role="alert" {
+                        p { (tr(&l, "This link no longer works: it was used already or it expired. Your address stays as it was.", "Tento odkaz už neplatí: byl již použit, nebo vypršel. Vaše adresa zůstává beze změny.")) }
+                    }
+                    p { a href="/auth/me" { (tr(&l, "Back to my account", "Zpět na můj účet")) } }
+                },
+            )
+            .await);
+        }
+        Err(PlatformError::Conflict(_)) => {
+            return Err(Failure::new(
+                StatusCode::CONFLICT,
+                ("Address not changed", "Adresa nezměněna"),
+                (
+                    "Another account took this address meanwhile; your address stays as it was.",
+                    "Tuto adresu mezitím získal jiný účet; vaše adresa zůstává beze změny.",
+                ),
+            ));
+        }
+        Err(e) => return Err(database(e)),
+    };
+    let new = user.email.clone().unwrap_or_default();
+    let portal = &state.config.portal_name;
+    if let Some(old) = before.filter(|o| !o.eq_ignore_ascii_case(&new)) {
+        let mail = if l == "cs" {
+            (
+                format!("Adresa vašeho účtu na portálu {portal} se změnila"),
+                format!(
+                    "Dobrý den,\n\nadresa vašeho účtu na portálu {portal} je nyní {new}. Pokud jste ji neměnili, obraťte se ihned na úřad.\n"
+                ),
+            )
+        } else {
+            (
+                format!("The address of your account on {portal} changed"),
+                format!(
+                    "Hello,\n\nthe address of your account on {portal} is now {new}. If you did not change it, contact the office at once.\n"
+                ),
+            )
+        };
+        send(&state, &old, "account.email-changed", mail).await?;
+    }
+    let content = html! {
+        div.notice role="status" {
+            p { (tr(&l, "Your account's address is now ", "Adresa vašeho účtu je nyní ")) strong { (new) } "." }
+        }
+        p { a href="/auth/me" { (tr(&l, "Back to my account", "Zpět na můj účet")) } }
+    };
+    Ok(page(&state, &l, &visitor, StatusCode::OK, title, content).await)
+}
+
+/// `POST /auth/delete`: the account is deleted, with the person's password
+/// (or, without one, their explicit consent); they are logged out.
+pub(super) async fn delete(
+    State(state): State<AppState>,
+    connect: Option<axum::Extension<ConnectInfo<SocketAddr>>>,
+    visitor: Visitor,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, Failure> {
+    let Some(session) = logged_in(&visitor) else {
+        return Ok(to_log_in());
+    };
+    let fields = fields(&visitor, &headers, &body)?;
+    let refused = |en: &'static str, cs: &'static str| {
+        Failure::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ("The account was not deleted", "Účet nebyl zrušen"),
+            (en, cs),
+        )
+    };
+    if field(&fields, "understood") != Some("1") {
+        return Err(refused(
+            "Tick the box that says you understand what deleting the account does.",
+            "Zaškrtněte, že rozumíte, co zrušení účtu znamená.",
+        ));
+    }
+    let db = state.services.platform().db();
+    let user = &session.user;
+    if user.has_password {
+        let password = field(&fields, "password").unwrap_or("");
+        let from = client_address(&state, connect, &headers).to_string();
+        match logins::check_password(db, &user.username, password, &from)
+            .await
+            .map_err(database)?
+        {
+            PasswordCheck::Accepted(_) => {}
+            _ => {
+                return Err(refused(
+                    "The password is wrong; the account stays.",
+                    "Heslo není správné; účet zůstává.",
+                ));
+            }
+        }
+    }
+    self_service::delete_account(db, &user.id)
+        .await
+        .map_err(database)?;
+    tracing::info!(user = %user.id, "account deleted at its owner's request");
+    Ok(super::login::clear_session(
+        &state,
+        Redirect::to("/auth/deleted").into_response(),
+    ))
+}
+
+/// `GET /auth/deleted`: what became of a deleted account.
+pub(super) async fn deleted(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Lang(l): Lang,
+) -> Response {
+    let content = html! {
+        div.notice role="status" {
+            p { (tr(&l, "Your account is deleted: your name, addresses and password are gone, and you are logged out. What the office must keep by law (the cases you filed, the records of what happened) it keeps, without your name.", "Váš účet je zrušen: vaše jméno, adresy a heslo jsou smazány a jste odhlášeni. Co úřad musí podle zákona uchovat (vaše podání a záznamy o tom, co se stalo), uchová, bez vašeho jména.")) }
+        }
+        p { a href="/" { (tr(&l, "To the portal's home", "Na úvodní stránku portálu")) } }
+    };
+    page(
+        &state,
+        &l,
+        &visitor,
+        StatusCode::OK,
+        tr(&l, "Account deleted", "Účet zrušen"),
+        content,
+    )
+    .await
+}
