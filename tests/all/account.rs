@@ -369,8 +369,20 @@ async fn a_citizen_renames_themselves_moves_to_a_new_address_and_deletes_the_acc
     assert!(me.body.contains("Jana Dvořáková"), "{}", me.body);
 
     // A new address: nothing changes until its link is opened.
+    let wrong = jana
+        .submit(
+            "/auth/me",
+            "/auth/profile/email",
+            &[("email", new), ("password", "not the password")],
+        )
+        .await;
+    assert_eq!(wrong.status, 422, "the password is asked again");
     let asked = jana
-        .submit("/auth/me", "/auth/profile/email", &[("email", new)])
+        .submit(
+            "/auth/me",
+            "/auth/profile/email",
+            &[("email", new), ("password", PASSWORD)],
+        )
         .await;
     assert_eq!(asked.status, 200, "{}", asked.body);
     assert!(asked.body.contains(new), "{}", asked.body);
@@ -391,14 +403,17 @@ async fn a_citizen_renames_themselves_moves_to_a_new_address_and_deletes_the_acc
         shown.body
     );
     assert!(jana.get("/auth/me").await.body.contains(old));
-    let confirmed = jana.submit(&link, &link, &[]).await;
+    // Opened in another browser, logged in as nobody: the old address is
+    // told all the same.
+    let elsewhere = Browser::new(addr);
+    let confirmed = elsewhere.submit(&link, &link, &[]).await;
     assert_eq!(confirmed.status, 200, "{}", confirmed.body);
     assert!(confirmed.body.contains(new));
     let told = mail_to(&portal, &smtp, old, &mut seen).await;
     assert_eq!(told.len(), 1, "the old address is told");
     assert!(told[0].text().contains(new), "{}", told[0].text());
     // The link works once; the user name followed the address.
-    assert_eq!(jana.submit(&link, &link, &[]).await.status, 410);
+    assert_eq!(elsewhere.submit(&link, &link, &[]).await.status, 410);
     let again = Browser::new(addr);
     assert_eq!(
         again.log_in(old, PASSWORD).await.status,
@@ -412,7 +427,11 @@ async fn a_citizen_renames_themselves_moves_to_a_new_address_and_deletes_the_acc
     let petr = Browser::new(addr);
     registered(&portal, &smtp, &petr, "petr@example.cz", &mut seen).await;
     let asked = petr
-        .submit("/auth/me", "/auth/profile/email", &[("email", new)])
+        .submit(
+            "/auth/me",
+            "/auth/profile/email",
+            &[("email", new), ("password", PASSWORD)],
+        )
         .await;
     assert_eq!(asked.status, 200);
     let mails = mail_to(&portal, &smtp, new, &mut seen).await;
@@ -476,4 +495,49 @@ async fn a_citizen_renames_themselves_moves_to_a_new_address_and_deletes_the_acc
     // Her address is free for a new account.
     let later = Browser::new(addr);
     registered(&portal, &smtp, &later, new, &mut seen).await;
+}
+
+#[tokio::test]
+async fn a_staff_account_is_neither_renamed_moved_nor_deleted_by_its_holder() {
+    let smtp = SmtpSink::start(0).await;
+    let portal = TestPortal::builder()
+        .module("ledger")
+        .smtp(&smtp.url())
+        .build()
+        .await;
+    let clerk = portal
+        .user(
+            "clerk",
+            portico_platform::identity::users::UserKind::Staff,
+            PASSWORD,
+        )
+        .await;
+    let browser = Browser::new(portal.serve().await);
+    assert_eq!(browser.log_in("clerk", PASSWORD).await.status, 303);
+    let me = browser.get("/auth/me").await;
+    assert!(
+        !me.body.contains("/auth/delete") && !me.body.contains("/auth/profile/email"),
+        "the forms are not offered"
+    );
+    // Posted all the same: refused, and the account stays as it was.
+    for (path, fields) in [
+        (
+            "/auth/delete",
+            vec![("password", PASSWORD), ("understood", "1")],
+        ),
+        (
+            "/auth/profile/email",
+            vec![("email", "clerk@elsewhere.example"), ("password", PASSWORD)],
+        ),
+        ("/auth/profile/name", vec![("name", "Somebody else")]),
+    ] {
+        let refused = browser.submit("/auth/me", path, &fields).await;
+        assert_eq!(refused.status, 403, "{path}: {}", refused.body);
+    }
+    let kept = portico_platform::identity::users::get(portal.db(), &clerk.id)
+        .await
+        .expect("read")
+        .expect("the account is there");
+    assert!(kept.active && kept.username == "clerk" && kept.display_name != "Somebody else");
+    assert!(smtp.received().is_empty(), "nothing was sent");
 }

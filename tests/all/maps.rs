@@ -439,6 +439,34 @@ async fn a_citizen_finds_the_address_sees_the_report_nearby_and_files_another() 
     let id = filed_id(&filed);
     let page = citizen.get(&format!("{BASE}/reports/{id}")).await;
     assert!(page.body.contains("U Lípy u hřiště"), "{}", page.body);
+
+    // "None of these" keeps a street as written; a decimal comma is a point.
+    assert!(
+        choose
+            .body
+            .contains("Žádná z nich: ponechat místo, jak jsem je napsal(a)")
+    );
+    let filed = report(
+        &citizen,
+        &[("address", "Údolní, u školy"), ("address_code", "typed")],
+    )
+    .await;
+    let id = filed_id(&filed);
+    let page = citizen.get(&format!("{BASE}/reports/{id}")).await;
+    assert!(page.body.contains("Údolní, u školy"), "{}", page.body);
+    let filed = report(
+        &citizen,
+        &[("address.lat", "49,20651"), ("address.lon", "16,58597")],
+    )
+    .await;
+    let id = filed_id(&filed);
+    let page = citizen.get(&format!("{BASE}/reports/{id}")).await;
+    assert!(
+        page.body
+            .contains("Žabovřeská 1022/12, Žabovřesky, 616 00 Brno"),
+        "{}",
+        page.body
+    );
 }
 
 /// Runs `script` in the page and gives back what it returns.

@@ -71,6 +71,14 @@
       bounds.push(at);
     });
     group.addTo(map);
+    // The popup's close button, named in the page's language.
+    map.on("popupopen", function (e) {
+      var close = e.popup.getElement().querySelector(".leaflet-popup-close-button");
+      if (close) {
+        close.setAttribute("aria-label", figure.getAttribute("data-close") || "×");
+        close.setAttribute("title", figure.getAttribute("data-close") || "×");
+      }
+    });
     map.fitBounds(bounds, { maxZoom: 17, padding: [24, 24] });
     figure.classList.add("drawn");
   }

@@ -182,9 +182,6 @@ fn degrees(lang: &str, lat: f64, lon: f64) -> String {
     format!("{}° {ns}, {}° {ew}", f(lat), f(lon))
 }
 
-/// Places as numbered markers on a plain SVG plane (the portal loads no
-/// map tiles from elsewhere), and the same numbers in a list with each
-/// place's coordinates and a link to open it on OpenStreetMap.
 /// A map of places: a plan drawn here, and the list of the places with
 /// their positions, which is the map's text alternative. Where the portal
 /// has a tile source, the figure carries it (`data-tiles`) and the list its
@@ -225,6 +222,7 @@ pub(crate) fn map(base: &str, shell: &Shell, map: &Map) -> Markup {
         figure.map data-tiles=[tiles.map(|_| "/tiles/{z}/{x}/{y}")] data-attribution=[tiles]
             data-zoom-in=[tiles.map(|_| tr(lang, "Zoom in", "Přiblížit"))]
             data-zoom-out=[tiles.map(|_| tr(lang, "Zoom out", "Oddálit"))]
+            data-close=[tiles.map(|_| tr(lang, "Close", "Zavřít"))]
             data-label=[tiles.map(|_| &map.caption)] {
             figcaption { (map.caption) }
             @if !valid.is_empty() {

@@ -148,9 +148,20 @@ impl Tiles {
         let content_type = response
             .headers()
             .get(header::CONTENT_TYPE)
-            .filter(|v| v.as_bytes().starts_with(b"image/"))
+            // Pictures only: a tile served from the portal's own origin
+            // must never be a document (an SVG could carry script).
+            .filter(|v| {
+                matches!(
+                    v.to_str()
+                        .unwrap_or_default()
+                        .split(';')
+                        .next()
+                        .map(str::trim),
+                    Some("image/png" | "image/jpeg" | "image/webp")
+                )
+            })
             .cloned()
-            .ok_or_else(|| format!("{url}: not an image"))?;
+            .ok_or_else(|| format!("{url}: not a PNG, JPEG or WebP image"))?;
         let mut body = Vec::new();
         while let Some(chunk) = response.chunk().await.map_err(|e| format!("{url}: {e}"))? {
             body.extend_from_slice(&chunk);

@@ -331,6 +331,11 @@ pub async fn change_name(
             "must be 1 to 200 characters",
         ));
     }
+    if !changes_own_details(&own_account(db, user_id).await?) {
+        return Err(PlatformError::Forbidden(
+            "the name comes from the identity provider".into(),
+        ));
+    }
     let txn = crate::begin_write(db).await?;
     touch(&txn, user_id)
         .col_expr(user::Column::DisplayName, Expr::value(name))
@@ -373,27 +378,40 @@ pub async fn request_email_change(
     if !users::is_plain_email(&email) {
         return Err(PlatformError::invalid("email", "is not an e-mail address"));
     }
-    if with_email(db, &email)
+    if !changes_own_details(&own_account(db, user_id).await?) {
+        return Err(PlatformError::Forbidden(
+            "the address comes from the identity provider".into(),
+        ));
+    }
+    let taken_by_name = users::by_username(db, &email)
         .await?
-        .iter()
-        .any(|u| u.id != user_id)
+        .is_some_and(|u| u.id != user_id);
+    if taken_by_name
+        || with_email(db, &email)
+            .await?
+            .iter()
+            .any(|u| u.id != user_id)
     {
         return Ok(EmailChange::Taken);
     }
-    Ok(EmailChange::Link(
-        issue(db, user_id, Purpose::Email, Some(&email)).await?,
-    ))
+    // Only the newest request counts: earlier links stop working.
+    let txn = crate::begin_write(db).await?;
+    forget_links(&txn, user_id, Purpose::Email).await?;
+    let token = issue(&txn, user_id, Purpose::Email, Some(&email)).await?;
+    txn.commit().await?;
+    Ok(EmailChange::Link(token))
 }
 
 /// Confirms a new address by its link: it becomes the account's address
 /// (and its user name, where the user name was the old address, as for
-/// an account its owner registered). `None` for a link that is unknown,
-/// used or expired; a conflict when another account took the address
-/// meanwhile.
+/// an account its owner registered), and the account's open links to set
+/// a password stop working. The account, and the address it had before
+/// (to be told). `None` for a link that is unknown, used or expired; a
+/// conflict when another account took the address meanwhile.
 pub async fn confirm_email(
     db: &DatabaseConnection,
     token: &str,
-) -> Result<Option<User>, PlatformError> {
+) -> Result<Option<(User, Option<String>)>, PlatformError> {
     let txn = crate::begin_write(db).await?;
     let Some(link) = redeem(&txn, token, Purpose::Email).await? else {
         return Ok(None);
@@ -403,7 +421,11 @@ pub async fn confirm_email(
         return Ok(None);
     };
     let taken = user::Entity::find()
-        .filter(Func::lower(Expr::col(user::Column::Email)).eq(email.clone()))
+        .filter(
+            sea_orm::Condition::any()
+                .add(Func::lower(Expr::col(user::Column::Email)).eq(email.clone()))
+                .add(user::Column::Username.eq(email.clone())),
+        )
         .filter(user::Column::Id.ne(&account.id))
         .one(&txn)
         .await?
@@ -422,6 +444,7 @@ pub async fn confirm_email(
         update = update.col_expr(user::Column::Username, Expr::value(&email));
     }
     update.exec(&txn).await?;
+    forget_links(&txn, &account.id, Purpose::Reset).await?;
     platform_audit(
         &txn,
         &account.id,
@@ -431,17 +454,58 @@ pub async fn confirm_email(
     )
     .await?;
     txn.commit().await?;
-    users::get(db, &account.id).await
+    Ok(users::get(db, &account.id)
+        .await?
+        .map(|u| (u, account.email.clone())))
 }
 
-/// Deletes a person's account at their request: what identifies them is
-/// erased (name, addresses, identity provider's keys, password, verified
-/// claims), their sessions, links, roles, groups and inbox go, and the
-/// account stays only as an inactive id, so that the records the law
-/// requires an office to keep (the audit chains, the cases modules
-/// filed) still name who acted, as "deleted account". The caller checked
-/// that the person asked (their password, or a fresh log-in).
+/// Deletes the account's unused links for `purpose`.
+async fn forget_links<C: ConnectionTrait>(
+    conn: &C,
+    user_id: &str,
+    purpose: Purpose,
+) -> Result<(), PlatformError> {
+    link::Entity::delete_many()
+        .filter(link::Column::UserId.eq(user_id))
+        .filter(link::Column::Purpose.eq(purpose.name()))
+        .filter(link::Column::UsedAtMicros.is_null())
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+/// The account, if it is a citizen's: a staff account is the
+/// organization's (its address comes from the identity management, and
+/// an administrator deletes it).
+async fn own_account(db: &DatabaseConnection, user_id: &str) -> Result<User, PlatformError> {
+    let account = users::get(db, user_id)
+        .await?
+        .ok_or_else(|| PlatformError::NotFound(format!("no user `{user_id}`")))?;
+    if account.kind != UserKind::Citizen {
+        return Err(PlatformError::Forbidden(
+            "a staff account is changed by the organization's administrators".into(),
+        ));
+    }
+    Ok(account)
+}
+
+/// Whether the person changes their name and address on the portal: a
+/// citizen's account not linked to an identity provider, which gives
+/// both anew at every log-in.
+pub fn changes_own_details(account: &User) -> bool {
+    account.kind == UserKind::Citizen && account.issuer.is_none()
+}
+
+/// Deletes a citizen's account at their request: what identifies them in
+/// the account is erased (name, addresses, identity provider's keys,
+/// password, verified claims), their sessions, links, roles, groups and
+/// inbox go, and the account stays only as an inactive id shown as `—`,
+/// so that the records the law requires an office to keep (the audit
+/// chains, the cases modules filed, with what the person wrote in them)
+/// still name who acted. The caller checked that the person asked (their
+/// password, where the account has one).
 pub async fn delete_account(db: &DatabaseConnection, user_id: &str) -> Result<(), PlatformError> {
+    own_account(db, user_id).await?;
     let txn = crate::begin_write(db).await?;
     let gone = format!("deleted-{user_id}");
     touch(&txn, user_id)

@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use portico_platform::identity::logins::PasswordCheck;
 use portico_platform::identity::sessions::Session;
 use portico_platform::identity::users::{self, Assurance};
-use portico_platform::identity::{accounts, passwords, roles};
+use portico_platform::identity::{accounts, passwords, roles, self_service};
 
 use super::{client_address, field, posted_session};
 use crate::AppState;
@@ -121,16 +121,16 @@ pub(super) async fn me(
                 p.muted { (render::tr(l, "Your account has no e-mail address to send messages to.", "Váš účet nemá e-mailovou adresu, na kterou by šlo zprávy posílat.")) }
             }
         }
-        h2 #profile { (render::tr(l, "Your name and address", "Vaše jméno a adresa")) }
-        form method="post" action="/auth/profile/name" {
-            input type="hidden" name=(CSRF_FIELD) value=(session.csrf);
-            div.field {
-                label for="p-name" { (render::tr(l, "The name you go by on the portal", "Jméno, pod kterým na portálu vystupujete")) }
-                input #p-name type="text" name="name" value=(user.display_name) autocomplete="name" required;
+        @if self_service::changes_own_details(user) {
+            h2 #profile { (render::tr(l, "Your name and address", "Vaše jméno a adresa")) }
+            form method="post" action="/auth/profile/name" {
+                input type="hidden" name=(CSRF_FIELD) value=(session.csrf);
+                div.field {
+                    label for="p-name" { (render::tr(l, "The name you go by on the portal", "Jméno, pod kterým na portálu vystupujete")) }
+                    input #p-name type="text" name="name" value=(user.display_name) autocomplete="name" required;
+                }
+                button.button.secondary type="submit" { (render::tr(l, "Save the name", "Uložit jméno")) }
             }
-            button.button.secondary type="submit" { (render::tr(l, "Save the name", "Uložit jméno")) }
-        }
-        @if user.kind == users::UserKind::Citizen {
             form method="post" action="/auth/profile/email" {
                 input type="hidden" name=(CSRF_FIELD) value=(session.csrf);
                 div.field {
@@ -138,6 +138,12 @@ pub(super) async fn me(
                     input #p-email type="email" name="email" value=(user.email.as_deref().unwrap_or_default())
                         autocomplete="email" required aria-describedby="p-email-help";
                     p.help #p-email-help { (render::tr(l, "A new address counts once you open the link we send to it.", "Nová adresa platí, až otevřete odkaz, který na ni pošleme.")) }
+                }
+                @if user.has_password {
+                    div.field {
+                        label for="p-password" { (render::tr(l, "Your password", "Vaše heslo")) }
+                        input #p-password type="password" name="password" autocomplete="current-password" required;
+                    }
                 }
                 button.button.secondary type="submit" { (render::tr(l, "Change the address", "Změnit adresu")) }
             }
@@ -153,7 +159,7 @@ pub(super) async fn me(
             h2 #delete { (render::tr(l, "Delete the account", "Zrušení účtu")) }
             form method="post" action="/auth/delete" {
                 input type="hidden" name=(CSRF_FIELD) value=(session.csrf);
-                p { (render::tr(l, "Your name, addresses and password are erased and you are logged out for good. What the office must keep by law (the cases you filed, the records of what happened) it keeps, without your name.", "Vaše jméno, adresy a heslo se smažou a budete natrvalo odhlášeni. Co úřad musí podle zákona uchovat (vaše podání a záznamy o tom, co se stalo), uchová, bez vašeho jména.")) }
+                p { (render::tr(l, "The account's name, addresses and password are erased and you are logged out for good. What the office must keep by law (the cases you filed, with what you wrote in them, and the records of what happened) it keeps.", "Jméno, adresy a heslo účtu se smažou a budete natrvalo odhlášeni. Co úřad musí podle zákona uchovat (vaše podání včetně toho, co jste v nich uvedli, a záznamy o tom, co se stalo), uchová.")) }
                 @if user.has_password {
                     div.field {
                         label for="d-password" { (render::tr(l, "Your password", "Vaše heslo")) }

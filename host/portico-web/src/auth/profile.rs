@@ -1,8 +1,8 @@
 //! A person changes their own account from `/auth/me`: the name they go
 //! by, their e-mail address (nothing changes until they open the link
 //! sent to the new address; the old one is told when it did), and the
-//! deletion of the account (their password again, or for an account
-//! without one, their explicit consent). Each form carries the session's
+//! deletion of the account (their password again for both, where the
+//! account has one, and a tick for the deletion). Each form carries the session's
 //! CSRF token; the e-mails a person asks for count per person and per
 //! address, and a wrong password counts towards the account's lock-out.
 
@@ -38,8 +38,42 @@ fn fields(
 }
 
 fn database(e: PlatformError) -> Failure {
+    if let PlatformError::Forbidden(why) = &e {
+        tracing::info!(why = %why, "an account change was refused");
+        return Failure::new(
+            StatusCode::FORBIDDEN,
+            ("Not changed here", "Zde nelze změnit"),
+            (
+                "This account's details come from the organization or from your identity provider; they are changed there.",
+                "Údaje tohoto účtu přicházejí od organizace nebo od poskytovatele identity; mění se tam.",
+            ),
+        );
+    }
     tracing::error!(error = %e, "cannot change an account");
     Failure::database()
+}
+
+/// The person's password again, where their account has one; a wrong one
+/// counts towards the account's lock-out like a log-in.
+async fn password_again(
+    state: &AppState,
+    connect: Option<axum::Extension<ConnectInfo<SocketAddr>>>,
+    headers: &HeaderMap,
+    user: &portico_platform::identity::users::User,
+    fields: &[(String, String)],
+) -> Result<bool, Failure> {
+    if !user.has_password {
+        return Ok(true);
+    }
+    let password = field(fields, "password").unwrap_or("");
+    let from = client_address(state, connect, headers).to_string();
+    let db = state.services.platform().db();
+    Ok(matches!(
+        logins::check_password(db, &user.username, password, &from)
+            .await
+            .map_err(database)?,
+        PasswordCheck::Accepted(_)
+    ))
 }
 
 /// The logged-in person's session.
@@ -86,6 +120,7 @@ pub(super) async fn rename(
 /// told to look there, whatever the address turned out to be.
 pub(super) async fn change_email(
     State(state): State<AppState>,
+    connect: Option<axum::Extension<ConnectInfo<SocketAddr>>>,
     visitor: Visitor,
     Lang(l): Lang,
     headers: HeaderMap,
@@ -104,6 +139,16 @@ pub(super) async fn change_email(
             (
                 "Enter an e-mail address such as jana@example.cz.",
                 "Zadejte e-mailovou adresu, např. jana@example.cz.",
+            ),
+        ));
+    }
+    if !password_again(&state, connect, &headers, &session.user, &fields).await? {
+        return Err(Failure::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ("Address not changed", "Adresa nezměněna"),
+            (
+                "The password is wrong; your address stays as it is.",
+                "Heslo není správné; vaše adresa zůstává beze změny.",
             ),
         ));
     }
@@ -216,13 +261,9 @@ pub(super) async fn confirm_email(
 ) -> Result<Response, Failure> {
     posted(&state, connect, &visitor, &headers, &body)?;
     let db = state.services.platform().db();
-    let before = match &visitor {
-        Visitor::User(s) => s.user.email.clone(),
-        _ => None,
-    };
     let title = tr(&l, "Your new e-mail address", "Vaše nová e-mailová adresa");
-    let user = match self_service::confirm_email(db, &token).await {
-        Ok(Some(user)) => user,
+    let (user, before) = match self_service::confirm_email(db, &token).await {
+        Ok(Some(changed)) => changed,
         Ok(None) => {
             return Ok(page(
                 &state,
@@ -306,24 +347,14 @@ pub(super) async fn delete(
             "Zaškrtněte, že rozumíte, co zrušení účtu znamená.",
         ));
     }
-    let db = state.services.platform().db();
     let user = &session.user;
-    if user.has_password {
-        let password = field(&fields, "password").unwrap_or("");
-        let from = client_address(&state, connect, &headers).to_string();
-        match logins::check_password(db, &user.username, password, &from)
-            .await
-            .map_err(database)?
-        {
-            PasswordCheck::Accepted(_) => {}
-            _ => {
-                return Err(refused(
-                    "The password is wrong; the account stays.",
-                    "Heslo není správné; účet zůstává.",
-                ));
-            }
-        }
+    if !password_again(&state, connect, &headers, user, &fields).await? {
+        return Err(refused(
+            "The password is wrong; the account stays.",
+            "Heslo není správné; účet zůstává.",
+        ));
     }
+    let db = state.services.platform().db();
     self_service::delete_account(db, &user.id)
         .await
         .map_err(database)?;
@@ -342,7 +373,7 @@ pub(super) async fn deleted(
 ) -> Response {
     let content = html! {
         div.notice role="status" {
-            p { (tr(&l, "Your account is deleted: your name, addresses and password are gone, and you are logged out. What the office must keep by law (the cases you filed, the records of what happened) it keeps, without your name.", "Váš účet je zrušen: vaše jméno, adresy a heslo jsou smazány a jste odhlášeni. Co úřad musí podle zákona uchovat (vaše podání a záznamy o tom, co se stalo), uchová, bez vašeho jména.")) }
+            p { (tr(&l, "Your account is deleted: its name, addresses and password are gone, and you are logged out. What the office must keep by law (the cases you filed, with what you wrote in them, and the records of what happened) it keeps.", "Váš účet je zrušen: jeho jméno, adresy a heslo jsou smazány a jste odhlášeni. Co úřad musí podle zákona uchovat (vaše podání včetně toho, co jste v nich uvedli, a záznamy o tom, co se stalo), uchová.")) }
         }
         p { a href="/" { (tr(&l, "To the portal's home", "Na úvodní stránku portálu")) } }
     };

@@ -82,7 +82,16 @@ pub fn report_form(
                 check
                     .choices
                     .iter()
-                    .map(|a| (a.code.to_string(), a.label.clone())),
+                    .map(|a| (a.code.to_string(), a.label.clone()))
+                    .chain([(
+                        TYPED.to_owned(),
+                        tr(
+                            ctx,
+                            "None of these: keep the place as I wrote it",
+                            "Žádná z nich: ponechat místo, jak jsem je napsal(a)",
+                        )
+                        .to_owned(),
+                    )]),
             )
             .required(),
         );
@@ -290,6 +299,9 @@ enum Located {
     Choose(Vec<Address>),
 }
 
+/// The choice that keeps the place as it was written.
+const TYPED: &str = "typed";
+
 /// The most addresses offered to choose from.
 const CHOICES: u32 = 6;
 /// How far the nearest address of a position may be to name the place.
@@ -313,7 +325,12 @@ fn locate(form: &FormPost) -> Result<Located> {
             Err(e) => return Err(e),
         });
     }
+    if value("address_code") == TYPED {
+        return Ok(Located::AsGiven);
+    }
     let (address, lat, long) = (value("address"), value("address.lat"), value("address.lon"));
+    // A decimal comma, as Czech writes numbers, is a point.
+    let (lat, long) = (lat.replace(',', "."), long.replace(',', "."));
     if lat.is_empty() && long.is_empty() {
         if address.is_empty() {
             return Ok(Located::AsGiven);
@@ -410,8 +427,8 @@ pub fn submit_report(ctx: &Context, form: &FormPost) -> Result<Outcome> {
         category: &category,
         description: value("description"),
         address: value("address"),
-        lat: value("address.lat"),
-        long: value("address.lon"),
+        lat: value("address.lat").replace(',', "."),
+        long: value("address.lon").replace(',', "."),
         attributes: category
             .attributes
             .iter()
