@@ -32,29 +32,6 @@ async fn js(browser: &Chromium, script: &str) {
         .unwrap_or_else(|e| panic!("{script}: {e}"));
 }
 
-/// Clicks the element `css` finds.
-async fn click(browser: &Chromium, css: &str) {
-    browser
-        .client
-        .find(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("nothing matches {css}: {e}"))
-        .click()
-        .await
-        .unwrap_or_else(|e| panic!("cannot click {css}: {e}"));
-}
-
-/// Waits until the page has an element `css` (a form's answer arrived).
-async fn wait_for(browser: &Chromium, css: &str) {
-    browser
-        .client
-        .wait()
-        .at_most(std::time::Duration::from_secs(10))
-        .for_element(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("{css} never appeared: {e}"));
-}
-
 /// Logs in through the form, whatever the page's language.
 async fn log_in(browser: &Chromium, user: &str) {
     browser.open("/auth/login").await;
@@ -66,7 +43,7 @@ async fn log_in(browser: &Chromium, user: &str) {
         ),
     )
     .await;
-    click(browser, "main form button.primary").await;
+    browser.click_css("main form button.primary").await;
     for _ in 0..50 {
         if !browser.path().await.starts_with("/auth/login") {
             return;
@@ -128,7 +105,7 @@ async fn a_citizen_reports_a_problem_submits_a_form_and_finds_both_in_their_over
             b.open("/").await;
             b.check_step(&step("01-home"), lang, &english).await;
             // The front door says what people come to do.
-            click(&b, "a.door[href='/m/complaints/report']").await;
+            b.click_css("a.door[href='/m/complaints/report']").await;
             b.check_step(&step("02-report-categories"), lang, &english)
                 .await;
             b.open("/m/complaints/report?category=pothole").await;
@@ -142,7 +119,7 @@ async fn a_citizen_reports_a_problem_submits_a_form_and_finds_both_in_their_over
                  document.getElementById('f-attribute[depth]-1').checked = true;",
             )
             .await;
-            click(&b, "main form button.primary").await;
+            b.click_css("main form button.primary").await;
             b.text_with("Hluboký výtluk před domem č. 12.").await;
             b.check_step(&step("04-report-filed"), lang, &english).await;
 
@@ -156,8 +133,8 @@ async fn a_citizen_reports_a_problem_submits_a_form_and_finds_both_in_their_over
                  document.getElementById('f-email').value = 'karel@example.cz';",
             )
             .await;
-            click(&b, "main form button.primary").await;
-            wait_for(&b, "#f-dogs").await;
+            b.click_css("main form button.primary").await;
+            b.wait_css("#f-dogs").await;
             js(
                 &b,
                 "document.getElementById('f-dogs').value = '1';
@@ -165,13 +142,13 @@ async fn a_citizen_reports_a_problem_submits_a_form_and_finds_both_in_their_over
             )
             .await;
             b.check_step(&step("07-form-step-2"), lang, &english).await;
-            click(&b, "main form button.primary").await;
+            b.click_css("main form button.primary").await;
             b.text_with("F-20").await;
             b.check_step(&step("08-form-submitted"), lang, &english)
                 .await;
 
             // From the header to their own affairs.
-            click(&b, "header a[href='/mine']").await;
+            b.click_css("header a[href='/mine']").await;
             b.text_with("Přihlášení psa").await;
             b.check_step(&step("09-my-overview"), lang, &english).await;
         }
@@ -226,11 +203,12 @@ async fn an_official_finds_their_work_from_the_header_and_handles_a_report() {
             b.open("/auth/login").await;
             b.check_step(&step("01-login"), lang, &english).await;
             log_in(&b, "hana").await;
-            click(&b, "header a[href='/agenda']").await;
+            b.click_css("header a[href='/agenda']").await;
             b.check_step(&step("02-agenda"), lang, &english).await;
-            click(&b, "main a[href='/m/complaints/handle']").await;
+            b.click_css("main a[href='/m/complaints/handle']").await;
             b.check_step(&step("03-inbox"), lang, &english).await;
-            click(&b, "main td a[href^='/m/complaints/handle/']").await;
+            b.click_css("main td a[href^='/m/complaints/handle/']")
+                .await;
             b.check_step(&step("04-report"), lang, &english).await;
             js(
                 &b,
@@ -291,13 +269,13 @@ async fn an_administrator_enables_a_module_and_publishes_the_accessibility_state
             let b = browser_in(addr, lang, size).await;
             let step = |s: &str| format!("journey-admin-{lang}-{}-{s}", size.0);
             log_in(&b, "boss").await;
-            click(&b, "header a[href='/agenda']").await;
+            b.click_css("header a[href='/agenda']").await;
             b.check_step(&step("01-agenda"), lang, &english).await;
-            click(&b, "main a[href='/admin/orgs/test-city']").await;
+            b.click_css("main a[href='/admin/orgs/test-city']").await;
             b.check_step(&step("02-console"), lang, &english).await;
             b.open("/admin/orgs/test-city/modules/notice-board").await;
             b.check_step(&step("03-module"), lang, &english).await;
-            click(&b, "main form button.primary").await;
+            b.click_css("main form button.primary").await;
             b.check_step(&step("04-enabled"), lang, &english).await;
             b.open("/").await;
             assert!(
@@ -308,8 +286,9 @@ async fn an_administrator_enables_a_module_and_publishes_the_accessibility_state
                 "the board is in the menu once enabled"
             );
 
-            click(&b, "header a[href='/agenda']").await;
-            click(&b, "main a[href='/admin/orgs/test-city/pages']").await;
+            b.click_css("header a[href='/agenda']").await;
+            b.click_css("main a[href='/admin/orgs/test-city/pages']")
+                .await;
             b.check_step(&step("05-pages"), lang, &english).await;
             js(
                 &b,
@@ -321,10 +300,10 @@ async fn an_administrator_enables_a_module_and_publishes_the_accessibility_state
                  document.querySelector('form[action$=\"/pages/accessibility\"] button.primary').click();",
             )
             .await;
-            wait_for(&b, "main .notice-success").await;
+            b.wait_css("main .notice-success").await;
             b.check_step(&step("06-published"), lang, &english).await;
             b.open("/").await;
-            click(&b, "footer a[href='/accessibility']").await;
+            b.click_css("footer a[href='/accessibility']").await;
             let statement = b.text().await;
             assert!(
                 statement.contains(if lang == "cs" {
@@ -358,7 +337,7 @@ async fn a_citizen_registers_confirms_the_address_and_finds_their_page() {
         let step = |s: &str| format!("journey-register-{lang}-{}-{s}", size.0);
         let email = format!("eva.{lang}@example.cz");
         b.open("/auth/login").await;
-        click(&b, "main a[href='/auth/register']").await;
+        b.click_css("main a[href='/auth/register']").await;
         b.check_step(&step("01-register"), lang, &english).await;
         // A mistake first: it is named at its field.
         js(
@@ -371,8 +350,8 @@ async fn a_citizen_registers_confirms_the_address_and_finds_their_page() {
             ),
         )
         .await;
-        click(&b, "main form button.primary").await;
-        wait_for(&b, "#r-again-error").await;
+        b.click_css("main form button.primary").await;
+        b.wait_css("#r-again-error").await;
         b.check_step(&step("02-mistake"), lang, &english).await;
         js(
             &b,
@@ -382,7 +361,7 @@ async fn a_citizen_registers_confirms_the_address_and_finds_their_page() {
             ),
         )
         .await;
-        click(&b, "main form button.primary").await;
+        b.click_css("main form button.primary").await;
         b.text_with(&email).await;
         b.check_step(&step("03-check-your-mail"), lang, &english)
             .await;
@@ -400,10 +379,10 @@ async fn a_citizen_registers_confirms_the_address_and_finds_their_page() {
         let path = &link[link.find("/auth/").expect("a path")..];
         b.open(path).await;
         b.check_step(&step("04-confirm"), lang, &english).await;
-        click(&b, "main form button.primary").await;
-        wait_for(&b, "main a.button[href='/auth/login']").await;
+        b.click_css("main form button.primary").await;
+        b.wait_css("main a.button[href='/auth/login']").await;
         b.check_step(&step("05-confirmed"), lang, &english).await;
-        click(&b, "main a.button[href='/auth/login']").await;
+        b.click_css("main a.button[href='/auth/login']").await;
         js(
             &b,
             &format!(
@@ -412,7 +391,7 @@ async fn a_citizen_registers_confirms_the_address_and_finds_their_page() {
             ),
         )
         .await;
-        click(&b, "main form button.primary").await;
+        b.click_css("main form button.primary").await;
         b.text_with("Eva Dvořáková").await;
         b.open("/auth/me").await;
         b.text_with(&email).await;

@@ -209,12 +209,8 @@ async fn citizens_see_the_reports_on_a_slippy_map_at_phone_and_desktop_widths() 
         browser.open(&format!("/lang/{lang}")).await;
         browser.open(&format!("{BASE}/")).await;
         browser
-            .client
-            .wait()
-            .at_most(std::time::Duration::from_secs(10))
-            .for_element(Locator::Css("figure.map.drawn .leaflet-marker-icon"))
-            .await
-            .expect("the map is drawn with its markers");
+            .wait_css("figure.map.drawn .leaflet-marker-icon")
+            .await;
         let mut drawn = 0;
         for _ in 0..50 {
             drawn = tiles_drawn(&browser).await;
@@ -262,23 +258,10 @@ async fn citizens_see_the_reports_on_a_slippy_map_at_phone_and_desktop_widths() 
             .await;
         // The cluster opens to its reports; a report's pin leads to it
         // (the newest first: 1 is on Kozí, 2 and 3 on Údolní).
+        browser.click_css(".marker-cluster").await;
         browser
-            .client
-            .find(Locator::Css(".marker-cluster"))
-            .await
-            .expect("a cluster")
-            .click()
-            .await
-            .expect("clicked");
-        browser
-            .client
-            .wait()
-            .at_most(std::time::Duration::from_secs(5))
-            .for_element(Locator::Css(
-                "figure.map .leaflet-marker-icon.map-pin:not(.leaflet-cluster-anim)",
-            ))
-            .await
-            .expect("pins");
+            .wait_css("figure.map .leaflet-marker-icon.map-pin:not(.leaflet-cluster-anim)")
+            .await;
         tokio::time::sleep(std::time::Duration::from_millis(600)).await;
         let opened = browser
             .client
@@ -298,20 +281,9 @@ async fn citizens_see_the_reports_on_a_slippy_map_at_phone_and_desktop_widths() 
             "{lang}: the cluster opened to the two reports on Údolní"
         );
         browser
-            .client
-            .find(Locator::Css(".leaflet-marker-icon.map-pin[title^='3. ']"))
-            .await
-            .expect("the first report's pin")
-            .click()
-            .await
-            .expect("clicked");
-        browser
-            .client
-            .wait()
-            .at_most(std::time::Duration::from_secs(5))
-            .for_element(Locator::Css(".leaflet-popup-content a"))
-            .await
-            .expect("a popup with the report's link");
+            .click_css(".leaflet-marker-icon.map-pin[title^='3. ']")
+            .await;
+        browser.wait_css(".leaflet-popup-content a").await;
         browser
             .check_step(&format!("maps-registry-{lang}-{w}-open"), lang, &english)
             .await;
@@ -501,25 +473,15 @@ async fn a_citizen_finds_the_pothole_on_the_map_follows_the_report_there_and_fil
         b.set_size(w, h).await;
         b.open(&format!("/lang/{lang}")).await;
         b.open(&format!("{BASE}/report?category=pothole")).await;
-        b.client
-            .wait()
-            .at_most(std::time::Duration::from_secs(10))
-            .for_element(Locator::Css("fieldset.place.drawn .leaflet-tile-loaded"))
-            .await
-            .expect("the place's map is drawn on tiles");
+        b.wait_css("fieldset.place.drawn .leaflet-tile-loaded")
+            .await;
         // The address as typed, found in the register: the pin goes there.
         js(
             &b,
             "document.getElementById('f-address').value = 'udolni 53'",
         )
         .await;
-        b.client
-            .find(Locator::Css("fieldset.place .place-tools button"))
-            .await
-            .expect("the address search")
-            .click()
-            .await
-            .expect("clicked");
+        b.click_css("fieldset.place .place-tools button").await;
         until(
             &b,
             "the address found",
@@ -629,19 +591,8 @@ async fn a_citizen_finds_the_pothole_on_the_map_follows_the_report_there_and_fil
              document.getElementById('f-attribute[depth]-1').checked = true;",
         )
         .await;
-        b.client
-            .find(Locator::Css("main form button.primary"))
-            .await
-            .expect("the submit button")
-            .click()
-            .await
-            .expect("clicked");
-        b.client
-            .wait()
-            .at_most(std::time::Duration::from_secs(10))
-            .for_element(Locator::Css("input[name=nearby_seen]"))
-            .await
-            .expect("the reports nearby");
+        b.click_css("main form button.primary").await;
+        b.wait_css("input[name=nearby_seen]").await;
         b.check_step(&step("02-nearby"), lang, &english).await;
 
         // It is that one: the citizen follows it instead.
@@ -656,13 +607,7 @@ async fn a_citizen_finds_the_pothole_on_the_map_follows_the_report_there_and_fil
             &format!("document.querySelector('input[type=email]').value = 'eva.{lang}@example.cz'"),
         )
         .await;
-        b.client
-            .find(Locator::Css("main form button.primary"))
-            .await
-            .expect("the follow button")
-            .click()
-            .await
-            .expect("clicked");
+        b.click_css("main form button.primary").await;
         b.text_with(if lang == "cs" {
             "Podívejte se do své schránky"
         } else {
@@ -673,12 +618,7 @@ async fn a_citizen_finds_the_pothole_on_the_map_follows_the_report_there_and_fil
 
         // Then files another problem elsewhere, placed by the pin alone.
         b.open(&format!("{BASE}/report?category=pothole")).await;
-        b.client
-            .wait()
-            .at_most(std::time::Duration::from_secs(10))
-            .for_element(Locator::Css("fieldset.place.drawn"))
-            .await
-            .expect("the map");
+        b.wait_css("fieldset.place.drawn").await;
         js(
             &b,
             "document.getElementById('f-description').value = 'Výtluk u vozovny.';
@@ -687,13 +627,7 @@ async fn a_citizen_finds_the_pothole_on_the_map_follows_the_report_there_and_fil
              document.getElementById('f-address-lon').value = '16.50500';",
         )
         .await;
-        b.client
-            .find(Locator::Css("main form button.primary"))
-            .await
-            .expect("the submit button")
-            .click()
-            .await
-            .expect("clicked");
+        b.click_css("main form button.primary").await;
         b.text_with("Bystrc č. ev. 12, 635 00 Brno").await;
         b.check_step(&step("04-filed"), lang, &english).await;
     }

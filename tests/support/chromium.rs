@@ -181,6 +181,27 @@ impl Chromium {
         .await;
     }
 
+    /// Clicks the element `css` finds.
+    pub async fn click_css(&self, css: &str) {
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("nothing matches {css}: {e}"))
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("cannot click {css}: {e}"));
+    }
+
+    /// Waits up to 10 s until the page has an element `css`.
+    pub async fn wait_css(&self, css: &str) {
+        self.client
+            .wait()
+            .at_most(std::time::Duration::from_secs(10))
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css} never appeared: {e}"));
+    }
+
     /// Follows the link that reads `text` and waits for the page.
     pub async fn follow(&self, text: &str) {
         self.click_through(&format!("//a[normalize-space()='{text}']"))
