@@ -305,7 +305,7 @@ print(json.dumps(out))
             .expect("imported");
         let (lat, lon) = ours.position.expect("a position");
         let (their_lat, their_lon) = (at[0].as_f64().expect("lat"), at[1].as_f64().expect("lon"));
-        let apart = addresses::metres(lat, lon, their_lat, their_lon);
+        let apart = addresses::metres((lat, lon), (their_lat, their_lon));
         assert!(
             apart < 1.5,
             "{}: ours {lat} {lon}, PROJ's {their_lat} {their_lon}: {apart:.2} m apart",

@@ -512,7 +512,7 @@ async fn a_citizen_finds_the_pothole_on_the_map_follows_the_report_there_and_fil
                 .expect("a longitude"),
         );
         assert!(
-            addresses::metres(lat, lon, 49.19902, 16.59594) < 3.0,
+            addresses::metres((lat, lon), (49.19902, 16.59594)) < 3.0,
             "{lang}: {found}"
         );
         js(

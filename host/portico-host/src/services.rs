@@ -764,14 +764,10 @@ impl backend::Addresses for CallWork {
         query: &str,
         limit: usize,
     ) -> Result<Vec<backend::Address>, ModuleError> {
-        Ok(self
-            .work
+        self.work
             .search_addresses(query, limit)
             .await
-            .map_err(module_error)?
-            .into_iter()
-            .map(address)
-            .collect())
+            .map_err(module_error)
     }
 
     async fn nearest_address(
@@ -779,37 +775,14 @@ impl backend::Addresses for CallWork {
         latitude: f64,
         longitude: f64,
     ) -> Result<Option<(backend::Address, f64)>, ModuleError> {
-        Ok(self
-            .work
+        self.work
             .nearest_address(latitude, longitude)
             .await
-            .map_err(module_error)?
-            .map(|(a, metres)| (address(a), metres)))
+            .map_err(module_error)
     }
 
     async fn address(&mut self, code: i64) -> Result<Option<backend::Address>, ModuleError> {
-        Ok(self
-            .work
-            .address(code)
-            .await
-            .map_err(module_error)?
-            .map(address))
-    }
-}
-
-/// The register's address as the runtime hands it to a module.
-fn address(a: portico_platform::addresses::Address) -> backend::Address {
-    backend::Address {
-        code: a.code,
-        label: a.label,
-        street: a.street,
-        number: a.number,
-        part: a.part,
-        municipality: a.municipality,
-        district: a.district,
-        postcode: a.postcode,
-        position: a.position,
-        retired: a.retired,
+        self.work.address(code).await.map_err(module_error)
     }
 }
 

@@ -79,32 +79,7 @@ pub(crate) mod edition {
     impl ActiveModelBehavior for ActiveModel {}
 }
 
-/// One address point of the register.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Address {
-    /// Its RÚIAN code (kód adresního místa), the same in every edition.
-    pub code: i64,
-    /// The address as a letter is addressed: `Údolní 567/53, Veveří, 602 00 Brno`.
-    pub label: String,
-    /// The street; `None` in a village without streets.
-    pub street: Option<String>,
-    /// The building's number: `567`, or `č. ev. 12` for a building
-    /// registered without a descriptive number; with the orientation
-    /// number after a slash: `567/53`.
-    pub number: String,
-    /// The part of the municipality (část obce).
-    pub part: String,
-    /// The municipality (obec).
-    pub municipality: String,
-    /// The city district (městský obvod / část), where there is one.
-    pub district: Option<String>,
-    /// The postcode, five digits.
-    pub postcode: String,
-    /// Its position in WGS 84 (latitude, longitude), when the register has one.
-    pub position: Option<(f64, f64)>,
-    /// Whether the latest edition of its municipality no longer lists it.
-    pub retired: bool,
-}
+pub use portico_types::places::{Address, metres};
 
 impl From<address::Model> for Address {
     fn from(m: address::Model) -> Address {
@@ -782,7 +757,7 @@ pub async fn nearest(
             let (Some(lat), Some(lon)) = (m.lat, m.lon) else {
                 continue;
             };
-            let d = metres(latitude, longitude, lat, lon);
+            let d = metres((latitude, longitude), (lat, lon));
             if best.as_ref().is_none_or(|(_, b)| d < *b) {
                 best = Some((m, d));
             }
@@ -802,16 +777,6 @@ pub async fn nearest(
     Ok(best
         .filter(|(_, d)| *d <= NEAREST_REACH * 111_000.0)
         .map(|(m, d)| (m.into(), d)))
-}
-
-/// The distance between two WGS 84 positions, in metres (haversine).
-pub fn metres(lat1: f64, lon1: f64, lat2: f64, lon2: f64) -> f64 {
-    const EARTH: f64 = 6_371_008.8;
-    let (p1, p2) = (lat1.to_radians(), lat2.to_radians());
-    let dp = p2 - p1;
-    let dl = (lon2 - lon1).to_radians();
-    let a = (dp / 2.0).sin().powi(2) + p1.cos() * p2.cos() * (dl / 2.0).sin().powi(2);
-    2.0 * EARTH * a.sqrt().asin()
 }
 
 /// The box around every current address with a position: (south, west,
@@ -903,7 +868,10 @@ mod tests {
         let p = &points[0];
         assert_eq!(p.label(), "Údolní 567/53, Veveří, 602 00 Brno");
         let (lat, lon) = p.position.expect("has a position");
-        assert!(metres(lat, lon, 49.19902, 16.59594) < 3.0, "{lat} {lon}");
+        assert!(
+            metres((lat, lon), (49.19902, 16.59594)) < 3.0,
+            "{lat} {lon}"
+        );
     }
 
     #[test]

@@ -278,30 +278,7 @@ pub trait Addresses: Send {
     async fn address(&mut self, code: i64) -> Result<Option<Address>, ModuleError>;
 }
 
-/// An address point of the register.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Address {
-    /// Its RÚIAN code.
-    pub code: i64,
-    /// As a letter is addressed.
-    pub label: String,
-    /// The street, if it has one.
-    pub street: Option<String>,
-    /// The building's number, e.g. `567/53`.
-    pub number: String,
-    /// The part of the municipality.
-    pub part: String,
-    /// The municipality.
-    pub municipality: String,
-    /// The city district, where there is one.
-    pub district: Option<String>,
-    /// The postcode.
-    pub postcode: String,
-    /// Latitude and longitude, WGS 84.
-    pub position: Option<(f64, f64)>,
-    /// No longer in the latest edition.
-    pub retired: bool,
-}
+pub use portico_types::places::Address;
 
 /// A user of the call's organization.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -6,11 +6,13 @@
 //! on this crate, which depends on nothing of Portico's. `written` is how
 //! each language writes numbers, dates and moments, for the host's pages
 //! and messages and, through the SDK, for the modules; `folding` is how
-//! search compares Czech text.
+//! search compares Czech text; `places` an address of the register and
+//! the distance of two positions.
 
 use serde::Serialize;
 
 pub mod folding;
+pub mod places;
 pub mod written;
 
 /// How strongly an identity was verified: the eIDAS levels of assurance,

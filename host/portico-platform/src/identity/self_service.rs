@@ -229,15 +229,9 @@ pub async fn confirm(db: &DatabaseConnection, token: &str) -> Result<Option<User
         return Ok(None);
     };
     // The address is proven to reach them: messages go there too.
-    user::Entity::update_many()
+    touch(&user_id)
         .col_expr(user::Column::Active, Expr::value(true))
         .col_expr(user::Column::NotifyEmail, Expr::value(true))
-        .col_expr(
-            user::Column::Version,
-            Expr::col(user::Column::Version).add(1),
-        )
-        .col_expr(user::Column::UpdatedAtMicros, Expr::value(now_micros()))
-        .filter(user::Column::Id.eq(&user_id))
         .exec(&txn)
         .await?;
     platform_audit(
@@ -337,7 +331,7 @@ pub async fn change_name(
         ));
     }
     let txn = crate::begin_write(db).await?;
-    touch(&txn, user_id)
+    touch(user_id)
         .col_expr(user::Column::DisplayName, Expr::value(name))
         .exec(&txn)
         .await?;
@@ -347,7 +341,7 @@ pub async fn change_name(
 }
 
 /// An update of `user_id` that counts as a change of the account.
-fn touch<C: ConnectionTrait>(_conn: &C, user_id: &str) -> sea_orm::UpdateMany<user::Entity> {
+fn touch(user_id: &str) -> sea_orm::UpdateMany<user::Entity> {
     user::Entity::update_many()
         .col_expr(
             user::Column::Version,
@@ -435,7 +429,7 @@ pub async fn confirm_email(
             "another account has this address".into(),
         ));
     }
-    let mut update = touch(&txn, &account.id).col_expr(user::Column::Email, Expr::value(&email));
+    let mut update = touch(&account.id).col_expr(user::Column::Email, Expr::value(&email));
     if account
         .email
         .as_deref()
@@ -508,7 +502,7 @@ pub async fn delete_account(db: &DatabaseConnection, user_id: &str) -> Result<()
     own_account(db, user_id).await?;
     let txn = crate::begin_write(db).await?;
     let gone = format!("deleted-{user_id}");
-    touch(&txn, user_id)
+    touch(user_id)
         .col_expr(user::Column::Username, Expr::value(&gone))
         .col_expr(user::Column::DisplayName, Expr::value("—"))
         .col_expr(user::Column::GivenName, Expr::value(Option::<String>::None))

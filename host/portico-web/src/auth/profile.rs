@@ -17,7 +17,7 @@ use portico_platform::PlatformError;
 use portico_platform::identity::logins::{self, PasswordCheck};
 use portico_platform::identity::self_service::{self, EmailChange};
 
-use super::register::{link_base, page, posted, send, too_many, unavailable};
+use super::register::{link_base, link_button, page, posted, send, too_many, unavailable};
 use super::{client_address, field};
 use crate::AppState;
 use crate::extractors::{Lang, Visitor};
@@ -230,13 +230,16 @@ pub(super) async fn confirm_email_page(
     Lang(l): Lang,
     Path(token): Path<String>,
 ) -> Response {
-    let content = html! {
-        form method="post" action=(format!("/auth/email/{token}")) {
-            input type="hidden" name=(CSRF_FIELD) value=(visitor.csrf());
-            p { (tr(&l, "Confirm that this address is yours to make it your account's address.", "Potvrďte, že tato adresa je vaše, a stane se adresou vašeho účtu.")) }
-            button.button.primary type="submit" { (tr(&l, "Confirm the new address", "Potvrdit novou adresu")) }
-        }
-    };
+    let content = link_button(
+        &visitor,
+        &format!("/auth/email/{token}"),
+        tr(
+            &l,
+            "Confirm that this address is yours to make it your account's address.",
+            "Potvrďte, že tato adresa je vaše, a stane se adresou vašeho účtu.",
+        ),
+        tr(&l, "Confirm the new address", "Potvrdit novou adresu"),
+    );
     page(
         &state,
         &l,

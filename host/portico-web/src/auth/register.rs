@@ -391,14 +391,29 @@ pub(super) async fn confirm_page(
         "Confirm your e-mail address",
         "Potvrzení e-mailové adresy",
     );
-    let content = html! {
-        form method="post" action=(format!("/auth/confirm/{token}")) {
-            input type="hidden" name=(CSRF_FIELD) value=(visitor.csrf());
-            p { (tr(&l, "One step remains: confirm that this address is yours.", "Zbývá jediný krok: potvrďte, že tato adresa je vaše.")) }
-            button.button.primary type="submit" { (tr(&l, "Confirm and finish", "Potvrdit a dokončit")) }
-        }
-    };
+    let content = link_button(
+        &visitor,
+        &format!("/auth/confirm/{token}"),
+        tr(
+            &l,
+            "One step remains: confirm that this address is yours.",
+            "Zbývá jediný krok: potvrďte, že tato adresa je vaše.",
+        ),
+        tr(&l, "Confirm and finish", "Potvrdit a dokončit"),
+    );
     page(&state, &l, &visitor, StatusCode::OK, title, content).await
+}
+
+/// What an e-mailed link opens: a button that posts it, so that a mail
+/// scanner following the link changes nothing.
+pub(super) fn link_button(visitor: &Visitor, action: &str, text: &str, button: &str) -> Markup {
+    html! {
+        form method="post" action=(action) {
+            input type="hidden" name=(CSRF_FIELD) value=(visitor.csrf());
+            p { (text) }
+            button.button.primary type="submit" { (button) }
+        }
+    }
 }
 
 pub(super) async fn confirm(
