@@ -447,6 +447,37 @@ pub struct FormField {
     pub accept: Option<String>,
     /// A place's position given so far: latitude, longitude.
     pub position: Option<(f64, f64)>,
+    /// Shown only while this holds.
+    pub shown_when: Option<Condition>,
+    /// Required while this holds, besides `required`.
+    pub required_when: Option<Condition>,
+    /// The calculation whose result the field shows.
+    pub calculation: Option<Calculation>,
+}
+
+/// While the form's field `field` has one of `values`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Condition {
+    pub field: String,
+    pub values: Vec<String>,
+}
+
+/// How a calculated field works its value out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Operation {
+    Sum,
+    Product,
+    Difference,
+    Quotient,
+}
+
+/// A value worked out from number fields of the same form.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Calculation {
+    pub operation: Operation,
+    pub fields: Vec<String>,
+    pub factor: Option<f64>,
 }
 
 /// One problem with one input field.

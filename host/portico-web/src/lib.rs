@@ -303,6 +303,7 @@ pub fn app_with(state: AppState, extra: Router<AppState>) -> Router {
     Router::new()
         .route("/healthz", get(health))
         .route("/assets/portico.css", get(stylesheet))
+        .route("/assets/portico-form.js", get(form_script))
         .route("/assets/favicon.svg", get(favicon))
         .route(
             "/favicon.ico",
@@ -481,6 +482,18 @@ async fn stylesheet() -> impl axum::response::IntoResponse {
             (header::CACHE_CONTROL, "public, max-age=3600"),
         ],
         include_str!("../assets/portico.css"),
+    )
+}
+
+/// The portal's form script: fields shown, required and calculated as
+/// the answers change (`render::form`).
+async fn form_script() -> impl axum::response::IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../assets/portico-form.js"),
     )
 }
 

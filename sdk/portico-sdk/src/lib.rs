@@ -59,8 +59,11 @@ pub use error::{Error, FieldError, Result};
 pub use events::Event;
 pub use http::{FormPost, Method, Outcome, Page, Request, Response, UploadedFile};
 pub use messages::Message;
+/// Text as the portal's search compares it: lower case, without
+/// diacritics (`Žabovřesky` folds to `zabovresky`), and split into words.
+pub use portico_types::folding;
 pub use view::{
-    Action, Cell, Chart, Field, FieldKind, Form, Map, NoticeLevel, Pager, Stat, Table,
+    Action, Cell, Chart, Field, FieldKind, Form, Map, NoticeLevel, Operation, Pager, Stat, Table,
     TimelineEntry, View,
 };
 

@@ -560,6 +560,9 @@ impl Field {
             autocomplete: None,
             accept: None,
             position: None,
+            shown_when: None,
+            required_when: None,
+            calculation: None,
         })
     }
 
@@ -716,6 +719,60 @@ impl Field {
             longitude,
         });
         self
+    }
+
+    /// Shown only while the form's field `field` has one of `values` (a
+    /// choice's value; `true` for a ticked box). The portal shows and
+    /// hides it as the person answers; hidden, it is posted empty.
+    pub fn shown_when<S: Into<String>>(
+        mut self,
+        field: impl Into<String>,
+        values: impl IntoIterator<Item = S>,
+    ) -> Self {
+        self.0.shown_when = Some(condition(field, values));
+        self
+    }
+
+    /// Required while the form's field `field` has one of `values`.
+    pub fn required_when<S: Into<String>>(
+        mut self,
+        field: impl Into<String>,
+        values: impl IntoIterator<Item = S>,
+    ) -> Self {
+        self.0.required_when = Some(condition(field, values));
+        self
+    }
+
+    /// Shows the result of `operation` over the form's number `fields`
+    /// (times `factor`), kept up to date as they change; read-only. The
+    /// module works the value out again from what is posted.
+    pub fn calculated<S: Into<String>>(
+        mut self,
+        operation: Operation,
+        fields: impl IntoIterator<Item = S>,
+        factor: Option<f64>,
+    ) -> Self {
+        self.0.calculation = Some(views::Calculation {
+            operation,
+            fields: fields.into_iter().map(Into::into).collect(),
+            factor,
+        });
+        self.0.read_only = true;
+        self
+    }
+}
+
+/// How a calculated field works its value out: the fields added up,
+/// multiplied, the first less the others, the first divided by the others.
+pub use views::Operation;
+
+fn condition<S: Into<String>>(
+    field: impl Into<String>,
+    values: impl IntoIterator<Item = S>,
+) -> views::Condition {
+    views::Condition {
+        field: field.into(),
+        values: values.into_iter().map(Into::into).collect(),
     }
 }
 

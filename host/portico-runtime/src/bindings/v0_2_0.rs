@@ -227,7 +227,7 @@ impl From<wit::FormField> for api::FormField {
             max: f.max,
             autocomplete: f.autocomplete,
             accept: f.accept,
-            position: None,
+            ..api::FormField::default()
         }
     }
 }

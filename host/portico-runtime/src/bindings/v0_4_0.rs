@@ -125,6 +125,27 @@ impl From<wit::FormField> for api::FormField {
             autocomplete: f.autocomplete,
             accept: f.accept,
             position: f.position.map(|p| (p.latitude, p.longitude)),
+            shown_when: f.shown_when.map(Into::into),
+            required_when: f.required_when.map(Into::into),
+            calculation: f.calculation.map(|c| api::Calculation {
+                operation: match c.operation {
+                    wit::Operation::Sum => api::Operation::Sum,
+                    wit::Operation::Product => api::Operation::Product,
+                    wit::Operation::Difference => api::Operation::Difference,
+                    wit::Operation::Quotient => api::Operation::Quotient,
+                },
+                fields: c.fields,
+                factor: c.factor,
+            }),
+        }
+    }
+}
+
+impl From<wit::Condition> for api::Condition {
+    fn from(c: wit::Condition) -> Self {
+        api::Condition {
+            field: c.field,
+            values: c.values,
         }
     }
 }

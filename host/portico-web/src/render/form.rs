@@ -3,8 +3,10 @@
 //! each linked to its field; every field has its label, its help and its
 //! error tied to it for assistive technology.
 
+use std::collections::HashMap;
+
 use maud::{Markup, html};
-use portico_runtime::api::{FieldKind, Form, FormField};
+use portico_runtime::api::{Condition, FieldKind, Form, FormField};
 
 use super::{CSRF_FIELD, Shell, module_href, tr};
 
@@ -22,8 +24,14 @@ pub(super) fn form_html(base: &str, shell: &Shell, form: &Form) -> Markup {
         .iter()
         .any(|f| f.kind == FieldKind::File)
         .then_some("multipart/form-data");
+    let live = form
+        .fields
+        .iter()
+        .any(|f| f.shown_when.is_some() || f.required_when.is_some() || f.calculation.is_some());
+    let drawn = Drawn::of(&form.fields);
     html! {
-        form method="post" action=(action.unwrap_or_default()) enctype=[uploads] novalidate {
+        form method="post" action=(action.unwrap_or_default()) enctype=[uploads] novalidate
+            data-live[live] {
             input type="hidden" name=(CSRF_FIELD) value=(shell.csrf);
             @if has_errors {
                 div.notice.notice-error role="alert" {
@@ -36,10 +44,11 @@ pub(super) fn form_html(base: &str, shell: &Shell, form: &Form) -> Markup {
                 }
             }
             @for field in &form.fields {
+                @let rules = drawn.rules(field);
                 @if field.kind == FieldKind::Place {
-                    (place_html(shell, field))
+                    (place_html(shell, field, &rules))
                 } @else {
-                    (field_html(lang, field))
+                    (field_html(lang, field, &rules))
                 }
             }
             div.buttons {
@@ -53,7 +62,62 @@ pub(super) fn form_html(base: &str, shell: &Shell, form: &Form) -> Markup {
     }
 }
 
-fn field_html(lang: &str, f: &FormField) -> Markup {
+/// The values a form is drawn with, field by field: what its conditions
+/// are told by before the person changes anything.
+struct Drawn<'a>(HashMap<&'a str, Vec<&'a str>>);
+
+/// How one field's rules are drawn: whether it is hidden and required
+/// now, and the rules for the form script, as JSON.
+struct Rules {
+    hidden: bool,
+    required: bool,
+    shown_when: Option<String>,
+    required_when: Option<String>,
+    calculation: Option<String>,
+}
+
+impl<'a> Drawn<'a> {
+    fn of(fields: &'a [FormField]) -> Self {
+        let mut values: HashMap<&str, Vec<&str>> = HashMap::new();
+        for f in fields {
+            let value = f.value.as_deref().unwrap_or_default();
+            let now: Vec<&str> = match f.kind {
+                FieldKind::Checkboxes => f.selected.iter().map(String::as_str).collect(),
+                FieldKind::Checkbox if matches!(value, "true" | "on") => vec!["true"],
+                FieldKind::Checkbox => Vec::new(),
+                _ if value.is_empty() => Vec::new(),
+                _ => vec![value],
+            };
+            values.entry(f.name.as_str()).or_default().extend(now);
+        }
+        Drawn(values)
+    }
+
+    fn holds(&self, c: &Condition) -> bool {
+        self.0
+            .get(c.field.as_str())
+            .is_some_and(|now| now.iter().any(|v| c.values.iter().any(|w| w == v)))
+    }
+
+    fn rules(&self, f: &FormField) -> Rules {
+        let hidden = f.shown_when.as_ref().is_some_and(|c| !self.holds(c));
+        Rules {
+            hidden,
+            required: !hidden
+                && (f.required || f.required_when.as_ref().is_some_and(|c| self.holds(c))),
+            shown_when: f.shown_when.as_ref().map(json),
+            required_when: f.required_when.as_ref().map(json),
+            calculation: f.calculation.as_ref().map(json),
+        }
+    }
+}
+
+/// A rule as the form script reads it.
+fn json(rule: &impl serde::Serialize) -> String {
+    serde_json::to_string(rule).unwrap_or_default()
+}
+
+fn field_html(lang: &str, f: &FormField, rules: &Rules) -> Markup {
     let required = tr(lang, "(required)", "(povinné)");
     let id = format!("f-{}", f.name);
     let help_id = format!("{id}-help");
@@ -102,8 +166,10 @@ fn field_html(lang: &str, f: &FormField) -> Markup {
             }
         };
         return html! {
-            fieldset.field.choices.field-error[f.error.is_some()] #(id) aria-describedby=[described.as_deref()] {
-                legend { (f.label) @if f.required { " " span.required { (required) } } }
+            fieldset.field.choices.field-error[f.error.is_some()] #(id) aria-describedby=[described.as_deref()]
+                hidden[rules.hidden] data-shown-when=[rules.shown_when.as_deref()]
+                data-required-when=[rules.required_when.as_deref()] {
+                legend { (f.label) @if f.required || f.required_when.is_some() { " " span.required hidden[!rules.required] { (required) } } }
                 @for (i, c) in f.choices.iter().enumerate() {
                     @let choice_id = format!("{id}-{i}");
                     div.choice {
@@ -121,34 +187,37 @@ fn field_html(lang: &str, f: &FormField) -> Markup {
         };
     }
     html! {
-        div.field.field-error[f.error.is_some()] {
+        div.field.field-error[f.error.is_some()] hidden[rules.hidden]
+            data-shown-when=[rules.shown_when.as_deref()]
+            data-required-when=[rules.required_when.as_deref()]
+            data-calculation=[rules.calculation.as_deref()] {
             @if f.kind == FieldKind::Checkbox {
                 input #(id) type="checkbox" name=(f.name) value="true"
                     checked[matches!(value.as_str(), "true" | "on")]
                     aria-describedby=[described.as_deref()] aria-invalid=[invalid];
-                label for=(id) { (f.label) @if f.required { " " span.required { (required) } } }
+                label for=(id) { (f.label) @if f.required || f.required_when.is_some() { " " span.required hidden[!rules.required] { (required) } } }
             } @else {
                 label for=(id) {
                     (f.label)
-                    @if f.required { " " span.required { (required) } }
+                    @if f.required || f.required_when.is_some() { " " span.required hidden[!rules.required] { (required) } }
                     @if read_only { " " span.fixed { (fixed) } }
                 }
                 @match f.kind {
-                    FieldKind::Textarea => textarea #(id) name=(f.name) rows="5" required[f.required]
+                    FieldKind::Textarea => textarea #(id) name=(f.name) rows="5" required[rules.required]
                         readonly[read_only] autocomplete=[f.autocomplete.as_deref()]
                         aria-describedby=[described.as_deref()] aria-invalid=[invalid] { (value) },
-                    FieldKind::Select => select #(id) name=(f.name) required[f.required]
+                    FieldKind::Select => select #(id) name=(f.name) required[rules.required]
                         autocomplete=[f.autocomplete.as_deref()]
                         aria-describedby=[described.as_deref()] aria-invalid=[invalid] {
-                        @if !f.required { option value="" { "—" } }
+                        @if !rules.required { option value="" { "—" } }
                         @for c in &f.choices {
                             option value=(c.value) selected[c.value == value] { (c.label) }
                         }
                     },
-                    FieldKind::File => input #(id) type="file" name=(f.name) required[f.required]
+                    FieldKind::File => input #(id) type="file" name=(f.name) required[rules.required]
                         accept=[f.accept.as_deref()]
                         aria-describedby=[described.as_deref()] aria-invalid=[invalid];,
-                    _ => input #(id) type=(input_type) name=(f.name) value=(value) required[f.required]
+                    _ => input #(id) type=(input_type) name=(f.name) value=(value) required[rules.required]
                         readonly[read_only] pattern=[f.pattern.as_deref()]
                         min=[f.min.as_deref()] max=[f.max.as_deref()]
                         step=[(f.kind == FieldKind::Number).then_some("any")]
@@ -170,7 +239,7 @@ fn field_html(lang: &str, f: &FormField) -> Markup {
 /// fieldset. Where the portal has tiles, the fieldset carries them
 /// (`data-tiles`) and its texts, and the map script adds a map to place
 /// the pin on, a search of the address register and "use my location".
-fn place_html(shell: &Shell, f: &FormField) -> Markup {
+fn place_html(shell: &Shell, f: &FormField, rules: &Rules) -> Markup {
     let lang = shell.lang.as_str();
     let id = format!("f-{}", f.name);
     let help_id = format!("{id}-help");
@@ -194,6 +263,7 @@ fn place_html(shell: &Shell, f: &FormField) -> Markup {
     html! {
         fieldset.field.place.field-error[f.error.is_some()] #(format!("{id}-place"))
             aria-describedby=[described.as_deref()]
+            hidden[rules.hidden] data-shown-when=[rules.shown_when.as_deref()]
             data-tiles=[tiles.map(|_| "/tiles/{z}/{x}/{y}")] data-attribution=[tiles]
             data-find=[say("Find the address", "Najít adresu")]
             data-locate=[say("Use my location", "Použít moji polohu")]
@@ -205,7 +275,7 @@ fn place_html(shell: &Shell, f: &FormField) -> Markup {
             data-no-location=[say("Your location is not available.", "Vaše poloha není k dispozici.")]
             data-zoom-in=[say("Zoom in", "Přiblížit")]
             data-zoom-out=[say("Zoom out", "Oddálit")] {
-            legend { (f.label) @if f.required { " " span.required { (tr(lang, "(required)", "(povinné)")) } } }
+            legend { (f.label) @if rules.required { " " span.required { (tr(lang, "(required)", "(povinné)")) } } }
             @if let Some(help) = &f.help {
                 p.help #(help_id) { (help) }
             }

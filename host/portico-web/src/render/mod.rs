@@ -135,6 +135,10 @@ pub struct Crumb {
 /// its tiles' address.
 pub(crate) const MAP_MARK: &str = "data-tiles=";
 
+/// What marks a form whose fields change as the person answers: the
+/// form script runs on the page.
+pub(crate) const LIVE_MARK: &str = "data-live";
+
 /// The name of the hidden form field that carries the CSRF token.
 pub const CSRF_FIELD: &str = "_csrf";
 
@@ -185,6 +189,9 @@ pub fn page(shell: &Shell, title: &str, content: Markup) -> String {
                     script src="/assets/map/leaflet.js" defer {}
                     script src="/assets/map/markercluster.js" defer {}
                     script src="/assets/map/portico-map.js" defer {}
+                }
+                @if content.0.contains(LIVE_MARK) {
+                    script src="/assets/portico-form.js" defer {}
                 }
             }
             body {
