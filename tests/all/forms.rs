@@ -195,13 +195,29 @@ async fn a_citizen_finds_a_form_by_life_situation_fills_it_pre_filled_with_a_dra
     );
 
     set_up(&staff, "substantial").await;
-    // A situation cannot lie under itself.
+    // The tree as it is nested, titles and not keys.
+    let tree = staff.get(&format!("{BASE}/situations-edit")).await;
+    assert!(
+        tree.body.contains(">· I have a dog</a>") && tree.body.contains(">Registering a dog<"),
+        "{}",
+        tree.body
+    );
+    // A situation cannot lie under itself: it is not offered there, and
+    // is refused if posted.
+    let editing = staff
+        .get(&format!("{BASE}/situations-edit?key=home-and-family"))
+        .await;
+    assert!(
+        !editing.body.contains("<option value=\"i-have-a-dog\""),
+        "{}",
+        editing.body
+    );
     let cycle = post(
         &staff,
         "/situations-edit",
         "/situations-edit",
         &[
-            ("key", "home-and-family"),
+            ("editing", "home-and-family"),
             ("title", "Home"),
             ("parent", "i-have-a-dog"),
         ],
@@ -325,10 +341,15 @@ async fn a_citizen_finds_a_form_by_life_situation_fills_it_pre_filled_with_a_dra
         wrong.body.contains("id=\"f-fence\""),
         "the fence is asked with a garden"
     );
+    // Asked for the first time, the fence is a further question, never
+    // first an error (a browser without script shows it only now).
     assert!(
         wrong
             .body
-            .contains("How high is the fence (cm)?: Fill this in."),
+            .contains("Your answers brought up a further question on this step")
+            && !wrong
+                .body
+                .contains("How high is the fence (cm)?: Fill this in."),
         "{}",
         wrong.body
     );
@@ -397,9 +418,17 @@ async fn a_citizen_finds_a_form_by_life_situation_fills_it_pre_filled_with_a_dra
         Some("1000"),
         "calculated"
     );
+    // No fence without a garden: it is drawn hidden, for the page's
+    // script to show if the garden changes.
+    let fence = resumed
+        .body
+        .find("id=\"f-fence\"")
+        .expect("the fence, for the script");
+    let wrapper = resumed.body[..fence].rfind("<div").expect("its field");
     assert!(
-        !resumed.body.contains("id=\"f-fence\""),
-        "no fence without a garden"
+        resumed.body[wrapper..fence].contains(" hidden "),
+        "no fence without a garden: {}",
+        &resumed.body[wrapper..fence]
     );
 
     // Submitted with a certificate; the receipt number comes back.
@@ -448,6 +477,28 @@ async fn a_citizen_finds_a_form_by_life_situation_fills_it_pre_filled_with_a_dra
             ("certificate", "certificate.pdf", pdf),
         )
         .await;
+    assert_eq!(submitted.status, 303, "{}", submitted.body);
+    // The answers are checked before they are sent.
+    assert!(
+        submitted.location().ends_with("?step=check"),
+        "{}",
+        submitted.location()
+    );
+    let check = jana.get(submitted.location()).await;
+    assert!(
+        check.body.contains("check your answers")
+            && check.body.contains("Beagle")
+            && check.body.contains("certificate.pdf"),
+        "{}",
+        check.body
+    );
+    let submitted = post(
+        &jana,
+        "/fill/dog-registration?step=check",
+        "/fill/dog-registration",
+        &[("_step", "check")],
+    )
+    .await;
     assert_eq!(submitted.status, 303, "{}", submitted.body);
     let path = submitted.location().split('?').next().unwrap().to_owned();
     let receipt = jana.get(submitted.location()).await;

@@ -143,6 +143,10 @@ async fn a_citizen_reports_a_problem_submits_a_form_and_finds_both_in_their_over
             .await;
             b.check_step(&step("07-form-step-2"), lang, &english).await;
             b.click_css("main form button.primary").await;
+            // The answers, checked before they are sent.
+            b.wait_css("input[name=_step][value=check]").await;
+            b.check_step(&step("08-form-check"), lang, &english).await;
+            b.click_css("main form button.primary").await;
             b.text_with("F-20").await;
             b.check_step(&step("08-form-submitted"), lang, &english)
                 .await;

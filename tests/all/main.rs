@@ -7,6 +7,7 @@ mod addresses;
 mod approvals;
 mod audit;
 mod browser;
+mod builder;
 mod calendar;
 mod cli;
 mod collection;

@@ -215,6 +215,8 @@ fn test_tools(root: &Path) -> Vec<Tool> {
             ".ci/spreadsheet-reader.txt",
             "python",
         ),
+        // The reader a submission's PDF receipt is read back with (pypdf).
+        python("PDF_PYTHON", "pdf-venv", ".ci/pdf-reader.txt", "python"),
         // What builds Python modules.
         python(
             "COMPONENTIZE_PY",

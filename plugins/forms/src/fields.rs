@@ -3,10 +3,10 @@
 //! What is the caller's own (a value locked from a verified identity, say)
 //! comes in as [`Drawing::locked`].
 
-use portico_sdk::{Field, FieldKind, FormPost, Result, UploadedFile, files, numbers};
+use portico_sdk::{Field, FieldKind, FormPost, Operation, Result, UploadedFile, files, numbers};
 use serde_json::{Value, json};
 
-use crate::definition::{Answers, FieldSpec, Form, Kind, is_empty, number};
+use crate::definition::{self, Answers, FieldSpec, Form, Kind, is_empty, number};
 
 /// How a form is drawn for one person.
 #[derive(Clone, Copy)]
@@ -89,6 +89,109 @@ pub fn draw(
     answers: &Answers,
     errors: &[(String, String)],
 ) -> Field {
+    draw_with(how, form, f, answers, errors, form.is_required(f, answers))
+}
+
+/// A page's fields as the SDK draws them: those shown with the answers,
+/// and those shown only when a field of the same page has an answer,
+/// hidden until it does (the portal shows them as the person answers,
+/// and requires them when their condition on the page holds); the values
+/// a calculation on the page works with that other pages hold are carried
+/// along hidden, so that the portal can show its result live.
+pub fn draw_page(
+    how: Drawing,
+    form: &Form,
+    names: &[String],
+    answers: &Answers,
+    errors: &[(String, String)],
+) -> Vec<Field> {
+    let on_page = |n: &str| names.iter().any(|x| x == n);
+    let mut out = Vec::new();
+    let mut carried: Vec<&str> = Vec::new();
+    for f in form.fields.iter().filter(|f| on_page(&f.name)) {
+        let live = f.show_if.as_ref().filter(|c| on_page(&c.field));
+        if live.is_none() && !form.shown(f, answers) {
+            continue;
+        }
+        let required_when: Vec<&definition::Condition> = form
+            .conditional_required
+            .iter()
+            .filter(|(c, list)| list.contains(&f.name) && on_page(&c.field))
+            .map(|(c, _)| c)
+            .collect();
+        // What the page decides live is left to the portal, which also
+        // leaves a hidden field unrequired.
+        let required = (live.is_some() && form.required.contains(&f.name))
+            || form.is_required_beside(f, answers, &|c| {
+                required_when.iter().any(|w| std::ptr::eq(*w, c))
+            });
+        let mut field = draw_with(how, form, f, answers, errors, required);
+        if let Some(c) = live {
+            field = field.shown_when(&c.field, [condition_value(&c.value)]);
+        }
+        if let Some(c) = required_when.first() {
+            field = field.required_when(&c.field, [condition_value(&c.value)]);
+        }
+        if let Some(c) = &f.calculation {
+            field = field.calculated(operation(c.operation), &c.fields, c.factor);
+            for n in c.fields.iter().filter(|n| !on_page(n)) {
+                if !carried.contains(&n.as_str()) {
+                    carried.push(n);
+                }
+            }
+        }
+        out.push(field);
+    }
+    for name in carried {
+        let value = answers
+            .get(name)
+            .and_then(Value::as_f64)
+            .map(|n| n.to_string())
+            .unwrap_or_default();
+        out.push(Field::new(name, "", FieldKind::Hidden).value(value));
+    }
+    out
+}
+
+/// A condition's value as the portal compares it with what a field holds:
+/// a choice's key, `true` for a ticked box.
+fn condition_value(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn operation(o: definition::Operation) -> Operation {
+    match o {
+        definition::Operation::Sum => Operation::Sum,
+        definition::Operation::Product => Operation::Product,
+        definition::Operation::Difference => Operation::Difference,
+        definition::Operation::Quotient => Operation::Quotient,
+    }
+}
+
+/// A calculated number as the field shows it: with the language's decimal
+/// mark, without spaces between thousands (the portal's script writes it
+/// the same way, and reads it back).
+fn calculated_text(v: Option<&Value>, en: bool) -> String {
+    match v.and_then(Value::as_f64) {
+        None => String::new(),
+        Some(n) => {
+            let text = format!("{}", (n * 100.0).round() / 100.0);
+            if en { text } else { text.replace('.', ",") }
+        }
+    }
+}
+
+fn draw_with(
+    how: Drawing,
+    form: &Form,
+    f: &FieldSpec,
+    answers: &Answers,
+    errors: &[(String, String)],
+    required: bool,
+) -> Field {
     let value = answers.get(&f.name);
     let (name, title) = (f.name.clone(), f.title.clone());
     let mut field = match f.kind {
@@ -96,6 +199,9 @@ pub fn draw(
         Kind::Phone => Field::new(name, title, FieldKind::Tel).value(text_of(value)),
         Kind::Email => Field::new(name, title, FieldKind::Email).value(text_of(value)),
         Kind::Textarea => Field::textarea(name, title).value(text_of(value)),
+        Kind::Integer | Kind::Number if f.calculated() => {
+            Field::text(name, title).value(calculated_text(value, how.en))
+        }
         Kind::Integer | Kind::Number => Field::number(name, title).value(text_of(value)),
         Kind::Date => Field::date(name, title).value(text_of(value)),
         Kind::Choice if f.choices.len() <= 5 => {
@@ -144,12 +250,24 @@ pub fn draw(
     if let Some(why) = (how.locked)(f) {
         field = field.read_only();
         help = why;
-    } else if f.calculate.is_some() {
+    } else if let Some(c) = &f.calculation {
         field = field.read_only();
+        let titles: Vec<&str> = c
+            .fields
+            .iter()
+            .map(|n| form.field(n).map_or(n.as_str(), |g| g.title.as_str()))
+            .collect();
         help = format!(
             "{} {}",
-            tr(how.en, "Calculated:", "Vypočteno:"),
-            f.calculate.as_deref().unwrap_or_default()
+            tr(how.en, "Worked out from:", "Vypočteno z:"),
+            titles.join(", ")
+        );
+    } else if f.calculate.is_some() {
+        field = field.read_only();
+        help = tr(
+            how.en,
+            "Worked out from your answers.",
+            "Vypočteno z vašich odpovědí.",
         );
     } else if f.kind == Kind::File
         && let Some(Value::Object(o)) = value
@@ -163,7 +281,7 @@ pub fn draw(
     if !help.is_empty() {
         field = field.help(help);
     }
-    if form.is_required(f, answers) {
+    if required {
         field = field.required();
     }
     if let Some((_, e)) = errors.iter().find(|(n, _)| *n == f.name) {
@@ -185,7 +303,7 @@ pub fn read_posted(
     errors: &mut Vec<(String, String)>,
 ) -> Result<()> {
     for f in form.fields.iter().filter(|f| names.contains(&f.name)) {
-        if (how.locked)(f).is_some() || f.calculate.is_some() {
+        if (how.locked)(f).is_some() || f.calculated() {
             continue;
         }
         let raw = post.get(&f.name).unwrap_or_default().trim().to_owned();

@@ -14,6 +14,32 @@ pub const FORMS: Collection = Collection::new("forms");
 pub const SITUATIONS: Collection = Collection::new("situations");
 pub const DRAFTS: Collection = Collection::new("drafts");
 pub const SUBMISSIONS: Collection = Collection::new("submissions");
+pub const DESIGNS: Collection = Collection::new("designs");
+
+/// A form's draft in the builder, kept apart from its published
+/// versions until it is published as the next one.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Design {
+    pub code: String,
+    pub definition: Definition,
+    /// The published version it was begun from; 0 for a new form.
+    pub based_on: u32,
+    pub edited: String,
+    #[serde(default)]
+    pub by: String,
+}
+
+/// The draft of form `code`, if there is one.
+pub fn design_of(code: &str) -> Result<Option<Document<Design>>> {
+    Ok(DESIGNS
+        .find()
+        .eq("code", code)
+        .limit(1)
+        .fetch::<Design>()?
+        .documents
+        .into_iter()
+        .next())
+}
 
 /// One published version of a form.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -42,6 +68,10 @@ pub struct Situation {
     /// Codes of the forms it leads to.
     #[serde(default)]
     pub forms: Vec<String>,
+    /// Its place among the situations under the same parent (smaller
+    /// first; equal ones by title).
+    #[serde(default)]
+    pub order: i64,
 }
 
 /// A form a citizen began and saved.
@@ -156,6 +186,10 @@ pub struct Submission {
     /// they are written to in. Empty on submissions older than it.
     #[serde(default)]
     pub lang: String,
+    /// What the link to its receipt carries, for one sent without logging
+    /// in. Empty on submissions older than it.
+    #[serde(default)]
+    pub key: String,
 }
 
 pub fn english(ctx: &Context) -> bool {
@@ -207,6 +241,7 @@ pub fn form(code: &str, version: Option<u32>) -> Result<(Version, Form)> {
     Ok((found, form))
 }
 
+/// The life situations, each parent's in their order.
 pub fn situations() -> Result<Vec<Situation>> {
     let mut all: Vec<Situation> = SITUATIONS
         .find()
@@ -215,8 +250,35 @@ pub fn situations() -> Result<Vec<Situation>> {
         .into_iter()
         .map(|d| d.data)
         .collect();
-    all.sort_by(|a, b| a.title.cmp(&b.title));
+    all.sort_by(|a, b| a.order.cmp(&b.order).then_with(|| a.title.cmp(&b.title)));
     Ok(all)
+}
+
+/// The situations as a tree, depth first: each with its depth.
+pub fn situation_tree(all: &[Situation]) -> Vec<(&Situation, usize)> {
+    fn under<'a>(
+        all: &'a [Situation],
+        parent: &str,
+        depth: usize,
+        out: &mut Vec<(&'a Situation, usize)>,
+    ) {
+        for s in all.iter().filter(|s| s.parent == parent) {
+            // A broken tree (a cycle) stops at a depth no tree has.
+            if depth < 20 && !out.iter().any(|(x, _)| x.key == s.key) {
+                out.push((s, depth));
+                under(all, &s.key, depth + 1, out);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    under(all, "", 0, &mut out);
+    // Situations under a parent that is gone, at the end.
+    for s in all {
+        if !out.iter().any(|(x, _)| x.key == s.key) {
+            out.push((s, 0));
+        }
+    }
+    out
 }
 
 pub fn draft_of(user: &str, code: &str) -> Result<Option<Document<Draft>>> {

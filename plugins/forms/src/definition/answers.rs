@@ -29,6 +29,18 @@ impl Form {
 
     /// Whether `field` must be answered with these answers.
     pub fn is_required(&self, field: &FieldSpec, answers: &Answers) -> bool {
+        self.is_required_beside(field, answers, &|_| false)
+    }
+
+    /// Whether `field` must be answered with these answers, the
+    /// conditions `left` leaves out not counted (the portal decides
+    /// those live).
+    pub fn is_required_beside(
+        &self,
+        field: &FieldSpec,
+        answers: &Answers,
+        left: &dyn Fn(&Condition) -> bool,
+    ) -> bool {
         if !self.shown(field, answers) {
             return false;
         }
@@ -41,7 +53,7 @@ impl Form {
             || self
                 .conditional_required
                 .iter()
-                .any(|(c, list)| c.holds(answers) && list.contains(&field.name))
+                .any(|(c, list)| !left(c) && c.holds(answers) && list.contains(&field.name))
     }
 
     /// Fills in the calculated fields.
@@ -57,6 +69,19 @@ impl Form {
             let _ = ctx.set_value(f.name.clone(), evalexpr::Value::from_float(n));
         }
         for f in &self.fields {
+            if let Some(c) = &f.calculation {
+                let numbers: Vec<f64> = c
+                    .fields
+                    .iter()
+                    .map(|n| answers.get(n).and_then(Value::as_f64).unwrap_or(0.0))
+                    .collect();
+                let n = c.operation.over(&numbers) * c.factor.unwrap_or(1.0);
+                if n.is_finite() {
+                    answers.insert(f.name.clone(), number(n));
+                } else {
+                    answers.remove(&f.name);
+                }
+            }
             if let Some(expr) = &f.calculate {
                 let value = evalexpr::build_operator_tree::<DefaultNumericTypes>(expr)
                     .and_then(|t| t.eval_number_with_context(&ctx))

@@ -11,8 +11,11 @@
 //! be given), `contentMediaType` (a file upload; `x-max-bytes`, 5 MB by
 //! default), `readOnly`, and Portico's `x-prefill` (a claim of the verified
 //! identity: `name`, `given_name`, `family_name`, `birthdate`, `address`,
-//! `email`, `phone_number`) and `x-calculate` (an arithmetic expression
-//! over number fields). At the top: `required`, `dependentRequired`, and
+//! `email`, `phone_number`), and a calculation: `x-calculation` as the
+//! form builder sets it up by picking fields (`{"operation": "sum" |
+//! "product" | "difference" | "quotient", "fields": [...], "factor": n}`),
+//! or `x-calculate`, an arithmetic expression over number fields, for
+//! those who write one. At the top: `required`, `dependentRequired`, and
 //! `allOf` of `{if: {properties: {F: {const: V}}}, then: {required: […]}}`
 //! (conditional required).
 //!
@@ -85,15 +88,29 @@ impl Definition {
         serde_json::from_str(text).map_err(|e| {
             // The JSON reader stops at 128 levels, before any path exists.
             let message = if e.to_string().starts_with("recursion limit exceeded") {
-                format!(
-                    "is more than {MAX_DEPTH} levels deep at line {}, column {}",
-                    e.line(),
-                    e.column()
+                (
+                    format!(
+                        "is more than {MAX_DEPTH} levels deep at line {}, column {}",
+                        e.line(),
+                        e.column()
+                    ),
+                    format!(
+                        "je vnořena hlouběji než {MAX_DEPTH} úrovní na řádku {}, sloupci {}",
+                        e.line(),
+                        e.column()
+                    ),
                 )
             } else {
-                format!("is not a definition: {e}")
+                (
+                    format!("is not a definition: {e}"),
+                    format!(
+                        "není definice: na řádku {}, sloupci {} je chyba JSON ({e})",
+                        e.line(),
+                        e.column()
+                    ),
+                )
             };
-            vec![("definition".to_owned(), message)]
+            vec![Problem::new("definition", message)]
         })
     }
 }
@@ -142,9 +159,12 @@ fn operation_depth(tree: &evalexpr::Node<evalexpr::DefaultNumericTypes>) -> usiz
 
 /// Why an `x-calculate` expression is not evaluated, if it is too long or
 /// nests brackets too deep: evaluating builds a tree as deep as that.
-fn expression_problem(expr: &str) -> Option<String> {
+fn expression_problem(expr: &str) -> Option<Said> {
     if expr.chars().count() > MAX_EXPRESSION_CHARS {
-        return Some(format!("is longer than {MAX_EXPRESSION_CHARS} characters"));
+        return Some((
+            format!("is longer than {MAX_EXPRESSION_CHARS} characters"),
+            format!("je delší než {MAX_EXPRESSION_CHARS} znaků"),
+        ));
     }
     let mut depth = 0usize;
     for c in expr.chars() {
@@ -152,8 +172,9 @@ fn expression_problem(expr: &str) -> Option<String> {
             '(' => {
                 depth += 1;
                 if depth > MAX_BRACKET_DEPTH {
-                    return Some(format!(
-                        "nests brackets more than {MAX_BRACKET_DEPTH} levels deep"
+                    return Some((
+                        format!("nests brackets more than {MAX_BRACKET_DEPTH} levels deep"),
+                        format!("vnořuje závorky hlouběji než {MAX_BRACKET_DEPTH} úrovní"),
                     ));
                 }
             }
@@ -198,10 +219,88 @@ pub struct FieldSpec {
     pub prefill: Option<String>,
     pub read_only: bool,
     pub calculate: Option<String>,
+    /// A calculation set up by picking fields (`x-calculation`).
+    pub calculation: Option<Calculation>,
     pub accept: Option<String>,
     pub max_bytes: u64,
     /// Shown (and so checked) only when this holds.
     pub show_if: Option<Condition>,
+}
+
+/// A value worked out from number fields, as the builder sets it up: no
+/// expression to write, and one the portal can keep up to date live.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Calculation {
+    pub operation: Operation,
+    pub fields: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub factor: Option<f64>,
+}
+
+/// How a [`Calculation`] goes: the fields added up, multiplied, the first
+/// less the others, the first divided by the others.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Operation {
+    Sum,
+    Product,
+    Difference,
+    Quotient,
+}
+
+impl Operation {
+    pub const ALL: [Operation; 4] = [
+        Operation::Sum,
+        Operation::Product,
+        Operation::Difference,
+        Operation::Quotient,
+    ];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Operation::Sum => "sum",
+            Operation::Product => "product",
+            Operation::Difference => "difference",
+            Operation::Quotient => "quotient",
+        }
+    }
+
+    pub fn parse(key: &str) -> Option<Operation> {
+        Operation::ALL.into_iter().find(|o| o.key() == key)
+    }
+
+    /// How a person names it: "the sum of", "součet".
+    pub fn label(self, en: bool) -> &'static str {
+        match (self, en) {
+            (Operation::Sum, true) => "the sum of",
+            (Operation::Sum, false) => "součet",
+            (Operation::Product, true) => "the product of",
+            (Operation::Product, false) => "součin",
+            (Operation::Difference, true) => "the first less the others",
+            (Operation::Difference, false) => "první minus ostatní",
+            (Operation::Quotient, true) => "the first divided by the others",
+            (Operation::Quotient, false) => "první dělené ostatními",
+        }
+    }
+
+    /// The result over `numbers` (at least one), before the factor.
+    pub fn over(self, numbers: &[f64]) -> f64 {
+        let (first, rest) = numbers.split_first().unwrap_or((&0.0, &[]));
+        rest.iter().fold(*first, |acc, n| match self {
+            Operation::Sum => acc + n,
+            Operation::Product => acc * n,
+            Operation::Difference => acc - n,
+            Operation::Quotient => acc / n,
+        })
+    }
+}
+
+impl FieldSpec {
+    /// Whether the field's value is worked out, not typed.
+    pub fn calculated(&self) -> bool {
+        self.calculate.is_some() || self.calculation.is_some()
+    }
 }
 
 /// `field` equals `value`.
@@ -243,5 +342,36 @@ pub const CLAIMS: [&str; 7] = [
     "phone_number",
 ];
 
-/// Problems with a definition: (JSON path, message).
-pub type Problems = Vec<(String, String)>;
+/// A problem with a definition: where it is (its JSON path, which names
+/// the field) and what is wrong, in English and Czech.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub at: String,
+    pub en: String,
+    pub cs: String,
+}
+
+impl Problem {
+    fn new(at: impl Into<String>, (en, cs): Said) -> Problem {
+        Problem {
+            at: at.into(),
+            en,
+            cs,
+        }
+    }
+
+    /// What is wrong, in English or else Czech.
+    pub fn say(&self, en: bool) -> &str {
+        if en { &self.en } else { &self.cs }
+    }
+}
+
+/// A message in English and Czech.
+type Said = (String, String);
+
+fn t(en: &str, cs: &str) -> Said {
+    (en.to_owned(), cs.to_owned())
+}
+
+/// Problems with a definition.
+pub type Problems = Vec<Problem>;

@@ -6,9 +6,9 @@
 use serde_json::{Map, Value};
 
 use super::{
-    ACCESS, CLAIMS, Condition, DEFAULT_MAX_BYTES, Definition, FieldSpec, Form, Kind, MAX_DEPTH,
-    MAX_MAX_BYTES, MAX_OPERATION_DEPTH, PageSpec, Problems, expression_problem, operation_depth,
-    too_deep,
+    ACCESS, CLAIMS, Calculation, Condition, DEFAULT_MAX_BYTES, Definition, FieldSpec, Form, Kind,
+    MAX_DEPTH, MAX_MAX_BYTES, MAX_OPERATION_DEPTH, PageSpec, Problem, Problems, Said,
+    expression_problem, operation_depth, t, too_deep,
 };
 
 impl Form {
@@ -19,10 +19,16 @@ impl Form {
     /// Reads a definition; every problem names where it is.
     pub fn read(def: Definition) -> Result<Form, Problems> {
         if let Some(at) = too_deep(&def) {
-            return Err(vec![(at, format!("is more than {MAX_DEPTH} levels deep"))]);
+            return Err(vec![Problem::new(
+                at,
+                (
+                    format!("is more than {MAX_DEPTH} levels deep"),
+                    format!("je vnořeno hlouběji než {MAX_DEPTH} úrovní"),
+                ),
+            )]);
         }
         let mut problems: Problems = Vec::new();
-        let mut p = |at: &str, m: String| problems.push((at.to_owned(), m));
+        let mut p = |at: &str, m: Said| problems.push(Problem::new(at, m));
         if def.code.is_empty()
             || def.code.len() > 60
             || !def
@@ -30,23 +36,44 @@ impl Form {
                 .chars()
                 .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
         {
-            p("code", "use 1 to 60 small letters, digits or `-`".into());
+            p(
+                "code",
+                t(
+                    "use 1 to 60 small letters, digits or `-`",
+                    "použijte 1 až 60 malých písmen, číslic nebo `-`",
+                ),
+            );
         }
         if def.title.trim().is_empty() || def.title.chars().count() > 200 {
-            p("title", "give a title of 1 to 200 characters".into());
+            p(
+                "title",
+                t(
+                    "give a title of 1 to 200 characters",
+                    "zadejte název o 1 až 200 znacích",
+                ),
+            );
         }
         if !ACCESS.contains(&def.access.as_str()) {
             p(
                 "access",
-                format!("`{}` is not one of {}", def.access, ACCESS.join(", ")),
+                (
+                    format!("`{}` is not one of {}", def.access, ACCESS.join(", ")),
+                    format!("`{}` není jedno z {}", def.access, ACCESS.join(", ")),
+                ),
             );
         }
         let empty = Map::new();
         let schema = def.schema.as_object().unwrap_or(&empty);
         if !def.schema.is_object() {
-            p("schema", "must be a JSON Schema object".into());
+            p(
+                "schema",
+                t(
+                    "must be a JSON Schema object",
+                    "musí být objekt JSON Schema",
+                ),
+            );
         } else if schema.get("type").and_then(Value::as_str) != Some("object") {
-            p("schema.type", "must be `object`".into());
+            p("schema.type", t("must be `object`", "musí být `object`"));
         }
         let properties = schema
             .get("properties")
@@ -54,7 +81,10 @@ impl Form {
             .cloned()
             .unwrap_or_default();
         if properties.is_empty() {
-            p("schema.properties", "the form has no fields".into());
+            p(
+                "schema.properties",
+                t("the form has no fields", "formulář nemá žádná pole"),
+            );
         }
         let mut fields = Vec::new();
         for (name, prop) in &properties {
@@ -65,7 +95,7 @@ impl Form {
         }
         let names: Vec<String> = properties.keys().cloned().collect();
         let known = |n: &str| names.iter().any(|x| x == n);
-        let mut p = |at: &str, m: String| problems.push((at.to_owned(), m));
+        let mut p = |at: &str, m: Said| problems.push(Problem::new(at, m));
         let strings = |v: Option<&Value>| -> Option<Vec<String>> {
             v.map(|v| {
                 v.as_array()
@@ -79,7 +109,13 @@ impl Form {
         };
         let required = strings(schema.get("required")).unwrap_or_default();
         for r in required.iter().filter(|r| !known(r)) {
-            p("schema.required", format!("`{r}` is not a property"));
+            p(
+                "schema.required",
+                (
+                    format!("`{r}` is not a property"),
+                    format!("`{r}` není vlastnost (pole) schématu"),
+                ),
+            );
         }
         let mut dependent_required = Vec::new();
         if let Some(dr) = schema.get("dependentRequired").and_then(Value::as_object) {
@@ -88,7 +124,10 @@ impl Form {
                 for n in std::iter::once(k).chain(list.iter()).filter(|n| !known(n)) {
                     p(
                         &format!("schema.dependentRequired.{k}"),
-                        format!("`{n}` is not a property"),
+                        (
+                            format!("`{n}` is not a property"),
+                            format!("`{n}` není vlastnost (pole) schématu"),
+                        ),
                     );
                 }
                 dependent_required.push((k.clone(), list));
@@ -112,14 +151,26 @@ impl Form {
                 let then = strings(rule.pointer("/then/required"));
                 match (cond, then) {
                     (Some(c), Some(list)) => {
-                        for n in std::iter::once(&c.field).chain(list.iter()).filter(|n| !known(n)) {
-                            p(&at, format!("`{n}` is not a property"));
+                        for n in std::iter::once(&c.field)
+                            .chain(list.iter())
+                            .filter(|n| !known(n))
+                        {
+                            p(
+                                &at,
+                                (
+                                    format!("`{n}` is not a property"),
+                                    format!("`{n}` není vlastnost (pole) schématu"),
+                                ),
+                            );
                         }
                         conditional_required.push((c, list));
                     }
                     _ => p(
                         &at,
-                        "write `{\"if\": {\"properties\": {\"F\": {\"const\": V}}}, \"then\": {\"required\": [\"G\"]}}`".into(),
+                        t(
+                            "write `{\"if\": {\"properties\": {\"F\": {\"const\": V}}}, \"then\": {\"required\": [\"G\"]}}`",
+                            "zapište `{\"if\": {\"properties\": {\"F\": {\"const\": V}}}, \"then\": {\"required\": [\"G\"]}}`",
+                        ),
                     ),
                 }
             }
@@ -140,7 +191,10 @@ impl Form {
             {
                 p(
                     &format!("schema.{key}"),
-                    "is not a keyword Portico's forms read".into(),
+                    t(
+                        "is not a keyword Portico's forms read",
+                        "není klíčové slovo, které formuláře Portica čtou",
+                    ),
                 );
             }
         }
@@ -152,9 +206,9 @@ impl Form {
                            c: &Value,
                            into: &mut Vec<String>,
                            fields: &mut Vec<FieldSpec>,
-                           p: &mut dyn FnMut(&str, String)| {
+                           p: &mut dyn FnMut(&str, Said)| {
             if c.get("type").and_then(Value::as_str) != Some("Control") {
-                p(at, "must be a `Control`".into());
+                p(at, t("must be a `Control`", "musí být `Control`"));
                 return;
             }
             let Some(name) = c
@@ -164,19 +218,31 @@ impl Form {
             else {
                 p(
                     &format!("{at}.scope"),
-                    "write `#/properties/<field>`".into(),
+                    t(
+                        "write `#/properties/<field>`",
+                        "zapište `#/properties/<pole>`",
+                    ),
                 );
                 return;
             };
             let Some(field) = fields.iter_mut().find(|f| f.name == name) else {
                 p(
                     &format!("{at}.scope"),
-                    format!("`{name}` is not a property"),
+                    (
+                        format!("`{name}` is not a property"),
+                        format!("`{name}` není vlastnost (pole) schématu"),
+                    ),
                 );
                 return;
             };
             if placed.iter().any(|x| x == name) {
-                p(&format!("{at}.scope"), format!("`{name}` is placed twice"));
+                p(
+                    &format!("{at}.scope"),
+                    (
+                        format!("`{name}` is placed twice"),
+                        format!("`{name}` je umístěno dvakrát"),
+                    ),
+                );
                 return;
             }
             placed.push(name.to_owned());
@@ -204,7 +270,10 @@ impl Form {
                     }
                     _ => p(
                         &format!("{at}.rule"),
-                        "write `{\"effect\": \"SHOW\", \"condition\": {\"scope\": \"#/properties/F\", \"schema\": {\"const\": V}}}` with another field F".into(),
+                        t(
+                            "write `{\"effect\": \"SHOW\", \"condition\": {\"scope\": \"#/properties/F\", \"schema\": {\"const\": V}}}` with another field F",
+                            "zapište `{\"effect\": \"SHOW\", \"condition\": {\"scope\": \"#/properties/F\", \"schema\": {\"const\": V}}}` s jiným polem F",
+                        ),
                     ),
                 }
             }
@@ -220,13 +289,16 @@ impl Form {
                 if cats.is_empty() {
                     p(
                         "uischema.elements",
-                        "a categorization needs categories".into(),
+                        t(
+                            "a categorization needs categories",
+                            "členění (Categorization) potřebuje kategorie",
+                        ),
                     );
                 }
                 for (i, cat) in cats.iter().enumerate() {
                     let at = format!("uischema.elements[{i}]");
                     if cat.get("type").and_then(Value::as_str) != Some("Category") {
-                        p(&at, "must be a `Category`".into());
+                        p(&at, t("must be a `Category`", "musí být `Category`"));
                         continue;
                     }
                     let mut page = PageSpec {
@@ -252,7 +324,13 @@ impl Form {
                         );
                     }
                     if page.fields.is_empty() {
-                        p(&at, "a category needs controls".into());
+                        p(
+                            &at,
+                            t(
+                                "a category needs controls",
+                                "kategorie potřebuje pole (Control)",
+                            ),
+                        );
                     }
                     pages.push(page);
                 }
@@ -280,11 +358,20 @@ impl Form {
             }
             _ => p(
                 "uischema.type",
-                "must be `Categorization` or `VerticalLayout`".into(),
+                t(
+                    "must be `Categorization` or `VerticalLayout`",
+                    "musí být `Categorization` nebo `VerticalLayout`",
+                ),
             ),
         }
         for n in names.iter().filter(|n| !placed.contains(n)) {
-            p("uischema", format!("`{n}` is in the schema but on no page"));
+            p(
+                "uischema",
+                (
+                    format!("`{n}` is in the schema but on no page"),
+                    format!("`{n}` je ve schématu, ale na žádné stránce"),
+                ),
+            );
         }
         // Calculations use number fields only.
         for f in &fields {
@@ -292,7 +379,12 @@ impl Form {
                 match evalexpr::build_operator_tree::<evalexpr::DefaultNumericTypes>(expr) {
                     Ok(tree) if operation_depth(&tree) > MAX_OPERATION_DEPTH => p(
                         &format!("schema.properties.{}.x-calculate", f.name),
-                        format!("nests more than {MAX_OPERATION_DEPTH} operations in one another"),
+                        (
+                            format!(
+                                "nests more than {MAX_OPERATION_DEPTH} operations in one another"
+                            ),
+                            format!("vnořuje do sebe více než {MAX_OPERATION_DEPTH} operací"),
+                        ),
                     ),
                     Ok(tree) => {
                         for v in tree.iter_variable_identifiers() {
@@ -304,16 +396,57 @@ impl Form {
                             if !ok {
                                 p(
                                     &format!("schema.properties.{}.x-calculate", f.name),
-                                    format!("`{v}` is not another number field"),
+                                    (
+                                        format!("`{v}` is not another number field"),
+                                        format!("`{v}` není jiné číselné pole"),
+                                    ),
                                 );
                             }
                         }
                     }
                     Err(e) => p(
                         &format!("schema.properties.{}.x-calculate", f.name),
-                        format!("cannot be read: {e}"),
+                        (
+                            format!("cannot be read: {e}"),
+                            format!("nelze přečíst: {e}"),
+                        ),
                     ),
                 }
+            }
+        }
+        for f in &fields {
+            let Some(c) = &f.calculation else { continue };
+            let at = format!("schema.properties.{}.x-calculation", f.name);
+            if c.fields.is_empty() {
+                p(
+                    &at,
+                    t(
+                        "pick at least one number field",
+                        "vyberte alespoň jedno číselné pole",
+                    ),
+                );
+            }
+            for v in &c.fields {
+                let ok = fields.iter().any(|g| {
+                    g.name == *v
+                        && matches!(g.kind, Kind::Integer | Kind::Number)
+                        && g.name != f.name
+                });
+                if !ok {
+                    p(
+                        &at,
+                        (
+                            format!("`{v}` is not another number field"),
+                            format!("`{v}` není jiné číselné pole"),
+                        ),
+                    );
+                }
+            }
+            if c.factor.is_some_and(|n| !n.is_finite()) {
+                p(
+                    &at,
+                    t("the factor must be a number", "násobek musí být číslo"),
+                );
             }
         }
         if !problems.is_empty() {
@@ -336,7 +469,7 @@ impl Form {
 fn field_spec(name: &str, prop: &Value) -> Result<FieldSpec, Problems> {
     let at = format!("schema.properties.{name}");
     let mut problems: Problems = Vec::new();
-    let mut p = |key: &str, m: String| problems.push((format!("{at}{key}"), m));
+    let mut p = |key: &str, m: Said| problems.push(Problem::new(format!("{at}{key}"), m));
     if name.is_empty()
         || name.len() > 60
         || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
@@ -344,11 +477,14 @@ fn field_spec(name: &str, prop: &Value) -> Result<FieldSpec, Problems> {
     {
         p(
             "",
-            "a field's name is 1 to 60 letters, digits or `_`, not starting with `_`".into(),
+            t(
+                "a field's name is 1 to 60 letters, digits or `_`, not starting with `_`",
+                "název pole tvoří 1 až 60 písmen, číslic nebo `_` a nezačíná `_`",
+            ),
         );
     }
     let Some(o) = prop.as_object() else {
-        p("", "must be an object".into());
+        p("", t("must be an object", "musí být objekt"));
         return Err(problems);
     };
     let s = |k: &str| o.get(k).and_then(Value::as_str).map(str::to_owned);
@@ -395,7 +531,10 @@ fn field_spec(name: &str, prop: &Value) -> Result<FieldSpec, Problems> {
             Some(other) => {
                 p(
                     ".format",
-                    format!("`{other}` is not one of date, email, phone"),
+                    (
+                        format!("`{other}` is not one of date, email, phone"),
+                        format!("`{other}` není jedno z date, email, phone"),
+                    ),
                 );
                 Kind::Text
             }
@@ -408,7 +547,10 @@ fn field_spec(name: &str, prop: &Value) -> Result<FieldSpec, Problems> {
                 Some(c) => choices = c,
                 None => p(
                     ".items",
-                    "a list of several choices needs `enum` or `oneOf`".into(),
+                    t(
+                        "a list of several choices needs `enum` or `oneOf`",
+                        "seznam více možností potřebuje `enum` nebo `oneOf`",
+                    ),
                 ),
             }
             Kind::MultiChoice
@@ -416,19 +558,34 @@ fn field_spec(name: &str, prop: &Value) -> Result<FieldSpec, Problems> {
         other => {
             p(
                 ".type",
-                format!("`{other}` is not one of string, integer, number, boolean, array"),
+                (
+                    format!("`{other}` is not one of string, integer, number, boolean, array"),
+                    format!("`{other}` není jedno z string, integer, number, boolean, array"),
+                ),
             );
             Kind::Text
         }
     };
     if matches!(kind, Kind::Choice | Kind::MultiChoice) && choices.is_empty() {
-        p("", "a choice needs at least one answer".into());
+        p(
+            "",
+            t(
+                "a choice needs at least one answer",
+                "výběr potřebuje alespoň jednu možnost",
+            ),
+        );
     }
     let pattern = s("pattern");
     if let Some(re) = &pattern
         && let Err(e) = regex_lite::Regex::new(re)
     {
-        p(".pattern", format!("is not a regular expression: {e}"));
+        p(
+            ".pattern",
+            (
+                format!("is not a regular expression: {e}"),
+                format!("není regulární výraz: {e}"),
+            ),
+        );
     }
     let prefill = s("x-prefill");
     if let Some(c) = &prefill
@@ -436,12 +593,57 @@ fn field_spec(name: &str, prop: &Value) -> Result<FieldSpec, Problems> {
     {
         p(
             ".x-prefill",
-            format!("`{c}` is not one of {}", CLAIMS.join(", ")),
+            (
+                format!("`{c}` is not one of {}", CLAIMS.join(", ")),
+                format!("`{c}` není jedno z {}", CLAIMS.join(", ")),
+            ),
         );
     }
     let calculate = s("x-calculate");
     if calculate.is_some() && !matches!(kind, Kind::Integer | Kind::Number) {
-        p(".x-calculate", "only a number field is calculated".into());
+        p(
+            ".x-calculate",
+            t(
+                "only a number field is calculated",
+                "vypočítat lze jen číselné pole",
+            ),
+        );
+    }
+    let calculation = match o
+        .get("x-calculation")
+        .cloned()
+        .map(serde_json::from_value::<Calculation>)
+    {
+        None => None,
+        Some(Ok(c)) => Some(c),
+        Some(Err(_)) => {
+            p(
+                ".x-calculation",
+                t(
+                    "write `{\"operation\": \"sum\", \"fields\": [\"F\", \"G\"], \"factor\": 1}` with an operation of sum, product, difference, quotient",
+                    "zapište `{\"operation\": \"sum\", \"fields\": [\"F\", \"G\"], \"factor\": 1}` s operací sum, product, difference nebo quotient",
+                ),
+            );
+            None
+        }
+    };
+    if calculation.is_some() && !matches!(kind, Kind::Integer | Kind::Number) {
+        p(
+            ".x-calculation",
+            t(
+                "only a number field is calculated",
+                "vypočítat lze jen číselné pole",
+            ),
+        );
+    }
+    if calculation.is_some() && calculate.is_some() {
+        p(
+            ".x-calculation",
+            t(
+                "a field has `x-calculation` or `x-calculate`, not both",
+                "pole má `x-calculation`, nebo `x-calculate`, ne obojí",
+            ),
+        );
     }
     if let Some(problem) = calculate.as_deref().and_then(expression_problem) {
         p(".x-calculate", problem);
@@ -451,10 +653,19 @@ fn field_spec(name: &str, prop: &Value) -> Result<FieldSpec, Problems> {
         .and_then(Value::as_u64)
         .unwrap_or(DEFAULT_MAX_BYTES);
     if max_bytes == 0 || max_bytes > MAX_MAX_BYTES {
-        p(".x-max-bytes", "must be from 1 to 10485760".into());
+        p(
+            ".x-max-bytes",
+            t("must be from 1 to 10485760", "musí být od 1 do 10485760"),
+        );
     }
     if kind == Kind::Consent && o.get("const").is_some_and(|c| c != &Value::Bool(true)) {
-        p(".const", "a consent's `const` can only be `true`".into());
+        p(
+            ".const",
+            t(
+                "a consent's `const` can only be `true`",
+                "`const` souhlasu může být jen `true`",
+            ),
+        );
     }
     let (min, max) = if kind == Kind::Date {
         (s("formatMinimum"), s("formatMaximum"))
@@ -478,8 +689,10 @@ fn field_spec(name: &str, prop: &Value) -> Result<FieldSpec, Problems> {
         pattern,
         prefill,
         read_only: o.get("readOnly").and_then(Value::as_bool).unwrap_or(false)
-            || calculate.is_some(),
+            || calculate.is_some()
+            || calculation.is_some(),
         calculate,
+        calculation,
         accept: s("contentMediaType"),
         max_bytes,
         show_if: None,

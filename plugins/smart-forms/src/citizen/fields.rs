@@ -28,7 +28,7 @@ fn claim(ctx: &Context, f: &FieldSpec) -> Option<String> {
 
 /// Whether the field shows a verified value the user cannot change.
 fn locked(ctx: &Context, f: &FieldSpec) -> bool {
-    f.read_only && f.calculate.is_none() && assurance(ctx) >= 2 && claim(ctx, f).is_some()
+    f.read_only && !f.calculated() && assurance(ctx) >= 2 && claim(ctx, f).is_some()
 }
 
 /// The answers with verified values put back, and calculations done.
@@ -80,16 +80,17 @@ fn locked_help(ctx: &Context) -> impl Fn(&FieldSpec) -> Option<String> + '_ {
     }
 }
 
-/// One field as the SDK draws it.
-pub(super) fn field(
+/// The fields of a step (`names`) as the SDK draws them, shown, required
+/// and calculated live where the step decides it.
+pub(super) fn page_fields(
     ctx: &Context,
     form: &Form,
-    f: &FieldSpec,
+    names: &[String],
     answers: &Answers,
     errors: &[(String, String)],
-) -> Field {
+) -> Vec<Field> {
     let help = locked_help(ctx);
-    fields::draw(drawing(ctx, &help), form, f, answers, errors)
+    fields::draw_page(drawing(ctx, &help), form, names, answers, errors)
 }
 
 /// Reads the posted answers of `names` into `answers`, the verified values

@@ -4,7 +4,8 @@
 //! and filing a submission; `public_filling.rs` a public form filled in
 //! without logging in; `fields.rs` a form's fields as they are drawn,
 //! pre-filled and read back; `my_submissions.rs` the person's submissions
-//! and drafts. This file holds the wording and the assurance levels they
+//! and drafts; `sent.rs` what a person sent, read back and as a PDF
+//! receipt. This file holds the wording and the assurance levels they
 //! share, and re-exports the pages that `lib.rs` routes to.
 
 mod fields;
@@ -12,11 +13,13 @@ mod filling;
 mod finding;
 mod my_submissions;
 mod public_filling;
+mod sent;
 
-pub(crate) use filling::{fill, submit_step};
+pub(crate) use filling::{Filling, fill, post_step, show, submit_step};
 pub(crate) use finding::{forms, home, situation, start};
 pub(crate) use my_submissions::{mine, my_submission};
 pub(crate) use public_filling::{public_form, submit_public};
+pub(crate) use sent::{keyed_receipt, keyed_submission, my_receipt};
 
 use portico_sdk::{Assurance, Context};
 

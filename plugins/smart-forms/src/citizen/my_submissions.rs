@@ -58,7 +58,8 @@ pub fn mine(ctx: &Context) -> Result<View> {
         .table(drafts))
 }
 
-/// One of the person's submissions, with its history.
+/// One of the person's submissions: what they sent, its receipt, and how
+/// it went since.
 pub fn my_submission(ctx: &Context, id: &str) -> Result<View> {
     let en = english(ctx);
     let user = ctx
@@ -75,19 +76,9 @@ pub fn my_submission(ctx: &Context, id: &str) -> Result<View> {
         .iter()
         .map(|h| TimelineEntry::new(h.at.clone(), h.status.label(en)).text(h.note.clone()))
         .collect();
-    Ok(View::new(format!("{} {}", s.title, s.number))
-        .key_values([
-            (tr(ctx, "Number", "Číslo"), s.number.clone()),
-            (tr(ctx, "Status", "Stav"), s.status.label(en).to_owned()),
-            (
-                tr(ctx, "Submitted", "Podáno"),
-                portico_sdk::calendar::format_moment_text(&s.submitted, ctx.locale()),
-            ),
-            (
-                tr(ctx, "Form version", "Verze formuláře"),
-                s.version.to_string(),
-            ),
-        ])
-        .heading(tr(ctx, "Progress", "Průběh"))
-        .timeline(steps))
+    Ok(
+        super::sent::sent_view(ctx, s, format!("/my/{}/receipt.pdf", segment(id)))?
+            .heading(tr(ctx, "Progress", "Průběh"))
+            .timeline(steps),
+    )
 }

@@ -1,13 +1,16 @@
 //! A public form filled in without logging in: every field on one page,
-//! no draft, filed as the logged-in form is.
+//! no draft, filed as the logged-in form is; what was sent is then shown
+//! by a link of its own, with its receipt.
 
-use portico_sdk::{Context, Error, Form as SdkForm, FormPost, Outcome, Result, View, segment};
+use portico_sdk::{
+    Context, Error, Field, Form as SdkForm, FormPost, NoticeLevel, Outcome, Result, View, segment,
+};
 
-use super::fields::{field, read_posted, settle};
+use super::fields::{page_fields, read_posted, settle};
 use super::filling::{file_submission, receipt_message};
 use super::tr;
 use crate::model::{self, english};
-use portico_forms::definition::Answers;
+use portico_forms::definition::{Answers, is_empty};
 
 /// A public form filled in without logging in: every step on one page.
 pub fn public_form(
@@ -15,6 +18,17 @@ pub fn public_form(
     code: &str,
     answers: Option<&Answers>,
     errors: &[(String, String)],
+) -> Result<View> {
+    drawn(ctx, code, answers, errors, false)
+}
+
+/// The form, saying whether the answers brought up further questions.
+fn drawn(
+    ctx: &Context,
+    code: &str,
+    answers: Option<&Answers>,
+    errors: &[(String, String)],
+    appeared: bool,
 ) -> Result<View> {
     let (v, form) = model::form(code, None)?;
     if form.def.access != "public" {
@@ -30,17 +44,35 @@ pub fn public_form(
         format!("/public/{}", segment(code)),
         tr(ctx, "Submit", "Odeslat"),
     );
-    for spec in &form.fields {
-        if form.shown(spec, answers) {
-            f = f.field(field(ctx, &form, spec, answers, errors));
-        }
+    let names: Vec<String> = form.fields.iter().map(|f| f.name.clone()).collect();
+    // The questions a condition showed when the form was drawn: one that
+    // shows only after the post is a new question, not an error.
+    let shown: Vec<&str> = form
+        .fields
+        .iter()
+        .filter(|f| f.show_if.is_some() && form.shown(f, answers))
+        .map(|f| f.name.as_str())
+        .collect();
+    f = f.field(Field::new("_shown", "", portico_sdk::FieldKind::Hidden).value(shown.join(",")));
+    for field in page_fields(ctx, &form, &names, answers, errors) {
+        f = f.field(field);
     }
-    let view = View::new(form.def.title.clone()).text(format!(
+    let mut view = View::new(form.def.title.clone()).text(format!(
         "{} {} {}.",
         form.def.description,
         tr(ctx, "Version", "Verze"),
         v.version
     ));
+    if appeared {
+        view = view.notice(
+            NoticeLevel::Info,
+            tr(
+                ctx,
+                "Your answers brought up a further question: please answer it too.",
+                "Vaše odpovědi přinesly další otázku: odpovězte prosím i na ni.",
+            ),
+        );
+    }
     Ok(view.form(f))
 }
 
@@ -55,22 +87,41 @@ pub fn submit_public(ctx: &Context, post: &FormPost) -> Result<Outcome> {
     let mut errors = Vec::new();
     read_posted(ctx, &form, &names, post, &mut answers, &mut errors)?;
     settle(ctx, &form, &mut answers);
-    errors.extend(form.check(&names, &answers, english(ctx)));
-    if !errors.is_empty() {
-        return Ok(Outcome::Show(public_form(
+    let drawn_shown: Vec<&str> = post.get("_shown").unwrap_or_default().split(',').collect();
+    let appeared: Vec<&str> = form
+        .fields
+        .iter()
+        .filter(|f| {
+            f.show_if.is_some()
+                && form.shown(f, &answers)
+                && !drawn_shown.contains(&f.name.as_str())
+                && answers.get(&f.name).is_none_or(is_empty)
+        })
+        .map(|f| f.name.as_str())
+        .collect();
+    errors.extend(
+        form.check(&names, &answers, english(ctx))
+            .into_iter()
+            .filter(|(n, _)| !appeared.contains(&n.as_str())),
+    );
+    if !errors.is_empty() || !appeared.is_empty() {
+        return Ok(Outcome::Show(drawn(
             ctx,
             code,
             Some(&answers),
             &errors,
+            !appeared.is_empty(),
         )?));
     }
     let (user, name) = ctx
         .principal()
         .map(|p| (p.user_id().to_owned(), p.name().to_owned()))
         .unwrap_or_default();
-    let (_, number) = file_submission(ctx, &v, &form, answers, &user, &name)?;
+    let (id, number, key) = file_submission(ctx, &v, &form, answers, &user, &name)?;
+    // What was sent, and its receipt, by a link of its own: the person may
+    // not be logged in.
     Ok(Outcome::redirect_with(
-        format!("/forms/{}", segment(code)),
+        format!("/receipt/{}/{}", segment(&id), segment(&key)),
         receipt_message(ctx, &number),
     ))
 }

@@ -1,84 +1,210 @@
-//! The design of forms: the list, importing a definition and publishing
-//! it as the form's next version, a form's versions, and exporting the
-//! latest definition as it was imported.
+//! The design of forms: the list with the drafts, a new form begun in the
+//! builder, importing a definition (JSON) and publishing it as the form's
+//! next version or into its draft, and exporting a definition as it is
+//! imported.
 
 use portico_sdk::{
     Action, Cell, Context, Error, Field, Form as SdkForm, FormPost, NoticeLevel, Outcome, Response,
-    Result, Table, View, audit, segment,
+    Result, Table, View, segment,
 };
-use serde_json::json;
 
+use super::form_builder;
 use crate::citizen::tr;
-use crate::model::{self, FORMS, Version, english, now};
-use portico_forms::definition::{Definition, Form};
+use crate::model::{self, DESIGNS, Design, english, now};
+use portico_forms::definition::{ACCESS, Definition, Form, Problem};
 
-/// The forms, and the import of a definition (a new form or a new version).
-pub fn design(ctx: &Context, typed: Option<&str>, errors: &[(String, String)]) -> Result<View> {
+/// The forms with their drafts, a new form begun in the builder, and the
+/// import of a definition (JSON) for those who write one.
+pub fn design(ctx: &Context, typed: Option<&FormPost>, errors: &[Problem]) -> Result<View> {
+    let en = english(ctx);
     let mut t = Table::new(tr(ctx, "Forms", "Formuláře"))
-        .column(tr(ctx, "Code", "Kód"))
         .column(tr(ctx, "Title", "Název"))
-        .numeric_column(tr(ctx, "Version", "Verze"))
+        .column(tr(ctx, "Code", "Kód"))
+        .numeric_column(tr(ctx, "Published version", "Zveřejněná verze"))
+        .column(tr(ctx, "Draft", "Návrh"))
         .column(tr(ctx, "Who may fill it in", "Kdo může vyplnit"))
         .empty_text(tr(ctx, "No forms yet.", "Zatím žádné formuláře."));
-    for v in model::latest_forms()? {
+    let latest = model::latest_forms()?;
+    let designs: Vec<Design> = DESIGNS
+        .find()
+        .sort("code")
+        .fetch_all::<Design>(model::MOST)?
+        .into_iter()
+        .map(|d| d.data)
+        .collect();
+    let mut rows: Vec<(String, String, String, bool, String)> = latest
+        .iter()
+        .map(|v| {
+            (
+                v.definition.title.clone(),
+                v.code.clone(),
+                v.version.to_string(),
+                designs.iter().any(|d| d.code == v.code),
+                v.definition.access.clone(),
+            )
+        })
+        .collect();
+    for d in designs
+        .iter()
+        .filter(|d| !latest.iter().any(|v| v.code == d.code))
+    {
+        rows.push((
+            d.definition.title.clone(),
+            d.code.clone(),
+            String::new(),
+            true,
+            d.definition.access.clone(),
+        ));
+    }
+    rows.sort();
+    for (title, code, version, draft, access) in rows {
         t = t.row([
-            Cell::link(v.code.clone(), format!("/design/{}", segment(&v.code))),
-            Cell::from(v.definition.title.clone()),
-            Cell::from(v.version.to_string()),
-            Cell::from(v.definition.access.clone()),
+            Cell::link(title, format!("/design/{}", segment(&code))),
+            Cell::from(code),
+            Cell::from(version),
+            Cell::from(if draft {
+                tr(ctx, "being edited", "rozpracován")
+            } else {
+                ""
+            }),
+            Cell::from(access),
         ]);
     }
+    let v = |n: &str| typed.and_then(|p| p.get(n)).unwrap_or_default().to_owned();
+    let importing = typed.is_some_and(|p| p.get("_do") != Some("new"));
+    let access: Vec<(String, String)> = ACCESS
+        .iter()
+        .map(|a| ((*a).to_owned(), access_label(a, en).to_owned()))
+        .collect();
+    let mut title = Field::text("title", tr(ctx, "Title", "Název"))
+        .required()
+        .value(if importing { String::new() } else { v("title") });
+    if !importing && let Some(p) = errors.first() {
+        title = title.error(p.say(en));
+    }
+    let new = SdkForm::new("/design", tr(ctx, "Begin the form", "Založit formulář"))
+        .field(Field::new("_do", "", portico_sdk::FieldKind::Hidden).value("new"))
+        .field(title)
+        .field(
+            Field::text("code", tr(ctx, "Code (optional)", "Kód (nepovinné)"))
+                .value(if importing { String::new() } else { v("code") })
+                .help(tr(
+                    ctx,
+                    "Part of the form's address; made from the title when left empty.",
+                    "Součást adresy formuláře; nevyplníte-li jej, vytvoří se z názvu.",
+                )),
+        )
+        .field(
+            Field::radio(
+                "access",
+                tr(ctx, "Who may fill it in", "Kdo může vyplnit"),
+                access,
+            )
+            .value(if importing || v("access").is_empty() {
+                "public".to_owned()
+            } else {
+                v("access")
+            }),
+        );
     let mut field = Field::textarea("definition", tr(ctx, "Definition (JSON Schema and UI layout)", "Definice (JSON Schema a rozvržení)"))
         .required()
         .help(tr(
             ctx,
-            "{\"code\", \"title\", \"description\", \"access\", \"schema\", \"uischema\"} as the manual describes; a code already used publishes a new version.",
-            "{\"code\", \"title\", \"description\", \"access\", \"schema\", \"uischema\"} podle příručky; již použitý kód zveřejní novou verzi.",
+            "{\"code\", \"title\", \"description\", \"access\", \"schema\", \"uischema\"} as the manual describes. A code already used publishes its next version, if the definition differs from the published one.",
+            "{\"code\", \"title\", \"description\", \"access\", \"schema\", \"uischema\"} podle příručky. Již použitý kód zveřejní další verzi, liší-li se definice od zveřejněné.",
         ));
-    if let Some(t) = typed {
-        field = field.value(t);
+    if importing {
+        field = field.value(v("definition"));
+        if !errors.is_empty() {
+            field = field.error(
+                errors
+                    .iter()
+                    .map(|p| format!("{}: {}", p.at, p.say(en)))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            );
+        }
     }
-    if !errors.is_empty() {
-        field = field.error(
-            errors
-                .iter()
-                .map(|(at, m)| format!("{at}: {m}"))
-                .collect::<Vec<_>>()
-                .join("; "),
-        );
-    }
-    let mut view = View::new(tr(ctx, "Form design", "Návrh formulářů"))
-        .actions([
-            Action::secondary(
-                tr(ctx, "Life situations", "Životní situace"),
-                "/situations-edit",
-            ),
-            Action::secondary(
-                tr(ctx, "Submissions inbox", "Podatelna formulářů"),
-                "/inbox",
-            ),
-        ])
-        .table(t);
+    let mut view = View::new(tr(ctx, "Form design", "Návrh formulářů")).actions([
+        Action::secondary(
+            tr(ctx, "Life situations", "Životní situace"),
+            "/situations-edit",
+        ),
+        Action::secondary(
+            tr(ctx, "Submissions inbox", "Podatelna formulářů"),
+            "/inbox",
+        ),
+    ]);
     if !errors.is_empty() {
         view = view.notice(
             NoticeLevel::Error,
-            tr(
-                ctx,
-                "The definition was not published; see the field below.",
-                "Definice nebyla zveřejněna; viz pole níže.",
-            ),
+            if importing {
+                tr(
+                    ctx,
+                    "The definition was not imported; see the field below.",
+                    "Definice nebyla importována; viz pole níže.",
+                )
+                .to_owned()
+            } else {
+                errors[0].say(en).to_owned()
+            },
         );
     }
     Ok(view
+        .table(t)
+        .heading(tr(ctx, "A new form", "Nový formulář"))
+        .form(new)
         .heading(tr(ctx, "Import a definition", "Importovat definici"))
-        .form(SdkForm::new("/design", tr(ctx, "Publish", "Zveřejnit")).field(field)))
+        .form(
+            SdkForm::new("/design", tr(ctx, "Publish", "Zveřejnit"))
+                .field(field)
+                .button(
+                    "draft",
+                    tr(ctx, "Import into the draft", "Importovat do návrhu"),
+                ),
+        ))
 }
 
-/// Publishes an imported definition as the form's next version.
+fn access_label(access: &str, en: bool) -> &'static str {
+    match (access, en) {
+        ("public", true) => "Anyone, without logging in",
+        ("public", false) => "Kdokoli, bez přihlášení",
+        ("registered", true) => "Anyone logged in",
+        ("registered", false) => "Kdokoli přihlášený",
+        ("substantial", true) => "An identity verified by the eID (substantial)",
+        ("substantial", false) => "Identita ověřená přes eID (značná)",
+        (_, true) => "An identity verified by the eID (high)",
+        (_, false) => "Identita ověřená přes eID (vysoká)",
+    }
+}
+
+/// What the forms page posts: a new form begun, or a definition imported
+/// and published as the form's next version (or into its draft).
 pub fn publish(ctx: &Context, post: &FormPost) -> Result<Outcome> {
+    if post.get("_do") == Some("new") {
+        return match form_builder::create(ctx, post)? {
+            Ok(code) => Ok(Outcome::redirect_with(
+                format!("/design/{}", segment(&code)),
+                tr(
+                    ctx,
+                    "The form is begun as a draft: add its fields, preview it, publish it.",
+                    "Formulář je založen jako návrh: přidejte pole, prohlédněte náhled, zveřejněte.",
+                ),
+            )),
+            Err(r) => Ok(Outcome::Show(design(
+                ctx,
+                Some(post),
+                &[Problem {
+                    at: "title".into(),
+                    en: r.en,
+                    cs: r.cs,
+                }],
+            )?)),
+        };
+    }
     let typed = post.get("definition").unwrap_or_default();
-    let refused = |errors: Vec<(String, String)>| -> Result<Outcome> {
-        Ok(Outcome::Show(design(ctx, Some(typed), &errors)?))
+    let refused = |errors: Vec<Problem>| -> Result<Outcome> {
+        Ok(Outcome::Show(design(ctx, Some(post), &errors)?))
     };
     let def = match Definition::parse(typed) {
         Ok(d) => d,
@@ -89,26 +215,56 @@ pub fn publish(ctx: &Context, post: &FormPost) -> Result<Outcome> {
         Err(problems) => return refused(problems),
     };
     let code = form.def.code.clone();
-    let version = model::versions(&code)?.first().map_or(1, |v| v.version + 1);
-    let by = ctx
-        .principal()
-        .map(|p| p.name().to_owned())
-        .unwrap_or_default();
-    FORMS.insert(&Version {
-        code: code.clone(),
-        title: form.def.title.clone(),
-        version,
-        definition: form.def,
-        published: now(),
-        by,
-    })?;
-    audit::append(
-        "form.publish",
-        &format!("forms/{code}"),
-        &json!({ "code": code, "version": version }),
-    )?;
+    let builder = format!("/design/{}", segment(&code));
+    if post.button() == Some("draft") {
+        let stored = model::design_of(&code)?;
+        let based_on = model::versions(&code)?.first().map_or(0, |v| v.version);
+        let design = Design {
+            code: code.clone(),
+            definition: form.def,
+            based_on,
+            edited: now(),
+            by: ctx
+                .principal()
+                .map(|p| p.name().to_owned())
+                .unwrap_or_default(),
+        };
+        match stored {
+            Some(d) => DESIGNS.update(&d.id, d.version, &design)?,
+            None => DESIGNS.insert(&design)?,
+        };
+        return Ok(Outcome::redirect_with(
+            builder,
+            tr(
+                ctx,
+                "The definition is in the draft: preview it, then publish it.",
+                "Definice je v návrhu: prohlédněte náhled a zveřejněte.",
+            ),
+        ));
+    }
+    // Publishing the same definition again makes no new version.
+    let latest = model::versions(&code)?.into_iter().next();
+    if let Some(v) = latest.filter(|v| {
+        serde_json::to_value(&v.definition).ok() == serde_json::to_value(&form.def).ok()
+    }) {
+        return Ok(Outcome::redirect_with(
+            builder,
+            if english(ctx) {
+                format!(
+                    "Nothing changed since version {}: nothing is published.",
+                    v.version
+                )
+            } else {
+                format!(
+                    "Od verze {} se nic nezměnilo: nic se nezveřejňuje.",
+                    v.version
+                )
+            },
+        ));
+    }
+    let version = form_builder::publish_version(ctx, form)?;
     Ok(Outcome::redirect_with(
-        format!("/design/{}", segment(&code)),
+        builder,
         if english(ctx) {
             format!("Version {version} is published.")
         } else {
@@ -117,39 +273,15 @@ pub fn publish(ctx: &Context, post: &FormPost) -> Result<Outcome> {
     ))
 }
 
-/// A form's versions, with its export.
-pub fn design_form(ctx: &Context, code: &str) -> Result<View> {
-    let versions = model::versions(code)?;
-    let Some(latest) = versions.first() else {
-        return Err(Error::not_found(format!("no form `{code}`")));
-    };
-    let mut t = Table::new(tr(ctx, "Versions", "Verze"))
-        .numeric_column(tr(ctx, "Version", "Verze"))
-        .column(tr(ctx, "Published", "Zveřejněno"))
-        .column(tr(ctx, "By", "Kdo"));
-    for v in &versions {
-        t = t.row([v.version.to_string(), v.published.clone(), v.by.clone()]);
-    }
-    Ok(View::new(latest.definition.title.clone())
-        .actions([
-            Action::primary(
-                tr(ctx, "Export the definition", "Exportovat definici"),
-                format!("/design/{}/export.json", segment(code)),
-            ),
-            Action::secondary(
-                tr(ctx, "Open the form", "Otevřít formulář"),
-                format!("/forms/{}", segment(code)),
-            ),
-            Action::secondary(
-                tr(ctx, "Submissions", "Podání"),
-                format!("/inbox?form={}", segment(code)),
-            ),
-        ])
-        .table(t))
-}
-
-/// The latest definition, as it is imported.
+/// The definition the builder shows (the draft, else the latest
+/// version), as it is imported.
 pub fn export_definition(code: &str) -> Result<Response> {
+    if let Some(d) = model::design_of(code)? {
+        return Ok(Response::json(&d.data.definition).header(
+            "content-disposition",
+            format!("attachment; filename=\"{code}-draft.json\""),
+        ));
+    }
     let versions = model::versions(code)?;
     let latest = versions
         .first()

@@ -1,13 +1,15 @@
 //! What staff see, one file per page or role: `submissions_inbox.rs` the
 //! inbox; `workflow.rs` one submission and its next step;
 //! `downloads.rs` an attached file and the CSV export; `figures.rs` the
-//! dashboard; `form_design.rs` importing, publishing and exporting form
-//! definitions; `situation_editing.rs` the tree of life situations. This
+//! dashboard; `form_design.rs` the forms, a new form, importing and
+//! exporting definitions; `form_builder.rs` the builder: a form's draft,
+//! its steps and fields, the preview and publishing; `situation_editing.rs` the tree of life situations. This
 //! file holds how an answer reads to staff, which the submission page and
 //! the export share, and re-exports the pages that `lib.rs` routes to.
 
 mod downloads;
 mod figures;
+mod form_builder;
 mod form_design;
 mod situation_editing;
 mod submissions_inbox;
@@ -15,7 +17,10 @@ mod workflow;
 
 pub(crate) use downloads::{export_csv, file};
 pub(crate) use figures::dashboard;
-pub(crate) use form_design::{design, design_form, export_definition, publish};
+pub(crate) use form_builder::{
+    builder_post, builder_view, field_post, field_view, preview, preview_post, step_post, step_view,
+};
+pub(crate) use form_design::{design, export_definition, publish};
 pub(crate) use situation_editing::{save_situation, situations_edit};
 pub(crate) use submissions_inbox::inbox;
 pub(crate) use workflow::{submission, submit_step};

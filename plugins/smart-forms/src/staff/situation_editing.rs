@@ -1,8 +1,8 @@
-//! The tree of life situations for staff: the list, and the form to add
-//! a situation or change one, with the checks of its key, its place in
-//! the tree and its forms.
+//! The tree of life situations for staff: the tree as it is nested, and
+//! the form to add a situation or change one: its title and text, where
+//! it lies (under which situation, in which place among those beside it)
+//! and its forms. Keys are made from titles; nobody types them.
 
-use portico_sdk::records::Filters;
 use portico_sdk::{
     Action, Cell, Context, Field, Form as SdkForm, FormPost, NoticeLevel, Outcome, Result, Table,
     View, audit, segment,
@@ -21,21 +21,29 @@ pub fn situations_edit(
 ) -> Result<View> {
     let all = model::situations()?;
     let forms = model::latest_forms()?;
+    let tree = model::situation_tree(&all);
+    let indent = |depth: usize| "· ".repeat(depth);
     let mut t = Table::new(tr(ctx, "Life situations", "Životní situace"))
-        .column(tr(ctx, "Key", "Klíč"))
-        .column(tr(ctx, "Title", "Název"))
-        .column(tr(ctx, "Under", "Pod"))
+        .column(tr(ctx, "Situation", "Situace"))
         .column(tr(ctx, "Forms", "Formuláře"))
         .empty_text(tr(ctx, "None yet.", "Zatím žádné."));
-    for s in &all {
+    for (s, depth) in &tree {
+        let titles: Vec<String> = s
+            .forms
+            .iter()
+            .map(|c| {
+                forms
+                    .iter()
+                    .find(|f| &f.code == c)
+                    .map_or_else(|| c.clone(), |f| f.definition.title.clone())
+            })
+            .collect();
         t = t.row([
             Cell::link(
-                s.key.clone(),
+                format!("{}{}", indent(*depth), s.title),
                 format!("/situations-edit?key={}", segment(&s.key)),
             ),
-            Cell::from(s.title.clone()),
-            Cell::from(s.parent.clone()),
-            Cell::from(s.forms.join(", ")),
+            Cell::from(titles.join(", ")),
         ]);
     }
     let editing = key.and_then(|k| all.iter().find(|s| s.key == k));
@@ -45,25 +53,61 @@ pub fn situations_edit(
         Some((_, e)) => f.error(e.clone()),
         None => f,
     };
+    // Where it can go: the top, or under any situation but itself and
+    // those under it, shown as the tree.
     let mut parents = vec![(
         String::new(),
         tr(ctx, "— the top —", "— nejvyšší úroveň —").to_owned(),
     )];
-    parents.extend(all.iter().map(|s| (s.key.clone(), s.title.clone())));
+    let inside = |x: &Situation| {
+        editing.is_some_and(|e| {
+            let mut up = x.key.clone();
+            for _ in 0..20 {
+                if up == e.key {
+                    return true;
+                }
+                match all.iter().find(|p| p.key == up) {
+                    Some(p) if !p.parent.is_empty() => up = p.parent.clone(),
+                    _ => return false,
+                }
+            }
+            false
+        })
+    };
+    parents.extend(
+        tree.iter()
+            .filter(|(x, _)| !inside(x))
+            .map(|(x, depth)| (x.key.clone(), format!("{}{}", indent(*depth), x.title))),
+    );
+    let parent = typed(
+        "parent",
+        editing.map(|s| s.parent.clone()).unwrap_or_default(),
+    );
+    let siblings = all
+        .iter()
+        .filter(|x| x.parent == parent && editing.is_none_or(|e| e.key != x.key))
+        .count();
+    let place = editing
+        .and_then(|e| {
+            all.iter()
+                .filter(|x| x.parent == e.parent)
+                .position(|x| x.key == e.key)
+        })
+        .unwrap_or(siblings);
+    let places: Vec<(String, String)> = (0..=siblings)
+        .map(|i| (i.to_string(), (i + 1).to_string()))
+        .collect();
     let chosen: Vec<String> = match post {
         Some(p) => p.all("forms").map(str::to_owned).collect(),
         None => editing.map(|s| s.forms.clone()).unwrap_or_default(),
     };
     let f = SdkForm::new("/situations-edit", tr(ctx, "Save", "Uložit"))
-        .field(error(
-            Field::text("key", tr(ctx, "Key", "Klíč"))
-                .required()
-                .value(typed(
-                    "key",
-                    editing.map(|s| s.key.clone()).unwrap_or_default(),
-                )),
-            "key",
-        ))
+        .field(
+            Field::new("editing", "", portico_sdk::FieldKind::Hidden).value(typed(
+                "editing",
+                editing.map(|s| s.key.clone()).unwrap_or_default(),
+            )),
+        )
         .field(error(
             Field::text("title", tr(ctx, "Title", "Název"))
                 .required()
@@ -81,12 +125,17 @@ pub fn situations_edit(
             "text",
         ))
         .field(error(
-            Field::select("parent", tr(ctx, "Under", "Pod"), parents).value(typed(
-                "parent",
-                editing.map(|s| s.parent.clone()).unwrap_or_default(),
-            )),
+            Field::select("parent", tr(ctx, "Under", "Pod"), parents).value(parent),
             "parent",
         ))
+        .field(
+            Field::select(
+                "place",
+                tr(ctx, "Place among those beside it", "Pořadí mezi sousedními"),
+                places,
+            )
+            .value(typed("place", place.to_string())),
+        )
         .field(error(
             Field::checkboxes(
                 "forms",
@@ -126,32 +175,39 @@ pub fn save_situation(ctx: &Context, post: &FormPost) -> Result<Outcome> {
     let get = |n: &str| post.get(n).unwrap_or_default().trim().to_owned();
     let all = model::situations()?;
     let forms = model::latest_forms()?;
+    let editing = get("editing");
+    // A new situation's key is made from its title, unlike every other.
+    let key = if editing.is_empty() {
+        let base: String = portico_sdk::folding::words(&get("title"))
+            .collect::<Vec<_>>()
+            .join("-")
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+            .take(50)
+            .collect();
+        let mut key = base.clone();
+        let mut n = 2;
+        while all.iter().any(|x| x.key == key) {
+            key = format!("{base}-{n}");
+            n += 1;
+        }
+        key
+    } else {
+        editing.clone()
+    };
     let s = Situation {
-        key: get("key"),
+        key,
         parent: get("parent"),
         title: get("title"),
         text: get("text"),
         forms: post.all("forms").map(str::to_owned).collect(),
+        order: 0,
     };
     let mut errors: Vec<(String, String)> = Vec::new();
-    if s.key.is_empty()
-        || s.key.len() > 60
-        || !s
-            .key
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-    {
-        errors.push((
-            "key".into(),
-            tr(
-                ctx,
-                "Use 1 to 60 small letters, digits or `-`.",
-                "Použijte 1 až 60 malých písmen, číslic nebo `-`.",
-            )
-            .into(),
-        ));
+    if !editing.is_empty() && !all.iter().any(|x| x.key == editing) {
+        return Err(portico_sdk::Error::not_found("no such situation"));
     }
-    if s.title.is_empty() || s.title.chars().count() > 200 {
+    if s.title.is_empty() || s.key.is_empty() || s.title.chars().count() > 200 {
         errors.push((
             "title".into(),
             tr(
@@ -213,16 +269,25 @@ pub fn save_situation(ctx: &Context, post: &FormPost) -> Result<Outcome> {
             &errors,
         )?));
     }
-    let existing = SITUATIONS
-        .find()
-        .eq("key", &s.key)
-        .fetch_all::<Situation>(model::MOST)?;
-    match existing.first() {
-        Some(d) => {
-            SITUATIONS.update(&d.id, d.version, &s)?;
-        }
-        None => {
-            SITUATIONS.insert(&s)?;
+    // Its place among those beside it: they are numbered again.
+    let place: usize = get("place").parse().unwrap_or(usize::MAX);
+    let mut beside: Vec<Situation> = all
+        .iter()
+        .filter(|x| x.parent == s.parent && x.key != s.key)
+        .cloned()
+        .collect();
+    beside.insert(place.min(beside.len()), s.clone());
+    let stored = SITUATIONS.find().fetch_all::<Situation>(model::MOST)?;
+    for (i, mut x) in beside.into_iter().enumerate() {
+        x.order = i as i64 * 10;
+        match stored.iter().find(|d| d.data.key == x.key) {
+            Some(d) if d.data.order == x.order && x.key != s.key => {}
+            Some(d) => {
+                SITUATIONS.update(&d.id, d.version, &x)?;
+            }
+            None => {
+                SITUATIONS.insert(&x)?;
+            }
         }
     }
     audit::append(

@@ -88,7 +88,14 @@ pub fn read_definition(
         .or_insert_with(|| title.chars().take(200).collect::<String>().into());
     let def: Definition = serde_json::from_value(value)
         .map_err(|e| problems(vec![("definition".to_owned(), e.to_string())]))?;
-    let form = Form::read(def).map_err(problems)?;
+    let form = Form::read(def).map_err(|list| {
+        let en = !ctx.locale().starts_with("cs");
+        problems(
+            list.into_iter()
+                .map(|p| (p.at.clone(), p.say(en).to_owned()))
+                .collect(),
+        )
+    })?;
     if let Some(f) = form.fields.iter().find(|f| f.kind == Kind::File) {
         return Err(problems(vec![(
             format!("schema.properties.{}", f.name),
@@ -111,7 +118,7 @@ pub fn form_of(def: &Definition) -> Result<Form> {
             "the task's form no longer reads: {}",
             problems
                 .into_iter()
-                .map(|(at, what)| format!("{at}: {what}"))
+                .map(|p| format!("{}: {}", p.at, p.en))
                 .collect::<Vec<_>>()
                 .join("; ")
         ))
