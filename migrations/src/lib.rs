@@ -25,6 +25,7 @@ mod m20261204_000003_record_search;
 mod m20261204_000004_self_service;
 mod m20261204_000005_addresses;
 mod m20261204_000006_account_changes;
+mod m20261204_000007_phones;
 
 pub use m20261121_000003_data_platform::SLOTS;
 
@@ -52,6 +53,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000004_self_service::Migration),
             Box::new(m20261204_000005_addresses::Migration),
             Box::new(m20261204_000006_account_changes::Migration),
+            Box::new(m20261204_000007_phones::Migration),
         ]
     }
 }

@@ -1,11 +1,14 @@
 //! A citizen's own account, as a person uses it: registering from the
 //! log-in page, the confirmation e-mail from a real SMTP server on
 //! loopback, a forgotten password set again by an e-mailed link; and what
-//! a stranger learns from these pages (nothing) and how fast they may try.
+//! a stranger learns from these pages (nothing) and how fast they may try;
+//! a phone confirmed by the code a real SMS gateway on loopback received,
+//! and messages then told by text message too.
 
+use portico_platform::identity::users::UserKind;
 use portico_tests::TestPortal;
 use portico_tests::browser::Browser;
-use portico_tests::peers::{ReceivedMail, SmtpSink};
+use portico_tests::peers::{ReceivedMail, SmsSink, SmtpSink};
 
 const PASSWORD: &str = "Mohelnice-2026";
 const NEW_PASSWORD: &str = "Lanskroun-2027";
@@ -540,4 +543,153 @@ async fn a_staff_account_is_neither_renamed_moved_nor_deleted_by_its_holder() {
         .expect("the account is there");
     assert!(kept.active && kept.username == "clerk" && kept.display_name != "Somebody else");
     assert!(smtp.received().is_empty(), "nothing was sent");
+}
+
+#[tokio::test]
+async fn a_citizen_confirms_a_phone_by_its_code_and_is_then_told_of_things_by_text_message() {
+    let gateway = SmsSink::start(0).await;
+    let portal = TestPortal::builder()
+        .module("ledger")
+        .sms(&gateway.url(), None)
+        .build()
+        .await;
+    let jana = portal.user("jana", UserKind::Citizen, PASSWORD).await;
+    let addr = portal.serve().await;
+    let browser = Browser::new(addr);
+    assert_eq!(browser.log_in("jana", PASSWORD).await.status, 303);
+    let me = browser.get("/auth/me").await;
+    assert!(me.body.contains("id=\"p-phone\""), "{}", me.body);
+
+    // A number without its country code is refused, saying how to write it.
+    let bad = browser
+        .submit(
+            "/auth/me",
+            "/auth/profile/phone",
+            &[("phone", "601 234 567"), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(bad.status, 422);
+    assert!(bad.body.contains("+420 601 234 567"), "{}", bad.body);
+
+    // The code goes to the phone; nothing changes until it is typed back.
+    let asked = browser
+        .submit(
+            "/auth/me",
+            "/auth/profile/phone",
+            &[("phone", "+420 601 234 567"), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(asked.status, 303, "{}", asked.body);
+    portal.settle().await;
+    let texts = gateway.received();
+    assert_eq!(texts.len(), 1);
+    assert_eq!(texts[0].body["to"], "+420601234567");
+    let text = texts[0].body["text"].as_str().expect("a text").to_owned();
+    let code: String = text
+        .split_whitespace()
+        .find(|w| {
+            w.trim_end_matches('.').len() == 6
+                && w.trim_end_matches('.').chars().all(|c| c.is_ascii_digit())
+        })
+        .expect("six digits in the message")
+        .trim_end_matches('.')
+        .to_owned();
+    let me = browser.get_json("/auth/me").await.json();
+    assert_eq!(me["phone"], serde_json::Value::Null);
+    let page = browser.get("/auth/me").await;
+    assert!(
+        page.body
+            .contains("The code from the text message to +420601234567"),
+        "{}",
+        page.body
+    );
+    let wrong = if code == "111111" { "222222" } else { "111111" };
+    let refused = browser
+        .submit("/auth/me", "/auth/profile/phone/code", &[("code", wrong)])
+        .await;
+    assert_eq!(refused.status, 422);
+    assert!(
+        refused.body.contains("The code is wrong"),
+        "{}",
+        refused.body
+    );
+    let confirmed = browser
+        .submit("/auth/me", "/auth/profile/phone/code", &[("code", &code)])
+        .await;
+    assert_eq!(confirmed.status, 303, "{}", confirmed.body);
+    assert_eq!(
+        browser.get_json("/auth/me").await.json()["phone"],
+        "+420601234567"
+    );
+    // Used once: the same code confirms nothing again.
+    let again = browser
+        .submit("/auth/me", "/auth/profile/phone/code", &[("code", &code)])
+        .await;
+    assert_eq!(again.status, 422);
+
+    // Told by text message too, once she asks for it.
+    let notify = |user: String| {
+        let portal = &portal;
+        async move {
+            let body = serde_json::json!({
+                "to": { "user": user },
+                "template": "receipt",
+                "data": { "name": "Jana", "title": "Road closure", "id": "12/2026" },
+            })
+            .to_string();
+            let got = crate::call(portal, "POST", "/m/ledger/api/notify", &body).await;
+            assert_eq!(got.status, 201, "{}", got.body);
+            portal.settle().await;
+        }
+    };
+    notify(jana.id.clone()).await;
+    assert_eq!(
+        gateway.received().len(),
+        1,
+        "the inbox only, until she asks"
+    );
+    let saved = browser
+        .submit("/auth/me", "/auth/notices", &[("sms", "1")])
+        .await;
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    assert_eq!(
+        browser.get_json("/auth/me").await.json()["notify_sms"],
+        true
+    );
+    notify(jana.id.clone()).await;
+    let texts = gateway.received();
+    assert_eq!(texts.len(), 2, "and by text message");
+    assert_eq!(texts[1].body["to"], "+420601234567");
+    assert!(
+        texts[1].body["text"]
+            .as_str()
+            .is_some_and(|t| t.contains("Road closure")),
+        "{:?}",
+        texts[1].body
+    );
+
+    // Without the phone, no more texts.
+    let removed = browser
+        .submit("/auth/me", "/auth/profile/phone/remove", &[])
+        .await;
+    assert_eq!(removed.status, 303);
+    notify(jana.id).await;
+    assert_eq!(gateway.received().len(), 2);
+    assert_eq!(
+        browser.get_json("/auth/me").await.json()["notify_sms"],
+        false
+    );
+
+    // Changes to one's own account are counted too: a burst is stopped.
+    let mut statuses = Vec::new();
+    for _ in 0..25 {
+        statuses.push(
+            browser
+                .submit("/auth/me", "/auth/notices", &[])
+                .await
+                .status,
+        );
+    }
+    assert_eq!(statuses[0], 303);
+    assert_eq!(statuses.last(), Some(&429), "{statuses:?}");
 }

@@ -200,3 +200,97 @@ async fn an_expired_wrongly_signed_or_misaddressed_id_token_is_refused_with_a_lo
     provider.set_mode(Mode::Good);
     assert_eq!(log_in_through(&browser, "eid", "/").await.status, 303);
 }
+
+/// Follows a redirect to the provider and back, as a browser does.
+async fn through_provider(browser: &Browser, start: &Page) -> Page {
+    assert_eq!(start.status, 303, "{}", start.body);
+    let at_provider = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .get(start.location())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(at_provider.status(), 303, "the provider logs the person in");
+    let back = at_provider.headers()["location"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let path = back.split_once("://").unwrap().1;
+    browser.get(&path[path.find('/').unwrap()..]).await
+}
+
+#[tokio::test]
+async fn a_citizen_links_a_local_account_to_the_eid_proving_both_and_logs_in_with_either() {
+    let provider = TestProvider::start(citizen()).await;
+    let (portal, browser) = portal(&provider, "eid", UserKind::Citizen).await;
+    const PASSWORD: &str = "Mohelnice-2026";
+    let jana = portal.user("jana", UserKind::Citizen, PASSWORD).await;
+    portal.user("petra", UserKind::Citizen, PASSWORD).await;
+    assert_eq!(browser.log_in("jana", PASSWORD).await.status, 303);
+    let me = browser.get("/auth/me").await;
+    assert!(
+        me.body.contains("action=\"/auth/link/eid\"")
+            && me.body.contains("Link with Národní identitní autorita"),
+        "{}",
+        me.body
+    );
+
+    // A wrong password links nothing, and goes nowhere near the provider.
+    let wrong = browser
+        .submit(
+            "/auth/me",
+            "/auth/link/eid",
+            &[("password", "not-hers-at-all")],
+        )
+        .await;
+    assert_eq!(wrong.status, 422, "{}", wrong.body);
+
+    // Her password, then the eID: the account is the eID's from now on.
+    let start = browser
+        .submit("/auth/me", "/auth/link/eid", &[("password", PASSWORD)])
+        .await;
+    let back = through_provider(&browser, &start).await;
+    assert_eq!(back.status, 303, "{}", back.body);
+    assert!(
+        back.location().starts_with("/auth/me"),
+        "{}",
+        back.location()
+    );
+    let me = browser.get_json("/auth/me").await.json();
+    assert_eq!(me["id"], jana.id.as_str());
+    assert_eq!(me["username"], "jana");
+    assert_eq!(me["assurance"], "high");
+    assert_eq!(me["claims"]["birthdate"], "1980-05-17");
+
+    // Logged out, the eID logs in to her account, and so does her password.
+    let eid = Browser::new(browser.addr());
+    let page = log_in_through(&eid, "eid", "/auth/me").await;
+    assert_eq!(page.status, 303, "{}", page.body);
+    assert_eq!(
+        eid.get_json("/auth/me").await.json()["id"],
+        jana.id.as_str()
+    );
+    let local = Browser::new(browser.addr());
+    assert_eq!(local.log_in("jana", PASSWORD).await.status, 303);
+    assert_eq!(
+        local.get_json("/auth/me").await.json()["id"],
+        jana.id.as_str()
+    );
+
+    // Another account cannot take the same eID.
+    let petra = Browser::new(browser.addr());
+    assert_eq!(petra.log_in("petra", PASSWORD).await.status, 303);
+    let start = petra
+        .submit("/auth/me", "/auth/link/eid", &[("password", PASSWORD)])
+        .await;
+    let refused = through_provider(&petra, &start).await;
+    assert_eq!(refused.status, 409, "{}", refused.body);
+    assert!(
+        refused.body.contains("belongs to another account"),
+        "{}",
+        refused.body
+    );
+    assert_eq!(petra.get_json("/auth/me").await.json()["username"], "petra");
+}

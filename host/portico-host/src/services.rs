@@ -634,11 +634,22 @@ impl backend::Notify for CallWork {
                 .map_err(module_error)?,
             _ => None,
         };
-        if let Some(address) = copy {
+        // And by text message to their confirmed phone, where they asked
+        // for it and this portal sends texts.
+        let text = match channel {
+            Channel::Inbox if self.senders.sms.is_some() => self
+                .work
+                .notice_phone_of(&recipient)
+                .await
+                .map_err(module_error)?,
+            _ => None,
+        };
+        for (channel, to) in [(Channel::Email, copy), (Channel::Sms, text)] {
+            let Some(to) = to else { continue };
             self.work
                 .notify(Outgoing {
-                    channel: Channel::Email,
-                    recipient: address,
+                    channel,
+                    recipient: to,
                     template: message.template.clone(),
                     subject: message.subject.clone(),
                     body: message.body.clone(),

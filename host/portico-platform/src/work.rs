@@ -556,6 +556,12 @@ impl Work {
         crate::identity::users::notice_email(self.txn().await?, user_id).await
     }
 
+    /// The phone a message to `user_id` goes to by text message besides
+    /// their inbox, when they asked for that.
+    pub async fn notice_phone_of(&self, user_id: &str) -> Result<Option<String>, PlatformError> {
+        crate::identity::users::notice_phone(self.txn().await?, user_id).await
+    }
+
     /// A notification the module sent earlier, with its delivery status.
     pub async fn notification(&self, id: &str) -> Result<Notification, PlatformError> {
         notifications::get(self.txn().await?, &self.scope, id).await

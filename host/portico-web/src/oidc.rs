@@ -24,6 +24,7 @@ use openidconnect::{
     OAuth2TokenResponse as _, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, Scope,
     TokenResponse as _,
 };
+use portico_platform::PlatformError;
 use portico_platform::identity::accounts;
 use portico_platform::identity::users::{Assurance, NewUser, UserKind};
 use serde::{Deserialize, Serialize};
@@ -31,6 +32,7 @@ use serde::{Deserialize, Serialize};
 use crate::AppState;
 use crate::auth::start_session;
 use crate::cookies::cookie_value;
+use crate::extractors::Visitor;
 use crate::failure::{Failure, LOGIN_FAILED, NOT_FOUND};
 use crate::redirect::local_path;
 
@@ -132,6 +134,10 @@ struct Pending {
     nonce: String,
     verifier: String,
     next: String,
+    /// The local account the log-in is to be linked to: its holder is
+    /// logged in to it and proves the eID now.
+    #[serde(default)]
+    link: Option<String>,
 }
 
 fn flow_cookie(state: &AppState) -> &'static str {
@@ -209,7 +215,19 @@ async fn start(
     Path(id): Path<String>,
     Query(q): Query<StartQuery>,
 ) -> Result<Response, Failure> {
-    let p = provider(&state, &id)?;
+    begin(&state, &id, q.next.as_deref(), None).await
+}
+
+/// Sends the browser to provider `id` to log in, to come back to `next`;
+/// with `link`, to link the log-in to that local account.
+pub(crate) async fn begin(
+    state: &AppState,
+    id: &str,
+    next: Option<&str>,
+    link: Option<String>,
+) -> Result<Response, Failure> {
+    let state = state.clone();
+    let p = provider(&state, id)?;
     let (metadata, redirect) = client(&state, p).await?;
     let client = CoreClient::from_provider_metadata(
         (*metadata).clone(),
@@ -236,7 +254,8 @@ async fn start(
         state: csrf.secret().clone(),
         nonce: nonce.secret().clone(),
         verifier: verifier.secret().clone(),
-        next: local_path(q.next.as_deref()),
+        next: local_path(next),
+        link,
     };
     let value = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .encode(serde_json::to_vec(&pending).unwrap_or_default());
@@ -458,6 +477,9 @@ async fn finish(
         assurance,
         claims: verified.clone(),
     };
+    if let Some(user_id) = &pending.link {
+        return link(state, headers, p, user_id, (&issuer, &subject), profile).await;
+    }
     let user = accounts::account_for_identity(
         state.services.platform().db(),
         &p.id,
@@ -479,6 +501,67 @@ async fn finish(
         ));
     }
     Ok(start_session(state, &user, (assurance, &verified), headers, &pending.next).await)
+}
+
+/// Links the eID log-in just verified to the local account `user_id`,
+/// whose holder is still logged in to it in this browser (they prove
+/// both); then logs them in anew at the eID's level.
+async fn link(
+    state: &AppState,
+    headers: &HeaderMap,
+    p: &OidcProvider,
+    user_id: &str,
+    (issuer, subject): (&str, &str),
+    profile: NewUser,
+) -> Result<Response, Failure> {
+    let visitor = crate::extractors::visitor(state, headers).await?;
+    let same = matches!(&visitor, Visitor::User(s) if s.user.id == user_id);
+    if !same {
+        tracing::warn!(provider = %p.id, "an eID link refused: the account is no longer logged in here");
+        return Err(Failure::new(
+            StatusCode::FORBIDDEN,
+            LOGIN_FAILED,
+            (
+                "Log in to your account again, then link the eID from your account's page.",
+                "Znovu se přihlaste ke svému účtu a eID propojte ze stránky účtu.",
+            ),
+        ));
+    }
+    let assurance = profile.assurance;
+    let verified = profile.claims.clone();
+    let user = accounts::link_identity(
+        state.services.platform().db(),
+        user_id,
+        issuer,
+        subject,
+        &profile,
+    )
+    .await
+    .map_err(|e| match e {
+        PlatformError::Conflict(_) | PlatformError::Forbidden(_) => {
+            tracing::info!(provider = %p.id, user = %user_id, why = %e, "an eID link refused");
+            Failure::new(
+                StatusCode::CONFLICT,
+                ("Not linked", "Nepropojeno"),
+                (
+                    format!("This {} log-in belongs to another account on the portal: it cannot be linked to this one.", p.label),
+                    format!("Toto přihlášení přes {} patří jinému účtu na portálu: s tímto jej propojit nelze.", p.label),
+                ),
+            )
+        }
+        e => {
+            tracing::error!(provider = %p.id, error = %e, "cannot link an identity");
+            Failure::database()
+        }
+    })?;
+    Ok(start_session(
+        state,
+        &user,
+        (assurance, &verified),
+        headers,
+        "/auth/me#eid",
+    )
+    .await)
 }
 
 /// What a provider says of a person, from the ID token and UserInfo: the

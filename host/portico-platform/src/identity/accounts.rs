@@ -214,3 +214,46 @@ pub async fn account_for_identity(
     }
     users::create(db, &format!("oidc:{provider}"), profile).await
 }
+
+/// Links the eID identity (`issuer`, `subject`) to the local account
+/// `user_id`, whose holder proved both: logged in to the account, and
+/// logged in by the eID. From then on the eID logs in to this account,
+/// and its verified name and claims are the account's. Refused when the
+/// eID is linked to another account already, or the account is not a
+/// citizen's own (staff, or linked to an identity already).
+pub async fn link_identity(
+    db: &DatabaseConnection,
+    user_id: &str,
+    issuer: &str,
+    subject: &str,
+    verified: &NewUser,
+) -> Result<User, PlatformError> {
+    let account = users::get(db, user_id)
+        .await?
+        .ok_or_else(|| PlatformError::NotFound(format!("no user `{user_id}`")))?;
+    if account.kind != UserKind::Citizen || account.issuer.is_some() {
+        return Err(PlatformError::Forbidden(
+            "only a citizen's own account is linked to an eID".into(),
+        ));
+    }
+    if users::by_identity(db, issuer, subject)
+        .await?
+        .is_some_and(|u| u.id != user_id)
+    {
+        return Err(PlatformError::Conflict(
+            "this eID logs in to another account".into(),
+        ));
+    }
+    let linked = users::record_identity(db, user_id, (issuer, subject), verified).await?;
+    let txn = crate::begin_write(db).await?;
+    platform_audit(
+        &txn,
+        user_id,
+        "user.identity-linked",
+        user_id,
+        serde_json::json!({ "issuer": issuer }),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(linked)
+}

@@ -60,6 +60,9 @@ pub enum Purpose {
     Reset,
     /// Confirms a new address for an account (the link's `detail`).
     Email,
+    /// Confirms a phone number for an account (the link's `detail`) by a
+    /// code sent to it.
+    Phone,
 }
 
 impl Purpose {
@@ -68,6 +71,7 @@ impl Purpose {
             Purpose::Confirm => "confirm",
             Purpose::Reset => "reset",
             Purpose::Email => "email",
+            Purpose::Phone => "phone",
         }
     }
 
@@ -75,6 +79,7 @@ impl Purpose {
         match self {
             Purpose::Confirm | Purpose::Email => CONFIRM_FOR,
             Purpose::Reset => RESET_FOR,
+            Purpose::Phone => PHONE_CODE_FOR,
         }
     }
 }
@@ -109,7 +114,17 @@ async fn redeem<C: ConnectionTrait>(
     token: &str,
     purpose: Purpose,
 ) -> Result<Option<link::Model>, PlatformError> {
-    let hash = sha256_hex(token);
+    redeem_hash(conn, &sha256_hex(token), purpose).await
+}
+
+/// Uses the link kept as `hash` for `purpose`, once, while it has not
+/// expired.
+async fn redeem_hash<C: ConnectionTrait>(
+    conn: &C,
+    hash: &str,
+    purpose: Purpose,
+) -> Result<Option<link::Model>, PlatformError> {
+    let hash = hash.to_owned();
     let now = now_micros();
     // One update decides: two uses at once cannot both find it unused.
     let used = link::Entity::update_many()
@@ -124,6 +139,123 @@ async fn redeem<C: ConnectionTrait>(
         return Ok(None);
     }
     Ok(link::Entity::find_by_id(hash).one(conn).await?)
+}
+
+/// How long a code sent to a phone works.
+pub const PHONE_CODE_FOR: std::time::Duration = std::time::Duration::from_secs(15 * 60);
+
+/// What a phone's code is kept as: its hash with the account's id, so
+/// that two accounts' codes of six digits never meet.
+fn phone_code_hash(user_id: &str, code: &str) -> String {
+    sha256_hex(&format!("{user_id}:{code}"))
+}
+
+/// Asks to make `phone` (international form, already checked) the
+/// account's phone: the code of six digits to send to it by text message.
+/// Nothing changes until the code is typed back; earlier codes stop
+/// working.
+pub async fn request_phone_change(
+    db: &DatabaseConnection,
+    user_id: &str,
+    phone: &str,
+) -> Result<String, PlatformError> {
+    if !changes_own_details(&own_account(db, user_id).await?) {
+        return Err(PlatformError::Forbidden(
+            "the account's details come from the identity provider".into(),
+        ));
+    }
+    let mut bytes = [0u8; 4];
+    #[allow(clippy::expect_used)]
+    getrandom::fill(&mut bytes).expect("the operating system gives random bytes");
+    let code = format!("{:06}", u32::from_le_bytes(bytes) % 1_000_000);
+    let txn = crate::begin_write(db).await?;
+    forget_links(&txn, user_id, Purpose::Phone).await?;
+    let now = now_micros();
+    link::ActiveModel {
+        token_hash: Set(phone_code_hash(user_id, &code)),
+        user_id: Set(user_id.to_owned()),
+        purpose: Set(Purpose::Phone.name().to_owned()),
+        created_at_micros: Set(now),
+        expires_at_micros: Set(
+            now + i64::try_from(Purpose::Phone.lasts().as_micros()).unwrap_or(0)
+        ),
+        used_at_micros: Set(None),
+        detail: Set(Some(phone.to_owned())),
+    }
+    .insert(&txn)
+    .await?;
+    txn.commit().await?;
+    Ok(code)
+}
+
+/// The phone a code was sent to and not yet confirmed, if one was.
+pub async fn phone_waiting(
+    db: &DatabaseConnection,
+    user_id: &str,
+) -> Result<Option<String>, PlatformError> {
+    Ok(link::Entity::find()
+        .filter(link::Column::UserId.eq(user_id))
+        .filter(link::Column::Purpose.eq(Purpose::Phone.name()))
+        .filter(link::Column::UsedAtMicros.is_null())
+        .filter(link::Column::ExpiresAtMicros.gt(now_micros()))
+        .one(db)
+        .await?
+        .and_then(|l| l.detail))
+}
+
+/// Confirms the phone by the code sent to it: it becomes the account's
+/// phone. The phone, or `None` for a code that is wrong, used or expired.
+pub async fn confirm_phone(
+    db: &DatabaseConnection,
+    user_id: &str,
+    code: &str,
+) -> Result<Option<String>, PlatformError> {
+    let code: String = code.chars().filter(char::is_ascii_digit).collect();
+    let txn = crate::begin_write(db).await?;
+    let hash = phone_code_hash(user_id, &code);
+    let Some(link) = redeem_hash(&txn, &hash, Purpose::Phone).await? else {
+        return Ok(None);
+    };
+    if link.user_id != user_id {
+        return Ok(None);
+    }
+    let phone = link.detail.unwrap_or_default();
+    touch(user_id)
+        .col_expr(user::Column::Phone, Expr::value(&phone))
+        .exec(&txn)
+        .await?;
+    platform_audit(
+        &txn,
+        user_id,
+        "user.phone-change",
+        user_id,
+        serde_json::json!({}),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(Some(phone))
+}
+
+/// Removes the account's phone; nothing goes to it any more.
+pub async fn remove_phone(db: &DatabaseConnection, user_id: &str) -> Result<(), PlatformError> {
+    own_account(db, user_id).await?;
+    let txn = crate::begin_write(db).await?;
+    touch(user_id)
+        .col_expr(user::Column::Phone, Expr::value(Option::<String>::None))
+        .col_expr(user::Column::NotifySms, Expr::value(false))
+        .exec(&txn)
+        .await?;
+    forget_links(&txn, user_id, Purpose::Phone).await?;
+    platform_audit(
+        &txn,
+        user_id,
+        "user.phone-removed",
+        user_id,
+        serde_json::json!({}),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
 }
 
 /// The accounts whose address is `email` (any case).
@@ -525,6 +657,8 @@ pub async fn delete_account(db: &DatabaseConnection, user_id: &str) -> Result<()
         .col_expr(user::Column::Subject, Expr::value(Option::<String>::None))
         .col_expr(user::Column::Claims, Expr::value("{}"))
         .col_expr(user::Column::NotifyEmail, Expr::value(false))
+        .col_expr(user::Column::Phone, Expr::value(Option::<String>::None))
+        .col_expr(user::Column::NotifySms, Expr::value(false))
         .exec(&txn)
         .await?;
     let ended = sessions::end_all_in(&txn, user_id).await?;

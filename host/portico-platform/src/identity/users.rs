@@ -47,6 +47,8 @@ pub(crate) mod entity {
         pub locked_until_micros: Option<i64>,
         pub language: Option<String>,
         pub notify_email: bool,
+        pub phone: Option<String>,
+        pub notify_sms: bool,
         pub version: i64,
         pub created_at_micros: i64,
         pub updated_at_micros: i64,
@@ -167,6 +169,12 @@ pub struct User {
     /// Whether what modules tell them goes to their e-mail address too,
     /// besides their inbox.
     pub notify_email: bool,
+    /// Their phone number (international form), confirmed by a code sent
+    /// to it.
+    pub phone: Option<String>,
+    /// Whether what modules tell them goes to their phone too, by text
+    /// message.
+    pub notify_sms: bool,
     /// Raised by every change (SCIM's `meta.version`).
     pub version: i64,
     /// When it was created (µs since the epoch).
@@ -236,6 +244,8 @@ impl From<entity::Model> for User {
             locked_until_micros: m.locked_until_micros,
             language: m.language,
             notify_email: m.notify_email,
+            phone: m.phone,
+            notify_sms: m.notify_sms,
             version: m.version,
             created_at_micros: m.created_at_micros,
             updated_at_micros: m.updated_at_micros,
@@ -411,6 +421,8 @@ pub(crate) async fn create_in<C: ConnectionTrait>(
         locked_until_micros: Set(None),
         language: Set(None),
         notify_email: Set(false),
+        phone: Set(None),
+        notify_sms: Set(false),
         version: Set(1),
         created_at_micros: Set(now),
         updated_at_micros: Set(now),
@@ -428,16 +440,24 @@ pub(crate) async fn create_in<C: ConnectionTrait>(
     Ok(model.into())
 }
 
-/// Sets how the user wants to be told of things: by e-mail too (`true`)
-/// or in their inbox only. Audited as `user.notices`.
-pub async fn set_notify_email(
+/// Sets how the user wants to be told of things besides their inbox: by
+/// e-mail, and by text message (which needs a confirmed phone). Audited
+/// as `user.notices`.
+pub async fn set_notices(
     db: &DatabaseConnection,
     id: &str,
     by_email: bool,
+    by_sms: bool,
 ) -> Result<(), PlatformError> {
     let txn = crate::begin_write(db).await?;
+    let has_phone = entity::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .is_some_and(|u| u.phone.is_some());
+    let by_sms = by_sms && has_phone;
     entity::Entity::update_many()
         .col_expr(entity::Column::NotifyEmail, Expr::value(by_email))
+        .col_expr(entity::Column::NotifySms, Expr::value(by_sms))
         .col_expr(entity::Column::UpdatedAtMicros, Expr::value(now_micros()))
         .filter(entity::Column::Id.eq(id))
         .exec(&txn)
@@ -447,7 +467,7 @@ pub async fn set_notify_email(
         id,
         "user.notices",
         id,
-        serde_json::json!({ "email": by_email }),
+        serde_json::json!({ "email": by_email, "sms": by_sms }),
     )
     .await?;
     txn.commit().await?;
@@ -465,6 +485,20 @@ pub async fn notice_email<C: ConnectionTrait>(
         .await?
         .filter(|u| u.active && u.notify_email)
         .and_then(|u| u.email))
+}
+
+/// The phone a message to `user_id` goes to by text message besides their
+/// inbox: their confirmed phone, when they asked for it and the account
+/// is active.
+pub async fn notice_phone<C: ConnectionTrait>(
+    db: &C,
+    user_id: &str,
+) -> Result<Option<String>, PlatformError> {
+    Ok(entity::Entity::find_by_id(user_id)
+        .one(db)
+        .await?
+        .filter(|u| u.active && u.notify_sms)
+        .and_then(|u| u.phone))
 }
 
 /// Remembers `lang` as the language the user reads the portal in. Not a

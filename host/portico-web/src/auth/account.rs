@@ -60,6 +60,8 @@ pub(super) async fn me(
             "claims": session.claims,
             "roles": by_org,
             "notify_email": user.notify_email,
+            "phone": user.phone,
+            "notify_sms": user.notify_sms,
             "csrf_token": session.csrf,
         }))
         .into_response());
@@ -93,6 +95,25 @@ pub(super) async fn me(
         Assurance::Substantial => render::tr(l, "substantial", "značná"),
         Assurance::High => render::tr(l, "high", "vysoká"),
     };
+    let texts = state.services.senders().sms.is_some();
+    // The identity providers for citizens an account can be linked to.
+    let eids: Vec<(String, String)> = state
+        .config
+        .identity_providers
+        .iter()
+        .filter(|p| p.users == users::UserKind::Citizen)
+        .map(|p| (p.id.clone(), p.label.clone()))
+        .collect();
+    let waiting = if texts && self_service::changes_own_details(user) {
+        self_service::phone_waiting(db, &user.id)
+            .await
+            .map_err(|e| {
+                tracing::error!(error = %e, "cannot read a phone's code");
+                Failure::database()
+            })?
+    } else {
+        None
+    };
     let content = maud::html! {
         dl.key-values {
             div { dt { (render::tr(l, "User name", "Uživatelské jméno")) } dd { (user.username) } }
@@ -116,9 +137,17 @@ pub(super) async fn me(
                     input #n-email type="checkbox" name="email" value="1" checked[user.notify_email];
                     label for="n-email" { (render::tr(l, "Also by e-mail to ", "Také e-mailem na adresu ")) (email) }
                 }
-                button.button.secondary type="submit" { (render::tr(l, "Save", "Uložit")) }
             } @else {
                 p.muted { (render::tr(l, "Your account has no e-mail address to send messages to.", "Váš účet nemá e-mailovou adresu, na kterou by šlo zprávy posílat.")) }
+            }
+            @if let (Some(phone), true) = (&user.phone, texts) {
+                div.field.checkbox {
+                    input #n-sms type="checkbox" name="sms" value="1" checked[user.notify_sms];
+                    label for="n-sms" { (render::tr(l, "Also by text message to ", "Také textovou zprávou na číslo ")) (phone) }
+                }
+            }
+            @if user.email.is_some() || (user.phone.is_some() && texts) {
+                button.button.secondary type="submit" { (render::tr(l, "Save", "Uložit")) }
             }
         }
         @if self_service::changes_own_details(user) {
@@ -146,6 +175,57 @@ pub(super) async fn me(
                     }
                 }
                 button.button.secondary type="submit" { (render::tr(l, "Change the address", "Změnit adresu")) }
+            }
+        }
+        @if self_service::changes_own_details(user) && !eids.is_empty() {
+            h2 #eid { (render::tr(l, "Log in with the eID", "Přihlášení přes eID")) }
+            p { (render::tr(l, "Link this account to your eID: then you log in to it with the eID too, and forms that need a verified identity take your details from it. You prove both: your password here, then the eID's log-in.", "Propojte tento účet se svým eID: pak se k němu přihlásíte i přes eID a formuláře, které vyžadují ověřenou totožnost, převezmou vaše údaje z něj. Prokážete obojí: heslo zde a poté přihlášení přes eID.")) }
+            @for (id, label) in &eids {
+                form method="post" action=(format!("/auth/link/{id}")) {
+                    input type="hidden" name=(CSRF_FIELD) value=(session.csrf);
+                    @if user.has_password {
+                        div.field {
+                            label for=(format!("e-password-{id}")) { (render::tr(l, "Your password", "Vaše heslo")) }
+                            input #(format!("e-password-{id}")) type="password" name="password" autocomplete="current-password" required;
+                        }
+                    }
+                    button.button.secondary type="submit" { (render::tr(l, "Link with ", "Propojit s ")) (label) }
+                }
+            }
+        }
+        @if texts && self_service::changes_own_details(user) {
+            h2 #phone { (render::tr(l, "Your phone", "Váš telefon")) }
+            @if let Some(phone) = &user.phone {
+                form method="post" action="/auth/profile/phone/remove" {
+                    input type="hidden" name=(CSRF_FIELD) value=(session.csrf);
+                    p { (render::tr(l, "Confirmed: ", "Potvrzený: ")) (phone) }
+                    button.button.secondary type="submit" { (render::tr(l, "Remove the phone", "Odebrat telefon")) }
+                }
+            }
+            @if let Some(phone) = &waiting {
+                form method="post" action="/auth/profile/phone/code" {
+                    input type="hidden" name=(CSRF_FIELD) value=(session.csrf);
+                    div.field {
+                        label for="p-code" { (render::tr(l, "The code from the text message to ", "Kód z textové zprávy na číslo ")) (phone) }
+                        input #p-code type="text" name="code" inputmode="numeric" autocomplete="one-time-code" maxlength="6" required;
+                    }
+                    button.button.primary type="submit" { (render::tr(l, "Confirm the phone", "Potvrdit telefon")) }
+                }
+            }
+            form method="post" action="/auth/profile/phone" {
+                input type="hidden" name=(CSRF_FIELD) value=(session.csrf);
+                div.field {
+                    label for="p-phone" { (render::tr(l, "A new phone number", "Nové telefonní číslo")) }
+                    input #p-phone type="tel" name="phone" autocomplete="tel" aria-describedby="p-phone-help" required;
+                    p.help #p-phone-help { (render::tr(l, "With its country code, such as +420 601 234 567. We send a code to it to type back here.", "S předvolbou země, např. +420 601 234 567. Pošleme na něj kód, který opíšete sem.")) }
+                }
+                @if user.has_password {
+                    div.field {
+                        label for="ph-password" { (render::tr(l, "Your password", "Vaše heslo")) }
+                        input #ph-password type="password" name="password" autocomplete="current-password" required;
+                    }
+                }
+                button.button.secondary type="submit" { (render::tr(l, "Send a code", "Poslat kód")) }
             }
         }
         @if user.has_password {
@@ -181,7 +261,7 @@ pub(super) async fn me(
 }
 
 /// `POST /auth/notices`: whether messages to the person go to their
-/// e-mail address too; back to their page.
+/// e-mail address and their confirmed phone too; back to their page.
 pub(super) async fn set_notices(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -191,13 +271,22 @@ pub(super) async fn set_notices(
         return Ok(Redirect::to("/auth/login?next=/auth/me").into_response());
     };
     let fields = form_fields(&headers, &body)?;
+    if !state.account_limiter.allow_change(&session.user.id) {
+        return Err(super::register::too_many());
+    }
     let by_email = field(&fields, "email") == Some("1") && session.user.email.is_some();
-    users::set_notify_email(state.services.platform().db(), &session.user.id, by_email)
-        .await
-        .map_err(|e| {
-            tracing::error!(error = %e, "cannot save how a person is told of things");
-            Failure::database()
-        })?;
+    let by_sms = field(&fields, "sms") == Some("1") && state.services.senders().sms.is_some();
+    users::set_notices(
+        state.services.platform().db(),
+        &session.user.id,
+        by_email,
+        by_sms,
+    )
+    .await
+    .map_err(|e| {
+        tracing::error!(error = %e, "cannot save how a person is told of things");
+        Failure::database()
+    })?;
     Ok(Redirect::to("/auth/me#notices").into_response())
 }
 

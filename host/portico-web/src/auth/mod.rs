@@ -173,6 +173,10 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/auth/notices", post(account::set_notices))
         .route("/auth/profile/name", post(profile::rename))
         .route("/auth/profile/email", post(profile::change_email))
+        .route("/auth/profile/phone", post(profile::change_phone))
+        .route("/auth/profile/phone/code", post(profile::confirm_phone))
+        .route("/auth/profile/phone/remove", post(profile::remove_phone))
+        .route("/auth/link/{provider}", post(profile::link_eid))
         .route(
             "/auth/email/{token}",
             get(profile::confirm_email_page).post(profile::confirm_email),

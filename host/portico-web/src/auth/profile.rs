@@ -1,6 +1,7 @@
 //! A person changes their own account from `/auth/me`: the name they go
 //! by, their e-mail address (nothing changes until they open the link
-//! sent to the new address; the old one is told when it did), and the
+//! sent to the new address; the old one is told when it did), their phone
+//! (nothing changes until they type back the code sent to it), and the
 //! deletion of the account (their password again for both, where the
 //! account has one, and a tick for the deletion). Each form carries the session's
 //! CSRF token; the e-mails a person asks for count per person and per
@@ -17,15 +18,19 @@ use portico_platform::PlatformError;
 use portico_platform::identity::logins::{self, PasswordCheck};
 use portico_platform::identity::self_service::{self, EmailChange};
 
-use super::register::{link_base, link_button, page, posted, send, too_many, unavailable};
+use portico_platform::notifications::Channel;
+
+use super::register::{link_base, link_button, page, posted, send, send_by, too_many, unavailable};
 use super::{client_address, field};
 use crate::AppState;
 use crate::extractors::{Lang, Visitor};
 use crate::failure::Failure;
 use crate::render::{CSRF_FIELD, tr};
 
-/// The fields of a form a logged-in person posted, its CSRF token checked.
+/// The fields of a form a logged-in person posted, its CSRF token checked
+/// and the change counted against the person's rate limit.
 fn fields(
+    state: &AppState,
     visitor: &Visitor,
     headers: &HeaderMap,
     body: &Bytes,
@@ -33,6 +38,11 @@ fn fields(
     let fields = crate::extractors::form_fields(headers, body)?;
     if !visitor.csrf_matches(field(&fields, CSRF_FIELD)) {
         return Err(Failure::csrf());
+    }
+    if let Visitor::User(session) = visitor
+        && !state.account_limiter.allow_change(&session.user.id)
+    {
+        return Err(too_many());
     }
     Ok(fields)
 }
@@ -99,7 +109,7 @@ pub(super) async fn rename(
     let Some(session) = logged_in(&visitor) else {
         return Ok(to_log_in());
     };
-    let fields = fields(&visitor, &headers, &body)?;
+    let fields = fields(&state, &visitor, &headers, &body)?;
     let name = field(&fields, "name").unwrap_or("").trim();
     let db = state.services.platform().db();
     match self_service::change_name(db, &session.user.id, name).await {
@@ -116,6 +126,186 @@ pub(super) async fn rename(
     }
 }
 
+/// `POST /auth/profile/phone`: a code of six digits to the new phone by
+/// text message; nothing changes until it is typed back.
+pub(super) async fn change_phone(
+    State(state): State<AppState>,
+    connect: Option<axum::Extension<ConnectInfo<SocketAddr>>>,
+    visitor: Visitor,
+    Lang(l): Lang,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, Failure> {
+    let Some(session) = logged_in(&visitor) else {
+        return Ok(to_log_in());
+    };
+    let fields = fields(&state, &visitor, &headers, &body)?;
+    if state.services.senders().sms.is_none() {
+        return Err(Failure::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            ("Not available", "Není k dispozici"),
+            (
+                "This portal sends no text messages.",
+                "Tento portál neposílá textové zprávy.",
+            ),
+        ));
+    }
+    let Some(phone) = portico_host::notify::normalize_phone(field(&fields, "phone").unwrap_or(""))
+    else {
+        return Err(Failure::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ("Phone not changed", "Telefon nezměněn"),
+            (
+                "Enter the number with its country code, such as +420 601 234 567.",
+                "Zadejte číslo s předvolbou země, např. +420 601 234 567.",
+            ),
+        ));
+    };
+    if !password_again(&state, connect, &headers, &session.user, &fields).await? {
+        return Err(Failure::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ("Phone not changed", "Telefon nezměněn"),
+            (
+                "The password is wrong; your phone stays as it is.",
+                "Heslo není správné; váš telefon zůstává beze změny.",
+            ),
+        ));
+    }
+    // A few an hour, to each phone and from each person: texts cost.
+    if !state.account_limiter.allow_mail(&format!("phone:{phone}"))
+        || !state
+            .account_limiter
+            .allow_mail(&format!("user:{}", session.user.id))
+    {
+        return Err(too_many());
+    }
+    let db = state.services.platform().db();
+    let code = self_service::request_phone_change(db, &session.user.id, &phone)
+        .await
+        .map_err(database)?;
+    let portal = &state.config.portal_name;
+    let text = if l == "cs" {
+        format!("{portal}: kód pro potvrzení telefonu je {code}. Platí 15 minut.")
+    } else {
+        format!("{portal}: the code to confirm your phone is {code}. It works for 15 minutes.")
+    };
+    send_by(
+        &state,
+        Channel::Sms,
+        &phone,
+        "account-phone",
+        (String::new(), text),
+    )
+    .await?;
+    Ok(Redirect::to("/auth/me#phone").into_response())
+}
+
+/// `POST /auth/profile/phone/code`: the code typed back; the phone is the
+/// account's from now on.
+pub(super) async fn confirm_phone(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, Failure> {
+    let Some(session) = logged_in(&visitor) else {
+        return Ok(to_log_in());
+    };
+    let fields = fields(&state, &visitor, &headers, &body)?;
+    // A few tries an hour: six digits are guessed otherwise.
+    if !state
+        .account_limiter
+        .allow_mail(&format!("code:{}", session.user.id))
+    {
+        return Err(too_many());
+    }
+    let db = state.services.platform().db();
+    let code = field(&fields, "code").unwrap_or("");
+    match self_service::confirm_phone(db, &session.user.id, code)
+        .await
+        .map_err(database)?
+    {
+        Some(_) => Ok(Redirect::to("/auth/me#phone").into_response()),
+        None => Err(Failure::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ("Phone not confirmed", "Telefon nepotvrzen"),
+            (
+                "The code is wrong or no longer works. Type the six digits of the last text message, or ask for a new code.",
+                "Kód není správný nebo už neplatí. Opište šest číslic z poslední zprávy, nebo si vyžádejte nový kód.",
+            ),
+        )),
+    }
+}
+
+/// `POST /auth/profile/phone/remove`: no phone, and no text messages.
+pub(super) async fn remove_phone(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, Failure> {
+    let Some(session) = logged_in(&visitor) else {
+        return Ok(to_log_in());
+    };
+    fields(&state, &visitor, &headers, &body)?;
+    self_service::remove_phone(state.services.platform().db(), &session.user.id)
+        .await
+        .map_err(database)?;
+    Ok(Redirect::to("/auth/me#phone").into_response())
+}
+
+/// `POST /auth/link/{provider}`: the person's own local account linked to
+/// their eID: their password again here, then the eID's log-in, in this
+/// browser still logged in to the account.
+pub(super) async fn link_eid(
+    State(state): State<AppState>,
+    connect: Option<axum::Extension<ConnectInfo<SocketAddr>>>,
+    visitor: Visitor,
+    Path(provider): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, Failure> {
+    let Some(session) = logged_in(&visitor) else {
+        return Ok(to_log_in());
+    };
+    let fields = fields(&state, &visitor, &headers, &body)?;
+    let for_citizens = state.config.identity_providers.iter().any(|p| {
+        p.id == provider && p.users == portico_platform::identity::users::UserKind::Citizen
+    });
+    if !for_citizens {
+        return Err(Failure::new(
+            StatusCode::NOT_FOUND,
+            crate::failure::NOT_FOUND,
+            (
+                "There is no such eID service on this portal.",
+                "Taková služba eID na tomto portálu není.",
+            ),
+        ));
+    }
+    if !self_service::changes_own_details(&session.user) {
+        return Err(database(PlatformError::Forbidden(
+            "only a citizen's own account is linked to an eID".into(),
+        )));
+    }
+    if !password_again(&state, connect, &headers, &session.user, &fields).await? {
+        return Err(Failure::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ("Not linked", "Nepropojeno"),
+            (
+                "The password is wrong; nothing is linked.",
+                "Heslo není správné; nic se nepropojilo.",
+            ),
+        ));
+    }
+    crate::oidc::begin(
+        &state,
+        &provider,
+        Some("/auth/me#eid"),
+        Some(session.user.id.clone()),
+    )
+    .await
+}
+
 /// `POST /auth/profile/email`: a link to the new address; the person is
 /// told to look there, whatever the address turned out to be.
 pub(super) async fn change_email(
@@ -129,7 +319,7 @@ pub(super) async fn change_email(
     let Some(session) = logged_in(&visitor) else {
         return Ok(to_log_in());
     };
-    let fields = fields(&visitor, &headers, &body)?;
+    let fields = fields(&state, &visitor, &headers, &body)?;
     let base = link_base(&state, &headers).ok_or_else(unavailable)?;
     let email = field(&fields, "email").unwrap_or("").trim().to_lowercase();
     if !portico_platform::identity::users::is_plain_email(&email) {
@@ -336,7 +526,7 @@ pub(super) async fn delete(
     let Some(session) = logged_in(&visitor) else {
         return Ok(to_log_in());
     };
-    let fields = fields(&visitor, &headers, &body)?;
+    let fields = fields(&state, &visitor, &headers, &body)?;
     let refused = |en: &'static str, cs: &'static str| {
         Failure::new(
             StatusCode::UNPROCESSABLE_ENTITY,

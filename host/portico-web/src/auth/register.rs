@@ -43,13 +43,18 @@ pub const ACCOUNT_MAILS_PER_HOUR: u32 = 3;
 pub(crate) struct AccountLimiter {
     by_address: Window<IpAddr>,
     by_email: Window<String>,
+    by_user: Window<String>,
 }
+
+/// Changes one person may post to their own account per minute.
+pub const OWN_CHANGES_PER_MINUTE: u32 = 20;
 
 impl Default for AccountLimiter {
     fn default() -> Self {
         AccountLimiter {
             by_address: Window::of(Duration::from_secs(60)),
             by_email: Window::of(Duration::from_secs(3600)),
+            by_user: Window::of(Duration::from_secs(60)),
         }
     }
 }
@@ -57,6 +62,12 @@ impl Default for AccountLimiter {
 impl AccountLimiter {
     fn allow_address(&self, ip: IpAddr) -> bool {
         self.by_address.allow(ip, ACCOUNT_FORMS_PER_MINUTE)
+    }
+
+    /// A change a logged-in person posts to their own account.
+    pub(super) fn allow_change(&self, user_id: &str) -> bool {
+        self.by_user
+            .allow(user_id.to_owned(), OWN_CHANGES_PER_MINUTE)
     }
 
     pub(super) fn allow_mail(&self, email: &str) -> bool {
@@ -137,6 +148,17 @@ pub(super) async fn send(
     state: &AppState,
     to: &str,
     template: &str,
+    message: (String, String),
+) -> Result<(), Failure> {
+    send_by(state, Channel::Email, to, template, message).await
+}
+
+/// Queues a message the portal itself sends to `to` by `channel`.
+pub(super) async fn send_by(
+    state: &AppState,
+    channel: Channel,
+    to: &str,
+    template: &str,
     (subject, body): (String, String),
 ) -> Result<(), Failure> {
     let scope = Scope {
@@ -149,7 +171,7 @@ pub(super) async fn send(
         actor: "portico".into(),
     };
     let out = Outgoing {
-        channel: Channel::Email,
+        channel,
         recipient: to.to_owned(),
         template: template.to_owned(),
         subject,
@@ -159,7 +181,7 @@ pub(super) async fn send(
         .await
         .map(|_| ())
         .map_err(|e| {
-            tracing::error!(error = %e, "cannot queue the account e-mail");
+            tracing::error!(error = %e, "cannot queue the account's message");
             Failure::database()
         })
 }
