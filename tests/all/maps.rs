@@ -11,7 +11,7 @@ use portico_platform::addresses;
 use portico_platform::identity::users::UserKind;
 use portico_tests::browser::Browser;
 use portico_tests::chromium::Chromium;
-use portico_tests::peers::TileServer;
+use portico_tests::peers::{SmtpSink, TileServer};
 use portico_tests::{TEST_CITY, TestPortal, catalog, repo_root};
 use portico_web::map::TileSource;
 
@@ -32,13 +32,20 @@ const PLACES: [(&str, &str, &str); 3] = [
 /// A portal with complaints, its maps on `tiles`, a manager who set up
 /// the pothole category, the Brno address points, and three reports.
 async fn portal_with_reports(tiles: Option<&TileServer>) -> TestPortal {
+    portal_mailing(tiles, None).await
+}
+
+/// The same, sending its e-mail to `smtp`.
+async fn portal_mailing(tiles: Option<&TileServer>, smtp: Option<&SmtpSink>) -> TestPortal {
     let source =
         tiles.map(|t| TileSource::new(&t.template(), "© Testovací mapa").expect("a source"));
-    let portal = TestPortal::builder()
+    let mut builder = TestPortal::builder()
         .module("complaints")
-        .web(|c| c.map_tiles = source)
-        .build()
-        .await;
+        .web(|c| c.map_tiles = source);
+    if let Some(smtp) = smtp {
+        builder = builder.smtp(&smtp.url());
+    }
+    let portal = builder.build().await;
     let bytes = std::fs::read(repo_root().join("tests/data/ruian/20261130_OB_582786_ADR.csv"))
         .expect("the fixture");
     addresses::import(portal.db(), "fixture", &bytes)
@@ -462,16 +469,80 @@ async fn until(browser: &Chromium, what: &str, script: &str) {
 }
 
 #[tokio::test]
-async fn a_citizen_finds_the_pothole_on_the_map_follows_the_report_there_and_files_another() {
+async fn a_citizen_registers_finds_the_pothole_on_the_map_follows_the_report_there_files_another_and_an_official_finds_it_by_area()
+ {
     let tiles = TileServer::start().await;
-    let portal = portal_with_reports(Some(&tiles)).await;
+    let smtp = SmtpSink::start(0).await;
+    let portal = portal_mailing(Some(&tiles), Some(&smtp)).await;
     let addr = portal.serve().await;
     let english = catalog::english_texts();
-    for (lang, (w, h)) in [("cs", (320, 640)), ("en", (1366, 900))] {
+    // The city's areas, one of them out in Bystrc with a unit of its own.
+    let manager = Browser::new(addr);
+    assert_eq!(manager.log_in("hana", PASSWORD).await.status, 303);
+    let mut areas: serde_json::Value = serde_json::from_str(&areas_geojson(true)).expect("GeoJSON");
+    areas["features"]
+        .as_array_mut()
+        .expect("features")
+        .push(serde_json::json!({
+            "type": "Feature",
+            "properties": {"name": "Bystrc", "unit": "ÚMČ Brno-Bystrc, odbor dopravy"},
+            "geometry": {"type": "Polygon", "coordinates": [[[16.49, 49.215], [16.52, 49.215], [16.52, 49.228], [16.49, 49.228], [16.49, 49.215]]]},
+        }));
+    let imported = manager
+        .submit(
+            &format!("{BASE}/areas"),
+            &format!("{BASE}/areas"),
+            &[("geojson", &areas.to_string())],
+        )
+        .await;
+    assert_eq!(imported.status, 303, "{}", imported.body);
+    for (round, (lang, (w, h))) in [("cs", (320, 640)), ("en", (1366, 900))]
+        .into_iter()
+        .enumerate()
+    {
         let step = |s: &str| format!("maps-place-{lang}-{w}-{s}");
         let b = Chromium::start(addr).await;
         b.set_size(w, h).await;
         b.open(&format!("/lang/{lang}")).await;
+
+        // She registers, and confirms her address from the e-mail.
+        let email = format!("eva.{lang}@example.cz");
+        b.open("/auth/register").await;
+        js(
+            &b,
+            &format!(
+                "document.getElementById('r-name').value = 'Eva Dvořáková';
+                 document.getElementById('r-email').value = '{email}';
+                 document.getElementById('r-password').value = '{PASSWORD}';
+                 document.getElementById('r-again').value = '{PASSWORD}';"
+            ),
+        )
+        .await;
+        b.check_step(&step("00-register"), lang, &english).await;
+        b.click_css("main form button.primary").await;
+        b.text_with(&email).await;
+        portal.settle().await;
+        let mail = smtp
+            .received()
+            .into_iter()
+            .rev()
+            .find(|m| m.to.contains(&email))
+            .expect("the confirmation e-mail");
+        let text = mail.text();
+        let at = text.find("/auth/confirm/").expect("a link");
+        let link = text[at..].split_whitespace().next().expect("the link");
+        b.open(link).await;
+        b.click_css("main form button.primary").await;
+        b.text_with(if lang == "cs" {
+            "Vaše adresa je potvrzena"
+        } else {
+            "Your address is confirmed"
+        })
+        .await;
+        b.open("/lang/en").await;
+        b.log_in(&email, PASSWORD).await;
+        b.open(&format!("/lang/{lang}")).await;
+
         b.open(&format!("{BASE}/report?category=pothole")).await;
         b.wait_css("fieldset.place.drawn .leaflet-tile-loaded")
             .await;
@@ -604,7 +675,7 @@ async fn a_citizen_finds_the_pothole_on_the_map_follows_the_report_there_and_fil
         b.open(earlier.as_str().expect("a link")).await;
         js(
             &b,
-            &format!("document.querySelector('input[type=email]').value = 'eva.{lang}@example.cz'"),
+            &format!("document.querySelector('main input[type=email]').value = '{email}'"),
         )
         .await;
         b.click_css("main form button.primary").await;
@@ -621,15 +692,41 @@ async fn a_citizen_finds_the_pothole_on_the_map_follows_the_report_there_and_fil
         b.wait_css("fieldset.place.drawn").await;
         js(
             &b,
-            "document.getElementById('f-description').value = 'Výtluk u vozovny.';
-             document.getElementById('f-attribute[depth]-0').checked = true;
-             document.getElementById('f-address-lat').value = '49.22103';
-             document.getElementById('f-address-lon').value = '16.50500';",
+            &format!(
+                "document.getElementById('f-description').value = 'Výtluk u vozovny ({lang}).';
+                 document.getElementById('f-attribute[depth]-0').checked = true;
+                 document.getElementById('f-address-lat').value = '49.22103';
+                 document.getElementById('f-address-lon').value = '16.50500';"
+            ),
         )
         .await;
         b.click_css("main form button.primary").await;
         b.text_with("Bystrc č. ev. 12, 635 00 Brno").await;
+        // The second time, the first one's report is nearby: it is
+        // another hole, and she sends it all the same.
+        if round > 0 {
+            b.wait_css("input[name=nearby_seen]").await;
+            b.click_css("main form button.primary").await;
+        }
+        b.text_with(if lang == "cs" {
+            "Děkujeme"
+        } else {
+            "Thank you"
+        })
+        .await;
         b.check_step(&step("04-filed"), lang, &english).await;
+
+        // The official finds it in the inbox by its area: one more there.
+        let inbox = manager
+            .get(&format!("{BASE}/handle?status=open&area=Bystrc"))
+            .await;
+        assert_eq!(
+            inbox.body.matches("href=\"/m/complaints/handle/").count(),
+            round + 1,
+            "{}",
+            inbox.body
+        );
+        assert!(inbox.body.contains("Bystrc č. ev. 12"), "{}", inbox.body);
     }
     assert!(tiles.served() > 0);
 }

@@ -42,6 +42,9 @@ pub fn mine(ctx: &Context) -> Result<View> {
         .find()
         .eq("user", &user)
         .fetch_all::<Draft>(model::MOST)?
+        .into_iter()
+        // A designer's preview keeps a draft of its own, not theirs to go on with.
+        .filter(|d| !d.data.form.starts_with("preview:"))
     {
         let title = model::form(&d.data.form, Some(d.data.version))
             .map_or(d.data.form.clone(), |(_, f)| f.def.title);
