@@ -67,23 +67,7 @@ pub(crate) async fn log_in_through(browser: &Browser, provider: &str, next: &str
     let start = browser
         .get(&format!("/auth/oidc/{provider}/start?next={next}"))
         .await;
-    assert_eq!(start.status, 303, "{}", start.body);
-    let at_provider = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-        .get(start.location())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(at_provider.status(), 303, "the provider logs the person in");
-    let back = at_provider.headers()["location"]
-        .to_str()
-        .unwrap()
-        .to_owned();
-    let path = back.split_once("://").unwrap().1;
-    let path = &path[path.find('/').unwrap()..];
-    browser.get(path).await
+    through_provider(browser, &start).await
 }
 
 #[tokio::test]

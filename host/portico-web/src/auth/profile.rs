@@ -94,6 +94,15 @@ fn logged_in(visitor: &Visitor) -> Option<&portico_platform::identity::sessions:
     }
 }
 
+/// A change refused for what was typed (422), saying why in both
+/// languages.
+fn unprocessable(
+    title: (&'static str, &'static str),
+    text: (&'static str, &'static str),
+) -> Failure {
+    Failure::new(StatusCode::UNPROCESSABLE_ENTITY, title, text)
+}
+
 /// Where someone not logged in is sent.
 fn to_log_in() -> Response {
     Redirect::to("/auth/login?next=/auth/me").into_response()
@@ -114,8 +123,7 @@ pub(super) async fn rename(
     let db = state.services.platform().db();
     match self_service::change_name(db, &session.user.id, name).await {
         Ok(()) => Ok(Redirect::to("/auth/me#profile").into_response()),
-        Err(PlatformError::Invalid { .. }) => Err(Failure::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
+        Err(PlatformError::Invalid { .. }) => Err(unprocessable(
             ("Name not changed", "Jméno nezměněno"),
             (
                 "Give a name of 1 to 200 characters.",
@@ -152,8 +160,7 @@ pub(super) async fn change_phone(
     }
     let Some(phone) = portico_host::notify::normalize_phone(field(&fields, "phone").unwrap_or(""))
     else {
-        return Err(Failure::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
+        return Err(unprocessable(
             ("Phone not changed", "Telefon nezměněn"),
             (
                 "Enter the number with its country code, such as +420 601 234 567.",
@@ -162,8 +169,7 @@ pub(super) async fn change_phone(
         ));
     };
     if !password_again(&state, connect, &headers, &session.user, &fields).await? {
-        return Err(Failure::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
+        return Err(unprocessable(
             ("Phone not changed", "Telefon nezměněn"),
             (
                 "The password is wrong; your phone stays as it is.",
@@ -226,8 +232,7 @@ pub(super) async fn confirm_phone(
         .map_err(database)?
     {
         Some(_) => Ok(Redirect::to("/auth/me#phone").into_response()),
-        None => Err(Failure::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
+        None => Err(unprocessable(
             ("Phone not confirmed", "Telefon nepotvrzen"),
             (
                 "The code is wrong or no longer works. Type the six digits of the last text message, or ask for a new code.",
@@ -288,8 +293,7 @@ pub(super) async fn link_eid(
         )));
     }
     if !password_again(&state, connect, &headers, &session.user, &fields).await? {
-        return Err(Failure::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
+        return Err(unprocessable(
             ("Not linked", "Nepropojeno"),
             (
                 "The password is wrong; nothing is linked.",
@@ -323,8 +327,7 @@ pub(super) async fn change_email(
     let base = link_base(&state, &headers).ok_or_else(unavailable)?;
     let email = field(&fields, "email").unwrap_or("").trim().to_lowercase();
     if !portico_platform::identity::users::is_plain_email(&email) {
-        return Err(Failure::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
+        return Err(unprocessable(
             ("Address not changed", "Adresa nezměněna"),
             (
                 "Enter an e-mail address such as jana@example.cz.",
@@ -333,8 +336,7 @@ pub(super) async fn change_email(
         ));
     }
     if !password_again(&state, connect, &headers, &session.user, &fields).await? {
-        return Err(Failure::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
+        return Err(unprocessable(
             ("Address not changed", "Adresa nezměněna"),
             (
                 "The password is wrong; your address stays as it is.",
@@ -528,8 +530,7 @@ pub(super) async fn delete(
     };
     let fields = fields(&state, &visitor, &headers, &body)?;
     let refused = |en: &'static str, cs: &'static str| {
-        Failure::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
+        unprocessable(
             ("The account was not deleted", "Účet nebyl zrušen"),
             (en, cs),
         )
