@@ -624,26 +624,19 @@ impl backend::Notify for CallWork {
     async fn notify(&mut self, message: Message) -> Result<String, ModuleError> {
         let (channel, recipient) = self.route(message.to)?;
         // A person who asked for it gets a message to their inbox by
-        // e-mail too, where this portal sends e-mail; the inbox's copy is
-        // the one the module follows.
-        let copy = match channel {
-            Channel::Inbox if self.senders.email.is_some() => self
+        // e-mail and by text message too, where this portal sends them;
+        // the inbox's copy is the one the module follows.
+        let sends = self.senders.email.is_some() || self.senders.sms.is_some();
+        let copies = match channel {
+            Channel::Inbox if sends => self
                 .work
-                .notice_email_of(&recipient)
+                .notice_copies_of(&recipient)
                 .await
                 .map_err(module_error)?,
-            _ => None,
+            _ => Default::default(),
         };
-        // And by text message to their confirmed phone, where they asked
-        // for it and this portal sends texts.
-        let text = match channel {
-            Channel::Inbox if self.senders.sms.is_some() => self
-                .work
-                .notice_phone_of(&recipient)
-                .await
-                .map_err(module_error)?,
-            _ => None,
-        };
+        let copy = copies.email.filter(|_| self.senders.email.is_some());
+        let text = copies.phone.filter(|_| self.senders.sms.is_some());
         for (channel, to) in [(Channel::Email, copy), (Channel::Sms, text)] {
             let Some(to) = to else { continue };
             self.work

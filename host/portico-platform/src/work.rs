@@ -550,16 +550,13 @@ impl Work {
         crate::identity::users::language(self.txn().await?, user_id).await
     }
 
-    /// The e-mail address a message to `user_id` goes to besides their
-    /// inbox, when they asked for that.
-    pub async fn notice_email_of(&self, user_id: &str) -> Result<Option<String>, PlatformError> {
-        crate::identity::users::notice_email(self.txn().await?, user_id).await
-    }
-
-    /// The phone a message to `user_id` goes to by text message besides
-    /// their inbox, when they asked for that.
-    pub async fn notice_phone_of(&self, user_id: &str) -> Result<Option<String>, PlatformError> {
-        crate::identity::users::notice_phone(self.txn().await?, user_id).await
+    /// Where a message to `user_id` goes besides their inbox: their e-mail
+    /// and their phone, each when they asked for it.
+    pub async fn notice_copies_of(
+        &self,
+        user_id: &str,
+    ) -> Result<crate::identity::users::NoticeCopies, PlatformError> {
+        crate::identity::users::notice_copies(self.txn().await?, user_id).await
     }
 
     /// A notification the module sent earlier, with its delivery status.

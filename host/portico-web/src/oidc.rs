@@ -226,9 +226,8 @@ pub(crate) async fn begin(
     next: Option<&str>,
     link: Option<String>,
 ) -> Result<Response, Failure> {
-    let state = state.clone();
-    let p = provider(&state, id)?;
-    let (metadata, redirect) = client(&state, p).await?;
+    let p = provider(state, id)?;
+    let (metadata, redirect) = client(state, p).await?;
     let client = CoreClient::from_provider_metadata(
         (*metadata).clone(),
         ClientId::new(p.client_id.clone()),
@@ -264,7 +263,7 @@ pub(crate) async fn begin(
         header::SET_COOKIE,
         state
             .cookies
-            .build(flow_cookie(&state), value, Some(Duration::from_secs(600))),
+            .build(flow_cookie(state), value, Some(Duration::from_secs(600))),
     );
     Ok(response)
 }

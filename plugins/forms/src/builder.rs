@@ -11,7 +11,7 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::definition::{Calculation, Definition, Kind};
+use crate::definition::{Calculation, Definition, Kind, choices_of};
 
 /// The kinds of field as the builder offers them, named for people.
 impl Kind {
@@ -354,18 +354,30 @@ fn no_step() -> Refused {
     Refused::new("There is no such step.", "Takový krok není.")
 }
 
-/// A field name from its title: its folded words joined by `_`, made
-/// unlike every name the form has.
-fn name_for(def: &Definition, title: &str) -> String {
-    let words: Vec<String> = portico_sdk::folding::words(title)
+/// A name made from `text` as codes, keys and field names are: its words
+/// folded (`Počet psů` → `pocet`, `psu`), letters and digits of ASCII only,
+/// joined by `separator`, at most `most` characters.
+pub fn slug(text: &str, separator: &str, most: usize) -> String {
+    portico_sdk::folding::words(text)
         .map(|w| {
             w.chars()
-                .filter(|c| c.is_ascii_alphanumeric())
+                .filter(char::is_ascii_alphanumeric)
                 .collect::<String>()
         })
         .filter(|w| !w.is_empty())
-        .collect();
-    let mut base: String = words.join("_").chars().take(40).collect();
+        .collect::<Vec<_>>()
+        .join(separator)
+        .chars()
+        .take(most)
+        .collect::<String>()
+        .trim_end_matches(separator)
+        .to_owned()
+}
+
+/// A field name from its title: its folded words joined by `_`, made
+/// unlike every name the form has.
+fn name_for(def: &Definition, title: &str) -> String {
+    let mut base = slug(title, "_", 40);
     if base.is_empty() || base.starts_with(|c: char| c.is_ascii_digit()) {
         base = format!("field_{base}").trim_end_matches('_').to_owned();
     }
@@ -533,37 +545,8 @@ pub fn settings(def: &Definition, name: &str) -> Settings {
     let s = |k: &str| prop.get(k).and_then(Value::as_str).map(str::to_owned);
     let n = |k: &str| prop.get(k).and_then(Value::as_f64).map(|x| x.to_string());
     let date = prop.get("format").and_then(Value::as_str) == Some("date");
-    let choices_at = prop
-        .get("oneOf")
-        .or_else(|| prop.pointer("/items/oneOf"))
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .map(|c| {
-                    let key = c.get("const").map_or_else(String::new, |v| {
-                        v.as_str().map_or_else(|| v.to_string(), str::to_owned)
-                    });
-                    let label = c
-                        .get("title")
-                        .and_then(Value::as_str)
-                        .map_or_else(|| key.clone(), str::to_owned);
-                    (key, label)
-                })
-                .collect()
-        })
-        .or_else(|| {
-            prop.get("enum")
-                .or_else(|| prop.pointer("/items/enum"))
-                .and_then(Value::as_array)
-                .map(|a| {
-                    a.iter()
-                        .map(|v| {
-                            let k = v.as_str().map_or_else(|| v.to_string(), str::to_owned);
-                            (k.clone(), k)
-                        })
-                        .collect()
-                })
-        })
+    let choices_at = choices_of(&prop)
+        .or_else(|| prop.get("items").and_then(choices_of))
         .unwrap_or_default();
     let shown_when = find_control(&def.uischema, name)
         .and_then(|c| c.get("rule"))
@@ -892,12 +875,7 @@ pub fn read_choices(text: &str) -> Vec<(String, String)> {
         let (key, label) = match line.split_once(" = ") {
             Some((k, l)) => (k.trim().to_owned(), l.trim().to_owned()),
             None => {
-                let key: String = portico_sdk::folding::words(line)
-                    .collect::<Vec<_>>()
-                    .join("-")
-                    .chars()
-                    .take(40)
-                    .collect();
+                let key = slug(line, "-", 40);
                 (
                     if key.is_empty() { line.to_owned() } else { key },
                     line.to_owned(),

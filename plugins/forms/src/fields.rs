@@ -122,9 +122,7 @@ pub fn draw_page(
         // What the page decides live is left to the portal, which also
         // leaves a hidden field unrequired.
         let required = (live.is_some() && form.required.contains(&f.name))
-            || form.is_required_beside(f, answers, &|c| {
-                required_when.iter().any(|w| std::ptr::eq(*w, c))
-            });
+            || form.is_required_beside(f, answers, &|c| on_page(&c.field));
         let mut field = draw_with(how, form, f, answers, errors, required);
         if let Some(c) = live {
             field = field.shown_when(&c.field, [condition_value(&c.value)]);

@@ -92,9 +92,22 @@ async fn issue<C: ConnectionTrait>(
     detail: Option<&str>,
 ) -> Result<String, PlatformError> {
     let token = random_token();
+    keep_link(conn, &sha256_hex(&token), user_id, purpose, detail).await?;
+    Ok(token)
+}
+
+/// Stores a link (or a code) for `purpose` as `hash`, working from now
+/// for as long as the purpose lasts.
+async fn keep_link<C: ConnectionTrait>(
+    conn: &C,
+    hash: &str,
+    user_id: &str,
+    purpose: Purpose,
+    detail: Option<&str>,
+) -> Result<(), PlatformError> {
     let now = now_micros();
     link::ActiveModel {
-        token_hash: Set(sha256_hex(&token)),
+        token_hash: Set(hash.to_owned()),
         user_id: Set(user_id.to_owned()),
         purpose: Set(purpose.name().to_owned()),
         created_at_micros: Set(now),
@@ -104,7 +117,7 @@ async fn issue<C: ConnectionTrait>(
     }
     .insert(conn)
     .await?;
-    Ok(token)
+    Ok(())
 }
 
 /// Uses the link of `token` for `purpose`: the link, once, while it has
@@ -170,19 +183,13 @@ pub async fn request_phone_change(
     let code = format!("{:06}", u32::from_le_bytes(bytes) % 1_000_000);
     let txn = crate::begin_write(db).await?;
     forget_links(&txn, user_id, Purpose::Phone).await?;
-    let now = now_micros();
-    link::ActiveModel {
-        token_hash: Set(phone_code_hash(user_id, &code)),
-        user_id: Set(user_id.to_owned()),
-        purpose: Set(Purpose::Phone.name().to_owned()),
-        created_at_micros: Set(now),
-        expires_at_micros: Set(
-            now + i64::try_from(Purpose::Phone.lasts().as_micros()).unwrap_or(0)
-        ),
-        used_at_micros: Set(None),
-        detail: Set(Some(phone.to_owned())),
-    }
-    .insert(&txn)
+    keep_link(
+        &txn,
+        &phone_code_hash(user_id, &code),
+        user_id,
+        Purpose::Phone,
+        Some(phone),
+    )
     .await?;
     txn.commit().await?;
     Ok(code)

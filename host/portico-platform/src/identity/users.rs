@@ -474,31 +474,29 @@ pub async fn set_notices(
     Ok(())
 }
 
-/// The address a message to `user_id` goes to besides their inbox: their
-/// e-mail, when they asked for it and the account is active.
-pub async fn notice_email<C: ConnectionTrait>(
-    db: &C,
-    user_id: &str,
-) -> Result<Option<String>, PlatformError> {
-    Ok(entity::Entity::find_by_id(user_id)
-        .one(db)
-        .await?
-        .filter(|u| u.active && u.notify_email)
-        .and_then(|u| u.email))
+/// Where a message to a person's inbox goes besides: their e-mail and
+/// their confirmed phone, each when they asked for it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NoticeCopies {
+    pub email: Option<String>,
+    pub phone: Option<String>,
 }
 
-/// The phone a message to `user_id` goes to by text message besides their
-/// inbox: their confirmed phone, when they asked for it and the account
-/// is active.
-pub async fn notice_phone<C: ConnectionTrait>(
+/// Where a message to `user_id` goes besides their inbox; nowhere for an
+/// account that is not active.
+pub async fn notice_copies<C: ConnectionTrait>(
     db: &C,
     user_id: &str,
-) -> Result<Option<String>, PlatformError> {
+) -> Result<NoticeCopies, PlatformError> {
     Ok(entity::Entity::find_by_id(user_id)
         .one(db)
         .await?
-        .filter(|u| u.active && u.notify_sms)
-        .and_then(|u| u.phone))
+        .filter(|u| u.active)
+        .map(|u| NoticeCopies {
+            email: u.email.filter(|_| u.notify_email),
+            phone: u.phone.filter(|_| u.notify_sms),
+        })
+        .unwrap_or_default())
 }
 
 /// Remembers `lang` as the language the user reads the portal in. Not a

@@ -99,6 +99,35 @@ impl Form {
         }
     }
 
+    /// Checks a posted page (`names`) as [`check`](Self::check) does, but
+    /// a question these answers brought up (shown now, not when the page
+    /// was drawn, `was_shown`, and not yet answered) is no problem: it is
+    /// returned apart, to be asked. A browser without script shows it only
+    /// now, so it is never first an error.
+    pub fn check_posted(
+        &self,
+        names: &[String],
+        answers: &Answers,
+        en: bool,
+        was_shown: &dyn Fn(&FieldSpec) -> bool,
+    ) -> (Vec<(String, String)>, Vec<String>) {
+        let brought_up: Vec<String> = self
+            .fields
+            .iter()
+            .filter(|f| names.contains(&f.name))
+            .filter(|f| {
+                self.shown(f, answers) && !was_shown(f) && answers.get(&f.name).is_none_or(is_empty)
+            })
+            .map(|f| f.name.clone())
+            .collect();
+        let problems = self
+            .check(names, answers, en)
+            .into_iter()
+            .filter(|(n, _)| !brought_up.contains(n))
+            .collect();
+        (problems, brought_up)
+    }
+
     /// Checks the answers of the fields `names` (one page, or all); the
     /// problems name the fields, in `en`glish or Czech.
     pub fn check(&self, names: &[String], answers: &Answers, en: bool) -> Vec<(String, String)> {

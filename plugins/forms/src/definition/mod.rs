@@ -45,6 +45,7 @@ mod answers;
 mod reading;
 
 pub use answers::{Answers, is_empty, number};
+pub use reading::choices_of;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;

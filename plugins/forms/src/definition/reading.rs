@@ -489,32 +489,6 @@ fn field_spec(name: &str, prop: &Value) -> Result<FieldSpec, Problems> {
     };
     let s = |k: &str| o.get(k).and_then(Value::as_str).map(str::to_owned);
     let num = |k: &str| o.get(k).and_then(Value::as_f64).map(|n| n.to_string());
-    let choices_of = |v: &Value| -> Option<Vec<(String, String)>> {
-        if let Some(e) = v.get("enum").and_then(Value::as_array) {
-            return Some(
-                e.iter()
-                    .map(|x| {
-                        let v = x.as_str().map_or_else(|| x.to_string(), str::to_owned);
-                        (v.clone(), v)
-                    })
-                    .collect(),
-            );
-        }
-        v.get("oneOf").and_then(Value::as_array).map(|a| {
-            a.iter()
-                .map(|x| {
-                    let c = x.get("const").cloned().unwrap_or(Value::Null);
-                    let v = c.as_str().map_or_else(|| c.to_string(), str::to_owned);
-                    let t = x
-                        .get("title")
-                        .and_then(Value::as_str)
-                        .unwrap_or(&v)
-                        .to_owned();
-                    (v, t)
-                })
-                .collect()
-        })
-    };
     let ty = s("type").unwrap_or_default();
     let mut choices = Vec::new();
     let kind = match ty.as_str() {
@@ -696,5 +670,34 @@ fn field_spec(name: &str, prop: &Value) -> Result<FieldSpec, Problems> {
         accept: s("contentMediaType"),
         max_bytes,
         show_if: None,
+    })
+}
+
+/// The choices a property (or an array's `items`) offers: `enum` values,
+/// or `oneOf` of `{const, title}`, as (key, label).
+pub fn choices_of(v: &Value) -> Option<Vec<(String, String)>> {
+    if let Some(e) = v.get("enum").and_then(Value::as_array) {
+        return Some(
+            e.iter()
+                .map(|x| {
+                    let v = x.as_str().map_or_else(|| x.to_string(), str::to_owned);
+                    (v.clone(), v)
+                })
+                .collect(),
+        );
+    }
+    v.get("oneOf").and_then(Value::as_array).map(|a| {
+        a.iter()
+            .map(|x| {
+                let c = x.get("const").cloned().unwrap_or(Value::Null);
+                let v = c.as_str().map_or_else(|| c.to_string(), str::to_owned);
+                let t = x
+                    .get("title")
+                    .and_then(Value::as_str)
+                    .unwrap_or(&v)
+                    .to_owned();
+                (v, t)
+            })
+            .collect()
     })
 }

@@ -385,25 +385,9 @@ pub(crate) fn post_step(
         }
         _ => {}
     }
-    // A question this step's answers brought up is shown, never first
-    // as an error: a browser without script shows it only now.
-    let appeared: Vec<&String> = names
-        .iter()
-        .filter(|n| {
-            form.field(n).is_some_and(|f| {
-                form.shown(f, &answers)
-                    && !form.shown(f, &before)
-                    && answers
-                        .get(*n)
-                        .is_none_or(portico_forms::definition::is_empty)
-            })
-        })
-        .collect();
-    errors.extend(
-        form.check(&names, &answers, english(ctx))
-            .into_iter()
-            .filter(|(n, _)| !appeared.contains(&n)),
-    );
+    let (problems, appeared) =
+        form.check_posted(&names, &answers, english(ctx), &|f| form.shown(f, &before));
+    errors.extend(problems);
     if !errors.is_empty() || !appeared.is_empty() {
         if !appeared.is_empty() {
             // What the step was drawn with, for the next post to compare.

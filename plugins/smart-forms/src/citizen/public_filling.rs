@@ -10,7 +10,7 @@ use super::fields::{page_fields, read_posted, settle};
 use super::filling::{file_submission, receipt_message};
 use super::tr;
 use crate::model::{self, english};
-use portico_forms::definition::{Answers, is_empty};
+use portico_forms::definition::Answers;
 
 /// A public form filled in without logging in: every step on one page.
 pub fn public_form(
@@ -88,22 +88,10 @@ pub fn submit_public(ctx: &Context, post: &FormPost) -> Result<Outcome> {
     read_posted(ctx, &form, &names, post, &mut answers, &mut errors)?;
     settle(ctx, &form, &mut answers);
     let drawn_shown: Vec<&str> = post.get("_shown").unwrap_or_default().split(',').collect();
-    let appeared: Vec<&str> = form
-        .fields
-        .iter()
-        .filter(|f| {
-            f.show_if.is_some()
-                && form.shown(f, &answers)
-                && !drawn_shown.contains(&f.name.as_str())
-                && answers.get(&f.name).is_none_or(is_empty)
-        })
-        .map(|f| f.name.as_str())
-        .collect();
-    errors.extend(
-        form.check(&names, &answers, english(ctx))
-            .into_iter()
-            .filter(|(n, _)| !appeared.contains(&n.as_str())),
-    );
+    let (problems, appeared) = form.check_posted(&names, &answers, english(ctx), &|f| {
+        f.show_if.is_none() || drawn_shown.contains(&f.name.as_str())
+    });
+    errors.extend(problems);
     if !errors.is_empty() || !appeared.is_empty() {
         return Ok(Outcome::Show(drawn(
             ctx,

@@ -45,7 +45,7 @@ fn by(ctx: &Context) -> String {
 }
 
 /// Stores the changed draft.
-fn keep(
+pub(super) fn keep(
     ctx: &Context,
     mut design: Design,
     stored: Option<portico_sdk::records::Document<Design>>,
@@ -62,15 +62,21 @@ fn builder_path(code: &str) -> String {
     format!("/design/{}", segment(code))
 }
 
-/// Whether the draft differs from the latest published version: what
-/// publishing would make a new version of.
-fn changed(code: &str, def: &Definition) -> Result<Option<u32>> {
-    Ok(match model::versions(code)?.first() {
-        Some(v) if serde_json::to_value(&v.definition).ok() == serde_json::to_value(def).ok() => {
-            Some(v.version)
-        }
-        _ => None,
-    })
+/// The latest of `versions` (newest first), when `def` is the same as it:
+/// publishing `def` would then make no new version.
+pub(super) fn same_as_published(versions: &[Version], def: &Definition) -> Option<u32> {
+    versions
+        .first()
+        .filter(|v| serde_json::to_value(&v.definition).ok() == serde_json::to_value(def).ok())
+        .map(|v| v.version)
+}
+
+/// "Nothing changed since version N": a publication refused as the same.
+pub(super) fn nothing_changed(version: u32) -> Refused {
+    Refused {
+        en: format!("Nothing changed since version {version}: nothing is published."),
+        cs: format!("Od verze {version} se nic nezměnilo: nic se nezveřejňuje."),
+    }
 }
 
 /// The builder's page: the draft's steps and fields, and what can be done.
@@ -79,7 +85,7 @@ pub fn builder_view(ctx: &Context, code: &str, refused: Option<&Refused>) -> Res
     let (design, stored) = working(code)?;
     let def = &design.definition;
     let versions = model::versions(code)?;
-    let same_as = changed(code, def)?;
+    let same_as = same_as_published(&versions, def);
     let mut view = View::new(format!(
         "{} – {}",
         def.title,
@@ -385,14 +391,11 @@ fn publish_design(
     stored: Option<portico_sdk::records::Document<Design>>,
 ) -> Result<Outcome> {
     let en = english(ctx);
-    if let Some(v) = changed(code, &design.definition)? {
+    if let Some(v) = same_as_published(&model::versions(code)?, &design.definition) {
         return Ok(Outcome::Show(builder_view(
             ctx,
             code,
-            Some(&Refused {
-                en: format!("Nothing changed since version {v}: nothing is published."),
-                cs: format!("Od verze {v} se nic nezměnilo: nic se nezveřejňuje."),
-            }),
+            Some(&nothing_changed(v)),
         )?));
     }
     let form = match Form::read(design.definition.clone()) {
@@ -455,13 +458,7 @@ pub(super) fn create(
     let title = post.get("title").unwrap_or_default().trim().to_owned();
     let mut code = post.get("code").unwrap_or_default().trim().to_owned();
     if code.is_empty() {
-        code = portico_sdk::folding::words(&title)
-            .collect::<Vec<_>>()
-            .join("-")
-            .chars()
-            .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
-            .take(60)
-            .collect();
+        code = builder::slug(&title, "-", 60);
     }
     let access = post.get("access").unwrap_or("public").to_owned();
     if title.is_empty() {

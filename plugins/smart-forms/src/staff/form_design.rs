@@ -10,7 +10,7 @@ use portico_sdk::{
 
 use super::form_builder;
 use crate::citizen::tr;
-use crate::model::{self, DESIGNS, Design, english, now};
+use crate::model::{self, DESIGNS, Design, english};
 use portico_forms::definition::{ACCESS, Definition, Form, Problem};
 
 /// The forms with their drafts, a new form begun in the builder, and the
@@ -216,23 +216,16 @@ pub fn publish(ctx: &Context, post: &FormPost) -> Result<Outcome> {
     };
     let code = form.def.code.clone();
     let builder = format!("/design/{}", segment(&code));
+    let versions = model::versions(&code)?;
     if post.button() == Some("draft") {
-        let stored = model::design_of(&code)?;
-        let based_on = model::versions(&code)?.first().map_or(0, |v| v.version);
         let design = Design {
             code: code.clone(),
             definition: form.def,
-            based_on,
-            edited: now(),
-            by: ctx
-                .principal()
-                .map(|p| p.name().to_owned())
-                .unwrap_or_default(),
+            based_on: versions.first().map_or(0, |v| v.version),
+            edited: String::new(),
+            by: String::new(),
         };
-        match stored {
-            Some(d) => DESIGNS.update(&d.id, d.version, &design)?,
-            None => DESIGNS.insert(&design)?,
-        };
+        form_builder::keep(ctx, design, model::design_of(&code)?)?;
         return Ok(Outcome::redirect_with(
             builder,
             tr(
@@ -243,23 +236,10 @@ pub fn publish(ctx: &Context, post: &FormPost) -> Result<Outcome> {
         ));
     }
     // Publishing the same definition again makes no new version.
-    let latest = model::versions(&code)?.into_iter().next();
-    if let Some(v) = latest.filter(|v| {
-        serde_json::to_value(&v.definition).ok() == serde_json::to_value(&form.def).ok()
-    }) {
+    if let Some(v) = form_builder::same_as_published(&versions, &form.def) {
         return Ok(Outcome::redirect_with(
             builder,
-            if english(ctx) {
-                format!(
-                    "Nothing changed since version {}: nothing is published.",
-                    v.version
-                )
-            } else {
-                format!(
-                    "Od verze {} se nic nezměnilo: nic se nezveřejňuje.",
-                    v.version
-                )
-            },
+            form_builder::nothing_changed(v).say(english(ctx)),
         ));
     }
     let version = form_builder::publish_version(ctx, form)?;

@@ -178,13 +178,7 @@ pub fn save_situation(ctx: &Context, post: &FormPost) -> Result<Outcome> {
     let editing = get("editing");
     // A new situation's key is made from its title, unlike every other.
     let key = if editing.is_empty() {
-        let base: String = portico_sdk::folding::words(&get("title"))
-            .collect::<Vec<_>>()
-            .join("-")
-            .chars()
-            .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
-            .take(50)
-            .collect();
+        let base = portico_forms::builder::slug(&get("title"), "-", 50);
         let mut key = base.clone();
         let mut n = 2;
         while all.iter().any(|x| x.key == key) {
