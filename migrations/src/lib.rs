@@ -26,6 +26,7 @@ mod m20261204_000004_self_service;
 mod m20261204_000005_addresses;
 mod m20261204_000006_account_changes;
 mod m20261204_000007_phones;
+mod m20261205_000001_connections;
 
 pub use m20261121_000003_data_platform::SLOTS;
 
@@ -54,6 +55,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000005_addresses::Migration),
             Box::new(m20261204_000006_account_changes::Migration),
             Box::new(m20261204_000007_phones::Migration),
+            Box::new(m20261205_000001_connections::Migration),
         ]
     }
 }

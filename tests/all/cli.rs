@@ -12,6 +12,25 @@ fn install(data: &Path, id: &str) {
     copy_module(id, &data.join("modules").join(id));
 }
 
+/// The city of Lhota in the data folder `dir`, with module `id` installed
+/// and enabled there.
+fn lhota_with(dir: &Path, id: &str) {
+    install(dir, id);
+    portico(
+        &[
+            "org",
+            "create",
+            "lhota",
+            "--name",
+            "Obec Lhota",
+            "--kind",
+            "city",
+        ],
+        dir,
+    );
+    portico(&["plugin", "enable", id, "--org", "lhota"], dir);
+}
+
 /// A `portico serve` process, killed when dropped.
 struct Server {
     child: Child,
@@ -464,20 +483,7 @@ fn portico_with_input(args: &[&str], data: &Path, input: &str) -> (bool, String,
 async fn an_administrator_sets_up_people_roles_and_tokens_from_the_command_line() {
     let data = tempfile::tempdir().unwrap();
     let dir = data.path();
-    install(dir, "notice-board");
-    portico(
-        &[
-            "org",
-            "create",
-            "lhota",
-            "--name",
-            "Obec Lhota",
-            "--kind",
-            "city",
-        ],
-        dir,
-    );
-    portico(&["plugin", "enable", "notice-board", "--org", "lhota"], dir);
+    lhota_with(dir, "notice-board");
     let password = "heslo-pro-starostu";
     let (ok, out, err) = portico_with_input(
         &[
@@ -776,7 +782,7 @@ async fn a_signed_package_installs_and_serves_while_altered_untrusted_and_unsign
     let listed = portico(&["plugin", "list"], data.path());
     assert!(
         // The WIT version it was built against: the SDK's.
-        listed.contains("notice-board") && listed.contains("0.4.0"),
+        listed.contains("notice-board") && listed.contains("0.5.0"),
         "{listed}"
     );
     // Installing it again is refused; the unsigned one even in development mode.
@@ -1332,4 +1338,109 @@ async fn messages_in_flight_survive_kill_9_and_are_each_handled_once_by_one_of_t
         drop(servers);
         database.cleanup().await;
     }
+}
+
+#[tokio::test]
+async fn deliveries_queued_when_the_host_is_killed_all_arrive_after_it_restarts() {
+    let data = tempfile::tempdir().unwrap();
+    let dir = data.path();
+    lhota_with(dir, "courier");
+    let outside = portico_tests::outside::Outside::start(0).await;
+    // The credential from a file, as an administrator sets it up.
+    let secret = dir.join("rescue-token");
+    std::fs::write(&secret, "token-of-the-rescue-system\n").unwrap();
+    let base = outside.url("/rescue");
+    let set = portico(
+        &[
+            "connections",
+            "set",
+            "--org",
+            "lhota",
+            "--module",
+            "courier",
+            "peer",
+            "--url",
+            &base,
+            "--credential",
+            "bearer",
+            "--secret-file",
+            secret.to_str().unwrap(),
+            // A delivery under way holds its line for this and a few
+            // seconds more: how long the restarted host waits for it.
+            "--timeout",
+            "2",
+        ],
+        dir,
+    );
+    assert!(set.contains("courier/peer is set up in lhota"), "{set}");
+    let listed = portico(&["connections", "list", "--org", "lhota"], dir);
+    assert!(listed.contains("courier/peer (http): bearer"), "{listed}");
+    assert!(
+        listed.contains("courier/elsewhere (http): not set up"),
+        "{listed}"
+    );
+    assert!(!listed.contains("token-of-the-rescue-system"), "{listed}");
+
+    let server = serve(dir, &[]);
+    let queued = reqwest::Client::new()
+        .post(format!("{}/o/lhota/m/courier/api/deliver", server.url))
+        .header("content-type", "application/json")
+        .body(r#"{"path": "/alerts", "body": "{}", "key": "alert", "count": 500}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(queued.status(), 200, "{}", queued.text().await.unwrap());
+    // Killed (SIGKILL) while it sends.
+    let before = outside
+        .wait_for_accepted(40, Duration::from_secs(60))
+        .await
+        .len();
+    drop(server);
+    assert!(
+        before < 500,
+        "the host was killed before it had sent them all"
+    );
+    let server = serve(dir, &[]);
+    let all = outside
+        .wait_for_accepted(500, Duration::from_secs(120))
+        .await;
+    drop(server);
+    let mut seen = std::collections::BTreeSet::new();
+    let mut first_seen = Vec::new();
+    let mut again = 0;
+    for r in &all {
+        let key = r.header("idempotency-key").unwrap().to_owned();
+        assert_eq!(
+            r.header("authorization"),
+            Some("Bearer token-of-the-rescue-system")
+        );
+        if seen.insert(key.clone()) {
+            first_seen.push(key);
+        } else {
+            again += 1;
+        }
+    }
+    let expected: Vec<String> = (1..=500).map(|n| format!("alert-{n}")).collect();
+    assert_eq!(first_seen, expected, "every delivery, in order");
+    // Only the one under way when the host was killed can arrive twice,
+    // under the same key, so that the system takes it once.
+    assert!(again <= 1, "{again} deliveries arrived twice");
+    let deliveries = portico(
+        &[
+            "connections",
+            "deliveries",
+            "--org",
+            "lhota",
+            "--module",
+            "courier",
+            "peer",
+            "--limit",
+            "3",
+        ],
+        dir,
+    );
+    assert!(
+        deliveries.contains("alert-500") && deliveries.contains("delivered"),
+        "{deliveries}"
+    );
 }

@@ -12,6 +12,7 @@ mod calendar;
 mod cli;
 mod collection;
 mod complaints;
+mod connections;
 mod console;
 mod data;
 mod desk;

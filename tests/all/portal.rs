@@ -18,6 +18,7 @@ async fn modules_built_against_every_version_serve_side_by_side() {
         .module("guestbook-010")
         .module("streets-020")
         .module("lineage-030")
+        .module("places-040")
         .build()
         .await;
     portal
@@ -27,9 +28,10 @@ async fn modules_built_against_every_version_serve_side_by_side() {
     assert_eq!(portal.module("guestbook").api_version(), ApiVersion::V0_1_0);
     assert_eq!(portal.module("streets").api_version(), ApiVersion::V0_2_0);
     assert_eq!(portal.module("lineage").api_version(), ApiVersion::V0_3_0);
+    assert_eq!(portal.module("places").api_version(), ApiVersion::V0_4_0);
     assert_eq!(
         portal.module("notice-board").api_version(),
-        ApiVersion::V0_4_0
+        ApiVersion::V0_5_0
     );
 
     let addr = portal.serve().await;
@@ -87,7 +89,16 @@ async fn modules_built_against_every_version_serve_side_by_side() {
     let lineage = browser.get("/m/lineage/").await;
     assert_eq!(lineage.status, 200, "{}", lineage.body);
     assert!(lineage.body.contains("City test-city"), "{}", lineage.body);
-    // The 0.4.0 module (the SDK's) beside them.
+    // The 0.4.0 module: a form asking for a place (what 0.4.0 added),
+    // drawn with its address and its two coordinates.
+    let places = browser.get("/m/places/").await;
+    assert_eq!(places.status, 200, "{}", places.body);
+    assert!(
+        places.body.contains("name=\"where\"") && places.body.contains("name=\"where.lat\""),
+        "{}",
+        places.body
+    );
+    // The 0.5.0 module (the SDK's) beside them.
     let board = browser.get("/m/notice-board/").await;
     assert_eq!(board.status, 200, "{}", board.body);
     assert!(
@@ -95,12 +106,13 @@ async fn modules_built_against_every_version_serve_side_by_side() {
         "{}",
         board.body
     );
-    // All four are in one navigation.
+    // All five are in one navigation.
     assert!(
         board.body.contains("Guest book")
             && board.body.contains("Notice board")
             && board.body.contains("Streets")
             && board.body.contains("Lineage")
+            && board.body.contains("Places")
     );
 }
 

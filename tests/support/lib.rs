@@ -7,6 +7,7 @@ pub mod catalog;
 pub mod chromium;
 pub mod logs;
 pub mod oidc;
+pub mod outside;
 pub mod peers;
 pub mod toolchains;
 
@@ -554,6 +555,14 @@ impl TestPortal {
         portico_host::workers::send_once(&self.state, config)
             .await
             .expect("send notifications")
+    }
+
+    /// Sends the head of each connection's line that is due, as the
+    /// connection courier does; returns how many it tried.
+    pub async fn send_deliveries(&self, config: &WorkerConfig) -> usize {
+        portico_host::workers::deliveries_once(&self.state, config)
+            .await
+            .expect("send deliveries")
     }
 
     /// Carries every message due and sends every notification due, at

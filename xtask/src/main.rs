@@ -200,6 +200,15 @@ fn test_tools(root: &Path) -> Vec<Tool> {
             ".ci/calendar-peers.txt",
             "python",
         ),
+        // The Standard Webhooks library the connections' signatures are
+        // checked with, both ways, and the XML schema validator
+        // (standardwebhooks, xmlschema).
+        python(
+            "CONNECTION_PYTHON",
+            "connection-venv",
+            ".ci/connection-peers.txt",
+            "python",
+        ),
         // PROJ (pyproj), which the address register's conversion from
         // S-JTSK to WGS 84 is checked against.
         python(

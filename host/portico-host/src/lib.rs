@@ -8,6 +8,7 @@
 //! nothing of HTTP requests, pages or sessions, so a vendor's `cargo test`
 //! does not compile the web layer.
 
+pub mod connections;
 pub mod lifecycle;
 pub mod notify;
 pub mod services;

@@ -21,6 +21,7 @@ use portico_runtime::backend::{
 };
 use portico_runtime::manifest::IndexType;
 
+use crate::connections::{ConnectionError, ConnectionKey, Connectors};
 use crate::notify::{self, Senders};
 use portico_runtime::{HostServices, ModuleRegistry};
 
@@ -48,6 +49,7 @@ pub struct OrgModules {
 pub struct PlatformServices {
     platform: Platform,
     senders: Arc<Senders>,
+    connectors: Connectors,
     orgs: moka::future::Cache<String, Arc<OrgModules>>,
     /// The portal's public address, for links in messages; set by the web
     /// layer's configuration.
@@ -58,6 +60,7 @@ impl PlatformServices {
     /// The services over `platform`, sending notifications with `senders`.
     pub fn new(platform: Platform, senders: Senders) -> Arc<PlatformServices> {
         Arc::new(PlatformServices {
+            connectors: Connectors::new(platform.db().clone()),
             platform,
             senders: Arc::new(senders),
             orgs: moka::future::Cache::builder()
@@ -81,6 +84,38 @@ impl PlatformServices {
     /// The platform.
     pub fn platform(&self) -> &Platform {
         &self.platform
+    }
+
+    /// The connections to systems outside the portal.
+    pub fn connectors(&self) -> &Connectors {
+        &self.connectors
+    }
+
+    /// Sets the connection `key` up (organization, module, name), checked
+    /// by the caller, and uses the new set-up at once on this host.
+    pub async fn set_connection(
+        &self,
+        key: &ConnectionKey,
+        setup: &portico_platform::connections::Setup,
+        actor: &str,
+    ) -> Result<(), PlatformError> {
+        let (org, module, name) = key;
+        portico_platform::connections::set(self.platform.db(), org, module, name, setup, actor)
+            .await?;
+        self.connectors.forget(key);
+        Ok(())
+    }
+
+    /// Removes the set-up of the connection `key`.
+    pub async fn remove_connection(
+        &self,
+        key: &ConnectionKey,
+        actor: &str,
+    ) -> Result<(), PlatformError> {
+        let (org, module, name) = key;
+        portico_platform::connections::remove(self.platform.db(), org, module, name, actor).await?;
+        self.connectors.forget(key);
+        Ok(())
     }
 
     /// The ways notifications leave the portal.
@@ -273,6 +308,36 @@ impl HostServices for PlatformServices {
                 error = %e,
                 "a refusal could not be written to the audit chain"
             );
+        }
+    }
+
+    async fn call_connection(
+        &self,
+        scope: &CallScope,
+        connection: &str,
+        request: &backend::Outgoing,
+    ) -> Result<backend::Incoming, ModuleError> {
+        let key = (
+            scope.org_id.clone(),
+            scope.module_id.clone(),
+            connection.to_owned(),
+        );
+        match self.connectors.send(&key, request, None).await {
+            Ok(a) => Ok(backend::Incoming {
+                status: a.status,
+                headers: a.headers,
+                body: a.body,
+            }),
+            Err(ConnectionError::Forbidden(m)) => Err(ModuleError::Forbidden(m)),
+            Err(ConnectionError::Unavailable(m) | ConnectionError::Limited(m, _)) => {
+                Err(ModuleError::Unavailable(m))
+            }
+            Err(ConnectionError::Internal(m)) => {
+                tracing::error!(connection, error = %m, "a connection failed in the host");
+                Err(ModuleError::Unavailable(
+                    "the connection is not available; try again shortly".into(),
+                ))
+            }
         }
     }
 
@@ -814,6 +879,57 @@ impl backend::Messages for CallWork {
             .map_err(|_| ModuleError::NotFound(format!("no message {}", message.id)))?;
         self.work
             .receive_message(id, &message.from_org, &message.kind, &message.payload)
+            .await
+            .map_err(module_error)
+    }
+}
+
+#[async_trait::async_trait]
+impl backend::Connections for CallWork {
+    async fn queue_delivery(
+        &mut self,
+        connection: &str,
+        key: Option<&str>,
+        request: &backend::Outgoing,
+    ) -> Result<u64, ModuleError> {
+        let d = self
+            .work
+            .queue_delivery(connection, key, request)
+            .await
+            .map_err(module_error)?;
+        Ok(u64::try_from(d.id).unwrap_or_default())
+    }
+
+    async fn delivery(
+        &mut self,
+        id: u64,
+    ) -> Result<Option<backend::ConnectionDelivery>, ModuleError> {
+        let Ok(id) = i64::try_from(id) else {
+            return Ok(None);
+        };
+        let d = self.work.delivery(id).await.map_err(module_error)?;
+        Ok(d.map(|d| backend::ConnectionDelivery {
+            id: u64::try_from(d.id).unwrap_or_default(),
+            connection: d.connection,
+            key: d.key,
+            status: match d.status.as_str() {
+                "delivered" => backend::ConnectionDeliveryStatus::Delivered,
+                "dead" => backend::ConnectionDeliveryStatus::Dead,
+                _ => backend::ConnectionDeliveryStatus::Waiting,
+            },
+            attempts: u32::try_from(d.attempts).unwrap_or_default(),
+            last_error: d.last_error,
+            queued_at: rfc3339(d.queued_at_micros),
+            delivered_at: d.delivered_at_micros.map(rfc3339),
+        }))
+    }
+
+    async fn receive_webhook(
+        &mut self,
+        hook: &portico_runtime::api::Webhook,
+    ) -> Result<bool, ModuleError> {
+        self.work
+            .receive_webhook(&hook.connection, &hook.id, &hook.body)
             .await
             .map_err(module_error)
     }

@@ -2,9 +2,11 @@
 //! outbox to subscribed modules; the message courier, which hands the
 //! messages modules send along the organization tree to the same module
 //! in the receiving organization; the notification sender, which hands
-//! e-mails and text messages to the mail server and the SMS gateway; and
-//! the scheduler, which runs the jobs modules declare, once per
-//! organization that enabled them. All four are safe to run on several
+//! e-mails and text messages to the mail server and the SMS gateway; the
+//! connection courier, which sends what modules handed over for delivery
+//! to outside systems, in order per connection, until each acknowledges;
+//! and the scheduler, which runs the jobs modules declare, once per
+//! organization that enabled them. All five are safe to run on several
 //! replicas over one database: deliveries and messages are claimed with a
 //! lease, job runs with a unique row per scheduled time, and a message's
 //! receipt is kept with what its receiver wrote.
@@ -17,7 +19,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Local};
 use portico_platform::notifications::{self, Channel, Notification};
-use portico_platform::{Retry, events, jobs, messages, modules};
+use portico_platform::{Retry, audit, connections, events, jobs, messages, modules};
 use portico_runtime::api::{CallContext, Event, Message};
 use portico_runtime::{CallError, CallErrorKind, Export, LoadedModule, ModuleRegistry};
 
@@ -122,6 +124,24 @@ pub fn spawn<B: Background>(host: &B, config: WorkerConfig) {
     let (s, c) = (host.clone(), config.clone());
     tokio::spawn(async move {
         drain("notification sender", c.poll, || send_once(&s, &c)).await;
+    });
+    let (s, c) = (host.clone(), config.clone());
+    tokio::spawn(async move {
+        drain("connection courier", c.poll, || deliveries_once(&s, &c)).await;
+    });
+    let s = host.clone();
+    tokio::spawn(async move {
+        // A webhook's id is kept as long as its timestamp could pass the
+        // check, and a good while more.
+        loop {
+            let db = s.services().platform().db();
+            if let Err(e) =
+                connections::forget_webhooks_older_than(db, Duration::from_secs(24 * 3600)).await
+            {
+                tracing::warn!(error = %e, "old webhook receipts could not be let go");
+            }
+            tokio::time::sleep(Duration::from_secs(3600)).await;
+        }
     });
     tokio::spawn(run_scheduler(host.clone(), config));
 }
@@ -291,6 +311,114 @@ async fn carry<B: Background>(host: &B, config: &WorkerConfig, m: messages::Mess
         Err(e) => {
             tracing::error!(message = m.id, error = %e, "cannot record the outcome of a message delivery; it will be delivered again");
         }
+    }
+}
+
+/// Claims the head of each connection's line that is due, and sends each;
+/// returns how many it tried.
+pub async fn deliveries_once<B: Background>(
+    host: &B,
+    config: &WorkerConfig,
+) -> Result<usize, portico_platform::PlatformError> {
+    let db = host.services().platform().db();
+    // Held for the connection's timeout and a few seconds more.
+    let due = connections::claim_due(db, 32, Duration::from_secs(5)).await?;
+    Ok(run_all(host, config, due, |host, config, d| async move {
+        hand_over(&host, &config, d).await
+    })
+    .await)
+}
+
+/// Sends one delivery through its connection: acknowledged (2xx), it is
+/// done; otherwise tried again later, or dead after too many. The
+/// outcome goes to the organization's audit chain.
+async fn hand_over<B: Background>(host: &B, config: &WorkerConfig, d: connections::Delivery) {
+    let services = host.services();
+    let db = services.platform().db();
+    let key = (d.org_id.clone(), d.module_id.clone(), d.connection.clone());
+    let (why, status) = match services
+        .connectors()
+        .send(&key, &d.request, Some(&d.key))
+        .await
+    {
+        Ok(a) if (200..300).contains(&a.status) => {
+            match connections::delivered(db, d.id, a.status).await {
+                Ok(()) => {
+                    note(
+                        host,
+                        &d,
+                        "delivery.delivered",
+                        serde_json::json!({ "status": a.status }),
+                    )
+                    .await;
+                    tracing::debug!(delivery = d.id, connection = %d.connection, org = %d.org_id, "delivered");
+                }
+                Err(e) => {
+                    tracing::error!(delivery = d.id, error = %e, "cannot mark a delivery as delivered; it will be sent again under its key");
+                }
+            }
+            return;
+        }
+        Ok(a) => (format!("HTTP {}", a.status), Some(a.status)),
+        Err(crate::connections::ConnectionError::Limited(_, wait)) => {
+            // Not an attempt: sent once the connection's rate allows.
+            if let Err(e) = connections::postpone(db, d.id, wait).await {
+                tracing::error!(delivery = d.id, error = %e, "cannot postpone a delivery");
+            }
+            return;
+        }
+        Err(e) => (e.to_string(), None),
+    };
+    match connections::failed(db, &d, &why, status, config.max_attempts, config.backoff).await {
+        Ok(Retry::After(wait)) => {
+            tracing::warn!(delivery = d.id, connection = %d.connection, org = %d.org_id, error = %why, retry_in = ?wait, "delivery failed; will retry");
+        }
+        Ok(Retry::Dead) => {
+            tracing::error!(delivery = d.id, connection = %d.connection, org = %d.org_id, error = %why, "delivery failed too often; parked as dead");
+            note(
+                host,
+                &d,
+                "delivery.dead",
+                serde_json::json!({ "error": why }),
+            )
+            .await;
+        }
+        Err(e) => {
+            tracing::error!(delivery = d.id, error = %e, "cannot record the outcome of a delivery; it will be sent again");
+        }
+    }
+}
+
+/// Writes what became of a delivery to its organization's audit chain, in
+/// a transaction of its own.
+async fn note<B: Background>(
+    host: &B,
+    d: &connections::Delivery,
+    action: &str,
+    mut detail: serde_json::Value,
+) {
+    detail["delivery"] = d.id.into();
+    detail["key"] = d.key.clone().into();
+    let db = host.services().platform().db();
+    let written = async {
+        let txn = portico_platform::begin_write(db).await?;
+        audit::append(
+            &txn,
+            &d.org_id,
+            audit::Event {
+                actor: format!("module:{}", d.module_id),
+                module: d.module_id.clone(),
+                action: action.to_owned(),
+                subject: d.connection.clone(),
+                detail,
+            },
+        )
+        .await?;
+        txn.commit().await?;
+        Ok::<_, portico_platform::PlatformError>(())
+    };
+    if let Err(e) = written.await {
+        tracing::error!(delivery = d.id, error = %e, "what became of a delivery could not be audited");
     }
 }
 

@@ -5,6 +5,7 @@
 
 pub mod addresses;
 pub mod audit;
+pub mod connections;
 pub mod events;
 pub mod files;
 pub mod identity;

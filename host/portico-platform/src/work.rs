@@ -13,7 +13,7 @@ use tokio::sync::{Mutex, OnceCell, OwnedMutexGuard};
 use crate::files::{self, FileInfo, FileStore, NewFile};
 use crate::notifications::{self, Notification, Outgoing};
 use crate::records::{self, CollectionSchema, Filter, Group, Page, Query, Record, Scope, Snapshot};
-use crate::{PlatformError, audit, events, messages, modules, organizations};
+use crate::{PlatformError, audit, connections, events, messages, modules, organizations};
 
 /// The platform services over one database, shared by every call.
 #[derive(Clone)]
@@ -504,6 +504,91 @@ impl Work {
         )
         .await?;
         Ok(m)
+    }
+
+    /// Hands `request` over for delivery through the work's module's
+    /// `connection`, which must be set up in the organization, under
+    /// `key` (or a fresh one); a key handed over before gives that
+    /// delivery back. A new one is recorded in the audit chain with the
+    /// body's hash.
+    pub async fn queue_delivery(
+        &self,
+        connection: &str,
+        key: Option<&str>,
+        request: &connections::Outgoing,
+    ) -> Result<connections::Delivery, PlatformError> {
+        self.writing()?;
+        let (org, module) = (&self.scope.org_id, &self.scope.module_id);
+        if connections::get(self.txn().await?, org, module, connection)
+            .await?
+            .is_none()
+        {
+            return Err(PlatformError::Forbidden(format!(
+                "the connection `{connection}` is not set up in this organization: its \
+                 administrator sets it up in the console"
+            )));
+        }
+        let key = key.map_or_else(|| uuid::Uuid::now_v7().to_string(), str::to_owned);
+        let (d, new) =
+            connections::queue(self.txn().await?, org, module, connection, &key, request).await?;
+        if new {
+            self.audit(
+                "delivery.queued",
+                connection,
+                serde_json::json!({
+                    "delivery": d.id,
+                    "key": key,
+                    "method": request.method,
+                    "path": request.path,
+                    "body_sha256": hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&request.body)),
+                }),
+            )
+            .await?;
+        }
+        Ok(d)
+    }
+
+    /// The delivery `id` of the work's module in its organization.
+    pub async fn delivery(&self, id: i64) -> Result<Option<connections::Delivery>, PlatformError> {
+        connections::get_delivery(
+            self.txn().await?,
+            &self.scope.org_id,
+            &self.scope.module_id,
+            id,
+        )
+        .await
+    }
+
+    /// Notes that the work's module received the webhook message `id`
+    /// through `connection` and records it in the audit chain with the
+    /// body's hash; `false` when it had been received before.
+    pub async fn receive_webhook(
+        &self,
+        connection: &str,
+        id: &str,
+        body: &[u8],
+    ) -> Result<bool, PlatformError> {
+        self.writing()?;
+        let first = connections::receive_webhook(
+            self.txn().await?,
+            &self.scope.org_id,
+            &self.scope.module_id,
+            connection,
+            id,
+        )
+        .await?;
+        if first {
+            self.audit(
+                "webhook.received",
+                connection,
+                serde_json::json!({
+                    "webhook_id": id,
+                    "body_sha256": hex::encode(<sha2::Sha256 as sha2::Digest>::digest(body)),
+                }),
+            )
+            .await?;
+        }
+        Ok(first)
     }
 
     /// Notes that the work's module received message `id` in the work's

@@ -42,6 +42,22 @@ pub struct Message {
     pub sent_at: String,
 }
 
+/// What an outside system sent to a module's webhook connection, its
+/// signature checked by the host (0.5.0 on).
+#[derive(Debug, Clone, Serialize)]
+pub struct Webhook {
+    /// The connection's name.
+    pub connection: String,
+    /// The sender's id of the message: handed over until one call succeeds.
+    pub id: String,
+    /// When the sender signed it (RFC 3339).
+    pub sent_at: String,
+    /// Its headers, lower-case names, without the signature's.
+    pub headers: Vec<(String, String)>,
+    /// The body as sent.
+    pub body: Vec<u8>,
+}
+
 /// The person or machine client on whose behalf a call runs.
 #[derive(Debug, Clone, Serialize)]
 pub struct Principal {
@@ -412,6 +428,9 @@ pub enum FieldKind {
     /// A place: an address (the field's value) and a position, posted as
     /// `<name>`, `<name>.lat` and `<name>.lon` (0.4.0 on).
     Place,
+    /// A secret typed in (a password, a token): never shown, never filled
+    /// in again. The host's own forms only; no module draws one.
+    Password,
 }
 
 /// A choice of a select field.

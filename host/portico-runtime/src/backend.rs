@@ -43,6 +43,23 @@ pub trait HostServices: Send + Sync + 'static {
         format!("/o/{org_id}/m/{module}")
     }
 
+    /// Sends `request` through the connection `connection` of `scope`'s
+    /// module as set up in its organization, and gives the answer,
+    /// whatever its status. `Forbidden` when the connection is not set up
+    /// there; `Unavailable` when the system cannot be reached, does not
+    /// answer in time, answers too much, or the rate limit is reached.
+    async fn call_connection(
+        &self,
+        scope: &CallScope,
+        connection: &str,
+        request: &Outgoing,
+    ) -> Result<Incoming, ModuleError> {
+        let _ = (scope, request);
+        Err(ModuleError::Forbidden(format!(
+            "the connection `{connection}` is not set up: this host has no connections"
+        )))
+    }
+
     /// Writes to the audit chain of `scope`'s organization what the host
     /// refused the call (a message to an organization outside its line),
     /// in a transaction of its own: the refusal stays on record whether
@@ -59,6 +76,53 @@ pub trait HostServices: Send + Sync + 'static {
             );
         }
     }
+}
+
+/// A request to a system outside the portal (see
+/// [`HostServices::call_connection`]), shared with the platform.
+pub use portico_types::Outgoing;
+
+/// What an outside system answered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Incoming {
+    /// The status.
+    pub status: u16,
+    /// Its headers, lower-case names.
+    pub headers: Vec<(String, String)>,
+    /// The body.
+    pub body: Vec<u8>,
+}
+
+/// Where a delivery through a connection is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConnectionDeliveryStatus {
+    /// Not yet acknowledged.
+    Waiting,
+    /// Acknowledged.
+    Delivered,
+    /// Given up on.
+    Dead,
+}
+
+/// A delivery through a connection, as a module sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnectionDelivery {
+    /// Its id.
+    pub id: u64,
+    /// The connection.
+    pub connection: String,
+    /// Its idempotency key.
+    pub key: String,
+    /// Where it is.
+    pub status: ConnectionDeliveryStatus,
+    /// Failed attempts.
+    pub attempts: u32,
+    /// Why the last attempt failed.
+    pub last_error: Option<String>,
+    /// When it was handed over (RFC 3339).
+    pub queued_at: String,
+    /// When it arrived (RFC 3339).
+    pub delivered_at: Option<String>,
 }
 
 /// What the host refused a call, for the audit chain (see
@@ -152,7 +216,7 @@ pub struct CollectionRef<'a> {
 /// host interface adds a trait of its own and touches none of the others.
 #[async_trait::async_trait]
 pub trait Work:
-    Records + Audit + Events + Notify + Files + Orgs + Messages + People + Addresses
+    Records + Audit + Events + Notify + Files + Orgs + Messages + People + Addresses + Connections
 {
     /// Keeps every write of the call.
     async fn commit(self: Box<Self>) -> Result<(), ModuleError>;
@@ -254,6 +318,27 @@ pub trait People: Send {
     /// (the calling module's, qualified, e.g. `tasks.worker`) there,
     /// directly or through a group; by name.
     async fn holders(&mut self, roles: &[String]) -> Result<Vec<Person>, ModuleError>;
+}
+
+/// `connections`: what of the module's connections goes with the call's
+/// writes.
+#[async_trait::async_trait]
+pub trait Connections: Send {
+    /// Hands `request` over for delivery through `connection` under `key`
+    /// (or one the embedder makes); a key handed over before gives that
+    /// delivery's id. `Forbidden` when the connection is not set up in
+    /// the organization.
+    async fn queue_delivery(
+        &mut self,
+        connection: &str,
+        key: Option<&str>,
+        request: &Outgoing,
+    ) -> Result<u64, ModuleError>;
+    /// The delivery `id` of the module in the organization.
+    async fn delivery(&mut self, id: u64) -> Result<Option<ConnectionDelivery>, ModuleError>;
+    /// Notes, first in the call's transaction, that `hook` was received:
+    /// `false` when it had been received before.
+    async fn receive_webhook(&mut self, hook: &crate::api::Webhook) -> Result<bool, ModuleError>;
 }
 
 /// `addresses`: the address register (public data, the same for every

@@ -31,6 +31,7 @@ pub use backend::{DefaultsOnly, HostServices};
 pub use bindings::ApiVersion;
 pub use clock::Clock;
 pub use engine::{Allocator, CodeSource, EPOCH_TICK, EngineConfig, EngineError, ModuleEngine};
+pub use host::path_outside_base;
 pub use module::{
     CallError, CallErrorKind, CallLimits, Export, LoadedModule, MIGRATION_DEADLINE, ModuleOptions,
 };

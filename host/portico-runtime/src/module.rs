@@ -19,7 +19,7 @@ use crate::bindings::v0_1_0::wit;
 use crate::bindings::{ApiVersion, Exports};
 use crate::breaker::{Breaker, BreakerState, SwitchedOff};
 use crate::engine::{CodeSource, ModuleEngine};
-use crate::host::{CallState, Caller, DeadlineExceeded, MemoryLimitExceeded};
+use crate::host::{CallState, Caller, DeadlineExceeded, MemoryLimitExceeded, Receipt};
 use crate::manifest::{Manifest, Route, RouteKind};
 
 /// The limits every call of a module runs under.
@@ -59,6 +59,8 @@ pub enum Export {
     Migrate,
     /// `on-message` (0.3.0 and later)
     OnMessage,
+    /// `on-webhook` (0.5.0 and later)
+    OnWebhook,
 }
 
 impl Export {
@@ -73,6 +75,7 @@ impl Export {
             Export::OnEvent => "on-event",
             Export::Migrate => "migrate",
             Export::OnMessage => "on-message",
+            Export::OnWebhook => "on-webhook",
         }
     }
 }
@@ -162,6 +165,7 @@ enum Invocation {
     OnEvent(api::Event),
     Migrate(String),
     OnMessage(api::Message),
+    OnWebhook(api::Webhook),
 }
 
 impl Invocation {
@@ -178,7 +182,8 @@ impl Invocation {
             | Invocation::RunJob(_)
             | Invocation::OnEvent(_)
             | Invocation::Migrate(_)
-            | Invocation::OnMessage(_) => true,
+            | Invocation::OnMessage(_)
+            | Invocation::OnWebhook(_) => true,
         }
     }
 }
@@ -247,6 +252,19 @@ impl LoadedModule {
         })?;
         let exports = Exports::find(&component)?;
         exports.check(&instance_pre)?;
+        if let Some(hook) = manifest
+            .connections
+            .iter()
+            .find(|c| c.kind == crate::manifest::ConnectionKind::Webhook)
+            && !exports.receives_webhooks()
+        {
+            return Err(format!(
+                "the manifest declares the webhook connection `{}`, but the component is built \
+                 against portico:plugin@{}, which receives no webhooks (0.5.0 on)",
+                hook.name,
+                exports.version()
+            ));
+        }
         let mut routes = matchit::Router::new();
         for (i, route) in manifest.routes.iter().enumerate() {
             // Validated with the manifest already.
@@ -462,6 +480,15 @@ impl LoadedModule {
             .map(drop)
     }
 
+    /// Hands what an outside system sent to a webhook connection (its
+    /// signature checked by the caller) to the module in `ctx`'s
+    /// organization. The note that it was received is written first, in
+    /// the unit of work the module then writes in, and kept with its
+    /// writes; a message received before is not handed over again.
+    pub async fn on_webhook(&self, ctx: &CallContext, hook: api::Webhook) -> Result<(), CallError> {
+        self.call(ctx, Invocation::OnWebhook(hook)).await.map(drop)
+    }
+
     /// Migrates the records of `ctx`'s organization from what version
     /// `from_version` of this module wrote (see the WIT `migrate`). The data
     /// operations go to `services`, not to the module's own: the installer
@@ -555,13 +582,18 @@ impl LoadedModule {
             .await
             .map_err(|refusal| self.error(CallErrorKind::Overloaded(refusal)))?;
         let mut state = CallState::new(caller, self.limits.memory_bytes, deadline, &self.clock);
-        if let Invocation::OnMessage(message) = &inv {
+        let receipt = match &inv {
+            Invocation::OnMessage(message) => Some(Receipt::Message(message)),
+            Invocation::OnWebhook(hook) => Some(Receipt::Webhook(hook)),
+            _ => None,
+        };
+        if let Some(receipt) = receipt {
             // The receipt first, in the unit of work the module then
             // writes in: a message received before is not handed over
             // again, and of two calls racing for one message the second
             // waits for the first and then finds its receipt.
             let first = state
-                .receive_first(message)
+                .receive_first(receipt)
                 .await
                 .map_err(|e| self.error(CallErrorKind::Module(e)))?;
             if !first {
@@ -683,6 +715,9 @@ impl LoadedModule {
             }
             Invocation::OnMessage(message) => {
                 (e.on_message(store, &instance, ctx, message).await?).map(|()| Returned::Done)
+            }
+            Invocation::OnWebhook(hook) => {
+                (e.on_webhook(store, &instance, ctx, hook).await?).map(|()| Returned::Done)
             }
         })
     }

@@ -7,9 +7,11 @@
 //! each language writes numbers, dates and moments, for the host's pages
 //! and messages and, through the SDK, for the modules; `folding` is how
 //! search compares Czech text; `places` an address of the register and
-//! the distance of two positions.
+//! the distance of two positions; [`Outgoing`] a module's request to a
+//! system outside the portal, which the runtime checks and the platform
+//! keeps for delivery.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 pub mod folding;
 pub mod places;
@@ -121,4 +123,21 @@ mod tests {
         }
         assert_eq!(RetentionMark::from_letter("X"), None);
     }
+}
+
+/// A request to a system outside the portal, through one of a module's
+/// connections: checked by the runtime against the manifest, sent by the
+/// host, kept by the platform while it waits for delivery.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Outgoing {
+    /// The method, upper case.
+    pub method: String,
+    /// The path below the connection's base address.
+    pub path: String,
+    /// Query parameters, in order.
+    pub query: Vec<(String, String)>,
+    /// Headers, lower-case names; none the host sets.
+    pub headers: Vec<(String, String)>,
+    /// The body.
+    pub body: Vec<u8>,
 }

@@ -18,6 +18,7 @@ mod extractors;
 mod failure;
 mod figures;
 mod frame;
+mod hooks;
 mod manual;
 pub mod map;
 mod metrics;
@@ -285,6 +286,7 @@ pub fn app_with(state: AppState, extra: Router<AppState>) -> Router {
     // their own.
     let framed = Router::new()
         .merge(modules::router())
+        .merge(hooks::router())
         .merge(portal::router())
         .merge(search::router())
         .merge(about::router())

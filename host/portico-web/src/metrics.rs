@@ -64,6 +64,21 @@ struct ReasonLabel {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ConnectionLabels {
+    org: String,
+    module: String,
+    connection: String,
+    outcome: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ConnectionLabel {
+    org: String,
+    module: String,
+    connection: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct OutboxLabel {
     outbox: &'static str,
 }
@@ -402,9 +417,51 @@ async fn register_load(registry: &mut Registry, state: &AppState) {
             })
             .set(i64::try_from(n).unwrap_or(i64::MAX));
     }
+    if let Ok(n) = portico_platform::connections::backlog(db).await {
+        outboxes
+            .get_or_create(&OutboxLabel {
+                outbox: "deliveries",
+            })
+            .set(i64::try_from(n).unwrap_or(i64::MAX));
+    }
     registry.register(
         "outbox_backlog",
-        "Deliveries waiting in an outbox (events to modules, messages between organizations, e-mails and texts)",
+        "Deliveries waiting in an outbox (events to modules, messages between organizations, e-mails and texts, requests to outside systems)",
         outboxes,
+    );
+    let requests = Family::<ConnectionLabels, Counter>::default();
+    let seconds = Family::<ConnectionLabel, Counter<f64, std::sync::atomic::AtomicU64>>::default();
+    for ((org, module, connection), f) in state.services.connectors().figures() {
+        for (outcome, n) in [
+            ("succeeded", f.succeeded),
+            ("failed", f.failed),
+            ("limited", f.limited),
+        ] {
+            requests
+                .get_or_create(&ConnectionLabels {
+                    org: org.clone(),
+                    module: module.clone(),
+                    connection: connection.clone(),
+                    outcome,
+                })
+                .inc_by(n);
+        }
+        seconds
+            .get_or_create(&ConnectionLabel {
+                org,
+                module,
+                connection,
+            })
+            .inc_by(f.seconds);
+    }
+    registry.register(
+        "connection_requests",
+        "Requests to outside systems through modules' connections, by outcome (2xx, failed, held back by the rate limit)",
+        requests,
+    );
+    registry.register(
+        "connection_seconds",
+        "Time requests to outside systems took, per connection",
+        seconds,
     );
 }

@@ -7,7 +7,7 @@ mod cli;
 use anyhow::Context as _;
 use clap::Parser;
 use cli::plugin::{self, PluginCommand};
-use cli::{Cli, Command, addresses, dev, ops, org, packages, people, serve};
+use cli::{Cli, Command, addresses, connections, dev, ops, org, packages, people, serve};
 
 // A multi-threaded server allocates a lot per request; glibc's allocator
 // contends across threads where mimalloc does not (measured by the bench).
@@ -67,6 +67,7 @@ fn run() -> anyhow::Result<()> {
         }),
         Command::Org(command) => rt.block_on(org::org(command)),
         Command::Addresses(command) => rt.block_on(addresses::addresses(command)),
+        Command::Connections(command) => rt.block_on(connections::connections(command)),
         Command::Audit(command) => rt.block_on(ops::audit(command)),
     }
 }

@@ -4,7 +4,7 @@ use crate::View;
 use crate::wit::portico::plugin0_1_0::types as wit;
 use crate::wit::portico::plugin0_4_0::types as views;
 
-fn lookup<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
+pub(crate) fn lookup<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
     pairs
         .iter()
         .find(|(k, _)| k == name)

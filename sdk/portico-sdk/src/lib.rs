@@ -37,6 +37,7 @@ extern crate self as portico_sdk;
 pub mod addresses;
 pub mod audit;
 pub mod calendar;
+pub mod connections;
 mod context;
 pub mod csv;
 mod error;
@@ -72,7 +73,7 @@ pub use view::{
 #[doc(hidden)]
 pub mod wit {
     wit_bindgen::generate!({
-        path: "../../wit/0.4.0",
+        path: "../../wit/0.5.0",
         generate_all,
         world: "portal-module",
         pub_export_macro: true,
@@ -85,11 +86,12 @@ pub mod wit {
 #[doc(hidden)]
 pub mod __private {
     //! What [`crate::export!`] expands to calls these; not part of the API.
-    pub use crate::wit::exports::portico::plugin0_4_0::module::Guest;
+    pub use crate::wit::exports::portico::plugin0_5_0::module::Guest;
     pub use crate::wit::portico::plugin0_1_0::types as wit;
     pub use crate::wit::portico::plugin0_2_0::types as figures;
     pub use crate::wit::portico::plugin0_3_0::types as tree;
     pub use crate::wit::portico::plugin0_4_0::types as views;
+    pub use crate::wit::portico::plugin0_5_0::types as outside;
     pub use wit_bindgen;
 
     pub fn describe<M: crate::Module>(version: &str) -> wit::ModuleInfo {
@@ -150,6 +152,13 @@ pub mod __private {
         message: tree::Message,
     ) -> Result<(), wit::Error> {
         M::on_message(&ctx.into(), &message.into()).map_err(Into::into)
+    }
+
+    pub fn on_webhook<M: crate::Module>(
+        ctx: wit::Context,
+        hook: outside::Webhook,
+    ) -> Result<(), wit::Error> {
+        M::on_webhook(&ctx.into(), &hook.into()).map_err(Into::into)
     }
 }
 
@@ -273,6 +282,21 @@ pub trait Module: 'static {
             message.kind
         )))
     }
+
+    /// Receives what an outside system sent to one of the manifest's
+    /// webhook [connections](connections); `ctx` is the organization's,
+    /// with no principal. The host has checked the signature and the
+    /// timestamp, and hands a message over until one call succeeds: its
+    /// writes are then kept with the note that it arrived, and the system
+    /// is answered 204. An error answers the system with its status
+    /// (`unavailable` 503, so that it sends the message again later).
+    fn on_webhook(ctx: &Context, hook: &connections::Webhook) -> Result<()> {
+        let _ = ctx;
+        Err(Error::not_found(format!(
+            "no handler for webhooks of {}",
+            hook.connection
+        )))
+    }
 }
 
 /// Exports a [`Module`] implementation as the component's `module` export.
@@ -336,6 +360,12 @@ macro_rules! export {
                     message: __p::tree::Message,
                 ) -> Result<(), __p::wit::Error> {
                     __p::on_message::<$module>(ctx, message)
+                }
+                fn on_webhook(
+                    ctx: __p::wit::Context,
+                    hook: __p::outside::Webhook,
+                ) -> Result<(), __p::wit::Error> {
+                    __p::on_webhook::<$module>(ctx, hook)
                 }
             }
     $crate::wit::__export_portal_module!(__PorticoExport with_types_in $crate::wit);

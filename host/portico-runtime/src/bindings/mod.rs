@@ -18,6 +18,7 @@ pub(crate) mod v0_1_0;
 pub(crate) mod v0_2_0;
 pub(crate) mod v0_3_0;
 pub(crate) mod v0_4_0;
+pub(crate) mod v0_5_0;
 
 /// What a call of an export gives: a trap or fault of the call (outer), or
 /// the module's own answer (inner).
@@ -34,6 +35,8 @@ pub(crate) enum Exports {
     V0_3_0(v0_3_0::Exports),
     /// `portico:plugin@0.4.0`
     V0_4_0(v0_4_0::Exports),
+    /// `portico:plugin@0.5.0`
+    V0_5_0(v0_5_0::Exports),
 }
 
 impl Exports {
@@ -64,6 +67,7 @@ impl Exports {
             ApiVersion::V0_2_0 => Exports::V0_2_0(v0_2_0::Exports::find(find)?),
             ApiVersion::V0_3_0 => Exports::V0_3_0(v0_3_0::Exports::find(find)?),
             ApiVersion::V0_4_0 => Exports::V0_4_0(v0_4_0::Exports::find(find)?),
+            ApiVersion::V0_5_0 => Exports::V0_5_0(v0_5_0::Exports::find(find)?),
         })
     }
 
@@ -74,6 +78,16 @@ impl Exports {
             Exports::V0_2_0(_) => ApiVersion::V0_2_0,
             Exports::V0_3_0(_) => ApiVersion::V0_3_0,
             Exports::V0_4_0(_) => ApiVersion::V0_4_0,
+            Exports::V0_5_0(_) => ApiVersion::V0_5_0,
+        }
+    }
+
+    /// The exports whose types have not changed since 0.4.0.
+    fn since_v0_4_0(&self) -> Option<&v0_4_0::Exports> {
+        match self {
+            Exports::V0_4_0(e) => Some(e),
+            Exports::V0_5_0(e) => Some(&e.earlier),
+            _ => None,
         }
     }
 
@@ -82,7 +96,7 @@ impl Exports {
         match self {
             Exports::V0_1_0(_) | Exports::V0_2_0(_) => None,
             Exports::V0_3_0(e) => Some(e),
-            Exports::V0_4_0(e) => Some(&e.earlier),
+            _ => self.since_v0_4_0().map(|e| &e.earlier),
         }
     }
 
@@ -102,6 +116,7 @@ impl Exports {
             Exports::V0_2_0(e) => &e.unchanged,
             Exports::V0_3_0(e) => &e.earlier.unchanged,
             Exports::V0_4_0(e) => &e.earlier.earlier.unchanged,
+            Exports::V0_5_0(e) => &e.earlier.earlier.earlier.unchanged,
         }
     }
 
@@ -116,6 +131,7 @@ impl Exports {
             Exports::V0_2_0(_) => v0_2_0::PortalModulePre::new(pre.clone()).map(drop),
             Exports::V0_3_0(_) => v0_3_0::PortalModulePre::new(pre.clone()).map(drop),
             Exports::V0_4_0(_) => v0_4_0::generated::PortalModulePre::new(pre.clone()).map(drop),
+            Exports::V0_5_0(_) => v0_5_0::generated::PortalModulePre::new(pre.clone()).map(drop),
         };
         let version = self.version();
         typed.map_err(|e| {
@@ -143,8 +159,8 @@ impl Exports {
         ctx: &v0_1_0::wit::Context,
         route: api::RouteMatch,
     ) -> Answer<api::View> {
-        match (self, self.since_v0_2_0()) {
-            (Exports::V0_4_0(e), _) => e.render(store, instance, ctx, route).await,
+        match (self.since_v0_4_0(), self.since_v0_2_0()) {
+            (Some(e), _) => e.render(store, instance, ctx, route).await,
             (_, Some(e)) => e.render(store, instance, ctx, route).await,
             (_, None) => self.unchanged().render(store, instance, ctx, route).await,
         }
@@ -158,8 +174,8 @@ impl Exports {
         ctx: &v0_1_0::wit::Context,
         form: api::FormPost,
     ) -> Answer<api::Outcome> {
-        match (self, self.since_v0_2_0()) {
-            (Exports::V0_4_0(e), _) => e.submit(store, instance, ctx, form).await,
+        match (self.since_v0_4_0(), self.since_v0_2_0()) {
+            (Some(e), _) => e.submit(store, instance, ctx, form).await,
             (_, Some(e)) => e.submit(store, instance, ctx, form).await,
             (_, None) => self.unchanged().submit(store, instance, ctx, form).await,
         }
@@ -233,6 +249,28 @@ impl Exports {
             )))),
         }
     }
+
+    /// Whether the module has an `on-webhook` (0.5.0 on).
+    pub(crate) fn receives_webhooks(&self) -> bool {
+        matches!(self, Exports::V0_5_0(_))
+    }
+
+    /// `on-webhook`; a module built before 0.5.0 receives no webhooks.
+    pub(crate) async fn on_webhook(
+        &self,
+        store: &mut Store<CallState>,
+        instance: &Instance,
+        ctx: &v0_1_0::wit::Context,
+        hook: api::Webhook,
+    ) -> Answer<()> {
+        match self {
+            Exports::V0_5_0(e) => e.on_webhook(store, instance, ctx, hook).await,
+            _ => Ok(Err(ModuleError::NotFound(format!(
+                "the module is built against portico:plugin@{} and receives no webhooks",
+                self.version()
+            )))),
+        }
+    }
 }
 
 /// Calls the export at `index` with `params`, checking its type first.
@@ -262,11 +300,14 @@ pub enum ApiVersion {
     V0_3_0,
     /// `portico:plugin@0.4.0`
     V0_4_0,
+    /// `portico:plugin@0.5.0`
+    V0_5_0,
 }
 
 impl ApiVersion {
     /// Every version this host serves, newest first.
-    pub const SUPPORTED: [ApiVersion; 4] = [
+    pub const SUPPORTED: [ApiVersion; 5] = [
+        ApiVersion::V0_5_0,
         ApiVersion::V0_4_0,
         ApiVersion::V0_3_0,
         ApiVersion::V0_2_0,
@@ -280,6 +321,7 @@ impl ApiVersion {
             ApiVersion::V0_2_0 => "0.2.0",
             ApiVersion::V0_3_0 => "0.3.0",
             ApiVersion::V0_4_0 => "0.4.0",
+            ApiVersion::V0_5_0 => "0.5.0",
         }
     }
 
@@ -290,6 +332,7 @@ impl ApiVersion {
             ApiVersion::V0_2_0 => v0_2_0::MODULE_EXPORT,
             ApiVersion::V0_3_0 => v0_3_0::MODULE_EXPORT,
             ApiVersion::V0_4_0 => v0_4_0::MODULE_EXPORT,
+            ApiVersion::V0_5_0 => v0_5_0::MODULE_EXPORT,
         }
     }
 }

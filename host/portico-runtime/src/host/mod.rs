@@ -18,6 +18,7 @@ use crate::manifest::{Capability, Manifest};
 
 mod addresses;
 mod audit;
+mod connections;
 mod events;
 mod files;
 mod log;
@@ -29,6 +30,7 @@ mod records;
 mod settings;
 mod wasi;
 
+pub use connections::path_outside_base;
 pub(crate) use wasi::{ModuleOutput, is_http, refuse_http};
 
 /// A call overran its deadline.
@@ -157,6 +159,17 @@ pub(crate) struct CallState {
     /// The organization's line of the tree, read at the call's first
     /// `orgs` or `messages` call and kept for the rest of it.
     org_line: Option<Arc<OrgLine>>,
+    /// How much the deadline has moved for outside systems' answers.
+    outside_waited: Duration,
+}
+
+/// What a call receives once: its receipt is the first write of its unit
+/// of work (see [`CallState::receive_first`]).
+pub(crate) enum Receipt<'a> {
+    /// A message from this module in another organization.
+    Message(&'a crate::api::Message),
+    /// A webhook message from an outside system.
+    Webhook(&'a crate::api::Webhook),
 }
 
 /// The most a call's deadline moves for the time it waited for its unit of
@@ -183,6 +196,7 @@ impl CallState {
             work: None,
             refusals: Vec::new(),
             org_line: None,
+            outside_waited: Duration::ZERO,
         }
     }
 
@@ -198,30 +212,39 @@ impl CallState {
 
     /// Notes a refusal to audit after the call, whatever becomes of its writes.
     fn refuse(&mut self, refusal: Refusal) {
+        self.note(refusal, true);
+    }
+
+    /// Notes what to audit after the call, whatever becomes of its
+    /// writes: a refusal (`refused`, also logged as a warning), or a
+    /// request to an outside system.
+    fn note(&mut self, entry: Refusal, refused: bool) {
         // A module that keeps trying is audited for the first few of a
         // call; the log still has every one.
         const AUDITED_PER_CALL: usize = 20;
         let c = &self.caller;
-        tracing::warn!(
-            module = %c.manifest.id,
-            org = %c.scope.org_id,
-            request_id = %c.request_id,
-            action = %refusal.action,
-            subject = %refusal.subject,
-            "the host refused a module's request"
-        );
+        if refused {
+            tracing::warn!(
+                module = %c.manifest.id,
+                org = %c.scope.org_id,
+                request_id = %c.request_id,
+                action = %entry.action,
+                subject = %entry.subject,
+                "the host refused a module's request"
+            );
+        }
         if self.refusals.len() < AUDITED_PER_CALL {
-            self.refusals.push(refusal);
+            self.refusals.push(entry);
         }
     }
 
-    /// Begins the call's unit of work with `message`'s receipt: `false`
-    /// when it had been received before (the work is dropped, nothing is
-    /// kept). The wait for the database moves the deadline, as a data
-    /// operation's does.
+    /// Begins the call's unit of work with the receipt of what it
+    /// receives: `false` when it had been received before (the work is
+    /// dropped, nothing is kept). The wait for the database moves the
+    /// deadline, as a data operation's does.
     pub(crate) async fn receive_first(
         &mut self,
-        message: &crate::api::Message,
+        receipt: Receipt<'_>,
     ) -> Result<bool, ModuleError> {
         let asked = Instant::now();
         let mut work = self
@@ -229,7 +252,11 @@ impl CallState {
             .services
             .begin(self.caller.scope.clone())
             .await?;
-        if !work.receive_message(message).await? {
+        let first = match receipt {
+            Receipt::Message(message) => work.receive_message(message).await?,
+            Receipt::Webhook(hook) => work.receive_webhook(hook).await?,
+        };
+        if !first {
             return Ok(false);
         }
         self.deadline += asked.elapsed().min(MAX_QUEUE_CREDIT);
@@ -335,6 +362,8 @@ const PORTICO_INTERFACES: &[&str] = &[
     "portico:plugin/people@0.3.0",
     "portico:plugin/types@0.4.0",
     "portico:plugin/addresses@0.4.0",
+    "portico:plugin/types@0.5.0",
+    "portico:plugin/connections@0.5.0",
 ];
 
 /// Checks, before a component is compiled, that the linker has everything
@@ -391,7 +420,7 @@ pub(crate) fn check_imports(bytes: &[u8]) -> Result<(), String> {
     } else {
         Err(format!(
             "the component imports what Portico does not provide: {}. A module may import \
-             Portico's interfaces (portico:plugin 0.1.0 to 0.4.0) and WASI 0.2's io, clocks, \
+             Portico's interfaces (portico:plugin 0.1.0 to 0.5.0) and WASI 0.2's io, clocks, \
              random, cli, filesystem (with no folder) and sockets (with no network)",
             missing.join(", ")
         ))
@@ -406,7 +435,7 @@ pub(crate) fn linker(engine: &Engine) -> wasmtime::Result<Linker<CallState>> {
 
     // The host interfaces of 0.1.0 are the same in every version; 0.2.0
     // adds only its (function-less) `types`, 0.3.0 `orgs`, `messages`
-    // and `people`, 0.4.0 `addresses`.
+    // and `people`, 0.4.0 `addresses`, 0.5.0 `connections`.
     crate::bindings::v0_1_0::generated::PortalModule::add_to_linker::<
         CallState,
         wasmtime::component::HasSelf<CallState>,
@@ -425,6 +454,9 @@ pub(crate) fn linker(engine: &Engine) -> wasmtime::Result<Linker<CallState>> {
         use crate::bindings::v0_4_0::generated::portico::plugin0_4_0 as v4;
         v4::types::add_to_linker::<CallState, Data>(&mut l, |s| s)?;
         v4::addresses::add_to_linker::<CallState, Data>(&mut l, |s| s)?;
+        use crate::bindings::v0_5_0::generated::portico::plugin0_5_0 as v5;
+        v5::types::add_to_linker::<CallState, Data>(&mut l, |s| s)?;
+        v5::connections::add_to_linker::<CallState, Data>(&mut l, |s| s)?;
     }
     Ok(l)
 }

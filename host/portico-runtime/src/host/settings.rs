@@ -10,6 +10,23 @@ use crate::manifest::{Capability, LANGUAGES, PORTAL_LANGUAGE};
 impl settings::Host for CallState {
     async fn get(&mut self, key: String) -> HostResult<Option<String>> {
         self.grant(Capability::Settings)?;
+        if key == "connections" || key.starts_with("connections.") {
+            // Where a module would look for a connection's credential: it
+            // is the host's, and a module that looks is audited.
+            self.refuse(crate::backend::Refusal {
+                action: "connection.refused".into(),
+                subject: key.clone(),
+                detail: serde_json::json!({
+                    "error": "the module tried to read a connection's credential as a setting",
+                }),
+            });
+            return Err(types::Error::Forbidden(
+                "a connection's credential is the host's: it adds it to each request, and the \
+                 module never reads it"
+                    .into(),
+            )
+            .into());
+        }
         let c = &self.caller;
         let Some(spec) = c.manifest.settings.get(&key) else {
             return Err(types::Error::NotFound(format!(

@@ -111,6 +111,37 @@ pub struct Manifest {
     /// Roles administrators grant, by name (granted as `<module>.<role>`).
     #[serde(default)]
     pub roles: BTreeMap<String, RoleSpec>,
+    /// Systems outside the portal the module talks to (needs the
+    /// `connections` capability); an administrator sets each up per
+    /// organization.
+    #[serde(default)]
+    pub connections: Vec<ConnectionSpec>,
+}
+
+/// A connection to a system outside the portal, as the module declares it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConnectionSpec {
+    /// Its name, e.g. `rescue`: 2 to 64 lower-case letters, digits and
+    /// dashes.
+    pub name: String,
+    /// Which way it goes.
+    pub kind: ConnectionKind,
+    /// What it is for, in English (`[translations.<lang>.connections]`
+    /// in other languages): what the administrator reads before setting
+    /// it up.
+    pub purpose: String,
+}
+
+/// Which way a connection goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ConnectionKind {
+    /// The module sends requests to the system (`connections.call`,
+    /// `connections.deliver`).
+    Http,
+    /// The system sends to the module's webhook address (`on-webhook`).
+    Webhook,
 }
 
 /// Roles that hold every permission of every module in their organization.
@@ -147,6 +178,9 @@ pub struct ManifestTexts {
     /// Each entry point's label, by name.
     #[serde(default)]
     pub start: BTreeMap<String, String>,
+    /// What each connection is for, by name.
+    #[serde(default)]
+    pub connections: BTreeMap<String, String>,
 }
 
 /// The parts of [`ManifestTexts`] that translate a text the manifest keys
@@ -163,6 +197,8 @@ pub enum Keyed {
     Agenda,
     /// An entry point's label.
     Start,
+    /// What a connection is for.
+    Connection,
 }
 
 impl Manifest {
@@ -203,6 +239,7 @@ impl Manifest {
                     Keyed::Setting => &t.settings,
                     Keyed::Agenda => &t.agenda,
                     Keyed::Start => &t.start,
+                    Keyed::Connection => &t.connections,
                 }
                 .get(key)
             })
@@ -277,6 +314,11 @@ impl Manifest {
             .strip_prefix(&self.id)
             .and_then(|p| p.strip_prefix('.'))
             .is_some_and(|p| self.permissions.contains_key(p))
+    }
+
+    /// The connection `name` the module declares.
+    pub fn connection(&self, name: &str) -> Option<&ConnectionSpec> {
+        self.connections.iter().find(|c| c.name == name)
     }
 
     /// Whether the manifest asks for `capability`.
@@ -361,6 +403,9 @@ pub enum Capability {
     People,
     /// `addresses`: look up the address register (0.4.0 on).
     Addresses,
+    /// `connections`: talk to systems outside the portal through the
+    /// connections the manifest declares (0.5.0 on).
+    Connections,
 }
 
 impl Capability {
@@ -377,6 +422,7 @@ impl Capability {
             Capability::Messages => "messages",
             Capability::People => "people",
             Capability::Addresses => "addresses",
+            Capability::Connections => "connections",
         }
     }
 }

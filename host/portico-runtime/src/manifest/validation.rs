@@ -472,6 +472,11 @@ impl Manifest {
                     texts.templates.keys().collect(),
                     self.templates.keys().collect(),
                 ),
+                (
+                    "connections",
+                    texts.connections.keys().collect(),
+                    self.connections.iter().map(|c| &c.name).collect(),
+                ),
             ];
             for (part, translated, declared) in keyed {
                 if let Some(key) = translated.iter().find(|k| !declared.contains(k)) {
@@ -489,6 +494,35 @@ impl Manifest {
                     )
                 })?;
             }
+        }
+        for (i, c) in self.connections.iter().enumerate() {
+            if !is_module_id(&c.name) {
+                return Err(invalid(
+                    &format!("connections[{i}].name"),
+                    format!(
+                        "`{}` must be 2 to 64 lower-case letters, digits and dashes, starting with a letter",
+                        c.name
+                    ),
+                ));
+            }
+            if self.connections[..i].iter().any(|d| d.name == c.name) {
+                return Err(invalid(
+                    &format!("connections[{i}].name"),
+                    format!("`{}` is declared twice", c.name),
+                ));
+            }
+            if c.purpose.trim().is_empty() {
+                return Err(invalid(
+                    &format!("connections[{i}].purpose"),
+                    "must say what the connection is for: the administrator reads it before setting it up".into(),
+                ));
+            }
+        }
+        if !self.connections.is_empty() && !self.grants(Capability::Connections) {
+            return Err(invalid(
+                "connections",
+                "are declared, but `capabilities` does not ask for `connections`".into(),
+            ));
         }
         for (i, topic) in self.subscribes.iter().enumerate() {
             if !is_topic(topic) {

@@ -225,6 +225,7 @@ async fn module_page(
         }
         blocks.push(Block::Form(settings_form(&l, org, man, &values, errors)));
     }
+    super::connections::section(state, &l, org, &m, &mut blocks).await;
     let dead = events::dead_letters(state.services.platform().db(), Some(org)).await;
     if let Ok(dead) = dead {
         let rows: Vec<Vec<Cell>> = dead

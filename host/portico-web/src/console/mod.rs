@@ -39,6 +39,7 @@ use crate::render::{self, tr};
 
 mod audit_trail;
 mod catalog;
+mod connections;
 mod enablement;
 mod orgs;
 mod packages;
@@ -67,6 +68,10 @@ pub(crate) fn router() -> Router<AppState> {
         .route(
             "/admin/orgs/{org}/modules/{id}",
             get(enablement::module_in_org).post(enablement::change_module),
+        )
+        .route(
+            "/admin/orgs/{org}/modules/{id}/connections/{name}",
+            get(connections::connection_page).post(connections::change_connection),
         )
         .route(
             "/admin/orgs/{org}/audit",
@@ -371,6 +376,21 @@ impl Done {
                 l,
                 "The module is switched on again.",
                 "Modul je znovu zapnut.",
+            ),
+            "connection-saved" => tr(
+                l,
+                "The connection is set up; the module uses it from now on.",
+                "Spojení je nastaveno; modul je od nynějška používá.",
+            ),
+            "connection-removed" => tr(
+                l,
+                "The connection's set-up is removed; the module can no longer use it.",
+                "Nastavení spojení je odebráno; modul je již nemůže použít.",
+            ),
+            "deliveries-redriven" => tr(
+                l,
+                "The dead deliveries are back in line; they will be sent in a moment.",
+                "Nedoručitelná doručení jsou znovu ve frontě; za okamžik budou odeslána.",
             ),
             "granted" => tr(l, "The role is granted.", "Role je udělena."),
             "revoked" => tr(l, "The role is revoked.", "Role je odebrána."),

@@ -131,7 +131,11 @@ fn field_html(lang: &str, f: &FormField, rules: &Rules) -> Markup {
     }
     let described = (!described.is_empty()).then(|| described.join(" "));
     let invalid = f.error.as_ref().map(|_| "true");
-    let value = f.value.clone().unwrap_or_default();
+    // A secret is never drawn back into the page.
+    let value = match f.kind {
+        FieldKind::Password => String::new(),
+        _ => f.value.clone().unwrap_or_default(),
+    };
     if f.kind == FieldKind::Hidden {
         return html! { input type="hidden" name=(f.name) value=(value); };
     }
@@ -141,6 +145,7 @@ fn field_html(lang: &str, f: &FormField, rules: &Rules) -> Markup {
         FieldKind::Email => "email",
         FieldKind::Tel => "tel",
         FieldKind::File => "file",
+        FieldKind::Password => "password",
         _ => "text",
     };
     // Text-like fields can be read-only; they say so in their label.

@@ -3,6 +3,7 @@
 //! (the module engine, the platform over the database, the modules loaded).
 
 pub(crate) mod addresses;
+pub(crate) mod connections;
 pub(crate) mod dev;
 pub(crate) mod ops;
 pub(crate) mod org;
@@ -58,6 +59,10 @@ pub(crate) enum Command {
     /// The address register: import RÚIAN address points, look addresses up.
     #[command(subcommand)]
     Addresses(addresses::AddressesCommand),
+    /// Connections to systems outside the portal: set them up, see their
+    /// health and what went through them, send dead deliveries again.
+    #[command(subcommand)]
+    Connections(connections::ConnectionsCommand),
     /// Check and export the audit chains.
     #[command(subcommand)]
     Audit(AuditCommand),

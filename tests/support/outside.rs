@@ -1,0 +1,189 @@
+//! An outside system on loopback, as a module's connection reaches it: it
+//! keeps every request (method, path, query, headers, body), refuses the
+//! first few with 503 when asked, and has a few paths that behave badly
+//! on purpose: `/echo` answers with what it was sent, `/slow` answers
+//! late, `/big` answers 2 MiB, `/bounce-out` redirects outside the
+//! connection's base address and `/bounce-in` below it.
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+
+/// A request the outside system received.
+#[derive(Debug, Clone)]
+pub struct Received {
+    /// The method.
+    pub method: String,
+    /// The path (below the server's root).
+    pub path: String,
+    /// The query string, as sent.
+    pub query: Option<String>,
+    /// The headers, lower-case names.
+    pub headers: Vec<(String, String)>,
+    /// The body.
+    pub body: Vec<u8>,
+    /// What it was answered.
+    pub status: u16,
+}
+
+impl Received {
+    /// The first header `name`.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The body as text.
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+}
+
+#[derive(Default)]
+struct Inner {
+    received: Vec<Received>,
+    refuse: usize,
+}
+
+/// The outside system.
+#[derive(Clone)]
+pub struct Outside {
+    addr: SocketAddr,
+    inner: Arc<Mutex<Inner>>,
+}
+
+impl Outside {
+    /// Starts it; it refuses the first `refuse` requests to ordinary
+    /// paths with 503.
+    pub async fn start(refuse: usize) -> Outside {
+        let inner = Arc::new(Mutex::new(Inner {
+            received: Vec::new(),
+            refuse,
+        }));
+        let listener = crate::listener().await;
+        let addr = listener.local_addr().expect("a local address");
+        let app = Router::new()
+            .fallback(answer)
+            .with_state((inner.clone(), addr));
+        tokio::spawn(async move {
+            axum::serve(listener, app).await.ok();
+        });
+        Outside { addr, inner }
+    }
+
+    /// Its address, e.g. `http://127.0.0.1:40123`, with `path` after it.
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// Refuses the next `n` requests to ordinary paths with 503.
+    pub fn refuse(&self, n: usize) {
+        self.inner.lock().expect("not poisoned").refuse = n;
+    }
+
+    /// Every request received, oldest first.
+    pub fn received(&self) -> Vec<Received> {
+        self.inner.lock().expect("not poisoned").received.clone()
+    }
+
+    /// The requests answered 2xx, oldest first.
+    pub fn accepted(&self) -> Vec<Received> {
+        self.received()
+            .into_iter()
+            .filter(|r| (200..300).contains(&r.status))
+            .collect()
+    }
+
+    /// Waits up to `within` until `n` requests were answered 2xx.
+    pub async fn wait_for_accepted(&self, n: usize, within: Duration) -> Vec<Received> {
+        let until = std::time::Instant::now() + within;
+        loop {
+            let got = self.accepted();
+            if got.len() >= n || std::time::Instant::now() > until {
+                return got;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+async fn answer(
+    State((inner, addr)): State<(Arc<Mutex<Inner>>, SocketAddr)>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let path = uri.path().to_owned();
+    let headers: Vec<(String, String)> = headers
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.as_str().to_owned(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect();
+    let (status, response) = match path.rsplit('/').next().unwrap_or_default() {
+        "echo" => {
+            let echoed = serde_json::json!({
+                "method": method.as_str(),
+                "path": path,
+                "query": uri.query(),
+                "headers": headers.iter().cloned().collect::<std::collections::BTreeMap<_, _>>(),
+                "body": String::from_utf8_lossy(&body),
+            });
+            (200, axum::Json(echoed).into_response())
+        }
+        "slow" => {
+            tokio::time::sleep(Duration::from_secs(3)).await;
+            (200, "late".into_response())
+        }
+        "big" => (200, vec![b'x'; 2 * 1024 * 1024].into_response()),
+        "bounce-out" => (
+            302,
+            (
+                StatusCode::FOUND,
+                [("location", "http://127.0.0.2:9/stolen".to_owned())],
+            )
+                .into_response(),
+        ),
+        "bounce-in" => (
+            302,
+            (
+                StatusCode::FOUND,
+                [("location", format!("http://{addr}/api/echo"))],
+            )
+                .into_response(),
+        ),
+        _ => {
+            let mut i = inner.lock().expect("not poisoned");
+            if i.refuse > 0 {
+                i.refuse -= 1;
+                (
+                    503,
+                    (StatusCode::SERVICE_UNAVAILABLE, "busy").into_response(),
+                )
+            } else {
+                (200, (StatusCode::OK, "accepted").into_response())
+            }
+        }
+    };
+    inner.lock().expect("not poisoned").received.push(Received {
+        method: method.as_str().to_owned(),
+        path,
+        query: uri.query().map(str::to_owned),
+        headers,
+        body: body.to_vec(),
+        status,
+    });
+    response
+}
