@@ -643,3 +643,74 @@ async fn webhooks_are_taken_only_signed_and_in_time_and_once() {
     );
     assert_eq!(audit_of(&portal, "webhook.received").await.len(), 1);
 }
+
+#[tokio::test]
+async fn a_connection_trusts_its_own_authority_and_presents_its_client_certificate() {
+    let pki = portico_tests::outside::TestPki::new();
+    let peer = portico_tests::outside::start_mutual_tls(&pki).await;
+    let portal = portal(TestDatabase::sqlite()).await;
+    let (_, admin) = serve_to_platform_admin(&portal).await;
+    admin.get("/lang/en").await;
+    enable_module(&admin, TEST_CITY, "courier").await;
+    let base = format!("{peer}/api");
+    let with_certificate = |extra_ca: &'static str| {
+        vec![
+            ("base_url", base.clone()),
+            ("credential", "client-certificate".to_owned()),
+            ("certificate", pki.client_certificate.clone()),
+            ("key", pki.client_key.clone()),
+            ("extra_ca", extra_ca.to_owned()),
+            ("timeout", "5".to_owned()),
+            ("max_kib", "1024".to_owned()),
+            ("rate", "600".to_owned()),
+        ]
+    };
+    let post = |fields: Vec<(&'static str, String)>| {
+        let admin = &admin;
+        async move {
+            let refs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            set_up(admin, "peer", &refs).await
+        }
+    };
+
+    // An authority that is not a certificate is named at its field.
+    let bad = post(with_certificate("not a certificate")).await;
+    assert_eq!(bad.status, 422, "{}", bad.body);
+    assert!(
+        bad.body.contains("holds no PEM certificate"),
+        "{}",
+        bad.body
+    );
+
+    // Without the system's own authority its certificate is not trusted.
+    assert_eq!(post(with_certificate("")).await.status, 303);
+    let untrusted = courier(&portal, "GET", "call?path=/hello", Value::Null).await;
+    assert_eq!(untrusted.status, 503, "{}", untrusted.body);
+    assert!(
+        untrusted.body.contains("cannot be reached"),
+        "{}",
+        untrusted.body
+    );
+
+    // Trusted, and with the client certificate: the system answers. The
+    // key kept from before (left empty) is used.
+    let mut trusted = with_certificate("");
+    trusted.retain(|(k, _)| *k != "extra_ca" && *k != "key");
+    trusted.push(("extra_ca", pki.ca.clone()));
+    trusted.push(("key", String::new()));
+    assert_eq!(post(trusted).await.status, 303);
+    let got = courier(&portal, "GET", "call?path=/hello", Value::Null).await;
+    assert_eq!(got.status, 200, "{}", got.body);
+    assert_eq!(json_of(&got)["body"], "client certificate presented: true");
+    let page = admin
+        .get(&format!(
+            "/admin/orgs/{TEST_CITY}/modules/courier/connections/peer"
+        ))
+        .await;
+    assert!(
+        page.body.contains("client certificate (set; never shown)"),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains("PRIVATE KEY"), "the key is never shown");
+}

@@ -280,6 +280,8 @@ async fn an_administrator_enables_a_module_and_publishes_the_accessibility_state
             b.open("/admin/orgs/test-city/modules/notice-board").await;
             b.check_step(&step("03-module"), lang, &english).await;
             b.click_css("main form button.primary").await;
+            // The page the form leads to, with what it did.
+            b.wait_css("main .notice-success").await;
             b.check_step(&step("04-enabled"), lang, &english).await;
             b.open("/").await;
             assert!(
@@ -319,6 +321,112 @@ async fn an_administrator_enables_a_module_and_publishes_the_accessibility_state
             );
             b.check_step(&step("07-statement"), lang, &english).await;
         }
+    }
+}
+
+/// An administrator sets up the connection a module needs to an outside
+/// system, from the module's page in the console: the form shows the
+/// fields of the credential chosen, as it is chosen; the secret is never
+/// shown again; then what went through the connection, refused once and
+/// delivered. Walked in Czech on a small phone and in English on a
+/// desktop.
+#[tokio::test]
+async fn an_administrator_sets_up_a_connection_and_sees_what_went_through_it() {
+    let english = catalog::english_texts();
+    for (lang, size) in [("cs", WIDTHS[2]), ("en", WIDTHS[0])] {
+        let outside = portico_tests::outside::Outside::start(1).await;
+        let portal = TestPortal::builder().module("courier").build().await;
+        let boss = portal.user("boss", UserKind::Staff, PASSWORD).await;
+        portal.grant(&boss, TEST_CITY, "org-admin").await;
+        let addr = portal.serve().await;
+        let b = browser_in(addr, lang, size).await;
+        let step = |s: &str| format!("journey-connection-{lang}-{}-{s}", size.0);
+        log_in(&b, "boss").await;
+        b.open("/admin/orgs/test-city/modules/courier").await;
+        b.check_step(&step("01-module"), lang, &english).await;
+        b.click_css("main a[href$='/connections/peer']").await;
+        b.wait_css("main form select#f-credential").await;
+        b.check_step(&step("02-connection"), lang, &english).await;
+        // A user name is asked for only with a password.
+        let shown = |id: &'static str| {
+            let b = &b;
+            async move {
+                b.client
+                    .execute(
+                        &format!(
+                            "return !document.getElementById('{id}').closest('.field').hidden;"
+                        ),
+                        Vec::new(),
+                    )
+                    .await
+                    .expect("the page answers")
+                    .as_bool()
+                    .unwrap_or(false)
+            }
+        };
+        assert!(!shown("f-username").await, "no user name for a token");
+        js(
+            &b,
+            "const c = document.getElementById('f-credential');
+             c.value = 'basic';
+             c.dispatchEvent(new Event('change', { bubbles: true }));",
+        )
+        .await;
+        assert!(shown("f-username").await, "a user name for a password");
+        js(
+            &b,
+            &format!(
+                "document.getElementById('f-base_url').value = '{}';
+                 document.getElementById('f-username').value = 'dispecink';
+                 document.getElementById('f-secret').value = 'heslo-k-izs-2026';",
+                outside.url("/izs")
+            ),
+        )
+        .await;
+        b.click_css("main form button.primary").await;
+        b.wait_css("main .notice-success").await;
+        b.check_step(&step("03-saved"), lang, &english).await;
+        let page = b.text().await;
+        assert!(!page.contains("heslo-k-izs-2026"), "{page}");
+
+        // The module hands a request over; the system refuses it once.
+        let queued = crate::call(
+            &portal,
+            "POST",
+            "/m/courier/api/deliver",
+            r#"{"path": "/alerts", "body": "{}", "key": "vystraha-1"}"#,
+        )
+        .await;
+        assert_eq!(queued.status, 200, "{}", queued.body);
+        let at_once = portico_host::workers::WorkerConfig {
+            backoff: std::time::Duration::ZERO,
+            ..Default::default()
+        };
+        portal.send_deliveries(&at_once).await;
+        b.open("/admin/orgs/test-city/modules/courier/connections/peer")
+            .await;
+        let waiting = b.text().await;
+        assert!(
+            waiting.contains(if lang == "cs" {
+                "čeká na další pokus"
+            } else {
+                "waiting to try again"
+            }),
+            "{waiting}"
+        );
+        portal.send_deliveries(&at_once).await;
+        b.open("/admin/orgs/test-city/modules/courier/connections/peer")
+            .await;
+        b.check_step(&step("04-delivered"), lang, &english).await;
+        let delivered = b.text().await;
+        assert!(
+            delivered.contains("vystraha-1") && delivered.contains("HTTP 200"),
+            "{delivered}"
+        );
+        assert_eq!(
+            outside.accepted()[0].header("authorization"),
+            Some("Basic ZGlzcGVjaW5rOmhlc2xvLWstaXpzLTIwMjY=")
+        );
     }
 }
 

@@ -187,3 +187,125 @@ async fn answer(
     });
     response
 }
+
+/// A certificate authority of a test's own, the certificate of an outside
+/// system on `localhost` and a client's, all signed by it, in PEM.
+pub struct TestPki {
+    /// The authority's certificate.
+    pub ca: String,
+    /// The outside system's certificate and key (DER, for the server).
+    server: (Vec<u8>, Vec<u8>),
+    /// The authority's certificate, DER, to check clients by.
+    ca_der: Vec<u8>,
+    /// The client's certificate.
+    pub client_certificate: String,
+    /// The client's private key.
+    pub client_key: String,
+}
+
+impl TestPki {
+    /// Makes them.
+    pub fn new() -> TestPki {
+        use rcgen::{
+            BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair,
+        };
+        let ca_key = KeyPair::generate().expect("a key");
+        let mut ca_params = CertificateParams::new(Vec::<String>::new()).expect("parameters");
+        ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        ca_params
+            .distinguished_name
+            .push(DnType::CommonName, "Certifikační autorita IZS (test)");
+        let ca = ca_params.self_signed(&ca_key).expect("the authority");
+        let server_key = KeyPair::generate().expect("a key");
+        let server = CertificateParams::new(vec!["localhost".to_owned()])
+            .expect("parameters")
+            .signed_by(&server_key, &ca, &ca_key)
+            .expect("the server's certificate");
+        let client_key = KeyPair::generate().expect("a key");
+        let mut client_params = CertificateParams::new(Vec::<String>::new()).expect("parameters");
+        client_params
+            .distinguished_name
+            .push(DnType::CommonName, "Dispečink zimní údržby");
+        client_params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
+        let client = client_params
+            .signed_by(&client_key, &ca, &ca_key)
+            .expect("the client's certificate");
+        TestPki {
+            ca: ca.pem(),
+            ca_der: ca.der().to_vec(),
+            server: (server.der().to_vec(), server_key.serialize_der()),
+            client_certificate: client.pem(),
+            client_key: client_key.serialize_pem(),
+        }
+    }
+}
+
+impl Default for TestPki {
+    fn default() -> Self {
+        TestPki::new()
+    }
+}
+
+/// An outside system on `localhost` over TLS with `pki`'s certificate,
+/// which asks every client for a certificate its authority signed. It
+/// answers every request `200` with whether the client presented one.
+/// Its address is `https://localhost:<port>`.
+pub async fn start_mutual_tls(pki: &TestPki) -> String {
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut roots = rustls::RootCertStore::empty();
+    roots
+        .add(CertificateDer::from(pki.ca_der.clone()))
+        .expect("the authority");
+    let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(
+        Arc::new(roots),
+        provider.clone(),
+    )
+    .build()
+    .expect("a client verifier");
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .expect("TLS versions")
+        .with_client_cert_verifier(verifier)
+        .with_single_cert(
+            vec![CertificateDer::from(pki.server.0.clone())],
+            PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(pki.server.1.clone())),
+        )
+        .expect("the server's certificate");
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let listener = crate::listener().await;
+    let port = listener.local_addr().expect("a local address").port();
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            let acceptor = acceptor.clone();
+            tokio::spawn(async move {
+                // A client without a certificate fails here, in the handshake.
+                let Ok(mut tls) = acceptor.accept(stream).await else {
+                    return;
+                };
+                let presented = tls
+                    .get_ref()
+                    .1
+                    .peer_certificates()
+                    .is_some_and(|c| !c.is_empty());
+                let mut request = Vec::new();
+                let mut buf = [0u8; 4096];
+                while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match tls.read(&mut buf).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => request.extend_from_slice(&buf[..n]),
+                    }
+                }
+                let body = format!("client certificate presented: {presented}");
+                let answer = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                tls.write_all(answer.as_bytes()).await.ok();
+                tls.shutdown().await.ok();
+            });
+        }
+    });
+    format!("https://localhost:{port}")
+}

@@ -15,6 +15,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use portico_platform::connections::{self, Connection, Credential, Delivery, Setup};
+use portico_platform::identity::users;
 use portico_runtime::api::{
     Block, Cell, Choice, Condition, FieldKind, Form, FormButton, FormField, NoticeLevel, View,
 };
@@ -90,6 +91,15 @@ fn when(l: &str, micros: Option<i64>) -> String {
         .and_then(chrono::DateTime::from_timestamp_micros)
         .map(|t| moment(t, l))
         .unwrap_or_else(|| "–".into())
+}
+
+/// Who set a connection up, as people read it: a person's name, or the
+/// command line's account (`cli:jana`).
+async fn who(state: &AppState, actor: &str) -> String {
+    match users::get(state.services.platform().db(), actor).await {
+        Ok(Some(u)) => u.display_name,
+        _ => actor.to_owned(),
+    }
 }
 
 /// How a connection fares, in a few words.
@@ -233,7 +243,11 @@ async fn render(
                 ),
                 kv(
                     tr(&l, "Set up", "Nastaveno"),
-                    format!("{} ({})", when(&l, Some(c.updated_at_micros)), c.updated_by),
+                    format!(
+                        "{} ({})",
+                        when(&l, Some(c.updated_at_micros)),
+                        who(state, &c.updated_by).await
+                    ),
                 ),
             ]);
         }
