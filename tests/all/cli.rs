@@ -1369,6 +1369,9 @@ async fn deliveries_queued_when_the_host_is_killed_all_arrive_after_it_restarts(
             // seconds more: how long the restarted host waits for it.
             "--timeout",
             "2",
+            // The outside system lives on this machine.
+            "--connections-may-reach",
+            "127.0.0.0/8",
         ],
         dir,
     );
@@ -1381,7 +1384,8 @@ async fn deliveries_queued_when_the_host_is_killed_all_arrive_after_it_restarts(
     );
     assert!(!listed.contains("token-of-the-rescue-system"), "{listed}");
 
-    let server = serve(dir, &[]);
+    let local = ["--connections-may-reach", "127.0.0.0/8"];
+    let server = serve(dir, &local);
     let queued = reqwest::Client::new()
         .post(format!("{}/o/lhota/m/courier/api/deliver", server.url))
         .header("content-type", "application/json")
@@ -1400,7 +1404,7 @@ async fn deliveries_queued_when_the_host_is_killed_all_arrive_after_it_restarts(
         before < 500,
         "the host was killed before it had sent them all"
     );
-    let server = serve(dir, &[]);
+    let server = serve(dir, &local);
     let all = outside
         .wait_for_accepted(500, Duration::from_secs(120))
         .await;

@@ -165,10 +165,10 @@ async fn send_all(portal: &TestPortal, config: &WorkerConfig, rounds: usize) {
     }
 }
 
-fn at_once(max_attempts: i32) -> WorkerConfig {
+fn at_once(delivery_attempts: i32) -> WorkerConfig {
     WorkerConfig {
         backoff: Duration::ZERO,
-        max_attempts,
+        delivery_attempts,
         ..WorkerConfig::default()
     }
 }
@@ -278,6 +278,17 @@ async fn an_administrator_sets_up_a_connection_and_the_module_never_sees_its_cre
         Some(format!("Bearer {TOKEN}").as_str())
     );
 
+    // A new address does not take the token along by itself.
+    let elsewhere = Outside::start(0).await;
+    let moved = set_up(
+        &admin,
+        "peer",
+        &outgoing_form(&elsewhere.url("/api"), "bearer", ""),
+    )
+    .await;
+    assert_eq!(moved.status, 422, "{}", moved.body);
+    assert!(moved.body.contains("adresa se změnila"), "{}", moved.body);
+
     // Every call and every set-up is audited, without the token.
     let calls = audit_of(&portal, "connection.call").await;
     assert_eq!(calls.len(), 2);
@@ -293,6 +304,45 @@ async fn an_administrator_sets_up_a_connection_and_the_module_never_sees_its_cre
         !everything.contains(TOKEN),
         "the token is in the audit chain"
     );
+}
+
+#[tokio::test]
+async fn an_organization_cannot_point_a_connection_at_the_portals_neighbours() {
+    let outside = Outside::start(0).await;
+    // A portal whose operator allows no private range.
+    let portal = TestPortal::builder()
+        .module("courier")
+        .web(|c| c.connections_may_reach.clear())
+        .build()
+        .await;
+    let (_, admin) = serve_to_platform_admin(&portal).await;
+    admin.get("/lang/cs").await;
+    enable_module(&admin, TEST_CITY, "courier").await;
+    for base in [
+        outside.url("/api"),
+        "https://10.0.0.7/spisovka".to_owned(),
+        "https://169.254.169.254/latest/".to_owned(),
+    ] {
+        let refused = set_up(&admin, "peer", &outgoing_form(&base, "bearer", TOKEN)).await;
+        assert_eq!(refused.status, 422, "{base}: {}", refused.body);
+        assert!(
+            refused.body.contains("soukromá adresa"),
+            "{base}: {}",
+            refused.body
+        );
+    }
+    // Nor by a name that leads there: refused when the host connects.
+    let named = outside.url("/api").replace("127.0.0.1", "localhost");
+    let saved = set_up(&admin, "peer", &outgoing_form(&named, "bearer", TOKEN)).await;
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    let got = courier(&portal, "GET", "call?path=/echo", Value::Null).await;
+    assert_eq!(got.status, 503, "{}", got.body);
+    assert!(
+        got.body.contains("no address the portal may reach"),
+        "{}",
+        got.body
+    );
+    assert!(outside.received().is_empty());
 }
 
 #[tokio::test]
@@ -339,6 +389,30 @@ async fn what_reaches_past_a_connection_is_forbidden_and_audited() {
     let refused = audit_of(&portal, "connection.refused").await;
     assert_eq!(refused.len(), attempts.len(), "{refused:#?}");
     assert!(refused.iter().any(|e| e.subject == "elsewhere"));
+
+    // A call that has begun using the portal's data waits for no outside
+    // system: it would hold the data for everyone meanwhile.
+    let holding = courier(
+        &portal,
+        "POST",
+        "call",
+        json!({ "method": "GET", "path": "/echo", "read_first": true }),
+    )
+    .await;
+    assert_eq!(holding.status, 409, "{}", holding.body);
+    assert!(
+        holding.body.contains("before the first data operation"),
+        "{}",
+        holding.body
+    );
+    let first = courier(
+        &portal,
+        "POST",
+        "call",
+        json!({ "method": "POST", "path": "/echo", "body": "{}" }),
+    )
+    .await;
+    assert_eq!(json_of(&first)["status"], 200, "{}", first.body);
 
     // A redirect out of the base address is handed to the module as it
     // came, not followed; one below it is followed.
@@ -523,6 +597,35 @@ async fn deliveries_arrive_in_order_once_each_and_dead_ones_are_sent_again() {
         );
         let page = admin.get(&path).await;
         assert!(!page.body.contains("Send the dead ones again"), "{engine}");
+
+        // A request the system refuses for good (400) is dead at once,
+        // and those after it still go.
+        for (path, key) in [("/reject", "malformed"), ("/alerts", "after")] {
+            courier(
+                &portal,
+                "POST",
+                "deliver",
+                json!({ "path": path, "body": "{}", "key": key }),
+            )
+            .await;
+        }
+        send_all(&portal, &at_once(30), 2).await;
+        let refused = outside
+            .received()
+            .into_iter()
+            .filter(|r| r.path == "/rescue/reject")
+            .count();
+        assert_eq!(refused, 1, "{engine}: sent once, not again");
+        assert_eq!(
+            outside.accepted().last().unwrap().header("idempotency-key"),
+            Some("after"),
+            "{engine}"
+        );
+        assert_eq!(
+            audit_of(&portal, "delivery.dead").await.len(),
+            2,
+            "{engine}"
+        );
     }
 }
 
@@ -642,6 +745,14 @@ async fn webhooks_are_taken_only_signed_and_in_time_and_once() {
             .any(|e| detail_of(e)["webhook_id"] == "msg_2")
     );
     assert_eq!(audit_of(&portal, "webhook.received").await.len(), 1);
+    // A flood of forgeries is refused every time, and fills no audit
+    // chain: twenty a minute are audited, the rest logged.
+    for n in 0..30 {
+        let id = format!("flood_{n}");
+        let forged = crate::send(&portal.app(), post(signed(&wrong, &id, now, body), body)).await;
+        assert_eq!(forged.status, 401);
+    }
+    assert_eq!(audit_of(&portal, "webhook.refused").await.len(), 20);
 }
 
 #[tokio::test]

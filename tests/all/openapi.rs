@@ -24,6 +24,7 @@ async fn the_api_is_described_by_a_valid_openapi_document() {
     let portal = TestPortal::builder()
         .module("notice-board")
         .module("ledger")
+        .module("courier")
         .build()
         .await;
     portal
@@ -53,6 +54,21 @@ async fn the_api_is_described_by_a_valid_openapi_document() {
         notice["responses"]["200"]["content"]["application/json"]["schema"]["$ref"],
         "#/components/schemas/View"
     );
+    // A webhook, with the signature's headers an outside system sends.
+    let hook = &paths["/o/{org}/hooks/courier/inbox"]["post"];
+    let headers: Vec<&str> = hook["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["in"] == "header")
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        headers,
+        ["webhook-id", "webhook-timestamp", "webhook-signature"],
+        "{hook}"
+    );
+    assert!(hook["responses"]["401"].is_object(), "{hook}");
     let staff = &paths["/o/{org}/m/ledger/staff/{rest}"]["post"];
     assert!(
         staff["summary"].as_str().unwrap_or("").contains("`book`"),

@@ -202,6 +202,8 @@ impl Default for PortalBuilder {
             sms: None,
             web: WebConfig {
                 default_org: Some(TEST_CITY.to_owned()),
+                // The outside systems of the tests live on loopback.
+                connections_may_reach: vec!["127.0.0.0/8".parse().expect("a range")],
                 ..WebConfig::default()
             },
             installing: None,

@@ -2,8 +2,9 @@
 //! keeps every request (method, path, query, headers, body), refuses the
 //! first few with 503 when asked, and has a few paths that behave badly
 //! on purpose: `/echo` answers with what it was sent, `/slow` answers
-//! late, `/big` answers 2 MiB, `/bounce-out` redirects outside the
-//! connection's base address and `/bounce-in` below it.
+//! late, `/big` answers 2 MiB, `/reject` refuses for good (400),
+//! `/bounce-out` redirects outside the connection's base address and
+//! `/bounce-in` below it.
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -148,6 +149,10 @@ async fn answer(
             (200, "late".into_response())
         }
         "big" => (200, vec![b'x'; 2 * 1024 * 1024].into_response()),
+        "reject" => (
+            400,
+            (StatusCode::BAD_REQUEST, "not a message we take").into_response(),
+        ),
         "bounce-out" => (
             302,
             (

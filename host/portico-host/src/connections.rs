@@ -10,6 +10,7 @@
 //! HMAC-SHA256 over the message's id, timestamp and body).
 
 use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
 use std::num::NonZeroU32;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -82,42 +83,165 @@ pub struct Answer {
     pub body: Vec<u8>,
 }
 
+/// Why a set-up cannot be used: the field, and what is wrong with it in
+/// English and in Czech.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SetupProblem {
+    /// The field: `base_url`, `credential`, `secret`, `certificate`,
+    /// `extra_ca`, `timeout`, `max_response_bytes`, `rate_per_minute`.
+    pub field: &'static str,
+    /// What is wrong, in English.
+    pub en: String,
+    /// The same in Czech.
+    pub cs: String,
+}
+
+impl SetupProblem {
+    fn new(field: &'static str, en: impl Into<String>, cs: impl Into<String>) -> SetupProblem {
+        SetupProblem {
+            field,
+            en: en.into(),
+            cs: cs.into(),
+        }
+    }
+
+    /// What is wrong, in `lang` (Czech, or English for any other).
+    pub fn message(&self, lang: &str) -> &str {
+        if lang == "cs" { &self.cs } else { &self.en }
+    }
+}
+
+impl std::fmt::Display for SetupProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "`{}` {}", self.field, self.en)
+    }
+}
+
+/// Where connections may reach: every public address, and the private
+/// ones (this machine, the local networks) only in ranges the portal's
+/// operator allows (`--connections-may-reach`). An organization's
+/// administrator sets a connection's address; without this, one could
+/// point it at the portal's own neighbours.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Reach {
+    /// The private ranges allowed.
+    pub private: Vec<ipnet::IpNet>,
+}
+
+impl Reach {
+    /// Whether a connection may reach `ip`.
+    pub fn allows(&self, ip: IpAddr) -> bool {
+        is_public(ip) || self.private.iter().any(|n| n.contains(&ip))
+    }
+}
+
+/// Whether `ip` is an address of the public internet: not this machine,
+/// a local network, link-local, shared (100.64/10), documentation,
+/// multicast or unspecified.
+fn is_public(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => {
+            let [a, b, ..] = v4.octets();
+            !(v4.is_private()
+                || v4.is_loopback()
+                || v4.is_link_local()
+                || v4.is_broadcast()
+                || v4.is_documentation()
+                || v4.is_unspecified()
+                || v4.is_multicast()
+                || a == 0
+                || (a == 100 && (64..128).contains(&b)))
+        }
+        IpAddr::V6(v6) => {
+            if let Some(v4) = v6.to_ipv4_mapped() {
+                return is_public(IpAddr::V4(v4));
+            }
+            let first = v6.segments()[0];
+            !(v6.is_loopback()
+                || v6.is_unspecified()
+                || v6.is_multicast()
+                || (first & 0xfe00) == 0xfc00
+                || (first & 0xffc0) == 0xfe80)
+        }
+    }
+}
+
+/// The names of the host resolved, keeping only the addresses `reach`
+/// allows: a name that leads only to a private address (or is made to,
+/// later) is never connected to.
+struct Resolver(Reach);
+
+impl reqwest::dns::Resolve for Resolver {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let reach = self.0.clone();
+        Box::pin(async move {
+            let host = name.as_str().to_owned();
+            let found: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0))
+                .await?
+                .filter(|a| reach.allows(a.ip()))
+                .collect();
+            if found.is_empty() {
+                return Err(format!(
+                    "`{host}` leads to no address the portal may reach (its operator allows \
+                     private ones with --connections-may-reach)"
+                )
+                .into());
+            }
+            Ok(Box::new(found.into_iter()) as reqwest::dns::Addrs)
+        })
+    }
+}
+
 /// A set-up the host can use, or why it cannot: the base address, the
-/// certificates and the limits are checked here before they are stored.
-pub fn check_setup(setup: &Setup, webhook: bool) -> Result<(), (&'static str, String)> {
+/// certificates and the limits are checked here before they are stored,
+/// for the console and the command line alike.
+pub fn check_setup(setup: &Setup, webhook: bool, reach: &Reach) -> Result<(), SetupProblem> {
     if webhook {
         if !matches!(setup.credential, Credential::Hmac { .. }) {
-            return Err((
+            return Err(SetupProblem::new(
                 "credential",
-                "a webhook connection is checked by a shared secret (HMAC)".into(),
+                "must be a shared secret: a webhook connection is checked by its signature",
+                "musí být sdílené tajemství: webhook se ověřuje podpisem",
             ));
         }
     } else {
         let Some(url) = &setup.base_url else {
-            return Err(("base_url", "is needed: where the system is".into()));
+            return Err(SetupProblem::new(
+                "base_url",
+                "is needed: where the system is",
+                "je třeba: kde systém je",
+            ));
         };
-        base_url(url).map_err(|e| ("base_url", e))?;
+        base_url(url, reach)?;
     }
     if let Credential::Hmac { secret } = &setup.credential {
-        hmac_key(secret).map_err(|e| ("secret", e))?;
+        hmac_key(secret)?;
     }
     if setup.timeout.is_zero() || setup.timeout > MAX_TIMEOUT {
-        return Err((
+        let s = MAX_TIMEOUT.as_secs();
+        return Err(SetupProblem::new(
             "timeout",
-            format!("must be from 1 ms to {} s", MAX_TIMEOUT.as_secs()),
+            format!("must be from 1 ms to {s} s"),
+            format!("musí být od 1 ms do {s} s"),
         ));
     }
     if setup.max_response_bytes == 0 || setup.max_response_bytes > MAX_RESPONSE_CAP {
-        return Err((
+        let kib = MAX_RESPONSE_CAP / 1024;
+        return Err(SetupProblem::new(
             "max_response_bytes",
-            format!("must be from 1 to {MAX_RESPONSE_CAP}"),
+            format!("must be from 1 to {kib} KiB"),
+            format!("musí být od 1 do {kib} KiB"),
         ));
     }
     if setup.rate_per_minute == 0 {
-        return Err(("rate_per_minute", "must be at least 1".into()));
+        return Err(SetupProblem::new(
+            "rate_per_minute",
+            "must be at least 1",
+            "musí být alespoň 1",
+        ));
     }
     if !webhook {
-        client(setup)?;
+        client(setup, reach)?;
     }
     Ok(())
 }
@@ -133,37 +257,77 @@ pub fn new_webhook_secret() -> String {
 }
 
 /// A base address a connection may have: `https://`, or `http://` on
-/// this machine only (a credential never crosses a network in clear), no
-/// user, query or fragment. Ends with `/`, so that paths join below it.
-fn base_url(url: &str) -> Result<Url, String> {
-    let mut u = Url::parse(url.trim()).map_err(|e| format!("`{url}` is not an address: {e}"))?;
-    let loopback = match u.host() {
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        Some(url::Host::Domain(d)) => d == "localhost",
-        None => false,
+/// this machine only (a credential never crosses a network in clear), an
+/// address `reach` allows, no user, query or fragment. Ends with `/`, so
+/// that paths join below it.
+fn base_url(url: &str, reach: &Reach) -> Result<Url, SetupProblem> {
+    let problem = |en: String, cs: String| SetupProblem::new("base_url", en, cs);
+    let mut u = Url::parse(url.trim()).map_err(|e| {
+        problem(
+            format!("`{url}` is not an address: {e}"),
+            format!("`{url}` není adresa: {e}"),
+        )
+    })?;
+    let literal = match u.host() {
+        Some(url::Host::Ipv4(ip)) => Some(IpAddr::V4(ip)),
+        Some(url::Host::Ipv6(ip)) => Some(IpAddr::V6(ip)),
+        _ => None,
     };
+    let loopback = literal.is_some_and(|ip| ip.is_loopback())
+        || u.host_str().is_some_and(|h| h == "localhost");
     match u.scheme() {
         "https" => {}
         "http" if loopback => {}
         "http" => {
-            return Err(format!(
-                "`{url}` is plain HTTP: a connection's credential travels only over HTTPS \
-                 (plain HTTP only to this machine)"
+            return Err(problem(
+                format!(
+                    "`{url}` is plain HTTP: a connection's credential travels only over HTTPS \
+                     (plain HTTP only to this machine)"
+                ),
+                format!(
+                    "`{url}` je prosté HTTP: přihlašovací údaje spojení putují jen přes HTTPS \
+                     (prosté HTTP jen na tento počítač)"
+                ),
             ));
         }
-        other => return Err(format!("`{url}` is `{other}:`, not an HTTPS address")),
+        other => {
+            return Err(problem(
+                format!("`{url}` is `{other}:`, not an HTTPS address"),
+                format!("`{url}` je `{other}:`, ne adresa HTTPS"),
+            ));
+        }
     }
     if u.host().is_none() {
-        return Err(format!("`{url}` names no host"));
+        return Err(problem(
+            format!("`{url}` names no host"),
+            format!("`{url}` neuvádí počítač"),
+        ));
+    }
+    if let Some(ip) = literal.filter(|ip| !reach.allows(*ip))
+        && !(loopback && reach.allows(ip))
+    {
+        return Err(problem(
+            format!(
+                "`{url}` is a private address (this machine or a local network): the portal's \
+                 operator allows such addresses with --connections-may-reach"
+            ),
+            format!(
+                "`{url}` je soukromá adresa (tento počítač nebo místní síť): takové adresy \
+                 povoluje provozovatel portálu volbou --connections-may-reach"
+            ),
+        ));
     }
     if !u.username().is_empty() || u.password().is_some() {
-        return Err(format!(
-            "`{url}` carries a user name or password: set them as the credential instead"
+        return Err(problem(
+            format!("`{url}` carries a user name or password: set them as the credential instead"),
+            format!("`{url}` obsahuje jméno nebo heslo: zadejte je jako přihlašovací údaj"),
         ));
     }
     if u.query().is_some() || u.fragment().is_some() {
-        return Err(format!("`{url}` has a query or a fragment"));
+        return Err(problem(
+            format!("`{url}` has a query or a fragment"),
+            format!("`{url}` obsahuje dotaz nebo fragment"),
+        ));
     }
     if !u.path().ends_with('/') {
         let path = format!("{}/", u.path());
@@ -172,20 +336,40 @@ fn base_url(url: &str) -> Result<Url, String> {
     Ok(u)
 }
 
+/// Whether two base addresses are the same place: the same scheme, host
+/// and port (none is the same as none).
+pub fn same_origin(a: Option<&str>, b: Option<&str>) -> bool {
+    let origin = |u: Option<&str>| {
+        u.and_then(|u| Url::parse(u.trim()).ok())
+            .map(|u| u.origin().ascii_serialization())
+    };
+    origin(a) == origin(b)
+}
+
 /// The HTTP client a set-up asks for, or what is wrong with the field
 /// that stands in the way.
-fn client(setup: &Setup) -> Result<reqwest::Client, (&'static str, String)> {
+fn client(setup: &Setup, reach: &Reach) -> Result<reqwest::Client, SetupProblem> {
     let mut b = reqwest::Client::builder()
         .use_rustls_tls()
         .timeout(setup.timeout)
         .connect_timeout(setup.timeout.min(Duration::from_secs(10)))
         .user_agent(concat!("Portico/", env!("CARGO_PKG_VERSION")))
+        .dns_resolver(Arc::new(Resolver(reach.clone())))
         .no_proxy();
     if let Some(pem) = &setup.extra_ca {
-        let certs = reqwest::Certificate::from_pem_bundle(pem.as_bytes())
-            .map_err(|e| ("extra_ca", format!("is not a PEM certificate: {e}")))?;
+        let certs = reqwest::Certificate::from_pem_bundle(pem.as_bytes()).map_err(|e| {
+            SetupProblem::new(
+                "extra_ca",
+                format!("is not a PEM certificate: {e}"),
+                format!("není certifikát PEM: {e}"),
+            )
+        })?;
         if certs.is_empty() {
-            return Err(("extra_ca", "holds no PEM certificate".into()));
+            return Err(SetupProblem::new(
+                "extra_ca",
+                "holds no PEM certificate",
+                "neobsahuje žádný certifikát PEM",
+            ));
         }
         for c in certs {
             b = b.add_root_certificate(c);
@@ -194,14 +378,19 @@ fn client(setup: &Setup) -> Result<reqwest::Client, (&'static str, String)> {
     if let Credential::ClientCertificate { certificate, key } = &setup.credential {
         let pem = format!("{}\n{}", certificate.trim(), key.trim());
         let identity = reqwest::Identity::from_pem(pem.as_bytes()).map_err(|e| {
-            (
+            SetupProblem::new(
                 "certificate",
                 format!("the certificate and its key are not a PEM pair: {e}"),
+                format!("certifikát a jeho klíč nejsou dvojice PEM: {e}"),
             )
         })?;
         b = b.identity(identity);
     }
-    if let Some(base) = setup.base_url.as_deref().and_then(|u| base_url(u).ok()) {
+    if let Some(base) = setup
+        .base_url
+        .as_deref()
+        .and_then(|u| base_url(u, reach).ok())
+    {
         let base = base.to_string();
         b = b.redirect(reqwest::redirect::Policy::custom(move |attempt| {
             if attempt.previous().len() < 5 && attempt.url().as_str().starts_with(&base) {
@@ -213,13 +402,18 @@ fn client(setup: &Setup) -> Result<reqwest::Client, (&'static str, String)> {
             }
         }));
     }
-    b.build()
-        .map_err(|e| ("certificate", format!("cannot make a client of it: {e}")))
+    b.build().map_err(|e| {
+        SetupProblem::new(
+            "certificate",
+            format!("cannot make a client of it: {e}"),
+            format!("nelze z něj vytvořit klienta: {e}"),
+        )
+    })
 }
 
 /// The key of a Standard Webhooks secret (`whsec_` and base64, or
 /// base64 alone).
-fn hmac_key(secret: &str) -> Result<Vec<u8>, String> {
+fn hmac_key(secret: &str) -> Result<Vec<u8>, SetupProblem> {
     let b64 = secret
         .trim()
         .strip_prefix("whsec_")
@@ -227,9 +421,19 @@ fn hmac_key(secret: &str) -> Result<Vec<u8>, String> {
     // Padded or not, as the Standard Webhooks libraries take it.
     let key = base64::engine::general_purpose::STANDARD_NO_PAD
         .decode(b64.trim_end_matches('='))
-        .map_err(|_| "must be `whsec_` followed by base64".to_owned())?;
+        .map_err(|_| {
+            SetupProblem::new(
+                "secret",
+                "must be `whsec_` followed by base64",
+                "musí být `whsec_` a za ním base64",
+            )
+        })?;
     if key.len() < 24 {
-        return Err("must be at least 24 bytes (32 recommended)".into());
+        return Err(SetupProblem::new(
+            "secret",
+            "must be at least 24 bytes (32 recommended)",
+            "musí mít alespoň 24 bajtů (doporučeno 32)",
+        ));
     }
     Ok(key)
 }
@@ -283,7 +487,7 @@ pub fn verify_webhook(
         .and_then(|t| t.trim().parse().ok())
         .ok_or_else(|| refused("no `webhook-timestamp` header in seconds"))?;
     let tolerance = i64::try_from(WEBHOOK_TOLERANCE.as_secs()).unwrap_or(300);
-    if (now - timestamp).abs() > tolerance {
+    if now.abs_diff(timestamp) > tolerance.unsigned_abs() {
         return Err(refused(
             "`webhook-timestamp` is more than five minutes from now: a replay, or a clock gone wrong",
         ));
@@ -334,6 +538,7 @@ pub struct Figures {
 /// health and figures.
 pub struct Connectors {
     db: DatabaseConnection,
+    reach: arc_swap::ArcSwap<Reach>,
     ready: Mutex<HashMap<ConnectionKey, Arc<Ready>>>,
     limits: Mutex<HashMap<ConnectionKey, (u32, Arc<Limiter>)>>,
     figures: Mutex<HashMap<ConnectionKey, Figures>>,
@@ -347,11 +552,26 @@ impl Connectors {
     pub fn new(db: DatabaseConnection) -> Connectors {
         Connectors {
             db,
+            reach: arc_swap::ArcSwap::from_pointee(Reach::default()),
             ready: Mutex::default(),
             limits: Mutex::default(),
             figures: Mutex::default(),
             noted: Mutex::default(),
         }
+    }
+
+    /// Lets connections reach the private ranges in `reach` (besides
+    /// every public address); the clients are made again.
+    pub fn set_reach(&self, reach: Reach) {
+        self.reach.store(Arc::new(reach));
+        if let Ok(mut r) = self.ready.lock() {
+            r.clear();
+        }
+    }
+
+    /// Where connections may reach.
+    pub fn reach(&self) -> Reach {
+        Reach::clone(&self.reach.load())
     }
 
     /// Forgets the client of a connection whose set-up changed.
@@ -389,8 +609,10 @@ impl Connectors {
                 "the connection `{name}` is not usable as set up: {why}"
             ))
         };
-        let base = base_url(c.setup.base_url.as_deref().unwrap_or_default()).map_err(not_usable)?;
-        let client = client(&c.setup).map_err(|(_, why)| not_usable(why))?;
+        let reach = self.reach();
+        let base = base_url(c.setup.base_url.as_deref().unwrap_or_default(), &reach)
+            .map_err(|p| not_usable(p.en))?;
+        let client = client(&c.setup, &reach).map_err(|p| not_usable(p.en))?;
         let secrets = match &c.setup.credential {
             Credential::None => Vec::new(),
             Credential::Bearer { token } => vec![token.clone()],
@@ -502,7 +724,7 @@ impl Connectors {
                 req = req.basic_auth(username, Some(password));
             }
             Credential::Hmac { secret } => {
-                let key = hmac_key(secret).map_err(ConnectionError::Forbidden)?;
+                let key = hmac_key(secret).map_err(|p| ConnectionError::Forbidden(p.en))?;
                 let id = idempotency
                     .map_or_else(|| format!("msg_{}", uuid::Uuid::now_v7()), str::to_owned);
                 let now = chrono::Utc::now().timestamp();
@@ -592,8 +814,10 @@ fn join(base: &Url, r: &Outgoing) -> Result<Url, ConnectionError> {
     if let Some(why) = portico_runtime::path_outside_base(&r.path) {
         return Err(ConnectionError::Forbidden(format!("the path {why}")));
     }
+    // `./` first: a first segment with a colon (`/items:search`) is a
+    // path, never a scheme.
     let mut url = base
-        .join(r.path.trim_start_matches('/'))
+        .join(&format!("./{}", r.path.trim_start_matches('/')))
         .map_err(|e| ConnectionError::Forbidden(format!("the path does not join: {e}")))?;
     if !url.as_str().starts_with(base.as_str()) {
         return Err(ConnectionError::Forbidden(
@@ -661,20 +885,35 @@ mod tests {
     }
 
     #[test]
-    fn a_base_address_is_https_or_this_machine() {
-        assert!(check_setup(&setup("https://peer.example/api"), false).is_ok());
-        assert!(check_setup(&setup("http://127.0.0.1:8080/"), false).is_ok());
-        let (field, why) = check_setup(&setup("http://peer.example/api"), false).unwrap_err();
-        assert_eq!(field, "base_url");
-        assert!(why.contains("HTTPS"), "{why}");
-        assert!(check_setup(&setup("https://u:p@peer.example/"), false).is_err());
-        assert!(check_setup(&setup("https://peer.example/?a=1"), false).is_err());
-        assert!(check_setup(&setup("ftp://peer.example/"), false).is_err());
+    fn a_base_address_is_https_or_this_machine_and_public_unless_allowed() {
+        let public = Reach::default();
+        let local = Reach {
+            private: vec!["127.0.0.0/8".parse().unwrap()],
+        };
+        assert!(check_setup(&setup("https://peer.example/api"), false, &public).is_ok());
+        assert!(check_setup(&setup("http://127.0.0.1:8080/"), false, &local).is_ok());
+        let p = check_setup(&setup("http://127.0.0.1:8080/"), false, &public).unwrap_err();
+        assert!(p.en.contains("private address"), "{p}");
+        assert!(p.cs.contains("soukromá adresa"), "{p}");
+        let p = check_setup(&setup("https://10.1.2.3/"), false, &local).unwrap_err();
+        assert_eq!(p.field, "base_url");
+        let p = check_setup(&setup("http://peer.example/api"), false, &public).unwrap_err();
+        assert!(p.en.contains("HTTPS"), "{p}");
+        for bad in [
+            "https://u:p@peer.example/",
+            "https://peer.example/?a=1",
+            "ftp://peer.example/",
+            "https://[::1]/",
+            "https://169.254.169.254/latest/meta-data/",
+            "https://[::ffff:10.0.0.1]/",
+        ] {
+            assert!(check_setup(&setup(bad), false, &public).is_err(), "{bad}");
+        }
     }
 
     #[test]
     fn paths_join_below_the_base_and_queries_are_encoded() {
-        let base = base_url("https://peer.example/api").unwrap();
+        let base = base_url("https://peer.example/api", &Reach::default()).unwrap();
         let r = Outgoing {
             method: "GET".into(),
             path: "/alerts/1".into(),

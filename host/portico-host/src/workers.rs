@@ -74,6 +74,10 @@ pub struct WorkerConfig {
     pub send_lease: Duration,
     /// Failed attempts after which a delivery is parked as dead.
     pub max_attempts: i32,
+    /// The same for a request handed over to an outside system: more, so
+    /// that, with the backoff capped at an hour, it is tried for about a
+    /// day (a system down for a night still gets it).
+    pub delivery_attempts: i32,
     /// The wait before the first retry; it doubles after each failure.
     pub backoff: Duration,
     /// How often the scheduler looks for due jobs.
@@ -89,6 +93,7 @@ impl Default for WorkerConfig {
             lease: Duration::from_secs(15),
             send_lease: Duration::from_secs(60),
             max_attempts: 8,
+            delivery_attempts: 30,
             backoff: Duration::from_secs(2),
             tick: Duration::from_millis(500),
             holder: format!(
@@ -330,8 +335,10 @@ pub async fn deliveries_once<B: Background>(
 }
 
 /// Sends one delivery through its connection: acknowledged (2xx), it is
-/// done; otherwise tried again later, or dead after too many. The
-/// outcome goes to the organization's audit chain.
+/// done; refused for good (a 4xx but 408, 425 and 429), it is dead at
+/// once; otherwise it is tried again later, and dead after too many. The
+/// outcome goes to the organization's audit chain. A courier whose lease
+/// ran out meanwhile writes nothing: another holds the delivery.
 async fn hand_over<B: Background>(host: &B, config: &WorkerConfig, d: connections::Delivery) {
     let services = host.services();
     let db = services.platform().db();
@@ -342,8 +349,8 @@ async fn hand_over<B: Background>(host: &B, config: &WorkerConfig, d: connection
         .await
     {
         Ok(a) if (200..300).contains(&a.status) => {
-            match connections::delivered(db, d.id, a.status).await {
-                Ok(()) => {
+            match connections::delivered(db, &d, a.status).await {
+                Ok(true) => {
                     note(
                         host,
                         &d,
@@ -352,6 +359,12 @@ async fn hand_over<B: Background>(host: &B, config: &WorkerConfig, d: connection
                     )
                     .await;
                     tracing::debug!(delivery = d.id, connection = %d.connection, org = %d.org_id, "delivered");
+                }
+                Ok(false) => {
+                    tracing::warn!(
+                        delivery = d.id,
+                        "a delivery's lease ran out while it was sent; another courier holds it"
+                    );
                 }
                 Err(e) => {
                     tracing::error!(delivery = d.id, error = %e, "cannot mark a delivery as delivered; it will be sent again under its key");
@@ -362,19 +375,25 @@ async fn hand_over<B: Background>(host: &B, config: &WorkerConfig, d: connection
         Ok(a) => (format!("HTTP {}", a.status), Some(a.status)),
         Err(crate::connections::ConnectionError::Limited(_, wait)) => {
             // Not an attempt: sent once the connection's rate allows.
-            if let Err(e) = connections::postpone(db, d.id, wait).await {
+            if let Err(e) = connections::postpone(db, &d, wait).await {
                 tracing::error!(delivery = d.id, error = %e, "cannot postpone a delivery");
             }
             return;
         }
         Err(e) => (e.to_string(), None),
     };
-    match connections::failed(db, &d, &why, status, config.max_attempts, config.backoff).await {
-        Ok(Retry::After(wait)) => {
+    let for_good = status.is_some_and(|s| (400..500).contains(&s) && !matches!(s, 408 | 425 | 429));
+    let max_attempts = if for_good {
+        d.attempts + 1
+    } else {
+        config.delivery_attempts
+    };
+    match connections::failed(db, &d, &why, status, max_attempts, config.backoff).await {
+        Ok(Some(Retry::After(wait))) => {
             tracing::warn!(delivery = d.id, connection = %d.connection, org = %d.org_id, error = %why, retry_in = ?wait, "delivery failed; will retry");
         }
-        Ok(Retry::Dead) => {
-            tracing::error!(delivery = d.id, connection = %d.connection, org = %d.org_id, error = %why, "delivery failed too often; parked as dead");
+        Ok(Some(Retry::Dead)) => {
+            tracing::error!(delivery = d.id, connection = %d.connection, org = %d.org_id, error = %why, "delivery refused for good or failed too often; parked as dead");
             note(
                 host,
                 &d,
@@ -382,6 +401,12 @@ async fn hand_over<B: Background>(host: &B, config: &WorkerConfig, d: connection
                 serde_json::json!({ "error": why }),
             )
             .await;
+        }
+        Ok(None) => {
+            tracing::warn!(
+                delivery = d.id,
+                "a delivery's lease ran out while it was sent; another courier holds it"
+            );
         }
         Err(e) => {
             tracing::error!(delivery = d.id, error = %e, "cannot record the outcome of a delivery; it will be sent again");

@@ -18,8 +18,8 @@ use std::time::Duration;
 
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set,
 };
 use serde::Serialize;
 
@@ -538,6 +538,9 @@ pub struct Delivery {
     pub last_status: Option<i32>,
     /// When the system acknowledged it.
     pub delivered_at_micros: Option<i64>,
+    /// Until when the courier that claimed it holds it (its next attempt
+    /// as read, for one not claimed).
+    pub leased_until: i64,
 }
 
 impl From<delivery::Model> for Delivery {
@@ -561,6 +564,7 @@ impl From<delivery::Model> for Delivery {
             last_error: m.last_error,
             last_status: m.last_status,
             delivered_at_micros: m.delivered_at_micros,
+            leased_until: m.next_attempt_micros,
         }
     }
 }
@@ -589,7 +593,7 @@ pub async fn queue<C: ConnectionTrait>(
     }
     let json = |v| serde_json::to_string(v).unwrap_or_else(|_| "[]".into());
     let now = now_micros();
-    let row = delivery::ActiveModel {
+    let inserted = delivery::Entity::insert(delivery::ActiveModel {
         org_id: Set(org_id.to_owned()),
         module_id: Set(module_id.to_owned()),
         connection: Set(connection.to_owned()),
@@ -604,10 +608,26 @@ pub async fn queue<C: ConnectionTrait>(
         attempts: Set(0),
         next_attempt_micros: Set(now),
         ..Default::default()
-    }
-    .insert(conn)
+    })
+    .on_conflict(
+        // Two calls racing with one key: the second finds the first's.
+        OnConflict::columns([
+            delivery::Column::OrgId,
+            delivery::Column::ModuleId,
+            delivery::Column::Connection,
+            delivery::Column::IdemKey,
+        ])
+        .do_nothing()
+        .to_owned(),
+    )
+    .exec_without_returning(conn)
     .await?;
-    Ok((row.into(), true))
+    let row = find().one(conn).await?.ok_or_else(|| {
+        PlatformError::Corrupt(format!(
+            "delivery `{key}` of `{connection}` is not there after its insert"
+        ))
+    })?;
+    Ok((row.into(), inserted == 1))
 }
 
 /// The delivery `id` of `module_id` in `org_id`.
@@ -671,9 +691,17 @@ pub async fn claim_due(
             row.connection.clone(),
         );
         if !timeouts.contains_key(&key) {
-            let timeout = get(db, &key.0, &key.1, &key.2)
-                .await?
-                .map_or(Duration::from_secs(10), |c| c.setup.timeout);
+            // A set-up that cannot be read (or is gone) holds its line
+            // for the usual timeout; the attempt then says why it failed.
+            let timeout = match get(db, &key.0, &key.1, &key.2).await {
+                Ok(Some(c)) => c.setup.timeout,
+                Ok(None) => Duration::from_secs(10),
+                Err(e) => {
+                    tracing::warn!(org = %key.0, module = %key.1, connection = %key.2, error = %e,
+                        "a connection's set-up cannot be read");
+                    Duration::from_secs(10)
+                }
+            };
             timeouts.insert(key.clone(), timeout);
         }
         let lease = timeouts[&key] + margin;
@@ -687,25 +715,48 @@ pub async fn claim_due(
             .await?
             .rows_affected;
         if taken == 1 {
-            claimed.push(row.into());
+            let mut d: Delivery = row.into();
+            d.leased_until = until;
+            claimed.push(d);
         }
     }
     Ok(claimed)
 }
 
-/// Marks delivery `id` acknowledged with `status`.
-pub async fn delivered(db: &DatabaseConnection, id: i64, status: u16) -> Result<(), PlatformError> {
-    delivery::Entity::update_many()
-        .col_expr(delivery::Column::LastStatus, Expr::value(i32::from(status)))
-        .filter(delivery::Column::Id.eq(id))
-        .exec(db)
-        .await?;
-    outbox::done::<delivery::Entity>(db, id).await
+/// Whether the courier that claimed `d` still holds it: another one
+/// takes it only once its lease ran out.
+fn held(d: &Delivery) -> sea_orm::Condition {
+    sea_orm::Condition::all()
+        .add(delivery::Column::Id.eq(d.id))
+        .add(delivery::Column::Status.eq(WAITING))
+        .add(delivery::Column::NextAttemptMicros.eq(d.leased_until))
 }
 
-/// Records a failed attempt (`status`, when the system answered):
+/// Marks `d` acknowledged with `status`; `false` when the courier's lease
+/// had run out and another one holds it now (nothing is written).
+pub async fn delivered(
+    db: &DatabaseConnection,
+    d: &Delivery,
+    status: u16,
+) -> Result<bool, PlatformError> {
+    let n = delivery::Entity::update_many()
+        .col_expr(delivery::Column::LastStatus, Expr::value(i32::from(status)))
+        .col_expr(delivery::Column::Status, Expr::value(DELIVERED))
+        .col_expr(
+            delivery::Column::DeliveredAtMicros,
+            Expr::value(now_micros()),
+        )
+        .filter(held(d))
+        .exec(db)
+        .await?
+        .rows_affected;
+    Ok(n == 1)
+}
+
+/// Records a failed attempt of `d` (`status`, when the system answered):
 /// retried with exponential backoff (from `base`, capped at an hour), or
-/// dead after `max_attempts`.
+/// dead after `max_attempts`. `None` when the courier's lease had run out
+/// (nothing is written).
 pub async fn failed(
     db: &DatabaseConnection,
     d: &Delivery,
@@ -713,27 +764,49 @@ pub async fn failed(
     status: Option<u16>,
     max_attempts: i32,
     base: Duration,
-) -> Result<Retry, PlatformError> {
-    delivery::Entity::update_many()
+) -> Result<Option<Retry>, PlatformError> {
+    let attempts = d.attempts + 1;
+    let retry = Retry::after(attempts, max_attempts, base);
+    let n = delivery::Entity::update_many()
         .col_expr(
             delivery::Column::LastStatus,
             Expr::value(status.map(i32::from)),
         )
-        .filter(delivery::Column::Id.eq(d.id))
+        .col_expr(
+            delivery::Column::Status,
+            Expr::value(match retry {
+                Retry::After(_) => WAITING,
+                Retry::Dead => DEAD,
+            }),
+        )
+        .col_expr(delivery::Column::Attempts, Expr::value(attempts))
+        .col_expr(
+            delivery::Column::LastError,
+            Expr::value(error.chars().take(2000).collect::<String>()),
+        )
+        .col_expr(
+            delivery::Column::NextAttemptMicros,
+            Expr::value(retry.next_attempt_micros()),
+        )
+        .filter(held(d))
         .exec(db)
-        .await?;
-    outbox::failed::<delivery::Entity>(db, d.id, d.attempts, error, max_attempts, base).await
+        .await?
+        .rows_affected;
+    Ok((n == 1).then_some(retry))
 }
 
-/// Puts a delivery that waits back to the time it is due now, without
-/// counting an attempt: what the courier does with a delivery it claimed
-/// but may not send yet (the connection's rate limit).
-pub async fn postpone(db: &DatabaseConnection, id: i64, by: Duration) -> Result<(), PlatformError> {
+/// Puts a delivery the courier holds back to the time it is due in `by`,
+/// without counting an attempt: what the courier does with one it
+/// claimed but may not send yet (the connection's rate limit).
+pub async fn postpone(
+    db: &DatabaseConnection,
+    d: &Delivery,
+    by: Duration,
+) -> Result<(), PlatformError> {
     let at = now_micros() + i64::try_from(by.as_micros()).unwrap_or(i64::MAX);
     delivery::Entity::update_many()
         .col_expr(delivery::Column::NextAttemptMicros, Expr::value(at))
-        .filter(delivery::Column::Id.eq(id))
-        .filter(delivery::Column::Status.eq(WAITING))
+        .filter(held(d))
         .exec(db)
         .await?;
     Ok(())

@@ -141,8 +141,14 @@ async fn receive(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
+/// The most refused webhooks of one connection audited a minute: past
+/// them, a flood of forgeries is logged, and writes nothing.
+const AUDITED_REFUSALS_PER_MINUTE: u32 = 20;
+
 /// Audits a refused webhook in the organization's chain, in a transaction
-/// of its own: who sent it (the id it claims), and why.
+/// of its own: who sent it (the id it claims), and why. A connection's
+/// first [`AUDITED_REFUSALS_PER_MINUTE`] a minute are audited; every one
+/// is logged.
 async fn refused(
     state: &AppState,
     org: &str,
@@ -152,6 +158,13 @@ async fn refused(
     why: &str,
 ) {
     tracing::warn!(org = %org, module = %module, connection = %connection, reason = %why, "a webhook was refused");
+    let key = (org.to_owned(), module.to_owned(), connection.to_owned());
+    if !state
+        .webhook_refusals
+        .allow(key, AUDITED_REFUSALS_PER_MINUTE)
+    {
+        return;
+    }
     let claimed = headers
         .get("webhook-id")
         .and_then(|v| v.to_str().ok())

@@ -76,6 +76,9 @@ pub struct WebConfig {
     /// The proxies (e.g. the TLS terminator) whose `Forwarded` and
     /// `X-Forwarded-For` say who the client is; nobody else's are read.
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// The private ranges (this machine, local networks) modules'
+    /// connections may reach besides the public internet.
+    pub connections_may_reach: Vec<ipnet::IpNet>,
     /// Where the tiles of the portal's maps come from; without a source,
     /// a map is drawn as a plan of its places.
     pub map_tiles: Option<map::TileSource>,
@@ -92,6 +95,7 @@ impl Default for WebConfig {
             token_audiences: Vec::new(),
             token_lifetime: exchange::DEFAULT_LIFETIME,
             trusted_proxies: Vec::new(),
+            connections_may_reach: Vec::new(),
             map_tiles: None,
         }
     }
@@ -116,6 +120,9 @@ pub struct AppState {
     pub cookies: auth::Cookies,
     pub(crate) login_limiter: Arc<auth::LoginLimiter>,
     pub(crate) account_limiter: Arc<auth::AccountLimiter>,
+    /// How many refused webhooks of each connection were audited this
+    /// minute (see `hooks`).
+    pub(crate) webhook_refusals: Arc<auth::Window<(String, String, String)>>,
     pub(crate) oidc: Arc<oidc::Oidc>,
     pub(crate) signing_keys: Arc<exchange::Keys>,
     pub(crate) tiles: map::SharedTiles,
@@ -151,6 +158,11 @@ impl AppState {
     ) -> AppState {
         services.subscribe(&registry);
         services.set_public_url(config.public_url.as_deref());
+        services
+            .connectors()
+            .set_reach(portico_host::connections::Reach {
+                private: config.connections_may_reach.clone(),
+            });
         let tiles = config
             .map_tiles
             .clone()
@@ -165,6 +177,7 @@ impl AppState {
             services,
             login_limiter: Arc::default(),
             account_limiter: Arc::default(),
+            webhook_refusals: Arc::new(auth::Window::of(std::time::Duration::from_secs(60))),
             oidc: Arc::default(),
             signing_keys: Arc::default(),
         }

@@ -4,14 +4,16 @@
 //! exchange) and, from the installed modules' manifests, every route a
 //! module serves: its pages as JSON views and its own API routes, with the
 //! access each route needs. Built with utoipa's builders, since the module
-//! routes are known only at run time.
+//! routes are known only at run time. A module's webhook connections are
+//! described too, with the headers of their signature, for the outside
+//! systems that send to them.
 
 use axum::Router;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use portico_runtime::manifest::{Access, Route, RouteKind};
+use portico_runtime::manifest::{Access, ConnectionKind, Route, RouteKind};
 use utoipa::openapi::path::{OperationBuilder, ParameterBuilder, ParameterIn};
 use utoipa::openapi::request_body::RequestBodyBuilder;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, Http, HttpAuthScheme, SecurityScheme};
@@ -383,6 +385,72 @@ fn module_paths(state: &AppState) -> (Paths, Vec<utoipa::openapi::Tag>) {
                     }
                 }
             }
+        }
+        for hook in m
+            .connections
+            .iter()
+            .filter(|c| c.kind == ConnectionKind::Webhook)
+        {
+            let header = |name: &str, description: &str| {
+                ParameterBuilder::new()
+                    .name(name)
+                    .parameter_in(ParameterIn::Header)
+                    .required(Required::True)
+                    .description(Some(description))
+                    .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
+                    .build()
+            };
+            let mut op = OperationBuilder::new()
+                .tag(&m.id)
+                .operation_id(Some(format!("{}:webhook:{}", m.id, hook.name)))
+                .summary(Some(format!("Webhook `{}`: {}", hook.name, hook.purpose)))
+                .description(Some(
+                    "For the outside system the organization's administrator gave this address \
+                     and the connection's secret. Signed as Standard Webhooks has it: \
+                     HMAC-SHA256 of `webhook-id.webhook-timestamp.body` by the secret (`whsec_` \
+                     and base64). A message is handed to the module once per `webhook-id`.",
+                ))
+                .parameter(path_parameter(
+                    "org",
+                    "The organization's identifier (the module enabled and the connection set up there).",
+                ))
+                .parameter(header("webhook-id", "The message's id; the same when it is sent again."))
+                .parameter(header(
+                    "webhook-timestamp",
+                    "When it was signed, seconds since the Unix epoch; within five minutes of the portal's clock.",
+                ))
+                .parameter(header(
+                    "webhook-signature",
+                    "`v1,` and the base64 signature; several separated by spaces.",
+                ))
+                .securities(Some(Vec::<SecurityRequirement>::new()))
+                .response(
+                    "204",
+                    ResponseBuilder::new().description("Received (now, or before)."),
+                )
+                .response(
+                    "401",
+                    error_response("The signature does not hold, or the timestamp is too far from now."),
+                )
+                .response("404", error_response("No webhook at this address."))
+                .response("422", error_response("The module refused what was sent."))
+                .response(
+                    "503",
+                    error_response("The module cannot take it now: send it again later."),
+                );
+            op = op.request_body(Some(
+                RequestBodyBuilder::new()
+                    .required(Some(Required::True))
+                    .description(Some(
+                        "The message, as the module expects it (at most 1 MiB).",
+                    ))
+                    .build(),
+            ));
+            paths.add_path_operation(
+                format!("/o/{{org}}/hooks/{}/{}", m.id, hook.name),
+                vec![HttpMethod::Post],
+                op,
+            );
         }
     }
     (paths, tags)

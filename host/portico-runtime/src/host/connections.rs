@@ -87,6 +87,17 @@ impl connections::Host for CallState {
         request: wit::OutgoingRequest,
     ) -> HostResult<wit::IncomingResponse> {
         let outgoing = self.outgoing(&connection, request, false)?;
+        if self.caller.scope.writable && self.work.is_some() {
+            // Its unit of work is open: waiting for an outside system now
+            // would hold the portal's data (SQLite's one writer) for
+            // everyone meanwhile.
+            return Err(types::Error::Conflict(
+                "the call has already begun using the portal's data: call an outside system \
+                 before the first data operation, or hand the request over with `deliver`"
+                    .into(),
+            )
+            .into());
+        }
         if !self.caller.scope.writable && !matches!(outgoing.method.as_str(), "GET" | "HEAD") {
             return Err(types::Error::Forbidden(
                 "this call only reads: pages and GET requests may only GET or HEAD through a \

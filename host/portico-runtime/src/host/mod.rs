@@ -154,8 +154,12 @@ pub(crate) struct CallState {
     output: ModuleOutput,
     /// The call's unit of work, begun at its first data operation.
     work: Option<Box<dyn Work>>,
-    /// What the host refused the module, audited after the call.
+    /// What the host refused the module, and its requests to outside
+    /// systems, audited after the call.
     refusals: Vec<Refusal>,
+    /// How many refusals and how many requests of those are noted.
+    refused: usize,
+    requested: usize,
     /// The organization's line of the tree, read at the call's first
     /// `orgs` or `messages` call and kept for the rest of it.
     org_line: Option<Arc<OrgLine>>,
@@ -195,6 +199,8 @@ impl CallState {
             output,
             work: None,
             refusals: Vec::new(),
+            refused: 0,
+            requested: 0,
             org_line: None,
             outside_waited: Duration::ZERO,
         }
@@ -220,7 +226,8 @@ impl CallState {
     /// request to an outside system.
     fn note(&mut self, entry: Refusal, refused: bool) {
         // A module that keeps trying is audited for the first few of a
-        // call; the log still has every one.
+        // call, refusals and requests each on their own count (so that
+        // requests never push a refusal out); the log has every refusal.
         const AUDITED_PER_CALL: usize = 20;
         let c = &self.caller;
         if refused {
@@ -233,7 +240,13 @@ impl CallState {
                 "the host refused a module's request"
             );
         }
-        if self.refusals.len() < AUDITED_PER_CALL {
+        let counted = if refused {
+            &mut self.refused
+        } else {
+            &mut self.requested
+        };
+        if *counted < AUDITED_PER_CALL {
+            *counted += 1;
             self.refusals.push(entry);
         }
     }

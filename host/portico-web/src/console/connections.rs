@@ -663,13 +663,25 @@ pub(super) async fn change_connection(
             .services
             .remove_connection(&key, &actor)
             .await
-            .map_err(|_| Failure::database())?;
+            .map_err(|e| match e {
+                portico_platform::PlatformError::NotFound(_) => Failure::new(
+                    StatusCode::NOT_FOUND,
+                    NOT_FOUND,
+                    (
+                        "The connection is not set up: there is nothing to remove.",
+                        "Spojení není nastaveno: není co odebrat.",
+                    ),
+                ),
+                _ => Failure::database(),
+            })?;
         return Ok(Redirect::to(&format!("{path}?done=connection-removed")).into_response());
     }
     let current = connections::get(db, &org, &id, &name)
         .await
         .map_err(|_| Failure::database())?;
-    let (setup, new_secret, errors) = read_setup(admin.l(), spec.kind, &fields, current.as_ref());
+    let reach = state.services.connectors().reach();
+    let (setup, new_secret, errors) =
+        read_setup(admin.l(), spec.kind, &fields, current.as_ref(), &reach);
     if let Some(setup) = setup.filter(|_| errors.is_empty()) {
         state
             .services
@@ -725,6 +737,7 @@ fn read_setup(
     kind: ConnectionKind,
     fields: &BTreeMap<String, String>,
     current: Option<&Connection>,
+    reach: &portico_host::connections::Reach,
 ) -> (Option<Setup>, Option<String>, BTreeMap<String, String>) {
     let mut errors = BTreeMap::new();
     let get = |n: &str| {
@@ -733,10 +746,18 @@ fn read_setup(
             .map(|v| v.trim().to_owned())
             .filter(|v| !v.is_empty())
     };
+    // A credential stays, left empty, only with the same kind and where
+    // it was set for: one never follows a new address by itself.
+    let same_place = current.is_none_or(|c| {
+        portico_host::connections::same_origin(
+            c.setup.base_url.as_deref(),
+            get("base_url").as_deref(),
+        )
+    });
     let kept = |kind: &str| {
         current
             .map(|c| &c.setup.credential)
-            .filter(|c| c.kind() == kind)
+            .filter(|c| c.kind() == kind && same_place)
     };
     let needed = tr(
         l,
@@ -802,7 +823,16 @@ fn read_setup(
         }
     };
     if credential.is_none() && errors.is_empty() {
-        errors.insert("secret".into(), needed.into());
+        let why = if same_place {
+            needed
+        } else {
+            tr(
+                l,
+                "type it again: the address changed, and a credential goes only where it was set for",
+                "zadejte jej znovu: adresa se změnila a údaj smí jen tam, pro kam byl nastaven",
+            )
+        };
+        errors.insert("secret".into(), why.into());
     }
     let number = |n: &str, errors: &mut BTreeMap<String, String>, default: f64| match get(n) {
         None => default,
@@ -838,15 +868,15 @@ fn read_setup(
         max_response_bytes: (max_kib * 1024.0).min(u64::MAX as f64) as u64,
         rate_per_minute: rate.min(f64::from(u32::MAX)) as u32,
     };
-    if let Err((field, why)) =
-        portico_host::connections::check_setup(&setup, kind == ConnectionKind::Webhook)
+    if let Err(p) =
+        portico_host::connections::check_setup(&setup, kind == ConnectionKind::Webhook, reach)
     {
-        let field = match field {
+        let field = match p.field {
             "max_response_bytes" => "max_kib",
             "rate_per_minute" => "rate",
             f => f,
         };
-        errors.insert(field.into(), why);
+        errors.insert(field.into(), p.message(l).to_owned());
     }
     (Some(setup), new_secret, errors)
 }

@@ -91,6 +91,14 @@ pub(crate) enum ConnectionsCommand {
         /// The most requests a minute.
         #[arg(long, default_value_t = 600)]
         rate: u32,
+        /// The private ranges connections may reach (as `serve` is given
+        /// them): this machine or a local network, e.g. `10.20.0.0/16`.
+        #[arg(
+            long = "connections-may-reach",
+            env = "PORTICO_CONNECTIONS_MAY_REACH",
+            value_delimiter = ','
+        )]
+        may_reach: Vec<ipnet::IpNet>,
         #[command(flatten)]
         data: DataArgs,
     },
@@ -171,6 +179,7 @@ pub(crate) async fn connections(command: ConnectionsCommand) -> anyhow::Result<(
             timeout,
             max_kib,
             rate,
+            may_reach,
             data,
         } => {
             let manifest = manifests(&data.modules_dir())
@@ -221,8 +230,9 @@ pub(crate) async fn connections(command: ConnectionsCommand) -> anyhow::Result<(
                 max_response_bytes: max_kib.saturating_mul(1024),
                 rate_per_minute: rate,
             };
-            if let Err((field, why)) = portico_host::connections::check_setup(&setup, webhook) {
-                bail!("the connection was not set up: `{field}` {why}");
+            let reach = portico_host::connections::Reach { private: may_reach };
+            if let Err(p) = portico_host::connections::check_setup(&setup, webhook, &reach) {
+                bail!("the connection was not set up: {p}");
             }
             let db = data.database().await?;
             connections::set(&db, &org, &module, &name, &setup, &cli_actor())

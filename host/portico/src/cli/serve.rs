@@ -58,6 +58,18 @@ pub(crate) struct ServeArgs {
         value_parser = parse_proxy
     )]
     trusted_proxies: Vec<ipnet::IpNet>,
+    /// A private range modules' connections may reach besides the public
+    /// internet (this machine, a local network where an agenda system
+    /// lives), e.g. `10.20.0.0/16`. Repeatable. Without it, a connection
+    /// an organization's administrator sets up reaches public addresses
+    /// only.
+    #[arg(
+        long = "connections-may-reach",
+        env = "PORTICO_CONNECTIONS_MAY_REACH",
+        value_delimiter = ',',
+        value_parser = parse_proxy
+    )]
+    connections_may_reach: Vec<ipnet::IpNet>,
     /// Where the tiles of the portal's maps come from: a URL template with
     /// {z}, {x} and {y}, e.g. `https://tile.openstreetmap.org/{z}/{x}/{y}.png`
     /// or the ČÚZK's WMTS in Web Mercator. The portal fetches and keeps
@@ -292,6 +304,7 @@ pub(crate) async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             token_audiences: args.identity.audiences()?,
             token_lifetime: std::time::Duration::from_secs(args.identity.token_lifetime_secs),
             trusted_proxies: args.trusted_proxies,
+            connections_may_reach: args.connections_may_reach,
             map_tiles: args
                 .map_tiles
                 .as_deref()

@@ -4,8 +4,9 @@
 //! - `GET /api/call?connection=peer&path=/x&header=name:value`: a GET
 //!   through a connection; the answer as JSON (`status`, `body`,
 //!   `headers`).
-//! - `POST /api/call` `{"connection", "method", "path", "body"}`: the
-//!   same with a body.
+//! - `POST /api/call` `{"connection", "method", "path", "body",
+//!   "read_first"}`: the same with a body (after reading its records,
+//!   when asked).
 //! - `POST /api/deliver` `{"connection", "path", "body", "key", "count",
 //!   "then_fail"}`: hands `count` requests over for delivery (keys
 //!   `key-1`, `key-2`…, or the host's when no key), and fails the call
@@ -85,6 +86,10 @@ impl Module for Courier {
             }
             (Method::Post, ["call"]) => {
                 let v = body()?;
+                if v["read_first"].as_bool() == Some(true) {
+                    // The call's unit of work is open from here on.
+                    HOOKS.find().limit(1).fetch::<Value>()?;
+                }
                 let got =
                     connections::call(v["connection"].as_str().unwrap_or("peer"), &outgoing(&v)?)?;
                 Ok(Response::json(&answer(&got)))
