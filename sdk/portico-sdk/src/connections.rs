@@ -200,7 +200,11 @@ impl Incoming {
 /// leave the connection's base address (each audited); `unavailable` when
 /// the system cannot be reached, does not answer within the connection's
 /// timeout, answers more than its cap, or the rate limit is reached. A page
-/// or a GET request, which only read, may only GET or HEAD.
+/// or a GET request, which only read, may only GET or HEAD. A call that
+/// may write calls out before its first data operation (records, audit,
+/// events…): after it, and in `on_webhook`, `call` is a `conflict`, since
+/// waiting for another system would hold the portal's data for everyone;
+/// hand the request over with [`deliver`] instead.
 pub fn call(connection: &str, request: &Outgoing) -> Result<Incoming> {
     let r = connections::call(connection, &request.clone().into_wit())?;
     Ok(Incoming {
@@ -212,13 +216,16 @@ pub fn call(connection: &str, request: &Outgoing) -> Result<Incoming> {
 
 /// Hands `request` to the host for delivery through `connection`, with
 /// the call's other writes (a call that fails hands over nothing). The
-/// host sends it, and again with a growing pause until the system answers
-/// 2xx; the deliveries of a connection arrive in the order they were
-/// handed over; after too many failures the delivery is dead and an
-/// administrator sees it in the console. Every attempt carries
-/// `idempotency-key`: `key` (e.g. the identifier of what is sent), or one
-/// the host makes. A `key` handed over before through this connection
-/// gives that delivery's id and sends nothing more. Returns the id.
+/// host sends it, and again with a growing pause (up to an hour) until the
+/// system answers 2xx; the deliveries of a connection go one at a time,
+/// in the order they were handed over. One the system refuses for good (a
+/// 4xx but 408, 425 and 429), or that fails for about a day, is dead: an
+/// administrator sees it in the console and can send it again, and those
+/// after it go on. Every attempt carries `idempotency-key`: `key` (e.g.
+/// the identifier of what is sent), or one the host makes; make it unique
+/// at the receiving system, which may hear from several organizations. A
+/// `key` handed over before through this connection gives that
+/// delivery's id and sends nothing more. Returns the id.
 pub fn deliver(connection: &str, request: &Outgoing, key: Option<&str>) -> Result<u64> {
     Ok(connections::deliver(
         connection,
