@@ -424,24 +424,17 @@ async fn note<B: Background>(
 ) {
     detail["delivery"] = d.id.into();
     detail["key"] = d.key.clone().into();
-    let db = host.services().platform().db();
-    let written = async {
-        let txn = portico_platform::begin_write(db).await?;
-        audit::append(
-            &txn,
-            &d.org_id,
-            audit::Event {
-                actor: format!("module:{}", d.module_id),
-                module: d.module_id.clone(),
-                action: action.to_owned(),
-                subject: d.connection.clone(),
-                detail,
-            },
-        )
-        .await?;
-        txn.commit().await?;
-        Ok::<_, portico_platform::PlatformError>(())
-    };
+    let written = audit::append_alone(
+        host.services().platform().db(),
+        &d.org_id,
+        audit::Event {
+            actor: format!("module:{}", d.module_id),
+            module: d.module_id.clone(),
+            action: action.to_owned(),
+            subject: d.connection.clone(),
+            detail,
+        },
+    );
     if let Err(e) = written.await {
         tracing::error!(delivery = d.id, error = %e, "what became of a delivery could not be audited");
     }

@@ -176,6 +176,20 @@ pub async fn append<C: ConnectionTrait>(
     Ok(entry)
 }
 
+/// Appends `event` to the chain of `org_id` in a transaction of its own:
+/// for what is on record whatever becomes of the change it is about (a
+/// refusal, what became of a delivery).
+pub async fn append_alone(
+    db: &sea_orm::DatabaseConnection,
+    org_id: &str,
+    event: Event,
+) -> Result<Entry, PlatformError> {
+    let txn = crate::begin_write(db).await?;
+    let entry = append(&txn, org_id, event).await?;
+    txn.commit().await?;
+    Ok(entry)
+}
+
 /// Entries written per statement.
 const ENTRIES_PER_INSERT: usize = 500;
 

@@ -23,7 +23,6 @@ use sea_orm::{
 };
 use serde::Serialize;
 
-use crate::outbox::{self, Outbox};
 use crate::{PlatformError, Retry, audit, now_micros};
 
 pub(crate) mod connection {
@@ -492,22 +491,6 @@ const WAITING: &str = "waiting";
 const DELIVERED: &str = "delivered";
 const DEAD: &str = "dead";
 
-impl Outbox for delivery::Entity {
-    const WAITING: &'static str = WAITING;
-    const PARKED: &'static str = DEAD;
-    const ID: delivery::Column = delivery::Column::Id;
-    const STATUS: delivery::Column = delivery::Column::Status;
-    const NEXT_ATTEMPT: delivery::Column = delivery::Column::NextAttemptMicros;
-    const ATTEMPTS: delivery::Column = delivery::Column::Attempts;
-    const LAST_ERROR: delivery::Column = delivery::Column::LastError;
-    const DONE: &'static str = DELIVERED;
-    const DONE_AT: delivery::Column = delivery::Column::DeliveredAtMicros;
-
-    fn lease_key(m: &delivery::Model) -> (sea_orm::Value, i64) {
-        (m.id.into(), m.next_attempt_micros)
-    }
-}
-
 pub use portico_types::Outgoing;
 
 /// A delivery: a request a module handed to the host to send until the
@@ -814,7 +797,10 @@ pub async fn postpone(
 
 /// Deliveries waiting (retries included), for metrics.
 pub async fn backlog(db: &DatabaseConnection) -> Result<u64, PlatformError> {
-    outbox::backlog::<delivery::Entity>(db).await
+    Ok(delivery::Entity::find()
+        .filter(delivery::Column::Status.eq(WAITING))
+        .count(db)
+        .await?)
 }
 
 /// How many deliveries of a connection are in each state.
@@ -959,25 +945,6 @@ pub async fn receive_webhook<C: ConnectionTrait>(
     .exec_without_returning(conn)
     .await?;
     Ok(inserted == 1)
-}
-
-/// Whether the webhook message `id` was received (its receipt committed).
-pub async fn webhook_received(
-    db: &DatabaseConnection,
-    org_id: &str,
-    module_id: &str,
-    connection: &str,
-    id: &str,
-) -> Result<bool, PlatformError> {
-    Ok(webhook_receipt::Entity::find_by_id((
-        org_id.to_owned(),
-        module_id.to_owned(),
-        connection.to_owned(),
-        id.to_owned(),
-    ))
-    .one(db)
-    .await?
-    .is_some())
 }
 
 /// Lets go of the webhook receipts older than `age`: a message that old

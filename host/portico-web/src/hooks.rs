@@ -169,24 +169,17 @@ async fn refused(
         .get("webhook-id")
         .and_then(|v| v.to_str().ok())
         .map(|s| s.chars().take(200).collect::<String>());
-    let db = state.services.platform().db();
-    let written = async {
-        let txn = portico_platform::begin_write(db).await?;
-        audit::append(
-            &txn,
-            org,
-            audit::Event {
-                actor: format!("webhook:{connection}"),
-                module: module.to_owned(),
-                action: "webhook.refused".into(),
-                subject: connection.to_owned(),
-                detail: serde_json::json!({ "webhook_id": claimed, "reason": why }),
-            },
-        )
-        .await?;
-        txn.commit().await?;
-        Ok::<_, portico_platform::PlatformError>(())
-    };
+    let written = audit::append_alone(
+        state.services.platform().db(),
+        org,
+        audit::Event {
+            actor: format!("webhook:{connection}"),
+            module: module.to_owned(),
+            action: "webhook.refused".into(),
+            subject: connection.to_owned(),
+            detail: serde_json::json!({ "webhook_id": claimed, "reason": why }),
+        },
+    );
     if let Err(e) = written.await {
         tracing::error!(org = %org, error = %e, "a refused webhook could not be audited");
     }

@@ -67,7 +67,7 @@ fn declared<'a>(
 }
 
 /// The kind of a connection, for people.
-pub(super) fn kind_label(l: &str, kind: ConnectionKind) -> &'static str {
+fn kind_label(l: &str, kind: ConnectionKind) -> &'static str {
     match kind {
         ConnectionKind::Http => tr(l, "outgoing (HTTP)", "odchozí (HTTP)"),
         ConnectionKind::Webhook => tr(l, "incoming (webhook)", "příchozí (webhook)"),
@@ -103,7 +103,7 @@ async fn who(state: &AppState, actor: &str) -> String {
 }
 
 /// How a connection fares, in a few words.
-pub(super) fn health_line(l: &str, c: &Connection) -> String {
+fn health_line(l: &str, c: &Connection) -> String {
     let h = &c.health;
     match (h.last_success_micros, h.failures_in_row) {
         (None, 0) => tr(l, "not used yet", "zatím nepoužito").into(),
@@ -881,13 +881,26 @@ fn read_setup(
     (Some(setup), new_secret, errors)
 }
 
-/// The rows of the module page's table of connections.
-pub(super) async fn rows(
+/// The table of the module's connections on its page in an organization.
+pub(super) async fn section(
     state: &AppState,
     l: &str,
     org: &str,
     m: &portico_runtime::LoadedModule,
-) -> Vec<Vec<Cell>> {
+    blocks: &mut Vec<Block>,
+) {
+    if m.manifest().connections.is_empty() {
+        return;
+    }
+    blocks.push(Block::Heading {
+        level: 2,
+        text: tr(
+            l,
+            "Connections to other systems",
+            "Spojení s jinými systémy",
+        )
+        .into(),
+    });
     let man = m.manifest();
     let db = state.services.platform().db();
     let set_up = connections::of_module(db, org, &man.id)
@@ -917,30 +930,6 @@ pub(super) async fn rows(
             text(waiting),
         ]);
     }
-    rows
-}
-
-/// The table of the module's connections on its page in an organization.
-pub(super) async fn section(
-    state: &AppState,
-    l: &str,
-    org: &str,
-    m: &portico_runtime::LoadedModule,
-    blocks: &mut Vec<Block>,
-) {
-    if m.manifest().connections.is_empty() {
-        return;
-    }
-    blocks.push(Block::Heading {
-        level: 2,
-        text: tr(
-            l,
-            "Connections to other systems",
-            "Spojení s jinými systémy",
-        )
-        .into(),
-    });
-    let rows = rows(state, l, org, m).await;
     blocks.push(table(
         tr(
             l,
