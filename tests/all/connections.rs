@@ -15,26 +15,13 @@ use portico_host::workers::WorkerConfig;
 use portico_platform::audit;
 use portico_runtime::CallLimits;
 use portico_tests::browser::Browser;
-use portico_tests::outside::Outside;
+use portico_tests::outside::{Outside, connection_python};
 use portico_tests::{TEST_CITY, TestDatabase, TestPortal};
 use serde_json::{Value, json};
 
 use crate::{Got, call, enable_module, json_of, serve_to_platform_admin};
 
 const TOKEN: &str = "s3cret-bearer-token-4711";
-
-/// The Python of the venv that holds `standardwebhooks`.
-fn connection_python() -> std::path::PathBuf {
-    if let Some(p) = std::env::var_os("CONNECTION_PYTHON") {
-        return p.into();
-    }
-    let venv = portico_tests::repo_root().join("target/connection-venv/bin/python");
-    assert!(
-        venv.exists(),
-        "standardwebhooks is not installed: run `cargo xtask test`, which installs it"
-    );
-    venv
-}
 
 fn python(script: &str, args: &[&str]) -> Value {
     let out = Command::new(connection_python())

@@ -46,6 +46,7 @@ mod testkit;
 mod translations;
 mod upgrade;
 mod vendor;
+mod winter;
 
 use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode};

@@ -26,6 +26,10 @@
 //!   organizations until each has it, the founder's overview of 300
 //!   organizations × 40 tasks (p95), and again after a year's 16,500
 //!   tasks imported;
+//! - `winter`: the winter dispatch's night: 5,000 sections imported, then
+//!   200 vehicle units posting a position every 5 s for 10 minutes, each
+//!   matched to a section: the ingest's p95 (bar ≤ 20 ms) and the
+//!   dispatcher's live page meanwhile (bar ≤ 100 ms);
 //! - `records`, `search`, `audit`: on SQLite and PostgreSQL, record
 //!   inserts per second through a module's API, the p95 of a filtered,
 //!   sorted query through a module over a collection of 1,000,000 records,
@@ -46,6 +50,7 @@ mod scale;
 mod serve;
 mod tasks;
 mod traffic;
+mod winter;
 
 use std::time::{Duration, Instant, SystemTime};
 
@@ -111,6 +116,7 @@ fn main() {
         eprintln!("part load/cpu: {:.1} s", start.elapsed().as_secs_f64());
     }
     timed("tasks", &mut || rt.block_on(tasks::region_load()));
+    timed("winter", &mut || rt.block_on(winter::night()));
     let engines = std::env::var("PORTICO_BENCH_DB").unwrap_or_default();
     let on = |e: &str| engines.is_empty() || engines == e;
     timed("imports", &mut || {

@@ -10,6 +10,7 @@ pub mod oidc;
 pub mod outside;
 pub mod peers;
 pub mod toolchains;
+pub mod winter;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};

@@ -4,7 +4,8 @@
 //! on purpose: `/echo` answers with what it was sent, `/slow` answers
 //! late, `/big` answers 2 MiB, `/reject` refuses for good (400),
 //! `/bounce-out` redirects outside the connection's base address and
-//! `/bounce-in` below it.
+//! `/bounce-in` below it. Documents it is given to serve (`serve`) are
+//! answered as they are.
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -52,6 +53,8 @@ impl Received {
 struct Inner {
     received: Vec<Received>,
     refuse: usize,
+    /// Documents served by path: media type and content.
+    documents: std::collections::HashMap<String, (String, String)>,
 }
 
 /// The outside system.
@@ -66,8 +69,8 @@ impl Outside {
     /// paths with 503.
     pub async fn start(refuse: usize) -> Outside {
         let inner = Arc::new(Mutex::new(Inner {
-            received: Vec::new(),
             refuse,
+            ..Inner::default()
         }));
         let listener = crate::listener().await;
         let addr = listener.local_addr().expect("a local address");
@@ -88,6 +91,15 @@ impl Outside {
     /// Refuses the next `n` requests to ordinary paths with 503.
     pub fn refuse(&self, n: usize) {
         self.inner.lock().expect("not poisoned").refuse = n;
+    }
+
+    /// Serves `content` of `media_type` at `path` from now on.
+    pub fn serve(&self, path: &str, media_type: &str, content: &str) {
+        self.inner
+            .lock()
+            .expect("not poisoned")
+            .documents
+            .insert(path.to_owned(), (media_type.to_owned(), content.to_owned()));
     }
 
     /// Every request received, oldest first.
@@ -133,7 +145,20 @@ async fn answer(
             )
         })
         .collect();
+    let served = inner
+        .lock()
+        .expect("not poisoned")
+        .documents
+        .get(&path)
+        .cloned();
     let (status, response) = match path.rsplit('/').next().unwrap_or_default() {
+        _ if served.is_some() => {
+            let (media_type, content) = served.unwrap_or_default();
+            (
+                200,
+                ([("content-type", media_type)], content).into_response(),
+            )
+        }
         "echo" => {
             let echoed = serde_json::json!({
                 "method": method.as_str(),
@@ -191,6 +216,20 @@ async fn answer(
         status,
     });
     response
+}
+
+/// The Python with the pinned peers of the connections (`standardwebhooks`,
+/// `capvalidator`), as `cargo xtask test` installs them.
+pub fn connection_python() -> std::path::PathBuf {
+    if let Some(p) = std::env::var_os("CONNECTION_PYTHON") {
+        return p.into();
+    }
+    let venv = crate::repo_root().join("target/connection-venv/bin/python");
+    assert!(
+        venv.exists(),
+        "the connections' peers are not installed: run `cargo xtask test`, which installs them"
+    );
+    venv
 }
 
 /// A certificate authority of a test's own, the certificate of an outside

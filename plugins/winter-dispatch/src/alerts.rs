@@ -1,0 +1,882 @@
+//! Warnings in and alerts out. The weather service's CAP feed is read
+//! through the `chmi` connection by a job, kept when it concerns the
+//! region's ORP (its `CISORP` geocodes), and each new warning puts the
+//! dispatch on standby. The dispatcher's road-condition alerts go to the
+//! integrated rescue system as CAP 1.2 through the `rescue` connection,
+//! delivered until it acknowledges them; updates and cancellations refer
+//! to what they replace.
+
+use portico_sdk::connections::{self, DeliveryStatus, Outgoing};
+use portico_sdk::records::{Collection, Document, Filters};
+use portico_sdk::{
+    Action, Cell, Context, Error, Field, Form, FormPost, NoticeLevel, Outcome, Result, Table, View,
+    segment, settings,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::cap::{self, AlertOut, InfoOut};
+use crate::model::{SECTIONS, Section, actor, cs_of, log, now, tr, when, when_in};
+use crate::pages::{Errors, with_error};
+
+pub const WARNINGS: Collection = Collection::new("warnings");
+pub const ALERTS: Collection = Collection::new("alerts");
+
+/// A warning of the weather service for the region.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Warning {
+    /// The alert's identifier and the warning's event code.
+    pub key: String,
+    pub identifier: String,
+    pub sender: String,
+    pub event_cs: String,
+    pub event_en: String,
+    pub headline_cs: String,
+    pub headline_en: String,
+    pub severity: String,
+    pub onset: Option<i64>,
+    pub expires: Option<i64>,
+    /// The region's ORP it concerns.
+    pub orp: Vec<String>,
+    pub received: i64,
+    /// When it was updated or cancelled by a later message.
+    #[serde(default)]
+    pub ended: Option<i64>,
+}
+
+impl Warning {
+    pub fn active(&self, at: i64) -> bool {
+        self.ended.is_none() && self.expires.is_none_or(|e| e > at)
+    }
+}
+
+/// The region's ORP codes (`CISORP`), from the settings.
+fn orp_codes() -> Result<Vec<String>> {
+    Ok(settings::get("orp-codes")?
+        .unwrap_or_default()
+        .split([',', ' ', ';'])
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .map(str::to_owned)
+        .collect())
+}
+
+/// The job: reads the feed, keeps what is new for the region.
+pub fn poll(ctx: &Context) -> Result<()> {
+    let path = settings::get("warnings-path")?
+        .filter(|p| !p.trim().is_empty())
+        .unwrap_or_else(|| "/data/XOCZ50_OKPR.xml".to_owned());
+    // The outside system first: no write may wait for it.
+    let feed = connections::call("chmi", &Outgoing::get(path.trim()))?;
+    if !feed.is_success() {
+        return Err(Error::Unavailable(format!(
+            "the weather service answered {}",
+            feed.status
+        )));
+    }
+    let alert = cap::read(&feed.text())
+        .map_err(|e| Error::Unavailable(format!("the weather service's feed: {e}")))?;
+    let ours = orp_codes()?;
+    let now = now();
+    // What this message updates or cancels ends.
+    for reference in &alert.references {
+        let identifier = reference.split(',').nth(1).unwrap_or(reference);
+        for doc in WARNINGS
+            .find()
+            .eq("identifier", identifier)
+            .fetch_all::<Warning>(100)?
+        {
+            if doc.data.ended.is_none() {
+                let mut w = doc.data;
+                w.ended = Some(now);
+                WARNINGS.update(&doc.id, doc.version, &w)?;
+            }
+        }
+    }
+    if alert.msg_type == "Cancel" {
+        return Ok(());
+    }
+    let was_on_standby = standby(now)?.is_some();
+    let mut new = 0;
+    let czech: Vec<_> = alert
+        .infos
+        .iter()
+        .filter(|i| i.language.to_lowercase().starts_with("cs"))
+        .collect();
+    for info in czech {
+        let orp: Vec<String> = info
+            .orp
+            .iter()
+            .filter(|c| ours.contains(c))
+            .cloned()
+            .collect();
+        if orp.is_empty() {
+            continue;
+        }
+        let code = if info.event_code.is_empty() {
+            &info.event
+        } else {
+            &info.event_code
+        };
+        let key = format!("{}#{code}", alert.identifier);
+        if WARNINGS
+            .find()
+            .eq("key", &key)
+            .limit(1)
+            .fetch::<Warning>()?
+            .documents
+            .is_empty()
+        {
+            let english = alert.infos.iter().find(|i| {
+                i.language.to_lowercase().starts_with("en")
+                    && (i.event_code == info.event_code && !info.event_code.is_empty()
+                        || i.orp == info.orp && i.onset == info.onset)
+            });
+            let w = Warning {
+                key,
+                identifier: alert.identifier.clone(),
+                sender: alert.sender.clone(),
+                event_cs: info.event.clone(),
+                event_en: english.map_or_else(|| info.event.clone(), |e| e.event.clone()),
+                headline_cs: info.headline.clone(),
+                headline_en: english.map_or_else(|| info.headline.clone(), |e| e.headline.clone()),
+                severity: info.severity.clone(),
+                onset: info.onset,
+                expires: info.expires,
+                orp,
+                received: now,
+                ended: None,
+            };
+            WARNINGS.insert(&w)?;
+            new += 1;
+            let span = |cs: bool| {
+                format!(
+                    "{} – {}",
+                    w.onset.map_or_else(String::new, |t| when_in(cs, t)),
+                    w.expires.map_or_else(String::new, |t| when_in(cs, t))
+                )
+            };
+            log(
+                ctx,
+                "warning.received",
+                "",
+                &w.key,
+                format!(
+                    "Weather warning: {} ({}), {}.",
+                    w.event_en,
+                    w.severity,
+                    span(false)
+                ),
+                format!(
+                    "Výstraha ČHMÚ: {} ({}), {}.",
+                    w.event_cs,
+                    w.severity,
+                    span(true)
+                ),
+            )?;
+        }
+    }
+    if new > 0 && !was_on_standby {
+        log(
+            ctx,
+            "standby.opened",
+            "",
+            &alert.identifier,
+            "Standby: a weather warning for the region arrived.".into(),
+            "Pohotovost: přišla výstraha ČHMÚ pro region.".into(),
+        )?;
+    }
+    Ok(())
+}
+
+/// The warnings in force, if any: the dispatch is on standby since the
+/// first of them arrived.
+pub fn standby(at: i64) -> Result<Option<Vec<Warning>>> {
+    let recent = WARNINGS
+        .find()
+        .sort_desc("received")
+        .limit(100)
+        .fetch::<Warning>()?
+        .documents;
+    let active: Vec<Warning> = recent
+        .into_iter()
+        .map(|d| d.data)
+        .filter(|w| w.active(at))
+        .collect();
+    Ok((!active.is_empty()).then_some(active))
+}
+
+/// The standby notice and the warnings in force, for the dispatcher.
+pub fn standby_view(ctx: &Context, mut view: View) -> Result<View> {
+    let at = now();
+    let Some(active) = standby(at)? else {
+        return Ok(view);
+    };
+    let since = active.iter().map(|w| w.received).min().unwrap_or(at);
+    view = view.notice(
+        NoticeLevel::Warning,
+        format!(
+            "{} {}",
+            tr(ctx, "Standby since", "Pohotovost od"),
+            when(ctx, since)
+        ),
+    );
+    let cs = cs_of(ctx);
+    let mut t = Table::new(tr(ctx, "Weather warnings in force", "Platné výstrahy ČHMÚ"))
+        .column(tr(ctx, "Warning", "Výstraha"))
+        .column(tr(ctx, "Severity", "Závažnost"))
+        .column(tr(ctx, "From", "Od"))
+        .column(tr(ctx, "Until", "Do"))
+        .column(tr(ctx, "ORP", "ORP"));
+    for w in &active {
+        t = t.row([
+            if cs { &w.headline_cs } else { &w.headline_en }.clone(),
+            w.severity.clone(),
+            w.onset.map_or_else(String::new, |o| when(ctx, o)),
+            w.expires.map_or_else(String::new, |e| when(ctx, e)),
+            w.orp.join(", "),
+        ]);
+    }
+    Ok(view.table(t))
+}
+
+/// A road-condition alert the dispatcher issued, with every message
+/// sent about it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Alert {
+    pub number: String,
+    /// The first message's identifier (indexed).
+    pub identifier: String,
+    pub kind: String,
+    pub severity: String,
+    pub headline_cs: String,
+    pub headline_en: String,
+    pub description_cs: String,
+    pub description_en: String,
+    /// The sections it concerns (codes).
+    pub sections: Vec<String>,
+    pub area_cs: String,
+    pub area_en: String,
+    pub polygon: Vec<[f64; 2]>,
+    pub orp: Vec<String>,
+    pub messages: Vec<Sent>,
+    #[serde(default)]
+    pub cancelled: Option<i64>,
+}
+
+/// One CAP message sent about an alert.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Sent {
+    pub identifier: String,
+    pub msg_type: String,
+    pub sent: i64,
+    pub delivery: u64,
+    pub by: String,
+}
+
+const KINDS: [(&str, &str, &str); 3] = [
+    ("closure", "Road closed", "Uzavírka silnice"),
+    (
+        "calamity",
+        "Calamity on the roads",
+        "Kalamitní stav na silnicích",
+    ),
+    (
+        "hazard",
+        "Dangerous road conditions",
+        "Nebezpečná sjízdnost",
+    ),
+];
+
+const SEVERITIES: [(&str, &str, &str); 4] = [
+    ("Extreme", "Extreme", "Mimořádná"),
+    ("Severe", "Severe", "Vysoká"),
+    ("Moderate", "Moderate", "Střední"),
+    ("Minor", "Minor", "Nízká"),
+];
+
+fn kind_name(code: &str, cs: bool) -> &'static str {
+    KINDS
+        .iter()
+        .find(|k| k.0 == code)
+        .map_or("", |k| if cs { k.2 } else { k.1 })
+}
+
+/// `/alerts`: the alerts sent, and a new one.
+pub fn list(ctx: &Context, form: Option<&FormPost>, errors: &[(&str, String)]) -> Result<View> {
+    let mut view = View::new(tr(ctx, "Alerts to the rescue system", "Výstrahy pro IZS"));
+    if !errors.is_empty() {
+        view = view.notice(
+            NoticeLevel::Error,
+            tr(
+                ctx,
+                "Nothing was sent; see the fields below.",
+                "Nic nebylo odesláno; opravte pole níže.",
+            ),
+        );
+    }
+    view = standby_view(ctx, view)?;
+    let cs = cs_of(ctx);
+    let mut t = Table::new(tr(ctx, "Alerts", "Výstrahy"))
+        .column(tr(ctx, "Alert", "Výstraha"))
+        .column(tr(ctx, "Sections", "Úseky"))
+        .column(tr(ctx, "Issued", "Vydána"))
+        .column(tr(ctx, "State", "Stav"))
+        .empty_text(tr(ctx, "No alert yet.", "Zatím žádná výstraha."));
+    for d in ALERTS
+        .find()
+        .newest_first()
+        .limit(100)
+        .fetch::<Alert>()?
+        .documents
+    {
+        let a = &d.data;
+        t = t.row([
+            Cell::link(
+                format!(
+                    "{} {}",
+                    a.number,
+                    if cs { &a.headline_cs } else { &a.headline_en }
+                ),
+                format!("/alerts/{}", segment(&d.id)),
+            ),
+            a.sections.join(", ").into(),
+            a.messages
+                .first()
+                .map_or_else(String::new, |m| when(ctx, m.sent))
+                .into(),
+            if a.cancelled.is_some() {
+                tr(ctx, "cancelled", "zrušena")
+            } else {
+                tr(ctx, "in force", "platí")
+            }
+            .into(),
+        ]);
+    }
+    view = view.table(t);
+    let value = |n: &str| form.and_then(|f| f.get(n)).unwrap_or_default().to_owned();
+    let f = Form::new(
+        "/alerts",
+        tr(ctx, "Send to the rescue system", "Odeslat IZS"),
+    )
+    .field(with_error(
+        Field::select(
+            "kind",
+            tr(ctx, "What", "Co"),
+            KINDS.map(|k| (k.0, if cs { k.2 } else { k.1 })),
+        )
+        .required()
+        .selected([value("kind")]),
+        errors,
+        "kind",
+    ))
+    .field(with_error(
+        Field::select(
+            "severity",
+            tr(ctx, "Severity", "Závažnost"),
+            SEVERITIES.map(|k| (k.0, if cs { k.2 } else { k.1 })),
+        )
+        .required()
+        .selected([if value("severity").is_empty() {
+            "Severe".to_owned()
+        } else {
+            value("severity")
+        }]),
+        errors,
+        "severity",
+    ))
+    .field(with_error(
+        Field::text("sections", tr(ctx, "Sections (codes)", "Úseky (kódy)"))
+            .required()
+            .value(value("sections"))
+            .help(tr(
+                ctx,
+                "Separated by commas, e.g. II/602-01, II/523-01",
+                "Oddělené čárkami, např. II/602-01, II/523-01",
+            )),
+        errors,
+        "sections",
+    ))
+    .field(with_error(
+        Field::text("headline_cs", tr(ctx, "Headline in Czech", "Titulek česky"))
+            .required()
+            .value(value("headline_cs")),
+        errors,
+        "headline_cs",
+    ))
+    .field(with_error(
+        Field::text(
+            "headline_en",
+            tr(ctx, "Headline in English", "Titulek anglicky"),
+        )
+        .required()
+        .value(value("headline_en")),
+        errors,
+        "headline_en",
+    ))
+    .field(with_error(
+        Field::textarea(
+            "description_cs",
+            tr(ctx, "What and where, in Czech", "Co a kde, česky"),
+        )
+        .value(value("description_cs")),
+        errors,
+        "description_cs",
+    ))
+    .field(with_error(
+        Field::textarea(
+            "description_en",
+            tr(ctx, "What and where, in English", "Co a kde, anglicky"),
+        )
+        .value(value("description_en")),
+        errors,
+        "description_en",
+    ));
+    Ok(view
+        .heading(tr(ctx, "A new alert", "Nová výstraha"))
+        .form(f))
+}
+
+/// Reads the alert form: the kind, severity, texts and sections.
+fn read(ctx: &Context, form: &FormPost, errors: &mut Errors) -> Result<Option<Alert>> {
+    let field = |n: &str| form.get(n).unwrap_or_default().trim().to_owned();
+    let kind = field("kind");
+    if !KINDS.iter().any(|k| k.0 == kind) {
+        errors.push((
+            "kind",
+            tr(ctx, "Choose what happened.", "Vyberte, o co jde.").into(),
+        ));
+    }
+    let severity = field("severity");
+    if !SEVERITIES.iter().any(|k| k.0 == severity) {
+        errors.push((
+            "severity",
+            tr(ctx, "Choose the severity.", "Vyberte závažnost.").into(),
+        ));
+    }
+    for (n, most) in [
+        ("headline_cs", 160),
+        ("headline_en", 160),
+        ("description_cs", 4_000),
+        ("description_en", 4_000),
+    ] {
+        let v = field(n);
+        if n.starts_with("headline") && v.is_empty() {
+            errors.push((n, tr(ctx, "Fill this in.", "Vyplňte prosím.").into()));
+        } else if v.chars().count() > most {
+            errors.push((
+                n,
+                if cs_of(ctx) {
+                    format!("Použijte nejvýše {most} znaků.")
+                } else {
+                    format!("Use at most {most} characters.")
+                },
+            ));
+        }
+    }
+    let mut sections: Vec<Document<Section>> = Vec::new();
+    let codes: Vec<String> = field("sections")
+        .split(',')
+        .map(|c| c.trim().to_owned())
+        .filter(|c| !c.is_empty())
+        .collect();
+    if codes.is_empty() || codes.len() > 50 {
+        errors.push((
+            "sections",
+            tr(
+                ctx,
+                "Give 1 to 50 section codes.",
+                "Zadejte 1 až 50 kódů úseků.",
+            )
+            .into(),
+        ));
+    }
+    for code in codes.iter().take(50) {
+        match SECTIONS
+            .find()
+            .eq("code", code)
+            .limit(1)
+            .fetch::<Section>()?
+            .documents
+            .into_iter()
+            .next()
+        {
+            Some(s) => sections.push(s),
+            None => {
+                errors.push((
+                    "sections",
+                    if cs_of(ctx) {
+                        format!("Úsek {code} v síti není.")
+                    } else {
+                        format!("The network has no section {code}.")
+                    },
+                ));
+                break;
+            }
+        }
+    }
+    if !errors.is_empty() {
+        return Ok(None);
+    }
+    let names = sections
+        .iter()
+        .map(|s| format!("{} {}", s.data.code, s.data.name).trim().to_owned())
+        .collect::<Vec<_>>()
+        .join("; ");
+    let mut orp: Vec<String> = Vec::new();
+    for s in &sections {
+        if !s.data.orp.is_empty() && !orp.contains(&s.data.orp) {
+            orp.push(s.data.orp.clone());
+        }
+    }
+    if orp.is_empty() {
+        orp = orp_codes()?;
+    }
+    Ok(Some(Alert {
+        number: String::new(),
+        identifier: String::new(),
+        kind,
+        severity,
+        headline_cs: field("headline_cs"),
+        headline_en: field("headline_en"),
+        description_cs: field("description_cs"),
+        description_en: field("description_en"),
+        area_cs: names.clone(),
+        area_en: names,
+        polygon: cap::ring_around(
+            sections.iter().flat_map(|s| s.data.lines.iter().flatten()),
+            200.0,
+        ),
+        sections: sections.into_iter().map(|s| s.data.code).collect(),
+        orp,
+        messages: Vec::new(),
+        cancelled: None,
+    }))
+}
+
+fn sender(ctx: &Context) -> Result<String> {
+    Ok(settings::get("cap-sender")?
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty() && !s.contains([' ', ',', '<', '&']))
+        .unwrap_or_else(|| format!("winter-dispatch@{}", ctx.org_id())))
+}
+
+/// Sends one message about `alert` and records it.
+fn send(ctx: &Context, alert: &mut Alert, msg_type: &str) -> Result<()> {
+    let sender = sender(ctx)?;
+    let sent = now();
+    let identifier = if alert.messages.is_empty() {
+        alert.identifier.clone()
+    } else {
+        format!("{}.{}", alert.identifier, alert.messages.len() + 1)
+    };
+    let references: Vec<String> = alert
+        .messages
+        .iter()
+        .map(|m| format!("{sender},{},{}", m.identifier, cap::moment(m.sent)))
+        .collect();
+    let name = settings::get("cap-sender-name")?
+        .filter(|n| !n.trim().is_empty())
+        .unwrap_or_else(|| "Správa silnic – dispečink zimní údržby".to_owned());
+    let cancelled = msg_type == "Cancel";
+    let (head_cs, head_en) = if cancelled {
+        (
+            format!("Odvoláno: {}", alert.headline_cs),
+            format!("Cancelled: {}", alert.headline_en),
+        )
+    } else {
+        (alert.headline_cs.clone(), alert.headline_en.clone())
+    };
+    let xml = cap::write(&AlertOut {
+        identifier: &identifier,
+        sender: &sender,
+        sender_name: &name,
+        sent,
+        msg_type,
+        references: &references,
+        severity: &alert.severity,
+        expires: None,
+        infos: [
+            InfoOut {
+                language: "cs-CZ",
+                event: kind_name(&alert.kind, true),
+                headline: &head_cs,
+                description: &alert.description_cs,
+                instruction: if cancelled { "" } else { "Zvolte jinou trasu." },
+                area: &alert.area_cs,
+            },
+            InfoOut {
+                language: "en-GB",
+                event: kind_name(&alert.kind, false),
+                headline: &head_en,
+                description: &alert.description_en,
+                instruction: if cancelled { "" } else { "Take another route." },
+                area: &alert.area_en,
+            },
+        ],
+        polygon: &alert.polygon,
+        orp: &alert.orp,
+    });
+    let path = settings::get("rescue-path")?
+        .filter(|p| !p.trim().is_empty())
+        .unwrap_or_else(|| "/cap".to_owned());
+    let delivery = connections::deliver(
+        "rescue",
+        &Outgoing::post(path.trim()).body("application/cap+xml", xml),
+        Some(&identifier),
+    )?;
+    alert.messages.push(Sent {
+        identifier,
+        msg_type: msg_type.to_owned(),
+        sent,
+        delivery,
+        by: actor(ctx),
+    });
+    Ok(())
+}
+
+/// A refusal of the rescue connection, said on the form.
+fn unsent(ctx: &Context, e: &Error) -> String {
+    match e {
+        Error::Forbidden(_) => tr(
+            ctx,
+            "The connection to the rescue system is not set up: an administrator sets up `rescue` on the module's page in the console. Nothing was sent.",
+            "Spojení s IZS není nastaveno: správce nastaví spojení `rescue` na stránce modulu v konzoli. Nic nebylo odesláno.",
+        )
+        .to_owned(),
+        other => other.to_string(),
+    }
+}
+
+/// Issues a new alert.
+pub fn issue(ctx: &Context, form: &FormPost) -> Result<Outcome> {
+    let mut errors = Errors::new();
+    let Some(mut alert) = read(ctx, form, &mut errors)? else {
+        return Ok(Outcome::Show(list(ctx, Some(form), &errors)?));
+    };
+    let year = portico_sdk::calendar::today().format("%Y").to_string();
+    let n = ALERTS
+        .find()
+        .prefix("number", format!("{year}/"))
+        .fetch_all::<serde_json::Value>(10_000)?
+        .len()
+        + 1;
+    alert.number = format!("{year}/{n:03}");
+    alert.identifier = format!("{}.winter.{year}.{n:03}", ctx.org_id());
+    if let Err(e) = send(ctx, &mut alert, "Alert") {
+        let errors: Errors = vec![("kind", unsent(ctx, &e))];
+        return Ok(Outcome::Show(list(ctx, Some(form), &errors)?));
+    }
+    let doc = ALERTS.insert(&alert)?;
+    log(
+        ctx,
+        "alert.issued",
+        "",
+        &alert.identifier,
+        format!(
+            "Alert {} to the rescue system: {} ({}).",
+            alert.number,
+            alert.headline_en,
+            alert.sections.join(", ")
+        ),
+        format!(
+            "Výstraha {} pro IZS: {} ({}).",
+            alert.number,
+            alert.headline_cs,
+            alert.sections.join(", ")
+        ),
+    )?;
+    Ok(Outcome::redirect_with(
+        format!("/alerts/{}", segment(&doc.id)),
+        tr(
+            ctx,
+            "The alert is on its way to the rescue system.",
+            "Výstraha je na cestě do IZS.",
+        ),
+    ))
+}
+
+/// `/alerts/{id}`: an alert, what was sent about it and whether it arrived.
+pub fn page(ctx: &Context, id: &str, errors: &[(&str, String)]) -> Result<View> {
+    let doc = ALERTS.get::<Alert>(id)?;
+    let a = &doc.data;
+    let cs = cs_of(ctx);
+    let mut view = View::new(format!(
+        "{} {} – {}",
+        tr(ctx, "Alert", "Výstraha"),
+        a.number,
+        if cs { &a.headline_cs } else { &a.headline_en }
+    ));
+    if let Some((_, e)) = errors.first() {
+        view = view.notice(NoticeLevel::Error, e.clone());
+    }
+    view = view.key_values([
+        (tr(ctx, "What", "Co"), kind_name(&a.kind, cs).to_owned()),
+        (tr(ctx, "Severity", "Závažnost"), a.severity.clone()),
+        (
+            tr(ctx, "Sections", "Úseky"),
+            if cs { &a.area_cs } else { &a.area_en }.clone(),
+        ),
+        (tr(ctx, "ORP", "ORP"), a.orp.join(", ")),
+        (
+            tr(ctx, "State", "Stav"),
+            a.cancelled.map_or_else(
+                || tr(ctx, "in force", "platí").to_owned(),
+                |c| format!("{} {}", tr(ctx, "cancelled", "zrušena"), when(ctx, c)),
+            ),
+        ),
+    ]);
+    let mut t = Table::new(tr(ctx, "Messages to the rescue system", "Zprávy pro IZS"))
+        .column(tr(ctx, "Message", "Zpráva"))
+        .column(tr(ctx, "Kind", "Druh"))
+        .column(tr(ctx, "Sent", "Odesláno"))
+        .column(tr(ctx, "Delivered", "Doručeno"));
+    for m in &a.messages {
+        let state = match connections::delivery(m.delivery) {
+            Ok(d) => match d.status {
+                DeliveryStatus::Delivered => format!(
+                    "{} {}",
+                    tr(ctx, "yes,", "ano,"),
+                    d.delivered_at.map_or_else(String::new, |t| {
+                        portico_sdk::calendar::format_stamp(&t, ctx.locale())
+                    })
+                ),
+                DeliveryStatus::Waiting => format!(
+                    "{} ({} {})",
+                    tr(ctx, "not yet", "zatím ne"),
+                    tr(ctx, "attempts:", "pokusů:"),
+                    d.attempts
+                ),
+                DeliveryStatus::Dead => tr(
+                    ctx,
+                    "given up: an administrator can send it again",
+                    "vzdáno: správce ji může odeslat znovu",
+                )
+                .to_owned(),
+            },
+            Err(_) => "—".to_owned(),
+        };
+        t = t.row([
+            m.identifier.clone(),
+            m.msg_type.clone(),
+            when(ctx, m.sent),
+            state,
+        ]);
+    }
+    view = view.table(t);
+    if a.cancelled.is_none() {
+        let path = format!("/alerts/{}", segment(id));
+        view = view.form(
+            Form::new(&path, tr(ctx, "Send an update", "Odeslat aktualizaci"))
+                .field(
+                    Field::select(
+                        "severity",
+                        tr(ctx, "Severity", "Závažnost"),
+                        SEVERITIES.map(|k| (k.0, if cs { k.2 } else { k.1 })),
+                    )
+                    .selected([a.severity.clone()]),
+                )
+                .field(
+                    Field::textarea(
+                        "description_cs",
+                        tr(ctx, "What and where, in Czech", "Co a kde, česky"),
+                    )
+                    .value(a.description_cs.clone()),
+                )
+                .field(
+                    Field::textarea(
+                        "description_en",
+                        tr(ctx, "What and where, in English", "Co a kde, anglicky"),
+                    )
+                    .value(a.description_en.clone()),
+                )
+                .button("cancel", tr(ctx, "Cancel the alert", "Odvolat výstrahu")),
+        );
+    }
+    Ok(view.actions([Action::secondary(
+        tr(ctx, "All alerts", "Všechny výstrahy"),
+        "/alerts",
+    )]))
+}
+
+/// Updates or cancels an alert.
+pub fn change(ctx: &Context, id: &str, form: &FormPost) -> Result<Outcome> {
+    let doc = ALERTS.get::<Alert>(id)?;
+    let mut a = doc.data;
+    if a.cancelled.is_some() {
+        return Err(Error::Conflict(
+            tr(
+                ctx,
+                "This alert is cancelled.",
+                "Tato výstraha je odvolána.",
+            )
+            .into(),
+        ));
+    }
+    let cancel = form.button() == Some("cancel");
+    if !cancel {
+        if let Some(s) = form
+            .get("severity")
+            .filter(|s| SEVERITIES.iter().any(|k| k.0 == *s))
+        {
+            a.severity = s.to_owned();
+        }
+        for (n, slot) in [
+            ("description_cs", &mut a.description_cs),
+            ("description_en", &mut a.description_en),
+        ] {
+            let v = form.get(n).unwrap_or_default().trim();
+            if v.chars().count() <= 4_000 {
+                *slot = v.to_owned();
+            }
+        }
+    }
+    let msg_type = if cancel { "Cancel" } else { "Update" };
+    if let Err(e) = send(ctx, &mut a, msg_type) {
+        let errors: Errors = vec![("kind", unsent(ctx, &e))];
+        return Ok(Outcome::Show(page(ctx, id, &errors)?));
+    }
+    if cancel {
+        a.cancelled = Some(now());
+    }
+    ALERTS.update(id, doc.version, &a)?;
+    log(
+        ctx,
+        if cancel {
+            "alert.cancelled"
+        } else {
+            "alert.updated"
+        },
+        "",
+        &a.identifier,
+        format!(
+            "Alert {} {} to the rescue system.",
+            a.number,
+            if cancel { "cancelled" } else { "updated" }
+        ),
+        format!(
+            "Výstraha {} pro IZS {}.",
+            a.number,
+            if cancel {
+                "odvolána"
+            } else {
+                "aktualizována"
+            }
+        ),
+    )?;
+    Ok(Outcome::redirect_with(
+        format!("/alerts/{}", segment(id)),
+        if cancel {
+            tr(
+                ctx,
+                "The cancellation is on its way to the rescue system.",
+                "Odvolání je na cestě do IZS.",
+            )
+        } else {
+            tr(
+                ctx,
+                "The update is on its way to the rescue system.",
+                "Aktualizace je na cestě do IZS.",
+            )
+        },
+    ))
+}

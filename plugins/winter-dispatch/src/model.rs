@@ -1,0 +1,505 @@
+//! What is kept: the network (sections, routes and the tiles that find a
+//! section by a position), vehicles and the units that report for them,
+//! events with their assignments, what was treated when, the positions
+//! reported, and the dispatcher's log.
+
+use chrono::{DateTime, TimeZone};
+use chrono_tz::Europe::Prague;
+use portico_sdk::records::{Collection, Document, Filters};
+use portico_sdk::{Context, Result, audit, numbers, settings};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+pub const SECTIONS: Collection = Collection::new("sections");
+pub const ROUTES: Collection = Collection::new("routes");
+pub const TILES: Collection = Collection::new("tiles");
+pub const VEHICLES: Collection = Collection::new("vehicles");
+pub const UNITS: Collection = Collection::new("units");
+pub const EVENTS: Collection = Collection::new("events");
+pub const TREATED: Collection = Collection::new("treated");
+pub const POSITIONS: Collection = Collection::new("positions");
+pub const LOG: Collection = Collection::new("log");
+
+/// The most sections a network holds.
+pub const MOST_SECTIONS: usize = 20_000;
+
+pub fn tr<'a>(ctx: &Context, en: &'a str, cs: &'a str) -> &'a str {
+    tr_in(cs_of(ctx), en, cs)
+}
+
+/// The English or the Czech text: both are written in the log.
+pub fn tr_in<'a>(in_cs: bool, en: &'a str, cs: &'a str) -> &'a str {
+    if in_cs { cs } else { en }
+}
+
+pub fn cs_of(ctx: &Context) -> bool {
+    ctx.locale().starts_with("cs")
+}
+
+/// Now, in seconds since 1970 (the host's wall clock).
+pub fn now() -> i64 {
+    portico_sdk::calendar::now().timestamp()
+}
+
+/// A moment as people of the reader's language write it, in Europe/Prague:
+/// `5. 12. 2026 4:05` or `5 December 2026 04:05`.
+pub fn when(ctx: &Context, at: i64) -> String {
+    when_in(cs_of(ctx), at)
+}
+
+/// [`when`] in Czech or English.
+pub fn when_in(in_cs: bool, at: i64) -> String {
+    match Prague.timestamp_opt(at, 0).single() {
+        Some(t) => format!(
+            "{} {}",
+            portico_sdk::calendar::format_date(t.date_naive(), if in_cs { "cs" } else { "en" }),
+            if in_cs {
+                t.format("%-H:%M").to_string()
+            } else {
+                t.format("%H:%M").to_string()
+            }
+        ),
+        None => String::new(),
+    }
+}
+
+/// A moment in RFC 3339, as APIs and histories write it.
+pub fn rfc3339(at: i64) -> String {
+    Prague
+        .timestamp_opt(at, 0)
+        .single()
+        .map(|t| t.to_rfc3339())
+        .unwrap_or_default()
+}
+
+/// Reads an RFC 3339 moment.
+pub fn parse_rfc3339(text: &str) -> Option<i64> {
+    DateTime::parse_from_rfc3339(text)
+        .ok()
+        .map(|t| t.timestamp())
+}
+
+/// Kilometres, as the reader's language writes them (one decimal).
+pub fn km(ctx: &Context, metres: f64) -> String {
+    format!(
+        "{} km",
+        numbers::format((metres / 100.0).round() / 10.0, ctx.locale())
+    )
+}
+
+/// The order in which a section is maintained: I, II or III; 0 for a
+/// section that is not maintained in winter.
+pub fn priority_name(ctx: &Context, priority: u8) -> &'static str {
+    match priority {
+        1 => "I",
+        2 => "II",
+        3 => "III",
+        _ => tr(ctx, "not maintained", "neudržovaný"),
+    }
+}
+
+/// What a section is treated with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Treatment {
+    /// Salt or brine.
+    Chemical,
+    /// Grit, sand or chippings.
+    Inert,
+    /// Ploughing only.
+    Plough,
+}
+
+impl Treatment {
+    pub const ALL: [Treatment; 3] = [Treatment::Chemical, Treatment::Inert, Treatment::Plough];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Treatment::Chemical => "chemical",
+            Treatment::Inert => "inert",
+            Treatment::Plough => "plough",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Treatment> {
+        match text.trim().to_lowercase().as_str() {
+            "chemical" | "chemicky" | "chemický" | "chemicke" | "chemické" | "salt" => {
+                Some(Treatment::Chemical)
+            }
+            "inert" | "inertni" | "inertní" | "grit" => Some(Treatment::Inert),
+            "plough" | "plow" | "pluh" | "pluhovani" | "pluhování" => Some(Treatment::Plough),
+            _ => None,
+        }
+    }
+
+    pub fn name(self, ctx: &Context) -> &'static str {
+        match self {
+            Treatment::Chemical => tr(ctx, "chemical (salt)", "chemicky (sůl)"),
+            Treatment::Inert => tr(ctx, "inert (grit)", "inertním posypem"),
+            Treatment::Plough => tr(ctx, "ploughing only", "jen pluhováním"),
+        }
+    }
+}
+
+/// A road section of the network.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Section {
+    /// The section's code, unique in the network, e.g. `II/152-03`.
+    pub code: String,
+    /// The road's number, e.g. `II/152`, or a street's name.
+    pub road: String,
+    /// What it is called, e.g. `Rosice – Zastávka`.
+    pub name: String,
+    /// Who owns the road.
+    pub owner: String,
+    /// 1, 2 or 3; 0 when not maintained.
+    pub priority: u8,
+    pub treatment: Treatment,
+    /// The route (okruh) that takes it, by code; empty for none.
+    #[serde(default)]
+    pub route: String,
+    /// The ORP (municipality with extended powers) it lies in, by its
+    /// `CISORP` code; empty when not given.
+    #[serde(default)]
+    pub orp: String,
+    /// Its length in metres.
+    pub length_m: f64,
+    /// Its geometry: one or more lines of `[longitude, latitude]`.
+    pub lines: Vec<Vec<[f64; 2]>>,
+    /// The name, road and code folded for search.
+    pub folded: String,
+    /// When it was last treated (seconds since 1970), if ever.
+    #[serde(default)]
+    pub last_treated: Option<i64>,
+}
+
+impl Section {
+    /// A point of the section to put it on a map: the middle of its first line.
+    pub fn middle(&self) -> Option<[f64; 2]> {
+        let line = self.lines.first()?;
+        line.get(line.len() / 2).copied()
+    }
+}
+
+/// A route (okruh): sections one crew treats in one run.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Route {
+    pub code: String,
+    pub name: String,
+}
+
+/// Part of a section kept in a tile, to find sections near a position.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Piece {
+    /// The section's document.
+    pub s: String,
+    /// The section's code.
+    pub c: String,
+    /// The section's lines (the whole section: few cross more than two tiles).
+    pub l: Vec<Vec<[f64; 2]>>,
+}
+
+/// One square of the grid the network is cut into, with every section
+/// that comes within the matching distance of it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Tile {
+    pub tile: String,
+    pub pieces: Vec<Piece>,
+}
+
+/// A gritter, plough or other vehicle of the road administration.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Vehicle {
+    /// Its call sign, e.g. `S-12`.
+    pub code: String,
+    /// What it is, e.g. `Tatra 815 with a spreader and a plough`.
+    pub name: String,
+    /// The registration plate.
+    #[serde(default)]
+    pub plate: String,
+    /// The crew.
+    #[serde(default)]
+    pub crew: String,
+    /// The unit that reports for it: the API token's principal
+    /// (`token:…`); empty until one is paired.
+    #[serde(default)]
+    pub unit: String,
+    /// The event it works in now (its document), or empty.
+    #[serde(default)]
+    pub event: String,
+    /// The route it is assigned in that event, or empty.
+    #[serde(default)]
+    pub route: String,
+    /// Its last report.
+    #[serde(default)]
+    pub last: Option<Fix>,
+}
+
+/// Where a vehicle was and what it did, as it last reported.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Fix {
+    pub at: i64,
+    pub lat: f64,
+    pub lon: f64,
+    pub work: Work,
+    /// The section it was on (its code), if any.
+    #[serde(default)]
+    pub section: String,
+}
+
+/// A unit that reported without being paired with a vehicle.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Unit {
+    pub unit: String,
+    pub name: String,
+    pub seen: i64,
+}
+
+/// What a vehicle was doing at a position.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Work {
+    /// Driving without treating.
+    None,
+    Ploughing,
+    /// Spreading salt or brine.
+    Salting,
+    /// Spreading grit.
+    Gritting,
+}
+
+impl Work {
+    pub fn name(self, ctx: &Context) -> &'static str {
+        match self {
+            Work::None => tr(ctx, "driving", "přejezd"),
+            Work::Ploughing => tr(ctx, "ploughing", "pluhování"),
+            Work::Salting => tr(ctx, "salting", "solení"),
+            Work::Gritting => tr(ctx, "gritting", "posyp inertem"),
+        }
+    }
+}
+
+/// What an event is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Kind {
+    Snowfall,
+    BlackIce,
+    FreezingRain,
+    Drifts,
+    Other,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 5] = [
+        Kind::Snowfall,
+        Kind::BlackIce,
+        Kind::FreezingRain,
+        Kind::Drifts,
+        Kind::Other,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Kind::Snowfall => "snowfall",
+            Kind::BlackIce => "black-ice",
+            Kind::FreezingRain => "freezing-rain",
+            Kind::Drifts => "drifts",
+            Kind::Other => "other",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.code() == code)
+    }
+
+    pub fn name(self, ctx: &Context) -> &'static str {
+        self.name_in(cs_of(ctx))
+    }
+
+    pub fn name_in(self, in_cs: bool) -> &'static str {
+        let t = |en, cs| tr_in(in_cs, en, cs);
+        match self {
+            Kind::Snowfall => t("Snowfall", "Sněžení"),
+            Kind::BlackIce => t("Black ice", "Náledí"),
+            Kind::FreezingRain => t("Freezing rain", "Mrznoucí déšť"),
+            Kind::Drifts => t("Snow drifts", "Sněhové jazyky a závěje"),
+            Kind::Other => t("Other", "Jiná situace"),
+        }
+    }
+}
+
+/// A winter event: from the dispatcher's call-out to its end.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Event {
+    /// E.g. `2026/07`: the year and its order in the season.
+    pub number: String,
+    pub kind: Kind,
+    #[serde(default)]
+    pub note: String,
+    /// When it began (seconds since 1970): response times count from here.
+    pub started: i64,
+    #[serde(default)]
+    pub closed: Option<i64>,
+    /// 1 while open, 0 once closed (indexed).
+    pub open: u8,
+    pub opened_by: String,
+    #[serde(default)]
+    pub assignments: Vec<Assignment>,
+    /// The coverage when it was closed.
+    #[serde(default)]
+    pub summary: Option<crate::coverage::Summary>,
+}
+
+/// A route given to a vehicle in an event.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Assignment {
+    pub route: String,
+    pub vehicle: String,
+    pub vehicle_code: String,
+    pub at: i64,
+    pub by: String,
+}
+
+/// A section treated in an event: when first and last, how often.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Treated {
+    pub event: String,
+    pub section: String,
+    pub code: String,
+    pub priority: u8,
+    pub length_m: f64,
+    pub first: i64,
+    pub last: i64,
+    pub passes: u32,
+    /// When the section's `last_treated` was last written.
+    #[serde(default)]
+    pub noted: i64,
+}
+
+/// One position a vehicle reported.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Position {
+    pub vehicle: String,
+    pub code: String,
+    /// The event it worked in, or empty.
+    pub event: String,
+    pub at: i64,
+    pub lat: f64,
+    pub lon: f64,
+    #[serde(default)]
+    pub speed_kmh: Option<f64>,
+    pub work: Work,
+    /// Grams a square metre.
+    #[serde(default)]
+    pub rate_g_m2: Option<f64>,
+    /// E.g. `NaCl`, `CaCl2`, `grit`; empty when not spreading.
+    #[serde(default)]
+    pub material: String,
+    /// Kilograms spread since the previous report.
+    #[serde(default)]
+    pub amount_kg: f64,
+    /// The section matched (its document), or empty.
+    #[serde(default)]
+    pub section: String,
+}
+
+/// One entry of the dispatcher's log.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Entry {
+    pub at: i64,
+    pub by: String,
+    /// What kind of entry, e.g. `event.opened`.
+    pub kind: String,
+    /// The event it belongs to, or empty.
+    #[serde(default)]
+    pub event: String,
+    pub en: String,
+    pub cs: String,
+}
+
+/// Who acts: the principal's name, or the host for a job.
+pub fn actor(ctx: &Context) -> String {
+    ctx.principal()
+        .map_or_else(|| "Portico".to_owned(), |p| p.name().to_owned())
+}
+
+/// Writes an entry in the dispatcher's log and on the audit chain.
+pub fn log(
+    ctx: &Context,
+    kind: &str,
+    event: &str,
+    subject: &str,
+    en: String,
+    cs: String,
+) -> Result<()> {
+    let entry = Entry {
+        at: now(),
+        by: actor(ctx),
+        kind: kind.to_owned(),
+        event: event.to_owned(),
+        en,
+        cs,
+    };
+    audit::append(
+        kind,
+        subject,
+        &json!({ "event": entry.event, "text": entry.en, "by": entry.by }),
+    )?;
+    LOG.insert(&entry)?;
+    Ok(())
+}
+
+/// The response time of each priority, in hours (the settings).
+pub fn response_hours() -> Result<[f64; 3]> {
+    let read = |key: &str, default: f64| -> Result<f64> {
+        Ok(settings::get(key)?
+            .and_then(|v| v.trim().parse::<f64>().ok())
+            .filter(|h| *h > 0.0)
+            .unwrap_or(default))
+    };
+    Ok([
+        read("response-hours-1", 3.0)?,
+        read("response-hours-2", 6.0)?,
+        read("response-hours-3", 12.0)?,
+    ])
+}
+
+/// How close to a section a vehicle must be to be on it, in metres.
+pub fn match_metres() -> Result<f64> {
+    Ok(settings::get("match-metres")?
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .filter(|m| (5.0..=200.0).contains(m))
+        .unwrap_or(30.0))
+}
+
+fn first<T: serde::de::DeserializeOwned>(found: Vec<Document<T>>) -> Option<Document<T>> {
+    found.into_iter().next()
+}
+
+pub fn vehicle_of_unit(unit: &str) -> Result<Option<Document<Vehicle>>> {
+    Ok(first(
+        VEHICLES.find().eq("unit", unit).limit(1).fetch()?.documents,
+    ))
+}
+
+pub fn open_events() -> Result<Vec<Document<Event>>> {
+    EVENTS.find().eq("open", 1).fetch_all(50)
+}
+
+pub fn routes() -> Result<Vec<Document<Route>>> {
+    let mut all = ROUTES.find().fetch_all::<Route>(2_000)?;
+    all.sort_by(|a, b| a.data.code.cmp(&b.data.code));
+    Ok(all)
+}
+
+pub fn vehicles() -> Result<Vec<Document<Vehicle>>> {
+    let mut all = VEHICLES.find().fetch_all::<Vehicle>(2_000)?;
+    all.sort_by(|a, b| a.data.code.cmp(&b.data.code));
+    Ok(all)
+}
+
+/// Every section of the network, in pages of 500.
+pub fn all_sections() -> Result<Vec<Document<Section>>> {
+    SECTIONS.find().fetch_all(MOST_SECTIONS)
+}

@@ -1,0 +1,376 @@
+//! The network: sections imported from GeoJSON, the tiles that find the
+//! section a vehicle is on, and the matching itself.
+//!
+//! The network is cut into tiles of 0.05° of latitude by 0.075° of
+//! longitude (about 5.5 by 5.4 km in Czechia). A tile's document holds every
+//! section that comes within 200 m of it (the most the matching distance
+//! may be set to), so a position is matched by reading one document: the
+//! tile it lies in.
+
+use std::collections::hash_map::Entry;
+use std::collections::{BTreeMap, HashMap};
+
+use geo::{Distance, Euclidean, Haversine, Length, LineString, Point};
+use portico_sdk::records::{Document, Filters};
+use portico_sdk::{Result, folding};
+
+use crate::model::{
+    MOST_SECTIONS, Piece, ROUTES, Route, SECTIONS, Section, TILES, Tile, Treatment, all_sections,
+};
+
+const TILE_LAT: f64 = 0.05;
+const TILE_LON: f64 = 0.075;
+/// How far around a tile its sections reach: the largest matching distance.
+const TILE_PAD_M: f64 = 200.0;
+const M_PER_DEG_LAT: f64 = 110_574.0;
+const M_PER_DEG_LON: f64 = 111_320.0;
+
+/// The tile a position lies in.
+pub fn tile_of(lat: f64, lon: f64) -> (i32, i32) {
+    (
+        (lon / TILE_LON).floor() as i32,
+        (lat / TILE_LAT).floor() as i32,
+    )
+}
+
+pub fn tile_key((x, y): (i32, i32)) -> String {
+    format!("{x}:{y}")
+}
+
+/// A section read from the file, before it is stored.
+pub struct Imported {
+    pub section: Section,
+    pub route_name: String,
+}
+
+/// Why a file was refused, in both languages.
+pub struct Refusal {
+    pub en: String,
+    pub cs: String,
+}
+
+fn refuse(en: String, cs: String) -> Refusal {
+    Refusal { en, cs }
+}
+
+/// Reads a network from a GeoJSON FeatureCollection: one feature per
+/// section, a LineString or MultiLineString in WGS 84, with the
+/// properties `code`, `road`, `name`, `owner`, `priority` (I, II, III or
+/// 1–3; 0 or `none` for a section not maintained), `treatment`
+/// (`chemical`, `inert`, `plough`) and optionally `route` and
+/// `route_name` and `orp` (the `CISORP` code). The first problem is named by the feature's number and
+/// code; nothing is stored then.
+pub fn parse(text: &str) -> std::result::Result<Vec<Imported>, Refusal> {
+    let geojson: geojson::GeoJson = text.parse().map_err(|e| {
+        refuse(
+            format!("This is not GeoJSON: {e}"),
+            format!("Nejde o GeoJSON: {e}"),
+        )
+    })?;
+    let geojson::GeoJson::FeatureCollection(collection) = geojson else {
+        return Err(refuse(
+            "Give a FeatureCollection: one feature per road section.".into(),
+            "Zadejte FeatureCollection: jeden prvek (feature) na úsek silnice.".into(),
+        ));
+    };
+    if collection.features.is_empty() || collection.features.len() > MOST_SECTIONS {
+        return Err(refuse(
+            format!("Give from 1 to {MOST_SECTIONS} sections."),
+            format!("Zadejte 1 až {MOST_SECTIONS} úseků."),
+        ));
+    }
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut out = Vec::with_capacity(collection.features.len());
+    for (i, feature) in collection.features.iter().enumerate() {
+        let n = i + 1;
+        let prop = |key: &str| -> Option<String> {
+            match feature.property(key)? {
+                serde_json::Value::String(s) => Some(s.trim().to_owned()),
+                serde_json::Value::Number(n) => Some(n.to_string()),
+                _ => None,
+            }
+            .filter(|v| !v.is_empty())
+        };
+        let Some(code) = prop("code") else {
+            return Err(refuse(
+                format!("Feature {n} has no `code` in its properties."),
+                format!("Prvek {n} nemá ve vlastnostech `code` (kód úseku)."),
+            ));
+        };
+        if code.chars().count() > 40 {
+            return Err(refuse(
+                format!("Feature {n}: the code `{code}` is longer than 40 characters."),
+                format!("Prvek {n}: kód `{code}` je delší než 40 znaků."),
+            ));
+        }
+        if let Some(earlier) = seen.insert(code.clone(), n) {
+            return Err(refuse(
+                format!("Feature {n}: the code `{code}` is also feature {earlier}'s."),
+                format!("Prvek {n}: kód `{code}` má už prvek {earlier}."),
+            ));
+        }
+        let named = |en: &str, cs: &str| {
+            refuse(
+                format!("Feature {n} ({code}): {en}"),
+                format!("Prvek {n} ({code}): {cs}"),
+            )
+        };
+        let priority = match prop("priority")
+            .as_deref()
+            .map(str::to_uppercase)
+            .as_deref()
+        {
+            Some("I" | "1") => 1,
+            Some("II" | "2") => 2,
+            Some("III" | "3") => 3,
+            Some("0" | "NONE" | "NEUDRŽOVANÝ" | "NEUDRZOVANY") => 0,
+            _ => {
+                return Err(named(
+                    "`priority` must be I, II or III (or 1–3), or 0 for a section not maintained.",
+                    "`priority` musí být I, II nebo III (či 1–3), nebo 0 pro neudržovaný úsek.",
+                ));
+            }
+        };
+        let treatment = match prop("treatment") {
+            None if priority == 0 => Treatment::Plough,
+            None => {
+                return Err(named(
+                    "`treatment` is missing: chemical, inert or plough.",
+                    "chybí `treatment`: chemical, inert nebo plough.",
+                ));
+            }
+            Some(t) => Treatment::parse(&t).ok_or_else(|| {
+                named(
+                    &format!("`treatment` `{t}` is not chemical, inert or plough."),
+                    &format!("`treatment` `{t}` není chemical, inert ani plough."),
+                )
+            })?,
+        };
+        let lines = match feature.geometry.as_ref().map(|g| &g.value) {
+            Some(geojson::Value::LineString(line)) => vec![line.clone()],
+            Some(geojson::Value::MultiLineString(lines)) => lines.clone(),
+            _ => {
+                return Err(named(
+                    "the geometry is not a LineString or a MultiLineString.",
+                    "geometrie není LineString ani MultiLineString.",
+                ));
+            }
+        };
+        let mut kept = Vec::new();
+        for line in &lines {
+            let points: Option<Vec<[f64; 2]>> = line
+                .iter()
+                .map(|p| match p.as_slice() {
+                    [lon, lat, ..]
+                        if (-180.0..=180.0).contains(lon) && (-90.0..=90.0).contains(lat) =>
+                    {
+                        Some([*lon, *lat])
+                    }
+                    _ => None,
+                })
+                .collect();
+            match points {
+                Some(points) if points.len() >= 2 && points.len() <= 5_000 => kept.push(points),
+                _ => {
+                    return Err(named(
+                        "a line needs 2 to 5,000 positions of longitude and latitude in degrees (WGS 84).",
+                        "čára potřebuje 2 až 5 000 poloh ze zeměpisné délky a šířky ve stupních (WGS 84).",
+                    ));
+                }
+            }
+        }
+        let length_m = length(&kept);
+        let text = |key: &str, most: usize| prop(key).map(|v| v.chars().take(most).collect());
+        let road: String = text("road", 60).unwrap_or_default();
+        let name: String = text("name", 200).unwrap_or_default();
+        let route: String = text("route", 40).unwrap_or_default();
+        out.push(Imported {
+            section: Section {
+                folded: folding::fold(&format!("{code} {road} {name}")),
+                code,
+                road,
+                name,
+                owner: text("owner", 200).unwrap_or_default(),
+                priority,
+                treatment,
+                route,
+                orp: text("orp", 10).unwrap_or_default(),
+                length_m,
+                lines: kept,
+                last_treated: None,
+            },
+            route_name: text("route_name", 200).unwrap_or_default(),
+        });
+    }
+    Ok(out)
+}
+
+fn line_string(line: &[[f64; 2]]) -> LineString<f64> {
+    line.iter().map(|p| (p[0], p[1])).collect()
+}
+
+/// A section's length in metres, along the earth's surface.
+pub fn length(lines: &[Vec<[f64; 2]>]) -> f64 {
+    lines
+        .iter()
+        .map(|l| Haversine.length(&line_string(l)))
+        .sum()
+}
+
+/// What an import did.
+pub struct Imports {
+    pub added: usize,
+    pub changed: usize,
+    pub routes: usize,
+}
+
+/// Stores the sections read from a file: a section whose code is known
+/// is replaced (its history kept), a new one added; sections the file
+/// does not name stay as they are. The tiles are built again.
+pub fn store(imported: Vec<Imported>) -> Result<Imports> {
+    let existing: HashMap<String, Document<Section>> = all_sections()?
+        .into_iter()
+        .map(|d| (d.data.code.clone(), d))
+        .collect();
+    let known_routes: HashMap<String, Document<Route>> = ROUTES
+        .find()
+        .fetch_all::<Route>(2_000)?
+        .into_iter()
+        .map(|d| (d.data.code.clone(), d))
+        .collect();
+    let mut new_routes: BTreeMap<String, String> = BTreeMap::new();
+    let mut done = Imports {
+        added: 0,
+        changed: 0,
+        routes: 0,
+    };
+    for Imported {
+        mut section,
+        route_name,
+    } in imported
+    {
+        if !section.route.is_empty() {
+            let name = new_routes.entry(section.route.clone()).or_default();
+            if name.is_empty() {
+                *name = route_name;
+            }
+        }
+        match existing.get(&section.code) {
+            Some(doc) => {
+                section.last_treated = doc.data.last_treated;
+                SECTIONS.update(&doc.id, doc.version, &section)?;
+                done.changed += 1;
+            }
+            None => {
+                SECTIONS.insert(&section)?;
+                done.added += 1;
+            }
+        }
+    }
+    for (code, name) in new_routes {
+        let name = if name.is_empty() { code.clone() } else { name };
+        match known_routes.get(&code) {
+            Some(doc) if doc.data.name == name || name == code => {}
+            Some(doc) => {
+                ROUTES.update(&doc.id, doc.version, &Route { code, name })?;
+                done.routes += 1;
+            }
+            None => {
+                ROUTES.insert(&Route { code, name })?;
+                done.routes += 1;
+            }
+        }
+    }
+    build_tiles()?;
+    Ok(done)
+}
+
+/// Builds every tile again from the sections stored.
+pub fn build_tiles() -> Result<()> {
+    let mut tiles: BTreeMap<(i32, i32), Vec<Piece>> = BTreeMap::new();
+    for doc in all_sections()? {
+        let mut touched: Vec<(i32, i32)> = Vec::new();
+        for line in &doc.data.lines {
+            for pair in line.windows(2) {
+                let (a, b) = (pair[0], pair[1]);
+                let lat = (a[1] + b[1]) / 2.0;
+                let pad_lat = TILE_PAD_M / M_PER_DEG_LAT;
+                let pad_lon = TILE_PAD_M / (M_PER_DEG_LON * lat.to_radians().cos().max(0.1));
+                let (x0, y0) = tile_of(a[1].min(b[1]) - pad_lat, a[0].min(b[0]) - pad_lon);
+                let (x1, y1) = tile_of(a[1].max(b[1]) + pad_lat, a[0].max(b[0]) + pad_lon);
+                for x in x0..=x1 {
+                    for y in y0..=y1 {
+                        if !touched.contains(&(x, y)) {
+                            touched.push((x, y));
+                        }
+                    }
+                }
+            }
+        }
+        for t in touched {
+            tiles.entry(t).or_default().push(Piece {
+                s: doc.id.clone(),
+                c: doc.data.code.clone(),
+                l: doc.data.lines.clone(),
+            });
+        }
+    }
+    for page in TILES.find().limit(200).pages::<serde_json::Value>() {
+        for doc in page? {
+            TILES.delete(&doc.id, doc.version)?;
+        }
+    }
+    for (key, pieces) in tiles {
+        TILES.insert(&Tile {
+            tile: tile_key(key),
+            pieces,
+        })?;
+    }
+    Ok(())
+}
+
+/// Finds sections by their position: each position's tile read once.
+#[derive(Default)]
+pub struct Matcher {
+    tiles: HashMap<(i32, i32), Vec<Piece>>,
+}
+
+impl Matcher {
+    /// The section nearest to the position within `within` metres: its
+    /// document and its code.
+    pub fn nearest(&mut self, lat: f64, lon: f64, within: f64) -> Result<Option<(String, String)>> {
+        let key = tile_of(lat, lon);
+        let pieces = match self.tiles.entry(key) {
+            Entry::Occupied(known) => known.into_mut(),
+            Entry::Vacant(new) => new.insert(
+                TILES
+                    .find()
+                    .eq("tile", tile_key(key))
+                    .limit(1)
+                    .fetch::<Tile>()?
+                    .documents
+                    .into_iter()
+                    .next()
+                    .map(|d| d.data.pieces)
+                    .unwrap_or_default(),
+            ),
+        };
+        // Metres around the position: near enough to flat at a few hundred metres.
+        let kx = M_PER_DEG_LON * lat.to_radians().cos();
+        let origin = Point::new(0.0, 0.0);
+        let mut best: Option<(&Piece, f64)> = None;
+        for piece in pieces.iter() {
+            for line in &piece.l {
+                let local: LineString<f64> = line
+                    .iter()
+                    .map(|p| ((p[0] - lon) * kx, (p[1] - lat) * M_PER_DEG_LAT))
+                    .collect();
+                let d = Euclidean.distance(&origin, &local);
+                if d <= within && best.is_none_or(|(_, b)| d < b) {
+                    best = Some((piece, d));
+                }
+            }
+        }
+        Ok(best.map(|(p, _)| (p.s.clone(), p.c.clone())))
+    }
+}

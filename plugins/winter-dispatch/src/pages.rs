@@ -1,0 +1,1219 @@
+//! What each person sees: the public maintenance order and when a road
+//! was treated; the network for its manager; vehicles, events, their live
+//! state, coverage, the season and the log for the dispatcher.
+
+use chrono::{NaiveTime, TimeZone};
+use chrono_tz::Europe::Prague;
+use portico_sdk::records::{Document, Filters};
+use portico_sdk::{
+    Action, Cell, Context, Error, Field, Form, FormPost, Map, NoticeLevel, Page, Pager, Result,
+    Stat, Table, TimelineEntry, View, folding, numbers, segment,
+};
+
+use crate::coverage::{self, Summary};
+use crate::model::{
+    EVENTS, Entry, Event, Kind, LOG, POSITIONS, ROUTES, Route, SECTIONS, Section, TREATED,
+    Treatment, UNITS, Unit, VEHICLES, Vehicle, km, now, open_events, priority_name, response_hours,
+    routes, tr, vehicles, when,
+};
+
+pub type Errors = Vec<(&'static str, String)>;
+
+pub fn with_error(f: Field, errors: &[(&str, String)], name: &str) -> Field {
+    match errors.iter().find(|(n, _)| *n == name) {
+        Some((_, e)) => f.error(e.clone()),
+        None => f,
+    }
+}
+
+fn failed(view: View, ctx: &Context, errors: &[(&str, String)]) -> View {
+    if errors.is_empty() {
+        view
+    } else {
+        view.notice(
+            NoticeLevel::Error,
+            tr(
+                ctx,
+                "Nothing was saved; see the fields below.",
+                "Nic nebylo uloženo; opravte pole níže.",
+            ),
+        )
+    }
+}
+
+fn percent(ctx: &Context, share: f64) -> String {
+    format!(
+        "{} %",
+        numbers::format((share * 1000.0).round() / 10.0, ctx.locale())
+    )
+}
+
+/// Lengths of the network by priority (index 0: not maintained).
+fn lengths_by_priority() -> Result<[f64; 4]> {
+    let mut out = [0.0; 4];
+    for g in SECTIONS.count_by("priority").sum("length_m").fetch()? {
+        if let Some(p) = g.key.as_deref().and_then(|k| k.parse::<f64>().ok()) {
+            let p = p as usize;
+            if p < 4 {
+                out[p] = g.sum.unwrap_or(0.0);
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn event_title(ctx: &Context, e: &Event) -> String {
+    format!(
+        "{} {} – {}",
+        tr(ctx, "Event", "Zásah"),
+        e.number,
+        e.kind.name(ctx)
+    )
+}
+
+/// `/`: the maintenance order and when a road was treated; `?q=` finds
+/// a road, a street or a section.
+pub fn public(ctx: &Context, page: &Page) -> Result<View> {
+    let mut view = View::new(tr(ctx, "Winter road maintenance", "Zimní údržba silnic")).text(tr(
+        ctx,
+        "Roads are treated in order of priority: I first, within the response time of each priority from the start of a snowfall or black ice; sections not maintained in winter are not treated. Find your road or street to see when it was last treated.",
+        "Silnice se udržují v pořadí důležitosti: nejdříve I. pořadí, každé pořadí do své lhůty od začátku sněžení nebo náledí; neudržované úseky se v zimě neošetřují. Vyhledejte svou silnici nebo ulici a uvidíte, kdy byla naposledy ošetřena.",
+    ));
+    if let Some(e) = open_events()?.into_iter().next() {
+        view = view.notice(
+            NoticeLevel::Warning,
+            format!(
+                "{}: {} {}",
+                e.data.kind.name(ctx),
+                tr(
+                    ctx,
+                    "winter maintenance is under way since",
+                    "zimní údržba probíhá od"
+                ),
+                when(ctx, e.data.started)
+            ),
+        );
+    }
+    let hours = response_hours()?;
+    let lengths = lengths_by_priority()?;
+    view = view.stats((1..=3).map(|p| {
+        Stat::new(
+            format!(
+                "{} {}",
+                tr(ctx, "Priority", "Pořadí"),
+                priority_name(ctx, p as u8)
+            ),
+            km(ctx, lengths[p]),
+        )
+        .detail(format!(
+            "{} {} h",
+            tr(ctx, "treated within", "ošetřeno do"),
+            numbers::format(hours[p - 1], ctx.locale())
+        ))
+    }));
+    let q = page.query("q").unwrap_or_default().trim().to_owned();
+    view = view.form(
+        Form::new("/", tr(ctx, "Find", "Hledat")).field(
+            Field::text(
+                "q",
+                tr(ctx, "Road, street or place", "Silnice, ulice nebo místo"),
+            )
+            .value(q.clone())
+            .help(tr(ctx, "E.g. II/152 or Rosice", "Např. II/152 nebo Rosice")),
+        ),
+    );
+    let (sections, next) = if q.is_empty() {
+        let found = SECTIONS
+            .find()
+            .gt("priority", 0)
+            .sort("priority")
+            .limit(50)
+            .after(page.query("after").map(str::to_owned))
+            .fetch::<Section>()?;
+        (found.documents, found.next_cursor)
+    } else {
+        (search(&q)?, None)
+    };
+    let caption = if q.is_empty() {
+        tr(
+            ctx,
+            "Sections in order of maintenance",
+            "Úseky v pořadí údržby",
+        )
+        .to_owned()
+    } else {
+        format!(
+            "{} „{q}“",
+            tr(ctx, "Sections matching", "Úseky odpovídající")
+        )
+    };
+    view = view.table(sections_table(ctx, &caption, &sections, "/sections/"));
+    if let Some(next) = next {
+        view = view.pager(Pager::new().next(format!("/?after={}", segment(&next))));
+    }
+    let mut map = Map::new(tr(ctx, "Sections on this page", "Úseky na této stránce"));
+    for s in &sections {
+        if let Some([lon, lat]) = s.data.middle() {
+            map = map.linked_point(
+                lat,
+                lon,
+                format!("{} {}", s.data.code, s.data.name),
+                format!("/sections/{}", segment(&s.id)),
+            );
+        }
+    }
+    Ok(view.map(map))
+}
+
+/// Sections whose code, road or name holds every word of `q`.
+fn search(q: &str) -> Result<Vec<Document<Section>>> {
+    let words: Vec<String> = folding::fold(q)
+        .split_whitespace()
+        .map(str::to_owned)
+        .collect();
+    let mut found: Vec<_> = crate::model::all_sections()?
+        .into_iter()
+        .filter(|d| words.iter().all(|w| d.data.folded.contains(w.as_str())))
+        .take(50)
+        .collect();
+    found.sort_by_key(|d| (d.data.priority == 0, d.data.priority, d.data.code.clone()));
+    Ok(found)
+}
+
+fn sections_table(
+    ctx: &Context,
+    caption: &str,
+    sections: &[Document<Section>],
+    link: &str,
+) -> Table {
+    let mut t = Table::new(caption)
+        .column(tr(ctx, "Section", "Úsek"))
+        .column(tr(ctx, "Road", "Silnice"))
+        .column(tr(ctx, "Priority", "Pořadí"))
+        .column(tr(ctx, "Treatment", "Ošetření"))
+        .numeric_column(tr(ctx, "Length", "Délka"))
+        .column(tr(ctx, "Last treated", "Naposledy ošetřeno"))
+        .empty_text(tr(ctx, "No section found.", "Žádný úsek nenalezen."));
+    for d in sections {
+        let s = &d.data;
+        t = t.row([
+            Cell::link(
+                format!("{} {}", s.code, s.name),
+                format!("{link}{}", segment(&d.id)),
+            ),
+            s.road.clone().into(),
+            priority_name(ctx, s.priority).into(),
+            if s.priority == 0 {
+                "—".into()
+            } else {
+                s.treatment.name(ctx).into()
+            },
+            km(ctx, s.length_m).into(),
+            s.last_treated
+                .map_or_else(|| "—".to_owned(), |t| when(ctx, t))
+                .into(),
+        ]);
+    }
+    t
+}
+
+/// `/sections/{id}`: one section, for anyone.
+pub fn section(ctx: &Context, id: &str) -> Result<View> {
+    let doc = SECTIONS.get::<Section>(id)?;
+    let s = &doc.data;
+    let hours = response_hours()?;
+    let mut rows: Vec<(String, String)> = vec![
+        (tr(ctx, "Code", "Kód").into(), s.code.clone()),
+        (tr(ctx, "Road", "Silnice").into(), s.road.clone()),
+        (tr(ctx, "Owner", "Vlastník").into(), s.owner.clone()),
+        (tr(ctx, "Length", "Délka").into(), km(ctx, s.length_m)),
+        (
+            tr(ctx, "Priority", "Pořadí").into(),
+            priority_name(ctx, s.priority).into(),
+        ),
+    ];
+    if (1..=3).contains(&s.priority) {
+        rows.push((
+            tr(ctx, "Treated within", "Ošetřuje se do").into(),
+            format!(
+                "{} h {}",
+                numbers::format(hours[usize::from(s.priority - 1)], ctx.locale()),
+                tr(
+                    ctx,
+                    "from the start of a snowfall or black ice",
+                    "od začátku sněžení nebo náledí"
+                )
+            ),
+        ));
+        rows.push((
+            tr(ctx, "Treatment", "Ošetření").into(),
+            s.treatment.name(ctx).into(),
+        ));
+    }
+    if !s.route.is_empty() {
+        rows.push((tr(ctx, "Route", "Okruh").into(), s.route.clone()));
+    }
+    rows.push((
+        tr(ctx, "Last treated", "Naposledy ošetřeno").into(),
+        s.last_treated.map_or_else(
+            || tr(ctx, "not recorded", "nezaznamenáno").to_owned(),
+            |t| when(ctx, t),
+        ),
+    ));
+    let mut view = View::new(format!("{} {}", s.code, s.name)).key_values(rows);
+    if s.priority == 0 {
+        view = view.notice(
+            NoticeLevel::Info,
+            tr(
+                ctx,
+                "This section is not maintained in winter: drive with care.",
+                "Tento úsek se v zimě neudržuje: jezděte opatrně.",
+            ),
+        );
+    }
+    if let Some([lon, lat]) = s.middle() {
+        view = view.map(Map::new(tr(ctx, "Where it is", "Kde je")).point(lat, lon, s.code.clone()));
+    }
+    Ok(view.actions([Action::secondary(
+        tr(ctx, "All sections", "Všechny úseky"),
+        "/",
+    )]))
+}
+
+/// `/network`: the import and the routes, for the network's manager.
+pub fn network(ctx: &Context, errors: &[(&str, String)]) -> Result<View> {
+    let lengths = lengths_by_priority()?;
+    let mut view = failed(
+        View::new(tr(ctx, "Road network", "Silniční síť")),
+        ctx,
+        errors,
+    );
+    view = view.stats(
+        (1..=3)
+            .map(|p| {
+                Stat::new(
+                    format!(
+                        "{} {}",
+                        tr(ctx, "Priority", "Pořadí"),
+                        priority_name(ctx, p as u8)
+                    ),
+                    km(ctx, lengths[p]),
+                )
+            })
+            .chain([Stat::new(
+                tr(ctx, "Not maintained", "Neudržované"),
+                km(ctx, lengths[0]),
+            )]),
+    );
+    view = view.form(
+        Form::new("/network", tr(ctx, "Import", "Importovat")).field(with_error(
+            Field::file("network", tr(ctx, "Sections (GeoJSON)", "Úseky (GeoJSON)"))
+                .required()
+                .accept(".geojson,.json,application/geo+json,application/json")
+                .help(tr(
+                    ctx,
+                    "A FeatureCollection of LineStrings in WGS 84, one per section, with the properties code, road, name, owner, priority (I, II, III, or 0 for not maintained), treatment (chemical, inert, plough), route and route_name. A section whose code is known is replaced; the others stay.",
+                    "FeatureCollection čar (LineString) ve WGS 84, jedna na úsek, s vlastnostmi code, road, name, owner, priority (I, II, III, nebo 0 pro neudržovaný), treatment (chemical, inert, plough), route a route_name. Úsek se známým kódem se nahradí; ostatní zůstanou.",
+                )),
+            errors,
+            "network",
+        )),
+    );
+    let counts = SECTIONS.count_by("route").sum("length_m").fetch()?;
+    let mut t = Table::new(tr(ctx, "Routes", "Okruhy"))
+        .column(tr(ctx, "Route", "Okruh"))
+        .column(tr(ctx, "Name", "Název"))
+        .numeric_column(tr(ctx, "Sections", "Úseků"))
+        .numeric_column(tr(ctx, "Length", "Délka"))
+        .empty_text(tr(
+            ctx,
+            "No route yet: import the network.",
+            "Zatím žádný okruh: importujte síť.",
+        ));
+    for r in routes()? {
+        let g = counts
+            .iter()
+            .find(|g| g.key.as_deref() == Some(r.data.code.as_str()));
+        t = t.row([
+            r.data.code.clone(),
+            r.data.name.clone(),
+            g.map_or(0, |g| g.count).to_string(),
+            km(ctx, g.and_then(|g| g.sum).unwrap_or(0.0)),
+        ]);
+    }
+    view = view.table(t);
+    let found = SECTIONS.find().sort("code").limit(500).fetch::<Section>()?;
+    let mut sections = sections_table(
+        ctx,
+        tr(
+            ctx,
+            "Sections (to change one, choose it)",
+            "Úseky (úsek změníte jeho výběrem)",
+        ),
+        &found.documents,
+        "/network/sections/",
+    );
+    if found.next_cursor.is_some() {
+        sections = sections.empty_text("");
+        view = view.text(tr(
+            ctx,
+            "The first 500 sections by code; find others on the public page.",
+            "Prvních 500 úseků podle kódu; další najdete na veřejné stránce.",
+        ));
+    }
+    Ok(view.table(sections))
+}
+
+/// `/network/sections/{id}`: change a section.
+pub fn edit_section(
+    ctx: &Context,
+    id: &str,
+    form: Option<&FormPost>,
+    errors: &[(&str, String)],
+) -> Result<View> {
+    let doc = SECTIONS.get::<Section>(id)?;
+    let s = &doc.data;
+    let value = |n: &str, now: String| form.and_then(|f| f.get(n)).map_or(now, str::to_owned);
+    let mut f = Form::new(
+        format!("/network/sections/{}", segment(id)),
+        tr(ctx, "Save", "Uložit"),
+    )
+    .field(with_error(
+        Field::text("name", tr(ctx, "Name", "Název")).value(value("name", s.name.clone())),
+        errors,
+        "name",
+    ))
+    .field(with_error(
+        Field::select(
+            "priority",
+            tr(ctx, "Priority", "Pořadí"),
+            (0..=3).map(|p| (p.to_string(), priority_name(ctx, p).to_owned())),
+        )
+        .required()
+        .selected([value("priority", s.priority.to_string())]),
+        errors,
+        "priority",
+    ))
+    .field(with_error(
+        Field::select(
+            "treatment",
+            tr(ctx, "Treatment", "Ošetření"),
+            Treatment::ALL.map(|t| (t.code(), t.name(ctx))),
+        )
+        .required()
+        .selected([value("treatment", s.treatment.code().to_owned())]),
+        errors,
+        "treatment",
+    ));
+    let choices: Vec<_> = routes()?
+        .into_iter()
+        .map(|r| {
+            (
+                r.data.code.clone(),
+                format!("{} {}", r.data.code, r.data.name),
+            )
+        })
+        .collect();
+    f = f.field(with_error(
+        Field::select("route", tr(ctx, "Route", "Okruh"), choices)
+            .selected([value("route", s.route.clone())]),
+        errors,
+        "route",
+    ));
+    let view = View::new(format!("{} {}", s.code, s.name)).key_values([
+        (tr(ctx, "Road", "Silnice"), s.road.clone()),
+        (tr(ctx, "Length", "Délka"), km(ctx, s.length_m)),
+    ]);
+    Ok(failed(view, ctx, errors)
+        .form(f)
+        .actions([Action::secondary(
+            tr(ctx, "Road network", "Silniční síť"),
+            "/network",
+        )]))
+}
+
+/// `/vehicles`: the fleet, units waiting to be paired, a new vehicle.
+pub fn fleet(ctx: &Context, form: Option<&FormPost>, errors: &[(&str, String)]) -> Result<View> {
+    let mut view = failed(View::new(tr(ctx, "Vehicles", "Vozidla")), ctx, errors);
+    let mut t = Table::new(tr(ctx, "Vehicles", "Vozidla"))
+        .column(tr(ctx, "Call sign", "Volací znak"))
+        .column(tr(ctx, "Vehicle", "Vozidlo"))
+        .column(tr(ctx, "Crew", "Osádka"))
+        .column(tr(ctx, "Unit", "Jednotka"))
+        .column(tr(ctx, "Route now", "Okruh nyní"))
+        .column(tr(ctx, "Last report", "Poslední hlášení"))
+        .empty_text(tr(ctx, "No vehicle yet.", "Zatím žádné vozidlo."));
+    for d in vehicles()? {
+        let v = &d.data;
+        t = t.row([
+            Cell::link(v.code.clone(), format!("/vehicles/{}", segment(&d.id))),
+            format!("{} {}", v.name, v.plate).trim().to_owned().into(),
+            v.crew.clone().into(),
+            if v.unit.is_empty() {
+                tr(ctx, "not paired", "nespárována").into()
+            } else {
+                tr(ctx, "paired", "spárována").into()
+            },
+            v.route.clone().into(),
+            last_report(ctx, v).into(),
+        ]);
+    }
+    view = view.table(t);
+    let waiting = waiting_units()?;
+    if !waiting.is_empty() {
+        let mut u = Table::new(tr(
+            ctx,
+            "Units that reported without a vehicle (pair each on its vehicle's page)",
+            "Jednotky, které hlásily bez vozidla (spárujte je na stránce vozidla)",
+        ))
+        .column(tr(ctx, "Unit", "Jednotka"))
+        .column(tr(ctx, "Last tried", "Naposledy hlásila"));
+        for w in &waiting {
+            u = u.row([w.data.name.clone(), when(ctx, w.data.seen)]);
+        }
+        view = view.table(u);
+    }
+    let value = |n: &str| form.and_then(|f| f.get(n)).unwrap_or_default().to_owned();
+    Ok(view
+        .heading(tr(ctx, "A new vehicle", "Nové vozidlo"))
+        .form(vehicle_form(
+            ctx,
+            "/vehicles",
+            tr(ctx, "Add the vehicle", "Přidat vozidlo"),
+            &value,
+            errors,
+            None,
+        )))
+}
+
+fn last_report(ctx: &Context, v: &Vehicle) -> String {
+    v.last.as_ref().map_or_else(
+        || "—".to_owned(),
+        |l| {
+            let place = if l.section.is_empty() {
+                tr(ctx, "off the network", "mimo síť").to_owned()
+            } else {
+                l.section.clone()
+            };
+            format!("{} · {} · {place}", when(ctx, l.at), l.work.name(ctx))
+        },
+    )
+}
+
+/// Units that reported and no vehicle has.
+fn waiting_units() -> Result<Vec<Document<Unit>>> {
+    let paired: Vec<String> = vehicles()?.into_iter().map(|v| v.data.unit).collect();
+    Ok(UNITS
+        .find()
+        .fetch_all::<Unit>(200)?
+        .into_iter()
+        .filter(|u| !paired.contains(&u.data.unit))
+        .collect())
+}
+
+fn vehicle_form(
+    ctx: &Context,
+    action: &str,
+    submit: &str,
+    value: &dyn Fn(&str) -> String,
+    errors: &[(&str, String)],
+    units: Option<(Vec<(String, String)>, String)>,
+) -> Form {
+    let mut f = Form::new(action, submit)
+        .field(with_error(
+            Field::text("code", tr(ctx, "Call sign", "Volací znak"))
+                .required()
+                .value(value("code"))
+                .help(tr(ctx, "E.g. S-12", "Např. S-12")),
+            errors,
+            "code",
+        ))
+        .field(with_error(
+            Field::text("name", tr(ctx, "Vehicle", "Vozidlo"))
+                .required()
+                .value(value("name"))
+                .help(tr(
+                    ctx,
+                    "E.g. Tatra 815 with a spreader and a plough",
+                    "Např. Tatra 815 se sypačem a radlicí",
+                )),
+            errors,
+            "name",
+        ))
+        .field(with_error(
+            Field::text("plate", tr(ctx, "Registration plate", "Registrační značka"))
+                .value(value("plate")),
+            errors,
+            "plate",
+        ))
+        .field(with_error(
+            Field::text("crew", tr(ctx, "Crew", "Osádka")).value(value("crew")),
+            errors,
+            "crew",
+        ));
+    if let Some((choices, current)) = units {
+        f = f.field(with_error(
+            Field::select("unit", tr(ctx, "Unit that reports for it", "Jednotka, která za něj hlásí"), choices)
+                .selected([current])
+                .help(tr(
+                    ctx,
+                    "A unit appears here once it has reported with its API token (permission winter-dispatch.report); choose none to unpair it.",
+                    "Jednotka se zde objeví, jakmile poprvé nahlásí polohu se svým tokenem API (oprávnění winter-dispatch.report); prázdná volba ji odpáruje.",
+                )),
+            errors,
+            "unit",
+        ));
+    }
+    f
+}
+
+/// `/vehicles/{id}`: change a vehicle, pair its unit.
+pub fn vehicle(
+    ctx: &Context,
+    id: &str,
+    form: Option<&FormPost>,
+    errors: &[(&str, String)],
+) -> Result<View> {
+    let doc = VEHICLES.get::<Vehicle>(id)?;
+    let v = &doc.data;
+    let current = |n: &str| -> String {
+        match n {
+            "code" => v.code.clone(),
+            "name" => v.name.clone(),
+            "plate" => v.plate.clone(),
+            "crew" => v.crew.clone(),
+            _ => String::new(),
+        }
+    };
+    let value = |n: &str| {
+        form.and_then(|f| f.get(n))
+            .map_or_else(|| current(n), str::to_owned)
+    };
+    let mut choices = Vec::new();
+    if !v.unit.is_empty() {
+        choices.push((
+            v.unit.clone(),
+            tr(ctx, "the unit paired now", "nyní spárovaná jednotka").to_owned(),
+        ));
+    }
+    choices.extend(waiting_units()?.into_iter().map(|u| {
+        (
+            u.data.unit.clone(),
+            format!(
+                "{} ({} {})",
+                u.data.name,
+                tr(ctx, "reported", "hlásila"),
+                when(ctx, u.data.seen)
+            ),
+        )
+    }));
+    let mut view = failed(View::new(format!("{} {}", v.code, v.name)), ctx, errors).key_values([
+        (
+            tr(ctx, "Last report", "Poslední hlášení"),
+            last_report(ctx, v),
+        ),
+        (tr(ctx, "Route now", "Okruh nyní"), v.route.clone()),
+    ]);
+    if let Some(l) = &v.last {
+        view = view.map(
+            Map::new(tr(ctx, "Where it last was", "Kde naposledy bylo")).point(
+                l.lat,
+                l.lon,
+                v.code.clone(),
+            ),
+        );
+    }
+    Ok(view
+        .form(vehicle_form(
+            ctx,
+            &format!("/vehicles/{}", segment(id)),
+            tr(ctx, "Save", "Uložit"),
+            &value,
+            errors,
+            Some((
+                choices,
+                form.and_then(|f| f.get("unit"))
+                    .map_or_else(|| v.unit.clone(), str::to_owned),
+            )),
+        ))
+        .actions([Action::secondary(
+            tr(ctx, "Vehicles", "Vozidla"),
+            "/vehicles",
+        )]))
+}
+
+/// `/events`: open and past events, and a new one.
+pub fn events(ctx: &Context, form: Option<&FormPost>, errors: &[(&str, String)]) -> Result<View> {
+    let mut view = failed(
+        View::new(tr(ctx, "Winter events", "Zásahy zimní údržby")),
+        ctx,
+        errors,
+    );
+    view = crate::alerts::standby_view(ctx, view)?;
+    let found = EVENTS
+        .find()
+        .sort_desc("started")
+        .limit(50)
+        .fetch::<Event>()?;
+    let mut t = Table::new(tr(ctx, "Events", "Zásahy"))
+        .column(tr(ctx, "Event", "Zásah"))
+        .column(tr(ctx, "Began", "Začátek"))
+        .column(tr(ctx, "Ended", "Konec"))
+        .column(tr(ctx, "Priority I on time", "I. pořadí včas"))
+        .empty_text(tr(ctx, "No event yet.", "Zatím žádný zásah."));
+    for d in &found.documents {
+        let e = &d.data;
+        t = t.row([
+            Cell::link(event_title(ctx, e), format!("/events/{}", segment(&d.id))),
+            when(ctx, e.started).into(),
+            e.closed
+                .map_or_else(
+                    || tr(ctx, "under way", "probíhá").to_owned(),
+                    |c| when(ctx, c),
+                )
+                .into(),
+            e.summary
+                .as_ref()
+                .and_then(|s| s.shares.first())
+                .map_or_else(|| "—".to_owned(), |s| percent(ctx, s.on_time()))
+                .into(),
+        ]);
+    }
+    view = view.table(t);
+    let value = |n: &str, d: String| form.and_then(|f| f.get(n)).map_or(d, str::to_owned);
+    let now = Prague
+        .timestamp_opt(now(), 0)
+        .single()
+        .unwrap_or_else(|| Prague.timestamp_opt(0, 0).unwrap());
+    let f = Form::new("/events", tr(ctx, "Open the event", "Zahájit zásah"))
+        .field(with_error(
+            Field::select(
+                "kind",
+                tr(ctx, "What", "Co"),
+                Kind::ALL.map(|k| (k.code(), k.name(ctx))),
+            )
+            .required()
+            .selected([value("kind", "snowfall".into())]),
+            errors,
+            "kind",
+        ))
+        .field(with_error(
+            Field::date("date", tr(ctx, "Began on", "Začátek dne"))
+                .required()
+                .value(value("date", now.format("%Y-%m-%d").to_string())),
+            errors,
+            "date",
+        ))
+        .field(with_error(
+            Field::text("time", tr(ctx, "At (hours:minutes)", "V (hodiny:minuty)"))
+                .required()
+                .pattern("[0-2]?[0-9]:[0-5][0-9]")
+                .value(value("time", now.format("%H:%M").to_string()))
+                .help(tr(
+                    ctx,
+                    "When the snowfall or black ice began: the response times count from here.",
+                    "Kdy začalo sněžení nebo náledí: od té chvíle běží lhůty pro ošetření.",
+                )),
+            errors,
+            "time",
+        ))
+        .field(with_error(
+            Field::textarea("note", tr(ctx, "Note", "Poznámka"))
+                .value(value("note", String::new())),
+            errors,
+            "note",
+        ));
+    Ok(view.heading(tr(ctx, "A new event", "Nový zásah")).form(f))
+}
+
+/// Reads the moment of the new-event form, in Europe/Prague.
+pub fn read_start(ctx: &Context, form: &FormPost, errors: &mut Errors) -> Option<i64> {
+    let date = portico_sdk::calendar::parse_date(form.get("date").unwrap_or_default().trim());
+    let time = NaiveTime::parse_from_str(form.get("time").unwrap_or_default().trim(), "%H:%M").ok();
+    let Some(date) = date else {
+        errors.push(("date", tr(ctx, "Give the date.", "Zadejte datum.").into()));
+        return None;
+    };
+    let Some(time) = time else {
+        errors.push((
+            "time",
+            tr(
+                ctx,
+                "Give the time as 4:30 or 16:30.",
+                "Zadejte čas jako 4:30 nebo 16:30.",
+            )
+            .into(),
+        ));
+        return None;
+    };
+    let at = Prague
+        .from_local_datetime(&date.and_time(time))
+        .earliest()?
+        .timestamp();
+    let now = now();
+    if at > now + 300 {
+        errors.push((
+            "time",
+            tr(
+                ctx,
+                "The start cannot be in the future.",
+                "Začátek nemůže být v budoucnosti.",
+            )
+            .into(),
+        ));
+        None
+    } else if at < now - 2 * 86_400 {
+        errors.push((
+            "date",
+            tr(
+                ctx,
+                "The start can be at most two days back.",
+                "Začátek může být nejvýše dva dny zpět.",
+            )
+            .into(),
+        ));
+        None
+    } else {
+        Some(at)
+    }
+}
+
+/// `/events/{id}`: an event live: what is treated, where the vehicles
+/// are, the routes given out.
+pub fn event(ctx: &Context, id: &str, errors: &[(&str, String)]) -> Result<View> {
+    let doc = EVENTS.get::<Event>(id)?;
+    let e = &doc.data;
+    let mut view = failed(View::new(event_title(ctx, e)), ctx, errors);
+    view = view.key_values([
+        (tr(ctx, "Began", "Začátek"), when(ctx, e.started)),
+        (
+            tr(ctx, "Ended", "Konec"),
+            e.closed.map_or_else(
+                || tr(ctx, "under way", "probíhá").to_owned(),
+                |c| when(ctx, c),
+            ),
+        ),
+        (tr(ctx, "Opened by", "Zahájil"), e.opened_by.clone()),
+        (tr(ctx, "Note", "Poznámka"), e.note.clone()),
+    ]);
+    // What is treated, against the network, by priority.
+    let totals = lengths_by_priority()?;
+    let mut treated = [0.0; 4];
+    for g in TREATED
+        .count_by("priority")
+        .eq("event", id)
+        .sum("length_m")
+        .fetch()?
+    {
+        if let Some(p) = g.key.as_deref().and_then(|k| k.parse::<f64>().ok()) {
+            let p = p as usize;
+            if p < 4 {
+                treated[p] = g.sum.unwrap_or(0.0);
+            }
+        }
+    }
+    view = view.stats((1..=3).map(|p| {
+        Stat::new(
+            format!(
+                "{} {}",
+                tr(ctx, "Treated, priority", "Ošetřeno, pořadí"),
+                priority_name(ctx, p as u8)
+            ),
+            percent(
+                ctx,
+                if totals[p] > 0.0 {
+                    treated[p] / totals[p]
+                } else {
+                    0.0
+                },
+            ),
+        )
+        .detail(format!("{} / {}", km(ctx, treated[p]), km(ctx, totals[p])))
+    }));
+    view = view.actions([
+        Action::primary(
+            tr(ctx, "Coverage", "Pokrytí"),
+            format!("/events/{}/coverage", segment(id)),
+        ),
+        Action::secondary(
+            tr(ctx, "The event's log", "Deník zásahu"),
+            format!("/log?event={}", segment(id)),
+        ),
+    ]);
+    // The vehicles in the event.
+    let working = VEHICLES
+        .find()
+        .eq("event", id)
+        .fetch_all::<Vehicle>(2_000)?;
+    let mut map = Map::new(tr(ctx, "Vehicles in the event", "Vozidla v zásahu"));
+    let mut t = Table::new(tr(ctx, "Vehicles in the event", "Vozidla v zásahu"))
+        .column(tr(ctx, "Vehicle", "Vozidlo"))
+        .column(tr(ctx, "Route", "Okruh"))
+        .column(tr(ctx, "Last report", "Poslední hlášení"))
+        .empty_text(tr(
+            ctx,
+            "No vehicle has a route yet.",
+            "Zatím žádné vozidlo nemá okruh.",
+        ));
+    for d in &working {
+        let v = &d.data;
+        if let Some(l) = &v.last {
+            map = map.linked_point(
+                l.lat,
+                l.lon,
+                format!("{} · {}", v.code, l.work.name(ctx)),
+                format!("/vehicles/{}", segment(&d.id)),
+            );
+        }
+        t = t.row([
+            Cell::link(v.code.clone(), format!("/vehicles/{}", segment(&d.id))),
+            v.route.clone().into(),
+            last_report(ctx, v).into(),
+        ]);
+    }
+    view = view.map(map).table(t);
+    if e.open == 1 {
+        let fleet = vehicles()?;
+        let assign = Form::new(
+            format!("/events/{}", segment(id)),
+            tr(ctx, "Assign the route", "Přidělit okruh"),
+        )
+        .field(with_error(
+            Field::select(
+                "route",
+                tr(ctx, "Route", "Okruh"),
+                routes()?.into_iter().map(|r: Document<Route>| {
+                    (
+                        r.data.code.clone(),
+                        format!("{} {}", r.data.code, r.data.name),
+                    )
+                }),
+            )
+            .required(),
+            errors,
+            "route",
+        ))
+        .field(with_error(
+            Field::select(
+                "vehicle",
+                tr(ctx, "Vehicle", "Vozidlo"),
+                fleet
+                    .iter()
+                    .map(|v| (v.id.clone(), format!("{} {}", v.data.code, v.data.name))),
+            )
+            .required(),
+            errors,
+            "vehicle",
+        ))
+        .button("release", tr(ctx, "Release the vehicle", "Uvolnit vozidlo"));
+        view = view.heading(tr(ctx, "Routes", "Okruhy")).form(assign);
+        let note = Form::new(
+            format!("/events/{}", segment(id)),
+            tr(ctx, "Write in the log", "Zapsat do deníku"),
+        )
+        .field(with_error(
+            Field::textarea(
+                "entry",
+                tr(
+                    ctx,
+                    "Decision, message or report",
+                    "Rozhodnutí, zpráva nebo hlášení",
+                ),
+            )
+            .required(),
+            errors,
+            "entry",
+        ));
+        let close = Form::new(
+            format!("/events/{}/close", segment(id)),
+            tr(ctx, "Close the event", "Ukončit zásah"),
+        );
+        view = view
+            .heading(tr(ctx, "The log", "Deník"))
+            .form(note)
+            .form(close);
+    }
+    let mut a = Table::new(tr(ctx, "Routes given out", "Přidělené okruhy"))
+        .column(tr(ctx, "When", "Kdy"))
+        .column(tr(ctx, "Route", "Okruh"))
+        .column(tr(ctx, "Vehicle", "Vozidlo"))
+        .column(tr(ctx, "By", "Kdo"));
+    for s in e.assignments.iter().rev() {
+        a = a.row([
+            when(ctx, s.at),
+            s.route.clone(),
+            s.vehicle_code.clone(),
+            s.by.clone(),
+        ]);
+    }
+    Ok(view.table(a))
+}
+
+/// `/events/{id}/coverage`.
+pub fn coverage(ctx: &Context, id: &str) -> Result<View> {
+    let doc = EVENTS.get::<Event>(id)?;
+    let e = &doc.data;
+    let summary = match &e.summary {
+        Some(s) => s.clone(),
+        None => coverage::of(id, e, now())?,
+    };
+    let mut view = View::new(format!("{} – {}", tr(ctx, "Coverage", "Pokrytí"), event_title(ctx, e)))
+        .text(format!(
+            "{} {}. {}",
+            tr(ctx, "As of", "Stav k"),
+            when(ctx, summary.at),
+            tr(
+                ctx,
+                "A section is on time when a vehicle treated it within its priority's response time from the event's start.",
+                "Úsek je ošetřen včas, když ho vozidlo ošetřilo ve lhůtě jeho pořadí od začátku zásahu.",
+            )
+        ));
+    view = coverage_view(ctx, view, &summary);
+    let material = POSITIONS
+        .count_by("material")
+        .eq("event", id)
+        .sum("amount_kg")
+        .fetch()?;
+    let mut m = Table::new(tr(ctx, "Material spread", "Rozprostřený materiál"))
+        .column(tr(ctx, "Material", "Materiál"))
+        .numeric_column(tr(ctx, "Amount", "Množství"))
+        .empty_text(tr(ctx, "None reported.", "Nic nehlášeno."));
+    for g in material {
+        let Some(name) = g.key.filter(|k| !k.is_empty()) else {
+            continue;
+        };
+        m = m.row([
+            name,
+            format!(
+                "{} t",
+                numbers::format((g.sum.unwrap_or(0.0) / 100.0).round() / 10.0, ctx.locale())
+            ),
+        ]);
+    }
+    Ok(view.table(m).actions([Action::secondary(
+        tr(ctx, "Back to the event", "Zpět k zásahu"),
+        format!("/events/{}", segment(id)),
+    )]))
+}
+
+fn coverage_view(ctx: &Context, mut view: View, s: &Summary) -> View {
+    let mut t = Table::new(tr(ctx, "Coverage by priority", "Pokrytí podle pořadí"))
+        .column(tr(ctx, "Priority", "Pořadí"))
+        .numeric_column(tr(ctx, "Response time", "Lhůta"))
+        .numeric_column(tr(ctx, "Length", "Délka"))
+        .numeric_column(tr(ctx, "On time", "Včas"))
+        .numeric_column(tr(ctx, "Late", "Pozdě"))
+        .numeric_column(tr(ctx, "Waiting", "Čeká"))
+        .numeric_column(tr(ctx, "Sections late", "Úseků pozdě"));
+    for share in &s.shares {
+        t = t.row([
+            priority_name(ctx, share.priority).to_owned(),
+            format!("{} h", numbers::format(share.hours, ctx.locale())),
+            km(ctx, share.total_m),
+            format!(
+                "{} ({})",
+                percent(ctx, share.on_time()),
+                km(ctx, share.on_time_m)
+            ),
+            km(ctx, share.late_m),
+            km(ctx, share.waiting_m),
+            share.late.to_string(),
+        ]);
+    }
+    view = view.table(t);
+    let mut late = Table::new(tr(ctx, "Sections late", "Úseky po lhůtě"))
+        .column(tr(ctx, "Section", "Úsek"))
+        .column(tr(ctx, "Priority", "Pořadí"))
+        .column(tr(ctx, "Route", "Okruh"))
+        .column(tr(ctx, "Deadline", "Lhůta"))
+        .column(tr(ctx, "Treated", "Ošetřeno"))
+        .empty_text(tr(
+            ctx,
+            "None: every section was treated on time.",
+            "Žádné: všechny úseky byly ošetřeny včas.",
+        ));
+    for l in &s.late {
+        late = late.row([
+            Cell::link(
+                format!("{} {}", l.code, l.name),
+                format!("/sections/{}", segment(&l.section)),
+            ),
+            priority_name(ctx, l.priority).into(),
+            l.route.clone().into(),
+            when(ctx, l.deadline).into(),
+            l.treated
+                .map_or_else(
+                    || tr(ctx, "not yet", "dosud ne").to_owned(),
+                    |t| when(ctx, t),
+                )
+                .into(),
+        ]);
+    }
+    view.table(late)
+}
+
+/// `/season`: the events of a winter season (1 October to 30 April).
+pub fn season(ctx: &Context, page: &Page) -> Result<View> {
+    let today = portico_sdk::calendar::today();
+    use chrono::Datelike;
+    let default = if today.month() >= 7 {
+        today.year()
+    } else {
+        today.year() - 1
+    };
+    let year = page
+        .query("from")
+        .and_then(|y| y.parse::<i32>().ok())
+        .filter(|y| (2000..=2100).contains(y))
+        .unwrap_or(default);
+    let start = |y: i32, m: u32, d: u32| {
+        chrono::NaiveDate::from_ymd_opt(y, m, d)
+            .and_then(|d| {
+                Prague
+                    .from_local_datetime(&d.and_hms_opt(0, 0, 0)?)
+                    .earliest()
+            })
+            .map_or(0, |t| t.timestamp())
+    };
+    let (from, to) = (start(year, 7, 1), start(year + 1, 7, 1));
+    let events = EVENTS
+        .find()
+        .ge("started", from)
+        .lt("started", to)
+        .sort("started")
+        .fetch_all::<Event>(1_000)?;
+    let mut view = View::new(format!(
+        "{} {}/{}",
+        tr(ctx, "Winter season", "Zimní období"),
+        year,
+        (year + 1) % 100
+    ));
+    let mut t = Table::new(tr(ctx, "Events of the season", "Zásahy období"))
+        .column(tr(ctx, "Event", "Zásah"))
+        .column(tr(ctx, "Began", "Začátek"))
+        .numeric_column(tr(ctx, "Hours", "Hodin"))
+        .numeric_column(tr(ctx, "I on time", "I. včas"))
+        .numeric_column(tr(ctx, "II on time", "II. včas"))
+        .numeric_column(tr(ctx, "III on time", "III. včas"))
+        .numeric_column(tr(ctx, "Sections late", "Úseků pozdě"))
+        .empty_text(tr(
+            ctx,
+            "No event in this season.",
+            "V tomto období žádný zásah.",
+        ));
+    let mut hours_all = 0.0;
+    for d in &events {
+        let e = &d.data;
+        let hours = (e.closed.unwrap_or_else(now) - e.started) as f64 / 3600.0;
+        hours_all += hours;
+        let share = |p: usize| {
+            e.summary
+                .as_ref()
+                .and_then(|s| s.shares.get(p))
+                .map_or_else(|| "—".to_owned(), |s| percent(ctx, s.on_time()))
+        };
+        t = t.row([
+            Cell::link(
+                event_title(ctx, e),
+                format!("/events/{}/coverage", segment(&d.id)),
+            ),
+            when(ctx, e.started).into(),
+            numbers::format((hours * 10.0).round() / 10.0, ctx.locale()).into(),
+            share(0).into(),
+            share(1).into(),
+            share(2).into(),
+            e.summary
+                .as_ref()
+                .map_or_else(
+                    || "—".to_owned(),
+                    |s| s.shares.iter().map(|s| s.late).sum::<u32>().to_string(),
+                )
+                .into(),
+        ]);
+    }
+    view = view
+        .stats([
+            Stat::new(tr(ctx, "Events", "Zásahů"), events.len().to_string()),
+            Stat::new(
+                tr(ctx, "Hours of maintenance", "Hodin údržby"),
+                numbers::format(hours_all.round(), ctx.locale()),
+            ),
+        ])
+        .table(t);
+    let mut pager = Pager::new()
+        .previous(format!("/season?from={}", year - 1))
+        .summary(format!("{year}/{}", (year + 1) % 100));
+    if year < default {
+        pager = pager.next(format!("/season?from={}", year + 1));
+    }
+    Ok(view.pager(pager))
+}
+
+/// `/log`: the dispatcher's log, newest first; `?event=` one event's.
+pub fn log(ctx: &Context, page: &Page) -> Result<View> {
+    let mut find = LOG
+        .find()
+        .sort_desc("at")
+        .limit(100)
+        .after(page.query("after").map(str::to_owned));
+    let event = page.query("event").unwrap_or_default();
+    if !event.is_empty() {
+        find = find.eq("event", event);
+    }
+    let found = find.fetch::<Entry>()?;
+    let title = if event.is_empty() {
+        tr(ctx, "The dispatcher's log", "Deník dispečera").to_owned()
+    } else {
+        let e = EVENTS.get::<Event>(event)?;
+        format!(
+            "{} – {}",
+            tr(ctx, "The log", "Deník"),
+            event_title(ctx, &e.data)
+        )
+    };
+    let mut view = View::new(title).text(tr(
+        ctx,
+        "Every decision, assignment, report and message, as it was written; nothing here can be changed. Each entry is also on the organization's audit chain.",
+        "Každé rozhodnutí, přidělení, hlášení a zpráva tak, jak byly zapsány; nic zde nelze změnit. Každý záznam je také v auditní stopě organizace.",
+    ));
+    let cs = crate::model::cs_of(ctx);
+    view = view.timeline(found.documents.iter().map(|d| {
+        let e = &d.data;
+        TimelineEntry::new(
+            crate::model::rfc3339(e.at),
+            if cs { e.cs.clone() } else { e.en.clone() },
+        )
+        .text(e.by.clone())
+    }));
+    if let Some(next) = found.next_cursor {
+        let mut to = format!("/log?after={}", segment(&next));
+        if !event.is_empty() {
+            to.push_str(&format!("&event={}", segment(event)));
+        }
+        view = view.pager(Pager::new().next(to));
+    }
+    Ok(view)
+}
+
+/// The route of `code`, if the network has it.
+pub fn route_of(code: &str) -> Result<Option<Document<Route>>> {
+    Ok(ROUTES
+        .find()
+        .eq("code", code)
+        .limit(1)
+        .fetch::<Route>()?
+        .documents
+        .into_iter()
+        .next())
+}
+
+/// The event `id` as the dispatcher may change it: open.
+pub fn open_event(ctx: &Context, id: &str) -> Result<Document<Event>> {
+    let doc = EVENTS.get::<Event>(id)?;
+    if doc.data.open != 1 {
+        return Err(Error::Conflict(
+            tr(ctx, "This event is closed.", "Tento zásah je ukončen.").into(),
+        ));
+    }
+    Ok(doc)
+}
