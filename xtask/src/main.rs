@@ -448,6 +448,7 @@ fn run(extra: &[String]) -> Result {
         "tasks",
         "org-registry",
         "methodology",
+        "winter-dispatch",
     ] {
         if built.iter().any(|m| m.id == id) {
             copy_dir(&root.join("target/modules").join(id), &modules.join(id))?;
@@ -617,7 +618,8 @@ fn run(extra: &[String]) -> Result {
     region::set_up(&root, &portico, &create_user)?;
     eprintln!(
         "demo accounts: admin, editor (posts notices), citizen; in the region {}: urednik \
-         (sends tasks), reditelka (a school's director), pracovnik (the school's worker); \
+         (sends tasks), reditelka (a school's director), pracovnik (the school's worker), \
+         dispecer (the road administration's winter dispatcher); \
          password `{DEMO_PASSWORD}`",
         region::REGION
     );

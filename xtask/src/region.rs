@@ -2,7 +2,9 @@
 //! four organizations below it (a school, a hospital, social services, the
 //! road administration), the tasks module enabled in each, the people who
 //! work with it, tasks in every state they can be in, and a data collection
-//! some organizations have answered.
+//! some organizations have answered. The road administration also runs
+//! the winter dispatch: a network north and west of Brno, three vehicles,
+//! a weather warning in force and a snowfall under way.
 
 use std::path::Path;
 use std::process::Command;
@@ -62,6 +64,12 @@ pub const PEOPLE: [(&str, &str, &str, &str); 3] = [
     ),
 ];
 
+/// The road administration, which runs the winter dispatch.
+const ROADS: &str = "silnice-example";
+
+/// Its dispatcher: user name, name.
+pub const DISPATCHER: (&str, &str) = ("dispecer", "Jan Horák (dispečer zimní údržby)");
+
 /// Sets the region up, unless it exists. `portico` runs the built CLI on
 /// the demo's data folder; `create_user` makes an account and returns its id.
 pub fn set_up(
@@ -118,7 +126,16 @@ pub fn set_up(
             "role", "grant", username, role, "--org", org,
         ]))?;
     }
+    status(&mut portico(&[
+        "plugin",
+        "enable",
+        "winter-dispatch",
+        "--org",
+        ROADS,
+    ]))?;
+    create_user(DISPATCHER.0, DISPATCHER.1, "staff")?;
     for (username, role, org) in [
+        (DISPATCHER.0, "winter-dispatch.manager", ROADS),
         ("urednik", "org-registry.approver", REGION),
         ("urednik", "tasks.approver", REGION),
         ("urednik", "methodology.author", REGION),
@@ -139,6 +156,7 @@ pub fn set_up(
         .collect();
     files.extend(registry_files());
     files.extend(guidance_files(PEOPLE[0].1));
+    files.extend(winter_files());
     files.extend(approval_files(
         (&ids[0], PEOPLE[0].1),
         (&ids[1], PEOPLE[1].1),
@@ -160,6 +178,353 @@ pub fn set_up(
         ]))?;
     }
     Ok(())
+}
+
+/// A road section of the demo network: code, road, name, priority,
+/// treatment, route, line of `[longitude, latitude]`.
+type Section = (
+    &'static str,
+    &'static str,
+    &'static str,
+    u8,
+    &'static str,
+    &'static str,
+    &'static [[f64; 2]],
+);
+
+/// Now, in seconds since 1970.
+fn now_s() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(0))
+}
+
+/// Metres along a line of `[longitude, latitude]` (haversine).
+fn metres(line: &[[f64; 2]]) -> f64 {
+    line.windows(2)
+        .map(|w| {
+            let (a, b) = (w[0], w[1]);
+            let (la, lb) = (a[1].to_radians(), b[1].to_radians());
+            let dlat = lb - la;
+            let dlon = (b[0] - a[0]).to_radians();
+            let h = (dlat / 2.0).sin().powi(2) + la.cos() * lb.cos() * (dlon / 2.0).sin().powi(2);
+            2.0 * 6_371_008.8 * h.sqrt().asin()
+        })
+        .sum()
+}
+
+/// The winter dispatch's demo: a network of twelve sections on three
+/// routes north and west of Brno (and a forest lane not maintained),
+/// three vehicles, the weather service's warning of snow drifts, and a
+/// snowfall that began five hours ago: route O1 treated on time, the
+/// priority I section of route O2 late, the rest still within its time.
+fn winter_files() -> Vec<(&'static str, &'static str, &'static str, Vec<String>)> {
+    let network: [Section; 13] = [
+        (
+            "II/385-01",
+            "II/385",
+            "Kuřim – Čebín",
+            1,
+            "chemical",
+            "O1",
+            &[[16.531, 49.298], [16.505, 49.306], [16.476, 49.314]],
+        ),
+        (
+            "II/385-02",
+            "II/385",
+            "Čebín – Tišnov",
+            1,
+            "chemical",
+            "O1",
+            &[[16.476, 49.314], [16.452, 49.331], [16.424, 49.349]],
+        ),
+        (
+            "III/3851-01",
+            "III/3851",
+            "Čebín – Malhostovice",
+            3,
+            "inert",
+            "O1",
+            &[[16.476, 49.314], [16.489, 49.330], [16.497, 49.338]],
+        ),
+        (
+            "III/3852-01",
+            "III/3852",
+            "Kuřim – Lipůvka",
+            2,
+            "chemical",
+            "O1",
+            &[[16.531, 49.298], [16.549, 49.326], [16.556, 49.338]],
+        ),
+        (
+            "II/386-01",
+            "II/386",
+            "Ostrovačice – Veverské Knínice",
+            1,
+            "chemical",
+            "O2",
+            &[[16.408, 49.211], [16.398, 49.226], [16.399, 49.238]],
+        ),
+        (
+            "II/386-02",
+            "II/386",
+            "Veverské Knínice – Rosice",
+            2,
+            "chemical",
+            "O2",
+            &[[16.399, 49.238], [16.392, 49.210], [16.388, 49.182]],
+        ),
+        (
+            "III/3943-01",
+            "III/3943",
+            "Rosice – Zbýšov",
+            3,
+            "inert",
+            "O2",
+            &[[16.388, 49.182], [16.365, 49.170], [16.350, 49.155]],
+        ),
+        (
+            "III/3944-01",
+            "III/3944",
+            "Rosice – Tetčice",
+            3,
+            "inert",
+            "O2",
+            &[[16.388, 49.182], [16.402, 49.175], [16.407, 49.170]],
+        ),
+        (
+            "II/152-01",
+            "II/152",
+            "Troubsko – Střelice",
+            1,
+            "chemical",
+            "O3",
+            &[[16.512, 49.175], [16.506, 49.162], [16.500, 49.150]],
+        ),
+        (
+            "II/152-02",
+            "II/152",
+            "Střelice – Silůvky",
+            2,
+            "chemical",
+            "O3",
+            &[[16.500, 49.150], [16.480, 49.120], [16.470, 49.102]],
+        ),
+        (
+            "III/15283-01",
+            "III/15283",
+            "Střelice – Radostice",
+            3,
+            "plough",
+            "O3",
+            &[[16.500, 49.150], [16.478, 49.140], [16.465, 49.131]],
+        ),
+        (
+            "III/15282-01",
+            "III/15282",
+            "Troubsko – Ostopovice",
+            2,
+            "chemical",
+            "O3",
+            &[[16.512, 49.175], [16.530, 49.164], [16.543, 49.160]],
+        ),
+        (
+            "MK-12",
+            "MK",
+            "Lesní cesta Babí lom",
+            0,
+            "plough",
+            "",
+            &[[16.585, 49.332], [16.593, 49.340]],
+        ),
+    ];
+    let routes = [
+        ("O1", "Kuřim a Tišnov"),
+        ("O2", "Rosice"),
+        ("O3", "Střelice"),
+    ];
+    let now = now_s();
+    let began = now - 5 * 3_600;
+    let year = &date(0)[..4];
+    let number = format!("{year}/01");
+    let treated_at = |code: &str| match code {
+        "II/385-01" => Some(began + 50 * 60),
+        "II/385-02" => Some(began + 95 * 60),
+        "III/3852-01" => Some(began + 130 * 60),
+        "II/386-01" => Some(began + 220 * 60),
+        "II/152-01" => Some(began + 70 * 60),
+        _ => None,
+    };
+    let mut sections = Vec::new();
+    let mut shapes = Vec::new();
+    let mut treated = Vec::new();
+    for (code, road, name, priority, treatment, route, line) in network {
+        let length = metres(line);
+        let last = treated_at(code);
+        let coordinates: Vec<String> = line
+            .iter()
+            .map(|p| format!("[{},{}]", p[0], p[1]))
+            .collect();
+        let lons = line.iter().map(|p| p[0]);
+        let lats = line.iter().map(|p| p[1]);
+        let bbox = [
+            lons.clone().fold(f64::MAX, f64::min),
+            lats.clone().fold(f64::MAX, f64::min),
+            lons.fold(f64::MIN, f64::max),
+            lats.fold(f64::MIN, f64::max),
+        ];
+        let middle = line[line.len() / 2];
+        sections.push(format!(
+            r#"{{"code":{},"road":{},"name":{},"owner":"Jihomoravský kraj-Example","priority":{priority},"treatment":{},"route":{},"orp":"6202","length_m":{length:.1},"middle":[{},{}],"bbox":[{},{},{},{}],"last_treated":{}}}"#,
+            q(code),
+            q(road),
+            q(name),
+            q(treatment),
+            q(route),
+            middle[0],
+            middle[1],
+            bbox[0],
+            bbox[1],
+            bbox[2],
+            bbox[3],
+            last.map_or("null".to_owned(), |t| t.to_string()),
+        ));
+        shapes.push(format!(
+            r#"{{"net":1,"code":{},"lines":[[{}]],"checksum":{}}}"#,
+            q(code),
+            coordinates.join(","),
+            line.iter().map(|p| p[0] + p[1]).sum::<f64>(),
+        ));
+        if let Some(at) = last {
+            treated.push(format!(
+                r#"{{"event":{},"section":{},"priority":{priority},"length_m":{length:.1},"first":{at},"last":{at},"passes":3,"noted":{at}}}"#,
+                q(&number),
+                q(code),
+            ));
+        }
+    }
+    let vehicles = [
+        ("S-01", "Tatra 815 se sypačem a radlicí", "2B8 4511", "O1", [16.452, 49.331]),
+        ("S-02", "MAN TGS se sypačem", "3B1 0923", "O2", [16.395, 49.220]),
+        ("S-03", "Multicar M31 s radlicí", "7B4 2260", "O3", [16.490, 49.135]),
+    ]
+    .map(|(code, name, plate, route, at)| {
+        format!(
+            r#"{{"code":{},"name":{},"plate":{},"crew":"","unit":"","event":{},"route":{},"since":{began},"last":{{"at":{},"lat":{},"lon":{},"work":"salting","section":""}}}}"#,
+            q(code),
+            q(name),
+            q(plate),
+            q(&number),
+            q(route),
+            now - 120,
+            at[1],
+            at[0],
+        )
+    });
+    let assignments: Vec<String> = vehicles
+        .iter()
+        .zip(routes)
+        .map(|(_, (route, _))| {
+            format!(
+                r#"{{"route":{},"vehicle":"","vehicle_code":{},"at":{},"by":{}}}"#,
+                q(route),
+                q(&format!("S-0{}", &route[1..])),
+                began + 10 * 60,
+                q(DISPATCHER.1),
+            )
+        })
+        .collect();
+    let event = format!(
+        r#"{{"number":{},"kind":"snowfall","note":"Sněžení 5–10 cm, ČHMÚ výstraha na sněhové jazyky.","started":{began},"closed":null,"open":1,"opened_by":{},"assignments":[{}]}}"#,
+        q(&number),
+        q(DISPATCHER.1),
+        assignments.join(","),
+    );
+    let warning = format!(
+        r#"{{"key":"demo-chmi#SJ","identifier":"demo-chmi","sender":"operator@chmi.cz","event_cs":"Sněhové jazyky","event_en":"Snow drifts","headline_cs":"Sněhové jazyky na silnicích","headline_en":"Snow drifts on the roads","severity":"Moderate","onset":{},"expires":{},"orp":["6202"],"received":{}}}"#,
+        began - 3_600,
+        now + 10 * 3_600,
+        began - 3_000,
+    );
+    let entry = |at: i64, kind: &str, event: &str, en: &str, cs: &str| {
+        format!(
+            r#"{{"at":{at},"by":{},"kind":{},"event":{},"en":{},"cs":{}}}"#,
+            q(DISPATCHER.1),
+            q(kind),
+            q(event),
+            q(en),
+            q(cs),
+        )
+    };
+    let log = vec![
+        entry(
+            began - 3_000,
+            "warning.received",
+            "",
+            "Weather warning: Snow drifts (Moderate).",
+            "Výstraha ČHMÚ: Sněhové jazyky (Moderate).",
+        ),
+        entry(
+            began - 3_000,
+            "standby.opened",
+            "",
+            "Standby: a weather warning for the region arrived.",
+            "Pohotovost: přišla výstraha ČHMÚ pro region.",
+        ),
+        entry(
+            began,
+            "event.opened",
+            &number,
+            &format!("Event {number} opened: Snowfall."),
+            &format!("Zahájen zásah {number}: Sněžení."),
+        ),
+        entry(
+            began + 600,
+            "route.assigned",
+            &number,
+            "Route O1 (Kuřim a Tišnov) assigned to S-01.",
+            "Okruh O1 (Kuřim a Tišnov) přidělen vozidlu S-01.",
+        ),
+        entry(
+            began + 600,
+            "route.assigned",
+            &number,
+            "Route O2 (Rosice) assigned to S-02.",
+            "Okruh O2 (Rosice) přidělen vozidlu S-02.",
+        ),
+        entry(
+            began + 600,
+            "route.assigned",
+            &number,
+            "Route O3 (Střelice) assigned to S-03.",
+            "Okruh O3 (Střelice) přidělen vozidlu S-03.",
+        ),
+        entry(
+            began + 7_200,
+            "log.entry",
+            &number,
+            "S-02 stuck behind a lorry at Veverské Knínice; police informed.",
+            "S-02 stojí za kamionem u Veverských Knínic; informována policie.",
+        ),
+    ];
+    vec![
+        (ROADS, "winter-dispatch", "sections", sections),
+        (ROADS, "winter-dispatch", "shapes", shapes),
+        (
+            ROADS,
+            "winter-dispatch",
+            "routes",
+            routes
+                .iter()
+                .map(|(c, n)| format!(r#"{{"code":{},"name":{}}}"#, q(c), q(n)))
+                .collect(),
+        ),
+        (ROADS, "winter-dispatch", "vehicles", vehicles.to_vec()),
+        (ROADS, "winter-dispatch", "events", vec![event]),
+        (ROADS, "winter-dispatch", "treated", treated),
+        (ROADS, "winter-dispatch", "warnings", vec![warning]),
+        (ROADS, "winter-dispatch", "log", log),
+    ]
 }
 
 /// Each organization's profile in the registry: IČO, director, phone.

@@ -77,6 +77,7 @@ pub fn poll(ctx: &Context) -> Result<()> {
         .map_err(|e| Error::Unavailable(format!("the weather service's feed: {e}")))?;
     let ours = orp_codes()?;
     let now = now();
+    let was_on_standby = standby(now)?.is_some();
     // What this message updates or cancels ends.
     for reference in &alert.references {
         let identifier = reference.split(',').nth(1).unwrap_or(reference);
@@ -95,7 +96,6 @@ pub fn poll(ctx: &Context) -> Result<()> {
     if alert.msg_type == "Cancel" {
         return Ok(());
     }
-    let was_on_standby = standby(now)?.is_some();
     let mut new = 0;
     let czech: Vec<_> = alert
         .infos
@@ -163,13 +163,13 @@ pub fn poll(ctx: &Context) -> Result<()> {
                 format!(
                     "Weather warning: {} ({}), {}.",
                     w.event_en,
-                    w.severity,
+                    severity_name(&w.severity, false),
                     span(false)
                 ),
                 format!(
                     "Výstraha ČHMÚ: {} ({}), {}.",
                     w.event_cs,
-                    w.severity,
+                    severity_name(&w.severity, true),
                     span(true)
                 ),
             )?;
@@ -230,7 +230,7 @@ pub fn standby_view(ctx: &Context, mut view: View) -> Result<View> {
     for w in &active {
         t = t.row([
             if cs { &w.headline_cs } else { &w.headline_en }.clone(),
-            w.severity.clone(),
+            severity_name(&w.severity, cs),
             w.onset.map_or_else(String::new, |o| when(ctx, o)),
             w.expires.map_or_else(String::new, |e| when(ctx, e)),
             w.orp.join(", "),
@@ -266,6 +266,9 @@ pub struct Alert {
 /// One CAP message sent about an alert.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Sent {
+    /// Who it was sent as (the setting may change later).
+    #[serde(default)]
+    pub sender: String,
     pub identifier: String,
     pub msg_type: String,
     pub sent: i64,
@@ -293,6 +296,14 @@ const SEVERITIES: [(&str, &str, &str); 4] = [
     ("Moderate", "Moderate", "Střední"),
     ("Minor", "Minor", "Nízká"),
 ];
+
+/// A CAP severity in the reader's language (the code when unknown).
+fn severity_name(code: &str, cs: bool) -> String {
+    SEVERITIES.iter().find(|k| k.0 == code).map_or_else(
+        || code.to_owned(),
+        |k| if cs { k.2 } else { k.1 }.to_owned(),
+    )
+}
 
 fn kind_name(code: &str, cs: bool) -> &'static str {
     KINDS
@@ -356,7 +367,7 @@ pub fn list(ctx: &Context, form: Option<&FormPost>, errors: &[(&str, String)]) -
     let value = |n: &str| form.and_then(|f| f.get(n)).unwrap_or_default().to_owned();
     let f = Form::new(
         "/alerts",
-        tr(ctx, "Send to the rescue system", "Odeslat IZS"),
+        tr(ctx, "Send to the rescue system", "Odeslat do IZS"),
     )
     .field(with_error(
         Field::select(
@@ -543,7 +554,10 @@ fn read(ctx: &Context, form: &FormPost, errors: &mut Errors) -> Result<Option<Al
         area_cs: names.clone(),
         area_en: names,
         polygon: cap::ring_around(
-            sections.iter().flat_map(|s| s.data.lines.iter().flatten()),
+            sections
+                .iter()
+                .filter_map(|s| s.data.bbox)
+                .flat_map(|b| [[b[0], b[1]], [b[2], b[3]]]),
             200.0,
         ),
         sections: sections.into_iter().map(|s| s.data.code).collect(),
@@ -572,7 +586,14 @@ fn send(ctx: &Context, alert: &mut Alert, msg_type: &str) -> Result<()> {
     let references: Vec<String> = alert
         .messages
         .iter()
-        .map(|m| format!("{sender},{},{}", m.identifier, cap::moment(m.sent)))
+        .map(|m| {
+            let by = if m.sender.is_empty() {
+                &sender
+            } else {
+                &m.sender
+            };
+            format!("{by},{},{}", m.identifier, cap::moment(m.sent))
+        })
         .collect();
     let name = settings::get("cap-sender-name")?
         .filter(|n| !n.trim().is_empty())
@@ -625,6 +646,7 @@ fn send(ctx: &Context, alert: &mut Alert, msg_type: &str) -> Result<()> {
         Some(&identifier),
     )?;
     alert.messages.push(Sent {
+        sender,
         identifier,
         msg_type: msg_type.to_owned(),
         sent,
@@ -643,7 +665,12 @@ fn unsent(ctx: &Context, e: &Error) -> String {
             "Spojení s IZS není nastaveno: správce nastaví spojení `rescue` na stránce modulu v konzoli. Nic nebylo odesláno.",
         )
         .to_owned(),
-        other => other.to_string(),
+        _ => tr(
+            ctx,
+            "The alert could not be handed over for sending; nothing was sent. Try again, or tell the administrator.",
+            "Výstrahu se nepodařilo předat k odeslání; nic nebylo odesláno. Zkuste to znovu, nebo to oznamte správci.",
+        )
+        .to_owned(),
     }
 }
 
@@ -711,7 +738,10 @@ pub fn page(ctx: &Context, id: &str, errors: &[(&str, String)]) -> Result<View> 
     }
     view = view.key_values([
         (tr(ctx, "What", "Co"), kind_name(&a.kind, cs).to_owned()),
-        (tr(ctx, "Severity", "Závažnost"), a.severity.clone()),
+        (
+            tr(ctx, "Severity", "Závažnost"),
+            severity_name(&a.severity, cs),
+        ),
         (
             tr(ctx, "Sections", "Úseky"),
             if cs { &a.area_cs } else { &a.area_en }.clone(),

@@ -238,11 +238,11 @@ fn alert(w: &mut Writer<Vec<u8>>, a: &AlertOut) -> std::io::Result<()> {
     Ok(())
 }
 
-/// The ring around `lines` (each `[longitude, latitude]`), `pad_m` metres
+/// The ring around `points` (each `[longitude, latitude]`), `pad_m` metres
 /// out: the box that holds them, closed.
-pub fn ring_around<'a>(lines: impl Iterator<Item = &'a [f64; 2]>, pad_m: f64) -> Vec<[f64; 2]> {
+pub fn ring_around(points: impl Iterator<Item = [f64; 2]>, pad_m: f64) -> Vec<[f64; 2]> {
     let (mut w, mut s, mut e, mut n) = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
-    for p in lines {
+    for p in points {
         w = w.min(p[0]);
         e = e.max(p[0]);
         s = s.min(p[1]);

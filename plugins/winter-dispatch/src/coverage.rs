@@ -59,16 +59,24 @@ pub struct Summary {
     pub late: Vec<Late>,
 }
 
-/// The coverage of `event` (its document `id`) at `at`.
-pub fn of(id: &str, event: &Event, at: i64) -> Result<Summary> {
+/// The coverage of `event` at `at`.
+pub fn of(event: &Event, at: i64) -> Result<Summary> {
     let hours = response_hours()?;
-    let first: HashMap<String, i64> = TREATED
+    // The first treatment of each section in the event, from its start
+    // (two vehicles may have recorded the same section at once).
+    let mut first: HashMap<String, i64> = HashMap::new();
+    for d in TREATED
         .find()
-        .eq("event", id)
-        .fetch_all::<Treated>(crate::model::MOST_SECTIONS)?
-        .into_iter()
-        .map(|d| (d.data.section, d.data.first))
-        .collect();
+        .eq("event", &event.number)
+        .fetch_all::<Treated>(crate::model::MOST_SECTIONS * 2)?
+    {
+        if d.data.first >= event.started {
+            first
+                .entry(d.data.section)
+                .and_modify(|t| *t = (*t).min(d.data.first))
+                .or_insert(d.data.first);
+        }
+    }
     let mut shares: Vec<Share> = (1..=3)
         .map(|p| Share {
             priority: p,
@@ -86,7 +94,7 @@ pub fn of(id: &str, event: &Event, at: i64) -> Result<Summary> {
         let deadline = event.started + (share.hours * 3600.0).round() as i64;
         share.total_m += s.length_m;
         share.sections += 1;
-        let treated = first.get(&doc.id).copied();
+        let treated = first.get(&s.code).copied();
         match treated {
             Some(t) if t <= deadline => share.on_time_m += s.length_m,
             None if at <= deadline => share.waiting_m += s.length_m,

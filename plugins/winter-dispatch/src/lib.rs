@@ -33,7 +33,7 @@ use pages::Errors;
 struct WinterDispatch;
 
 /// The most late sections an event keeps in its summary once closed.
-const MOST_LATE_KEPT: usize = 500;
+const MOST_LATE_KEPT: usize = 200;
 
 fn param<'a>(page: &'a Page, name: &str) -> &'a str {
     page.param(name).unwrap_or_default()
@@ -65,6 +65,8 @@ impl Module for WinterDispatch {
             "/events" => pages::events(ctx, None, &[]),
             "/events/{id}" => pages::event(ctx, param(page, "id"), &[]),
             "/events/{id}/coverage" => pages::coverage(ctx, param(page, "id")),
+            // Closing is a button on the event's page.
+            "/events/{id}/close" => pages::event(ctx, param(page, "id"), &[]),
             "/season" => pages::season(ctx, page),
             "/log" => pages::log(ctx, page),
             "/alerts" => alerts::list(ctx, None, &[]),
@@ -111,6 +113,7 @@ impl Module for WinterDispatch {
     fn run_job(ctx: &Context, job: &str) -> Result<()> {
         match job {
             "warnings" => alerts::poll(ctx),
+            "tiles" => network::keep_tiles(),
             other => Err(Error::not_found(format!("no job {other}"))),
         }
     }
@@ -140,7 +143,22 @@ fn import(ctx: &Context, form: &FormPost) -> Result<Outcome> {
         Err(r) => return refuse(if cs_of(ctx) { r.cs } else { r.en }),
     };
     let count = imported.len();
-    let done = network::store(imported)?;
+    let done = match network::store(imported) {
+        Ok(done) => done,
+        Err(network::StoreError::Host(e)) => return Err(e),
+        Err(network::StoreError::TooMany(held)) => {
+            return refuse(if cs_of(ctx) {
+                format!(
+                    "Síť má úseků {held}; s novými z tohoto souboru by jich měla víc než 20 000."
+                )
+            } else {
+                format!(
+                    "The network holds {held} sections; with the new ones of this file it would hold more than {}.",
+                    model::MOST_SECTIONS
+                )
+            });
+        }
+    };
     log(
         ctx,
         "network.imported",
@@ -223,7 +241,6 @@ fn change_section(ctx: &Context, id: &str, form: &FormPost) -> Result<Outcome> {
     s.priority = priority;
     s.treatment = treatment;
     s.route = route;
-    s.folded = portico_sdk::folding::fold(&format!("{} {} {name}", s.code, s.road));
     s.name = name;
     model::SECTIONS.update(id, doc.version, &s)?;
     log(
@@ -347,12 +364,22 @@ fn save_vehicle(ctx: &Context, id: Option<&str>, form: &FormPost) -> Result<Outc
                     tr(
                         ctx,
                         "No such unit has reported.",
-                        "Taková jednotka nehlásila.",
+                        "Tato jednotka zatím nehlásila polohu.",
                     )
                     .into(),
                 )]);
             }
             let paired = unit != doc.data.unit;
+            // Paired, a unit is no longer waiting.
+            for waiting in model::UNITS
+                .find()
+                .eq("unit", &unit)
+                .limit(5)
+                .fetch::<model::Unit>()?
+                .documents
+            {
+                model::UNITS.delete(&waiting.id, waiting.version)?;
+            }
             let mut v = doc.data;
             v.code = code;
             v.name = name;
@@ -395,6 +422,7 @@ fn save_vehicle(ctx: &Context, id: Option<&str>, form: &FormPost) -> Result<Outc
                 unit: String::new(),
                 event: String::new(),
                 route: String::new(),
+                since: 0,
                 last: None,
             };
             let doc = VEHICLES.insert(&v)?;
@@ -445,11 +473,28 @@ fn open_event(ctx: &Context, form: &FormPost) -> Result<Outcome> {
         return Ok(Outcome::Show(pages::events(ctx, Some(form), &errors)?));
     };
     let year = portico_sdk::calendar::today().format("%Y").to_string();
-    let this_year = EVENTS
-        .find()
+    let mut n: u64 = EVENTS
+        .count_by("open")
         .prefix("number", format!("{year}/"))
-        .fetch_all::<Event>(1_000)?;
-    let number = format!("{year}/{:02}", this_year.len() + 1);
+        .fetch()?
+        .iter()
+        .map(|g| g.count)
+        .sum();
+    // The number names the event everywhere: never one already given.
+    let number = loop {
+        n += 1;
+        let number = format!("{year}/{n:02}");
+        if EVENTS
+            .find()
+            .eq("number", &number)
+            .limit(1)
+            .fetch::<Event>()?
+            .documents
+            .is_empty()
+        {
+            break number;
+        }
+    };
     let event = Event {
         number: number.clone(),
         kind,
@@ -465,7 +510,7 @@ fn open_event(ctx: &Context, form: &FormPost) -> Result<Outcome> {
     log(
         ctx,
         "event.opened",
-        &doc.id,
+        &number,
         &number,
         format!(
             "Event {number} opened: {}, from {}. {}",
@@ -520,7 +565,8 @@ fn assign(ctx: &Context, id: &str, form: &FormPost) -> Result<Outcome> {
     let (Some(route), Some(vehicle), true) = (route, vehicle, errors.is_empty()) else {
         return Ok(Outcome::Show(pages::event(ctx, id, &errors)?));
     };
-    if !vehicle.data.event.is_empty() && vehicle.data.event != id {
+    let number = doc.data.number.clone();
+    if !vehicle.data.event.is_empty() && vehicle.data.event != number {
         return refused_on_event(
             ctx,
             id,
@@ -530,8 +576,9 @@ fn assign(ctx: &Context, id: &str, form: &FormPost) -> Result<Outcome> {
         );
     }
     let mut v = vehicle.data;
-    v.event = id.to_owned();
+    v.event = number.clone();
     v.route = route.data.code.clone();
+    v.since = doc.data.started;
     VEHICLES.update(&vehicle.id, vehicle.version, &v)?;
     let mut e = doc.data;
     e.assignments.push(Assignment {
@@ -545,7 +592,7 @@ fn assign(ctx: &Context, id: &str, form: &FormPost) -> Result<Outcome> {
     log(
         ctx,
         "route.assigned",
-        id,
+        &number,
         &v.code,
         format!(
             "Route {} ({}) assigned to {}.",
@@ -569,9 +616,9 @@ fn assign(ctx: &Context, id: &str, form: &FormPost) -> Result<Outcome> {
 
 fn release(ctx: &Context, id: &str, form: &FormPost) -> Result<Outcome> {
     dispatcher(ctx)?;
-    pages::open_event(ctx, id)?;
+    let number = pages::open_event(ctx, id)?.data.number;
     let vehicle = VEHICLES.get::<Vehicle>(form.get("vehicle").unwrap_or_default())?;
-    if vehicle.data.event != id {
+    if vehicle.data.event != number {
         return refused_on_event(
             ctx,
             id,
@@ -587,7 +634,7 @@ fn release(ctx: &Context, id: &str, form: &FormPost) -> Result<Outcome> {
     log(
         ctx,
         "vehicle.released",
-        id,
+        &number,
         &v.code,
         format!("Vehicle {} released from the event.", v.code),
         format!("Vozidlo {} uvolněno ze zásahu.", v.code),
@@ -611,7 +658,14 @@ fn write_entry(ctx: &Context, id: &str, form: &FormPost) -> Result<Outcome> {
             "Napište 1 až 4 000 znaků.",
         );
     }
-    log(ctx, "log.entry", id, &doc.data.number, text.clone(), text)?;
+    log(
+        ctx,
+        "log.entry",
+        &doc.data.number,
+        &doc.data.number,
+        text.clone(),
+        text,
+    )?;
     Ok(Outcome::redirect_with(
         format!("/events/{}", segment(id)),
         tr(ctx, "Written in the log.", "Zapsáno do deníku."),
@@ -623,42 +677,45 @@ fn close(ctx: &Context, id: &str) -> Result<Outcome> {
     let doc = pages::open_event(ctx, id)?;
     let at = now();
     let mut e = doc.data;
-    let mut summary = coverage::of(id, &e, at)?;
+    let mut summary = coverage::of(&e, at)?;
     summary.late.truncate(MOST_LATE_KEPT);
     e.open = 0;
     e.closed = Some(at);
     let first = summary.shares.first().map_or(1.0, coverage::Share::on_time);
     e.summary = Some(summary);
     EVENTS.update(id, doc.version, &e)?;
-    for page in VEHICLES
+    let working = VEHICLES
         .find()
-        .eq("event", id)
-        .limit(200)
-        .pages::<Vehicle>()
-    {
-        for v in page? {
-            let mut data = v.data;
-            data.event.clear();
-            data.route.clear();
-            VEHICLES.update(&v.id, v.version, &data)?;
-        }
+        .eq("event", &e.number)
+        .fetch_all::<Vehicle>(model::MOST_VEHICLES)?;
+    for v in working {
+        let mut data = v.data;
+        data.event.clear();
+        data.route.clear();
+        VEHICLES.update(&v.id, v.version, &data)?;
     }
+    let share = |cs: bool| {
+        portico_sdk::numbers::format(
+            (first * 1000.0).round() / 10.0,
+            if cs { "cs" } else { "en" },
+        )
+    };
     log(
         ctx,
         "event.closed",
-        id,
+        &e.number,
         &e.number,
         format!(
-            "Event {} closed at {}; priority I treated on time: {:.1} %.",
+            "Event {} closed at {}; priority I treated on time: {} %.",
             e.number,
             when_in(false, at),
-            first * 100.0
+            share(false)
         ),
         format!(
-            "Zásah {} ukončen v {}; I. pořadí ošetřeno včas: {:.1} %.",
+            "Zásah {} ukončen {}; I. pořadí ošetřeno včas: {} %.",
             e.number,
             when_in(true, at),
-            first * 100.0
+            share(true)
         ),
     )?;
     Ok(Outcome::redirect_with(

@@ -6,12 +6,13 @@
 use chrono::{DateTime, TimeZone};
 use chrono_tz::Europe::Prague;
 use portico_sdk::records::{Collection, Document, Filters};
-use portico_sdk::{Context, Result, audit, numbers, settings};
+use portico_sdk::{Context, Result, audit, folding, numbers, settings};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 pub const SECTIONS: Collection = Collection::new("sections");
 pub const ROUTES: Collection = Collection::new("routes");
+pub const SHAPES: Collection = Collection::new("shapes");
 pub const TILES: Collection = Collection::new("tiles");
 pub const VEHICLES: Collection = Collection::new("vehicles");
 pub const UNITS: Collection = Collection::new("units");
@@ -22,6 +23,8 @@ pub const LOG: Collection = Collection::new("log");
 
 /// The most sections a network holds.
 pub const MOST_SECTIONS: usize = 20_000;
+/// The most vehicles a fleet holds.
+pub const MOST_VEHICLES: usize = 2_000;
 
 pub fn tr<'a>(ctx: &Context, en: &'a str, cs: &'a str) -> &'a str {
     tr_in(cs_of(ctx), en, cs)
@@ -134,9 +137,9 @@ impl Treatment {
 
     pub fn name(self, ctx: &Context) -> &'static str {
         match self {
-            Treatment::Chemical => tr(ctx, "chemical (salt)", "chemicky (sůl)"),
-            Treatment::Inert => tr(ctx, "inert (grit)", "inertním posypem"),
-            Treatment::Plough => tr(ctx, "ploughing only", "jen pluhováním"),
+            Treatment::Chemical => tr(ctx, "chemical (salt)", "chemické (sůl)"),
+            Treatment::Inert => tr(ctx, "inert (grit)", "inertní posyp"),
+            Treatment::Plough => tr(ctx, "ploughing only", "jen pluhování"),
         }
     }
 }
@@ -164,21 +167,37 @@ pub struct Section {
     pub orp: String,
     /// Its length in metres.
     pub length_m: f64,
-    /// Its geometry: one or more lines of `[longitude, latitude]`.
-    pub lines: Vec<Vec<[f64; 2]>>,
-    /// The name, road and code folded for search.
-    pub folded: String,
+    /// A point of it to put it on a map: the middle of its first line.
+    #[serde(default)]
+    pub middle: Option<[f64; 2]>,
+    /// The box that holds it: west, south, east, north.
+    #[serde(default)]
+    pub bbox: Option<[f64; 4]>,
     /// When it was last treated (seconds since 1970), if ever.
     #[serde(default)]
     pub last_treated: Option<i64>,
 }
 
 impl Section {
-    /// A point of the section to put it on a map: the middle of its first line.
-    pub fn middle(&self) -> Option<[f64; 2]> {
-        let line = self.lines.first()?;
-        line.get(line.len() / 2).copied()
+    /// Its code, road and name as search compares them.
+    pub fn folded(&self) -> String {
+        folding::fold(&format!("{} {} {}", self.code, self.road, self.name))
     }
+}
+
+/// A section's geometry, kept apart so that lists and figures of the
+/// network read only what they show.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Shape {
+    /// The network it belongs to: there is one, 1 (indexed, to sum over).
+    pub net: u8,
+    /// The section's code.
+    pub code: String,
+    /// One or more lines of `[longitude, latitude]`.
+    pub lines: Vec<Vec<[f64; 2]>>,
+    /// A sum over its coordinates, so that a changed geometry changes the
+    /// network's fingerprint.
+    pub checksum: f64,
 }
 
 /// A route (okruh): sections one crew treats in one run.
@@ -188,14 +207,12 @@ pub struct Route {
     pub name: String,
 }
 
-/// Part of a section kept in a tile, to find sections near a position.
+/// The part of a section near a tile, to find sections near a position.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Piece {
-    /// The section's document.
-    pub s: String,
     /// The section's code.
     pub c: String,
-    /// The section's lines (the whole section: few cross more than two tiles).
+    /// Its stretches within reach of the tile.
     pub l: Vec<Vec<[f64; 2]>>,
 }
 
@@ -205,6 +222,9 @@ pub struct Piece {
 pub struct Tile {
     pub tile: String,
     pub pieces: Vec<Piece>,
+    /// On the tile `meta` only: the network the tiles were built from.
+    #[serde(default)]
+    pub fingerprint: String,
 }
 
 /// A gritter, plough or other vehicle of the road administration.
@@ -224,12 +244,16 @@ pub struct Vehicle {
     /// (`token:…`); empty until one is paired.
     #[serde(default)]
     pub unit: String,
-    /// The event it works in now (its document), or empty.
+    /// The event it works in now (its number), or empty.
     #[serde(default)]
     pub event: String,
     /// The route it is assigned in that event, or empty.
     #[serde(default)]
     pub route: String,
+    /// When that event began (seconds since 1970): work before it is not
+    /// the event's.
+    #[serde(default)]
+    pub since: i64,
     /// Its last report.
     #[serde(default)]
     pub last: Option<Fix>,
@@ -364,9 +388,10 @@ pub struct Assignment {
 /// A section treated in an event: when first and last, how often.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Treated {
+    /// The event's number.
     pub event: String,
+    /// The section's code.
     pub section: String,
-    pub code: String,
     pub priority: u8,
     pub length_m: f64,
     pub first: i64,
@@ -382,7 +407,7 @@ pub struct Treated {
 pub struct Position {
     pub vehicle: String,
     pub code: String,
-    /// The event it worked in, or empty.
+    /// The event it worked in (its number), or empty.
     pub event: String,
     pub at: i64,
     pub lat: f64,
@@ -411,7 +436,7 @@ pub struct Entry {
     pub by: String,
     /// What kind of entry, e.g. `event.opened`.
     pub kind: String,
-    /// The event it belongs to, or empty.
+    /// The event it belongs to (its number), or empty.
     #[serde(default)]
     pub event: String,
     pub en: String,
@@ -494,7 +519,7 @@ pub fn routes() -> Result<Vec<Document<Route>>> {
 }
 
 pub fn vehicles() -> Result<Vec<Document<Vehicle>>> {
-    let mut all = VEHICLES.find().fetch_all::<Vehicle>(2_000)?;
+    let mut all = VEHICLES.find().fetch_all::<Vehicle>(MOST_VEHICLES)?;
     all.sort_by(|a, b| a.data.code.cmp(&b.data.code));
     Ok(all)
 }

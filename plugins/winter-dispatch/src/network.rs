@@ -2,20 +2,22 @@
 //! section a vehicle is on, and the matching itself.
 //!
 //! The network is cut into tiles of 0.05° of latitude by 0.075° of
-//! longitude (about 5.5 by 5.4 km in Czechia). A tile's document holds every
-//! section that comes within 200 m of it (the most the matching distance
-//! may be set to), so a position is matched by reading one document: the
-//! tile it lies in.
+//! longitude (about 5.5 by 5.4 km in Czechia). A tile's document holds the
+//! stretches of every section that come within 200 m of it (the most the
+//! matching distance may be set to), so a position is matched by reading
+//! one document: the tile it lies in. Sections keep what lists show; their
+//! geometry is a shape of its own.
 
 use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap};
 
 use geo::{Distance, Euclidean, Haversine, Length, LineString, Point};
+use portico_sdk::Result;
 use portico_sdk::records::{Document, Filters};
-use portico_sdk::{Result, folding};
 
 use crate::model::{
-    MOST_SECTIONS, Piece, ROUTES, Route, SECTIONS, Section, TILES, Tile, Treatment, all_sections,
+    MOST_SECTIONS, Piece, ROUTES, Route, SECTIONS, SHAPES, Section, Shape, TILES, Tile, Treatment,
+    all_sections,
 };
 
 const TILE_LAT: f64 = 0.05;
@@ -40,6 +42,7 @@ pub fn tile_key((x, y): (i32, i32)) -> String {
 /// A section read from the file, before it is stored.
 pub struct Imported {
     pub section: Section,
+    pub lines: Vec<Vec<[f64; 2]>>,
     pub route_name: String,
 }
 
@@ -64,7 +67,7 @@ pub fn parse(text: &str) -> std::result::Result<Vec<Imported>, Refusal> {
     let geojson: geojson::GeoJson = text.parse().map_err(|e| {
         refuse(
             format!("This is not GeoJSON: {e}"),
-            format!("Nejde o GeoJSON: {e}"),
+            format!("Nejde o GeoJSON (podrobnosti: {e})."),
         )
     })?;
     let geojson::GeoJson::FeatureCollection(collection) = geojson else {
@@ -76,7 +79,7 @@ pub fn parse(text: &str) -> std::result::Result<Vec<Imported>, Refusal> {
     if collection.features.is_empty() || collection.features.len() > MOST_SECTIONS {
         return Err(refuse(
             format!("Give from 1 to {MOST_SECTIONS} sections."),
-            format!("Zadejte 1 až {MOST_SECTIONS} úseků."),
+            "Zadejte 1 až 20 000 úseků.".into(),
         ));
     }
     let mut seen: HashMap<String, usize> = HashMap::new();
@@ -173,8 +176,8 @@ pub fn parse(text: &str) -> std::result::Result<Vec<Imported>, Refusal> {
                 Some(points) if points.len() >= 2 && points.len() <= 5_000 => kept.push(points),
                 _ => {
                     return Err(named(
-                        "a line needs 2 to 5,000 positions of longitude and latitude in degrees (WGS 84).",
-                        "čára potřebuje 2 až 5 000 poloh ze zeměpisné délky a šířky ve stupních (WGS 84).",
+                        "a line needs 2 to 5,000 points of longitude and latitude in degrees (WGS 84).",
+                        "čára musí mít 2 až 5 000 bodů (zeměpisná délka a šířka ve stupních, WGS 84).",
                     ));
                 }
             }
@@ -186,7 +189,6 @@ pub fn parse(text: &str) -> std::result::Result<Vec<Imported>, Refusal> {
         let route: String = text("route", 40).unwrap_or_default();
         out.push(Imported {
             section: Section {
-                folded: folding::fold(&format!("{code} {road} {name}")),
                 code,
                 road,
                 name,
@@ -196,9 +198,11 @@ pub fn parse(text: &str) -> std::result::Result<Vec<Imported>, Refusal> {
                 route,
                 orp: text("orp", 10).unwrap_or_default(),
                 length_m,
-                lines: kept,
+                middle: kept.first().and_then(|l| l.get(l.len() / 2)).copied(),
+                bbox: bbox(&kept),
                 last_treated: None,
             },
+            lines: kept,
             route_name: text("route_name", 200).unwrap_or_default(),
         });
     }
@@ -224,11 +228,45 @@ pub struct Imports {
     pub routes: usize,
 }
 
+/// The box that holds `lines`: west, south, east, north.
+fn bbox(lines: &[Vec<[f64; 2]>]) -> Option<[f64; 4]> {
+    let mut points = lines.iter().flatten();
+    let first = points.next()?;
+    Some(
+        points.fold([first[0], first[1], first[0], first[1]], |b, p| {
+            [
+                b[0].min(p[0]),
+                b[1].min(p[1]),
+                b[2].max(p[0]),
+                b[3].max(p[1]),
+            ]
+        }),
+    )
+}
+
+/// A coordinate kept to a micro-degree (about 10 cm).
+fn micro(x: f64) -> f64 {
+    (x * 1e6).round() / 1e6
+}
+
 /// Stores the sections read from a file: a section whose code is known
-/// is replaced (its history kept), a new one added; sections the file
-/// does not name stay as they are. The tiles are built again.
-pub fn store(imported: Vec<Imported>) -> Result<Imports> {
+/// is replaced (when it was last treated kept), a new one added; sections
+/// the file does not name stay as they are. The tiles are built again.
+pub fn store(imported: Vec<Imported>) -> std::result::Result<Imports, StoreError> {
     let existing: HashMap<String, Document<Section>> = all_sections()?
+        .into_iter()
+        .map(|d| (d.data.code.clone(), d))
+        .collect();
+    let added = imported
+        .iter()
+        .filter(|i| !existing.contains_key(&i.section.code))
+        .count();
+    if existing.len() + added > MOST_SECTIONS {
+        return Err(StoreError::TooMany(existing.len()));
+    }
+    let shapes: HashMap<String, Document<Shape>> = SHAPES
+        .find()
+        .fetch_all::<Shape>(MOST_SECTIONS)?
         .into_iter()
         .map(|d| (d.data.code.clone(), d))
         .collect();
@@ -240,12 +278,13 @@ pub fn store(imported: Vec<Imported>) -> Result<Imports> {
         .collect();
     let mut new_routes: BTreeMap<String, String> = BTreeMap::new();
     let mut done = Imports {
-        added: 0,
-        changed: 0,
+        added,
+        changed: imported.len() - added,
         routes: 0,
     };
     for Imported {
         mut section,
+        lines,
         route_name,
     } in imported
     {
@@ -255,15 +294,27 @@ pub fn store(imported: Vec<Imported>) -> Result<Imports> {
                 *name = route_name;
             }
         }
+        let lines: Vec<Vec<[f64; 2]>> = lines
+            .into_iter()
+            .map(|l| l.into_iter().map(|p| [micro(p[0]), micro(p[1])]).collect())
+            .collect();
+        let shape = Shape {
+            net: 1,
+            code: section.code.clone(),
+            checksum: lines.iter().flatten().map(|p| p[0] + p[1]).sum(),
+            lines,
+        };
+        match shapes.get(&section.code) {
+            Some(doc) => SHAPES.update(&doc.id, doc.version, &shape).map(drop)?,
+            None => SHAPES.insert(&shape).map(drop)?,
+        }
         match existing.get(&section.code) {
             Some(doc) => {
                 section.last_treated = doc.data.last_treated;
                 SECTIONS.update(&doc.id, doc.version, &section)?;
-                done.changed += 1;
             }
             None => {
                 SECTIONS.insert(&section)?;
-                done.added += 1;
             }
         }
     }
@@ -285,34 +336,54 @@ pub fn store(imported: Vec<Imported>) -> Result<Imports> {
     Ok(done)
 }
 
-/// Builds every tile again from the sections stored.
+/// Why sections were not stored.
+pub enum StoreError {
+    /// The network would grow past its most; it holds this many.
+    TooMany(usize),
+    Host(portico_sdk::Error),
+}
+
+impl From<portico_sdk::Error> for StoreError {
+    fn from(e: portico_sdk::Error) -> Self {
+        StoreError::Host(e)
+    }
+}
+
+/// Lines of `[longitude, latitude]`.
+type Lines = Vec<Vec<[f64; 2]>>;
+
+/// The tiles a stretch from `a` to `b` comes within reach of.
+fn tiles_near(a: [f64; 2], b: [f64; 2]) -> impl Iterator<Item = (i32, i32)> {
+    let lat = (a[1] + b[1]) / 2.0;
+    let pad_lat = TILE_PAD_M / M_PER_DEG_LAT;
+    let pad_lon = TILE_PAD_M / (M_PER_DEG_LON * lat.to_radians().cos().max(0.1));
+    let (x0, y0) = tile_of(a[1].min(b[1]) - pad_lat, a[0].min(b[0]) - pad_lon);
+    let (x1, y1) = tile_of(a[1].max(b[1]) + pad_lat, a[0].max(b[0]) + pad_lon);
+    (x0..=x1).flat_map(move |x| (y0..=y1).map(move |y| (x, y)))
+}
+
+/// Builds every tile again from the sections' shapes: each tile holds the
+/// stretches of each section that come within reach of it.
 pub fn build_tiles() -> Result<()> {
-    let mut tiles: BTreeMap<(i32, i32), Vec<Piece>> = BTreeMap::new();
-    for doc in all_sections()? {
-        let mut touched: Vec<(i32, i32)> = Vec::new();
-        for line in &doc.data.lines {
+    let mut tiles: BTreeMap<(i32, i32), BTreeMap<String, Lines>> = BTreeMap::new();
+    for doc in SHAPES.find().fetch_all::<Shape>(MOST_SECTIONS)? {
+        let shape = doc.data;
+        for line in &shape.lines {
             for pair in line.windows(2) {
                 let (a, b) = (pair[0], pair[1]);
-                let lat = (a[1] + b[1]) / 2.0;
-                let pad_lat = TILE_PAD_M / M_PER_DEG_LAT;
-                let pad_lon = TILE_PAD_M / (M_PER_DEG_LON * lat.to_radians().cos().max(0.1));
-                let (x0, y0) = tile_of(a[1].min(b[1]) - pad_lat, a[0].min(b[0]) - pad_lon);
-                let (x1, y1) = tile_of(a[1].max(b[1]) + pad_lat, a[0].max(b[0]) + pad_lon);
-                for x in x0..=x1 {
-                    for y in y0..=y1 {
-                        if !touched.contains(&(x, y)) {
-                            touched.push((x, y));
-                        }
+                for t in tiles_near(a, b) {
+                    let runs = tiles
+                        .entry(t)
+                        .or_default()
+                        .entry(shape.code.clone())
+                        .or_default();
+                    // A stretch that goes on from the last one extends it.
+                    match runs.last_mut() {
+                        Some(run) if run.last() == Some(&a) => run.push(b),
+                        _ => runs.push(vec![a, b]),
                     }
                 }
             }
-        }
-        for t in touched {
-            tiles.entry(t).or_default().push(Piece {
-                s: doc.id.clone(),
-                c: doc.data.code.clone(),
-                l: doc.data.lines.clone(),
-            });
         }
     }
     for page in TILES.find().limit(200).pages::<serde_json::Value>() {
@@ -320,11 +391,49 @@ pub fn build_tiles() -> Result<()> {
             TILES.delete(&doc.id, doc.version)?;
         }
     }
-    for (key, pieces) in tiles {
+    for (key, sections) in tiles {
         TILES.insert(&Tile {
             tile: tile_key(key),
-            pieces,
+            pieces: sections.into_iter().map(|(c, l)| Piece { c, l }).collect(),
+            fingerprint: String::new(),
         })?;
+    }
+    TILES.insert(&Tile {
+        tile: META.to_owned(),
+        pieces: Vec::new(),
+        fingerprint: fingerprint()?,
+    })?;
+    Ok(())
+}
+
+/// The tile that says which network the tiles were built from.
+const META: &str = "meta";
+
+/// The shapes the tiles were built from: how many, and the sum of their
+/// checksums.
+fn fingerprint() -> Result<String> {
+    let (mut n, mut sum) = (0, 0.0);
+    for g in SHAPES.count_by("net").sum("checksum").fetch()? {
+        n += g.count;
+        sum += g.sum.unwrap_or(0.0);
+    }
+    Ok(format!("{n}:{sum:.6}"))
+}
+
+/// The job: builds the tiles again when the network changed without the
+/// module's import (shapes loaded with `portico records import`).
+pub fn keep_tiles() -> Result<()> {
+    let meta = TILES
+        .find()
+        .eq("tile", META)
+        .limit(1)
+        .fetch::<Tile>()?
+        .documents
+        .into_iter()
+        .next();
+    let now = fingerprint()?;
+    if meta.is_none_or(|m| m.data.fingerprint != now) {
+        build_tiles()?;
     }
     Ok(())
 }
@@ -336,9 +445,9 @@ pub struct Matcher {
 }
 
 impl Matcher {
-    /// The section nearest to the position within `within` metres: its
-    /// document and its code.
-    pub fn nearest(&mut self, lat: f64, lon: f64, within: f64) -> Result<Option<(String, String)>> {
+    /// The code of the section nearest to the position within `within`
+    /// metres.
+    pub fn nearest(&mut self, lat: f64, lon: f64, within: f64) -> Result<Option<String>> {
         let key = tile_of(lat, lon);
         let pieces = match self.tiles.entry(key) {
             Entry::Occupied(known) => known.into_mut(),
@@ -371,6 +480,6 @@ impl Matcher {
                 }
             }
         }
-        Ok(best.map(|(p, _)| (p.s.clone(), p.c.clone())))
+        Ok(best.map(|(p, _)| p.c.clone()))
     }
 }

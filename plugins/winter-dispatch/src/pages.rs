@@ -153,7 +153,7 @@ pub fn public(ctx: &Context, page: &Page) -> Result<View> {
     }
     let mut map = Map::new(tr(ctx, "Sections on this page", "Úseky na této stránce"));
     for s in &sections {
-        if let Some([lon, lat]) = s.data.middle() {
+        if let Some([lon, lat]) = s.data.middle {
             map = map.linked_point(
                 lat,
                 lon,
@@ -165,7 +165,9 @@ pub fn public(ctx: &Context, page: &Page) -> Result<View> {
     Ok(view.map(map))
 }
 
-/// Sections whose code, road or name holds every word of `q`.
+/// Sections whose code, road or name holds every word of `q`, the first
+/// 50 in order of maintenance. Sections are small (their geometry is
+/// apart), so reading the network's 20,000 at most stays cheap.
 fn search(q: &str) -> Result<Vec<Document<Section>>> {
     let words: Vec<String> = folding::fold(q)
         .split_whitespace()
@@ -173,10 +175,13 @@ fn search(q: &str) -> Result<Vec<Document<Section>>> {
         .collect();
     let mut found: Vec<_> = crate::model::all_sections()?
         .into_iter()
-        .filter(|d| words.iter().all(|w| d.data.folded.contains(w.as_str())))
-        .take(50)
+        .filter(|d| {
+            let folded = d.data.folded();
+            words.iter().all(|w| folded.contains(w.as_str()))
+        })
         .collect();
     found.sort_by_key(|d| (d.data.priority == 0, d.data.priority, d.data.code.clone()));
+    found.truncate(50);
     Ok(found)
 }
 
@@ -271,7 +276,7 @@ pub fn section(ctx: &Context, id: &str) -> Result<View> {
             ),
         );
     }
-    if let Some([lon, lat]) = s.middle() {
+    if let Some([lon, lat]) = s.middle {
         view = view.map(Map::new(tr(ctx, "Where it is", "Kde je")).point(lat, lon, s.code.clone()));
     }
     Ok(view.actions([Action::secondary(
@@ -746,10 +751,23 @@ pub fn read_start(ctx: &Context, form: &FormPost, errors: &mut Errors) -> Option
         ));
         return None;
     };
-    let at = Prague
+    let Some(at) = Prague
         .from_local_datetime(&date.and_time(time))
-        .earliest()?
-        .timestamp();
+        .earliest()
+        .map(|t| t.timestamp())
+    else {
+        // The hour the clocks skip in spring.
+        errors.push((
+            "time",
+            tr(
+                ctx,
+                "This time does not exist that day: the clocks moved forward.",
+                "Tento čas ten den neexistuje: hodiny se posunuly dopředu.",
+            )
+            .into(),
+        ));
+        return None;
+    };
     let now = now();
     if at > now + 300 {
         errors.push((
@@ -784,7 +802,7 @@ pub fn event(ctx: &Context, id: &str, errors: &[(&str, String)]) -> Result<View>
     let doc = EVENTS.get::<Event>(id)?;
     let e = &doc.data;
     let mut view = failed(View::new(event_title(ctx, e)), ctx, errors);
-    view = view.key_values([
+    let mut facts = vec![
         (tr(ctx, "Began", "Začátek"), when(ctx, e.started)),
         (
             tr(ctx, "Ended", "Konec"),
@@ -794,14 +812,17 @@ pub fn event(ctx: &Context, id: &str, errors: &[(&str, String)]) -> Result<View>
             ),
         ),
         (tr(ctx, "Opened by", "Zahájil"), e.opened_by.clone()),
-        (tr(ctx, "Note", "Poznámka"), e.note.clone()),
-    ]);
+    ];
+    if !e.note.is_empty() {
+        facts.push((tr(ctx, "Note", "Poznámka"), e.note.clone()));
+    }
+    view = view.key_values(facts);
     // What is treated, against the network, by priority.
     let totals = lengths_by_priority()?;
     let mut treated = [0.0; 4];
     for g in TREATED
         .count_by("priority")
-        .eq("event", id)
+        .eq("event", &e.number)
         .sum("length_m")
         .fetch()?
     {
@@ -837,15 +858,16 @@ pub fn event(ctx: &Context, id: &str, errors: &[(&str, String)]) -> Result<View>
         ),
         Action::secondary(
             tr(ctx, "The event's log", "Deník zásahu"),
-            format!("/log?event={}", segment(id)),
+            format!("/log?event={}", segment(&e.number)),
         ),
     ]);
     // The vehicles in the event.
     let working = VEHICLES
         .find()
-        .eq("event", id)
-        .fetch_all::<Vehicle>(2_000)?;
-    let mut map = Map::new(tr(ctx, "Vehicles in the event", "Vozidla v zásahu"));
+        .eq("event", &e.number)
+        .fetch_all::<Vehicle>(crate::model::MOST_VEHICLES)?;
+    let mut map = Map::new(tr(ctx, "Where the vehicles are", "Kde jsou vozidla"));
+    let mut placed = false;
     let mut t = Table::new(tr(ctx, "Vehicles in the event", "Vozidla v zásahu"))
         .column(tr(ctx, "Vehicle", "Vozidlo"))
         .column(tr(ctx, "Route", "Okruh"))
@@ -858,6 +880,7 @@ pub fn event(ctx: &Context, id: &str, errors: &[(&str, String)]) -> Result<View>
     for d in &working {
         let v = &d.data;
         if let Some(l) = &v.last {
+            placed = true;
             map = map.linked_point(
                 l.lat,
                 l.lon,
@@ -871,7 +894,10 @@ pub fn event(ctx: &Context, id: &str, errors: &[(&str, String)]) -> Result<View>
             last_report(ctx, v).into(),
         ]);
     }
-    view = view.map(map).table(t);
+    if placed {
+        view = view.map(map);
+    }
+    view = view.table(t);
     if e.open == 1 {
         let fleet = vehicles()?;
         let assign = Form::new(
@@ -955,7 +981,7 @@ pub fn coverage(ctx: &Context, id: &str) -> Result<View> {
     let e = &doc.data;
     let summary = match &e.summary {
         Some(s) => s.clone(),
-        None => coverage::of(id, e, now())?,
+        None => coverage::of(e, now())?,
     };
     let mut view = View::new(format!("{} – {}", tr(ctx, "Coverage", "Pokrytí"), event_title(ctx, e)))
         .text(format!(
@@ -971,7 +997,7 @@ pub fn coverage(ctx: &Context, id: &str) -> Result<View> {
     view = coverage_view(ctx, view, &summary);
     let material = POSITIONS
         .count_by("material")
-        .eq("event", id)
+        .eq("event", &e.number)
         .sum("amount_kg")
         .fetch()?;
     let mut m = Table::new(tr(ctx, "Material spread", "Rozprostřený materiál"))
@@ -1164,7 +1190,15 @@ pub fn log(ctx: &Context, page: &Page) -> Result<View> {
     let title = if event.is_empty() {
         tr(ctx, "The dispatcher's log", "Deník dispečera").to_owned()
     } else {
-        let e = EVENTS.get::<Event>(event)?;
+        let e = EVENTS
+            .find()
+            .eq("number", event)
+            .limit(1)
+            .fetch::<Event>()?
+            .documents
+            .into_iter()
+            .next()
+            .ok_or_else(|| Error::not_found(format!("no event {event}")))?;
         format!(
             "{} – {}",
             tr(ctx, "The log", "Deník"),

@@ -155,64 +155,70 @@ pub fn positions(ctx: &Context, req: &Request) -> Result<Response> {
     }
     let now = now();
     let batch = reports.len() > 1;
-    let mut times = Vec::with_capacity(reports.len());
+    // In a batch (what a unit kept while out of signal), a bad position is
+    // named and the others are kept, so the unit need not send it again.
+    let mut good = Vec::with_capacity(reports.len());
+    let mut rejected: Vec<FieldError> = Vec::new();
     for (i, r) in reports.iter().enumerate() {
         let at = if batch {
             format!("positions[{i}].")
         } else {
             String::new()
         };
-        times.push(check(r, &at, now)?);
+        match check(r, &at, now) {
+            Ok(time) => good.push((i, r, time)),
+            Err(Error::Invalid(problems)) => rejected.extend(problems),
+            Err(other) => return Err(other),
+        }
+    }
+    if good.is_empty() {
+        return Err(Error::Invalid(rejected));
     }
     let Some(vehicle) = vehicle_of_unit(unit.user_id())? else {
-        // Listed for the dispatcher to pair; the positions are not kept.
-        let seen = UNITS
-            .find()
-            .eq("unit", unit.user_id())
-            .limit(1)
-            .fetch::<Unit>()?
-            .documents;
-        let record = Unit {
-            unit: unit.user_id().to_owned(),
-            name: unit.name().to_owned(),
-            seen: now,
-        };
-        match seen.into_iter().next() {
-            Some(d) if now - d.data.seen > 60 => {
-                UNITS.update(&d.id, d.version, &record)?;
-            }
-            Some(_) => {}
-            None => {
-                UNITS.insert(&record)?;
-            }
-        }
-        return Ok(Response::json(&json!({
-            "error": "not-paired",
-            "message": format!(
-                "The unit `{}` is not paired with a vehicle yet: the dispatcher pairs it on the vehicle's page. Its positions were not kept.",
-                unit.name()
-            ),
-        }))
-        .status(409));
+        return not_paired(unit.user_id(), unit.name(), now);
     };
+    // A position sent again (the answer to a unit was lost) is kept once.
+    let (first, last) = good.iter().fold((i64::MAX, i64::MIN), |(f, l), (_, _, t)| {
+        (f.min(*t), l.max(*t))
+    });
+    let known: Vec<i64> = POSITIONS
+        .find()
+        .eq("vehicle", &vehicle.id)
+        .ge("at", first)
+        .le("at", last)
+        .limit(500)
+        .fetch::<Position>()?
+        .documents
+        .into_iter()
+        .map(|d| d.data.at)
+        .collect();
     let within = match_metres()?;
     let mut matcher = Matcher::default();
-    let mut matched = Vec::with_capacity(reports.len());
+    let mut sections = vec![serde_json::Value::Null; reports.len()];
     let mut latest: Option<Fix> = vehicle.data.last.clone();
-    for (r, at) in reports.iter().zip(times) {
-        let (section, code) = matcher.nearest(r.lat, r.lon, within)?.unzip();
-        let event = vehicle.data.event.clone();
-        if let Some(s) = &section
+    let (mut accepted, mut again) = (0, 0);
+    let event = vehicle.data.event.clone();
+    for (i, r, at) in good {
+        let code = matcher.nearest(r.lat, r.lon, within)?;
+        if let Some(c) = &code {
+            sections[i] = json!(c);
+        }
+        if known.contains(&at) {
+            again += 1;
+            continue;
+        }
+        // Work counts in the event the vehicle works in, from its start.
+        if let Some(c) = &code
             && r.work != Work::None
             && !event.is_empty()
+            && at >= vehicle.data.since
         {
-            treat(&event, s, at)?;
+            treat(&event, c, at)?;
         }
-        let code = code.unwrap_or_default();
         POSITIONS.insert(&Position {
             vehicle: vehicle.id.clone(),
             code: vehicle.data.code.clone(),
-            event,
+            event: event.clone(),
             at,
             lat: r.lat,
             lon: r.lon,
@@ -221,40 +227,78 @@ pub fn positions(ctx: &Context, req: &Request) -> Result<Response> {
             rate_g_m2: r.rate_g_m2,
             material: r.material.clone().unwrap_or_default(),
             amount_kg: r.amount_kg.unwrap_or(0.0),
-            section: section.clone().unwrap_or_default(),
+            section: code.clone().unwrap_or_default(),
         })?;
+        accepted += 1;
         if latest.as_ref().is_none_or(|l| l.at <= at) {
             latest = Some(Fix {
                 at,
                 lat: r.lat,
                 lon: r.lon,
                 work: r.work,
-                section: code.clone(),
+                section: code.unwrap_or_default(),
             });
         }
-        matched.push(if code.is_empty() {
-            serde_json::Value::Null
-        } else {
-            json!(code)
-        });
     }
     let mut v = vehicle.data;
-    v.last = latest;
-    VEHICLES.update(&vehicle.id, vehicle.version, &v)?;
+    if accepted > 0 {
+        v.last = latest;
+        VEHICLES.update(&vehicle.id, vehicle.version, &v)?;
+    }
     Ok(Response::json(&json!({
-        "accepted": matched.len(),
+        "accepted": accepted,
+        "already_kept": again,
         "vehicle": v.code,
-        "sections": matched,
+        "sections": sections,
+        "rejected": rejected
+            .iter()
+            .map(|e| json!({ "field": e.field, "message": e.message }))
+            .collect::<Vec<_>>(),
     }))
     .status(202))
 }
 
-/// Records work on section `s` in `event`.
-fn treat(event: &str, s: &str, at: i64) -> Result<()> {
+/// A unit no vehicle has: listed for the dispatcher to pair; its positions
+/// are not kept.
+fn not_paired(unit: &str, name: &str, now: i64) -> Result<Response> {
+    let seen = UNITS
+        .find()
+        .eq("unit", unit)
+        .limit(1)
+        .fetch::<Unit>()?
+        .documents;
+    let record = Unit {
+        unit: unit.to_owned(),
+        name: name.to_owned(),
+        seen: now,
+    };
+    match seen.into_iter().next() {
+        Some(d) if now - d.data.seen > 60 => {
+            UNITS.update(&d.id, d.version, &record)?;
+        }
+        Some(_) => {}
+        None => {
+            UNITS.insert(&record)?;
+        }
+    }
+    Ok(Response::json(&json!({
+        "error": "not-paired",
+        "message": format!(
+            "The unit `{name}` is not paired with a vehicle yet: the dispatcher pairs it on the vehicle's page. Its positions were not kept."
+        ),
+        "message_cs": format!(
+            "Jednotka `{name}` zatím není spárována s vozidlem: dispečer ji spáruje na stránce vozidla. Její polohy nebyly uloženy."
+        ),
+    }))
+    .status(403))
+}
+
+/// Records work on the section `code` in `event`.
+fn treat(event: &str, code: &str, at: i64) -> Result<()> {
     let known = TREATED
         .find()
         .eq("event", event)
-        .eq("section", s)
+        .eq("section", code)
         .limit(1)
         .fetch::<Treated>()?
         .documents
@@ -267,17 +311,20 @@ fn treat(event: &str, s: &str, at: i64) -> Result<()> {
             t.last = t.last.max(at);
             t.passes += 1;
             if at - t.noted >= NOTE_EVERY_S {
-                note_treated(SECTIONS.get(s)?, at)?;
+                if let Some(section) = section_of(code)? {
+                    note_treated(section, at)?;
+                }
                 t.noted = at;
             }
             TREATED.update(&doc.id, doc.version, &t)?;
         }
         None => {
-            let section = SECTIONS.get::<Section>(s)?;
+            let Some(section) = section_of(code)? else {
+                return Ok(());
+            };
             TREATED.insert(&Treated {
                 event: event.to_owned(),
-                section: s.to_owned(),
-                code: section.data.code.clone(),
+                section: code.to_owned(),
                 priority: section.data.priority,
                 length_m: section.data.length_m,
                 first: at,
@@ -289,6 +336,17 @@ fn treat(event: &str, s: &str, at: i64) -> Result<()> {
         }
     }
     Ok(())
+}
+
+fn section_of(code: &str) -> Result<Option<Document<Section>>> {
+    Ok(SECTIONS
+        .find()
+        .eq("code", code)
+        .limit(1)
+        .fetch::<Section>()?
+        .documents
+        .into_iter()
+        .next())
 }
 
 /// Writes when a section was last treated, for the public page.
