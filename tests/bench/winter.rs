@@ -31,7 +31,7 @@ pub async fn night() {
     let sections = region(size(5_000, 200));
     let vehicles = size(200, 4);
     let every = Duration::from_secs(5);
-    let run_for = seconds(600.0, 6.0);
+    let run_for = seconds(600.0, 2.0);
     let portal = TestPortal::builder()
         .module("winter-dispatch")
         .build()
