@@ -278,6 +278,38 @@ async fn a_winter_night_from_the_warning_to_the_cancelled_alert() {
         !order.body.contains("MK-77"),
         "not maintained is not in the order"
     );
+    // The order on a map: each section a line in its priority's style,
+    // with the key, and every line listed as text.
+    assert!(
+        order.body.contains(r#"<polyline class="road road-0""#),
+        "{}",
+        order.body
+    );
+    assert!(
+        order.body.contains(r#"<polyline class="road road-2""#),
+        "{}",
+        order.body
+    );
+    let key = order
+        .body
+        .split(r#"<ul class="legend""#)
+        .nth(1)
+        .unwrap_or_default();
+    assert!(
+        key.contains("Pořadí I") && key.contains("Pořadí III"),
+        "{}",
+        order.body
+    );
+    let listed = order
+        .body
+        .split(r#"<ol class="lines">"#)
+        .nth(1)
+        .unwrap_or_default();
+    assert!(
+        listed.contains("II/602-01 Jihlava – Pávov</a> — Pořadí I"),
+        "{}",
+        order.body
+    );
     citizen.get("/lang/en").await;
 
     // Two vehicles; their units report before they are paired.

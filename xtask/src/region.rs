@@ -375,7 +375,7 @@ fn winter_files() -> Vec<(&'static str, &'static str, &'static str, Vec<String>)
         ];
         let middle = line[line.len() / 2];
         sections.push(format!(
-            r#"{{"code":{},"road":{},"name":{},"owner":"Jihomoravský kraj-Example","priority":{priority},"treatment":{},"route":{},"orp":"6202","length_m":{length:.1},"middle":[{},{}],"bbox":[{},{},{},{}],"last_treated":{}}}"#,
+            r#"{{"code":{},"road":{},"name":{},"owner":"Jihomoravský kraj-Example","priority":{priority},"treatment":{},"route":{},"orp":"6202","length_m":{length:.1},"middle":[{},{}],"outline":[[{}]],"bbox":[{},{},{},{}],"last_treated":{}}}"#,
             q(code),
             q(road),
             q(name),
@@ -383,6 +383,7 @@ fn winter_files() -> Vec<(&'static str, &'static str, &'static str, Vec<String>)
             q(route),
             middle[0],
             middle[1],
+            coordinates.join(","),
             bbox[0],
             bbox[1],
             bbox[2],

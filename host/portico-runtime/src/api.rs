@@ -220,6 +220,7 @@ pub enum Block {
     Timeline { items: Vec<TimelineEntry> },
     Map(Map),
     Pager(Pager),
+    LineMap(LineMap),
 }
 
 /// A table.
@@ -324,6 +325,29 @@ pub struct MapPoint {
     pub label: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub link: Option<String>,
+}
+
+/// Lines on a map with its key, and places (WIT 0.5.0).
+#[derive(Debug, Clone, Serialize)]
+#[allow(missing_docs)]
+pub struct LineMap {
+    pub caption: String,
+    /// What each style means; a line's `style` is an index here.
+    pub legend: Vec<String>,
+    pub lines: Vec<MapLine>,
+    pub points: Vec<MapPoint>,
+}
+
+/// One line on a map (WGS 84).
+#[derive(Debug, Clone, Serialize)]
+#[allow(missing_docs)]
+pub struct MapLine {
+    /// Latitude and longitude of each point, in order.
+    pub points: Vec<(f64, f64)>,
+    pub label: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub link: Option<String>,
+    pub style: u32,
 }
 
 /// Links to neighbouring pages of a list.

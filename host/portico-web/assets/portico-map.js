@@ -1,6 +1,6 @@
 // Portico's maps: turns each map figure the portal drew with a tile source
 // (`figure.map[data-tiles]`) into a slippy map of its places, clustered
-// where they crowd. The figure's list of places stays below it: it is the
+// where they crowd, and of its lines in the style of their key. The figure's list of places stays below it: it is the
 // map's text alternative, and what a browser without script shows.
 //
 // A place field (`fieldset.place[data-tiles]`) gets a map to place its pin
@@ -43,14 +43,15 @@
 
   function draw(figure) {
     var items = figure.querySelectorAll("ol.places li[data-lat]");
-    if (!items.length) {
+    var lines = figure.querySelectorAll("ol.lines li[data-line]");
+    if (!items.length && !lines.length) {
       return;
     }
     var area = document.createElement("div");
     area.className = "slippy";
     area.setAttribute("role", "region");
     area.setAttribute("aria-label", figure.getAttribute("data-label") || "");
-    var plan = figure.querySelector("svg");
+    var plan = figure.querySelector("svg[role=img]");
     if (plan) {
       plan.parentNode.replaceChild(area, plan);
     } else {
@@ -62,6 +63,23 @@
       ? L.markerClusterGroup({ showCoverageOnHover: false, maxClusterRadius: 50 })
       : L.featureGroup();
     var bounds = [];
+    // Added once the map has its view: a line needs one to be drawn.
+    var roads = L.featureGroup();
+    lines.forEach(function (li) {
+      var points = li
+        .getAttribute("data-line")
+        .split(" ")
+        .map(function (pair) {
+          var ll = pair.split(",");
+          return [parseFloat(ll[0]), parseFloat(ll[1])];
+        });
+      var line = L.polyline(points, { className: "road road-" + li.getAttribute("data-style") });
+      line.bindPopup(popup(li));
+      roads.addLayer(line);
+      points.forEach(function (p) {
+        bounds.push(p);
+      });
+    });
     items.forEach(function (li, i) {
       var at = [parseFloat(li.getAttribute("data-lat")), parseFloat(li.getAttribute("data-lon"))];
       var label = (i + 1) + ". " + (li.firstChild ? li.firstChild.textContent : "");
@@ -80,6 +98,7 @@
       }
     });
     map.fitBounds(bounds, { maxZoom: 17, padding: [24, 24] });
+    roads.addTo(map);
     figure.classList.add("drawn");
   }
 

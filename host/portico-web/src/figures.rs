@@ -4,7 +4,7 @@
 //! maud; coordinates are numbers we computed, never module text.
 
 use maud::{Markup, html};
-use portico_runtime::api::{Chart, ChartKind, Map, TimelineEntry};
+use portico_runtime::api::{Chart, ChartKind, LineMap, Map, MapPoint, TimelineEntry};
 
 use crate::render::{Shell, module_href, tr};
 
@@ -195,25 +195,8 @@ pub(crate) fn map(base: &str, shell: &Shell, map: &Map) -> Markup {
         .filter(|(_, p)| valid_place(p.latitude, p.longitude))
         .map(|(i, p)| (i, p.latitude, p.longitude))
         .collect();
-    let (min_lat, max_lat, min_lon, max_lon) = valid.iter().fold(
-        (f64::MAX, f64::MIN, f64::MAX, f64::MIN),
-        |(a, b, c, d), &(_, lat, lon)| (a.min(lat), b.max(lat), c.min(lon), d.max(lon)),
-    );
-    // Longitude degrees shrink towards the poles.
-    let mid_lat = (min_lat + max_lat) / 2.0;
-    let shrink = mid_lat.to_radians().cos().max(0.1);
-    let span_x = ((max_lon - min_lon) * shrink).max(0.005);
-    let span_y = (max_lat - min_lat).max(0.005);
-    let pad = 28.0;
-    let scale = ((WIDTH - 2.0 * pad) / span_x).min((MAP_HEIGHT - 2.0 * pad) / span_y);
-    let cx = (min_lon + max_lon) / 2.0;
-    let cy = mid_lat;
-    let project = |lat: f64, lon: f64| {
-        (
-            WIDTH / 2.0 + (lon - cx) * shrink * scale,
-            MAP_HEIGHT / 2.0 - (lat - cy) * scale,
-        )
-    };
+    let plan = Plan::around(valid.iter().map(|&(_, lat, lon)| (lat, lon)));
+    let project = |lat: f64, lon: f64| plan.project(lat, lon);
     let tiles = shell
         .map_attribution
         .as_deref()
@@ -240,26 +223,191 @@ pub(crate) fn map(base: &str, shell: &Shell, map: &Map) -> Markup {
                     }
                 }
             }
-            ol.places {
-                @for p in &map.points {
-                    @let place = valid_place(p.latitude, p.longitude);
-                    li data-lat=[place.then(|| format!("{:.6}", p.latitude))]
-                        data-lon=[place.then(|| format!("{:.6}", p.longitude))] {
-                        @match p.link.as_deref().and_then(|h| module_href(base, h)) {
-                            Some(url) => a href=(url) { (p.label) },
-                            None => (p.label),
+            (places_list(base, lang, &map.points))
+        }
+    }
+}
+
+/// A map's places as text, each with its position (for the map library)
+/// and a link to it on OpenStreetMap: the map's text alternative.
+fn places_list(base: &str, lang: &str, points: &[MapPoint]) -> Markup {
+    html! {
+        ol.places {
+            @for p in points {
+                @let place = valid_place(p.latitude, p.longitude);
+                li data-lat=[place.then(|| format!("{:.6}", p.latitude))]
+                    data-lon=[place.then(|| format!("{:.6}", p.longitude))] {
+                    @match p.link.as_deref().and_then(|h| module_href(base, h)) {
+                        Some(url) => a href=(url) { (p.label) },
+                        None => (p.label),
+                    }
+                    @if place {
+                        " — " (degrees(lang, p.latitude, p.longitude)) " "
+                        a.external href=(format!(
+                            "https://www.openstreetmap.org/?mlat={:.6}&mlon={:.6}#map=17/{:.6}/{:.6}",
+                            p.latitude, p.longitude, p.latitude, p.longitude
+                        )) { (tr(lang, "(OpenStreetMap)", "(OpenStreetMap)")) }
+                    } @else {
+                        " — " (tr(lang, "no valid position", "bez platné polohy"))
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The plan a map is drawn on: the box of its places, scaled into the
+/// figure, longitude shrunk towards the poles.
+struct Plan {
+    cx: f64,
+    cy: f64,
+    shrink: f64,
+    scale: f64,
+}
+
+impl Plan {
+    fn around(places: impl Iterator<Item = (f64, f64)>) -> Plan {
+        let (min_lat, max_lat, min_lon, max_lon) = places.fold(
+            (f64::MAX, f64::MIN, f64::MAX, f64::MIN),
+            |(a, b, c, d), (lat, lon)| (a.min(lat), b.max(lat), c.min(lon), d.max(lon)),
+        );
+        // Longitude degrees shrink towards the poles.
+        let mid_lat = (min_lat + max_lat) / 2.0;
+        let shrink = mid_lat.to_radians().cos().max(0.1);
+        let span_x = ((max_lon - min_lon) * shrink).max(0.005);
+        let span_y = (max_lat - min_lat).max(0.005);
+        let pad = 28.0;
+        Plan {
+            cx: (min_lon + max_lon) / 2.0,
+            cy: mid_lat,
+            shrink,
+            scale: ((WIDTH - 2.0 * pad) / span_x).min((MAP_HEIGHT - 2.0 * pad) / span_y),
+        }
+    }
+
+    fn project(&self, lat: f64, lon: f64) -> (f64, f64) {
+        (
+            WIDTH / 2.0 + (lon - self.cx) * self.shrink * self.scale,
+            MAP_HEIGHT / 2.0 - (lat - self.cy) * self.scale,
+        )
+    }
+}
+
+/// The most styles a line map's key may have (each a colour and a dash).
+const LINE_STYLES: usize = 8;
+/// The most points a line map draws; the lines past them are listed only.
+const MOST_LINE_POINTS: usize = 20_000;
+
+/// Lines on a map with its key, and places: an SVG plan with each line in
+/// its style's colour and dash, the key, and the lines and places listed
+/// as text (the map's text alternative). With a tile source, the map
+/// library draws them on a slippy map in the plan's place.
+pub(crate) fn line_map(base: &str, shell: &Shell, map: &LineMap) -> Markup {
+    let lang = shell.lang.as_str();
+    let mut budget = MOST_LINE_POINTS;
+    // The lines drawn: their valid points, within the budget.
+    let drawn: Vec<(usize, Vec<(f64, f64)>)> = map
+        .lines
+        .iter()
+        .enumerate()
+        .filter_map(|(i, l)| {
+            let points: Vec<(f64, f64)> = l
+                .points
+                .iter()
+                .copied()
+                .filter(|&(lat, lon)| valid_place(lat, lon))
+                .collect();
+            (points.len() >= 2 && points.len() <= budget).then(|| {
+                budget -= points.len();
+                (i, points)
+            })
+        })
+        .collect();
+    let places: Vec<(usize, f64, f64)> = map
+        .points
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| valid_place(p.latitude, p.longitude))
+        .map(|(i, p)| (i, p.latitude, p.longitude))
+        .collect();
+    let plan = Plan::around(
+        drawn
+            .iter()
+            .flat_map(|(_, pts)| pts.iter().copied())
+            .chain(places.iter().map(|&(_, lat, lon)| (lat, lon))),
+    );
+    // Which drawn line each line is, if it was drawn.
+    let mut drawn_at: Vec<Option<usize>> = vec![None; map.lines.len()];
+    for (d, (i, _)) in drawn.iter().enumerate() {
+        drawn_at[*i] = Some(d);
+    }
+    let style = |s: u32| (s as usize) % LINE_STYLES;
+    let entry = |s: u32| map.legend.get(s as usize).map_or("", String::as_str);
+    let any = !drawn.is_empty() || !places.is_empty();
+    let tiles = shell.map_attribution.as_deref().filter(|_| any);
+    html! {
+        figure.map.line-map data-tiles=[tiles.map(|_| "/tiles/{z}/{x}/{y}")] data-attribution=[tiles]
+            data-zoom-in=[tiles.map(|_| tr(lang, "Zoom in", "Přiblížit"))]
+            data-zoom-out=[tiles.map(|_| tr(lang, "Zoom out", "Oddálit"))]
+            data-close=[tiles.map(|_| tr(lang, "Close", "Zavřít"))]
+            data-label=[tiles.map(|_| &map.caption)] {
+            figcaption { (map.caption) }
+            @if any {
+                svg xmlns="http://www.w3.org/2000/svg" viewBox=(format!("0 0 {WIDTH} {MAP_HEIGHT}"))
+                    role="img" aria-label=(map.caption) {
+                    rect.map-plane x="0" y="0" width=(WIDTH) height=(MAP_HEIGHT) {}
+                    @for (i, pts) in &drawn {
+                        @let line = &map.lines[*i];
+                        @let at: Vec<String> = pts.iter().map(|&(lat, lon)| {
+                            let (x, y) = plan.project(lat, lon);
+                            format!("{x:.1},{y:.1}")
+                        }).collect();
+                        polyline class=(format!("road road-{}", style(line.style))) points=(at.join(" ")) {
+                            title { (line.label) }
                         }
-                        @if valid_place(p.latitude, p.longitude) {
-                            " — " (degrees(lang, p.latitude, p.longitude)) " "
-                            a.external href=(format!(
-                                "https://www.openstreetmap.org/?mlat={:.6}&mlon={:.6}#map=17/{:.6}/{:.6}",
-                                p.latitude, p.longitude, p.latitude, p.longitude
-                            )) { (tr(lang, "(OpenStreetMap)", "(OpenStreetMap)")) }
-                        } @else {
-                            " — " (tr(lang, "no valid position", "bez platné polohy"))
+                    }
+                    @for &(i, lat, lon) in &places {
+                        @let (x, y) = plan.project(lat, lon);
+                        g.marker {
+                            title { (i + 1) ". " (map.points[i].label) }
+                            circle cx=(format!("{x:.1}")) cy=(format!("{y:.1}")) r="11" {}
+                            text x=(format!("{x:.1}")) y=(format!("{:.1}", y + 4.0)) text-anchor="middle" { (i + 1) }
                         }
                     }
                 }
+            }
+            @if !map.legend.is_empty() {
+                ul.legend aria-label=(tr(lang, "Key", "Legenda")) {
+                    @for (s, label) in map.legend.iter().enumerate().take(LINE_STYLES) {
+                        li {
+                            svg.swatch xmlns="http://www.w3.org/2000/svg" viewBox="0 0 40 12" width="40" height="12" aria-hidden="true" {
+                                line class=(format!("road road-{s}")) x1="2" y1="6" x2="38" y2="6" {}
+                            }
+                            " " (label)
+                        }
+                    }
+                }
+            }
+            ol.lines {
+                @for (i, line) in map.lines.iter().enumerate() {
+                    @let shown = drawn_at[i].map(|d| &drawn[d]);
+                    li data-line=[shown.map(|(_, pts)| pts.iter().map(|(lat, lon)| format!("{lat:.6},{lon:.6}")).collect::<Vec<_>>().join(" "))]
+                        data-style=[shown.map(|_| style(line.style))] {
+                        @match line.link.as_deref().and_then(|h| module_href(base, h)) {
+                            Some(url) => a href=(url) { (line.label) },
+                            None => (line.label),
+                        }
+                        @if !entry(line.style).is_empty() {
+                            " — " (entry(line.style))
+                        }
+                        @if shown.is_none() {
+                            " — " (tr(lang, "not drawn", "nezakresleno"))
+                        }
+                    }
+                }
+            }
+            @if !map.points.is_empty() {
+                (places_list(base, lang, &map.points))
             }
         }
     }

@@ -170,6 +170,10 @@ pub struct Section {
     /// A point of it to put it on a map: the middle of its first line.
     #[serde(default)]
     pub middle: Option<[f64; 2]>,
+    /// Its lines simplified to within about 20 m (at most 64 points each),
+    /// to draw on maps without reading its shape.
+    #[serde(default)]
+    pub outline: Vec<Vec<[f64; 2]>>,
     /// The box that holds it: west, south, east, north.
     #[serde(default)]
     pub bbox: Option<[f64; 4]>,

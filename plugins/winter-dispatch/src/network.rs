@@ -11,7 +11,7 @@
 use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap};
 
-use geo::{Distance, Euclidean, Haversine, Length, LineString, Point};
+use geo::{Distance, Euclidean, Haversine, Length, LineString, Point, Simplify};
 use portico_sdk::Result;
 use portico_sdk::records::{Document, Filters};
 
@@ -199,6 +199,7 @@ pub fn parse(text: &str) -> std::result::Result<Vec<Imported>, Refusal> {
                 orp: text("orp", 10).unwrap_or_default(),
                 length_m,
                 middle: kept.first().and_then(|l| l.get(l.len() / 2)).copied(),
+                outline: outline(&kept),
                 bbox: bbox(&kept),
                 last_treated: None,
             },
@@ -226,6 +227,30 @@ pub struct Imports {
     pub added: usize,
     pub changed: usize,
     pub routes: usize,
+}
+
+/// `lines` simplified (Ramer–Douglas–Peucker) to within about 20 m, then
+/// to at most 64 points a line, coordinates to a micro-degree.
+fn outline(lines: &[Vec<[f64; 2]>]) -> Vec<Vec<[f64; 2]>> {
+    lines
+        .iter()
+        .map(|l| {
+            let simple: Vec<[f64; 2]> = line_string(l)
+                .simplify(0.0002)
+                .points()
+                .map(|p| [micro(p.x()), micro(p.y())])
+                .collect();
+            let step = simple.len().div_ceil(64).max(1);
+            let last = simple.last().copied();
+            let mut kept: Vec<[f64; 2]> = simple.into_iter().step_by(step).collect();
+            if kept.last().copied() != last
+                && let Some(end) = last
+            {
+                kept.push(end);
+            }
+            kept
+        })
+        .collect()
 }
 
 /// The box that holds `lines`: west, south, east, north.

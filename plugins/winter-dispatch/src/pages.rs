@@ -6,8 +6,8 @@ use chrono::{NaiveTime, TimeZone};
 use chrono_tz::Europe::Prague;
 use portico_sdk::records::{Document, Filters};
 use portico_sdk::{
-    Action, Cell, Context, Error, Field, Form, FormPost, Map, NoticeLevel, Page, Pager, Result,
-    Stat, Table, TimelineEntry, View, folding, numbers, segment,
+    Action, Cell, Context, Error, Field, Form, FormPost, LineMap, Map, NoticeLevel, Page, Pager,
+    Result, Stat, Table, TimelineEntry, View, folding, numbers, segment,
 };
 
 use crate::coverage::{self, Summary};
@@ -151,18 +151,43 @@ pub fn public(ctx: &Context, page: &Page) -> Result<View> {
     if let Some(next) = next {
         view = view.pager(Pager::new().next(format!("/?after={}", segment(&next))));
     }
-    let mut map = Map::new(tr(ctx, "Sections on this page", "Úseky na této stránce"));
-    for s in &sections {
-        if let Some([lon, lat]) = s.data.middle {
-            map = map.linked_point(
-                lat,
-                lon,
-                format!("{} {}", s.data.code, s.data.name),
-                format!("/sections/{}", segment(&s.id)),
+    Ok(view.line_map(network_map(
+        ctx,
+        tr(ctx, "Sections on this page", "Úseky na této stránce"),
+        &sections,
+    )))
+}
+
+/// `sections` on a map, each in the style of its priority, linked to its
+/// page.
+fn network_map(ctx: &Context, caption: &str, sections: &[Document<Section>]) -> LineMap {
+    let legend = (1..=3)
+        .map(|p| {
+            format!(
+                "{} {}",
+                tr(ctx, "Priority", "Pořadí"),
+                priority_name(ctx, p)
+            )
+        })
+        .chain([tr(ctx, "Not maintained", "Neudržovaný").to_owned()]);
+    let mut map = LineMap::new(caption, legend);
+    for d in sections {
+        let s = &d.data;
+        let style = if s.priority == 0 {
+            3
+        } else {
+            u32::from(s.priority) - 1
+        };
+        for line in &s.outline {
+            map = map.linked_line(
+                line.iter().map(|p| (p[1], p[0])),
+                format!("{} {}", s.code, s.name),
+                style,
+                format!("/sections/{}", segment(&d.id)),
             );
         }
     }
-    Ok(view.map(map))
+    map
 }
 
 /// Sections whose code, road or name holds every word of `q`, the first
@@ -276,8 +301,12 @@ pub fn section(ctx: &Context, id: &str) -> Result<View> {
             ),
         );
     }
-    if let Some([lon, lat]) = s.middle {
-        view = view.map(Map::new(tr(ctx, "Where it is", "Kde je")).point(lat, lon, s.code.clone()));
+    if !s.outline.is_empty() {
+        view = view.line_map(network_map(
+            ctx,
+            tr(ctx, "Where it is", "Kde je"),
+            std::slice::from_ref(&doc),
+        ));
     }
     Ok(view.actions([Action::secondary(
         tr(ctx, "All sections", "Všechny úseky"),

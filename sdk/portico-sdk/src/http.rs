@@ -2,7 +2,7 @@
 
 use crate::View;
 use crate::wit::portico::plugin0_1_0::types as wit;
-use crate::wit::portico::plugin0_4_0::types as views;
+use crate::wit::portico::plugin0_5_0::types as pages;
 
 pub(crate) fn lookup<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
     pairs
@@ -200,13 +200,13 @@ impl Outcome {
     }
 }
 
-impl From<Outcome> for views::Outcome {
+impl From<Outcome> for pages::Outcome {
     fn from(o: Outcome) -> Self {
         match o {
             Outcome::Redirect { to, message } => {
-                views::Outcome::Redirect(wit::Redirect { to, message })
+                pages::Outcome::Redirect(wit::Redirect { to, message })
             }
-            Outcome::Show(view) => views::Outcome::Show(view.into()),
+            Outcome::Show(view) => pages::Outcome::Show(view.into()),
         }
     }
 }

@@ -64,8 +64,8 @@ pub use messages::Message;
 /// diacritics (`Žabovřesky` folds to `zabovresky`), and split into words.
 pub use portico_types::folding;
 pub use view::{
-    Action, Cell, Chart, Field, FieldKind, Form, Map, NoticeLevel, Operation, Pager, Stat, Table,
-    TimelineEntry, View,
+    Action, Cell, Chart, Field, FieldKind, Form, LineMap, Map, NoticeLevel, Operation, Pager, Stat,
+    Table, TimelineEntry, View,
 };
 
 /// The raw bindings of the `portico:plugin` WIT world. Not part of the API:
@@ -114,7 +114,7 @@ pub mod __private {
     pub fn render<M: crate::Module>(
         ctx: wit::Context,
         page: wit::PageRequest,
-    ) -> Result<views::View, wit::Error> {
+    ) -> Result<outside::View, wit::Error> {
         M::render(&ctx.into(), &page.into())
             .map(Into::into)
             .map_err(Into::into)
@@ -123,7 +123,7 @@ pub mod __private {
     pub fn submit<M: crate::Module>(
         ctx: wit::Context,
         action: figures::ActionRequest,
-    ) -> Result<views::Outcome, wit::Error> {
+    ) -> Result<outside::Outcome, wit::Error> {
         M::submit(&ctx.into(), &action.into())
             .map(Into::into)
             .map_err(Into::into)
@@ -331,13 +331,13 @@ macro_rules! export {
                 fn render(
                     ctx: __p::wit::Context,
                     page: __p::wit::PageRequest,
-                ) -> Result<__p::views::View, __p::wit::Error> {
+                ) -> Result<__p::outside::View, __p::wit::Error> {
                     __p::render::<$module>(ctx, page)
                 }
                 fn submit(
                     ctx: __p::wit::Context,
                     action: __p::figures::ActionRequest,
-                ) -> Result<__p::views::Outcome, __p::wit::Error> {
+                ) -> Result<__p::outside::Outcome, __p::wit::Error> {
                     __p::submit::<$module>(ctx, action)
                 }
                 fn run_job(ctx: __p::wit::Context, job: String) -> Result<(), __p::wit::Error> {

@@ -26,12 +26,14 @@ use crate::wit::portico::plugin0_1_0::types as wit;
 // 0.4.0's pages, blocks, forms and fields; the figures within are 0.2.0's.
 use crate::wit::portico::plugin0_2_0::types as figures;
 use crate::wit::portico::plugin0_4_0::types as views;
+// 0.5.0's pages and blocks: 0.4.0's, and lines on a map.
+use crate::wit::portico::plugin0_5_0::types as pages;
 
 /// A page: a title and blocks, top to bottom.
 #[derive(Debug, Clone)]
 pub struct View {
     title: String,
-    blocks: Vec<views::Block>,
+    blocks: Vec<pages::Block>,
 }
 
 impl View {
@@ -50,7 +52,7 @@ impl View {
 
     /// Adds a heading at `level` (2 = section, 3 = subsection, up to 6).
     pub fn heading_at(mut self, level: u8, text: impl Into<String>) -> Self {
-        self.blocks.push(views::Block::Heading(wit::Heading {
+        self.blocks.push(pages::Block::Heading(wit::Heading {
             level: level.clamp(2, 6),
             text: text.into(),
         }));
@@ -59,13 +61,13 @@ impl View {
 
     /// Adds a paragraph of plain text.
     pub fn text(mut self, text: impl Into<String>) -> Self {
-        self.blocks.push(views::Block::Text(text.into()));
+        self.blocks.push(pages::Block::Text(text.into()));
         self
     }
 
     /// Adds a table.
     pub fn table(mut self, table: Table) -> Self {
-        self.blocks.push(views::Block::Table(table.0));
+        self.blocks.push(pages::Block::Table(table.0));
         self
     }
 
@@ -74,7 +76,7 @@ impl View {
         mut self,
         pairs: impl IntoIterator<Item = (K, V)>,
     ) -> Self {
-        self.blocks.push(views::Block::KeyValues(
+        self.blocks.push(pages::Block::KeyValues(
             pairs
                 .into_iter()
                 .map(|(k, v)| wit::KeyValue {
@@ -88,7 +90,7 @@ impl View {
 
     /// Adds a row of buttons and links.
     pub fn actions(mut self, actions: impl IntoIterator<Item = Action>) -> Self {
-        self.blocks.push(views::Block::Actions(
+        self.blocks.push(pages::Block::Actions(
             actions.into_iter().map(|a| a.0).collect(),
         ));
         self
@@ -96,7 +98,7 @@ impl View {
 
     /// Adds a form.
     pub fn form(mut self, form: Form) -> Self {
-        self.blocks.push(views::Block::Form(form.0));
+        self.blocks.push(pages::Block::Form(form.0));
         self
     }
 
@@ -108,7 +110,7 @@ impl View {
             NoticeLevel::Warning => wit::NoticeLevel::Warning,
             NoticeLevel::Error => wit::NoticeLevel::Error,
         };
-        self.blocks.push(views::Block::Notice(wit::Notice {
+        self.blocks.push(pages::Block::Notice(wit::Notice {
             level,
             text: text.into(),
         }));
@@ -117,7 +119,7 @@ impl View {
 
     /// Adds key figures side by side, e.g. on a dashboard.
     pub fn stats(mut self, stats: impl IntoIterator<Item = Stat>) -> Self {
-        self.blocks.push(views::Block::Stats(
+        self.blocks.push(pages::Block::Stats(
             stats.into_iter().map(|s| s.0).collect(),
         ));
         self
@@ -125,13 +127,13 @@ impl View {
 
     /// Adds a chart; the host also shows its numbers as a table.
     pub fn chart(mut self, chart: Chart) -> Self {
-        self.blocks.push(views::Block::Chart(chart.0));
+        self.blocks.push(pages::Block::Chart(chart.0));
         self
     }
 
     /// Adds dated entries, e.g. the history of a case.
     pub fn timeline(mut self, entries: impl IntoIterator<Item = TimelineEntry>) -> Self {
-        self.blocks.push(views::Block::Timeline(
+        self.blocks.push(pages::Block::Timeline(
             entries.into_iter().map(|e| e.0).collect(),
         ));
         self
@@ -139,13 +141,20 @@ impl View {
 
     /// Adds places on a map; the host also lists them as text.
     pub fn map(mut self, map: Map) -> Self {
-        self.blocks.push(views::Block::LocationMap(map.0));
+        self.blocks.push(pages::Block::LocationMap(map.0));
+        self
+    }
+
+    /// Adds lines on a map with their key (e.g. road sections by the order
+    /// they are maintained in); the host also lists them as text.
+    pub fn line_map(mut self, map: LineMap) -> Self {
+        self.blocks.push(pages::Block::LineMap(map.0));
         self
     }
 
     /// Adds links to the previous and next page of a list.
     pub fn pager(mut self, pager: Pager) -> Self {
-        self.blocks.push(views::Block::Pager(pager.0));
+        self.blocks.push(pages::Block::Pager(pager.0));
         self
     }
 }
@@ -283,12 +292,7 @@ impl Map {
 
     /// Adds a place.
     pub fn point(mut self, latitude: f64, longitude: f64, label: impl Into<String>) -> Self {
-        self.0.points.push(figures::MapPoint {
-            latitude,
-            longitude,
-            label: label.into(),
-            link: None,
-        });
+        self.0.points.push(place(latitude, longitude, label));
         self
     }
 
@@ -306,6 +310,82 @@ impl Map {
             label: label.into(),
             link: Some(href.into()),
         });
+        self
+    }
+}
+
+/// A place on a map, without a link.
+fn place(latitude: f64, longitude: f64, label: impl Into<String>) -> figures::MapPoint {
+    figures::MapPoint {
+        latitude,
+        longitude,
+        label: label.into(),
+        link: None,
+    }
+}
+
+/// Lines and places on a map with a key, e.g. a road network by the order
+/// its sections are maintained in. Each line has a style: the index of its
+/// entry in the key; the host draws each style in its own colour and dash.
+///
+/// ```
+/// use portico_sdk::LineMap;
+/// let map = LineMap::new("Order of maintenance", ["Priority I", "Priority II"])
+///     .line([(49.40, 15.55), (49.41, 15.57)], "II/602-01", 0)
+///     .linked_line([(49.42, 15.55), (49.42, 15.58)], "III/3523-01", 1, "/sections/2");
+/// ```
+#[derive(Debug, Clone)]
+pub struct LineMap(pages::LineMap);
+
+impl LineMap {
+    /// An empty map with its caption and key (at most 8 entries).
+    pub fn new<S: Into<String>>(
+        caption: impl Into<String>,
+        legend: impl IntoIterator<Item = S>,
+    ) -> Self {
+        LineMap(pages::LineMap {
+            caption: caption.into(),
+            legend: legend.into_iter().map(Into::into).collect(),
+            lines: Vec::new(),
+            points: Vec::new(),
+        })
+    }
+
+    /// Adds a line through `points` (latitude, longitude in degrees, WGS 84)
+    /// in the style of key entry `style`.
+    pub fn line(
+        mut self,
+        points: impl IntoIterator<Item = (f64, f64)>,
+        label: impl Into<String>,
+        style: u32,
+    ) -> Self {
+        self.0.lines.push(pages::MapLine {
+            points: points.into_iter().collect(),
+            label: label.into(),
+            link: None,
+            style,
+        });
+        self
+    }
+
+    /// Adds a line that links to a path below `/m/<module>`.
+    pub fn linked_line(
+        mut self,
+        points: impl IntoIterator<Item = (f64, f64)>,
+        label: impl Into<String>,
+        style: u32,
+        href: impl Into<String>,
+    ) -> Self {
+        self = self.line(points, label, style);
+        if let Some(last) = self.0.lines.last_mut() {
+            last.link = Some(href.into());
+        }
+        self
+    }
+
+    /// Adds a place, as on a [`Map`].
+    pub fn point(mut self, latitude: f64, longitude: f64, label: impl Into<String>) -> Self {
+        self.0.points.push(place(latitude, longitude, label));
         self
     }
 }
@@ -349,9 +429,9 @@ impl Pager {
     }
 }
 
-impl From<View> for views::View {
+impl From<View> for pages::View {
     fn from(v: View) -> Self {
-        views::View {
+        pages::View {
             title: v.title,
             blocks: v.blocks,
         }

@@ -159,6 +159,9 @@ impl Exports {
         ctx: &v0_1_0::wit::Context,
         route: api::RouteMatch,
     ) -> Answer<api::View> {
+        if let Exports::V0_5_0(e) = self {
+            return e.render(store, instance, ctx, route).await;
+        }
         match (self.since_v0_4_0(), self.since_v0_2_0()) {
             (Some(e), _) => e.render(store, instance, ctx, route).await,
             (_, Some(e)) => e.render(store, instance, ctx, route).await,
@@ -174,6 +177,9 @@ impl Exports {
         ctx: &v0_1_0::wit::Context,
         form: api::FormPost,
     ) -> Answer<api::Outcome> {
+        if let Exports::V0_5_0(e) = self {
+            return e.submit(store, instance, ctx, form).await;
+        }
         match (self.since_v0_4_0(), self.since_v0_2_0()) {
             (Some(e), _) => e.submit(store, instance, ctx, form).await,
             (_, Some(e)) => e.submit(store, instance, ctx, form).await,

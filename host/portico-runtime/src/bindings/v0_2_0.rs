@@ -152,16 +152,18 @@ impl From<wit::LocationMap> for api::Map {
     fn from(m: wit::LocationMap) -> Self {
         api::Map {
             caption: m.caption,
-            points: m
-                .points
-                .into_iter()
-                .map(|p| api::MapPoint {
-                    latitude: p.latitude,
-                    longitude: p.longitude,
-                    label: p.label,
-                    link: p.link,
-                })
-                .collect(),
+            points: m.points.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
+impl From<wit::MapPoint> for api::MapPoint {
+    fn from(p: wit::MapPoint) -> Self {
+        api::MapPoint {
+            latitude: p.latitude,
+            longitude: p.longitude,
+            label: p.label,
+            link: p.link,
         }
     }
 }

@@ -81,6 +81,7 @@ pub(super) fn block_html(base: &str, shell: &Shell, block: &Block) -> Markup {
         Block::Chart(chart) => figures::chart(&shell.lang, chart),
         Block::Timeline { items } => figures::timeline(base, &shell.lang, items),
         Block::Map(map) => figures::map(base, shell, map),
+        Block::LineMap(map) => figures::line_map(base, shell, map),
         Block::Pager(pager) => pager_html(base, &shell.lang, pager),
     }
 }
