@@ -296,7 +296,7 @@ async fn a_winter_night_from_the_warning_to_the_cancelled_alert() {
         .nth(1)
         .unwrap_or_default();
     assert!(
-        key.contains("Pořadí I") && key.contains("Pořadí III"),
+        key.contains("I. pořadí") && key.contains("III. pořadí"),
         "{}",
         order.body
     );
@@ -306,7 +306,7 @@ async fn a_winter_night_from_the_warning_to_the_cancelled_alert() {
         .nth(1)
         .unwrap_or_default();
     assert!(
-        listed.contains("II/602-01 Jihlava – Pávov</a> — Pořadí I"),
+        listed.contains("II/602-01 Jihlava – Pávov</a> — I. pořadí"),
         "{}",
         order.body
     );

@@ -480,4 +480,56 @@ mod tests {
         assert_eq!(when("cs", "2026-12-01T10:00:00Z").1, "1. 12. 2026 11:00");
         assert_eq!(when("en", "next week"), (None, "next week".into()));
     }
+
+    /// A line of `n` points going east from Jihlava.
+    fn line(n: usize, label: &str, style: u32) -> portico_runtime::api::MapLine {
+        portico_runtime::api::MapLine {
+            points: (0..n).map(|i| (49.4, 15.5 + i as f64 * 0.001)).collect(),
+            label: label.into(),
+            link: None,
+            style,
+        }
+    }
+
+    #[test]
+    fn a_line_map_draws_each_line_in_its_style_and_lists_what_it_could_not_draw() {
+        let shell = Shell::plain("Portal", "cs", "/");
+        let mut bad = line(3, "Bez polohy", 1);
+        bad.points[1] = (123.0, 15.5);
+        bad.points.truncate(2);
+        let map = LineMap {
+            caption: "Pořadí údržby".into(),
+            legend: vec!["Pořadí I".into(), "Pořadí II".into()],
+            lines: vec![
+                line(10, "II/602-01", 0),
+                line(MOST_LINE_POINTS, "Celý kraj", 1),
+                bad,
+            ],
+            points: Vec::new(),
+        };
+        let html = line_map("/m/winter-dispatch", &shell, &map).into_string();
+        // The first line is drawn in its style; the one past the budget
+        // and the one with one valid point are listed, not drawn.
+        assert_eq!(html.matches("<polyline").count(), 1, "{html}");
+        assert!(html.contains(r#"<polyline class="road road-0""#), "{html}");
+        assert!(html.contains("II/602-01 — Pořadí I"), "{html}");
+        assert!(
+            html.contains("Celý kraj — Pořadí II — nezakresleno"),
+            "{html}"
+        );
+        assert!(
+            html.contains("Bez polohy — Pořadí II — nezakresleno"),
+            "{html}"
+        );
+        // The key names each style beside its sample.
+        assert!(
+            html.contains(r#"<ul class="legend" aria-label="Legenda">"#),
+            "{html}"
+        );
+        assert_eq!(
+            html.matches(r#"<line class="road road-"#).count(),
+            2,
+            "{html}"
+        );
+    }
 }

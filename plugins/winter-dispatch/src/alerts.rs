@@ -280,14 +280,10 @@ const KINDS: [(&str, &str, &str); 3] = [
     ("closure", "Road closed", "Uzavírka silnice"),
     (
         "calamity",
-        "Calamity on the roads",
+        "Severe disruption on the roads",
         "Kalamitní stav na silnicích",
     ),
-    (
-        "hazard",
-        "Dangerous road conditions",
-        "Nebezpečná sjízdnost",
-    ),
+    ("hazard", "Dangerous road conditions", "Zhoršená sjízdnost"),
 ];
 
 const SEVERITIES: [(&str, &str, &str); 4] = [
@@ -356,7 +352,7 @@ pub fn list(ctx: &Context, form: Option<&FormPost>, errors: &[(&str, String)]) -
                 .map_or_else(String::new, |m| when(ctx, m.sent))
                 .into(),
             if a.cancelled.is_some() {
-                tr(ctx, "cancelled", "zrušena")
+                tr(ctx, "cancelled", "odvolána")
             } else {
                 tr(ctx, "in force", "platí")
             }
@@ -372,7 +368,7 @@ pub fn list(ctx: &Context, form: Option<&FormPost>, errors: &[(&str, String)]) -
     .field(with_error(
         Field::select(
             "kind",
-            tr(ctx, "What", "Co"),
+            tr(ctx, "What happened", "Druh výstrahy"),
             KINDS.map(|k| (k.0, if cs { k.2 } else { k.1 })),
         )
         .required()
@@ -717,7 +713,7 @@ pub fn issue(ctx: &Context, form: &FormPost) -> Result<Outcome> {
         tr(
             ctx,
             "The alert is on its way to the rescue system.",
-            "Výstraha je na cestě do IZS.",
+            "Výstraha byla předána k odeslání do IZS.",
         ),
     ))
 }
@@ -737,7 +733,10 @@ pub fn page(ctx: &Context, id: &str, errors: &[(&str, String)]) -> Result<View> 
         view = view.notice(NoticeLevel::Error, e.clone());
     }
     view = view.key_values([
-        (tr(ctx, "What", "Co"), kind_name(&a.kind, cs).to_owned()),
+        (
+            tr(ctx, "What happened", "Druh výstrahy"),
+            kind_name(&a.kind, cs).to_owned(),
+        ),
         (
             tr(ctx, "Severity", "Závažnost"),
             severity_name(&a.severity, cs),
@@ -751,7 +750,7 @@ pub fn page(ctx: &Context, id: &str, errors: &[(&str, String)]) -> Result<View> 
             tr(ctx, "State", "Stav"),
             a.cancelled.map_or_else(
                 || tr(ctx, "in force", "platí").to_owned(),
-                |c| format!("{} {}", tr(ctx, "cancelled", "zrušena"), when(ctx, c)),
+                |c| format!("{} {}", tr(ctx, "cancelled", "odvolána"), when(ctx, c)),
             ),
         ),
     ]);
@@ -779,15 +778,20 @@ pub fn page(ctx: &Context, id: &str, errors: &[(&str, String)]) -> Result<View> 
                 DeliveryStatus::Dead => tr(
                     ctx,
                     "given up: an administrator can send it again",
-                    "vzdáno: správce ji může odeslat znovu",
+                    "nedoručeno, pokusy vyčerpány: správce ji může odeslat znovu",
                 )
                 .to_owned(),
             },
             Err(_) => "—".to_owned(),
         };
+        let kind = match m.msg_type.as_str() {
+            "Alert" => tr(ctx, "Alert", "Výstraha"),
+            "Update" => tr(ctx, "Update", "Aktualizace"),
+            _ => tr(ctx, "Cancellation", "Odvolání"),
+        };
         t = t.row([
             m.identifier.clone(),
-            m.msg_type.clone(),
+            kind.to_owned(),
             when(ctx, m.sent),
             state,
         ]);
@@ -899,13 +903,13 @@ pub fn change(ctx: &Context, id: &str, form: &FormPost) -> Result<Outcome> {
             tr(
                 ctx,
                 "The cancellation is on its way to the rescue system.",
-                "Odvolání je na cestě do IZS.",
+                "Odvolání bylo předáno k odeslání do IZS.",
             )
         } else {
             tr(
                 ctx,
                 "The update is on its way to the rescue system.",
-                "Aktualizace je na cestě do IZS.",
+                "Aktualizace byla předána k odeslání do IZS.",
             )
         },
     ))

@@ -149,7 +149,7 @@ fn import(ctx: &Context, form: &FormPost) -> Result<Outcome> {
         Err(network::StoreError::TooMany(held)) => {
             return refuse(if cs_of(ctx) {
                 format!(
-                    "Síť má úseků {held}; s novými z tohoto souboru by jich měla víc než 20 000."
+                    "Síť obsahuje {held} úseků; s úseky z tohoto souboru by jich bylo více než 20 000."
                 )
             } else {
                 format!(
@@ -251,20 +251,20 @@ fn change_section(ctx: &Context, id: &str, form: &FormPost) -> Result<Outcome> {
         format!(
             "Section {} changed: priority {} → {}, treatment {} → {}, route `{}` → `{}`.",
             s.code,
-            before.0,
-            s.priority,
-            before.1.code(),
-            s.treatment.code(),
+            model::priority_name_in(false, before.0),
+            model::priority_name_in(false, s.priority),
+            before.1.name_in(false),
+            s.treatment.name_in(false),
             before.2,
             s.route
         ),
         format!(
-            "Úsek {} změněn: pořadí {} → {}, ošetření {} → {}, okruh `{}` → `{}`.",
+            "Úsek {} změněn: pořadí {} → {}, způsob údržby {} → {}, okruh `{}` → `{}`.",
             s.code,
-            before.0,
-            s.priority,
-            before.1.code(),
-            s.treatment.code(),
+            model::priority_name_in(true, before.0),
+            model::priority_name_in(true, s.priority),
+            before.1.name_in(true),
+            s.treatment.name_in(true),
             before.2,
             s.route
         ),

@@ -93,11 +93,25 @@ pub fn km(ctx: &Context, metres: f64) -> String {
 /// The order in which a section is maintained: I, II or III; 0 for a
 /// section that is not maintained in winter.
 pub fn priority_name(ctx: &Context, priority: u8) -> &'static str {
+    priority_name_in(cs_of(ctx), priority)
+}
+
+/// [`priority_name`] in Czech or English.
+pub fn priority_name_in(in_cs: bool, priority: u8) -> &'static str {
     match priority {
         1 => "I",
         2 => "II",
         3 => "III",
-        _ => tr(ctx, "not maintained", "neudržovaný"),
+        _ => tr_in(in_cs, "not maintained", "neudržovaný"),
+    }
+}
+
+/// A priority as a label: `Priority I` in English, `I. pořadí` in Czech.
+pub fn priority_label(ctx: &Context, priority: u8) -> String {
+    match priority {
+        1..=3 if cs_of(ctx) => format!("{}. pořadí", priority_name(ctx, priority)),
+        1..=3 => format!("Priority {}", priority_name(ctx, priority)),
+        _ => priority_name(ctx, priority).to_owned(),
     }
 }
 
@@ -136,10 +150,15 @@ impl Treatment {
     }
 
     pub fn name(self, ctx: &Context) -> &'static str {
+        self.name_in(cs_of(ctx))
+    }
+
+    pub fn name_in(self, in_cs: bool) -> &'static str {
+        let t = |en, cs| tr_in(in_cs, en, cs);
         match self {
-            Treatment::Chemical => tr(ctx, "chemical (salt)", "chemické (sůl)"),
-            Treatment::Inert => tr(ctx, "inert (grit)", "inertní posyp"),
-            Treatment::Plough => tr(ctx, "ploughing only", "jen pluhování"),
+            Treatment::Chemical => t("chemical (salt)", "chemický posyp (sůl)"),
+            Treatment::Inert => t("inert (grit)", "inertní posyp"),
+            Treatment::Plough => t("ploughing only", "jen pluhování"),
         }
     }
 }

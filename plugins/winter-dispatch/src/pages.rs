@@ -13,8 +13,8 @@ use portico_sdk::{
 use crate::coverage::{self, Summary};
 use crate::model::{
     EVENTS, Entry, Event, Kind, LOG, POSITIONS, ROUTES, Route, SECTIONS, Section, TREATED,
-    Treatment, UNITS, Unit, VEHICLES, Vehicle, km, now, open_events, priority_name, response_hours,
-    routes, tr, vehicles, when,
+    Treatment, UNITS, Unit, VEHICLES, Vehicle, km, now, open_events, priority_label, priority_name,
+    response_hours, routes, tr, vehicles, when,
 };
 
 pub type Errors = Vec<(&'static str, String)>;
@@ -77,7 +77,7 @@ pub fn public(ctx: &Context, page: &Page) -> Result<View> {
     let mut view = View::new(tr(ctx, "Winter road maintenance", "Zimní údržba silnic")).text(tr(
         ctx,
         "Roads are treated in order of priority: I first, within the response time of each priority from the start of a snowfall or black ice; sections not maintained in winter are not treated. Find your road or street to see when it was last treated.",
-        "Silnice se udržují v pořadí důležitosti: nejdříve I. pořadí, každé pořadí do své lhůty od začátku sněžení nebo náledí; neudržované úseky se v zimě neošetřují. Vyhledejte svou silnici nebo ulici a uvidíte, kdy byla naposledy ošetřena.",
+        "Silnice se udržují v pořadí důležitosti: nejdříve I. pořadí, každé pořadí do své lhůty od začátku sněžení nebo náledí; na neudržovaných úsecích se zimní údržba neprovádí. Vyhledejte svou silnici nebo ulici a uvidíte, kdy byla naposledy ošetřena.",
     ));
     if let Some(e) = open_events()?.into_iter().next() {
         view = view.notice(
@@ -87,7 +87,7 @@ pub fn public(ctx: &Context, page: &Page) -> Result<View> {
                 e.data.kind.name(ctx),
                 tr(
                     ctx,
-                    "winter maintenance is under way since",
+                    "winter maintenance has been under way since",
                     "zimní údržba probíhá od"
                 ),
                 when(ctx, e.data.started)
@@ -97,17 +97,9 @@ pub fn public(ctx: &Context, page: &Page) -> Result<View> {
     let hours = response_hours()?;
     let lengths = lengths_by_priority()?;
     view = view.stats((1..=3).map(|p| {
-        Stat::new(
-            format!(
-                "{} {}",
-                tr(ctx, "Priority", "Pořadí"),
-                priority_name(ctx, p as u8)
-            ),
-            km(ctx, lengths[p]),
-        )
-        .detail(format!(
+        Stat::new(priority_label(ctx, p as u8), km(ctx, lengths[p])).detail(format!(
             "{} {} h",
-            tr(ctx, "treated within", "ošetřeno do"),
+            tr(ctx, "response time", "lhůta"),
             numbers::format(hours[p - 1], ctx.locale())
         ))
     }));
@@ -143,7 +135,7 @@ pub fn public(ctx: &Context, page: &Page) -> Result<View> {
         .to_owned()
     } else {
         format!(
-            "{} „{q}“",
+            "{} “{q}”",
             tr(ctx, "Sections matching", "Úseky odpovídající")
         )
     };
@@ -161,15 +153,12 @@ pub fn public(ctx: &Context, page: &Page) -> Result<View> {
 /// `sections` on a map, each in the style of its priority, linked to its
 /// page.
 fn network_map(ctx: &Context, caption: &str, sections: &[Document<Section>]) -> LineMap {
-    let legend = (1..=3)
-        .map(|p| {
-            format!(
-                "{} {}",
-                tr(ctx, "Priority", "Pořadí"),
-                priority_name(ctx, p)
-            )
-        })
-        .chain([tr(ctx, "Not maintained", "Neudržovaný").to_owned()]);
+    let legend = (1..=3).map(|p| priority_label(ctx, p)).chain([tr(
+        ctx,
+        "Not maintained",
+        "Neudržovaný úsek",
+    )
+    .to_owned()]);
     let mut map = LineMap::new(caption, legend);
     for d in sections {
         let s = &d.data;
@@ -220,7 +209,7 @@ fn sections_table(
         .column(tr(ctx, "Section", "Úsek"))
         .column(tr(ctx, "Road", "Silnice"))
         .column(tr(ctx, "Priority", "Pořadí"))
-        .column(tr(ctx, "Treatment", "Ošetření"))
+        .column(tr(ctx, "Treatment", "Způsob údržby"))
         .numeric_column(tr(ctx, "Length", "Délka"))
         .column(tr(ctx, "Last treated", "Naposledy ošetřeno"))
         .empty_text(tr(ctx, "No section found.", "Žádný úsek nenalezen."));
@@ -264,7 +253,7 @@ pub fn section(ctx: &Context, id: &str) -> Result<View> {
     ];
     if (1..=3).contains(&s.priority) {
         rows.push((
-            tr(ctx, "Treated within", "Ošetřuje se do").into(),
+            tr(ctx, "Response time", "Lhůta").into(),
             format!(
                 "{} h {}",
                 numbers::format(hours[usize::from(s.priority - 1)], ctx.locale()),
@@ -276,7 +265,7 @@ pub fn section(ctx: &Context, id: &str) -> Result<View> {
             ),
         ));
         rows.push((
-            tr(ctx, "Treatment", "Ošetření").into(),
+            tr(ctx, "Treatment", "Způsob údržby").into(),
             s.treatment.name(ctx).into(),
         ));
     }
@@ -304,7 +293,7 @@ pub fn section(ctx: &Context, id: &str) -> Result<View> {
     if !s.outline.is_empty() {
         view = view.line_map(network_map(
             ctx,
-            tr(ctx, "Where it is", "Kde je"),
+            tr(ctx, "Where it is", "Poloha úseku"),
             std::slice::from_ref(&doc),
         ));
     }
@@ -324,18 +313,9 @@ pub fn network(ctx: &Context, errors: &[(&str, String)]) -> Result<View> {
     );
     view = view.stats(
         (1..=3)
-            .map(|p| {
-                Stat::new(
-                    format!(
-                        "{} {}",
-                        tr(ctx, "Priority", "Pořadí"),
-                        priority_name(ctx, p as u8)
-                    ),
-                    km(ctx, lengths[p]),
-                )
-            })
+            .map(|p| Stat::new(priority_label(ctx, p as u8), km(ctx, lengths[p])))
             .chain([Stat::new(
-                tr(ctx, "Not maintained", "Neudržované"),
+                tr(ctx, "Not maintained", "Neudržované úseky"),
                 km(ctx, lengths[0]),
             )]),
     );
@@ -431,7 +411,7 @@ pub fn edit_section(
     .field(with_error(
         Field::select(
             "treatment",
-            tr(ctx, "Treatment", "Ošetření"),
+            tr(ctx, "Treatment", "Způsob údržby"),
             Treatment::ALL.map(|t| (t.code(), t.name(ctx))),
         )
         .required()
@@ -650,7 +630,7 @@ pub fn vehicle(
     ]);
     if let Some(l) = &v.last {
         view = view.map(
-            Map::new(tr(ctx, "Where it last was", "Kde naposledy bylo")).point(
+            Map::new(tr(ctx, "Where it last was", "Poslední známá poloha")).point(
                 l.lat,
                 l.lon,
                 v.code.clone(),
@@ -723,7 +703,7 @@ pub fn events(ctx: &Context, form: Option<&FormPost>, errors: &[(&str, String)])
         .field(with_error(
             Field::select(
                 "kind",
-                tr(ctx, "What", "Co"),
+                tr(ctx, "What happened", "Druh situace"),
                 Kind::ALL.map(|k| (k.code(), k.name(ctx))),
             )
             .required()
@@ -732,22 +712,25 @@ pub fn events(ctx: &Context, form: Option<&FormPost>, errors: &[(&str, String)])
             "kind",
         ))
         .field(with_error(
-            Field::date("date", tr(ctx, "Began on", "Začátek dne"))
+            Field::date("date", tr(ctx, "Date it began", "Datum začátku"))
                 .required()
                 .value(value("date", now.format("%Y-%m-%d").to_string())),
             errors,
             "date",
         ))
         .field(with_error(
-            Field::text("time", tr(ctx, "At (hours:minutes)", "V (hodiny:minuty)"))
-                .required()
-                .pattern("[0-2]?[0-9]:[0-5][0-9]")
-                .value(value("time", now.format("%H:%M").to_string()))
-                .help(tr(
-                    ctx,
-                    "When the snowfall or black ice began: the response times count from here.",
-                    "Kdy začalo sněžení nebo náledí: od té chvíle běží lhůty pro ošetření.",
-                )),
+            Field::text(
+                "time",
+                tr(ctx, "Time it began (hh:mm)", "Čas začátku (hh:mm)"),
+            )
+            .required()
+            .pattern("[0-2]?[0-9]:[0-5][0-9]")
+            .value(value("time", now.format("%H:%M").to_string()))
+            .help(tr(
+                ctx,
+                "When the snowfall or black ice began: the response times count from here.",
+                "Kdy začalo sněžení nebo náledí: od té chvíle běží lhůty pro ošetření.",
+            )),
             errors,
             "time",
         ))
@@ -865,9 +848,9 @@ pub fn event(ctx: &Context, id: &str, errors: &[(&str, String)]) -> Result<View>
     view = view.stats((1..=3).map(|p| {
         Stat::new(
             format!(
-                "{} {}",
-                tr(ctx, "Treated, priority", "Ošetřeno, pořadí"),
-                priority_name(ctx, p as u8)
+                "{} – {}",
+                tr(ctx, "Treated", "Ošetřeno"),
+                priority_label(ctx, p as u8)
             ),
             percent(
                 ctx,
@@ -882,7 +865,7 @@ pub fn event(ctx: &Context, id: &str, errors: &[(&str, String)]) -> Result<View>
     }));
     view = view.actions([
         Action::primary(
-            tr(ctx, "Coverage", "Pokrytí"),
+            tr(ctx, "Response times met", "Plnění lhůt"),
             format!("/events/{}/coverage", segment(id)),
         ),
         Action::secondary(
@@ -895,7 +878,7 @@ pub fn event(ctx: &Context, id: &str, errors: &[(&str, String)]) -> Result<View>
         .find()
         .eq("event", &e.number)
         .fetch_all::<Vehicle>(crate::model::MOST_VEHICLES)?;
-    let mut map = Map::new(tr(ctx, "Where the vehicles are", "Kde jsou vozidla"));
+    let mut map = Map::new(tr(ctx, "Where the vehicles are", "Poloha vozidel"));
     let mut placed = false;
     let mut t = Table::new(tr(ctx, "Vehicles in the event", "Vozidla v zásahu"))
         .column(tr(ctx, "Vehicle", "Vozidlo"))
@@ -1012,7 +995,7 @@ pub fn coverage(ctx: &Context, id: &str) -> Result<View> {
         Some(s) => s.clone(),
         None => coverage::of(e, now())?,
     };
-    let mut view = View::new(format!("{} – {}", tr(ctx, "Coverage", "Pokrytí"), event_title(ctx, e)))
+    let mut view = View::new(format!("{} – {}", tr(ctx, "Response times met", "Plnění lhůt"), event_title(ctx, e)))
         .text(format!(
             "{} {}. {}",
             tr(ctx, "As of", "Stav k"),
@@ -1052,14 +1035,18 @@ pub fn coverage(ctx: &Context, id: &str) -> Result<View> {
 }
 
 fn coverage_view(ctx: &Context, mut view: View, s: &Summary) -> View {
-    let mut t = Table::new(tr(ctx, "Coverage by priority", "Pokrytí podle pořadí"))
-        .column(tr(ctx, "Priority", "Pořadí"))
-        .numeric_column(tr(ctx, "Response time", "Lhůta"))
-        .numeric_column(tr(ctx, "Length", "Délka"))
-        .numeric_column(tr(ctx, "On time", "Včas"))
-        .numeric_column(tr(ctx, "Late", "Pozdě"))
-        .numeric_column(tr(ctx, "Waiting", "Čeká"))
-        .numeric_column(tr(ctx, "Sections late", "Úseků pozdě"));
+    let mut t = Table::new(tr(
+        ctx,
+        "Response times met by priority",
+        "Plnění lhůt podle pořadí",
+    ))
+    .column(tr(ctx, "Priority", "Pořadí"))
+    .numeric_column(tr(ctx, "Response time", "Lhůta"))
+    .numeric_column(tr(ctx, "Length", "Délka"))
+    .numeric_column(tr(ctx, "On time", "Včas"))
+    .numeric_column(tr(ctx, "Late", "Pozdě"))
+    .numeric_column(tr(ctx, "Not yet treated", "Dosud neošetřeno"))
+    .numeric_column(tr(ctx, "Sections late", "Úseků po lhůtě"));
     for share in &s.shares {
         t = t.row([
             priority_name(ctx, share.priority).to_owned(),
@@ -1080,7 +1067,7 @@ fn coverage_view(ctx: &Context, mut view: View, s: &Summary) -> View {
         .column(tr(ctx, "Section", "Úsek"))
         .column(tr(ctx, "Priority", "Pořadí"))
         .column(tr(ctx, "Route", "Okruh"))
-        .column(tr(ctx, "Deadline", "Lhůta"))
+        .column(tr(ctx, "Deadline", "Konec lhůty"))
         .column(tr(ctx, "Treated", "Ošetřeno"))
         .empty_text(tr(
             ctx,
@@ -1139,18 +1126,18 @@ pub fn season(ctx: &Context, page: &Page) -> Result<View> {
         .fetch_all::<Event>(1_000)?;
     let mut view = View::new(format!(
         "{} {}/{}",
-        tr(ctx, "Winter season", "Zimní období"),
+        tr(ctx, "Winter maintenance season", "Sezóna zimní údržby"),
         year,
         (year + 1) % 100
     ));
     let mut t = Table::new(tr(ctx, "Events of the season", "Zásahy období"))
         .column(tr(ctx, "Event", "Zásah"))
         .column(tr(ctx, "Began", "Začátek"))
-        .numeric_column(tr(ctx, "Hours", "Hodin"))
+        .numeric_column(tr(ctx, "Hours", "Počet hodin"))
         .numeric_column(tr(ctx, "I on time", "I. včas"))
         .numeric_column(tr(ctx, "II on time", "II. včas"))
         .numeric_column(tr(ctx, "III on time", "III. včas"))
-        .numeric_column(tr(ctx, "Sections late", "Úseků pozdě"))
+        .numeric_column(tr(ctx, "Sections late", "Úseků po lhůtě"))
         .empty_text(tr(
             ctx,
             "No event in this season.",
@@ -1188,7 +1175,7 @@ pub fn season(ctx: &Context, page: &Page) -> Result<View> {
     }
     view = view
         .stats([
-            Stat::new(tr(ctx, "Events", "Zásahů"), events.len().to_string()),
+            Stat::new(tr(ctx, "Events", "Počet zásahů"), events.len().to_string()),
             Stat::new(
                 tr(ctx, "Hours of maintenance", "Hodin údržby"),
                 numbers::format(hours_all.round(), ctx.locale()),
