@@ -188,15 +188,8 @@ fn degrees(lang: &str, lat: f64, lon: f64) -> String {
 /// positions, and the map library draws a slippy map in the plan's place.
 pub(crate) fn map(base: &str, shell: &Shell, map: &Map) -> Markup {
     let lang = shell.lang.as_str();
-    let valid: Vec<(usize, f64, f64)> = map
-        .points
-        .iter()
-        .enumerate()
-        .filter(|(_, p)| valid_place(p.latitude, p.longitude))
-        .map(|(i, p)| (i, p.latitude, p.longitude))
-        .collect();
+    let valid = placed(&map.points);
     let plan = Plan::around(valid.iter().map(|&(_, lat, lon)| (lat, lon)));
-    let project = |lat: f64, lon: f64| plan.project(lat, lon);
     let tiles = shell
         .map_attribution
         .as_deref()
@@ -212,20 +205,36 @@ pub(crate) fn map(base: &str, shell: &Shell, map: &Map) -> Markup {
                 svg xmlns="http://www.w3.org/2000/svg" viewBox=(format!("0 0 {WIDTH} {MAP_HEIGHT}"))
                     role="img" aria-label=(map.caption) {
                     rect.map-plane x="0" y="0" width=(WIDTH) height=(MAP_HEIGHT) {}
-                    @for &(i, lat, lon) in &valid {
-                        @let (x, y) = project(lat, lon);
-                        @let label = &map.points[i].label;
-                        g.marker {
-                            title { (i + 1) ". " (label) }
-                            circle cx=(format!("{x:.1}")) cy=(format!("{y:.1}")) r="11" {}
-                            text x=(format!("{x:.1}")) y=(format!("{:.1}", y + 4.0)) text-anchor="middle" { (i + 1) }
-                        }
-                    }
+                    (markers(&plan, &map.points, &valid))
                 }
             }
             (places_list(base, lang, &map.points))
         }
     }
+}
+
+/// The numbered markers of the places with a valid position (`placed`).
+fn markers(plan: &Plan, points: &[MapPoint], placed: &[(usize, f64, f64)]) -> Markup {
+    html! {
+        @for &(i, lat, lon) in placed {
+            @let (x, y) = plan.project(lat, lon);
+            g.marker {
+                title { (i + 1) ". " (points[i].label) }
+                circle cx=(format!("{x:.1}")) cy=(format!("{y:.1}")) r="11" {}
+                text x=(format!("{x:.1}")) y=(format!("{:.1}", y + 4.0)) text-anchor="middle" { (i + 1) }
+            }
+        }
+    }
+}
+
+/// The places with a valid position: their index, latitude, longitude.
+fn placed(points: &[MapPoint]) -> Vec<(usize, f64, f64)> {
+    points
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| valid_place(p.latitude, p.longitude))
+        .map(|(i, p)| (i, p.latitude, p.longitude))
+        .collect()
 }
 
 /// A map's places as text, each with its position (for the map library)
@@ -323,13 +332,7 @@ pub(crate) fn line_map(base: &str, shell: &Shell, map: &LineMap) -> Markup {
             })
         })
         .collect();
-    let places: Vec<(usize, f64, f64)> = map
-        .points
-        .iter()
-        .enumerate()
-        .filter(|(_, p)| valid_place(p.latitude, p.longitude))
-        .map(|(i, p)| (i, p.latitude, p.longitude))
-        .collect();
+    let places = placed(&map.points);
     let plan = Plan::around(
         drawn
             .iter()
@@ -366,14 +369,7 @@ pub(crate) fn line_map(base: &str, shell: &Shell, map: &LineMap) -> Markup {
                             title { (line.label) }
                         }
                     }
-                    @for &(i, lat, lon) in &places {
-                        @let (x, y) = plan.project(lat, lon);
-                        g.marker {
-                            title { (i + 1) ". " (map.points[i].label) }
-                            circle cx=(format!("{x:.1}")) cy=(format!("{y:.1}")) r="11" {}
-                            text x=(format!("{x:.1}")) y=(format!("{:.1}", y + 4.0)) text-anchor="middle" { (i + 1) }
-                        }
-                    }
+                    (markers(&plan, &map.points, &places))
                 }
             }
             @if !map.legend.is_empty() {

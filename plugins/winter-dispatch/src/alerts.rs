@@ -15,7 +15,7 @@ use portico_sdk::{
 use serde::{Deserialize, Serialize};
 
 use crate::cap::{self, AlertOut, InfoOut};
-use crate::model::{SECTIONS, Section, actor, cs_of, log, now, tr, when, when_in};
+use crate::model::{Section, actor, cs_of, log, now, tr, when, when_in};
 use crate::pages::{Errors, with_error};
 
 pub const WARNINGS: Collection = Collection::new("warnings");
@@ -466,19 +466,7 @@ fn read(ctx: &Context, form: &FormPost, errors: &mut Errors) -> Result<Option<Al
         ("description_cs", 4_000),
         ("description_en", 4_000),
     ] {
-        let v = field(n);
-        if n.starts_with("headline") && v.is_empty() {
-            errors.push((n, tr(ctx, "Fill this in.", "Vyplňte prosím.").into()));
-        } else if v.chars().count() > most {
-            errors.push((
-                n,
-                if cs_of(ctx) {
-                    format!("Použijte nejvýše {most} znaků.")
-                } else {
-                    format!("Use at most {most} characters.")
-                },
-            ));
-        }
+        crate::model::check_length(ctx, errors, n, &field(n), n.starts_with("headline"), most);
     }
     let mut sections: Vec<Document<Section>> = Vec::new();
     let codes: Vec<String> = field("sections")
@@ -498,15 +486,7 @@ fn read(ctx: &Context, form: &FormPost, errors: &mut Errors) -> Result<Option<Al
         ));
     }
     for code in codes.iter().take(50) {
-        match SECTIONS
-            .find()
-            .eq("code", code)
-            .limit(1)
-            .fetch::<Section>()?
-            .documents
-            .into_iter()
-            .next()
-        {
+        match crate::model::section_by_code(code)? {
             Some(s) => sections.push(s),
             None => {
                 errors.push((
@@ -676,14 +656,9 @@ pub fn issue(ctx: &Context, form: &FormPost) -> Result<Outcome> {
     let Some(mut alert) = read(ctx, form, &mut errors)? else {
         return Ok(Outcome::Show(list(ctx, Some(form), &errors)?));
     };
-    let year = portico_sdk::calendar::today().format("%Y").to_string();
-    let n = ALERTS
-        .find()
-        .prefix("number", format!("{year}/"))
-        .fetch_all::<serde_json::Value>(10_000)?
-        .len()
-        + 1;
-    alert.number = format!("{year}/{n:03}");
+    // The identifier is the delivery's key: never one already given.
+    let (number, year, n) = crate::model::next_number(ALERTS, 3)?;
+    alert.number = number;
     alert.identifier = format!("{}.winter.{year}.{n:03}", ctx.org_id());
     if let Err(e) = send(ctx, &mut alert, "Alert") {
         let errors: Errors = vec![("kind", unsent(ctx, &e))];

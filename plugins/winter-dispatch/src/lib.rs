@@ -217,17 +217,7 @@ fn change_section(ctx: &Context, id: &str, form: &FormPost) -> Result<Outcome> {
         ));
     }
     let name = form.get("name").unwrap_or_default().trim().to_owned();
-    if name.chars().count() > 200 {
-        errors.push((
-            "name",
-            tr(
-                ctx,
-                "Use at most 200 characters.",
-                "Použijte nejvýše 200 znaků.",
-            )
-            .into(),
-        ));
-    }
+    model::check_length(ctx, &mut errors, "name", &name, false, 200);
     let (Some(priority), Some(treatment), true) = (priority, treatment, errors.is_empty()) else {
         return Ok(Outcome::Show(pages::edit_section(
             ctx,
@@ -279,33 +269,10 @@ fn save_vehicle(ctx: &Context, id: Option<&str>, form: &FormPost) -> Result<Outc
     let field = |n: &str| form.get(n).unwrap_or_default().trim().to_owned();
     let (code, name, plate, crew) = (field("code"), field("name"), field("plate"), field("crew"));
     let mut errors = Errors::new();
-    for (n, v, most) in [("code", &code, 20), ("name", &name, 200)] {
-        if v.is_empty() {
-            errors.push((n, tr(ctx, "Fill this in.", "Vyplňte prosím.").into()));
-        } else if v.chars().count() > most {
-            errors.push((
-                n,
-                if cs_of(ctx) {
-                    format!("Použijte nejvýše {most} znaků.")
-                } else {
-                    format!("Use at most {most} characters.")
-                },
-            ));
-        }
-    }
-    for (n, v) in [("plate", &plate), ("crew", &crew)] {
-        if v.chars().count() > 200 {
-            errors.push((
-                n,
-                tr(
-                    ctx,
-                    "Use at most 200 characters.",
-                    "Použijte nejvýše 200 znaků.",
-                )
-                .into(),
-            ));
-        }
-    }
+    model::check_length(ctx, &mut errors, "code", &code, true, 20);
+    model::check_length(ctx, &mut errors, "name", &name, true, 200);
+    model::check_length(ctx, &mut errors, "plate", &plate, false, 200);
+    model::check_length(ctx, &mut errors, "crew", &crew, false, 200);
     let same = VEHICLES
         .find()
         .eq("code", &code)
@@ -458,43 +425,11 @@ fn open_event(ctx: &Context, form: &FormPost) -> Result<Outcome> {
     }
     let started = pages::read_start(ctx, form, &mut errors);
     let note = form.get("note").unwrap_or_default().trim().to_owned();
-    if note.chars().count() > 2_000 {
-        errors.push((
-            "note",
-            tr(
-                ctx,
-                "Use at most 2,000 characters.",
-                "Použijte nejvýše 2 000 znaků.",
-            )
-            .into(),
-        ));
-    }
+    model::check_length(ctx, &mut errors, "note", &note, false, 2_000);
     let (Some(kind), Some(started), true) = (kind, started, errors.is_empty()) else {
         return Ok(Outcome::Show(pages::events(ctx, Some(form), &errors)?));
     };
-    let year = portico_sdk::calendar::today().format("%Y").to_string();
-    let mut n: u64 = EVENTS
-        .count_by("open")
-        .prefix("number", format!("{year}/"))
-        .fetch()?
-        .iter()
-        .map(|g| g.count)
-        .sum();
-    // The number names the event everywhere: never one already given.
-    let number = loop {
-        n += 1;
-        let number = format!("{year}/{n:02}");
-        if EVENTS
-            .find()
-            .eq("number", &number)
-            .limit(1)
-            .fetch::<Event>()?
-            .documents
-            .is_empty()
-        {
-            break number;
-        }
-    };
+    let (number, _, _) = model::next_number(EVENTS, 2)?;
     let event = Event {
         number: number.clone(),
         kind,

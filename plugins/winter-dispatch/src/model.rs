@@ -551,3 +551,75 @@ pub fn vehicles() -> Result<Vec<Document<Vehicle>>> {
 pub fn all_sections() -> Result<Vec<Document<Section>>> {
     SECTIONS.find().fetch_all(MOST_SECTIONS)
 }
+
+/// The next number of this year in `collection` (indexed by `number`):
+/// `YYYY/NN` with `width` digits, never one already given, and the year
+/// and order apart. Events and alerts are named by it everywhere.
+pub fn next_number(collection: Collection, width: usize) -> Result<(String, String, u64)> {
+    let year = portico_sdk::calendar::today().format("%Y").to_string();
+    let mut n: u64 = collection
+        .count_by("number")
+        .prefix("number", format!("{year}/"))
+        .fetch()?
+        .iter()
+        .map(|g| g.count)
+        .sum();
+    loop {
+        n += 1;
+        let number = format!("{year}/{n:0width$}");
+        let taken = collection
+            .find()
+            .eq("number", &number)
+            .limit(1)
+            .fetch::<serde_json::Value>()?;
+        if taken.documents.is_empty() {
+            return Ok((number, year, n));
+        }
+    }
+}
+
+/// The section `code`, if the network has it.
+pub fn section_by_code(code: &str) -> Result<Option<Document<Section>>> {
+    Ok(first(
+        SECTIONS.find().eq("code", code).limit(1).fetch()?.documents,
+    ))
+}
+
+/// Lengths by priority (index 0: not maintained) from an aggregate of
+/// `length_m` grouped by `priority`.
+pub fn by_priority(groups: &[portico_sdk::records::Group]) -> [f64; 4] {
+    let mut out = [0.0; 4];
+    for g in groups {
+        if let Some(p) = g.key.as_deref().and_then(|k| k.parse::<f64>().ok())
+            && (0.0..4.0).contains(&p)
+        {
+            out[p as usize] = g.sum.unwrap_or(0.0);
+        }
+    }
+    out
+}
+
+/// Checks that `value` is filled in (when `required`) and at most `most`
+/// characters; what is wrong goes to `errors` under `name`.
+pub fn check_length(
+    ctx: &Context,
+    errors: &mut Vec<(&'static str, String)>,
+    name: &'static str,
+    value: &str,
+    required: bool,
+    most: usize,
+) {
+    if required && value.is_empty() {
+        errors.push((name, tr(ctx, "Fill this in.", "Vyplňte prosím.").into()));
+    } else if value.chars().count() > most {
+        let most = numbers::format(most as f64, ctx.locale());
+        errors.push((
+            name,
+            if cs_of(ctx) {
+                format!("Použijte nejvýše {most} znaků.")
+            } else {
+                format!("Use at most {most} characters.")
+            },
+        ));
+    }
+}

@@ -13,8 +13,8 @@ use portico_sdk::{
 use crate::coverage::{self, Summary};
 use crate::model::{
     EVENTS, Entry, Event, Kind, LOG, POSITIONS, ROUTES, Route, SECTIONS, Section, TREATED,
-    Treatment, UNITS, Unit, VEHICLES, Vehicle, km, now, open_events, priority_label, priority_name,
-    response_hours, routes, tr, vehicles, when,
+    Treatment, UNITS, Unit, VEHICLES, Vehicle, by_priority, km, now, open_events, priority_label,
+    priority_name, response_hours, routes, tr, vehicles, when,
 };
 
 pub type Errors = Vec<(&'static str, String)>;
@@ -50,16 +50,9 @@ fn percent(ctx: &Context, share: f64) -> String {
 
 /// Lengths of the network by priority (index 0: not maintained).
 fn lengths_by_priority() -> Result<[f64; 4]> {
-    let mut out = [0.0; 4];
-    for g in SECTIONS.count_by("priority").sum("length_m").fetch()? {
-        if let Some(p) = g.key.as_deref().and_then(|k| k.parse::<f64>().ok()) {
-            let p = p as usize;
-            if p < 4 {
-                out[p] = g.sum.unwrap_or(0.0);
-            }
-        }
-    }
-    Ok(out)
+    Ok(by_priority(
+        &SECTIONS.count_by("priority").sum("length_m").fetch()?,
+    ))
 }
 
 fn event_title(ctx: &Context, e: &Event) -> String {
@@ -515,14 +508,9 @@ fn last_report(ctx: &Context, v: &Vehicle) -> String {
 }
 
 /// Units that reported and no vehicle has.
+/// (A unit leaves the list when it is paired.)
 fn waiting_units() -> Result<Vec<Document<Unit>>> {
-    let paired: Vec<String> = vehicles()?.into_iter().map(|v| v.data.unit).collect();
-    Ok(UNITS
-        .find()
-        .fetch_all::<Unit>(200)?
-        .into_iter()
-        .filter(|u| !paired.contains(&u.data.unit))
-        .collect())
+    UNITS.find().fetch_all::<Unit>(200)
 }
 
 fn vehicle_form(
@@ -831,20 +819,13 @@ pub fn event(ctx: &Context, id: &str, errors: &[(&str, String)]) -> Result<View>
     view = view.key_values(facts);
     // What is treated, against the network, by priority.
     let totals = lengths_by_priority()?;
-    let mut treated = [0.0; 4];
-    for g in TREATED
-        .count_by("priority")
-        .eq("event", &e.number)
-        .sum("length_m")
-        .fetch()?
-    {
-        if let Some(p) = g.key.as_deref().and_then(|k| k.parse::<f64>().ok()) {
-            let p = p as usize;
-            if p < 4 {
-                treated[p] = g.sum.unwrap_or(0.0);
-            }
-        }
-    }
+    let treated = by_priority(
+        &TREATED
+            .count_by("priority")
+            .eq("event", &e.number)
+            .sum("length_m")
+            .fetch()?,
+    );
     view = view.stats((1..=3).map(|p| {
         Stat::new(
             format!(

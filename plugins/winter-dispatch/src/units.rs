@@ -10,7 +10,7 @@ use serde_json::json;
 
 use crate::model::{
     Fix, POSITIONS, Position, SECTIONS, Section, TREATED, Treated, UNITS, Unit, VEHICLES, Work,
-    match_metres, now, parse_rfc3339, rfc3339, vehicle_of_unit,
+    match_metres, now, parse_rfc3339, rfc3339, section_by_code, vehicle_of_unit,
 };
 use crate::network::Matcher;
 
@@ -311,7 +311,7 @@ fn treat(event: &str, code: &str, at: i64) -> Result<()> {
             t.last = t.last.max(at);
             t.passes += 1;
             if at - t.noted >= NOTE_EVERY_S {
-                if let Some(section) = section_of(code)? {
+                if let Some(section) = section_by_code(code)? {
                     note_treated(section, at)?;
                 }
                 t.noted = at;
@@ -319,7 +319,7 @@ fn treat(event: &str, code: &str, at: i64) -> Result<()> {
             TREATED.update(&doc.id, doc.version, &t)?;
         }
         None => {
-            let Some(section) = section_of(code)? else {
+            let Some(section) = section_by_code(code)? else {
                 return Ok(());
             };
             TREATED.insert(&Treated {
@@ -336,17 +336,6 @@ fn treat(event: &str, code: &str, at: i64) -> Result<()> {
         }
     }
     Ok(())
-}
-
-fn section_of(code: &str) -> Result<Option<Document<Section>>> {
-    Ok(SECTIONS
-        .find()
-        .eq("code", code)
-        .limit(1)
-        .fetch::<Section>()?
-        .documents
-        .into_iter()
-        .next())
 }
 
 /// Writes when a section was last treated, for the public page.
