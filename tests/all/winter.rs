@@ -3,8 +3,10 @@
 //! citizens find their road, the dispatcher adds vehicles and pairs their
 //! units, opens an event and gives routes out, the units report salting,
 //! and the coverage shows priority I on time and a priority II section
-//! late; the log keeps every step. The weather service's CAP warning puts
-//! the dispatch on standby; the dispatcher's alert of a closed pass and
+//! late, on the event's map too; the log keeps every step. The dispatcher
+//! plans the rota (nobody on two duties, a vehicle with one driver); the
+//! weather service's CAP warning puts the dispatch on standby and names
+//! who is on standby to call out; the dispatcher's alert of a closed pass and
 //! its cancellation reach the rescue system, which refuses the first two
 //! tries, in order and once each by key, and pass WMO's CAP validator
 //! (the OASIS CAP 1.2 schema). Units of another organization, units
@@ -404,6 +406,69 @@ async fn a_winter_night_from_the_warning_to_the_cancelled_alert() {
         twice.body
     );
 
+    // The rota: Jan is on standby for two days from an hour ago, with S-1;
+    // nobody is on two duties at once, nor S-1 with two drivers.
+    let hour_ago = (now - Duration::hours(1)).with_timezone(&Prague);
+    let (today, from) = (
+        hour_ago.format("%Y-%m-%d").to_string(),
+        hour_ago.format("%H:%M").to_string(),
+    );
+    let duty = |person: &'static str, kind: &'static str, vehicle: &'static str, until: String| {
+        let (today, from) = (today.clone(), from.clone());
+        move |days: &'static str| {
+            vec![
+                ("person", person.to_owned()),
+                ("phone", "+420 777 000 111".to_owned()),
+                ("role", "driver".to_owned()),
+                ("kind", kind.to_owned()),
+                ("vehicle", vehicle.to_owned()),
+                ("date", today.clone()),
+                ("from", from.clone()),
+                ("until", until.clone()),
+                ("days", days.to_owned()),
+            ]
+        }
+    };
+    let add = |fields: Vec<(&'static str, String)>| {
+        let dispatcher = &dispatcher;
+        async move {
+            let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            submit(dispatcher, "/rota", "/rota", &fields).await
+        }
+    };
+    let added = add(duty("Jan Novák", "standby", "S-1", from.clone())("2")).await;
+    assert_eq!(added.status, 303, "{}", added.body);
+    let twice = add(duty("jan novak", "shift", "", "23:59".into())("1")).await;
+    assert!(
+        twice
+            .body
+            .contains("jan novak is on duty then already: standby"),
+        "{}",
+        twice.body
+    );
+    let later = (now + Duration::hours(8))
+        .with_timezone(&Prague)
+        .format("%H:%M")
+        .to_string();
+    let second_driver = add(duty("Petra Malá", "shift", "S-1", later.clone())("1")).await;
+    assert!(
+        second_driver
+            .body
+            .contains("S-1 has a driver then already: Jan Novák"),
+        "{}",
+        second_driver.body
+    );
+    let petra = add(duty("Petra Malá", "shift", "S-2", later)("1")).await;
+    assert_eq!(petra.status, 303, "{}", petra.body);
+    let rota = dispatcher.get(&format!("{BASE}/rota")).await;
+    let now_on = rota.body.split_once("On duty now").unwrap_or_default().1;
+    let now_on = now_on.split("</table>").next().unwrap_or_default();
+    assert!(
+        now_on.contains("Jan Novák") && now_on.contains("Petra Malá"),
+        "{}",
+        rota.body
+    );
+
     // The weather service warns of snow drifts in the region's ORP: the
     // dispatch is on standby; another region's thunderstorms are not shown.
     let chmi = Outside::start(0).await;
@@ -421,6 +486,26 @@ async fn a_winter_night_from_the_warning_to_the_cancelled_alert() {
         standby.body
     );
     assert!(!standby.body.contains("thunderstorms"), "{}", standby.body);
+    // Who to call out: those on standby, not those on shift.
+    let call_out = standby
+        .body
+        .split_once("On standby now, to call out")
+        .and_then(|(_, t)| t.split("</table>").next())
+        .unwrap_or_default();
+    assert!(
+        call_out.contains("Jan Novák") && call_out.contains("+420 777 000 111"),
+        "{}",
+        standby.body
+    );
+    assert!(!call_out.contains("Petra Malá"), "{}", standby.body);
+    let general_log = dispatcher.get(&format!("{BASE}/log")).await;
+    assert!(
+        general_log
+            .body
+            .contains("On standby: Jan Novák (driver, S-1, +420 777 000 111)."),
+        "{}",
+        general_log.body
+    );
 
     // The event began eight hours ago.
     let began = (now - Duration::hours(8)).with_timezone(&Prague);
@@ -518,6 +603,55 @@ async fn a_winter_night_from_the_warning_to_the_cancelled_alert() {
         seen.body.contains("100 %"),
         "priority I fully treated: {}",
         seen.body
+    );
+    // On the map: the priority I section treated in time, the priority II
+    // one after its time, each listed with when it was first treated.
+    let lines = seen
+        .body
+        .split(r#"<ol class="lines">"#)
+        .nth(1)
+        .and_then(|l| l.split("</ol>").next())
+        .unwrap_or_default();
+    assert!(
+        lines.contains("II/602-01 · ") && lines.contains("— Treated within the response time"),
+        "{}",
+        seen.body
+    );
+    assert!(
+        lines.contains("II/523-01 · ") && lines.contains("— Treated after the response time"),
+        "{}",
+        seen.body
+    );
+    assert!(
+        seen.body.contains(r#"<polyline class="road road-1""#),
+        "{}",
+        seen.body
+    );
+    assert!(!lines.contains("III/3523-01"), "not treated: {}", seen.body);
+    // Petra's shift is cut short: she is no longer on duty.
+    let rota = dispatcher.get(&format!("{BASE}/rota")).await;
+    let petra_duty = rota
+        .body
+        .split("<option value=\"")
+        .skip(1)
+        .find(|o| {
+            o.split("</option>")
+                .next()
+                .unwrap_or_default()
+                .contains("Petra Malá")
+        })
+        .and_then(|o| o.split('"').next())
+        .expect("Petra's duty to take out")
+        .to_owned();
+    let taken = submit(&dispatcher, "/rota", "/rota", &[("duty", &petra_duty)]).await;
+    assert_eq!(taken.status, 303, "{}", taken.body);
+    let rota = dispatcher.get(taken.location()).await;
+    let now_on = rota.body.split_once("On duty now").unwrap_or_default().1;
+    let now_on = now_on.split("</table>").next().unwrap_or_default();
+    assert!(
+        now_on.contains("Jan Novák") && !now_on.contains("Petra Malá"),
+        "{}",
+        rota.body
     );
 
     // Coverage: priority I on time, the priority II section late.
@@ -668,6 +802,8 @@ async fn a_winter_night_from_the_warning_to_the_cancelled_alert() {
         "alert.cancelled",
         "log.entry",
         "event.closed",
+        "rota.added",
+        "rota.removed",
     ] {
         assert!(
             actions.iter().any(|a| a == action),
@@ -772,6 +908,25 @@ async fn every_page_reads_in_czech_and_english_on_a_phone_and_a_desktop() {
     chmi.serve("/data/XOCZ50_OKPR.xml", "application/xml", &chmi_feed(now));
     connect(&portal, "chmi", &chmi.url("")).await;
     connect(&portal, "rescue", &rescue.url("")).await;
+    let hour_ago = (now - Duration::hours(1)).with_timezone(&Prague);
+    let on_standby = submit(
+        &vera,
+        "/rota",
+        "/rota",
+        &[
+            ("person", "Jan Novák"),
+            ("phone", "+420 777 000 111"),
+            ("role", "driver"),
+            ("kind", "standby"),
+            ("vehicle", "S-1"),
+            ("date", &hour_ago.format("%Y-%m-%d").to_string()),
+            ("from", &hour_ago.format("%H:%M").to_string()),
+            ("until", "6:00"),
+            ("days", "3"),
+        ],
+    )
+    .await;
+    assert_eq!(on_standby.status, 303, "{}", on_standby.body);
     run_job(&portal, "warnings").await;
     let began = (now - Duration::hours(4)).with_timezone(&Prague);
     let event = id_in(
@@ -833,6 +988,7 @@ async fn every_page_reads_in_czech_and_english_on_a_phone_and_a_desktop() {
         live.clone(),
         format!("{live}/coverage"),
         "/log".to_owned(),
+        "/rota".to_owned(),
         format!("/alerts/{alert}"),
     ]
     .iter()

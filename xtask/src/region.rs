@@ -398,9 +398,10 @@ fn winter_files() -> Vec<(&'static str, &'static str, &'static str, Vec<String>)
         ));
         if let Some(at) = last {
             treated.push(format!(
-                r#"{{"event":{},"section":{},"priority":{priority},"length_m":{length:.1},"first":{at},"last":{at},"passes":3,"noted":{at}}}"#,
+                r#"{{"event":{},"section":{},"priority":{priority},"length_m":{length:.1},"first":{at},"last":{at},"passes":3,"noted":{at},"outline":[[{}]]}}"#,
                 q(&number),
                 q(code),
+                coordinates.join(","),
             ));
         }
     }
@@ -508,7 +509,35 @@ fn winter_files() -> Vec<(&'static str, &'static str, &'static str, Vec<String>)
             "S-02 stojí za kamionem u Veverských Knínic; informována policie.",
         ),
     ];
+    // The rota: the three drivers on a twelve-hour shift since the
+    // event began, the dispatcher on shift, a driver and a loader operator
+    // on standby (`key` is the name as the module folds it).
+    let duties: Vec<String> = [
+        ("Karel Dvořák", "karel dvorak", "+420 602 111 201", "driver", "shift", "S-01", 12),
+        ("Pavel Černý", "pavel cerny", "+420 602 111 202", "driver", "shift", "S-02", 12),
+        ("Lucie Marková", "lucie markova", "+420 602 111 203", "driver", "shift", "S-03", 12),
+        ("Jiří Pokorný", "jiri pokorny", "+420 602 111 210", "dispatcher", "shift", "", 12),
+        ("Martin Veselý", "martin vesely", "+420 602 111 204", "driver", "standby", "", 24),
+        ("Tomáš Kučera", "tomas kucera", "+420 602 111 205", "loader", "standby", "", 24),
+    ]
+    .iter()
+    .map(|(person, key, phone, role, kind, vehicle, hours)| {
+        let starts = began - 3_600;
+        format!(
+            r#"{{"person":{},"key":{},"phone":{},"role":{},"kind":{},"vehicle":{},"starts":{starts},"ends":{},"note":"","by":{}}}"#,
+            q(person),
+            q(key),
+            q(phone),
+            q(role),
+            q(kind),
+            q(vehicle),
+            starts + hours * 3_600,
+            q(DISPATCHER.1),
+        )
+    })
+    .collect();
     vec![
+        (ROADS, "winter-dispatch", "duties", duties),
         (ROADS, "winter-dispatch", "sections", sections),
         (ROADS, "winter-dispatch", "shapes", shapes),
         (

@@ -181,8 +181,14 @@ pub fn poll(ctx: &Context) -> Result<()> {
             "standby.opened",
             "",
             &alert.identifier,
-            "Standby: a weather warning for the region arrived.".into(),
-            "Pohotovost: přišla výstraha ČHMÚ pro region.".into(),
+            format!(
+                "Standby: a weather warning for the region arrived. {}",
+                crate::rota::standby_in(false, now)?
+            ),
+            format!(
+                "Pohotovost: přišla výstraha ČHMÚ pro region. {}",
+                crate::rota::standby_in(true, now)?
+            ),
         )?;
     }
     Ok(())
@@ -236,7 +242,17 @@ pub fn standby_view(ctx: &Context, mut view: View) -> Result<View> {
             w.orp.join(", "),
         ]);
     }
-    Ok(view.table(t))
+    view = view.table(t);
+    let on = crate::rota::on_duty(at, Some(crate::rota::Kind::Standby))?;
+    Ok(view.table(crate::rota::on_duty_table(
+        ctx,
+        tr(
+            ctx,
+            "On standby now, to call out",
+            "Pohotovost nyní drží – k povolání",
+        ),
+        &on,
+    )))
 }
 
 /// A road-condition alert the dispatcher issued, with every message

@@ -10,6 +10,7 @@
 //! - `coverage`: an event's coverage by priority and the sections late.
 //! - `alerts`: the weather service's warnings in, alerts to the rescue
 //!   system out; `cap` reads and writes CAP 1.2.
+//! - `rota`: who works a shift and who is on standby, when.
 //! - `pages`: what each person sees.
 
 mod alerts;
@@ -18,6 +19,7 @@ mod coverage;
 mod model;
 mod network;
 mod pages;
+mod rota;
 mod units;
 
 use portico_sdk::records::Filters;
@@ -69,6 +71,7 @@ impl Module for WinterDispatch {
             "/events/{id}/close" => pages::event(ctx, param(page, "id"), &[]),
             "/season" => pages::season(ctx, page),
             "/log" => pages::log(ctx, page),
+            "/rota" => rota::page(ctx, Some(page), None, &[]),
             "/alerts" => alerts::list(ctx, None, &[]),
             "/alerts/{id}" => alerts::page(ctx, param(page, "id"), &[]),
             other => Err(Error::not_found(format!("no page {other}"))),
@@ -97,6 +100,10 @@ impl Module for WinterDispatch {
                 _ => assign(ctx, id, form),
             },
             "/events/{id}/close" => close(ctx, id),
+            "/rota" => {
+                dispatcher(ctx)?;
+                rota::submit(ctx, form)
+            }
             "/alerts" => alerts::issue(ctx, form),
             "/alerts/{id}" => alerts::change(ctx, id, form),
             other => Err(Error::not_found(format!("no form at {other}"))),

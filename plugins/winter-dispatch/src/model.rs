@@ -423,6 +423,13 @@ pub struct Treated {
     /// When the section's `last_treated` was last written.
     #[serde(default)]
     pub noted: i64,
+    /// The section's document, to link to.
+    #[serde(default)]
+    pub section_id: String,
+    /// The section's outline, to draw on the event's map without reading
+    /// the network.
+    #[serde(default)]
+    pub outline: Vec<Vec<[f64; 2]>>,
 }
 
 /// One position a vehicle reported.

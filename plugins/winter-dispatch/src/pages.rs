@@ -2,7 +2,9 @@
 //! was treated; the network for its manager; vehicles, events, their live
 //! state, coverage, the season and the log for the dispatcher.
 
-use chrono::{NaiveTime, TimeZone};
+use std::collections::HashMap;
+
+use chrono::{NaiveDate, NaiveTime, TimeZone};
 use chrono_tz::Europe::Prague;
 use portico_sdk::records::{Document, Filters};
 use portico_sdk::{
@@ -12,7 +14,7 @@ use portico_sdk::{
 
 use crate::coverage::{self, Summary};
 use crate::model::{
-    EVENTS, Entry, Event, Kind, LOG, POSITIONS, ROUTES, Route, SECTIONS, Section, TREATED,
+    EVENTS, Entry, Event, Kind, LOG, POSITIONS, ROUTES, Route, SECTIONS, Section, TREATED, Treated,
     Treatment, UNITS, Unit, VEHICLES, Vehicle, by_priority, km, now, open_events, priority_label,
     priority_name, response_hours, routes, tr, vehicles, when,
 };
@@ -26,7 +28,7 @@ pub fn with_error(f: Field, errors: &[(&str, String)], name: &str) -> Field {
     }
 }
 
-fn failed(view: View, ctx: &Context, errors: &[(&str, String)]) -> View {
+pub fn failed(view: View, ctx: &Context, errors: &[(&str, String)]) -> View {
     if errors.is_empty() {
         view
     } else {
@@ -731,17 +733,31 @@ pub fn events(ctx: &Context, form: Option<&FormPost>, errors: &[(&str, String)])
     Ok(view.heading(tr(ctx, "A new event", "Nový zásah")).form(f))
 }
 
-/// Reads the moment of the new-event form, in Europe/Prague.
-pub fn read_start(ctx: &Context, form: &FormPost, errors: &mut Errors) -> Option<i64> {
-    let date = portico_sdk::calendar::parse_date(form.get("date").unwrap_or_default().trim());
-    let time = NaiveTime::parse_from_str(form.get("time").unwrap_or_default().trim(), "%H:%M").ok();
-    let Some(date) = date else {
-        errors.push(("date", tr(ctx, "Give the date.", "Zadejte datum.").into()));
-        return None;
-    };
-    let Some(time) = time else {
+/// The date in the field `name`, or an error there.
+pub fn read_date(
+    ctx: &Context,
+    form: &FormPost,
+    name: &'static str,
+    errors: &mut Errors,
+) -> Option<NaiveDate> {
+    let date = portico_sdk::calendar::parse_date(form.get(name).unwrap_or_default().trim());
+    if date.is_none() {
+        errors.push((name, tr(ctx, "Give the date.", "Zadejte datum.").into()));
+    }
+    date
+}
+
+/// The time of day in the field `name` (`4:30`, `16:30`), or an error there.
+pub fn read_time(
+    ctx: &Context,
+    form: &FormPost,
+    name: &'static str,
+    errors: &mut Errors,
+) -> Option<NaiveTime> {
+    let time = NaiveTime::parse_from_str(form.get(name).unwrap_or_default().trim(), "%H:%M").ok();
+    if time.is_none() {
         errors.push((
-            "time",
+            name,
             tr(
                 ctx,
                 "Give the time as 4:30 or 16:30.",
@@ -749,14 +765,24 @@ pub fn read_start(ctx: &Context, form: &FormPost, errors: &mut Errors) -> Option
             )
             .into(),
         ));
-        return None;
-    };
-    let Some(at) = Prague
+    }
+    time
+}
+
+/// `time` on `date` in Europe/Prague, in seconds since 1970; none in the
+/// hour the clocks skip in spring (the earlier of an hour that repeats).
+pub fn moment(date: NaiveDate, time: NaiveTime) -> Option<i64> {
+    Prague
         .from_local_datetime(&date.and_time(time))
         .earliest()
         .map(|t| t.timestamp())
-    else {
-        // The hour the clocks skip in spring.
+}
+
+/// Reads the moment of the new-event form, in Europe/Prague.
+pub fn read_start(ctx: &Context, form: &FormPost, errors: &mut Errors) -> Option<i64> {
+    let date = read_date(ctx, form, "date", errors);
+    let time = read_time(ctx, form, "time", errors);
+    let Some(at) = moment(date?, time?) else {
         errors.push((
             "time",
             tr(
@@ -854,13 +880,12 @@ pub fn event(ctx: &Context, id: &str, errors: &[(&str, String)]) -> Result<View>
             format!("/log?event={}", segment(&e.number)),
         ),
     ]);
-    // The vehicles in the event.
+    // What the event treated, and the vehicles in it, on a map.
     let working = VEHICLES
         .find()
         .eq("event", &e.number)
         .fetch_all::<Vehicle>(crate::model::MOST_VEHICLES)?;
-    let mut map = Map::new(tr(ctx, "Where the vehicles are", "Poloha vozidel"));
-    let mut placed = false;
+    let mut map = treated_map(ctx, e)?;
     let mut t = Table::new(tr(ctx, "Vehicles in the event", "Vozidla v zásahu"))
         .column(tr(ctx, "Vehicle", "Vozidlo"))
         .column(tr(ctx, "Route", "Okruh"))
@@ -873,7 +898,6 @@ pub fn event(ctx: &Context, id: &str, errors: &[(&str, String)]) -> Result<View>
     for d in &working {
         let v = &d.data;
         if let Some(l) = &v.last {
-            placed = true;
             map = map.linked_point(
                 l.lat,
                 l.lon,
@@ -887,11 +911,16 @@ pub fn event(ctx: &Context, id: &str, errors: &[(&str, String)]) -> Result<View>
             last_report(ctx, v).into(),
         ]);
     }
-    if placed {
-        view = view.map(map);
+    if !map.is_empty() {
+        view = view.line_map(map);
     }
     view = view.table(t);
     if e.open == 1 {
+        view = view.table(crate::rota::on_duty_table(
+            ctx,
+            tr(ctx, "On duty now", "Nyní ve službě"),
+            &crate::rota::on_duty(now(), None)?,
+        ));
         let fleet = vehicles()?;
         let assign = Form::new(
             format!("/events/{}", segment(id)),
@@ -966,6 +995,90 @@ pub fn event(ctx: &Context, id: &str, errors: &[(&str, String)]) -> Result<View>
         ]);
     }
     Ok(view.table(a))
+}
+
+/// The most treated sections an event's map draws.
+const MOST_DRAWN: usize = 2_000;
+/// The points an event's map spends on its lines (the host draws 20,000).
+const LINE_POINTS: usize = 18_000;
+
+/// The sections `e` treated, within their response time or after it, each
+/// at most once (two vehicles may have recorded one at once).
+fn treated_map(ctx: &Context, e: &Event) -> Result<LineMap> {
+    let hours = response_hours()?;
+    let mut first: HashMap<&str, &Treated> = HashMap::new();
+    let treated = TREATED
+        .find()
+        .eq("event", &e.number)
+        .fetch_all::<Treated>(MOST_DRAWN)?;
+    for d in &treated {
+        first
+            .entry(d.data.section.as_str())
+            .and_modify(|t| {
+                if d.data.first < t.first {
+                    *t = &d.data;
+                }
+            })
+            .or_insert(&d.data);
+    }
+    let mut sections: Vec<&Treated> = first.into_values().collect();
+    sections.sort_by_key(|t| (t.first, t.section.as_str()));
+    let lines = sections.iter().map(|t| t.outline.len()).sum::<usize>();
+    // A long night's lines share the budget: each thinned alike.
+    let most = (LINE_POINTS / lines.max(1)).max(2);
+    let mut caption = tr(
+        ctx,
+        "Sections treated and where the vehicles are",
+        "Ošetřené úseky a poloha vozidel",
+    )
+    .to_owned();
+    if treated.len() == MOST_DRAWN {
+        caption.push_str(tr(
+            ctx,
+            " (the first 2,000 sections)",
+            " (prvních 2 000 úseků)",
+        ));
+    }
+    let mut map = LineMap::new(
+        caption,
+        [
+            tr(ctx, "Treated within the response time", "Ošetřeno ve lhůtě"),
+            tr(ctx, "Treated after the response time", "Ošetřeno po lhůtě"),
+        ],
+    );
+    for t in sections {
+        let Some(h) = hours.get(usize::from(t.priority).wrapping_sub(1)) else {
+            continue;
+        };
+        let late = t.first > e.started + (h * 3600.0).round() as i64;
+        let link = if t.section_id.is_empty() {
+            format!("/?q={}", segment(&t.section))
+        } else {
+            format!("/sections/{}", segment(&t.section_id))
+        };
+        for line in &t.outline {
+            map = map.linked_line(
+                thin(line, most).map(|p| (p[1], p[0])),
+                format!("{} · {}", t.section, when(ctx, t.first)),
+                u32::from(late),
+                link.clone(),
+            );
+        }
+    }
+    Ok(map)
+}
+
+/// At most `most` (two or more) of `line`'s points, evenly, with its ends.
+fn thin(line: &[[f64; 2]], most: usize) -> impl Iterator<Item = [f64; 2]> + '_ {
+    let n = line.len();
+    let keep = n.min(most.max(2));
+    (0..keep).map(move |i| {
+        if keep < 2 {
+            line[i]
+        } else {
+            line[i * (n - 1) / (keep - 1)]
+        }
+    })
 }
 
 /// `/events/{id}/coverage`.

@@ -331,6 +331,8 @@ fn treat(event: &str, code: &str, at: i64) -> Result<()> {
                 last: at,
                 passes: 1,
                 noted: at,
+                section_id: section.id.clone(),
+                outline: section.data.outline.clone(),
             })?;
             note_treated(section, at)?;
         }

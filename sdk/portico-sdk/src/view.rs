@@ -304,12 +304,9 @@ impl Map {
         label: impl Into<String>,
         href: impl Into<String>,
     ) -> Self {
-        self.0.points.push(figures::MapPoint {
-            latitude,
-            longitude,
-            label: label.into(),
-            link: Some(href.into()),
-        });
+        self.0
+            .points
+            .push(linked_place(latitude, longitude, label, href));
         self
     }
 }
@@ -321,6 +318,19 @@ fn place(latitude: f64, longitude: f64, label: impl Into<String>) -> figures::Ma
         longitude,
         label: label.into(),
         link: None,
+    }
+}
+
+/// A place on a map that links to a path below `/m/<module>`.
+fn linked_place(
+    latitude: f64,
+    longitude: f64,
+    label: impl Into<String>,
+    href: impl Into<String>,
+) -> figures::MapPoint {
+    figures::MapPoint {
+        link: Some(href.into()),
+        ..place(latitude, longitude, label)
     }
 }
 
@@ -387,6 +397,25 @@ impl LineMap {
     pub fn point(mut self, latitude: f64, longitude: f64, label: impl Into<String>) -> Self {
         self.0.points.push(place(latitude, longitude, label));
         self
+    }
+
+    /// Adds a place that links to a path below `/m/<module>`.
+    pub fn linked_point(
+        mut self,
+        latitude: f64,
+        longitude: f64,
+        label: impl Into<String>,
+        href: impl Into<String>,
+    ) -> Self {
+        self.0
+            .points
+            .push(linked_place(latitude, longitude, label, href));
+        self
+    }
+
+    /// Whether it has neither a line nor a place to draw.
+    pub fn is_empty(&self) -> bool {
+        self.0.lines.is_empty() && self.0.points.is_empty()
     }
 }
 

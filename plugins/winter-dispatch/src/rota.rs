@@ -1,0 +1,790 @@
+//! The rota: who works a shift and who is on standby, when. The dispatcher
+//! plans it week by week; while the weather service's warnings are in
+//! force the dispatch names who is on standby to call out, and the log
+//! keeps whom a warning found on standby.
+
+use chrono::{DateTime, Datelike, Days, NaiveDate, TimeZone};
+use chrono_tz::Europe::Prague;
+use chrono_tz::Tz;
+use portico_sdk::records::{Collection, Document, Filters};
+use portico_sdk::{
+    Context, Field, Form, FormPost, Outcome, Page, Pager, Result, Table, View, folding,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::model::{actor, check_length, cs_of, log, now, tr, tr_in, vehicles, when, when_in};
+use crate::pages::{Errors, failed, moment, read_date, read_time, with_error};
+
+pub const DUTIES: Collection = Collection::new("duties");
+
+/// The most days one entry puts in the rota, a day at a time.
+const MOST_DAYS: u64 = 14;
+/// The most duties a week or the present shows.
+const MOST_SHOWN: usize = 500;
+
+/// A shift at work, or standby: reachable, and out within the hour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Kind {
+    Shift,
+    Standby,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 2] = [Kind::Shift, Kind::Standby];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Kind::Shift => "shift",
+            Kind::Standby => "standby",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.code() == code)
+    }
+
+    pub fn name_in(self, cs: bool) -> &'static str {
+        match self {
+            Kind::Shift => tr_in(cs, "Shift", "Směna"),
+            Kind::Standby => tr_in(cs, "Standby", "Pohotovost"),
+        }
+    }
+}
+
+/// What a person on duty does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Role {
+    Dispatcher,
+    Driver,
+    Foreman,
+    Loader,
+}
+
+impl Role {
+    pub const ALL: [Role; 4] = [Role::Driver, Role::Dispatcher, Role::Foreman, Role::Loader];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Role::Dispatcher => "dispatcher",
+            Role::Driver => "driver",
+            Role::Foreman => "foreman",
+            Role::Loader => "loader",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.code() == code)
+    }
+
+    pub fn name_in(self, cs: bool) -> &'static str {
+        match self {
+            Role::Dispatcher => tr_in(cs, "dispatcher", "dispečer"),
+            Role::Driver => tr_in(cs, "driver", "řidič"),
+            Role::Foreman => tr_in(cs, "road foreman", "cestmistr"),
+            Role::Loader => tr_in(cs, "loader operator", "obsluha nakladače"),
+        }
+    }
+}
+
+/// One person's duty, at most a day long.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Duty {
+    pub person: String,
+    /// The name folded (no case, no diacritics): finds their other duties.
+    pub key: String,
+    #[serde(default)]
+    pub phone: String,
+    pub role: Role,
+    pub kind: Kind,
+    /// The call sign of the vehicle they drive or serve, or empty.
+    #[serde(default)]
+    pub vehicle: String,
+    /// From and until, in seconds since 1970.
+    pub starts: i64,
+    pub ends: i64,
+    #[serde(default)]
+    pub note: String,
+    pub by: String,
+}
+
+impl Duty {
+    /// `Jan Novák (driver, S-12, +420 777 000 111)`.
+    pub fn who_in(&self, cs: bool) -> String {
+        let mut about = vec![self.role.name_in(cs).to_owned()];
+        about.extend(
+            [&self.vehicle, &self.phone]
+                .into_iter()
+                .filter(|s| !s.is_empty())
+                .cloned(),
+        );
+        format!("{} ({})", self.person, about.join(", "))
+    }
+
+    /// `7. 12. 2026 6:00 – 8. 12. 2026 6:00`.
+    fn span_in(&self, cs: bool) -> String {
+        format!("{} – {}", when_in(cs, self.starts), when_in(cs, self.ends))
+    }
+}
+
+/// Who is on duty at `at`: a shift, standby, or either (`None`).
+pub fn on_duty(at: i64, kind: Option<Kind>) -> Result<Vec<Duty>> {
+    let mut found: Vec<Duty> = DUTIES
+        .find()
+        .gt("ends", at)
+        .le("starts", at)
+        .fetch_all::<Duty>(MOST_SHOWN)?
+        .into_iter()
+        .map(|d| d.data)
+        .filter(|d| kind.is_none_or(|k| d.kind == k))
+        .collect();
+    found.sort_by(|a, b| {
+        (a.kind == Kind::Standby, &a.person).cmp(&(b.kind == Kind::Standby, &b.person))
+    });
+    Ok(found)
+}
+
+/// Who is on duty now, as a table for the dispatcher.
+pub fn on_duty_table(ctx: &Context, caption: &str, duties: &[Duty]) -> Table {
+    let cs = cs_of(ctx);
+    let mut t = Table::new(caption)
+        .column(tr(ctx, "Person", "Osoba"))
+        .column(tr(ctx, "Role", "Funkce"))
+        .column(tr(ctx, "Duty", "Služba"))
+        .column(tr(ctx, "Vehicle", "Vozidlo"))
+        .column(tr(ctx, "Phone", "Telefon"))
+        .column(tr(ctx, "Until", "Do"))
+        .empty_text(tr(
+            ctx,
+            "Nobody is on duty in the rota now.",
+            "Podle rozpisu nyní nikdo nemá službu.",
+        ));
+    for d in duties {
+        t = t.row([
+            d.person.clone(),
+            d.role.name_in(cs).to_owned(),
+            d.kind.name_in(cs).to_owned(),
+            d.vehicle.clone(),
+            d.phone.clone(),
+            when(ctx, d.ends),
+        ]);
+    }
+    t
+}
+
+/// The Monday of the week `page` asks for (`?week=`, any day of it), or
+/// of this week.
+fn monday(page: Option<&Page>) -> NaiveDate {
+    let day = page
+        .and_then(|p| p.query("week"))
+        .and_then(|w| portico_sdk::calendar::parse_date(w.trim()))
+        .unwrap_or_else(portico_sdk::calendar::today);
+    day - Days::new(u64::from(day.weekday().num_days_from_monday()))
+}
+
+/// Midnight of `day` in Europe/Prague.
+fn midnight(day: NaiveDate) -> i64 {
+    day.and_hms_opt(0, 0, 0)
+        .and_then(|t| t.and_local_timezone(Prague).earliest())
+        .map_or(0, |t| t.timestamp())
+}
+
+/// A moment in Europe/Prague.
+fn local(at: i64) -> Option<DateTime<Tz>> {
+    Prague.timestamp_opt(at, 0).single()
+}
+
+/// The time of day as the reader's language writes it: `6:00`, `06:00`.
+fn clock_in(cs: bool, t: DateTime<Tz>) -> String {
+    t.format(if cs { "%-H:%M" } else { "%H:%M" }).to_string()
+}
+
+fn weekday_in(cs: bool, day: NaiveDate) -> &'static str {
+    let i = day.weekday().num_days_from_monday() as usize;
+    if cs {
+        ["po", "út", "st", "čt", "pá", "so", "ne"][i]
+    } else {
+        ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"][i]
+    }
+}
+
+/// The duties of the week from `monday`, by their start.
+fn week(monday: NaiveDate) -> Result<Vec<Document<Duty>>> {
+    let (from, until) = (midnight(monday), midnight(monday + Days::new(7)));
+    DUTIES
+        .find()
+        .gt("ends", from)
+        .lt("starts", until)
+        .sort("starts")
+        .fetch_all::<Duty>(MOST_SHOWN)
+}
+
+/// A duty as a choice: `Mon 7 December 2026 06:00 · Standby · Jan Novák`.
+fn label(ctx: &Context, d: &Duty) -> String {
+    let cs = cs_of(ctx);
+    let starts = local(d.starts)
+        .map(|t| weekday_in(cs, t.date_naive()))
+        .unwrap_or_default();
+    format!(
+        "{starts} {} · {} · {}",
+        d.span_in(cs),
+        d.kind.name_in(cs),
+        d.person
+    )
+}
+
+/// `/rota`: who is on duty now, the week's rota, and what to add or take
+/// out of it.
+pub fn page(
+    ctx: &Context,
+    page: Option<&Page>,
+    form: Option<&FormPost>,
+    errors: &[(&str, String)],
+) -> Result<View> {
+    let cs = cs_of(ctx);
+    let mut view = failed(
+        View::new(tr(ctx, "Shifts and standby", "Směny a pohotovost")),
+        ctx,
+        errors,
+    )
+    .text(tr(
+        ctx,
+        "Who works a shift and who is on standby, reachable and out within the hour. While a weather warning is in force, the dispatch shows who is on standby to call out.",
+        "Kdo má směnu a kdo drží pohotovost – je k zastižení a do hodiny vyjede. Dokud platí výstraha ČHMÚ, dispečink ukazuje, koho z pohotovosti povolat.",
+    ));
+    let at = now();
+    view = view.table(on_duty_table(
+        ctx,
+        tr(ctx, "On duty now", "Nyní ve službě"),
+        &on_duty(at, None)?,
+    ));
+    let monday = form
+        .and_then(|f| f.get("date"))
+        .and_then(|d| portico_sdk::calendar::parse_date(d.trim()))
+        .map_or_else(
+            || self::monday(page),
+            |d| d - Days::new(u64::from(d.weekday().num_days_from_monday())),
+        );
+    let sunday = monday + Days::new(6);
+    let locale = ctx.locale();
+    let span = format!(
+        "{} – {}",
+        portico_sdk::calendar::format_date(monday, locale),
+        portico_sdk::calendar::format_date(sunday, locale)
+    );
+    let duties = week(monday)?;
+    let mut t = Table::new(format!("{} {span}", tr(ctx, "The rota,", "Rozpis,")))
+        .column(tr(ctx, "Day", "Den"))
+        .column(tr(ctx, "From", "Od"))
+        .column(tr(ctx, "Until", "Do"))
+        .column(tr(ctx, "Duty", "Služba"))
+        .column(tr(ctx, "Person", "Osoba"))
+        .column(tr(ctx, "Role", "Funkce"))
+        .column(tr(ctx, "Vehicle", "Vozidlo"))
+        .column(tr(ctx, "Phone", "Telefon"))
+        .column(tr(ctx, "Note", "Poznámka"))
+        .empty_text(tr(
+            ctx,
+            "Nobody is in the rota this week.",
+            "Na tento týden nikdo není v rozpisu.",
+        ));
+    for doc in &duties {
+        let d = &doc.data;
+        let (Some(starts), Some(ends)) = (local(d.starts), local(d.ends)) else {
+            continue;
+        };
+        let day = starts.date_naive();
+        t = t.row([
+            format!(
+                "{} {}",
+                weekday_in(cs, day),
+                portico_sdk::calendar::format_date(day, locale)
+            ),
+            clock_in(cs, starts),
+            if ends.date_naive() == day {
+                clock_in(cs, ends)
+            } else {
+                when(ctx, d.ends)
+            },
+            d.kind.name_in(cs).to_owned(),
+            d.person.clone(),
+            d.role.name_in(cs).to_owned(),
+            d.vehicle.clone(),
+            d.phone.clone(),
+            d.note.clone(),
+        ]);
+    }
+    let week_of = |d: NaiveDate| format!("/rota?week={}", d.format("%Y-%m-%d"));
+    view = view.table(t).pager(
+        Pager::new()
+            .previous(week_of(monday - Days::new(7)))
+            .next(week_of(monday + Days::new(7)))
+            .summary(span),
+    );
+
+    // Adding.
+    let value = |n: &str, d: &str| form.and_then(|f| f.get(n)).unwrap_or(d).to_owned();
+    let fleet = vehicles()?;
+    let add = Form::new("/rota", tr(ctx, "Add to the rota", "Přidat do rozpisu"))
+        .field(with_error(
+            Field::text("person", tr(ctx, "Name", "Jméno a příjmení"))
+                .required()
+                .value(value("person", "")),
+            errors,
+            "person",
+        ))
+        .field(with_error(
+            Field::text("phone", tr(ctx, "Phone", "Telefon"))
+                .autocomplete("tel")
+                .value(value("phone", "")),
+            errors,
+            "phone",
+        ))
+        .field(with_error(
+            Field::select(
+                "role",
+                tr(ctx, "Role", "Funkce"),
+                Role::ALL.map(|r| (r.code(), r.name_in(cs))),
+            )
+            .required()
+            .selected([value("role", "driver")]),
+            errors,
+            "role",
+        ))
+        .field(with_error(
+            Field::select(
+                "kind",
+                tr(ctx, "Duty", "Služba"),
+                Kind::ALL.map(|k| (k.code(), k.name_in(cs))),
+            )
+            .required()
+            .selected([value("kind", "standby")]),
+            errors,
+            "kind",
+        ))
+        .field(with_error(
+            Field::select(
+                "vehicle",
+                tr(ctx, "Vehicle", "Vozidlo"),
+                fleet.iter().map(|v| {
+                    (
+                        v.data.code.clone(),
+                        format!("{} {}", v.data.code, v.data.name),
+                    )
+                }),
+            )
+            .selected([value("vehicle", "")]),
+            errors,
+            "vehicle",
+        ))
+        .field(with_error(
+            Field::date("date", tr(ctx, "First day", "První den"))
+                .required()
+                .value(value(
+                    "date",
+                    &monday
+                        .max(portico_sdk::calendar::today())
+                        .format("%Y-%m-%d")
+                        .to_string(),
+                )),
+            errors,
+            "date",
+        ))
+        .field(with_error(
+            Field::text("from", tr(ctx, "From (hh:mm)", "Od (hh:mm)"))
+                .required()
+                .pattern("[0-2]?[0-9]:[0-5][0-9]")
+                .value(value("from", "6:00")),
+            errors,
+            "from",
+        ))
+        .field(with_error(
+            Field::text("until", tr(ctx, "Until (hh:mm)", "Do (hh:mm)"))
+                .required()
+                .pattern("[0-2]?[0-9]:[0-5][0-9]")
+                .value(value("until", "18:00"))
+                .help(tr(
+                    ctx,
+                    "A time not after the start is the next day's: 18:00 to 6:00 is a night.",
+                    "Čas, který není po začátku, je následujícího dne: 18:00 až 6:00 je noc.",
+                )),
+            errors,
+            "until",
+        ))
+        .field(with_error(
+            Field::number("days", tr(ctx, "For how many days", "Na kolik dní"))
+                .required()
+                .min("1")
+                .max(MOST_DAYS.to_string())
+                .value(value("days", "1"))
+                .help(tr(
+                    ctx,
+                    "The same hours on each of these days, from the first.",
+                    "Stejné hodiny v každém z těchto dní, počínaje prvním.",
+                )),
+            errors,
+            "days",
+        ))
+        .field(with_error(
+            Field::text("note", tr(ctx, "Note", "Poznámka")).value(value("note", "")),
+            errors,
+            "note",
+        ));
+    view = view
+        .heading(tr(ctx, "Add to the rota", "Přidat do rozpisu"))
+        .form(add);
+
+    // Taking out: what has not ended yet.
+    let open: Vec<&Document<Duty>> = duties.iter().filter(|d| d.data.ends > at).collect();
+    if !open.is_empty() {
+        let remove = Form::new(
+            "/rota",
+            tr(ctx, "Take out of the rota", "Vyjmout z rozpisu"),
+        )
+        .field(with_error(
+            Field::select(
+                "duty",
+                tr(ctx, "Duty", "Služba"),
+                open.iter().map(|d| (d.id.clone(), label(ctx, &d.data))),
+            )
+            .required()
+            .help(tr(
+                ctx,
+                "A duty under way ends now; one that is over stays as evidence.",
+                "Probíhající služba skončí nyní; skončená zůstává jako doklad.",
+            )),
+            errors,
+            "duty",
+        ));
+        view = view
+            .heading(tr(ctx, "Take out of the rota", "Vyjmout z rozpisu"))
+            .form(remove);
+    }
+    Ok(view)
+}
+
+/// A post to `/rota`: a duty taken out, or duties added.
+pub fn submit(ctx: &Context, form: &FormPost) -> Result<Outcome> {
+    match form.get("duty") {
+        Some(id) => take_out(ctx, id),
+        None => add(ctx, form),
+    }
+}
+
+fn add(ctx: &Context, form: &FormPost) -> Result<Outcome> {
+    let field = |n: &str| form.get(n).unwrap_or_default().trim().to_owned();
+    let (person, phone, vehicle, note) = (
+        field("person"),
+        field("phone"),
+        field("vehicle"),
+        field("note"),
+    );
+    let mut errors = Errors::new();
+    check_length(ctx, &mut errors, "person", &person, true, 200);
+    check_length(ctx, &mut errors, "note", &note, false, 500);
+    if phone.chars().count() > 30
+        || !phone
+            .chars()
+            .all(|c| c.is_ascii_digit() || " +-/()".contains(c))
+    {
+        errors.push((
+            "phone",
+            tr(
+                ctx,
+                "Write the phone number in digits, e.g. +420 777 123 456.",
+                "Telefonní číslo napište číslicemi, např. +420 777 123 456.",
+            )
+            .into(),
+        ));
+    }
+    let role = Role::parse(&field("role"));
+    if role.is_none() {
+        errors.push((
+            "role",
+            tr(ctx, "Choose the role.", "Vyberte funkci.").into(),
+        ));
+    }
+    let kind = Kind::parse(&field("kind"));
+    if kind.is_none() {
+        errors.push((
+            "kind",
+            tr(ctx, "Choose the duty.", "Vyberte službu.").into(),
+        ));
+    }
+    if !vehicle.is_empty() && !vehicles()?.iter().any(|v| v.data.code == vehicle) {
+        errors.push((
+            "vehicle",
+            tr(ctx, "No such vehicle.", "Takové vozidlo není.").into(),
+        ));
+    }
+    let days = field("days")
+        .parse::<u64>()
+        .ok()
+        .filter(|d| (1..=MOST_DAYS).contains(d));
+    if days.is_none() {
+        errors.push((
+            "days",
+            if cs_of(ctx) {
+                format!("Zadejte počet dní od 1 do {MOST_DAYS}.")
+            } else {
+                format!("Give a number of days from 1 to {MOST_DAYS}.")
+            },
+        ));
+    }
+    let date = read_date(ctx, form, "date", &mut errors);
+    let from = read_time(ctx, form, "from", &mut errors);
+    let until = read_time(ctx, form, "until", &mut errors);
+    let (Some(role), Some(kind), Some(days), Some(date), Some(from), Some(until), true) =
+        (role, kind, days, date, from, until, errors.is_empty())
+    else {
+        return show(ctx, form, &errors);
+    };
+    let key = folding::fold(&person);
+    let mut duties = Vec::new();
+    for day in 0..days {
+        let on = date + Days::new(day);
+        // Until the same day's time, or the next day's when not after the
+        // start; each day's own moments, as the clocks may move meanwhile.
+        let next = if until > from { on } else { on + Days::new(1) };
+        let (Some(starts), Some(ends)) = (moment(on, from), moment(next, until)) else {
+            return refuse(
+                ctx,
+                form,
+                "from",
+                "This time does not exist that day: the clocks moved forward.",
+                "Tento čas ten den neexistuje: hodiny se posunuly dopředu.",
+            );
+        };
+        duties.push(Duty {
+            person: person.clone(),
+            key: key.clone(),
+            phone: phone.clone(),
+            role,
+            kind,
+            vehicle: vehicle.clone(),
+            starts,
+            ends,
+            note: note.clone(),
+            by: actor(ctx),
+        });
+    }
+    let at = now();
+    if duties.last().is_some_and(|d| d.ends <= at) {
+        return refuse(
+            ctx,
+            form,
+            "date",
+            "These duties would be over already.",
+            "Tyto služby by již skončily.",
+        );
+    }
+    // Nobody in two places at once, and a vehicle with one driver.
+    for d in &duties {
+        if let Some(other) = overlapping(d, "key", &d.key)?.into_iter().next() {
+            let cs = cs_of(ctx);
+            return show(
+                ctx,
+                form,
+                &[(
+                    "person",
+                    if cs {
+                        format!(
+                            "{} už má v té době službu: {} {}.",
+                            d.person,
+                            other.kind.name_in(cs).to_lowercase(),
+                            other.span_in(cs)
+                        )
+                    } else {
+                        format!(
+                            "{} is on duty then already: {} {}.",
+                            d.person,
+                            other.kind.name_in(cs).to_lowercase(),
+                            other.span_in(cs)
+                        )
+                    },
+                )],
+            );
+        }
+        if d.role == Role::Driver
+            && !d.vehicle.is_empty()
+            && let Some(other) = overlapping(d, "vehicle", &d.vehicle)?
+                .into_iter()
+                .find(|o| o.role == Role::Driver)
+        {
+            let cs = cs_of(ctx);
+            return show(
+                ctx,
+                form,
+                &[(
+                    "vehicle",
+                    if cs {
+                        format!(
+                            "{} má v té době již řidiče: {} {}.",
+                            d.vehicle,
+                            other.person,
+                            other.span_in(cs)
+                        )
+                    } else {
+                        format!(
+                            "{} has a driver then already: {} {}.",
+                            d.vehicle,
+                            other.person,
+                            other.span_in(cs)
+                        )
+                    },
+                )],
+            );
+        }
+    }
+    for d in duties.iter().filter(|d| d.ends > at) {
+        DUTIES.insert(d)?;
+    }
+    let (head, tail) = (&duties[0], &duties[duties.len() - 1]);
+    let said = |cs: bool| {
+        format!(
+            "{}: {} – {} {}{}.",
+            tr_in(cs, "Rota", "Rozpis"),
+            head.who_in(cs),
+            head.kind.name_in(cs).to_lowercase(),
+            head.span_in(cs),
+            if duties.len() > 1 {
+                format!(
+                    ", {} {}",
+                    tr_in(cs, "every day until", "denně až do"),
+                    when_in(cs, tail.ends)
+                )
+            } else {
+                String::new()
+            }
+        )
+    };
+    log(ctx, "rota.added", "", &head.person, said(false), said(true))?;
+    Ok(Outcome::redirect_with(
+        format!("/rota?week={}", date.format("%Y-%m-%d")),
+        if cs_of(ctx) {
+            format!(
+                "Přidáno do rozpisu: {} ({} × {}).",
+                head.person,
+                duties.len(),
+                head.kind.name_in(true).to_lowercase()
+            )
+        } else {
+            format!(
+                "Added to the rota: {} ({} × {}).",
+                head.person,
+                duties.len(),
+                head.kind.name_in(false).to_lowercase()
+            )
+        },
+    ))
+}
+
+/// The duties of the same person (`field` = `key`) or vehicle that
+/// overlap `d`.
+fn overlapping(d: &Duty, field: &str, value: &str) -> Result<Vec<Duty>> {
+    Ok(DUTIES
+        .find()
+        .eq(field, value)
+        .lt("starts", d.ends)
+        .gt("ends", d.starts)
+        .limit(10)
+        .fetch::<Duty>()?
+        .documents
+        .into_iter()
+        .map(|o| o.data)
+        .collect())
+}
+
+fn take_out(ctx: &Context, id: &str) -> Result<Outcome> {
+    let doc = DUTIES.get::<Duty>(id)?;
+    let at = now();
+    let d = doc.data;
+    if d.ends <= at {
+        let errors: Errors = vec![(
+            "duty",
+            tr(
+                ctx,
+                "This duty is over: it stays in the rota as evidence.",
+                "Tato služba již skončila: v rozpisu zůstává jako doklad.",
+            )
+            .into(),
+        )];
+        return Ok(Outcome::Show(page(ctx, None, None, &errors)?));
+    }
+    let under_way = d.starts <= at;
+    if under_way {
+        let mut cut = d.clone();
+        cut.ends = at;
+        DUTIES.update(id, doc.version, &cut)?;
+    } else {
+        DUTIES.delete(id, doc.version)?;
+    }
+    let said = |cs: bool| {
+        format!(
+            "{}: {} – {} {} {}.",
+            tr_in(cs, "Rota", "Rozpis"),
+            d.who_in(cs),
+            d.kind.name_in(cs).to_lowercase(),
+            d.span_in(cs),
+            if under_way {
+                format!(
+                    "{} {}",
+                    tr_in(cs, "ended early at", "ukončena předčasně"),
+                    when_in(cs, at)
+                )
+            } else {
+                tr_in(cs, "taken out", "vyjmuta").to_owned()
+            }
+        )
+    };
+    log(ctx, "rota.removed", "", &d.person, said(false), said(true))?;
+    let day = local(d.starts)
+        .map(|t| t.date_naive().format("%Y-%m-%d").to_string())
+        .unwrap_or_default();
+    Ok(Outcome::redirect_with(
+        format!("/rota?week={day}"),
+        format!(
+            "{} {}",
+            tr(ctx, "Taken out of the rota:", "Vyjmuto z rozpisu:"),
+            d.person
+        ),
+    ))
+}
+
+fn show(ctx: &Context, form: &FormPost, errors: &[(&str, String)]) -> Result<Outcome> {
+    Ok(Outcome::Show(page(ctx, None, Some(form), errors)?))
+}
+
+fn refuse(
+    ctx: &Context,
+    form: &FormPost,
+    field: &'static str,
+    en: &str,
+    cs: &str,
+) -> Result<Outcome> {
+    show(ctx, form, &[(field, tr(ctx, en, cs).into())])
+}
+
+/// `Standby: Jan Novák (driver, S-12, +420 …), …` for the log, or a
+/// sentence saying nobody is.
+pub fn standby_in(cs: bool, at: i64) -> Result<String> {
+    let on = on_duty(at, Some(Kind::Standby))?;
+    Ok(if on.is_empty() {
+        tr_in(
+            cs,
+            "Nobody is on standby in the rota.",
+            "Podle rozpisu nikdo nedrží pohotovost.",
+        )
+        .to_owned()
+    } else {
+        format!(
+            "{}: {}.",
+            tr_in(cs, "On standby", "Pohotovost drží"),
+            on.iter()
+                .map(|d| d.who_in(cs))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    })
+}
