@@ -21,7 +21,7 @@ use portico_runtime::api::CallContext;
 use portico_tests::browser::{Browser, Page};
 use portico_tests::chromium::Chromium;
 use portico_tests::outside::{Outside, connection_python};
-use portico_tests::winter::{Section, geojson};
+use portico_tests::winter::{Section, geojson, region};
 use portico_tests::{TEST_CITY, TestPortal};
 
 const PASSWORD: &str = "correct horse battery staple";
@@ -446,6 +446,12 @@ async fn a_winter_night_from_the_warning_to_the_cancelled_alert() {
         "{}",
         twice.body
     );
+    // The form comes back as it was filled in.
+    assert!(
+        twice.body.contains(r#"<option value="shift" selected>"#),
+        "{}",
+        twice.body
+    );
     let later = (now + Duration::hours(8))
         .with_timezone(&Prague)
         .format("%H:%M")
@@ -486,6 +492,11 @@ async fn a_winter_night_from_the_warning_to_the_cancelled_alert() {
         standby.body
     );
     assert!(!standby.body.contains("thunderstorms"), "{}", standby.body);
+    assert!(
+        standby.body.contains("yellow, low danger"),
+        "the ČHMÚ's level: {}",
+        standby.body
+    );
     // Who to call out: those on standby, not those on shift.
     let call_out = standby
         .body
@@ -502,7 +513,7 @@ async fn a_winter_night_from_the_warning_to_the_cancelled_alert() {
     assert!(
         general_log
             .body
-            .contains("On standby: Jan Novák (driver, S-1, +420 777 000 111)."),
+            .contains("On standby: Jan Novák (driver, S-1)."),
         "{}",
         general_log.body
     );
@@ -1000,7 +1011,8 @@ async fn every_page_reads_in_czech_and_english_on_a_phone_and_a_desktop() {
 }
 
 /// A network loaded with `portico records import` (as the demo's is)
-/// matches positions once the `tiles` job has built its grid.
+/// matches positions once the `tiles` job has built its grid; a file
+/// imported then rebuilds only the tiles it reaches, at once.
 #[tokio::test]
 async fn sections_loaded_by_records_import_are_matched_once_the_tiles_job_ran() {
     let portal = TestPortal::builder()
@@ -1067,4 +1079,56 @@ async fn sections_loaded_by_records_import_are_matched_once_the_tiles_job_ran() 
     .await;
     assert_eq!(status, 202, "{body}");
     assert_eq!(body["sections"], serde_json::json!(["II/602-01"]), "{body}");
+
+    // The manager moves the section 2 km north and adds another farther
+    // on: positions match what the file brings at once, and no longer the
+    // section's old place, without waiting for the job.
+    let mut people = portal
+        .staff(
+            addr,
+            PASSWORD,
+            &[("vera", &[(TEST_CITY, "winter-dispatch.manager")])],
+        )
+        .await;
+    let (_, manager) = people.remove("vera").unwrap();
+    let mut moved = Section::east("II/602-01", [15.55, 49.42], 2.0);
+    moved.priority = "I";
+    let mut farther = Section::east("III/3523-01", [15.55, 49.47], 2.0);
+    farther.priority = "III";
+    let imported = post_file(&manager, "/network", &geojson(&[moved, farther])).await;
+    assert_eq!(imported.status, 303, "{}", imported.body);
+    for (second, (at, expected)) in [
+        ([15.565, 49.4001], serde_json::Value::Null),
+        ([15.565, 49.4201], serde_json::json!("II/602-01")),
+        ([15.565, 49.4701], serde_json::json!("III/3523-01")),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let (status, body) = report(
+            addr,
+            TEST_CITY,
+            &secret,
+            position(
+                Utc::now() + Duration::seconds(2 + second as i64),
+                at,
+                "none",
+            ),
+        )
+        .await;
+        assert_eq!(status, 202, "{body}");
+        assert_eq!(body["sections"][0], expected, "{at:?}: {body}");
+    }
+
+    // A file of more sections than one import stores in time is refused
+    // whole, saying how to split it.
+    let refused = post_file(&manager, "/network", &geojson(&region(5_001))).await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert!(
+        refused
+            .body
+            .contains("The file holds 5001 sections; import at most 5,000 at a time"),
+        "{}",
+        refused.body
+    );
 }

@@ -463,8 +463,8 @@ fn winter_files() -> Vec<(&'static str, &'static str, &'static str, Vec<String>)
             began - 3_000,
             "warning.received",
             "",
-            "Weather warning: Snow drifts (Moderate).",
-            "Výstraha ČHMÚ: Sněhové jazyky (Moderate).",
+            "Weather warning: Snow drifts (yellow, low danger).",
+            "Výstraha ČHMÚ: Sněhové jazyky (žlutá, nízký stupeň nebezpečí).",
         ),
         entry(
             began - 3_000,

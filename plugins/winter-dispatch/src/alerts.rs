@@ -163,13 +163,13 @@ pub fn poll(ctx: &Context) -> Result<()> {
                 format!(
                     "Weather warning: {} ({}), {}.",
                     w.event_en,
-                    severity_name(&w.severity, false),
+                    level_name(&w.severity, false),
                     span(false)
                 ),
                 format!(
                     "Výstraha ČHMÚ: {} ({}), {}.",
                     w.event_cs,
-                    severity_name(&w.severity, true),
+                    level_name(&w.severity, true),
                     span(true)
                 ),
             )?;
@@ -229,30 +229,29 @@ pub fn standby_view(ctx: &Context, mut view: View) -> Result<View> {
     let cs = cs_of(ctx);
     let mut t = Table::new(tr(ctx, "Weather warnings in force", "Platné výstrahy ČHMÚ"))
         .column(tr(ctx, "Warning", "Výstraha"))
-        .column(tr(ctx, "Severity", "Závažnost"))
+        .column(tr(ctx, "Level", "Stupeň"))
         .column(tr(ctx, "From", "Od"))
         .column(tr(ctx, "Until", "Do"))
         .column(tr(ctx, "ORP", "ORP"));
     for w in &active {
         t = t.row([
             if cs { &w.headline_cs } else { &w.headline_en }.clone(),
-            severity_name(&w.severity, cs),
+            level_name(&w.severity, cs),
             w.onset.map_or_else(String::new, |o| when(ctx, o)),
             w.expires.map_or_else(String::new, |e| when(ctx, e)),
             w.orp.join(", "),
         ]);
     }
     view = view.table(t);
-    let on = crate::rota::on_duty(at, Some(crate::rota::Kind::Standby))?;
     Ok(view.table(crate::rota::on_duty_table(
         ctx,
         tr(
             ctx,
             "On standby now, to call out",
-            "Pohotovost nyní drží – k povolání",
+            "Kdo drží pohotovost – koho povolat",
         ),
-        &on,
-    )))
+        Some(crate::rota::Kind::Standby),
+    )?))
 }
 
 /// A road-condition alert the dispatcher issued, with every message
@@ -308,6 +307,38 @@ const SEVERITIES: [(&str, &str, &str); 4] = [
     ("Moderate", "Moderate", "Střední"),
     ("Minor", "Minor", "Nízká"),
 ];
+
+/// The weather service's level of danger of a CAP severity, by its colour
+/// as the ČHMÚ and Meteoalarm show it (the code when unknown).
+const LEVELS: [(&str, &str, &str); 4] = [
+    (
+        "Extreme",
+        "red, extreme danger",
+        "červená, extrémní stupeň nebezpečí",
+    ),
+    (
+        "Severe",
+        "orange, high danger",
+        "oranžová, vysoký stupeň nebezpečí",
+    ),
+    (
+        "Moderate",
+        "yellow, low danger",
+        "žlutá, nízký stupeň nebezpečí",
+    ),
+    (
+        "Minor",
+        "green, no particular danger",
+        "zelená, bez zvláštního nebezpečí",
+    ),
+];
+
+fn level_name(severity: &str, cs: bool) -> String {
+    LEVELS.iter().find(|k| k.0 == severity).map_or_else(
+        || severity.to_owned(),
+        |k| if cs { k.2 } else { k.1 }.to_owned(),
+    )
+}
 
 /// A CAP severity in the reader's language (the code when unknown).
 fn severity_name(code: &str, cs: bool) -> String {

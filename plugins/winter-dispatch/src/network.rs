@@ -9,7 +9,7 @@
 //! geometry is a shape of its own.
 
 use std::collections::hash_map::Entry;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use geo::{Distance, Euclidean, Haversine, Length, LineString, Point, Simplify};
 use portico_sdk::Result;
@@ -19,6 +19,9 @@ use crate::model::{
     MOST_SECTIONS, Piece, ROUTES, Route, SECTIONS, SHAPES, Section, Shape, TILES, Tile, Treatment,
     all_sections,
 };
+
+/// The most sections one file brings: what one call stores in time.
+pub const MOST_A_FILE: usize = 5_000;
 
 const TILE_LAT: f64 = 0.05;
 const TILE_LON: f64 = 0.075;
@@ -76,10 +79,21 @@ pub fn parse(text: &str) -> std::result::Result<Vec<Imported>, Refusal> {
             "Zadejte FeatureCollection: jeden prvek (feature) na úsek silnice.".into(),
         ));
     };
-    if collection.features.is_empty() || collection.features.len() > MOST_SECTIONS {
+    let n = collection.features.len();
+    if n == 0 {
         return Err(refuse(
-            format!("Give from 1 to {MOST_SECTIONS} sections."),
-            "Zadejte 1 až 20 000 úseků.".into(),
+            "The file holds no section.".into(),
+            "Soubor neobsahuje žádný úsek.".into(),
+        ));
+    }
+    if n > MOST_A_FILE {
+        return Err(refuse(
+            format!(
+                "The file holds {n} sections; import at most 5,000 at a time: split the network, e.g. by ORP or by route."
+            ),
+            format!(
+                "Soubor obsahuje {n} úseků; najednou lze importovat nejvýše 5 000: rozdělte síť, např. podle ORP nebo okruhů."
+            ),
         ));
     }
     let mut seen: HashMap<String, usize> = HashMap::new();
@@ -276,7 +290,9 @@ fn micro(x: f64) -> f64 {
 
 /// Stores the sections read from a file: a section whose code is known
 /// is replaced (when it was last treated kept), a new one added; sections
-/// the file does not name stay as they are. The tiles are built again.
+/// the file does not name stay as they are. The tiles the file reaches
+/// are built again (all of them when they were not in step with the
+/// network), so that a file costs what it holds, not what the network does.
 pub fn store(imported: Vec<Imported>) -> std::result::Result<Imports, StoreError> {
     let existing: HashMap<String, Document<Section>> = all_sections()?
         .into_iter()
@@ -301,6 +317,11 @@ pub fn store(imported: Vec<Imported>) -> std::result::Result<Imports, StoreError
         .into_iter()
         .map(|d| (d.data.code.clone(), d))
         .collect();
+    // Whether the tiles are those of the network as it is: then only the
+    // tiles this file reaches are built again.
+    let in_step = tiles_in_step()?;
+    let mut written: Vec<Shape> = Vec::with_capacity(imported.len());
+    let mut replaced: Vec<Shape> = Vec::new();
     let mut new_routes: BTreeMap<String, String> = BTreeMap::new();
     let mut done = Imports {
         added,
@@ -330,9 +351,15 @@ pub fn store(imported: Vec<Imported>) -> std::result::Result<Imports, StoreError
             lines,
         };
         match shapes.get(&section.code) {
-            Some(doc) => SHAPES.update(&doc.id, doc.version, &shape).map(drop)?,
-            None => SHAPES.insert(&shape).map(drop)?,
+            Some(doc) => {
+                SHAPES.update(&doc.id, doc.version, &shape)?;
+                replaced.push(doc.data.clone());
+            }
+            None => {
+                SHAPES.insert(&shape)?;
+            }
         }
+        written.push(shape);
         match existing.get(&section.code) {
             Some(doc) => {
                 section.last_treated = doc.data.last_treated;
@@ -357,7 +384,11 @@ pub fn store(imported: Vec<Imported>) -> std::result::Result<Imports, StoreError
             }
         }
     }
-    build_tiles()?;
+    if in_step {
+        update_tiles(&written, &replaced)?;
+    } else {
+        build_tiles()?;
+    }
     Ok(done)
 }
 
@@ -390,27 +421,13 @@ fn tiles_near(a: [f64; 2], b: [f64; 2]) -> impl Iterator<Item = (i32, i32)> {
 /// Builds every tile again from the sections' shapes: each tile holds the
 /// stretches of each section that come within reach of it.
 pub fn build_tiles() -> Result<()> {
-    let mut tiles: BTreeMap<(i32, i32), BTreeMap<String, Lines>> = BTreeMap::new();
-    for doc in SHAPES.find().fetch_all::<Shape>(MOST_SECTIONS)? {
-        let shape = doc.data;
-        for line in &shape.lines {
-            for pair in line.windows(2) {
-                let (a, b) = (pair[0], pair[1]);
-                for t in tiles_near(a, b) {
-                    let runs = tiles
-                        .entry(t)
-                        .or_default()
-                        .entry(shape.code.clone())
-                        .or_default();
-                    // A stretch that goes on from the last one extends it.
-                    match runs.last_mut() {
-                        Some(run) if run.last() == Some(&a) => run.push(b),
-                        _ => runs.push(vec![a, b]),
-                    }
-                }
-            }
-        }
-    }
+    let shapes: Vec<Shape> = SHAPES
+        .find()
+        .fetch_all::<Shape>(MOST_SECTIONS)?
+        .into_iter()
+        .map(|d| d.data)
+        .collect();
+    let tiles = cut(&shapes);
     for page in TILES.find().limit(200).pages::<serde_json::Value>() {
         for doc in page? {
             TILES.delete(&doc.id, doc.version)?;
@@ -431,6 +448,106 @@ pub fn build_tiles() -> Result<()> {
     Ok(())
 }
 
+/// The tiles `shapes` reach, each with the stretches of each shape.
+fn cut(shapes: &[Shape]) -> BTreeMap<(i32, i32), BTreeMap<String, Lines>> {
+    let mut tiles: BTreeMap<(i32, i32), BTreeMap<String, Lines>> = BTreeMap::new();
+    for shape in shapes {
+        for line in &shape.lines {
+            for pair in line.windows(2) {
+                let (a, b) = (pair[0], pair[1]);
+                for t in tiles_near(a, b) {
+                    let runs = tiles
+                        .entry(t)
+                        .or_default()
+                        .entry(shape.code.clone())
+                        .or_default();
+                    // A stretch that goes on from the last one extends it.
+                    match runs.last_mut() {
+                        Some(run) if run.last() == Some(&a) => run.push(b),
+                        _ => runs.push(vec![a, b]),
+                    }
+                }
+            }
+        }
+    }
+    tiles
+}
+
+/// Builds again only the tiles that `written` (shapes stored now) and
+/// `replaced` (what they replaced) reach, keeping the other sections'
+/// stretches in them, and records the network they are in step with.
+fn update_tiles(written: &[Shape], replaced: &[Shape]) -> Result<()> {
+    let mut fresh = cut(written);
+    let codes: HashSet<&str> = written.iter().map(|s| s.code.as_str()).collect();
+    let reached: BTreeSet<(i32, i32)> = fresh
+        .keys()
+        .copied()
+        .chain(cut(replaced).into_keys())
+        .collect();
+    for key in reached {
+        let known = TILES
+            .find()
+            .eq("tile", tile_key(key))
+            .limit(1)
+            .fetch::<Tile>()?
+            .documents
+            .into_iter()
+            .next();
+        let mut pieces: BTreeMap<String, Lines> = known
+            .as_ref()
+            .map(|d| {
+                d.data
+                    .pieces
+                    .iter()
+                    .filter(|p| !codes.contains(p.c.as_str()))
+                    .map(|p| (p.c.clone(), p.l.clone()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        pieces.extend(fresh.remove(&key).unwrap_or_default());
+        let tile = Tile {
+            tile: tile_key(key),
+            pieces: pieces.into_iter().map(|(c, l)| Piece { c, l }).collect(),
+            fingerprint: String::new(),
+        };
+        match (known, tile.pieces.is_empty()) {
+            (Some(d), true) => TILES.delete(&d.id, d.version)?,
+            (Some(d), false) => TILES.update(&d.id, d.version, &tile).map(drop)?,
+            (None, true) => {}
+            (None, false) => TILES.insert(&tile).map(drop)?,
+        }
+    }
+    let meta = Tile {
+        tile: META.to_owned(),
+        pieces: Vec::new(),
+        fingerprint: fingerprint()?,
+    };
+    match meta_tile()? {
+        Some(d) => TILES.update(&d.id, d.version, &meta).map(drop),
+        None => TILES.insert(&meta).map(drop),
+    }
+}
+
+/// The tile that records the network the tiles were built from.
+fn meta_tile() -> Result<Option<Document<Tile>>> {
+    Ok(TILES
+        .find()
+        .eq("tile", META)
+        .limit(1)
+        .fetch::<Tile>()?
+        .documents
+        .into_iter()
+        .next())
+}
+
+/// Whether the tiles were built from the network as it is now.
+fn tiles_in_step() -> Result<bool> {
+    let Some(meta) = meta_tile()? else {
+        return Ok(false);
+    };
+    Ok(meta.data.fingerprint == fingerprint()?)
+}
+
 /// The tile that says which network the tiles were built from.
 const META: &str = "meta";
 
@@ -448,16 +565,7 @@ fn fingerprint() -> Result<String> {
 /// The job: builds the tiles again when the network changed without the
 /// module's import (shapes loaded with `portico records import`).
 pub fn keep_tiles() -> Result<()> {
-    let meta = TILES
-        .find()
-        .eq("tile", META)
-        .limit(1)
-        .fetch::<Tile>()?
-        .documents
-        .into_iter()
-        .next();
-    let now = fingerprint()?;
-    if meta.is_none_or(|m| m.data.fingerprint != now) {
+    if !tiles_in_step()? {
         build_tiles()?;
     }
     Ok(())

@@ -919,8 +919,8 @@ pub fn event(ctx: &Context, id: &str, errors: &[(&str, String)]) -> Result<View>
         view = view.table(crate::rota::on_duty_table(
             ctx,
             tr(ctx, "On duty now", "Nyní ve službě"),
-            &crate::rota::on_duty(now(), None)?,
-        ));
+            None,
+        )?);
         let fleet = vehicles()?;
         let assign = Form::new(
             format!("/events/{}", segment(id)),
@@ -1011,7 +1011,8 @@ fn treated_map(ctx: &Context, e: &Event) -> Result<LineMap> {
         .find()
         .eq("event", &e.number)
         .fetch_all::<Treated>(MOST_DRAWN)?;
-    for d in &treated {
+    // As coverage counts: from the event's start.
+    for d in treated.iter().filter(|d| d.data.first >= e.started) {
         first
             .entry(d.data.section.as_str())
             .and_modify(|t| {

@@ -17,6 +17,8 @@ use crate::pages::{Errors, failed, moment, read_date, read_time, with_error};
 
 pub const DUTIES: Collection = Collection::new("duties");
 
+/// The longest a duty can be: a day, and the hour the clocks move back.
+const LONGEST_S: i64 = 25 * 3600;
 /// The most days one entry puts in the rota, a day at a time.
 const MOST_DAYS: u64 = 14;
 /// The most duties a week or the present shows.
@@ -83,7 +85,7 @@ impl Role {
             Role::Dispatcher => tr_in(cs, "dispatcher", "dispečer"),
             Role::Driver => tr_in(cs, "driver", "řidič"),
             Role::Foreman => tr_in(cs, "road foreman", "cestmistr"),
-            Role::Loader => tr_in(cs, "loader operator", "obsluha nakladače"),
+            Role::Loader => tr_in(cs, "loader operator", "strojník"),
         }
     }
 }
@@ -110,15 +112,13 @@ pub struct Duty {
 }
 
 impl Duty {
-    /// `Jan Novák (driver, S-12, +420 777 000 111)`.
+    /// `Jan Novák (driver, S-12)`, as the log names them (a phone number
+    /// is not kept for ever).
     pub fn who_in(&self, cs: bool) -> String {
         let mut about = vec![self.role.name_in(cs).to_owned()];
-        about.extend(
-            [&self.vehicle, &self.phone]
-                .into_iter()
-                .filter(|s| !s.is_empty())
-                .cloned(),
-        );
+        if !self.vehicle.is_empty() {
+            about.push(self.vehicle.clone());
+        }
         format!("{} ({})", self.person, about.join(", "))
     }
 
@@ -134,6 +134,7 @@ pub fn on_duty(at: i64, kind: Option<Kind>) -> Result<Vec<Duty>> {
         .find()
         .gt("ends", at)
         .le("starts", at)
+        .gt("starts", at - LONGEST_S)
         .fetch_all::<Duty>(MOST_SHOWN)?
         .into_iter()
         .map(|d| d.data)
@@ -145,32 +146,41 @@ pub fn on_duty(at: i64, kind: Option<Kind>) -> Result<Vec<Duty>> {
     Ok(found)
 }
 
-/// Who is on duty now, as a table for the dispatcher.
-pub fn on_duty_table(ctx: &Context, caption: &str, duties: &[Duty]) -> Table {
+/// Who is on duty now (`kind`: only those on a shift or on standby), as a
+/// table for the dispatcher.
+pub fn on_duty_table(ctx: &Context, caption: &str, kind: Option<Kind>) -> Result<Table> {
     let cs = cs_of(ctx);
     let mut t = Table::new(caption)
         .column(tr(ctx, "Person", "Osoba"))
-        .column(tr(ctx, "Role", "Funkce"))
-        .column(tr(ctx, "Duty", "Služba"))
+        .column(tr(ctx, "Role", "Funkce"));
+    if kind.is_none() {
+        t = t.column(tr(ctx, "Kind of duty", "Druh služby"));
+    }
+    t = t
         .column(tr(ctx, "Vehicle", "Vozidlo"))
         .column(tr(ctx, "Phone", "Telefon"))
         .column(tr(ctx, "Until", "Do"))
-        .empty_text(tr(
-            ctx,
-            "Nobody is on duty in the rota now.",
-            "Podle rozpisu nyní nikdo nemá službu.",
-        ));
-    for d in duties {
-        t = t.row([
-            d.person.clone(),
-            d.role.name_in(cs).to_owned(),
-            d.kind.name_in(cs).to_owned(),
-            d.vehicle.clone(),
-            d.phone.clone(),
-            when(ctx, d.ends),
-        ]);
+        .empty_text(match kind {
+            Some(Kind::Standby) => tr(
+                ctx,
+                "Nobody is on standby in the rota now.",
+                "Podle rozpisu nyní nikdo nedrží pohotovost.",
+            ),
+            _ => tr(
+                ctx,
+                "Nobody is on duty in the rota now.",
+                "Podle rozpisu nyní nikdo nemá službu.",
+            ),
+        });
+    for d in on_duty(now(), kind)? {
+        let mut row = vec![d.person.clone(), d.role.name_in(cs).to_owned()];
+        if kind.is_none() {
+            row.push(d.kind.name_in(cs).to_owned());
+        }
+        row.extend([d.vehicle.clone(), d.phone.clone(), when(ctx, d.ends)]);
+        t = t.row(row);
     }
-    t
+    Ok(t)
 }
 
 /// The Monday of the week `page` asks for (`?week=`, any day of it), or
@@ -216,6 +226,7 @@ fn week(monday: NaiveDate) -> Result<Vec<Document<Duty>>> {
         .find()
         .gt("ends", from)
         .lt("starts", until)
+        .gt("starts", from - LONGEST_S)
         .sort("starts")
         .fetch_all::<Duty>(MOST_SHOWN)
 }
@@ -257,8 +268,8 @@ pub fn page(
     view = view.table(on_duty_table(
         ctx,
         tr(ctx, "On duty now", "Nyní ve službě"),
-        &on_duty(at, None)?,
-    ));
+        None,
+    )?);
     let monday = form
         .and_then(|f| f.get("date"))
         .and_then(|d| portico_sdk::calendar::parse_date(d.trim()))
@@ -274,11 +285,11 @@ pub fn page(
         portico_sdk::calendar::format_date(sunday, locale)
     );
     let duties = week(monday)?;
-    let mut t = Table::new(format!("{} {span}", tr(ctx, "The rota,", "Rozpis,")))
+    let mut t = Table::new(format!("{} {span}", tr(ctx, "The rota", "Rozpis služeb")))
         .column(tr(ctx, "Day", "Den"))
         .column(tr(ctx, "From", "Od"))
         .column(tr(ctx, "Until", "Do"))
-        .column(tr(ctx, "Duty", "Služba"))
+        .column(tr(ctx, "Kind of duty", "Druh služby"))
         .column(tr(ctx, "Person", "Osoba"))
         .column(tr(ctx, "Role", "Funkce"))
         .column(tr(ctx, "Vehicle", "Vozidlo"))
@@ -286,8 +297,8 @@ pub fn page(
         .column(tr(ctx, "Note", "Poznámka"))
         .empty_text(tr(
             ctx,
-            "Nobody is in the rota this week.",
-            "Na tento týden nikdo není v rozpisu.",
+            "Nobody is in the rota for these days.",
+            "Na tyto dny není v rozpisu nikdo.",
         ));
     for doc in &duties {
         let d = &doc.data;
@@ -336,7 +347,7 @@ pub fn page(
         ))
         .field(with_error(
             Field::text("phone", tr(ctx, "Phone", "Telefon"))
-                .autocomplete("tel")
+                .autocomplete("off")
                 .value(value("phone", "")),
             errors,
             "phone",
@@ -348,18 +359,18 @@ pub fn page(
                 Role::ALL.map(|r| (r.code(), r.name_in(cs))),
             )
             .required()
-            .selected([value("role", "driver")]),
+            .value(value("role", "driver")),
             errors,
             "role",
         ))
         .field(with_error(
             Field::select(
                 "kind",
-                tr(ctx, "Duty", "Služba"),
+                tr(ctx, "Kind of duty", "Druh služby"),
                 Kind::ALL.map(|k| (k.code(), k.name_in(cs))),
             )
             .required()
-            .selected([value("kind", "standby")]),
+            .value(value("kind", "standby")),
             errors,
             "kind",
         ))
@@ -374,7 +385,7 @@ pub fn page(
                     )
                 }),
             )
-            .selected([value("vehicle", "")]),
+            .value(value("vehicle", "")),
             errors,
             "vehicle",
         ))
@@ -406,14 +417,14 @@ pub fn page(
                 .value(value("until", "18:00"))
                 .help(tr(
                     ctx,
-                    "A time not after the start is the next day's: 18:00 to 6:00 is a night.",
-                    "Čas, který není po začátku, je následujícího dne: 18:00 až 6:00 je noc.",
+                    "An end not after the start is the next day's: 18:00 to 6:00 is a night shift.",
+                    "Je-li konec stejný nebo dřívější než začátek, služba končí následující den (18:00–6:00 je noční).",
                 )),
             errors,
             "until",
         ))
         .field(with_error(
-            Field::number("days", tr(ctx, "For how many days", "Na kolik dní"))
+            Field::number("days", tr(ctx, "Number of days", "Počet dní"))
                 .required()
                 .min("1")
                 .max(MOST_DAYS.to_string())
@@ -515,7 +526,7 @@ fn add(ctx: &Context, form: &FormPost) -> Result<Outcome> {
     if !vehicle.is_empty() && !vehicles()?.iter().any(|v| v.data.code == vehicle) {
         errors.push((
             "vehicle",
-            tr(ctx, "No such vehicle.", "Takové vozidlo není.").into(),
+            tr(ctx, "No such vehicle.", "Vozidlo neexistuje.").into(),
         ));
     }
     let days = field("days")
@@ -547,14 +558,20 @@ fn add(ctx: &Context, form: &FormPost) -> Result<Outcome> {
         // Until the same day's time, or the next day's when not after the
         // start; each day's own moments, as the clocks may move meanwhile.
         let next = if until > from { on } else { on + Days::new(1) };
-        let (Some(starts), Some(ends)) = (moment(on, from), moment(next, until)) else {
-            return refuse(
-                ctx,
-                form,
-                "from",
-                "This time does not exist that day: the clocks moved forward.",
-                "Tento čas ten den neexistuje: hodiny se posunuly dopředu.",
-            );
+        let (starts, ends) = (moment(on, from), moment(next, until));
+        let (Some(starts), Some(ends)) = (starts, ends) else {
+            let (field, day) = if starts.is_none() {
+                ("from", on)
+            } else {
+                ("until", next)
+            };
+            let day = portico_sdk::calendar::format_date(day, ctx.locale());
+            let said = if cs_of(ctx) {
+                format!("{day} tento čas neexistuje (přechod na letní čas).")
+            } else {
+                format!("On {day} this time does not exist: the clocks move forward.")
+            };
+            return show(ctx, form, &[(field, said)]);
         };
         duties.push(Duty {
             person: person.clone(),
@@ -569,8 +586,10 @@ fn add(ctx: &Context, form: &FormPost) -> Result<Outcome> {
             by: actor(ctx),
         });
     }
+    // What is over already is not planned any more.
     let at = now();
-    if duties.last().is_some_and(|d| d.ends <= at) {
+    duties.retain(|d| d.ends > at);
+    if duties.is_empty() {
         return refuse(
             ctx,
             form,
@@ -620,7 +639,7 @@ fn add(ctx: &Context, form: &FormPost) -> Result<Outcome> {
                     "vehicle",
                     if cs {
                         format!(
-                            "{} má v té době již řidiče: {} {}.",
+                            "Vozidlo {} má v té době už řidiče: {} {}.",
                             d.vehicle,
                             other.person,
                             other.span_in(cs)
@@ -637,7 +656,7 @@ fn add(ctx: &Context, form: &FormPost) -> Result<Outcome> {
             );
         }
     }
-    for d in duties.iter().filter(|d| d.ends > at) {
+    for d in &duties {
         DUTIES.insert(d)?;
     }
     let (head, tail) = (&duties[0], &duties[duties.len() - 1]);
@@ -688,7 +707,7 @@ fn overlapping(d: &Duty, field: &str, value: &str) -> Result<Vec<Duty>> {
         .eq(field, value)
         .lt("starts", d.ends)
         .gt("ends", d.starts)
-        .limit(10)
+        .limit(50)
         .fetch::<Duty>()?
         .documents
         .into_iter()
@@ -712,7 +731,7 @@ fn take_out(ctx: &Context, id: &str) -> Result<Outcome> {
         )];
         return Ok(Outcome::Show(page(ctx, None, None, &errors)?));
     }
-    let under_way = d.starts <= at;
+    let under_way = d.starts < at;
     if under_way {
         let mut cut = d.clone();
         cut.ends = at;
