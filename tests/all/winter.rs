@@ -68,6 +68,18 @@ async fn submit(b: &Browser, page: &str, path: &str, fields: &[(&str, &str)]) ->
         .await
 }
 
+/// Vera, the city's winter maintenance manager, logged in.
+async fn manager(portal: &TestPortal, addr: std::net::SocketAddr) -> Browser {
+    let mut people = portal
+        .staff(
+            addr,
+            PASSWORD,
+            &[("vera", &[(TEST_CITY, "winter-dispatch.manager")])],
+        )
+        .await;
+    people.remove("vera").unwrap().1
+}
+
 /// The id in a redirect to `…/<prefix>/<id>`.
 fn id_in(page: &Page, prefix: &str) -> String {
     assert_eq!(page.status, 303, "{}", page.body);
@@ -888,14 +900,7 @@ async fn every_page_reads_in_czech_and_english_on_a_phone_and_a_desktop() {
         .build()
         .await;
     let addr = portal.serve().await;
-    let mut people = portal
-        .staff(
-            addr,
-            PASSWORD,
-            &[("vera", &[(TEST_CITY, "winter-dispatch.manager")])],
-        )
-        .await;
-    let (_, vera) = people.remove("vera").unwrap();
+    let vera = manager(&portal, addr).await;
     let sections = network();
     assert_eq!(
         post_file(&vera, "/network", &geojson(&sections))
@@ -1083,14 +1088,7 @@ async fn sections_loaded_by_records_import_are_matched_once_the_tiles_job_ran() 
     // The manager moves the section 2 km north and adds another farther
     // on: positions match what the file brings at once, and no longer the
     // section's old place, without waiting for the job.
-    let mut people = portal
-        .staff(
-            addr,
-            PASSWORD,
-            &[("vera", &[(TEST_CITY, "winter-dispatch.manager")])],
-        )
-        .await;
-    let (_, manager) = people.remove("vera").unwrap();
+    let manager = manager(&portal, addr).await;
     let mut moved = Section::east("II/602-01", [15.55, 49.42], 2.0);
     moved.priority = "I";
     let mut farther = Section::east("III/3523-01", [15.55, 49.47], 2.0);

@@ -485,14 +485,7 @@ fn update_tiles(written: &[Shape], replaced: &[Shape]) -> Result<()> {
         .chain(cut(replaced).into_keys())
         .collect();
     for key in reached {
-        let known = TILES
-            .find()
-            .eq("tile", tile_key(key))
-            .limit(1)
-            .fetch::<Tile>()?
-            .documents
-            .into_iter()
-            .next();
+        let known = tile(&tile_key(key))?;
         let mut pieces: BTreeMap<String, Lines> = known
             .as_ref()
             .map(|d| {
@@ -522,17 +515,17 @@ fn update_tiles(written: &[Shape], replaced: &[Shape]) -> Result<()> {
         pieces: Vec::new(),
         fingerprint: fingerprint()?,
     };
-    match meta_tile()? {
+    match tile(META)? {
         Some(d) => TILES.update(&d.id, d.version, &meta).map(drop),
         None => TILES.insert(&meta).map(drop),
     }
 }
 
-/// The tile that records the network the tiles were built from.
-fn meta_tile() -> Result<Option<Document<Tile>>> {
+/// The tile `key` (`x:y`, or `meta`), if it is kept.
+fn tile(key: &str) -> Result<Option<Document<Tile>>> {
     Ok(TILES
         .find()
-        .eq("tile", META)
+        .eq("tile", key)
         .limit(1)
         .fetch::<Tile>()?
         .documents
@@ -542,7 +535,7 @@ fn meta_tile() -> Result<Option<Document<Tile>>> {
 
 /// Whether the tiles were built from the network as it is now.
 fn tiles_in_step() -> Result<bool> {
-    let Some(meta) = meta_tile()? else {
+    let Some(meta) = tile(META)? else {
         return Ok(false);
     };
     Ok(meta.data.fingerprint == fingerprint()?)
@@ -585,14 +578,7 @@ impl Matcher {
         let pieces = match self.tiles.entry(key) {
             Entry::Occupied(known) => known.into_mut(),
             Entry::Vacant(new) => new.insert(
-                TILES
-                    .find()
-                    .eq("tile", tile_key(key))
-                    .limit(1)
-                    .fetch::<Tile>()?
-                    .documents
-                    .into_iter()
-                    .next()
+                tile(&tile_key(key))?
                     .map(|d| d.data.pieces)
                     .unwrap_or_default(),
             ),
