@@ -1074,12 +1074,51 @@ async fn sections_loaded_by_records_import_are_matched_once_the_tiles_job_ran() 
         serde_json::json!([null]),
         "no grid yet: {body}"
     );
+    // With a network of some hundred more sections around Jihlava, the
+    // job builds the grid again a page of shapes a call.
+    let more = region(650);
+    let shapes: Vec<String> = more
+        .iter()
+        .map(|m| {
+            serde_json::json!({ "net": 1, "code": m.code, "lines": [m.line], "checksum": 2.0 })
+                .to_string()
+        })
+        .collect();
+    portal
+        .import(TEST_CITY, "winter-dispatch", "shapes", &shapes.join("\n"))
+        .await;
     run_job(&portal, "tiles").await;
+    let quickly = WorkerConfig {
+        backoff: std::time::Duration::ZERO,
+        ..WorkerConfig::default()
+    };
+    let mut steps = 0;
+    while portal.dispatch(&quickly).await > 0 {
+        steps += 1;
+        assert!(steps < 50, "the rebuild ends");
+    }
+    assert!(
+        steps >= 4,
+        "cleared, then three pages of shapes: {steps} steps"
+    );
     let (status, body) = report(
         addr,
         TEST_CITY,
         &secret,
-        position(Utc::now() + Duration::seconds(1), [15.565, 49.4001], "none"),
+        position(
+            Utc::now() + Duration::seconds(1),
+            more[640].at_km(0.7),
+            "none",
+        ),
+    )
+    .await;
+    assert_eq!(status, 202, "{body}");
+    assert_eq!(body["sections"][0], more[640].code.as_str(), "{body}");
+    let (status, body) = report(
+        addr,
+        TEST_CITY,
+        &secret,
+        position(Utc::now() + Duration::seconds(2), [15.565, 49.4001], "none"),
     )
     .await;
     assert_eq!(status, 202, "{body}");

@@ -117,6 +117,13 @@ impl Module for WinterDispatch {
         }
     }
 
+    fn on_event(_ctx: &Context, event: &portico_sdk::Event) -> Result<()> {
+        match event.topic.as_str() {
+            network::REBUILD => network::rebuild_step(&event.payload()?),
+            _ => Ok(()),
+        }
+    }
+
     fn run_job(ctx: &Context, job: &str) -> Result<()> {
         match job {
             "warnings" => alerts::poll(ctx),

@@ -241,13 +241,19 @@ pub struct Piece {
 
 /// One square of the grid the network is cut into, with every section
 /// that comes within the matching distance of it.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Tile {
     pub tile: String,
     pub pieces: Vec<Piece>,
     /// On the tile `meta` only: the network the tiles were built from.
     #[serde(default)]
     pub fingerprint: String,
+    /// On the tile `meta` only: the network a rebuild under way builds,
+    /// and since when.
+    #[serde(default)]
+    pub building: String,
+    #[serde(default)]
+    pub since: i64,
 }
 
 /// A gritter, plough or other vehicle of the road administration.

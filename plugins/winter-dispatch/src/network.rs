@@ -12,8 +12,9 @@ use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use geo::{Distance, Euclidean, Haversine, Length, LineString, Point, Simplify};
-use portico_sdk::Result;
 use portico_sdk::records::{Document, Filters};
+use portico_sdk::{Result, events};
+use serde::{Deserialize, Serialize};
 
 use crate::model::{
     MOST_SECTIONS, Piece, ROUTES, Route, SECTIONS, SHAPES, Section, Shape, TILES, Tile, Treatment,
@@ -319,7 +320,7 @@ pub fn store(imported: Vec<Imported>) -> std::result::Result<Imports, StoreError
         .collect();
     // Whether the tiles are those of the network as it is: then only the
     // tiles this file reaches are built again.
-    let in_step = tiles_in_step()?;
+    let in_step = shapes.is_empty() || tiles_in_step()?;
     let mut written: Vec<Shape> = Vec::with_capacity(imported.len());
     let mut replaced: Vec<Shape> = Vec::new();
     let mut new_routes: BTreeMap<String, String> = BTreeMap::new();
@@ -384,11 +385,9 @@ pub fn store(imported: Vec<Imported>) -> std::result::Result<Imports, StoreError
             }
         }
     }
-    if in_step {
-        update_tiles(&written, &replaced)?;
-    } else {
-        build_tiles()?;
-    }
+    // Out of step (sections came in another way), the file's tiles are
+    // built now and the rest by the `tiles` job, a page of shapes a call.
+    update_tiles(&written, &replaced, in_step)?;
     Ok(done)
 }
 
@@ -418,34 +417,138 @@ fn tiles_near(a: [f64; 2], b: [f64; 2]) -> impl Iterator<Item = (i32, i32)> {
     (x0..=x1).flat_map(move |x| (y0..=y1).map(move |y| (x, y)))
 }
 
-/// Builds every tile again from the sections' shapes: each tile holds the
-/// stretches of each section that come within reach of it.
-pub fn build_tiles() -> Result<()> {
-    let shapes: Vec<Shape> = SHAPES
-        .find()
-        .fetch_all::<Shape>(MOST_SECTIONS)?
-        .into_iter()
-        .map(|d| d.data)
-        .collect();
-    let tiles = cut(&shapes);
-    for page in TILES.find().limit(200).pages::<serde_json::Value>() {
-        for doc in page? {
-            TILES.delete(&doc.id, doc.version)?;
+/// The topic of the steps that build every tile again, one call each.
+pub const REBUILD: &str = "winter-dispatch.tiles";
+/// The tiles cleared, or the shapes added, in one step.
+const A_STEP: u32 = 300;
+/// How long a rebuild may take before the job starts another.
+const REBUILD_STALE_S: i64 = 1_800;
+
+/// Where a rebuild of every tile is: the network it builds (its
+/// fingerprint), and whether the old tiles are cleared and which shapes
+/// are added.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Rebuild {
+    pub fingerprint: String,
+    pub cleared: bool,
+    pub cursor: Option<String>,
+}
+
+/// The job: when the tiles are out of step with the network (sections
+/// loaded with `portico records import`, or imported while out of step),
+/// starts building them all again, a step a call, unless a rebuild of
+/// this network is under way.
+pub fn keep_tiles() -> Result<()> {
+    let now = fingerprint()?;
+    let meta = tile(META)?;
+    if let Some(m) = &meta {
+        let running =
+            m.data.building == now && crate::model::now() - m.data.since < REBUILD_STALE_S;
+        if m.data.fingerprint == now || running {
+            return Ok(());
         }
     }
-    for (key, sections) in tiles {
-        TILES.insert(&Tile {
-            tile: tile_key(key),
-            pieces: sections.into_iter().map(|(c, l)| Piece { c, l }).collect(),
+    mark(
+        meta,
+        Tile {
+            tile: META.to_owned(),
+            pieces: Vec::new(),
             fingerprint: String::new(),
-        })?;
+            building: now.clone(),
+            since: crate::model::now(),
+        },
+    )?;
+    events::publish(
+        REBUILD,
+        &Rebuild {
+            fingerprint: now,
+            cleared: false,
+            cursor: None,
+        },
+    )
+}
+
+/// One step of a rebuild: clears a page of the old tiles, or adds a page
+/// of shapes to the new ones (each tile keeps a section's stretches once,
+/// so a step delivered twice does no harm); the last records the network
+/// the tiles are in step with. A step of a rebuild a newer one replaced
+/// does nothing.
+pub fn rebuild_step(step: &Rebuild) -> Result<()> {
+    let Some(meta) = tile(META)? else {
+        return Ok(());
+    };
+    if meta.data.building != step.fingerprint {
+        return Ok(());
     }
-    TILES.insert(&Tile {
-        tile: META.to_owned(),
-        pieces: Vec::new(),
-        fingerprint: fingerprint()?,
-    })?;
-    Ok(())
+    if !step.cleared {
+        let page = TILES.find().limit(A_STEP + 1).fetch::<Tile>()?.documents;
+        let old: Vec<_> = page.into_iter().filter(|d| d.data.tile != META).collect();
+        let more = old.len() >= A_STEP as usize;
+        for d in old.into_iter().take(A_STEP as usize) {
+            TILES.delete(&d.id, d.version)?;
+        }
+        return events::publish(
+            REBUILD,
+            &Rebuild {
+                cleared: !more,
+                ..step.clone()
+            },
+        );
+    }
+    let page = SHAPES
+        .find()
+        .limit(A_STEP)
+        .after(step.cursor.clone())
+        .fetch::<Shape>()?;
+    let shapes: Vec<Shape> = page.documents.into_iter().map(|d| d.data).collect();
+    for (key, sections) in cut(&shapes) {
+        let known = tile(&tile_key(key))?;
+        let mut pieces: BTreeMap<String, Lines> = known
+            .as_ref()
+            .map(|d| {
+                d.data
+                    .pieces
+                    .iter()
+                    .map(|p| (p.c.clone(), p.l.clone()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        pieces.extend(sections);
+        let t = Tile {
+            tile: tile_key(key),
+            pieces: pieces.into_iter().map(|(c, l)| Piece { c, l }).collect(),
+            ..Tile::default()
+        };
+        match known {
+            Some(d) => TILES.update(&d.id, d.version, &t).map(drop)?,
+            None => TILES.insert(&t).map(drop)?,
+        }
+    }
+    match page.next_cursor {
+        Some(next) => events::publish(
+            REBUILD,
+            &Rebuild {
+                cursor: Some(next),
+                ..step.clone()
+            },
+        ),
+        None => mark(
+            Some(meta),
+            Tile {
+                tile: META.to_owned(),
+                fingerprint: step.fingerprint.clone(),
+                ..Tile::default()
+            },
+        ),
+    }
+}
+
+/// Writes the meta tile.
+fn mark(known: Option<Document<Tile>>, meta: Tile) -> Result<()> {
+    match known {
+        Some(d) => TILES.update(&d.id, d.version, &meta).map(drop),
+        None => TILES.insert(&meta).map(drop),
+    }
 }
 
 /// The tiles `shapes` reach, each with the stretches of each shape.
@@ -476,7 +579,7 @@ fn cut(shapes: &[Shape]) -> BTreeMap<(i32, i32), BTreeMap<String, Lines>> {
 /// Builds again only the tiles that `written` (shapes stored now) and
 /// `replaced` (what they replaced) reach, keeping the other sections'
 /// stretches in them, and records the network they are in step with.
-fn update_tiles(written: &[Shape], replaced: &[Shape]) -> Result<()> {
+fn update_tiles(written: &[Shape], replaced: &[Shape], in_step: bool) -> Result<()> {
     let mut fresh = cut(written);
     let codes: HashSet<&str> = written.iter().map(|s| s.code.as_str()).collect();
     let reached: BTreeSet<(i32, i32)> = fresh
@@ -501,7 +604,7 @@ fn update_tiles(written: &[Shape], replaced: &[Shape]) -> Result<()> {
         let tile = Tile {
             tile: tile_key(key),
             pieces: pieces.into_iter().map(|(c, l)| Piece { c, l }).collect(),
-            fingerprint: String::new(),
+            ..Tile::default()
         };
         match (known, tile.pieces.is_empty()) {
             (Some(d), true) => TILES.delete(&d.id, d.version)?,
@@ -510,15 +613,17 @@ fn update_tiles(written: &[Shape], replaced: &[Shape]) -> Result<()> {
             (None, false) => TILES.insert(&tile).map(drop)?,
         }
     }
-    let meta = Tile {
-        tile: META.to_owned(),
-        pieces: Vec::new(),
-        fingerprint: fingerprint()?,
-    };
-    match tile(META)? {
-        Some(d) => TILES.update(&d.id, d.version, &meta).map(drop),
-        None => TILES.insert(&meta).map(drop),
+    if !in_step {
+        return Ok(());
     }
+    mark(
+        tile(META)?,
+        Tile {
+            tile: META.to_owned(),
+            fingerprint: fingerprint()?,
+            ..Tile::default()
+        },
+    )
 }
 
 /// The tile `key` (`x:y`, or `meta`), if it is kept.
@@ -553,15 +658,6 @@ fn fingerprint() -> Result<String> {
         sum += g.sum.unwrap_or(0.0);
     }
     Ok(format!("{n}:{sum:.6}"))
-}
-
-/// The job: builds the tiles again when the network changed without the
-/// module's import (shapes loaded with `portico records import`).
-pub fn keep_tiles() -> Result<()> {
-    if !tiles_in_step()? {
-        build_tiles()?;
-    }
-    Ok(())
 }
 
 /// Finds sections by their position: each position's tile read once.
