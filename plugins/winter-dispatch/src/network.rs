@@ -501,29 +501,7 @@ pub fn rebuild_step(step: &Rebuild) -> Result<()> {
         .after(step.cursor.clone())
         .fetch::<Shape>()?;
     let shapes: Vec<Shape> = page.documents.into_iter().map(|d| d.data).collect();
-    for (key, sections) in cut(&shapes) {
-        let known = tile(&tile_key(key))?;
-        let mut pieces: BTreeMap<String, Lines> = known
-            .as_ref()
-            .map(|d| {
-                d.data
-                    .pieces
-                    .iter()
-                    .map(|p| (p.c.clone(), p.l.clone()))
-                    .collect()
-            })
-            .unwrap_or_default();
-        pieces.extend(sections);
-        let t = Tile {
-            tile: tile_key(key),
-            pieces: pieces.into_iter().map(|(c, l)| Piece { c, l }).collect(),
-            ..Tile::default()
-        };
-        match known {
-            Some(d) => TILES.update(&d.id, d.version, &t).map(drop)?,
-            None => TILES.insert(&t).map(drop)?,
-        }
-    }
+    update_tiles(&shapes, &[], false)?;
     match page.next_cursor {
         Some(next) => events::publish(
             REBUILD,
@@ -578,7 +556,8 @@ fn cut(shapes: &[Shape]) -> BTreeMap<(i32, i32), BTreeMap<String, Lines>> {
 
 /// Builds again only the tiles that `written` (shapes stored now) and
 /// `replaced` (what they replaced) reach, keeping the other sections'
-/// stretches in them, and records the network they are in step with.
+/// stretches in them (a shape written twice is kept once). When the tiles
+/// were `in_step` with the network before, records that they still are.
 fn update_tiles(written: &[Shape], replaced: &[Shape], in_step: bool) -> Result<()> {
     let mut fresh = cut(written);
     let codes: HashSet<&str> = written.iter().map(|s| s.code.as_str()).collect();
