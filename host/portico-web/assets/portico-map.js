@@ -1,7 +1,8 @@
 // Portico's maps: turns each map figure the portal drew with a tile source
 // (`figure.map[data-tiles]`) into a slippy map of its places, clustered
-// where they crowd, and of its lines in the style of their key. The figure's list of places stays below it: it is the
-// map's text alternative, and what a browser without script shows.
+// where they crowd, and of its lines in the style of their key. The
+// figure's lists of places and lines stay below it: they are the map's
+// text alternative, and what a browser without script shows.
 //
 // A place field (`fieldset.place[data-tiles]`) gets a map to place its pin
 // on (click, tap, or the button that puts it in the middle), a search of

@@ -190,25 +190,44 @@ pub(crate) fn map(base: &str, shell: &Shell, map: &Map) -> Markup {
     let lang = shell.lang.as_str();
     let valid = placed(&map.points);
     let plan = Plan::around(valid.iter().map(|&(_, lat, lon)| (lat, lon)));
-    let tiles = shell
-        .map_attribution
-        .as_deref()
-        .filter(|_| !valid.is_empty());
+    let drawn = (!valid.is_empty()).then(|| markers(&plan, &map.points, &valid));
+    map_figure(
+        shell,
+        "map",
+        &map.caption,
+        drawn,
+        places_list(base, lang, &map.points),
+    )
+}
+
+/// A map's figure: its caption, the plan (when it has something to
+/// draw), then `rest` (the key, the text alternative). Where the portal
+/// has a tile source and there is a plan, the figure carries the source
+/// for the map library, which draws a slippy map in the plan's place.
+fn map_figure(
+    shell: &Shell,
+    class: &str,
+    caption: &str,
+    plan: Option<Markup>,
+    rest: Markup,
+) -> Markup {
+    let lang = shell.lang.as_str();
+    let tiles = shell.map_attribution.as_deref().filter(|_| plan.is_some());
     html! {
-        figure.map data-tiles=[tiles.map(|_| "/tiles/{z}/{x}/{y}")] data-attribution=[tiles]
+        figure class=(class) data-tiles=[tiles.map(|_| "/tiles/{z}/{x}/{y}")] data-attribution=[tiles]
             data-zoom-in=[tiles.map(|_| tr(lang, "Zoom in", "Přiblížit"))]
             data-zoom-out=[tiles.map(|_| tr(lang, "Zoom out", "Oddálit"))]
             data-close=[tiles.map(|_| tr(lang, "Close", "Zavřít"))]
-            data-label=[tiles.map(|_| &map.caption)] {
-            figcaption { (map.caption) }
-            @if !valid.is_empty() {
+            data-label=[tiles.map(|_| caption)] {
+            figcaption { (caption) }
+            @if let Some(plan) = plan {
                 svg xmlns="http://www.w3.org/2000/svg" viewBox=(format!("0 0 {WIDTH} {MAP_HEIGHT}"))
-                    role="img" aria-label=(map.caption) {
+                    role="img" aria-label=(caption) {
                     rect.map-plane x="0" y="0" width=(WIDTH) height=(MAP_HEIGHT) {}
-                    (markers(&plan, &map.points, &valid))
+                    (plan)
                 }
             }
-            (places_list(base, lang, &map.points))
+            (rest)
         }
     }
 }
@@ -346,67 +365,57 @@ pub(crate) fn line_map(base: &str, shell: &Shell, map: &LineMap) -> Markup {
     }
     let style = |s: u32| (s as usize) % LINE_STYLES;
     let entry = |s: u32| map.legend.get(s as usize).map_or("", String::as_str);
-    let any = !drawn.is_empty() || !places.is_empty();
-    let tiles = shell.map_attribution.as_deref().filter(|_| any);
-    html! {
-        figure.map.line-map data-tiles=[tiles.map(|_| "/tiles/{z}/{x}/{y}")] data-attribution=[tiles]
-            data-zoom-in=[tiles.map(|_| tr(lang, "Zoom in", "Přiblížit"))]
-            data-zoom-out=[tiles.map(|_| tr(lang, "Zoom out", "Oddálit"))]
-            data-close=[tiles.map(|_| tr(lang, "Close", "Zavřít"))]
-            data-label=[tiles.map(|_| &map.caption)] {
-            figcaption { (map.caption) }
-            @if any {
-                svg xmlns="http://www.w3.org/2000/svg" viewBox=(format!("0 0 {WIDTH} {MAP_HEIGHT}"))
-                    role="img" aria-label=(map.caption) {
-                    rect.map-plane x="0" y="0" width=(WIDTH) height=(MAP_HEIGHT) {}
-                    @for (i, pts) in &drawn {
-                        @let line = &map.lines[*i];
-                        @let at: Vec<String> = pts.iter().map(|&(lat, lon)| {
-                            let (x, y) = plan.project(lat, lon);
-                            format!("{x:.1},{y:.1}")
-                        }).collect();
-                        polyline class=(format!("road road-{}", style(line.style))) points=(at.join(" ")) {
-                            title { (line.label) }
-                        }
-                    }
-                    (markers(&plan, &map.points, &places))
+    let drawing = (!drawn.is_empty() || !places.is_empty()).then(|| {
+        html! {
+            @for (i, pts) in &drawn {
+                @let line = &map.lines[*i];
+                @let at: Vec<String> = pts.iter().map(|&(lat, lon)| {
+                    let (x, y) = plan.project(lat, lon);
+                    format!("{x:.1},{y:.1}")
+                }).collect();
+                polyline class=(format!("road road-{}", style(line.style))) points=(at.join(" ")) {
+                    title { (line.label) }
                 }
             }
-            @if !map.legend.is_empty() {
-                ul.legend aria-label=(tr(lang, "Key", "Legenda")) {
-                    @for (s, label) in map.legend.iter().enumerate().take(LINE_STYLES) {
-                        li {
-                            svg.swatch xmlns="http://www.w3.org/2000/svg" viewBox="0 0 40 12" width="40" height="12" aria-hidden="true" {
-                                line class=(format!("road road-{s}")) x1="2" y1="6" x2="38" y2="6" {}
-                            }
-                            " " (label)
+            (markers(&plan, &map.points, &places))
+        }
+    });
+    let rest = html! {
+        @if !map.legend.is_empty() {
+            ul.legend aria-label=(tr(lang, "Key", "Legenda")) {
+                @for (s, label) in map.legend.iter().enumerate().take(LINE_STYLES) {
+                    li {
+                        svg.swatch xmlns="http://www.w3.org/2000/svg" viewBox="0 0 40 12" width="40" height="12" aria-hidden="true" {
+                            line class=(format!("road road-{s}")) x1="2" y1="6" x2="38" y2="6" {}
                         }
+                        " " (label)
                     }
                 }
-            }
-            ol.lines {
-                @for (i, line) in map.lines.iter().enumerate() {
-                    @let shown = drawn_at[i].map(|d| &drawn[d]);
-                    li data-line=[shown.map(|(_, pts)| pts.iter().map(|(lat, lon)| format!("{lat:.6},{lon:.6}")).collect::<Vec<_>>().join(" "))]
-                        data-style=[shown.map(|_| style(line.style))] {
-                        @match line.link.as_deref().and_then(|h| module_href(base, h)) {
-                            Some(url) => a href=(url) { (line.label) },
-                            None => (line.label),
-                        }
-                        @if !entry(line.style).is_empty() {
-                            " — " (entry(line.style))
-                        }
-                        @if shown.is_none() {
-                            " — " (tr(lang, "not drawn", "nezakresleno"))
-                        }
-                    }
-                }
-            }
-            @if !map.points.is_empty() {
-                (places_list(base, lang, &map.points))
             }
         }
-    }
+        ol.lines {
+            @for (i, line) in map.lines.iter().enumerate() {
+                @let shown = drawn_at[i].map(|d| &drawn[d]);
+                li data-line=[shown.map(|(_, pts)| pts.iter().map(|(lat, lon)| format!("{lat:.6},{lon:.6}")).collect::<Vec<_>>().join(" "))]
+                    data-style=[shown.map(|_| style(line.style))] {
+                    @match line.link.as_deref().and_then(|h| module_href(base, h)) {
+                        Some(url) => a href=(url) { (line.label) },
+                        None => (line.label),
+                    }
+                    @if !entry(line.style).is_empty() {
+                        " — " (entry(line.style))
+                    }
+                    @if shown.is_none() {
+                        " — " (tr(lang, "not drawn", "nezakresleno"))
+                    }
+                }
+            }
+        }
+        @if !map.points.is_empty() {
+            (places_list(base, lang, &map.points))
+        }
+    };
+    map_figure(shell, "map line-map", &map.caption, drawing, rest)
 }
 
 /// A date or date and time as people read it in `lang`; the text as given

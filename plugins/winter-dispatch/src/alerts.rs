@@ -176,19 +176,14 @@ pub fn poll(ctx: &Context) -> Result<()> {
         }
     }
     if new > 0 && !was_on_standby {
+        let (en, cs) = crate::rota::standby_said(now)?;
         log(
             ctx,
             "standby.opened",
             "",
             &alert.identifier,
-            format!(
-                "Standby: a weather warning for the region arrived. {}",
-                crate::rota::standby_in(false, now)?
-            ),
-            format!(
-                "Pohotovost: přišla výstraha ČHMÚ pro region. {}",
-                crate::rota::standby_in(true, now)?
-            ),
+            format!("Standby: a weather warning for the region arrived. {en}"),
+            format!("Pohotovost: přišla výstraha ČHMÚ pro region. {cs}"),
         )?;
     }
     Ok(())

@@ -5,6 +5,7 @@
 
 use chrono::{DateTime, TimeZone};
 use chrono_tz::Europe::Prague;
+use chrono_tz::Tz;
 use portico_sdk::records::{Collection, Document, Filters};
 use portico_sdk::{Context, Result, audit, folding, numbers, settings};
 use serde::{Deserialize, Serialize};
@@ -52,27 +53,28 @@ pub fn when(ctx: &Context, at: i64) -> String {
 
 /// [`when`] in Czech or English.
 pub fn when_in(in_cs: bool, at: i64) -> String {
-    match Prague.timestamp_opt(at, 0).single() {
-        Some(t) => format!(
+    local(at).map_or_else(String::new, |t| {
+        format!(
             "{} {}",
             portico_sdk::calendar::format_date(t.date_naive(), if in_cs { "cs" } else { "en" }),
-            if in_cs {
-                t.format("%-H:%M").to_string()
-            } else {
-                t.format("%H:%M").to_string()
-            }
-        ),
-        None => String::new(),
-    }
+            clock_in(in_cs, t)
+        )
+    })
+}
+
+/// A moment (seconds since 1970) in Europe/Prague.
+pub fn local(at: i64) -> Option<DateTime<Tz>> {
+    Prague.timestamp_opt(at, 0).single()
+}
+
+/// The time of day as the reader's language writes it: `6:00`, `06:00`.
+pub fn clock_in(in_cs: bool, t: DateTime<Tz>) -> String {
+    t.format(if in_cs { "%-H:%M" } else { "%H:%M" }).to_string()
 }
 
 /// A moment in RFC 3339, as APIs and histories write it.
 pub fn rfc3339(at: i64) -> String {
-    Prague
-        .timestamp_opt(at, 0)
-        .single()
-        .map(|t| t.to_rfc3339())
-        .unwrap_or_default()
+    local(at).map(|t| t.to_rfc3339()).unwrap_or_default()
 }
 
 /// Reads an RFC 3339 moment.

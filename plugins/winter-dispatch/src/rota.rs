@@ -3,16 +3,16 @@
 //! force the dispatch names who is on standby to call out, and the log
 //! keeps whom a warning found on standby.
 
-use chrono::{DateTime, Datelike, Days, NaiveDate, TimeZone};
-use chrono_tz::Europe::Prague;
-use chrono_tz::Tz;
+use chrono::{Datelike, Days, NaiveDate, NaiveTime};
 use portico_sdk::records::{Collection, Document, Filters};
 use portico_sdk::{
     Context, Field, Form, FormPost, Outcome, Page, Pager, Result, Table, View, folding,
 };
 use serde::{Deserialize, Serialize};
 
-use crate::model::{actor, check_length, cs_of, log, now, tr, tr_in, vehicles, when, when_in};
+use crate::model::{
+    actor, check_length, clock_in, cs_of, local, log, now, tr, tr_in, vehicles, when, when_in,
+};
 use crate::pages::{Errors, failed, moment, read_date, read_time, with_error};
 
 pub const DUTIES: Collection = Collection::new("duties");
@@ -190,24 +190,12 @@ fn monday(page: Option<&Page>) -> NaiveDate {
         .and_then(|p| p.query("week"))
         .and_then(|w| portico_sdk::calendar::parse_date(w.trim()))
         .unwrap_or_else(portico_sdk::calendar::today);
+    monday_of(day)
+}
+
+/// The Monday of the week of `day`.
+fn monday_of(day: NaiveDate) -> NaiveDate {
     day - Days::new(u64::from(day.weekday().num_days_from_monday()))
-}
-
-/// Midnight of `day` in Europe/Prague.
-fn midnight(day: NaiveDate) -> i64 {
-    day.and_hms_opt(0, 0, 0)
-        .and_then(|t| t.and_local_timezone(Prague).earliest())
-        .map_or(0, |t| t.timestamp())
-}
-
-/// A moment in Europe/Prague.
-fn local(at: i64) -> Option<DateTime<Tz>> {
-    Prague.timestamp_opt(at, 0).single()
-}
-
-/// The time of day as the reader's language writes it: `6:00`, `06:00`.
-fn clock_in(cs: bool, t: DateTime<Tz>) -> String {
-    t.format(if cs { "%-H:%M" } else { "%H:%M" }).to_string()
 }
 
 fn weekday_in(cs: bool, day: NaiveDate) -> &'static str {
@@ -221,6 +209,7 @@ fn weekday_in(cs: bool, day: NaiveDate) -> &'static str {
 
 /// The duties of the week from `monday`, by their start.
 fn week(monday: NaiveDate) -> Result<Vec<Document<Duty>>> {
+    let midnight = |day| moment(day, NaiveTime::MIN).unwrap_or(0);
     let (from, until) = (midnight(monday), midnight(monday + Days::new(7)));
     DUTIES
         .find()
@@ -273,10 +262,7 @@ pub fn page(
     let monday = form
         .and_then(|f| f.get("date"))
         .and_then(|d| portico_sdk::calendar::parse_date(d.trim()))
-        .map_or_else(
-            || self::monday(page),
-            |d| d - Days::new(u64::from(d.weekday().num_days_from_monday())),
-        );
+        .map_or_else(|| self::monday(page), monday_of);
     let sunday = monday + Days::new(6);
     let locale = ctx.locale();
     let span = format!(
@@ -785,25 +771,28 @@ fn refuse(
     show(ctx, form, &[(field, tr(ctx, en, cs).into())])
 }
 
-/// `Standby: Jan Novák (driver, S-12, +420 …), …` for the log, or a
-/// sentence saying nobody is.
-pub fn standby_in(cs: bool, at: i64) -> Result<String> {
+/// Who is on standby at `at`, as the log names them in English and in
+/// Czech: `On standby: Jan Novák (driver, S-12).`, or that nobody is.
+pub fn standby_said(at: i64) -> Result<(String, String)> {
     let on = on_duty(at, Some(Kind::Standby))?;
-    Ok(if on.is_empty() {
-        tr_in(
-            cs,
-            "Nobody is on standby in the rota.",
-            "Podle rozpisu nikdo nedrží pohotovost.",
-        )
-        .to_owned()
-    } else {
-        format!(
-            "{}: {}.",
-            tr_in(cs, "On standby", "Pohotovost drží"),
-            on.iter()
-                .map(|d| d.who_in(cs))
-                .collect::<Vec<_>>()
-                .join(", ")
-        )
-    })
+    let said = |cs: bool| {
+        if on.is_empty() {
+            tr_in(
+                cs,
+                "Nobody is on standby in the rota.",
+                "Podle rozpisu nikdo nedrží pohotovost.",
+            )
+            .to_owned()
+        } else {
+            format!(
+                "{}: {}.",
+                tr_in(cs, "On standby", "Pohotovost drží"),
+                on.iter()
+                    .map(|d| d.who_in(cs))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        }
+    };
+    Ok((said(false), said(true)))
 }

@@ -764,17 +764,9 @@ impl Field {
     }
 
     /// The chosen choices: the ticked boxes of a checkboxes field; for a
-    /// select or radio field, the one chosen (its value, the first given).
+    /// select or radio field without a value, the first is the one chosen.
     pub fn selected<S: Into<String>>(mut self, values: impl IntoIterator<Item = S>) -> Self {
         self.0.selected = values.into_iter().map(Into::into).collect();
-        if matches!(
-            self.0.kind,
-            views::FieldKind::Select | views::FieldKind::Radio
-        ) && let Some(first) = self.0.selected.first()
-            && !first.is_empty()
-        {
-            self.0.value = Some(first.clone());
-        }
         self
     }
 

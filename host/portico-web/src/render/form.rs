@@ -76,11 +76,23 @@ struct Rules {
     calculation: Option<String>,
 }
 
+/// A field's value as drawn. A select or a radio field without one shows
+/// the first of its `selected` choices, as modules name a choice either way.
+fn current(f: &FormField) -> &str {
+    match f.value.as_deref() {
+        Some(v) if !v.is_empty() => v,
+        _ if matches!(f.kind, FieldKind::Select | FieldKind::Radio) => {
+            f.selected.first().map_or("", String::as_str)
+        }
+        _ => "",
+    }
+}
+
 impl<'a> Drawn<'a> {
     fn of(fields: &'a [FormField]) -> Self {
         let mut values: HashMap<&str, Vec<&str>> = HashMap::new();
         for f in fields {
-            let value = f.value.as_deref().unwrap_or_default();
+            let value = current(f);
             let now: Vec<&str> = match f.kind {
                 FieldKind::Checkboxes => f.selected.iter().map(String::as_str).collect(),
                 FieldKind::Checkbox if matches!(value, "true" | "on") => vec!["true"],
@@ -134,7 +146,7 @@ fn field_html(lang: &str, f: &FormField, rules: &Rules) -> Markup {
     // A secret is never drawn back into the page.
     let value = match f.kind {
         FieldKind::Password => String::new(),
-        _ => f.value.clone().unwrap_or_default(),
+        _ => current(f).to_owned(),
     };
     if f.kind == FieldKind::Hidden {
         return html! { input type="hidden" name=(f.name) value=(value); };
@@ -352,6 +364,23 @@ mod tests {
                     ..FormField::default()
                 },
                 FormField {
+                    name: "pet".into(),
+                    label: "Named by its choice".into(),
+                    kind: FieldKind::Select,
+                    selected: vec!["cat".into()],
+                    choices: vec![
+                        Choice {
+                            value: "dog".into(),
+                            label: "Dog".into(),
+                        },
+                        Choice {
+                            value: "cat".into(),
+                            label: "Cat".into(),
+                        },
+                    ],
+                    ..FormField::default()
+                },
+                FormField {
                     name: "name".into(),
                     label: "Name".into(),
                     value: Some("Jana".into()),
@@ -401,6 +430,8 @@ mod tests {
         has(r##"<a href="#f-kind">"##);
         has(r#"<input id="f-also-0" type="checkbox" name="also" value="dog" checked>"#);
         has(r#"<input id="f-also-1" type="checkbox" name="also" value="cat">"#);
+        // A select named by `selected` rather than its value shows it.
+        has(r#"<option value="cat" selected>Cat</option>"#);
         // A read-only value says so; hints reach the browser.
         has(r#"<span class="fixed">(cannot be changed)</span>"#);
         has(r#"value="Jana" readonly autocomplete="name""#);
