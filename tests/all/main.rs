@@ -16,6 +16,7 @@ mod connections;
 mod console;
 mod data;
 mod desk;
+mod energy;
 mod exchange;
 mod figures;
 mod files;

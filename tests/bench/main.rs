@@ -30,6 +30,9 @@
 //!   200 vehicle units posting a position every 5 s for 10 minutes, each
 //!   matched to a section: the ingest's p95 (bar ≤ 20 ms) and the
 //!   dispatcher's live page meanwhile (bar ≤ 100 ms);
+//! - `energy`: the energy module's nightly refit of 1,000 meters × three
+//!   years of days through the event dispatcher (bar ≤ 60 s), and a
+//!   building's page read meanwhile (p95);
 //! - `records`, `search`, `audit`: on SQLite and PostgreSQL, record
 //!   inserts per second through a module's API, the p95 of a filtered,
 //!   sorted query through a module over a collection of 1,000,000 records,
@@ -43,6 +46,7 @@
 //! runs, its figures mean nothing. Bars are never asserted: figures only.
 
 mod call;
+mod energy;
 mod imports;
 mod languages;
 mod native;
@@ -117,6 +121,7 @@ fn main() {
     }
     timed("tasks", &mut || rt.block_on(tasks::region_load()));
     timed("winter", &mut || rt.block_on(winter::night()));
+    timed("energy", &mut || rt.block_on(energy::nightly_refit()));
     let engines = std::env::var("PORTICO_BENCH_DB").unwrap_or_default();
     let on = |e: &str| engines.is_empty() || engines == e;
     timed("imports", &mut || {

@@ -480,14 +480,29 @@ impl TestPortal {
         self.state.services.platform().db()
     }
 
-    /// The documents of a module's collection in `org`, as stored, oldest
-    /// first (at most 500).
+    /// Every document of a module's collection in `org`, in the order of
+    /// insertion.
     pub async fn documents(
         &self,
         org: &str,
         module: &str,
         collection: &str,
     ) -> Vec<serde_json::Value> {
+        self.records(org, module, collection)
+            .await
+            .into_iter()
+            .map(|(_, data)| data)
+            .collect()
+    }
+
+    /// Every document of a module's collection in `org` with its id, in the
+    /// order of insertion.
+    pub async fn records(
+        &self,
+        org: &str,
+        module: &str,
+        collection: &str,
+    ) -> Vec<(String, serde_json::Value)> {
         let loaded = self.module(module);
         let schema = portico_host::services::schema(portico_runtime::backend::CollectionRef {
             name: collection,
@@ -505,16 +520,26 @@ impl TestPortal {
             .begin(scope, false)
             .await
             .expect("a unit of work begins");
-        let query = portico_platform::records::Query {
-            limit: 500,
-            ..Default::default()
-        };
-        let found = work.query(&schema, &query).await.expect("the query runs");
-        found
-            .records
-            .iter()
-            .map(|r| r.data().expect("stored JSON"))
-            .collect()
+        let mut out = Vec::new();
+        let mut cursor = None;
+        loop {
+            let query = portico_platform::records::Query {
+                limit: 500,
+                cursor,
+                ..Default::default()
+            };
+            let found = work.query(&schema, &query).await.expect("the query runs");
+            out.extend(
+                found
+                    .records
+                    .iter()
+                    .map(|r| (r.id.clone(), r.data().expect("stored JSON"))),
+            );
+            match found.next_cursor {
+                Some(next) => cursor = Some(next),
+                None => return out,
+            }
+        }
     }
 
     /// Inserts JSON documents (one per line) into a module's collection in `org`.

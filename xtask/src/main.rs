@@ -226,6 +226,14 @@ fn test_tools(root: &Path) -> Vec<Tool> {
         ),
         // The reader a submission's PDF receipt is read back with (pypdf).
         python("PDF_PYTHON", "pdf-venv", ".ci/pdf-reader.txt", "python"),
+        // OpenEEmeter (eemeter 2.x, the CalTRACK 2.0 daily method), which
+        // the energy module's baselines are checked against.
+        python(
+            "ENERGY_PYTHON",
+            "energy-venv",
+            ".ci/energy-peers.txt",
+            "python",
+        ),
         // What builds Python modules.
         python(
             "COMPONENTIZE_PY",
@@ -449,6 +457,7 @@ fn run(extra: &[String]) -> Result {
         "org-registry",
         "methodology",
         "winter-dispatch",
+        "energy",
     ] {
         if built.iter().any(|m| m.id == id) {
             copy_dir(&root.join("target/modules").join(id), &modules.join(id))?;

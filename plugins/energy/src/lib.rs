@@ -1,0 +1,928 @@
+//! Energy management for an organization's buildings: meters and their
+//! readings, weather stations, a baseline per meter by the CalTRACK daily
+//! method and the weather-normalised savings it shows.
+//!
+//! - `model`: what is kept.
+//! - `import`: the files of readings and temperatures.
+//! - `readings`: readings into days (intervals, counters).
+//! - `caltrack`: the daily method.
+//! - `baseline`: a meter's baseline, its acceptance and its savings.
+//! - `pages`: what people see.
+
+mod alerts;
+mod baseline;
+mod caltrack;
+mod import;
+mod model;
+mod pages;
+mod readings;
+mod region;
+
+use portico_sdk::records::Filters;
+use portico_sdk::{
+    Context, Error, FormPost, Module, Outcome, Page, Request, Response, Result, View, csv, segment,
+};
+use serde::{Deserialize, Serialize};
+
+use model::{
+    BUILDINGS, Building, Carrier, CounterReading, METERS, Meter, STATIONS, Station, actor, audit,
+    cs_of, manager, tr,
+};
+use pages::Errors;
+
+struct Energy;
+
+/// Meters fitted a call when the nightly job refits them all.
+const FITS_A_CALL: usize = 25;
+const FIT_TOPIC: &str = "energy.fit";
+
+fn param<'a>(page: &'a Page, name: &str) -> &'a str {
+    page.param(name).unwrap_or_default()
+}
+
+impl Module for Energy {
+    const ID: &'static str = "energy";
+    const NAME: &'static str = "Energy management";
+
+    fn render(ctx: &Context, page: &Page) -> Result<View> {
+        match page.pattern() {
+            "/" => pages::home(ctx),
+            "/buildings/new" => pages::new_building(ctx, None, &[].into()),
+            "/buildings/{id}" | "/buildings/{id}/meters" => {
+                pages::building(ctx, param(page, "id"), None, &Vec::new())
+            }
+            "/meters/{id}" | "/meters/{id}/import" | "/meters/{id}/reading" => {
+                pages::meter(ctx, param(page, "id"), None, &Vec::new())
+            }
+            "/stations" => pages::stations(ctx, None, &Vec::new()),
+            "/stations/{id}" => pages::station(ctx, param(page, "id"), &Vec::new()),
+            "/region" => region::overview(ctx),
+            "/region/{key}" => region::building(ctx, param(page, "key")),
+            other => Err(Error::not_found(format!("no page {other}"))),
+        }
+    }
+
+    fn submit(ctx: &Context, form: &FormPost) -> Result<Outcome> {
+        let id = form.param("id").unwrap_or_default();
+        match form.pattern() {
+            "/" => report(ctx),
+            "/buildings/new" => save_building(ctx, None, form),
+            "/buildings/{id}" => save_building(ctx, Some(id), form),
+            "/buildings/{id}/meters" => add_meter(ctx, id, form),
+            "/meters/{id}" => fit(ctx, id, form),
+            "/meters/{id}/import" => import_readings(ctx, id, form),
+            "/meters/{id}/reading" => enter_reading(ctx, id, form),
+            "/stations" => add_station(ctx, form),
+            "/stations/{id}" => import_temperatures(ctx, id, form),
+            other => Err(Error::not_found(format!("no form at {other}"))),
+        }
+    }
+
+    fn handle(ctx: &Context, req: &Request) -> Result<Response> {
+        match req.pattern() {
+            "/meters/{id}/baseline.csv" => baseline_csv(ctx, req.param("id").unwrap_or_default()),
+            "/api/v1/readings" => gateway(ctx, req),
+            other => Err(Error::not_found(format!("no API at {other}"))),
+        }
+    }
+
+    fn run_job(_ctx: &Context, job: &str) -> Result<()> {
+        match job {
+            "baselines" => refit_all(),
+            "penb" => alerts::penb_reminders(),
+            "report" => region::send().map(drop),
+            other => Err(Error::not_found(format!("no job {other}"))),
+        }
+    }
+
+    fn on_message(ctx: &Context, message: &portico_sdk::messages::Message) -> Result<()> {
+        region::receive(ctx, message)
+    }
+
+    fn on_event(_ctx: &Context, event: &portico_sdk::Event) -> Result<()> {
+        if event.topic == FIT_TOPIC {
+            let batch: Batch = event.payload()?;
+            for meter in batch.meters {
+                // A meter deleted meanwhile is nothing to fit.
+                if model::meter_by_code(&meter).is_ok() {
+                    baseline::fit_meter(&meter)?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The manager sends the buildings' year to the founder now.
+fn report(ctx: &Context) -> Result<Outcome> {
+    manager(ctx)?;
+    let Some(founder) = region::send()? else {
+        return Err(Error::Conflict(
+            tr(
+                ctx,
+                "No organization above has energy management enabled.",
+                "Žádná nadřízená organizace nemá zapnutý energetický management.",
+            )
+            .into(),
+        ));
+    };
+    audit(
+        ctx,
+        "report.sent",
+        "",
+        format!("The buildings' year sent to {founder}."),
+    )?;
+    Ok(Outcome::redirect_with(
+        "/",
+        if cs_of(ctx) {
+            format!("Hlášení odesláno: {founder}.")
+        } else {
+            format!("The report is sent to {founder}.")
+        },
+    ))
+}
+
+#[derive(Serialize, Deserialize)]
+struct Batch {
+    meters: Vec<String>,
+}
+
+/// The nightly refit: every meter, a batch a call, through the module's
+/// own events so that no call runs long and pages are served meanwhile.
+fn refit_all() -> Result<()> {
+    let mut batch = Vec::new();
+    for page in METERS.find().limit(500).pages::<Meter>() {
+        for doc in page? {
+            batch.push(doc.data.label);
+            if batch.len() == FITS_A_CALL {
+                portico_sdk::events::publish(
+                    FIT_TOPIC,
+                    &Batch {
+                        meters: std::mem::take(&mut batch),
+                    },
+                )?;
+            }
+        }
+    }
+    if !batch.is_empty() {
+        portico_sdk::events::publish(FIT_TOPIC, &Batch { meters: batch })?;
+    }
+    Ok(())
+}
+
+fn number(form: &FormPost, name: &str) -> Option<Option<f64>> {
+    let text = form.get(name).unwrap_or_default().trim().replace(',', ".");
+    if text.is_empty() {
+        return Some(None);
+    }
+    text.parse::<f64>()
+        .ok()
+        .filter(|v| v.is_finite() && *v >= 0.0)
+        .map(Some)
+}
+
+fn save_building(ctx: &Context, id: Option<&str>, form: &FormPost) -> Result<Outcome> {
+    manager(ctx)?;
+    let mut errors: Errors = Vec::new();
+    let name = form.get("name").unwrap_or_default().trim().to_owned();
+    if name.is_empty() {
+        errors.push((
+            "name",
+            tr(ctx, "Name the building.", "Vyplňte název budovy.").into(),
+        ));
+    }
+    let area = number(form, "area_m2");
+    if area.is_none() {
+        errors.push((
+            "area_m2",
+            tr(
+                ctx,
+                "The floor area is a number of m², e.g. 1250.",
+                "Plocha je počet m², např. 1250.",
+            )
+            .into(),
+        ));
+    }
+    let expires = form
+        .get("penb_expires")
+        .unwrap_or_default()
+        .trim()
+        .to_owned();
+    if !expires.is_empty() && portico_sdk::calendar::parse_date(&expires).is_none() {
+        errors.push((
+            "penb_expires",
+            tr(ctx, "A date, e.g. 2031-05-31.", "Datum, např. 2031-05-31.").into(),
+        ));
+    }
+    let station = form.get("station").unwrap_or_default().to_owned();
+    if !station.is_empty() && STATIONS.get::<Station>(&station).is_err() {
+        errors.push((
+            "station",
+            tr(ctx, "No such station.", "Taková stanice není.").into(),
+        ));
+    }
+    let contact = form.get("contact").unwrap_or_default().trim().to_owned();
+    let looks_like_mail =
+        contact.contains('@') && !contact.contains(char::is_whitespace) && contact.len() <= 254;
+    if !contact.is_empty() && !looks_like_mail {
+        errors.push((
+            "contact",
+            tr(
+                ctx,
+                "An e-mail address, e.g. energie@kraj.cz.",
+                "E-mailová adresa, např. energie@kraj.cz.",
+            )
+            .into(),
+        ));
+    }
+    if !errors.is_empty() {
+        return Ok(Outcome::Show(match id {
+            Some(id) => pages::building(ctx, id, Some(form), &errors)?,
+            None => pages::new_building(ctx, Some(form), &errors)?,
+        }));
+    }
+    let usage = form.get("usage").unwrap_or("other");
+    let code = match id {
+        Some(id) => id.to_owned(),
+        None => {
+            let given = form.get("code").unwrap_or_default().trim().to_owned();
+            if given.is_empty() {
+                portico_sdk::spoken_number("B-", |c| Ok(model::building_by_code(c).is_ok()))?
+            } else if model::building_by_code(&given).is_ok() {
+                let errors: Errors = vec![(
+                    "code",
+                    tr(
+                        ctx,
+                        "A building of this code is already here.",
+                        "Budova s tímto kódem už je zavedena.",
+                    )
+                    .into(),
+                )];
+                return Ok(Outcome::Show(pages::new_building(
+                    ctx,
+                    Some(form),
+                    &errors,
+                )?));
+            } else {
+                given
+            }
+        }
+    };
+    let building = Building {
+        code,
+        name: name.clone(),
+        address: form.get("address").unwrap_or_default().trim().to_owned(),
+        area_m2: area.flatten().unwrap_or(0.0),
+        usage: if model::USES.iter().any(|u| u.0 == usage) {
+            usage.into()
+        } else {
+            "other".into()
+        },
+        penb: form
+            .get("penb")
+            .filter(|p| ["A", "B", "C", "D", "E", "F", "G"].contains(p))
+            .unwrap_or_default()
+            .to_owned(),
+        penb_expires: expires,
+        station,
+        contact,
+        penb_reminded: String::new(),
+    };
+    let id = match id {
+        Some(id) => {
+            let kept = model::building_by_code(id)?;
+            let mut building = building;
+            if kept.data.penb_expires == building.penb_expires {
+                building.penb_reminded = kept.data.penb_reminded.clone();
+            }
+            BUILDINGS.update(&kept.id, kept.version, &building)?;
+            id.to_owned()
+        }
+        None => BUILDINGS.insert(&building)?.data.code,
+    };
+    audit(
+        ctx,
+        "building.saved",
+        &id,
+        format!("Building saved: {name}."),
+    )?;
+    Ok(Outcome::redirect_with(
+        format!("/buildings/{}", segment(&id)),
+        tr(ctx, "The building is saved.", "Budova je uložena."),
+    ))
+}
+
+fn add_meter(ctx: &Context, building: &str, form: &FormPost) -> Result<Outcome> {
+    manager(ctx)?;
+    model::building_by_code(building)?;
+    let mut errors: Errors = Vec::new();
+    let label = form.get("label").unwrap_or_default().trim().to_owned();
+    if label.is_empty() {
+        errors.push((
+            "label",
+            tr(
+                ctx,
+                "Name the meter (its EAN or EIC).",
+                "Vyplňte označení měřidla (EAN nebo EIC).",
+            )
+            .into(),
+        ));
+    } else if model::meter_by_code(&label).is_ok() {
+        errors.push((
+            "label",
+            tr(
+                ctx,
+                "A meter of this code is already here.",
+                "Měřidlo s tímto označením už je zavedeno.",
+            )
+            .into(),
+        ));
+    }
+    let carrier =
+        Carrier::parse(form.get("carrier").unwrap_or_default()).unwrap_or(Carrier::Electricity);
+    let unit = form.get("unit").unwrap_or("kWh").to_owned();
+    if !carrier.units().contains(&unit.as_str()) {
+        errors.push((
+            "unit",
+            if cs_of(ctx) {
+                format!(
+                    "{} se měří v: {}.",
+                    carrier.name(ctx),
+                    carrier.units().join(", ").replace("m3", "m³")
+                )
+            } else {
+                format!(
+                    "{} is counted in {}.",
+                    carrier.name(ctx),
+                    carrier.units().join(", ").replace("m3", "m³")
+                )
+            },
+        ));
+    }
+    let kwh_per_m3 = number(form, "kwh_per_m3");
+    let gas_m3 = carrier == Carrier::Gas && unit == "m3";
+    if gas_m3 && !matches!(kwh_per_m3, Some(Some(v)) if v > 5.0 && v < 15.0) {
+        errors.push((
+            "kwh_per_m3",
+            tr(
+                ctx,
+                "Gas in m³ needs its calorific value, between 5 and 15 kWh/m³ (about 10.5).",
+                "Plyn v m³ potřebuje spalné teplo mezi 5 a 15 kWh/m³ (obvykle kolem 10,5).",
+            )
+            .into(),
+        ));
+    }
+    let digits = form.get("digits").unwrap_or_default().trim();
+    let digits = if digits.is_empty() {
+        Some(0)
+    } else {
+        digits.parse::<u32>().ok().filter(|d| *d <= 12)
+    };
+    if digits.is_none() {
+        errors.push((
+            "digits",
+            tr(
+                ctx,
+                "A whole number of digits, up to 12.",
+                "Celý počet číslic, nejvýše 12.",
+            )
+            .into(),
+        ));
+    }
+    if !errors.is_empty() {
+        return Ok(Outcome::Show(pages::building(
+            ctx,
+            building,
+            Some(form),
+            &errors,
+        )?));
+    }
+    let meter = Meter {
+        building: building.to_owned(),
+        label: label.clone(),
+        carrier: carrier.code().into(),
+        unit,
+        role: if form.get("role") == Some("sub") {
+            "sub".into()
+        } else {
+            "main".into()
+        },
+        kwh_per_m3: if gas_m3 {
+            kwh_per_m3.flatten().unwrap_or(0.0)
+        } else {
+            0.0
+        },
+        digits: digits.unwrap_or(0),
+        baseline_end: String::new(),
+    };
+    let id = METERS.insert(&meter)?.data.label;
+    audit(
+        ctx,
+        "meter.added",
+        &id,
+        format!("Meter {label} added to building {building}."),
+    )?;
+    Ok(Outcome::redirect_with(
+        format!("/meters/{}", segment(&id)),
+        tr(
+            ctx,
+            "The meter is added: import its readings.",
+            "Měřidlo je přidáno: importujte jeho odečty.",
+        ),
+    ))
+}
+
+fn fit(ctx: &Context, id: &str, form: &FormPost) -> Result<Outcome> {
+    manager(ctx)?;
+    let kept = model::meter_by_code(id)?;
+    let end = form
+        .get("baseline_end")
+        .unwrap_or_default()
+        .trim()
+        .to_owned();
+    if !end.is_empty() && portico_sdk::calendar::parse_date(&end).is_none() {
+        let errors: Errors = vec![(
+            "baseline_end",
+            tr(ctx, "A date, e.g. 2025-08-31.", "Datum, např. 2025-08-31.").into(),
+        )];
+        return Ok(Outcome::Show(pages::meter(ctx, id, Some(form), &errors)?));
+    }
+    if kept.data.baseline_end != end {
+        let mut m = kept.data.clone();
+        m.baseline_end = end;
+        METERS.update(&kept.id, kept.version, &m)?;
+    }
+    let b = baseline::fit_meter(id)?;
+    audit(
+        ctx,
+        "baseline.fitted",
+        id,
+        format!(
+            "Baseline of meter {} fitted ({} – {}): {}.",
+            kept.data.label,
+            b.from,
+            b.to,
+            if b.accepted { "accepted" } else { "refused" }
+        ),
+    )?;
+    Ok(Outcome::redirect_with(
+        format!("/meters/{}", segment(id)),
+        if b.accepted {
+            tr(
+                ctx,
+                "The baseline is fitted and accepted.",
+                "Referenční model je sestaven a přijat.",
+            )
+            .to_owned()
+        } else if cs_of(ctx) {
+            format!("Referenční model nebyl přijat: {}", b.reason_cs)
+        } else {
+            format!("The baseline was not accepted: {}", b.reason_en)
+        },
+    ))
+}
+
+fn refusals(ctx: &Context, refused: &[import::Refusal]) -> String {
+    let named: Vec<String> = refused
+        .iter()
+        .take(import::MOST_NAMED)
+        .map(|r| {
+            if cs_of(ctx) {
+                format!("řádek {}: {}", r.line, r.cs)
+            } else {
+                format!("line {}: {}", r.line, r.en)
+            }
+        })
+        .collect();
+    let more = refused.len().saturating_sub(import::MOST_NAMED);
+    let tail = if more == 0 {
+        String::new()
+    } else if cs_of(ctx) {
+        format!("; a dalších {more}")
+    } else {
+        format!("; and {more} more")
+    };
+    if cs_of(ctx) {
+        format!("Nic nebylo uloženo. {}{tail}.", named.join("; "))
+    } else {
+        format!("Nothing was stored. {}{tail}.", named.join("; "))
+    }
+}
+
+fn file_text<'a>(
+    ctx: &Context,
+    form: &'a FormPost,
+    field: &str,
+) -> std::result::Result<&'a str, String> {
+    let Some(file) = form.file(field).filter(|f| !f.content.is_empty()) else {
+        return Err(tr(ctx, "Choose a CSV file.", "Vyberte soubor CSV.").into());
+    };
+    std::str::from_utf8(&file.content).map_err(|_| {
+        tr(ctx, "The file is not text in UTF-8 (save it from the spreadsheet as CSV UTF-8).", "Soubor není text v kódování UTF-8 (uložte jej z tabulkového procesoru jako CSV UTF-8).").into()
+    })
+}
+
+fn import_readings(ctx: &Context, id: &str, form: &FormPost) -> Result<Outcome> {
+    manager(ctx)?;
+    let meter = model::meter_by_code(id)?.data;
+    let refuse = |message: String| -> Result<Outcome> {
+        let errors: Errors = vec![("readings", message)];
+        Ok(Outcome::Show(pages::meter(ctx, id, None, &errors)?))
+    };
+    let text = match file_text(ctx, form, "readings") {
+        Ok(t) => t,
+        Err(e) => return refuse(e),
+    };
+    let parsed = match import::parse(text, false) {
+        Ok(p) => p,
+        Err(refused) => return refuse(refusals(ctx, &refused)),
+    };
+    let stored = readings::store(id, &meter, &parsed.rows)?;
+    let anomalies = alerts::check(id, &stored.written)?;
+    audit(
+        ctx,
+        "readings.imported",
+        id,
+        format!(
+            "Readings of meter {} imported: {} lines, {} days.",
+            meter.label,
+            parsed.rows.len(),
+            stored.days
+        ),
+    )?;
+    Ok(Outcome::redirect_with(
+        format!("/meters/{}", segment(id)),
+        stored_message(ctx, parsed.rows.len(), &stored, anomalies),
+    ))
+}
+
+fn stored_message(ctx: &Context, lines: usize, s: &readings::Stored, anomalies: usize) -> String {
+    let list = |days: &[chrono::NaiveDate]| {
+        let mut shown: Vec<String> = days.iter().take(5).map(|d| model::date(ctx, *d)).collect();
+        if days.len() > 5 {
+            shown.push("…".into());
+        }
+        shown.join(", ")
+    };
+    let mut parts = vec![if cs_of(ctx) {
+        format!("Importováno řádků: {lines}; dní se spotřebou: {}.", s.days)
+    } else {
+        format!("{lines} lines imported; {} days with their use.", s.days)
+    }];
+    if !s.partial.is_empty() {
+        parts.push(if cs_of(ctx) {
+            format!(
+                "Neúplné dny (bez spotřeby, dokud nepřijdou zbylé intervaly): {} ({}).",
+                s.partial.len(),
+                list(&s.partial)
+            )
+        } else {
+            format!(
+                "Days not whole (no use until the rest of their intervals come): {} ({}).",
+                s.partial.len(),
+                list(&s.partial)
+            )
+        });
+    }
+    if !s.gaps.is_empty() {
+        parts.push(if cs_of(ctx) {
+            format!(
+                "Mezery bez odečtů: {} dní ({}).",
+                s.gaps.len(),
+                list(&s.gaps)
+            )
+        } else {
+            format!(
+                "Gaps without readings: {} days ({}).",
+                s.gaps.len(),
+                list(&s.gaps)
+            )
+        });
+    }
+    if !s.extreme.is_empty() {
+        parts.push(if cs_of(ctx) {
+            format!("Nepravděpodobně vysoká spotřeba (nad mediánem o trojnásobek mezikvartilového rozpětí), zkontrolujte: {} dní ({}).", s.extreme.len(), list(&s.extreme))
+        } else {
+            format!("Implausibly high use (above the median by three interquartile ranges), check: {} days ({}).", s.extreme.len(), list(&s.extreme))
+        });
+    }
+    if anomalies > 0 {
+        parts.push(if cs_of(ctx) {
+            format!("Dní mimo interval předpovědi referenčního modelu: {anomalies} (ohlášeno).")
+        } else {
+            format!("Days outside the baseline's prediction interval: {anomalies} (reported).")
+        });
+    }
+    parts.join(" ")
+}
+
+fn enter_reading(ctx: &Context, id: &str, form: &FormPost) -> Result<Outcome> {
+    let Some(p) = ctx
+        .principal()
+        .filter(|p| p.has_permission("energy.read") || p.has_permission("energy.manage"))
+    else {
+        return Err(Error::forbidden(tr(
+            ctx,
+            "Only a caretaker or the energy manager may enter readings.",
+            "Odečty smí zadávat jen správce budovy nebo energetický manažer.",
+        )));
+    };
+    let by = p.name().to_owned();
+    let meter = model::meter_by_code(id)?.data;
+    let mut errors: Errors = Vec::new();
+    let date = form.get("date").unwrap_or_default().trim().to_owned();
+    match portico_sdk::calendar::parse_date(&date) {
+        None => errors.push((
+            "date",
+            tr(ctx, "A date, e.g. 2025-01-31.", "Datum, např. 2025-01-31.").into(),
+        )),
+        Some(d) if d > portico_sdk::calendar::today() => errors.push((
+            "date",
+            tr(ctx, "The date is in the future.", "Datum je v budoucnosti.").into(),
+        )),
+        Some(_) => {}
+    }
+    let reading = number(form, "reading").flatten();
+    if reading.is_none() {
+        errors.push((
+            "reading",
+            tr(
+                ctx,
+                "The counter's reading, a number of zero or more.",
+                "Stav počítadla, číslo nula nebo větší.",
+            )
+            .into(),
+        ));
+    }
+    if errors.is_empty() {
+        let entry = CounterReading {
+            meter: id.to_owned(),
+            date: date.clone(),
+            reading: reading.unwrap_or(0.0),
+            new_counter: form.all("new_counter").any(|v| v == "1"),
+            by,
+        };
+        match readings::counter(id, &meter, entry)? {
+            Ok(used) => {
+                audit(ctx, "reading.entered", id, format!("Counter of meter {} read {date}: {}.", meter.label, reading.unwrap_or(0.0)))?;
+                let unit = model::unit_name(&meter.unit);
+                return Ok(Outcome::redirect_with(
+                    format!("/meters/{}", segment(id)),
+                    match used {
+                        Some(u) if cs_of(ctx) => format!("Odečet uložen; spotřeba od minulého odečtu {} {unit}.", model::num(ctx, u, 3)),
+                        Some(u) => format!("The reading is saved; {} {unit} used since the one before.", model::num(ctx, u, 3)),
+                        None => tr(ctx, "The reading is saved: the use shows from the next one.", "Odečet uložen: spotřeba se ukáže od příštího.").to_owned(),
+                    },
+                ));
+            }
+            Err(readings::CounterError::NotAfter { date: before }) => errors.push((
+                "date",
+                if cs_of(ctx) { format!("Poslední odečet je z {before}: nový musí být pozdější.") } else { format!("The last reading is of {before}: a new one must be later.") },
+            )),
+            Err(readings::CounterError::Lower { previous, date: before }) => errors.push((
+                "reading",
+                if cs_of(ctx) {
+                    format!("Stav je nižší než minulý ({} z {before}). Byl-li měřič vyměněn, zaškrtněte výměnu; přetéká-li počítadlo, zadejte u měřidla počet jeho číslic.", model::num(ctx, previous, 3))
+                } else {
+                    format!("The reading is lower than the one before ({} of {before}). If the meter was replaced, tick the replacement; if the counter rolls over, set its digits on the meter.", model::num(ctx, previous, 3))
+                },
+            )),
+        }
+    }
+    Ok(Outcome::Show(pages::meter(ctx, id, Some(form), &errors)?))
+}
+
+fn add_station(ctx: &Context, form: &FormPost) -> Result<Outcome> {
+    manager(ctx)?;
+    let code = form.get("code").unwrap_or_default().trim().to_owned();
+    let name = form.get("name").unwrap_or_default().trim().to_owned();
+    let mut errors: Errors = Vec::new();
+    if code.is_empty() {
+        errors.push((
+            "code",
+            tr(ctx, "Give the station's code.", "Vyplňte kód stanice.").into(),
+        ));
+    } else if !STATIONS
+        .find()
+        .eq("code", &code)
+        .limit(1)
+        .fetch::<Station>()?
+        .documents
+        .is_empty()
+    {
+        errors.push((
+            "code",
+            tr(
+                ctx,
+                "A station of this code is already here.",
+                "Stanice s tímto kódem už je zavedena.",
+            )
+            .into(),
+        ));
+    }
+    if name.is_empty() {
+        errors.push((
+            "name",
+            tr(ctx, "Name the station.", "Vyplňte název stanice.").into(),
+        ));
+    }
+    if !errors.is_empty() {
+        return Ok(Outcome::Show(pages::stations(ctx, Some(form), &errors)?));
+    }
+    let id = STATIONS.insert(&Station { code, name })?.id;
+    Ok(Outcome::redirect_with(
+        format!("/stations/{}", segment(&id)),
+        tr(
+            ctx,
+            "The station is added: import its temperatures.",
+            "Stanice je přidána: importujte její teploty.",
+        ),
+    ))
+}
+
+fn import_temperatures(ctx: &Context, id: &str, form: &FormPost) -> Result<Outcome> {
+    manager(ctx)?;
+    let station = STATIONS.get::<Station>(id)?.data;
+    let refuse = |message: String| -> Result<Outcome> {
+        let errors: Errors = vec![("temperatures", message)];
+        Ok(Outcome::Show(pages::station(ctx, id, &errors)?))
+    };
+    let text = match file_text(ctx, form, "temperatures") {
+        Ok(t) => t,
+        Err(e) => return refuse(e),
+    };
+    let parsed = match import::parse(text, true) {
+        Ok(p) => p,
+        Err(refused) => return refuse(refusals(ctx, &refused)),
+    };
+    let implausible: Vec<import::Refusal> = parsed
+        .rows
+        .iter()
+        .filter(|(_, _, t)| !(-50.0..=50.0).contains(t))
+        .map(|(line, _, t)| import::Refusal {
+            line: *line,
+            en: format!("{t} °C is not a temperature of this world"),
+            cs: format!("{t} °C není teplota tohoto světa"),
+        })
+        .collect();
+    if !implausible.is_empty() {
+        return refuse(refusals(ctx, &implausible));
+    }
+    let (means, short) = import::daily_means(&parsed.rows);
+    model::write_temps(id, &means)?;
+    audit(
+        ctx,
+        "temperatures.imported",
+        id,
+        format!(
+            "Temperatures of station {} imported: {} days.",
+            station.code,
+            means.len()
+        ),
+    )?;
+    let mut message = if cs_of(ctx) {
+        format!("Importováno dní s průměrnou teplotou: {}.", means.len())
+    } else {
+        format!("{} days with their mean temperature imported.", means.len())
+    };
+    if !short.is_empty() {
+        message.push_str(&if cs_of(ctx) {
+            format!(
+                " Dny s méně než 12 hodinami (bez průměru): {}.",
+                short.len()
+            )
+        } else {
+            format!(" Days with fewer than 12 hours (no mean): {}.", short.len())
+        });
+    }
+    Ok(Outcome::redirect_with(
+        format!("/stations/{}", segment(id)),
+        message,
+    ))
+}
+
+/// The meter's baseline for an audit: the model's parameters, then each
+/// day with its temperature, use and what the model predicts.
+fn baseline_csv(ctx: &Context, id: &str) -> Result<Response> {
+    let meter = model::meter_by_code(id)?.data;
+    let building = model::building_by_code(&meter.building)?.data;
+    let Some(b) = model::baseline(id)?.map(|d| d.data) else {
+        return Err(Error::not_found(tr(
+            ctx,
+            "The meter has no baseline yet.",
+            "Měřidlo zatím nemá referenční model.",
+        )));
+    };
+    let mut out = csv::Writer::new();
+    let text = |s: &str| csv::Cell::text(s);
+    let row = |out: &mut csv::Writer, k: &str, v: String| out.row([text(k), text(&v)]);
+    row(&mut out, "building", building.name.clone())?;
+    row(&mut out, "meter", meter.label.clone())?;
+    row(&mut out, "method", "CalTRACK 2.0 daily".into())?;
+    row(&mut out, "baseline_from", b.from.clone())?;
+    row(&mut out, "baseline_to", b.to.clone())?;
+    row(&mut out, "accepted", b.accepted.to_string())?;
+    row(&mut out, "reason", b.reason_en.clone())?;
+    if let Some(f) = &b.fit {
+        row(&mut out, "model_type", f.kind.code().into())?;
+        row(&mut out, "intercept", format!("{:e}", f.intercept))?;
+        row(&mut out, "beta_hdd_per_degF", format!("{:e}", f.beta_hdd))?;
+        row(&mut out, "beta_cdd_per_degF", format!("{:e}", f.beta_cdd))?;
+        row(
+            &mut out,
+            "heating_balance_point_degF",
+            f.heating_bp.map(|b| b.to_string()).unwrap_or_default(),
+        )?;
+        row(
+            &mut out,
+            "cooling_balance_point_degF",
+            f.cooling_bp.map(|b| b.to_string()).unwrap_or_default(),
+        )?;
+        row(&mut out, "r_squared", format!("{:e}", f.r_squared))?;
+        row(&mut out, "r_squared_adj", format!("{:e}", f.r_squared_adj))?;
+        row(&mut out, "cvrmse_adj", format!("{:e}", f.cvrmse))?;
+        row(&mut out, "nmbe", format!("{:e}", f.nmbe))?;
+        row(&mut out, "days", f.n.to_string())?;
+        if let Some(to) = portico_sdk::calendar::parse_date(&b.to) {
+            let series = model::Series::of(id)?;
+            let temps = model::Temperatures::of(&building.station)?;
+            let s = baseline::savings(f, to, &series, &temps);
+            row(&mut out, "reporting_days", s.days.to_string())?;
+            row(
+                &mut out,
+                "reporting_predicted",
+                format!("{:e}", s.predicted),
+            )?;
+            row(&mut out, "reporting_used", format!("{:e}", s.used))?;
+            row(
+                &mut out,
+                "savings_fsu_band_90",
+                s.band.map(|b| format!("{b:e}")).unwrap_or_default(),
+            )?;
+        }
+    }
+    let _ = actor;
+    out.into_response(&format!(
+        "baseline-{}.csv",
+        meter.label.replace(|c: char| !c.is_alphanumeric(), "-")
+    ))
+}
+
+#[derive(Deserialize)]
+struct GatewayReading {
+    /// RFC 3339, the interval's start; or a date for a day's use.
+    at: String,
+    value: f64,
+}
+
+#[derive(Deserialize)]
+struct GatewayPost {
+    meter: String,
+    readings: Vec<GatewayReading>,
+}
+
+/// A meter gateway posts interval readings (an API token with
+/// `energy.gateway`).
+fn gateway(ctx: &Context, req: &Request) -> Result<Response> {
+    let post: GatewayPost = req.json()?;
+    let meter = METERS
+        .get::<Meter>(&post.meter)
+        .map_err(|_| Error::not_found(format!("no meter {}", post.meter)))?
+        .data;
+    let mut rows = Vec::new();
+    let mut refused = Vec::new();
+    for (i, r) in post.readings.iter().enumerate() {
+        let when = if let Some(d) = portico_sdk::calendar::parse_date(&r.at) {
+            Some(import::When::Day(d))
+        } else {
+            chrono::DateTime::parse_from_rfc3339(&r.at)
+                .ok()
+                .map(|t| import::When::At(t.timestamp()))
+        };
+        match when {
+            Some(_) if !r.value.is_finite() || r.value < 0.0 => refused.push(format!(
+                "readings[{i}].value: {} is not a use of zero or more",
+                r.value
+            )),
+            Some(w) => rows.push((i + 1, w, r.value)),
+            None => refused.push(format!(
+                "readings[{i}].at: \"{}\" is not RFC 3339 nor a date",
+                r.at
+            )),
+        }
+    }
+    if !refused.is_empty() {
+        return Ok(Response::json(&serde_json::json!({ "error": "invalid readings; nothing was stored", "problems": refused })).status(422));
+    }
+    let stored = readings::store(&post.meter, &meter, &rows)?;
+    let anomalies = alerts::check(&post.meter, &stored.written)?;
+    let _ = ctx;
+    Ok(Response::json(&serde_json::json!({
+        "stored": rows.len(),
+        "days": stored.days,
+        "partial_days": stored.partial.len(),
+        "anomalies": anomalies,
+    })))
+}
+
+portico_sdk::export!(Energy);

@@ -1,0 +1,547 @@
+//! What is kept: buildings, their meters, each meter's use a day (a
+//! document a meter and year) and its interval readings (a document a
+//! meter and month), the counter readings of manual meters, weather
+//! stations with their daily mean temperatures (a document a station and
+//! year), and each meter's baseline.
+
+use chrono::{Datelike, NaiveDate};
+use portico_sdk::records::{Collection, Document, Filters};
+use portico_sdk::{Context, Error, Result, audit, numbers};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use crate::caltrack::Fit;
+
+pub const BUILDINGS: Collection = Collection::new("buildings");
+pub const METERS: Collection = Collection::new("meters");
+pub const DAYS: Collection = Collection::new("days");
+pub const INTERVALS: Collection = Collection::new("intervals");
+pub const COUNTER: Collection = Collection::new("counter");
+pub const STATIONS: Collection = Collection::new("stations");
+pub const TEMPS: Collection = Collection::new("temps");
+pub const MODELS: Collection = Collection::new("models");
+pub const ANOMALIES: Collection = Collection::new("anomalies");
+
+pub fn cs_of(ctx: &Context) -> bool {
+    ctx.locale().starts_with("cs")
+}
+
+pub fn tr<'a>(ctx: &Context, en: &'a str, cs: &'a str) -> &'a str {
+    if cs_of(ctx) { cs } else { en }
+}
+
+pub fn locale(ctx: &Context) -> &'static str {
+    if cs_of(ctx) { "cs" } else { "en" }
+}
+
+/// A number rounded to `decimals` places, as the reader's language writes it.
+pub fn num(ctx: &Context, n: f64, decimals: i32) -> String {
+    let scale = 10f64.powi(decimals);
+    numbers::format((n * scale).round() / scale, locale(ctx))
+}
+
+pub fn date(ctx: &Context, d: NaiveDate) -> String {
+    portico_sdk::calendar::format_date(d, locale(ctx))
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Building {
+    /// Its code in the organization: the asset register's number, or one
+    /// given (`B-123456`). Meters and reports name it by this.
+    pub code: String,
+    pub name: String,
+    #[serde(default)]
+    pub address: String,
+    /// Energy reference floor area, m².
+    #[serde(default)]
+    pub area_m2: f64,
+    /// What it is used for (`Use::code`).
+    #[serde(default)]
+    pub usage: String,
+    /// The energy performance certificate's class (A–G), if any.
+    #[serde(default)]
+    pub penb: String,
+    /// When the certificate expires, `YYYY-MM-DD`.
+    #[serde(default)]
+    pub penb_expires: String,
+    /// The weather station whose temperatures drive its baselines.
+    #[serde(default)]
+    pub station: String,
+    /// Who is told of anomalies and of the certificate's expiry (e-mail).
+    #[serde(default)]
+    pub contact: String,
+    /// The expiry the certificate's reminder was sent for.
+    #[serde(default)]
+    pub penb_reminded: String,
+}
+
+/// What a building is used for.
+pub const USES: [(&str, &str, &str); 8] = [
+    ("office", "Offices", "Administrativní budova"),
+    ("school", "School", "Škola"),
+    ("hospital", "Hospital", "Nemocnice"),
+    ("social", "Social care", "Sociální služby"),
+    ("culture", "Culture", "Kultura"),
+    ("sport", "Sport", "Sport"),
+    ("housing", "Housing", "Bydlení"),
+    ("other", "Other", "Jiné"),
+];
+
+pub fn use_name(ctx: &Context, code: &str) -> String {
+    USES.iter()
+        .find(|u| u.0 == code)
+        .map_or_else(|| code.to_owned(), |u| tr(ctx, u.1, u.2).to_owned())
+}
+
+/// An energy carrier: what a meter measures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Carrier {
+    Electricity,
+    Gas,
+    Heat,
+    Water,
+}
+
+pub const CARRIERS: [Carrier; 4] = [
+    Carrier::Electricity,
+    Carrier::Gas,
+    Carrier::Heat,
+    Carrier::Water,
+];
+
+impl Carrier {
+    pub fn code(self) -> &'static str {
+        match self {
+            Carrier::Electricity => "electricity",
+            Carrier::Gas => "gas",
+            Carrier::Heat => "heat",
+            Carrier::Water => "water",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Carrier> {
+        CARRIERS.into_iter().find(|c| c.code() == code)
+    }
+
+    pub fn name(self, ctx: &Context) -> &'static str {
+        match self {
+            Carrier::Electricity => tr(ctx, "Electricity", "Elektřina"),
+            Carrier::Gas => tr(ctx, "Natural gas", "Zemní plyn"),
+            Carrier::Heat => tr(ctx, "Heat", "Teplo"),
+            Carrier::Water => tr(ctx, "Water", "Voda"),
+        }
+    }
+
+    /// The units its meters count in.
+    pub fn units(self) -> &'static [&'static str] {
+        match self {
+            Carrier::Electricity => &["kWh", "MWh"],
+            Carrier::Gas => &["m3", "kWh", "MWh"],
+            Carrier::Heat => &["GJ", "kWh", "MWh"],
+            Carrier::Water => &["m3"],
+        }
+    }
+
+    /// Whether cooling can drive its use (gas and heat are fitted on
+    /// heating degree days only, as CalTRACK fits gas).
+    pub fn cools(self) -> bool {
+        matches!(self, Carrier::Electricity)
+    }
+
+    /// What the module counts its use in.
+    pub fn measure(self) -> &'static str {
+        match self {
+            Carrier::Water => "m³",
+            _ => "kWh",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Meter {
+    /// The building's code.
+    pub building: String,
+    /// Its code in the organization (the EAN, the EIC or one of its own):
+    /// readings, baselines and gateways name it by this.
+    pub label: String,
+    pub carrier: String,
+    /// What the readings count: `kWh`, `MWh`, `GJ`, `m3`.
+    pub unit: String,
+    /// A main meter or a sub-meter below one (`main`, `sub`).
+    #[serde(default)]
+    pub role: String,
+    /// Gas in m³: the calorific value that turns a m³ into kWh.
+    #[serde(default)]
+    pub kwh_per_m3: f64,
+    /// The counter's digits, for its roll-over (manual meters).
+    #[serde(default)]
+    pub digits: u32,
+    /// The last day of the baseline period, `YYYY-MM-DD`; the latest day
+    /// with data when empty.
+    #[serde(default)]
+    pub baseline_end: String,
+}
+
+impl Meter {
+    pub fn carrier(&self) -> Carrier {
+        Carrier::parse(&self.carrier).unwrap_or(Carrier::Electricity)
+    }
+
+    /// A reading in the meter's unit as kWh (water stays in m³).
+    pub fn to_measure(&self, value: f64) -> f64 {
+        match (self.carrier(), self.unit.as_str()) {
+            (Carrier::Water, _) => value,
+            (_, "MWh") => value * 1000.0,
+            (_, "GJ") => value * 1000.0 / 3.6,
+            (_, "m3") => value * self.kwh_per_m3,
+            _ => value,
+        }
+    }
+}
+
+pub fn unit_name(unit: &str) -> &str {
+    if unit == "m3" { "m³" } else { unit }
+}
+
+/// A meter's use a day in one calendar year (kWh, or m³ of water),
+/// index 0 being 1 January; `est` marks days spread from counter readings.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct YearDays {
+    pub key: String,
+    pub meter: String,
+    pub year: i32,
+    pub v: Vec<Option<f64>>,
+    #[serde(default)]
+    pub est: Vec<u16>,
+    /// The year's use so far: the sum of `v`.
+    #[serde(default)]
+    pub total: f64,
+}
+
+/// A station's daily mean temperatures in one year, °C.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct YearTemps {
+    pub key: String,
+    pub station: String,
+    pub year: i32,
+    pub t: Vec<Option<f64>>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Station {
+    pub code: String,
+    pub name: String,
+}
+
+/// A meter's interval readings in one month (Europe/Prague): each a
+/// quarter-hour (minutes since 1970 / 15, UTC) with its use in kWh.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct MonthIntervals {
+    pub key: String,
+    pub meter: String,
+    pub month: String,
+    pub q: Vec<(i64, f64)>,
+}
+
+/// A counter reading of a manual meter.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CounterReading {
+    pub meter: String,
+    pub date: String,
+    pub reading: f64,
+    /// The first reading of a new counter (the meter was replaced).
+    #[serde(default)]
+    pub new_counter: bool,
+    #[serde(default)]
+    pub by: String,
+}
+
+/// A meter's baseline as last fitted.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Baseline {
+    pub meter: String,
+    pub building: String,
+    pub fitted: String,
+    pub from: String,
+    pub to: String,
+    /// Days with both a use and a temperature.
+    pub days: usize,
+    /// Days above the median plus three interquartile ranges.
+    #[serde(default)]
+    pub extreme_days: usize,
+    /// Accepted for savings, or refused with the reason.
+    pub accepted: bool,
+    #[serde(default)]
+    pub reason_en: String,
+    #[serde(default)]
+    pub reason_cs: String,
+    pub fit: Option<Fit>,
+}
+
+/// A day's length in Europe/Prague, in days: 23/24 and 25/24 on the days
+/// the clocks change.
+pub fn day_length(day: NaiveDate) -> f64 {
+    use chrono::TimeZone;
+    use chrono_tz::Europe::Prague;
+    let start = |d: NaiveDate| {
+        Prague
+            .from_local_datetime(&d.and_hms_opt(0, 0, 0).unwrap_or_default())
+            .earliest()
+            .map_or(0, |t| t.timestamp())
+    };
+    (start(day + chrono::Duration::days(1)) - start(day)) as f64 / 86_400.0
+}
+
+pub fn days_in_year(year: i32) -> usize {
+    if NaiveDate::from_ymd_opt(year, 2, 29).is_some() {
+        366
+    } else {
+        365
+    }
+}
+
+/// A meter's days of `years`, by year.
+pub fn year_days(meter: &str, years: std::ops::RangeInclusive<i32>) -> Result<Vec<YearDays>> {
+    let found = DAYS
+        .find()
+        .eq("meter", meter)
+        .ge("year", years.start())
+        .le("year", years.end())
+        .limit(100)
+        .fetch::<YearDays>()?;
+    Ok(found.documents.into_iter().map(|d| d.data).collect())
+}
+
+/// Every day of a meter with a value, in order.
+pub struct Series {
+    years: Vec<YearDays>,
+}
+
+impl Series {
+    pub fn of(meter: &str) -> Result<Series> {
+        let mut years = year_days(meter, 1900..=2200)?;
+        years.sort_by_key(|y| y.year);
+        Ok(Series { years })
+    }
+
+    pub fn get(&self, day: NaiveDate) -> Option<f64> {
+        let y = self.years.iter().find(|y| y.year == day.year())?;
+        y.v.get(day.ordinal0() as usize).copied().flatten()
+    }
+
+    pub fn estimated(&self, day: NaiveDate) -> bool {
+        self.years
+            .iter()
+            .any(|y| y.year == day.year() && y.est.contains(&(day.ordinal0() as u16)))
+    }
+
+    pub fn first(&self) -> Option<NaiveDate> {
+        self.years.iter().find_map(|y| {
+            let i = y.v.iter().position(Option::is_some)?;
+            NaiveDate::from_yo_opt(y.year, i as u32 + 1)
+        })
+    }
+
+    pub fn last(&self) -> Option<NaiveDate> {
+        self.years.iter().rev().find_map(|y| {
+            let i = y.v.iter().rposition(Option::is_some)?;
+            NaiveDate::from_yo_opt(y.year, i as u32 + 1)
+        })
+    }
+}
+
+/// A station's temperatures, by day.
+pub struct Temperatures {
+    years: Vec<YearTemps>,
+}
+
+impl Temperatures {
+    pub fn of(station: &str) -> Result<Temperatures> {
+        if station.is_empty() {
+            return Ok(Temperatures { years: Vec::new() });
+        }
+        let found = TEMPS
+            .find()
+            .eq("station", station)
+            .limit(200)
+            .fetch::<YearTemps>()?;
+        Ok(Temperatures {
+            years: found.documents.into_iter().map(|d| d.data).collect(),
+        })
+    }
+
+    pub fn get(&self, day: NaiveDate) -> Option<f64> {
+        let y = self.years.iter().find(|y| y.year == day.year())?;
+        y.t.get(day.ordinal0() as usize).copied().flatten()
+    }
+}
+
+/// Writes days into a meter's year documents: each given day replaces
+/// what the day held. `estimated` marks them as spread from counter
+/// readings. Returns how many days changed.
+pub fn write_days(
+    meter: &str,
+    days: &std::collections::BTreeMap<NaiveDate, f64>,
+    estimated: bool,
+) -> Result<usize> {
+    let mut by_year: std::collections::BTreeMap<i32, Vec<(usize, f64)>> = Default::default();
+    for (d, v) in days {
+        by_year
+            .entry(d.year())
+            .or_default()
+            .push((d.ordinal0() as usize, *v));
+    }
+    let mut changed = 0;
+    for (year, values) in by_year {
+        let key = format!("{meter}:{year}");
+        let found = DAYS.find().eq("key", &key).limit(1).fetch::<YearDays>()?;
+        let (mut doc, id) = match found.documents.into_iter().next() {
+            Some(d) => (d.data, Some((d.id, d.version))),
+            None => (
+                YearDays {
+                    key: key.clone(),
+                    meter: meter.to_owned(),
+                    year,
+                    v: vec![None; days_in_year(year)],
+                    est: Vec::new(),
+                    total: 0.0,
+                },
+                None,
+            ),
+        };
+        for (i, v) in values {
+            if doc.v[i] != Some(v) {
+                changed += 1;
+            }
+            doc.v[i] = Some(v);
+            let i = i as u16;
+            let marked = doc.est.contains(&i);
+            if estimated && !marked {
+                doc.est.push(i);
+            } else if !estimated && marked {
+                doc.est.retain(|e| *e != i);
+            }
+        }
+        doc.total = doc.v.iter().flatten().sum();
+        match id {
+            Some((id, version)) => {
+                DAYS.update(&id, version, &doc)?;
+            }
+            None => {
+                DAYS.insert(&doc)?;
+            }
+        }
+    }
+    Ok(changed)
+}
+
+/// Each meter's use in `year`, by meter id.
+pub fn year_totals(year: i32) -> Result<std::collections::HashMap<String, f64>> {
+    Ok(DAYS
+        .count_by("meter")
+        .eq("year", year)
+        .sum("total")
+        .fetch()?
+        .into_iter()
+        .filter_map(|g| Some((g.key?, g.sum.unwrap_or(0.0))))
+        .collect())
+}
+
+/// Writes daily mean temperatures into a station's year documents.
+pub fn write_temps(station: &str, days: &std::collections::BTreeMap<NaiveDate, f64>) -> Result<()> {
+    let mut by_year: std::collections::BTreeMap<i32, Vec<(usize, f64)>> = Default::default();
+    for (d, v) in days {
+        by_year
+            .entry(d.year())
+            .or_default()
+            .push((d.ordinal0() as usize, *v));
+    }
+    for (year, values) in by_year {
+        let key = format!("{station}:{year}");
+        let found = TEMPS.find().eq("key", &key).limit(1).fetch::<YearTemps>()?;
+        let (mut doc, id) = match found.documents.into_iter().next() {
+            Some(d) => (d.data, Some((d.id, d.version))),
+            None => (
+                YearTemps {
+                    key: key.clone(),
+                    station: station.to_owned(),
+                    year,
+                    t: vec![None; days_in_year(year)],
+                },
+                None,
+            ),
+        };
+        for (i, v) in values {
+            doc.t[i] = Some(v);
+        }
+        match id {
+            Some((id, version)) => {
+                TEMPS.update(&id, version, &doc)?;
+            }
+            None => {
+                TEMPS.insert(&doc)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The building of `code`.
+pub fn building_by_code(code: &str) -> Result<Document<Building>> {
+    BUILDINGS
+        .find()
+        .eq("code", code)
+        .limit(1)
+        .fetch::<Building>()?
+        .documents
+        .into_iter()
+        .next()
+        .ok_or_else(|| Error::not_found(format!("no building {code}")))
+}
+
+/// The meter of `code`.
+pub fn meter_by_code(code: &str) -> Result<Document<Meter>> {
+    METERS
+        .find()
+        .eq("label", code)
+        .limit(1)
+        .fetch::<Meter>()?
+        .documents
+        .into_iter()
+        .next()
+        .ok_or_else(|| Error::not_found(format!("no meter {code}")))
+}
+
+/// The meter's baseline as last fitted.
+pub fn baseline(meter: &str) -> Result<Option<Document<Baseline>>> {
+    Ok(MODELS
+        .find()
+        .eq("meter", meter)
+        .limit(1)
+        .fetch::<Baseline>()?
+        .documents
+        .into_iter()
+        .next())
+}
+
+/// Who acts, for the audit chain.
+pub fn actor(ctx: &Context) -> String {
+    ctx.principal()
+        .map_or_else(|| "system".to_owned(), |p| p.name().to_owned())
+}
+
+/// An entry on the audit chain.
+pub fn audit(ctx: &Context, action: &str, subject: &str, text: String) -> Result<()> {
+    audit::append(action, subject, &json!({ "text": text, "by": actor(ctx) }))
+}
+
+pub fn manager(ctx: &Context) -> Result<()> {
+    match ctx.principal() {
+        Some(p) if p.has_permission("energy.manage") => Ok(()),
+        _ => Err(Error::forbidden(tr(
+            ctx,
+            "Only the energy manager may do this.",
+            "Toto smí jen energetický manažer.",
+        ))),
+    }
+}

@@ -1,0 +1,1073 @@
+//! What the energy manager and the caretakers see.
+
+use chrono::{Datelike, Duration, NaiveDate};
+use portico_sdk::records::Filters;
+use portico_sdk::{
+    Action, Cell, Chart, Context, Field, Form, NoticeLevel, Result, Stat, Table, View, segment,
+};
+
+use crate::baseline::{self, Savings};
+use crate::caltrack::{Fit, Kind, celsius};
+use crate::model::{
+    ANOMALIES, BUILDINGS, Baseline, Building, CARRIERS, Carrier, METERS, Meter, STATIONS, Series,
+    Station, Temperatures, USES, baseline, cs_of, date, num, tr, unit_name, use_name, year_totals,
+};
+
+/// Errors of a refused form: the field, and what is wrong.
+pub type Errors = Vec<(&'static str, String)>;
+
+fn with_error(field: Field, errors: &Errors, name: &str) -> Field {
+    match errors.iter().find(|(f, _)| *f == name) {
+        Some((_, e)) => field.error(e.clone()),
+        None => field,
+    }
+}
+
+fn can_manage(ctx: &Context) -> bool {
+    ctx.principal()
+        .is_some_and(|p| p.has_permission("energy.manage"))
+}
+
+/// A form's value: what was posted, else what is kept.
+fn posted<'a>(form: Option<&'a portico_sdk::FormPost>, name: &str, kept: &'a str) -> String {
+    form.and_then(|f| f.get(name)).unwrap_or(kept).to_owned()
+}
+
+/// Each building's use in `year` on its main meters (water aside), kWh.
+fn building_totals(year: i32) -> Result<std::collections::HashMap<String, f64>> {
+    let totals = year_totals(year)?;
+    let mut out = std::collections::HashMap::new();
+    for page in METERS.find().limit(500).pages::<Meter>() {
+        for m in page? {
+            if m.data.role == "sub" || m.data.carrier() == Carrier::Water {
+                continue;
+            }
+            *out.entry(m.data.building.clone()).or_insert(0.0) +=
+                totals.get(&m.data.label).copied().unwrap_or(0.0);
+        }
+    }
+    Ok(out)
+}
+
+pub fn home(ctx: &Context) -> Result<View> {
+    let buildings = BUILDINGS
+        .find()
+        .sort("name")
+        .limit(500)
+        .fetch::<Building>()?;
+    let year = portico_sdk::calendar::today().year() - 1;
+    let totals = building_totals(year)?;
+    let mut table = Table::new(tr(ctx, "Buildings", "Budovy"))
+        .column(tr(ctx, "Building", "Budova"))
+        .column(tr(ctx, "Use", "Účel"))
+        .numeric_column(tr(ctx, "Floor area (m²)", "Podlahová plocha (m²)"))
+        .numeric_column(format!(
+            "{} {year} (MWh)",
+            tr(ctx, "Energy in", "Energie v roce")
+        ))
+        .numeric_column(format!("kWh/m² {year}"))
+        .column(tr(ctx, "Energy certificate (PENB)", "PENB"))
+        .empty_text(tr(
+            ctx,
+            "No buildings yet. Add the organization's buildings, then their meters.",
+            "Zatím žádné budovy. Přidejte budovy organizace a potom jejich měřidla.",
+        ));
+    let mut area_total = 0.0;
+    let mut use_total = 0.0;
+    for b in &buildings.documents {
+        let used = totals.get(&b.data.code).copied().unwrap_or(0.0);
+        area_total += b.data.area_m2;
+        use_total += used;
+        let intensity = if b.data.area_m2 > 0.0 {
+            num(ctx, used / b.data.area_m2, 1)
+        } else {
+            "–".into()
+        };
+        table = table.row([
+            Cell::link(
+                b.data.name.clone(),
+                format!("/buildings/{}", segment(&b.data.code)),
+            ),
+            use_name(ctx, &b.data.usage).into(),
+            num(ctx, b.data.area_m2, 0).into(),
+            num(ctx, used / 1000.0, 1).into(),
+            intensity.into(),
+            penb_text(ctx, &b.data).into(),
+        ]);
+    }
+    let mut view = View::new(tr(ctx, "Energy management", "Energetický management")).stats([
+        Stat::new(
+            tr(ctx, "Buildings", "Budovy"),
+            buildings.documents.len().to_string(),
+        ),
+        Stat::new(
+            tr(ctx, "Floor area", "Podlahová plocha"),
+            format!("{} m²", num(ctx, area_total, 0)),
+        ),
+        Stat::new(
+            format!("{} {year}", tr(ctx, "Energy in", "Energie v roce")),
+            format!("{} MWh", num(ctx, use_total / 1000.0, 1)),
+        ),
+    ]);
+    if can_manage(ctx) {
+        view = view.actions([
+            Action::primary(tr(ctx, "Add a building", "Přidat budovu"), "/buildings/new"),
+            Action::secondary(
+                tr(ctx, "Weather stations", "Meteorologické stanice"),
+                "/stations",
+            ),
+        ]);
+        let founder = portico_sdk::orgs::ancestors()?
+            .into_iter()
+            .next()
+            .filter(|o| o.module_enabled);
+        if let Some(founder) = founder {
+            view = view.form(
+                Form::new("/", tr(ctx, "Send the report", "Odeslat hlášení")).button(
+                    "report",
+                    if cs_of(ctx) {
+                        format!("Odeslat rok budov: {}", founder.name)
+                    } else {
+                        format!("Send the buildings' year to {}", founder.name)
+                    },
+                ),
+            );
+        }
+    }
+    Ok(view.table(table))
+}
+
+fn penb_text(ctx: &Context, b: &Building) -> String {
+    if b.penb.is_empty() {
+        return tr(ctx, "none", "není").to_owned();
+    }
+    match portico_sdk::calendar::parse_date(&b.penb_expires) {
+        Some(d) => format!(
+            "{} ({} {})",
+            b.penb,
+            tr(ctx, "valid until", "platný do"),
+            date(ctx, d)
+        ),
+        None => b.penb.clone(),
+    }
+}
+
+pub fn building_form(
+    ctx: &Context,
+    action: &str,
+    kept: Option<&Building>,
+    form: Option<&portico_sdk::FormPost>,
+    errors: &Errors,
+) -> Result<Form> {
+    let empty = Building {
+        code: String::new(),
+        name: String::new(),
+        address: String::new(),
+        area_m2: 0.0,
+        usage: "office".into(),
+        penb: String::new(),
+        penb_expires: String::new(),
+        station: String::new(),
+        contact: String::new(),
+        penb_reminded: String::new(),
+    };
+    let b = kept.unwrap_or(&empty);
+    let area = if b.area_m2 > 0.0 {
+        b.area_m2.to_string()
+    } else {
+        String::new()
+    };
+    let stations = STATIONS.find().sort("code").limit(200).fetch::<Station>()?;
+    let mut station_choices = vec![(String::new(), tr(ctx, "— none —", "— žádná —").to_owned())];
+    station_choices.extend(
+        stations
+            .documents
+            .iter()
+            .map(|s| (s.id.clone(), format!("{} ({})", s.data.name, s.data.code))),
+    );
+    let penb = ["", "A", "B", "C", "D", "E", "F", "G"];
+    let mut f = Form::new(action, tr(ctx, "Save", "Uložit"));
+    if kept.is_none() {
+        f = f.field(with_error(
+            Field::text(
+                "code",
+                tr(
+                    ctx,
+                    "Code (the asset register's number)",
+                    "Kód (číslo v evidenci majetku)",
+                ),
+            )
+            .value(posted(form, "code", ""))
+            .help(tr(
+                ctx,
+                "Meters and reports name the building by it; left empty, one is given.",
+                "Měřidla a hlášení budovu označují tímto kódem; zůstane-li prázdný, přidělí se.",
+            )),
+            errors,
+            "code",
+        ));
+    }
+    Ok(f.field(with_error(
+        Field::text("name", tr(ctx, "Name", "Název"))
+            .required()
+            .value(posted(form, "name", &b.name)),
+        errors,
+        "name",
+    ))
+    .field(
+        Field::text("address", tr(ctx, "Address", "Adresa"))
+            .value(posted(form, "address", &b.address)),
+    )
+    .field(with_error(
+        Field::new(
+            "contact",
+            tr(
+                ctx,
+                "Told of anomalies and the certificate's expiry (e-mail)",
+                "Komu hlásit odchylky a konec platnosti PENB (e-mail)",
+            ),
+            portico_sdk::FieldKind::Email,
+        )
+        .value(posted(form, "contact", &b.contact)),
+        errors,
+        "contact",
+    ))
+    .field(with_error(
+        Field::number(
+            "area_m2",
+            tr(
+                ctx,
+                "Energy reference floor area (m²)",
+                "Energeticky vztažná plocha (m²)",
+            ),
+        )
+        .min("0")
+        .value(posted(form, "area_m2", &area)),
+        errors,
+        "area_m2",
+    ))
+    .field(
+        Field::select(
+            "usage",
+            tr(ctx, "Use", "Účel"),
+            USES.iter().map(|u| (u.0, tr(ctx, u.1, u.2))),
+        )
+        .selected([posted(form, "usage", &b.usage)]),
+    )
+    .field(
+        Field::select(
+            "penb",
+            tr(
+                ctx,
+                "Energy performance certificate class (PENB)",
+                "Klasifikační třída PENB",
+            ),
+            penb.iter().map(|c| {
+                (
+                    *c,
+                    if c.is_empty() {
+                        tr(ctx, "none", "není")
+                    } else {
+                        c
+                    },
+                )
+            }),
+        )
+        .selected([posted(form, "penb", &b.penb)]),
+    )
+    .field(with_error(
+        Field::date(
+            "penb_expires",
+            tr(ctx, "The certificate is valid until", "PENB platí do"),
+        )
+        .value(posted(form, "penb_expires", &b.penb_expires)),
+        errors,
+        "penb_expires",
+    ))
+    .field(
+        Field::select(
+            "station",
+            tr(ctx, "Weather station", "Meteorologická stanice"),
+            station_choices,
+        )
+        .selected([posted(form, "station", &b.station)])
+        .help(tr(
+            ctx,
+            "Its daily mean temperatures drive the baselines of the building's meters.",
+            "Její denní průměrné teploty vstupují do referenčních modelů měřidel budovy.",
+        )),
+    ))
+}
+
+pub fn new_building(
+    ctx: &Context,
+    form: Option<&portico_sdk::FormPost>,
+    errors: &Errors,
+) -> Result<View> {
+    Ok(
+        View::new(tr(ctx, "Add a building", "Přidat budovu")).form(building_form(
+            ctx,
+            "/buildings/new",
+            None,
+            form,
+            errors,
+        )?),
+    )
+}
+
+pub fn building(
+    ctx: &Context,
+    id: &str,
+    form: Option<&portico_sdk::FormPost>,
+    errors: &Errors,
+) -> Result<View> {
+    let b = crate::model::building_by_code(id)?.data;
+    let station = if b.station.is_empty() {
+        tr(ctx, "none", "žádná").to_owned()
+    } else {
+        STATIONS
+            .get::<Station>(&b.station)
+            .map(|s| s.data.name)
+            .unwrap_or_default()
+    };
+    let mut view = View::new(b.name.clone()).key_values([
+        (tr(ctx, "Address", "Adresa").to_owned(), b.address.clone()),
+        (tr(ctx, "Use", "Účel").to_owned(), use_name(ctx, &b.usage)),
+        (
+            tr(ctx, "Floor area", "Podlahová plocha").to_owned(),
+            format!("{} m²", num(ctx, b.area_m2, 0)),
+        ),
+        (
+            tr(ctx, "Energy certificate (PENB)", "PENB").to_owned(),
+            penb_text(ctx, &b),
+        ),
+        (
+            tr(ctx, "Weather station", "Meteorologická stanice").to_owned(),
+            station,
+        ),
+    ]);
+    let meters = METERS
+        .find()
+        .eq("building", id)
+        .limit(200)
+        .fetch::<Meter>()?;
+    let mut table = Table::new(tr(ctx, "Meters", "Měřidla"))
+        .column(tr(ctx, "Meter", "Měřidlo"))
+        .column(tr(ctx, "Carrier", "Nositel"))
+        .column(tr(ctx, "Unit", "Jednotka"))
+        .column(tr(ctx, "Baseline", "Referenční model"))
+        .empty_text(tr(ctx, "No meters yet.", "Zatím žádná měřidla."));
+    for m in &meters.documents {
+        let model = match baseline(&m.data.label)? {
+            Some(d) if d.data.accepted => tr(ctx, "accepted", "přijat").to_owned(),
+            Some(_) => tr(ctx, "refused", "odmítnut").to_owned(),
+            None => tr(ctx, "not fitted", "nesestaven").to_owned(),
+        };
+        let mut label = m.data.label.clone();
+        if m.data.role == "sub" {
+            label = format!("{label} ({})", tr(ctx, "sub-meter", "podružné"));
+        }
+        table = table.row([
+            Cell::link(label, format!("/meters/{}", segment(&m.data.label))),
+            m.data.carrier().name(ctx).into(),
+            unit_name(&m.data.unit).to_owned().into(),
+            model.into(),
+        ]);
+    }
+    view = view.table(table);
+    if can_manage(ctx) {
+        view = view
+            .heading(tr(ctx, "Add a meter", "Přidat měřidlo"))
+            .form(meter_form(ctx, id, form, errors))
+            .heading(tr(ctx, "Change the building", "Upravit budovu"))
+            .form(building_form(
+                ctx,
+                &format!("/buildings/{}", segment(id)),
+                Some(&b),
+                form.filter(|f| f.get("name").is_some()),
+                errors,
+            )?);
+    }
+    Ok(view)
+}
+
+fn meter_form(
+    ctx: &Context,
+    building: &str,
+    form: Option<&portico_sdk::FormPost>,
+    errors: &Errors,
+) -> Form {
+    let units = ["kWh", "MWh", "m3", "GJ"];
+    Form::new(
+        format!("/buildings/{}/meters", segment(building)),
+        tr(ctx, "Add the meter", "Přidat měřidlo"),
+    )
+    .field(with_error(
+        Field::text(
+            "label",
+            tr(
+                ctx,
+                "Meter code (EAN, EIC or the organization's own)",
+                "Označení měřidla (EAN, EIC nebo vlastní)",
+            ),
+        )
+        .required()
+        .value(posted(form, "label", "")),
+        errors,
+        "label",
+    ))
+    .field(
+        Field::select(
+            "carrier",
+            tr(ctx, "Carrier", "Nositel energie"),
+            CARRIERS.iter().map(|c| (c.code(), c.name(ctx))),
+        )
+        .selected([posted(form, "carrier", "electricity")]),
+    )
+    .field(with_error(
+        Field::select(
+            "unit",
+            tr(ctx, "Unit of the readings", "Jednotka odečtů"),
+            units.iter().map(|u| (*u, unit_name(u))),
+        )
+        .selected([posted(form, "unit", "kWh")]),
+        errors,
+        "unit",
+    ))
+    .field(
+        Field::radio(
+            "role",
+            tr(ctx, "Kind", "Druh"),
+            [
+                ("main", tr(ctx, "Main meter", "Hlavní měřidlo")),
+                ("sub", tr(ctx, "Sub-meter", "Podružné měřidlo")),
+            ],
+        )
+        .selected([posted(form, "role", "main")]),
+    )
+    .field(with_error(
+        Field::number(
+            "kwh_per_m3",
+            tr(
+                ctx,
+                "Gas: calorific value (kWh/m³)",
+                "Plyn: spalné teplo (kWh/m³)",
+            ),
+        )
+        .value(posted(form, "kwh_per_m3", "10.55"))
+        .help(tr(
+            ctx,
+            "The distributor's calorific value times the volume correction, as on the invoice.",
+            "Spalné teplo krát přepočítávací součinitel objemu, jak je uvádí faktura distributora.",
+        )),
+        errors,
+        "kwh_per_m3",
+    ))
+    .field(with_error(
+        Field::number(
+            "digits",
+            tr(
+                ctx,
+                "Digits of the counter (for its roll-over)",
+                "Počet číslic počítadla (pro jeho přetečení)",
+            ),
+        )
+        .min("0")
+        .max("12")
+        .value(posted(form, "digits", "")),
+        errors,
+        "digits",
+    ))
+}
+
+pub fn meter(
+    ctx: &Context,
+    id: &str,
+    form: Option<&portico_sdk::FormPost>,
+    errors: &Errors,
+) -> Result<View> {
+    let m = crate::model::meter_by_code(id)?.data;
+    let b = crate::model::building_by_code(&m.building)?.data;
+    let series = Series::of(id)?;
+    let temps = Temperatures::of(&b.station)?;
+    let measure = m.carrier().measure();
+    let mut view = View::new(format!("{} – {}", m.label, b.name)).key_values([
+        (tr(ctx, "Building", "Budova").to_owned(), b.name.clone()),
+        (
+            tr(ctx, "Carrier", "Nositel energie").to_owned(),
+            m.carrier().name(ctx).to_owned(),
+        ),
+        (
+            tr(ctx, "Unit of the readings", "Jednotka odečtů").to_owned(),
+            unit_name(&m.unit).to_owned(),
+        ),
+        (
+            tr(ctx, "Data", "Data").to_owned(),
+            match (series.first(), series.last()) {
+                (Some(f), Some(l)) => format!("{} – {}", date(ctx, f), date(ctx, l)),
+                _ => tr(ctx, "none yet", "zatím žádná").to_owned(),
+            },
+        ),
+    ]);
+
+    // The baseline.
+    let model = baseline(id)?.map(|d| d.data);
+    view = view.heading(tr(
+        ctx,
+        "Baseline (CalTRACK daily method)",
+        "Referenční model (denní metoda CalTRACK)",
+    ));
+    match &model {
+        None => view = view.text(tr(ctx, "Not fitted yet.", "Zatím nesestaven.")),
+        Some(bl) => {
+            view = baseline_block(ctx, view, bl, &series, &temps, measure).actions([
+                Action::secondary(
+                    tr(ctx, "Baseline (CSV)", "Referenční model (CSV)"),
+                    format!("/meters/{}/baseline.csv", segment(id)),
+                ),
+            ])
+        }
+    }
+    if can_manage(ctx) {
+        view = view.form(
+            Form::new(format!("/meters/{}", segment(id)), tr(ctx, "Fit the baseline", "Sestavit referenční model"))
+                .field(with_error(
+                    Field::date("baseline_end", tr(ctx, "Last day of the baseline", "Poslední den referenčního období"))
+                        .value(posted(form, "baseline_end", &m.baseline_end))
+                        .help(tr(
+                            ctx,
+                            "The baseline is the 365 days up to it; empty for the latest day with data.",
+                            "Referenční období je 365 dní do tohoto dne včetně; prázdné pro poslední den s daty.",
+                        )),
+                    errors,
+                    "baseline_end",
+                ))
+                .button("fit", tr(ctx, "Fit the baseline", "Sestavit referenční model")),
+        );
+    }
+
+    if let Some(bl) = model.as_ref().filter(|b| b.accepted) {
+        view = recent_days(ctx, view, id, bl, &series, &temps, measure)?;
+    }
+    // Months: use against what the baseline predicts.
+    view = months(
+        ctx,
+        view,
+        &series,
+        &temps,
+        model.as_ref().and_then(|b| b.fit.as_ref()),
+        measure,
+    );
+
+    if can_manage(ctx) {
+        view = view
+            .heading(tr(ctx, "Import readings", "Import odečtů"))
+            .form(
+                Form::new(format!("/meters/{}/import", segment(id)), tr(ctx, "Import", "Importovat")).field(
+                    with_error(
+                        Field::file("readings", tr(ctx, "Readings (CSV)", "Odečty (CSV)"))
+                            .required()
+                            .accept(".csv,text/csv,text/plain")
+                            .help(tr(
+                                ctx,
+                                "A line per interval (2024-01-31 00:15;1,25) or per day (2024-01-31;30,5), in the meter's unit, as the distributor or the gateway exports them. A bad line is named and nothing is stored; a file imported again replaces the same intervals.",
+                                "Řádek za interval (2024-01-31 00:15;1,25) nebo za den (2024-01-31;30,5) v jednotce měřidla, jak je exportuje distributor nebo brána. Chybný řádek se vypíše a neuloží se nic; znovu importovaný soubor nahradí tytéž intervaly.",
+                            )),
+                        errors,
+                        "readings",
+                    ),
+                ),
+            );
+    }
+    let reads = ctx
+        .principal()
+        .is_some_and(|p| p.has_permission("energy.read") || p.has_permission("energy.manage"));
+    if !reads {
+        return Ok(view);
+    }
+    view = view
+        .heading(tr(ctx, "Enter a reading", "Zadat odečet"))
+        .form(
+            Form::new(
+                format!("/meters/{}/reading", segment(id)),
+                tr(ctx, "Save the reading", "Uložit odečet"),
+            )
+            .field(with_error(
+                Field::date("date", tr(ctx, "Date", "Datum"))
+                    .required()
+                    .value(posted(
+                        form,
+                        "date",
+                        &portico_sdk::calendar::today().to_string(),
+                    )),
+                errors,
+                "date",
+            ))
+            .field(with_error(
+                Field::number("reading", tr(ctx, "Counter reading", "Stav počítadla"))
+                    .required()
+                    .min("0")
+                    .value(posted(form, "reading", "")),
+                errors,
+                "reading",
+            ))
+            .field(Field::checkboxes(
+                "new_counter",
+                tr(ctx, "Meter replaced", "Výměna měřidla"),
+                [(
+                    "1",
+                    tr(
+                        ctx,
+                        "This is the first reading of a new meter",
+                        "Toto je první stav nového měřidla",
+                    ),
+                )],
+            )),
+        );
+    Ok(view)
+}
+
+fn pct(ctx: &Context, fraction: f64) -> String {
+    format!("{} %", num(ctx, fraction * 100.0, 1))
+}
+
+fn baseline_block(
+    ctx: &Context,
+    mut view: View,
+    bl: &Baseline,
+    series: &Series,
+    temps: &Temperatures,
+    measure: &str,
+) -> View {
+    let (en, cs) = (&bl.reason_en, &bl.reason_cs);
+    if !bl.accepted {
+        view = view.notice(
+            NoticeLevel::Warning,
+            if cs_of(ctx) { cs.clone() } else { en.clone() },
+        );
+    } else if !en.is_empty() {
+        view = view.notice(
+            NoticeLevel::Info,
+            if cs_of(ctx) { cs.clone() } else { en.clone() },
+        );
+    }
+    let Some(fit) = &bl.fit else { return view };
+    let kind = match fit.kind {
+        Kind::InterceptOnly => tr(ctx, "intercept only", "jen absolutní člen"),
+        Kind::HddOnly => tr(ctx, "heating degree days", "denostupně vytápění"),
+        Kind::CddOnly => tr(ctx, "cooling degree days", "denostupně chlazení"),
+        Kind::CddHdd => tr(
+            ctx,
+            "heating and cooling degree days",
+            "denostupně vytápění i chlazení",
+        ),
+    };
+    let bp = |b: Option<i32>| {
+        b.map_or_else(
+            || "–".to_owned(),
+            |b| format!("{} °C ({b} °F)", num(ctx, celsius(b as f64), 1)),
+        )
+    };
+    view = view.key_values([
+        (
+            tr(ctx, "Period", "Období").to_owned(),
+            format!("{} – {}", bl.from, bl.to),
+        ),
+        (tr(ctx, "Model", "Model").to_owned(), kind.to_owned()),
+        (
+            tr(ctx, "Base use a day", "Základní denní spotřeba").to_owned(),
+            format!("{} {measure}", num(ctx, fit.intercept, 2)),
+        ),
+        (
+            tr(ctx, "Heating balance point", "Bod zlomu vytápění").to_owned(),
+            bp(fit.heating_bp),
+        ),
+        (
+            tr(
+                ctx,
+                "Heating: use a degree day",
+                "Vytápění: spotřeba na denostupeň",
+            )
+            .to_owned(),
+            format!("{} {measure}/K", num(ctx, fit.beta_hdd * 1.8, 3)),
+        ),
+        (
+            tr(ctx, "Cooling balance point", "Bod zlomu chlazení").to_owned(),
+            bp(fit.cooling_bp),
+        ),
+        (
+            tr(
+                ctx,
+                "Cooling: use a degree day",
+                "Chlazení: spotřeba na denostupeň",
+            )
+            .to_owned(),
+            format!("{} {measure}/K", num(ctx, fit.beta_cdd * 1.8, 3)),
+        ),
+        (
+            tr(ctx, "Days fitted", "Dní v modelu").to_owned(),
+            fit.n.to_string(),
+        ),
+        (
+            tr(ctx, "Extreme days (kept)", "Extrémní dny (ponechány)").to_owned(),
+            bl.extreme_days.to_string(),
+        ),
+    ]);
+    view = view.stats([
+        Stat::new("R²", num(ctx, fit.r_squared, 3)),
+        Stat::new(
+            tr(ctx, "Adjusted R²", "Upravené R²"),
+            num(ctx, fit.r_squared_adj, 3),
+        ),
+        Stat::new("CV(RMSE)", pct(ctx, fit.cvrmse)),
+        Stat::new("NMBE", format!("{} %", num(ctx, fit.nmbe * 100.0, 2))),
+    ]);
+    if bl.accepted
+        && let Some(to) = portico_sdk::calendar::parse_date(&bl.to)
+    {
+        let s = baseline::savings(fit, to, series, temps);
+        view = savings_block(ctx, view, &s, measure);
+    }
+    view
+}
+
+fn savings_block(ctx: &Context, view: View, s: &Savings, measure: &str) -> View {
+    let (Some(from), Some(to)) = (s.from, s.to) else {
+        return view.text(tr(
+            ctx,
+            "No days after the baseline yet: savings show once readings after it come in.",
+            "Zatím žádné dny po referenčním období: úspory se ukážou s odečty po něm.",
+        ));
+    };
+    let band = s.band.map_or_else(String::new, |b| {
+        format!(" ± {} {measure} (90 %)", num(ctx, b, 0))
+    });
+    view.heading(format!(
+        "{} {} – {}",
+        tr(
+            ctx,
+            "Savings, weather-normalised,",
+            "Úspory po normalizaci na počasí,"
+        ),
+        date(ctx, from),
+        date(ctx, to)
+    ))
+    .stats([
+        Stat::new(
+            tr(ctx, "The baseline predicts", "Referenční model předpovídá"),
+            format!("{} {measure}", num(ctx, s.predicted, 0)),
+        ),
+        Stat::new(
+            tr(ctx, "Used", "Spotřebováno"),
+            format!("{} {measure}", num(ctx, s.used, 0)),
+        ),
+        Stat::new(
+            tr(ctx, "Saved", "Ušetřeno"),
+            format!("{} {measure}{band}", num(ctx, s.saved(), 0)),
+        )
+        .detail(format!(
+            "{} ({} {})",
+            pct(ctx, s.fraction()),
+            s.days,
+            tr(ctx, "days", "dní")
+        )),
+    ])
+}
+
+/// The last 24 months of use, with what the baseline predicts for their
+/// weather, as a chart and as the table beside it.
+fn months(
+    ctx: &Context,
+    view: View,
+    series: &Series,
+    temps: &Temperatures,
+    fit: Option<&Fit>,
+    measure: &str,
+) -> View {
+    let Some(last) = series.last() else {
+        return view;
+    };
+    let mut first = NaiveDate::from_ymd_opt(last.year(), last.month(), 1).unwrap_or(last);
+    for _ in 0..23 {
+        first = (first - Duration::days(1)).with_day(1).unwrap_or(first);
+    }
+    let first = first.max(series.first().unwrap_or(first).with_day(1).unwrap_or(first));
+    let mut labels = Vec::new();
+    let mut used = Vec::new();
+    let mut predicted = Vec::new();
+    let mut table = Table::new(tr(ctx, "Use a month", "Spotřeba po měsících"))
+        .column(tr(ctx, "Month", "Měsíc"))
+        .numeric_column(format!("{} ({measure})", tr(ctx, "Used", "Spotřebováno")))
+        .numeric_column(format!(
+            "{} ({measure})",
+            tr(ctx, "Baseline", "Referenční model")
+        ))
+        .numeric_column(tr(ctx, "Mean temperature (°C)", "Průměrná teplota (°C)"))
+        .numeric_column(tr(ctx, "Days with data", "Dní s daty"));
+    let mut month = first;
+    while month <= last {
+        let next = if month.month() == 12 {
+            NaiveDate::from_ymd_opt(month.year() + 1, 1, 1)
+        } else {
+            NaiveDate::from_ymd_opt(month.year(), month.month() + 1, 1)
+        }
+        .unwrap_or(last);
+        let (mut u, mut p, mut t, mut n, mut nt) = (0.0, 0.0, 0.0, 0, 0);
+        let mut d = month;
+        while d < next {
+            if let Some(v) = series.get(d) {
+                u += v;
+                n += 1;
+            }
+            if let Some(c) = temps.get(d) {
+                t += c;
+                nt += 1;
+                if let Some(f) = fit {
+                    p += f.predict_day(crate::caltrack::fahrenheit(c), crate::model::day_length(d));
+                }
+            }
+            d += Duration::days(1);
+        }
+        let label = if cs_of(ctx) {
+            format!("{}/{}", month.month(), month.year())
+        } else {
+            month.format("%b %Y").to_string()
+        };
+        labels.push(label.clone());
+        used.push((u * 10.0).round() / 10.0);
+        predicted.push((p * 10.0).round() / 10.0);
+        table = table.row([
+            label,
+            num(ctx, u, 0),
+            if fit.is_some() {
+                num(ctx, p, 0)
+            } else {
+                "–".into()
+            },
+            if nt > 0 {
+                num(ctx, t / nt as f64, 1)
+            } else {
+                "–".into()
+            },
+            n.to_string(),
+        ]);
+        month = next;
+    }
+    let mut chart = Chart::bar(tr(ctx, "Use a month", "Spotřeba po měsících"), labels)
+        .unit(measure)
+        .series(tr(ctx, "Used", "Spotřebováno"), used);
+    if fit.is_some() {
+        chart = chart.series(
+            tr(
+                ctx,
+                "Baseline for the month's weather",
+                "Referenční model pro počasí měsíce",
+            ),
+            predicted,
+        );
+    }
+    view.chart(chart).table(table)
+}
+
+pub fn stations(
+    ctx: &Context,
+    form: Option<&portico_sdk::FormPost>,
+    errors: &Errors,
+) -> Result<View> {
+    let found = STATIONS.find().sort("code").limit(200).fetch::<Station>()?;
+    let mut table = Table::new(tr(ctx, "Weather stations", "Meteorologické stanice"))
+        .column(tr(ctx, "Station", "Stanice"))
+        .column(tr(ctx, "Code", "Kód"))
+        .empty_text(tr(ctx, "No stations yet.", "Zatím žádné stanice."));
+    for s in found.documents {
+        table = table.row([
+            Cell::link(s.data.name.clone(), format!("/stations/{}", segment(&s.id))),
+            s.data.code.clone().into(),
+        ]);
+    }
+    Ok(
+        View::new(tr(ctx, "Weather stations", "Meteorologické stanice"))
+            .table(table)
+            .heading(tr(ctx, "Add a station", "Přidat stanici"))
+            .form(
+                Form::new("/stations", tr(ctx, "Add", "Přidat"))
+                    .field(with_error(
+                        Field::text(
+                            "code",
+                            tr(
+                                ctx,
+                                "Code (e.g. the ČHMÚ's, P1PRUZ01)",
+                                "Kód (např. ČHMÚ, P1PRUZ01)",
+                            ),
+                        )
+                        .required()
+                        .value(posted(form, "code", "")),
+                        errors,
+                        "code",
+                    ))
+                    .field(with_error(
+                        Field::text("name", tr(ctx, "Name", "Název"))
+                            .required()
+                            .value(posted(form, "name", "")),
+                        errors,
+                        "name",
+                    )),
+            ),
+    )
+}
+
+/// Heating degree days by the Czech method: each day of mean temperature
+/// below 13 °C counts 19 °C minus it (ČSN 38 3350, vyhl. 194/2007 Sb.).
+pub fn czech_degree_days(t: f64) -> f64 {
+    if t < 13.0 { 19.0 - t } else { 0.0 }
+}
+
+pub fn station(ctx: &Context, id: &str, errors: &Errors) -> Result<View> {
+    let s = STATIONS.get::<Station>(id)?.data;
+    let temps = Temperatures::of(id)?;
+    let today = portico_sdk::calendar::today();
+    let mut table = Table::new(tr(
+        ctx,
+        "Heating degree days a month (19/13 °C)",
+        "Denostupně vytápění po měsících (19/13 °C)",
+    ))
+    .column(tr(ctx, "Month", "Měsíc"))
+    .numeric_column(tr(ctx, "Mean temperature (°C)", "Průměrná teplota (°C)"))
+    .numeric_column(tr(ctx, "Heating days", "Otopné dny"))
+    .numeric_column(tr(ctx, "Degree days (K·day)", "Denostupně (K·den)"))
+    .numeric_column(tr(ctx, "Days with data", "Dní s daty"));
+    let mut month = NaiveDate::from_ymd_opt(today.year() - 3, 1, 1).unwrap_or(today);
+    while month <= today {
+        let next = if month.month() == 12 {
+            NaiveDate::from_ymd_opt(month.year() + 1, 1, 1)
+        } else {
+            NaiveDate::from_ymd_opt(month.year(), month.month() + 1, 1)
+        }
+        .unwrap_or(today);
+        let (mut sum, mut n, mut heating, mut dd) = (0.0, 0, 0, 0.0);
+        let mut d = month;
+        while d < next {
+            if let Some(t) = temps.get(d) {
+                sum += t;
+                n += 1;
+                let x = czech_degree_days(t);
+                if x > 0.0 {
+                    heating += 1;
+                    dd += x;
+                }
+            }
+            d += Duration::days(1);
+        }
+        if n > 0 {
+            table = table.row([
+                format!("{}/{}", month.month(), month.year()),
+                num(ctx, sum / n as f64, 1),
+                heating.to_string(),
+                num(ctx, dd, 0),
+                n.to_string(),
+            ]);
+        }
+        month = next;
+    }
+    Ok(View::new(format!("{} ({})", s.name, s.code))
+        .table(table.empty_text(tr(ctx, "No temperatures yet.", "Zatím žádné teploty.")))
+        .heading(tr(ctx, "Import temperatures", "Import teplot"))
+        .form(
+            Form::new(format!("/stations/{}", segment(id)), tr(ctx, "Import", "Importovat")).field(with_error(
+                Field::file("temperatures", tr(ctx, "Temperatures (CSV, °C)", "Teploty (CSV, °C)"))
+                    .required()
+                    .accept(".csv,text/csv,text/plain")
+                    .help(tr(
+                        ctx,
+                        "A line per hour (2024-01-31 14:00;-2,5) or a daily mean per day (2024-01-31;-1,2). A day's mean is made of its hours when at least 12 came.",
+                        "Řádek za hodinu (2024-01-31 14:00;-2,5) nebo denní průměr za den (2024-01-31;-1,2). Denní průměr se spočte z hodin, přišlo-li jich alespoň 12.",
+                    )),
+                errors,
+                "temperatures",
+            )),
+        ))
+}
+
+/// The last 60 days after the baseline: each day's use against the
+/// baseline's prediction and its 95 % interval, and the days found out of
+/// it.
+fn recent_days(
+    ctx: &Context,
+    view: View,
+    id: &str,
+    bl: &Baseline,
+    series: &Series,
+    temps: &Temperatures,
+    measure: &str,
+) -> Result<View> {
+    let (Some(fit), Some(end), Some(last)) = (
+        bl.fit.as_ref(),
+        portico_sdk::calendar::parse_date(&bl.to),
+        series.last(),
+    ) else {
+        return Ok(view);
+    };
+    let Some(half) = crate::alerts::interval(fit) else {
+        return Ok(view);
+    };
+    if last <= end {
+        return Ok(view);
+    }
+    let from = (last - Duration::days(59)).max(end + Duration::days(1));
+    let (mut labels, mut used, mut predicted, mut upper, mut lower) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut d = from;
+    while d <= last {
+        if let (Some(u), Some(t)) = (series.get(d), temps.get(d)) {
+            let p = fit.predict_day(crate::caltrack::fahrenheit(t), crate::model::day_length(d));
+            labels.push(if cs_of(ctx) {
+                format!("{}. {}.", d.day(), d.month())
+            } else {
+                d.format("%-d %b").to_string()
+            });
+            let round = |x: f64| (x * 10.0).round() / 10.0;
+            used.push(round(u));
+            predicted.push(round(p));
+            upper.push(round(p + half));
+            lower.push(round((p - half).max(0.0)));
+        }
+        d += Duration::days(1);
+    }
+    let chart = Chart::line(
+        tr(
+            ctx,
+            "The last days against the baseline",
+            "Poslední dny proti referenčnímu modelu",
+        ),
+        labels,
+    )
+    .unit(measure)
+    .series(tr(ctx, "Used", "Spotřebováno"), used)
+    .series(tr(ctx, "Baseline", "Referenční model"), predicted)
+    .series(tr(ctx, "Upper limit (95 %)", "Horní mez (95 %)"), upper)
+    .series(tr(ctx, "Lower limit (95 %)", "Dolní mez (95 %)"), lower);
+    let found = ANOMALIES
+        .find()
+        .eq("meter", id)
+        .sort_desc("date")
+        .limit(20)
+        .fetch::<crate::alerts::Anomaly>()?;
+    let mut table = Table::new(tr(
+        ctx,
+        "Days outside the baseline",
+        "Dny mimo referenční model",
+    ))
+    .column(tr(ctx, "Day", "Den"))
+    .numeric_column(format!("{} ({measure})", tr(ctx, "Used", "Spotřebováno")))
+    .numeric_column(format!(
+        "{} ({measure})",
+        tr(ctx, "Baseline", "Referenční model")
+    ))
+    .empty_text(tr(ctx, "None found.", "Žádné nenalezeny."));
+    for a in found.documents {
+        let day = portico_sdk::calendar::parse_date(&a.data.date)
+            .map_or_else(|| a.data.date.clone(), |d| date(ctx, d));
+        table = table.row([day, num(ctx, a.data.used, 1), num(ctx, a.data.predicted, 1)]);
+    }
+    Ok(view.chart(chart).table(table))
+}

@@ -1,0 +1,230 @@
+//! Readings into days: a day line is the day's use; interval lines are kept
+//! a month a document (a re-import replaces the same quarter-hours, so
+//! nothing is counted twice) and a day's use is the sum of its intervals
+//! once the day is whole; counter readings of manual meters are spread
+//! over the days since the previous reading, marked as estimated.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{Datelike, Duration, NaiveDate};
+use portico_sdk::Result;
+use portico_sdk::records::Filters;
+
+use crate::import::{When, day_of};
+use crate::model::{COUNTER, CounterReading, INTERVALS, Meter, MonthIntervals, write_days};
+
+/// What a file or a gateway's call brought.
+#[derive(Debug, Default)]
+pub struct Stored {
+    /// Days whose use is known now.
+    pub days: usize,
+    /// Days whose intervals are not whole yet (no use for them).
+    pub partial: Vec<NaiveDate>,
+    /// Days between the first and the last without any reading.
+    pub gaps: Vec<NaiveDate>,
+    /// Days whose use is above the median plus three interquartile ranges.
+    pub extreme: Vec<NaiveDate>,
+    /// The step of the intervals, minutes (0 for days).
+    pub step: i64,
+    /// The days whose use was written.
+    pub written: Vec<NaiveDate>,
+}
+
+/// The seconds a day of Europe/Prague lasts (23, 24 or 25 hours).
+fn day_seconds(day: NaiveDate) -> i64 {
+    (crate::model::day_length(day) * 86_400.0).round() as i64
+}
+
+/// Stores `rows` of a meter (values in the meter's unit).
+pub fn store(meter_id: &str, meter: &Meter, rows: &[(usize, When, f64)]) -> Result<Stored> {
+    let mut out = Stored::default();
+    let mut days: BTreeMap<NaiveDate, f64> = BTreeMap::new();
+    let mut intervals: BTreeMap<String, Vec<(i64, f64)>> = BTreeMap::new();
+    let mut moments: Vec<i64> = Vec::new();
+    for (_, when, v) in rows {
+        let kwh = meter.to_measure(*v);
+        match when {
+            When::Day(d) => {
+                days.insert(*d, kwh);
+            }
+            When::At(at) => {
+                moments.push(*at);
+                let d = day_of(*at);
+                intervals
+                    .entry(format!("{:04}-{:02}", d.year(), d.month()))
+                    .or_default()
+                    .push((*at, kwh));
+            }
+        }
+    }
+    // The step: the most common gap between moments in order.
+    moments.sort_unstable();
+    moments.dedup();
+    let mut steps: BTreeMap<i64, usize> = BTreeMap::new();
+    for w in moments.windows(2) {
+        *steps.entry(w[1] - w[0]).or_default() += 1;
+    }
+    let step = steps
+        .iter()
+        .max_by_key(|(_, n)| **n)
+        .map_or(900, |(s, _)| *s)
+        .clamp(60, 3600);
+    out.step = if moments.is_empty() { 0 } else { step / 60 };
+
+    let mut touched: BTreeSet<NaiveDate> = BTreeSet::new();
+    for (month, new) in intervals {
+        let key = format!("{meter_id}:{month}");
+        let found = INTERVALS
+            .find()
+            .eq("key", &key)
+            .limit(1)
+            .fetch::<MonthIntervals>()?;
+        let (mut doc, id) = match found.documents.into_iter().next() {
+            Some(d) => (d.data, Some((d.id, d.version))),
+            None => (
+                MonthIntervals {
+                    key: key.clone(),
+                    meter: meter_id.to_owned(),
+                    month: month.clone(),
+                    q: Vec::new(),
+                },
+                None,
+            ),
+        };
+        let mut merged: BTreeMap<i64, f64> = doc.q.iter().copied().collect();
+        for (at, v) in new {
+            merged.insert(at, v);
+            touched.insert(day_of(at));
+        }
+        doc.q = merged.into_iter().collect();
+        // A day is whole when its intervals cover it.
+        let mut sums: BTreeMap<NaiveDate, (f64, i64)> = BTreeMap::new();
+        for (at, v) in &doc.q {
+            let e = sums.entry(day_of(*at)).or_insert((0.0, 0));
+            e.0 += v;
+            e.1 += 1;
+        }
+        for (d, (sum, n)) in sums {
+            if !touched.contains(&d) {
+                continue;
+            }
+            if n * step >= day_seconds(d) {
+                days.insert(d, sum);
+            } else {
+                out.partial.push(d);
+            }
+        }
+        match id {
+            Some((id, version)) => {
+                INTERVALS.update(&id, version, &doc)?;
+            }
+            None => {
+                INTERVALS.insert(&doc)?;
+            }
+        }
+    }
+    write_days(meter_id, &days, false)?;
+    out.days = days.len();
+    out.written = days.keys().copied().collect();
+    if let (Some(first), Some(last)) = (days.keys().next(), days.keys().next_back()) {
+        let mut d = *first;
+        while d < *last {
+            if !days.contains_key(&d) && !out.partial.contains(&d) {
+                out.gaps.push(d);
+            }
+            d += Duration::days(1);
+        }
+    }
+    out.extreme = extreme(&days);
+    Ok(out)
+}
+
+/// Days above the median plus three interquartile ranges (CalTRACK 2.3.6).
+pub fn extreme(days: &BTreeMap<NaiveDate, f64>) -> Vec<NaiveDate> {
+    let mut values: Vec<f64> = days.values().copied().collect();
+    if values.len() < 4 {
+        return Vec::new();
+    }
+    values.sort_by(f64::total_cmp);
+    let limit = quantile(&values, 0.5) + 3.0 * (quantile(&values, 0.75) - quantile(&values, 0.25));
+    days.iter()
+        .filter(|(_, v)| **v > limit)
+        .map(|(d, _)| *d)
+        .collect()
+}
+
+/// A quantile of sorted values, interpolated linearly (as pandas does).
+pub fn quantile(sorted: &[f64], q: f64) -> f64 {
+    let pos = q * (sorted.len() - 1) as f64;
+    let lo = pos.floor() as usize;
+    let hi = pos.ceil() as usize;
+    sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo as f64)
+}
+
+/// Why a counter reading is refused.
+pub enum CounterError {
+    /// Lower than the previous one, and the counter cannot have rolled over.
+    Lower { previous: f64, date: String },
+    /// Not after the previous reading.
+    NotAfter { date: String },
+}
+
+/// Records a counter reading and spreads the use since the previous one
+/// over the days between. Returns the use (in the meter's unit).
+pub fn counter(
+    meter_id: &str,
+    meter: &Meter,
+    reading: CounterReading,
+) -> Result<std::result::Result<Option<f64>, CounterError>> {
+    let previous = COUNTER
+        .find()
+        .eq("meter", meter_id)
+        .sort_desc("date")
+        .limit(1)
+        .fetch::<CounterReading>()?
+        .documents
+        .into_iter()
+        .next();
+    let Some(date) = portico_sdk::calendar::parse_date(&reading.date) else {
+        return Ok(Ok(None));
+    };
+    let used = match &previous {
+        Some(p) if p.data.date >= reading.date => {
+            return Ok(Err(CounterError::NotAfter {
+                date: p.data.date.clone(),
+            }));
+        }
+        Some(_) if reading.new_counter => None,
+        Some(p) if reading.reading < p.data.reading => {
+            // The counter rolled over, if it has digits to roll over and
+            // the use that makes is less than half its range; else the
+            // reading is wrong, or the meter was replaced.
+            let full = 10f64.powi(meter.digits as i32);
+            let used = reading.reading + full - p.data.reading;
+            if meter.digits == 0 || used >= full / 2.0 {
+                return Ok(Err(CounterError::Lower {
+                    previous: p.data.reading,
+                    date: p.data.date.clone(),
+                }));
+            }
+            Some((p.data.date.clone(), used))
+        }
+        Some(p) => Some((p.data.date.clone(), reading.reading - p.data.reading)),
+        None => None,
+    };
+    COUNTER.insert(&reading)?;
+    let Some((since, used)) = used else {
+        return Ok(Ok(None));
+    };
+    let Some(since) = portico_sdk::calendar::parse_date(&since) else {
+        return Ok(Ok(None));
+    };
+    // The use from the previous reading's day to this one's, a day each.
+    let n = (date - since).num_days();
+    let per_day = meter.to_measure(used) / n as f64;
+    let days: BTreeMap<NaiveDate, f64> = (0..n)
+        .map(|i| (since + Duration::days(i), per_day))
+        .collect();
+    write_days(meter_id, &days, true)?;
+    Ok(Ok(Some(used)))
+}

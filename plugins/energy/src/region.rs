@@ -1,0 +1,489 @@
+//! The region's view: each organization sends its buildings' year up the
+//! tree (`energy.report`, the monthly job or the manager's button); the
+//! founder keeps a document a building and one an organization, and its
+//! energy manager ranks every building of every organization by kWh/m²,
+//! sees the worst and the savings, and drills down to one building and its
+//! meters.
+
+use chrono::{Datelike, Duration, NaiveDate};
+use portico_sdk::messages::{self, Message};
+use portico_sdk::records::{Collection, Filters};
+use portico_sdk::{Cell, Chart, Context, Error, Result, Stat, Table, View, orgs, segment};
+use serde::{Deserialize, Serialize};
+
+use crate::baseline;
+use crate::model::{
+    BUILDINGS, Building, Carrier, METERS, Meter, Series, Temperatures, baseline as model_of, cs_of,
+    num, tr, use_name,
+};
+
+pub const REPORTS: Collection = Collection::new("reports");
+pub const MEMBERS: Collection = Collection::new("members");
+pub const KIND: &str = "energy.report";
+/// The most buildings one report carries.
+pub const MOST_BUILDINGS: usize = 200;
+
+/// One meter in a report: its last 12 months.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct MeterYear {
+    pub label: String,
+    pub carrier: String,
+    pub sub: bool,
+    /// The first month, `YYYY-MM`.
+    pub first_month: String,
+    pub months: Vec<f64>,
+    pub accepted: bool,
+    #[serde(default)]
+    pub cvrmse: Option<f64>,
+    #[serde(default)]
+    pub saved: Option<f64>,
+}
+
+/// One building in a report, as the founder keeps it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct BuildingYear {
+    pub key: String,
+    pub org: String,
+    pub org_name: String,
+    pub name: String,
+    pub usage: String,
+    pub area_m2: f64,
+    /// The last 12 months' energy of its main meters (water aside), kWh.
+    pub used: f64,
+    /// kWh/m² of the 12 months; 0 without a floor area.
+    pub intensity: f64,
+    /// Weather-normalised savings of its accepted baselines, kWh.
+    pub saved: f64,
+    pub meters: Vec<MeterYear>,
+}
+
+/// An organization's totals at its founder.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Member {
+    pub org: String,
+    pub org_name: String,
+    pub buildings: usize,
+    pub area_m2: f64,
+    pub used: f64,
+    pub saved: f64,
+    pub received: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Report {
+    pub buildings: Vec<BuildingYear>,
+}
+
+fn month_start(d: NaiveDate) -> NaiveDate {
+    d.with_day(1).unwrap_or(d)
+}
+
+fn next_month(d: NaiveDate) -> NaiveDate {
+    if d.month() == 12 {
+        NaiveDate::from_ymd_opt(d.year() + 1, 1, 1)
+    } else {
+        NaiveDate::from_ymd_opt(d.year(), d.month() + 1, 1)
+    }
+    .unwrap_or(d)
+}
+
+/// This organization's buildings: the 12 whole months before this one.
+pub fn build() -> Result<Report> {
+    let org = orgs::current()?;
+    let today = portico_sdk::calendar::today();
+    let mut first = month_start(today);
+    for _ in 0..12 {
+        first = month_start(first - Duration::days(1));
+    }
+    let mut buildings = Vec::new();
+    for page in BUILDINGS.find().limit(200).pages::<Building>() {
+        for b in page? {
+            if buildings.len() == MOST_BUILDINGS {
+                break;
+            }
+            let temps = Temperatures::of(&b.data.station)?;
+            let mut meters = Vec::new();
+            let (mut used, mut saved) = (0.0, 0.0);
+            for m in METERS
+                .find()
+                .eq("building", &b.data.code)
+                .limit(200)
+                .fetch::<Meter>()?
+                .documents
+            {
+                let series = Series::of(&m.data.label)?;
+                let mut months = Vec::new();
+                let mut month = first;
+                for _ in 0..12 {
+                    let next = next_month(month);
+                    let mut d = month;
+                    let mut sum = 0.0;
+                    while d < next {
+                        sum += series.get(d).unwrap_or(0.0);
+                        d += Duration::days(1);
+                    }
+                    months.push(sum);
+                    month = next;
+                }
+                let sub = m.data.role == "sub";
+                if !sub && m.data.carrier() != Carrier::Water {
+                    used += months.iter().sum::<f64>();
+                }
+                let model = model_of(&m.data.label)?.map(|d| d.data);
+                let accepted = model.as_ref().is_some_and(|b| b.accepted);
+                let fit = model.as_ref().and_then(|b| b.fit.clone());
+                let saved_here = match (&model, &fit) {
+                    (Some(bl), Some(f)) if bl.accepted => portico_sdk::calendar::parse_date(&bl.to)
+                        .map(|to| baseline::savings(f, to, &series, &temps).saved()),
+                    _ => None,
+                };
+                if !sub {
+                    saved += saved_here.unwrap_or(0.0);
+                }
+                meters.push(MeterYear {
+                    label: m.data.label.clone(),
+                    carrier: m.data.carrier.clone(),
+                    sub,
+                    first_month: first.format("%Y-%m").to_string(),
+                    months,
+                    accepted,
+                    cvrmse: fit.map(|f| f.cvrmse),
+                    saved: saved_here,
+                });
+            }
+            buildings.push(BuildingYear {
+                key: format!("{}:{}", org.id, b.data.code),
+                org: org.id.clone(),
+                org_name: org.name.clone(),
+                name: b.data.name.clone(),
+                usage: b.data.usage.clone(),
+                area_m2: b.data.area_m2,
+                used,
+                intensity: if b.data.area_m2 > 0.0 {
+                    used / b.data.area_m2
+                } else {
+                    0.0
+                },
+                saved,
+                meters,
+            });
+        }
+    }
+    Ok(Report { buildings })
+}
+
+/// Sends this organization's report to its founder, where the module is
+/// enabled there. Returns the founder's name.
+pub fn send() -> Result<Option<String>> {
+    let Some(founder) = orgs::ancestors()?
+        .into_iter()
+        .next()
+        .filter(|o| o.module_enabled)
+    else {
+        return Ok(None);
+    };
+    let report = build()?;
+    messages::send(&founder.id, KIND, &report)?;
+    Ok(Some(founder.name))
+}
+
+/// A report from an organization directly below: its buildings replace
+/// what it reported before.
+pub fn receive(ctx: &Context, message: &Message) -> Result<()> {
+    if message.kind != KIND {
+        return Ok(());
+    }
+    let from = message.from_org.as_str();
+    let child = orgs::get(from)
+        .ok()
+        .filter(|o| o.parent.as_deref() == Some(ctx.org_id()));
+    let Some(child) = child else {
+        return message.refuse(
+            "energy.report-refused",
+            "a report comes from an organization directly below",
+        );
+    };
+    let report: Report = message.payload()?;
+    let mut kept: std::collections::HashMap<String, (String, u64)> =
+        std::collections::HashMap::new();
+    for page in REPORTS
+        .find()
+        .eq("org", from)
+        .limit(500)
+        .pages::<BuildingYear>()
+    {
+        for d in page? {
+            kept.insert(d.data.key.clone(), (d.id, d.version));
+        }
+    }
+    let (mut area, mut used, mut saved) = (0.0, 0.0, 0.0);
+    let count = report.buildings.len().min(MOST_BUILDINGS);
+    for mut b in report.buildings.into_iter().take(MOST_BUILDINGS) {
+        // What the founder keeps is the sender's, whatever the report says.
+        let local = b.key.rsplit(':').next().unwrap_or_default().to_owned();
+        b.key = format!("{from}:{local}");
+        b.org = from.to_owned();
+        b.org_name = child.name.clone();
+        area += b.area_m2;
+        used += b.used;
+        saved += b.saved;
+        match kept.remove(&b.key) {
+            Some((id, version)) => {
+                REPORTS.update(&id, version, &b)?;
+            }
+            None => {
+                REPORTS.insert(&b)?;
+            }
+        }
+    }
+    for (_, (id, version)) in kept {
+        REPORTS.delete(&id, version)?;
+    }
+    let member = Member {
+        org: from.to_owned(),
+        org_name: child.name,
+        buildings: count,
+        area_m2: area,
+        used,
+        saved,
+        received: message.sent_at.clone(),
+    };
+    match MEMBERS
+        .find()
+        .eq("org", from)
+        .limit(1)
+        .fetch::<Member>()?
+        .documents
+        .into_iter()
+        .next()
+    {
+        Some(d) => {
+            MEMBERS.update(&d.id, d.version, &member)?;
+        }
+        None => {
+            MEMBERS.insert(&member)?;
+        }
+    }
+    Ok(())
+}
+
+/// The founder's overview of its organizations' buildings.
+pub fn overview(ctx: &Context) -> Result<View> {
+    let members = MEMBERS.find().sort("org_name").fetch_all::<Member>(2_000)?;
+    let (mut buildings, mut area, mut used, mut saved) = (0, 0.0, 0.0, 0.0);
+    let mut table = Table::new(tr(ctx, "Organizations", "Organizace"))
+        .sortable(tr(ctx, "Organization", "Organizace"), "org", false)
+        .sortable(tr(ctx, "Buildings", "Budovy"), "buildings", true)
+        .sortable(tr(ctx, "Floor area (m²)", "Plocha (m²)"), "area", true)
+        .sortable(tr(ctx, "Energy, 12 months (MWh)", "Energie za 12 měsíců (MWh)"), "used", true)
+        .sortable("kWh/m²", "intensity", true)
+        .sortable(tr(ctx, "Saved (MWh)", "Ušetřeno (MWh)"), "saved", true)
+        .empty_text(tr(
+            ctx,
+            "No organization has reported yet: each sends its buildings' year once a month, or when its energy manager sends it.",
+            "Zatím žádná organizace nepodala hlášení: každá posílá rok svých budov jednou měsíčně, nebo když jej její energetický manažer odešle.",
+        ));
+    for m in &members {
+        let m = &m.data;
+        buildings += m.buildings;
+        area += m.area_m2;
+        used += m.used;
+        saved += m.saved;
+        table = table.row([
+            Cell::from(m.org_name.clone()),
+            m.buildings.to_string().into(),
+            num(ctx, m.area_m2, 0).into(),
+            num(ctx, m.used / 1000.0, 1).into(),
+            if m.area_m2 > 0.0 {
+                num(ctx, m.used / m.area_m2, 1)
+            } else {
+                "–".into()
+            }
+            .into(),
+            num(ctx, m.saved / 1000.0, 1).into(),
+        ]);
+    }
+    let worst = REPORTS
+        .find()
+        .gt("intensity", 0)
+        .sort_desc("intensity")
+        .limit(20)
+        .fetch::<BuildingYear>()?;
+    let mut ranking = Table::new(tr(
+        ctx,
+        "The 20 buildings of the highest kWh/m²",
+        "20 budov s nejvyšší spotřebou na m²",
+    ))
+    .column(tr(ctx, "Building", "Budova"))
+    .column(tr(ctx, "Organization", "Organizace"))
+    .column(tr(ctx, "Use", "Účel"))
+    .numeric_column("kWh/m²")
+    .numeric_column(tr(ctx, "Energy (MWh)", "Energie (MWh)"))
+    .empty_text(tr(ctx, "No building reported yet.", "Zatím žádná budova."));
+    for b in worst.documents {
+        let b = b.data;
+        ranking = ranking.row([
+            Cell::link(b.name.clone(), format!("/region/{}", segment(&b.key))),
+            b.org_name.clone().into(),
+            use_name(ctx, &b.usage).into(),
+            num(ctx, b.intensity, 1).into(),
+            num(ctx, b.used / 1000.0, 1).into(),
+        ]);
+    }
+    Ok(View::new(tr(
+        ctx,
+        "Energy of the region's organizations",
+        "Energie organizací kraje",
+    ))
+    .stats([
+        Stat::new(
+            tr(ctx, "Organizations reporting", "Organizace s hlášením"),
+            members.len().to_string(),
+        ),
+        Stat::new(tr(ctx, "Buildings", "Budovy"), buildings.to_string()),
+        Stat::new(
+            tr(ctx, "Energy, 12 months", "Energie za 12 měsíců"),
+            format!("{} MWh", num(ctx, used / 1000.0, 1)),
+        ),
+        Stat::new(
+            "kWh/m²",
+            if area > 0.0 {
+                num(ctx, used / area, 1)
+            } else {
+                "–".into()
+            },
+        ),
+        Stat::new(
+            tr(
+                ctx,
+                "Saved, weather-normalised",
+                "Ušetřeno po normalizaci na počasí",
+            ),
+            format!("{} MWh", num(ctx, saved / 1000.0, 1)),
+        ),
+    ])
+    .table(ranking)
+    .table(table))
+}
+
+/// One building of an organization below, with its meters' months.
+pub fn building(ctx: &Context, key: &str) -> Result<View> {
+    let Some(b) = REPORTS
+        .find()
+        .eq("key", key)
+        .limit(1)
+        .fetch::<BuildingYear>()?
+        .documents
+        .into_iter()
+        .next()
+    else {
+        return Err(Error::not_found(tr(
+            ctx,
+            "No such building in the reports.",
+            "Taková budova v hlášeních není.",
+        )));
+    };
+    let b = b.data;
+    let first = portico_sdk::calendar::parse_date(&format!(
+        "{}-01",
+        b.meters.first().map_or("", |m| m.first_month.as_str())
+    ));
+    let labels: Vec<String> = (0..12)
+        .scan(first, |m, _| {
+            let this = *m;
+            *m = m.map(next_month);
+            Some(this.map_or_else(String::new, |d| {
+                if cs_of(ctx) {
+                    format!("{}/{}", d.month(), d.year())
+                } else {
+                    d.format("%b %Y").to_string()
+                }
+            }))
+        })
+        .collect();
+    let mut chart = Chart::bar(
+        tr(
+            ctx,
+            "Energy a month by meter",
+            "Energie po měsících podle měřidel",
+        ),
+        labels.clone(),
+    )
+    .unit("kWh");
+    let mut table = Table::new(tr(ctx, "Meters", "Měřidla"))
+        .column(tr(ctx, "Meter", "Měřidlo"))
+        .column(tr(ctx, "Carrier", "Nositel"))
+        .numeric_column(tr(ctx, "12 months", "12 měsíců"))
+        .column(tr(ctx, "Baseline", "Referenční model"))
+        .numeric_column("CV(RMSE)")
+        .numeric_column(tr(ctx, "Saved", "Ušetřeno"));
+    for m in &b.meters {
+        chart = chart.series(m.label.clone(), m.months.iter().map(|v| v.round()));
+        table = table.row([
+            if m.sub {
+                format!("{} ({})", m.label, tr(ctx, "sub-meter", "podružné"))
+            } else {
+                m.label.clone()
+            },
+            Carrier::parse(&m.carrier)
+                .map_or_else(|| m.carrier.clone(), |c| c.name(ctx).to_owned()),
+            num(ctx, m.months.iter().sum(), 0),
+            if m.accepted {
+                tr(ctx, "accepted", "přijat")
+            } else {
+                tr(ctx, "none", "žádný")
+            }
+            .to_owned(),
+            m.cvrmse
+                .map_or_else(|| "–".into(), |c| format!("{} %", num(ctx, c * 100.0, 1))),
+            m.saved.map_or_else(|| "–".into(), |s| num(ctx, s, 0)),
+        ]);
+    }
+    let mut months = Table::new(tr(
+        ctx,
+        "Energy a month by meter (kWh)",
+        "Energie po měsících podle měřidel (kWh)",
+    ))
+    .column(tr(ctx, "Month", "Měsíc"));
+    for m in &b.meters {
+        months = months.numeric_column(m.label.clone());
+    }
+    for (i, label) in labels.iter().enumerate() {
+        let mut row = vec![label.clone()];
+        row.extend(
+            b.meters
+                .iter()
+                .map(|m| num(ctx, m.months.get(i).copied().unwrap_or(0.0), 0)),
+        );
+        months = months.row(row);
+    }
+    Ok(View::new(format!("{} – {}", b.name, b.org_name))
+        .key_values([
+            (
+                tr(ctx, "Organization", "Organizace").to_owned(),
+                b.org_name.clone(),
+            ),
+            (tr(ctx, "Use", "Účel").to_owned(), use_name(ctx, &b.usage)),
+            (
+                tr(ctx, "Floor area", "Podlahová plocha").to_owned(),
+                format!("{} m²", num(ctx, b.area_m2, 0)),
+            ),
+            (
+                tr(ctx, "Energy, 12 months", "Energie za 12 měsíců").to_owned(),
+                format!("{} MWh", num(ctx, b.used / 1000.0, 1)),
+            ),
+            ("kWh/m²".to_owned(), num(ctx, b.intensity, 1)),
+            (
+                tr(
+                    ctx,
+                    "Saved, weather-normalised",
+                    "Ušetřeno po normalizaci na počasí",
+                )
+                .to_owned(),
+                format!("{} kWh", num(ctx, b.saved, 0)),
+            ),
+        ])
+        .table(table)
+        .chart(chart)
+        .table(months))
+}

@@ -1,0 +1,953 @@
+//! Energy management as a region's energy manager uses it: weather
+//! stations with hourly temperatures, buildings and their meters, readings
+//! imported from the distributor's files, and a baseline per meter whose
+//! model, fit and savings agree with OpenEEmeter (eemeter 2.x, the CalTRACK
+//! 2.0 daily method) on the sample it ships and on a Czech school's gas.
+//! Three years of quarter-hours import whole, twice without counting
+//! anything twice; a bad line is named and nothing is stored; a caretaker
+//! reads a counter on the phone through its roll-over and a replacement;
+//! another organization sees none of it.
+
+use std::process::Command;
+
+use portico_host::workers::WorkerConfig;
+use portico_runtime::api::CallContext;
+use portico_tests::browser::{Browser, Page};
+use portico_tests::{TEST_CITY, TestPortal};
+use serde_json::Value;
+
+const PASSWORD: &str = "correct horse battery staple";
+const BASE: &str = "/m/energy";
+/// Another region, with energy management of its own.
+const OTHER: &str = "jiny-kraj";
+
+/// The Python with OpenEEmeter.
+fn energy_python() -> std::path::PathBuf {
+    if let Some(p) = std::env::var_os("ENERGY_PYTHON") {
+        return p.into();
+    }
+    let venv = portico_tests::repo_root().join("target/energy-venv/bin/python");
+    assert!(
+        venv.exists(),
+        "OpenEEmeter is not installed: run `cargo xtask test`, which installs it"
+    );
+    venv
+}
+
+/// Eva, the energy manager, logged in; and the test portal.
+async fn energy_manager() -> (TestPortal, std::net::SocketAddr, Browser) {
+    let portal = TestPortal::builder()
+        .module("energy")
+        .tree_org(
+            OTHER,
+            portico_platform::organizations::Kind::Region,
+            None,
+            None,
+        )
+        .build()
+        .await;
+    let addr = portal.serve().await;
+    let mut people = portal
+        .staff(addr, PASSWORD, &[("eva", &[(TEST_CITY, "energy.manager")])])
+        .await;
+    let eva = people.remove("eva").unwrap().1;
+    (portal, addr, eva)
+}
+
+async fn submit(b: &Browser, page: &str, path: &str, fields: &[(&str, &str)]) -> Page {
+    b.submit(&format!("{BASE}{page}"), &format!("{BASE}{path}"), fields)
+        .await
+}
+
+async fn upload(b: &Browser, page: &str, field: &str, name: &str, content: &[u8]) -> Page {
+    let form = b.get(&format!("{BASE}{page}")).await;
+    assert_eq!(form.status, 200, "{}", form.body);
+    let csrf = form.csrf();
+    b.post_multipart(
+        &format!("{BASE}{page}"),
+        &[("_csrf", csrf.as_str())],
+        (field, name, content),
+    )
+    .await
+}
+
+/// The id in a redirect to `…/<prefix>/<id>`.
+fn id_in(page: &Page, prefix: &str) -> String {
+    assert_eq!(page.status, 303, "{}", page.body);
+    let start = format!("{BASE}{prefix}/");
+    page.location()
+        .strip_prefix(&start)
+        .unwrap_or_else(|| panic!("redirected to {}", page.location()))
+        .split(['/', '?'])
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
+/// A station with its temperatures, a building on it and a meter.
+async fn building_with_meter(
+    eva: &Browser,
+    name: &str,
+    carrier: &str,
+    temperatures: &[u8],
+) -> String {
+    let station = id_in(
+        &submit(
+            eva,
+            "/stations",
+            "/stations",
+            &[("code", &format!("ST-{name}")), ("name", name)],
+        )
+        .await,
+        "/stations",
+    );
+    let imported = upload(
+        eva,
+        &format!("/stations/{station}"),
+        "temperatures",
+        "t.csv",
+        temperatures,
+    )
+    .await;
+    assert_eq!(imported.status, 303, "{}", imported.body);
+    let building = id_in(
+        &submit(
+            eva,
+            "/buildings/new",
+            "/buildings/new",
+            &[
+                ("name", name),
+                ("address", "Žižkova 57, Jihlava"),
+                ("area_m2", "2400"),
+                ("usage", "school"),
+                ("penb", "D"),
+                ("penb_expires", "2031-06-30"),
+                ("station", &station),
+            ],
+        )
+        .await,
+        "/buildings",
+    );
+    id_in(
+        &submit(
+            eva,
+            &format!("/buildings/{building}"),
+            &format!("/buildings/{building}/meters"),
+            &[
+                ("label", &format!("{name} {carrier}")),
+                ("carrier", carrier),
+                ("unit", "kWh"),
+                ("role", "main"),
+            ],
+        )
+        .await,
+        "/meters",
+    )
+}
+
+/// The baseline's CSV, as `key → value`.
+async fn baseline_csv(eva: &Browser, meter: &str) -> std::collections::HashMap<String, String> {
+    let csv = eva
+        .get(&format!("{BASE}/meters/{meter}/baseline.csv"))
+        .await;
+    assert_eq!(csv.status, 200, "{}", csv.body);
+    csv.csv_rows()
+        .into_iter()
+        .filter(|r| r.len() >= 2)
+        .map(|r| (r[0].clone(), r[1].clone()))
+        .collect()
+}
+
+fn close(what: &str, ours: f64, theirs: f64, relative: f64) {
+    let off = ((ours - theirs) / theirs).abs();
+    assert!(
+        off <= relative,
+        "{what}: Portico {ours}, OpenEEmeter {theirs} ({off:e} apart, at most {relative:e})"
+    );
+}
+
+/// The sample eemeter ships and a Czech school's gas: the same model,
+/// balance points, coefficients (1e-4), CV(RMSE) (0.1 point), and the same
+/// weather-normalised savings, imported and fitted as the manager would.
+#[tokio::test]
+async fn baselines_agree_with_openeemeter() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = portico_tests::repo_root().join("tests/data/energy/openeemeter.py");
+    let out = Command::new(energy_python())
+        .arg(&script)
+        .arg(dir.path())
+        .output()
+        .expect("OpenEEmeter runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let expected: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("expected.json")).unwrap())
+            .unwrap();
+
+    let (_portal, _addr, eva) = energy_manager().await;
+    eva.get("/lang/en").await;
+    for (name, carrier) in [("sample", "electricity"), ("czech", "gas")] {
+        let theirs = &expected[name];
+        let temperatures =
+            std::fs::read(dir.path().join(format!("{name}-temperatures.csv"))).unwrap();
+        let meter = building_with_meter(&eva, name, carrier, &temperatures).await;
+        let readings = std::fs::read(dir.path().join(format!("{name}-readings.csv"))).unwrap();
+        let imported = upload(
+            &eva,
+            &format!("/meters/{meter}/import"),
+            "readings",
+            "r.csv",
+            &readings,
+        )
+        .await;
+        assert_eq!(imported.status, 303, "{}", imported.body);
+        let fitted = submit(
+            &eva,
+            &format!("/meters/{meter}"),
+            &format!("/meters/{meter}"),
+            &[
+                ("baseline_end", theirs["baseline_to"].as_str().unwrap()),
+                ("fit", ""),
+            ],
+        )
+        .await;
+        assert_eq!(fitted.status, 303, "{}", fitted.body);
+        let ours = baseline_csv(&eva, &meter).await;
+        let f = |k: &str| {
+            ours[k]
+                .parse::<f64>()
+                .unwrap_or_else(|_| panic!("{k}: {:?}", ours.get(k)))
+        };
+        let t = |k: &str| theirs[k].as_f64().unwrap_or(0.0);
+        assert_eq!(ours["accepted"], "true", "{name}: {ours:?}");
+        assert_eq!(
+            ours["model_type"],
+            theirs["model_type"].as_str().unwrap(),
+            "{name}"
+        );
+        assert_eq!(
+            ours["baseline_from"],
+            theirs["baseline_from"].as_str().unwrap(),
+            "{name}"
+        );
+        assert_eq!(f("days"), t("days"), "{name}: days fitted");
+        for (bp, key) in [
+            ("heating_balance_point_degF", "heating_balance_point"),
+            ("cooling_balance_point_degF", "cooling_balance_point"),
+        ] {
+            let theirs = theirs[key]
+                .as_i64()
+                .map(|b| b.to_string())
+                .unwrap_or_default();
+            assert_eq!(ours[bp], theirs, "{name}: {bp}");
+        }
+        close(
+            &format!("{name} intercept"),
+            f("intercept"),
+            t("intercept"),
+            1e-4,
+        );
+        for beta in ["beta_hdd", "beta_cdd"] {
+            let key = format!("{beta}_per_degF");
+            if t(beta) == 0.0 {
+                assert_eq!(f(&key), 0.0, "{name}: {beta}");
+            } else {
+                close(&format!("{name} {beta}"), f(&key), t(beta), 1e-4);
+            }
+        }
+        close(
+            &format!("{name} adjusted R²"),
+            f("r_squared_adj"),
+            t("r_squared_adj"),
+            1e-4,
+        );
+        assert!(
+            (f("cvrmse_adj") - t("cvrmse_adj")).abs() * 100.0 <= 0.1,
+            "{name}: CV(RMSE) {} against {}",
+            f("cvrmse_adj"),
+            t("cvrmse_adj")
+        );
+        assert_eq!(
+            f("reporting_days"),
+            t("reporting_days"),
+            "{name}: reporting days"
+        );
+        // OpenEEmeter predicts the day the clocks go back (25 hours) from
+        // degree days it sums over that day otherwise than over any other;
+        // Portico predicts it as 25/24 of a day of its mean temperature.
+        // The rest agrees to the cent: the year within 0.5 %.
+        close(
+            &format!("{name} predicted"),
+            f("reporting_predicted"),
+            t("reporting_predicted"),
+            5e-3,
+        );
+        close(
+            &format!("{name} used"),
+            f("reporting_used"),
+            t("reporting_used"),
+            1e-9,
+        );
+        close(
+            &format!("{name} FSU band"),
+            f("savings_fsu_band_90"),
+            t("fsu_band_90"),
+            1e-2,
+        );
+
+        // What the manager reads on the meter's page, in Czech.
+        eva.get("/lang/cs").await;
+        let page = eva.get(&format!("{BASE}/meters/{meter}")).await;
+        assert_eq!(page.status, 200);
+        assert!(
+            page.body.contains("Úspory po normalizaci na počasí"),
+            "{}",
+            page.body
+        );
+        let saved = f("reporting_predicted") - f("reporting_used");
+        let shown = portico_types::written::number(saved.round(), "cs");
+        assert!(
+            page.body.contains(&shown),
+            "{name}: savings {shown} on the page"
+        );
+        eva.get("/lang/en").await;
+    }
+}
+
+/// Quarter-hours of three years (2023–2025): the day's use is the sum of
+/// its 96 (92, 100 at the clock changes) quarters.
+fn quarter_hours(bad_line: Option<usize>) -> (String, usize) {
+    use chrono::{Duration, TimeZone};
+    use chrono_tz::Europe::Prague;
+    let start = Prague.with_ymd_and_hms(2023, 1, 1, 0, 0, 0).unwrap();
+    let end = Prague.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+    let mut out = String::from("from;kwh\n");
+    let mut t = start;
+    let mut n = 0;
+    while t < end {
+        n += 1;
+        if Some(n + 1) == bad_line {
+            out.push_str("2024-02-30 00:00;1,5\n");
+        } else {
+            let v = 1.0 + (n % 7) as f64 * 0.25;
+            out.push_str(&format!(
+                "{};{}\n",
+                t.to_rfc3339(),
+                format!("{v}").replace('.', ",")
+            ));
+        }
+        t += Duration::minutes(15);
+    }
+    (out, n)
+}
+
+/// A year and more of quarter-hours import whole with the day's use their
+/// sum; the same file again stores nothing twice; a bad line is named and
+/// nothing of its file is stored.
+#[tokio::test]
+async fn three_years_of_quarter_hours_import_once() {
+    let (portal, _addr, eva) = energy_manager().await;
+    eva.get("/lang/en").await;
+    let meter = building_with_meter(&eva, "Gymnázium", "electricity", b"2023-01-01;1,0\n").await;
+    let import = format!("/meters/{meter}/import");
+
+    let (bad, _) = quarter_hours(Some(5_000));
+    let refused = upload(&eva, &import, "readings", "bad.csv", bad.as_bytes()).await;
+    refused.assert_refused(&["line 5000", "2024-02-30 00:00", "Nothing was stored"]);
+    assert!(
+        portal
+            .documents(TEST_CITY, "energy", "intervals")
+            .await
+            .is_empty()
+    );
+    assert!(
+        portal
+            .documents(TEST_CITY, "energy", "days")
+            .await
+            .is_empty()
+    );
+
+    let (file, rows) = quarter_hours(None);
+    assert_eq!(rows, 105_216, "three years, 2024 a leap year");
+    for round in 0..2 {
+        let imported = upload(&eva, &import, "readings", "quarters.csv", file.as_bytes()).await;
+        assert_eq!(imported.status, 303, "{}", imported.body);
+        let months = portal.documents(TEST_CITY, "energy", "intervals").await;
+        assert_eq!(months.len(), 36, "round {round}: a document a month");
+        let quarters: usize = months
+            .iter()
+            .map(|m| m["q"].as_array().unwrap().len())
+            .sum();
+        assert_eq!(quarters, rows, "round {round}: every quarter once");
+        let years = portal.documents(TEST_CITY, "energy", "days").await;
+        assert_eq!(years.len(), 3, "round {round}");
+        let days: usize = years
+            .iter()
+            .map(|y| {
+                y["v"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .filter(|v| !v.is_null())
+                    .count()
+            })
+            .sum();
+        assert_eq!(days, 365 + 366 + 365, "round {round}: every day whole");
+    }
+    // The day of the spring clock change has 92 quarters, summed.
+    let years = portal.documents(TEST_CITY, "energy", "days").await;
+    let y2024 = years.iter().find(|y| y["year"] == 2024).unwrap();
+    let (file_days, _) = sums_by_day(&file);
+    let march_31 = chrono::NaiveDate::from_ymd_opt(2024, 3, 31).unwrap();
+    let ours = y2024["v"][90].as_f64().unwrap();
+    assert!(
+        (ours - file_days[&march_31]).abs() < 1e-9,
+        "{ours} against {}",
+        file_days[&march_31]
+    );
+
+    let page = eva.get(&format!("{BASE}/meters/{meter}")).await;
+    assert!(page.body.contains("Use a month"), "{}", page.body);
+}
+
+/// The file's use by day of Prague, as a reader of it would sum it.
+fn sums_by_day(file: &str) -> (std::collections::BTreeMap<chrono::NaiveDate, f64>, usize) {
+    let mut days = std::collections::BTreeMap::new();
+    let mut n = 0;
+    for line in file.lines().skip(1) {
+        let (at, v) = line.split_once(';').unwrap();
+        let at = chrono::DateTime::parse_from_rfc3339(at).unwrap();
+        let day = at.with_timezone(&chrono_tz::Europe::Prague).date_naive();
+        *days.entry(day).or_insert(0.0) += v.replace(',', ".").parse::<f64>().unwrap();
+        n += 1;
+    }
+    (days, n)
+}
+
+/// A caretaker reads a gas counter on the phone: the use is spread over
+/// the days since the reading before; a lower reading is refused unless the
+/// counter rolled over or the meter was replaced. Too few days refuse a
+/// baseline with the reason, never a flat line.
+#[tokio::test]
+async fn a_caretaker_reads_a_counter_through_its_roll_over_and_a_replacement() {
+    let (portal, addr, eva) = energy_manager().await;
+    eva.get("/lang/cs").await;
+    let building = id_in(
+        &submit(
+            &eva,
+            "/buildings/new",
+            "/buildings/new",
+            &[
+                ("name", "Domov seniorů"),
+                ("area_m2", "1800"),
+                ("usage", "social"),
+            ],
+        )
+        .await,
+        "/buildings",
+    );
+    let refused = submit(
+        &eva,
+        &format!("/buildings/{building}"),
+        &format!("/buildings/{building}/meters"),
+        &[
+            ("label", "Plyn"),
+            ("carrier", "gas"),
+            ("unit", "m3"),
+            ("kwh_per_m3", ""),
+            ("role", "main"),
+        ],
+    )
+    .await;
+    refused.assert_refused(&["spalné teplo"]);
+    let meter = id_in(
+        &submit(
+            &eva,
+            &format!("/buildings/{building}"),
+            &format!("/buildings/{building}/meters"),
+            &[
+                ("label", "Plyn"),
+                ("carrier", "gas"),
+                ("unit", "m3"),
+                ("kwh_per_m3", "10,5"),
+                ("role", "main"),
+                ("digits", "5"),
+            ],
+        )
+        .await,
+        "/meters",
+    );
+    let mut people = portal
+        .staff(
+            addr,
+            PASSWORD,
+            &[("karel", &[(TEST_CITY, "energy.caretaker")])],
+        )
+        .await;
+    let karel = people.remove("karel").unwrap().1;
+    karel.get("/lang/cs").await;
+    let page = format!("/meters/{meter}");
+    let read = |date: &'static str, reading: &'static str, new: bool| {
+        let karel = &karel;
+        let page = page.clone();
+        async move {
+            let mut fields = vec![("date", date), ("reading", reading)];
+            if new {
+                fields.push(("new_counter", "1"));
+            }
+            submit(karel, &page, &format!("{page}/reading"), &fields).await
+        }
+    };
+    assert_eq!(read("2025-01-01", "99900", false).await.status, 303);
+    let rolled = read("2025-01-11", "00100", false).await;
+    assert_eq!(rolled.status, 303, "{}", rolled.body);
+    let shown = karel.get(rolled.location()).await;
+    assert!(
+        shown.body.contains("200"),
+        "the counter rolled over at 100 000: {}",
+        shown.body
+    );
+    read("2025-01-21", "00050", false)
+        .await
+        .assert_refused(&["nižší než minulý", "výměnu"]);
+    assert_eq!(read("2025-01-21", "00012", true).await.status, 303);
+    let after = read("2025-01-31", "00112", false).await;
+    assert_eq!(after.status, 303, "{}", after.body);
+    // 200 m³ over ten days, then nothing counted across the replacement,
+    // then 100 m³ over ten days: 210 kWh a day, then 105.
+    let years = portal.documents(TEST_CITY, "energy", "days").await;
+    let v = &years[0]["v"];
+    assert!((v[0].as_f64().unwrap() - 210.0).abs() < 1e-9, "{v}");
+    assert!(v[15].is_null(), "no use across the replacement: {v}");
+    assert!((v[25].as_f64().unwrap() - 105.0).abs() < 1e-9, "{v}");
+
+    // The caretaker cannot fit; the manager is told why no baseline.
+    let forbidden = karel
+        .post_form(
+            &format!("{BASE}{page}"),
+            &[("_csrf", &karel.csrf_token().await), ("fit", "")],
+        )
+        .await;
+    assert_eq!(forbidden.status, 403, "{}", forbidden.body);
+    let fitted = submit(&eva, &page, &page, &[("baseline_end", ""), ("fit", "")]).await;
+    assert_eq!(fitted.status, 303, "{}", fitted.body);
+    let shown = eva.get(&format!("{BASE}{page}")).await;
+    assert!(
+        shown.body.contains("Budova nemá meteorologickou stanici"),
+        "{}",
+        shown.body
+    );
+
+    // Another organization's manager sees none of it.
+    let mut others = portal
+        .staff(addr, PASSWORD, &[("olga", &[(OTHER, "energy.manager")])])
+        .await;
+    let olga = others.remove("olga").unwrap().1;
+    let theirs = olga
+        .get(&format!("/o/{OTHER}/m/energy/meters/{meter}"))
+        .await;
+    assert!(
+        theirs.status == 404 || theirs.status == 403,
+        "{}: {}",
+        theirs.status,
+        theirs.body
+    );
+    let ours = olga.get(&format!("{BASE}/meters/{meter}")).await;
+    assert!(
+        ours.status == 403 || ours.status == 404 || ours.status == 303,
+        "{}",
+        ours.status
+    );
+}
+
+/// The nightly job fits every meter a batch a call, through the module's
+/// own events.
+#[tokio::test]
+async fn the_nightly_job_fits_every_meter_in_batches() {
+    let (portal, _addr, eva) = energy_manager().await;
+    let temperatures: String = (0..400)
+        .map(|d| {
+            let day =
+                chrono::NaiveDate::from_ymd_opt(2024, 1, 1).unwrap() + chrono::Duration::days(d);
+            let t = 8.0 + 10.0 * ((d as f64 - 100.0) / 58.0).sin();
+            format!("{day};{t}\n")
+        })
+        .collect();
+    let meter = building_with_meter(&eva, "Úřad", "heat", temperatures.as_bytes()).await;
+    let meters = portal.documents(TEST_CITY, "energy", "meters").await;
+    let mut meter_doc = meters[0].clone();
+    let readings: String = (0..400)
+        .map(|d| {
+            let day =
+                chrono::NaiveDate::from_ymd_opt(2024, 1, 1).unwrap() + chrono::Duration::days(d);
+            let t = 8.0 + 10.0 * ((d as f64 - 100.0) / 58.0).sin();
+            format!(
+                "{day};{}\n",
+                200.0 + 40.0 * (15.0 - t).max(0.0) + (d % 5) as f64
+            )
+        })
+        .collect();
+    assert_eq!(
+        upload(
+            &eva,
+            &format!("/meters/{meter}/import"),
+            "readings",
+            "r.csv",
+            readings.as_bytes()
+        )
+        .await
+        .status,
+        303
+    );
+    // 59 more meters like it, loaded as `portico records import` would.
+    let mut lines = Vec::new();
+    for i in 0..59 {
+        meter_doc["label"] = format!("Měřidlo {i}").into();
+        lines.push(meter_doc.to_string());
+    }
+    portal
+        .import(TEST_CITY, "energy", "meters", &lines.join("\n"))
+        .await;
+    let ctx = CallContext {
+        org_id: TEST_CITY.into(),
+        principal: None,
+        request_id: "test-baselines".into(),
+        locale: "cs".into(),
+    };
+    portal
+        .module("energy")
+        .run_job(&ctx, "baselines")
+        .await
+        .unwrap();
+    let quickly = WorkerConfig {
+        backoff: std::time::Duration::ZERO,
+        ..WorkerConfig::default()
+    };
+    let mut calls = 0;
+    while portal.dispatch(&quickly).await > 0 {
+        calls += 1;
+        assert!(calls < 20);
+    }
+    let models = portal.documents(TEST_CITY, "energy", "models").await;
+    assert_eq!(models.len(), 60, "every meter has its baseline");
+    let accepted = models.iter().filter(|m| m["accepted"] == true).count();
+    assert_eq!(accepted, 1, "the one with readings; the others say why not");
+    let refused = models.iter().find(|m| m["accepted"] == false).unwrap();
+    assert_eq!(refused["reason_en"], "The meter has no readings yet.");
+    let fit = &models.iter().find(|m| m["accepted"] == true).unwrap()["fit"];
+    assert_eq!(
+        fit["kind"], "hdd_only",
+        "heat is fitted without cooling: {fit}"
+    );
+}
+
+/// A year of a heated building's days and the one after (°C, kWh): the
+/// heating follows the degree days, with a little noise that repeats.
+fn heated_building(days: i64, spike: Option<i64>) -> (String, String) {
+    let first = chrono::NaiveDate::from_ymd_opt(2024, 1, 1).unwrap();
+    let (mut temps, mut uses) = (String::new(), String::new());
+    for d in 0..days {
+        let day = first + chrono::Duration::days(d);
+        let t = 9.0
+            + 10.5 * (2.0 * std::f64::consts::PI * (d as f64 - 110.0) / 365.25).sin()
+            + ((d * 37 % 11) as f64 - 5.0) * 0.6;
+        let mut used = 150.0 + 30.0 * (15.0 - t).max(0.0) + ((d * 13 % 7) as f64 - 3.0) * 4.0;
+        if Some(d) == spike {
+            used *= 3.0;
+        }
+        temps.push_str(&format!("{day};{t}\n"));
+        uses.push_str(&format!("{day};{used}\n"));
+    }
+    (temps, uses)
+}
+
+/// A day of three times the use, imported after the baseline, is found,
+/// published and mailed to the building's contact, once even if the file
+/// comes again; a certificate about to expire is reminded once.
+#[tokio::test]
+async fn an_anomaly_and_an_expiring_certificate_are_told_once() {
+    use portico_platform::identity::users::UserKind;
+    use portico_tests::peers::SmtpSink;
+    let smtp = SmtpSink::start(0).await;
+    let portal = TestPortal::builder()
+        .module("energy")
+        .smtp(&smtp.url())
+        .build()
+        .await;
+    let addr = portal.serve().await;
+    let user = portal.user("eva", UserKind::Staff, PASSWORD).await;
+    portal.grant(&user, TEST_CITY, "energy.manager").await;
+    let eva = Browser::new(addr);
+    assert_eq!(eva.log_in("eva", PASSWORD).await.status, 303);
+    eva.get("/lang/cs").await;
+
+    let (temps, _) = heated_building(365 + 60, None);
+    let meter = building_with_meter(&eva, "Krajský úřad", "heat", temps.as_bytes()).await;
+    let building = portal.documents(TEST_CITY, "energy", "buildings").await[0]["code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let expires = (chrono::Utc::now()
+        .with_timezone(&chrono_tz::Europe::Prague)
+        .date_naive()
+        + chrono::Duration::days(30))
+    .to_string();
+    let saved = submit(
+        &eva,
+        &format!("/buildings/{building}"),
+        &format!("/buildings/{building}"),
+        &[
+            ("name", "Krajský úřad"),
+            ("area_m2", "5200"),
+            ("usage", "office"),
+            ("penb", "C"),
+            ("penb_expires", &expires),
+            ("contact", "energetik@kraj.example"),
+            (
+                "station",
+                &portal.records(TEST_CITY, "energy", "stations").await[0].0,
+            ),
+        ],
+    )
+    .await;
+    assert_eq!(saved.status, 303, "{}", saved.body);
+
+    // The baseline year, fitted.
+    let (_, year) = heated_building(365, None);
+    let imported = upload(
+        &eva,
+        &format!("/meters/{meter}/import"),
+        "readings",
+        "r.csv",
+        year.as_bytes(),
+    )
+    .await;
+    assert_eq!(imported.status, 303, "{}", imported.body);
+    let fitted = submit(
+        &eva,
+        &format!("/meters/{meter}"),
+        &format!("/meters/{meter}"),
+        &[("baseline_end", "2024-12-30"), ("fit", "")],
+    )
+    .await;
+    assert_eq!(fitted.status, 303, "{}", fitted.body);
+    let models = portal.documents(TEST_CITY, "energy", "models").await;
+    assert_eq!(models[0]["accepted"], true, "{}", models[0]);
+
+    // The next 60 days, one of them three times the use.
+    let (_, with_spike) = heated_building(365 + 60, Some(365 + 20));
+    let after: String = with_spike
+        .lines()
+        .skip(365)
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let quickly = WorkerConfig {
+        backoff: std::time::Duration::ZERO,
+        ..WorkerConfig::default()
+    };
+    for round in 0..2 {
+        let imported = upload(
+            &eva,
+            &format!("/meters/{meter}/import"),
+            "readings",
+            "after.csv",
+            after.as_bytes(),
+        )
+        .await;
+        assert_eq!(imported.status, 303, "{}", imported.body);
+        let shown = eva.get(imported.location()).await;
+        if round == 0 {
+            assert!(
+                shown
+                    .body
+                    .contains("mimo interval předpovědi referenčního modelu: 1"),
+                "{}",
+                shown.body
+            );
+        }
+        portal.send_notifications(&quickly).await;
+    }
+    let anomalies = portal.documents(TEST_CITY, "energy", "anomalies").await;
+    assert_eq!(
+        anomalies.len(),
+        1,
+        "the spike, and no other day: {anomalies:?}"
+    );
+    assert_eq!(anomalies[0]["date"], "2025-01-20");
+    let mails: Vec<_> = smtp
+        .received()
+        .into_iter()
+        .filter(|m| m.subject().contains("mimo referenční model"))
+        .collect();
+    assert_eq!(mails.len(), 1, "told once");
+    assert_eq!(mails[0].to, vec!["energetik@kraj.example".to_owned()]);
+    assert!(
+        mails[0].text().contains("20. 1. 2025"),
+        "{}",
+        mails[0].text()
+    );
+    let page = eva.get(&format!("{BASE}/meters/{meter}")).await;
+    assert!(
+        page.body.contains("Dny mimo referenční model") && page.body.contains("20. 1. 2025"),
+        "{}",
+        page.body
+    );
+
+    // The certificate, reminded once.
+    let ctx = CallContext {
+        org_id: TEST_CITY.into(),
+        principal: None,
+        request_id: "test-penb".into(),
+        locale: "cs".into(),
+    };
+    for _ in 0..2 {
+        portal.module("energy").run_job(&ctx, "penb").await.unwrap();
+        portal.send_notifications(&quickly).await;
+    }
+    let reminders: Vec<_> = smtp
+        .received()
+        .into_iter()
+        .filter(|m| m.subject().contains("platnost PENB"))
+        .collect();
+    assert_eq!(reminders.len(), 1, "reminded once");
+    assert!(
+        reminders[0].text().contains("třída C"),
+        "{}",
+        reminders[0].text()
+    );
+}
+
+/// A school's energy manager sends the buildings' year up; the region's
+/// energy manager sees its building ranked by kWh/m² among the region's
+/// and drills down to its meter; the report of the other school does not
+/// mix in.
+#[tokio::test]
+async fn the_region_sees_its_schools_buildings_ranked() {
+    use portico_platform::organizations::Kind;
+    let portal = TestPortal::builder()
+        .module("energy")
+        .tree_org("kraj", Kind::Region, None, None)
+        .tree_org("zs-a", Kind::Organization, Some("kraj"), Some("school"))
+        .tree_org("zs-b", Kind::Organization, Some("kraj"), Some("school"))
+        .build()
+        .await;
+    let addr = portal.serve().await;
+    let mut people = portal
+        .staff(
+            addr,
+            PASSWORD,
+            &[
+                ("radka", &[("kraj", "energy.manager")]),
+                ("adam", &[("zs-a", "energy.manager")]),
+                ("bara", &[("zs-b", "energy.manager")]),
+            ],
+        )
+        .await;
+    let mut browser = |name| people.remove(name).expect("a person").1;
+    let (radka, adam, bara) = (browser("radka"), browser("adam"), browser("bara"));
+    // The last 13 months of days: a school of 2,000 m² and one of 1,000 m²
+    // using the same.
+    let today = chrono::Utc::now()
+        .with_timezone(&chrono_tz::Europe::Prague)
+        .date_naive();
+    let first = today - chrono::Duration::days(400);
+    let lines = |per_day: f64| -> String {
+        (0..400)
+            .map(|i| format!("{};{per_day}\n", first + chrono::Duration::days(i)))
+            .collect()
+    };
+    for (who, org, name, area) in [
+        (&adam, "zs-a", "ZŠ Komenského", "2000"),
+        (&bara, "zs-b", "ZŠ Masarykova", "1000"),
+    ] {
+        who.get("/lang/cs").await;
+        let base = format!("/o/{org}/m/energy");
+        let building = who
+            .submit(
+                &format!("{base}/buildings/new"),
+                &format!("{base}/buildings/new"),
+                &[("name", name), ("area_m2", area), ("usage", "school")],
+            )
+            .await;
+        assert_eq!(building.status, 303, "{}", building.body);
+        let page = building.location().split('?').next().unwrap().to_owned();
+        let meter = who
+            .submit(
+                &page,
+                &format!("{page}/meters"),
+                &[
+                    ("label", "EAN 859182400100000001"),
+                    ("carrier", "electricity"),
+                    ("unit", "kWh"),
+                    ("role", "main"),
+                ],
+            )
+            .await;
+        assert_eq!(meter.status, 303, "{}", meter.body);
+        let meter_page = meter.location().split('?').next().unwrap().to_owned();
+        let form = who.get(&format!("{meter_page}/import")).await;
+        let imported = who
+            .post_multipart(
+                &format!("{meter_page}/import"),
+                &[("_csrf", form.csrf().as_str())],
+                ("readings", "r.csv", lines(100.0).as_bytes()),
+            )
+            .await;
+        assert_eq!(imported.status, 303, "{}", imported.body);
+        let home = who.get(&format!("{base}/")).await;
+        assert!(
+            home.body.contains("Odeslat rok budov: Region kraj"),
+            "{}",
+            home.body
+        );
+        let sent = who
+            .submit(&format!("{base}/"), &format!("{base}/"), &[("report", "")])
+            .await;
+        assert_eq!(sent.status, 303, "{}", sent.body);
+    }
+    portal.settle().await;
+
+    radka.get("/lang/cs").await;
+    let overview = radka.get("/o/kraj/m/energy/region").await;
+    assert_eq!(overview.status, 200, "{}", overview.body);
+    let body = &overview.body;
+    let (a, b) = (
+        body.find("ZŠ Masarykova").expect("zs-b ranked"),
+        body.find("ZŠ Komenského").expect("zs-a ranked"),
+    );
+    assert!(a < b, "the school using more per m² comes first");
+    // 12 whole months of 100 kWh a day over 1,000 m².
+    let days: i64 = {
+        use chrono::Datelike;
+        let this_month = today.with_day(1).unwrap();
+        let year_before =
+            chrono::NaiveDate::from_ymd_opt(this_month.year() - 1, this_month.month(), 1).unwrap();
+        (this_month - year_before).num_days()
+    };
+    let intensity =
+        portico_types::written::number((days as f64 * 100.0 / 1000.0 * 10.0).round() / 10.0, "cs");
+    assert!(
+        body.contains(&intensity),
+        "{intensity} kWh/m² shown: {body}"
+    );
+    let link = body
+        .split("/o/kraj/m/energy/region/")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .expect("a drill-down link")
+        .to_owned();
+    let drill = radka.get(&format!("/o/kraj/m/energy/region/{link}")).await;
+    assert_eq!(drill.status, 200, "{}", drill.body);
+    assert!(
+        drill.body.contains("EAN 859182400100000001"),
+        "{}",
+        drill.body
+    );
+
+    // A school sees no region's overview of others.
+    let theirs = adam.get("/o/zs-a/m/energy/region").await;
+    assert!(!theirs.body.contains("ZŠ Masarykova"), "{}", theirs.body);
+}
