@@ -31,8 +31,9 @@
 //!   matched to a section: the ingest's p95 (bar ≤ 20 ms) and the
 //!   dispatcher's live page meanwhile (bar ≤ 100 ms);
 //! - `energy`: the energy module's nightly refit of 1,000 meters × three
-//!   years of days through the event dispatcher (bar ≤ 60 s), and a
-//!   building's page read meanwhile (p95);
+//!   years of days through the event dispatcher (bar ≤ 60 s), a
+//!   building's page read meanwhile (p95), and the region's overview of
+//!   300 organizations' 2,000 buildings (p95, bar ≤ 100 ms);
 //! - `records`, `search`, `audit`: on SQLite and PostgreSQL, record
 //!   inserts per second through a module's API, the p95 of a filtered,
 //!   sorted query through a module over a collection of 1,000,000 records,
@@ -121,7 +122,10 @@ fn main() {
     }
     timed("tasks", &mut || rt.block_on(tasks::region_load()));
     timed("winter", &mut || rt.block_on(winter::night()));
-    timed("energy", &mut || rt.block_on(energy::nightly_refit()));
+    timed("energy", &mut || {
+        rt.block_on(energy::nightly_refit());
+        rt.block_on(energy::region_overview());
+    });
     let engines = std::env::var("PORTICO_BENCH_DB").unwrap_or_default();
     let on = |e: &str| engines.is_empty() || engines == e;
     timed("imports", &mut || {

@@ -4,7 +4,9 @@
 //! work with it, tasks in every state they can be in, and a data collection
 //! some organizations have answered. The road administration also runs
 //! the winter dispatch: a network north and west of Brno, three vehicles,
-//! a weather warning in force and a snowfall under way.
+//! a weather warning in force and a snowfall under way. The school, the
+//! hospital and the home manage their buildings' energy: three winters
+//! of readings, and the region's copy of their last reports.
 
 use std::path::Path;
 use std::process::Command;
@@ -146,6 +148,19 @@ pub fn set_up(
             "role", "grant", username, role, "--org", org,
         ]))?;
     }
+    for org in [REGION, BELOW[0].0, BELOW[1].0, BELOW[2].0] {
+        status(&mut portico(&["plugin", "enable", "energy", "--org", org]))?;
+    }
+    for (username, org) in [("urednik", REGION), ("reditelka", BELOW[0].0)] {
+        status(&mut portico(&[
+            "role",
+            "grant",
+            username,
+            "energy.manager",
+            "--org",
+            org,
+        ]))?;
+    }
     let dir = root.join("target/demo-region");
     std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     let records = Records::new(&ids[0], PEOPLE[0].1, &ids[2], PEOPLE[2].1);
@@ -157,6 +172,7 @@ pub fn set_up(
     files.extend(registry_files());
     files.extend(guidance_files(PEOPLE[0].1));
     files.extend(winter_files());
+    files.extend(energy_files());
     files.extend(approval_files(
         (&ids[0], PEOPLE[0].1),
         (&ids[1], PEOPLE[1].1),
@@ -770,11 +786,22 @@ fn q(s: &str) -> String {
 
 /// Today plus `days`, as YYYY-MM-DD (UTC).
 fn date(days: i64) -> String {
+    let (year, month, day) = civil(today() + days);
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
+/// Today, in days since 1970 (UTC).
+fn today() -> i64 {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0);
-    let z = i64::try_from(now / 86_400).unwrap_or(0) + days + 719_468;
+    i64::try_from(now / 86_400).unwrap_or(0)
+}
+
+/// The date of a day since 1970: year, month, day.
+fn civil(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z.rem_euclid(146_097);
     let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
@@ -782,8 +809,18 @@ fn date(days: i64) -> String {
     let mp = (5 * doy + 2) / 153;
     let day = doy - (153 * mp + 2) / 5 + 1;
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02}")
+    (yoe + era * 400 + i64::from(month <= 2), month, day)
+}
+
+/// Days since 1970 of a date.
+fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
 }
 
 /// A demo task.
@@ -1058,4 +1095,262 @@ impl Records {
         );
         files
     }
+}
+
+/// A demo building: organization, code, name, address, floor area, use,
+/// certificate class and expiry, and its meters: code, carrier, unit, use
+/// a day, heating per degree below 15.5 °C (kWh a day), and whether it is
+/// used on weekends.
+type DemoBuilding = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    f64,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static [(&'static str, &'static str, &'static str, f64, f64)],
+);
+
+/// The weather station of the demo's buildings.
+const STATION: (&str, &str) = ("B2BTUR01", "Brno, Tuřany (ČHMÚ)");
+
+/// The first day of the demo's readings: three winters ago.
+const ENERGY_FROM: (i64, i64, i64) = (2023, 9, 1);
+
+const DEMO_BUILDINGS: [DemoBuilding; 4] = [
+    (
+        "zs-komenskeho-example",
+        "ZS-01",
+        "ZŠ Komenského – hlavní budova",
+        "Komenského 12, 602 00 Brno",
+        4_200.0,
+        "school",
+        "D",
+        "2027-02-28",
+        &[
+            ("EAN 859182400111000101", "electricity", "kWh", 520.0, 0.0),
+            ("EIC 27ZG600Z0001001A", "gas", "kWh", 180.0, 210.0),
+            ("Vodoměr ZS-01", "water", "m3", 9.0, 0.0),
+        ],
+    ),
+    (
+        "nemocnice-example",
+        "NV-A",
+        "Pavilon A – lůžková část",
+        "Purkyňova 36, 682 01 Vyškov",
+        12_400.0,
+        "hospital",
+        "C",
+        "2031-05-31",
+        &[
+            ("EAN 859182400122000201", "electricity", "kWh", 3_900.0, 0.0),
+            ("Teplo NV-A", "heat", "kWh", 1_900.0, 610.0),
+        ],
+    ),
+    (
+        "nemocnice-example",
+        "NV-B",
+        "Pavilon B – ambulance",
+        "Purkyňova 36, 682 01 Vyškov",
+        6_300.0,
+        "hospital",
+        "E",
+        "2028-10-31",
+        &[
+            ("EAN 859182400122000202", "electricity", "kWh", 1_450.0, 0.0),
+            ("Teplo NV-B", "heat", "kWh", 700.0, 420.0),
+        ],
+    ),
+    (
+        "domov-seniory-example",
+        "DS-01",
+        "Domov pro seniory Kyjov",
+        "Strážovská 1094, 697 01 Kyjov",
+        3_100.0,
+        "social",
+        "C",
+        "2029-03-31",
+        &[
+            ("EAN 859182400133000301", "electricity", "kWh", 610.0, 0.0),
+            ("EIC 27ZG600Z0003001C", "gas", "kWh", 420.0, 160.0),
+        ],
+    ),
+];
+
+/// A number that looks random but is the same every time, in [-1, 1].
+fn wobble(n: i64) -> f64 {
+    let x = (n.wrapping_mul(2_654_435_761) ^ (n >> 7)).rem_euclid(10_007);
+    x as f64 / 5_003.5 - 1.0
+}
+
+/// Brno's daily mean temperature on a day since 1970, °C.
+fn brno_temperature(day: i64) -> f64 {
+    let (year, _, _) = civil(day);
+    let doy = (day - days_from_civil(year, 1, 1)) as f64;
+    // Weather comes in spells of a few days.
+    let spell = (wobble(day / 4) + wobble(day / 4 + 1)) * 2.5;
+    10.4 + 10.9 * (2.0 * std::f64::consts::PI * (doy - 108.0) / 365.25).sin()
+        + spell
+        + wobble(day) * 1.5
+}
+
+/// A meter's use on a day: its base (less on weekends and in a school's
+/// holidays), heating by the degrees below 15.5 °C, a little noise; the
+/// school's new windows (from September 2025) cut its heating by 18 %.
+fn demo_use(building: &str, usage: &str, meter: (f64, f64), day: i64) -> f64 {
+    let (base, heating) = meter;
+    let (_, month, _) = civil(day);
+    let weekend = (day + 3).rem_euclid(7) >= 5;
+    let mut b = base;
+    if usage == "school" && (weekend || month == 7 || month == 8) {
+        b *= 0.35;
+    } else if usage != "hospital" && usage != "social" && weekend {
+        b *= 0.6;
+    }
+    let windows = building == "ZS-01" && day >= days_from_civil(2025, 9, 1);
+    let h = heating * (15.5 - brno_temperature(day)).max(0.0) * if windows { 0.82 } else { 1.0 };
+    ((b + h) * (1.0 + wobble(day * 31 + (base as i64)) * 0.06) * 10.0).round() / 10.0
+}
+
+/// The energy demo: a station with three winters of temperatures in each
+/// organization, its buildings and meters with their days up to
+/// yesterday, and the region's copy of each organization's last report
+/// (the 12 months before this one).
+fn energy_files() -> Vec<(&'static str, &'static str, &'static str, Vec<String>)> {
+    let first = days_from_civil(ENERGY_FROM.0, ENERGY_FROM.1, ENERGY_FROM.2);
+    let last = today() - 1;
+    let (this_year, this_month, _) = civil(today());
+    let report_from = if this_month == 1 {
+        days_from_civil(this_year - 1, 1, 1)
+    } else {
+        days_from_civil(this_year - 1, this_month, 1)
+    };
+    let report_to = days_from_civil(this_year, this_month, 1);
+    let years = civil(first).0..=civil(last).0;
+    let year_days = |year: i64, value: &dyn Fn(i64) -> Option<f64>| -> Vec<String> {
+        let start = days_from_civil(year, 1, 1);
+        (start..days_from_civil(year + 1, 1, 1))
+            .map(|d| {
+                if d < first || d > last {
+                    "null".to_owned()
+                } else {
+                    value(d).map_or_else(|| "null".to_owned(), |v| format!("{v:.3}"))
+                }
+            })
+            .collect()
+    };
+    let mut files = Vec::new();
+    let mut reports = Vec::new();
+    let mut members: Vec<(&str, &str, usize, f64, f64)> = Vec::new();
+    for (org, org_name, _, _) in BELOW.iter().take(3) {
+        let mut temps = Vec::new();
+        for year in years.clone() {
+            temps.push(format!(
+                "{{\"key\":\"{}:{year}\",\"station\":\"{}\",\"year\":{year},\"t\":[{}]}}",
+                STATION.0,
+                STATION.0,
+                year_days(year, &|d| Some((brno_temperature(d) * 10.0).round() / 10.0)).join(",")
+            ));
+        }
+        let (mut buildings, mut meters, mut days) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut count, mut area_sum, mut used_sum) = (0, 0.0, 0.0);
+        for (_, code, name, address, area, usage, penb, expires, its_meters) in
+            DEMO_BUILDINGS.iter().filter(|b| b.0 == *org)
+        {
+            buildings.push(format!(
+                "{{\"code\":{},\"name\":{},\"address\":{},\"area_m2\":{area},\"usage\":\"{usage}\",\"penb\":\"{penb}\",\"penb_expires\":\"{expires}\",\"station\":\"{}\"}}",
+                q(code),
+                q(name),
+                q(address),
+                STATION.0
+            ));
+            let mut used = 0.0;
+            let mut meter_reports = Vec::new();
+            for (label, carrier, unit, base, heating) in its_meters.iter() {
+                meters.push(format!(
+                    "{{\"building\":{},\"label\":{},\"carrier\":\"{carrier}\",\"unit\":\"{unit}\",\"role\":\"main\"}}",
+                    q(code),
+                    q(label)
+                ));
+                let value = |d: i64| Some(demo_use(code, usage, (*base, *heating), d));
+                for year in years.clone() {
+                    let v = year_days(year, &value);
+                    let total: f64 = v.iter().filter_map(|x| x.parse::<f64>().ok()).sum();
+                    days.push(format!(
+                        "{{\"key\":{},\"meter\":{},\"year\":{year},\"v\":[{}],\"est\":[],\"total\":{total:.3}}}",
+                        q(&format!("{label}:{year}")),
+                        q(label),
+                        v.join(",")
+                    ));
+                }
+                let mut months = Vec::new();
+                let mut month_start = report_from;
+                while month_start < report_to {
+                    let (y, m, _) = civil(month_start);
+                    let next = if m == 12 {
+                        days_from_civil(y + 1, 1, 1)
+                    } else {
+                        days_from_civil(y, m + 1, 1)
+                    };
+                    let sum: f64 = (month_start..next)
+                        .filter_map(|d| value(d).filter(|_| d <= last))
+                        .sum();
+                    months.push(format!("{sum:.1}"));
+                    month_start = next;
+                }
+                if *carrier != "water" {
+                    used += months
+                        .iter()
+                        .filter_map(|x| x.parse::<f64>().ok())
+                        .sum::<f64>();
+                }
+                let (fy, fm, _) = civil(report_from);
+                meter_reports.push(format!(
+                    "{{\"label\":{},\"carrier\":\"{carrier}\",\"sub\":false,\"first_month\":\"{fy:04}-{fm:02}\",\"months\":[{}],\"accepted\":false,\"cvrmse\":null,\"saved\":null}}",
+                    q(label),
+                    months.join(",")
+                ));
+            }
+            count += 1;
+            area_sum += area;
+            used_sum += used;
+            reports.push(format!(
+                "{{\"key\":\"{org}:{code}\",\"org\":\"{org}\",\"org_name\":{},\"name\":{},\"usage\":\"{usage}\",\"area_m2\":{area},\"used\":{used:.1},\"intensity\":{:.3},\"saved\":0,\"meters\":[{}]}}",
+                q(org_name),
+                q(name),
+                used / area,
+                meter_reports.join(",")
+            ));
+        }
+        members.push((org, org_name, count, area_sum, used_sum));
+        files.push((
+            *org,
+            "energy",
+            "stations",
+            vec![format!(
+                "{{\"code\":\"{}\",\"name\":{}}}",
+                STATION.0,
+                q(STATION.1)
+            )],
+        ));
+        files.push((*org, "energy", "temps", temps));
+        files.push((*org, "energy", "buildings", buildings));
+        files.push((*org, "energy", "meters", meters));
+        files.push((*org, "energy", "days", days));
+    }
+    let (ry, rm, _) = civil(report_to);
+    let members = members
+        .into_iter()
+        .map(|(org, name, count, area, used)| {
+            format!(
+                "{{\"org\":\"{org}\",\"org_name\":{},\"buildings\":{count},\"area_m2\":{area},\"used\":{used:.1},\"saved\":0,\"received\":\"{ry:04}-{rm:02}-01T04:00:00Z\"}}",
+                q(name)
+            )
+        })
+        .collect();
+    files.push((REGION, "energy", "reports", reports));
+    files.push((REGION, "energy", "members", members));
+    files
 }

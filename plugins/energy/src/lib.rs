@@ -56,7 +56,7 @@ impl Module for Energy {
             }
             "/stations" => pages::stations(ctx, None, &Vec::new()),
             "/stations/{id}" => pages::station(ctx, param(page, "id"), &Vec::new()),
-            "/region" => region::overview(ctx),
+            "/region" => region::overview(ctx, page),
             "/region/{key}" => region::building(ctx, param(page, "key")),
             other => Err(Error::not_found(format!("no page {other}"))),
         }
@@ -215,7 +215,7 @@ fn save_building(ctx: &Context, id: Option<&str>, form: &FormPost) -> Result<Out
         ));
     }
     let station = form.get("station").unwrap_or_default().to_owned();
-    if !station.is_empty() && STATIONS.get::<Station>(&station).is_err() {
+    if !station.is_empty() && model::station_by_code(&station).is_err() {
         errors.push((
             "station",
             tr(ctx, "No such station.", "Taková stanice není.").into(),
@@ -729,7 +729,7 @@ fn add_station(ctx: &Context, form: &FormPost) -> Result<Outcome> {
     if !errors.is_empty() {
         return Ok(Outcome::Show(pages::stations(ctx, Some(form), &errors)?));
     }
-    let id = STATIONS.insert(&Station { code, name })?.id;
+    let id = STATIONS.insert(&Station { code, name })?.data.code;
     Ok(Outcome::redirect_with(
         format!("/stations/{}", segment(&id)),
         tr(
@@ -742,7 +742,7 @@ fn add_station(ctx: &Context, form: &FormPost) -> Result<Outcome> {
 
 fn import_temperatures(ctx: &Context, id: &str, form: &FormPost) -> Result<Outcome> {
     manager(ctx)?;
-    let station = STATIONS.get::<Station>(id)?.data;
+    let station = model::station_by_code(id)?.data;
     let refuse = |message: String| -> Result<Outcome> {
         let errors: Errors = vec![("temperatures", message)];
         Ok(Outcome::Show(pages::station(ctx, id, &errors)?))

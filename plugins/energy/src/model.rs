@@ -64,7 +64,8 @@ pub struct Building {
     /// When the certificate expires, `YYYY-MM-DD`.
     #[serde(default)]
     pub penb_expires: String,
-    /// The weather station whose temperatures drive its baselines.
+    /// The weather station (its code) whose temperatures drive its
+    /// baselines.
     #[serde(default)]
     pub station: String,
     /// Who is told of anomalies and of the certificate's expiry (e-mail).
@@ -497,6 +498,19 @@ pub fn building_by_code(code: &str) -> Result<Document<Building>> {
         .into_iter()
         .next()
         .ok_or_else(|| Error::not_found(format!("no building {code}")))
+}
+
+/// The station of `code`.
+pub fn station_by_code(code: &str) -> Result<Document<Station>> {
+    STATIONS
+        .find()
+        .eq("code", code)
+        .limit(1)
+        .fetch::<Station>()?
+        .documents
+        .into_iter()
+        .next()
+        .ok_or_else(|| Error::not_found(format!("no station {code}")))
 }
 
 /// The meter of `code`.

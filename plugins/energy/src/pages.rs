@@ -134,7 +134,57 @@ pub fn home(ctx: &Context) -> Result<View> {
             );
         }
     }
-    Ok(view.table(table))
+    let view = view.table(table);
+    tracker(ctx, view, year)
+}
+
+/// The EU Energy Efficiency Directive's duty (2023/1791, art. 6): a
+/// public body's final energy use falls by at least 1.9 % a year. Each of
+/// the last four calendar years against the one before, as metered (not
+/// weather-normalised), water aside.
+fn tracker(ctx: &Context, view: View, last: i32) -> Result<View> {
+    let mut years = Vec::new();
+    for year in last - 4..=last {
+        let totals = building_totals(year)?;
+        years.push((year, totals.values().sum::<f64>()));
+    }
+    let mut table = Table::new(tr(
+        ctx,
+        "Final energy use a year against the 1.9 % a year cut (EU 2023/1791, art. 6)",
+        "Konečná spotřeba energie po letech proti snížení o 1,9 % ročně (směrnice EU 2023/1791, čl. 6)",
+    ))
+    .column(tr(ctx, "Year", "Rok"))
+    .numeric_column(tr(ctx, "Energy (MWh)", "Energie (MWh)"))
+    .numeric_column(tr(ctx, "Against the year before", "Proti předchozímu roku"))
+    .column(tr(ctx, "The 1.9 % cut", "Snížení o 1,9 %"));
+    let mut rows = 0;
+    for pair in years.windows(2) {
+        let ((_, before), (year, used)) = (pair[0], pair[1]);
+        if used <= 0.0 {
+            continue;
+        }
+        let (change, met) = if before > 0.0 {
+            let change = (used - before) / before;
+            (
+                format!("{} %", num(ctx, change * 100.0, 1)),
+                if change <= -0.019 {
+                    tr(ctx, "met", "splněno")
+                } else {
+                    tr(ctx, "not met", "nesplněno")
+                },
+            )
+        } else {
+            ("–".to_owned(), "–")
+        };
+        table = table.row([
+            year.to_string(),
+            num(ctx, used / 1000.0, 1),
+            change,
+            met.to_owned(),
+        ]);
+        rows += 1;
+    }
+    Ok(if rows == 0 { view } else { view.table(table) })
 }
 
 fn penb_text(ctx: &Context, b: &Building) -> String {
@@ -179,12 +229,12 @@ pub fn building_form(
     };
     let stations = STATIONS.find().sort("code").limit(200).fetch::<Station>()?;
     let mut station_choices = vec![(String::new(), tr(ctx, "— none —", "— žádná —").to_owned())];
-    station_choices.extend(
-        stations
-            .documents
-            .iter()
-            .map(|s| (s.id.clone(), format!("{} ({})", s.data.name, s.data.code))),
-    );
+    station_choices.extend(stations.documents.iter().map(|s| {
+        (
+            s.data.code.clone(),
+            format!("{} ({})", s.data.name, s.data.code),
+        )
+    }));
     let penb = ["", "A", "B", "C", "D", "E", "F", "G"];
     let mut f = Form::new(action, tr(ctx, "Save", "Uložit"));
     if kept.is_none() {
@@ -325,8 +375,7 @@ pub fn building(
     let station = if b.station.is_empty() {
         tr(ctx, "none", "žádná").to_owned()
     } else {
-        STATIONS
-            .get::<Station>(&b.station)
+        crate::model::station_by_code(&b.station)
             .map(|s| s.data.name)
             .unwrap_or_default()
     };
@@ -668,21 +717,26 @@ fn baseline_block(
             |b| format!("{} °C ({b} °F)", num(ctx, celsius(b as f64), 1)),
         )
     };
-    view = view.key_values([
+    let period = |d: &str| {
+        portico_sdk::calendar::parse_date(d).map_or_else(|| d.to_owned(), |d| date(ctx, d))
+    };
+    let mut facts = vec![
         (
             tr(ctx, "Period", "Období").to_owned(),
-            format!("{} – {}", bl.from, bl.to),
+            format!("{} – {}", period(&bl.from), period(&bl.to)),
         ),
         (tr(ctx, "Model", "Model").to_owned(), kind.to_owned()),
         (
             tr(ctx, "Base use a day", "Základní denní spotřeba").to_owned(),
             format!("{} {measure}", num(ctx, fit.intercept, 2)),
         ),
-        (
+    ];
+    if fit.heating_bp.is_some() {
+        facts.push((
             tr(ctx, "Heating balance point", "Bod zlomu vytápění").to_owned(),
             bp(fit.heating_bp),
-        ),
-        (
+        ));
+        facts.push((
             tr(
                 ctx,
                 "Heating: use a degree day",
@@ -690,12 +744,14 @@ fn baseline_block(
             )
             .to_owned(),
             format!("{} {measure}/K", num(ctx, fit.beta_hdd * 1.8, 3)),
-        ),
-        (
+        ));
+    }
+    if fit.cooling_bp.is_some() {
+        facts.push((
             tr(ctx, "Cooling balance point", "Bod zlomu chlazení").to_owned(),
             bp(fit.cooling_bp),
-        ),
-        (
+        ));
+        facts.push((
             tr(
                 ctx,
                 "Cooling: use a degree day",
@@ -703,16 +759,17 @@ fn baseline_block(
             )
             .to_owned(),
             format!("{} {measure}/K", num(ctx, fit.beta_cdd * 1.8, 3)),
-        ),
-        (
-            tr(ctx, "Days fitted", "Dní v modelu").to_owned(),
-            fit.n.to_string(),
-        ),
-        (
-            tr(ctx, "Extreme days (kept)", "Extrémní dny (ponechány)").to_owned(),
-            bl.extreme_days.to_string(),
-        ),
-    ]);
+        ));
+    }
+    facts.push((
+        tr(ctx, "Days fitted", "Dní v modelu").to_owned(),
+        fit.n.to_string(),
+    ));
+    facts.push((
+        tr(ctx, "Extreme days (kept)", "Extrémní dny (ponechány)").to_owned(),
+        bl.extreme_days.to_string(),
+    ));
+    view = view.key_values(facts);
     view = view.stats([
         Stat::new("R²", num(ctx, fit.r_squared, 3)),
         Stat::new(
@@ -881,7 +938,10 @@ pub fn stations(
         .empty_text(tr(ctx, "No stations yet.", "Zatím žádné stanice."));
     for s in found.documents {
         table = table.row([
-            Cell::link(s.data.name.clone(), format!("/stations/{}", segment(&s.id))),
+            Cell::link(
+                s.data.name.clone(),
+                format!("/stations/{}", segment(&s.data.code)),
+            ),
             s.data.code.clone().into(),
         ]);
     }
@@ -923,7 +983,7 @@ pub fn czech_degree_days(t: f64) -> f64 {
 }
 
 pub fn station(ctx: &Context, id: &str, errors: &Errors) -> Result<View> {
-    let s = STATIONS.get::<Station>(id)?.data;
+    let s = crate::model::station_by_code(id)?.data;
     let temps = Temperatures::of(id)?;
     let today = portico_sdk::calendar::today();
     let mut table = Table::new(tr(

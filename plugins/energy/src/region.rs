@@ -268,8 +268,34 @@ pub fn receive(ctx: &Context, message: &Message) -> Result<()> {
 }
 
 /// The founder's overview of its organizations' buildings.
-pub fn overview(ctx: &Context) -> Result<View> {
-    let members = MEMBERS.find().sort("org_name").fetch_all::<Member>(2_000)?;
+pub fn overview(ctx: &Context, page: &portico_sdk::Page) -> Result<View> {
+    let mut members = MEMBERS.find().sort("org_name").fetch_all::<Member>(2_000)?;
+    // As the reader sorted them (`?sort=…&order=desc`), by name by default.
+    let sort = page
+        .query("sort")
+        .and_then(|s| {
+            ["org", "buildings", "area", "used", "intensity", "saved"]
+                .into_iter()
+                .find(|k| *k == s)
+        })
+        .unwrap_or("org");
+    let descending = page.query("order") == Some("desc");
+    let by = |m: &Member| -> f64 {
+        match sort {
+            "buildings" => m.buildings as f64,
+            "area" => m.area_m2,
+            "used" => m.used,
+            "intensity" if m.area_m2 > 0.0 => m.used / m.area_m2,
+            "saved" => m.saved,
+            _ => 0.0,
+        }
+    };
+    if sort != "org" {
+        members.sort_by(|a, b| by(&a.data).total_cmp(&by(&b.data)));
+    }
+    if descending {
+        members.reverse();
+    }
     let (mut buildings, mut area, mut used, mut saved) = (0, 0.0, 0.0, 0.0);
     let mut table = Table::new(tr(ctx, "Organizations", "Organizace"))
         .sortable(tr(ctx, "Organization", "Organizace"), "org", false)
@@ -278,6 +304,7 @@ pub fn overview(ctx: &Context) -> Result<View> {
         .sortable(tr(ctx, "Energy, 12 months (MWh)", "Energie za 12 měsíců (MWh)"), "used", true)
         .sortable("kWh/m²", "intensity", true)
         .sortable(tr(ctx, "Saved (MWh)", "Ušetřeno (MWh)"), "saved", true)
+        .sorted_by(sort, descending)
         .empty_text(tr(
             ctx,
             "No organization has reported yet: each sends its buildings' year once a month, or when its energy manager sends it.",
