@@ -411,6 +411,24 @@ async fn three_years_of_quarter_hours_import_once() {
 
     let page = eva.get(&format!("{BASE}/meters/{meter}")).await;
     assert!(page.body.contains("Use a month"), "{}", page.body);
+
+    // The 1.9 % a year: whole years compared, the use as good as flat.
+    let home = eva.get(&format!("{BASE}/")).await;
+    let total = |year: i32| -> f64 {
+        file_days
+            .iter()
+            .filter(|(d, _)| chrono::Datelike::year(*d) == year)
+            .map(|(_, v)| v)
+            .sum()
+    };
+    let change = (total(2025) - total(2024)) / total(2024) * 100.0;
+    let shown = format!("{:.1} %", change);
+    assert!(
+        home.body.contains("Final energy use a year") && home.body.contains(&shown),
+        "2025 against 2024: {shown}: {}",
+        home.body
+    );
+    assert!(home.body.contains("not met"), "{}", home.body);
 }
 
 /// The file's use by day of Prague, as a reader of it would sum it.

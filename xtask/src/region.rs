@@ -1278,8 +1278,9 @@ fn energy_files() -> Vec<(&'static str, &'static str, &'static str, Vec<String>)
                 for year in years.clone() {
                     let v = year_days(year, &value);
                     let total: f64 = v.iter().filter_map(|x| x.parse::<f64>().ok()).sum();
+                    let known = v.iter().filter(|x| *x != "null").count();
                     days.push(format!(
-                        "{{\"key\":{},\"meter\":{},\"year\":{year},\"v\":[{}],\"est\":[],\"total\":{total:.3}}}",
+                        "{{\"key\":{},\"meter\":{},\"year\":{year},\"v\":[{}],\"est\":[],\"total\":{total:.3},\"known\":{known}}}",
                         q(&format!("{label}:{year}")),
                         q(label),
                         v.join(",")

@@ -217,6 +217,9 @@ pub struct YearDays {
     /// The year's use so far: the sum of `v`.
     #[serde(default)]
     pub total: f64,
+    /// The days of `v` with a use.
+    #[serde(default)]
+    pub known: u32,
 }
 
 /// A station's daily mean temperatures in one year, °C.
@@ -406,6 +409,7 @@ pub fn write_days(
                     v: vec![None; days_in_year(year)],
                     est: Vec::new(),
                     total: 0.0,
+                    known: 0,
                 },
                 None,
             ),
@@ -424,6 +428,7 @@ pub fn write_days(
             }
         }
         doc.total = doc.v.iter().flatten().sum();
+        doc.known = doc.v.iter().flatten().count() as u32;
         match id {
             Some((id, version)) => {
                 DAYS.update(&id, version, &doc)?;
@@ -438,10 +443,19 @@ pub fn write_days(
 
 /// Each meter's use in `year`, by meter id.
 pub fn year_totals(year: i32) -> Result<std::collections::HashMap<String, f64>> {
+    year_sums(year, "total")
+}
+
+/// Each meter's days with a use in `year`, by meter id.
+pub fn year_known(year: i32) -> Result<std::collections::HashMap<String, f64>> {
+    year_sums(year, "known")
+}
+
+fn year_sums(year: i32, field: &str) -> Result<std::collections::HashMap<String, f64>> {
     Ok(DAYS
         .count_by("meter")
         .eq("year", year)
-        .sum("total")
+        .sum(field)
         .fetch()?
         .into_iter()
         .filter_map(|g| Some((g.key?, g.sum.unwrap_or(0.0))))

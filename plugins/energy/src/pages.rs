@@ -37,13 +37,21 @@ fn posted<'a>(form: Option<&'a portico_sdk::FormPost>, name: &str, kept: &'a str
 fn building_totals(year: i32) -> Result<std::collections::HashMap<String, f64>> {
     let totals = year_totals(year)?;
     let mut out = std::collections::HashMap::new();
+    for (meter, building) in counted_meters()? {
+        *out.entry(building).or_insert(0.0) += totals.get(&meter).copied().unwrap_or(0.0);
+    }
+    Ok(out)
+}
+
+/// The meters a building's energy counts (main meters, water aside):
+/// each meter's code with its building's.
+fn counted_meters() -> Result<Vec<(String, String)>> {
+    let mut out = Vec::new();
     for page in METERS.find().limit(500).pages::<Meter>() {
         for m in page? {
-            if m.data.role == "sub" || m.data.carrier() == Carrier::Water {
-                continue;
+            if m.data.role != "sub" && m.data.carrier() != Carrier::Water {
+                out.push((m.data.label, m.data.building));
             }
-            *out.entry(m.data.building.clone()).or_insert(0.0) +=
-                totals.get(&m.data.label).copied().unwrap_or(0.0);
         }
     }
     Ok(out)
@@ -143,10 +151,23 @@ pub fn home(ctx: &Context) -> Result<View> {
 /// the last four calendar years against the one before, as metered (not
 /// weather-normalised), water aside.
 fn tracker(ctx: &Context, view: View, last: i32) -> Result<View> {
+    // A year is compared only when every meter with data in it has a use
+    // on at least 90 % of its days.
+    let meters = counted_meters()?;
     let mut years = Vec::new();
     for year in last - 4..=last {
-        let totals = building_totals(year)?;
-        years.push((year, totals.values().sum::<f64>()));
+        let (totals, known) = (year_totals(year)?, crate::model::year_known(year)?);
+        let whole = crate::model::days_in_year(year) as f64 * 0.9;
+        let mut used = 0.0;
+        let mut complete = true;
+        for (meter, _) in &meters {
+            used += totals.get(meter).copied().unwrap_or(0.0);
+            let k = known.get(meter).copied().unwrap_or(0.0);
+            if k > 0.0 && k < whole {
+                complete = false;
+            }
+        }
+        years.push((year, if complete { used } else { 0.0 }));
     }
     let mut table = Table::new(tr(
         ctx,
