@@ -145,6 +145,27 @@ async fn building_with_meter(
     )
 }
 
+/// The manager imports a file of readings into a meter.
+async fn import_readings(b: &Browser, meter: &str, file: &[u8]) -> Page {
+    let imported = upload(
+        b,
+        &format!("/meters/{meter}/import"),
+        "readings",
+        "readings.csv",
+        file,
+    )
+    .await;
+    assert_eq!(imported.status, 303, "{}", imported.body);
+    imported
+}
+
+/// The manager fits a meter's baseline to the last day `end`.
+async fn fit_baseline(b: &Browser, meter: &str, end: &str) {
+    let page = format!("/meters/{meter}");
+    let fitted = submit(b, &page, &page, &[("baseline_end", end), ("fit", "")]).await;
+    assert_eq!(fitted.status, 303, "{}", fitted.body);
+}
+
 /// The baseline's CSV, as `key → value`.
 async fn baseline_csv(eva: &Browser, meter: &str) -> std::collections::HashMap<String, String> {
     let csv = eva
@@ -195,26 +216,8 @@ async fn baselines_agree_with_openeemeter() {
             std::fs::read(dir.path().join(format!("{name}-temperatures.csv"))).unwrap();
         let meter = building_with_meter(&eva, name, carrier, &temperatures).await;
         let readings = std::fs::read(dir.path().join(format!("{name}-readings.csv"))).unwrap();
-        let imported = upload(
-            &eva,
-            &format!("/meters/{meter}/import"),
-            "readings",
-            "r.csv",
-            &readings,
-        )
-        .await;
-        assert_eq!(imported.status, 303, "{}", imported.body);
-        let fitted = submit(
-            &eva,
-            &format!("/meters/{meter}"),
-            &format!("/meters/{meter}"),
-            &[
-                ("baseline_end", theirs["baseline_to"].as_str().unwrap()),
-                ("fit", ""),
-            ],
-        )
-        .await;
-        assert_eq!(fitted.status, 303, "{}", fitted.body);
+        import_readings(&eva, &meter, &readings).await;
+        fit_baseline(&eva, &meter, theirs["baseline_to"].as_str().unwrap()).await;
         let ours = baseline_csv(&eva, &meter).await;
         let f = |k: &str| {
             ours[k]
@@ -732,23 +735,8 @@ async fn an_anomaly_and_an_expiring_certificate_are_told_once() {
 
     // The baseline year, fitted.
     let (_, year) = heated_building(365, None);
-    let imported = upload(
-        &eva,
-        &format!("/meters/{meter}/import"),
-        "readings",
-        "r.csv",
-        year.as_bytes(),
-    )
-    .await;
-    assert_eq!(imported.status, 303, "{}", imported.body);
-    let fitted = submit(
-        &eva,
-        &format!("/meters/{meter}"),
-        &format!("/meters/{meter}"),
-        &[("baseline_end", "2024-12-30"), ("fit", "")],
-    )
-    .await;
-    assert_eq!(fitted.status, 303, "{}", fitted.body);
+    import_readings(&eva, &meter, year.as_bytes()).await;
+    fit_baseline(&eva, &meter, "2024-12-30").await;
     let models = portal.documents(TEST_CITY, "energy", "models").await;
     assert_eq!(models[0]["accepted"], true, "{}", models[0]);
 
@@ -764,15 +752,7 @@ async fn an_anomaly_and_an_expiring_certificate_are_told_once() {
         ..WorkerConfig::default()
     };
     for round in 0..2 {
-        let imported = upload(
-            &eva,
-            &format!("/meters/{meter}/import"),
-            "readings",
-            "after.csv",
-            after.as_bytes(),
-        )
-        .await;
-        assert_eq!(imported.status, 303, "{}", imported.body);
+        let imported = import_readings(&eva, &meter, after.as_bytes()).await;
         let shown = eva.get(imported.location()).await;
         if round == 0 {
             assert!(
@@ -980,24 +960,9 @@ async fn every_page_reads_in_czech_and_english_on_a_phone_and_a_desktop() {
     let first: String = all.lines().take(365).map(|l| format!("{l}\n")).collect();
     let after: String = all.lines().skip(365).map(|l| format!("{l}\n")).collect();
     for (file, fit) in [(first, true), (after, false)] {
-        let imported = upload(
-            &eva,
-            &format!("/meters/{meter}/import"),
-            "readings",
-            "r.csv",
-            file.as_bytes(),
-        )
-        .await;
-        assert_eq!(imported.status, 303, "{}", imported.body);
+        import_readings(&eva, &meter, file.as_bytes()).await;
         if fit {
-            let fitted = submit(
-                &eva,
-                &format!("/meters/{meter}"),
-                &format!("/meters/{meter}"),
-                &[("baseline_end", "2024-12-30"), ("fit", "")],
-            )
-            .await;
-            assert_eq!(fitted.status, 303, "{}", fitted.body);
+            fit_baseline(&eva, &meter, "2024-12-30").await;
         }
     }
     let building = portal.documents(TEST_CITY, "energy", "buildings").await[0]["code"]

@@ -3,7 +3,6 @@
 //! is within the acceptance limits; and what it says of the days after.
 
 use chrono::{Duration, NaiveDate};
-use portico_sdk::records::Filters;
 use portico_sdk::{Result, settings};
 
 use crate::caltrack::{self, Day, Fit, Kind};
@@ -57,19 +56,13 @@ pub fn fit_meter(meter_id: &str) -> Result<Baseline> {
     let series = Series::of(meter_id)?;
     let temps = Temperatures::of(&building.station)?;
     let baseline = fit_with(meter_id, &meter, &building, &series, &temps)?;
-    let found = MODELS
-        .find()
-        .eq("meter", meter_id)
-        .limit(1)
-        .fetch::<Baseline>()?;
-    match found.documents.into_iter().next() {
-        Some(d) => {
-            MODELS.update(&d.id, d.version, &baseline)?;
-        }
-        None => {
-            MODELS.insert(&baseline)?;
-        }
-    }
+    crate::model::upsert(
+        MODELS,
+        "meter",
+        meter_id,
+        || baseline.clone(),
+        |b| *b = baseline.clone(),
+    )?;
     Ok(baseline)
 }
 

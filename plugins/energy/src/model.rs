@@ -7,8 +7,10 @@
 use chrono::{Datelike, NaiveDate};
 use portico_sdk::records::{Collection, Document, Filters};
 use portico_sdk::{Context, Error, Result, audit, numbers};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use std::collections::BTreeMap;
 
 use crate::caltrack::Fit;
 
@@ -380,65 +382,72 @@ impl Temperatures {
     }
 }
 
-/// Writes days into a meter's year documents: each given day replaces
-/// what the day held. `estimated` marks them as spread from counter
-/// readings. Returns how many days changed.
-pub fn write_days(
-    meter: &str,
-    days: &std::collections::BTreeMap<NaiveDate, f64>,
-    estimated: bool,
-) -> Result<usize> {
-    let mut by_year: std::collections::BTreeMap<i32, Vec<(usize, f64)>> = Default::default();
+/// Days by year: each year's days as (index in the year, value).
+fn by_year(days: &BTreeMap<NaiveDate, f64>) -> BTreeMap<i32, Vec<(usize, f64)>> {
+    let mut out: BTreeMap<i32, Vec<(usize, f64)>> = BTreeMap::new();
     for (d, v) in days {
-        by_year
-            .entry(d.year())
+        out.entry(d.year())
             .or_default()
             .push((d.ordinal0() as usize, *v));
     }
-    let mut changed = 0;
-    for (year, values) in by_year {
-        let key = format!("{meter}:{year}");
-        let found = DAYS.find().eq("key", &key).limit(1).fetch::<YearDays>()?;
-        let (mut doc, id) = match found.documents.into_iter().next() {
-            Some(d) => (d.data, Some((d.id, d.version))),
-            None => (
-                YearDays {
-                    key: key.clone(),
-                    meter: meter.to_owned(),
-                    year,
-                    v: vec![None; days_in_year(year)],
-                    est: Vec::new(),
-                    total: 0.0,
-                    known: 0,
-                },
-                None,
-            ),
-        };
-        for (i, v) in values {
-            if doc.v[i] != Some(v) {
-                changed += 1;
-            }
-            doc.v[i] = Some(v);
-            let i = i as u16;
-            let marked = doc.est.contains(&i);
-            if estimated && !marked {
-                doc.est.push(i);
-            } else if !estimated && marked {
-                doc.est.retain(|e| *e != i);
-            }
+    out
+}
+
+/// The document of `collection` whose indexed `field` is `key`, changed
+/// by `change`, or a new one made by `new` and changed so; then stored.
+pub fn upsert<T: Serialize + DeserializeOwned>(
+    collection: Collection,
+    field: &str,
+    key: &str,
+    new: impl FnOnce() -> T,
+    change: impl FnOnce(&mut T),
+) -> Result<()> {
+    let found = collection.find().eq(field, key).limit(1).fetch::<T>()?;
+    match found.documents.into_iter().next() {
+        Some(mut d) => {
+            change(&mut d.data);
+            collection.update(&d.id, d.version, &d.data)?;
         }
-        doc.total = doc.v.iter().flatten().sum();
-        doc.known = doc.v.iter().flatten().count() as u32;
-        match id {
-            Some((id, version)) => {
-                DAYS.update(&id, version, &doc)?;
-            }
-            None => {
-                DAYS.insert(&doc)?;
-            }
+        None => {
+            let mut doc = new();
+            change(&mut doc);
+            collection.insert(&doc)?;
         }
     }
-    Ok(changed)
+    Ok(())
+}
+
+/// Writes days into a meter's year documents: each given day replaces
+/// what the day held. `estimated` marks them as spread from counter
+/// readings.
+pub fn write_days(meter: &str, days: &BTreeMap<NaiveDate, f64>, estimated: bool) -> Result<()> {
+    for (year, values) in by_year(days) {
+        let key = format!("{meter}:{year}");
+        let new = || YearDays {
+            key: key.clone(),
+            meter: meter.to_owned(),
+            year,
+            v: vec![None; days_in_year(year)],
+            est: Vec::new(),
+            total: 0.0,
+            known: 0,
+        };
+        upsert(DAYS, "key", &key, new, |doc: &mut YearDays| {
+            for (i, v) in values {
+                doc.v[i] = Some(v);
+                let i = i as u16;
+                let marked = doc.est.contains(&i);
+                if estimated && !marked {
+                    doc.est.push(i);
+                } else if !estimated && marked {
+                    doc.est.retain(|e| *e != i);
+                }
+            }
+            doc.total = doc.v.iter().flatten().sum();
+            doc.known = doc.v.iter().flatten().count() as u32;
+        })?;
+    }
+    Ok(())
 }
 
 /// Each meter's use in `year`, by meter id.
@@ -463,40 +472,20 @@ fn year_sums(year: i32, field: &str) -> Result<std::collections::HashMap<String,
 }
 
 /// Writes daily mean temperatures into a station's year documents.
-pub fn write_temps(station: &str, days: &std::collections::BTreeMap<NaiveDate, f64>) -> Result<()> {
-    let mut by_year: std::collections::BTreeMap<i32, Vec<(usize, f64)>> = Default::default();
-    for (d, v) in days {
-        by_year
-            .entry(d.year())
-            .or_default()
-            .push((d.ordinal0() as usize, *v));
-    }
-    for (year, values) in by_year {
+pub fn write_temps(station: &str, days: &BTreeMap<NaiveDate, f64>) -> Result<()> {
+    for (year, values) in by_year(days) {
         let key = format!("{station}:{year}");
-        let found = TEMPS.find().eq("key", &key).limit(1).fetch::<YearTemps>()?;
-        let (mut doc, id) = match found.documents.into_iter().next() {
-            Some(d) => (d.data, Some((d.id, d.version))),
-            None => (
-                YearTemps {
-                    key: key.clone(),
-                    station: station.to_owned(),
-                    year,
-                    t: vec![None; days_in_year(year)],
-                },
-                None,
-            ),
+        let new = || YearTemps {
+            key: key.clone(),
+            station: station.to_owned(),
+            year,
+            t: vec![None; days_in_year(year)],
         };
-        for (i, v) in values {
-            doc.t[i] = Some(v);
-        }
-        match id {
-            Some((id, version)) => {
-                TEMPS.update(&id, version, &doc)?;
+        upsert(TEMPS, "key", &key, new, |doc: &mut YearTemps| {
+            for (i, v) in values {
+                doc.t[i] = Some(v);
             }
-            None => {
-                TEMPS.insert(&doc)?;
-            }
-        }
+        })?;
     }
     Ok(())
 }
