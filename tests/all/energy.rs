@@ -894,7 +894,8 @@ async fn the_region_sees_its_schools_buildings_ranked() {
         assert_eq!(imported.status, 303, "{}", imported.body);
         let home = who.get(&format!("{base}/")).await;
         assert!(
-            home.body.contains("Odeslat rok budov: Region kraj"),
+            home.body
+                .contains("Odeslat zřizovateli (Region kraj) údaje za posledních 12 měsíců"),
             "{}",
             home.body
         );
@@ -992,4 +993,96 @@ async fn every_page_reads_in_czech_and_english_on_a_phone_and_a_desktop() {
     let browser = portico_tests::chromium::Chromium::start(addr).await;
     browser.log_in("eva", PASSWORD).await;
     browser.check_pages("80-energy", &paths).await;
+}
+
+/// A meter gateway posts a day's quarter-hours in two calls with its own
+/// API token, naming the meter by its code: the day's use counts once it
+/// is whole; a bad reading is named and nothing of its call is stored; a
+/// token without the permission is refused.
+#[tokio::test]
+async fn a_gateway_posts_quarter_hours_by_the_meters_code() {
+    use portico_platform::tokens;
+    let (portal, addr, eva) = energy_manager().await;
+    let meter = building_with_meter(&eva, "Gymnázium", "electricity", b"2025-01-10;-2,0\n").await;
+    let code = "Gymnázium electricity";
+    let token = |permissions: &'static [&'static str]| {
+        let portal = &portal;
+        async move {
+            let permissions: Vec<String> = permissions.iter().map(|p| (*p).to_owned()).collect();
+            tokens::create(portal.db(), "test", TEST_CITY, "Brána", &permissions, None)
+                .await
+                .expect("a token")
+                .0
+        }
+    };
+    let (gateway, stranger) = (
+        token(&["energy.gateway"]).await,
+        token(&["energy.view"]).await,
+    );
+    let post = |secret: String, body: Value| async move {
+        let r = reqwest::Client::new()
+            .post(format!("http://{addr}{BASE}/api/v1/readings"))
+            .bearer_auth(secret)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        (
+            r.status().as_u16(),
+            r.json::<Value>().await.unwrap_or_default(),
+        )
+    };
+    let quarters = |from: usize, to: usize| -> Vec<Value> {
+        (from..to)
+            .map(|q| {
+                serde_json::json!({
+                    "at": format!("2025-01-10T{:02}:{:02}:00+01:00", q / 4, q % 4 * 15),
+                    "value": 0.5,
+                })
+            })
+            .collect()
+    };
+    let (status, body) = post(
+        gateway.clone(),
+        serde_json::json!({"meter": code, "readings": quarters(0, 48)}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["partial_days"], 1, "half a day: {body}");
+    assert_eq!(body["days"], 0, "{body}");
+    let (status, body) = post(
+        gateway.clone(),
+        serde_json::json!({"meter": code, "readings": [{"at": "10. 1. 2025", "value": 1.0}]}),
+    )
+    .await;
+    assert_eq!(status, 422, "{body}");
+    assert!(
+        body["problems"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("readings[0].at"),
+        "{body}"
+    );
+    let (status, body) = post(
+        gateway.clone(),
+        serde_json::json!({"meter": code, "readings": quarters(48, 96)}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["days"], 1, "the day is whole: {body}");
+    let years = portal.documents(TEST_CITY, "energy", "days").await;
+    assert_eq!(years.len(), 1);
+    assert_eq!(years[0]["v"][9], 48.0, "96 quarters of 0.5 kWh, once");
+    let (status, _) = post(
+        stranger,
+        serde_json::json!({"meter": code, "readings": quarters(0, 4)}),
+    )
+    .await;
+    assert_eq!(status, 403, "a token without `energy.gateway`");
+    let page = eva.get(&format!("{BASE}/meters/{meter}")).await;
+    assert!(
+        page.body.contains("10 January 2025") || page.body.contains("10. 1. 2025"),
+        "{}",
+        page.body
+    );
 }

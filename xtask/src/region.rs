@@ -1342,11 +1342,12 @@ fn energy_files() -> Vec<(&'static str, &'static str, &'static str, Vec<String>)
         files.push((*org, "energy", "days", days));
     }
     let (ry, rm, _) = civil(report_to);
+    let (fy, fm, _) = civil(report_from);
     let members = members
         .into_iter()
         .map(|(org, name, count, area, used)| {
             format!(
-                "{{\"org\":\"{org}\",\"org_name\":{},\"buildings\":{count},\"area_m2\":{area},\"used\":{used:.1},\"saved\":0,\"received\":\"{ry:04}-{rm:02}-01T04:00:00Z\"}}",
+                "{{\"org\":\"{org}\",\"org_name\":{},\"buildings\":{count},\"area_m2\":{area},\"used\":{used:.1},\"saved\":0,\"received\":\"{ry:04}-{rm:02}-01T04:00:00Z\",\"first_month\":\"{fy:04}-{fm:02}\",\"baselines\":0}}",
                 q(name)
             )
         })

@@ -97,7 +97,7 @@ pub fn check(meter_id: &str, days: &[NaiveDate]) -> Result<usize> {
     if found.is_empty() {
         return Ok(0);
     }
-    let dates: Vec<&str> = found.iter().map(|a| a.date.as_str()).collect();
+    let dates: Vec<&str> = found.iter().take(10).map(|a| a.date.as_str()).collect();
     events::publish(
         "energy.anomaly",
         &json!({
@@ -115,12 +115,13 @@ pub fn check(meter_id: &str, days: &[NaiveDate]) -> Result<usize> {
                 "building": building.name,
                 "meter": meter.label,
                 "count": found.len(),
-                "days": dates.join(", "),
+                "days": dates,
+                "more": found.len() > dates.len(),
                 "first": first.date,
-                "used": (first.used * 10.0).round() / 10.0,
-                "predicted": (first.predicted * 10.0).round() / 10.0,
+                "used": first.used.round(),
+                "predicted": first.predicted.round(),
                 "unit": meter.carrier().measure(),
-                "path": format!("/meters/{meter_id}"),
+                "path": format!("/meters/{}", portico_sdk::segment(meter_id)),
             }),
         )?;
     }
@@ -137,8 +138,11 @@ pub fn penb_reminders() -> Result<()> {
             let Some(expires) = portico_sdk::calendar::parse_date(&b.penb_expires) else {
                 continue;
             };
+            // One already expired shows as expired on the building's
+            // page; the reminder is for one about to.
             if b.contact.is_empty()
                 || b.penb_reminded == b.penb_expires
+                || expires < today
                 || expires - today > Duration::days(PENB_WARNING_DAYS)
             {
                 continue;

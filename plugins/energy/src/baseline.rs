@@ -114,6 +114,21 @@ pub fn fit_with(
     let data = days(series, temps, from, end);
     b.days = data.len();
     let needed = (BASELINE_DAYS as f64 * MIN_COVERAGE).ceil() as usize;
+    let estimated = (0..BASELINE_DAYS)
+        .map(|i| from + Duration::days(i))
+        .filter(|d| series.estimated(*d))
+        .count();
+    if data.len() < needed && data.len() + estimated >= needed {
+        return Ok(refused(
+            b,
+            format!(
+                "{estimated} of the 365 days have only a use spread from counter readings; the daily method needs each day's use as metered (a file of readings or a gateway)."
+            ),
+            format!(
+                "{estimated} z 365 dnů má jen spotřebu rozpočítanou ze stavů počítadla; denní metoda potřebuje spotřebu naměřenou za každý den (soubor odečtů nebo měřicí bránu)."
+            ),
+        ));
+    }
     if data.len() < needed {
         return Ok(refused(
             b,

@@ -75,7 +75,11 @@ fn parse_moment(text: &str) -> Option<Moment> {
         }
     });
     let date = parse_date(d)?;
-    let time = parse_time(time.trim_end_matches('Z'))?;
+    if let Some(utc) = time.strip_suffix('Z') {
+        let at = date.and_time(parse_time(utc)?).and_utc();
+        return Some(Moment::Fixed(at.timestamp()));
+    }
+    let time = parse_time(time)?;
     Some(Moment::Local(date.and_time(time)))
 }
 
@@ -211,6 +215,12 @@ pub fn parse(text: &str, negative: bool) -> Result<Parsed, Vec<Refusal>> {
     }
 }
 
+/// A moment's hour of the day in Europe/Prague.
+fn hour_of(at: i64) -> u32 {
+    use chrono::Timelike;
+    Prague.timestamp_opt(at, 0).single().map_or(0, |t| t.hour())
+}
+
 /// A moment's day in Europe/Prague.
 pub fn day_of(at: i64) -> NaiveDate {
     Prague
@@ -224,7 +234,7 @@ pub fn day_of(at: i64) -> NaiveDate {
 /// them (CalTRACK 2.2.2.3). Days with too few hours are returned apart.
 pub fn daily_means(rows: &[(usize, When, f64)]) -> (BTreeMap<NaiveDate, f64>, Vec<NaiveDate>) {
     let mut means = BTreeMap::new();
-    let mut hours: BTreeMap<NaiveDate, (f64, usize)> = BTreeMap::new();
+    let mut hours: BTreeMap<NaiveDate, (f64, usize, HashSet<u32>)> = BTreeMap::new();
     for (_, when, v) in rows {
         match when {
             When::Day(d) => {
@@ -233,15 +243,16 @@ pub fn daily_means(rows: &[(usize, When, f64)]) -> (BTreeMap<NaiveDate, f64>, Ve
             When::At(at) => {
                 // Hours are counted by the clock of the file: a local moment
                 // is its day, one with an offset the day in Prague.
-                let e = hours.entry(day_of(*at)).or_insert((0.0, 0));
+                let e = hours.entry(day_of(*at)).or_insert((0.0, 0, HashSet::new()));
                 e.0 += v;
                 e.1 += 1;
+                e.2.insert(hour_of(*at));
             }
         }
     }
     let mut short = Vec::new();
-    for (d, (sum, n)) in hours {
-        if n >= 12 {
+    for (d, (sum, n, distinct)) in hours {
+        if distinct.len() >= 12 {
             means.insert(d, sum / n as f64);
         } else {
             short.push(d);

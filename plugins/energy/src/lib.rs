@@ -100,12 +100,16 @@ impl Module for Energy {
     }
 
     fn on_event(_ctx: &Context, event: &portico_sdk::Event) -> Result<()> {
-        if event.topic == FIT_TOPIC {
+        // Only the module's own steps: another module cannot start a refit.
+        if event.topic == FIT_TOPIC && event.source == Self::ID {
             let batch: Batch = event.payload()?;
             for meter in batch.meters {
-                // A meter deleted meanwhile is nothing to fit.
-                if model::meter_by_code(&meter).is_ok() {
-                    baseline::fit_meter(&meter)?;
+                // A meter deleted meanwhile, or one whose building is
+                // gone, is nothing to fit; the rest of the batch goes on.
+                if model::meter_by_code(&meter).is_ok()
+                    && let Err(e) = baseline::fit_meter(&meter)
+                {
+                    portico_sdk::log::warn(format!("meter {meter} not fitted: {e}"));
                 }
             }
         }
@@ -537,6 +541,16 @@ fn import_readings(ctx: &Context, id: &str, form: &FormPost) -> Result<Outcome> 
         Ok(p) => p,
         Err(refused) => return refuse(refusals(ctx, &refused)),
     };
+    if readings::too_fine(&parsed.rows) {
+        return refuse(
+            tr(
+                ctx,
+                "The intervals are shorter than 5 minutes: sum them to quarter-hours (or 5 minutes) first.",
+                "Intervaly jsou kratší než 5 minut: nejprve je sečtěte na čtvrthodiny (nebo 5 minut).",
+            )
+            .into(),
+        );
+    }
     let stored = readings::store(id, &meter, &parsed.rows)?;
     let anomalies = alerts::check(id, &stored.written)?;
     audit(
@@ -885,10 +899,7 @@ struct GatewayPost {
 /// `energy.gateway`).
 fn gateway(ctx: &Context, req: &Request) -> Result<Response> {
     let post: GatewayPost = req.json()?;
-    let meter = METERS
-        .get::<Meter>(&post.meter)
-        .map_err(|_| Error::not_found(format!("no meter {}", post.meter)))?
-        .data;
+    let meter = model::meter_by_code(&post.meter)?.data;
     let mut rows = Vec::new();
     let mut refused = Vec::new();
     for (i, r) in post.readings.iter().enumerate() {
@@ -911,11 +922,16 @@ fn gateway(ctx: &Context, req: &Request) -> Result<Response> {
             )),
         }
     }
+    if readings::too_fine(&rows) {
+        refused.push(
+            "readings: intervals shorter than 5 minutes; sum them to 5 or 15 minutes".to_owned(),
+        );
+    }
     if !refused.is_empty() {
         return Ok(Response::json(&serde_json::json!({ "error": "invalid readings; nothing was stored", "problems": refused })).status(422));
     }
-    let stored = readings::store(&post.meter, &meter, &rows)?;
-    let anomalies = alerts::check(&post.meter, &stored.written)?;
+    let stored = readings::store(&meter.label, &meter, &rows)?;
+    let anomalies = alerts::check(&meter.label, &stored.written)?;
     let _ = ctx;
     Ok(Response::json(&serde_json::json!({
         "stored": rows.len(),

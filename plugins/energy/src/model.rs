@@ -247,6 +247,13 @@ pub struct MonthIntervals {
     pub meter: String,
     pub month: String,
     pub q: Vec<(i64, f64)>,
+    /// The intervals' length, seconds.
+    #[serde(default = "quarter_hour")]
+    pub step: i64,
+}
+
+fn quarter_hour() -> i64 {
+    900
 }
 
 /// A counter reading of a manual meter.

@@ -58,11 +58,7 @@ fn counted_meters() -> Result<Vec<(String, String)>> {
 }
 
 pub fn home(ctx: &Context) -> Result<View> {
-    let buildings = BUILDINGS
-        .find()
-        .sort("name")
-        .limit(500)
-        .fetch::<Building>()?;
+    let buildings = BUILDINGS.find().sort("name").fetch_all::<Building>(5_000)?;
     let year = portico_sdk::calendar::today().year() - 1;
     let totals = building_totals(year)?;
     let mut table = Table::new(tr(ctx, "Buildings", "Budovy"))
@@ -82,7 +78,7 @@ pub fn home(ctx: &Context) -> Result<View> {
         ));
     let mut area_total = 0.0;
     let mut use_total = 0.0;
-    for b in &buildings.documents {
+    for b in &buildings {
         let used = totals.get(&b.data.code).copied().unwrap_or(0.0);
         area_total += b.data.area_m2;
         use_total += used;
@@ -106,7 +102,7 @@ pub fn home(ctx: &Context) -> Result<View> {
     let mut view = View::new(tr(ctx, "Energy management", "Energetický management")).stats([
         Stat::new(
             tr(ctx, "Buildings", "Budovy"),
-            buildings.documents.len().to_string(),
+            buildings.len().to_string(),
         ),
         Stat::new(
             tr(ctx, "Floor area", "Podlahová plocha"),
@@ -117,6 +113,19 @@ pub fn home(ctx: &Context) -> Result<View> {
             format!("{} MWh", num(ctx, use_total / 1000.0, 1)),
         ),
     ]);
+    let founds = portico_sdk::orgs::descendants(None, None)?
+        .iter()
+        .any(|o| o.module_enabled);
+    if founds {
+        view = view.actions([Action::primary(
+            tr(
+                ctx,
+                "Energy of the organizations below",
+                "Energie podřízených organizací",
+            ),
+            "/region",
+        )]);
+    }
     if can_manage(ctx) {
         view = view.actions([
             Action::primary(tr(ctx, "Add a building", "Přidat budovu"), "/buildings/new"),
@@ -130,16 +139,17 @@ pub fn home(ctx: &Context) -> Result<View> {
             .next()
             .filter(|o| o.module_enabled);
         if let Some(founder) = founder {
-            view = view.form(
-                Form::new("/", tr(ctx, "Send the report", "Odeslat hlášení")).button(
-                    "report",
-                    if cs_of(ctx) {
-                        format!("Odeslat rok budov: {}", founder.name)
-                    } else {
-                        format!("Send the buildings' year to {}", founder.name)
-                    },
-                ),
-            );
+            view = view.form(Form::new(
+                "/",
+                if cs_of(ctx) {
+                    format!(
+                        "Odeslat zřizovateli ({}) údaje za posledních 12 měsíců",
+                        founder.name
+                    )
+                } else {
+                    format!("Send the last 12 months to {}", founder.name)
+                },
+            ));
         }
     }
     let view = view.table(table);
@@ -216,7 +226,11 @@ fn penb_text(ctx: &Context, b: &Building) -> String {
         Some(d) => format!(
             "{} ({} {})",
             b.penb,
-            tr(ctx, "valid until", "platný do"),
+            if d < portico_sdk::calendar::today() {
+                tr(ctx, "expired on", "platnost skončila")
+            } else {
+                tr(ctx, "valid until", "platný do")
+            },
             date(ctx, d)
         ),
         None => b.penb.clone(),
@@ -249,14 +263,14 @@ pub fn building_form(
         String::new()
     };
     let stations = STATIONS.find().sort("code").limit(200).fetch::<Station>()?;
-    let mut station_choices = vec![(String::new(), tr(ctx, "— none —", "— žádná —").to_owned())];
+    let mut station_choices: Vec<(String, String)> = Vec::new();
     station_choices.extend(stations.documents.iter().map(|s| {
         (
             s.data.code.clone(),
             format!("{} ({})", s.data.name, s.data.code),
         )
     }));
-    let penb = ["", "A", "B", "C", "D", "E", "F", "G"];
+    let penb = ["A", "B", "C", "D", "E", "F", "G"];
     let mut f = Form::new(action, tr(ctx, "Save", "Uložit"));
     if kept.is_none() {
         f = f.field(with_error(
@@ -333,16 +347,7 @@ pub fn building_form(
                 "Energy performance certificate class (PENB)",
                 "Klasifikační třída PENB",
             ),
-            penb.iter().map(|c| {
-                (
-                    *c,
-                    if c.is_empty() {
-                        tr(ctx, "none", "není")
-                    } else {
-                        c
-                    },
-                )
-            }),
+            penb.iter().map(|c| (*c, *c)),
         )
         .selected([posted(form, "penb", &b.penb)]),
     )
@@ -612,7 +617,7 @@ pub fn meter(
                     errors,
                     "baseline_end",
                 ))
-                .button("fit", tr(ctx, "Fit the baseline", "Sestavit referenční model")),
+
         );
     }
 
@@ -893,24 +898,25 @@ fn months(
         let (mut u, mut p, mut t, mut n, mut nt) = (0.0, 0.0, 0.0, 0, 0);
         let mut d = month;
         while d < next {
-            if let Some(v) = series.get(d) {
+            let used = series.get(d);
+            if let Some(v) = used {
                 u += v;
                 n += 1;
             }
             if let Some(c) = temps.get(d) {
                 t += c;
                 nt += 1;
-                if let Some(f) = fit {
+                // What the baseline predicts for the days that were metered.
+                if let (Some(f), Some(_)) = (fit, used) {
                     p += f.predict_day(crate::caltrack::fahrenheit(c), crate::model::day_length(d));
                 }
             }
             d += Duration::days(1);
         }
-        let label = if cs_of(ctx) {
-            format!("{}/{}", month.month(), month.year())
-        } else {
-            month.format("%b %Y").to_string()
-        };
+        let mut label = month_label(ctx, month);
+        if next > last + Duration::days(1) {
+            label = format!("{label} ({})", tr(ctx, "so far", "zatím"));
+        }
         labels.push(label.clone());
         used.push((u * 10.0).round() / 10.0);
         predicted.push((p * 10.0).round() / 10.0);
@@ -1041,7 +1047,7 @@ pub fn station(ctx: &Context, id: &str, errors: &Errors) -> Result<View> {
         }
         if n > 0 {
             table = table.row([
-                format!("{}/{}", month.month(), month.year()),
+                month_label(ctx, month),
                 num(ctx, sum / n as f64, 1),
                 heating.to_string(),
                 num(ctx, dd, 0),
@@ -1151,4 +1157,13 @@ fn recent_days(
         table = table.row([day, num(ctx, a.data.used, 1), num(ctx, a.data.predicted, 1)]);
     }
     Ok(view.chart(chart).table(table))
+}
+
+/// A month as the reader's language writes it: `12/2025`, `Dec 2025`.
+pub fn month_label(ctx: &Context, month: NaiveDate) -> String {
+    if cs_of(ctx) {
+        format!("{}/{}", month.month(), month.year())
+    } else {
+        month.format("%b %Y").to_string()
+    }
 }

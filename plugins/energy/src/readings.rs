@@ -30,6 +30,36 @@ pub struct Stored {
     pub written: Vec<NaiveDate>,
 }
 
+/// The shortest interval kept: 5 minutes (a month of them fits its
+/// document).
+const MIN_STEP: i64 = 300;
+/// The interval of a month whose step nothing told: a quarter-hour.
+const DEFAULT_STEP: i64 = 900;
+
+/// The step of intervals: the most common gap between the moments in
+/// order; None for fewer than two.
+fn step_of(moments: &mut Vec<i64>) -> Option<i64> {
+    moments.sort_unstable();
+    moments.dedup();
+    let mut steps: BTreeMap<i64, usize> = BTreeMap::new();
+    for w in moments.windows(2) {
+        *steps.entry(w[1] - w[0]).or_default() += 1;
+    }
+    steps.iter().max_by_key(|(_, n)| **n).map(|(s, _)| *s)
+}
+
+/// Whether the rows' intervals are shorter than the 5 minutes kept.
+pub fn too_fine(rows: &[(usize, When, f64)]) -> bool {
+    let mut moments: Vec<i64> = rows
+        .iter()
+        .filter_map(|(_, w, _)| match w {
+            When::At(at) => Some(*at),
+            When::Day(_) => None,
+        })
+        .collect();
+    step_of(&mut moments).is_some_and(|s| s < MIN_STEP)
+}
+
 /// The seconds a day of Europe/Prague lasts (23, 24 or 25 hours).
 fn day_seconds(day: NaiveDate) -> i64 {
     (crate::model::day_length(day) * 86_400.0).round() as i64
@@ -57,19 +87,14 @@ pub fn store(meter_id: &str, meter: &Meter, rows: &[(usize, When, f64)]) -> Resu
             }
         }
     }
-    // The step: the most common gap between moments in order.
-    moments.sort_unstable();
-    moments.dedup();
-    let mut steps: BTreeMap<i64, usize> = BTreeMap::new();
-    for w in moments.windows(2) {
-        *steps.entry(w[1] - w[0]).or_default() += 1;
-    }
-    let step = steps
-        .iter()
-        .max_by_key(|(_, n)| **n)
-        .map_or(900, |(s, _)| *s)
-        .clamp(60, 3600);
-    out.step = if moments.is_empty() { 0 } else { step / 60 };
+    // None when the call brought a single moment (a gateway's reading):
+    // the month's step stands then.
+    let file_step = step_of(&mut moments).map(|s| s.clamp(MIN_STEP, 3600));
+    out.step = if moments.is_empty() {
+        0
+    } else {
+        file_step.unwrap_or(DEFAULT_STEP) / 60
+    };
 
     let mut touched: BTreeSet<NaiveDate> = BTreeSet::new();
     for (month, new) in intervals {
@@ -87,16 +112,24 @@ pub fn store(meter_id: &str, meter: &Meter, rows: &[(usize, When, f64)]) -> Resu
                     meter: meter_id.to_owned(),
                     month: month.clone(),
                     q: Vec::new(),
+                    step: file_step.unwrap_or(DEFAULT_STEP),
                 },
                 None,
             ),
         };
+        let days_of_file: BTreeSet<NaiveDate> = new.iter().map(|(at, _)| day_of(*at)).collect();
         let mut merged: BTreeMap<i64, f64> = doc.q.iter().copied().collect();
+        // Intervals of another length replace what the days they reach held.
+        if let Some(s) = file_step.filter(|s| *s != doc.step) {
+            merged.retain(|at, _| !days_of_file.contains(&day_of(*at)));
+            doc.step = s;
+        }
         for (at, v) in new {
             merged.insert(at, v);
-            touched.insert(day_of(at));
         }
+        touched.extend(days_of_file);
         doc.q = merged.into_iter().collect();
+        let step = doc.step;
         // A day is whole when its intervals cover it.
         let mut sums: BTreeMap<NaiveDate, (f64, i64)> = BTreeMap::new();
         for (at, v) in &doc.q {
@@ -219,11 +252,15 @@ pub fn counter(
     let Some(since) = portico_sdk::calendar::parse_date(&since) else {
         return Ok(Ok(None));
     };
-    // The use from the previous reading's day to this one's, a day each.
+    // The use from the previous reading's day to this one's, a day each;
+    // a day measured otherwise (a file, a gateway) keeps its measure.
     let n = (date - since).num_days();
     let per_day = meter.to_measure(used) / n as f64;
+    let series = crate::model::Series::of(meter_id)?;
     let days: BTreeMap<NaiveDate, f64> = (0..n)
-        .map(|i| (since + Duration::days(i), per_day))
+        .map(|i| since + Duration::days(i))
+        .filter(|d| series.get(*d).is_none() || series.estimated(*d))
+        .map(|d| (d, per_day))
         .collect();
     write_days(meter_id, &days, true)?;
     Ok(Ok(Some(used)))

@@ -67,10 +67,19 @@ pub struct Member {
     pub used: f64,
     pub saved: f64,
     pub received: String,
+    /// The first of the 12 months, `YYYY-MM`.
+    #[serde(default)]
+    pub first_month: String,
+    /// Meters with an accepted baseline: savings mean something only then.
+    #[serde(default)]
+    pub baselines: usize,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Report {
+    /// The first of the 12 months, `YYYY-MM`.
+    #[serde(default)]
+    pub first_month: String,
     pub buildings: Vec<BuildingYear>,
 }
 
@@ -169,7 +178,10 @@ pub fn build() -> Result<Report> {
             });
         }
     }
-    Ok(Report { buildings })
+    Ok(Report {
+        first_month: first.format("%Y-%m").to_string(),
+        buildings,
+    })
 }
 
 /// Sends this organization's report to its founder, where the module is
@@ -203,7 +215,25 @@ pub fn receive(ctx: &Context, message: &Message) -> Result<()> {
             "a report comes from an organization directly below",
         );
     };
-    let report: Report = message.payload()?;
+    let Ok(report) = message.payload::<Report>() else {
+        return message.refuse(
+            "energy.report-refused",
+            "the report is not one this version reads",
+        );
+    };
+    // A report delivered late, after a newer one, changes nothing.
+    let newer = MEMBERS
+        .find()
+        .eq("org", from)
+        .limit(1)
+        .fetch::<Member>()?
+        .documents
+        .into_iter()
+        .next()
+        .is_some_and(|m| m.data.received > message.sent_at);
+    if newer {
+        return Ok(());
+    }
     let mut kept: std::collections::HashMap<String, (String, u64)> =
         std::collections::HashMap::new();
     for page in REPORTS
@@ -216,7 +246,7 @@ pub fn receive(ctx: &Context, message: &Message) -> Result<()> {
             kept.insert(d.data.key.clone(), (d.id, d.version));
         }
     }
-    let (mut area, mut used, mut saved) = (0.0, 0.0, 0.0);
+    let (mut area, mut used, mut saved, mut baselines) = (0.0, 0.0, 0.0, 0);
     let count = report.buildings.len().min(MOST_BUILDINGS);
     for mut b in report.buildings.into_iter().take(MOST_BUILDINGS) {
         // What the founder keeps is the sender's, whatever the report says.
@@ -227,6 +257,7 @@ pub fn receive(ctx: &Context, message: &Message) -> Result<()> {
         area += b.area_m2;
         used += b.used;
         saved += b.saved;
+        baselines += b.meters.iter().filter(|m| m.accepted).count();
         match kept.remove(&b.key) {
             Some((id, version)) => {
                 REPORTS.update(&id, version, &b)?;
@@ -247,6 +278,8 @@ pub fn receive(ctx: &Context, message: &Message) -> Result<()> {
         used,
         saved,
         received: message.sent_at.clone(),
+        first_month: report.first_month,
+        baselines,
     };
     match MEMBERS
         .find()
@@ -296,12 +329,32 @@ pub fn overview(ctx: &Context, page: &portico_sdk::Page) -> Result<View> {
     if descending {
         members.reverse();
     }
-    let (mut buildings, mut area, mut used, mut saved) = (0, 0.0, 0.0, 0.0);
+    let (mut buildings, mut area, mut used, mut saved, mut baselines) = (0, 0.0, 0.0, 0.0, 0);
+    // The 12 months the reports cover (the latest report's).
+    let period = members
+        .iter()
+        .map(|m| m.data.first_month.as_str())
+        .max()
+        .and_then(|first| portico_sdk::calendar::parse_date(&format!("{first}-01")))
+        .map_or_else(
+            || tr(ctx, "in 12 months", "za 12 měsíců").to_owned(),
+            |first| {
+                let mut last = first;
+                for _ in 0..11 {
+                    last = next_month(last);
+                }
+                format!(
+                    "{} – {}",
+                    crate::pages::month_label(ctx, first),
+                    crate::pages::month_label(ctx, last)
+                )
+            },
+        );
     let mut table = Table::new(tr(ctx, "Organizations", "Organizace"))
         .sortable(tr(ctx, "Organization", "Organizace"), "org", false)
         .sortable(tr(ctx, "Buildings", "Budovy"), "buildings", true)
         .sortable(tr(ctx, "Floor area (m²)", "Plocha (m²)"), "area", true)
-        .sortable(tr(ctx, "Energy, 12 months (MWh)", "Energie za 12 měsíců (MWh)"), "used", true)
+        .sortable(format!("{} {period} (MWh)", tr(ctx, "Energy", "Energie")), "used", true)
         .sortable("kWh/m²", "intensity", true)
         .sortable(tr(ctx, "Saved (MWh)", "Ušetřeno (MWh)"), "saved", true)
         .sorted_by(sort, descending)
@@ -327,8 +380,14 @@ pub fn overview(ctx: &Context, page: &portico_sdk::Page) -> Result<View> {
                 "–".into()
             }
             .into(),
-            num(ctx, m.saved / 1000.0, 1).into(),
+            if m.baselines > 0 {
+                num(ctx, m.saved / 1000.0, 1)
+            } else {
+                "–".into()
+            }
+            .into(),
         ]);
+        baselines += m.baselines;
     }
     let worst = REPORTS
         .find()
@@ -338,8 +397,8 @@ pub fn overview(ctx: &Context, page: &portico_sdk::Page) -> Result<View> {
         .fetch::<BuildingYear>()?;
     let mut ranking = Table::new(tr(
         ctx,
-        "The 20 buildings of the highest kWh/m²",
-        "20 budov s nejvyšší spotřebou na m²",
+        "The buildings of the highest kWh/m² (at most 20)",
+        "Budovy s nejvyšší spotřebou na m² (nejvýše 20)",
     ))
     .column(tr(ctx, "Building", "Budova"))
     .column(tr(ctx, "Organization", "Organizace"))
@@ -369,11 +428,11 @@ pub fn overview(ctx: &Context, page: &portico_sdk::Page) -> Result<View> {
         ),
         Stat::new(tr(ctx, "Buildings", "Budovy"), buildings.to_string()),
         Stat::new(
-            tr(ctx, "Energy, 12 months", "Energie za 12 měsíců"),
+            format!("{} {period}", tr(ctx, "Energy", "Energie")),
             format!("{} MWh", num(ctx, used / 1000.0, 1)),
         ),
         Stat::new(
-            "kWh/m²",
+            tr(ctx, "Energy per m² (kWh/m²)", "Měrná spotřeba (kWh/m²)"),
             if area > 0.0 {
                 num(ctx, used / area, 1)
             } else {
@@ -386,7 +445,16 @@ pub fn overview(ctx: &Context, page: &portico_sdk::Page) -> Result<View> {
                 "Saved, weather-normalised",
                 "Ušetřeno po normalizaci na počasí",
             ),
-            format!("{} MWh", num(ctx, saved / 1000.0, 1)),
+            if baselines > 0 {
+                format!("{} MWh", num(ctx, saved / 1000.0, 1))
+            } else {
+                tr(
+                    ctx,
+                    "– (no baseline yet)",
+                    "– (zatím bez referenčního modelu)",
+                )
+                .to_owned()
+            },
         ),
     ])
     .table(ranking)
@@ -440,12 +508,17 @@ pub fn building(ctx: &Context, key: &str) -> Result<View> {
     let mut table = Table::new(tr(ctx, "Meters", "Měřidla"))
         .column(tr(ctx, "Meter", "Měřidlo"))
         .column(tr(ctx, "Carrier", "Nositel"))
-        .numeric_column(tr(ctx, "12 months", "12 měsíců"))
+        .numeric_column(tr(ctx, "Last 12 months", "Za posledních 12 měsíců"))
         .column(tr(ctx, "Baseline", "Referenční model"))
         .numeric_column("CV(RMSE)")
         .numeric_column(tr(ctx, "Saved", "Ušetřeno"));
-    for m in &b.meters {
+    // Energy only: water (m³) is in the table with its unit.
+    let energy: Vec<&MeterYear> = b.meters.iter().filter(|m| m.carrier != "water").collect();
+    for m in &energy {
         chart = chart.series(m.label.clone(), m.months.iter().map(|v| v.round()));
+    }
+    for m in &b.meters {
+        let unit = if m.carrier == "water" { "m³" } else { "kWh" };
         table = table.row([
             if m.sub {
                 format!("{} ({})", m.label, tr(ctx, "sub-meter", "podružné"))
@@ -454,7 +527,7 @@ pub fn building(ctx: &Context, key: &str) -> Result<View> {
             },
             Carrier::parse(&m.carrier)
                 .map_or_else(|| m.carrier.clone(), |c| c.name(ctx).to_owned()),
-            num(ctx, m.months.iter().sum(), 0),
+            format!("{} {unit}", num(ctx, m.months.iter().sum(), 0)),
             if m.accepted {
                 tr(ctx, "accepted", "přijat")
             } else {
@@ -472,13 +545,13 @@ pub fn building(ctx: &Context, key: &str) -> Result<View> {
         "Energie po měsících podle měřidel (kWh)",
     ))
     .column(tr(ctx, "Month", "Měsíc"));
-    for m in &b.meters {
+    for m in &energy {
         months = months.numeric_column(m.label.clone());
     }
     for (i, label) in labels.iter().enumerate() {
         let mut row = vec![label.clone()];
         row.extend(
-            b.meters
+            energy
                 .iter()
                 .map(|m| num(ctx, m.months.get(i).copied().unwrap_or(0.0), 0)),
         );
@@ -496,7 +569,14 @@ pub fn building(ctx: &Context, key: &str) -> Result<View> {
                 format!("{} m²", num(ctx, b.area_m2, 0)),
             ),
             (
-                tr(ctx, "Energy, 12 months", "Energie za 12 měsíců").to_owned(),
+                format!(
+                    "{} {}",
+                    tr(ctx, "Energy", "Energie"),
+                    labels
+                        .first()
+                        .zip(labels.last())
+                        .map_or_else(String::new, |(a, z)| format!("{a} – {z}"))
+                ),
                 format!("{} MWh", num(ctx, b.used / 1000.0, 1)),
             ),
             ("kWh/m²".to_owned(), num(ctx, b.intensity, 1)),
@@ -507,7 +587,16 @@ pub fn building(ctx: &Context, key: &str) -> Result<View> {
                     "Ušetřeno po normalizaci na počasí",
                 )
                 .to_owned(),
-                format!("{} kWh", num(ctx, b.saved, 0)),
+                if b.meters.iter().any(|m| m.accepted && !m.sub) {
+                    format!("{} kWh", num(ctx, b.saved, 0))
+                } else {
+                    tr(
+                        ctx,
+                        "– (no baseline yet)",
+                        "– (zatím bez referenčního modelu)",
+                    )
+                    .to_owned()
+                },
             ),
         ])
         .table(table)
