@@ -413,7 +413,7 @@ async fn three_years_of_quarter_hours_import_once() {
     );
 
     let page = eva.get(&format!("{BASE}/meters/{meter}")).await;
-    assert!(page.body.contains("Use a month"), "{}", page.body);
+    assert!(page.body.contains("Monthly consumption"), "{}", page.body);
 
     // The 1.9 % a year: whole years compared, the use as good as flat.
     let home = eva.get(&format!("{BASE}/")).await;

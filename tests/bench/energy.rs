@@ -92,7 +92,7 @@ pub async fn nightly_refit() {
                 })
                 .collect();
             let total: f64 = v.iter().sum();
-            day_lines.push_str(&json!({"key": format!("{code}:{year}"), "meter": code, "year": year, "v": v, "total": total, "known": v.len()}).to_string());
+            day_lines.push_str(&json!({"key": format!("{code}:{year}"), "meter": code, "year": year, "v": v, "total": total, "known": v.len(), "building": format!("B-{:03}", m / 10), "counted": 1}).to_string());
             day_lines.push('\n');
         }
     }

@@ -1280,10 +1280,12 @@ fn energy_files() -> Vec<(&'static str, &'static str, &'static str, Vec<String>)
                     let total: f64 = v.iter().filter_map(|x| x.parse::<f64>().ok()).sum();
                     let known = v.iter().filter(|x| *x != "null").count();
                     days.push(format!(
-                        "{{\"key\":{},\"meter\":{},\"year\":{year},\"v\":[{}],\"est\":[],\"total\":{total:.3},\"known\":{known}}}",
+                        "{{\"key\":{},\"meter\":{},\"year\":{year},\"v\":[{}],\"est\":[],\"total\":{total:.3},\"known\":{known},\"building\":{},\"counted\":{}}}",
                         q(&format!("{label}:{year}")),
                         q(label),
-                        v.join(",")
+                        v.join(","),
+                        q(code),
+                        u8::from(*carrier != "water")
                     ));
                 }
                 let mut months = Vec::new();

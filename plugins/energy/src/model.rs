@@ -186,6 +186,12 @@ pub struct Meter {
 }
 
 impl Meter {
+    /// Whether its use counts in the building's energy: a main meter of
+    /// energy (not a sub-meter, not water).
+    pub fn counted(&self) -> bool {
+        self.role != "sub" && self.carrier() != Carrier::Water
+    }
+
     pub fn carrier(&self) -> Carrier {
         Carrier::parse(&self.carrier).unwrap_or(Carrier::Electricity)
     }
@@ -222,6 +228,13 @@ pub struct YearDays {
     /// The days of `v` with a use.
     #[serde(default)]
     pub known: u32,
+    /// The meter's building, and 1 when its use counts in the building's
+    /// energy (a main meter, not water): the overview sums a year by
+    /// building in one aggregate.
+    #[serde(default)]
+    pub building: String,
+    #[serde(default)]
+    pub counted: u8,
 }
 
 /// A station's daily mean temperatures in one year, °C.
@@ -331,6 +344,12 @@ pub struct Series {
 }
 
 impl Series {
+    /// A meter's years already read.
+    pub fn from_years(mut years: Vec<YearDays>) -> Series {
+        years.sort_by_key(|y| y.year);
+        Series { years }
+    }
+
     pub fn of(meter: &str) -> Result<Series> {
         let mut years = year_days(meter, 1900..=2200)?;
         years.sort_by_key(|y| y.year);
@@ -427,17 +446,19 @@ pub fn upsert<T: Serialize + DeserializeOwned>(
 /// Writes days into a meter's year documents: each given day replaces
 /// what the day held. `estimated` marks them as spread from counter
 /// readings.
-pub fn write_days(meter: &str, days: &BTreeMap<NaiveDate, f64>, estimated: bool) -> Result<()> {
+pub fn write_days(meter: &Meter, days: &BTreeMap<NaiveDate, f64>, estimated: bool) -> Result<()> {
     for (year, values) in by_year(days) {
-        let key = format!("{meter}:{year}");
+        let key = format!("{}:{year}", meter.label);
         let new = || YearDays {
             key: key.clone(),
-            meter: meter.to_owned(),
+            meter: meter.label.clone(),
             year,
             v: vec![None; days_in_year(year)],
             est: Vec::new(),
             total: 0.0,
             known: 0,
+            building: meter.building.clone(),
+            counted: u8::from(meter.counted()),
         };
         upsert(DAYS, "key", &key, new, |doc: &mut YearDays| {
             for (i, v) in values {
@@ -452,30 +473,42 @@ pub fn write_days(meter: &str, days: &BTreeMap<NaiveDate, f64>, estimated: bool)
             }
             doc.total = doc.v.iter().flatten().sum();
             doc.known = doc.v.iter().flatten().count() as u32;
+            doc.building = meter.building.clone();
+            doc.counted = u8::from(meter.counted());
         })?;
     }
     Ok(())
 }
 
-/// Each meter's use in `year`, by meter id.
-pub fn year_totals(year: i32) -> Result<std::collections::HashMap<String, f64>> {
-    year_sums(year, "total")
+/// A year of a building's counted meters: their use, their days with a
+/// use, and how many meters have data in it.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct BuildingYear {
+    pub used: f64,
+    pub known: f64,
+    pub meters: u64,
 }
 
-/// Each meter's days with a use in `year`, by meter id.
-pub fn year_known(year: i32) -> Result<std::collections::HashMap<String, f64>> {
-    year_sums(year, "known")
-}
-
-fn year_sums(year: i32, field: &str) -> Result<std::collections::HashMap<String, f64>> {
-    Ok(DAYS
-        .count_by("meter")
-        .eq("year", year)
-        .sum(field)
-        .fetch()?
-        .into_iter()
-        .filter_map(|g| Some((g.key?, g.sum.unwrap_or(0.0))))
-        .collect())
+/// Each building's year (of its counted meters), by building code: two
+/// aggregates, however many meters.
+pub fn building_years(year: i32) -> Result<std::collections::HashMap<String, BuildingYear>> {
+    let sums = |field: &str| {
+        DAYS.count_by("building")
+            .eq("year", year)
+            .eq("counted", 1)
+            .sum(field)
+            .fetch()
+    };
+    let mut out: std::collections::HashMap<String, BuildingYear> = Default::default();
+    for g in sums("total")? {
+        let e = out.entry(g.key.unwrap_or_default()).or_default();
+        e.used = g.sum.unwrap_or(0.0);
+        e.meters = g.count;
+    }
+    for g in sums("known")? {
+        out.entry(g.key.unwrap_or_default()).or_default().known = g.sum.unwrap_or(0.0);
+    }
+    Ok(out)
 }
 
 /// Writes daily mean temperatures into a station's year documents.

@@ -9,8 +9,8 @@ use portico_sdk::{
 use crate::baseline::{self, Savings};
 use crate::caltrack::{Fit, Kind, celsius};
 use crate::model::{
-    ANOMALIES, BUILDINGS, Baseline, Building, CARRIERS, Carrier, METERS, Meter, STATIONS, Series,
-    Station, Temperatures, USES, baseline, cs_of, date, num, tr, unit_name, use_name, year_totals,
+    ANOMALIES, BUILDINGS, Baseline, Building, CARRIERS, METERS, Meter, STATIONS, Series, Station,
+    Temperatures, USES, baseline, building_years, cs_of, date, num, tr, unit_name, use_name,
 };
 
 /// Errors of a refused form: the field, and what is wrong.
@@ -33,34 +33,10 @@ fn posted<'a>(form: Option<&'a portico_sdk::FormPost>, name: &str, kept: &'a str
     form.and_then(|f| f.get(name)).unwrap_or(kept).to_owned()
 }
 
-/// Each building's use in `year` on its main meters (water aside), kWh.
-fn building_totals(year: i32) -> Result<std::collections::HashMap<String, f64>> {
-    let totals = year_totals(year)?;
-    let mut out = std::collections::HashMap::new();
-    for (meter, building) in counted_meters()? {
-        *out.entry(building).or_insert(0.0) += totals.get(&meter).copied().unwrap_or(0.0);
-    }
-    Ok(out)
-}
-
-/// The meters a building's energy counts (main meters, water aside):
-/// each meter's code with its building's.
-fn counted_meters() -> Result<Vec<(String, String)>> {
-    let mut out = Vec::new();
-    for page in METERS.find().limit(500).pages::<Meter>() {
-        for m in page? {
-            if m.data.role != "sub" && m.data.carrier() != Carrier::Water {
-                out.push((m.data.label, m.data.building));
-            }
-        }
-    }
-    Ok(out)
-}
-
 pub fn home(ctx: &Context) -> Result<View> {
     let buildings = BUILDINGS.find().sort("name").fetch_all::<Building>(5_000)?;
     let year = portico_sdk::calendar::today().year() - 1;
-    let totals = building_totals(year)?;
+    let totals = building_years(year)?;
     let mut table = Table::new(tr(ctx, "Buildings", "Budovy"))
         .column(tr(ctx, "Building", "Budova"))
         .column(tr(ctx, "Use", "Účel"))
@@ -79,7 +55,7 @@ pub fn home(ctx: &Context) -> Result<View> {
     let mut area_total = 0.0;
     let mut use_total = 0.0;
     for b in &buildings {
-        let used = totals.get(&b.data.code).copied().unwrap_or(0.0);
+        let used = totals.get(&b.data.code).map_or(0.0, |y| y.used);
         area_total += b.data.area_m2;
         use_total += used;
         let intensity = if b.data.area_m2 > 0.0 {
@@ -100,10 +76,7 @@ pub fn home(ctx: &Context) -> Result<View> {
         ]);
     }
     let mut view = View::new(tr(ctx, "Energy management", "Energetický management")).stats([
-        Stat::new(
-            tr(ctx, "Buildings", "Budovy"),
-            buildings.len().to_string(),
-        ),
+        Stat::new(tr(ctx, "Buildings", "Budovy"), buildings.len().to_string()),
         Stat::new(
             tr(ctx, "Floor area", "Podlahová plocha"),
             format!("{} m²", num(ctx, area_total, 0)),
@@ -161,23 +134,16 @@ pub fn home(ctx: &Context) -> Result<View> {
 /// the last four calendar years against the one before, as metered (not
 /// weather-normalised), water aside.
 fn tracker(ctx: &Context, view: View, last: i32) -> Result<View> {
-    // A year is compared only when every meter with data in it has a use
-    // on at least 90 % of its days.
-    let meters = counted_meters()?;
+    // A year is compared only when its meters with data in it have a use
+    // on at least 90 % of their days.
     let mut years = Vec::new();
     for year in last - 4..=last {
-        let (totals, known) = (year_totals(year)?, crate::model::year_known(year)?);
-        let whole = crate::model::days_in_year(year) as f64 * 0.9;
-        let mut used = 0.0;
-        let mut complete = true;
-        for (meter, _) in &meters {
-            used += totals.get(meter).copied().unwrap_or(0.0);
-            let k = known.get(meter).copied().unwrap_or(0.0);
-            if k > 0.0 && k < whole {
-                complete = false;
-            }
-        }
-        years.push((year, if complete { used } else { 0.0 }));
+        let figures = building_years(year)?;
+        let used: f64 = figures.values().map(|y| y.used).sum();
+        let known: f64 = figures.values().map(|y| y.known).sum();
+        let meters: u64 = figures.values().map(|y| y.meters).sum();
+        let whole = crate::model::days_in_year(year) as f64 * 0.9 * meters as f64;
+        years.push((year, if known >= whole { used } else { 0.0 }));
     }
     let mut table = Table::new(tr(
         ctx,
@@ -186,8 +152,8 @@ fn tracker(ctx: &Context, view: View, last: i32) -> Result<View> {
     ))
     .column(tr(ctx, "Year", "Rok"))
     .numeric_column(tr(ctx, "Energy (MWh)", "Energie (MWh)"))
-    .numeric_column(tr(ctx, "Against the year before", "Proti předchozímu roku"))
-    .column(tr(ctx, "The 1.9 % cut", "Snížení o 1,9 %"));
+    .numeric_column(tr(ctx, "Change from the year before", "Změna oproti předchozímu roku"))
+    .column(tr(ctx, "Target: 1.9 % less", "Cíl: o 1,9 % méně"));
     let mut rows = 0;
     for pair in years.windows(2) {
         let ((_, before), (year, used)) = (pair[0], pair[1]);
@@ -267,7 +233,7 @@ pub fn building_form(
     station_choices.extend(stations.documents.iter().map(|s| {
         (
             s.data.code.clone(),
-            format!("{} ({})", s.data.name, s.data.code),
+            format!("{} – {}", s.data.code, s.data.name),
         )
     }));
     let penb = ["A", "B", "C", "D", "E", "F", "G"];
@@ -428,7 +394,7 @@ pub fn building(
         .fetch::<Meter>()?;
     let mut table = Table::new(tr(ctx, "Meters", "Měřidla"))
         .column(tr(ctx, "Meter", "Měřidlo"))
-        .column(tr(ctx, "Carrier", "Nositel"))
+        .column(tr(ctx, "Carrier", "Nositel energie"))
         .column(tr(ctx, "Unit", "Jednotka"))
         .column(tr(ctx, "Baseline", "Referenční model"))
         .empty_text(tr(ctx, "No meters yet.", "Zatím žádná měřidla."));
@@ -512,7 +478,7 @@ fn meter_form(
     .field(
         Field::radio(
             "role",
-            tr(ctx, "Kind", "Druh"),
+            tr(ctx, "Meter type", "Druh měřidla"),
             [
                 ("main", tr(ctx, "Main meter", "Hlavní měřidlo")),
                 ("sub", tr(ctx, "Sub-meter", "Podružné měřidlo")),
@@ -543,8 +509,8 @@ fn meter_form(
             "digits",
             tr(
                 ctx,
-                "Digits of the counter (for its roll-over)",
-                "Počet číslic počítadla (pro jeho přetečení)",
+                "Number of register digits (to detect roll-over)",
+                "Počet číslic počítadla (pro rozpoznání přetočení)",
             ),
         )
         .min("0")
@@ -611,8 +577,8 @@ pub fn meter(
                         .value(posted(form, "baseline_end", &m.baseline_end))
                         .help(tr(
                             ctx,
-                            "The baseline is the 365 days up to it; empty for the latest day with data.",
-                            "Referenční období je 365 dní do tohoto dne včetně; prázdné pro poslední den s daty.",
+                            "The baseline covers the 365 days ending on this day; leave it empty to use the last day with data.",
+                            "Referenční období je 365 dní končících tímto dnem. Nevyplníte-li, použije se poslední den s daty.",
                         )),
                     errors,
                     "baseline_end",
@@ -878,7 +844,7 @@ fn months(
     let mut labels = Vec::new();
     let mut used = Vec::new();
     let mut predicted = Vec::new();
-    let mut table = Table::new(tr(ctx, "Use a month", "Spotřeba po měsících"))
+    let mut table = Table::new(tr(ctx, "Monthly consumption", "Spotřeba po měsících"))
         .column(tr(ctx, "Month", "Měsíc"))
         .numeric_column(format!("{} ({measure})", tr(ctx, "Used", "Spotřebováno")))
         .numeric_column(format!(
@@ -937,9 +903,12 @@ fn months(
         ]);
         month = next;
     }
-    let mut chart = Chart::bar(tr(ctx, "Use a month", "Spotřeba po měsících"), labels)
-        .unit(measure)
-        .series(tr(ctx, "Used", "Spotřebováno"), used);
+    let mut chart = Chart::bar(
+        tr(ctx, "Monthly consumption", "Spotřeba po měsících"),
+        labels,
+    )
+    .unit(measure)
+    .series(tr(ctx, "Used", "Spotřebováno"), used);
     if fit.is_some() {
         chart = chart.series(
             tr(
@@ -983,8 +952,8 @@ pub fn stations(
                             "code",
                             tr(
                                 ctx,
-                                "Code (e.g. the ČHMÚ's, P1PRUZ01)",
-                                "Kód (např. ČHMÚ, P1PRUZ01)",
+                                "Station code (e.g. the ČHMÚ's P1PRUZ01)",
+                                "Kód stanice (např. ČHMÚ P1PRUZ01)",
                             ),
                         )
                         .required()
@@ -1015,7 +984,7 @@ pub fn station(ctx: &Context, id: &str, errors: &Errors) -> Result<View> {
     let today = portico_sdk::calendar::today();
     let mut table = Table::new(tr(
         ctx,
-        "Heating degree days a month (19/13 °C)",
+        "Monthly heating degree days (19/13 °C)",
         "Denostupně vytápění po měsících (19/13 °C)",
     ))
     .column(tr(ctx, "Month", "Měsíc"))
@@ -1023,6 +992,7 @@ pub fn station(ctx: &Context, id: &str, errors: &Errors) -> Result<View> {
     .numeric_column(tr(ctx, "Heating days", "Otopné dny"))
     .numeric_column(tr(ctx, "Degree days (K·day)", "Denostupně (K·den)"))
     .numeric_column(tr(ctx, "Days with data", "Dní s daty"));
+    let (mut labels, mut degree_days) = (Vec::new(), Vec::new());
     let mut month = NaiveDate::from_ymd_opt(today.year() - 3, 1, 1).unwrap_or(today);
     while month <= today {
         let next = if month.month() == 12 {
@@ -1046,6 +1016,8 @@ pub fn station(ctx: &Context, id: &str, errors: &Errors) -> Result<View> {
             d += Duration::days(1);
         }
         if n > 0 {
+            labels.push(month_label(ctx, month));
+            degree_days.push(dd.round());
             table = table.row([
                 month_label(ctx, month),
                 num(ctx, sum / n as f64, 1),
@@ -1056,7 +1028,22 @@ pub fn station(ctx: &Context, id: &str, errors: &Errors) -> Result<View> {
         }
         month = next;
     }
-    Ok(View::new(format!("{} ({})", s.name, s.code))
+    let mut view = View::new(format!("{} – {}", s.code, s.name));
+    if !labels.is_empty() {
+        view = view.chart(
+            Chart::bar(
+                tr(
+                    ctx,
+                    "Monthly heating degree days (19/13 °C)",
+                    "Denostupně vytápění po měsících (19/13 °C)",
+                ),
+                labels,
+            )
+            .unit(tr(ctx, "K·day", "K·den"))
+            .series(tr(ctx, "Degree days", "Denostupně"), degree_days),
+        );
+    }
+    Ok(view
         .table(table.empty_text(tr(ctx, "No temperatures yet.", "Zatím žádné teploty.")))
         .heading(tr(ctx, "Import temperatures", "Import teplot"))
         .form(

@@ -156,7 +156,7 @@ pub fn store(meter_id: &str, meter: &Meter, rows: &[(usize, When, f64)]) -> Resu
             }
         }
     }
-    write_days(meter_id, &days, false)?;
+    write_days(meter, &days, false)?;
     out.days = days.len();
     out.written = days.keys().copied().collect();
     if let (Some(first), Some(last)) = (days.keys().next(), days.keys().next_back()) {
@@ -262,6 +262,6 @@ pub fn counter(
         .filter(|d| series.get(*d).is_none() || series.estimated(*d))
         .map(|d| (d, per_day))
         .collect();
-    write_days(meter_id, &days, true)?;
+    write_days(meter, &days, true)?;
     Ok(Ok(Some(used)))
 }

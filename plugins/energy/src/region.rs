@@ -10,11 +10,12 @@ use portico_sdk::messages::{self, Message};
 use portico_sdk::records::{Collection, Filters};
 use portico_sdk::{Cell, Chart, Context, Error, Result, Stat, Table, View, orgs, segment};
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 
 use crate::baseline;
 use crate::model::{
-    BUILDINGS, Building, Carrier, METERS, Meter, Series, Temperatures, baseline as model_of, cs_of,
-    num, tr, use_name,
+    BUILDINGS, Baseline, Building, Carrier, DAYS, METERS, MODELS, Meter, Series, Temperatures,
+    YearDays, cs_of, num, tr, use_name,
 };
 
 pub const REPORTS: Collection = Collection::new("reports");
@@ -104,23 +105,64 @@ pub fn build() -> Result<Report> {
     for _ in 0..12 {
         first = month_start(first - Duration::days(1));
     }
+    // Everything read a page at a time, not a meter at a time: the
+    // meters, their baselines, and their days of the years the months and
+    // the savings reach (older years only for the rare meter that needs
+    // them).
+    let mut meters_of: HashMap<String, Vec<Meter>> = HashMap::new();
+    for page in METERS.find().limit(500).pages::<Meter>() {
+        for m in page? {
+            meters_of
+                .entry(m.data.building.clone())
+                .or_default()
+                .push(m.data);
+        }
+    }
+    let mut models: HashMap<String, Baseline> = HashMap::new();
+    for page in MODELS.find().limit(500).pages::<Baseline>() {
+        for m in page? {
+            models.insert(m.data.meter.clone(), m.data);
+        }
+    }
+    let from_year = first.year() - 1;
+    let mut years_of: HashMap<String, Vec<YearDays>> = HashMap::new();
+    for page in DAYS
+        .find()
+        .ge("year", from_year)
+        .limit(200)
+        .pages::<YearDays>()
+    {
+        for d in page? {
+            years_of
+                .entry(d.data.meter.clone())
+                .or_default()
+                .push(d.data);
+        }
+    }
+    let mut temps_of: HashMap<String, Temperatures> = HashMap::new();
     let mut buildings = Vec::new();
     for page in BUILDINGS.find().limit(200).pages::<Building>() {
         for b in page? {
             if buildings.len() == MOST_BUILDINGS {
                 break;
             }
-            let temps = Temperatures::of(&b.data.station)?;
+            if !temps_of.contains_key(&b.data.station) {
+                temps_of.insert(b.data.station.clone(), Temperatures::of(&b.data.station)?);
+            }
+            let temps = &temps_of[&b.data.station];
             let mut meters = Vec::new();
             let (mut used, mut saved) = (0.0, 0.0);
-            for m in METERS
-                .find()
-                .eq("building", &b.data.code)
-                .limit(200)
-                .fetch::<Meter>()?
-                .documents
-            {
-                let series = Series::of(&m.data.label)?;
+            for m in meters_of.remove(&b.data.code).unwrap_or_default() {
+                let model = models.remove(&m.label);
+                let reaches_back = model
+                    .as_ref()
+                    .and_then(|bl| portico_sdk::calendar::parse_date(&bl.to))
+                    .is_some_and(|to| to.year() < from_year);
+                let series = if reaches_back {
+                    Series::of(&m.label)?
+                } else {
+                    Series::from_years(years_of.remove(&m.label).unwrap_or_default())
+                };
                 let mut months = Vec::new();
                 let mut month = first;
                 for _ in 0..12 {
@@ -134,25 +176,23 @@ pub fn build() -> Result<Report> {
                     months.push(sum);
                     month = next;
                 }
-                let sub = m.data.role == "sub";
-                if !sub && m.data.carrier() != Carrier::Water {
+                if m.counted() {
                     used += months.iter().sum::<f64>();
                 }
-                let model = model_of(&m.data.label)?.map(|d| d.data);
                 let accepted = model.as_ref().is_some_and(|b| b.accepted);
                 let fit = model.as_ref().and_then(|b| b.fit.clone());
                 let saved_here = match (&model, &fit) {
                     (Some(bl), Some(f)) if bl.accepted => portico_sdk::calendar::parse_date(&bl.to)
-                        .map(|to| baseline::savings(f, to, &series, &temps).saved()),
+                        .map(|to| baseline::savings(f, to, &series, temps).saved()),
                     _ => None,
                 };
-                if !sub {
+                if m.role != "sub" {
                     saved += saved_here.unwrap_or(0.0);
                 }
                 meters.push(MeterYear {
-                    label: m.data.label.clone(),
-                    carrier: m.data.carrier.clone(),
-                    sub,
+                    label: m.label.clone(),
+                    carrier: m.carrier.clone(),
+                    sub: m.role == "sub",
                     first_month: first.format("%Y-%m").to_string(),
                     months,
                     accepted,
@@ -499,7 +539,7 @@ pub fn building(ctx: &Context, key: &str) -> Result<View> {
     let mut chart = Chart::bar(
         tr(
             ctx,
-            "Energy a month by meter",
+            "Monthly energy by meter",
             "Energie po měsících podle měřidel",
         ),
         labels.clone(),
@@ -507,7 +547,7 @@ pub fn building(ctx: &Context, key: &str) -> Result<View> {
     .unit("kWh");
     let mut table = Table::new(tr(ctx, "Meters", "Měřidla"))
         .column(tr(ctx, "Meter", "Měřidlo"))
-        .column(tr(ctx, "Carrier", "Nositel"))
+        .column(tr(ctx, "Carrier", "Nositel energie"))
         .numeric_column(tr(ctx, "Last 12 months", "Za posledních 12 měsíců"))
         .column(tr(ctx, "Baseline", "Referenční model"))
         .numeric_column("CV(RMSE)")
@@ -541,7 +581,7 @@ pub fn building(ctx: &Context, key: &str) -> Result<View> {
     }
     let mut months = Table::new(tr(
         ctx,
-        "Energy a month by meter (kWh)",
+        "Monthly energy by meter (kWh)",
         "Energie po měsících podle měřidel (kWh)",
     ))
     .column(tr(ctx, "Month", "Měsíc"));
