@@ -226,6 +226,23 @@ async fn baselines_agree_with_openeemeter() {
         };
         let t = |k: &str| theirs[k].as_f64().unwrap_or(0.0);
         assert_eq!(ours["accepted"], "true", "{name}: {ours:?}");
+        // The figures side by side (`cargo test … -- --nocapture` shows them).
+        for key in [
+            "intercept",
+            "beta_hdd",
+            "beta_cdd",
+            "r_squared_adj",
+            "cvrmse_adj",
+        ] {
+            let ours_key = match key {
+                "beta_hdd" | "beta_cdd" => format!("{key}_per_degF"),
+                _ => key.to_owned(),
+            };
+            eprintln!(
+                "{name} {key}: Portico {} OpenEEmeter {}",
+                ours[&ours_key], theirs[key]
+            );
+        }
         assert_eq!(
             ours["model_type"],
             theirs["model_type"].as_str().unwrap(),

@@ -3,7 +3,9 @@
 //! `baselines` job a batch of meters a call through the host's event
 //! dispatcher (`energy_baseline_1000_meters_s`, bar ≤ 60 s), while the
 //! energy manager reads a building's page every 100 ms
-//! (`energy_page_during_baselines_p95_ms`). Then the region's energy
+//! (`energy_page_during_baselines_p95_ms`); then three years of one
+//! meter's quarter-hours imported through the form
+//! (`energy_import_105120_quarter_hours_s`). Then the region's energy
 //! manager's overview of 300 organizations' 2,000 buildings, as their
 //! reports left it (`energy_region_overview_p95_ms`, bar ≤ 100 ms).
 
@@ -31,7 +33,7 @@ fn p95(mut times: Vec<Duration>) -> f64 {
 fn temperature(day: NaiveDate) -> f64 {
     let d = day.ordinal() as f64;
     9.0 + 10.5 * (2.0 * std::f64::consts::PI * (d - 110.0) / 365.25).sin()
-        + 3.0 * ((day.num_days_from_ce() * 7919 % 1000) as f64 / 500.0 - 1.0)
+        + 3.0 * ((i64::from(day.num_days_from_ce()) * 7919 % 1000) as f64 / 500.0 - 1.0)
 }
 
 pub async fn nightly_refit() {
@@ -153,6 +155,36 @@ pub async fn nightly_refit() {
     if !times.is_empty() {
         print("energy_page_during_baselines_p95_ms", p95(times), "ms");
     }
+
+    // Three years of a meter's quarter-hours, through the manager's form.
+    let quarters = size(105_120, 960);
+    let mut file = String::from("from;kwh\n");
+    let start_at = chrono::DateTime::parse_from_rfc3339("2023-01-01T00:00:00+01:00")
+        .expect("a moment")
+        .timestamp();
+    for q in 0..quarters {
+        let at = chrono::DateTime::from_timestamp(start_at + q as i64 * 900, 0)
+            .expect("a moment")
+            .to_rfc3339();
+        file.push_str(&format!("{at};{}\n", 1.0 + (q % 7) as f64 * 0.25));
+    }
+    let page = "/m/energy/meters/EAN-0000/import";
+    let form = browser.get(page).await;
+    let csrf = form.csrf();
+    let start = Instant::now();
+    let imported = browser
+        .post_multipart(
+            page,
+            &[("_csrf", csrf.as_str())],
+            ("readings", "quarters.csv", file.as_bytes()),
+        )
+        .await;
+    assert_eq!(imported.status, 303, "{}", imported.body);
+    print(
+        &format!("energy_import_{quarters}_quarter_hours_s"),
+        start.elapsed().as_secs_f64(),
+        "s",
+    );
 }
 
 /// The founder's overview of 300 organizations and 2,000 buildings.
