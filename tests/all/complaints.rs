@@ -62,13 +62,7 @@ const PNG: &[u8] = &[
 
 /// The id in a redirect to `/m/complaints/<prefix>/<id>?…`.
 fn id_in(page: &Page, prefix: &str) -> String {
-    assert_eq!(page.status, 303, "{}", page.body);
-    let start = format!("{BASE}{prefix}/");
-    let rest = page
-        .location()
-        .strip_prefix(&start)
-        .unwrap_or_else(|| panic!("redirected to {}", page.location()));
-    rest.split('?').next().unwrap().to_owned()
+    page.redirected_id(&format!("{BASE}{prefix}/"))
 }
 
 const POTHOLE: &str =

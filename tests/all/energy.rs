@@ -73,15 +73,7 @@ async fn upload(b: &Browser, page: &str, field: &str, name: &str, content: &[u8]
 
 /// The id in a redirect to `…/<prefix>/<id>`.
 fn id_in(page: &Page, prefix: &str) -> String {
-    assert_eq!(page.status, 303, "{}", page.body);
-    let start = format!("{BASE}{prefix}/");
-    page.location()
-        .strip_prefix(&start)
-        .unwrap_or_else(|| panic!("redirected to {}", page.location()))
-        .split(['/', '?'])
-        .next()
-        .unwrap()
-        .to_owned()
+    page.redirected_id(&format!("{BASE}{prefix}/"))
 }
 
 /// A station with its temperatures, a building on it and a meter.

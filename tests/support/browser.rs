@@ -19,6 +19,19 @@ pub struct Page {
 }
 
 impl Page {
+    /// The path segment after `start` (`/m/tasks/tasks/`) that a redirect
+    /// leads to, without its query: the id of what a form made.
+    pub fn redirected_id(&self, start: &str) -> String {
+        assert_eq!(self.status, 303, "{}", self.body);
+        self.location()
+            .strip_prefix(start)
+            .unwrap_or_else(|| panic!("redirected to {}, not below {start}", self.location()))
+            .split(['/', '?'])
+            .next()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
     /// Where a redirect leads.
     pub fn location(&self) -> &str {
         self.headers

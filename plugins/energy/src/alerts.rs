@@ -5,14 +5,14 @@
 
 use chrono::{Duration, NaiveDate};
 use portico_sdk::notify::{self, To};
-use portico_sdk::records::Filters;
 use portico_sdk::{Result, events};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::caltrack::{self, Fit};
 use crate::model::{
-    ANOMALIES, BUILDINGS, Building, Series, Temperatures, baseline, building_by_code, meter_by_code,
+    ANOMALIES, BUILDINGS, Building, Meter, Series, Temperatures, baseline, building_by_code,
+    find_one,
 };
 
 /// Days of warning before a certificate expires.
@@ -44,7 +44,8 @@ pub fn interval(fit: &Fit) -> Option<f64> {
 /// Checks `days` of a meter against its accepted baseline; each day out
 /// of the interval for the first time is kept, published and, with the
 /// building's contact, told. Returns how many.
-pub fn check(meter_id: &str, days: &[NaiveDate]) -> Result<usize> {
+pub fn check(meter: &Meter, days: &[NaiveDate]) -> Result<usize> {
+    let meter_id = meter.label.as_str();
     let Some(model) = baseline(meter_id)?.map(|d| d.data) else {
         return Ok(0);
     };
@@ -57,7 +58,6 @@ pub fn check(meter_id: &str, days: &[NaiveDate]) -> Result<usize> {
     let Some(half) = interval(fit) else {
         return Ok(0);
     };
-    let meter = meter_by_code(meter_id)?.data;
     let building = building_by_code(&meter.building)?.data;
     let series = Series::of(meter_id)?;
     let temps = Temperatures::of(&building.station)?;
@@ -74,12 +74,7 @@ pub fn check(meter_id: &str, days: &[NaiveDate]) -> Result<usize> {
             continue;
         }
         let key = format!("{meter_id}:{day}");
-        let known = ANOMALIES
-            .find()
-            .eq("key", &key)
-            .limit(1)
-            .fetch::<Anomaly>()?;
-        if !known.documents.is_empty() {
+        if find_one::<Anomaly>(ANOMALIES, "key", &key)?.is_some() {
             continue;
         }
         let a = Anomaly {

@@ -2,15 +2,18 @@
 //! daily method, accepted only when enough days have data and the model
 //! is within the acceptance limits; and what it says of the days after.
 
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+
 use chrono::{Duration, NaiveDate};
+use portico_sdk::calendar::format_date;
 use portico_sdk::{Result, settings};
 
 use crate::caltrack::{self, Day, Fit, Kind};
 use crate::model::{
-    Baseline, Building, MODELS, Meter, Series, Temperatures, building_by_code, day_length,
-    meter_by_code,
+    Baseline, Building, MODELS, Meter, Series, Temperatures, building_by_code, day_length, num_in,
 };
-use crate::readings::quantile;
+use crate::readings::extreme_limit;
 
 /// Days in a baseline (CalTRACK 2.2.1.1).
 pub const BASELINE_DAYS: i64 = 365;
@@ -18,7 +21,7 @@ pub const BASELINE_DAYS: i64 = 365;
 pub const MIN_COVERAGE: f64 = 0.9;
 
 /// The acceptance limits: CV(RMSE) and |NMBE|, in per cent (settings).
-pub fn limits() -> Result<(f64, f64)> {
+fn limits() -> Result<(f64, f64)> {
     let read = |key: &str, default: f64| -> Result<f64> {
         Ok(settings::get(key)?
             .and_then(|v| v.trim().replace(',', ".").parse::<f64>().ok())
@@ -49,21 +52,34 @@ pub fn days(
     out
 }
 
-/// Fits a meter's baseline and keeps it (replacing the one before).
-pub fn fit_meter(meter_id: &str) -> Result<Baseline> {
-    let meter = meter_by_code(meter_id)?.data;
-    let building = building_by_code(&meter.building)?.data;
-    let series = Series::of(meter_id)?;
-    let temps = Temperatures::of(&building.station)?;
-    let baseline = fit_with(meter_id, &meter, &building, &series, &temps)?;
-    crate::model::upsert(
-        MODELS,
-        "meter",
-        meter_id,
-        || baseline.clone(),
-        |b| *b = baseline.clone(),
-    )?;
-    Ok(baseline)
+/// Fits baselines: the acceptance limits read once, and each station's
+/// temperatures once, however many of its meters a call fits.
+pub struct Fitter {
+    limits: (f64, f64),
+    temps: HashMap<String, Temperatures>,
+}
+
+impl Fitter {
+    pub fn new() -> Result<Fitter> {
+        Ok(Fitter {
+            limits: limits()?,
+            temps: HashMap::new(),
+        })
+    }
+
+    /// Fits a meter's baseline and keeps it (replacing the one before).
+    pub fn fit(&mut self, meter: &Meter) -> Result<Baseline> {
+        let building = building_by_code(&meter.building)?.data;
+        let series = Series::of(&meter.label)?;
+        let temps = match self.temps.entry(building.station.clone()) {
+            Entry::Occupied(e) => e.into_mut(),
+            Entry::Vacant(e) => e.insert(Temperatures::of(&building.station)?),
+        };
+        let baseline = fit_with(meter, &building, &series, temps, self.limits);
+        let kept = baseline.clone();
+        crate::model::upsert(MODELS, "meter", &meter.label, |_| kept)?;
+        Ok(baseline)
+    }
 }
 
 fn refused(mut b: Baseline, en: String, cs: String) -> Baseline {
@@ -73,16 +89,18 @@ fn refused(mut b: Baseline, en: String, cs: String) -> Baseline {
     b
 }
 
-pub fn fit_with(
-    meter_id: &str,
+/// A meter's baseline from its days and its station's temperatures,
+/// judged by the acceptance limits (CV(RMSE), |NMBE|, per cent).
+fn fit_with(
     meter: &Meter,
     building: &Building,
     series: &Series,
     temps: &Temperatures,
-) -> Result<Baseline> {
+    (max_cvrmse, max_nmbe): (f64, f64),
+) -> Baseline {
     let end = portico_sdk::calendar::parse_date(&meter.baseline_end).or_else(|| series.last());
     let mut b = Baseline {
-        meter: meter_id.to_owned(),
+        meter: meter.label.clone(),
         building: meter.building.clone(),
         fitted: portico_sdk::calendar::stamp(),
         from: String::new(),
@@ -95,18 +113,18 @@ pub fn fit_with(
         fit: None,
     };
     let Some(end) = end else {
-        return Ok(refused(
+        return refused(
             b,
             "The meter has no readings yet.".into(),
             "Měřidlo zatím nemá žádné hodnoty.".into(),
-        ));
+        );
     };
     if building.station.is_empty() {
-        return Ok(refused(
+        return refused(
             b,
             "The building has no weather station: choose one on the building's page.".into(),
             "Budova nemá meteorologickou stanici: zvolte ji na stránce budovy.".into(),
-        ));
+        );
     }
     let from = end - Duration::days(BASELINE_DAYS - 1);
     b.from = from.to_string();
@@ -119,7 +137,7 @@ pub fn fit_with(
         .filter(|d| series.estimated(*d))
         .count();
     if data.len() < needed && data.len() + estimated >= needed {
-        return Ok(refused(
+        return refused(
             b,
             format!(
                 "{estimated} of the 365 days have only a use spread from counter readings; the daily method needs each day's use as metered (a file of readings or a gateway)."
@@ -127,62 +145,69 @@ pub fn fit_with(
             format!(
                 "{estimated} z 365 dnů má jen spotřebu rozpočítanou ze stavů počítadla; denní metoda potřebuje spotřebu naměřenou za každý den (soubor odečtů nebo měřicí bránu)."
             ),
-        ));
+        );
     }
     if data.len() < needed {
-        return Ok(refused(
+        return refused(
             b,
             format!(
-                "Only {} of the 365 days from {from} to {end} have both a use and a temperature; the daily method needs at least {needed} (90 %).",
-                data.len()
+                "Only {} of the 365 days from {} to {} have both a use and a temperature; the daily method needs at least {needed} (90 %).",
+                data.len(),
+                format_date(from, "en"),
+                format_date(end, "en")
             ),
             format!(
                 "Jen {} z 365 dnů od {} do {} má spotřebu i teplotu; denní metoda jich potřebuje alespoň {needed} (90 %).",
                 data.len(),
-                from.format("%-d. %-m. %Y"),
-                end.format("%-d. %-m. %Y")
+                format_date(from, "cs"),
+                format_date(end, "cs")
             ),
-        ));
+        );
     }
     let mut sorted: Vec<f64> = data.iter().map(|(_, d)| d.usage * d.length).collect();
     sorted.sort_by(f64::total_cmp);
-    let limit = quantile(&sorted, 0.5) + 3.0 * (quantile(&sorted, 0.75) - quantile(&sorted, 0.25));
+    let limit = extreme_limit(&sorted);
     b.extreme_days = sorted.iter().filter(|v| **v > limit).count();
     let days: Vec<Day> = data.iter().map(|(_, d)| *d).collect();
     let Some(fit) = caltrack::fit(&days, meter.carrier().cools()) else {
-        return Ok(refused(
+        return refused(
             b,
             "No model qualified: every candidate had a negative coefficient.".into(),
             "Žádný model nevyhověl: každý kandidát měl záporný koeficient.".into(),
-        ));
+        );
     };
-    let (max_cvrmse, max_nmbe) = limits()?;
     let cvrmse = fit.cvrmse * 100.0;
     let nmbe = fit.nmbe * 100.0;
     b.fit = Some(fit.clone());
     if !cvrmse.is_finite() || cvrmse > max_cvrmse {
-        return Ok(refused(
+        return refused(
             b,
             format!(
-                "The model misses too much: CV(RMSE) {cvrmse:.1} % is above the limit of {max_cvrmse} % (ASHRAE Guideline 14). Savings are not computed from it; look for days that are wrong, or a change in the building within the baseline."
+                "The model misses too much: CV(RMSE) {} % is above the limit of {} % (ASHRAE Guideline 14). Savings are not computed from it; look for days that are wrong, or a change in the building within the baseline.",
+                num_in(cvrmse, 1, "en"),
+                num_in(max_cvrmse, 2, "en")
             ),
             format!(
                 "Model se příliš míjí: CV(RMSE) {} % je nad mezí {} % (ASHRAE Guideline 14). Úspory se z něj nepočítají; hledejte chybné dny nebo změnu v budově během referenčního období.",
-                format!("{cvrmse:.1}").replace('.', ","),
-                format!("{max_cvrmse}").replace('.', ",")
+                num_in(cvrmse, 1, "cs"),
+                num_in(max_cvrmse, 2, "cs")
             ),
-        ));
+        );
     }
     if nmbe.abs() > max_nmbe {
-        return Ok(refused(
+        return refused(
             b,
-            format!("The model is biased: NMBE {nmbe:.2} % is beyond ±{max_nmbe} %."),
+            format!(
+                "The model is biased: NMBE {} % is beyond ±{} %.",
+                num_in(nmbe, 2, "en"),
+                num_in(max_nmbe, 2, "en")
+            ),
             format!(
                 "Model je vychýlený: NMBE {} % je mimo ±{} %.",
-                format!("{nmbe:.2}").replace('.', ","),
-                format!("{max_nmbe}").replace('.', ",")
+                num_in(nmbe, 2, "cs"),
+                num_in(max_nmbe, 2, "cs")
             ),
-        ));
+        );
     }
     b.accepted = true;
     if fit.kind == Kind::InterceptOnly {
@@ -190,7 +215,7 @@ pub fn fit_with(
         b.reason_en = "No dependence on the weather was found: the baseline is the mean day (intercept only).".into();
         b.reason_cs = "Závislost na počasí se nenašla: referenční spotřeba je průměrný den (jen absolutní člen).".into();
     }
-    Ok(b)
+    b
 }
 
 /// What the baseline says of the days after it.

@@ -8,9 +8,10 @@
 //!   days and 20 degree days in all (3.2.2.2); it qualifies only with no
 //!   negative coefficient (3.4.3.2); the qualified one with the highest
 //!   adjusted R² wins (3.4.3.3), the first found on a tie.
-//! - Ordinary least squares, solved on each candidate's sums: degree days
-//!   are zero on one side of a balance point, so the sums of every
-//!   balance point come from one pass over the days sorted by temperature.
+//! - Ordinary least squares, solved on sums: one pass over the days gives a
+//!   balance point's Σx, Σx² and Σxy; degree days are zero on one side of
+//!   a balance point, so no day has both and every pair is a 2×2 system
+//!   of those sums.
 //!
 //! Temperatures are in °F here, as the method's grid is; pages show °C.
 
@@ -181,10 +182,14 @@ pub fn fit(days: &[Day], cooling: bool) -> Option<Fit> {
         .iter()
         .map(|&b| sums(days, |t| (b as f64 - t).max(0.0)))
         .collect();
-    let cdd: Vec<Sums> = points
-        .iter()
-        .map(|&b| sums(days, |t| (t - b as f64).max(0.0)))
-        .collect();
+    let cdd: Vec<Sums> = if cooling {
+        points
+            .iter()
+            .map(|&b| sums(days, |t| (t - b as f64).max(0.0)))
+            .collect()
+    } else {
+        Vec::new()
+    };
 
     // The slope and R² of one feature, centred.
     let single = |s: &Sums| -> Option<(f64, f64, f64)> {
@@ -226,57 +231,56 @@ pub fn fit(days: &[Day], cooling: bool) -> Option<Fit> {
             });
         }
     }
-    if cooling {
-        for (i, s) in cdd.iter().enumerate() {
-            if !degree_days_suffice(s) {
-                continue;
-            }
-            if let Some((intercept, beta, r2)) = single(s) {
-                candidates.push(Candidate {
-                    kind: Kind::CddOnly,
-                    intercept,
-                    beta_hdd: 0.0,
-                    beta_cdd: beta,
-                    heating_bp: None,
-                    cooling_bp: Some(points[i]),
-                    r_squared: r2,
-                    r_squared_adj: adj(r2, 1),
-                });
-            }
+    // Gas and heat have no cooling degree days: `cdd` is empty for them.
+    for (i, s) in cdd.iter().enumerate() {
+        if !degree_days_suffice(s) {
+            continue;
         }
-        for (ci, c) in cdd.iter().enumerate() {
-            if !degree_days_suffice(c) {
+        if let Some((intercept, beta, r2)) = single(s) {
+            candidates.push(Candidate {
+                kind: Kind::CddOnly,
+                intercept,
+                beta_hdd: 0.0,
+                beta_cdd: beta,
+                heating_bp: None,
+                cooling_bp: Some(points[i]),
+                r_squared: r2,
+                r_squared_adj: adj(r2, 1),
+            });
+        }
+    }
+    for (ci, c) in cdd.iter().enumerate() {
+        if !degree_days_suffice(c) {
+            continue;
+        }
+        for (hi, h) in hdd.iter().enumerate().take(ci + 1) {
+            if !degree_days_suffice(h) {
                 continue;
             }
-            for (hi, h) in hdd.iter().enumerate().take(ci + 1) {
-                if !degree_days_suffice(h) {
-                    continue;
-                }
-                // No day has both: Σ cdd·hdd is zero.
-                let scc = c.xx - c.x * c.x / nf;
-                let shh = h.xx - h.x * h.x / nf;
-                let sch = -c.x * h.x / nf;
-                let scy = c.xy - c.x * sy / nf;
-                let shy = h.xy - h.x * sy / nf;
-                let det = scc * shh - sch * sch;
-                if det <= 0.0 || syy <= 0.0 {
-                    continue;
-                }
-                let beta_cdd = (scy * shh - shy * sch) / det;
-                let beta_hdd = (shy * scc - scy * sch) / det;
-                let intercept = mean - beta_cdd * c.x / nf - beta_hdd * h.x / nf;
-                let r2 = (beta_cdd * scy + beta_hdd * shy) / syy;
-                candidates.push(Candidate {
-                    kind: Kind::CddHdd,
-                    intercept,
-                    beta_hdd,
-                    beta_cdd,
-                    heating_bp: Some(points[hi]),
-                    cooling_bp: Some(points[ci]),
-                    r_squared: r2,
-                    r_squared_adj: adj(r2, 2),
-                });
+            // No day has both: Σ cdd·hdd is zero.
+            let scc = c.xx - c.x * c.x / nf;
+            let shh = h.xx - h.x * h.x / nf;
+            let sch = -c.x * h.x / nf;
+            let scy = c.xy - c.x * sy / nf;
+            let shy = h.xy - h.x * sy / nf;
+            let det = scc * shh - sch * sch;
+            if det <= 0.0 || syy <= 0.0 {
+                continue;
             }
+            let beta_cdd = (scy * shh - shy * sch) / det;
+            let beta_hdd = (shy * scc - scy * sch) / det;
+            let intercept = mean - beta_cdd * c.x / nf - beta_hdd * h.x / nf;
+            let r2 = (beta_cdd * scy + beta_hdd * shy) / syy;
+            candidates.push(Candidate {
+                kind: Kind::CddHdd,
+                intercept,
+                beta_hdd,
+                beta_cdd,
+                heating_bp: Some(points[hi]),
+                cooling_bp: Some(points[ci]),
+                r_squared: r2,
+                r_squared_adj: adj(r2, 2),
+            });
         }
     }
 

@@ -18,15 +18,14 @@ mod pages;
 mod readings;
 mod region;
 
-use portico_sdk::records::Filters;
 use portico_sdk::{
     Context, Error, FormPost, Module, Outcome, Page, Request, Response, Result, View, csv, segment,
 };
 use serde::{Deserialize, Serialize};
 
 use model::{
-    BUILDINGS, Building, Carrier, CounterReading, METERS, Meter, STATIONS, Station, actor, audit,
-    cs_of, manager, tr,
+    BUILDINGS, Building, Carrier, CounterReading, METERS, Meter, STATIONS, Station, audit, cs_of,
+    manager, tr,
 };
 use pages::Errors;
 
@@ -81,7 +80,7 @@ impl Module for Energy {
     fn handle(ctx: &Context, req: &Request) -> Result<Response> {
         match req.pattern() {
             "/meters/{id}/baseline.csv" => baseline_csv(ctx, req.param("id").unwrap_or_default()),
-            "/api/v1/readings" => gateway(ctx, req),
+            "/api/v1/readings" => gateway(req),
             other => Err(Error::not_found(format!("no API at {other}"))),
         }
     }
@@ -103,13 +102,14 @@ impl Module for Energy {
         // Only the module's own steps: another module cannot start a refit.
         if event.topic == FIT_TOPIC && event.source == Self::ID {
             let batch: Batch = event.payload()?;
-            for meter in batch.meters {
+            let mut fitter = baseline::Fitter::new()?;
+            for code in batch.meters {
                 // A meter deleted meanwhile, or one whose building is
                 // gone, is nothing to fit; the rest of the batch goes on.
-                if model::meter_by_code(&meter).is_ok()
-                    && let Err(e) = baseline::fit_meter(&meter)
+                if let Ok(meter) = model::meter_by_code(&code)
+                    && let Err(e) = fitter.fit(&meter.data)
                 {
-                    portico_sdk::log::warn(format!("meter {meter} not fitted: {e}"));
+                    portico_sdk::log::warn(format!("meter {code} not fitted: {e}"));
                 }
             }
         }
@@ -451,12 +451,12 @@ fn fit(ctx: &Context, id: &str, form: &FormPost) -> Result<Outcome> {
         )];
         return Ok(Outcome::Show(pages::meter(ctx, id, Some(form), &errors)?));
     }
-    if kept.data.baseline_end != end {
-        let mut m = kept.data.clone();
-        m.baseline_end = end;
-        METERS.update(&kept.id, kept.version, &m)?;
+    let mut meter = kept.data.clone();
+    if meter.baseline_end != end {
+        meter.baseline_end = end;
+        METERS.update(&kept.id, kept.version, &meter)?;
     }
-    let b = baseline::fit_meter(id)?;
+    let b = baseline::Fitter::new()?.fit(&meter)?;
     audit(
         ctx,
         "baseline.fitted",
@@ -551,8 +551,8 @@ fn import_readings(ctx: &Context, id: &str, form: &FormPost) -> Result<Outcome> 
             .into(),
         );
     }
-    let stored = readings::store(id, &meter, &parsed.rows)?;
-    let anomalies = alerts::check(id, &stored.written)?;
+    let stored = readings::store(&meter, &parsed.rows)?;
+    let anomalies = alerts::check(&meter, &stored.written)?;
     audit(
         ctx,
         "readings.imported",
@@ -676,7 +676,7 @@ fn enter_reading(ctx: &Context, id: &str, form: &FormPost) -> Result<Outcome> {
             new_counter: form.all("new_counter").any(|v| v == "1"),
             by,
         };
-        match readings::counter(id, &meter, entry)? {
+        match readings::counter(&meter, entry)? {
             Ok(used) => {
                 audit(ctx, "reading.entered", id, format!("Counter of meter {} read {date}: {}.", meter.label, reading.unwrap_or(0.0)))?;
                 let unit = model::unit_name(&meter.unit);
@@ -716,14 +716,7 @@ fn add_station(ctx: &Context, form: &FormPost) -> Result<Outcome> {
             "code",
             tr(ctx, "Give the station's code.", "Vyplňte kód stanice.").into(),
         ));
-    } else if !STATIONS
-        .find()
-        .eq("code", &code)
-        .limit(1)
-        .fetch::<Station>()?
-        .documents
-        .is_empty()
-    {
+    } else if model::station_by_code(&code).is_ok() {
         errors.push((
             "code",
             tr(
@@ -815,8 +808,8 @@ fn import_temperatures(ctx: &Context, id: &str, form: &FormPost) -> Result<Outco
     ))
 }
 
-/// The meter's baseline for an audit: the model's parameters, then each
-/// day with its temperature, use and what the model predicts.
+/// The meter's baseline for an audit: the model's parameters and fit, and
+/// what it says of the reporting period.
 fn baseline_csv(ctx: &Context, id: &str) -> Result<Response> {
     let meter = model::meter_by_code(id)?.data;
     let building = model::building_by_code(&meter.building)?.data;
@@ -875,7 +868,6 @@ fn baseline_csv(ctx: &Context, id: &str) -> Result<Response> {
             )?;
         }
     }
-    let _ = actor;
     out.into_response(&format!(
         "baseline-{}.csv",
         meter.label.replace(|c: char| !c.is_alphanumeric(), "-")
@@ -897,7 +889,7 @@ struct GatewayPost {
 
 /// A meter gateway posts interval readings (an API token with
 /// `energy.gateway`).
-fn gateway(ctx: &Context, req: &Request) -> Result<Response> {
+fn gateway(req: &Request) -> Result<Response> {
     let post: GatewayPost = req.json()?;
     let meter = model::meter_by_code(&post.meter)?.data;
     let mut rows = Vec::new();
@@ -930,9 +922,8 @@ fn gateway(ctx: &Context, req: &Request) -> Result<Response> {
     if !refused.is_empty() {
         return Ok(Response::json(&serde_json::json!({ "error": "invalid readings; nothing was stored", "problems": refused })).status(422));
     }
-    let stored = readings::store(&meter.label, &meter, &rows)?;
-    let anomalies = alerts::check(&meter.label, &stored.written)?;
-    let _ = ctx;
+    let stored = readings::store(&meter, &rows)?;
+    let anomalies = alerts::check(&meter, &stored.written)?;
     Ok(Response::json(&serde_json::json!({
         "stored": rows.len(),
         "days": stored.days,

@@ -4,7 +4,7 @@
 //! stations with their daily mean temperatures (a document a station and
 //! year), and each meter's baseline.
 
-use chrono::{Datelike, NaiveDate};
+use chrono::{Datelike, Months, NaiveDate};
 use portico_sdk::records::{Collection, Document, Filters};
 use portico_sdk::{Context, Error, Result, audit, numbers};
 use serde::de::DeserializeOwned;
@@ -38,8 +38,23 @@ pub fn locale(ctx: &Context) -> &'static str {
 
 /// A number rounded to `decimals` places, as the reader's language writes it.
 pub fn num(ctx: &Context, n: f64, decimals: i32) -> String {
+    num_in(n, decimals, locale(ctx))
+}
+
+/// A number rounded to `decimals` places, as `lang` writes it.
+pub fn num_in(n: f64, decimals: i32, lang: &str) -> String {
     let scale = 10f64.powi(decimals);
-    numbers::format((n * scale).round() / scale, locale(ctx))
+    numbers::format((n * scale).round() / scale, lang)
+}
+
+/// The first day of `day`'s month.
+pub fn month_start(day: NaiveDate) -> NaiveDate {
+    day.with_day(1).unwrap_or(day)
+}
+
+/// The same day a month later (the first of the next month for a first).
+pub fn next_month(day: NaiveDate) -> NaiveDate {
+    day.checked_add_months(Months::new(1)).unwrap_or(day)
 }
 
 pub fn date(ctx: &Context, d: NaiveDate) -> String {
@@ -252,8 +267,8 @@ pub struct Station {
     pub name: String,
 }
 
-/// A meter's interval readings in one month (Europe/Prague): each a
-/// quarter-hour (minutes since 1970 / 15, UTC) with its use in kWh.
+/// A meter's interval readings in one month (Europe/Prague): each
+/// interval's start (seconds since 1970) with its use in kWh.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct MonthIntervals {
     pub key: String,
@@ -326,18 +341,6 @@ pub fn days_in_year(year: i32) -> usize {
     }
 }
 
-/// A meter's days of `years`, by year.
-pub fn year_days(meter: &str, years: std::ops::RangeInclusive<i32>) -> Result<Vec<YearDays>> {
-    let found = DAYS
-        .find()
-        .eq("meter", meter)
-        .ge("year", years.start())
-        .le("year", years.end())
-        .limit(100)
-        .fetch::<YearDays>()?;
-    Ok(found.documents.into_iter().map(|d| d.data).collect())
-}
-
 /// Every day of a meter with a value, in order.
 pub struct Series {
     years: Vec<YearDays>,
@@ -351,9 +354,14 @@ impl Series {
     }
 
     pub fn of(meter: &str) -> Result<Series> {
-        let mut years = year_days(meter, 1900..=2200)?;
-        years.sort_by_key(|y| y.year);
-        Ok(Series { years })
+        let found = DAYS
+            .find()
+            .eq("meter", meter)
+            .limit(200)
+            .fetch::<YearDays>()?;
+        Ok(Series::from_years(
+            found.documents.into_iter().map(|d| d.data).collect(),
+        ))
     }
 
     pub fn get(&self, day: NaiveDate) -> Option<f64> {
@@ -419,28 +427,36 @@ fn by_year(days: &BTreeMap<NaiveDate, f64>) -> BTreeMap<i32, Vec<(usize, f64)>> 
     out
 }
 
-/// The document of `collection` whose indexed `field` is `key`, changed
-/// by `change`, or a new one made by `new` and changed so; then stored.
+/// The document of `collection` whose indexed `field` is `key`, if any.
+pub fn find_one<T: DeserializeOwned>(
+    collection: Collection,
+    field: &str,
+    key: &str,
+) -> Result<Option<Document<T>>> {
+    Ok(collection
+        .find()
+        .eq(field, key)
+        .limit(1)
+        .fetch::<T>()?
+        .documents
+        .into_iter()
+        .next())
+}
+
+/// Stores what `make` makes of the document of `collection` whose indexed
+/// `field` is `key` (None when there is none yet): an update, or an insert.
 pub fn upsert<T: Serialize + DeserializeOwned>(
     collection: Collection,
     field: &str,
     key: &str,
-    new: impl FnOnce() -> T,
-    change: impl FnOnce(&mut T),
+    make: impl FnOnce(Option<T>) -> T,
 ) -> Result<()> {
-    let found = collection.find().eq(field, key).limit(1).fetch::<T>()?;
-    match found.documents.into_iter().next() {
-        Some(mut d) => {
-            change(&mut d.data);
-            collection.update(&d.id, d.version, &d.data)?;
-        }
-        None => {
-            let mut doc = new();
-            change(&mut doc);
-            collection.insert(&doc)?;
-        }
+    match find_one::<T>(collection, field, key)? {
+        Some(d) => collection
+            .update(&d.id, d.version, &make(Some(d.data)))
+            .map(drop),
+        None => collection.insert(&make(None)).map(drop),
     }
-    Ok(())
 }
 
 /// Writes days into a meter's year documents: each given day replaces
@@ -460,7 +476,8 @@ pub fn write_days(meter: &Meter, days: &BTreeMap<NaiveDate, f64>, estimated: boo
             building: meter.building.clone(),
             counted: u8::from(meter.counted()),
         };
-        upsert(DAYS, "key", &key, new, |doc: &mut YearDays| {
+        upsert(DAYS, "key", &key, |kept: Option<YearDays>| {
+            let mut doc = kept.unwrap_or_else(new);
             for (i, v) in values {
                 doc.v[i] = Some(v);
                 let i = i as u16;
@@ -475,6 +492,7 @@ pub fn write_days(meter: &Meter, days: &BTreeMap<NaiveDate, f64>, estimated: boo
             doc.known = doc.v.iter().flatten().count() as u32;
             doc.building = meter.building.clone();
             doc.counted = u8::from(meter.counted());
+            doc
         })?;
     }
     Ok(())
@@ -483,7 +501,7 @@ pub fn write_days(meter: &Meter, days: &BTreeMap<NaiveDate, f64>, estimated: boo
 /// A year of a building's counted meters: their use, their days with a
 /// use, and how many meters have data in it.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct BuildingYear {
+pub struct YearFigures {
     pub used: f64,
     pub known: f64,
     pub meters: u64,
@@ -491,7 +509,7 @@ pub struct BuildingYear {
 
 /// Each building's year (of its counted meters), by building code: two
 /// aggregates, however many meters.
-pub fn building_years(year: i32) -> Result<std::collections::HashMap<String, BuildingYear>> {
+pub fn building_years(year: i32) -> Result<std::collections::HashMap<String, YearFigures>> {
     let sums = |field: &str| {
         DAYS.count_by("building")
             .eq("year", year)
@@ -499,7 +517,7 @@ pub fn building_years(year: i32) -> Result<std::collections::HashMap<String, Bui
             .sum(field)
             .fetch()
     };
-    let mut out: std::collections::HashMap<String, BuildingYear> = Default::default();
+    let mut out: std::collections::HashMap<String, YearFigures> = Default::default();
     for g in sums("total")? {
         let e = out.entry(g.key.unwrap_or_default()).or_default();
         e.used = g.sum.unwrap_or(0.0);
@@ -521,10 +539,12 @@ pub fn write_temps(station: &str, days: &BTreeMap<NaiveDate, f64>) -> Result<()>
             year,
             t: vec![None; days_in_year(year)],
         };
-        upsert(TEMPS, "key", &key, new, |doc: &mut YearTemps| {
+        upsert(TEMPS, "key", &key, |kept: Option<YearTemps>| {
+            let mut doc = kept.unwrap_or_else(new);
             for (i, v) in values {
                 doc.t[i] = Some(v);
             }
+            doc
         })?;
     }
     Ok(())
@@ -532,53 +552,23 @@ pub fn write_temps(station: &str, days: &BTreeMap<NaiveDate, f64>) -> Result<()>
 
 /// The building of `code`.
 pub fn building_by_code(code: &str) -> Result<Document<Building>> {
-    BUILDINGS
-        .find()
-        .eq("code", code)
-        .limit(1)
-        .fetch::<Building>()?
-        .documents
-        .into_iter()
-        .next()
+    find_one(BUILDINGS, "code", code)?
         .ok_or_else(|| Error::not_found(format!("no building {code}")))
 }
 
 /// The station of `code`.
 pub fn station_by_code(code: &str) -> Result<Document<Station>> {
-    STATIONS
-        .find()
-        .eq("code", code)
-        .limit(1)
-        .fetch::<Station>()?
-        .documents
-        .into_iter()
-        .next()
-        .ok_or_else(|| Error::not_found(format!("no station {code}")))
+    find_one(STATIONS, "code", code)?.ok_or_else(|| Error::not_found(format!("no station {code}")))
 }
 
 /// The meter of `code`.
 pub fn meter_by_code(code: &str) -> Result<Document<Meter>> {
-    METERS
-        .find()
-        .eq("label", code)
-        .limit(1)
-        .fetch::<Meter>()?
-        .documents
-        .into_iter()
-        .next()
-        .ok_or_else(|| Error::not_found(format!("no meter {code}")))
+    find_one(METERS, "label", code)?.ok_or_else(|| Error::not_found(format!("no meter {code}")))
 }
 
 /// The meter's baseline as last fitted.
 pub fn baseline(meter: &str) -> Result<Option<Document<Baseline>>> {
-    Ok(MODELS
-        .find()
-        .eq("meter", meter)
-        .limit(1)
-        .fetch::<Baseline>()?
-        .documents
-        .into_iter()
-        .next())
+    find_one(MODELS, "meter", meter)
 }
 
 /// Who acts, for the audit chain.

@@ -1,6 +1,6 @@
 //! What the energy manager and the caretakers see.
 
-use chrono::{Datelike, Duration, NaiveDate};
+use chrono::{Datelike, Duration, Months, NaiveDate};
 use portico_sdk::records::Filters;
 use portico_sdk::{
     Action, Cell, Chart, Context, Field, Form, NoticeLevel, Result, Stat, Table, View, segment,
@@ -10,7 +10,8 @@ use crate::baseline::{self, Savings};
 use crate::caltrack::{Fit, Kind, celsius};
 use crate::model::{
     ANOMALIES, BUILDINGS, Baseline, Building, CARRIERS, METERS, Meter, STATIONS, Series, Station,
-    Temperatures, USES, baseline, building_years, cs_of, date, num, tr, unit_name, use_name,
+    Temperatures, USES, baseline, building_years, cs_of, date, month_start, next_month, num, tr,
+    unit_name, use_name,
 };
 
 /// Errors of a refused form: the field, and what is wrong.
@@ -836,11 +837,10 @@ fn months(
     let Some(last) = series.last() else {
         return view;
     };
-    let mut first = NaiveDate::from_ymd_opt(last.year(), last.month(), 1).unwrap_or(last);
-    for _ in 0..23 {
-        first = (first - Duration::days(1)).with_day(1).unwrap_or(first);
-    }
-    let first = first.max(series.first().unwrap_or(first).with_day(1).unwrap_or(first));
+    let first = month_start(last)
+        .checked_sub_months(Months::new(23))
+        .unwrap_or(last)
+        .max(month_start(series.first().unwrap_or(last)));
     let mut labels = Vec::new();
     let mut used = Vec::new();
     let mut predicted = Vec::new();
@@ -855,12 +855,7 @@ fn months(
         .numeric_column(tr(ctx, "Days with data", "Dní s daty"));
     let mut month = first;
     while month <= last {
-        let next = if month.month() == 12 {
-            NaiveDate::from_ymd_opt(month.year() + 1, 1, 1)
-        } else {
-            NaiveDate::from_ymd_opt(month.year(), month.month() + 1, 1)
-        }
-        .unwrap_or(last);
+        let next = next_month(month);
         let (mut u, mut p, mut t, mut n, mut nt) = (0.0, 0.0, 0.0, 0, 0);
         let mut d = month;
         while d < next {
@@ -995,12 +990,7 @@ pub fn station(ctx: &Context, id: &str, errors: &Errors) -> Result<View> {
     let (mut labels, mut degree_days) = (Vec::new(), Vec::new());
     let mut month = NaiveDate::from_ymd_opt(today.year() - 3, 1, 1).unwrap_or(today);
     while month <= today {
-        let next = if month.month() == 12 {
-            NaiveDate::from_ymd_opt(month.year() + 1, 1, 1)
-        } else {
-            NaiveDate::from_ymd_opt(month.year(), month.month() + 1, 1)
-        }
-        .unwrap_or(today);
+        let next = next_month(month);
         let (mut sum, mut n, mut heating, mut dd) = (0.0, 0, 0, 0.0);
         let mut d = month;
         while d < next {

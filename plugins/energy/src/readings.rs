@@ -11,7 +11,7 @@ use portico_sdk::Result;
 use portico_sdk::records::Filters;
 
 use crate::import::{When, day_of};
-use crate::model::{COUNTER, CounterReading, INTERVALS, Meter, MonthIntervals, write_days};
+use crate::model::{COUNTER, CounterReading, INTERVALS, Meter, MonthIntervals, upsert, write_days};
 
 /// What a file or a gateway's call brought.
 #[derive(Debug, Default)]
@@ -24,8 +24,6 @@ pub struct Stored {
     pub gaps: Vec<NaiveDate>,
     /// Days whose use is above the median plus three interquartile ranges.
     pub extreme: Vec<NaiveDate>,
-    /// The step of the intervals, minutes (0 for days).
-    pub step: i64,
     /// The days whose use was written.
     pub written: Vec<NaiveDate>,
 }
@@ -66,7 +64,7 @@ fn day_seconds(day: NaiveDate) -> i64 {
 }
 
 /// Stores `rows` of a meter (values in the meter's unit).
-pub fn store(meter_id: &str, meter: &Meter, rows: &[(usize, When, f64)]) -> Result<Stored> {
+pub fn store(meter: &Meter, rows: &[(usize, When, f64)]) -> Result<Stored> {
     let mut out = Stored::default();
     let mut days: BTreeMap<NaiveDate, f64> = BTreeMap::new();
     let mut intervals: BTreeMap<String, Vec<(i64, f64)>> = BTreeMap::new();
@@ -90,71 +88,45 @@ pub fn store(meter_id: &str, meter: &Meter, rows: &[(usize, When, f64)]) -> Resu
     // None when the call brought a single moment (a gateway's reading):
     // the month's step stands then.
     let file_step = step_of(&mut moments).map(|s| s.clamp(MIN_STEP, 3600));
-    out.step = if moments.is_empty() {
-        0
-    } else {
-        file_step.unwrap_or(DEFAULT_STEP) / 60
-    };
 
-    let mut touched: BTreeSet<NaiveDate> = BTreeSet::new();
     for (month, new) in intervals {
-        let key = format!("{meter_id}:{month}");
-        let found = INTERVALS
-            .find()
-            .eq("key", &key)
-            .limit(1)
-            .fetch::<MonthIntervals>()?;
-        let (mut doc, id) = match found.documents.into_iter().next() {
-            Some(d) => (d.data, Some((d.id, d.version))),
-            None => (
-                MonthIntervals {
-                    key: key.clone(),
-                    meter: meter_id.to_owned(),
-                    month: month.clone(),
-                    q: Vec::new(),
-                    step: file_step.unwrap_or(DEFAULT_STEP),
-                },
-                None,
-            ),
-        };
+        let key = format!("{}:{month}", meter.label);
         let days_of_file: BTreeSet<NaiveDate> = new.iter().map(|(at, _)| day_of(*at)).collect();
-        let mut merged: BTreeMap<i64, f64> = doc.q.iter().copied().collect();
-        // Intervals of another length replace what the days they reach held.
-        if let Some(s) = file_step.filter(|s| *s != doc.step) {
-            merged.retain(|at, _| !days_of_file.contains(&day_of(*at)));
-            doc.step = s;
-        }
-        for (at, v) in new {
-            merged.insert(at, v);
-        }
-        touched.extend(days_of_file);
-        doc.q = merged.into_iter().collect();
-        let step = doc.step;
-        // A day is whole when its intervals cover it.
-        let mut sums: BTreeMap<NaiveDate, (f64, i64)> = BTreeMap::new();
-        for (at, v) in &doc.q {
-            let e = sums.entry(day_of(*at)).or_insert((0.0, 0));
-            e.0 += v;
-            e.1 += 1;
-        }
-        for (d, (sum, n)) in sums {
-            if !touched.contains(&d) {
-                continue;
+        upsert(INTERVALS, "key", &key, |kept: Option<MonthIntervals>| {
+            let mut doc = kept.unwrap_or_else(|| MonthIntervals {
+                key: key.clone(),
+                meter: meter.label.clone(),
+                month: month.clone(),
+                q: Vec::new(),
+                step: file_step.unwrap_or(DEFAULT_STEP),
+            });
+            let mut merged: BTreeMap<i64, f64> = doc.q.iter().copied().collect();
+            // Intervals of another length replace what the days they reach held.
+            if let Some(s) = file_step.filter(|s| *s != doc.step) {
+                merged.retain(|at, _| !days_of_file.contains(&day_of(*at)));
+                doc.step = s;
             }
-            if n * step >= day_seconds(d) {
-                days.insert(d, sum);
-            } else {
-                out.partial.push(d);
+            merged.extend(new);
+            doc.q = merged.into_iter().collect();
+            // A day is whole when its intervals cover it.
+            let mut sums: BTreeMap<NaiveDate, (f64, i64)> = BTreeMap::new();
+            for (at, v) in &doc.q {
+                let e = sums.entry(day_of(*at)).or_insert((0.0, 0));
+                e.0 += v;
+                e.1 += 1;
             }
-        }
-        match id {
-            Some((id, version)) => {
-                INTERVALS.update(&id, version, &doc)?;
+            for (d, (sum, n)) in sums {
+                if !days_of_file.contains(&d) {
+                    continue;
+                }
+                if n * doc.step >= day_seconds(d) {
+                    days.insert(d, sum);
+                } else {
+                    out.partial.push(d);
+                }
             }
-            None => {
-                INTERVALS.insert(&doc)?;
-            }
-        }
+            doc
+        })?;
     }
     write_days(meter, &days, false)?;
     out.days = days.len();
@@ -179,15 +151,21 @@ pub fn extreme(days: &BTreeMap<NaiveDate, f64>) -> Vec<NaiveDate> {
         return Vec::new();
     }
     values.sort_by(f64::total_cmp);
-    let limit = quantile(&values, 0.5) + 3.0 * (quantile(&values, 0.75) - quantile(&values, 0.25));
+    let limit = extreme_limit(&values);
     days.iter()
         .filter(|(_, v)| **v > limit)
         .map(|(d, _)| *d)
         .collect()
 }
 
+/// The use above which a day is extreme: the median plus three
+/// interquartile ranges of the sorted uses.
+pub fn extreme_limit(sorted: &[f64]) -> f64 {
+    quantile(sorted, 0.5) + 3.0 * (quantile(sorted, 0.75) - quantile(sorted, 0.25))
+}
+
 /// A quantile of sorted values, interpolated linearly (as pandas does).
-pub fn quantile(sorted: &[f64], q: f64) -> f64 {
+fn quantile(sorted: &[f64], q: f64) -> f64 {
     let pos = q * (sorted.len() - 1) as f64;
     let lo = pos.floor() as usize;
     let hi = pos.ceil() as usize;
@@ -205,13 +183,12 @@ pub enum CounterError {
 /// Records a counter reading and spreads the use since the previous one
 /// over the days between. Returns the use (in the meter's unit).
 pub fn counter(
-    meter_id: &str,
     meter: &Meter,
     reading: CounterReading,
 ) -> Result<std::result::Result<Option<f64>, CounterError>> {
     let previous = COUNTER
         .find()
-        .eq("meter", meter_id)
+        .eq("meter", &meter.label)
         .sort_desc("date")
         .limit(1)
         .fetch::<CounterReading>()?
@@ -256,7 +233,7 @@ pub fn counter(
     // a day measured otherwise (a file, a gateway) keeps its measure.
     let n = (date - since).num_days();
     let per_day = meter.to_measure(used) / n as f64;
-    let series = crate::model::Series::of(meter_id)?;
+    let series = crate::model::Series::of(&meter.label)?;
     let days: BTreeMap<NaiveDate, f64> = (0..n)
         .map(|i| since + Duration::days(i))
         .filter(|d| series.get(*d).is_none() || series.estimated(*d))

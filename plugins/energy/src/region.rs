@@ -5,7 +5,7 @@
 //! sees the worst and the savings, and drills down to one building and its
 //! meters.
 
-use chrono::{Datelike, Duration, NaiveDate};
+use chrono::{Datelike, Duration, Months};
 use portico_sdk::messages::{self, Message};
 use portico_sdk::records::{Collection, Filters};
 use portico_sdk::{Cell, Chart, Context, Error, Result, Stat, Table, View, orgs, segment};
@@ -15,7 +15,7 @@ use std::collections::HashMap;
 use crate::baseline;
 use crate::model::{
     BUILDINGS, Baseline, Building, Carrier, DAYS, METERS, MODELS, Meter, Series, Temperatures,
-    YearDays, cs_of, num, tr, use_name,
+    YearDays, cs_of, find_one, month_start, next_month, num, tr, use_name,
 };
 
 pub const REPORTS: Collection = Collection::new("reports");
@@ -84,27 +84,13 @@ pub struct Report {
     pub buildings: Vec<BuildingYear>,
 }
 
-fn month_start(d: NaiveDate) -> NaiveDate {
-    d.with_day(1).unwrap_or(d)
-}
-
-fn next_month(d: NaiveDate) -> NaiveDate {
-    if d.month() == 12 {
-        NaiveDate::from_ymd_opt(d.year() + 1, 1, 1)
-    } else {
-        NaiveDate::from_ymd_opt(d.year(), d.month() + 1, 1)
-    }
-    .unwrap_or(d)
-}
-
 /// This organization's buildings: the 12 whole months before this one.
 pub fn build() -> Result<Report> {
     let org = orgs::current()?;
     let today = portico_sdk::calendar::today();
-    let mut first = month_start(today);
-    for _ in 0..12 {
-        first = month_start(first - Duration::days(1));
-    }
+    let first = month_start(today)
+        .checked_sub_months(Months::new(12))
+        .unwrap_or(today);
     // Everything read a page at a time, not a meter at a time: the
     // meters, their baselines, and their days of the years the months and
     // the savings reach (older years only for the rare meter that needs
@@ -262,16 +248,11 @@ pub fn receive(ctx: &Context, message: &Message) -> Result<()> {
         );
     };
     // A report delivered late, after a newer one, changes nothing.
-    let newer = MEMBERS
-        .find()
-        .eq("org", from)
-        .limit(1)
-        .fetch::<Member>()?
-        .documents
-        .into_iter()
-        .next()
-        .is_some_and(|m| m.data.received > message.sent_at);
-    if newer {
+    let known = find_one::<Member>(MEMBERS, "org", from)?;
+    if known
+        .as_ref()
+        .is_some_and(|m| m.data.received > message.sent_at)
+    {
         return Ok(());
     }
     let mut kept: std::collections::HashMap<String, (String, u64)> =
@@ -321,21 +302,9 @@ pub fn receive(ctx: &Context, message: &Message) -> Result<()> {
         first_month: report.first_month,
         baselines,
     };
-    match MEMBERS
-        .find()
-        .eq("org", from)
-        .limit(1)
-        .fetch::<Member>()?
-        .documents
-        .into_iter()
-        .next()
-    {
-        Some(d) => {
-            MEMBERS.update(&d.id, d.version, &member)?;
-        }
-        None => {
-            MEMBERS.insert(&member)?;
-        }
+    match known {
+        Some(d) => MEMBERS.update(&d.id, d.version, &member).map(drop)?,
+        None => MEMBERS.insert(&member).map(drop)?,
     }
     Ok(())
 }
@@ -379,10 +348,7 @@ pub fn overview(ctx: &Context, page: &portico_sdk::Page) -> Result<View> {
         .map_or_else(
             || tr(ctx, "in 12 months", "za 12 měsíců").to_owned(),
             |first| {
-                let mut last = first;
-                for _ in 0..11 {
-                    last = next_month(last);
-                }
+                let last = first.checked_add_months(Months::new(11)).unwrap_or(first);
                 format!(
                     "{} – {}",
                     crate::pages::month_label(ctx, first),
@@ -503,15 +469,7 @@ pub fn overview(ctx: &Context, page: &portico_sdk::Page) -> Result<View> {
 
 /// One building of an organization below, with its meters' months.
 pub fn building(ctx: &Context, key: &str) -> Result<View> {
-    let Some(b) = REPORTS
-        .find()
-        .eq("key", key)
-        .limit(1)
-        .fetch::<BuildingYear>()?
-        .documents
-        .into_iter()
-        .next()
-    else {
+    let Some(b) = find_one::<BuildingYear>(REPORTS, "key", key)? else {
         return Err(Error::not_found(tr(
             ctx,
             "No such building in the reports.",
