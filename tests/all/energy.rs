@@ -540,9 +540,11 @@ async fn a_caretaker_reads_a_counter_through_its_roll_over_and_a_replacement() {
         "the counter rolled over at 100 000: {}",
         shown.body
     );
-    read("2025-01-21", "00050", false)
-        .await
-        .assert_refused(&["nižší než minulý", "výměnu"]);
+    read("2025-01-21", "00050", false).await.assert_refused(&[
+        "nižší než minulý",
+        "z 11. 1. 2025",
+        "výměnu",
+    ]);
     assert_eq!(read("2025-01-21", "00012", true).await.status, 303);
     let after = read("2025-01-31", "00112", false).await;
     assert_eq!(after.status, 303, "{}", after.body);
@@ -675,7 +677,8 @@ async fn the_nightly_job_fits_every_meter_in_batches() {
 }
 
 /// A year of a heated building's days and the one after (°C, kWh): the
-/// heating follows the degree days, with a little noise that repeats.
+/// heating follows the degree days, with noise of up to ±60 kWh that
+/// repeats.
 fn heated_building(days: i64, spike: Option<i64>) -> (String, String) {
     let first = chrono::NaiveDate::from_ymd_opt(2024, 1, 1).unwrap();
     let (mut temps, mut uses) = (String::new(), String::new());
@@ -684,7 +687,7 @@ fn heated_building(days: i64, spike: Option<i64>) -> (String, String) {
         let t = 9.0
             + 10.5 * (2.0 * std::f64::consts::PI * (d as f64 - 110.0) / 365.25).sin()
             + ((d * 37 % 11) as f64 - 5.0) * 0.6;
-        let mut used = 150.0 + 30.0 * (15.0 - t).max(0.0) + ((d * 13 % 7) as f64 - 3.0) * 4.0;
+        let mut used = 150.0 + 30.0 * (15.0 - t).max(0.0) + ((d * 54 % 121) as f64 - 60.0);
         if Some(d) == spike {
             used *= 3.0;
         }
@@ -714,7 +717,7 @@ async fn an_anomaly_and_an_expiring_certificate_are_told_once() {
     assert_eq!(eva.log_in("eva", PASSWORD).await.status, 303);
     eva.get("/lang/cs").await;
 
-    let (temps, _) = heated_building(365 + 60, None);
+    let (temps, _) = heated_building(365 + 91, None);
     let meter = building_with_meter(&eva, "Krajský úřad", "heat", temps.as_bytes()).await;
     let building = portal.documents(TEST_CITY, "energy", "buildings").await[0]["code"]
         .as_str()
@@ -778,13 +781,13 @@ async fn an_anomaly_and_an_expiring_certificate_are_told_once() {
     assert_eq!(
         anomalies.len(),
         1,
-        "the spike, and no other day: {anomalies:?}"
+        "the spike, and no other day nor month: {anomalies:?}"
     );
     assert_eq!(anomalies[0]["date"], "2025-01-20");
     let mails: Vec<_> = smtp
         .received()
         .into_iter()
-        .filter(|m| m.subject().contains("mimo referenční model"))
+        .filter(|m| m.subject().contains("mimo referenční model ve"))
         .collect();
     assert_eq!(mails.len(), 1, "told once");
     assert_eq!(mails[0].to, vec!["energetik@kraj.example".to_owned()]);
@@ -796,6 +799,54 @@ async fn an_anomaly_and_an_expiring_certificate_are_told_once() {
     let page = eva.get(&format!("{BASE}/meters/{meter}")).await;
     assert!(
         page.body.contains("Dny mimo referenční model") && page.body.contains("20. 1. 2025"),
+        "{}",
+        page.body
+    );
+
+    // March, a tenth above the model every day: the days the noise takes
+    // further are told as days; the whole month is out of its interval
+    // even without them, and told once.
+    let (_, with_march) = heated_building(365 + 91, None);
+    let march: String = with_march
+        .lines()
+        .skip(365 + 60)
+        .map(|l| {
+            let (day, used) = l.split_once(';').unwrap();
+            format!("{day};{}\n", used.parse::<f64>().unwrap() * 1.1)
+        })
+        .collect();
+    assert!(march.starts_with("2025-03-01;"), "{march}");
+    for round in 0..2 {
+        let imported = import_readings(&eva, &meter, march.as_bytes()).await;
+        let shown = eva.get(imported.location()).await;
+        if round == 0 {
+            assert!(
+                shown
+                    .body
+                    .contains("Celých měsíců mimo interval předpovědi referenčního modelu: 1"),
+                "{}",
+                shown.body
+            );
+        }
+        portal.send_notifications(&quickly).await;
+    }
+    let months: Vec<_> = portal
+        .documents(TEST_CITY, "energy", "anomalies")
+        .await
+        .into_iter()
+        .filter(|a| a["month"] == true)
+        .collect();
+    assert_eq!(months.len(), 1, "March alone: {months:?}");
+    assert_eq!(months[0]["date"], "2025-03");
+    let told: Vec<_> = smtp
+        .received()
+        .into_iter()
+        .filter(|m| m.subject().contains("v měsíci 3/2025"))
+        .collect();
+    assert_eq!(told.len(), 1, "told once");
+    let page = eva.get(&format!("{BASE}/meters/{meter}")).await;
+    assert!(
+        page.body.contains("Celé měsíce mimo referenční model"),
         "{}",
         page.body
     );
@@ -979,6 +1030,46 @@ async fn every_page_reads_in_czech_and_english_on_a_phone_and_a_desktop() {
         .as_str()
         .unwrap()
         .to_owned();
+    // A gas meter in m³ with its calorific values, and a virtual meter.
+    let gas = id_in(
+        &submit(
+            &eva,
+            &format!("/buildings/{building}"),
+            &format!("/buildings/{building}/meters"),
+            &[
+                ("label", "27ZG600000000001"),
+                ("carrier", "gas"),
+                ("unit", "m3"),
+                ("role", "main"),
+                ("kwh_per_m3", "10.55"),
+            ],
+        )
+        .await,
+        "/meters",
+    );
+    let set = submit(
+        &eva,
+        &format!("/meters/{gas}"),
+        &format!("/meters/{gas}/calorific"),
+        &[("from", "2025-01-01"), ("kwh_per_m3", "10.61")],
+    )
+    .await;
+    assert_eq!(set.status, 303, "{}", set.body);
+    let heating = id_in(
+        &submit(
+            &eva,
+            &format!("/buildings/{building}"),
+            &format!("/buildings/{building}/meters"),
+            &[
+                ("label", "Vytápění bez kuchyně"),
+                ("carrier", "heat"),
+                ("role", "virtual"),
+                ("parts", "+ Krajský úřad heat"),
+            ],
+        )
+        .await,
+        "/meters",
+    );
     let stations = eva.get(&format!("{BASE}/stations")).await;
     let station = stations
         .body
@@ -992,6 +1083,8 @@ async fn every_page_reads_in_czech_and_english_on_a_phone_and_a_desktop() {
         "/buildings/new".to_owned(),
         format!("/buildings/{building}"),
         format!("/meters/{meter}"),
+        format!("/meters/{gas}"),
+        format!("/meters/{heating}"),
         "/stations".to_owned(),
         format!("/stations/{station}"),
         "/region".to_owned(),
@@ -1093,5 +1186,386 @@ async fn a_gateway_posts_quarter_hours_by_the_meters_code() {
         page.body.contains("10 January 2025") || page.body.contains("10. 1. 2025"),
         "{}",
         page.body
+    );
+}
+
+/// Days of 2025 from `from` for `n` days, `value` a day.
+fn days_of(from: (u32, u32), n: i64, value: &str) -> String {
+    let first = chrono::NaiveDate::from_ymd_opt(2025, from.0, from.1).unwrap();
+    (0..n)
+        .map(|i| format!("{};{value}\n", first + chrono::Duration::days(i)))
+        .collect()
+}
+
+/// The building's audit CSV, as `(meter, date) → use`.
+async fn days_csv(
+    eva: &Browser,
+    building: &str,
+) -> std::collections::HashMap<(String, String), String> {
+    let csv = eva
+        .get(&format!("{BASE}/buildings/{building}/days.csv"))
+        .await;
+    assert_eq!(csv.status, 200, "{}", csv.body);
+    let rows = csv.csv_rows();
+    assert_eq!(
+        rows[0],
+        [
+            "building",
+            "meter",
+            "carrier",
+            "role",
+            "unit",
+            "date",
+            "use",
+            "estimated",
+            "temperature_c",
+            "baseline_prediction"
+        ],
+        "the header"
+    );
+    rows.into_iter()
+        .skip(1)
+        .map(|r| ((r[1].clone(), r[5].clone()), r[6].clone()))
+        .collect()
+}
+
+/// A gas main counted in m³ is converted with the calorific value of each
+/// period, and a value set later converts the period's days again; the
+/// heating is the main less the kitchen's meter, a virtual meter that
+/// follows both and counts in no total; the building's every day comes
+/// out as a CSV for an audit, with its indicators per degree day.
+#[tokio::test]
+async fn gas_converts_by_the_period_and_a_virtual_meter_follows_its_parts() {
+    let (portal, _addr, eva) = energy_manager().await;
+    eva.get("/lang/cs").await;
+    // 2025's days, 0 °C in January and 4 °C in February.
+    let temps = format!("{}{}", days_of((1, 1), 31, "0"), days_of((2, 1), 28, "4"));
+    // The kitchen's meter, in kWh (`building_with_meter`'s, a main meter).
+    let kitchen = building_with_meter(&eva, "Nemocnice", "gas", temps.as_bytes()).await;
+    let building = portal.documents(TEST_CITY, "energy", "buildings").await[0]["code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let add = |fields: Vec<(&'static str, String)>| {
+        let eva = &eva;
+        let building = building.clone();
+        async move {
+            let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            submit(
+                eva,
+                &format!("/buildings/{building}"),
+                &format!("/buildings/{building}/meters"),
+                &fields,
+            )
+            .await
+        }
+    };
+    // The gas main, in m³.
+    let main = id_in(
+        &add(vec![
+            ("label", "27ZG600000000001".into()),
+            ("carrier", "gas".into()),
+            ("unit", "m3".into()),
+            ("role", "main".into()),
+            ("kwh_per_m3", "10".into()),
+        ])
+        .await,
+        "/meters",
+    );
+    import_readings(&eva, &main, days_of((1, 1), 59, "10").as_bytes()).await;
+    import_readings(&eva, &kitchen, days_of((1, 1), 59, "20").as_bytes()).await;
+
+    // A virtual meter naming a meter that is not there is refused, named.
+    let refused = add(vec![
+        ("label", "Vytápění".into()),
+        ("carrier", "gas".into()),
+        ("role", "virtual".into()),
+        ("parts", "+ 27ZG600000000001\n− KUCHYNE".into()),
+    ])
+    .await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert!(
+        refused.body.contains("řádek 2: měřidlo KUCHYNE tu není"),
+        "{}",
+        refused.body
+    );
+    let heating = add(vec![
+        ("label", "Vytápění".into()),
+        ("carrier", "gas".into()),
+        ("role", "virtual".into()),
+        ("parts", "+ 27ZG600000000001\n− Nemocnice gas".into()),
+    ])
+    .await;
+    assert_eq!(heating.status, 303, "{}", heating.body);
+    let shown = eva.get(heating.location()).await;
+    assert!(
+        shown.body.contains("dní spočtených z jeho částí: 59"),
+        "{}",
+        shown.body
+    );
+    assert!(
+        !shown.body.contains("Import odečtů"),
+        "a virtual meter has no readings of its own: {}",
+        shown.body
+    );
+    let heating = id_in(&heating, "/meters");
+    let form = eva.get(&format!("{BASE}/meters/{heating}")).await;
+    let csrf = form.csrf();
+    let no_import = eva
+        .post_multipart(
+            &format!("{BASE}/meters/{heating}/import"),
+            &[("_csrf", csrf.as_str())],
+            ("readings", "r.csv", b"2025-03-01;5\n"),
+        )
+        .await;
+    assert_eq!(no_import.status, 409, "{}", no_import.body);
+
+    // January and February: 100 kWh of gas a day less the kitchen's 20.
+    let days = days_csv(&eva, &building).await;
+    let day = |m: &str, d: &str| days[&(m.to_owned(), d.to_owned())].parse::<f64>().unwrap();
+    assert_eq!(day("27ZG600000000001", "2025-01-15"), 100.0);
+    assert_eq!(day("Vytápění", "2025-01-15"), 80.0);
+    assert_eq!(day("Vytápění", "2025-02-15"), 80.0);
+
+    // The invoice says February's gas had 11 kWh/m³: February's days are
+    // converted again, January's stay; the virtual meter follows.
+    let wrong = submit(
+        &eva,
+        &format!("/meters/{main}"),
+        &format!("/meters/{main}/calorific"),
+        &[("from", "2025-02-01"), ("kwh_per_m3", "110")],
+    )
+    .await;
+    assert_eq!(wrong.status, 422, "{}", wrong.body);
+    assert!(
+        wrong.body.contains("Spalné teplo mezi 5 a 15 kWh/m³"),
+        "{}",
+        wrong.body
+    );
+    let set = submit(
+        &eva,
+        &format!("/meters/{main}"),
+        &format!("/meters/{main}/calorific"),
+        &[("from", "2025-02-01"), ("kwh_per_m3", "11")],
+    )
+    .await;
+    assert_eq!(set.status, 303, "{}", set.body);
+    let shown = eva.get(set.location()).await;
+    assert!(
+        shown
+            .body
+            .contains("Spalné teplo od 1. 2. 2025 je 11 kWh/m³; přepočteno dní: 28."),
+        "{}",
+        shown.body
+    );
+    let days = days_csv(&eva, &building).await;
+    let day = |m: &str, d: &str| days[&(m.to_owned(), d.to_owned())].parse::<f64>().unwrap();
+    assert_eq!(day("27ZG600000000001", "2025-01-31"), 100.0);
+    assert!((day("27ZG600000000001", "2025-02-01") - 110.0).abs() < 1e-9);
+    assert!((day("Vytápění", "2025-02-28") - 90.0).abs() < 1e-9);
+    assert_eq!(day("Vytápění", "2025-01-31"), 80.0);
+    // March's file comes after: its m³ are February's 11 kWh too.
+    import_readings(&eva, &main, days_of((3, 1), 1, "10").as_bytes()).await;
+    let days = days_csv(&eva, &building).await;
+    assert!(
+        (days[&("27ZG600000000001".to_owned(), "2025-03-01".to_owned())]
+            .parse::<f64>()
+            .unwrap()
+            - 110.0)
+            .abs()
+            < 1e-9
+    );
+
+    // The building's 2025: the main and the kitchen's meter; the virtual
+    // one counts in nothing. 100×31 + 110×29 + 20×59 kWh of gas.
+    let page = eva.get(&format!("{BASE}/buildings/{building}")).await;
+    let total = (100.0 * 31.0 + 110.0 * 29.0 + 20.0 * 59.0) / 1000.0;
+    let shown_total = portico_types::written::number((total * 10.0_f64).round() / 10.0, "cs");
+    assert!(
+        page.body
+            .contains("Ukazatele energetické náročnosti (ISO 50006)")
+            && page.body.contains(&shown_total),
+        "{shown_total} MWh in the indicators: {}",
+        page.body
+    );
+    assert!(page.body.contains("Vytápění (virtuální)"), "{}", page.body);
+}
+
+/// The daily means of a month as the weather service's open data gives
+/// them: a table of element, value type, day and value, with the day's
+/// minimum beside the mean.
+fn chmi_month(wsi: &str, days: &[(chrono::NaiveDate, f64)]) -> String {
+    let rows: Vec<String> = days
+        .iter()
+        .flat_map(|(d, t)| {
+            [
+                format!("[\"{wsi}\",\"T\",\"AVG\",\"{d}T00:00:00Z\",{t},null,0.0]"),
+                format!(
+                    "[\"{wsi}\",\"TMI\",\"20:00\",\"{d}T00:00:00Z\",{},null,0.0]",
+                    t - 5.0
+                ),
+            ]
+        })
+        .collect();
+    format!(
+        "{{\"type\":\"Feature\",\"data\":{{\"type\":\"DataCollection\",\"data\":{{\"header\":\"STATION,ELEMENT,VTYPE,DT,VAL,FLAG,QUALITY\",\"values\":[{}]}}}}}}",
+        rows.join(",")
+    )
+}
+
+/// The manager fetches a station's last months from the weather service
+/// through the connection an administrator set up; the months it has no
+/// file for are named; every morning the job fetches the current month
+/// again, a station a step.
+#[tokio::test]
+async fn temperatures_come_from_the_weather_service() {
+    use chrono::Datelike;
+    use portico_platform::connections::{Credential, Setup};
+    use portico_tests::outside::Outside;
+    let (portal, _addr, eva) = energy_manager().await;
+    eva.get("/lang/cs").await;
+    let station = id_in(
+        &submit(
+            &eva,
+            "/stations",
+            "/stations",
+            &[("code", "B2BTUR01"), ("name", "Brno-Tuřany")],
+        )
+        .await,
+        "/stations",
+    );
+    let wsi = "0-20000-0-11723";
+    let today = chrono::Utc::now()
+        .with_timezone(&chrono_tz::Europe::Prague)
+        .date_naive();
+    let this_month = today.with_day(1).unwrap();
+    let last_month = (this_month - chrono::Duration::days(1))
+        .with_day(1)
+        .unwrap();
+    let before = (last_month - chrono::Duration::days(1))
+        .with_day(1)
+        .unwrap();
+    let month_days = |m: chrono::NaiveDate, t: f64| -> Vec<(chrono::NaiveDate, f64)> {
+        (0..31)
+            .map(|i| m + chrono::Duration::days(i))
+            .filter(|d| d.month() == m.month() && *d < today)
+            .map(|d| (d, t))
+            .collect()
+    };
+    let chmi = Outside::start(0).await;
+    let file = |m: chrono::NaiveDate| {
+        format!(
+            "/meteorology/climate/recent/data/daily/dly-{wsi}-{}.json",
+            m.format("%Y%m")
+        )
+    };
+    chmi.serve(
+        &file(last_month),
+        "application/json",
+        &chmi_month(wsi, &month_days(last_month, 2.5)),
+    );
+    chmi.missing(&file(before));
+    chmi.missing(&file(this_month));
+
+    // Not set up yet: said, and nothing fetched.
+    let fetch = |from: chrono::NaiveDate| {
+        let eva = &eva;
+        let station = station.clone();
+        async move {
+            submit(
+                eva,
+                &format!("/stations/{station}"),
+                &format!("/stations/{station}/fetch"),
+                &[("wsi", wsi), ("from", &from.format("%Y-%m").to_string())],
+            )
+            .await
+        }
+    };
+    let unset = fetch(before).await;
+    assert_eq!(unset.status, 422, "{}", unset.body);
+    assert!(
+        unset
+            .body
+            .contains("Připojení k meteorologické službě není nastaveno"),
+        "{}",
+        unset.body
+    );
+    portico_platform::connections::set(
+        portal.db(),
+        TEST_CITY,
+        "energy",
+        "chmi",
+        &Setup::with(Some(chmi.url("")), Credential::None),
+        "test",
+    )
+    .await
+    .unwrap();
+
+    // The month before last is not there; last month is.
+    let fetched = fetch(before).await;
+    assert_eq!(fetched.status, 303, "{}", fetched.body);
+    let shown = eva.get(fetched.location()).await;
+    let days_last_month = month_days(last_month, 0.0).len();
+    assert!(
+        shown.body.contains(&format!(
+            "Staženo dní s průměrnou teplotou: {days_last_month}."
+        )),
+        "{}",
+        shown.body
+    );
+    assert!(
+        shown.body.contains(&format!(
+            "Měsíce, které služba nevydala: {}/{} (404)",
+            before.month(),
+            before.year()
+        )),
+        "{}",
+        shown.body
+    );
+    // The month's mean and its Czech degree days: 16.5 K a day.
+    let dd = portico_types::written::number((16.5 * days_last_month as f64).round(), "cs");
+    assert!(shown.body.contains(&dd), "{dd} K·day: {}", shown.body);
+    assert!(shown.body.contains(wsi), "the station keeps its WSI");
+
+    // The morning's job: this month's days so far come too.
+    let so_far = month_days(this_month, -3.0);
+    chmi.serve(
+        &file(this_month),
+        "application/json",
+        &chmi_month(wsi, &so_far),
+    );
+    let ctx = CallContext {
+        org_id: TEST_CITY.into(),
+        principal: None,
+        request_id: "test-weather".into(),
+        locale: "cs".into(),
+    };
+    portal
+        .module("energy")
+        .run_job(&ctx, "weather")
+        .await
+        .unwrap();
+    let quickly = WorkerConfig {
+        backoff: std::time::Duration::ZERO,
+        ..WorkerConfig::default()
+    };
+    while portal.dispatch(&quickly).await > 0 {}
+    let temps = portal.documents(TEST_CITY, "energy", "temps").await;
+    let kept: usize = temps
+        .iter()
+        .map(|y| {
+            y["t"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|t| !t.is_null())
+                .count()
+        })
+        .sum();
+    assert_eq!(kept, days_last_month + so_far.len(), "{temps:?}");
+    let asked: Vec<String> = chmi.received().iter().map(|r| r.path.clone()).collect();
+    assert!(
+        asked.contains(&file(this_month)),
+        "the job asked for this month: {asked:?}"
     );
 }

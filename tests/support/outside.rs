@@ -5,7 +5,8 @@
 //! late, `/big` answers 2 MiB, `/reject` refuses for good (400),
 //! `/bounce-out` redirects outside the connection's base address and
 //! `/bounce-in` below it. Documents it is given to serve (`serve`) are
-//! answered as they are.
+//! answered as they are, and paths it is told it has not (`missing`)
+//! with 404.
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -55,6 +56,8 @@ struct Inner {
     refuse: usize,
     /// Documents served by path: media type and content.
     documents: std::collections::HashMap<String, (String, String)>,
+    /// Paths answered 404 (unless a document is served there).
+    missing: std::collections::HashSet<String>,
 }
 
 /// The outside system.
@@ -100,6 +103,15 @@ impl Outside {
             .expect("not poisoned")
             .documents
             .insert(path.to_owned(), (media_type.to_owned(), content.to_owned()));
+    }
+
+    /// Answers 404 at `path` (until a document is served there).
+    pub fn missing(&self, path: &str) {
+        self.inner
+            .lock()
+            .expect("not poisoned")
+            .missing
+            .insert(path.to_owned());
     }
 
     /// Every request received, oldest first.
@@ -158,6 +170,9 @@ async fn answer(
                 200,
                 ([("content-type", media_type)], content).into_response(),
             )
+        }
+        _ if inner.lock().expect("not poisoned").missing.contains(&path) => {
+            (404, (StatusCode::NOT_FOUND, "no such file").into_response())
         }
         "echo" => {
             let echoed = serde_json::json!({

@@ -1,10 +1,13 @@
-//! What the energy manager is told: a day whose use falls outside its
-//! baseline's prediction interval (an event, and a message to the
-//! building's contact), and an energy performance certificate about to
-//! expire (once per certificate).
+//! What the energy manager is told: a day, or a whole month, whose use
+//! falls outside its baseline's prediction interval (an event, and a
+//! message to the building's contact), and an energy performance
+//! certificate about to expire (once per certificate).
 
-use chrono::{Duration, NaiveDate};
+use std::collections::BTreeSet;
+
+use chrono::{Datelike, Duration, NaiveDate};
 use portico_sdk::notify::{self, To};
+use portico_sdk::records::Filters;
 use portico_sdk::{Result, events};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -12,7 +15,7 @@ use serde_json::json;
 use crate::caltrack::{self, Fit};
 use crate::model::{
     ANOMALIES, BUILDINGS, Building, Meter, Series, Temperatures, baseline, building_by_code,
-    find_one,
+    find_one, month_start, next_month,
 };
 
 /// Days of warning before a certificate expires.
@@ -25,10 +28,15 @@ pub struct Anomaly {
     pub key: String,
     pub meter: String,
     pub building: String,
+    /// The day, `YYYY-MM-DD`; or the month, `YYYY-MM`.
     pub date: String,
     pub used: f64,
     pub predicted: f64,
     pub limit: f64,
+    /// A whole month outside its interval (its days may each be within
+    /// theirs).
+    #[serde(default)]
+    pub month: bool,
 }
 
 /// The half-width of the baseline's prediction interval for one day.
@@ -41,22 +49,89 @@ pub fn interval(fit: &Fit) -> Option<f64> {
     Some(t * fit.rmse * (1.0 + 1.0 / fit.n as f64).sqrt())
 }
 
-/// Checks `days` of a meter against its accepted baseline; each day out
-/// of the interval for the first time is kept, published and, with the
-/// building's contact, told. Returns how many.
-pub fn check(meter: &Meter, days: &[NaiveDate]) -> Result<usize> {
+/// How many days and whole months a check found out of their intervals.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Told {
+    pub days: usize,
+    pub months: usize,
+}
+
+/// The half-width of the baseline's prediction interval for the total of
+/// `days` days whose predicted mean a day is `mean`, at 95 %: the model's
+/// error and the days' noise (with the residuals' autocorrelation) added
+/// in quadrature, as OpenEEmeter's OLS error band of a period's total.
+/// The baseline's variance is its residuals' over 1 − R².
+pub fn period_interval(fit: &Fit, days: usize, mean: f64) -> Option<f64> {
+    use statrs::distribution::{ContinuousCDF, StudentsT};
+    let (n, m, rho) = (fit.n as f64, days as f64, fit.autocorr);
+    if days == 0 || fit.n == 0 || rho.abs() >= 1.0 || fit.r_squared >= 1.0 {
+        return None;
+    }
+    let t = StudentsT::new(0.0, 1.0, n - fit.kind.parameters() as f64)
+        .ok()?
+        .inverse_cdf(1.0 - (1.0 - CONFIDENCE) / 2.0);
+    let nprime = n * (1.0 - rho) / (1.0 + rho);
+    let variance = fit.rmse * fit.rmse / (1.0 - fit.r_squared);
+    let model = t * fit.rmse * m / n.sqrt() * (1.0 + (fit.mean - mean).powi(2) / variance).sqrt();
+    let noise = t * fit.rmse * (m * n / nprime).sqrt();
+    Some(model.hypot(noise))
+}
+
+/// A whole month after the baseline `end`: every day metered and with a
+/// temperature. Its use; its use with each day `flagged` on its own
+/// counted as predicted (a month is told of for a drift its days do not
+/// show); its prediction; and how many days it has.
+fn month_figures(
+    fit: &Fit,
+    month: NaiveDate,
+    end: NaiveDate,
+    series: &Series,
+    temps: &Temperatures,
+    flagged: &BTreeSet<String>,
+) -> Option<(f64, f64, f64, usize)> {
+    if month <= end {
+        return None;
+    }
+    let (mut used, mut drift, mut predicted, mut n) = (0.0, 0.0, 0.0, 0);
+    let mut d = month;
+    while d < next_month(month) {
+        let (Some(u), Some(t)) = (series.get(d), temps.get(d)) else {
+            return None;
+        };
+        if series.estimated(d) {
+            return None;
+        }
+        let p = fit.predict_day(caltrack::fahrenheit(t), crate::model::day_length(d));
+        used += u;
+        drift += if flagged.contains(&d.to_string()) {
+            p
+        } else {
+            u
+        };
+        predicted += p;
+        n += 1;
+        d += Duration::days(1);
+    }
+    Some((used, drift, predicted, n))
+}
+
+/// Checks `days` of a meter against its accepted baseline, and the whole
+/// months they complete; each day or month out of its interval for the
+/// first time is kept, published and, with the building's contact, told.
+/// Returns how many of each.
+pub fn check(meter: &Meter, days: &[NaiveDate]) -> Result<Told> {
     let meter_id = meter.label.as_str();
     let Some(model) = baseline(meter_id)?.map(|d| d.data) else {
-        return Ok(0);
+        return Ok(Told::default());
     };
     let (Some(fit), true) = (model.fit.as_ref(), model.accepted) else {
-        return Ok(0);
+        return Ok(Told::default());
     };
     let Some(end) = portico_sdk::calendar::parse_date(&model.to) else {
-        return Ok(0);
+        return Ok(Told::default());
     };
     let Some(half) = interval(fit) else {
-        return Ok(0);
+        return Ok(Told::default());
     };
     let building = building_by_code(&meter.building)?.data;
     let series = Series::of(meter_id)?;
@@ -85,22 +160,92 @@ pub fn check(meter: &Meter, days: &[NaiveDate]) -> Result<usize> {
             used,
             predicted,
             limit: half,
+            month: false,
         };
         ANOMALIES.insert(&a)?;
         found.push(a);
     }
-    if found.is_empty() {
-        return Ok(0);
+    let mut months = Vec::new();
+    let touched: BTreeSet<NaiveDate> = days.iter().map(|d| month_start(*d)).collect();
+    let flagged: BTreeSet<String> = ANOMALIES
+        .find()
+        .eq("meter", meter_id)
+        .fetch_all::<Anomaly>(5_000)?
+        .into_iter()
+        .filter(|a| !a.data.month)
+        .map(|a| a.data.date)
+        .collect();
+    for month in touched {
+        let Some((used, drift, predicted, n)) =
+            month_figures(fit, month, end, &series, &temps, &flagged)
+        else {
+            continue;
+        };
+        let Some(limit) = period_interval(fit, n, predicted / n as f64) else {
+            continue;
+        };
+        let label = month.format("%Y-%m").to_string();
+        let key = format!("{meter_id}:{label}");
+        if (drift - predicted).abs() <= limit
+            || find_one::<Anomaly>(ANOMALIES, "key", &key)?.is_some()
+        {
+            continue;
+        }
+        let a = Anomaly {
+            key,
+            meter: meter_id.to_owned(),
+            building: meter.building.clone(),
+            date: label,
+            used,
+            predicted,
+            limit,
+            month: true,
+        };
+        ANOMALIES.insert(&a)?;
+        months.push(a);
     }
-    let dates: Vec<&str> = found.iter().take(10).map(|a| a.date.as_str()).collect();
+    if found.is_empty() && months.is_empty() {
+        return Ok(Told::default());
+    }
     events::publish(
         "energy.anomaly",
         &json!({
             "meter": meter_id,
             "building": meter.building,
             "days": found,
+            "months": months,
         }),
     )?;
+    let path = format!("/meters/{}", portico_sdk::segment(meter_id));
+    if !building.contact.is_empty() {
+        for m in &months {
+            let first =
+                portico_sdk::calendar::parse_date(&format!("{}-01", m.date)).unwrap_or_default();
+            notify::send(
+                To::Email(&building.contact),
+                "anomaly-month",
+                &json!({
+                    "building": building.name,
+                    "meter": meter.label,
+                    "month_en": first.format("%B %Y").to_string(),
+                    "month_cs": format!("{}/{}", first.month(), first.year()),
+                    "used": m.used.round(),
+                    "predicted": m.predicted.round(),
+                    "limit": m.limit.round(),
+                    "unit": meter.carrier().measure(),
+                    "path": path,
+                }),
+            )?;
+        }
+    }
+    let told = Told {
+        days: found.len(),
+        months: months.len(),
+    };
+    if found.is_empty() {
+        return Ok(told);
+    }
+    let dates: Vec<&str> = found.iter().take(10).map(|a| a.date.as_str()).collect();
     if !building.contact.is_empty() {
         let first = &found[0];
         notify::send(
@@ -116,11 +261,11 @@ pub fn check(meter: &Meter, days: &[NaiveDate]) -> Result<usize> {
                 "used": first.used.round(),
                 "predicted": first.predicted.round(),
                 "unit": meter.carrier().measure(),
-                "path": format!("/meters/{}", portico_sdk::segment(meter_id)),
+                "path": path,
             }),
         )?;
     }
-    Ok(found.len())
+    Ok(told)
 }
 
 /// The daily job: tells each building's contact, once per certificate,

@@ -7,6 +7,10 @@
 //! - `readings`: readings into days (intervals, counters).
 //! - `caltrack`: the daily method.
 //! - `baseline`: a meter's baseline, its acceptance and its savings.
+//! - `virtual_meters`: meters made of others' sums and differences.
+//! - `weather`: temperatures fetched from the weather service.
+//! - `alerts`: anomalies and certificates told.
+//! - `region`: the buildings' year sent up the tree, and the founder's view.
 //! - `pages`: what people see.
 
 mod alerts;
@@ -17,6 +21,8 @@ mod model;
 mod pages;
 mod readings;
 mod region;
+mod virtual_meters;
+mod weather;
 
 use portico_sdk::{
     Context, Error, FormPost, Module, Outcome, Page, Request, Response, Result, View, csv, segment,
@@ -50,11 +56,14 @@ impl Module for Energy {
             "/buildings/{id}" | "/buildings/{id}/meters" => {
                 pages::building(ctx, param(page, "id"), None, &Vec::new())
             }
-            "/meters/{id}" | "/meters/{id}/import" | "/meters/{id}/reading" => {
-                pages::meter(ctx, param(page, "id"), None, &Vec::new())
-            }
+            "/meters/{id}"
+            | "/meters/{id}/import"
+            | "/meters/{id}/reading"
+            | "/meters/{id}/calorific" => pages::meter(ctx, param(page, "id"), None, &Vec::new()),
             "/stations" => pages::stations(ctx, None, &Vec::new()),
-            "/stations/{id}" => pages::station(ctx, param(page, "id"), &Vec::new()),
+            "/stations/{id}" | "/stations/{id}/fetch" => {
+                pages::station(ctx, param(page, "id"), None, &Vec::new())
+            }
             "/region" => region::overview(ctx, page),
             "/region/{key}" => region::building(ctx, param(page, "key")),
             other => Err(Error::not_found(format!("no page {other}"))),
@@ -71,8 +80,10 @@ impl Module for Energy {
             "/meters/{id}" => fit(ctx, id, form),
             "/meters/{id}/import" => import_readings(ctx, id, form),
             "/meters/{id}/reading" => enter_reading(ctx, id, form),
+            "/meters/{id}/calorific" => set_calorific(ctx, id, form),
             "/stations" => add_station(ctx, form),
             "/stations/{id}" => import_temperatures(ctx, id, form),
+            "/stations/{id}/fetch" => fetch_temperatures(ctx, id, form),
             other => Err(Error::not_found(format!("no form at {other}"))),
         }
     }
@@ -80,6 +91,9 @@ impl Module for Energy {
     fn handle(ctx: &Context, req: &Request) -> Result<Response> {
         match req.pattern() {
             "/meters/{id}/baseline.csv" => baseline_csv(ctx, req.param("id").unwrap_or_default()),
+            "/buildings/{id}/days.csv" => {
+                pages::building_days_csv(req.param("id").unwrap_or_default())
+            }
             "/api/v1/readings" => gateway(req),
             other => Err(Error::not_found(format!("no API at {other}"))),
         }
@@ -89,6 +103,7 @@ impl Module for Energy {
         match job {
             "baselines" => refit_all(),
             "penb" => alerts::penb_reminders(),
+            "weather" => weather::daily(),
             "report" => region::send().map(drop),
             other => Err(Error::not_found(format!("no job {other}"))),
         }
@@ -100,7 +115,13 @@ impl Module for Energy {
 
     fn on_event(_ctx: &Context, event: &portico_sdk::Event) -> Result<()> {
         // Only the module's own steps: another module cannot start a refit.
-        if event.topic == FIT_TOPIC && event.source == Self::ID {
+        if event.source != Self::ID {
+            return Ok(());
+        }
+        if event.topic == weather::TOPIC {
+            return weather::step(&event.payload()?);
+        }
+        if event.topic == FIT_TOPIC {
             let batch: Batch = event.payload()?;
             let mut fitter = baseline::Fitter::new()?;
             for code in batch.meters {
@@ -344,7 +365,27 @@ fn add_meter(ctx: &Context, building: &str, form: &FormPost) -> Result<Outcome> 
     }
     let carrier =
         Carrier::parse(form.get("carrier").unwrap_or_default()).unwrap_or(Carrier::Electricity);
-    let unit = form.get("unit").unwrap_or("kWh").to_owned();
+    let role = form
+        .get("role")
+        .filter(|r| matches!(*r, "sub" | "virtual"))
+        .unwrap_or("main");
+    // A virtual meter counts in what the module keeps, kWh or m³.
+    let unit = if role == "virtual" {
+        carrier.measure().replace('³', "3")
+    } else {
+        form.get("unit").unwrap_or("kWh").to_owned()
+    };
+    let parts = if role == "virtual" {
+        match virtual_meters::parse(form.get("parts").unwrap_or_default(), carrier.code())? {
+            Ok(parts) => parts,
+            Err(wrong) => {
+                errors.push(("parts", if cs_of(ctx) { wrong.cs } else { wrong.en }));
+                Vec::new()
+            }
+        }
+    } else {
+        Vec::new()
+    };
     if !carrier.units().contains(&unit.as_str()) {
         errors.push((
             "unit",
@@ -406,11 +447,7 @@ fn add_meter(ctx: &Context, building: &str, form: &FormPost) -> Result<Outcome> 
         label: label.clone(),
         carrier: carrier.code().into(),
         unit,
-        role: if form.get("role") == Some("sub") {
-            "sub".into()
-        } else {
-            "main".into()
-        },
+        role: role.into(),
         kwh_per_m3: if gas_m3 {
             kwh_per_m3.flatten().unwrap_or(0.0)
         } else {
@@ -418,21 +455,41 @@ fn add_meter(ctx: &Context, building: &str, form: &FormPost) -> Result<Outcome> 
         },
         digits: digits.unwrap_or(0),
         baseline_end: String::new(),
+        calorific: Vec::new(),
+        parts,
     };
     let id = METERS.insert(&meter)?.data.label;
     audit(
         ctx,
         "meter.added",
         &id,
-        format!("Meter {label} added to building {building}."),
+        if meter.is_virtual() {
+            format!(
+                "Virtual meter {label} added to building {building}: {}.",
+                virtual_meters::lines(&meter.parts).replace('\n', " ")
+            )
+        } else {
+            format!("Meter {label} added to building {building}.")
+        },
     )?;
-    Ok(Outcome::redirect_with(
-        format!("/meters/{}", segment(&id)),
+    let message = if meter.is_virtual() {
+        let days = virtual_meters::compute_all(&meter)?.len();
+        if cs_of(ctx) {
+            format!("Virtuální měřidlo je přidáno; dní spočtených z jeho částí: {days}.")
+        } else {
+            format!("The virtual meter is added; {days} days computed from its parts.")
+        }
+    } else {
         tr(
             ctx,
             "The meter is added: import its readings.",
             "Měřidlo je přidáno: importujte jeho odečty.",
-        ),
+        )
+        .to_owned()
+    };
+    Ok(Outcome::redirect_with(
+        format!("/meters/{}", segment(&id)),
+        message,
     ))
 }
 
@@ -526,9 +583,24 @@ fn file_text<'a>(
     })
 }
 
+/// A virtual meter has no readings of its own.
+fn no_readings(ctx: &Context) -> Error {
+    Error::Conflict(
+        tr(
+            ctx,
+            "A virtual meter has no readings of its own: its use is computed from its parts.",
+            "Virtuální měřidlo nemá vlastní odečty: jeho spotřeba se počítá z jeho částí.",
+        )
+        .into(),
+    )
+}
+
 fn import_readings(ctx: &Context, id: &str, form: &FormPost) -> Result<Outcome> {
     manager(ctx)?;
     let meter = model::meter_by_code(id)?.data;
+    if meter.is_virtual() {
+        return Err(no_readings(ctx));
+    }
     let refuse = |message: String| -> Result<Outcome> {
         let errors: Errors = vec![("readings", message)];
         Ok(Outcome::Show(pages::meter(ctx, id, None, &errors)?))
@@ -570,7 +642,12 @@ fn import_readings(ctx: &Context, id: &str, form: &FormPost) -> Result<Outcome> 
     ))
 }
 
-fn stored_message(ctx: &Context, lines: usize, s: &readings::Stored, anomalies: usize) -> String {
+fn stored_message(
+    ctx: &Context,
+    lines: usize,
+    s: &readings::Stored,
+    anomalies: alerts::Told,
+) -> String {
     let list = |days: &[chrono::NaiveDate]| {
         let mut shown: Vec<String> = days.iter().take(5).map(|d| model::date(ctx, *d)).collect();
         if days.len() > 5 {
@@ -620,11 +697,20 @@ fn stored_message(ctx: &Context, lines: usize, s: &readings::Stored, anomalies: 
             format!("Implausibly high use (above the median by three interquartile ranges), check: {} days ({}).", s.extreme.len(), list(&s.extreme))
         });
     }
-    if anomalies > 0 {
+    if anomalies.days > 0 {
+        let n = anomalies.days;
         parts.push(if cs_of(ctx) {
-            format!("Dní mimo interval předpovědi referenčního modelu: {anomalies} (ohlášeno).")
+            format!("Dní mimo interval předpovědi referenčního modelu: {n} (ohlášeno).")
         } else {
-            format!("Days outside the baseline's prediction interval: {anomalies} (reported).")
+            format!("Days outside the baseline's prediction interval: {n} (reported).")
+        });
+    }
+    if anomalies.months > 0 {
+        let n = anomalies.months;
+        parts.push(if cs_of(ctx) {
+            format!("Celých měsíců mimo interval předpovědi referenčního modelu: {n} (ohlášeno).")
+        } else {
+            format!("Whole months outside the baseline's prediction interval: {n} (reported).")
         });
     }
     parts.join(" ")
@@ -643,6 +729,9 @@ fn enter_reading(ctx: &Context, id: &str, form: &FormPost) -> Result<Outcome> {
     };
     let by = p.name().to_owned();
     let meter = model::meter_by_code(id)?.data;
+    if meter.is_virtual() {
+        return Err(no_readings(ctx));
+    }
     let mut errors: Errors = Vec::new();
     let date = form.get("date").unwrap_or_default().trim().to_owned();
     match portico_sdk::calendar::parse_date(&date) {
@@ -678,32 +767,70 @@ fn enter_reading(ctx: &Context, id: &str, form: &FormPost) -> Result<Outcome> {
         };
         match readings::counter(&meter, entry)? {
             Ok(used) => {
-                audit(ctx, "reading.entered", id, format!("Counter of meter {} read {date}: {}.", meter.label, reading.unwrap_or(0.0)))?;
+                audit(
+                    ctx,
+                    "reading.entered",
+                    id,
+                    format!(
+                        "Counter of meter {} read {date}: {}.",
+                        meter.label,
+                        reading.unwrap_or(0.0)
+                    ),
+                )?;
                 let unit = model::unit_name(&meter.unit);
                 return Ok(Outcome::redirect_with(
                     format!("/meters/{}", segment(id)),
                     match used {
-                        Some(u) if cs_of(ctx) => format!("Odečet uložen; spotřeba od minulého odečtu {} {unit}.", model::num(ctx, u, 3)),
-                        Some(u) => format!("The reading is saved; {} {unit} used since the one before.", model::num(ctx, u, 3)),
-                        None => tr(ctx, "The reading is saved: the use shows from the next one.", "Odečet uložen: spotřeba se ukáže od příštího.").to_owned(),
+                        Some(u) if cs_of(ctx) => format!(
+                            "Odečet uložen; spotřeba od minulého odečtu {} {unit}.",
+                            model::num(ctx, u, 3)
+                        ),
+                        Some(u) => format!(
+                            "The reading is saved; {} {unit} used since the one before.",
+                            model::num(ctx, u, 3)
+                        ),
+                        None => tr(
+                            ctx,
+                            "The reading is saved: the use shows from the next one.",
+                            "Odečet uložen: spotřeba se ukáže od příštího.",
+                        )
+                        .to_owned(),
                     },
                 ));
             }
-            Err(readings::CounterError::NotAfter { date: before }) => errors.push((
-                "date",
-                if cs_of(ctx) { format!("Poslední odečet je z {before}: nový musí být pozdější.") } else { format!("The last reading is of {before}: a new one must be later.") },
-            )),
-            Err(readings::CounterError::Lower { previous, date: before }) => errors.push((
+            Err(readings::CounterError::NotAfter { date: before }) => {
+                let before = shown_date(ctx, &before);
+                errors.push((
+                    "date",
+                    if cs_of(ctx) {
+                        format!("Poslední odečet je z {before}: nový musí být pozdější.")
+                    } else {
+                        format!("The last reading is of {before}: a new one must be later.")
+                    },
+                ));
+            }
+            Err(readings::CounterError::Lower {
+                previous,
+                date: before,
+            }) => {
+                let before = shown_date(ctx, &before);
+                errors.push((
                 "reading",
                 if cs_of(ctx) {
                     format!("Stav je nižší než minulý ({} z {before}). Byl-li měřič vyměněn, zaškrtněte výměnu; přetéká-li počítadlo, zadejte u měřidla počet jeho číslic.", model::num(ctx, previous, 3))
                 } else {
                     format!("The reading is lower than the one before ({} of {before}). If the meter was replaced, tick the replacement; if the counter rolls over, set its digits on the meter.", model::num(ctx, previous, 3))
                 },
-            )),
+            ));
+            }
         }
     }
     Ok(Outcome::Show(pages::meter(ctx, id, Some(form), &errors)?))
+}
+
+/// A kept `YYYY-MM-DD` as the reader's language writes it.
+fn shown_date(ctx: &Context, kept: &str) -> String {
+    portico_sdk::calendar::parse_date(kept).map_or_else(|| kept.to_owned(), |d| model::date(ctx, d))
 }
 
 fn add_station(ctx: &Context, form: &FormPost) -> Result<Outcome> {
@@ -736,7 +863,14 @@ fn add_station(ctx: &Context, form: &FormPost) -> Result<Outcome> {
     if !errors.is_empty() {
         return Ok(Outcome::Show(pages::stations(ctx, Some(form), &errors)?));
     }
-    let id = STATIONS.insert(&Station { code, name })?.data.code;
+    let id = STATIONS
+        .insert(&Station {
+            code,
+            name,
+            wsi: String::new(),
+        })?
+        .data
+        .code;
     Ok(Outcome::redirect_with(
         format!("/stations/{}", segment(&id)),
         tr(
@@ -752,7 +886,7 @@ fn import_temperatures(ctx: &Context, id: &str, form: &FormPost) -> Result<Outco
     let station = model::station_by_code(id)?.data;
     let refuse = |message: String| -> Result<Outcome> {
         let errors: Errors = vec![("temperatures", message)];
-        Ok(Outcome::Show(pages::station(ctx, id, &errors)?))
+        Ok(Outcome::Show(pages::station(ctx, id, None, &errors)?))
     };
     let text = match file_text(ctx, form, "temperatures") {
         Ok(t) => t,
@@ -800,6 +934,193 @@ fn import_temperatures(ctx: &Context, id: &str, form: &FormPost) -> Result<Outco
             )
         } else {
             format!(" Days with fewer than 12 hours (no mean): {}.", short.len())
+        });
+    }
+    Ok(Outcome::redirect_with(
+        format!("/stations/{}", segment(id)),
+        message,
+    ))
+}
+
+/// Gas in m³: the calorific value from a day on; what the period's days
+/// hold is converted again.
+fn set_calorific(ctx: &Context, id: &str, form: &FormPost) -> Result<Outcome> {
+    manager(ctx)?;
+    let meter = model::meter_by_code(id)?.data;
+    if meter.carrier() != Carrier::Gas || meter.unit != "m3" {
+        return Err(Error::Conflict(
+            tr(
+                ctx,
+                "Only a gas meter counting m³ has a calorific value.",
+                "Spalné teplo má jen plynoměr měřící m³.",
+            )
+            .into(),
+        ));
+    }
+    let mut errors: Errors = Vec::new();
+    let from = portico_sdk::calendar::parse_date(form.get("from").unwrap_or_default().trim());
+    if from.is_none() {
+        errors.push((
+            "from",
+            tr(
+                ctx,
+                "The period's first day, e.g. 2025-01-01.",
+                "První den období, např. 2025-01-01.",
+            )
+            .into(),
+        ));
+    }
+    let value = number(form, "kwh_per_m3")
+        .flatten()
+        .filter(|v| *v > 5.0 && *v < 15.0);
+    if value.is_none() {
+        errors.push((
+            "kwh_per_m3",
+            tr(
+                ctx,
+                "A calorific value between 5 and 15 kWh/m³ (about 10.5), as on the invoice.",
+                "Spalné teplo mezi 5 a 15 kWh/m³ (obvykle kolem 10,5), jak je uvádí faktura.",
+            )
+            .into(),
+        ));
+    }
+    let (Some(from), Some(value), true) = (from, value, errors.is_empty()) else {
+        return Ok(Outcome::Show(pages::meter(ctx, id, Some(form), &errors)?));
+    };
+    let (_, changed) = readings::set_calorific(&meter, from, value)?;
+    audit(
+        ctx,
+        "calorific.set",
+        id,
+        format!(
+            "Calorific value of meter {} from {from}: {value} kWh/m³; {changed} days converted again.",
+            meter.label
+        ),
+    )?;
+    Ok(Outcome::redirect_with(
+        format!("/meters/{}", segment(id)),
+        if cs_of(ctx) {
+            format!(
+                "Spalné teplo od {} je {} kWh/m³; přepočteno dní: {changed}.",
+                model::date(ctx, from),
+                model::num(ctx, value, 3)
+            )
+        } else {
+            format!(
+                "The calorific value from {} is {} kWh/m³; {changed} days converted again.",
+                model::date(ctx, from),
+                model::num(ctx, value, 3)
+            )
+        },
+    ))
+}
+
+/// The manager fetches a station's months from the weather service: the
+/// months from the one given to this one, asked before anything is read
+/// or written here.
+fn fetch_temperatures(ctx: &Context, id: &str, form: &FormPost) -> Result<Outcome> {
+    manager(ctx)?;
+    let mut errors: Errors = Vec::new();
+    let wsi = form.get("wsi").unwrap_or_default().trim().to_owned();
+    if !weather::is_wsi(&wsi) {
+        errors.push((
+            "wsi",
+            tr(
+                ctx,
+                "The station's WIGOS identifier at ČHMÚ, e.g. 0-20000-0-11723.",
+                "Identifikátor WIGOS stanice u ČHMÚ, např. 0-20000-0-11723.",
+            )
+            .into(),
+        ));
+    }
+    let today = portico_sdk::calendar::today();
+    let from = portico_sdk::calendar::parse_date(&format!(
+        "{}-01",
+        form.get("from").unwrap_or_default().trim()
+    ))
+    .filter(|f| *f <= today);
+    if from.is_none() {
+        errors.push((
+            "from",
+            tr(
+                ctx,
+                "The first month to fetch, e.g. 2025-01, not in the future.",
+                "První měsíc ke stažení, např. 2025-01, ne v budoucnosti.",
+            )
+            .into(),
+        ));
+    }
+    let Some(from) = from.filter(|_| errors.is_empty()) else {
+        return Ok(Outcome::Show(pages::station(ctx, id, Some(form), &errors)?));
+    };
+    let months = weather::months(from, today);
+    // The outside system first: no data operation may wait for it.
+    let got = match weather::fetch(&weather::path()?, &wsi, &months) {
+        Ok(got) => got,
+        Err(Error::Forbidden(_)) => {
+            let errors: Errors = vec![(
+                "wsi",
+                tr(
+                    ctx,
+                    "The connection to the weather service is not set up: an administrator sets up `chmi` on the module's page in the console. Nothing was fetched.",
+                    "Připojení k meteorologické službě není nastaveno: správce nastaví `chmi` na stránce modulu v administraci. Nic nebylo staženo.",
+                )
+                .into(),
+            )];
+            return Ok(Outcome::Show(pages::station(ctx, id, Some(form), &errors)?));
+        }
+        Err(e) => return Err(e),
+    };
+    let kept = model::station_by_code(id)?;
+    if kept.data.wsi != wsi {
+        let mut station = kept.data.clone();
+        station.wsi = wsi.clone();
+        STATIONS.update(&kept.id, kept.version, &station)?;
+    }
+    model::write_temps(id, &got.means)?;
+    audit(
+        ctx,
+        "temperatures.fetched",
+        id,
+        format!(
+            "Temperatures of station {id} fetched from ČHMÚ ({wsi}): {} days of {} months.",
+            got.means.len(),
+            months.len()
+        ),
+    )?;
+    let month = |m: &chrono::NaiveDate| pages::month_label(ctx, *m);
+    let mut message = if cs_of(ctx) {
+        format!("Staženo dní s průměrnou teplotou: {}.", got.means.len())
+    } else {
+        format!(
+            "{} days with their mean temperature fetched.",
+            got.means.len()
+        )
+    };
+    if !got.missing.is_empty() {
+        let named: Vec<String> = got
+            .missing
+            .iter()
+            .map(|(m, status)| format!("{} ({status})", month(m)))
+            .collect();
+        message.push_str(&if cs_of(ctx) {
+            format!(" Měsíce, které služba nevydala: {}.", named.join(", "))
+        } else {
+            format!(" Months the service did not give: {}.", named.join(", "))
+        });
+    }
+    if !got.unreadable.is_empty() {
+        let named: Vec<String> = got.unreadable.iter().map(month).collect();
+        message.push_str(&if cs_of(ctx) {
+            format!(
+                " Měsíce v nečitelném tvaru (nejsou to otevřená data ČHMÚ v JSON): {}.",
+                named.join(", ")
+            )
+        } else {
+            format!(
+                " Months in a form not understood (not ČHMÚ's open data JSON): {}.",
+                named.join(", ")
+            )
         });
     }
     Ok(Outcome::redirect_with(
@@ -892,6 +1213,12 @@ struct GatewayPost {
 fn gateway(req: &Request) -> Result<Response> {
     let post: GatewayPost = req.json()?;
     let meter = model::meter_by_code(&post.meter)?.data;
+    if meter.is_virtual() {
+        return Ok(Response::json(&serde_json::json!({
+            "error": format!("meter {} is virtual: its use is computed from its parts", meter.label)
+        }))
+        .status(409));
+    }
     let mut rows = Vec::new();
     let mut refused = Vec::new();
     for (i, r) in post.readings.iter().enumerate() {
@@ -928,7 +1255,8 @@ fn gateway(req: &Request) -> Result<Response> {
         "stored": rows.len(),
         "days": stored.days,
         "partial_days": stored.partial.len(),
-        "anomalies": anomalies,
+        "anomalies": anomalies.days,
+        "anomalous_months": anomalies.months,
     })))
 }
 

@@ -188,9 +188,17 @@ pub struct Meter {
     /// A main meter or a sub-meter below one (`main`, `sub`).
     #[serde(default)]
     pub role: String,
-    /// Gas in m³: the calorific value that turns a m³ into kWh.
+    /// Gas in m³: the calorific value that turns a m³ into kWh, before
+    /// the first of `calorific`'s periods.
     #[serde(default)]
     pub kwh_per_m3: f64,
+    /// Gas in m³: the calorific values of later periods (the distributor's
+    /// monthly figure, as on the invoice), in order of their first day.
+    #[serde(default)]
+    pub calorific: Vec<Calorific>,
+    /// A virtual meter: the meters whose use it adds or subtracts.
+    #[serde(default)]
+    pub parts: Vec<Part>,
     /// The counter's digits, for its roll-over (manual meters).
     #[serde(default)]
     pub digits: u32,
@@ -200,24 +208,54 @@ pub struct Meter {
     pub baseline_end: String,
 }
 
+/// A calorific value from a day on, until the next period's first day.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Calorific {
+    /// The period's first day, `YYYY-MM-DD`.
+    pub from: String,
+    pub kwh_per_m3: f64,
+}
+
+/// A meter a virtual meter adds (`sign` 1) or subtracts (-1).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Part {
+    pub meter: String,
+    pub sign: i8,
+}
+
 impl Meter {
     /// Whether its use counts in the building's energy: a main meter of
-    /// energy (not a sub-meter, not water).
+    /// energy (not a sub-meter, not a virtual one, not water).
     pub fn counted(&self) -> bool {
-        self.role != "sub" && self.carrier() != Carrier::Water
+        !matches!(self.role.as_str(), "sub" | "virtual") && self.carrier() != Carrier::Water
+    }
+
+    /// Whether its use is computed from other meters'.
+    pub fn is_virtual(&self) -> bool {
+        self.role == "virtual"
+    }
+
+    /// Gas in m³: the calorific value on `day`.
+    pub fn kwh_per_m3_on(&self, day: NaiveDate) -> f64 {
+        let day = day.to_string();
+        self.calorific
+            .iter()
+            .rev()
+            .find(|c| c.from <= day)
+            .map_or(self.kwh_per_m3, |c| c.kwh_per_m3)
     }
 
     pub fn carrier(&self) -> Carrier {
         Carrier::parse(&self.carrier).unwrap_or(Carrier::Electricity)
     }
 
-    /// A reading in the meter's unit as kWh (water stays in m³).
-    pub fn to_measure(&self, value: f64) -> f64 {
+    /// A reading of `day` in the meter's unit as kWh (water stays in m³).
+    pub fn to_measure(&self, value: f64, day: NaiveDate) -> f64 {
         match (self.carrier(), self.unit.as_str()) {
             (Carrier::Water, _) => value,
             (_, "MWh") => value * 1000.0,
             (_, "GJ") => value * 1000.0 / 3.6,
-            (_, "m3") => value * self.kwh_per_m3,
+            (_, "m3") => value * self.kwh_per_m3_on(day),
             _ => value,
         }
     }
@@ -265,6 +303,10 @@ pub struct YearTemps {
 pub struct Station {
     pub code: String,
     pub name: String,
+    /// Its WIGOS station identifier at the Czech Hydrometeorological
+    /// Institute (`0-20000-0-11723`), when its temperatures are fetched.
+    #[serde(default)]
+    pub wsi: String,
 }
 
 /// A meter's interval readings in one month (Europe/Prague): each
@@ -461,7 +503,7 @@ pub fn upsert<T: Serialize + DeserializeOwned>(
 
 /// Writes days into a meter's year documents: each given day replaces
 /// what the day held. `estimated` marks them as spread from counter
-/// readings.
+/// readings. The virtual meters the meter is a part of follow.
 pub fn write_days(meter: &Meter, days: &BTreeMap<NaiveDate, f64>, estimated: bool) -> Result<()> {
     for (year, values) in by_year(days) {
         let key = format!("{}:{year}", meter.label);
@@ -495,7 +537,8 @@ pub fn write_days(meter: &Meter, days: &BTreeMap<NaiveDate, f64>, estimated: boo
             doc
         })?;
     }
-    Ok(())
+    let written: Vec<NaiveDate> = days.keys().copied().collect();
+    crate::virtual_meters::follow(meter, &written)
 }
 
 /// A year of a building's counted meters: their use, their days with a

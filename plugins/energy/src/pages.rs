@@ -408,6 +408,8 @@ pub fn building(
         let mut label = m.data.label.clone();
         if m.data.role == "sub" {
             label = format!("{label} ({})", tr(ctx, "sub-meter", "podružné"));
+        } else if m.data.is_virtual() {
+            label = format!("{label} ({})", tr(ctx, "virtual", "virtuální"));
         }
         table = table.row([
             Cell::link(label, format!("/meters/{}", segment(&m.data.label))),
@@ -416,7 +418,15 @@ pub fn building(
             model.into(),
         ]);
     }
-    view = view.table(table);
+    view = view.table(table).actions([Action::secondary(
+        tr(
+            ctx,
+            "Every day of every meter (CSV, for an audit)",
+            "Každý den každého měřidla (CSV pro audit)",
+        ),
+        format!("/buildings/{}/days.csv", segment(id)),
+    )]);
+    view = indicators(ctx, view, &b, &meters.documents)?;
     if can_manage(ctx) {
         view = view
             .heading(tr(ctx, "Add a meter", "Přidat měřidlo"))
@@ -431,6 +441,172 @@ pub fn building(
             )?);
     }
     Ok(view)
+}
+
+/// The building's energy performance indicators (ISO 50006) of its last
+/// three calendar years: energy, kWh/m², and the heating carriers' use per
+/// Czech heating degree day, which takes the winter's cold out.
+fn indicators(
+    ctx: &Context,
+    view: View,
+    b: &Building,
+    meters: &[portico_sdk::records::Document<Meter>],
+) -> Result<View> {
+    let this_year = portico_sdk::calendar::today().year();
+    let heating: std::collections::HashSet<&str> = meters
+        .iter()
+        .filter(|m| {
+            m.data.counted()
+                && matches!(
+                    m.data.carrier(),
+                    crate::model::Carrier::Gas | crate::model::Carrier::Heat
+                )
+        })
+        .map(|m| m.data.label.as_str())
+        .collect();
+    let years = crate::model::DAYS
+        .find()
+        .eq("building", &b.code)
+        .eq("counted", 1)
+        .fetch_all::<crate::model::YearDays>(1_000)?;
+    let temps = Temperatures::of(&b.station)?;
+    let mut table = Table::new(tr(
+        ctx,
+        "Energy performance indicators (ISO 50006)",
+        "Ukazatele energetické náročnosti (ISO 50006)",
+    ))
+    .column(tr(ctx, "Year", "Rok"))
+    .numeric_column(tr(ctx, "Energy (MWh)", "Energie (MWh)"))
+    .numeric_column("kWh/m²")
+    .numeric_column(tr(
+        ctx,
+        "Heating: gas and heat (MWh)",
+        "Vytápění: plyn a teplo (MWh)",
+    ))
+    .numeric_column(tr(ctx, "Degree days (19/13 °C)", "Denostupně (19/13 °C)"))
+    .numeric_column(tr(
+        ctx,
+        "Heating kWh per degree day",
+        "kWh vytápění na denostupeň",
+    ))
+    .numeric_column(tr(ctx, "Days metered (%)", "Dní s měřením (%)"));
+    let mut rows = 0;
+    for year in this_year - 3..this_year {
+        let of_year: Vec<&crate::model::YearDays> = years
+            .iter()
+            .map(|d| &d.data)
+            .filter(|y| y.year == year)
+            .collect();
+        if of_year.is_empty() {
+            continue;
+        }
+        let energy: f64 = of_year.iter().map(|y| y.total).sum();
+        let heat: f64 = of_year
+            .iter()
+            .filter(|y| heating.contains(y.meter.as_str()))
+            .map(|y| y.total)
+            .sum();
+        let known: u32 = of_year.iter().map(|y| y.known).sum();
+        let whole = (crate::model::days_in_year(year) * of_year.len()) as f64;
+        let (mut dd, mut dd_days) = (0.0, 0);
+        let mut d = NaiveDate::from_yo_opt(year, 1).unwrap_or_default();
+        while d.year() == year {
+            if let Some(t) = temps.get(d) {
+                dd += czech_degree_days(t);
+                dd_days += 1;
+            }
+            d += Duration::days(1);
+        }
+        // Per degree day only with the year's temperatures whole.
+        let per_dd =
+            if heat > 0.0 && dd > 0.0 && dd_days >= crate::model::days_in_year(year) * 9 / 10 {
+                num(ctx, heat / dd, 1)
+            } else {
+                "–".to_owned()
+            };
+        table = table.row([
+            year.to_string(),
+            num(ctx, energy / 1000.0, 1),
+            if b.area_m2 > 0.0 {
+                num(ctx, energy / b.area_m2, 1)
+            } else {
+                "–".to_owned()
+            },
+            num(ctx, heat / 1000.0, 1),
+            if dd_days > 0 {
+                num(ctx, dd, 0)
+            } else {
+                "–".to_owned()
+            },
+            per_dd,
+            num(ctx, f64::from(known) / whole * 100.0, 0),
+        ]);
+        rows += 1;
+    }
+    Ok(if rows == 0 { view } else { view.table(table) })
+}
+
+/// Every day of every meter of a building, with the day's temperature and
+/// what the meter's accepted baseline predicts for it: what an auditor
+/// recomputes the indicators and the savings from.
+pub fn building_days_csv(id: &str) -> Result<portico_sdk::Response> {
+    use portico_sdk::csv::{Cell as C, Writer};
+    let b = crate::model::building_by_code(id)?.data;
+    let mut meters = METERS.find().eq("building", id).fetch_all::<Meter>(1_000)?;
+    meters.sort_by(|a, b| a.data.label.cmp(&b.data.label));
+    let temps = Temperatures::of(&b.station)?;
+    let mut out = Writer::new();
+    out.row(
+        [
+            "building",
+            "meter",
+            "carrier",
+            "role",
+            "unit",
+            "date",
+            "use",
+            "estimated",
+            "temperature_c",
+            "baseline_prediction",
+        ]
+        .map(C::text),
+    )?;
+    for m in &meters {
+        let m = &m.data;
+        let series = Series::of(&m.label)?;
+        let fit = baseline(&m.label)?
+            .filter(|d| d.data.accepted)
+            .and_then(|d| d.data.fit);
+        let (Some(first), Some(last)) = (series.first(), series.last()) else {
+            continue;
+        };
+        let mut d = first;
+        while d <= last {
+            if let Some(used) = series.get(d) {
+                let t = temps.get(d);
+                let predicted = fit.as_ref().zip(t).map(|(f, t)| {
+                    f.predict_day(crate::caltrack::fahrenheit(t), crate::model::day_length(d))
+                });
+                out.row([
+                    C::text(&b.code),
+                    C::text(&m.label),
+                    C::text(&m.carrier),
+                    C::text(if m.role.is_empty() { "main" } else { &m.role }),
+                    C::text(m.carrier().measure()),
+                    C::text(d.to_string()),
+                    C::from(used),
+                    C::from(u8::from(series.estimated(d))),
+                    C::from(t),
+                    C::from(predicted),
+                ])?;
+            }
+            d += Duration::days(1);
+        }
+    }
+    out.into_response(&format!(
+        "days-{}.csv",
+        b.code.replace(|c: char| !c.is_alphanumeric(), "-")
+    ))
 }
 
 fn meter_form(
@@ -483,10 +659,32 @@ fn meter_form(
             [
                 ("main", tr(ctx, "Main meter", "Hlavní měřidlo")),
                 ("sub", tr(ctx, "Sub-meter", "Podružné měřidlo")),
+                (
+                    "virtual",
+                    tr(
+                        ctx,
+                        "Virtual meter (sums and differences of others)",
+                        "Virtuální měřidlo (součty a rozdíly jiných)",
+                    ),
+                ),
             ],
         )
         .selected([posted(form, "role", "main")]),
     )
+    .field(with_error(
+        Field::textarea(
+            "parts",
+            tr(ctx, "Virtual meter: its parts", "Virtuální měřidlo: jeho části"),
+        )
+        .value(posted(form, "parts", ""))
+        .help(tr(
+            ctx,
+            "A line each: + or − and a meter's code of the same carrier, e.g. the gas main less the kitchen: “+ 27ZG600000000001” and “− KUCHYNE-PLYN”. Its use counts in no total.",
+            "Na každý řádek + nebo − a označení měřidla téhož nositele, např. hlavní plynoměr bez kuchyně: „+ 27ZG600000000001“ a „− KUCHYNE-PLYN“. Jeho spotřeba se nezapočítává do žádného součtu.",
+        )),
+        errors,
+        "parts",
+    ))
     .field(with_error(
         Field::number(
             "kwh_per_m3",
@@ -533,16 +731,23 @@ pub fn meter(
     let series = Series::of(id)?;
     let temps = Temperatures::of(&b.station)?;
     let measure = m.carrier().measure();
-    let mut view = View::new(format!("{} – {}", m.label, b.name)).key_values([
+    let mut facts = vec![
         (tr(ctx, "Building", "Budova").to_owned(), b.name.clone()),
         (
             tr(ctx, "Carrier", "Nositel energie").to_owned(),
             m.carrier().name(ctx).to_owned(),
         ),
-        (
-            tr(ctx, "Unit of the readings", "Jednotka odečtů").to_owned(),
-            unit_name(&m.unit).to_owned(),
-        ),
+        if m.is_virtual() {
+            (
+                tr(ctx, "Virtual meter, made of", "Virtuální měřidlo, tvoří je").to_owned(),
+                crate::virtual_meters::lines(&m.parts).replace('\n', " "),
+            )
+        } else {
+            (
+                tr(ctx, "Unit of the readings", "Jednotka odečtů").to_owned(),
+                unit_name(&m.unit).to_owned(),
+            )
+        },
         (
             tr(ctx, "Data", "Data").to_owned(),
             match (series.first(), series.last()) {
@@ -550,7 +755,19 @@ pub fn meter(
                 _ => tr(ctx, "none yet", "zatím žádná").to_owned(),
             },
         ),
-    ]);
+    ];
+    if m.role == "sub" {
+        facts.push((
+            tr(ctx, "Meter type", "Druh měřidla").to_owned(),
+            tr(
+                ctx,
+                "sub-meter (counts in no total)",
+                "podružné (nezapočítává se do součtů)",
+            )
+            .to_owned(),
+        ));
+    }
+    let mut view = View::new(format!("{} – {}", m.label, b.name)).key_values(facts);
 
     // The baseline.
     let model = baseline(id)?.map(|d| d.data);
@@ -601,6 +818,12 @@ pub fn meter(
         measure,
     );
 
+    if m.carrier() == crate::model::Carrier::Gas && m.unit == "m3" {
+        view = calorific_block(ctx, view, id, &m, form, errors);
+    }
+    if m.is_virtual() {
+        return Ok(view);
+    }
     if can_manage(ctx) {
         view = view
             .heading(tr(ctx, "Import readings", "Import odečtů"))
@@ -667,6 +890,65 @@ pub fn meter(
             )),
         );
     Ok(view)
+}
+
+/// Gas in m³: the calorific values by period, and the form for the next.
+fn calorific_block(
+    ctx: &Context,
+    view: View,
+    id: &str,
+    m: &Meter,
+    form: Option<&portico_sdk::FormPost>,
+    errors: &Errors,
+) -> View {
+    let mut table = Table::new(tr(
+        ctx,
+        "Calorific value by period",
+        "Spalné teplo po obdobích",
+    ))
+    .column(tr(ctx, "From", "Od"))
+    .numeric_column(tr(ctx, "Calorific value (kWh/m³)", "Spalné teplo (kWh/m³)"));
+    table = table.row([
+        tr(ctx, "the meter's first reading", "prvního odečtu měřidla").to_owned(),
+        num(ctx, m.kwh_per_m3, 3),
+    ]);
+    for c in &m.calorific {
+        let from = portico_sdk::calendar::parse_date(&c.from)
+            .map_or_else(|| c.from.clone(), |d| date(ctx, d));
+        table = table.row([from, num(ctx, c.kwh_per_m3, 3)]);
+    }
+    let view = view.table(table);
+    if !can_manage(ctx) {
+        return view;
+    }
+    view.form(
+        Form::new(
+            format!("/meters/{}/calorific", segment(id)),
+            tr(ctx, "Set the calorific value", "Nastavit spalné teplo"),
+        )
+        .field(with_error(
+            Field::date("from", tr(ctx, "From", "Od"))
+                .required()
+                .value(posted(form, "from", "")),
+            errors,
+            "from",
+        ))
+        .field(with_error(
+            Field::number(
+                "kwh_per_m3",
+                tr(ctx, "Calorific value (kWh/m³)", "Spalné teplo (kWh/m³)"),
+            )
+            .required()
+            .value(posted(form, "kwh_per_m3", ""))
+            .help(tr(
+                ctx,
+                "The distributor's figure for the period, as on the invoice (the calorific value times the volume correction). The days of the period already kept are converted again.",
+                "Údaj distributora za období, jak jej uvádí faktura (spalné teplo krát přepočítávací součinitel objemu). Již uložené dny období se přepočtou.",
+            )),
+            errors,
+            "kwh_per_m3",
+        )),
+    )
 }
 
 fn pct(ctx: &Context, fraction: f64) -> String {
@@ -926,6 +1208,7 @@ pub fn stations(
     let mut table = Table::new(tr(ctx, "Weather stations", "Meteorologické stanice"))
         .column(tr(ctx, "Station", "Stanice"))
         .column(tr(ctx, "Code", "Kód"))
+        .column(tr(ctx, "Fetched from ČHMÚ (WSI)", "Stahováno z ČHMÚ (WSI)"))
         .empty_text(tr(ctx, "No stations yet.", "Zatím žádné stanice."));
     for s in found.documents {
         table = table.row([
@@ -934,6 +1217,12 @@ pub fn stations(
                 format!("/stations/{}", segment(&s.data.code)),
             ),
             s.data.code.clone().into(),
+            if s.data.wsi.is_empty() {
+                "–".to_owned()
+            } else {
+                s.data.wsi.clone()
+            }
+            .into(),
         ]);
     }
     Ok(
@@ -973,7 +1262,12 @@ pub fn czech_degree_days(t: f64) -> f64 {
     if t < 13.0 { 19.0 - t } else { 0.0 }
 }
 
-pub fn station(ctx: &Context, id: &str, errors: &Errors) -> Result<View> {
+pub fn station(
+    ctx: &Context,
+    id: &str,
+    form: Option<&portico_sdk::FormPost>,
+    errors: &Errors,
+) -> Result<View> {
     let s = crate::model::station_by_code(id)?.data;
     let temps = Temperatures::of(id)?;
     let today = portico_sdk::calendar::today();
@@ -1033,8 +1327,37 @@ pub fn station(ctx: &Context, id: &str, errors: &Errors) -> Result<View> {
             .series(tr(ctx, "Degree days", "Denostupně"), degree_days),
         );
     }
+    let a_year_ago = month_start(today)
+        .checked_sub_months(Months::new(12))
+        .unwrap_or(today);
     Ok(view
         .table(table.empty_text(tr(ctx, "No temperatures yet.", "Zatím žádné teploty.")))
+        .heading(tr(ctx, "Fetch from ČHMÚ", "Stáhnout z ČHMÚ"))
+        .text(tr(
+            ctx,
+            "The daily mean temperatures of the Czech Hydrometeorological Institute's open data, through the connection `chmi`. Once the station's identifier is known, every morning fetches this month and the one before.",
+            "Průměrné denní teploty z otevřených dat Českého hydrometeorologického ústavu přes připojení `chmi`. Je-li identifikátor stanice znám, každé ráno se stáhne tento a předchozí měsíc.",
+        ))
+        .form(
+            Form::new(format!("/stations/{}/fetch", segment(id)), tr(ctx, "Fetch", "Stáhnout"))
+                .field(with_error(
+                    Field::text("wsi", tr(ctx, "The station's WIGOS identifier (WSI)", "Identifikátor stanice WIGOS (WSI)"))
+                        .required()
+                        .value(posted(form, "wsi", &s.wsi))
+                        .help(tr(ctx, "As in ČHMÚ's list of stations, e.g. 0-20000-0-11723 for Brno-Tuřany.", "Jak jej uvádí seznam stanic ČHMÚ, např. 0-20000-0-11723 pro Brno-Tuřany.")),
+                    errors,
+                    "wsi",
+                ))
+                .field(with_error(
+                    Field::text("from", tr(ctx, "From month (YYYY-MM)", "Od měsíce (RRRR-MM)"))
+                        .required()
+                        .pattern("[0-9]{4}-[0-9]{2}")
+                        .value(posted(form, "from", &a_year_ago.format("%Y-%m").to_string()))
+                        .help(tr(ctx, "The months from this one to the current one, at most 36.", "Měsíce od tohoto do současného, nejvýše 36.")),
+                    errors,
+                    "from",
+                )),
+        )
         .heading(tr(ctx, "Import temperatures", "Import teplot"))
         .form(
             Form::new(format!("/stations/{}", segment(id)), tr(ctx, "Import", "Importovat")).field(with_error(
@@ -1116,24 +1439,57 @@ fn recent_days(
         .sort_desc("date")
         .limit(20)
         .fetch::<crate::alerts::Anomaly>()?;
-    let mut table = Table::new(tr(
-        ctx,
-        "Days outside the baseline",
-        "Dny mimo referenční model",
-    ))
-    .column(tr(ctx, "Day", "Den"))
-    .numeric_column(format!("{} ({measure})", tr(ctx, "Used", "Spotřebováno")))
+    // The days, and the months, each with its use and the baseline's.
+    let outside = |title: &str, first: &str| {
+        Table::new(title)
+            .column(first)
+            .numeric_column(format!("{} ({measure})", tr(ctx, "Used", "Spotřebováno")))
+            .numeric_column(format!(
+                "{} ({measure})",
+                tr(ctx, "Baseline", "Referenční model")
+            ))
+    };
+    let mut table = outside(
+        tr(
+            ctx,
+            "Days outside the baseline",
+            "Dny mimo referenční model",
+        ),
+        tr(ctx, "Day", "Den"),
+    )
+    .empty_text(tr(ctx, "None found.", "Žádné nenalezeny."));
+    let mut months = outside(
+        tr(
+            ctx,
+            "Whole months outside the baseline",
+            "Celé měsíce mimo referenční model",
+        ),
+        tr(ctx, "Month", "Měsíc"),
+    )
     .numeric_column(format!(
         "{} ({measure})",
-        tr(ctx, "Baseline", "Referenční model")
-    ))
-    .empty_text(tr(ctx, "None found.", "Žádné nenalezeny."));
+        tr(ctx, "Interval (95 %) ±", "Interval (95 %) ±")
+    ));
+    let mut any_month = false;
     for a in found.documents {
-        let day = portico_sdk::calendar::parse_date(&a.data.date)
-            .map_or_else(|| a.data.date.clone(), |d| date(ctx, d));
-        table = table.row([day, num(ctx, a.data.used, 1), num(ctx, a.data.predicted, 1)]);
+        let a = a.data;
+        if a.month {
+            let first = portico_sdk::calendar::parse_date(&format!("{}-01", a.date));
+            months = months.row([
+                first.map_or_else(|| a.date.clone(), |m| month_label(ctx, m)),
+                num(ctx, a.used, 0),
+                num(ctx, a.predicted, 0),
+                num(ctx, a.limit, 0),
+            ]);
+            any_month = true;
+            continue;
+        }
+        let day = portico_sdk::calendar::parse_date(&a.date)
+            .map_or_else(|| a.date.clone(), |d| date(ctx, d));
+        table = table.row([day, num(ctx, a.used, 1), num(ctx, a.predicted, 1)]);
     }
-    Ok(view.chart(chart).table(table))
+    let view = view.chart(chart).table(table);
+    Ok(if any_month { view.table(months) } else { view })
 }
 
 /// A month as the reader's language writes it: `12/2025`, `Dec 2025`.

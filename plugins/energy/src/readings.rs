@@ -11,7 +11,10 @@ use portico_sdk::Result;
 use portico_sdk::records::Filters;
 
 use crate::import::{When, day_of};
-use crate::model::{COUNTER, CounterReading, INTERVALS, Meter, MonthIntervals, upsert, write_days};
+use crate::model::{
+    COUNTER, Calorific, CounterReading, INTERVALS, METERS, Meter, MonthIntervals, upsert,
+    write_days,
+};
 
 /// What a file or a gateway's call brought.
 #[derive(Debug, Default)]
@@ -70,7 +73,11 @@ pub fn store(meter: &Meter, rows: &[(usize, When, f64)]) -> Result<Stored> {
     let mut intervals: BTreeMap<String, Vec<(i64, f64)>> = BTreeMap::new();
     let mut moments: Vec<i64> = Vec::new();
     for (_, when, v) in rows {
-        let kwh = meter.to_measure(*v);
+        let day = match when {
+            When::Day(d) => *d,
+            When::At(at) => day_of(*at),
+        };
+        let kwh = meter.to_measure(*v, day);
         match when {
             When::Day(d) => {
                 days.insert(*d, kwh);
@@ -232,13 +239,77 @@ pub fn counter(
     // The use from the previous reading's day to this one's, a day each;
     // a day measured otherwise (a file, a gateway) keeps its measure.
     let n = (date - since).num_days();
-    let per_day = meter.to_measure(used) / n as f64;
+    let per_day = used / n as f64;
     let series = crate::model::Series::of(&meter.label)?;
     let days: BTreeMap<NaiveDate, f64> = (0..n)
         .map(|i| since + Duration::days(i))
         .filter(|d| series.get(*d).is_none() || series.estimated(*d))
-        .map(|d| (d, per_day))
+        .map(|d| (d, meter.to_measure(per_day, d)))
         .collect();
     write_days(meter, &days, true)?;
     Ok(Ok(Some(used)))
+}
+
+/// Gas in m³: sets the calorific value from `from` on (until the next
+/// period's first day) and converts again what the days and intervals of
+/// that period hold. Returns the meter as it is now and the days whose
+/// use changed.
+pub fn set_calorific(meter: &Meter, from: NaiveDate, kwh_per_m3: f64) -> Result<(Meter, usize)> {
+    let mut now = meter.clone();
+    now.calorific.retain(|c| c.from != from.to_string());
+    now.calorific.push(Calorific {
+        from: from.to_string(),
+        kwh_per_m3,
+    });
+    now.calorific.sort_by(|a, b| a.from.cmp(&b.from));
+    // The period ends where the next one starts; what it held was
+    // converted with the value then in force, one value throughout.
+    let until = now
+        .calorific
+        .iter()
+        .map(|c| c.from.as_str())
+        .find(|f| *f > from.to_string().as_str())
+        .and_then(portico_sdk::calendar::parse_date);
+    let within = |d: NaiveDate| d >= from && until.is_none_or(|u| d < u);
+    let ratio = kwh_per_m3 / meter.kwh_per_m3_on(from);
+    let (mut metered, mut estimated) = (BTreeMap::new(), BTreeMap::new());
+    if (ratio - 1.0).abs() > f64::EPSILON {
+        let series = crate::model::Series::of(&meter.label)?;
+        let mut d = from;
+        let last = series.last().unwrap_or(from);
+        while d <= last && within(d) {
+            if let Some(v) = series.get(d) {
+                if series.estimated(d) {
+                    estimated.insert(d, v * ratio);
+                } else {
+                    metered.insert(d, v * ratio);
+                }
+            }
+            d += Duration::days(1);
+        }
+        for page in INTERVALS
+            .find()
+            .eq("meter", &meter.label)
+            .limit(100)
+            .pages::<MonthIntervals>()
+        {
+            for doc in page? {
+                if !doc.data.q.iter().any(|(at, _)| within(day_of(*at))) {
+                    continue;
+                }
+                let mut m = doc.data;
+                for (at, v) in &mut m.q {
+                    if within(day_of(*at)) {
+                        *v *= ratio;
+                    }
+                }
+                INTERVALS.update(&doc.id, doc.version, &m)?;
+            }
+        }
+    }
+    let kept = crate::model::meter_by_code(&meter.label)?;
+    METERS.update(&kept.id, kept.version, &now)?;
+    write_days(&now, &metered, false)?;
+    write_days(&now, &estimated, true)?;
+    Ok((now, metered.len() + estimated.len()))
 }

@@ -172,13 +172,15 @@ pub fn build() -> Result<Report> {
                         .map(|to| baseline::savings(f, to, &series, temps).saved()),
                     _ => None,
                 };
-                if m.role != "sub" {
+                // Water's savings are m³, a sub-meter's and a virtual
+                // meter's are in the main meter's already.
+                if m.counted() {
                     saved += saved_here.unwrap_or(0.0);
                 }
                 meters.push(MeterYear {
                     label: m.label.clone(),
                     carrier: m.carrier.clone(),
-                    sub: m.role == "sub",
+                    sub: m.role == "sub" || m.is_virtual(),
                     first_month: first.format("%Y-%m").to_string(),
                     months,
                     accepted,
