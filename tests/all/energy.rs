@@ -770,7 +770,7 @@ async fn an_anomaly_and_an_expiring_certificate_are_told_once() {
             assert!(
                 shown
                     .body
-                    .contains("mimo interval předpovědi referenčního modelu: 1"),
+                    .contains("Dní mimo interval předpovědi referenčního modelu: 1"),
                 "{}",
                 shown.body
             );
@@ -849,6 +849,34 @@ async fn an_anomaly_and_an_expiring_certificate_are_told_once() {
         page.body.contains("Celé měsíce mimo referenční model"),
         "{}",
         page.body
+    );
+
+    // A day metered before its temperature came is checked when the
+    // temperature comes.
+    import_readings(&eva, &meter, b"2025-04-01;5000\n").await;
+    let told_on = |day: &'static str| {
+        let portal = &portal;
+        async move {
+            portal
+                .documents(TEST_CITY, "energy", "anomalies")
+                .await
+                .iter()
+                .any(|a| a["date"] == day)
+        }
+    };
+    assert!(!told_on("2025-04-01").await, "no temperature yet");
+    let imported = upload(
+        &eva,
+        "/stations/ST-Krajsk%C3%BD%20%C3%BA%C5%99ad",
+        "temperatures",
+        "t.csv",
+        b"2025-04-01;8\n",
+    )
+    .await;
+    assert_eq!(imported.status, 303, "{}", imported.body);
+    assert!(
+        told_on("2025-04-01").await,
+        "checked once the day's temperature came"
     );
 
     // The certificate, reminded once.
@@ -1189,9 +1217,9 @@ async fn a_gateway_posts_quarter_hours_by_the_meters_code() {
     );
 }
 
-/// Days of 2025 from `from` for `n` days, `value` a day.
-fn days_of(from: (u32, u32), n: i64, value: &str) -> String {
-    let first = chrono::NaiveDate::from_ymd_opt(2025, from.0, from.1).unwrap();
+/// Days of `year` from `from` for `n` days, `value` a day.
+fn days_of(year: i32, from: (u32, u32), n: i64, value: &str) -> String {
+    let first = chrono::NaiveDate::from_ymd_opt(year, from.0, from.1).unwrap();
     (0..n)
         .map(|i| format!("{};{value}\n", first + chrono::Duration::days(i)))
         .collect()
@@ -1201,7 +1229,7 @@ fn days_of(from: (u32, u32), n: i64, value: &str) -> String {
 async fn days_csv(
     eva: &Browser,
     building: &str,
-) -> std::collections::HashMap<(String, String), String> {
+) -> std::collections::HashMap<(String, String), f64> {
     let csv = eva
         .get(&format!("{BASE}/buildings/{building}/days.csv"))
         .await;
@@ -1225,21 +1253,33 @@ async fn days_csv(
     );
     rows.into_iter()
         .skip(1)
-        .map(|r| ((r[1].clone(), r[5].clone()), r[6].clone()))
+        .map(|r| ((r[1].clone(), r[5].clone()), r[6].parse().unwrap()))
         .collect()
 }
 
 /// A gas main counted in m³ is converted with the calorific value of each
-/// period, and a value set later converts the period's days again; the
-/// heating is the main less the kitchen's meter, a virtual meter that
-/// follows both and counts in no total; the building's every day comes
-/// out as a CSV for an audit, with its indicators per degree day.
+/// period, and a value set later converts the period's days (and
+/// quarter-hours) again, up to the next period; the heating is the main
+/// less the kitchen's meter, a virtual meter that follows both and counts
+/// in no total; the building's every day comes out as a CSV for an
+/// audit, with its indicators per degree day.
 #[tokio::test]
 async fn gas_converts_by_the_period_and_a_virtual_meter_follows_its_parts() {
+    use chrono::Datelike;
     let (portal, _addr, eva) = energy_manager().await;
     eva.get("/lang/cs").await;
-    // 2025's days, 0 °C in January and 4 °C in February.
-    let temps = format!("{}{}", days_of((1, 1), 31, "0"), days_of((2, 1), 28, "4"));
+    // Last year's January and February (the indicators show the last
+    // three calendar years), 0 °C and 4 °C.
+    let y = chrono::Utc::now().year() - 1;
+    let feb = (chrono::NaiveDate::from_ymd_opt(y, 3, 1).unwrap()
+        - chrono::NaiveDate::from_ymd_opt(y, 2, 1).unwrap())
+    .num_days();
+    let both = 31 + feb;
+    let temps = format!(
+        "{}{}",
+        days_of(y, (1, 1), 31, "0"),
+        days_of(y, (2, 1), feb, "4")
+    );
     // The kitchen's meter, in kWh (`building_with_meter`'s, a main meter).
     let kitchen = building_with_meter(&eva, "Nemocnice", "gas", temps.as_bytes()).await;
     let building = portal.documents(TEST_CITY, "energy", "buildings").await[0]["code"]
@@ -1260,7 +1300,8 @@ async fn gas_converts_by_the_period_and_a_virtual_meter_follows_its_parts() {
             .await
         }
     };
-    // The gas main, in m³.
+    // The gas main, in m³: days, and 10 February in quarter-hours of
+    // 0.1 m³ (9.6 m³).
     let main = id_in(
         &add(vec![
             ("label", "27ZG600000000001".into()),
@@ -1272,34 +1313,41 @@ async fn gas_converts_by_the_period_and_a_virtual_meter_follows_its_parts() {
         .await,
         "/meters",
     );
-    import_readings(&eva, &main, days_of((1, 1), 59, "10").as_bytes()).await;
-    import_readings(&eva, &kitchen, days_of((1, 1), 59, "20").as_bytes()).await;
+    import_readings(&eva, &main, days_of(y, (1, 1), both, "10").as_bytes()).await;
+    let quarters: String = (0..96)
+        .map(|q| format!("{y}-02-10 {:02}:{:02};0,1\n", q / 4, q % 4 * 15))
+        .collect();
+    import_readings(&eva, &main, quarters.as_bytes()).await;
+    import_readings(&eva, &kitchen, days_of(y, (1, 1), both, "20").as_bytes()).await;
 
     // A virtual meter naming a meter that is not there is refused, named.
     let refused = add(vec![
         ("label", "Vytápění".into()),
         ("carrier", "gas".into()),
         ("role", "virtual".into()),
-        ("parts", "+ 27ZG600000000001\n− KUCHYNE".into()),
+        ("parts", "+ 27ZG600000000001\n– KUCHYNE".into()),
     ])
     .await;
     assert_eq!(refused.status, 422, "{}", refused.body);
     assert!(
-        refused.body.contains("řádek 2: měřidlo KUCHYNE tu není"),
+        refused.body.contains("řádek 2: měřidlo KUCHYNE neexistuje"),
         "{}",
         refused.body
     );
+    // The minus as a spreadsheet's autocorrect writes it.
     let heating = add(vec![
         ("label", "Vytápění".into()),
         ("carrier", "gas".into()),
         ("role", "virtual".into()),
-        ("parts", "+ 27ZG600000000001\n− Nemocnice gas".into()),
+        ("parts", "+ 27ZG600000000001\n– Nemocnice gas".into()),
     ])
     .await;
     assert_eq!(heating.status, 303, "{}", heating.body);
     let shown = eva.get(heating.location()).await;
     assert!(
-        shown.body.contains("dní spočtených z jeho částí: 59"),
+        shown
+            .body
+            .contains(&format!("dní spočtených z jeho částí: {both}")),
         "{}",
         shown.body
     );
@@ -1315,76 +1363,83 @@ async fn gas_converts_by_the_period_and_a_virtual_meter_follows_its_parts() {
         .post_multipart(
             &format!("{BASE}/meters/{heating}/import"),
             &[("_csrf", csrf.as_str())],
-            ("readings", "r.csv", b"2025-03-01;5\n"),
+            ("readings", "r.csv", format!("{y}-03-01;5\n").as_bytes()),
         )
         .await;
     assert_eq!(no_import.status, 409, "{}", no_import.body);
 
     // January and February: 100 kWh of gas a day less the kitchen's 20.
     let days = days_csv(&eva, &building).await;
-    let day = |m: &str, d: &str| days[&(m.to_owned(), d.to_owned())].parse::<f64>().unwrap();
-    assert_eq!(day("27ZG600000000001", "2025-01-15"), 100.0);
-    assert_eq!(day("Vytápění", "2025-01-15"), 80.0);
-    assert_eq!(day("Vytápění", "2025-02-15"), 80.0);
+    let day = |m: &str, d: &str| days[&(m.to_owned(), format!("{y}-{d}"))];
+    assert_eq!(day("27ZG600000000001", "01-15"), 100.0);
+    assert_eq!(day("Vytápění", "01-15"), 80.0);
+    assert_eq!(day("Vytápění", "02-15"), 80.0);
+    assert!((day("Vytápění", "02-10") - 76.0).abs() < 1e-9);
 
-    // The invoice says February's gas had 11 kWh/m³: February's days are
-    // converted again, January's stay; the virtual meter follows.
-    let wrong = submit(
-        &eva,
-        &format!("/meters/{main}"),
-        &format!("/meters/{main}/calorific"),
-        &[("from", "2025-02-01"), ("kwh_per_m3", "110")],
-    )
-    .await;
+    // The invoice says February's gas had 11 kWh/m³, and March's 10.5:
+    // set the later period first, then February's, which ends where
+    // March's begins. February's days and quarter-hours are converted
+    // again, January's stay; the virtual meter follows.
+    let calorific = |from: String, value: &'static str| {
+        let eva = &eva;
+        let main = main.clone();
+        async move {
+            submit(
+                eva,
+                &format!("/meters/{main}"),
+                &format!("/meters/{main}/calorific"),
+                &[("from", from.as_str()), ("kwh_per_m3", value)],
+            )
+            .await
+        }
+    };
+    let wrong = calorific(format!("{y}-02-01"), "110").await;
     assert_eq!(wrong.status, 422, "{}", wrong.body);
     assert!(
         wrong.body.contains("Spalné teplo mezi 5 a 15 kWh/m³"),
         "{}",
         wrong.body
     );
-    let set = submit(
-        &eva,
-        &format!("/meters/{main}"),
-        &format!("/meters/{main}/calorific"),
-        &[("from", "2025-02-01"), ("kwh_per_m3", "11")],
-    )
-    .await;
+    assert_eq!(calorific(format!("{y}-03-01"), "10.5").await.status, 303);
+    let set = calorific(format!("{y}-02-01"), "11").await;
     assert_eq!(set.status, 303, "{}", set.body);
     let shown = eva.get(set.location()).await;
     assert!(
-        shown
-            .body
-            .contains("Spalné teplo od 1. 2. 2025 je 11 kWh/m³; přepočteno dní: 28."),
+        shown.body.contains(&format!(
+            "Spalné teplo od 1. 2. {y} je 11 kWh/m³; přepočteno dní: {feb}."
+        )),
         "{}",
         shown.body
     );
+    // A quarter-hour of 10 February sent again: the day is its
+    // quarter-hours, all of them at 11 kWh/m³ now.
+    import_readings(&eva, &main, format!("{y}-02-10 00:00;0,1\n").as_bytes()).await;
+    // March's file comes after: its m³ are at March's 10.5.
+    import_readings(&eva, &main, days_of(y, (3, 1), 1, "10").as_bytes()).await;
     let days = days_csv(&eva, &building).await;
-    let day = |m: &str, d: &str| days[&(m.to_owned(), d.to_owned())].parse::<f64>().unwrap();
-    assert_eq!(day("27ZG600000000001", "2025-01-31"), 100.0);
-    assert!((day("27ZG600000000001", "2025-02-01") - 110.0).abs() < 1e-9);
-    assert!((day("Vytápění", "2025-02-28") - 90.0).abs() < 1e-9);
-    assert_eq!(day("Vytápění", "2025-01-31"), 80.0);
-    // March's file comes after: its m³ are February's 11 kWh too.
-    import_readings(&eva, &main, days_of((3, 1), 1, "10").as_bytes()).await;
-    let days = days_csv(&eva, &building).await;
+    let day = |m: &str, d: &str| days[&(m.to_owned(), format!("{y}-{d}"))];
+    assert_eq!(day("27ZG600000000001", "01-31"), 100.0);
+    assert!((day("27ZG600000000001", "02-01") - 110.0).abs() < 1e-9);
     assert!(
-        (days[&("27ZG600000000001".to_owned(), "2025-03-01".to_owned())]
-            .parse::<f64>()
-            .unwrap()
-            - 110.0)
-            .abs()
-            < 1e-9
+        (day("27ZG600000000001", "02-10") - 105.6).abs() < 1e-9,
+        "every quarter-hour converted again: {}",
+        day("27ZG600000000001", "02-10")
     );
+    assert!((day("Vytápění", "02-28") - 90.0).abs() < 1e-9);
+    assert_eq!(day("Vytápění", "01-31"), 80.0);
+    assert!((day("27ZG600000000001", "03-01") - 105.0).abs() < 1e-9);
 
-    // The building's 2025: the main and the kitchen's meter; the virtual
-    // one counts in nothing. 100×31 + 110×29 + 20×59 kWh of gas.
+    // The building's year: the main and the kitchen's meter; the virtual
+    // one counts in nothing.
     let page = eva.get(&format!("{BASE}/buildings/{building}")).await;
-    let total = (100.0 * 31.0 + 110.0 * 29.0 + 20.0 * 59.0) / 1000.0;
-    let shown_total = portico_types::written::number((total * 10.0_f64).round() / 10.0, "cs");
+    let total = 100.0 * 31.0 + 110.0 * (feb - 1) as f64 + 105.6 + 105.0 + 20.0 * both as f64;
+    let shown_total = portico_types::written::number((total / 100.0).round() / 10.0, "cs");
     assert!(
         page.body
             .contains("Ukazatele energetické náročnosti (ISO 50006)")
-            && page.body.contains(&shown_total),
+            && page.body.contains(&format!(
+                "<td class=\"num\" data-label=\"Energie (MWh)\">{shown_total}</td>"
+            )),
         "{shown_total} MWh in the indicators: {}",
         page.body
     );
@@ -1393,17 +1448,20 @@ async fn gas_converts_by_the_period_and_a_virtual_meter_follows_its_parts() {
 
 /// The daily means of a month as the weather service's open data gives
 /// them: a table of element, value type, day and value, with the day's
-/// minimum beside the mean.
+/// readings at the climatological hours (other values) and its minimum
+/// beside the mean.
 fn chmi_month(wsi: &str, days: &[(chrono::NaiveDate, f64)]) -> String {
     let rows: Vec<String> = days
         .iter()
         .flat_map(|(d, t)| {
+            let row = |element: &str, kind: &str, v: f64| {
+                format!("[\"{wsi}\",\"{element}\",\"{kind}\",\"{d}T00:00:00Z\",{v},null,0.0]")
+            };
             [
-                format!("[\"{wsi}\",\"T\",\"AVG\",\"{d}T00:00:00Z\",{t},null,0.0]"),
-                format!(
-                    "[\"{wsi}\",\"TMI\",\"20:00\",\"{d}T00:00:00Z\",{},null,0.0]",
-                    t - 5.0
-                ),
+                row("T", "07:00", t - 3.0),
+                row("T", "AVG", *t),
+                row("T", "14:00", t + 4.0),
+                row("TMI", "AVG", t - 5.0),
             ]
         })
         .collect();
@@ -1414,9 +1472,10 @@ fn chmi_month(wsi: &str, days: &[(chrono::NaiveDate, f64)]) -> String {
 }
 
 /// The manager fetches a station's last months from the weather service
-/// through the connection an administrator set up; the months it has no
-/// file for are named; every morning the job fetches the current month
-/// again, a station a step.
+/// through the connection an administrator set up (a closed month in its
+/// month's folder, the running one above); the months it has no file for
+/// are named; every morning the job fetches this month and the one before
+/// for each station with a WSI, a station a step.
 #[tokio::test]
 async fn temperatures_come_from_the_weather_service() {
     use chrono::Datelike;
@@ -1424,16 +1483,24 @@ async fn temperatures_come_from_the_weather_service() {
     use portico_tests::outside::Outside;
     let (portal, _addr, eva) = energy_manager().await;
     eva.get("/lang/cs").await;
-    let station = id_in(
-        &submit(
-            &eva,
-            "/stations",
-            "/stations",
-            &[("code", "B2BTUR01"), ("name", "Brno-Tuřany")],
-        )
-        .await,
-        "/stations",
-    );
+    let add_station = |code: &'static str, name: &'static str| {
+        let eva = &eva;
+        async move {
+            id_in(
+                &submit(
+                    eva,
+                    "/stations",
+                    "/stations",
+                    &[("code", code), ("name", name)],
+                )
+                .await,
+                "/stations",
+            )
+        }
+    };
+    let station = add_station("B2BTUR01", "Brno-Tuřany").await;
+    // A station whose temperatures are imported: the job leaves it be.
+    add_station("P1PRUZ01", "Praha-Ruzyně").await;
     let wsi = "0-20000-0-11723";
     let today = chrono::Utc::now()
         .with_timezone(&chrono_tz::Europe::Prague)
@@ -1448,24 +1515,29 @@ async fn temperatures_come_from_the_weather_service() {
     let month_days = |m: chrono::NaiveDate, t: f64| -> Vec<(chrono::NaiveDate, f64)> {
         (0..31)
             .map(|i| m + chrono::Duration::days(i))
-            .filter(|d| d.month() == m.month() && *d < today)
+            .filter(|d| d.month() == m.month() && *d <= today)
             .map(|d| (d, t))
             .collect()
     };
     let chmi = Outside::start(0).await;
-    let file = |m: chrono::NaiveDate| {
+    let daily = "/meteorology/climate/recent/data/daily";
+    let closed = |m: chrono::NaiveDate| {
         format!(
-            "/meteorology/climate/recent/data/daily/dly-{wsi}-{}.json",
+            "{daily}/{}/dly-{wsi}-{}.json",
+            m.format("%m"),
             m.format("%Y%m")
         )
     };
+    let running = |m: chrono::NaiveDate| format!("{daily}/dly-{wsi}-{}.json", m.format("%Y%m"));
     chmi.serve(
-        &file(last_month),
+        &closed(last_month),
         "application/json",
         &chmi_month(wsi, &month_days(last_month, 2.5)),
     );
-    chmi.missing(&file(before));
-    chmi.missing(&file(this_month));
+    for m in [before, this_month] {
+        chmi.missing(&closed(m));
+        chmi.missing(&running(m));
+    }
 
     // Not set up yet: said, and nothing fetched.
     let fetch = |from: chrono::NaiveDate| {
@@ -1501,7 +1573,8 @@ async fn temperatures_come_from_the_weather_service() {
     .await
     .unwrap();
 
-    // The month before last is not there; last month is.
+    // The month before last is not there, nor this month yet; last month
+    // is, in its folder.
     let fetched = fetch(before).await;
     assert_eq!(fetched.status, 303, "{}", fetched.body);
     let shown = eva.get(fetched.location()).await;
@@ -1515,25 +1588,37 @@ async fn temperatures_come_from_the_weather_service() {
     );
     assert!(
         shown.body.contains(&format!(
-            "Měsíce, které služba nevydala: {}/{} (404)",
+            "Měsíce, které služba neposkytla: {}/{} (404), {}/{} (404)",
             before.month(),
-            before.year()
+            before.year(),
+            this_month.month(),
+            this_month.year()
         )),
         "{}",
         shown.body
     );
-    // The month's mean and its Czech degree days: 16.5 K a day.
+    // The month's mean (the AVG rows, not the hours') and its Czech
+    // degree days: 16.5 K a day.
     let dd = portico_types::written::number((16.5 * days_last_month as f64).round(), "cs");
+    assert!(
+        shown
+            .body
+            .contains("data-label=\"Průměrná teplota (°C)\">2,5</td>"),
+        "{}",
+        shown.body
+    );
     assert!(shown.body.contains(&dd), "{dd} K·day: {}", shown.body);
     assert!(shown.body.contains(wsi), "the station keeps its WSI");
 
-    // The morning's job: this month's days so far come too.
+    // The morning's job: this month's days so far come too, from above
+    // the folders; the station without a WSI is not asked for.
     let so_far = month_days(this_month, -3.0);
     chmi.serve(
-        &file(this_month),
+        &running(this_month),
         "application/json",
         &chmi_month(wsi, &so_far),
     );
+    let asked_before = chmi.received().len();
     let ctx = CallContext {
         org_id: TEST_CITY.into(),
         principal: None,
@@ -1550,6 +1635,15 @@ async fn temperatures_come_from_the_weather_service() {
         ..WorkerConfig::default()
     };
     while portal.dispatch(&quickly).await > 0 {}
+    let asked: Vec<String> = chmi.received()[asked_before..]
+        .iter()
+        .map(|r| r.path.clone())
+        .collect();
+    assert_eq!(
+        asked,
+        [closed(last_month), closed(this_month), running(this_month)],
+        "the two months of the one station with a WSI"
+    );
     let temps = portal.documents(TEST_CITY, "energy", "temps").await;
     let kept: usize = temps
         .iter()
@@ -1563,9 +1657,4 @@ async fn temperatures_come_from_the_weather_service() {
         })
         .sum();
     assert_eq!(kept, days_last_month + so_far.len(), "{temps:?}");
-    let asked: Vec<String> = chmi.received().iter().map(|r| r.path.clone()).collect();
-    assert!(
-        asked.contains(&file(this_month)),
-        "the job asked for this month: {asked:?}"
-    );
 }

@@ -37,6 +37,12 @@ pub struct Anomaly {
     /// theirs).
     #[serde(default)]
     pub month: bool,
+    /// A month: its days told on their own, and its use with them counted
+    /// as predicted (what was compared with the interval).
+    #[serde(default)]
+    pub told_days: usize,
+    #[serde(default)]
+    pub without_told: f64,
 }
 
 /// The half-width of the baseline's prediction interval for one day.
@@ -80,7 +86,8 @@ pub fn period_interval(fit: &Fit, days: usize, mean: f64) -> Option<f64> {
 /// A whole month after the baseline `end`: every day metered and with a
 /// temperature. Its use; its use with each day `flagged` on its own
 /// counted as predicted (a month is told of for a drift its days do not
-/// show); its prediction; and how many days it has.
+/// show); its prediction; how many days it has, and how many of them are
+/// `flagged`.
 fn month_figures(
     fit: &Fit,
     month: NaiveDate,
@@ -88,11 +95,11 @@ fn month_figures(
     series: &Series,
     temps: &Temperatures,
     flagged: &BTreeSet<String>,
-) -> Option<(f64, f64, f64, usize)> {
+) -> Option<(f64, f64, f64, usize, usize)> {
     if month <= end {
         return None;
     }
-    let (mut used, mut drift, mut predicted, mut n) = (0.0, 0.0, 0.0, 0);
+    let (mut used, mut drift, mut predicted, mut n, mut told) = (0.0, 0.0, 0.0, 0, 0);
     let mut d = month;
     while d < next_month(month) {
         let (Some(u), Some(t)) = (series.get(d), temps.get(d)) else {
@@ -103,16 +110,17 @@ fn month_figures(
         }
         let p = fit.predict_day(caltrack::fahrenheit(t), crate::model::day_length(d));
         used += u;
-        drift += if flagged.contains(&d.to_string()) {
-            p
+        if flagged.contains(&d.to_string()) {
+            drift += p;
+            told += 1;
         } else {
-            u
-        };
+            drift += u;
+        }
         predicted += p;
         n += 1;
         d += Duration::days(1);
     }
-    Some((used, drift, predicted, n))
+    Some((used, drift, predicted, n, told))
 }
 
 /// Checks `days` of a meter against its accepted baseline, and the whole
@@ -161,24 +169,40 @@ pub fn check(meter: &Meter, days: &[NaiveDate]) -> Result<Told> {
             predicted,
             limit: half,
             month: false,
+            told_days: 0,
+            without_told: 0.0,
         };
         ANOMALIES.insert(&a)?;
         found.push(a);
     }
     let mut months = Vec::new();
     let touched: BTreeSet<NaiveDate> = days.iter().map(|d| month_start(*d)).collect();
-    let flagged: BTreeSet<String> = ANOMALIES
-        .find()
-        .eq("meter", meter_id)
-        .fetch_all::<Anomaly>(5_000)?
-        .into_iter()
-        .filter(|a| !a.data.month)
-        .map(|a| a.data.date)
-        .collect();
+    // The days told on their own, read once a whole month is touched.
+    let mut flagged: Option<BTreeSet<String>> = None;
     for month in touched {
-        let Some((used, drift, predicted, n)) =
-            month_figures(fit, month, end, &series, &temps, &flagged)
-        else {
+        if month <= end || next_month(month) > portico_sdk::calendar::today() {
+            continue;
+        }
+        if flagged.is_none() {
+            flagged = Some(
+                ANOMALIES
+                    .find()
+                    .eq("meter", meter_id)
+                    .fetch_all::<Anomaly>(5_000)?
+                    .into_iter()
+                    .filter(|a| !a.data.month)
+                    .map(|a| a.data.date)
+                    .collect(),
+            );
+        }
+        let Some((used, drift, predicted, n, told_days)) = month_figures(
+            fit,
+            month,
+            end,
+            &series,
+            &temps,
+            flagged.as_ref().unwrap_or(&BTreeSet::new()),
+        ) else {
             continue;
         };
         let Some(limit) = period_interval(fit, n, predicted / n as f64) else {
@@ -200,6 +224,8 @@ pub fn check(meter: &Meter, days: &[NaiveDate]) -> Result<Told> {
             predicted,
             limit,
             month: true,
+            told_days,
+            without_told: drift,
         };
         ANOMALIES.insert(&a)?;
         months.push(a);
@@ -232,6 +258,8 @@ pub fn check(meter: &Meter, days: &[NaiveDate]) -> Result<Told> {
                     "used": m.used.round(),
                     "predicted": m.predicted.round(),
                     "limit": m.limit.round(),
+                    "told_days": m.told_days,
+                    "without_told": m.without_told.round(),
                     "unit": meter.carrier().measure(),
                     "path": path,
                 }),

@@ -473,7 +473,7 @@ fn add_meter(ctx: &Context, building: &str, form: &FormPost) -> Result<Outcome> 
         },
     )?;
     let message = if meter.is_virtual() {
-        let days = virtual_meters::compute_all(&meter)?.len();
+        let days = virtual_meters::compute_all(&meter)?;
         if cs_of(ctx) {
             format!("Virtuální měřidlo je přidáno; dní spočtených z jeho částí: {days}.")
         } else {
@@ -910,7 +910,7 @@ fn import_temperatures(ctx: &Context, id: &str, form: &FormPost) -> Result<Outco
         return refuse(refusals(ctx, &implausible));
     }
     let (means, short) = import::daily_means(&parsed.rows);
-    model::write_temps(id, &means)?;
+    weather::kept(id, &means)?;
     audit(
         ctx,
         "temperatures.imported",
@@ -979,7 +979,7 @@ fn set_calorific(ctx: &Context, id: &str, form: &FormPost) -> Result<Outcome> {
             tr(
                 ctx,
                 "A calorific value between 5 and 15 kWh/m³ (about 10.5), as on the invoice.",
-                "Spalné teplo mezi 5 a 15 kWh/m³ (obvykle kolem 10,5), jak je uvádí faktura.",
+                "Spalné teplo mezi 5 a 15 kWh/m³ (obvykle kolem 10,5), jak ho uvádí faktura.",
             )
             .into(),
         ));
@@ -1045,7 +1045,7 @@ fn fetch_temperatures(ctx: &Context, id: &str, form: &FormPost) -> Result<Outcom
             tr(
                 ctx,
                 "The first month to fetch, e.g. 2025-01, not in the future.",
-                "První měsíc ke stažení, např. 2025-01, ne v budoucnosti.",
+                "První měsíc ke stažení, např. 2025-01; nesmí být v budoucnosti.",
             )
             .into(),
         ));
@@ -1072,12 +1072,13 @@ fn fetch_temperatures(ctx: &Context, id: &str, form: &FormPost) -> Result<Outcom
         Err(e) => return Err(e),
     };
     let kept = model::station_by_code(id)?;
-    if kept.data.wsi != wsi {
+    // A WSI the service knows nothing of is not kept for the mornings.
+    if kept.data.wsi != wsi && !got.means.is_empty() {
         let mut station = kept.data.clone();
         station.wsi = wsi.clone();
         STATIONS.update(&kept.id, kept.version, &station)?;
     }
-    model::write_temps(id, &got.means)?;
+    weather::kept(id, &got.means)?;
     audit(
         ctx,
         "temperatures.fetched",
@@ -1104,9 +1105,9 @@ fn fetch_temperatures(ctx: &Context, id: &str, form: &FormPost) -> Result<Outcom
             .map(|(m, status)| format!("{} ({status})", month(m)))
             .collect();
         message.push_str(&if cs_of(ctx) {
-            format!(" Měsíce, které služba nevydala: {}.", named.join(", "))
+            format!(" Měsíce, které služba neposkytla: {}.", named.join(", "))
         } else {
-            format!(" Months the service did not give: {}.", named.join(", "))
+            format!(" Months the service did not provide: {}.", named.join(", "))
         });
     }
     if !got.unreadable.is_empty() {

@@ -739,7 +739,7 @@ pub fn meter(
         ),
         if m.is_virtual() {
             (
-                tr(ctx, "Virtual meter, made of", "Virtuální měřidlo, tvoří je").to_owned(),
+                tr(ctx, "Virtual meter, made of", "Virtuální měřidlo složené z").to_owned(),
                 crate::virtual_meters::lines(&m.parts).replace('\n', " "),
             )
         } else {
@@ -909,7 +909,7 @@ fn calorific_block(
     .column(tr(ctx, "From", "Od"))
     .numeric_column(tr(ctx, "Calorific value (kWh/m³)", "Spalné teplo (kWh/m³)"));
     table = table.row([
-        tr(ctx, "the meter's first reading", "prvního odečtu měřidla").to_owned(),
+        tr(ctx, "the first reading", "od prvního odečtu").to_owned(),
         num(ctx, m.kwh_per_m3, 3),
     ]);
     for c in &m.calorific {
@@ -942,8 +942,8 @@ fn calorific_block(
             .value(posted(form, "kwh_per_m3", ""))
             .help(tr(
                 ctx,
-                "The distributor's figure for the period, as on the invoice (the calorific value times the volume correction). The days of the period already kept are converted again.",
-                "Údaj distributora za období, jak jej uvádí faktura (spalné teplo krát přepočítávací součinitel objemu). Již uložené dny období se přepočtou.",
+                "The distributor's figure for the period, as on the invoice (the calorific value times the volume correction). The days of the period already kept are converted again; the nightly refit fits the baseline to them.",
+                "Údaj distributora za období, jak ho uvádí faktura (spalné teplo krát přepočítávací součinitel objemu). Již uložené dny období se přepočtou; noční přepočet k nim sestaví referenční model znovu.",
             )),
             errors,
             "kwh_per_m3",
@@ -1208,7 +1208,7 @@ pub fn stations(
     let mut table = Table::new(tr(ctx, "Weather stations", "Meteorologické stanice"))
         .column(tr(ctx, "Station", "Stanice"))
         .column(tr(ctx, "Code", "Kód"))
-        .column(tr(ctx, "Fetched from ČHMÚ (WSI)", "Stahováno z ČHMÚ (WSI)"))
+        .column(tr(ctx, "WSI (fetched from ČHMÚ)", "WSI (stahování z ČHMÚ)"))
         .empty_text(tr(ctx, "No stations yet.", "Zatím žádné stanice."));
     for s in found.documents {
         table = table.row([
@@ -1433,12 +1433,14 @@ fn recent_days(
     .series(tr(ctx, "Baseline", "Referenční model"), predicted)
     .series(tr(ctx, "Upper limit (95 %)", "Horní mez (95 %)"), upper)
     .series(tr(ctx, "Lower limit (95 %)", "Dolní mez (95 %)"), lower);
+    // The latest 20 days and 20 months: a month sorts before its days.
     let found = ANOMALIES
         .find()
         .eq("meter", id)
         .sort_desc("date")
-        .limit(20)
+        .limit(400)
         .fetch::<crate::alerts::Anomaly>()?;
+    let (mut days_shown, mut months_shown) = (0, 0);
     // The days, and the months, each with its use and the baseline's.
     let outside = |title: &str, first: &str| {
         Table::new(title)
@@ -1473,6 +1475,15 @@ fn recent_days(
     let mut any_month = false;
     for a in found.documents {
         let a = a.data;
+        let shown = if a.month {
+            &mut months_shown
+        } else {
+            &mut days_shown
+        };
+        *shown += 1;
+        if *shown > 20 {
+            continue;
+        }
         if a.month {
             let first = portico_sdk::calendar::parse_date(&format!("{}-01", a.date));
             months = months.row([

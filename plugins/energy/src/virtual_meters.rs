@@ -18,7 +18,8 @@ pub struct Wrong {
     pub cs: String,
 }
 
-/// Reads the parts a line each: a sign (`+`, `-` or `−`; none is `+`) and
+/// Reads the parts a line each: a sign (`+`, or `-`, `−`, `–` for minus;
+/// none is `+`) and
 /// a meter's code. Each must be a meter of `carrier`, not virtual itself,
 /// and named once.
 pub fn parse(text: &str, carrier: &str) -> Result<std::result::Result<Vec<Part>, Wrong>> {
@@ -32,7 +33,7 @@ pub fn parse(text: &str, carrier: &str) -> Result<std::result::Result<Vec<Part>,
         let (sign, code) = match line.chars().next() {
             Some('+') => (1, &line[1..]),
             Some('-') => (-1, &line[1..]),
-            Some('−') => (-1, &line['−'.len_utf8()..]),
+            Some(c @ ('−' | '–')) => (-1, &line[c.len_utf8()..]),
             _ => (1, line),
         };
         let code = code.trim();
@@ -40,7 +41,7 @@ pub fn parse(text: &str, carrier: &str) -> Result<std::result::Result<Vec<Part>,
         let Some(meter) = find_one::<Meter>(METERS, "label", code)?.map(|d| d.data) else {
             return wrong(
                 format!("line {n}: there is no meter {code}"),
-                format!("řádek {n}: měřidlo {code} tu není"),
+                format!("řádek {n}: měřidlo {code} neexistuje"),
             );
         };
         if meter.is_virtual() {
@@ -85,8 +86,12 @@ pub fn lines(parts: &[Part]) -> String {
 }
 
 /// Writes the virtual meter's `days` from its parts' (each of them that
-/// every part has a use for). Returns the days written as metered.
-pub fn compute(meter: &Meter, days: impl IntoIterator<Item = NaiveDate>) -> Result<Vec<NaiveDate>> {
+/// every part has a use for). Returns the days written as metered, and
+/// how many were written in all.
+pub fn compute(
+    meter: &Meter,
+    days: impl IntoIterator<Item = NaiveDate>,
+) -> Result<(Vec<NaiveDate>, usize)> {
     let parts = meter
         .parts
         .iter()
@@ -110,12 +115,13 @@ pub fn compute(meter: &Meter, days: impl IntoIterator<Item = NaiveDate>) -> Resu
     }
     write_days(meter, &metered, false)?;
     write_days(meter, &estimated, true)?;
-    Ok(metered.into_keys().collect())
+    let all = metered.len() + estimated.len();
+    Ok((metered.into_keys().collect(), all))
 }
 
 /// Every day of the virtual meter, from the first day a part has to the
-/// last.
-pub fn compute_all(meter: &Meter) -> Result<Vec<NaiveDate>> {
+/// last. Returns how many days it has.
+pub fn compute_all(meter: &Meter) -> Result<usize> {
     let (mut first, mut last) = (None::<NaiveDate>, None::<NaiveDate>);
     for p in &meter.parts {
         let s = Series::of(&p.meter)?;
@@ -123,10 +129,10 @@ pub fn compute_all(meter: &Meter) -> Result<Vec<NaiveDate>> {
         last = s.last().into_iter().chain(last).max();
     }
     let (Some(first), Some(last)) = (first, last) else {
-        return Ok(Vec::new());
+        return Ok(0);
     };
     let days = (0..=(last - first).num_days()).map(|i| first + Duration::days(i));
-    compute(meter, days)
+    Ok(compute(meter, days)?.1)
 }
 
 /// After a meter's `days` were written: each virtual meter it is a part
@@ -141,7 +147,7 @@ pub fn follow(part: &Meter, days: &[NaiveDate]) -> Result<()> {
         .fetch_all::<Meter>(1_000)?;
     for v in virtuals {
         if v.data.parts.iter().any(|p| p.meter == part.label) {
-            let written = compute(&v.data, days.iter().copied())?;
+            let (written, _) = compute(&v.data, days.iter().copied())?;
             crate::alerts::check(&v.data, &written)?;
         }
     }

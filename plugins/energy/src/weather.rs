@@ -1,7 +1,9 @@
 //! Daily mean temperatures fetched from the Czech Hydrometeorological
 //! Institute's open data through the connection `chmi`: a file a station
-//! and month (`dly-{WSI}-{YYYYMM}.json`), whose rows of element `T` and
-//! value type `AVG` are the days' means. The manager fetches months on
+//! and month (`dly-{WSI}-{YYYYMM}.json`, a closed month in the folder of
+//! its number, the running one above them), whose rows of element `T` and
+//! value type `AVG` are the days' means. Once the temperatures are kept,
+//! the days they complete are checked against the baselines. The manager fetches months on
 //! the station's page; every morning a job fetches the current month and
 //! the one before for each station with a WSI, a station a call through
 //! the module's own events (an outside system is asked before the call's
@@ -15,12 +17,15 @@ use portico_sdk::{Error, Result, settings};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::model::{STATIONS, Station, month_start, next_month, write_temps};
+use crate::model::{
+    BUILDINGS, Building, METERS, Meter, STATIONS, Station, month_start, next_month, write_temps,
+};
+use portico_sdk::records::Filters;
 
 pub const TOPIC: &str = "energy.weather";
 /// The most months one fetch asks for.
-pub const MOST_MONTHS: usize = 36;
-const DEFAULT_PATH: &str = "/meteorology/climate/recent/data/daily/dly-{wsi}-{month}.json";
+pub const MOST_MONTHS: usize = 24;
+const DEFAULT_PATH: &str = "/meteorology/climate/recent/data/daily/{mm}/dly-{wsi}-{month}.json";
 
 /// One station's months to fetch (the job's step, an event to itself).
 #[derive(Debug, Serialize, Deserialize)]
@@ -72,7 +77,14 @@ pub fn fetch(path: &str, wsi: &str, months: &[NaiveDate]) -> Result<Fetched> {
     for m in months {
         let month = format!("{:04}{:02}", m.year(), m.month());
         let at = path.replace("{wsi}", wsi).replace("{month}", &month);
-        let answer = connections::call("chmi", &Outgoing::get(at))?;
+        let mut answer = connections::call(
+            "chmi",
+            &Outgoing::get(at.replace("{mm}", &format!("{:02}", m.month()))),
+        )?;
+        // The running month is not in a month's folder yet.
+        if answer.status == 404 && at.contains("{mm}/") {
+            answer = connections::call("chmi", &Outgoing::get(at.replace("{mm}/", "")))?;
+        }
         if !answer.is_success() {
             out.missing.push((*m, answer.status));
             continue;
@@ -171,7 +183,8 @@ pub fn daily() -> Result<()> {
     Ok(())
 }
 
-/// One station's step: fetched first, then kept.
+/// One station's step: fetched first, then kept, and the days it
+/// completes checked.
 pub fn step(f: &Fetch) -> Result<()> {
     let path = path()?;
     let got = fetch(&path, &f.wsi, &f.months)?;
@@ -181,5 +194,26 @@ pub fn step(f: &Fetch) -> Result<()> {
             f.station, f.wsi
         )));
     }
-    write_temps(&f.station, &got.means)
+    kept(&f.station, &got.means)
+}
+
+/// Keeps a station's daily means and checks the days of the meters on it
+/// against their baselines: a day metered before its temperature came is
+/// checked now.
+pub fn kept(station: &str, means: &BTreeMap<NaiveDate, f64>) -> Result<()> {
+    write_temps(station, means)?;
+    let days: Vec<NaiveDate> = means.keys().copied().collect();
+    for b in BUILDINGS.find().fetch_all::<Building>(5_000)? {
+        if b.data.station != station {
+            continue;
+        }
+        for m in METERS
+            .find()
+            .eq("building", &b.data.code)
+            .fetch_all::<Meter>(1_000)?
+        {
+            crate::alerts::check(&m.data, &days)?;
+        }
+    }
+    Ok(())
 }
