@@ -441,6 +441,44 @@ async fn three_years_of_quarter_hours_import_once() {
         home.body
     );
     assert!(home.body.contains("not met"), "{}", home.body);
+
+    // A meter added in 2025 is no rise: the change is the same meters'.
+    let building = portal.documents(TEST_CITY, "energy", "buildings").await[0]["code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let added = id_in(
+        &submit(
+            &eva,
+            &format!("/buildings/{building}"),
+            &format!("/buildings/{building}/meters"),
+            &[
+                ("label", "Tělocvična"),
+                ("carrier", "electricity"),
+                ("unit", "kWh"),
+                ("role", "main"),
+            ],
+        )
+        .await,
+        "/meters",
+    );
+    let first = chrono::NaiveDate::from_ymd_opt(2025, 1, 1).unwrap();
+    let year_2025: String = (0..365)
+        .map(|i| format!("{};100\n", first + chrono::Duration::days(i)))
+        .collect();
+    import_readings(&eva, &added, year_2025.as_bytes()).await;
+    let home = eva.get(&format!("{BASE}/")).await;
+    assert!(
+        home.body.contains(&shown),
+        "still {shown} with the new meter: {}",
+        home.body
+    );
+    assert!(
+        home.body
+            .contains(&format!("{:.1}", (total(2025) + 36_500.0) / 1000.0)),
+        "the year's energy counts it: {}",
+        home.body
+    );
 }
 
 /// The file's use by day of Prague, as a reader of it would sum it.

@@ -541,35 +541,23 @@ pub fn write_days(meter: &Meter, days: &BTreeMap<NaiveDate, f64>, estimated: boo
     crate::virtual_meters::follow(meter, &written)
 }
 
-/// A year of a building's counted meters: their use, their days with a
-/// use, and how many meters have data in it.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct YearFigures {
-    pub used: f64,
-    pub known: f64,
-    pub meters: u64,
-}
-
-/// Each building's year (of its counted meters), by building code: two
-/// aggregates, however many meters.
-pub fn building_years(year: i32) -> Result<std::collections::HashMap<String, YearFigures>> {
-    let sums = |field: &str| {
-        DAYS.count_by("building")
-            .eq("year", year)
-            .eq("counted", 1)
-            .sum(field)
-            .fetch()
-    };
-    let mut out: std::collections::HashMap<String, YearFigures> = Default::default();
-    for g in sums("total")? {
-        let e = out.entry(g.key.unwrap_or_default()).or_default();
-        e.used = g.sum.unwrap_or(0.0);
-        e.meters = g.count;
-    }
-    for g in sums("known")? {
-        out.entry(g.key.unwrap_or_default()).or_default().known = g.sum.unwrap_or(0.0);
-    }
-    Ok(out)
+/// A sum over a year's documents of counted meters (main meters, not
+/// water), grouped by `by` (`building` or `meter`): one aggregate, however
+/// many meters.
+pub fn year_sums(
+    year: i32,
+    by: &str,
+    field: &str,
+) -> Result<std::collections::HashMap<String, f64>> {
+    Ok(DAYS
+        .count_by(by)
+        .eq("year", year)
+        .eq("counted", 1)
+        .sum(field)
+        .fetch()?
+        .into_iter()
+        .map(|g| (g.key.unwrap_or_default(), g.sum.unwrap_or(0.0)))
+        .collect())
 }
 
 /// Writes daily mean temperatures into a station's year documents.
