@@ -83,7 +83,7 @@ pub fn period_interval(fit: &Fit, days: usize, mean: f64) -> Option<f64> {
     Some(model.hypot(noise))
 }
 
-/// A whole month after the baseline `end`: every day metered and with a
+/// A whole month (after the baseline): every day metered and with a
 /// temperature. Its use; its use with each day `flagged` on its own
 /// counted as predicted (a month is told of for a drift its days do not
 /// show); its prediction; how many days it has, and how many of them are
@@ -91,14 +91,10 @@ pub fn period_interval(fit: &Fit, days: usize, mean: f64) -> Option<f64> {
 fn month_figures(
     fit: &Fit,
     month: NaiveDate,
-    end: NaiveDate,
     series: &Series,
     temps: &Temperatures,
     flagged: &BTreeSet<String>,
 ) -> Option<(f64, f64, f64, usize, usize)> {
-    if month <= end {
-        return None;
-    }
     let (mut used, mut drift, mut predicted, mut n, mut told) = (0.0, 0.0, 0.0, 0, 0);
     let mut d = month;
     while d < next_month(month) {
@@ -176,33 +172,30 @@ pub fn check(meter: &Meter, days: &[NaiveDate]) -> Result<Told> {
         found.push(a);
     }
     let mut months = Vec::new();
-    let touched: BTreeSet<NaiveDate> = days.iter().map(|d| month_start(*d)).collect();
-    // The days told on their own, read once a whole month is touched.
-    let mut flagged: Option<BTreeSet<String>> = None;
-    for month in touched {
-        if month <= end || next_month(month) > portico_sdk::calendar::today() {
-            continue;
-        }
-        if flagged.is_none() {
-            flagged = Some(
-                ANOMALIES
-                    .find()
-                    .eq("meter", meter_id)
-                    .fetch_all::<Anomaly>(5_000)?
-                    .into_iter()
-                    .filter(|a| !a.data.month)
-                    .map(|a| a.data.date)
-                    .collect(),
-            );
-        }
-        let Some((used, drift, predicted, n, told_days)) = month_figures(
-            fit,
-            month,
-            end,
-            &series,
-            &temps,
-            flagged.as_ref().unwrap_or(&BTreeSet::new()),
-        ) else {
+    // The months after the baseline the days reach, ended by now.
+    let today = portico_sdk::calendar::today();
+    let due: BTreeSet<NaiveDate> = days
+        .iter()
+        .map(|d| month_start(*d))
+        .filter(|m| *m > end && next_month(*m) <= today)
+        .collect();
+    // The days told on their own, read only when a month is due.
+    let flagged: BTreeSet<String> = if due.is_empty() {
+        BTreeSet::new()
+    } else {
+        ANOMALIES
+            .find()
+            .eq("meter", meter_id)
+            .fetch_all::<Anomaly>(5_000)?
+            .into_iter()
+            .filter(|a| !a.data.month)
+            .map(|a| a.data.date)
+            .collect()
+    };
+    for month in due {
+        let Some((used, drift, predicted, n, told_days)) =
+            month_figures(fit, month, &series, &temps, &flagged)
+        else {
             continue;
         };
         let Some(limit) = period_interval(fit, n, predicted / n as f64) else {
@@ -245,8 +238,7 @@ pub fn check(meter: &Meter, days: &[NaiveDate]) -> Result<Told> {
     let path = format!("/meters/{}", portico_sdk::segment(meter_id));
     if !building.contact.is_empty() {
         for m in &months {
-            let first =
-                portico_sdk::calendar::parse_date(&format!("{}-01", m.date)).unwrap_or_default();
+            let first = crate::model::month_of(&m.date).unwrap_or_default();
             notify::send(
                 To::Email(&building.contact),
                 "anomaly-month",

@@ -195,6 +195,14 @@ fn refit_all() -> Result<()> {
     Ok(())
 }
 
+/// A gas meter's calorific value (`kwh_per_m3`), when it is a plausible
+/// one: between 5 and 15 kWh/m³.
+fn calorific_value(form: &FormPost) -> Option<f64> {
+    number(form, "kwh_per_m3")
+        .flatten()
+        .filter(|v| *v > 5.0 && *v < 15.0)
+}
+
 fn number(form: &FormPost, name: &str) -> Option<Option<f64>> {
     let text = form.get(name).unwrap_or_default().trim().replace(',', ".");
     if text.is_empty() {
@@ -404,9 +412,9 @@ fn add_meter(ctx: &Context, building: &str, form: &FormPost) -> Result<Outcome> 
             },
         ));
     }
-    let kwh_per_m3 = number(form, "kwh_per_m3");
+    let kwh_per_m3 = calorific_value(form);
     let gas_m3 = carrier == Carrier::Gas && unit == "m3";
-    if gas_m3 && !matches!(kwh_per_m3, Some(Some(v)) if v > 5.0 && v < 15.0) {
+    if gas_m3 && kwh_per_m3.is_none() {
         errors.push((
             "kwh_per_m3",
             tr(
@@ -449,7 +457,7 @@ fn add_meter(ctx: &Context, building: &str, form: &FormPost) -> Result<Outcome> 
         unit,
         role: role.into(),
         kwh_per_m3: if gas_m3 {
-            kwh_per_m3.flatten().unwrap_or(0.0)
+            kwh_per_m3.unwrap_or(0.0)
         } else {
             0.0
         },
@@ -624,7 +632,6 @@ fn import_readings(ctx: &Context, id: &str, form: &FormPost) -> Result<Outcome> 
         );
     }
     let stored = readings::store(&meter, &parsed.rows)?;
-    let anomalies = alerts::check(&meter, &stored.written)?;
     audit(
         ctx,
         "readings.imported",
@@ -638,16 +645,11 @@ fn import_readings(ctx: &Context, id: &str, form: &FormPost) -> Result<Outcome> 
     )?;
     Ok(Outcome::redirect_with(
         format!("/meters/{}", segment(id)),
-        stored_message(ctx, parsed.rows.len(), &stored, anomalies),
+        stored_message(ctx, parsed.rows.len(), &stored),
     ))
 }
 
-fn stored_message(
-    ctx: &Context,
-    lines: usize,
-    s: &readings::Stored,
-    anomalies: alerts::Told,
-) -> String {
+fn stored_message(ctx: &Context, lines: usize, s: &readings::Stored) -> String {
     let list = |days: &[chrono::NaiveDate]| {
         let mut shown: Vec<String> = days.iter().take(5).map(|d| model::date(ctx, *d)).collect();
         if days.len() > 5 {
@@ -697,16 +699,16 @@ fn stored_message(
             format!("Implausibly high use (above the median by three interquartile ranges), check: {} days ({}).", s.extreme.len(), list(&s.extreme))
         });
     }
-    if anomalies.days > 0 {
-        let n = anomalies.days;
+    if s.told.days > 0 {
+        let n = s.told.days;
         parts.push(if cs_of(ctx) {
             format!("Dní mimo interval předpovědi referenčního modelu: {n} (ohlášeno).")
         } else {
             format!("Days outside the baseline's prediction interval: {n} (reported).")
         });
     }
-    if anomalies.months > 0 {
-        let n = anomalies.months;
+    if s.told.months > 0 {
+        let n = s.told.months;
         parts.push(if cs_of(ctx) {
             format!("Celých měsíců mimo interval předpovědi referenčního modelu: {n} (ohlášeno).")
         } else {
@@ -799,7 +801,7 @@ fn enter_reading(ctx: &Context, id: &str, form: &FormPost) -> Result<Outcome> {
                 ));
             }
             Err(readings::CounterError::NotAfter { date: before }) => {
-                let before = shown_date(ctx, &before);
+                let before = model::date_text(ctx, &before);
                 errors.push((
                     "date",
                     if cs_of(ctx) {
@@ -813,7 +815,7 @@ fn enter_reading(ctx: &Context, id: &str, form: &FormPost) -> Result<Outcome> {
                 previous,
                 date: before,
             }) => {
-                let before = shown_date(ctx, &before);
+                let before = model::date_text(ctx, &before);
                 errors.push((
                 "reading",
                 if cs_of(ctx) {
@@ -826,11 +828,6 @@ fn enter_reading(ctx: &Context, id: &str, form: &FormPost) -> Result<Outcome> {
         }
     }
     Ok(Outcome::Show(pages::meter(ctx, id, Some(form), &errors)?))
-}
-
-/// A kept `YYYY-MM-DD` as the reader's language writes it.
-fn shown_date(ctx: &Context, kept: &str) -> String {
-    portico_sdk::calendar::parse_date(kept).map_or_else(|| kept.to_owned(), |d| model::date(ctx, d))
 }
 
 fn add_station(ctx: &Context, form: &FormPost) -> Result<Outcome> {
@@ -946,7 +943,8 @@ fn import_temperatures(ctx: &Context, id: &str, form: &FormPost) -> Result<Outco
 /// hold is converted again.
 fn set_calorific(ctx: &Context, id: &str, form: &FormPost) -> Result<Outcome> {
     manager(ctx)?;
-    let meter = model::meter_by_code(id)?.data;
+    let kept = model::meter_by_code(id)?;
+    let meter = kept.data.clone();
     if meter.carrier() != Carrier::Gas || meter.unit != "m3" {
         return Err(Error::Conflict(
             tr(
@@ -970,9 +968,7 @@ fn set_calorific(ctx: &Context, id: &str, form: &FormPost) -> Result<Outcome> {
             .into(),
         ));
     }
-    let value = number(form, "kwh_per_m3")
-        .flatten()
-        .filter(|v| *v > 5.0 && *v < 15.0);
+    let value = calorific_value(form);
     if value.is_none() {
         errors.push((
             "kwh_per_m3",
@@ -987,7 +983,7 @@ fn set_calorific(ctx: &Context, id: &str, form: &FormPost) -> Result<Outcome> {
     let (Some(from), Some(value), true) = (from, value, errors.is_empty()) else {
         return Ok(Outcome::Show(pages::meter(ctx, id, Some(form), &errors)?));
     };
-    let (_, changed) = readings::set_calorific(&meter, from, value)?;
+    let changed = readings::set_calorific(kept, from, value)?;
     audit(
         ctx,
         "calorific.set",
@@ -1251,13 +1247,12 @@ fn gateway(req: &Request) -> Result<Response> {
         return Ok(Response::json(&serde_json::json!({ "error": "invalid readings; nothing was stored", "problems": refused })).status(422));
     }
     let stored = readings::store(&meter, &rows)?;
-    let anomalies = alerts::check(&meter, &stored.written)?;
     Ok(Response::json(&serde_json::json!({
         "stored": rows.len(),
         "days": stored.days,
         "partial_days": stored.partial.len(),
-        "anomalies": anomalies.days,
-        "anomalous_months": anomalies.months,
+        "anomalies": stored.told.days,
+        "anomalous_months": stored.told.months,
     })))
 }
 

@@ -61,6 +61,17 @@ pub fn date(ctx: &Context, d: NaiveDate) -> String {
     portico_sdk::calendar::format_date(d, locale(ctx))
 }
 
+/// A kept `YYYY-MM-DD` as the reader's language writes it (as kept if it
+/// is not a date).
+pub fn date_text(ctx: &Context, kept: &str) -> String {
+    portico_sdk::calendar::parse_date(kept).map_or_else(|| kept.to_owned(), |d| date(ctx, d))
+}
+
+/// The first day of a kept month, `YYYY-MM`.
+pub fn month_of(kept: &str) -> Option<NaiveDate> {
+    portico_sdk::calendar::parse_date(&format!("{kept}-01"))
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Building {
     /// Its code in the organization: the asset register's number, or one
@@ -459,8 +470,8 @@ impl Temperatures {
 }
 
 /// Days by year: each year's days as (index in the year, value).
-fn by_year(days: &BTreeMap<NaiveDate, f64>) -> BTreeMap<i32, Vec<(usize, f64)>> {
-    let mut out: BTreeMap<i32, Vec<(usize, f64)>> = BTreeMap::new();
+fn by_year<T: Copy>(days: &BTreeMap<NaiveDate, T>) -> BTreeMap<i32, Vec<(usize, T)>> {
+    let mut out: BTreeMap<i32, Vec<(usize, T)>> = BTreeMap::new();
     for (d, v) in days {
         out.entry(d.year())
             .or_default()
@@ -503,8 +514,17 @@ pub fn upsert<T: Serialize + DeserializeOwned>(
 
 /// Writes days into a meter's year documents: each given day replaces
 /// what the day held. `estimated` marks them as spread from counter
-/// readings. The virtual meters the meter is a part of follow.
+/// readings.
 pub fn write_days(meter: &Meter, days: &BTreeMap<NaiveDate, f64>, estimated: bool) -> Result<()> {
+    write_marked(
+        meter,
+        &days.iter().map(|(d, v)| (*d, (*v, estimated))).collect(),
+    )
+}
+
+/// Writes days each with its own mark (estimated or not) into a meter's
+/// year documents. The virtual meters the meter is a part of follow.
+pub fn write_marked(meter: &Meter, days: &BTreeMap<NaiveDate, (f64, bool)>) -> Result<()> {
     for (year, values) in by_year(days) {
         let key = format!("{}:{year}", meter.label);
         let new = || YearDays {
@@ -512,15 +532,11 @@ pub fn write_days(meter: &Meter, days: &BTreeMap<NaiveDate, f64>, estimated: boo
             meter: meter.label.clone(),
             year,
             v: vec![None; days_in_year(year)],
-            est: Vec::new(),
-            total: 0.0,
-            known: 0,
-            building: meter.building.clone(),
-            counted: u8::from(meter.counted()),
+            ..YearDays::default()
         };
         upsert(DAYS, "key", &key, |kept: Option<YearDays>| {
             let mut doc = kept.unwrap_or_else(new);
-            for (i, v) in values {
+            for (i, (v, estimated)) in values {
                 doc.v[i] = Some(v);
                 let i = i as u16;
                 let marked = doc.est.contains(&i);

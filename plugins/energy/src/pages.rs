@@ -10,8 +10,8 @@ use crate::baseline::{self, Savings};
 use crate::caltrack::{Fit, Kind, celsius};
 use crate::model::{
     ANOMALIES, BUILDINGS, Baseline, Building, CARRIERS, METERS, Meter, STATIONS, Series, Station,
-    Temperatures, USES, baseline, cs_of, date, month_start, next_month, num, tr, unit_name,
-    use_name, year_sums,
+    Temperatures, USES, baseline, cs_of, date, date_text, month_of, month_start, next_month, num,
+    tr, unit_name, use_name, year_sums,
 };
 
 /// Errors of a refused form: the field, and what is wrong.
@@ -936,9 +936,7 @@ fn calorific_block(
         num(ctx, m.kwh_per_m3, 3),
     ]);
     for c in &m.calorific {
-        let from = portico_sdk::calendar::parse_date(&c.from)
-            .map_or_else(|| c.from.clone(), |d| date(ctx, d));
-        table = table.row([from, num(ctx, c.kwh_per_m3, 3)]);
+        table = table.row([date_text(ctx, &c.from), num(ctx, c.kwh_per_m3, 3)]);
     }
     let view = view.table(table);
     if !can_manage(ctx) {
@@ -1508,9 +1506,8 @@ fn recent_days(
             continue;
         }
         if a.month {
-            let first = portico_sdk::calendar::parse_date(&format!("{}-01", a.date));
             months = months.row([
-                first.map_or_else(|| a.date.clone(), |m| month_label(ctx, m)),
+                month_of(&a.date).map_or_else(|| a.date.clone(), |m| month_label(ctx, m)),
                 num(ctx, a.used, 0),
                 num(ctx, a.predicted, 0),
                 num(ctx, a.limit, 0),
@@ -1518,9 +1515,11 @@ fn recent_days(
             any_month = true;
             continue;
         }
-        let day = portico_sdk::calendar::parse_date(&a.date)
-            .map_or_else(|| a.date.clone(), |d| date(ctx, d));
-        table = table.row([day, num(ctx, a.used, 1), num(ctx, a.predicted, 1)]);
+        table = table.row([
+            date_text(ctx, &a.date),
+            num(ctx, a.used, 1),
+            num(ctx, a.predicted, 1),
+        ]);
     }
     let view = view.chart(chart).table(table);
     Ok(if any_month { view.table(months) } else { view })

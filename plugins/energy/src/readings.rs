@@ -13,8 +13,9 @@ use portico_sdk::records::Filters;
 use crate::import::{When, day_of};
 use crate::model::{
     COUNTER, Calorific, CounterReading, INTERVALS, METERS, Meter, MonthIntervals, upsert,
-    write_days,
+    write_days, write_marked,
 };
+use portico_sdk::records::Document;
 
 /// What a file or a gateway's call brought.
 #[derive(Debug, Default)]
@@ -27,8 +28,8 @@ pub struct Stored {
     pub gaps: Vec<NaiveDate>,
     /// Days whose use is above the median plus three interquartile ranges.
     pub extreme: Vec<NaiveDate>,
-    /// The days whose use was written.
-    pub written: Vec<NaiveDate>,
+    /// The days and whole months found outside the baseline's intervals.
+    pub told: crate::alerts::Told,
 }
 
 /// The shortest interval kept: 5 minutes (a month of them fits its
@@ -66,21 +67,17 @@ fn day_seconds(day: NaiveDate) -> i64 {
     (crate::model::day_length(day) * 86_400.0).round() as i64
 }
 
-/// Stores `rows` of a meter (values in the meter's unit).
+/// Stores `rows` of a meter (values in the meter's unit), and checks the
+/// days written against the meter's baseline.
 pub fn store(meter: &Meter, rows: &[(usize, When, f64)]) -> Result<Stored> {
     let mut out = Stored::default();
     let mut days: BTreeMap<NaiveDate, f64> = BTreeMap::new();
     let mut intervals: BTreeMap<String, Vec<(i64, f64)>> = BTreeMap::new();
     let mut moments: Vec<i64> = Vec::new();
     for (_, when, v) in rows {
-        let day = match when {
-            When::Day(d) => *d,
-            When::At(at) => day_of(*at),
-        };
-        let kwh = meter.to_measure(*v, day);
         match when {
             When::Day(d) => {
-                days.insert(*d, kwh);
+                days.insert(*d, meter.to_measure(*v, *d));
             }
             When::At(at) => {
                 moments.push(*at);
@@ -88,7 +85,7 @@ pub fn store(meter: &Meter, rows: &[(usize, When, f64)]) -> Result<Stored> {
                 intervals
                     .entry(format!("{:04}-{:02}", d.year(), d.month()))
                     .or_default()
-                    .push((*at, kwh));
+                    .push((*at, meter.to_measure(*v, d)));
             }
         }
     }
@@ -137,7 +134,6 @@ pub fn store(meter: &Meter, rows: &[(usize, When, f64)]) -> Result<Stored> {
     }
     write_days(meter, &days, false)?;
     out.days = days.len();
-    out.written = days.keys().copied().collect();
     if let (Some(first), Some(last)) = (days.keys().next(), days.keys().next_back()) {
         let mut d = *first;
         while d < *last {
@@ -148,6 +144,8 @@ pub fn store(meter: &Meter, rows: &[(usize, When, f64)]) -> Result<Stored> {
         }
     }
     out.extreme = extreme(&days);
+    let written: Vec<NaiveDate> = days.keys().copied().collect();
+    out.told = crate::alerts::check(meter, &written)?;
     Ok(out)
 }
 
@@ -252,13 +250,13 @@ pub fn counter(
 
 /// Gas in m³: sets the calorific value from `from` on (until the next
 /// period's first day) and converts again what the days and intervals of
-/// that period hold. Returns the meter as it is now and the days whose
-/// use changed.
-pub fn set_calorific(meter: &Meter, from: NaiveDate, kwh_per_m3: f64) -> Result<(Meter, usize)> {
-    let mut now = meter.clone();
-    now.calorific.retain(|c| c.from != from.to_string());
+/// that period hold. Returns how many days changed.
+pub fn set_calorific(kept: Document<Meter>, from: NaiveDate, kwh_per_m3: f64) -> Result<usize> {
+    let first = from.to_string();
+    let mut now = kept.data.clone();
+    now.calorific.retain(|c| c.from != first);
     now.calorific.push(Calorific {
-        from: from.to_string(),
+        from: first.clone(),
         kwh_per_m3,
     });
     now.calorific.sort_by(|a, b| a.from.cmp(&b.from));
@@ -267,29 +265,24 @@ pub fn set_calorific(meter: &Meter, from: NaiveDate, kwh_per_m3: f64) -> Result<
     let until = now
         .calorific
         .iter()
-        .map(|c| c.from.as_str())
-        .find(|f| *f > from.to_string().as_str())
-        .and_then(portico_sdk::calendar::parse_date);
+        .find(|c| c.from > first)
+        .and_then(|c| portico_sdk::calendar::parse_date(&c.from));
     let within = |d: NaiveDate| d >= from && until.is_none_or(|u| d < u);
-    let ratio = kwh_per_m3 / meter.kwh_per_m3_on(from);
-    let (mut metered, mut estimated) = (BTreeMap::new(), BTreeMap::new());
+    let ratio = kwh_per_m3 / kept.data.kwh_per_m3_on(from);
+    let mut changed = BTreeMap::new();
     if (ratio - 1.0).abs() > f64::EPSILON {
-        let series = crate::model::Series::of(&meter.label)?;
+        let series = crate::model::Series::of(&now.label)?;
         let mut d = from;
         let last = series.last().unwrap_or(from);
         while d <= last && within(d) {
             if let Some(v) = series.get(d) {
-                if series.estimated(d) {
-                    estimated.insert(d, v * ratio);
-                } else {
-                    metered.insert(d, v * ratio);
-                }
+                changed.insert(d, (v * ratio, series.estimated(d)));
             }
             d += Duration::days(1);
         }
         for page in INTERVALS
             .find()
-            .eq("meter", &meter.label)
+            .eq("meter", &now.label)
             .limit(100)
             .pages::<MonthIntervals>()
         {
@@ -307,9 +300,7 @@ pub fn set_calorific(meter: &Meter, from: NaiveDate, kwh_per_m3: f64) -> Result<
             }
         }
     }
-    let kept = crate::model::meter_by_code(&meter.label)?;
     METERS.update(&kept.id, kept.version, &now)?;
-    write_days(&now, &metered, false)?;
-    write_days(&now, &estimated, true)?;
-    Ok((now, metered.len() + estimated.len()))
+    write_marked(&now, &changed)?;
+    Ok(changed.len())
 }

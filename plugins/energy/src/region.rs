@@ -84,6 +84,21 @@ pub struct Report {
     pub buildings: Vec<BuildingYear>,
 }
 
+/// Every document `find` finds, grouped by `key`: read a page (of the
+/// find's limit) at a time.
+fn grouped<T: serde::de::DeserializeOwned>(
+    find: portico_sdk::records::Find,
+    key: impl Fn(&T) -> String,
+) -> Result<HashMap<String, Vec<T>>> {
+    let mut out: HashMap<String, Vec<T>> = HashMap::new();
+    for page in find.pages::<T>() {
+        for d in page? {
+            out.entry(key(&d.data)).or_default().push(d.data);
+        }
+    }
+    Ok(out)
+}
+
 /// This organization's buildings: the 12 whole months before this one.
 pub fn build() -> Result<Report> {
     let org = orgs::current()?;
@@ -95,36 +110,13 @@ pub fn build() -> Result<Report> {
     // meters, their baselines, and their days of the years the months and
     // the savings reach (older years only for the rare meter that needs
     // them).
-    let mut meters_of: HashMap<String, Vec<Meter>> = HashMap::new();
-    for page in METERS.find().limit(500).pages::<Meter>() {
-        for m in page? {
-            meters_of
-                .entry(m.data.building.clone())
-                .or_default()
-                .push(m.data);
-        }
-    }
-    let mut models: HashMap<String, Baseline> = HashMap::new();
-    for page in MODELS.find().limit(500).pages::<Baseline>() {
-        for m in page? {
-            models.insert(m.data.meter.clone(), m.data);
-        }
-    }
+    let mut meters_of = grouped(METERS.find().limit(500), |m: &Meter| m.building.clone())?;
+    let mut models = grouped(MODELS.find().limit(500), |b: &Baseline| b.meter.clone())?;
     let from_year = first.year() - 1;
-    let mut years_of: HashMap<String, Vec<YearDays>> = HashMap::new();
-    for page in DAYS
-        .find()
-        .ge("year", from_year)
-        .limit(200)
-        .pages::<YearDays>()
-    {
-        for d in page? {
-            years_of
-                .entry(d.data.meter.clone())
-                .or_default()
-                .push(d.data);
-        }
-    }
+    let mut years_of = grouped(
+        DAYS.find().ge("year", from_year).limit(200),
+        |y: &YearDays| y.meter.clone(),
+    )?;
     let mut temps_of: HashMap<String, Temperatures> = HashMap::new();
     let mut buildings = Vec::new();
     for page in BUILDINGS.find().limit(200).pages::<Building>() {
@@ -139,7 +131,7 @@ pub fn build() -> Result<Report> {
             let mut meters = Vec::new();
             let (mut used, mut saved) = (0.0, 0.0);
             for m in meters_of.remove(&b.data.code).unwrap_or_default() {
-                let model = models.remove(&m.label);
+                let model = models.remove(&m.label).and_then(|b| b.into_iter().next());
                 let reaches_back = model
                     .as_ref()
                     .and_then(|bl| portico_sdk::calendar::parse_date(&bl.to))
@@ -346,7 +338,7 @@ pub fn overview(ctx: &Context, page: &portico_sdk::Page) -> Result<View> {
         .iter()
         .map(|m| m.data.first_month.as_str())
         .max()
-        .and_then(|first| portico_sdk::calendar::parse_date(&format!("{first}-01")))
+        .and_then(crate::model::month_of)
         .map_or_else(
             || tr(ctx, "in 12 months", "za 12 měsíců").to_owned(),
             |first| {

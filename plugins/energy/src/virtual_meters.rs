@@ -10,7 +10,7 @@ use chrono::{Duration, NaiveDate};
 use portico_sdk::Result;
 use portico_sdk::records::Filters;
 
-use crate::model::{METERS, Meter, Part, Series, find_one, write_days};
+use crate::model::{METERS, Meter, Part, Series, find_one, write_marked};
 
 /// What is wrong with a line of parts, in both languages.
 pub struct Wrong {
@@ -97,7 +97,7 @@ pub fn compute(
         .iter()
         .map(|p| Ok((f64::from(p.sign), Series::of(&p.meter)?)))
         .collect::<Result<Vec<_>>>()?;
-    let (mut metered, mut estimated) = (BTreeMap::new(), BTreeMap::new());
+    let mut written = BTreeMap::new();
     'day: for day in days {
         let (mut sum, mut est) = (0.0, false);
         for (sign, series) in &parts {
@@ -107,16 +107,15 @@ pub fn compute(
             sum += sign * v;
             est |= series.estimated(day);
         }
-        if est {
-            estimated.insert(day, sum);
-        } else {
-            metered.insert(day, sum);
-        }
+        written.insert(day, (sum, est));
     }
-    write_days(meter, &metered, false)?;
-    write_days(meter, &estimated, true)?;
-    let all = metered.len() + estimated.len();
-    Ok((metered.into_keys().collect(), all))
+    write_marked(meter, &written)?;
+    let metered = written
+        .iter()
+        .filter(|(_, (_, est))| !est)
+        .map(|(d, _)| *d)
+        .collect();
+    Ok((metered, written.len()))
 }
 
 /// Every day of the virtual meter, from the first day a part has to the
