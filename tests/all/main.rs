@@ -14,6 +14,7 @@ mod collection;
 mod complaints;
 mod connections;
 mod console;
+mod contracts;
 mod data;
 mod desk;
 mod energy;

@@ -1,0 +1,143 @@
+//! The publication duty's deadlines (zákon 340/2015 Sb.): a contract under
+//! the duty is published within 30 days of its conclusion and takes effect
+//! only then; unpublished after three months, it is cancelled from the
+//! start. Its responsible person (or every clerk) is warned on day 20 and
+//! day 25, told once the 30 days have passed and once it is cancelled;
+//! each is audited. The morning job looks at the contracts waiting; a
+//! contract saved late is told at once.
+
+use chrono::NaiveDate;
+use portico_sdk::notify::{self, To};
+use portico_sdk::records::{Document, Filters};
+use portico_sdk::{Context, Result, audit, calendar, segment};
+use serde_json::json;
+
+use crate::model::{CONTRACTS, Contract, WARNING_DAYS, parent_of, state};
+use crate::region;
+
+/// The morning's look at every contract waiting to be published.
+pub fn morning(ctx: &Context) -> Result<()> {
+    let today = calendar::today();
+    // What waits, and what fails a check that a day may settle (a date
+    // that was in the future).
+    let mut due = CONTRACTS
+        .find()
+        .eq("state", state::PENDING)
+        .limit(500)
+        .fetch_all::<Contract>(100_000)?;
+    due.extend(
+        CONTRACTS
+            .find()
+            .gt("problems", 0)
+            .limit(500)
+            .fetch_all::<Contract>(100_000)?
+            .into_iter()
+            .filter(|d| d.data.state != state::PENDING),
+    );
+    for doc in due {
+        // One contract that cannot be settled leaves the others to be.
+        let number = doc.data.number.clone();
+        if let Err(e) = review(ctx, doc, today) {
+            portico_sdk::log::warn(format!("contract {number} not reviewed: {e}"));
+        }
+    }
+    Ok(())
+}
+
+/// Settles one kept contract as of `today`, tells what is due, and keeps
+/// and sends up what changed.
+fn review(ctx: &Context, doc: Document<Contract>, today: NaiveDate) -> Result<()> {
+    let mut c = doc.data.clone();
+    let parent = parent_of(&c)?;
+    c.settle(parent.as_ref(), today);
+    tell(&mut c, &doc.id, today)?;
+    if c != doc.data {
+        CONTRACTS.update(&doc.id, doc.version, &c)?;
+        region::sync(ctx, &doc.id, &c, "")?;
+    }
+    Ok(())
+}
+
+/// Tells what of `c`'s deadlines is due and not told yet, and audits it:
+/// the latest only, when a contract comes in late and several are.
+pub fn tell(c: &mut Contract, id: &str, today: NaiveDate) -> Result<()> {
+    let told = |c: &Contract, what: &str| c.told.iter().any(|t| t == what);
+    let Some(concluded) = c.concluded_date() else {
+        return Ok(());
+    };
+    let day = (today - concluded).num_days();
+    let (template, action, marks): (&str, &str, Vec<String>) =
+        if c.state == state::CANCELLED && !told(c, "cancelled") {
+            ("duty-cancelled", "duty.cancelled", vec!["cancelled".into()])
+        } else if c.state == state::PENDING && c.late == 1 && !told(c, "breach") {
+            ("duty-breach", "duty.breach", vec!["breach".into()])
+        } else if c.state == state::PENDING {
+            match WARNING_DAYS
+                .iter()
+                .rev()
+                .find(|w| day >= **w && !told(c, &w.to_string()))
+            {
+                Some(w) => ("duty-warning", "duty.warning", vec![w.to_string()]),
+                None => return Ok(()),
+            }
+        } else {
+            return Ok(());
+        };
+    let deadline = c.deadline().unwrap_or(concluded);
+    let data = json!({
+        "number": c.number,
+        "subject": c.subject,
+        "concluded": c.concluded,
+        "deadline": deadline.to_string(),
+        "cancels": c.cancels().map(|d| d.to_string()).unwrap_or_default(),
+        "days_left": (deadline - today).num_days(),
+        "problems": c.problems,
+        "path": format!("/contracts/{}", segment(id)),
+    });
+    for user in recipients(c)? {
+        notify::send(To::User(&user), template, &data)?;
+    }
+    audit::append(
+        action,
+        &c.number,
+        &json!({
+            "day": day,
+            "deadline": deadline.to_string(),
+            "responsible": c.responsible,
+            "by": "system",
+        }),
+    )?;
+    // What is told covers what would have been told before it.
+    let mut marks = marks;
+    if template != "duty-warning" {
+        marks.extend(WARNING_DAYS.iter().map(|w| w.to_string()));
+        if template == "duty-cancelled" {
+            marks.push("breach".into());
+        }
+    } else {
+        let w: i64 = marks[0].parse().unwrap_or(0);
+        marks.extend(
+            WARNING_DAYS
+                .iter()
+                .filter(|x| **x < w)
+                .map(|x| x.to_string()),
+        );
+    }
+    for m in marks {
+        if !told(c, &m) {
+            c.told.push(m);
+        }
+    }
+    Ok(())
+}
+
+/// The responsible person, or every clerk when none is named.
+fn recipients(c: &Contract) -> Result<Vec<String>> {
+    if !c.responsible.is_empty() {
+        return Ok(vec![c.responsible.clone()]);
+    }
+    Ok(portico_sdk::people::holders("manage")?
+        .into_iter()
+        .map(|p| p.user_id)
+        .collect())
+}
