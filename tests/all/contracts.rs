@@ -602,6 +602,17 @@ async fn checks_hold_a_contract_back_and_the_public_reads_what_is_published() {
     assert_eq!(document.header("content-type"), "application/pdf");
     let staff_only = public.get(&format!("{base}/contracts/{id}")).await;
     assert_ne!(staff_only.status, 200, "the registry is for the staff");
+    let staff_page = jana.get(&format!("{base}/contracts/{id}")).await;
+    let file = staff_page
+        .body
+        .split(&format!("{base}/contracts/{id}/files/"))
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("a link to the kept document")
+        .to_owned();
+    let kept = format!("{base}/contracts/{id}/files/{file}");
+    assert_eq!(jana.get(&kept).await.status, 200, "the clerk reads it");
+    assert_ne!(public.get(&kept).await.status, 200, "the public does not");
     let draft = enter(
         &jana,
         base,

@@ -1,4 +1,4 @@
-//! The publication duty's deadlines (zákon 340/2015 Sb.): a contract under
+//! The publication duty's deadlines (zákon č. 340/2015 Sb.): a contract under
 //! the duty is published within 30 days of its conclusion and takes effect
 //! only then; unpublished after three months, it is cancelled from the
 //! start. Its responsible person (or every clerk) is warned on day 20 and
@@ -9,14 +9,14 @@
 use chrono::NaiveDate;
 use portico_sdk::notify::{self, To};
 use portico_sdk::records::{Document, Filters};
-use portico_sdk::{Context, Result, audit, calendar, segment};
+use portico_sdk::{Result, audit, calendar, segment};
 use serde_json::json;
 
 use crate::model::{CONTRACTS, Contract, WARNING_DAYS, parent_of, state};
 use crate::region;
 
 /// The morning's look at every contract waiting to be published.
-pub fn morning(ctx: &Context) -> Result<()> {
+pub fn morning() -> Result<()> {
     let today = calendar::today();
     // What waits, and what fails a check that a day may settle (a date
     // that was in the future).
@@ -37,7 +37,7 @@ pub fn morning(ctx: &Context) -> Result<()> {
     for doc in due {
         // One contract that cannot be settled leaves the others to be.
         let number = doc.data.number.clone();
-        if let Err(e) = review(ctx, doc, today) {
+        if let Err(e) = review(doc, today) {
             portico_sdk::log::warn(format!("contract {number} not reviewed: {e}"));
         }
     }
@@ -46,14 +46,14 @@ pub fn morning(ctx: &Context) -> Result<()> {
 
 /// Settles one kept contract as of `today`, tells what is due, and keeps
 /// and sends up what changed.
-fn review(ctx: &Context, doc: Document<Contract>, today: NaiveDate) -> Result<()> {
+fn review(doc: Document<Contract>, today: NaiveDate) -> Result<()> {
     let mut c = doc.data.clone();
     let parent = parent_of(&c)?;
     c.settle(parent.as_ref(), today);
     tell(&mut c, &doc.id, today)?;
     if c != doc.data {
         CONTRACTS.update(&doc.id, doc.version, &c)?;
-        region::sync(ctx, &doc.id, &c, "")?;
+        region::sync(&c, "")?;
     }
     Ok(())
 }

@@ -757,10 +757,10 @@ pub fn save(ctx: &Context, form: &FormPost, kept: Option<Document<Contract>>) ->
         ),
     )?;
     let was = kept.as_ref().map_or("", |d| d.data.number.as_str());
-    region::sync(ctx, &id, &c, was)?;
-    amendments_follow(ctx, &c.number)?;
+    region::sync(&c, was)?;
+    amendments_follow(&c.number)?;
     if !was.is_empty() && was != c.number {
-        amendments_follow(ctx, was)?;
+        amendments_follow(was)?;
     }
     let message = match (c.problems, cs_of(ctx)) {
         (0, true) => format!("Smlouva {} je uložena.", c.number),
@@ -782,7 +782,7 @@ pub fn save(ctx: &Context, form: &FormPost, kept: Option<Document<Contract>>) ->
 
 /// The amendments of contract `number` settled again: whether they are
 /// under the duty, and their checks, follow what it amends.
-fn amendments_follow(ctx: &Context, number: &str) -> Result<()> {
+fn amendments_follow(number: &str) -> Result<()> {
     let amendments = CONTRACTS
         .find()
         .eq("parent", number)
@@ -798,7 +798,7 @@ fn amendments_follow(ctx: &Context, number: &str) -> Result<()> {
         c.settle(parent.as_ref(), today);
         if c != doc.data {
             CONTRACTS.update(&doc.id, doc.version, &c)?;
-            region::sync(ctx, &doc.id, &c, "")?;
+            region::sync(&c, "")?;
         }
     }
     Ok(())
@@ -980,8 +980,8 @@ pub fn publish(ctx: &Context, id: &str, form: &FormPost) -> Result<Outcome> {
             if c.late == 1 { ", late" } else { "" }
         ),
     )?;
-    region::sync(ctx, &doc.id, &c, "")?;
-    amendments_follow(ctx, &c.number)?;
+    region::sync(&c, "")?;
+    amendments_follow(&c.number)?;
     let message = match (c.late == 1, cs_of(ctx)) {
         (false, true) => format!("Uveřejnění smlouvy {} je zaznamenáno.", c.number),
         (false, false) => format!("The publication of contract {} is recorded.", c.number),

@@ -1,6 +1,6 @@
 //! The organization's contract registry: contracts with their parties,
 //! values, documents and amendments; the publication duty of the contract
-//! register (zákon 340/2015 Sb.) with its deadlines; the checks public
+//! register (zákon č. 340/2015 Sb.) with its deadlines; the checks public
 //! auditors run; the founder's view; the published contracts for everyone.
 //!
 //! - `model`: what is kept, and what follows from it (duty, deadline, state).
@@ -73,9 +73,9 @@ impl Module for Contracts {
         }
     }
 
-    fn run_job(ctx: &Context, job: &str) -> Result<()> {
+    fn run_job(_ctx: &Context, job: &str) -> Result<()> {
         match job {
-            "duty" => duty::morning(ctx),
+            "duty" => duty::morning(),
             other => Err(Error::not_found(format!("no job {other}"))),
         }
     }

@@ -14,7 +14,7 @@ use crate::checks::{self, Problem};
 pub const CONTRACTS: Collection = Collection::new("contracts");
 
 /// A contract of more than this, in CZK without VAT, is published
-/// (zákon 340/2015 Sb., § 3 odst. 2 písm. i: 50,000 and less is not).
+/// (zákon č. 340/2015 Sb., § 3 odst. 2 písm. i: 50,000 and less is not).
 pub const THRESHOLD_CZK: f64 = 50_000.0;
 /// Days after its conclusion a contract must be published within (§ 5 odst. 2).
 pub const DEADLINE_DAYS: i64 = 30;

@@ -649,8 +649,8 @@ pub fn public_list(ctx: &Context, page: &Page) -> Result<View> {
     ))
     .text(tr(
         ctx,
-        "The contracts this organization has published in the contract register (zákon 340/2015 Sb.), with the version published. The register itself is at smlouvy.gov.cz.",
-        "Smlouvy, které organizace uveřejnila v registru smluv (zákon 340/2015 Sb.), s uveřejněnou verzí. Samotný registr je na smlouvy.gov.cz.",
+        "The contracts this organization has published in the contract register (zákon č. 340/2015 Sb.), with the version published. The register itself is at smlouvy.gov.cz.",
+        "Smlouvy, které organizace uveřejnila v registru smluv (zákon č. 340/2015 Sb.), s uveřejněnou verzí. Samotný registr je na smlouvy.gov.cz.",
     ))
     .actions([Action::secondary(
         tr(ctx, "Download as CSV", "Stáhnout jako CSV"),

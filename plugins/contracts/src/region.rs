@@ -41,7 +41,6 @@ pub struct Totals {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Sent {
-    pub id: String,
     pub contract: Contract,
     pub totals: Totals,
     /// Its number before this change, when the change gave it a new one.
@@ -106,7 +105,7 @@ pub fn totals() -> Result<Totals> {
 
 /// Sends the contract as it now is to the founder, when the founder keeps
 /// a contract registry too.
-pub fn sync(_ctx: &Context, id: &str, c: &Contract, was: &str) -> Result<()> {
+pub fn sync(c: &Contract, was: &str) -> Result<()> {
     let Some(founder) = orgs::ancestors()?
         .into_iter()
         .next()
@@ -124,7 +123,6 @@ pub fn sync(_ctx: &Context, id: &str, c: &Contract, was: &str) -> Result<()> {
         &founder.id,
         KIND,
         &Sent {
-            id: id.to_owned(),
             contract,
             totals: totals()?,
             was: if was == c.number {
