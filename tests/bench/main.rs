@@ -34,6 +34,8 @@
 //!   years of days through the event dispatcher (bar ≤ 60 s), a
 //!   building's page read meanwhile (p95), and the region's overview of
 //!   300 organizations' 2,000 buildings (p95, bar ≤ 100 ms);
+//! - `contracts`: the founder's overview of 300 organizations' 50,000
+//!   contracts (p95, bar ≤ 100 ms) and one organization's contracts (p95);
 //! - `records`, `search`, `audit`: on SQLite and PostgreSQL, record
 //!   inserts per second through a module's API, the p95 of a filtered,
 //!   sorted query through a module over a collection of 1,000,000 records,
@@ -47,6 +49,7 @@
 //! runs, its figures mean nothing. Bars are never asserted: figures only.
 
 mod call;
+mod contracts;
 mod energy;
 mod imports;
 mod languages;
@@ -125,6 +128,9 @@ fn main() {
     timed("energy", &mut || {
         rt.block_on(energy::nightly_refit());
         rt.block_on(energy::region_overview());
+    });
+    timed("contracts", &mut || {
+        rt.block_on(contracts::founder_overview())
     });
     let engines = std::env::var("PORTICO_BENCH_DB").unwrap_or_default();
     let on = |e: &str| engines.is_empty() || engines == e;

@@ -556,11 +556,16 @@ impl TestPortal {
             module_id: module.to_owned(),
             actor: "test".into(),
         };
+        // One transaction: tens of thousands of documents in seconds.
+        let txn = sea_orm::TransactionTrait::begin(self.db())
+            .await
+            .expect("begin the import");
         for line in lines.lines().filter(|l| !l.trim().is_empty()) {
-            portico_platform::records::insert(self.db(), &scope, &schema, line)
+            portico_platform::records::insert(&txn, &scope, &schema, line)
                 .await
                 .expect("import a document");
         }
+        txn.commit().await.expect("commit the import");
     }
 
     /// Delivers every event that is due, as the dispatcher does.

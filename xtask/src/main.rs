@@ -458,6 +458,7 @@ fn run(extra: &[String]) -> Result {
         "methodology",
         "winter-dispatch",
         "energy",
+        "contracts",
     ] {
         if built.iter().any(|m| m.id == id) {
             copy_dir(&root.join("target/modules").join(id), &modules.join(id))?;

@@ -161,6 +161,23 @@ pub fn set_up(
             org,
         ]))?;
     }
+    for org in [REGION, BELOW[0].0, BELOW[1].0] {
+        status(&mut portico(&[
+            "plugin",
+            "enable",
+            "contracts",
+            "--org",
+            org,
+        ]))?;
+    }
+    for (username, role, org) in [
+        ("urednik", "contracts.reader", REGION),
+        ("reditelka", "contracts.clerk", BELOW[0].0),
+    ] {
+        status(&mut portico(&[
+            "role", "grant", username, role, "--org", org,
+        ]))?;
+    }
     let dir = root.join("target/demo-region");
     std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     let records = Records::new(&ids[0], PEOPLE[0].1, &ids[2], PEOPLE[2].1);
@@ -173,6 +190,7 @@ pub fn set_up(
     files.extend(guidance_files(PEOPLE[0].1));
     files.extend(winter_files());
     files.extend(energy_files());
+    files.extend(contract_files());
     files.extend(approval_files(
         (&ids[0], PEOPLE[0].1),
         (&ids[1], PEOPLE[1].1),
@@ -797,6 +815,204 @@ fn today() -> i64 {
         .map(|d| d.as_secs())
         .unwrap_or(0);
     i64::try_from(now / 86_400).unwrap_or(0)
+}
+
+/// A demo contract: organization, number, subject, the other party and its
+/// IČO, the value without VAT, the day it was concluded and published
+/// (days from today), its exemption, and what was told of its deadlines.
+type DemoContract = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    f64,
+    i64,
+    Option<i64>,
+    &'static str,
+    &'static [&'static str],
+);
+
+/// The school's and the hospital's contracts: published, waiting (one
+/// past its 30 days), outside the duty by value and by exemption.
+const DEMO_CONTRACTS: [DemoContract; 7] = [
+    (
+        "zs-komenskeho-example",
+        "SML/2026/014",
+        "Dodávka výpočetní techniky do učebny informatiky",
+        "Počítače Morava-Example s.r.o.",
+        "25317075",
+        412_000.0,
+        -60,
+        Some(-52),
+        "",
+        &[],
+    ),
+    (
+        "zs-komenskeho-example",
+        "SML/2026/021",
+        "Revize hromosvodů a elektroinstalace tělocvičny",
+        "Elektro Znojmo-Example s.r.o.",
+        "45698121",
+        68_000.0,
+        -22,
+        None,
+        "",
+        &["20"],
+    ),
+    (
+        "zs-komenskeho-example",
+        "SML/2026/017",
+        "Servis a pravidelné revize výtahu",
+        "Výtahy Brno-Example a.s.",
+        "26187451",
+        150_000.0,
+        -40,
+        None,
+        "",
+        &["20", "25", "breach"],
+    ),
+    (
+        "zs-komenskeho-example",
+        "SML/2026/024",
+        "Nákup učebnic pro první stupeň",
+        "Učebnice Praha-Example s.r.o.",
+        "47912553",
+        42_000.0,
+        -10,
+        None,
+        "",
+        &[],
+    ),
+    (
+        "nemocnice-example",
+        "SML/2026/101",
+        "Dodávka zdravotnického materiálu na rok 2027",
+        "MedSupply-Example a.s.",
+        "60234181",
+        1_250_000.0,
+        -80,
+        Some(-41),
+        "",
+        &["20", "25", "breach"],
+    ),
+    (
+        "nemocnice-example",
+        "SML/2026/112",
+        "Darovací smlouva: dar na vybavení dětského oddělení",
+        "Jan Dvořák",
+        "",
+        80_000.0,
+        -15,
+        None,
+        "natural-person",
+        &[],
+    ),
+    (
+        "nemocnice-example",
+        "SML/2026/118",
+        "Praní a opravy nemocničního prádla",
+        "Prádelna Vyškov-Example s.r.o.",
+        "06112340",
+        890_000.0,
+        -8,
+        None,
+        "",
+        &[],
+    ),
+];
+
+/// The demo contracts, and the region's copies of them with each
+/// organization's totals, as the registry keeps them.
+fn contract_files() -> Vec<(&'static str, &'static str, &'static str, Vec<String>)> {
+    let mut files = Vec::new();
+    let mut received = Vec::new();
+    let mut members = Vec::new();
+    for (org, org_name, _, _) in &BELOW[..2] {
+        let mut lines = Vec::new();
+        let (mut pending, mut overdue, mut published, mut late_published, mut outside) =
+            (0, 0, 0, 0, 0);
+        let (mut failing, mut published_czk) = (0, 0.0);
+        for (o, number, subject, party, ico, value, concluded, on, exemption, told) in
+            DEMO_CONTRACTS
+        {
+            if o != *org {
+                continue;
+            }
+            let duty = exemption.is_empty() && value > 50_000.0;
+            let late = duty && on.map_or(-concluded > 30, |p| p - concluded > 30);
+            let state = match (on, duty) {
+                (Some(_), _) => "published",
+                (None, false) => "outside",
+                (None, true) => "pending",
+            };
+            // Demo contracts come without their PDFs: one waiting shows
+            // the check it fails until a clerk attaches its version.
+            let checks = if state == "pending" {
+                "[{\"code\":\"document\",\"arg\":\"\"}]"
+            } else {
+                "[]"
+            };
+            match state {
+                "published" => {
+                    published += 1;
+                    published_czk += value;
+                    late_published += i32::from(late);
+                }
+                "pending" => {
+                    pending += 1;
+                    overdue += i32::from(late);
+                    failing += 1;
+                }
+                _ => outside += 1,
+            }
+            let publication = on.map_or("null".to_owned(), |p| {
+                format!(
+                    "{{\"date\":\"{}\",\"contract_id\":\"{}\",\"version_id\":\"{}\",\"recorded_by\":\"demo\"}}",
+                    date(p),
+                    31_000_000 - concluded,
+                    34_000_000 - concluded
+                )
+            });
+            let contract = format!(
+                "{{\"number\":{},\"subject\":{},\"parties\":[{{\"name\":{},\"ico\":\"{ico}\",\"databox\":\"\"}}],\"value_net\":{value},\"value_gross\":{},\"currency\":\"CZK\",\"concluded\":\"{}\",\"approved_by\":{},\"exemption\":\"{exemption}\",\"publication\":{publication},\"told\":[{}],\"state\":\"{state}\",\"duty\":{duty},\"due\":\"{}\",\"checks\":{checks},\"problems\":{},\"late\":{},\"published_on\":\"{}\",\"value_czk\":{value}}}",
+                q(number),
+                q(subject),
+                q(party),
+                value * 1.21,
+                date(concluded),
+                q(&format!("ředitel(ka) {org_name}")),
+                told.iter().map(|t| q(t)).collect::<Vec<_>>().join(","),
+                if duty {
+                    date(concluded + 30)
+                } else {
+                    String::new()
+                },
+                u8::from(state == "pending"),
+                u8::from(late),
+                on.map(date).unwrap_or_default(),
+            );
+            received.push(format!(
+                "{{\"key\":{},\"org\":\"{org}\",\"org_name\":{},\"state\":\"{state}\",\"problems\":{},\"concluded\":\"{}\",\"sent_at\":\"{}T06:00:00Z\",\"contract\":{contract}}}",
+                q(&format!("{org}~{number}")),
+                q(org_name),
+                u8::from(state == "pending"),
+                date(concluded),
+                date(0),
+            ));
+            lines.push(contract);
+        }
+        members.push(format!(
+            "{{\"org\":\"{org}\",\"org_name\":{},\"received\":\"{}T06:00:00Z\",\"totals\":{{\"contracts\":{},\"pending\":{pending},\"overdue\":{overdue},\"published\":{published},\"published_late\":{late_published},\"outside\":{outside},\"cancelled\":0,\"failing\":{failing},\"published_czk\":{published_czk}}}}}",
+            q(org_name),
+            date(0),
+            lines.len(),
+        ));
+        files.push((*org, "contracts", "contracts", lines));
+    }
+    files.push((REGION, "contracts", "received", received));
+    files.push((REGION, "contracts", "members", members));
+    files
 }
 
 /// The date of a day since 1970: year, month, day.
