@@ -4,15 +4,17 @@
 //! months, warnings told once on days 20 and 25, the breach, the
 //! cancellation, all audited; the checks that hold a contract back until
 //! it passes them; the founder seeing its schools' contracts and another
-//! region seeing none; the public list with the blacked-out version only.
+//! region seeing none; the public list with the redacted version only.
 
 use std::time::Duration;
 
 use chrono::{Months, NaiveDate};
 use portico_platform::audit;
+use portico_platform::connections::{Credential, Setup};
 use portico_platform::organizations::Kind;
 use portico_runtime::api::CallContext;
 use portico_tests::browser::{Browser, Page};
+use portico_tests::outside::Outside;
 use portico_tests::{TEST_CITY, TestPortal};
 
 const PASSWORD: &str = "correct horse battery staple";
@@ -414,6 +416,20 @@ async fn the_publication_duty_runs_its_course_and_the_founder_sees_it() {
         .await;
     assert_eq!(detail.status, 200, "{}", detail.body);
     assert!(detail.body.contains("po lhůtě"), "{}", detail.body);
+    // A contract given a new number is kept under it at the founder, and
+    // no longer under the old one.
+    let mut fields = contract("SML/2026/002A", "50000", &[]);
+    fields.push(("concluded", c));
+    let renamed = enter(
+        &jana,
+        base,
+        &format!("/contracts/{two}/edit"),
+        &fields,
+        false,
+    )
+    .await;
+    assert_eq!(renamed.status, 303, "{}", renamed.body);
+    portal.settle().await;
     let csv = olga.get("/o/kraj/m/contracts/region.csv").await;
     let rows = csv.csv_rows();
     assert_eq!(rows.len(), 5, "the header and four contracts: {}", csv.body);
@@ -422,11 +438,13 @@ async fn the_publication_duty_runs_its_course_and_the_founder_sees_it() {
         "late: {}",
         csv.body
     );
+    assert!(rows.iter().any(|r| r[1] == "SML/2026/002A"), "{}", csv.body);
+    assert!(!rows.iter().any(|r| r[1] == "SML/2026/002"), "{}", csv.body);
 }
 
 /// A contract failing the auditors' checks is saved and shown with each,
 /// and cannot be published until it passes; published, the public reads
-/// it and its blacked-out version, and nothing else.
+/// it and its redacted version, and nothing else.
 #[tokio::test]
 async fn checks_hold_a_contract_back_and_the_public_reads_what_is_published() {
     let portal = TestPortal::builder().module("contracts").build().await;
@@ -642,6 +660,29 @@ async fn checks_hold_a_contract_back_and_the_public_reads_what_is_published() {
             .status,
         404
     );
+    // Text that a spreadsheet would run as a formula is written as text.
+    let formula = enter(
+        &jana,
+        base,
+        "/new",
+        &[
+            ("number", "SML/2026/012"),
+            ("subject", "=HYPERLINK(\"https://example.com\")"),
+            ("concluded", &today().to_string()),
+            ("value_net", "1000"),
+        ],
+        false,
+    )
+    .await;
+    assert_eq!(formula.status, 303, "{}", formula.body);
+    let all = jana.get(&format!("{base}/contracts.csv")).await;
+    assert!(
+        all.csv_rows()
+            .iter()
+            .any(|r| r[0] == "SML/2026/012" && r[1] == "'=HYPERLINK(\"https://example.com\")"),
+        "{}",
+        all.body
+    );
     let csv = public.get(&format!("{base}/published.csv")).await;
     let rows = csv.csv_rows();
     assert_eq!(rows.len(), 3, "the header and two published: {}", csv.body);
@@ -650,6 +691,75 @@ async fn checks_hold_a_contract_back_and_the_public_reads_what_is_published() {
             .any(|r| r[0] == "SML/2026/010" && r[4] == "12000")
     );
     assert!(!csv.body.contains("SML/2026/011"));
+
+    // A foreign currency without its rate: the Czech National Bank's of
+    // the day of conclusion, through the connection the administrator
+    // set up (the bank's daily file, a rate per 1 or per 100 units).
+    let cnb = Outside::start(0).await;
+    cnb.serve(
+        "/cs/financni-trhy/devizovy-trh/kurzy-devizoveho-trhu/kurzy-devizoveho-trhu/denni_kurz.txt",
+        "text/plain; charset=utf-8",
+        "04.12.2026 #235\nzemě|měna|množství|kód|kurz\nEMU|euro|1|EUR|25,325\nMaďarsko|forint|100|HUF|6,123\n",
+    );
+    portico_platform::connections::set(
+        portal.db(),
+        TEST_CITY,
+        "contracts",
+        "cnb",
+        &Setup::with(Some(cnb.url("")), Credential::None),
+        "test",
+    )
+    .await
+    .unwrap();
+    let day = today().to_string();
+    for (number, value, currency, czk) in [
+        ("SML/2026/013", "3000", "EUR", "75\u{a0}975 Kč"),
+        ("SML/2026/014", "1000000", "HUF", "61\u{a0}230 Kč"),
+    ] {
+        let saved = enter(
+            &jana,
+            base,
+            "/new",
+            &[
+                ("number", number),
+                ("subject", "Licence softwaru"),
+                ("parties", "Software-Example GmbH"),
+                ("concluded", &day),
+                ("value_net", value),
+                ("currency", currency),
+            ],
+            true,
+        )
+        .await;
+        let page = jana.get(saved.location()).await;
+        assert!(page.body.contains(czk), "{czk}: {}", page.body);
+    }
+    let asked = format!("date={}", today().format("%d.%m.%Y"));
+    assert!(
+        cnb.received()
+            .iter()
+            .all(|r| r.query.as_deref() == Some(asked.as_str())),
+        "the day of conclusion asked: {:?}",
+        cnb.received()
+            .iter()
+            .map(|r| r.query.clone())
+            .collect::<Vec<_>>()
+    );
+    enter(
+        &jana,
+        base,
+        "/new",
+        &[
+            ("number", "SML/2026/015"),
+            ("subject", "Licence softwaru"),
+            ("concluded", &day),
+            ("value_net", "500"),
+            ("currency", "XYZ"),
+        ],
+        true,
+    )
+    .await
+    .assert_refused(&["neuvádí kurz měny XYZ; uveďte ho."]);
 
     // In English, the same page in the reader's language.
     jana.get("/lang/en").await;

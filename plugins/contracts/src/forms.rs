@@ -3,7 +3,7 @@
 
 use chrono::NaiveDate;
 use portico_sdk::files::{self, Mark};
-use portico_sdk::records::{Document, Filters};
+use portico_sdk::records::Filters;
 use portico_sdk::{
     Context, Error, Field, Form, FormPost, Outcome, Result, View, calendar, segment,
 };
@@ -14,6 +14,7 @@ use crate::model::{
     CONTRACTS, Contract, EXEMPTIONS, Party, Publication, Stored, audit, clerk, cs_of, date_text,
     find_one, parent_of, tr,
 };
+use crate::rates;
 use crate::region;
 
 /// Errors of a refused form: the field, and what is wrong.
@@ -204,8 +205,8 @@ pub fn contract_form(
             .value(v("rate", &amount(c.rate)))
             .help(tr(
                 ctx,
-                "For a foreign currency: the Czech National Bank's rate of the day of conclusion for one unit (divide a rate quoted for 100 units, as for HUF or JPY), which decides whether the duty applies.",
-                "U cizí měny: kurz ČNB ke dni uzavření za jednu jednotku (kurz uváděný za 100 jednotek, jako u HUF či JPY, vydělte stem), podle něhož se posoudí povinnost uveřejnění.",
+                "For a foreign currency: the Czech National Bank's rate of the day of conclusion for one unit (divide a rate quoted for 100 units, as for HUF or JPY), which decides whether the duty applies. Left empty, it is asked of the bank when the administrator has set up the connection to it.",
+                "U cizí měny: kurz ČNB ke dni uzavření za jednu jednotku (kurz uváděný za 100 jednotek, jako u HUF či JPY, vydělte stem), podle něhož se posoudí povinnost uveřejnění. Nevyplníte-li ho, zjistí se od ČNB, má-li správce nastaveno připojení k ní.",
             )),
         )
         .field(
@@ -684,20 +685,72 @@ pub fn refuse_published(ctx: &Context, c: &Contract) -> Result<()> {
     ))
 }
 
-/// Saves the contract's form: a new contract (`kept` None) or a change.
-pub fn save(ctx: &Context, form: &FormPost, kept: Option<Document<Contract>>) -> Result<Outcome> {
+/// A foreign currency's rate the clerk left out, asked of the Czech
+/// National Bank for the day of conclusion, before any data operation:
+/// the form with the rate filled in, or the error for the rate's field.
+fn bank_rate(ctx: &Context, form: &FormPost) -> (FormPost, Option<String>) {
+    let text = |name: &str| form.get(name).unwrap_or_default().trim().to_owned();
+    let currency = text("currency").to_uppercase();
+    let day = calendar::parse_date(&text("concluded"));
+    let asked = !currency.is_empty()
+        && currency != "CZK"
+        && currency.len() == 3
+        && text("rate").is_empty()
+        && !text("value_net").is_empty();
+    let Some(day) = day.filter(|_| asked) else {
+        return (form.clone(), None);
+    };
+    let when = date_text(ctx, &day.to_string());
+    match rates::of(&currency, day) {
+        rates::Rate::Found(rate) => (form.clone().with("rate", rate.to_string()), None),
+        rates::Rate::NotSetUp => (form.clone(), None),
+        rates::Rate::NotListed => (
+            form.clone(),
+            Some(if cs_of(ctx) {
+                format!("ČNB pro {when} neuvádí kurz měny {currency}; uveďte ho.")
+            } else {
+                format!("The Czech National Bank gives no rate of {currency} for {when}; give it.")
+            }),
+        ),
+        rates::Rate::Failed(why) => (
+            form.clone(),
+            Some(if cs_of(ctx) {
+                format!("Kurz ČNB se nepodařilo zjistit ({why}); uveďte ho.")
+            } else {
+                format!("The Czech National Bank's rate could not be had ({why}); give it.")
+            }),
+        ),
+    }
+}
+
+/// Saves the contract's form: a new contract (`id` None) or a change.
+pub fn save(ctx: &Context, form: &FormPost, id: Option<&str>) -> Result<Outcome> {
     clerk(ctx)?;
     if form.button() == Some("cancel") {
         return Ok(Outcome::redirect("/"));
     }
+    // The bank is asked first: a call out comes before the first data
+    // operation of a call that writes.
+    let (form, rate_error) = bank_rate(ctx, form);
+    let form = &form;
+    let kept = id.map(|id| CONTRACTS.get::<Contract>(id)).transpose()?;
     if let Some(doc) = &kept {
         refuse_published(ctx, &doc.data)?;
     }
     let base = kept.as_ref().map(|d| d.data.clone()).unwrap_or_default();
     let own_id = kept.as_ref().map(|d| d.id.as_str());
-    let (mut c, documents) = match read(ctx, form, base, own_id) {
+    let read = read(ctx, form, base, own_id).and_then(|read| match &rate_error {
+        Some(e) => Err(vec![("rate", e.clone())]),
+        None => Ok(read),
+    });
+    let (mut c, documents) = match read {
         Ok(read) => read,
-        Err(errors) => {
+        Err(mut errors) => {
+            // What the bank said says more than that a rate is missing.
+            if let Some(e) = &rate_error {
+                errors.retain(|(f, _)| *f != "rate");
+                errors.push(("rate", e.clone()));
+            }
             return Ok(Outcome::Show(contract_form(
                 ctx,
                 kept.as_ref().map(|d| (d.id.as_str(), &d.data)),

@@ -8,6 +8,7 @@
 //! - `duty`: the deadlines told and audited.
 //! - `forms`: the contract's and the publication's forms.
 //! - `pages`: what people see, and the CSV exports.
+//! - `rates`: the Czech National Bank's exchange rate of a day.
 //! - `region`: contracts sent up the tree, and the founder's view.
 
 mod checks;
@@ -15,6 +16,7 @@ mod duty;
 mod forms;
 mod model;
 mod pages;
+mod rates;
 mod region;
 
 use portico_sdk::{
@@ -55,7 +57,7 @@ impl Module for Contracts {
         let id = form.param("id").unwrap_or_default();
         match form.pattern() {
             "/new" => forms::save(ctx, form, None),
-            "/contracts/{id}/edit" => forms::save(ctx, form, Some(model::contract(id)?)),
+            "/contracts/{id}/edit" => forms::save(ctx, form, Some(id)),
             "/contracts/{id}/publish" => forms::publish(ctx, id, form),
             other => Err(Error::not_found(format!("no form at {other}"))),
         }

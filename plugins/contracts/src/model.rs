@@ -102,7 +102,7 @@ pub struct Contract {
     pub approved_by: String,
     /// The signed document.
     pub document: Option<Stored>,
-    /// The version published: trade secrets and personal data blacked out.
+    /// The version published: trade secrets and personal data redacted.
     pub public_document: Option<Stored>,
     pub redacted: bool,
     pub redaction_reason: String,

@@ -319,6 +319,11 @@ pub fn overview(ctx: &Context, page: &Page) -> Result<View> {
         .numeric_column(tr(ctx, "Past the 30 days", "Po lhůtě 30 dnů"))
         .numeric_column(tr(ctx, "Cancelled", "Zrušené"))
         .numeric_column(tr(ctx, "Failing checks", "Nesplněné kontroly"))
+        .numeric_column(tr(
+            ctx,
+            "Published late of all published",
+            "Uveřejněno po lhůtě ze všech uveřejněných",
+        ))
         .numeric_column(tr(ctx, "Published, without VAT", "Uveřejněno, bez DPH"))
         .empty_text(tr(
             ctx,
@@ -337,6 +342,7 @@ pub fn overview(ctx: &Context, page: &Page) -> Result<View> {
             t.overdue.to_string().into(),
             t.cancelled.to_string().into(),
             t.failing.to_string().into(),
+            format!("{} / {}", t.published_late, t.published).into(),
             money(ctx, t.published_czk, "CZK").into(),
         ]);
     }
