@@ -174,14 +174,8 @@ pub fn check_ico(ico: &str) -> Result<String, String> {
     if digits.len() != 8 || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return Err(format!("`{ico}` must be 8 digits"));
     }
-    let d: Vec<u32> = digits.bytes().map(|b| u32::from(b - b'0')).collect();
-    let sum: u32 = d[..7].iter().zip((2..=8).rev()).map(|(x, w)| x * w).sum();
-    let expected = match sum % 11 {
-        0 => 1,
-        1 => 0,
-        r => 11 - r,
-    };
-    if d[7] != expected {
+    let expected = portico_types::ico::expected_check_digit(&digits).unwrap_or(10);
+    if !portico_types::ico::is_valid(&digits) {
         return Err(format!(
             "`{ico}` has a wrong check digit (expected {expected} at the end)"
         ));

@@ -6,7 +6,8 @@
 //! on this crate, which depends on nothing of Portico's. `written` is how
 //! each language writes numbers, dates and moments, for the host's pages
 //! and messages and, through the SDK, for the modules; `folding` is how
-//! search compares Czech text; `places` an address of the register and
+//! search compares Czech text; `ico` a body's identification number and
+//! its check digit; `places` an address of the register and
 //! the distance of two positions; [`Outgoing`] a module's request to a
 //! system outside the portal, which the runtime checks and the platform
 //! keeps for delivery.
@@ -14,6 +15,7 @@
 use serde::{Deserialize, Serialize};
 
 pub mod folding;
+pub mod ico;
 pub mod places;
 pub mod written;
 

@@ -25,21 +25,6 @@ fn problem(code: &str, arg: impl Into<String>) -> Problem {
     }
 }
 
-/// Whether `ico` is a valid Czech identification number: 8 digits whose
-/// last is the check digit of the seven before (weights 8 to 2, modulo 11).
-pub fn valid_ico(ico: &str) -> bool {
-    let digits: Vec<u32> = ico.chars().filter_map(|c| c.to_digit(10)).collect();
-    if ico.len() != 8 || digits.len() != 8 {
-        return false;
-    }
-    let sum: u32 = digits[..7]
-        .iter()
-        .zip((2..=8).rev())
-        .map(|(d, w)| d * w)
-        .sum();
-    (11 - sum % 11) % 10 == digits[7]
-}
-
 /// Whether `id` looks like a data box's: 7 letters and digits.
 pub fn valid_databox(id: &str) -> bool {
     id.len() == 7 && id.chars().all(|c| c.is_ascii_alphanumeric())
@@ -56,7 +41,7 @@ pub fn run(c: &Contract, parent: Option<&Contract>, today: NaiveDate) -> Vec<Pro
         if p.name.trim().is_empty() {
             out.push(problem("party-name", p.ico.clone()));
         }
-        if !p.ico.is_empty() && !valid_ico(&p.ico) {
+        if !p.ico.is_empty() && !portico_sdk::ico::is_valid(&p.ico) {
             out.push(problem("ico", p.ico.clone()));
         }
         if !p.databox.is_empty() && !valid_databox(&p.databox) {

@@ -147,7 +147,7 @@ impl Fact {
             Kind::Date if calendar::parse_date(value).is_none() => {
                 bad("Use the form YYYY-MM-DD.", "Zadejte ve tvaru RRRR-MM-DD.")
             }
-            Kind::Ico if !ico_valid(value) => bad(
+            Kind::Ico if !portico_sdk::ico::is_valid(value) => bad(
                 "An IČO is eight digits whose last is their check digit; this one does not add up.",
                 "IČO má osm číslic a poslední je kontrolní; toto nesouhlasí.",
             ),
@@ -174,21 +174,6 @@ impl Fact {
             _ => None,
         }
     }
-}
-
-/// An IČO: eight digits, the last the check digit (mod 11).
-pub fn ico_valid(ico: &str) -> bool {
-    let digits: Vec<u32> = ico.chars().filter_map(|c| c.to_digit(10)).collect();
-    if ico.len() != 8 || digits.len() != 8 {
-        return false;
-    }
-    let sum: u32 = digits[..7]
-        .iter()
-        .zip((2..=8).rev())
-        .map(|(d, w)| d * w)
-        .sum();
-    let check = (11 - sum % 11) % 10;
-    digits[7] == check
 }
 
 /// A Czech account number (vyhláška ČNB č. 169/2011 Sb.): an optional

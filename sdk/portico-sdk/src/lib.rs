@@ -63,6 +63,8 @@ pub use messages::Message;
 /// Text as the portal's search compares it: lower case, without
 /// diacritics (`Žabovřesky` folds to `zabovresky`), and split into words.
 pub use portico_types::folding;
+/// The identification number of a Czech body (IČO) and its check digit.
+pub use portico_types::ico;
 pub use view::{
     Action, Cell, Chart, Field, FieldKind, Form, LineMap, Map, NoticeLevel, Operation, Pager, Stat,
     Table, TimelineEntry, View,
