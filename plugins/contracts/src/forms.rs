@@ -12,7 +12,7 @@ use crate::checks;
 use crate::duty;
 use crate::model::{
     CONTRACTS, Contract, EXEMPTIONS, Party, Publication, Stored, audit, clerk, cs_of, date_text,
-    find_one, parent_of, tr,
+    parent_of, tr,
 };
 use crate::rates;
 use crate::region;
@@ -431,7 +431,7 @@ fn read(
             "number",
             tr(ctx, "Give the contract's number.", "Uveďte číslo smlouvy.").into(),
         ));
-    } else if let Ok(Some(other)) = find_one::<Contract>(CONTRACTS, "number", &c.number)
+    } else if let Ok(Some(other)) = CONTRACTS.find_by::<Contract>("number", &c.number)
         && Some(other.id.as_str()) != own_id
     {
         errors.push((
@@ -844,7 +844,9 @@ fn amendments_follow(number: &str) -> Result<()> {
     if amendments.is_empty() {
         return Ok(());
     }
-    let parent = find_one::<Contract>(CONTRACTS, "number", number)?.map(|d| d.data);
+    let parent = CONTRACTS
+        .find_by::<Contract>("number", number)?
+        .map(|d| d.data);
     let today = calendar::today();
     for doc in amendments {
         let mut c = doc.data.clone();

@@ -3,9 +3,8 @@
 //! deadline, its state and the checks it fails.
 
 use chrono::{Months, NaiveDate};
-use portico_sdk::records::{Collection, Document, Filters};
+use portico_sdk::records::{Collection, Document};
 use portico_sdk::{Context, Error, Result, audit, numbers};
-use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -291,22 +290,9 @@ pub fn parent_of(c: &Contract) -> Result<Option<Contract>> {
     if c.parent.is_empty() {
         return Ok(None);
     }
-    Ok(find_one::<Contract>(CONTRACTS, "number", &c.parent)?.map(|d| d.data))
-}
-
-pub fn find_one<T: DeserializeOwned>(
-    collection: Collection,
-    field: &str,
-    key: &str,
-) -> Result<Option<Document<T>>> {
-    Ok(collection
-        .find()
-        .eq(field, key)
-        .limit(1)
-        .fetch::<T>()?
-        .documents
-        .into_iter()
-        .next())
+    Ok(CONTRACTS
+        .find_by::<Contract>("number", &c.parent)?
+        .map(|d| d.data))
 }
 
 pub fn contract(id: &str) -> Result<Document<Contract>> {

@@ -12,7 +12,7 @@ use portico_sdk::{
 };
 use serde::{Deserialize, Serialize};
 
-use crate::model::{CONTRACTS, Contract, cs_of, date_text, find_one, money, state, tr};
+use crate::model::{CONTRACTS, Contract, cs_of, date_text, money, state, tr};
 use crate::pages;
 
 pub const RECEIVED: Collection = Collection::new("received");
@@ -158,7 +158,7 @@ pub fn receive(ctx: &Context, message: &Message) -> Result<()> {
     };
     let key = format!("{from}~{}", sent.contract.number);
     if !sent.was.is_empty()
-        && let Some(old) = find_one::<Kept>(RECEIVED, "key", &format!("{from}~{}", sent.was))?
+        && let Some(old) = RECEIVED.find_by::<Kept>("key", &format!("{from}~{}", sent.was))?
         && old.data.sent_at <= message.sent_at
     {
         RECEIVED.delete(&old.id, old.version)?;
@@ -175,7 +175,7 @@ pub fn receive(ctx: &Context, message: &Message) -> Result<()> {
         contract: c,
     };
     // What was sent before and delivered after a newer one changes nothing.
-    match find_one::<Kept>(RECEIVED, "key", &key)? {
+    match RECEIVED.find_by::<Kept>("key", &key)? {
         Some(d) if d.data.sent_at > message.sent_at => {}
         Some(d) => {
             RECEIVED.update(&d.id, d.version, &kept)?;
@@ -190,7 +190,7 @@ pub fn receive(ctx: &Context, message: &Message) -> Result<()> {
         totals: sent.totals,
         received: message.sent_at.clone(),
     };
-    match find_one::<Member>(MEMBERS, "org", from)? {
+    match MEMBERS.find_by::<Member>("org", from)? {
         Some(d) if d.data.received > message.sent_at => {}
         Some(d) => {
             MEMBERS.update(&d.id, d.version, &member)?;
@@ -390,7 +390,8 @@ pub fn overview(ctx: &Context, page: &Page) -> Result<View> {
 /// One organization's contract, as it sent it (`?key=`).
 pub fn contract(ctx: &Context, page: &Page) -> Result<View> {
     let key = page.query("key").unwrap_or_default();
-    let k = find_one::<Kept>(RECEIVED, "key", key)?
+    let k = RECEIVED
+        .find_by::<Kept>("key", key)?
         .ok_or_else(|| Error::not_found(format!("no contract {key}")))?
         .data;
     let c = &k.contract;

@@ -15,7 +15,7 @@ use serde_json::json;
 use crate::caltrack::{self, Fit};
 use crate::model::{
     ANOMALIES, BUILDINGS, Building, Meter, Series, Temperatures, baseline, building_by_code,
-    find_one, month_start, next_month,
+    month_start, next_month,
 };
 
 /// Days of warning before a certificate expires.
@@ -153,7 +153,7 @@ pub fn check(meter: &Meter, days: &[NaiveDate]) -> Result<Told> {
             continue;
         }
         let key = format!("{meter_id}:{day}");
-        if find_one::<Anomaly>(ANOMALIES, "key", &key)?.is_some() {
+        if ANOMALIES.find_by::<Anomaly>("key", &key)?.is_some() {
             continue;
         }
         let a = Anomaly {
@@ -204,7 +204,7 @@ pub fn check(meter: &Meter, days: &[NaiveDate]) -> Result<Told> {
         let label = month.format("%Y-%m").to_string();
         let key = format!("{meter_id}:{label}");
         if (drift - predicted).abs() <= limit
-            || find_one::<Anomaly>(ANOMALIES, "key", &key)?.is_some()
+            || ANOMALIES.find_by::<Anomaly>("key", &key)?.is_some()
         {
             continue;
         }

@@ -480,22 +480,6 @@ fn by_year<T: Copy>(days: &BTreeMap<NaiveDate, T>) -> BTreeMap<i32, Vec<(usize, 
     out
 }
 
-/// The document of `collection` whose indexed `field` is `key`, if any.
-pub fn find_one<T: DeserializeOwned>(
-    collection: Collection,
-    field: &str,
-    key: &str,
-) -> Result<Option<Document<T>>> {
-    Ok(collection
-        .find()
-        .eq(field, key)
-        .limit(1)
-        .fetch::<T>()?
-        .documents
-        .into_iter()
-        .next())
-}
-
 /// Stores what `make` makes of the document of `collection` whose indexed
 /// `field` is `key` (None when there is none yet): an update, or an insert.
 pub fn upsert<T: Serialize + DeserializeOwned>(
@@ -504,7 +488,7 @@ pub fn upsert<T: Serialize + DeserializeOwned>(
     key: &str,
     make: impl FnOnce(Option<T>) -> T,
 ) -> Result<()> {
-    match find_one::<T>(collection, field, key)? {
+    match collection.find_by::<T>(field, key)? {
         Some(d) => collection
             .update(&d.id, d.version, &make(Some(d.data)))
             .map(drop),
@@ -599,23 +583,28 @@ pub fn write_temps(station: &str, days: &BTreeMap<NaiveDate, f64>) -> Result<()>
 
 /// The building of `code`.
 pub fn building_by_code(code: &str) -> Result<Document<Building>> {
-    find_one(BUILDINGS, "code", code)?
+    BUILDINGS
+        .find_by("code", code)?
         .ok_or_else(|| Error::not_found(format!("no building {code}")))
 }
 
 /// The station of `code`.
 pub fn station_by_code(code: &str) -> Result<Document<Station>> {
-    find_one(STATIONS, "code", code)?.ok_or_else(|| Error::not_found(format!("no station {code}")))
+    STATIONS
+        .find_by("code", code)?
+        .ok_or_else(|| Error::not_found(format!("no station {code}")))
 }
 
 /// The meter of `code`.
 pub fn meter_by_code(code: &str) -> Result<Document<Meter>> {
-    find_one(METERS, "label", code)?.ok_or_else(|| Error::not_found(format!("no meter {code}")))
+    METERS
+        .find_by("label", code)?
+        .ok_or_else(|| Error::not_found(format!("no meter {code}")))
 }
 
 /// The meter's baseline as last fitted.
 pub fn baseline(meter: &str) -> Result<Option<Document<Baseline>>> {
-    find_one(MODELS, "meter", meter)
+    MODELS.find_by("meter", meter)
 }
 
 /// Who acts, for the audit chain.

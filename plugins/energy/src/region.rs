@@ -15,7 +15,7 @@ use std::collections::HashMap;
 use crate::baseline;
 use crate::model::{
     BUILDINGS, Baseline, Building, Carrier, DAYS, METERS, MODELS, Meter, Series, Temperatures,
-    YearDays, cs_of, find_one, month_start, next_month, num, tr, use_name,
+    YearDays, cs_of, month_start, next_month, num, tr, use_name,
 };
 
 pub const REPORTS: Collection = Collection::new("reports");
@@ -242,7 +242,7 @@ pub fn receive(ctx: &Context, message: &Message) -> Result<()> {
         );
     };
     // A report delivered late, after a newer one, changes nothing.
-    let known = find_one::<Member>(MEMBERS, "org", from)?;
+    let known = MEMBERS.find_by::<Member>("org", from)?;
     if known
         .as_ref()
         .is_some_and(|m| m.data.received > message.sent_at)
@@ -463,7 +463,7 @@ pub fn overview(ctx: &Context, page: &portico_sdk::Page) -> Result<View> {
 
 /// One building of an organization below, with its meters' months.
 pub fn building(ctx: &Context, key: &str) -> Result<View> {
-    let Some(b) = find_one::<BuildingYear>(REPORTS, "key", key)? else {
+    let Some(b) = REPORTS.find_by::<BuildingYear>("key", key)? else {
         return Err(Error::not_found(tr(
             ctx,
             "No such building in the reports.",

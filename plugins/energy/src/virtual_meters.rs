@@ -10,7 +10,7 @@ use chrono::{Duration, NaiveDate};
 use portico_sdk::Result;
 use portico_sdk::records::Filters;
 
-use crate::model::{METERS, Meter, Part, Series, find_one, write_marked};
+use crate::model::{METERS, Meter, Part, Series, write_marked};
 
 /// What is wrong with a line of parts, in both languages.
 pub struct Wrong {
@@ -38,7 +38,7 @@ pub fn parse(text: &str, carrier: &str) -> Result<std::result::Result<Vec<Part>,
         };
         let code = code.trim();
         let wrong = |en: String, cs: String| Ok(Err(Wrong { en, cs }));
-        let Some(meter) = find_one::<Meter>(METERS, "label", code)?.map(|d| d.data) else {
+        let Some(meter) = METERS.find_by::<Meter>("label", code)?.map(|d| d.data) else {
             return wrong(
                 format!("line {n}: there is no meter {code}"),
                 format!("řádek {n}: měřidlo {code} neexistuje"),

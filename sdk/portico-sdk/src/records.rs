@@ -123,6 +123,23 @@ impl Collection {
         }
     }
 
+    /// The first document whose indexed field `field` equals `value`, if
+    /// any: a document looked up by its key.
+    pub fn find_by<T: DeserializeOwned>(
+        &self,
+        field: &str,
+        value: impl ToString,
+    ) -> Result<Option<Document<T>>> {
+        Ok(self
+            .find()
+            .eq(field, value)
+            .limit(1)
+            .fetch::<T>()?
+            .documents
+            .into_iter()
+            .next())
+    }
+
     /// Counts documents grouped by the indexed field `field`.
     pub fn count_by(&self, field: &str) -> Aggregate {
         Aggregate {
