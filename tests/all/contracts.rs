@@ -508,17 +508,7 @@ async fn checks_hold_a_contract_back_and_the_public_reads_what_is_published() {
     ] {
         assert!(page.body.contains(check), "{check}: {}", page.body);
     }
-    let tried = jana
-        .submit(
-            &format!("{base}/contracts/{id}"),
-            &format!("{base}/contracts/{id}/publish"),
-            &[
-                ("date", &today().to_string()),
-                ("contract_id", "31234567"),
-                ("version_id", "34567890"),
-            ],
-        )
-        .await;
+    let tried = publish(&jana, base, &id, &today().to_string(), "34567890").await;
     tried.assert_refused(&["Nelze ji uveřejnit, dokud neprojde kontrolami:"]);
 
     // Put right: the parent entered and published, the rest corrected.
@@ -539,17 +529,7 @@ async fn checks_hold_a_contract_back_and_the_public_reads_what_is_published() {
     )
     .await;
     let parent = id_of(&parent, base);
-    let done = jana
-        .submit(
-            &format!("{base}/contracts/{parent}"),
-            &format!("{base}/contracts/{parent}/publish"),
-            &[
-                ("date", &today().to_string()),
-                ("contract_id", "31234560"),
-                ("version_id", "34567800"),
-            ],
-        )
-        .await;
+    let done = publish(&jana, base, &parent, &today().to_string(), "34567800").await;
     assert_eq!(done.status, 303, "{}", done.body);
     let fixed = enter(
         &jana,
@@ -582,17 +562,7 @@ async fn checks_hold_a_contract_back_and_the_public_reads_what_is_published() {
         "{}",
         page.body
     );
-    let done = jana
-        .submit(
-            &format!("{base}/contracts/{id}"),
-            &format!("{base}/contracts/{id}/publish"),
-            &[
-                ("date", &today().to_string()),
-                ("contract_id", "31234561"),
-                ("version_id", "34567801"),
-            ],
-        )
-        .await;
+    let done = publish(&jana, base, &id, &today().to_string(), "34567801").await;
     assert_eq!(done.status, 303, "{}", done.body);
     let parent_page = jana.get(&format!("{base}/contracts/{parent}")).await;
     assert!(
@@ -807,17 +777,7 @@ async fn the_registry_pages_are_accessible() {
     )
     .await;
     let published = id_of(&saved, base);
-    let done = jana
-        .submit(
-            &format!("{base}/contracts/{published}"),
-            &format!("{base}/contracts/{published}/publish"),
-            &[
-                ("date", &today().to_string()),
-                ("contract_id", "31234567"),
-                ("version_id", "34567890"),
-            ],
-        )
-        .await;
+    let done = publish(&jana, base, &published, &today().to_string(), "34567890").await;
     assert_eq!(done.status, 303, "{}", done.body);
     let waiting = enter(
         &jana,
