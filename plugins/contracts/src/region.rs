@@ -213,6 +213,21 @@ fn received_table(ctx: &Context, caption: &str) -> Table {
         .column(tr(ctx, "Checks", "Kontroly"))
 }
 
+/// The contracts at the founder `find` finds, as a table, and the cursor
+/// of the next page.
+fn received_list(
+    ctx: &Context,
+    caption: &str,
+    find: portico_sdk::records::Find,
+) -> Result<(Table, Option<String>)> {
+    let found = find.fetch::<Kept>()?;
+    let mut table = received_table(ctx, caption).empty_text(tr(ctx, "None.", "Žádné."));
+    for d in &found.documents {
+        table = table.row(received_row(ctx, &d.data));
+    }
+    Ok((table, found.next_cursor))
+}
+
 fn received_row(ctx: &Context, k: &Kept) -> Vec<Cell> {
     let c = &k.contract;
     vec![
@@ -285,25 +300,23 @@ pub fn overview(ctx: &Context, page: &Page) -> Result<View> {
             .find(|m| m.data.org == org)
             .map(|m| m.data.org_name.clone())
             .ok_or_else(|| Error::not_found(format!("no contracts from {org}")))?;
-        let found = RECEIVED
-            .find()
-            .eq("org", org)
-            .sort_desc("concluded")
-            .limit(50)
-            .after(page.query("after").map(str::to_owned))
-            .fetch::<Kept>()?;
-        let mut table =
-            received_table(ctx, &format!("{}: {name}", tr(ctx, "Contracts", "Smlouvy")));
-        for d in &found.documents {
-            table = table.row(received_row(ctx, &d.data));
-        }
+        let (table, next) = received_list(
+            ctx,
+            &format!("{}: {name}", tr(ctx, "Contracts", "Smlouvy")),
+            RECEIVED
+                .find()
+                .eq("org", org)
+                .sort_desc("concluded")
+                .limit(50)
+                .after(page.query("after").map(str::to_owned)),
+        )?;
         view = view
             .actions([Action::secondary(
                 tr(ctx, "Every organization", "Všechny organizace"),
                 "/region",
             )])
             .table(table);
-        if let Some(next) = found.next_cursor {
+        if let Some(next) = next {
             view = view.pager(Pager::new().next(format!(
                 "/region?org={}&after={}",
                 segment(org),
@@ -347,44 +360,33 @@ pub fn overview(ctx: &Context, page: &Page) -> Result<View> {
         ]);
     }
     view = view.table(table);
-    let waiting = RECEIVED
-        .find()
-        .eq("state", state::PENDING)
-        .sort("concluded")
-        .limit(50)
-        .fetch::<Kept>()?;
-    let mut table = received_table(
+    let (waiting, _) = received_list(
         ctx,
         tr(
             ctx,
             "Waiting to be published, the nearest deadline first",
             "Čekají na uveřejnění, nejbližší lhůta první",
         ),
-    )
-    .empty_text(tr(ctx, "Nothing waits.", "Nic nečeká."));
-    for d in &waiting.documents {
-        table = table.row(received_row(ctx, &d.data));
-    }
-    view = view.table(table);
-    let failing = RECEIVED
-        .find()
-        .gt("problems", 0)
-        .sort_desc("concluded")
-        .limit(50)
-        .fetch::<Kept>()?;
-    let mut table = received_table(
+        RECEIVED
+            .find()
+            .eq("state", state::PENDING)
+            .sort("concluded")
+            .limit(50),
+    )?;
+    let (failing, _) = received_list(
         ctx,
         tr(
             ctx,
             "Failing the checks, the latest first",
             "Neprošly kontrolami, nejnovější první",
         ),
-    )
-    .empty_text(tr(ctx, "None.", "Žádné."));
-    for d in &failing.documents {
-        table = table.row(received_row(ctx, &d.data));
-    }
-    Ok(view.table(table))
+        RECEIVED
+            .find()
+            .gt("problems", 0)
+            .sort_desc("concluded")
+            .limit(50),
+    )?;
+    Ok(view.table(waiting).table(failing))
 }
 
 /// One organization's contract, as it sent it (`?key=`).
