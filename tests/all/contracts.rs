@@ -585,6 +585,15 @@ async fn checks_hold_a_contract_back_and_the_public_reads_what_is_published() {
             .body
             .contains("https://smlouvy.gov.cz/smlouva/34567801")
     );
+    // The portal's search finds it by a word of its subject, and its link
+    // (by number) opens it.
+    let found = public.get("/search?q=kotelny").await;
+    assert_eq!(found.status, 200, "{}", found.body);
+    let link = format!("{base}/published/SML%2F2026%2F010");
+    assert!(found.body.contains(&link), "{}", found.body);
+    let by_number = public.get(&link).await;
+    assert_eq!(by_number.status, 200, "{}", by_number.body);
+    assert!(by_number.body.contains("Servis kotelny: dodatek č. 1"));
     let document = public.get(&format!("{base}/published/{id}/document")).await;
     assert_eq!(document.status, 200);
     assert_eq!(document.header("content-type"), "application/pdf");
@@ -616,6 +625,12 @@ async fn checks_hold_a_contract_back_and_the_public_reads_what_is_published() {
     )
     .await;
     let draft = id_of(&draft, base);
+    let none = public.get("/search?q=lavic").await;
+    assert!(
+        !none.body.contains("/m/contracts/published/"),
+        "what is not published is not found: {}",
+        none.body
+    );
     assert_eq!(
         public
             .get(&format!("{base}/published/{draft}"))

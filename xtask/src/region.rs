@@ -929,7 +929,7 @@ fn contract_files() -> Vec<(&'static str, &'static str, &'static str, Vec<String
     let mut received = Vec::new();
     let mut members = Vec::new();
     for (org, org_name, _, _) in &BELOW[..2] {
-        let mut lines = Vec::new();
+        let (mut lines, mut listed) = (Vec::new(), Vec::new());
         let (mut pending, mut overdue, mut published, mut late_published, mut outside) =
             (0, 0, 0, 0, 0);
         let (mut failing, mut published_czk) = (0, 0.0);
@@ -955,6 +955,14 @@ fn contract_files() -> Vec<(&'static str, &'static str, &'static str, Vec<String
             };
             match state {
                 "published" => {
+                    // As the portal's search finds it.
+                    listed.push(format!(
+                        "{{\"number\":{},\"title\":{},\"subject\":{},\"parties\":{}}}",
+                        q(number),
+                        q(&format!("{number}: {subject}")),
+                        q(subject),
+                        q(&format!("{party} {ico}")),
+                    ));
                     published += 1;
                     published_czk += value;
                     late_published += i32::from(late);
@@ -1009,6 +1017,7 @@ fn contract_files() -> Vec<(&'static str, &'static str, &'static str, Vec<String
             lines.len(),
         ));
         files.push((*org, "contracts", "contracts", lines));
+        files.push((*org, "contracts", "listed", listed));
     }
     files.push((REGION, "contracts", "received", received));
     files.push((REGION, "contracts", "members", members));

@@ -11,8 +11,8 @@ use portico_sdk::{
 use crate::checks;
 use crate::duty;
 use crate::model::{
-    CONTRACTS, Contract, EXEMPTIONS, Party, Publication, Stored, audit, clerk, cs_of, date_text,
-    parent_of, tr,
+    CONTRACTS, Contract, EXEMPTIONS, LISTED, Listed, Party, Publication, Stored, audit, clerk,
+    cs_of, date_text, parent_of, tr,
 };
 use crate::rates;
 use crate::region;
@@ -1024,6 +1024,7 @@ pub fn publish(ctx: &Context, id: &str, form: &FormPost) -> Result<Outcome> {
     });
     c.settle(parent.as_ref(), today);
     CONTRACTS.update(&doc.id, doc.version, &c)?;
+    LISTED.insert(&Listed::of(&c))?;
     audit(
         ctx,
         "contract.publish",

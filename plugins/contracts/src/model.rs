@@ -11,6 +11,35 @@ use serde_json::json;
 use crate::checks::{self, Problem};
 
 pub const CONTRACTS: Collection = Collection::new("contracts");
+/// The published contracts, for the portal's search.
+pub const LISTED: Collection = Collection::new("listed");
+
+/// A published contract as the portal's search finds it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Listed {
+    pub number: String,
+    /// What a hit shows: the number and the subject.
+    pub title: String,
+    pub subject: String,
+    /// The other parties' names and IČOs.
+    pub parties: String,
+}
+
+impl Listed {
+    pub fn of(c: &Contract) -> Listed {
+        Listed {
+            number: c.number.clone(),
+            title: format!("{}: {}", c.number, c.subject),
+            subject: c.subject.clone(),
+            parties: c
+                .parties
+                .iter()
+                .map(|p| format!("{} {}", p.name, p.ico))
+                .collect::<Vec<_>>()
+                .join(", "),
+        }
+    }
+}
 
 /// A contract of more than this, in CZK without VAT, is published
 /// (zákon č. 340/2015 Sb., § 3 odst. 2 písm. i: 50,000 and less is not).

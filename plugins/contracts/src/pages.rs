@@ -601,12 +601,16 @@ fn pdf(d: &crate::model::Stored) -> Result<Response> {
         .body(content))
 }
 
-/// A published contract, or not found: nothing else is public.
-fn published(id: &str) -> Result<Document<Contract>> {
-    contract(id)
-        .ok()
+/// A published contract by its id or its number (the search links by
+/// number), or not found: nothing else is public.
+fn published(key: &str) -> Result<Document<Contract>> {
+    let found = match contract(key) {
+        Ok(d) => Some(d),
+        Err(_) => CONTRACTS.find_by::<Contract>("number", key)?,
+    };
+    found
         .filter(|d| d.data.state == state::PUBLISHED)
-        .ok_or_else(|| Error::not_found(format!("no published contract {id}")))
+        .ok_or_else(|| Error::not_found(format!("no published contract {key}")))
 }
 
 /// The published contracts, the latest first.
