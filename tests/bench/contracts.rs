@@ -11,15 +11,7 @@ use portico_tests::browser::Browser;
 use portico_tests::{TEST_CITY, TestPortal};
 use serde_json::json;
 
-use crate::{bar, print, size};
-
-const PASSWORD: &str = "bench password, long enough";
-
-fn p95(mut times: Vec<std::time::Duration>) -> f64 {
-    times.sort();
-    let i = ((times.len() as f64 * 0.95).ceil() as usize).clamp(1, times.len()) - 1;
-    times[i].as_secs_f64() * 1000.0
-}
+use crate::{PASSWORD, bar, p95, print, size};
 
 pub async fn founder_overview() {
     let orgs = size(300, 4);
@@ -60,7 +52,6 @@ pub async fn founder_overview() {
                 "concluded": concluded, "state": state, "duty": state != "outside",
                 "problems": problems, "value_czk": value,
                 "checks": if problems == 1 { json!([{"code": "document", "arg": ""}]) } else { json!([]) },
-                "published_on": if state == "published" { concluded.clone() } else { String::new() },
             },
         }).to_string());
         received.push('\n');

@@ -20,14 +20,7 @@ use portico_tests::browser::Browser;
 use portico_tests::{TEST_CITY, TestPortal};
 use serde_json::json;
 
-use crate::{bar, print, size};
-
-const PASSWORD: &str = "bench password, long enough";
-
-fn p95(mut times: Vec<Duration>) -> f64 {
-    times.sort();
-    times[times.len() * 95 / 100].as_secs_f64() * 1000.0
-}
+use crate::{PASSWORD, bar, p95, print, size};
 
 /// The day's mean temperature of a Czech-like climate, °C.
 fn temperature(day: NaiveDate) -> f64 {

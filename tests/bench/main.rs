@@ -68,6 +68,15 @@ use portico_tests::TestDatabase;
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// The password of the bench's accounts.
+const PASSWORD: &str = "bench password, long enough";
+
+/// The 95th percentile of `times`, in milliseconds.
+fn p95(mut times: Vec<Duration>) -> f64 {
+    times.sort();
+    times[times.len() * 95 / 100].as_secs_f64() * 1000.0
+}
+
 fn print(name: &str, value: f64, unit: &str) {
     println!("{name}: {value:.2} {unit}");
 }

@@ -13,9 +13,8 @@ use portico_platform::records::Scope;
 use portico_tests::TestPortal;
 use portico_tests::browser::Browser;
 
-use crate::{bar, print, size};
+use crate::{PASSWORD, bar, print, size};
 
-const PASSWORD: &str = "bench password, long enough";
 const REGION: &str = "bench-region";
 
 fn org(i: usize) -> String {

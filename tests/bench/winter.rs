@@ -17,16 +17,9 @@ use portico_tests::browser::Browser;
 use portico_tests::winter::{geojson, region};
 use portico_tests::{TEST_CITY, TestPortal};
 
-use crate::{bar, print, seconds, size};
+use crate::{PASSWORD, bar, p95, print, seconds, size};
 
 const BASE: &str = "/m/winter-dispatch";
-const PASSWORD: &str = "bench password, long enough";
-
-fn p95(mut times: Vec<Duration>) -> f64 {
-    times.sort();
-    times[times.len() * 95 / 100].as_secs_f64() * 1000.0
-}
-
 pub async fn night() {
     let sections = region(size(5_000, 200));
     let vehicles = size(200, 4);

@@ -983,7 +983,7 @@ fn contract_files() -> Vec<(&'static str, &'static str, &'static str, Vec<String
                 )
             });
             let contract = format!(
-                "{{\"number\":{},\"subject\":{},\"parties\":[{{\"name\":{},\"ico\":\"{ico}\",\"databox\":\"\"}}],\"value_net\":{value},\"value_gross\":{},\"currency\":\"CZK\",\"concluded\":\"{}\",\"approved_by\":{},\"exemption\":\"{exemption}\",\"publication\":{publication},\"told\":[{}],\"state\":\"{state}\",\"duty\":{duty},\"due\":\"{}\",\"checks\":{checks},\"problems\":{},\"late\":{},\"published_on\":\"{}\",\"value_czk\":{value}}}",
+                "{{\"number\":{},\"subject\":{},\"parties\":[{{\"name\":{},\"ico\":\"{ico}\",\"databox\":\"\"}}],\"value_net\":{value},\"value_gross\":{},\"currency\":\"CZK\",\"concluded\":\"{}\",\"approved_by\":{},\"exemption\":\"{exemption}\",\"publication\":{publication},\"told\":[{}],\"state\":\"{state}\",\"duty\":{duty},\"checks\":{checks},\"problems\":{},\"late\":{},\"value_czk\":{value}}}",
                 q(number),
                 q(subject),
                 q(party),
@@ -991,14 +991,8 @@ fn contract_files() -> Vec<(&'static str, &'static str, &'static str, Vec<String
                 date(concluded),
                 q(&format!("ředitel(ka) {org_name}")),
                 told.iter().map(|t| q(t)).collect::<Vec<_>>().join(","),
-                if duty {
-                    date(concluded + 30)
-                } else {
-                    String::new()
-                },
                 u8::from(state == "pending"),
                 u8::from(late),
-                on.map(date).unwrap_or_default(),
             );
             received.push(format!(
                 "{{\"key\":{},\"org\":\"{org}\",\"org_name\":{},\"state\":\"{state}\",\"problems\":{},\"concluded\":\"{}\",\"sent_at\":\"{}T06:00:00Z\",\"contract\":{contract}}}",

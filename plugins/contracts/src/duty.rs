@@ -58,31 +58,38 @@ fn review(doc: Document<Contract>, today: NaiveDate) -> Result<()> {
     Ok(())
 }
 
+/// What is told of a contract's deadlines, in the order they come, each
+/// with its template and audit action; telling one marks those before it
+/// as told too.
+const TOLD: [(&str, &str, &str); 4] = [
+    ("20", "duty-warning", "duty.warning"),
+    ("25", "duty-warning", "duty.warning"),
+    ("breach", "duty-breach", "duty.breach"),
+    ("cancelled", "duty-cancelled", "duty.cancelled"),
+];
+
 /// Tells what of `c`'s deadlines is due and not told yet, and audits it:
 /// the latest only, when a contract comes in late and several are.
 pub fn tell(c: &mut Contract, id: &str, today: NaiveDate) -> Result<()> {
-    let told = |c: &Contract, what: &str| c.told.iter().any(|t| t == what);
     let Some(concluded) = c.concluded_date() else {
         return Ok(());
     };
     let day = (today - concluded).num_days();
-    let (template, action, marks): (&str, &str, Vec<String>) =
-        if c.state == state::CANCELLED && !told(c, "cancelled") {
-            ("duty-cancelled", "duty.cancelled", vec!["cancelled".into()])
-        } else if c.state == state::PENDING && c.late == 1 && !told(c, "breach") {
-            ("duty-breach", "duty.breach", vec!["breach".into()])
-        } else if c.state == state::PENDING {
-            match WARNING_DAYS
-                .iter()
-                .rev()
-                .find(|w| day >= **w && !told(c, &w.to_string()))
-            {
-                Some(w) => ("duty-warning", "duty.warning", vec![w.to_string()]),
-                None => return Ok(()),
-            }
-        } else {
-            return Ok(());
-        };
+    let pending = c.state == state::PENDING;
+    // The latest of TOLD that is due.
+    let due = if c.state == state::CANCELLED {
+        Some(3)
+    } else if pending && c.late == 1 {
+        Some(2)
+    } else if pending {
+        WARNING_DAYS.iter().rposition(|w| day >= *w)
+    } else {
+        None
+    };
+    let Some(due) = due.filter(|i| !c.told.iter().any(|t| t == TOLD[*i].0)) else {
+        return Ok(());
+    };
+    let (_, template, action) = TOLD[due];
     let deadline = c.deadline().unwrap_or(concluded);
     let data = json!({
         "number": c.number,
@@ -107,25 +114,9 @@ pub fn tell(c: &mut Contract, id: &str, today: NaiveDate) -> Result<()> {
             "by": "system",
         }),
     )?;
-    // What is told covers what would have been told before it.
-    let mut marks = marks;
-    if template != "duty-warning" {
-        marks.extend(WARNING_DAYS.iter().map(|w| w.to_string()));
-        if template == "duty-cancelled" {
-            marks.push("breach".into());
-        }
-    } else {
-        let w: i64 = marks[0].parse().unwrap_or(0);
-        marks.extend(
-            WARNING_DAYS
-                .iter()
-                .filter(|x| **x < w)
-                .map(|x| x.to_string()),
-        );
-    }
-    for m in marks {
-        if !told(c, &m) {
-            c.told.push(m);
+    for (mark, _, _) in &TOLD[..=due] {
+        if !c.told.iter().any(|t| t == mark) {
+            c.told.push((*mark).to_owned());
         }
     }
     Ok(())

@@ -96,7 +96,7 @@ pub fn contract_form(
         tr(
             ctx,
             "Every clerk of the registry",
-            "Všichni správci registru",
+            "Všichni správci evidence",
         )
         .to_owned(),
     )];
@@ -687,39 +687,31 @@ pub fn refuse_published(ctx: &Context, c: &Contract) -> Result<()> {
 
 /// A foreign currency's rate the clerk left out, asked of the Czech
 /// National Bank for the day of conclusion, before any data operation:
-/// the form with the rate filled in, or the error for the rate's field.
-fn bank_rate(ctx: &Context, form: &FormPost) -> (FormPost, Option<String>) {
+/// the rate found, or the error for the rate's field.
+fn bank_rate(ctx: &Context, form: &FormPost) -> std::result::Result<Option<f64>, String> {
     let text = |name: &str| form.get(name).unwrap_or_default().trim().to_owned();
     let currency = text("currency").to_uppercase();
-    let day = calendar::parse_date(&text("concluded"));
-    let asked = !currency.is_empty()
+    let asked = currency.len() == 3
         && currency != "CZK"
-        && currency.len() == 3
         && text("rate").is_empty()
         && !text("value_net").is_empty();
-    let Some(day) = day.filter(|_| asked) else {
-        return (form.clone(), None);
+    let Some(day) = calendar::parse_date(&text("concluded")).filter(|_| asked) else {
+        return Ok(None);
     };
     let when = date_text(ctx, &day.to_string());
     match rates::of(&currency, day) {
-        rates::Rate::Found(rate) => (form.clone().with("rate", rate.to_string()), None),
-        rates::Rate::NotSetUp => (form.clone(), None),
-        rates::Rate::NotListed => (
-            form.clone(),
-            Some(if cs_of(ctx) {
-                format!("ČNB pro {when} neuvádí kurz měny {currency}; uveďte ho.")
-            } else {
-                format!("The Czech National Bank gives no rate of {currency} for {when}; give it.")
-            }),
-        ),
-        rates::Rate::Failed(why) => (
-            form.clone(),
-            Some(if cs_of(ctx) {
-                format!("Kurz ČNB se nepodařilo zjistit ({why}); uveďte ho.")
-            } else {
-                format!("The Czech National Bank's rate could not be had ({why}); give it.")
-            }),
-        ),
+        rates::Rate::Found(rate) => Ok(Some(rate)),
+        rates::Rate::NotSetUp => Ok(None),
+        rates::Rate::NotListed => Err(if cs_of(ctx) {
+            format!("ČNB pro {when} neuvádí kurz měny {currency}; uveďte ho.")
+        } else {
+            format!("The Czech National Bank gives no rate of {currency} for {when}; give it.")
+        }),
+        rates::Rate::Failed(why) => Err(if cs_of(ctx) {
+            format!("Kurz ČNB se nepodařilo zjistit ({why}); uveďte ho.")
+        } else {
+            format!("The Czech National Bank's rate could not be had ({why}); give it.")
+        }),
     }
 }
 
@@ -731,25 +723,29 @@ pub fn save(ctx: &Context, form: &FormPost, id: Option<&str>) -> Result<Outcome>
     }
     // The bank is asked first: a call out comes before the first data
     // operation of a call that writes.
-    let (form, rate_error) = bank_rate(ctx, form);
-    let form = &form;
+    let bank = bank_rate(ctx, form);
+    let filled;
+    let form = match bank {
+        Ok(Some(rate)) => {
+            filled = form.clone().with("rate", rate.to_string());
+            &filled
+        }
+        _ => form,
+    };
     let kept = id.map(|id| CONTRACTS.get::<Contract>(id)).transpose()?;
     if let Some(doc) = &kept {
         refuse_published(ctx, &doc.data)?;
     }
     let base = kept.as_ref().map(|d| d.data.clone()).unwrap_or_default();
     let own_id = kept.as_ref().map(|d| d.id.as_str());
-    let read = read(ctx, form, base, own_id).and_then(|read| match &rate_error {
-        Some(e) => Err(vec![("rate", e.clone())]),
-        None => Ok(read),
-    });
-    let (mut c, documents) = match read {
-        Ok(read) => read,
-        Err(mut errors) => {
+    let (mut c, documents) = match (read(ctx, form, base, own_id), bank) {
+        (Ok(read), Ok(_)) => read,
+        (read, bank) => {
+            let mut errors = read.err().unwrap_or_default();
             // What the bank said says more than that a rate is missing.
-            if let Some(e) = &rate_error {
+            if let Err(e) = bank {
                 errors.retain(|(f, _)| *f != "rate");
-                errors.push(("rate", e.clone()));
+                errors.push(("rate", e));
             }
             return Ok(Outcome::Show(contract_form(
                 ctx,
@@ -782,20 +778,24 @@ pub fn save(ctx: &Context, form: &FormPost, id: Option<&str>) -> Result<Outcome>
     {
         c.told.clear();
     }
+    // A contract entered or changed late is told what is due at once: a
+    // change before it is kept, a new contract once it has its id.
     let id = match &kept {
         Some(doc) => {
+            duty::tell(&mut c, &doc.id, today)?;
             CONTRACTS.update(&doc.id, doc.version, &c)?;
             doc.id.clone()
         }
-        None => CONTRACTS.insert(&c)?.id,
+        None => {
+            let new = CONTRACTS.insert(&c)?;
+            let before = c.clone();
+            duty::tell(&mut c, &new.id, today)?;
+            if c != before {
+                CONTRACTS.update(&new.id, new.version, &c)?;
+            }
+            new.id
+        }
     };
-    // A contract entered late is told what is due at once.
-    let before = c.clone();
-    duty::tell(&mut c, &id, today)?;
-    if c != before {
-        let doc = CONTRACTS.get::<Contract>(&id)?;
-        CONTRACTS.update(&doc.id, doc.version, &c)?;
-    }
     audit(
         ctx,
         if kept.is_some() {

@@ -4,7 +4,7 @@
 
 use chrono::{Months, NaiveDate};
 use portico_sdk::records::{Collection, Document};
-use portico_sdk::{Context, Error, Result, audit, numbers};
+use portico_sdk::{Context, Error, Result, audit, calendar, numbers};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -58,10 +58,8 @@ pub const CANCEL_MONTHS: u32 = 3;
 pub struct Party {
     pub name: String,
     /// Its identification number (IČO), 8 digits; empty for a person without one.
-    #[serde(default)]
     pub ico: String,
     /// Its data box (datová schránka), 7 characters.
-    #[serde(default)]
     pub databox: String,
 }
 
@@ -145,20 +143,16 @@ pub struct Contract {
     /// What was told of its deadlines: `20`, `25`, `breach`, `cancelled`.
     pub told: Vec<String>,
 
-    // What follows from the above, kept for the indexes.
+    // What `settle` works out of the above, kept for the indexes and the
+    // founder.
     pub state: String,
     pub duty: bool,
-    /// The last day to publish it, `YYYY-MM-DD`, under the duty.
-    pub due: String,
     /// The checks it fails, and how many.
     pub checks: Vec<Problem>,
     pub problems: u32,
     /// 1 when the 30 days passed before it was published.
     pub late: u8,
-    pub published_on: String,
     pub value_czk: Option<f64>,
-    /// When the duty's three months ran out unpublished.
-    pub cancelled_on: String,
 }
 
 /// The statutory exemptions from the duty (zákon č. 340/2015 Sb., § 3
@@ -203,7 +197,17 @@ pub fn exemption_name(ctx: &Context, code: &str) -> String {
 
 impl Contract {
     pub fn concluded_date(&self) -> Option<NaiveDate> {
-        portico_sdk::calendar::parse_date(&self.concluded)
+        calendar::parse_date(&self.concluded)
+    }
+
+    /// The day its publication was recorded as, `YYYY-MM-DD`; empty before.
+    pub fn published_on(&self) -> &str {
+        self.publication.as_ref().map_or("", |p| p.date.as_str())
+    }
+
+    /// The last day to publish it, under the duty.
+    pub fn due(&self) -> Option<NaiveDate> {
+        self.deadline().filter(|_| self.duty)
     }
 
     /// The value without VAT in CZK; `None` when it is not stated.
@@ -266,19 +270,9 @@ impl Contract {
         });
         self.duty = self.exemption.is_empty() && (own_duty || parent_duty);
         self.value_czk = self.czk();
-        self.due = if self.duty {
-            self.deadline().map(|d| d.to_string()).unwrap_or_default()
-        } else {
-            String::new()
-        };
-        self.published_on = self
-            .publication
-            .as_ref()
-            .map(|p| p.date.clone())
-            .unwrap_or_default();
         let past = |day: Option<NaiveDate>, by: NaiveDate| day.is_some_and(|d| by > d);
         self.late = match &self.publication {
-            Some(p) => portico_sdk::calendar::parse_date(&p.date)
+            Some(p) => calendar::parse_date(&p.date)
                 .is_some_and(|on| self.duty && past(self.deadline(), on)),
             None => self.duty && past(self.deadline(), today),
         } as u8;
@@ -292,14 +286,6 @@ impl Contract {
             state::PENDING
         }
         .to_owned();
-        if self.state == state::CANCELLED && self.cancelled_on.is_empty() {
-            self.cancelled_on = self
-                .cancels()
-                .map(|d| (d + chrono::Duration::days(1)).to_string())
-                .unwrap_or_default();
-        } else if self.state != state::CANCELLED {
-            self.cancelled_on.clear();
-        }
         self.checks = checks::run(self, parent, today);
         self.problems = self.checks.len() as u32;
     }
@@ -307,11 +293,11 @@ impl Contract {
 
 /// `day`, or the first working day after it.
 fn working(day: NaiveDate) -> NaiveDate {
-    let mut d = day;
-    while !portico_sdk::calendar::is_working_day(d) {
-        d += chrono::Duration::days(1);
+    if calendar::is_working_day(day) {
+        day
+    } else {
+        calendar::add_working_days(day, 1)
     }
-    d
 }
 
 /// The contract `number` amends, if it is in the registry.
@@ -354,7 +340,7 @@ pub fn money(ctx: &Context, amount: f64, currency: &str) -> String {
 
 /// A kept `YYYY-MM-DD` as the reader's language writes it.
 pub fn date_text(ctx: &Context, kept: &str) -> String {
-    portico_sdk::calendar::format_date_text(kept, locale(ctx))
+    calendar::format_date_text(kept, locale(ctx))
 }
 
 pub fn state_name(ctx: &Context, state: &str) -> &'static str {
@@ -379,14 +365,14 @@ pub fn audit(ctx: &Context, action: &str, subject: &str, text: String) -> Result
 }
 
 pub fn clerk(ctx: &Context) -> Result<()> {
-    match ctx.principal() {
-        Some(p) if p.has_permission("contracts.manage") => Ok(()),
-        _ => Err(Error::forbidden(tr(
-            ctx,
-            "Only the contract registry's clerk may do this.",
-            "Toto smí jen správce evidence smluv.",
-        ))),
+    if can_manage(ctx) {
+        return Ok(());
     }
+    Err(Error::forbidden(tr(
+        ctx,
+        "Only the contract registry's clerk may do this.",
+        "Toto smí jen správce evidence smluv.",
+    )))
 }
 
 pub fn can_manage(ctx: &Context) -> bool {

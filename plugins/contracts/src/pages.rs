@@ -45,30 +45,26 @@ pub fn standing(ctx: &Context, c: &Contract) -> String {
     let today = calendar::today();
     match c.state.as_str() {
         state::PENDING => {
-            let due = c
-                .deadline()
-                .map(|d| date_text(ctx, &d.to_string()))
-                .unwrap_or_default();
+            let shown = |d: Option<chrono::NaiveDate>| {
+                d.map(|d| date_text(ctx, &d.to_string()))
+                    .unwrap_or_default()
+            };
+            let due = shown(c.deadline());
+            let cancels = shown(c.cancels());
             let left = c.deadline().map_or(0, |d| (d - today).num_days());
             match (c.late == 1, cs_of(ctx)) {
                 (true, true) => format!(
-                    "po lhůtě (do {due}); nebude-li uveřejněna do {}, platí, že je zrušena od počátku",
-                    c.cancels()
-                        .map(|d| date_text(ctx, &d.to_string()))
-                        .unwrap_or_default()
+                    "po lhůtě (do {due}); nebude-li uveřejněna do {cancels}, platí, že je zrušena od počátku"
                 ),
                 (true, false) => format!(
-                    "late (due {due}); deemed cancelled from the start unless published by {}",
-                    c.cancels()
-                        .map(|d| date_text(ctx, &d.to_string()))
-                        .unwrap_or_default()
+                    "late (due {due}); deemed cancelled from the start unless published by {cancels}"
                 ),
                 (false, true) => format!("uveřejnit do {due} (zbývá dní: {left})"),
                 (false, false) => format!("publish by {due} ({left} days left)"),
             }
         }
         state::PUBLISHED => {
-            let on = date_text(ctx, &c.published_on);
+            let on = date_text(ctx, c.published_on());
             match (c.late == 1, cs_of(ctx)) {
                 (false, true) => format!("uveřejněna {on}"),
                 (false, false) => format!("published {on}"),
@@ -80,8 +76,7 @@ pub fn standing(ctx: &Context, c: &Contract) -> String {
     }
 }
 
-fn list_table(ctx: &Context, caption: &str, base: &str) -> Table {
-    let _ = base;
+fn list_table(ctx: &Context, caption: &str) -> Table {
     Table::new(caption)
         .column(tr(ctx, "Number", "Číslo"))
         .column(tr(ctx, "Subject", "Předmět"))
@@ -103,51 +98,30 @@ pub fn checks_cell(ctx: &Context, c: &Contract) -> String {
 
 /// The registry: what waits, what is late, the checks, and every contract.
 pub fn home(ctx: &Context, page: &Page) -> Result<View> {
-    let counts = CONTRACTS.count_by("state").fetch()?;
-    let count = |s: &str| {
-        counts
-            .iter()
-            .find(|g| g.key.as_deref() == Some(s))
-            .map_or(0, |g| g.count)
-    };
-    let late = CONTRACTS
-        .count_by("state")
-        .eq("late", 1)
-        .eq("state", state::PENDING)
-        .fetch()?
-        .first()
-        .map_or(0, |g| g.count);
-    let failing: u64 = CONTRACTS
-        .count_by("state")
-        .gt("problems", 0)
-        .fetch()?
-        .iter()
-        .map(|g| g.count)
-        .sum();
-    let total: u64 = counts.iter().map(|g| g.count).sum();
+    let t = crate::region::totals()?;
     let filter = page
         .query("state")
         .filter(|s| state::ALL.contains(s) || ["failing", "late"].contains(s));
     let mut view = View::new(tr(ctx, "Contract registry", "Evidence smluv")).stats([
-        Stat::new(tr(ctx, "Contracts", "Smlouvy"), total.to_string()).link("/"),
+        Stat::new(tr(ctx, "Contracts", "Smlouvy"), t.contracts.to_string()).link("/"),
         Stat::new(
             tr(ctx, "To be published", "K uveřejnění"),
-            count(state::PENDING).to_string(),
+            t.pending.to_string(),
         )
         .link("/?state=pending"),
         Stat::new(
             tr(ctx, "Past the 30 days", "Po lhůtě 30 dnů"),
-            late.to_string(),
+            t.overdue.to_string(),
         )
         .link("/?state=late"),
         Stat::new(
             tr(ctx, "Cancelled from the start", "Zrušené od počátku"),
-            count(state::CANCELLED).to_string(),
+            t.cancelled.to_string(),
         )
         .link("/?state=cancelled"),
         Stat::new(
             tr(ctx, "Failing checks", "Nesplněné kontroly"),
-            failing.to_string(),
+            t.failing.to_string(),
         )
         .link("/?state=failing"),
     ]);
@@ -210,7 +184,7 @@ pub fn home(ctx: &Context, page: &Page) -> Result<View> {
         .to_owned(),
     };
     let mut table =
-        list_table(ctx, &caption, "/").empty_text(tr(ctx, "No contracts here.", "Žádné smlouvy."));
+        list_table(ctx, &caption).empty_text(tr(ctx, "No contracts here.", "Žádné smlouvy."));
     for d in &found.documents {
         table = table.row(row(ctx, &d.id, &d.data, "/contracts/"));
     }
@@ -294,33 +268,23 @@ pub fn facts(ctx: &Context, c: &Contract, public: bool) -> Vec<(String, String)>
         tr(ctx, "Concluded", "Uzavřena").into(),
         date_text(ctx, &c.concluded),
     ));
+    let start = date_text(
+        ctx,
+        if c.valid_from.is_empty() {
+            &c.concluded
+        } else {
+            &c.valid_from
+        },
+    );
     out.push((
         tr(ctx, "Valid", "Platnost").into(),
-        match (c.valid_from.is_empty(), c.valid_to.is_empty()) {
-            (_, true) => format!(
-                "{} {}",
-                tr(ctx, "indefinitely, from", "na dobu neurčitou, od"),
-                date_text(
-                    ctx,
-                    if c.valid_from.is_empty() {
-                        &c.concluded
-                    } else {
-                        &c.valid_from
-                    }
-                )
-            ),
-            (_, false) => format!(
-                "{} – {}",
-                date_text(
-                    ctx,
-                    if c.valid_from.is_empty() {
-                        &c.concluded
-                    } else {
-                        &c.valid_from
-                    }
-                ),
-                date_text(ctx, &c.valid_to)
-            ),
+        if c.valid_to.is_empty() {
+            format!(
+                "{} {start}",
+                tr(ctx, "indefinitely, from", "na dobu neurčitou, od")
+            )
+        } else {
+            format!("{start} – {}", date_text(ctx, &c.valid_to))
         },
     ));
     if let Some(effective) = c.effective() {
@@ -532,7 +496,7 @@ pub fn detail(ctx: &Context, id: &str, publishing: Option<(&FormPost, &Errors)>)
         .sort("concluded")
         .fetch_all::<Contract>(500)?;
     if !amendments.is_empty() {
-        let mut table = list_table(ctx, tr(ctx, "Amendments", "Dodatky"), "/");
+        let mut table = list_table(ctx, tr(ctx, "Amendments", "Dodatky"));
         for d in &amendments {
             table = table.row(row(ctx, &d.id, &d.data, "/contracts/"));
         }
@@ -580,25 +544,11 @@ pub fn file(id: &str, file: &str) -> Result<Response> {
 }
 
 fn pdf(d: &crate::model::Stored) -> Result<Response> {
-    let content = portico_sdk::files::read(&d.id)?;
-    let name: String = d
-        .name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || ".-_ ".contains(c) {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    Ok(Response::new(200)
-        .header("content-type", "application/pdf")
-        .header(
-            "content-disposition",
-            format!("inline; filename=\"{name}\""),
-        )
-        .body(content))
+    Ok(Response::inline_file(
+        "application/pdf",
+        &d.name,
+        portico_sdk::files::read(&d.id)?,
+    ))
 }
 
 /// A published contract by its id or its number (the search links by
@@ -643,7 +593,7 @@ pub fn public_list(ctx: &Context, page: &Page) -> Result<View> {
             parties_text(c).into(),
             value_text(ctx, c).into(),
             date_text(ctx, &c.concluded).into(),
-            date_text(ctx, &c.published_on).into(),
+            date_text(ctx, c.published_on()).into(),
         ]);
     }
     let mut view = View::new(format!(
@@ -760,7 +710,6 @@ pub fn csv_header(cs: bool) -> Vec<&'static str> {
 }
 
 pub fn csv_cells(c: &Contract) -> Vec<csv::Cell> {
-    let n = |v: Option<f64>| v.map_or_else(csv::Cell::empty, csv::Cell::from);
     let p = c.publication.as_ref();
     vec![
         c.number.clone().into(),
@@ -777,20 +726,20 @@ pub fn csv_cells(c: &Contract) -> Vec<csv::Cell> {
             .collect::<Vec<_>>()
             .join("; ")
             .into(),
-        n(c.value_net),
-        n(c.value_gross),
+        c.value_net.into(),
+        c.value_gross.into(),
         c.currency.clone().into(),
-        n(c.value_czk),
+        c.value_czk.into(),
         c.concluded.clone().into(),
         c.valid_from.clone().into(),
         c.valid_to.clone().into(),
         c.parent.clone().into(),
         (if c.duty { "1" } else { "0" }).into(),
         c.exemption.clone().into(),
-        c.due.clone().into(),
+        c.due().map(|d| d.to_string()).unwrap_or_default().into(),
         c.state.clone().into(),
         (if c.late == 1 { "1" } else { "0" }).into(),
-        c.published_on.clone().into(),
+        c.published_on().into(),
         p.map(|p| p.contract_id.clone()).unwrap_or_default().into(),
         p.map(|p| p.version_id.clone()).unwrap_or_default().into(),
         c.checks

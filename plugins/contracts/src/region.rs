@@ -10,6 +10,7 @@ use portico_sdk::{
     Action, Cell, Context, Error, Page, Pager, Response, Result, Stat, Table, View, csv, orgs,
     segment,
 };
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::model::{CONTRACTS, Contract, cs_of, date_text, money, state, tr};
@@ -174,32 +175,31 @@ pub fn receive(ctx: &Context, message: &Message) -> Result<()> {
         sent_at: message.sent_at.clone(),
         contract: c,
     };
-    // What was sent before and delivered after a newer one changes nothing.
-    match RECEIVED.find_by::<Kept>("key", &key)? {
-        Some(d) if d.data.sent_at > message.sent_at => {}
-        Some(d) => {
-            RECEIVED.update(&d.id, d.version, &kept)?;
-        }
-        None => {
-            RECEIVED.insert(&kept)?;
-        }
-    }
+    keep_newer(RECEIVED, "key", &key, &kept, |k: &Kept| &k.sent_at)?;
     let member = Member {
         org: from.to_owned(),
         org_name: child.name,
         totals: sent.totals,
         received: message.sent_at.clone(),
     };
-    match MEMBERS.find_by::<Member>("org", from)? {
-        Some(d) if d.data.received > message.sent_at => {}
-        Some(d) => {
-            MEMBERS.update(&d.id, d.version, &member)?;
-        }
-        None => {
-            MEMBERS.insert(&member)?;
-        }
+    keep_newer(MEMBERS, "org", from, &member, |m: &Member| &m.received)
+}
+
+/// Keeps `doc` as the document of `collection` whose `field` is `key`,
+/// unless the one kept was sent after it: what was sent before and
+/// delivered after a newer one changes nothing.
+fn keep_newer<T: Serialize + DeserializeOwned>(
+    collection: Collection,
+    field: &str,
+    key: &str,
+    doc: &T,
+    sent_at: impl Fn(&T) -> &String,
+) -> Result<()> {
+    match collection.find_by::<T>(field, key)? {
+        Some(d) if sent_at(&d.data) > sent_at(doc) => Ok(()),
+        Some(d) => collection.update(&d.id, d.version, doc).map(drop),
+        None => collection.insert(doc).map(drop),
     }
-    Ok(())
 }
 
 fn received_table(ctx: &Context, caption: &str) -> Table {

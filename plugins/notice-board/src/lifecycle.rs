@@ -590,22 +590,9 @@ pub fn attachment(reference: &str, file: &str) -> Result<Response> {
             "notice {reference} has no document {file}"
         )));
     };
-    let content = files::read(&a.id)?;
-    Ok(Response::new(200)
-        .header("content-type", "application/pdf")
-        .header(
-            "content-disposition",
-            format!(
-                "inline; filename=\"{}\"",
-                a.name
-                    .chars()
-                    .map(|c| if c.is_ascii_alphanumeric() || ".-_ ".contains(c) {
-                        c
-                    } else {
-                        '_'
-                    })
-                    .collect::<String>()
-            ),
-        )
-        .body(content))
+    Ok(Response::inline_file(
+        "application/pdf",
+        &a.name,
+        files::read(&a.id)?,
+    ))
 }

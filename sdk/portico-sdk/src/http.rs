@@ -338,6 +338,30 @@ impl Response {
         }
     }
 
+    /// A 200 response with a document for the browser to show in place,
+    /// named `file_name` (each character but ASCII letters, digits, `.`,
+    /// `-`, `_` and spaces written as `_`, so the header stays one safe
+    /// line).
+    pub fn inline_file(media_type: &str, file_name: &str, content: Vec<u8>) -> Self {
+        let name: String = file_name
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || ".-_ ".contains(c) {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        Response::new(200)
+            .header("content-type", media_type)
+            .header(
+                "content-disposition",
+                format!("inline; filename=\"{name}\""),
+            )
+            .body(content)
+    }
+
     /// Sets the status, e.g. 201 after a POST created something.
     pub fn status(mut self, status: u16) -> Self {
         self.status = status;
