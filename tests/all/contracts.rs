@@ -116,34 +116,6 @@ async fn publish(b: &Browser, base: &str, id: &str, date: &str, version: &str) -
     .await
 }
 
-/// The texts of the cells of the founder's row of the school `zs-a`.
-fn school_row(body: &str) -> Vec<String> {
-    let row = body
-        .split("<tr")
-        .find(|r| r.contains("/region?org=zs-a"))
-        .expect("the school's row");
-    let row = row.split("</tr>").next().unwrap_or(row);
-    let mut cells = Vec::new();
-    for part in row.split("<t").skip(1) {
-        if !(part.starts_with('d') || part.starts_with('h')) {
-            continue;
-        }
-        let inner = part.split_once('>').map_or("", |(_, t)| t);
-        let mut text = String::new();
-        let mut in_tag = false;
-        for ch in inner.chars() {
-            match ch {
-                '<' => in_tag = true,
-                '>' => in_tag = false,
-                c if !in_tag => text.push(c),
-                _ => {}
-            }
-        }
-        cells.push(text.trim().to_owned());
-    }
-    cells
-}
-
 /// How many messages in the person's inbox have `subject` in them.
 async fn in_inbox(b: &Browser, org: &str, subject: &str) -> usize {
     let inbox = b.get(&format!("/o/{org}/inbox")).await;
@@ -313,7 +285,11 @@ async fn the_publication_duty_runs_its_course_and_the_founder_sees_it() {
     let body = &overview.body;
     assert!(body.contains("SML/2026/001"), "{body}");
     // Contracts, to be published, past the 30 days, cancelled, failing.
-    assert_eq!(&school_row(body)[1..6], ["4", "1", "1", "0", "0"], "{body}");
+    assert_eq!(
+        &overview.row_cells("/region?org=zs-a")[1..6],
+        ["4", "1", "1", "0", "0"],
+        "{body}"
+    );
     // The other region's clerk sees no school of this region.
     let theirs = petr.get("/o/jiny-kraj/m/contracts/region").await;
     assert_eq!(theirs.status, 200, "{}", theirs.body);
@@ -352,7 +328,7 @@ async fn the_publication_duty_runs_its_course_and_the_founder_sees_it() {
     assert!(page.body.contains("zrušena od počátku"), "{}", page.body);
     let overview = olga.get("/o/kraj/m/contracts/region").await;
     assert_eq!(
-        &school_row(&overview.body)[1..6],
+        &overview.row_cells("/region?org=zs-a")[1..6],
         ["4", "0", "0", "1", "0"],
         "{}",
         overview.body
@@ -406,7 +382,7 @@ async fn the_publication_duty_runs_its_course_and_the_founder_sees_it() {
     portal.settle().await;
     let overview = olga.get("/o/kraj/m/contracts/region").await;
     assert_eq!(
-        &school_row(&overview.body)[1..6],
+        &overview.row_cells("/region?org=zs-a")[1..6],
         ["4", "0", "0", "0", "0"],
         "{}",
         overview.body

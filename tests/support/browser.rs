@@ -91,6 +91,36 @@ impl Page {
     }
 
     /// The value of the first hidden `_csrf` field of the page.
+    /// The texts of the cells of the first table row holding `marker`
+    /// (a link, a name), without their markup.
+    pub fn row_cells(&self, marker: &str) -> Vec<String> {
+        let row = self
+            .body
+            .split("<tr")
+            .find(|r| r.contains(marker))
+            .unwrap_or_else(|| panic!("no row with {marker}: {}", self.body));
+        let row = row.split("</tr>").next().unwrap_or(row);
+        let mut cells = Vec::new();
+        for part in row.split("<t").skip(1) {
+            if !(part.starts_with('d') || part.starts_with('h')) {
+                continue;
+            }
+            let inner = part.split_once('>').map_or("", |(_, t)| t);
+            let mut text = String::new();
+            let mut in_tag = false;
+            for ch in inner.chars() {
+                match ch {
+                    '<' => in_tag = true,
+                    '>' => in_tag = false,
+                    c if !in_tag => text.push(c),
+                    _ => {}
+                }
+            }
+            cells.push(text.trim().to_owned());
+        }
+        cells
+    }
+
     pub fn csrf(&self) -> String {
         hidden_field(&self.body, "_csrf")
             .unwrap_or_else(|| panic!("no CSRF field on the page: {}", self.body))

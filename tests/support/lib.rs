@@ -331,6 +331,14 @@ impl PortalBuilder {
     }
 
     /// Sets a setting of a module in every organization.
+    /// Gives `id`, an organization of the tree added before, its IČO.
+    pub fn ico(mut self, id: &str, ico: &str) -> Self {
+        if let Some(org) = self.tree.iter_mut().find(|o| o.id == id) {
+            org.ico = Some(ico.to_owned());
+        }
+        self
+    }
+
     pub fn setting(mut self, module: &str, key: &str, value: &str) -> Self {
         self.settings
             .push((module.to_owned(), key.to_owned(), value.to_owned()));

@@ -782,6 +782,15 @@ impl Field {
         self
     }
 
+    /// The error of this field among a refused form's `errors` (each the
+    /// field's name and what is wrong), when there is one.
+    pub fn error_among<N: AsRef<str>>(self, errors: &[(N, String)]) -> Self {
+        match errors.iter().find(|(name, _)| name.as_ref() == self.0.name) {
+            Some((_, e)) => self.error(e.clone()),
+            None => self,
+        }
+    }
+
     /// Shown and posted but not changeable, e.g. a value from the user's
     /// verified identity. Check the posted value again: a browser can be
     /// made to change anything.
