@@ -38,6 +38,7 @@ mod openapi;
 mod organizations;
 mod pages;
 mod portal;
+mod procurement;
 mod registry;
 mod sandbox;
 mod scim;

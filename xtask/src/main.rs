@@ -234,6 +234,28 @@ fn test_tools(root: &Path) -> Vec<Tool> {
             ".ci/energy-peers.txt",
             "python",
         ),
+        // libcoveocds and ocdsmerge, which the procurement module's Open
+        // Contracting packages are checked with, and beside them the
+        // source distributions whose test fixtures hold the OCDS schemas.
+        {
+            let mut tool = python("OCDS_PYTHON", "ocds-venv", ".ci/ocds-peers.txt", "python");
+            let venv = root.join("target/ocds-venv");
+            tool.install = Command::new("sh");
+            tool.install
+                .arg("-c")
+                .arg(
+                    "python3 -m venv \"$1\" && \"$1/bin/pip\" install --quiet \
+                     --disable-pip-version-check -r \"$2\" && \"$1/bin/pip\" download \
+                     --quiet --disable-pip-version-check --no-deps --no-binary :all: \
+                     -r \"$3\" -d \"$1/sdists\"",
+                )
+                .arg("sh")
+                .arg(&venv)
+                .arg(root.join(".ci/ocds-peers.txt"))
+                .arg(root.join(".ci/ocds-schema.txt"));
+            tool.ready = venv.join("sdists/ocdskit-1.7.0.tar.gz");
+            tool
+        },
         // What builds Python modules.
         python(
             "COMPONENTIZE_PY",
@@ -459,6 +481,7 @@ fn run(extra: &[String]) -> Result {
         "winter-dispatch",
         "energy",
         "contracts",
+        "procurement",
     ] {
         if built.iter().any(|m| m.id == id) {
             copy_dir(&root.join("target/modules").join(id), &modules.join(id))?;

@@ -1,0 +1,1224 @@
+//! The forms of a process, one a step: the plan and the call, a bid, an
+//! award, the contract, its amendment, a payment, its end, and the
+//! cancellation. Each step saved publishes a release.
+
+use portico_sdk::records::Filters;
+use portico_sdk::{Context, Error, Field, Form, FormPost, Outcome, Result, View, calendar, ico};
+use portico_sdk::{orgs, segment, settings};
+
+use crate::model::{
+    Amendment, Award, Bid, CATEGORIES, Deal, Enquiry, Kept, Lot, PROCEDURES, PROCESSES, Payment,
+    Process, RELEASES, Regime, audit, clerk, cs_of, czk, date_text, procedure, process, regime,
+    status, tr,
+};
+use crate::ocds::{self, tag};
+use crate::region;
+
+/// Errors of a refused form: the field, and what is wrong.
+pub type Errors = Vec<(&'static str, String)>;
+
+/// The longest title, and the longest of the other texts.
+const MAX_TITLE: usize = 300;
+const MAX_TEXT: usize = 4_000;
+/// The most lots a process has.
+const MAX_LOTS: usize = 50;
+
+/// The steps, by the last segment of their path.
+pub const STEPS: [&str; 10] = [
+    "edit", "publish", "answer", "bid", "award", "contract", "amend", "pay", "finish", "cancel",
+];
+
+/// What a form posted, read and checked field by field.
+struct Read<'a> {
+    ctx: &'a Context,
+    form: &'a FormPost,
+    errors: Errors,
+}
+
+impl<'a> Read<'a> {
+    fn new(ctx: &'a Context, form: &'a FormPost) -> Self {
+        Read {
+            ctx,
+            form,
+            errors: Vec::new(),
+        }
+    }
+
+    fn fail(&mut self, field: &'static str, en: &str, cs: &str) {
+        if !self.errors.iter().any(|(f, _)| *f == field) {
+            self.errors.push((field, tr(self.ctx, en, cs).to_owned()));
+        }
+    }
+
+    fn text(&mut self, field: &'static str, required: bool, max: usize) -> String {
+        let value = self.form.get(field).unwrap_or_default().trim().to_owned();
+        if required && value.is_empty() {
+            self.fail(field, "Fill this in.", "Vyplňte.");
+        } else if value.chars().count() > max {
+            let (en, cs) = (
+                format!("Write at most {max} characters."),
+                format!("Napište nejvýše {max} znaků."),
+            );
+            self.fail(field, &en, &cs);
+        }
+        value
+    }
+
+    /// An amount of CZK, not negative.
+    fn amount(&mut self, field: &'static str, required: bool) -> Option<f64> {
+        let raw = self
+            .form
+            .get(field)
+            .unwrap_or_default()
+            .trim()
+            .replace([' ', '\u{a0}'], "");
+        if raw.is_empty() {
+            if required {
+                self.fail(field, "Give the amount.", "Uveďte částku.");
+            }
+            return None;
+        }
+        match raw.replace(',', ".").parse::<f64>() {
+            Ok(v) if v.is_finite() && v >= 0.0 => Some(v),
+            _ => {
+                self.fail(
+                    field,
+                    "Give an amount in CZK, a number zero or more.",
+                    "Uveďte částku v Kč, číslo nula nebo větší.",
+                );
+                None
+            }
+        }
+    }
+
+    /// A day, `YYYY-MM-DD`; not after today when `past`.
+    fn date(&mut self, field: &'static str, required: bool, past: bool) -> String {
+        let raw = self.form.get(field).unwrap_or_default().trim();
+        if raw.is_empty() {
+            if required {
+                self.fail(field, "Give the date.", "Uveďte datum.");
+            }
+            return String::new();
+        }
+        match calendar::parse_date(raw) {
+            Some(d) if past && d > calendar::today() => {
+                self.fail(
+                    field,
+                    "The date cannot be in the future.",
+                    "Datum nemůže být v budoucnosti.",
+                );
+                d.to_string()
+            }
+            Some(d) => d.to_string(),
+            None => {
+                self.fail(
+                    field,
+                    "Give a date as a day, month and year.",
+                    "Uveďte datum jako den, měsíc a rok.",
+                );
+                String::new()
+            }
+        }
+    }
+
+    fn done<T>(self, value: T) -> std::result::Result<T, Errors> {
+        if self.errors.is_empty() {
+            Ok(value)
+        } else {
+            Err(self.errors)
+        }
+    }
+}
+
+/// What a form shows in `name`: what was posted, else `kept`.
+fn shown(form: Option<&FormPost>, name: &str, kept: &str) -> String {
+    form.and_then(|f| f.get(name)).unwrap_or(kept).to_owned()
+}
+
+fn amount_text(v: f64) -> String {
+    if v == 0.0 {
+        String::new()
+    } else {
+        v.to_string()
+    }
+}
+
+fn lot_lines(lots: &[Lot]) -> String {
+    lots.iter()
+        .map(|l| format!("{}; {}", l.title, l.value))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The publisher's prefix for Open Contracting IDs, when the administrator
+/// set a valid one.
+fn prefix(ctx: &Context) -> Result<String> {
+    let set = settings::get("ocid-prefix")?.unwrap_or_default();
+    let valid = set.len() == 11
+        && set.starts_with("ocds-")
+        && set[5..]
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+    if valid {
+        return Ok(set);
+    }
+    Err(Error::invalid(
+        "ocid-prefix",
+        tr(
+            ctx,
+            "The administrator has not set the organization's prefix of Open Contracting IDs (ocds- and six letters or digits, as the Open Contracting Partnership registered it): no process can be published without it.",
+            "Správce nenastavil prefix identifikátorů Open Contracting (ocds- a šest písmen či číslic, jak ho zaregistrovalo Open Contracting Partnership): bez něj nelze zakázku zveřejnit.",
+        ),
+    ))
+}
+
+/// The form of the plan and the call: new (`kept` None) or to change.
+pub fn process_form(
+    ctx: &Context,
+    kept: Option<(&str, &Process)>,
+    form: Option<&FormPost>,
+    errors: &Errors,
+) -> Form {
+    let empty = Process::default();
+    let p = kept.map_or(&empty, |(_, p)| p);
+    let action = kept.map_or("/new".to_owned(), |(id, _)| {
+        format!("/processes/{}/edit", segment(id))
+    });
+    let v = |name: &str, kept: &str| shown(form, name, kept);
+    let f = |field: Field| field.error_among(errors);
+    let categories: Vec<(String, String)> = CATEGORIES
+        .iter()
+        .map(|(c, en, cs)| ((*c).to_owned(), tr(ctx, en, cs).to_owned()))
+        .collect();
+    let procedures: Vec<(String, String)> = PROCEDURES
+        .iter()
+        .map(|p| (p.code.to_owned(), tr(ctx, p.en, p.cs).to_owned()))
+        .collect();
+    let (estimate, lots) = if p.lots.len() > 1 {
+        (String::new(), lot_lines(&p.lots))
+    } else {
+        (amount_text(p.estimate), String::new())
+    };
+    let mut out = Form::new(action, tr(ctx, "Save", "Uložit"))
+        .field(
+            f(Field::text("title", tr(ctx, "Title", "Název zakázky")))
+                .required()
+                .value(v("title", &p.title)),
+        )
+        .field(
+            f(Field::textarea("description", tr(ctx, "What is bought", "Předmět zakázky")))
+                .value(v("description", &p.description)),
+        )
+        .field(
+            f(Field::select("category", tr(ctx, "Kind", "Druh"), categories))
+                .selected([v("category", &p.category)]),
+        )
+        .field(
+            f(Field::select("procedure", tr(ctx, "Procedure", "Druh řízení"), procedures))
+                .selected([v("procedure", &p.procedure)])
+                .help(tr(
+                    ctx,
+                    "A small-scale contract is under 2,000,000 CZK without VAT (works: 6,000,000); the simplified procedure is for contracts under the EU threshold (zákon č. 134/2016 Sb., §§ 25–27, 53).",
+                    "Zakázka malého rozsahu je pod 2 000 000 Kč bez DPH (stavební práce 6 000 000 Kč); zjednodušené podlimitní řízení je pro zakázky pod evropským limitem (zákon č. 134/2016 Sb., §§ 25–27, 53).",
+                )),
+        )
+        .field(
+            f(Field::text(
+                "justification",
+                tr(ctx, "Why without a published call", "Proč bez uveřejněné výzvy"),
+            ))
+            .value(v("justification", &p.justification))
+            .help(tr(
+                ctx,
+                "For a negotiated procedure without publication, invited suppliers or a direct award: the reason, e.g. the provision of the act.",
+                "U jednacího řízení bez uveřejnění, oslovených dodavatelů či přímého zadání: důvod, např. ustanovení zákona.",
+            )),
+        )
+        .field(
+            f(Field::number(
+                "estimate",
+                tr(ctx, "Estimated value without VAT, CZK", "Předpokládaná hodnota bez DPH, Kč"),
+            ))
+            .value(v("estimate", &estimate))
+            .min("0"),
+        )
+        .field(
+            f(Field::textarea("lots", tr(ctx, "Lots", "Části zakázky")))
+                .value(v("lots", &lots))
+                .help(tr(
+                    ctx,
+                    "When it is divided: a lot a line, its title; its estimated value without VAT. The value above is then their sum.",
+                    "Je-li rozdělena: každá část na svém řádku, název; předpokládaná hodnota bez DPH. Hodnota výše je pak jejich součtem.",
+                )),
+        )
+        .field(
+            f(Field::textarea("rationale", tr(ctx, "Why it is bought", "Zdůvodnění potřeby")))
+                .value(v("rationale", &p.rationale)),
+        )
+        .field(
+            f(Field::text("budget", tr(ctx, "Paid from", "Zdroj financování")))
+                .value(v("budget", &p.budget))
+                .help(tr(
+                    ctx,
+                    "E.g. the budget's heading, or a grant programme.",
+                    "Např. položka rozpočtu nebo dotační program.",
+                )),
+        );
+    if p.tendering() {
+        out = out.field(
+            f(Field::text(
+                "change",
+                tr(
+                    ctx,
+                    "Why the call changes",
+                    "Důvod změny zadávacích podmínek",
+                ),
+            ))
+            .required()
+            .value(v("change", "")),
+        );
+    }
+    out
+}
+
+/// The lots a form gives: its lines, or one lot of the title and estimate.
+fn read_lots(r: &mut Read, title: &str) -> Vec<Lot> {
+    let lines = r.text("lots", false, MAX_TEXT * 4);
+    if lines.is_empty() {
+        let estimate = r.amount("estimate", true).unwrap_or(0.0);
+        return vec![Lot {
+            id: "lot-1".into(),
+            title: title.to_owned(),
+            value: estimate,
+        }];
+    }
+    let mut lots = Vec::new();
+    for (i, line) in lines.lines().filter(|l| !l.trim().is_empty()).enumerate() {
+        let (title, value) = line.rsplit_once(';').unwrap_or((line, ""));
+        let value = value.trim().replace([' ', '\u{a0}'], "").replace(',', ".");
+        match value.parse::<f64>() {
+            Ok(v) if v.is_finite() && v >= 0.0 && !title.trim().is_empty() => lots.push(Lot {
+                id: format!("lot-{}", i + 1),
+                title: title.trim().to_owned(),
+                value: v,
+            }),
+            _ => {
+                let (en, cs) = (
+                    format!("Line {}: write the lot's title; its value in CZK.", i + 1),
+                    format!("Řádek {}: napište název části; její hodnotu v Kč.", i + 1),
+                );
+                r.fail("lots", &en, &cs);
+            }
+        }
+    }
+    if lots.len() > MAX_LOTS {
+        let (en, cs) = (
+            format!("At most {MAX_LOTS} lots."),
+            format!("Nejvýše {MAX_LOTS} částí."),
+        );
+        r.fail("lots", &en, &cs);
+    }
+    lots
+}
+
+/// The plan and the call read from the form onto `p`.
+fn read_process(
+    ctx: &Context,
+    form: &FormPost,
+    mut p: Process,
+) -> std::result::Result<Process, Errors> {
+    let mut r = Read::new(ctx, form);
+    p.title = r.text("title", true, MAX_TITLE);
+    p.description = r.text("description", false, MAX_TEXT);
+    p.category = r.text("category", true, 20);
+    if !CATEGORIES.iter().any(|(c, _, _)| *c == p.category) {
+        r.fail(
+            "category",
+            "Choose what is bought.",
+            "Vyberte druh zakázky.",
+        );
+    }
+    p.procedure = r.text("procedure", true, 30);
+    p.justification = r.text("justification", false, MAX_TEXT);
+    p.rationale = r.text("rationale", false, MAX_TEXT);
+    p.budget = r.text("budget", false, MAX_TITLE);
+    let lots = read_lots(&mut r, &p.title);
+    let bid_lots: Vec<&str> = p.bids.iter().map(|b| b.lot.as_str()).collect();
+    if bid_lots.iter().any(|l| !lots.iter().any(|n| n.id == *l)) {
+        r.fail(
+            "lots",
+            "A lot with bids cannot be removed.",
+            "Část, na kterou přišly nabídky, nelze odebrat.",
+        );
+    }
+    p.lots = lots;
+    let estimate: f64 = p.lots.iter().map(|l| l.value).sum();
+    match procedure(&p.procedure) {
+        None => r.fail("procedure", "Choose the procedure.", "Vyberte druh řízení."),
+        Some(proc) => {
+            if let Ok(regime) = regime(&p.category, estimate)
+                && !proc.regimes.contains(&regime)
+            {
+                let value = czk(ctx, estimate);
+                let (en, cs) = (
+                    format!(
+                        "At {value} this is a contract {}: the {} is not for it.",
+                        regime.name(ctx),
+                        proc.en.to_lowercase()
+                    ),
+                    format!(
+                        "S hodnotou {value} jde o zakázku {}: {} pro ni není.",
+                        match regime {
+                            Regime::Small => "malého rozsahu",
+                            Regime::Below => "podlimitní",
+                            Regime::Above => "nadlimitní",
+                        },
+                        proc.cs.to_lowercase()
+                    ),
+                );
+                r.fail("procedure", &en, &cs);
+            }
+            if matches!(proc.method, "limited" | "direct") && p.justification.is_empty() {
+                r.fail(
+                    "justification",
+                    "Say why the procedure has no published call.",
+                    "Uveďte, proč je zakázka zadávána bez uveřejněné výzvy.",
+                );
+            }
+        }
+    }
+    let change = if p.tendering() {
+        r.text("change", true, MAX_TEXT)
+    } else {
+        String::new()
+    };
+    if !change.is_empty() {
+        let n = p.amendments.len() + 1;
+        p.amendments.push(Amendment {
+            id: format!("tender-amendment-{n}"),
+            date: calendar::today().to_string(),
+            rationale: change,
+            value: None,
+        });
+    }
+    r.done(p)
+}
+
+/// Publishes the process as it now is as a release with `tags`, keeps it,
+/// audits `action` and sends the figures up.
+fn release(
+    ctx: &Context,
+    id: &str,
+    version: u64,
+    mut p: Process,
+    tags: &[&str],
+    action: &str,
+    text: String,
+) -> Result<Process> {
+    p.settle();
+    let org = orgs::current()?;
+    p.releases += 1;
+    p.updated = ocds::now();
+    let release = ocds::release(&p, &org, p.releases, &p.updated, tags);
+    // The process first: a change made meanwhile refuses this one before
+    // anything is published.
+    PROCESSES.update(id, version, &p)?;
+    RELEASES.insert(&Kept {
+        ocid: p.ocid.clone(),
+        seq: p.releases,
+        date: p.updated.clone(),
+        action: action.to_owned(),
+        release,
+    })?;
+    audit(ctx, action, &p.ocid, text)?;
+    region::sync()?;
+    Ok(p)
+}
+
+/// A step saved: published, and the process's page with what was done.
+fn commit(
+    ctx: &Context,
+    id: &str,
+    version: u64,
+    p: Process,
+    tags: &[&str],
+    action: &str,
+    text: String,
+) -> Result<Outcome> {
+    let p = release(ctx, id, version, p, tags, action, text)?;
+    let message = if cs_of(ctx) {
+        format!(
+            "Uloženo a zveřejněno jako {}. vydání ({}).",
+            p.releases,
+            tags.join(", ")
+        )
+    } else {
+        format!(
+            "Saved, and published as release {} ({}).",
+            p.releases,
+            tags.join(", ")
+        )
+    };
+    Ok(Outcome::redirect_with(
+        format!("/processes/{}", segment(id)),
+        message,
+    ))
+}
+
+/// The job `publish`: processes imported (from the register used before,
+/// say) without a release get their first, tagged with every stage they
+/// reached, and their OCID when they have none. Without a prefix set, it
+/// waits for one.
+pub fn publish_imported(ctx: &Context) -> Result<()> {
+    let Ok(prefix) = prefix(ctx) else {
+        return Ok(());
+    };
+    let found = PROCESSES
+        .find()
+        .eq("releases", 0)
+        .limit(100)
+        .fetch::<Process>()?;
+    for doc in found.documents {
+        let mut p = doc.data;
+        if p.ocid.is_empty() {
+            p.ocid = format!("{prefix}-{}", doc.id);
+        }
+        let mut tags = vec![match p.status.as_str() {
+            status::PLANNING => tag::PLANNING,
+            status::CANCELLED | status::UNSUCCESSFUL => tag::TENDER_CANCELLATION,
+            _ => tag::TENDER,
+        }];
+        if !p.awards.is_empty() {
+            tags.push(tag::AWARD);
+        }
+        if !p.deals.is_empty() {
+            tags.push(tag::CONTRACT);
+        }
+        if p.deals.iter().any(|d| !d.payments.is_empty()) {
+            tags.push(tag::IMPLEMENTATION);
+        }
+        let text = format!("{}: imported, first published", p.title);
+        if let Err(e) = release(
+            ctx,
+            &doc.id,
+            doc.version,
+            p,
+            &tags,
+            "procurement.import",
+            text,
+        ) {
+            portico_sdk::log::warn(format!("imported process {} not published: {e}", doc.id));
+        }
+    }
+    Ok(())
+}
+
+/// A new process: planned, its call not yet out.
+pub fn create(ctx: &Context, form: &FormPost) -> Result<Outcome> {
+    clerk(ctx)?;
+    let prefix = prefix(ctx)?;
+    let p =
+        match read_process(
+            ctx,
+            form,
+            Process {
+                status: status::PLANNING.into(),
+                ..Process::default()
+            },
+        ) {
+            Ok(p) => p,
+            Err(errors) => {
+                return Ok(Outcome::Show(
+                    View::new(tr(ctx, "A new procurement", "Nová veřejná zakázka"))
+                        .form(process_form(ctx, None, Some(form), &errors)),
+                ));
+            }
+        };
+    let new = PROCESSES.insert(&p)?;
+    let mut p = p;
+    p.ocid = format!("{prefix}-{}", new.id);
+    let text = format!("{}: {}", p.title, p.procedure);
+    commit(
+        ctx,
+        &new.id,
+        new.version,
+        p,
+        &[tag::PLANNING],
+        "procurement.plan",
+        text,
+    )
+}
+
+/// The form of a step of process `id`.
+pub fn step_form(
+    ctx: &Context,
+    id: &str,
+    p: &Process,
+    step: &str,
+    form: Option<&FormPost>,
+    errors: &Errors,
+) -> Result<Form> {
+    let action = format!("/processes/{}/{step}", segment(id));
+    let v = |name: &str, kept: &str| shown(form, name, kept);
+    let f = |field: Field| field.error_among(errors);
+    let today = calendar::today().to_string();
+    let lot_choices = || -> Vec<(String, String)> {
+        p.lots
+            .iter()
+            .map(|l| (l.id.clone(), l.title.clone()))
+            .collect()
+    };
+    let deal_choices = |pick: fn(&Deal) -> bool| -> Vec<(String, String)> {
+        p.deals
+            .iter()
+            .filter(|d| pick(d))
+            .map(|d| {
+                let supplier = p
+                    .awards
+                    .iter()
+                    .find(|a| a.id == d.award)
+                    .and_then(|a| p.bid(&a.bid))
+                    .map(|b| b.name.clone())
+                    .unwrap_or_default();
+                (d.id.clone(), format!("{supplier} ({})", czk(ctx, d.value)))
+            })
+            .collect()
+    };
+    Ok(match step {
+        "edit" => process_form(ctx, Some((id, p)), form, errors),
+        "publish" => Form::new(action, tr(ctx, "Publish the call", "Uveřejnit výzvu"))
+            .field(
+                f(Field::date(
+                    "start",
+                    tr(ctx, "Published on", "Uveřejněno dne"),
+                ))
+                .required()
+                .value(v("start", &today)),
+            )
+            .field(
+                f(Field::date(
+                    "end",
+                    tr(ctx, "Bids by", "Lhůta pro nabídky do"),
+                ))
+                .required()
+                .value(v("end", "")),
+            ),
+        "answer" => Form::new(action, tr(ctx, "Publish the answer", "Zveřejnit odpověď"))
+            .field(
+                f(Field::textarea(
+                    "question",
+                    tr(
+                        ctx,
+                        "The question, without who asked",
+                        "Dotaz, bez tazatele",
+                    ),
+                ))
+                .required()
+                .value(v("question", "")),
+            )
+            .field(
+                f(Field::textarea("answer", tr(ctx, "The answer", "Odpověď")))
+                    .required()
+                    .value(v("answer", "")),
+            )
+            .field(
+                f(Field::date(
+                    "date",
+                    tr(ctx, "Answered on", "Zodpovězeno dne"),
+                ))
+                .required()
+                .value(v("date", &today)),
+            ),
+        "bid" => Form::new(action, tr(ctx, "Record the bid", "Zapsat nabídku"))
+            .field(
+                f(Field::select("lot", tr(ctx, "Lot", "Část"), lot_choices()))
+                    .selected([v("lot", "")]),
+            )
+            .field(
+                f(Field::text("name", tr(ctx, "Bidder", "Dodavatel")))
+                    .required()
+                    .value(v("name", "")),
+            )
+            .field(
+                f(Field::text(
+                    "ico",
+                    tr(ctx, "Bidder's IČO", "IČO dodavatele"),
+                ))
+                .required()
+                .pattern("[0-9]{8}")
+                .value(v("ico", "")),
+            )
+            .field(
+                f(Field::number(
+                    "amount",
+                    tr(ctx, "Price without VAT, CZK", "Nabídková cena bez DPH, Kč"),
+                ))
+                .required()
+                .min("0")
+                .value(v("amount", "")),
+            )
+            .field(
+                f(Field::date(
+                    "received",
+                    tr(ctx, "Received on", "Doručena dne"),
+                ))
+                .required()
+                .value(v("received", &today)),
+            ),
+        "award" => {
+            let bids: Vec<(String, String)> = p
+                .bids
+                .iter()
+                .filter(|b| p.award_of(&b.lot).is_none())
+                .map(|b| {
+                    let lot = p.lot(&b.lot).map(|l| l.title.as_str()).unwrap_or_default();
+                    (
+                        b.id.clone(),
+                        format!("{lot}: {} ({})", b.name, czk(ctx, b.amount)),
+                    )
+                })
+                .collect();
+            Form::new(action, tr(ctx, "Award", "Vybrat dodavatele"))
+                .field(
+                    f(Field::radio(
+                        "bid",
+                        tr(ctx, "The bid chosen", "Vybraná nabídka"),
+                        bids,
+                    ))
+                    .required()
+                    .selected([v("bid", "")]),
+                )
+                .field(
+                    f(Field::date("date", tr(ctx, "Decided on", "Rozhodnuto dne")))
+                        .required()
+                        .value(v("date", &today)),
+                )
+        }
+        "contract" => {
+            let awards: Vec<(String, String)> = p
+                .awards
+                .iter()
+                .filter(|a| a.status == "active" && p.deal_of(&a.id).is_none())
+                .filter_map(|a| {
+                    let b = p.bid(&a.bid)?;
+                    let lot = p.lot(&a.lot).map(|l| l.title.as_str()).unwrap_or_default();
+                    Some((a.id.clone(), format!("{lot}: {}", b.name)))
+                })
+                .collect();
+            Form::new(action, tr(ctx, "Record the contract", "Zapsat smlouvu"))
+                .field(
+                    f(Field::radio(
+                        "award",
+                        tr(ctx, "For the award", "K výběru dodavatele"),
+                        awards,
+                    ))
+                    .required()
+                    .selected([v("award", "")]),
+                )
+                .field(
+                    f(Field::date("signed", tr(ctx, "Signed on", "Podepsána dne")))
+                        .required()
+                        .value(v("signed", &today)),
+                )
+                .field(
+                    f(Field::date("start", tr(ctx, "In effect from", "Plnění od")))
+                        .value(v("start", "")),
+                )
+                .field(f(Field::date("end", tr(ctx, "Until", "Plnění do"))).value(v("end", "")))
+                .field(
+                    f(Field::number(
+                        "value",
+                        tr(ctx, "Value without VAT, CZK", "Cena bez DPH, Kč"),
+                    ))
+                    .min("0")
+                    .value(v("value", ""))
+                    .help(tr(
+                        ctx,
+                        "Empty: the bid's price.",
+                        "Prázdné: nabídková cena.",
+                    )),
+                )
+                .field(
+                    f(Field::text(
+                        "registry",
+                        tr(
+                            ctx,
+                            "Number in the contract registry",
+                            "Číslo v evidenci smluv",
+                        ),
+                    ))
+                    .value(v("registry", "")),
+                )
+        }
+        "amend" => Form::new(action, tr(ctx, "Record the amendment", "Zapsat dodatek"))
+            .field(
+                f(Field::radio(
+                    "deal",
+                    tr(ctx, "Contract", "Smlouva"),
+                    deal_choices(|d| d.status == "active"),
+                ))
+                .required()
+                .selected([v("deal", "")]),
+            )
+            .field(
+                f(Field::date("date", tr(ctx, "Signed on", "Podepsán dne")))
+                    .required()
+                    .value(v("date", &today)),
+            )
+            .field(
+                f(Field::text(
+                    "rationale",
+                    tr(ctx, "What changes, and why", "Co se mění a proč"),
+                ))
+                .required()
+                .value(v("rationale", "")),
+            )
+            .field(
+                f(Field::number(
+                    "value",
+                    tr(ctx, "New value without VAT, CZK", "Nová cena bez DPH, Kč"),
+                ))
+                .min("0")
+                .value(v("value", ""))
+                .help(tr(ctx, "Empty: unchanged.", "Prázdné: beze změny.")),
+            ),
+        "pay" => Form::new(action, tr(ctx, "Record the payment", "Zapsat platbu"))
+            .field(
+                f(Field::radio(
+                    "deal",
+                    tr(ctx, "Contract", "Smlouva"),
+                    deal_choices(|d| d.status == "active"),
+                ))
+                .required()
+                .selected([v("deal", "")]),
+            )
+            .field(
+                f(Field::date("date", tr(ctx, "Paid on", "Zaplaceno dne")))
+                    .required()
+                    .value(v("date", &today)),
+            )
+            .field(
+                f(Field::number(
+                    "amount",
+                    tr(ctx, "Amount without VAT, CZK", "Částka bez DPH, Kč"),
+                ))
+                .required()
+                .min("0")
+                .value(v("amount", "")),
+            )
+            .field(
+                f(Field::text(
+                    "invoice",
+                    tr(ctx, "Invoice number", "Číslo faktury"),
+                ))
+                .value(v("invoice", "")),
+            ),
+        "finish" => Form::new(action, tr(ctx, "Record its end", "Zapsat ukončení")).field(
+            f(Field::radio(
+                "deal",
+                tr(ctx, "Contract", "Smlouva"),
+                deal_choices(|d| d.status == "active"),
+            ))
+            .required()
+            .selected([v("deal", "")]),
+        ),
+        "cancel" => Form::new(
+            action,
+            tr(ctx, "Cancel the procurement", "Zrušit zadávací řízení"),
+        )
+        .field(
+            f(Field::radio(
+                "outcome",
+                tr(ctx, "Why it ends", "Proč končí"),
+                [
+                    (
+                        status::UNSUCCESSFUL,
+                        tr(
+                            ctx,
+                            "No bid, or none to award",
+                            "Žádná nabídka, nebo žádná vhodná",
+                        ),
+                    ),
+                    (
+                        status::CANCELLED,
+                        tr(
+                            ctx,
+                            "Cancelled for another reason",
+                            "Zrušeno z jiného důvodu",
+                        ),
+                    ),
+                ],
+            ))
+            .required()
+            .selected([v("outcome", "")]),
+        )
+        .field(
+            f(Field::text(
+                "reason",
+                tr(ctx, "The reason, as decided", "Důvod, jak byl rozhodnut"),
+            ))
+            .required()
+            .value(v("reason", "")),
+        ),
+        other => return Err(Error::not_found(format!("no step {other}"))),
+    })
+}
+
+/// Whether `step` can be taken now, and why not.
+pub fn refusal(ctx: &Context, p: &Process, step: &str) -> Option<&'static str> {
+    let active_deals = p.deals.iter().any(|d| d.status == "active");
+    let ok = match step {
+        "edit" => {
+            matches!(p.status.as_str(), status::PLANNING | status::ACTIVE) && p.awards.is_empty()
+        }
+        "publish" => p.status == status::PLANNING,
+        "bid" | "answer" => p.tendering(),
+        "award" => p.tendering() && p.bids.iter().any(|b| p.award_of(&b.lot).is_none()),
+        "contract" => p
+            .awards
+            .iter()
+            .any(|a| a.status == "active" && p.deal_of(&a.id).is_none()),
+        "amend" | "pay" | "finish" => active_deals,
+        "cancel" => {
+            matches!(p.status.as_str(), status::PLANNING | status::ACTIVE) && p.awards.is_empty()
+        }
+        _ => false,
+    };
+    if ok {
+        return None;
+    }
+    Some(match step {
+        "edit" | "cancel" => tr(
+            ctx,
+            "Once a lot is awarded, or the procurement has ended, its call does not change and it cannot be cancelled.",
+            "Po výběru dodavatele nebo po skončení řízení se zadávací podmínky nemění a řízení nelze zrušit.",
+        ),
+        "publish" => tr(ctx, "The call is already out.", "Výzva už je uveřejněna."),
+        "bid" | "answer" => tr(
+            ctx,
+            "Bids and questions come while the call is out.",
+            "Nabídky a dotazy přicházejí, dokud běží zadávání.",
+        ),
+        "award" => tr(
+            ctx,
+            "There is no bid on a lot not yet awarded.",
+            "Na žádnou dosud nezadanou část není nabídka.",
+        ),
+        "contract" => tr(
+            ctx,
+            "Every award has its contract.",
+            "Každý výběr dodavatele už má smlouvu.",
+        ),
+        _ => tr(
+            ctx,
+            "There is no contract in force.",
+            "Není žádná smlouva v plnění.",
+        ),
+    })
+}
+
+/// Takes `step` of process `id` as the form says.
+pub fn take(ctx: &Context, id: &str, step: &str, form: &FormPost) -> Result<Outcome> {
+    clerk(ctx)?;
+    let doc = process(id)?;
+    if let Some(why) = refusal(ctx, &doc.data, step) {
+        return Err(Error::invalid(step, why));
+    }
+    let p = doc.data.clone();
+    let read = match step {
+        "edit" => read_process(ctx, form, p).map(|p| {
+            let tags = if p.tendering() {
+                tag::TENDER_AMENDMENT
+            } else {
+                tag::PLANNING
+            };
+            let text = format!("{}: the call changed", p.title);
+            (p, tags, "procurement.change", text)
+        }),
+        "publish" => publish(ctx, form, p),
+        "answer" => answer(ctx, form, p),
+        "bid" => bid(ctx, form, p),
+        "award" => award(ctx, form, p),
+        "contract" => contract(ctx, form, p),
+        "amend" => amend(ctx, form, p),
+        "pay" => pay(ctx, form, p),
+        "finish" => finish(ctx, form, p),
+        "cancel" => cancel(ctx, form, p),
+        other => return Err(Error::not_found(format!("no step {other}"))),
+    };
+    match read {
+        Ok((p, tag, action, text)) => commit(ctx, &doc.id, doc.version, p, &[tag], action, text),
+        Err(errors) => Ok(Outcome::Show(crate::pages::step_view(
+            ctx,
+            &doc.id,
+            &doc.data,
+            step,
+            Some(form),
+            &errors,
+        )?)),
+    }
+}
+
+type Step = std::result::Result<(Process, &'static str, &'static str, String), Errors>;
+
+fn publish(ctx: &Context, form: &FormPost, mut p: Process) -> Step {
+    let mut r = Read::new(ctx, form);
+    p.tender_start = r.date("start", true, false);
+    p.tender_end = r.date("end", true, false);
+    if !p.tender_start.is_empty() && !p.tender_end.is_empty() && p.tender_end < p.tender_start {
+        r.fail(
+            "end",
+            "The last day for bids comes after the call is published.",
+            "Lhůta pro nabídky končí až po uveřejnění výzvy.",
+        );
+    }
+    p.status = status::ACTIVE.into();
+    let text = format!("{}: the call is out until {}", p.title, p.tender_end);
+    r.done((p, tag::TENDER, "procurement.publish", text))
+}
+
+fn answer(ctx: &Context, form: &FormPost, mut p: Process) -> Step {
+    let mut r = Read::new(ctx, form);
+    let question = r.text("question", true, MAX_TEXT);
+    let answer = r.text("answer", true, MAX_TEXT);
+    let date = r.date("date", true, true);
+    let n = p.enquiries.len() + 1;
+    p.enquiries.push(Enquiry {
+        id: format!("enquiry-{n}"),
+        date,
+        question,
+        answer,
+    });
+    let text = format!("{}: question {n} answered", p.title);
+    r.done((p, tag::TENDER_UPDATE, "procurement.answer", text))
+}
+
+fn bid(ctx: &Context, form: &FormPost, mut p: Process) -> Step {
+    let mut r = Read::new(ctx, form);
+    let lot = if p.lots.len() == 1 {
+        p.lots[0].id.clone()
+    } else {
+        r.text("lot", true, 30)
+    };
+    if p.lot(&lot).is_none() {
+        r.fail("lot", "Choose the lot.", "Vyberte část.");
+    }
+    let name = r.text("name", true, MAX_TITLE);
+    let ico_given = r.text("ico", true, 8);
+    if !ico_given.is_empty() && !ico::is_valid(&ico_given) {
+        r.fail(
+            "ico",
+            "This is not an IČO: eight digits whose last is the check digit.",
+            "Toto není IČO: osm číslic, poslední je kontrolní.",
+        );
+    }
+    if p.bids.iter().any(|b| b.lot == lot && b.ico == ico_given) {
+        r.fail(
+            "ico",
+            "This bidder's bid on the lot is already recorded.",
+            "Nabídka tohoto dodavatele na tuto část už je zapsána.",
+        );
+    }
+    let amount = r.amount("amount", true).unwrap_or(0.0);
+    let received = r.date("received", true, true);
+    let n = p.bids.len() + 1;
+    let text = format!("{name} ({ico_given}) bid {amount} CZK");
+    p.bids.push(Bid {
+        id: format!("bid-{n}"),
+        lot,
+        name,
+        ico: ico_given,
+        amount,
+        received,
+    });
+    r.done((p, tag::TENDER_UPDATE, "procurement.bid", text))
+}
+
+fn award(ctx: &Context, form: &FormPost, mut p: Process) -> Step {
+    let mut r = Read::new(ctx, form);
+    let chosen = r.text("bid", true, 30);
+    let date = r.date("date", true, true);
+    let Some(b) = p
+        .bid(&chosen)
+        .cloned()
+        .filter(|b| p.award_of(&b.lot).is_none())
+    else {
+        r.fail(
+            "bid",
+            "Choose a bid on a lot not yet awarded.",
+            "Vyberte nabídku na dosud nezadanou část.",
+        );
+        return r.done((p, "", "", String::new()));
+    };
+    let n = p.awards.len() + 1;
+    p.awards.push(Award {
+        id: format!("award-{n}"),
+        lot: b.lot.clone(),
+        bid: b.id.clone(),
+        date,
+        status: "active".into(),
+    });
+    let text = format!("{} awarded to {} ({})", b.lot, b.name, b.ico);
+    r.done((p, tag::AWARD, "procurement.award", text))
+}
+
+fn contract(ctx: &Context, form: &FormPost, mut p: Process) -> Step {
+    let mut r = Read::new(ctx, form);
+    let award = r.text("award", true, 30);
+    let signed = r.date("signed", true, true);
+    let start = r.date("start", false, false);
+    let end = r.date("end", false, false);
+    if !start.is_empty() && !end.is_empty() && end < start {
+        r.fail(
+            "end",
+            "It ends after it starts.",
+            "Plnění končí až po svém začátku.",
+        );
+    }
+    let value = r.amount("value", false);
+    let registry = r.text("registry", false, 100);
+    let Some(a) = p
+        .awards
+        .iter()
+        .find(|a| a.id == award && a.status == "active" && p.deal_of(&a.id).is_none())
+        .cloned()
+    else {
+        r.fail(
+            "award",
+            "Choose an award without a contract.",
+            "Vyberte výběr dodavatele bez smlouvy.",
+        );
+        return r.done((p, "", "", String::new()));
+    };
+    if !signed.is_empty() && signed < a.date {
+        let (en, cs) = (
+            format!(
+                "It is signed after the award of {}.",
+                date_text(ctx, &a.date)
+            ),
+            format!(
+                "Podepisuje se až po výběru dodavatele {}.",
+                date_text(ctx, &a.date)
+            ),
+        );
+        r.fail("signed", &en, &cs);
+    }
+    let value = value.unwrap_or_else(|| p.bid(&a.bid).map_or(0.0, |b| b.amount));
+    let n = p.deals.len() + 1;
+    p.deals.push(Deal {
+        id: format!("contract-{n}"),
+        award: a.id.clone(),
+        signed,
+        start,
+        end,
+        value,
+        registry: registry.clone(),
+        status: "active".into(),
+        amendments: Vec::new(),
+        payments: Vec::new(),
+    });
+    let text = format!(
+        "contract for {} signed, {value} CZK; registry {registry}",
+        a.id
+    );
+    r.done((p, tag::CONTRACT, "procurement.contract", text))
+}
+
+/// The active contract the form names.
+fn deal_at(r: &mut Read, p: &Process) -> Option<usize> {
+    let id = r.text("deal", true, 30);
+    let at = p
+        .deals
+        .iter()
+        .position(|d| d.id == id && d.status == "active");
+    if at.is_none() {
+        r.fail(
+            "deal",
+            "Choose a contract in force.",
+            "Vyberte smlouvu v plnění.",
+        );
+    }
+    at
+}
+
+fn amend(ctx: &Context, form: &FormPost, mut p: Process) -> Step {
+    let mut r = Read::new(ctx, form);
+    let at = deal_at(&mut r, &p);
+    let date = r.date("date", true, true);
+    let rationale = r.text("rationale", true, MAX_TEXT);
+    let value = r.amount("value", false);
+    let Some(at) = at else {
+        return r.done((p, "", "", String::new()));
+    };
+    let d = &mut p.deals[at];
+    if !date.is_empty() && date < d.signed {
+        r.fail(
+            "date",
+            "An amendment comes after the contract.",
+            "Dodatek následuje po smlouvě.",
+        );
+    }
+    let n = d.amendments.len() + 1;
+    d.amendments.push(Amendment {
+        id: format!("{}-amendment-{n}", d.id),
+        date,
+        rationale: rationale.clone(),
+        value,
+    });
+    if let Some(v) = value {
+        d.value = v;
+    }
+    let text = format!("{} amended: {rationale}", d.id);
+    r.done((p, tag::CONTRACT_AMENDMENT, "procurement.amend", text))
+}
+
+fn pay(ctx: &Context, form: &FormPost, mut p: Process) -> Step {
+    let mut r = Read::new(ctx, form);
+    let at = deal_at(&mut r, &p);
+    let date = r.date("date", true, true);
+    let amount = r.amount("amount", true).unwrap_or(0.0);
+    let invoice = r.text("invoice", false, 100);
+    let Some(at) = at else {
+        return r.done((p, "", "", String::new()));
+    };
+    let d = &mut p.deals[at];
+    let n = d.payments.len() + 1;
+    d.payments.push(Payment {
+        id: format!("{}-payment-{n}", d.id),
+        date,
+        amount,
+        invoice,
+    });
+    let text = format!("{} paid {amount} CZK", d.id);
+    r.done((p, tag::IMPLEMENTATION, "procurement.pay", text))
+}
+
+fn finish(ctx: &Context, form: &FormPost, mut p: Process) -> Step {
+    let mut r = Read::new(ctx, form);
+    let at = deal_at(&mut r, &p);
+    let Some(at) = at else {
+        return r.done((p, "", "", String::new()));
+    };
+    p.deals[at].status = "terminated".into();
+    let text = format!("{} ended", p.deals[at].id);
+    r.done((p, tag::CONTRACT_TERMINATION, "procurement.finish", text))
+}
+
+fn cancel(ctx: &Context, form: &FormPost, mut p: Process) -> Step {
+    let mut r = Read::new(ctx, form);
+    let outcome = r.text("outcome", true, 20);
+    let reason = r.text("reason", true, MAX_TEXT);
+    if ![status::UNSUCCESSFUL, status::CANCELLED].contains(&outcome.as_str()) {
+        r.fail("outcome", "Choose why it ends.", "Vyberte, proč končí.");
+    }
+    let n = p.amendments.len() + 1;
+    p.amendments.push(Amendment {
+        id: format!("tender-amendment-{n}"),
+        date: calendar::today().to_string(),
+        rationale: reason.clone(),
+        value: None,
+    });
+    p.status = outcome;
+    let text = format!("{}: {reason}", p.status);
+    r.done((p, tag::TENDER_CANCELLATION, "procurement.cancel", text))
+}

@@ -1,0 +1,685 @@
+//! What the clerks and the public see: the processes, one with its lots,
+//! bids, awards, contracts and releases, the steps' pages, the statistics,
+//! and the standard's packages.
+
+use portico_sdk::records::{Document, Filters};
+use portico_sdk::{
+    Action, Cell, Context, Error, FormPost, NoticeLevel, Page, Pager, Request, Response, Result,
+    Stat, Table, TimelineEntry, View, calendar, orgs, segment,
+};
+use serde_json::Value;
+
+use crate::forms::{self, Errors, STEPS};
+use crate::model::{
+    Kept, PROCESSES, Process, RELEASES, can_manage, category_name, czk, date_text, locale,
+    procedure_name, process, regime, status, status_name, tr,
+};
+use crate::ocds;
+
+/// Processes a page of a list.
+const PAGE: u32 = 50;
+
+fn list_table(ctx: &Context, caption: &str) -> Table {
+    Table::new(caption)
+        .column(tr(ctx, "Procurement", "Zakázka"))
+        .column(tr(ctx, "Procedure", "Druh řízení"))
+        .numeric_column(tr(
+            ctx,
+            "Estimated value without VAT",
+            "Předpokládaná hodnota bez DPH",
+        ))
+        .numeric_column(tr(ctx, "Bids", "Nabídky"))
+        .column(tr(ctx, "Status", "Stav"))
+        .column(tr(ctx, "Last change", "Poslední změna"))
+}
+
+fn list_row(ctx: &Context, p: &Process, href: String) -> Vec<Cell> {
+    vec![
+        Cell::link(p.title.clone(), href),
+        procedure_name(ctx, &p.procedure).into(),
+        czk(ctx, p.estimate).into(),
+        p.bids.len().to_string().into(),
+        status_name(ctx, &p.status).into(),
+        moment_text(ctx, &p.updated).into(),
+    ]
+}
+
+/// A release's moment (UTC) as the reader's language writes it, in Prague.
+fn moment_text(ctx: &Context, utc: &str) -> String {
+    match chrono::DateTime::parse_from_rfc3339(utc) {
+        Ok(t) => {
+            let local = t.with_timezone(&chrono_tz::Europe::Prague);
+            calendar::format_stamp(&local.format("%Y-%m-%d %H:%M").to_string(), locale(ctx))
+        }
+        Err(_) => utc.to_owned(),
+    }
+}
+
+/// The processes, the latest changed first; `?status=` filters them.
+pub fn home(ctx: &Context, page: &Page) -> Result<View> {
+    let filter = page.query("status").filter(|s| status::ALL.contains(s));
+    let counts = PROCESSES.count_by("status").fetch()?;
+    let count = |s: &str| {
+        counts
+            .iter()
+            .filter(|g| g.key.as_deref() == Some(s))
+            .map(|g| g.count)
+            .sum::<u64>()
+    };
+    let mut view = View::new(tr(ctx, "Public procurement", "Veřejné zakázky")).stats([
+        Stat::new(
+            tr(ctx, "Processes", "Zakázky"),
+            counts.iter().map(|g| g.count).sum::<u64>().to_string(),
+        )
+        .link("/"),
+        Stat::new(
+            tr(ctx, "Planned", "Plánované"),
+            count(status::PLANNING).to_string(),
+        )
+        .link("/?status=planning"),
+        Stat::new(
+            tr(ctx, "Tendering", "V zadávání"),
+            count(status::ACTIVE).to_string(),
+        )
+        .link("/?status=active"),
+        Stat::new(
+            tr(ctx, "Awarded", "Zadané"),
+            count(status::COMPLETE).to_string(),
+        )
+        .link("/?status=complete"),
+    ]);
+    let mut actions = Vec::new();
+    if can_manage(ctx) {
+        actions.push(Action::primary(
+            tr(ctx, "A new procurement", "Nová zakázka"),
+            "/new",
+        ));
+    }
+    actions.extend([
+        Action::secondary(tr(ctx, "Statistics", "Statistika"), "/statistics"),
+        Action::secondary(tr(ctx, "The public list", "Veřejný seznam"), "/public"),
+    ]);
+    if orgs::descendants(None, None)?
+        .iter()
+        .any(|o| o.module_enabled)
+    {
+        actions.push(Action::secondary(
+            tr(
+                ctx,
+                "Procurement of the organizations",
+                "Zakázky organizací",
+            ),
+            "/region",
+        ));
+    }
+    view = view.actions(actions);
+    let (table, next) = process_list(
+        ctx,
+        &match filter {
+            Some(s) => format!(
+                "{}: {}",
+                tr(ctx, "Processes", "Zakázky"),
+                status_name(ctx, s)
+            ),
+            None => tr(
+                ctx,
+                "Processes, the latest changed first",
+                "Zakázky, naposledy změněné první",
+            )
+            .to_owned(),
+        },
+        filter,
+        page.query("after"),
+        "/processes/",
+        true,
+    )?;
+    view = view.table(table);
+    if let Some(next) = next {
+        let mut href = format!("/?after={}", segment(&next));
+        if let Some(f) = filter {
+            href.push_str(&format!("&status={f}"));
+        }
+        view = view.pager(Pager::new().next(href));
+    }
+    Ok(view)
+}
+
+/// A page of processes, and the cursor of the next; linked by document id
+/// (`by_id`) or by OCID.
+fn process_list(
+    ctx: &Context,
+    caption: &str,
+    filter: Option<&str>,
+    after: Option<&str>,
+    base: &str,
+    by_id: bool,
+) -> Result<(Table, Option<String>)> {
+    let find = match filter {
+        Some(s) => PROCESSES.find().eq("status", s),
+        None => PROCESSES.find(),
+    };
+    let found = find
+        .sort_desc("updated")
+        .limit(PAGE)
+        .after(after.map(str::to_owned))
+        .fetch::<Process>()?;
+    let mut table =
+        list_table(ctx, caption).empty_text(tr(ctx, "No procurement here.", "Žádné zakázky."));
+    for d in &found.documents {
+        let key = if by_id { &d.id } else { &d.data.ocid };
+        table = table.row(list_row(ctx, &d.data, format!("{base}{}", segment(key))));
+    }
+    Ok((table, found.next_cursor))
+}
+
+/// The facts of a process.
+fn facts(ctx: &Context, p: &Process) -> Vec<(String, String)> {
+    let mut facts = vec![
+        ("OCID".to_owned(), p.ocid.clone()),
+        (
+            tr(ctx, "Status", "Stav").to_owned(),
+            status_name(ctx, &p.status).to_owned(),
+        ),
+        (
+            tr(ctx, "Kind", "Druh").to_owned(),
+            category_name(ctx, &p.category).to_owned(),
+        ),
+        (
+            tr(ctx, "Procedure", "Druh řízení").to_owned(),
+            procedure_name(ctx, &p.procedure).to_owned(),
+        ),
+        (
+            tr(
+                ctx,
+                "Estimated value without VAT",
+                "Předpokládaná hodnota bez DPH",
+            )
+            .to_owned(),
+            match regime(&p.category, p.estimate) {
+                Ok(r) => format!("{} ({})", czk(ctx, p.estimate), r.name(ctx)),
+                Err(_) => czk(ctx, p.estimate),
+            },
+        ),
+    ];
+    let mut add = |label: &str, value: &str| {
+        if !value.is_empty() {
+            facts.push((label.to_owned(), value.to_owned()));
+        }
+    };
+    add(tr(ctx, "What is bought", "Předmět zakázky"), &p.description);
+    add(
+        tr(
+            ctx,
+            "Why without a published call",
+            "Proč bez uveřejněné výzvy",
+        ),
+        &p.justification,
+    );
+    add(
+        tr(ctx, "Why it is bought", "Zdůvodnění potřeby"),
+        &p.rationale,
+    );
+    add(tr(ctx, "Paid from", "Zdroj financování"), &p.budget);
+    if !p.tender_start.is_empty() {
+        add(
+            tr(ctx, "Bids by", "Lhůta pro nabídky"),
+            &format!(
+                "{} – {}",
+                date_text(ctx, &p.tender_start),
+                date_text(ctx, &p.tender_end)
+            ),
+        );
+    }
+    facts
+}
+
+/// The lots, bids, awards and contracts of a process.
+fn parts(ctx: &Context, mut view: View, p: &Process) -> View {
+    if p.lots.len() > 1 {
+        let mut lots = Table::new(tr(ctx, "Lots", "Části zakázky"))
+            .column(tr(ctx, "Lot", "Část"))
+            .numeric_column(tr(ctx, "Estimated value", "Předpokládaná hodnota"))
+            .numeric_column(tr(ctx, "Bids", "Nabídky"))
+            .column(tr(ctx, "Awarded to", "Dodavatel"));
+        for l in &p.lots {
+            let winner = p
+                .award_of(&l.id)
+                .and_then(|a| p.bid(&a.bid))
+                .map(|b| b.name.clone())
+                .unwrap_or_else(|| "–".into());
+            lots = lots.row([
+                l.title.clone(),
+                czk(ctx, l.value),
+                p.bids.iter().filter(|b| b.lot == l.id).count().to_string(),
+                winner,
+            ]);
+        }
+        view = view.table(lots);
+    }
+    if !p.enquiries.is_empty() {
+        let mut enquiries = Table::new(tr(ctx, "Questions and answers", "Dotazy a odpovědi"))
+            .column(tr(ctx, "Question", "Dotaz"))
+            .column(tr(ctx, "Answer", "Odpověď"))
+            .column(tr(ctx, "Answered", "Zodpovězeno"));
+        for e in &p.enquiries {
+            enquiries = enquiries.row([
+                e.question.clone(),
+                e.answer.clone(),
+                date_text(ctx, &e.date),
+            ]);
+        }
+        view = view.table(enquiries);
+    }
+    let mut bids = Table::new(tr(ctx, "Bids", "Nabídky"))
+        .column(tr(ctx, "Bidder", "Dodavatel"))
+        .column("IČO")
+        .column(tr(ctx, "Lot", "Část"))
+        .numeric_column(tr(ctx, "Price without VAT", "Cena bez DPH"))
+        .column(tr(ctx, "Received", "Doručena"))
+        .column(tr(ctx, "Chosen", "Vybrána"))
+        .empty_text(tr(ctx, "No bid recorded.", "Žádná zapsaná nabídka."));
+    for b in &p.bids {
+        let chosen = p
+            .awards
+            .iter()
+            .any(|a| a.bid == b.id && a.status == "active");
+        bids = bids.row([
+            b.name.clone(),
+            b.ico.clone(),
+            p.lot(&b.lot).map(|l| l.title.clone()).unwrap_or_default(),
+            czk(ctx, b.amount),
+            date_text(ctx, &b.received),
+            if chosen { tr(ctx, "yes", "ano") } else { "–" }.to_owned(),
+        ]);
+    }
+    view = view.table(bids);
+    if !p.deals.is_empty() {
+        let mut deals = Table::new(tr(ctx, "Contracts", "Smlouvy"))
+            .column(tr(ctx, "Supplier", "Dodavatel"))
+            .column(tr(ctx, "Signed", "Podepsána"))
+            .numeric_column(tr(ctx, "Value without VAT", "Cena bez DPH"))
+            .numeric_column(tr(ctx, "Paid", "Zaplaceno"))
+            .column(tr(ctx, "Amendments", "Dodatky"))
+            .column(tr(ctx, "Contract registry", "Evidence smluv"))
+            .column(tr(ctx, "Status", "Stav"));
+        for d in &p.deals {
+            let supplier = p
+                .awards
+                .iter()
+                .find(|a| a.id == d.award)
+                .and_then(|a| p.bid(&a.bid))
+                .map(|b| b.name.clone())
+                .unwrap_or_default();
+            deals = deals.row([
+                supplier,
+                date_text(ctx, &d.signed),
+                czk(ctx, d.value),
+                czk(ctx, d.payments.iter().map(|p| p.amount).sum()),
+                d.amendments
+                    .iter()
+                    .map(|a| format!("{}: {}", date_text(ctx, &a.date), a.rationale))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+                if d.registry.is_empty() {
+                    "–".to_owned()
+                } else {
+                    d.registry.clone()
+                },
+                if d.status == "active" {
+                    tr(ctx, "in force", "v plnění")
+                } else {
+                    tr(ctx, "ended", "ukončena")
+                }
+                .to_owned(),
+            ]);
+        }
+        view = view.table(deals);
+    }
+    view
+}
+
+/// The releases of process `ocid`, the first first.
+pub fn releases_of(ocid: &str) -> Result<Vec<Document<Kept>>> {
+    RELEASES
+        .find()
+        .eq("ocid", ocid)
+        .sort("seq")
+        .fetch_all::<Kept>(10_000)
+}
+
+/// What a release's step did.
+fn step_name(ctx: &Context, action: &str) -> &'static str {
+    match action.trim_start_matches("procurement.") {
+        "plan" => tr(ctx, "planned", "naplánována"),
+        "publish" => tr(ctx, "call published", "výzva uveřejněna"),
+        "change" => tr(ctx, "call changed", "zadávací podmínky změněny"),
+        "answer" => tr(ctx, "question answered", "dotaz zodpovězen"),
+        "bid" => tr(ctx, "bid recorded", "nabídka zapsána"),
+        "cancel" => tr(ctx, "cancelled", "zrušena"),
+        "award" => tr(ctx, "supplier chosen", "dodavatel vybrán"),
+        "contract" => tr(ctx, "contract signed", "smlouva podepsána"),
+        "amend" => tr(ctx, "contract amended", "dodatek ke smlouvě"),
+        "pay" => tr(ctx, "payment", "platba"),
+        "finish" => tr(ctx, "contract ended", "smlouva ukončena"),
+        _ => "–",
+    }
+}
+
+/// The releases as a timeline, each linked to the package of the process.
+fn history(ctx: &Context, view: View, p: &Process) -> Result<View> {
+    let entries: Vec<TimelineEntry> = releases_of(&p.ocid)?
+        .into_iter()
+        .map(|d| {
+            let tags = d
+                .data
+                .release
+                .get("tag")
+                .and_then(Value::as_array)
+                .map(|t| {
+                    t.iter()
+                        .filter_map(Value::as_str)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                })
+                .unwrap_or_default();
+            TimelineEntry::new(
+                d.data.date.clone(),
+                format!("{}. {}", d.data.seq, step_name(ctx, &d.data.action)),
+            )
+            .text(format!(
+                "{} ({tags})",
+                d.data.release["id"].as_str().unwrap_or_default()
+            ))
+        })
+        .collect();
+    Ok(view
+        .heading(tr(
+            ctx,
+            "Releases (Open Contracting)",
+            "Vydání (Open Contracting)",
+        ))
+        .timeline(entries))
+}
+
+fn ocds_actions(ctx: &Context, p: &Process) -> [Action; 2] {
+    [
+        Action::secondary(
+            tr(ctx, "Releases as OCDS JSON", "Vydání jako OCDS JSON"),
+            format!("/ocds/releases/{}", segment(&p.ocid)),
+        ),
+        Action::secondary(
+            tr(ctx, "Record as OCDS JSON", "Záznam jako OCDS JSON"),
+            format!("/ocds/records/{}", segment(&p.ocid)),
+        ),
+    ]
+}
+
+/// A process for its clerks: what it is, where it stands, the next steps.
+pub fn detail(ctx: &Context, id: &str) -> Result<View> {
+    let doc = process(id)?;
+    let p = &doc.data;
+    let mut view = View::new(p.title.clone()).key_values(facts(ctx, p));
+    let mut actions = Vec::new();
+    if can_manage(ctx) {
+        let labels: [(&str, &str, &str); 10] = [
+            ("publish", "Publish the call", "Uveřejnit výzvu"),
+            ("bid", "Record a bid", "Zapsat nabídku"),
+            ("answer", "Answer a question", "Odpovědět na dotaz"),
+            ("award", "Award", "Vybrat dodavatele"),
+            ("contract", "Record the contract", "Zapsat smlouvu"),
+            ("pay", "Record a payment", "Zapsat platbu"),
+            ("amend", "Record an amendment", "Zapsat dodatek"),
+            (
+                "finish",
+                "Record the contract's end",
+                "Zapsat ukončení smlouvy",
+            ),
+            ("edit", "Change the call", "Změnit zadávací podmínky"),
+            ("cancel", "Cancel", "Zrušit"),
+        ];
+        let mut first = true;
+        for (step, en, cs) in labels {
+            if forms::refusal(ctx, p, step).is_some() {
+                continue;
+            }
+            let href = format!("/processes/{}/{step}", segment(id));
+            actions.push(if step == "cancel" {
+                Action::danger(tr(ctx, en, cs), href)
+            } else if first {
+                first = false;
+                Action::primary(tr(ctx, en, cs), href)
+            } else {
+                Action::secondary(tr(ctx, en, cs), href)
+            });
+        }
+    }
+    actions.extend(ocds_actions(ctx, p));
+    view = view.actions(actions);
+    view = parts(ctx, view, p);
+    history(ctx, view, p)
+}
+
+/// The page of a step of process `id`: its form, with `errors`.
+pub fn step_view(
+    ctx: &Context,
+    id: &str,
+    p: &Process,
+    step: &str,
+    form: Option<&FormPost>,
+    errors: &Errors,
+) -> Result<View> {
+    if !STEPS.contains(&step) {
+        return Err(Error::not_found(format!("no step {step}")));
+    }
+    let mut view = View::new(p.title.clone());
+    if let Some(why) = forms::refusal(ctx, p, step) {
+        return Ok(view
+            .notice(NoticeLevel::Warning, why)
+            .actions([Action::secondary(
+                tr(ctx, "Back to the procurement", "Zpět na zakázku"),
+                format!("/processes/{}", segment(id)),
+            )]));
+    }
+    if step == "edit" && p.tendering() {
+        view = view.notice(
+            NoticeLevel::Info,
+            tr(
+                ctx,
+                "The call is out: the change is published as an amendment of it, with its reason.",
+                "Výzva je uveřejněna: změna se zveřejní jako změna zadávacích podmínek i s důvodem.",
+            ),
+        );
+    }
+    Ok(view.form(forms::step_form(ctx, id, p, step, form, errors)?))
+}
+
+/// The page of a new process.
+pub fn new_process(ctx: &Context) -> View {
+    View::new(tr(ctx, "A new procurement", "Nová veřejná zakázka")).form(forms::process_form(
+        ctx,
+        None,
+        None,
+        &Vec::new(),
+    ))
+}
+
+/// Every process, for everyone.
+pub fn public_list(ctx: &Context, page: &Page) -> Result<View> {
+    let (table, next) = process_list(
+        ctx,
+        tr(
+            ctx,
+            "Procurement, the latest changed first",
+            "Zakázky, naposledy změněné první",
+        ),
+        None,
+        page.query("after"),
+        "/public/",
+        false,
+    )?;
+    let mut view = View::new(tr(ctx, "Public procurement", "Veřejné zakázky"))
+        .text(tr(
+            ctx,
+            "Every procurement of the organization, from its plan to its payments, also as open data in the Open Contracting Data Standard.",
+            "Všechny veřejné zakázky organizace od plánu po platby, také jako otevřená data ve standardu Open Contracting.",
+        ))
+        .actions([
+            Action::secondary(
+                tr(ctx, "Every release (OCDS JSON)", "Všechna vydání (OCDS JSON)"),
+                "/ocds/releases.json",
+            ),
+            Action::secondary(
+                tr(ctx, "Every record (OCDS JSON)", "Všechny záznamy (OCDS JSON)"),
+                "/ocds/records.json",
+            ),
+        ])
+        .table(table);
+    if let Some(next) = next {
+        view = view.pager(Pager::new().next(format!("/public?after={}", segment(&next))));
+    }
+    Ok(view)
+}
+
+fn by_ocid(ocid: &str) -> Result<Document<Process>> {
+    PROCESSES
+        .find_by::<Process>("ocid", ocid)?
+        .ok_or_else(|| Error::not_found(format!("no procurement {ocid}")))
+}
+
+/// A process, for everyone.
+pub fn public_detail(ctx: &Context, ocid: &str) -> Result<View> {
+    let p = by_ocid(ocid)?.data;
+    let view = View::new(p.title.clone())
+        .key_values(facts(ctx, &p))
+        .actions(ocds_actions(ctx, &p));
+    let view = parts(ctx, view, &p);
+    history(ctx, view, &p)
+}
+
+/// The figures of the organization's procurement: in all, and by the
+/// standard's method.
+pub fn statistics(ctx: &Context) -> Result<View> {
+    let f = crate::region::figures()?;
+    let share = |n, of| crate::region::share(ctx, n, of);
+    let mut methods = Table::new(tr(ctx, "By method", "Podle způsobu zadání"))
+        .column(tr(ctx, "Method", "Způsob"))
+        .numeric_column(tr(ctx, "Processes", "Zakázky"))
+        .numeric_column(tr(ctx, "Share", "Podíl"))
+        .numeric_column(tr(ctx, "Awarded", "Zadané"))
+        .numeric_column(tr(ctx, "On a single bid", "S jedinou nabídkou"))
+        .numeric_column(tr(ctx, "Estimated value", "Předpokládaná hodnota"))
+        .numeric_column(tr(ctx, "Awarded value", "Hodnota zadaných"));
+    for (method, en, cs) in crate::region::METHODS {
+        let m = f.methods.get(method).cloned().unwrap_or_default();
+        methods = methods.row([
+            tr(ctx, en, cs).to_owned(),
+            m.processes.to_string(),
+            share(m.processes, f.all.processes),
+            m.awarded.to_string(),
+            format!("{} ({})", m.single_bid, share(m.single_bid, m.awarded)),
+            czk(ctx, m.estimated_czk),
+            czk(ctx, m.awarded_czk),
+        ]);
+    }
+    let all = &f.all;
+    Ok(View::new(tr(
+        ctx,
+        "Procurement statistics",
+        "Statistika veřejných zakázek",
+    ))
+    .stats([
+        Stat::new(tr(ctx, "Processes", "Zakázky"), all.processes.to_string()),
+        Stat::new(tr(ctx, "Awarded", "Zadané"), all.awarded.to_string()),
+        Stat::new(
+            tr(ctx, "Awarded on a single bid", "Zadané s jedinou nabídkou"),
+            share(all.single_bid, all.awarded),
+        )
+        .detail(format!("{} / {}", all.single_bid, all.awarded)),
+        Stat::new(
+            tr(ctx, "Estimated value", "Předpokládaná hodnota"),
+            czk(ctx, all.estimated_czk),
+        ),
+        Stat::new(
+            tr(ctx, "Awarded value", "Hodnota zadaných"),
+            czk(ctx, all.awarded_czk),
+        ),
+    ])
+    .table(methods))
+}
+
+/// Where the packages are: the portal's address from the request, and the
+/// organization's path.
+fn base_uri(ctx: &Context, req: &Request) -> String {
+    let host = req.header("host").unwrap_or("localhost");
+    let scheme = req.header("x-forwarded-proto").unwrap_or(
+        if host.starts_with("127.") || host.starts_with("localhost") || host.starts_with("[::1]") {
+            "http"
+        } else {
+            "https"
+        },
+    );
+    format!("{scheme}://{host}/o/{}/m/procurement", ctx.org_id())
+}
+
+fn package_response(value: &Value, name: &str) -> Response {
+    Response::json(value).header(
+        "content-disposition",
+        format!("inline; filename=\"{name}.json\""),
+    )
+}
+
+/// The release package of one process (`ocid`), or of every process.
+pub fn release_package(ctx: &Context, req: &Request, ocid: Option<&str>) -> Result<Response> {
+    let org = orgs::current()?;
+    let (uri, releases) = match ocid {
+        Some(ocid) => {
+            by_ocid(ocid)?;
+            (
+                format!("{}/ocds/releases/{}", base_uri(ctx, req), segment(ocid)),
+                releases_of(ocid)?,
+            )
+        }
+        None => (
+            format!("{}/ocds/releases.json", base_uri(ctx, req)),
+            RELEASES.find().sort("date").fetch_all::<Kept>(100_000)?,
+        ),
+    };
+    let releases = releases.into_iter().map(|d| d.data.release).collect();
+    let package = ocds::package(&uri, &org, &ocds::now(), "releases", releases);
+    Ok(package_response(&package, ocid.unwrap_or("releases")))
+}
+
+/// The record package of one process (`ocid`), or of every process.
+pub fn record_package(ctx: &Context, req: &Request, ocid: Option<&str>) -> Result<Response> {
+    let org = orgs::current()?;
+    let base = base_uri(ctx, req);
+    let (uri, ocids) = match ocid {
+        Some(ocid) => {
+            by_ocid(ocid)?;
+            (
+                format!("{base}/ocds/records/{}", segment(ocid)),
+                vec![ocid.to_owned()],
+            )
+        }
+        None => (
+            format!("{base}/ocds/records.json"),
+            PROCESSES
+                .find()
+                .sort("updated")
+                .fetch_all::<Process>(100_000)?
+                .into_iter()
+                .map(|d| d.data.ocid)
+                .collect(),
+        ),
+    };
+    let mut records = Vec::new();
+    for ocid in &ocids {
+        let releases = releases_of(ocid)?
+            .into_iter()
+            .map(|d| d.data.release)
+            .collect();
+        records.push(ocds::record(ocid, releases));
+    }
+    let package = ocds::package(&uri, &org, &ocds::now(), "records", records);
+    Ok(package_response(&package, ocid.unwrap_or("records")))
+}
