@@ -178,6 +178,26 @@ pub fn set_up(
             "role", "grant", username, role, "--org", org,
         ]))?;
     }
+    // Procurement, published under a demo prefix of Open Contracting IDs.
+    for org in [REGION, BELOW[0].0, BELOW[1].0] {
+        status(&mut portico(&[
+            "plugin",
+            "enable",
+            "procurement",
+            "--org",
+            org,
+            "--set",
+            "ocid-prefix=ocds-demo01",
+        ]))?;
+    }
+    for (username, role, org) in [
+        ("urednik", "procurement.reader", REGION),
+        ("reditelka", "procurement.clerk", BELOW[0].0),
+    ] {
+        status(&mut portico(&[
+            "role", "grant", username, role, "--org", org,
+        ]))?;
+    }
     let dir = root.join("target/demo-region");
     std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     let records = Records::new(&ids[0], PEOPLE[0].1, &ids[2], PEOPLE[2].1);
@@ -191,6 +211,7 @@ pub fn set_up(
     files.extend(winter_files());
     files.extend(energy_files());
     files.extend(contract_files());
+    files.extend(procurement_files());
     files.extend(approval_files(
         (&ids[0], PEOPLE[0].1),
         (&ids[1], PEOPLE[1].1),
@@ -1016,6 +1037,110 @@ fn contract_files() -> Vec<(&'static str, &'static str, &'static str, Vec<String
     files.push((REGION, "contracts", "received", received));
     files.push((REGION, "contracts", "members", members));
     files
+}
+
+/// The demo's procurement, as the register used before would hand it
+/// over: the processes without their releases, which the module's job
+/// `publish` publishes within a minute of the portal starting.
+fn procurement_files() -> Vec<(&'static str, &'static str, &'static str, Vec<String>)> {
+    let bid = |id: &str, name: &str, ico: &str, amount: u32, received: i64| {
+        format!(
+            "{{\"id\":\"{id}\",\"lot\":\"lot-1\",\"name\":{},\"ico\":\"{ico}\",\"amount\":{amount},\"received\":\"{}\"}}",
+            q(name),
+            date(received)
+        )
+    };
+    let lot = |title: &str, value: u32| {
+        format!(
+            "[{{\"id\":\"lot-1\",\"title\":{},\"value\":{value}}}]",
+            q(title)
+        )
+    };
+    let award = |day: i64| {
+        format!(
+            "[{{\"id\":\"award-1\",\"lot\":\"lot-1\",\"bid\":\"bid-1\",\"date\":\"{}\",\"status\":\"active\"}}]",
+            date(day)
+        )
+    };
+    let school = vec![
+        // A call still out: two bids in, a question answered.
+        format!(
+            "{{\"releases\":0,\"title\":\"Interaktivní tabule do učeben\",\"description\":\"Pět interaktivních tabulí s instalací a zaškolením.\",\"category\":\"goods\",\"procedure\":\"small-call\",\"rationale\":\"Obnova vybavení učeben prvního stupně\",\"budget\":\"Rozpočet školy, investiční fond\",\"status\":\"active\",\"tender_start\":\"{}\",\"tender_end\":\"{}\",\"lots\":{},\"bids\":[{},{}],\"enquiries\":[{{\"id\":\"enquiry-1\",\"date\":\"{}\",\"question\":\"Je součástí dodávky i odvoz starých tabulí?\",\"answer\":\"Ano, odvoz a ekologická likvidace jsou součástí plnění.\"}}]}}",
+            date(-6),
+            date(8),
+            lot("Interaktivní tabule do učeben", 640_000),
+            bid(
+                "bid-1",
+                "Počítače Morava-Example s.r.o.",
+                "25317075",
+                598_000,
+                -2
+            ),
+            bid(
+                "bid-2",
+                "Učebnice Praha-Example s.r.o.",
+                "47912553",
+                615_500,
+                -1
+            ),
+            date(-3),
+        ),
+        // Awarded, its contract in the contract registry.
+        format!(
+            "{{\"releases\":0,\"title\":\"Výpočetní technika do učebny informatiky\",\"category\":\"goods\",\"procedure\":\"small-call\",\"status\":\"complete\",\"tender_start\":\"{}\",\"tender_end\":\"{}\",\"lots\":{},\"bids\":[{},{}],\"awards\":{},\"deals\":[{{\"id\":\"contract-1\",\"award\":\"award-1\",\"signed\":\"{}\",\"start\":\"{}\",\"value\":412000,\"registry\":\"SML/2026/014\",\"status\":\"active\"}}]}}",
+            date(-90),
+            date(-70),
+            lot("Výpočetní technika do učebny informatiky", 450_000),
+            bid(
+                "bid-1",
+                "Počítače Morava-Example s.r.o.",
+                "25317075",
+                412_000,
+                -72
+            ),
+            bid(
+                "bid-2",
+                "Elektro Znojmo-Example s.r.o.",
+                "45698121",
+                436_000,
+                -71
+            ),
+            award(-64),
+            date(-60),
+            date(-55),
+        ),
+    ];
+    let hospital = vec![
+        // Awarded on a single bid, amended, partly paid.
+        format!(
+            "{{\"releases\":0,\"title\":\"Servis zdravotnické techniky\",\"category\":\"services\",\"procedure\":\"simplified\",\"status\":\"complete\",\"tender_start\":\"{}\",\"tender_end\":\"{}\",\"lots\":{},\"bids\":[{}],\"awards\":{},\"deals\":[{{\"id\":\"contract-1\",\"award\":\"award-1\",\"signed\":\"{}\",\"start\":\"{}\",\"end\":\"{}\",\"value\":2450000,\"status\":\"active\",\"amendments\":[{{\"id\":\"contract-1-amendment-1\",\"date\":\"{}\",\"rationale\":\"Rozšíření o servis nového rentgenu\",\"value\":2450000}}],\"payments\":[{{\"id\":\"contract-1-payment-1\",\"date\":\"{}\",\"amount\":204000,\"invoice\":\"FV-2026-0412\"}}]}}]}}",
+            date(-150),
+            date(-120),
+            lot("Servis zdravotnické techniky", 2_600_000),
+            bid(
+                "bid-1",
+                "Výtahy Brno-Example a.s.",
+                "26187451",
+                2_310_000,
+                -121
+            ),
+            award(-110),
+            date(-100),
+            date(-95),
+            date(635),
+            date(-20),
+            date(-10),
+        ),
+        // Planned, its call not out yet.
+        format!(
+            "{{\"releases\":0,\"title\":\"Dodávky zdravotnického materiálu na rok 2027\",\"category\":\"goods\",\"procedure\":\"simplified\",\"rationale\":\"Plán nákupů na rok 2027\",\"status\":\"planning\",\"lots\":{}}}",
+            lot("Dodávky zdravotnického materiálu na rok 2027", 3_900_000),
+        ),
+    ];
+    vec![
+        (BELOW[0].0, "procurement", "processes", school),
+        (BELOW[1].0, "procurement", "processes", hospital),
+    ]
 }
 
 /// The date of a day since 1970: year, month, day.
