@@ -32,18 +32,6 @@ const MAX_PARTIES: usize = 20;
 /// The longest of the other texts.
 const MAX_TEXT: usize = 300;
 
-fn with_error(field: Field, errors: &Errors, name: &str) -> Field {
-    match errors.iter().find(|(f, _)| *f == name) {
-        Some((_, e)) => field.error(e.clone()),
-        None => field,
-    }
-}
-
-/// A form's value: what was posted, else what is kept.
-fn posted(form: Option<&FormPost>, name: &str, kept: &str) -> String {
-    form.and_then(|f| f.get(name)).unwrap_or(kept).to_owned()
-}
-
 fn amount(v: Option<f64>) -> String {
     v.map(|v| v.to_string()).unwrap_or_default()
 }
@@ -89,8 +77,7 @@ pub fn contract_form(
             tr(ctx, "Enter a contract", "Zapsat smlouvu").to_owned(),
         ),
     };
-    let v = |name: &str, kept: &str| posted(form, name, kept);
-    let field = |f: Field, name: &str| with_error(f, errors, name);
+    let v = |name: &str, kept: &str| FormPost::shown(form, name, kept);
     let mut people = vec![(
         String::new(),
         tr(
@@ -122,10 +109,7 @@ pub fn contract_form(
     let redacted = form.map_or(c.redacted, |f| f.get("redacted").is_some());
     let mut f = Form::new(action, tr(ctx, "Save the contract", "Uložit smlouvu"))
         .field(
-            field(
-                Field::text("number", tr(ctx, "Number", "Číslo smlouvy")),
-                "number",
-            )
+            Field::text("number", tr(ctx, "Number", "Číslo smlouvy")).error_among(errors)
             .required()
             .value(v("number", &c.number))
             .help(tr(
@@ -135,18 +119,12 @@ pub fn contract_form(
             )),
         )
         .field(
-            field(
-                Field::textarea("subject", tr(ctx, "Subject", "Předmět smlouvy")),
-                "subject",
-            )
+            Field::textarea("subject", tr(ctx, "Subject", "Předmět smlouvy")).error_among(errors)
             .required()
             .value(v("subject", &c.subject)),
         )
         .field(
-            field(
-                Field::textarea("parties", tr(ctx, "Other parties", "Smluvní strany")),
-                "parties",
-            )
+            Field::textarea("parties", tr(ctx, "Other parties", "Smluvní strany")).error_among(errors)
             .value(v("parties", &party_lines(&c.parties)))
             .help(tr(
                 ctx,
@@ -155,26 +133,20 @@ pub fn contract_form(
             )),
         )
         .field(
-            field(
-                Field::number(
+            Field::number(
                     "value_net",
                     tr(ctx, "Value without VAT", "Hodnota bez DPH"),
-                ),
-                "value_net",
-            )
+                ).error_among(errors)
             .value(v("value_net", &amount(c.value_net)))
             .min("0"),
         )
         .field(
-            field(
-                Field::number("value_gross", tr(ctx, "Value with VAT", "Hodnota s DPH")),
-                "value_gross",
-            )
+            Field::number("value_gross", tr(ctx, "Value with VAT", "Hodnota s DPH")).error_among(errors)
             .value(v("value_gross", &amount(c.value_gross)))
             .min("0"),
         )
         .field(
-            field(Field::text("currency", tr(ctx, "Currency", "Měna")), "currency")
+            Field::text("currency", tr(ctx, "Currency", "Měna")).error_among(errors)
                 .value(v(
                     "currency",
                     if c.currency.is_empty() {
@@ -191,17 +163,14 @@ pub fn contract_form(
                 )),
         )
         .field(
-            field(
-                Field::number(
+            Field::number(
                     "rate",
                     tr(
                         ctx,
                         "Exchange rate (CZK for one unit)",
                         "Kurz (Kč za jednotku)",
                     ),
-                ),
-                "rate",
-            )
+                ).error_among(errors)
             .value(v("rate", &amount(c.rate)))
             .help(tr(
                 ctx,
@@ -210,24 +179,18 @@ pub fn contract_form(
             )),
         )
         .field(
-            field(
-                Field::text(
+            Field::text(
                     "no_value_reason",
                     tr(
                         ctx,
                         "Why the value is not stated",
                         "Proč hodnota není uvedena",
                     ),
-                ),
-                "no_value_reason",
-            )
+                ).error_among(errors)
             .value(v("no_value_reason", &c.no_value_reason)),
         )
         .field(
-            field(
-                Field::date("concluded", tr(ctx, "Concluded on", "Datum uzavření")),
-                "concluded",
-            )
+            Field::date("concluded", tr(ctx, "Concluded on", "Datum uzavření")).error_among(errors)
             .required()
             .value(v("concluded", &c.concluded))
             .help(tr(
@@ -237,20 +200,14 @@ pub fn contract_form(
             )),
         )
         .field(
-            field(
-                Field::date(
+            Field::date(
                     "valid_from",
                     tr(ctx, "In effect from (as agreed)", "Účinnost od (sjednaná)"),
-                ),
-                "valid_from",
-            )
+                ).error_among(errors)
             .value(v("valid_from", &c.valid_from)),
         )
         .field(
-            field(
-                Field::date("valid_to", tr(ctx, "Valid until", "Platnost do")),
-                "valid_to",
-            )
+            Field::date("valid_to", tr(ctx, "Valid until", "Platnost do")).error_among(errors)
             .value(v("valid_to", &c.valid_to))
             .help(tr(
                 ctx,
@@ -259,13 +216,10 @@ pub fn contract_form(
             )),
         )
         .field(
-            field(
-                Field::text(
+            Field::text(
                     "approved_by",
                     tr(ctx, "Approved by (body, resolution)", "Schváleno (orgán, usnesení)"),
-                ),
-                "approved_by",
-            )
+                ).error_among(errors)
             .value(v("approved_by", &c.approved_by))
             .help(tr(
                 ctx,
@@ -274,22 +228,18 @@ pub fn contract_form(
             )),
         )
         .field(
-            field(
-                Field::text(
+            Field::text(
                     "parent",
                     tr(
                         ctx,
                         "Amends the contract numbered",
                         "Dodatek ke smlouvě číslo",
                     ),
-                ),
-                "parent",
-            )
+                ).error_among(errors)
             .value(v("parent", &c.parent)),
         )
         .field(
-            field(
-                Field::select(
+            Field::select(
                     "exemption",
                     tr(
                         ctx,
@@ -297,9 +247,7 @@ pub fn contract_form(
                         "Výjimka z povinnosti uveřejnění",
                     ),
                     exemptions,
-                ),
-                "exemption",
-            )
+                ).error_among(errors)
             .selected([v("exemption", &c.exemption)])
             .help(tr(
                 ctx,
@@ -308,17 +256,14 @@ pub fn contract_form(
             )),
         )
         .field(
-            field(
-                Field::text(
+            Field::text(
                     "exemption_note",
                     tr(ctx, "Exemption: note", "Výjimka: poznámka"),
-                ),
-                "exemption_note",
-            )
+                ).error_among(errors)
             .value(v("exemption_note", &c.exemption_note)),
         )
         .field(
-            field(Field::select(
+            Field::select(
                 "responsible",
                 tr(
                     ctx,
@@ -326,17 +271,14 @@ pub fn contract_form(
                     "Upozornění na lhůty dostává",
                 ),
                 people,
-            ), "responsible")
+            ).error_among(errors)
             .selected([v("responsible", &c.responsible)]),
         )
         .field(
-            field(
-                Field::file(
+            Field::file(
                     "document",
                     tr(ctx, "The signed contract (PDF)", "Podepsaná smlouva (PDF)"),
-                ),
-                "document",
-            )
+                ).error_among(errors)
             .accept("application/pdf")
             .help(match &c.document {
                 Some(d) => format!(
@@ -348,17 +290,14 @@ pub fn contract_form(
             }),
         )
         .field(
-            field(
-                Field::file(
+            Field::file(
                     "public_document",
                     tr(
                         ctx,
                         "The version to publish (PDF)",
                         "Verze k uveřejnění (PDF)",
                     ),
-                ),
-                "public_document",
-            )
+                ).error_among(errors)
             .accept("application/pdf")
             .help(match &c.public_document {
                 Some(d) => format!("{} {}", tr(ctx, "Kept:", "Uložena:"), d.name),
@@ -386,17 +325,14 @@ pub fn contract_form(
             .selected(if redacted { vec!["yes"] } else { vec![] }),
         )
         .field(
-            field(
-                Field::text(
+            Field::text(
                     "redaction_reason",
                     tr(
                         ctx,
                         "Why they are redacted",
                         "Proč jsou znečitelněné",
                     ),
-                ),
-                "redaction_reason",
-            )
+                ).error_among(errors)
             .value(v("redaction_reason", &c.redaction_reason))
             .help(tr(
                 ctx,
@@ -861,55 +797,46 @@ fn amendments_follow(number: &str) -> Result<()> {
 
 /// The form that records the publication in the contract register.
 pub fn publication_form(ctx: &Context, id: &str, form: Option<&FormPost>, errors: &Errors) -> Form {
-    let v = |name: &str| posted(form, name, "");
+    let v = |name: &str| FormPost::shown(form, name, "");
     Form::new(
         format!("/contracts/{}/publish", segment(id)),
         tr(ctx, "Record the publication", "Zaznamenat uveřejnění"),
     )
     .field(
-        with_error(
-            Field::date("date", tr(ctx, "Published on", "Datum uveřejnění")),
-            errors,
-            "date",
-        )
-        .required()
-        .value(v("date"))
-        .help(tr(
-            ctx,
-            "The day the register published it (its confirmation says so).",
-            "Den, kdy ji registr uveřejnil (uvádí ho potvrzení).",
-        )),
+        Field::date("date", tr(ctx, "Published on", "Datum uveřejnění"))
+            .error_among(errors)
+            .required()
+            .value(v("date"))
+            .help(tr(
+                ctx,
+                "The day the register published it (its confirmation says so).",
+                "Den, kdy ji registr uveřejnil (uvádí ho potvrzení).",
+            )),
     )
     .field(
-        with_error(
-            Field::text(
-                "contract_id",
-                tr(
-                    ctx,
-                    "The register's ID of the contract",
-                    "ID smlouvy v registru",
-                ),
-            ),
-            errors,
+        Field::text(
             "contract_id",
+            tr(
+                ctx,
+                "The register's ID of the contract",
+                "ID smlouvy v registru",
+            ),
         )
+        .error_among(errors)
         .required()
         .value(v("contract_id"))
         .pattern("[0-9]{1,12}"),
     )
     .field(
-        with_error(
-            Field::text(
-                "version_id",
-                tr(
-                    ctx,
-                    "The register's ID of the version",
-                    "ID verze v registru",
-                ),
-            ),
-            errors,
+        Field::text(
             "version_id",
+            tr(
+                ctx,
+                "The register's ID of the version",
+                "ID verze v registru",
+            ),
         )
+        .error_among(errors)
         .required()
         .value(v("version_id"))
         .pattern("[0-9]{1,12}"),

@@ -3,7 +3,8 @@
 use chrono::{Datelike, Duration, Months, NaiveDate};
 use portico_sdk::records::Filters;
 use portico_sdk::{
-    Action, Cell, Chart, Context, Field, Form, NoticeLevel, Result, Stat, Table, View, segment,
+    Action, Cell, Chart, Context, Field, Form, FormPost, NoticeLevel, Result, Stat, Table, View,
+    segment,
 };
 
 use crate::baseline::{self, Savings};
@@ -17,21 +18,9 @@ use crate::model::{
 /// Errors of a refused form: the field, and what is wrong.
 pub type Errors = Vec<(&'static str, String)>;
 
-fn with_error(field: Field, errors: &Errors, name: &str) -> Field {
-    match errors.iter().find(|(f, _)| *f == name) {
-        Some((_, e)) => field.error(e.clone()),
-        None => field,
-    }
-}
-
 fn can_manage(ctx: &Context) -> bool {
     ctx.principal()
         .is_some_and(|p| p.has_permission("energy.manage"))
-}
-
-/// A form's value: what was posted, else what is kept.
-fn posted<'a>(form: Option<&'a portico_sdk::FormPost>, name: &str, kept: &'a str) -> String {
-    form.and_then(|f| f.get(name)).unwrap_or(kept).to_owned()
 }
 
 pub fn home(ctx: &Context) -> Result<View> {
@@ -231,7 +220,7 @@ pub fn building_form(
     ctx: &Context,
     action: &str,
     kept: Option<&Building>,
-    form: Option<&portico_sdk::FormPost>,
+    form: Option<&FormPost>,
     errors: &Errors,
 ) -> Result<Form> {
     let empty = Building {
@@ -263,7 +252,7 @@ pub fn building_form(
     let penb = ["A", "B", "C", "D", "E", "F", "G"];
     let mut f = Form::new(action, tr(ctx, "Save", "Uložit"));
     if kept.is_none() {
-        f = f.field(with_error(
+        f = f.field(
             Field::text(
                 "code",
                 tr(
@@ -272,28 +261,26 @@ pub fn building_form(
                     "Kód (číslo v evidenci majetku)",
                 ),
             )
-            .value(posted(form, "code", ""))
+            .value(FormPost::shown(form, "code", ""))
             .help(tr(
                 ctx,
                 "Meters and reports name the building by it; left empty, one is given.",
                 "Měřidla a hlášení budovu označují tímto kódem; zůstane-li prázdný, přidělí se.",
-            )),
-            errors,
-            "code",
-        ));
+            ))
+            .error_among(errors),
+        );
     }
-    Ok(f.field(with_error(
+    Ok(f.field(
         Field::text("name", tr(ctx, "Name", "Název"))
             .required()
-            .value(posted(form, "name", &b.name)),
-        errors,
-        "name",
-    ))
+            .value(FormPost::shown(form, "name", &b.name))
+            .error_among(errors),
+    )
     .field(
         Field::text("address", tr(ctx, "Address", "Adresa"))
-            .value(posted(form, "address", &b.address)),
+            .value(FormPost::shown(form, "address", &b.address)),
     )
-    .field(with_error(
+    .field(
         Field::new(
             "contact",
             tr(
@@ -303,11 +290,10 @@ pub fn building_form(
             ),
             portico_sdk::FieldKind::Email,
         )
-        .value(posted(form, "contact", &b.contact)),
-        errors,
-        "contact",
-    ))
-    .field(with_error(
+        .value(FormPost::shown(form, "contact", &b.contact))
+        .error_among(errors),
+    )
+    .field(
         Field::number(
             "area_m2",
             tr(
@@ -317,17 +303,16 @@ pub fn building_form(
             ),
         )
         .min("0")
-        .value(posted(form, "area_m2", &area)),
-        errors,
-        "area_m2",
-    ))
+        .value(FormPost::shown(form, "area_m2", &area))
+        .error_among(errors),
+    )
     .field(
         Field::select(
             "usage",
             tr(ctx, "Use", "Účel"),
             USES.iter().map(|u| (u.0, tr(ctx, u.1, u.2))),
         )
-        .selected([posted(form, "usage", &b.usage)]),
+        .selected([FormPost::shown(form, "usage", &b.usage)]),
     )
     .field(
         Field::select(
@@ -339,24 +324,23 @@ pub fn building_form(
             ),
             penb.iter().map(|c| (*c, *c)),
         )
-        .selected([posted(form, "penb", &b.penb)]),
+        .selected([FormPost::shown(form, "penb", &b.penb)]),
     )
-    .field(with_error(
+    .field(
         Field::date(
             "penb_expires",
             tr(ctx, "The certificate is valid until", "PENB platí do"),
         )
-        .value(posted(form, "penb_expires", &b.penb_expires)),
-        errors,
-        "penb_expires",
-    ))
+        .value(FormPost::shown(form, "penb_expires", &b.penb_expires))
+        .error_among(errors),
+    )
     .field(
         Field::select(
             "station",
             tr(ctx, "Weather station", "Meteorologická stanice"),
             station_choices,
         )
-        .selected([posted(form, "station", &b.station)])
+        .selected([FormPost::shown(form, "station", &b.station)])
         .help(tr(
             ctx,
             "Its daily mean temperatures drive the baselines of the building's meters.",
@@ -365,11 +349,7 @@ pub fn building_form(
     ))
 }
 
-pub fn new_building(
-    ctx: &Context,
-    form: Option<&portico_sdk::FormPost>,
-    errors: &Errors,
-) -> Result<View> {
+pub fn new_building(ctx: &Context, form: Option<&FormPost>, errors: &Errors) -> Result<View> {
     Ok(
         View::new(tr(ctx, "Add a building", "Přidat budovu")).form(building_form(
             ctx,
@@ -381,12 +361,7 @@ pub fn new_building(
     )
 }
 
-pub fn building(
-    ctx: &Context,
-    id: &str,
-    form: Option<&portico_sdk::FormPost>,
-    errors: &Errors,
-) -> Result<View> {
+pub fn building(ctx: &Context, id: &str, form: Option<&FormPost>, errors: &Errors) -> Result<View> {
     let b = crate::model::building_by_code(id)?.data;
     let station = if b.station.is_empty() {
         tr(ctx, "none", "žádná").to_owned()
@@ -632,19 +607,13 @@ pub fn building_days_csv(id: &str) -> Result<portico_sdk::Response> {
     ))
 }
 
-fn meter_form(
-    ctx: &Context,
-    building: &str,
-    form: Option<&portico_sdk::FormPost>,
-    errors: &Errors,
-) -> Form {
+fn meter_form(ctx: &Context, building: &str, form: Option<&FormPost>, errors: &Errors) -> Form {
     let units = ["kWh", "MWh", "m3", "GJ"];
     Form::new(
         format!("/buildings/{}/meters", segment(building)),
         tr(ctx, "Add the meter", "Přidat měřidlo"),
     )
-    .field(with_error(
-        Field::text(
+    .field(Field::text(
             "label",
             tr(
                 ctx,
@@ -653,28 +622,21 @@ fn meter_form(
             ),
         )
         .required()
-        .value(posted(form, "label", "")),
-        errors,
-        "label",
-    ))
+        .value(FormPost::shown(form, "label", "")).error_among(errors))
     .field(
         Field::select(
             "carrier",
             tr(ctx, "Carrier", "Nositel energie"),
             CARRIERS.iter().map(|c| (c.code(), c.name(ctx))),
         )
-        .selected([posted(form, "carrier", "electricity")]),
+        .selected([FormPost::shown(form, "carrier", "electricity")]),
     )
-    .field(with_error(
-        Field::select(
+    .field(Field::select(
             "unit",
             tr(ctx, "Unit of the readings", "Jednotka odečtů"),
             units.iter().map(|u| (*u, unit_name(u))),
         )
-        .selected([posted(form, "unit", "kWh")]),
-        errors,
-        "unit",
-    ))
+        .selected([FormPost::shown(form, "unit", "kWh")]).error_among(errors))
     .field(
         Field::radio(
             "role",
@@ -692,24 +654,19 @@ fn meter_form(
                 ),
             ],
         )
-        .selected([posted(form, "role", "main")]),
+        .selected([FormPost::shown(form, "role", "main")]),
     )
-    .field(with_error(
-        Field::textarea(
+    .field(Field::textarea(
             "parts",
             tr(ctx, "Virtual meter: its parts", "Virtuální měřidlo: jeho části"),
         )
-        .value(posted(form, "parts", ""))
+        .value(FormPost::shown(form, "parts", ""))
         .help(tr(
             ctx,
             "A line each: + or − and a meter's code of the same carrier, e.g. the gas main less the kitchen: “+ 27ZG600000000001” and “− KUCHYNE-PLYN”. Its use counts in no total.",
             "Na každý řádek + nebo − a označení měřidla téhož nositele, např. hlavní plynoměr bez kuchyně: „+ 27ZG600000000001“ a „− KUCHYNE-PLYN“. Jeho spotřeba se nezapočítává do žádného součtu.",
-        )),
-        errors,
-        "parts",
-    ))
-    .field(with_error(
-        Field::number(
+        )).error_among(errors))
+    .field(Field::number(
             "kwh_per_m3",
             tr(
                 ctx,
@@ -717,17 +674,13 @@ fn meter_form(
                 "Plyn: spalné teplo (kWh/m³)",
             ),
         )
-        .value(posted(form, "kwh_per_m3", "10.55"))
+        .value(FormPost::shown(form, "kwh_per_m3", "10.55"))
         .help(tr(
             ctx,
             "The distributor's calorific value times the volume correction, as on the invoice.",
             "Spalné teplo krát přepočítávací součinitel objemu, jak je uvádí faktura distributora.",
-        )),
-        errors,
-        "kwh_per_m3",
-    ))
-    .field(with_error(
-        Field::number(
+        )).error_among(errors))
+    .field(Field::number(
             "digits",
             tr(
                 ctx,
@@ -737,18 +690,10 @@ fn meter_form(
         )
         .min("0")
         .max("12")
-        .value(posted(form, "digits", "")),
-        errors,
-        "digits",
-    ))
+        .value(FormPost::shown(form, "digits", "")).error_among(errors))
 }
 
-pub fn meter(
-    ctx: &Context,
-    id: &str,
-    form: Option<&portico_sdk::FormPost>,
-    errors: &Errors,
-) -> Result<View> {
+pub fn meter(ctx: &Context, id: &str, form: Option<&FormPost>, errors: &Errors) -> Result<View> {
     let m = crate::model::meter_by_code(id)?.data;
     let b = crate::model::building_by_code(&m.building)?.data;
     let series = Series::of(id)?;
@@ -813,17 +758,13 @@ pub fn meter(
     if can_manage(ctx) {
         view = view.form(
             Form::new(format!("/meters/{}", segment(id)), tr(ctx, "Fit the baseline", "Sestavit referenční model"))
-                .field(with_error(
-                    Field::date("baseline_end", tr(ctx, "Last day of the baseline", "Poslední den referenčního období"))
-                        .value(posted(form, "baseline_end", &m.baseline_end))
+                .field(Field::date("baseline_end", tr(ctx, "Last day of the baseline", "Poslední den referenčního období"))
+                        .value(FormPost::shown(form, "baseline_end", &m.baseline_end))
                         .help(tr(
                             ctx,
                             "The baseline covers the 365 days ending on this day; leave it empty to use the last day with data.",
                             "Referenční období je 365 dní končících tímto dnem. Nevyplníte-li, použije se poslední den s daty.",
-                        )),
-                    errors,
-                    "baseline_end",
-                ))
+                        )).error_among(errors))
 
         );
     }
@@ -852,18 +793,14 @@ pub fn meter(
             .heading(tr(ctx, "Import readings", "Import odečtů"))
             .form(
                 Form::new(format!("/meters/{}/import", segment(id)), tr(ctx, "Import", "Importovat")).field(
-                    with_error(
-                        Field::file("readings", tr(ctx, "Readings (CSV)", "Odečty (CSV)"))
+                    Field::file("readings", tr(ctx, "Readings (CSV)", "Odečty (CSV)"))
                             .required()
                             .accept(".csv,text/csv,text/plain")
                             .help(tr(
                                 ctx,
                                 "A line per interval (2024-01-31 00:15;1,25) or per day (2024-01-31;30,5), in the meter's unit, as the distributor or the gateway exports them. A bad line is named and nothing is stored; a file imported again replaces the same intervals.",
                                 "Řádek za interval (2024-01-31 00:15;1,25) nebo za den (2024-01-31;30,5) v jednotce měřidla, jak je exportuje distributor nebo brána. Chybný řádek se vypíše a neuloží se nic; znovu importovaný soubor nahradí tytéž intervaly.",
-                            )),
-                        errors,
-                        "readings",
-                    ),
+                            )).error_among(errors),
                 ),
             );
     }
@@ -880,25 +817,23 @@ pub fn meter(
                 format!("/meters/{}/reading", segment(id)),
                 tr(ctx, "Save the reading", "Uložit odečet"),
             )
-            .field(with_error(
+            .field(
                 Field::date("date", tr(ctx, "Date", "Datum"))
                     .required()
-                    .value(posted(
+                    .value(FormPost::shown(
                         form,
                         "date",
                         &portico_sdk::calendar::today().to_string(),
-                    )),
-                errors,
-                "date",
-            ))
-            .field(with_error(
+                    ))
+                    .error_among(errors),
+            )
+            .field(
                 Field::number("reading", tr(ctx, "Counter reading", "Stav počítadla"))
                     .required()
                     .min("0")
-                    .value(posted(form, "reading", "")),
-                errors,
-                "reading",
-            ))
+                    .value(FormPost::shown(form, "reading", ""))
+                    .error_among(errors),
+            )
             .field(Field::checkboxes(
                 "new_counter",
                 tr(ctx, "Meter replaced", "Výměna měřidla"),
@@ -921,7 +856,7 @@ fn calorific_block(
     view: View,
     id: &str,
     m: &Meter,
-    form: Option<&portico_sdk::FormPost>,
+    form: Option<&FormPost>,
     errors: &Errors,
 ) -> View {
     let mut table = Table::new(tr(
@@ -947,28 +882,20 @@ fn calorific_block(
             format!("/meters/{}/calorific", segment(id)),
             tr(ctx, "Set the calorific value", "Nastavit spalné teplo"),
         )
-        .field(with_error(
-            Field::date("from", tr(ctx, "From", "Od"))
+        .field(Field::date("from", tr(ctx, "From", "Od"))
                 .required()
-                .value(posted(form, "from", "")),
-            errors,
-            "from",
-        ))
-        .field(with_error(
-            Field::number(
+                .value(FormPost::shown(form, "from", "")).error_among(errors))
+        .field(Field::number(
                 "kwh_per_m3",
                 tr(ctx, "Calorific value (kWh/m³)", "Spalné teplo (kWh/m³)"),
             )
             .required()
-            .value(posted(form, "kwh_per_m3", ""))
+            .value(FormPost::shown(form, "kwh_per_m3", ""))
             .help(tr(
                 ctx,
                 "The distributor's figure for the period, as on the invoice (the calorific value times the volume correction). The days of the period already kept are converted again; the nightly refit fits the baseline to them.",
                 "Údaj distributora za období, jak ho uvádí faktura (spalné teplo krát přepočítávací součinitel objemu). Již uložené dny období se přepočtou; noční přepočet k nim sestaví referenční model znovu.",
-            )),
-            errors,
-            "kwh_per_m3",
-        )),
+            )).error_among(errors)),
     )
 }
 
@@ -1220,11 +1147,7 @@ fn months(
     view.chart(chart).table(table)
 }
 
-pub fn stations(
-    ctx: &Context,
-    form: Option<&portico_sdk::FormPost>,
-    errors: &Errors,
-) -> Result<View> {
+pub fn stations(ctx: &Context, form: Option<&FormPost>, errors: &Errors) -> Result<View> {
     let found = STATIONS.find().sort("code").limit(200).fetch::<Station>()?;
     let mut table = Table::new(tr(ctx, "Weather stations", "Meteorologické stanice"))
         .column(tr(ctx, "Station", "Stanice"))
@@ -1252,7 +1175,7 @@ pub fn stations(
             .heading(tr(ctx, "Add a station", "Přidat stanici"))
             .form(
                 Form::new("/stations", tr(ctx, "Add", "Přidat"))
-                    .field(with_error(
+                    .field(
                         Field::text(
                             "code",
                             tr(
@@ -1262,17 +1185,15 @@ pub fn stations(
                             ),
                         )
                         .required()
-                        .value(posted(form, "code", "")),
-                        errors,
-                        "code",
-                    ))
-                    .field(with_error(
+                        .value(FormPost::shown(form, "code", ""))
+                        .error_among(errors),
+                    )
+                    .field(
                         Field::text("name", tr(ctx, "Name", "Název"))
                             .required()
-                            .value(posted(form, "name", "")),
-                        errors,
-                        "name",
-                    )),
+                            .value(FormPost::shown(form, "name", ""))
+                            .error_among(errors),
+                    ),
             ),
     )
 }
@@ -1283,12 +1204,7 @@ pub fn czech_degree_days(t: f64) -> f64 {
     if t < 13.0 { 19.0 - t } else { 0.0 }
 }
 
-pub fn station(
-    ctx: &Context,
-    id: &str,
-    form: Option<&portico_sdk::FormPost>,
-    errors: &Errors,
-) -> Result<View> {
+pub fn station(ctx: &Context, id: &str, form: Option<&FormPost>, errors: &Errors) -> Result<View> {
     let s = crate::model::station_by_code(id)?.data;
     let temps = Temperatures::of(id)?;
     let today = portico_sdk::calendar::today();
@@ -1361,38 +1277,26 @@ pub fn station(
         ))
         .form(
             Form::new(format!("/stations/{}/fetch", segment(id)), tr(ctx, "Fetch", "Stáhnout"))
-                .field(with_error(
-                    Field::text("wsi", tr(ctx, "The station's WIGOS identifier (WSI)", "Identifikátor stanice WIGOS (WSI)"))
+                .field(Field::text("wsi", tr(ctx, "The station's WIGOS identifier (WSI)", "Identifikátor stanice WIGOS (WSI)"))
                         .required()
-                        .value(posted(form, "wsi", &s.wsi))
-                        .help(tr(ctx, "As in ČHMÚ's list of stations, e.g. 0-20000-0-11723 for Brno-Tuřany.", "Jak jej uvádí seznam stanic ČHMÚ, např. 0-20000-0-11723 pro Brno-Tuřany.")),
-                    errors,
-                    "wsi",
-                ))
-                .field(with_error(
-                    Field::text("from", tr(ctx, "From month (YYYY-MM)", "Od měsíce (RRRR-MM)"))
+                        .value(FormPost::shown(form, "wsi", &s.wsi))
+                        .help(tr(ctx, "As in ČHMÚ's list of stations, e.g. 0-20000-0-11723 for Brno-Tuřany.", "Jak jej uvádí seznam stanic ČHMÚ, např. 0-20000-0-11723 pro Brno-Tuřany.")).error_among(errors))
+                .field(Field::text("from", tr(ctx, "From month (YYYY-MM)", "Od měsíce (RRRR-MM)"))
                         .required()
                         .pattern("[0-9]{4}-[0-9]{2}")
-                        .value(posted(form, "from", &a_year_ago.format("%Y-%m").to_string()))
-                        .help(tr(ctx, "The months from this one to the current one, at most 36.", "Měsíce od tohoto do současného, nejvýše 36.")),
-                    errors,
-                    "from",
-                )),
+                        .value(FormPost::shown(form, "from", &a_year_ago.format("%Y-%m").to_string()))
+                        .help(tr(ctx, "The months from this one to the current one, at most 36.", "Měsíce od tohoto do současného, nejvýše 36.")).error_among(errors)),
         )
         .heading(tr(ctx, "Import temperatures", "Import teplot"))
         .form(
-            Form::new(format!("/stations/{}", segment(id)), tr(ctx, "Import", "Importovat")).field(with_error(
-                Field::file("temperatures", tr(ctx, "Temperatures (CSV, °C)", "Teploty (CSV, °C)"))
+            Form::new(format!("/stations/{}", segment(id)), tr(ctx, "Import", "Importovat")).field(Field::file("temperatures", tr(ctx, "Temperatures (CSV, °C)", "Teploty (CSV, °C)"))
                     .required()
                     .accept(".csv,text/csv,text/plain")
                     .help(tr(
                         ctx,
                         "A line per hour (2024-01-31 14:00;-2,5) or a daily mean per day (2024-01-31;-1,2). A day's mean is made of its hours when at least 12 came.",
                         "Řádek za hodinu (2024-01-31 14:00;-2,5) nebo denní průměr za den (2024-01-31;-1,2). Denní průměr se spočte z hodin, přišlo-li jich alespoň 12.",
-                    )),
-                errors,
-                "temperatures",
-            )),
+                    )).error_among(errors)),
         ))
 }
 

@@ -19,13 +19,6 @@ fn can_publish(ctx: &Context) -> bool {
         .is_some_and(|p| p.has_permission("methodology.publish"))
 }
 
-fn with_error(f: Field, errors: &[(&str, String)], name: &str) -> Field {
-    match errors.iter().find(|(n, _)| *n == name) {
-        Some((_, e)) => f.error(e.clone()),
-        None => f,
-    }
-}
-
 /// Every article this organization reads: its own and those from above.
 fn all_articles() -> Result<Vec<Article>> {
     let mut all: Vec<Article> = ARTICLES
@@ -184,18 +177,17 @@ pub fn article(ctx: &Context, key: &str, errors: &[(&str, String)]) -> Result<Vi
                     format!("/articles/{}/ask", segment(key)),
                     tr(ctx, "Send the question", "Odeslat dotaz"),
                 )
-                .field(with_error(
+                .field(
                     Field::text("subject", tr(ctx, "Subject", "Předmět"))
                         .required()
-                        .value(a.title.clone()),
-                    errors,
-                    "subject",
-                ))
-                .field(with_error(
-                    Field::textarea("text", tr(ctx, "Your question", "Váš dotaz")).required(),
-                    errors,
-                    "text",
-                )),
+                        .value(a.title.clone())
+                        .error_among(errors),
+                )
+                .field(
+                    Field::textarea("text", tr(ctx, "Your question", "Váš dotaz"))
+                        .required()
+                        .error_among(errors),
+                ),
             );
     }
     Ok(view.actions(actions))
@@ -293,21 +285,19 @@ pub fn write(
             "Vydat organizacím pod námi",
         ),
     )
-    .field(with_error(
+    .field(
         Field::text("title", tr(ctx, "Title", "Název"))
             .required()
-            .value(value("title", title)),
-        errors,
-        "title",
-    ))
-    .field(with_error(
+            .value(value("title", title))
+            .error_among(errors),
+    )
+    .field(
         Field::text("category", tr(ctx, "Category", "Kategorie"))
             .required()
-            .value(value("category", category)),
-        errors,
-        "category",
-    ))
-    .field(with_error(
+            .value(value("category", category))
+            .error_among(errors),
+    )
+    .field(
         Field::textarea(
             "body",
             tr(
@@ -317,18 +307,16 @@ pub fn write(
             ),
         )
         .required()
-        .value(value("body", body)),
-        errors,
-        "body",
-    ));
+        .value(value("body", body))
+        .error_among(errors),
+    );
     if current.is_some() {
-        f = f.field(with_error(
+        f = f.field(
             Field::textarea("changed", tr(ctx, "What changed", "Co se změnilo"))
                 .required()
-                .value(value("changed", "")),
-            errors,
-            "changed",
-        ));
+                .value(value("changed", ""))
+                .error_among(errors),
+        );
     }
     Ok(view.form(f))
 }
@@ -426,11 +414,11 @@ pub fn question(ctx: &Context, key: &str, errors: &[(&str, String)]) -> Result<V
                 format!("/questions/{}", segment(key)),
                 tr(ctx, "Send", "Odeslat"),
             )
-            .field(with_error(
-                Field::textarea("text", tr(ctx, "A further message", "Další zpráva")).required(),
-                errors,
-                "text",
-            )),
+            .field(
+                Field::textarea("text", tr(ctx, "A further message", "Další zpráva"))
+                    .required()
+                    .error_among(errors),
+            ),
         )
         .actions([Action::secondary(
             tr(ctx, "All questions", "Všechny dotazy"),
@@ -470,11 +458,11 @@ pub fn asked(ctx: &Context, org: &str, key: &str, errors: &[(&str, String)]) -> 
                 format!("/asked/{}/{}", segment(org), segment(key)),
                 tr(ctx, "Send the answer", "Odeslat odpověď"),
             )
-            .field(with_error(
-                Field::textarea("text", tr(ctx, "Answer", "Odpověď")).required(),
-                errors,
-                "text",
-            )),
+            .field(
+                Field::textarea("text", tr(ctx, "Answer", "Odpověď"))
+                    .required()
+                    .error_among(errors),
+            ),
         )
         .actions([Action::secondary(
             tr(ctx, "All questions", "Všechny dotazy"),

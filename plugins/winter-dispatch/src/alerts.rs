@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::cap::{self, AlertOut, InfoOut};
 use crate::model::{Section, actor, cs_of, log, now, tr, when, when_in};
-use crate::pages::{Errors, with_error};
+use crate::pages::Errors;
 
 pub const WARNINGS: Collection = Collection::new("warnings");
 pub const ALERTS: Collection = Collection::new("alerts");
@@ -407,18 +407,17 @@ pub fn list(ctx: &Context, form: Option<&FormPost>, errors: &[(&str, String)]) -
         "/alerts",
         tr(ctx, "Send to the rescue system", "Odeslat do IZS"),
     )
-    .field(with_error(
+    .field(
         Field::select(
             "kind",
             tr(ctx, "What happened", "Druh výstrahy"),
             KINDS.map(|k| (k.0, if cs { k.2 } else { k.1 })),
         )
         .required()
-        .selected([value("kind")]),
-        errors,
-        "kind",
-    ))
-    .field(with_error(
+        .selected([value("kind")])
+        .error_among(errors),
+    )
+    .field(
         Field::select(
             "severity",
             tr(ctx, "Severity", "Závažnost"),
@@ -429,11 +428,10 @@ pub fn list(ctx: &Context, form: Option<&FormPost>, errors: &[(&str, String)]) -
             "Severe".to_owned()
         } else {
             value("severity")
-        }]),
-        errors,
-        "severity",
-    ))
-    .field(with_error(
+        }])
+        .error_among(errors),
+    )
+    .field(
         Field::text("sections", tr(ctx, "Sections (codes)", "Úseky (kódy)"))
             .required()
             .value(value("sections"))
@@ -441,45 +439,40 @@ pub fn list(ctx: &Context, form: Option<&FormPost>, errors: &[(&str, String)]) -
                 ctx,
                 "Separated by commas, e.g. II/602-01, II/523-01",
                 "Oddělené čárkami, např. II/602-01, II/523-01",
-            )),
-        errors,
-        "sections",
-    ))
-    .field(with_error(
+            ))
+            .error_among(errors),
+    )
+    .field(
         Field::text("headline_cs", tr(ctx, "Headline in Czech", "Titulek česky"))
             .required()
-            .value(value("headline_cs")),
-        errors,
-        "headline_cs",
-    ))
-    .field(with_error(
+            .value(value("headline_cs"))
+            .error_among(errors),
+    )
+    .field(
         Field::text(
             "headline_en",
             tr(ctx, "Headline in English", "Titulek anglicky"),
         )
         .required()
-        .value(value("headline_en")),
-        errors,
-        "headline_en",
-    ))
-    .field(with_error(
+        .value(value("headline_en"))
+        .error_among(errors),
+    )
+    .field(
         Field::textarea(
             "description_cs",
             tr(ctx, "What and where, in Czech", "Co a kde, česky"),
         )
-        .value(value("description_cs")),
-        errors,
-        "description_cs",
-    ))
-    .field(with_error(
+        .value(value("description_cs"))
+        .error_among(errors),
+    )
+    .field(
         Field::textarea(
             "description_en",
             tr(ctx, "What and where, in English", "Co a kde, anglicky"),
         )
-        .value(value("description_en")),
-        errors,
-        "description_en",
-    ));
+        .value(value("description_en"))
+        .error_among(errors),
+    );
     Ok(view
         .heading(tr(ctx, "A new alert", "Nová výstraha"))
         .form(f))

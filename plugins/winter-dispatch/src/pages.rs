@@ -21,13 +21,6 @@ use crate::model::{
 
 pub type Errors = Vec<(&'static str, String)>;
 
-pub fn with_error(f: Field, errors: &[(&str, String)], name: &str) -> Field {
-    match errors.iter().find(|(n, _)| *n == name) {
-        Some((_, e)) => f.error(e.clone()),
-        None => f,
-    }
-}
-
 pub fn failed(view: View, ctx: &Context, errors: &[(&str, String)]) -> View {
     if errors.is_empty() {
         view
@@ -315,18 +308,14 @@ pub fn network(ctx: &Context, errors: &[(&str, String)]) -> Result<View> {
             )]),
     );
     view = view.form(
-        Form::new("/network", tr(ctx, "Import", "Importovat")).field(with_error(
-            Field::file("network", tr(ctx, "Sections (GeoJSON)", "Úseky (GeoJSON)"))
+        Form::new("/network", tr(ctx, "Import", "Importovat")).field(Field::file("network", tr(ctx, "Sections (GeoJSON)", "Úseky (GeoJSON)"))
                 .required()
                 .accept(".geojson,.json,application/geo+json,application/json")
                 .help(tr(
                     ctx,
                     "A FeatureCollection of LineStrings in WGS 84, one per section, with the properties code, road, name, owner, priority (I, II, III, or 0 for not maintained), treatment (chemical, inert, plough), route and route_name. A section whose code is known is replaced; the others stay.",
                     "FeatureCollection čar (LineString) ve WGS 84, jedna na úsek, s vlastnostmi code, road, name, owner, priority (I, II, III, nebo 0 pro neudržovaný), treatment (chemical, inert, plough), route a route_name. Úsek se známým kódem se nahradí; ostatní zůstanou.",
-                )),
-            errors,
-            "network",
-        )),
+                )).error_among(errors)),
     );
     let counts = SECTIONS.count_by("route").sum("length_m").fetch()?;
     let mut t = Table::new(tr(ctx, "Routes", "Okruhy"))
@@ -387,33 +376,31 @@ pub fn edit_section(
         format!("/network/sections/{}", segment(id)),
         tr(ctx, "Save", "Uložit"),
     )
-    .field(with_error(
-        Field::text("name", tr(ctx, "Name", "Název")).value(value("name", s.name.clone())),
-        errors,
-        "name",
-    ))
-    .field(with_error(
+    .field(
+        Field::text("name", tr(ctx, "Name", "Název"))
+            .value(value("name", s.name.clone()))
+            .error_among(errors),
+    )
+    .field(
         Field::select(
             "priority",
             tr(ctx, "Priority", "Pořadí"),
             (0..=3).map(|p| (p.to_string(), priority_name(ctx, p).to_owned())),
         )
         .required()
-        .selected([value("priority", s.priority.to_string())]),
-        errors,
-        "priority",
-    ))
-    .field(with_error(
+        .selected([value("priority", s.priority.to_string())])
+        .error_among(errors),
+    )
+    .field(
         Field::select(
             "treatment",
             tr(ctx, "Treatment", "Způsob údržby"),
             Treatment::ALL.map(|t| (t.code(), t.name(ctx))),
         )
         .required()
-        .selected([value("treatment", s.treatment.code().to_owned())]),
-        errors,
-        "treatment",
-    ));
+        .selected([value("treatment", s.treatment.code().to_owned())])
+        .error_among(errors),
+    );
     let choices: Vec<_> = routes()?
         .into_iter()
         .map(|r| {
@@ -423,12 +410,11 @@ pub fn edit_section(
             )
         })
         .collect();
-    f = f.field(with_error(
+    f = f.field(
         Field::select("route", tr(ctx, "Route", "Okruh"), choices)
-            .selected([value("route", s.route.clone())]),
-        errors,
-        "route",
-    ));
+            .selected([value("route", s.route.clone())])
+            .error_among(errors),
+    );
     let view = View::new(format!("{} {}", s.code, s.name)).key_values([
         (tr(ctx, "Road", "Silnice"), s.road.clone()),
         (tr(ctx, "Length", "Délka"), km(ctx, s.length_m)),
@@ -524,15 +510,14 @@ fn vehicle_form(
     units: Option<(Vec<(String, String)>, String)>,
 ) -> Form {
     let mut f = Form::new(action, submit)
-        .field(with_error(
+        .field(
             Field::text("code", tr(ctx, "Call sign", "Volací znak"))
                 .required()
                 .value(value("code"))
-                .help(tr(ctx, "E.g. S-12", "Např. S-12")),
-            errors,
-            "code",
-        ))
-        .field(with_error(
+                .help(tr(ctx, "E.g. S-12", "Např. S-12"))
+                .error_among(errors),
+        )
+        .field(
             Field::text("name", tr(ctx, "Vehicle", "Vozidlo"))
                 .required()
                 .value(value("name"))
@@ -540,33 +525,27 @@ fn vehicle_form(
                     ctx,
                     "E.g. Tatra 815 with a spreader and a plough",
                     "Např. Tatra 815 se sypačem a radlicí",
-                )),
-            errors,
-            "name",
-        ))
-        .field(with_error(
+                ))
+                .error_among(errors),
+        )
+        .field(
             Field::text("plate", tr(ctx, "Registration plate", "Registrační značka"))
-                .value(value("plate")),
-            errors,
-            "plate",
-        ))
-        .field(with_error(
-            Field::text("crew", tr(ctx, "Crew", "Osádka")).value(value("crew")),
-            errors,
-            "crew",
-        ));
+                .value(value("plate"))
+                .error_among(errors),
+        )
+        .field(
+            Field::text("crew", tr(ctx, "Crew", "Osádka"))
+                .value(value("crew"))
+                .error_among(errors),
+        );
     if let Some((choices, current)) = units {
-        f = f.field(with_error(
-            Field::select("unit", tr(ctx, "Unit that reports for it", "Jednotka, která za něj hlásí"), choices)
+        f = f.field(Field::select("unit", tr(ctx, "Unit that reports for it", "Jednotka, která za něj hlásí"), choices)
                 .selected([current])
                 .help(tr(
                     ctx,
                     "A unit appears here once it has reported with its API token (permission winter-dispatch.report); choose none to unpair it.",
                     "Jednotka se zde objeví, jakmile poprvé nahlásí polohu se svým tokenem API (oprávnění winter-dispatch.report); prázdná volba ji odpáruje.",
-                )),
-            errors,
-            "unit",
-        ));
+                )).error_among(errors));
     }
     f
 }
@@ -690,25 +669,23 @@ pub fn events(ctx: &Context, form: Option<&FormPost>, errors: &[(&str, String)])
         .single()
         .unwrap_or_else(|| Prague.timestamp_opt(0, 0).unwrap());
     let f = Form::new("/events", tr(ctx, "Open the event", "Zahájit zásah"))
-        .field(with_error(
+        .field(
             Field::select(
                 "kind",
                 tr(ctx, "What happened", "Druh situace"),
                 Kind::ALL.map(|k| (k.code(), k.name(ctx))),
             )
             .required()
-            .selected([value("kind", "snowfall".into())]),
-            errors,
-            "kind",
-        ))
-        .field(with_error(
+            .selected([value("kind", "snowfall".into())])
+            .error_among(errors),
+        )
+        .field(
             Field::date("date", tr(ctx, "Date it began", "Datum začátku"))
                 .required()
-                .value(value("date", now.format("%Y-%m-%d").to_string())),
-            errors,
-            "date",
-        ))
-        .field(with_error(
+                .value(value("date", now.format("%Y-%m-%d").to_string()))
+                .error_among(errors),
+        )
+        .field(
             Field::text(
                 "time",
                 tr(ctx, "Time it began (hh:mm)", "Čas začátku (hh:mm)"),
@@ -720,16 +697,14 @@ pub fn events(ctx: &Context, form: Option<&FormPost>, errors: &[(&str, String)])
                 ctx,
                 "When the snowfall or black ice began: the response times count from here.",
                 "Kdy začalo sněžení nebo náledí: od té chvíle běží lhůty pro ošetření.",
-            )),
-            errors,
-            "time",
-        ))
-        .field(with_error(
+            ))
+            .error_among(errors),
+        )
+        .field(
             Field::textarea("note", tr(ctx, "Note", "Poznámka"))
-                .value(value("note", String::new())),
-            errors,
-            "note",
-        ));
+                .value(value("note", String::new()))
+                .error_among(errors),
+        );
     Ok(view.heading(tr(ctx, "A new event", "Nový zásah")).form(f))
 }
 
@@ -926,7 +901,7 @@ pub fn event(ctx: &Context, id: &str, errors: &[(&str, String)]) -> Result<View>
             format!("/events/{}", segment(id)),
             tr(ctx, "Assign the route", "Přidělit okruh"),
         )
-        .field(with_error(
+        .field(
             Field::select(
                 "route",
                 tr(ctx, "Route", "Okruh"),
@@ -937,11 +912,10 @@ pub fn event(ctx: &Context, id: &str, errors: &[(&str, String)]) -> Result<View>
                     )
                 }),
             )
-            .required(),
-            errors,
-            "route",
-        ))
-        .field(with_error(
+            .required()
+            .error_among(errors),
+        )
+        .field(
             Field::select(
                 "vehicle",
                 tr(ctx, "Vehicle", "Vozidlo"),
@@ -949,17 +923,16 @@ pub fn event(ctx: &Context, id: &str, errors: &[(&str, String)]) -> Result<View>
                     .iter()
                     .map(|v| (v.id.clone(), format!("{} {}", v.data.code, v.data.name))),
             )
-            .required(),
-            errors,
-            "vehicle",
-        ))
+            .required()
+            .error_among(errors),
+        )
         .button("release", tr(ctx, "Release the vehicle", "Uvolnit vozidlo"));
         view = view.heading(tr(ctx, "Routes", "Okruhy")).form(assign);
         let note = Form::new(
             format!("/events/{}", segment(id)),
             tr(ctx, "Write in the log", "Zapsat do deníku"),
         )
-        .field(with_error(
+        .field(
             Field::textarea(
                 "entry",
                 tr(
@@ -968,10 +941,9 @@ pub fn event(ctx: &Context, id: &str, errors: &[(&str, String)]) -> Result<View>
                     "Rozhodnutí, zpráva nebo hlášení",
                 ),
             )
-            .required(),
-            errors,
-            "entry",
-        ));
+            .required()
+            .error_among(errors),
+        );
         let close = Form::new(
             format!("/events/{}/close", segment(id)),
             tr(ctx, "Close the event", "Ukončit zásah"),

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::model::{
     actor, check_length, clock_in, cs_of, local, log, now, tr, tr_in, vehicles, when, when_in,
 };
-use crate::pages::{Errors, failed, moment, read_date, read_time, with_error};
+use crate::pages::{Errors, failed, moment, read_date, read_time};
 
 pub const DUTIES: Collection = Collection::new("duties");
 
@@ -324,44 +324,27 @@ pub fn page(
     let value = |n: &str, d: &str| form.and_then(|f| f.get(n)).unwrap_or(d).to_owned();
     let fleet = vehicles()?;
     let add = Form::new("/rota", tr(ctx, "Add to the rota", "Přidat do rozpisu"))
-        .field(with_error(
-            Field::text("person", tr(ctx, "Name", "Jméno a příjmení"))
+        .field(Field::text("person", tr(ctx, "Name", "Jméno a příjmení"))
                 .required()
-                .value(value("person", "")),
-            errors,
-            "person",
-        ))
-        .field(with_error(
-            Field::text("phone", tr(ctx, "Phone", "Telefon"))
+                .value(value("person", "")).error_among(errors))
+        .field(Field::text("phone", tr(ctx, "Phone", "Telefon"))
                 .autocomplete("off")
-                .value(value("phone", "")),
-            errors,
-            "phone",
-        ))
-        .field(with_error(
-            Field::select(
+                .value(value("phone", "")).error_among(errors))
+        .field(Field::select(
                 "role",
                 tr(ctx, "Role", "Funkce"),
                 Role::ALL.map(|r| (r.code(), r.name_in(cs))),
             )
             .required()
-            .value(value("role", "driver")),
-            errors,
-            "role",
-        ))
-        .field(with_error(
-            Field::select(
+            .value(value("role", "driver")).error_among(errors))
+        .field(Field::select(
                 "kind",
                 tr(ctx, "Kind of duty", "Druh služby"),
                 Kind::ALL.map(|k| (k.code(), k.name_in(cs))),
             )
             .required()
-            .value(value("kind", "standby")),
-            errors,
-            "kind",
-        ))
-        .field(with_error(
-            Field::select(
+            .value(value("kind", "standby")).error_among(errors))
+        .field(Field::select(
                 "vehicle",
                 tr(ctx, "Vehicle", "Vozidlo"),
                 fleet.iter().map(|v| {
@@ -371,12 +354,8 @@ pub fn page(
                     )
                 }),
             )
-            .value(value("vehicle", "")),
-            errors,
-            "vehicle",
-        ))
-        .field(with_error(
-            Field::date("date", tr(ctx, "First day", "První den"))
+            .value(value("vehicle", "")).error_among(errors))
+        .field(Field::date("date", tr(ctx, "First day", "První den"))
                 .required()
                 .value(value(
                     "date",
@@ -384,20 +363,12 @@ pub fn page(
                         .max(portico_sdk::calendar::today())
                         .format("%Y-%m-%d")
                         .to_string(),
-                )),
-            errors,
-            "date",
-        ))
-        .field(with_error(
-            Field::text("from", tr(ctx, "From (hh:mm)", "Od (hh:mm)"))
+                )).error_among(errors))
+        .field(Field::text("from", tr(ctx, "From (hh:mm)", "Od (hh:mm)"))
                 .required()
                 .pattern("[0-2]?[0-9]:[0-5][0-9]")
-                .value(value("from", "6:00")),
-            errors,
-            "from",
-        ))
-        .field(with_error(
-            Field::text("until", tr(ctx, "Until (hh:mm)", "Do (hh:mm)"))
+                .value(value("from", "6:00")).error_among(errors))
+        .field(Field::text("until", tr(ctx, "Until (hh:mm)", "Do (hh:mm)"))
                 .required()
                 .pattern("[0-2]?[0-9]:[0-5][0-9]")
                 .value(value("until", "18:00"))
@@ -405,12 +376,8 @@ pub fn page(
                     ctx,
                     "An end not after the start is the next day's: 18:00 to 6:00 is a night shift.",
                     "Je-li konec stejný nebo dřívější než začátek, služba končí následující den (18:00–6:00 je noční).",
-                )),
-            errors,
-            "until",
-        ))
-        .field(with_error(
-            Field::number("days", tr(ctx, "Number of days", "Počet dní"))
+                )).error_among(errors))
+        .field(Field::number("days", tr(ctx, "Number of days", "Počet dní"))
                 .required()
                 .min("1")
                 .max(MOST_DAYS.to_string())
@@ -419,15 +386,8 @@ pub fn page(
                     ctx,
                     "The same hours on each of these days, from the first.",
                     "Stejné hodiny v každém z těchto dní, počínaje prvním.",
-                )),
-            errors,
-            "days",
-        ))
-        .field(with_error(
-            Field::text("note", tr(ctx, "Note", "Poznámka")).value(value("note", "")),
-            errors,
-            "note",
-        ));
+                )).error_among(errors))
+        .field(Field::text("note", tr(ctx, "Note", "Poznámka")).value(value("note", "")).error_among(errors));
     view = view
         .heading(tr(ctx, "Add to the rota", "Přidat do rozpisu"))
         .form(add);
@@ -439,7 +399,7 @@ pub fn page(
             "/rota",
             tr(ctx, "Take out of the rota", "Vyjmout z rozpisu"),
         )
-        .field(with_error(
+        .field(
             Field::select(
                 "duty",
                 tr(ctx, "Duty", "Služba"),
@@ -450,10 +410,9 @@ pub fn page(
                 ctx,
                 "A duty under way ends now; one that is over stays as evidence.",
                 "Probíhající služba skončí nyní; skončená zůstává jako doklad.",
-            )),
-            errors,
-            "duty",
-        ));
+            ))
+            .error_among(errors),
+        );
         view = view
             .heading(tr(ctx, "Take out of the rota", "Vyjmout z rozpisu"))
             .form(remove);

@@ -103,6 +103,12 @@ impl FormPost {
         lookup(&self.fields, name)
     }
 
+    /// What a form being shown again holds in `name`: what `form` posted
+    /// (a refused form), else `kept` (the value stored, or none yet).
+    pub fn shown(form: Option<&FormPost>, name: &str, kept: &str) -> String {
+        form.and_then(|f| f.get(name)).unwrap_or(kept).to_owned()
+    }
+
     /// Every value posted under `name` (multi-valued fields).
     pub fn all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
         self.fields
