@@ -113,14 +113,18 @@ async fn twenty_two_processes_publish_open_contracting_data_the_standards_tools_
         )
         .await;
     refused.assert_refused(&[
-        "jde o zakázku podlimitní: zakázka malého rozsahu, přímé zadání pro ni není.",
+        "jde o zakázku podlimitní: druh řízení „Zakázka malého rozsahu, přímé zadání“ pro ni nelze použít.",
     ]);
 
     let categories = ["goods", "services", "works"];
     let today = today_in_prague();
-    let end = (chrono::NaiveDate::parse_from_str(&today, "%Y-%m-%d").unwrap()
-        + chrono::Duration::days(20))
-    .to_string();
+    let day = |n: i64| {
+        (chrono::NaiveDate::parse_from_str(&today, "%Y-%m-%d").unwrap() + chrono::Duration::days(n))
+            .to_string()
+    };
+    // The calls went out twenty days ago; today is the last day for bids,
+    // when they are opened.
+    let (start, end) = (day(-20), today.clone());
     let mut ids = Vec::new();
     for i in 0..22u32 {
         let category = categories[i as usize % 3];
@@ -173,7 +177,7 @@ async fn twenty_two_processes_publish_open_contracting_data_the_standards_tools_
             base,
             &id,
             "publish",
-            &[("start", &today), ("end", &end)],
+            &[("start", &start), ("end", &end)],
         )
         .await;
         if i % 6 == 5 {
@@ -257,7 +261,9 @@ async fn twenty_two_processes_publish_open_contracting_data_the_standards_tools_
                 .await;
             }
         }
-        for _ in &lot_ids {
+        // Of the second process's two lots, one is closed without an award.
+        let awarded = if i == 2 { 1 } else { lot_ids.len() };
+        for _ in 0..awarded {
             let page = jana.get(&format!("{base}/processes/{id}/award")).await;
             let bid = choice(&page.body, "bid", "Dodavatel 0 s.r.o.");
             done(
@@ -269,12 +275,41 @@ async fn twenty_two_processes_publish_open_contracting_data_the_standards_tools_
             )
             .await;
         }
+        if i == 2 {
+            let page = jana.get(&format!("{base}/processes/{id}/close")).await;
+            let lot = choice(&page.body, "lot", "Budova B");
+            done(
+                &jana,
+                base,
+                &id,
+                "close",
+                &[
+                    ("lot", &lot),
+                    ("reason", "Žádná nabídka nesplnila podmínky"),
+                ],
+            )
+            .await;
+        }
         if i % 8 == 7 {
-            // Awarded; its contract not signed yet.
+            // Awarded, its contract not signed yet; the seventh is cancelled
+            // before it is.
+            if i == 7 {
+                done(
+                    &jana,
+                    base,
+                    &id,
+                    "cancel",
+                    &[
+                        ("outcome", "cancelled"),
+                        ("reason", "Zastupitelstvo neschválilo financování"),
+                    ],
+                )
+                .await;
+            }
             ids.push(id);
             continue;
         }
-        for _ in &lot_ids {
+        for _ in 0..awarded {
             let page = jana.get(&format!("{base}/processes/{id}/contract")).await;
             let award = choice(&page.body, "award", "Dodavatel 0 s.r.o.");
             done(
@@ -286,7 +321,7 @@ async fn twenty_two_processes_publish_open_contracting_data_the_standards_tools_
                     ("award", &award),
                     ("signed", &today),
                     ("start", &today),
-                    ("end", &end),
+                    ("end", &day(90)),
                     ("registry", &format!("SML/2026/{i:03}")),
                 ],
             )
@@ -442,6 +477,7 @@ async fn twenty_two_processes_publish_open_contracting_data_the_standards_tools_
         "tenderUpdate",
         "tenderCancellation",
         "award",
+        "awardCancellation",
         "contract",
         "contractAmendment",
         "implementation",
@@ -463,17 +499,42 @@ async fn twenty_two_processes_publish_open_contracting_data_the_standards_tools_
     }
     assert_eq!(all["publisher"]["uid"], BRNO_ICO);
 
-    // The clerk's statistics: single bids on every third process awarded.
+    // A lot closed without an award is unsuccessful in the record; the
+    // other was awarded. The cancelled process's award is cancelled too.
+    let compiled = |title: &str| {
+        records["records"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| &r["compiledRelease"])
+            .find(|c| c["tender"]["title"].as_str().unwrap().starts_with(title))
+            .unwrap_or_else(|| panic!("{title}"))
+            .clone()
+    };
+    let two = compiled("Zakázka 2:");
+    let statuses: Vec<&str> = two["tender"]["lots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["complete", "unsuccessful"], "{two}");
+    assert_eq!(two["tender"]["status"], "complete");
+    let seven = compiled("Zakázka 7:");
+    assert_eq!(seven["tender"]["status"], "cancelled");
+    assert_eq!(seven["awards"][0]["status"], "cancelled", "{seven}");
+
+    // The clerk's statistics: of the open competitions awarded (eight,
+    // the imported one with them), four on a single bid.
     let stats = jana.get(&format!("{base}/statistics")).await;
     assert_eq!(stats.status, 200, "{}", stats.body);
-    // Twenty awarded (three had no bid), eight of them on a single bid.
     assert!(
-        stats.body.contains("Zadané s jedinou nabídkou"),
+        stats.body.contains("Soutěže zadané s jedinou nabídkou"),
         "{}",
         stats.body
     );
-    assert!(stats.body.contains("8 / 20"), "{}", stats.body);
-    assert!(stats.body.contains("40 %"), "{}", stats.body);
+    assert!(stats.body.contains("4 / 8"), "{}", stats.body);
+    assert!(stats.body.contains("50 %"), "{}", stats.body);
     assert_eq!(ids.len(), 22);
 }
 
@@ -581,6 +642,50 @@ async fn the_founder_sees_its_schools_procurement_and_the_pages_are_accessible()
         &[("bid", &bid), ("date", &today)],
     )
     .await;
+    // A competition that drew a single bid.
+    let windows = plan(
+        &jana,
+        base,
+        &[
+            ("title", "Výměna oken tělocvičny"),
+            ("category", "works"),
+            ("procedure", "simplified"),
+            ("estimate", "8000000"),
+        ],
+    )
+    .await;
+    done(
+        &jana,
+        base,
+        &windows,
+        "publish",
+        &[("start", &today), ("end", &today)],
+    )
+    .await;
+    done(
+        &jana,
+        base,
+        &windows,
+        "bid",
+        &[
+            ("name", "Okna Brno s.r.o."),
+            ("ico", &ico(2_707_412)),
+            ("amount", "7650000"),
+            ("received", &today),
+        ],
+    )
+    .await;
+    let page = jana.get(&format!("{base}/processes/{windows}/award")).await;
+    let bid = choice(&page.body, "bid", "Okna Brno s.r.o.");
+    done(
+        &jana,
+        base,
+        &windows,
+        "award",
+        &[("bid", &bid), ("date", &today)],
+    )
+    .await;
+    // A call still out: its bids stay sealed until its last day.
     let open = plan(
         &jana,
         base,
@@ -592,31 +697,41 @@ async fn the_founder_sees_its_schools_procurement_and_the_pages_are_accessible()
         ],
     )
     .await;
+    let later = (chrono::NaiveDate::parse_from_str(&today, "%Y-%m-%d").unwrap()
+        + chrono::Duration::days(10))
+    .to_string();
     done(
         &jana,
         base,
         &open,
         "publish",
-        &[("start", &today), ("end", &today)],
+        &[("start", &today), ("end", &later)],
     )
     .await;
+    let early = jana.get(&format!("{base}/processes/{open}/bid")).await;
+    assert!(
+        early.body.contains("do té doby zůstávají zapečetěné"),
+        "{}",
+        early.body
+    );
+    assert!(!early.body.contains("name=\"ico\""), "{}", early.body);
     portal.settle().await;
 
-    // The region sees the school's figures: two processes, one awarded,
-    // on a single bid; the other region does not.
+    // The region sees the school's figures: three processes, two awarded,
+    // the competition on a single bid; the other region does not.
     let region = olga.get("/o/kraj/m/procurement/region").await;
     assert_eq!(region.status, 200, "{}", region.body);
     // Processes, tendering, awarded, single bid, direct awards, estimated, awarded value.
     let row = region.row_cells("Organization zs-a");
     assert_eq!(
         &row[1..6],
-        ["2", "1", "1", "1 (100 %)", "1"],
+        ["3", "1", "2", "1 / 1 (100 %)", "1"],
         "{}",
         region.body
     );
     assert_eq!(
         row[7].replace('\u{a0}', " "),
-        "118 000 Kč",
+        "7 768 000 Kč",
         "{}",
         region.body
     );

@@ -1063,11 +1063,12 @@ fn procurement_files() -> Vec<(&'static str, &'static str, &'static str, Vec<Str
         )
     };
     let school = vec![
-        // A call still out: two bids in, a question answered.
+        // Its time for bids ended today: two bids opened, a request for
+        // clarification answered, the supplier not chosen yet.
         format!(
             "{{\"releases\":0,\"title\":\"Interaktivní tabule do učeben\",\"description\":\"Pět interaktivních tabulí s instalací a zaškolením.\",\"category\":\"goods\",\"procedure\":\"small-call\",\"rationale\":\"Obnova vybavení učeben prvního stupně\",\"budget\":\"Rozpočet školy, investiční fond\",\"status\":\"active\",\"tender_start\":\"{}\",\"tender_end\":\"{}\",\"lots\":{},\"bids\":[{},{}],\"enquiries\":[{{\"id\":\"enquiry-1\",\"date\":\"{}\",\"question\":\"Je součástí dodávky i odvoz starých tabulí?\",\"answer\":\"Ano, odvoz a ekologická likvidace jsou součástí plnění.\"}}]}}",
-            date(-6),
-            date(8),
+            date(-20),
+            date(0),
             lot("Interaktivní tabule do učeben", 640_000),
             bid(
                 "bid-1",

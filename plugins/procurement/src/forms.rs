@@ -22,10 +22,19 @@ const MAX_TITLE: usize = 300;
 const MAX_TEXT: usize = 4_000;
 /// The most lots a process has.
 const MAX_LOTS: usize = 50;
+/// The most bids, answers, amendments (of the call, and of a contract) and
+/// payments a process keeps: its document, and each release, stays small.
+const MAX_BIDS: usize = 300;
+const MAX_ANSWERS: usize = 100;
+const MAX_AMENDMENTS: usize = 50;
+const MAX_PAYMENTS: usize = 240;
+/// The largest amount, CZK: a trillion.
+const MAX_AMOUNT: f64 = 1e12;
 
 /// The steps, by the last segment of their path.
-pub const STEPS: [&str; 10] = [
-    "edit", "publish", "answer", "bid", "award", "contract", "amend", "pay", "finish", "cancel",
+pub const STEPS: [&str; 11] = [
+    "edit", "publish", "answer", "bid", "award", "close", "contract", "amend", "pay", "finish",
+    "cancel",
 ];
 
 /// What a form posted, read and checked field by field.
@@ -79,12 +88,12 @@ impl<'a> Read<'a> {
             return None;
         }
         match raw.replace(',', ".").parse::<f64>() {
-            Ok(v) if v.is_finite() && v >= 0.0 => Some(v),
+            Ok(v) if v.is_finite() && (0.0..=MAX_AMOUNT).contains(&v) => Some(v),
             _ => {
                 self.fail(
                     field,
-                    "Give an amount in CZK, a number zero or more.",
-                    "Uveďte částku v Kč, číslo nula nebo větší.",
+                    "Give an amount in CZK, a number from zero to a trillion.",
+                    "Uveďte částku v Kč, číslo od nuly do bilionu.",
                 );
                 None
             }
@@ -121,6 +130,17 @@ impl<'a> Read<'a> {
         }
     }
 
+    /// Refuses `field` when its list already holds `max`.
+    fn room(&mut self, field: &'static str, len: usize, max: usize) {
+        if len >= max {
+            let (en, cs) = (
+                format!("A process keeps at most {max} of these."),
+                format!("Zakázka jich může mít nejvýše {max}."),
+            );
+            self.fail(field, &en, &cs);
+        }
+    }
+
     fn done<T>(self, value: T) -> std::result::Result<T, Errors> {
         if self.errors.is_empty() {
             Ok(value)
@@ -128,11 +148,6 @@ impl<'a> Read<'a> {
             Err(self.errors)
         }
     }
-}
-
-/// What a form shows in `name`: what was posted, else `kept`.
-fn shown(form: Option<&FormPost>, name: &str, kept: &str) -> String {
-    form.and_then(|f| f.get(name)).unwrap_or(kept).to_owned()
 }
 
 fn amount_text(v: f64) -> String {
@@ -143,9 +158,8 @@ fn amount_text(v: f64) -> String {
     }
 }
 
-fn lot_lines(lots: &[Lot]) -> String {
-    lots.iter()
-        .map(|l| format!("{}; {}", l.title, l.value))
+fn lot_lines<'a>(lots: impl Iterator<Item = &'a Lot>) -> String {
+    lots.map(|l| format!("{}; {}", l.title, l.value))
         .collect::<Vec<_>>()
         .join("\n")
 }
@@ -184,7 +198,7 @@ pub fn process_form(
     let action = kept.map_or("/new".to_owned(), |(id, _)| {
         format!("/processes/{}/edit", segment(id))
     });
-    let v = |name: &str, kept: &str| shown(form, name, kept);
+    let v = |name: &str, kept: &str| FormPost::shown(form, name, kept);
     let f = |field: Field| field.error_among(errors);
     let categories: Vec<(String, String)> = CATEGORIES
         .iter()
@@ -194,8 +208,8 @@ pub fn process_form(
         .iter()
         .map(|p| (p.code.to_owned(), tr(ctx, p.en, p.cs).to_owned()))
         .collect();
-    let (estimate, lots) = if p.lots.len() > 1 {
-        (String::new(), lot_lines(&p.lots))
+    let (estimate, lots) = if p.live_lots().count() > 1 {
+        (String::new(), lot_lines(p.live_lots()))
     } else {
         (amount_text(p.estimate), String::new())
     };
@@ -252,6 +266,32 @@ pub fn process_form(
                 )),
         )
         .field(
+            f(Field::text("cpv", tr(ctx, "CPV code", "Kód CPV")))
+                .value(v("cpv", &p.cpv))
+                .pattern("[0-9]{8}-[0-9]")
+                .help(tr(
+                    ctx,
+                    "The main subject in the Common Procurement Vocabulary, e.g. 30213100-6 for portable computers.",
+                    "Hlavní předmět podle společného slovníku pro veřejné zakázky, např. 30213100-6 pro přenosné počítače.",
+                )),
+        )
+        .field(
+            f(Field::text(
+                "profile",
+                tr(
+                    ctx,
+                    "The procurement on the buyer's profile or in NEN",
+                    "Zakázka na profilu zadavatele nebo v NEN",
+                ),
+            ))
+            .value(v("profile", &p.profile))
+            .help(tr(
+                ctx,
+                "Its address, where the tender documents are: https://…",
+                "Její adresa, kde je zadávací dokumentace: https://…",
+            )),
+        )
+        .field(
             f(Field::textarea("rationale", tr(ctx, "Why it is bought", "Zdůvodnění potřeby")))
                 .value(v("rationale", &p.rationale)),
         )
@@ -281,42 +321,91 @@ pub fn process_form(
     out
 }
 
-/// The lots a form gives: its lines, or one lot of the title and estimate.
-fn read_lots(r: &mut Read, title: &str) -> Vec<Lot> {
+/// The lots the form gives, onto `p`'s: its lines, or one lot of the
+/// title and estimate. A line keeps the id of the lot of its title (a
+/// single lot keeps its id whatever its title becomes); a lot no line
+/// names is cancelled once it was published (its id stays in the record),
+/// else dropped.
+fn read_lots(r: &mut Read, p: &Process, title: &str) -> Vec<Lot> {
     let lines = r.text("lots", false, MAX_TEXT * 4);
+    let mut given: Vec<(String, f64)> = Vec::new();
     if lines.is_empty() {
         let estimate = r.amount("estimate", true).unwrap_or(0.0);
-        return vec![Lot {
-            id: "lot-1".into(),
-            title: title.to_owned(),
-            value: estimate,
-        }];
+        given.push((title.to_owned(), estimate));
     }
-    let mut lots = Vec::new();
     for (i, line) in lines.lines().filter(|l| !l.trim().is_empty()).enumerate() {
         let (title, value) = line.rsplit_once(';').unwrap_or((line, ""));
-        let value = value.trim().replace([' ', '\u{a0}'], "").replace(',', ".");
+        let (title, value) = (
+            title.trim(),
+            value.trim().replace([' ', '\u{a0}'], "").replace(',', "."),
+        );
         match value.parse::<f64>() {
-            Ok(v) if v.is_finite() && v >= 0.0 && !title.trim().is_empty() => lots.push(Lot {
-                id: format!("lot-{}", i + 1),
-                title: title.trim().to_owned(),
-                value: v,
-            }),
+            Ok(v)
+                if v.is_finite()
+                    && (0.0..=MAX_AMOUNT).contains(&v)
+                    && !title.is_empty()
+                    && !given.iter().any(|(t, _)| t == title) =>
+            {
+                given.push((title.to_owned(), v));
+            }
             _ => {
                 let (en, cs) = (
-                    format!("Line {}: write the lot's title; its value in CZK.", i + 1),
-                    format!("Řádek {}: napište název části; její hodnotu v Kč.", i + 1),
+                    format!(
+                        "Line {}: write the lot's title, unlike the others'; its value in CZK.",
+                        i + 1
+                    ),
+                    format!(
+                        "Řádek {}: napište název části, odlišný od ostatních; její hodnotu v Kč.",
+                        i + 1
+                    ),
                 );
                 r.fail("lots", &en, &cs);
             }
         }
     }
-    if lots.len() > MAX_LOTS {
+    if given.len() > MAX_LOTS {
         let (en, cs) = (
             format!("At most {MAX_LOTS} lots."),
             format!("Nejvýše {MAX_LOTS} částí."),
         );
         r.fail("lots", &en, &cs);
+    }
+    let mut next = p
+        .lots
+        .iter()
+        .filter_map(|l| l.id.strip_prefix("lot-")?.parse::<u32>().ok())
+        .max()
+        .unwrap_or(0);
+    let single = p.live_lots().count() == 1 && given.len() == 1;
+    let mut lots: Vec<Lot> = Vec::new();
+    for (title, value) in given {
+        let kept = p
+            .live_lots()
+            .find(|l| (l.title == title || single) && !lots.iter().any(|n| n.id == l.id));
+        lots.push(match kept {
+            Some(l) => Lot {
+                title,
+                value,
+                ..l.clone()
+            },
+            None => {
+                next += 1;
+                Lot {
+                    id: format!("lot-{next}"),
+                    title,
+                    value,
+                    ..Lot::default()
+                }
+            }
+        });
+    }
+    for old in &p.lots {
+        if !lots.iter().any(|l| l.id == old.id) && (!old.live() || p.releases > 0) {
+            lots.push(Lot {
+                status: "cancelled".into(),
+                ..old.clone()
+            });
+        }
     }
     lots
 }
@@ -342,9 +431,37 @@ fn read_process(
     p.justification = r.text("justification", false, MAX_TEXT);
     p.rationale = r.text("rationale", false, MAX_TEXT);
     p.budget = r.text("budget", false, MAX_TITLE);
-    let lots = read_lots(&mut r, &p.title);
+    p.cpv = r.text("cpv", false, 10);
+    let cpv_ok = p.cpv.is_empty()
+        || (p.cpv.len() == 10
+            && p.cpv.as_bytes()[8] == b'-'
+            && p.cpv
+                .bytes()
+                .enumerate()
+                .all(|(i, c)| i == 8 || c.is_ascii_digit()));
+    if !cpv_ok {
+        r.fail(
+            "cpv",
+            "Write the CPV code as eight digits, a dash and the check digit: 30213100-6.",
+            "Napište kód CPV jako osm číslic, pomlčku a kontrolní číslici: 30213100-6.",
+        );
+    }
+    p.profile = r.text("profile", false, 500);
+    let web = ["https://", "http://"];
+    if !p.profile.is_empty() && !web.iter().any(|w| p.profile.starts_with(w)) {
+        r.fail(
+            "profile",
+            "Give the web address, starting https://.",
+            "Uveďte webovou adresu začínající https://.",
+        );
+    }
+    let title = p.title.clone();
+    let lots = read_lots(&mut r, &p, &title);
     let bid_lots: Vec<&str> = p.bids.iter().map(|b| b.lot.as_str()).collect();
-    if bid_lots.iter().any(|l| !lots.iter().any(|n| n.id == *l)) {
+    if bid_lots
+        .iter()
+        .any(|l| !lots.iter().any(|n| n.id == *l && n.live()))
+    {
         r.fail(
             "lots",
             "A lot with bids cannot be removed.",
@@ -352,7 +469,7 @@ fn read_process(
         );
     }
     p.lots = lots;
-    let estimate: f64 = p.lots.iter().map(|l| l.value).sum();
+    let estimate: f64 = p.live_lots().map(|l| l.value).sum();
     match procedure(&p.procedure) {
         None => r.fail("procedure", "Choose the procedure.", "Vyberte druh řízení."),
         Some(proc) => {
@@ -362,23 +479,30 @@ fn read_process(
                 let value = czk(ctx, estimate);
                 let (en, cs) = (
                     format!(
-                        "At {value} this is a contract {}: the {} is not for it.",
-                        regime.name(ctx),
-                        proc.en.to_lowercase()
+                        "At {value} this is a contract {}: “{}” cannot be used for it.",
+                        match regime {
+                            Regime::Small => "of small scale",
+                            Regime::Below => "below the EU threshold",
+                            Regime::Above => "above the EU threshold",
+                        },
+                        proc.en
                     ),
                     format!(
-                        "S hodnotou {value} jde o zakázku {}: {} pro ni není.",
+                        "S hodnotou {value} jde o zakázku {}: druh řízení „{}“ pro ni nelze použít.",
                         match regime {
                             Regime::Small => "malého rozsahu",
                             Regime::Below => "podlimitní",
                             Regime::Above => "nadlimitní",
                         },
-                        proc.cs.to_lowercase()
+                        proc.cs
                     ),
                 );
                 r.fail("procedure", &en, &cs);
             }
-            if matches!(proc.method, "limited" | "direct") && p.justification.is_empty() {
+            // Only a procedure without a published call is justified.
+            if !matches!(proc.method, "limited" | "direct") {
+                p.justification.clear();
+            } else if p.justification.is_empty() {
                 r.fail(
                     "justification",
                     "Say why the procedure has no published call.",
@@ -393,6 +517,7 @@ fn read_process(
         String::new()
     };
     if !change.is_empty() {
+        r.room("change", p.amendments.len(), MAX_AMENDMENTS);
         let n = p.amendments.len() + 1;
         p.amendments.push(Amendment {
             id: format!("tender-amendment-{n}"),
@@ -420,18 +545,25 @@ fn release(
     p.releases += 1;
     p.updated = ocds::now();
     let release = ocds::release(&p, &org, p.releases, &p.updated, tags);
-    // The process first: a change made meanwhile refuses this one before
-    // anything is published.
-    PROCESSES.update(id, version, &p)?;
-    RELEASES.insert(&Kept {
+    // The release first, the process after: a process that cannot be kept
+    // (changed meanwhile, say) takes its release back, and one that is
+    // kept has its release.
+    let kept = RELEASES.insert(&Kept {
         ocid: p.ocid.clone(),
         seq: p.releases,
         date: p.updated.clone(),
         action: action.to_owned(),
         release,
     })?;
+    if let Err(e) = PROCESSES.update(id, version, &p) {
+        RELEASES.delete(&kept.id, kept.version)?;
+        return Err(e);
+    }
     audit(ctx, action, &p.ocid, text)?;
-    region::sync()?;
+    // The founder's figures catch up with the next change.
+    if let Err(e) = region::sync() {
+        portico_sdk::log::warn(format!("figures not sent up: {e}"));
+    }
     Ok(p)
 }
 
@@ -482,6 +614,15 @@ pub fn publish_imported(ctx: &Context) -> Result<()> {
         let mut p = doc.data;
         if p.ocid.is_empty() {
             p.ocid = format!("{prefix}-{}", doc.id);
+        }
+        // Handed over undivided: one lot, of the whole estimate.
+        if p.lots.is_empty() {
+            p.lots.push(Lot {
+                id: "lot-1".into(),
+                title: p.title.clone(),
+                value: p.estimate,
+                ..Lot::default()
+            });
         }
         let mut tags = vec![match p.status.as_str() {
             status::PLANNING => tag::PLANNING,
@@ -559,12 +700,11 @@ pub fn step_form(
     errors: &Errors,
 ) -> Result<Form> {
     let action = format!("/processes/{}/{step}", segment(id));
-    let v = |name: &str, kept: &str| shown(form, name, kept);
+    let v = |name: &str, kept: &str| FormPost::shown(form, name, kept);
     let f = |field: Field| field.error_among(errors);
     let today = calendar::today().to_string();
     let lot_choices = || -> Vec<(String, String)> {
-        p.lots
-            .iter()
+        p.open_lots()
             .map(|l| (l.id.clone(), l.title.clone()))
             .collect()
     };
@@ -598,36 +738,68 @@ pub fn step_form(
             .field(
                 f(Field::date(
                     "end",
-                    tr(ctx, "Bids by", "Lhůta pro nabídky do"),
+                    tr(ctx, "Last day for bids", "Konec lhůty pro podání nabídek"),
                 ))
                 .required()
                 .value(v("end", "")),
             ),
-        "answer" => Form::new(action, tr(ctx, "Publish the answer", "Zveřejnit odpověď"))
+        "answer" => Form::new(
+            action,
+            tr(ctx, "Publish the clarification", "Uveřejnit vysvětlení"),
+        )
+        .field(
+            f(Field::textarea(
+                "question",
+                tr(
+                    ctx,
+                    "The request, without who made it",
+                    "Znění žádosti, bez identifikace dodavatele",
+                ),
+            ))
+            .required()
+            .value(v("question", "")),
+        )
+        .field(
+            f(Field::textarea(
+                "answer",
+                tr(ctx, "The clarification", "Vysvětlení"),
+            ))
+            .required()
+            .value(v("answer", "")),
+        )
+        .field(
+            f(Field::date(
+                "date",
+                tr(ctx, "Published on", "Uveřejněno dne"),
+            ))
+            .required()
+            .value(v("date", &today)),
+        ),
+        "close" => Form::new(action, tr(ctx, "Close the lot", "Uzavřít část"))
             .field(
-                f(Field::textarea(
-                    "question",
+                f(Field::radio(
+                    "lot",
                     tr(
                         ctx,
-                        "The question, without who asked",
-                        "Dotaz, bez tazatele",
+                        "The lot closed without an award",
+                        "Část uzavřená bez výběru dodavatele",
                     ),
+                    p.open_lots()
+                        .map(|l| (l.id.clone(), l.title.clone()))
+                        .collect::<Vec<_>>(),
                 ))
                 .required()
-                .value(v("question", "")),
+                .selected([v("lot", "")]),
             )
             .field(
-                f(Field::textarea("answer", tr(ctx, "The answer", "Odpověď")))
+                f(Field::text("reason", tr(ctx, "Why", "Důvod")))
                     .required()
-                    .value(v("answer", "")),
-            )
-            .field(
-                f(Field::date(
-                    "date",
-                    tr(ctx, "Answered on", "Zodpovězeno dne"),
-                ))
-                .required()
-                .value(v("date", &today)),
+                    .value(v("reason", ""))
+                    .help(tr(
+                        ctx,
+                        "E.g. no bid came, or none met the conditions.",
+                        "Např. nepřišla žádná nabídka nebo žádná nesplnila podmínky.",
+                    )),
             ),
         "bid" => Form::new(action, tr(ctx, "Record the bid", "Zapsat nabídku"))
             .field(
@@ -669,7 +841,7 @@ pub fn step_form(
             let bids: Vec<(String, String)> = p
                 .bids
                 .iter()
-                .filter(|b| p.award_of(&b.lot).is_none())
+                .filter(|b| p.open_lots().any(|l| l.id == b.lot))
                 .map(|b| {
                     let lot = p.lot(&b.lot).map(|l| l.title.as_str()).unwrap_or_default();
                     (
@@ -721,10 +893,19 @@ pub fn step_form(
                         .value(v("signed", &today)),
                 )
                 .field(
-                    f(Field::date("start", tr(ctx, "In effect from", "Plnění od")))
-                        .value(v("start", "")),
+                    f(Field::date(
+                        "start",
+                        tr(ctx, "Performance from", "Plnění od"),
+                    ))
+                    .value(v("start", "")),
                 )
-                .field(f(Field::date("end", tr(ctx, "Until", "Plnění do"))).value(v("end", "")))
+                .field(
+                    f(Field::date(
+                        "end",
+                        tr(ctx, "Performance until", "Plnění do"),
+                    ))
+                    .value(v("end", "")),
+                )
                 .field(
                     f(Field::number(
                         "value",
@@ -734,8 +915,8 @@ pub fn step_form(
                     .value(v("value", ""))
                     .help(tr(
                         ctx,
-                        "Empty: the bid's price.",
-                        "Prázdné: nabídková cena.",
+                        "Left empty, the bid's price.",
+                        "Nevyplníte-li, použije se nabídková cena.",
                     )),
                 )
                 .field(
@@ -780,7 +961,11 @@ pub fn step_form(
                 ))
                 .min("0")
                 .value(v("value", ""))
-                .help(tr(ctx, "Empty: unchanged.", "Prázdné: beze změny.")),
+                .help(tr(
+                    ctx,
+                    "Left empty, the price does not change.",
+                    "Nevyplníte-li, cena se nemění.",
+                )),
             ),
         "pay" => Form::new(action, tr(ctx, "Record the payment", "Zapsat platbu"))
             .field(
@@ -822,99 +1007,109 @@ pub fn step_form(
             .required()
             .selected([v("deal", "")]),
         ),
-        "cancel" => Form::new(
-            action,
-            tr(ctx, "Cancel the procurement", "Zrušit zadávací řízení"),
-        )
-        .field(
-            f(Field::radio(
-                "outcome",
-                tr(ctx, "Why it ends", "Proč končí"),
-                [
-                    (
-                        status::UNSUCCESSFUL,
-                        tr(
-                            ctx,
-                            "No bid, or none to award",
-                            "Žádná nabídka, nebo žádná vhodná",
+        "cancel" => Form::new(action, tr(ctx, "Cancel the procurement", "Zrušit zakázku"))
+            .field(
+                f(Field::radio(
+                    "outcome",
+                    tr(ctx, "Why it ends", "Proč končí"),
+                    [
+                        (
+                            status::UNSUCCESSFUL,
+                            tr(
+                                ctx,
+                                "No bid came, or none met the conditions",
+                                "Nepřišla žádná nabídka nebo žádná nevyhověla",
+                            ),
                         ),
-                    ),
-                    (
-                        status::CANCELLED,
-                        tr(
-                            ctx,
-                            "Cancelled for another reason",
-                            "Zrušeno z jiného důvodu",
+                        (
+                            status::CANCELLED,
+                            tr(
+                                ctx,
+                                "Cancelled for another reason",
+                                "Zrušeno z jiného důvodu",
+                            ),
                         ),
-                    ),
-                ],
-            ))
-            .required()
-            .selected([v("outcome", "")]),
-        )
-        .field(
-            f(Field::text(
-                "reason",
-                tr(ctx, "The reason, as decided", "Důvod, jak byl rozhodnut"),
-            ))
-            .required()
-            .value(v("reason", "")),
-        ),
+                    ],
+                ))
+                .required()
+                .selected([v("outcome", "")]),
+            )
+            .field(
+                f(Field::text(
+                    "reason",
+                    tr(ctx, "Why it is cancelled", "Důvod zrušení"),
+                ))
+                .required()
+                .value(v("reason", "")),
+            ),
         other => return Err(Error::not_found(format!("no step {other}"))),
     })
 }
 
 /// Whether `step` can be taken now, and why not.
 pub fn refusal(ctx: &Context, p: &Process, step: &str) -> Option<&'static str> {
+    let today = calendar::today().to_string();
     let active_deals = p.deals.iter().any(|d| d.status == "active");
-    let ok = match step {
-        "edit" => {
-            matches!(p.status.as_str(), status::PLANNING | status::ACTIVE) && p.awards.is_empty()
-        }
-        "publish" => p.status == status::PLANNING,
-        "bid" | "answer" => p.tendering(),
-        "award" => p.tendering() && p.bids.iter().any(|b| p.award_of(&b.lot).is_none()),
-        "contract" => p
-            .awards
-            .iter()
-            .any(|a| a.status == "active" && p.deal_of(&a.id).is_none()),
-        "amend" | "pay" | "finish" => active_deals,
-        "cancel" => {
-            matches!(p.status.as_str(), status::PLANNING | status::ACTIVE) && p.awards.is_empty()
-        }
-        _ => false,
-    };
-    if ok {
-        return None;
-    }
-    Some(match step {
-        "edit" | "cancel" => tr(
-            ctx,
-            "Once a lot is awarded, or the procurement has ended, its call does not change and it cannot be cancelled.",
-            "Po výběru dodavatele nebo po skončení řízení se zadávací podmínky nemění a řízení nelze zrušit.",
+    let awarded = p.awards.iter().any(|a| a.status == "active");
+    let (ok, en, cs) = match step {
+        "edit" => (
+            matches!(p.status.as_str(), status::PLANNING | status::ACTIVE) && !awarded,
+            "Once a supplier is chosen, or the procurement has ended, its call no longer changes.",
+            "Po výběru dodavatele nebo po skončení zakázky se zadávací podmínky už nemění.",
         ),
-        "publish" => tr(ctx, "The call is already out.", "Výzva už je uveřejněna."),
-        "bid" | "answer" => tr(
-            ctx,
-            "Bids and questions come while the call is out.",
-            "Nabídky a dotazy přicházejí, dokud běží zadávání.",
+        "publish" => (
+            p.status == status::PLANNING,
+            "The call is already out.",
+            "Výzva už je uveřejněna.",
         ),
-        "award" => tr(
-            ctx,
-            "There is no bid on a lot not yet awarded.",
-            "Na žádnou dosud nezadanou část není nabídka.",
+        "answer" => (
+            p.tendering(),
+            "Requests for clarification are answered while the procurement is being tendered.",
+            "Na žádosti o vysvětlení se odpovídá, dokud běží zadávání.",
         ),
-        "contract" => tr(
-            ctx,
-            "Every award has its contract.",
-            "Každý výběr dodavatele už má smlouvu.",
+        "bid" if !p.tendering() => (
+            false,
+            "Bids are recorded while the procurement is being tendered.",
+            "Nabídky se zapisují, dokud běží zadávání.",
         ),
-        _ => tr(
-            ctx,
+        "bid" => (
+            p.bids_due(&today) && p.open_lots().next().is_some(),
+            "Bids are recorded from the last day for them, when they are opened, on the lots still open: until then they stay sealed, and who bid is not published.",
+            "Nabídky se zapisují od posledního dne lhůty, kdy se otevírají, a jen do částí, které jsou stále otevřené: do té doby zůstávají zapečetěné a kdo je podal, se nezveřejňuje.",
+        ),
+        "award" => (
+            p.tendering() && p.bids.iter().any(|b| p.open_lots().any(|l| l.id == b.lot)),
+            "There is no bid on a lot still open.",
+            "Na žádnou dosud otevřenou část není nabídka.",
+        ),
+        "close" => (
+            p.tendering() && p.open_lots().next().is_some(),
+            "No lot is still open.",
+            "Žádná část nezůstává otevřená.",
+        ),
+        "contract" => (
+            p.awards
+                .iter()
+                .any(|a| a.status == "active" && p.deal_of(&a.id).is_none()),
+            "Every chosen supplier has its contract.",
+            "Každý vybraný dodavatel už má smlouvu.",
+        ),
+        "amend" | "pay" | "finish" => (
+            active_deals,
             "There is no contract in force.",
             "Není žádná smlouva v plnění.",
         ),
-    })
+        "cancel" => (
+            matches!(
+                p.status.as_str(),
+                status::PLANNING | status::ACTIVE | status::COMPLETE
+            ) && p.deals.is_empty(),
+            "A procurement can be cancelled until its contract is signed.",
+            "Zakázku lze zrušit, dokud není uzavřena smlouva.",
+        ),
+        _ => return None,
+    };
+    if ok { None } else { Some(tr(ctx, en, cs)) }
 }
 
 /// Takes `step` of process `id` as the form says.
@@ -928,15 +1123,16 @@ pub fn take(ctx: &Context, id: &str, step: &str, form: &FormPost) -> Result<Outc
     let read = match step {
         "edit" => read_process(ctx, form, p).map(|p| {
             let tags = if p.tendering() {
-                tag::TENDER_AMENDMENT
+                vec![tag::TENDER_AMENDMENT]
             } else {
-                tag::PLANNING
+                vec![tag::PLANNING_UPDATE]
             };
             let text = format!("{}: the call changed", p.title);
             (p, tags, "procurement.change", text)
         }),
         "publish" => publish(ctx, form, p),
         "answer" => answer(ctx, form, p),
+        "close" => close(ctx, form, p),
         "bid" => bid(ctx, form, p),
         "award" => award(ctx, form, p),
         "contract" => contract(ctx, form, p),
@@ -947,7 +1143,7 @@ pub fn take(ctx: &Context, id: &str, step: &str, form: &FormPost) -> Result<Outc
         other => return Err(Error::not_found(format!("no step {other}"))),
     };
     match read {
-        Ok((p, tag, action, text)) => commit(ctx, &doc.id, doc.version, p, &[tag], action, text),
+        Ok((p, tags, action, text)) => commit(ctx, &doc.id, doc.version, p, &tags, action, text),
         Err(errors) => Ok(Outcome::Show(crate::pages::step_view(
             ctx,
             &doc.id,
@@ -959,7 +1155,7 @@ pub fn take(ctx: &Context, id: &str, step: &str, form: &FormPost) -> Result<Outc
     }
 }
 
-type Step = std::result::Result<(Process, &'static str, &'static str, String), Errors>;
+type Step = std::result::Result<(Process, Vec<&'static str>, &'static str, String), Errors>;
 
 fn publish(ctx: &Context, form: &FormPost, mut p: Process) -> Step {
     let mut r = Read::new(ctx, form);
@@ -974,7 +1170,7 @@ fn publish(ctx: &Context, form: &FormPost, mut p: Process) -> Step {
     }
     p.status = status::ACTIVE.into();
     let text = format!("{}: the call is out until {}", p.title, p.tender_end);
-    r.done((p, tag::TENDER, "procurement.publish", text))
+    r.done((p, vec![tag::TENDER], "procurement.publish", text))
 }
 
 fn answer(ctx: &Context, form: &FormPost, mut p: Process) -> Step {
@@ -982,6 +1178,7 @@ fn answer(ctx: &Context, form: &FormPost, mut p: Process) -> Step {
     let question = r.text("question", true, MAX_TEXT);
     let answer = r.text("answer", true, MAX_TEXT);
     let date = r.date("date", true, true);
+    r.room("question", p.enquiries.len(), MAX_ANSWERS);
     let n = p.enquiries.len() + 1;
     p.enquiries.push(Enquiry {
         id: format!("enquiry-{n}"),
@@ -990,13 +1187,16 @@ fn answer(ctx: &Context, form: &FormPost, mut p: Process) -> Step {
         answer,
     });
     let text = format!("{}: question {n} answered", p.title);
-    r.done((p, tag::TENDER_UPDATE, "procurement.answer", text))
+    r.done((p, vec![tag::TENDER_UPDATE], "procurement.answer", text))
 }
 
 fn bid(ctx: &Context, form: &FormPost, mut p: Process) -> Step {
     let mut r = Read::new(ctx, form);
-    let lot = if p.lots.len() == 1 {
-        p.lots[0].id.clone()
+    let lot = if p.live_lots().count() == 1 {
+        p.live_lots()
+            .next()
+            .map(|l| l.id.clone())
+            .unwrap_or_default()
     } else {
         r.text("lot", true, 30)
     };
@@ -1019,8 +1219,31 @@ fn bid(ctx: &Context, form: &FormPost, mut p: Process) -> Step {
             "Nabídka tohoto dodavatele na tuto část už je zapsána.",
         );
     }
+    if !p.open_lots().any(|l| l.id == lot) && p.lot(&lot).is_some() {
+        r.fail(
+            "lot",
+            "The lot is no longer open.",
+            "Část už není otevřená.",
+        );
+    }
     let amount = r.amount("amount", true).unwrap_or(0.0);
     let received = r.date("received", true, true);
+    if !received.is_empty() && (received < p.tender_start || received > p.tender_end) {
+        let (en, cs) = (
+            format!(
+                "A bid counts when it comes while the call is out, from {} to {}.",
+                date_text(ctx, &p.tender_start),
+                date_text(ctx, &p.tender_end)
+            ),
+            format!(
+                "Nabídka se počítá, přišla-li během lhůty, od {} do {}.",
+                date_text(ctx, &p.tender_start),
+                date_text(ctx, &p.tender_end)
+            ),
+        );
+        r.fail("received", &en, &cs);
+    }
+    r.room("name", p.bids.len(), MAX_BIDS);
     let n = p.bids.len() + 1;
     let text = format!("{name} ({ico_given}) bid {amount} CZK");
     p.bids.push(Bid {
@@ -1031,7 +1254,7 @@ fn bid(ctx: &Context, form: &FormPost, mut p: Process) -> Step {
         amount,
         received,
     });
-    r.done((p, tag::TENDER_UPDATE, "procurement.bid", text))
+    r.done((p, vec![tag::TENDER_UPDATE], "procurement.bid", text))
 }
 
 fn award(ctx: &Context, form: &FormPost, mut p: Process) -> Step {
@@ -1041,14 +1264,14 @@ fn award(ctx: &Context, form: &FormPost, mut p: Process) -> Step {
     let Some(b) = p
         .bid(&chosen)
         .cloned()
-        .filter(|b| p.award_of(&b.lot).is_none())
+        .filter(|b| p.open_lots().any(|l| l.id == b.lot))
     else {
         r.fail(
             "bid",
             "Choose a bid on a lot not yet awarded.",
             "Vyberte nabídku na dosud nezadanou část.",
         );
-        return r.done((p, "", "", String::new()));
+        return r.done((p, Vec::new(), "", String::new()));
     };
     let n = p.awards.len() + 1;
     p.awards.push(Award {
@@ -1059,7 +1282,7 @@ fn award(ctx: &Context, form: &FormPost, mut p: Process) -> Step {
         status: "active".into(),
     });
     let text = format!("{} awarded to {} ({})", b.lot, b.name, b.ico);
-    r.done((p, tag::AWARD, "procurement.award", text))
+    r.done((p, vec![tag::AWARD], "procurement.award", text))
 }
 
 fn contract(ctx: &Context, form: &FormPost, mut p: Process) -> Step {
@@ -1071,8 +1294,8 @@ fn contract(ctx: &Context, form: &FormPost, mut p: Process) -> Step {
     if !start.is_empty() && !end.is_empty() && end < start {
         r.fail(
             "end",
-            "It ends after it starts.",
-            "Plnění končí až po svém začátku.",
+            "Performance cannot end before it starts.",
+            "Konec plnění nesmí předcházet jeho začátku.",
         );
     }
     let value = r.amount("value", false);
@@ -1085,19 +1308,19 @@ fn contract(ctx: &Context, form: &FormPost, mut p: Process) -> Step {
     else {
         r.fail(
             "award",
-            "Choose an award without a contract.",
-            "Vyberte výběr dodavatele bez smlouvy.",
+            "Choose a supplier chosen who has no contract yet.",
+            "Vyberte výběr dodavatele, ke kterému ještě není smlouva.",
         );
-        return r.done((p, "", "", String::new()));
+        return r.done((p, Vec::new(), "", String::new()));
     };
     if !signed.is_empty() && signed < a.date {
         let (en, cs) = (
             format!(
-                "It is signed after the award of {}.",
+                "The contract can be signed only after the supplier was chosen (on {}).",
                 date_text(ctx, &a.date)
             ),
             format!(
-                "Podepisuje se až po výběru dodavatele {}.",
+                "Smlouvu lze uzavřít až po výběru dodavatele (ze dne {}).",
                 date_text(ctx, &a.date)
             ),
         );
@@ -1121,7 +1344,7 @@ fn contract(ctx: &Context, form: &FormPost, mut p: Process) -> Step {
         "contract for {} signed, {value} CZK; registry {registry}",
         a.id
     );
-    r.done((p, tag::CONTRACT, "procurement.contract", text))
+    r.done((p, vec![tag::CONTRACT], "procurement.contract", text))
 }
 
 /// The active contract the form names.
@@ -1148,16 +1371,17 @@ fn amend(ctx: &Context, form: &FormPost, mut p: Process) -> Step {
     let rationale = r.text("rationale", true, MAX_TEXT);
     let value = r.amount("value", false);
     let Some(at) = at else {
-        return r.done((p, "", "", String::new()));
+        return r.done((p, Vec::new(), "", String::new()));
     };
     let d = &mut p.deals[at];
     if !date.is_empty() && date < d.signed {
         r.fail(
             "date",
-            "An amendment comes after the contract.",
-            "Dodatek následuje po smlouvě.",
+            "An amendment cannot come before the contract.",
+            "Dodatek nelze uzavřít před smlouvou.",
         );
     }
+    r.room("rationale", d.amendments.len(), MAX_AMENDMENTS);
     let n = d.amendments.len() + 1;
     d.amendments.push(Amendment {
         id: format!("{}-amendment-{n}", d.id),
@@ -1169,7 +1393,7 @@ fn amend(ctx: &Context, form: &FormPost, mut p: Process) -> Step {
         d.value = v;
     }
     let text = format!("{} amended: {rationale}", d.id);
-    r.done((p, tag::CONTRACT_AMENDMENT, "procurement.amend", text))
+    r.done((p, vec![tag::CONTRACT_AMENDMENT], "procurement.amend", text))
 }
 
 fn pay(ctx: &Context, form: &FormPost, mut p: Process) -> Step {
@@ -1179,9 +1403,10 @@ fn pay(ctx: &Context, form: &FormPost, mut p: Process) -> Step {
     let amount = r.amount("amount", true).unwrap_or(0.0);
     let invoice = r.text("invoice", false, 100);
     let Some(at) = at else {
-        return r.done((p, "", "", String::new()));
+        return r.done((p, Vec::new(), "", String::new()));
     };
     let d = &mut p.deals[at];
+    r.room("amount", d.payments.len(), MAX_PAYMENTS);
     let n = d.payments.len() + 1;
     d.payments.push(Payment {
         id: format!("{}-payment-{n}", d.id),
@@ -1190,18 +1415,23 @@ fn pay(ctx: &Context, form: &FormPost, mut p: Process) -> Step {
         invoice,
     });
     let text = format!("{} paid {amount} CZK", d.id);
-    r.done((p, tag::IMPLEMENTATION, "procurement.pay", text))
+    r.done((p, vec![tag::IMPLEMENTATION], "procurement.pay", text))
 }
 
 fn finish(ctx: &Context, form: &FormPost, mut p: Process) -> Step {
     let mut r = Read::new(ctx, form);
     let at = deal_at(&mut r, &p);
     let Some(at) = at else {
-        return r.done((p, "", "", String::new()));
+        return r.done((p, Vec::new(), "", String::new()));
     };
     p.deals[at].status = "terminated".into();
     let text = format!("{} ended", p.deals[at].id);
-    r.done((p, tag::CONTRACT_TERMINATION, "procurement.finish", text))
+    r.done((
+        p,
+        vec![tag::CONTRACT_TERMINATION],
+        "procurement.finish",
+        text,
+    ))
 }
 
 fn cancel(ctx: &Context, form: &FormPost, mut p: Process) -> Step {
@@ -1210,7 +1440,14 @@ fn cancel(ctx: &Context, form: &FormPost, mut p: Process) -> Step {
     let reason = r.text("reason", true, MAX_TEXT);
     if ![status::UNSUCCESSFUL, status::CANCELLED].contains(&outcome.as_str()) {
         r.fail("outcome", "Choose why it ends.", "Vyberte, proč končí.");
+    } else if outcome == status::UNSUCCESSFUL && p.status == status::PLANNING {
+        r.fail(
+            "outcome",
+            "A procurement whose call is not out received no bid: it is cancelled.",
+            "Zakázka, jejíž výzva nebyla uveřejněna, nabídky nedostala: ruší se.",
+        );
     }
+    r.room("reason", p.amendments.len(), MAX_AMENDMENTS);
     let n = p.amendments.len() + 1;
     p.amendments.push(Amendment {
         id: format!("tender-amendment-{n}"),
@@ -1218,7 +1455,37 @@ fn cancel(ctx: &Context, form: &FormPost, mut p: Process) -> Step {
         rationale: reason.clone(),
         value: None,
     });
+    // Suppliers chosen are chosen no more.
+    let mut tags = vec![tag::TENDER_CANCELLATION];
+    for a in p.awards.iter_mut().filter(|a| a.status == "active") {
+        a.status = "cancelled".into();
+        if !tags.contains(&tag::AWARD_CANCELLATION) {
+            tags.push(tag::AWARD_CANCELLATION);
+        }
+    }
     p.status = outcome;
     let text = format!("{}: {reason}", p.status);
-    r.done((p, tag::TENDER_CANCELLATION, "procurement.cancel", text))
+    r.done((p, tags, "procurement.cancel", text))
+}
+
+fn close(ctx: &Context, form: &FormPost, mut p: Process) -> Step {
+    let mut r = Read::new(ctx, form);
+    let lot = r.text("lot", true, 30);
+    let reason = r.text("reason", true, MAX_TEXT);
+    let Some(at) = p
+        .lots
+        .iter()
+        .position(|l| l.id == lot && p.open_lots().any(|o| o.id == l.id))
+    else {
+        r.fail(
+            "lot",
+            "Choose a lot still open.",
+            "Vyberte část, která je stále otevřená.",
+        );
+        return r.done((p, Vec::new(), "", String::new()));
+    };
+    p.lots[at].status = "unsuccessful".into();
+    p.lots[at].reason = reason.clone();
+    let text = format!("{} closed without an award: {reason}", p.lots[at].id);
+    r.done((p, vec![tag::TENDER_UPDATE], "procurement.close", text))
 }

@@ -127,8 +127,8 @@ pub fn procedure(code: &str) -> Option<&'static Procedure> {
     PROCEDURES.iter().find(|p| p.code == code)
 }
 
-/// Below these, without VAT, a contract is small-scale (§ 27): supplies
-/// and services, and works.
+/// Up to these, without VAT, a contract is small-scale (§ 27: "rovna nebo
+/// nižší"): supplies and services, and works.
 pub const SMALL_GOODS_CZK: f64 = 2_000_000.0;
 pub const SMALL_WORKS_CZK: f64 = 6_000_000.0;
 
@@ -152,7 +152,7 @@ pub fn regime(category: &str, estimate: f64) -> Result<Regime> {
     } else {
         SMALL_GOODS_CZK
     };
-    Ok(if estimate < small {
+    Ok(if estimate <= small {
         Regime::Small
     } else if estimate < eu_threshold(category)? {
         Regime::Below
@@ -169,6 +169,17 @@ pub struct Lot {
     pub title: String,
     /// Its estimated value without VAT, CZK.
     pub value: f64,
+    /// Empty while it is open or awarded; `unsuccessful` when it was closed
+    /// without an award (no bid, none suitable), and why; `cancelled` when
+    /// it was removed from the call after it was published.
+    pub status: String,
+    pub reason: String,
+}
+
+impl Lot {
+    pub fn live(&self) -> bool {
+        self.status != "cancelled"
+    }
 }
 
 /// A bid received.
@@ -272,6 +283,10 @@ pub struct Process {
     pub budget: String,
     /// Its estimated value without VAT, CZK: the lots' sum.
     pub estimate: f64,
+    /// Its main subject's code in the Common Procurement Vocabulary.
+    pub cpv: String,
+    /// Where the call is published: the buyer's profile or the NEN.
+    pub profile: String,
     pub status: String,
     /// The call's first day, and the last day to bid.
     pub tender_start: String,
@@ -294,6 +309,17 @@ impl Process {
         self.lots.iter().find(|l| l.id == id)
     }
 
+    /// The lots not removed from the call.
+    pub fn live_lots(&self) -> impl Iterator<Item = &Lot> {
+        self.lots.iter().filter(|l| l.live())
+    }
+
+    /// The lots still open: not awarded, not closed.
+    pub fn open_lots(&self) -> impl Iterator<Item = &Lot> {
+        self.live_lots()
+            .filter(|l| l.status.is_empty() && self.award_of(&l.id).is_none())
+    }
+
     pub fn bid(&self, id: &str) -> Option<&Bid> {
         self.bids.iter().find(|b| b.id == id)
     }
@@ -313,9 +339,16 @@ impl Process {
         self.status == status::ACTIVE
     }
 
-    /// The figures the statistics count, after a change.
+    /// Whether the bids are in: the last day for them has come. Until then
+    /// they are sealed, and who bid is not recorded (nor published).
+    pub fn bids_due(&self, today: &str) -> bool {
+        !self.tender_end.is_empty() && self.tender_end.as_str() <= today
+    }
+
+    /// The figures the statistics count, and the status the lots give,
+    /// after a change.
     pub fn settle(&mut self) {
-        self.estimate = self.lots.iter().map(|l| l.value).sum();
+        self.estimate = self.live_lots().map(|l| l.value).sum();
         self.method = procedure(&self.procedure)
             .map(|p| p.method.to_owned())
             .unwrap_or_default();
@@ -334,11 +367,19 @@ impl Process {
             .map(|a| self.bids.iter().filter(|b| b.lot == a.lot).count() as u32)
             .min()
             .unwrap_or(0);
+        let any_awarded = !active.is_empty();
+        // Every lot awarded or closed: awarded when one was, else
+        // unsuccessful.
         if self.status == status::ACTIVE
-            && !self.lots.is_empty()
-            && self.lots.iter().all(|l| self.award_of(&l.id).is_some())
+            && self.live_lots().next().is_some()
+            && self.open_lots().next().is_none()
         {
-            self.status = status::COMPLETE.to_owned();
+            self.status = if !any_awarded {
+                status::UNSUCCESSFUL
+            } else {
+                status::COMPLETE
+            }
+            .to_owned();
         }
     }
 }
@@ -353,6 +394,12 @@ pub struct Kept {
     #[serde(default)]
     pub action: String,
     pub release: serde_json::Value,
+}
+
+/// Whether a method lets suppliers compete for the contract: only then
+/// does a single bid say anything about the competition.
+pub fn competitive(method: &str) -> bool {
+    matches!(method, "open" | "selective")
 }
 
 pub fn process(id: &str) -> Result<Document<Process>> {

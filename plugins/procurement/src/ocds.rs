@@ -8,7 +8,7 @@ use indexmap::IndexMap;
 use portico_sdk::orgs::Organization;
 use serde_json::{Map, Value, json};
 
-use crate::model::{Process, procedure};
+use crate::model::{Lot, Process, procedure};
 
 /// The standard's version the packages declare.
 pub const VERSION: &str = "1.1";
@@ -16,11 +16,13 @@ pub const VERSION: &str = "1.1";
 /// What a release says changed (the standard's release tags).
 pub mod tag {
     pub const PLANNING: &str = "planning";
+    pub const PLANNING_UPDATE: &str = "planningUpdate";
     pub const TENDER: &str = "tender";
     pub const TENDER_AMENDMENT: &str = "tenderAmendment";
     pub const TENDER_UPDATE: &str = "tenderUpdate";
     pub const TENDER_CANCELLATION: &str = "tenderCancellation";
     pub const AWARD: &str = "award";
+    pub const AWARD_CANCELLATION: &str = "awardCancellation";
     pub const CONTRACT: &str = "contract";
     pub const CONTRACT_AMENDMENT: &str = "contractAmendment";
     pub const IMPLEMENTATION: &str = "implementation";
@@ -93,7 +95,6 @@ fn put_list(obj: &mut Map<String, Value>, key: &str, value: Vec<Value>) {
 /// `date` with `tags`.
 pub fn release(p: &Process, buyer: &Organization, seq: u32, date: &str, tags: &[&str]) -> Value {
     let buyer_ref = buyer_ref(buyer);
-    let lots = p.lots.len() > 1;
     let mut parties = Vec::new();
     let mut buyer_party = buyer_ref.clone();
     buyer_party["roles"] = json!(["buyer", "procuringEntity", "payer"]);
@@ -143,6 +144,28 @@ pub fn release(p: &Process, buyer: &Organization, seq: u32, date: &str, tags: &[
     }
     tender.insert("procurementMethodRationale".into(), text(&p.justification));
     tender.insert("mainProcurementCategory".into(), json!(p.category));
+    if !p.cpv.is_empty() {
+        tender.insert(
+            "items".into(),
+            json!([{
+                "id": "1",
+                "description": p.title,
+                "classification": { "scheme": "CPV", "id": p.cpv },
+            }]),
+        );
+    }
+    if !p.profile.is_empty() {
+        tender.insert(
+            "documents".into(),
+            json!([{
+                "id": "profile",
+                "documentType": "tenderNotice",
+                "title": "Zakázka na profilu zadavatele",
+                "url": p.profile,
+                "language": "cs",
+            }]),
+        );
+    }
     if !p.tender_start.is_empty() {
         tender.insert(
             "tenderPeriod".into(),
@@ -163,13 +186,15 @@ pub fn release(p: &Process, buyer: &Organization, seq: u32, date: &str, tags: &[
                 .collect(),
         );
     }
-    if lots {
+    // The lots extension's fields, a lot removed kept as cancelled: a
+    // record never forgets an id.
+    {
         put_list(
             &mut tender,
             "lots",
             p.lots
                 .iter()
-                .map(|l| json!({ "id": l.id, "title": l.title, "value": czk(l.value), "status": lot_status(p, &l.id) }))
+                .map(|l| json!({ "id": l.id, "title": l.title, "value": czk(l.value), "status": lot_status(p, l) }))
                 .collect(),
         );
     }
@@ -215,9 +240,7 @@ pub fn release(p: &Process, buyer: &Organization, seq: u32, date: &str, tags: &[
                 award["value"] = czk(b.amount);
                 award["suppliers"] = json!([reference(&b.ico, &b.name)]);
             }
-            if lots {
-                award["relatedLots"] = json!([a.lot]);
-            }
+            award["relatedLots"] = json!([a.lot]);
             award
         })
         .collect();
@@ -236,12 +259,15 @@ pub fn release(p: &Process, buyer: &Organization, seq: u32, date: &str, tags: &[
                 "value": czk(d.value),
                 "dateSigned": moment(&d.signed, false),
             });
+            let mut period = Map::new();
             if !d.start.is_empty() {
-                let mut period = json!({ "startDate": moment(&d.start, false) });
-                if !d.end.is_empty() {
-                    period["endDate"] = moment(&d.end, true);
-                }
-                contract["period"] = period;
+                period.insert("startDate".into(), moment(&d.start, false));
+            }
+            if !d.end.is_empty() {
+                period.insert("endDate".into(), moment(&d.end, true));
+            }
+            if !period.is_empty() {
+                contract["period"] = Value::Object(period);
             }
             if !d.registry.is_empty() {
                 contract["description"] =
@@ -307,14 +333,21 @@ pub fn release(p: &Process, buyer: &Organization, seq: u32, date: &str, tags: &[
     Value::Object(release)
 }
 
-/// A lot's status in the lots extension: awarded once its award is.
-fn lot_status(p: &Process, lot: &str) -> &'static str {
-    if p.award_of(lot).is_some() {
-        "complete"
-    } else if p.status == "cancelled" {
+/// A lot's status in the lots extension.
+fn lot_status(p: &Process, lot: &Lot) -> &'static str {
+    if !lot.live() {
         "cancelled"
+    } else if p.award_of(&lot.id).is_some() {
+        "complete"
+    } else if lot.status == "unsuccessful" {
+        "unsuccessful"
     } else {
-        "active"
+        match p.status.as_str() {
+            "cancelled" => "cancelled",
+            "unsuccessful" => "unsuccessful",
+            "planning" => "planning",
+            _ => "active",
+        }
     }
 }
 

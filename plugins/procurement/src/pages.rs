@@ -124,7 +124,7 @@ pub fn home(ctx: &Context, page: &Page) -> Result<View> {
             None => tr(
                 ctx,
                 "Processes, the latest changed first",
-                "Zakázky, naposledy změněné první",
+                "Zakázky seřazené od poslední změny",
             )
             .to_owned(),
         },
@@ -235,18 +235,23 @@ fn facts(ctx: &Context, p: &Process) -> Vec<(String, String)> {
 
 /// The lots, bids, awards and contracts of a process.
 fn parts(ctx: &Context, mut view: View, p: &Process) -> View {
-    if p.lots.len() > 1 {
+    let closed = p.live_lots().any(|l| !l.status.is_empty());
+    if p.live_lots().count() > 1 || closed {
         let mut lots = Table::new(tr(ctx, "Lots", "Části zakázky"))
             .column(tr(ctx, "Lot", "Část"))
             .numeric_column(tr(ctx, "Estimated value", "Předpokládaná hodnota"))
             .numeric_column(tr(ctx, "Bids", "Nabídky"))
-            .column(tr(ctx, "Awarded to", "Dodavatel"));
-        for l in &p.lots {
-            let winner = p
-                .award_of(&l.id)
-                .and_then(|a| p.bid(&a.bid))
-                .map(|b| b.name.clone())
-                .unwrap_or_else(|| "–".into());
+            .column(tr(ctx, "Supplier chosen", "Vybraný dodavatel"));
+        for l in p.live_lots() {
+            let winner = match p.award_of(&l.id).and_then(|a| p.bid(&a.bid)) {
+                Some(b) => b.name.clone(),
+                None if l.status == "unsuccessful" => format!(
+                    "{}: {}",
+                    tr(ctx, "closed without an award", "uzavřena bez výběru"),
+                    l.reason
+                ),
+                None => "–".into(),
+            };
             lots = lots.row([
                 l.title.clone(),
                 czk(ctx, l.value),
@@ -257,10 +262,14 @@ fn parts(ctx: &Context, mut view: View, p: &Process) -> View {
         view = view.table(lots);
     }
     if !p.enquiries.is_empty() {
-        let mut enquiries = Table::new(tr(ctx, "Questions and answers", "Dotazy a odpovědi"))
-            .column(tr(ctx, "Question", "Dotaz"))
-            .column(tr(ctx, "Answer", "Odpověď"))
-            .column(tr(ctx, "Answered", "Zodpovězeno"));
+        let mut enquiries = Table::new(tr(
+            ctx,
+            "Clarifications of the tender documents",
+            "Vysvětlení zadávací dokumentace",
+        ))
+        .column(tr(ctx, "Request", "Žádost"))
+        .column(tr(ctx, "Clarification", "Vysvětlení"))
+        .column(tr(ctx, "Published", "Uveřejněno"));
         for e in &p.enquiries {
             enquiries = enquiries.row([
                 e.question.clone(),
@@ -276,7 +285,7 @@ fn parts(ctx: &Context, mut view: View, p: &Process) -> View {
         .column(tr(ctx, "Lot", "Část"))
         .numeric_column(tr(ctx, "Price without VAT", "Cena bez DPH"))
         .column(tr(ctx, "Received", "Doručena"))
-        .column(tr(ctx, "Chosen", "Vybrána"))
+        .column(tr(ctx, "Chosen", "Vybraná nabídka"))
         .empty_text(tr(ctx, "No bid recorded.", "Žádná zapsaná nabídka."));
     for b in &p.bids {
         let chosen = p
@@ -353,13 +362,23 @@ fn step_name(ctx: &Context, action: &str) -> &'static str {
         "plan" => tr(ctx, "planned", "naplánována"),
         "publish" => tr(ctx, "call published", "výzva uveřejněna"),
         "change" => tr(ctx, "call changed", "zadávací podmínky změněny"),
-        "answer" => tr(ctx, "question answered", "dotaz zodpovězen"),
+        "answer" => tr(ctx, "clarification published", "vysvětlení uveřejněno"),
         "bid" => tr(ctx, "bid recorded", "nabídka zapsána"),
         "cancel" => tr(ctx, "cancelled", "zrušena"),
+        "close" => tr(
+            ctx,
+            "lot closed without an award",
+            "část uzavřena bez výběru",
+        ),
+        "import" => tr(
+            ctx,
+            "taken over from the register before",
+            "převzata z předchozí evidence",
+        ),
         "award" => tr(ctx, "supplier chosen", "dodavatel vybrán"),
         "contract" => tr(ctx, "contract signed", "smlouva podepsána"),
-        "amend" => tr(ctx, "contract amended", "dodatek ke smlouvě"),
-        "pay" => tr(ctx, "payment", "platba"),
+        "amend" => tr(ctx, "contract amended", "dodatek uzavřen"),
+        "pay" => tr(ctx, "payment recorded", "platba zapsána"),
         "finish" => tr(ctx, "contract ended", "smlouva ukončena"),
         _ => "–",
     }
@@ -421,11 +440,16 @@ pub fn detail(ctx: &Context, id: &str) -> Result<View> {
     let mut view = View::new(p.title.clone()).key_values(facts(ctx, p));
     let mut actions = Vec::new();
     if can_manage(ctx) {
-        let labels: [(&str, &str, &str); 10] = [
+        let labels: [(&str, &str, &str); 11] = [
             ("publish", "Publish the call", "Uveřejnit výzvu"),
             ("bid", "Record a bid", "Zapsat nabídku"),
             ("answer", "Answer a question", "Odpovědět na dotaz"),
             ("award", "Award", "Vybrat dodavatele"),
+            (
+                "close",
+                "Close a lot without an award",
+                "Uzavřít část bez výběru",
+            ),
             ("contract", "Record the contract", "Zapsat smlouvu"),
             ("pay", "Record a payment", "Zapsat platbu"),
             ("amend", "Record an amendment", "Zapsat dodatek"),
@@ -576,7 +600,12 @@ pub fn statistics(ctx: &Context) -> Result<View> {
             m.processes.to_string(),
             share(m.processes, f.all.processes),
             m.awarded.to_string(),
-            format!("{} ({})", m.single_bid, share(m.single_bid, m.awarded)),
+            // Without competition, a single bid is the rule.
+            if crate::model::competitive(method) {
+                format!("{} ({})", m.single_bid, share(m.single_bid, m.awarded))
+            } else {
+                "–".to_owned()
+            },
             czk(ctx, m.estimated_czk),
             czk(ctx, m.awarded_czk),
         ]);
@@ -591,10 +620,17 @@ pub fn statistics(ctx: &Context) -> Result<View> {
         Stat::new(tr(ctx, "Processes", "Zakázky"), all.processes.to_string()),
         Stat::new(tr(ctx, "Awarded", "Zadané"), all.awarded.to_string()),
         Stat::new(
-            tr(ctx, "Awarded on a single bid", "Zadané s jedinou nabídkou"),
-            share(all.single_bid, all.awarded),
+            tr(
+                ctx,
+                "Competitions awarded on a single bid",
+                "Soutěže zadané s jedinou nabídkou",
+            ),
+            share(f.competitive.single_bid, f.competitive.awarded),
         )
-        .detail(format!("{} / {}", all.single_bid, all.awarded)),
+        .detail(format!(
+            "{} / {}",
+            f.competitive.single_bid, f.competitive.awarded
+        )),
         Stat::new(
             tr(ctx, "Estimated value", "Předpokládaná hodnota"),
             czk(ctx, all.estimated_czk),

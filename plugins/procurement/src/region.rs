@@ -16,9 +16,17 @@ pub const KIND: &str = "procurement.figures";
 
 /// The standard's methods, and their names.
 pub const METHODS: [(&str, &str, &str); 4] = [
-    ("open", "Open", "Otevřený"),
-    ("selective", "Selective", "Užší"),
-    ("limited", "Limited", "Omezený"),
+    ("open", "Open to any supplier", "Otevřená soutěž"),
+    (
+        "selective",
+        "Selective, after qualification",
+        "Soutěž s předběžným výběrem",
+    ),
+    (
+        "limited",
+        "Limited to suppliers invited",
+        "Oslovení vybraných dodavatelů",
+    ),
     ("direct", "Direct award", "Přímé zadání"),
 ];
 
@@ -52,6 +60,9 @@ pub struct Figures {
     /// By the standard's method.
     pub methods: BTreeMap<String, Counts>,
     pub all: Counts,
+    /// Open and selective processes: only where suppliers compete does a
+    /// single bid say the competition failed.
+    pub competitive: Counts,
     pub tendering: u64,
     pub cancelled: u64,
 }
@@ -85,6 +96,13 @@ pub fn figures() -> Result<Figures> {
         all.add(m);
     }
     f.all = all;
+    let mut competitive = Counts::default();
+    for (method, m) in &f.methods {
+        if crate::model::competitive(method) {
+            competitive.add(m);
+        }
+    }
+    f.competitive = competitive;
     for g in PROCESSES.count_by("status").fetch()? {
         match g.key.as_deref() {
             Some(status::ACTIVE) => f.tendering = g.count,
@@ -169,12 +187,20 @@ pub fn overview(ctx: &Context) -> Result<View> {
         all.add(&m.data.figures.all);
     }
     let tendering: u64 = members.iter().map(|m| m.data.figures.tendering).sum();
+    let mut competitive = Counts::default();
+    for m in &members {
+        competitive.add(&m.data.figures.competitive);
+    }
     let mut table = Table::new(tr(ctx, "Organizations", "Organizace"))
         .column(tr(ctx, "Organization", "Organizace"))
         .numeric_column(tr(ctx, "Processes", "Zakázky"))
         .numeric_column(tr(ctx, "Tendering", "V zadávání"))
         .numeric_column(tr(ctx, "Awarded", "Zadané"))
-        .numeric_column(tr(ctx, "Single bid", "Jediná nabídka"))
+        .numeric_column(tr(
+            ctx,
+            "Competitions awarded on a single bid",
+            "Soutěže s jedinou nabídkou",
+        ))
         .numeric_column(tr(ctx, "Direct awards", "Přímá zadání"))
         .numeric_column(tr(ctx, "Estimated value", "Předpokládaná hodnota"))
         .numeric_column(tr(ctx, "Awarded value", "Hodnota zadaných"))
@@ -191,9 +217,10 @@ pub fn overview(ctx: &Context) -> Result<View> {
             f.tendering.to_string().into(),
             f.all.awarded.to_string().into(),
             format!(
-                "{} ({})",
-                f.all.single_bid,
-                share(ctx, f.all.single_bid, f.all.awarded)
+                "{} / {} ({})",
+                f.competitive.single_bid,
+                f.competitive.awarded,
+                share(ctx, f.competitive.single_bid, f.competitive.awarded)
             )
             .into(),
             f.methods
@@ -218,10 +245,17 @@ pub fn overview(ctx: &Context) -> Result<View> {
         Stat::new(tr(ctx, "Processes", "Zakázky"), all.processes.to_string()),
         Stat::new(tr(ctx, "Tendering", "V zadávání"), tendering.to_string()),
         Stat::new(
-            tr(ctx, "Awarded on a single bid", "Zadané s jedinou nabídkou"),
-            share(ctx, all.single_bid, all.awarded),
+            tr(
+                ctx,
+                "Competitions awarded on a single bid",
+                "Soutěže zadané s jedinou nabídkou",
+            ),
+            share(ctx, competitive.single_bid, competitive.awarded),
         )
-        .detail(format!("{} / {}", all.single_bid, all.awarded)),
+        .detail(format!(
+            "{} / {}",
+            competitive.single_bid, competitive.awarded
+        )),
         Stat::new(
             tr(ctx, "Awarded value", "Hodnota zadaných"),
             czk(ctx, all.awarded_czk),

@@ -13,6 +13,10 @@ versioned release schema is generated from the release schema, and the
 closed codelists from its enums. They are laid out as the standard's
 repository is, in a ZIP that libcoveocds reads instead of the network.
 
+Fields beyond the schema are allowed only where they are the lots and
+enquiries extensions' (the packages do not declare the extensions: it
+would make libcoveocds download them).
+
 Prints a JSON object: the packages and records checked, and every problem.
 """
 
@@ -32,6 +36,9 @@ from ocdsextensionregistry.versioned_release_schema import get_versioned_release
 from ocdsmerge import Merger
 
 TAG = "1__1__5"
+# The fields of the OCDS lots and enquiries extensions Portico publishes:
+# (the object they are in, the field).
+EXTENSION_FIELDS = {("tender", "lots"), ("awards", "relatedLots"), ("tender", "enquiries")}
 
 
 def fixture(sdist_prefix, path):
@@ -114,9 +121,13 @@ def main(directory):
         data = json.loads(path.read_text())
         packages += 1
         result = ocds_json_output(json_data=data, lib_cove_ocds_config=config)
-        for key in ("validation_errors", "additional_closed_codelist_values", "additional_checks"):
+        for key in ("validation_errors", "additional_closed_codelist_values", "additional_checks", "deprecated_fields"):
             if result.get(key):
                 problems.append({"file": path.name, key: result[key]})
+        # Beyond the schema, only the lots and enquiries extensions' fields.
+        for extra in result.get("additional_fields") or []:
+            if (extra["path"].rsplit("/", 1)[-1], extra["field"]) not in EXTENSION_FIELDS:
+                problems.append({"file": path.name, "additional_field": extra})
         releases += len(data.get("releases", []))
         for record in data.get("records", []):
             records += 1
