@@ -765,6 +765,7 @@ async fn the_founder_sees_its_schools_procurement_and_the_pages_are_accessible()
         format!("{base}/processes/{direct}"),
         format!("{base}/processes/{open}"),
         format!("{base}/processes/{open}/bid"),
+        format!("{base}/processes/{open}/answer"),
         format!("{base}/processes/{direct}/contract"),
         format!("{base}/statistics"),
         format!("{base}/public"),
