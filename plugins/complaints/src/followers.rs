@@ -266,14 +266,7 @@ fn waiting(token: &str) -> Result<Option<Document<Follower>>> {
     if token.is_empty() || token.len() > 128 {
         return Ok(None);
     }
-    let found = FOLLOWERS
-        .find()
-        .eq("confirm", digest(token))
-        .limit(1)
-        .fetch::<Follower>()?
-        .documents
-        .into_iter()
-        .next();
+    let found = FOLLOWERS.find_by::<Follower>("confirm", digest(token))?;
     Ok(found.filter(|d| !d.data.lapsed(&Utc::now())))
 }
 
@@ -282,14 +275,7 @@ fn following(token: &str) -> Result<Option<Document<Follower>>> {
     if token.is_empty() || token.len() > 128 {
         return Ok(None);
     }
-    Ok(FOLLOWERS
-        .find()
-        .eq("unfollow", token)
-        .limit(1)
-        .fetch::<Follower>()?
-        .documents
-        .into_iter()
-        .next())
+    FOLLOWERS.find_by::<Follower>("unfollow", token)
 }
 
 fn used_or_lapsed(en: bool) -> Error {

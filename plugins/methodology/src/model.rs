@@ -121,26 +121,12 @@ fn first<T: serde::de::DeserializeOwned>(found: Vec<Document<T>>) -> Option<Docu
 
 /// The founder's article `key`.
 pub fn article_of(key: &str) -> Result<Option<Document<Article>>> {
-    Ok(first(
-        ARTICLES
-            .find()
-            .eq("key", key)
-            .limit(1)
-            .fetch::<Article>()?
-            .documents,
-    ))
+    ARTICLES.find_by::<Article>("key", key)
 }
 
 /// The copy of the article `key` received from above.
 pub fn copy_of(key: &str) -> Result<Option<Document<Article>>> {
-    Ok(first(
-        COPIES
-            .find()
-            .eq("key", key)
-            .limit(1)
-            .fetch::<Article>()?
-            .documents,
-    ))
+    COPIES.find_by::<Article>("key", key)
 }
 
 /// The article `key` as this organization reads it: its own, or a copy.

@@ -393,14 +393,7 @@ pub fn pending_of(org: &str) -> Result<Option<Document<Request>>> {
 }
 
 pub fn registered_of(org: &str) -> Result<Option<Document<Registered>>> {
-    Ok(REGISTER
-        .find()
-        .eq("org", org)
-        .limit(1)
-        .fetch::<Registered>()?
-        .documents
-        .into_iter()
-        .next())
+    REGISTER.find_by::<Registered>("org", org)
 }
 
 pub use portico_sdk::random_key as new_key;

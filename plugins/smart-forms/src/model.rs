@@ -31,14 +31,7 @@ pub struct Design {
 
 /// The draft of form `code`, if there is one.
 pub fn design_of(code: &str) -> Result<Option<Document<Design>>> {
-    Ok(DESIGNS
-        .find()
-        .eq("code", code)
-        .limit(1)
-        .fetch::<Design>()?
-        .documents
-        .into_iter()
-        .next())
+    DESIGNS.find_by::<Design>("code", code)
 }
 
 /// One published version of a form.

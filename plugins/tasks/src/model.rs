@@ -495,13 +495,7 @@ impl Note {
 /// The founder's task of key `key`.
 pub fn task_of(key: &str) -> Result<Document<Task>> {
     TASKS
-        .find()
-        .eq("key", key)
-        .limit(1)
-        .fetch::<Task>()?
-        .documents
-        .into_iter()
-        .next()
+        .find_by::<Task>("key", key)?
         .ok_or_else(|| Error::not_found(format!("no task {key}")))
 }
 
@@ -523,13 +517,7 @@ pub fn sent_of(task: &str, org: &str) -> Result<Document<Sent>> {
 /// This organization's copy of `task`.
 pub fn received_of(task: &str) -> Result<Document<Received>> {
     RECEIVED
-        .find()
-        .eq("task", task)
-        .limit(1)
-        .fetch::<Received>()?
-        .documents
-        .into_iter()
-        .next()
+        .find_by::<Received>("task", task)?
         .ok_or_else(|| Error::not_found(format!("no task {task} here")))
 }
 

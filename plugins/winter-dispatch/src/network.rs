@@ -12,7 +12,7 @@ use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use geo::{Distance, Euclidean, Haversine, Length, LineString, Point, Simplify};
-use portico_sdk::records::{Document, Filters};
+use portico_sdk::records::Document;
 use portico_sdk::{Result, events};
 use serde::{Deserialize, Serialize};
 
@@ -607,14 +607,7 @@ fn update_tiles(written: &[Shape], replaced: &[Shape], in_step: bool) -> Result<
 
 /// The tile `key` (`x:y`, or `meta`), if it is kept.
 fn tile(key: &str) -> Result<Option<Document<Tile>>> {
-    Ok(TILES
-        .find()
-        .eq("tile", key)
-        .limit(1)
-        .fetch::<Tile>()?
-        .documents
-        .into_iter()
-        .next())
+    TILES.find_by::<Tile>("tile", key)
 }
 
 /// Whether the tiles were built from the network as it is now.

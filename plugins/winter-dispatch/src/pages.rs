@@ -1274,13 +1274,7 @@ pub fn log(ctx: &Context, page: &Page) -> Result<View> {
         tr(ctx, "The dispatcher's log", "Deník dispečera").to_owned()
     } else {
         let e = EVENTS
-            .find()
-            .eq("number", event)
-            .limit(1)
-            .fetch::<Event>()?
-            .documents
-            .into_iter()
-            .next()
+            .find_by::<Event>("number", event)?
             .ok_or_else(|| Error::not_found(format!("no event {event}")))?;
         format!(
             "{} – {}",
@@ -1314,14 +1308,7 @@ pub fn log(ctx: &Context, page: &Page) -> Result<View> {
 
 /// The route of `code`, if the network has it.
 pub fn route_of(code: &str) -> Result<Option<Document<Route>>> {
-    Ok(ROUTES
-        .find()
-        .eq("code", code)
-        .limit(1)
-        .fetch::<Route>()?
-        .documents
-        .into_iter()
-        .next())
+    ROUTES.find_by::<Route>("code", code)
 }
 
 /// The event `id` as the dispatcher may change it: open.

@@ -3,7 +3,7 @@
 //! their answers, and reading the categories back.
 
 use chrono::DateTime;
-use portico_sdk::records::{Document, Filters};
+use portico_sdk::records::Document;
 use portico_sdk::{Error, Result};
 use serde::{Deserialize, Serialize};
 
@@ -139,13 +139,7 @@ pub fn categories() -> Result<Vec<Category>> {
 
 pub fn category(code: &str) -> Result<Document<Category>> {
     CATEGORIES
-        .find()
-        .eq("code", code)
-        .limit(1)
-        .fetch::<Category>()?
-        .documents
-        .into_iter()
-        .next()
+        .find_by::<Category>("code", code)?
         .ok_or_else(|| Error::not_found(format!("no category `{code}`")))
 }
 

@@ -184,13 +184,7 @@ pub const OFFERED: Collection = Collection::new("offered");
 
 pub fn flow_of(key: &str) -> Result<Document<Flow>> {
     FLOWS
-        .find()
-        .eq("key", key)
-        .limit(1)
-        .fetch::<Flow>()?
-        .documents
-        .into_iter()
-        .next()
+        .find_by::<Flow>("key", key)?
         .ok_or_else(|| Error::not_found(format!("no flow {key}")))
 }
 
