@@ -243,17 +243,18 @@ fn test_tools(root: &Path) -> Vec<Tool> {
             tool.install = Command::new("sh");
             tool.install
                 .arg("-c")
+                // A venv without its sdists is removed, so that the next
+                // run installs it again.
                 .arg(
-                    "python3 -m venv \"$1\" && \"$1/bin/pip\" install --quiet \
+                    "{ python3 -m venv \"$1\" && \"$1/bin/pip\" install --quiet \
                      --disable-pip-version-check -r \"$2\" && \"$1/bin/pip\" download \
                      --quiet --disable-pip-version-check --no-deps --no-binary :all: \
-                     -r \"$3\" -d \"$1/sdists\"",
+                     -r \"$3\" -d \"$1/sdists\"; } || { rm -rf \"$1\"; exit 1; }",
                 )
                 .arg("sh")
                 .arg(&venv)
                 .arg(root.join(".ci/ocds-peers.txt"))
                 .arg(root.join(".ci/ocds-schema.txt"));
-            tool.ready = venv.join("sdists/ocdskit-1.7.0.tar.gz");
             tool
         },
         // What builds Python modules.
