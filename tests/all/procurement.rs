@@ -154,6 +154,11 @@ async fn twenty_two_processes_publish_open_contracting_data_the_standards_tools_
         } else {
             String::new()
         };
+        let (criteria, criteria_details) = if i % 4 == 3 {
+            ("ratedCriteria", "Cena 70 %, lhůta dokončení 30 %")
+        } else {
+            ("priceOnly", "")
+        };
         let (value, lots) = (value.to_string(), lots.as_str());
         let value = value.as_str();
         let id = plan(
@@ -169,6 +174,13 @@ async fn twenty_two_processes_publish_open_contracting_data_the_standards_tools_
                 ("lots", lots),
                 ("rationale", "Obnova vybavení podle plánu investic"),
                 ("budget", "Rozpočet města, § 3113"),
+                ("criteria", criteria),
+                ("criteria_details", criteria_details),
+                ("cpv", "45233142-6"),
+                (
+                    "profile",
+                    "https://nen.nipez.cz/verejne-zakazky/p:vz:query=N006-26-V00012345",
+                ),
             ],
         )
         .await;
@@ -193,6 +205,13 @@ async fn twenty_two_processes_publish_open_contracting_data_the_standards_tools_
                     ("justification", justification),
                     ("estimate", value),
                     ("lots", lots),
+                    ("criteria", criteria),
+                    ("criteria_details", criteria_details),
+                    ("cpv", "45233142-6"),
+                    (
+                        "profile",
+                        "https://nen.nipez.cz/verejne-zakazky/p:vz:query=N006-26-V00012345",
+                    ),
                     ("change", "Prodloužení lhůty a upřesnění množství"),
                 ],
             )
@@ -271,7 +290,11 @@ async fn twenty_two_processes_publish_open_contracting_data_the_standards_tools_
                 base,
                 &id,
                 "award",
-                &[("bid", &bid), ("date", &today)],
+                &[
+                    ("bid", &bid),
+                    ("date", &today),
+                    ("evaluation", "Nejnižší nabídková cena; pořadí podle ceny"),
+                ],
             )
             .await;
         }
@@ -359,6 +382,24 @@ async fn twenty_two_processes_publish_open_contracting_data_the_standards_tools_
             )
             .await;
         }
+        if i % 2 == 1 {
+            // A handover due in a month; every fourth is met today.
+            let due = day(30);
+            let milestone = [
+                ("deal", deal.as_str()),
+                ("title", "Předání díla"),
+                ("due", &due),
+            ];
+            done(&jana, base, &id, "milestone", &milestone).await;
+            if i % 4 == 1 {
+                let met = [
+                    ("deal", deal.as_str()),
+                    ("title", "Předání díla"),
+                    ("met", &today),
+                ];
+                done(&jana, base, &id, "milestone", &met).await;
+            }
+        }
         if i % 3 == 0 {
             done(&jana, base, &id, "finish", &[("deal", &deal)]).await;
         }
@@ -413,6 +454,22 @@ async fn twenty_two_processes_publish_open_contracting_data_the_standards_tools_
     std::fs::write(dir.path().join("releases.json"), &releases.body).unwrap();
     std::fs::write(dir.path().join("records.json"), &records.body).unwrap();
     let all = releases.json();
+    // The bulk download by year: this year's is all of it, another's none.
+    let year = &today[..4];
+    let this_year = public
+        .get(&format!("{base}/ocds/releases.json?year={year}"))
+        .await
+        .json();
+    assert_eq!(this_year["releases"], all["releases"]);
+    let before = public
+        .get(&format!("{base}/ocds/releases.json?year=1999"))
+        .await
+        .json();
+    assert_eq!(before["releases"], serde_json::json!([]));
+    let wrong = public
+        .get(&format!("{base}/ocds/records.json?year=letos"))
+        .await;
+    assert_eq!(wrong.status, 422, "{}", wrong.body);
     let records = records.json();
     assert_eq!(records["records"].as_array().unwrap().len(), 23);
     // Published once, however often the job ran.
@@ -520,6 +577,17 @@ async fn twenty_two_processes_publish_open_contracting_data_the_standards_tools_
         .collect();
     assert_eq!(statuses, ["complete", "unsuccessful"], "{two}");
     assert_eq!(two["tender"]["status"], "complete");
+    let one = compiled("Zakázka 1:");
+    let milestone = &one["contracts"][0]["implementation"]["milestones"][0];
+    assert_eq!(milestone["status"], "met", "{one}");
+    assert_eq!(
+        one["awards"][0]["description"],
+        "Nejnižší nabídková cena; pořadí podle ceny"
+    );
+    assert_eq!(
+        one["tender"]["items"][0]["classification"]["id"],
+        "45233142-6"
+    );
     let seven = compiled("Zakázka 7:");
     assert_eq!(seven["tender"]["status"], "cancelled");
     assert_eq!(seven["awards"][0]["status"], "cancelled", "{seven}");

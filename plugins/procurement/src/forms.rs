@@ -7,9 +7,9 @@ use portico_sdk::{Context, Error, Field, Form, FormPost, Outcome, Result, View, 
 use portico_sdk::{orgs, segment, settings};
 
 use crate::model::{
-    Amendment, Award, Bid, CATEGORIES, Deal, Enquiry, Kept, Lot, PROCEDURES, PROCESSES, Payment,
-    Process, RELEASES, Regime, audit, clerk, cs_of, czk, date_text, procedure, process, regime,
-    status, tr,
+    Amendment, Award, Bid, CATEGORIES, CRITERIA, Deal, Enquiry, Kept, Lot, Milestone, PROCEDURES,
+    PROCESSES, Payment, Process, RELEASES, Regime, audit, clerk, cs_of, czk, date_text, procedure,
+    process, regime, status, tr,
 };
 use crate::ocds::{self, tag};
 use crate::region;
@@ -32,8 +32,18 @@ const MAX_PAYMENTS: usize = 240;
 const MAX_AMOUNT: f64 = 1e12;
 
 /// The steps, by the last segment of their path.
-pub const STEPS: [&str; 11] = [
-    "edit", "publish", "answer", "bid", "award", "close", "contract", "amend", "pay", "finish",
+pub const STEPS: [&str; 12] = [
+    "edit",
+    "publish",
+    "answer",
+    "bid",
+    "award",
+    "close",
+    "contract",
+    "amend",
+    "pay",
+    "milestone",
+    "finish",
     "cancel",
 ];
 
@@ -266,6 +276,29 @@ pub fn process_form(
                 )),
         )
         .field(
+            f(Field::select(
+                "criteria",
+                tr(ctx, "How bids are evaluated", "Způsob hodnocení nabídek"),
+                CRITERIA
+                    .iter()
+                    .map(|(c, en, cs)| ((*c).to_owned(), tr(ctx, en, cs).to_owned()))
+                    .collect::<Vec<_>>(),
+            ))
+            .selected([v("criteria", &p.criteria)]),
+        )
+        .field(
+            f(Field::text(
+                "criteria_details",
+                tr(ctx, "The criteria and their weights", "Kritéria a jejich váhy"),
+            ))
+            .value(v("criteria_details", &p.criteria_details))
+            .help(tr(
+                ctx,
+                "E.g. price 70 %, term of delivery 30 %.",
+                "Např. cena 70 %, lhůta dodání 30 %.",
+            )),
+        )
+        .field(
             f(Field::text("cpv", tr(ctx, "CPV code", "Kód CPV")))
                 .value(v("cpv", &p.cpv))
                 .pattern("[0-9]{8}-[0-9]")
@@ -416,6 +449,7 @@ fn read_process(
     form: &FormPost,
     mut p: Process,
 ) -> std::result::Result<Process, Errors> {
+    let before = p.clone();
     let mut r = Read::new(ctx, form);
     p.title = r.text("title", true, MAX_TITLE);
     p.description = r.text("description", false, MAX_TEXT);
@@ -431,6 +465,22 @@ fn read_process(
     p.justification = r.text("justification", false, MAX_TEXT);
     p.rationale = r.text("rationale", false, MAX_TEXT);
     p.budget = r.text("budget", false, MAX_TITLE);
+    p.criteria = r.text("criteria", false, 20);
+    if !p.criteria.is_empty() && !CRITERIA.iter().any(|(c, _, _)| *c == p.criteria) {
+        r.fail(
+            "criteria",
+            "Choose how the bids are evaluated.",
+            "Vyberte způsob hodnocení nabídek.",
+        );
+    }
+    p.criteria_details = r.text("criteria_details", false, MAX_TEXT);
+    if p.criteria == "ratedCriteria" && p.criteria_details.is_empty() {
+        r.fail(
+            "criteria_details",
+            "Name the criteria and their weights.",
+            "Uveďte kritéria a jejich váhy.",
+        );
+    }
     p.cpv = r.text("cpv", false, 10);
     let cpv_ok = p.cpv.is_empty()
         || (p.cpv.len() == 10
@@ -454,6 +504,24 @@ fn read_process(
             "Give the web address, starting https://.",
             "Uveďte webovou adresu začínající https://.",
         );
+    }
+    // What a release published stays in the record: it can change, and
+    // cannot be removed.
+    if p.releases > 0 {
+        let emptied = |field: &str| form.get(field).is_none_or(|v| v.trim().is_empty());
+        for (field, was) in [
+            ("criteria", &before.criteria),
+            ("cpv", &before.cpv),
+            ("profile", &before.profile),
+        ] {
+            if !was.is_empty() && emptied(field) {
+                r.fail(
+                    field,
+                    "Once published, this can be changed but not removed.",
+                    "Po zveřejnění lze údaj změnit, ne odstranit.",
+                );
+            }
+        }
     }
     let title = p.title.clone();
     let lots = read_lots(&mut r, &p, &title);
@@ -861,6 +929,18 @@ pub fn step_form(
                     .selected([v("bid", "")]),
                 )
                 .field(
+                    f(Field::textarea(
+                        "evaluation",
+                        tr(ctx, "The evaluation", "Hodnocení nabídek"),
+                    ))
+                    .value(v("evaluation", ""))
+                    .help(tr(
+                        ctx,
+                        "The committee's conclusion: the order of the bids, and why this one.",
+                        "Závěr komise: pořadí nabídek a proč tato.",
+                    )),
+                )
+                .field(
                     f(Field::date("date", tr(ctx, "Decided on", "Rozhodnuto dne")))
                         .required()
                         .value(v("date", &today)),
@@ -998,6 +1078,39 @@ pub fn step_form(
                 ))
                 .value(v("invoice", "")),
             ),
+        "milestone" => Form::new(action, tr(ctx, "Record the milestone", "Zapsat milník"))
+            .field(
+                f(Field::radio(
+                    "deal",
+                    tr(ctx, "Contract", "Smlouva"),
+                    deal_choices(|d| d.status == "active"),
+                ))
+                .required()
+                .selected([v("deal", "")]),
+            )
+            .field(
+                f(Field::text(
+                    "title",
+                    tr(ctx, "What is delivered", "Co se předává"),
+                ))
+                .required()
+                .value(v("title", ""))
+                .help(tr(
+                    ctx,
+                    "A milestone with the title of one not yet met is met by it.",
+                    "Milník se stejným názvem jako dosud nesplněný ho splní.",
+                )),
+            )
+            .field(f(Field::date("due", tr(ctx, "Due on", "Termín"))).value(v("due", "")))
+            .field(
+                f(Field::date("met", tr(ctx, "Met on", "Splněno dne")))
+                    .value(v("met", ""))
+                    .help(tr(
+                        ctx,
+                        "Left empty, the milestone waits.",
+                        "Nevyplníte-li, milník čeká na splnění.",
+                    )),
+            ),
         "finish" => Form::new(action, tr(ctx, "Record its end", "Zapsat ukončení")).field(
             f(Field::radio(
                 "deal",
@@ -1094,7 +1207,7 @@ pub fn refusal(ctx: &Context, p: &Process, step: &str) -> Option<&'static str> {
             "Every chosen supplier has its contract.",
             "Každý vybraný dodavatel už má smlouvu.",
         ),
-        "amend" | "pay" | "finish" => (
+        "amend" | "pay" | "milestone" | "finish" => (
             active_deals,
             "There is no contract in force.",
             "Není žádná smlouva v plnění.",
@@ -1138,6 +1251,7 @@ pub fn take(ctx: &Context, id: &str, step: &str, form: &FormPost) -> Result<Outc
         "contract" => contract(ctx, form, p),
         "amend" => amend(ctx, form, p),
         "pay" => pay(ctx, form, p),
+        "milestone" => milestone(ctx, form, p),
         "finish" => finish(ctx, form, p),
         "cancel" => cancel(ctx, form, p),
         other => return Err(Error::not_found(format!("no step {other}"))),
@@ -1261,6 +1375,7 @@ fn award(ctx: &Context, form: &FormPost, mut p: Process) -> Step {
     let mut r = Read::new(ctx, form);
     let chosen = r.text("bid", true, 30);
     let date = r.date("date", true, true);
+    let evaluation = r.text("evaluation", false, MAX_TEXT);
     let Some(b) = p
         .bid(&chosen)
         .cloned()
@@ -1280,6 +1395,7 @@ fn award(ctx: &Context, form: &FormPost, mut p: Process) -> Step {
         bid: b.id.clone(),
         date,
         status: "active".into(),
+        evaluation,
     });
     let text = format!("{} awarded to {} ({})", b.lot, b.name, b.ico);
     r.done((p, vec![tag::AWARD], "procurement.award", text))
@@ -1337,8 +1453,7 @@ fn contract(ctx: &Context, form: &FormPost, mut p: Process) -> Step {
         value,
         registry: registry.clone(),
         status: "active".into(),
-        amendments: Vec::new(),
-        payments: Vec::new(),
+        ..Deal::default()
     });
     let text = format!(
         "contract for {} signed, {value} CZK; registry {registry}",
@@ -1416,6 +1531,57 @@ fn pay(ctx: &Context, form: &FormPost, mut p: Process) -> Step {
     });
     let text = format!("{} paid {amount} CZK", d.id);
     r.done((p, vec![tag::IMPLEMENTATION], "procurement.pay", text))
+}
+
+fn milestone(ctx: &Context, form: &FormPost, mut p: Process) -> Step {
+    let mut r = Read::new(ctx, form);
+    let at = deal_at(&mut r, &p);
+    let title = r.text("title", true, MAX_TITLE);
+    let due = r.date("due", false, false);
+    let met = r.date("met", false, true);
+    let Some(at) = at else {
+        return r.done((p, Vec::new(), "", String::new()));
+    };
+    let d = &mut p.deals[at];
+    let text = match d
+        .milestones
+        .iter_mut()
+        .find(|m| m.title == title && m.met.is_empty())
+    {
+        Some(m) => {
+            if met.is_empty() {
+                r.fail(
+                    "met",
+                    "Give the day it was met: it is already recorded.",
+                    "Uveďte den splnění: milník už je zapsán.",
+                );
+            }
+            m.met = met.clone();
+            if !due.is_empty() {
+                m.due = due;
+            }
+            format!("{}: {title} met {met}", d.id)
+        }
+        None => {
+            if due.is_empty() && met.is_empty() {
+                r.fail(
+                    "due",
+                    "Give the day it is due, or the day it was met.",
+                    "Uveďte termín nebo den splnění.",
+                );
+            }
+            r.room("title", d.milestones.len(), MAX_PAYMENTS);
+            let n = d.milestones.len() + 1;
+            d.milestones.push(Milestone {
+                id: format!("{}-milestone-{n}", d.id),
+                title: title.clone(),
+                due,
+                met,
+            });
+            format!("{}: milestone {title}", d.id)
+        }
+    };
+    r.done((p, vec![tag::IMPLEMENTATION], "procurement.milestone", text))
 }
 
 fn finish(ctx: &Context, form: &FormPost, mut p: Process) -> Step {

@@ -21,6 +21,16 @@ pub mod status {
     pub const ALL: [&str; 5] = [PLANNING, ACTIVE, COMPLETE, CANCELLED, UNSUCCESSFUL];
 }
 
+/// How bids are evaluated (the standard's award criteria).
+pub const CRITERIA: [(&str, &str, &str); 2] = [
+    ("priceOnly", "The lowest price", "Nejnižší nabídková cena"),
+    (
+        "ratedCriteria",
+        "Weighted criteria of price and quality",
+        "Ekonomická výhodnost podle vážených kritérií",
+    ),
+];
+
 /// What is bought (the standard's main procurement category).
 pub const CATEGORIES: [(&str, &str, &str); 3] = [
     ("goods", "Supplies", "Dodávky"),
@@ -205,6 +215,8 @@ pub struct Award {
     pub date: String,
     /// `active`, or `cancelled` when it was withdrawn.
     pub status: String,
+    /// How the bids were evaluated: the committee's conclusion.
+    pub evaluation: String,
 }
 
 /// A change of a tender or a contract after it was published or signed.
@@ -257,6 +269,18 @@ pub struct Deal {
     pub status: String,
     pub amendments: Vec<Amendment>,
     pub payments: Vec<Payment>,
+    pub milestones: Vec<Milestone>,
+}
+
+/// Something the contract delivers by a day: a stage, a handover.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Milestone {
+    pub id: String,
+    pub title: String,
+    pub due: String,
+    /// The day it was met; empty while it is not.
+    pub met: String,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -277,6 +301,11 @@ pub struct Process {
     pub method: String,
     /// Why a procedure without a published call was used.
     pub justification: String,
+    /// How the bids are evaluated (the standard's award criteria):
+    /// `priceOnly`, the lowest price, or `ratedCriteria`, the economic
+    /// advantage by weighted criteria; and the criteria.
+    pub criteria: String,
+    pub criteria_details: String,
     /// Why it is bought (the plan).
     pub rationale: String,
     /// Where the money comes from (the plan).

@@ -144,6 +144,10 @@ pub fn release(p: &Process, buyer: &Organization, seq: u32, date: &str, tags: &[
     }
     tender.insert("procurementMethodRationale".into(), text(&p.justification));
     tender.insert("mainProcurementCategory".into(), json!(p.category));
+    if !p.criteria.is_empty() {
+        tender.insert("awardCriteria".into(), json!(p.criteria));
+        tender.insert("awardCriteriaDetails".into(), text(&p.criteria_details));
+    }
     if !p.cpv.is_empty() {
         tender.insert(
             "items".into(),
@@ -241,6 +245,9 @@ pub fn release(p: &Process, buyer: &Organization, seq: u32, date: &str, tags: &[
                 award["suppliers"] = json!([reference(&b.ico, &b.name)]);
             }
             award["relatedLots"] = json!([a.lot]);
+            if !a.evaluation.is_empty() {
+                award["description"] = json!(a.evaluation);
+            }
             award
         })
         .collect();
@@ -301,11 +308,30 @@ pub fn release(p: &Process, buyer: &Organization, seq: u32, date: &str, tags: &[
                     t
                 })
                 .collect();
-            if !transactions.is_empty() {
-                obj.insert(
-                    "implementation".into(),
-                    json!({ "transactions": transactions }),
-                );
+            let milestones: Vec<Value> = d
+                .milestones
+                .iter()
+                .map(|m| {
+                    let mut milestone = json!({
+                        "id": m.id,
+                        "title": m.title,
+                        "type": "delivery",
+                        "status": if m.met.is_empty() { "scheduled" } else { "met" },
+                    });
+                    if !m.due.is_empty() {
+                        milestone["dueDate"] = moment(&m.due, true);
+                    }
+                    if !m.met.is_empty() {
+                        milestone["dateMet"] = moment(&m.met, false);
+                    }
+                    milestone
+                })
+                .collect();
+            let mut implementation = Map::new();
+            put_list(&mut implementation, "transactions", transactions);
+            put_list(&mut implementation, "milestones", milestones);
+            if !implementation.is_empty() {
+                obj.insert("implementation".into(), Value::Object(implementation));
             }
             contract
         })

@@ -11,8 +11,8 @@ use serde_json::Value;
 
 use crate::forms::{self, Errors, STEPS};
 use crate::model::{
-    Kept, PROCESSES, Process, RELEASES, can_manage, category_name, czk, date_text, locale,
-    procedure_name, process, regime, status, status_name, tr,
+    CRITERIA, Kept, PROCESSES, Process, RELEASES, can_manage, category_name, cs_of, czk, date_text,
+    locale, procedure_name, process, regime, status, status_name, tr,
 };
 use crate::ocds;
 
@@ -220,6 +220,26 @@ fn facts(ctx: &Context, p: &Process) -> Vec<(String, String)> {
         &p.rationale,
     );
     add(tr(ctx, "Paid from", "Zdroj financování"), &p.budget);
+    if let Some((_, en, cs)) = CRITERIA.iter().find(|(c, _, _)| *c == p.criteria) {
+        let how = if p.criteria_details.is_empty() {
+            tr(ctx, en, cs).to_owned()
+        } else {
+            format!("{}: {}", tr(ctx, en, cs), p.criteria_details)
+        };
+        add(
+            tr(ctx, "How bids are evaluated", "Způsob hodnocení nabídek"),
+            &how,
+        );
+    }
+    add(tr(ctx, "CPV code", "Kód CPV"), &p.cpv);
+    add(
+        tr(
+            ctx,
+            "On the buyer's profile or in NEN",
+            "Na profilu zadavatele nebo v NEN",
+        ),
+        &p.profile,
+    );
     if !p.tender_start.is_empty() {
         add(
             tr(ctx, "Bids by", "Lhůta pro nabídky"),
@@ -291,14 +311,20 @@ fn parts(ctx: &Context, mut view: View, p: &Process) -> View {
         let chosen = p
             .awards
             .iter()
-            .any(|a| a.bid == b.id && a.status == "active");
+            .find(|a| a.bid == b.id && a.status == "active");
         bids = bids.row([
             b.name.clone(),
             b.ico.clone(),
             p.lot(&b.lot).map(|l| l.title.clone()).unwrap_or_default(),
             czk(ctx, b.amount),
             date_text(ctx, &b.received),
-            if chosen { tr(ctx, "yes", "ano") } else { "–" }.to_owned(),
+            match chosen {
+                Some(a) if !a.evaluation.is_empty() => {
+                    format!("{}: {}", tr(ctx, "yes", "ano"), a.evaluation)
+                }
+                Some(_) => tr(ctx, "yes", "ano").to_owned(),
+                None => "–".to_owned(),
+            },
         ]);
     }
     view = view.table(bids);
@@ -309,6 +335,7 @@ fn parts(ctx: &Context, mut view: View, p: &Process) -> View {
             .numeric_column(tr(ctx, "Value without VAT", "Cena bez DPH"))
             .numeric_column(tr(ctx, "Paid", "Zaplaceno"))
             .column(tr(ctx, "Amendments", "Dodatky"))
+            .column(tr(ctx, "Milestones", "Milníky"))
             .column(tr(ctx, "Contract registry", "Evidence smluv"))
             .column(tr(ctx, "Status", "Stav"));
         for d in &p.deals {
@@ -327,6 +354,16 @@ fn parts(ctx: &Context, mut view: View, p: &Process) -> View {
                 d.amendments
                     .iter()
                     .map(|a| format!("{}: {}", date_text(ctx, &a.date), a.rationale))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+                d.milestones
+                    .iter()
+                    .map(|m| match (m.met.is_empty(), cs_of(ctx)) {
+                        (true, true) => format!("{}: do {}", m.title, date_text(ctx, &m.due)),
+                        (true, false) => format!("{}: by {}", m.title, date_text(ctx, &m.due)),
+                        (false, true) => format!("{}: splněno {}", m.title, date_text(ctx, &m.met)),
+                        (false, false) => format!("{}: met {}", m.title, date_text(ctx, &m.met)),
+                    })
                     .collect::<Vec<_>>()
                     .join("; "),
                 if d.registry.is_empty() {
@@ -379,6 +416,7 @@ fn step_name(ctx: &Context, action: &str) -> &'static str {
         "contract" => tr(ctx, "contract signed", "smlouva podepsána"),
         "amend" => tr(ctx, "contract amended", "dodatek uzavřen"),
         "pay" => tr(ctx, "payment recorded", "platba zapsána"),
+        "milestone" => tr(ctx, "milestone recorded", "milník zapsán"),
         "finish" => tr(ctx, "contract ended", "smlouva ukončena"),
         _ => "–",
     }
@@ -440,7 +478,7 @@ pub fn detail(ctx: &Context, id: &str) -> Result<View> {
     let mut view = View::new(p.title.clone()).key_values(facts(ctx, p));
     let mut actions = Vec::new();
     if can_manage(ctx) {
-        let labels: [(&str, &str, &str); 11] = [
+        let labels: [(&str, &str, &str); 12] = [
             ("publish", "Publish the call", "Uveřejnit výzvu"),
             ("bid", "Record a bid", "Zapsat nabídku"),
             ("answer", "Answer a question", "Odpovědět na dotaz"),
@@ -452,6 +490,7 @@ pub fn detail(ctx: &Context, id: &str) -> Result<View> {
             ),
             ("contract", "Record the contract", "Zapsat smlouvu"),
             ("pay", "Record a payment", "Zapsat platbu"),
+            ("milestone", "Record a milestone", "Zapsat milník"),
             ("amend", "Record an amendment", "Zapsat dodatek"),
             (
                 "finish",
@@ -664,7 +703,40 @@ fn package_response(value: &Value, name: &str) -> Response {
     )
 }
 
-/// The release package of one process (`ocid`), or of every process.
+/// The most releases, and records, one bulk download holds: beyond them,
+/// the download is asked for year by year.
+const BULK_RELEASES: usize = 20_000;
+const BULK_RECORDS: usize = 2_000;
+
+/// The year a bulk download is asked for (`?year=2026`), if one is.
+fn year(ctx: &Context, req: &Request) -> Result<Option<String>> {
+    match req.query("year") {
+        None | Some("") => Ok(None),
+        Some(y) if y.len() == 4 && y.bytes().all(|b| b.is_ascii_digit()) => Ok(Some(y.to_owned())),
+        Some(_) => Err(Error::invalid(
+            "year",
+            tr(
+                ctx,
+                "Give the year as four digits: ?year=2026.",
+                "Uveďte rok čtyřmi číslicemi: ?year=2026.",
+            ),
+        )),
+    }
+}
+
+fn too_many(ctx: &Context) -> Error {
+    Error::invalid(
+        "year",
+        tr(
+            ctx,
+            "Too much for one download: ask for it year by year, ?year=2026.",
+            "Na jedno stažení je toho příliš: stáhněte data po letech, ?year=2026.",
+        ),
+    )
+}
+
+/// The release package of one process (`ocid`), or of every process (of
+/// the year asked for).
 pub fn release_package(ctx: &Context, req: &Request, ocid: Option<&str>) -> Result<Response> {
     let org = orgs::current()?;
     let (uri, releases) = match ocid {
@@ -675,10 +747,22 @@ pub fn release_package(ctx: &Context, req: &Request, ocid: Option<&str>) -> Resu
                 releases_of(ocid)?,
             )
         }
-        None => (
-            format!("{}/ocds/releases.json", base_uri(ctx, req)),
-            RELEASES.find().sort("date").fetch_all::<Kept>(100_000)?,
-        ),
+        None => {
+            let year = year(ctx, req)?;
+            let find = match &year {
+                Some(y) => RELEASES.find().prefix("date", y),
+                None => RELEASES.find(),
+            };
+            let all = find.sort("date").fetch_all::<Kept>(BULK_RELEASES + 1)?;
+            if all.len() > BULK_RELEASES {
+                return Err(too_many(ctx));
+            }
+            let query = year.map(|y| format!("?year={y}")).unwrap_or_default();
+            (
+                format!("{}/ocds/releases.json{query}", base_uri(ctx, req)),
+                all,
+            )
+        }
     };
     let releases = releases.into_iter().map(|d| d.data.release).collect();
     let package = ocds::package(&uri, &org, &ocds::now(), "releases", releases);
@@ -697,16 +781,25 @@ pub fn record_package(ctx: &Context, req: &Request, ocid: Option<&str>) -> Resul
                 vec![ocid.to_owned()],
             )
         }
-        None => (
-            format!("{base}/ocds/records.json"),
-            PROCESSES
-                .find()
+        None => {
+            // The processes last changed in the year.
+            let year = year(ctx, req)?;
+            let find = match &year {
+                Some(y) => PROCESSES.find().prefix("updated", y),
+                None => PROCESSES.find(),
+            };
+            let all = find
                 .sort("updated")
-                .fetch_all::<Process>(100_000)?
-                .into_iter()
-                .map(|d| d.data.ocid)
-                .collect(),
-        ),
+                .fetch_all::<Process>(BULK_RECORDS + 1)?;
+            if all.len() > BULK_RECORDS {
+                return Err(too_many(ctx));
+            }
+            let query = year.map(|y| format!("?year={y}")).unwrap_or_default();
+            (
+                format!("{base}/ocds/records.json{query}"),
+                all.into_iter().map(|d| d.data.ocid).collect(),
+            )
+        }
     };
     let mut records = Vec::new();
     for ocid in &ocids {
