@@ -776,21 +776,20 @@ pub fn step_form(
             .map(|l| (l.id.clone(), l.title.clone()))
             .collect()
     };
-    let deal_choices = |pick: fn(&Deal) -> bool| -> Vec<(String, String)> {
-        p.deals
+    // The contracts in force, to choose one.
+    let deal_field = || {
+        let deals = p
+            .deals
             .iter()
-            .filter(|d| pick(d))
+            .filter(|d| d.status == "active")
             .map(|d| {
-                let supplier = p
-                    .awards
-                    .iter()
-                    .find(|a| a.id == d.award)
-                    .and_then(|a| p.bid(&a.bid))
-                    .map(|b| b.name.clone())
-                    .unwrap_or_default();
+                let supplier = p.supplier_of(d).map(|b| b.name.clone()).unwrap_or_default();
                 (d.id.clone(), format!("{supplier} ({})", czk(ctx, d.value)))
             })
-            .collect()
+            .collect::<Vec<_>>();
+        f(Field::radio("deal", tr(ctx, "Contract", "Smlouva"), deals))
+            .required()
+            .selected([v("deal", "")])
     };
     Ok(match step {
         "edit" => process_form(ctx, Some((id, p)), form, errors),
@@ -1012,15 +1011,7 @@ pub fn step_form(
                 )
         }
         "amend" => Form::new(action, tr(ctx, "Record the amendment", "Zapsat dodatek"))
-            .field(
-                f(Field::radio(
-                    "deal",
-                    tr(ctx, "Contract", "Smlouva"),
-                    deal_choices(|d| d.status == "active"),
-                ))
-                .required()
-                .selected([v("deal", "")]),
-            )
+            .field(deal_field())
             .field(
                 f(Field::date("date", tr(ctx, "Signed on", "Podepsán dne")))
                     .required()
@@ -1048,15 +1039,7 @@ pub fn step_form(
                 )),
             ),
         "pay" => Form::new(action, tr(ctx, "Record the payment", "Zapsat platbu"))
-            .field(
-                f(Field::radio(
-                    "deal",
-                    tr(ctx, "Contract", "Smlouva"),
-                    deal_choices(|d| d.status == "active"),
-                ))
-                .required()
-                .selected([v("deal", "")]),
-            )
+            .field(deal_field())
             .field(
                 f(Field::date("date", tr(ctx, "Paid on", "Zaplaceno dne")))
                     .required()
@@ -1079,15 +1062,7 @@ pub fn step_form(
                 .value(v("invoice", "")),
             ),
         "milestone" => Form::new(action, tr(ctx, "Record the milestone", "Zapsat milník"))
-            .field(
-                f(Field::radio(
-                    "deal",
-                    tr(ctx, "Contract", "Smlouva"),
-                    deal_choices(|d| d.status == "active"),
-                ))
-                .required()
-                .selected([v("deal", "")]),
-            )
+            .field(deal_field())
             .field(
                 f(Field::text(
                     "title",
@@ -1111,15 +1086,9 @@ pub fn step_form(
                         "Nevyplníte-li, milník čeká na splnění.",
                     )),
             ),
-        "finish" => Form::new(action, tr(ctx, "Record its end", "Zapsat ukončení")).field(
-            f(Field::radio(
-                "deal",
-                tr(ctx, "Contract", "Smlouva"),
-                deal_choices(|d| d.status == "active"),
-            ))
-            .required()
-            .selected([v("deal", "")]),
-        ),
+        "finish" => {
+            Form::new(action, tr(ctx, "Record its end", "Zapsat ukončení")).field(deal_field())
+        }
         "cancel" => Form::new(action, tr(ctx, "Cancel the procurement", "Zrušit zakázku"))
             .field(
                 f(Field::radio(

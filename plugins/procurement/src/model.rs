@@ -359,6 +359,14 @@ impl Process {
             .find(|a| a.lot == lot && a.status == "active")
     }
 
+    /// The bid a contract was signed on: its supplier and price.
+    pub fn supplier_of(&self, deal: &Deal) -> Option<&Bid> {
+        self.awards
+            .iter()
+            .find(|a| a.id == deal.award)
+            .and_then(|a| self.bid(&a.bid))
+    }
+
     pub fn deal_of(&self, award: &str) -> Option<&Deal> {
         self.deals.iter().find(|d| d.award == award)
     }

@@ -339,13 +339,7 @@ fn parts(ctx: &Context, mut view: View, p: &Process) -> View {
             .column(tr(ctx, "Contract registry", "Evidence smluv"))
             .column(tr(ctx, "Status", "Stav"));
         for d in &p.deals {
-            let supplier = p
-                .awards
-                .iter()
-                .find(|a| a.id == d.award)
-                .and_then(|a| p.bid(&a.bid))
-                .map(|b| b.name.clone())
-                .unwrap_or_default();
+            let supplier = p.supplier_of(d).map(|b| b.name.clone()).unwrap_or_default();
             deals = deals.row([
                 supplier,
                 date_text(ctx, &d.signed),
@@ -481,7 +475,7 @@ pub fn detail(ctx: &Context, id: &str) -> Result<View> {
         let labels: [(&str, &str, &str); 12] = [
             ("publish", "Publish the call", "Uveřejnit výzvu"),
             ("bid", "Record a bid", "Zapsat nabídku"),
-            ("answer", "Answer a question", "Odpovědět na dotaz"),
+            ("answer", "Publish a clarification", "Uveřejnit vysvětlení"),
             ("award", "Award", "Vybrat dodavatele"),
             (
                 "close",
