@@ -242,7 +242,7 @@ fn facts(ctx: &Context, p: &Process) -> Vec<(String, String)> {
     );
     if !p.tender_start.is_empty() {
         add(
-            tr(ctx, "Bids by", "Lhůta pro nabídky"),
+            tr(ctx, "Time for bids", "Lhůta pro podání nabídek"),
             &format!(
                 "{} – {}",
                 date_text(ctx, &p.tender_start),
