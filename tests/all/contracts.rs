@@ -15,18 +15,12 @@ use portico_platform::organizations::Kind;
 use portico_runtime::api::CallContext;
 use portico_tests::browser::{Browser, Page};
 use portico_tests::outside::Outside;
-use portico_tests::{TEST_CITY, TestPortal};
+use portico_tests::{TEST_CITY, TestPortal, today};
 
 const PASSWORD: &str = "correct horse battery staple";
 /// A PDF's first bytes are what the registry looks at.
 const PDF: &[u8] =
     b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
-
-fn today() -> NaiveDate {
-    chrono::Utc::now()
-        .with_timezone(&chrono_tz::Europe::Prague)
-        .date_naive()
-}
 
 fn days(n: u64) -> Duration {
     Duration::from_secs(n * 86_400)

@@ -21,19 +21,6 @@ const BASE: &str = "/m/energy";
 /// Another region, with energy management of its own.
 const OTHER: &str = "jiny-kraj";
 
-/// The Python with OpenEEmeter.
-fn energy_python() -> std::path::PathBuf {
-    if let Some(p) = std::env::var_os("ENERGY_PYTHON") {
-        return p.into();
-    }
-    let venv = portico_tests::repo_root().join("target/energy-venv/bin/python");
-    assert!(
-        venv.exists(),
-        "OpenEEmeter is not installed: run `cargo xtask test`, which installs it"
-    );
-    venv
-}
-
 /// Eva, the energy manager, logged in; and the test portal.
 async fn energy_manager() -> (TestPortal, std::net::SocketAddr, Browser) {
     let portal = TestPortal::builder()
@@ -186,11 +173,15 @@ fn close(what: &str, ours: f64, theirs: f64, relative: f64) {
 async fn baselines_agree_with_openeemeter() {
     let dir = tempfile::tempdir().unwrap();
     let script = portico_tests::repo_root().join("tests/data/energy/openeemeter.py");
-    let out = Command::new(energy_python())
-        .arg(&script)
-        .arg(dir.path())
-        .output()
-        .expect("OpenEEmeter runs");
+    let out = Command::new(portico_tests::peer_python(
+        "ENERGY_PYTHON",
+        "energy-venv",
+        "OpenEEmeter",
+    ))
+    .arg(&script)
+    .arg(dir.path())
+    .output()
+    .expect("OpenEEmeter runs");
     assert!(
         out.status.success(),
         "{}",

@@ -6,7 +6,6 @@
 //! the statistics; the founder's overview; the pages in a browser.
 
 use std::collections::BTreeSet;
-use std::path::PathBuf;
 use std::process::Command;
 
 use portico_platform::organizations::Kind;
@@ -20,28 +19,12 @@ const PREFIX: &str = "ocds-x7p3k2";
 /// Statutární město Brno.
 const BRNO_ICO: &str = "44992785";
 
-/// The Python with libcoveocds and ocdsmerge.
-fn ocds_python() -> PathBuf {
-    if let Some(p) = std::env::var_os("OCDS_PYTHON") {
-        return p.into();
-    }
-    let venv = portico_tests::repo_root().join("target/ocds-venv/bin/python");
-    assert!(
-        venv.exists(),
-        "libcoveocds is not installed: run `cargo xtask test`, which installs it"
-    );
-    venv
-}
-
 /// An IČO: seven digits and the check digit they give.
 fn ico(base: u32) -> String {
     let digits = format!("{:07}", base % 10_000_000);
-    let sum: u32 = digits
-        .chars()
-        .zip((2..=8).rev())
-        .map(|(d, w)| d.to_digit(10).unwrap() * w)
-        .sum();
-    format!("{digits}{}", (11 - sum % 11) % 10)
+    let check =
+        portico_types::ico::expected_check_digit(&format!("{digits}0")).expect("seven digits");
+    format!("{digits}{check}")
 }
 
 /// Takes `step` of the process at `base/processes/id`.
@@ -117,7 +100,7 @@ async fn twenty_two_processes_publish_open_contracting_data_the_standards_tools_
     ]);
 
     let categories = ["goods", "services", "works"];
-    let today = today_in_prague();
+    let today = portico_tests::today().to_string();
     let day = |n: i64| {
         (chrono::NaiveDate::parse_from_str(&today, "%Y-%m-%d").unwrap() + chrono::Duration::days(n))
             .to_string()
@@ -499,11 +482,15 @@ async fn twenty_two_processes_publish_open_contracting_data_the_standards_tools_
             std::fs::write(dir.path().join(format!("{kind}-{n}.json")), &one.body).unwrap();
         }
     }
-    let out = Command::new(ocds_python())
-        .arg(portico_tests::repo_root().join("tests/data/ocds/check.py"))
-        .arg(dir.path())
-        .output()
-        .expect("the OCDS tools run");
+    let out = Command::new(portico_tests::peer_python(
+        "OCDS_PYTHON",
+        "ocds-venv",
+        "libcoveocds",
+    ))
+    .arg(portico_tests::repo_root().join("tests/data/ocds/check.py"))
+    .arg(dir.path())
+    .output()
+    .expect("the OCDS tools run");
     assert!(
         out.status.success(),
         "{}",
@@ -617,11 +604,35 @@ fn choice_option(body: &str, label: &str) -> String {
     rest[..rest.find('"').unwrap()].to_owned()
 }
 
-fn today_in_prague() -> String {
-    chrono::Utc::now()
-        .with_timezone(&chrono_tz::Europe::Prague)
-        .date_naive()
-        .to_string()
+/// Publishes the call of process `id` for bids today only, records the
+/// bid of `name` and chooses it.
+async fn awarded_on_one_bid(
+    b: &Browser,
+    base: &str,
+    id: &str,
+    name: &str,
+    ico: &str,
+    amount: &str,
+) {
+    let today = portico_tests::today().to_string();
+    done(
+        b,
+        base,
+        id,
+        "publish",
+        &[("start", &today), ("end", &today)],
+    )
+    .await;
+    let bid = [
+        ("name", name),
+        ("ico", ico),
+        ("amount", amount),
+        ("received", &today),
+    ];
+    done(b, base, id, "bid", &bid).await;
+    let page = b.get(&format!("{base}/processes/{id}/award")).await;
+    let bid = choice(&page.body, "bid", name);
+    done(b, base, id, "award", &[("bid", &bid), ("date", &today)]).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -665,7 +676,7 @@ async fn the_founder_sees_its_schools_procurement_and_the_pages_are_accessible()
         b.get("/lang/cs").await;
     }
     let base = "/o/zs-a/m/procurement";
-    let today = today_in_prague();
+    let today = portico_tests::today().to_string();
     // A direct award with a single bid, and an open call still out.
     let direct = plan(
         &jana,
@@ -679,35 +690,13 @@ async fn the_founder_sees_its_schools_procurement_and_the_pages_are_accessible()
         ],
     )
     .await;
-    done(
+    awarded_on_one_bid(
         &jana,
         base,
         &direct,
-        "publish",
-        &[("start", &today), ("end", &today)],
-    )
-    .await;
-    done(
-        &jana,
-        base,
-        &direct,
-        "bid",
-        &[
-            ("name", "Kancelář Plus s.r.o."),
-            ("ico", &ico(2_707_411)),
-            ("amount", "118000"),
-            ("received", &today),
-        ],
-    )
-    .await;
-    let page = jana.get(&format!("{base}/processes/{direct}/award")).await;
-    let bid = choice(&page.body, "bid", "Kancelář Plus s.r.o.");
-    done(
-        &jana,
-        base,
-        &direct,
-        "award",
-        &[("bid", &bid), ("date", &today)],
+        "Kancelář Plus s.r.o.",
+        &ico(2_707_411),
+        "118000",
     )
     .await;
     // A competition that drew a single bid.
@@ -722,35 +711,13 @@ async fn the_founder_sees_its_schools_procurement_and_the_pages_are_accessible()
         ],
     )
     .await;
-    done(
+    awarded_on_one_bid(
         &jana,
         base,
         &windows,
-        "publish",
-        &[("start", &today), ("end", &today)],
-    )
-    .await;
-    done(
-        &jana,
-        base,
-        &windows,
-        "bid",
-        &[
-            ("name", "Okna Brno s.r.o."),
-            ("ico", &ico(2_707_412)),
-            ("amount", "7650000"),
-            ("received", &today),
-        ],
-    )
-    .await;
-    let page = jana.get(&format!("{base}/processes/{windows}/award")).await;
-    let bid = choice(&page.body, "bid", "Okna Brno s.r.o.");
-    done(
-        &jana,
-        base,
-        &windows,
-        "award",
-        &[("bid", &bid), ("date", &today)],
+        "Okna Brno s.r.o.",
+        &ico(2_707_412),
+        "7650000",
     )
     .await;
     // A call still out: its bids stay sealed until its last day.

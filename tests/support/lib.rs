@@ -40,6 +40,28 @@ pub fn repo_root() -> PathBuf {
         .unwrap_or_default()
 }
 
+/// The Python of a third-party peer the tests check against: the one
+/// `env` names (CI's), else the venv `cargo xtask test` installs under
+/// target/; `what` names the peer when neither is there.
+pub fn peer_python(env: &str, venv: &str, what: &str) -> PathBuf {
+    if let Some(p) = std::env::var_os(env) {
+        return p.into();
+    }
+    let python = repo_root().join("target").join(venv).join("bin/python");
+    assert!(
+        python.exists(),
+        "{what} is not installed: run `cargo xtask test`, which installs it"
+    );
+    python
+}
+
+/// Today in Europe/Prague, the day the portal's modules count in.
+pub fn today() -> chrono::NaiveDate {
+    chrono::Utc::now()
+        .with_timezone(&chrono_tz::Europe::Prague)
+        .date_naive()
+}
+
 /// The folder of a built module: `target/modules/<id>` (Rust, built by
 /// `cargo xtask build-plugins`), or `target/lang-modules/<id>` (another
 /// language, built by [`toolchains`]).

@@ -40,19 +40,8 @@ fn list_row(ctx: &Context, p: &Process, href: String) -> Vec<Cell> {
         czk(ctx, p.estimate).into(),
         p.bids.len().to_string().into(),
         status_name(ctx, &p.status).into(),
-        moment_text(ctx, &p.updated).into(),
+        calendar::format_moment_text(&p.updated, locale(ctx)).into(),
     ]
-}
-
-/// A release's moment (UTC) as the reader's language writes it, in Prague.
-fn moment_text(ctx: &Context, utc: &str) -> String {
-    match chrono::DateTime::parse_from_rfc3339(utc) {
-        Ok(t) => {
-            let local = t.with_timezone(&chrono_tz::Europe::Prague);
-            calendar::format_stamp(&local.format("%Y-%m-%d %H:%M").to_string(), locale(ctx))
-        }
-        Err(_) => utc.to_owned(),
-    }
 }
 
 /// The processes, the latest changed first; `?status=` filters them.
