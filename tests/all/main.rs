@@ -5,6 +5,7 @@
 mod account;
 mod addresses;
 mod approvals;
+mod assets;
 mod audit;
 mod browser;
 mod builder;

@@ -36,6 +36,8 @@
 //!   300 organizations' 2,000 buildings (p95, bar ≤ 100 ms);
 //! - `contracts`: the founder's overview of 300 organizations' 50,000
 //!   contracts (p95, bar ≤ 100 ms) and one organization's contracts (p95);
+//! - `assets`: one organization's 100,000 assets in 2,000 rooms: a room's
+//!   list and a search by the start of a name (p95 each, bar ≤ 50 ms);
 //! - `records`, `search`, `audit`: on SQLite and PostgreSQL, record
 //!   inserts per second through a module's API, the p95 of a filtered,
 //!   sorted query through a module over a collection of 1,000,000 records,
@@ -48,6 +50,7 @@
 //! a second (`cargo xtask bench --smoke`, in CI): it proves the bench still
 //! runs, its figures mean nothing. Bars are never asserted: figures only.
 
+mod assets;
 mod call;
 mod contracts;
 mod energy;
@@ -141,6 +144,7 @@ fn main() {
     timed("contracts", &mut || {
         rt.block_on(contracts::founder_overview())
     });
+    timed("assets", &mut || rt.block_on(assets::register()));
     let engines = std::env::var("PORTICO_BENCH_DB").unwrap_or_default();
     let on = |e: &str| engines.is_empty() || engines == e;
     timed("imports", &mut || {

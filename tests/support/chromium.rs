@@ -240,6 +240,21 @@ impl Chromium {
         }
     }
 
+    /// Shows the current page's drawing (an SVG document) `factor` times
+    /// larger, as a printer of a finer resolution would draw it.
+    pub async fn magnify_drawing(&self, factor: u32) {
+        self.client
+            .execute(
+                "const s = document.documentElement; \
+                 for (const a of ['width', 'height']) { \
+                   const v = s.getAttribute(a); \
+                   s.setAttribute(a, (parseFloat(v) * arguments[0]) + v.replace(/[0-9.]/g, '')); }",
+                vec![json!(factor)],
+            )
+            .await
+            .expect("the drawing is magnified");
+    }
+
     /// Saves a screenshot as `target/screenshots/<name>.png`; returns its path.
     pub async fn screenshot(&self, name: &str) -> PathBuf {
         let png = self.client.screenshot().await.expect("a screenshot");

@@ -483,6 +483,7 @@ fn run(extra: &[String]) -> Result {
         "energy",
         "contracts",
         "procurement",
+        "assets",
     ] {
         if built.iter().any(|m| m.id == id) {
             copy_dir(&root.join("target/modules").join(id), &modules.join(id))?;

@@ -178,6 +178,19 @@ pub fn set_up(
             "role", "grant", username, role, "--org", org,
         ]))?;
     }
+    // Property: the region approves transfers between its organizations.
+    for org in [REGION, BELOW[0].0, BELOW[1].0, BELOW[2].0] {
+        status(&mut portico(&["plugin", "enable", "assets", "--org", org]))?;
+    }
+    for (username, role, org) in [
+        ("urednik", "assets.approver", REGION),
+        ("reditelka", "assets.clerk", BELOW[0].0),
+        ("pracovnik", "assets.clerk", BELOW[0].0),
+    ] {
+        status(&mut portico(&[
+            "role", "grant", username, role, "--org", org,
+        ]))?;
+    }
     // Procurement, published under a demo prefix of Open Contracting IDs.
     for org in [REGION, BELOW[0].0, BELOW[1].0] {
         status(&mut portico(&[
@@ -212,6 +225,7 @@ pub fn set_up(
     files.extend(energy_files());
     files.extend(contract_files());
     files.extend(procurement_files());
+    files.extend(asset_files());
     files.extend(approval_files(
         (&ids[0], PEOPLE[0].1),
         (&ids[1], PEOPLE[1].1),
@@ -1142,6 +1156,381 @@ fn procurement_files() -> Vec<(&'static str, &'static str, &'static str, Vec<Str
         (BELOW[0].0, "procurement", "processes", school),
         (BELOW[1].0, "procurement", "processes", hospital),
     ]
+}
+
+/// A demo asset: inventory number, name, account, cost, acquired (days
+/// from today), years of useful life, the key of its room, who answers
+/// for it.
+type DemoAsset = (
+    &'static str,
+    &'static str,
+    &'static str,
+    f64,
+    i64,
+    u32,
+    &'static str,
+    &'static str,
+);
+
+/// A demo place: key, parent key, level, code, name, address, parcel,
+/// title deed, area.
+type DemoPlace = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    f64,
+);
+
+/// The school's site, down to its rooms.
+const SCHOOL_PLACES: [DemoPlace; 10] = [
+    (
+        "zsk",
+        "",
+        "site",
+        "",
+        "Areál ZŠ Komenského",
+        "Komenského 12, 602 00 Brno",
+        "Veveří, 2157",
+        "1030",
+        0.0,
+    ),
+    (
+        "zsk/a",
+        "zsk",
+        "building",
+        "A",
+        "Hlavní budova",
+        "Komenského 12, 602 00 Brno",
+        "Veveří, 2157 (č. p. 1245)",
+        "1030",
+        0.0,
+    ),
+    (
+        "zsk/a/1np",
+        "zsk/a",
+        "storey",
+        "1NP",
+        "1. nadzemní podlaží",
+        "",
+        "",
+        "",
+        820.0,
+    ),
+    (
+        "zsk/a/1np/1.05",
+        "zsk/a/1np",
+        "space",
+        "1.05",
+        "Učebna fyziky",
+        "",
+        "",
+        "",
+        58.5,
+    ),
+    (
+        "zsk/a/1np/1.12",
+        "zsk/a/1np",
+        "space",
+        "1.12",
+        "Sborovna",
+        "",
+        "",
+        "",
+        42.0,
+    ),
+    (
+        "zsk/a/2np",
+        "zsk/a",
+        "storey",
+        "2NP",
+        "2. nadzemní podlaží",
+        "",
+        "",
+        "",
+        790.0,
+    ),
+    (
+        "zsk/a/2np/2.03",
+        "zsk/a/2np",
+        "space",
+        "2.03",
+        "Učebna informatiky",
+        "",
+        "",
+        "",
+        64.0,
+    ),
+    (
+        "zsk/b",
+        "zsk",
+        "building",
+        "B",
+        "Tělocvična",
+        "Komenského 12a, 602 00 Brno",
+        "Veveří, 2158",
+        "1030",
+        0.0,
+    ),
+    (
+        "zsk/b/1np",
+        "zsk/b",
+        "storey",
+        "1NP",
+        "1. nadzemní podlaží",
+        "",
+        "",
+        "",
+        560.0,
+    ),
+    (
+        "zsk/b/1np/b1.01",
+        "zsk/b/1np",
+        "space",
+        "B1.01",
+        "Sportovní hala",
+        "",
+        "",
+        "",
+        540.0,
+    ),
+];
+
+/// The school's assets; the fourth is offered to the region's
+/// organizations, the fifth reserved by the hospital.
+const SCHOOL_ASSETS: [DemoAsset; 8] = [
+    (
+        "022/000001",
+        "Interaktivní tabule SMART Board 7086",
+        "022",
+        89_900.0,
+        -1_560,
+        8,
+        "zsk/a/1np/1.05",
+        "Mgr. Petra Malá",
+    ),
+    (
+        "022/000002",
+        "Server Dell PowerEdge T150",
+        "022",
+        74_500.0,
+        -700,
+        5,
+        "zsk/a/2np/2.03",
+        "Václav Dvořák",
+    ),
+    (
+        "022/000003",
+        "Klavír Petrof P 118",
+        "022",
+        168_000.0,
+        -4_200,
+        30,
+        "zsk/a/1np/1.12",
+        "Mgr. Dana Svobodová",
+    ),
+    (
+        "022/000004",
+        "Dataprojektor Epson EB-2250U",
+        "022",
+        46_800.0,
+        -2_150,
+        6,
+        "zsk/a/2np/2.03",
+        "Václav Dvořák",
+    ),
+    (
+        "022/000005",
+        "Kopírovací stroj Canon imageRUNNER 2630i",
+        "022",
+        58_900.0,
+        -1_900,
+        6,
+        "zsk/a/1np/1.12",
+        "Václav Dvořák",
+    ),
+    (
+        "028/000001",
+        "Sestava měřicích čidel Vernier (fyzika)",
+        "028",
+        34_600.0,
+        -900,
+        0,
+        "zsk/a/1np/1.05",
+        "Mgr. Petra Malá",
+    ),
+    (
+        "028/000002",
+        "Notebook Lenovo ThinkPad E14",
+        "028",
+        21_990.0,
+        -420,
+        0,
+        "zsk/a/1np/1.12",
+        "Mgr. Dana Svobodová",
+    ),
+    (
+        "013/000001",
+        "Školní informační systém (licence)",
+        "013",
+        96_000.0,
+        -1_100,
+        4,
+        "",
+        "Václav Dvořák",
+    ),
+];
+
+/// The region's organizations' property and the surplus offers in flight:
+/// the school's projector offered to the hospital and the home, its
+/// copier reserved by the hospital and waiting for the region.
+fn asset_files() -> Vec<(&'static str, &'static str, &'static str, Vec<String>)> {
+    let (school, school_name) = (BELOW[0].0, BELOW[0].1);
+    let (hospital, hospital_name) = (BELOW[1].0, BELOW[1].1);
+    let places = SCHOOL_PLACES
+        .iter()
+        .map(|(key, parent, kind, code, name, address, parcel, deed, area)| {
+            let path: Vec<String> = SCHOOL_PLACES
+                .iter()
+                .filter(|p| key.starts_with(p.0) && (key.len() == p.0.len() || key.as_bytes()[p.0.len()] == b'/'))
+                .map(|p| if p.3.is_empty() { p.4.to_owned() } else { format!("{} {}", p.3, p.4) })
+                .collect();
+            format!(
+                "{{\"key\":{},\"parent\":{},\"kind\":{},\"code\":{},\"name\":{},\"path\":{},\"address\":{},\"parcel\":{},\"deed\":{},\"area\":{area}}}",
+                q(key), q(parent), q(kind), q(code), q(name), q(&path.join(" › ")), q(address), q(parcel), q(deed)
+            )
+        })
+        .collect();
+    let card = |a: &DemoAsset| {
+        format!(
+            "\"number\":{},\"name\":{},\"account\":{},\"cost\":{},\"acquired\":{},\"in_use\":{},\"life_years\":{}",
+            q(a.0),
+            q(a.1),
+            q(a.2),
+            a.3,
+            q(&date(a.4)),
+            q(&date(a.4 + 10)),
+            a.5
+        )
+    };
+    // The offers' book values: straight-line, by whole months used.
+    let book = |a: &DemoAsset| {
+        let months = (-a.4 - 10) / 30;
+        let charged = (a.3 / f64::from(a.5 * 12) * months as f64).round().min(a.3);
+        a.3 - charged
+    };
+    let offer_until = date(20);
+    let (offered, reserved) = (&SCHOOL_ASSETS[3], &SCHOOL_ASSETS[4]);
+    let projector = "Funkční, svítivost 5 000 lm; učebna dostala nový interaktivní displej.";
+    let copier = "Plně funkční, 412 000 výtisků; nahrazen tiskárnou s čipovými kartami.";
+    let purpose = "Pro sekretariát oddělení vzdělávání a výzkumu.";
+    let school_assets = SCHOOL_ASSETS
+        .iter()
+        .map(|a| {
+            let (state, extra) = if a.0 == offered.0 {
+                ("offered", format!(",\"offer_until\":{},\"offer_text\":{}", q(&offer_until), q(projector)))
+            } else if a.0 == reserved.0 {
+                ("reserved", format!(",\"offer_until\":{},\"offer_text\":{},\"reserved_by\":{}", q(&offer_until), q(copier), q(hospital_name)))
+            } else {
+                ("in-use", String::new())
+            };
+            format!(
+                "{{{},\"key\":{},\"place\":{},\"responsible\":{},\"state\":\"{state}\",\"held\":1{extra},\"history\":[{{\"at\":\"{}T08:00:00Z\",\"what\":\"entered\",\"text\":\"\",\"by\":\"system\"}}]}}",
+                card(a), q(&fold(a.1)), q(a.6), q(a.7), date(a.4)
+            )
+        })
+        .collect();
+    let offer = |a: &DemoAsset, text: &str, state: &str, by: Option<(&str, &str)>| {
+        let (by_org, by_name) = by.unwrap_or(("", ""));
+        format!(
+            "{{\"key\":\"{school}~{}\",\"org\":\"{school}\",\"org_name\":{},\"card\":{{{}}},\"book_value\":{},\"text\":{},\"until\":{},\"state\":\"{state}\",\"by_org\":\"{by_org}\",\"by_name\":{},\"purpose\":{}}}",
+            a.0,
+            q(school_name),
+            card(a),
+            book(a),
+            q(text),
+            q(&offer_until),
+            q(by_name),
+            q(if by.is_some() { purpose } else { "" })
+        )
+    };
+    let lot = |a: &DemoAsset, text: &str, state: &str| {
+        format!(
+            "{{\"key\":\"{school}~{}\",\"from_name\":{},\"card\":{{{}}},\"book_value\":{},\"text\":{},\"until\":{},\"state\":\"{state}\"}}",
+            a.0,
+            q(school_name),
+            card(a),
+            book(a),
+            q(text),
+            q(&offer_until)
+        )
+    };
+    let hospital_assets = [
+        ("022/000001", "Ultrazvukový přístroj Mindray DC-40", "022", 1_240_000.0, -1_300, 8),
+        ("022/000002", "Sterilizátor parní MELAG Vacuklav 43", "022", 312_000.0, -2_400, 10),
+        ("028/000001", "Pojízdný stolek instrumentační", "028", 14_800.0, -600, 0),
+    ]
+    .iter()
+    .map(|(number, name, account, cost, acquired, life)| {
+        format!(
+            "{{\"number\":{},\"name\":{},\"account\":{},\"cost\":{cost},\"acquired\":{},\"in_use\":{},\"life_years\":{life},\"key\":{},\"place\":\"\",\"state\":\"in-use\",\"held\":1}}",
+            q(number), q(name), q(account), q(&date(*acquired)), q(&date(acquired + 5)), q(&fold(name))
+        )
+    })
+    .collect();
+    vec![
+        (school, "assets", "places", places),
+        (school, "assets", "assets", school_assets),
+        (hospital, "assets", "assets", hospital_assets),
+        (
+            REGION,
+            "assets",
+            "offers",
+            vec![
+                offer(offered, projector, "open", None),
+                offer(
+                    reserved,
+                    copier,
+                    "reserved",
+                    Some((hospital, hospital_name)),
+                ),
+            ],
+        ),
+        (
+            hospital,
+            "assets",
+            "market",
+            vec![
+                lot(offered, projector, "open"),
+                lot(reserved, copier, "reserved"),
+            ],
+        ),
+        (
+            BELOW[2].0,
+            "assets",
+            "market",
+            vec![lot(offered, projector, "open")],
+        ),
+    ]
+}
+
+/// `text` lower case, without diacritics, as the modules' search keys are.
+fn fold(text: &str) -> String {
+    const FROM: &str = "áčďéěíňóřšťúůýžÁČĎÉĚÍŇÓŘŠŤÚŮÝŽ";
+    const TO: &str = "acdeeinorstuuyzacdeeinorstuuyz";
+    text.chars()
+        .map(|c| {
+            FROM.chars()
+                .position(|f| f == c)
+                .and_then(|i| TO.chars().nth(i))
+                .unwrap_or(c)
+        })
+        .flat_map(char::to_lowercase)
+        .collect()
 }
 
 /// The date of a day since 1970: year, month, day.

@@ -668,15 +668,7 @@ pub fn statistics(ctx: &Context) -> Result<View> {
 /// Where the packages are: the portal's address from the request, and the
 /// organization's path.
 fn base_uri(ctx: &Context, req: &Request) -> String {
-    let host = req.header("host").unwrap_or("localhost");
-    let scheme = req.header("x-forwarded-proto").unwrap_or(
-        if host.starts_with("127.") || host.starts_with("localhost") || host.starts_with("[::1]") {
-            "http"
-        } else {
-            "https"
-        },
-    );
-    format!("{scheme}://{host}/o/{}/m/procurement", ctx.org_id())
+    format!("{}/o/{}/m/procurement", req.origin(), ctx.org_id())
 }
 
 fn package_response(value: &Value, name: &str) -> Response {

@@ -110,6 +110,35 @@ impl Context {
     pub fn locale(&self) -> &str {
         &self.locale
     }
+
+    /// Whether the reader reads Czech.
+    pub fn is_czech(&self) -> bool {
+        self.locale.starts_with("cs")
+    }
+
+    /// The language to write dates and numbers in: `cs` or `en`.
+    pub fn lang(&self) -> &'static str {
+        if self.is_czech() { "cs" } else { "en" }
+    }
+
+    /// `cs` for a Czech reader, `en` for anyone else.
+    ///
+    /// ```
+    /// # fn f(ctx: &portico_sdk::Context) {
+    /// let title = ctx.tr("Property", "Majetek");
+    /// # }
+    /// ```
+    pub fn tr<'a>(&self, en: &'a str, cs: &'a str) -> &'a str {
+        if self.is_czech() { cs } else { en }
+    }
+
+    /// Who acts, for an audit entry or a history: the signed-in user's
+    /// id, or `system` for a scheduled job or a message.
+    pub fn actor(&self) -> String {
+        self.principal
+            .as_ref()
+            .map_or_else(|| "system".to_owned(), |p| p.user_id.clone())
+    }
 }
 
 impl From<wit::Assurance> for Assurance {

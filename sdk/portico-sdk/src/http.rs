@@ -103,6 +103,12 @@ impl FormPost {
         lookup(&self.fields, name)
     }
 
+    /// The first value named `name` in the query string of the address
+    /// the form was posted to (`/places/new?parent=…`).
+    pub fn query(&self, name: &str) -> Option<&str> {
+        self.route.query(name)
+    }
+
     /// What a form being shown again holds in `name`: what `form` posted
     /// (a refused form), else `kept` (the value stored, or none yet).
     pub fn shown(form: Option<&FormPost>, name: &str, kept: &str) -> String {
@@ -278,6 +284,20 @@ impl Request {
     /// A request header (names are lower case).
     pub fn header(&self, name: &str) -> Option<&str> {
         lookup(&self.headers, &name.to_ascii_lowercase())
+    }
+
+    /// The portal's address as the request reached it, `scheme://host`:
+    /// the host's `X-Forwarded-Proto` where a proxy set it, else `http`
+    /// for a loopback host and `https` for any other.
+    pub fn origin(&self) -> String {
+        let host = self.header("host").unwrap_or("localhost");
+        let local = ["127.", "localhost", "[::1]"]
+            .iter()
+            .any(|l| host.starts_with(l));
+        let scheme =
+            self.header("x-forwarded-proto")
+                .unwrap_or(if local { "http" } else { "https" });
+        format!("{scheme}://{host}")
     }
 
     /// The raw body.
