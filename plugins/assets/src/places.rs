@@ -165,11 +165,14 @@ pub fn detail(ctx: &Context, id: &str, page: &Page) -> Result<View> {
     if p.kind == level::SPACE || !found.documents.is_empty() {
         let mut table = crate::register::asset_table(
             ctx,
-            ctx.tr("Assets in this place", "Majetek v tomto místě"),
+            ctx.tr("Assets placed here", "Majetek evidovaný na tomto místě"),
             &found.documents,
             false,
         );
-        table = table.empty_text(ctx.tr("Nothing is placed here.", "Nic tu není umístěno."));
+        table = table.empty_text(ctx.tr(
+            "No asset is placed here.",
+            "Na tomto místě není evidován žádný majetek.",
+        ));
         view = view.table(table);
         if let Some(next) = found.next_cursor {
             view = view.pager(Pager::new().next(format!(

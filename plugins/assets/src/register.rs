@@ -233,7 +233,9 @@ pub fn detail(ctx: &Context, id: &str) -> Result<View> {
             &date_text(ctx, &a.offer_until),
         );
     }
-    fact(ctx.tr("Reserved by", "Rezervovala"), &a.reserved_by);
+    if a.state == state::RESERVED {
+        fact(ctx.tr("Reserved by", "Rezervovala"), &a.reserved_by);
+    }
     fact(ctx.tr("Written off", "Vyřazení"), &a.write_off);
     let mut view = View::new(format!("{} {}", c.number, c.name)).key_values(facts);
     view = view.actions(crate::surplus::actions(ctx, id, a));

@@ -460,7 +460,7 @@ pub fn take(ctx: &Context, id: &str, step: &str, form: &FormPost) -> Result<Outc
                 )?));
             }
             let day = day.unwrap_or(today).to_string();
-            a.write_off = format!("{}: {reason}", date_text(ctx, &day));
+            a.write_off = format!("{} – {reason}", date_text(ctx, &day));
             a.gone(state::WRITTEN_OFF);
             a.step(ctx, "written-off", reason.clone());
             ASSETS.update(&doc.id, doc.version, &a)?;
@@ -900,15 +900,15 @@ fn received(ctx: &Context, note: Note) -> Result<()> {
 pub fn surplus(ctx: &Context) -> Result<View> {
     let lots: Vec<Document<Lot>> = MARKET.find().sort("key").fetch_all(2_000)?;
     let mut table = Table::new(ctx.tr(
-        "Offered by the founder's other organizations",
-        "Nabízejí ostatní organizace zřizovatele",
+        "Offers of the founder's other organizations",
+        "Nabídky ostatních organizací zřizovatele",
     ))
     .column(ctx.tr("Asset", "Majetek"))
     .column(ctx.tr("Offered by", "Nabízí"))
     .numeric_column(ctx.tr("Book value", "Zůstatková cena"))
     .column(ctx.tr("Until", "Do"))
     .column(ctx.tr("State", "Stav"))
-    .empty_text(ctx.tr("Nothing is on offer now.", "Teď se nic nenabízí."));
+    .empty_text(ctx.tr("Nothing is on offer now.", "Momentálně není nic nabízeno."));
     let manage = can(ctx, "manage");
     for l in lots.iter().filter(|l| l.data.state != lot_state::CLOSED) {
         let lot = &l.data;
@@ -950,13 +950,13 @@ pub fn surplus(ctx: &Context) -> Result<View> {
         false,
     )
     .empty_text(ctx.tr(
-        "The organization offers nothing.",
-        "Organizace nic nenabízí.",
+        "This organization has nothing on offer.",
+        "Tato organizace zatím nic nenabízí.",
     ));
     Ok(View::new(ctx.tr("Surplus property", "Nepotřebný majetek"))
         .text(ctx.tr(
-            "An asset one organization no longer needs is offered to the founder's other organizations. One reserves it, the founder consents, and the asset passes from one register to the other with a transfer protocol.",
-            "Majetek, který organizace už nepotřebuje, se nabídne ostatním organizacím zřizovatele. Jedna si ho rezervuje, zřizovatel převod schválí a majetek přejde z jedné evidence do druhé s předávacím protokolem.",
+            "An asset one organization no longer needs is offered to the founder's other organizations. One of them reserves it, the founder consents, and the asset passes from one register to the other by a transfer protocol.",
+            "Majetek, který organizace už nepotřebuje, se nabídne ostatním organizacím zřizovatele. Některá z nich si ho rezervuje, zřizovatel převod schválí a majetek přejde z jedné evidence do druhé na základě předávacího protokolu.",
         ))
         .table(table)
         .table(mine))
@@ -1348,7 +1348,7 @@ pub fn public(ctx: &Context) -> Result<View> {
         .column(ctx.tr("Acquired", "Pořízeno"))
         .empty_text(ctx.tr(
             "The organization offers nothing now.",
-            "Organizace teď nic nenabízí.",
+            "V současné době organizace nic nenabízí.",
         ));
     for a in &offered {
         table = table.row([
@@ -1363,10 +1363,9 @@ pub fn public(ctx: &Context) -> Result<View> {
     };
     Ok(View::new(ctx.tr("Surplus property offered", "Nabídka nepotřebného majetku"))
         .text(format!(
-            "{} {contact}",
+            "{} {contact}.",
             ctx.tr(
-                "The organization offers what it and the founder's other organizations no longer need. Ask at:",
-                "Organizace nabízí, co už nepotřebuje ona ani ostatní organizace zřizovatele. Zeptejte se na adrese:",
+                "The organization offers property that neither it nor the founder's other organizations need any more. Ask at:", "Organizace nabízí majetek, který už nepotřebuje ani ona, ani ostatní organizace zřizovatele. Informace podá:",
             )
         ))
         .table(table))
