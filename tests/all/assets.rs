@@ -41,17 +41,6 @@ async fn forge(b: &Browser, form: &str, path: &str, fields: &[(&str, &str)]) -> 
     b.post_form(path, &all).await
 }
 
-/// The actions of `org`'s audit chain about `subject`.
-async fn audited(portal: &TestPortal, org: &str, subject: &str) -> Vec<String> {
-    audit::entries(portal.db(), org)
-        .await
-        .unwrap()
-        .into_iter()
-        .filter(|e| e.subject == subject)
-        .map(|e| e.action)
-        .collect()
-}
-
 /// The text the QR code in a PNG screenshot says, as a reader decodes it.
 fn qr_text(png_path: &std::path::Path) -> String {
     let decoder = png::Decoder::new(std::io::BufReader::new(
@@ -362,7 +351,7 @@ async fn surplus_property_goes_from_a_school_to_a_hospital_with_the_founders_con
     assert_eq!(received[0]["origin"]["number"], protocol.as_str());
     assert_eq!(received[0]["cost"], 89_900.0);
     assert_eq!(
-        audited(&portal, "zs-a", "022/000001").await,
+        portal.audited("zs-a", "022/000001").await,
         [
             "assets.entered",
             "assets.offered",
@@ -371,11 +360,11 @@ async fn surplus_property_goes_from_a_school_to_a_hospital_with_the_founders_con
         ]
     );
     assert_eq!(
-        audited(&portal, "nemocnice", "022/000001").await,
+        portal.audited("nemocnice", "022/000001").await,
         ["assets.received"]
     );
     assert_eq!(
-        audited(&portal, "kraj", "zs-a~022/000001").await,
+        portal.audited("kraj", "zs-a~022/000001").await,
         [
             "assets.offer-received",
             "assets.reservation-received",
@@ -464,7 +453,8 @@ async fn surplus_property_goes_from_a_school_to_a_hospital_with_the_founders_con
     .await;
     assert_eq!(written.status, 303, "{}", written.body);
     assert!(
-        audited(&portal, "zs-a", "028/000001")
+        portal
+            .audited("zs-a", "028/000001")
             .await
             .contains(&"assets.written-off".to_owned())
     );

@@ -117,17 +117,6 @@ async fn in_inbox(b: &Browser, org: &str, subject: &str) -> usize {
     inbox.body.matches(subject).count()
 }
 
-/// The actions of `org`'s audit chain about `subject`.
-async fn audited(portal: &TestPortal, org: &str, subject: &str) -> Vec<String> {
-    audit::entries(portal.db(), org)
-        .await
-        .unwrap()
-        .into_iter()
-        .filter(|e| e.subject == subject)
-        .map(|e| e.action)
-        .collect()
-}
-
 /// A school's clerk enters contracts; the clock moves through the duty's
 /// deadlines; each is told once, audited, and seen by the region's
 /// official; a region of another founder sees none of it.
@@ -346,7 +335,7 @@ async fn the_publication_duty_runs_its_course_and_the_founder_sees_it() {
     );
 
     assert_eq!(
-        audited(&portal, "zs-a", "SML/2026/001").await,
+        portal.audited("zs-a", "SML/2026/001").await,
         [
             "contract.enter",
             "duty.warning",
@@ -357,7 +346,7 @@ async fn the_publication_duty_runs_its_course_and_the_founder_sees_it() {
         ]
     );
     assert_eq!(
-        audited(&portal, "zs-a", "SML/2026/004").await,
+        portal.audited("zs-a", "SML/2026/004").await,
         [
             "contract.enter",
             "duty.warning",
@@ -366,7 +355,7 @@ async fn the_publication_duty_runs_its_course_and_the_founder_sees_it() {
         ]
     );
     assert_eq!(
-        audited(&portal, "zs-a", "SML/2026/003").await,
+        portal.audited("zs-a", "SML/2026/003").await,
         ["contract.enter"]
     );
     assert!(matches!(

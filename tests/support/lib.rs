@@ -510,6 +510,17 @@ impl TestPortal {
         self.state.services.platform().db()
     }
 
+    /// The actions of `org`'s audit chain about `subject`, oldest first.
+    pub async fn audited(&self, org: &str, subject: &str) -> Vec<String> {
+        portico_platform::audit::entries(self.db(), org)
+            .await
+            .expect("the audit chain")
+            .into_iter()
+            .filter(|e| e.subject == subject)
+            .map(|e| e.action)
+            .collect()
+    }
+
     /// Every document of a module's collection in `org`, in the order of
     /// insertion.
     pub async fn documents(

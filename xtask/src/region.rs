@@ -128,84 +128,45 @@ pub fn set_up(
             "role", "grant", username, role, "--org", org,
         ]))?;
     }
-    status(&mut portico(&[
-        "plugin",
-        "enable",
-        "winter-dispatch",
-        "--org",
-        ROADS,
-    ]))?;
+    // The region's other modules, where each is enabled, with settings.
+    let all = [REGION, BELOW[0].0, BELOW[1].0, BELOW[2].0];
+    let enabled: [(&str, &[&str], &[&str]); 5] = [
+        ("winter-dispatch", &[ROADS], &[]),
+        ("energy", &all, &[]),
+        ("contracts", &all[..3], &[]),
+        // Property: the region approves transfers between its organizations.
+        ("assets", &all, &[]),
+        // Procurement, published under a demo prefix of Open Contracting IDs.
+        (
+            "procurement",
+            &all[..3],
+            &["--set", "ocid-prefix=ocds-demo01"],
+        ),
+    ];
+    for (module, orgs, settings) in enabled {
+        for org in orgs {
+            let mut args = vec!["plugin", "enable", module, "--org", org];
+            args.extend_from_slice(settings);
+            status(&mut portico(&args))?;
+        }
+    }
     create_user(DISPATCHER.0, DISPATCHER.1, "staff")?;
     for (username, role, org) in [
         (DISPATCHER.0, "winter-dispatch.manager", ROADS),
         ("urednik", "org-registry.approver", REGION),
         ("urednik", "tasks.approver", REGION),
         ("urednik", "methodology.author", REGION),
+        ("urednik", "energy.manager", REGION),
+        ("urednik", "contracts.reader", REGION),
+        ("urednik", "assets.approver", REGION),
+        ("urednik", "procurement.reader", REGION),
         ("reditelka", "methodology.reader", BELOW[0].0),
         ("reditelka", "org-registry.editor", BELOW[0].0),
-    ] {
-        status(&mut portico(&[
-            "role", "grant", username, role, "--org", org,
-        ]))?;
-    }
-    for org in [REGION, BELOW[0].0, BELOW[1].0, BELOW[2].0] {
-        status(&mut portico(&["plugin", "enable", "energy", "--org", org]))?;
-    }
-    for (username, org) in [("urednik", REGION), ("reditelka", BELOW[0].0)] {
-        status(&mut portico(&[
-            "role",
-            "grant",
-            username,
-            "energy.manager",
-            "--org",
-            org,
-        ]))?;
-    }
-    for org in [REGION, BELOW[0].0, BELOW[1].0] {
-        status(&mut portico(&[
-            "plugin",
-            "enable",
-            "contracts",
-            "--org",
-            org,
-        ]))?;
-    }
-    for (username, role, org) in [
-        ("urednik", "contracts.reader", REGION),
+        ("reditelka", "energy.manager", BELOW[0].0),
         ("reditelka", "contracts.clerk", BELOW[0].0),
-    ] {
-        status(&mut portico(&[
-            "role", "grant", username, role, "--org", org,
-        ]))?;
-    }
-    // Property: the region approves transfers between its organizations.
-    for org in [REGION, BELOW[0].0, BELOW[1].0, BELOW[2].0] {
-        status(&mut portico(&["plugin", "enable", "assets", "--org", org]))?;
-    }
-    for (username, role, org) in [
-        ("urednik", "assets.approver", REGION),
         ("reditelka", "assets.clerk", BELOW[0].0),
-        ("pracovnik", "assets.clerk", BELOW[0].0),
-    ] {
-        status(&mut portico(&[
-            "role", "grant", username, role, "--org", org,
-        ]))?;
-    }
-    // Procurement, published under a demo prefix of Open Contracting IDs.
-    for org in [REGION, BELOW[0].0, BELOW[1].0] {
-        status(&mut portico(&[
-            "plugin",
-            "enable",
-            "procurement",
-            "--org",
-            org,
-            "--set",
-            "ocid-prefix=ocds-demo01",
-        ]))?;
-    }
-    for (username, role, org) in [
-        ("urednik", "procurement.reader", REGION),
         ("reditelka", "procurement.clerk", BELOW[0].0),
+        ("pracovnik", "assets.clerk", BELOW[0].0),
     ] {
         status(&mut portico(&[
             "role", "grant", username, role, "--org", org,

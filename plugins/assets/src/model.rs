@@ -4,9 +4,8 @@
 
 use chrono::{Datelike, NaiveDate};
 use portico_sdk::records::{Collection, Document, Filters};
-use portico_sdk::{Context, Error, Result, audit, calendar, folding, numbers};
+use portico_sdk::{Context, Error, Result, calendar, folding, numbers};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 
 /// Sites, buildings, storeys and spaces.
 pub const PLACES: Collection = Collection::new("places");
@@ -391,23 +390,10 @@ pub fn clerk(ctx: &Context) -> Result<()> {
 
 /// CZK as the reader's language writes it.
 pub fn czk(ctx: &Context, amount: f64) -> String {
-    let rounded = (amount * 100.0).round() / 100.0;
-    format!(
-        "{} {}",
-        numbers::format(rounded, ctx.lang()),
-        ctx.tr("CZK", "Kč")
-    )
+    numbers::money(amount, "CZK", ctx.lang())
 }
 
 /// A kept `YYYY-MM-DD` as the reader's language writes it.
 pub fn date_text(ctx: &Context, kept: &str) -> String {
-    if kept.is_empty() {
-        return String::new();
-    }
     calendar::format_date_text(kept, ctx.lang())
-}
-
-/// An entry in the organization's audit chain.
-pub fn audit(ctx: &Context, action: &str, subject: &str, text: String) -> Result<()> {
-    audit::append(action, subject, &json!({ "text": text, "by": ctx.actor() }))
 }

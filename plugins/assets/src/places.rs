@@ -2,6 +2,7 @@
 //! and the storeys' rooms, as IFC orders them; a room's page lists what
 //! stands in it.
 
+use portico_sdk::audit;
 use portico_sdk::records::{Document, Filters};
 use portico_sdk::{
     Action, Context, Error, Field, Form, FormPost, Outcome, Page, Pager, Result, Table, View,
@@ -438,7 +439,7 @@ pub fn save(ctx: &Context, page_form: &FormPost, id: Option<&str>) -> Result<Out
             PLACES.insert(&p)?.id
         }
     };
-    model::audit(
+    audit::record(
         ctx,
         if edited.is_some() {
             "assets.place-changed"

@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
+use portico_sdk::audit;
 use portico_sdk::records::{Document, Filters};
 use portico_sdk::{
     Action, Cell, Context, Error, Field, Form, FormPost, Outcome, Page, Pager, Request, Response,
@@ -629,7 +630,7 @@ pub fn save(ctx: &Context, form: &FormPost, id: Option<&str>) -> Result<Outcome>
                 a.step(ctx, "changed", String::new());
             }
             ASSETS.update(&e.id, e.version, &a)?;
-            model::audit(ctx, "assets.changed", &a.card.number, a.card.name.clone())?;
+            audit::record(ctx, "assets.changed", &a.card.number, a.card.name.clone())?;
             (e.id.clone(), a.card.number.clone())
         }
         None => {
@@ -640,7 +641,7 @@ pub fn save(ctx: &Context, form: &FormPost, id: Option<&str>) -> Result<Outcome>
             };
             a.step(ctx, "entered", text);
             let id = ASSETS.insert(&a)?.id;
-            model::audit(
+            audit::record(
                 ctx,
                 "assets.entered",
                 &a.card.number,

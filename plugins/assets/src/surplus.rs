@@ -8,6 +8,7 @@
 //! sibling is never addressed directly.
 
 use chrono::{Datelike, Duration};
+use portico_sdk::audit;
 use portico_sdk::messages::{self, Message};
 use portico_sdk::orgs::{self, Kind};
 use portico_sdk::records::{Collection, Document, Filters};
@@ -151,55 +152,30 @@ pub fn actions(ctx: &Context, id: &str, a: &Asset) -> Vec<Action> {
         0,
         Action::secondary(ctx.tr("Edit", "Upravit"), step("edit")),
     );
-    match a.state.as_str() {
-        state::IN_USE => {
-            out.push(Action::primary(
-                ctx.tr("Offer as surplus", "Nabídnout jako nepotřebný"),
-                step("offer"),
-            ));
-            out.push(Action::danger(
-                ctx.tr("Write off", "Vyřadit"),
-                step("write-off"),
-            ));
+    // Each step the asset's state allows, in the order people weigh them.
+    for (name, en, cs) in [
+        ("public", "Offer to the public", "Nabídnout veřejnosti"),
+        ("offer", "Offer as surplus", "Nabídnout jako nepotřebný"),
+        ("keep", "Keep in use", "Ponechat v užívání"),
+        ("withdraw", "Withdraw the offer", "Stáhnout nabídku"),
+        ("write-off", "Write off", "Vyřadit"),
+    ] {
+        if !allowed(name).contains(&a.state.as_str()) {
+            continue;
         }
-        state::OFFERED | state::RESERVED => {
-            out.push(Action::danger(
-                ctx.tr("Withdraw the offer", "Stáhnout nabídku"),
-                step("withdraw"),
-            ));
-        }
-        state::UNCLAIMED => {
-            out.push(Action::primary(
-                ctx.tr("Offer to the public", "Nabídnout veřejnosti"),
-                step("public"),
-            ));
-            out.push(Action::secondary(
+        let href = step(name);
+        out.push(match name {
+            "withdraw" | "write-off" => Action::danger(ctx.tr(en, cs), href),
+            "offer" if a.state == state::UNCLAIMED => Action::secondary(
                 ctx.tr(
                     "Offer to the organizations again",
                     "Nabídnout organizacím znovu",
                 ),
-                step("offer"),
-            ));
-            out.push(Action::secondary(
-                ctx.tr("Keep in use", "Ponechat v užívání"),
-                step("keep"),
-            ));
-            out.push(Action::danger(
-                ctx.tr("Write off", "Vyřadit"),
-                step("write-off"),
-            ));
-        }
-        state::PUBLIC => {
-            out.push(Action::secondary(
-                ctx.tr("Keep in use", "Ponechat v užívání"),
-                step("keep"),
-            ));
-            out.push(Action::danger(
-                ctx.tr("Write off", "Vyřadit"),
-                step("write-off"),
-            ));
-        }
-        _ => {}
+                href,
+            ),
+            "offer" | "public" => Action::primary(ctx.tr(en, cs), href),
+            _ => Action::secondary(ctx.tr(en, cs), href),
+        });
     }
     out
 }
@@ -347,17 +323,15 @@ pub fn take(ctx: &Context, id: &str, step: &str, form: &FormPost) -> Result<Outc
                     .into(),
                 )),
             }
-            let description = text("text");
-            if description.is_empty() || description.chars().count() > 2000 {
-                errors.push((
-                    "text".into(),
-                    ctx.tr(
-                        "Describe its condition, in at most 2,000 characters.",
-                        "Popište jeho stav, nejvýše 2 000 znaků.",
-                    )
-                    .into(),
-                ));
-            }
+            let description = written(
+                form,
+                "text",
+                ctx.tr(
+                    "Describe its condition, in at most 2,000 characters.",
+                    "Popište jeho stav, nejvýše 2 000 znaků.",
+                ),
+                &mut errors,
+            );
             let founder = founder(ctx)?;
             if !errors.is_empty() {
                 return Ok(Outcome::Show(step_view(
@@ -391,7 +365,7 @@ pub fn take(ctx: &Context, id: &str, step: &str, form: &FormPost) -> Result<Outc
                     ..Note::default()
                 },
             )?;
-            model::audit(ctx, "assets.offered", &number, a.card.name.clone())?;
+            audit::record(ctx, "assets.offered", &number, a.card.name.clone())?;
             ctx.tr(
                 "Offered to the founder's organizations.",
                 "Nabídnuto organizacím zřizovatele.",
@@ -410,21 +384,21 @@ pub fn take(ctx: &Context, id: &str, step: &str, form: &FormPost) -> Result<Outc
                     ..Note::default()
                 },
             )?;
-            model::audit(ctx, "assets.offer-withdrawn", &number, a.card.name.clone())?;
+            audit::record(ctx, "assets.offer-withdrawn", &number, a.card.name.clone())?;
             ctx.tr("The offer is withdrawn.", "Nabídka je stažena.")
         }
         "public" => {
             a.state = state::PUBLIC.into();
             a.step(ctx, "public", String::new());
             ASSETS.update(&doc.id, doc.version, &a)?;
-            model::audit(ctx, "assets.offered-publicly", &number, a.card.name.clone())?;
+            audit::record(ctx, "assets.offered-publicly", &number, a.card.name.clone())?;
             ctx.tr("Offered to the public.", "Nabídnuto veřejnosti.")
         }
         "keep" => {
             a.state = state::IN_USE.into();
             a.step(ctx, "kept", String::new());
             ASSETS.update(&doc.id, doc.version, &a)?;
-            model::audit(ctx, "assets.kept", &number, a.card.name.clone())?;
+            audit::record(ctx, "assets.kept", &number, a.card.name.clone())?;
             ctx.tr("The asset is in use again.", "Majetek je znovu v užívání.")
         }
         _ => {
@@ -439,17 +413,15 @@ pub fn take(ctx: &Context, id: &str, step: &str, form: &FormPost) -> Result<Outc
                     .into(),
                 ));
             }
-            let reason = text("reason");
-            if reason.is_empty() || reason.chars().count() > 2000 {
-                errors.push((
-                    "reason".into(),
-                    ctx.tr(
-                        "Say why, in at most 2,000 characters.",
-                        "Uveďte důvod, nejvýše 2 000 znaků.",
-                    )
-                    .into(),
-                ));
-            }
+            let reason = written(
+                form,
+                "reason",
+                ctx.tr(
+                    "Say why, in at most 2,000 characters.",
+                    "Uveďte důvod, nejvýše 2 000 znaků.",
+                ),
+                &mut errors,
+            );
             if !errors.is_empty() {
                 return Ok(Outcome::Show(step_view(
                     ctx,
@@ -464,7 +436,7 @@ pub fn take(ctx: &Context, id: &str, step: &str, form: &FormPost) -> Result<Outc
             a.gone(state::WRITTEN_OFF);
             a.step(ctx, "written-off", reason.clone());
             ASSETS.update(&doc.id, doc.version, &a)?;
-            model::audit(
+            audit::record(
                 ctx,
                 "assets.written-off",
                 &number,
@@ -477,6 +449,16 @@ pub fn take(ctx: &Context, id: &str, step: &str, form: &FormPost) -> Result<Outc
         format!("/assets/{}", segment(id)),
         done,
     ))
+}
+
+/// What a person wrote in `name`, trimmed; an error on the field saying
+/// `ask` if it is empty or longer than 2,000 characters.
+fn written(form: &FormPost, name: &str, ask: &str, errors: &mut Errors) -> String {
+    let text = form.get(name).unwrap_or_default().trim().to_owned();
+    if text.is_empty() || text.chars().count() > 2000 {
+        errors.push((name.to_owned(), ask.to_owned()));
+    }
+    text
 }
 
 /// An offer's key: the organization offering, and the asset's inventory
@@ -528,20 +510,25 @@ pub fn receive(ctx: &Context, m: &Message) -> Result<()> {
         m.kind.as_str(),
         kind::OFFER | kind::WITHDRAW | kind::RESERVE | kind::HANDED | kind::KEPT
     );
-    let from = orgs::get(&m.from_org)?;
     let me = orgs::current()?;
-    if up && from.parent.as_deref() != Some(me.id.as_str()) {
-        return m.refuse(
-            "assets.message-refused",
-            "an offer comes only from an organization directly below",
-        );
-    }
-    if !up && me.parent.as_deref() != Some(m.from_org.as_str()) {
+    // An offer, a reservation or a handover comes from an organization
+    // directly below; news of them only from the founder.
+    let from = if up {
+        let Some(child) = orgs::child(ctx, &m.from_org) else {
+            return m.refuse(
+                "assets.message-refused",
+                "an offer comes only from an organization directly below",
+            );
+        };
+        Some(child)
+    } else if me.parent.as_deref() != Some(m.from_org.as_str()) {
         return m.refuse(
             "assets.message-refused",
             "only the founder passes offers on",
         );
-    }
+    } else {
+        None
+    };
     let Ok(note) = m.payload::<Note>() else {
         return m.refuse(
             "assets.message-refused",
@@ -556,14 +543,14 @@ pub fn receive(ctx: &Context, m: &Message) -> Result<()> {
             "an organization offers only its own assets",
         );
     }
-    match m.kind.as_str() {
-        kind::OFFER => offered(ctx, &from, note),
-        kind::WITHDRAW => withdrawn(ctx, &note),
-        kind::RESERVE => reserved(ctx, &from, note),
-        kind::HANDED | kind::KEPT => handed(ctx, m.kind == kind::HANDED, note),
-        kind::OFFERED | kind::CLOSED | kind::ANSWER => lot_news(m.kind.as_str(), note),
-        kind::REFUSED if org != me.id => lot_news(m.kind.as_str(), note),
-        kind::RECEIVE => received(ctx, note),
+    match (m.kind.as_str(), &from) {
+        (kind::OFFER, Some(from)) => offered(ctx, from, note),
+        (kind::RESERVE, Some(from)) => reserved(ctx, from, note),
+        (kind::WITHDRAW, _) => withdrawn(ctx, &note),
+        (kind::HANDED | kind::KEPT, _) => handed(ctx, m.kind == kind::HANDED, note),
+        (kind::OFFERED | kind::CLOSED | kind::ANSWER, _) => lot_news(m.kind.as_str(), note),
+        (kind::REFUSED, _) if org != me.id => lot_news(m.kind.as_str(), note),
+        (kind::RECEIVE, _) => received(ctx, note),
         _ if org == me.id => own_news(ctx, m.kind.as_str(), &asset, note),
         _ => m.refuse(
             "assets.message-refused",
@@ -605,7 +592,7 @@ fn offered(ctx: &Context, from: &orgs::Organization, note: Note) -> Result<()> {
         Some(doc) => OFFERS.update(&doc.id, doc.version, &offer)?,
         None => OFFERS.insert(&offer)?,
     };
-    model::audit(
+    audit::record(
         ctx,
         "assets.offer-received",
         &note.key,
@@ -632,7 +619,7 @@ fn withdrawn(ctx: &Context, note: &Note) -> Result<()> {
     }
     o.state = offer_state::WITHDRAWN.into();
     OFFERS.update(&doc.id, doc.version, &o)?;
-    model::audit(ctx, "assets.offer-withdrawn", &o.key, o.card.name.clone())?;
+    audit::record(ctx, "assets.offer-withdrawn", &o.key, o.card.name.clone())?;
     if !o.by_org.is_empty() {
         messages::send(
             &o.by_org,
@@ -678,7 +665,7 @@ fn reserved(ctx: &Context, from: &orgs::Organization, note: Note) -> Result<()> 
     o.by_name.clone_from(&from.name);
     o.purpose.clone_from(&note.text);
     OFFERS.update(&doc.id, doc.version, &o)?;
-    model::audit(
+    audit::record(
         ctx,
         "assets.reservation-received",
         &o.key,
@@ -753,18 +740,18 @@ fn own_news(ctx: &Context, kind: &str, number: &str, note: Note) -> Result<()> {
             a.state = state::RESERVED.into();
             a.reserved_by.clone_from(&note.by_name);
             a.step(ctx, "reserved", format!("{}: {}", note.by_name, note.text));
-            model::audit(ctx, "assets.reserved", &number, note.by_name.clone())?;
+            audit::record(ctx, "assets.reserved", &number, note.by_name.clone())?;
         }
         kind::REFUSED if a.state == state::RESERVED => {
             a.state = state::IN_USE.into();
             a.reserved_by.clear();
-            model::audit(ctx, "assets.transfer-refused", &number, note.text.clone())?;
+            audit::record(ctx, "assets.transfer-refused", &number, note.text.clone())?;
             a.step(ctx, "refused", note.text);
         }
         kind::EXPIRED if a.state == state::OFFERED => {
             a.state = state::UNCLAIMED.into();
             a.step(ctx, "unclaimed", String::new());
-            model::audit(ctx, "assets.unclaimed", &number, a.card.name.clone())?;
+            audit::record(ctx, "assets.unclaimed", &number, a.card.name.clone())?;
         }
         kind::TRANSFER => {
             let Some(mut p) = note.protocol else {
@@ -790,7 +777,7 @@ fn own_news(ctx: &Context, kind: &str, number: &str, note: Note) -> Result<()> {
             p.book_value = book_value(&a.card, calendar::today());
             a.gone(state::TRANSFERRED);
             a.step(ctx, "transferred", format!("{}, {}", p.to_name, p.number));
-            model::audit(
+            audit::record(
                 ctx,
                 "assets.transferred",
                 &number,
@@ -834,7 +821,7 @@ fn handed(ctx: &Context, done: bool, note: Note) -> Result<()> {
         o.state = offer_state::APPROVED.into();
         o.protocol = Some(p.clone());
         OFFERS.update(&doc.id, doc.version, &o)?;
-        model::audit(ctx, "assets.transfer-handed", &o.key, p.number.clone())?;
+        audit::record(ctx, "assets.transfer-handed", &o.key, p.number.clone())?;
         messages::send(
             &o.by_org,
             kind::RECEIVE,
@@ -847,7 +834,7 @@ fn handed(ctx: &Context, done: bool, note: Note) -> Result<()> {
     } else {
         o.state = offer_state::WITHDRAWN.into();
         OFFERS.update(&doc.id, doc.version, &o)?;
-        model::audit(ctx, "assets.offer-withdrawn", &o.key, o.card.name.clone())?;
+        audit::record(ctx, "assets.offer-withdrawn", &o.key, o.card.name.clone())?;
         messages::send(
             &o.by_org,
             kind::CLOSED,
@@ -880,7 +867,7 @@ fn received(ctx: &Context, note: Note) -> Result<()> {
     card.in_use.clone_from(&p.date);
     let mut a = Asset::new(card);
     a.step(ctx, "received", format!("{}, {}", p.from_name, p.number));
-    model::audit(
+    audit::record(
         ctx,
         "assets.received",
         &a.card.number,
@@ -1057,16 +1044,17 @@ pub fn reserve_view(
 pub fn reserve(ctx: &Context, id: &str, form: &FormPost) -> Result<Outcome> {
     clerk(ctx)?;
     let doc = lot(id)?;
-    let purpose = form.get("text").unwrap_or_default().trim().to_owned();
-    if purpose.is_empty() || purpose.chars().count() > 2000 {
-        let errors = vec![(
-            "text".to_owned(),
-            ctx.tr(
-                "Say what it is for, in at most 2,000 characters.",
-                "Uveďte, k čemu je, nejvýše 2 000 znaků.",
-            )
-            .to_owned(),
-        )];
+    let mut errors = Errors::new();
+    let purpose = written(
+        form,
+        "text",
+        ctx.tr(
+            "Say what it is for, in at most 2,000 characters.",
+            "Uveďte, k čemu je, nejvýše 2 000 znaků.",
+        ),
+        &mut errors,
+    );
+    if !errors.is_empty() {
         return Ok(Outcome::Show(reserve_view(ctx, id, Some(form), &errors)?));
     }
     if doc.data.state != lot_state::OPEN {
@@ -1085,7 +1073,7 @@ pub fn reserve(ctx: &Context, id: &str, form: &FormPost) -> Result<Outcome> {
             ..Note::default()
         },
     )?;
-    model::audit(
+    audit::record(
         ctx,
         "assets.reservation-asked",
         &l.key,
@@ -1253,7 +1241,7 @@ pub fn decide(ctx: &Context, id: &str, form: &FormPost) -> Result<Outcome> {
         };
         messages::send(&o.org, kind::REFUSED, &note)?;
         messages::send(&o.by_org, kind::REFUSED, &note)?;
-        model::audit(
+        audit::record(
             ctx,
             "assets.transfer-refused",
             &o.key,
@@ -1293,7 +1281,7 @@ pub fn decide(ctx: &Context, id: &str, form: &FormPost) -> Result<Outcome> {
         ..Note::default()
     };
     messages::send(&o.org, kind::TRANSFER, &note)?;
-    model::audit(
+    audit::record(
         ctx,
         "assets.transfer-approved",
         &o.key,
@@ -1329,7 +1317,7 @@ pub fn expire(ctx: &Context) -> Result<()> {
         };
         messages::send(&o.org, kind::EXPIRED, &note)?;
         tell(&others(&[o.org.as_str()])?, kind::CLOSED, &note)?;
-        model::audit(ctx, "assets.offer-expired", &o.key, o.org_name.clone())?;
+        audit::record(ctx, "assets.offer-expired", &o.key, o.org_name.clone())?;
     }
     Ok(())
 }

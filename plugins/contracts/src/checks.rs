@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use portico_sdk::Context;
 use serde::{Deserialize, Serialize};
 
-use crate::model::{Contract, cs_of, date_text};
+use crate::model::{Contract, date_text};
 
 /// A check a contract fails: its code, and what it names (an IČO, a date,
 /// a contract's number).
@@ -86,7 +86,7 @@ pub fn run(c: &Contract, parent: Option<&Contract>, today: NaiveDate) -> Vec<Pro
 
 /// What a failed check says, in the reader's language.
 pub fn text(ctx: &Context, p: &Problem) -> String {
-    let cs = cs_of(ctx);
+    let cs = ctx.is_czech();
     let a = &p.arg;
     match (p.code.as_str(), cs) {
         ("party", false) => "No other party is named.".into(),

@@ -2,6 +2,7 @@
 //! refuse, and what saving does (settle, tell, audit, send up).
 
 use chrono::NaiveDate;
+use portico_sdk::audit;
 use portico_sdk::files::{self, Mark};
 use portico_sdk::records::Filters;
 use portico_sdk::{
@@ -11,8 +12,8 @@ use portico_sdk::{
 use crate::checks;
 use crate::duty;
 use crate::model::{
-    CONTRACTS, Contract, EXEMPTIONS, LISTED, Listed, Party, Publication, Stored, audit, clerk,
-    cs_of, date_text, parent_of, tr,
+    CONTRACTS, Contract, EXEMPTIONS, LISTED, Listed, Party, Publication, Stored, clerk, date_text,
+    parent_of,
 };
 use crate::rates;
 use crate::region;
@@ -68,24 +69,20 @@ pub fn contract_form(
             format!("/contracts/{}/edit", segment(id)),
             format!(
                 "{} {}",
-                tr(ctx, "Change contract", "Změnit smlouvu"),
+                ctx.tr("Change contract", "Změnit smlouvu"),
                 c.number
             ),
         ),
         None => (
             "/new".to_owned(),
-            tr(ctx, "Enter a contract", "Zapsat smlouvu").to_owned(),
+            ctx.tr("Enter a contract", "Zapsat smlouvu").to_owned(),
         ),
     };
     let v = |name: &str, kept: &str| FormPost::shown(form, name, kept);
     let mut people = vec![(
         String::new(),
-        tr(
-            ctx,
-            "Every clerk of the registry",
-            "Všichni správci evidence",
-        )
-        .to_owned(),
+        ctx.tr("Every clerk of the registry", "Všichni správci evidence")
+            .to_owned(),
     )];
     people.extend(
         portico_sdk::people::holders("manage")?
@@ -94,8 +91,7 @@ pub fn contract_form(
     );
     let mut exemptions = vec![(
         String::new(),
-        tr(
-            ctx,
+        ctx.tr(
             "None: the duty follows from the value",
             "Žádná: povinnost se řídí hodnotou",
         )
@@ -104,49 +100,45 @@ pub fn contract_form(
     exemptions.extend(
         EXEMPTIONS
             .iter()
-            .map(|(code, en, cs)| ((*code).to_owned(), tr(ctx, en, cs).to_owned())),
+            .map(|(code, en, cs)| ((*code).to_owned(), ctx.tr(en, cs).to_owned())),
     );
     let redacted = form.map_or(c.redacted, |f| f.get("redacted").is_some());
-    let mut f = Form::new(action, tr(ctx, "Save the contract", "Uložit smlouvu"))
+    let mut f = Form::new(action, ctx.tr("Save the contract", "Uložit smlouvu"))
         .field(
-            Field::text("number", tr(ctx, "Number", "Číslo smlouvy")).error_among(errors)
+            Field::text("number", ctx.tr("Number", "Číslo smlouvy")).error_among(errors)
             .required()
             .value(v("number", &c.number))
-            .help(tr(
-                ctx,
-                "The organization's own number, e.g. SML/2026/015.",
+            .help(ctx.tr("The organization's own number, e.g. SML/2026/015.",
                 "Vlastní číslo organizace, např. SML/2026/015.",
             )),
         )
         .field(
-            Field::textarea("subject", tr(ctx, "Subject", "Předmět smlouvy")).error_among(errors)
+            Field::textarea("subject", ctx.tr("Subject", "Předmět smlouvy")).error_among(errors)
             .required()
             .value(v("subject", &c.subject)),
         )
         .field(
-            Field::textarea("parties", tr(ctx, "Other parties", "Smluvní strany")).error_among(errors)
+            Field::textarea("parties", ctx.tr("Other parties", "Smluvní strany")).error_among(errors)
             .value(v("parties", &party_lines(&c.parties)))
-            .help(tr(
-                ctx,
-                "One party a line: the name; its IČO; its data box. A person without an IČO: the name alone.",
+            .help(ctx.tr("One party a line: the name; its IČO; its data box. A person without an IČO: the name alone.",
                 "Každá strana na svém řádku: název; IČO; datová schránka. Osoba bez IČO: jen jméno.",
             )),
         )
         .field(
             Field::number(
                     "value_net",
-                    tr(ctx, "Value without VAT", "Hodnota bez DPH"),
+                    ctx.tr("Value without VAT", "Hodnota bez DPH"),
                 ).error_among(errors)
             .value(v("value_net", &amount(c.value_net)))
             .min("0"),
         )
         .field(
-            Field::number("value_gross", tr(ctx, "Value with VAT", "Hodnota s DPH")).error_among(errors)
+            Field::number("value_gross", ctx.tr("Value with VAT", "Hodnota s DPH")).error_among(errors)
             .value(v("value_gross", &amount(c.value_gross)))
             .min("0"),
         )
         .field(
-            Field::text("currency", tr(ctx, "Currency", "Měna")).error_among(errors)
+            Field::text("currency", ctx.tr("Currency", "Měna")).error_among(errors)
                 .value(v(
                     "currency",
                     if c.currency.is_empty() {
@@ -156,83 +148,67 @@ pub fn contract_form(
                     },
                 ))
                 .pattern("[A-Za-z]{3}")
-                .help(tr(
-                    ctx,
-                    "Its ISO code: CZK, EUR, USD.",
+                .help(ctx.tr("Its ISO code: CZK, EUR, USD.",
                     "Kód ISO: CZK, EUR, USD.",
                 )),
         )
         .field(
             Field::number(
                     "rate",
-                    tr(
-                        ctx,
-                        "Exchange rate (CZK for one unit)",
+                    ctx.tr("Exchange rate (CZK for one unit)",
                         "Kurz (Kč za jednotku)",
                     ),
                 ).error_among(errors)
             .value(v("rate", &amount(c.rate)))
-            .help(tr(
-                ctx,
-                "For a foreign currency: the Czech National Bank's rate of the day of conclusion for one unit (divide a rate quoted for 100 units, as for HUF or JPY), which decides whether the duty applies. Left empty, it is asked of the bank when the administrator has set up the connection to it.",
+            .help(ctx.tr("For a foreign currency: the Czech National Bank's rate of the day of conclusion for one unit (divide a rate quoted for 100 units, as for HUF or JPY), which decides whether the duty applies. Left empty, it is asked of the bank when the administrator has set up the connection to it.",
                 "U cizí měny: kurz ČNB ke dni uzavření za jednu jednotku (kurz uváděný za 100 jednotek, jako u HUF či JPY, vydělte stem), podle něhož se posoudí povinnost uveřejnění. Nevyplníte-li ho, zjistí se od ČNB, má-li správce nastaveno připojení k ní.",
             )),
         )
         .field(
             Field::text(
                     "no_value_reason",
-                    tr(
-                        ctx,
-                        "Why the value is not stated",
+                    ctx.tr("Why the value is not stated",
                         "Proč hodnota není uvedena",
                     ),
                 ).error_among(errors)
             .value(v("no_value_reason", &c.no_value_reason)),
         )
         .field(
-            Field::date("concluded", tr(ctx, "Concluded on", "Datum uzavření")).error_among(errors)
+            Field::date("concluded", ctx.tr("Concluded on", "Datum uzavření")).error_among(errors)
             .required()
             .value(v("concluded", &c.concluded))
-            .help(tr(
-                ctx,
-                "The day the last party signed it.",
+            .help(ctx.tr("The day the last party signed it.",
                 "Den podpisu poslední smluvní stranou.",
             )),
         )
         .field(
             Field::date(
                     "valid_from",
-                    tr(ctx, "In effect from (as agreed)", "Účinnost od (sjednaná)"),
+                    ctx.tr("In effect from (as agreed)", "Účinnost od (sjednaná)"),
                 ).error_among(errors)
             .value(v("valid_from", &c.valid_from)),
         )
         .field(
-            Field::date("valid_to", tr(ctx, "Valid until", "Platnost do")).error_among(errors)
+            Field::date("valid_to", ctx.tr("Valid until", "Platnost do")).error_among(errors)
             .value(v("valid_to", &c.valid_to))
-            .help(tr(
-                ctx,
-                "Empty: for an indefinite period.",
+            .help(ctx.tr("Empty: for an indefinite period.",
                 "Prázdné: na dobu neurčitou.",
             )),
         )
         .field(
             Field::text(
                     "approved_by",
-                    tr(ctx, "Approved by (body, resolution)", "Schváleno (orgán, usnesení)"),
+                    ctx.tr("Approved by (body, resolution)", "Schváleno (orgán, usnesení)"),
                 ).error_among(errors)
             .value(v("approved_by", &c.approved_by))
-            .help(tr(
-                ctx,
-                "The body and its resolution, e.g. the council's resolution 1234/R45/2026.",
+            .help(ctx.tr("The body and its resolution, e.g. the council's resolution 1234/R45/2026.",
                 "Orgán a jeho usnesení, např. usnesení rady č. 1234/R45/2026.",
             )),
         )
         .field(
             Field::text(
                     "parent",
-                    tr(
-                        ctx,
-                        "Amends the contract numbered",
+                    ctx.tr("Amends the contract numbered",
                         "Dodatek ke smlouvě číslo",
                     ),
                 ).error_among(errors)
@@ -241,33 +217,27 @@ pub fn contract_form(
         .field(
             Field::select(
                     "exemption",
-                    tr(
-                        ctx,
-                        "Exemption from the publication duty",
+                    ctx.tr("Exemption from the publication duty",
                         "Výjimka z povinnosti uveřejnění",
                     ),
                     exemptions,
                 ).error_among(errors)
             .selected([v("exemption", &c.exemption)])
-            .help(tr(
-                ctx,
-                "Zákon 340/2015 Sb., § 3 odst. 2. A contract of 50,000 CZK without VAT or less is outside the duty by its value.",
+            .help(ctx.tr("Zákon 340/2015 Sb., § 3 odst. 2. A contract of 50,000 CZK without VAT or less is outside the duty by its value.",
                 "Zákon 340/2015 Sb., § 3 odst. 2. Smlouva do 50 000 Kč bez DPH včetně je mimo povinnost svou hodnotou.",
             )),
         )
         .field(
             Field::text(
                     "exemption_note",
-                    tr(ctx, "Exemption: note", "Výjimka: poznámka"),
+                    ctx.tr("Exemption: note", "Výjimka: poznámka"),
                 ).error_among(errors)
             .value(v("exemption_note", &c.exemption_note)),
         )
         .field(
             Field::select(
                 "responsible",
-                tr(
-                    ctx,
-                    "Told of its deadlines",
+                ctx.tr("Told of its deadlines",
                     "Upozornění na lhůty dostává",
                 ),
                 people,
@@ -277,33 +247,29 @@ pub fn contract_form(
         .field(
             Field::file(
                     "document",
-                    tr(ctx, "The signed contract (PDF)", "Podepsaná smlouva (PDF)"),
+                    ctx.tr("The signed contract (PDF)", "Podepsaná smlouva (PDF)"),
                 ).error_among(errors)
             .accept("application/pdf")
             .help(match &c.document {
                 Some(d) => format!(
                     "{} {}",
-                    tr(ctx, "Kept:", "Uložena:"),
+                    ctx.tr("Kept:", "Uložena:"),
                     d.name
                 ),
-                None => tr(ctx, "Seen by the staff only.", "Vidí ji jen zaměstnanci.").to_owned(),
+                None => ctx.tr("Seen by the staff only.", "Vidí ji jen zaměstnanci.").to_owned(),
             }),
         )
         .field(
             Field::file(
                     "public_document",
-                    tr(
-                        ctx,
-                        "The version to publish (PDF)",
+                    ctx.tr("The version to publish (PDF)",
                         "Verze k uveřejnění (PDF)",
                     ),
                 ).error_among(errors)
             .accept("application/pdf")
             .help(match &c.public_document {
-                Some(d) => format!("{} {}", tr(ctx, "Kept:", "Uložena:"), d.name),
-                None => tr(
-                    ctx,
-                    "With trade secrets and personal data redacted. Everyone may read it once it is published.",
+                Some(d) => format!("{} {}", ctx.tr("Kept:", "Uložena:"), d.name),
+                None => ctx.tr("With trade secrets and personal data redacted. Everyone may read it once it is published.",
                     "Se znečitelněným obchodním tajemstvím a osobními údaji. Po uveřejnění si ji může přečíst každý.",
                 )
                 .to_owned(),
@@ -312,12 +278,10 @@ pub fn contract_form(
         .field(
             Field::checkboxes(
                 "redacted",
-                tr(ctx, "Redacted", "Znečitelněno"),
+                ctx.tr("Redacted", "Znečitelněno"),
                 [(
                     "yes",
-                    tr(
-                        ctx,
-                        "Parts of the published version are redacted",
+                    ctx.tr("Parts of the published version are redacted",
                         "Části uveřejněné verze jsou znečitelněné",
                     ),
                 )],
@@ -327,21 +291,17 @@ pub fn contract_form(
         .field(
             Field::text(
                     "redaction_reason",
-                    tr(
-                        ctx,
-                        "Why they are redacted",
+                    ctx.tr("Why they are redacted",
                         "Proč jsou znečitelněné",
                     ),
                 ).error_among(errors)
             .value(v("redaction_reason", &c.redaction_reason))
-            .help(tr(
-                ctx,
-                "E.g. a trade secret (the unit prices), personal data (the signatures).",
+            .help(ctx.tr("E.g. a trade secret (the unit prices), personal data (the signatures).",
                 "Např. obchodní tajemství (jednotkové ceny), osobní údaje (podpisy).",
             )),
         );
     if kept.is_none() {
-        f = f.button("cancel", tr(ctx, "Back", "Zpět"));
+        f = f.button("cancel", ctx.tr("Back", "Zpět"));
     }
     Ok(View::new(title).form(f))
 }
@@ -365,14 +325,15 @@ fn read(
     if c.number.is_empty() {
         errors.push((
             "number",
-            tr(ctx, "Give the contract's number.", "Uveďte číslo smlouvy.").into(),
+            ctx.tr("Give the contract's number.", "Uveďte číslo smlouvy.")
+                .into(),
         ));
     } else if let Ok(Some(other)) = CONTRACTS.find_by::<Contract>("number", &c.number)
         && Some(other.id.as_str()) != own_id
     {
         errors.push((
             "number",
-            if cs_of(ctx) {
+            if ctx.is_czech() {
                 format!("Smlouva číslo {} už v evidenci je.", c.number)
             } else {
                 format!("Contract {} is in the registry already.", c.number)
@@ -382,7 +343,8 @@ fn read(
     if c.subject.is_empty() {
         errors.push((
             "subject",
-            tr(ctx, "Give the subject.", "Uveďte předmět smlouvy.").into(),
+            ctx.tr("Give the subject.", "Uveďte předmět smlouvy.")
+                .into(),
         ));
     }
     c.parties.clear();
@@ -405,7 +367,7 @@ fn read(
         if !ico.chars().all(|c| c.is_ascii_digit()) {
             errors.push((
                 "parties",
-                if cs_of(ctx) {
+                if ctx.is_czech() {
                     format!("Řádek {}: IČO „{ico}“ má mít jen číslice.", i + 1)
                 } else {
                     format!("Line {}: the IČO “{ico}” has digits only.", i + 1)
@@ -424,8 +386,7 @@ fn read(
             _ => {
                 errors.push((
                     name,
-                    tr(
-                        ctx,
+                    ctx.tr(
                         "Give a number, zero or more.",
                         "Uveďte číslo větší nebo rovné nule.",
                     )
@@ -445,8 +406,7 @@ fn read(
     if c.currency.len() != 3 || !c.currency.chars().all(|ch| ch.is_ascii_alphabetic()) {
         errors.push((
             "currency",
-            tr(
-                ctx,
+            ctx.tr(
                 "Write the currency's three-letter code, e.g. EUR.",
                 "Napište třípísmenný kód měny, např. EUR.",
             )
@@ -455,8 +415,7 @@ fn read(
     } else if c.currency != "CZK" && c.value_net.is_some() && !c.rate.is_some_and(|r| r > 0.0) {
         errors.push((
             "rate",
-            tr(
-                ctx,
+            ctx.tr(
                 "Give the Czech National Bank's rate of the day of conclusion.",
                 "Uveďte kurz ČNB ke dni uzavření.",
             )
@@ -474,8 +433,7 @@ fn read(
         if date.is_none() && (required || !t.is_empty()) {
             errors.push((
                 name,
-                tr(
-                    ctx,
+                ctx.tr(
                     "Give a date, e.g. 2026-03-15.",
                     "Uveďte datum, např. 15. 3. 2026.",
                 )
@@ -494,8 +452,7 @@ fn read(
     if !c.parent.is_empty() && c.parent == c.number {
         errors.push((
             "parent",
-            tr(
-                ctx,
+            ctx.tr(
                 "A contract does not amend itself.",
                 "Smlouva nemůže být dodatkem sama k sobě.",
             )
@@ -506,7 +463,8 @@ fn read(
     if !c.exemption.is_empty() && !EXEMPTIONS.iter().any(|(code, _, _)| *code == c.exemption) {
         errors.push((
             "exemption",
-            tr(ctx, "Choose one of the list.", "Vyberte jednu ze seznamu.").into(),
+            ctx.tr("Choose one of the list.", "Vyberte jednu ze seznamu.")
+                .into(),
         ));
     }
     c.exemption_note = text("exemption_note");
@@ -516,7 +474,7 @@ fn read(
     if c.subject.chars().count() > MAX_SUBJECT {
         errors.push((
             "subject",
-            if cs_of(ctx) {
+            if ctx.is_czech() {
                 format!("Předmět je delší než {MAX_SUBJECT} znaků.")
             } else {
                 format!("The subject is longer than {MAX_SUBJECT} characters.")
@@ -527,7 +485,7 @@ fn read(
     {
         errors.push((
             "parties",
-            if cs_of(ctx) {
+            if ctx.is_czech() {
                 format!("Nejvýše {MAX_PARTIES} stran, každá s názvem do {MAX_TEXT} znaků.")
             } else {
                 format!(
@@ -547,7 +505,7 @@ fn read(
         if value.chars().count() > MAX_TEXT {
             errors.push((
                 name,
-                if cs_of(ctx) {
+                if ctx.is_czech() {
                     format!("Nejvýše {MAX_TEXT} znaků.")
                 } else {
                     format!("At most {MAX_TEXT} characters.")
@@ -562,8 +520,7 @@ fn read(
     {
         errors.push((
             "responsible",
-            tr(
-                ctx,
+            ctx.tr(
                 "Choose one of the registry's clerks.",
                 "Vyberte jednoho ze správců evidence.",
             )
@@ -578,8 +535,7 @@ fn read(
         if file.content.len() > MAX_DOCUMENT {
             errors.push((
                 name,
-                tr(
-                    ctx,
+                ctx.tr(
                     "The document is larger than 10 MB.",
                     "Dokument je větší než 10 MB.",
                 )
@@ -588,8 +544,7 @@ fn read(
         } else if files::media_type_of(&file.content) != Some("application/pdf") {
             errors.push((
                 name,
-                tr(
-                    ctx,
+                ctx.tr(
                     "Attach a PDF document.",
                     "Přiložte dokument ve formátu PDF.",
                 )
@@ -612,8 +567,7 @@ pub fn refuse_published(ctx: &Context, c: &Contract) -> Result<()> {
         return Ok(());
     }
     Err(Error::Conflict(
-        tr(
-            ctx,
+        ctx.tr(
             "A published contract is not changed: enter an amendment that names it.",
             "Uveřejněná smlouva se nemění: zapište dodatek, který ji uvádí.",
         )
@@ -638,12 +592,12 @@ fn bank_rate(ctx: &Context, form: &FormPost) -> std::result::Result<Option<f64>,
     match rates::of(&currency, day) {
         rates::Rate::Found(rate) => Ok(Some(rate)),
         rates::Rate::NotSetUp => Ok(None),
-        rates::Rate::NotListed => Err(if cs_of(ctx) {
+        rates::Rate::NotListed => Err(if ctx.is_czech() {
             format!("ČNB pro {when} neuvádí kurz měny {currency}; uveďte ho.")
         } else {
             format!("The Czech National Bank gives no rate of {currency} for {when}; give it.")
         }),
-        rates::Rate::Failed(why) => Err(if cs_of(ctx) {
+        rates::Rate::Failed(why) => Err(if ctx.is_czech() {
             format!("Kurz ČNB se nepodařilo zjistit ({why}); uveďte ho.")
         } else {
             format!("The Czech National Bank's rate could not be had ({why}); give it.")
@@ -732,7 +686,7 @@ pub fn save(ctx: &Context, form: &FormPost, id: Option<&str>) -> Result<Outcome>
             new.id
         }
     };
-    audit(
+    audit::record(
         ctx,
         if kept.is_some() {
             "contract.change"
@@ -751,7 +705,7 @@ pub fn save(ctx: &Context, form: &FormPost, id: Option<&str>) -> Result<Outcome>
     if !was.is_empty() && was != c.number {
         amendments_follow(was)?;
     }
-    let message = match (c.problems, cs_of(ctx)) {
+    let message = match (c.problems, ctx.is_czech()) {
         (0, true) => format!("Smlouva {} je uložena.", c.number),
         (0, false) => format!("Contract {} is saved.", c.number),
         (n, true) => format!(
@@ -800,15 +754,14 @@ pub fn publication_form(ctx: &Context, id: &str, form: Option<&FormPost>, errors
     let v = |name: &str| FormPost::shown(form, name, "");
     Form::new(
         format!("/contracts/{}/publish", segment(id)),
-        tr(ctx, "Record the publication", "Zaznamenat uveřejnění"),
+        ctx.tr("Record the publication", "Zaznamenat uveřejnění"),
     )
     .field(
-        Field::date("date", tr(ctx, "Published on", "Datum uveřejnění"))
+        Field::date("date", ctx.tr("Published on", "Datum uveřejnění"))
             .error_among(errors)
             .required()
             .value(v("date"))
-            .help(tr(
-                ctx,
+            .help(ctx.tr(
                 "The day the register published it (its confirmation says so).",
                 "Den, kdy ji registr uveřejnil (uvádí ho potvrzení).",
             )),
@@ -816,11 +769,7 @@ pub fn publication_form(ctx: &Context, id: &str, form: Option<&FormPost>, errors
     .field(
         Field::text(
             "contract_id",
-            tr(
-                ctx,
-                "The register's ID of the contract",
-                "ID smlouvy v registru",
-            ),
+            ctx.tr("The register's ID of the contract", "ID smlouvy v registru"),
         )
         .error_among(errors)
         .required()
@@ -830,11 +779,7 @@ pub fn publication_form(ctx: &Context, id: &str, form: Option<&FormPost>, errors
     .field(
         Field::text(
             "version_id",
-            tr(
-                ctx,
-                "The register's ID of the version",
-                "ID verze v registru",
-            ),
+            ctx.tr("The register's ID of the version", "ID verze v registru"),
         )
         .error_among(errors)
         .required()
@@ -858,8 +803,7 @@ pub fn publish(ctx: &Context, id: &str, form: &FormPost) -> Result<Outcome> {
     };
     if c.publication.is_some() {
         return Err(Error::Conflict(
-            tr(
-                ctx,
+            ctx.tr(
                 "Its publication is recorded already.",
                 "Uveřejnění už je zaznamenáno.",
             )
@@ -873,8 +817,7 @@ pub fn publish(ctx: &Context, id: &str, form: &FormPost) -> Result<Outcome> {
             "date",
             format!(
                 "{} {}",
-                tr(
-                    ctx,
+                ctx.tr(
                     "It cannot be published while checks fail:",
                     "Nelze ji uveřejnit, dokud neprojde kontrolami:",
                 ),
@@ -886,20 +829,18 @@ pub fn publish(ctx: &Context, id: &str, form: &FormPost) -> Result<Outcome> {
     match date {
         None => errors.push((
             "date",
-            tr(ctx, "Give the day it was published.", "Uveďte den uveřejnění.").into(),
+            ctx.tr("Give the day it was published.", "Uveďte den uveřejnění.").into(),
         )),
         Some(d) if d > today => errors.push((
             "date",
-            tr(
-                ctx,
-                "The day of publication cannot be in the future.",
+            ctx.tr("The day of publication cannot be in the future.",
                 "Den uveřejnění nemůže být v budoucnosti.",
             )
             .into(),
         )),
         Some(d) if c.concluded_date().is_some_and(|k| d < k) => errors.push((
             "date",
-            if cs_of(ctx) {
+            if ctx.is_czech() {
                 format!(
                     "Smlouva byla uzavřena {}, dříve ji nebylo možné uveřejnit.",
                     date_text(ctx, &c.concluded)
@@ -913,9 +854,7 @@ pub fn publish(ctx: &Context, id: &str, form: &FormPost) -> Result<Outcome> {
         )),
         Some(d) if c.duty && c.cancels().is_some_and(|limit| d > limit) => errors.push((
             "date",
-            tr(
-                ctx,
-                "The three months to publish it had passed by then: it is deemed cancelled from the start, and the parties conclude it again.",
+            ctx.tr("The three months to publish it had passed by then: it is deemed cancelled from the start, and the parties conclude it again.",
                 "Tři měsíce na uveřejnění tehdy už uplynuly: platí, že smlouva je zrušena od počátku, a strany ji uzavřou znovu.",
             )
             .into(),
@@ -930,8 +869,7 @@ pub fn publish(ctx: &Context, id: &str, form: &FormPost) -> Result<Outcome> {
         if value.is_empty() || value.len() > 12 || !value.chars().all(|ch| ch.is_ascii_digit()) {
             errors.push((
                 name,
-                tr(
-                    ctx,
+                ctx.tr(
                     "The register's identifiers are numbers, as its confirmation gives them.",
                     "Identifikátory registru jsou čísla, jak je uvádí jeho potvrzení.",
                 )
@@ -947,12 +885,12 @@ pub fn publish(ctx: &Context, id: &str, form: &FormPost) -> Result<Outcome> {
         date: date.to_string(),
         contract_id: ids[0].clone(),
         version_id: ids[1].clone(),
-        recorded_by: crate::model::actor(ctx),
+        recorded_by: ctx.actor(),
     });
     c.settle(parent.as_ref(), today);
     CONTRACTS.update(&doc.id, doc.version, &c)?;
     LISTED.insert(&Listed::of(&c))?;
-    audit(
+    audit::record(
         ctx,
         "contract.publish",
         &c.number,
@@ -965,7 +903,7 @@ pub fn publish(ctx: &Context, id: &str, form: &FormPost) -> Result<Outcome> {
     )?;
     region::sync(&c, "")?;
     amendments_follow(&c.number)?;
-    let message = match (c.late == 1, cs_of(ctx)) {
+    let message = match (c.late == 1, ctx.is_czech()) {
         (false, true) => format!("Uveřejnění smlouvy {} je zaznamenáno.", c.number),
         (false, false) => format!("The publication of contract {} is recorded.", c.number),
         (true, true) => format!(

@@ -4,9 +4,8 @@
 
 use chrono::{Months, NaiveDate};
 use portico_sdk::records::{Collection, Document};
-use portico_sdk::{Context, Error, Result, audit, calendar, numbers};
+use portico_sdk::{Context, Error, Result, calendar, numbers};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 
 use crate::checks::{self, Problem};
 
@@ -192,7 +191,7 @@ pub fn exemption_name(ctx: &Context, code: &str) -> String {
     EXEMPTIONS
         .iter()
         .find(|(c, _, _)| *c == code)
-        .map_or_else(|| code.to_owned(), |(_, en, cs)| tr(ctx, en, cs).to_owned())
+        .map_or_else(|| code.to_owned(), |(_, en, cs)| ctx.tr(en, cs).to_owned())
 }
 
 impl Contract {
@@ -314,62 +313,31 @@ pub fn contract(id: &str) -> Result<Document<Contract>> {
     CONTRACTS.get::<Contract>(id)
 }
 
-pub fn cs_of(ctx: &Context) -> bool {
-    ctx.locale().starts_with("cs")
-}
-
-pub fn tr<'a>(ctx: &Context, en: &'a str, cs: &'a str) -> &'a str {
-    if cs_of(ctx) { cs } else { en }
-}
-
-pub fn locale(ctx: &Context) -> &'static str {
-    if cs_of(ctx) { "cs" } else { "en" }
-}
-
 /// An amount as the reader's language writes it, with its currency.
 pub fn money(ctx: &Context, amount: f64, currency: &str) -> String {
-    let rounded = (amount * 100.0).round() / 100.0;
-    let currency = if currency.is_empty() { "CZK" } else { currency };
-    let unit = if currency == "CZK" && cs_of(ctx) {
-        "Kč"
-    } else {
-        currency
-    };
-    format!("{} {unit}", numbers::format(rounded, locale(ctx)))
+    numbers::money(amount, currency, ctx.lang())
 }
 
 /// A kept `YYYY-MM-DD` as the reader's language writes it.
 pub fn date_text(ctx: &Context, kept: &str) -> String {
-    calendar::format_date_text(kept, locale(ctx))
+    calendar::format_date_text(kept, ctx.lang())
 }
 
 pub fn state_name(ctx: &Context, state: &str) -> &'static str {
     match state {
-        state::PENDING => tr(ctx, "to be published", "k uveřejnění"),
-        state::PUBLISHED => tr(ctx, "published", "uveřejněna"),
-        state::OUTSIDE => tr(ctx, "outside the duty", "mimo povinnost"),
-        state::CANCELLED => tr(ctx, "cancelled from the start", "zrušena od počátku"),
+        state::PENDING => ctx.tr("to be published", "k uveřejnění"),
+        state::PUBLISHED => ctx.tr("published", "uveřejněna"),
+        state::OUTSIDE => ctx.tr("outside the duty", "mimo povinnost"),
+        state::CANCELLED => ctx.tr("cancelled from the start", "zrušena od počátku"),
         _ => "–",
     }
-}
-
-/// Who did it, for the audit chain.
-pub fn actor(ctx: &Context) -> String {
-    ctx.principal()
-        .map(|p| p.user_id().to_owned())
-        .unwrap_or_else(|| "system".to_owned())
-}
-
-pub fn audit(ctx: &Context, action: &str, subject: &str, text: String) -> Result<()> {
-    audit::append(action, subject, &json!({ "text": text, "by": actor(ctx) }))
 }
 
 pub fn clerk(ctx: &Context) -> Result<()> {
     if can_manage(ctx) {
         return Ok(());
     }
-    Err(Error::forbidden(tr(
-        ctx,
+    Err(Error::forbidden(ctx.tr(
         "Only the contract registry's clerk may do this.",
         "Toto smí jen správce evidence smluv.",
     )))

@@ -10,8 +10,7 @@ use portico_sdk::{
 use crate::checks;
 use crate::forms::{self, Errors};
 use crate::model::{
-    CONTRACTS, Contract, can_manage, contract, cs_of, date_text, exemption_name, money, state,
-    state_name, tr,
+    CONTRACTS, Contract, can_manage, contract, date_text, exemption_name, money, state, state_name,
 };
 
 /// Contracts a page of a list.
@@ -36,7 +35,7 @@ pub fn parties_text(c: &Contract) -> String {
 pub fn value_text(ctx: &Context, c: &Contract) -> String {
     match c.value_net {
         Some(v) => money(ctx, v, &c.currency),
-        None => tr(ctx, "not stated", "neuvedena").to_owned(),
+        None => ctx.tr("not stated", "neuvedena").to_owned(),
     }
 }
 
@@ -52,7 +51,7 @@ pub fn standing(ctx: &Context, c: &Contract) -> String {
             let due = shown(c.deadline());
             let cancels = shown(c.cancels());
             let left = c.deadline().map_or(0, |d| (d - today).num_days());
-            match (c.late == 1, cs_of(ctx)) {
+            match (c.late == 1, ctx.is_czech()) {
                 (true, true) => format!(
                     "po lhůtě (do {due}); nebude-li uveřejněna do {cancels}, platí, že je zrušena od počátku"
                 ),
@@ -65,7 +64,7 @@ pub fn standing(ctx: &Context, c: &Contract) -> String {
         }
         state::PUBLISHED => {
             let on = date_text(ctx, c.published_on());
-            match (c.late == 1, cs_of(ctx)) {
+            match (c.late == 1, ctx.is_czech()) {
                 (false, true) => format!("uveřejněna {on}"),
                 (false, false) => format!("published {on}"),
                 (true, true) => format!("uveřejněna {on}, po lhůtě"),
@@ -78,17 +77,17 @@ pub fn standing(ctx: &Context, c: &Contract) -> String {
 
 fn list_table(ctx: &Context, caption: &str) -> Table {
     Table::new(caption)
-        .column(tr(ctx, "Number", "Číslo"))
-        .column(tr(ctx, "Subject", "Předmět"))
-        .column(tr(ctx, "Other parties", "Smluvní strany"))
-        .numeric_column(tr(ctx, "Value without VAT", "Hodnota bez DPH"))
-        .column(tr(ctx, "Concluded", "Uzavřena"))
-        .column(tr(ctx, "Publication", "Uveřejnění"))
-        .column(tr(ctx, "Checks", "Kontroly"))
+        .column(ctx.tr("Number", "Číslo"))
+        .column(ctx.tr("Subject", "Předmět"))
+        .column(ctx.tr("Other parties", "Smluvní strany"))
+        .numeric_column(ctx.tr("Value without VAT", "Hodnota bez DPH"))
+        .column(ctx.tr("Concluded", "Uzavřena"))
+        .column(ctx.tr("Publication", "Uveřejnění"))
+        .column(ctx.tr("Checks", "Kontroly"))
 }
 
 pub fn checks_cell(ctx: &Context, c: &Contract) -> String {
-    match (c.problems, cs_of(ctx)) {
+    match (c.problems, ctx.is_czech()) {
         (0, true) => "v pořádku".into(),
         (0, false) => "passed".into(),
         (n, true) => format!("nesplněno: {n}"),
@@ -102,25 +101,25 @@ pub fn home(ctx: &Context, page: &Page) -> Result<View> {
     let filter = page
         .query("state")
         .filter(|s| state::ALL.contains(s) || ["failing", "late"].contains(s));
-    let mut view = View::new(tr(ctx, "Contract registry", "Evidence smluv")).stats([
-        Stat::new(tr(ctx, "Contracts", "Smlouvy"), t.contracts.to_string()).link("/"),
+    let mut view = View::new(ctx.tr("Contract registry", "Evidence smluv")).stats([
+        Stat::new(ctx.tr("Contracts", "Smlouvy"), t.contracts.to_string()).link("/"),
         Stat::new(
-            tr(ctx, "To be published", "K uveřejnění"),
+            ctx.tr("To be published", "K uveřejnění"),
             t.pending.to_string(),
         )
         .link("/?state=pending"),
         Stat::new(
-            tr(ctx, "Past the 30 days", "Po lhůtě 30 dnů"),
+            ctx.tr("Past the 30 days", "Po lhůtě 30 dnů"),
             t.overdue.to_string(),
         )
         .link("/?state=late"),
         Stat::new(
-            tr(ctx, "Cancelled from the start", "Zrušené od počátku"),
+            ctx.tr("Cancelled from the start", "Zrušené od počátku"),
             t.cancelled.to_string(),
         )
         .link("/?state=cancelled"),
         Stat::new(
-            tr(ctx, "Failing checks", "Nesplněné kontroly"),
+            ctx.tr("Failing checks", "Nesplněné kontroly"),
             t.failing.to_string(),
         )
         .link("/?state=failing"),
@@ -128,16 +127,16 @@ pub fn home(ctx: &Context, page: &Page) -> Result<View> {
     let mut actions = Vec::new();
     if can_manage(ctx) {
         actions.push(Action::primary(
-            tr(ctx, "Enter a contract", "Zapsat smlouvu"),
+            ctx.tr("Enter a contract", "Zapsat smlouvu"),
             "/new",
         ));
     }
     actions.push(Action::secondary(
-        tr(ctx, "Download as CSV", "Stáhnout jako CSV"),
+        ctx.tr("Download as CSV", "Stáhnout jako CSV"),
         "/contracts.csv",
     ));
     actions.push(Action::secondary(
-        tr(ctx, "The public list", "Veřejný seznam"),
+        ctx.tr("The public list", "Veřejný seznam"),
         "/published",
     ));
     let founds = portico_sdk::orgs::descendants(None, None)?
@@ -145,7 +144,7 @@ pub fn home(ctx: &Context, page: &Page) -> Result<View> {
         .any(|o| o.module_enabled);
     if founds {
         actions.push(Action::secondary(
-            tr(ctx, "Contracts of the organizations", "Smlouvy organizací"),
+            ctx.tr("Contracts of the organizations", "Smlouvy organizací"),
             "/region",
         ));
     }
@@ -169,22 +168,15 @@ pub fn home(ctx: &Context, page: &Page) -> Result<View> {
         .after(page.query("after").map(str::to_owned))
         .fetch::<Contract>()?;
     let caption = match filter {
-        Some("failing") => tr(ctx, "Failing checks", "Nesplněné kontroly").to_owned(),
-        Some("late") => tr(ctx, "Past the 30 days", "Po lhůtě 30 dnů").to_owned(),
-        Some(s) => format!(
-            "{}: {}",
-            tr(ctx, "Contracts", "Smlouvy"),
-            state_name(ctx, s)
-        ),
-        None => tr(
-            ctx,
-            "Contracts, the latest first",
-            "Smlouvy, nejnovější první",
-        )
-        .to_owned(),
+        Some("failing") => ctx.tr("Failing checks", "Nesplněné kontroly").to_owned(),
+        Some("late") => ctx.tr("Past the 30 days", "Po lhůtě 30 dnů").to_owned(),
+        Some(s) => format!("{}: {}", ctx.tr("Contracts", "Smlouvy"), state_name(ctx, s)),
+        None => ctx
+            .tr("Contracts, the latest first", "Smlouvy, nejnovější první")
+            .to_owned(),
     };
     let mut table =
-        list_table(ctx, &caption).empty_text(tr(ctx, "No contracts here.", "Žádné smlouvy."));
+        list_table(ctx, &caption).empty_text(ctx.tr("No contracts here.", "Žádné smlouvy."));
     for d in &found.documents {
         table = table.row(row(ctx, &d.id, &d.data, "/contracts/"));
     }
@@ -214,10 +206,10 @@ pub fn row(ctx: &Context, id: &str, c: &Contract, base: &str) -> Vec<Cell> {
 /// What a contract says, for the clerks and the founder.
 pub fn facts(ctx: &Context, c: &Contract, public: bool) -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = vec![
-        (tr(ctx, "Number", "Číslo").into(), c.number.clone()),
-        (tr(ctx, "Subject", "Předmět").into(), c.subject.clone()),
+        (ctx.tr("Number", "Číslo").into(), c.number.clone()),
+        (ctx.tr("Subject", "Předmět").into(), c.subject.clone()),
         (
-            tr(ctx, "Other parties", "Smluvní strany").into(),
+            ctx.tr("Other parties", "Smluvní strany").into(),
             c.parties
                 .iter()
                 .map(|p| {
@@ -228,7 +220,7 @@ pub fn facts(ctx: &Context, c: &Contract, public: bool) -> Vec<(String, String)>
                     if !p.databox.is_empty() && !public {
                         s.push_str(&format!(
                             ", {} {}",
-                            tr(ctx, "data box", "datová schránka"),
+                            ctx.tr("data box", "datová schránka"),
                             p.databox
                         ));
                     }
@@ -238,21 +230,21 @@ pub fn facts(ctx: &Context, c: &Contract, public: bool) -> Vec<(String, String)>
                 .join("; "),
         ),
         (
-            tr(ctx, "Value without VAT", "Hodnota bez DPH").into(),
+            ctx.tr("Value without VAT", "Hodnota bez DPH").into(),
             match c.value_net {
                 Some(_) => value_text(ctx, c),
                 None if !c.no_value_reason.is_empty() => format!(
                     "{} ({})",
-                    tr(ctx, "not stated", "neuvedena"),
+                    ctx.tr("not stated", "neuvedena"),
                     c.no_value_reason
                 ),
-                None => tr(ctx, "not stated", "neuvedena").into(),
+                None => ctx.tr("not stated", "neuvedena").into(),
             },
         ),
     ];
     if let Some(v) = c.value_gross {
         out.push((
-            tr(ctx, "Value with VAT", "Hodnota s DPH").into(),
+            ctx.tr("Value with VAT", "Hodnota s DPH").into(),
             money(ctx, v, &c.currency),
         ));
     }
@@ -260,12 +252,12 @@ pub fn facts(ctx: &Context, c: &Contract, public: bool) -> Vec<(String, String)>
         && let Some(czk) = c.czk()
     {
         out.push((
-            tr(ctx, "Without VAT in CZK", "Bez DPH v Kč").into(),
+            ctx.tr("Without VAT in CZK", "Bez DPH v Kč").into(),
             money(ctx, czk, "CZK"),
         ));
     }
     out.push((
-        tr(ctx, "Concluded", "Uzavřena").into(),
+        ctx.tr("Concluded", "Uzavřena").into(),
         date_text(ctx, &c.concluded),
     ));
     let start = date_text(
@@ -277,11 +269,11 @@ pub fn facts(ctx: &Context, c: &Contract, public: bool) -> Vec<(String, String)>
         },
     );
     out.push((
-        tr(ctx, "Valid", "Platnost").into(),
+        ctx.tr("Valid", "Platnost").into(),
         if c.valid_to.is_empty() {
             format!(
                 "{} {start}",
-                tr(ctx, "indefinitely, from", "na dobu neurčitou, od")
+                ctx.tr("indefinitely, from", "na dobu neurčitou, od")
             )
         } else {
             format!("{start} – {}", date_text(ctx, &c.valid_to))
@@ -289,28 +281,28 @@ pub fn facts(ctx: &Context, c: &Contract, public: bool) -> Vec<(String, String)>
     ));
     if let Some(effective) = c.effective() {
         out.push((
-            tr(ctx, "In effect from", "Účinná od").into(),
+            ctx.tr("In effect from", "Účinná od").into(),
             date_text(ctx, &effective),
         ));
     }
     if !c.approved_by.is_empty() {
         out.push((
-            tr(ctx, "Approved by", "Schváleno").into(),
+            ctx.tr("Approved by", "Schváleno").into(),
             c.approved_by.clone(),
         ));
     }
     if !c.parent.is_empty() {
         out.push((
-            tr(ctx, "Amends", "Dodatek ke smlouvě").into(),
+            ctx.tr("Amends", "Dodatek ke smlouvě").into(),
             c.parent.clone(),
         ));
     }
     out.push((
-        tr(ctx, "Publication duty", "Povinnost uveřejnění").into(),
+        ctx.tr("Publication duty", "Povinnost uveřejnění").into(),
         if !c.exemption.is_empty() {
             format!(
                 "{}: {}{}",
-                tr(ctx, "exempt", "výjimka"),
+                ctx.tr("exempt", "výjimka"),
                 exemption_name(ctx, &c.exemption),
                 if c.exemption_note.is_empty() {
                     String::new()
@@ -319,30 +311,29 @@ pub fn facts(ctx: &Context, c: &Contract, public: bool) -> Vec<(String, String)>
                 }
             )
         } else if c.duty {
-            tr(
-                ctx,
+            ctx.tr(
                 "yes: published within 30 days of its conclusion, in effect only then",
                 "ano: uveřejnit do 30 dnů od uzavření, účinná až uveřejněním",
             )
             .into()
         } else {
-            tr(
-                ctx,
+            ctx.tr(
                 "no: 50,000 CZK without VAT or less",
                 "ne: do 50 000 Kč bez DPH včetně",
             )
             .into()
         },
     ));
-    out.push((tr(ctx, "Status", "Stav").into(), standing(ctx, c)));
+    out.push((ctx.tr("Status", "Stav").into(), standing(ctx, c)));
     if let Some(p) = &c.publication {
         out.push((
-            tr(ctx, "In the contract register", "V registru smluv").into(),
+            ctx.tr("In the contract register", "V registru smluv")
+                .into(),
             format!(
                 "{} {}, {} {} ({})",
-                tr(ctx, "contract ID", "ID smlouvy"),
+                ctx.tr("contract ID", "ID smlouvy"),
                 p.contract_id,
-                tr(ctx, "version ID", "ID verze"),
+                ctx.tr("version ID", "ID verze"),
                 p.version_id,
                 p.url()
             ),
@@ -350,9 +341,9 @@ pub fn facts(ctx: &Context, c: &Contract, public: bool) -> Vec<(String, String)>
     }
     if c.redacted {
         out.push((
-            tr(ctx, "Redacted", "Znečitelněno").into(),
+            ctx.tr("Redacted", "Znečitelněno").into(),
             if c.redaction_reason.is_empty() {
-                tr(ctx, "reason not stated", "důvod neuveden").into()
+                ctx.tr("reason not stated", "důvod neuveden").into()
             } else {
                 c.redaction_reason.clone()
             },
@@ -373,7 +364,7 @@ pub fn deadlines(ctx: &Context, c: &Contract) -> Vec<TimelineEntry> {
         .and_then(|p| calendar::parse_date(&p.date));
     let mut out = vec![TimelineEntry::new(
         date_text(ctx, &c.concluded),
-        tr(ctx, "Concluded", "Uzavřena"),
+        ctx.tr("Concluded", "Uzavřena"),
     )];
     for (day, en, cs) in [
         (
@@ -390,30 +381,25 @@ pub fn deadlines(ctx: &Context, c: &Contract) -> Vec<TimelineEntry> {
         if published.is_none_or(|p| p > day) {
             out.push(TimelineEntry::new(
                 date_text(ctx, &day.to_string()),
-                tr(ctx, en, cs),
+                ctx.tr(en, cs),
             ));
         }
     }
     if let Some(deadline) = c.deadline() {
         out.push(TimelineEntry::new(
             date_text(ctx, &deadline.to_string()),
-            tr(
-                ctx,
-                "The last day to publish it",
-                "Poslední den k uveřejnění",
-            ),
+            ctx.tr("The last day to publish it", "Poslední den k uveřejnění"),
         ));
     }
     if let Some(p) = &c.publication {
         out.push(TimelineEntry::new(
             date_text(ctx, &p.date),
-            tr(ctx, "Published", "Uveřejněna"),
+            ctx.tr("Published", "Uveřejněna"),
         ));
     } else if let Some(limit) = c.cancels() {
         out.push(TimelineEntry::new(
             date_text(ctx, &limit.to_string()),
-            tr(
-                ctx,
+            ctx.tr(
                 "The last day before it is deemed cancelled from the start",
                 "Poslední den, než platí, že je zrušena od počátku",
             ),
@@ -427,13 +413,13 @@ pub fn deadlines(ctx: &Context, c: &Contract) -> Vec<TimelineEntry> {
 pub fn detail(ctx: &Context, id: &str, publishing: Option<(&FormPost, &Errors)>) -> Result<View> {
     let doc = contract(id)?;
     let c = &doc.data;
-    let mut view = View::new(format!("{} {}", tr(ctx, "Contract", "Smlouva"), c.number))
+    let mut view = View::new(format!("{} {}", ctx.tr("Contract", "Smlouva"), c.number))
         .key_values(facts(ctx, c, false));
     view = checks_notice(ctx, view, c);
     let mut actions = Vec::new();
     if can_manage(ctx) && c.publication.is_none() {
         actions.push(Action::primary(
-            tr(ctx, "Change", "Změnit"),
+            ctx.tr("Change", "Změnit"),
             format!("/contracts/{}/edit", segment(id)),
         ));
     }
@@ -447,21 +433,21 @@ pub fn detail(ctx: &Context, id: &str, publishing: Option<(&FormPost, &Errors)>)
     ] {
         if let Some(d) = doc {
             actions.push(Action::secondary(
-                format!("{} ({})", tr(ctx, en, cs), d.name),
+                format!("{} ({})", ctx.tr(en, cs), d.name),
                 format!("/contracts/{}/files/{}", segment(id), segment(&d.id)),
             ));
         }
     }
     if c.state == state::PUBLISHED {
         actions.push(Action::secondary(
-            tr(ctx, "As the public sees it", "Jak ji vidí veřejnost"),
+            ctx.tr("As the public sees it", "Jak ji vidí veřejnost"),
             format!("/published/{}", segment(id)),
         ));
     }
     view = view.actions(actions);
     if c.duty {
         view = view
-            .heading(tr(ctx, "Deadlines", "Lhůty"))
+            .heading(ctx.tr("Deadlines", "Lhůty"))
             .timeline(deadlines(ctx, c));
     }
     if can_manage(ctx) && c.publication.is_none() {
@@ -470,21 +456,15 @@ pub fn detail(ctx: &Context, id: &str, publishing: Option<(&FormPost, &Errors)>)
             None => (None, Vec::new()),
         };
         view = view
-            .heading(tr(
-                ctx,
-                "Publication in the contract register",
+            .heading(ctx.tr("Publication in the contract register",
                 "Uveřejnění v registru smluv",
             ))
             .text(if c.state == state::CANCELLED {
-                tr(
-                    ctx,
-                    "If it was published in time, by the last day before it is deemed cancelled, record what the register's confirmation says.",
+                ctx.tr("If it was published in time, by the last day before it is deemed cancelled, record what the register's confirmation says.",
                     "Byla-li uveřejněna včas, do posledního dne před zrušením, zaznamenejte, co uvádí potvrzení registru.",
                 )
             } else {
-                tr(
-                    ctx,
-                    "Send the version to publish to the contract register (smlouvy.gov.cz) through the data box, then record here what its confirmation says.",
+                ctx.tr("Send the version to publish to the contract register (smlouvy.gov.cz) through the data box, then record here what its confirmation says.",
                     "Pošlete verzi k uveřejnění do registru smluv (smlouvy.gov.cz) datovou schránkou a zde zaznamenejte, co uvádí jeho potvrzení.",
                 )
             })
@@ -496,7 +476,7 @@ pub fn detail(ctx: &Context, id: &str, publishing: Option<(&FormPost, &Errors)>)
         .sort("concluded")
         .fetch_all::<Contract>(500)?;
     if !amendments.is_empty() {
-        let mut table = list_table(ctx, tr(ctx, "Amendments", "Dodatky"));
+        let mut table = list_table(ctx, ctx.tr("Amendments", "Dodatky"));
         for d in &amendments {
             table = table.row(row(ctx, &d.id, &d.data, "/contracts/"));
         }
@@ -510,8 +490,7 @@ pub fn checks_notice(ctx: &Context, view: View, c: &Contract) -> View {
     if c.checks.is_empty() {
         return view.notice(
             NoticeLevel::Success,
-            tr(
-                ctx,
+            ctx.tr(
                 "It passes every check before publication.",
                 "Prošla všemi kontrolami před uveřejněním.",
             ),
@@ -522,8 +501,7 @@ pub fn checks_notice(ctx: &Context, view: View, c: &Contract) -> View {
         NoticeLevel::Warning,
         format!(
             "{} {}",
-            tr(
-                ctx,
+            ctx.tr(
                 "Checks it fails (it cannot be published until they pass):",
                 "Nesplněné kontroly (dokud neprojdou, nelze ji uveřejnit):",
             ),
@@ -573,18 +551,17 @@ pub fn public_list(ctx: &Context, page: &Page) -> Result<View> {
         .after(page.query("after").map(str::to_owned))
         .fetch::<Contract>()?;
     let org = portico_sdk::orgs::current()?;
-    let mut table = Table::new(tr(
-        ctx,
+    let mut table = Table::new(ctx.tr(
         "Published contracts, the latest concluded first",
         "Uveřejněné smlouvy, naposledy uzavřené první",
     ))
-    .column(tr(ctx, "Number", "Číslo"))
-    .column(tr(ctx, "Subject", "Předmět"))
-    .column(tr(ctx, "Other parties", "Smluvní strany"))
-    .numeric_column(tr(ctx, "Value without VAT", "Hodnota bez DPH"))
-    .column(tr(ctx, "Concluded", "Uzavřena"))
-    .column(tr(ctx, "Published", "Uveřejněna"))
-    .empty_text(tr(ctx, "Nothing published yet.", "Zatím nic uveřejněno."));
+    .column(ctx.tr("Number", "Číslo"))
+    .column(ctx.tr("Subject", "Předmět"))
+    .column(ctx.tr("Other parties", "Smluvní strany"))
+    .numeric_column(ctx.tr("Value without VAT", "Hodnota bez DPH"))
+    .column(ctx.tr("Concluded", "Uzavřena"))
+    .column(ctx.tr("Published", "Uveřejněna"))
+    .empty_text(ctx.tr("Nothing published yet.", "Zatím nic uveřejněno."));
     for d in &found.documents {
         let c = &d.data;
         table = table.row([
@@ -598,16 +575,14 @@ pub fn public_list(ctx: &Context, page: &Page) -> Result<View> {
     }
     let mut view = View::new(format!(
         "{}: {}",
-        tr(ctx, "Published contracts", "Uveřejněné smlouvy"),
+        ctx.tr("Published contracts", "Uveřejněné smlouvy"),
         org.name
     ))
-    .text(tr(
-        ctx,
-        "The contracts this organization has published in the contract register (zákon č. 340/2015 Sb.), with the version published. The register itself is at smlouvy.gov.cz.",
+    .text(ctx.tr("The contracts this organization has published in the contract register (zákon č. 340/2015 Sb.), with the version published. The register itself is at smlouvy.gov.cz.",
         "Smlouvy, které organizace uveřejnila v registru smluv (zákon č. 340/2015 Sb.), s uveřejněnou verzí. Samotný registr je na smlouvy.gov.cz.",
     ))
     .actions([Action::secondary(
-        tr(ctx, "Download as CSV", "Stáhnout jako CSV"),
+        ctx.tr("Download as CSV", "Stáhnout jako CSV"),
         "/published.csv",
     )])
     .table(table);
@@ -620,13 +595,12 @@ pub fn public_list(ctx: &Context, page: &Page) -> Result<View> {
 /// A published contract, as the public sees it.
 pub fn public_detail(ctx: &Context, id: &str) -> Result<View> {
     let c = published(id)?.data;
-    let mut view = View::new(format!("{} {}", tr(ctx, "Contract", "Smlouva"), c.number))
+    let mut view = View::new(format!("{} {}", ctx.tr("Contract", "Smlouva"), c.number))
         .key_values(facts(ctx, &c, true));
     let mut actions = Vec::new();
     if c.public_document.is_some() {
         actions.push(Action::primary(
-            tr(
-                ctx,
+            ctx.tr(
                 "The contract as published (PDF)",
                 "Smlouva, jak byla uveřejněna (PDF)",
             ),
@@ -635,12 +609,12 @@ pub fn public_detail(ctx: &Context, id: &str) -> Result<View> {
     }
     if let Some(p) = &c.publication {
         actions.push(Action::secondary(
-            tr(ctx, "In the contract register", "V registru smluv"),
+            ctx.tr("In the contract register", "V registru smluv"),
             p.url(),
         ));
     }
     actions.push(Action::secondary(
-        tr(ctx, "All published contracts", "Všechny uveřejněné smlouvy"),
+        ctx.tr("All published contracts", "Všechny uveřejněné smlouvy"),
         "/published",
     ));
     view = view.actions(actions);
@@ -754,7 +728,7 @@ pub fn csv_cells(c: &Contract) -> Vec<csv::Cell> {
 /// Every contract (`public`: the published ones only) as CSV.
 pub fn export(ctx: &Context, public: bool) -> Result<Response> {
     let mut out = csv::Writer::new();
-    out.row(csv_header(cs_of(ctx)))?;
+    out.row(csv_header(ctx.is_czech()))?;
     let find = if public {
         CONTRACTS
             .find()

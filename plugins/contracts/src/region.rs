@@ -13,7 +13,7 @@ use portico_sdk::{
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use crate::model::{CONTRACTS, Contract, cs_of, date_text, money, state, tr};
+use crate::model::{CONTRACTS, Contract, date_text, money, state};
 use crate::pages;
 
 pub const RECEIVED: Collection = Collection::new("received");
@@ -142,9 +142,7 @@ pub fn receive(ctx: &Context, message: &Message) -> Result<()> {
         return Ok(());
     }
     let from = message.from_org.as_str();
-    let child = orgs::get(from)
-        .ok()
-        .filter(|o| o.parent.as_deref() == Some(ctx.org_id()));
+    let child = orgs::child(ctx, from);
     let Some(child) = child else {
         return message.refuse(
             "contracts.refused",
@@ -204,13 +202,13 @@ fn keep_newer<T: Serialize + DeserializeOwned>(
 
 fn received_table(ctx: &Context, caption: &str) -> Table {
     Table::new(caption)
-        .column(tr(ctx, "Organization", "Organizace"))
-        .column(tr(ctx, "Number", "Číslo"))
-        .column(tr(ctx, "Subject", "Předmět"))
-        .numeric_column(tr(ctx, "Value without VAT", "Hodnota bez DPH"))
-        .column(tr(ctx, "Concluded", "Uzavřena"))
-        .column(tr(ctx, "Publication", "Uveřejnění"))
-        .column(tr(ctx, "Checks", "Kontroly"))
+        .column(ctx.tr("Organization", "Organizace"))
+        .column(ctx.tr("Number", "Číslo"))
+        .column(ctx.tr("Subject", "Předmět"))
+        .numeric_column(ctx.tr("Value without VAT", "Hodnota bez DPH"))
+        .column(ctx.tr("Concluded", "Uzavřena"))
+        .column(ctx.tr("Publication", "Uveřejnění"))
+        .column(ctx.tr("Checks", "Kontroly"))
 }
 
 /// The contracts at the founder `find` finds, as a table, and the cursor
@@ -221,7 +219,7 @@ fn received_list(
     find: portico_sdk::records::Find,
 ) -> Result<(Table, Option<String>)> {
     let found = find.fetch::<Kept>()?;
-    let mut table = received_table(ctx, caption).empty_text(tr(ctx, "None.", "Žádné."));
+    let mut table = received_table(ctx, caption).empty_text(ctx.tr("None.", "Žádné."));
     for d in &found.documents {
         table = table.row(received_row(ctx, &d.data));
     }
@@ -254,45 +252,40 @@ pub fn overview(ctx: &Context, page: &Page) -> Result<View> {
         .limit(500)
         .fetch_all::<Member>(5_000)?;
     let sum = |f: fn(&Totals) -> u64| members.iter().map(|m| f(&m.data.totals)).sum::<u64>();
-    let mut view = View::new(tr(
-        ctx,
-        "Contracts of the organizations",
-        "Smlouvy organizací",
-    ))
-    .stats([
-        Stat::new(
-            tr(ctx, "Organizations", "Organizace"),
-            members.len().to_string(),
-        ),
-        Stat::new(
-            tr(ctx, "Contracts", "Smlouvy"),
-            sum(|t| t.contracts).to_string(),
-        ),
-        Stat::new(
-            tr(ctx, "To be published", "K uveřejnění"),
-            sum(|t| t.pending).to_string(),
-        ),
-        Stat::new(
-            tr(ctx, "Past the 30 days", "Po lhůtě 30 dnů"),
-            sum(|t| t.overdue).to_string(),
-        ),
-        Stat::new(
-            tr(ctx, "Cancelled from the start", "Zrušené od počátku"),
-            sum(|t| t.cancelled).to_string(),
-        ),
-        Stat::new(
-            tr(ctx, "Failing checks", "Nesplněné kontroly"),
-            sum(|t| t.failing).to_string(),
-        ),
-    ])
-    .actions([Action::secondary(
-        tr(
-            ctx,
-            "Download every contract as CSV",
-            "Stáhnout všechny smlouvy jako CSV",
-        ),
-        "/region.csv",
-    )]);
+    let mut view = View::new(ctx.tr("Contracts of the organizations", "Smlouvy organizací"))
+        .stats([
+            Stat::new(
+                ctx.tr("Organizations", "Organizace"),
+                members.len().to_string(),
+            ),
+            Stat::new(
+                ctx.tr("Contracts", "Smlouvy"),
+                sum(|t| t.contracts).to_string(),
+            ),
+            Stat::new(
+                ctx.tr("To be published", "K uveřejnění"),
+                sum(|t| t.pending).to_string(),
+            ),
+            Stat::new(
+                ctx.tr("Past the 30 days", "Po lhůtě 30 dnů"),
+                sum(|t| t.overdue).to_string(),
+            ),
+            Stat::new(
+                ctx.tr("Cancelled from the start", "Zrušené od počátku"),
+                sum(|t| t.cancelled).to_string(),
+            ),
+            Stat::new(
+                ctx.tr("Failing checks", "Nesplněné kontroly"),
+                sum(|t| t.failing).to_string(),
+            ),
+        ])
+        .actions([Action::secondary(
+            ctx.tr(
+                "Download every contract as CSV",
+                "Stáhnout všechny smlouvy jako CSV",
+            ),
+            "/region.csv",
+        )]);
     let org = page.query("org").filter(|o| !o.is_empty());
     if let Some(org) = org {
         let name = members
@@ -302,7 +295,7 @@ pub fn overview(ctx: &Context, page: &Page) -> Result<View> {
             .ok_or_else(|| Error::not_found(format!("no contracts from {org}")))?;
         let (table, next) = received_list(
             ctx,
-            &format!("{}: {name}", tr(ctx, "Contracts", "Smlouvy")),
+            &format!("{}: {name}", ctx.tr("Contracts", "Smlouvy")),
             RECEIVED
                 .find()
                 .eq("org", org)
@@ -312,7 +305,7 @@ pub fn overview(ctx: &Context, page: &Page) -> Result<View> {
         )?;
         view = view
             .actions([Action::secondary(
-                tr(ctx, "Every organization", "Všechny organizace"),
+                ctx.tr("Every organization", "Všechny organizace"),
                 "/region",
             )])
             .table(table);
@@ -325,21 +318,19 @@ pub fn overview(ctx: &Context, page: &Page) -> Result<View> {
         }
         return Ok(view);
     }
-    let mut table = Table::new(tr(ctx, "Organizations", "Organizace"))
-        .column(tr(ctx, "Organization", "Organizace"))
-        .numeric_column(tr(ctx, "Contracts", "Smlouvy"))
-        .numeric_column(tr(ctx, "To be published", "K uveřejnění"))
-        .numeric_column(tr(ctx, "Past the 30 days", "Po lhůtě 30 dnů"))
-        .numeric_column(tr(ctx, "Cancelled", "Zrušené"))
-        .numeric_column(tr(ctx, "Failing checks", "Nesplněné kontroly"))
-        .numeric_column(tr(
-            ctx,
+    let mut table = Table::new(ctx.tr("Organizations", "Organizace"))
+        .column(ctx.tr("Organization", "Organizace"))
+        .numeric_column(ctx.tr("Contracts", "Smlouvy"))
+        .numeric_column(ctx.tr("To be published", "K uveřejnění"))
+        .numeric_column(ctx.tr("Past the 30 days", "Po lhůtě 30 dnů"))
+        .numeric_column(ctx.tr("Cancelled", "Zrušené"))
+        .numeric_column(ctx.tr("Failing checks", "Nesplněné kontroly"))
+        .numeric_column(ctx.tr(
             "Published late of all published",
             "Uveřejněno po lhůtě ze všech uveřejněných",
         ))
-        .numeric_column(tr(ctx, "Published, without VAT", "Uveřejněno, bez DPH"))
-        .empty_text(tr(
-            ctx,
+        .numeric_column(ctx.tr("Published, without VAT", "Uveřejněno, bez DPH"))
+        .empty_text(ctx.tr(
             "No organization founded by this one has sent its contracts yet.",
             "Žádná zřizovaná organizace zatím smlouvy neposlala.",
         ));
@@ -362,8 +353,7 @@ pub fn overview(ctx: &Context, page: &Page) -> Result<View> {
     view = view.table(table);
     let (waiting, _) = received_list(
         ctx,
-        tr(
-            ctx,
+        ctx.tr(
             "Waiting to be published, the nearest deadline first",
             "Čekají na uveřejnění, nejbližší lhůta první",
         ),
@@ -375,8 +365,7 @@ pub fn overview(ctx: &Context, page: &Page) -> Result<View> {
     )?;
     let (failing, _) = received_list(
         ctx,
-        tr(
-            ctx,
+        ctx.tr(
             "Failing the checks, the latest first",
             "Neprošly kontrolami, nejnovější první",
         ),
@@ -398,17 +387,17 @@ pub fn contract(ctx: &Context, page: &Page) -> Result<View> {
         .data;
     let c = &k.contract;
     let mut facts = vec![(
-        tr(ctx, "Organization", "Organizace").to_owned(),
+        ctx.tr("Organization", "Organizace").to_owned(),
         k.org_name.clone(),
     )];
     facts.extend(pages::facts(ctx, c, false));
     facts.push((
-        tr(ctx, "Sent", "Odesláno").to_owned(),
-        portico_sdk::calendar::format_moment_text(&k.sent_at, crate::model::locale(ctx)),
+        ctx.tr("Sent", "Odesláno").to_owned(),
+        portico_sdk::calendar::format_moment_text(&k.sent_at, ctx.lang()),
     ));
     let view = View::new(format!(
         "{} {} ({})",
-        tr(ctx, "Contract", "Smlouva"),
+        ctx.tr("Contract", "Smlouva"),
         c.number,
         k.org_name
     ))
@@ -416,13 +405,13 @@ pub fn contract(ctx: &Context, page: &Page) -> Result<View> {
     let mut view = pages::checks_notice(ctx, view, c);
     if c.duty {
         view = view
-            .heading(tr(ctx, "Deadlines", "Lhůty"))
+            .heading(ctx.tr("Deadlines", "Lhůty"))
             .timeline(pages::deadlines(ctx, c));
     }
     Ok(view.actions([Action::secondary(
         format!(
             "{} {}",
-            tr(ctx, "All contracts of", "Všechny smlouvy:"),
+            ctx.tr("All contracts of", "Všechny smlouvy:"),
             k.org_name
         ),
         format!("/region?org={}", segment(&k.org)),
@@ -432,12 +421,12 @@ pub fn contract(ctx: &Context, page: &Page) -> Result<View> {
 /// Every contract the organizations sent, as CSV.
 pub fn export(ctx: &Context) -> Result<Response> {
     let mut out = csv::Writer::new();
-    let mut header = vec![if cs_of(ctx) {
+    let mut header = vec![if ctx.is_czech() {
         "organizace"
     } else {
         "organization"
     }];
-    header.extend(pages::csv_header(cs_of(ctx)));
+    header.extend(pages::csv_header(ctx.is_czech()));
     out.row(header)?;
     for page in RECEIVED.find().sort("key").limit(500).pages::<Kept>() {
         for d in page? {

@@ -30,8 +30,7 @@ use portico_sdk::{
 use serde::{Deserialize, Serialize};
 
 use model::{
-    BUILDINGS, Building, Carrier, CounterReading, METERS, Meter, STATIONS, Station, audit, cs_of,
-    manager, tr,
+    BUILDINGS, Building, Carrier, CounterReading, METERS, Meter, STATIONS, Station, audit, manager,
 };
 use pages::Errors;
 
@@ -143,8 +142,7 @@ fn report(ctx: &Context) -> Result<Outcome> {
     manager(ctx)?;
     let Some(founder) = region::send()? else {
         return Err(Error::Conflict(
-            tr(
-                ctx,
+            ctx.tr(
                 "No organization above has energy management enabled.",
                 "Žádná nadřízená organizace nemá zapnutý energetický management.",
             )
@@ -159,7 +157,7 @@ fn report(ctx: &Context) -> Result<Outcome> {
     )?;
     Ok(Outcome::redirect_with(
         "/",
-        if cs_of(ctx) {
+        if ctx.is_czech() {
             format!("Hlášení odesláno: {founder}.")
         } else {
             format!("The report is sent to {founder}.")
@@ -221,15 +219,14 @@ fn save_building(ctx: &Context, id: Option<&str>, form: &FormPost) -> Result<Out
     if name.is_empty() {
         errors.push((
             "name",
-            tr(ctx, "Name the building.", "Vyplňte název budovy.").into(),
+            ctx.tr("Name the building.", "Vyplňte název budovy.").into(),
         ));
     }
     let area = number(form, "area_m2");
     if area.is_none() {
         errors.push((
             "area_m2",
-            tr(
-                ctx,
+            ctx.tr(
                 "The floor area is a number of m², e.g. 1250.",
                 "Plocha je počet m², např. 1250.",
             )
@@ -244,14 +241,15 @@ fn save_building(ctx: &Context, id: Option<&str>, form: &FormPost) -> Result<Out
     if !expires.is_empty() && portico_sdk::calendar::parse_date(&expires).is_none() {
         errors.push((
             "penb_expires",
-            tr(ctx, "A date, e.g. 2031-05-31.", "Datum, např. 2031-05-31.").into(),
+            ctx.tr("A date, e.g. 2031-05-31.", "Datum, např. 2031-05-31.")
+                .into(),
         ));
     }
     let station = form.get("station").unwrap_or_default().to_owned();
     if !station.is_empty() && model::station_by_code(&station).is_err() {
         errors.push((
             "station",
-            tr(ctx, "No such station.", "Taková stanice není.").into(),
+            ctx.tr("No such station.", "Taková stanice není.").into(),
         ));
     }
     let contact = form.get("contact").unwrap_or_default().trim().to_owned();
@@ -260,8 +258,7 @@ fn save_building(ctx: &Context, id: Option<&str>, form: &FormPost) -> Result<Out
     if !contact.is_empty() && !looks_like_mail {
         errors.push((
             "contact",
-            tr(
-                ctx,
+            ctx.tr(
                 "An e-mail address, e.g. energie@kraj.cz.",
                 "E-mailová adresa, např. energie@kraj.cz.",
             )
@@ -284,8 +281,7 @@ fn save_building(ctx: &Context, id: Option<&str>, form: &FormPost) -> Result<Out
             } else if model::building_by_code(&given).is_ok() {
                 let errors: Errors = vec![(
                     "code",
-                    tr(
-                        ctx,
+                    ctx.tr(
                         "A building of this code is already here.",
                         "Budova s tímto kódem už je zavedena.",
                     )
@@ -341,7 +337,7 @@ fn save_building(ctx: &Context, id: Option<&str>, form: &FormPost) -> Result<Out
     )?;
     Ok(Outcome::redirect_with(
         format!("/buildings/{}", segment(&id)),
-        tr(ctx, "The building is saved.", "Budova je uložena."),
+        ctx.tr("The building is saved.", "Budova je uložena."),
     ))
 }
 
@@ -353,8 +349,7 @@ fn add_meter(ctx: &Context, building: &str, form: &FormPost) -> Result<Outcome> 
     if label.is_empty() {
         errors.push((
             "label",
-            tr(
-                ctx,
+            ctx.tr(
                 "Name the meter (its EAN or EIC).",
                 "Vyplňte označení měřidla (EAN nebo EIC).",
             )
@@ -363,8 +358,7 @@ fn add_meter(ctx: &Context, building: &str, form: &FormPost) -> Result<Outcome> 
     } else if model::meter_by_code(&label).is_ok() {
         errors.push((
             "label",
-            tr(
-                ctx,
+            ctx.tr(
                 "A meter of this code is already here.",
                 "Měřidlo s tímto označením už je zavedeno.",
             )
@@ -387,7 +381,7 @@ fn add_meter(ctx: &Context, building: &str, form: &FormPost) -> Result<Outcome> 
         match virtual_meters::parse(form.get("parts").unwrap_or_default(), carrier.code())? {
             Ok(parts) => parts,
             Err(wrong) => {
-                errors.push(("parts", if cs_of(ctx) { wrong.cs } else { wrong.en }));
+                errors.push(("parts", if ctx.is_czech() { wrong.cs } else { wrong.en }));
                 Vec::new()
             }
         }
@@ -397,7 +391,7 @@ fn add_meter(ctx: &Context, building: &str, form: &FormPost) -> Result<Outcome> 
     if !carrier.units().contains(&unit.as_str()) {
         errors.push((
             "unit",
-            if cs_of(ctx) {
+            if ctx.is_czech() {
                 format!(
                     "{} se měří v: {}.",
                     carrier.name(ctx),
@@ -417,8 +411,7 @@ fn add_meter(ctx: &Context, building: &str, form: &FormPost) -> Result<Outcome> 
     if gas_m3 && kwh_per_m3.is_none() {
         errors.push((
             "kwh_per_m3",
-            tr(
-                ctx,
+            ctx.tr(
                 "Gas in m³ needs its calorific value, between 5 and 15 kWh/m³ (about 10.5).",
                 "Plyn v m³ potřebuje spalné teplo mezi 5 a 15 kWh/m³ (obvykle kolem 10,5).",
             )
@@ -434,8 +427,7 @@ fn add_meter(ctx: &Context, building: &str, form: &FormPost) -> Result<Outcome> 
     if digits.is_none() {
         errors.push((
             "digits",
-            tr(
-                ctx,
+            ctx.tr(
                 "A whole number of digits, up to 12.",
                 "Celý počet číslic, nejvýše 12.",
             )
@@ -482,14 +474,13 @@ fn add_meter(ctx: &Context, building: &str, form: &FormPost) -> Result<Outcome> 
     )?;
     let message = if meter.is_virtual() {
         let days = virtual_meters::compute_all(&meter)?;
-        if cs_of(ctx) {
+        if ctx.is_czech() {
             format!("Virtuální měřidlo je přidáno; dní spočtených z jeho částí: {days}.")
         } else {
             format!("The virtual meter is added; {days} days computed from its parts.")
         }
     } else {
-        tr(
-            ctx,
+        ctx.tr(
             "The meter is added: import its readings.",
             "Měřidlo je přidáno: importujte jeho odečty.",
         )
@@ -512,7 +503,8 @@ fn fit(ctx: &Context, id: &str, form: &FormPost) -> Result<Outcome> {
     if !end.is_empty() && portico_sdk::calendar::parse_date(&end).is_none() {
         let errors: Errors = vec![(
             "baseline_end",
-            tr(ctx, "A date, e.g. 2025-08-31.", "Datum, např. 2025-08-31.").into(),
+            ctx.tr("A date, e.g. 2025-08-31.", "Datum, např. 2025-08-31.")
+                .into(),
         )];
         return Ok(Outcome::Show(pages::meter(ctx, id, Some(form), &errors)?));
     }
@@ -537,13 +529,12 @@ fn fit(ctx: &Context, id: &str, form: &FormPost) -> Result<Outcome> {
     Ok(Outcome::redirect_with(
         format!("/meters/{}", segment(id)),
         if b.accepted {
-            tr(
-                ctx,
+            ctx.tr(
                 "The baseline is fitted and accepted.",
                 "Referenční model je sestaven a přijat.",
             )
             .to_owned()
-        } else if cs_of(ctx) {
+        } else if ctx.is_czech() {
             format!("Referenční model nebyl přijat: {}", b.reason_cs)
         } else {
             format!("The baseline was not accepted: {}", b.reason_en)
@@ -556,7 +547,7 @@ fn refusals(ctx: &Context, refused: &[import::Refusal]) -> String {
         .iter()
         .take(import::MOST_NAMED)
         .map(|r| {
-            if cs_of(ctx) {
+            if ctx.is_czech() {
                 format!("řádek {}: {}", r.line, r.cs)
             } else {
                 format!("line {}: {}", r.line, r.en)
@@ -566,12 +557,12 @@ fn refusals(ctx: &Context, refused: &[import::Refusal]) -> String {
     let more = refused.len().saturating_sub(import::MOST_NAMED);
     let tail = if more == 0 {
         String::new()
-    } else if cs_of(ctx) {
+    } else if ctx.is_czech() {
         format!("; a dalších {more}")
     } else {
         format!("; and {more} more")
     };
-    if cs_of(ctx) {
+    if ctx.is_czech() {
         format!("Nic nebylo uloženo. {}{tail}.", named.join("; "))
     } else {
         format!("Nothing was stored. {}{tail}.", named.join("; "))
@@ -584,18 +575,17 @@ fn file_text<'a>(
     field: &str,
 ) -> std::result::Result<&'a str, String> {
     let Some(file) = form.file(field).filter(|f| !f.content.is_empty()) else {
-        return Err(tr(ctx, "Choose a CSV file.", "Vyberte soubor CSV.").into());
+        return Err(ctx.tr("Choose a CSV file.", "Vyberte soubor CSV.").into());
     };
     std::str::from_utf8(&file.content).map_err(|_| {
-        tr(ctx, "The file is not text in UTF-8 (save it from the spreadsheet as CSV UTF-8).", "Soubor není text v kódování UTF-8 (uložte jej z tabulkového procesoru jako CSV UTF-8).").into()
+        ctx.tr("The file is not text in UTF-8 (save it from the spreadsheet as CSV UTF-8).", "Soubor není text v kódování UTF-8 (uložte jej z tabulkového procesoru jako CSV UTF-8).").into()
     })
 }
 
 /// A virtual meter has no readings of its own.
 fn no_readings(ctx: &Context) -> Error {
     Error::Conflict(
-        tr(
-            ctx,
+        ctx.tr(
             "A virtual meter has no readings of its own: its use is computed from its parts.",
             "Virtuální měřidlo nemá vlastní odečty: jeho spotřeba se počítá z jeho částí.",
         )
@@ -623,9 +613,7 @@ fn import_readings(ctx: &Context, id: &str, form: &FormPost) -> Result<Outcome> 
     };
     if readings::too_fine(&parsed.rows) {
         return refuse(
-            tr(
-                ctx,
-                "The intervals are shorter than 5 minutes: sum them to quarter-hours (or 5 minutes) first.",
+            ctx.tr("The intervals are shorter than 5 minutes: sum them to quarter-hours (or 5 minutes) first.",
                 "Intervaly jsou kratší než 5 minut: nejprve je sečtěte na čtvrthodiny (nebo 5 minut).",
             )
             .into(),
@@ -657,13 +645,13 @@ fn stored_message(ctx: &Context, lines: usize, s: &readings::Stored) -> String {
         }
         shown.join(", ")
     };
-    let mut parts = vec![if cs_of(ctx) {
+    let mut parts = vec![if ctx.is_czech() {
         format!("Importováno řádků: {lines}; dní se spotřebou: {}.", s.days)
     } else {
         format!("{lines} lines imported; {} days with their use.", s.days)
     }];
     if !s.partial.is_empty() {
-        parts.push(if cs_of(ctx) {
+        parts.push(if ctx.is_czech() {
             format!(
                 "Neúplné dny (bez spotřeby, dokud nepřijdou zbylé intervaly): {} ({}).",
                 s.partial.len(),
@@ -678,7 +666,7 @@ fn stored_message(ctx: &Context, lines: usize, s: &readings::Stored) -> String {
         });
     }
     if !s.gaps.is_empty() {
-        parts.push(if cs_of(ctx) {
+        parts.push(if ctx.is_czech() {
             format!(
                 "Mezery bez odečtů: {} dní ({}).",
                 s.gaps.len(),
@@ -693,7 +681,7 @@ fn stored_message(ctx: &Context, lines: usize, s: &readings::Stored) -> String {
         });
     }
     if !s.extreme.is_empty() {
-        parts.push(if cs_of(ctx) {
+        parts.push(if ctx.is_czech() {
             format!("Nepravděpodobně vysoká spotřeba (nad mediánem o trojnásobek mezikvartilového rozpětí), zkontrolujte: {} dní ({}).", s.extreme.len(), list(&s.extreme))
         } else {
             format!("Implausibly high use (above the median by three interquartile ranges), check: {} days ({}).", s.extreme.len(), list(&s.extreme))
@@ -701,7 +689,7 @@ fn stored_message(ctx: &Context, lines: usize, s: &readings::Stored) -> String {
     }
     if s.told.days > 0 {
         let n = s.told.days;
-        parts.push(if cs_of(ctx) {
+        parts.push(if ctx.is_czech() {
             format!("Dní mimo interval předpovědi referenčního modelu: {n} (ohlášeno).")
         } else {
             format!("Days outside the baseline's prediction interval: {n} (reported).")
@@ -709,7 +697,7 @@ fn stored_message(ctx: &Context, lines: usize, s: &readings::Stored) -> String {
     }
     if s.told.months > 0 {
         let n = s.told.months;
-        parts.push(if cs_of(ctx) {
+        parts.push(if ctx.is_czech() {
             format!("Celých měsíců mimo interval předpovědi referenčního modelu: {n} (ohlášeno).")
         } else {
             format!("Whole months outside the baseline's prediction interval: {n} (reported).")
@@ -723,8 +711,7 @@ fn enter_reading(ctx: &Context, id: &str, form: &FormPost) -> Result<Outcome> {
         .principal()
         .filter(|p| p.has_permission("energy.read") || p.has_permission("energy.manage"))
     else {
-        return Err(Error::forbidden(tr(
-            ctx,
+        return Err(Error::forbidden(ctx.tr(
             "Only a caretaker or the energy manager may enter readings.",
             "Odečty smí zadávat jen správce budovy nebo energetický manažer.",
         )));
@@ -739,11 +726,13 @@ fn enter_reading(ctx: &Context, id: &str, form: &FormPost) -> Result<Outcome> {
     match portico_sdk::calendar::parse_date(&date) {
         None => errors.push((
             "date",
-            tr(ctx, "A date, e.g. 2025-01-31.", "Datum, např. 2025-01-31.").into(),
+            ctx.tr("A date, e.g. 2025-01-31.", "Datum, např. 2025-01-31.")
+                .into(),
         )),
         Some(d) if d > portico_sdk::calendar::today() => errors.push((
             "date",
-            tr(ctx, "The date is in the future.", "Datum je v budoucnosti.").into(),
+            ctx.tr("The date is in the future.", "Datum je v budoucnosti.")
+                .into(),
         )),
         Some(_) => {}
     }
@@ -751,8 +740,7 @@ fn enter_reading(ctx: &Context, id: &str, form: &FormPost) -> Result<Outcome> {
     if reading.is_none() {
         errors.push((
             "reading",
-            tr(
-                ctx,
+            ctx.tr(
                 "The counter's reading, a number of zero or more.",
                 "Stav počítadla, číslo nula nebo větší.",
             )
@@ -783,7 +771,7 @@ fn enter_reading(ctx: &Context, id: &str, form: &FormPost) -> Result<Outcome> {
                 return Ok(Outcome::redirect_with(
                     format!("/meters/{}", segment(id)),
                     match used {
-                        Some(u) if cs_of(ctx) => format!(
+                        Some(u) if ctx.is_czech() => format!(
                             "Odečet uložen; spotřeba od minulého odečtu {} {unit}.",
                             model::num(ctx, u, 3)
                         ),
@@ -791,12 +779,12 @@ fn enter_reading(ctx: &Context, id: &str, form: &FormPost) -> Result<Outcome> {
                             "The reading is saved; {} {unit} used since the one before.",
                             model::num(ctx, u, 3)
                         ),
-                        None => tr(
-                            ctx,
-                            "The reading is saved: the use shows from the next one.",
-                            "Odečet uložen: spotřeba se ukáže od příštího.",
-                        )
-                        .to_owned(),
+                        None => ctx
+                            .tr(
+                                "The reading is saved: the use shows from the next one.",
+                                "Odečet uložen: spotřeba se ukáže od příštího.",
+                            )
+                            .to_owned(),
                     },
                 ));
             }
@@ -804,7 +792,7 @@ fn enter_reading(ctx: &Context, id: &str, form: &FormPost) -> Result<Outcome> {
                 let before = model::date_text(ctx, &before);
                 errors.push((
                     "date",
-                    if cs_of(ctx) {
+                    if ctx.is_czech() {
                         format!("Poslední odečet je z {before}: nový musí být pozdější.")
                     } else {
                         format!("The last reading is of {before}: a new one must be later.")
@@ -818,7 +806,7 @@ fn enter_reading(ctx: &Context, id: &str, form: &FormPost) -> Result<Outcome> {
                 let before = model::date_text(ctx, &before);
                 errors.push((
                 "reading",
-                if cs_of(ctx) {
+                if ctx.is_czech() {
                     format!("Stav je nižší než minulý ({} z {before}). Byl-li měřič vyměněn, zaškrtněte výměnu; přetéká-li počítadlo, zadejte u měřidla počet jeho číslic.", model::num(ctx, previous, 3))
                 } else {
                     format!("The reading is lower than the one before ({} of {before}). If the meter was replaced, tick the replacement; if the counter rolls over, set its digits on the meter.", model::num(ctx, previous, 3))
@@ -838,13 +826,13 @@ fn add_station(ctx: &Context, form: &FormPost) -> Result<Outcome> {
     if code.is_empty() {
         errors.push((
             "code",
-            tr(ctx, "Give the station's code.", "Vyplňte kód stanice.").into(),
+            ctx.tr("Give the station's code.", "Vyplňte kód stanice.")
+                .into(),
         ));
     } else if model::station_by_code(&code).is_ok() {
         errors.push((
             "code",
-            tr(
-                ctx,
+            ctx.tr(
                 "A station of this code is already here.",
                 "Stanice s tímto kódem už je zavedena.",
             )
@@ -854,7 +842,7 @@ fn add_station(ctx: &Context, form: &FormPost) -> Result<Outcome> {
     if name.is_empty() {
         errors.push((
             "name",
-            tr(ctx, "Name the station.", "Vyplňte název stanice.").into(),
+            ctx.tr("Name the station.", "Vyplňte název stanice.").into(),
         ));
     }
     if !errors.is_empty() {
@@ -870,8 +858,7 @@ fn add_station(ctx: &Context, form: &FormPost) -> Result<Outcome> {
         .code;
     Ok(Outcome::redirect_with(
         format!("/stations/{}", segment(&id)),
-        tr(
-            ctx,
+        ctx.tr(
             "The station is added: import its temperatures.",
             "Stanice je přidána: importujte její teploty.",
         ),
@@ -918,13 +905,13 @@ fn import_temperatures(ctx: &Context, id: &str, form: &FormPost) -> Result<Outco
             means.len()
         ),
     )?;
-    let mut message = if cs_of(ctx) {
+    let mut message = if ctx.is_czech() {
         format!("Importováno dní s průměrnou teplotou: {}.", means.len())
     } else {
         format!("{} days with their mean temperature imported.", means.len())
     };
     if !short.is_empty() {
-        message.push_str(&if cs_of(ctx) {
+        message.push_str(&if ctx.is_czech() {
             format!(
                 " Dny s méně než 12 hodinami (bez průměru): {}.",
                 short.len()
@@ -947,8 +934,7 @@ fn set_calorific(ctx: &Context, id: &str, form: &FormPost) -> Result<Outcome> {
     let meter = kept.data.clone();
     if meter.carrier() != Carrier::Gas || meter.unit != "m3" {
         return Err(Error::Conflict(
-            tr(
-                ctx,
+            ctx.tr(
                 "Only a gas meter counting m³ has a calorific value.",
                 "Spalné teplo má jen plynoměr měřící m³.",
             )
@@ -960,8 +946,7 @@ fn set_calorific(ctx: &Context, id: &str, form: &FormPost) -> Result<Outcome> {
     if from.is_none() {
         errors.push((
             "from",
-            tr(
-                ctx,
+            ctx.tr(
                 "The period's first day, e.g. 2025-01-01.",
                 "První den období, např. 2025-01-01.",
             )
@@ -972,8 +957,7 @@ fn set_calorific(ctx: &Context, id: &str, form: &FormPost) -> Result<Outcome> {
     if value.is_none() {
         errors.push((
             "kwh_per_m3",
-            tr(
-                ctx,
+            ctx.tr(
                 "A calorific value between 5 and 15 kWh/m³ (about 10.5), as on the invoice.",
                 "Spalné teplo mezi 5 a 15 kWh/m³ (obvykle kolem 10,5), jak ho uvádí faktura.",
             )
@@ -995,7 +979,7 @@ fn set_calorific(ctx: &Context, id: &str, form: &FormPost) -> Result<Outcome> {
     )?;
     Ok(Outcome::redirect_with(
         format!("/meters/{}", segment(id)),
-        if cs_of(ctx) {
+        if ctx.is_czech() {
             format!(
                 "Spalné teplo od {} je {} kWh/m³; přepočteno dní: {changed}.",
                 model::date(ctx, from),
@@ -1021,8 +1005,7 @@ fn fetch_temperatures(ctx: &Context, id: &str, form: &FormPost) -> Result<Outcom
     if !weather::is_wsi(&wsi) {
         errors.push((
             "wsi",
-            tr(
-                ctx,
+            ctx.tr(
                 "The station's WIGOS identifier at ČHMÚ, e.g. 0-20000-0-11723.",
                 "Identifikátor WIGOS stanice u ČHMÚ, např. 0-20000-0-11723.",
             )
@@ -1038,8 +1021,7 @@ fn fetch_temperatures(ctx: &Context, id: &str, form: &FormPost) -> Result<Outcom
     if from.is_none() {
         errors.push((
             "from",
-            tr(
-                ctx,
+            ctx.tr(
                 "The first month to fetch, e.g. 2025-01, not in the future.",
                 "První měsíc ke stažení, např. 2025-01; nesmí být v budoucnosti.",
             )
@@ -1056,9 +1038,7 @@ fn fetch_temperatures(ctx: &Context, id: &str, form: &FormPost) -> Result<Outcom
         Err(Error::Forbidden(_)) => {
             let errors: Errors = vec![(
                 "wsi",
-                tr(
-                    ctx,
-                    "The connection to the weather service is not set up: an administrator sets up `chmi` on the module's page in the console. Nothing was fetched.",
+                ctx.tr("The connection to the weather service is not set up: an administrator sets up `chmi` on the module's page in the console. Nothing was fetched.",
                     "Připojení k meteorologické službě není nastaveno: správce nastaví `chmi` na stránce modulu v administraci. Nic nebylo staženo.",
                 )
                 .into(),
@@ -1086,7 +1066,7 @@ fn fetch_temperatures(ctx: &Context, id: &str, form: &FormPost) -> Result<Outcom
         ),
     )?;
     let month = |m: &chrono::NaiveDate| pages::month_label(ctx, *m);
-    let mut message = if cs_of(ctx) {
+    let mut message = if ctx.is_czech() {
         format!("Staženo dní s průměrnou teplotou: {}.", got.means.len())
     } else {
         format!(
@@ -1100,7 +1080,7 @@ fn fetch_temperatures(ctx: &Context, id: &str, form: &FormPost) -> Result<Outcom
             .iter()
             .map(|(m, status)| format!("{} ({status})", month(m)))
             .collect();
-        message.push_str(&if cs_of(ctx) {
+        message.push_str(&if ctx.is_czech() {
             format!(" Měsíce, které služba neposkytla: {}.", named.join(", "))
         } else {
             format!(" Months the service did not provide: {}.", named.join(", "))
@@ -1108,7 +1088,7 @@ fn fetch_temperatures(ctx: &Context, id: &str, form: &FormPost) -> Result<Outcom
     }
     if !got.unreadable.is_empty() {
         let named: Vec<String> = got.unreadable.iter().map(month).collect();
-        message.push_str(&if cs_of(ctx) {
+        message.push_str(&if ctx.is_czech() {
             format!(
                 " Měsíce v nečitelném tvaru (nejsou to otevřená data ČHMÚ v JSON): {}.",
                 named.join(", ")
@@ -1132,8 +1112,7 @@ fn baseline_csv(ctx: &Context, id: &str) -> Result<Response> {
     let meter = model::meter_by_code(id)?.data;
     let building = model::building_by_code(&meter.building)?.data;
     let Some(b) = model::baseline(id)?.map(|d| d.data) else {
-        return Err(Error::not_found(tr(
-            ctx,
+        return Err(Error::not_found(ctx.tr(
             "The meter has no baseline yet.",
             "Měřidlo zatím nemá referenční model.",
         )));

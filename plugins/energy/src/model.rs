@@ -24,21 +24,9 @@ pub const TEMPS: Collection = Collection::new("temps");
 pub const MODELS: Collection = Collection::new("models");
 pub const ANOMALIES: Collection = Collection::new("anomalies");
 
-pub fn cs_of(ctx: &Context) -> bool {
-    ctx.locale().starts_with("cs")
-}
-
-pub fn tr<'a>(ctx: &Context, en: &'a str, cs: &'a str) -> &'a str {
-    if cs_of(ctx) { cs } else { en }
-}
-
-pub fn locale(ctx: &Context) -> &'static str {
-    if cs_of(ctx) { "cs" } else { "en" }
-}
-
 /// A number rounded to `decimals` places, as the reader's language writes it.
 pub fn num(ctx: &Context, n: f64, decimals: i32) -> String {
-    num_in(n, decimals, locale(ctx))
+    num_in(n, decimals, ctx.lang())
 }
 
 /// A number rounded to `decimals` places, as `lang` writes it.
@@ -58,7 +46,7 @@ pub fn next_month(day: NaiveDate) -> NaiveDate {
 }
 
 pub fn date(ctx: &Context, d: NaiveDate) -> String {
-    portico_sdk::calendar::format_date(d, locale(ctx))
+    portico_sdk::calendar::format_date(d, ctx.lang())
 }
 
 /// A kept `YYYY-MM-DD` as the reader's language writes it (as kept if it
@@ -119,7 +107,7 @@ pub const USES: [(&str, &str, &str); 8] = [
 pub fn use_name(ctx: &Context, code: &str) -> String {
     USES.iter()
         .find(|u| u.0 == code)
-        .map_or_else(|| code.to_owned(), |u| tr(ctx, u.1, u.2).to_owned())
+        .map_or_else(|| code.to_owned(), |u| ctx.tr(u.1, u.2).to_owned())
 }
 
 /// An energy carrier: what a meter measures.
@@ -154,10 +142,10 @@ impl Carrier {
 
     pub fn name(self, ctx: &Context) -> &'static str {
         match self {
-            Carrier::Electricity => tr(ctx, "Electricity", "Elektřina"),
-            Carrier::Gas => tr(ctx, "Natural gas", "Zemní plyn"),
-            Carrier::Heat => tr(ctx, "Heat", "Teplo"),
-            Carrier::Water => tr(ctx, "Water", "Voda"),
+            Carrier::Electricity => ctx.tr("Electricity", "Elektřina"),
+            Carrier::Gas => ctx.tr("Natural gas", "Zemní plyn"),
+            Carrier::Heat => ctx.tr("Heat", "Teplo"),
+            Carrier::Water => ctx.tr("Water", "Voda"),
         }
     }
 
@@ -621,8 +609,7 @@ pub fn audit(ctx: &Context, action: &str, subject: &str, text: String) -> Result
 pub fn manager(ctx: &Context) -> Result<()> {
     match ctx.principal() {
         Some(p) if p.has_permission("energy.manage") => Ok(()),
-        _ => Err(Error::forbidden(tr(
-            ctx,
+        _ => Err(Error::forbidden(ctx.tr(
             "Only the energy manager may do this.",
             "Toto smí jen energetický manažer.",
         ))),

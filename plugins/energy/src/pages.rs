@@ -11,8 +11,8 @@ use crate::baseline::{self, Savings};
 use crate::caltrack::{Fit, Kind, celsius};
 use crate::model::{
     ANOMALIES, BUILDINGS, Baseline, Building, CARRIERS, METERS, Meter, STATIONS, Series, Station,
-    Temperatures, USES, baseline, cs_of, date, date_text, month_of, month_start, next_month, num,
-    tr, unit_name, use_name, year_sums,
+    Temperatures, USES, baseline, date, date_text, month_of, month_start, next_month, num,
+    unit_name, use_name, year_sums,
 };
 
 /// Errors of a refused form: the field, and what is wrong.
@@ -27,18 +27,17 @@ pub fn home(ctx: &Context) -> Result<View> {
     let buildings = BUILDINGS.find().sort("name").fetch_all::<Building>(5_000)?;
     let year = portico_sdk::calendar::today().year() - 1;
     let totals = year_sums(year, "building", "total")?;
-    let mut table = Table::new(tr(ctx, "Buildings", "Budovy"))
-        .column(tr(ctx, "Building", "Budova"))
-        .column(tr(ctx, "Use", "Účel"))
-        .numeric_column(tr(ctx, "Floor area (m²)", "Podlahová plocha (m²)"))
+    let mut table = Table::new(ctx.tr("Buildings", "Budovy"))
+        .column(ctx.tr("Building", "Budova"))
+        .column(ctx.tr("Use", "Účel"))
+        .numeric_column(ctx.tr("Floor area (m²)", "Podlahová plocha (m²)"))
         .numeric_column(format!(
             "{} {year} (MWh)",
-            tr(ctx, "Energy in", "Energie v roce")
+            ctx.tr("Energy in", "Energie v roce")
         ))
         .numeric_column(format!("kWh/m² {year}"))
-        .column(tr(ctx, "Energy certificate (PENB)", "PENB"))
-        .empty_text(tr(
-            ctx,
+        .column(ctx.tr("Energy certificate (PENB)", "PENB"))
+        .empty_text(ctx.tr(
             "No buildings yet. Add the organization's buildings, then their meters.",
             "Zatím žádné budovy. Přidejte budovy organizace a potom jejich měřidla.",
         ));
@@ -65,14 +64,14 @@ pub fn home(ctx: &Context) -> Result<View> {
             penb_text(ctx, &b.data).into(),
         ]);
     }
-    let mut view = View::new(tr(ctx, "Energy management", "Energetický management")).stats([
-        Stat::new(tr(ctx, "Buildings", "Budovy"), buildings.len().to_string()),
+    let mut view = View::new(ctx.tr("Energy management", "Energetický management")).stats([
+        Stat::new(ctx.tr("Buildings", "Budovy"), buildings.len().to_string()),
         Stat::new(
-            tr(ctx, "Floor area", "Podlahová plocha"),
+            ctx.tr("Floor area", "Podlahová plocha"),
             format!("{} m²", num(ctx, area_total, 0)),
         ),
         Stat::new(
-            format!("{} {year}", tr(ctx, "Energy in", "Energie v roce")),
+            format!("{} {year}", ctx.tr("Energy in", "Energie v roce")),
             format!("{} MWh", num(ctx, use_total / 1000.0, 1)),
         ),
     ]);
@@ -81,8 +80,7 @@ pub fn home(ctx: &Context) -> Result<View> {
         .any(|o| o.module_enabled);
     if founds {
         view = view.actions([Action::primary(
-            tr(
-                ctx,
+            ctx.tr(
                 "Energy of the organizations below",
                 "Energie podřízených organizací",
             ),
@@ -91,9 +89,9 @@ pub fn home(ctx: &Context) -> Result<View> {
     }
     if can_manage(ctx) {
         view = view.actions([
-            Action::primary(tr(ctx, "Add a building", "Přidat budovu"), "/buildings/new"),
+            Action::primary(ctx.tr("Add a building", "Přidat budovu"), "/buildings/new"),
             Action::secondary(
-                tr(ctx, "Weather stations", "Meteorologické stanice"),
+                ctx.tr("Weather stations", "Meteorologické stanice"),
                 "/stations",
             ),
         ]);
@@ -104,7 +102,7 @@ pub fn home(ctx: &Context) -> Result<View> {
         if let Some(founder) = founder {
             view = view.form(Form::new(
                 "/",
-                if cs_of(ctx) {
+                if ctx.is_czech() {
                     format!(
                         "Odeslat zřizovateli ({}) údaje za posledních 12 měsíců",
                         founder.name
@@ -130,19 +128,15 @@ fn tracker(ctx: &Context, view: View, last: i32) -> Result<View> {
     for year in last - 4..=last {
         years.push((year, meter_years(year)?));
     }
-    let mut table = Table::new(tr(
-        ctx,
-        "Final energy use a year against the 1.9 % a year cut (EU 2023/1791, art. 6)",
+    let mut table = Table::new(ctx.tr("Final energy use a year against the 1.9 % a year cut (EU 2023/1791, art. 6)",
         "Konečná spotřeba energie po letech proti snížení o 1,9 % ročně (směrnice EU 2023/1791, čl. 6)",
     ))
-    .column(tr(ctx, "Year", "Rok"))
-    .numeric_column(tr(ctx, "Energy (MWh)", "Energie (MWh)"))
-    .numeric_column(tr(
-        ctx,
-        "Change from the year before (the same meters)",
+    .column(ctx.tr("Year", "Rok"))
+    .numeric_column(ctx.tr("Energy (MWh)", "Energie (MWh)"))
+    .numeric_column(ctx.tr("Change from the year before (the same meters)",
         "Změna oproti předchozímu roku (stejná měřidla)",
     ))
-    .column(tr(ctx, "Target: 1.9 % less", "Cíl: o 1,9 % méně"));
+    .column(ctx.tr("Target: 1.9 % less", "Cíl: o 1,9 % méně"));
     let mut rows = 0;
     for pair in years.windows(2) {
         let ((before_year, before), (year, now)) = (&pair[0], &pair[1]);
@@ -166,9 +160,9 @@ fn tracker(ctx: &Context, view: View, last: i32) -> Result<View> {
             (
                 format!("{} %", num(ctx, change * 100.0, 1)),
                 if change <= -0.019 {
-                    tr(ctx, "met", "splněno")
+                    ctx.tr("met", "splněno")
                 } else {
-                    tr(ctx, "not met", "nesplněno")
+                    ctx.tr("not met", "nesplněno")
                 },
             )
         } else {
@@ -199,16 +193,16 @@ fn meter_years(year: i32) -> Result<std::collections::HashMap<String, (f64, f64)
 
 fn penb_text(ctx: &Context, b: &Building) -> String {
     if b.penb.is_empty() {
-        return tr(ctx, "none", "není").to_owned();
+        return ctx.tr("none", "není").to_owned();
     }
     match portico_sdk::calendar::parse_date(&b.penb_expires) {
         Some(d) => format!(
             "{} ({} {})",
             b.penb,
             if d < portico_sdk::calendar::today() {
-                tr(ctx, "expired on", "platnost skončila")
+                ctx.tr("expired on", "platnost skončila")
             } else {
-                tr(ctx, "valid until", "platný do")
+                ctx.tr("valid until", "platný do")
             },
             date(ctx, d)
         ),
@@ -250,20 +244,18 @@ pub fn building_form(
         )
     }));
     let penb = ["A", "B", "C", "D", "E", "F", "G"];
-    let mut f = Form::new(action, tr(ctx, "Save", "Uložit"));
+    let mut f = Form::new(action, ctx.tr("Save", "Uložit"));
     if kept.is_none() {
         f = f.field(
             Field::text(
                 "code",
-                tr(
-                    ctx,
+                ctx.tr(
                     "Code (the asset register's number)",
                     "Kód (číslo v evidenci majetku)",
                 ),
             )
             .value(FormPost::shown(form, "code", ""))
-            .help(tr(
-                ctx,
+            .help(ctx.tr(
                 "Meters and reports name the building by it; left empty, one is given.",
                 "Měřidla a hlášení budovu označují tímto kódem; zůstane-li prázdný, přidělí se.",
             ))
@@ -271,20 +263,19 @@ pub fn building_form(
         );
     }
     Ok(f.field(
-        Field::text("name", tr(ctx, "Name", "Název"))
+        Field::text("name", ctx.tr("Name", "Název"))
             .required()
             .value(FormPost::shown(form, "name", &b.name))
             .error_among(errors),
     )
     .field(
-        Field::text("address", tr(ctx, "Address", "Adresa"))
+        Field::text("address", ctx.tr("Address", "Adresa"))
             .value(FormPost::shown(form, "address", &b.address)),
     )
     .field(
         Field::new(
             "contact",
-            tr(
-                ctx,
+            ctx.tr(
                 "Told of anomalies and the certificate's expiry (e-mail)",
                 "Komu hlásit odchylky a konec platnosti PENB (e-mail)",
             ),
@@ -296,8 +287,7 @@ pub fn building_form(
     .field(
         Field::number(
             "area_m2",
-            tr(
-                ctx,
+            ctx.tr(
                 "Energy reference floor area (m²)",
                 "Energeticky vztažná plocha (m²)",
             ),
@@ -309,16 +299,15 @@ pub fn building_form(
     .field(
         Field::select(
             "usage",
-            tr(ctx, "Use", "Účel"),
-            USES.iter().map(|u| (u.0, tr(ctx, u.1, u.2))),
+            ctx.tr("Use", "Účel"),
+            USES.iter().map(|u| (u.0, ctx.tr(u.1, u.2))),
         )
         .selected([FormPost::shown(form, "usage", &b.usage)]),
     )
     .field(
         Field::select(
             "penb",
-            tr(
-                ctx,
+            ctx.tr(
                 "Energy performance certificate class (PENB)",
                 "Klasifikační třída PENB",
             ),
@@ -329,7 +318,7 @@ pub fn building_form(
     .field(
         Field::date(
             "penb_expires",
-            tr(ctx, "The certificate is valid until", "PENB platí do"),
+            ctx.tr("The certificate is valid until", "PENB platí do"),
         )
         .value(FormPost::shown(form, "penb_expires", &b.penb_expires))
         .error_among(errors),
@@ -337,12 +326,11 @@ pub fn building_form(
     .field(
         Field::select(
             "station",
-            tr(ctx, "Weather station", "Meteorologická stanice"),
+            ctx.tr("Weather station", "Meteorologická stanice"),
             station_choices,
         )
         .selected([FormPost::shown(form, "station", &b.station)])
-        .help(tr(
-            ctx,
+        .help(ctx.tr(
             "Its daily mean temperatures drive the baselines of the building's meters.",
             "Její denní průměrné teploty vstupují do referenčních modelů měřidel budovy.",
         )),
@@ -351,7 +339,7 @@ pub fn building_form(
 
 pub fn new_building(ctx: &Context, form: Option<&FormPost>, errors: &Errors) -> Result<View> {
     Ok(
-        View::new(tr(ctx, "Add a building", "Přidat budovu")).form(building_form(
+        View::new(ctx.tr("Add a building", "Přidat budovu")).form(building_form(
             ctx,
             "/buildings/new",
             None,
@@ -364,25 +352,26 @@ pub fn new_building(ctx: &Context, form: Option<&FormPost>, errors: &Errors) -> 
 pub fn building(ctx: &Context, id: &str, form: Option<&FormPost>, errors: &Errors) -> Result<View> {
     let b = crate::model::building_by_code(id)?.data;
     let station = if b.station.is_empty() {
-        tr(ctx, "none", "žádná").to_owned()
+        ctx.tr("none", "žádná").to_owned()
     } else {
         crate::model::station_by_code(&b.station)
             .map(|s| s.data.name)
             .unwrap_or_default()
     };
     let mut view = View::new(b.name.clone()).key_values([
-        (tr(ctx, "Address", "Adresa").to_owned(), b.address.clone()),
-        (tr(ctx, "Use", "Účel").to_owned(), use_name(ctx, &b.usage)),
+        (ctx.tr("Address", "Adresa").to_owned(), b.address.clone()),
+        (ctx.tr("Use", "Účel").to_owned(), use_name(ctx, &b.usage)),
         (
-            tr(ctx, "Floor area", "Podlahová plocha").to_owned(),
+            ctx.tr("Floor area", "Podlahová plocha").to_owned(),
             format!("{} m²", num(ctx, b.area_m2, 0)),
         ),
         (
-            tr(ctx, "Energy certificate (PENB)", "PENB").to_owned(),
+            ctx.tr("Energy certificate (PENB)", "PENB").to_owned(),
             penb_text(ctx, &b),
         ),
         (
-            tr(ctx, "Weather station", "Meteorologická stanice").to_owned(),
+            ctx.tr("Weather station", "Meteorologická stanice")
+                .to_owned(),
             station,
         ),
     ]);
@@ -391,23 +380,23 @@ pub fn building(ctx: &Context, id: &str, form: Option<&FormPost>, errors: &Error
         .eq("building", id)
         .limit(200)
         .fetch::<Meter>()?;
-    let mut table = Table::new(tr(ctx, "Meters", "Měřidla"))
-        .column(tr(ctx, "Meter", "Měřidlo"))
-        .column(tr(ctx, "Carrier", "Nositel energie"))
-        .column(tr(ctx, "Unit", "Jednotka"))
-        .column(tr(ctx, "Baseline", "Referenční model"))
-        .empty_text(tr(ctx, "No meters yet.", "Zatím žádná měřidla."));
+    let mut table = Table::new(ctx.tr("Meters", "Měřidla"))
+        .column(ctx.tr("Meter", "Měřidlo"))
+        .column(ctx.tr("Carrier", "Nositel energie"))
+        .column(ctx.tr("Unit", "Jednotka"))
+        .column(ctx.tr("Baseline", "Referenční model"))
+        .empty_text(ctx.tr("No meters yet.", "Zatím žádná měřidla."));
     for m in &meters.documents {
         let model = match baseline(&m.data.label)? {
-            Some(d) if d.data.accepted => tr(ctx, "accepted", "přijat").to_owned(),
-            Some(_) => tr(ctx, "refused", "odmítnut").to_owned(),
-            None => tr(ctx, "not fitted", "nesestaven").to_owned(),
+            Some(d) if d.data.accepted => ctx.tr("accepted", "přijat").to_owned(),
+            Some(_) => ctx.tr("refused", "odmítnut").to_owned(),
+            None => ctx.tr("not fitted", "nesestaven").to_owned(),
         };
         let mut label = m.data.label.clone();
         if m.data.role == "sub" {
-            label = format!("{label} ({})", tr(ctx, "sub-meter", "podružné"));
+            label = format!("{label} ({})", ctx.tr("sub-meter", "podružné"));
         } else if m.data.is_virtual() {
-            label = format!("{label} ({})", tr(ctx, "virtual", "virtuální"));
+            label = format!("{label} ({})", ctx.tr("virtual", "virtuální"));
         }
         table = table.row([
             Cell::link(label, format!("/meters/{}", segment(&m.data.label))),
@@ -417,8 +406,7 @@ pub fn building(ctx: &Context, id: &str, form: Option<&FormPost>, errors: &Error
         ]);
     }
     view = view.table(table).actions([Action::secondary(
-        tr(
-            ctx,
+        ctx.tr(
             "Every day of every meter (CSV, for an audit)",
             "Každý den každého měřidla (CSV pro audit)",
         ),
@@ -427,9 +415,9 @@ pub fn building(ctx: &Context, id: &str, form: Option<&FormPost>, errors: &Error
     view = indicators(ctx, view, &b, &meters.documents)?;
     if can_manage(ctx) {
         view = view
-            .heading(tr(ctx, "Add a meter", "Přidat měřidlo"))
+            .heading(ctx.tr("Add a meter", "Přidat měřidlo"))
             .form(meter_form(ctx, id, form, errors))
-            .heading(tr(ctx, "Change the building", "Upravit budovu"))
+            .heading(ctx.tr("Change the building", "Upravit budovu"))
             .form(building_form(
                 ctx,
                 &format!("/buildings/{}", segment(id)),
@@ -468,26 +456,20 @@ fn indicators(
         .eq("counted", 1)
         .fetch_all::<crate::model::YearDays>(1_000)?;
     let temps = Temperatures::of(&b.station)?;
-    let mut table = Table::new(tr(
-        ctx,
+    let mut table = Table::new(ctx.tr(
         "Energy performance indicators (ISO 50006)",
         "Ukazatele energetické náročnosti (ISO 50006)",
     ))
-    .column(tr(ctx, "Year", "Rok"))
-    .numeric_column(tr(ctx, "Energy (MWh)", "Energie (MWh)"))
+    .column(ctx.tr("Year", "Rok"))
+    .numeric_column(ctx.tr("Energy (MWh)", "Energie (MWh)"))
     .numeric_column("kWh/m²")
-    .numeric_column(tr(
-        ctx,
+    .numeric_column(ctx.tr(
         "Heating: gas and heat (MWh)",
         "Vytápění: plyn a teplo (MWh)",
     ))
-    .numeric_column(tr(ctx, "Degree days (19/13 °C)", "Denostupně (19/13 °C)"))
-    .numeric_column(tr(
-        ctx,
-        "Heating kWh per degree day",
-        "kWh vytápění na denostupeň",
-    ))
-    .numeric_column(tr(ctx, "Days metered (%)", "Dní s měřením (%)"));
+    .numeric_column(ctx.tr("Degree days (19/13 °C)", "Denostupně (19/13 °C)"))
+    .numeric_column(ctx.tr("Heating kWh per degree day", "kWh vytápění na denostupeň"))
+    .numeric_column(ctx.tr("Days metered (%)", "Dní s měřením (%)"));
     let mut rows = 0;
     for year in this_year - 3..this_year {
         let of_year: Vec<&crate::model::YearDays> = years
@@ -611,13 +593,11 @@ fn meter_form(ctx: &Context, building: &str, form: Option<&FormPost>, errors: &E
     let units = ["kWh", "MWh", "m3", "GJ"];
     Form::new(
         format!("/buildings/{}/meters", segment(building)),
-        tr(ctx, "Add the meter", "Přidat měřidlo"),
+        ctx.tr("Add the meter", "Přidat měřidlo"),
     )
     .field(Field::text(
             "label",
-            tr(
-                ctx,
-                "Meter code (EAN, EIC or the organization's own)",
+            ctx.tr("Meter code (EAN, EIC or the organization's own)",
                 "Označení měřidla (EAN, EIC nebo vlastní)",
             ),
         )
@@ -626,29 +606,27 @@ fn meter_form(ctx: &Context, building: &str, form: Option<&FormPost>, errors: &E
     .field(
         Field::select(
             "carrier",
-            tr(ctx, "Carrier", "Nositel energie"),
+            ctx.tr("Carrier", "Nositel energie"),
             CARRIERS.iter().map(|c| (c.code(), c.name(ctx))),
         )
         .selected([FormPost::shown(form, "carrier", "electricity")]),
     )
     .field(Field::select(
             "unit",
-            tr(ctx, "Unit of the readings", "Jednotka odečtů"),
+            ctx.tr("Unit of the readings", "Jednotka odečtů"),
             units.iter().map(|u| (*u, unit_name(u))),
         )
         .selected([FormPost::shown(form, "unit", "kWh")]).error_among(errors))
     .field(
         Field::radio(
             "role",
-            tr(ctx, "Meter type", "Druh měřidla"),
+            ctx.tr("Meter type", "Druh měřidla"),
             [
-                ("main", tr(ctx, "Main meter", "Hlavní měřidlo")),
-                ("sub", tr(ctx, "Sub-meter", "Podružné měřidlo")),
+                ("main", ctx.tr("Main meter", "Hlavní měřidlo")),
+                ("sub", ctx.tr("Sub-meter", "Podružné měřidlo")),
                 (
                     "virtual",
-                    tr(
-                        ctx,
-                        "Virtual meter (sums and differences of others)",
+                    ctx.tr("Virtual meter (sums and differences of others)",
                         "Virtuální měřidlo (součty a rozdíly jiných)",
                     ),
                 ),
@@ -658,33 +636,25 @@ fn meter_form(ctx: &Context, building: &str, form: Option<&FormPost>, errors: &E
     )
     .field(Field::textarea(
             "parts",
-            tr(ctx, "Virtual meter: its parts", "Virtuální měřidlo: jeho části"),
+            ctx.tr("Virtual meter: its parts", "Virtuální měřidlo: jeho části"),
         )
         .value(FormPost::shown(form, "parts", ""))
-        .help(tr(
-            ctx,
-            "A line each: + or − and a meter's code of the same carrier, e.g. the gas main less the kitchen: “+ 27ZG600000000001” and “− KUCHYNE-PLYN”. Its use counts in no total.",
+        .help(ctx.tr("A line each: + or − and a meter's code of the same carrier, e.g. the gas main less the kitchen: “+ 27ZG600000000001” and “− KUCHYNE-PLYN”. Its use counts in no total.",
             "Na každý řádek + nebo − a označení měřidla téhož nositele, např. hlavní plynoměr bez kuchyně: „+ 27ZG600000000001“ a „− KUCHYNE-PLYN“. Jeho spotřeba se nezapočítává do žádného součtu.",
         )).error_among(errors))
     .field(Field::number(
             "kwh_per_m3",
-            tr(
-                ctx,
-                "Gas: calorific value (kWh/m³)",
+            ctx.tr("Gas: calorific value (kWh/m³)",
                 "Plyn: spalné teplo (kWh/m³)",
             ),
         )
         .value(FormPost::shown(form, "kwh_per_m3", "10.55"))
-        .help(tr(
-            ctx,
-            "The distributor's calorific value times the volume correction, as on the invoice.",
+        .help(ctx.tr("The distributor's calorific value times the volume correction, as on the invoice.",
             "Spalné teplo krát přepočítávací součinitel objemu, jak je uvádí faktura distributora.",
         )).error_among(errors))
     .field(Field::number(
             "digits",
-            tr(
-                ctx,
-                "Number of register digits (to detect roll-over)",
+            ctx.tr("Number of register digits (to detect roll-over)",
                 "Počet číslic počítadla (pro rozpoznání přetočení)",
             ),
         )
@@ -700,35 +670,35 @@ pub fn meter(ctx: &Context, id: &str, form: Option<&FormPost>, errors: &Errors) 
     let temps = Temperatures::of(&b.station)?;
     let measure = m.carrier().measure();
     let mut facts = vec![
-        (tr(ctx, "Building", "Budova").to_owned(), b.name.clone()),
+        (ctx.tr("Building", "Budova").to_owned(), b.name.clone()),
         (
-            tr(ctx, "Carrier", "Nositel energie").to_owned(),
+            ctx.tr("Carrier", "Nositel energie").to_owned(),
             m.carrier().name(ctx).to_owned(),
         ),
         if m.is_virtual() {
             (
-                tr(ctx, "Virtual meter, made of", "Virtuální měřidlo složené z").to_owned(),
+                ctx.tr("Virtual meter, made of", "Virtuální měřidlo složené z")
+                    .to_owned(),
                 crate::virtual_meters::lines(&m.parts).replace('\n', " "),
             )
         } else {
             (
-                tr(ctx, "Unit of the readings", "Jednotka odečtů").to_owned(),
+                ctx.tr("Unit of the readings", "Jednotka odečtů").to_owned(),
                 unit_name(&m.unit).to_owned(),
             )
         },
         (
-            tr(ctx, "Data", "Data").to_owned(),
+            ctx.tr("Data", "Data").to_owned(),
             match (series.first(), series.last()) {
                 (Some(f), Some(l)) => format!("{} – {}", date(ctx, f), date(ctx, l)),
-                _ => tr(ctx, "none yet", "zatím žádná").to_owned(),
+                _ => ctx.tr("none yet", "zatím žádná").to_owned(),
             },
         ),
     ];
     if m.role == "sub" {
         facts.push((
-            tr(ctx, "Meter type", "Druh měřidla").to_owned(),
-            tr(
-                ctx,
+            ctx.tr("Meter type", "Druh měřidla").to_owned(),
+            ctx.tr(
                 "sub-meter (counts in no total)",
                 "podružné (nezapočítává se do součtů)",
             )
@@ -739,17 +709,16 @@ pub fn meter(ctx: &Context, id: &str, form: Option<&FormPost>, errors: &Errors) 
 
     // The baseline.
     let model = baseline(id)?.map(|d| d.data);
-    view = view.heading(tr(
-        ctx,
+    view = view.heading(ctx.tr(
         "Baseline (CalTRACK daily method)",
         "Referenční model (denní metoda CalTRACK)",
     ));
     match &model {
-        None => view = view.text(tr(ctx, "Not fitted yet.", "Zatím nesestaven.")),
+        None => view = view.text(ctx.tr("Not fitted yet.", "Zatím nesestaven.")),
         Some(bl) => {
             view = baseline_block(ctx, view, bl, &series, &temps, measure).actions([
                 Action::secondary(
-                    tr(ctx, "Baseline (CSV)", "Referenční model (CSV)"),
+                    ctx.tr("Baseline (CSV)", "Referenční model (CSV)"),
                     format!("/meters/{}/baseline.csv", segment(id)),
                 ),
             ])
@@ -757,12 +726,10 @@ pub fn meter(ctx: &Context, id: &str, form: Option<&FormPost>, errors: &Errors) 
     }
     if can_manage(ctx) {
         view = view.form(
-            Form::new(format!("/meters/{}", segment(id)), tr(ctx, "Fit the baseline", "Sestavit referenční model"))
-                .field(Field::date("baseline_end", tr(ctx, "Last day of the baseline", "Poslední den referenčního období"))
+            Form::new(format!("/meters/{}", segment(id)), ctx.tr("Fit the baseline", "Sestavit referenční model"))
+                .field(Field::date("baseline_end", ctx.tr("Last day of the baseline", "Poslední den referenčního období"))
                         .value(FormPost::shown(form, "baseline_end", &m.baseline_end))
-                        .help(tr(
-                            ctx,
-                            "The baseline covers the 365 days ending on this day; leave it empty to use the last day with data.",
+                        .help(ctx.tr("The baseline covers the 365 days ending on this day; leave it empty to use the last day with data.",
                             "Referenční období je 365 dní končících tímto dnem. Nevyplníte-li, použije se poslední den s daty.",
                         )).error_among(errors))
 
@@ -790,15 +757,13 @@ pub fn meter(ctx: &Context, id: &str, form: Option<&FormPost>, errors: &Errors) 
     }
     if can_manage(ctx) {
         view = view
-            .heading(tr(ctx, "Import readings", "Import odečtů"))
+            .heading(ctx.tr("Import readings", "Import odečtů"))
             .form(
-                Form::new(format!("/meters/{}/import", segment(id)), tr(ctx, "Import", "Importovat")).field(
-                    Field::file("readings", tr(ctx, "Readings (CSV)", "Odečty (CSV)"))
+                Form::new(format!("/meters/{}/import", segment(id)), ctx.tr("Import", "Importovat")).field(
+                    Field::file("readings", ctx.tr("Readings (CSV)", "Odečty (CSV)"))
                             .required()
                             .accept(".csv,text/csv,text/plain")
-                            .help(tr(
-                                ctx,
-                                "A line per interval (2024-01-31 00:15;1,25) or per day (2024-01-31;30,5), in the meter's unit, as the distributor or the gateway exports them. A bad line is named and nothing is stored; a file imported again replaces the same intervals.",
+                            .help(ctx.tr("A line per interval (2024-01-31 00:15;1,25) or per day (2024-01-31;30,5), in the meter's unit, as the distributor or the gateway exports them. A bad line is named and nothing is stored; a file imported again replaces the same intervals.",
                                 "Řádek za interval (2024-01-31 00:15;1,25) nebo za den (2024-01-31;30,5) v jednotce měřidla, jak je exportuje distributor nebo brána. Chybný řádek se vypíše a neuloží se nic; znovu importovaný soubor nahradí tytéž intervaly.",
                             )).error_among(errors),
                 ),
@@ -811,14 +776,14 @@ pub fn meter(ctx: &Context, id: &str, form: Option<&FormPost>, errors: &Errors) 
         return Ok(view);
     }
     view = view
-        .heading(tr(ctx, "Enter a reading", "Zadat odečet"))
+        .heading(ctx.tr("Enter a reading", "Zadat odečet"))
         .form(
             Form::new(
                 format!("/meters/{}/reading", segment(id)),
-                tr(ctx, "Save the reading", "Uložit odečet"),
+                ctx.tr("Save the reading", "Uložit odečet"),
             )
             .field(
-                Field::date("date", tr(ctx, "Date", "Datum"))
+                Field::date("date", ctx.tr("Date", "Datum"))
                     .required()
                     .value(FormPost::shown(
                         form,
@@ -828,7 +793,7 @@ pub fn meter(ctx: &Context, id: &str, form: Option<&FormPost>, errors: &Errors) 
                     .error_among(errors),
             )
             .field(
-                Field::number("reading", tr(ctx, "Counter reading", "Stav počítadla"))
+                Field::number("reading", ctx.tr("Counter reading", "Stav počítadla"))
                     .required()
                     .min("0")
                     .value(FormPost::shown(form, "reading", ""))
@@ -836,11 +801,10 @@ pub fn meter(ctx: &Context, id: &str, form: Option<&FormPost>, errors: &Errors) 
             )
             .field(Field::checkboxes(
                 "new_counter",
-                tr(ctx, "Meter replaced", "Výměna měřidla"),
+                ctx.tr("Meter replaced", "Výměna měřidla"),
                 [(
                     "1",
-                    tr(
-                        ctx,
+                    ctx.tr(
                         "This is the first reading of a new meter",
                         "Toto je první stav nového měřidla",
                     ),
@@ -859,15 +823,11 @@ fn calorific_block(
     form: Option<&FormPost>,
     errors: &Errors,
 ) -> View {
-    let mut table = Table::new(tr(
-        ctx,
-        "Calorific value by period",
-        "Spalné teplo po obdobích",
-    ))
-    .column(tr(ctx, "From", "Od"))
-    .numeric_column(tr(ctx, "Calorific value (kWh/m³)", "Spalné teplo (kWh/m³)"));
+    let mut table = Table::new(ctx.tr("Calorific value by period", "Spalné teplo po obdobích"))
+        .column(ctx.tr("From", "Od"))
+        .numeric_column(ctx.tr("Calorific value (kWh/m³)", "Spalné teplo (kWh/m³)"));
     table = table.row([
-        tr(ctx, "the first reading", "od prvního odečtu").to_owned(),
+        ctx.tr("the first reading", "od prvního odečtu").to_owned(),
         num(ctx, m.kwh_per_m3, 3),
     ]);
     for c in &m.calorific {
@@ -880,20 +840,18 @@ fn calorific_block(
     view.form(
         Form::new(
             format!("/meters/{}/calorific", segment(id)),
-            tr(ctx, "Set the calorific value", "Nastavit spalné teplo"),
+            ctx.tr("Set the calorific value", "Nastavit spalné teplo"),
         )
-        .field(Field::date("from", tr(ctx, "From", "Od"))
+        .field(Field::date("from", ctx.tr("From", "Od"))
                 .required()
                 .value(FormPost::shown(form, "from", "")).error_among(errors))
         .field(Field::number(
                 "kwh_per_m3",
-                tr(ctx, "Calorific value (kWh/m³)", "Spalné teplo (kWh/m³)"),
+                ctx.tr("Calorific value (kWh/m³)", "Spalné teplo (kWh/m³)"),
             )
             .required()
             .value(FormPost::shown(form, "kwh_per_m3", ""))
-            .help(tr(
-                ctx,
-                "The distributor's figure for the period, as on the invoice (the calorific value times the volume correction). The days of the period already kept are converted again; the nightly refit fits the baseline to them.",
+            .help(ctx.tr("The distributor's figure for the period, as on the invoice (the calorific value times the volume correction). The days of the period already kept are converted again; the nightly refit fits the baseline to them.",
                 "Údaj distributora za období, jak ho uvádí faktura (spalné teplo krát přepočítávací součinitel objemu). Již uložené dny období se přepočtou; noční přepočet k nim sestaví referenční model znovu.",
             )).error_among(errors)),
     )
@@ -915,21 +873,28 @@ fn baseline_block(
     if !bl.accepted {
         view = view.notice(
             NoticeLevel::Warning,
-            if cs_of(ctx) { cs.clone() } else { en.clone() },
+            if ctx.is_czech() {
+                cs.clone()
+            } else {
+                en.clone()
+            },
         );
     } else if !en.is_empty() {
         view = view.notice(
             NoticeLevel::Info,
-            if cs_of(ctx) { cs.clone() } else { en.clone() },
+            if ctx.is_czech() {
+                cs.clone()
+            } else {
+                en.clone()
+            },
         );
     }
     let Some(fit) = &bl.fit else { return view };
     let kind = match fit.kind {
-        Kind::InterceptOnly => tr(ctx, "intercept only", "jen absolutní člen"),
-        Kind::HddOnly => tr(ctx, "heating degree days", "denostupně vytápění"),
-        Kind::CddOnly => tr(ctx, "cooling degree days", "denostupně chlazení"),
-        Kind::CddHdd => tr(
-            ctx,
+        Kind::InterceptOnly => ctx.tr("intercept only", "jen absolutní člen"),
+        Kind::HddOnly => ctx.tr("heating degree days", "denostupně vytápění"),
+        Kind::CddOnly => ctx.tr("cooling degree days", "denostupně chlazení"),
+        Kind::CddHdd => ctx.tr(
             "heating and cooling degree days",
             "denostupně vytápění i chlazení",
         ),
@@ -945,23 +910,24 @@ fn baseline_block(
     };
     let mut facts = vec![
         (
-            tr(ctx, "Period", "Období").to_owned(),
+            ctx.tr("Period", "Období").to_owned(),
             format!("{} – {}", period(&bl.from), period(&bl.to)),
         ),
-        (tr(ctx, "Model", "Model").to_owned(), kind.to_owned()),
+        (ctx.tr("Model", "Model").to_owned(), kind.to_owned()),
         (
-            tr(ctx, "Base use a day", "Základní denní spotřeba").to_owned(),
+            ctx.tr("Base use a day", "Základní denní spotřeba")
+                .to_owned(),
             format!("{} {measure}", num(ctx, fit.intercept, 2)),
         ),
     ];
     if fit.heating_bp.is_some() {
         facts.push((
-            tr(ctx, "Heating balance point", "Bod zlomu vytápění").to_owned(),
+            ctx.tr("Heating balance point", "Bod zlomu vytápění")
+                .to_owned(),
             bp(fit.heating_bp),
         ));
         facts.push((
-            tr(
-                ctx,
+            ctx.tr(
                 "Heating: use a degree day",
                 "Vytápění: spotřeba na denostupeň",
             )
@@ -971,12 +937,12 @@ fn baseline_block(
     }
     if fit.cooling_bp.is_some() {
         facts.push((
-            tr(ctx, "Cooling balance point", "Bod zlomu chlazení").to_owned(),
+            ctx.tr("Cooling balance point", "Bod zlomu chlazení")
+                .to_owned(),
             bp(fit.cooling_bp),
         ));
         facts.push((
-            tr(
-                ctx,
+            ctx.tr(
                 "Cooling: use a degree day",
                 "Chlazení: spotřeba na denostupeň",
             )
@@ -985,18 +951,19 @@ fn baseline_block(
         ));
     }
     facts.push((
-        tr(ctx, "Days fitted", "Dní v modelu").to_owned(),
+        ctx.tr("Days fitted", "Dní v modelu").to_owned(),
         fit.n.to_string(),
     ));
     facts.push((
-        tr(ctx, "Extreme days (kept)", "Extrémní dny (ponechány)").to_owned(),
+        ctx.tr("Extreme days (kept)", "Extrémní dny (ponechány)")
+            .to_owned(),
         bl.extreme_days.to_string(),
     ));
     view = view.key_values(facts);
     view = view.stats([
         Stat::new("R²", num(ctx, fit.r_squared, 3)),
         Stat::new(
-            tr(ctx, "Adjusted R²", "Upravené R²"),
+            ctx.tr("Adjusted R²", "Upravené R²"),
             num(ctx, fit.r_squared_adj, 3),
         ),
         Stat::new("CV(RMSE)", pct(ctx, fit.cvrmse)),
@@ -1013,8 +980,7 @@ fn baseline_block(
 
 fn savings_block(ctx: &Context, view: View, s: &Savings, measure: &str) -> View {
     let (Some(from), Some(to)) = (s.from, s.to) else {
-        return view.text(tr(
-            ctx,
+        return view.text(ctx.tr(
             "No days after the baseline yet: savings show once readings after it come in.",
             "Zatím žádné dny po referenčním období: úspory se ukážou s odečty po něm.",
         ));
@@ -1024,8 +990,7 @@ fn savings_block(ctx: &Context, view: View, s: &Savings, measure: &str) -> View 
     });
     view.heading(format!(
         "{} {} – {}",
-        tr(
-            ctx,
+        ctx.tr(
             "Savings, weather-normalised,",
             "Úspory po normalizaci na počasí,"
         ),
@@ -1034,22 +999,22 @@ fn savings_block(ctx: &Context, view: View, s: &Savings, measure: &str) -> View 
     ))
     .stats([
         Stat::new(
-            tr(ctx, "The baseline predicts", "Referenční model předpovídá"),
+            ctx.tr("The baseline predicts", "Referenční model předpovídá"),
             format!("{} {measure}", num(ctx, s.predicted, 0)),
         ),
         Stat::new(
-            tr(ctx, "Used", "Spotřebováno"),
+            ctx.tr("Used", "Spotřebováno"),
             format!("{} {measure}", num(ctx, s.used, 0)),
         ),
         Stat::new(
-            tr(ctx, "Saved", "Ušetřeno"),
+            ctx.tr("Saved", "Ušetřeno"),
             format!("{} {measure}{band}", num(ctx, s.saved(), 0)),
         )
         .detail(format!(
             "{} ({} {})",
             pct(ctx, s.fraction()),
             s.days,
-            tr(ctx, "days", "dní")
+            ctx.tr("days", "dní")
         )),
     ])
 }
@@ -1074,15 +1039,15 @@ fn months(
     let mut labels = Vec::new();
     let mut used = Vec::new();
     let mut predicted = Vec::new();
-    let mut table = Table::new(tr(ctx, "Monthly consumption", "Spotřeba po měsících"))
-        .column(tr(ctx, "Month", "Měsíc"))
-        .numeric_column(format!("{} ({measure})", tr(ctx, "Used", "Spotřebováno")))
+    let mut table = Table::new(ctx.tr("Monthly consumption", "Spotřeba po měsících"))
+        .column(ctx.tr("Month", "Měsíc"))
+        .numeric_column(format!("{} ({measure})", ctx.tr("Used", "Spotřebováno")))
         .numeric_column(format!(
             "{} ({measure})",
-            tr(ctx, "Baseline", "Referenční model")
+            ctx.tr("Baseline", "Referenční model")
         ))
-        .numeric_column(tr(ctx, "Mean temperature (°C)", "Průměrná teplota (°C)"))
-        .numeric_column(tr(ctx, "Days with data", "Dní s daty"));
+        .numeric_column(ctx.tr("Mean temperature (°C)", "Průměrná teplota (°C)"))
+        .numeric_column(ctx.tr("Days with data", "Dní s daty"));
     let mut month = first;
     while month <= last {
         let next = next_month(month);
@@ -1106,7 +1071,7 @@ fn months(
         }
         let mut label = month_label(ctx, month);
         if next > last + Duration::days(1) {
-            label = format!("{label} ({})", tr(ctx, "so far", "zatím"));
+            label = format!("{label} ({})", ctx.tr("so far", "zatím"));
         }
         labels.push(label.clone());
         used.push((u * 10.0).round() / 10.0);
@@ -1129,15 +1094,14 @@ fn months(
         month = next;
     }
     let mut chart = Chart::bar(
-        tr(ctx, "Monthly consumption", "Spotřeba po měsících"),
+        ctx.tr("Monthly consumption", "Spotřeba po měsících"),
         labels,
     )
     .unit(measure)
-    .series(tr(ctx, "Used", "Spotřebováno"), used);
+    .series(ctx.tr("Used", "Spotřebováno"), used);
     if fit.is_some() {
         chart = chart.series(
-            tr(
-                ctx,
+            ctx.tr(
                 "Baseline for the month's weather",
                 "Referenční model pro počasí měsíce",
             ),
@@ -1149,11 +1113,11 @@ fn months(
 
 pub fn stations(ctx: &Context, form: Option<&FormPost>, errors: &Errors) -> Result<View> {
     let found = STATIONS.find().sort("code").limit(200).fetch::<Station>()?;
-    let mut table = Table::new(tr(ctx, "Weather stations", "Meteorologické stanice"))
-        .column(tr(ctx, "Station", "Stanice"))
-        .column(tr(ctx, "Code", "Kód"))
-        .column(tr(ctx, "WSI (fetched from ČHMÚ)", "WSI (stahování z ČHMÚ)"))
-        .empty_text(tr(ctx, "No stations yet.", "Zatím žádné stanice."));
+    let mut table = Table::new(ctx.tr("Weather stations", "Meteorologické stanice"))
+        .column(ctx.tr("Station", "Stanice"))
+        .column(ctx.tr("Code", "Kód"))
+        .column(ctx.tr("WSI (fetched from ČHMÚ)", "WSI (stahování z ČHMÚ)"))
+        .empty_text(ctx.tr("No stations yet.", "Zatím žádné stanice."));
     for s in found.documents {
         table = table.row([
             Cell::link(
@@ -1170,16 +1134,15 @@ pub fn stations(ctx: &Context, form: Option<&FormPost>, errors: &Errors) -> Resu
         ]);
     }
     Ok(
-        View::new(tr(ctx, "Weather stations", "Meteorologické stanice"))
+        View::new(ctx.tr("Weather stations", "Meteorologické stanice"))
             .table(table)
-            .heading(tr(ctx, "Add a station", "Přidat stanici"))
+            .heading(ctx.tr("Add a station", "Přidat stanici"))
             .form(
-                Form::new("/stations", tr(ctx, "Add", "Přidat"))
+                Form::new("/stations", ctx.tr("Add", "Přidat"))
                     .field(
                         Field::text(
                             "code",
-                            tr(
-                                ctx,
+                            ctx.tr(
                                 "Station code (e.g. the ČHMÚ's P1PRUZ01)",
                                 "Kód stanice (např. ČHMÚ P1PRUZ01)",
                             ),
@@ -1189,7 +1152,7 @@ pub fn stations(ctx: &Context, form: Option<&FormPost>, errors: &Errors) -> Resu
                         .error_among(errors),
                     )
                     .field(
-                        Field::text("name", tr(ctx, "Name", "Název"))
+                        Field::text("name", ctx.tr("Name", "Název"))
                             .required()
                             .value(FormPost::shown(form, "name", ""))
                             .error_among(errors),
@@ -1208,16 +1171,15 @@ pub fn station(ctx: &Context, id: &str, form: Option<&FormPost>, errors: &Errors
     let s = crate::model::station_by_code(id)?.data;
     let temps = Temperatures::of(id)?;
     let today = portico_sdk::calendar::today();
-    let mut table = Table::new(tr(
-        ctx,
+    let mut table = Table::new(ctx.tr(
         "Monthly heating degree days (19/13 °C)",
         "Denostupně vytápění po měsících (19/13 °C)",
     ))
-    .column(tr(ctx, "Month", "Měsíc"))
-    .numeric_column(tr(ctx, "Mean temperature (°C)", "Průměrná teplota (°C)"))
-    .numeric_column(tr(ctx, "Heating days", "Otopné dny"))
-    .numeric_column(tr(ctx, "Degree days (K·day)", "Denostupně (K·den)"))
-    .numeric_column(tr(ctx, "Days with data", "Dní s daty"));
+    .column(ctx.tr("Month", "Měsíc"))
+    .numeric_column(ctx.tr("Mean temperature (°C)", "Průměrná teplota (°C)"))
+    .numeric_column(ctx.tr("Heating days", "Otopné dny"))
+    .numeric_column(ctx.tr("Degree days (K·day)", "Denostupně (K·den)"))
+    .numeric_column(ctx.tr("Days with data", "Dní s daty"));
     let (mut labels, mut degree_days) = (Vec::new(), Vec::new());
     let mut month = NaiveDate::from_ymd_opt(today.year() - 3, 1, 1).unwrap_or(today);
     while month <= today {
@@ -1253,48 +1215,43 @@ pub fn station(ctx: &Context, id: &str, form: Option<&FormPost>, errors: &Errors
     if !labels.is_empty() {
         view = view.chart(
             Chart::bar(
-                tr(
-                    ctx,
+                ctx.tr(
                     "Monthly heating degree days (19/13 °C)",
                     "Denostupně vytápění po měsících (19/13 °C)",
                 ),
                 labels,
             )
-            .unit(tr(ctx, "K·day", "K·den"))
-            .series(tr(ctx, "Degree days", "Denostupně"), degree_days),
+            .unit(ctx.tr("K·day", "K·den"))
+            .series(ctx.tr("Degree days", "Denostupně"), degree_days),
         );
     }
     let a_year_ago = month_start(today)
         .checked_sub_months(Months::new(12))
         .unwrap_or(today);
     Ok(view
-        .table(table.empty_text(tr(ctx, "No temperatures yet.", "Zatím žádné teploty.")))
-        .heading(tr(ctx, "Fetch from ČHMÚ", "Stáhnout z ČHMÚ"))
-        .text(tr(
-            ctx,
-            "The daily mean temperatures of the Czech Hydrometeorological Institute's open data, through the connection `chmi`. Once the station's identifier is known, every morning fetches this month and the one before.",
+        .table(table.empty_text(ctx.tr("No temperatures yet.", "Zatím žádné teploty.")))
+        .heading(ctx.tr("Fetch from ČHMÚ", "Stáhnout z ČHMÚ"))
+        .text(ctx.tr("The daily mean temperatures of the Czech Hydrometeorological Institute's open data, through the connection `chmi`. Once the station's identifier is known, every morning fetches this month and the one before.",
             "Průměrné denní teploty z otevřených dat Českého hydrometeorologického ústavu přes připojení `chmi`. Je-li identifikátor stanice znám, každé ráno se stáhne tento a předchozí měsíc.",
         ))
         .form(
-            Form::new(format!("/stations/{}/fetch", segment(id)), tr(ctx, "Fetch", "Stáhnout"))
-                .field(Field::text("wsi", tr(ctx, "The station's WIGOS identifier (WSI)", "Identifikátor stanice WIGOS (WSI)"))
+            Form::new(format!("/stations/{}/fetch", segment(id)), ctx.tr("Fetch", "Stáhnout"))
+                .field(Field::text("wsi", ctx.tr("The station's WIGOS identifier (WSI)", "Identifikátor stanice WIGOS (WSI)"))
                         .required()
                         .value(FormPost::shown(form, "wsi", &s.wsi))
-                        .help(tr(ctx, "As in ČHMÚ's list of stations, e.g. 0-20000-0-11723 for Brno-Tuřany.", "Jak jej uvádí seznam stanic ČHMÚ, např. 0-20000-0-11723 pro Brno-Tuřany.")).error_among(errors))
-                .field(Field::text("from", tr(ctx, "From month (YYYY-MM)", "Od měsíce (RRRR-MM)"))
+                        .help(ctx.tr("As in ČHMÚ's list of stations, e.g. 0-20000-0-11723 for Brno-Tuřany.", "Jak jej uvádí seznam stanic ČHMÚ, např. 0-20000-0-11723 pro Brno-Tuřany.")).error_among(errors))
+                .field(Field::text("from", ctx.tr("From month (YYYY-MM)", "Od měsíce (RRRR-MM)"))
                         .required()
                         .pattern("[0-9]{4}-[0-9]{2}")
                         .value(FormPost::shown(form, "from", &a_year_ago.format("%Y-%m").to_string()))
-                        .help(tr(ctx, "The months from this one to the current one, at most 36.", "Měsíce od tohoto do současného, nejvýše 36.")).error_among(errors)),
+                        .help(ctx.tr("The months from this one to the current one, at most 36.", "Měsíce od tohoto do současného, nejvýše 36.")).error_among(errors)),
         )
-        .heading(tr(ctx, "Import temperatures", "Import teplot"))
+        .heading(ctx.tr("Import temperatures", "Import teplot"))
         .form(
-            Form::new(format!("/stations/{}", segment(id)), tr(ctx, "Import", "Importovat")).field(Field::file("temperatures", tr(ctx, "Temperatures (CSV, °C)", "Teploty (CSV, °C)"))
+            Form::new(format!("/stations/{}", segment(id)), ctx.tr("Import", "Importovat")).field(Field::file("temperatures", ctx.tr("Temperatures (CSV, °C)", "Teploty (CSV, °C)"))
                     .required()
                     .accept(".csv,text/csv,text/plain")
-                    .help(tr(
-                        ctx,
-                        "A line per hour (2024-01-31 14:00;-2,5) or a daily mean per day (2024-01-31;-1,2). A day's mean is made of its hours when at least 12 came.",
+                    .help(ctx.tr("A line per hour (2024-01-31 14:00;-2,5) or a daily mean per day (2024-01-31;-1,2). A day's mean is made of its hours when at least 12 came.",
                         "Řádek za hodinu (2024-01-31 14:00;-2,5) nebo denní průměr za den (2024-01-31;-1,2). Denní průměr se spočte z hodin, přišlo-li jich alespoň 12.",
                     )).error_among(errors)),
         ))
@@ -1332,7 +1289,7 @@ fn recent_days(
     while d <= last {
         if let (Some(u), Some(t)) = (series.get(d), temps.get(d)) {
             let p = fit.predict_day(crate::caltrack::fahrenheit(t), crate::model::day_length(d));
-            labels.push(if cs_of(ctx) {
+            labels.push(if ctx.is_czech() {
                 format!("{}. {}.", d.day(), d.month())
             } else {
                 d.format("%-d %b").to_string()
@@ -1346,18 +1303,17 @@ fn recent_days(
         d += Duration::days(1);
     }
     let chart = Chart::line(
-        tr(
-            ctx,
+        ctx.tr(
             "The last days against the baseline",
             "Poslední dny proti referenčnímu modelu",
         ),
         labels,
     )
     .unit(measure)
-    .series(tr(ctx, "Used", "Spotřebováno"), used)
-    .series(tr(ctx, "Baseline", "Referenční model"), predicted)
-    .series(tr(ctx, "Upper limit (95 %)", "Horní mez (95 %)"), upper)
-    .series(tr(ctx, "Lower limit (95 %)", "Dolní mez (95 %)"), lower);
+    .series(ctx.tr("Used", "Spotřebováno"), used)
+    .series(ctx.tr("Baseline", "Referenční model"), predicted)
+    .series(ctx.tr("Upper limit (95 %)", "Horní mez (95 %)"), upper)
+    .series(ctx.tr("Lower limit (95 %)", "Dolní mez (95 %)"), lower);
     // The latest 20 days and 20 months: a month sorts before its days.
     let found = ANOMALIES
         .find()
@@ -1370,32 +1326,27 @@ fn recent_days(
     let outside = |title: &str, first: &str| {
         Table::new(title)
             .column(first)
-            .numeric_column(format!("{} ({measure})", tr(ctx, "Used", "Spotřebováno")))
+            .numeric_column(format!("{} ({measure})", ctx.tr("Used", "Spotřebováno")))
             .numeric_column(format!(
                 "{} ({measure})",
-                tr(ctx, "Baseline", "Referenční model")
+                ctx.tr("Baseline", "Referenční model")
             ))
     };
     let mut table = outside(
-        tr(
-            ctx,
-            "Days outside the baseline",
-            "Dny mimo referenční model",
-        ),
-        tr(ctx, "Day", "Den"),
+        ctx.tr("Days outside the baseline", "Dny mimo referenční model"),
+        ctx.tr("Day", "Den"),
     )
-    .empty_text(tr(ctx, "None found.", "Žádné nenalezeny."));
+    .empty_text(ctx.tr("None found.", "Žádné nenalezeny."));
     let mut months = outside(
-        tr(
-            ctx,
+        ctx.tr(
             "Whole months outside the baseline",
             "Celé měsíce mimo referenční model",
         ),
-        tr(ctx, "Month", "Měsíc"),
+        ctx.tr("Month", "Měsíc"),
     )
     .numeric_column(format!(
         "{} ({measure})",
-        tr(ctx, "Interval (95 %) ±", "Interval (95 %) ±")
+        ctx.tr("Interval (95 %) ±", "Interval (95 %) ±")
     ));
     let mut any_month = false;
     for a in found.documents {
@@ -1431,7 +1382,7 @@ fn recent_days(
 
 /// A month as the reader's language writes it: `12/2025`, `Dec 2025`.
 pub fn month_label(ctx: &Context, month: NaiveDate) -> String {
-    if cs_of(ctx) {
+    if ctx.is_czech() {
         format!("{}/{}", month.month(), month.year())
     } else {
         month.format("%b %Y").to_string()

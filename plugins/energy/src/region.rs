@@ -15,7 +15,7 @@ use std::collections::HashMap;
 use crate::baseline;
 use crate::model::{
     BUILDINGS, Baseline, Building, Carrier, DAYS, METERS, MODELS, Meter, Series, Temperatures,
-    YearDays, cs_of, month_start, next_month, num, tr, use_name,
+    YearDays, month_start, next_month, num, use_name,
 };
 
 pub const REPORTS: Collection = Collection::new("reports");
@@ -226,9 +226,7 @@ pub fn receive(ctx: &Context, message: &Message) -> Result<()> {
         return Ok(());
     }
     let from = message.from_org.as_str();
-    let child = orgs::get(from)
-        .ok()
-        .filter(|o| o.parent.as_deref() == Some(ctx.org_id()));
+    let child = orgs::child(ctx, from);
     let Some(child) = child else {
         return message.refuse(
             "energy.report-refused",
@@ -340,7 +338,7 @@ pub fn overview(ctx: &Context, page: &portico_sdk::Page) -> Result<View> {
         .max()
         .and_then(crate::model::month_of)
         .map_or_else(
-            || tr(ctx, "in 12 months", "za 12 měsíců").to_owned(),
+            || ctx.tr("in 12 months", "za 12 měsíců").to_owned(),
             |first| {
                 let last = first.checked_add_months(Months::new(11)).unwrap_or(first);
                 format!(
@@ -350,17 +348,15 @@ pub fn overview(ctx: &Context, page: &portico_sdk::Page) -> Result<View> {
                 )
             },
         );
-    let mut table = Table::new(tr(ctx, "Organizations", "Organizace"))
-        .sortable(tr(ctx, "Organization", "Organizace"), "org", false)
-        .sortable(tr(ctx, "Buildings", "Budovy"), "buildings", true)
-        .sortable(tr(ctx, "Floor area (m²)", "Plocha (m²)"), "area", true)
-        .sortable(format!("{} {period} (MWh)", tr(ctx, "Energy", "Energie")), "used", true)
+    let mut table = Table::new(ctx.tr("Organizations", "Organizace"))
+        .sortable(ctx.tr("Organization", "Organizace"), "org", false)
+        .sortable(ctx.tr("Buildings", "Budovy"), "buildings", true)
+        .sortable(ctx.tr("Floor area (m²)", "Plocha (m²)"), "area", true)
+        .sortable(format!("{} {period} (MWh)", ctx.tr("Energy", "Energie")), "used", true)
         .sortable("kWh/m²", "intensity", true)
-        .sortable(tr(ctx, "Saved (MWh)", "Ušetřeno (MWh)"), "saved", true)
+        .sortable(ctx.tr("Saved (MWh)", "Ušetřeno (MWh)"), "saved", true)
         .sorted_by(sort, descending)
-        .empty_text(tr(
-            ctx,
-            "No organization has reported yet: each sends its buildings' year once a month, or when its energy manager sends it.",
+        .empty_text(ctx.tr("No organization has reported yet: each sends its buildings' year once a month, or when its energy manager sends it.",
             "Zatím žádná organizace nepodala hlášení: každá posílá rok svých budov jednou měsíčně, nebo když jej její energetický manažer odešle.",
         ));
     for m in &members {
@@ -395,17 +391,16 @@ pub fn overview(ctx: &Context, page: &portico_sdk::Page) -> Result<View> {
         .sort_desc("intensity")
         .limit(20)
         .fetch::<BuildingYear>()?;
-    let mut ranking = Table::new(tr(
-        ctx,
+    let mut ranking = Table::new(ctx.tr(
         "The buildings of the highest kWh/m² (at most 20)",
         "Budovy s nejvyšší spotřebou na m² (nejvýše 20)",
     ))
-    .column(tr(ctx, "Building", "Budova"))
-    .column(tr(ctx, "Organization", "Organizace"))
-    .column(tr(ctx, "Use", "Účel"))
+    .column(ctx.tr("Building", "Budova"))
+    .column(ctx.tr("Organization", "Organizace"))
+    .column(ctx.tr("Use", "Účel"))
     .numeric_column("kWh/m²")
-    .numeric_column(tr(ctx, "Energy (MWh)", "Energie (MWh)"))
-    .empty_text(tr(ctx, "No building reported yet.", "Zatím žádná budova."));
+    .numeric_column(ctx.tr("Energy (MWh)", "Energie (MWh)"))
+    .empty_text(ctx.tr("No building reported yet.", "Zatím žádná budova."));
     for b in worst.documents {
         let b = b.data;
         ranking = ranking.row([
@@ -416,23 +411,22 @@ pub fn overview(ctx: &Context, page: &portico_sdk::Page) -> Result<View> {
             num(ctx, b.used / 1000.0, 1).into(),
         ]);
     }
-    Ok(View::new(tr(
-        ctx,
+    Ok(View::new(ctx.tr(
         "Energy of the region's organizations",
         "Energie organizací kraje",
     ))
     .stats([
         Stat::new(
-            tr(ctx, "Organizations reporting", "Organizace s hlášením"),
+            ctx.tr("Organizations reporting", "Organizace s hlášením"),
             members.len().to_string(),
         ),
-        Stat::new(tr(ctx, "Buildings", "Budovy"), buildings.to_string()),
+        Stat::new(ctx.tr("Buildings", "Budovy"), buildings.to_string()),
         Stat::new(
-            format!("{} {period}", tr(ctx, "Energy", "Energie")),
+            format!("{} {period}", ctx.tr("Energy", "Energie")),
             format!("{} MWh", num(ctx, used / 1000.0, 1)),
         ),
         Stat::new(
-            tr(ctx, "Energy per m² (kWh/m²)", "Měrná spotřeba (kWh/m²)"),
+            ctx.tr("Energy per m² (kWh/m²)", "Měrná spotřeba (kWh/m²)"),
             if area > 0.0 {
                 num(ctx, used / area, 1)
             } else {
@@ -440,20 +434,15 @@ pub fn overview(ctx: &Context, page: &portico_sdk::Page) -> Result<View> {
             },
         ),
         Stat::new(
-            tr(
-                ctx,
+            ctx.tr(
                 "Saved, weather-normalised",
                 "Ušetřeno po normalizaci na počasí",
             ),
             if baselines > 0 {
                 format!("{} MWh", num(ctx, saved / 1000.0, 1))
             } else {
-                tr(
-                    ctx,
-                    "– (no baseline yet)",
-                    "– (zatím bez referenčního modelu)",
-                )
-                .to_owned()
+                ctx.tr("– (no baseline yet)", "– (zatím bez referenčního modelu)")
+                    .to_owned()
             },
         ),
     ])
@@ -464,8 +453,7 @@ pub fn overview(ctx: &Context, page: &portico_sdk::Page) -> Result<View> {
 /// One building of an organization below, with its meters' months.
 pub fn building(ctx: &Context, key: &str) -> Result<View> {
     let Some(b) = REPORTS.find_by::<BuildingYear>("key", key)? else {
-        return Err(Error::not_found(tr(
-            ctx,
+        return Err(Error::not_found(ctx.tr(
             "No such building in the reports.",
             "Taková budova v hlášeních není.",
         )));
@@ -480,7 +468,7 @@ pub fn building(ctx: &Context, key: &str) -> Result<View> {
             let this = *m;
             *m = m.map(next_month);
             Some(this.map_or_else(String::new, |d| {
-                if cs_of(ctx) {
+                if ctx.is_czech() {
                     format!("{}/{}", d.month(), d.year())
                 } else {
                     d.format("%b %Y").to_string()
@@ -489,21 +477,20 @@ pub fn building(ctx: &Context, key: &str) -> Result<View> {
         })
         .collect();
     let mut chart = Chart::bar(
-        tr(
-            ctx,
+        ctx.tr(
             "Monthly energy by meter",
             "Energie po měsících podle měřidel",
         ),
         labels.clone(),
     )
     .unit("kWh");
-    let mut table = Table::new(tr(ctx, "Meters", "Měřidla"))
-        .column(tr(ctx, "Meter", "Měřidlo"))
-        .column(tr(ctx, "Carrier", "Nositel energie"))
-        .numeric_column(tr(ctx, "Last 12 months", "Za posledních 12 měsíců"))
-        .column(tr(ctx, "Baseline", "Referenční model"))
+    let mut table = Table::new(ctx.tr("Meters", "Měřidla"))
+        .column(ctx.tr("Meter", "Měřidlo"))
+        .column(ctx.tr("Carrier", "Nositel energie"))
+        .numeric_column(ctx.tr("Last 12 months", "Za posledních 12 měsíců"))
+        .column(ctx.tr("Baseline", "Referenční model"))
         .numeric_column("CV(RMSE)")
-        .numeric_column(tr(ctx, "Saved", "Ušetřeno"));
+        .numeric_column(ctx.tr("Saved", "Ušetřeno"));
     // Energy only: water (m³) is in the table with its unit.
     let energy: Vec<&MeterYear> = b.meters.iter().filter(|m| m.carrier != "water").collect();
     for m in &energy {
@@ -513,7 +500,7 @@ pub fn building(ctx: &Context, key: &str) -> Result<View> {
         let unit = if m.carrier == "water" { "m³" } else { "kWh" };
         table = table.row([
             if m.sub {
-                format!("{} ({})", m.label, tr(ctx, "sub-meter", "podružné"))
+                format!("{} ({})", m.label, ctx.tr("sub-meter", "podružné"))
             } else {
                 m.label.clone()
             },
@@ -521,9 +508,9 @@ pub fn building(ctx: &Context, key: &str) -> Result<View> {
                 .map_or_else(|| m.carrier.clone(), |c| c.name(ctx).to_owned()),
             format!("{} {unit}", num(ctx, m.months.iter().sum(), 0)),
             if m.accepted {
-                tr(ctx, "accepted", "přijat")
+                ctx.tr("accepted", "přijat")
             } else {
-                tr(ctx, "none", "žádný")
+                ctx.tr("none", "žádný")
             }
             .to_owned(),
             m.cvrmse
@@ -531,12 +518,11 @@ pub fn building(ctx: &Context, key: &str) -> Result<View> {
             m.saved.map_or_else(|| "–".into(), |s| num(ctx, s, 0)),
         ]);
     }
-    let mut months = Table::new(tr(
-        ctx,
+    let mut months = Table::new(ctx.tr(
         "Monthly energy by meter (kWh)",
         "Energie po měsících podle měřidel (kWh)",
     ))
-    .column(tr(ctx, "Month", "Měsíc"));
+    .column(ctx.tr("Month", "Měsíc"));
     for m in &energy {
         months = months.numeric_column(m.label.clone());
     }
@@ -552,18 +538,18 @@ pub fn building(ctx: &Context, key: &str) -> Result<View> {
     Ok(View::new(format!("{} – {}", b.name, b.org_name))
         .key_values([
             (
-                tr(ctx, "Organization", "Organizace").to_owned(),
+                ctx.tr("Organization", "Organizace").to_owned(),
                 b.org_name.clone(),
             ),
-            (tr(ctx, "Use", "Účel").to_owned(), use_name(ctx, &b.usage)),
+            (ctx.tr("Use", "Účel").to_owned(), use_name(ctx, &b.usage)),
             (
-                tr(ctx, "Floor area", "Podlahová plocha").to_owned(),
+                ctx.tr("Floor area", "Podlahová plocha").to_owned(),
                 format!("{} m²", num(ctx, b.area_m2, 0)),
             ),
             (
                 format!(
                     "{} {}",
-                    tr(ctx, "Energy", "Energie"),
+                    ctx.tr("Energy", "Energie"),
                     labels
                         .first()
                         .zip(labels.last())
@@ -573,8 +559,7 @@ pub fn building(ctx: &Context, key: &str) -> Result<View> {
             ),
             ("kWh/m²".to_owned(), num(ctx, b.intensity, 1)),
             (
-                tr(
-                    ctx,
+                ctx.tr(
                     "Saved, weather-normalised",
                     "Ušetřeno po normalizaci na počasí",
                 )
@@ -582,12 +567,8 @@ pub fn building(ctx: &Context, key: &str) -> Result<View> {
                 if b.meters.iter().any(|m| m.accepted && !m.sub) {
                     format!("{} kWh", num(ctx, b.saved, 0))
                 } else {
-                    tr(
-                        ctx,
-                        "– (no baseline yet)",
-                        "– (zatím bez referenčního modelu)",
-                    )
-                    .to_owned()
+                    ctx.tr("– (no baseline yet)", "– (zatím bez referenčního modelu)")
+                        .to_owned()
                 },
             ),
         ])

@@ -21,7 +21,7 @@ use serde_json::json;
 
 use model::{
     ARTICLES, Article, COPIES, MOST_BODY, MOST_POST, Note, Post, QUESTIONS, Question, VERSIONS,
-    actor, article_of, copy_of, new_key, now, question_of, tr,
+    actor, article_of, copy_of, new_key, now, question_of,
 };
 
 struct Methodology;
@@ -30,11 +30,11 @@ type Errors = Vec<(&'static str, String)>;
 
 fn length(ctx: &Context, errors: &mut Errors, name: &'static str, value: &str, most: usize) {
     if value.is_empty() {
-        errors.push((name, tr(ctx, "Fill this in.", "Vyplňte prosím.").to_owned()));
+        errors.push((name, ctx.tr("Fill this in.", "Vyplňte prosím.").to_owned()));
     } else if value.chars().count() > most {
         errors.push((
             name,
-            if ctx.locale().starts_with("cs") {
+            if ctx.is_czech() {
                 format!("Použijte nejvýše {most} znaků.")
             } else {
                 format!("Use at most {most} characters.")
@@ -104,7 +104,7 @@ fn publish(ctx: &Context, form: &FormPost, key: Option<&str>) -> Result<Outcome>
     for o in &below {
         messages::send(&o.id, note.kind(), &note)?;
     }
-    let said = if ctx.locale().starts_with("cs") {
+    let said = if ctx.is_czech() {
         format!(
             "Metodika je vydána; dostalo ji organizací: {}.",
             below.len()
@@ -137,8 +137,7 @@ fn ask(ctx: &Context, form: &FormPost, key: Option<&str>, article: &str) -> Resu
         .filter(|o| o.module_enabled)
     else {
         return Err(Error::Conflict(
-            tr(
-                ctx,
+            ctx.tr(
                 "Your founder does not run methodical help here; there is nobody to ask.",
                 "Váš zřizovatel metodickou pomoc nevede; není koho se zeptat.",
             )
@@ -169,7 +168,8 @@ fn ask(ctx: &Context, form: &FormPost, key: Option<&str>, article: &str) -> Resu
             let mut q = d.data;
             if q.posts.len() >= 200 {
                 return Err(Error::Conflict(
-                    tr(ctx, "This thread is full.", "Toto vlákno je plné.").to_owned(),
+                    ctx.tr("This thread is full.", "Toto vlákno je plné.")
+                        .to_owned(),
                 ));
             }
             q.posts.push(post.clone());
@@ -202,8 +202,7 @@ fn ask(ctx: &Context, form: &FormPost, key: Option<&str>, article: &str) -> Resu
     audit::append("guidance.asked", &key, &json!({ "founder": founder.id }))?;
     Ok(Outcome::redirect_with(
         format!("/questions/{}", segment(&key)),
-        tr(
-            ctx,
+        ctx.tr(
             "Your question is sent to the founder.",
             "Dotaz je odeslán zřizovateli.",
         ),
@@ -241,7 +240,7 @@ fn answer(ctx: &Context, form: &FormPost) -> Result<Outcome> {
     audit::append("guidance.answered", &key, &json!({ "org": org }))?;
     Ok(Outcome::redirect_with(
         format!("/asked/{}/{}", segment(&org), segment(&key)),
-        tr(ctx, "The answer is sent.", "Odpověď je odeslána."),
+        ctx.tr("The answer is sent.", "Odpověď je odeslána."),
     ))
 }
 
@@ -255,9 +254,7 @@ fn tell(permission: &str, template: &str, data: &serde_json::Value) -> Result<()
 fn receive(ctx: &Context, message: &Message) -> Result<()> {
     let from = message.from_org.as_str();
     let above = || -> Result<bool> { Ok(orgs::ancestors()?.iter().any(|o| o.id == from)) };
-    let child = || -> Result<bool> {
-        Ok(orgs::get(from).is_ok_and(|o| o.parent.as_deref() == Some(ctx.org_id())))
-    };
+    let child = || -> Result<bool> { Ok(orgs::child(ctx, from).is_some()) };
     match message.payload::<Note>()? {
         Note::Published { mut article } => {
             if !above()? {

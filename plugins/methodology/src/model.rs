@@ -17,14 +17,6 @@ pub const QUESTIONS: Collection = Collection::new("questions");
 pub const MOST_BODY: usize = 50_000;
 pub const MOST_POST: usize = 4_000;
 
-pub fn tr<'a>(ctx: &Context, en: &'a str, cs: &'a str) -> &'a str {
-    if ctx.locale().starts_with("cs") {
-        cs
-    } else {
-        en
-    }
-}
-
 /// Now, as histories keep it.
 pub use portico_sdk::calendar::stamp as now;
 
@@ -157,7 +149,7 @@ pub use portico_sdk::random_key as new_key;
 pub fn actor(ctx: &Context) -> String {
     ctx.principal()
         .map(|p| p.name().to_owned())
-        .unwrap_or_else(|| tr(ctx, "Portal", "Portál").to_owned())
+        .unwrap_or_else(|| ctx.tr("Portal", "Portál").to_owned())
 }
 
 /// Markdown as page structure: headings stay headings, paragraphs and

@@ -11,7 +11,7 @@ use portico_sdk::{
 
 use crate::model::{
     ARTICLES, Article, COPIES, QUESTIONS, Question, VERSIONS, article_of, fold, markdown,
-    question_of, readable, tr, when,
+    question_of, readable, when,
 };
 
 fn can_publish(ctx: &Context) -> bool {
@@ -40,12 +40,11 @@ fn all_articles() -> Result<Vec<Article>> {
 /// The guidance by category, or what a search found.
 pub fn list(ctx: &Context, page: &Page) -> Result<View> {
     let q = page.query("q").unwrap_or_default().trim().to_owned();
-    let mut view = View::new(tr(ctx, "Methodical help", "Metodická pomoc")).form(
-        Form::new("/", tr(ctx, "Search", "Hledat")).field(
-            Field::text("q", tr(ctx, "Search the guidance", "Hledat v metodikách"))
+    let mut view = View::new(ctx.tr("Methodical help", "Metodická pomoc")).form(
+        Form::new("/", ctx.tr("Search", "Hledat")).field(
+            Field::text("q", ctx.tr("Search the guidance", "Hledat v metodikách"))
                 .value(q.clone())
-                .help(tr(
-                    ctx,
+                .help(ctx.tr(
                     "Czech words are found with or without diacritics, in any case.",
                     "Česká slova se najdou s diakritikou i bez ní, velkými i malými písmeny.",
                 )),
@@ -54,23 +53,23 @@ pub fn list(ctx: &Context, page: &Page) -> Result<View> {
     let mut actions = Vec::new();
     if can_publish(ctx) {
         actions.push(Action::primary(
-            tr(ctx, "Write guidance", "Napsat metodiku"),
+            ctx.tr("Write guidance", "Napsat metodiku"),
             "/write",
         ));
     }
     actions.push(Action::secondary(
-        tr(ctx, "Questions", "Dotazy"),
+        ctx.tr("Questions", "Dotazy"),
         "/questions",
     ));
     view = view.actions(actions);
     let all = all_articles()?;
     let table = |caption: &str, rows: &[&Article]| {
         let mut t = Table::new(caption)
-            .column(tr(ctx, "Guidance", "Metodika"))
-            .column(tr(ctx, "From", "Od"))
-            .column(tr(ctx, "Version", "Verze"))
-            .column(tr(ctx, "Published", "Vydáno"))
-            .empty_text(tr(ctx, "Nothing found.", "Nic nenalezeno."));
+            .column(ctx.tr("Guidance", "Metodika"))
+            .column(ctx.tr("From", "Od"))
+            .column(ctx.tr("Version", "Verze"))
+            .column(ctx.tr("Published", "Vydáno"))
+            .empty_text(ctx.tr("Nothing found.", "Nic nenalezeno."));
         for a in rows {
             t = t.row([
                 Cell::link(a.title.as_str(), format!("/articles/{}", segment(&a.key))),
@@ -90,7 +89,7 @@ pub fn list(ctx: &Context, page: &Page) -> Result<View> {
                 words.iter().all(|w| text.contains(w.as_str()))
             })
             .collect();
-        let caption = if ctx.locale().starts_with("cs") {
+        let caption = if ctx.is_czech() {
             format!("Nalezeno pro „{q}“: {}", found.len())
         } else {
             format!("Found for \"{q}\": {}", found.len())
@@ -102,7 +101,7 @@ pub fn list(ctx: &Context, page: &Page) -> Result<View> {
         by_category.entry(a.category.as_str()).or_default().push(a);
     }
     if by_category.is_empty() {
-        return Ok(view.text(tr(ctx, "No guidance yet.", "Zatím žádná metodika.")));
+        return Ok(view.text(ctx.tr("No guidance yet.", "Zatím žádná metodika.")));
     }
     for (category, mut rows) in by_category {
         rows.sort_by(|a, b| a.title.cmp(&b.title));
@@ -116,19 +115,16 @@ pub fn article(ctx: &Context, key: &str, errors: &[(&str, String)]) -> Result<Vi
     let a = readable(key)?;
     let mut view = View::new(a.title.clone()).key_values([
         (
-            tr(ctx, "Category", "Kategorie").to_owned(),
+            ctx.tr("Category", "Kategorie").to_owned(),
             a.category.clone(),
         ),
         (
-            tr(ctx, "From", "Od").to_owned(),
+            ctx.tr("From", "Od").to_owned(),
             format!("{} ({})", a.founder_name, a.author),
         ),
+        (ctx.tr("Version", "Verze").to_owned(), a.version.to_string()),
         (
-            tr(ctx, "Version", "Verze").to_owned(),
-            a.version.to_string(),
-        ),
-        (
-            tr(ctx, "Published", "Vydáno").to_owned(),
+            ctx.tr("Published", "Vydáno").to_owned(),
             when(ctx, &a.published_at),
         ),
     ]);
@@ -137,7 +133,7 @@ pub fn article(ctx: &Context, key: &str, errors: &[(&str, String)]) -> Result<Vi
             NoticeLevel::Info,
             format!(
                 "{} {}",
-                tr(ctx, "What changed:", "Co se změnilo:"),
+                ctx.tr("What changed:", "Co se změnilo:"),
                 a.changed
             ),
         );
@@ -145,17 +141,17 @@ pub fn article(ctx: &Context, key: &str, errors: &[(&str, String)]) -> Result<Vi
     view = markdown(view, &a.body);
     let own = article_of(key)?.is_some();
     let mut actions = vec![Action::secondary(
-        tr(ctx, "All guidance", "Všechny metodiky"),
+        ctx.tr("All guidance", "Všechny metodiky"),
         "/",
     )];
     if own {
         actions.push(Action::secondary(
-            tr(ctx, "Versions", "Verze"),
+            ctx.tr("Versions", "Verze"),
             format!("/articles/{}/versions", segment(key)),
         ));
         if can_publish(ctx) {
             actions.push(Action::primary(
-                tr(ctx, "Change it", "Změnit"),
+                ctx.tr("Change it", "Změnit"),
                 format!("/articles/{}/edit", segment(key)),
             ));
         }
@@ -163,28 +159,27 @@ pub fn article(ctx: &Context, key: &str, errors: &[(&str, String)]) -> Result<Vi
         if !errors.is_empty() {
             view = view.notice(
                 NoticeLevel::Error,
-                tr(
-                    ctx,
+                ctx.tr(
                     "The question was not sent; see the fields below.",
                     "Dotaz nebyl odeslán; opravte pole níže.",
                 ),
             );
         }
         view = view
-            .heading(tr(ctx, "Ask the founder", "Zeptat se zřizovatele"))
+            .heading(ctx.tr("Ask the founder", "Zeptat se zřizovatele"))
             .form(
                 Form::new(
                     format!("/articles/{}/ask", segment(key)),
-                    tr(ctx, "Send the question", "Odeslat dotaz"),
+                    ctx.tr("Send the question", "Odeslat dotaz"),
                 )
                 .field(
-                    Field::text("subject", tr(ctx, "Subject", "Předmět"))
+                    Field::text("subject", ctx.tr("Subject", "Předmět"))
                         .required()
                         .value(a.title.clone())
                         .error_among(errors),
                 )
                 .field(
-                    Field::textarea("text", tr(ctx, "Your question", "Váš dotaz"))
+                    Field::textarea("text", ctx.tr("Your question", "Váš dotaz"))
                         .required()
                         .error_among(errors),
                 ),
@@ -209,7 +204,7 @@ pub fn versions(ctx: &Context, key: &str) -> Result<View> {
         .map(|d| {
             let v = &d.data;
             let said = if v.changed.is_empty() {
-                tr(ctx, "First version.", "První verze.").to_owned()
+                ctx.tr("First version.", "První verze.").to_owned()
             } else {
                 v.changed.clone()
             };
@@ -217,7 +212,7 @@ pub fn versions(ctx: &Context, key: &str) -> Result<View> {
                 when(ctx, &v.published_at),
                 format!(
                     "{} {} — {}",
-                    tr(ctx, "Version", "Verze"),
+                    ctx.tr("Version", "Verze"),
                     v.version,
                     v.author
                 ),
@@ -227,10 +222,10 @@ pub fn versions(ctx: &Context, key: &str) -> Result<View> {
         .collect();
     entries.reverse();
     Ok(
-        View::new(format!("{} — {}", a.title, tr(ctx, "versions", "verze")))
+        View::new(format!("{} — {}", a.title, ctx.tr("versions", "verze")))
             .timeline(entries)
             .actions([Action::secondary(
-                tr(ctx, "The guidance", "Metodika"),
+                ctx.tr("The guidance", "Metodika"),
                 format!("/articles/{}", segment(key)),
             )]),
     )
@@ -259,15 +254,14 @@ pub fn write(
         (a.title.as_str(), a.category.as_str(), a.body.as_str())
     });
     let mut view = View::new(if current.is_some() {
-        tr(ctx, "Change the guidance", "Změnit metodiku")
+        ctx.tr("Change the guidance", "Změnit metodiku")
     } else {
-        tr(ctx, "Write guidance", "Napsat metodiku")
+        ctx.tr("Write guidance", "Napsat metodiku")
     });
     if !errors.is_empty() {
         view = view.notice(
             NoticeLevel::Error,
-            tr(
-                ctx,
+            ctx.tr(
                 "Nothing was published; see the fields below.",
                 "Nic nebylo vydáno; opravte pole níže.",
             ),
@@ -279,20 +273,19 @@ pub fn write(
     };
     let mut f = Form::new(
         action,
-        tr(
-            ctx,
+        ctx.tr(
             "Publish to the organizations below",
             "Vydat organizacím pod námi",
         ),
     )
     .field(
-        Field::text("title", tr(ctx, "Title", "Název"))
+        Field::text("title", ctx.tr("Title", "Název"))
             .required()
             .value(value("title", title))
             .error_among(errors),
     )
     .field(
-        Field::text("category", tr(ctx, "Category", "Kategorie"))
+        Field::text("category", ctx.tr("Category", "Kategorie"))
             .required()
             .value(value("category", category))
             .error_among(errors),
@@ -300,8 +293,7 @@ pub fn write(
     .field(
         Field::textarea(
             "body",
-            tr(
-                ctx,
+            ctx.tr(
                 "Text (Markdown: # headings, - lists, [links](https://…))",
                 "Text (Markdown: # nadpisy, - seznamy, [odkazy](https://…))",
             ),
@@ -312,7 +304,7 @@ pub fn write(
     );
     if current.is_some() {
         f = f.field(
-            Field::textarea("changed", tr(ctx, "What changed", "Co se změnilo"))
+            Field::textarea("changed", ctx.tr("What changed", "Co se změnilo"))
                 .required()
                 .value(value("changed", ""))
                 .error_among(errors),
@@ -324,7 +316,7 @@ pub fn write(
 /// Questions: those from below (the founder's), and our own.
 pub fn questions(ctx: &Context) -> Result<View> {
     let here = ctx.org_id();
-    let mut view = View::new(tr(ctx, "Questions", "Dotazy"));
+    let mut view = View::new(ctx.tr("Questions", "Dotazy"));
     let all: Vec<Question> = QUESTIONS
         .find()
         .newest_first()
@@ -335,15 +327,14 @@ pub fn questions(ctx: &Context) -> Result<View> {
         .map(|d| d.data)
         .collect();
     if can_publish(ctx) {
-        let mut t = Table::new(tr(
-            ctx,
+        let mut t = Table::new(ctx.tr(
             "Questions from the organizations below",
             "Dotazy organizací pod námi",
         ))
-        .column(tr(ctx, "Subject", "Předmět"))
-        .column(tr(ctx, "Organization", "Organizace"))
-        .column(tr(ctx, "Answered", "Zodpovězeno"))
-        .empty_text(tr(ctx, "No question.", "Žádný dotaz."));
+        .column(ctx.tr("Subject", "Předmět"))
+        .column(ctx.tr("Organization", "Organizace"))
+        .column(ctx.tr("Answered", "Zodpovězeno"))
+        .empty_text(ctx.tr("No question.", "Žádný dotaz."));
         let mut from_below: Vec<&Question> = all.iter().filter(|q| q.org != here).collect();
         from_below.sort_by_key(|q| q.answered == "yes");
         for q in from_below {
@@ -354,19 +345,18 @@ pub fn questions(ctx: &Context) -> Result<View> {
                 ),
                 Cell::from(q.org_name.as_str()),
                 Cell::from(if q.answered == "yes" {
-                    tr(ctx, "Yes", "Ano")
+                    ctx.tr("Yes", "Ano")
                 } else {
-                    tr(ctx, "Not yet", "Zatím ne")
+                    ctx.tr("Not yet", "Zatím ne")
                 }),
             ]);
         }
         view = view.table(t);
     }
-    let mut t = Table::new(tr(ctx, "Our questions", "Naše dotazy"))
-        .column(tr(ctx, "Subject", "Předmět"))
-        .column(tr(ctx, "Answered", "Zodpovězeno"))
-        .empty_text(tr(
-            ctx,
+    let mut t = Table::new(ctx.tr("Our questions", "Naše dotazy"))
+        .column(ctx.tr("Subject", "Předmět"))
+        .column(ctx.tr("Answered", "Zodpovězeno"))
+        .empty_text(ctx.tr(
             "No question yet. Ask from the guidance it is about.",
             "Zatím žádný dotaz. Zeptejte se z metodiky, které se týká.",
         ));
@@ -377,9 +367,9 @@ pub fn questions(ctx: &Context) -> Result<View> {
                 format!("/questions/{}", segment(&q.key)),
             ),
             Cell::from(if q.answered == "yes" {
-                tr(ctx, "Yes", "Ano")
+                ctx.tr("Yes", "Ano")
             } else {
-                tr(ctx, "Not yet", "Zatím ne")
+                ctx.tr("Not yet", "Zatím ne")
             }),
         ]);
     }
@@ -401,8 +391,7 @@ pub fn question(ctx: &Context, key: &str, errors: &[(&str, String)]) -> Result<V
     if !errors.is_empty() {
         view = view.notice(
             NoticeLevel::Error,
-            tr(
-                ctx,
+            ctx.tr(
                 "Nothing was sent; see the field below.",
                 "Nic nebylo odesláno; opravte pole níže.",
             ),
@@ -412,16 +401,16 @@ pub fn question(ctx: &Context, key: &str, errors: &[(&str, String)]) -> Result<V
         .form(
             Form::new(
                 format!("/questions/{}", segment(key)),
-                tr(ctx, "Send", "Odeslat"),
+                ctx.tr("Send", "Odeslat"),
             )
             .field(
-                Field::textarea("text", tr(ctx, "A further message", "Další zpráva"))
+                Field::textarea("text", ctx.tr("A further message", "Další zpráva"))
                     .required()
                     .error_among(errors),
             ),
         )
         .actions([Action::secondary(
-            tr(ctx, "All questions", "Všechny dotazy"),
+            ctx.tr("All questions", "Všechny dotazy"),
             "/questions",
         )]))
 }
@@ -445,8 +434,7 @@ pub fn asked(ctx: &Context, org: &str, key: &str, errors: &[(&str, String)]) -> 
     if !errors.is_empty() {
         view = view.notice(
             NoticeLevel::Error,
-            tr(
-                ctx,
+            ctx.tr(
                 "Nothing was sent; see the field below.",
                 "Nic nebylo odesláno; opravte pole níže.",
             ),
@@ -456,16 +444,16 @@ pub fn asked(ctx: &Context, org: &str, key: &str, errors: &[(&str, String)]) -> 
         .form(
             Form::new(
                 format!("/asked/{}/{}", segment(org), segment(key)),
-                tr(ctx, "Send the answer", "Odeslat odpověď"),
+                ctx.tr("Send the answer", "Odeslat odpověď"),
             )
             .field(
-                Field::textarea("text", tr(ctx, "Answer", "Odpověď"))
+                Field::textarea("text", ctx.tr("Answer", "Odpověď"))
                     .required()
                     .error_among(errors),
             ),
         )
         .actions([Action::secondary(
-            tr(ctx, "All questions", "Všechny dotazy"),
+            ctx.tr("All questions", "Všechny dotazy"),
             "/questions",
         )]))
 }

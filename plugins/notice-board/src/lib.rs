@@ -129,15 +129,6 @@ pub(crate) fn by_reference(reference: &str) -> Result<Document<Notice>> {
         .ok_or_else(|| Error::not_found(format!("no notice {reference}")))
 }
 
-/// Chooses the Czech or English wording by the user's language.
-pub(crate) fn tr<'a>(ctx: &Context, en: &'a str, cs: &'a str) -> &'a str {
-    if ctx.locale().starts_with("cs") {
-        cs
-    } else {
-        en
-    }
-}
-
 /// Today's date as YYYY-MM-DD (UTC), from the host's wall clock.
 pub(crate) fn today() -> String {
     let secs = std::time::SystemTime::now()
@@ -172,13 +163,11 @@ fn board(ctx: &Context, page: &Page) -> Result<View> {
     // language.
     let title = settings::get("title")?
         .filter(|t| !t.trim().is_empty())
-        .unwrap_or_else(|| tr(ctx, "Official notice board", "Úřední deska").to_owned());
+        .unwrap_or_else(|| ctx.tr("Official notice board", "Úřední deska").to_owned());
     let intro = settings::get("intro")?
         .filter(|t| !t.trim().is_empty())
         .unwrap_or_else(|| {
-            tr(
-                ctx,
-                "Notices posted by the office, as the law requires. Each stays posted until the date shown.",
+            ctx.tr("Notices posted by the office, as the law requires. Each stays posted until the date shown.",
                 "Oznámení, která úřad vyvěšuje, jak ukládá zákon. Každé visí do uvedeného data.",
             )
             .to_owned()
@@ -192,18 +181,18 @@ fn board(ctx: &Context, page: &Page) -> Result<View> {
     let table = |caption: &str, rows: &[Notice], sortable: bool| {
         let mut t = Table::new(caption);
         t = if sortable {
-            t.sortable(tr(ctx, "Notice", "Oznámení"), "title", false)
-                .sortable(tr(ctx, "Department", "Odbor"), "department", false)
-                .column(tr(ctx, "Posted", "Vyvěšeno"))
-                .sortable(tr(ctx, "Posted until", "Vyvěšeno do"), "until", false)
+            t.sortable(ctx.tr("Notice", "Oznámení"), "title", false)
+                .sortable(ctx.tr("Department", "Odbor"), "department", false)
+                .column(ctx.tr("Posted", "Vyvěšeno"))
+                .sortable(ctx.tr("Posted until", "Vyvěšeno do"), "until", false)
                 .sorted_by(sort, descending)
         } else {
-            t.column(tr(ctx, "Notice", "Oznámení"))
-                .column(tr(ctx, "Department", "Odbor"))
-                .column(tr(ctx, "Posted", "Vyvěšeno"))
-                .column(tr(ctx, "Taken down", "Sejmuto"))
+            t.column(ctx.tr("Notice", "Oznámení"))
+                .column(ctx.tr("Department", "Odbor"))
+                .column(ctx.tr("Posted", "Vyvěšeno"))
+                .column(ctx.tr("Taken down", "Sejmuto"))
         }
-        .empty_text(tr(ctx, "No notices.", "Žádná oznámení."));
+        .empty_text(ctx.tr("No notices.", "Žádná oznámení."));
         for n in rows {
             t = t.row([
                 Cell::link(
@@ -225,12 +214,12 @@ fn board(ctx: &Context, page: &Page) -> Result<View> {
         .is_some_and(|p| p.has_permission("notice-board.post"))
     {
         view = view.actions([Action::primary(
-            tr(ctx, "Post a notice", "Vyvěsit oznámení"),
+            ctx.tr("Post a notice", "Vyvěsit oznámení"),
             "/post",
         )]);
     }
     view = view.table(table(
-        tr(ctx, "Posted notices", "Vyvěšená oznámení"),
+        ctx.tr("Posted notices", "Vyvěšená oznámení"),
         &posted,
         true,
     ));
@@ -248,8 +237,8 @@ fn board(ctx: &Context, page: &Page) -> Result<View> {
         }
         view = view.pager(pager);
     }
-    Ok(view.heading(tr(ctx, "Archive", "Archiv")).table(table(
-        tr(ctx, "Notices taken down", "Sejmutá oznámení"),
+    Ok(view.heading(ctx.tr("Archive", "Archiv")).table(table(
+        ctx.tr("Notices taken down", "Sejmutá oznámení"),
         &archived,
         false,
     )))
@@ -262,15 +251,12 @@ fn dashboard(ctx: &Context) -> Result<View> {
     let week = date_after(&today, 7);
     let posted = Count::of(|by| NOTICES.count_by(by).ge("until", &today))?;
     let ending = Count::of(|by| NOTICES.count_by(by).ge("until", &today).le("until", &week))?;
-    Ok(View::new(tr(ctx, "Notice board", "Úřední deska")).stats([
+    Ok(View::new(ctx.tr("Notice board", "Úřední deska")).stats([
         posted
-            .stat(ctx, tr(ctx, "Notices posted", "Vyvěšená oznámení"))
+            .stat(ctx, ctx.tr("Notices posted", "Vyvěšená oznámení"))
             .link("/"),
         ending
-            .stat(
-                ctx,
-                tr(ctx, "Coming down within a week", "Sejmutí do týdne"),
-            )
+            .stat(ctx, ctx.tr("Coming down within a week", "Sejmutí do týdne"))
             .link("/?sort=until&order=asc"),
     ]))
 }
@@ -304,8 +290,7 @@ impl Count {
         if self.whole {
             return Stat::new(label, self.n.to_string());
         }
-        Stat::new(label, format!("{}+", self.n)).detail(tr(
-            ctx,
+        Stat::new(label, format!("{}+", self.n)).detail(ctx.tr(
             "At least this many: the count stopped at 1,000 departments.",
             "Nejméně tolik: počítání se zastavilo na 1 000 odborech.",
         ))
@@ -331,7 +316,7 @@ pub(crate) fn date_after(date: &str, days: i64) -> String {
 fn notice(ctx: &Context, id: &str) -> Result<View> {
     let n = by_reference(id)
         .map_err(|e| match e {
-            Error::NotFound(_) => Error::not_found(if ctx.locale().starts_with("cs") {
+            Error::NotFound(_) => Error::not_found(if ctx.is_czech() {
                 format!("Oznámení {id} na desce není: mohlo být sejmuto, nebo je odkaz chybný.")
             } else {
                 format!("There is no notice {id} on the board: it may have been taken down, or the link is wrong.")
@@ -346,17 +331,16 @@ fn notice(ctx: &Context, id: &str) -> Result<View> {
             NoticeLevel::Warning,
             format!(
                 "{} {}. {} {}",
-                tr(ctx, "Taken down early on", "Sejmuto předčasně dne"),
+                ctx.tr("Taken down early on", "Sejmuto předčasně dne"),
                 day(ctx, &w.on),
-                tr(ctx, "Reason:", "Důvod:"),
+                ctx.tr("Reason:", "Důvod:"),
                 w.reason
             ),
         );
     } else if n.until < today() {
         view = view.notice(
             NoticeLevel::Info,
-            tr(
-                ctx,
+            ctx.tr(
                 "This notice has been taken down.",
                 "Toto oznámení bylo sejmuto.",
             ),
@@ -367,8 +351,7 @@ fn notice(ctx: &Context, id: &str) -> Result<View> {
             NoticeLevel::Warning,
             format!(
                 "{} {}",
-                tr(
-                    ctx,
+                ctx.tr(
                     "This notice is corrected by notice",
                     "Toto oznámení opravuje oznámení"
                 ),
@@ -377,21 +360,21 @@ fn notice(ctx: &Context, id: &str) -> Result<View> {
         );
     }
     let mut facts = vec![
-        (tr(ctx, "Reference", "Číslo jednací"), n.reference.clone()),
-        (tr(ctx, "Department", "Odbor"), n.department.clone()),
-        (tr(ctx, "Posted", "Vyvěšeno"), day(ctx, &n.published)),
+        (ctx.tr("Reference", "Číslo jednací"), n.reference.clone()),
+        (ctx.tr("Department", "Odbor"), n.department.clone()),
+        (ctx.tr("Posted", "Vyvěšeno"), day(ctx, &n.published)),
         (
             if n.until < today() {
-                tr(ctx, "Taken down", "Sejmuto")
+                ctx.tr("Taken down", "Sejmuto")
             } else {
-                tr(ctx, "Posted until", "Vyvěšeno do")
+                ctx.tr("Posted until", "Vyvěšeno do")
             },
             day(ctx, &n.until),
         ),
     ];
     if !n.corrects.is_empty() {
         facts.push((
-            tr(ctx, "Corrects notice", "Opravuje oznámení"),
+            ctx.tr("Corrects notice", "Opravuje oznámení"),
             n.corrects.clone(),
         ));
     }
@@ -402,13 +385,13 @@ fn notice(ctx: &Context, id: &str) -> Result<View> {
         .then_some(())
         .into_iter()
         .flat_map(|()| n.corrected_by.iter())
-        .map(|c| Action::secondary(format!("{} {c}", tr(ctx, "Correction", "Oprava")), link(c)))
+        .map(|c| Action::secondary(format!("{} {c}", ctx.tr("Correction", "Oprava")), link(c)))
         .collect();
     if !n.corrects.is_empty() {
         actions.push(Action::secondary(
             format!(
                 "{} {}",
-                tr(ctx, "The corrected notice", "Opravené oznámení"),
+                ctx.tr("The corrected notice", "Opravené oznámení"),
                 n.corrects
             ),
             link(&n.corrects),
@@ -421,22 +404,22 @@ fn notice(ctx: &Context, id: &str) -> Result<View> {
         )
     }));
     actions.push(Action::secondary(
-        tr(ctx, "All notices", "Všechna oznámení"),
+        ctx.tr("All notices", "Všechna oznámení"),
         "/",
     ));
     view = view.actions(actions);
     if lifecycle::editor(ctx) {
         let mut tools = vec![Action::secondary(
-            tr(ctx, "Certificate of posting", "Doložka o vyvěšení"),
+            ctx.tr("Certificate of posting", "Doložka o vyvěšení"),
             format!("{}/certificate", link(&n.reference)),
         )];
         if n.until >= today() && n.withdrawn.is_none() {
             tools.push(Action::secondary(
-                tr(ctx, "Post a correction", "Vyvěsit opravu"),
+                ctx.tr("Post a correction", "Vyvěsit opravu"),
                 format!("{}/correct", link(&n.reference)),
             ));
             tools.push(Action::danger(
-                tr(ctx, "Take down early", "Sejmout předčasně"),
+                ctx.tr("Take down early", "Sejmout předčasně"),
                 format!("{}/withdraw", link(&n.reference)),
             ));
         }

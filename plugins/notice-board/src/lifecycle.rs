@@ -14,7 +14,7 @@ use portico_sdk::{
 };
 use serde::{Deserialize, Serialize};
 
-use crate::{NOTICES, Notice, by_reference, date_after, day, is_date, today, tr};
+use crate::{NOTICES, Notice, by_reference, date_after, day, is_date, today};
 
 /// Notices posted from a later date, until the nightly job posts them.
 pub const SCHEDULED: Collection = Collection::new("scheduled");
@@ -88,7 +88,7 @@ pub fn post_form(
             .or_else(|| {
                 let n = corrects?;
                 Some(match name {
-                    "title" => format!("{} {}", tr(ctx, "Correction:", "Oprava:"), n.title),
+                    "title" => format!("{} {}", ctx.tr("Correction:", "Oprava:"), n.title),
                     "department" => n.department.clone(),
                     "until" => n.until.clone(),
                     "text" => n.text.clone(),
@@ -114,17 +114,13 @@ pub fn post_form(
         Some(n) => (
             format!(
                 "{} {}",
-                tr(
-                    ctx,
-                    "Post a correction of notice",
-                    "Vyvěsit opravu oznámení"
-                ),
+                ctx.tr("Post a correction of notice", "Vyvěsit opravu oznámení"),
                 n.reference
             ),
             format!("/notices/{}/correct", segment(&n.reference)),
         ),
         None => (
-            tr(ctx, "Post a notice", "Vyvěsit oznámení").to_owned(),
+            ctx.tr("Post a notice", "Vyvěsit oznámení").to_owned(),
             "/post".to_owned(),
         ),
     };
@@ -132,8 +128,7 @@ pub fn post_form(
     if !errors.is_empty() {
         view = view.notice(
             NoticeLevel::Error,
-            tr(
-                ctx,
+            ctx.tr(
                 "The notice was not posted; see the fields below.",
                 "Oznámení nebylo vyvěšeno; opravte pole níže.",
             ),
@@ -142,55 +137,52 @@ pub fn post_form(
     if let Some(n) = corrects {
         view = view.text(format!(
             "{} {} {}",
-            tr(
-                ctx,
+            ctx.tr(
                 "The correction is posted as a notice of its own; notice",
                 "Oprava se vyvěsí jako samostatné oznámení; oznámení"
             ),
             n.reference,
-            tr(
-                ctx,
+            ctx.tr(
                 "stays posted as it is, with a link to it.",
                 "zůstává vyvěšeno, jak je, s odkazem na ni."
             ),
         ));
     }
     view = view.form(
-        Form::new(action, tr(ctx, "Post", "Vyvěsit"))
+        Form::new(action, ctx.tr("Post", "Vyvěsit"))
             .field(field(
-                Field::text("reference", tr(ctx, "Reference", "Číslo jednací")).required(),
+                Field::text("reference", ctx.tr("Reference", "Číslo jednací")).required(),
                 "reference",
             ))
             .field(field(
-                Field::text("title", tr(ctx, "Title", "Název")).required(),
+                Field::text("title", ctx.tr("Title", "Název")).required(),
                 "title",
             ))
             .field(field(
-                Field::text("department", tr(ctx, "Department", "Odbor")),
+                Field::text("department", ctx.tr("Department", "Odbor")),
                 "department",
             ))
             .field(field(
-                Field::date("from", tr(ctx, "Posted from", "Vyvěsit od")).help(tr(
-                    ctx,
+                Field::date("from", ctx.tr("Posted from", "Vyvěsit od")).help(ctx.tr(
                     "Empty: at once. A later date: the notice waits and is posted that morning.",
                     "Prázdné: hned. Pozdější datum: oznámení počká a vyvěsí se ráno toho dne.",
                 )),
                 "from",
             ))
             .field(field(
-                Field::date("until", tr(ctx, "Posted until", "Vyvěšeno do")).required(),
+                Field::date("until", ctx.tr("Posted until", "Vyvěšeno do")).required(),
                 "until",
             ))
             .field(field(
-                Field::textarea("text", tr(ctx, "Text", "Text")),
+                Field::textarea("text", ctx.tr("Text", "Text")),
                 "text",
             ))
             .field({
                 let file = Field::file(
                     "attachment",
-                    tr(ctx, "Document (PDF, signed)", "Dokument (PDF, podepsaný)"),
+                    ctx.tr("Document (PDF, signed)", "Dokument (PDF, podepsaný)"),
                 )
-                .help(tr(ctx, "At most 10 MB.", "Nejvýše 10 MB."));
+                .help(ctx.tr("At most 10 MB.", "Nejvýše 10 MB."));
                 match error("attachment") {
                     Some(e) => file.error(e),
                     None => file,
@@ -204,14 +196,13 @@ pub fn post_form(
             .limit(100)
             .fetch::<Notice>()?;
         if !waiting.documents.is_empty() {
-            let mut table = portico_sdk::Table::new(tr(
-                ctx,
+            let mut table = portico_sdk::Table::new(ctx.tr(
                 "Notices waiting for their date",
                 "Oznámení čekající na datum vyvěšení",
             ))
-            .column(tr(ctx, "Reference", "Číslo jednací"))
-            .column(tr(ctx, "Notice", "Oznámení"))
-            .column(tr(ctx, "Posted from", "Vyvěsit od"));
+            .column(ctx.tr("Reference", "Číslo jednací"))
+            .column(ctx.tr("Notice", "Oznámení"))
+            .column(ctx.tr("Posted from", "Vyvěsit od"));
             for d in &waiting.documents {
                 table = table.row([
                     portico_sdk::Cell::from(d.data.reference.clone()),
@@ -261,7 +252,7 @@ fn read_post(
         ("until", &notice.until),
     ] {
         if value.is_empty() {
-            errors.push((name, tr(ctx, "Fill this in.", "Vyplňte prosím.").to_owned()));
+            errors.push((name, ctx.tr("Fill this in.", "Vyplňte prosím.").to_owned()));
         }
     }
     // Indexed fields (the search looks through them) hold 200 characters.
@@ -273,20 +264,12 @@ fn read_post(
         if value.chars().count() > 200 {
             errors.push((
                 name,
-                tr(
-                    ctx,
-                    "Use at most 200 characters.",
-                    "Použijte nejvýše 200 znaků.",
-                )
-                .to_owned(),
+                ctx.tr("Use at most 200 characters.", "Použijte nejvýše 200 znaků.")
+                    .to_owned(),
             ));
         }
     }
-    let wrong_date = tr(
-        ctx,
-        "Use the form YYYY-MM-DD.",
-        "Zadejte ve tvaru RRRR-MM-DD.",
-    );
+    let wrong_date = ctx.tr("Use the form YYYY-MM-DD.", "Zadejte ve tvaru RRRR-MM-DD.");
     if !notice.until.is_empty() && !is_date(&notice.until) {
         errors.push(("until", wrong_date.to_owned()));
     }
@@ -295,8 +278,7 @@ fn read_post(
     } else if !from.is_empty() && from < today {
         errors.push((
             "from",
-            tr(
-                ctx,
+            ctx.tr(
                 "A notice cannot be posted in the past: leave it empty to post it at once.",
                 "Oznámení nelze vyvěsit zpětně: nechte pole prázdné a vyvěsí se hned.",
             )
@@ -305,8 +287,7 @@ fn read_post(
     } else if is_date(&notice.until) && notice.until < notice.published {
         errors.push((
             "until",
-            tr(
-                ctx,
+            ctx.tr(
                 "The notice must stay posted at least until the day it is posted.",
                 "Oznámení musí viset alespoň do dne, kdy se vyvěsí.",
             )
@@ -316,8 +297,7 @@ fn read_post(
     if !notice.reference.is_empty() && taken(&notice.reference).unwrap_or(true) {
         errors.push((
             "reference",
-            tr(
-                ctx,
+            ctx.tr(
                 "A notice with this reference is posted already.",
                 "Oznámení s tímto číslem jednacím už je vyvěšeno.",
             )
@@ -329,8 +309,7 @@ fn read_post(
         Some(f) if f.content.len() > MAX_ATTACHMENT => {
             errors.push((
                 "attachment",
-                tr(
-                    ctx,
+                ctx.tr(
                     "The document is larger than 10 MB.",
                     "Dokument je větší než 10 MB.",
                 )
@@ -341,8 +320,7 @@ fn read_post(
         Some(f) if portico_sdk::files::media_type_of(&f.content) != Some("application/pdf") => {
             errors.push((
                 "attachment",
-                tr(
-                    ctx,
+                ctx.tr(
                     "Attach a PDF document.",
                     "Přiložte dokument ve formátu PDF.",
                 )
@@ -400,7 +378,7 @@ pub fn submit_post(
         )?;
         let text = format!(
             "{} {}.",
-            tr(ctx, "The notice will be posted on", "Oznámení se vyvěsí"),
+            ctx.tr("The notice will be posted on", "Oznámení se vyvěsí"),
             day(ctx, &notice.published)
         );
         return Ok(Outcome::redirect_with("/post", text));
@@ -409,9 +387,9 @@ pub fn submit_post(
     Ok(Outcome::redirect_with(
         format!("/notices/{}", segment(&notice.reference)),
         if corrects.is_some() {
-            tr(ctx, "The correction is posted.", "Oprava je vyvěšena.")
+            ctx.tr("The correction is posted.", "Oprava je vyvěšena.")
         } else {
-            tr(ctx, "The notice is posted.", "Oznámení je vyvěšeno.")
+            ctx.tr("The notice is posted.", "Oznámení je vyvěšeno.")
         },
     ))
 }
@@ -452,7 +430,7 @@ pub fn withdraw_form(ctx: &Context, reference: &str, error: Option<String>) -> R
     let n = by_reference(reference)?.data;
     let mut reason = Field::textarea(
         "reason",
-        tr(ctx, "Why it comes down early", "Proč se snímá předčasně"),
+        ctx.tr("Why it comes down early", "Proč se snímá předčasně"),
     )
     .required();
     if let Some(e) = error {
@@ -460,29 +438,27 @@ pub fn withdraw_form(ctx: &Context, reference: &str, error: Option<String>) -> R
     }
     Ok(View::new(format!(
         "{} {}",
-        tr(ctx, "Take down notice", "Sejmout oznámení"),
+        ctx.tr("Take down notice", "Sejmout oznámení"),
         n.reference
     ))
     .notice(
         NoticeLevel::Warning,
         format!(
             "{} „{}“ {}",
-            tr(ctx, "Notice", "Oznámení"),
+            ctx.tr("Notice", "Oznámení"),
             n.title,
-            tr(
-                ctx,
-                "comes down today, before its date, and moves to the archive with the reason; the office is told.",
+            ctx.tr("comes down today, before its date, and moves to the archive with the reason; the office is told.",
                 "se dnes sejme před svým datem a přesune se do archivu i s důvodem; úřad dostane zprávu.",
             )
         ),
     )
     .form(Form::new(
         format!("/notices/{}/withdraw", segment(&n.reference)),
-        tr(ctx, "Take it down", "Sejmout"),
+        ctx.tr("Take it down", "Sejmout"),
     )
     .field(reason))
     .actions([Action::secondary(
-        tr(ctx, "Back, leave it posted", "Zpět, ponechat vyvěšené"),
+        ctx.tr("Back, leave it posted", "Zpět, ponechat vyvěšené"),
         format!("/notices/{}", segment(&n.reference)),
     )]))
 }
@@ -495,14 +471,13 @@ pub fn withdraw(ctx: &Context, reference: &str, form: &FormPost) -> Result<Outco
         return Ok(Outcome::Show(withdraw_form(
             ctx,
             reference,
-            Some(tr(ctx, "Say why.", "Uveďte důvod.").to_owned()),
+            Some(ctx.tr("Say why.", "Uveďte důvod.").to_owned()),
         )?));
     }
     let today = today();
     if d.data.until < today || d.data.withdrawn.is_some() {
         return Err(Error::Conflict(
-            tr(
-                ctx,
+            ctx.tr(
                 "This notice is down already.",
                 "Toto oznámení je už sejmuto.",
             )
@@ -530,7 +505,7 @@ pub fn withdraw(ctx: &Context, reference: &str, form: &FormPost) -> Result<Outco
     )?;
     Ok(Outcome::redirect_with(
         format!("/notices/{}", segment(&n.reference)),
-        tr(ctx, "The notice is taken down.", "Oznámení je sejmuto."),
+        ctx.tr("The notice is taken down.", "Oznámení je sejmuto."),
     ))
 }
 
@@ -541,42 +516,36 @@ pub fn certificate(ctx: &Context, reference: &str) -> Result<View> {
     let down = match (&n.withdrawn, n.until < today()) {
         (Some(w), _) => format!("{} ({})", day(ctx, &w.on), w.by),
         (None, true) => day(ctx, &date_after(&n.until, 1)),
-        (None, false) => tr(ctx, "still posted", "dosud vyvěšeno").to_owned(),
+        (None, false) => ctx.tr("still posted", "dosud vyvěšeno").to_owned(),
     };
     let mut facts = vec![
-        (tr(ctx, "Reference", "Číslo jednací"), n.reference.clone()),
-        (tr(ctx, "Notice", "Oznámení"), n.title.clone()),
-        (tr(ctx, "Department", "Odbor"), n.department.clone()),
-        (tr(ctx, "Posted on", "Vyvěšeno dne"), day(ctx, &n.published)),
-        (tr(ctx, "Posted by", "Vyvěsil(a)"), n.posted_by.clone()),
+        (ctx.tr("Reference", "Číslo jednací"), n.reference.clone()),
+        (ctx.tr("Notice", "Oznámení"), n.title.clone()),
+        (ctx.tr("Department", "Odbor"), n.department.clone()),
+        (ctx.tr("Posted on", "Vyvěšeno dne"), day(ctx, &n.published)),
+        (ctx.tr("Posted by", "Vyvěsil(a)"), n.posted_by.clone()),
         (
-            tr(ctx, "To stay posted until", "Mělo viset do"),
+            ctx.tr("To stay posted until", "Mělo viset do"),
             day(ctx, &n.until),
         ),
-        (tr(ctx, "Taken down on", "Sejmuto dne"), down),
+        (ctx.tr("Taken down on", "Sejmuto dne"), down),
     ];
     if let Some(w) = &n.withdrawn {
         facts.push((
-            tr(
-                ctx,
-                "Taken down early because",
-                "Sejmuto předčasně, protože",
-            ),
+            ctx.tr("Taken down early because", "Sejmuto předčasně, protože"),
             w.reason.clone(),
         ));
     }
     let documents: Vec<String> = n.attachments.iter().map(|a| a.name.clone()).collect();
     if !documents.is_empty() {
-        facts.push((tr(ctx, "Documents", "Dokumenty"), documents.join(", ")));
+        facts.push((ctx.tr("Documents", "Dokumenty"), documents.join(", ")));
     }
     Ok(View::new(format!(
         "{} {}",
-        tr(ctx, "Certificate of posting:", "Doložka o vyvěšení:"),
+        ctx.tr("Certificate of posting:", "Doložka o vyvěšení:"),
         n.reference
     ))
-    .text(tr(
-        ctx,
-        "The notice was posted on the official notice board and on the board in the portal as follows.",
+    .text(ctx.tr("The notice was posted on the official notice board and on the board in the portal as follows.",
         "Oznámení bylo vyvěšeno na úřední desce a na úřední desce v portálu takto.",
     ))
     .key_values(facts))

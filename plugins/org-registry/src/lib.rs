@@ -26,7 +26,7 @@ use serde_json::json;
 use model::{
     Change, Entry, FACTS, HISTORY, Note, PROFILE, Profile, REGISTER, REQUESTS, Registered,
     Request as ChangeRequest, RequestState, actor, fact_of, new_key, now, pending_of, profile,
-    registered_of, request_from_below, request_of, tr,
+    registered_of, request_from_below, request_of,
 };
 
 struct Registry;
@@ -130,15 +130,11 @@ fn edit(ctx: &Context, form: &FormPost) -> Result<Outcome> {
         // request at a time, and only where the founder keeps the registry
         // (a root, with nobody above, changes its own).
         let refusal = if pending_of(ctx.org_id())?.is_some() {
-            Some(tr(
-                ctx,
-                "A change of registered facts is waiting for the founder already; wait for its decision, or withdraw it, before asking for another.",
+            Some(ctx.tr("A change of registered facts is waiting for the founder already; wait for its decision, or withdraw it, before asking for another.",
                 "Změna zapsaných údajů už čeká na zřizovatele; než požádáte o další, vyčkejte jeho rozhodnutí, nebo ji vezměte zpět.",
             ))
         } else if above.is_some() && founder.is_none() {
-            Some(tr(
-                ctx,
-                "Your founder does not keep the registry, so nobody can approve a change of registered facts; ask its administrator to enable it.",
+            Some(ctx.tr("Your founder does not keep the registry, so nobody can approve a change of registered facts; ask its administrator to enable it.",
                 "Váš zřizovatel rejstřík nevede, změnu zapsaných údajů tedy nemá kdo schválit; požádejte jeho správce o zapnutí.",
             ))
         } else {
@@ -160,10 +156,10 @@ fn edit(ctx: &Context, form: &FormPost) -> Result<Outcome> {
         apply(&now_changes, &by, "")?;
     }
     let said = match (asked.is_empty(), founder) {
-        (true, _) => tr(ctx, "The profile is saved.", "Profil je uložen."),
+        (true, _) => ctx.tr("The profile is saved.", "Profil je uložen."),
         (false, None) => {
             apply(&asked, &by, "")?;
-            tr(ctx, "The profile is saved.", "Profil je uložen.")
+            ctx.tr("The profile is saved.", "Profil je uložen.")
         }
         (false, Some(f)) => {
             let me = orgs::current()?;
@@ -186,8 +182,7 @@ fn edit(ctx: &Context, form: &FormPost) -> Result<Outcome> {
             )?;
             let note = Note::Requested { request };
             messages::send(&f.id, note.kind(), &note)?;
-            tr(
-                ctx,
+            ctx.tr(
                 "Saved; the change of registered facts is sent to the founder for approval.",
                 "Uloženo; změna zapsaných údajů je odeslána zřizovateli ke schválení.",
             )
@@ -212,7 +207,7 @@ fn withdraw(ctx: &Context) -> Result<Outcome> {
     }
     Ok(Outcome::redirect_with(
         "/",
-        tr(ctx, "The request is withdrawn.", "Žádost je vzata zpět."),
+        ctx.tr("The request is withdrawn.", "Žádost je vzata zpět."),
     ))
 }
 
@@ -228,8 +223,7 @@ fn decide(ctx: &Context, form: &FormPost) -> Result<Outcome> {
     if reason.chars().count() > 2_000 {
         let errors = [(
             "reason",
-            tr(
-                ctx,
+            ctx.tr(
                 "Use at most 2,000 characters.",
                 "Použijte nejvýše 2 000 znaků.",
             )
@@ -240,8 +234,7 @@ fn decide(ctx: &Context, form: &FormPost) -> Result<Outcome> {
     if !approved && reason.is_empty() {
         let errors = [(
             "reason",
-            tr(
-                ctx,
+            ctx.tr(
                 "Say why, for the organization.",
                 "Uveďte pro organizaci důvod.",
             )
@@ -257,8 +250,7 @@ fn decide(ctx: &Context, form: &FormPost) -> Result<Outcome> {
     let mut r = doc.data;
     if r.state != RequestState::Pending {
         return Err(Error::Conflict(
-            tr(
-                ctx,
+            ctx.tr(
                 "This request has been decided already. Reload the page.",
                 "O této žádosti už bylo rozhodnuto. Obnovte stránku.",
             )
@@ -292,14 +284,12 @@ fn decide(ctx: &Context, form: &FormPost) -> Result<Outcome> {
     Ok(Outcome::redirect_with(
         "/changes",
         if approved {
-            tr(
-                ctx,
+            ctx.tr(
                 "Approved; the organization's profile changes.",
                 "Schváleno; profil organizace se změní.",
             )
         } else {
-            tr(
-                ctx,
+            ctx.tr(
                 "Rejected; the organization is told why.",
                 "Zamítnuto; organizace se dozví proč.",
             )
@@ -316,9 +306,7 @@ fn tell(permission: &str, template: &str, data: &serde_json::Value) -> Result<()
 
 fn receive(ctx: &Context, message: &Message) -> Result<()> {
     let from = message.from_org.as_str();
-    let below = || -> Result<bool> {
-        Ok(orgs::get(from).is_ok_and(|o| o.parent.as_deref() == Some(ctx.org_id())))
-    };
+    let below = || -> Result<bool> { Ok(orgs::child(ctx, from).is_some()) };
     match message.payload::<Note>()? {
         Note::Requested { mut request } => {
             if !below()? || request.org != from {

@@ -14,15 +14,6 @@ pub const REQUESTS: Collection = Collection::new("requests");
 pub const HISTORY: Collection = Collection::new("history");
 pub const REGISTER: Collection = Collection::new("register");
 
-/// Chooses the Czech or English wording by the user's language.
-pub fn tr<'a>(ctx: &Context, en: &'a str, cs: &'a str) -> &'a str {
-    if ctx.locale().starts_with("cs") {
-        cs
-    } else {
-        en
-    }
-}
-
 /// One fact of a profile.
 pub struct Fact {
     pub name: &'static str,
@@ -126,7 +117,7 @@ pub fn fact_of(name: &str) -> Option<&'static Fact> {
 
 impl Fact {
     pub fn label(&self, ctx: &Context) -> &'static str {
-        tr(ctx, self.en, self.cs)
+        ctx.tr(self.en, self.cs)
     }
 
     /// What is wrong with `value` for this fact, in the reader's language.
@@ -136,13 +127,13 @@ impl Fact {
         }
         let most = if self.kind == Kind::Text { 5_000 } else { 300 };
         if value.chars().count() > most {
-            return Some(if ctx.locale().starts_with("cs") {
+            return Some(if ctx.is_czech() {
                 format!("Použijte nejvýše {most} znaků.")
             } else {
                 format!("Use at most {most} characters.")
             });
         }
-        let bad = |en: &str, cs: &str| Some(tr(ctx, en, cs).to_owned());
+        let bad = |en: &str, cs: &str| Some(ctx.tr(en, cs).to_owned());
         match self.kind {
             Kind::Date if calendar::parse_date(value).is_none() => {
                 bad("Use the form YYYY-MM-DD.", "Zadejte ve tvaru RRRR-MM-DD.")
@@ -252,10 +243,10 @@ impl RequestState {
 
     pub fn label(self, ctx: &Context) -> &'static str {
         match self {
-            RequestState::Pending => tr(ctx, "Waiting for the founder", "Čeká na zřizovatele"),
-            RequestState::Approved => tr(ctx, "Approved", "Schváleno"),
-            RequestState::Rejected => tr(ctx, "Rejected", "Zamítnuto"),
-            RequestState::Withdrawn => tr(ctx, "Withdrawn", "Vzato zpět"),
+            RequestState::Pending => ctx.tr("Waiting for the founder", "Čeká na zřizovatele"),
+            RequestState::Approved => ctx.tr("Approved", "Schváleno"),
+            RequestState::Rejected => ctx.tr("Rejected", "Zamítnuto"),
+            RequestState::Withdrawn => ctx.tr("Withdrawn", "Vzato zpět"),
         }
     }
 }
@@ -401,5 +392,5 @@ pub use portico_sdk::random_key as new_key;
 pub fn actor(ctx: &Context) -> String {
     ctx.principal()
         .map(|p| p.name().to_owned())
-        .unwrap_or_else(|| tr(ctx, "Portal", "Portál").to_owned())
+        .unwrap_or_else(|| ctx.tr("Portal", "Portál").to_owned())
 }

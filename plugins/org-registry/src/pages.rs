@@ -11,7 +11,7 @@ use portico_sdk::{
 
 use crate::model::{
     Entry, FACTS, HISTORY, Kind, REQUESTS, Registered, Request, RequestState, fact_of, pending_of,
-    profile, registered_of, request_from_below, tr,
+    profile, registered_of, request_from_below,
 };
 
 fn can(ctx: &Context, permission: &str) -> bool {
@@ -36,9 +36,9 @@ fn shown(ctx: &Context, field: &str, value: &str) -> String {
 
 fn changes_table(ctx: &Context, caption: &str, r: &Request) -> Table {
     let mut t = Table::new(caption)
-        .column(tr(ctx, "Fact", "Údaj"))
-        .column(tr(ctx, "When asked", "Při žádosti"))
-        .column(tr(ctx, "Asked for", "Požadováno"));
+        .column(ctx.tr("Fact", "Údaj"))
+        .column(ctx.tr("When asked", "Při žádosti"))
+        .column(ctx.tr("Asked for", "Požadováno"));
     for c in &r.changes {
         let label = fact_of(&c.field).map_or(c.field.as_str(), |f| f.label(ctx));
         t = t.row([
@@ -60,21 +60,20 @@ pub fn home(ctx: &Context) -> Result<View> {
         view = view
             .notice(
                 NoticeLevel::Info,
-                tr(
-                    ctx,
+                ctx.tr(
                     "A change of registered facts waits for the founder's approval.",
                     "Změna zapsaných údajů čeká na schválení zřizovatelem.",
                 ),
             )
             .table(changes_table(
                 ctx,
-                tr(ctx, "The change asked for", "Požadovaná změna"),
+                ctx.tr("The change asked for", "Požadovaná změna"),
                 &r.data,
             ));
         if can(ctx, "edit") {
             view = view.form(Form::new(
                 "/withdraw",
-                tr(ctx, "Withdraw the request", "Vzít žádost zpět"),
+                ctx.tr("Withdraw the request", "Vzít žádost zpět"),
             ));
         }
     }
@@ -96,8 +95,7 @@ pub fn home(ctx: &Context) -> Result<View> {
             NoticeLevel::Warning,
             format!(
                 "{} {}",
-                tr(
-                    ctx,
+                ctx.tr(
                     "The founder rejected the last change:",
                     "Zřizovatel poslední změnu zamítl:"
                 ),
@@ -113,21 +111,21 @@ pub fn home(ctx: &Context) -> Result<View> {
     let mut actions = Vec::new();
     if can(ctx, "edit") {
         actions.push(Action::primary(
-            tr(ctx, "Edit the profile", "Upravit profil"),
+            ctx.tr("Edit the profile", "Upravit profil"),
             "/edit",
         ));
     }
     actions.push(Action::secondary(
-        tr(ctx, "History of the facts", "Historie údajů"),
+        ctx.tr("History of the facts", "Historie údajů"),
         "/history",
     ));
     if can(ctx, "approve") {
         actions.push(Action::secondary(
-            tr(ctx, "Changes to decide", "Změny ke schválení"),
+            ctx.tr("Changes to decide", "Změny ke schválení"),
             "/changes",
         ));
         actions.push(Action::secondary(
-            tr(ctx, "The organizations' register", "Rejstřík organizací"),
+            ctx.tr("The organizations' register", "Rejstřík organizací"),
             "/register",
         ));
     }
@@ -142,22 +140,19 @@ pub fn edit_form(
     errors: &[(&str, String)],
 ) -> Result<View> {
     let p = profile()?.map(|d| d.data).unwrap_or_default();
-    let mut view = View::new(tr(ctx, "Edit the profile", "Upravit profil")).text(tr(
-        ctx,
-        "Contacts change at once. A change of a registered fact (everything above the contacts) goes to the founder, and applies once approved.",
+    let mut view = View::new(ctx.tr("Edit the profile", "Upravit profil")).text(ctx.tr("Contacts change at once. A change of a registered fact (everything above the contacts) goes to the founder, and applies once approved.",
         "Kontakty se změní hned. Změna zapsaného údaje (všeho nad kontakty) jde zřizovateli a platí až po schválení.",
     ));
     if !errors.is_empty() {
         view = view.notice(
             NoticeLevel::Error,
-            tr(
-                ctx,
+            ctx.tr(
                 "Nothing was saved; see the fields below.",
                 "Nic nebylo uloženo; opravte pole níže.",
             ),
         );
     }
-    let mut f = Form::new("/edit", tr(ctx, "Save", "Uložit"));
+    let mut f = Form::new("/edit", ctx.tr("Save", "Uložit"));
     for fact in &FACTS {
         let value = form
             .and_then(|f| f.get(fact.name))
@@ -191,18 +186,17 @@ pub fn history(ctx: &Context) -> Result<View> {
         .limit(500)
         .fetch::<Entry>()?
         .documents;
-    let mut t = Table::new(tr(
-        ctx,
+    let mut t = Table::new(ctx.tr(
         "Changes of the facts, newest first",
         "Změny údajů, od nejnovější",
     ))
-    .column(tr(ctx, "When", "Kdy"))
-    .column(tr(ctx, "Fact", "Údaj"))
-    .column(tr(ctx, "Was", "Bylo"))
-    .column(tr(ctx, "Is", "Je"))
-    .column(tr(ctx, "Changed by", "Změnil(a)"))
-    .column(tr(ctx, "Approved by", "Schválil(a)"))
-    .empty_text(tr(ctx, "No change yet.", "Zatím žádná změna."));
+    .column(ctx.tr("When", "Kdy"))
+    .column(ctx.tr("Fact", "Údaj"))
+    .column(ctx.tr("Was", "Bylo"))
+    .column(ctx.tr("Is", "Je"))
+    .column(ctx.tr("Changed by", "Změnil(a)"))
+    .column(ctx.tr("Approved by", "Schválil(a)"))
+    .empty_text(ctx.tr("No change yet.", "Zatím žádná změna."));
     for d in entries {
         let e = d.data;
         let label = fact_of(&e.field).map_or(e.field.as_str(), |f| f.label(ctx));
@@ -215,14 +209,14 @@ pub fn history(ctx: &Context) -> Result<View> {
             Cell::from(e.approved_by),
         ]);
     }
-    Ok(View::new(tr(ctx, "History of the facts", "Historie údajů"))
+    Ok(View::new(ctx.tr("History of the facts", "Historie údajů"))
         .table(t)
-        .actions([Action::secondary(tr(ctx, "The profile", "Profil"), "/")]))
+        .actions([Action::secondary(ctx.tr("The profile", "Profil"), "/")]))
 }
 
 /// The founder's requests from below, those waiting first.
 pub fn changes(ctx: &Context) -> Result<View> {
-    let mut view = View::new(tr(ctx, "Changes to decide", "Změny ke schválení"));
+    let mut view = View::new(ctx.tr("Changes to decide", "Změny ke schválení"));
     for state in [
         RequestState::Pending,
         RequestState::Approved,
@@ -237,10 +231,10 @@ pub fn changes(ctx: &Context) -> Result<View> {
             .fetch::<Request>()?
             .documents;
         let mut t = Table::new(state.label(ctx))
-            .column(tr(ctx, "Organization", "Organizace"))
-            .column(tr(ctx, "Facts", "Údaje"))
-            .column(tr(ctx, "Asked", "Požádáno"))
-            .empty_text(tr(ctx, "None.", "Žádné."));
+            .column(ctx.tr("Organization", "Organizace"))
+            .column(ctx.tr("Facts", "Údaje"))
+            .column(ctx.tr("Asked", "Požádáno"))
+            .empty_text(ctx.tr("None.", "Žádné."));
         for d in found.iter().filter(|d| d.data.org != ctx.org_id()) {
             let r = &d.data;
             let facts = r
@@ -266,37 +260,35 @@ pub fn request(ctx: &Context, key: &str, errors: &[(&str, String)]) -> Result<Vi
     let mut view = View::new(format!(
         "{} — {}",
         r.org_name,
-        tr(ctx, "change of registered facts", "změna zapsaných údajů")
+        ctx.tr("change of registered facts", "změna zapsaných údajů")
     ))
     .key_values([
         (
-            tr(ctx, "State", "Stav").to_owned(),
+            ctx.tr("State", "Stav").to_owned(),
             r.state.label(ctx).to_owned(),
         ),
         (
-            tr(ctx, "Asked by", "Požádal(a)").to_owned(),
+            ctx.tr("Asked by", "Požádal(a)").to_owned(),
             format!("{} ({})", r.asked_by, when(ctx, &r.asked_at)),
         ),
         (
-            tr(ctx, "Decided by", "Rozhodl(a)").to_owned(),
+            ctx.tr("Decided by", "Rozhodl(a)").to_owned(),
             r.decided_by.clone(),
         ),
-        (tr(ctx, "Reason", "Důvod").to_owned(), r.reason.clone()),
+        (ctx.tr("Reason", "Důvod").to_owned(), r.reason.clone()),
     ])
     .table(changes_table(
         ctx,
-        tr(ctx, "The change asked for", "Požadovaná změna"),
+        ctx.tr("The change asked for", "Požadovaná změna"),
         &r,
     ));
     if r.state == RequestState::Pending {
-        let mut reason =
-            Field::textarea("reason", tr(ctx, "Why you reject it", "Proč ji zamítáte"));
+        let mut reason = Field::textarea("reason", ctx.tr("Why you reject it", "Proč ji zamítáte"));
         if let Some((_, e)) = errors.iter().find(|(n, _)| *n == "reason") {
             reason = reason.error(e.clone());
             view = view.notice(
                 NoticeLevel::Error,
-                tr(
-                    ctx,
+                ctx.tr(
                     "Nothing was decided; see the field below.",
                     "Nic nebylo rozhodnuto; opravte pole níže.",
                 ),
@@ -306,18 +298,18 @@ pub fn request(ctx: &Context, key: &str, errors: &[(&str, String)]) -> Result<Vi
         view = view
             .form(Form::new(
                 path("approve"),
-                tr(ctx, "Approve the change", "Schválit změnu"),
+                ctx.tr("Approve the change", "Schválit změnu"),
             ))
             .form(
                 Form::new(
                     path("reject"),
-                    tr(ctx, "Reject the change", "Zamítnout změnu"),
+                    ctx.tr("Reject the change", "Zamítnout změnu"),
                 )
                 .field(reason),
             );
     }
     Ok(view.actions([Action::secondary(
-        tr(ctx, "All changes", "Všechny změny"),
+        ctx.tr("All changes", "Všechny změny"),
         "/changes",
     )]))
 }
@@ -340,14 +332,13 @@ fn listed() -> Result<Vec<(orgs::Organization, Option<Registered>)>> {
 /// The public list of the founder's organizations.
 pub fn register(ctx: &Context) -> Result<View> {
     let me = orgs::current()?;
-    let mut t = Table::new(tr(ctx, "Organizations", "Organizace"))
-        .column(tr(ctx, "Organization", "Organizace"))
+    let mut t = Table::new(ctx.tr("Organizations", "Organizace"))
+        .column(ctx.tr("Organization", "Organizace"))
         .column("IČO")
-        .column(tr(ctx, "Registered office", "Sídlo"))
-        .column(tr(ctx, "Director", "Ředitel(ka)"))
+        .column(ctx.tr("Registered office", "Sídlo"))
+        .column(ctx.tr("Director", "Ředitel(ka)"))
         .column("Web")
-        .empty_text(tr(
-            ctx,
+        .empty_text(ctx.tr(
             "No organization below keeps its profile here yet.",
             "Žádná organizace zde zatím nevede svůj profil.",
         ));
@@ -365,13 +356,13 @@ pub fn register(ctx: &Context) -> Result<View> {
             Cell::from(fact("web")),
         ]);
     }
-    let title = if ctx.locale().starts_with("cs") {
+    let title = if ctx.is_czech() {
         format!("Organizace zřizovatele {}", me.name)
     } else {
         format!("Organizations founded by {}", me.name)
     };
     Ok(View::new(title).table(t).actions([Action::secondary(
-        tr(ctx, "Download as CSV", "Stáhnout jako CSV"),
+        ctx.tr("Download as CSV", "Stáhnout jako CSV"),
         "/register.csv",
     )]))
 }
@@ -399,7 +390,7 @@ pub fn registered(ctx: &Context, org: &str) -> Result<View> {
     Ok(View::new(o.name)
         .key_values(rows)
         .actions([Action::secondary(
-            tr(ctx, "All organizations", "Všechny organizace"),
+            ctx.tr("All organizations", "Všechny organizace"),
             "/register",
         )]))
 }

@@ -2,14 +2,15 @@
 //! award, the contract, its amendment, a payment, its end, and the
 //! cancellation. Each step saved publishes a release.
 
+use portico_sdk::audit;
 use portico_sdk::records::Filters;
 use portico_sdk::{Context, Error, Field, Form, FormPost, Outcome, Result, View, calendar, ico};
 use portico_sdk::{orgs, segment, settings};
 
 use crate::model::{
     Amendment, Award, Bid, CATEGORIES, CRITERIA, Deal, Enquiry, Kept, Lot, Milestone, PROCEDURES,
-    PROCESSES, Payment, Process, RELEASES, Regime, audit, clerk, cs_of, czk, date_text, procedure,
-    process, regime, status, tr,
+    PROCESSES, Payment, Process, RELEASES, Regime, clerk, czk, date_text, procedure, process,
+    regime, status,
 };
 use crate::ocds::{self, tag};
 use crate::region;
@@ -65,7 +66,7 @@ impl<'a> Read<'a> {
 
     fn fail(&mut self, field: &'static str, en: &str, cs: &str) {
         if !self.errors.iter().any(|(f, _)| *f == field) {
-            self.errors.push((field, tr(self.ctx, en, cs).to_owned()));
+            self.errors.push((field, self.ctx.tr(en, cs).to_owned()));
         }
     }
 
@@ -188,9 +189,7 @@ fn prefix(ctx: &Context) -> Result<String> {
     }
     Err(Error::invalid(
         "ocid-prefix",
-        tr(
-            ctx,
-            "The administrator has not set the organization's prefix of Open Contracting IDs (ocds- and six letters or digits, as the Open Contracting Partnership registered it): no process can be published without it.",
+        ctx.tr("The administrator has not set the organization's prefix of Open Contracting IDs (ocds- and six letters or digits, as the Open Contracting Partnership registered it): no process can be published without it.",
             "Správce nenastavil prefix identifikátorů Open Contracting (ocds- a šest písmen či číslic, jak ho zaregistrovalo Open Contracting Partnership): bez něj nelze zakázku zveřejnit.",
         ),
     ))
@@ -212,76 +211,70 @@ pub fn process_form(
     let f = |field: Field| field.error_among(errors);
     let categories: Vec<(String, String)> = CATEGORIES
         .iter()
-        .map(|(c, en, cs)| ((*c).to_owned(), tr(ctx, en, cs).to_owned()))
+        .map(|(c, en, cs)| ((*c).to_owned(), ctx.tr(en, cs).to_owned()))
         .collect();
     let procedures: Vec<(String, String)> = PROCEDURES
         .iter()
-        .map(|p| (p.code.to_owned(), tr(ctx, p.en, p.cs).to_owned()))
+        .map(|p| (p.code.to_owned(), ctx.tr(p.en, p.cs).to_owned()))
         .collect();
     let (estimate, lots) = if p.live_lots().count() > 1 {
         (String::new(), lot_lines(p.live_lots()))
     } else {
         (amount_text(p.estimate), String::new())
     };
-    let mut out = Form::new(action, tr(ctx, "Save", "Uložit"))
+    let mut out = Form::new(action, ctx.tr("Save", "Uložit"))
         .field(
-            f(Field::text("title", tr(ctx, "Title", "Název zakázky")))
+            f(Field::text("title", ctx.tr("Title", "Název zakázky")))
                 .required()
                 .value(v("title", &p.title)),
         )
         .field(
-            f(Field::textarea("description", tr(ctx, "What is bought", "Předmět zakázky")))
+            f(Field::textarea("description", ctx.tr("What is bought", "Předmět zakázky")))
                 .value(v("description", &p.description)),
         )
         .field(
-            f(Field::select("category", tr(ctx, "Kind", "Druh"), categories))
+            f(Field::select("category", ctx.tr("Kind", "Druh"), categories))
                 .selected([v("category", &p.category)]),
         )
         .field(
-            f(Field::select("procedure", tr(ctx, "Procedure", "Druh řízení"), procedures))
+            f(Field::select("procedure", ctx.tr("Procedure", "Druh řízení"), procedures))
                 .selected([v("procedure", &p.procedure)])
-                .help(tr(
-                    ctx,
-                    "A small-scale contract is under 2,000,000 CZK without VAT (works: 6,000,000); the simplified procedure is for contracts under the EU threshold (zákon č. 134/2016 Sb., §§ 25–27, 53).",
+                .help(ctx.tr("A small-scale contract is under 2,000,000 CZK without VAT (works: 6,000,000); the simplified procedure is for contracts under the EU threshold (zákon č. 134/2016 Sb., §§ 25–27, 53).",
                     "Zakázka malého rozsahu je pod 2 000 000 Kč bez DPH (stavební práce 6 000 000 Kč); zjednodušené podlimitní řízení je pro zakázky pod evropským limitem (zákon č. 134/2016 Sb., §§ 25–27, 53).",
                 )),
         )
         .field(
             f(Field::text(
                 "justification",
-                tr(ctx, "Why without a published call", "Proč bez uveřejněné výzvy"),
+                ctx.tr("Why without a published call", "Proč bez uveřejněné výzvy"),
             ))
             .value(v("justification", &p.justification))
-            .help(tr(
-                ctx,
-                "For a negotiated procedure without publication, invited suppliers or a direct award: the reason, e.g. the provision of the act.",
+            .help(ctx.tr("For a negotiated procedure without publication, invited suppliers or a direct award: the reason, e.g. the provision of the act.",
                 "U jednacího řízení bez uveřejnění, oslovených dodavatelů či přímého zadání: důvod, např. ustanovení zákona.",
             )),
         )
         .field(
             f(Field::number(
                 "estimate",
-                tr(ctx, "Estimated value without VAT, CZK", "Předpokládaná hodnota bez DPH, Kč"),
+                ctx.tr("Estimated value without VAT, CZK", "Předpokládaná hodnota bez DPH, Kč"),
             ))
             .value(v("estimate", &estimate))
             .min("0"),
         )
         .field(
-            f(Field::textarea("lots", tr(ctx, "Lots", "Části zakázky")))
+            f(Field::textarea("lots", ctx.tr("Lots", "Části zakázky")))
                 .value(v("lots", &lots))
-                .help(tr(
-                    ctx,
-                    "When it is divided: a lot a line, its title; its estimated value without VAT. The value above is then their sum.",
+                .help(ctx.tr("When it is divided: a lot a line, its title; its estimated value without VAT. The value above is then their sum.",
                     "Je-li rozdělena: každá část na svém řádku, název; předpokládaná hodnota bez DPH. Hodnota výše je pak jejich součtem.",
                 )),
         )
         .field(
             f(Field::select(
                 "criteria",
-                tr(ctx, "How bids are evaluated", "Způsob hodnocení nabídek"),
+                ctx.tr("How bids are evaluated", "Způsob hodnocení nabídek"),
                 CRITERIA
                     .iter()
-                    .map(|(c, en, cs)| ((*c).to_owned(), tr(ctx, en, cs).to_owned()))
+                    .map(|(c, en, cs)| ((*c).to_owned(), ctx.tr(en, cs).to_owned()))
                     .collect::<Vec<_>>(),
             ))
             .selected([v("criteria", &p.criteria)]),
@@ -289,51 +282,41 @@ pub fn process_form(
         .field(
             f(Field::text(
                 "criteria_details",
-                tr(ctx, "The criteria and their weights", "Kritéria a jejich váhy"),
+                ctx.tr("The criteria and their weights", "Kritéria a jejich váhy"),
             ))
             .value(v("criteria_details", &p.criteria_details))
-            .help(tr(
-                ctx,
-                "E.g. price 70 %, term of delivery 30 %.",
+            .help(ctx.tr("E.g. price 70 %, term of delivery 30 %.",
                 "Např. cena 70 %, lhůta dodání 30 %.",
             )),
         )
         .field(
-            f(Field::text("cpv", tr(ctx, "CPV code", "Kód CPV")))
+            f(Field::text("cpv", ctx.tr("CPV code", "Kód CPV")))
                 .value(v("cpv", &p.cpv))
                 .pattern("[0-9]{8}-[0-9]")
-                .help(tr(
-                    ctx,
-                    "The main subject in the Common Procurement Vocabulary, e.g. 30213100-6 for portable computers.",
+                .help(ctx.tr("The main subject in the Common Procurement Vocabulary, e.g. 30213100-6 for portable computers.",
                     "Hlavní předmět podle společného slovníku pro veřejné zakázky, např. 30213100-6 pro přenosné počítače.",
                 )),
         )
         .field(
             f(Field::text(
                 "profile",
-                tr(
-                    ctx,
-                    "The procurement on the buyer's profile or in NEN",
+                ctx.tr("The procurement on the buyer's profile or in NEN",
                     "Zakázka na profilu zadavatele nebo v NEN",
                 ),
             ))
             .value(v("profile", &p.profile))
-            .help(tr(
-                ctx,
-                "Its address, where the tender documents are: https://…",
+            .help(ctx.tr("Its address, where the tender documents are: https://…",
                 "Její adresa, kde je zadávací dokumentace: https://…",
             )),
         )
         .field(
-            f(Field::textarea("rationale", tr(ctx, "Why it is bought", "Zdůvodnění potřeby")))
+            f(Field::textarea("rationale", ctx.tr("Why it is bought", "Zdůvodnění potřeby")))
                 .value(v("rationale", &p.rationale)),
         )
         .field(
-            f(Field::text("budget", tr(ctx, "Paid from", "Zdroj financování")))
+            f(Field::text("budget", ctx.tr("Paid from", "Zdroj financování")))
                 .value(v("budget", &p.budget))
-                .help(tr(
-                    ctx,
-                    "E.g. the budget's heading, or a grant programme.",
+                .help(ctx.tr("E.g. the budget's heading, or a grant programme.",
                     "Např. položka rozpočtu nebo dotační program.",
                 )),
         );
@@ -341,11 +324,7 @@ pub fn process_form(
         out = out.field(
             f(Field::text(
                 "change",
-                tr(
-                    ctx,
-                    "Why the call changes",
-                    "Důvod změny zadávacích podmínek",
-                ),
+                ctx.tr("Why the call changes", "Důvod změny zadávacích podmínek"),
             ))
             .required()
             .value(v("change", "")),
@@ -627,7 +606,7 @@ fn release(
         RELEASES.delete(&kept.id, kept.version)?;
         return Err(e);
     }
-    audit(ctx, action, &p.ocid, text)?;
+    audit::record(ctx, action, &p.ocid, text)?;
     // The founder's figures catch up with the next change.
     if let Err(e) = region::sync() {
         portico_sdk::log::warn(format!("figures not sent up: {e}"));
@@ -646,7 +625,7 @@ fn commit(
     text: String,
 ) -> Result<Outcome> {
     let p = release(ctx, id, version, p, tags, action, text)?;
-    let message = if cs_of(ctx) {
+    let message = if ctx.is_czech() {
         format!(
             "Uloženo a zveřejněno jako {}. vydání ({}).",
             p.releases,
@@ -738,7 +717,7 @@ pub fn create(ctx: &Context, form: &FormPost) -> Result<Outcome> {
             Ok(p) => p,
             Err(errors) => {
                 return Ok(Outcome::Show(
-                    View::new(tr(ctx, "A new procurement", "Nová veřejná zakázka"))
+                    View::new(ctx.tr("A new procurement", "Nová veřejná zakázka"))
                         .form(process_form(ctx, None, Some(form), &errors)),
                 ));
             }
@@ -787,17 +766,17 @@ pub fn step_form(
                 (d.id.clone(), format!("{supplier} ({})", czk(ctx, d.value)))
             })
             .collect::<Vec<_>>();
-        f(Field::radio("deal", tr(ctx, "Contract", "Smlouva"), deals))
+        f(Field::radio("deal", ctx.tr("Contract", "Smlouva"), deals))
             .required()
             .selected([v("deal", "")])
     };
     Ok(match step {
         "edit" => process_form(ctx, Some((id, p)), form, errors),
-        "publish" => Form::new(action, tr(ctx, "Publish the call", "Uveřejnit výzvu"))
+        "publish" => Form::new(action, ctx.tr("Publish the call", "Uveřejnit výzvu"))
             .field(
                 f(Field::date(
                     "start",
-                    tr(ctx, "Published on", "Uveřejněno dne"),
+                    ctx.tr("Published on", "Uveřejněno dne"),
                 ))
                 .required()
                 .value(v("start", &today)),
@@ -805,20 +784,19 @@ pub fn step_form(
             .field(
                 f(Field::date(
                     "end",
-                    tr(ctx, "Last day for bids", "Konec lhůty pro podání nabídek"),
+                    ctx.tr("Last day for bids", "Konec lhůty pro podání nabídek"),
                 ))
                 .required()
                 .value(v("end", "")),
             ),
         "answer" => Form::new(
             action,
-            tr(ctx, "Publish the clarification", "Uveřejnit vysvětlení"),
+            ctx.tr("Publish the clarification", "Uveřejnit vysvětlení"),
         )
         .field(
             f(Field::textarea(
                 "question",
-                tr(
-                    ctx,
+                ctx.tr(
                     "The request, without who made it",
                     "Znění žádosti, bez identifikace dodavatele",
                 ),
@@ -829,7 +807,7 @@ pub fn step_form(
         .field(
             f(Field::textarea(
                 "answer",
-                tr(ctx, "The clarification", "Vysvětlení"),
+                ctx.tr("The clarification", "Vysvětlení"),
             ))
             .required()
             .value(v("answer", "")),
@@ -837,17 +815,16 @@ pub fn step_form(
         .field(
             f(Field::date(
                 "date",
-                tr(ctx, "Published on", "Uveřejněno dne"),
+                ctx.tr("Published on", "Uveřejněno dne"),
             ))
             .required()
             .value(v("date", &today)),
         ),
-        "close" => Form::new(action, tr(ctx, "Close the lot", "Uzavřít část"))
+        "close" => Form::new(action, ctx.tr("Close the lot", "Uzavřít část"))
             .field(
                 f(Field::radio(
                     "lot",
-                    tr(
-                        ctx,
+                    ctx.tr(
                         "The lot closed without an award",
                         "Část uzavřená bez výběru dodavatele",
                     ),
@@ -859,38 +836,34 @@ pub fn step_form(
                 .selected([v("lot", "")]),
             )
             .field(
-                f(Field::text("reason", tr(ctx, "Why", "Důvod")))
+                f(Field::text("reason", ctx.tr("Why", "Důvod")))
                     .required()
                     .value(v("reason", ""))
-                    .help(tr(
-                        ctx,
+                    .help(ctx.tr(
                         "E.g. no bid came, or none met the conditions.",
                         "Např. nepřišla žádná nabídka nebo žádná nesplnila podmínky.",
                     )),
             ),
-        "bid" => Form::new(action, tr(ctx, "Record the bid", "Zapsat nabídku"))
+        "bid" => Form::new(action, ctx.tr("Record the bid", "Zapsat nabídku"))
             .field(
-                f(Field::select("lot", tr(ctx, "Lot", "Část"), lot_choices()))
+                f(Field::select("lot", ctx.tr("Lot", "Část"), lot_choices()))
                     .selected([v("lot", "")]),
             )
             .field(
-                f(Field::text("name", tr(ctx, "Bidder", "Dodavatel")))
+                f(Field::text("name", ctx.tr("Bidder", "Dodavatel")))
                     .required()
                     .value(v("name", "")),
             )
             .field(
-                f(Field::text(
-                    "ico",
-                    tr(ctx, "Bidder's IČO", "IČO dodavatele"),
-                ))
-                .required()
-                .pattern("[0-9]{8}")
-                .value(v("ico", "")),
+                f(Field::text("ico", ctx.tr("Bidder's IČO", "IČO dodavatele")))
+                    .required()
+                    .pattern("[0-9]{8}")
+                    .value(v("ico", "")),
             )
             .field(
                 f(Field::number(
                     "amount",
-                    tr(ctx, "Price without VAT, CZK", "Nabídková cena bez DPH, Kč"),
+                    ctx.tr("Price without VAT, CZK", "Nabídková cena bez DPH, Kč"),
                 ))
                 .required()
                 .min("0")
@@ -899,7 +872,7 @@ pub fn step_form(
             .field(
                 f(Field::date(
                     "received",
-                    tr(ctx, "Received on", "Doručena dne"),
+                    ctx.tr("Received on", "Doručena dne"),
                 ))
                 .required()
                 .value(v("received", &today)),
@@ -917,11 +890,11 @@ pub fn step_form(
                     )
                 })
                 .collect();
-            Form::new(action, tr(ctx, "Award", "Vybrat dodavatele"))
+            Form::new(action, ctx.tr("Award", "Vybrat dodavatele"))
                 .field(
                     f(Field::radio(
                         "bid",
-                        tr(ctx, "The bid chosen", "Vybraná nabídka"),
+                        ctx.tr("The bid chosen", "Vybraná nabídka"),
                         bids,
                     ))
                     .required()
@@ -930,17 +903,16 @@ pub fn step_form(
                 .field(
                     f(Field::textarea(
                         "evaluation",
-                        tr(ctx, "The evaluation", "Hodnocení nabídek"),
+                        ctx.tr("The evaluation", "Hodnocení nabídek"),
                     ))
                     .value(v("evaluation", ""))
-                    .help(tr(
-                        ctx,
+                    .help(ctx.tr(
                         "The committee's conclusion: the order of the bids, and why this one.",
                         "Závěr komise: pořadí nabídek a proč tato.",
                     )),
                 )
                 .field(
-                    f(Field::date("date", tr(ctx, "Decided on", "Rozhodnuto dne")))
+                    f(Field::date("date", ctx.tr("Decided on", "Rozhodnuto dne")))
                         .required()
                         .value(v("date", &today)),
                 )
@@ -956,44 +928,40 @@ pub fn step_form(
                     Some((a.id.clone(), format!("{lot}: {}", b.name)))
                 })
                 .collect();
-            Form::new(action, tr(ctx, "Record the contract", "Zapsat smlouvu"))
+            Form::new(action, ctx.tr("Record the contract", "Zapsat smlouvu"))
                 .field(
                     f(Field::radio(
                         "award",
-                        tr(ctx, "For the award", "K výběru dodavatele"),
+                        ctx.tr("For the award", "K výběru dodavatele"),
                         awards,
                     ))
                     .required()
                     .selected([v("award", "")]),
                 )
                 .field(
-                    f(Field::date("signed", tr(ctx, "Signed on", "Podepsána dne")))
+                    f(Field::date("signed", ctx.tr("Signed on", "Podepsána dne")))
                         .required()
                         .value(v("signed", &today)),
                 )
                 .field(
                     f(Field::date(
                         "start",
-                        tr(ctx, "Performance from", "Plnění od"),
+                        ctx.tr("Performance from", "Plnění od"),
                     ))
                     .value(v("start", "")),
                 )
                 .field(
-                    f(Field::date(
-                        "end",
-                        tr(ctx, "Performance until", "Plnění do"),
-                    ))
-                    .value(v("end", "")),
+                    f(Field::date("end", ctx.tr("Performance until", "Plnění do")))
+                        .value(v("end", "")),
                 )
                 .field(
                     f(Field::number(
                         "value",
-                        tr(ctx, "Value without VAT, CZK", "Cena bez DPH, Kč"),
+                        ctx.tr("Value without VAT, CZK", "Cena bez DPH, Kč"),
                     ))
                     .min("0")
                     .value(v("value", ""))
-                    .help(tr(
-                        ctx,
+                    .help(ctx.tr(
                         "Left empty, the bid's price.",
                         "Nevyplníte-li, použije se nabídková cena.",
                     )),
@@ -1001,26 +969,22 @@ pub fn step_form(
                 .field(
                     f(Field::text(
                         "registry",
-                        tr(
-                            ctx,
-                            "Number in the contract registry",
-                            "Číslo v evidenci smluv",
-                        ),
+                        ctx.tr("Number in the contract registry", "Číslo v evidenci smluv"),
                     ))
                     .value(v("registry", "")),
                 )
         }
-        "amend" => Form::new(action, tr(ctx, "Record the amendment", "Zapsat dodatek"))
+        "amend" => Form::new(action, ctx.tr("Record the amendment", "Zapsat dodatek"))
             .field(deal_field())
             .field(
-                f(Field::date("date", tr(ctx, "Signed on", "Podepsán dne")))
+                f(Field::date("date", ctx.tr("Signed on", "Podepsán dne")))
                     .required()
                     .value(v("date", &today)),
             )
             .field(
                 f(Field::text(
                     "rationale",
-                    tr(ctx, "What changes, and why", "Co se mění a proč"),
+                    ctx.tr("What changes, and why", "Co se mění a proč"),
                 ))
                 .required()
                 .value(v("rationale", "")),
@@ -1028,27 +992,26 @@ pub fn step_form(
             .field(
                 f(Field::number(
                     "value",
-                    tr(ctx, "New value without VAT, CZK", "Nová cena bez DPH, Kč"),
+                    ctx.tr("New value without VAT, CZK", "Nová cena bez DPH, Kč"),
                 ))
                 .min("0")
                 .value(v("value", ""))
-                .help(tr(
-                    ctx,
+                .help(ctx.tr(
                     "Left empty, the price does not change.",
                     "Nevyplníte-li, cena se nemění.",
                 )),
             ),
-        "pay" => Form::new(action, tr(ctx, "Record the payment", "Zapsat platbu"))
+        "pay" => Form::new(action, ctx.tr("Record the payment", "Zapsat platbu"))
             .field(deal_field())
             .field(
-                f(Field::date("date", tr(ctx, "Paid on", "Zaplaceno dne")))
+                f(Field::date("date", ctx.tr("Paid on", "Zaplaceno dne")))
                     .required()
                     .value(v("date", &today)),
             )
             .field(
                 f(Field::number(
                     "amount",
-                    tr(ctx, "Amount without VAT, CZK", "Částka bez DPH, Kč"),
+                    ctx.tr("Amount without VAT, CZK", "Částka bez DPH, Kč"),
                 ))
                 .required()
                 .min("0")
@@ -1057,59 +1020,52 @@ pub fn step_form(
             .field(
                 f(Field::text(
                     "invoice",
-                    tr(ctx, "Invoice number", "Číslo faktury"),
+                    ctx.tr("Invoice number", "Číslo faktury"),
                 ))
                 .value(v("invoice", "")),
             ),
-        "milestone" => Form::new(action, tr(ctx, "Record the milestone", "Zapsat milník"))
+        "milestone" => Form::new(action, ctx.tr("Record the milestone", "Zapsat milník"))
             .field(deal_field())
             .field(
                 f(Field::text(
                     "title",
-                    tr(ctx, "What is delivered", "Co se předává"),
+                    ctx.tr("What is delivered", "Co se předává"),
                 ))
                 .required()
                 .value(v("title", ""))
-                .help(tr(
-                    ctx,
+                .help(ctx.tr(
                     "A milestone with the title of one not yet met is met by it.",
                     "Milník se stejným názvem jako dosud nesplněný ho splní.",
                 )),
             )
-            .field(f(Field::date("due", tr(ctx, "Due on", "Termín"))).value(v("due", "")))
+            .field(f(Field::date("due", ctx.tr("Due on", "Termín"))).value(v("due", "")))
             .field(
-                f(Field::date("met", tr(ctx, "Met on", "Splněno dne")))
+                f(Field::date("met", ctx.tr("Met on", "Splněno dne")))
                     .value(v("met", ""))
-                    .help(tr(
-                        ctx,
+                    .help(ctx.tr(
                         "Left empty, the milestone waits.",
                         "Nevyplníte-li, milník čeká na splnění.",
                     )),
             ),
         "finish" => {
-            Form::new(action, tr(ctx, "Record its end", "Zapsat ukončení")).field(deal_field())
+            Form::new(action, ctx.tr("Record its end", "Zapsat ukončení")).field(deal_field())
         }
-        "cancel" => Form::new(action, tr(ctx, "Cancel the procurement", "Zrušit zakázku"))
+        "cancel" => Form::new(action, ctx.tr("Cancel the procurement", "Zrušit zakázku"))
             .field(
                 f(Field::radio(
                     "outcome",
-                    tr(ctx, "Why it ends", "Proč končí"),
+                    ctx.tr("Why it ends", "Proč končí"),
                     [
                         (
                             status::UNSUCCESSFUL,
-                            tr(
-                                ctx,
+                            ctx.tr(
                                 "No bid came, or none met the conditions",
                                 "Nepřišla žádná nabídka nebo žádná nevyhověla",
                             ),
                         ),
                         (
                             status::CANCELLED,
-                            tr(
-                                ctx,
-                                "Cancelled for another reason",
-                                "Zrušeno z jiného důvodu",
-                            ),
+                            ctx.tr("Cancelled for another reason", "Zrušeno z jiného důvodu"),
                         ),
                     ],
                 ))
@@ -1119,7 +1075,7 @@ pub fn step_form(
             .field(
                 f(Field::text(
                     "reason",
-                    tr(ctx, "Why it is cancelled", "Důvod zrušení"),
+                    ctx.tr("Why it is cancelled", "Důvod zrušení"),
                 ))
                 .required()
                 .value(v("reason", "")),
@@ -1191,7 +1147,7 @@ pub fn refusal(ctx: &Context, p: &Process, step: &str) -> Option<&'static str> {
         ),
         _ => return None,
     };
-    if ok { None } else { Some(tr(ctx, en, cs)) }
+    if ok { None } else { Some(ctx.tr(en, cs)) }
 }
 
 /// Takes `step` of process `id` as the form says.

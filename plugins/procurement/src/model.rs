@@ -2,9 +2,8 @@
 //! what follows from it (its regime by value, its figures).
 
 use portico_sdk::records::{Collection, Document};
-use portico_sdk::{Context, Error, Result, audit, calendar, numbers, settings};
+use portico_sdk::{Context, Error, Result, calendar, numbers, settings};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 
 /// The processes, one document each.
 pub const PROCESSES: Collection = Collection::new("processes");
@@ -53,13 +52,9 @@ pub enum Regime {
 impl Regime {
     pub fn name(self, ctx: &Context) -> &'static str {
         match self {
-            Regime::Small => tr(
-                ctx,
-                "small-scale contract",
-                "veřejná zakázka malého rozsahu",
-            ),
-            Regime::Below => tr(ctx, "below the EU threshold", "podlimitní"),
-            Regime::Above => tr(ctx, "above the EU threshold", "nadlimitní"),
+            Regime::Small => ctx.tr("small-scale contract", "veřejná zakázka malého rozsahu"),
+            Regime::Below => ctx.tr("below the EU threshold", "podlimitní"),
+            Regime::Above => ctx.tr("above the EU threshold", "nadlimitní"),
         }
     }
 }
@@ -443,37 +438,23 @@ pub fn process(id: &str) -> Result<Document<Process>> {
     PROCESSES.get::<Process>(id)
 }
 
-pub fn cs_of(ctx: &Context) -> bool {
-    ctx.locale().starts_with("cs")
-}
-
-pub fn tr<'a>(ctx: &Context, en: &'a str, cs: &'a str) -> &'a str {
-    if cs_of(ctx) { cs } else { en }
-}
-
-pub fn locale(ctx: &Context) -> &'static str {
-    if cs_of(ctx) { "cs" } else { "en" }
-}
-
 /// CZK as the reader's language writes it.
 pub fn czk(ctx: &Context, amount: f64) -> String {
-    let rounded = (amount * 100.0).round() / 100.0;
-    let unit = tr(ctx, "CZK", "Kč");
-    format!("{} {unit}", numbers::format(rounded, locale(ctx)))
+    numbers::money(amount, "CZK", ctx.lang())
 }
 
 /// A kept `YYYY-MM-DD` as the reader's language writes it.
 pub fn date_text(ctx: &Context, kept: &str) -> String {
-    calendar::format_date_text(kept, locale(ctx))
+    calendar::format_date_text(kept, ctx.lang())
 }
 
 pub fn status_name(ctx: &Context, s: &str) -> &'static str {
     match s {
-        status::PLANNING => tr(ctx, "planned", "plánovaná"),
-        status::ACTIVE => tr(ctx, "tendering", "v zadávání"),
-        status::COMPLETE => tr(ctx, "awarded", "zadaná"),
-        status::CANCELLED => tr(ctx, "cancelled", "zrušená"),
-        status::UNSUCCESSFUL => tr(ctx, "no bid to award", "bez vhodné nabídky"),
+        status::PLANNING => ctx.tr("planned", "plánovaná"),
+        status::ACTIVE => ctx.tr("tendering", "v zadávání"),
+        status::COMPLETE => ctx.tr("awarded", "zadaná"),
+        status::CANCELLED => ctx.tr("cancelled", "zrušená"),
+        status::UNSUCCESSFUL => ctx.tr("no bid to award", "bez vhodné nabídky"),
         _ => "–",
     }
 }
@@ -482,19 +463,11 @@ pub fn category_name(ctx: &Context, code: &str) -> &'static str {
     CATEGORIES
         .iter()
         .find(|(c, _, _)| *c == code)
-        .map_or("–", |(_, en, cs)| tr(ctx, en, cs))
+        .map_or("–", |(_, en, cs)| ctx.tr(en, cs))
 }
 
 pub fn procedure_name(ctx: &Context, code: &str) -> &'static str {
-    procedure(code).map_or("–", |p| tr(ctx, p.en, p.cs))
-}
-
-pub fn audit(ctx: &Context, action: &str, subject: &str, text: String) -> Result<()> {
-    let by = ctx
-        .principal()
-        .map(|p| p.user_id().to_owned())
-        .unwrap_or_else(|| "system".to_owned());
-    audit::append(action, subject, &json!({ "text": text, "by": by }))
+    procedure(code).map_or("–", |p| ctx.tr(p.en, p.cs))
 }
 
 pub fn can_manage(ctx: &Context) -> bool {
@@ -506,8 +479,7 @@ pub fn clerk(ctx: &Context) -> Result<()> {
     if can_manage(ctx) {
         return Ok(());
     }
-    Err(Error::forbidden(tr(
-        ctx,
+    Err(Error::forbidden(ctx.tr(
         "Only the procurement clerk may do this.",
         "Toto smí jen referent veřejných zakázek.",
     )))

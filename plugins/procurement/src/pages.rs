@@ -11,8 +11,8 @@ use serde_json::Value;
 
 use crate::forms::{self, Errors, STEPS};
 use crate::model::{
-    CRITERIA, Kept, PROCESSES, Process, RELEASES, can_manage, category_name, cs_of, czk, date_text,
-    locale, procedure_name, process, regime, status, status_name, tr,
+    CRITERIA, Kept, PROCESSES, Process, RELEASES, can_manage, category_name, czk, date_text,
+    procedure_name, process, regime, status, status_name,
 };
 use crate::ocds;
 
@@ -21,16 +21,15 @@ const PAGE: u32 = 50;
 
 fn list_table(ctx: &Context, caption: &str) -> Table {
     Table::new(caption)
-        .column(tr(ctx, "Procurement", "Zakázka"))
-        .column(tr(ctx, "Procedure", "Druh řízení"))
-        .numeric_column(tr(
-            ctx,
+        .column(ctx.tr("Procurement", "Zakázka"))
+        .column(ctx.tr("Procedure", "Druh řízení"))
+        .numeric_column(ctx.tr(
             "Estimated value without VAT",
             "Předpokládaná hodnota bez DPH",
         ))
-        .numeric_column(tr(ctx, "Bids", "Nabídky"))
-        .column(tr(ctx, "Status", "Stav"))
-        .column(tr(ctx, "Last change", "Poslední změna"))
+        .numeric_column(ctx.tr("Bids", "Nabídky"))
+        .column(ctx.tr("Status", "Stav"))
+        .column(ctx.tr("Last change", "Poslední změna"))
 }
 
 fn list_row(ctx: &Context, p: &Process, href: String) -> Vec<Cell> {
@@ -40,7 +39,7 @@ fn list_row(ctx: &Context, p: &Process, href: String) -> Vec<Cell> {
         czk(ctx, p.estimate).into(),
         p.bids.len().to_string().into(),
         status_name(ctx, &p.status).into(),
-        calendar::format_moment_text(&p.updated, locale(ctx)).into(),
+        calendar::format_moment_text(&p.updated, ctx.lang()).into(),
     ]
 }
 
@@ -55,24 +54,24 @@ pub fn home(ctx: &Context, page: &Page) -> Result<View> {
             .map(|g| g.count)
             .sum::<u64>()
     };
-    let mut view = View::new(tr(ctx, "Public procurement", "Veřejné zakázky")).stats([
+    let mut view = View::new(ctx.tr("Public procurement", "Veřejné zakázky")).stats([
         Stat::new(
-            tr(ctx, "Processes", "Zakázky"),
+            ctx.tr("Processes", "Zakázky"),
             counts.iter().map(|g| g.count).sum::<u64>().to_string(),
         )
         .link("/"),
         Stat::new(
-            tr(ctx, "Planned", "Plánované"),
+            ctx.tr("Planned", "Plánované"),
             count(status::PLANNING).to_string(),
         )
         .link("/?status=planning"),
         Stat::new(
-            tr(ctx, "Tendering", "V zadávání"),
+            ctx.tr("Tendering", "V zadávání"),
             count(status::ACTIVE).to_string(),
         )
         .link("/?status=active"),
         Stat::new(
-            tr(ctx, "Awarded", "Zadané"),
+            ctx.tr("Awarded", "Zadané"),
             count(status::COMPLETE).to_string(),
         )
         .link("/?status=complete"),
@@ -80,24 +79,20 @@ pub fn home(ctx: &Context, page: &Page) -> Result<View> {
     let mut actions = Vec::new();
     if can_manage(ctx) {
         actions.push(Action::primary(
-            tr(ctx, "A new procurement", "Nová zakázka"),
+            ctx.tr("A new procurement", "Nová zakázka"),
             "/new",
         ));
     }
     actions.extend([
-        Action::secondary(tr(ctx, "Statistics", "Statistika"), "/statistics"),
-        Action::secondary(tr(ctx, "The public list", "Veřejný seznam"), "/public"),
+        Action::secondary(ctx.tr("Statistics", "Statistika"), "/statistics"),
+        Action::secondary(ctx.tr("The public list", "Veřejný seznam"), "/public"),
     ]);
     if orgs::descendants(None, None)?
         .iter()
         .any(|o| o.module_enabled)
     {
         actions.push(Action::secondary(
-            tr(
-                ctx,
-                "Procurement of the organizations",
-                "Zakázky organizací",
-            ),
+            ctx.tr("Procurement of the organizations", "Zakázky organizací"),
             "/region",
         ));
     }
@@ -107,15 +102,15 @@ pub fn home(ctx: &Context, page: &Page) -> Result<View> {
         &match filter {
             Some(s) => format!(
                 "{}: {}",
-                tr(ctx, "Processes", "Zakázky"),
+                ctx.tr("Processes", "Zakázky"),
                 status_name(ctx, s)
             ),
-            None => tr(
-                ctx,
-                "Processes, the latest changed first",
-                "Zakázky seřazené od poslední změny",
-            )
-            .to_owned(),
+            None => ctx
+                .tr(
+                    "Processes, the latest changed first",
+                    "Zakázky seřazené od poslední změny",
+                )
+                .to_owned(),
         },
         filter,
         page.query("after"),
@@ -153,7 +148,7 @@ fn process_list(
         .after(after.map(str::to_owned))
         .fetch::<Process>()?;
     let mut table =
-        list_table(ctx, caption).empty_text(tr(ctx, "No procurement here.", "Žádné zakázky."));
+        list_table(ctx, caption).empty_text(ctx.tr("No procurement here.", "Žádné zakázky."));
     for d in &found.documents {
         let key = if by_id { &d.id } else { &d.data.ocid };
         table = table.row(list_row(ctx, &d.data, format!("{base}{}", segment(key))));
@@ -166,20 +161,19 @@ fn facts(ctx: &Context, p: &Process) -> Vec<(String, String)> {
     let mut facts = vec![
         ("OCID".to_owned(), p.ocid.clone()),
         (
-            tr(ctx, "Status", "Stav").to_owned(),
+            ctx.tr("Status", "Stav").to_owned(),
             status_name(ctx, &p.status).to_owned(),
         ),
         (
-            tr(ctx, "Kind", "Druh").to_owned(),
+            ctx.tr("Kind", "Druh").to_owned(),
             category_name(ctx, &p.category).to_owned(),
         ),
         (
-            tr(ctx, "Procedure", "Druh řízení").to_owned(),
+            ctx.tr("Procedure", "Druh řízení").to_owned(),
             procedure_name(ctx, &p.procedure).to_owned(),
         ),
         (
-            tr(
-                ctx,
+            ctx.tr(
                 "Estimated value without VAT",
                 "Předpokládaná hodnota bez DPH",
             )
@@ -195,35 +189,30 @@ fn facts(ctx: &Context, p: &Process) -> Vec<(String, String)> {
             facts.push((label.to_owned(), value.to_owned()));
         }
     };
-    add(tr(ctx, "What is bought", "Předmět zakázky"), &p.description);
+    add(ctx.tr("What is bought", "Předmět zakázky"), &p.description);
     add(
-        tr(
-            ctx,
-            "Why without a published call",
-            "Proč bez uveřejněné výzvy",
-        ),
+        ctx.tr("Why without a published call", "Proč bez uveřejněné výzvy"),
         &p.justification,
     );
     add(
-        tr(ctx, "Why it is bought", "Zdůvodnění potřeby"),
+        ctx.tr("Why it is bought", "Zdůvodnění potřeby"),
         &p.rationale,
     );
-    add(tr(ctx, "Paid from", "Zdroj financování"), &p.budget);
+    add(ctx.tr("Paid from", "Zdroj financování"), &p.budget);
     if let Some((_, en, cs)) = CRITERIA.iter().find(|(c, _, _)| *c == p.criteria) {
         let how = if p.criteria_details.is_empty() {
-            tr(ctx, en, cs).to_owned()
+            ctx.tr(en, cs).to_owned()
         } else {
-            format!("{}: {}", tr(ctx, en, cs), p.criteria_details)
+            format!("{}: {}", ctx.tr(en, cs), p.criteria_details)
         };
         add(
-            tr(ctx, "How bids are evaluated", "Způsob hodnocení nabídek"),
+            ctx.tr("How bids are evaluated", "Způsob hodnocení nabídek"),
             &how,
         );
     }
-    add(tr(ctx, "CPV code", "Kód CPV"), &p.cpv);
+    add(ctx.tr("CPV code", "Kód CPV"), &p.cpv);
     add(
-        tr(
-            ctx,
+        ctx.tr(
             "On the buyer's profile or in NEN",
             "Na profilu zadavatele nebo v NEN",
         ),
@@ -231,7 +220,7 @@ fn facts(ctx: &Context, p: &Process) -> Vec<(String, String)> {
     );
     if !p.tender_start.is_empty() {
         add(
-            tr(ctx, "Time for bids", "Lhůta pro podání nabídek"),
+            ctx.tr("Time for bids", "Lhůta pro podání nabídek"),
             &format!(
                 "{} – {}",
                 date_text(ctx, &p.tender_start),
@@ -246,17 +235,17 @@ fn facts(ctx: &Context, p: &Process) -> Vec<(String, String)> {
 fn parts(ctx: &Context, mut view: View, p: &Process) -> View {
     let closed = p.live_lots().any(|l| !l.status.is_empty());
     if p.live_lots().count() > 1 || closed {
-        let mut lots = Table::new(tr(ctx, "Lots", "Části zakázky"))
-            .column(tr(ctx, "Lot", "Část"))
-            .numeric_column(tr(ctx, "Estimated value", "Předpokládaná hodnota"))
-            .numeric_column(tr(ctx, "Bids", "Nabídky"))
-            .column(tr(ctx, "Supplier chosen", "Vybraný dodavatel"));
+        let mut lots = Table::new(ctx.tr("Lots", "Části zakázky"))
+            .column(ctx.tr("Lot", "Část"))
+            .numeric_column(ctx.tr("Estimated value", "Předpokládaná hodnota"))
+            .numeric_column(ctx.tr("Bids", "Nabídky"))
+            .column(ctx.tr("Supplier chosen", "Vybraný dodavatel"));
         for l in p.live_lots() {
             let winner = match p.award_of(&l.id).and_then(|a| p.bid(&a.bid)) {
                 Some(b) => b.name.clone(),
                 None if l.status == "unsuccessful" => format!(
                     "{}: {}",
-                    tr(ctx, "closed without an award", "uzavřena bez výběru"),
+                    ctx.tr("closed without an award", "uzavřena bez výběru"),
                     l.reason
                 ),
                 None => "–".into(),
@@ -271,14 +260,13 @@ fn parts(ctx: &Context, mut view: View, p: &Process) -> View {
         view = view.table(lots);
     }
     if !p.enquiries.is_empty() {
-        let mut enquiries = Table::new(tr(
-            ctx,
+        let mut enquiries = Table::new(ctx.tr(
             "Clarifications of the tender documents",
             "Vysvětlení zadávací dokumentace",
         ))
-        .column(tr(ctx, "Request", "Žádost"))
-        .column(tr(ctx, "Clarification", "Vysvětlení"))
-        .column(tr(ctx, "Published", "Uveřejněno"));
+        .column(ctx.tr("Request", "Žádost"))
+        .column(ctx.tr("Clarification", "Vysvětlení"))
+        .column(ctx.tr("Published", "Uveřejněno"));
         for e in &p.enquiries {
             enquiries = enquiries.row([
                 e.question.clone(),
@@ -288,14 +276,14 @@ fn parts(ctx: &Context, mut view: View, p: &Process) -> View {
         }
         view = view.table(enquiries);
     }
-    let mut bids = Table::new(tr(ctx, "Bids", "Nabídky"))
-        .column(tr(ctx, "Bidder", "Dodavatel"))
+    let mut bids = Table::new(ctx.tr("Bids", "Nabídky"))
+        .column(ctx.tr("Bidder", "Dodavatel"))
         .column("IČO")
-        .column(tr(ctx, "Lot", "Část"))
-        .numeric_column(tr(ctx, "Price without VAT", "Cena bez DPH"))
-        .column(tr(ctx, "Received", "Doručena"))
-        .column(tr(ctx, "Chosen", "Vybraná nabídka"))
-        .empty_text(tr(ctx, "No bid recorded.", "Žádná zapsaná nabídka."));
+        .column(ctx.tr("Lot", "Část"))
+        .numeric_column(ctx.tr("Price without VAT", "Cena bez DPH"))
+        .column(ctx.tr("Received", "Doručena"))
+        .column(ctx.tr("Chosen", "Vybraná nabídka"))
+        .empty_text(ctx.tr("No bid recorded.", "Žádná zapsaná nabídka."));
     for b in &p.bids {
         let chosen = p
             .awards
@@ -309,24 +297,24 @@ fn parts(ctx: &Context, mut view: View, p: &Process) -> View {
             date_text(ctx, &b.received),
             match chosen {
                 Some(a) if !a.evaluation.is_empty() => {
-                    format!("{}: {}", tr(ctx, "yes", "ano"), a.evaluation)
+                    format!("{}: {}", ctx.tr("yes", "ano"), a.evaluation)
                 }
-                Some(_) => tr(ctx, "yes", "ano").to_owned(),
+                Some(_) => ctx.tr("yes", "ano").to_owned(),
                 None => "–".to_owned(),
             },
         ]);
     }
     view = view.table(bids);
     if !p.deals.is_empty() {
-        let mut deals = Table::new(tr(ctx, "Contracts", "Smlouvy"))
-            .column(tr(ctx, "Supplier", "Dodavatel"))
-            .column(tr(ctx, "Signed", "Podepsána"))
-            .numeric_column(tr(ctx, "Value without VAT", "Cena bez DPH"))
-            .numeric_column(tr(ctx, "Paid", "Zaplaceno"))
-            .column(tr(ctx, "Amendments", "Dodatky"))
-            .column(tr(ctx, "Milestones", "Milníky"))
-            .column(tr(ctx, "Contract registry", "Evidence smluv"))
-            .column(tr(ctx, "Status", "Stav"));
+        let mut deals = Table::new(ctx.tr("Contracts", "Smlouvy"))
+            .column(ctx.tr("Supplier", "Dodavatel"))
+            .column(ctx.tr("Signed", "Podepsána"))
+            .numeric_column(ctx.tr("Value without VAT", "Cena bez DPH"))
+            .numeric_column(ctx.tr("Paid", "Zaplaceno"))
+            .column(ctx.tr("Amendments", "Dodatky"))
+            .column(ctx.tr("Milestones", "Milníky"))
+            .column(ctx.tr("Contract registry", "Evidence smluv"))
+            .column(ctx.tr("Status", "Stav"));
         for d in &p.deals {
             let supplier = p.supplier_of(d).map(|b| b.name.clone()).unwrap_or_default();
             deals = deals.row([
@@ -341,7 +329,7 @@ fn parts(ctx: &Context, mut view: View, p: &Process) -> View {
                     .join("; "),
                 d.milestones
                     .iter()
-                    .map(|m| match (m.met.is_empty(), cs_of(ctx)) {
+                    .map(|m| match (m.met.is_empty(), ctx.is_czech()) {
                         (true, true) => format!("{}: do {}", m.title, date_text(ctx, &m.due)),
                         (true, false) => format!("{}: by {}", m.title, date_text(ctx, &m.due)),
                         (false, true) => format!("{}: splněno {}", m.title, date_text(ctx, &m.met)),
@@ -355,9 +343,9 @@ fn parts(ctx: &Context, mut view: View, p: &Process) -> View {
                     d.registry.clone()
                 },
                 if d.status == "active" {
-                    tr(ctx, "in force", "v plnění")
+                    ctx.tr("in force", "v plnění")
                 } else {
-                    tr(ctx, "ended", "ukončena")
+                    ctx.tr("ended", "ukončena")
                 }
                 .to_owned(),
             ]);
@@ -379,28 +367,23 @@ pub fn releases_of(ocid: &str) -> Result<Vec<Document<Kept>>> {
 /// What a release's step did.
 fn step_name(ctx: &Context, action: &str) -> &'static str {
     match action.trim_start_matches("procurement.") {
-        "plan" => tr(ctx, "planned", "naplánována"),
-        "publish" => tr(ctx, "call published", "výzva uveřejněna"),
-        "change" => tr(ctx, "call changed", "zadávací podmínky změněny"),
-        "answer" => tr(ctx, "clarification published", "vysvětlení uveřejněno"),
-        "bid" => tr(ctx, "bid recorded", "nabídka zapsána"),
-        "cancel" => tr(ctx, "cancelled", "zrušena"),
-        "close" => tr(
-            ctx,
-            "lot closed without an award",
-            "část uzavřena bez výběru",
-        ),
-        "import" => tr(
-            ctx,
+        "plan" => ctx.tr("planned", "naplánována"),
+        "publish" => ctx.tr("call published", "výzva uveřejněna"),
+        "change" => ctx.tr("call changed", "zadávací podmínky změněny"),
+        "answer" => ctx.tr("clarification published", "vysvětlení uveřejněno"),
+        "bid" => ctx.tr("bid recorded", "nabídka zapsána"),
+        "cancel" => ctx.tr("cancelled", "zrušena"),
+        "close" => ctx.tr("lot closed without an award", "část uzavřena bez výběru"),
+        "import" => ctx.tr(
             "taken over from the register before",
             "převzata z předchozí evidence",
         ),
-        "award" => tr(ctx, "supplier chosen", "dodavatel vybrán"),
-        "contract" => tr(ctx, "contract signed", "smlouva podepsána"),
-        "amend" => tr(ctx, "contract amended", "dodatek uzavřen"),
-        "pay" => tr(ctx, "payment recorded", "platba zapsána"),
-        "milestone" => tr(ctx, "milestone recorded", "milník zapsán"),
-        "finish" => tr(ctx, "contract ended", "smlouva ukončena"),
+        "award" => ctx.tr("supplier chosen", "dodavatel vybrán"),
+        "contract" => ctx.tr("contract signed", "smlouva podepsána"),
+        "amend" => ctx.tr("contract amended", "dodatek uzavřen"),
+        "pay" => ctx.tr("payment recorded", "platba zapsána"),
+        "milestone" => ctx.tr("milestone recorded", "milník zapsán"),
+        "finish" => ctx.tr("contract ended", "smlouva ukončena"),
         _ => "–",
     }
 }
@@ -433,22 +416,18 @@ fn history(ctx: &Context, view: View, p: &Process) -> Result<View> {
         })
         .collect();
     Ok(view
-        .heading(tr(
-            ctx,
-            "Releases (Open Contracting)",
-            "Vydání (Open Contracting)",
-        ))
+        .heading(ctx.tr("Releases (Open Contracting)", "Vydání (Open Contracting)"))
         .timeline(entries))
 }
 
 fn ocds_actions(ctx: &Context, p: &Process) -> [Action; 2] {
     [
         Action::secondary(
-            tr(ctx, "Releases as OCDS JSON", "Vydání jako OCDS JSON"),
+            ctx.tr("Releases as OCDS JSON", "Vydání jako OCDS JSON"),
             format!("/ocds/releases/{}", segment(&p.ocid)),
         ),
         Action::secondary(
-            tr(ctx, "Record as OCDS JSON", "Záznam jako OCDS JSON"),
+            ctx.tr("Record as OCDS JSON", "Záznam jako OCDS JSON"),
             format!("/ocds/records/{}", segment(&p.ocid)),
         ),
     ]
@@ -490,12 +469,12 @@ pub fn detail(ctx: &Context, id: &str) -> Result<View> {
             }
             let href = format!("/processes/{}/{step}", segment(id));
             actions.push(if step == "cancel" {
-                Action::danger(tr(ctx, en, cs), href)
+                Action::danger(ctx.tr(en, cs), href)
             } else if first {
                 first = false;
-                Action::primary(tr(ctx, en, cs), href)
+                Action::primary(ctx.tr(en, cs), href)
             } else {
-                Action::secondary(tr(ctx, en, cs), href)
+                Action::secondary(ctx.tr(en, cs), href)
             });
         }
     }
@@ -522,16 +501,14 @@ pub fn step_view(
         return Ok(view
             .notice(NoticeLevel::Warning, why)
             .actions([Action::secondary(
-                tr(ctx, "Back to the procurement", "Zpět na zakázku"),
+                ctx.tr("Back to the procurement", "Zpět na zakázku"),
                 format!("/processes/{}", segment(id)),
             )]));
     }
     if step == "edit" && p.tendering() {
         view = view.notice(
             NoticeLevel::Info,
-            tr(
-                ctx,
-                "The call is out: the change is published as an amendment of it, with its reason.",
+            ctx.tr("The call is out: the change is published as an amendment of it, with its reason.",
                 "Výzva je uveřejněna: změna se zveřejní jako změna zadávacích podmínek i s důvodem.",
             ),
         );
@@ -541,7 +518,7 @@ pub fn step_view(
 
 /// The page of a new process.
 pub fn new_process(ctx: &Context) -> View {
-    View::new(tr(ctx, "A new procurement", "Nová veřejná zakázka")).form(forms::process_form(
+    View::new(ctx.tr("A new procurement", "Nová veřejná zakázka")).form(forms::process_form(
         ctx,
         None,
         None,
@@ -553,8 +530,7 @@ pub fn new_process(ctx: &Context) -> View {
 pub fn public_list(ctx: &Context, page: &Page) -> Result<View> {
     let (table, next) = process_list(
         ctx,
-        tr(
-            ctx,
+        ctx.tr(
             "Procurement, the latest changed first",
             "Zakázky, naposledy změněné první",
         ),
@@ -563,19 +539,17 @@ pub fn public_list(ctx: &Context, page: &Page) -> Result<View> {
         "/public/",
         false,
     )?;
-    let mut view = View::new(tr(ctx, "Public procurement", "Veřejné zakázky"))
-        .text(tr(
-            ctx,
-            "Every procurement of the organization, from its plan to its payments, also as open data in the Open Contracting Data Standard.",
+    let mut view = View::new(ctx.tr("Public procurement", "Veřejné zakázky"))
+        .text(ctx.tr("Every procurement of the organization, from its plan to its payments, also as open data in the Open Contracting Data Standard.",
             "Všechny veřejné zakázky organizace od plánu po platby, také jako otevřená data ve standardu Open Contracting.",
         ))
         .actions([
             Action::secondary(
-                tr(ctx, "Every release (OCDS JSON)", "Všechna vydání (OCDS JSON)"),
+                ctx.tr("Every release (OCDS JSON)", "Všechna vydání (OCDS JSON)"),
                 "/ocds/releases.json",
             ),
             Action::secondary(
-                tr(ctx, "Every record (OCDS JSON)", "Všechny záznamy (OCDS JSON)"),
+                ctx.tr("Every record (OCDS JSON)", "Všechny záznamy (OCDS JSON)"),
                 "/ocds/records.json",
             ),
         ])
@@ -607,18 +581,18 @@ pub fn public_detail(ctx: &Context, ocid: &str) -> Result<View> {
 pub fn statistics(ctx: &Context) -> Result<View> {
     let f = crate::region::figures()?;
     let share = |n, of| crate::region::share(ctx, n, of);
-    let mut methods = Table::new(tr(ctx, "By method", "Podle způsobu zadání"))
-        .column(tr(ctx, "Method", "Způsob"))
-        .numeric_column(tr(ctx, "Processes", "Zakázky"))
-        .numeric_column(tr(ctx, "Share", "Podíl"))
-        .numeric_column(tr(ctx, "Awarded", "Zadané"))
-        .numeric_column(tr(ctx, "On a single bid", "S jedinou nabídkou"))
-        .numeric_column(tr(ctx, "Estimated value", "Předpokládaná hodnota"))
-        .numeric_column(tr(ctx, "Awarded value", "Hodnota zadaných"));
+    let mut methods = Table::new(ctx.tr("By method", "Podle způsobu zadání"))
+        .column(ctx.tr("Method", "Způsob"))
+        .numeric_column(ctx.tr("Processes", "Zakázky"))
+        .numeric_column(ctx.tr("Share", "Podíl"))
+        .numeric_column(ctx.tr("Awarded", "Zadané"))
+        .numeric_column(ctx.tr("On a single bid", "S jedinou nabídkou"))
+        .numeric_column(ctx.tr("Estimated value", "Předpokládaná hodnota"))
+        .numeric_column(ctx.tr("Awarded value", "Hodnota zadaných"));
     for (method, en, cs) in crate::region::METHODS {
         let m = f.methods.get(method).cloned().unwrap_or_default();
         methods = methods.row([
-            tr(ctx, en, cs).to_owned(),
+            ctx.tr(en, cs).to_owned(),
             m.processes.to_string(),
             share(m.processes, f.all.processes),
             m.awarded.to_string(),
@@ -633,36 +607,33 @@ pub fn statistics(ctx: &Context) -> Result<View> {
         ]);
     }
     let all = &f.all;
-    Ok(View::new(tr(
-        ctx,
-        "Procurement statistics",
-        "Statistika veřejných zakázek",
-    ))
-    .stats([
-        Stat::new(tr(ctx, "Processes", "Zakázky"), all.processes.to_string()),
-        Stat::new(tr(ctx, "Awarded", "Zadané"), all.awarded.to_string()),
-        Stat::new(
-            tr(
-                ctx,
-                "Competitions awarded on a single bid",
-                "Soutěže zadané s jedinou nabídkou",
-            ),
-            share(f.competitive.single_bid, f.competitive.awarded),
-        )
-        .detail(format!(
-            "{} / {}",
-            f.competitive.single_bid, f.competitive.awarded
-        )),
-        Stat::new(
-            tr(ctx, "Estimated value", "Předpokládaná hodnota"),
-            czk(ctx, all.estimated_czk),
-        ),
-        Stat::new(
-            tr(ctx, "Awarded value", "Hodnota zadaných"),
-            czk(ctx, all.awarded_czk),
-        ),
-    ])
-    .table(methods))
+    Ok(
+        View::new(ctx.tr("Procurement statistics", "Statistika veřejných zakázek"))
+            .stats([
+                Stat::new(ctx.tr("Processes", "Zakázky"), all.processes.to_string()),
+                Stat::new(ctx.tr("Awarded", "Zadané"), all.awarded.to_string()),
+                Stat::new(
+                    ctx.tr(
+                        "Competitions awarded on a single bid",
+                        "Soutěže zadané s jedinou nabídkou",
+                    ),
+                    share(f.competitive.single_bid, f.competitive.awarded),
+                )
+                .detail(format!(
+                    "{} / {}",
+                    f.competitive.single_bid, f.competitive.awarded
+                )),
+                Stat::new(
+                    ctx.tr("Estimated value", "Předpokládaná hodnota"),
+                    czk(ctx, all.estimated_czk),
+                ),
+                Stat::new(
+                    ctx.tr("Awarded value", "Hodnota zadaných"),
+                    czk(ctx, all.awarded_czk),
+                ),
+            ])
+            .table(methods),
+    )
 }
 
 /// Where the packages are: the portal's address from the request, and the
@@ -690,8 +661,7 @@ fn year(ctx: &Context, req: &Request) -> Result<Option<String>> {
         Some(y) if y.len() == 4 && y.bytes().all(|b| b.is_ascii_digit()) => Ok(Some(y.to_owned())),
         Some(_) => Err(Error::invalid(
             "year",
-            tr(
-                ctx,
+            ctx.tr(
                 "Give the year as four digits: ?year=2026.",
                 "Uveďte rok čtyřmi číslicemi: ?year=2026.",
             ),
@@ -702,8 +672,7 @@ fn year(ctx: &Context, req: &Request) -> Result<Option<String>> {
 fn too_many(ctx: &Context) -> Error {
     Error::invalid(
         "year",
-        tr(
-            ctx,
+        ctx.tr(
             "Too much for one download: ask for it year by year, ?year=2026.",
             "Na jedno stažení je toho příliš: stáhněte data po letech, ?year=2026.",
         ),

@@ -9,7 +9,7 @@ use portico_sdk::records::{Collection, Filters};
 use portico_sdk::{Cell, Context, Result, Stat, Table, View, orgs};
 use serde::{Deserialize, Serialize};
 
-use crate::model::{PROCESSES, czk, locale, status, tr};
+use crate::model::{PROCESSES, czk, status};
 
 pub const MEMBERS: Collection = Collection::new("members");
 pub const KIND: &str = "procurement.figures";
@@ -141,10 +141,7 @@ pub fn receive(ctx: &Context, message: &Message) -> Result<()> {
         return Ok(());
     }
     let from = message.from_org.as_str();
-    let Some(child) = orgs::get(from)
-        .ok()
-        .filter(|o| o.parent.as_deref() == Some(ctx.org_id()))
-    else {
+    let Some(child) = orgs::child(ctx, from) else {
         return message.refuse(
             "procurement.refused",
             "figures come from an organization directly below",
@@ -176,7 +173,7 @@ pub fn share(ctx: &Context, n: u64, of: u64) -> String {
         return "–".to_owned();
     }
     let pct = (n as f64 * 1000.0 / of as f64).round() / 10.0;
-    format!("{} %", portico_sdk::numbers::format(pct, locale(ctx)))
+    format!("{} %", portico_sdk::numbers::format(pct, ctx.lang()))
 }
 
 /// The founder's overview: every organization's figures, and their sum.
@@ -191,21 +188,19 @@ pub fn overview(ctx: &Context) -> Result<View> {
     for m in &members {
         competitive.add(&m.data.figures.competitive);
     }
-    let mut table = Table::new(tr(ctx, "Organizations", "Organizace"))
-        .column(tr(ctx, "Organization", "Organizace"))
-        .numeric_column(tr(ctx, "Processes", "Zakázky"))
-        .numeric_column(tr(ctx, "Tendering", "V zadávání"))
-        .numeric_column(tr(ctx, "Awarded", "Zadané"))
-        .numeric_column(tr(
-            ctx,
+    let mut table = Table::new(ctx.tr("Organizations", "Organizace"))
+        .column(ctx.tr("Organization", "Organizace"))
+        .numeric_column(ctx.tr("Processes", "Zakázky"))
+        .numeric_column(ctx.tr("Tendering", "V zadávání"))
+        .numeric_column(ctx.tr("Awarded", "Zadané"))
+        .numeric_column(ctx.tr(
             "Competitions awarded on a single bid",
             "Soutěže s jedinou nabídkou",
         ))
-        .numeric_column(tr(ctx, "Direct awards", "Přímá zadání"))
-        .numeric_column(tr(ctx, "Estimated value", "Předpokládaná hodnota"))
-        .numeric_column(tr(ctx, "Awarded value", "Hodnota zadaných"))
-        .empty_text(tr(
-            ctx,
+        .numeric_column(ctx.tr("Direct awards", "Přímá zadání"))
+        .numeric_column(ctx.tr("Estimated value", "Předpokládaná hodnota"))
+        .numeric_column(ctx.tr("Awarded value", "Hodnota zadaných"))
+        .empty_text(ctx.tr(
             "No organization founded by this one has sent its figures yet.",
             "Žádná zřizovaná organizace zatím údaje neposlala.",
         ));
@@ -232,34 +227,31 @@ pub fn overview(ctx: &Context) -> Result<View> {
             czk(ctx, f.all.awarded_czk).into(),
         ]);
     }
-    Ok(View::new(tr(
-        ctx,
-        "Procurement of the organizations",
-        "Zakázky organizací",
-    ))
-    .stats([
-        Stat::new(
-            tr(ctx, "Organizations", "Organizace"),
-            members.len().to_string(),
-        ),
-        Stat::new(tr(ctx, "Processes", "Zakázky"), all.processes.to_string()),
-        Stat::new(tr(ctx, "Tendering", "V zadávání"), tendering.to_string()),
-        Stat::new(
-            tr(
-                ctx,
-                "Competitions awarded on a single bid",
-                "Soutěže zadané s jedinou nabídkou",
-            ),
-            share(ctx, competitive.single_bid, competitive.awarded),
-        )
-        .detail(format!(
-            "{} / {}",
-            competitive.single_bid, competitive.awarded
-        )),
-        Stat::new(
-            tr(ctx, "Awarded value", "Hodnota zadaných"),
-            czk(ctx, all.awarded_czk),
-        ),
-    ])
-    .table(table))
+    Ok(
+        View::new(ctx.tr("Procurement of the organizations", "Zakázky organizací"))
+            .stats([
+                Stat::new(
+                    ctx.tr("Organizations", "Organizace"),
+                    members.len().to_string(),
+                ),
+                Stat::new(ctx.tr("Processes", "Zakázky"), all.processes.to_string()),
+                Stat::new(ctx.tr("Tendering", "V zadávání"), tendering.to_string()),
+                Stat::new(
+                    ctx.tr(
+                        "Competitions awarded on a single bid",
+                        "Soutěže zadané s jedinou nabídkou",
+                    ),
+                    share(ctx, competitive.single_bid, competitive.awarded),
+                )
+                .detail(format!(
+                    "{} / {}",
+                    competitive.single_bid, competitive.awarded
+                )),
+                Stat::new(
+                    ctx.tr("Awarded value", "Hodnota zadaných"),
+                    czk(ctx, all.awarded_czk),
+                ),
+            ])
+            .table(table),
+    )
 }

@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 
 use crate::model::{
     Addressees, MOST_POSTS, Note, Post, RECEIVED, Received, SENT, Sent, State, Step, TASKS, Task,
-    actor, new_key, now, received_of, record, sent_of, task_of, tr,
+    actor, new_key, now, received_of, record, sent_of, task_of,
 };
 
 /// The organizations below with the module enabled that `to` names.
@@ -166,14 +166,12 @@ pub fn make_move(
     let doc = received_of(task)?;
     let mut r = doc.data;
     if !mv.permitted(ctx, &r) {
-        return Err(Error::forbidden(tr(
-            ctx,
-            "Only the organization's responsible person, or the worker the task is handed to, may do this.",
+        return Err(Error::forbidden(ctx.tr("Only the organization's responsible person, or the worker the task is handed to, may do this.",
             "Toto smí jen odpovědná osoba organizace nebo pracovník, jemuž byl úkol předán.",
         )));
     }
     if !mv.allowed_from(r.state) {
-        return Err(Error::Conflict(if ctx.locale().starts_with("cs") {
+        return Err(Error::Conflict(if ctx.is_czech() {
             format!(
                 "Úkol je ve stavu „{}“: to už nyní nejde. Obnovte stránku.",
                 r.state.cs()
@@ -193,8 +191,7 @@ pub fn make_move(
             .ok_or_else(|| {
                 Error::invalid(
                     "worker",
-                    tr(
-                        ctx,
+                    ctx.tr(
                         "Choose one of the organization's workers.",
                         "Vyberte jednoho z pracovníků organizace.",
                     ),
@@ -283,7 +280,7 @@ pub fn judge(ctx: &Context, task: &str, org: &str, how: Judgement, reason: &str)
         State::Submitted
     };
     if s.state != from {
-        let cs = ctx.locale().starts_with("cs");
+        let cs = ctx.is_czech();
         return Err(Error::Conflict(match (how, cs) {
             (Judgement::Reopen, true) => format!(
                 "Úkol organizace „{}“ není uzavřený, je ve stavu „{}“. Obnovte stránku.",
@@ -375,8 +372,7 @@ pub fn post(ctx: &Context, task: &str, org: Option<&str>, text: &str) -> Result<
     let full = |thread: &[Post]| {
         if thread.len() >= MOST_POSTS {
             Err(Error::Conflict(
-                tr(
-                    ctx,
+                ctx.tr(
                     "This discussion is full (100 messages). Write to the other side directly.",
                     "Tato diskuse je plná (100 zpráv). Napište druhé straně přímo.",
                 )

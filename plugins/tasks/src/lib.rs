@@ -25,7 +25,7 @@ use portico_sdk::{
 };
 
 use flow::{Judgement, Move};
-use model::{Addressees, Priority, SERIES, Series, Task, actor, now, today, tr};
+use model::{Addressees, Priority, SERIES, Series, Task, actor, now, today};
 use portico_forms::definition::Definition;
 
 struct Tasks;
@@ -50,11 +50,7 @@ fn create(ctx: &Context, form: &FormPost) -> Result<Outcome> {
         Err(errors) => return Ok(Outcome::Show(pages::new_task(ctx, Some(form), &errors)?)),
     };
     let me = ctx.principal().ok_or_else(|| {
-        Error::forbidden(tr(
-            ctx,
-            "Log in to send tasks.",
-            "Pro odeslání úkolu se přihlaste.",
-        ))
+        Error::forbidden(ctx.tr("Log in to send tasks.", "Pro odeslání úkolu se přihlaste."))
     })?;
     let (official, official_name) = people::holders("assign")?
         .into_iter()
@@ -65,8 +61,7 @@ fn create(ctx: &Context, form: &FormPost) -> Result<Outcome> {
     if to.is_empty() {
         let errors = [(
             "to",
-            tr(
-                ctx,
+            ctx.tr(
                 "None of the organizations chosen has this module enabled.",
                 "Žádná z vybraných organizací nemá tento modul zapnutý.",
             )
@@ -91,7 +86,7 @@ fn create(ctx: &Context, form: &FormPost) -> Result<Outcome> {
             created_at: now(),
         };
         let id = flow::send_task(ctx, task, &to)?;
-        let said = if ctx.locale().starts_with("cs") {
+        let said = if ctx.is_czech() {
             match to.len() {
                 1 => "Úkol byl odeslán 1 organizaci.".to_owned(),
                 n => format!("Úkol byl odeslán {n} organizacím."),
@@ -135,7 +130,7 @@ fn create(ctx: &Context, form: &FormPost) -> Result<Outcome> {
         &stored.id,
         &serde_json::json!({ "title": series.title, "rule": series.rule, "start": series.start }),
     )?;
-    let said = if ctx.locale().starts_with("cs") {
+    let said = if ctx.is_czech() {
         format!(
             "Opakovaný úkol je založen; odesláno nyní: {sent}. Další se odešlou {lead} dní před svým termínem."
         )
@@ -170,7 +165,7 @@ fn required<'a>(
         Some(v) if v.chars().count() <= most => Ok(v),
         Some(_) => Err(vec![(
             name,
-            if ctx.locale().starts_with("cs") {
+            if ctx.is_czech() {
                 format!("Použijte nejvýše {most} znaků.")
             } else {
                 format!("Use at most {most} characters.")
@@ -178,7 +173,7 @@ fn required<'a>(
         )]),
         None => Err(vec![(
             name,
-            tr(ctx, "Fill this in.", "Vyplňte prosím.").to_owned(),
+            ctx.tr("Fill this in.", "Vyplňte prosím.").to_owned(),
         )]),
     }
 }
@@ -200,16 +195,14 @@ fn act_in_organization(ctx: &Context, form: &FormPost) -> Result<Outcome> {
             .principal()
             .is_some_and(|p| p.has_permission("tasks.respond") || p.user_id() == r.worker);
         if !may {
-            return Err(Error::forbidden(tr(
-                ctx,
-                "Only the organization's responsible person or its worker may write to the founder.",
+            return Err(Error::forbidden(ctx.tr("Only the organization's responsible person or its worker may write to the founder.",
                 "Zřizovateli smí psát jen odpovědná osoba organizace nebo její pracovník.",
             )));
         }
         flow::post(ctx, &task, None, text)?;
         return Ok(Outcome::redirect_with(
             back,
-            tr(ctx, "The message is sent.", "Zpráva je odeslána."),
+            ctx.tr("The message is sent.", "Zpráva je odeslána."),
         ));
     }
     let Some(mv) = Move::parse(action) else {
@@ -237,24 +230,20 @@ fn act_in_organization(ctx: &Context, form: &FormPost) -> Result<Outcome> {
         },
         Ok(()) => {
             let said = match mv {
-                Move::Accept => tr(ctx, "The task is accepted.", "Úkol je přijat."),
-                Move::Decline => tr(
-                    ctx,
+                Move::Accept => ctx.tr("The task is accepted.", "Úkol je přijat."),
+                Move::Decline => ctx.tr(
                     "The task is declined; the founder is told why.",
                     "Úkol je odmítnut; zřizovatel se dozví proč.",
                 ),
-                Move::Delegate => tr(
-                    ctx,
+                Move::Delegate => ctx.tr(
                     "The task is handed to the worker.",
                     "Úkol je předán pracovníkovi.",
                 ),
-                Move::Resolve => tr(
-                    ctx,
+                Move::Resolve => ctx.tr(
                     "Resolved: the responsible person takes it from here.",
                     "Vyřešeno: dál pokračuje odpovědná osoba.",
                 ),
-                Move::Submit => tr(
-                    ctx,
+                Move::Submit => ctx.tr(
                     "The task is submitted to the founder.",
                     "Úkol je odevzdán zřizovateli.",
                 ),
@@ -276,7 +265,7 @@ fn act_as_founder(ctx: &Context, form: &FormPost) -> Result<Outcome> {
             flow::judge(ctx, &task, &org, Judgement::Accept, "")?;
             Ok(Outcome::redirect_with(
                 back,
-                tr(ctx, "Accepted and closed.", "Převzato a uzavřeno."),
+                ctx.tr("Accepted and closed.", "Převzato a uzavřeno."),
             ))
         }
         "return" => {
@@ -287,8 +276,7 @@ fn act_as_founder(ctx: &Context, form: &FormPost) -> Result<Outcome> {
             flow::judge(ctx, &task, &org, Judgement::Return, reason)?;
             Ok(Outcome::redirect_with(
                 back,
-                tr(
-                    ctx,
+                ctx.tr(
                     "Returned to the organization, with the reason.",
                     "Vráceno organizaci i s důvodem.",
                 ),
@@ -302,8 +290,7 @@ fn act_as_founder(ctx: &Context, form: &FormPost) -> Result<Outcome> {
             flow::judge(ctx, &task, &org, Judgement::Reopen, reason)?;
             Ok(Outcome::redirect_with(
                 back,
-                tr(
-                    ctx,
+                ctx.tr(
                     "Opened again: the organization may change its answer.",
                     "Znovu otevřeno: organizace může svou odpověď změnit.",
                 ),
@@ -317,7 +304,7 @@ fn act_as_founder(ctx: &Context, form: &FormPost) -> Result<Outcome> {
             flow::post(ctx, &task, Some(&org), text)?;
             Ok(Outcome::redirect_with(
                 back,
-                tr(ctx, "The message is sent.", "Zpráva je odeslána."),
+                ctx.tr("The message is sent.", "Zpráva je odeslána."),
             ))
         }
         other => Err(Error::not_found(format!("no action {other}"))),

@@ -17,18 +17,9 @@ pub const RECEIVED: Collection = Collection::new("received");
 /// The most documents one page reads of a collection.
 pub const MOST: usize = 20_000;
 
-/// Chooses the Czech or English wording by the user's language.
-pub fn tr<'a>(ctx: &Context, en: &'a str, cs: &'a str) -> &'a str {
-    if ctx.locale().starts_with("cs") {
-        cs
-    } else {
-        en
-    }
-}
-
 /// `n` working days late, in the reader's language (with Czech plurals).
 pub fn days_late(ctx: &Context, n: i64) -> String {
-    if ctx.locale().starts_with("cs") {
+    if ctx.is_czech() {
         match n {
             1 => "1 pracovní den po termínu".to_owned(),
             2..=4 => format!("{n} pracovní dny po termínu"),
@@ -85,7 +76,7 @@ impl Priority {
     }
 
     pub fn label(self, ctx: &Context) -> &'static str {
-        let cs = ctx.locale().starts_with("cs");
+        let cs = ctx.is_czech();
         match (self, cs) {
             (Priority::Low, false) => "Low",
             (Priority::Low, true) => "Nízká",
@@ -176,7 +167,7 @@ impl State {
     }
 
     pub fn label(self, ctx: &Context) -> &'static str {
-        tr(ctx, self.en(), self.cs())
+        ctx.tr(self.en(), self.cs())
     }
 
     /// Whether the organization still owes something: not submitted,
@@ -526,5 +517,5 @@ pub fn received_of(task: &str) -> Result<Document<Received>> {
 pub fn actor(ctx: &Context) -> String {
     ctx.principal()
         .map(|p| p.name().to_owned())
-        .unwrap_or_else(|| tr(ctx, "Portal", "Portál").to_owned())
+        .unwrap_or_else(|| ctx.tr("Portal", "Portál").to_owned())
 }

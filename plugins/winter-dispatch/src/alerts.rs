@@ -15,7 +15,7 @@ use portico_sdk::{
 use serde::{Deserialize, Serialize};
 
 use crate::cap::{self, AlertOut, InfoOut};
-use crate::model::{Section, actor, cs_of, log, now, tr, when, when_in};
+use crate::model::{Section, actor, log, now, when, when_in};
 use crate::pages::Errors;
 
 pub const WARNINGS: Collection = Collection::new("warnings");
@@ -217,17 +217,17 @@ pub fn standby_view(ctx: &Context, mut view: View) -> Result<View> {
         NoticeLevel::Warning,
         format!(
             "{} {}",
-            tr(ctx, "Standby since", "Pohotovost od"),
+            ctx.tr("Standby since", "Pohotovost od"),
             when(ctx, since)
         ),
     );
-    let cs = cs_of(ctx);
-    let mut t = Table::new(tr(ctx, "Weather warnings in force", "Platné výstrahy ČHMÚ"))
-        .column(tr(ctx, "Warning", "Výstraha"))
-        .column(tr(ctx, "Level", "Stupeň"))
-        .column(tr(ctx, "From", "Od"))
-        .column(tr(ctx, "Until", "Do"))
-        .column(tr(ctx, "ORP", "ORP"));
+    let cs = ctx.is_czech();
+    let mut t = Table::new(ctx.tr("Weather warnings in force", "Platné výstrahy ČHMÚ"))
+        .column(ctx.tr("Warning", "Výstraha"))
+        .column(ctx.tr("Level", "Stupeň"))
+        .column(ctx.tr("From", "Od"))
+        .column(ctx.tr("Until", "Do"))
+        .column(ctx.tr("ORP", "ORP"));
     for w in &active {
         t = t.row([
             if cs { &w.headline_cs } else { &w.headline_en }.clone(),
@@ -240,8 +240,7 @@ pub fn standby_view(ctx: &Context, mut view: View) -> Result<View> {
     view = view.table(t);
     Ok(view.table(crate::rota::on_duty_table(
         ctx,
-        tr(
-            ctx,
+        ctx.tr(
             "On standby now, to call out",
             "Kdo drží pohotovost – koho povolat",
         ),
@@ -352,25 +351,24 @@ fn kind_name(code: &str, cs: bool) -> &'static str {
 
 /// `/alerts`: the alerts sent, and a new one.
 pub fn list(ctx: &Context, form: Option<&FormPost>, errors: &[(&str, String)]) -> Result<View> {
-    let mut view = View::new(tr(ctx, "Alerts to the rescue system", "Výstrahy pro IZS"));
+    let mut view = View::new(ctx.tr("Alerts to the rescue system", "Výstrahy pro IZS"));
     if !errors.is_empty() {
         view = view.notice(
             NoticeLevel::Error,
-            tr(
-                ctx,
+            ctx.tr(
                 "Nothing was sent; see the fields below.",
                 "Nic nebylo odesláno; opravte pole níže.",
             ),
         );
     }
     view = standby_view(ctx, view)?;
-    let cs = cs_of(ctx);
-    let mut t = Table::new(tr(ctx, "Alerts", "Výstrahy"))
-        .column(tr(ctx, "Alert", "Výstraha"))
-        .column(tr(ctx, "Sections", "Úseky"))
-        .column(tr(ctx, "Issued", "Vydána"))
-        .column(tr(ctx, "State", "Stav"))
-        .empty_text(tr(ctx, "No alert yet.", "Zatím žádná výstraha."));
+    let cs = ctx.is_czech();
+    let mut t = Table::new(ctx.tr("Alerts", "Výstrahy"))
+        .column(ctx.tr("Alert", "Výstraha"))
+        .column(ctx.tr("Sections", "Úseky"))
+        .column(ctx.tr("Issued", "Vydána"))
+        .column(ctx.tr("State", "Stav"))
+        .empty_text(ctx.tr("No alert yet.", "Zatím žádná výstraha."));
     for d in ALERTS
         .find()
         .newest_first()
@@ -394,9 +392,9 @@ pub fn list(ctx: &Context, form: Option<&FormPost>, errors: &[(&str, String)]) -
                 .map_or_else(String::new, |m| when(ctx, m.sent))
                 .into(),
             if a.cancelled.is_some() {
-                tr(ctx, "cancelled", "odvolána")
+                ctx.tr("cancelled", "odvolána")
             } else {
-                tr(ctx, "in force", "platí")
+                ctx.tr("in force", "platí")
             }
             .into(),
         ]);
@@ -405,12 +403,12 @@ pub fn list(ctx: &Context, form: Option<&FormPost>, errors: &[(&str, String)]) -
     let value = |n: &str| form.and_then(|f| f.get(n)).unwrap_or_default().to_owned();
     let f = Form::new(
         "/alerts",
-        tr(ctx, "Send to the rescue system", "Odeslat do IZS"),
+        ctx.tr("Send to the rescue system", "Odeslat do IZS"),
     )
     .field(
         Field::select(
             "kind",
-            tr(ctx, "What happened", "Druh výstrahy"),
+            ctx.tr("What happened", "Druh výstrahy"),
             KINDS.map(|k| (k.0, if cs { k.2 } else { k.1 })),
         )
         .required()
@@ -420,7 +418,7 @@ pub fn list(ctx: &Context, form: Option<&FormPost>, errors: &[(&str, String)]) -
     .field(
         Field::select(
             "severity",
-            tr(ctx, "Severity", "Závažnost"),
+            ctx.tr("Severity", "Závažnost"),
             SEVERITIES.map(|k| (k.0, if cs { k.2 } else { k.1 })),
         )
         .required()
@@ -432,18 +430,17 @@ pub fn list(ctx: &Context, form: Option<&FormPost>, errors: &[(&str, String)]) -
         .error_among(errors),
     )
     .field(
-        Field::text("sections", tr(ctx, "Sections (codes)", "Úseky (kódy)"))
+        Field::text("sections", ctx.tr("Sections (codes)", "Úseky (kódy)"))
             .required()
             .value(value("sections"))
-            .help(tr(
-                ctx,
+            .help(ctx.tr(
                 "Separated by commas, e.g. II/602-01, II/523-01",
                 "Oddělené čárkami, např. II/602-01, II/523-01",
             ))
             .error_among(errors),
     )
     .field(
-        Field::text("headline_cs", tr(ctx, "Headline in Czech", "Titulek česky"))
+        Field::text("headline_cs", ctx.tr("Headline in Czech", "Titulek česky"))
             .required()
             .value(value("headline_cs"))
             .error_among(errors),
@@ -451,7 +448,7 @@ pub fn list(ctx: &Context, form: Option<&FormPost>, errors: &[(&str, String)]) -
     .field(
         Field::text(
             "headline_en",
-            tr(ctx, "Headline in English", "Titulek anglicky"),
+            ctx.tr("Headline in English", "Titulek anglicky"),
         )
         .required()
         .value(value("headline_en"))
@@ -460,7 +457,7 @@ pub fn list(ctx: &Context, form: Option<&FormPost>, errors: &[(&str, String)]) -
     .field(
         Field::textarea(
             "description_cs",
-            tr(ctx, "What and where, in Czech", "Co a kde, česky"),
+            ctx.tr("What and where, in Czech", "Co a kde, česky"),
         )
         .value(value("description_cs"))
         .error_among(errors),
@@ -468,14 +465,12 @@ pub fn list(ctx: &Context, form: Option<&FormPost>, errors: &[(&str, String)]) -
     .field(
         Field::textarea(
             "description_en",
-            tr(ctx, "What and where, in English", "Co a kde, anglicky"),
+            ctx.tr("What and where, in English", "Co a kde, anglicky"),
         )
         .value(value("description_en"))
         .error_among(errors),
     );
-    Ok(view
-        .heading(tr(ctx, "A new alert", "Nová výstraha"))
-        .form(f))
+    Ok(view.heading(ctx.tr("A new alert", "Nová výstraha")).form(f))
 }
 
 /// Reads the alert form: the kind, severity, texts and sections.
@@ -485,14 +480,14 @@ fn read(ctx: &Context, form: &FormPost, errors: &mut Errors) -> Result<Option<Al
     if !KINDS.iter().any(|k| k.0 == kind) {
         errors.push((
             "kind",
-            tr(ctx, "Choose what happened.", "Vyberte, o co jde.").into(),
+            ctx.tr("Choose what happened.", "Vyberte, o co jde.").into(),
         ));
     }
     let severity = field("severity");
     if !SEVERITIES.iter().any(|k| k.0 == severity) {
         errors.push((
             "severity",
-            tr(ctx, "Choose the severity.", "Vyberte závažnost.").into(),
+            ctx.tr("Choose the severity.", "Vyberte závažnost.").into(),
         ));
     }
     for (n, most) in [
@@ -512,12 +507,8 @@ fn read(ctx: &Context, form: &FormPost, errors: &mut Errors) -> Result<Option<Al
     if codes.is_empty() || codes.len() > 50 {
         errors.push((
             "sections",
-            tr(
-                ctx,
-                "Give 1 to 50 section codes.",
-                "Zadejte 1 až 50 kódů úseků.",
-            )
-            .into(),
+            ctx.tr("Give 1 to 50 section codes.", "Zadejte 1 až 50 kódů úseků.")
+                .into(),
         ));
     }
     for code in codes.iter().take(50) {
@@ -526,7 +517,7 @@ fn read(ctx: &Context, form: &FormPost, errors: &mut Errors) -> Result<Option<Al
             None => {
                 errors.push((
                     "sections",
-                    if cs_of(ctx) {
+                    if ctx.is_czech() {
                         format!("Úsek {code} v síti není.")
                     } else {
                         format!("The network has no section {code}.")
@@ -670,15 +661,11 @@ fn send(ctx: &Context, alert: &mut Alert, msg_type: &str) -> Result<()> {
 /// A refusal of the rescue connection, said on the form.
 fn unsent(ctx: &Context, e: &Error) -> String {
     match e {
-        Error::Forbidden(_) => tr(
-            ctx,
-            "The connection to the rescue system is not set up: an administrator sets up `rescue` on the module's page in the console. Nothing was sent.",
+        Error::Forbidden(_) => ctx.tr("The connection to the rescue system is not set up: an administrator sets up `rescue` on the module's page in the console. Nothing was sent.",
             "Spojení s IZS není nastaveno: správce nastaví spojení `rescue` na stránce modulu v konzoli. Nic nebylo odesláno.",
         )
         .to_owned(),
-        _ => tr(
-            ctx,
-            "The alert could not be handed over for sending; nothing was sent. Try again, or tell the administrator.",
+        _ => ctx.tr("The alert could not be handed over for sending; nothing was sent. Try again, or tell the administrator.",
             "Výstrahu se nepodařilo předat k odeslání; nic nebylo odesláno. Zkuste to znovu, nebo to oznamte správci.",
         )
         .to_owned(),
@@ -720,8 +707,7 @@ pub fn issue(ctx: &Context, form: &FormPost) -> Result<Outcome> {
     )?;
     Ok(Outcome::redirect_with(
         format!("/alerts/{}", segment(&doc.id)),
-        tr(
-            ctx,
+        ctx.tr(
             "The alert is on its way to the rescue system.",
             "Výstraha byla předána k odeslání do IZS.",
         ),
@@ -732,10 +718,10 @@ pub fn issue(ctx: &Context, form: &FormPost) -> Result<Outcome> {
 pub fn page(ctx: &Context, id: &str, errors: &[(&str, String)]) -> Result<View> {
     let doc = ALERTS.get::<Alert>(id)?;
     let a = &doc.data;
-    let cs = cs_of(ctx);
+    let cs = ctx.is_czech();
     let mut view = View::new(format!(
         "{} {} – {}",
-        tr(ctx, "Alert", "Výstraha"),
+        ctx.tr("Alert", "Výstraha"),
         a.number,
         if cs { &a.headline_cs } else { &a.headline_en }
     ));
@@ -744,60 +730,60 @@ pub fn page(ctx: &Context, id: &str, errors: &[(&str, String)]) -> Result<View> 
     }
     view = view.key_values([
         (
-            tr(ctx, "What happened", "Druh výstrahy"),
+            ctx.tr("What happened", "Druh výstrahy"),
             kind_name(&a.kind, cs).to_owned(),
         ),
         (
-            tr(ctx, "Severity", "Závažnost"),
+            ctx.tr("Severity", "Závažnost"),
             severity_name(&a.severity, cs),
         ),
         (
-            tr(ctx, "Sections", "Úseky"),
+            ctx.tr("Sections", "Úseky"),
             if cs { &a.area_cs } else { &a.area_en }.clone(),
         ),
-        (tr(ctx, "ORP", "ORP"), a.orp.join(", ")),
+        (ctx.tr("ORP", "ORP"), a.orp.join(", ")),
         (
-            tr(ctx, "State", "Stav"),
+            ctx.tr("State", "Stav"),
             a.cancelled.map_or_else(
-                || tr(ctx, "in force", "platí").to_owned(),
-                |c| format!("{} {}", tr(ctx, "cancelled", "odvolána"), when(ctx, c)),
+                || ctx.tr("in force", "platí").to_owned(),
+                |c| format!("{} {}", ctx.tr("cancelled", "odvolána"), when(ctx, c)),
             ),
         ),
     ]);
-    let mut t = Table::new(tr(ctx, "Messages to the rescue system", "Zprávy pro IZS"))
-        .column(tr(ctx, "Message", "Zpráva"))
-        .column(tr(ctx, "Kind", "Druh"))
-        .column(tr(ctx, "Sent", "Odesláno"))
-        .column(tr(ctx, "Delivered", "Doručeno"));
+    let mut t = Table::new(ctx.tr("Messages to the rescue system", "Zprávy pro IZS"))
+        .column(ctx.tr("Message", "Zpráva"))
+        .column(ctx.tr("Kind", "Druh"))
+        .column(ctx.tr("Sent", "Odesláno"))
+        .column(ctx.tr("Delivered", "Doručeno"));
     for m in &a.messages {
         let state = match connections::delivery(m.delivery) {
             Ok(d) => match d.status {
                 DeliveryStatus::Delivered => format!(
                     "{} {}",
-                    tr(ctx, "yes,", "ano,"),
+                    ctx.tr("yes,", "ano,"),
                     d.delivered_at.map_or_else(String::new, |t| {
                         portico_sdk::calendar::format_stamp(&t, ctx.locale())
                     })
                 ),
                 DeliveryStatus::Waiting => format!(
                     "{} ({} {})",
-                    tr(ctx, "not yet", "zatím ne"),
-                    tr(ctx, "attempts:", "pokusů:"),
+                    ctx.tr("not yet", "zatím ne"),
+                    ctx.tr("attempts:", "pokusů:"),
                     d.attempts
                 ),
-                DeliveryStatus::Dead => tr(
-                    ctx,
-                    "given up: an administrator can send it again",
-                    "nedoručeno, pokusy vyčerpány: správce ji může odeslat znovu",
-                )
-                .to_owned(),
+                DeliveryStatus::Dead => ctx
+                    .tr(
+                        "given up: an administrator can send it again",
+                        "nedoručeno, pokusy vyčerpány: správce ji může odeslat znovu",
+                    )
+                    .to_owned(),
             },
             Err(_) => "—".to_owned(),
         };
         let kind = match m.msg_type.as_str() {
-            "Alert" => tr(ctx, "Alert", "Výstraha"),
-            "Update" => tr(ctx, "Update", "Aktualizace"),
-            _ => tr(ctx, "Cancellation", "Odvolání"),
+            "Alert" => ctx.tr("Alert", "Výstraha"),
+            "Update" => ctx.tr("Update", "Aktualizace"),
+            _ => ctx.tr("Cancellation", "Odvolání"),
         };
         t = t.row([
             m.identifier.clone(),
@@ -810,11 +796,11 @@ pub fn page(ctx: &Context, id: &str, errors: &[(&str, String)]) -> Result<View> 
     if a.cancelled.is_none() {
         let path = format!("/alerts/{}", segment(id));
         view = view.form(
-            Form::new(&path, tr(ctx, "Send an update", "Odeslat aktualizaci"))
+            Form::new(&path, ctx.tr("Send an update", "Odeslat aktualizaci"))
                 .field(
                     Field::select(
                         "severity",
-                        tr(ctx, "Severity", "Závažnost"),
+                        ctx.tr("Severity", "Závažnost"),
                         SEVERITIES.map(|k| (k.0, if cs { k.2 } else { k.1 })),
                     )
                     .selected([a.severity.clone()]),
@@ -822,22 +808,22 @@ pub fn page(ctx: &Context, id: &str, errors: &[(&str, String)]) -> Result<View> 
                 .field(
                     Field::textarea(
                         "description_cs",
-                        tr(ctx, "What and where, in Czech", "Co a kde, česky"),
+                        ctx.tr("What and where, in Czech", "Co a kde, česky"),
                     )
                     .value(a.description_cs.clone()),
                 )
                 .field(
                     Field::textarea(
                         "description_en",
-                        tr(ctx, "What and where, in English", "Co a kde, anglicky"),
+                        ctx.tr("What and where, in English", "Co a kde, anglicky"),
                     )
                     .value(a.description_en.clone()),
                 )
-                .button("cancel", tr(ctx, "Cancel the alert", "Odvolat výstrahu")),
+                .button("cancel", ctx.tr("Cancel the alert", "Odvolat výstrahu")),
         );
     }
     Ok(view.actions([Action::secondary(
-        tr(ctx, "All alerts", "Všechny výstrahy"),
+        ctx.tr("All alerts", "Všechny výstrahy"),
         "/alerts",
     )]))
 }
@@ -848,12 +834,8 @@ pub fn change(ctx: &Context, id: &str, form: &FormPost) -> Result<Outcome> {
     let mut a = doc.data;
     if a.cancelled.is_some() {
         return Err(Error::Conflict(
-            tr(
-                ctx,
-                "This alert is cancelled.",
-                "Tato výstraha je odvolána.",
-            )
-            .into(),
+            ctx.tr("This alert is cancelled.", "Tato výstraha je odvolána.")
+                .into(),
         ));
     }
     let cancel = form.button() == Some("cancel");
@@ -910,14 +892,12 @@ pub fn change(ctx: &Context, id: &str, form: &FormPost) -> Result<Outcome> {
     Ok(Outcome::redirect_with(
         format!("/alerts/{}", segment(id)),
         if cancel {
-            tr(
-                ctx,
+            ctx.tr(
                 "The cancellation is on its way to the rescue system.",
                 "Odvolání bylo předáno k odeslání do IZS.",
             )
         } else {
-            tr(
-                ctx,
+            ctx.tr(
                 "The update is on its way to the rescue system.",
                 "Aktualizace byla předána k odeslání do IZS.",
             )

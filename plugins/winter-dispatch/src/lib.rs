@@ -27,9 +27,7 @@ use portico_sdk::{
     Context, Error, FormPost, Module, Outcome, Page, Request, Response, Result, View, segment,
 };
 
-use model::{
-    Assignment, EVENTS, Event, Kind, VEHICLES, Vehicle, actor, cs_of, log, now, tr, when_in,
-};
+use model::{Assignment, EVENTS, Event, Kind, VEHICLES, Vehicle, actor, log, now, when_in};
 use pages::Errors;
 
 struct WinterDispatch;
@@ -44,11 +42,9 @@ fn param<'a>(page: &'a Page, name: &str) -> &'a str {
 fn dispatcher(ctx: &Context) -> Result<()> {
     match ctx.principal() {
         Some(p) if p.has_permission("winter-dispatch.dispatch") => Ok(()),
-        _ => Err(Error::forbidden(tr(
-            ctx,
-            "Only a dispatcher may do this.",
-            "Toto smí jen dispečer.",
-        ))),
+        _ => Err(Error::forbidden(
+            ctx.tr("Only a dispatcher may do this.", "Toto smí jen dispečer."),
+        )),
     }
 }
 
@@ -140,12 +136,14 @@ fn import(ctx: &Context, form: &FormPost) -> Result<Outcome> {
         Ok(Outcome::Show(pages::network(ctx, &errors)?))
     };
     let Some(file) = form.file("network").filter(|f| !f.content.is_empty()) else {
-        return refuse(tr(ctx, "Choose a GeoJSON file.", "Vyberte soubor GeoJSON.").into());
+        return refuse(
+            ctx.tr("Choose a GeoJSON file.", "Vyberte soubor GeoJSON.")
+                .into(),
+        );
     };
     let Ok(text) = std::str::from_utf8(&file.content) else {
         return refuse(
-            tr(
-                ctx,
+            ctx.tr(
                 "The file is not text in UTF-8.",
                 "Soubor není text v kódování UTF-8.",
             )
@@ -154,14 +152,14 @@ fn import(ctx: &Context, form: &FormPost) -> Result<Outcome> {
     };
     let imported = match network::parse(text) {
         Ok(i) => i,
-        Err(r) => return refuse(if cs_of(ctx) { r.cs } else { r.en }),
+        Err(r) => return refuse(if ctx.is_czech() { r.cs } else { r.en }),
     };
     let count = imported.len();
     let done = match network::store(imported) {
         Ok(done) => done,
         Err(network::StoreError::Host(e)) => return Err(e),
         Err(network::StoreError::TooMany(held)) => {
-            return refuse(if cs_of(ctx) {
+            return refuse(if ctx.is_czech() {
                 format!(
                     "Síť obsahuje {held} úseků; s úseky z tohoto souboru by jich bylo více než 20 000."
                 )
@@ -189,7 +187,7 @@ fn import(ctx: &Context, form: &FormPost) -> Result<Outcome> {
     )?;
     Ok(Outcome::redirect_with(
         "/network",
-        if cs_of(ctx) {
+        if ctx.is_czech() {
             format!(
                 "Importováno úseků: {count} (nových {}, nahrazených {}); okruhů nových nebo změněných: {}.",
                 done.added, done.changed, done.routes
@@ -213,21 +211,21 @@ fn change_section(ctx: &Context, id: &str, form: &FormPost) -> Result<Outcome> {
     if priority.is_none() {
         errors.push((
             "priority",
-            tr(ctx, "Choose the priority.", "Vyberte pořadí.").into(),
+            ctx.tr("Choose the priority.", "Vyberte pořadí.").into(),
         ));
     }
     let treatment = form.get("treatment").and_then(model::Treatment::parse);
     if treatment.is_none() {
         errors.push((
             "treatment",
-            tr(ctx, "Choose the treatment.", "Vyberte ošetření.").into(),
+            ctx.tr("Choose the treatment.", "Vyberte ošetření.").into(),
         ));
     }
     let route = form.get("route").unwrap_or_default().trim().to_owned();
     if !route.is_empty() && pages::route_of(&route)?.is_none() {
         errors.push((
             "route",
-            tr(ctx, "No such route.", "Takový okruh není.").into(),
+            ctx.tr("No such route.", "Takový okruh není.").into(),
         ));
     }
     let name = form.get("name").unwrap_or_default().trim().to_owned();
@@ -275,7 +273,7 @@ fn change_section(ctx: &Context, id: &str, form: &FormPost) -> Result<Outcome> {
     )?;
     Ok(Outcome::redirect_with(
         "/network",
-        format!("{} {}", tr(ctx, "Saved:", "Uloženo:"), s.code),
+        format!("{} {}", ctx.tr("Saved:", "Uloženo:"), s.code),
     ))
 }
 
@@ -295,8 +293,7 @@ fn save_vehicle(ctx: &Context, id: Option<&str>, form: &FormPost) -> Result<Outc
     if same.documents.iter().any(|d| Some(d.id.as_str()) != id) {
         errors.push((
             "code",
-            tr(
-                ctx,
+            ctx.tr(
                 "Another vehicle has this call sign.",
                 "Tento volací znak už má jiné vozidlo.",
             )
@@ -309,7 +306,7 @@ fn save_vehicle(ctx: &Context, id: Option<&str>, form: &FormPost) -> Result<Outc
     {
         errors.push((
             "unit",
-            if cs_of(ctx) {
+            if ctx.is_czech() {
                 format!("Tato jednotka už hlásí za vozidlo {}.", other.data.code)
             } else {
                 format!("This unit reports for {} already.", other.data.code)
@@ -342,8 +339,7 @@ fn save_vehicle(ctx: &Context, id: Option<&str>, form: &FormPost) -> Result<Outc
             {
                 return show(&vec![(
                     "unit",
-                    tr(
-                        ctx,
+                    ctx.tr(
                         "No such unit has reported.",
                         "Tato jednotka zatím nehlásila polohu.",
                     )
@@ -391,7 +387,7 @@ fn save_vehicle(ctx: &Context, id: Option<&str>, form: &FormPost) -> Result<Outc
             }
             Ok(Outcome::redirect_with(
                 "/vehicles",
-                format!("{} {}", tr(ctx, "Saved:", "Uloženo:"), v.code),
+                format!("{} {}", ctx.tr("Saved:", "Uloženo:"), v.code),
             ))
         }
         None => {
@@ -417,9 +413,7 @@ fn save_vehicle(ctx: &Context, id: Option<&str>, form: &FormPost) -> Result<Outc
             )?;
             Ok(Outcome::redirect_with(
                 format!("/vehicles/{}", segment(&doc.id)),
-                tr(
-                    ctx,
-                    "The vehicle is added. Pair its unit here once it has reported.",
+                ctx.tr("The vehicle is added. Pair its unit here once it has reported.",
                     "Vozidlo je přidáno. Jeho jednotku zde spárujete, jakmile poprvé nahlásí polohu.",
                 ),
             ))
@@ -434,7 +428,7 @@ fn open_event(ctx: &Context, form: &FormPost) -> Result<Outcome> {
     if kind.is_none() {
         errors.push((
             "kind",
-            tr(ctx, "Choose what happened.", "Vyberte, o co jde.").into(),
+            ctx.tr("Choose what happened.", "Vyberte, o co jde.").into(),
         ));
     }
     let started = pages::read_start(ctx, form, &mut errors);
@@ -476,7 +470,7 @@ fn open_event(ctx: &Context, form: &FormPost) -> Result<Outcome> {
     )?;
     Ok(Outcome::redirect_with(
         format!("/events/{}", segment(&doc.id)),
-        format!("{} {number}", tr(ctx, "Event opened:", "Zásah zahájen:")),
+        format!("{} {number}", ctx.tr("Event opened:", "Zásah zahájen:")),
     ))
 }
 
@@ -488,7 +482,7 @@ fn refused_on_event(
     en: &str,
     cs: &str,
 ) -> Result<Outcome> {
-    let errors: Errors = vec![(field, tr(ctx, en, cs).into())];
+    let errors: Errors = vec![(field, ctx.tr(en, cs).into())];
     Ok(Outcome::Show(pages::event(ctx, id, &errors)?))
 }
 
@@ -499,7 +493,7 @@ fn assign(ctx: &Context, id: &str, form: &FormPost) -> Result<Outcome> {
     let mut errors = Errors::new();
     let route = pages::route_of(route)?;
     if route.is_none() {
-        errors.push(("route", tr(ctx, "Choose a route.", "Vyberte okruh.").into()));
+        errors.push(("route", ctx.tr("Choose a route.", "Vyberte okruh.").into()));
     }
     let vehicle = match form.get("vehicle").filter(|v| !v.is_empty()) {
         Some(v) => Some(VEHICLES.get::<Vehicle>(v)?),
@@ -508,7 +502,7 @@ fn assign(ctx: &Context, id: &str, form: &FormPost) -> Result<Outcome> {
     if vehicle.is_none() {
         errors.push((
             "vehicle",
-            tr(ctx, "Choose a vehicle.", "Vyberte vozidlo.").into(),
+            ctx.tr("Choose a vehicle.", "Vyberte vozidlo.").into(),
         ));
     }
     let (Some(route), Some(vehicle), true) = (route, vehicle, errors.is_empty()) else {
@@ -556,7 +550,7 @@ fn assign(ctx: &Context, id: &str, form: &FormPost) -> Result<Outcome> {
         format!("/events/{}", segment(id)),
         format!(
             "{} {} → {}",
-            tr(ctx, "Assigned:", "Přiděleno:"),
+            ctx.tr("Assigned:", "Přiděleno:"),
             route.data.code,
             v.code
         ),
@@ -590,7 +584,7 @@ fn release(ctx: &Context, id: &str, form: &FormPost) -> Result<Outcome> {
     )?;
     Ok(Outcome::redirect_with(
         format!("/events/{}", segment(id)),
-        format!("{} {}", tr(ctx, "Released:", "Uvolněno:"), v.code),
+        format!("{} {}", ctx.tr("Released:", "Uvolněno:"), v.code),
     ))
 }
 
@@ -617,7 +611,7 @@ fn write_entry(ctx: &Context, id: &str, form: &FormPost) -> Result<Outcome> {
     )?;
     Ok(Outcome::redirect_with(
         format!("/events/{}", segment(id)),
-        tr(ctx, "Written in the log.", "Zapsáno do deníku."),
+        ctx.tr("Written in the log.", "Zapsáno do deníku."),
     ))
 }
 
@@ -669,7 +663,7 @@ fn close(ctx: &Context, id: &str) -> Result<Outcome> {
     )?;
     Ok(Outcome::redirect_with(
         format!("/events/{}/coverage", segment(id)),
-        tr(ctx, "The event is closed.", "Zásah je ukončen."),
+        ctx.tr("The event is closed.", "Zásah je ukončen."),
     ))
 }
 

@@ -27,17 +27,9 @@ pub const MOST_SECTIONS: usize = 20_000;
 /// The most vehicles a fleet holds.
 pub const MOST_VEHICLES: usize = 2_000;
 
-pub fn tr<'a>(ctx: &Context, en: &'a str, cs: &'a str) -> &'a str {
-    tr_in(cs_of(ctx), en, cs)
-}
-
 /// The English or the Czech text: both are written in the log.
 pub fn tr_in<'a>(in_cs: bool, en: &'a str, cs: &'a str) -> &'a str {
     if in_cs { cs } else { en }
-}
-
-pub fn cs_of(ctx: &Context) -> bool {
-    ctx.locale().starts_with("cs")
 }
 
 /// Now, in seconds since 1970 (the host's wall clock).
@@ -48,7 +40,7 @@ pub fn now() -> i64 {
 /// A moment as people of the reader's language write it, in Europe/Prague:
 /// `5. 12. 2026 4:05` or `5 December 2026 04:05`.
 pub fn when(ctx: &Context, at: i64) -> String {
-    when_in(cs_of(ctx), at)
+    when_in(ctx.is_czech(), at)
 }
 
 /// [`when`] in Czech or English.
@@ -95,7 +87,7 @@ pub fn km(ctx: &Context, metres: f64) -> String {
 /// The order in which a section is maintained: I, II or III; 0 for a
 /// section that is not maintained in winter.
 pub fn priority_name(ctx: &Context, priority: u8) -> &'static str {
-    priority_name_in(cs_of(ctx), priority)
+    priority_name_in(ctx.is_czech(), priority)
 }
 
 /// [`priority_name`] in Czech or English.
@@ -111,7 +103,7 @@ pub fn priority_name_in(in_cs: bool, priority: u8) -> &'static str {
 /// A priority as a label: `Priority I` in English, `I. pořadí` in Czech.
 pub fn priority_label(ctx: &Context, priority: u8) -> String {
     match priority {
-        1..=3 if cs_of(ctx) => format!("{}. pořadí", priority_name(ctx, priority)),
+        1..=3 if ctx.is_czech() => format!("{}. pořadí", priority_name(ctx, priority)),
         1..=3 => format!("Priority {}", priority_name(ctx, priority)),
         _ => priority_name(ctx, priority).to_owned(),
     }
@@ -152,7 +144,7 @@ impl Treatment {
     }
 
     pub fn name(self, ctx: &Context) -> &'static str {
-        self.name_in(cs_of(ctx))
+        self.name_in(ctx.is_czech())
     }
 
     pub fn name_in(self, in_cs: bool) -> &'static str {
@@ -326,10 +318,10 @@ pub enum Work {
 impl Work {
     pub fn name(self, ctx: &Context) -> &'static str {
         match self {
-            Work::None => tr(ctx, "driving", "přejezd"),
-            Work::Ploughing => tr(ctx, "ploughing", "pluhování"),
-            Work::Salting => tr(ctx, "salting", "solení"),
-            Work::Gritting => tr(ctx, "gritting", "posyp inertem"),
+            Work::None => ctx.tr("driving", "přejezd"),
+            Work::Ploughing => ctx.tr("ploughing", "pluhování"),
+            Work::Salting => ctx.tr("salting", "solení"),
+            Work::Gritting => ctx.tr("gritting", "posyp inertem"),
         }
     }
 }
@@ -369,7 +361,7 @@ impl Kind {
     }
 
     pub fn name(self, ctx: &Context) -> &'static str {
-        self.name_in(cs_of(ctx))
+        self.name_in(ctx.is_czech())
     }
 
     pub fn name_in(self, in_cs: bool) -> &'static str {
@@ -625,12 +617,12 @@ pub fn check_length(
     most: usize,
 ) {
     if required && value.is_empty() {
-        errors.push((name, tr(ctx, "Fill this in.", "Vyplňte prosím.").into()));
+        errors.push((name, ctx.tr("Fill this in.", "Vyplňte prosím.").into()));
     } else if value.chars().count() > most {
         let most = numbers::format(most as f64, ctx.locale());
         errors.push((
             name,
-            if cs_of(ctx) {
+            if ctx.is_czech() {
                 format!("Použijte nejvýše {most} znaků.")
             } else {
                 format!("Use at most {most} characters.")

@@ -16,7 +16,7 @@ use crate::coverage::{self, Summary};
 use crate::model::{
     EVENTS, Entry, Event, Kind, LOG, POSITIONS, ROUTES, Route, SECTIONS, Section, TREATED, Treated,
     Treatment, UNITS, Unit, VEHICLES, Vehicle, by_priority, km, now, open_events, priority_label,
-    priority_name, response_hours, routes, tr, vehicles, when,
+    priority_name, response_hours, routes, vehicles, when,
 };
 
 pub type Errors = Vec<(&'static str, String)>;
@@ -27,8 +27,7 @@ pub fn failed(view: View, ctx: &Context, errors: &[(&str, String)]) -> View {
     } else {
         view.notice(
             NoticeLevel::Error,
-            tr(
-                ctx,
+            ctx.tr(
                 "Nothing was saved; see the fields below.",
                 "Nic nebylo uloženo; opravte pole níže.",
             ),
@@ -53,7 +52,7 @@ fn lengths_by_priority() -> Result<[f64; 4]> {
 fn event_title(ctx: &Context, e: &Event) -> String {
     format!(
         "{} {} – {}",
-        tr(ctx, "Event", "Zásah"),
+        ctx.tr("Event", "Zásah"),
         e.number,
         e.kind.name(ctx)
     )
@@ -62,9 +61,7 @@ fn event_title(ctx: &Context, e: &Event) -> String {
 /// `/`: the maintenance order and when a road was treated; `?q=` finds
 /// a road, a street or a section.
 pub fn public(ctx: &Context, page: &Page) -> Result<View> {
-    let mut view = View::new(tr(ctx, "Winter road maintenance", "Zimní údržba silnic")).text(tr(
-        ctx,
-        "Roads are treated in order of priority: I first, within the response time of each priority from the start of a snowfall or black ice; sections not maintained in winter are not treated. Find your road or street to see when it was last treated.",
+    let mut view = View::new(ctx.tr("Winter road maintenance", "Zimní údržba silnic")).text(ctx.tr("Roads are treated in order of priority: I first, within the response time of each priority from the start of a snowfall or black ice; sections not maintained in winter are not treated. Find your road or street to see when it was last treated.",
         "Silnice se udržují v pořadí důležitosti: nejdříve I. pořadí, každé pořadí do své lhůty od začátku sněžení nebo náledí; na neudržovaných úsecích se zimní údržba neprovádí. Vyhledejte svou silnici nebo ulici a uvidíte, kdy byla naposledy ošetřena.",
     ));
     if let Some(e) = open_events()?.into_iter().next() {
@@ -73,8 +70,7 @@ pub fn public(ctx: &Context, page: &Page) -> Result<View> {
             format!(
                 "{}: {} {}",
                 e.data.kind.name(ctx),
-                tr(
-                    ctx,
+                ctx.tr(
                     "winter maintenance has been under way since",
                     "zimní údržba probíhá od"
                 ),
@@ -87,19 +83,19 @@ pub fn public(ctx: &Context, page: &Page) -> Result<View> {
     view = view.stats((1..=3).map(|p| {
         Stat::new(priority_label(ctx, p as u8), km(ctx, lengths[p])).detail(format!(
             "{} {} h",
-            tr(ctx, "response time", "lhůta"),
+            ctx.tr("response time", "lhůta"),
             numbers::format(hours[p - 1], ctx.locale())
         ))
     }));
     let q = page.query("q").unwrap_or_default().trim().to_owned();
     view = view.form(
-        Form::new("/", tr(ctx, "Find", "Hledat")).field(
+        Form::new("/", ctx.tr("Find", "Hledat")).field(
             Field::text(
                 "q",
-                tr(ctx, "Road, street or place", "Silnice, ulice nebo místo"),
+                ctx.tr("Road, street or place", "Silnice, ulice nebo místo"),
             )
             .value(q.clone())
-            .help(tr(ctx, "E.g. II/152 or Rosice", "Např. II/152 nebo Rosice")),
+            .help(ctx.tr("E.g. II/152 or Rosice", "Např. II/152 nebo Rosice")),
         ),
     );
     let (sections, next) = if q.is_empty() {
@@ -115,16 +111,12 @@ pub fn public(ctx: &Context, page: &Page) -> Result<View> {
         (search(&q)?, None)
     };
     let caption = if q.is_empty() {
-        tr(
-            ctx,
-            "Sections in order of maintenance",
-            "Úseky v pořadí údržby",
-        )
-        .to_owned()
+        ctx.tr("Sections in order of maintenance", "Úseky v pořadí údržby")
+            .to_owned()
     } else {
         format!(
             "{} “{q}”",
-            tr(ctx, "Sections matching", "Úseky odpovídající")
+            ctx.tr("Sections matching", "Úseky odpovídající")
         )
     };
     view = view.table(sections_table(ctx, &caption, &sections, "/sections/"));
@@ -133,7 +125,7 @@ pub fn public(ctx: &Context, page: &Page) -> Result<View> {
     }
     Ok(view.line_map(network_map(
         ctx,
-        tr(ctx, "Sections on this page", "Úseky na této stránce"),
+        ctx.tr("Sections on this page", "Úseky na této stránce"),
         &sections,
     )))
 }
@@ -141,12 +133,9 @@ pub fn public(ctx: &Context, page: &Page) -> Result<View> {
 /// `sections` on a map, each in the style of its priority, linked to its
 /// page.
 fn network_map(ctx: &Context, caption: &str, sections: &[Document<Section>]) -> LineMap {
-    let legend = (1..=3).map(|p| priority_label(ctx, p)).chain([tr(
-        ctx,
-        "Not maintained",
-        "Neudržovaný úsek",
-    )
-    .to_owned()]);
+    let legend = (1..=3)
+        .map(|p| priority_label(ctx, p))
+        .chain([ctx.tr("Not maintained", "Neudržovaný úsek").to_owned()]);
     let mut map = LineMap::new(caption, legend);
     for d in sections {
         let s = &d.data;
@@ -194,13 +183,13 @@ fn sections_table(
     link: &str,
 ) -> Table {
     let mut t = Table::new(caption)
-        .column(tr(ctx, "Section", "Úsek"))
-        .column(tr(ctx, "Road", "Silnice"))
-        .column(tr(ctx, "Priority", "Pořadí"))
-        .column(tr(ctx, "Treatment", "Způsob údržby"))
-        .numeric_column(tr(ctx, "Length", "Délka"))
-        .column(tr(ctx, "Last treated", "Naposledy ošetřeno"))
-        .empty_text(tr(ctx, "No section found.", "Žádný úsek nenalezen."));
+        .column(ctx.tr("Section", "Úsek"))
+        .column(ctx.tr("Road", "Silnice"))
+        .column(ctx.tr("Priority", "Pořadí"))
+        .column(ctx.tr("Treatment", "Způsob údržby"))
+        .numeric_column(ctx.tr("Length", "Délka"))
+        .column(ctx.tr("Last treated", "Naposledy ošetřeno"))
+        .empty_text(ctx.tr("No section found.", "Žádný úsek nenalezen."));
     for d in sections {
         let s = &d.data;
         t = t.row([
@@ -230,40 +219,39 @@ pub fn section(ctx: &Context, id: &str) -> Result<View> {
     let s = &doc.data;
     let hours = response_hours()?;
     let mut rows: Vec<(String, String)> = vec![
-        (tr(ctx, "Code", "Kód").into(), s.code.clone()),
-        (tr(ctx, "Road", "Silnice").into(), s.road.clone()),
-        (tr(ctx, "Owner", "Vlastník").into(), s.owner.clone()),
-        (tr(ctx, "Length", "Délka").into(), km(ctx, s.length_m)),
+        (ctx.tr("Code", "Kód").into(), s.code.clone()),
+        (ctx.tr("Road", "Silnice").into(), s.road.clone()),
+        (ctx.tr("Owner", "Vlastník").into(), s.owner.clone()),
+        (ctx.tr("Length", "Délka").into(), km(ctx, s.length_m)),
         (
-            tr(ctx, "Priority", "Pořadí").into(),
+            ctx.tr("Priority", "Pořadí").into(),
             priority_name(ctx, s.priority).into(),
         ),
     ];
     if (1..=3).contains(&s.priority) {
         rows.push((
-            tr(ctx, "Response time", "Lhůta").into(),
+            ctx.tr("Response time", "Lhůta").into(),
             format!(
                 "{} h {}",
                 numbers::format(hours[usize::from(s.priority - 1)], ctx.locale()),
-                tr(
-                    ctx,
+                ctx.tr(
                     "from the start of a snowfall or black ice",
                     "od začátku sněžení nebo náledí"
                 )
             ),
         ));
         rows.push((
-            tr(ctx, "Treatment", "Způsob údržby").into(),
+            ctx.tr("Treatment", "Způsob údržby").into(),
             s.treatment.name(ctx).into(),
         ));
     }
     if !s.route.is_empty() {
-        rows.push((tr(ctx, "Route", "Okruh").into(), s.route.clone()));
+        rows.push((ctx.tr("Route", "Okruh").into(), s.route.clone()));
     }
     rows.push((
-        tr(ctx, "Last treated", "Naposledy ošetřeno").into(),
+        ctx.tr("Last treated", "Naposledy ošetřeno").into(),
         s.last_treated.map_or_else(
-            || tr(ctx, "not recorded", "nezaznamenáno").to_owned(),
+            || ctx.tr("not recorded", "nezaznamenáno").to_owned(),
             |t| when(ctx, t),
         ),
     ));
@@ -271,8 +259,7 @@ pub fn section(ctx: &Context, id: &str) -> Result<View> {
     if s.priority == 0 {
         view = view.notice(
             NoticeLevel::Info,
-            tr(
-                ctx,
+            ctx.tr(
                 "This section is not maintained in winter: drive with care.",
                 "Tento úsek se v zimě neudržuje: jezděte opatrně.",
             ),
@@ -281,12 +268,12 @@ pub fn section(ctx: &Context, id: &str) -> Result<View> {
     if !s.outline.is_empty() {
         view = view.line_map(network_map(
             ctx,
-            tr(ctx, "Where it is", "Poloha úseku"),
+            ctx.tr("Where it is", "Poloha úseku"),
             std::slice::from_ref(&doc),
         ));
     }
     Ok(view.actions([Action::secondary(
-        tr(ctx, "All sections", "Všechny úseky"),
+        ctx.tr("All sections", "Všechny úseky"),
         "/",
     )]))
 }
@@ -295,7 +282,7 @@ pub fn section(ctx: &Context, id: &str) -> Result<View> {
 pub fn network(ctx: &Context, errors: &[(&str, String)]) -> Result<View> {
     let lengths = lengths_by_priority()?;
     let mut view = failed(
-        View::new(tr(ctx, "Road network", "Silniční síť")),
+        View::new(ctx.tr("Road network", "Silniční síť")),
         ctx,
         errors,
     );
@@ -303,28 +290,25 @@ pub fn network(ctx: &Context, errors: &[(&str, String)]) -> Result<View> {
         (1..=3)
             .map(|p| Stat::new(priority_label(ctx, p as u8), km(ctx, lengths[p])))
             .chain([Stat::new(
-                tr(ctx, "Not maintained", "Neudržované úseky"),
+                ctx.tr("Not maintained", "Neudržované úseky"),
                 km(ctx, lengths[0]),
             )]),
     );
     view = view.form(
-        Form::new("/network", tr(ctx, "Import", "Importovat")).field(Field::file("network", tr(ctx, "Sections (GeoJSON)", "Úseky (GeoJSON)"))
+        Form::new("/network", ctx.tr("Import", "Importovat")).field(Field::file("network", ctx.tr("Sections (GeoJSON)", "Úseky (GeoJSON)"))
                 .required()
                 .accept(".geojson,.json,application/geo+json,application/json")
-                .help(tr(
-                    ctx,
-                    "A FeatureCollection of LineStrings in WGS 84, one per section, with the properties code, road, name, owner, priority (I, II, III, or 0 for not maintained), treatment (chemical, inert, plough), route and route_name. A section whose code is known is replaced; the others stay.",
+                .help(ctx.tr("A FeatureCollection of LineStrings in WGS 84, one per section, with the properties code, road, name, owner, priority (I, II, III, or 0 for not maintained), treatment (chemical, inert, plough), route and route_name. A section whose code is known is replaced; the others stay.",
                     "FeatureCollection čar (LineString) ve WGS 84, jedna na úsek, s vlastnostmi code, road, name, owner, priority (I, II, III, nebo 0 pro neudržovaný), treatment (chemical, inert, plough), route a route_name. Úsek se známým kódem se nahradí; ostatní zůstanou.",
                 )).error_among(errors)),
     );
     let counts = SECTIONS.count_by("route").sum("length_m").fetch()?;
-    let mut t = Table::new(tr(ctx, "Routes", "Okruhy"))
-        .column(tr(ctx, "Route", "Okruh"))
-        .column(tr(ctx, "Name", "Název"))
-        .numeric_column(tr(ctx, "Sections", "Úseků"))
-        .numeric_column(tr(ctx, "Length", "Délka"))
-        .empty_text(tr(
-            ctx,
+    let mut t = Table::new(ctx.tr("Routes", "Okruhy"))
+        .column(ctx.tr("Route", "Okruh"))
+        .column(ctx.tr("Name", "Název"))
+        .numeric_column(ctx.tr("Sections", "Úseků"))
+        .numeric_column(ctx.tr("Length", "Délka"))
+        .empty_text(ctx.tr(
             "No route yet: import the network.",
             "Zatím žádný okruh: importujte síť.",
         ));
@@ -343,8 +327,7 @@ pub fn network(ctx: &Context, errors: &[(&str, String)]) -> Result<View> {
     let found = SECTIONS.find().sort("code").limit(500).fetch::<Section>()?;
     let mut sections = sections_table(
         ctx,
-        tr(
-            ctx,
+        ctx.tr(
             "Sections (to change one, choose it)",
             "Úseky (úsek změníte jeho výběrem)",
         ),
@@ -353,8 +336,7 @@ pub fn network(ctx: &Context, errors: &[(&str, String)]) -> Result<View> {
     );
     if found.next_cursor.is_some() {
         sections = sections.empty_text("");
-        view = view.text(tr(
-            ctx,
+        view = view.text(ctx.tr(
             "The first 500 sections by code; find others on the public page.",
             "Prvních 500 úseků podle kódu; další najdete na veřejné stránce.",
         ));
@@ -374,17 +356,17 @@ pub fn edit_section(
     let value = |n: &str, now: String| form.and_then(|f| f.get(n)).map_or(now, str::to_owned);
     let mut f = Form::new(
         format!("/network/sections/{}", segment(id)),
-        tr(ctx, "Save", "Uložit"),
+        ctx.tr("Save", "Uložit"),
     )
     .field(
-        Field::text("name", tr(ctx, "Name", "Název"))
+        Field::text("name", ctx.tr("Name", "Název"))
             .value(value("name", s.name.clone()))
             .error_among(errors),
     )
     .field(
         Field::select(
             "priority",
-            tr(ctx, "Priority", "Pořadí"),
+            ctx.tr("Priority", "Pořadí"),
             (0..=3).map(|p| (p.to_string(), priority_name(ctx, p).to_owned())),
         )
         .required()
@@ -394,7 +376,7 @@ pub fn edit_section(
     .field(
         Field::select(
             "treatment",
-            tr(ctx, "Treatment", "Způsob údržby"),
+            ctx.tr("Treatment", "Způsob údržby"),
             Treatment::ALL.map(|t| (t.code(), t.name(ctx))),
         )
         .required()
@@ -411,33 +393,33 @@ pub fn edit_section(
         })
         .collect();
     f = f.field(
-        Field::select("route", tr(ctx, "Route", "Okruh"), choices)
+        Field::select("route", ctx.tr("Route", "Okruh"), choices)
             .selected([value("route", s.route.clone())])
             .error_among(errors),
     );
     let view = View::new(format!("{} {}", s.code, s.name)).key_values([
-        (tr(ctx, "Road", "Silnice"), s.road.clone()),
-        (tr(ctx, "Length", "Délka"), km(ctx, s.length_m)),
+        (ctx.tr("Road", "Silnice"), s.road.clone()),
+        (ctx.tr("Length", "Délka"), km(ctx, s.length_m)),
     ]);
     Ok(failed(view, ctx, errors)
         .form(f)
         .actions([Action::secondary(
-            tr(ctx, "Road network", "Silniční síť"),
+            ctx.tr("Road network", "Silniční síť"),
             "/network",
         )]))
 }
 
 /// `/vehicles`: the fleet, units waiting to be paired, a new vehicle.
 pub fn fleet(ctx: &Context, form: Option<&FormPost>, errors: &[(&str, String)]) -> Result<View> {
-    let mut view = failed(View::new(tr(ctx, "Vehicles", "Vozidla")), ctx, errors);
-    let mut t = Table::new(tr(ctx, "Vehicles", "Vozidla"))
-        .column(tr(ctx, "Call sign", "Volací znak"))
-        .column(tr(ctx, "Vehicle", "Vozidlo"))
-        .column(tr(ctx, "Crew", "Osádka"))
-        .column(tr(ctx, "Unit", "Jednotka"))
-        .column(tr(ctx, "Route now", "Okruh nyní"))
-        .column(tr(ctx, "Last report", "Poslední hlášení"))
-        .empty_text(tr(ctx, "No vehicle yet.", "Zatím žádné vozidlo."));
+    let mut view = failed(View::new(ctx.tr("Vehicles", "Vozidla")), ctx, errors);
+    let mut t = Table::new(ctx.tr("Vehicles", "Vozidla"))
+        .column(ctx.tr("Call sign", "Volací znak"))
+        .column(ctx.tr("Vehicle", "Vozidlo"))
+        .column(ctx.tr("Crew", "Osádka"))
+        .column(ctx.tr("Unit", "Jednotka"))
+        .column(ctx.tr("Route now", "Okruh nyní"))
+        .column(ctx.tr("Last report", "Poslední hlášení"))
+        .empty_text(ctx.tr("No vehicle yet.", "Zatím žádné vozidlo."));
     for d in vehicles()? {
         let v = &d.data;
         t = t.row([
@@ -445,9 +427,9 @@ pub fn fleet(ctx: &Context, form: Option<&FormPost>, errors: &[(&str, String)]) 
             format!("{} {}", v.name, v.plate).trim().to_owned().into(),
             v.crew.clone().into(),
             if v.unit.is_empty() {
-                tr(ctx, "not paired", "nespárována").into()
+                ctx.tr("not paired", "nespárována").into()
             } else {
-                tr(ctx, "paired", "spárována").into()
+                ctx.tr("paired", "spárována").into()
             },
             v.route.clone().into(),
             last_report(ctx, v).into(),
@@ -456,13 +438,12 @@ pub fn fleet(ctx: &Context, form: Option<&FormPost>, errors: &[(&str, String)]) 
     view = view.table(t);
     let waiting = waiting_units()?;
     if !waiting.is_empty() {
-        let mut u = Table::new(tr(
-            ctx,
+        let mut u = Table::new(ctx.tr(
             "Units that reported without a vehicle (pair each on its vehicle's page)",
             "Jednotky, které hlásily bez vozidla (spárujte je na stránce vozidla)",
         ))
-        .column(tr(ctx, "Unit", "Jednotka"))
-        .column(tr(ctx, "Last tried", "Naposledy hlásila"));
+        .column(ctx.tr("Unit", "Jednotka"))
+        .column(ctx.tr("Last tried", "Naposledy hlásila"));
         for w in &waiting {
             u = u.row([w.data.name.clone(), when(ctx, w.data.seen)]);
         }
@@ -470,11 +451,11 @@ pub fn fleet(ctx: &Context, form: Option<&FormPost>, errors: &[(&str, String)]) 
     }
     let value = |n: &str| form.and_then(|f| f.get(n)).unwrap_or_default().to_owned();
     Ok(view
-        .heading(tr(ctx, "A new vehicle", "Nové vozidlo"))
+        .heading(ctx.tr("A new vehicle", "Nové vozidlo"))
         .form(vehicle_form(
             ctx,
             "/vehicles",
-            tr(ctx, "Add the vehicle", "Přidat vozidlo"),
+            ctx.tr("Add the vehicle", "Přidat vozidlo"),
             &value,
             errors,
             None,
@@ -486,7 +467,7 @@ fn last_report(ctx: &Context, v: &Vehicle) -> String {
         || "—".to_owned(),
         |l| {
             let place = if l.section.is_empty() {
-                tr(ctx, "off the network", "mimo síť").to_owned()
+                ctx.tr("off the network", "mimo síť").to_owned()
             } else {
                 l.section.clone()
             };
@@ -511,39 +492,36 @@ fn vehicle_form(
 ) -> Form {
     let mut f = Form::new(action, submit)
         .field(
-            Field::text("code", tr(ctx, "Call sign", "Volací znak"))
+            Field::text("code", ctx.tr("Call sign", "Volací znak"))
                 .required()
                 .value(value("code"))
-                .help(tr(ctx, "E.g. S-12", "Např. S-12"))
+                .help(ctx.tr("E.g. S-12", "Např. S-12"))
                 .error_among(errors),
         )
         .field(
-            Field::text("name", tr(ctx, "Vehicle", "Vozidlo"))
+            Field::text("name", ctx.tr("Vehicle", "Vozidlo"))
                 .required()
                 .value(value("name"))
-                .help(tr(
-                    ctx,
+                .help(ctx.tr(
                     "E.g. Tatra 815 with a spreader and a plough",
                     "Např. Tatra 815 se sypačem a radlicí",
                 ))
                 .error_among(errors),
         )
         .field(
-            Field::text("plate", tr(ctx, "Registration plate", "Registrační značka"))
+            Field::text("plate", ctx.tr("Registration plate", "Registrační značka"))
                 .value(value("plate"))
                 .error_among(errors),
         )
         .field(
-            Field::text("crew", tr(ctx, "Crew", "Osádka"))
+            Field::text("crew", ctx.tr("Crew", "Osádka"))
                 .value(value("crew"))
                 .error_among(errors),
         );
     if let Some((choices, current)) = units {
-        f = f.field(Field::select("unit", tr(ctx, "Unit that reports for it", "Jednotka, která za něj hlásí"), choices)
+        f = f.field(Field::select("unit", ctx.tr("Unit that reports for it", "Jednotka, která za něj hlásí"), choices)
                 .selected([current])
-                .help(tr(
-                    ctx,
-                    "A unit appears here once it has reported with its API token (permission winter-dispatch.report); choose none to unpair it.",
+                .help(ctx.tr("A unit appears here once it has reported with its API token (permission winter-dispatch.report); choose none to unpair it.",
                     "Jednotka se zde objeví, jakmile poprvé nahlásí polohu se svým tokenem API (oprávnění winter-dispatch.report); prázdná volba ji odpáruje.",
                 )).error_among(errors));
     }
@@ -576,7 +554,8 @@ pub fn vehicle(
     if !v.unit.is_empty() {
         choices.push((
             v.unit.clone(),
-            tr(ctx, "the unit paired now", "nyní spárovaná jednotka").to_owned(),
+            ctx.tr("the unit paired now", "nyní spárovaná jednotka")
+                .to_owned(),
         ));
     }
     choices.extend(waiting_units()?.into_iter().map(|u| {
@@ -585,21 +564,21 @@ pub fn vehicle(
             format!(
                 "{} ({} {})",
                 u.data.name,
-                tr(ctx, "reported", "hlásila"),
+                ctx.tr("reported", "hlásila"),
                 when(ctx, u.data.seen)
             ),
         )
     }));
     let mut view = failed(View::new(format!("{} {}", v.code, v.name)), ctx, errors).key_values([
         (
-            tr(ctx, "Last report", "Poslední hlášení"),
+            ctx.tr("Last report", "Poslední hlášení"),
             last_report(ctx, v),
         ),
-        (tr(ctx, "Route now", "Okruh nyní"), v.route.clone()),
+        (ctx.tr("Route now", "Okruh nyní"), v.route.clone()),
     ]);
     if let Some(l) = &v.last {
         view = view.map(
-            Map::new(tr(ctx, "Where it last was", "Poslední známá poloha")).point(
+            Map::new(ctx.tr("Where it last was", "Poslední známá poloha")).point(
                 l.lat,
                 l.lon,
                 v.code.clone(),
@@ -610,7 +589,7 @@ pub fn vehicle(
         .form(vehicle_form(
             ctx,
             &format!("/vehicles/{}", segment(id)),
-            tr(ctx, "Save", "Uložit"),
+            ctx.tr("Save", "Uložit"),
             &value,
             errors,
             Some((
@@ -620,7 +599,7 @@ pub fn vehicle(
             )),
         ))
         .actions([Action::secondary(
-            tr(ctx, "Vehicles", "Vozidla"),
+            ctx.tr("Vehicles", "Vozidla"),
             "/vehicles",
         )]))
 }
@@ -628,7 +607,7 @@ pub fn vehicle(
 /// `/events`: open and past events, and a new one.
 pub fn events(ctx: &Context, form: Option<&FormPost>, errors: &[(&str, String)]) -> Result<View> {
     let mut view = failed(
-        View::new(tr(ctx, "Winter events", "Zásahy zimní údržby")),
+        View::new(ctx.tr("Winter events", "Zásahy zimní údržby")),
         ctx,
         errors,
     );
@@ -638,12 +617,12 @@ pub fn events(ctx: &Context, form: Option<&FormPost>, errors: &[(&str, String)])
         .sort_desc("started")
         .limit(50)
         .fetch::<Event>()?;
-    let mut t = Table::new(tr(ctx, "Events", "Zásahy"))
-        .column(tr(ctx, "Event", "Zásah"))
-        .column(tr(ctx, "Began", "Začátek"))
-        .column(tr(ctx, "Ended", "Konec"))
-        .column(tr(ctx, "Priority I on time", "I. pořadí včas"))
-        .empty_text(tr(ctx, "No event yet.", "Zatím žádný zásah."));
+    let mut t = Table::new(ctx.tr("Events", "Zásahy"))
+        .column(ctx.tr("Event", "Zásah"))
+        .column(ctx.tr("Began", "Začátek"))
+        .column(ctx.tr("Ended", "Konec"))
+        .column(ctx.tr("Priority I on time", "I. pořadí včas"))
+        .empty_text(ctx.tr("No event yet.", "Zatím žádný zásah."));
     for d in &found.documents {
         let e = &d.data;
         t = t.row([
@@ -651,7 +630,7 @@ pub fn events(ctx: &Context, form: Option<&FormPost>, errors: &[(&str, String)])
             when(ctx, e.started).into(),
             e.closed
                 .map_or_else(
-                    || tr(ctx, "under way", "probíhá").to_owned(),
+                    || ctx.tr("under way", "probíhá").to_owned(),
                     |c| when(ctx, c),
                 )
                 .into(),
@@ -668,11 +647,11 @@ pub fn events(ctx: &Context, form: Option<&FormPost>, errors: &[(&str, String)])
         .timestamp_opt(now(), 0)
         .single()
         .unwrap_or_else(|| Prague.timestamp_opt(0, 0).unwrap());
-    let f = Form::new("/events", tr(ctx, "Open the event", "Zahájit zásah"))
+    let f = Form::new("/events", ctx.tr("Open the event", "Zahájit zásah"))
         .field(
             Field::select(
                 "kind",
-                tr(ctx, "What happened", "Druh situace"),
+                ctx.tr("What happened", "Druh situace"),
                 Kind::ALL.map(|k| (k.code(), k.name(ctx))),
             )
             .required()
@@ -680,7 +659,7 @@ pub fn events(ctx: &Context, form: Option<&FormPost>, errors: &[(&str, String)])
             .error_among(errors),
         )
         .field(
-            Field::date("date", tr(ctx, "Date it began", "Datum začátku"))
+            Field::date("date", ctx.tr("Date it began", "Datum začátku"))
                 .required()
                 .value(value("date", now.format("%Y-%m-%d").to_string()))
                 .error_among(errors),
@@ -688,24 +667,23 @@ pub fn events(ctx: &Context, form: Option<&FormPost>, errors: &[(&str, String)])
         .field(
             Field::text(
                 "time",
-                tr(ctx, "Time it began (hh:mm)", "Čas začátku (hh:mm)"),
+                ctx.tr("Time it began (hh:mm)", "Čas začátku (hh:mm)"),
             )
             .required()
             .pattern("[0-2]?[0-9]:[0-5][0-9]")
             .value(value("time", now.format("%H:%M").to_string()))
-            .help(tr(
-                ctx,
+            .help(ctx.tr(
                 "When the snowfall or black ice began: the response times count from here.",
                 "Kdy začalo sněžení nebo náledí: od té chvíle běží lhůty pro ošetření.",
             ))
             .error_among(errors),
         )
         .field(
-            Field::textarea("note", tr(ctx, "Note", "Poznámka"))
+            Field::textarea("note", ctx.tr("Note", "Poznámka"))
                 .value(value("note", String::new()))
                 .error_among(errors),
         );
-    Ok(view.heading(tr(ctx, "A new event", "Nový zásah")).form(f))
+    Ok(view.heading(ctx.tr("A new event", "Nový zásah")).form(f))
 }
 
 /// The date in the field `name`, or an error there.
@@ -717,7 +695,7 @@ pub fn read_date(
 ) -> Option<NaiveDate> {
     let date = portico_sdk::calendar::parse_date(form.get(name).unwrap_or_default().trim());
     if date.is_none() {
-        errors.push((name, tr(ctx, "Give the date.", "Zadejte datum.").into()));
+        errors.push((name, ctx.tr("Give the date.", "Zadejte datum.").into()));
     }
     date
 }
@@ -733,8 +711,7 @@ pub fn read_time(
     if time.is_none() {
         errors.push((
             name,
-            tr(
-                ctx,
+            ctx.tr(
                 "Give the time as 4:30 or 16:30.",
                 "Zadejte čas jako 4:30 nebo 16:30.",
             )
@@ -760,8 +737,7 @@ pub fn read_start(ctx: &Context, form: &FormPost, errors: &mut Errors) -> Option
     let Some(at) = moment(date?, time?) else {
         errors.push((
             "time",
-            tr(
-                ctx,
+            ctx.tr(
                 "This time does not exist that day: the clocks moved forward.",
                 "Tento čas ten den neexistuje: hodiny se posunuly dopředu.",
             )
@@ -773,8 +749,7 @@ pub fn read_start(ctx: &Context, form: &FormPost, errors: &mut Errors) -> Option
     if at > now + 300 {
         errors.push((
             "time",
-            tr(
-                ctx,
+            ctx.tr(
                 "The start cannot be in the future.",
                 "Začátek nemůže být v budoucnosti.",
             )
@@ -784,8 +759,7 @@ pub fn read_start(ctx: &Context, form: &FormPost, errors: &mut Errors) -> Option
     } else if at < now - 2 * 86_400 {
         errors.push((
             "date",
-            tr(
-                ctx,
+            ctx.tr(
                 "The start can be at most two days back.",
                 "Začátek může být nejvýše dva dny zpět.",
             )
@@ -804,18 +778,18 @@ pub fn event(ctx: &Context, id: &str, errors: &[(&str, String)]) -> Result<View>
     let e = &doc.data;
     let mut view = failed(View::new(event_title(ctx, e)), ctx, errors);
     let mut facts = vec![
-        (tr(ctx, "Began", "Začátek"), when(ctx, e.started)),
+        (ctx.tr("Began", "Začátek"), when(ctx, e.started)),
         (
-            tr(ctx, "Ended", "Konec"),
+            ctx.tr("Ended", "Konec"),
             e.closed.map_or_else(
-                || tr(ctx, "under way", "probíhá").to_owned(),
+                || ctx.tr("under way", "probíhá").to_owned(),
                 |c| when(ctx, c),
             ),
         ),
-        (tr(ctx, "Opened by", "Zahájil"), e.opened_by.clone()),
+        (ctx.tr("Opened by", "Zahájil"), e.opened_by.clone()),
     ];
     if !e.note.is_empty() {
-        facts.push((tr(ctx, "Note", "Poznámka"), e.note.clone()));
+        facts.push((ctx.tr("Note", "Poznámka"), e.note.clone()));
     }
     view = view.key_values(facts);
     // What is treated, against the network, by priority.
@@ -831,7 +805,7 @@ pub fn event(ctx: &Context, id: &str, errors: &[(&str, String)]) -> Result<View>
         Stat::new(
             format!(
                 "{} – {}",
-                tr(ctx, "Treated", "Ošetřeno"),
+                ctx.tr("Treated", "Ošetřeno"),
                 priority_label(ctx, p as u8)
             ),
             percent(
@@ -847,11 +821,11 @@ pub fn event(ctx: &Context, id: &str, errors: &[(&str, String)]) -> Result<View>
     }));
     view = view.actions([
         Action::primary(
-            tr(ctx, "Response times met", "Plnění lhůt"),
+            ctx.tr("Response times met", "Plnění lhůt"),
             format!("/events/{}/coverage", segment(id)),
         ),
         Action::secondary(
-            tr(ctx, "The event's log", "Deník zásahu"),
+            ctx.tr("The event's log", "Deník zásahu"),
             format!("/log?event={}", segment(&e.number)),
         ),
     ]);
@@ -861,12 +835,11 @@ pub fn event(ctx: &Context, id: &str, errors: &[(&str, String)]) -> Result<View>
         .eq("event", &e.number)
         .fetch_all::<Vehicle>(crate::model::MOST_VEHICLES)?;
     let mut map = treated_map(ctx, e)?;
-    let mut t = Table::new(tr(ctx, "Vehicles in the event", "Vozidla v zásahu"))
-        .column(tr(ctx, "Vehicle", "Vozidlo"))
-        .column(tr(ctx, "Route", "Okruh"))
-        .column(tr(ctx, "Last report", "Poslední hlášení"))
-        .empty_text(tr(
-            ctx,
+    let mut t = Table::new(ctx.tr("Vehicles in the event", "Vozidla v zásahu"))
+        .column(ctx.tr("Vehicle", "Vozidlo"))
+        .column(ctx.tr("Route", "Okruh"))
+        .column(ctx.tr("Last report", "Poslední hlášení"))
+        .empty_text(ctx.tr(
             "No vehicle has a route yet.",
             "Zatím žádné vozidlo nemá okruh.",
         ));
@@ -893,18 +866,18 @@ pub fn event(ctx: &Context, id: &str, errors: &[(&str, String)]) -> Result<View>
     if e.open == 1 {
         view = view.table(crate::rota::on_duty_table(
             ctx,
-            tr(ctx, "On duty now", "Nyní ve službě"),
+            ctx.tr("On duty now", "Nyní ve službě"),
             None,
         )?);
         let fleet = vehicles()?;
         let assign = Form::new(
             format!("/events/{}", segment(id)),
-            tr(ctx, "Assign the route", "Přidělit okruh"),
+            ctx.tr("Assign the route", "Přidělit okruh"),
         )
         .field(
             Field::select(
                 "route",
-                tr(ctx, "Route", "Okruh"),
+                ctx.tr("Route", "Okruh"),
                 routes()?.into_iter().map(|r: Document<Route>| {
                     (
                         r.data.code.clone(),
@@ -918,7 +891,7 @@ pub fn event(ctx: &Context, id: &str, errors: &[(&str, String)]) -> Result<View>
         .field(
             Field::select(
                 "vehicle",
-                tr(ctx, "Vehicle", "Vozidlo"),
+                ctx.tr("Vehicle", "Vozidlo"),
                 fleet
                     .iter()
                     .map(|v| (v.id.clone(), format!("{} {}", v.data.code, v.data.name))),
@@ -926,17 +899,16 @@ pub fn event(ctx: &Context, id: &str, errors: &[(&str, String)]) -> Result<View>
             .required()
             .error_among(errors),
         )
-        .button("release", tr(ctx, "Release the vehicle", "Uvolnit vozidlo"));
-        view = view.heading(tr(ctx, "Routes", "Okruhy")).form(assign);
+        .button("release", ctx.tr("Release the vehicle", "Uvolnit vozidlo"));
+        view = view.heading(ctx.tr("Routes", "Okruhy")).form(assign);
         let note = Form::new(
             format!("/events/{}", segment(id)),
-            tr(ctx, "Write in the log", "Zapsat do deníku"),
+            ctx.tr("Write in the log", "Zapsat do deníku"),
         )
         .field(
             Field::textarea(
                 "entry",
-                tr(
-                    ctx,
+                ctx.tr(
                     "Decision, message or report",
                     "Rozhodnutí, zpráva nebo hlášení",
                 ),
@@ -946,18 +918,18 @@ pub fn event(ctx: &Context, id: &str, errors: &[(&str, String)]) -> Result<View>
         );
         let close = Form::new(
             format!("/events/{}/close", segment(id)),
-            tr(ctx, "Close the event", "Ukončit zásah"),
+            ctx.tr("Close the event", "Ukončit zásah"),
         );
         view = view
-            .heading(tr(ctx, "The log", "Deník"))
+            .heading(ctx.tr("The log", "Deník"))
             .form(note)
             .form(close);
     }
-    let mut a = Table::new(tr(ctx, "Routes given out", "Přidělené okruhy"))
-        .column(tr(ctx, "When", "Kdy"))
-        .column(tr(ctx, "Route", "Okruh"))
-        .column(tr(ctx, "Vehicle", "Vozidlo"))
-        .column(tr(ctx, "By", "Kdo"));
+    let mut a = Table::new(ctx.tr("Routes given out", "Přidělené okruhy"))
+        .column(ctx.tr("When", "Kdy"))
+        .column(ctx.tr("Route", "Okruh"))
+        .column(ctx.tr("Vehicle", "Vozidlo"))
+        .column(ctx.tr("By", "Kdo"));
     for s in e.assignments.iter().rev() {
         a = a.row([
             when(ctx, s.at),
@@ -999,24 +971,20 @@ fn treated_map(ctx: &Context, e: &Event) -> Result<LineMap> {
     let lines = sections.iter().map(|t| t.outline.len()).sum::<usize>();
     // A long night's lines share the budget: each thinned alike.
     let most = (LINE_POINTS / lines.max(1)).max(2);
-    let mut caption = tr(
-        ctx,
-        "Sections treated and where the vehicles are",
-        "Ošetřené úseky a poloha vozidel",
-    )
-    .to_owned();
+    let mut caption = ctx
+        .tr(
+            "Sections treated and where the vehicles are",
+            "Ošetřené úseky a poloha vozidel",
+        )
+        .to_owned();
     if treated.len() == MOST_DRAWN {
-        caption.push_str(tr(
-            ctx,
-            " (the first 2,000 sections)",
-            " (prvních 2 000 úseků)",
-        ));
+        caption.push_str(ctx.tr(" (the first 2,000 sections)", " (prvních 2 000 úseků)"));
     }
     let mut map = LineMap::new(
         caption,
         [
-            tr(ctx, "Treated within the response time", "Ošetřeno ve lhůtě"),
-            tr(ctx, "Treated after the response time", "Ošetřeno po lhůtě"),
+            ctx.tr("Treated within the response time", "Ošetřeno ve lhůtě"),
+            ctx.tr("Treated after the response time", "Ošetřeno po lhůtě"),
         ],
     );
     for t in sections {
@@ -1062,14 +1030,12 @@ pub fn coverage(ctx: &Context, id: &str) -> Result<View> {
         Some(s) => s.clone(),
         None => coverage::of(e, now())?,
     };
-    let mut view = View::new(format!("{} – {}", tr(ctx, "Response times met", "Plnění lhůt"), event_title(ctx, e)))
+    let mut view = View::new(format!("{} – {}", ctx.tr("Response times met", "Plnění lhůt"), event_title(ctx, e)))
         .text(format!(
             "{} {}. {}",
-            tr(ctx, "As of", "Stav k"),
+            ctx.tr("As of", "Stav k"),
             when(ctx, summary.at),
-            tr(
-                ctx,
-                "A section is on time when a vehicle treated it within its priority's response time from the event's start.",
+            ctx.tr("A section is on time when a vehicle treated it within its priority's response time from the event's start.",
                 "Úsek je ošetřen včas, když ho vozidlo ošetřilo ve lhůtě jeho pořadí od začátku zásahu.",
             )
         ));
@@ -1079,10 +1045,10 @@ pub fn coverage(ctx: &Context, id: &str) -> Result<View> {
         .eq("event", &e.number)
         .sum("amount_kg")
         .fetch()?;
-    let mut m = Table::new(tr(ctx, "Material spread", "Rozprostřený materiál"))
-        .column(tr(ctx, "Material", "Materiál"))
-        .numeric_column(tr(ctx, "Amount", "Množství"))
-        .empty_text(tr(ctx, "None reported.", "Nic nehlášeno."));
+    let mut m = Table::new(ctx.tr("Material spread", "Rozprostřený materiál"))
+        .column(ctx.tr("Material", "Materiál"))
+        .numeric_column(ctx.tr("Amount", "Množství"))
+        .empty_text(ctx.tr("None reported.", "Nic nehlášeno."));
     for g in material {
         let Some(name) = g.key.filter(|k| !k.is_empty()) else {
             continue;
@@ -1096,24 +1062,20 @@ pub fn coverage(ctx: &Context, id: &str) -> Result<View> {
         ]);
     }
     Ok(view.table(m).actions([Action::secondary(
-        tr(ctx, "Back to the event", "Zpět k zásahu"),
+        ctx.tr("Back to the event", "Zpět k zásahu"),
         format!("/events/{}", segment(id)),
     )]))
 }
 
 fn coverage_view(ctx: &Context, mut view: View, s: &Summary) -> View {
-    let mut t = Table::new(tr(
-        ctx,
-        "Response times met by priority",
-        "Plnění lhůt podle pořadí",
-    ))
-    .column(tr(ctx, "Priority", "Pořadí"))
-    .numeric_column(tr(ctx, "Response time", "Lhůta"))
-    .numeric_column(tr(ctx, "Length", "Délka"))
-    .numeric_column(tr(ctx, "On time", "Včas"))
-    .numeric_column(tr(ctx, "Late", "Pozdě"))
-    .numeric_column(tr(ctx, "Not yet treated", "Dosud neošetřeno"))
-    .numeric_column(tr(ctx, "Sections late", "Úseků po lhůtě"));
+    let mut t = Table::new(ctx.tr("Response times met by priority", "Plnění lhůt podle pořadí"))
+        .column(ctx.tr("Priority", "Pořadí"))
+        .numeric_column(ctx.tr("Response time", "Lhůta"))
+        .numeric_column(ctx.tr("Length", "Délka"))
+        .numeric_column(ctx.tr("On time", "Včas"))
+        .numeric_column(ctx.tr("Late", "Pozdě"))
+        .numeric_column(ctx.tr("Not yet treated", "Dosud neošetřeno"))
+        .numeric_column(ctx.tr("Sections late", "Úseků po lhůtě"));
     for share in &s.shares {
         t = t.row([
             priority_name(ctx, share.priority).to_owned(),
@@ -1130,14 +1092,13 @@ fn coverage_view(ctx: &Context, mut view: View, s: &Summary) -> View {
         ]);
     }
     view = view.table(t);
-    let mut late = Table::new(tr(ctx, "Sections late", "Úseky po lhůtě"))
-        .column(tr(ctx, "Section", "Úsek"))
-        .column(tr(ctx, "Priority", "Pořadí"))
-        .column(tr(ctx, "Route", "Okruh"))
-        .column(tr(ctx, "Deadline", "Konec lhůty"))
-        .column(tr(ctx, "Treated", "Ošetřeno"))
-        .empty_text(tr(
-            ctx,
+    let mut late = Table::new(ctx.tr("Sections late", "Úseky po lhůtě"))
+        .column(ctx.tr("Section", "Úsek"))
+        .column(ctx.tr("Priority", "Pořadí"))
+        .column(ctx.tr("Route", "Okruh"))
+        .column(ctx.tr("Deadline", "Konec lhůty"))
+        .column(ctx.tr("Treated", "Ošetřeno"))
+        .empty_text(ctx.tr(
             "None: every section was treated on time.",
             "Žádné: všechny úseky byly ošetřeny včas.",
         ));
@@ -1152,7 +1113,7 @@ fn coverage_view(ctx: &Context, mut view: View, s: &Summary) -> View {
             when(ctx, l.deadline).into(),
             l.treated
                 .map_or_else(
-                    || tr(ctx, "not yet", "dosud ne").to_owned(),
+                    || ctx.tr("not yet", "dosud ne").to_owned(),
                     |t| when(ctx, t),
                 )
                 .into(),
@@ -1193,23 +1154,19 @@ pub fn season(ctx: &Context, page: &Page) -> Result<View> {
         .fetch_all::<Event>(1_000)?;
     let mut view = View::new(format!(
         "{} {}/{}",
-        tr(ctx, "Winter maintenance season", "Sezóna zimní údržby"),
+        ctx.tr("Winter maintenance season", "Sezóna zimní údržby"),
         year,
         (year + 1) % 100
     ));
-    let mut t = Table::new(tr(ctx, "Events of the season", "Zásahy období"))
-        .column(tr(ctx, "Event", "Zásah"))
-        .column(tr(ctx, "Began", "Začátek"))
-        .numeric_column(tr(ctx, "Hours", "Počet hodin"))
-        .numeric_column(tr(ctx, "I on time", "I. včas"))
-        .numeric_column(tr(ctx, "II on time", "II. včas"))
-        .numeric_column(tr(ctx, "III on time", "III. včas"))
-        .numeric_column(tr(ctx, "Sections late", "Úseků po lhůtě"))
-        .empty_text(tr(
-            ctx,
-            "No event in this season.",
-            "V tomto období žádný zásah.",
-        ));
+    let mut t = Table::new(ctx.tr("Events of the season", "Zásahy období"))
+        .column(ctx.tr("Event", "Zásah"))
+        .column(ctx.tr("Began", "Začátek"))
+        .numeric_column(ctx.tr("Hours", "Počet hodin"))
+        .numeric_column(ctx.tr("I on time", "I. včas"))
+        .numeric_column(ctx.tr("II on time", "II. včas"))
+        .numeric_column(ctx.tr("III on time", "III. včas"))
+        .numeric_column(ctx.tr("Sections late", "Úseků po lhůtě"))
+        .empty_text(ctx.tr("No event in this season.", "V tomto období žádný zásah."));
     let mut hours_all = 0.0;
     for d in &events {
         let e = &d.data;
@@ -1242,9 +1199,9 @@ pub fn season(ctx: &Context, page: &Page) -> Result<View> {
     }
     view = view
         .stats([
-            Stat::new(tr(ctx, "Events", "Počet zásahů"), events.len().to_string()),
+            Stat::new(ctx.tr("Events", "Počet zásahů"), events.len().to_string()),
             Stat::new(
-                tr(ctx, "Hours of maintenance", "Hodin údržby"),
+                ctx.tr("Hours of maintenance", "Hodin údržby"),
                 numbers::format(hours_all.round(), ctx.locale()),
             ),
         ])
@@ -1271,23 +1228,21 @@ pub fn log(ctx: &Context, page: &Page) -> Result<View> {
     }
     let found = find.fetch::<Entry>()?;
     let title = if event.is_empty() {
-        tr(ctx, "The dispatcher's log", "Deník dispečera").to_owned()
+        ctx.tr("The dispatcher's log", "Deník dispečera").to_owned()
     } else {
         let e = EVENTS
             .find_by::<Event>("number", event)?
             .ok_or_else(|| Error::not_found(format!("no event {event}")))?;
         format!(
             "{} – {}",
-            tr(ctx, "The log", "Deník"),
+            ctx.tr("The log", "Deník"),
             event_title(ctx, &e.data)
         )
     };
-    let mut view = View::new(title).text(tr(
-        ctx,
-        "Every decision, assignment, report and message, as it was written; nothing here can be changed. Each entry is also on the organization's audit chain.",
+    let mut view = View::new(title).text(ctx.tr("Every decision, assignment, report and message, as it was written; nothing here can be changed. Each entry is also on the organization's audit chain.",
         "Každé rozhodnutí, přidělení, hlášení a zpráva tak, jak byly zapsány; nic zde nelze změnit. Každý záznam je také v auditní stopě organizace.",
     ));
-    let cs = crate::model::cs_of(ctx);
+    let cs = ctx.is_czech();
     view = view.timeline(found.documents.iter().map(|d| {
         let e = &d.data;
         TimelineEntry::new(
@@ -1316,7 +1271,8 @@ pub fn open_event(ctx: &Context, id: &str) -> Result<Document<Event>> {
     let doc = EVENTS.get::<Event>(id)?;
     if doc.data.open != 1 {
         return Err(Error::Conflict(
-            tr(ctx, "This event is closed.", "Tento zásah je ukončen.").into(),
+            ctx.tr("This event is closed.", "Tento zásah je ukončen.")
+                .into(),
         ));
     }
     Ok(doc)

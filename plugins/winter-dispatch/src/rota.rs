@@ -11,7 +11,7 @@ use portico_sdk::{
 use serde::{Deserialize, Serialize};
 
 use crate::model::{
-    actor, check_length, clock_in, cs_of, local, log, now, tr, tr_in, vehicles, when, when_in,
+    actor, check_length, clock_in, local, log, now, tr_in, vehicles, when, when_in,
 };
 use crate::pages::{Errors, failed, moment, read_date, read_time};
 
@@ -149,25 +149,23 @@ pub fn on_duty(at: i64, kind: Option<Kind>) -> Result<Vec<Duty>> {
 /// Who is on duty now (`kind`: only those on a shift or on standby), as a
 /// table for the dispatcher.
 pub fn on_duty_table(ctx: &Context, caption: &str, kind: Option<Kind>) -> Result<Table> {
-    let cs = cs_of(ctx);
+    let cs = ctx.is_czech();
     let mut t = Table::new(caption)
-        .column(tr(ctx, "Person", "Osoba"))
-        .column(tr(ctx, "Role", "Funkce"));
+        .column(ctx.tr("Person", "Osoba"))
+        .column(ctx.tr("Role", "Funkce"));
     if kind.is_none() {
-        t = t.column(tr(ctx, "Kind of duty", "Druh služby"));
+        t = t.column(ctx.tr("Kind of duty", "Druh služby"));
     }
     t = t
-        .column(tr(ctx, "Vehicle", "Vozidlo"))
-        .column(tr(ctx, "Phone", "Telefon"))
-        .column(tr(ctx, "Until", "Do"))
+        .column(ctx.tr("Vehicle", "Vozidlo"))
+        .column(ctx.tr("Phone", "Telefon"))
+        .column(ctx.tr("Until", "Do"))
         .empty_text(match kind {
-            Some(Kind::Standby) => tr(
-                ctx,
+            Some(Kind::Standby) => ctx.tr(
                 "Nobody is on standby in the rota now.",
                 "Podle rozpisu nyní nikdo nedrží pohotovost.",
             ),
-            _ => tr(
-                ctx,
+            _ => ctx.tr(
                 "Nobody is on duty in the rota now.",
                 "Podle rozpisu nyní nikdo nemá službu.",
             ),
@@ -222,7 +220,7 @@ fn week(monday: NaiveDate) -> Result<Vec<Document<Duty>>> {
 
 /// A duty as a choice: `Mon 7 December 2026 06:00 · Standby · Jan Novák`.
 fn label(ctx: &Context, d: &Duty) -> String {
-    let cs = cs_of(ctx);
+    let cs = ctx.is_czech();
     let starts = local(d.starts)
         .map(|t| weekday_in(cs, t.date_naive()))
         .unwrap_or_default();
@@ -242,21 +240,19 @@ pub fn page(
     form: Option<&FormPost>,
     errors: &[(&str, String)],
 ) -> Result<View> {
-    let cs = cs_of(ctx);
+    let cs = ctx.is_czech();
     let mut view = failed(
-        View::new(tr(ctx, "Shifts and standby", "Směny a pohotovost")),
+        View::new(ctx.tr("Shifts and standby", "Směny a pohotovost")),
         ctx,
         errors,
     )
-    .text(tr(
-        ctx,
-        "Who works a shift and who is on standby, reachable and out within the hour. While a weather warning is in force, the dispatch shows who is on standby to call out.",
+    .text(ctx.tr("Who works a shift and who is on standby, reachable and out within the hour. While a weather warning is in force, the dispatch shows who is on standby to call out.",
         "Kdo má směnu a kdo drží pohotovost – je k zastižení a do hodiny vyjede. Dokud platí výstraha ČHMÚ, dispečink ukazuje, koho z pohotovosti povolat.",
     ));
     let at = now();
     view = view.table(on_duty_table(
         ctx,
-        tr(ctx, "On duty now", "Nyní ve službě"),
+        ctx.tr("On duty now", "Nyní ve službě"),
         None,
     )?);
     let monday = form
@@ -271,18 +267,17 @@ pub fn page(
         portico_sdk::calendar::format_date(sunday, locale)
     );
     let duties = week(monday)?;
-    let mut t = Table::new(format!("{} {span}", tr(ctx, "The rota", "Rozpis služeb")))
-        .column(tr(ctx, "Day", "Den"))
-        .column(tr(ctx, "From", "Od"))
-        .column(tr(ctx, "Until", "Do"))
-        .column(tr(ctx, "Kind of duty", "Druh služby"))
-        .column(tr(ctx, "Person", "Osoba"))
-        .column(tr(ctx, "Role", "Funkce"))
-        .column(tr(ctx, "Vehicle", "Vozidlo"))
-        .column(tr(ctx, "Phone", "Telefon"))
-        .column(tr(ctx, "Note", "Poznámka"))
-        .empty_text(tr(
-            ctx,
+    let mut t = Table::new(format!("{} {span}", ctx.tr("The rota", "Rozpis služeb")))
+        .column(ctx.tr("Day", "Den"))
+        .column(ctx.tr("From", "Od"))
+        .column(ctx.tr("Until", "Do"))
+        .column(ctx.tr("Kind of duty", "Druh služby"))
+        .column(ctx.tr("Person", "Osoba"))
+        .column(ctx.tr("Role", "Funkce"))
+        .column(ctx.tr("Vehicle", "Vozidlo"))
+        .column(ctx.tr("Phone", "Telefon"))
+        .column(ctx.tr("Note", "Poznámka"))
+        .empty_text(ctx.tr(
             "Nobody is in the rota for these days.",
             "Na tyto dny není v rozpisu nikdo.",
         ));
@@ -323,30 +318,30 @@ pub fn page(
     // Adding.
     let value = |n: &str, d: &str| form.and_then(|f| f.get(n)).unwrap_or(d).to_owned();
     let fleet = vehicles()?;
-    let add = Form::new("/rota", tr(ctx, "Add to the rota", "Přidat do rozpisu"))
-        .field(Field::text("person", tr(ctx, "Name", "Jméno a příjmení"))
+    let add = Form::new("/rota", ctx.tr("Add to the rota", "Přidat do rozpisu"))
+        .field(Field::text("person", ctx.tr("Name", "Jméno a příjmení"))
                 .required()
                 .value(value("person", "")).error_among(errors))
-        .field(Field::text("phone", tr(ctx, "Phone", "Telefon"))
+        .field(Field::text("phone", ctx.tr("Phone", "Telefon"))
                 .autocomplete("off")
                 .value(value("phone", "")).error_among(errors))
         .field(Field::select(
                 "role",
-                tr(ctx, "Role", "Funkce"),
+                ctx.tr("Role", "Funkce"),
                 Role::ALL.map(|r| (r.code(), r.name_in(cs))),
             )
             .required()
             .value(value("role", "driver")).error_among(errors))
         .field(Field::select(
                 "kind",
-                tr(ctx, "Kind of duty", "Druh služby"),
+                ctx.tr("Kind of duty", "Druh služby"),
                 Kind::ALL.map(|k| (k.code(), k.name_in(cs))),
             )
             .required()
             .value(value("kind", "standby")).error_among(errors))
         .field(Field::select(
                 "vehicle",
-                tr(ctx, "Vehicle", "Vozidlo"),
+                ctx.tr("Vehicle", "Vozidlo"),
                 fleet.iter().map(|v| {
                     (
                         v.data.code.clone(),
@@ -355,7 +350,7 @@ pub fn page(
                 }),
             )
             .value(value("vehicle", "")).error_among(errors))
-        .field(Field::date("date", tr(ctx, "First day", "První den"))
+        .field(Field::date("date", ctx.tr("First day", "První den"))
                 .required()
                 .value(value(
                     "date",
@@ -364,57 +359,48 @@ pub fn page(
                         .format("%Y-%m-%d")
                         .to_string(),
                 )).error_among(errors))
-        .field(Field::text("from", tr(ctx, "From (hh:mm)", "Od (hh:mm)"))
+        .field(Field::text("from", ctx.tr("From (hh:mm)", "Od (hh:mm)"))
                 .required()
                 .pattern("[0-2]?[0-9]:[0-5][0-9]")
                 .value(value("from", "6:00")).error_among(errors))
-        .field(Field::text("until", tr(ctx, "Until (hh:mm)", "Do (hh:mm)"))
+        .field(Field::text("until", ctx.tr("Until (hh:mm)", "Do (hh:mm)"))
                 .required()
                 .pattern("[0-2]?[0-9]:[0-5][0-9]")
                 .value(value("until", "18:00"))
-                .help(tr(
-                    ctx,
-                    "An end not after the start is the next day's: 18:00 to 6:00 is a night shift.",
+                .help(ctx.tr("An end not after the start is the next day's: 18:00 to 6:00 is a night shift.",
                     "Je-li konec stejný nebo dřívější než začátek, služba končí následující den (18:00–6:00 je noční).",
                 )).error_among(errors))
-        .field(Field::number("days", tr(ctx, "Number of days", "Počet dní"))
+        .field(Field::number("days", ctx.tr("Number of days", "Počet dní"))
                 .required()
                 .min("1")
                 .max(MOST_DAYS.to_string())
                 .value(value("days", "1"))
-                .help(tr(
-                    ctx,
-                    "The same hours on each of these days, from the first.",
+                .help(ctx.tr("The same hours on each of these days, from the first.",
                     "Stejné hodiny v každém z těchto dní, počínaje prvním.",
                 )).error_among(errors))
-        .field(Field::text("note", tr(ctx, "Note", "Poznámka")).value(value("note", "")).error_among(errors));
+        .field(Field::text("note", ctx.tr("Note", "Poznámka")).value(value("note", "")).error_among(errors));
     view = view
-        .heading(tr(ctx, "Add to the rota", "Přidat do rozpisu"))
+        .heading(ctx.tr("Add to the rota", "Přidat do rozpisu"))
         .form(add);
 
     // Taking out: what has not ended yet.
     let open: Vec<&Document<Duty>> = duties.iter().filter(|d| d.data.ends > at).collect();
     if !open.is_empty() {
-        let remove = Form::new(
-            "/rota",
-            tr(ctx, "Take out of the rota", "Vyjmout z rozpisu"),
-        )
-        .field(
+        let remove = Form::new("/rota", ctx.tr("Take out of the rota", "Vyjmout z rozpisu")).field(
             Field::select(
                 "duty",
-                tr(ctx, "Duty", "Služba"),
+                ctx.tr("Duty", "Služba"),
                 open.iter().map(|d| (d.id.clone(), label(ctx, &d.data))),
             )
             .required()
-            .help(tr(
-                ctx,
+            .help(ctx.tr(
                 "A duty under way ends now; one that is over stays as evidence.",
                 "Probíhající služba skončí nyní; skončená zůstává jako doklad.",
             ))
             .error_among(errors),
         );
         view = view
-            .heading(tr(ctx, "Take out of the rota", "Vyjmout z rozpisu"))
+            .heading(ctx.tr("Take out of the rota", "Vyjmout z rozpisu"))
             .form(remove);
     }
     Ok(view)
@@ -446,8 +432,7 @@ fn add(ctx: &Context, form: &FormPost) -> Result<Outcome> {
     {
         errors.push((
             "phone",
-            tr(
-                ctx,
+            ctx.tr(
                 "Write the phone number in digits, e.g. +420 777 123 456.",
                 "Telefonní číslo napište číslicemi, např. +420 777 123 456.",
             )
@@ -456,22 +441,16 @@ fn add(ctx: &Context, form: &FormPost) -> Result<Outcome> {
     }
     let role = Role::parse(&field("role"));
     if role.is_none() {
-        errors.push((
-            "role",
-            tr(ctx, "Choose the role.", "Vyberte funkci.").into(),
-        ));
+        errors.push(("role", ctx.tr("Choose the role.", "Vyberte funkci.").into()));
     }
     let kind = Kind::parse(&field("kind"));
     if kind.is_none() {
-        errors.push((
-            "kind",
-            tr(ctx, "Choose the duty.", "Vyberte službu.").into(),
-        ));
+        errors.push(("kind", ctx.tr("Choose the duty.", "Vyberte službu.").into()));
     }
     if !vehicle.is_empty() && !vehicles()?.iter().any(|v| v.data.code == vehicle) {
         errors.push((
             "vehicle",
-            tr(ctx, "No such vehicle.", "Vozidlo neexistuje.").into(),
+            ctx.tr("No such vehicle.", "Vozidlo neexistuje.").into(),
         ));
     }
     let days = field("days")
@@ -481,7 +460,7 @@ fn add(ctx: &Context, form: &FormPost) -> Result<Outcome> {
     if days.is_none() {
         errors.push((
             "days",
-            if cs_of(ctx) {
+            if ctx.is_czech() {
                 format!("Zadejte počet dní od 1 do {MOST_DAYS}.")
             } else {
                 format!("Give a number of days from 1 to {MOST_DAYS}.")
@@ -511,7 +490,7 @@ fn add(ctx: &Context, form: &FormPost) -> Result<Outcome> {
                 ("until", next)
             };
             let day = portico_sdk::calendar::format_date(day, ctx.locale());
-            let said = if cs_of(ctx) {
+            let said = if ctx.is_czech() {
                 format!("{day} tento čas neexistuje (přechod na letní čas).")
             } else {
                 format!("On {day} this time does not exist: the clocks move forward.")
@@ -546,7 +525,7 @@ fn add(ctx: &Context, form: &FormPost) -> Result<Outcome> {
     // Nobody in two places at once, and a vehicle with one driver.
     for d in &duties {
         if let Some(other) = overlapping(d, "key", &d.key)?.into_iter().next() {
-            let cs = cs_of(ctx);
+            let cs = ctx.is_czech();
             return show(
                 ctx,
                 form,
@@ -576,7 +555,7 @@ fn add(ctx: &Context, form: &FormPost) -> Result<Outcome> {
                 .into_iter()
                 .find(|o| o.role == Role::Driver)
         {
-            let cs = cs_of(ctx);
+            let cs = ctx.is_czech();
             return show(
                 ctx,
                 form,
@@ -626,7 +605,7 @@ fn add(ctx: &Context, form: &FormPost) -> Result<Outcome> {
     log(ctx, "rota.added", "", &head.person, said(false), said(true))?;
     Ok(Outcome::redirect_with(
         format!("/rota?week={}", date.format("%Y-%m-%d")),
-        if cs_of(ctx) {
+        if ctx.is_czech() {
             format!(
                 "Přidáno do rozpisu: {} ({} × {}).",
                 head.person,
@@ -667,8 +646,7 @@ fn take_out(ctx: &Context, id: &str) -> Result<Outcome> {
     if d.ends <= at {
         let errors: Errors = vec![(
             "duty",
-            tr(
-                ctx,
+            ctx.tr(
                 "This duty is over: it stays in the rota as evidence.",
                 "Tato služba již skončila: v rozpisu zůstává jako doklad.",
             )
@@ -710,7 +688,7 @@ fn take_out(ctx: &Context, id: &str) -> Result<Outcome> {
         format!("/rota?week={day}"),
         format!(
             "{} {}",
-            tr(ctx, "Taken out of the rota:", "Vyjmuto z rozpisu:"),
+            ctx.tr("Taken out of the rota:", "Vyjmuto z rozpisu:"),
             d.person
         ),
     ))
@@ -727,7 +705,7 @@ fn refuse(
     en: &str,
     cs: &str,
 ) -> Result<Outcome> {
-    show(ctx, form, &[(field, tr(ctx, en, cs).into())])
+    show(ctx, form, &[(field, ctx.tr(en, cs).into())])
 }
 
 /// Who is on standby at `at`, as the log names them in English and in

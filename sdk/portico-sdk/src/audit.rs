@@ -11,7 +11,7 @@
 use serde::Serialize;
 
 use crate::wit::portico::plugin0_1_0::audit;
-use crate::{Error, Result};
+use crate::{Context, Error, Result};
 
 /// Appends an entry: what was done, to what, and details (a JSON object).
 /// Kept only if this call succeeds.
@@ -19,4 +19,15 @@ pub fn append<T: Serialize>(action: &str, subject: &str, detail: &T) -> Result<(
     let json = serde_json::to_string(detail)
         .map_err(|e| Error::internal(format!("cannot encode the audit detail: {e}")))?;
     Ok(audit::append(action, subject, &json)?)
+}
+
+/// Appends what someone did, in words: `{"text": text, "by": who}`, who
+/// being the signed-in user's id, or `system` for a job or a message
+/// ([`Context::actor`]).
+pub fn record(ctx: &Context, action: &str, subject: &str, text: impl Into<String>) -> Result<()> {
+    append(
+        action,
+        subject,
+        &serde_json::json!({ "text": text.into(), "by": ctx.actor() }),
+    )
 }

@@ -20,6 +20,28 @@ pub fn format(n: f64, locale: &str) -> String {
     portico_types::written::number(n, locale)
 }
 
+/// An amount of money rounded to hundredths, with its currency: `Kč` for
+/// Czech koruna in Czech, the ISO code otherwise (`52 830 Kč`,
+/// `52,830 CZK`, `1 250,5 EUR`); an empty currency is CZK.
+///
+/// ```
+/// use portico_sdk::numbers::money;
+///
+/// assert_eq!(money(52830.0, "CZK", "cs"), "52\u{a0}830 Kč");
+/// assert_eq!(money(52830.0, "", "en"), "52,830 CZK");
+/// assert_eq!(money(1250.504, "EUR", "cs"), "1250,5 EUR");
+/// ```
+pub fn money(amount: f64, currency: &str, locale: &str) -> String {
+    let rounded = (amount * 100.0).round() / 100.0;
+    let currency = if currency.is_empty() { "CZK" } else { currency };
+    let unit = if currency == "CZK" && locale.starts_with("cs") {
+        "Kč"
+    } else {
+        currency
+    };
+    format!("{} {unit}", format(rounded, locale))
+}
+
 #[cfg(test)]
 mod tests {
     use super::format;

@@ -16,8 +16,8 @@
 //! # Ok(()) }
 //! ```
 
-use crate::Result;
 use crate::wit::portico::plugin0_3_0::{orgs, types as wit};
+use crate::{Context, Result};
 
 /// What kind of body an organization is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -77,6 +77,15 @@ pub fn descendants(kind: Option<Kind>, category: Option<&str>) -> Result<Vec<Org
 /// One organization of the caller's line, by id.
 pub fn get(id: &str) -> Result<Organization> {
     Ok(orgs::get(id)?.into())
+}
+
+/// Organization `id` if it stands directly below the caller; `None` if
+/// not, or if it is not in the caller's line: whether a message's sender
+/// may report to the caller as one of its organizations.
+pub fn child(ctx: &Context, id: &str) -> Option<Organization> {
+    get(id)
+        .ok()
+        .filter(|o| o.parent.as_deref() == Some(ctx.org_id()))
 }
 
 impl From<Kind> for wit::OrgKind {

@@ -12,7 +12,7 @@ use super::{
     ABSENCES, APPROVALS, Absence, Approval, Approver, FLOWS, Flow, Note, OFFERED, Offered, Order,
     Outcome, Rule, Step, approval_of, flow_of,
 };
-use crate::model::{now, tr};
+use crate::model::now;
 
 /// The outcome of `steps` by `rule`: decided once it can no longer change.
 pub fn outcome(rule: Rule, steps: &[Step]) -> Outcome {
@@ -108,7 +108,7 @@ fn tell_asked(a: &Approval, asked: &[Approver]) -> Result<()> {
 /// An approver (or their substitute) decides on `key` from `org`.
 pub fn decide(ctx: &Context, key: &str, org: &str, approve: bool, note: &str) -> Result<()> {
     let me = ctx.principal().ok_or_else(|| {
-        Error::forbidden(tr(ctx, "Log in to decide.", "Pro rozhodnutí se přihlaste."))
+        Error::forbidden(ctx.tr("Log in to decide.", "Pro rozhodnutí se přihlaste."))
     })?;
     let doc = approval_of(key, org)?;
     let mut a = doc.data;
@@ -116,23 +116,20 @@ pub fn decide(ctx: &Context, key: &str, org: &str, approve: bool, note: &str) ->
         return Err(Error::not_found(format!("no approval {key} from below")));
     }
     if a.submitter.user_id == me.user_id() {
-        return Err(Error::forbidden(tr(
-            ctx,
+        return Err(Error::forbidden(ctx.tr(
             "You submitted this request: someone else must decide it (four eyes).",
             "Tuto žádost jste podali vy: rozhodnout musí někdo jiný (princip čtyř očí).",
         )));
     }
     if a.steps.iter().any(|s| s.decided_by_id == me.user_id()) {
-        return Err(Error::forbidden(tr(
-            ctx,
+        return Err(Error::forbidden(ctx.tr(
             "You decided on this request already: one person decides once.",
             "O této žádosti jste už rozhodli: každý rozhoduje jednou.",
         )));
     }
     if a.outcome != Outcome::Pending {
         return Err(Error::Conflict(
-            tr(
-                ctx,
+            ctx.tr(
                 "This request is decided already. Reload the page.",
                 "O této žádosti už je rozhodnuto. Obnovte stránku.",
             )
@@ -146,8 +143,7 @@ pub fn decide(ctx: &Context, key: &str, org: &str, approve: bool, note: &str) ->
             s.decision.is_none() && s.asked.as_ref().is_some_and(|w| w.user_id == me.user_id())
         })
         .ok_or_else(|| {
-            Error::forbidden(tr(
-                ctx,
+            Error::forbidden(ctx.tr(
                 "You are not asked to decide this request now.",
                 "O této žádosti nyní nerozhodujete vy.",
             ))
@@ -222,9 +218,7 @@ pub fn receive(ctx: &Context, message: &Message) -> Result<()> {
     let from = message.from_org.as_str();
     let founder =
         || -> Result<bool> { Ok(orgs::ancestors()?.first().is_some_and(|o| o.id == from)) };
-    let below = || -> Result<bool> {
-        Ok(orgs::get(from).is_ok_and(|o| o.parent.as_deref() == Some(ctx.org_id())))
-    };
+    let below = || -> Result<bool> { Ok(orgs::child(ctx, from).is_some()) };
     match message.payload::<Note>()? {
         Note::Flows { flows } => {
             if !founder()? {

@@ -16,8 +16,6 @@ use portico_sdk::records::{Collection, Document, Filters};
 use portico_sdk::{Context, Error, Result};
 use serde::{Deserialize, Serialize};
 
-use crate::model::tr;
-
 pub const FLOWS: Collection = Collection::new("flows");
 pub const APPROVALS: Collection = Collection::new("approvals");
 pub const ABSENCES: Collection = Collection::new("absences");
@@ -110,9 +108,9 @@ impl Outcome {
 
     pub fn label(self, ctx: &Context) -> &'static str {
         match self {
-            Outcome::Pending => tr(ctx, "Waiting for the approvers", "Čeká na schvalovatele"),
-            Outcome::Approved => tr(ctx, "Approved", "Schváleno"),
-            Outcome::Rejected => tr(ctx, "Rejected", "Zamítnuto"),
+            Outcome::Pending => ctx.tr("Waiting for the approvers", "Čeká na schvalovatele"),
+            Outcome::Approved => ctx.tr("Approved", "Schváleno"),
+            Outcome::Rejected => ctx.tr("Rejected", "Zamítnuto"),
         }
     }
 }

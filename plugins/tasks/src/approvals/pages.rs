@@ -15,7 +15,7 @@ use super::{
     ABSENCES, APPROVALS, Absence, Approval, Approver, FLOWS, Flow, Note, OFFERED, Offered, Order,
     Outcome, Rule, approval_of,
 };
-use crate::model::{new_key, now, tr};
+use crate::model::{new_key, now};
 
 fn can(ctx: &Context, permission: &str) -> bool {
     ctx.principal()
@@ -25,7 +25,7 @@ fn can(ctx: &Context, permission: &str) -> bool {
 fn me(ctx: &Context) -> Result<Approver> {
     let p = ctx
         .principal()
-        .ok_or_else(|| Error::forbidden(tr(ctx, "Log in first.", "Nejprve se přihlaste.")))?;
+        .ok_or_else(|| Error::forbidden(ctx.tr("Log in first.", "Nejprve se přihlaste.")))?;
     Ok(Approver {
         user_id: p.user_id().to_owned(),
         name: p.name().to_owned(),
@@ -38,7 +38,7 @@ fn errors_at<'a>(errors: &'a [(&str, String)], name: &str) -> Option<&'a String>
 
 /// What waits for my decision, our requests, and the founder's settings.
 pub fn overview(ctx: &Context) -> Result<View> {
-    let mut view = View::new(tr(ctx, "Approvals", "Schvalování"));
+    let mut view = View::new(ctx.tr("Approvals", "Schvalování"));
     let here = ctx.org_id().to_owned();
     if can(ctx, "approve") {
         let me = me(ctx)?;
@@ -58,11 +58,11 @@ pub fn overview(ctx: &Context) -> Result<View> {
                 })
             })
             .collect();
-        let mut t = Table::new(tr(ctx, "Waiting for my decision", "Čeká na mé rozhodnutí"))
-            .column(tr(ctx, "Request", "Žádost"))
-            .column(tr(ctx, "Organization", "Organizace"))
-            .column(tr(ctx, "Flow", "Postup"))
-            .empty_text(tr(ctx, "Nothing waits for you.", "Nic na vás nečeká."));
+        let mut t = Table::new(ctx.tr("Waiting for my decision", "Čeká na mé rozhodnutí"))
+            .column(ctx.tr("Request", "Žádost"))
+            .column(ctx.tr("Organization", "Organizace"))
+            .column(ctx.tr("Flow", "Postup"))
+            .empty_text(ctx.tr("Nothing waits for you.", "Nic na vás nečeká."));
         for a in &waiting {
             t = t.row([
                 Cell::link(
@@ -83,11 +83,11 @@ pub fn overview(ctx: &Context) -> Result<View> {
             .limit(100)
             .fetch::<Approval>()?
             .documents;
-        let mut t = Table::new(tr(ctx, "Our requests", "Naše žádosti"))
-            .column(tr(ctx, "Request", "Žádost"))
-            .column(tr(ctx, "Flow", "Postup"))
-            .column(tr(ctx, "State", "Stav"))
-            .empty_text(tr(ctx, "No request yet.", "Zatím žádná žádost."));
+        let mut t = Table::new(ctx.tr("Our requests", "Naše žádosti"))
+            .column(ctx.tr("Request", "Žádost"))
+            .column(ctx.tr("Flow", "Postup"))
+            .column(ctx.tr("State", "Stav"))
+            .empty_text(ctx.tr("No request yet.", "Zatím žádná žádost."));
         for d in &ours {
             t = t.row([
                 Cell::link(
@@ -99,20 +99,20 @@ pub fn overview(ctx: &Context) -> Result<View> {
             ]);
         }
         view = view.table(t).actions([Action::primary(
-            tr(ctx, "New request for approval", "Nová žádost o schválení"),
+            ctx.tr("New request for approval", "Nová žádost o schválení"),
             "/approvals/new",
         )]);
     }
     let mut settings = Vec::new();
     if can(ctx, "assign") {
         settings.push(Action::secondary(
-            tr(ctx, "Approval flows", "Schvalovací postupy"),
+            ctx.tr("Approval flows", "Schvalovací postupy"),
             "/approvals/flows",
         ));
     }
     if can(ctx, "approve") {
         settings.push(Action::secondary(
-            tr(ctx, "Absences and substitutes", "Nepřítomnost a zástupci"),
+            ctx.tr("Absences and substitutes", "Nepřítomnost a zástupci"),
             "/approvals/absences",
         ));
     }
@@ -144,16 +144,11 @@ pub fn new_request(
             None => f,
         }
     };
-    let mut view = View::new(tr(
-        ctx,
-        "New request for approval",
-        "Nová žádost o schválení",
-    ));
+    let mut view = View::new(ctx.tr("New request for approval", "Nová žádost o schválení"));
     let Some(offered) = offered.filter(|o| !o.flows.is_empty()) else {
         return Ok(view.notice(
             NoticeLevel::Info,
-            tr(
-                ctx,
+            ctx.tr(
                 "Your founder has set up no approval flow yet.",
                 "Váš zřizovatel zatím nenastavil žádný schvalovací postup.",
             ),
@@ -162,8 +157,7 @@ pub fn new_request(
     if !errors.is_empty() {
         view = view.notice(
             NoticeLevel::Error,
-            tr(
-                ctx,
+            ctx.tr(
                 "Nothing was sent; see the fields below.",
                 "Nic nebylo odesláno; opravte pole níže.",
             ),
@@ -171,7 +165,7 @@ pub fn new_request(
     }
     let mut flow = Field::select(
         "flow",
-        tr(ctx, "Flow", "Postup"),
+        ctx.tr("Flow", "Postup"),
         offered.flows.iter().map(|(k, n)| (k.as_str(), n.as_str())),
     )
     .required()
@@ -182,13 +176,13 @@ pub fn new_request(
     Ok(view.form(
         Form::new(
             "/approvals/new",
-            tr(ctx, "Submit for approval", "Odeslat ke schválení"),
+            ctx.tr("Submit for approval", "Odeslat ke schválení"),
         )
         .field(flow)
         .field(with(
             Field::text(
                 "title",
-                tr(ctx, "What is to be approved", "Co má být schváleno"),
+                ctx.tr("What is to be approved", "Co má být schváleno"),
             )
             .required(),
             "title",
@@ -196,7 +190,7 @@ pub fn new_request(
         .field(with(
             Field::textarea(
                 "text",
-                tr(ctx, "The request in full", "Žádost v plném znění"),
+                ctx.tr("The request in full", "Žádost v plném znění"),
             )
             .required(),
             "text",
@@ -217,13 +211,12 @@ pub fn submit_request(ctx: &Context, form: &FormPost) -> Result<Done> {
         .map(|d| d.data)
         .unwrap_or_default();
     let mut errors = Vec::new();
-    let fill = tr(ctx, "Fill this in.", "Vyplňte prosím.").to_owned();
+    let fill = ctx.tr("Fill this in.", "Vyplňte prosím.").to_owned();
     let flow = field("flow");
     let Some((_, flow_name)) = offered.flows.iter().find(|(k, _)| *k == flow).cloned() else {
         errors.push((
             "flow",
-            tr(
-                ctx,
+            ctx.tr(
                 "Choose one of the founder's flows.",
                 "Vyberte jeden z postupů zřizovatele.",
             )
@@ -238,7 +231,7 @@ pub fn submit_request(ctx: &Context, form: &FormPost) -> Result<Done> {
         } else if v.chars().count() > most {
             errors.push((
                 n,
-                if ctx.locale().starts_with("cs") {
+                if ctx.is_czech() {
                     format!("Použijte nejvýše {most} znaků.")
                 } else {
                     format!("Use at most {most} characters.")
@@ -275,8 +268,7 @@ pub fn submit_request(ctx: &Context, form: &FormPost) -> Result<Done> {
     messages::send(&offered.founder, up.kind(), &up)?;
     Ok(Done::redirect_with(
         format!("/requests/{}", segment(&key)),
-        tr(
-            ctx,
+        ctx.tr(
             "Sent to the founder for approval.",
             "Odesláno zřizovateli ke schválení.",
         ),
@@ -286,8 +278,7 @@ pub fn submit_request(ctx: &Context, form: &FormPost) -> Result<Done> {
 /// The organization's own request and its outcome.
 pub fn own_request(ctx: &Context, key: &str) -> Result<View> {
     if !(can(ctx, "respond") || can(ctx, "resolve")) {
-        return Err(Error::forbidden(tr(
-            ctx,
+        return Err(Error::forbidden(ctx.tr(
             "Only the organization's people see its requests.",
             "Žádosti organizace vidí jen její lidé.",
         )));
@@ -295,23 +286,23 @@ pub fn own_request(ctx: &Context, key: &str) -> Result<View> {
     let a = approval_of(key, ctx.org_id())?.data;
     let mut view = View::new(a.title.clone()).key_values([
         (
-            tr(ctx, "State", "Stav").to_owned(),
+            ctx.tr("State", "Stav").to_owned(),
             a.outcome.label(ctx).to_owned(),
         ),
-        (tr(ctx, "Flow", "Postup").to_owned(), a.flow_name.clone()),
+        (ctx.tr("Flow", "Postup").to_owned(), a.flow_name.clone()),
         (
-            tr(ctx, "Submitted by", "Podal(a)").to_owned(),
+            ctx.tr("Submitted by", "Podal(a)").to_owned(),
             a.submitter.name.clone(),
         ),
     ]);
     view = view.text(a.text.clone());
     if !a.note.is_empty() {
         view = view
-            .heading(tr(ctx, "The approvers' notes", "Poznámky schvalovatelů"))
+            .heading(ctx.tr("The approvers' notes", "Poznámky schvalovatelů"))
             .text(a.note.clone());
     }
     Ok(view.actions([Action::secondary(
-        tr(ctx, "All approvals", "Všechna schvalování"),
+        ctx.tr("All approvals", "Všechna schvalování"),
         "/approvals",
     )]))
 }
@@ -327,8 +318,7 @@ pub fn one_screen(ctx: &Context, key: &str, org: &str, errors: &[(&str, String)]
     if !errors.is_empty() {
         view = view.notice(
             NoticeLevel::Error,
-            tr(
-                ctx,
+            ctx.tr(
                 "Nothing was decided; see the field below.",
                 "Nic nebylo rozhodnuto; opravte pole níže.",
             ),
@@ -337,36 +327,36 @@ pub fn one_screen(ctx: &Context, key: &str, org: &str, errors: &[(&str, String)]
     view = view
         .key_values([
             (
-                tr(ctx, "State", "Stav").to_owned(),
+                ctx.tr("State", "Stav").to_owned(),
                 a.outcome.label(ctx).to_owned(),
             ),
             (
-                tr(ctx, "Organization", "Organizace").to_owned(),
+                ctx.tr("Organization", "Organizace").to_owned(),
                 a.org_name.clone(),
             ),
             (
-                tr(ctx, "Submitted by", "Podal(a)").to_owned(),
+                ctx.tr("Submitted by", "Podal(a)").to_owned(),
                 a.submitter.name.clone(),
             ),
-            (tr(ctx, "Flow", "Postup").to_owned(), a.flow_name.clone()),
+            (ctx.tr("Flow", "Postup").to_owned(), a.flow_name.clone()),
         ])
         .text(a.text.clone());
-    let mut t = Table::new(tr(ctx, "Approvers", "Schvalovatelé"))
-        .column(tr(ctx, "Approver", "Schvalovatel"))
-        .column(tr(ctx, "Asked", "Dotázán(a)"))
-        .column(tr(ctx, "Decision", "Rozhodnutí"))
-        .column(tr(ctx, "Note", "Poznámka"));
+    let mut t = Table::new(ctx.tr("Approvers", "Schvalovatelé"))
+        .column(ctx.tr("Approver", "Schvalovatel"))
+        .column(ctx.tr("Asked", "Dotázán(a)"))
+        .column(ctx.tr("Decision", "Rozhodnutí"))
+        .column(ctx.tr("Note", "Poznámka"));
     for s in &a.steps {
         let asked = match &s.asked {
             Some(w) if w.user_id != s.approver.user_id => {
-                format!("{} ({})", w.name, tr(ctx, "substitute", "zástup"))
+                format!("{} ({})", w.name, ctx.tr("substitute", "zástup"))
             }
             Some(w) => w.name.clone(),
             None => String::new(),
         };
         let decision = match s.decision {
-            Some(true) => format!("{} — {}", tr(ctx, "Approved", "Schváleno"), s.decided_by),
-            Some(false) => format!("{} — {}", tr(ctx, "Rejected", "Zamítnuto"), s.decided_by),
+            Some(true) => format!("{} — {}", ctx.tr("Approved", "Schváleno"), s.decided_by),
+            Some(false) => format!("{} — {}", ctx.tr("Rejected", "Zamítnuto"), s.decided_by),
             None => String::new(),
         };
         t = t.row([
@@ -387,8 +377,7 @@ pub fn one_screen(ctx: &Context, key: &str, org: &str, errors: &[(&str, String)]
         let path = |action: &str| format!("/approvals/{}/{}/{action}", segment(org), segment(key));
         let mut note = Field::textarea(
             "note",
-            tr(
-                ctx,
+            ctx.tr(
                 "Note (a rejection needs one)",
                 "Poznámka (zamítnutí ji vyžaduje)",
             ),
@@ -397,13 +386,13 @@ pub fn one_screen(ctx: &Context, key: &str, org: &str, errors: &[(&str, String)]
             note = note.error(e.clone());
         }
         view = view.form(
-            Form::new(path("decide"), tr(ctx, "Approve", "Schválit"))
+            Form::new(path("decide"), ctx.tr("Approve", "Schválit"))
                 .field(note)
-                .button("reject", tr(ctx, "Reject", "Zamítnout")),
+                .button("reject", ctx.tr("Reject", "Zamítnout")),
         );
     }
     Ok(view.actions([Action::secondary(
-        tr(ctx, "All approvals", "Všechna schvalování"),
+        ctx.tr("All approvals", "Všechna schvalování"),
         "/approvals",
     )]))
 }
@@ -417,20 +406,15 @@ pub fn decide(ctx: &Context, form: &FormPost) -> Result<Done> {
     if reject && note.is_empty() {
         let errors = [(
             "note",
-            tr(
-                ctx,
-                "Say why you reject it.",
-                "Uveďte, proč žádost zamítáte.",
-            )
-            .to_owned(),
+            ctx.tr("Say why you reject it.", "Uveďte, proč žádost zamítáte.")
+                .to_owned(),
         )];
         return Ok(Done::Show(one_screen(ctx, &key, &org, &errors)?));
     }
     if note.chars().count() > 2_000 {
         let errors = [(
             "note",
-            tr(
-                ctx,
+            ctx.tr(
                 "Use at most 2,000 characters.",
                 "Použijte nejvýše 2 000 znaků.",
             )
@@ -442,9 +426,9 @@ pub fn decide(ctx: &Context, form: &FormPost) -> Result<Done> {
     Ok(Done::redirect_with(
         "/approvals",
         if reject {
-            tr(ctx, "Rejected.", "Zamítnuto.")
+            ctx.tr("Rejected.", "Zamítnuto.")
         } else {
-            tr(ctx, "Approved.", "Schváleno.")
+            ctx.tr("Approved.", "Schváleno.")
         },
     ))
 }
@@ -452,12 +436,12 @@ pub fn decide(ctx: &Context, form: &FormPost) -> Result<Done> {
 /// The founder's flows, and the form of a new one.
 pub fn flows(ctx: &Context, form: Option<&FormPost>, errors: &[(&str, String)]) -> Result<View> {
     let all = FLOWS.find().limit(200).fetch::<Flow>()?.documents;
-    let mut t = Table::new(tr(ctx, "Approval flows", "Schvalovací postupy"))
-        .column(tr(ctx, "Flow", "Postup"))
-        .column(tr(ctx, "Approvers", "Schvalovatelé"))
-        .column(tr(ctx, "Order", "Pořadí"))
-        .column(tr(ctx, "Decides", "Rozhoduje"))
-        .empty_text(tr(ctx, "No flow yet.", "Zatím žádný postup."));
+    let mut t = Table::new(ctx.tr("Approval flows", "Schvalovací postupy"))
+        .column(ctx.tr("Flow", "Postup"))
+        .column(ctx.tr("Approvers", "Schvalovatelé"))
+        .column(ctx.tr("Order", "Pořadí"))
+        .column(ctx.tr("Decides", "Rozhoduje"))
+        .empty_text(ctx.tr("No flow yet.", "Zatím žádný postup."));
     for d in &all {
         let f = &d.data;
         t = t.row([
@@ -470,13 +454,13 @@ pub fn flows(ctx: &Context, form: Option<&FormPost>, errors: &[(&str, String)]) 
                     .join(", "),
             ),
             Cell::from(match f.order {
-                Order::Sequential => tr(ctx, "One after another", "Postupně"),
-                Order::Parallel => tr(ctx, "All at once", "Souběžně"),
+                Order::Sequential => ctx.tr("One after another", "Postupně"),
+                Order::Parallel => ctx.tr("All at once", "Souběžně"),
             }),
             Cell::from(match f.rule {
-                Rule::Any => tr(ctx, "Any one", "Kterýkoli").to_owned(),
-                Rule::All => tr(ctx, "All", "Všichni").to_owned(),
-                Rule::Quorum { of } => format!("{} {of}", tr(ctx, "Quorum:", "Kvórum:")),
+                Rule::Any => ctx.tr("Any one", "Kterýkoli").to_owned(),
+                Rule::All => ctx.tr("All", "Všichni").to_owned(),
+                Rule::Quorum { of } => format!("{} {of}", ctx.tr("Quorum:", "Kvórum:")),
             }),
         ]);
     }
@@ -486,78 +470,73 @@ pub fn flows(ctx: &Context, form: Option<&FormPost>, errors: &[(&str, String)]) 
         Some(e) => f.error(e.clone()),
         None => f,
     };
-    let mut view = View::new(tr(ctx, "Approval flows", "Schvalovací postupy")).table(t);
+    let mut view = View::new(ctx.tr("Approval flows", "Schvalovací postupy")).table(t);
     if !errors.is_empty() {
         view = view.notice(
             NoticeLevel::Error,
-            tr(
-                ctx,
+            ctx.tr(
                 "The flow was not saved; see the fields below.",
                 "Postup nebyl uložen; opravte pole níže.",
             ),
         );
     }
-    Ok(view.heading(tr(ctx, "A new flow", "Nový postup")).form(
-        Form::new(
-            "/approvals/flows",
-            tr(ctx, "Save the flow", "Uložit postup"),
-        )
-        .field(err(
-            Field::text("name", tr(ctx, "Name", "Název"))
-                .required()
-                .value(value("name")),
-            "name",
-        ))
-        .field(err(
-            Field::checkboxes(
-                "approvers",
-                tr(
-                    ctx,
-                    "Approvers (one after another: in the order listed)",
-                    "Schvalovatelé (postupně: v uvedeném pořadí)",
+    Ok(view.heading(ctx.tr("A new flow", "Nový postup")).form(
+        Form::new("/approvals/flows", ctx.tr("Save the flow", "Uložit postup"))
+            .field(err(
+                Field::text("name", ctx.tr("Name", "Název"))
+                    .required()
+                    .value(value("name")),
+                "name",
+            ))
+            .field(err(
+                Field::checkboxes(
+                    "approvers",
+                    ctx.tr(
+                        "Approvers (one after another: in the order listed)",
+                        "Schvalovatelé (postupně: v uvedeném pořadí)",
+                    ),
+                    approvers
+                        .iter()
+                        .map(|p| (p.user_id.as_str(), p.name.as_str())),
+                )
+                .selected(
+                    form.map(|f| f.all("approvers").map(str::to_owned).collect::<Vec<_>>())
+                        .unwrap_or_default(),
                 ),
-                approvers
-                    .iter()
-                    .map(|p| (p.user_id.as_str(), p.name.as_str())),
+                "approvers",
+            ))
+            .field(
+                Field::radio(
+                    "order",
+                    ctx.tr("Order", "Pořadí"),
+                    [
+                        ("sequential", ctx.tr("One after another", "Postupně")),
+                        ("parallel", ctx.tr("All at once", "Souběžně")),
+                    ],
+                )
+                .selected([form.and_then(|f| f.get("order")).unwrap_or("sequential")]),
             )
-            .selected(
-                form.map(|f| f.all("approvers").map(str::to_owned).collect::<Vec<_>>())
-                    .unwrap_or_default(),
-            ),
-            "approvers",
-        ))
-        .field(
-            Field::radio(
-                "order",
-                tr(ctx, "Order", "Pořadí"),
-                [
-                    ("sequential", tr(ctx, "One after another", "Postupně")),
-                    ("parallel", tr(ctx, "All at once", "Souběžně")),
-                ],
+            .field(
+                Field::radio(
+                    "rule",
+                    ctx.tr("Decides", "Rozhoduje"),
+                    [
+                        ("all", ctx.tr("All approve", "Schválí všichni")),
+                        ("any", ctx.tr("Any one approves", "Schválí kterýkoli")),
+                        ("quorum", ctx.tr("A quorum approves", "Schválí kvórum")),
+                    ],
+                )
+                .selected([form.and_then(|f| f.get("rule")).unwrap_or("all")]),
             )
-            .selected([form.and_then(|f| f.get("order")).unwrap_or("sequential")]),
-        )
-        .field(
-            Field::radio(
-                "rule",
-                tr(ctx, "Decides", "Rozhoduje"),
-                [
-                    ("all", tr(ctx, "All approve", "Schválí všichni")),
-                    ("any", tr(ctx, "Any one approves", "Schválí kterýkoli")),
-                    ("quorum", tr(ctx, "A quorum approves", "Schválí kvórum")),
-                ],
-            )
-            .selected([form.and_then(|f| f.get("rule")).unwrap_or("all")]),
-        )
-        .field(err(
-            Field::number(
+            .field(err(
+                Field::number(
+                    "quorum",
+                    ctx.tr("Quorum (for a quorum)", "Kvórum (při volbě kvóra)"),
+                )
+                .min("1")
+                .value(value("quorum")),
                 "quorum",
-                tr(ctx, "Quorum (for a quorum)", "Kvórum (při volbě kvóra)"),
-            )
-            .min("1")
-            .value(value("quorum")),
-            "quorum",
-        )),
+            )),
     ))
 }
 
@@ -578,8 +557,7 @@ pub fn save_flow(ctx: &Context, form: &FormPost) -> Result<Done> {
     if name.is_empty() || name.chars().count() > 200 {
         errors.push((
             "name",
-            tr(
-                ctx,
+            ctx.tr(
                 "Name the flow (at most 200 characters).",
                 "Pojmenujte postup (nejvýše 200 znaků).",
             )
@@ -589,8 +567,7 @@ pub fn save_flow(ctx: &Context, form: &FormPost) -> Result<Done> {
     if approvers.is_empty() {
         errors.push((
             "approvers",
-            tr(
-                ctx,
+            ctx.tr(
                 "Choose at least one approver.",
                 "Vyberte alespoň jednoho schvalovatele.",
             )
@@ -607,8 +584,7 @@ pub fn save_flow(ctx: &Context, form: &FormPost) -> Result<Done> {
             _ => {
                 errors.push((
                     "quorum",
-                    tr(
-                        ctx,
+                    ctx.tr(
                         "A quorum is a number from 1 to the number of approvers.",
                         "Kvórum je číslo od 1 do počtu schvalovatelů.",
                     )
@@ -643,8 +619,7 @@ pub fn save_flow(ctx: &Context, form: &FormPost) -> Result<Done> {
     deciding::offer_flows()?;
     Ok(Done::redirect_with(
         "/approvals/flows",
-        tr(
-            ctx,
+        ctx.tr(
             "The flow is saved; the organizations below can submit to it.",
             "Postup je uložen; organizace pod vámi do něj mohou podávat žádosti.",
         ),
@@ -661,16 +636,15 @@ pub fn absences(ctx: &Context, form: Option<&FormPost>, errors: &[(&str, String)
         .limit(200)
         .fetch::<Absence>()?
         .documents;
-    let mut t = Table::new(tr(
-        ctx,
+    let mut t = Table::new(ctx.tr(
         "Absences now and to come",
         "Současné a budoucí nepřítomnosti",
     ))
-    .column(tr(ctx, "Approver", "Schvalovatel"))
-    .column(tr(ctx, "Substitute", "Zástupce"))
-    .column(tr(ctx, "From", "Od"))
-    .column(tr(ctx, "Until", "Do"))
-    .empty_text(tr(ctx, "Nobody is away.", "Nikdo není nepřítomen."));
+    .column(ctx.tr("Approver", "Schvalovatel"))
+    .column(ctx.tr("Substitute", "Zástupce"))
+    .column(ctx.tr("From", "Od"))
+    .column(ctx.tr("Until", "Do"))
+    .empty_text(ctx.tr("Nobody is away.", "Nikdo není nepřítomen."));
     let holders = people::holders("approve")?;
     let name_of = |id: &str| {
         holders
@@ -694,30 +668,25 @@ pub fn absences(ctx: &Context, form: Option<&FormPost>, errors: &[(&str, String)
         Some(e) => f.error(e.clone()),
         None => f,
     };
-    let mut view = View::new(tr(
-        ctx,
-        "Absences and substitutes",
-        "Nepřítomnost a zástupci",
-    ))
-    .table(t);
+    let mut view =
+        View::new(ctx.tr("Absences and substitutes", "Nepřítomnost a zástupci")).table(t);
     if !errors.is_empty() {
         view = view.notice(
             NoticeLevel::Error,
-            tr(
-                ctx,
+            ctx.tr(
                 "Nothing was saved; see the fields below.",
                 "Nic nebylo uloženo; opravte pole níže.",
             ),
         );
     }
     Ok(view
-        .heading(tr(ctx, "I will be away", "Budu nepřítomen/nepřítomna"))
+        .heading(ctx.tr("I will be away", "Budu nepřítomen/nepřítomna"))
         .form(
-            Form::new("/approvals/absences", tr(ctx, "Save", "Uložit"))
+            Form::new("/approvals/absences", ctx.tr("Save", "Uložit"))
                 .field(err(
                     Field::select(
                         "substitute",
-                        tr(ctx, "Who decides in my place", "Kdo rozhoduje místo mě"),
+                        ctx.tr("Who decides in my place", "Kdo rozhoduje místo mě"),
                         holders
                             .iter()
                             .filter(|p| p.user_id != me.user_id)
@@ -728,13 +697,13 @@ pub fn absences(ctx: &Context, form: Option<&FormPost>, errors: &[(&str, String)
                     "substitute",
                 ))
                 .field(err(
-                    Field::date("from", tr(ctx, "From", "Od"))
+                    Field::date("from", ctx.tr("From", "Od"))
                         .required()
                         .value(value("from")),
                     "from",
                 ))
                 .field(err(
-                    Field::date("until", tr(ctx, "Until", "Do"))
+                    Field::date("until", ctx.tr("Until", "Do"))
                         .required()
                         .value(value("until")),
                     "until",
@@ -754,12 +723,8 @@ pub fn save_absence(ctx: &Context, form: &FormPost) -> Result<Done> {
     if substitute.is_none() {
         errors.push((
             "substitute",
-            tr(
-                ctx,
-                "Choose another approver.",
-                "Vyberte jiného schvalovatele.",
-            )
-            .to_owned(),
+            ctx.tr("Choose another approver.", "Vyberte jiného schvalovatele.")
+                .to_owned(),
         ));
     }
     let (from, until) = (
@@ -770,12 +735,8 @@ pub fn save_absence(ctx: &Context, form: &FormPost) -> Result<Done> {
         if d.is_none() {
             errors.push((
                 n,
-                tr(
-                    ctx,
-                    "Use the form YYYY-MM-DD.",
-                    "Zadejte ve tvaru RRRR-MM-DD.",
-                )
-                .to_owned(),
+                ctx.tr("Use the form YYYY-MM-DD.", "Zadejte ve tvaru RRRR-MM-DD.")
+                    .to_owned(),
             ));
         }
     }
@@ -784,8 +745,7 @@ pub fn save_absence(ctx: &Context, form: &FormPost) -> Result<Done> {
     {
         errors.push((
             "until",
-            tr(
-                ctx,
+            ctx.tr(
                 "The absence ends before it begins.",
                 "Nepřítomnost končí dřív, než začne.",
             )
@@ -808,8 +768,7 @@ pub fn save_absence(ctx: &Context, form: &FormPost) -> Result<Done> {
     })?;
     Ok(Done::redirect_with(
         "/approvals/absences",
-        tr(
-            ctx,
+        ctx.tr(
             "Your absence is saved; your substitute is asked in your place.",
             "Nepřítomnost je uložena; místo vás bude dotázán váš zástupce.",
         ),

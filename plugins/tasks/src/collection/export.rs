@@ -7,7 +7,6 @@ use portico_forms::fields;
 use portico_sdk::{Context, Error, Response, Result};
 
 use super::{answers_shown, collecting, copies, in_order};
-use crate::model::tr;
 
 /// A cell of the table.
 enum Entry {
@@ -18,12 +17,12 @@ enum Entry {
 /// The answers of `task`: its title, the headers and the rows.
 fn table(ctx: &Context, task: &str) -> Result<(String, Vec<String>, Vec<Vec<Entry>>)> {
     let (t, form) = collecting(ctx, task)?;
-    let en = !ctx.locale().starts_with("cs");
+    let en = !ctx.is_czech();
     let columns = in_order(&form);
     let mut headers: Vec<String> = [
-        tr(ctx, "Organization", "Organizace"),
-        tr(ctx, "State", "Stav"),
-        tr(ctx, "Submitted on", "Odevzdáno"),
+        ctx.tr("Organization", "Organizace"),
+        ctx.tr("State", "Stav"),
+        ctx.tr("Submitted on", "Odevzdáno"),
     ]
     .map(str::to_owned)
     .to_vec();
@@ -95,7 +94,7 @@ pub fn xlsx(ctx: &Context, task: &str) -> Result<Response> {
     let mut book = Workbook::new();
     let sheet = book.add_worksheet();
     sheet
-        .set_name(tr(ctx, "Answers", "Odpovědi"))
+        .set_name(ctx.tr("Answers", "Odpovědi"))
         .map_err(failed)?;
     let bold = Format::new().set_bold();
     for (c, h) in headers.iter().enumerate() {

@@ -18,9 +18,7 @@ use serde_json::Value;
 
 use portico_sdk::records::Filters;
 
-use crate::model::{
-    MOST, MOST_ANSWER_BYTES, MOST_FORM_BYTES, SENT, Sent, State, Task, task_of, tr,
-};
+use crate::model::{MOST, MOST_ANSWER_BYTES, MOST_FORM_BYTES, SENT, Sent, State, Task, task_of};
 
 /// Reads the form a new task collects, as typed into the new-task form:
 /// none when left empty; what is wrong, and where, when it cannot be used.
@@ -35,7 +33,7 @@ pub fn read_definition(
         return Ok(None);
     }
     if text.len() > MOST_FORM_BYTES {
-        return Err(if ctx.locale().starts_with("cs") {
+        return Err(if ctx.is_czech() {
             format!(
                 "Definice má {} bajtů; formulář ke sběru dat může mít nejvýše {MOST_FORM_BYTES}.",
                 text.len()
@@ -55,8 +53,7 @@ pub fn read_definition(
             .collect();
         format!(
             "{} {}",
-            tr(
-                ctx,
+            ctx.tr(
                 "The form definition cannot be used —",
                 "Definici formuláře nelze použít —"
             ),
@@ -64,7 +61,7 @@ pub fn read_definition(
         )
     };
     let mut value: Value = serde_json::from_str(text).map_err(|e| {
-        let at = if ctx.locale().starts_with("cs") {
+        let at = if ctx.is_czech() {
             format!("řádek {}, sloupec {}", e.line(), e.column())
         } else {
             format!("line {}, column {}", e.line(), e.column())
@@ -73,9 +70,8 @@ pub fn read_definition(
     })?;
     let Some(top) = value.as_object_mut() else {
         return Err(problems(vec![(
-            tr(ctx, "definition", "definice").to_owned(),
-            tr(
-                ctx,
+            ctx.tr("definition", "definice").to_owned(),
+            ctx.tr(
                 "must be a JSON object with `schema` and `uischema`",
                 "musí být objekt JSON se `schema` a `uischema`",
             )
@@ -89,7 +85,7 @@ pub fn read_definition(
     let def: Definition = serde_json::from_value(value)
         .map_err(|e| problems(vec![("definition".to_owned(), e.to_string())]))?;
     let form = Form::read(def).map_err(|list| {
-        let en = !ctx.locale().starts_with("cs");
+        let en = !ctx.is_czech();
         problems(
             list.into_iter()
                 .map(|p| (p.at.clone(), p.say(en).to_owned()))
@@ -99,8 +95,7 @@ pub fn read_definition(
     if let Some(f) = form.fields.iter().find(|f| f.kind == Kind::File) {
         return Err(problems(vec![(
             format!("schema.properties.{}", f.name),
-            tr(
-                ctx,
+            ctx.tr(
                 "files cannot be collected by a form yet: ask for them in the task's text",
                 "soubory zatím formulářem sbírat nelze: požádejte o ně v textu úkolu",
             )
@@ -130,8 +125,7 @@ pub fn form_of(def: &Definition) -> Result<Form> {
 pub fn collecting(ctx: &Context, task: &str) -> Result<(Task, Form)> {
     let t = task_of(task)?.data;
     let Some(def) = &t.form else {
-        return Err(Error::not_found(tr(
-            ctx,
+        return Err(Error::not_found(ctx.tr(
             "This task collects no form.",
             "Tento úkol nesbírá data formulářem.",
         )));

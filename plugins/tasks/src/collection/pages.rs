@@ -11,10 +11,10 @@ use portico_sdk::{
 
 use super::{answers_shown, collecting, copies, fits, form_of, in_order};
 use crate::flow::{self, Move};
-use crate::model::{RECEIVED, Received, State, actor, day, moment, now, received_of, task_of, tr};
+use crate::model::{RECEIVED, Received, State, actor, day, moment, now, received_of, task_of};
 
 fn english(ctx: &Context) -> bool {
-    !ctx.locale().starts_with("cs")
+    !ctx.is_czech()
 }
 
 fn unlocked(_: &portico_forms::definition::FieldSpec) -> Option<String> {
@@ -85,16 +85,14 @@ pub fn fill(
     errors: &[(String, String)],
 ) -> Result<View> {
     if !(may(ctx, "respond") || may(ctx, "resolve")) {
-        return Err(Error::forbidden(tr(
-            ctx,
+        return Err(Error::forbidden(ctx.tr(
             "Only the organization's responsible people and workers see its tasks.",
             "Úkoly organizace vidí jen její odpovědné osoby a pracovníci.",
         )));
     }
     let r = received_of(task)?.data;
     let Some(def) = &r.form else {
-        return Err(Error::not_found(tr(
-            ctx,
+        return Err(Error::not_found(ctx.tr(
             "This task has no form to fill in.",
             "Tento úkol nemá formulář k vyplnění.",
         )));
@@ -105,9 +103,7 @@ pub fn fill(
     if !errors.is_empty() {
         view = view.notice(
             NoticeLevel::Error,
-            tr(
-                ctx,
-                "The answers are saved as a draft. Correct the fields marked below before you submit.",
+            ctx.tr("The answers are saved as a draft. Correct the fields marked below before you submit.",
                 "Odpovědi jsou uložené jako rozpracované. Před odevzdáním opravte označená pole.",
             ),
         );
@@ -116,9 +112,7 @@ pub fn fill(
         State::Submitted => {
             view = view.notice(
                 NoticeLevel::Info,
-                tr(
-                    ctx,
-                    "Submitted to the founder: the answers cannot be changed while they wait for the decision.",
+                ctx.tr("Submitted to the founder: the answers cannot be changed while they wait for the decision.",
                     "Odevzdáno zřizovateli: dokud o odpovědích nerozhodne, nelze je měnit.",
                 ),
             )
@@ -126,9 +120,7 @@ pub fn fill(
         State::Closed => {
             view = view.notice(
                 NoticeLevel::Success,
-                tr(
-                    ctx,
-                    "Approved by the founder: the answers are locked. Only the founder can open them again.",
+                ctx.tr("Approved by the founder: the answers are locked. Only the founder can open them again.",
                     "Schváleno zřizovatelem: odpovědi jsou uzamčené. Znovu je může otevřít jen zřizovatel.",
                 ),
             )
@@ -136,9 +128,7 @@ pub fn fill(
         State::Declined => {
             view = view.notice(
                 NoticeLevel::Info,
-                tr(
-                    ctx,
-                    "The organization declined this task.",
+                ctx.tr("The organization declined this task.",
                     "Organizace tento úkol odmítla.",
                 ),
             )
@@ -149,7 +139,7 @@ pub fn fill(
                     NoticeLevel::Warning,
                     format!(
                         "{} {reason}",
-                        tr(ctx, "Returned by the founder:", "Vráceno zřizovatelem:")
+                        ctx.tr("Returned by the founder:", "Vráceno zřizovatelem:")
                     ),
                 );
             }
@@ -157,16 +147,16 @@ pub fn fill(
         _ => {}
     }
     let mut facts = vec![
-        (tr(ctx, "Task", "Úkol").to_owned(), r.title.clone()),
-        (tr(ctx, "Deadline", "Termín").to_owned(), day(ctx, &r.due)),
+        (ctx.tr("Task", "Úkol").to_owned(), r.title.clone()),
+        (ctx.tr("Deadline", "Termín").to_owned(), day(ctx, &r.due)),
         (
-            tr(ctx, "State", "Stav").to_owned(),
+            ctx.tr("State", "Stav").to_owned(),
             r.state.label(ctx).to_owned(),
         ),
     ];
     if !r.saved_at.is_empty() {
         facts.push((
-            tr(ctx, "Last saved", "Naposledy uloženo").to_owned(),
+            ctx.tr("Last saved", "Naposledy uloženo").to_owned(),
             format!("{} ({})", moment(ctx, &r.saved_at), r.saved_by),
         ));
     }
@@ -178,7 +168,7 @@ pub fn fill(
         let how = drawing(ctx);
         let mut f = portico_sdk::Form::new(
             format!("/inbox/{}/form", segment(task)),
-            tr(ctx, "Save the draft", "Uložit rozpracované"),
+            ctx.tr("Save the draft", "Uložit rozpracované"),
         );
         for spec in in_order(&form)
             .into_iter()
@@ -189,24 +179,23 @@ pub fn fill(
         if may(ctx, "respond") {
             f = f.button(
                 "submit",
-                tr(ctx, "Submit to the founder", "Odevzdat zřizovateli"),
+                ctx.tr("Submit to the founder", "Odevzdat zřizovateli"),
             );
         }
         view = view.form(f);
         if !may(ctx, "respond") {
-            view = view.text(tr(
-                ctx,
+            view = view.text(ctx.tr(
                 "Save your answers; the organization's responsible person submits them.",
                 "Odpovědi uložte; odevzdá je odpovědná osoba organizace.",
             ));
         }
     } else {
         view = view
-            .heading(tr(ctx, "Answers", "Odpovědi"))
+            .heading(ctx.tr("Answers", "Odpovědi"))
             .key_values(answered(ctx, &form, answers));
     }
     Ok(view.actions([Action::secondary(
-        tr(ctx, "Back to the task", "Zpět na úkol"),
+        ctx.tr("Back to the task", "Zpět na úkol"),
         format!("/inbox/{}", segment(task)),
     )]))
 }
@@ -218,21 +207,18 @@ pub fn save(ctx: &Context, post: &FormPost) -> Result<Outcome> {
     let doc = received_of(&task)?;
     let mut r = doc.data;
     let Some(def) = r.form.clone() else {
-        return Err(Error::not_found(tr(
-            ctx,
+        return Err(Error::not_found(ctx.tr(
             "This task has no form to fill in.",
             "Tento úkol nemá formulář k vyplnění.",
         )));
     };
     if !may_edit(ctx, &r) {
-        return Err(Error::forbidden(tr(
-            ctx,
-            "Only the organization's responsible person, or the worker the task is handed to, may fill in its form.",
+        return Err(Error::forbidden(ctx.tr("Only the organization's responsible person, or the worker the task is handed to, may fill in its form.",
             "Formulář smí vyplnit jen odpovědná osoba organizace nebo pracovník, jemuž byl úkol předán.",
         )));
     }
     if !editable(r.state) {
-        return Err(Error::Conflict(if ctx.locale().starts_with("cs") {
+        return Err(Error::Conflict(if ctx.is_czech() {
             format!(
                 "Úkol je ve stavu „{}“: odpovědi nyní měnit nelze. Obnovte stránku.",
                 r.state.cs()
@@ -246,8 +232,7 @@ pub fn save(ctx: &Context, post: &FormPost) -> Result<Outcome> {
     }
     let submitting = post.button() == Some("submit");
     if submitting && !may(ctx, "respond") {
-        return Err(Error::forbidden(tr(
-            ctx,
+        return Err(Error::forbidden(ctx.tr(
             "Only the organization's responsible person submits to the founder.",
             "Zřizovateli odevzdává jen odpovědná osoba organizace.",
         )));
@@ -261,9 +246,7 @@ pub fn save(ctx: &Context, post: &FormPost) -> Result<Outcome> {
     form.calculate(&mut answers);
     if !fits(&answers) {
         return Err(Error::Conflict(
-            tr(
-                ctx,
-                "Nothing was saved: the answers are too long together. Shorten the longest texts.",
+            ctx.tr("Nothing was saved: the answers are too long together. Shorten the longest texts.",
                 "Nic nebylo uloženo: odpovědi jsou dohromady příliš dlouhé. Zkraťte nejdelší texty.",
             )
             .to_owned(),
@@ -301,11 +284,7 @@ pub fn save(ctx: &Context, post: &FormPost) -> Result<Outcome> {
         }
         return Ok(Outcome::redirect_with(
             format!("{back}/form"),
-            tr(
-                ctx,
-                "The draft is saved.",
-                "Rozpracované odpovědi jsou uloženy.",
-            ),
+            ctx.tr("The draft is saved.", "Rozpracované odpovědi jsou uloženy."),
         ));
     }
     if r.state == State::New {
@@ -314,8 +293,7 @@ pub fn save(ctx: &Context, post: &FormPost) -> Result<Outcome> {
     flow::make_move(ctx, &task, Move::Submit, "", "", Some(answers))?;
     Ok(Outcome::redirect_with(
         back,
-        tr(
-            ctx,
+        ctx.tr(
             "The answers are submitted to the founder.",
             "Odpovědi jsou odevzdány zřizovateli.",
         ),
@@ -343,7 +321,7 @@ fn completeness(states: impl IntoIterator<Item = State>) -> (usize, usize, u32) 
 /// "3 of 4 (75 %)" in the reader's language.
 pub fn completeness_words(ctx: &Context, states: impl IntoIterator<Item = State>) -> String {
     let (answered, all, percent) = completeness(states);
-    if ctx.locale().starts_with("cs") {
+    if ctx.is_czech() {
         format!("{answered} z {all} ({percent} %)")
     } else {
         format!("{answered} of {all} ({percent}%)")
@@ -364,9 +342,9 @@ pub fn answers(ctx: &Context, task: &str) -> Result<View> {
     };
     let waiting = rows.iter().filter(|s| s.state.open()).count();
     let columns = in_order(&form);
-    let mut table = Table::new(tr(ctx, "Answers", "Odpovědi"))
-        .column(tr(ctx, "Organization", "Organizace"))
-        .column(tr(ctx, "State", "Stav"));
+    let mut table = Table::new(ctx.tr("Answers", "Odpovědi"))
+        .column(ctx.tr("Organization", "Organizace"))
+        .column(ctx.tr("State", "Stav"));
     for f in &columns {
         table = if matches!(f.kind, Kind::Integer | Kind::Number) {
             table.numeric_column(f.title.clone())
@@ -392,30 +370,30 @@ pub fn answers(ctx: &Context, task: &str) -> Result<View> {
         }
         table = table.row(cells);
     }
-    let mut view = View::new(format!("{} — {}", t.title, tr(ctx, "answers", "odpovědi")))
+    let mut view = View::new(format!("{} — {}", t.title, ctx.tr("answers", "odpovědi")))
         .key_values([
-            (tr(ctx, "Deadline", "Termín").to_owned(), day(ctx, &t.due)),
+            (ctx.tr("Deadline", "Termín").to_owned(), day(ctx, &t.due)),
             (
-                tr(ctx, "Completeness", "Úplnost").to_owned(),
+                ctx.tr("Completeness", "Úplnost").to_owned(),
                 completeness_words(ctx, rows.iter().map(|s| s.state)),
             ),
         ])
         .stats([
-            Stat::new(tr(ctx, "Approved", "Schváleno"), count(&[State::Closed])),
+            Stat::new(ctx.tr("Approved", "Schváleno"), count(&[State::Closed])),
             Stat::new(
-                tr(ctx, "Awaiting your decision", "Čeká na vaše rozhodnutí"),
+                ctx.tr("Awaiting your decision", "Čeká na vaše rozhodnutí"),
                 count(&[State::Submitted]),
             ),
             Stat::new(
-                tr(ctx, "Not submitted yet", "Dosud neodevzdáno"),
+                ctx.tr("Not submitted yet", "Dosud neodevzdáno"),
                 waiting.to_string(),
             ),
-            Stat::new(tr(ctx, "Declined", "Odmítnuto"), count(&[State::Declined])),
+            Stat::new(ctx.tr("Declined", "Odmítnuto"), count(&[State::Declined])),
         ]);
     if waiting > 0 {
         view = view.form(portico_sdk::Form::new(
             format!("/campaign/{}/remind", segment(task)),
-            if ctx.locale().starts_with("cs") {
+            if ctx.is_czech() {
                 format!("Připomenout organizacím, které neodevzdaly ({waiting})")
             } else {
                 format!("Remind those who have not submitted ({waiting})")
@@ -424,15 +402,15 @@ pub fn answers(ctx: &Context, task: &str) -> Result<View> {
     }
     Ok(view.table(table).actions([
         Action::secondary(
-            tr(ctx, "Download CSV", "Stáhnout CSV"),
+            ctx.tr("Download CSV", "Stáhnout CSV"),
             format!("/campaign/{}/answers.csv", segment(task)),
         ),
         Action::secondary(
-            tr(ctx, "Download XLSX", "Stáhnout XLSX"),
+            ctx.tr("Download XLSX", "Stáhnout XLSX"),
             format!("/campaign/{}/answers.xlsx", segment(task)),
         ),
         Action::secondary(
-            tr(ctx, "The whole task", "Celý úkol"),
+            ctx.tr("The whole task", "Celý úkol"),
             format!("/sent/{}", segment(task)),
         ),
     ]))
@@ -443,7 +421,7 @@ pub fn remind(ctx: &Context, post: &FormPost) -> Result<Outcome> {
     let task = post.param("task").unwrap_or_default().to_owned();
     task_of(&task)?;
     let n = flow::remind_late(ctx, &task)?;
-    let said = match (n, ctx.locale().starts_with("cs")) {
+    let said = match (n, ctx.is_czech()) {
         (0, false) => "Nobody to remind: every organization has submitted.".to_owned(),
         (0, true) => "Není komu připomínat: všechny organizace odevzdaly.".to_owned(),
         (1, false) => "1 organization is reminded.".to_owned(),

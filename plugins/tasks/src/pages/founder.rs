@@ -16,12 +16,12 @@ pub fn sent_task(ctx: &Context, task: &str) -> Result<View> {
         *counts.entry(d.data.state.key()).or_default() += 1;
     }
     let late = rows.iter().filter(|d| d.data.late_days(today) > 0).count();
-    let mut table = Table::new(tr(ctx, "Organizations", "Organizace"))
-        .column(tr(ctx, "Organization", "Organizace"))
-        .column(tr(ctx, "State", "Stav"))
-        .column(tr(ctx, "Submitted", "Odevzdáno"))
-        .column(tr(ctx, "Late", "Zpoždění"))
-        .numeric_column(tr(ctx, "Returned", "Vráceno"));
+    let mut table = Table::new(ctx.tr("Organizations", "Organizace"))
+        .column(ctx.tr("Organization", "Organizace"))
+        .column(ctx.tr("State", "Stav"))
+        .column(ctx.tr("Submitted", "Odevzdáno"))
+        .column(ctx.tr("Late", "Zpoždění"))
+        .numeric_column(ctx.tr("Returned", "Vráceno"));
     for d in &rows {
         let s = &d.data;
         table = table.row([
@@ -41,20 +41,21 @@ pub fn sent_task(ctx: &Context, task: &str) -> Result<View> {
     }
     Ok(View::new(t.title.clone())
         .key_values([
-            (tr(ctx, "Deadline", "Termín").to_owned(), day(ctx, &t.due)),
+            (ctx.tr("Deadline", "Termín").to_owned(), day(ctx, &t.due)),
             (
-                tr(ctx, "Priority", "Priorita").to_owned(),
+                ctx.tr("Priority", "Priorita").to_owned(),
                 t.priority.label(ctx).to_owned(),
             ),
             (
-                tr(ctx, "Responsible official", "Odpovědný úředník").to_owned(),
+                ctx.tr("Responsible official", "Odpovědný úředník")
+                    .to_owned(),
                 t.official_name.clone(),
             ),
         ])
         .text(t.text.clone())
         .stats([
             Stat::new(
-                tr(ctx, "Organizations", "Organizací"),
+                ctx.tr("Organizations", "Organizací"),
                 rows.len().to_string(),
             ),
             Stat::new(
@@ -65,7 +66,7 @@ pub fn sent_task(ctx: &Context, task: &str) -> Result<View> {
                 State::Closed.label(ctx),
                 counts.get("closed").copied().unwrap_or(0).to_string(),
             ),
-            Stat::new(tr(ctx, "Late", "Po termínu"), late.to_string()),
+            Stat::new(ctx.tr("Late", "Po termínu"), late.to_string()),
         ])
         .table(table)
         .actions(
@@ -75,7 +76,7 @@ pub fn sent_task(ctx: &Context, task: &str) -> Result<View> {
                     Action::primary(
                         format!(
                             "{} — {}",
-                            tr(ctx, "Answers", "Odpovědi"),
+                            ctx.tr("Answers", "Odpovědi"),
                             crate::collection::pages::completeness_words(
                                 ctx,
                                 rows.iter().map(|d| d.data.state),
@@ -85,10 +86,7 @@ pub fn sent_task(ctx: &Context, task: &str) -> Result<View> {
                     )
                 })
                 .into_iter()
-                .chain([Action::secondary(
-                    tr(ctx, "All tasks", "Všechny úkoly"),
-                    "/",
-                )]),
+                .chain([Action::secondary(ctx.tr("All tasks", "Všechny úkoly"), "/")]),
         ))
 }
 
@@ -109,8 +107,7 @@ pub fn sent_org(ctx: &Context, task: &str, org: &str, errors: &[(&str, String)])
     if !errors.is_empty() {
         view = view.notice(
             NoticeLevel::Error,
-            tr(
-                ctx,
+            ctx.tr(
                 "Nothing was changed; see the fields below.",
                 "Nic nebylo změněno; opravte pole níže.",
             ),
@@ -122,25 +119,25 @@ pub fn sent_org(ctx: &Context, task: &str, org: &str, errors: &[(&str, String)])
             NoticeLevel::Warning,
             format!(
                 "{} — {}",
-                tr(ctx, "Past the deadline", "Po termínu"),
+                ctx.tr("Past the deadline", "Po termínu"),
                 lateness(ctx, late)
             ),
         );
     }
     view = view.key_values([
         (
-            tr(ctx, "State", "Stav").to_owned(),
+            ctx.tr("State", "Stav").to_owned(),
             s.state.label(ctx).to_owned(),
         ),
-        (tr(ctx, "Deadline", "Termín").to_owned(), day(ctx, &s.due)),
+        (ctx.tr("Deadline", "Termín").to_owned(), day(ctx, &s.due)),
         (
-            tr(ctx, "Returned", "Vráceno").to_owned(),
+            ctx.tr("Returned", "Vráceno").to_owned(),
             s.returns.to_string(),
         ),
     ]);
     if !s.answer.is_empty() {
         view = view
-            .heading(tr(ctx, "What was submitted", "Co bylo odevzdáno"))
+            .heading(ctx.tr("What was submitted", "Co bylo odevzdáno"))
             .text(s.answer.clone());
     }
     if let Some(def) = task_of(task)?.data.form
@@ -148,7 +145,7 @@ pub fn sent_org(ctx: &Context, task: &str, org: &str, errors: &[(&str, String)])
     {
         let form = crate::collection::form_of(&def)?;
         view = view
-            .heading(tr(ctx, "The form's answers", "Odpovědi ve formuláři"))
+            .heading(ctx.tr("The form's answers", "Odpovědi ve formuláři"))
             .key_values(crate::collection::pages::answered(ctx, &form, &s.answers));
     }
     let path = |action: &str| format!("/sent/{}/{}/{action}", segment(task), segment(org));
@@ -156,18 +153,17 @@ pub fn sent_org(ctx: &Context, task: &str, org: &str, errors: &[(&str, String)])
         view = view
             .form(Form::new(
                 path("accept"),
-                tr(ctx, "Accept and close", "Převzít a uzavřít"),
+                ctx.tr("Accept and close", "Převzít a uzavřít"),
             ))
             .form(
                 Form::new(
                     path("return"),
-                    tr(ctx, "Return to the organization", "Vrátit organizaci"),
+                    ctx.tr("Return to the organization", "Vrátit organizaci"),
                 )
                 .field(with(
                     Field::textarea(
                         "note",
-                        tr(
-                            ctx,
+                        ctx.tr(
                             "What is to be done again, and why",
                             "Co je třeba přepracovat a proč",
                         ),
@@ -179,11 +175,10 @@ pub fn sent_org(ctx: &Context, task: &str, org: &str, errors: &[(&str, String)])
     }
     if s.state == State::Closed {
         view = view.form(
-            Form::new(path("reopen"), tr(ctx, "Open it again", "Znovu otevřít")).field(with(
+            Form::new(path("reopen"), ctx.tr("Open it again", "Znovu otevřít")).field(with(
                 Field::textarea(
                     "note",
-                    tr(
-                        ctx,
+                    ctx.tr(
                         "Why the organization is to change its answer",
                         "Proč má organizace odpověď změnit",
                     ),
@@ -194,22 +189,22 @@ pub fn sent_org(ctx: &Context, task: &str, org: &str, errors: &[(&str, String)])
         );
     }
     view = view
-        .heading(tr(ctx, "History", "Průběh"))
+        .heading(ctx.tr("History", "Průběh"))
         .timeline(history(ctx, &s.history));
     view = thread(ctx, view, &s.thread);
     Ok(view
         .form(
             Form::new(
                 path("post"),
-                tr(ctx, "Send to the organization", "Poslat organizaci"),
+                ctx.tr("Send to the organization", "Poslat organizaci"),
             )
             .field(with(
-                Field::textarea("text", tr(ctx, "A message", "Zpráva")).required(),
+                Field::textarea("text", ctx.tr("A message", "Zpráva")).required(),
                 "text",
             )),
         )
         .actions([Action::secondary(
-            tr(ctx, "The whole task", "Celý úkol"),
+            ctx.tr("The whole task", "Celý úkol"),
             format!("/sent/{}", segment(task)),
         )]))
 }

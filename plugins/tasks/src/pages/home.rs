@@ -4,16 +4,14 @@ use super::*;
 
 /// Each person's home: the parts their permissions open.
 pub fn home(ctx: &Context) -> Result<View> {
-    let mut view = View::new(tr(ctx, "Tasks", "Úkoly"));
+    let mut view = View::new(ctx.tr("Tasks", "Úkoly"));
     let today = today();
     let (assign, respond, resolve) = (can(ctx, "assign"), can(ctx, "respond"), can(ctx, "resolve"));
     let approve = can(ctx, "approve");
     if !(assign || respond || resolve || approve) {
         return Ok(view.notice(
             NoticeLevel::Info,
-            tr(
-                ctx,
-                "You hold no role in tasks here. Ask your administrator for one: an official sends tasks, the responsible person answers for the organization, a worker resolves what is handed to them.",
+            ctx.tr("You hold no role in tasks here. Ask your administrator for one: an official sends tasks, the responsible person answers for the organization, a worker resolves what is handed to them.",
                 "V úkolech zde nemáte žádnou roli. Požádejte správce: úředník úkoly posílá, odpovědná osoba za organizaci odpovídá, pracovník řeší, co mu bylo předáno.",
             ),
         ));
@@ -35,17 +33,16 @@ pub fn home(ctx: &Context) -> Result<View> {
             );
         }
         owed.sort_by(|a, b| a.due.cmp(&b.due));
-        let mut t = Table::new(tr(
-            ctx,
+        let mut t = Table::new(ctx.tr(
             "What our organization must do, by deadline",
             "Co musí naše organizace udělat, podle termínu",
         ))
-        .column(tr(ctx, "Task", "Úkol"))
-        .column(tr(ctx, "From", "Od"))
-        .column(tr(ctx, "Due", "Termín"))
-        .column(tr(ctx, "State", "Stav"))
-        .column(tr(ctx, "Late", "Zpoždění"))
-        .empty_text(tr(ctx, "Nothing to do.", "Nic k vyřízení."));
+        .column(ctx.tr("Task", "Úkol"))
+        .column(ctx.tr("From", "Od"))
+        .column(ctx.tr("Due", "Termín"))
+        .column(ctx.tr("State", "Stav"))
+        .column(ctx.tr("Late", "Zpoždění"))
+        .empty_text(ctx.tr("Nothing to do.", "Nic k vyřízení."));
         for r in &owed {
             t = t.row([
                 Cell::link(r.title.as_str(), format!("/inbox/{}", segment(&r.task))),
@@ -70,15 +67,11 @@ pub fn home(ctx: &Context) -> Result<View> {
             .limit(200)
             .fetch::<Received>()?
             .documents;
-        let mut t = Table::new(tr(ctx, "Handed to me", "Předáno mně"))
-            .column(tr(ctx, "Task", "Úkol"))
-            .column(tr(ctx, "Due", "Termín"))
-            .column(tr(ctx, "State", "Stav"))
-            .empty_text(tr(
-                ctx,
-                "Nothing is handed to you.",
-                "Nic vám není předáno.",
-            ));
+        let mut t = Table::new(ctx.tr("Handed to me", "Předáno mně"))
+            .column(ctx.tr("Task", "Úkol"))
+            .column(ctx.tr("Due", "Termín"))
+            .column(ctx.tr("State", "Stav"))
+            .empty_text(ctx.tr("Nothing is handed to you.", "Nic vám není předáno."));
         for d in mine.iter().filter(|d| d.data.state == State::Delegated) {
             t = t.row([
                 Cell::link(
@@ -93,10 +86,10 @@ pub fn home(ctx: &Context) -> Result<View> {
     }
     if assign {
         view = view.actions([
-            Action::primary(tr(ctx, "New task", "Nový úkol"), "/new"),
-            Action::secondary(tr(ctx, "Overview", "Přehled plnění"), "/overview"),
+            Action::primary(ctx.tr("New task", "Nový úkol"), "/new"),
+            Action::secondary(ctx.tr("Overview", "Přehled plnění"), "/overview"),
             Action::secondary(
-                tr(ctx, "Download as CSV", "Stáhnout jako CSV"),
+                ctx.tr("Download as CSV", "Stáhnout jako CSV"),
                 "/export.csv",
             ),
         ]);
@@ -106,20 +99,15 @@ pub fn home(ctx: &Context) -> Result<View> {
             .limit(30)
             .fetch::<Task>()?
             .documents;
-        let mut t = Table::new(tr(
-            ctx,
+        let mut t = Table::new(ctx.tr(
             "Tasks sent, latest deadline first",
             "Odeslané úkoly, od nejpozdějšího termínu",
         ))
-        .column(tr(ctx, "Task", "Úkol"))
-        .column(tr(ctx, "Due", "Termín"))
-        .numeric_column(tr(ctx, "Organizations", "Organizací"))
-        .numeric_column(tr(ctx, "Closed", "Uzavřeno"))
-        .empty_text(tr(
-            ctx,
-            "No task sent yet.",
-            "Zatím nebyl odeslán žádný úkol.",
-        ));
+        .column(ctx.tr("Task", "Úkol"))
+        .column(ctx.tr("Due", "Termín"))
+        .numeric_column(ctx.tr("Organizations", "Organizací"))
+        .numeric_column(ctx.tr("Closed", "Uzavřeno"))
+        .empty_text(ctx.tr("No task sent yet.", "Zatím nebyl odeslán žádný úkol."));
         // The closed copies of the tasks shown (a copy has its task's
         // deadline), counted in one query.
         let oldest = tasks.last().map(|d| d.data.due.clone()).unwrap_or_default();
@@ -147,7 +135,7 @@ pub fn home(ctx: &Context) -> Result<View> {
     }
     if assign || respond || approve {
         view = view.actions([Action::secondary(
-            tr(ctx, "Approvals", "Schvalování"),
+            ctx.tr("Approvals", "Schvalování"),
             "/approvals",
         )]);
     }

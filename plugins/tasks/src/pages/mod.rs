@@ -23,7 +23,7 @@ mod overview;
 
 use crate::model::{
     MOST, Post, Priority, RECEIVED, Received, SENT, Sent, State, Step, TASKS, Task, day, days_late,
-    moment, received_of, sent_of, task_of, today, tr,
+    moment, received_of, sent_of, task_of, today,
 };
 pub use founder::{sent_org, sent_task};
 pub use home::home;
@@ -55,7 +55,7 @@ fn category_label(ctx: &Context, category: &str) -> String {
         "culture" => ("Culture", "Kultura"),
         other => return other.to_owned(),
     };
-    tr(ctx, en, cs).to_owned()
+    ctx.tr(en, cs).to_owned()
 }
 
 fn can(ctx: &Context, permission: &str) -> bool {
@@ -89,9 +89,9 @@ fn history(ctx: &Context, steps: &[Step]) -> Vec<TimelineEntry> {
 }
 
 fn thread(ctx: &Context, view: View, posts: &[Post]) -> View {
-    let view = view.heading(tr(ctx, "Discussion", "Diskuse"));
+    let view = view.heading(ctx.tr("Discussion", "Diskuse"));
     if posts.is_empty() {
-        return view.text(tr(ctx, "No message yet.", "Zatím žádná zpráva."));
+        return view.text(ctx.tr("No message yet.", "Zatím žádná zpráva."));
     }
     view.timeline(posts.iter().map(|p| {
         TimelineEntry::new(moment(ctx, &p.at), format!("{} ({})", p.by, p.org)).text(p.text.clone())

@@ -46,23 +46,18 @@ pub fn new_task(ctx: &Context, form: Option<&FormPost>, errors: &[(&str, String)
         .unwrap_or_default();
     let mut schedule_choices = vec![(
         String::new(),
-        tr(
-            ctx,
-            "Once, on the deadline above",
-            "Jednorázově, k termínu výše",
-        )
-        .to_owned(),
+        ctx.tr("Once, on the deadline above", "Jednorázově, k termínu výše")
+            .to_owned(),
     )];
     schedule_choices.extend(schedules().into_iter().map(|s| {
-        let label = tr(ctx, &s.en, &s.cs).to_owned();
+        let label = ctx.tr(&s.en, &s.cs).to_owned();
         (s.rule, label)
     }));
-    let mut view = View::new(tr(ctx, "New task", "Nový úkol"));
+    let mut view = View::new(ctx.tr("New task", "Nový úkol"));
     if !errors.is_empty() {
         view = view.notice(
             NoticeLevel::Error,
-            tr(
-                ctx,
+            ctx.tr(
                 "The task was not sent; see the fields below.",
                 "Úkol nebyl odeslán; opravte pole níže.",
             ),
@@ -71,34 +66,28 @@ pub fn new_task(ctx: &Context, form: Option<&FormPost>, errors: &[(&str, String)
     if below.is_empty() {
         view = view.notice(
             NoticeLevel::Warning,
-            tr(
-                ctx,
-                "No organization below has this module enabled, so there is nobody to send a task to.",
+            ctx.tr("No organization below has this module enabled, so there is nobody to send a task to.",
                 "Žádná organizace pod vámi nemá tento modul zapnutý, úkol tedy není komu poslat.",
             ),
         );
     }
-    let mut f = Form::new("/new", tr(ctx, "Send the task", "Odeslat úkol"))
+    let mut f = Form::new("/new", ctx.tr("Send the task", "Odeslat úkol"))
         .field(with(
-            Field::text("title", tr(ctx, "Title", "Název")).required(),
+            Field::text("title", ctx.tr("Title", "Název")).required(),
             "title",
         ))
         .field(with(
-            Field::textarea("text", tr(ctx, "What is to be done", "Co je třeba udělat")),
+            Field::textarea("text", ctx.tr("What is to be done", "Co je třeba udělat")),
             "text",
         ))
         .field(with(
             Field::textarea(
                 "output",
-                tr(
-                    ctx,
-                    "What the organizations submit",
+                ctx.tr("What the organizations submit",
                     "Co organizace odevzdají",
                 ),
             )
-            .help(tr(
-                ctx,
-                "For example: a short report, the numbers asked for.",
+            .help(ctx.tr("For example: a short report, the numbers asked for.",
                 "Například: krátká zpráva, požadované údaje.",
             )),
             "output",
@@ -106,15 +95,11 @@ pub fn new_task(ctx: &Context, form: Option<&FormPost>, errors: &[(&str, String)
         .field(with(
             Field::textarea(
                 "form",
-                tr(
-                    ctx,
-                    "Form to fill in (data collection)",
+                ctx.tr("Form to fill in (data collection)",
                     "Formulář k vyplnění (sběr dat)",
                 ),
             )
-            .help(tr(
-                ctx,
-                "Optional. A form definition as smart forms take it (JSON Schema with a layout, see the manual): each organization fills it in, you approve or return each answer and download them all as one table. Leave empty for a text answer.",
+            .help(ctx.tr("Optional. A form definition as smart forms take it (JSON Schema with a layout, see the manual): each organization fills it in, you approve or return each answer and download them all as one table. Leave empty for a text answer.",
                 "Nepovinné. Definice formuláře jako u chytrých formulářů (JSON Schema s rozvržením, viz příručka): každá organizace jej vyplní, vy každou odpověď schválíte nebo vrátíte a všechny stáhnete jako jednu tabulku. Pro textovou odpověď nechte prázdné.",
             )),
             "form",
@@ -122,15 +107,13 @@ pub fn new_task(ctx: &Context, form: Option<&FormPost>, errors: &[(&str, String)
         .field(
             Field::select(
                 "priority",
-                tr(ctx, "Priority", "Priorita"),
+                ctx.tr("Priority", "Priorita"),
                 Priority::ALL.map(|p| (p.key(), p.label(ctx))),
             )
             .selected([form.and_then(|f| f.get("priority")).unwrap_or("normal")]),
         )
         .field(with(
-            Field::date("due", tr(ctx, "Deadline", "Termín")).help(tr(
-                ctx,
-                "For a recurring task: the first day its schedule may fall on.",
+            Field::date("due", ctx.tr("Deadline", "Termín")).help(ctx.tr("For a recurring task: the first day its schedule may fall on.",
                 "U opakovaného úkolu: první den, na který může připadnout.",
             )),
             "due",
@@ -138,7 +121,7 @@ pub fn new_task(ctx: &Context, form: Option<&FormPost>, errors: &[(&str, String)
         .field(
             Field::select(
                 "schedule",
-                tr(ctx, "Repeats", "Opakování"),
+                ctx.tr("Repeats", "Opakování"),
                 schedule_choices,
             )
             .selected([value("schedule")]),
@@ -146,7 +129,7 @@ pub fn new_task(ctx: &Context, form: Option<&FormPost>, errors: &[(&str, String)
         .field(
             Field::select(
                 "official",
-                tr(ctx, "Responsible official", "Odpovědný úředník"),
+                ctx.tr("Responsible official", "Odpovědný úředník"),
                 official_choices,
             )
             .selected([official]),
@@ -154,17 +137,17 @@ pub fn new_task(ctx: &Context, form: Option<&FormPost>, errors: &[(&str, String)
         .field(with(
             Field::radio(
                 "to",
-                tr(ctx, "Send to", "Komu"),
+                ctx.tr("Send to", "Komu"),
                 [
                     (
                         "all",
-                        tr(ctx, "Every organization below", "Všem organizacím pod námi"),
+                        ctx.tr("Every organization below", "Všem organizacím pod námi"),
                     ),
                     (
                         "category",
-                        tr(ctx, "Those of one kind", "Organizacím jednoho druhu"),
+                        ctx.tr("Those of one kind", "Organizacím jednoho druhu"),
                     ),
-                    ("picked", tr(ctx, "Those picked below", "Vybraným níže")),
+                    ("picked", ctx.tr("Those picked below", "Vybraným níže")),
                 ],
             )
             .selected([to]),
@@ -174,7 +157,7 @@ pub fn new_task(ctx: &Context, form: Option<&FormPost>, errors: &[(&str, String)
         f = f.field(
             Field::select(
                 "category",
-                tr(ctx, "Kind of organization", "Druh organizace"),
+                ctx.tr("Kind of organization", "Druh organizace"),
                 categories
                     .iter()
                     .map(|c| (c.clone(), category_label(ctx, c))),
@@ -185,7 +168,7 @@ pub fn new_task(ctx: &Context, form: Option<&FormPost>, errors: &[(&str, String)
     f = f.field(with(
         Field::checkboxes(
             "orgs",
-            tr(ctx, "Organizations", "Organizace"),
+            ctx.tr("Organizations", "Organizace"),
             below.iter().map(|o| (o.id.as_str(), o.name.as_str())),
         )
         .selected(picked),
@@ -201,27 +184,22 @@ pub fn read_new(
 ) -> std::result::Result<crate::NewTask, Vec<(&'static str, String)>> {
     let field = |name: &str| form.get(name).unwrap_or_default().trim().to_owned();
     let mut errors = Vec::new();
-    let fill = tr(ctx, "Fill this in.", "Vyplňte prosím.").to_owned();
+    let fill = ctx.tr("Fill this in.", "Vyplňte prosím.").to_owned();
     let title = field("title");
     if title.is_empty() {
         errors.push(("title", fill.clone()));
     } else if title.chars().count() > 200 {
         errors.push((
             "title",
-            tr(
-                ctx,
-                "Use at most 200 characters.",
-                "Použijte nejvýše 200 znaků.",
-            )
-            .to_owned(),
+            ctx.tr("Use at most 200 characters.", "Použijte nejvýše 200 znaků.")
+                .to_owned(),
         ));
     }
     for name in ["text", "output"] {
         if field(name).chars().count() > crate::model::MOST_TEXT {
             errors.push((
                 name,
-                tr(
-                    ctx,
+                ctx.tr(
                     "Use at most 5,000 characters.",
                     "Použijte nejvýše 5 000 znaků.",
                 )
@@ -236,30 +214,21 @@ pub fn read_new(
     } else if due_date.is_none() {
         errors.push((
             "due",
-            tr(
-                ctx,
-                "Use the form YYYY-MM-DD.",
-                "Zadejte ve tvaru RRRR-MM-DD.",
-            )
-            .to_owned(),
+            ctx.tr("Use the form YYYY-MM-DD.", "Zadejte ve tvaru RRRR-MM-DD.")
+                .to_owned(),
         ));
     } else if due_date.is_some_and(|d| d < today()) {
         errors.push((
             "due",
-            tr(
-                ctx,
-                "The deadline is in the past.",
-                "Termín je v minulosti.",
-            )
-            .to_owned(),
+            ctx.tr("The deadline is in the past.", "Termín je v minulosti.")
+                .to_owned(),
         ));
     }
     let rule = field("schedule");
     if !rule.is_empty() && !schedules().iter().any(|s| s.rule == rule) {
         errors.push((
             "schedule",
-            tr(
-                ctx,
+            ctx.tr(
                 "Choose one of the schedules offered.",
                 "Vyberte jedno z nabízených opakování.",
             )
@@ -272,8 +241,7 @@ pub fn read_new(
             if c.is_empty() {
                 errors.push((
                     "to",
-                    tr(
-                        ctx,
+                    ctx.tr(
                         "Choose the kind of organization.",
                         "Vyberte druh organizace.",
                     )
@@ -287,8 +255,7 @@ pub fn read_new(
             if picked.is_empty() {
                 errors.push((
                     "orgs",
-                    tr(
-                        ctx,
+                    ctx.tr(
                         "Pick at least one organization.",
                         "Vyberte alespoň jednu organizaci.",
                     )
@@ -317,9 +284,7 @@ pub fn read_new(
     if size > crate::model::MOST_TASK_BYTES {
         errors.push((
             if form.is_some() { "form" } else { "text" },
-            tr(
-                ctx,
-                "The task is too long with all its texts and its form; shorten the text or the form.",
+            ctx.tr("The task is too long with all its texts and its form; shorten the text or the form.",
                 "Úkol je se všemi texty a formulářem příliš dlouhý; zkraťte text nebo formulář.",
             )
             .to_owned(),

@@ -5,8 +5,7 @@ use super::*;
 /// An organization's own copy of a task, with what its people may do.
 pub fn inbox(ctx: &Context, task: &str, errors: &[(&str, String)]) -> Result<View> {
     if !(can(ctx, "respond") || can(ctx, "resolve")) {
-        return Err(Error::forbidden(tr(
-            ctx,
+        return Err(Error::forbidden(ctx.tr(
             "Only the organization's responsible people and workers see its tasks.",
             "Úkoly organizace vidí jen její odpovědné osoby a pracovníci.",
         )));
@@ -27,8 +26,7 @@ pub fn inbox(ctx: &Context, task: &str, errors: &[(&str, String)]) -> Result<Vie
     if !errors.is_empty() {
         view = view.notice(
             NoticeLevel::Error,
-            tr(
-                ctx,
+            ctx.tr(
                 "Nothing was changed; see the fields below.",
                 "Nic nebylo změněno; opravte pole níže.",
             ),
@@ -40,7 +38,7 @@ pub fn inbox(ctx: &Context, task: &str, errors: &[(&str, String)]) -> Result<Vie
             NoticeLevel::Warning,
             format!(
                 "{} — {}",
-                tr(ctx, "Past the deadline", "Po termínu"),
+                ctx.tr("Past the deadline", "Po termínu"),
                 lateness(ctx, late)
             ),
         );
@@ -48,39 +46,39 @@ pub fn inbox(ctx: &Context, task: &str, errors: &[(&str, String)]) -> Result<Vie
     view = view
         .key_values([
             (
-                tr(ctx, "State", "Stav").to_owned(),
+                ctx.tr("State", "Stav").to_owned(),
                 r.state.label(ctx).to_owned(),
             ),
             (
-                tr(ctx, "From", "Od").to_owned(),
+                ctx.tr("From", "Od").to_owned(),
                 format!("{} ({})", r.founder_name, r.official_name),
             ),
-            (tr(ctx, "Deadline", "Termín").to_owned(), day(ctx, &r.due)),
+            (ctx.tr("Deadline", "Termín").to_owned(), day(ctx, &r.due)),
             (
-                tr(ctx, "Priority", "Priorita").to_owned(),
+                ctx.tr("Priority", "Priorita").to_owned(),
                 r.priority.label(ctx).to_owned(),
             ),
             (
-                tr(ctx, "Handed to", "Předáno").to_owned(),
+                ctx.tr("Handed to", "Předáno").to_owned(),
                 r.worker_name.clone(),
             ),
         ])
         .text(r.text.clone());
     if !r.output.is_empty() {
         view = view
-            .heading(tr(ctx, "What to submit", "Co odevzdat"))
+            .heading(ctx.tr("What to submit", "Co odevzdat"))
             .text(r.output.clone());
     }
     if !r.answer.is_empty() {
         view = view
-            .heading(tr(ctx, "What was submitted", "Co bylo odevzdáno"))
+            .heading(ctx.tr("What was submitted", "Co bylo odevzdáno"))
             .text(r.answer.clone());
     }
     let path = |action: &str| format!("/inbox/{}/{action}", segment(task));
     if let Some(def) = &r.form {
         let filled = if r.saved_at.is_empty() {
-            tr(ctx, "Not filled in yet.", "Zatím nevyplněno.").to_owned()
-        } else if ctx.locale().starts_with("cs") {
+            ctx.tr("Not filled in yet.", "Zatím nevyplněno.").to_owned()
+        } else if ctx.is_czech() {
             format!(
                 "Naposledy uloženo {} ({}).",
                 moment(ctx, &r.saved_at),
@@ -90,13 +88,13 @@ pub fn inbox(ctx: &Context, task: &str, errors: &[(&str, String)]) -> Result<Vie
             format!("Last saved {} ({}).", moment(ctx, &r.saved_at), r.saved_by)
         };
         view = view
-            .heading(tr(ctx, "Form to fill in", "Formulář k vyplnění"))
+            .heading(ctx.tr("Form to fill in", "Formulář k vyplnění"))
             .text(format!("{} — {filled}", def.title))
             .actions([Action::primary(
                 if r.state.open() {
-                    tr(ctx, "Fill in the form", "Vyplnit formulář")
+                    ctx.tr("Fill in the form", "Vyplnit formulář")
                 } else {
-                    tr(ctx, "See the answers", "Zobrazit odpovědi")
+                    ctx.tr("See the answers", "Zobrazit odpovědi")
                 },
                 path("form"),
             )]);
@@ -105,7 +103,7 @@ pub fn inbox(ctx: &Context, task: &str, errors: &[(&str, String)]) -> Result<Vie
     if allowed(Move::Accept) {
         view = view.form(Form::new(
             path("accept"),
-            tr(ctx, "Accept the task", "Přijmout úkol"),
+            ctx.tr("Accept the task", "Přijmout úkol"),
         ));
     }
     if allowed(Move::Delegate) {
@@ -113,12 +111,12 @@ pub fn inbox(ctx: &Context, task: &str, errors: &[(&str, String)]) -> Result<Vie
         view = view.form(
             Form::new(
                 path("delegate"),
-                tr(ctx, "Hand to the worker", "Předat pracovníkovi"),
+                ctx.tr("Hand to the worker", "Předat pracovníkovi"),
             )
             .field(with(
                 Field::select(
                     "worker",
-                    tr(ctx, "Worker", "Pracovník"),
+                    ctx.tr("Worker", "Pracovník"),
                     workers
                         .iter()
                         .map(|p| (p.user_id.as_str(), p.name.as_str())),
@@ -133,14 +131,13 @@ pub fn inbox(ctx: &Context, task: &str, errors: &[(&str, String)]) -> Result<Vie
         view = view.form(
             Form::new(
                 path("resolve"),
-                tr(
-                    ctx,
+                ctx.tr(
                     "Resolved: back to the responsible person",
                     "Vyřešeno: zpět odpovědné osobě",
                 ),
             )
             .field(with(
-                Field::textarea("note", tr(ctx, "What you did", "Co jste udělali")).required(),
+                Field::textarea("note", ctx.tr("What you did", "Co jste udělali")).required(),
                 "note",
             )),
         );
@@ -149,10 +146,10 @@ pub fn inbox(ctx: &Context, task: &str, errors: &[(&str, String)]) -> Result<Vie
         view = view.form(
             Form::new(
                 path("submit"),
-                tr(ctx, "Submit to the founder", "Odevzdat zřizovateli"),
+                ctx.tr("Submit to the founder", "Odevzdat zřizovateli"),
             )
             .field(with(
-                Field::textarea("note", tr(ctx, "What you submit", "Co odevzdáváte"))
+                Field::textarea("note", ctx.tr("What you submit", "Co odevzdáváte"))
                     .required()
                     .value(r.answer.clone()),
                 "note",
@@ -163,17 +160,17 @@ pub fn inbox(ctx: &Context, task: &str, errors: &[(&str, String)]) -> Result<Vie
         view = view.form(
             Form::new(
                 path("decline"),
-                tr(ctx, "Decline the task", "Odmítnout úkol"),
+                ctx.tr("Decline the task", "Odmítnout úkol"),
             )
             .field(with(
-                Field::textarea("note", tr(ctx, "Why you decline it", "Proč jej odmítáte"))
+                Field::textarea("note", ctx.tr("Why you decline it", "Proč jej odmítáte"))
                     .required(),
                 "note",
             )),
         );
     }
     view = view
-        .heading(tr(ctx, "History", "Průběh"))
+        .heading(ctx.tr("History", "Průběh"))
         .timeline(history(ctx, &r.history));
     view = thread(ctx, view, &r.thread);
     if r.state != State::Closed
@@ -182,20 +179,17 @@ pub fn inbox(ctx: &Context, task: &str, errors: &[(&str, String)]) -> Result<Vie
         view = view.form(
             Form::new(
                 path("post"),
-                tr(ctx, "Send to the founder", "Poslat zřizovateli"),
+                ctx.tr("Send to the founder", "Poslat zřizovateli"),
             )
             .field(with(
                 Field::textarea(
                     "text",
-                    tr(ctx, "A question or a message", "Dotaz nebo zpráva"),
+                    ctx.tr("A question or a message", "Dotaz nebo zpráva"),
                 )
                 .required(),
                 "text",
             )),
         );
     }
-    Ok(view.actions([Action::secondary(
-        tr(ctx, "All tasks", "Všechny úkoly"),
-        "/",
-    )]))
+    Ok(view.actions([Action::secondary(ctx.tr("All tasks", "Všechny úkoly"), "/")]))
 }

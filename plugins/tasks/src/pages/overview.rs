@@ -60,27 +60,23 @@ pub fn overview(ctx: &Context, page: &Page) -> Result<View> {
             returned += 1;
         }
     }
-    let shown_here = tr(
-        ctx,
-        "Of the organizations shown",
-        "U zobrazených organizací",
-    );
-    let mut view = View::new(tr(ctx, "Overview of tasks", "Přehled plnění úkolů")).stats([
+    let shown_here = ctx.tr("Of the organizations shown", "U zobrazených organizací");
+    let mut view = View::new(ctx.tr("Overview of tasks", "Přehled plnění úkolů")).stats([
         Stat::new(
-            tr(ctx, "Submitted on time", "Odevzdáno včas"),
+            ctx.tr("Submitted on time", "Odevzdáno včas"),
             on_time.to_string(),
         )
         .detail(shown_here),
-        Stat::new(tr(ctx, "Late", "Po termínu"), late.to_string()).detail(shown_here),
+        Stat::new(ctx.tr("Late", "Po termínu"), late.to_string()).detail(shown_here),
         Stat::new(
-            tr(ctx, "Returned at least once", "Alespoň jednou vráceno"),
+            ctx.tr("Returned at least once", "Alespoň jednou vráceno"),
             returned.to_string(),
         )
         .detail(shown_here),
     ]);
     let mut states: Vec<(String, String)> = vec![
-        (String::new(), tr(ctx, "Any", "Jakýkoli").to_owned()),
-        ("late".into(), tr(ctx, "Late", "Po termínu").to_owned()),
+        (String::new(), ctx.tr("Any", "Jakýkoli").to_owned()),
+        ("late".into(), ctx.tr("Late", "Po termínu").to_owned()),
     ];
     states.extend(
         State::ALL
@@ -89,7 +85,7 @@ pub fn overview(ctx: &Context, page: &Page) -> Result<View> {
     );
     let mut cats: Vec<(String, String)> = vec![(
         String::new(),
-        tr(ctx, "Every kind", "Všechny druhy").to_owned(),
+        ctx.tr("Every kind", "Všechny druhy").to_owned(),
     )];
     cats.extend(
         categories
@@ -97,27 +93,26 @@ pub fn overview(ctx: &Context, page: &Page) -> Result<View> {
             .map(|c| (c.clone(), category_label(ctx, c))),
     );
     view = view.form(
-        Form::new("/overview", tr(ctx, "Filter", "Filtrovat"))
+        Form::new("/overview", ctx.tr("Filter", "Filtrovat"))
             .field(
                 Field::select(
                     "category",
-                    tr(ctx, "Kind of organization", "Druh organizace"),
+                    ctx.tr("Kind of organization", "Druh organizace"),
                     cats,
                 )
                 .selected([category.unwrap_or("")]),
             )
             .field(
-                Field::select("state", tr(ctx, "State", "Stav"), states)
+                Field::select("state", ctx.tr("State", "Stav"), states)
                     .selected([page.query("state").unwrap_or("")]),
             ),
     );
-    let mut table = Table::new(tr(ctx, "Organizations and tasks", "Organizace a úkoly"))
-        .column(tr(ctx, "Organization", "Organizace"));
+    let mut table = Table::new(ctx.tr("Organizations and tasks", "Organizace a úkoly"))
+        .column(ctx.tr("Organization", "Organizace"));
     for t in &tasks {
         table = table.column(format!("{} ({})", t.data.title, day(ctx, &t.data.due)));
     }
-    table = table.empty_text(tr(
-        ctx,
+    table = table.empty_text(ctx.tr(
         "No organization below has this module enabled.",
         "Žádná organizace pod námi nemá tento modul zapnutý.",
     ));
@@ -172,7 +167,7 @@ pub fn overview(ctx: &Context, page: &Page) -> Result<View> {
         view = view.pager(pager);
     }
     Ok(view.actions([Action::secondary(
-        tr(ctx, "Download as CSV", "Stáhnout jako CSV"),
+        ctx.tr("Download as CSV", "Stáhnout jako CSV"),
         "/export.csv",
     )]))
 }
