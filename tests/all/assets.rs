@@ -474,3 +474,541 @@ async fn surplus_property_goes_from_a_school_to_a_hospital_with_the_founders_con
     browser.set_size(1280, 900).await;
     browser.check_pages("84-assets", &paths).await;
 }
+
+/// A photo of `width` × `height` pixels, as a camera's PNG.
+fn photo(width: u32, height: u32) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut encoder = png::Encoder::new(&mut out, width, height);
+    encoder.set_color(png::ColorType::Rgb);
+    let mut writer = encoder.write_header().unwrap();
+    let pixels: Vec<u8> = (0..width * height * 3).map(|i| (i % 251) as u8).collect();
+    writer.write_image_data(&pixels).unwrap();
+    writer.finish().unwrap();
+    out
+}
+
+/// Posts the form at `path` with one file, with the CSRF token of the
+/// page the form is on.
+async fn upload(
+    b: &Browser,
+    path: &str,
+    fields: &[(&str, &str)],
+    file: (&str, &str, &[u8]),
+) -> Page {
+    let csrf = b.get(path).await.csrf();
+    let mut all = vec![("_csrf", csrf.as_str())];
+    all.extend_from_slice(fields);
+    b.post_multipart(path, &all, file).await
+}
+
+/// The id of the document of `collection` in `org` whose `field` is `value`.
+async fn id_where(
+    portal: &TestPortal,
+    org: &str,
+    collection: &str,
+    field: &str,
+    value: &str,
+) -> String {
+    portal
+        .records(org, "assets", collection)
+        .await
+        .into_iter()
+        .find(|(_, d)| d[field].as_str() == Some(value))
+        .map(|(id, _)| id)
+        .unwrap_or_else(|| panic!("no {collection} with {field} {value}"))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_school_maintains_its_property_and_its_commission_signs_the_stock_take_off() {
+    let portal = TestPortal::builder()
+        .module("assets")
+        .tree_org("kraj", Kind::Region, None, None)
+        .tree_org("zs-a", Kind::Organization, Some("kraj"), Some("school"))
+        .tree_org("jiny-kraj", Kind::Region, None, None)
+        .tree_org(
+            "zs-x",
+            Kind::Organization,
+            Some("jiny-kraj"),
+            Some("school"),
+        )
+        .build()
+        .await;
+    let addr = portal.serve().await;
+    let mut people = portal
+        .staff(
+            addr,
+            PASSWORD,
+            &[
+                ("jana", &[("zs-a", "assets.clerk")]),
+                ("karel", &[("zs-a", "assets.technician")]),
+                ("lucie", &[("zs-a", "assets.reader")]),
+                ("monika", &[("zs-a", "assets.commission")]),
+                ("eva", &[("zs-x", "assets.clerk")]),
+            ],
+        )
+        .await;
+    let [jana, karel, lucie, monika, eva] =
+        ["jana", "karel", "lucie", "monika", "eva"].map(|n| people.remove(n).unwrap().1);
+    for b in [&jana, &karel, &lucie, &monika, &eva] {
+        b.get("/lang/cs").await;
+    }
+    let today = portico_tests::today();
+    let year = today.format("%Y").to_string();
+
+    // A building with three rooms, and what stands in them.
+    let site = save(
+        &jana,
+        SCHOOL,
+        "/places/new",
+        &[("name", "Areál ZŠ")],
+        "/places/",
+    )
+    .await;
+    let building = save(
+        &jana,
+        SCHOOL,
+        &format!("/places/new?parent={site}"),
+        &[("name", "Hlavní budova"), ("code", "A")],
+        "/places/",
+    )
+    .await;
+    let storey = save(
+        &jana,
+        SCHOOL,
+        &format!("/places/new?parent={building}"),
+        &[("name", "Přízemí"), ("code", "1NP")],
+        "/places/",
+    )
+    .await;
+    let mut rooms = Vec::new();
+    for (code, name) in [
+        ("0.01", "Kotelna"),
+        ("1.05", "Učebna fyziky"),
+        ("0.02", "Garáž"),
+    ] {
+        rooms.push(
+            save(
+                &jana,
+                SCHOOL,
+                &format!("/places/new?parent={storey}"),
+                &[("name", name), ("code", code)],
+                "/places/",
+            )
+            .await,
+        );
+    }
+    let key_of = |id: &str| {
+        let id = id.to_owned();
+        let portal = &portal;
+        async move {
+            portal
+                .records("zs-a", "assets", "places")
+                .await
+                .into_iter()
+                .find(|(i, _)| *i == id)
+                .map(|(_, p)| p["key"].as_str().unwrap().to_owned())
+                .unwrap()
+        }
+    };
+    let (boiler_room, classroom, garage) = (
+        key_of(&rooms[0]).await,
+        key_of(&rooms[1]).await,
+        key_of(&rooms[2]).await,
+    );
+    let asset = async |name: &str, account: &str, cost: &str, room: &str| {
+        save(
+            &jana,
+            SCHOOL,
+            "/assets/new",
+            &[
+                ("name", name),
+                ("account", account),
+                ("cost", cost),
+                ("acquired", "2022-05-10"),
+                ("in_use", "2022-06-01"),
+                ("life_years", "10"),
+                ("place", room),
+            ],
+            "/assets/",
+        )
+        .await
+    };
+    let boiler = asset("Plynový kotel Viadrus", "022", "180 000", &boiler_room).await;
+    let projector = asset("Projektor Epson", "022", "48 500", &classroom).await;
+    let chair = asset("Kancelářská židle", "028", "3 900", &classroom).await;
+    let tractor = asset("Zahradní traktor Stiga", "022", "65 000", &garage).await;
+
+    // The tractor's warranty on its card; a text file named .pdf is not one.
+    let files_page = format!("{SCHOOL}/assets/{tractor}/files");
+    let refused = upload(
+        &jana,
+        &files_page,
+        &[("title", "Záruční list")],
+        ("file", "zaruka.pdf", b"jen text, zadne PDF"),
+    )
+    .await;
+    refused.assert_refused(&["Přiložte PDF, nebo fotografii ve formátu JPEG, PNG či WebP."]);
+    let pdf = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
+    let taken = upload(
+        &jana,
+        &files_page,
+        &[("title", "Záruční list")],
+        ("file", "zaruka.pdf", pdf),
+    )
+    .await;
+    assert_eq!(taken.status, 303, "{}", taken.body);
+    let card = jana.get(&format!("{SCHOOL}/assets/{tractor}")).await;
+    assert!(card.body.contains("Záruční list"), "{}", card.body);
+    let file_id = portal
+        .records("zs-a", "assets", "assets")
+        .await
+        .into_iter()
+        .find(|(id, _)| *id == tractor)
+        .map(|(_, a)| a["files"][0]["id"].as_str().unwrap().to_owned())
+        .unwrap();
+    let opened = lucie
+        .get(&format!("{SCHOOL}/files/{tractor}/{file_id}"))
+        .await;
+    assert_eq!(opened.status, 200);
+    assert_eq!(opened.header("content-type"), "application/pdf");
+    // Another region's clerk reaches neither the school's file nor, by
+    // its id, anything in her own school.
+    for path in [
+        format!("{SCHOOL}/files/{tractor}/{file_id}"),
+        format!("/o/zs-x/m/assets/files/{tractor}/{file_id}"),
+    ] {
+        let page = eva.get(&path).await;
+        assert!(matches!(page.status, 403 | 404), "{path}: {}", page.status);
+    }
+
+    // The boiler's yearly revision, first due in three days: its work
+    // order is given at once, and the plan moves on a year.
+    let first = (today + chrono::Duration::days(3)).to_string();
+    let saved = post(
+        &karel,
+        &format!("{SCHOOL}/maintenance/plans/new?asset={boiler}"),
+        &[
+            ("name", "Roční revize plynového kotle"),
+            ("trigger", "time"),
+            ("every", "12"),
+            ("unit", "month"),
+            ("first", &first),
+            (
+                "checklist",
+                "Kontrola těsnosti\nMěření spalin\nVyčištění hořáku",
+            ),
+            ("assignee", "Karel Novák"),
+        ],
+    )
+    .await;
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    let orders = portal.documents("zs-a", "assets", "orders").await;
+    assert_eq!(orders.len(), 1, "{orders:?}");
+    assert_eq!(orders[0]["number"], format!("UDR-{year}-000001"));
+    assert_eq!(orders[0]["due"], first);
+    assert_eq!(orders[0]["checklist"].as_array().unwrap().len(), 3);
+    let plans = portal.documents("zs-a", "assets", "plans").await;
+    let next_year = (today + chrono::Duration::days(3))
+        .checked_add_months(chrono::Months::new(12))
+        .unwrap()
+        .to_string();
+    assert_eq!(plans[0]["next"], next_year);
+    // The morning job gives nothing twice.
+    let job = CallContext {
+        org_id: "zs-a".into(),
+        principal: None,
+        request_id: "test-maintenance".into(),
+        locale: "cs".into(),
+    };
+    portal
+        .module("assets")
+        .run_job(&job, "maintenance")
+        .await
+        .expect("the job maintenance");
+    assert_eq!(portal.documents("zs-a", "assets", "orders").await.len(), 1);
+
+    // The tractor's service every 100 engine hours: nothing at 80, a
+    // meter never goes back, a work order at 130.
+    let saved = post(
+        &karel,
+        &format!("{SCHOOL}/maintenance/plans/new?asset={tractor}"),
+        &[
+            ("name", "Servis traktoru"),
+            ("trigger", "meter"),
+            ("every", "100"),
+            ("meter_unit", "mth"),
+            ("next_at", "100"),
+            ("checklist", "Výměna oleje\nNabroušení nože"),
+        ],
+    )
+    .await;
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    let reading = format!("{SCHOOL}/maintenance/readings/{tractor}");
+    let on = today.to_string();
+    let at80 = post(&karel, &reading, &[("value", "80"), ("on", &on)]).await;
+    assert_eq!(at80.status, 303, "{}", at80.body);
+    assert_eq!(portal.documents("zs-a", "assets", "orders").await.len(), 1);
+    post(&karel, &reading, &[("value", "60"), ("on", &on)])
+        .await
+        .assert_refused(&["Měřidlo necouvá; naposledy ukazovalo 80 mth"]);
+    let at130 = post(&karel, &reading, &[("value", "130"), ("on", &on)]).await;
+    assert_eq!(at130.status, 303, "{}", at130.body);
+    let orders = portal.documents("zs-a", "assets", "orders").await;
+    assert_eq!(orders.len(), 2);
+    assert_eq!(orders[1]["title"], "Servis traktoru");
+    assert_eq!(orders[1]["number"], format!("UDR-{year}-000002"));
+    let plans = portal.documents("zs-a", "assets", "plans").await;
+    assert_eq!(plans[1]["next_at"], 200.0);
+
+    // A teacher reports the projector's fault from its card, with a photo.
+    let card = lucie.get(&format!("{SCHOOL}/assets/{projector}")).await;
+    let report = format!("{SCHOOL}/maintenance/report?asset={projector}");
+    assert!(
+        card.body
+            .contains(&format!("/maintenance/report?asset={projector}")),
+        "{}",
+        card.body
+    );
+    let reported = upload(
+        &lucie,
+        &report,
+        &[
+            ("title", "Projektor nesvítí"),
+            ("text", "Po zapnutí bliká červená kontrolka."),
+        ],
+        ("photo", "projektor.png", &photo(40, 30)),
+    )
+    .await;
+    assert_eq!(reported.status, 303, "{}", reported.body);
+    let fault = reported.redirected_id(&format!("{SCHOOL}/maintenance/orders/"));
+    let shown = lucie
+        .get(&format!("{SCHOOL}/maintenance/orders/{fault}"))
+        .await;
+    assert!(
+        shown.body.contains(&format!("UDR-{year}-000003")),
+        "{}",
+        shown.body
+    );
+    assert!(
+        shown.body.contains("Nahlášeno, k převzetí"),
+        "{}",
+        shown.body
+    );
+    assert!(shown.body.contains("projektor.png"), "{}", shown.body);
+    // The technician finds it in his agenda; the teacher cannot accept it,
+    // nor can another region's clerk.
+    let agenda = karel.get("/o/zs-a/agenda").await;
+    assert!(
+        agenda.body.contains("Nahlášené závady k převzetí"),
+        "{}",
+        agenda.body
+    );
+    let accept = format!("{SCHOOL}/maintenance/orders/{fault}/accept");
+    let due = (today + chrono::Duration::days(2)).to_string();
+    let fields = [
+        ("due", due.as_str()),
+        ("checklist", "Výměna lampy\nVyčištění filtru"),
+    ];
+    let teacher = forge(
+        &lucie,
+        &format!("{SCHOOL}/maintenance/orders/{fault}"),
+        &accept,
+        &fields,
+    )
+    .await;
+    assert_eq!(teacher.status, 403, "{}", teacher.body);
+    let stranger = forge(&eva, "/o/zs-x/m/assets/maintenance", &accept, &fields).await;
+    assert!(matches!(stranger.status, 403 | 404), "{}", stranger.status);
+    let theirs = forge(
+        &eva,
+        "/o/zs-x/m/assets/maintenance",
+        &format!("/o/zs-x/m/assets/maintenance/orders/{fault}/accept"),
+        &fields,
+    )
+    .await;
+    assert_eq!(theirs.status, 404, "{}", theirs.body);
+    let accepted = post(&karel, &accept, &fields).await;
+    assert_eq!(accepted.status, 303, "{}", accepted.body);
+    // Done only when every item of the checklist is.
+    let done = format!("{SCHOOL}/maintenance/orders/{fault}/done");
+    post(
+        &karel,
+        &done,
+        &[
+            ("checked", "0"),
+            ("done_on", &on),
+            ("work", "Vyměněna lampa."),
+            ("cost", "2 450"),
+        ],
+    )
+    .await
+    .assert_refused(&["Ještě neprovedeno: Vyčištění filtru"]);
+    let finished = post(
+        &karel,
+        &done,
+        &[
+            ("checked", "0"),
+            ("checked", "1"),
+            ("done_on", &on),
+            ("work", "Vyměněna lampa, vyčištěn filtr."),
+            ("cost", "2 450"),
+        ],
+    )
+    .await;
+    assert_eq!(finished.status, 303, "{}", finished.body);
+    let card = lucie.get(&format!("{SCHOOL}/assets/{projector}")).await;
+    let row = card.row_cells(&format!("UDR-{year}-000003"));
+    assert_eq!(row[1], "Projektor nesvítí", "{row:?}");
+    assert_eq!(row[4], "Hotovo", "{row:?}");
+    assert_eq!(
+        portal.audited("zs-a", &format!("UDR-{year}-000003")).await,
+        [
+            "assets.fault-reported",
+            "assets.order-accept",
+            "assets.order-done"
+        ]
+    );
+
+    // The stock-take: the clerk opens it, the commission counts.
+    let opened = post(
+        &jana,
+        &format!("{SCHOOL}/stocktake"),
+        &[
+            ("year", &year),
+            ("as_of", &format!("{year}-12-31")),
+            ("chair", "Mgr. Jana Dvořáková"),
+            ("members", "Karel Novák\nMonika Malá"),
+        ],
+    )
+    .await;
+    assert_eq!(opened.status, 303, "{}", opened.body);
+    let campaign = opened.redirected_id(&format!("{SCHOOL}/stocktake/"));
+    post(
+        &jana,
+        &format!("{SCHOOL}/stocktake"),
+        &[
+            ("year", &year),
+            ("as_of", &format!("{year}-12-31")),
+            ("chair", "Někdo"),
+            ("members", "Jiný"),
+        ],
+    )
+    .await
+    .assert_refused(&["Inventarizace tohoto roku už je zahájena."]);
+    let list = |room: &str| format!("{SCHOOL}/stocktake/{campaign}/{room}");
+    // The commission's pages while it counts, in both languages, on a
+    // desktop and a phone.
+    let browser = portico_tests::chromium::Chromium::start(addr).await;
+    browser.log_in("jana", PASSWORD).await;
+    browser
+        .check_pages(
+            "85-assets-count",
+            &[format!("{SCHOOL}/stocktake/{campaign}"), list(&rooms[1])],
+        )
+        .await;
+    // The classroom: the chair is not there; a notice board nobody entered is.
+    let counted = post(
+        &monika,
+        &list(&rooms[1]),
+        &[
+            ("found", projector.as_str()),
+            ("extra", "Nástěnka korková bez inventárního čísla"),
+        ],
+    )
+    .await;
+    assert_eq!(counted.status, 303, "{}", counted.body);
+    // The boiler room: the boiler, and the chair from the classroom.
+    post(
+        &monika,
+        &list(&rooms[0]),
+        &[("found", boiler.as_str()), ("moved", "999/999999")],
+    )
+    .await
+    .assert_refused(&["Není v evidenci", "999/999999"]);
+    let counted = post(
+        &monika,
+        &list(&rooms[0]),
+        &[("found", boiler.as_str()), ("moved", "028/000001")],
+    )
+    .await;
+    assert_eq!(counted.status, 303, "{}", counted.body);
+    // Not signed while the garage is not counted.
+    let campaign_page = format!("{SCHOOL}/stocktake/{campaign}");
+    let early = forge(
+        &monika,
+        &campaign_page,
+        &campaign_page,
+        &[("agreed", "yes")],
+    )
+    .await;
+    assert!(early.body.contains("Zbývá míst: 1"), "{}", early.body);
+    // The garage is empty: the tractor is missing.
+    let counted = post(&monika, &list(&rooms[2]), &[("extra", "")]).await;
+    assert_eq!(counted.status, 303, "{}", counted.body);
+    post(&monika, &campaign_page, &[])
+        .await
+        .assert_refused(&["Komise podepisuje zaškrtnutím souhlasu."]);
+    let signed = post(&monika, &campaign_page, &[("agreed", "yes")]).await;
+    assert_eq!(signed.status, 303, "{}", signed.body);
+    let result = monika.get(&campaign_page).await;
+    let missing = result.row_cells("022/000003");
+    assert_eq!(missing[1], "Zahradní traktor Stiga", "{missing:?}");
+    let moved = result.row_cells("028/000001");
+    assert!(moved[3].contains("Kotelna"), "{moved:?}");
+    assert!(
+        result
+            .body
+            .contains("Nástěnka korková bez inventárního čísla"),
+        "{}",
+        result.body
+    );
+    // The register follows what the commission found.
+    let chair_card = jana.get(&format!("{SCHOOL}/assets/{chair}")).await;
+    assert!(
+        chair_card.body.contains("0.01 Kotelna"),
+        "{}",
+        chair_card.body
+    );
+    assert_eq!(
+        portal.audited("zs-a", &format!("inventura-{year}")).await,
+        [
+            "assets.stocktake-opened",
+            "assets.counted",
+            "assets.counted",
+            "assets.counted",
+            "assets.stocktake-signed"
+        ]
+    );
+    let not_clerk = forge(
+        &monika,
+        &format!("{SCHOOL}/stocktake"),
+        &format!("{SCHOOL}/stocktake"),
+        &[("year", "2030")],
+    )
+    .await;
+    assert_eq!(not_clerk.status, 403, "{}", not_clerk.body);
+
+    // Every new page, in both languages, on a desktop and a phone.
+    let order = id_where(&portal, "zs-a", "orders", "title", "Servis traktoru").await;
+    let plan = id_where(
+        &portal,
+        "zs-a",
+        "plans",
+        "name",
+        "Roční revize plynového kotle",
+    )
+    .await;
+    let paths: Vec<String> = vec![
+        format!("{SCHOOL}/maintenance"),
+        format!("{SCHOOL}/maintenance/orders/{order}"),
+        format!("{SCHOOL}/maintenance/orders/{fault}"),
+        format!("{SCHOOL}/maintenance/report"),
+        format!("{SCHOOL}/maintenance/plans/{plan}"),
+        format!("{SCHOOL}/maintenance/readings/{tractor}"),
+        format!("{SCHOOL}/assets/{boiler}"),
+        format!("{SCHOOL}/assets/{tractor}/files"),
+        format!("{SCHOOL}/stocktake"),
+        format!("{SCHOOL}/stocktake/{campaign}"),
+    ];
+    browser.check_pages("85-assets-upkeep", &paths).await;
+}

@@ -1348,7 +1348,9 @@ const SCHOOL_ASSETS: [DemoAsset; 8] = [
 
 /// The region's organizations' property and the surplus offers in flight:
 /// the school's projector offered to the hospital and the home, its
-/// copier reserved by the hospital and waiting for the region.
+/// copier reserved by the hospital and waiting for the region; the
+/// school's maintenance plans, a work order done and a fault waiting,
+/// and its stock-take of the year under way.
 fn asset_files() -> Vec<(&'static str, &'static str, &'static str, Vec<String>)> {
     let (school, school_name) = (BELOW[0].0, BELOW[0].1);
     let (hospital, hospital_name) = (BELOW[1].0, BELOW[1].1);
@@ -1443,9 +1445,78 @@ fn asset_files() -> Vec<(&'static str, &'static str, &'static str, Vec<String>)>
         )
     })
     .collect();
+    // Maintenance: the piano tuned twice a year (last done a while ago),
+    // the server's UPS checked yearly, and a fault a teacher reported.
+    let year = &date(0)[..4];
+    let plan = |asset: &DemoAsset,
+                name: &str,
+                every: u32,
+                first: i64,
+                next: i64,
+                checklist: &str| {
+        format!(
+            "{{\"asset\":{},\"asset_label\":{},\"name\":{},\"trigger\":\"time\",\"every\":{every},\"unit\":\"month\",\"first\":{},\"next\":{},\"checklist\":[{checklist}],\"assignee\":\"Václav Dvořák\",\"state\":\"active\"}}",
+            q(asset.0),
+            q(&format!("{} {}", asset.0, asset.1)),
+            q(name),
+            q(&date(first)),
+            q(&date(next))
+        )
+    };
+    let (server, piano, laptop) = (&SCHOOL_ASSETS[1], &SCHOOL_ASSETS[2], &SCHOOL_ASSETS[6]);
+    let plans = vec![
+        plan(
+            piano,
+            "Ladění klavíru",
+            6,
+            -170,
+            10,
+            "\"Ladění\",\"Kontrola mechaniky a kladívek\"",
+        ),
+        plan(
+            server,
+            "Kontrola záložního zdroje a zálohování",
+            12,
+            -325,
+            40,
+            "\"Test baterií UPS\",\"Obnova zálohy na zkoušku\"",
+        ),
+    ];
+    let orders = vec![
+        format!(
+            "{{\"number\":\"UDR-{year}-000001\",\"asset\":{},\"asset_label\":{},\"place\":{},\"title\":\"Ladění klavíru\",\"source\":\"plan\",\"due\":{},\"state\":\"done\",\"assignee\":\"Václav Dvořák\",\"checklist\":[{{\"item\":\"Ladění\",\"done\":true}},{{\"item\":\"Kontrola mechaniky a kladívek\",\"done\":true}}],\"done_on\":{},\"done_by\":\"Václav Dvořák\",\"work\":\"Naladěno na 440 Hz, seřízena mechanika.\",\"cost\":1800}}",
+            q(piano.0),
+            q(&format!("{} {}", piano.0, piano.1)),
+            q(piano.6),
+            q(&date(-170)),
+            q(&date(-168))
+        ),
+        format!(
+            "{{\"number\":\"UDR-{year}-000002\",\"asset\":{},\"asset_label\":{},\"place\":{},\"title\":\"Nefungují klávesy E a R\",\"text\":\"Od pondělí nereagují, polití nevylučuji.\",\"source\":\"request\",\"requested_by\":\"Mgr. Dana Svobodová\",\"state\":\"requested\"}}",
+            q(laptop.0),
+            q(&format!("{} {}", laptop.0, laptop.1)),
+            q(laptop.6)
+        ),
+    ];
     vec![
         (school, "assets", "places", places),
         (school, "assets", "assets", school_assets),
+        (school, "assets", "plans", plans),
+        (school, "assets", "orders", orders),
+        (
+            school,
+            "assets",
+            "counters",
+            vec![format!("{{\"account\":\"UDR-{year}\",\"last\":2}}")],
+        ),
+        (
+            school,
+            "assets",
+            "stocktakes",
+            vec![format!(
+                "{{\"year\":\"{year}\",\"as_of\":\"{year}-12-31\",\"chair\":\"Mgr. Dana Svobodová\",\"members\":[\"Václav Dvořák\",\"Mgr. Petra Malá\"],\"state\":\"open\",\"opened_by\":\"Mgr. Dana Svobodová\"}}"
+            )],
+        ),
         (hospital, "assets", "assets", hospital_assets),
         (
             REGION,

@@ -231,6 +231,34 @@ pub struct Asset {
     pub transfer: Option<Protocol>,
     pub write_off: String,
     pub history: Vec<Step>,
+    /// Its meter's last reading (hours, kilometres), for maintenance.
+    pub meter: Option<Meter>,
+    /// Its photos and documents (warranty, manual, revision reports).
+    pub files: Vec<Stored>,
+}
+
+/// A meter's reading.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Meter {
+    pub unit: String,
+    pub value: f64,
+    pub on: String,
+}
+
+/// A stored photo or document, as a card or a work order names it.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Stored {
+    /// The file's id in the organization's files.
+    pub id: String,
+    pub name: String,
+    /// What it is, as the clerk named it.
+    pub title: String,
+    pub media_type: String,
+    pub size: u64,
+    pub on: String,
+    pub by: String,
 }
 
 impl Asset {
@@ -305,7 +333,7 @@ pub fn yearly(card: &Card) -> f64 {
     ((card.cost - card.charged_before).max(0.0) / f64::from(card.life_years)).round()
 }
 
-/// A counter of inventory numbers.
+/// A counter: of inventory numbers by account, of work orders by year.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Counter {
@@ -313,42 +341,55 @@ pub struct Counter {
     pub last: u64,
 }
 
-/// The next inventory number on `account`: `022/000042`. The counter is
-/// updated with its version, so two numbers given at once cannot be one.
+/// The next inventory number on `account`: `022/000042`.
 pub fn next_number(account: &str) -> Result<String> {
-    let n = match COUNTERS.find_by::<Counter>("account", account)? {
+    let n = count(account, || {
+        // The first number on the account: start after any imported.
+        Ok(ASSETS
+            .find()
+            .prefix("number", format!("{account}/"))
+            .sort_desc("number")
+            .limit(1)
+            .fetch::<Asset>()?
+            .documents
+            .first()
+            .and_then(|d| d.data.card.number.rsplit('/').next()?.parse().ok())
+            .unwrap_or(0u64))
+    })?;
+    Ok(format!("{account}/{n:06}"))
+}
+
+/// The next number of counter `name`, the first after what `before`
+/// says was given already. The counter is updated with its version, so
+/// two numbers given at once cannot be one.
+pub fn count(name: &str, before: impl FnOnce() -> Result<u64>) -> Result<u64> {
+    Ok(match COUNTERS.find_by::<Counter>("account", name)? {
         Some(doc) => {
             let mut c = doc.data;
             c.last += 1;
-            let last = c.last;
             COUNTERS.update(&doc.id, doc.version, &c)?;
-            last
+            c.last
         }
         None => {
-            // The first number on the account: start after any imported.
-            let last = ASSETS
-                .find()
-                .prefix("number", format!("{account}/"))
-                .sort_desc("number")
-                .limit(1)
-                .fetch::<Asset>()?
-                .documents
-                .first()
-                .and_then(|d| d.data.card.number.rsplit('/').next()?.parse().ok())
-                .unwrap_or(0u64)
-                + 1;
+            let last = before()? + 1;
             COUNTERS.insert(&Counter {
-                account: account.into(),
+                account: name.into(),
                 last,
             })?;
             last
         }
-    };
-    Ok(format!("{account}/{n:06}"))
+    })
 }
 
+/// The asset of document `id`, or of inventory number `id` (as plans
+/// and work orders name it, and as a link can).
 pub fn asset(id: &str) -> Result<Document<Asset>> {
-    ASSETS.get(id)
+    match ASSETS.get(id) {
+        Err(Error::NotFound(_)) if id.contains('/') => ASSETS
+            .find_by("number", id)?
+            .ok_or_else(|| Error::not_found(format!("no asset {id}"))),
+        found => found,
+    }
 }
 
 pub fn place(id: &str) -> Result<Document<Place>> {

@@ -60,10 +60,14 @@ pub fn home(ctx: &Context, page: &Page) -> Result<View> {
                     )),
             ),
         );
-    let mut actions = vec![Action::secondary(
-        ctx.tr("Sites, buildings and rooms", "Areály, budovy a místnosti"),
-        "/places",
-    )];
+    let mut actions = vec![
+        Action::secondary(
+            ctx.tr("Sites, buildings and rooms", "Areály, budovy a místnosti"),
+            "/places",
+        ),
+        Action::secondary(ctx.tr("Maintenance", "Údržba"), "/maintenance"),
+        Action::secondary(ctx.tr("Stock-take", "Inventarizace"), "/stocktake"),
+    ];
     if can(ctx, "manage") {
         actions.insert(
             0,
@@ -239,7 +243,19 @@ pub fn detail(ctx: &Context, id: &str) -> Result<View> {
     }
     fact(ctx.tr("Written off", "Vyřazení"), &a.write_off);
     let mut view = View::new(format!("{} {}", c.number, c.name)).key_values(facts);
-    view = view.actions(crate::surplus::actions(ctx, id, a));
+    let mut actions = crate::surplus::actions(ctx, id, a);
+    actions.extend(crate::maintenance::actions(ctx, id, a));
+    if a.held == 1 && can(ctx, "manage") {
+        actions.push(Action::secondary(
+            ctx.tr("Photos and documents", "Fotografie a dokumenty"),
+            format!("/assets/{}/files", segment(id)),
+        ));
+    }
+    view = view.actions(actions);
+    if !a.files.is_empty() {
+        view = view.table(crate::maintenance::files_table(ctx, id, &a.files));
+    }
+    view = crate::maintenance::on_card(ctx, a, view)?;
     for (title, p) in [
         (ctx.tr("Received from", "Převzato od"), &a.origin),
         (
@@ -344,6 +360,13 @@ fn step_name(ctx: &Context, what: &str) -> String {
         "transferred" => ctx.tr("Transferred", "Převedeno"),
         "received" => ctx.tr("Received", "Převzato"),
         "written-off" => ctx.tr("Written off", "Vyřazeno"),
+        "maintained" => ctx.tr("Maintained", "Údržba provedena"),
+        "reading" => ctx.tr("Meter read", "Odečet měřidla"),
+        "missing" => ctx.tr(
+            "Not found at the stock-take",
+            "Při inventarizaci nenalezeno",
+        ),
+        "files" => ctx.tr("Photos and documents", "Fotografie a dokumenty"),
         other => other,
     }
     .to_owned()
@@ -774,4 +797,154 @@ fn xml(text: &str) -> String {
         }
     }
     out
+}
+
+/// The page of asset `id`'s photos and documents: add one, or take off
+/// those added by mistake.
+pub fn files_view(
+    ctx: &Context,
+    id: &str,
+    form: Option<&FormPost>,
+    errors: &Errors,
+) -> Result<View> {
+    let a = model::asset(id)?.data;
+    let f = |field: Field| field.error_among(errors);
+    let mut form_ = Form::new(
+        format!("/assets/{}/files", segment(id)),
+        ctx.tr("Save", "Uložit"),
+    )
+    .field(f(Field::text("title", ctx.tr("What it is", "Co to je"))
+        .value(FormPost::shown(form, "title", ""))
+        .help(ctx.tr(
+            "E.g. warranty certificate, user manual, revision report.",
+            "Např. záruční list, návod k obsluze, revizní zpráva.",
+        ))))
+    .field(f(Field::file(
+        "file",
+        ctx.tr("Photo or document", "Fotografie nebo dokument"),
+    )
+    .accept("application/pdf,image/jpeg,image/png,image/webp")
+    .help(ctx.tr(
+        "A PDF, or a photo as JPEG, PNG or WebP; at most 10 MB.",
+        "PDF, nebo fotografie ve formátu JPEG, PNG či WebP; nejvýše 10 MB.",
+    ))));
+    if !a.files.is_empty() {
+        form_ = form_.field(Field::checkboxes(
+            "remove",
+            ctx.tr("Take off the card", "Odebrat z karty"),
+            a.files.iter().map(|s| {
+                (
+                    s.id.clone(),
+                    if s.title.is_empty() {
+                        s.name.clone()
+                    } else {
+                        s.title.clone()
+                    },
+                )
+            }),
+        ));
+    }
+    let mut view = View::new(format!(
+        "{}: {} {}",
+        ctx.tr("Photos and documents", "Fotografie a dokumenty"),
+        a.card.number,
+        a.card.name
+    ));
+    if !a.files.is_empty() {
+        view = view.table(crate::maintenance::files_table(ctx, id, &a.files));
+    }
+    Ok(view.form(form_))
+}
+
+/// Adds a photo or document to asset `id`'s card, or takes some off.
+pub fn save_files(ctx: &Context, id: &str, form: &FormPost) -> Result<Outcome> {
+    clerk(ctx)?;
+    let doc = model::asset(id)?;
+    let mut a = doc.data;
+    if a.held == 0 {
+        return Err(Error::forbidden(ctx.tr(
+            "The organization no longer holds this asset.",
+            "Tento majetek už organizace nemá.",
+        )));
+    }
+    let mut errors = Errors::new();
+    let title: String = form
+        .get("title")
+        .unwrap_or_default()
+        .trim()
+        .chars()
+        .take(200)
+        .collect();
+    let added = crate::maintenance::upload(ctx, form, "file", &mut errors, true)?;
+    let remove: Vec<&str> = form.all("remove").collect();
+    if added.is_none() && remove.is_empty() && errors.is_empty() {
+        errors.push((
+            "file".into(),
+            ctx.tr(
+                "Choose the file to add.",
+                "Vyberte soubor, který chcete přidat.",
+            )
+            .into(),
+        ));
+    }
+    if a.files.len() >= 30 && added.is_some() {
+        errors.push((
+            "file".into(),
+            ctx.tr(
+                "A card keeps at most 30 files.",
+                "Karta nese nejvýše 30 souborů.",
+            )
+            .into(),
+        ));
+    }
+    if !errors.is_empty() {
+        return Ok(Outcome::Show(files_view(ctx, id, Some(form), &errors)?));
+    }
+    // Files taken off the card stay in the organization's files for their
+    // retention period; only the card forgets them.
+    let before = a.files.len();
+    a.files.retain(|s| !remove.contains(&s.id.as_str()));
+    let mut text = Vec::new();
+    if a.files.len() < before {
+        text.push(format!("-{}", before - a.files.len()));
+    }
+    if let Some(mut s) = added {
+        s.title = title;
+        text.push(if s.title.is_empty() {
+            s.name.clone()
+        } else {
+            s.title.clone()
+        });
+        a.files.push(s);
+    }
+    let text = text.join(", ");
+    a.step(ctx, "files", text.clone());
+    ASSETS.update(&doc.id, doc.version, &a)?;
+    audit::record(ctx, "assets.files", &a.card.number, text)?;
+    Ok(Outcome::redirect_with(
+        format!("/assets/{}", segment(id)),
+        ctx.tr("Saved.", "Uloženo."),
+    ))
+}
+
+/// A photo or document of an asset or of a work order, as it was stored.
+pub fn file(owner: &str, file: &str) -> Result<Response> {
+    let files = match model::asset(owner) {
+        Ok(a) => a.data.files,
+        Err(_) => {
+            crate::maintenance::ORDERS
+                .get::<crate::maintenance::Order>(owner)?
+                .data
+                .files
+        }
+    };
+    let found = files
+        .into_iter()
+        .find(|s| s.id == file)
+        .ok_or_else(|| Error::not_found(format!("{owner} has no file {file}")))?;
+    Ok(Response::inline_file(
+        &found.media_type,
+        &found.name,
+        portico_sdk::files::read(&found.id)?,
+    ))
 }

@@ -21,7 +21,7 @@ use serde_json::json;
 
 use model::{
     ARTICLES, Article, COPIES, MOST_BODY, MOST_POST, Note, Post, QUESTIONS, Question, VERSIONS,
-    actor, article_of, copy_of, new_key, now, question_of,
+    article_of, copy_of, new_key, now, question_of,
 };
 
 struct Methodology;
@@ -75,7 +75,7 @@ fn publish(ctx: &Context, form: &FormPost, key: Option<&str>) -> Result<Outcome>
         body,
         version: existing.as_ref().map_or(1, |d| d.data.version + 1),
         changed,
-        author: actor(ctx),
+        author: ctx.person(),
         published_at: now(),
         founder: me.id.clone(),
         founder_name: me.name.clone(),
@@ -153,7 +153,7 @@ fn ask(ctx: &Context, form: &FormPost, key: Option<&str>, article: &str) -> Resu
     let me = orgs::current()?;
     let post = Post {
         at: now(),
-        by: actor(ctx),
+        by: ctx.person(),
         org: me.name.clone(),
         text,
     };
@@ -224,7 +224,7 @@ fn answer(ctx: &Context, form: &FormPost) -> Result<Outcome> {
     let mut q = doc.data;
     let post = Post {
         at: now(),
-        by: actor(ctx),
+        by: ctx.person(),
         org: orgs::current()?.name,
         text,
     };

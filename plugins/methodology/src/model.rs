@@ -146,12 +146,6 @@ pub fn question_of(key: &str, org: &str) -> Result<Option<Document<Question>>> {
 
 pub use portico_sdk::random_key as new_key;
 
-pub fn actor(ctx: &Context) -> String {
-    ctx.principal()
-        .map(|p| p.name().to_owned())
-        .unwrap_or_else(|| ctx.tr("Portal", "Portál").to_owned())
-}
-
 /// Markdown as page structure: headings stay headings, paragraphs and
 /// list items become text (a link as its text and address). Raw HTML is
 /// dropped: nothing of it reaches the page.

@@ -25,7 +25,7 @@ use serde_json::json;
 
 use model::{
     Change, Entry, FACTS, HISTORY, Note, PROFILE, Profile, REGISTER, REQUESTS, Registered,
-    Request as ChangeRequest, RequestState, actor, fact_of, new_key, now, pending_of, profile,
+    Request as ChangeRequest, RequestState, fact_of, new_key, now, pending_of, profile,
     registered_of, request_from_below, request_of,
 };
 
@@ -151,7 +151,7 @@ fn edit(ctx: &Context, form: &FormPost) -> Result<Outcome> {
     if !errors.is_empty() {
         return Ok(Outcome::Show(pages::edit_form(ctx, Some(form), &errors)?));
     }
-    let by = actor(ctx);
+    let by = ctx.person();
     if !now_changes.is_empty() {
         apply(&now_changes, &by, "")?;
     }
@@ -198,7 +198,7 @@ fn withdraw(ctx: &Context) -> Result<Outcome> {
     };
     let mut r = doc.data;
     r.state = RequestState::Withdrawn;
-    r.decided_by = actor(ctx);
+    r.decided_by = ctx.person();
     REQUESTS.update(&doc.id, doc.version, &r)?;
     audit::append("profile.change-withdrawn", &r.key, &json!({}))?;
     if let Some(f) = founder()? {
@@ -262,7 +262,7 @@ fn decide(ctx: &Context, form: &FormPost) -> Result<Outcome> {
     } else {
         RequestState::Rejected
     };
-    r.decided_by = actor(ctx);
+    r.decided_by = ctx.person();
     r.reason = reason.clone();
     REQUESTS.update(&doc.id, doc.version, &r)?;
     let note = Note::Decided {

@@ -388,9 +388,3 @@ pub fn registered_of(org: &str) -> Result<Option<Document<Registered>>> {
 }
 
 pub use portico_sdk::random_key as new_key;
-
-pub fn actor(ctx: &Context) -> String {
-    ctx.principal()
-        .map(|p| p.name().to_owned())
-        .unwrap_or_else(|| ctx.tr("Portal", "Portál").to_owned())
-}

@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 
 use crate::model::{
     Addressees, MOST_POSTS, Note, Post, RECEIVED, Received, SENT, Sent, State, Step, TASKS, Task,
-    actor, new_key, now, received_of, record, sent_of, task_of,
+    new_key, now, received_of, record, sent_of, task_of,
 };
 
 /// The organizations below with the module enabled that `to` names.
@@ -77,7 +77,7 @@ pub fn send_task(ctx: &Context, mut task: Task, to: &[Organization]) -> Result<S
             answers: Default::default(),
             history: vec![Step {
                 at: now(),
-                by: actor(ctx),
+                by: ctx.person(),
                 state: State::New,
                 note: String::new(),
             }],
@@ -183,7 +183,7 @@ pub fn make_move(
             )
         }));
     }
-    let by = actor(ctx);
+    let by = ctx.person();
     if mv == Move::Delegate {
         let chosen = people::holders("resolve")?
             .into_iter()
@@ -312,7 +312,7 @@ pub fn judge(ctx: &Context, task: &str, org: &str, how: Judgement, reason: &str)
         }
         Judgement::Reopen => State::Returned,
     };
-    let by = actor(ctx);
+    let by = ctx.person();
     s.state = state;
     s.judged += 1;
     let seq = s.judged;
@@ -344,7 +344,7 @@ pub fn judge(ctx: &Context, task: &str, org: &str, how: Judgement, reason: &str)
 /// Reminds each organization that has not submitted `task` yet; returns
 /// how many were reminded.
 pub fn remind_late(ctx: &Context, task: &str) -> Result<usize> {
-    let by = actor(ctx);
+    let by = ctx.person();
     let mut reminded = Vec::new();
     for d in SENT
         .find()
@@ -384,7 +384,7 @@ pub fn post(ctx: &Context, task: &str, org: Option<&str>, text: &str) -> Result<
     };
     let post = Post {
         at: now(),
-        by: actor(ctx),
+        by: ctx.person(),
         org: orgs::current()?.name,
         text: text.to_owned(),
     };

@@ -25,7 +25,7 @@ use portico_sdk::{
 };
 
 use flow::{Judgement, Move};
-use model::{Addressees, Priority, SERIES, Series, Task, actor, now, today};
+use model::{Addressees, Priority, SERIES, Series, Task, now, today};
 use portico_forms::definition::Definition;
 
 struct Tasks;
@@ -82,7 +82,7 @@ fn create(ctx: &Context, form: &FormPost) -> Result<Outcome> {
             addressees: Vec::new(),
             series: String::new(),
             form: new.form,
-            created_by: actor(ctx),
+            created_by: ctx.person(),
             created_at: now(),
         };
         let id = flow::send_task(ctx, task, &to)?;
@@ -114,7 +114,7 @@ fn create(ctx: &Context, form: &FormPost) -> Result<Outcome> {
         start: new.due.clone(),
         next: new.due,
         form: new.form,
-        created_by: actor(ctx),
+        created_by: ctx.person(),
     };
     let stored = SERIES.insert(&series)?;
     let lead = settings_lead()?;

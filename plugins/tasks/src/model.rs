@@ -511,11 +511,3 @@ pub fn received_of(task: &str) -> Result<Document<Received>> {
         .find_by::<Received>("task", task)?
         .ok_or_else(|| Error::not_found(format!("no task {task} here")))
 }
-
-/// The name of whoever acts, for histories: the principal's, or the
-/// module's own for jobs.
-pub fn actor(ctx: &Context) -> String {
-    ctx.principal()
-        .map(|p| p.name().to_owned())
-        .unwrap_or_else(|| ctx.tr("Portal", "Portál").to_owned())
-}

@@ -139,6 +139,16 @@ impl Context {
             .as_ref()
             .map_or_else(|| "system".to_owned(), |p| p.user_id.clone())
     }
+
+    /// Who acts, as people read it on a page: the signed-in user's
+    /// display name, or the portal itself for a scheduled job or a
+    /// message.
+    pub fn person(&self) -> String {
+        self.principal.as_ref().map_or_else(
+            || self.tr("Portal", "Portál").to_owned(),
+            |p| p.name.clone(),
+        )
+    }
 }
 
 impl From<wit::Assurance> for Assurance {

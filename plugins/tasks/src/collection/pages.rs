@@ -11,7 +11,7 @@ use portico_sdk::{
 
 use super::{answers_shown, collecting, copies, fits, form_of, in_order};
 use crate::flow::{self, Move};
-use crate::model::{RECEIVED, Received, State, actor, day, moment, now, received_of, task_of};
+use crate::model::{RECEIVED, Received, State, day, moment, now, received_of, task_of};
 
 fn english(ctx: &Context) -> bool {
     !ctx.is_czech()
@@ -277,7 +277,7 @@ pub fn save(ctx: &Context, post: &FormPost) -> Result<Outcome> {
     if !submitting || !errors.is_empty() {
         r.answers = answers;
         r.saved_at = now();
-        r.saved_by = actor(ctx);
+        r.saved_by = ctx.person();
         RECEIVED.update(&doc.id, doc.version, &r)?;
         if !errors.is_empty() {
             return Ok(Outcome::Show(fill(ctx, &task, Some(&r.answers), &errors)?));
