@@ -94,6 +94,7 @@ pub struct Order {
     pub source: String,
     pub plan: String,
     pub requested_by: String,
+    pub requested_on: String,
     pub due: String,
     pub state: String,
     pub assignee: String,
@@ -289,7 +290,7 @@ pub fn home(ctx: &Context) -> Result<View> {
                 ctx.tr("Faults reported", "Nahlášené závady"),
                 &requested,
             )
-            .empty_text(ctx.tr("No fault waits.", "Žádná závada nečeká.")),
+            .empty_text(ctx.tr("No fault is waiting.", "Žádná závada nečeká.")),
         )
         .table(
             order_table(
@@ -297,7 +298,7 @@ pub fn home(ctx: &Context) -> Result<View> {
                 ctx.tr("Work orders to do", "Pracovní příkazy k provedení"),
                 &open,
             )
-            .empty_text(ctx.tr("No work waits.", "Žádná práce nečeká.")),
+            .empty_text(ctx.tr("No work is waiting.", "Žádná práce nečeká.")),
         );
     let plans = PLANS
         .find()
@@ -320,7 +321,7 @@ pub fn home(ctx: &Context) -> Result<View> {
 pub fn order_table(ctx: &Context, title: &str, orders: &[Document<Order>]) -> Table {
     let mut table = Table::new(title)
         .column(ctx.tr("Number", "Číslo"))
-        .column(ctx.tr("What", "Co"))
+        .column(ctx.tr("Title", "Název"))
         .column(ctx.tr("Asset or place", "Majetek nebo místo"))
         .column(ctx.tr("Due", "Termín"))
         .column(ctx.tr("State", "Stav"));
@@ -447,10 +448,12 @@ pub fn actions(ctx: &Context, id: &str, a: &Asset) -> Vec<Action> {
             ctx.tr("Plan maintenance", "Naplánovat údržbu"),
             format!("/maintenance/plans/new?asset={}", segment(id)),
         ));
-        out.push(Action::secondary(
-            ctx.tr("Enter a meter reading", "Zapsat stav měřidla"),
-            format!("/maintenance/readings/{}", segment(id)),
-        ));
+        if meter_unit(a).is_ok_and(|u| !u.is_empty()) {
+            out.push(Action::secondary(
+                ctx.tr("Enter a meter reading", "Zapsat stav měřidla"),
+                format!("/maintenance/readings/{}", segment(id)),
+            ));
+        }
     }
     out
 }
@@ -481,13 +484,14 @@ pub fn report_view(
             ));
         }
         None => {
-            form_ = form_.field(f(Field::select(
-                "place",
-                ctx.tr("Where", "Kde"),
-                places::choices()?,
-            )
-            .required()
-            .selected([v("place")])));
+            let mut choices = vec![(
+                String::new(),
+                ctx.tr("— choose —", "— vyberte —").to_owned(),
+            )];
+            choices.extend(places::choices()?);
+            form_ = form_.field(f(Field::select("place", ctx.tr("Where", "Kde"), choices)
+                .required()
+                .selected([v("place")])));
         }
     }
     form_ = form_
@@ -528,6 +532,7 @@ pub fn report(ctx: &Context, form: &FormPost) -> Result<Outcome> {
         source: "request".into(),
         state: order_state::REQUESTED.into(),
         requested_by: ctx.person(),
+        requested_on: calendar::today().to_string(),
         ..Order::default()
     };
     match asset {
@@ -700,7 +705,12 @@ pub fn order_view(
     };
     fact(ctx.tr("Asset", "Majetek"), o.asset_label.clone());
     fact(ctx.tr("Where", "Umístění"), model::path_of(&o.place));
-    fact(ctx.tr("Reported by", "Nahlásil(a)"), o.requested_by.clone());
+    if !o.requested_by.is_empty() {
+        fact(
+            ctx.tr("Reported", "Nahlášeno"),
+            format!("{}, {}", date_text(ctx, &o.requested_on), o.requested_by),
+        );
+    }
     fact(ctx.tr("Description", "Popis"), o.text.clone());
     fact(ctx.tr("Due", "Termín"), date_text(ctx, &o.due));
     fact(ctx.tr("Assigned to", "Provede"), o.assignee.clone());
@@ -724,12 +734,17 @@ pub fn order_view(
         o.reason.clone(),
     );
     let mut view = View::new(format!("{} {}", o.number, o.title)).key_values(facts);
+    let mut actions = vec![Action::secondary(
+        ctx.tr("Maintenance", "Údržba"),
+        "/maintenance",
+    )];
     if !o.asset.is_empty() {
-        view = view.actions([Action::secondary(
+        actions.push(Action::secondary(
             ctx.tr("The asset's card", "Karta majetku"),
             format!("/assets/{}", segment(&o.asset)),
-        )]);
+        ));
     }
+    view = view.actions(actions);
     if !o.checklist.is_empty() && o.state != order_state::OPEN {
         let mut table = Table::new(ctx.tr("Checklist", "Kontrolní seznam"))
             .column(ctx.tr("Item", "Úkon"))
@@ -748,7 +763,12 @@ pub fn order_view(
         view = view.table(table);
     }
     if !o.files.is_empty() {
-        view = view.table(files_table(ctx, id, &o.files));
+        view = view.table(files_table(
+            ctx,
+            ctx.tr("Photos and documents", "Fotografie a dokumenty"),
+            id,
+            &o.files,
+        ));
     }
     if can_maintain(ctx) {
         view = order_forms(ctx, id, o, form, errors, view);
@@ -783,8 +803,8 @@ fn step_name(ctx: &Context, what: &str) -> String {
 }
 
 /// A table of stored files, each opened from `/files/{owner}/{file}`.
-pub fn files_table(ctx: &Context, owner: &str, files: &[Stored]) -> Table {
-    let mut table = Table::new(ctx.tr("Photos and documents", "Fotografie a dokumenty"))
+pub fn files_table(ctx: &Context, title: &str, owner: &str, files: &[Stored]) -> Table {
+    let mut table = Table::new(title)
         .column(ctx.tr("File", "Soubor"))
         .column(ctx.tr("Kind", "Druh"))
         .numeric_column(ctx.tr("Size (kB)", "Velikost (kB)"))
@@ -882,7 +902,7 @@ fn order_forms(
                 )
                 .selected(ticked)
                 .help(ctx.tr(
-                    "Every item is done before the work order is.",
+                    "The work order is done only when every item is.",
                     "Pracovní příkaz je hotový, až když je proveden každý úkon.",
                 ))));
             }
@@ -1196,33 +1216,34 @@ pub fn plan_view(
                 ("year", ctx.tr("years", "let")),
             ],
         )
-        .selected([v("unit", time_unit)])))
+        .selected([v("unit", time_unit)])
+        .shown_when("trigger", [trigger::TIME])))
         .field(f(Field::date(
             "first",
-            ctx.tr(
-                "First due on (after a time)",
-                "Poprvé dne (po uplynutí doby)",
-            ),
+            ctx.tr("First due on", "Poprvé dne"),
         )
-        .value(v("first", &kept.first))))
+        .value(v("first", &kept.first))
+        .shown_when("trigger", [trigger::TIME])
+        .required_when("trigger", [trigger::TIME])))
         .field(f(Field::text(
             "meter_unit",
-            ctx.tr(
-                "The meter's unit (by the meter)",
-                "Jednotka měřidla (podle měřidla)",
-            ),
+            ctx.tr("The meter's unit", "Jednotka měřidla"),
         )
         .value(v("meter_unit", meter_unit))
-        .help(ctx.tr("E.g. mth, km.", "Např. mth, km."))))
+        .help(ctx.tr(
+            "E.g. mth for engine hours, km.",
+            "Např. mth pro motohodiny, km.",
+        ))
+        .shown_when("trigger", [trigger::METER])
+        .required_when("trigger", [trigger::METER])))
         .field(f(Field::number(
             "next_at",
-            ctx.tr(
-                "First due at the reading (by the meter)",
-                "Poprvé při stavu (podle měřidla)",
-            ),
+            ctx.tr("First due at the reading", "Poprvé při stavu"),
         )
         .min("0")
-        .value(v("next_at", &next_at))))
+        .value(v("next_at", &next_at))
+        .shown_when("trigger", [trigger::METER])
+        .required_when("trigger", [trigger::METER])))
         .field(f(Field::textarea(
             "checklist",
             ctx.tr(
@@ -1405,10 +1426,17 @@ pub fn reading_view(
         format!("/maintenance/readings/{}", segment(id)),
         ctx.tr("Save the reading", "Uložit stav"),
     )
-    .field(f(Field::number("value", ctx.tr("Reading", "Stav"))
-        .required()
-        .min("0")
-        .value(v("value", ""))));
+    .field(f(Field::number(
+        "value",
+        if unit.is_empty() {
+            ctx.tr("New reading", "Nový stav měřidla").to_owned()
+        } else {
+            format!("{} ({unit})", ctx.tr("New reading", "Nový stav měřidla"))
+        },
+    )
+    .required()
+    .min("0")
+    .value(v("value", ""))));
     if unit.is_empty() {
         form_ = form_.field(f(Field::text("unit", ctx.tr("Unit", "Jednotka"))
             .required()

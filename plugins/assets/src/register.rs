@@ -253,7 +253,12 @@ pub fn detail(ctx: &Context, id: &str) -> Result<View> {
     }
     view = view.actions(actions);
     if !a.files.is_empty() {
-        view = view.table(crate::maintenance::files_table(ctx, id, &a.files));
+        view = view.table(crate::maintenance::files_table(
+            ctx,
+            ctx.tr("Photos and documents", "Fotografie a dokumenty"),
+            id,
+            &a.files,
+        ));
     }
     view = crate::maintenance::on_card(ctx, a, view)?;
     for (title, p) in [
@@ -809,51 +814,70 @@ pub fn files_view(
 ) -> Result<View> {
     let a = model::asset(id)?.data;
     let f = |field: Field| field.error_among(errors);
-    let mut form_ = Form::new(
-        format!("/assets/{}/files", segment(id)),
-        ctx.tr("Save", "Uložit"),
-    )
-    .field(f(Field::text("title", ctx.tr("What it is", "Co to je"))
-        .value(FormPost::shown(form, "title", ""))
-        .help(ctx.tr(
-            "E.g. warranty certificate, user manual, revision report.",
-            "Např. záruční list, návod k obsluze, revizní zpráva.",
-        ))))
-    .field(f(Field::file(
-        "file",
-        ctx.tr("Photo or document", "Fotografie nebo dokument"),
-    )
-    .accept("application/pdf,image/jpeg,image/png,image/webp")
-    .help(ctx.tr(
-        "A PDF, or a photo as JPEG, PNG or WebP; at most 10 MB.",
-        "PDF, nebo fotografie ve formátu JPEG, PNG či WebP; nejvýše 10 MB.",
-    ))));
-    if !a.files.is_empty() {
-        form_ = form_.field(Field::checkboxes(
-            "remove",
-            ctx.tr("Take off the card", "Odebrat z karty"),
-            a.files.iter().map(|s| {
-                (
-                    s.id.clone(),
-                    if s.title.is_empty() {
-                        s.name.clone()
-                    } else {
-                        s.title.clone()
-                    },
-                )
-            }),
-        ));
-    }
+    let action = format!("/assets/{}/files", segment(id));
     let mut view = View::new(format!(
         "{}: {} {}",
         ctx.tr("Photos and documents", "Fotografie a dokumenty"),
         a.card.number,
         a.card.name
-    ));
+    ))
+    .actions([Action::secondary(
+        ctx.tr("Back to the card", "Zpět na kartu"),
+        format!("/assets/{}", segment(id)),
+    )]);
     if !a.files.is_empty() {
-        view = view.table(crate::maintenance::files_table(ctx, id, &a.files));
+        view = view
+            .table(crate::maintenance::files_table(
+                ctx,
+                ctx.tr("On the card", "Na kartě"),
+                id,
+                &a.files,
+            ))
+            .form(
+                Form::new(
+                    action.clone(),
+                    ctx.tr("Take the ticked off the card", "Odebrat zaškrtnuté z karty"),
+                )
+                .field(Field::checkboxes(
+                    "remove",
+                    ctx.tr("Files to take off the card", "Soubory k odebrání z karty"),
+                    a.files.iter().map(|s| {
+                        (
+                            s.id.clone(),
+                            if s.title.is_empty() {
+                                s.name.clone()
+                            } else {
+                                s.title.clone()
+                            },
+                        )
+                    }),
+                )),
+            );
     }
-    Ok(view.form(form_))
+    Ok(view
+        .heading_at(
+            2,
+            ctx.tr("Add a photo or document", "Přidat fotografii nebo dokument"),
+        )
+        .form(
+            Form::new(action, ctx.tr("Add", "Přidat"))
+                .field(f(Field::text("title", ctx.tr("Title", "Název"))
+                    .value(FormPost::shown(form, "title", ""))
+                    .help(ctx.tr(
+                        "E.g. warranty certificate, user manual, revision report.",
+                        "Např. záruční list, návod k obsluze, revizní zpráva.",
+                    ))))
+                .field(f(Field::file(
+                    "file",
+                    ctx.tr("Photo or document", "Fotografie nebo dokument"),
+                )
+                .required()
+                .accept("application/pdf,image/jpeg,image/png,image/webp")
+                .help(ctx.tr(
+                    "A PDF, or a photo as JPEG, PNG or WebP; at most 10 MB.",
+                    "PDF, nebo fotografie ve formátu JPEG, PNG či WebP; nejvýše 10 MB.",
+                )))),
+        ))
 }
 
 /// Adds a photo or document to asset `id`'s card, or takes some off.
@@ -877,7 +901,9 @@ pub fn save_files(ctx: &Context, id: &str, form: &FormPost) -> Result<Outcome> {
         .collect();
     let added = crate::maintenance::upload(ctx, form, "file", &mut errors, true)?;
     let remove: Vec<&str> = form.all("remove").collect();
-    if added.is_none() && remove.is_empty() && errors.is_empty() {
+    // The form that adds posts a title; the one that takes off does not.
+    let adding = form.get("title").is_some();
+    if adding && added.is_none() && errors.is_empty() {
         errors.push((
             "file".into(),
             ctx.tr(
@@ -899,6 +925,9 @@ pub fn save_files(ctx: &Context, id: &str, form: &FormPost) -> Result<Outcome> {
     }
     if !errors.is_empty() {
         return Ok(Outcome::Show(files_view(ctx, id, Some(form), &errors)?));
+    }
+    if !adding && remove.is_empty() {
+        return Ok(Outcome::redirect(format!("/assets/{}/files", segment(id))));
     }
     // Files taken off the card stay in the organization's files for their
     // retention period; only the card forgets them.

@@ -99,7 +99,7 @@ pub fn home(ctx: &Context, form: Option<&FormPost>, errors: &Errors) -> Result<V
         .find()
         .sort_desc("year")
         .fetch_all::<Stocktake>(100)?;
-    let mut table = Table::new(ctx.tr("Stock-takes", "Inventarizace"))
+    let mut table = Table::new(ctx.tr("Stock-takes by year", "Inventarizace podle let"))
         .column(ctx.tr("Year", "Rok"))
         .column(ctx.tr("As of", "Ke dni"))
         .column(ctx.tr("Chair of the commission", "Předseda komise"))
@@ -118,14 +118,23 @@ pub fn home(ctx: &Context, form: Option<&FormPost>, errors: &Errors) -> Result<V
     }
     let mut view = View::new(ctx.tr("Stock-take", "Inventarizace"))
         .text(ctx.tr(
-            "Once a year the commission finds what the organization really holds, place by place, and compares it with the register (vyhláška č. 270/2010 Sb.).",
-            "Jednou ročně komise zjistí skutečný stav majetku organizace, místo po místě, a porovná ho s evidencí (vyhláška č. 270/2010 Sb.).",
+                        "Once a year the commission finds what the organization really holds, in every place, and compares it with the register (vyhláška č. 270/2010 Sb.).",
+            "Jednou ročně komise zjistí skutečný stav majetku organizace na všech místech a porovná ho s evidencí (vyhláška č. 270/2010 Sb.).",
         ))
         .table(table);
     if can(ctx, "manage") {
         let v = |name: &str, kept: &str| FormPost::shown(form, name, kept);
         let f = |field: Field| field.error_among(errors);
-        let year = calendar::today().format("%Y").to_string();
+        // The first year without a stock-take, from this one.
+        let this: i32 = calendar::today()
+            .format("%Y")
+            .to_string()
+            .parse()
+            .unwrap_or(2026);
+        let year = (this..this + 5)
+            .map(|y| y.to_string())
+            .find(|y| all.iter().all(|s| s.data.year != *y))
+            .unwrap_or_else(|| this.to_string());
         view = view
             .heading_at(2, ctx.tr("Open a stock-take", "Zahájit inventarizaci"))
             .form(
@@ -311,6 +320,11 @@ pub fn detail(ctx: &Context, id: &str, errors: &Errors) -> Result<View> {
         "/stocktake",
     )]);
     if s.state == "signed" {
+        view = view.key_values([(
+            ctx.tr("Assets found", "Nalezeno položek majetku")
+                .to_owned(),
+            s.counted.to_string(),
+        )]);
         return Ok(differences(ctx, view, s));
     }
     let (places, unplaced) = places_held()?;
@@ -319,7 +333,7 @@ pub fn detail(ctx: &Context, id: &str, errors: &Errors) -> Result<View> {
         .numeric_column(ctx.tr("In the register", "V evidenci"))
         .numeric_column(ctx.tr("Found", "Nalezeno"))
         .numeric_column(ctx.tr("Missing", "Chybí"))
-        .column(ctx.tr("Counted", "Sečteno"))
+        .column(ctx.tr("Listed", "Sepsáno"))
         .empty_text(ctx.tr(
             "No asset stands in any place yet.",
             "Zatím nikde nestojí žádný majetek.",
@@ -336,11 +350,9 @@ pub fn detail(ctx: &Context, id: &str, errors: &Errors) -> Result<View> {
                 format!("/stocktake/{}/{}", segment(id), segment(&p.id)),
             ),
             n.to_string().into(),
-            c.map(|c| c.found.len().to_string())
-                .unwrap_or_default()
+            c.map_or_else(|| "—".to_owned(), |c| c.found.len().to_string())
                 .into(),
-            c.map(|c| c.missing.len().to_string())
-                .unwrap_or_default()
+            c.map_or_else(|| "—".to_owned(), |c| c.missing.len().to_string())
                 .into(),
             c.map(|c| format!("{}, {}", date_text(ctx, &c.on), c.by))
                 .unwrap_or_else(|| ctx.tr("Not yet", "Zatím ne").to_owned())
@@ -354,8 +366,8 @@ pub fn detail(ctx: &Context, id: &str, errors: &Errors) -> Result<View> {
             format!(
                 "{} {unplaced}",
                 ctx.tr(
-                    "Assets held without a place cannot be counted; place them first. Their number:",
-                    "Majetek bez umístění nelze sečíst; nejdřív ho umístěte. Počet:",
+                    "Assets held without a place are on no list; place them first. Their number:",
+                    "Majetek bez umístění není v žádném soupisu; nejdřív ho umístěte. Počet položek:",
                 )
             ),
         );
@@ -368,8 +380,8 @@ pub fn detail(ctx: &Context, id: &str, errors: &Errors) -> Result<View> {
                 format!(
                     "{} {left}",
                     ctx.tr(
-                        "The commission signs off when every place is counted. Places left:",
-                        "Komise podepíše, až bude sečteno každé místo. Zbývá míst:",
+                        "The commission signs off when every place is listed. Places left:",
+                        "Komise podepíše, až bude sepsáno každé místo. Zbývá míst:",
                     )
                 ),
             );
@@ -396,12 +408,7 @@ pub fn detail(ctx: &Context, id: &str, errors: &Errors) -> Result<View> {
 }
 
 /// The differences a signed campaign found.
-fn differences(ctx: &Context, mut view: View, s: &Stocktake) -> View {
-    view = view.text(format!(
-        "{} {}",
-        ctx.tr("Assets found:", "Nalezeno majetku:"),
-        s.counted
-    ));
+fn differences(ctx: &Context, view: View, s: &Stocktake) -> View {
     let mut missing = Table::new(ctx.tr("Missing (shortages)", "Chybějící majetek (manka)"))
         .column(ctx.tr("Inventory number", "Inventární číslo"))
         .column(ctx.tr("Name", "Název"))
@@ -422,7 +429,7 @@ fn differences(ctx: &Context, mut view: View, s: &Stocktake) -> View {
     ))
     .column(ctx.tr("Inventory number", "Inventární číslo"))
     .column(ctx.tr("Name", "Název"))
-    .column(ctx.tr("Was", "Bylo"))
+    .column(ctx.tr("In the register", "Podle evidence"))
     .column(ctx.tr("Found in", "Nalezeno v"))
     .empty_text(ctx.tr("Nothing was elsewhere.", "Nic nebylo jinde."));
     for l in &s.moved {
@@ -478,11 +485,30 @@ pub fn list_view(
         .map(|d| d.data);
     let assets = held_in(&p.key)?;
     let mut view = View::new(format!(
-        "{} {}: {}",
+        "{}: {}",
         ctx.tr("Inventory list", "Inventurní soupis"),
-        s.year,
-        p.path
-    ));
+        p.label()
+    ))
+    .key_values([
+        (ctx.tr("Place", "Místo").to_owned(), p.path.clone()),
+        (
+            ctx.tr("Stock-take", "Inventarizace").to_owned(),
+            format!(
+                "{}, {} {}",
+                s.year,
+                ctx.tr("as of", "ke dni"),
+                date_text(ctx, &s.as_of)
+            ),
+        ),
+    ])
+    .actions([Action::secondary(
+        format!(
+            "{} {}",
+            ctx.tr("Back to the stock-take", "Zpět na inventarizaci"),
+            s.year
+        ),
+        format!("/stocktake/{}", segment(id)),
+    )]);
     if s.state == "signed" {
         return Ok(view.notice(
             NoticeLevel::Info,
@@ -524,8 +550,8 @@ pub fn list_view(
         })
         .collect();
     view = view.text(ctx.tr(
-        "Tick each asset the commission found here. Write what stands here besides.",
-        "Zaškrtněte každý majetek, který komise zde našla. Dopište, co tu stojí navíc.",
+        "Tick each asset the commission found here, and write down what else stands here.",
+        "Zaškrtněte každou položku majetku, kterou komise zde našla, a dopište, co tu stojí navíc.",
     ));
     let mut form_ = Form::new(
         format!("/stocktake/{}/{}", segment(id), segment(place)),
@@ -542,20 +568,22 @@ pub fn list_view(
     form_ = form_
         .field(f(Field::textarea(
             "moved",
-            ctx.tr(
-                "Assets of other places found here: inventory numbers, one a line",
-                "Majetek jiných míst nalezený zde: inventární čísla, jedno na řádek",
-            ),
+            ctx.tr("Assets from elsewhere found here", "Majetek odjinud nalezený zde"),
         )
-        .value(v("moved", &kept_lines(&moved_kept)))))
+        .value(v("moved", &kept_lines(&moved_kept)))
+        .help(ctx.tr(
+            "Their inventory numbers, one a line. The register moves them here when the commission signs off.",
+            "Jejich inventární čísla, jedno na řádek. Po podpisu komise je evidence přemístí sem.",
+        ))))
         .field(f(Field::textarea(
             "extra",
-            ctx.tr(
-                "Found here, not in the register: one thing a line",
-                "Nalezeno zde, není v evidenci: jedna věc na řádek",
-            ),
+            ctx.tr("Found here, not in the register", "Nalezeno zde, není v evidenci"),
         )
-        .value(v("extra", &kept_lines(&extra_kept)))));
+        .value(v("extra", &kept_lines(&extra_kept)))
+        .help(ctx.tr(
+            "One thing a line, described so that it can be found.",
+            "Jedna věc na řádek, popsaná tak, aby se dala najít.",
+        ))));
     Ok(view.form(form_))
 }
 
@@ -690,7 +718,7 @@ pub fn count(ctx: &Context, id: &str, place: &str, form: &FormPost) -> Result<Ou
     )?;
     Ok(Outcome::redirect_with(
         format!("/stocktake/{}", segment(id)),
-        format!("{} {}", ctx.tr("Counted:", "Sečteno:"), p.path),
+        format!("{} {}", ctx.tr("Listed:", "Sepsáno:"), p.path),
     ))
 }
 
