@@ -61,9 +61,10 @@ fn qr_text(png_path: &std::path::Path) -> String {
     grids[0].decode().expect("the QR code decodes").1
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn surplus_property_goes_from_a_school_to_a_hospital_with_the_founders_consent() {
-    let portal = TestPortal::builder()
+/// A region with a school and a hospital, and another region with its
+/// school.
+async fn region() -> TestPortal {
+    TestPortal::builder()
         .module("assets")
         .tree_org("kraj", Kind::Region, None, None)
         .tree_org("zs-a", Kind::Organization, Some("kraj"), Some("school"))
@@ -81,7 +82,12 @@ async fn surplus_property_goes_from_a_school_to_a_hospital_with_the_founders_con
             Some("school"),
         )
         .build()
-        .await;
+        .await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn surplus_property_goes_from_a_school_to_a_hospital_with_the_founders_consent() {
+    let portal = region().await;
     let addr = portal.serve().await;
     let mut people = portal
         .staff(
@@ -441,6 +447,13 @@ async fn surplus_property_goes_from_a_school_to_a_hospital_with_the_founders_con
     )
     .await;
     written.assert_refused(&["Uveďte důvod"]);
+    post(
+        &jana,
+        &format!("{SCHOOL}/assets/{chairs}/write-off"),
+        &[("date", "2000-01-01"), ("reason", "Rozbité.")],
+    )
+    .await
+    .assert_refused(&["ne před pořízením majetku"]);
     let today = (portico_tests::today() + chrono::Duration::days(3)).to_string();
     let written = post(
         &jana,
@@ -520,19 +533,7 @@ async fn id_where(
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_school_maintains_its_property_and_its_commission_signs_the_stock_take_off() {
-    let portal = TestPortal::builder()
-        .module("assets")
-        .tree_org("kraj", Kind::Region, None, None)
-        .tree_org("zs-a", Kind::Organization, Some("kraj"), Some("school"))
-        .tree_org("jiny-kraj", Kind::Region, None, None)
-        .tree_org(
-            "zs-x",
-            Kind::Organization,
-            Some("jiny-kraj"),
-            Some("school"),
-        )
-        .build()
-        .await;
+    let portal = region().await;
     let addr = portal.serve().await;
     let mut people = portal
         .staff(
@@ -856,6 +857,15 @@ async fn a_school_maintains_its_property_and_its_commission_signs_the_stock_take
     )
     .await;
     assert_eq!(finished.status, 303, "{}", finished.body);
+    // The teacher hears it in her inbox.
+    let inbox = lucie.get("/o/zs-a/inbox").await;
+    assert!(
+        inbox.body.contains(&format!(
+            "Vaše hlášení UDR-{year}-000003 je vyřízeno: Projektor nesvítí"
+        )),
+        "{}",
+        inbox.body
+    );
     let card = lucie.get(&format!("{SCHOOL}/assets/{projector}")).await;
     let row = card.row_cells(&format!("UDR-{year}-000003"));
     assert_eq!(row[1], "Projektor nesvítí", "{row:?}");
@@ -1011,4 +1021,117 @@ async fn a_school_maintains_its_property_and_its_commission_signs_the_stock_take
         format!("{SCHOOL}/stocktake/{campaign}"),
     ];
     browser.check_pages("85-assets-upkeep", &paths).await;
+}
+
+/// The buildings of the property register are the energy module's: a
+/// school's clerk enters a building once, and the energy manager finds it
+/// among the buildings whose meters they read; renamed in the register,
+/// it is renamed there; the energy manager keeps its use and certificate,
+/// not its name.
+#[tokio::test(flavor = "multi_thread")]
+async fn one_register_of_buildings_for_property_and_energy() {
+    let portal = TestPortal::builder()
+        .module("assets")
+        .module("energy")
+        .tree_org("kraj", Kind::Region, None, None)
+        .tree_org("zs-a", Kind::Organization, Some("kraj"), Some("school"))
+        .build()
+        .await;
+    let addr = portal.serve().await;
+    let mut people = portal
+        .staff(
+            addr,
+            PASSWORD,
+            &[
+                ("jana", &[("zs-a", "assets.clerk")]),
+                ("eva", &[("zs-a", "energy.manager")]),
+            ],
+        )
+        .await;
+    let [jana, eva] = ["jana", "eva"].map(|n| people.remove(n).unwrap().1);
+    for b in [&jana, &eva] {
+        b.get("/lang/cs").await;
+    }
+    let at_once = portico_host::workers::WorkerConfig {
+        backoff: Duration::ZERO,
+        ..Default::default()
+    };
+    let site = save(
+        &jana,
+        SCHOOL,
+        "/places/new",
+        &[("name", "Areál ZŠ")],
+        "/places/",
+    )
+    .await;
+    let building_fields = [
+        ("name", "Hlavní budova"),
+        ("code", "A"),
+        ("address", "Komenského 12, 602 00 Brno"),
+        ("area", "1850"),
+    ];
+    let building = save(
+        &jana,
+        SCHOOL,
+        &format!("/places/new?parent={site}"),
+        &building_fields,
+        "/places/",
+    )
+    .await;
+    save(
+        &jana,
+        SCHOOL,
+        &format!("/places/new?parent={building}"),
+        &[("name", "Přízemí"), ("code", "1NP")],
+        "/places/",
+    )
+    .await;
+    portal.dispatch(&at_once).await;
+    let buildings = portal.documents("zs-a", "energy", "buildings").await;
+    assert_eq!(
+        buildings.len(),
+        1,
+        "the building, not its site or storey: {buildings:?}"
+    );
+    assert_eq!(buildings[0]["name"], "A Hlavní budova");
+    assert_eq!(buildings[0]["address"], "Komenského 12, 602 00 Brno");
+    assert_eq!(buildings[0]["area_m2"], 1850.0);
+    let code = buildings[0]["code"].as_str().unwrap().to_owned();
+    let energy = eva.get("/o/zs-a/m/energy/").await;
+    assert!(energy.body.contains("A Hlavní budova"), "{}", energy.body);
+    let page = eva.get(&format!("/o/zs-a/m/energy/buildings/{code}")).await;
+    assert!(page.body.contains("evidenci majetku"), "{}", page.body);
+
+    // Renamed and measured again in the register: the same building.
+    let mut changed = building_fields.to_vec();
+    changed[0] = ("name", "Pavilon učeben");
+    changed[3] = ("area", "1920");
+    let edited = post(&jana, &format!("{SCHOOL}/places/{building}/edit"), &changed).await;
+    assert_eq!(edited.status, 303, "{}", edited.body);
+    portal.dispatch(&at_once).await;
+    let buildings = portal.documents("zs-a", "energy", "buildings").await;
+    assert_eq!(buildings.len(), 1, "{buildings:?}");
+    assert_eq!(buildings[0]["code"], code.as_str());
+    assert_eq!(buildings[0]["name"], "A Pavilon učeben");
+    assert_eq!(buildings[0]["area_m2"], 1920.0);
+
+    // The energy manager sets its use; its name stays the register's.
+    let saved = post(
+        &eva,
+        &format!("/o/zs-a/m/energy/buildings/{code}"),
+        &[
+            ("name", "Jiný název"),
+            ("address", "Jinde 1"),
+            ("area_m2", "1920"),
+            ("usage", "school"),
+            ("penb", "C"),
+        ],
+    )
+    .await;
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    let buildings = portal.documents("zs-a", "energy", "buildings").await;
+    assert_eq!(buildings[0]["name"], "A Pavilon učeben");
+    assert_eq!(buildings[0]["address"], "Komenského 12, 602 00 Brno");
+    assert_eq!(buildings[0]["usage"], "school");
+    assert_eq!(buildings[0]["penb"], "C");
 }

@@ -2026,11 +2026,13 @@ fn energy_files() -> Vec<(&'static str, &'static str, &'static str, Vec<String>)
             DEMO_BUILDINGS.iter().filter(|b| b.0 == *org)
         {
             buildings.push(format!(
-                "{{\"code\":{},\"name\":{},\"address\":{},\"area_m2\":{area},\"usage\":\"{usage}\",\"penb\":\"{penb}\",\"penb_expires\":\"{expires}\",\"station\":\"{}\"}}",
+                "{{\"code\":{},\"name\":{},\"address\":{},\"area_m2\":{area},\"usage\":\"{usage}\",\"penb\":\"{penb}\",\"penb_expires\":\"{expires}\",\"station\":\"{}\",\"property\":{}}}",
                 q(code),
                 q(name),
                 q(address),
-                STATION.0
+                STATION.0,
+                // The school's main building is the property register's.
+                q(if *code == "ZS-01" { "zsk/a" } else { "" })
             ));
             let mut used = 0.0;
             let mut meter_reports = Vec::new();

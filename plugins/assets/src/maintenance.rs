@@ -94,6 +94,8 @@ pub struct Order {
     pub source: String,
     pub plan: String,
     pub requested_by: String,
+    /// The reporter's user id, to tell them how the fault ended.
+    pub reporter: String,
     pub requested_on: String,
     pub due: String,
     pub state: String,
@@ -532,6 +534,7 @@ pub fn report(ctx: &Context, form: &FormPost) -> Result<Outcome> {
         source: "request".into(),
         state: order_state::REQUESTED.into(),
         requested_by: ctx.person(),
+        reporter: ctx.actor(),
         requested_on: calendar::today().to_string(),
         ..Order::default()
     };
@@ -1099,6 +1102,26 @@ pub fn take(ctx: &Context, id: &str, step: &str, form: &FormPost) -> Result<Outc
         &o.number,
         o.title.clone(),
     )?;
+    // The one who reported the fault hears how it ended.
+    if !o.reporter.is_empty() && step != "accept" {
+        portico_sdk::notify::send(
+            portico_sdk::notify::To::User(&o.reporter),
+            if step == "done" {
+                "fault-done"
+            } else {
+                "fault-rejected"
+            },
+            &serde_json::json!({
+                "number": o.number,
+                "title": o.title,
+                "asset": o.asset_label,
+                "reported": o.requested_on,
+                "work": o.work,
+                "reason": o.reason,
+                "path": format!("/maintenance/orders/{}", segment(id)),
+            }),
+        )?;
+    }
     if step == "done" && !o.asset.is_empty() {
         let asset = model::asset(&o.asset)?;
         let mut a = asset.data;

@@ -13,6 +13,10 @@ use crate::model::{self, ASSETS, Asset, PLACES, Place, can, clerk, level, level_
 
 pub type Errors = Vec<(String, String)>;
 
+/// The event a building entered or changed is published under: its key,
+/// name, code, address, floor area (m²) and path.
+pub const BUILDING_TOPIC: &str = "assets.building";
+
 /// The most places one organization's structure shows on one page.
 const MAX_PLACES: usize = 5_000;
 /// Assets a room's page lists at once.
@@ -439,6 +443,21 @@ pub fn save(ctx: &Context, page_form: &FormPost, id: Option<&str>) -> Result<Out
             PLACES.insert(&p)?.id
         }
     };
+    // A building is one register's: the organization's other modules (the
+    // energy module's buildings) take it from here.
+    if p.kind == level::BUILDING {
+        portico_sdk::events::publish(
+            BUILDING_TOPIC,
+            &serde_json::json!({
+                "key": p.key,
+                "name": p.name,
+                "code": p.code,
+                "address": p.address,
+                "area": p.area,
+                "path": p.path,
+            }),
+        )?;
+    }
     audit::record(
         ctx,
         if edited.is_some() {

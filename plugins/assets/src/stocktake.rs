@@ -409,37 +409,23 @@ pub fn detail(ctx: &Context, id: &str, errors: &Errors) -> Result<View> {
 
 /// The differences a signed campaign found.
 fn differences(ctx: &Context, view: View, s: &Stocktake) -> View {
-    let mut missing = Table::new(ctx.tr("Missing (shortages)", "Chybějící majetek (manka)"))
-        .column(ctx.tr("Inventory number", "Inventární číslo"))
-        .column(ctx.tr("Name", "Název"))
-        .column(ctx.tr("Where the register had it", "Umístění podle evidence"))
-        .numeric_column(ctx.tr("Book value", "Zůstatková cena"))
-        .empty_text(ctx.tr("Nothing is missing.", "Nic nechybí."));
-    for l in &s.missing {
-        missing = missing.row([
-            Cell::link(l.number.clone(), format!("/assets/{}", segment(&l.id))),
-            l.name.clone().into(),
-            l.place.clone().into(),
-            czk(ctx, l.book_value).into(),
-        ]);
-    }
-    let mut moved = Table::new(ctx.tr(
-        "Found elsewhere (moved in the register)",
-        "Nalezeno jinde (přemístěno v evidenci)",
-    ))
-    .column(ctx.tr("Inventory number", "Inventární číslo"))
-    .column(ctx.tr("Name", "Název"))
-    .column(ctx.tr("In the register", "Podle evidence"))
-    .column(ctx.tr("Found in", "Nalezeno v"))
-    .empty_text(ctx.tr("Nothing was elsewhere.", "Nic nebylo jinde."));
-    for l in &s.moved {
-        moved = moved.row([
-            Cell::link(l.number.clone(), format!("/assets/{}", segment(&l.id))),
-            l.name.clone().into(),
-            l.place.clone().into(),
-            l.found.clone().into(),
-        ]);
-    }
+    let missing = line_table(
+        ctx,
+        ctx.tr("Missing (shortages)", "Chybějící majetek (manka)"),
+        ctx.tr("Nothing is missing.", "Nic nechybí."),
+        &s.missing,
+        false,
+    );
+    let moved = line_table(
+        ctx,
+        ctx.tr(
+            "Found elsewhere (moved in the register)",
+            "Nalezeno jinde (přemístěno v evidenci)",
+        ),
+        ctx.tr("Nothing was elsewhere.", "Nic nebylo jinde."),
+        &s.moved,
+        true,
+    );
     let mut extra = Table::new(ctx.tr(
         "Found, not in the register (surpluses)",
         "Nalezeno, není v evidenci (přebytky)",
@@ -450,6 +436,48 @@ fn differences(ctx: &Context, view: View, s: &Stocktake) -> View {
         extra = extra.row([Cell::from(e.clone())]);
     }
     view.table(missing).table(moved).table(extra)
+}
+
+/// A table of assets a campaign found missing, or found elsewhere when
+/// `moved`: where the register had each, and its book value or where it
+/// was found.
+fn line_table(ctx: &Context, title: &str, empty: &str, lines: &[Line], moved: bool) -> Table {
+    let mut table = Table::new(title)
+        .column(ctx.tr("Inventory number", "Inventární číslo"))
+        .column(ctx.tr("Name", "Název"))
+        .column(ctx.tr("In the register", "Podle evidence"));
+    table = if moved {
+        table.column(ctx.tr("Found in", "Nalezeno v"))
+    } else {
+        table.numeric_column(ctx.tr("Book value", "Zůstatková cena"))
+    };
+    for l in lines {
+        table = table.row([
+            Cell::link(l.number.clone(), format!("/assets/{}", segment(&l.id))),
+            l.name.clone().into(),
+            l.place.clone().into(),
+            if moved {
+                l.found.clone()
+            } else {
+                czk(ctx, l.book_value)
+            }
+            .into(),
+        ]);
+    }
+    table.empty_text(empty)
+}
+
+/// The list of the place of `key` in campaign `id`, once written.
+fn count_of(id: &str, key: &str) -> Result<Option<Document<Count>>> {
+    Ok(COUNTS
+        .find()
+        .eq("campaign", id)
+        .eq("place", key)
+        .limit(1)
+        .fetch::<Count>()?
+        .documents
+        .into_iter()
+        .next())
 }
 
 /// The counts of campaign `id`, by place key.
@@ -473,16 +501,7 @@ pub fn list_view(
 ) -> Result<View> {
     let s = STOCKTAKES.get::<Stocktake>(id)?.data;
     let p = model::place(place)?.data;
-    let kept = COUNTS
-        .find()
-        .eq("campaign", id)
-        .eq("place", &p.key)
-        .limit(1)
-        .fetch::<Count>()?
-        .documents
-        .into_iter()
-        .next()
-        .map(|d| d.data);
+    let kept = count_of(id, &p.key)?.map(|d| d.data);
     let assets = held_in(&p.key)?;
     let mut view = View::new(format!(
         "{}: {}",
@@ -690,16 +709,7 @@ pub fn count(ctx: &Context, id: &str, place: &str, form: &FormPost) -> Result<Ou
         by: ctx.person(),
         on: calendar::today().to_string(),
     };
-    let kept = COUNTS
-        .find()
-        .eq("campaign", id)
-        .eq("place", &p.key)
-        .limit(1)
-        .fetch::<Count>()?
-        .documents
-        .into_iter()
-        .next();
-    match kept {
+    match count_of(id, &p.key)? {
         Some(k) => COUNTS.update(&k.id, k.version, &c)?,
         None => COUNTS.insert(&c)?,
     };

@@ -402,13 +402,15 @@ pub fn take(ctx: &Context, id: &str, step: &str, form: &FormPost) -> Result<Outc
             ctx.tr("The asset is in use again.", "Majetek je znovu v užívání.")
         }
         _ => {
-            let day = calendar::parse_date(&text("date")).filter(|d| *d <= today);
+            let acquired = calendar::parse_date(&a.card.acquired);
+            let day = calendar::parse_date(&text("date"))
+                .filter(|d| *d <= today && acquired.is_none_or(|a| *d >= a));
             if day.is_none() {
                 errors.push((
                     "date".into(),
                     ctx.tr(
-                        "Give the day, not in the future.",
-                        "Zadejte den, ne v budoucnosti.",
+                        "Give the day, not in the future and not before the asset was acquired.",
+                        "Zadejte den, ne v budoucnosti a ne před pořízením majetku.",
                     )
                     .into(),
                 ));

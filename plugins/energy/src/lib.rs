@@ -113,6 +113,10 @@ impl Module for Energy {
     }
 
     fn on_event(_ctx: &Context, event: &portico_sdk::Event) -> Result<()> {
+        // One register of buildings: the property register's come here.
+        if event.topic == model::PROPERTY_TOPIC && event.source == "assets" {
+            return model::take_building(&event.payload()?);
+        }
         // Only the module's own steps: another module cannot start a refit.
         if event.source != Self::ID {
             return Ok(());
@@ -316,11 +320,18 @@ fn save_building(ctx: &Context, id: Option<&str>, form: &FormPost) -> Result<Out
         station,
         contact,
         penb_reminded: String::new(),
+        property: String::new(),
     };
     let id = match id {
         Some(id) => {
             let kept = model::building_by_code(id)?;
             let mut building = building;
+            // The property register's building keeps its name and address.
+            if !kept.data.property.is_empty() {
+                building.property.clone_from(&kept.data.property);
+                building.name.clone_from(&kept.data.name);
+                building.address.clone_from(&kept.data.address);
+            }
             if kept.data.penb_expires == building.penb_expires {
                 building.penb_reminded = kept.data.penb_reminded.clone();
             }

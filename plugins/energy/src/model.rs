@@ -90,6 +90,74 @@ pub struct Building {
     /// The expiry the certificate's reminder was sent for.
     #[serde(default)]
     pub penb_reminded: String,
+    /// The key of the building in the organization's property register
+    /// when it came from there: its name, address and area are kept there.
+    #[serde(default)]
+    pub property: String,
+}
+
+/// What the property register says of one of its buildings.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct PropertyBuilding {
+    pub key: String,
+    pub name: String,
+    pub code: String,
+    pub address: String,
+    pub area: f64,
+    pub path: String,
+}
+
+/// The topic the property register publishes its buildings under.
+pub const PROPERTY_TOPIC: &str = "assets.building";
+
+/// Takes a building the property register entered or changed: the same
+/// building here, its name, address and area as the register keeps them,
+/// the rest (use, certificate, weather station) as the energy manager
+/// sets it.
+pub fn take_building(b: &PropertyBuilding) -> Result<()> {
+    if b.key.is_empty() || b.name.is_empty() {
+        return Ok(());
+    }
+    let kept = BUILDINGS
+        .find()
+        .sort("code")
+        .fetch_all::<Building>(10_000)?
+        .into_iter()
+        .find(|d| d.data.property == b.key);
+    let name = if b.code.is_empty() || b.code == b.name {
+        b.name.clone()
+    } else {
+        format!("{} {}", b.code, b.name)
+    };
+    match kept {
+        Some(doc) => {
+            let mut building = doc.data;
+            building.name = name;
+            building.address.clone_from(&b.address);
+            if b.area > 0.0 {
+                building.area_m2 = b.area;
+            }
+            BUILDINGS.update(&doc.id, doc.version, &building)?;
+        }
+        None => {
+            let code = portico_sdk::spoken_number("B-", |c| Ok(building_by_code(c).is_ok()))?;
+            BUILDINGS.insert(&Building {
+                code,
+                name,
+                address: b.address.clone(),
+                area_m2: b.area.max(0.0),
+                usage: "other".into(),
+                penb: String::new(),
+                penb_expires: String::new(),
+                station: String::new(),
+                contact: String::new(),
+                penb_reminded: String::new(),
+                property: b.key.clone(),
+            })?;
+        }
+    }
+    Ok(())
 }
 
 /// What a building is used for.

@@ -228,8 +228,11 @@ pub fn building_form(
         station: String::new(),
         contact: String::new(),
         penb_reminded: String::new(),
+        property: String::new(),
     };
     let b = kept.unwrap_or(&empty);
+    // A building of the property register is named and placed there.
+    let from_property = !b.property.is_empty();
     let area = if b.area_m2 > 0.0 {
         b.area_m2.to_string()
     } else {
@@ -262,79 +265,90 @@ pub fn building_form(
             .error_among(errors),
         );
     }
-    Ok(f.field(
-        Field::text("name", ctx.tr("Name", "Název"))
-            .required()
-            .value(FormPost::shown(form, "name", &b.name))
+    let mut name = Field::text("name", ctx.tr("Name", "Název"))
+        .required()
+        .value(FormPost::shown(form, "name", &b.name))
+        .error_among(errors);
+    let mut address = Field::text("address", ctx.tr("Address", "Adresa"))
+        .value(FormPost::shown(form, "address", &b.address));
+    if from_property {
+        let kept_there = ctx.tr(
+            "Kept in the property register: change it there.",
+            "Vede ji evidence majetku: změňte ji tam.",
+        );
+        name = name.read_only().help(kept_there);
+        address = address.read_only().help(kept_there);
+    } else if kept.is_none() {
+        name = name.help(ctx.tr(
+            "The buildings of the property register come here by themselves; add here only a building that is not there.",
+            "Budovy z evidence majetku sem přicházejí samy; zde přidejte jen budovu, která tam není.",
+        ));
+    }
+    Ok(f.field(name)
+        .field(address)
+        .field(
+            Field::new(
+                "contact",
+                ctx.tr(
+                    "Told of anomalies and the certificate's expiry (e-mail)",
+                    "Komu hlásit odchylky a konec platnosti PENB (e-mail)",
+                ),
+                portico_sdk::FieldKind::Email,
+            )
+            .value(FormPost::shown(form, "contact", &b.contact))
             .error_among(errors),
-    )
-    .field(
-        Field::text("address", ctx.tr("Address", "Adresa"))
-            .value(FormPost::shown(form, "address", &b.address)),
-    )
-    .field(
-        Field::new(
-            "contact",
-            ctx.tr(
-                "Told of anomalies and the certificate's expiry (e-mail)",
-                "Komu hlásit odchylky a konec platnosti PENB (e-mail)",
-            ),
-            portico_sdk::FieldKind::Email,
         )
-        .value(FormPost::shown(form, "contact", &b.contact))
-        .error_among(errors),
-    )
-    .field(
-        Field::number(
-            "area_m2",
-            ctx.tr(
-                "Energy reference floor area (m²)",
-                "Energeticky vztažná plocha (m²)",
-            ),
+        .field(
+            Field::number(
+                "area_m2",
+                ctx.tr(
+                    "Energy reference floor area (m²)",
+                    "Energeticky vztažná plocha (m²)",
+                ),
+            )
+            .min("0")
+            .value(FormPost::shown(form, "area_m2", &area))
+            .error_among(errors),
         )
-        .min("0")
-        .value(FormPost::shown(form, "area_m2", &area))
-        .error_among(errors),
-    )
-    .field(
-        Field::select(
-            "usage",
-            ctx.tr("Use", "Účel"),
-            USES.iter().map(|u| (u.0, ctx.tr(u.1, u.2))),
+        .field(
+            Field::select(
+                "usage",
+                ctx.tr("Use", "Účel"),
+                USES.iter().map(|u| (u.0, ctx.tr(u.1, u.2))),
+            )
+            .selected([FormPost::shown(form, "usage", &b.usage)]),
         )
-        .selected([FormPost::shown(form, "usage", &b.usage)]),
-    )
-    .field(
-        Field::select(
-            "penb",
-            ctx.tr(
-                "Energy performance certificate class (PENB)",
-                "Klasifikační třída PENB",
-            ),
-            penb.iter().map(|c| (*c, *c)),
+        .field(
+            Field::select(
+                "penb",
+                ctx.tr(
+                    "Energy performance certificate class (PENB)",
+                    "Klasifikační třída PENB",
+                ),
+                penb.iter().map(|c| (*c, *c)),
+            )
+            .selected([FormPost::shown(form, "penb", &b.penb)]),
         )
-        .selected([FormPost::shown(form, "penb", &b.penb)]),
-    )
-    .field(
-        Field::date(
-            "penb_expires",
-            ctx.tr("The certificate is valid until", "PENB platí do"),
+        .field(
+            Field::date(
+                "penb_expires",
+                ctx.tr("The certificate is valid until", "PENB platí do"),
+            )
+            .value(FormPost::shown(form, "penb_expires", &b.penb_expires))
+            .error_among(errors),
         )
-        .value(FormPost::shown(form, "penb_expires", &b.penb_expires))
-        .error_among(errors),
-    )
-    .field(
-        Field::select(
-            "station",
-            ctx.tr("Weather station", "Meteorologická stanice"),
-            station_choices,
-        )
-        .selected([FormPost::shown(form, "station", &b.station)])
-        .help(ctx.tr(
-            "Its daily mean temperatures drive the baselines of the building's meters.",
-            "Její denní průměrné teploty vstupují do referenčních modelů měřidel budovy.",
-        )),
-    ))
+        .field(
+            Field::select(
+                "station",
+                ctx.tr("Weather station", "Meteorologická stanice"),
+                station_choices,
+            )
+            .selected([FormPost::shown(form, "station", &b.station)])
+            .help(ctx.tr(
+                "Its daily mean temperatures drive the baselines of the building's meters.",
+                "Její denní průměrné teploty vstupují do referenčních modelů měřidel budovy.",
+            )),
+        ))
 }
 
 pub fn new_building(ctx: &Context, form: Option<&FormPost>, errors: &Errors) -> Result<View> {
@@ -375,6 +389,13 @@ pub fn building(ctx: &Context, id: &str, form: Option<&FormPost>, errors: &Error
             station,
         ),
     ]);
+    if !b.property.is_empty() {
+        view = view.key_values([(
+            ctx.tr("Kept in", "Vedeno v").to_owned(),
+            ctx.tr("the property register", "evidenci majetku")
+                .to_owned(),
+        )]);
+    }
     let meters = METERS
         .find()
         .eq("building", id)
