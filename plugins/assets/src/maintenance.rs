@@ -3,7 +3,7 @@
 //! accepts as work orders, each order with its checklist, and every
 //! asset's maintenance history on its card.
 
-use chrono::Duration;
+use chrono::{Datelike, Duration};
 use portico_sdk::audit;
 use portico_sdk::records::{Collection, Document, Filters};
 use portico_sdk::recurrence::Schedule;
@@ -150,14 +150,33 @@ pub fn order_state_name(ctx: &Context, s: &str) -> &'static str {
 
 /// "every 12 months", "every 250 mth".
 fn every_text(ctx: &Context, p: &Plan) -> String {
-    let unit = match p.unit.as_str() {
-        "day" => ctx.tr("days", "dní"),
-        "week" => ctx.tr("weeks", "týdnů"),
-        "month" => ctx.tr("months", "měsíců"),
-        "year" => ctx.tr("years", "let"),
-        other => other,
+    let n = p.every;
+    // Czech: každý měsíc, každé 3 měsíce, každých 6 měsíců.
+    let forms: [&str; 4] = match p.unit.as_str() {
+        "day" => ["day", "days", "den", "dny"],
+        "week" => ["week", "weeks", "týden", "týdny"],
+        "month" => ["month", "months", "měsíc", "měsíce"],
+        "year" => ["year", "years", "rok", "roky"],
+        unit => return format!("{} {n} {unit}", ctx.tr("every", "každých")),
     };
-    format!("{} {} {unit}", ctx.tr("every", "každých"), p.every)
+    let many = match p.unit.as_str() {
+        "day" => "dní",
+        "week" => "týdnů",
+        "month" => "měsíců",
+        _ => "let",
+    };
+    if !ctx.is_czech() {
+        return if n == 1 {
+            format!("every {}", forms[0])
+        } else {
+            format!("every {n} {}", forms[1])
+        };
+    }
+    match n {
+        1 => format!("každý {}", forms[2]),
+        2..=4 => format!("každé {n} {}", forms[3]),
+        _ => format!("každých {n} {many}"),
+    }
 }
 
 /// The iCalendar rule of a plan by time.
@@ -169,7 +188,23 @@ fn schedule(p: &Plan) -> Option<Schedule> {
         _ => "YEARLY",
     };
     let first = calendar::parse_date(&p.first)?;
-    Schedule::parse(&format!("FREQ={freq};INTERVAL={}", p.every.max(1)), first).ok()
+    // A plan from the last day of a month keeps to the months' last days
+    // (iCalendar would skip the months without a 31st).
+    let last_day = (first + Duration::days(1)).day() == 1;
+    let by_day = if last_day && matches!(freq, "MONTHLY" | "YEARLY") {
+        if freq == "YEARLY" {
+            format!(";BYMONTH={};BYMONTHDAY=-1", first.month())
+        } else {
+            ";BYMONTHDAY=-1".to_owned()
+        }
+    } else {
+        String::new()
+    };
+    Schedule::parse(
+        &format!("FREQ={freq};INTERVAL={}{by_day}", p.every.max(1)),
+        first,
+    )
+    .ok()
 }
 
 /// The next number of a work order: `UDR-2026-000042`.
@@ -226,22 +261,40 @@ pub fn run(ctx: &Context) -> Result<()> {
         .sort("next")
         .fetch_all::<Plan>(5_000)?;
     for doc in due {
-        let mut p = doc.data;
-        let Some(rule) = schedule(&p) else {
-            continue;
-        };
-        // A plan left for long gives the work once, not once a missed day.
-        let day = p.next.clone();
-        order_of(ctx, &doc.id, &p, &day)?;
-        let mut next = calendar::parse_date(&p.next);
-        while let Some(d) = next.filter(|d| d.to_string() <= horizon) {
-            next = rule.next_from(d + Duration::days(1));
+        // One plan that fails leaves the others their work.
+        if let Err(e) = run_plan(ctx, doc) {
+            portico_sdk::log::warn(format!("a maintenance plan gave no work order: {e}"));
         }
-        p.next = next.map(|d| d.to_string()).unwrap_or_default();
-        if p.next.is_empty() {
-            p.state = "stopped".into();
-        }
-        PLANS.update(&doc.id, doc.version, &p)?;
+    }
+    Ok(())
+}
+
+/// Gives plan `doc`'s work orders of each day due within the week (at
+/// most a dozen: a plan left for long gives the latest), the plan moved
+/// on first, so that two runs at once give them once. A plan of an asset
+/// no longer held stops.
+fn run_plan(ctx: &Context, doc: Document<Plan>) -> Result<()> {
+    let horizon = (calendar::today() + Duration::days(LEAD_DAYS)).to_string();
+    let mut p = doc.data;
+    let held = model::asset(&p.asset).is_ok_and(|a| a.data.held == 1);
+    let Some(rule) = schedule(&p).filter(|_| held) else {
+        p.state = "stopped".into();
+        return PLANS.update(&doc.id, doc.version, &p).map(drop);
+    };
+    let mut days = Vec::new();
+    let mut next = calendar::parse_date(&p.next);
+    while let Some(d) = next.filter(|d| d.to_string() <= horizon) {
+        days.push(d.to_string());
+        next = rule.next_from(d + Duration::days(1));
+    }
+    p.next = next.map(|d| d.to_string()).unwrap_or_default();
+    if p.next.is_empty() {
+        p.state = "stopped".into();
+    }
+    PLANS.update(&doc.id, doc.version, &p)?;
+    let skip = days.len().saturating_sub(12);
+    for day in &days[skip..] {
+        order_of(ctx, &doc.id, &p, day)?;
     }
     Ok(())
 }
@@ -604,13 +657,11 @@ fn written(ctx: &Context, errors: &mut Errors, field: &str, value: &str, max: us
     } else if value.chars().count() > max {
         errors.push((
             field.into(),
-            format!(
-                "{} {max}",
-                ctx.tr(
-                    "Too long; at most characters:",
-                    "Příliš dlouhé; nejvýše znaků:"
-                )
-            ),
+            if ctx.is_czech() {
+                format!("Příliš dlouhé: nejvýše {max} znaků.")
+            } else {
+                format!("Too long: at most {max} characters.")
+            },
         ));
     }
 }
@@ -1066,7 +1117,11 @@ pub fn take(ctx: &Context, id: &str, step: &str, form: &FormPost) -> Result<Outc
             let reading = text("reading");
             o.reading = None;
             if !reading.is_empty() {
+                let last = model::asset(&o.asset).ok().and_then(|a| a.data.meter);
                 match amount(&reading) {
+                    Some(r) if let Some(back) = backwards(ctx, last.as_ref(), r) => {
+                        errors.push(("reading".into(), back));
+                    }
                     Some(r) if !o.asset.is_empty() => o.reading = Some(r),
                     _ => errors.push((
                         "reading".into(),
@@ -1082,9 +1137,6 @@ pub fn take(ctx: &Context, id: &str, step: &str, form: &FormPost) -> Result<Outc
                 o.files.push(file);
             }
             if errors.is_empty() {
-                if let Some(r) = o.reading {
-                    read_meter(ctx, &o.asset, r, &o.done_on, None)?;
-                }
                 o.state = order_state::DONE.into();
                 o.done_by = ctx.person();
                 let work = o.work.clone();
@@ -1121,6 +1173,11 @@ pub fn take(ctx: &Context, id: &str, step: &str, form: &FormPost) -> Result<Outc
                 "path": format!("/maintenance/orders/{}", segment(id)),
             }),
         )?;
+    }
+    // What follows from the work done, once the order is: the meter's
+    // reading (and the work it brings due), the asset's history.
+    if let Some(r) = o.reading.filter(|_| step == "done") {
+        read_meter(ctx, &o.asset, r, &o.done_on, None)?;
     }
     if step == "done" && !o.asset.is_empty() {
         let asset = model::asset(&o.asset)?;
@@ -1312,6 +1369,12 @@ pub fn save_plan(
         Some(e) => e.data.clone(),
         None => {
             let a = model::asset(asset.unwrap_or_default())?;
+            if a.data.held == 0 {
+                return Err(Error::forbidden(ctx.tr(
+                    "The organization no longer holds this asset.",
+                    "Tento majetek už organizace nemá.",
+                )));
+            }
             Plan {
                 asset: a.data.card.number.clone(),
                 asset_label: format!("{} {}", a.data.card.number, a.data.card.name),
@@ -1493,6 +1556,12 @@ fn meter_unit(a: &Asset) -> Result<String> {
 /// Saves a meter reading of asset `id`.
 pub fn reading(ctx: &Context, id: &str, form: &FormPost) -> Result<Outcome> {
     maintainer(ctx)?;
+    if model::asset(id)?.data.held == 0 {
+        return Err(Error::forbidden(ctx.tr(
+            "The organization no longer holds this asset.",
+            "Tento majetek už organizace nemá.",
+        )));
+    }
     let text = |name: &str| form.get(name).unwrap_or_default().trim().to_owned();
     let mut errors = Errors::new();
     let value = amount(&text("value")).filter(|_| !text("value").is_empty());
@@ -1519,22 +1588,8 @@ pub fn reading(ctx: &Context, id: &str, form: &FormPost) -> Result<Outcome> {
         ));
         return Ok(Outcome::Show(reading_view(ctx, id, Some(form), &errors)?));
     };
-    if let Some(m) = &a.meter
-        && value < m.value
-    {
-        errors.push((
-            "value".into(),
-            format!(
-                "{} {} {} ({}).",
-                ctx.tr(
-                    "A meter does not go back; it last showed",
-                    "Měřidlo necouvá; naposledy ukazovalo"
-                ),
-                numbers::format(m.value, ctx.lang()),
-                m.unit,
-                date_text(ctx, &m.on)
-            ),
-        ));
+    if let Some(back) = backwards(ctx, a.meter.as_ref(), value) {
+        errors.push(("value".into(), back));
     }
     if !errors.is_empty() {
         return Ok(Outcome::Show(reading_view(ctx, id, Some(form), &errors)?));
@@ -1552,6 +1607,22 @@ pub fn reading(ctx: &Context, id: &str, form: &FormPost) -> Result<Outcome> {
     Ok(Outcome::redirect_with(
         format!("/assets/{}", segment(id)),
         message.trim().to_owned(),
+    ))
+}
+
+/// Why `value` cannot be the meter's reading after `last`, if it cannot:
+/// a meter does not go back.
+fn backwards(ctx: &Context, last: Option<&Meter>, value: f64) -> Option<String> {
+    let m = last.filter(|m| value < m.value)?;
+    Some(format!(
+        "{} {} {} ({}).",
+        ctx.tr(
+            "A meter does not go back; it last showed",
+            "Měřidlo necouvá; naposledy ukazovalo"
+        ),
+        numbers::format(m.value, ctx.lang()),
+        m.unit,
+        date_text(ctx, &m.on)
     ))
 }
 

@@ -54,9 +54,11 @@ pub struct Line {
     pub id: String,
     pub number: String,
     pub name: String,
-    /// Where the register had it, and (moved) where it was found.
+    /// Where the register had it, and (moved) where it was found, and
+    /// that place's key.
     pub place: String,
     pub found: String,
+    pub found_key: String,
     pub book_value: f64,
 }
 
@@ -631,7 +633,7 @@ pub fn count(ctx: &Context, id: &str, place: &str, form: &FormPost) -> Result<Ou
     }
     let p = model::place(place)?.data;
     let assets = held_in(&p.key)?;
-    let found: HashSet<&str> = form.all("found").collect();
+    let mut found: HashSet<String> = form.all("found").map(str::to_owned).collect();
     let as_of = calendar::parse_date(&s.as_of).unwrap_or_else(calendar::today);
     let line = |a: &Document<Asset>| Line {
         id: a.id.clone(),
@@ -639,33 +641,44 @@ pub fn count(ctx: &Context, id: &str, place: &str, form: &FormPost) -> Result<Ou
         name: a.data.card.name.clone(),
         place: model::path_of(&a.data.place),
         found: p.path.clone(),
+        found_key: p.key.clone(),
         book_value: model::book_value(&a.data.card, as_of),
     };
     let mut errors = Errors::new();
     let mut moved = Vec::new();
-    let mut unknown = Vec::new();
+    let (mut unknown, mut gone) = (Vec::new(), Vec::new());
     for number in form.get("moved").unwrap_or_default().lines().map(str::trim) {
         if number.is_empty() {
             continue;
         }
         match ASSETS.find_by::<Asset>("number", number)? {
             Some(a) if a.data.held == 1 && a.data.place != p.key => moved.push(line(&a)),
-            Some(a) if a.data.held == 1 => {}
-            _ => unknown.push(number.to_owned()),
+            // Its own, written by its number: found here.
+            Some(a) if a.data.held == 1 => {
+                found.insert(a.id);
+            }
+            Some(_) => gone.push(number.to_owned()),
+            None => unknown.push(number.to_owned()),
         }
     }
-    if !unknown.is_empty() {
-        errors.push((
-            "moved".into(),
-            format!(
-                "{} {}",
-                ctx.tr(
-                    "Not in the register (write it among the things not in the register):",
-                    "Není v evidenci (zapište mezi věci, které v evidenci nejsou):"
-                ),
-                unknown.join(", ")
-            ),
-        ));
+    for (numbers, en, cs) in [
+        (
+            &unknown,
+            "Not in the register (write it among the things not in the register):",
+            "Není v evidenci (zapište mezi věci, které v evidenci nejsou):",
+        ),
+        (
+            &gone,
+            "No longer held: transferred or written off:",
+            "Organizace už je nemá, byly převedeny nebo vyřazeny:",
+        ),
+    ] {
+        if !numbers.is_empty() {
+            errors.push((
+                "moved".into(),
+                format!("{} {}", ctx.tr(en, cs), numbers.join(", ")),
+            ));
+        }
     }
     let extra: Vec<String> = form
         .get("extra")
@@ -760,53 +773,33 @@ pub fn sign(ctx: &Context, id: &str, form: &FormPost) -> Result<Outcome> {
     {
         return Ok(Outcome::Show(detail(ctx, id, &Errors::new())?));
     }
-    let moved: Vec<&Line> = counts.values().flat_map(|c| &c.moved).collect();
-    let found_elsewhere: HashSet<&str> = moved.iter().map(|l| l.id.as_str()).collect();
+    // Found is found, wherever: an asset ticked in one place or written
+    // as moved to another is missing from neither; each asset once.
+    let found: HashSet<&str> = counts
+        .values()
+        .flat_map(|c| c.found.iter().map(String::as_str))
+        .collect();
+    let mut moved: Vec<Line> = counts
+        .values()
+        .flat_map(|c| c.moved.iter())
+        .filter(|l| !found.contains(l.id.as_str()))
+        .cloned()
+        .collect();
+    moved.sort_by(|a, b| a.number.cmp(&b.number));
+    moved.dedup_by(|a, b| a.id == b.id);
+    let elsewhere: HashSet<&str> = counts
+        .values()
+        .flat_map(|c| c.moved.iter().map(|l| l.id.as_str()))
+        .collect();
     let mut missing: Vec<Line> = counts
         .values()
         .flat_map(|c| c.missing.iter())
-        .filter(|l| !found_elsewhere.contains(l.id.as_str()))
+        .filter(|l| !found.contains(l.id.as_str()) && !elsewhere.contains(l.id.as_str()))
         .cloned()
         .collect();
     missing.sort_by(|a, b| a.number.cmp(&b.number));
-    let mut moved: Vec<Line> = moved.into_iter().cloned().collect();
-    moved.sort_by(|a, b| a.number.cmp(&b.number));
-    moved.dedup_by(|a, b| a.id == b.id);
-    let places_by_path: HashMap<String, String> = crate::places::all()?
-        .into_iter()
-        .map(|p| (p.data.path, p.data.key))
-        .collect();
-    // The register follows what the commission found.
-    for l in &moved {
-        let Some(key) = places_by_path.get(&l.found) else {
-            continue;
-        };
-        let doc = model::asset(&l.id)?;
-        let mut a = doc.data;
-        a.place = key.clone();
-        a.step(
-            ctx,
-            "moved",
-            format!(
-                "{} {}: {}",
-                ctx.tr("Stock-take", "Inventarizace"),
-                s.year,
-                l.found
-            ),
-        );
-        ASSETS.update(&doc.id, doc.version, &a)?;
-    }
-    for l in &missing {
-        let doc = model::asset(&l.id)?;
-        let mut a = doc.data;
-        a.step(
-            ctx,
-            "missing",
-            format!("{} {}", ctx.tr("Stock-take", "Inventarizace"), s.year),
-        );
-        ASSETS.update(&doc.id, doc.version, &a)?;
-    }
-    s.counted = counts.values().map(|c| c.found.len() as u64).sum::<u64>() + moved.len() as u64;
+    missing.dedup_by(|a, b| a.id == b.id);
+    s.counted = (found.len() + moved.len()) as u64;
     s.extra = counts
         .values()
         .flat_map(|c| c.extra.iter().map(|e| format!("{}: {e}", c.path)))
@@ -817,7 +810,31 @@ pub fn sign(ctx: &Context, id: &str, form: &FormPost) -> Result<Outcome> {
     s.state = "signed".into();
     s.signed_by = ctx.person();
     s.signed_on = calendar::today().to_string();
+    // Signed first, with its version: two signing at once sign once, and
+    // the register is changed once.
     STOCKTAKES.update(id, doc.version, &s)?;
+    // The register follows what the commission found, for what it still
+    // holds.
+    let year = format!("{} {}", ctx.tr("Stock-take", "Inventarizace"), s.year);
+    for l in &s.moved {
+        let doc = model::asset(&l.id)?;
+        if doc.data.held == 0 || l.found_key.is_empty() {
+            continue;
+        }
+        let mut a = doc.data;
+        a.place.clone_from(&l.found_key);
+        a.step(ctx, "moved", format!("{year}: {}", l.found));
+        ASSETS.update(&doc.id, doc.version, &a)?;
+    }
+    for l in &s.missing {
+        let doc = model::asset(&l.id)?;
+        if doc.data.held == 0 {
+            continue;
+        }
+        let mut a = doc.data;
+        a.step(ctx, "missing", year.clone());
+        ASSETS.update(&doc.id, doc.version, &a)?;
+    }
     audit::record(
         ctx,
         "assets.stocktake-signed",

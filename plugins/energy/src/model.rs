@@ -112,9 +112,9 @@ pub struct PropertyBuilding {
 pub const PROPERTY_TOPIC: &str = "assets.building";
 
 /// Takes a building the property register entered or changed: the same
-/// building here, its name, address and area as the register keeps them,
-/// the rest (use, certificate, weather station) as the energy manager
-/// sets it.
+/// building here, its name and address as the register keeps them, its
+/// floor area as the first guess of its energy reference area, the rest
+/// (use, certificate, weather station) as the energy manager sets it.
 pub fn take_building(b: &PropertyBuilding) -> Result<()> {
     if b.key.is_empty() || b.name.is_empty() {
         return Ok(());
@@ -135,7 +135,9 @@ pub fn take_building(b: &PropertyBuilding) -> Result<()> {
             let mut building = doc.data;
             building.name = name;
             building.address.clone_from(&b.address);
-            if b.area > 0.0 {
+            // The energy reference area is the energy manager's once set:
+            // the register's floor area is only its first guess.
+            if building.area_m2 <= 0.0 && b.area > 0.0 {
                 building.area_m2 = b.area;
             }
             BUILDINGS.update(&doc.id, doc.version, &building)?;

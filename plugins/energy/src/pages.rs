@@ -274,7 +274,7 @@ pub fn building_form(
     if from_property {
         let kept_there = ctx.tr(
             "Kept in the property register: change it there.",
-            "Vede ji evidence majetku: změňte ji tam.",
+            "Tento údaj vede evidence majetku: změňte ho tam.",
         );
         name = name.read_only().help(kept_there);
         address = address.read_only().help(kept_there);
