@@ -343,7 +343,7 @@ pub fn detail(ctx: &Context, id: &str, errors: &Errors) -> Result<View> {
     let mut left = 0;
     for (p, n) in &places {
         let c = counts.get(&p.data.key);
-        if c.is_none() {
+        if !listed(c, *n) {
             left += 1;
         }
         table = table.row([
@@ -356,9 +356,17 @@ pub fn detail(ctx: &Context, id: &str, errors: &Errors) -> Result<View> {
                 .into(),
             c.map_or_else(|| "—".to_owned(), |c| c.missing.len().to_string())
                 .into(),
-            c.map(|c| format!("{}, {}", date_text(ctx, &c.on), c.by))
-                .unwrap_or_else(|| ctx.tr("Not yet", "Zatím ne").to_owned())
-                .into(),
+            match c {
+                None => ctx.tr("Not yet", "Zatím ne").to_owned(),
+                Some(c) if !listed(Some(c), *n) => ctx
+                    .tr(
+                        "The register changed since: list it again",
+                        "Evidence se od té doby změnila: sepište znovu",
+                    )
+                    .to_owned(),
+                Some(c) => format!("{}, {}", date_text(ctx, &c.on), c.by),
+            }
+            .into(),
         ]);
     }
     view = view.table(table);
@@ -467,6 +475,13 @@ fn line_table(ctx: &Context, title: &str, empty: &str, lines: &[Line], moved: bo
         ]);
     }
     table.empty_text(empty)
+}
+
+/// Whether a place holding `held` assets has its list, written for what
+/// it holds now: an asset entered, moved in or out since asks for the
+/// list again.
+fn listed(c: Option<&Count>, held: u64) -> bool {
+    c.is_some_and(|c| (c.found.len() + c.missing.len()) as u64 == held)
 }
 
 /// The list of the place of `key` in campaign `id`, once written.
@@ -769,7 +784,7 @@ pub fn sign(ctx: &Context, id: &str, form: &FormPost) -> Result<Outcome> {
     let (places, _) = places_held()?;
     if places
         .iter()
-        .any(|(p, _)| !counts.contains_key(&p.data.key))
+        .any(|(p, n)| !listed(counts.get(&p.data.key), *n))
     {
         return Ok(Outcome::Show(detail(ctx, id, &Errors::new())?));
     }
