@@ -32,6 +32,27 @@ async fn post(b: &Browser, path: &str, fields: &[(&str, &str)]) -> Page {
     b.submit(path, path, fields).await
 }
 
+/// Enters a place at the school through its form, below `parent` (a
+/// place's id) or at the top; its id.
+async fn place(b: &Browser, parent: Option<&str>, fields: &[(&str, &str)]) -> String {
+    let path = match parent {
+        Some(parent) => format!("/places/new?parent={parent}"),
+        None => "/places/new".to_owned(),
+    };
+    save(b, SCHOOL, &path, fields, "/places/").await
+}
+
+/// The key of the school's place `id`: what the forms' lists choose.
+async fn place_key(portal: &TestPortal, id: &str) -> String {
+    portal
+        .records("zs-a", "assets", "places")
+        .await
+        .into_iter()
+        .find(|(i, _)| i == id)
+        .map(|(_, p)| p["key"].as_str().unwrap().to_owned())
+        .unwrap()
+}
+
 /// Posts to `path` with the CSRF token of the form at `form`: a form the
 /// person was never shown.
 async fn forge(b: &Browser, form: &str, path: &str, fields: &[(&str, &str)]) -> Page {
@@ -111,64 +132,50 @@ async fn surplus_property_goes_from_a_school_to_a_hospital_with_the_founders_con
     }
 
     // The school's site, down to a room.
-    let site = save(
+    let site = place(
         &jana,
-        SCHOOL,
-        "/places/new",
+        None,
         &[
             ("name", "Areál ZŠ Komenského"),
             ("address", "Komenského 12, 602 00 Brno"),
             ("parcel", "Veveří, 1234/5"),
             ("deed", "10001"),
         ],
-        "/places/",
     )
     .await;
-    let building = save(
+    let building = place(
         &jana,
-        SCHOOL,
-        &format!("/places/new?parent={site}"),
+        Some(&site),
         &[
             ("name", "Hlavní budova"),
             ("code", "A"),
             ("parcel", "Veveří, 1234/6"),
         ],
-        "/places/",
     )
     .await;
-    let storey = save(
+    let storey = place(
         &jana,
-        SCHOOL,
-        &format!("/places/new?parent={building}"),
+        Some(&building),
         &[
             ("name", "1. nadzemní podlaží"),
             ("code", "1NP"),
             ("area", "640"),
         ],
-        "/places/",
     )
     .await;
-    let room = save(
+    let room = place(
         &jana,
-        SCHOOL,
-        &format!("/places/new?parent={storey}"),
+        Some(&storey),
         &[
             ("name", "Učebna fyziky"),
             ("code", "1.05"),
             ("area", "54,5"),
             ("purpose", "Odborná učebna"),
         ],
-        "/places/",
     )
     .await;
     // A room is chosen by its key, as the form's list offers it.
-    let room_key = portal
-        .records("zs-a", "assets", "places")
-        .await
-        .into_iter()
-        .find(|(id, _)| *id == room)
-        .map(|(_, p)| p["key"].as_str().unwrap().to_owned())
-        .unwrap();
+    let room_key = place_key(&portal, &room).await;
     let structure = jana.get(&format!("{SCHOOL}/places")).await;
     assert!(
         structure.body.contains("Veveří, 1234/5, LV 10001"),
@@ -557,28 +564,17 @@ async fn a_school_maintains_its_property_and_its_commission_signs_the_stock_take
     let year = today.format("%Y").to_string();
 
     // A building with three rooms, and what stands in them.
-    let site = save(
+    let site = place(&jana, None, &[("name", "Areál ZŠ")]).await;
+    let building = place(
         &jana,
-        SCHOOL,
-        "/places/new",
-        &[("name", "Areál ZŠ")],
-        "/places/",
-    )
-    .await;
-    let building = save(
-        &jana,
-        SCHOOL,
-        &format!("/places/new?parent={site}"),
+        Some(&site),
         &[("name", "Hlavní budova"), ("code", "A")],
-        "/places/",
     )
     .await;
-    let storey = save(
+    let storey = place(
         &jana,
-        SCHOOL,
-        &format!("/places/new?parent={building}"),
+        Some(&building),
         &[("name", "Přízemí"), ("code", "1NP")],
-        "/places/",
     )
     .await;
     let mut rooms = Vec::new();
@@ -587,34 +583,12 @@ async fn a_school_maintains_its_property_and_its_commission_signs_the_stock_take
         ("1.05", "Učebna fyziky"),
         ("0.02", "Garáž"),
     ] {
-        rooms.push(
-            save(
-                &jana,
-                SCHOOL,
-                &format!("/places/new?parent={storey}"),
-                &[("name", name), ("code", code)],
-                "/places/",
-            )
-            .await,
-        );
+        rooms.push(place(&jana, Some(&storey), &[("name", name), ("code", code)]).await);
     }
-    let key_of = |id: &str| {
-        let id = id.to_owned();
-        let portal = &portal;
-        async move {
-            portal
-                .records("zs-a", "assets", "places")
-                .await
-                .into_iter()
-                .find(|(i, _)| *i == id)
-                .map(|(_, p)| p["key"].as_str().unwrap().to_owned())
-                .unwrap()
-        }
-    };
     let (boiler_room, classroom, garage) = (
-        key_of(&rooms[0]).await,
-        key_of(&rooms[1]).await,
-        key_of(&rooms[2]).await,
+        place_key(&portal, &rooms[0]).await,
+        place_key(&portal, &rooms[1]).await,
+        place_key(&portal, &rooms[2]).await,
     );
     let asset = async |name: &str, account: &str, cost: &str, room: &str| {
         save(
@@ -1119,34 +1093,18 @@ async fn one_register_of_buildings_for_property_and_energy() {
         backoff: Duration::ZERO,
         ..Default::default()
     };
-    let site = save(
-        &jana,
-        SCHOOL,
-        "/places/new",
-        &[("name", "Areál ZŠ")],
-        "/places/",
-    )
-    .await;
+    let site = place(&jana, None, &[("name", "Areál ZŠ")]).await;
     let building_fields = [
         ("name", "Hlavní budova"),
         ("code", "A"),
         ("address", "Komenského 12, 602 00 Brno"),
         ("area", "1850"),
     ];
-    let building = save(
+    let building = place(&jana, Some(&site), &building_fields).await;
+    place(
         &jana,
-        SCHOOL,
-        &format!("/places/new?parent={site}"),
-        &building_fields,
-        "/places/",
-    )
-    .await;
-    save(
-        &jana,
-        SCHOOL,
-        &format!("/places/new?parent={building}"),
+        Some(&building),
         &[("name", "Přízemí"), ("code", "1NP")],
-        "/places/",
     )
     .await;
     portal.dispatch(&at_once).await;

@@ -115,13 +115,7 @@ pub struct Order {
 
 impl Order {
     fn step(&mut self, ctx: &Context, what: &str, text: impl Into<String>) {
-        let text: String = text.into();
-        self.history.push(Step {
-            at: calendar::stamp(),
-            what: what.into(),
-            text: text.chars().take(300).collect(),
-            by: ctx.person(),
-        });
+        self.history.push(Step::now(ctx.person(), what, text));
     }
 }
 
@@ -442,15 +436,7 @@ fn plan_table(ctx: &Context, plans: &[Document<Plan>]) -> Table {
 
 /// What the asset's card shows of its maintenance: its meter, its plans
 /// and its work orders, newest first.
-pub fn on_card(ctx: &Context, a: &Asset, mut view: View) -> Result<View> {
-    let plans = PLANS
-        .find()
-        .eq("asset", &a.card.number)
-        .sort("next")
-        .fetch_all::<Plan>(100)?
-        .into_iter()
-        .filter(|p| p.data.state == "active")
-        .collect::<Vec<_>>();
+pub fn on_card(ctx: &Context, a: &Asset, plans: &[Document<Plan>], mut view: View) -> Result<View> {
     let orders = ORDERS
         .find()
         .eq("asset", &a.card.number)
@@ -474,7 +460,7 @@ pub fn on_card(ctx: &Context, a: &Asset, mut view: View) -> Result<View> {
         )]);
     }
     if !plans.is_empty() {
-        view = view.table(plan_table(ctx, &plans));
+        view = view.table(plan_table(ctx, plans));
     }
     if !orders.is_empty() {
         view = view.table(order_table(
@@ -486,8 +472,21 @@ pub fn on_card(ctx: &Context, a: &Asset, mut view: View) -> Result<View> {
     Ok(view)
 }
 
+/// The active plans of asset `a`, the next due first: for its card.
+pub fn plans_of(a: &Asset) -> Result<Vec<Document<Plan>>> {
+    let mut plans: Vec<Document<Plan>> = PLANS
+        .find()
+        .eq("asset", &a.card.number)
+        .fetch_all::<Plan>(100)?
+        .into_iter()
+        .filter(|p| p.data.state == "active")
+        .collect();
+    plans.sort_by(|x, y| x.data.next.cmp(&y.data.next));
+    Ok(plans)
+}
+
 /// The asset's steps of maintenance, for its card.
-pub fn actions(ctx: &Context, id: &str, a: &Asset) -> Vec<Action> {
+pub fn actions(ctx: &Context, id: &str, a: &Asset, plans: &[Document<Plan>]) -> Vec<Action> {
     let mut out = Vec::new();
     if a.held == 0 {
         return out;
@@ -503,7 +502,7 @@ pub fn actions(ctx: &Context, id: &str, a: &Asset) -> Vec<Action> {
             ctx.tr("Plan maintenance", "Naplánovat údržbu"),
             format!("/maintenance/plans/new?asset={}", segment(id)),
         ));
-        if meter_unit(a).is_ok_and(|u| !u.is_empty()) {
+        if a.meter.is_some() || plans.iter().any(|p| p.data.trigger == trigger::METER) {
             out.push(Action::secondary(
                 ctx.tr("Enter a meter reading", "Zapsat stav měřidla"),
                 format!("/maintenance/readings/{}", segment(id)),
@@ -655,14 +654,7 @@ fn written(ctx: &Context, errors: &mut Errors, field: &str, value: &str, max: us
             ctx.tr("Fill this in.", "Vyplňte prosím.").into(),
         ));
     } else if value.chars().count() > max {
-        errors.push((
-            field.into(),
-            if ctx.is_czech() {
-                format!("Příliš dlouhé: nejvýše {max} znaků.")
-            } else {
-                format!("Too long: at most {max} characters.")
-            },
-        ));
+        errors.push((field.into(), model::too_long(ctx, max)));
     }
 }
 
@@ -1041,7 +1033,7 @@ pub fn take(ctx: &Context, id: &str, step: &str, form: &FormPost) -> Result<Outc
                 )),
             }
             o.assignee = text("assignee");
-            o.checklist = lines(&text("checklist"))
+            o.checklist = model::lines(&text("checklist"), 200)
                 .into_iter()
                 .map(|item| Check { item, done: false })
                 .collect();
@@ -1193,21 +1185,10 @@ pub fn take(ctx: &Context, id: &str, step: &str, form: &FormPost) -> Result<Outc
 
 /// An amount as people write it (`1 250,50`); empty is zero.
 fn amount(text: &str) -> Option<f64> {
-    let t = text.replace([' ', '\u{a0}'], "").replace(',', ".");
-    if t.is_empty() {
+    if text.trim().is_empty() {
         return Some(0.0);
     }
-    t.parse::<f64>()
-        .ok()
-        .filter(|n| n.is_finite() && *n >= 0.0 && *n <= 1e12)
-}
-
-/// The non-empty lines of `text`, trimmed.
-fn lines(text: &str) -> Vec<String> {
-    text.lines()
-        .map(|l| l.trim().chars().take(200).collect::<String>())
-        .filter(|l| !l.is_empty())
-        .collect()
+    numbers::parse(text).filter(|n| *n >= 0.0 && *n <= 1e12)
 }
 
 /// The form of a new plan of asset `asset`, or of plan `id`.
@@ -1443,7 +1424,7 @@ pub fn save_plan(
                 .into(),
         )),
     }
-    p.checklist = lines(&text("checklist"));
+    p.checklist = model::lines(&text("checklist"), 200);
     if p.checklist.len() > 50 {
         errors.push((
             "checklist".into(),
@@ -1463,14 +1444,15 @@ pub fn save_plan(
             &errors,
         )?));
     }
-    match &edited {
+    let saved = match &edited {
         Some(e) => PLANS.update(&e.id, e.version, &p)?,
         None => PLANS.insert(&p)?,
     };
     audit::record(ctx, "assets.plan-saved", &p.asset_label, p.name.clone())?;
     // A plan by time due within the week gives its work order at once.
-    if p.trigger == trigger::TIME && p.state == "active" {
-        run(ctx)?;
+    let horizon = (calendar::today() + Duration::days(LEAD_DAYS)).to_string();
+    if p.trigger == trigger::TIME && p.state == "active" && p.next <= horizon {
+        run_plan(ctx, saved)?;
     }
     Ok(Outcome::redirect_with(
         format!("/assets/{}", segment(&p.asset)),

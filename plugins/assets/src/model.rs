@@ -206,6 +206,18 @@ pub struct Step {
     pub by: String,
 }
 
+impl Step {
+    /// A step taken now by `by`, its text cut to 300 characters.
+    pub fn now(by: String, what: &str, text: impl Into<String>) -> Step {
+        Step {
+            at: calendar::stamp(),
+            what: what.into(),
+            text: text.into().chars().take(300).collect(),
+            by,
+        }
+    }
+}
+
 /// An asset.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default)]
@@ -274,13 +286,7 @@ impl Asset {
 
     /// Records a step of its life, by the one acting.
     pub fn step(&mut self, ctx: &Context, what: &str, text: impl Into<String>) {
-        let text: String = text.into();
-        self.history.push(Step {
-            at: calendar::stamp(),
-            what: what.into(),
-            text: text.chars().take(300).collect(),
-            by: ctx.actor(),
-        });
+        self.history.push(Step::now(ctx.actor(), what, text));
         // A long life keeps its latest steps on the card; the audit chain
         // keeps them all.
         if self.history.len() > 40 {
@@ -427,6 +433,24 @@ pub fn clerk(ctx: &Context) -> Result<()> {
         "Only the property clerk may do this.",
         "Toto smí jen správce majetku.",
     )))
+}
+
+/// What a text field longer than `max` characters is told.
+pub fn too_long(ctx: &Context, max: usize) -> String {
+    if ctx.is_czech() {
+        format!("Příliš dlouhé: nejvýše {max} znaků.")
+    } else {
+        format!("Too long: at most {max} characters.")
+    }
+}
+
+/// The non-empty lines of `text`, trimmed, each at most `max` characters:
+/// a checklist, a commission, what a list found besides.
+pub fn lines(text: &str, max: usize) -> Vec<String> {
+    text.lines()
+        .map(|l| l.trim().chars().take(max).collect::<String>())
+        .filter(|l| !l.is_empty())
+        .collect()
 }
 
 /// CZK as the reader's language writes it.

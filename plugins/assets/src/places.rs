@@ -280,16 +280,7 @@ fn read(ctx: &Context, form: &FormPost, p: &mut Place) -> std::result::Result<()
     let text = |name: &str, max: usize, errors: &mut Errors| -> String {
         let t = form.get(name).unwrap_or_default().trim().to_owned();
         if t.chars().count() > max {
-            errors.push((
-                name.to_owned(),
-                format!(
-                    "{} {max}",
-                    ctx.tr(
-                        "Too long; at most characters:",
-                        "Příliš dlouhé; nejvýše znaků:"
-                    )
-                ),
-            ));
+            errors.push((name.to_owned(), model::too_long(ctx, max)));
         }
         t
     };

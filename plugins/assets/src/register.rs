@@ -8,7 +8,7 @@ use portico_sdk::audit;
 use portico_sdk::records::{Document, Filters};
 use portico_sdk::{
     Action, Cell, Context, Error, Field, Form, FormPost, Outcome, Page, Pager, Request, Response,
-    Result, Stat, Table, TimelineEntry, View, calendar, folding, segment,
+    Result, Stat, Table, TimelineEntry, View, calendar, folding, numbers, segment,
 };
 use qrcode::{Color, QrCode};
 
@@ -244,7 +244,8 @@ pub fn detail(ctx: &Context, id: &str) -> Result<View> {
     fact(ctx.tr("Written off", "Vyřazení"), &a.write_off);
     let mut view = View::new(format!("{} {}", c.number, c.name)).key_values(facts);
     let mut actions = crate::surplus::actions(ctx, id, a);
-    actions.extend(crate::maintenance::actions(ctx, id, a));
+    let plans = crate::maintenance::plans_of(a)?;
+    actions.extend(crate::maintenance::actions(ctx, id, a, &plans));
     if a.held == 1 && can(ctx, "manage") {
         actions.push(Action::secondary(
             ctx.tr("Photos and documents", "Fotografie a dokumenty"),
@@ -260,7 +261,7 @@ pub fn detail(ctx: &Context, id: &str) -> Result<View> {
             &a.files,
         ));
     }
-    view = crate::maintenance::on_card(ctx, a, view)?;
+    view = crate::maintenance::on_card(ctx, a, &plans, view)?;
     for (title, p) in [
         (ctx.tr("Received from", "Převzato od"), &a.origin),
         (
@@ -483,9 +484,8 @@ fn read(
             );
         }
     }
-    let cost = text("cost").replace([' ', '\u{a0}'], "").replace(',', ".");
-    match cost.parse::<f64>() {
-        Ok(n) if n > 0.0 && n <= 1e12 => c.cost = (n * 100.0).round() / 100.0,
+    match numbers::parse(&text("cost")) {
+        Some(n) if n > 0.0 && n <= 1e12 => c.cost = (n * 100.0).round() / 100.0,
         _ => err(
             "cost",
             ctx.tr(
@@ -581,7 +581,7 @@ fn read(
         ("responsible", &a.responsible, 120),
     ] {
         if value.chars().count() > max {
-            errors_too_long(ctx, name, max, &mut err);
+            err(name, &model::too_long(ctx, max));
         }
     }
     let place = text("place");
@@ -601,19 +601,6 @@ fn read(
     } else {
         Err(errors)
     }
-}
-
-fn errors_too_long(ctx: &Context, name: &str, max: usize, err: &mut dyn FnMut(&str, &str)) {
-    err(
-        name,
-        &format!(
-            "{} {max}",
-            ctx.tr(
-                "Too long; at most characters:",
-                "Příliš dlouhé; nejvýše znaků:"
-            )
-        ),
-    );
 }
 
 /// Enters a new asset, or changes asset `id`'s card.

@@ -222,11 +222,7 @@ pub fn open(ctx: &Context, form: &FormPost) -> Result<Outcome> {
         ));
     }
     let chair = text("chair");
-    let members: Vec<String> = text("members")
-        .lines()
-        .map(|l| l.trim().chars().take(120).collect::<String>())
-        .filter(|l| !l.is_empty())
-        .collect();
+    let members = model::lines(&text("members"), 120);
     if chair.is_empty() || chair.chars().count() > 120 {
         errors.push((
             "chair".into(),
@@ -695,13 +691,7 @@ pub fn count(ctx: &Context, id: &str, place: &str, form: &FormPost) -> Result<Ou
             ));
         }
     }
-    let extra: Vec<String> = form
-        .get("extra")
-        .unwrap_or_default()
-        .lines()
-        .map(|l| l.trim().chars().take(200).collect::<String>())
-        .filter(|l| !l.is_empty())
-        .collect();
+    let extra = model::lines(form.get("extra").unwrap_or_default(), 200);
     if extra.len() > 200 || moved.len() > 500 {
         errors.push((
             "extra".into(),

@@ -377,12 +377,12 @@ fn read(
         c.parties.push(Party { name, ico, databox });
     }
     let mut number = |name: &'static str| -> Option<f64> {
-        let t = text(name).replace([' ', '\u{a0}'], "").replace(',', ".");
-        if t.is_empty() {
+        let t = text(name);
+        if t.trim().is_empty() {
             return None;
         }
-        match t.parse::<f64>() {
-            Ok(v) if v >= 0.0 && v.is_finite() => Some(v),
+        match portico_sdk::numbers::parse(&t) {
+            Some(v) if v >= 0.0 => Some(v),
             _ => {
                 errors.push((
                     name,

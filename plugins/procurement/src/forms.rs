@@ -347,14 +347,10 @@ fn read_lots(r: &mut Read, p: &Process, title: &str) -> Vec<Lot> {
     }
     for (i, line) in lines.lines().filter(|l| !l.trim().is_empty()).enumerate() {
         let (title, value) = line.rsplit_once(';').unwrap_or((line, ""));
-        let (title, value) = (
-            title.trim(),
-            value.trim().replace([' ', '\u{a0}'], "").replace(',', "."),
-        );
-        match value.parse::<f64>() {
-            Ok(v)
-                if v.is_finite()
-                    && (0.0..=MAX_AMOUNT).contains(&v)
+        let title = title.trim();
+        match portico_sdk::numbers::parse(value) {
+            Some(v)
+                if (0.0..=MAX_AMOUNT).contains(&v)
                     && !title.is_empty()
                     && !given.iter().any(|(t, _)| t == title) =>
             {

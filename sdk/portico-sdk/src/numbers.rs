@@ -20,6 +20,26 @@ pub fn format(n: f64, locale: &str) -> String {
     portico_types::written::number(n, locale)
 }
 
+/// A number as a person types it into a form: spaces (also no-break ones)
+/// between groups of digits, a decimal comma or point; `None` when there
+/// is none, or it is not a finite number.
+///
+/// ```
+/// use portico_sdk::numbers::parse;
+///
+/// assert_eq!(parse("1 250,50"), Some(1250.5));
+/// assert_eq!(parse("52\u{a0}400"), Some(52400.0));
+/// assert_eq!(parse(" "), None);
+/// assert_eq!(parse("12 kusů"), None);
+/// ```
+pub fn parse(text: &str) -> Option<f64> {
+    let t = text.replace([' ', '\u{a0}'], "").replace(',', ".");
+    if t.is_empty() {
+        return None;
+    }
+    t.parse::<f64>().ok().filter(|n| n.is_finite())
+}
+
 /// An amount of money rounded to hundredths, with its currency: `Kč` for
 /// Czech koruna in Czech, the ISO code otherwise (`52 830 Kč`,
 /// `52,830 CZK`, `1 250,5 EUR`); an empty currency is CZK.
