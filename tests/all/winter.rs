@@ -442,7 +442,13 @@ async fn a_winter_night_from_the_warning_to_the_cancelled_alert() {
     };
     let added = add(duty("Jan Novák", "standby", "S-1", from.clone())("2")).await;
     assert_eq!(added.status, 303, "{}", added.body);
-    let twice = add(duty("jan novak", "shift", "", "23:59".into())("1")).await;
+    // A shift until an hour from now: still to come whatever the hour
+    // (until 23:59 would be over already just after midnight).
+    let soon = (now + Duration::hours(1))
+        .with_timezone(&Prague)
+        .format("%H:%M")
+        .to_string();
+    let twice = add(duty("jan novak", "shift", "", soon)("1")).await;
     assert!(
         twice
             .body
